@@ -1,0 +1,59 @@
+import {
+  LatheError,
+  channels,
+  describeIssues,
+  isChannel,
+  toErrorShape,
+  type ChannelName,
+  type Channels,
+  type InvokeResponse,
+} from '../../shared/contract';
+import type { z } from 'zod';
+
+/** A service function per channel, taking the parsed input. */
+export type Handlers = {
+  [C in ChannelName]: (input: z.output<Channels[C]['input']>) => Promise<z.input<Channels[C]['output']>>;
+};
+
+/** Validates a raw call against the contract, runs it, and returns a wire-safe response. */
+export type Dispatch = (channel: string, input: unknown) => Promise<InvokeResponse<unknown>>;
+
+export interface DispatchOptions {
+  /** Parse outputs too (tests and development); inputs are always parsed. */
+  validateOutput?: boolean;
+}
+
+export function createDispatcher(handlers: Handlers, options: DispatchOptions = {}): Dispatch {
+  return async (channel, input) => {
+    try {
+      return { ok: true, result: await invokeHandler(handlers, channel, input, options) };
+    } catch (err) {
+      return { ok: false, error: toErrorShape(err) };
+    }
+  };
+}
+
+/** Like the dispatcher but throws LatheError: for in-process callers such as the CLI. */
+export async function invokeHandler(
+  handlers: Handlers,
+  channel: string,
+  input: unknown,
+  options: DispatchOptions = {},
+): Promise<unknown> {
+  if (!isChannel(channel)) {
+    throw new LatheError('UNKNOWN_CHANNEL', `unknown channel '${channel}'`);
+  }
+  const spec = channels[channel];
+  const parsed = spec.input.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new LatheError('INVALID_INPUT', describeIssues(parsed.error, channel));
+  }
+  const handler = handlers[channel] as (input: unknown) => Promise<unknown>;
+  const output = await handler(parsed.data);
+  if (!options.validateOutput) return output;
+  const checked = spec.output.safeParse(output);
+  if (!checked.success) {
+    throw new LatheError('INTERNAL', `output of ${channel} broke the contract: ${describeIssues(checked.error)}`);
+  }
+  return checked.data;
+}

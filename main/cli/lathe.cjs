@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+'use strict';
+// The `lathe` executable: runs the built CLI bundle, building it first in a fresh source checkout.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..', '..');
+const entry = join(root, 'out', 'main', 'cli.cjs');
+if (!existsSync(entry)) {
+  require('node:child_process').execFileSync(process.execPath, [join(root, 'esbuild.config.mjs')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+require(entry)
+  .main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+      // Pending handles (a finished worker, a socket) must not keep a finished command alive.
+      setImmediate(() => process.exit(code));
+    },
+    (err) => {
+      process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );

@@ -1,0 +1,67 @@
+/** Human output helpers: tables, sizes, durations and a progress bar on stderr. */
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${Math.round(s % 60)}s` : `${Math.floor(m / 60)}h${m % 60}m`;
+}
+
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) return String(v);
+    const a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e7) ? v.toExponential(3) : v.toFixed(4).replace(/\.?0+$/, '');
+  }
+  return String(v);
+}
+
+/** A plain text table with a header row; long cells are cut. */
+export function table(header: string[], rows: unknown[][], maxWidth = 40): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => formatValue(c)))].map((r) =>
+    r.map((c) => (c.length > maxWidth ? `${c.slice(0, maxWidth - 1)}…` : c)),
+  );
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r, ri) => {
+    const line = r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+    return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+/** A progress bar redrawn in place on a TTY; on a pipe, one line per 10% so logs stay short. */
+export function createProgress(stream: NodeJS.WriteStream, enabled: boolean) {
+  let lastDecile = -1;
+  return {
+    update(fraction: number, text: string) {
+      if (!enabled) return;
+      const f = Math.max(0, Math.min(1, fraction));
+      if (stream.isTTY) {
+        const width = 24;
+        const filled = Math.round(f * width);
+        stream.write(`\r\x1b[2K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% ${text}`);
+      } else {
+        const decile = Math.floor(f * 10);
+        if (decile !== lastDecile) {
+          lastDecile = decile;
+          stream.write(`${(f * 100).toFixed(0).padStart(3)}% ${text}\n`);
+        }
+      }
+    },
+    done() {
+      if (enabled && stream.isTTY) stream.write('\r\x1b[2K');
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import { LatheError } from '../../shared/contract';
+
+export interface CsvShape {
+  delimiter: string;
+  header: string[];
+  /** Data records (excluding the header and blank lines). */
+  records: number;
+}
+
+const CANDIDATES = [',', '\t', ';', '|'];
+const QUOTE = 0x22;
+const NL = 0x0a;
+const CR = 0x0d;
+
+/** Splits one line of text on a delimiter, honouring double quotes. */
+export function splitHeader(line: string, delimiter: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delimiter) {
+      out.push(field.trim());
+      field = '';
+    } else field += ch;
+  }
+  out.push(field.trim());
+  return out;
+}
+
+function pickDelimiter(firstLine: string, preferred?: string): string {
+  if (preferred) return preferred;
+  let best = ',';
+  let bestCount = 0;
+  for (const d of CANDIDATES) {
+    const n = splitHeader(firstLine, d).length - 1;
+    if (n > bestCount) {
+      best = d;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/**
+ * Reads a delimited file once, checking its structure the way a user would: every record has as many
+ * fields as the header, and no column name appears twice. Errors name the file, line and column.
+ */
+export function scanCsv(path: string, preferredDelimiter?: string): CsvShape {
+  const file = basename(path);
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let headerBytes: number[] = [];
+    let headerDone = false;
+    let delimiter = 0;
+    let header: string[] = [];
+    let quoted = false;
+    let fields = 1;
+    let recordHasContent = false;
+    let line = 1;
+    let recordStartLine = 1;
+    let records = 0;
+    let prevWasQuote = false;
+
+    const endRecord = () => {
+      if (!headerDone) {
+        const text = Buffer.from(headerBytes).toString('utf8').replace(/^\uFEFF/, '');
+        const d = pickDelimiter(text, preferredDelimiter);
+        delimiter = d.charCodeAt(0);
+        header = splitHeader(text, d);
+        headerDone = true;
+        headerBytes = [];
+        checkHeader(file, header);
+      } else if (recordHasContent) {
+        if (fields !== header.length) {
+          throw new LatheError(
+            'RAGGED_ROWS',
+            `${file} line ${recordStartLine}: ${fields} field${fields === 1 ? '' : 's'}, expected ${header.length} (as in the header)`,
+            { file: path, line: recordStartLine, fields, expected: header.length },
+          );
+        }
+        records++;
+      }
+      fields = 1;
+      recordHasContent = false;
+    };
+
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      for (let i = 0; i < n; i++) {
+        const b = buf[i]!;
+        if (!headerDone) {
+          if (b !== NL && b !== CR) headerBytes.push(b);
+        }
+        if (b === NL) line++;
+        if (quoted) {
+          if (b === QUOTE) {
+            quoted = false;
+            prevWasQuote = true;
+          }
+          continue;
+        }
+        if (b === QUOTE) {
+          // A doubled quote inside a quoted field re-opens it.
+          quoted = true;
+          recordHasContent = true;
+          if (prevWasQuote) prevWasQuote = false;
+          continue;
+        }
+        prevWasQuote = false;
+        if (b === NL) {
+          endRecord();
+          recordStartLine = line;
+        } else if (b === CR) {
+          continue;
+        } else {
+          if (headerDone && b === delimiter) fields++;
+          if (b !== 0x20 && b !== 0x09) recordHasContent = true;
+          else if (headerDone && b === delimiter) recordHasContent = true;
+        }
+      }
+    }
+    if (quoted) {
+      throw new LatheError('CORRUPT_FILE', `${file} line ${recordStartLine}: a quoted field is never closed`, {
+        file: path,
+        line: recordStartLine,
+      });
+    }
+    if (!headerDone || recordHasContent) endRecord();
+    if (header.length === 1 && header[0] === '') {
+      throw new LatheError('EMPTY_FILE', `${file} is empty: no header and no rows`, { file: path });
+    }
+    return { delimiter: String.fromCharCode(delimiter), header, records };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Column names must be unique (DuckDB compares them case-insensitively) and non-empty. */
+export function checkHeader(file: string, header: string[]): void {
+  const seen = new Map<string, number>();
+  header.forEach((name, i) => {
+    const key = name.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined && name !== '') {
+      throw new LatheError(
+        'DUPLICATE_COLUMN',
+        `${file}: column '${name}' appears twice (columns ${first + 1} and ${i + 1}); rename one`,
+        { file, column: name, positions: [first + 1, i + 1] },
+      );
+    }
+    seen.set(key, i);
+  });
+}

@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import {
+  LatheError,
+  type ColumnInfo,
+  type DatasetSummary,
+  type DatasetVersion,
+  type FileFormat,
+  type ImportOut,
+  type PreviewOut,
+  type Profile,
+} from '../../shared/contract';
+import type { EventBus } from '../api/event-bus';
+import { ident, literal, toPlain, type Row } from '../workspace/db';
+import { sha256Bytes, sha256File } from '../workspace/artifacts';
+import { iso, newId, type ProjectStore } from '../workspace/projects';
+import type { Workspace } from '../workspace/workspace';
+import { scanCsv, checkHeader } from './csv-scan';
+import { columnInfo } from './column-kind';
+import { detectFormat } from './detect';
+import type { Engine } from './engine';
+import { profileParquet } from './profile';
+
+/** A dataset version with where its Parquet file lives: what training and batch work read. */
+export interface ResolvedVersion extends DatasetVersion {
+  storagePath: string;
+}
+
+export interface DataService {
+  /** Imports a file as an immutable dataset version (reusing an identical one). */
+  importFile(input: { path: string; name: string; project: string; format?: FileFormat }): Promise<ImportOut>;
+  /** Imports the result of a DuckDB SELECT over files. */
+  importQuery(input: { sql: string; name: string; project: string }): Promise<ImportOut>;
+  list(project?: string): Promise<DatasetSummary[]>;
+  versions(name: string): Promise<DatasetVersion[]>;
+  /** `name`, `name@N` or `name@<hash prefix>`; throws NOT_FOUND naming the reference. */
+  resolve(ref: string): Promise<ResolvedVersion>;
+  profile(ref: string): Promise<Profile>;
+  preview(ref: string, offset: number, limit: number): Promise<PreviewOut>;
+}
+
+const NULL_STRINGS = `['', 'NA', 'N/A', 'null', 'NULL']`;
+
+function readerSql(path: string, format: FileFormat, delimiter?: string): string {
+  const p = literal(path);
+  switch (format) {
+    case 'csv':
+    case 'tsv':
+      return `read_csv(${p}, delim=${literal(delimiter ?? (format === 'tsv' ? '\t' : ','))}, header=true, quote='"', escape='"', strict_mode=true, null_padding=false, sample_size=-1, nullstr=${NULL_STRINGS})`;
+    case 'parquet':
+      return `read_parquet(${p})`;
+    case 'json':
+      return `read_json(${p}, format='auto', sample_size=-1)`;
+    case 'ndjson':
+      return `read_json(${p}, format='newline_delimited', sample_size=-1)`;
+  }
+}
+
+/** Turns a DuckDB error about a file into one that names the file and says what is wrong. */
+function fileError(file: string, format: FileFormat, err: unknown): LatheError {
+  if (err instanceof LatheError) return err;
+  const raw = (err as Error).message ?? String(err);
+  const first = raw.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
+  const lineMatch = /line[: ]+(\d+)/i.exec(raw);
+  return new LatheError(
+    'CORRUPT_FILE',
+    `${basename(file)}: cannot read as ${format}${lineMatch ? ` (line ${lineMatch[1]})` : ''}: ${first}`,
+    { file, format },
+  );
+}
+
+function versionFromRow(r: Row): ResolvedVersion {
+  return {
+    id: String(r.id),
+    dataset: String(r.dataset),
+    version: Number(r.version),
+    hash: String(r.hash),
+    rows: Number(r.row_count),
+    columns: JSON.parse(String(r.columns)) as ColumnInfo[],
+    format: String(r.format) as DatasetVersion['format'],
+    source: String(r.source),
+    sizeBytes: Number(r.size_bytes),
+    createdAt: iso(r.created_at),
+    storagePath: String(r.storage_path),
+  };
+}
+
+const VERSION_SELECT = `SELECT v.*, d.name AS dataset FROM dataset_versions v JOIN datasets d ON v.dataset_id = d.id`;
+
+export function createDataService(deps: {
+  workspace: Workspace;
+  engine: Engine;
+  projects: ProjectStore;
+  bus: EventBus;
+}): DataService {
+  const { workspace, engine, projects, bus } = deps;
+  const { db, paths } = workspace;
+  const progress = (name: string, fraction: number, message: string) =>
+    bus.emit('data:progress', { op: 'import', name, fraction, message });
+
+  const toPublic = (v: ResolvedVersion): DatasetVersion => {
+    const { storagePath: _storagePath, ...rest } = v;
+    return rest;
+  };
+
+  const storedPath = (hash: string) => join(paths.datasets, `${hash}.parquet`);
+
+  /** Writes `select` to the workspace as Parquet under the content hash, then records the version. */
+  async function record(args: {
+    name: string;
+    project: string;
+    hash: string;
+    format: DatasetVersion['format'];
+    source: string;
+    select: string;
+    displayName: string;
+    started: number;
+  }): Promise<ImportOut> {
+    const { name, hash } = args;
+    const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [name, hash]);
+    if (existing[0]) {
+      return { dataset: name, version: toPublic(versionFromRow(existing[0])), reused: true, durationMs: Date.now() - args.started };
+    }
+    const dest = storedPath(hash);
+    const tmp = join(paths.tmp, `import-${randomBytes(8).toString('hex')}.parquet`);
+    try {
+      if (!existsSync(dest)) {
+        progress(name, 0.3, 'converting to Parquet');
+        await engine.run(`COPY (SELECT * FROM ${args.select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      }
+      const stored = existsSync(dest) ? dest : tmp;
+      progress(name, 0.8, 'reading schema');
+      const described = await engine.describe(`SELECT * FROM read_parquet(${literal(stored)})`);
+      checkHeader(args.displayName, described.map((c) => c.name));
+      const columns = described.map((c) => columnInfo(c.name, c.type));
+      const [countRow] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${literal(stored)})`);
+      const rows = Number(countRow?.n ?? 0);
+      if (rows === 0) {
+        throw new LatheError('EMPTY_FILE', `${args.displayName} has no data rows`, { file: args.source });
+      }
+      if (!existsSync(dest)) {
+        // Rename is atomic: the database only ever points at a complete file.
+        renameSync(tmp, dest);
+      }
+      const sizeBytes = statSync(dest).size;
+      const id = newId();
+      await db.tx(async (sql) => {
+        const projectId = await projects.ensure(sql, args.project);
+        let dataset = await sql.one<{ id: string }>('SELECT id FROM datasets WHERE name = ?', [name]);
+        if (!dataset) {
+          dataset = { id: newId() };
+          await sql.run('INSERT INTO datasets VALUES (?, ?, ?, now())', [dataset.id, projectId, name]);
+        }
+        const next = await sql.one<{ n: number }>(
+          'SELECT coalesce(max(version), 0) + 1 AS n FROM dataset_versions WHERE dataset_id = ?',
+          [dataset.id],
+        );
+        await sql.run('INSERT INTO dataset_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())', [
+          id,
+          dataset.id,
+          Number(next?.n ?? 1),
+          hash,
+          rows,
+          JSON.stringify(columns),
+          args.format,
+          args.source,
+          dest,
+          sizeBytes,
+        ]);
+      });
+      progress(name, 1, 'done');
+      const [row] = await db.all(`${VERSION_SELECT} WHERE v.id = ?`, [id]);
+      return { dataset: name, version: toPublic(versionFromRow(row!)), reused: false, durationMs: Date.now() - args.started };
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  async function resolveRef(ref: string): Promise<ResolvedVersion> {
+    const [name, selector] = ref.split('@') as [string, string | undefined];
+    const rows = await db.all(`${VERSION_SELECT} WHERE d.name = ? ORDER BY v.version DESC`, [name]);
+    if (!rows.length) {
+      const names = (await db.all<{ name: string }>('SELECT name FROM datasets ORDER BY name')).map((r) => r.name);
+      throw new LatheError(
+        'NOT_FOUND',
+        `no dataset named '${name}'${names.length ? ` (datasets: ${names.slice(0, 20).join(', ')})` : ' (the workspace has no datasets yet)'}`,
+        { ref },
+      );
+    }
+    const versions = rows.map(versionFromRow);
+    if (!selector) return versions[0]!;
+    const match = /^\d+$/.test(selector)
+      ? versions.find((v) => v.version === Number(selector))
+      : versions.find((v) => v.hash.startsWith(selector.toLowerCase()));
+    if (!match) {
+      throw new LatheError(
+        'NOT_FOUND',
+        `dataset '${name}' has no version '${selector}' (versions: ${versions.map((v) => v.version).join(', ')})`,
+        { ref },
+      );
+    }
+    return match;
+  }
+
+  return {
+    async importFile({ path, name, project, format }) {
+      const started = Date.now();
+      const file = resolve(path);
+      const display = basename(file);
+      if (!existsSync(file)) {
+        throw new LatheError('FILE_NOT_FOUND', `file not found: ${file}`, { file });
+      }
+      const stat = statSync(file);
+      if (!stat.isFile()) throw new LatheError('INVALID_INPUT', `${file} is not a file`, { file });
+      if (stat.size === 0) throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
+      const fmt = format ?? detectFormat(file);
+      progress(name, 0.05, 'hashing');
+      const hash = await sha256File(file);
+      let delimiter: string | undefined;
+      if (fmt === 'csv' || fmt === 'tsv') {
+        progress(name, 0.15, 'checking structure');
+        const shape = scanCsv(file, fmt === 'tsv' ? '\t' : undefined);
+        if (shape.records === 0) {
+          throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
+        }
+        delimiter = shape.delimiter;
+      }
+      try {
+        return await record({
+          name,
+          project,
+          hash,
+          format: fmt,
+          source: file,
+          select: readerSql(file, fmt, delimiter),
+          displayName: file,
+          started,
+        });
+      } catch (err) {
+        throw fileError(file, fmt, err);
+      }
+    },
+
+    async importQuery({ sql, name, project }) {
+      const started = Date.now();
+      const trimmed = sql.trim().replace(/;+\s*$/, '');
+      if (!/^(select|with|from)\b/i.test(trimmed)) {
+        throw new LatheError('INVALID_INPUT', 'the query must be a SELECT (or WITH/FROM) statement', { sql });
+      }
+      let described: { name: string; type: string }[];
+      try {
+        described = await engine.describe(`(${trimmed})`);
+      } catch (err) {
+        throw new LatheError('INVALID_INPUT', `query failed: ${(err as Error).message.split('\n')[0]}`, { sql });
+      }
+      // The content of a query is its text and the hash of every file it reads is unknown: hash the result.
+      const [h] = await engine.all(
+        `SELECT count(*) AS n, coalesce(bit_xor(hash(COLUMNS(*))), 0)::VARCHAR AS h FROM (${trimmed})`,
+      ).catch(async () => engine.all(`SELECT count(*) AS n, '0' AS h FROM (${trimmed})`));
+      const hash = sha256Bytes(
+        Buffer.from(JSON.stringify({ sql: trimmed, columns: described, rows: String(h?.n), h: String(h?.h) })),
+      );
+      return record({
+        name,
+        project,
+        hash,
+        format: 'sql',
+        source: trimmed,
+        select: `(${trimmed})`,
+        displayName: `query for '${name}'`,
+        started,
+      });
+    },
+
+    async list(project) {
+      const rows = await db.all(
+        `SELECT d.id, d.name, d.created_at, p.name AS project,
+           (SELECT count(*) FROM dataset_versions v WHERE v.dataset_id = d.id) AS versions
+         FROM datasets d JOIN projects p ON d.project_id = p.id
+         ${project ? 'WHERE p.name = ?' : ''} ORDER BY d.name`,
+        project ? [project] : [],
+      );
+      return Promise.all(
+        rows.map(async (r) => ({
+          id: String(r.id),
+          name: String(r.name),
+          project: String(r.project),
+          createdAt: iso(r.created_at),
+          versionCount: Number(r.versions),
+          latest: toPublic(await resolveRef(String(r.name))),
+        })),
+      );
+    },
+
+    async versions(name) {
+      await resolveRef(name);
+      const rows = await db.all(`${VERSION_SELECT} WHERE d.name = ? ORDER BY v.version DESC`, [name]);
+      return rows.map((r) => toPublic(versionFromRow(r)));
+    },
+
+    resolve: resolveRef,
+
+    async profile(ref) {
+      const v = await resolveRef(ref);
+      const cached = await db.one<{ profile: string }>('SELECT profile FROM profiles WHERE version_id = ?', [v.id]);
+      if (cached) return JSON.parse(cached.profile) as Profile;
+      const started = Date.now();
+      bus.emit('data:progress', { op: 'profile', name: v.dataset, fraction: 0, message: 'profiling' });
+      const result = await profileParquet(engine, v.storagePath, v.columns);
+      const profile: Profile = {
+        dataset: v.dataset,
+        version: v.version,
+        versionId: v.id,
+        rows: result.rows,
+        duplicateRows: result.duplicateRows,
+        columns: result.columns,
+        durationMs: Date.now() - started,
+      };
+      await db.run('INSERT OR REPLACE INTO profiles VALUES (?, ?, now())', [v.id, JSON.stringify(profile)]);
+      bus.emit('data:progress', { op: 'profile', name: v.dataset, fraction: 1, message: 'done' });
+      return profile;
+    },
+
+    async preview(ref, offset, limit) {
+      const v = await resolveRef(ref);
+      const cols = v.columns.map((c) => ident(c.name)).join(', ');
+      const rows = await engine.all(
+        `SELECT ${cols} FROM read_parquet(${literal(v.storagePath)}, file_row_number = true)
+         WHERE file_row_number >= ${offset} AND file_row_number < ${offset + limit} ORDER BY file_row_number`,
+      );
+      return {
+        columns: v.columns,
+        rows: rows.map((r) => v.columns.map((c) => toPlain(r[c.name]))),
+        offset,
+        total: v.rows,
+      };
+    },
+  };
+}

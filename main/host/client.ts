@@ -1,0 +1,69 @@
+import WebSocket from 'ws';
+import {
+  HTTP,
+  LatheError,
+  events as eventSchemas,
+  type EventFrame,
+  type InvokeResponse,
+  type LatheApi,
+} from '../../shared/contract';
+
+/**
+ * A LatheApi that talks to the workspace owner's local host: used by the CLI when the app or `lathe ui`
+ * already holds the workspace.
+ */
+export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
+  const base = baseUrl.replace(/\/$/, '');
+  let socket: WebSocket | undefined;
+  const listeners = new Set<(frame: EventFrame) => void>();
+  let opened: Promise<void> | undefined;
+
+  const ensureSocket = () => {
+    opened ??= new Promise<void>((resolveOpen) => {
+      socket = new WebSocket(`${base.replace(/^http/, 'ws')}${HTTP.events}`);
+      socket.on('open', () => resolveOpen());
+      socket.on('error', () => resolveOpen());
+      socket.on('message', (data: WebSocket.RawData) => {
+        let text: string;
+        if (Array.isArray(data)) text = Buffer.concat(data).toString('utf8');
+        else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString('utf8');
+        else text = data.toString('utf8');
+        const frame = JSON.parse(text) as EventFrame;
+        const schema = eventSchemas[frame.event];
+        if (!schema?.safeParse(frame.payload).success) return;
+        for (const l of listeners) l(frame);
+      });
+    });
+    return opened;
+  };
+
+  return {
+    async invoke(channel, input) {
+      if (listeners.size) await ensureSocket();
+      let res: Response;
+      try {
+        res = await fetch(`${base}${HTTP.invoke(channel)}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(input ?? {}),
+        });
+      } catch (err) {
+        throw new LatheError('WORKSPACE_LOCKED', `cannot reach the workspace owner at ${base}: ${(err as Error).message}`);
+      }
+      const body = (await res.json()) as InvokeResponse<never>;
+      if (!body.ok) throw new LatheError(body.error.code as LatheError['code'], body.error.message, body.error.details);
+      return body.result;
+    },
+    on(event, listener) {
+      const wrapped = (frame: EventFrame) => {
+        if (frame.event === event) listener(frame.payload as Parameters<typeof listener>[0]);
+      };
+      listeners.add(wrapped);
+      void ensureSocket();
+      return () => listeners.delete(wrapped);
+    },
+    close() {
+      socket?.close();
+    },
+  };
+}

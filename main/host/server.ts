@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { HTTP, type InvokeResponse } from '../../shared/contract';
+import type { Services } from '../services';
+
+export interface Host {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface HostOptions {
+  services: Services;
+  /** 0 picks a free port. */
+  port: number;
+  /** The built renderer (out/renderer); the host serves it at /. */
+  rendererDir: string;
+  /** Loopback address to bind; never a public interface. */
+  hostname?: string;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8',
+};
+
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+const STATUS_BY_CODE: Record<string, number> = {
+  INVALID_INPUT: 400,
+  INVALID_CONFIG: 400,
+  UNKNOWN_CHANNEL: 404,
+  NOT_FOUND: 404,
+  COLUMN_NOT_FOUND: 400,
+  FILE_NOT_FOUND: 400,
+  UNSUPPORTED_FILE: 415,
+  CORRUPT_FILE: 422,
+  EMPTY_FILE: 422,
+  RAGGED_ROWS: 422,
+  DUPLICATE_COLUMN: 422,
+  WORKSPACE_LOCKED: 409,
+  INTERNAL: 500,
+};
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+function fail(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, { ok: false, error: { code, message } } satisfies InvokeResponse<never>);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_JSON_BYTES) throw new Error(`request body over ${MAX_JSON_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text.trim() ? (JSON.parse(text) as unknown) : {};
+}
+
+/**
+ * Serves the contract over HTTP (POST /api/invoke/<channel>), events over a WebSocket (/api/events),
+ * browser uploads (/api/upload) and the built renderer, on loopback only. Requests whose Host or Origin
+ * is not this server are refused, so other web pages cannot drive the workspace (DNS rebinding, CSRF).
+ */
+export async function startHost(options: HostOptions): Promise<Host> {
+  const { services, rendererDir } = options;
+  const bindTo = options.hostname ?? '127.0.0.1';
+  const root = resolve(rendererDir);
+  let allowedHosts = new Set<string>();
+
+  const trusted = (req: IncomingMessage): boolean => {
+    const host = req.headers.host ?? '';
+    if (!allowedHosts.has(host)) return false;
+    const origin = req.headers.origin;
+    return origin === undefined || origin === `http://${host}`;
+  };
+
+  const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
+    if (!existsSync(join(root, 'index.html'))) {
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`The Lathe UI is not built (${join(root, 'index.html')} is missing). Run: npm run build`);
+      return;
+    }
+    const decoded = decodeURIComponent(pathname);
+    let file = normalize(join(root, decoded));
+    if (!file.startsWith(root + sep) && file !== root) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+    const type = MIME[extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': type,
+      'Content-Security-Policy': CSP,
+      'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!trusted(req)) {
+      fail(res, 403, 'INVALID_INPUT', 'request refused: Host or Origin is not this Lathe host');
+      return;
+    }
+    if (url.pathname.startsWith('/api/invoke/')) {
+      if (req.method !== 'POST') return fail(res, 405, 'INVALID_INPUT', 'use POST');
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+        return fail(res, 415, 'INVALID_INPUT', 'Content-Type must be application/json');
+      }
+      let body: unknown;
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        return fail(res, 400, 'INVALID_INPUT', `invalid JSON body: ${(err as Error).message}`);
+      }
+      const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
+      const response = await services.dispatch(channel, body);
+      return send(res, response.ok ? 200 : (STATUS_BY_CODE[response.error.code] ?? 400), response);
+    }
+    if (url.pathname === HTTP.upload) {
+      if (req.method !== 'POST') return fail(res, 405, 'INVALID_INPUT', 'use POST');
+      const name = basename(url.searchParams.get('name') ?? 'upload').replace(/[^A-Za-z0-9_.-]/g, '_') || 'upload';
+      const dest = join(services.workspace.paths.uploads, `${randomBytes(6).toString('hex')}-${name}`);
+      try {
+        await pipeline(req, createWriteStream(dest));
+      } catch (err) {
+        rmSync(dest, { force: true });
+        return fail(res, 400, 'INVALID_INPUT', `upload failed: ${(err as Error).message}`);
+      }
+      return send(res, 200, { ok: true, result: { path: dest } });
+    }
+    if (url.pathname === '/api/health') return send(res, 200, { ok: true, result: services.info() });
+    if (url.pathname.startsWith('/api/')) return fail(res, 404, 'UNKNOWN_CHANNEL', `no route ${url.pathname}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'INVALID_INPUT', 'use GET');
+    serveStatic(req, res, url.pathname);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      console.error('[Host] request failed:', err instanceof Error ? err.message : err);
+      if (!res.headersSent) fail(res, 500, 'INTERNAL', 'internal error');
+      else res.end();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== HTTP.events || !trusted(req)) {
+      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+    });
+  });
+  const unsubscribe = services.bus.subscribe((frame) => {
+    const text = JSON.stringify(frame);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, bindTo, () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const url = `http://127.0.0.1:${port}/`;
+
+  return {
+    url,
+    port,
+    close: async () => {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,133 @@
+// Composition root: builds every service over one workspace and maps each contract channel to one of them.
+import { rmSync } from 'node:fs';
+import { platform } from 'node:os';
+import { relative, resolve } from 'node:path';
+import type { AppInfo } from '../shared/contract';
+import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
+import { createEventBus, type EventBus } from './api/event-bus';
+import { createDataService, type DataService } from './data/data-service';
+import { createEngine } from './data/engine';
+import { createTrackingStore, type TrackingStore } from './tracking/tracking-store';
+import { BACKEND_PREFERENCE } from './train/backend-names';
+import { createTrainService, type TrainService } from './train/train-service';
+import { latheVersion } from './version';
+import { createProjectStore } from './workspace/projects';
+import { openWorkspace, type Workspace } from './workspace/workspace';
+
+export interface ServicesOptions {
+  /** The workspace folder (see resolveWorkspaceDir in main/workspace/paths.ts). */
+  workspaceDir: string;
+  /** Parse every output against the contract (tests, development). */
+  validateOutput?: boolean;
+  /** Override the training worker bundle (tests). */
+  workerPath?: string;
+}
+
+export interface Services {
+  readonly workspaceDir: string;
+  readonly workspace: Workspace;
+  readonly bus: EventBus;
+  readonly data: DataService;
+  readonly tracking: TrackingStore;
+  readonly train: TrainService;
+  readonly handlers: Handlers;
+  /** Validating dispatcher over `handlers`: what IPC and HTTP call. */
+  readonly dispatch: Dispatch;
+  info(): AppInfo;
+  /** Records the URL of this process's local host in the workspace lock so other processes can reach it. */
+  advertiseHost(url: string): void;
+  close(): Promise<void>;
+}
+
+/** Opens the workspace as its single writer and wires every service over it. */
+export async function createServices(options: ServicesOptions): Promise<Services> {
+  const workspace = await openWorkspace(options.workspaceDir);
+  const engine = await createEngine().catch((err: unknown) => {
+    workspace.close();
+    throw err;
+  });
+  const { db, artifacts, paths } = workspace;
+  const bus = createEventBus();
+  const projects = createProjectStore(db);
+  const tracking = createTrackingStore(db, projects);
+  await db.tx((sql) => projects.ensure(sql, 'Default'));
+  const interrupted = await tracking.markInterrupted();
+  if (interrupted.length) console.error(`[Services] marked ${interrupted.length} run(s) left running as interrupted`);
+  const data = createDataService({ workspace, engine, projects, bus });
+  const version = latheVersion();
+  const train = createTrainService({
+    data,
+    engine,
+    recorder: tracking,
+    artifacts,
+    bus,
+    latheVersion: version,
+    workerPath: options.workerPath,
+  });
+
+  const info = (): AppInfo => ({
+    version,
+    workspace: options.workspaceDir,
+    mode: 'owner',
+    pid: process.pid,
+    backendPreference: [...BACKEND_PREFERENCE],
+    platform: platform(),
+  });
+
+  const handlers: Handlers = {
+    'app:info': async () => info(),
+    'projects:list': () => projects.list(),
+    'projects:create': ({ name, description }) => projects.create(name, description),
+    'data:import': async (input) => {
+      const file = resolve(input.path);
+      try {
+        return await data.importFile({ ...input, path: file });
+      } finally {
+        // Files uploaded through the browser UI are staged in the workspace: drop them once imported.
+        if (!relative(paths.uploads, file).startsWith('..')) rmSync(file, { force: true });
+      }
+    },
+    'data:importQuery': (input) => data.importQuery(input),
+    'data:list': ({ project }) => data.list(project),
+    'data:versions': ({ name }) => data.versions(name),
+    'data:profile': ({ ref }) => data.profile(ref),
+    'data:preview': ({ ref, offset, limit }) => data.preview(ref, offset, limit),
+    'train:start': async ({ config }) => ({ runId: (await train.start(config)).runId }),
+    'train:run': async ({ config }) => {
+      const { runId, done } = await train.start(config);
+      await done;
+      return tracking.get(runId);
+    },
+    'train:cancel': async ({ id }) => {
+      const run = await tracking.get(id);
+      return { runId: run.id, cancelled: train.cancel(run.id) };
+    },
+    'runs:list': (input) => tracking.list(input),
+    'runs:get': ({ id }) => tracking.get(id),
+    'runs:metrics': async ({ id, key }) => ({ id, points: await tracking.metricHistory(id, key) }),
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    workspaceDir: options.workspaceDir,
+    workspace,
+    bus,
+    data,
+    tracking,
+    train,
+    handlers,
+    dispatch: createDispatcher(handlers, { validateOutput: options.validateOutput }),
+    info,
+    advertiseHost(url) {
+      workspace.lock.update({ hostUrl: url });
+    },
+    close() {
+      closing ??= (async () => {
+        await train.shutdown();
+        engine.close();
+        workspace.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,215 @@
+import { LatheError, TrainConfig, type Artifact, type Run, type RunStatus, type RunSummary } from '../../shared/contract';
+import type { Database, Row } from '../workspace/db';
+import { iso, newId, type ProjectStore } from '../workspace/projects';
+
+export interface NewRun {
+  name?: string;
+  experiment: string;
+  project: string;
+  config: TrainConfig;
+  configHash: string;
+  datasetVersionId: string;
+  latheVersion: string;
+  system: Record<string, string | number>;
+  tags?: Record<string, string>;
+}
+
+export interface RunEnd {
+  status: Exclude<RunStatus, 'queued' | 'running'>;
+  error?: string | null;
+  backend?: string | null;
+  params?: Record<string, string>;
+  /** Final metrics, logged at `step`. */
+  metrics?: Record<string, number>;
+  step?: number;
+  artifacts?: { path: string; sha256: string; sizeBytes: number }[];
+}
+
+/**
+ * The tracking store: experiments, runs, params, metrics (run, key, step, timestamp, value), tags and
+ * artifacts, in the workspace database. Each method is one transaction.
+ */
+export interface TrackingStore {
+  /** Creates a running run (and its experiment when new); returns its id. */
+  createRun(run: NewRun): Promise<string>;
+  /** Appends metric values at one step. */
+  logMetrics(runId: string, step: number, values: Record<string, number>): Promise<void>;
+  setBackend(runId: string, backend: string): Promise<void>;
+  /** Ends a run: params, final metrics, artifacts and status together, or none of them. */
+  endRun(runId: string, end: RunEnd): Promise<void>;
+  /** Marks runs left running by a process that died as interrupted; returns their ids. */
+  markInterrupted(): Promise<string[]>;
+  list(filter: { experiment?: string; project?: string; limit: number }): Promise<RunSummary[]>;
+  /** A run by id or unique id prefix; throws NOT_FOUND naming the id. */
+  get(idOrPrefix: string): Promise<Run>;
+  metricHistory(runId: string, key?: string): Promise<{ key: string; step: number; value: number; timestamp: number }[]>;
+}
+
+const SUMMARY_SELECT = `
+  SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version, v.hash AS dataset_hash,
+    (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
+    (SELECT json_group_object(key, value) FROM (
+        SELECT key, arg_max(value, step * 1e15 + ts) AS value FROM metrics WHERE run_id = r.id GROUP BY key)) AS metrics_json
+  FROM runs r
+  JOIN experiments e ON r.experiment_id = e.id
+  JOIN projects p ON e.project_id = p.id
+  JOIN dataset_versions v ON r.dataset_version_id = v.id
+  JOIN datasets d ON v.dataset_id = d.id`;
+
+function jsonRecord<T>(value: unknown): Record<string, T> {
+  if (value === null || value === undefined) return {};
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return (parsed ?? {}) as Record<string, T>;
+}
+
+function summaryFromRow(r: Row): RunSummary {
+  const started = iso(r.started_at);
+  const ended = r.ended_at ? iso(r.ended_at) : null;
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    experiment: String(r.experiment),
+    project: String(r.project),
+    status: String(r.status) as RunStatus,
+    task: String(r.task) as RunSummary['task'],
+    modelType: String(r.model_type),
+    dataset: `${String(r.dataset)}@${Number(r.dataset_version)}`,
+    startedAt: started,
+    endedAt: ended,
+    durationMs: ended ? Date.parse(ended) - Date.parse(started) : null,
+    backend: r.backend === null || r.backend === undefined ? null : String(r.backend),
+    metrics: Object.fromEntries(Object.entries(jsonRecord<unknown>(r.metrics_json)).map(([k, v]) => [k, Number(v)])),
+    params: jsonRecord<string>(r.params_json),
+  };
+}
+
+export function createTrackingStore(db: Database, projects: ProjectStore): TrackingStore {
+  const resolveId = async (idOrPrefix: string): Promise<string> => {
+    const rows = await db.all<{ id: string }>('SELECT id FROM runs WHERE starts_with(id, ?) LIMIT 2', [idOrPrefix.toLowerCase()]);
+    if (rows.length === 0) throw new LatheError('NOT_FOUND', `no run with id '${idOrPrefix}'`, { id: idOrPrefix });
+    if (rows.length > 1) throw new LatheError('INVALID_INPUT', `run id prefix '${idOrPrefix}' is ambiguous; give more characters`);
+    return rows[0]!.id;
+  };
+
+  return {
+    async createRun(run) {
+      const id = newId();
+      await db.tx(async (sql) => {
+        const projectId = await projects.ensure(sql, run.project);
+        let exp = await sql.one<{ id: string }>('SELECT id FROM experiments WHERE project_id = ? AND name = ?', [projectId, run.experiment]);
+        if (!exp) {
+          exp = { id: newId() };
+          await sql.run('INSERT INTO experiments VALUES (?, ?, ?, now())', [exp.id, projectId, run.experiment]);
+        }
+        const count = await sql.one<{ n: bigint }>('SELECT count(*) AS n FROM runs WHERE experiment_id = ?', [exp.id]);
+        const name = run.name ?? `${run.config.dataset.split('@')[0]}-${run.config.model.type}-${Number(count?.n ?? 0) + 1}`;
+        await sql.run(
+          `INSERT INTO runs (id, experiment_id, name, status, task, model_type, dataset_version_id, config, config_hash,
+             seed, backend, lathe_version, started_at, ended_at, error, system)
+           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, NULL, ?, now(), NULL, NULL, ?)`,
+          [id, exp.id, name, run.config.task, run.config.model.type, run.datasetVersionId, JSON.stringify(run.config),
+            run.configHash, run.config.seed, run.latheVersion, JSON.stringify(run.system)],
+        );
+        for (const [k, v] of Object.entries(run.tags ?? {})) await sql.run('INSERT INTO tags VALUES (?, ?, ?)', [id, k, v]);
+      });
+      return id;
+    },
+
+    async logMetrics(runId, step, values) {
+      const ts = Date.now();
+      const entries = Object.entries(values).filter(([, v]) => Number.isFinite(v));
+      if (!entries.length) return;
+      const placeholders = entries.map(() => '(?, ?, ?, ?, ?)').join(', ');
+      await db.run(`INSERT INTO metrics VALUES ${placeholders}`, entries.flatMap(([k, v]) => [runId, k, step, ts, v]));
+    },
+
+    async setBackend(runId, backend) {
+      await db.run('UPDATE runs SET backend = ? WHERE id = ?', [backend, runId]);
+    },
+
+    async endRun(runId, end) {
+      const ts = Date.now();
+      await db.tx(async (sql) => {
+        for (const [k, v] of Object.entries(end.params ?? {})) {
+          await sql.run('INSERT OR REPLACE INTO params VALUES (?, ?, ?)', [runId, k, v]);
+        }
+        const metrics = Object.entries(end.metrics ?? {}).filter(([, v]) => Number.isFinite(v));
+        for (const [k, v] of metrics) await sql.run('INSERT INTO metrics VALUES (?, ?, ?, ?, ?)', [runId, k, end.step ?? 0, ts, v]);
+        for (const a of end.artifacts ?? []) {
+          await sql.run('INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, now())', [runId, a.path, a.sha256, a.sizeBytes]);
+        }
+        await sql.run(
+          `UPDATE runs SET status = ?, error = ?, ended_at = now(), backend = coalesce(?, backend) WHERE id = ?`,
+          [end.status, end.error ?? null, end.backend ?? null, runId],
+        );
+      });
+    },
+
+    async markInterrupted() {
+      const rows = await db.all<{ id: string }>(`SELECT id FROM runs WHERE status IN ('running', 'queued')`);
+      if (rows.length) {
+        await db.run(
+          `UPDATE runs SET status = 'interrupted', ended_at = now(),
+             error = 'the process running it stopped before it finished' WHERE status IN ('running', 'queued')`,
+        );
+      }
+      return rows.map((r) => r.id);
+    },
+
+    async list({ experiment, project, limit }) {
+      const where: string[] = [];
+      const params: string[] = [];
+      if (experiment) {
+        where.push('e.name = ?');
+        params.push(experiment);
+      }
+      if (project) {
+        where.push('p.name = ?');
+        params.push(project);
+      }
+      const rows = await db.all(
+        `${SUMMARY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.started_at DESC, r.id LIMIT ${limit}`,
+        params,
+      );
+      return rows.map(summaryFromRow);
+    },
+
+    async get(idOrPrefix) {
+      const id = await resolveId(idOrPrefix);
+      const [row] = await db.all(`${SUMMARY_SELECT} WHERE r.id = ?`, [id]);
+      const r = row!;
+      const tags = await db.all<{ key: string; value: string }>('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key', [id]);
+      const artifacts = await db.all('SELECT * FROM artifacts WHERE run_id = ? ORDER BY path', [id]);
+      const config = TrainConfig.parse(JSON.parse(String(r.config)));
+      return {
+        ...summaryFromRow(r),
+        config,
+        tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
+        lineage: {
+          dataset: String(r.dataset),
+          datasetVersion: Number(r.dataset_version),
+          datasetVersionId: String(r.dataset_version_id),
+          datasetHash: String(r.dataset_hash),
+          configHash: String(r.config_hash),
+          seed: Number(r.seed),
+          backend: r.backend === null || r.backend === undefined ? null : String(r.backend),
+          latheVersion: String(r.lathe_version),
+        },
+        artifacts: artifacts.map(
+          (a): Artifact => ({ path: String(a.path), sha256: String(a.sha256), sizeBytes: Number(a.size_bytes), createdAt: iso(a.created_at) }),
+        ),
+        error: r.error === null || r.error === undefined ? null : String(r.error),
+        system: jsonRecord<string | number>(r.system),
+      };
+    },
+
+    async metricHistory(runId, key) {
+      const id = await resolveId(runId);
+      const rows = await db.all(
+        `SELECT key, step, ts, value FROM metrics WHERE run_id = ? ${key ? 'AND key = ?' : ''} ORDER BY key, step, ts`,
+        key ? [id, key] : [id],
+      );
+      return rows.map((r) => ({ key: String(r.key), step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) }));
+    },
+  };
+}

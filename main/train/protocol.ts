@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { ColumnInfo, TrainConfig } from '../../shared/contract';
+
+/** Main → worker: the job, plus a shared flag the worker polls to stop. */
+export const WorkerStart = z.object({
+  type: z.literal('start'),
+  job: z.object({
+    runId: z.string(),
+    config: TrainConfig,
+    parquetPath: z.string(),
+    columns: z.array(ColumnInfo),
+    latheVersion: z.string(),
+  }),
+  cancelFlag: z.instanceof(SharedArrayBuffer),
+});
+export type WorkerStart = z.infer<typeof WorkerStart>;
+
+/** Worker → main. */
+export const WorkerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('backend'), backend: z.string() }),
+  z.object({
+    type: z.literal('epoch'),
+    epoch: z.number().int(),
+    epochs: z.number().int(),
+    loss: z.number(),
+    valLoss: z.number(),
+    metrics: z.record(z.string(), z.number()),
+    elapsedMs: z.number(),
+  }),
+  z.object({
+    type: z.literal('done'),
+    backend: z.string(),
+    metrics: z.record(z.string(), z.number()),
+    params: z.record(z.string(), z.string()),
+    rows: z.object({ train: z.number(), validation: z.number(), droppedNullTarget: z.number() }),
+    artifacts: z.array(z.object({ path: z.string(), bytes: z.instanceof(Uint8Array) })),
+  }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessage>;

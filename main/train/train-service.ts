@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { LatheError, type ColumnInfo, type RunStatus, type TrainConfig } from '../../shared/contract';
+import type { EventBus } from '../api/event-bus';
+import type { DataService } from '../data/data-service';
+import type { Engine } from '../data/engine';
+import { ident, literal } from '../workspace/db';
+import type { ArtifactStore } from '../workspace/artifacts';
+import { packageRoot } from '../version';
+import { selectFeatures } from './preprocess';
+import { WorkerMessage, type WorkerStart } from './protocol';
+
+/** What training needs from run tracking (implemented by the tracking store; injected by services.ts). */
+export interface RunRecorder {
+  createRun(run: {
+    name?: string;
+    experiment: string;
+    project: string;
+    config: TrainConfig;
+    configHash: string;
+    datasetVersionId: string;
+    latheVersion: string;
+    system: Record<string, string | number>;
+  }): Promise<string>;
+  logMetrics(runId: string, step: number, values: Record<string, number>): Promise<void>;
+  setBackend(runId: string, backend: string): Promise<void>;
+  endRun(
+    runId: string,
+    end: {
+      status: 'finished' | 'failed' | 'cancelled' | 'interrupted';
+      error?: string | null;
+      backend?: string | null;
+      params?: Record<string, string>;
+      artifacts?: { path: string; sha256: string; sizeBytes: number }[];
+    },
+  ): Promise<void>;
+}
+
+export interface TrainService {
+  /** Validates the config against the dataset, records a running run and starts its worker. */
+  start(config: TrainConfig): Promise<{ runId: string; done: Promise<RunStatus> }>;
+  /** Asks a running training to stop; false when the run is not running here. */
+  cancel(runId: string): boolean;
+  /** Cancels every running training and waits for them to be recorded. */
+  shutdown(): Promise<void>;
+}
+
+/** Canonical JSON (sorted keys): the same config always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function configHash(config: TrainConfig): string {
+  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+}
+
+/** The built worker bundle under the package root. */
+export function defaultWorkerPath(): string {
+  return join(packageRoot(), 'out', 'main', 'train-worker.cjs');
+}
+
+function systemInfo(): Record<string, string | number> {
+  const cpu = cpus();
+  return {
+    os: `${platform()} ${release()}`,
+    arch: arch(),
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryBytes: totalmem(),
+    node: process.versions.node,
+  };
+}
+
+/** Checks what can be checked before a run exists, so a bad config leaves the workspace untouched. */
+async function precheck(engine: Engine, config: TrainConfig, parquetPath: string, columns: ColumnInfo[]): Promise<void> {
+  selectFeatures(config, columns);
+  if (config.task === 'regression') return;
+  const [row] = await engine.all<{ n: bigint }>(
+    `SELECT count(DISTINCT ${ident(config.target)}) AS n FROM read_parquet(${literal(parquetPath)})`,
+  );
+  const n = Number(row?.n ?? 0);
+  if (config.task === 'binary' && n !== 2) {
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `target: column '${config.target}' has ${n} distinct value${n === 1 ? '' : 's'}; a binary task needs exactly 2${n > 2 ? ' (use task: multiclass)' : ''}`,
+      { field: 'target' },
+    );
+  }
+  if (config.task === 'multiclass' && (n < 2 || n > 1000)) {
+    throw new LatheError('INVALID_CONFIG', `target: column '${config.target}' has ${n} distinct values; multiclass needs 2 to 1000`, {
+      field: 'target',
+    });
+  }
+}
+
+export function createTrainService(deps: {
+  data: DataService;
+  engine: Engine;
+  recorder: RunRecorder;
+  artifacts: ArtifactStore;
+  bus: EventBus;
+  latheVersion: string;
+  workerPath?: string;
+}): TrainService {
+  const { data, engine, recorder, artifacts, bus, latheVersion } = deps;
+  const workerPath = deps.workerPath ?? defaultWorkerPath();
+  const active = new Map<string, { flag: Int32Array; worker: Worker; done: Promise<RunStatus> }>();
+
+  const status = (runId: string, s: RunStatus, error: string | null = null) => bus.emit('run:status', { runId, status: s, error });
+
+  return {
+    async start(config) {
+      if (!existsSync(workerPath)) {
+        throw new LatheError('INTERNAL', `training worker not built: ${workerPath} is missing (run npm run build)`);
+      }
+      const version = await data.resolve(config.dataset);
+      await precheck(engine, config, version.storagePath, version.columns);
+      const runId = await recorder.createRun({
+        name: config.name,
+        experiment: config.experiment ?? config.dataset.split('@')[0]!,
+        project: config.project,
+        config,
+        configHash: configHash(config),
+        datasetVersionId: version.id,
+        latheVersion,
+        system: systemInfo(),
+      });
+      status(runId, 'running');
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      // stdout is piped so nothing a library prints can corrupt `--json` output.
+      const worker = new Worker(workerPath, { stdout: true, stderr: true });
+      worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+      worker.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+
+      const done = new Promise<RunStatus>((resolveDone) => {
+        let settled = false;
+        let backend: string | null = null;
+        const pending: Promise<unknown>[] = [];
+        const finish = async (end: Parameters<RunRecorder['endRun']>[1]) => {
+          if (settled) return;
+          settled = true;
+          await Promise.allSettled(pending);
+          await recorder.endRun(runId, { backend, ...end }).catch((err: Error) => {
+            console.error(`[TrainService] could not record the end of run ${runId}: ${err.message}`);
+          });
+          active.delete(runId);
+          status(runId, end.status, end.error ?? null);
+          void worker.terminate();
+          resolveDone(end.status);
+        };
+        worker.on('message', (raw: unknown) => {
+          const parsed = WorkerMessage.safeParse(raw);
+          if (!parsed.success) {
+            void finish({ status: 'failed', error: `worker sent an invalid message: ${parsed.error.message}` });
+            return;
+          }
+          const msg = parsed.data;
+          if (msg.type === 'backend') {
+            backend = msg.backend;
+            pending.push(recorder.setBackend(runId, msg.backend));
+          } else if (msg.type === 'epoch') {
+            pending.push(recorder.logMetrics(runId, msg.epoch, { loss: msg.loss, val_loss: msg.valLoss, ...msg.metrics }));
+            const perEpoch = msg.elapsedMs / msg.epoch;
+            bus.emit('train:progress', {
+              runId,
+              epoch: msg.epoch,
+              epochs: msg.epochs,
+              fraction: msg.epoch / msg.epochs,
+              etaMs: Math.max(0, perEpoch * (msg.epochs - msg.epoch)),
+              elapsedMs: msg.elapsedMs,
+              loss: msg.loss,
+              valLoss: msg.valLoss,
+              metrics: msg.metrics,
+            });
+          } else if (msg.type === 'done') {
+            const stored = msg.artifacts.map((a) => ({ path: a.path, ...artifacts.put(a.bytes) }));
+            const cfg = new TextEncoder().encode(JSON.stringify(config, null, 2));
+            stored.push({ path: 'train-config.json', ...artifacts.put(cfg) });
+            const params = {
+              ...msg.params,
+              'rows.train': String(msg.rows.train),
+              'rows.validation': String(msg.rows.validation),
+              'rows.droppedNullTarget': String(msg.rows.droppedNullTarget),
+            };
+            void finish({ status: 'finished', backend: msg.backend, params, artifacts: stored });
+          } else {
+            void finish({ status: msg.code === 'CANCELLED' ? 'cancelled' : 'failed', error: msg.message });
+          }
+        });
+        worker.on('error', (err) => void finish({ status: 'failed', error: `training crashed: ${err.message}` }));
+        worker.on('exit', (code) => void finish({ status: 'failed', error: `training worker exited (code ${code}) before finishing` }));
+      });
+      active.set(runId, { flag, worker, done });
+      const start: WorkerStart = {
+        type: 'start',
+        job: { runId, config, parquetPath: version.storagePath, columns: version.columns, latheVersion },
+        cancelFlag: flag.buffer as SharedArrayBuffer,
+      };
+      worker.postMessage(start);
+      return { runId, done };
+    },
+
+    cancel(runId) {
+      const run = active.get(runId);
+      if (!run) return false;
+      Atomics.store(run.flag, 0, 1);
+      return true;
+    },
+
+    async shutdown() {
+      const runs = [...active.values()];
+      for (const r of runs) Atomics.store(r.flag, 0, 1);
+      await Promise.all(runs.map((r) => r.done));
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// Training worker entry: decodes a zod-checked message and calls train() from trainer.ts.
+import { parentPort } from 'node:worker_threads';
+import { toErrorShape } from '../../shared/contract';
+import { initBackend } from './backend';
+import { WorkerStart, type WorkerMessage } from './protocol';
+import { train } from './trainer';
+
+const port = parentPort;
+if (!port) throw new Error('train-worker must run in a worker thread');
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+port.once('message', (raw: unknown) => {
+  void (async () => {
+    try {
+      const { job, cancelFlag } = WorkerStart.parse(raw);
+      const flag = new Int32Array(cancelFlag);
+      post({ type: 'backend', backend: await initBackend() });
+      const result = await train(job, {
+        isCancelled: () => Atomics.load(flag, 0) === 1,
+        onEpoch: (r) => post({ type: 'epoch', ...r }),
+      });
+      post(
+        {
+          type: 'done',
+          backend: result.backend,
+          metrics: result.metrics,
+          params: result.params,
+          rows: result.rows,
+          artifacts: result.artifacts,
+        },
+        result.artifacts.map((a) => a.bytes.buffer as ArrayBuffer),
+      );
+    } catch (err) {
+      const shape = toErrorShape(err);
+      post({ type: 'error', code: shape.code, message: shape.message });
+    }
+  })();
+});

@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface StoredBlob {
+  sha256: string;
+  sizeBytes: number;
+}
+
+/** Content-addressed files under `artifacts/sha256/ab/abcdef…`: identical content is stored once. */
+export interface ArtifactStore {
+  put(bytes: Uint8Array): StoredBlob;
+  /** Moves (or copies) an existing file into the store. */
+  putFile(path: string): Promise<StoredBlob>;
+  pathOf(sha256: string): string;
+  has(sha256: string): boolean;
+  read(sha256: string): Promise<Buffer>;
+}
+
+export function sha256Bytes(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolvePromise(hash.digest('hex')));
+  });
+}
+
+export function createArtifactStore(root: string, tmpDir: string): ArtifactStore {
+  const pathOf = (sha: string) => join(root, 'sha256', sha.slice(0, 2), sha);
+  const place = (tmp: string, sha: string) => {
+    const dest = pathOf(sha);
+    if (existsSync(dest)) {
+      rmSync(tmp, { force: true });
+      return;
+    }
+    mkdirSync(join(root, 'sha256', sha.slice(0, 2)), { recursive: true });
+    renameSync(tmp, dest);
+  };
+  return {
+    put(bytes) {
+      const sha = sha256Bytes(bytes);
+      if (!existsSync(pathOf(sha))) {
+        mkdirSync(tmpDir, { recursive: true });
+        const tmp = join(tmpDir, `blob-${randomBytes(8).toString('hex')}`);
+        writeFileSync(tmp, bytes);
+        place(tmp, sha);
+      }
+      return { sha256: sha, sizeBytes: bytes.byteLength };
+    },
+    async putFile(path) {
+      const sha = await sha256File(path);
+      const size = statSync(path).size;
+      place(path, sha);
+      return { sha256: sha, sizeBytes: size };
+    },
+    pathOf,
+    has: (sha) => existsSync(pathOf(sha)),
+    read: (sha) => readFile(pathOf(sha)),
+  };
+}

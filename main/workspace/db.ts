@@ -1,0 +1,92 @@
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+
+export type SqlParam = string | number | boolean | null | bigint;
+export type Row = Record<string, unknown>;
+
+/** Converts a DuckDB JS value into something JSON can carry. */
+export function toPlain(value: unknown): string | number | boolean | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+}
+
+/** Quotes an identifier for DuckDB SQL. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Quotes a string literal for DuckDB SQL (for places that cannot take parameters, e.g. file paths). */
+export function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** A statement runner: the shared shape of the database and of an open transaction. */
+export interface Sql {
+  run(sql: string, params?: SqlParam[]): Promise<void>;
+  all<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]>;
+  one<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T | undefined>;
+}
+
+/**
+ * One DuckDB connection behind a queue: statements and transactions never interleave, so a
+ * transaction's statements are exactly its own.
+ */
+export interface Database extends Sql {
+  /** Runs `work` inside BEGIN/COMMIT; any error rolls everything back. */
+  tx<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  close(): void;
+}
+
+function runner(conn: DuckDBConnection): Sql {
+  const exec = async <T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> => {
+    const reader = await conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    return reader.getRowObjectsJS() as T[];
+  };
+  return {
+    async run(sql, params) {
+      await conn.run(sql, params as DuckDBValue[] | undefined);
+    },
+    all: exec,
+    one: async <T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T | undefined> => {
+      const rows: T[] = await exec<T>(sql, params);
+      return rows[0];
+    },
+  };
+}
+
+export async function openDatabase(path: string, options: { readOnly?: boolean } = {}): Promise<Database> {
+  const instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+  const conn = await instance.connect();
+  const inner = runner(conn);
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    run: (sql, params) => serial(() => inner.run(sql, params)),
+    all: <T extends Row = Row>(sql: string, params?: SqlParam[]) => serial(() => inner.all<T>(sql, params)),
+    one: <T extends Row = Row>(sql: string, params?: SqlParam[]) => serial(() => inner.one<T>(sql, params)),
+    tx: (work) =>
+      serial(async () => {
+        await inner.run('BEGIN TRANSACTION');
+        try {
+          const result = await work(inner);
+          await inner.run('COMMIT');
+          return result;
+        } catch (err) {
+          await inner.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}

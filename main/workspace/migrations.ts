@@ -1,0 +1,65 @@
+import type { Database } from './db';
+
+/** Schema migrations, applied in order on open; each runs in its own transaction. Never edit a released one. */
+export const migrations: { version: number; name: string; sql: string[] }[] = [
+  {
+    version: 1,
+    name: 'foundation',
+    sql: [
+      `CREATE TABLE projects (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, description VARCHAR NOT NULL DEFAULT '',
+        created_at TIMESTAMP NOT NULL)`,
+      `CREATE TABLE datasets (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, name VARCHAR NOT NULL UNIQUE,
+        created_at TIMESTAMP NOT NULL)`,
+      `CREATE TABLE dataset_versions (
+        id VARCHAR PRIMARY KEY, dataset_id VARCHAR NOT NULL, version INTEGER NOT NULL, hash VARCHAR NOT NULL,
+        row_count BIGINT NOT NULL, columns JSON NOT NULL, format VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        storage_path VARCHAR NOT NULL, size_bytes BIGINT NOT NULL, created_at TIMESTAMP NOT NULL,
+        UNIQUE (dataset_id, version))`,
+      `CREATE TABLE profiles (version_id VARCHAR PRIMARY KEY, profile JSON NOT NULL, created_at TIMESTAMP NOT NULL)`,
+      `CREATE TABLE experiments (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        UNIQUE (project_id, name))`,
+      `CREATE TABLE runs (
+        id VARCHAR PRIMARY KEY, experiment_id VARCHAR NOT NULL, name VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        task VARCHAR NOT NULL, model_type VARCHAR NOT NULL, dataset_version_id VARCHAR NOT NULL,
+        config JSON NOT NULL, config_hash VARCHAR NOT NULL, seed INTEGER NOT NULL, backend VARCHAR,
+        lathe_version VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL, ended_at TIMESTAMP, error VARCHAR,
+        system JSON NOT NULL)`,
+      `CREATE TABLE params (run_id VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE metrics (run_id VARCHAR NOT NULL, key VARCHAR NOT NULL, step INTEGER NOT NULL,
+        ts DOUBLE NOT NULL, value DOUBLE NOT NULL)`,
+      `CREATE TABLE tags (run_id VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE artifacts (run_id VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, path))`,
+    ],
+  },
+];
+
+/** The schema version this build of Lathe writes. */
+export const SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
+
+export async function migrate(db: Database): Promise<number[]> {
+  await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`);
+  const done = new Set(
+    (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+  );
+  const newest = Math.max(0, ...done);
+  if (newest > SCHEMA_VERSION) {
+    throw new Error(`workspace schema v${newest} is newer than this Lathe (v${SCHEMA_VERSION}); upgrade Lathe`);
+  }
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    await db.tx(async (sql) => {
+      for (const statement of m.sql) await sql.run(statement);
+      await sql.run('INSERT INTO schema_migrations VALUES (?, ?, now())', [m.version, m.name]);
+    });
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,61 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LatheError } from '../../shared/contract';
+import { acquireLock, type HeldLock } from './lock';
+import { createArtifactStore, type ArtifactStore } from './artifacts';
+import { openDatabase, type Database } from './db';
+import { migrate } from './migrations';
+import { workspacePaths, type WorkspacePaths } from './paths';
+
+/** An open workspace: the database, the artifact store and the single-writer lock. */
+export interface Workspace {
+  readonly paths: WorkspacePaths;
+  readonly db: Database;
+  readonly artifacts: ArtifactStore;
+  readonly lock: HeldLock;
+  close(): void;
+}
+
+/**
+ * Opens (creating if needed) a workspace folder as its single writer and applies migrations.
+ * Throws WORKSPACE_LOCKED naming the owner's pid when another live process holds it.
+ */
+export async function openWorkspace(dir: string): Promise<Workspace> {
+  const paths = workspacePaths(dir);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new LatheError('INVALID_INPUT', `cannot create workspace folder ${dir}: ${(err as Error).message}`);
+  }
+  const lock = acquireLock(paths.lock, dir);
+  let db: Database | undefined;
+  try {
+    for (const d of [paths.datasets, paths.artifacts, paths.tmp, paths.uploads]) mkdirSync(d, { recursive: true });
+    // Leftovers of a crashed write are never referenced by the database: clear them.
+    for (const f of readdirSync(paths.tmp)) rmSync(join(paths.tmp, f), { recursive: true, force: true });
+    db = await openDatabase(paths.database);
+    await migrate(db);
+  } catch (err) {
+    db?.close();
+    lock.release();
+    if (err instanceof LatheError) throw err;
+    throw new LatheError('INTERNAL', `cannot open workspace ${dir}: ${(err as Error).message}`);
+  }
+  const onExit = () => lock.release();
+  process.once('exit', onExit);
+  let closed = false;
+  const database = db;
+  return {
+    paths,
+    db: database,
+    artifacts: createArtifactStore(paths.artifacts, paths.tmp),
+    lock,
+    close() {
+      if (closed) return;
+      closed = true;
+      database.close();
+      lock.release();
+      process.removeListener('exit', onExit);
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { Cell, IsoTime } from './common';
+
+/** Logical kind of a column, derived from its DuckDB type. */
+export const ColumnKind = z.enum(['numeric', 'categorical', 'boolean', 'datetime', 'other']);
+export type ColumnKind = z.infer<typeof ColumnKind>;
+
+export const ColumnInfo = z.object({
+  name: z.string(),
+  /** The DuckDB type, e.g. DOUBLE, BIGINT, VARCHAR, DATE, TIMESTAMP. */
+  type: z.string(),
+  kind: ColumnKind,
+});
+export type ColumnInfo = z.infer<typeof ColumnInfo>;
+
+export const FileFormat = z.enum(['csv', 'tsv', 'parquet', 'json', 'ndjson']);
+export type FileFormat = z.infer<typeof FileFormat>;
+
+/** Dataset names are identifiers users type on the command line: `name` or `name@version`. */
+export const DatasetName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'use letters, digits, _ . - (no spaces or @)');
+
+/** `name`, `name@3` (version number) or `name@1a2b3c` (hash prefix). */
+export const DatasetRef = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(@[A-Za-z0-9]+)?$/, 'expected NAME or NAME@VERSION');
+
+/** One immutable version of a dataset, stored as Parquet in the workspace. */
+export const DatasetVersion = z.object({
+  id: z.string(),
+  dataset: z.string(),
+  version: z.number().int().positive(),
+  /** sha256 of the imported content; identical content reuses the version. */
+  hash: z.string(),
+  rows: z.number().int().nonnegative(),
+  columns: z.array(ColumnInfo),
+  format: FileFormat.or(z.literal('sql')),
+  source: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  createdAt: IsoTime,
+});
+export type DatasetVersion = z.infer<typeof DatasetVersion>;
+
+export const DatasetSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  project: z.string(),
+  createdAt: IsoTime,
+  versionCount: z.number().int(),
+  latest: DatasetVersion,
+});
+export type DatasetSummary = z.infer<typeof DatasetSummary>;
+
+export const ImportIn = z.object({
+  /** Absolute or working-directory-relative path of a CSV/TSV, Parquet, JSON or NDJSON file. */
+  path: z.string().min(1, 'a file path is required'),
+  name: DatasetName,
+  project: z.string().default('Default'),
+  /** Overrides detection by extension and sniffing. */
+  format: FileFormat.optional(),
+});
+export type ImportIn = z.input<typeof ImportIn>;
+
+export const ImportQueryIn = z.object({
+  /** A DuckDB SELECT over files, e.g. `SELECT ... FROM 'a.parquet'`. */
+  sql: z.string().min(1, 'a query is required'),
+  name: DatasetName,
+  project: z.string().default('Default'),
+});
+export type ImportQueryIn = z.input<typeof ImportQueryIn>;
+
+export const ImportOut = z.object({
+  dataset: z.string(),
+  version: DatasetVersion,
+  /** True when identical content was already imported under this name. */
+  reused: z.boolean(),
+  durationMs: z.number(),
+});
+export type ImportOut = z.infer<typeof ImportOut>;
+
+export const DataListIn = z.object({ project: z.string().optional() });
+export const DataVersionsIn = z.object({ name: DatasetName });
+export const DataRefIn = z.object({ ref: DatasetRef });
+
+export const HistogramBin = z.object({ lo: z.number(), hi: z.number(), count: z.number().int() });
+export type HistogramBin = z.infer<typeof HistogramBin>;
+
+export const TopValue = z.object({ value: Cell, count: z.number().int() });
+
+export const ColumnProfile = z.object({
+  name: z.string(),
+  type: z.string(),
+  kind: ColumnKind,
+  count: z.number().int(),
+  nullCount: z.number().int(),
+  nullRate: z.number(),
+  distinctCount: z.number().int(),
+  /** Numbers for numeric columns, ISO strings for dates, strings otherwise; null when all null. */
+  min: Cell,
+  max: Cell,
+  mean: z.number().nullable(),
+  std: z.number().nullable(),
+  quantiles: z
+    .object({
+      p5: z.number(),
+      p25: z.number(),
+      p50: z.number(),
+      p75: z.number(),
+      p95: z.number(),
+    })
+    .nullable(),
+  topValues: z.array(TopValue),
+  /** Equal-width bins for numeric and datetime columns (datetime bounds in epoch ms). */
+  histogram: z.array(HistogramBin),
+});
+export type ColumnProfile = z.infer<typeof ColumnProfile>;
+
+export const Profile = z.object({
+  dataset: z.string(),
+  version: z.number().int(),
+  versionId: z.string(),
+  rows: z.number().int(),
+  duplicateRows: z.number().int(),
+  columns: z.array(ColumnProfile),
+  durationMs: z.number(),
+});
+export type Profile = z.infer<typeof Profile>;
+
+export const PreviewIn = z.object({
+  ref: DatasetRef,
+  offset: z.number().int().nonnegative().default(0),
+  limit: z.number().int().positive().max(5000).default(200),
+});
+export type PreviewIn = z.input<typeof PreviewIn>;
+
+export const PreviewOut = z.object({
+  columns: z.array(ColumnInfo),
+  rows: z.array(z.array(Cell)),
+  offset: z.number().int(),
+  total: z.number().int(),
+});
+export type PreviewOut = z.infer<typeof PreviewOut>;

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { Empty } from './common';
+import {
+  DataListIn,
+  DataRefIn,
+  DataVersionsIn,
+  DatasetSummary,
+  DatasetVersion,
+  ImportIn,
+  ImportOut,
+  ImportQueryIn,
+  PreviewIn,
+  PreviewOut,
+  Profile,
+} from './data';
+import { AppInfo, Project, ProjectCreateIn } from './projects';
+import {
+  Run,
+  RunIdIn,
+  RunMetricsIn,
+  RunMetricsOut,
+  RunStatusEvent,
+  RunSummary,
+  RunsListIn,
+  TrainCancelOut,
+  TrainProgress,
+  TrainStartIn,
+  TrainStartOut,
+} from './runs';
+
+export * from './common';
+export * from './data';
+export * from './errors';
+export * from './projects';
+export * from './runs';
+export * from '../config/train-config';
+
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+
+/**
+ * Every request the renderer, the host and the CLI can make, declared once.
+ * Each takes one argument object and returns one value.
+ */
+export const channels = {
+  /** Version, workspace path and whether this process owns the workspace. */
+  'app:info': channel(Empty, AppInfo),
+  /** Projects with their dataset and run counts. */
+  'projects:list': channel(Empty, z.array(Project)),
+  /** Creates a project; fails when the name is taken. */
+  'projects:create': channel(ProjectCreateIn, Project),
+  /** Imports a CSV/TSV, Parquet, JSON or NDJSON file as a new (or reused) dataset version. */
+  'data:import': channel(ImportIn, ImportOut),
+  /** Imports the result of a DuckDB query over files as a dataset version. */
+  'data:importQuery': channel(ImportQueryIn, ImportOut),
+  /** Datasets with their latest version. */
+  'data:list': channel(DataListIn, z.array(DatasetSummary)),
+  /** Every version of one dataset, newest first. */
+  'data:versions': channel(DataVersionsIn, z.array(DatasetVersion)),
+  /** Column statistics, quantiles, top values and histograms of a version (computed in SQL, cached). */
+  'data:profile': channel(DataRefIn, Profile),
+  /** A window of rows of a version, for the virtualized preview. */
+  'data:preview': channel(PreviewIn, PreviewOut),
+  /** Starts a training run in a worker thread; resolves once the run is recorded. */
+  'train:start': channel(TrainStartIn, TrainStartOut),
+  /** Trains and resolves with the finished run record (used by the CLI). */
+  'train:run': channel(TrainStartIn, Run),
+  /** Asks a running training to stop; the run ends as cancelled. */
+  'train:cancel': channel(RunIdIn, TrainCancelOut),
+  /** Runs, newest first. */
+  'runs:list': channel(RunsListIn, z.array(RunSummary)),
+  /** One run with params, metrics, tags, lineage and artifacts. */
+  'runs:get': channel(RunIdIn, Run),
+  /** Metric history of a run (every step), optionally one key. */
+  'runs:metrics': channel(RunMetricsIn, RunMetricsOut),
+} as const;
+
+export type Channels = typeof channels;
+export type ChannelName = keyof Channels;
+export type ChannelInput<C extends ChannelName> = z.input<Channels[C]['input']>;
+export type ChannelOutput<C extends ChannelName> = z.infer<Channels[C]['output']>;
+
+export const DataProgress = z.object({
+  op: z.string(),
+  name: z.string(),
+  fraction: z.number().min(0).max(1),
+  message: z.string(),
+});
+export type DataProgress = z.infer<typeof DataProgress>;
+
+/** Events pushed from main to every face. */
+export const events = {
+  /** One epoch of a training run finished. */
+  'train:progress': TrainProgress,
+  /** A run changed status (running, finished, failed, cancelled, interrupted). */
+  'run:status': RunStatusEvent,
+  /** Progress of a long data operation (import, profile). */
+  'data:progress': DataProgress,
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.infer<Events[E]>;
+
+export const channelNames = Object.keys(channels) as ChannelName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isChannel(name: string): name is ChannelName {
+  return Object.prototype.hasOwnProperty.call(channels, name);
+}
+
+/** The one client interface the renderer and the CLI program against. */
+export interface LatheApi {
+  invoke<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** HTTP routes of the local host: POST /api/invoke/<channel>, WebSocket /api/events, POST /api/upload. */
+export const HTTP = {
+  invoke: (c: ChannelName) => `/api/invoke/${c}`,
+  events: '/api/events',
+  upload: '/api/upload',
+} as const;
+
+/** Body of every /api/invoke response. */
+export type InvokeResponse<T> =
+  | { ok: true; result: T }
+  | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
+
+/** A WebSocket frame from the host. */
+export interface EventFrame {
+  event: EventName;
+  payload: unknown;
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { IsoTime } from './common';
+
+/** A project groups datasets, experiments and models. */
+export const Project = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  createdAt: IsoTime,
+  datasetCount: z.number().int(),
+  runCount: z.number().int(),
+});
+export type Project = z.infer<typeof Project>;
+
+export const ProjectName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'use letters, digits, space, _ . -');
+
+export const ProjectCreateIn = z.object({
+  name: ProjectName,
+  description: z.string().max(2000).default(''),
+});
+export type ProjectCreateIn = z.input<typeof ProjectCreateIn>;
+
+/** Facts about the running Lathe and its workspace. */
+export const AppInfo = z.object({
+  version: z.string(),
+  workspace: z.string(),
+  /** 'owner': this process writes the workspace; 'client': it talks to the owner's host. */
+  mode: z.enum(['owner', 'client']),
+  pid: z.number().int(),
+  backendPreference: z.array(z.string()),
+  platform: z.string(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
