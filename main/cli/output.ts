@@ -26,7 +26,9 @@ export function formatValue(v: unknown): string {
     const a = Math.abs(v);
     return a !== 0 && (a < 1e-3 || a >= 1e7) ? v.toExponential(3) : v.toFixed(4).replace(/\.?0+$/, '');
   }
-  return String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v);
 }
 
 /** A plain text table with a header row; long cells are cut. */

@@ -207,7 +207,6 @@ export function createDataService(deps: {
     async importFile({ path, name, project, format }) {
       const started = Date.now();
       const file = resolve(path);
-      const display = basename(file);
       if (!existsSync(file)) {
         throw new LatheError('FILE_NOT_FOUND', `file not found: ${file}`, { file });
       }

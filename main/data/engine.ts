@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import type { Row, SqlParam } from '../workspace/db';
+import { text, type Row, type SqlParam } from '../workspace/db';
 
 /**
  * An in-memory DuckDB for heavy work on files (import, profile, preview, training reads), apart from
@@ -33,17 +33,17 @@ export async function createEngine(options: { threads?: number; memoryLimit?: st
       withConnection(async (c) => (await c.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as T[]),
     run: (sql, params) =>
       withConnection(async (c) => {
-        await c.run(sql, params as DuckDBValue[]);
+        await c.run(sql, params);
       }),
     columns: (sql, params) =>
       withConnection(async (c) => {
-        const reader = await c.runAndReadAll(sql, params as DuckDBValue[]);
-        return { names: reader.columnNames(), values: reader.getColumnsJS() as unknown[][] };
+        const reader = await c.runAndReadAll(sql, params);
+        return { names: reader.columnNames(), values: reader.getColumnsJS() };
       }),
     describe: (sql) =>
       withConnection(async (c) => {
         const rows = (await c.runAndReadAll(`DESCRIBE ${sql}`)).getRowObjectsJS();
-        return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+        return rows.map((r) => ({ name: text(r.column_name), type: text(r.column_type) }));
       }),
     close: () => instance.closeSync(),
   };

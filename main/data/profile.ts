@@ -62,7 +62,8 @@ export async function profileParquet(
         col.type === 'BLOB'
           ? Promise.resolve([])
           : engine.all(
-              `SELECT ${c} AS v, count(*) AS n FROM ${from} GROUP BY ALL ORDER BY n DESC, v NULLS LAST LIMIT ${TOP_VALUES}`,
+              // Positional GROUP/ORDER BY: an alias could collide with a column of the same name.
+              `SELECT ${c} AS v, count(*) AS n FROM ${from} GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT ${TOP_VALUES}`,
             );
       let histogram: Promise<HistogramBin[]> = Promise.resolve([]);
       if (x && xlo !== null && xhi !== null && col.kind !== 'boolean') {
@@ -72,7 +73,7 @@ export async function profileParquet(
         histogram = engine
           .all(
             `SELECT least(floor((${x} - ${xlo}) / ${width}), ${bins - 1})::INTEGER AS b, count(*) AS n
-             FROM ${from} WHERE ${c} IS NOT NULL GROUP BY b ORDER BY b`,
+             FROM ${from} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 1`,
           )
           .then((rowsOut) => {
             const counts = new Array<number>(bins).fill(0);

@@ -1,5 +1,5 @@
 import { LatheError, TrainConfig, type Artifact, type Run, type RunStatus, type RunSummary } from '../../shared/contract';
-import type { Database, Row } from '../workspace/db';
+import { textOrNull, type Database, type Row } from '../workspace/db';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 
 export interface NewRun {
@@ -12,6 +12,7 @@ export interface NewRun {
   latheVersion: string;
   system: Record<string, string | number>;
   tags?: Record<string, string>;
+  params?: Record<string, string>;
 }
 
 export interface RunEnd {
@@ -77,7 +78,7 @@ function summaryFromRow(r: Row): RunSummary {
     startedAt: started,
     endedAt: ended,
     durationMs: ended ? Date.parse(ended) - Date.parse(started) : null,
-    backend: r.backend === null || r.backend === undefined ? null : String(r.backend),
+    backend: textOrNull(r.backend),
     metrics: Object.fromEntries(Object.entries(jsonRecord<unknown>(r.metrics_json)).map(([k, v]) => [k, Number(v)])),
     params: jsonRecord<string>(r.params_json),
   };
@@ -111,6 +112,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
             run.configHash, run.config.seed, run.latheVersion, JSON.stringify(run.system)],
         );
         for (const [k, v] of Object.entries(run.tags ?? {})) await sql.run('INSERT INTO tags VALUES (?, ?, ?)', [id, k, v]);
+        for (const [k, v] of Object.entries(run.params ?? {})) await sql.run('INSERT INTO params VALUES (?, ?, ?)', [id, k, v]);
       });
       return id;
     },
@@ -192,13 +194,13 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           datasetHash: String(r.dataset_hash),
           configHash: String(r.config_hash),
           seed: Number(r.seed),
-          backend: r.backend === null || r.backend === undefined ? null : String(r.backend),
+          backend: textOrNull(r.backend),
           latheVersion: String(r.lathe_version),
         },
         artifacts: artifacts.map(
           (a): Artifact => ({ path: String(a.path), sha256: String(a.sha256), sizeBytes: Number(a.size_bytes), createdAt: iso(a.created_at) }),
         ),
-        error: r.error === null || r.error === undefined ? null : String(r.error),
+        error: textOrNull(r.error),
         system: jsonRecord<string | number>(r.system),
       };
     },

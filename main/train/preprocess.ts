@@ -209,7 +209,7 @@ export function createEncoder(fitted: FittedPreprocessing) {
         const width = c.categories.length + (c.hasNull ? 1 : 0) + 1;
         out.fill(0, k, k + width);
         if (v === null || v === undefined) out[k + (c.hasNull ? c.categories.length : width - 1)] = 1;
-        else out[k + (maps[ci]!.get(String(v)) ?? width - 1)] = 1;
+        else out[k + (maps[ci]!.get(typeof v === 'string' ? v : JSON.stringify(v)) ?? width - 1)] = 1;
         k += width;
       }
     });

@@ -24,6 +24,7 @@ export interface RunRecorder {
     datasetVersionId: string;
     latheVersion: string;
     system: Record<string, string | number>;
+    params: Record<string, string>;
   }): Promise<string>;
   logMetrics(runId: string, step: number, values: Record<string, number>): Promise<void>;
   setBackend(runId: string, backend: string): Promise<void>;
@@ -59,6 +60,22 @@ export function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The params a run is recorded with from the moment it starts (the worker adds the resolved ones). */
+export function configParams(config: TrainConfig): Record<string, string> {
+  return {
+    task: config.task,
+    target: config.target,
+    'model.type': config.model.type,
+    ...(config.model.hidden ? { 'model.hidden': config.model.hidden.join(',') } : {}),
+    'training.epochs': String(config.training.epochs),
+    ...(config.training.batchSize ? { 'training.batchSize': String(config.training.batchSize) } : {}),
+    'training.learningRate': String(config.training.learningRate),
+    'training.validationFraction': String(config.training.validationFraction),
+    seed: String(config.seed),
+    ...(config.features ? { features: config.features.join(',') } : {}),
+  };
 }
 
 export function configHash(config: TrainConfig): string {
@@ -135,6 +152,7 @@ export function createTrainService(deps: {
         datasetVersionId: version.id,
         latheVersion,
         system: systemInfo(),
+        params: configParams(config),
       });
       status(runId, 'running');
       const flag = new Int32Array(new SharedArrayBuffer(4));
@@ -205,7 +223,7 @@ export function createTrainService(deps: {
       const start: WorkerStart = {
         type: 'start',
         job: { runId, config, parquetPath: version.storagePath, columns: version.columns, latheVersion },
-        cancelFlag: flag.buffer as SharedArrayBuffer,
+        cancelFlag: flag.buffer,
       };
       worker.postMessage(start);
       return { runId, done };

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LatheError, type ColumnInfo, type TrainConfig } from '../../shared/contract';
 import { createEngine } from '../data/engine';
+import { textOrNull } from '../workspace/db';
 import { initBackend } from './backend';
 import { accuracy, f1Macro, regressionMetrics, rocAuc } from './metrics';
 import {
@@ -83,10 +84,10 @@ async function loadColumns(job: TrainJob, features: string[]) {
     const raw: RawColumn[] = inputs.map((p, i) =>
       p.kind === 'numeric'
         ? { name: p.name, kind: 'numeric', values: result.values[i]!.map(num) }
-        : { name: p.name, kind: 'categorical', values: result.values[i]!.map((v) => (v === null ? null : String(v))) },
+        : { name: p.name, kind: 'categorical', values: result.values[i]!.map(textOrNull) },
     );
     const t = result.values[inputs.length]!;
-    const targetValues = config.task === 'regression' ? t.map(num) : t.map((v) => (v === null ? null : String(v)));
+    const targetValues = config.task === 'regression' ? t.map(num) : t.map(textOrNull);
     return { raw, targetValues, dropped, droppedNullTarget: Number(total) - t.length };
   } finally {
     engine.close();
@@ -142,6 +143,11 @@ async function saveModel(model: tfl.LayersModel): Promise<TrainedArtifact[]> {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/** 256, or smaller on small data so an epoch still takes about 50 optimizer steps. */
+export function defaultBatchSize(trainRows: number): number {
+  return Math.max(16, Math.min(256, Math.ceil(trainRows / 50)));
+}
+
 /**
  * Trains one model: reads the dataset version, splits it with the seed, fits preprocessing on the training
  * split, trains with Adam in seeded mini-batches, reports every epoch, and returns metrics and artifacts.
@@ -195,7 +201,8 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         : tf.losses.meanSquaredError(y, logits);
 
   const rng = createRng(config.seed ^ 0x5bd1e995);
-  const { epochs, batchSize } = config.training;
+  const { epochs } = config.training;
+  const batchSize = config.training.batchSize ?? defaultBatchSize(trainIdx.length);
   let finalMetrics: Record<string, number> = {};
   const evaluate = (): { valLoss: number; metrics: Record<string, number> } => {
     const out = tf.tidy(() => (model.predict(xVal) as tf.Tensor).dataSync() as Float32Array);
@@ -272,15 +279,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       backend,
       metrics: finalMetrics,
       params: {
-        task: config.task,
-        'model.type': config.model.type,
-        ...(config.model.type === 'mlp' ? { 'model.hidden': (config.model.hidden ?? []).join(',') } : {}),
-        'training.epochs': String(epochs),
         'training.batchSize': String(batchSize),
-        'training.learningRate': String(config.training.learningRate),
-        'training.validationFraction': String(config.training.validationFraction),
-        seed: String(config.seed),
-        target: config.target,
         features: features.join(','),
         inputDim: String(width),
         optimizer: 'adam',

@@ -28,7 +28,7 @@ port.once('message', (raw: unknown) => {
           rows: result.rows,
           artifacts: result.artifacts,
         },
-        result.artifacts.map((a) => a.bytes.buffer as ArrayBuffer),
+        result.artifacts.map((a) => a.bytes.buffer),
       );
     } catch (err) {
       const shape = toErrorShape(err);

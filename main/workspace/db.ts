@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 export type SqlParam = string | number | boolean | null | bigint;
 export type Row = Record<string, unknown>;
@@ -12,6 +12,17 @@ export function toPlain(value: unknown): string | number | boolean | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+}
+
+/** A database value as text (numbers, dates and JSON as their plain form); '' for null. */
+export function text(value: unknown): string {
+  const plain = toPlain(value);
+  return plain === null ? '' : String(plain);
+}
+
+/** Like text() but keeps null. */
+export function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : text(value);
 }
 
 /** Quotes an identifier for DuckDB SQL. */
@@ -43,12 +54,12 @@ export interface Database extends Sql {
 
 function runner(conn: DuckDBConnection): Sql {
   const exec = async <T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> => {
-    const reader = await conn.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    const reader = await conn.runAndReadAll(sql, params);
     return reader.getRowObjectsJS() as T[];
   };
   return {
     async run(sql, params) {
-      await conn.run(sql, params as DuckDBValue[] | undefined);
+      await conn.run(sql, params);
     },
     all: exec,
     one: async <T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T | undefined> => {

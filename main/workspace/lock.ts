@@ -47,13 +47,22 @@ export interface HeldLock {
  * Takes the single-writer lock: creates the lock file exclusively; a stale lock (its pid is gone) is
  * replaced; a live one throws WORKSPACE_LOCKED naming the owner's pid.
  */
+/** Lock files this process holds: opening the same workspace twice in one process is refused too. */
+const heldHere = new Set<string>();
+
 export function acquireLock(path: string, workspaceDir: string): HeldLock {
+  if (heldHere.has(path)) {
+    throw new LatheError('WORKSPACE_LOCKED', `workspace ${workspaceDir} is already open in this process (${process.pid})`, {
+      pid: process.pid,
+    });
+  }
   const info: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
       writeSync(fd, JSON.stringify(info));
       closeSync(fd);
+      heldHere.add(path);
       let released = false;
       return {
         info,
@@ -64,6 +73,7 @@ export function acquireLock(path: string, workspaceDir: string): HeldLock {
         release() {
           if (released) return;
           released = true;
+          heldHere.delete(path);
           const current = readLock(path);
           if (current?.pid === process.pid) rmSync(path, { force: true });
         },

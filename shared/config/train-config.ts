@@ -24,7 +24,8 @@ export const ModelSpec = z
 export const TrainingSpec = z
   .object({
     epochs: z.number().int().positive().max(10000).default(20),
-    batchSize: z.number().int().positive().max(1_000_000).default(256),
+    /** Default: 256, or smaller on small data so an epoch takes at least 50 steps. */
+    batchSize: z.number().int().positive().max(1_000_000).optional(),
     learningRate: z.number().positive().max(10).default(0.001),
     validationFraction: z.number().gt(0).lt(1).default(0.2),
   })

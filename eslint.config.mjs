@@ -1,0 +1,243 @@
+// ESLint flat config: type-checked typescript-eslint everywhere TypeScript lives, React hooks rules for the
+// renderer, and the layer rules of ARCHITECTURE.md as `no-restricted-imports` (tsc project references enforce
+// the same boundaries at build time; these put them in the editor). Formatting is Prettier's job, not ESLint's.
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The one place `any` is allowed (`@typescript-eslint/no-explicit-any` is an error elsewhere).
+ * Each entry: the files and why. Keep it short; prefer `unknown` plus a zod parse.
+ */
+const ANY_ALLOWED = [
+  // Hand-written declarations for untyped third-party modules mirror their loose JS APIs.
+  { files: ['**/*.d.ts'], reason: 'ambient declarations of untyped packages' },
+];
+
+// --- Layer rules -------------------------------------------------------------------------------------------
+
+// Patterns are regexes anchored at the start: gitignore-style groups such as `electron/*` would also match
+// relative paths like `../main/electron/ipc`.
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const packages = (...names) => `^(${names.map(escape).join('|')})(/|$)`;
+const nodeBuiltins = [...new Set(builtinModules.map((m) => m.replace(/^node:/, '')))];
+
+const noNode = (where) => ({
+  regex: `^node:|${packages(...nodeBuiltins)}`,
+  message: `${where} runs without Node: no node:* or Node built-ins.`,
+});
+const noElectron = (why, allowTypeImports = false) => ({
+  regex: packages('electron'),
+  message: why,
+  allowTypeImports,
+});
+const noReact = (where) => ({
+  regex: packages('react', 'react-dom'),
+  message: `${where} does not use React.`,
+});
+const noMain = (where) => ({
+  regex: '^(\\.\\./)+main(/|$)',
+  message: `${where} must not import main/: use shared/contract (and window.lathe in the renderer).`,
+});
+const noRenderer = (where) => ({
+  regex: '^(\\.\\./)+renderer(/|$)',
+  message: `${where} must not import renderer/.`,
+});
+const noFaces = (faces, where) => ({
+  regex: `^(\\./|(\\.\\./)+)(main/)?(${faces.join('|')})(/|$)`,
+  message: `${where} must not import ${faces.map((f) => `main/${f}`).join(', ')}: dependencies point from the faces to services, never back.`,
+});
+const noCompositionRoot = {
+  regex: '^(\\.\\./)+(main/)?services(\\.ts)?$',
+  message:
+    'Domain services get their dependencies injected; only the faces import main/services.ts.',
+};
+const electronOnlyInMainElectron = noElectron(
+  "Only main/electron/ imports 'electron'; pass paths and callbacks in as arguments instead.",
+);
+
+// The typescript-eslint variant of the rule understands `import type` (see the tests entry).
+const restrict = (...patterns) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
+});
+
+const layers = [
+  {
+    name: 'lathe/layers/shared',
+    files: ['shared/**/*.ts'],
+    rules: restrict(
+      {
+        // Anything that is neither zod nor a relative import inside shared/.
+        regex: '^(?!zod(/|$)|\\.)',
+        message: 'shared/ depends on zod only: no node:*, electron, react or other packages.',
+      },
+      noMain('shared/'),
+      noRenderer('shared/'),
+      {
+        regex: '^(\\.\\./)+tests(/|$)',
+        message: 'shared/ must not import tests/.',
+      },
+    ),
+  },
+  {
+    name: 'lathe/layers/renderer',
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: restrict(
+      noNode('renderer/'),
+      noElectron('renderer/ talks to main through window.lathe (the preload), never electron.'),
+      noMain('renderer/'),
+    ),
+  },
+  {
+    name: 'lathe/layers/main-electron',
+    files: ['main/electron/**/*.ts'],
+    rules: restrict(noReact('main/'), noRenderer('main/')),
+  },
+  {
+    name: 'lathe/layers/main-host',
+    files: ['main/host/**/*.ts'],
+    rules: restrict(
+      electronOnlyInMainElectron,
+      noReact('main/'),
+      noRenderer('main/'),
+      noFaces(['electron', 'cli'], 'main/host'),
+    ),
+  },
+  {
+    name: 'lathe/layers/main-cli',
+    files: ['main/cli/**/*.ts'],
+    rules: restrict(
+      electronOnlyInMainElectron,
+      noReact('main/'),
+      noRenderer('main/'),
+      noFaces(['electron'], 'main/cli'),
+    ),
+  },
+  {
+    name: 'lathe/layers/main-services-root',
+    files: ['main/services.ts'],
+    rules: restrict(
+      electronOnlyInMainElectron,
+      noReact('main/'),
+      noRenderer('main/'),
+      noFaces(['electron', 'host', 'cli'], 'main/services.ts'),
+    ),
+  },
+  {
+    name: 'lathe/layers/main-domain',
+    files: ['main/**/*.ts'],
+    ignores: ['main/electron/**', 'main/host/**', 'main/cli/**', 'main/services.ts'],
+    rules: restrict(
+      electronOnlyInMainElectron,
+      noReact('main/'),
+      noRenderer('main/'),
+      noFaces(['electron', 'host', 'cli'], 'Domain services'),
+      noCompositionRoot,
+    ),
+  },
+  {
+    name: 'lathe/layers/tests',
+    files: ['tests/**/*.{ts,tsx}'],
+    rules: restrict(
+      // Loading 'electron' outside Electron triggers a binary download; its types alone are harmless.
+      noElectron(
+        "Tests must not load 'electron' (import type is fine): mock it with vi.mock, or use playwright-core's _electron.",
+        true,
+      ),
+    ),
+  },
+];
+
+// --- Config ------------------------------------------------------------------------------------------------
+
+export default defineConfig(
+  {
+    name: 'lathe/ignores',
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      '.scratch/**',
+      'test-results/**',
+      'coverage/**',
+      '**/*.tsbuildinfo',
+    ],
+  },
+  {
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    name: 'lathe/typescript',
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'all',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+      // `async () => value` is how a sync service method satisfies a Promise-returning handler type.
+      '@typescript-eslint/require-await': 'off',
+      // `void promise` marks a deliberate fire-and-forget; event handlers may return promises (React, Electron).
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { attributes: false } },
+      ],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  ...ANY_ALLOWED.map(({ files }) => ({
+    name: 'lathe/any-allowed',
+    files,
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  })),
+  {
+    name: 'lathe/node-globals',
+    files: ['main/**/*.ts', 'tests/**/*.{ts,tsx}', '**/*.{mjs,cjs,js}'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    name: 'lathe/renderer',
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.flat.recommended.rules,
+      // A missing dependency is a stale-closure bug, so an error (--max-warnings 0 fails on warnings anyway).
+      'react-hooks/exhaustive-deps': 'error',
+      // We do not run the React Compiler; "this component will not be compiled" notes are not defects.
+      'react-hooks/incompatible-library': 'off',
+    },
+  },
+  // Plain JS config files and scripts: linted for correctness, without type information.
+  {
+    ...tseslint.configs.disableTypeChecked,
+    name: 'lathe/plain-js',
+    files: ['**/*.{mjs,cjs,js}'],
+  },
+  {
+    name: 'lathe/commonjs',
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  ...layers,
+);

@@ -1,0 +1,237 @@
+// Electron entry: app lifecycle, the one window, its security policy, the menu, IPC and the local host.
+import { resolve } from 'node:path';
+import { BrowserWindow, Menu, app, dialog, session, shell, type WebContents } from 'electron';
+import { LatheError } from '../../shared/contract';
+import { startHost } from '../host/server';
+import { createServices, type Services } from '../services';
+import { registerIpc } from './ipc';
+import { appPaths, parseFlag, resolveWorkspaceDir } from './launch';
+import { buildMenuTemplate, importDatasetHash } from './menu';
+import { isExternalWebUrl, isRendererUrl, withContentSecurityPolicy } from './security';
+
+/** What `startHost` resolves to: the HTTP + WebSocket face the CLI and browser UI reach. */
+interface LocalHost {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const paths = appPaths(__dirname);
+const isTrusted = (url: string) => isRendererUrl(url, paths.rendererIndexUrl);
+
+let services: Services | null = null;
+let host: LocalHost | null = null;
+let unregisterIpc: (() => void) | null = null;
+let mainWindow: BrowserWindow | null = null;
+let shutDown = false;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    title: 'Lathe',
+    width: 1360,
+    height: 860,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    backgroundColor: '#101418',
+    webPreferences: {
+      preload: paths.preload,
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  void win.loadFile(paths.rendererIndex).catch((err: unknown) => {
+    console.error(
+      '[Electron] failed to load the renderer:',
+      err instanceof Error ? err.message : err,
+    );
+  });
+  mainWindow = win;
+  return win;
+}
+
+function focusOrCreateWindow(): BrowserWindow {
+  const win = mainWindow ?? createWindow();
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+  return win;
+}
+
+/** Keeps every web contents (the window and anything it might spawn) on our renderer page. */
+function lockDown(contents: WebContents): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isExternalWebUrl(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  const blockForeign = (event: { preventDefault(): void }, url: string) => {
+    if (!isTrusted(url)) {
+      event.preventDefault();
+      console.warn(`[Electron] blocked navigation to ${url}`);
+    }
+  };
+  contents.on('will-navigate', (event) => blockForeign(event, event.url));
+  contents.on('will-redirect', (event) => blockForeign(event, event.url));
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+async function importDataset(): Promise<void> {
+  const parent = mainWindow ?? undefined;
+  const options: Electron.OpenDialogOptions = {
+    title: 'Import dataset',
+    properties: ['openFile'],
+    filters: [
+      { name: 'Data files', extensions: ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'jsonl'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  };
+  const result = parent
+    ? await dialog.showOpenDialog(parent, options)
+    : await dialog.showOpenDialog(options);
+  const file = result.filePaths[0];
+  if (result.canceled || !file) return;
+  const win = focusOrCreateWindow();
+  // A hash change is in-page navigation: the router picks it up without reloading the app.
+  await win.webContents.executeJavaScript(
+    `location.hash = ${JSON.stringify(importDatasetHash(file))}`,
+  );
+}
+
+function showAbout(): void {
+  const detail = [
+    `Workspace: ${services?.workspaceDir ?? '(not open)'}`,
+    host ? `Local host: ${host.url}` : null,
+    `Electron ${process.versions.electron} · Chromium ${process.versions.chrome} · Node ${process.versions.node}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+  const options: Electron.MessageBoxOptions = {
+    type: 'info',
+    title: 'About Lathe',
+    message: `Lathe ${app.getVersion()}`,
+    detail,
+    buttons: ['OK'],
+  };
+  void (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options));
+}
+
+/** Tells the user why, releases what was opened, and exits non-zero. */
+function fail(title: string, err: unknown): void {
+  dialog.showErrorBox(title, err instanceof Error ? err.message : String(err));
+  shutDown = true;
+  void shutdown().finally(() => app.exit(1));
+}
+
+async function start(): Promise<void> {
+  const workspaceDir = resolveWorkspaceDir({
+    argv: process.argv,
+    env: process.env,
+    home: app.getPath('home'),
+    cwd: process.cwd(),
+  });
+  try {
+    services = await createServices({ workspaceDir });
+  } catch (err) {
+    const locked = err instanceof LatheError && err.code === 'WORKSPACE_LOCKED';
+    fail(locked ? 'Lathe: workspace in use' : 'Lathe could not open its workspace', err);
+    return;
+  }
+
+  try {
+    host = await startHost({ services, port: 0, rendererDir: paths.rendererDir });
+    services.advertiseHost(host.url);
+  } catch (err) {
+    // The window works over IPC without the host; only the CLI loses its way in.
+    console.error('[Electron] local host did not start:', err instanceof Error ? err.message : err);
+  }
+
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders) });
+  });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
+    callback(false),
+  );
+
+  unregisterIpc = registerIpc(services, () => BrowserWindow.getAllWindows(), {
+    isTrustedSender: isTrusted,
+  });
+
+  const workspace = services.workspaceDir;
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      buildMenuTemplate({
+        platform: process.platform,
+        importDataset: () => {
+          importDataset().catch((err: unknown) =>
+            dialog.showErrorBox('Import dataset', String(err)),
+          );
+        },
+        openWorkspace: () => {
+          void shell.openPath(workspace).then((error) => {
+            if (error) dialog.showErrorBox('Open workspace folder', `${workspace}: ${error}`);
+          });
+        },
+        about: showAbout,
+      }),
+    ),
+  );
+
+  createWindow();
+}
+
+async function shutdown(): Promise<void> {
+  unregisterIpc?.();
+  unregisterIpc = null;
+  const closing: Promise<void>[] = [];
+  if (host) closing.push(host.close());
+  if (services) closing.push(services.close());
+  host = null;
+  services = null;
+  const results = await Promise.allSettled(closing);
+  for (const result of results) {
+    if (result.status === 'rejected') {
+      console.error(
+        '[Electron] shutdown:',
+        result.reason instanceof Error ? result.reason.message : result.reason,
+      );
+    }
+  }
+}
+
+// A separate profile (tests, a second workspace side by side) also gets its own single-instance lock.
+const userDataDir = parseFlag(process.argv, 'user-data-dir');
+if (userDataDir) app.setPath('userData', resolve(userDataDir));
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Lathe window owns this user's app instance; it receives our argv via 'second-instance'.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (app.isReady() && services) focusOrCreateWindow();
+  });
+  app.on('web-contents-created', (_event, contents) => lockDown(contents));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (services && BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+  app.on('will-quit', (event) => {
+    if (shutDown) return;
+    // Hold the quit until the workspace lock is released and the host socket closed.
+    event.preventDefault();
+    shutDown = true;
+    void shutdown().finally(() => app.quit());
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => fail('Lathe failed to start', err));
+}

@@ -1,0 +1,147 @@
+import type { ReactNode } from 'react';
+import { getApi } from './api';
+import { useAsync, useRoute } from './lib/hooks';
+import { ProjectProvider, useProject } from './lib/project';
+import type { Route } from './lib/routes';
+import { ProjectsView } from './views/Projects/projects-view';
+import { DataView } from './views/Data/data-view';
+import { ExperimentsView } from './views/Experiments/experiments-view';
+import { RunView } from './views/Experiments/run-view';
+
+const NAV: {
+  id: 'projects' | 'data' | 'experiments';
+  label: string;
+  href: string;
+  icon: ReactNode;
+}[] = [
+  {
+    id: 'projects',
+    label: 'Projects',
+    href: '#/projects',
+    icon: <path d="M2 4.5h4l1.5 1.5H14v6.5H2z" />,
+  },
+  {
+    id: 'data',
+    label: 'Data',
+    href: '#/data',
+    icon: (
+      <>
+        <ellipse cx="8" cy="4" rx="5.5" ry="2" />
+        <path d="M2.5 4v8c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2V4M2.5 8c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2" />
+      </>
+    ),
+  },
+  {
+    id: 'experiments',
+    label: 'Experiments',
+    href: '#/experiments',
+    icon: (
+      <path d="M6 2v4.5L2.5 13a1 1 0 0 0 .9 1.5h9.2a1 1 0 0 0 .9-1.5L10 6.5V2M5 2h6M4.5 10h7" />
+    ),
+  },
+];
+
+function activeNav(route: Route): string {
+  return route.view === 'run' ? 'experiments' : route.view;
+}
+
+function Header() {
+  const info = useAsync(() => getApi().invoke('app:info', {}), []);
+  const { project } = useProject();
+  return (
+    <header className="app-header" data-testid="app-header">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true">
+          L
+        </span>
+        Lathe
+      </div>
+      <div className="header-project" title="Active project">
+        <span className="muted">Project</span> <a href="#/projects">{project}</a>
+      </div>
+      <div className="header-info">
+        {info.status === 'ready' && (
+          <>
+            <span
+              className="workspace-path"
+              title={info.data.workspace}
+              data-testid="workspace-path"
+            >
+              <bdi dir="ltr">{info.data.workspace}</bdi>
+            </span>
+            <span
+              className={`mode-chip mode-${info.data.mode}`}
+              data-testid="workspace-mode"
+              title={
+                info.data.mode === 'owner'
+                  ? 'This process writes the workspace'
+                  : 'Connected to the owner'
+              }
+            >
+              {info.data.mode}
+            </span>
+            <span className="muted">v{info.data.version}</span>
+          </>
+        )}
+        {info.status === 'loading' && <span className="muted">Connecting…</span>}
+        {info.status === 'error' && (
+          <span className="header-error" data-testid="error-banner" title={info.error.message}>
+            Host unavailable: {info.error.message}
+          </span>
+        )}
+      </div>
+    </header>
+  );
+}
+
+function Content({ route }: { route: Route }) {
+  switch (route.view) {
+    case 'projects':
+      return <ProjectsView />;
+    case 'data':
+      return <DataView selected={route.dataset} />;
+    case 'experiments':
+      return <ExperimentsView newRun={route.newRun} />;
+    case 'run':
+      return <RunView runId={route.runId} />;
+  }
+}
+
+export function App() {
+  const route = useRoute();
+  const active = activeNav(route);
+  return (
+    <ProjectProvider>
+      <div className="app">
+        <Header />
+        <nav className="app-nav" aria-label="Main">
+          {NAV.map((item) => (
+            <a
+              key={item.id}
+              href={item.href}
+              className={item.id === active ? 'nav-item active' : 'nav-item'}
+              aria-current={item.id === active ? 'page' : undefined}
+              data-testid={`nav-${item.id}`}
+            >
+              <svg
+                viewBox="0 0 16 16"
+                width="16"
+                height="16"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.3"
+                aria-hidden="true"
+              >
+                {item.icon}
+              </svg>
+              {item.label}
+            </a>
+          ))}
+        </nav>
+        <main className="app-main">
+          <Content route={route} />
+        </main>
+      </div>
+    </ProjectProvider>
+  );
+}

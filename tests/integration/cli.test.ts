@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { channels, Run, RunSummary } from '../../shared/contract';
+import { lathe, latheBackground } from '../helpers/cli';
+import { tempDir, vega } from '../helpers/workspace';
+
+const t = tempDir('lathe-cli-');
+const W = join(t.dir, 'ws');
+afterAll(() => t.remove());
+
+const weatherConfig = (extra = '') =>
+  t.file(
+    `train-${Math.random().toString(36).slice(2)}.yaml`,
+    `dataset: weather\ntarget: weather\ntask: multiclass\nmodel:\n  type: mlp\n  hidden: [16]\ntraining:\n  epochs: 4\n  learningRate: 0.01\nseed: 5\n${extra}`,
+  );
+
+describe('lathe CLI', () => {
+  it('prints help, and refuses unknown commands and flags with exit code 2', () => {
+    const help = lathe(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/data import/);
+    expect(help.stdout).toMatch(/runs show/);
+    const unknown = lathe(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+    const flag = lathe(['data', 'list', '--colour', '--workspace', W]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/unknown option --colour for 'lathe data list'/);
+    const missing = lathe(['data', 'import', vega('cars.json'), '--workspace', W]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing option --name NAME/);
+    expect(lathe(['data', 'import', '--help']).stdout).toMatch(/Usage: lathe data import \[FILE\] --name NAME/);
+  });
+
+  it('imports, profiles and lists with --json and nothing else on stdout', () => {
+    const imp = lathe(['data', 'import', vega('seattle-weather.csv'), '--name', 'weather', '--workspace', W, '--json']);
+    expect(imp.code).toBe(0);
+    expect(channels['data:import'].output.parse(imp.json).version.rows).toBe(1461);
+    const profile = lathe(['data', 'profile', 'weather', '--workspace', W, '--json']);
+    expect(channels['data:profile'].output.parse(profile.json).columns).toHaveLength(6);
+    const list = lathe(['data', 'list', '--workspace', W, '--json']);
+    expect(channels['data:list'].output.parse(list.json).map((d) => d.name)).toEqual(['weather']);
+    const human = lathe(['data', 'profile', 'weather', '--workspace', W]);
+    expect(human.stdout).toMatch(/weather@1: 1,461 rows, 6 columns/);
+  });
+
+  it('trains from a YAML config and prints the finished run record; runs list and show find it', () => {
+    const r = lathe(['train', '--config', weatherConfig(), '--workspace', W, '--json']);
+    expect(r.code).toBe(0);
+    const run = Run.parse(r.json);
+    expect(run.status).toBe('finished');
+    expect(run.backend).toBe('wasm');
+    expect(run.metrics.val_accuracy).toBeGreaterThan(0.5);
+    const list = lathe(['runs', 'list', '--workspace', W, '--json']);
+    expect(RunSummary.array().parse(list.json).map((x) => x.id)).toContain(run.id);
+    const show = lathe(['runs', 'show', run.id.slice(0, 8), '--workspace', W, '--json']);
+    expect(Run.parse(show.json).id).toBe(run.id);
+    expect(lathe(['runs', 'show', run.id.slice(0, 8), '--workspace', W]).stdout).toMatch(/val_accuracy/);
+  });
+
+  it('names the field, file, dataset or run that is wrong, with a non-zero exit', () => {
+    const bad = lathe(['train', '--config', t.file('bad.yaml', 'dataset: weather\ntarget: weather\ntask: sideways\n'), '--workspace', W, '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad\.yaml: task: Invalid option/);
+    expect((bad.json as { error: { code: string } }).error.code).toBe('INVALID_CONFIG');
+    const noFile = lathe(['train', '--config', join(t.dir, 'nope.yaml'), '--workspace', W]);
+    expect(noFile.code).toBe(1);
+    expect(noFile.stderr).toMatch(/config file not found: .*nope\.yaml/);
+    const noData = lathe(['train', '--config', t.file('nd.yaml', 'dataset: ghost\ntarget: y\ntask: binary\n'), '--workspace', W]);
+    expect(noData.stderr).toMatch(/no dataset named 'ghost'/);
+    const noRun = lathe(['runs', 'show', 'ffffffff', '--workspace', W]);
+    expect(noRun.code).toBe(1);
+    expect(noRun.stderr).toMatch(/no run with id 'ffffffff'/);
+  });
+
+  it('cancels a training on Ctrl-C and records it as cancelled', async () => {
+    const long = t.file('long.yaml', readFileSync(weatherConfig(), 'utf8').replace('epochs: 4', 'epochs: 3000'));
+    const bg = latheBackground(['train', '--config', long, '--workspace', W]);
+    await bg.waitFor('stderr', /epoch \d+\/3000/);
+    bg.child.kill('SIGINT');
+    expect(await bg.exit).toBe(130);
+    const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
+    expect(runs[0]!.status).toBe('cancelled');
+  });
+
+  it('lets a second process use a workspace owned by `lathe ui` through its host, and takes over a stale lock', async () => {
+    const ui = latheBackground(['ui', '--port', '0', '--workspace', W, '--json']);
+    const line = await ui.waitFor('stdout', /\{.*\}\n/);
+    const { url, pid } = JSON.parse(line) as { url: string; pid: number };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+    const viaHost = lathe(['data', 'list', '--workspace', W]);
+    expect(viaHost.code).toBe(0);
+    expect(viaHost.stderr).toMatch(new RegExp(`workspace is open in process ${pid}; sending the command to it at ${url}`));
+    expect(viaHost.stdout).toMatch(/weather/);
+
+    const second = lathe(['ui', '--port', '0', '--workspace', W]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`in use by process ${pid}`));
+
+    ui.child.kill('SIGKILL');
+    await ui.exit;
+    const after = lathe(['data', 'list', '--workspace', W, '--json']);
+    expect(after.code).toBe(0);
+    expect(after.stderr).not.toMatch(/sending the command/);
+  });
+
+  it('runs the demo end to end on the flights sample', () => {
+    const r = lathe(['demo', '--rows', '3000', '--epochs', '2', '--workspace', join(t.dir, 'demo'), '--json']);
+    expect(r.code).toBe(0);
+    const out = r.json as { flights: { version: { rows: number } }; profile: { rows: number }; run: unknown };
+    expect(out.flights.version.rows).toBe(3_000_000);
+    expect(out.profile.rows).toBe(3_000_000);
+    const run = Run.parse(out.run);
+    expect(run).toMatchObject({ status: 'finished', backend: 'wasm', task: 'binary' });
+    expect(run.metrics.val_auc).toBeGreaterThan(0.5);
+    expect(run.params.features).toBe('hour,day_of_week,month,distance,origin,destination');
+  });
+});

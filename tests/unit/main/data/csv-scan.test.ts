@@ -1,0 +1,76 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { LatheError } from '../../../../shared/contract';
+import { scanCsv, splitHeader } from '../../../../main/data/csv-scan';
+import { detectFormat } from '../../../../main/data/detect';
+import { tempDir } from '../../../helpers/workspace';
+
+const t = tempDir();
+afterAll(() => t.remove());
+
+function errorOf(fn: () => unknown): LatheError {
+  try {
+    fn();
+  } catch (err) {
+    return err as LatheError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('scanCsv', () => {
+  it('counts records and picks the delimiter', () => {
+    expect(scanCsv(t.file('a.csv', 'a,b,c\n1,2,3\n4,5,6\n'))).toEqual({ delimiter: ',', header: ['a', 'b', 'c'], records: 2 });
+    expect(scanCsv(t.file('s.csv', 'a;b\n1;2\n')).delimiter).toBe(';');
+    expect(scanCsv(t.file('t.tsv', 'a\tb\n1\t2\n'), '\t').records).toBe(1);
+  });
+
+  it('honours quotes: delimiters and newlines inside quoted fields, doubled quotes, CRLF', () => {
+    const shape = scanCsv(t.file('q.csv', 'name,note\r\n"Smith, J","said ""hi""\r\nthen left"\r\nx,y\r\n'));
+    expect(shape).toEqual({ delimiter: ',', header: ['name', 'note'], records: 2 });
+  });
+
+  it('reports a ragged row with its line number and field counts', () => {
+    const err = errorOf(() => scanCsv(t.file('ragged.csv', 'a,b\n1,2\n3,4,5,6\n7\n')));
+    expect(err.code).toBe('RAGGED_ROWS');
+    expect(err.message).toBe('ragged.csv line 3: 4 fields, expected 2 (as in the header)');
+  });
+
+  it('finds a short row after a quoted multi-line field on the right line', () => {
+    const err = errorOf(() => scanCsv(t.file('short.csv', 'a,b\n"x\ny",2\n3\n')));
+    expect(err.message).toMatch(/short\.csv line 4: 1 field, expected 2/);
+  });
+
+  it('rejects a column name that appears twice, case-insensitively', () => {
+    const err = errorOf(() => scanCsv(t.file('dup.csv', 'id,Name,name\n1,a,b\n')));
+    expect(err.code).toBe('DUPLICATE_COLUMN');
+    expect(err.message).toMatch(/column 'name' appears twice \(columns 2 and 3\)/);
+  });
+
+  it('rejects an unterminated quote', () => {
+    expect(errorOf(() => scanCsv(t.file('open.csv', 'a,b\n"1,2\n'))).code).toBe('CORRUPT_FILE');
+  });
+
+  it('ignores blank lines', () => {
+    expect(scanCsv(t.file('blank.csv', 'a,b\n1,2\n\n3,4\n\n')).records).toBe(2);
+  });
+
+  it('splits a header honouring quotes', () => {
+    expect(splitHeader('"a,b",c, d ', ',')).toEqual(['a,b', 'c', 'd']);
+  });
+});
+
+describe('detectFormat', () => {
+  it('uses the extension, then sniffs', () => {
+    expect(detectFormat(t.file('x.csv', 'a\n1\n'))).toBe('csv');
+    expect(detectFormat(t.file('x.jsonl', '{"a":1}\n'))).toBe('ndjson');
+    expect(detectFormat(t.file('noext', '[{"a":1}]'))).toBe('json');
+    expect(detectFormat(t.file('noext2', '{"a":1}\n{"a":2}\n{"a":3}\n'))).toBe('ndjson');
+    expect(detectFormat(t.file('data.txt', 'a\tb\tc\n1\t2\t3\n'))).toBe('tsv');
+  });
+
+  it('refuses binary content and unknown extensions, naming the file', () => {
+    const bin = errorOf(() => detectFormat(t.file('blob.bin', '\u0000\u0001\u0002garbage')));
+    expect(bin.code).toBe('UNSUPPORTED_FILE');
+    expect(bin.message).toMatch(/blob\.bin/);
+    expect(errorOf(() => detectFormat(t.file('sheet.xlsx', 'PK text'))).message).toMatch(/sheet\.xlsx: unsupported file type \.xlsx/);
+  });
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { fromHistory, mergeTables, withProgress } from '../../../renderer/lib/epochs';
+import {
+  datasetNameFromFile,
+  formatBytes,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatTemporal,
+} from '../../../renderer/lib/format';
+import { chartMetric, presentMetrics } from '../../../renderer/lib/metrics';
+import { pagesForRange } from '../../../renderer/lib/paging';
+import { parseRoute, routeHref } from '../../../renderer/lib/routes';
+import {
+  DEFAULT_VALUES,
+  buildConfig,
+  guessTask,
+} from '../../../renderer/views/Experiments/train-form-model';
+
+describe('datasetNameFromFile', () => {
+  it('drops the extension and keeps only [A-Za-z0-9_.-]', () => {
+    expect(datasetNameFromFile('seattle-weather.csv')).toBe('seattle-weather');
+    expect(datasetNameFromFile('/tmp/My Sales (2024).parquet')).toBe('My_Sales_2024_');
+    expect(datasetNameFromFile('C:\\data\\q1.v2.tsv')).toBe('q1.v2');
+    expect(datasetNameFromFile('-.csv')).toBe('dataset');
+  });
+
+  it('yields names the contract accepts', () => {
+    for (const f of ['a b.csv', 'über.json', '...x.ndjson', '@@.csv']) {
+      expect(datasetNameFromFile(f)).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
+    }
+  });
+});
+
+describe('formatting', () => {
+  it('formats sizes, durations, numbers and percents', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(53_211)).toBe('52 KB');
+    expect(formatBytes(5 * 1024 * 1024)).toBe('5.0 MB');
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(2_500)).toBe('2.5 s');
+    expect(formatDuration(125_000)).toBe('2m 5s');
+    expect(formatDuration(null)).toBe('—');
+    expect(formatNumber(1461)).toBe('1,461');
+    expect(formatNumber(3.0289869)).toBe('3.029');
+    expect(formatNumber(0.00001)).toBe('1.00e-5');
+    expect(formatNumber(null)).toBe('—');
+    expect(formatPercent(0)).toBe('0%');
+    expect(formatPercent(0.0004)).toBe('<0.1%');
+    expect(formatPercent(0.25)).toBe('25%');
+    expect(formatTemporal('2024-01-05T00:00:00.000Z', 'DATE')).toBe('2024-01-05');
+    expect(formatTemporal('2024-01-05T13:04:05.000Z', 'TIMESTAMP')).toBe('2024-01-05 13:04:05');
+    expect(formatTemporal('2024-01-05T13:04:05.250Z', 'TIMESTAMP')).toBe('2024-01-05 13:04:05.25');
+    expect(formatTemporal('not a date', 'DATE')).toBe('not a date');
+  });
+});
+
+describe('routes', () => {
+  it('round-trips every route', () => {
+    for (const hash of [
+      '#/projects',
+      '#/data',
+      '#/data/sales%20q1',
+      '#/experiments',
+      '#/experiments/new',
+      '#/runs/r-1',
+    ]) {
+      expect(routeHref(parseRoute(hash))).toBe(hash);
+    }
+  });
+
+  it('opens on the Data view for an empty or unknown hash', () => {
+    expect(parseRoute('')).toEqual({ view: 'data', dataset: null });
+    expect(parseRoute('#/nope')).toEqual({ view: 'data', dataset: null });
+  });
+});
+
+describe('pagesForRange', () => {
+  it('covers the visible rows with whole pages', () => {
+    expect(pagesForRange(0, 30, 200)).toEqual([0]);
+    expect(pagesForRange(190, 230, 200)).toEqual([0, 1]);
+    expect(pagesForRange(999_950, 999_999, 200)).toEqual([4999]);
+    expect(pagesForRange(5, 4, 200)).toEqual([]);
+  });
+});
+
+describe('epoch tables', () => {
+  it('merges stored history with live progress without duplicating epochs', () => {
+    const history = fromHistory([
+      { key: 'loss', step: 1, value: 0.9, timestamp: 0 },
+      { key: 'val_loss', step: 1, value: 1.0, timestamp: 0 },
+    ]);
+    const live = withProgress(new Map(), {
+      runId: 'r',
+      epoch: 2,
+      epochs: 5,
+      fraction: 0.4,
+      etaMs: 10,
+      elapsedMs: 10,
+      loss: 0.7,
+      valLoss: 0.8,
+      metrics: { val_accuracy: 0.6 },
+    });
+    const merged = mergeTables(
+      history,
+      mergeTables(live, fromHistory([{ key: 'loss', step: 2, value: 0.7, timestamp: 1 }])),
+    );
+    expect([...merged.keys()].sort()).toEqual([1, 2]);
+    expect(merged.get(2)).toEqual({ loss: 0.7, val_loss: 0.8, val_accuracy: 0.6 });
+  });
+});
+
+describe('metrics', () => {
+  it('charts the validation metric that fits the task', () => {
+    expect(chartMetric('multiclass', ['loss', 'val_loss', 'val_accuracy', 'val_f1_macro'])).toBe(
+      'val_accuracy',
+    );
+    expect(chartMetric('binary', ['val_accuracy', 'val_auc'])).toBe('val_auc');
+    expect(chartMetric('regression', ['val_loss', 'val_r2'])).toBe('val_r2');
+    expect(chartMetric('regression', ['loss', 'val_loss'])).toBeNull();
+  });
+
+  it('lists only key metrics some run has', () => {
+    expect(
+      presentMetrics([{ metrics: { val_rmse: 1 } }, { metrics: { val_accuracy: 0.5, other: 1 } }]),
+    ).toEqual(['val_accuracy', 'val_rmse']);
+  });
+});
+
+describe('New run form', () => {
+  const base = { ...DEFAULT_VALUES, dataset: 'weather', target: 'weather', project: 'Default' };
+
+  it('builds a valid TrainConfig', () => {
+    const built = buildConfig({ ...base, model: 'linear', epochs: '5' });
+    expect(built).toMatchObject({
+      config: {
+        dataset: 'weather',
+        target: 'weather',
+        task: 'multiclass',
+        model: { type: 'linear' },
+        training: { epochs: 5, batchSize: 256, learningRate: 0.001, validationFraction: 0.2 },
+        seed: 42,
+      },
+    });
+  });
+
+  it('names the bad field', () => {
+    const built = buildConfig({ ...base, validationFraction: '1.5' });
+    expect('error' in built && built.error).toMatch(/training\.validationFraction/);
+    const hidden = buildConfig({ ...base, model: 'mlp', hidden: '64, x' });
+    expect('error' in hidden && hidden.error).toMatch(/model\.hidden/);
+  });
+
+  it('guesses the task from the target column', () => {
+    expect(guessTask({ name: 'y', type: 'DOUBLE', kind: 'numeric' })).toBe('regression');
+    expect(guessTask({ name: 'y', type: 'BOOLEAN', kind: 'boolean' })).toBe('binary');
+    expect(guessTask({ name: 'y', type: 'VARCHAR', kind: 'categorical' })).toBe('multiclass');
+  });
+});
