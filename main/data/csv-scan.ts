@@ -55,7 +55,7 @@ function pickDelimiter(firstLine: string, preferred?: string): string {
  * Reads a delimited file once, checking its structure the way a user would: every record has as many
  * fields as the header, and no column name appears twice. Errors name the file, line and column.
  */
-export function scanCsv(path: string, preferredDelimiter?: string): CsvShape {
+export function scanCsv(path: string, preferredDelimiter?: string, onChunk?: (bytes: Buffer) => void): CsvShape {
   const file = basename(path);
   const fd = openSync(path, 'r');
   try {
@@ -98,6 +98,7 @@ export function scanCsv(path: string, preferredDelimiter?: string): CsvShape {
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
+      onChunk?.(buf.subarray(0, n));
       for (let i = 0; i < n; i++) {
         const b = buf[i]!;
         if (!headerDone) {

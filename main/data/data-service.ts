@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -42,12 +42,12 @@ export interface DataService {
 
 const NULL_STRINGS = `['', 'NA', 'N/A', 'null', 'NULL']`;
 
-function readerSql(path: string, format: FileFormat, delimiter?: string): string {
+function readerSql(path: string, format: FileFormat, delimiter?: string, fullSample = false): string {
   const p = literal(path);
   switch (format) {
     case 'csv':
     case 'tsv':
-      return `read_csv(${p}, delim=${literal(delimiter ?? (format === 'tsv' ? '\t' : ','))}, header=true, quote='"', escape='"', strict_mode=true, null_padding=false, sample_size=-1, nullstr=${NULL_STRINGS})`;
+      return `read_csv(${p}, delim=${literal(delimiter ?? (format === 'tsv' ? '\t' : ','))}, header=true, quote='"', escape='"', strict_mode=true, null_padding=false, ${fullSample ? 'sample_size=-1, ' : ''}nullstr=${NULL_STRINGS})`;
     case 'parquet':
       return `read_parquet(${p})`;
     case 'json':
@@ -214,29 +214,36 @@ export function createDataService(deps: {
       if (!stat.isFile()) throw new LatheError('INVALID_INPUT', `${file} is not a file`, { file });
       if (stat.size === 0) throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
       const fmt = format ?? detectFormat(file);
-      progress(name, 0.05, 'hashing');
-      const hash = await sha256File(file);
+      let hash: string;
       let delimiter: string | undefined;
       if (fmt === 'csv' || fmt === 'tsv') {
-        progress(name, 0.15, 'checking structure');
-        const shape = scanCsv(file, fmt === 'tsv' ? '\t' : undefined);
+        progress(name, 0.1, 'checking structure');
+        // One read of the file both checks its structure and hashes it.
+        const hasher = createHash('sha256');
+        const shape = scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) => hasher.update(bytes));
         if (shape.records === 0) {
           throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
         }
+        hash = hasher.digest('hex');
         delimiter = shape.delimiter;
+      } else {
+        progress(name, 0.1, 'hashing');
+        hash = await sha256File(file);
       }
+      const attempt = (fullSample: boolean) =>
+        record({ name, project, hash, format: fmt, source: file, select: readerSql(file, fmt, delimiter, fullSample), displayName: file, started });
       try {
-        return await record({
-          name,
-          project,
-          hash,
-          format: fmt,
-          source: file,
-          select: readerSql(file, fmt, delimiter),
-          displayName: file,
-          started,
-        });
+        return await attempt(false);
       } catch (err) {
+        // The type sniffer samples the file; a value later on that does not fit (a 'x' in a number column)
+        // means reading again with every row sampled, not failing.
+        if ((fmt === 'csv' || fmt === 'tsv') && /could not convert|conversion error/i.test((err as Error).message)) {
+          try {
+            return await attempt(true);
+          } catch (again) {
+            throw fileError(file, fmt, again);
+          }
+        }
         throw fileError(file, fmt, err);
       }
     },

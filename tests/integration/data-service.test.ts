@@ -97,6 +97,15 @@ describe('import', () => {
     expect(parquet.version.rows).toBe(1461);
   });
 
+  it('reads the whole file again when a late value does not fit the sniffed type', async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => `${i},${i * 2}`);
+    lines[29_000] = '29000,not a number';
+    const file = t.file('late.csv', `id,value\n${lines.join('\n')}\n`);
+    const r = await call('data:import', { path: file, name: 'late' });
+    expect(r.version.rows).toBe(30_000);
+    expect(r.version.columns.map((c) => c.type)).toEqual(['BIGINT', 'VARCHAR']);
+  });
+
   it('imports the result of a query over files', async () => {
     const r = await call('data:importQuery', {
       sql: `SELECT weather, count(*) AS days FROM read_csv('${vega('seattle-weather.csv')}') GROUP BY weather`,
