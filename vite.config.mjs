@@ -23,8 +23,9 @@ export default defineConfig({
   },
   server: {
     proxy: {
+      // Only the host's routes: a bare '/api' prefix would also swallow the renderer's own api/ modules.
       '/api/events': { target: apiTarget.replace(/^http/, 'ws'), ws: true },
-      '/api': { target: apiTarget },
+      '^/api/(invoke|upload|health)(/|\\?|$)': { target: apiTarget },
     },
   },
 });

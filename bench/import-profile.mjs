@@ -19,9 +19,13 @@ const parquet = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'f
 
 const db = await DuckDBInstance.create(':memory:');
 const conn = await db.connect();
-await conn.run(`COPY (SELECT * FROM read_parquet('${parquet}') LIMIT ${rows}) TO '${csv}' (HEADER, DELIMITER ',')`);
+await conn.run(
+  `COPY (SELECT * FROM read_parquet('${parquet}') LIMIT ${rows}) TO '${csv}' (HEADER, DELIMITER ',')`,
+);
 conn.closeSync();
-console.log(`data: ${rows.toLocaleString('en-US')} flights, ${(statSync(csv).size / 1e6).toFixed(0)} MB CSV`);
+console.log(
+  `data: ${rows.toLocaleString('en-US')} flights, ${(statSync(csv).size / 1e6).toFixed(0)} MB CSV`,
+);
 
 function timed(label, cmd, args) {
   const t0 = process.hrtime.bigint();
@@ -63,13 +67,35 @@ const results = [];
 for (let round = 1; round <= 3; round++) {
   const ws = join(dir, `ws${round}`);
   const latheMs =
-    timed('lathe import', process.execPath, [...lathe, 'data', 'import', csv, '--name', 'flights', '--workspace', ws, '--json']) +
-    timed('lathe profile', process.execPath, [...lathe, 'data', 'profile', 'flights', '--workspace', ws, '--json']);
+    timed('lathe import', process.execPath, [
+      ...lathe,
+      'data',
+      'import',
+      csv,
+      '--name',
+      'flights',
+      '--workspace',
+      ws,
+      '--json',
+    ]) +
+    timed('lathe profile', process.execPath, [
+      ...lathe,
+      'data',
+      'profile',
+      'flights',
+      '--workspace',
+      ws,
+      '--json',
+    ]);
   const pandasMs = timed('pandas', python, [pandasScript, csv]);
   results.push({ latheMs, pandasMs });
-  console.log(`round ${round}: Lathe import+profile ${(latheMs / 1000).toFixed(2)} s, pandas read_csv+profile ${(pandasMs / 1000).toFixed(2)} s, ratio ${(pandasMs / latheMs).toFixed(2)}x`);
+  console.log(
+    `round ${round}: Lathe import+profile ${(latheMs / 1000).toFixed(2)} s, pandas read_csv+profile ${(pandasMs / 1000).toFixed(2)} s, ratio ${(pandasMs / latheMs).toFixed(2)}x`,
+  );
 }
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ratio = median(results.map((r) => r.pandasMs / r.latheMs));
-console.log(`median ratio pandas/Lathe: ${ratio.toFixed(2)}x (${ratio >= 1 ? 'Lathe faster' : 'pandas faster'})`);
+console.log(
+  `median ratio pandas/Lathe: ${ratio.toFixed(2)}x (${ratio >= 1 ? 'Lathe faster' : 'pandas faster'})`,
+);
 rmSync(dir, { recursive: true, force: true });

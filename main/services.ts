@@ -52,7 +52,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const tracking = createTrackingStore(db, projects);
   await db.tx((sql) => projects.ensure(sql, 'Default'));
   const interrupted = await tracking.markInterrupted();
-  if (interrupted.length) console.error(`[Services] marked ${interrupted.length} run(s) left running as interrupted`);
+  if (interrupted.length)
+    console.error(`[Services] marked ${interrupted.length} run(s) left running as interrupted`);
   const data = createDataService({ workspace, engine, projects, bus });
   const version = latheVersion();
   const train = createTrainService({

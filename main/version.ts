@@ -6,7 +6,11 @@ export function packageRoot(): string {
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'lathe') return dir;
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'lathe'
+    )
+      return dir;
     dir = dirname(dir);
   }
   throw new Error(`cannot find Lathe's package.json above ${__dirname}`);
@@ -14,6 +18,8 @@ export function packageRoot(): string {
 
 let cached: string | undefined;
 export function latheVersion(): string {
-  cached ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  cached ??= (
+    JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
+  ).version;
   return cached;
 }

@@ -12,7 +12,9 @@ import type { z } from 'zod';
 
 /** A service function per channel, taking the parsed input. */
 export type Handlers = {
-  [C in ChannelName]: (input: z.output<Channels[C]['input']>) => Promise<z.input<Channels[C]['output']>>;
+  [C in ChannelName]: (
+    input: z.output<Channels[C]['input']>,
+  ) => Promise<z.input<Channels[C]['output']>>;
 };
 
 /** Validates a raw call against the contract, runs it, and returns a wire-safe response. */
@@ -53,7 +55,10 @@ export async function invokeHandler(
   if (!options.validateOutput) return output;
   const checked = spec.output.safeParse(output);
   if (!checked.success) {
-    throw new LatheError('INTERNAL', `output of ${channel} broke the contract: ${describeIssues(checked.error)}`);
+    throw new LatheError(
+      'INTERNAL',
+      `output of ${channel} broke the contract: ${describeIssues(checked.error)}`,
+    );
   }
   return checked.data;
 }

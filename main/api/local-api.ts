@@ -8,7 +8,11 @@ export function createLocalApi(dispatch: Dispatch, bus: EventBus): LatheApi {
     async invoke(channel, input) {
       const response = (await dispatch(channel, input)) as InvokeResponse<never>;
       if (!response.ok) {
-        throw new LatheError(response.error.code as LatheError['code'], response.error.message, response.error.details);
+        throw new LatheError(
+          response.error.code as LatheError['code'],
+          response.error.message,
+          response.error.details,
+        );
       }
       return response.result;
     },

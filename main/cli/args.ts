@@ -29,7 +29,11 @@ export interface CommandSpec {
 
 /** Flags every command takes. */
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
-  workspace: { type: 'string', value: 'DIR', description: 'workspace folder (default: $LATHE_HOME, else ~/.lathe)' },
+  workspace: {
+    type: 'string',
+    value: 'DIR',
+    description: 'workspace folder (default: $LATHE_HOME, else ~/.lathe)',
+  },
   json: { type: 'boolean', description: 'print machine-readable JSON on stdout, nothing else' },
   help: { type: 'boolean', description: 'show help for the command' },
 };
@@ -58,7 +62,8 @@ export function parseArgs(spec: CommandSpec, argv: string[], usage: string): Par
       const eq = arg.indexOf('=');
       const name = arg.slice(2, eq >= 0 ? eq : undefined);
       const def = all[name];
-      if (!def) throw new UsageError(`unknown option --${name} for 'lathe ${spec.path.join(' ')}'`, usage);
+      if (!def)
+        throw new UsageError(`unknown option --${name} for 'lathe ${spec.path.join(' ')}'`, usage);
       if (def.type === 'boolean') {
         if (eq >= 0) throw new UsageError(`option --${name} takes no value`, usage);
         flags[name] = true;
@@ -66,11 +71,15 @@ export function parseArgs(spec: CommandSpec, argv: string[], usage: string): Par
       }
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || (eq < 0 && value.startsWith('--'))) {
-        throw new UsageError(`option --${name} needs a value${def.value ? ` (${def.value})` : ''}`, usage);
+        throw new UsageError(
+          `option --${name} needs a value${def.value ? ` (${def.value})` : ''}`,
+          usage,
+        );
       }
       if (def.type === 'number') {
         const n = Number(value);
-        if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`option --${name}: '${value}' is not a number`, usage);
+        if (value.trim() === '' || !Number.isFinite(n))
+          throw new UsageError(`option --${name}: '${value}' is not a number`, usage);
         flags[name] = n;
       } else flags[name] = value;
       continue;
@@ -89,7 +98,8 @@ export function parseArgs(spec: CommandSpec, argv: string[], usage: string): Par
     throw new UsageError(`unexpected argument '${positionals[spec.positionals.length]}'`, usage);
   }
   for (const [name, def] of Object.entries(spec.flags)) {
-    if (def.required && flags[name] === undefined) throw new UsageError(`missing option --${name}${def.value ? ` ${def.value}` : ''}`, usage);
+    if (def.required && flags[name] === undefined)
+      throw new UsageError(`missing option --${name}${def.value ? ` ${def.value}` : ''}`, usage);
   }
   return { positionals, flags };
 }
@@ -102,7 +112,9 @@ export function usageOf(spec: CommandSpec): string {
       return f.required ? token : `[${token}]`;
     })
     .join(' ');
-  return ['lathe', ...spec.path, pos, flags, '[--workspace DIR] [--json]'].filter(Boolean).join(' ');
+  return ['lathe', ...spec.path, pos, flags, '[--workspace DIR] [--json]']
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function helpOf(spec: CommandSpec): string {
@@ -114,7 +126,9 @@ export function helpOf(spec: CommandSpec): string {
   }
   lines.push('Options:');
   for (const [n, f] of Object.entries({ ...spec.flags, ...GLOBAL_FLAGS })) {
-    lines.push(`  ${`--${n}${f.type === 'boolean' ? '' : ` ${f.value ?? 'VALUE'}`}`.padEnd(22)} ${f.description}`);
+    lines.push(
+      `  ${`--${n}${f.type === 'boolean' ? '' : ` ${f.value ?? 'VALUE'}`}`.padEnd(22)} ${f.description}`,
+    );
   }
   return lines.join('\n');
 }

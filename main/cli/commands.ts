@@ -47,7 +47,11 @@ export interface Command extends CommandSpec {
 const str = (ctx: Ctx, name: string) => ctx.args.flags[name] as string | undefined;
 const numFlag = (ctx: Ctx, name: string) => ctx.args.flags[name] as number | undefined;
 
-async function withSession<T>(ctx: Ctx, work: (s: Session) => Promise<T>, requireOwner = false): Promise<T> {
+async function withSession<T>(
+  ctx: Ctx,
+  work: (s: Session) => Promise<T>,
+  requireOwner = false,
+): Promise<T> {
   const session = await openSession(ctx.workspaceDir, { requireOwner, say: (m) => ctx.say(m) });
   try {
     return await work(session);
@@ -56,7 +60,15 @@ async function withSession<T>(ctx: Ctx, work: (s: Session) => Promise<T>, requir
   }
 }
 
-function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, value: unknown, what: string): T {
+function parseOrThrow<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: import('zod').ZodError };
+  },
+  value: unknown,
+  what: string,
+): T {
   const r = schema.safeParse(value);
   if (!r.success) throw new LatheError('INVALID_INPUT', describeIssues(r.error, what));
   return r.data;
@@ -83,7 +95,10 @@ function humanProfile(p: Profile): string {
     c.mean,
     c.std,
     c.quantiles?.p50 ?? null,
-    c.topValues.slice(0, 3).map((t) => `${formatValue(t.value)} (${t.count})`).join(', '),
+    c.topValues
+      .slice(0, 3)
+      .map((t) => `${formatValue(t.value)} (${t.count})`)
+      .join(', '),
   ]);
   return `${head}\n\n${table(['column', 'type', 'nulls', 'distinct', 'min', 'max', 'mean', 'std', 'p50', 'top values'], rows, 32)}`;
 }
@@ -99,20 +114,40 @@ function humanRun(r: Run): string {
     'Metrics:',
     metrics || '  (none)',
     'Artifacts:',
-    r.artifacts.map((a) => `  ${a.path.padEnd(24)} ${formatBytes(a.sizeBytes)}  sha256:${a.sha256.slice(0, 12)}`).join('\n') || '  (none)',
+    r.artifacts
+      .map(
+        (a) =>
+          `  ${a.path.padEnd(24)} ${formatBytes(a.sizeBytes)}  sha256:${a.sha256.slice(0, 12)}`,
+      )
+      .join('\n') || '  (none)',
   ].join('\n');
 }
 
-async function importWith(api: LatheApi, ctx: Ctx, input: { path?: string; sql?: string; name: string; project?: string; format?: string }): Promise<ImportOut> {
+async function importWith(
+  api: LatheApi,
+  ctx: Ctx,
+  input: { path?: string; sql?: string; name: string; project?: string; format?: string },
+): Promise<ImportOut> {
   const bar = createProgress(ctx.io.stderr, !ctx.json);
   const off = api.on('data:progress', (p) => {
     if (p.op === 'import' && p.name === input.name) bar.update(p.fraction, p.message);
   });
   try {
     if (input.sql) {
-      return await api.invoke('data:importQuery', parseOrThrow(ImportQueryIn, { sql: input.sql, name: input.name, project: input.project }, 'data import'));
+      return await api.invoke(
+        'data:importQuery',
+        parseOrThrow(
+          ImportQueryIn,
+          { sql: input.sql, name: input.name, project: input.project },
+          'data import',
+        ),
+      );
     }
-    const parsed = parseOrThrow(ImportIn, { path: input.path, name: input.name, project: input.project, format: input.format }, 'data import');
+    const parsed = parseOrThrow(
+      ImportIn,
+      { path: input.path, name: input.name, project: input.project, format: input.format },
+      'data import',
+    );
     return await api.invoke('data:import', parsed);
   } finally {
     off();
@@ -127,8 +162,13 @@ async function trainWith(api: LatheApi, ctx: Ctx, config: TrainConfig): Promise<
   const off = api.on('train:progress', (p) => {
     runId ??= p.runId;
     if (p.runId !== runId) return;
-    const m = Object.entries(p.metrics).map(([k, v]) => `${k} ${formatValue(v)}`).join(' ');
-    bar.update(p.fraction, `epoch ${p.epoch}/${p.epochs} loss ${formatValue(p.loss)} val_loss ${formatValue(p.valLoss)} ${m} ETA ${formatDuration(p.etaMs)}`);
+    const m = Object.entries(p.metrics)
+      .map(([k, v]) => `${k} ${formatValue(v)}`)
+      .join(' ');
+    bar.update(
+      p.fraction,
+      `epoch ${p.epoch}/${p.epochs} loss ${formatValue(p.loss)} val_loss ${formatValue(p.valLoss)} ${m} ETA ${formatDuration(p.etaMs)}`,
+    );
   });
   const offStatus = api.on('run:status', (s) => {
     if (s.status === 'running') runId ??= s.runId;
@@ -148,7 +188,8 @@ async function trainWith(api: LatheApi, ctx: Ctx, config: TrainConfig): Promise<
   }
 }
 
-const exitFor = (run: Run) => (run.status === 'finished' ? 0 : run.status === 'cancelled' ? 130 : 1);
+const exitFor = (run: Run) =>
+  run.status === 'finished' ? 0 : run.status === 'cancelled' ? 130 : 1;
 
 export const commands: Command[] = [
   {
@@ -159,27 +200,50 @@ export const commands: Command[] = [
     async run(ctx) {
       const existed = existsSync(join(ctx.workspaceDir, 'lathe.duckdb'));
       const info = await withSession(ctx, (s) => s.api.invoke('app:info', {}), true);
-      ctx.result({ ...info, created: !existed }, () => `${existed ? 'Opened' : 'Created'} workspace ${info.workspace} (Lathe ${info.version})`);
+      ctx.result(
+        { ...info, created: !existed },
+        () =>
+          `${existed ? 'Opened' : 'Created'} workspace ${info.workspace} (Lathe ${info.version})`,
+      );
       return 0;
     },
   },
   {
     path: ['data', 'import'],
-    summary: 'Import a CSV/TSV, Parquet, JSON or NDJSON file (or a DuckDB query over files) as a dataset version.',
-    positionals: [{ name: 'FILE', required: false, description: 'file to import (omit with --sql)' }],
+    summary:
+      'Import a CSV/TSV, Parquet, JSON or NDJSON file (or a DuckDB query over files) as a dataset version.',
+    positionals: [
+      { name: 'FILE', required: false, description: 'file to import (omit with --sql)' },
+    ],
     flags: {
       name: { type: 'string', value: 'NAME', required: true, description: 'dataset name' },
-      format: { type: 'string', value: 'FORMAT', description: `force the reader: ${FileFormat.options.join(', ')}` },
+      format: {
+        type: 'string',
+        value: 'FORMAT',
+        description: `force the reader: ${FileFormat.options.join(', ')}`,
+      },
       project: { type: 'string', value: 'PROJECT', description: 'project (default: Default)' },
-      sql: { type: 'string', value: 'QUERY', description: "import a DuckDB SELECT over files, e.g. \"SELECT * FROM 'a.parquet'\"" },
+      sql: {
+        type: 'string',
+        value: 'QUERY',
+        description: 'import a DuckDB SELECT over files, e.g. "SELECT * FROM \'a.parquet\'"',
+      },
     },
     async run(ctx) {
       const [file] = ctx.args.positionals;
       const sql = str(ctx, 'sql');
-      if (!file && !sql) throw new LatheError('INVALID_INPUT', 'data import needs a FILE or --sql QUERY');
-      if (file && sql) throw new LatheError('INVALID_INPUT', 'give either a FILE or --sql, not both');
+      if (!file && !sql)
+        throw new LatheError('INVALID_INPUT', 'data import needs a FILE or --sql QUERY');
+      if (file && sql)
+        throw new LatheError('INVALID_INPUT', 'give either a FILE or --sql, not both');
       const r = await withSession(ctx, (s) =>
-        importWith(s.api, ctx, { path: file, sql, name: str(ctx, 'name')!, project: str(ctx, 'project'), format: str(ctx, 'format') }),
+        importWith(s.api, ctx, {
+          path: file,
+          sql,
+          name: str(ctx, 'name')!,
+          project: str(ctx, 'project'),
+          format: str(ctx, 'format'),
+        }),
       );
       ctx.result(r, () => humanImport(r));
       return 0;
@@ -191,12 +255,22 @@ export const commands: Command[] = [
     positionals: [],
     flags: { project: { type: 'string', value: 'PROJECT', description: 'only this project' } },
     async run(ctx) {
-      const list = await withSession(ctx, (s) => s.api.invoke('data:list', { project: str(ctx, 'project') }));
+      const list = await withSession(ctx, (s) =>
+        s.api.invoke('data:list', { project: str(ctx, 'project') }),
+      );
       ctx.result(list, () =>
         list.length
           ? table(
               ['name', 'version', 'rows', 'columns', 'size', 'project', 'imported'],
-              list.map((d) => [d.name, d.latest.version, d.latest.rows, d.latest.columns.length, formatBytes(d.latest.sizeBytes), d.project, d.latest.createdAt]),
+              list.map((d) => [
+                d.name,
+                d.latest.version,
+                d.latest.rows,
+                d.latest.columns.length,
+                formatBytes(d.latest.sizeBytes),
+                d.project,
+                d.latest.createdAt,
+              ]),
             )
           : 'No datasets yet. Import one: lathe data import FILE --name NAME',
       );
@@ -209,20 +283,43 @@ export const commands: Command[] = [
     positionals: [{ name: 'NAME', required: true, description: 'dataset name' }],
     flags: {},
     async run(ctx) {
-      const versions = await withSession(ctx, (s) => s.api.invoke('data:versions', { name: ctx.args.positionals[0]! }));
+      const versions = await withSession(ctx, (s) =>
+        s.api.invoke('data:versions', { name: ctx.args.positionals[0]! }),
+      );
       ctx.result(versions, () =>
-        table(['version', 'hash', 'rows', 'columns', 'format', 'source', 'imported'], versions.map((v) => [v.version, v.hash.slice(0, 12), v.rows, v.columns.length, v.format, v.source, v.createdAt]), 60),
+        table(
+          ['version', 'hash', 'rows', 'columns', 'format', 'source', 'imported'],
+          versions.map((v) => [
+            v.version,
+            v.hash.slice(0, 12),
+            v.rows,
+            v.columns.length,
+            v.format,
+            v.source,
+            v.createdAt,
+          ]),
+          60,
+        ),
       );
       return 0;
     },
   },
   {
     path: ['data', 'profile'],
-    summary: 'Profile a dataset version: per-column statistics, quantiles, top values, histograms, duplicates.',
-    positionals: [{ name: 'NAME[@VERSION]', required: true, description: 'dataset (latest version unless @N or @hash)' }],
+    summary:
+      'Profile a dataset version: per-column statistics, quantiles, top values, histograms, duplicates.',
+    positionals: [
+      {
+        name: 'NAME[@VERSION]',
+        required: true,
+        description: 'dataset (latest version unless @N or @hash)',
+      },
+    ],
     flags: {},
     async run(ctx) {
-      const p = await withSession(ctx, (s) => s.api.invoke('data:profile', { ref: ctx.args.positionals[0]! }));
+      const p = await withSession(ctx, (s) =>
+        s.api.invoke('data:profile', { ref: ctx.args.positionals[0]! }),
+      );
       ctx.result(p, () => humanProfile(p));
       return 0;
     },
@@ -233,13 +330,29 @@ export const commands: Command[] = [
     positionals: [{ name: 'NAME[@VERSION]', required: true, description: 'dataset' }],
     flags: {
       offset: { type: 'number', value: 'N', description: 'first row (default 0)' },
-      limit: { type: 'number', value: 'N', description: 'rows to print (default 20, at most 5000)' },
+      limit: {
+        type: 'number',
+        value: 'N',
+        description: 'rows to print (default 20, at most 5000)',
+      },
     },
     async run(ctx) {
       const p = await withSession(ctx, (s) =>
-        s.api.invoke('data:preview', { ref: ctx.args.positionals[0]!, offset: numFlag(ctx, 'offset') ?? 0, limit: numFlag(ctx, 'limit') ?? 20 }),
+        s.api.invoke('data:preview', {
+          ref: ctx.args.positionals[0]!,
+          offset: numFlag(ctx, 'offset') ?? 0,
+          limit: numFlag(ctx, 'limit') ?? 20,
+        }),
       );
-      ctx.result(p, () => `${table(p.columns.map((c) => c.name), p.rows, 24)}\n(rows ${p.offset}–${p.offset + p.rows.length - 1} of ${p.total})`);
+      ctx.result(
+        p,
+        () =>
+          `${table(
+            p.columns.map((c) => c.name),
+            p.rows,
+            24,
+          )}\n(rows ${p.offset}–${p.offset + p.rows.length - 1} of ${p.total})`,
+      );
       return 0;
     },
   },
@@ -247,7 +360,14 @@ export const commands: Command[] = [
     path: ['train'],
     summary: 'Train a model from a YAML or JSON config; prints the finished run record.',
     positionals: [],
-    flags: { config: { type: 'string', value: 'FILE', required: true, description: 'train config (YAML or JSON)' } },
+    flags: {
+      config: {
+        type: 'string',
+        value: 'FILE',
+        required: true,
+        description: 'train config (YAML or JSON)',
+      },
+    },
     async run(ctx) {
       const config = loadTrainConfig(str(ctx, 'config')!);
       const run = await withSession(ctx, (s) => trainWith(s.api, ctx, config));
@@ -266,14 +386,29 @@ export const commands: Command[] = [
     },
     async run(ctx) {
       const runs = await withSession(ctx, (s) =>
-        s.api.invoke('runs:list', { experiment: str(ctx, 'experiment'), project: str(ctx, 'project'), limit: numFlag(ctx, 'limit') ?? 1000 }),
+        s.api.invoke('runs:list', {
+          experiment: str(ctx, 'experiment'),
+          project: str(ctx, 'project'),
+          limit: numFlag(ctx, 'limit') ?? 1000,
+        }),
       );
-      const keys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((k) => k.startsWith('val_') && k !== 'val_loss').sort();
+      const keys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))]
+        .filter((k) => k.startsWith('val_') && k !== 'val_loss')
+        .sort();
       ctx.result(runs, () =>
         runs.length
           ? table(
               ['id', 'name', 'status', 'dataset', 'model', 'backend', 'duration', ...keys],
-              runs.map((r) => [r.id.slice(0, 8), r.name, r.status, r.dataset, r.modelType, r.backend, r.durationMs !== null ? formatDuration(r.durationMs) : '', ...keys.map((k) => r.metrics[k] ?? null)]),
+              runs.map((r) => [
+                r.id.slice(0, 8),
+                r.name,
+                r.status,
+                r.dataset,
+                r.modelType,
+                r.backend,
+                r.durationMs !== null ? formatDuration(r.durationMs) : '',
+                ...keys.map((k) => r.metrics[k] ?? null),
+              ]),
             )
           : 'No runs yet. Train one: lathe train --config FILE',
       );
@@ -283,29 +418,56 @@ export const commands: Command[] = [
   {
     path: ['runs', 'show'],
     summary: 'Show one run: params, metrics, lineage and artifacts.',
-    positionals: [{ name: 'ID', required: true, description: 'run id (a unique prefix is enough)' }],
+    positionals: [
+      { name: 'ID', required: true, description: 'run id (a unique prefix is enough)' },
+    ],
     flags: {},
     async run(ctx) {
-      const run = await withSession(ctx, (s) => s.api.invoke('runs:get', { id: ctx.args.positionals[0]! }));
-      ctx.result(run, () => `${humanRun(run)}\nParams:\n${Object.entries(run.params).map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join('\n')}`);
+      const run = await withSession(ctx, (s) =>
+        s.api.invoke('runs:get', { id: ctx.args.positionals[0]! }),
+      );
+      ctx.result(
+        run,
+        () =>
+          `${humanRun(run)}\nParams:\n${Object.entries(run.params)
+            .map(([k, v]) => `  ${k.padEnd(28)} ${v}`)
+            .join('\n')}`,
+      );
       return 0;
     },
   },
   {
     path: ['ui'],
-    summary: 'Serve the Lathe UI on 127.0.0.1 for a browser; the workspace stays open until Ctrl-C.',
+    summary:
+      'Serve the Lathe UI on 127.0.0.1 for a browser; the workspace stays open until Ctrl-C.',
     positionals: [],
-    flags: { port: { type: 'number', value: 'PORT', description: 'port (default 0: any free port)' } },
+    flags: {
+      port: { type: 'number', value: 'PORT', description: 'port (default 0: any free port)' },
+    },
     async run(ctx) {
       const port = numFlag(ctx, 'port') ?? 0;
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LatheError('INVALID_INPUT', `--port: ${port} is not a port number`);
-      const session = await openSession(ctx.workspaceDir, { requireOwner: true, say: (m) => ctx.say(m) });
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new LatheError('INVALID_INPUT', `--port: ${port} is not a port number`);
+      const session = await openSession(ctx.workspaceDir, {
+        requireOwner: true,
+        say: (m) => ctx.say(m),
+      });
       const services = session.services!;
       try {
-        const host = await startHost({ services, port, rendererDir: join(packageRoot(), 'out', 'renderer') });
+        const host = await startHost({
+          services,
+          port,
+          rendererDir: join(packageRoot(), 'out', 'renderer'),
+        });
         services.advertiseHost(host.url);
-        if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ url: host.url, workspace: ctx.workspaceDir, pid: process.pid })}\n`);
-        else ctx.io.stderr.write(`Lathe UI: ${host.url}\nworkspace ${ctx.workspaceDir} — press Ctrl-C to stop\n`);
+        if (ctx.json)
+          ctx.io.stdout.write(
+            `${JSON.stringify({ url: host.url, workspace: ctx.workspaceDir, pid: process.pid })}\n`,
+          );
+        else
+          ctx.io.stderr.write(
+            `Lathe UI: ${host.url}\nworkspace ${ctx.workspaceDir} — press Ctrl-C to stop\n`,
+          );
         await ctx.io.interrupted;
         await host.close();
       } finally {
@@ -316,24 +478,36 @@ export const commands: Command[] = [
   },
   {
     path: ['demo'],
-    summary: 'Import the flights sample (vega-datasets), profile it, train a delay model and print its metrics.',
+    summary:
+      'Import the flights sample (vega-datasets), profile it, train a delay model and print its metrics.',
     positionals: [],
     flags: {
-      rows: { type: 'number', value: 'N', description: 'flights sampled for training (default 100000)' },
+      rows: {
+        type: 'number',
+        value: 'N',
+        description: 'flights sampled for training (default 100000)',
+      },
       epochs: { type: 'number', value: 'N', description: 'training epochs (default 8)' },
     },
     async run(ctx) {
       const { runDemo } = await import('./demo');
       const explicit = ctx.args.flags.workspace !== undefined || process.env.LATHE_HOME;
       const dir = explicit ? ctx.workspaceDir : mkdtempSync(join(tmpdir(), 'lathe-demo-'));
-      const result = await runDemo({ ...ctx, workspaceDir: dir }, {
-        rows: numFlag(ctx, 'rows') ?? 100_000,
-        epochs: numFlag(ctx, 'epochs') ?? 8,
-        importWith,
-        trainWith,
-        withSession,
-      });
-      ctx.result(result, () => `${humanProfileSummary(result.profile)}\n\n${humanRun(result.run)}\n\nWorkspace: ${dir}`);
+      const result = await runDemo(
+        { ...ctx, workspaceDir: dir },
+        {
+          rows: numFlag(ctx, 'rows') ?? 100_000,
+          epochs: numFlag(ctx, 'epochs') ?? 8,
+          importWith,
+          trainWith,
+          withSession,
+        },
+      );
+      ctx.result(
+        result,
+        () =>
+          `${humanProfileSummary(result.profile)}\n\n${humanRun(result.run)}\n\nWorkspace: ${dir}`,
+      );
       return exitFor(result.run);
     },
   },
@@ -344,7 +518,8 @@ export const commands: Command[] = [
     flags: {},
     async run(ctx) {
       const kind = ctx.args.positionals[0];
-      if (kind !== 'train-config') throw new LatheError('INVALID_INPUT', `unknown schema '${kind}' (known: train-config)`);
+      if (kind !== 'train-config')
+        throw new LatheError('INVALID_INPUT', `unknown schema '${kind}' (known: train-config)`);
       ctx.io.stdout.write(`${JSON.stringify(trainConfigJsonSchema(), null, 2)}\n`);
       return 0;
     },

@@ -18,10 +18,15 @@ export interface Session {
  * Opens the workspace for a command: as its writer when free; when another process owns it and runs a
  * local host (the app, `lathe ui`), through that host; otherwise fails naming the owner's pid.
  */
-export async function openSession(workspaceDir: string, options: { requireOwner?: boolean; say(message: string): void }): Promise<Session> {
+export async function openSession(
+  workspaceDir: string,
+  options: { requireOwner?: boolean; say(message: string): void },
+): Promise<Session> {
   const owner = liveOwner(workspacePaths(workspaceDir).lock);
   if (owner?.hostUrl && !options.requireOwner) {
-    options.say(`workspace is open in process ${owner.pid}; sending the command to it at ${owner.hostUrl}`);
+    options.say(
+      `workspace is open in process ${owner.pid}; sending the command to it at ${owner.hostUrl}`,
+    );
     const api = createRemoteApi(owner.hostUrl);
     return { api, mode: 'client', close: async () => api.close() };
   }
@@ -31,7 +36,11 @@ export async function openSession(workspaceDir: string, options: { requireOwner?
     return { api, services, mode: 'owner', close: () => services.close() };
   } catch (err) {
     if (err instanceof LatheError && err.code === 'WORKSPACE_LOCKED' && options.requireOwner) {
-      throw new LatheError('WORKSPACE_LOCKED', `${err.message}; this command needs to own the workspace`, err.details);
+      throw new LatheError(
+        'WORKSPACE_LOCKED',
+        `${err.message}; this command needs to own the workspace`,
+        err.details,
+      );
     }
     throw err;
   }

@@ -1,13 +1,21 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LatheError, TrainConfig, type ImportOut, type LatheApi, type Profile, type Run } from '../../shared/contract';
+import {
+  LatheError,
+  TrainConfig,
+  type ImportOut,
+  type LatheApi,
+  type Profile,
+  type Run,
+} from '../../shared/contract';
 import { literal } from '../workspace/db';
 import type { Ctx, Session } from './commands';
 
 /** The 3M-row flights sample that ships in the vega-datasets npm package. */
 export function flightsFile(): string {
   const file = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet');
-  if (!existsSync(file)) throw new LatheError('FILE_NOT_FOUND', `sample data missing: ${file} (reinstall with npm ci)`);
+  if (!existsSync(file))
+    throw new LatheError('FILE_NOT_FOUND', `sample data missing: ${file} (reinstall with npm ci)`);
   return file;
 }
 
@@ -28,20 +36,30 @@ export async function runDemo(
   deps: {
     rows: number;
     epochs: number;
-    importWith(api: LatheApi, ctx: Ctx, input: { path?: string; sql?: string; name: string }): Promise<ImportOut>;
+    importWith(
+      api: LatheApi,
+      ctx: Ctx,
+      input: { path?: string; sql?: string; name: string },
+    ): Promise<ImportOut>;
     trainWith(api: LatheApi, ctx: Ctx, config: TrainConfig): Promise<Run>;
     withSession<T>(ctx: Ctx, work: (s: Session) => Promise<T>): Promise<T>;
   },
 ): Promise<DemoResult> {
-  if (!Number.isInteger(deps.rows) || deps.rows < 100) throw new LatheError('INVALID_INPUT', `--rows: ${deps.rows} is too few (at least 100)`);
-  if (!Number.isInteger(deps.epochs) || deps.epochs < 1) throw new LatheError('INVALID_INPUT', `--epochs: ${deps.epochs} must be a positive integer`);
+  if (!Number.isInteger(deps.rows) || deps.rows < 100)
+    throw new LatheError('INVALID_INPUT', `--rows: ${deps.rows} is too few (at least 100)`);
+  if (!Number.isInteger(deps.epochs) || deps.epochs < 1)
+    throw new LatheError('INVALID_INPUT', `--epochs: ${deps.epochs} must be a positive integer`);
   const file = flightsFile();
   return deps.withSession(ctx, async ({ api }) => {
     ctx.say(`Workspace ${ctx.workspaceDir}\nImporting ${file}…`);
     const flights = await deps.importWith(api, ctx, { path: file, name: 'flights' });
-    ctx.say(`Imported ${flights.version.rows.toLocaleString('en-US')} flights in ${flights.durationMs} ms; profiling…`);
+    ctx.say(
+      `Imported ${flights.version.rows.toLocaleString('en-US')} flights in ${flights.durationMs} ms; profiling…`,
+    );
     const profile = await api.invoke('data:profile', { ref: 'flights' });
-    ctx.say(`Profiled in ${profile.durationMs} ms; sampling ${deps.rows.toLocaleString('en-US')} flights for training…`);
+    ctx.say(
+      `Profiled in ${profile.durationMs} ms; sampling ${deps.rows.toLocaleString('en-US')} flights for training…`,
+    );
     // A hash order over row numbers: the same sample on every machine and every run.
     const sample = await deps.importWith(api, ctx, {
       name: 'flights_delay',
@@ -56,7 +74,12 @@ export async function runDemo(
       task: 'binary',
       features: ['hour', 'day_of_week', 'month', 'distance', 'origin', 'destination'],
       model: { type: 'mlp', hidden: [64, 64] },
-      training: { epochs: deps.epochs, batchSize: 256, learningRate: 0.001, validationFraction: 0.2 },
+      training: {
+        epochs: deps.epochs,
+        batchSize: 256,
+        learningRate: 0.001,
+        validationFraction: 0.2,
+      },
       seed: 42,
       experiment: 'demo',
     });

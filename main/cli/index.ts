@@ -41,7 +41,10 @@ function exitCodeFor(err: unknown): number {
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   const wantsJson = argv.includes('--json');
   const writeError = (err: unknown) => {
-    const shape = err instanceof UsageError ? { code: 'INVALID_INPUT', message: err.message } : toErrorShape(err);
+    const shape =
+      err instanceof UsageError
+        ? { code: 'INVALID_INPUT', message: err.message }
+        : toErrorShape(err);
     io.stderr.write(`error: ${shape.message}\n`);
     if (err instanceof UsageError && err.usage) io.stderr.write(`usage: ${err.usage}\n`);
     if (wantsJson) io.stdout.write(`${JSON.stringify({ error: shape }, null, 2)}\n`);
@@ -51,7 +54,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     return 0;
   }
   if (argv[0] === '--version' || argv[0] === 'version') {
-    io.stdout.write(wantsJson ? `${JSON.stringify({ version: latheVersion() })}\n` : `${latheVersion()}\n`);
+    io.stdout.write(
+      wantsJson ? `${JSON.stringify({ version: latheVersion() })}\n` : `${latheVersion()}\n`,
+    );
     return 0;
   }
   const found = findCommand(argv);

@@ -24,7 +24,9 @@ export function formatValue(v: unknown): string {
   if (typeof v === 'number') {
     if (Number.isInteger(v)) return String(v);
     const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e7) ? v.toExponential(3) : v.toFixed(4).replace(/\.?0+$/, '');
+    return a !== 0 && (a < 1e-3 || a >= 1e7)
+      ? v.toExponential(3)
+      : v.toFixed(4).replace(/\.?0+$/, '');
   }
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
@@ -37,10 +39,15 @@ export function table(header: string[], rows: unknown[][], maxWidth = 40): strin
     r.map((c) => (c.length > maxWidth ? `${c.slice(0, maxWidth - 1)}…` : c)),
   );
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r, ri) => {
-    const line = r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-    return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
+  return cells
+    .map((r, ri) => {
+      const line = r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
+      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
 }
 
 /** A progress bar redrawn in place on a TTY; on a pipe, one line per 10% so logs stay short. */
@@ -53,7 +60,9 @@ export function createProgress(stream: NodeJS.WriteStream, enabled: boolean) {
       if (stream.isTTY) {
         const width = 24;
         const filled = Math.round(f * width);
-        stream.write(`\r\x1b[2K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% ${text}`);
+        stream.write(
+          `\r\x1b[2K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% ${text}`,
+        );
       } else {
         const decile = Math.floor(f * 10);
         if (decile !== lastDecile) {

@@ -1,6 +1,7 @@
 import type { ColumnInfo, ColumnKind } from '../../shared/contract';
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?)$/;
+const NUMERIC =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?)$/;
 
 /** Maps a DuckDB type to the kind Lathe profiles and preprocesses by. */
 export function kindOf(type: string): ColumnKind {

@@ -55,7 +55,11 @@ function pickDelimiter(firstLine: string, preferred?: string): string {
  * Reads a delimited file once, checking its structure the way a user would: every record has as many
  * fields as the header, and no column name appears twice. Errors name the file, line and column.
  */
-export function scanCsv(path: string, preferredDelimiter?: string, onChunk?: (bytes: Buffer) => void): CsvShape {
+export function scanCsv(
+  path: string,
+  preferredDelimiter?: string,
+  onChunk?: (bytes: Buffer) => void,
+): CsvShape {
   const file = basename(path);
   const fd = openSync(path, 'r');
   try {
@@ -74,7 +78,9 @@ export function scanCsv(path: string, preferredDelimiter?: string, onChunk?: (by
 
     const endRecord = () => {
       if (!headerDone) {
-        const text = Buffer.from(headerBytes).toString('utf8').replace(/^\uFEFF/, '');
+        const text = Buffer.from(headerBytes)
+          .toString('utf8')
+          .replace(/^\uFEFF/, '');
         const d = pickDelimiter(text, preferredDelimiter);
         delimiter = d.charCodeAt(0);
         header = splitHeader(text, d);
@@ -133,10 +139,14 @@ export function scanCsv(path: string, preferredDelimiter?: string, onChunk?: (by
       }
     }
     if (quoted) {
-      throw new LatheError('CORRUPT_FILE', `${file} line ${recordStartLine}: a quoted field is never closed`, {
-        file: path,
-        line: recordStartLine,
-      });
+      throw new LatheError(
+        'CORRUPT_FILE',
+        `${file} line ${recordStartLine}: a quoted field is never closed`,
+        {
+          file: path,
+          line: recordStartLine,
+        },
+      );
     }
     if (!headerDone || recordHasContent) endRecord();
     if (header.length === 1 && header[0] === '') {

@@ -29,7 +29,12 @@ export interface ResolvedVersion extends DatasetVersion {
 
 export interface DataService {
   /** Imports a file as an immutable dataset version (reusing an identical one). */
-  importFile(input: { path: string; name: string; project: string; format?: FileFormat }): Promise<ImportOut>;
+  importFile(input: {
+    path: string;
+    name: string;
+    project: string;
+    format?: FileFormat;
+  }): Promise<ImportOut>;
   /** Imports the result of a DuckDB SELECT over files. */
   importQuery(input: { sql: string; name: string; project: string }): Promise<ImportOut>;
   list(project?: string): Promise<DatasetSummary[]>;
@@ -42,7 +47,12 @@ export interface DataService {
 
 const NULL_STRINGS = `['', 'NA', 'N/A', 'null', 'NULL']`;
 
-function readerSql(path: string, format: FileFormat, delimiter?: string, fullSample = false): string {
+function readerSql(
+  path: string,
+  format: FileFormat,
+  delimiter?: string,
+  fullSample = false,
+): string {
   const p = literal(path);
   switch (format) {
     case 'csv':
@@ -118,26 +128,43 @@ export function createDataService(deps: {
     started: number;
   }): Promise<ImportOut> {
     const { name, hash } = args;
-    const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [name, hash]);
+    const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [
+      name,
+      hash,
+    ]);
     if (existing[0]) {
-      return { dataset: name, version: toPublic(versionFromRow(existing[0])), reused: true, durationMs: Date.now() - args.started };
+      return {
+        dataset: name,
+        version: toPublic(versionFromRow(existing[0])),
+        reused: true,
+        durationMs: Date.now() - args.started,
+      };
     }
     const dest = storedPath(hash);
     const tmp = join(paths.tmp, `import-${randomBytes(8).toString('hex')}.parquet`);
     try {
       if (!existsSync(dest)) {
         progress(name, 0.3, 'converting to Parquet');
-        await engine.run(`COPY (SELECT * FROM ${args.select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+        await engine.run(
+          `COPY (SELECT * FROM ${args.select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
       }
       const stored = existsSync(dest) ? dest : tmp;
       progress(name, 0.8, 'reading schema');
       const described = await engine.describe(`SELECT * FROM read_parquet(${literal(stored)})`);
-      checkHeader(args.displayName, described.map((c) => c.name));
+      checkHeader(
+        args.displayName,
+        described.map((c) => c.name),
+      );
       const columns = described.map((c) => columnInfo(c.name, c.type));
-      const [countRow] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${literal(stored)})`);
+      const [countRow] = await engine.all(
+        `SELECT count(*) AS n FROM read_parquet(${literal(stored)})`,
+      );
       const rows = Number(countRow?.n ?? 0);
       if (rows === 0) {
-        throw new LatheError('EMPTY_FILE', `${args.displayName} has no data rows`, { file: args.source });
+        throw new LatheError('EMPTY_FILE', `${args.displayName} has no data rows`, {
+          file: args.source,
+        });
       }
       if (!existsSync(dest)) {
         // Rename is atomic: the database only ever points at a complete file.
@@ -147,10 +174,16 @@ export function createDataService(deps: {
       const id = newId();
       await db.tx(async (sql) => {
         const projectId = await projects.ensure(sql, args.project);
-        let dataset = await sql.one<{ id: string }>('SELECT id FROM datasets WHERE name = ?', [name]);
+        let dataset = await sql.one<{ id: string }>('SELECT id FROM datasets WHERE name = ?', [
+          name,
+        ]);
         if (!dataset) {
           dataset = { id: newId() };
-          await sql.run('INSERT INTO datasets VALUES (?, ?, ?, now())', [dataset.id, projectId, name]);
+          await sql.run('INSERT INTO datasets VALUES (?, ?, ?, now())', [
+            dataset.id,
+            projectId,
+            name,
+          ]);
         }
         const next = await sql.one<{ n: number }>(
           'SELECT coalesce(max(version), 0) + 1 AS n FROM dataset_versions WHERE dataset_id = ?',
@@ -171,7 +204,12 @@ export function createDataService(deps: {
       });
       progress(name, 1, 'done');
       const [row] = await db.all(`${VERSION_SELECT} WHERE v.id = ?`, [id]);
-      return { dataset: name, version: toPublic(versionFromRow(row!)), reused: false, durationMs: Date.now() - args.started };
+      return {
+        dataset: name,
+        version: toPublic(versionFromRow(row!)),
+        reused: false,
+        durationMs: Date.now() - args.started,
+      };
     } finally {
       rmSync(tmp, { force: true });
     }
@@ -181,7 +219,9 @@ export function createDataService(deps: {
     const [name, selector] = ref.split('@') as [string, string | undefined];
     const rows = await db.all(`${VERSION_SELECT} WHERE d.name = ? ORDER BY v.version DESC`, [name]);
     if (!rows.length) {
-      const names = (await db.all<{ name: string }>('SELECT name FROM datasets ORDER BY name')).map((r) => r.name);
+      const names = (await db.all<{ name: string }>('SELECT name FROM datasets ORDER BY name')).map(
+        (r) => r.name,
+      );
       throw new LatheError(
         'NOT_FOUND',
         `no dataset named '${name}'${names.length ? ` (datasets: ${names.slice(0, 20).join(', ')})` : ' (the workspace has no datasets yet)'}`,
@@ -212,7 +252,8 @@ export function createDataService(deps: {
       }
       const stat = statSync(file);
       if (!stat.isFile()) throw new LatheError('INVALID_INPUT', `${file} is not a file`, { file });
-      if (stat.size === 0) throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
+      if (stat.size === 0)
+        throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
       const fmt = format ?? detectFormat(file);
       let hash: string;
       let delimiter: string | undefined;
@@ -220,7 +261,9 @@ export function createDataService(deps: {
         progress(name, 0.1, 'checking structure');
         // One read of the file both checks its structure and hashes it.
         const hasher = createHash('sha256');
-        const shape = scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) => hasher.update(bytes));
+        const shape = scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) =>
+          hasher.update(bytes),
+        );
         if (shape.records === 0) {
           throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
         }
@@ -231,13 +274,25 @@ export function createDataService(deps: {
         hash = await sha256File(file);
       }
       const attempt = (fullSample: boolean) =>
-        record({ name, project, hash, format: fmt, source: file, select: readerSql(file, fmt, delimiter, fullSample), displayName: file, started });
+        record({
+          name,
+          project,
+          hash,
+          format: fmt,
+          source: file,
+          select: readerSql(file, fmt, delimiter, fullSample),
+          displayName: file,
+          started,
+        });
       try {
         return await attempt(false);
       } catch (err) {
         // The type sniffer samples the file; a value later on that does not fit (a 'x' in a number column)
         // means reading again with every row sampled, not failing.
-        if ((fmt === 'csv' || fmt === 'tsv') && /could not convert|conversion error/i.test((err as Error).message)) {
+        if (
+          (fmt === 'csv' || fmt === 'tsv') &&
+          /could not convert|conversion error/i.test((err as Error).message)
+        ) {
           try {
             return await attempt(true);
           } catch (again) {
@@ -252,20 +307,32 @@ export function createDataService(deps: {
       const started = Date.now();
       const trimmed = sql.trim().replace(/;+\s*$/, '');
       if (!/^(select|with|from)\b/i.test(trimmed)) {
-        throw new LatheError('INVALID_INPUT', 'the query must be a SELECT (or WITH/FROM) statement', { sql });
+        throw new LatheError(
+          'INVALID_INPUT',
+          'the query must be a SELECT (or WITH/FROM) statement',
+          { sql },
+        );
       }
       let described: { name: string; type: string }[];
       try {
         described = await engine.describe(`(${trimmed})`);
       } catch (err) {
-        throw new LatheError('INVALID_INPUT', `query failed: ${(err as Error).message.split('\n')[0]}`, { sql });
+        throw new LatheError(
+          'INVALID_INPUT',
+          `query failed: ${(err as Error).message.split('\n')[0]}`,
+          { sql },
+        );
       }
       // The content of a query is its text and the hash of every file it reads is unknown: hash the result.
-      const [h] = await engine.all(
-        `SELECT count(*) AS n, coalesce(bit_xor(hash(COLUMNS(*))), 0)::VARCHAR AS h FROM (${trimmed})`,
-      ).catch(async () => engine.all(`SELECT count(*) AS n, '0' AS h FROM (${trimmed})`));
+      const [h] = await engine
+        .all(
+          `SELECT count(*) AS n, coalesce(bit_xor(hash(COLUMNS(*))), 0)::VARCHAR AS h FROM (${trimmed})`,
+        )
+        .catch(async () => engine.all(`SELECT count(*) AS n, '0' AS h FROM (${trimmed})`));
       const hash = sha256Bytes(
-        Buffer.from(JSON.stringify({ sql: trimmed, columns: described, rows: String(h?.n), h: String(h?.h) })),
+        Buffer.from(
+          JSON.stringify({ sql: trimmed, columns: described, rows: String(h?.n), h: String(h?.h) }),
+        ),
       );
       return record({
         name,
@@ -301,7 +368,9 @@ export function createDataService(deps: {
 
     async versions(name) {
       await resolveRef(name);
-      const rows = await db.all(`${VERSION_SELECT} WHERE d.name = ? ORDER BY v.version DESC`, [name]);
+      const rows = await db.all(`${VERSION_SELECT} WHERE d.name = ? ORDER BY v.version DESC`, [
+        name,
+      ]);
       return rows.map((r) => toPublic(versionFromRow(r)));
     },
 
@@ -309,10 +378,18 @@ export function createDataService(deps: {
 
     async profile(ref) {
       const v = await resolveRef(ref);
-      const cached = await db.one<{ profile: string }>('SELECT profile FROM profiles WHERE version_id = ?', [v.id]);
+      const cached = await db.one<{ profile: string }>(
+        'SELECT profile FROM profiles WHERE version_id = ?',
+        [v.id],
+      );
       if (cached) return JSON.parse(cached.profile) as Profile;
       const started = Date.now();
-      bus.emit('data:progress', { op: 'profile', name: v.dataset, fraction: 0, message: 'profiling' });
+      bus.emit('data:progress', {
+        op: 'profile',
+        name: v.dataset,
+        fraction: 0,
+        message: 'profiling',
+      });
       const result = await profileParquet(engine, v.storagePath, v.columns);
       const profile: Profile = {
         dataset: v.dataset,
@@ -323,7 +400,10 @@ export function createDataService(deps: {
         columns: result.columns,
         durationMs: Date.now() - started,
       };
-      await db.run('INSERT OR REPLACE INTO profiles VALUES (?, ?, now())', [v.id, JSON.stringify(profile)]);
+      await db.run('INSERT OR REPLACE INTO profiles VALUES (?, ?, now())', [
+        v.id,
+        JSON.stringify(profile),
+      ]);
       bus.emit('data:progress', { op: 'profile', name: v.dataset, fraction: 1, message: 'done' });
       return profile;
     },

@@ -48,11 +48,16 @@ export function detectFormat(path: string): FileFormat {
     );
   }
   if (byExt) return byExt;
-  const text = sample.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = sample
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (text.startsWith('[')) return 'json';
   if (text.startsWith('{')) {
     const lines = text.split('\n').filter((l) => l.trim());
-    return lines.length > 1 && lines.slice(0, 3).every((l) => l.trim().startsWith('{')) ? 'ndjson' : 'json';
+    return lines.length > 1 && lines.slice(0, 3).every((l) => l.trim().startsWith('{'))
+      ? 'ndjson'
+      : 'json';
   }
   if (['.txt', '.dat', '.data', ''].includes(ext)) {
     const firstLine = text.split('\n')[0] ?? '';

@@ -15,12 +15,16 @@ export interface Engine {
   close(): void;
 }
 
-export async function createEngine(options: { threads?: number; memoryLimit?: string } = {}): Promise<Engine> {
+export async function createEngine(
+  options: { threads?: number; memoryLimit?: string } = {},
+): Promise<Engine> {
   const config: Record<string, string> = {};
   if (options.threads) config.threads = String(options.threads);
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
   const instance = await DuckDBInstance.create(':memory:', config);
-  const withConnection = async <T>(work: (c: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>) => {
+  const withConnection = async <T>(
+    work: (c: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>,
+  ) => {
     const conn = await instance.connect();
     try {
       return await work(conn);
@@ -30,7 +34,9 @@ export async function createEngine(options: { threads?: number; memoryLimit?: st
   };
   return {
     all: <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
-      withConnection(async (c) => (await c.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as T[]),
+      withConnection(
+        async (c) => (await c.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as T[],
+      ),
     run: (sql, params) =>
       withConnection(async (c) => {
         await c.run(sql, params);

@@ -44,19 +44,25 @@ export async function profileParquet(
     const x = axis(col);
     basic.push(`count(${c}) AS n${i}`);
     if (col.kind !== 'other') basic.push(`min(${c}) AS lo${i}`, `max(${c}) AS hi${i}`);
-    if (x && col.kind !== 'datetime') basic.push(`avg(${x}) AS m${i}`, `stddev_samp(${x}) AS s${i}`);
+    if (x && col.kind !== 'datetime')
+      basic.push(`avg(${x}) AS m${i}`, `stddev_samp(${x}) AS s${i}`);
     if (x) basic.push(`min(${x}) AS xlo${i}`, `max(${x}) AS xhi${i}`);
     distinct.push(`count(DISTINCT ${c}) AS d${i}`);
     // On the column itself, not a cast: DuckDB's quantile is several times faster on native types.
-    if (col.kind === 'numeric' || col.kind === 'datetime') quantiles.push(`quantile_cont(${c}, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q${i}`);
+    if (col.kind === 'numeric' || col.kind === 'datetime')
+      quantiles.push(`quantile_cont(${c}, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q${i}`);
   });
   // Separate scans run concurrently: DuckDB plans plain, DISTINCT and holistic aggregates very differently,
   // and one query mixing them is several times slower than the three side by side.
   const [[basicRow], [distinctRow], [quantileRow], [dups]] = await Promise.all([
     engine.all(`SELECT count(*) AS rows, ${basic.join(', ')} FROM ${from}`),
     engine.all(`SELECT ${distinct.join(', ')} FROM ${from}`),
-    quantiles.length ? engine.all(`SELECT ${quantiles.join(', ')} FROM ${from}`) : Promise.resolve([{}]),
-    engine.all(`SELECT (SELECT count(*) FROM ${from}) - (SELECT count(*) FROM (SELECT DISTINCT * FROM ${from})) AS d`),
+    quantiles.length
+      ? engine.all(`SELECT ${quantiles.join(', ')} FROM ${from}`)
+      : Promise.resolve([{}]),
+    engine.all(
+      `SELECT (SELECT count(*) FROM ${from}) - (SELECT count(*) FROM (SELECT DISTINCT * FROM ${from})) AS d`,
+    ),
   ]);
   const s: Record<string, unknown> = { ...basicRow, ...distinctRow, ...quantileRow };
   const rows = num(s.rows) ?? 0;
@@ -89,7 +95,11 @@ export async function profileParquet(
           .then((rowsOut) => {
             const counts = new Array<number>(bins).fill(0);
             for (const r of rowsOut) counts[num(r.b) ?? 0] = num(r.n) ?? 0;
-            return counts.map((n, b) => ({ lo: xlo + b * width, hi: xlo + (b + 1) * width, count: n }));
+            return counts.map((n, b) => ({
+              lo: xlo + b * width,
+              hi: xlo + (b + 1) * width,
+              count: n,
+            }));
           });
       }
       const [top, hist] = await Promise.all([topQuery, histogram]);

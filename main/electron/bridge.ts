@@ -40,7 +40,11 @@ export interface BridgeError {
 }
 
 /** Throws a BridgeError (see above for why it is not an Error). */
-export function bridgeError(code: string, message: string, details?: Record<string, unknown>): never {
+export function bridgeError(
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+): never {
   const error: BridgeError = details ? { code, message, details } : { code, message };
   // eslint-disable-next-line @typescript-eslint/only-throw-error -- must stay a plain object to cross contextBridge
   throw error;

@@ -48,10 +48,18 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
           body: JSON.stringify(input ?? {}),
         });
       } catch (err) {
-        throw new LatheError('WORKSPACE_LOCKED', `cannot reach the workspace owner at ${base}: ${(err as Error).message}`);
+        throw new LatheError(
+          'WORKSPACE_LOCKED',
+          `cannot reach the workspace owner at ${base}: ${(err as Error).message}`,
+        );
       }
       const body = (await res.json()) as InvokeResponse<never>;
-      if (!body.ok) throw new LatheError(body.error.code as LatheError['code'], body.error.message, body.error.details);
+      if (!body.ok)
+        throw new LatheError(
+          body.error.code as LatheError['code'],
+          body.error.message,
+          body.error.details,
+        );
       return body.result;
     },
     on(event, listener) {

@@ -66,7 +66,11 @@ const CSP =
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -107,7 +111,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
     if (!existsSync(join(root, 'index.html'))) {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`The Lathe UI is not built (${join(root, 'index.html')} is missing). Run: npm run build`);
+      res.end(
+        `The Lathe UI is not built (${join(root, 'index.html')} is missing). Run: npm run build`,
+      );
       return;
     }
     const decoded = decodeURIComponent(pathname);
@@ -122,7 +128,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
       ...SECURITY_HEADERS,
       'Content-Type': type,
       'Content-Security-Policy': CSP,
-      'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+      'Cache-Control': file.endsWith('index.html')
+        ? 'no-cache'
+        : 'public, max-age=31536000, immutable',
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
@@ -151,8 +159,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
     if (url.pathname === HTTP.upload) {
       if (req.method !== 'POST') return fail(res, 405, 'INVALID_INPUT', 'use POST');
-      const name = basename(url.searchParams.get('name') ?? 'upload').replace(/[^A-Za-z0-9_.-]/g, '_') || 'upload';
-      const dest = join(services.workspace.paths.uploads, `${randomBytes(6).toString('hex')}-${name}`);
+      const name =
+        basename(url.searchParams.get('name') ?? 'upload').replace(/[^A-Za-z0-9_.-]/g, '_') ||
+        'upload';
+      const dest = join(
+        services.workspace.paths.uploads,
+        `${randomBytes(6).toString('hex')}-${name}`,
+      );
       try {
         await pipeline(req, createWriteStream(dest));
       } catch (err) {
@@ -161,9 +174,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
       }
       return send(res, 200, { ok: true, result: { path: dest } });
     }
-    if (url.pathname === '/api/health') return send(res, 200, { ok: true, result: services.info() });
-    if (url.pathname.startsWith('/api/')) return fail(res, 404, 'UNKNOWN_CHANNEL', `no route ${url.pathname}`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'INVALID_INPUT', 'use GET');
+    if (url.pathname === '/api/health')
+      return send(res, 200, { ok: true, result: services.info() });
+    if (url.pathname.startsWith('/api/'))
+      return fail(res, 404, 'UNKNOWN_CHANNEL', `no route ${url.pathname}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return fail(res, 405, 'INVALID_INPUT', 'use GET');
     serveStatic(req, res, url.pathname);
   };
 

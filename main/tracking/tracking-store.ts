@@ -1,4 +1,11 @@
-import { LatheError, TrainConfig, type Artifact, type Run, type RunStatus, type RunSummary } from '../../shared/contract';
+import {
+  LatheError,
+  TrainConfig,
+  type Artifact,
+  type Run,
+  type RunStatus,
+  type RunSummary,
+} from '../../shared/contract';
 import { textOrNull, type Database, type Row } from '../workspace/db';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 
@@ -43,7 +50,10 @@ export interface TrackingStore {
   list(filter: { experiment?: string; project?: string; limit: number }): Promise<RunSummary[]>;
   /** A run by id or unique id prefix; throws NOT_FOUND naming the id. */
   get(idOrPrefix: string): Promise<Run>;
-  metricHistory(runId: string, key?: string): Promise<{ key: string; step: number; value: number; timestamp: number }[]>;
+  metricHistory(
+    runId: string,
+    key?: string,
+  ): Promise<{ key: string; step: number; value: number; timestamp: number }[]>;
 }
 
 const SUMMARY_SELECT = `
@@ -79,16 +89,26 @@ function summaryFromRow(r: Row): RunSummary {
     endedAt: ended,
     durationMs: ended ? Date.parse(ended) - Date.parse(started) : null,
     backend: textOrNull(r.backend),
-    metrics: Object.fromEntries(Object.entries(jsonRecord<unknown>(r.metrics_json)).map(([k, v]) => [k, Number(v)])),
+    metrics: Object.fromEntries(
+      Object.entries(jsonRecord<unknown>(r.metrics_json)).map(([k, v]) => [k, Number(v)]),
+    ),
     params: jsonRecord<string>(r.params_json),
   };
 }
 
 export function createTrackingStore(db: Database, projects: ProjectStore): TrackingStore {
   const resolveId = async (idOrPrefix: string): Promise<string> => {
-    const rows = await db.all<{ id: string }>('SELECT id FROM runs WHERE starts_with(id, ?) LIMIT 2', [idOrPrefix.toLowerCase()]);
-    if (rows.length === 0) throw new LatheError('NOT_FOUND', `no run with id '${idOrPrefix}'`, { id: idOrPrefix });
-    if (rows.length > 1) throw new LatheError('INVALID_INPUT', `run id prefix '${idOrPrefix}' is ambiguous; give more characters`);
+    const rows = await db.all<{ id: string }>(
+      'SELECT id FROM runs WHERE starts_with(id, ?) LIMIT 2',
+      [idOrPrefix.toLowerCase()],
+    );
+    if (rows.length === 0)
+      throw new LatheError('NOT_FOUND', `no run with id '${idOrPrefix}'`, { id: idOrPrefix });
+    if (rows.length > 1)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `run id prefix '${idOrPrefix}' is ambiguous; give more characters`,
+      );
     return rows[0]!.id;
   };
 
@@ -97,22 +117,47 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       const id = newId();
       await db.tx(async (sql) => {
         const projectId = await projects.ensure(sql, run.project);
-        let exp = await sql.one<{ id: string }>('SELECT id FROM experiments WHERE project_id = ? AND name = ?', [projectId, run.experiment]);
+        let exp = await sql.one<{ id: string }>(
+          'SELECT id FROM experiments WHERE project_id = ? AND name = ?',
+          [projectId, run.experiment],
+        );
         if (!exp) {
           exp = { id: newId() };
-          await sql.run('INSERT INTO experiments VALUES (?, ?, ?, now())', [exp.id, projectId, run.experiment]);
+          await sql.run('INSERT INTO experiments VALUES (?, ?, ?, now())', [
+            exp.id,
+            projectId,
+            run.experiment,
+          ]);
         }
-        const count = await sql.one<{ n: bigint }>('SELECT count(*) AS n FROM runs WHERE experiment_id = ?', [exp.id]);
-        const name = run.name ?? `${run.config.dataset.split('@')[0]}-${run.config.model.type}-${Number(count?.n ?? 0) + 1}`;
+        const count = await sql.one<{ n: bigint }>(
+          'SELECT count(*) AS n FROM runs WHERE experiment_id = ?',
+          [exp.id],
+        );
+        const name =
+          run.name ??
+          `${run.config.dataset.split('@')[0]}-${run.config.model.type}-${Number(count?.n ?? 0) + 1}`;
         await sql.run(
           `INSERT INTO runs (id, experiment_id, name, status, task, model_type, dataset_version_id, config, config_hash,
              seed, backend, lathe_version, started_at, ended_at, error, system)
            VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, NULL, ?, now(), NULL, NULL, ?)`,
-          [id, exp.id, name, run.config.task, run.config.model.type, run.datasetVersionId, JSON.stringify(run.config),
-            run.configHash, run.config.seed, run.latheVersion, JSON.stringify(run.system)],
+          [
+            id,
+            exp.id,
+            name,
+            run.config.task,
+            run.config.model.type,
+            run.datasetVersionId,
+            JSON.stringify(run.config),
+            run.configHash,
+            run.config.seed,
+            run.latheVersion,
+            JSON.stringify(run.system),
+          ],
         );
-        for (const [k, v] of Object.entries(run.tags ?? {})) await sql.run('INSERT INTO tags VALUES (?, ?, ?)', [id, k, v]);
-        for (const [k, v] of Object.entries(run.params ?? {})) await sql.run('INSERT INTO params VALUES (?, ?, ?)', [id, k, v]);
+        for (const [k, v] of Object.entries(run.tags ?? {}))
+          await sql.run('INSERT INTO tags VALUES (?, ?, ?)', [id, k, v]);
+        for (const [k, v] of Object.entries(run.params ?? {}))
+          await sql.run('INSERT INTO params VALUES (?, ?, ?)', [id, k, v]);
       });
       return id;
     },
@@ -122,7 +167,10 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       const entries = Object.entries(values).filter(([, v]) => Number.isFinite(v));
       if (!entries.length) return;
       const placeholders = entries.map(() => '(?, ?, ?, ?, ?)').join(', ');
-      await db.run(`INSERT INTO metrics VALUES ${placeholders}`, entries.flatMap(([k, v]) => [runId, k, step, ts, v]));
+      await db.run(
+        `INSERT INTO metrics VALUES ${placeholders}`,
+        entries.flatMap(([k, v]) => [runId, k, step, ts, v]),
+      );
     },
 
     async setBackend(runId, backend) {
@@ -136,9 +184,21 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           await sql.run('INSERT OR REPLACE INTO params VALUES (?, ?, ?)', [runId, k, v]);
         }
         const metrics = Object.entries(end.metrics ?? {}).filter(([, v]) => Number.isFinite(v));
-        for (const [k, v] of metrics) await sql.run('INSERT INTO metrics VALUES (?, ?, ?, ?, ?)', [runId, k, end.step ?? 0, ts, v]);
+        for (const [k, v] of metrics)
+          await sql.run('INSERT INTO metrics VALUES (?, ?, ?, ?, ?)', [
+            runId,
+            k,
+            end.step ?? 0,
+            ts,
+            v,
+          ]);
         for (const a of end.artifacts ?? []) {
-          await sql.run('INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, now())', [runId, a.path, a.sha256, a.sizeBytes]);
+          await sql.run('INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, now())', [
+            runId,
+            a.path,
+            a.sha256,
+            a.sizeBytes,
+          ]);
         }
         await sql.run(
           `UPDATE runs SET status = ?, error = ?, ended_at = now(), backend = coalesce(?, backend) WHERE id = ?`,
@@ -148,7 +208,9 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async markInterrupted() {
-      const rows = await db.all<{ id: string }>(`SELECT id FROM runs WHERE status IN ('running', 'queued')`);
+      const rows = await db.all<{ id: string }>(
+        `SELECT id FROM runs WHERE status IN ('running', 'queued')`,
+      );
       if (rows.length) {
         await db.run(
           `UPDATE runs SET status = 'interrupted', ended_at = now(),
@@ -180,8 +242,13 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       const id = await resolveId(idOrPrefix);
       const [row] = await db.all(`${SUMMARY_SELECT} WHERE r.id = ?`, [id]);
       const r = row!;
-      const tags = await db.all<{ key: string; value: string }>('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key', [id]);
-      const artifacts = await db.all('SELECT * FROM artifacts WHERE run_id = ? ORDER BY path', [id]);
+      const tags = await db.all<{ key: string; value: string }>(
+        'SELECT key, value FROM tags WHERE run_id = ? ORDER BY key',
+        [id],
+      );
+      const artifacts = await db.all('SELECT * FROM artifacts WHERE run_id = ? ORDER BY path', [
+        id,
+      ]);
       const config = TrainConfig.parse(JSON.parse(String(r.config)));
       return {
         ...summaryFromRow(r),
@@ -197,9 +264,12 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           backend: textOrNull(r.backend),
           latheVersion: String(r.lathe_version),
         },
-        artifacts: artifacts.map(
-          (a): Artifact => ({ path: String(a.path), sha256: String(a.sha256), sizeBytes: Number(a.size_bytes), createdAt: iso(a.created_at) }),
-        ),
+        artifacts: artifacts.map((a): Artifact => ({
+          path: String(a.path),
+          sha256: String(a.sha256),
+          sizeBytes: Number(a.size_bytes),
+          createdAt: iso(a.created_at),
+        })),
         error: textOrNull(r.error),
         system: jsonRecord<string | number>(r.system),
       };
@@ -211,7 +281,12 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         `SELECT key, step, ts, value FROM metrics WHERE run_id = ? ${key ? 'AND key = ?' : ''} ORDER BY key, step, ts`,
         key ? [id, key] : [id],
       );
-      return rows.map((r) => ({ key: String(r.key), step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) }));
+      return rows.map((r) => ({
+        key: String(r.key),
+        step: Number(r.step),
+        value: Number(r.value),
+        timestamp: Number(r.ts),
+      }));
     },
   };
 }

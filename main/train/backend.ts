@@ -27,7 +27,10 @@ async function tryBackend(name: BackendName): Promise<boolean> {
 /** Picks tfjs-node when it loads, else wasm, else cpu; the result is recorded in every run. */
 export function initBackend(forced = process.env.LATHE_BACKEND): Promise<string> {
   chosen ??= (async () => {
-    const order = forced && BACKEND_PREFERENCE.includes(forced as BackendName) ? [forced as BackendName] : BACKEND_PREFERENCE;
+    const order =
+      forced && BACKEND_PREFERENCE.includes(forced as BackendName)
+        ? [forced as BackendName]
+        : BACKEND_PREFERENCE;
     for (const name of order) {
       if (await tryBackend(name)) return name;
     }

@@ -1,7 +1,9 @@
 import { LatheError, type ColumnInfo, type Task, type TrainConfig } from '../../shared/contract';
 
 /** Raw values of one input column, as read from DuckDB (dates already split into numeric parts). */
-export type RawColumn = { name: string; kind: 'numeric'; values: (number | null)[] } | { name: string; kind: 'categorical'; values: (string | null)[] };
+export type RawColumn =
+  | { name: string; kind: 'numeric'; values: (number | null)[] }
+  | { name: string; kind: 'categorical'; values: (string | null)[] };
 
 export const MAX_CATEGORIES = 50;
 export const OTHER = '__other__';
@@ -12,8 +14,7 @@ export type FittedColumn =
   | { name: string; kind: 'categorical'; categories: string[]; hasNull: boolean };
 
 export type FittedTarget =
-  | { kind: 'classes'; classes: string[] }
-  | { kind: 'regression'; mean: number; std: number };
+  { kind: 'classes'; classes: string[] } | { kind: 'regression'; mean: number; std: number };
 
 /** Everything learned from the training split: applied identically to validation, batch and serving rows. */
 export interface FittedPreprocessing {
@@ -39,16 +40,22 @@ export interface InputPlan {
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Decides how each chosen column enters the model; columns of unsupported types are dropped with a reason. */
-export function planInputs(columns: ColumnInfo[], features: string[]): { inputs: InputPlan[]; dropped: { column: string; reason: string }[] } {
+export function planInputs(
+  columns: ColumnInfo[],
+  features: string[],
+): { inputs: InputPlan[]; dropped: { column: string; reason: string }[] } {
   const byName = new Map(columns.map((c) => [c.name, c]));
   const inputs: InputPlan[] = [];
   const dropped: { column: string; reason: string }[] = [];
   for (const name of features) {
     const col = byName.get(name)!;
     const c = q(name);
-    if (col.kind === 'numeric') inputs.push({ name, source: name, kind: 'numeric', sql: `${c}::DOUBLE` });
-    else if (col.kind === 'boolean') inputs.push({ name, source: name, kind: 'numeric', sql: `${c}::INTEGER::DOUBLE` });
-    else if (col.kind === 'categorical') inputs.push({ name, source: name, kind: 'categorical', sql: `${c}::VARCHAR` });
+    if (col.kind === 'numeric')
+      inputs.push({ name, source: name, kind: 'numeric', sql: `${c}::DOUBLE` });
+    else if (col.kind === 'boolean')
+      inputs.push({ name, source: name, kind: 'numeric', sql: `${c}::INTEGER::DOUBLE` });
+    else if (col.kind === 'categorical')
+      inputs.push({ name, source: name, kind: 'categorical', sql: `${c}::VARCHAR` });
     else if (col.kind === 'datetime') {
       const parts: [string, string][] = [
         ['year', `year(${c})`],
@@ -57,11 +64,18 @@ export function planInputs(columns: ColumnInfo[], features: string[]): { inputs:
         ['dayofweek', `dayofweek(${c})`],
         ['dayofyear', `dayofyear(${c})`],
       ];
-      if (col.type.toUpperCase().startsWith('TIMESTAMP')) parts.push(['hour', `hour(${c})`], ['minute', `minute(${c})`]);
+      if (col.type.toUpperCase().startsWith('TIMESTAMP'))
+        parts.push(['hour', `hour(${c})`], ['minute', `minute(${c})`]);
       for (const [part, expr] of parts) {
-        inputs.push({ name: `${name}.${part}`, source: name, kind: 'numeric', sql: `${expr}::DOUBLE` });
+        inputs.push({
+          name: `${name}.${part}`,
+          source: name,
+          kind: 'numeric',
+          sql: `${expr}::DOUBLE`,
+        });
       }
-    } else dropped.push({ column: name, reason: `type ${col.type} is not supported as a feature yet` });
+    } else
+      dropped.push({ column: name, reason: `type ${col.type} is not supported as a feature yet` });
   }
   return { inputs, dropped };
 }
@@ -112,7 +126,13 @@ export function fitPreprocessing(args: {
         dropped.push({ column: col.name, reason: 'constant in the training split' });
         continue;
       }
-      columns.push({ name: col.name, kind: 'numeric', mean, std: std > 0 ? std : 1, missingIndicator: nulls > 0 });
+      columns.push({
+        name: col.name,
+        kind: 'numeric',
+        mean,
+        std: std > 0 ? std : 1,
+        missingIndicator: nulls > 0,
+      });
     } else {
       const counts = new Map<string, number>();
       let hasNull = false;
@@ -129,7 +149,10 @@ export function fitPreprocessing(args: {
         continue;
       }
       if (counts.size > MAX_CATEGORIES && counts.size === train.length) {
-        dropped.push({ column: col.name, reason: 'every value is unique: looks like an identifier' });
+        dropped.push({
+          column: col.name,
+          reason: 'every value is unique: looks like an identifier',
+        });
         continue;
       }
       const categories = [...counts.entries()]
@@ -140,7 +163,10 @@ export function fitPreprocessing(args: {
     }
   }
   if (columns.length === 0) {
-    throw new LatheError('INVALID_CONFIG', `no usable feature columns (${dropped.map((d) => `${d.column}: ${d.reason}`).join('; ') || 'none chosen'})`);
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `no usable feature columns (${dropped.map((d) => `${d.column}: ${d.reason}`).join('; ') || 'none chosen'})`,
+    );
   }
 
   let targetSpec: FittedTarget;
@@ -159,7 +185,9 @@ export function fitPreprocessing(args: {
     const std = Math.sqrt(Math.max(0, n ? sumSq / n - mean * mean : 0));
     targetSpec = { kind: 'regression', mean, std: std > 0 ? std : 1 };
   } else {
-    const classes = [...new Set(targetValues.filter((v): v is string | number => v !== null).map(String))].sort(compareLabels);
+    const classes = [
+      ...new Set(targetValues.filter((v): v is string | number => v !== null).map(String)),
+    ].sort(compareLabels);
     if (task === 'binary' && classes.length !== 2) {
       throw new LatheError(
         'INVALID_CONFIG',
@@ -196,7 +224,9 @@ export function fitPreprocessing(args: {
  * one feature vector. The same encoder serves training, validation, batch and single-row serving.
  */
 export function createEncoder(fitted: FittedPreprocessing) {
-  const maps = fitted.columns.map((c) => (c.kind === 'categorical' ? new Map(c.categories.map((v, i) => [v, i])) : null));
+  const maps = fitted.columns.map((c) =>
+    c.kind === 'categorical' ? new Map(c.categories.map((v, i) => [v, i])) : null,
+  );
   return (value: (columnIndex: number) => unknown, out: Float32Array, offset: number): void => {
     let k = offset;
     fitted.columns.forEach((c, ci) => {
@@ -208,8 +238,10 @@ export function createEncoder(fitted: FittedPreprocessing) {
       } else {
         const width = c.categories.length + (c.hasNull ? 1 : 0) + 1;
         out.fill(0, k, k + width);
-        if (v === null || v === undefined) out[k + (c.hasNull ? c.categories.length : width - 1)] = 1;
-        else out[k + (maps[ci]!.get(typeof v === 'string' ? v : JSON.stringify(v)) ?? width - 1)] = 1;
+        if (v === null || v === undefined)
+          out[k + (c.hasNull ? c.categories.length : width - 1)] = 1;
+        else
+          out[k + (maps[ci]!.get(typeof v === 'string' ? v : JSON.stringify(v)) ?? width - 1)] = 1;
         k += width;
       }
     });
@@ -217,14 +249,21 @@ export function createEncoder(fitted: FittedPreprocessing) {
 }
 
 /** Encodes one row given as a record of column values (serving, batch). */
-export function transformRow(fitted: FittedPreprocessing, row: Record<string, unknown>): Float32Array {
+export function transformRow(
+  fitted: FittedPreprocessing,
+  row: Record<string, unknown>,
+): Float32Array {
   const out = new Float32Array(fitted.featureNames.length);
   createEncoder(fitted)((ci) => row[fitted.columns[ci]!.name], out, 0);
   return out;
 }
 
 /** Builds the feature matrix (row-major) for the given rows of raw columns. */
-export function transformColumns(fitted: FittedPreprocessing, raw: RawColumn[], rows: Int32Array): Float32Array {
+export function transformColumns(
+  fitted: FittedPreprocessing,
+  raw: RawColumn[],
+  rows: Int32Array,
+): Float32Array {
   const width = fitted.featureNames.length;
   const out = new Float32Array(rows.length * width);
   const byName = new Map(raw.map((c) => [c.name, c]));
@@ -257,10 +296,13 @@ export function selectFeatures(config: TrainConfig, columns: ColumnInfo[]): stri
     );
   }
   if (features.includes(config.target)) {
-    throw new LatheError('INVALID_CONFIG', `features: the target '${config.target}' cannot also be a feature`, {
-      field: 'features',
-    });
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `features: the target '${config.target}' cannot also be a feature`,
+      {
+        field: 'features',
+      },
+    );
   }
   return features;
 }
-

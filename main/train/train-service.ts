@@ -3,7 +3,12 @@ import { existsSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LatheError, type ColumnInfo, type RunStatus, type TrainConfig } from '../../shared/contract';
+import {
+  LatheError,
+  type ColumnInfo,
+  type RunStatus,
+  type TrainConfig,
+} from '../../shared/contract';
 import type { EventBus } from '../api/event-bus';
 import type { DataService } from '../data/data-service';
 import type { Engine } from '../data/engine';
@@ -70,7 +75,9 @@ export function configParams(config: TrainConfig): Record<string, string> {
     'model.type': config.model.type,
     ...(config.model.hidden ? { 'model.hidden': config.model.hidden.join(',') } : {}),
     'training.epochs': String(config.training.epochs),
-    ...(config.training.batchSize ? { 'training.batchSize': String(config.training.batchSize) } : {}),
+    ...(config.training.batchSize
+      ? { 'training.batchSize': String(config.training.batchSize) }
+      : {}),
     'training.learningRate': String(config.training.learningRate),
     'training.validationFraction': String(config.training.validationFraction),
     seed: String(config.seed),
@@ -100,7 +107,12 @@ function systemInfo(): Record<string, string | number> {
 }
 
 /** Checks what can be checked before a run exists, so a bad config leaves the workspace untouched. */
-async function precheck(engine: Engine, config: TrainConfig, parquetPath: string, columns: ColumnInfo[]): Promise<void> {
+async function precheck(
+  engine: Engine,
+  config: TrainConfig,
+  parquetPath: string,
+  columns: ColumnInfo[],
+): Promise<void> {
   selectFeatures(config, columns);
   if (config.task === 'regression') return;
   const [row] = await engine.all<{ n: bigint }>(
@@ -115,9 +127,13 @@ async function precheck(engine: Engine, config: TrainConfig, parquetPath: string
     );
   }
   if (config.task === 'multiclass' && (n < 2 || n > 1000)) {
-    throw new LatheError('INVALID_CONFIG', `target: column '${config.target}' has ${n} distinct values; multiclass needs 2 to 1000`, {
-      field: 'target',
-    });
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `target: column '${config.target}' has ${n} distinct values; multiclass needs 2 to 1000`,
+      {
+        field: 'target',
+      },
+    );
   }
 }
 
@@ -134,12 +150,16 @@ export function createTrainService(deps: {
   const workerPath = deps.workerPath ?? defaultWorkerPath();
   const active = new Map<string, { flag: Int32Array; worker: Worker; done: Promise<RunStatus> }>();
 
-  const status = (runId: string, s: RunStatus, error: string | null = null) => bus.emit('run:status', { runId, status: s, error });
+  const status = (runId: string, s: RunStatus, error: string | null = null) =>
+    bus.emit('run:status', { runId, status: s, error });
 
   return {
     async start(config) {
       if (!existsSync(workerPath)) {
-        throw new LatheError('INTERNAL', `training worker not built: ${workerPath} is missing (run npm run build)`);
+        throw new LatheError(
+          'INTERNAL',
+          `training worker not built: ${workerPath} is missing (run npm run build)`,
+        );
       }
       const version = await data.resolve(config.dataset);
       await precheck(engine, config, version.storagePath, version.columns);
@@ -170,7 +190,9 @@ export function createTrainService(deps: {
           settled = true;
           await Promise.allSettled(pending);
           await recorder.endRun(runId, { backend, ...end }).catch((err: Error) => {
-            console.error(`[TrainService] could not record the end of run ${runId}: ${err.message}`);
+            console.error(
+              `[TrainService] could not record the end of run ${runId}: ${err.message}`,
+            );
           });
           active.delete(runId);
           status(runId, end.status, end.error ?? null);
@@ -180,7 +202,10 @@ export function createTrainService(deps: {
         worker.on('message', (raw: unknown) => {
           const parsed = WorkerMessage.safeParse(raw);
           if (!parsed.success) {
-            void finish({ status: 'failed', error: `worker sent an invalid message: ${parsed.error.message}` });
+            void finish({
+              status: 'failed',
+              error: `worker sent an invalid message: ${parsed.error.message}`,
+            });
             return;
           }
           const msg = parsed.data;
@@ -188,7 +213,13 @@ export function createTrainService(deps: {
             backend = msg.backend;
             pending.push(recorder.setBackend(runId, msg.backend));
           } else if (msg.type === 'epoch') {
-            pending.push(recorder.logMetrics(runId, msg.epoch, { loss: msg.loss, val_loss: msg.valLoss, ...msg.metrics }));
+            pending.push(
+              recorder.logMetrics(runId, msg.epoch, {
+                loss: msg.loss,
+                val_loss: msg.valLoss,
+                ...msg.metrics,
+              }),
+            );
             const perEpoch = msg.elapsedMs / msg.epoch;
             bus.emit('train:progress', {
               runId,
@@ -213,16 +244,35 @@ export function createTrainService(deps: {
             };
             void finish({ status: 'finished', backend: msg.backend, params, artifacts: stored });
           } else {
-            void finish({ status: msg.code === 'CANCELLED' ? 'cancelled' : 'failed', error: msg.message });
+            void finish({
+              status: msg.code === 'CANCELLED' ? 'cancelled' : 'failed',
+              error: msg.message,
+            });
           }
         });
-        worker.on('error', (err) => void finish({ status: 'failed', error: `training crashed: ${err.message}` }));
-        worker.on('exit', (code) => void finish({ status: 'failed', error: `training worker exited (code ${code}) before finishing` }));
+        worker.on(
+          'error',
+          (err) => void finish({ status: 'failed', error: `training crashed: ${err.message}` }),
+        );
+        worker.on(
+          'exit',
+          (code) =>
+            void finish({
+              status: 'failed',
+              error: `training worker exited (code ${code}) before finishing`,
+            }),
+        );
       });
       active.set(runId, { flag, worker, done });
       const start: WorkerStart = {
         type: 'start',
-        job: { runId, config, parquetPath: version.storagePath, columns: version.columns, latheVersion },
+        job: {
+          runId,
+          config,
+          parquetPath: version.storagePath,
+          columns: version.columns,
+          latheVersion,
+        },
         cancelFlag: flag.buffer,
       };
       worker.postMessage(start);

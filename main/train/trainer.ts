@@ -56,13 +56,23 @@ export interface TrainResult {
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const num = (v: unknown): number | null =>
-  typeof v === 'number' ? (Number.isFinite(v) ? v : null) : typeof v === 'bigint' ? Number(v) : null;
+  typeof v === 'number'
+    ? Number.isFinite(v)
+      ? v
+      : null
+    : typeof v === 'bigint'
+      ? Number(v)
+      : null;
 
 async function loadColumns(job: TrainJob, features: string[]) {
   const { config } = job;
   const { inputs, dropped } = planInputs(job.columns, features);
   const targetCol = job.columns.find((c) => c.name === config.target)!;
-  if (config.task === 'regression' && targetCol.kind !== 'numeric' && targetCol.kind !== 'boolean') {
+  if (
+    config.task === 'regression' &&
+    targetCol.kind !== 'numeric' &&
+    targetCol.kind !== 'boolean'
+  ) {
     throw new LatheError(
       'INVALID_CONFIG',
       `target: column '${config.target}' is ${targetCol.type}; a regression target must be numeric`,
@@ -70,10 +80,15 @@ async function loadColumns(job: TrainJob, features: string[]) {
     );
   }
   const targetSql =
-    config.task === 'regression' ? `${quote(config.target)}::DOUBLE` : `${quote(config.target)}::VARCHAR`;
+    config.task === 'regression'
+      ? `${quote(config.target)}::DOUBLE`
+      : `${quote(config.target)}::VARCHAR`;
   const engine = await createEngine();
   try {
-    const select = inputs.map((p, i) => `${p.sql} AS c${i}`).concat(`${targetSql} AS t`).join(', ');
+    const select = inputs
+      .map((p, i) => `${p.sql} AS c${i}`)
+      .concat(`${targetSql} AS t`)
+      .join(', ');
     const result = await engine.columns(
       `SELECT ${select} FROM read_parquet('${job.parquetPath.replace(/'/g, "''")}', file_row_number = true)
        WHERE ${quote(config.target)} IS NOT NULL ORDER BY file_row_number`,
@@ -126,7 +141,8 @@ async function saveModel(model: tfl.LayersModel): Promise<TrainedArtifact[]> {
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  if (!saved?.weightData || !saved.weightSpecs) throw new Error('model serialization produced no weights');
+  if (!saved?.weightData || !saved.weightSpecs)
+    throw new Error('model serialization produced no weights');
   const weights = tf.io.CompositeArrayBuffer.join(saved.weightData);
   const modelJson = {
     format: 'layers-model',
@@ -161,24 +177,39 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   const n = targetValues.length;
   const nVal = Math.round(n * config.training.validationFraction);
   if (n < 4 || nVal < 1 || n - nVal < 2) {
-    throw new LatheError('INVALID_CONFIG', `dataset '${config.dataset}' has ${n} usable rows: too few to train and validate`);
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `dataset '${config.dataset}' has ${n} usable rows: too few to train and validate`,
+    );
   }
   const order = permutation(n, createRng(config.seed));
   const valIdx = order.slice(0, nVal).sort();
   const trainIdx = order.slice(nVal).sort();
 
-  const fitted = fitPreprocessing({ task: config.task, target: config.target, inputs: raw, targetValues, train: trainIdx, dropped });
+  const fitted = fitPreprocessing({
+    task: config.task,
+    target: config.target,
+    inputs: raw,
+    targetValues,
+    train: trainIdx,
+    dropped,
+  });
   const width = fitted.featureNames.length;
   const classes = fitted.targetSpec.kind === 'classes' ? fitted.targetSpec.classes : [];
   const outputDim = config.task === 'multiclass' ? classes.length : 1;
   const classIndex = new Map(classes.map((c, i) => [c, i]));
 
-  const labelsOf = (rows: Int32Array): Int32Array => Int32Array.from(rows, (i) => classIndex.get(String(targetValues[i]))!);
-  const regOf = (rows: Int32Array): Float64Array => Float64Array.from(rows, (i) => targetValues[i] as number);
+  const labelsOf = (rows: Int32Array): Int32Array =>
+    Int32Array.from(rows, (i) => classIndex.get(String(targetValues[i]))!);
+  const regOf = (rows: Int32Array): Float64Array =>
+    Float64Array.from(rows, (i) => targetValues[i] as number);
   const spec = fitted.targetSpec;
   const yTensor = (rows: Int32Array): tf.Tensor2D => {
     if (config.task === 'regression' && spec.kind === 'regression') {
-      return tf.tensor2d(Float32Array.from(regOf(rows), (v) => (v - spec.mean) / spec.std), [rows.length, 1]);
+      return tf.tensor2d(
+        Float32Array.from(regOf(rows), (v) => (v - spec.mean) / spec.std),
+        [rows.length, 1],
+      );
     }
     const labels = labelsOf(rows);
     if (config.task === 'binary') return tf.tensor2d(Float32Array.from(labels), [rows.length, 1]);
@@ -221,7 +252,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       const auc = rocAuc(valLabels!, p);
       return {
         valLoss: ll / m,
-        metrics: { val_accuracy: accuracy(valLabels!, predicted), ...(Number.isNaN(auc) ? {} : { val_auc: auc }) },
+        metrics: {
+          val_accuracy: accuracy(valLabels!, predicted),
+          ...(Number.isNaN(auc) ? {} : { val_auc: auc }),
+        },
       };
     }
     if (config.task === 'multiclass') {
@@ -239,13 +273,19 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       }
       return {
         valLoss: ll / m,
-        metrics: { val_accuracy: accuracy(valLabels!, predicted), val_f1_macro: f1Macro(valLabels!, predicted, outputDim) },
+        metrics: {
+          val_accuracy: accuracy(valLabels!, predicted),
+          val_f1_macro: f1Macro(valLabels!, predicted, outputDim),
+        },
       };
     }
     const s = spec as { mean: number; std: number };
     const predicted = Float64Array.from(out, (z) => z * s.std + s.mean);
     const r = regressionMetrics(valActual!, predicted);
-    return { valLoss: r.mse / (s.std * s.std), metrics: { val_rmse: r.rmse, val_mae: r.mae, val_r2: r.r2 } };
+    return {
+      valLoss: r.mse / (s.std * s.std),
+      metrics: { val_rmse: r.rmse, val_mae: r.mae, val_r2: r.r2 },
+    };
   };
 
   try {
@@ -254,8 +294,12 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       let lossSum = 0;
       let batches = 0;
       for (let start = 0; start < perm.length; start += batchSize) {
-        if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', `run ${job.runId} was cancelled`);
-        const idx = tf.tensor1d(perm.subarray(start, Math.min(start + batchSize, perm.length)), 'int32');
+        if (hooks.isCancelled?.())
+          throw new LatheError('CANCELLED', `run ${job.runId} was cancelled`);
+        const idx = tf.tensor1d(
+          perm.subarray(start, Math.min(start + batchSize, perm.length)),
+          'int32',
+        );
         const cost = optimizer.minimize(() => {
           const xb = tf.gather(xTrain, idx);
           const yb = tf.gather(yTrain, idx);
@@ -274,7 +318,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       hooks.onEpoch?.({ epoch, epochs, loss, valLoss, metrics, elapsedMs: Date.now() - started });
     }
     const artifacts = await saveModel(model);
-    artifacts.push({ path: 'preprocessing.json', bytes: new TextEncoder().encode(JSON.stringify(fitted, null, 2)) });
+    artifacts.push({
+      path: 'preprocessing.json',
+      bytes: new TextEncoder().encode(JSON.stringify(fitted, null, 2)),
+    });
     return {
       backend,
       metrics: finalMetrics,

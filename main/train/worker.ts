@@ -7,7 +7,8 @@ import { train } from './trainer';
 
 const port = parentPort;
 if (!port) throw new Error('train-worker must run in a worker thread');
-const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
 
 port.once('message', (raw: unknown) => {
   void (async () => {

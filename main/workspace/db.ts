@@ -69,8 +69,14 @@ function runner(conn: DuckDBConnection): Sql {
   };
 }
 
-export async function openDatabase(path: string, options: { readOnly?: boolean } = {}): Promise<Database> {
-  const instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+export async function openDatabase(
+  path: string,
+  options: { readOnly?: boolean } = {},
+): Promise<Database> {
+  const instance = await DuckDBInstance.create(
+    path,
+    options.readOnly ? { access_mode: 'READ_ONLY' } : {},
+  );
   const conn = await instance.connect();
   const inner = runner(conn);
   let queue: Promise<unknown> = Promise.resolve();
@@ -81,8 +87,10 @@ export async function openDatabase(path: string, options: { readOnly?: boolean }
   };
   return {
     run: (sql, params) => serial(() => inner.run(sql, params)),
-    all: <T extends Row = Row>(sql: string, params?: SqlParam[]) => serial(() => inner.all<T>(sql, params)),
-    one: <T extends Row = Row>(sql: string, params?: SqlParam[]) => serial(() => inner.one<T>(sql, params)),
+    all: <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
+      serial(() => inner.all<T>(sql, params)),
+    one: <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
+      serial(() => inner.one<T>(sql, params)),
     tx: (work) =>
       serial(async () => {
         await inner.run('BEGIN TRANSACTION');

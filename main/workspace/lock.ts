@@ -52,11 +52,19 @@ const heldHere = new Set<string>();
 
 export function acquireLock(path: string, workspaceDir: string): HeldLock {
   if (heldHere.has(path)) {
-    throw new LatheError('WORKSPACE_LOCKED', `workspace ${workspaceDir} is already open in this process (${process.pid})`, {
-      pid: process.pid,
-    });
+    throw new LatheError(
+      'WORKSPACE_LOCKED',
+      `workspace ${workspaceDir} is already open in this process (${process.pid})`,
+      {
+        pid: process.pid,
+      },
+    );
   }
-  const info: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const info: LockInfo = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
@@ -85,7 +93,9 @@ export function acquireLock(path: string, workspaceDir: string): HeldLock {
         throw new LatheError(
           'WORKSPACE_LOCKED',
           `workspace ${workspaceDir} is in use by process ${owner.pid} on ${owner.hostname}` +
-            (owner.hostUrl ? ` (reachable at ${owner.hostUrl})` : '; close it or wait for it to finish'),
+            (owner.hostUrl
+              ? ` (reachable at ${owner.hostUrl})`
+              : '; close it or wait for it to finish'),
           { pid: owner.pid, hostname: owner.hostname, hostUrl: owner.hostUrl ?? null },
         );
       }

@@ -46,11 +46,15 @@ export async function migrate(db: Database): Promise<number[]> {
   await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`);
   const done = new Set(
-    (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+    (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) =>
+      Number(r.version),
+    ),
   );
   const newest = Math.max(0, ...done);
   if (newest > SCHEMA_VERSION) {
-    throw new Error(`workspace schema v${newest} is newer than this Lathe (v${SCHEMA_VERSION}); upgrade Lathe`);
+    throw new Error(
+      `workspace schema v${newest} is newer than this Lathe (v${SCHEMA_VERSION}); upgrade Lathe`,
+    );
   }
   const applied: number[] = [];
   for (const m of migrations) {

@@ -8,7 +8,8 @@ export function newId(): string {
 
 export function iso(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'string') return new Date(value.replace(' ', 'T') + (value.endsWith('Z') ? '' : 'Z')).toISOString();
+  if (typeof value === 'string')
+    return new Date(value.replace(' ', 'T') + (value.endsWith('Z') ? '' : 'Z')).toISOString();
   return new Date(Number(value)).toISOString();
 }
 
@@ -41,7 +42,9 @@ export function createProjectStore(db: Database): ProjectStore {
     async create(name, description) {
       await db.tx(async (sql) => {
         if (await sql.one('SELECT id FROM projects WHERE name = ?', [name])) {
-          throw new LatheError('INVALID_INPUT', `a project named '${name}' already exists`, { name });
+          throw new LatheError('INVALID_INPUT', `a project named '${name}' already exists`, {
+            name,
+          });
         }
         await sql.run('INSERT INTO projects VALUES (?, ?, ?, now())', [newId(), name, description]);
       });

@@ -25,14 +25,19 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new LatheError('INVALID_INPUT', `cannot create workspace folder ${dir}: ${(err as Error).message}`);
+    throw new LatheError(
+      'INVALID_INPUT',
+      `cannot create workspace folder ${dir}: ${(err as Error).message}`,
+    );
   }
   const lock = acquireLock(paths.lock, dir);
   let db: Database | undefined;
   try {
-    for (const d of [paths.datasets, paths.artifacts, paths.tmp, paths.uploads]) mkdirSync(d, { recursive: true });
+    for (const d of [paths.datasets, paths.artifacts, paths.tmp, paths.uploads])
+      mkdirSync(d, { recursive: true });
     // Leftovers of a crashed write are never referenced by the database: clear them.
-    for (const f of readdirSync(paths.tmp)) rmSync(join(paths.tmp, f), { recursive: true, force: true });
+    for (const f of readdirSync(paths.tmp))
+      rmSync(join(paths.tmp, f), { recursive: true, force: true });
     db = await openDatabase(paths.database);
     await migrate(db);
   } catch (err) {

@@ -23,7 +23,11 @@ function normalize(err: unknown): Error {
   if (typeof err === 'object' && err !== null && !(err instanceof Error)) {
     const shape = err as { code?: unknown; message?: unknown; details?: unknown };
     if (typeof shape.code === 'string' && typeof shape.message === 'string') {
-      return new ApiError(shape.code, shape.message, shape.details as Record<string, unknown> | undefined);
+      return new ApiError(
+        shape.code,
+        shape.message,
+        shape.details as Record<string, unknown> | undefined,
+      );
     }
   }
   if (err instanceof Error) {

@@ -1,13 +1,20 @@
-/** Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/experiments`, `#/experiments/new`, `#/runs/<id>`. */
+/**
+ * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/experiments`, `#/experiments/new`, `#/runs/<id>`.
+ * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
+ * Electron's menu), which prefills the Data view's import form.
+ */
 export type Route =
   | { view: 'projects' }
-  | { view: 'data'; dataset: string | null }
+  | { view: 'data'; dataset: string | null; importPath?: string }
   | { view: 'experiments'; newRun: boolean }
   | { view: 'run'; runId: string };
 
 export function parseRoute(hash: string): Route {
-  const parts = hash
-    .replace(/^#\/?/, '')
+  const rest = hash.replace(/^#\/?/, '');
+  const q = rest.indexOf('?');
+  const path = q < 0 ? rest : rest.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? '' : rest.slice(q + 1));
+  const parts = path
     .split('/')
     .filter(Boolean)
     .map((p) => {
@@ -21,8 +28,12 @@ export function parseRoute(hash: string): Route {
   switch (head) {
     case 'projects':
       return { view: 'projects' };
-    case 'data':
-      return { view: 'data', dataset: arg ?? null };
+    case 'data': {
+      const importPath = query.get('import');
+      return importPath
+        ? { view: 'data', dataset: arg ?? null, importPath }
+        : { view: 'data', dataset: arg ?? null };
+    }
     case 'experiments':
       return { view: 'experiments', newRun: arg === 'new' };
     case 'runs':
@@ -36,8 +47,10 @@ export function routeHref(route: Route): string {
   switch (route.view) {
     case 'projects':
       return '#/projects';
-    case 'data':
-      return route.dataset ? `#/data/${encodeURIComponent(route.dataset)}` : '#/data';
+    case 'data': {
+      const base = route.dataset ? `#/data/${encodeURIComponent(route.dataset)}` : '#/data';
+      return route.importPath ? `${base}?import=${encodeURIComponent(route.importPath)}` : base;
+    }
     case 'experiments':
       return route.newRun ? '#/experiments/new' : '#/experiments';
     case 'run':

@@ -42,7 +42,12 @@ export const TrainConfig = z
     features: z.array(z.string().min(1)).min(1).optional(),
     model: ModelSpec.prefault({ type: 'mlp' }),
     training: TrainingSpec.prefault({}),
-    seed: z.number().int().nonnegative().max(2 ** 31 - 1).default(42),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 31 - 1)
+      .default(42),
     /** Optional run name; default: `<dataset>-<model>-<n>`. */
     name: z.string().min(1).max(200).optional(),
     /** Experiment the run belongs to; default: the dataset name. */

@@ -35,7 +35,10 @@ export * from './projects';
 export * from './runs';
 export * from '../config/train-config';
 
-const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
+  input,
+  output,
+});
 
 /**
  * Every request the renderer, the host and the CLI can make, declared once.

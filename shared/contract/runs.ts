@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { IsoTime } from './common';
 import { TrainConfig, Task } from '../config/train-config';
 
-export const RunStatus = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted']);
+export const RunStatus = z.enum([
+  'queued',
+  'running',
+  'finished',
+  'failed',
+  'cancelled',
+  'interrupted',
+]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const MetricPoint = z.object({

@@ -33,11 +33,15 @@ export function latheBackground(args: string[]): {
   waitFor(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<string>;
   exit: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const buffers = { stdout: '', stderr: '' };
-  const waiters: { stream: 'stdout' | 'stderr'; pattern: RegExp; resolve(text: string): void }[] = [];
+  const waiters: { stream: 'stdout' | 'stderr'; pattern: RegExp; resolve(text: string): void }[] =
+    [];
   for (const stream of ['stdout', 'stderr'] as const) {
-    child[stream]!.on('data', (chunk: Buffer) => {
+    child[stream].on('data', (chunk: Buffer) => {
       buffers[stream] += chunk.toString('utf8');
       for (const w of [...waiters]) {
         const m = w.pattern.exec(buffers[w.stream]);
@@ -57,7 +61,9 @@ export function latheBackground(args: string[]): {
       if (m) return Promise.resolve(m[0]);
       return new Promise((resolveWait, reject) => {
         waiters.push({ stream, pattern, resolve: resolveWait });
-        void exit.then((code) => reject(new Error(`lathe exited (${code}) before printing ${pattern}: ${buffers.stderr}`)));
+        void exit.then((code) =>
+          reject(new Error(`lathe exited (${code}) before printing ${pattern}: ${buffers.stderr}`)),
+        );
       });
     },
   };

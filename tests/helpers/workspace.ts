@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A fresh temporary folder per test; remove() deletes it. */
-export function tempDir(prefix = 'lathe-test-'): { dir: string; file(name: string, text: string): string; remove(): void } {
+export function tempDir(prefix = 'lathe-test-'): {
+  dir: string;
+  file(name: string, text: string): string;
+  remove(): void;
+} {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return {
     dir,

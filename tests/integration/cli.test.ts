@@ -30,11 +30,22 @@ describe('lathe CLI', () => {
     const missing = lathe(['data', 'import', vega('cars.json'), '--workspace', W]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing option --name NAME/);
-    expect(lathe(['data', 'import', '--help']).stdout).toMatch(/Usage: lathe data import \[FILE\] --name NAME/);
+    expect(lathe(['data', 'import', '--help']).stdout).toMatch(
+      /Usage: lathe data import \[FILE\] --name NAME/,
+    );
   });
 
   it('imports, profiles and lists with --json and nothing else on stdout', () => {
-    const imp = lathe(['data', 'import', vega('seattle-weather.csv'), '--name', 'weather', '--workspace', W, '--json']);
+    const imp = lathe([
+      'data',
+      'import',
+      vega('seattle-weather.csv'),
+      '--name',
+      'weather',
+      '--workspace',
+      W,
+      '--json',
+    ]);
     expect(imp.code).toBe(0);
     expect(channels['data:import'].output.parse(imp.json).version.rows).toBe(1461);
     const profile = lathe(['data', 'profile', 'weather', '--workspace', W, '--json']);
@@ -53,21 +64,40 @@ describe('lathe CLI', () => {
     expect(run.backend).toBe('wasm');
     expect(run.metrics.val_accuracy).toBeGreaterThan(0.5);
     const list = lathe(['runs', 'list', '--workspace', W, '--json']);
-    expect(RunSummary.array().parse(list.json).map((x) => x.id)).toContain(run.id);
+    expect(
+      RunSummary.array()
+        .parse(list.json)
+        .map((x) => x.id),
+    ).toContain(run.id);
     const show = lathe(['runs', 'show', run.id.slice(0, 8), '--workspace', W, '--json']);
     expect(Run.parse(show.json).id).toBe(run.id);
-    expect(lathe(['runs', 'show', run.id.slice(0, 8), '--workspace', W]).stdout).toMatch(/val_accuracy/);
+    expect(lathe(['runs', 'show', run.id.slice(0, 8), '--workspace', W]).stdout).toMatch(
+      /val_accuracy/,
+    );
   });
 
   it('names the field, file, dataset or run that is wrong, with a non-zero exit', () => {
-    const bad = lathe(['train', '--config', t.file('bad.yaml', 'dataset: weather\ntarget: weather\ntask: sideways\n'), '--workspace', W, '--json']);
+    const bad = lathe([
+      'train',
+      '--config',
+      t.file('bad.yaml', 'dataset: weather\ntarget: weather\ntask: sideways\n'),
+      '--workspace',
+      W,
+      '--json',
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad\.yaml: task: Invalid option/);
     expect((bad.json as { error: { code: string } }).error.code).toBe('INVALID_CONFIG');
     const noFile = lathe(['train', '--config', join(t.dir, 'nope.yaml'), '--workspace', W]);
     expect(noFile.code).toBe(1);
     expect(noFile.stderr).toMatch(/config file not found: .*nope\.yaml/);
-    const noData = lathe(['train', '--config', t.file('nd.yaml', 'dataset: ghost\ntarget: y\ntask: binary\n'), '--workspace', W]);
+    const noData = lathe([
+      'train',
+      '--config',
+      t.file('nd.yaml', 'dataset: ghost\ntarget: y\ntask: binary\n'),
+      '--workspace',
+      W,
+    ]);
     expect(noData.stderr).toMatch(/no dataset named 'ghost'/);
     const noRun = lathe(['runs', 'show', 'ffffffff', '--workspace', W]);
     expect(noRun.code).toBe(1);
@@ -75,7 +105,10 @@ describe('lathe CLI', () => {
   });
 
   it('cancels a training on Ctrl-C and records it as cancelled', async () => {
-    const long = t.file('long.yaml', readFileSync(weatherConfig(), 'utf8').replace('epochs: 4', 'epochs: 3000'));
+    const long = t.file(
+      'long.yaml',
+      readFileSync(weatherConfig(), 'utf8').replace('epochs: 4', 'epochs: 3000'),
+    );
     const bg = latheBackground(['train', '--config', long, '--workspace', W]);
     await bg.waitFor('stderr', /epoch \d+\/3000/);
     bg.child.kill('SIGINT');
@@ -92,7 +125,9 @@ describe('lathe CLI', () => {
 
     const viaHost = lathe(['data', 'list', '--workspace', W]);
     expect(viaHost.code).toBe(0);
-    expect(viaHost.stderr).toMatch(new RegExp(`workspace is open in process ${pid}; sending the command to it at ${url}`));
+    expect(viaHost.stderr).toMatch(
+      new RegExp(`workspace is open in process ${pid}; sending the command to it at ${url}`),
+    );
     expect(viaHost.stdout).toMatch(/weather/);
 
     const second = lathe(['ui', '--port', '0', '--workspace', W]);
@@ -107,9 +142,22 @@ describe('lathe CLI', () => {
   });
 
   it('runs the demo end to end on the flights sample', () => {
-    const r = lathe(['demo', '--rows', '3000', '--epochs', '2', '--workspace', join(t.dir, 'demo'), '--json']);
+    const r = lathe([
+      'demo',
+      '--rows',
+      '3000',
+      '--epochs',
+      '2',
+      '--workspace',
+      join(t.dir, 'demo'),
+      '--json',
+    ]);
     expect(r.code).toBe(0);
-    const out = r.json as { flights: { version: { rows: number } }; profile: { rows: number }; run: unknown };
+    const out = r.json as {
+      flights: { version: { rows: number } };
+      profile: { rows: number };
+      run: unknown;
+    };
     expect(out.flights.version.rows).toBe(3_000_000);
     expect(out.profile.rows).toBe(3_000_000);
     const run = Run.parse(out.run);

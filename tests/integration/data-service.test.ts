@@ -1,7 +1,12 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channels, type ChannelInput, type ChannelName, type ChannelOutput } from '../../shared/contract';
+import {
+  channels,
+  type ChannelInput,
+  type ChannelName,
+  type ChannelOutput,
+} from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { createEngine } from '../../main/data/engine';
 import { tempDir, vega } from '../helpers/workspace';
@@ -10,13 +15,19 @@ let services: Services;
 const t = tempDir('lathe-data-');
 
 /** Calls a channel through the validating dispatcher, exactly as IPC and HTTP do. */
-async function call<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
+async function call<C extends ChannelName>(
+  channel: C,
+  input: ChannelInput<C>,
+): Promise<ChannelOutput<C>> {
   const r = await services.dispatch(channel, input);
   if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
   return channels[channel].output.parse(r.result) as ChannelOutput<C>;
 }
 
-async function failure(channel: ChannelName, input: unknown): Promise<{ code: string; message: string }> {
+async function failure(
+  channel: ChannelName,
+  input: unknown,
+): Promise<{ code: string; message: string }> {
   const r = await services.dispatch(channel, input);
   if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
   return r.error;
@@ -67,14 +78,19 @@ describe('import', () => {
     const again = await call('data:import', { path: vega('seattle-weather.csv'), name: 'weather' });
     expect(again.reused).toBe(true);
     expect(again.version.version).toBe(1);
-    const changed = t.file('weather-more.csv', `${readFileSync(vega('seattle-weather.csv'), 'utf8').trim()}\n2016-01-01,0.0,10.0,2.0,3.0,sun\n`);
+    const changed = t.file(
+      'weather-more.csv',
+      `${readFileSync(vega('seattle-weather.csv'), 'utf8').trim()}\n2016-01-01,0.0,10.0,2.0,3.0,sun\n`,
+    );
     const v2 = await call('data:import', { path: changed, name: 'weather' });
     expect(v2.version.version).toBe(2);
     expect(v2.version.rows).toBe(1462);
     const versions = await call('data:versions', { name: 'weather' });
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
     expect((await call('data:profile', { ref: 'weather@1' })).rows).toBe(1461);
-    expect((await call('data:profile', { ref: `weather@${v2.version.hash.slice(0, 8)}` })).rows).toBe(1462);
+    expect(
+      (await call('data:profile', { ref: `weather@${v2.version.hash.slice(0, 8)}` })).rows,
+    ).toBe(1462);
   });
 
   it('reads JSON arrays, NDJSON, TSV and Parquet', async () => {
@@ -90,7 +106,9 @@ describe('import', () => {
     expect(tsv.version.columns.map((c) => c.name)).toEqual(['id', 'rate']);
     const engine = await createEngine();
     const pq = join(t.dir, 'weather.parquet');
-    await engine.run(`COPY (SELECT * FROM read_csv('${vega('seattle-weather.csv')}')) TO '${pq}' (FORMAT parquet)`);
+    await engine.run(
+      `COPY (SELECT * FROM read_csv('${vega('seattle-weather.csv')}')) TO '${pq}' (FORMAT parquet)`,
+    );
     engine.close();
     const parquet = await call('data:import', { path: pq, name: 'weather_pq' });
     expect(parquet.version.format).toBe('parquet');
@@ -120,12 +138,42 @@ describe('bad input leaves the workspace exactly as it was', () => {
   const cases: [string, () => string, string, RegExp][] = [
     ['a missing file', () => '/nonexistent/x.csv', 'FILE_NOT_FOUND', /\/nonexistent\/x\.csv/],
     ['an empty file', () => t.file('empty.csv', ''), 'EMPTY_FILE', /empty\.csv is empty/],
-    ['a header without rows', () => t.file('header.csv', 'a,b\n'), 'EMPTY_FILE', /header\.csv has a header but no data rows/],
-    ['ragged rows', () => t.file('ragged.csv', 'a,b\n1,2\n3,4,5,6\n7\n'), 'RAGGED_ROWS', /ragged\.csv line 3: 4 fields, expected 2/],
-    ['a duplicated column', () => t.file('dup.csv', 'a,b,a\n1,2,3\n'), 'DUPLICATE_COLUMN', /dup\.csv: column 'a' appears twice/],
-    ['binary garbage', () => t.file('garbage.bin', '\u0000\u0001\u0002\u0003'), 'UNSUPPORTED_FILE', /garbage\.bin/],
-    ['a corrupt Parquet file', () => t.file('broken.parquet', 'PAR1 this is not parquet'), 'CORRUPT_FILE', /broken\.parquet: cannot read as parquet/],
-    ['malformed JSON', () => t.file('bad.json', '[{"a": 1}, {"a": '), 'CORRUPT_FILE', /bad\.json: cannot read as json/],
+    [
+      'a header without rows',
+      () => t.file('header.csv', 'a,b\n'),
+      'EMPTY_FILE',
+      /header\.csv has a header but no data rows/,
+    ],
+    [
+      'ragged rows',
+      () => t.file('ragged.csv', 'a,b\n1,2\n3,4,5,6\n7\n'),
+      'RAGGED_ROWS',
+      /ragged\.csv line 3: 4 fields, expected 2/,
+    ],
+    [
+      'a duplicated column',
+      () => t.file('dup.csv', 'a,b,a\n1,2,3\n'),
+      'DUPLICATE_COLUMN',
+      /dup\.csv: column 'a' appears twice/,
+    ],
+    [
+      'binary garbage',
+      () => t.file('garbage.bin', '\u0000\u0001\u0002\u0003'),
+      'UNSUPPORTED_FILE',
+      /garbage\.bin/,
+    ],
+    [
+      'a corrupt Parquet file',
+      () => t.file('broken.parquet', 'PAR1 this is not parquet'),
+      'CORRUPT_FILE',
+      /broken\.parquet: cannot read as parquet/,
+    ],
+    [
+      'malformed JSON',
+      () => t.file('bad.json', '[{"a": 1}, {"a": '),
+      'CORRUPT_FILE',
+      /bad\.json: cannot read as json/,
+    ],
   ];
   for (const [what, file, code, message] of cases) {
     it(`rejects ${what}`, async () => {
@@ -138,14 +186,21 @@ describe('bad input leaves the workspace exactly as it was', () => {
   }
 
   it('rejects an invalid dataset name before touching anything', async () => {
-    const err = await failure('data:import', { path: vega('seattle-weather.csv'), name: 'has space' });
+    const err = await failure('data:import', {
+      path: vega('seattle-weather.csv'),
+      name: 'has space',
+    });
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.message).toMatch(/name: use letters/);
   });
 
   it('names unknown datasets and versions', async () => {
-    expect((await failure('data:profile', { ref: 'nope' })).message).toMatch(/no dataset named 'nope' \(datasets: .*weather/);
-    expect((await failure('data:profile', { ref: 'weather@9' })).message).toBe("dataset 'weather' has no version '9' (versions: 2, 1)");
+    expect((await failure('data:profile', { ref: 'nope' })).message).toMatch(
+      /no dataset named 'nope' \(datasets: .*weather/,
+    );
+    expect((await failure('data:profile', { ref: 'weather@9' })).message).toBe(
+      "dataset 'weather' has no version '9' (versions: 2, 1)",
+    );
   });
 });
 

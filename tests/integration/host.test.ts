@@ -20,11 +20,23 @@ function raw(
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolveReq, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: host.port, path, method: options.method ?? 'GET', headers: options.headers },
+      {
+        host: '127.0.0.1',
+        port: host.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolveReq({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+        res.on('end', () =>
+          resolveReq({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -34,12 +46,19 @@ function raw(
 }
 
 const post = (channel: string, body: unknown, headers: Record<string, string> = {}) =>
-  raw(`/api/invoke/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  raw(`/api/invoke/${channel}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   const rendererDir = join(t.dir, 'renderer');
   mkdirSync(join(rendererDir, 'assets'), { recursive: true });
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="./assets/app.js"></script>');
+  writeFileSync(
+    join(rendererDir, 'index.html'),
+    '<!doctype html><div id="root"></div><script type="module" src="./assets/app.js"></script>',
+  );
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
   host = await startHost({ services, port: 0, rendererDir });
@@ -67,36 +86,67 @@ describe('HTTP host', () => {
     expect(r.status).toBe(200);
     const body = JSON.parse(r.body) as { ok: boolean; result: unknown };
     expect(body.ok).toBe(true);
-    expect(channels['app:info'].output.parse(body.result)).toMatchObject({ mode: 'owner', pid: process.pid });
+    expect(channels['app:info'].output.parse(body.result)).toMatchObject({
+      mode: 'owner',
+      pid: process.pid,
+    });
   });
 
   it('maps errors to status codes with a code and a message, never a stack', async () => {
     const bad = await post('data:import', { path: '', name: 'x' });
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body)).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: 'data:import: path: a file path is required' } });
+    expect(JSON.parse(bad.body)).toEqual({
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: 'data:import: path: a file path is required' },
+    });
     const missing = await post('data:import', { path: '/nonexistent/x.csv', name: 'x' });
-    expect((JSON.parse(missing.body) as { error: { message: string } }).error.message).toMatch(/\/nonexistent\/x\.csv/);
+    expect((JSON.parse(missing.body) as { error: { message: string } }).error.message).toMatch(
+      /\/nonexistent\/x\.csv/,
+    );
     expect(missing.body).not.toMatch(/at .*\.ts:\d+/);
     expect((await post('no:such', {})).status).toBe(404);
-    expect((await raw('/api/invoke/app:info', { method: 'POST', body: '{}', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
-    expect((await raw('/api/invoke/app:info', { method: 'POST', body: '{nope', headers: { 'Content-Type': 'application/json' } })).status).toBe(400);
+    expect(
+      (
+        await raw('/api/invoke/app:info', {
+          method: 'POST',
+          body: '{}',
+          headers: { 'Content-Type': 'text/plain' },
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (
+        await raw('/api/invoke/app:info', {
+          method: 'POST',
+          body: '{nope',
+          headers: { 'Content-Type': 'application/json' },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('refuses requests from other sites (Origin) and rebound host names (Host)', async () => {
     expect((await post('app:info', {}, { Origin: 'https://evil.example' })).status).toBe(403);
     expect((await post('app:info', {}, { Host: 'evil.example' })).status).toBe(403);
-    expect((await post('app:info', {}, { Origin: `http://127.0.0.1:${host.port}` })).status).toBe(200);
+    expect((await post('app:info', {}, { Origin: `http://127.0.0.1:${host.port}` })).status).toBe(
+      200,
+    );
   });
 
   it('accepts an upload and imports it, removing the staged copy', async () => {
     const up = await raw('/api/upload?name=seattle%20weather.csv', {
       method: 'POST',
       headers: { 'Content-Type': 'application/octet-stream' },
-      body: Buffer.from(await import('node:fs').then((fs) => fs.readFileSync(vega('seattle-weather.csv')))),
+      body: Buffer.from(
+        await import('node:fs').then((fs) => fs.readFileSync(vega('seattle-weather.csv'))),
+      ),
     });
     const path = (JSON.parse(up.body) as { result: { path: string } }).result.path;
     expect(path.startsWith(services.workspace.paths.uploads)).toBe(true);
-    const imported = JSON.parse((await post('data:import', { path, name: 'weather' })).body) as { ok: boolean; result: { version: { rows: number } } };
+    const imported = JSON.parse((await post('data:import', { path, name: 'weather' })).body) as {
+      ok: boolean;
+      result: { version: { rows: number } };
+    };
     expect(imported.result.version.rows).toBe(1461);
     const { existsSync } = await import('node:fs');
     expect(existsSync(path)).toBe(false);
@@ -110,21 +160,40 @@ describe('HTTP host', () => {
       ws.on('message', (data: WebSocket.RawData) => {
         const frame = JSON.parse(Buffer.from(data as Buffer).toString('utf8')) as EventFrame;
         frames.push(frame);
-        if (frame.event === 'run:status' && (frame.payload as RunStatusEvent).status === 'finished') resolveDone();
+        if (frame.event === 'run:status' && (frame.payload as RunStatusEvent).status === 'finished')
+          resolveDone();
       });
     });
     const started = JSON.parse(
-      (await post('train:start', { config: { dataset: 'weather', target: 'weather', task: 'multiclass', model: { type: 'linear' }, training: { epochs: 3 } } })).body,
+      (
+        await post('train:start', {
+          config: {
+            dataset: 'weather',
+            target: 'weather',
+            task: 'multiclass',
+            model: { type: 'linear' },
+            training: { epochs: 3 },
+          },
+        })
+      ).body,
     ) as { result: { runId: string } };
     await finished;
     ws.close();
-    const epochs = frames.filter((f) => f.event === 'train:progress').map((f) => (f.payload as { epoch: number; runId: string }).epoch);
+    const epochs = frames
+      .filter((f) => f.event === 'train:progress')
+      .map((f) => (f.payload as { epoch: number; runId: string }).epoch);
     expect(epochs).toEqual([1, 2, 3]);
-    expect(frames.every((f) => channels && (f.payload as { runId?: string }).runId === started.result.runId)).toBe(true);
+    expect(
+      frames.every(
+        (f) => channels && (f.payload as { runId?: string }).runId === started.result.runId,
+      ),
+    ).toBe(true);
   });
 
   it('refuses a WebSocket from another origin', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`, { headers: { Origin: 'https://evil.example' } });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`, {
+      headers: { Origin: 'https://evil.example' },
+    });
     const outcome = await new Promise<string>((r) => {
       ws.once('open', () => r('open'));
       ws.once('error', () => r('refused'));
@@ -136,7 +205,9 @@ describe('HTTP host', () => {
     const api = createRemoteApi(host.url);
     const list = await api.invoke('data:list', {});
     expect(list.map((d) => d.name)).toEqual(['weather']);
-    await expect(api.invoke('data:profile', { ref: 'ghost' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(api.invoke('data:profile', { ref: 'ghost' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     api.close();
   });
 });

@@ -17,7 +17,10 @@ import { tempDir, vega } from '../helpers/workspace';
 const t = tempDir('lathe-train-');
 let services: Services;
 
-async function call<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
+async function call<C extends ChannelName>(
+  channel: C,
+  input: ChannelInput<C>,
+): Promise<ChannelOutput<C>> {
   const r = await services.dispatch(channel, input);
   if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
   return channels[channel].output.parse(r.result) as ChannelOutput<C>;
@@ -56,41 +59,81 @@ describe('a training run', () => {
     expect(run.metrics.val_f1_macro).toBeGreaterThan(0.85);
     expect(Object.keys(run.metrics)).toEqual(expect.arrayContaining(['loss', 'val_loss']));
 
-    const progress = frames.filter((f) => f.event === 'train:progress').map((f) => f.payload as TrainProgress);
+    const progress = frames
+      .filter((f) => f.event === 'train:progress')
+      .map((f) => f.payload as TrainProgress);
     expect(progress.map((p) => p.epoch)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(progress.at(-1)).toMatchObject({ fraction: 1, etaMs: 0, runId: run.id });
-    const statuses = frames.filter((f) => f.event === 'run:status').map((f) => (f.payload as { status: string }).status);
+    const statuses = frames
+      .filter((f) => f.event === 'run:status')
+      .map((f) => (f.payload as { status: string }).status);
     expect(statuses).toEqual(['running', 'finished']);
 
     const history = await call('runs:metrics', { id: run.id, key: 'val_accuracy' });
     expect(history.points.map((p) => p.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(history.points.at(-1)!.value).toBe(run.metrics.val_accuracy);
 
-    expect(run.lineage).toMatchObject({ dataset: 'penguins', datasetVersion: 1, seed: 3, backend: 'wasm', latheVersion: '0.1.0' });
+    expect(run.lineage).toMatchObject({
+      dataset: 'penguins',
+      datasetVersion: 1,
+      seed: 3,
+      backend: 'wasm',
+      latheVersion: '0.1.0',
+    });
     expect(run.lineage.configHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(run.params).toMatchObject({ task: 'multiclass', 'model.type': 'mlp', 'model.hidden': '16', 'training.epochs': '12', 'rows.validation': '86' });
+    expect(run.params).toMatchObject({
+      task: 'multiclass',
+      'model.type': 'mlp',
+      'model.hidden': '16',
+      'training.epochs': '12',
+      'rows.validation': '86',
+    });
     expect(run.system).toMatchObject({ node: process.versions.node });
 
-    expect(run.artifacts.map((a) => a.path)).toEqual(['model/model.json', 'model/weights.bin', 'preprocessing.json', 'train-config.json']);
+    expect(run.artifacts.map((a) => a.path)).toEqual([
+      'model/model.json',
+      'model/weights.bin',
+      'preprocessing.json',
+      'train-config.json',
+    ]);
     for (const a of run.artifacts) {
       const bytes = readFileSync(services.workspace.artifacts.pathOf(a.sha256));
       expect(sha256Bytes(bytes)).toBe(a.sha256);
       expect(bytes.length).toBe(a.sizeBytes);
     }
-    const model = JSON.parse(readFileSync(services.workspace.artifacts.pathOf(run.artifacts[0]!.sha256), 'utf8')) as { format: string };
+    const model = JSON.parse(
+      readFileSync(services.workspace.artifacts.pathOf(run.artifacts[0]!.sha256), 'utf8'),
+    ) as { format: string };
     expect(model.format).toBe('layers-model');
-    const prep = JSON.parse(readFileSync(services.workspace.artifacts.pathOf(run.artifacts[2]!.sha256), 'utf8')) as {
+    const prep = JSON.parse(
+      readFileSync(services.workspace.artifacts.pathOf(run.artifacts[2]!.sha256), 'utf8'),
+    ) as {
       targetSpec: { classes: string[] };
     };
     expect(prep.targetSpec.classes).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
   });
 
   it('gives the same metrics for the same config, data, seed and backend', async () => {
-    const a = await call('train:run', { config: penguins({ seed: 11, training: { epochs: 5, batchSize: 16, learningRate: 0.01, validationFraction: 0.3 } }) });
-    const b = await call('train:run', { config: penguins({ seed: 11, training: { epochs: 5, batchSize: 16, learningRate: 0.01, validationFraction: 0.3 } }) });
+    const a = await call('train:run', {
+      config: penguins({
+        seed: 11,
+        training: { epochs: 5, batchSize: 16, learningRate: 0.01, validationFraction: 0.3 },
+      }),
+    });
+    const b = await call('train:run', {
+      config: penguins({
+        seed: 11,
+        training: { epochs: 5, batchSize: 16, learningRate: 0.01, validationFraction: 0.3 },
+      }),
+    });
     expect(b.metrics).toEqual(a.metrics);
     expect(b.lineage.configHash).toBe(a.lineage.configHash);
-    const c = await call('train:run', { config: penguins({ seed: 12, training: { epochs: 5, batchSize: 16, learningRate: 0.01, validationFraction: 0.3 } }) });
+    const c = await call('train:run', {
+      config: penguins({
+        seed: 12,
+        training: { epochs: 5, batchSize: 16, learningRate: 0.01, validationFraction: 0.3 },
+      }),
+    });
     expect(c.metrics).not.toEqual(a.metrics);
   });
 
@@ -100,14 +143,36 @@ describe('a training run', () => {
       sql: `SELECT precipitation, temp_max, temp_min, wind, date, weather = 'rain' AS rainy FROM read_csv('${vega('seattle-weather.csv')}')`,
     });
     const binary = await call('train:run', {
-      config: { dataset: 'rain', target: 'rainy', task: 'binary', model: { type: 'linear' }, training: { epochs: 20, learningRate: 0.01, batchSize: 32 } },
+      config: {
+        dataset: 'rain',
+        target: 'rainy',
+        task: 'binary',
+        model: { type: 'linear' },
+        training: { epochs: 20, learningRate: 0.01, batchSize: 32 },
+      },
     });
-    expect(Object.keys(binary.metrics).sort()).toEqual(['loss', 'val_accuracy', 'val_auc', 'val_loss']);
+    expect(Object.keys(binary.metrics).sort()).toEqual([
+      'loss',
+      'val_accuracy',
+      'val_auc',
+      'val_loss',
+    ]);
     expect(binary.metrics.val_auc).toBeGreaterThan(0.8);
     const multi = await call('train:run', {
-      config: { dataset: 'weather', target: 'weather', task: 'multiclass', model: { type: 'linear' }, training: { epochs: 3 } },
+      config: {
+        dataset: 'weather',
+        target: 'weather',
+        task: 'multiclass',
+        model: { type: 'linear' },
+        training: { epochs: 3 },
+      },
     });
-    expect(Object.keys(multi.metrics).sort()).toEqual(['loss', 'val_accuracy', 'val_f1_macro', 'val_loss']);
+    expect(Object.keys(multi.metrics).sort()).toEqual([
+      'loss',
+      'val_accuracy',
+      'val_f1_macro',
+      'val_loss',
+    ]);
     // No batch size given: 1,169 training rows get batches of 24, about 50 steps an epoch.
     expect(multi.params['training.batchSize']).toBe('24');
     const reg = await call('train:run', {
@@ -115,7 +180,15 @@ describe('a training run', () => {
         dataset: 'cars',
         target: 'Miles_per_Gallon',
         task: 'regression',
-        features: ['Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration', 'Year', 'Origin'],
+        features: [
+          'Cylinders',
+          'Displacement',
+          'Horsepower',
+          'Weight_in_lbs',
+          'Acceleration',
+          'Year',
+          'Origin',
+        ],
         model: { type: 'linear' },
         training: { epochs: 150, batchSize: 32, learningRate: 0.01 },
       },
@@ -130,13 +203,21 @@ describe('a training run', () => {
 
   it('can be cancelled while it runs and is recorded as cancelled', async () => {
     const { runId } = await call('train:start', {
-      config: penguins({ training: { epochs: 5000, batchSize: 8, learningRate: 0.001, validationFraction: 0.2 } }),
+      config: penguins({
+        training: { epochs: 5000, batchSize: 8, learningRate: 0.001, validationFraction: 0.2 },
+      }),
     });
-    expect((await call('runs:get', { id: runId })).params).toMatchObject({ 'model.type': 'mlp', 'training.epochs': '5000', seed: '3' });
+    expect((await call('runs:get', { id: runId })).params).toMatchObject({
+      'model.type': 'mlp',
+      'training.epochs': '5000',
+      seed: '3',
+    });
     const ended = new Promise<string>((resolveEnd) => {
       const off = services.bus.subscribe((f) => {
         if (f.event === 'train:progress' && (f.payload as TrainProgress).runId === runId) {
-          void call('train:cancel', { id: runId.slice(0, 10) }).then((r) => expect(r).toEqual({ runId, cancelled: true }));
+          void call('train:cancel', { id: runId.slice(0, 10) }).then((r) =>
+            expect(r).toEqual({ runId, cancelled: true }),
+          );
         }
         const s = f.payload as { runId: string; status: string };
         if (f.event === 'run:status' && s.runId === runId && s.status !== 'running') {
@@ -154,14 +235,24 @@ describe('a training run', () => {
 
   it('refuses a bad config before creating a run', async () => {
     const before = (await call('runs:list', {})).length;
-    const missing = await services.dispatch('train:run', { config: penguins({ target: 'no_such_column' }) });
+    const missing = await services.dispatch('train:run', {
+      config: penguins({ target: 'no_such_column' }),
+    });
     expect(missing).toMatchObject({ ok: false, error: { code: 'COLUMN_NOT_FOUND' } });
-    expect(!missing.ok && missing.error.message).toMatch(/target: column 'no_such_column' is not in dataset 'penguins'/);
+    expect(!missing.ok && missing.error.message).toMatch(
+      /target: column 'no_such_column' is not in dataset 'penguins'/,
+    );
     const binary = await services.dispatch('train:run', { config: penguins({ task: 'binary' }) });
-    expect(!binary.ok && binary.error.message).toMatch(/has 3 distinct values; a binary task needs exactly 2/);
-    const unknown = await services.dispatch('train:run', { config: penguins({ dataset: 'ghost' }) });
+    expect(!binary.ok && binary.error.message).toMatch(
+      /has 3 distinct values; a binary task needs exactly 2/,
+    );
+    const unknown = await services.dispatch('train:run', {
+      config: penguins({ dataset: 'ghost' }),
+    });
     expect(!unknown.ok && unknown.error.code).toBe('NOT_FOUND');
-    const invalid = await services.dispatch('train:run', { config: { ...penguins(), task: 'sideways' } });
+    const invalid = await services.dispatch('train:run', {
+      config: { ...penguins(), task: 'sideways' },
+    });
     expect(!invalid.ok && invalid.error.message).toMatch(/config\.task/);
     expect((await call('runs:list', {})).length).toBe(before);
   });
@@ -172,14 +263,19 @@ describe('a training run', () => {
     expect(runs.every((r) => r.experiment === 'penguins')).toBe(true);
     const times = runs.map((r) => Date.parse(r.startedAt));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
-    expect(TrainConfig.safeParse((await call('runs:get', { id: runs[0]!.id })).config).success).toBe(true);
+    expect(
+      TrainConfig.safeParse((await call('runs:get', { id: runs[0]!.id })).config).success,
+    ).toBe(true);
   });
 });
 
 describe('runs that do not finish', () => {
   it('marks a run whose worker crashes as failed', async () => {
     const crash = t.file('crash-worker.cjs', "throw new Error('boom in the worker');\n");
-    const other = await createServices({ workspaceDir: join(t.dir, 'crash-ws'), workerPath: crash });
+    const other = await createServices({
+      workspaceDir: join(t.dir, 'crash-ws'),
+      workerPath: crash,
+    });
     try {
       await other.dispatch('data:import', { path: vega('penguins.json'), name: 'penguins' });
       const r = await other.dispatch('train:run', { config: penguins() });

@@ -22,11 +22,27 @@ describe('workspace', () => {
   it('creates the database with versioned migrations, applied once', async () => {
     const dir = join(t.dir, 'a');
     const ws = await openWorkspace(dir);
-    const rows = await ws.db.all<{ version: number; name: string }>('SELECT version, name FROM schema_migrations');
+    const rows = await ws.db.all<{ version: number; name: string }>(
+      'SELECT version, name FROM schema_migrations',
+    );
     expect(rows.map((r) => Number(r.version))).toEqual([SCHEMA_VERSION]);
-    const tables = (await ws.db.all<{ name: string }>('SELECT table_name AS name FROM information_schema.tables ORDER BY 1')).map((r) => r.name);
+    const tables = (
+      await ws.db.all<{ name: string }>(
+        'SELECT table_name AS name FROM information_schema.tables ORDER BY 1',
+      )
+    ).map((r) => r.name);
     expect(tables).toEqual(
-      expect.arrayContaining(['projects', 'datasets', 'dataset_versions', 'runs', 'params', 'metrics', 'tags', 'artifacts', 'experiments']),
+      expect.arrayContaining([
+        'projects',
+        'datasets',
+        'dataset_versions',
+        'runs',
+        'params',
+        'metrics',
+        'tags',
+        'artifacts',
+        'experiments',
+      ]),
     );
     ws.close();
     const again = await openWorkspace(dir);
@@ -48,7 +64,11 @@ describe('workspace', () => {
     const ws = await openWorkspace(dir);
     const lock = JSON.parse(readFileSync(join(dir, 'lathe.lock'), 'utf8')) as { pid: number };
     expect(lock.pid).toBe(process.pid);
-    await expect(openWorkspace(dir)).rejects.toMatchObject({ code: 'WORKSPACE_LOCKED', message: expect.stringContaining(String(process.pid)) });
+    const second = await openWorkspace(dir).catch(
+      (err: unknown) => err as { code: string; message: string },
+    );
+    expect(second).toMatchObject({ code: 'WORKSPACE_LOCKED' });
+    expect((second as { message: string }).message).toContain(String(process.pid));
     ws.close();
     expect(existsSync(join(dir, 'lathe.lock'))).toBe(false);
     (await openWorkspace(dir)).close();
@@ -57,10 +77,21 @@ describe('workspace', () => {
   it('takes over the lock of a process that died', async () => {
     const dir = join(t.dir, 'c');
     (await openWorkspace(dir)).close();
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    writeFileSync(join(dir, 'lathe.lock'), JSON.stringify({ pid: Number(dead.stdout), hostname: hostname(), startedAt: new Date().toISOString() }));
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    writeFileSync(
+      join(dir, 'lathe.lock'),
+      JSON.stringify({
+        pid: Number(dead.stdout),
+        hostname: hostname(),
+        startedAt: new Date().toISOString(),
+      }),
+    );
     const ws = await openWorkspace(dir);
-    expect((JSON.parse(readFileSync(join(dir, 'lathe.lock'), 'utf8')) as { pid: number }).pid).toBe(process.pid);
+    expect((JSON.parse(readFileSync(join(dir, 'lathe.lock'), 'utf8')) as { pid: number }).pid).toBe(
+      process.pid,
+    );
     ws.close();
   });
 
@@ -72,7 +103,9 @@ describe('workspace', () => {
     expect(a).toEqual(b);
     expect(a.sha256).toBe(sha256Bytes(bytes));
     expect(readFileSync(ws.artifacts.pathOf(a.sha256), 'utf8')).toBe('weights');
-    expect(readdirSync(join(ws.paths.artifacts, 'sha256', a.sha256.slice(0, 2)))).toEqual([a.sha256]);
+    expect(readdirSync(join(ws.paths.artifacts, 'sha256', a.sha256.slice(0, 2)))).toEqual([
+      a.sha256,
+    ]);
     ws.close();
   });
 

@@ -4,7 +4,7 @@ import { getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatBytes, formatCount, formatTime } from '../../lib/format';
-import { useAsync } from '../../lib/hooks';
+import { useAsync, useRoute } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
 import { ImportForm } from './import-form';
@@ -138,6 +138,8 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
 
 export function DataView({ selected }: { selected: string | null }) {
   const { project } = useProject();
+  const route = useRoute();
+  const importPath = route.view === 'data' ? route.importPath : undefined;
   const datasets = useAsync(() => getApi().invoke('data:list', { project }), [project]);
   const selectedSummary = datasets.data?.find((d) => d.name === selected);
 
@@ -149,6 +151,7 @@ export function DataView({ selected }: { selected: string | null }) {
       />
       <Panel title="Import a file">
         <ImportForm
+          prefillPath={importPath}
           onImported={(out) => {
             datasets.reload();
             navigate({ view: 'data', dataset: out.dataset });

@@ -9,16 +9,39 @@ import { useProject } from '../../lib/project';
 type Phase =
   { kind: 'idle' } | { kind: 'uploading'; file: string } | { kind: 'importing'; name: string };
 
-/** Import a file by path, or pick one (uploaded to the host in the browser, by path in Electron). */
-export function ImportForm({ onImported }: { onImported: (out: ImportOut) => void }) {
+/**
+ * Import a file by path, or pick one (uploaded to the host in the browser, by path in Electron).
+ * `prefillPath` (from `#/data?import=<path>`, Electron's File → Import dataset…) fills the path and the
+ * dataset name whenever it changes to a new path; the user still presses Import.
+ */
+export function ImportForm({
+  onImported,
+  prefillPath,
+}: {
+  onImported: (out: ImportOut) => void;
+  prefillPath?: string;
+}) {
   const { project } = useProject();
-  const [path, setPath] = useState('');
-  const [name, setName] = useState('');
+  const [path, setPath] = useState(prefillPath ?? '');
+  const [name, setName] = useState(prefillPath ? datasetNameFromFile(prefillPath) : '');
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const [progress, setProgress] = useState<DataProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<ImportOut | null>(null);
+  const [prefilled, setPrefilled] = useState(prefillPath);
   const fileRef = useRef<HTMLInputElement>(null);
+
+  if (prefillPath !== prefilled) {
+    // Adjusting state to a changed prop during render (no effect, no extra paint). Leaving the route
+    // (e.g. for the imported dataset) clears `prefillPath` and keeps what the fields show.
+    setPrefilled(prefillPath);
+    if (prefillPath) {
+      setPath(prefillPath);
+      setName(datasetNameFromFile(prefillPath));
+      setError(null);
+      setDone(null);
+    }
+  }
 
   useEvent('data:progress', (p) => {
     if (phase.kind === 'importing' && p.name === phase.name) setProgress(p);

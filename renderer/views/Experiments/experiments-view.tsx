@@ -12,12 +12,13 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
   const runs = useAsync(() => getApi().invoke('runs:list', { project }), [project]);
   useEvent('run:status', () => runs.reload());
 
-  const openForm = (
+  // Two places offer the form (header, empty state): distinct test ids keep each one addressable.
+  const openForm = (testId: string) => (
     <button
       type="button"
       className="btn btn-primary"
       onClick={() => navigate({ view: 'experiments', newRun: true })}
-      data-testid="new-run-open"
+      data-testid={testId}
     >
       New run
     </button>
@@ -28,7 +29,7 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
       <PageHeader
         title="Experiments"
         subtitle={`Training runs in ${project}, newest first.`}
-        actions={!newRun && openForm}
+        actions={!newRun && openForm('new-run-open')}
       />
       {newRun && (
         <Panel title="New run" testId="new-run-panel">
@@ -44,7 +45,11 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
         )}
         {runs.status === 'loading' && !runs.data && <Loading label="Loading runs…" />}
         {runs.data && runs.data.length === 0 && (
-          <EmptyState title="No runs yet" testId="runs-empty" action={!newRun && openForm}>
+          <EmptyState
+            title="No runs yet"
+            testId="runs-empty"
+            action={!newRun && openForm('new-run-open-empty')}
+          >
             Train a model on one of your datasets; its curves, metrics and lineage are recorded
             here.
           </EmptyState>

@@ -210,6 +210,7 @@ export function NewRunForm({
               className="input-num"
               inputMode="numeric"
               value={values.batchSize}
+              placeholder="auto"
               onChange={(e) => set('batchSize', e.target.value)}
               data-testid="new-run-batch-size"
             />

@@ -27,7 +27,8 @@ export const DEFAULT_VALUES: Omit<TrainFormValues, 'dataset' | 'target' | 'proje
   model: 'mlp',
   hidden: '64, 64',
   epochs: '20',
-  batchSize: '256',
+  // Empty: Lathe picks it (256, or smaller on small data).
+  batchSize: '',
   learningRate: '0.001',
   validationFraction: '0.2',
   seed: '42',
@@ -60,7 +61,7 @@ export function buildConfig(v: TrainFormValues): { config: TrainConfigInput } | 
     model: v.model === 'mlp' ? { type: 'mlp', hidden } : { type: 'linear' },
     training: {
       epochs: toNumber(v.epochs),
-      batchSize: toNumber(v.batchSize),
+      ...(v.batchSize.trim() ? { batchSize: toNumber(v.batchSize) } : {}),
       learningRate: toNumber(v.learningRate),
       validationFraction: toNumber(v.validationFraction),
     },

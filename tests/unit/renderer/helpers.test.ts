@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { importDatasetHash } from '../../../main/electron/menu';
 import { fromHistory, mergeTables, withProgress } from '../../../renderer/lib/epochs';
 import {
   datasetNameFromFile,
@@ -73,6 +74,52 @@ describe('routes', () => {
     expect(parseRoute('')).toEqual({ view: 'data', dataset: null });
     expect(parseRoute('#/nope')).toEqual({ view: 'data', dataset: null });
   });
+
+  it("reads the Electron menu's import path from #/data?import=", () => {
+    expect(parseRoute(`#/data?import=${encodeURIComponent('/x/y.csv')}`)).toStrictEqual({
+      view: 'data',
+      dataset: null,
+      importPath: '/x/y.csv',
+    });
+    const odd = 'C:\\My Data\\q1 & q2?+50%.csv';
+    expect(parseRoute(`#/data?import=${encodeURIComponent(odd)}`)).toStrictEqual({
+      view: 'data',
+      dataset: null,
+      importPath: odd,
+    });
+    expect(parseRoute('#/data/sales?import=%2Fx%2Fy.csv')).toStrictEqual({
+      view: 'data',
+      dataset: 'sales',
+      importPath: '/x/y.csv',
+    });
+    const href = `#/data?import=${encodeURIComponent('/tmp/a b.csv')}`;
+    expect(routeHref(parseRoute(href))).toBe(href);
+  });
+
+  it('reads back every path the menu encodes', () => {
+    for (const path of ['/x/y.csv', '/tmp/a b#1?.csv', 'C:\\data\\100% über+.parquet']) {
+      expect(parseRoute(importDatasetHash(path))).toStrictEqual({
+        view: 'data',
+        dataset: null,
+        importPath: path,
+      });
+    }
+  });
+
+  it('ignores a ?query on every view', () => {
+    expect(parseRoute('#/data?import=')).toStrictEqual({ view: 'data', dataset: null });
+    expect(parseRoute('#/data?other=1')).toStrictEqual({ view: 'data', dataset: null });
+    expect(parseRoute('#/data/sales?x=1')).toStrictEqual({ view: 'data', dataset: 'sales' });
+    expect(parseRoute('#/projects?import=%2Fx')).toStrictEqual({ view: 'projects' });
+    expect(parseRoute('#/experiments?x=1')).toStrictEqual({ view: 'experiments', newRun: false });
+    expect(parseRoute('#/experiments/new?x=1')).toStrictEqual({
+      view: 'experiments',
+      newRun: true,
+    });
+    expect(parseRoute('#/runs/r-1?tab=metrics')).toStrictEqual({ view: 'run', runId: 'r-1' });
+    expect(parseRoute('#/runs?x=1')).toStrictEqual({ view: 'experiments', newRun: false });
+    expect(parseRoute('#/?import=%2Fx')).toStrictEqual({ view: 'data', dataset: null });
+  });
 });
 
 describe('pagesForRange', () => {
@@ -138,10 +185,13 @@ describe('New run form', () => {
         target: 'weather',
         task: 'multiclass',
         model: { type: 'linear' },
-        training: { epochs: 5, batchSize: 256, learningRate: 0.001, validationFraction: 0.2 },
+        training: { epochs: 5, learningRate: 0.001, validationFraction: 0.2 },
         seed: 42,
       },
     });
+    expect('config' in built && built.config.training).not.toHaveProperty('batchSize');
+    const sized = buildConfig({ ...base, batchSize: '64' });
+    expect('config' in sized && sized.config.training?.batchSize).toBe(64);
   });
 
   it('names the bad field', () => {

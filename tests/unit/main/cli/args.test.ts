@@ -22,14 +22,18 @@ describe('parseArgs', () => {
 
   it('refuses unknown flags, naming the flag and the command', () => {
     expect(() => parse(['a.csv', '--name', 'x', '--colour'])).toThrow(UsageError);
-    expect(() => parse(['a.csv', '--name', 'x', '--colour'])).toThrow("unknown option --colour for 'lathe data import'");
+    expect(() => parse(['a.csv', '--name', 'x', '--colour'])).toThrow(
+      "unknown option --colour for 'lathe data import'",
+    );
   });
 
   it('refuses missing arguments, missing values and non-numbers', () => {
     expect(() => parse(['--name', 'x'])).toThrow('missing argument FILE');
     expect(() => parse(['a.csv'])).toThrow('missing option --name NAME');
     expect(() => parse(['a.csv', '--name'])).toThrow('option --name needs a value (NAME)');
-    expect(() => parse(['a.csv', '--name', 'x', '--limit', 'many'])).toThrow("option --limit: 'many' is not a number");
+    expect(() => parse(['a.csv', '--name', 'x', '--limit', 'many'])).toThrow(
+      "option --limit: 'many' is not a number",
+    );
     expect(() => parse(['a.csv', 'b.csv', '--name', 'x'])).toThrow("unexpected argument 'b.csv'");
   });
 
@@ -38,6 +42,8 @@ describe('parseArgs', () => {
   });
 
   it('prints usage with required and optional parts', () => {
-    expect(usageOf(spec)).toBe('lathe data import FILE --name NAME [--limit N] [--workspace DIR] [--json]');
+    expect(usageOf(spec)).toBe(
+      'lathe data import FILE --name NAME [--limit N] [--workspace DIR] [--json]',
+    );
   });
 });

@@ -18,13 +18,19 @@ function errorOf(fn: () => unknown): LatheError {
 
 describe('scanCsv', () => {
   it('counts records and picks the delimiter', () => {
-    expect(scanCsv(t.file('a.csv', 'a,b,c\n1,2,3\n4,5,6\n'))).toEqual({ delimiter: ',', header: ['a', 'b', 'c'], records: 2 });
+    expect(scanCsv(t.file('a.csv', 'a,b,c\n1,2,3\n4,5,6\n'))).toEqual({
+      delimiter: ',',
+      header: ['a', 'b', 'c'],
+      records: 2,
+    });
     expect(scanCsv(t.file('s.csv', 'a;b\n1;2\n')).delimiter).toBe(';');
     expect(scanCsv(t.file('t.tsv', 'a\tb\n1\t2\n'), '\t').records).toBe(1);
   });
 
   it('honours quotes: delimiters and newlines inside quoted fields, doubled quotes, CRLF', () => {
-    const shape = scanCsv(t.file('q.csv', 'name,note\r\n"Smith, J","said ""hi""\r\nthen left"\r\nx,y\r\n'));
+    const shape = scanCsv(
+      t.file('q.csv', 'name,note\r\n"Smith, J","said ""hi""\r\nthen left"\r\nx,y\r\n'),
+    );
     expect(shape).toEqual({ delimiter: ',', header: ['name', 'note'], records: 2 });
   });
 
@@ -71,6 +77,8 @@ describe('detectFormat', () => {
     const bin = errorOf(() => detectFormat(t.file('blob.bin', '\u0000\u0001\u0002garbage')));
     expect(bin.code).toBe('UNSUPPORTED_FILE');
     expect(bin.message).toMatch(/blob\.bin/);
-    expect(errorOf(() => detectFormat(t.file('sheet.xlsx', 'PK text'))).message).toMatch(/sheet\.xlsx: unsupported file type \.xlsx/);
+    expect(errorOf(() => detectFormat(t.file('sheet.xlsx', 'PK text'))).message).toMatch(
+      /sheet\.xlsx: unsupported file type \.xlsx/,
+    );
   });
 });

@@ -1,10 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { InvokeResponse } from '../../../../shared/contract';
-import {
-  EVENT_CHANNEL,
-  createBridge,
-  type RendererIpc,
-} from '../../../../main/electron/bridge';
+import { EVENT_CHANNEL, createBridge, type RendererIpc } from '../../../../main/electron/bridge';
 
 type Listener = (event: unknown, frame: unknown) => void;
 

@@ -6,7 +6,9 @@ import { defaultBatchSize } from '../../../../main/train/trainer';
 describe('classification metrics', () => {
   it('computes ROC-AUC by ranks, with ties at half credit', () => {
     // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
-    expect(rocAuc(Int32Array.from([0, 0, 1, 1]), Float32Array.from([0.1, 0.4, 0.35, 0.8]))).toBeCloseTo(0.75, 10);
+    expect(
+      rocAuc(Int32Array.from([0, 0, 1, 1]), Float32Array.from([0.1, 0.4, 0.35, 0.8])),
+    ).toBeCloseTo(0.75, 10);
     expect(rocAuc(Int32Array.from([0, 1]), Float32Array.from([0.5, 0.5]))).toBe(0.5);
     expect(rocAuc(Int32Array.from([1, 1]), Float32Array.from([0.2, 0.3]))).toBeNaN();
   });
@@ -22,7 +24,10 @@ describe('classification metrics', () => {
 
 describe('regression metrics', () => {
   it('computes RMSE, MAE and R²', () => {
-    const r = regressionMetrics(Float64Array.from([3, -0.5, 2, 7]), Float64Array.from([2.5, 0, 2, 8]));
+    const r = regressionMetrics(
+      Float64Array.from([3, -0.5, 2, 7]),
+      Float64Array.from([2.5, 0, 2, 8]),
+    );
     // sklearn: mean_squared_error 0.375, mean_absolute_error 0.5, r2_score 0.9486081370449679
     expect(r.rmse).toBeCloseTo(Math.sqrt(0.375), 12);
     expect(r.mae).toBeCloseTo(0.5, 12);

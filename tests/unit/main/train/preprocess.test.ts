@@ -20,7 +20,14 @@ describe('fitPreprocessing', () => {
   ];
 
   it('fits statistics on the training rows only', () => {
-    const f = fitPreprocessing({ task: 'regression', target: 'y', inputs: raw, targetValues: [1, 2, 3, 1000], train: idx(0, 1, 2), dropped: [] });
+    const f = fitPreprocessing({
+      task: 'regression',
+      target: 'y',
+      inputs: raw,
+      targetValues: [1, 2, 3, 1000],
+      train: idx(0, 1, 2),
+      dropped: [],
+    });
     const x = f.columns[0]!;
     expect(x).toMatchObject({ kind: 'numeric', mean: 2, std: 1, missingIndicator: true });
     expect(f.targetSpec).toMatchObject({ kind: 'regression', mean: 2 });
@@ -30,7 +37,14 @@ describe('fitPreprocessing', () => {
   });
 
   it('imputes the mean, flags missing values and sends unseen categories to other', () => {
-    const f = fitPreprocessing({ task: 'regression', target: 'y', inputs: raw, targetValues: [1, 2, 3, 4], train: idx(0, 1, 2), dropped: [] });
+    const f = fitPreprocessing({
+      task: 'regression',
+      target: 'y',
+      inputs: raw,
+      targetValues: [1, 2, 3, 4],
+      train: idx(0, 1, 2),
+      dropped: [],
+    });
     const m = transformColumns(f, raw, idx(2, 3));
     // row 2: x null -> 0 and missing flag; c = a
     expect(Array.from(m.slice(0, 5))).toEqual([0, 1, 1, 0, 0]);
@@ -39,7 +53,14 @@ describe('fitPreprocessing', () => {
   });
 
   it('gives the same vector for one row as for the batch path', () => {
-    const f = fitPreprocessing({ task: 'binary', target: 'y', inputs: raw, targetValues: ['n', 'y', 'n', 'y'], train: idx(0, 1, 2, 3), dropped: [] });
+    const f = fitPreprocessing({
+      task: 'binary',
+      target: 'y',
+      inputs: raw,
+      targetValues: ['n', 'y', 'n', 'y'],
+      train: idx(0, 1, 2, 3),
+      dropped: [],
+    });
     const batch = transformColumns(f, raw, idx(0, 1, 2, 3));
     const w = f.featureNames.length;
     for (let r = 0; r < 4; r++) {
@@ -64,11 +85,27 @@ describe('fitPreprocessing', () => {
   });
 
   it('orders classes numerically and refuses a binary target with three values', () => {
-    const f = fitPreprocessing({ task: 'multiclass', target: 'y', inputs: raw, targetValues: ['10', '9', '2', '9'], train: idx(0, 1, 2, 3), dropped: [] });
+    const f = fitPreprocessing({
+      task: 'multiclass',
+      target: 'y',
+      inputs: raw,
+      targetValues: ['10', '9', '2', '9'],
+      train: idx(0, 1, 2, 3),
+      dropped: [],
+    });
     expect(f.targetSpec).toEqual({ kind: 'classes', classes: ['2', '9', '10'] });
     expect(() =>
-      fitPreprocessing({ task: 'binary', target: 'y', inputs: raw, targetValues: ['a', 'b', 'c', 'a'], train: idx(0, 1, 2, 3), dropped: [] }),
-    ).toThrow(/target: column 'y' has 3 distinct values; a binary task needs exactly 2 \(use task: multiclass\)/);
+      fitPreprocessing({
+        task: 'binary',
+        target: 'y',
+        inputs: raw,
+        targetValues: ['a', 'b', 'c', 'a'],
+        train: idx(0, 1, 2, 3),
+        dropped: [],
+      }),
+    ).toThrow(
+      /target: column 'y' has 3 distinct values; a binary task needs exactly 2 \(use task: multiclass\)/,
+    );
   });
 
   it('drops identifier-like and constant columns with a reason', () => {
@@ -100,14 +137,29 @@ describe('planInputs and selectFeatures', () => {
 
   it('turns timestamps into numeric parts and drops unsupported types with a reason', () => {
     const { inputs, dropped } = planInputs(columns, ['when', 'ok', 'tags']);
-    expect(inputs.map((i) => i.name)).toEqual(['when.year', 'when.month', 'when.day', 'when.dayofweek', 'when.dayofyear', 'when.hour', 'when.minute', 'ok']);
-    expect(dropped).toEqual([{ column: 'tags', reason: 'type VARCHAR[] is not supported as a feature yet' }]);
+    expect(inputs.map((i) => i.name)).toEqual([
+      'when.year',
+      'when.month',
+      'when.day',
+      'when.dayofweek',
+      'when.dayofyear',
+      'when.hour',
+      'when.minute',
+      'ok',
+    ]);
+    expect(dropped).toEqual([
+      { column: 'tags', reason: 'type VARCHAR[] is not supported as a feature yet' },
+    ]);
   });
 
   it('defaults to every column but the target and names missing columns', () => {
     const config = TrainConfig.parse({ dataset: 'd', target: 'y', task: 'regression' });
     expect(selectFeatures(config, columns)).toEqual(['when', 'ok', 'tags']);
-    expect(() => selectFeatures({ ...config, target: 'nope' }, columns)).toThrow(/target: column 'nope' is not in dataset 'd'/);
-    expect(() => selectFeatures({ ...config, features: ['ok', 'ghost'] }, columns)).toThrow(/features: 'ghost' not in dataset/);
+    expect(() => selectFeatures({ ...config, target: 'nope' }, columns)).toThrow(
+      /target: column 'nope' is not in dataset 'd'/,
+    );
+    expect(() => selectFeatures({ ...config, features: ['ok', 'ghost'] }, columns)).toThrow(
+      /features: 'ghost' not in dataset/,
+    );
   });
 });
