@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   FileFormat,
   ImportIn,
@@ -16,7 +16,6 @@ import {
 } from '../../shared/contract';
 import { startHost } from '../host/server';
 import { packageRoot } from '../version';
-import { resolveWorkspaceDir } from '../workspace/paths';
 import type { CommandSpec, ParsedArgs } from './args';
 import { loadTrainConfig } from './config-file';
 import { openSession, type Session } from './context';
@@ -145,7 +144,13 @@ async function importWith(
     }
     const parsed = parseOrThrow(
       ImportIn,
-      { path: input.path, name: input.name, project: input.project, format: input.format },
+      {
+        // Absolute before it leaves this process: the workspace owner may run in another folder.
+        path: input.path === undefined ? undefined : resolve(input.path),
+        name: input.name,
+        project: input.project,
+        format: input.format,
+      },
       'data import',
     );
     return await api.invoke('data:import', parsed);
@@ -531,4 +536,4 @@ function humanProfileSummary(p: Profile): string {
 }
 
 export type { Session };
-export { resolveWorkspaceDir, importWith, trainWith, withSession };
+export { importWith, trainWith, withSession };

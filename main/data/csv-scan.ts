@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LatheError } from '../../shared/contract';
 
@@ -55,13 +55,14 @@ function pickDelimiter(firstLine: string, preferred?: string): string {
  * Reads a delimited file once, checking its structure the way a user would: every record has as many
  * fields as the header, and no column name appears twice. Errors name the file, line and column.
  */
-export function scanCsv(
+export async function scanCsv(
   path: string,
   preferredDelimiter?: string,
   onChunk?: (bytes: Buffer) => void,
-): CsvShape {
+): Promise<CsvShape> {
   const file = basename(path);
-  const fd = openSync(path, 'r');
+  // Chunked async reads: a large file never blocks the event loop (IPC, the host) while it is scanned.
+  const handle = await open(path, 'r');
   try {
     const buf = Buffer.alloc(1 << 20);
     let headerBytes: number[] = [];
@@ -102,7 +103,7 @@ export function scanCsv(
     };
 
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
+      const { bytesRead: n } = await handle.read(buf, 0, buf.length, null);
       if (n === 0) break;
       onChunk?.(buf.subarray(0, n));
       for (let i = 0; i < n; i++) {
@@ -154,7 +155,7 @@ export function scanCsv(
     }
     return { delimiter: String.fromCharCode(delimiter), header, records };
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 

@@ -261,7 +261,7 @@ export function createDataService(deps: {
         progress(name, 0.1, 'checking structure');
         // One read of the file both checks its structure and hashes it.
         const hasher = createHash('sha256');
-        const shape = scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) =>
+        const shape = await scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) =>
           hasher.update(bytes),
         );
         if (shape.records === 0) {

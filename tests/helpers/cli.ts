@@ -12,11 +12,12 @@ export interface CliResult {
 }
 
 /** Runs the real `lathe` executable and parses stdout as JSON when it is. */
-export function lathe(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+export function lathe(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', LATHE_HOME: '', ...env },
     timeout: 300_000,
+    cwd,
   });
   let json: unknown = null;
   try {

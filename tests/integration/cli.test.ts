@@ -129,6 +129,15 @@ describe('lathe CLI', () => {
       new RegExp(`workspace is open in process ${pid}; sending the command to it at ${url}`),
     );
     expect(viaHost.stdout).toMatch(/weather/);
+    // A relative path is the caller's, not the owner's: it is resolved before it is sent.
+    t.file('relative.csv', 'x,y\n1,2\n3,4\n');
+    const relative = lathe(
+      ['data', 'import', 'relative.csv', '--name', 'rel', '--workspace', W, '--json'],
+      {},
+      t.dir,
+    );
+    expect(relative.code).toBe(0);
+    expect((relative.json as { version: { rows: number } }).version.rows).toBe(2);
 
     const second = lathe(['ui', '--port', '0', '--workspace', W]);
     expect(second.code).toBe(1);

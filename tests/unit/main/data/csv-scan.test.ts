@@ -16,47 +16,58 @@ function errorOf(fn: () => unknown): LatheError {
   throw new Error('expected an error');
 }
 
-describe('scanCsv', () => {
-  it('counts records and picks the delimiter', () => {
-    expect(scanCsv(t.file('a.csv', 'a,b,c\n1,2,3\n4,5,6\n'))).toEqual({
+async function asyncErrorOf(promise: Promise<unknown>): Promise<LatheError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as LatheError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('scanCsv', async () => {
+  it('counts records and picks the delimiter', async () => {
+    expect(await scanCsv(t.file('a.csv', 'a,b,c\n1,2,3\n4,5,6\n'))).toEqual({
       delimiter: ',',
       header: ['a', 'b', 'c'],
       records: 2,
     });
-    expect(scanCsv(t.file('s.csv', 'a;b\n1;2\n')).delimiter).toBe(';');
-    expect(scanCsv(t.file('t.tsv', 'a\tb\n1\t2\n'), '\t').records).toBe(1);
+    expect((await scanCsv(t.file('s.csv', 'a;b\n1;2\n'))).delimiter).toBe(';');
+    expect((await scanCsv(t.file('t.tsv', 'a\tb\n1\t2\n'), '\t')).records).toBe(1);
   });
 
-  it('honours quotes: delimiters and newlines inside quoted fields, doubled quotes, CRLF', () => {
-    const shape = scanCsv(
+  it('honours quotes: delimiters and newlines inside quoted fields, doubled quotes, CRLF', async () => {
+    const shape = await scanCsv(
       t.file('q.csv', 'name,note\r\n"Smith, J","said ""hi""\r\nthen left"\r\nx,y\r\n'),
     );
     expect(shape).toEqual({ delimiter: ',', header: ['name', 'note'], records: 2 });
   });
 
-  it('reports a ragged row with its line number and field counts', () => {
-    const err = errorOf(() => scanCsv(t.file('ragged.csv', 'a,b\n1,2\n3,4,5,6\n7\n')));
+  it('reports a ragged row with its line number and field counts', async () => {
+    const err = await asyncErrorOf(scanCsv(t.file('ragged.csv', 'a,b\n1,2\n3,4,5,6\n7\n')));
     expect(err.code).toBe('RAGGED_ROWS');
     expect(err.message).toBe('ragged.csv line 3: 4 fields, expected 2 (as in the header)');
   });
 
-  it('finds a short row after a quoted multi-line field on the right line', () => {
-    const err = errorOf(() => scanCsv(t.file('short.csv', 'a,b\n"x\ny",2\n3\n')));
+  it('finds a short row after a quoted multi-line field on the right line', async () => {
+    const err = await asyncErrorOf(scanCsv(t.file('short.csv', 'a,b\n"x\ny",2\n3\n')));
     expect(err.message).toMatch(/short\.csv line 4: 1 field, expected 2/);
   });
 
-  it('rejects a column name that appears twice, case-insensitively', () => {
-    const err = errorOf(() => scanCsv(t.file('dup.csv', 'id,Name,name\n1,a,b\n')));
+  it('rejects a column name that appears twice, case-insensitively', async () => {
+    const err = await asyncErrorOf(scanCsv(t.file('dup.csv', 'id,Name,name\n1,a,b\n')));
     expect(err.code).toBe('DUPLICATE_COLUMN');
     expect(err.message).toMatch(/column 'name' appears twice \(columns 2 and 3\)/);
   });
 
-  it('rejects an unterminated quote', () => {
-    expect(errorOf(() => scanCsv(t.file('open.csv', 'a,b\n"1,2\n'))).code).toBe('CORRUPT_FILE');
+  it('rejects an unterminated quote', async () => {
+    expect((await asyncErrorOf(scanCsv(t.file('open.csv', 'a,b\n"1,2\n')))).code).toBe(
+      'CORRUPT_FILE',
+    );
   });
 
-  it('ignores blank lines', () => {
-    expect(scanCsv(t.file('blank.csv', 'a,b\n1,2\n\n3,4\n\n')).records).toBe(2);
+  it('ignores blank lines', async () => {
+    expect((await scanCsv(t.file('blank.csv', 'a,b\n1,2\n\n3,4\n\n'))).records).toBe(2);
   });
 
   it('splits a header honouring quotes', () => {
