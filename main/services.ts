@@ -89,6 +89,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       }
     },
     'data:importQuery': (input) => data.importQuery(input),
+    'data:cancelImport': async ({ name }) => ({ name, cancelled: data.cancelImport(name) }),
     'data:list': ({ project }) => data.list(project),
     'data:versions': ({ name }) => data.versions(name),
     'data:profile': ({ ref }) => data.profile(ref),

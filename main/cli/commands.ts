@@ -129,7 +129,15 @@ async function importWith(
 ): Promise<ImportOut> {
   const bar = createProgress(ctx.io.stderr, !ctx.json);
   const off = api.on('data:progress', (p) => {
-    if (p.op === 'import' && p.name === input.name) bar.update(p.fraction, p.message);
+    if (p.op !== 'import' || p.name !== input.name) return;
+    bar.update(
+      p.fraction,
+      `${p.message}${p.etaMs !== undefined ? ` ETA ${formatDuration(p.etaMs)}` : ''}`,
+    );
+  });
+  void ctx.io.interrupted.then(() => {
+    ctx.say(`\ncancelling the import into ${input.name}…`);
+    void api.invoke('data:cancelImport', { name: input.name }).catch(() => undefined);
   });
   try {
     if (input.sql) {

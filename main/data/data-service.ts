@@ -19,8 +19,14 @@ import type { Workspace } from '../workspace/workspace';
 import { scanCsv, checkHeader } from './csv-scan';
 import { columnInfo } from './column-kind';
 import { detectFormat } from './detect';
-import type { Engine } from './engine';
+import type { Engine, LongStatement } from './engine';
 import { profileParquet } from './profile';
+
+interface ImportOp {
+  name: string;
+  cancelled: boolean;
+  statement?: LongStatement;
+}
 
 /** A dataset version with where its Parquet file lives: what training and batch work read. */
 export interface ResolvedVersion extends DatasetVersion {
@@ -35,6 +41,8 @@ export interface DataService {
     project: string;
     format?: FileFormat;
   }): Promise<ImportOut>;
+  /** Asks a running import into `name` to stop; false when none is running. */
+  cancelImport(name: string): boolean;
   /** Imports the result of a DuckDB SELECT over files. */
   importQuery(input: { sql: string; name: string; project: string }): Promise<ImportOut>;
   list(project?: string): Promise<DatasetSummary[]>;
@@ -106,8 +114,34 @@ export function createDataService(deps: {
 }): DataService {
   const { workspace, engine, projects, bus } = deps;
   const { db, paths } = workspace;
-  const progress = (name: string, fraction: number, message: string) =>
-    bus.emit('data:progress', { op: 'import', name, fraction, message });
+  const progress = (name: string, fraction: number, message: string, etaMs?: number) =>
+    bus.emit('data:progress', {
+      op: 'import',
+      name,
+      fraction,
+      message,
+      ...(etaMs === undefined ? {} : { etaMs }),
+    });
+
+  /** Imports in flight, by dataset name: one at a time per name, each cancellable. */
+  const running = new Map<string, ImportOp>();
+  const throwIfCancelled = (op: ImportOp) => {
+    if (op.cancelled) throw new LatheError('CANCELLED', `import into '${op.name}' was cancelled`);
+  };
+  async function withImport<T>(name: string, work: (op: ImportOp) => Promise<T>): Promise<T> {
+    if (running.has(name)) {
+      throw new LatheError('INVALID_INPUT', `an import into '${name}' is already running`, {
+        name,
+      });
+    }
+    const op: ImportOp = { name, cancelled: false };
+    running.set(name, op);
+    try {
+      return await work(op);
+    } finally {
+      running.delete(name);
+    }
+  }
 
   const toPublic = (v: ResolvedVersion): DatasetVersion => {
     const { storagePath: _storagePath, ...rest } = v;
@@ -126,6 +160,7 @@ export function createDataService(deps: {
     select: string;
     displayName: string;
     started: number;
+    op: ImportOp;
   }): Promise<ImportOut> {
     const { name, hash } = args;
     const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [
@@ -144,11 +179,29 @@ export function createDataService(deps: {
     const tmp = join(paths.tmp, `import-${randomBytes(8).toString('hex')}.parquet`);
     try {
       if (!existsSync(dest)) {
-        progress(name, 0.3, 'converting to Parquet');
-        await engine.run(
+        throwIfCancelled(args.op);
+        progress(name, 0.2, 'converting to Parquet');
+        const copyStarted = Date.now();
+        const statement = engine.runLong(
           `COPY (SELECT * FROM ${args.select}) TO ${literal(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+          (f) => {
+            const elapsed = Date.now() - copyStarted;
+            progress(
+              name,
+              0.2 + 0.6 * f,
+              'converting to Parquet',
+              f > 0 ? (elapsed * (1 - f)) / f : undefined,
+            );
+          },
         );
+        args.op.statement = statement;
+        if (args.op.cancelled) statement.cancel();
+        await statement.done.catch((err: unknown) => {
+          throwIfCancelled(args.op);
+          throw err;
+        });
       }
+      throwIfCancelled(args.op);
       const stored = existsSync(dest) ? dest : tmp;
       progress(name, 0.8, 'reading schema');
       const described = await engine.describe(`SELECT * FROM read_parquet(${literal(stored)})`);
@@ -244,106 +297,125 @@ export function createDataService(deps: {
   }
 
   return {
-    async importFile({ path, name, project, format }) {
-      const started = Date.now();
-      const file = resolve(path);
-      if (!existsSync(file)) {
-        throw new LatheError('FILE_NOT_FOUND', `file not found: ${file}`, { file });
-      }
-      const stat = statSync(file);
-      if (!stat.isFile()) throw new LatheError('INVALID_INPUT', `${file} is not a file`, { file });
-      if (stat.size === 0)
-        throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
-      const fmt = format ?? detectFormat(file);
-      let hash: string;
-      let delimiter: string | undefined;
-      if (fmt === 'csv' || fmt === 'tsv') {
-        progress(name, 0.1, 'checking structure');
-        // One read of the file both checks its structure and hashes it.
-        const hasher = createHash('sha256');
-        const shape = await scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) =>
-          hasher.update(bytes),
-        );
-        if (shape.records === 0) {
-          throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
+    importFile: ({ path, name, project, format }) =>
+      withImport(name, async (op) => {
+        const started = Date.now();
+        const file = resolve(path);
+        if (!existsSync(file)) {
+          throw new LatheError('FILE_NOT_FOUND', `file not found: ${file}`, { file });
         }
-        hash = hasher.digest('hex');
-        delimiter = shape.delimiter;
-      } else {
-        progress(name, 0.1, 'hashing');
-        hash = await sha256File(file);
-      }
-      const attempt = (fullSample: boolean) =>
-        record({
+        const stat = statSync(file);
+        if (!stat.isFile())
+          throw new LatheError('INVALID_INPUT', `${file} is not a file`, { file });
+        if (stat.size === 0)
+          throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
+        const fmt = format ?? detectFormat(file);
+        let hash: string;
+        let delimiter: string | undefined;
+        if (fmt === 'csv' || fmt === 'tsv') {
+          progress(name, 0.1, 'checking structure');
+          // One read of the file both checks its structure and hashes it.
+          const hasher = createHash('sha256');
+          const shape = await scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) => {
+            throwIfCancelled(op);
+            hasher.update(bytes);
+          });
+          if (shape.records === 0) {
+            throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
+          }
+          hash = hasher.digest('hex');
+          delimiter = shape.delimiter;
+        } else {
+          progress(name, 0.1, 'hashing');
+          hash = await sha256File(file);
+        }
+        const attempt = (fullSample: boolean) =>
+          record({
+            name,
+            project,
+            hash,
+            format: fmt,
+            source: file,
+            select: readerSql(file, fmt, delimiter, fullSample),
+            displayName: file,
+            started,
+            op,
+          });
+        try {
+          return await attempt(false);
+        } catch (err) {
+          // The type sniffer samples the file; a value later on that does not fit (a 'x' in a number column)
+          // means reading again with every row sampled, not failing.
+          if (
+            (fmt === 'csv' || fmt === 'tsv') &&
+            /could not convert|conversion error/i.test((err as Error).message)
+          ) {
+            try {
+              return await attempt(true);
+            } catch (again) {
+              throw fileError(file, fmt, again);
+            }
+          }
+          throw fileError(file, fmt, err);
+        }
+      }),
+
+    importQuery: ({ sql, name, project }) =>
+      withImport(name, async (op) => {
+        const started = Date.now();
+        const trimmed = sql.trim().replace(/;+\s*$/, '');
+        if (!/^(select|with|from)\b/i.test(trimmed)) {
+          throw new LatheError(
+            'INVALID_INPUT',
+            'the query must be a SELECT (or WITH/FROM) statement',
+            { sql },
+          );
+        }
+        let described: { name: string; type: string }[];
+        try {
+          described = await engine.describe(`(${trimmed})`);
+        } catch (err) {
+          throw new LatheError(
+            'INVALID_INPUT',
+            `query failed: ${(err as Error).message.split('\n')[0]}`,
+            { sql },
+          );
+        }
+        // The content of a query is its text and the hash of every file it reads is unknown: hash the result.
+        const [h] = await engine
+          .all(
+            `SELECT count(*) AS n, coalesce(bit_xor(hash(COLUMNS(*))), 0)::VARCHAR AS h FROM (${trimmed})`,
+          )
+          .catch(async () => engine.all(`SELECT count(*) AS n, '0' AS h FROM (${trimmed})`));
+        const hash = sha256Bytes(
+          Buffer.from(
+            JSON.stringify({
+              sql: trimmed,
+              columns: described,
+              rows: String(h?.n),
+              h: String(h?.h),
+            }),
+          ),
+        );
+        return record({
           name,
           project,
           hash,
-          format: fmt,
-          source: file,
-          select: readerSql(file, fmt, delimiter, fullSample),
-          displayName: file,
+          format: 'sql',
+          source: trimmed,
+          select: `(${trimmed})`,
+          displayName: `query for '${name}'`,
           started,
+          op,
         });
-      try {
-        return await attempt(false);
-      } catch (err) {
-        // The type sniffer samples the file; a value later on that does not fit (a 'x' in a number column)
-        // means reading again with every row sampled, not failing.
-        if (
-          (fmt === 'csv' || fmt === 'tsv') &&
-          /could not convert|conversion error/i.test((err as Error).message)
-        ) {
-          try {
-            return await attempt(true);
-          } catch (again) {
-            throw fileError(file, fmt, again);
-          }
-        }
-        throw fileError(file, fmt, err);
-      }
-    },
+      }),
 
-    async importQuery({ sql, name, project }) {
-      const started = Date.now();
-      const trimmed = sql.trim().replace(/;+\s*$/, '');
-      if (!/^(select|with|from)\b/i.test(trimmed)) {
-        throw new LatheError(
-          'INVALID_INPUT',
-          'the query must be a SELECT (or WITH/FROM) statement',
-          { sql },
-        );
-      }
-      let described: { name: string; type: string }[];
-      try {
-        described = await engine.describe(`(${trimmed})`);
-      } catch (err) {
-        throw new LatheError(
-          'INVALID_INPUT',
-          `query failed: ${(err as Error).message.split('\n')[0]}`,
-          { sql },
-        );
-      }
-      // The content of a query is its text and the hash of every file it reads is unknown: hash the result.
-      const [h] = await engine
-        .all(
-          `SELECT count(*) AS n, coalesce(bit_xor(hash(COLUMNS(*))), 0)::VARCHAR AS h FROM (${trimmed})`,
-        )
-        .catch(async () => engine.all(`SELECT count(*) AS n, '0' AS h FROM (${trimmed})`));
-      const hash = sha256Bytes(
-        Buffer.from(
-          JSON.stringify({ sql: trimmed, columns: described, rows: String(h?.n), h: String(h?.h) }),
-        ),
-      );
-      return record({
-        name,
-        project,
-        hash,
-        format: 'sql',
-        source: trimmed,
-        select: `(${trimmed})`,
-        displayName: `query for '${name}'`,
-        started,
-      });
+    cancelImport(name) {
+      const op = running.get(name);
+      if (!op) return false;
+      op.cancelled = true;
+      op.statement?.cancel();
+      return true;
     },
 
     async list(project) {

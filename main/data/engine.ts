@@ -1,4 +1,5 @@
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { LatheError } from '../../shared/contract';
 import { text, type Row, type SqlParam } from '../workspace/db';
 
 /**
@@ -12,7 +13,17 @@ export interface Engine {
   columns(sql: string, params?: SqlParam[]): Promise<{ names: string[]; values: unknown[][] }>;
   /** Column names and DuckDB types of a query's result. */
   describe(sql: string): Promise<{ name: string; type: string }[]>;
+  /**
+   * Runs a long statement, reporting DuckDB's own progress (0..1) every `intervalMs`; `cancel()`
+   * interrupts it, and `done` then rejects with CANCELLED.
+   */
+  runLong(sql: string, onProgress: (fraction: number) => void, intervalMs?: number): LongStatement;
   close(): void;
+}
+
+export interface LongStatement {
+  done: Promise<void>;
+  cancel(): void;
 }
 
 export async function createEngine(
@@ -51,6 +62,38 @@ export async function createEngine(
         const rows = (await c.runAndReadAll(`DESCRIBE ${sql}`)).getRowObjectsJS();
         return rows.map((r) => ({ name: text(r.column_name), type: text(r.column_type) }));
       }),
+    runLong(sql, onProgress, intervalMs = 250) {
+      let cancelled = false;
+      let conn: Awaited<ReturnType<DuckDBInstance['connect']>> | undefined;
+      const done = (async () => {
+        conn = await instance.connect();
+        const c = conn;
+        // Progress tracking is off by default in embedded DuckDB; its terminal bar stays off.
+        await c.run('SET enable_progress_bar = true');
+        await c.run('SET enable_progress_bar_print = false');
+        const timer = setInterval(() => {
+          const p = c.progress.percentage;
+          if (p >= 0) onProgress(Math.min(1, p / 100));
+        }, intervalMs);
+        try {
+          if (cancelled) throw new LatheError('CANCELLED', 'the statement was cancelled');
+          await c.run(sql);
+        } catch (err) {
+          if (cancelled) throw new LatheError('CANCELLED', 'the statement was cancelled');
+          throw err;
+        } finally {
+          clearInterval(timer);
+          c.closeSync();
+        }
+      })();
+      return {
+        done,
+        cancel() {
+          cancelled = true;
+          conn?.interrupt();
+        },
+      };
+    },
     close: () => instance.closeSync(),
   };
 }

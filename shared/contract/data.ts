@@ -83,7 +83,7 @@ export const ImportOut = z.object({
 export type ImportOut = z.infer<typeof ImportOut>;
 
 export const DataListIn = z.object({ project: z.string().optional() });
-export const DataVersionsIn = z.object({ name: DatasetName });
+export const DataNameIn = z.object({ name: DatasetName });
 export const DataRefIn = z.object({ ref: DatasetRef });
 
 export const HistogramBin = z.object({ lo: z.number(), hi: z.number(), count: z.number().int() });

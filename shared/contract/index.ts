@@ -3,7 +3,7 @@ import { Empty } from './common';
 import {
   DataListIn,
   DataRefIn,
-  DataVersionsIn,
+  DataNameIn,
   DatasetSummary,
   DatasetVersion,
   ImportIn,
@@ -53,12 +53,14 @@ export const channels = {
   'projects:create': channel(ProjectCreateIn, Project),
   /** Imports a CSV/TSV, Parquet, JSON or NDJSON file as a new (or reused) dataset version. */
   'data:import': channel(ImportIn, ImportOut),
+  /** Stops a running import into the named dataset; the workspace stays as it was. */
+  'data:cancelImport': channel(DataNameIn, z.object({ name: z.string(), cancelled: z.boolean() })),
   /** Imports the result of a DuckDB query over files as a dataset version. */
   'data:importQuery': channel(ImportQueryIn, ImportOut),
   /** Datasets with their latest version. */
   'data:list': channel(DataListIn, z.array(DatasetSummary)),
   /** Every version of one dataset, newest first. */
-  'data:versions': channel(DataVersionsIn, z.array(DatasetVersion)),
+  'data:versions': channel(DataNameIn, z.array(DatasetVersion)),
   /** Column statistics, quantiles, top values and histograms of a version (computed in SQL, cached). */
   'data:profile': channel(DataRefIn, Profile),
   /** A window of rows of a version, for the virtualized preview. */
@@ -87,6 +89,8 @@ export const DataProgress = z.object({
   name: z.string(),
   fraction: z.number().min(0).max(1),
   message: z.string(),
+  /** Estimated time left, when it can be told. */
+  etaMs: z.number().nonnegative().optional(),
 });
 export type DataProgress = z.infer<typeof DataProgress>;
 

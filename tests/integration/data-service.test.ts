@@ -185,6 +185,25 @@ describe('bad input leaves the workspace exactly as it was', () => {
     });
   }
 
+  it('cancels a running import and keeps nothing of it', async () => {
+    const before = await snapshot();
+    const off = services.bus.subscribe((f) => {
+      const p = f.payload as { name: string; message: string };
+      if (
+        f.event === 'data:progress' &&
+        p.name === 'big' &&
+        p.message === 'converting to Parquet'
+      ) {
+        expect(services.data.cancelImport('big')).toBe(true);
+      }
+    });
+    const err = await failure('data:import', { path: vega('flights-3m.parquet'), name: 'big' });
+    off();
+    expect(err).toEqual({ code: 'CANCELLED', message: "import into 'big' was cancelled" });
+    expect(await snapshot()).toEqual(before);
+    expect(services.data.cancelImport('big')).toBe(false);
+  });
+
   it('rejects an invalid dataset name before touching anything', async () => {
     const err = await failure('data:import', {
       path: vega('seattle-weather.csv'),

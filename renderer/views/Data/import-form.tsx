@@ -163,10 +163,20 @@ export function ImportForm({
               phase.kind === 'uploading'
                 ? `Uploading ${phase.file}…`
                 : progress
-                  ? progress.message
+                  ? `${progress.message}${progress.etaMs !== undefined ? ` · ${formatDuration(progress.etaMs)} left` : ''}`
                   : `Importing ${phase.name}…`
             }
           />
+          {phase.kind === 'importing' && (
+            <button
+              type="button"
+              className="btn"
+              onClick={() => void getApi().invoke('data:cancelImport', { name: phase.name })}
+              data-testid="import-cancel"
+            >
+              Cancel
+            </button>
+          )}
         </div>
       )}
       {error && <ErrorBanner error={error} title="Import failed" />}
