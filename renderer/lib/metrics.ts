@@ -27,3 +27,18 @@ export function chartMetric(task: Task, available: Iterable<string>): string | n
 export function presentMetrics(runs: { metrics: Record<string, number> }[]): string[] {
   return KEY_METRICS.filter((k) => runs.some((r) => typeof r.metrics[k] === 'number'));
 }
+
+/** The params that tell runs apart at a glance, as short `label value` pairs, in this order. */
+const KEY_PARAMS: [string, string][] = [
+  ['model.hidden', 'hidden'],
+  ['training.epochs', 'epochs'],
+  ['training.batchSize', 'batch'],
+  ['training.learningRate', 'lr'],
+  ['seed', 'seed'],
+];
+
+export function keyParams(params: Record<string, string>): string {
+  return KEY_PARAMS.filter(([key]) => params[key] !== undefined)
+    .map(([key, label]) => `${label} ${params[key]}`)
+    .join(' · ');
+}

@@ -1,7 +1,7 @@
 import type { RunSummary } from '../../../shared/contract';
 import { StatusBadge } from '../../components/status-badge';
 import { formatDuration, formatNumber, formatTime } from '../../lib/format';
-import { presentMetrics } from '../../lib/metrics';
+import { keyParams, presentMetrics } from '../../lib/metrics';
 import { navigate } from '../../lib/routes';
 
 export function RunsTable({ runs }: { runs: RunSummary[] }) {
@@ -16,6 +16,7 @@ export function RunsTable({ runs }: { runs: RunSummary[] }) {
             <th>Dataset</th>
             <th>Model</th>
             <th>Task</th>
+            <th>Params</th>
             <th>Started</th>
             <th className="num">Duration</th>
             <th>Backend</th>
@@ -44,6 +45,9 @@ export function RunsTable({ runs }: { runs: RunSummary[] }) {
               <td>{r.dataset}</td>
               <td className="mono">{r.modelType}</td>
               <td className="muted">{r.task}</td>
+              <td className="muted mono" data-testid="run-params">
+                {keyParams(r.params)}
+              </td>
               <td className="muted">{formatTime(r.startedAt)}</td>
               <td className="num">{formatDuration(r.durationMs)}</td>
               <td className="muted mono">{r.backend ?? '—'}</td>

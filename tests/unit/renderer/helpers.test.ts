@@ -9,7 +9,7 @@ import {
   formatPercent,
   formatTemporal,
 } from '../../../renderer/lib/format';
-import { chartMetric, presentMetrics } from '../../../renderer/lib/metrics';
+import { chartMetric, keyParams, presentMetrics } from '../../../renderer/lib/metrics';
 import { pagesForRange } from '../../../renderer/lib/paging';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
 import {
@@ -205,5 +205,20 @@ describe('New run form', () => {
     expect(guessTask({ name: 'y', type: 'DOUBLE', kind: 'numeric' })).toBe('regression');
     expect(guessTask({ name: 'y', type: 'BOOLEAN', kind: 'boolean' })).toBe('binary');
     expect(guessTask({ name: 'y', type: 'VARCHAR', kind: 'categorical' })).toBe('multiclass');
+  });
+});
+
+describe('keyParams', () => {
+  it('summarizes the params that tell runs apart, in a fixed order', () => {
+    expect(
+      keyParams({
+        seed: '7',
+        'training.learningRate': '0.01',
+        'model.hidden': '64,64',
+        'training.epochs': '20',
+        task: 'binary',
+      }),
+    ).toBe('hidden 64,64 · epochs 20 · lr 0.01 · seed 7');
+    expect(keyParams({})).toBe('');
   });
 });
