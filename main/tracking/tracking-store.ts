@@ -6,45 +6,15 @@ import {
   type RunStatus,
   type RunSummary,
 } from '../../shared/contract';
+import type { RunRecorder } from '../train/train-service';
 import { textOrNull, type Database, type Row } from '../workspace/db';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
-
-export interface NewRun {
-  name?: string;
-  experiment: string;
-  project: string;
-  config: TrainConfig;
-  configHash: string;
-  datasetVersionId: string;
-  latheVersion: string;
-  system: Record<string, string | number>;
-  tags?: Record<string, string>;
-  params?: Record<string, string>;
-}
-
-export interface RunEnd {
-  status: Exclude<RunStatus, 'queued' | 'running'>;
-  error?: string | null;
-  backend?: string | null;
-  params?: Record<string, string>;
-  /** Final metrics, logged at `step`. */
-  metrics?: Record<string, number>;
-  step?: number;
-  artifacts?: { path: string; sha256: string; sizeBytes: number }[];
-}
 
 /**
  * The tracking store: experiments, runs, params, metrics (run, key, step, timestamp, value), tags and
  * artifacts, in the workspace database. Each method is one transaction.
  */
-export interface TrackingStore {
-  /** Creates a running run (and its experiment when new); returns its id. */
-  createRun(run: NewRun): Promise<string>;
-  /** Appends metric values at one step. */
-  logMetrics(runId: string, step: number, values: Record<string, number>): Promise<void>;
-  setBackend(runId: string, backend: string): Promise<void>;
-  /** Ends a run: params, final metrics, artifacts and status together, or none of them. */
-  endRun(runId: string, end: RunEnd): Promise<void>;
+export interface TrackingStore extends RunRecorder {
   /** Marks runs left running by a process that died as interrupted; returns their ids. */
   markInterrupted(): Promise<string[]>;
   list(filter: { experiment?: string; project?: string; limit: number }): Promise<RunSummary[]>;
@@ -178,20 +148,10 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async endRun(runId, end) {
-      const ts = Date.now();
       await db.tx(async (sql) => {
         for (const [k, v] of Object.entries(end.params ?? {})) {
           await sql.run('INSERT OR REPLACE INTO params VALUES (?, ?, ?)', [runId, k, v]);
         }
-        const metrics = Object.entries(end.metrics ?? {}).filter(([, v]) => Number.isFinite(v));
-        for (const [k, v] of metrics)
-          await sql.run('INSERT INTO metrics VALUES (?, ?, ?, ?, ?)', [
-            runId,
-            k,
-            end.step ?? 0,
-            ts,
-            v,
-          ]);
         for (const a of end.artifacts ?? []) {
           await sql.run('INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, now())', [
             runId,

@@ -18,31 +18,41 @@ import { packageRoot } from '../version';
 import { selectFeatures } from './preprocess';
 import { WorkerMessage, type WorkerStart } from './protocol';
 
-/** What training needs from run tracking (implemented by the tracking store; injected by services.ts). */
+/** A run as training starts it. */
+export interface NewRun {
+  name?: string;
+  experiment: string;
+  project: string;
+  config: TrainConfig;
+  configHash: string;
+  datasetVersionId: string;
+  latheVersion: string;
+  system: Record<string, string | number>;
+  params?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+/** How a run ends: its status, and what the training resolved and produced. */
+export interface RunEnd {
+  status: Exclude<RunStatus, 'queued' | 'running'>;
+  error?: string | null;
+  backend?: string | null;
+  params?: Record<string, string>;
+  artifacts?: { path: string; sha256: string; sizeBytes: number }[];
+}
+
+/**
+ * What training needs from run tracking. The tracking store implements it (tracking sits to the right
+ * of train, so it imports these types, never the reverse); services.ts injects it.
+ */
 export interface RunRecorder {
-  createRun(run: {
-    name?: string;
-    experiment: string;
-    project: string;
-    config: TrainConfig;
-    configHash: string;
-    datasetVersionId: string;
-    latheVersion: string;
-    system: Record<string, string | number>;
-    params: Record<string, string>;
-  }): Promise<string>;
+  /** Records a running run (and its experiment when new); returns its id. */
+  createRun(run: NewRun): Promise<string>;
+  /** Appends metric values at one step. */
   logMetrics(runId: string, step: number, values: Record<string, number>): Promise<void>;
   setBackend(runId: string, backend: string): Promise<void>;
-  endRun(
-    runId: string,
-    end: {
-      status: 'finished' | 'failed' | 'cancelled' | 'interrupted';
-      error?: string | null;
-      backend?: string | null;
-      params?: Record<string, string>;
-      artifacts?: { path: string; sha256: string; sizeBytes: number }[];
-    },
-  ): Promise<void>;
+  /** Ends a run: params, artifacts and status together, or none of them. */
+  endRun(runId: string, end: RunEnd): Promise<void>;
 }
 
 export interface TrainService {

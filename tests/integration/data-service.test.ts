@@ -1,37 +1,15 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  channels,
-  type ChannelInput,
-  type ChannelName,
-  type ChannelOutput,
-} from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { createEngine } from '../../main/data/engine';
+import { contractClient } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
 let services: Services;
 const t = tempDir('lathe-data-');
 
-/** Calls a channel through the validating dispatcher, exactly as IPC and HTTP do. */
-async function call<C extends ChannelName>(
-  channel: C,
-  input: ChannelInput<C>,
-): Promise<ChannelOutput<C>> {
-  const r = await services.dispatch(channel, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-  return channels[channel].output.parse(r.result) as ChannelOutput<C>;
-}
-
-async function failure(
-  channel: ChannelName,
-  input: unknown,
-): Promise<{ code: string; message: string }> {
-  const r = await services.dispatch(channel, input);
-  if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
-  return r.error;
-}
+const { call, failure } = contractClient(() => services);
 
 /** Everything a user could see change in the workspace: datasets, versions and stored files. */
 async function snapshot() {

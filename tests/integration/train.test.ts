@@ -2,29 +2,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  channels,
   TrainConfig,
   type ChannelInput,
-  type ChannelName,
-  type ChannelOutput,
   type EventFrame,
   type TrainProgress,
 } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { sha256Bytes } from '../../main/workspace/artifacts';
+import { contractClient } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
 const t = tempDir('lathe-train-');
 let services: Services;
 
-async function call<C extends ChannelName>(
-  channel: C,
-  input: ChannelInput<C>,
-): Promise<ChannelOutput<C>> {
-  const r = await services.dispatch(channel, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-  return channels[channel].output.parse(r.result) as ChannelOutput<C>;
-}
+const { call } = contractClient(() => services);
 
 const penguins = (overrides: Partial<ChannelInput<'train:run'>['config']> = {}) => ({
   dataset: 'penguins',
