@@ -7,6 +7,9 @@ import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
 import { createEngine } from './data/engine';
+import { createValidationService } from './data/validation-service';
+import { isUrl } from './data/download';
+import { createLineageService } from './tracking/lineage';
 import { createTrackingStore, type TrackingStore } from './tracking/tracking-store';
 import { BACKEND_PREFERENCE } from './train/backend-names';
 import { createTrainService, type TrainService } from './train/train-service';
@@ -55,6 +58,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
   if (interrupted.length)
     console.error(`[Services] marked ${interrupted.length} run(s) left running as interrupted`);
   const data = createDataService({ workspace, engine, projects, bus });
+  const lineage = createLineageService({ db, data });
+  const validation = createValidationService({ db, engine, data });
   const version = latheVersion();
   const train = createTrainService({
     data,
@@ -80,6 +85,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'projects:list': () => projects.list(),
     'projects:create': ({ name, description }) => projects.create(name, description),
     'data:import': async (input) => {
+      if (isUrl(input.path)) return data.importFile(input);
       const file = resolve(input.path);
       try {
         return await data.importFile({ ...input, path: file });
@@ -89,7 +95,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
       }
     },
     'data:importQuery': (input) => data.importQuery(input),
+    'data:transform': (input) => data.transform(input),
+    'lineage:get': ({ id }) => lineage.get(id),
     'data:cancelImport': async ({ name }) => ({ name, cancelled: data.cancelImport(name) }),
+    'data:suggest': async ({ ref }) => ({ suite: await validation.suggest(ref) }),
+    'data:validate': ({ ref, suite, quarantine }) => validation.validate(ref, suite, quarantine),
+    'data:reports': ({ ref }) => validation.reports(ref),
     'data:list': ({ project }) => data.list(project),
     'data:versions': ({ name }) => data.versions(name),
     'data:profile': ({ ref }) => data.profile(ref),

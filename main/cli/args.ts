@@ -17,6 +17,8 @@ export interface FlagSpec {
   required?: boolean;
   /** Shown in help, e.g. FILE, N. */
   value?: string;
+  /** A string flag that may be given more than once; its value is then a string[]. */
+  multiple?: boolean;
 }
 
 export interface CommandSpec {
@@ -40,13 +42,13 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
 
 export interface ParsedArgs {
   positionals: string[];
-  flags: Record<string, string | boolean | number>;
+  flags: Record<string, string | boolean | number | string[]>;
 }
 
 /** Parses `--flag value`, `--flag=value`, `--bool` and positionals against a command's spec. */
 export function parseArgs(spec: CommandSpec, argv: string[], usage: string): ParsedArgs {
   const all = { ...GLOBAL_FLAGS, ...spec.flags };
-  const flags: Record<string, string | boolean | number> = {};
+  const flags: Record<string, string | boolean | number | string[]> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -81,6 +83,9 @@ export function parseArgs(spec: CommandSpec, argv: string[], usage: string): Par
         if (value.trim() === '' || !Number.isFinite(n))
           throw new UsageError(`option --${name}: '${value}' is not a number`, usage);
         flags[name] = n;
+      } else if (def.multiple) {
+        const previous = flags[name];
+        flags[name] = [...(Array.isArray(previous) ? previous : []), value];
       } else flags[name] = value;
       continue;
     }
@@ -109,7 +114,7 @@ export function usageOf(spec: CommandSpec): string {
   const flags = Object.entries(spec.flags)
     .map(([n, f]) => {
       const token = `--${n}${f.type === 'boolean' ? '' : ` ${f.value ?? 'VALUE'}`}`;
-      return f.required ? token : `[${token}]`;
+      return `${f.required ? token : `[${token}]`}${f.multiple ? '...' : ''}`;
     })
     .join(' ');
   return ['lathe', ...spec.path, pos, flags, '[--workspace DIR] [--json]']

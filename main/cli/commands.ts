@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -6,20 +6,36 @@ import {
   ImportIn,
   ImportQueryIn,
   LatheError,
+  TransformFile,
+  TransformIn,
   describeIssues,
+  expectationSuiteJsonSchema,
+  featureSpecJsonSchema,
   trainConfigJsonSchema,
+  transformJsonSchema,
+  type ValidationReport,
   type ImportOut,
   type LatheApi,
   type Profile,
   type Run,
   type TrainConfig,
 } from '../../shared/contract';
+import { stringify as stringifyYaml } from 'yaml';
 import { startHost } from '../host/server';
 import { packageRoot } from '../version';
 import type { CommandSpec, ParsedArgs } from './args';
-import { loadTrainConfig } from './config-file';
+import { loadConfigFile, loadSuite, loadTrainConfig } from './config-file';
+import { lineageTree } from './lineage-tree';
 import { openSession, type Session } from './context';
 import { createProgress, formatBytes, formatDuration, formatValue, table } from './output';
+
+/** JSON Schemas of the files users write, by the name `lathe schema` takes. */
+const SCHEMAS: Record<string, () => unknown> = {
+  'train-config': trainConfigJsonSchema,
+  'expectation-suite': expectationSuiteJsonSchema,
+  transform: transformJsonSchema,
+  'feature-spec': featureSpecJsonSchema,
+};
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -110,6 +126,7 @@ function humanRun(r: Run): string {
     `Run ${r.id}  ${r.name}  [${r.status}]${r.error ? `: ${r.error}` : ''}`,
     `  experiment ${r.experiment}, dataset ${r.dataset}, ${r.task} ${r.modelType}, backend ${r.backend ?? '?'}, ${r.durationMs !== null ? formatDuration(r.durationMs) : 'running'}`,
     `  lineage: dataset ${r.lineage.datasetHash.slice(0, 12)}, config ${r.lineage.configHash.slice(0, 12)}, seed ${r.lineage.seed}, Lathe ${r.lineage.latheVersion}`,
+    ...(r.warnings.length ? ['Warnings:', ...r.warnings.map((w) => `  ! ${w}`)] : []),
     'Metrics:',
     metrics || '  (none)',
     'Artifacts:',
@@ -154,7 +171,10 @@ async function importWith(
       ImportIn,
       {
         // Absolute before it leaves this process: the workspace owner may run in another folder.
-        path: input.path === undefined ? undefined : resolve(input.path),
+        path:
+          input.path === undefined || /^https?:\/\//i.test(input.path)
+            ? input.path
+            : resolve(input.path),
         name: input.name,
         project: input.project,
         format: input.format,
@@ -226,7 +246,11 @@ export const commands: Command[] = [
     summary:
       'Import a CSV/TSV, Parquet, JSON or NDJSON file (or a DuckDB query over files) as a dataset version.',
     positionals: [
-      { name: 'FILE', required: false, description: 'file to import (omit with --sql)' },
+      {
+        name: 'FILE',
+        required: false,
+        description: 'file or http(s) URL to import (omit with --sql)',
+      },
     ],
     flags: {
       name: { type: 'string', value: 'NAME', required: true, description: 'dataset name' },
@@ -301,19 +325,106 @@ export const commands: Command[] = [
       );
       ctx.result(versions, () =>
         table(
-          ['version', 'hash', 'rows', 'columns', 'format', 'source', 'imported'],
+          ['version', 'hash', 'rows', 'columns', 'format', 'parents', 'source', 'imported'],
           versions.map((v) => [
             v.version,
             v.hash.slice(0, 12),
             v.rows,
             v.columns.length,
             v.format,
+            v.parents.map((p) => `${p.dataset}@${p.version}`).join(', '),
             v.source,
             v.createdAt,
           ]),
           60,
         ),
       );
+      return 0;
+    },
+  },
+  {
+    path: ['data', 'transform'],
+    summary:
+      'Make a dataset version from parent versions with cleaning steps (YAML/JSON file) or a SELECT.',
+    positionals: [],
+    flags: {
+      from: {
+        type: 'string',
+        value: 'NAME[@VERSION]',
+        multiple: true,
+        description: 'parent version; repeat for several (each is a view named by its dataset)',
+      },
+      name: {
+        type: 'string',
+        value: 'NAME',
+        required: true,
+        description: 'output dataset (a parent’s name adds a version to it)',
+      },
+      steps: {
+        type: 'string',
+        value: 'FILE',
+        description: 'steps file, YAML or JSON (lathe schema transform)',
+      },
+      sql: { type: 'string', value: 'QUERY', description: 'a SELECT over the parents' },
+      project: { type: 'string', value: 'PROJECT', description: 'project (default: Default)' },
+    },
+    async run(ctx) {
+      const file = str(ctx, 'steps');
+      const sql = str(ctx, 'sql');
+      if (!file && !sql)
+        throw new LatheError('INVALID_INPUT', 'data transform needs --steps FILE or --sql QUERY');
+      if (file && sql)
+        throw new LatheError('INVALID_INPUT', 'give either --steps FILE or --sql, not both');
+      const spec = file
+        ? loadConfigFile(file, TransformFile, 'steps')
+        : { from: undefined, steps: [{ type: 'sql' as const, query: sql! }] };
+      const from = (ctx.args.flags.from as string[] | undefined) ?? spec.from;
+      if (!from?.length)
+        throw new LatheError(
+          'INVALID_INPUT',
+          'data transform needs --from NAME[@VERSION] (or from: in the steps file)',
+        );
+      const name = str(ctx, 'name')!;
+      const input = parseOrThrow(
+        TransformIn,
+        { name, from, steps: spec.steps, project: str(ctx, 'project') },
+        'data transform',
+      );
+      const r = await withSession(ctx, (s) => {
+        void ctx.io.interrupted.then(() => {
+          ctx.say(`\ncancelling the transform into ${name}…`);
+          void s.api.invoke('data:cancelImport', { name }).catch(() => undefined);
+        });
+        return s.api.invoke('data:transform', input);
+      });
+      ctx.result(r, () =>
+        [
+          `${r.reused ? 'Already made' : 'Made'} ${r.dataset}@${r.version.version}  (${r.version.hash.slice(0, 12)}) from ${r.version.parents.map((p) => `${p.dataset}@${p.version}`).join(', ')}`,
+          `  ${r.version.source}`,
+          `  ${r.version.rows.toLocaleString('en-US')} rows × ${r.version.columns.length} columns, ${formatBytes(r.version.sizeBytes)} Parquet, ${formatDuration(r.durationMs)}`,
+          `  ${r.version.columns.map((c) => `${c.name}:${c.type}`).join(', ')}`,
+        ].join('\n'),
+      );
+      return 0;
+    },
+  },
+  {
+    path: ['lineage'],
+    summary:
+      'Show where a run or dataset version comes from: source files, versions and their parents, runs.',
+    positionals: [
+      {
+        name: 'ID',
+        required: true,
+        description: 'run id (a unique prefix is enough) or dataset NAME[@VERSION]',
+      },
+    ],
+    flags: {},
+    async run(ctx) {
+      const graph = await withSession(ctx, (s) =>
+        s.api.invoke('lineage:get', { id: ctx.args.positionals[0]! }),
+      );
+      ctx.result(graph, () => lineageTree(graph));
       return 0;
     },
   },
@@ -367,6 +478,65 @@ export const commands: Command[] = [
           )}\n(rows ${p.offset}–${p.offset + p.rows.length - 1} of ${p.total})`,
       );
       return 0;
+    },
+  },
+  {
+    path: ['data', 'suggest'],
+    summary:
+      'Draft an expectation suite from a version’s profile (edit it, then run data validate).',
+    positionals: [{ name: 'NAME[@VERSION]', required: true, description: 'dataset' }],
+    flags: {
+      out: {
+        type: 'string',
+        value: 'FILE',
+        description: 'also write the suite to FILE (.yaml or .json)',
+      },
+    },
+    async run(ctx) {
+      const r = await withSession(ctx, (s) =>
+        s.api.invoke('data:suggest', { ref: ctx.args.positionals[0]! }),
+      );
+      const out = str(ctx, 'out');
+      if (out) {
+        const file = resolve(out);
+        writeFileSync(
+          file,
+          /\.json$/i.test(file) ? `${JSON.stringify(r.suite, null, 2)}\n` : stringifyYaml(r.suite),
+        );
+        ctx.say(`wrote ${file}`);
+      }
+      ctx.result(r, () => stringifyYaml(r.suite).trimEnd());
+      return 0;
+    },
+  },
+  {
+    path: ['data', 'validate'],
+    summary:
+      'Check a version against an expectation suite; exit code 1 when an error-severity expectation fails.',
+    positionals: [{ name: 'NAME[@VERSION]', required: true, description: 'dataset' }],
+    flags: {
+      suite: {
+        type: 'string',
+        value: 'FILE',
+        required: true,
+        description: 'expectation suite (YAML or JSON)',
+      },
+      quarantine: {
+        type: 'boolean',
+        description: 'write failing rows and clean rows as separate versions',
+      },
+    },
+    async run(ctx) {
+      const suite = loadSuite(str(ctx, 'suite')!);
+      const report = await withSession(ctx, (s) =>
+        s.api.invoke('data:validate', {
+          ref: ctx.args.positionals[0]!,
+          suite,
+          quarantine: ctx.args.flags.quarantine === true,
+        }),
+      );
+      ctx.result(report, () => humanReport(report));
+      return report.success ? 0 : 1;
     },
   },
   {
@@ -527,17 +697,42 @@ export const commands: Command[] = [
   {
     path: ['schema'],
     summary: 'Print the JSON Schema of a config file format, for editor completion.',
-    positionals: [{ name: 'KIND', required: true, description: 'train-config' }],
+    positionals: [{ name: 'KIND', required: true, description: Object.keys(SCHEMAS).join(' | ') }],
     flags: {},
     async run(ctx) {
-      const kind = ctx.args.positionals[0];
-      if (kind !== 'train-config')
-        throw new LatheError('INVALID_INPUT', `unknown schema '${kind}' (known: train-config)`);
-      ctx.io.stdout.write(`${JSON.stringify(trainConfigJsonSchema(), null, 2)}\n`);
+      const kind = ctx.args.positionals[0]!;
+      const schema = SCHEMAS[kind];
+      if (!schema) {
+        throw new LatheError(
+          'INVALID_INPUT',
+          `unknown schema '${kind}' (known: ${Object.keys(SCHEMAS).join(', ')})`,
+        );
+      }
+      ctx.io.stdout.write(`${JSON.stringify(schema(), null, 2)}\n`);
       return 0;
     },
   },
 ];
+
+function humanReport(r: ValidationReport): string {
+  const head = `${r.success ? 'PASSED' : 'FAILED'}: ${r.dataset}@${r.version} against '${r.suiteName}' — ${r.results.length} expectations, ${r.errors} error(s), ${r.warnings} warning(s), ${r.rows.toLocaleString('en-US')} rows, ${formatDuration(r.durationMs)}`;
+  const rows = r.results.map((x) => [
+    x.index,
+    x.passed ? 'pass' : x.severity === 'error' ? 'FAIL' : 'warn',
+    x.type,
+    x.column ?? '',
+    x.failingRows ?? '',
+    x.message,
+  ]);
+  const quarantine = r.quarantine
+    ? `\nQuarantined ${r.quarantine.failing.rows} failing rows into ${r.quarantine.failing.dataset}@${r.quarantine.failing.version}; ${
+        r.quarantine.clean
+          ? `${r.quarantine.clean.rows} clean rows into ${r.quarantine.clean.dataset}@${r.quarantine.clean.version}`
+          : 'no row passed'
+      }`
+    : '';
+  return `${head}\n\n${table(['#', 'result', 'type', 'column', 'failing rows', 'detail'], rows, 90)}${quarantine}`;
+}
 
 function humanProfileSummary(p: Profile): string {
   return `Profiled ${p.dataset}@${p.version}: ${p.rows.toLocaleString('en-US')} rows, ${p.columns.length} columns in ${formatDuration(p.durationMs)}`;

@@ -1,13 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { LatheError, TrainConfig, describeIssues } from '../../shared/contract';
+import type { z } from 'zod';
+import {
+  ExpectationSuite,
+  FeatureSpec,
+  LatheError,
+  TrainConfig,
+  describeIssues,
+} from '../../shared/contract';
 
-/** Reads a train config from YAML or JSON and validates it; errors name the file, the field and the reason. */
-export function loadTrainConfig(path: string): TrainConfig {
+/**
+ * Reads a YAML or JSON file a user wrote and validates it with its schema; errors name the file, the
+ * field and the reason, and nothing is run.
+ */
+export function loadConfigFile<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  what: string,
+  prepare: (raw: Record<string, unknown>, file: string) => Record<string, unknown> = (raw) => raw,
+): z.output<S> {
   const file = resolve(path);
   if (!existsSync(file))
-    throw new LatheError('FILE_NOT_FOUND', `config file not found: ${file}`, { file });
+    throw new LatheError('FILE_NOT_FOUND', `${what} file not found: ${file}`, { file });
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -19,13 +34,11 @@ export function loadTrainConfig(path: string): TrainConfig {
     );
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new LatheError(
-      'INVALID_CONFIG',
-      `${basename(file)}: expected a mapping with dataset, target, task, …`,
-      { file },
-    );
+    throw new LatheError('INVALID_CONFIG', `${basename(file)}: expected a mapping (a ${what})`, {
+      file,
+    });
   }
-  const parsed = TrainConfig.safeParse(raw);
+  const parsed = schema.safeParse(prepare(raw as Record<string, unknown>, file));
   if (!parsed.success) {
     throw new LatheError('INVALID_CONFIG', describeIssues(parsed.error, basename(file)), {
       file,
@@ -34,3 +47,20 @@ export function loadTrainConfig(path: string): TrainConfig {
   }
   return parsed.data;
 }
+
+/** A train config; `featureSpec: FILE` is read from that file, relative to the config. */
+export const loadTrainConfig = (path: string): TrainConfig =>
+  loadConfigFile(path, TrainConfig, 'config', (raw, file) =>
+    typeof raw.featureSpec === 'string'
+      ? {
+          ...raw,
+          featureSpec: loadConfigFile(
+            resolve(dirname(file), raw.featureSpec),
+            FeatureSpec,
+            'feature spec',
+          ),
+        }
+      : raw,
+  );
+export const loadSuite = (path: string): ExpectationSuite =>
+  loadConfigFile(path, ExpectationSuite, 'expectation suite');

@@ -107,6 +107,25 @@ export async function scanCsv(
       if (n === 0) break;
       onChunk?.(buf.subarray(0, n));
       for (let i = 0; i < n; i++) {
+        if (headerDone && !quoted) {
+          // Fast path up to the next quote: only delimiters, line ends and blank records matter there.
+          // Same rules as the general loop below, with the quote branches left out (3x fewer tests a byte).
+          const q = buf.indexOf(QUOTE, i);
+          const stop = q < 0 || q > n ? n : q;
+          if (stop > i) prevWasQuote = false;
+          for (; i < stop; i++) {
+            const c = buf[i]!;
+            if (c === delimiter) {
+              fields++;
+              recordHasContent = true;
+            } else if (c === NL) {
+              line++;
+              endRecord();
+              recordStartLine = line;
+            } else if (c !== CR && c !== 0x20 && c !== 0x09) recordHasContent = true;
+          }
+          if (i === n) break;
+        }
         const b = buf[i]!;
         if (!headerDone) {
           if (b !== NL && b !== CR) headerBytes.push(b);

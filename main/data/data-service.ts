@@ -3,6 +3,7 @@ import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
   LatheError,
+  Profile as ProfileSchema,
   type ColumnInfo,
   type DatasetSummary,
   type DatasetVersion,
@@ -10,6 +11,8 @@ import {
   type ImportOut,
   type PreviewOut,
   type Profile,
+  type TransformStep,
+  type VersionParent,
 } from '../../shared/contract';
 import type { EventBus } from '../api/event-bus';
 import { ident, literal, toPlain, type Row } from '../workspace/db';
@@ -21,11 +24,21 @@ import { columnInfo } from './column-kind';
 import { detectFormat } from './detect';
 import type { Engine, LongStatement } from './engine';
 import { profileParquet } from './profile';
+import { downloadToFile, isUrl } from './download';
+import {
+  explainTransformError,
+  planTransform,
+  toParent,
+  transformHash,
+  transformSource,
+} from './transforms';
 
 interface ImportOp {
   name: string;
   cancelled: boolean;
   statement?: LongStatement;
+  /** Stops a download in flight. */
+  abort?: () => void;
 }
 
 /** A dataset version with where its Parquet file lives: what training and batch work read. */
@@ -45,6 +58,29 @@ export interface DataService {
   cancelImport(name: string): boolean;
   /** Imports the result of a DuckDB SELECT over files. */
   importQuery(input: { sql: string; name: string; project: string }): Promise<ImportOut>;
+  /**
+   * Applies steps to parent versions (`name`, `name@N`) and records the result as a version of `name`
+   * naming its parents and the transform; the same parents and steps reuse the version.
+   */
+  transform(input: {
+    name: string;
+    from: string[];
+    steps: TransformStep[];
+    project: string;
+  }): Promise<ImportOut>;
+  /**
+   * Writes the rows of `select` (a parenthesized query, e.g. over `read_parquet(parent.storagePath)`)
+   * as a version of `name` made from `parents`; `hash` identifies the derivation so a repeat reuses it.
+   */
+  deriveVersion(input: {
+    name: string;
+    project: string;
+    select: string;
+    hash: string;
+    parents: ResolvedVersion[];
+    transform: unknown;
+    source: string;
+  }): Promise<ImportOut>;
   list(project?: string): Promise<DatasetSummary[]>;
   versions(name: string): Promise<DatasetVersion[]>;
   /** `name`, `name@N` or `name@<hash prefix>`; throws NOT_FOUND naming the reference. */
@@ -88,6 +124,12 @@ function fileError(file: string, format: FileFormat, err: unknown): LatheError {
   );
 }
 
+/** A JSON column's value: DuckDB hands JSON back as text. */
+function jsonOrNull(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+}
+
 function versionFromRow(r: Row): ResolvedVersion {
   return {
     id: String(r.id),
@@ -100,6 +142,8 @@ function versionFromRow(r: Row): ResolvedVersion {
     source: String(r.source),
     sizeBytes: Number(r.size_bytes),
     createdAt: iso(r.created_at),
+    parents: (jsonOrNull(r.parents) as VersionParent[] | null) ?? [],
+    transform: jsonOrNull(r.transform),
     storagePath: String(r.storage_path),
   };
 }
@@ -161,6 +205,10 @@ export function createDataService(deps: {
     displayName: string;
     started: number;
     op: ImportOp;
+    /** Versions this one is made from (transforms, quarantine); none for imports. */
+    parents?: VersionParent[];
+    /** The exact transform, stored as JSON with the version. */
+    transform?: unknown;
   }): Promise<ImportOut> {
     const { name, hash } = args;
     const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [
@@ -242,18 +290,25 @@ export function createDataService(deps: {
           'SELECT coalesce(max(version), 0) + 1 AS n FROM dataset_versions WHERE dataset_id = ?',
           [dataset.id],
         );
-        await sql.run('INSERT INTO dataset_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())', [
-          id,
-          dataset.id,
-          Number(next?.n ?? 1),
-          hash,
-          rows,
-          JSON.stringify(columns),
-          args.format,
-          args.source,
-          dest,
-          sizeBytes,
-        ]);
+        await sql.run(
+          `INSERT INTO dataset_versions (id, dataset_id, version, hash, row_count, columns, format, source,
+             storage_path, size_bytes, parents, transform, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())`,
+          [
+            id,
+            dataset.id,
+            Number(next?.n ?? 1),
+            hash,
+            rows,
+            JSON.stringify(columns),
+            args.format,
+            args.source,
+            dest,
+            sizeBytes,
+            args.parents?.length ? JSON.stringify(args.parents) : null,
+            args.transform === undefined ? null : JSON.stringify(args.transform),
+          ],
+        );
       });
       progress(name, 1, 'done');
       const [row] = await db.all(`${VERSION_SELECT} WHERE v.id = ?`, [id]);
@@ -265,6 +320,71 @@ export function createDataService(deps: {
       };
     } finally {
       rmSync(tmp, { force: true });
+    }
+  }
+
+  /** Imports a local file; `source` (a URL) replaces the path in the record when the file was downloaded. */
+  async function importLocalFile(
+    op: ImportOp,
+    input: { path: string; name: string; project: string; format?: FileFormat; source?: string },
+  ): Promise<ImportOut> {
+    const started = Date.now();
+    const file = resolve(input.path);
+    const { name, project, format } = input;
+    if (!existsSync(file)) {
+      throw new LatheError('FILE_NOT_FOUND', `file not found: ${file}`, { file });
+    }
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new LatheError('INVALID_INPUT', `${file} is not a file`, { file });
+    if (stat.size === 0) throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
+    const fmt = format ?? detectFormat(file);
+    let hash: string;
+    let delimiter: string | undefined;
+    if (fmt === 'csv' || fmt === 'tsv') {
+      progress(name, 0.1, 'checking structure');
+      // One read of the file both checks its structure and hashes it.
+      const hasher = createHash('sha256');
+      const shape = await scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) => {
+        throwIfCancelled(op);
+        hasher.update(bytes);
+      });
+      if (shape.records === 0) {
+        throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
+      }
+      hash = hasher.digest('hex');
+      delimiter = shape.delimiter;
+    } else {
+      progress(name, 0.1, 'hashing');
+      hash = await sha256File(file);
+    }
+    const attempt = (fullSample: boolean) =>
+      record({
+        name,
+        project,
+        hash,
+        format: fmt,
+        source: input.source ?? file,
+        select: readerSql(file, fmt, delimiter, fullSample),
+        displayName: file,
+        started,
+        op,
+      });
+    try {
+      return await attempt(false);
+    } catch (err) {
+      // The type sniffer samples the file; a value later on that does not fit (a 'x' in a number column)
+      // means reading again with every row sampled, not failing.
+      if (
+        (fmt === 'csv' || fmt === 'tsv') &&
+        /could not convert|conversion error/i.test((err as Error).message)
+      ) {
+        try {
+          return await attempt(true);
+        } catch (again) {
+          throw fileError(file, fmt, again);
+        }
+      }
+      throw fileError(file, fmt, err);
     }
   }
 
@@ -299,64 +419,30 @@ export function createDataService(deps: {
   return {
     importFile: ({ path, name, project, format }) =>
       withImport(name, async (op) => {
-        const started = Date.now();
-        const file = resolve(path);
-        if (!existsSync(file)) {
-          throw new LatheError('FILE_NOT_FOUND', `file not found: ${file}`, { file });
-        }
-        const stat = statSync(file);
-        if (!stat.isFile())
-          throw new LatheError('INVALID_INPUT', `${file} is not a file`, { file });
-        if (stat.size === 0)
-          throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
-        const fmt = format ?? detectFormat(file);
-        let hash: string;
-        let delimiter: string | undefined;
-        if (fmt === 'csv' || fmt === 'tsv') {
-          progress(name, 0.1, 'checking structure');
-          // One read of the file both checks its structure and hashes it.
-          const hasher = createHash('sha256');
-          const shape = await scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) => {
-            throwIfCancelled(op);
-            hasher.update(bytes);
-          });
-          if (shape.records === 0) {
-            throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
-          }
-          hash = hasher.digest('hex');
-          delimiter = shape.delimiter;
-        } else {
-          progress(name, 0.1, 'hashing');
-          hash = await sha256File(file);
-        }
-        const attempt = (fullSample: boolean) =>
-          record({
+        if (!isUrl(path)) return importLocalFile(op, { path, name, project, format });
+        // A URL is downloaded to the workspace's tmp folder, imported as a file, and recorded by its URL.
+        const controller = new AbortController();
+        op.abort = () => controller.abort();
+        progress(name, 0.05, 'downloading');
+        const download = await downloadToFile(path, paths.tmp, controller.signal, (bytes, total) =>
+          progress(name, total ? 0.05 + 0.05 * (bytes / total) : 0.05, 'downloading'),
+        ).catch((err: unknown) => {
+          throwIfCancelled(op);
+          throw err;
+        });
+        try {
+          throwIfCancelled(op);
+          return await importLocalFile(op, {
+            path: download.file,
             name,
             project,
-            hash,
-            format: fmt,
-            source: file,
-            select: readerSql(file, fmt, delimiter, fullSample),
-            displayName: file,
-            started,
-            op,
+            format,
+            source: path,
           });
-        try {
-          return await attempt(false);
         } catch (err) {
-          // The type sniffer samples the file; a value later on that does not fit (a 'x' in a number column)
-          // means reading again with every row sampled, not failing.
-          if (
-            (fmt === 'csv' || fmt === 'tsv') &&
-            /could not convert|conversion error/i.test((err as Error).message)
-          ) {
-            try {
-              return await attempt(true);
-            } catch (again) {
-              throw fileError(file, fmt, again);
-            }
-          }
-          throw fileError(file, fmt, err);
+          throw download.rename(err);
+        } finally {
+          download.remove();
         }
       }),
 
@@ -410,11 +496,66 @@ export function createDataService(deps: {
         });
       }),
 
+    transform: ({ name, from, steps, project }) =>
+      withImport(name, async (op) => {
+        const started = Date.now();
+        const parents: ResolvedVersion[] = [];
+        for (const [i, ref] of from.entries()) {
+          const v = await resolveRef(ref).catch((err: unknown) => {
+            if (err instanceof LatheError)
+              throw new LatheError(err.code, `from[${i}]: ${err.message}`, err.details);
+            throw err;
+          });
+          if (parents.some((p) => p.id === v.id))
+            throw new LatheError('INVALID_INPUT', `from[${i}]: ${ref} is already a parent`, {
+              ref,
+            });
+          parents.push(v);
+        }
+        const plan = await planTransform((sql) => engine.describe(sql), parents, steps);
+        const transform = { from: parents.map((p) => `${p.dataset}@${p.version}`), steps };
+        try {
+          return await record({
+            name,
+            project,
+            hash: transformHash(parents, steps),
+            format: 'transform',
+            source: transformSource(parents, steps),
+            select: plan.select,
+            displayName: `the transform into '${name}'`,
+            started,
+            op,
+            parents: parents.map(toParent),
+            transform,
+          });
+        } catch (err) {
+          throw await explainTransformError((sql) => engine.all(sql), plan, steps, err);
+        }
+      }),
+
+    deriveVersion: ({ name, project, select, hash, parents, transform, source }) =>
+      withImport(name, (op) =>
+        record({
+          name,
+          project,
+          hash,
+          format: 'transform',
+          source,
+          select,
+          displayName: `the new version of '${name}'`,
+          started: Date.now(),
+          op,
+          parents: parents.map(toParent),
+          transform,
+        }),
+      ),
+
     cancelImport(name) {
       const op = running.get(name);
       if (!op) return false;
       op.cancelled = true;
       op.statement?.cancel();
+      op.abort?.();
       return true;
     },
 
@@ -454,7 +595,9 @@ export function createDataService(deps: {
         'SELECT profile FROM profiles WHERE version_id = ?',
         [v.id],
       );
-      if (cached) return JSON.parse(cached.profile) as Profile;
+      // A profile cached by an older build lacks newer fields (outliers, duplicate sample): profile again.
+      const reuse = cached && ProfileSchema.safeParse(JSON.parse(cached.profile));
+      if (reuse?.success) return reuse.data;
       const started = Date.now();
       bus.emit('data:progress', {
         op: 'profile',
@@ -469,6 +612,7 @@ export function createDataService(deps: {
         versionId: v.id,
         rows: result.rows,
         duplicateRows: result.duplicateRows,
+        duplicateSample: result.duplicateSample,
         columns: result.columns,
         durationMs: Date.now() - started,
       };

@@ -1,9 +1,21 @@
-import type { ColumnInfo, ColumnProfile, HistogramBin } from '../../shared/contract';
+import { randomBytes } from 'node:crypto';
+import type {
+  ColumnInfo,
+  ColumnOutliers,
+  ColumnProfile,
+  DuplicateRow,
+  HistogramBin,
+} from '../../shared/contract';
 import { ident, literal, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
 
 const MAX_BINS = 20;
 const TOP_VALUES = 10;
+const DUPLICATE_SAMPLE = 10;
+/** |z| above this is a z-score outlier. */
+export const Z_THRESHOLD = 3;
+/** Tukey's k: fences at q1 − k·IQR and q3 + k·IQR. */
+export const IQR_K = 1.5;
 const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
 
 const num = (v: unknown): number | null => {
@@ -17,6 +29,9 @@ const epochMs = (v: unknown): number | null => {
   return typeof p === 'string' && !Number.isNaN(Date.parse(p)) ? Date.parse(p) : null;
 };
 
+/** A double as a SQL literal that reads back exactly (shortest round-trip form, as DOUBLE). */
+const sqlNumber = (x: number): string => `${x}::DOUBLE`;
+
 /** The numeric axis a column is binned on: the value itself, or epoch ms for dates and timestamps. */
 function axis(col: ColumnInfo): string | null {
   const c = ident(col.name);
@@ -27,14 +42,53 @@ function axis(col: ColumnInfo): string | null {
 }
 
 /**
- * Profiles a Parquet file in SQL: one aggregate scan for the per-column statistics, then a top-values
- * and a histogram query per column, run concurrently.
+ * The most frequent groups of identical rows (columns c0…, count n), each carrying d: how many rows repeat
+ * an earlier one over every group. Grouping 3M rows by every column is the most expensive query of a
+ * profile, so it runs in two exact steps: group by a hash of the row to find the few hashes that occur
+ * more than once, then group by the columns only the rows with those hashes.
+ */
+async function duplicateGroups(
+  engine: Engine,
+  from: string,
+  columns: ColumnInfo[],
+): Promise<Record<string, unknown>[]> {
+  if (!columns.length) return [];
+  const rowHash = `hash(${columns.map((c) => ident(c.name)).join(', ')})`;
+  const candidates = `profile_dup_${randomBytes(8).toString('hex')}`;
+  await engine.run(
+    `CREATE TABLE ${candidates} AS SELECT ${rowHash} AS h FROM ${from} GROUP BY 1 HAVING count(*) > 1`,
+  );
+  try {
+    // Positional GROUP/ORDER BY: aliases could collide with column names. The window sums over every
+    // group before the LIMIT.
+    return await engine.all(
+      `SELECT ${columns.map((c, i) => `${ident(c.name)} AS c${i}`).join(', ')}, count(*) AS n,
+         sum(count(*) - 1) OVER () AS d
+       FROM ${from} SEMI JOIN ${candidates} ON ${rowHash} = ${candidates}.h
+       GROUP BY ${columns.map((_, i) => i + 1).join(', ')} HAVING count(*) > 1
+       ORDER BY ${columns.length + 1} DESC, ${columns.map((_, i) => `${i + 1} NULLS LAST`).join(', ')}
+       LIMIT ${DUPLICATE_SAMPLE}`,
+    );
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${candidates}`);
+  }
+}
+
+/**
+ * Profiles a Parquet file in SQL: aggregate scans for the per-column statistics (plain, distinct and
+ * quantiles side by side) and the duplicate rows, then — concurrently — a top-values and a histogram query
+ * per column and one outlier scan over every numeric column, which needs the quartiles, mean and std.
  */
 export async function profileParquet(
   engine: Engine,
   parquetPath: string,
   columns: ColumnInfo[],
-): Promise<{ rows: number; duplicateRows: number; columns: ColumnProfile[] }> {
+): Promise<{
+  rows: number;
+  duplicateRows: number;
+  duplicateSample: DuplicateRow[];
+  columns: ColumnProfile[];
+}> {
   const from = `read_parquet(${literal(parquetPath)})`;
   const basic: string[] = [];
   const distinct: string[] = [];
@@ -54,18 +108,48 @@ export async function profileParquet(
   });
   // Separate scans run concurrently: DuckDB plans plain, DISTINCT and holistic aggregates very differently,
   // and one query mixing them is several times slower than the three side by side.
-  const [[basicRow], [distinctRow], [quantileRow], [dups]] = await Promise.all([
+  const duplicates = duplicateGroups(engine, from, columns);
+  // Awaited at the end; until then a failure must not count as an unhandled rejection.
+  duplicates.catch(() => undefined);
+  const [[basicRow], [distinctRow], [quantileRow]] = await Promise.all([
     engine.all(`SELECT count(*) AS rows, ${basic.join(', ')} FROM ${from}`),
     engine.all(`SELECT ${distinct.join(', ')} FROM ${from}`),
     quantiles.length
       ? engine.all(`SELECT ${quantiles.join(', ')} FROM ${from}`)
       : Promise.resolve([{}]),
-    engine.all(
-      `SELECT (SELECT count(*) FROM ${from}) - (SELECT count(*) FROM (SELECT DISTINCT * FROM ${from})) AS d`,
-    ),
   ]);
   const s: Record<string, unknown> = { ...basicRow, ...distinctRow, ...quantileRow };
   const rows = num(s.rows) ?? 0;
+  const quartiles = (i: number) =>
+    (s[`q${i}`] as unknown[] | null | undefined)?.map((v) => num(v) ?? epochMs(v) ?? 0);
+
+  // Outliers of every numeric column in one scan, from the quartiles (of the raw column), mean and std.
+  const fences = new Map<number, { lower: number; upper: number; mean: number; std: number }>();
+  columns.forEach((col, i) => {
+    const q = quartiles(i);
+    const mean = num(s[`m${i}`]);
+    if (col.kind !== 'numeric' || !q || q.length !== 5 || mean === null) return;
+    const iqr = q[3]! - q[1]!;
+    fences.set(i, {
+      lower: q[1]! - IQR_K * iqr,
+      upper: q[3]! + IQR_K * iqr,
+      mean,
+      std: num(s[`s${i}`]) ?? 0,
+    });
+  });
+  const outlierAggregates = [...fences].flatMap(([i, f]) => {
+    const x = axis(columns[i]!)!;
+    return [
+      `count(*) FILTER (WHERE ${x} < ${sqlNumber(f.lower)}) AS ob${i}`,
+      `count(*) FILTER (WHERE ${x} > ${sqlNumber(f.upper)}) AS oa${i}`,
+      f.std > 0
+        ? `count(*) FILTER (WHERE abs(${x} - ${sqlNumber(f.mean)}) > ${sqlNumber(Z_THRESHOLD * f.std)}) AS oz${i}`
+        : `0 AS oz${i}`,
+    ];
+  });
+  const outlierRow: Promise<Record<string, unknown>> = outlierAggregates.length
+    ? engine.all(`SELECT ${outlierAggregates.join(', ')} FROM ${from}`).then(([r]) => r ?? {})
+    : Promise.resolve({});
 
   const profiles = await Promise.all(
     columns.map(async (col, i): Promise<ColumnProfile> => {
@@ -74,7 +158,7 @@ export async function profileParquet(
       const x = axis(col);
       const xlo = num(s[`xlo${i}`]);
       const xhi = num(s[`xhi${i}`]);
-      const q = (s[`q${i}`] as unknown[] | null | undefined)?.map((v) => num(v) ?? epochMs(v) ?? 0);
+      const q = quartiles(i);
       const topQuery =
         col.type === 'BLOB'
           ? Promise.resolve([])
@@ -102,7 +186,19 @@ export async function profileParquet(
             }));
           });
       }
-      const [top, hist] = await Promise.all([topQuery, histogram]);
+      const [top, hist, o] = await Promise.all([topQuery, histogram, outlierRow]);
+      const f = fences.get(i);
+      const outliers: ColumnOutliers | null = f
+        ? {
+            iqr: {
+              lower: f.lower,
+              upper: f.upper,
+              below: num(o[`ob${i}`]) ?? 0,
+              above: num(o[`oa${i}`]) ?? 0,
+            },
+            zScore: { threshold: Z_THRESHOLD, count: num(o[`oz${i}`]) ?? 0 },
+          }
+        : null;
       return {
         name: col.name,
         type: col.type,
@@ -121,8 +217,18 @@ export async function profileParquet(
             : null,
         topValues: top.map((r) => ({ value: toPlain(r.v), count: num(r.n) ?? 0 })),
         histogram: hist,
+        outliers,
       };
     }),
   );
-  return { rows, duplicateRows: num(dups?.d) ?? 0, columns: profiles };
+  const dupRows = await duplicates;
+  return {
+    rows,
+    duplicateRows: num(dupRows[0]?.d) ?? 0,
+    duplicateSample: dupRows.map((r) => ({
+      values: columns.map((_, i) => toPlain(r[`c${i}`])),
+      count: num(r.n) ?? 0,
+    })),
+    columns: profiles,
+  };
 }

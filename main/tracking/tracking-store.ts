@@ -7,7 +7,7 @@ import {
   type RunSummary,
 } from '../../shared/contract';
 import type { RunRecorder } from '../train/train-service';
-import { textOrNull, type Database, type Row } from '../workspace/db';
+import { text, textOrNull, type Database, type Row } from '../workspace/db';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 
 /**
@@ -161,8 +161,14 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           ]);
         }
         await sql.run(
-          `UPDATE runs SET status = ?, error = ?, ended_at = now(), backend = coalesce(?, backend) WHERE id = ?`,
-          [end.status, end.error ?? null, end.backend ?? null, runId],
+          `UPDATE runs SET status = ?, error = ?, ended_at = now(), backend = coalesce(?, backend), warnings = ? WHERE id = ?`,
+          [
+            end.status,
+            end.error ?? null,
+            end.backend ?? null,
+            JSON.stringify(end.warnings ?? []),
+            runId,
+          ],
         );
       });
     },
@@ -231,6 +237,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           createdAt: iso(a.created_at),
         })),
         error: textOrNull(r.error),
+        warnings: r.warnings ? (JSON.parse(text(r.warnings)) as string[]) : [],
         system: jsonRecord<string | number>(r.system),
       };
     },

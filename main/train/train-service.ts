@@ -15,7 +15,8 @@ import type { Engine } from '../data/engine';
 import { ident, literal } from '../workspace/db';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { packageRoot } from '../version';
-import { selectFeatures } from './preprocess';
+import { checkFeatureSpec } from '../features/check';
+import { selectFeatures } from './select-features';
 import { WorkerMessage, type WorkerStart } from './protocol';
 
 /** A run as training starts it. */
@@ -39,6 +40,8 @@ export interface RunEnd {
   backend?: string | null;
   params?: Record<string, string>;
   artifacts?: { path: string; sha256: string; sizeBytes: number }[];
+  /** Leakage and data warnings from the training. */
+  warnings?: string[];
 }
 
 /**
@@ -123,7 +126,17 @@ async function precheck(
   parquetPath: string,
   columns: ColumnInfo[],
 ): Promise<void> {
-  selectFeatures(config, columns);
+  if (config.featureSpec) {
+    if (!columns.some((c) => c.name === config.target)) selectFeatures(config, columns);
+    try {
+      checkFeatureSpec(config.featureSpec, columns, config.target);
+    } catch (err) {
+      // The spec sits under featureSpec in a train config: say so in the field path.
+      if (err instanceof LatheError)
+        throw new LatheError(err.code, `featureSpec.${err.message}`, err.details);
+      throw err;
+    }
+  } else selectFeatures(config, columns);
   if (config.task === 'regression') return;
   const [row] = await engine.all<{ n: bigint }>(
     `SELECT count(DISTINCT ${ident(config.target)}) AS n FROM read_parquet(${literal(parquetPath)})`,
@@ -250,9 +263,16 @@ export function createTrainService(deps: {
               ...msg.params,
               'rows.train': String(msg.rows.train),
               'rows.validation': String(msg.rows.validation),
+              'rows.test': String(msg.rows.test),
               'rows.droppedNullTarget': String(msg.rows.droppedNullTarget),
             };
-            void finish({ status: 'finished', backend: msg.backend, params, artifacts: stored });
+            void finish({
+              status: 'finished',
+              backend: msg.backend,
+              params,
+              artifacts: stored,
+              warnings: msg.warnings,
+            });
           } else {
             void finish({
               status: msg.code === 'CANCELLED' ? 'cancelled' : 'failed',

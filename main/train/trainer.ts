@@ -1,18 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LatheError, type ColumnInfo, type TrainConfig } from '../../shared/contract';
-import { createEngine } from '../data/engine';
-import { textOrNull } from '../workspace/db';
 import { initBackend } from './backend';
 import { accuracy, f1Macro, regressionMetrics, rocAuc } from './metrics';
-import {
-  fitPreprocessing,
-  planInputs,
-  selectFeatures,
-  transformColumns,
-  type FittedPreprocessing,
-  type RawColumn,
-} from './preprocess';
+import type { FittedFeatureSpec } from '../../shared/contract/features';
+import { prepareTrainingData, type SplitMatrix } from './dataset';
 import { createRng, permutation } from './random';
 
 /** Everything a training needs; plain data so it can cross into a worker thread. */
@@ -49,64 +41,11 @@ export interface TrainResult {
   backend: string;
   metrics: Record<string, number>;
   params: Record<string, string>;
-  preprocessing: FittedPreprocessing;
+  fitted: FittedFeatureSpec;
+  /** Leakage and data warnings a user should read. */
+  warnings: string[];
   artifacts: TrainedArtifact[];
-  rows: { train: number; validation: number; droppedNullTarget: number };
-}
-
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const num = (v: unknown): number | null =>
-  typeof v === 'number'
-    ? Number.isFinite(v)
-      ? v
-      : null
-    : typeof v === 'bigint'
-      ? Number(v)
-      : null;
-
-async function loadColumns(job: TrainJob, features: string[]) {
-  const { config } = job;
-  const { inputs, dropped } = planInputs(job.columns, features);
-  const targetCol = job.columns.find((c) => c.name === config.target)!;
-  if (
-    config.task === 'regression' &&
-    targetCol.kind !== 'numeric' &&
-    targetCol.kind !== 'boolean'
-  ) {
-    throw new LatheError(
-      'INVALID_CONFIG',
-      `target: column '${config.target}' is ${targetCol.type}; a regression target must be numeric`,
-      { field: 'target' },
-    );
-  }
-  const targetSql =
-    config.task === 'regression'
-      ? `${quote(config.target)}::DOUBLE`
-      : `${quote(config.target)}::VARCHAR`;
-  const engine = await createEngine();
-  try {
-    const select = inputs
-      .map((p, i) => `${p.sql} AS c${i}`)
-      .concat(`${targetSql} AS t`)
-      .join(', ');
-    const result = await engine.columns(
-      `SELECT ${select} FROM read_parquet('${job.parquetPath.replace(/'/g, "''")}', file_row_number = true)
-       WHERE ${quote(config.target)} IS NOT NULL ORDER BY file_row_number`,
-    );
-    const [{ n: total } = { n: 0 }] = await engine.all<{ n: bigint }>(
-      `SELECT count(*) AS n FROM read_parquet('${job.parquetPath.replace(/'/g, "''")}')`,
-    );
-    const raw: RawColumn[] = inputs.map((p, i) =>
-      p.kind === 'numeric'
-        ? { name: p.name, kind: 'numeric', values: result.values[i]!.map(num) }
-        : { name: p.name, kind: 'categorical', values: result.values[i]!.map(textOrNull) },
-    );
-    const t = result.values[inputs.length]!;
-    const targetValues = config.task === 'regression' ? t.map(num) : t.map(textOrNull);
-    return { raw, targetValues, dropped, droppedNullTarget: Number(total) - t.length };
-  } finally {
-    engine.close();
-  }
+  rows: { train: number; validation: number; test: number; droppedNullTarget: number };
 }
 
 function buildModel(config: TrainConfig, inputDim: number, outputDim: number): tfl.Sequential {
@@ -172,55 +111,27 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   const { config } = job;
   const started = Date.now();
   const backend = await initBackend();
-  const features = selectFeatures(config, job.columns);
-  const { raw, targetValues, dropped, droppedNullTarget } = await loadColumns(job, features);
-  const n = targetValues.length;
-  const nVal = Math.round(n * config.training.validationFraction);
-  if (n < 4 || nVal < 1 || n - nVal < 2) {
-    throw new LatheError(
-      'INVALID_CONFIG',
-      `dataset '${config.dataset}' has ${n} usable rows: too few to train and validate`,
-    );
-  }
-  const order = permutation(n, createRng(config.seed));
-  const valIdx = order.slice(0, nVal).sort();
-  const trainIdx = order.slice(nVal).sort();
-
-  const fitted = fitPreprocessing({
-    task: config.task,
-    target: config.target,
-    inputs: raw,
-    targetValues,
-    train: trainIdx,
-    dropped,
-  });
-  const width = fitted.featureNames.length;
-  const classes = fitted.targetSpec.kind === 'classes' ? fitted.targetSpec.classes : [];
+  const data = await prepareTrainingData(config, job.parquetPath, job.columns);
+  const { width, target } = data;
+  const classes = target.kind === 'classes' ? target.classes : [];
   const outputDim = config.task === 'multiclass' ? classes.length : 1;
-  const classIndex = new Map(classes.map((c, i) => [c, i]));
-
-  const labelsOf = (rows: Int32Array): Int32Array =>
-    Int32Array.from(rows, (i) => classIndex.get(String(targetValues[i]))!);
-  const regOf = (rows: Int32Array): Float64Array =>
-    Float64Array.from(rows, (i) => targetValues[i] as number);
-  const spec = fitted.targetSpec;
-  const yTensor = (rows: Int32Array): tf.Tensor2D => {
-    if (config.task === 'regression' && spec.kind === 'regression') {
+  const yTensor = (m: SplitMatrix): tf.Tensor2D => {
+    if (target.kind === 'regression') {
       return tf.tensor2d(
-        Float32Array.from(regOf(rows), (v) => (v - spec.mean) / spec.std),
-        [rows.length, 1],
+        Float32Array.from(m.values, (v) => (v - target.mean) / target.std),
+        [m.rows, 1],
       );
     }
-    const labels = labelsOf(rows);
-    if (config.task === 'binary') return tf.tensor2d(Float32Array.from(labels), [rows.length, 1]);
-    return tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), outputDim), 'float32') as tf.Tensor2D;
+    if (config.task === 'binary') return tf.tensor2d(Float32Array.from(m.labels), [m.rows, 1]);
+    return tf.cast(tf.oneHot(tf.tensor1d(m.labels, 'int32'), outputDim), 'float32') as tf.Tensor2D;
   };
 
-  const xTrain = tf.tensor2d(transformColumns(fitted, raw, trainIdx), [trainIdx.length, width]);
-  const yTrain = yTensor(trainIdx);
-  const xVal = tf.tensor2d(transformColumns(fitted, raw, valIdx), [valIdx.length, width]);
-  const valLabels = config.task === 'regression' ? null : labelsOf(valIdx);
-  const valActual = config.task === 'regression' ? regOf(valIdx) : null;
+  const xTrain = tf.tensor2d(data.train.x, [data.train.rows, width]);
+  const yTrain = yTensor(data.train);
+  const xVal = tf.tensor2d(data.valid.x, [data.valid.rows, width]);
+  const valLabels = config.task === 'regression' ? null : data.valid.labels;
+  const valActual = config.task === 'regression' ? data.valid.values : null;
+  const trainRows = data.train.rows;
 
   const model = buildModel(config, width, outputDim);
   const optimizer = tf.train.adam(config.training.learningRate);
@@ -233,11 +144,11 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
 
   const rng = createRng(config.seed ^ 0x5bd1e995);
   const { epochs } = config.training;
-  const batchSize = config.training.batchSize ?? defaultBatchSize(trainIdx.length);
+  const batchSize = config.training.batchSize ?? defaultBatchSize(trainRows);
   let finalMetrics: Record<string, number> = {};
   const evaluate = (): { valLoss: number; metrics: Record<string, number> } => {
     const out = tf.tidy(() => (model.predict(xVal) as tf.Tensor).dataSync() as Float32Array);
-    const m = valIdx.length;
+    const m = data.valid.rows;
     const eps = 1e-7;
     if (config.task === 'binary') {
       const p = Float32Array.from(out, sigmoid);
@@ -279,7 +190,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         },
       };
     }
-    const s = spec as { mean: number; std: number };
+    const s = target as { mean: number; std: number };
     const predicted = Float64Array.from(out, (z) => z * s.std + s.mean);
     const r = regressionMetrics(valActual!, predicted);
     return {
@@ -290,7 +201,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
 
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      const perm = permutation(trainIdx.length, rng);
+      const perm = permutation(trainRows, rng);
       let lossSum = 0;
       let batches = 0;
       for (let start = 0; start < perm.length; start += batchSize) {
@@ -318,22 +229,40 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       hooks.onEpoch?.({ epoch, epochs, loss, valLoss, metrics, elapsedMs: Date.now() - started });
     }
     const artifacts = await saveModel(model);
-    artifacts.push({
-      path: 'preprocessing.json',
-      bytes: new TextEncoder().encode(JSON.stringify(fitted, null, 2)),
-    });
+    const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2));
+    artifacts.push(
+      { path: 'features/spec.json', bytes: json(data.spec) },
+      { path: 'features/fitted.json', bytes: json(data.fitted) },
+      { path: 'split.json', bytes: json(data.rule) },
+      {
+        path: 'target.json',
+        bytes: json({ task: config.task, column: config.target, ...data.target }),
+      },
+    );
     return {
       backend,
       metrics: finalMetrics,
       params: {
         'training.batchSize': String(batchSize),
-        features: features.join(','),
+        features: data.features.join(','),
+        'featureSpec.hash': data.fitted.specHash,
+        'featureSpec.source': config.featureSpec ? 'config' : 'default',
+        'split.method': data.rule.method,
+        ...(data.rule.column ? { 'split.column': data.rule.column } : {}),
+        'split.testFraction': String(data.rule.testFraction),
         inputDim: String(width),
         optimizer: 'adam',
+        ...Object.fromEntries(data.dropped.map((d) => [`dropped.${d.column}`, d.reason])),
       },
-      preprocessing: fitted,
+      fitted: data.fitted,
+      warnings: data.warnings,
       artifacts,
-      rows: { train: trainIdx.length, validation: valIdx.length, droppedNullTarget },
+      rows: {
+        train: data.counts.train,
+        validation: data.counts.valid,
+        test: data.counts.test,
+        droppedNullTarget: data.droppedNullTarget,
+      },
     };
   } finally {
     xTrain.dispose();

@@ -27,6 +27,7 @@ port.once('message', (raw: unknown) => {
           metrics: result.metrics,
           params: result.params,
           rows: result.rows,
+          warnings: result.warnings,
           artifacts: result.artifacts,
         },
         result.artifacts.map((a) => a.bytes.buffer),

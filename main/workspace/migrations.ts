@@ -37,6 +37,23 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         size_bytes BIGINT NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, path))`,
     ],
   },
+  {
+    version: 2,
+    name: 'validation and lineage',
+    sql: [
+      `CREATE TABLE validation_reports (
+        id VARCHAR PRIMARY KEY, version_id VARCHAR NOT NULL, suite_hash VARCHAR NOT NULL, suite JSON NOT NULL,
+        report JSON NOT NULL, success BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL)`,
+      // Versions made by a transform name their parent versions and the exact transform.
+      `ALTER TABLE dataset_versions ADD COLUMN parents JSON`,
+      `ALTER TABLE dataset_versions ADD COLUMN transform JSON`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'run warnings',
+    sql: [`ALTER TABLE runs ADD COLUMN warnings JSON`],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatasetRef } from '../contract/data';
+import { FeatureSpec } from './feature-spec';
 
 export const Task = z.enum(['binary', 'multiclass', 'regression']);
 export type Task = z.infer<typeof Task>;
@@ -32,6 +33,32 @@ export const TrainingSpec = z
   .strict();
 
 /**
+ * How rows are split, as a rule that rebuilds the same split from the run record: random and stratified
+ * order rows by a seeded md5 of their row number; time orders by a column (train before validation before
+ * test); group keeps every value of a column in one split.
+ */
+export const SplitSpec = z
+  .object({
+    /** Default: stratified for classification, random for regression. */
+    method: z.enum(['random', 'stratified', 'time', 'group']).optional(),
+    /** The time column (method: time) or the group column (method: group). */
+    column: z.string().min(1).optional(),
+    /** Rows held out for evaluation, never seen in training. */
+    testFraction: z.number().min(0).lt(1).default(0),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.method === 'time' || s.method === 'group') && !s.column) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['column'],
+        message: `a ${s.method} split needs a column`,
+      });
+    }
+  });
+export type SplitSpec = z.infer<typeof SplitSpec>;
+
+/**
  * The user-facing train config (YAML or JSON). Later versions add fields; these names never change.
  */
 export const TrainConfig = z
@@ -48,6 +75,12 @@ export const TrainConfig = z
       .nonnegative()
       .max(2 ** 31 - 1)
       .default(42),
+    split: SplitSpec.prefault({}),
+    /**
+     * Preprocessing as a feature spec (inline, or a path to a spec file in the CLI). Default: numeric
+     * columns imputed and standardized, categorical one-hot (top 50 + other), dates split into parts.
+     */
+    featureSpec: FeatureSpec.optional(),
     /** Optional run name; default: `<dataset>-<model>-<n>`. */
     name: z.string().min(1).max(200).optional(),
     /** Experiment the run belongs to; default: the dataset name. */

@@ -29,6 +29,15 @@ export const DatasetRef = z
   .min(1, 'must not be empty')
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(@[A-Za-z0-9]+)?$/, 'expected NAME or NAME@VERSION');
 
+/** A version another version was made from. */
+export const VersionParent = z.object({
+  dataset: z.string(),
+  version: z.number().int().positive(),
+  id: z.string(),
+  hash: z.string(),
+});
+export type VersionParent = z.infer<typeof VersionParent>;
+
 /** One immutable version of a dataset, stored as Parquet in the workspace. */
 export const DatasetVersion = z.object({
   id: z.string(),
@@ -38,10 +47,16 @@ export const DatasetVersion = z.object({
   hash: z.string(),
   rows: z.number().int().nonnegative(),
   columns: z.array(ColumnInfo),
-  format: FileFormat.or(z.literal('sql')),
+  /** `sql` for a query import, `transform` for a version made from parent versions. */
+  format: FileFormat.or(z.enum(['sql', 'transform'])),
+  /** The file path or URL, the query, or the transform's parents. */
   source: z.string(),
   sizeBytes: z.number().int().nonnegative(),
   createdAt: IsoTime,
+  /** The versions this one was made from (empty for imports). */
+  parents: z.array(VersionParent),
+  /** The exact transform that made it (`{ from, steps }`), null for imports. */
+  transform: z.unknown().nullable(),
 });
 export type DatasetVersion = z.infer<typeof DatasetVersion>;
 
@@ -91,6 +106,24 @@ export type HistogramBin = z.infer<typeof HistogramBin>;
 
 export const TopValue = z.object({ value: Cell, count: z.number().int() });
 
+/** Outliers of a numeric column, counted over its non-null values. */
+export const ColumnOutliers = z.object({
+  /** Tukey fences from the quartiles: p25 − 1.5·IQR and p75 + 1.5·IQR; values outside them. */
+  iqr: z.object({
+    lower: z.number(),
+    upper: z.number(),
+    below: z.number().int(),
+    above: z.number().int(),
+  }),
+  /** Values with |x − mean| > threshold · std (sample std); none when std is 0. */
+  zScore: z.object({ threshold: z.number(), count: z.number().int() }),
+});
+export type ColumnOutliers = z.infer<typeof ColumnOutliers>;
+
+/** One row that occurs more than once, with how many times it occurs. */
+export const DuplicateRow = z.object({ values: z.array(Cell), count: z.number().int() });
+export type DuplicateRow = z.infer<typeof DuplicateRow>;
+
 export const ColumnProfile = z.object({
   name: z.string(),
   type: z.string(),
@@ -116,6 +149,8 @@ export const ColumnProfile = z.object({
   topValues: z.array(TopValue),
   /** Equal-width bins for numeric and datetime columns (datetime bounds in epoch ms). */
   histogram: z.array(HistogramBin),
+  /** Numeric columns with values only. */
+  outliers: ColumnOutliers.nullable(),
 });
 export type ColumnProfile = z.infer<typeof ColumnProfile>;
 
@@ -124,7 +159,10 @@ export const Profile = z.object({
   version: z.number().int(),
   versionId: z.string(),
   rows: z.number().int(),
+  /** Rows identical to an earlier row (a row occurring 3 times counts 2). */
   duplicateRows: z.number().int(),
+  /** Up to 10 duplicated rows (values in column order), most frequent first. */
+  duplicateSample: z.array(DuplicateRow),
   columns: z.array(ColumnProfile),
   durationMs: z.number(),
 });

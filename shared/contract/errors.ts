@@ -16,6 +16,8 @@ export const ErrorCode = z.enum([
   'WORKSPACE_READ_ONLY',
   'TRAINING_FAILED',
   'CANCELLED',
+  /** A download failed: offline, unreachable host, or a non-2xx response. */
+  'NETWORK',
   'UNKNOWN_CHANNEL',
   'INTERNAL',
 ]);

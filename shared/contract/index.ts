@@ -13,7 +13,9 @@ import {
   PreviewOut,
   Profile,
 } from './data';
+import { LineageGraph, LineageIn, TransformIn } from './lineage';
 import { AppInfo, Project, ProjectCreateIn } from './projects';
+import { SuggestOut, ValidateIn, ValidationReport } from './validation';
 import {
   Run,
   RunIdIn,
@@ -34,6 +36,12 @@ export * from './errors';
 export * from './projects';
 export * from './runs';
 export * from '../config/train-config';
+export * from '../config/transform';
+export * from './lineage';
+export * from '../config/expectation-suite';
+export * from '../config/feature-spec';
+export * from './features';
+export * from './validation';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -65,6 +73,16 @@ export const channels = {
   'data:profile': channel(DataRefIn, Profile),
   /** A window of rows of a version, for the virtualized preview. */
   'data:preview': channel(PreviewIn, PreviewOut),
+  /** Applies cleaning steps (or a SELECT) to parent versions and records the result as a new version. */
+  'data:transform': channel(TransformIn, ImportOut),
+  /** The graph from source files through dataset versions to runs, around a run or a dataset version. */
+  'lineage:get': channel(LineageIn, LineageGraph),
+  /** Drafts an expectation suite from a version's profile; every expectation holds on that version. */
+  'data:suggest': channel(DataRefIn, SuggestOut),
+  /** Evaluates a suite on a version in SQL and stores the report with the version. */
+  'data:validate': channel(ValidateIn, ValidationReport),
+  /** Stored validation reports of a version, newest first. */
+  'data:reports': channel(DataRefIn, z.array(ValidationReport)),
   /** Starts a training run in a worker thread; resolves once the run is recorded. */
   'train:start': channel(TrainStartIn, TrainStartOut),
   /** Trains and resolves with the finished run record (used by the CLI). */

@@ -66,6 +66,8 @@ export const Run = RunSummary.extend({
   lineage: Lineage,
   artifacts: z.array(Artifact),
   error: z.string().nullable(),
+  /** Leakage and data warnings raised while training. */
+  warnings: z.array(z.string()),
   system: z.record(z.string(), z.union([z.string(), z.number()])),
 });
 export type Run = z.infer<typeof Run>;

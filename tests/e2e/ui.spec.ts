@@ -95,6 +95,36 @@ describe('Lathe UI in the browser', () => {
     await data.histogram('temp_max').locator('canvas').waitFor();
     await data.histogram('weather').locator('canvas').waitFor();
 
+    const outliers = await data.showOutliers();
+    // The four numeric columns (precipitation, temp_max, temp_min, wind), most outliers first.
+    await expect.poll(() => outliers.locator('tbody tr').count()).toBe(4);
+    const shares = await outliers
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-share'))));
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
+
+    const suite = await data.suggestSuite();
+    expect(suite).toContain('type: null_rate');
+    const report = await data.runValidation();
+    expect(await report.getAttribute('data-success')).toBe('true');
+    const rows = report.locator('[data-testid^="expectation-row-"]');
+    expect(await rows.count()).toBeGreaterThan(10);
+    expect(await report.locator('[data-passed="false"]').count()).toBe(0);
+    await data.byTestId('reports-table').locator('tbody tr').first().waitFor();
+
+    // A broken suite shows the field that is wrong; one that fails says so, row by row.
+    await data.editSuite('expectations:\n  - type: range\n    column: wind\n');
+    expect(await data.byTestId('suite-errors').textContent()).toContain('expectations.0.min');
+    await data.editSuite(
+      'name: strict\nexpectations:\n  - type: range\n    column: wind\n    max: 5\n  - type: row_count\n    min: 1\n',
+    );
+    const failed = await data.runValidation();
+    await expect.poll(() => failed.getAttribute('data-success')).toBe('false');
+    expect(await data.expectationRow(0).getAttribute('data-passed')).toBe('false');
+    expect(await data.expectationRow(1).getAttribute('data-passed')).toBe('true');
+    await data.expectationRow(0).click();
+    await data.byTestId('expectation-detail-0').locator('tbody tr').first().waitFor();
+
     const grid = await data.showRows();
     await grid.locator('[data-row="0"]').waitFor();
     expect(await grid.getAttribute('data-total')).toBe('1461');

@@ -82,9 +82,12 @@ describe('a training run', () => {
     expect(run.system).toMatchObject({ node: process.versions.node });
 
     expect(run.artifacts.map((a) => a.path)).toEqual([
+      'features/fitted.json',
+      'features/spec.json',
       'model/model.json',
       'model/weights.bin',
-      'preprocessing.json',
+      'split.json',
+      'target.json',
       'train-config.json',
     ]);
     for (const a of run.artifacts) {
@@ -92,16 +95,27 @@ describe('a training run', () => {
       expect(sha256Bytes(bytes)).toBe(a.sha256);
       expect(bytes.length).toBe(a.sizeBytes);
     }
-    const model = JSON.parse(
-      readFileSync(services.workspace.artifacts.pathOf(run.artifacts[0]!.sha256), 'utf8'),
-    ) as { format: string };
-    expect(model.format).toBe('layers-model');
-    const prep = JSON.parse(
-      readFileSync(services.workspace.artifacts.pathOf(run.artifacts[2]!.sha256), 'utf8'),
-    ) as {
-      targetSpec: { classes: string[] };
-    };
-    expect(prep.targetSpec.classes).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
+    const artifact = <T>(path: string): T =>
+      JSON.parse(
+        readFileSync(
+          services.workspace.artifacts.pathOf(run.artifacts.find((a) => a.path === path)!.sha256),
+          'utf8',
+        ),
+      ) as T;
+    expect(artifact<{ format: string }>('model/model.json').format).toBe('layers-model');
+    expect(artifact<{ classes: string[] }>('target.json').classes).toEqual([
+      'Adelie',
+      'Chinstrap',
+      'Gentoo',
+    ]);
+    expect(artifact<{ method: string; seed: number }>('split.json')).toMatchObject({
+      method: 'stratified',
+      seed: 3,
+    });
+    const fitted = artifact<{ specHash: string; outputs: string[] }>('features/fitted.json');
+    expect(fitted.specHash).toBe(run.params['featureSpec.hash']);
+    expect(fitted.outputs).toContain('Island=Biscoe');
+    expect(run.warnings).toEqual([]);
   });
 
   it('gives the same metrics for the same config, data, seed and backend', async () => {

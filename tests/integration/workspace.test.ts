@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '../../main/workspace/workspace';
-import { SCHEMA_VERSION } from '../../main/workspace/migrations';
+import { SCHEMA_VERSION, migrations } from '../../main/workspace/migrations';
 import { sha256Bytes } from '../../main/workspace/artifacts';
 import { resolveWorkspaceDir } from '../../main/workspace/paths';
 import { tempDir } from '../helpers/workspace';
@@ -25,7 +25,8 @@ describe('workspace', () => {
     const rows = await ws.db.all<{ version: number; name: string }>(
       'SELECT version, name FROM schema_migrations',
     );
-    expect(rows.map((r) => Number(r.version))).toEqual([SCHEMA_VERSION]);
+    expect(rows.map((r) => Number(r.version)).sort()).toEqual(migrations.map((m) => m.version));
+    expect(Math.max(...rows.map((r) => Number(r.version)))).toBe(SCHEMA_VERSION);
     const tables = (
       await ws.db.all<{ name: string }>(
         'SELECT table_name AS name FROM information_schema.tables ORDER BY 1',
@@ -46,7 +47,7 @@ describe('workspace', () => {
     );
     ws.close();
     const again = await openWorkspace(dir);
-    expect((await again.db.all('SELECT * FROM schema_migrations')).length).toBe(1);
+    expect((await again.db.all('SELECT * FROM schema_migrations')).length).toBe(migrations.length);
     again.close();
   });
 

@@ -9,7 +9,11 @@ import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
 import { ImportForm } from './import-form';
 import { PreviewGrid } from './preview-grid';
+import { DuplicatesSummary, OutliersTable } from './outliers-panel';
 import { ProfileCharts, ProfileSummary, ProfileTable } from './profile-panel';
+import { ValidationPanel } from './validation-panel';
+import { LineagePanel } from './lineage-graph';
+import { VersionsPanel } from './versions-panel';
 
 function DatasetTable({
   datasets,
@@ -61,7 +65,11 @@ function DatasetTable({
 }
 
 function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummary | undefined }) {
-  const [tab, setTab] = useState<'profile' | 'rows'>('profile');
+  const [tab, setTab] = useState<
+    'profile' | 'rows' | 'outliers' | 'validation' | 'versions' | 'lineage'
+  >('profile');
+  // The version the Lineage tab draws: the latest until a row of the Versions tab picks another.
+  const [lineageRef, setLineageRef] = useState(name);
   const profile = useAsync(() => getApi().invoke('data:profile', { ref: name }), [name]);
   const version = summary?.latest;
 
@@ -101,6 +109,39 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
           >
             Rows
           </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'outliers'}
+            className={tab === 'outliers' ? 'tab active' : 'tab'}
+            onClick={() => setTab('outliers')}
+            data-testid="tab-outliers"
+          >
+            Outliers
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'validation'}
+            className={tab === 'validation' ? 'tab active' : 'tab'}
+            onClick={() => setTab('validation')}
+            data-testid="tab-validation"
+          >
+            Validation
+          </button>
+          {(['versions', 'lineage'] as const).map((t) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              aria-selected={tab === t}
+              className={tab === t ? 'tab active' : 'tab'}
+              onClick={() => setTab(t)}
+              data-testid={`tab-${t}`}
+            >
+              {t === 'versions' ? 'Versions' : 'Lineage'}
+            </button>
+          ))}
         </div>
       }
     >
@@ -132,6 +173,31 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
         </>
       )}
       {tab === 'rows' && <PreviewGrid key={name} datasetRef={name} />}
+      {tab === 'outliers' && profile.status === 'error' && (
+        <ErrorBanner error={profile.error} title={`Could not profile ${name}`} />
+      )}
+      {tab === 'outliers' && profile.status === 'loading' && (
+        <Loading label={`Profiling ${name}…`} />
+      )}
+      {tab === 'outliers' && profile.status === 'ready' && (
+        <>
+          <OutliersTable profile={profile.data} />
+          <h3 className="section-title">Duplicate rows</h3>
+          <DuplicatesSummary profile={profile.data} />
+        </>
+      )}
+      {tab === 'validation' && <ValidationPanel key={name} datasetRef={name} />}
+      {tab === 'versions' && (
+        <VersionsPanel
+          name={name}
+          selected={lineageRef.includes('@') ? lineageRef : `${name}@${version?.version ?? ''}`}
+          onLineage={(ref) => {
+            setLineageRef(ref);
+            setTab('lineage');
+          }}
+        />
+      )}
+      {tab === 'lineage' && <LineagePanel datasetRef={lineageRef} />}
     </Panel>
   );
 }

@@ -62,4 +62,41 @@ export class DataPage extends AppPage {
     await this.byTestId('tab-rows').click();
     return this.byTestId('preview-grid');
   }
+
+  /** Opens the Outliers tab; resolves with its table once shown. */
+  async showOutliers(): Promise<Locator> {
+    await this.byTestId('tab-outliers').click();
+    const table = this.byTestId('outliers-table');
+    await table.waitFor();
+    return table;
+  }
+
+  /** Opens the Validation tab and drafts a suite with Suggest; resolves with the editor's text. */
+  async suggestSuite(): Promise<string> {
+    await this.byTestId('tab-validation').click();
+    const editor = this.byTestId('suite-editor');
+    await editor.waitFor();
+    await this.byTestId('suggest-suite').click();
+    await this.page.waitForFunction(() => {
+      const el = document.querySelector<HTMLTextAreaElement>('[data-testid="suite-editor"]');
+      return (el?.value.length ?? 0) > 0;
+    });
+    return editor.inputValue();
+  }
+
+  async editSuite(text: string): Promise<void> {
+    await this.byTestId('suite-editor').fill(text);
+  }
+
+  /** Runs the suite in the editor; resolves with the report once shown. */
+  async runValidation(): Promise<Locator> {
+    await this.byTestId('run-validation').click();
+    const report = this.byTestId('validation-report');
+    await report.waitFor();
+    return report;
+  }
+
+  expectationRow(index: number): Locator {
+    return this.byTestId(`expectation-row-${index}`);
+  }
 }

@@ -54,6 +54,30 @@ describe('scanCsv', async () => {
     expect(err.message).toMatch(/short\.csv line 4: 1 field, expected 2/);
   });
 
+  it('keeps counting across 1 MB reads, quoted fields and blank lines alike', async () => {
+    // ~3 MB: quote-free stretches (the fast path), quoted fields with delimiters, newlines and doubled
+    // quotes, blank and whitespace-only lines, CRLF, spread over several reads.
+    const lines = ['id,text,n'];
+    for (let i = 0; i < 120_000; i++) {
+      if (i % 1000 === 7) lines.push(`${i},"a, ""quoted""\nfield",${i}`);
+      else if (i % 5000 === 11) lines.push('', '  \t');
+      else lines.push(`${i},plain text ${i},${i}${i % 3 === 0 ? '\r' : ''}`);
+    }
+    const file = t.file('big.csv', `${lines.join('\n')}\n`);
+    const records = lines.length - 1 - 2 * 24;
+    expect((await scanCsv(file)).records).toBe(records);
+    // A short row far into the file, after quoted multi-line fields: the line number is still exact.
+    const at = 100_000;
+    const bad = [...lines];
+    bad[at] = '1,2';
+    const expectedLine = bad
+      .slice(0, at)
+      .reduce((n, l) => n + 1 + (l.match(/\n/g)?.length ?? 0), 1);
+    const err = await asyncErrorOf(scanCsv(t.file('bad-big.csv', `${bad.join('\n')}\n`)));
+    expect(err.code).toBe('RAGGED_ROWS');
+    expect(err.message).toContain(`line ${expectedLine}: 2 fields, expected 3`);
+  });
+
   it('rejects a column name that appears twice, case-insensitively', async () => {
     const err = await asyncErrorOf(scanCsv(t.file('dup.csv', 'id,Name,name\n1,a,b\n')));
     expect(err.code).toBe('DUPLICATE_COLUMN');

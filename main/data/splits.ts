@@ -1,0 +1,130 @@
+import { LatheError, type SplitSpec, type Task } from '../../shared/contract';
+import { ident, toPlain } from '../workspace/db';
+import type { Engine } from './engine';
+
+/** A split as a deterministic rule: what a run records, and all it takes to rebuild the same split. */
+export interface SplitRule {
+  method: 'random' | 'stratified' | 'time' | 'group';
+  column: string | null;
+  seed: number;
+  validationFraction: number;
+  testFraction: number;
+  /** How rows are ordered before cutting: md5 of `<seed>:<row number>` (or of the group value). */
+  order: string;
+}
+
+export function splitRule(
+  split: SplitSpec,
+  task: Task,
+  seed: number,
+  validationFraction: number,
+): SplitRule {
+  const method = split.method ?? (task === 'regression' ? 'random' : 'stratified');
+  return {
+    method,
+    column: split.column ?? null,
+    seed,
+    validationFraction,
+    testFraction: split.testFraction,
+    order:
+      method === 'time'
+        ? `${split.column}, row`
+        : method === 'group'
+          ? `md5('<seed>:' || ${split.column})`
+          : "md5('<seed>:' || row)",
+  };
+}
+
+/**
+ * Writes `table` as `from` plus a `__split` column ('train' | 'valid' | 'test') computed by the rule, then
+ * checks what the rule promises: time order across splits, no group in two splits.
+ */
+export async function applySplit(
+  engine: Engine,
+  args: { table: string; from: string; rule: SplitRule; target: string; row: string },
+): Promise<{ train: number; valid: number; test: number }> {
+  const { rule, row } = args;
+  if (rule.validationFraction + rule.testFraction >= 1) {
+    throw new LatheError(
+      'INVALID_CONFIG',
+      'split: validationFraction + testFraction must leave rows to train on',
+    );
+  }
+  const hashOf = (v: string) => `md5_number_lower('${rule.seed}:' || (${v})::VARCHAR)`;
+  const [{ n: total = 0 } = {}] = await engine.all(`SELECT count(*) AS n FROM ${args.from}`);
+  const n = Number(total);
+  const nTest = Math.round(n * rule.testFraction);
+  const nVal = Math.round(n * rule.validationFraction);
+  let assign: string;
+  let from = args.from;
+  if (rule.method === 'random') {
+    const r = `row_number() OVER (ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
+    assign = `CASE WHEN ${r} <= ${nTest} THEN 'test' WHEN ${r} <= ${nTest + nVal} THEN 'valid' ELSE 'train' END`;
+  } else if (rule.method === 'stratified') {
+    const t = ident(args.target);
+    const r = `row_number() OVER (PARTITION BY ${t} ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
+    const nc = `count(*) OVER (PARTITION BY ${t})`;
+    assign = `CASE WHEN ${r} <= round(${nc} * ${rule.testFraction}) THEN 'test'
+      WHEN ${r} <= round(${nc} * ${rule.testFraction}) + round(${nc} * ${rule.validationFraction}) THEN 'valid' ELSE 'train' END`;
+  } else if (rule.method === 'time') {
+    const c = ident(rule.column!);
+    const [nulls] = await engine.all(`SELECT count(*) - count(${c}) AS n FROM ${args.from}`);
+    if (Number(nulls?.n ?? 0) > 0) {
+      throw new LatheError(
+        'INVALID_CONFIG',
+        `split.column: '${rule.column}' has ${Number(nulls!.n)} null values; a time split needs every row dated`,
+        { field: 'split.column' },
+      );
+    }
+    const r = `row_number() OVER (ORDER BY ${c}, ${ident(row)})`;
+    assign = `CASE WHEN ${r} <= ${n - nVal - nTest} THEN 'train' WHEN ${r} <= ${n - nTest} THEN 'valid' ELSE 'test' END`;
+  } else {
+    const g = ident(rule.column!);
+    // Whole groups in a seeded order; a group goes to test, then validation, while they are short of rows.
+    from = `(SELECT s.*, o.__before FROM ${args.from} s JOIN (
+        SELECT __g, sum(__n) OVER (ORDER BY __h, __g ROWS UNBOUNDED PRECEDING) - __n AS __before
+        FROM (SELECT ${g}::VARCHAR AS __g, count(*) AS __n, ${hashOf(`coalesce(${g}::VARCHAR, '<null>')`)} AS __h
+              FROM ${args.from} GROUP BY 1)
+      ) o ON o.__g IS NOT DISTINCT FROM s.${g}::VARCHAR)`;
+    assign = `CASE WHEN __before < ${nTest} THEN 'test' WHEN __before < ${nTest + nVal} THEN 'valid' ELSE 'train' END`;
+  }
+  await engine.run(
+    `CREATE OR REPLACE TABLE ${args.table} AS SELECT * EXCLUDE (__before), ${assign} AS __split FROM ${
+      rule.method === 'group' ? from : `(SELECT *, NULL AS __before FROM ${from})`
+    }`,
+  );
+  const counts = Object.fromEntries(
+    (await engine.all(`SELECT __split AS s, count(*) AS n FROM ${args.table} GROUP BY 1`)).map(
+      (r) => [String(r.s), Number(r.n)],
+    ),
+  );
+  const result = { train: counts.train ?? 0, valid: counts.valid ?? 0, test: counts.test ?? 0 };
+  if (result.train === 0 || (rule.validationFraction > 0 && result.valid === 0)) {
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `split: ${rule.method} split left ${result.train} training and ${result.valid} validation rows`,
+    );
+  }
+  if (rule.method === 'time') {
+    const c = ident(rule.column!);
+    const [o = {}] = await engine.all(
+      `SELECT max(${c}) FILTER (WHERE __split = 'train') AS tmax, min(${c}) FILTER (WHERE __split = 'valid') AS vmin,
+              max(${c}) FILTER (WHERE __split = 'valid') AS vmax, min(${c}) FILTER (WHERE __split = 'test') AS smin FROM ${args.table}`,
+    );
+    const le = (a: unknown, b: unknown) => {
+      const [x, y] = [toPlain(a), toPlain(b)];
+      if (x === null || y === null) return true;
+      return typeof x === 'number' && typeof y === 'number' ? x <= y : String(x) <= String(y);
+    };
+    if (!le(o.tmax, o.vmin) || !le(o.vmax, o.smin))
+      throw new LatheError('INTERNAL', 'time split is out of order');
+  }
+  if (rule.method === 'group') {
+    const [g] = await engine.all(
+      `SELECT count(*) AS n FROM (SELECT ${ident(rule.column!)} FROM ${args.table} GROUP BY 1 HAVING count(DISTINCT __split) > 1)`,
+    );
+    if (Number(g?.n ?? 0) > 0)
+      throw new LatheError('INTERNAL', 'group split put a group in two splits');
+  }
+  return result;
+}

@@ -1,0 +1,110 @@
+import type { ExpectationSuite, ValidationReport } from '../../shared/contract';
+import { createHash } from 'node:crypto';
+import { literal, type Database } from '../workspace/db';
+import { iso, newId } from '../workspace/projects';
+import type { DataService } from './data-service';
+import type { Engine } from './engine';
+import { suggestSuite } from './suggest';
+import { evaluateSuite, suiteHash } from './validate';
+
+export interface ValidationService {
+  /** A draft suite from a version's profile. */
+  suggest(ref: string): Promise<ExpectationSuite>;
+  /** Evaluates a suite on a version and stores the report with it. */
+  validate(ref: string, suite: ExpectationSuite, quarantine: boolean): Promise<ValidationReport>;
+  /** Stored reports of a version, newest first. */
+  reports(ref: string): Promise<ValidationReport[]>;
+}
+
+export function createValidationService(deps: {
+  db: Database;
+  engine: Engine;
+  data: DataService;
+}): ValidationService {
+  const { db, engine, data } = deps;
+  return {
+    async suggest(ref) {
+      return suggestSuite(await data.profile(ref));
+    },
+
+    async validate(ref, suite, quarantine) {
+      const started = Date.now();
+      const v = await data.resolve(ref);
+      const evaluated = await evaluateSuite(engine, v.storagePath, v.columns, suite);
+      const failed = evaluated.results.filter((r) => !r.passed);
+      const hash = suiteHash(suite);
+      let quarantined: ValidationReport['quarantine'] = null;
+      const condition = evaluated.quarantineCondition;
+      if (quarantine && condition) {
+        // Rows breaking a row-level error expectation, and the rest: two new versions naming their parent.
+        const derive = async (which: 'failing' | 'clean', where: string, rows: number) => {
+          if (rows === 0) return null;
+          const name = `${v.dataset}_${which === 'failing' ? 'quarantine' : 'clean'}`;
+          const out = await data.deriveVersion({
+            name,
+            project,
+            select: `(SELECT * FROM read_parquet(${literal(v.storagePath)}) WHERE ${where})`,
+            hash: createHash('sha256')
+              .update(JSON.stringify({ parent: v.hash, suite: hash, which }))
+              .digest('hex'),
+            parents: [v],
+            transform: { validate: { suite: suite.name, suiteHash: hash }, rows: which },
+            source: `${v.dataset}@${v.version} → ${which === 'failing' ? 'rows failing' : 'rows passing'} '${suite.name}'`,
+          });
+          return { dataset: name, version: out.version.version, rows: out.version.rows };
+        };
+        const project = (await data.list()).find((d) => d.name === v.dataset)?.project ?? 'Default';
+        const [{ n = 0 } = {}] = await engine.all(
+          `SELECT count(*) AS n FROM read_parquet(${literal(v.storagePath)}) WHERE ${condition}`,
+        );
+        const failing = Number(n);
+        const f = await derive('failing', condition, failing);
+        const clean = await derive(
+          'clean',
+          `NOT coalesce(${condition}, false)`,
+          evaluated.rows - failing,
+        );
+        quarantined = f ? { failing: f, clean } : null;
+      }
+      const report: ValidationReport = {
+        id: newId(),
+        dataset: v.dataset,
+        version: v.version,
+        versionId: v.id,
+        suiteName: suite.name,
+        suiteHash: hash,
+        success: !failed.some((r) => r.severity === 'error'),
+        errors: failed.filter((r) => r.severity === 'error').length,
+        warnings: failed.filter((r) => r.severity === 'warn').length,
+        rows: evaluated.rows,
+        columns: v.columns.map((c) => c.name),
+        results: evaluated.results,
+        quarantine: quarantined,
+        createdAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+      };
+      await db.run('INSERT INTO validation_reports VALUES (?, ?, ?, ?, ?, ?, ?::TIMESTAMP)', [
+        report.id,
+        v.id,
+        report.suiteHash,
+        JSON.stringify(suite),
+        JSON.stringify(report),
+        report.success,
+        report.createdAt,
+      ]);
+      return report;
+    },
+
+    async reports(ref) {
+      const v = await data.resolve(ref);
+      const rows = await db.all<{ report: string; created_at: unknown }>(
+        'SELECT report, created_at FROM validation_reports WHERE version_id = ? ORDER BY created_at DESC, id',
+        [v.id],
+      );
+      return rows.map((r) => ({
+        ...(JSON.parse(r.report) as ValidationReport),
+        createdAt: iso(r.created_at),
+      }));
+    },
+  };
+}

@@ -1,0 +1,461 @@
+import { createHash } from 'node:crypto';
+import {
+  LatheError,
+  type ColumnInfo,
+  type ColumnStep,
+  type FeatureSpec,
+  type Task,
+} from '../../shared/contract';
+import type {
+  FeatureDoc,
+  FittedColumn,
+  FittedDerived,
+  FittedEncoding,
+  FittedFeatureSpec,
+  FittedNumeric,
+} from '../../shared/contract/features';
+import type { Engine } from '../data/engine';
+import { ident, literal, toPlain } from '../workspace/db';
+import {
+  CATEGORY_ORDER,
+  ENCODINGS,
+  NUMERIC_ORDER,
+  checkFeatureSpec,
+  orderSteps,
+  pipelineOf,
+  specError,
+} from './check';
+import { DATE_PARTS, TOKEN_SPLIT, columnOutputs, derivedOutputs } from './names';
+import {
+  categorySource,
+  dateSource,
+  datePartSql,
+  foldSql,
+  num,
+  numericSource,
+  postNumericSql,
+} from './sql';
+
+export interface FitContext {
+  engine: Engine;
+  /** A relation over the dataset: every column plus the row and split columns. */
+  from: string;
+  columns: ColumnInfo[];
+  /** Name of the column with 'train' | 'valid' | 'test'. */
+  split: string;
+  /** Name of the stable row-number column. */
+  row: string;
+  /** Needed by target encoding. */
+  target?: { column: string; task: Task; classes: string[] };
+}
+
+const fail = specError;
+
+function numberOf(v: unknown): number | null {
+  const p = toPlain(v);
+  return typeof p === 'number' ? p : null;
+}
+
+/** Canonical JSON: the same spec always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function featureSpecHash(spec: FeatureSpec): string {
+  return createHash('sha256').update(canonical(spec)).digest('hex');
+}
+
+/**
+ * Fits a feature spec on the training rows only (statistics, vocabularies, bins, target encodings with
+ * out-of-fold copies), in SQL. Errors name the spec field at fault.
+ */
+export async function fitFeatureSpec(
+  spec: FeatureSpec,
+  ctx: FitContext,
+): Promise<FittedFeatureSpec> {
+  const { engine } = ctx;
+  checkFeatureSpec(spec, ctx.columns, ctx.target?.column);
+  const train = `${ident(ctx.split)} = 'train'`;
+  const byName = new Map(ctx.columns.map((c) => [c.name, c]));
+  const stat = async (select: string, where = 'TRUE') =>
+    (await engine.all(`SELECT ${select} FROM ${ctx.from} WHERE ${train} AND (${where})`))[0] ?? {};
+  const [{ n: trainRowsRaw } = { n: 0 }] = await engine.all(
+    `SELECT count(*) AS n FROM ${ctx.from} WHERE ${train}`,
+  );
+  const trainRows = Number(trainRowsRaw);
+  if (trainRows === 0) throw new LatheError('INVALID_CONFIG', 'the training split has no rows');
+  const docs: FeatureDoc[] = [];
+
+  const column = (field: string, name: string): ColumnInfo => {
+    const c = byName.get(name);
+    if (!c)
+      throw fail(
+        field,
+        `column '${name}' is not in the dataset (columns: ${[...byName.keys()].join(', ')})`,
+      );
+    return c;
+  };
+
+  /** clip / scale / bucketize fitted on `e` (already imputed), in that order. */
+  async function fitNumeric(
+    e: string,
+    steps: { step: ColumnStep; field: string }[],
+  ): Promise<FittedNumeric> {
+    const out: FittedNumeric = {};
+    let x = e;
+    for (const { step, field } of steps) {
+      if (step.op === 'clip') {
+        const q =
+          step.method === 'iqr'
+            ? await stat(`quantile_cont(${x}, 0.25) AS a, quantile_cont(${x}, 0.75) AS b`)
+            : await stat(
+                `quantile_cont(${x}, ${step.lower}) AS a, quantile_cont(${x}, ${step.upper}) AS b`,
+              );
+        const a = numberOf(q.a);
+        const b = numberOf(q.b);
+        if (a === null || b === null)
+          throw fail(field, 'no values to fit the clip on in the training split');
+        out.clip =
+          step.method === 'iqr'
+            ? { lo: a - step.factor * (b - a), hi: b + step.factor * (b - a) }
+            : { lo: a, hi: b };
+      } else if (step.op === 'scale') {
+        const s =
+          step.method === 'standard'
+            ? await stat(`avg(${x}) AS c, stddev_pop(${x}) AS s`)
+            : step.method === 'minmax'
+              ? await stat(`min(${x}) AS c, max(${x}) - min(${x}) AS s`)
+              : await stat(
+                  `median(${x}) AS c, quantile_cont(${x}, 0.75) - quantile_cont(${x}, 0.25) AS s`,
+                );
+        const center = numberOf(s.c);
+        const scale = numberOf(s.s);
+        if (center === null)
+          throw fail(field, 'no values to fit the scaler on in the training split');
+        out.scale = { center, scale: scale && scale > 0 ? scale : 1 };
+      } else if (step.op === 'bucketize') {
+        let cuts: number[];
+        if (step.strategy === 'uniform') {
+          const r = await stat(`min(${x}) AS lo, max(${x}) AS hi`);
+          const lo = numberOf(r.lo);
+          const hi = numberOf(r.hi);
+          if (lo === null || hi === null)
+            throw fail(field, 'no values to fit the bins on in the training split');
+          cuts = Array.from(
+            { length: step.bins - 1 },
+            (_, k) => lo + ((k + 1) * (hi - lo)) / step.bins,
+          );
+        } else {
+          const probs = Array.from({ length: step.bins - 1 }, (_, k) => (k + 1) / step.bins);
+          const r = await stat(`quantile_cont(${x}, [${probs.join(', ')}]) AS q`);
+          cuts = ((r.q as unknown[] | null) ?? [])
+            .map((v) => numberOf(v))
+            .filter((v): v is number => v !== null);
+        }
+        out.bucketize = { cuts: [...new Set(cuts)].sort((a, b) => a - b) };
+      }
+      x = postNumericSql(e, out);
+    }
+    return out;
+  }
+
+  async function fitEncoding(step: ColumnStep, s: string, field: string): Promise<FittedEncoding> {
+    const vocab = async (limit: string, having = '') =>
+      (
+        await engine.all(
+          `SELECT ${s} AS v, count(*) AS n FROM ${ctx.from} WHERE ${train} AND ${s} IS NOT NULL GROUP BY 1 ${having} ORDER BY 2 DESC, 1 ${limit}`,
+        )
+      ).map((r) => ({ value: String(toPlain(r.v)), count: Number(r.n) }));
+    if (step.op === 'onehot') {
+      return {
+        op: 'onehot',
+        categories: (
+          await vocab(`LIMIT ${step.maxCategories}`, `HAVING count(*) >= ${step.minFrequency}`)
+        ).map((v) => v.value),
+      };
+    }
+    if (step.op === 'ordinal') {
+      const categories = step.order ?? (await vocab('')).map((v) => v.value).sort();
+      return { op: 'ordinal', categories };
+    }
+    if (step.op === 'frequency') {
+      return {
+        op: 'frequency',
+        shares: Object.fromEntries((await vocab('')).map((v) => [v.value, v.count / trainRows])),
+      };
+    }
+    if (step.op !== 'target') throw fail(field, `${step.op} is not an encoding`);
+    const t = ctx.target;
+    if (!t)
+      throw fail(field, 'target encoding needs the training target (use it in a train config)');
+    const tc = ident(t.column);
+    const labels =
+      t.task === 'multiclass' ? t.classes : [t.task === 'binary' ? t.classes[1]! : t.column];
+    const ys = labels.map((l) =>
+      t.task === 'regression'
+        ? `${tc}::DOUBLE`
+        : `(CASE WHEN ${tc}::VARCHAR = ${literal(l)} THEN 1 ELSE 0 END)::DOUBLE`,
+    );
+    const priorRow = await stat(ys.map((y, j) => `avg(${y}) AS p${j}`).join(', '));
+    const prior = ys.map((_, j) => numberOf(priorRow[`p${j}`]) ?? 0);
+    const encodings = async (where: string) => {
+      const rows = await engine.all(
+        `SELECT ${s} AS v, count(*) AS n, ${ys.map((y, j) => `sum(${y}) AS s${j}`).join(', ')}
+         FROM ${ctx.from} WHERE ${train} AND ${s} IS NOT NULL AND (${where}) GROUP BY 1`,
+      );
+      return Object.fromEntries(
+        rows.map((r) => [
+          String(toPlain(r.v)),
+          ys.map(
+            (_, j) =>
+              ((numberOf(r[`s${j}`]) ?? 0) + step.smoothing * prior[j]!) /
+              (Number(r.n) + step.smoothing),
+          ),
+        ]),
+      );
+    };
+    const fold = foldSql(ident(ctx.row), step.folds);
+    const folds = [];
+    for (let k = 0; k < step.folds; k++) folds.push(await encodings(`${fold} <> ${k}`));
+    return { op: 'target', labels, prior, values: await encodings('TRUE'), folds };
+  }
+
+  const columns: FittedColumn[] = [];
+  for (const [gi, group] of spec.groups.entries()) {
+    for (const [ci, name] of group.columns.entries()) {
+      const field = `groups.${gi}`;
+      const info = column(`${field}.columns.${ci}`, name);
+      const encoding = group.steps.find((s) => ENCODINGS.has(s.op));
+      const kind = pipelineOf(info, group.steps);
+      if (kind === 'categorical') {
+        const ordered = orderSteps(group.steps, field, CATEGORY_ORDER);
+        const imputeStep = ordered.find((o) => o.step.op === 'impute');
+        let s = categorySource(name);
+        let impute: { fill: string; indicator: boolean } | undefined;
+        if (imputeStep && imputeStep.step.op === 'impute') {
+          const st = imputeStep.step;
+          const fill =
+            st.strategy === 'constant'
+              ? String(st.value)
+              : String(
+                  toPlain(
+                    (
+                      await engine.all(
+                        `SELECT ${s} AS v FROM ${ctx.from} WHERE ${train} AND ${s} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`,
+                      )
+                    )[0]?.v,
+                  ) ?? '',
+                );
+          impute = { fill, indicator: st.indicator };
+          s = `coalesce(${s}, ${literal(fill)})`;
+        }
+        const enc = await fitEncoding(
+          encoding ?? { op: 'onehot', maxCategories: 50, minFrequency: 1 },
+          s,
+          field,
+        );
+        const fitted: FittedColumn = {
+          kind: 'categorical',
+          source: name,
+          ...(impute ? { impute } : {}),
+          encoding: enc,
+        };
+        columns.push(fitted);
+        const summary =
+          enc.op === 'onehot'
+            ? { categories: enc.categories.length }
+            : enc.op === 'ordinal'
+              ? { categories: enc.categories }
+              : enc.op === 'frequency'
+                ? { categories: Object.keys(enc.shares).length }
+                : {
+                    categories: Object.keys(enc.values).length,
+                    prior: enc.prior,
+                    folds: enc.folds.length,
+                  };
+        for (const out of columnOutputs(fitted)) {
+          docs.push({
+            name: out,
+            sources: [name],
+            transform: [
+              impute
+                ? `impute ${imputeStep!.step.op === 'impute' ? imputeStep!.step.strategy : ''}`
+                : null,
+              `${enc.op} encoding`,
+            ]
+              .filter(Boolean)
+              .join(' → '),
+            fitted: { ...(impute ? { fill: impute.fill } : {}), ...summary },
+          });
+        }
+      } else if (kind === 'datetime') {
+        const dt = group.steps.find((s) => s.op === 'datetime');
+        const rest = orderSteps(
+          group.steps.filter((s) => s.op !== 'datetime'),
+          field,
+          ['clip', 'scale', 'bucketize'],
+        );
+        const timestamp = info.type.toUpperCase().startsWith('TIMESTAMP');
+        const base =
+          dt && dt.op === 'datetime'
+            ? dt.parts
+            : ['year', 'month', 'day', 'dayofweek', ...(timestamp ? ['hour', 'minute'] : [])];
+        const cyclical =
+          dt && dt.op === 'datetime' && dt.cyclical
+            ? base.filter((p) => DATE_PARTS[p]!.period).flatMap((p) => [`${p}_sin`, `${p}_cos`])
+            : [];
+        const parts = [...base, ...cyclical];
+        const numeric: FittedNumeric[] = [];
+        for (const p of parts)
+          numeric.push(await fitNumeric(datePartSql(dateSource(name), p), rest));
+        const fitted: FittedColumn = { kind: 'datetime', source: name, parts, numeric };
+        columns.push(fitted);
+        columnOutputs(fitted).forEach((out, i) =>
+          docs.push({
+            name: out,
+            sources: [name],
+            transform: [`date part ${parts[i]}`, ...rest.map((r) => r.step.op)].join(' → '),
+            fitted: { ...numeric[i] },
+          }),
+        );
+      } else if (kind === 'numeric') {
+        const ordered = orderSteps(group.steps, field, NUMERIC_ORDER);
+        let e = numericSource(name);
+        let impute: { fill: number; indicator: boolean } | undefined;
+        const first = ordered[0];
+        if (first && first.step.op === 'impute') {
+          const st = first.step;
+          let fill: number | null;
+          if (st.strategy === 'constant') {
+            if (typeof st.value !== 'number')
+              throw fail(
+                `${first.field}.value`,
+                `'${name}' is numeric: the fill value must be a number`,
+              );
+            fill = st.value;
+          } else {
+            const agg =
+              st.strategy === 'mean'
+                ? `avg(${e})`
+                : st.strategy === 'median'
+                  ? `median(${e})`
+                  : `mode(${e} ORDER BY ${e})`;
+            fill = numberOf((await stat(`${agg} AS f`)).f);
+          }
+          impute = { fill: fill ?? 0, indicator: st.indicator };
+          e = `coalesce(${e}, ${num(impute.fill)})`;
+        }
+        const numeric = await fitNumeric(
+          e,
+          ordered.filter((o) => o.step.op !== 'impute'),
+        );
+        const fitted: FittedColumn = {
+          kind: 'numeric',
+          source: name,
+          ...(impute ? { impute } : {}),
+          numeric,
+        };
+        columns.push(fitted);
+        columnOutputs(fitted).forEach((out, i) =>
+          docs.push({
+            name: out,
+            sources: [name],
+            transform:
+              i === 1
+                ? 'missing-value indicator'
+                : ordered
+                    .map((o) => (o.step.op === 'impute' ? `impute ${o.step.strategy}` : o.step.op))
+                    .join(' → ') || 'as is',
+            fitted: i === 1 ? {} : { ...(impute ? { fill: impute.fill } : {}), ...numeric },
+          }),
+        );
+      } else {
+        throw fail(
+          `${field}.columns.${ci}`,
+          `column '${name}' has type ${info.type}, which no step can use yet`,
+        );
+      }
+    }
+  }
+
+  const derived: FittedDerived[] = [];
+  for (const [di, d] of spec.derived.entries()) {
+    const field = `derived.${di}`;
+    if (d.op === 'ratio' || d.op === 'product') {
+      d.columns.forEach((c, k) => {
+        const info = column(`${field}.columns.${k}`, c);
+        if (info.kind !== 'numeric' && info.kind !== 'boolean')
+          throw fail(`${field}.columns.${k}`, `'${c}' must be numeric, it is ${info.type}`);
+      });
+      derived.push(d);
+    } else if (d.op === 'lag' || d.op === 'rolling_mean') {
+      const info = column(`${field}.column`, d.column);
+      if (info.kind !== 'numeric' && info.kind !== 'boolean')
+        throw fail(`${field}.column`, `'${d.column}' must be numeric, it is ${info.type}`);
+      column(`${field}.time`, d.time);
+      if (d.entity) column(`${field}.entity`, d.entity);
+      const [nulls] = await engine.all(
+        `SELECT count(*) - count(${ident(d.time)}) AS n FROM ${ctx.from}`,
+      );
+      if (Number(nulls?.n ?? 0) > 0)
+        throw fail(
+          `${field}.time`,
+          `'${d.time}' has ${Number(nulls!.n)} null values; time order needs every row dated`,
+        );
+      derived.push(d);
+    } else {
+      column(`${field}.column`, d.column);
+      const tokens = `list_filter(string_split_regex(lower(coalesce(${categorySource(d.column)}, '')), ${literal(TOKEN_SPLIT)}), t -> t <> '')`;
+      const rows = await engine.all(
+        `SELECT b, count(DISTINCT ${ident(ctx.row)}) AS df FROM (
+           SELECT ${ident(ctx.row)}, unnest(list_distinct(list_transform(${tokens}, t -> (md5_number_lower(t) % ${d.buckets})::INTEGER))) AS b
+           FROM ${ctx.from} WHERE ${train}) GROUP BY b`,
+      );
+      const df = new Array<number>(d.buckets).fill(0);
+      for (const r of rows) df[Number(r.b)] = Number(r.df);
+      derived.push({ ...d, idf: df.map((x) => Math.log((1 + trainRows) / (1 + x)) + 1) });
+    }
+  }
+  for (const d of derived) {
+    const sources =
+      d.op === 'ratio' || d.op === 'product'
+        ? [...d.columns]
+        : [
+            d.column,
+            ...(d.op === 'lag' || d.op === 'rolling_mean'
+              ? [d.time, ...(d.entity ? [d.entity] : [])]
+              : []),
+          ];
+    for (const out of derivedOutputs(d)) {
+      docs.push({
+        name: out,
+        sources,
+        transform:
+          d.op === 'tfidf'
+            ? `hashed TF-IDF (${d.buckets} buckets, L2-normalized)`
+            : d.op.replace('_', ' '),
+        fitted: d.op === 'tfidf' ? { buckets: d.buckets } : {},
+      });
+    }
+  }
+  const outputs = [...columns.flatMap(columnOutputs), ...derived.flatMap(derivedOutputs)];
+  const dup = outputs.find((o, i) => outputs.indexOf(o) !== i);
+  if (dup) throw fail('groups', `two features would both be named '${dup}'`);
+  if (outputs.length === 0) throw fail('groups', 'the spec produces no features');
+  return {
+    version: 1,
+    specHash: featureSpecHash(spec),
+    columns,
+    derived,
+    outputs,
+    docs,
+    trainRows,
+  };
+}

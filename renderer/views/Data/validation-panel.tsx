@@ -1,0 +1,315 @@
+import { Fragment, useMemo, useState } from 'react';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import {
+  ExpectationSuite,
+  type ExpectationResult,
+  type ValidationReport,
+} from '../../../shared/contract';
+import { getApi } from '../../api';
+import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { formatCell, formatCount, formatDuration, formatTime } from '../../lib/format';
+import { useAsync } from '../../lib/hooks';
+
+type Parsed =
+  | { ok: true; suite: ExpectationSuite }
+  | { ok: false; errors: { path: string; message: string }[] };
+
+/** Parses the editor's text (YAML, or JSON, which is YAML too) against the suite schema. */
+export function parseSuiteText(text: string): Parsed {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    return { ok: false, errors: [{ path: '(syntax)', message: (err as Error).message }] };
+  }
+  const r = ExpectationSuite.safeParse(raw);
+  if (r.success) return { ok: true, suite: r.data };
+  return {
+    ok: false,
+    errors: r.error.issues.map((i) => ({
+      path: i.path.length ? i.path.join('.') : '(root)',
+      message: i.message,
+    })),
+  };
+}
+
+/** What an expectation measured, in a table cell. */
+function formatObserved(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
+    return formatCell(value);
+  if (Array.isArray(value)) return value.map((v) => formatObserved(v)).join(' – ');
+  return Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => `${k}: ${formatObserved(v)}`)
+    .join(', ');
+}
+
+function ResultBadge({ result }: { result: ExpectationResult }) {
+  if (result.passed) return <span className="badge badge-finished">pass</span>;
+  return (
+    <span className={result.severity === 'error' ? 'badge badge-failed' : 'badge badge-cancelled'}>
+      {result.severity === 'error' ? 'fail' : 'warn'}
+    </span>
+  );
+}
+
+function ReportView({ report }: { report: ValidationReport }) {
+  const [open, setOpen] = useState<number | null>(null);
+  const failed = report.results.filter((r) => !r.passed).length;
+  return (
+    <div data-testid="validation-report" data-success={String(report.success)}>
+      <div
+        className={report.success ? 'banner banner-ok' : 'banner banner-error'}
+        role="status"
+        data-testid="validation-banner"
+      >
+        <strong>{report.success ? 'Validation passed' : 'Validation failed'}</strong>{' '}
+        <span>
+          {report.suiteName} on {report.dataset} v{report.version}:{' '}
+          {formatCount(report.results.length - failed)} of {formatCount(report.results.length)}{' '}
+          expectations hold · {formatCount(report.errors)} error{report.errors === 1 ? '' : 's'}
+          {' · '}
+          {formatCount(report.warnings)} warning{report.warnings === 1 ? '' : 's'} ·{' '}
+          {formatCount(report.rows)} rows · {formatDuration(report.durationMs)}
+        </span>
+        {report.quarantine && (
+          <div className="banner-message" data-testid="validation-quarantine">
+            Quarantined {formatCount(report.quarantine.failing.rows)} failing rows as{' '}
+            {report.quarantine.failing.dataset} v{report.quarantine.failing.version};{' '}
+            {report.quarantine.clean
+              ? `clean rows (${formatCount(report.quarantine.clean.rows)}) as ${report.quarantine.clean.dataset} v${report.quarantine.clean.version}.`
+              : 'no row passed.'}
+          </div>
+        )}
+      </div>
+      <div className="table-scroll">
+        <table className="table table-dense table-hover" data-testid="validation-results">
+          <thead>
+            <tr>
+              <th className="num">#</th>
+              <th>Expectation</th>
+              <th>Column</th>
+              <th>Severity</th>
+              <th>Expected</th>
+              <th>Observed</th>
+              <th>Result</th>
+              <th className="num">Failing rows</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.results.map((r) => (
+              <Fragment key={r.index}>
+                <tr
+                  data-testid={`expectation-row-${r.index}`}
+                  data-passed={String(r.passed)}
+                  className={open === r.index ? 'selected' : undefined}
+                  onClick={() => setOpen(open === r.index ? null : r.index)}
+                  aria-expanded={open === r.index}
+                  title={r.message}
+                >
+                  <td className="num muted">{r.index}</td>
+                  <td className="mono">{r.type}</td>
+                  <td className="strong">{r.column ?? '—'}</td>
+                  <td className="muted">{r.severity}</td>
+                  <td>{r.expected}</td>
+                  <td className="mono">{formatObserved(r.observed)}</td>
+                  <td>
+                    <ResultBadge result={r} />
+                  </td>
+                  <td className="num">
+                    {r.failingRows === null ? '—' : formatCount(r.failingRows)}
+                  </td>
+                </tr>
+                {open === r.index && (
+                  <tr data-testid={`expectation-detail-${r.index}`}>
+                    <td colSpan={8}>
+                      <div className="muted">{r.message}</div>
+                      {r.sample.length > 0 && (
+                        <div className="table-scroll">
+                          <table className="table table-dense">
+                            <thead>
+                              <tr>
+                                {report.columns.map((c) => (
+                                  <th key={c}>{c}</th>
+                                ))}
+                              </tr>
+                            </thead>
+                            <tbody>
+                              {r.sample.map((row, i) => (
+                                <tr key={i}>
+                                  {row.map((v, j) => (
+                                    <td
+                                      key={j}
+                                      className={typeof v === 'number' ? 'num' : undefined}
+                                    >
+                                      {formatCell(v)}
+                                    </td>
+                                  ))}
+                                </tr>
+                              ))}
+                            </tbody>
+                          </table>
+                        </div>
+                      )}
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+/** Suite editor (YAML or JSON), Suggest, Validate, the report and the stored reports of the version. */
+export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
+  const [text, setText] = useState('');
+  const [quarantine, setQuarantine] = useState(false);
+  const [busy, setBusy] = useState<'suggest' | 'validate' | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [shown, setShown] = useState<ValidationReport | null>(null);
+  const reports = useAsync(
+    () => getApi().invoke('data:reports', { ref: datasetRef }),
+    [datasetRef],
+  );
+  const parsed = useMemo(() => (text.trim() ? parseSuiteText(text) : null), [text]);
+
+  const run = async (what: 'suggest' | 'validate') => {
+    setBusy(what);
+    setError(null);
+    try {
+      if (what === 'suggest') {
+        const { suite } = await getApi().invoke('data:suggest', { ref: datasetRef });
+        setText(stringifyYaml(suite));
+      } else if (parsed?.ok) {
+        setShown(
+          await getApi().invoke('data:validate', {
+            ref: datasetRef,
+            suite: parsed.suite,
+            quarantine,
+          }),
+        );
+        reports.reload();
+      }
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="validation" data-testid="validation-panel">
+      <label className="field">
+        <span>
+          Expectation suite{' '}
+          <em className="hint">YAML or JSON — Suggest drafts one from the profile</em>
+        </span>
+        <textarea
+          className="suite-editor mono"
+          data-testid="suite-editor"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          spellCheck={false}
+          rows={14}
+          placeholder={
+            'name: my-suite\nexpectations:\n  - type: null_rate\n    column: price\n    max: 0.01'
+          }
+          aria-invalid={parsed !== null && !parsed.ok}
+        />
+      </label>
+      {parsed && !parsed.ok && (
+        <ul className="suite-errors" data-testid="suite-errors" role="alert">
+          {parsed.errors.map((e, i) => (
+            <li key={i}>
+              <span className="mono">{e.path}</span>: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="form-row validation-actions">
+        <button
+          type="button"
+          className="btn"
+          data-testid="suggest-suite"
+          disabled={busy !== null}
+          onClick={() => void run('suggest')}
+        >
+          {busy === 'suggest' ? 'Suggesting…' : 'Suggest'}
+        </button>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={quarantine}
+            onChange={(e) => setQuarantine(e.target.checked)}
+            data-testid="validation-quarantine-toggle"
+          />{' '}
+          quarantine failing rows
+        </label>
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="run-validation"
+          disabled={busy !== null || !parsed?.ok}
+          onClick={() => void run('validate')}
+        >
+          {busy === 'validate' ? 'Validating…' : 'Validate'}
+        </button>
+      </div>
+      {error && <ErrorBanner error={error} title="Validation could not run" />}
+      {busy === 'validate' && <Loading label="Validating…" testId="validation-loading" />}
+      {shown && <ReportView key={shown.id} report={shown} />}
+
+      <h3 className="section-title">History</h3>
+      {reports.status === 'error' && (
+        <ErrorBanner
+          error={reports.error}
+          title="Could not load stored reports"
+          onRetry={reports.reload}
+        />
+      )}
+      {reports.data && reports.data.length === 0 && (
+        <EmptyState title="No reports yet" testId="reports-empty">
+          Validate this version to keep a report with it.
+        </EmptyState>
+      )}
+      {reports.data && reports.data.length > 0 && (
+        <table className="table table-dense table-hover" data-testid="reports-table">
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Suite</th>
+              <th>Version</th>
+              <th>Result</th>
+              <th className="num">Errors</th>
+              <th className="num">Warnings</th>
+            </tr>
+          </thead>
+          <tbody>
+            {reports.data.map((r) => (
+              <tr
+                key={r.id}
+                className={shown?.id === r.id ? 'selected' : undefined}
+                onClick={() => setShown(r)}
+                data-testid={`report-row-${r.id}`}
+              >
+                <td className="muted">{formatTime(r.createdAt)}</td>
+                <td className="strong">{r.suiteName}</td>
+                <td>v{r.version}</td>
+                <td>
+                  <span className={r.success ? 'badge badge-finished' : 'badge badge-failed'}>
+                    {r.success ? 'passed' : 'failed'}
+                  </span>
+                </td>
+                <td className="num">{formatCount(r.errors)}</td>
+                <td className="num">{formatCount(r.warnings)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

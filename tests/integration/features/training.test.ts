@@ -1,0 +1,229 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../../main/data/engine';
+import { applySplit, splitRule } from '../../../main/data/splits';
+import { createServices, type Services } from '../../../main/services';
+import { SplitSpec } from '../../../shared/contract';
+import { lathe } from '../../helpers/cli';
+import { contractClient } from '../../helpers/services';
+import { tempDir, vega } from '../../helpers/workspace';
+
+const t = tempDir('lathe-featrain-');
+let services: Services;
+let engine: Engine;
+const { call, failure } = contractClient(() => services);
+
+beforeAll(async () => {
+  services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
+  engine = await createEngine();
+  await engine.run(`CREATE TABLE src AS SELECT file_row_number AS __row, * EXCLUDE (file_row_number)
+    FROM read_parquet('${vega('flights-3m.parquet')}', file_row_number = true) WHERE file_row_number < 5000`);
+  await call('data:import', { path: vega('seattle-weather.csv'), name: 'weather' });
+  await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
+});
+afterAll(async () => {
+  engine.close();
+  await services.close();
+  t.remove();
+});
+
+const split = (spec: unknown, task: 'binary' | 'regression' = 'regression', seed = 1) =>
+  applySplit(engine, {
+    table: 's',
+    from: 'src',
+    rule: splitRule(SplitSpec.parse(spec), task, seed, 0.2),
+    target: 'delay',
+    row: '__row',
+  });
+
+describe('splits', () => {
+  it('random: exact fractions, the same rows for the same seed, other rows for another', async () => {
+    expect(await split({ method: 'random', testFraction: 0.1 })).toEqual({
+      train: 3500,
+      valid: 1000,
+      test: 500,
+    });
+    const first = (await engine.all(`SELECT __row FROM s WHERE __split = 'valid' ORDER BY 1`)).map(
+      (r) => Number(r.__row),
+    );
+    await split({ method: 'random', testFraction: 0.1 });
+    expect(
+      (await engine.all(`SELECT __row FROM s WHERE __split = 'valid' ORDER BY 1`)).map((r) =>
+        Number(r.__row),
+      ),
+    ).toEqual(first);
+    await split({ method: 'random', testFraction: 0.1 }, 'regression', 2);
+    expect(
+      (await engine.all(`SELECT __row FROM s WHERE __split = 'valid' ORDER BY 1`)).map((r) =>
+        Number(r.__row),
+      ),
+    ).not.toEqual(first);
+  });
+
+  it('stratified: every class keeps its share in every split', async () => {
+    await engine.run(
+      `CREATE OR REPLACE TABLE src2 AS SELECT *, (delay > 15)::VARCHAR AS late FROM src`,
+    );
+    await applySplit(engine, {
+      table: 's',
+      from: 'src2',
+      rule: splitRule(SplitSpec.parse({}), 'binary', 1, 0.2),
+      target: 'late',
+      row: '__row',
+    });
+    const rows = await engine.all(`SELECT late, __split, count(*) AS n FROM s GROUP BY ALL`);
+    const n = (late: string, s: string) =>
+      Number(rows.find((r) => r.late === late && r.__split === s)?.n ?? 0);
+    for (const late of ['true', 'false']) {
+      const total = n(late, 'train') + n(late, 'valid');
+      expect(n(late, 'valid')).toBe(Math.round(total * 0.2));
+    }
+  });
+
+  it('time: train before validation before test, and refuses a time column with nulls', async () => {
+    await split({ method: 'time', column: 'date', testFraction: 0.1 });
+    const [o] =
+      await engine.all(`SELECT max(date) FILTER (WHERE __split = 'train') AS t, min(date) FILTER (WHERE __split = 'valid') AS v,
+      max(date) FILTER (WHERE __split = 'valid') AS v2, min(date) FILTER (WHERE __split = 'test') AS s FROM s`);
+    expect((o!.t as Date).getTime()).toBeLessThanOrEqual((o!.v as Date).getTime());
+    expect((o!.v2 as Date).getTime()).toBeLessThanOrEqual((o!.s as Date).getTime());
+    await engine.run(
+      `CREATE OR REPLACE TABLE src3 AS SELECT * REPLACE (CASE WHEN __row = 7 THEN NULL ELSE date END AS date) FROM src`,
+    );
+    await expect(
+      applySplit(engine, {
+        table: 's',
+        from: 'src3',
+        rule: splitRule(SplitSpec.parse({ method: 'time', column: 'date' }), 'regression', 1, 0.2),
+        target: 'delay',
+        row: '__row',
+      }),
+    ).rejects.toThrow(
+      /split\.column: 'date' has 1 null values; a time split needs every row dated/,
+    );
+  });
+
+  it('group: no group in two splits', async () => {
+    const counts = await split({ method: 'group', column: 'origin' });
+    expect(counts.valid).toBeGreaterThan(500);
+    const [g] = await engine.all(
+      `SELECT count(*) AS n FROM (SELECT origin FROM s GROUP BY 1 HAVING count(DISTINCT __split) > 1)`,
+    );
+    expect(Number(g!.n)).toBe(0);
+  });
+});
+
+describe('training with a feature spec and a split rule', () => {
+  it('trains with an inline spec, records its hash and the split, and holds out test rows', async () => {
+    const run = await call('train:run', {
+      config: {
+        dataset: 'weather',
+        target: 'weather',
+        task: 'multiclass',
+        model: { type: 'linear' },
+        training: { epochs: 5, learningRate: 0.01 },
+        split: { method: 'time', column: 'date', testFraction: 0.1 },
+        featureSpec: {
+          groups: [
+            {
+              columns: ['precipitation', 'wind'],
+              steps: [
+                { op: 'clip', method: 'iqr' },
+                { op: 'scale', method: 'robust' },
+              ],
+            },
+            { columns: ['temp_max', 'temp_min'], steps: [{ op: 'scale', method: 'standard' }] },
+          ],
+          derived: [{ op: 'lag', column: 'precipitation', time: 'date', lags: [1] }],
+        },
+      },
+    });
+    expect(run.status).toBe('finished');
+    expect(run.params).toMatchObject({
+      'split.method': 'time',
+      'split.column': 'date',
+      'featureSpec.source': 'config',
+      'rows.test': '146',
+      inputDim: '5',
+    });
+    expect(run.params['featureSpec.hash']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('warns about a near-perfect predictor and about dates under a time split', async () => {
+    await call('data:importQuery', {
+      name: 'leaky',
+      sql: `SELECT *, weather = 'rain' AS rainy, (weather = 'rain')::INTEGER * 10 + precipitation * 0 AS rain_code FROM read_csv('${vega('seattle-weather.csv')}')`,
+    });
+    const run = await call('train:run', {
+      config: {
+        dataset: 'leaky',
+        target: 'rainy',
+        task: 'binary',
+        features: ['rain_code', 'date', 'wind'],
+        model: { type: 'linear' },
+        training: { epochs: 2 },
+        split: { method: 'time', column: 'date' },
+      },
+    });
+    expect(
+      run.warnings.some((w) =>
+        /feature 'rain_code' is a near-perfect predictor of 'rainy'/.test(w),
+      ),
+    ).toBe(true);
+    expect(
+      run.warnings.some((w) =>
+        /feature 'date' is a date under a time split \(it is the split column\)/.test(w),
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses a spec naming a missing column or the target, before any run exists', async () => {
+    const before = (await call('runs:list', {})).length;
+    const missing = await failure('train:run', {
+      config: {
+        dataset: 'penguins',
+        target: 'Species',
+        task: 'multiclass',
+        featureSpec: { groups: [{ columns: ['Wingspan'] }] },
+      },
+    });
+    expect(missing.message).toMatch(
+      /featureSpec\.groups\.0\.columns\.0: column 'Wingspan' is not in the dataset/,
+    );
+    const target = await failure('train:run', {
+      config: {
+        dataset: 'penguins',
+        target: 'Species',
+        task: 'multiclass',
+        featureSpec: { groups: [{ columns: ['Species'] }] },
+      },
+    });
+    expect(target.message).toMatch(
+      /featureSpec\.groups\.0\.columns\.0: 'Species' is the target; it cannot be a feature/,
+    );
+    expect((await call('runs:list', {})).length).toBe(before);
+  });
+
+  it('reads featureSpec from a file named in a YAML config', () => {
+    const W = join(t.dir, 'cli');
+    lathe(['data', 'import', vega('penguins.json'), '--name', 'p', '--workspace', W]);
+    t.file(
+      'spec.yaml',
+      'groups:\n  - columns: [Island]\n    steps: [{ op: frequency }]\n  - columns: ["Beak Length (mm)"]\n    steps: [{ op: impute, strategy: median }, { op: scale, method: standard }]\n',
+    );
+    const cfg = t.file(
+      'train.yaml',
+      'dataset: p\ntarget: Species\ntask: multiclass\nmodel: {type: linear}\ntraining: {epochs: 3}\nfeatureSpec: spec.yaml\n',
+    );
+    const r = lathe(['train', '--config', cfg, '--workspace', W, '--json']);
+    expect(r.code).toBe(0);
+    expect((r.json as { params: Record<string, string> }).params.inputDim).toBe('2');
+    const bad = t.file(
+      'bad.yaml',
+      'dataset: p\ntarget: Species\ntask: multiclass\nfeatureSpec: nope.yaml\n',
+    );
+    const b = lathe(['train', '--config', bad, '--workspace', W]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/feature spec file not found: .*nope\.yaml/);
+  });
+});
