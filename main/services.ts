@@ -7,6 +7,7 @@ import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
 import { createEngine } from './data/engine';
+import { createFeatureService } from './features/feature-service';
 import { createValidationService } from './data/validation-service';
 import { isUrl } from './data/download';
 import { createLineageService } from './tracking/lineage';
@@ -60,6 +61,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const data = createDataService({ workspace, engine, projects, bus });
   const lineage = createLineageService({ db, data });
   const validation = createValidationService({ db, engine, data });
+  const features = createFeatureService({ data, engine });
   const version = latheVersion();
   const train = createTrainService({
     data,
@@ -101,6 +103,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'data:suggest': async ({ ref }) => ({ suite: await validation.suggest(ref) }),
     'data:validate': ({ ref, suite, quarantine }) => validation.validate(ref, suite, quarantine),
     'data:reports': ({ ref }) => validation.reports(ref),
+    'features:default': ({ ref, target }) => features.defaultSpec(ref, target),
+    'features:preview': (input) => features.preview(input),
     'data:list': ({ project }) => data.list(project),
     'data:versions': ({ name }) => data.versions(name),
     'data:profile': ({ ref }) => data.profile(ref),

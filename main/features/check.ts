@@ -123,3 +123,17 @@ export function checkFeatureSpec(spec: FeatureSpec, columns: ColumnInfo[], targe
     } else column(`${field}.column`, d.column);
   });
 }
+
+/** Every dataset column a spec reads, in spec order (with repeats). */
+export function specColumns(spec: FeatureSpec): string[] {
+  return [
+    ...spec.groups.flatMap((g) => g.columns),
+    ...spec.derived.flatMap((d) =>
+      d.op === 'ratio' || d.op === 'product'
+        ? [...d.columns]
+        : d.op === 'tfidf'
+          ? [d.column]
+          : [d.column, d.time, ...(d.entity ? [d.entity] : [])],
+    ),
+  ];
+}

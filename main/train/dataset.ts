@@ -8,6 +8,7 @@ import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { createEngine } from '../data/engine';
 import { applySplit, splitRule, type SplitRule } from '../data/splits';
 import { defaultFeatureSpec } from '../features/default-spec';
+import { specColumns } from '../features/check';
 import { fitFeatureSpec } from '../features/fit';
 import { compileFeatureSql } from '../features/sql';
 import { ident, literal, toPlain } from '../workspace/db';
@@ -47,18 +48,6 @@ function compareLabels(a: string, b: string): number {
   const nb = Number(b);
   if (a.trim() !== '' && b.trim() !== '' && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Columns the spec reads; the target may not be one of them. */
-function specColumns(spec: FeatureSpec): string[] {
-  return [
-    ...spec.groups.flatMap((g) => g.columns),
-    ...spec.derived.flatMap((d) =>
-      d.op === 'ratio' || d.op === 'product'
-        ? d.columns
-        : [d.column, ...('time' in d ? [d.time, ...(d.entity ? [d.entity] : [])] : [])],
-    ),
-  ];
 }
 
 /**

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { FeatureSpec } from '../config/feature-spec';
+import { Task } from '../config/train-config';
+import { Cell } from './common';
+import { DatasetRef } from './data';
 
 /** Per-part numeric post-processing fitted on the training split. */
 export const FittedNumeric = z.object({
@@ -98,3 +102,35 @@ export const FittedFeatureSpec = z.object({
   trainRows: z.number().int(),
 });
 export type FittedFeatureSpec = z.infer<typeof FittedFeatureSpec>;
+
+export const FeaturePreviewIn = z.object({
+  ref: DatasetRef,
+  spec: FeatureSpec,
+  /** Needed by target encoding. */
+  target: z.string().optional(),
+  task: Task.optional(),
+  /** Rows shown; the spec is fitted on a seeded 80% sample of the version. */
+  limit: z.number().int().positive().max(1000).default(50),
+});
+export type FeaturePreviewIn = z.input<typeof FeaturePreviewIn>;
+
+export const FeaturePreviewOut = z.object({
+  outputs: z.array(z.string()),
+  docs: z.array(FeatureDoc),
+  /** Transformed rows, in `outputs` order. */
+  rows: z.array(z.array(z.number())),
+  /** The same rows before the spec: the columns the spec reads. */
+  inputs: z.object({ columns: z.array(z.string()), rows: z.array(z.array(Cell)) }),
+  specHash: z.string(),
+  trainRows: z.number().int(),
+});
+export type FeaturePreviewOut = z.infer<typeof FeaturePreviewOut>;
+
+export const DefaultSpecIn = z.object({
+  ref: DatasetRef,
+  target: z.string().optional(),
+});
+export const DefaultSpecOut = z.object({
+  spec: FeatureSpec,
+  dropped: z.array(z.object({ column: z.string(), reason: z.string() })),
+});

@@ -16,6 +16,7 @@ import {
 import { LineageGraph, LineageIn, TransformIn } from './lineage';
 import { AppInfo, Project, ProjectCreateIn } from './projects';
 import { SuggestOut, ValidateIn, ValidationReport } from './validation';
+import { DefaultSpecIn, DefaultSpecOut, FeaturePreviewIn, FeaturePreviewOut } from './features';
 import {
   Run,
   RunIdIn,
@@ -83,6 +84,10 @@ export const channels = {
   'data:validate': channel(ValidateIn, ValidationReport),
   /** Stored validation reports of a version, newest first. */
   'data:reports': channel(DataRefIn, z.array(ValidationReport)),
+  /** The feature spec training would use by default for a version (the editor's starting point). */
+  'features:default': channel(DefaultSpecIn, DefaultSpecOut),
+  /** Fits a spec on a seeded sample of a version and returns transformed rows with feature docs. */
+  'features:preview': channel(FeaturePreviewIn, FeaturePreviewOut),
   /** Starts a training run in a worker thread; resolves once the run is recorded. */
   'train:start': channel(TrainStartIn, TrainStartOut),
   /** Trains and resolves with the finished run record (used by the CLI). */
