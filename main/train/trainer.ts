@@ -5,6 +5,12 @@ import { initBackend } from './backend';
 import { accuracy, f1Macro, regressionMetrics, rocAuc } from './metrics';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { prepareTrainingData, type SplitMatrix } from './dataset';
+import {
+  selectByFilter,
+  selectByImportance,
+  subsetColumns,
+  type SelectionResult,
+} from './selection';
 import { createRng, permutation } from './random';
 
 /** Everything a training needs; plain data so it can cross into a worker thread. */
@@ -104,15 +110,16 @@ export function defaultBatchSize(trainRows: number): number {
 }
 
 /**
- * Trains one model: reads the dataset version, splits it with the seed, fits preprocessing on the training
- * split, trains with Adam in seeded mini-batches, reports every epoch, and returns metrics and artifacts.
+ * Trains one model: reads the dataset version, splits it by the config's rule, fits the feature spec on the
+ * training split, optionally selects features, trains with Adam in seeded mini-batches, reports every
+ * epoch, measures permutation importance, and returns metrics and artifacts.
  */
 export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { config } = job;
   const started = Date.now();
   const backend = await initBackend();
   const data = await prepareTrainingData(config, job.parquetPath, job.columns);
-  const { width, target } = data;
+  const { target } = data;
   const classes = target.kind === 'classes' ? target.classes : [];
   const outputDim = config.task === 'multiclass' ? classes.length : 1;
   const yTensor = (m: SplitMatrix): tf.Tensor2D => {
@@ -125,30 +132,23 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     if (config.task === 'binary') return tf.tensor2d(Float32Array.from(m.labels), [m.rows, 1]);
     return tf.cast(tf.oneHot(tf.tensor1d(m.labels, 'int32'), outputDim), 'float32') as tf.Tensor2D;
   };
-
-  const xTrain = tf.tensor2d(data.train.x, [data.train.rows, width]);
-  const yTrain = yTensor(data.train);
-  const xVal = tf.tensor2d(data.valid.x, [data.valid.rows, width]);
   const valLabels = config.task === 'regression' ? null : data.valid.labels;
   const valActual = config.task === 'regression' ? data.valid.values : null;
   const trainRows = data.train.rows;
-
-  const model = buildModel(config, width, outputDim);
-  const optimizer = tf.train.adam(config.training.learningRate);
+  const validRows = data.valid.rows;
+  const yTrain = yTensor(data.train);
   const lossFn = (y: tf.Tensor, logits: tf.Tensor): tf.Scalar =>
     config.task === 'binary'
       ? tf.losses.sigmoidCrossEntropy(y, logits)
       : config.task === 'multiclass'
         ? tf.losses.softmaxCrossEntropy(y, logits)
         : tf.losses.meanSquaredError(y, logits);
-
-  const rng = createRng(config.seed ^ 0x5bd1e995);
   const { epochs } = config.training;
   const batchSize = config.training.batchSize ?? defaultBatchSize(trainRows);
-  let finalMetrics: Record<string, number> = {};
-  const evaluate = (): { valLoss: number; metrics: Record<string, number> } => {
-    const out = tf.tidy(() => (model.predict(xVal) as tf.Tensor).dataSync() as Float32Array);
-    const m = data.valid.rows;
+
+  /** Validation loss and metrics of raw model outputs. */
+  const score = (out: Float32Array): { valLoss: number; metrics: Record<string, number> } => {
+    const m = validRows;
     const eps = 1e-7;
     if (config.task === 'binary') {
       const p = Float32Array.from(out, sigmoid);
@@ -198,41 +198,143 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       metrics: { val_rmse: r.rmse, val_mae: r.mae, val_r2: r.r2 },
     };
   };
+  const predict = (model: tfl.Sequential, x: Float32Array, width: number): Float32Array =>
+    tf.tidy(
+      () =>
+        (model.predict(tf.tensor2d(x, [validRows, width])) as tf.Tensor).dataSync() as Float32Array,
+    );
 
-  try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const perm = permutation(trainRows, rng);
-      let lossSum = 0;
-      let batches = 0;
-      for (let start = 0; start < perm.length; start += batchSize) {
-        if (hooks.isCancelled?.())
-          throw new LatheError('CANCELLED', `run ${job.runId} was cancelled`);
-        const idx = tf.tensor1d(
-          perm.subarray(start, Math.min(start + batchSize, perm.length)),
-          'int32',
-        );
-        const cost = optimizer.minimize(() => {
-          const xb = tf.gather(xTrain, idx);
-          const yb = tf.gather(yTrain, idx);
-          return lossFn(yb, model.apply(xb, { training: true }) as tf.Tensor);
-        }, true);
-        idx.dispose();
-        if (cost) {
-          lossSum += cost.dataSync()[0]!;
-          cost.dispose();
+  /**
+   * One training from fresh seeded weights on the given feature columns. `offset` numbers its epochs
+   * after an earlier pass (selection by importance trains twice), so progress and metric steps go on.
+   */
+  async function fitOnce(xTr: Float32Array, width: number, offset: number, totalEpochs: number) {
+    const xTrain = tf.tensor2d(xTr, [trainRows, width]);
+    const model = buildModel(config, width, outputDim);
+    const optimizer = tf.train.adam(config.training.learningRate);
+    const rng = createRng(config.seed ^ 0x5bd1e995);
+    const xValArr =
+      width === data.width
+        ? data.valid.x
+        : subsetColumns(data.valid.x, validRows, data.fitted.outputs, names);
+    // Kept as a tensor between epochs: validation every epoch copies nothing.
+    const xValTensor = tf.tensor2d(xValArr, [validRows, width]);
+    let metrics: Record<string, number> = {};
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        const perm = permutation(trainRows, rng);
+        let lossSum = 0;
+        let batches = 0;
+        for (let start = 0; start < perm.length; start += batchSize) {
+          if (hooks.isCancelled?.())
+            throw new LatheError('CANCELLED', `run ${job.runId} was cancelled`);
+          const idx = tf.tensor1d(
+            perm.subarray(start, Math.min(start + batchSize, perm.length)),
+            'int32',
+          );
+          const cost = optimizer.minimize(() => {
+            const xb = tf.gather(xTrain, idx);
+            const yb = tf.gather(yTrain, idx);
+            return lossFn(yb, model.apply(xb, { training: true }) as tf.Tensor);
+          }, true);
+          idx.dispose();
+          if (cost) {
+            lossSum += cost.dataSync()[0]!;
+            cost.dispose();
+          }
+          batches++;
         }
-        batches++;
+        const out = tf.tidy(
+          () => (model.predict(xValTensor) as tf.Tensor).dataSync() as Float32Array,
+        );
+        const { valLoss, metrics: m } = score(out);
+        const loss = lossSum / Math.max(1, batches);
+        metrics = { loss, val_loss: valLoss, ...m };
+        hooks.onEpoch?.({
+          epoch: offset + epoch,
+          epochs: totalEpochs,
+          loss,
+          valLoss,
+          metrics: m,
+          elapsedMs: Date.now() - started,
+        });
       }
-      const { valLoss, metrics } = evaluate();
-      const loss = lossSum / Math.max(1, batches);
-      finalMetrics = { loss, val_loss: valLoss, ...metrics };
-      hooks.onEpoch?.({ epoch, epochs, loss, valLoss, metrics, elapsedMs: Date.now() - started });
+    } catch (err) {
+      model.dispose();
+      throw err;
+    } finally {
+      xTrain.dispose();
+      xValTensor.dispose();
+      optimizer.dispose();
     }
+    return { model, metrics, xVal: xValArr };
+  }
+
+  /** Rise in validation loss when one feature's values are shuffled among the validation rows. */
+  function permutationImportance(
+    model: tfl.Sequential,
+    xVal: Float32Array,
+    featureNames: string[],
+  ): Record<string, number> {
+    const width = featureNames.length;
+    const base = score(predict(model, xVal, width)).valLoss;
+    const rng = createRng(config.seed ^ 0x2545f491);
+    const out: Record<string, number> = {};
+    const shuffled = Float32Array.from(xVal);
+    featureNames.forEach((name, k) => {
+      const order = permutation(validRows, rng);
+      for (let r = 0; r < validRows; r++) shuffled[r * width + k] = xVal[order[r]! * width + k]!;
+      out[name] = score(predict(model, shuffled, width)).valLoss - base;
+      for (let r = 0; r < validRows; r++) shuffled[r * width + k] = xVal[r * width + k]!;
+    });
+    return out;
+  }
+
+  let names = data.fitted.outputs;
+  let selection: SelectionResult | null = null;
+  let xTr = data.train.x;
+  const sel = config.selection;
+  if (sel && sel.method !== 'permutation') {
+    selection = selectByFilter(
+      sel,
+      {
+        x: data.train.x,
+        rows: trainRows,
+        width: data.width,
+        target: config.task === 'regression' ? data.train.values : data.train.labels,
+      },
+      names,
+    );
+    names = selection.kept;
+    xTr = subsetColumns(data.train.x, trainRows, data.fitted.outputs, names);
+  }
+  const twoPasses = sel?.method === 'permutation';
+  let fit = await fitOnce(xTr, names.length, 0, twoPasses ? 2 * epochs : epochs);
+  let importance = permutationImportance(fit.model, fit.xVal, names);
+  if (twoPasses && sel) {
+    selection = selectByImportance(sel, importance, names);
+    names = selection.kept;
+    fit.model.dispose();
+    fit = await fitOnce(
+      subsetColumns(data.train.x, trainRows, data.fitted.outputs, names),
+      names.length,
+      epochs,
+      2 * epochs,
+    );
+    importance = permutationImportance(fit.model, fit.xVal, names);
+  }
+  const model = fit.model;
+  try {
     const artifacts = await saveModel(model);
+    const fitted = selection
+      ? { ...data.fitted, selection: { method: selection.method, kept: selection.kept } }
+      : data.fitted;
     const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2));
     artifacts.push(
       { path: 'features/spec.json', bytes: json(data.spec) },
-      { path: 'features/fitted.json', bytes: json(data.fitted) },
+      { path: 'features/fitted.json', bytes: json(fitted) },
+      { path: 'features/importance.json', bytes: json(importance) },
+      ...(selection ? [{ path: 'features/selection.json', bytes: json(selection) }] : []),
       { path: 'split.json', bytes: json(data.rule) },
       {
         path: 'target.json',
@@ -241,7 +343,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     );
     return {
       backend,
-      metrics: finalMetrics,
+      metrics: fit.metrics,
       params: {
         'training.batchSize': String(batchSize),
         features: data.features.join(','),
@@ -250,11 +352,18 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         'split.method': data.rule.method,
         ...(data.rule.column ? { 'split.column': data.rule.column } : {}),
         'split.testFraction': String(data.rule.testFraction),
-        inputDim: String(width),
+        ...(selection
+          ? {
+              'selection.method': selection.method,
+              'selection.kept': String(selection.kept.length),
+              'selection.dropped': String(selection.dropped.length),
+            }
+          : {}),
+        inputDim: String(names.length),
         optimizer: 'adam',
         ...Object.fromEntries(data.dropped.map((d) => [`dropped.${d.column}`, d.reason])),
       },
-      fitted: data.fitted,
+      fitted,
       warnings: data.warnings,
       artifacts,
       rows: {
@@ -265,10 +374,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       },
     };
   } finally {
-    xTrain.dispose();
     yTrain.dispose();
-    xVal.dispose();
-    optimizer.dispose();
     model.dispose();
   }
 }

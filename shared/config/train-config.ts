@@ -59,6 +59,21 @@ export const SplitSpec = z
 export type SplitSpec = z.infer<typeof SplitSpec>;
 
 /**
+ * Feature selection on the fitted features: variance threshold, correlation filter or mutual information
+ * before training, or permutation importance of a first model (then trained again on the kept features).
+ */
+export const FeatureSelection = z
+  .object({
+    method: z.enum(['variance', 'correlation', 'mutual_info', 'permutation']),
+    /** variance: drop at or below (default 0); correlation: drop |r| at or above (default 0.95). */
+    threshold: z.number().min(0).optional(),
+    /** mutual_info, permutation: how many features to keep (default: half, at least 1). */
+    k: z.number().int().positive().optional(),
+  })
+  .strict();
+export type FeatureSelection = z.infer<typeof FeatureSelection>;
+
+/**
  * The user-facing train config (YAML or JSON). Later versions add fields; these names never change.
  */
 export const TrainConfig = z
@@ -81,6 +96,7 @@ export const TrainConfig = z
      * columns imputed and standardized, categorical one-hot (top 50 + other), dates split into parts.
      */
     featureSpec: FeatureSpec.optional(),
+    selection: FeatureSelection.optional(),
     /** Optional run name; default: `<dataset>-<model>-<n>`. */
     name: z.string().min(1).max(200).optional(),
     /** Experiment the run belongs to; default: the dataset name. */

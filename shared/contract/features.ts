@@ -100,6 +100,8 @@ export const FittedFeatureSpec = z.object({
   outputs: z.array(z.string()),
   docs: z.array(FeatureDoc),
   trainRows: z.number().int(),
+  /** When training selected features: the model's inputs, a subset of `outputs` in this order. */
+  selection: z.object({ method: z.string(), kept: z.array(z.string()) }).optional(),
 });
 export type FittedFeatureSpec = z.infer<typeof FittedFeatureSpec>;
 

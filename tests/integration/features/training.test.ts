@@ -227,3 +227,79 @@ describe('training with a feature spec and a split rule', () => {
     expect(b.stderr).toMatch(/feature spec file not found: .*nope\.yaml/);
   });
 });
+
+describe('feature selection', () => {
+  const base = {
+    dataset: 'weather',
+    target: 'weather',
+    task: 'multiclass' as const,
+    model: { type: 'linear' as const },
+    training: { epochs: 3, learningRate: 0.01 },
+  };
+
+  it('drops constant features by variance and correlated ones by the correlation filter', async () => {
+    const variance = await call('train:run', {
+      config: {
+        ...base,
+        featureSpec: {
+          groups: [
+            { columns: ['date'], steps: [{ op: 'datetime', parts: ['year', 'month', 'weekend'] }] },
+            { columns: ['wind'] },
+          ],
+        },
+        selection: { method: 'variance', threshold: 0.01 },
+      },
+    });
+    expect(variance.params).toMatchObject({ 'selection.method': 'variance' });
+    const correlation = await call('train:run', {
+      config: {
+        ...base,
+        featureSpec: {
+          groups: [
+            {
+              columns: ['temp_max', 'temp_min', 'wind'],
+              steps: [{ op: 'scale', method: 'standard' }],
+            },
+          ],
+          derived: [{ op: 'product', columns: ['temp_max', 'temp_max'] }],
+        },
+        selection: { method: 'correlation', threshold: 0.7 },
+      },
+    });
+    // temp_min follows temp_max (r ≈ 0.88 in Seattle): the filter keeps the first of the pair.
+    expect(correlation.params).toMatchObject({
+      'selection.method': 'correlation',
+      inputDim: String(Number(correlation.params['selection.kept'])),
+    });
+    expect(Number(correlation.params['selection.dropped'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps the top k by mutual information, or by permutation importance of a first model (then trains again)', async () => {
+    const mi = await call('train:run', {
+      config: { ...base, selection: { method: 'mutual_info', k: 3 } },
+    });
+    expect(mi.params).toMatchObject({
+      'selection.method': 'mutual_info',
+      'selection.kept': '3',
+      inputDim: '3',
+    });
+    const epochs: number[] = [];
+    const off = services.bus.subscribe((f) => {
+      if (f.event === 'train:progress')
+        epochs.push((f.payload as { epoch: number; epochs: number }).epochs);
+    });
+    const perm = await call('train:run', {
+      config: { ...base, selection: { method: 'permutation', k: 2 } },
+    });
+    off();
+    expect(perm.params).toMatchObject({
+      'selection.method': 'permutation',
+      'selection.kept': '2',
+      inputDim: '2',
+    });
+    expect(epochs.every((e) => e === 6)).toBe(true);
+    const history = await call('runs:metrics', { id: perm.id, key: 'loss' });
+    expect(history.points.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(perm.artifacts.map((a) => a.path)).toContain('features/selection.json');
+  });
+});
