@@ -5,11 +5,12 @@ import { ProjectProvider, useProject } from './lib/project';
 import type { Route } from './lib/routes';
 import { ProjectsView } from './views/Projects/projects-view';
 import { DataView } from './views/Data/data-view';
+import { FeaturesView } from './views/Features/features-view';
 import { ExperimentsView } from './views/Experiments/experiments-view';
 import { RunView } from './views/Experiments/run-view';
 
 const NAV: {
-  id: 'projects' | 'data' | 'experiments';
+  id: 'projects' | 'data' | 'features' | 'experiments';
   label: string;
   href: string;
   icon: ReactNode;
@@ -29,6 +30,14 @@ const NAV: {
         <ellipse cx="8" cy="4" rx="5.5" ry="2" />
         <path d="M2.5 4v8c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2V4M2.5 8c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2" />
       </>
+    ),
+  },
+  {
+    id: 'features',
+    label: 'Features',
+    href: '#/features',
+    icon: (
+      <path d="M2.5 3.5h3v3h-3zM2.5 9.5h3v3h-3zM5.5 5h2.5l2 1.5M5.5 11h2.5l2-1.5M10 4.5h3.5v7H10z" />
     ),
   },
   {
@@ -100,6 +109,8 @@ function Content({ route }: { route: Route }) {
       return <ProjectsView />;
     case 'data':
       return <DataView selected={route.dataset} />;
+    case 'features':
+      return <FeaturesView selected={route.dataset} />;
     case 'experiments':
       return <ExperimentsView newRun={route.newRun} />;
     case 'run':

@@ -1,11 +1,13 @@
 /**
- * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/experiments`, `#/experiments/new`, `#/runs/<id>`.
+ * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/features`, `#/features/<name>`, `#/experiments`,
+ * `#/experiments/new`, `#/runs/<id>`.
  * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
  * Electron's menu), which prefills the Data view's import form.
  */
 export type Route =
   | { view: 'projects' }
   | { view: 'data'; dataset: string | null; importPath?: string }
+  | { view: 'features'; dataset: string | null }
   | { view: 'experiments'; newRun: boolean }
   | { view: 'run'; runId: string };
 
@@ -34,6 +36,8 @@ export function parseRoute(hash: string): Route {
         ? { view: 'data', dataset: arg ?? null, importPath }
         : { view: 'data', dataset: arg ?? null };
     }
+    case 'features':
+      return { view: 'features', dataset: arg ?? null };
     case 'experiments':
       return { view: 'experiments', newRun: arg === 'new' };
     case 'runs':
@@ -51,6 +55,8 @@ export function routeHref(route: Route): string {
       const base = route.dataset ? `#/data/${encodeURIComponent(route.dataset)}` : '#/data';
       return route.importPath ? `${base}?import=${encodeURIComponent(route.importPath)}` : base;
     }
+    case 'features':
+      return route.dataset ? `#/features/${encodeURIComponent(route.dataset)}` : '#/features';
     case 'experiments':
       return route.newRun ? '#/experiments/new' : '#/experiments';
     case 'run':

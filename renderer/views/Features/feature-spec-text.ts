@@ -1,0 +1,99 @@
+import { Document, isMap, isSeq, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { FeatureSpec } from '../../../shared/contract';
+import { formatNumber } from '../../lib/format';
+
+export type ParsedSpec =
+  { ok: true; spec: FeatureSpec } | { ok: false; errors: { path: string; message: string }[] };
+
+/** Parses the editor's text (YAML, or JSON, which is YAML too) against the FeatureSpec schema. */
+export function parseSpecText(text: string): ParsedSpec {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    return { ok: false, errors: [{ path: '(syntax)', message: (err as Error).message }] };
+  }
+  if (raw === null || raw === undefined)
+    return {
+      ok: false,
+      errors: [{ path: '(root)', message: 'the spec is empty: write groups: or derived:' }],
+    };
+  const r = FeatureSpec.safeParse(raw);
+  if (r.success) return { ok: true, spec: r.data };
+  return {
+    ok: false,
+    errors: r.error.issues.map((i) => ({
+      path: i.path.length ? i.path.join('.') : '(root)',
+      message: i.message,
+    })),
+  };
+}
+
+/**
+ * The editor's text for a spec: block style for the structure, one line per column list, step and derived
+ * feature (`- { op: scale, method: standard }`), so a step is added or removed by editing one line.
+ */
+export function specToYaml(spec: FeatureSpec): string {
+  const doc = new Document(spec);
+  const root = doc.contents;
+  if (!isMap(root)) return doc.toString();
+  const groups = root.get('groups', true);
+  if (isSeq(groups))
+    for (const group of groups.items) {
+      if (!isMap(group)) continue;
+      for (const key of ['columns', 'steps']) {
+        const seq = group.get(key, true);
+        if (!isSeq(seq)) continue;
+        if (key === 'columns') seq.flow = true;
+        else for (const step of seq.items) if (isMap(step)) step.flow = true;
+      }
+    }
+  const derived = root.get('derived', true);
+  if (isSeq(derived)) for (const d of derived.items) if (isMap(d)) d.flow = true;
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** What "Copy YAML" puts on the clipboard: the text as written, or YAML when it was written as JSON. */
+export function yamlForCopy(text: string): string {
+  if (!text.trim().startsWith('{')) return text;
+  try {
+    return stringifyYaml(parseYaml(text));
+  } catch {
+    return text;
+  }
+}
+
+const MAX_LIST = 6;
+
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number') return formatNumber(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) {
+    const shown = value.slice(0, MAX_LIST).map(formatValue).join(', ');
+    return `[${shown}${value.length > MAX_LIST ? `, … +${value.length - MAX_LIST}` : ''}]`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A feature's fitted statistics as compact `key=value` entries: nested objects flatten to dotted keys
+ * (`scale.center=12.3`), long lists are cut after six items.
+ */
+export function formatFitted(fitted: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(fitted).flatMap(([key, value]) => {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const nested = formatFitted(value as Record<string, unknown>, name);
+      return nested.length ? nested : [`${name}={}`];
+    }
+    return [`${name}=${formatValue(value)}`];
+  });
+}
+
+/** The spec field a host error names (`groups.0.columns.0: column 'x' …`), or null. */
+export function errorField(message: string): string | null {
+  const m = /^((?:groups|derived)(?:\.[\w]+)*):\s/.exec(message);
+  return m?.[1] ?? null;
+}
