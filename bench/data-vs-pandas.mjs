@@ -177,6 +177,34 @@ function latheRun(file, ws) {
   };
 }
 
+/** Lathe in one process, like the pandas script: `data import --profile --suite`. */
+function latheOneCommand(file, ws) {
+  const r = timed(
+    'lathe import --profile --suite',
+    process.execPath,
+    [
+      lathe,
+      'data',
+      'import',
+      file,
+      '--name',
+      'flights',
+      '--profile',
+      '--suite',
+      suiteFile,
+      '--workspace',
+      ws,
+      '--json',
+    ],
+    [0, 1],
+  );
+  return {
+    ms: r.ms,
+    duplicates: r.out.profile.duplicateRows,
+    results: r.out.validation.results.map((x) => ({ passed: x.passed, failing: x.failingRows })),
+  };
+}
+
 function pandasRun(file, fmt) {
   const r = timed(`pandas (${fmt})`, python, [pandasScript, file, fmt, suiteFile]);
   return {
@@ -211,12 +239,15 @@ function agree(l, p) {
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const total = (l) => l.import + l.profile + l.validate;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rec = { csv: [], parquet: [], pandasCsv: [], pandasParquet: [] };
+const rec = { csv: [], csvOne: [], parquet: [], pandasCsv: [], pandasParquet: [] };
 
 for (let round = 1; round <= rounds; round++) {
   const lc = latheRun(csv, join(dir, `csv${round}`));
   const pc = pandasRun(csv, 'csv');
   agree(lc, pc);
+  const one = latheOneCommand(csv, join(dir, `one${round}`));
+  agree(one, pc);
+  rec.csvOne.push(one.ms);
   const lp = latheRun(parquet, join(dir, `parquet${round}`));
   agree(lp, pc);
   rec.csv.push(lc);
@@ -227,6 +258,7 @@ for (let round = 1; round <= rounds; round++) {
     `profile ${s(lc.profile)} [${s(lc.inProcess.profile)}], validate ${s(lc.validate)} [${s(lc.inProcess.validate)}])` +
     ` | pandas ${s(pc.total)} (read_csv ${s(pc.read)}, profile ${s(pc.profile)}, checks ${s(pc.validate)})` +
     ` | ratio ${(pc.total / total(lc)).toFixed(2)}x\n` +
+    `         CSV  Lathe in one command ${s(one.ms)} | ratio ${(pc.total / one.ms).toFixed(2)}x\n` +
     `         Parquet Lathe ${s(total(lp))} (import ${s(lp.import)}, profile ${s(lp.profile)} [${s(lp.inProcess.profile)}], validate ${s(lp.validate)})`;
   if (parquetEngine) {
     const pp = pandasRun(parquet, 'parquet');
@@ -238,6 +270,7 @@ for (let round = 1; round <= rounds; round++) {
 
 const m = (xs, f) => median(xs.map(f));
 const csvRatio = median(rec.csv.map((l, i) => rec.pandasCsv[i].total / total(l)));
+const oneRatio = median(rec.csvOne.map((ms, i) => rec.pandasCsv[i].total / ms));
 console.log('\nmedians');
 console.log(
   `  CSV     Lathe ${s(m(rec.csv, total))}: import ${s(m(rec.csv, (l) => l.import))}, profile ${s(m(rec.csv, (l) => l.profile))} ` +
@@ -263,7 +296,8 @@ if (parquetEngine) {
 }
 const profileOk = m(rec.parquet, (l) => l.inProcess.profile) < 1500;
 console.log(
-  `\nCSV path, pandas / Lathe: ${csvRatio.toFixed(2)}x (goal ≥ 2x: ${csvRatio >= 2 ? 'met' : 'NOT met'}); ` +
+  `\nCSV path, pandas / Lathe: three commands ${csvRatio.toFixed(2)}x, one command (one process, like pandas) ${oneRatio.toFixed(2)}x ` +
+    `(goal ≥ 2x: ${oneRatio >= 2 ? 'met' : 'NOT met'}); ` +
     `profile of ${rows.toLocaleString('en-US')} rows ${s(m(rec.parquet, (l) => l.inProcess.profile))} (goal < 1.5 s: ${profileOk ? 'met' : 'NOT met'})`,
 );
 rmSync(dir, { recursive: true, force: true });

@@ -265,6 +265,12 @@ export const commands: Command[] = [
         value: 'QUERY',
         description: 'import a DuckDB SELECT over files, e.g. "SELECT * FROM \'a.parquet\'"',
       },
+      profile: { type: 'boolean', description: 'also profile the new version' },
+      suite: {
+        type: 'string',
+        value: 'FILE',
+        description: 'also validate the new version with this suite (exit code 1 when it fails)',
+      },
     },
     async run(ctx) {
       const [file] = ctx.args.positionals;
@@ -273,16 +279,39 @@ export const commands: Command[] = [
         throw new LatheError('INVALID_INPUT', 'data import needs a FILE or --sql QUERY');
       if (file && sql)
         throw new LatheError('INVALID_INPUT', 'give either a FILE or --sql, not both');
-      const r = await withSession(ctx, (s) =>
-        importWith(s.api, ctx, {
+      // The suite is read before anything is imported: a broken suite changes nothing.
+      const suiteFile = str(ctx, 'suite');
+      const suite = suiteFile ? loadSuite(suiteFile) : undefined;
+      const name = str(ctx, 'name')!;
+      const r = await withSession(ctx, async (s) => {
+        const imported = await importWith(s.api, ctx, {
           path: file,
           sql,
-          name: str(ctx, 'name')!,
+          name,
           project: str(ctx, 'project'),
           format: str(ctx, 'format'),
-        }),
+        });
+        const ref = `${name}@${imported.version.version}`;
+        const profile = ctx.args.flags.profile
+          ? await s.api.invoke('data:profile', { ref })
+          : undefined;
+        const validation = suite ? await s.api.invoke('data:validate', { ref, suite }) : undefined;
+        return {
+          ...imported,
+          ...(profile ? { profile } : {}),
+          ...(validation ? { validation } : {}),
+        };
+      });
+      ctx.result(r, () =>
+        [
+          humanImport(r),
+          r.profile ? humanProfile(r.profile) : null,
+          r.validation ? humanReport(r.validation) : null,
+        ]
+          .filter(Boolean)
+          .join('\n\n'),
       );
-      ctx.result(r, () => humanImport(r));
+      if (r.validation && !r.validation.success) return 1;
       return 0;
     },
   },

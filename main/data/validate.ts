@@ -340,18 +340,26 @@ export async function evaluateSuite(
       }
       const keys = p.columns.map(ident).join(', ');
       const dupWhere = `(${keys}) IN (SELECT ${keys} FROM ${from} GROUP BY ${keys} HAVING count(*) > 1)`;
-      const [d = {}] = await engine.all(
-        `SELECT coalesce(sum(n), 0) AS rows, count(*) AS keys FROM (SELECT count(*) AS n FROM ${from} GROUP BY ${keys} HAVING count(*) > 1)`,
+      // One grouping finds the repeated keys; the totals and up to 10 of their rows come back together.
+      const on = p.columns
+        .map((c) => `f.${ident(c)} IS NOT DISTINCT FROM k.${ident(c)}`)
+        .join(' AND ');
+      const found = await engine.all(
+        `WITH d AS MATERIALIZED (SELECT ${keys}, count(*) AS __n FROM ${from} GROUP BY ${keys} HAVING count(*) > 1),
+              k AS (SELECT * FROM d ORDER BY __n DESC LIMIT ${SAMPLE_ROWS})
+         SELECT f.*, (SELECT sum(__n) FROM d) AS __rows, (SELECT count(*) FROM d) AS __keys
+         FROM ${from} f SEMI JOIN k ON ${on} LIMIT ${SAMPLE_ROWS}`,
       );
-      const failing = Number(d.rows ?? 0);
+      const d = found[0] ?? {};
+      const failing = Number(toPlain(d.__rows) ?? 0);
       if (failing > 0 && e.severity === 'error') quarantine.push(dupWhere);
       return {
         ...common,
         passed: failing === 0,
-        observed: { duplicatedRows: failing, duplicatedKeys: Number(d.keys ?? 0) },
+        observed: { duplicatedRows: failing, duplicatedKeys: Number(toPlain(d.__keys) ?? 0) },
         failingRows: failing,
-        sample: failing ? await sample(dupWhere) : [],
-        message: `${p.columns.join(', ')}: ${failing} rows share a value with another row (${Number(d.keys ?? 0)} repeated ${p.columns.length > 1 ? 'combinations' : 'values'})`,
+        sample: found.map((r) => columnList.map((c) => toPlain(r[c.name]))),
+        message: `${p.columns.join(', ')}: ${failing} rows share a value with another row (${Number(toPlain(d.__keys) ?? 0)} repeated ${p.columns.length > 1 ? 'combinations' : 'values'})`,
       };
     }),
   );

@@ -229,4 +229,49 @@ describe('lathe data suggest / validate', () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/broken\.yaml: expectations\.0\.min: give min, max or both/);
   });
+
+  it('imports, profiles and validates in one command, and checks the suite before importing', () => {
+    const W = join(t.dir, 'one-go');
+    const file = t.file('one.csv', 'x,y\n1,a\n2,b\n3,a\n');
+    const suiteFile = t.file(
+      'one-suite.yaml',
+      'expectations:\n  - type: range\n    column: x\n    min: 0\n    max: 2\n',
+    );
+    const r = lathe([
+      'data',
+      'import',
+      file,
+      '--name',
+      'one',
+      '--profile',
+      '--suite',
+      suiteFile,
+      '--workspace',
+      W,
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    const out = r.json as {
+      version: { rows: number };
+      profile: { rows: number };
+      validation: { success: boolean };
+    };
+    expect(out.version.rows).toBe(3);
+    expect(out.profile.rows).toBe(3);
+    expect(out.validation.success).toBe(false);
+    const broken = lathe([
+      'data',
+      'import',
+      file,
+      '--name',
+      'two',
+      '--suite',
+      t.file('no.yaml', 'expectations: []\n'),
+      '--workspace',
+      W,
+    ]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/no\.yaml: expectations: a suite needs at least one expectation/);
+    expect(lathe(['data', 'list', '--workspace', W, '--json']).stdout).not.toMatch(/"two"/);
+  });
 });
