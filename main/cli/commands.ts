@@ -292,10 +292,11 @@ export const commands: Command[] = [
           format: str(ctx, 'format'),
         });
         const ref = `${name}@${imported.version.version}`;
-        const profile = ctx.args.flags.profile
-          ? await s.api.invoke('data:profile', { ref })
-          : undefined;
-        const validation = suite ? await s.api.invoke('data:validate', { ref, suite }) : undefined;
+        // Both read the new version only: side by side they share the cores DuckDB leaves idle.
+        const [profile, validation] = await Promise.all([
+          ctx.args.flags.profile ? s.api.invoke('data:profile', { ref }) : undefined,
+          suite ? s.api.invoke('data:validate', { ref, suite }) : undefined,
+        ]);
         return {
           ...imported,
           ...(profile ? { profile } : {}),

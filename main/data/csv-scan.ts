@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LatheError } from '../../shared/contract';
@@ -49,6 +50,26 @@ function pickDelimiter(firstLine: string, preferred?: string): string {
     }
   }
   return best;
+}
+
+/**
+ * The delimiter of a file from its first line (the header), as scanCsv picks it: known before the scan,
+ * so the conversion can start while the scan runs.
+ */
+export function sniffDelimiter(path: string, preferred?: string): string {
+  if (preferred) return preferred;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
+    return pickDelimiter(text.split(/\r?\n/)[0] ?? '');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import { ident, literal, toPlain, type Row } from '../workspace/db';
 import { sha256Bytes, sha256File } from '../workspace/artifacts';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 import type { Workspace } from '../workspace/workspace';
-import { scanCsv, checkHeader } from './csv-scan';
+import { checkHeader, scanCsv, sniffDelimiter } from './csv-scan';
 import { columnInfo } from './column-kind';
 import { detectFormat } from './detect';
 import type { Engine, LongStatement } from './engine';
@@ -198,7 +198,11 @@ export function createDataService(deps: {
   async function record(args: {
     name: string;
     project: string;
-    hash: string;
+    /**
+     * The content hash, or a promise of it: a CSV is converted while its structure scan (which hashes
+     * it) runs, and a scan error wins over whatever the conversion said.
+     */
+    hash: string | Promise<string>;
     format: DatasetVersion['format'];
     source: string;
     select: string;
@@ -210,23 +214,26 @@ export function createDataService(deps: {
     /** The exact transform, stored as JSON with the version. */
     transform?: unknown;
   }): Promise<ImportOut> {
-    const { name, hash } = args;
-    const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [
-      name,
-      hash,
-    ]);
-    if (existing[0]) {
-      return {
-        dataset: name,
-        version: toPublic(versionFromRow(existing[0])),
-        reused: true,
-        durationMs: Date.now() - args.started,
-      };
+    const { name } = args;
+    const reuse = async (h: string): Promise<ImportOut | null> => {
+      const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [name, h]);
+      return existing[0]
+        ? {
+            dataset: name,
+            version: toPublic(versionFromRow(existing[0])),
+            reused: true,
+            durationMs: Date.now() - args.started,
+          }
+        : null;
+    };
+    let hash = typeof args.hash === 'string' ? args.hash : null;
+    if (hash) {
+      const reused = await reuse(hash);
+      if (reused) return reused;
     }
-    const dest = storedPath(hash);
     const tmp = join(paths.tmp, `import-${randomBytes(8).toString('hex')}.parquet`);
     try {
-      if (!existsSync(dest)) {
+      if (!hash || !existsSync(storedPath(hash))) {
         throwIfCancelled(args.op);
         progress(name, 0.2, 'converting to Parquet');
         const copyStarted = Date.now();
@@ -244,12 +251,28 @@ export function createDataService(deps: {
         );
         args.op.statement = statement;
         if (args.op.cancelled) statement.cancel();
-        await statement.done.catch((err: unknown) => {
+        const [scanned, copied] = await Promise.allSettled([
+          Promise.resolve(args.hash),
+          statement.done,
+        ]);
+        if (scanned.status === 'rejected') {
+          // Wait for the interrupted conversion to let go of its file before it is removed.
+          statement.cancel();
+          await statement.done.catch(() => undefined);
+          throw scanned.reason;
+        }
+        if (copied.status === 'rejected') {
           throwIfCancelled(args.op);
-          throw err;
-        });
+          throw copied.reason;
+        }
+        if (!hash) {
+          hash = scanned.value;
+          const reused = await reuse(hash);
+          if (reused) return reused;
+        }
       }
       throwIfCancelled(args.op);
+      const dest = storedPath(hash);
       const stored = existsSync(dest) ? dest : tmp;
       progress(name, 0.8, 'reading schema');
       const described = await engine.describe(`SELECT * FROM read_parquet(${literal(stored)})`);
@@ -338,21 +361,24 @@ export function createDataService(deps: {
     if (!stat.isFile()) throw new LatheError('INVALID_INPUT', `${file} is not a file`, { file });
     if (stat.size === 0) throw new LatheError('EMPTY_FILE', `${file} is empty (0 bytes)`, { file });
     const fmt = format ?? detectFormat(file);
-    let hash: string;
+    let hash: string | Promise<string>;
     let delimiter: string | undefined;
     if (fmt === 'csv' || fmt === 'tsv') {
       progress(name, 0.1, 'checking structure');
-      // One read of the file both checks its structure and hashes it.
+      delimiter = sniffDelimiter(file, fmt === 'tsv' ? '\t' : undefined);
+      // One read of the file both checks its structure and hashes it, while DuckDB converts it.
       const hasher = createHash('sha256');
-      const shape = await scanCsv(file, fmt === 'tsv' ? '\t' : undefined, (bytes) => {
+      hash = scanCsv(file, delimiter, (bytes) => {
         throwIfCancelled(op);
         hasher.update(bytes);
+      }).then((shape) => {
+        if (shape.records === 0) {
+          throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
+        }
+        return hasher.digest('hex');
       });
-      if (shape.records === 0) {
-        throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
-      }
-      hash = hasher.digest('hex');
-      delimiter = shape.delimiter;
+      // Settled inside record(); this keeps an early scan error from counting as unhandled meanwhile.
+      hash.catch(() => undefined);
     } else {
       progress(name, 0.1, 'hashing');
       hash = await sha256File(file);
