@@ -1,49 +1,16 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { lathe } from '../helpers/cli';
 import { FeaturesPage } from './pages/features-page';
 
-const repo = resolve(import.meta.dirname, '../..');
 const fixture = join(repo, 'tests/fixtures/seattle-weather.csv');
-const hostScript = resolve(repo, process.env.LATHE_E2E_HOST ?? 'main/cli/lathe.cjs');
 
-let workspace: string;
-let host: ChildProcessWithoutNullStreams | undefined;
-let hostLog = '';
-let browser: Browser | undefined;
+let session: BrowserSession;
 let page: Page;
 let url: string;
-
-/** Starts `lathe ui --port 0 --json` and resolves with the URL from its first stdout line. */
-function startHost(): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    const child = spawn(
-      process.execPath,
-      [hostScript, 'ui', '--port', '0', '--workspace', workspace, '--json'],
-      { cwd: repo, env: { ...process.env, NO_COLOR: '1' } },
-    );
-    host = child;
-    child.stderr.on('data', (chunk: Buffer) => {
-      hostLog += chunk.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`lathe ui exited with ${code}:\n${hostLog}`)));
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => {
-      try {
-        const parsed = JSON.parse(line) as { url?: unknown };
-        if (typeof parsed.url !== 'string') throw new Error('no url');
-        resolveUrl(parsed.url);
-      } catch {
-        reject(new Error(`lathe ui printed an unexpected first line: ${line}\n${hostLog}`));
-      }
-    });
-  });
-}
 
 /** The editor's text with an IQR clip typed in before the scale step of `column`'s group. */
 function withClip(specYaml: string, column: string): string {
@@ -67,44 +34,27 @@ derived:
 
 describe('Features view', () => {
   beforeAll(async () => {
-    workspace = mkdtempSync(join(tmpdir(), 'lathe-e2e-features-'));
-    const imported = lathe([
-      'data',
-      'import',
-      fixture,
-      '--name',
-      'weather',
-      '--workspace',
-      workspace,
-    ]);
-    expect(imported.code, imported.stderr).toBe(0);
-    url = await startHost();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    session = await openBrowserSession({
+      prefix: 'lathe-e2e-features-',
+      viewport: { width: 1400, height: 1300 },
+      prepare: (dir) => {
+        const imported = lathe([
+          'data',
+          'import',
+          fixture,
+          '--name',
+          'weather',
+          '--workspace',
+          dir,
+        ]);
+        expect(imported.code, imported.stderr).toBe(0);
+      },
     });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
-    page.setDefaultTimeout(60_000);
+    ({ page, url } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (host && host.exitCode === null) {
-      host.removeAllListeners('exit');
-      const exited = new Promise((r) => host?.once('exit', r));
-      host.kill('SIGTERM');
-      await exited;
-    }
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('previews the default spec, follows edits live and names the field of a broken spec', async () => {

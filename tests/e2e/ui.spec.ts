@@ -1,84 +1,26 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { DataPage } from './pages/data-page';
 import { ExperimentsPage } from './pages/experiments-page';
 
-const repo = resolve(import.meta.dirname, '../..');
 const fixture = join(repo, 'tests/fixtures/seattle-weather.csv');
-// The host entry; overridable to point the same test at another build of `lathe ui`.
-const hostScript = resolve(repo, process.env.LATHE_E2E_HOST ?? 'main/cli/lathe.cjs');
 
+let session: BrowserSession;
 let workspace: string;
-let host: ChildProcessWithoutNullStreams | undefined;
-let hostLog = '';
-let browser: Browser | undefined;
 let page: Page;
 let url: string;
 
-/** Starts `lathe ui --port 0 --json` and resolves with the URL from its first stdout line. */
-function startHost(): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    const child = spawn(
-      process.execPath,
-      [hostScript, 'ui', '--port', '0', '--workspace', workspace, '--json'],
-      {
-        cwd: repo,
-        env: { ...process.env, NO_COLOR: '1' },
-      },
-    );
-    host = child;
-    child.stderr.on('data', (chunk: Buffer) => {
-      hostLog += chunk.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`lathe ui exited with ${code}:\n${hostLog}`)));
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => {
-      try {
-        const parsed = JSON.parse(line) as { url?: unknown };
-        if (typeof parsed.url !== 'string') throw new Error('no url');
-        resolveUrl(parsed.url);
-      } catch {
-        reject(new Error(`lathe ui printed an unexpected first line: ${line}\n${hostLog}`));
-      }
-    });
-  });
-}
-
 describe('Lathe UI in the browser', () => {
   beforeAll(async () => {
-    workspace = mkdtempSync(join(tmpdir(), 'lathe-e2e-'));
-    url = await startHost();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.setDefaultTimeout(60_000);
+    session = await openBrowserSession({ prefix: 'lathe-e2e-' });
+    ({ workspace, page, url } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (host && host.exitCode === null) {
-      host.removeAllListeners('exit');
-      const exited = new Promise((r) => host?.once('exit', r));
-      host.kill('SIGTERM');
-      await exited;
-    }
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('imports a file, profiles it, trains a model and shows it finish', async () => {

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import {
   channels,
   type ChannelInput,
@@ -28,5 +29,11 @@ export function contractClient(get: () => Services) {
     if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
     return r.error;
   };
-  return { call, failure };
+  /** Everything a user could see change in the workspace: datasets, versions and stored files. */
+  const snapshot = async () => ({
+    list: JSON.stringify(await call('data:list', {})),
+    files: readdirSync(get().workspace.paths.datasets).sort(),
+    tmp: readdirSync(get().workspace.paths.tmp),
+  });
+  return { call, failure, snapshot };
 }

@@ -9,16 +9,7 @@ import { tempDir, vega } from '../helpers/workspace';
 let services: Services;
 const t = tempDir('lathe-data-');
 
-const { call, failure } = contractClient(() => services);
-
-/** Everything a user could see change in the workspace: datasets, versions and stored files. */
-async function snapshot() {
-  return {
-    list: JSON.stringify(await call('data:list', {})),
-    files: readdirSync(services.workspace.paths.datasets).sort(),
-    tmp: readdirSync(services.workspace.paths.tmp),
-  };
-}
+const { call, failure, snapshot } = contractClient(() => services);
 
 function parseCsv(text: string): Record<string, string>[] {
   const [head, ...lines] = text.trim().split('\n');

@@ -16,15 +16,7 @@ let base: string;
 let closedPort: number;
 const t = tempDir('lathe-url-');
 const W = join(t.dir, 'ws');
-const { call, failure } = contractClient(() => services);
-
-async function snapshot() {
-  return {
-    list: JSON.stringify(await call('data:list', {})),
-    files: readdirSync(services.workspace.paths.datasets).sort(),
-    tmp: readdirSync(services.workspace.paths.tmp),
-  };
-}
+const { call, failure, snapshot } = contractClient(() => services);
 
 const listen = (s: Server) =>
   new Promise<number>((resolve) =>
