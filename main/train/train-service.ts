@@ -137,6 +137,30 @@ async function precheck(
       throw err;
     }
   } else selectFeatures(config, columns);
+  const splitColumn = config.split.column;
+  if (splitColumn && (config.split.method === 'time' || config.split.method === 'group')) {
+    if (!columns.some((c) => c.name === splitColumn)) {
+      throw new LatheError(
+        'COLUMN_NOT_FOUND',
+        `split.column: '${splitColumn}' is not in dataset '${config.dataset}'`,
+        {
+          field: 'split.column',
+        },
+      );
+    }
+    if (config.split.method === 'time') {
+      const [nulls] = await engine.all<{ n: bigint }>(
+        `SELECT count(*) - count(${ident(splitColumn)}) AS n FROM read_parquet(${literal(parquetPath)}) WHERE ${ident(config.target)} IS NOT NULL`,
+      );
+      if (Number(nulls?.n ?? 0) > 0) {
+        throw new LatheError(
+          'INVALID_CONFIG',
+          `split.column: '${splitColumn}' has ${Number(nulls!.n)} null values; a time split needs every row dated`,
+          { field: 'split.column' },
+        );
+      }
+    }
+  }
   if (config.task === 'regression') return;
   const [row] = await engine.all<{ n: bigint }>(
     `SELECT count(DISTINCT ${ident(config.target)}) AS n FROM read_parquet(${literal(parquetPath)})`,

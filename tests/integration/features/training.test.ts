@@ -204,6 +204,38 @@ describe('training with a feature spec and a split rule', () => {
     expect((await call('runs:list', {})).length).toBe(before);
   });
 
+  it('refuses a time split on a column with nulls, or a split column that does not exist, before any run exists', async () => {
+    await call('data:importQuery', {
+      name: 'gappy',
+      sql: `SELECT * REPLACE (CASE WHEN wind > 6 THEN NULL ELSE date END AS date) FROM read_csv('${vega('seattle-weather.csv')}')`,
+    });
+    const before = (await call('runs:list', {})).length;
+    const nulls = await failure('train:run', {
+      config: {
+        dataset: 'gappy',
+        target: 'weather',
+        task: 'multiclass',
+        split: { method: 'time', column: 'date' },
+      },
+    });
+    expect(nulls.message).toMatch(
+      /^split\.column: 'date' has \d+ null values; a time split needs every row dated/,
+    );
+    const missing = await failure('train:run', {
+      config: {
+        dataset: 'gappy',
+        target: 'weather',
+        task: 'multiclass',
+        split: { method: 'group', column: 'station' },
+      },
+    });
+    expect(missing).toMatchObject({
+      code: 'COLUMN_NOT_FOUND',
+      message: "split.column: 'station' is not in dataset 'gappy'",
+    });
+    expect((await call('runs:list', {})).length).toBe(before);
+  });
+
   it('reads featureSpec from a file named in a YAML config', () => {
     const W = join(t.dir, 'cli');
     lathe(['data', 'import', vega('penguins.json'), '--name', 'p', '--workspace', W]);
