@@ -190,6 +190,9 @@ function RunBody({ run, reload }: { run: Run; reload: () => void }) {
         ) : (
           <NoticeBanner title={`Run ${run.status}`} message={run.error} />
         ))}
+      {run.warnings.map((w) => (
+        <NoticeBanner key={w} title="Check this feature" message={w} />
+      ))}
       {active && (
         <div className="run-progress">
           <ProgressBar
