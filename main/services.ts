@@ -10,6 +10,7 @@ import { createEngine } from './data/engine';
 import { createFeatureService } from './features/feature-service';
 import { createValidationService } from './data/validation-service';
 import { isUrl } from './data/download';
+import { collectGarbage } from './tracking/gc';
 import { createLineageService } from './tracking/lineage';
 import { createTrackingStore, type TrackingStore } from './tracking/tracking-store';
 import { BACKEND_PREFERENCE } from './train/backend-names';
@@ -121,7 +122,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
     },
     'runs:list': (input) => tracking.list(input),
     'runs:get': ({ id }) => tracking.get(id),
-    'runs:metrics': async ({ id, key }) => ({ id, points: await tracking.metricHistory(id, key) }),
+    'runs:metrics': async ({ id, key, maxPoints }) => ({
+      id,
+      ...(await tracking.metricHistory(id, key, maxPoints)),
+    }),
+    'runs:delete': async ({ ids }) => ({ deleted: await tracking.softDelete(ids) }),
+    'runs:restore': async ({ ids }) => ({ restored: await tracking.restore(ids) }),
+    'workspace:gc': () => collectGarbage({ db, artifacts, tracking }),
   };
 
   let closing: Promise<void> | undefined;

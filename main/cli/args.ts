@@ -25,7 +25,8 @@ export interface CommandSpec {
   /** Words after `lathe`, e.g. ['data', 'import']. */
   path: string[];
   summary: string;
-  positionals: { name: string; required: boolean; description: string }[];
+  /** `variadic` (last one only) takes every remaining argument, e.g. `ID...`. */
+  positionals: { name: string; required: boolean; description: string; variadic?: boolean }[];
   flags: Record<string, FlagSpec>;
 }
 
@@ -99,7 +100,7 @@ export function parseArgs(spec: CommandSpec, argv: string[], usage: string): Par
   if (positionals.length < required.length) {
     throw new UsageError(`missing argument ${required[positionals.length]!.name}`, usage);
   }
-  if (positionals.length > spec.positionals.length) {
+  if (positionals.length > spec.positionals.length && !spec.positionals.at(-1)?.variadic) {
     throw new UsageError(`unexpected argument '${positionals[spec.positionals.length]}'`, usage);
   }
   for (const [name, def] of Object.entries(spec.flags)) {
@@ -110,7 +111,9 @@ export function parseArgs(spec: CommandSpec, argv: string[], usage: string): Par
 }
 
 export function usageOf(spec: CommandSpec): string {
-  const pos = spec.positionals.map((p) => (p.required ? p.name : `[${p.name}]`)).join(' ');
+  const pos = spec.positionals
+    .map((p) => `${p.required ? p.name : `[${p.name}]`}${p.variadic ? '...' : ''}`)
+    .join(' ');
   const flags = Object.entries(spec.flags)
     .map(([n, f]) => {
       const token = `--${n}${f.type === 'boolean' ? '' : ` ${f.value ?? 'VALUE'}`}`;

@@ -596,6 +596,19 @@ export const commands: Command[] = [
       experiment: { type: 'string', value: 'NAME', description: 'only this experiment' },
       project: { type: 'string', value: 'NAME', description: 'only this project' },
       limit: { type: 'number', value: 'N', description: 'at most N runs (default 1000)' },
+      filter: {
+        type: 'string',
+        value: 'QUERY',
+        description:
+          'only runs matching QUERY, e.g. "metrics.val_auc > 0.8 and params.model.type = \'mlp\'"',
+      },
+      'order-by': {
+        type: 'string',
+        value: 'FIELD',
+        description:
+          "sort by an attribute, metrics.<key> or params.<key>, e.g. 'metrics.val_auc desc'",
+      },
+      deleted: { type: 'boolean', description: 'also list soft-deleted runs' },
     },
     async run(ctx) {
       const runs = await withSession(ctx, (s) =>
@@ -603,6 +616,9 @@ export const commands: Command[] = [
           experiment: str(ctx, 'experiment'),
           project: str(ctx, 'project'),
           limit: numFlag(ctx, 'limit') ?? 1000,
+          filter: str(ctx, 'filter'),
+          orderBy: str(ctx, 'order-by'),
+          deleted: ctx.args.flags.deleted === true,
         }),
       );
       const keys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))]
@@ -615,7 +631,7 @@ export const commands: Command[] = [
               runs.map((r) => [
                 r.id.slice(0, 8),
                 r.name,
-                r.status,
+                r.deletedAt ? `${r.status} (deleted)` : r.status,
                 r.dataset,
                 r.modelType,
                 r.backend,
@@ -623,7 +639,69 @@ export const commands: Command[] = [
                 ...keys.map((k) => r.metrics[k] ?? null),
               ]),
             )
-          : 'No runs yet. Train one: lathe train --config FILE',
+          : str(ctx, 'filter')
+            ? 'No runs match the filter.'
+            : 'No runs yet. Train one: lathe train --config FILE',
+      );
+      return 0;
+    },
+  },
+  {
+    path: ['runs', 'delete'],
+    summary: 'Soft-delete runs: hidden from lists until restored; `lathe gc` purges them for good.',
+    positionals: [
+      {
+        name: 'ID',
+        required: true,
+        variadic: true,
+        description: 'run ids (unique prefixes are enough)',
+      },
+    ],
+    flags: {},
+    async run(ctx) {
+      const r = await withSession(ctx, (s) =>
+        s.api.invoke('runs:delete', { ids: ctx.args.positionals }),
+      );
+      ctx.result(
+        r,
+        () =>
+          `Deleted ${r.deleted} run(s); restore with lathe runs restore ID, purge with lathe gc`,
+      );
+      return 0;
+    },
+  },
+  {
+    path: ['runs', 'restore'],
+    summary: 'Bring soft-deleted runs back.',
+    positionals: [
+      {
+        name: 'ID',
+        required: true,
+        variadic: true,
+        description: 'run ids (unique prefixes are enough)',
+      },
+    ],
+    flags: {},
+    async run(ctx) {
+      const r = await withSession(ctx, (s) =>
+        s.api.invoke('runs:restore', { ids: ctx.args.positionals }),
+      );
+      ctx.result(r, () => `Restored ${r.restored} run(s)`);
+      return 0;
+    },
+  },
+  {
+    path: ['gc'],
+    summary:
+      'Purge soft-deleted runs and remove artifact files no run or dataset version references.',
+    positionals: [],
+    flags: {},
+    async run(ctx) {
+      const r = await withSession(ctx, (s) => s.api.invoke('workspace:gc', {}));
+      ctx.result(
+        r,
+        () =>
+          `Purged ${r.runsPurged} run(s), removed ${r.artifactsRemoved} artifact file(s), freed ${formatBytes(r.bytesFreed)}`,
       );
       return 0;
     },

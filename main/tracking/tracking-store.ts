@@ -1,3 +1,4 @@
+import type { DuckDBAppender } from '@duckdb/node-api';
 import {
   LatheError,
   TrainConfig,
@@ -7,7 +8,9 @@ import {
   type RunSummary,
 } from '../../shared/contract';
 import type { RunRecorder } from '../train/train-service';
-import { text, textOrNull, type Database, type Row } from '../workspace/db';
+import { text, textOrNull, type Database, type Row, type SqlParam } from '../workspace/db';
+import { filterToSql, orderByToSql } from './run-query';
+import { DEFAULT_MAX_POINTS, downsampleSql } from './downsample';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 
 /**
@@ -17,13 +20,45 @@ import { iso, newId, type ProjectStore } from '../workspace/projects';
 export interface TrackingStore extends RunRecorder {
   /** Marks runs left running by a process that died as interrupted; returns their ids. */
   markInterrupted(): Promise<string[]>;
-  list(filter: { experiment?: string; project?: string; limit: number }): Promise<RunSummary[]>;
+  /**
+   * Runs, newest first (or by `orderBy`), without soft-deleted ones unless `deleted`. `filter` and
+   * `orderBy` use the run query language of run-query.ts; a malformed one throws INVALID_INPUT.
+   */
+  list(filter: {
+    experiment?: string;
+    project?: string;
+    limit: number;
+    filter?: string;
+    orderBy?: string;
+    deleted?: boolean;
+  }): Promise<RunSummary[]>;
+  /** Soft-deletes runs by id or unique prefix; returns how many were not deleted before. */
+  softDelete(ids: string[]): Promise<number>;
+  /** Clears the soft delete of runs; returns how many were deleted before. */
+  restore(ids: string[]): Promise<number>;
+  /**
+   * Removes soft-deleted runs with their params, metrics, tags and artifact rows in one transaction;
+   * returns how many runs went.
+   */
+  purgeDeleted(): Promise<number>;
+  /** sha256 of every artifact a run still references. */
+  referencedArtifacts(): Promise<Set<string>>;
   /** A run by id or unique id prefix; throws NOT_FOUND naming the id. */
   get(idOrPrefix: string): Promise<Run>;
-  metricHistory(
+  /**
+   * A run's metric points (of one key, or all), ordered by key, step and time. A key with more than
+   * `maxPoints` points (default DEFAULT_MAX_POINTS) is downsampled shape-preservingly (see downsample.ts);
+   * `series` says, per key, whether it was and how many points it has in all.
+   */
+  metricHistory(runId: string, key?: string, maxPoints?: number): Promise<MetricHistory>;
+  /**
+   * Appends many metric points in one transaction (DuckDB's appender): for importers and benchmarks.
+   * Non-finite values are skipped, like logMetrics; `timestamp` defaults to now (ms).
+   */
+  logMetricsBulk(
     runId: string,
-    key?: string,
-  ): Promise<{ key: string; step: number; value: number; timestamp: number }[]>;
+    points: readonly { key: string; step: number; value: number; timestamp?: number }[],
+  ): Promise<void>;
 }
 
 const SUMMARY_SELECT = `
@@ -36,6 +71,27 @@ const SUMMARY_SELECT = `
   JOIN projects p ON e.project_id = p.id
   JOIN dataset_versions v ON r.dataset_version_id = v.id
   JOIN datasets d ON v.dataset_id = d.id`;
+
+export interface MetricHistory {
+  points: { key: string; step: number; value: number; timestamp: number }[];
+  series: Record<string, { downsampled: boolean; totalPoints: number }>;
+}
+
+function appendMetric(
+  a: DuckDBAppender,
+  runId: string,
+  key: string,
+  step: number,
+  ts: number,
+  value: number,
+): void {
+  a.appendVarchar(runId);
+  a.appendVarchar(key);
+  a.appendInteger(step);
+  a.appendDouble(ts);
+  a.appendDouble(value);
+  a.endRow();
+}
 
 function jsonRecord<T>(value: unknown): Record<string, T> {
   if (value === null || value === undefined) return {};
@@ -63,6 +119,7 @@ function summaryFromRow(r: Row): RunSummary {
       Object.entries(jsonRecord<unknown>(r.metrics_json)).map(([k, v]) => [k, Number(v)]),
     ),
     params: jsonRecord<string>(r.params_json),
+    deletedAt: r.deleted_at ? iso(r.deleted_at) : null,
   };
 }
 
@@ -136,11 +193,22 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       const ts = Date.now();
       const entries = Object.entries(values).filter(([, v]) => Number.isFinite(v));
       if (!entries.length) return;
-      const placeholders = entries.map(() => '(?, ?, ?, ?, ?)').join(', ');
-      await db.run(
-        `INSERT INTO metrics VALUES ${placeholders}`,
-        entries.flatMap(([k, v]) => [runId, k, step, ts, v]),
-      );
+      // The appender costs about half of a multi-row INSERT per call (nothing to parse or plan).
+      await db.append('metrics', (a) => {
+        for (const [k, v] of entries) appendMetric(a, runId, k, step, ts, v);
+      });
+    },
+
+    async logMetricsBulk(runId, points) {
+      const now = Date.now();
+      const rows = points.filter((p) => Number.isFinite(p.value));
+      const bad = rows.find((p) => !Number.isInteger(p.step));
+      if (bad)
+        throw new LatheError('INVALID_INPUT', `a metric step must be an integer: ${bad.step}`);
+      if (!rows.length) return;
+      await db.append('metrics', (a) => {
+        for (const p of rows) appendMetric(a, runId, p.key, p.step, p.timestamp ?? now, p.value);
+      });
     },
 
     async setBackend(runId, backend) {
@@ -186,9 +254,15 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       return rows.map((r) => r.id);
     },
 
-    async list({ experiment, project, limit }) {
+    async list({ experiment, project, limit, filter, orderBy, deleted }) {
       const where: string[] = [];
-      const params: string[] = [];
+      const params: SqlParam[] = [];
+      if (!deleted) where.push('r.deleted_at IS NULL');
+      if (filter?.trim()) {
+        const compiled = filterToSql(filter);
+        where.push(compiled.sql);
+        params.push(...compiled.params);
+      }
       if (experiment) {
         where.push('e.name = ?');
         params.push(experiment);
@@ -197,11 +271,62 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         where.push('p.name = ?');
         params.push(project);
       }
+      // ORDER BY follows WHERE in the text, so its parameters come last.
+      const order = orderBy?.trim() ? orderByToSql(orderBy) : { sql: '', params: [] };
+      params.push(...order.params);
       const rows = await db.all(
-        `${SUMMARY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.started_at DESC, r.id LIMIT ${limit}`,
+        `${SUMMARY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${order.sql ? `${order.sql}, ` : ''}r.started_at DESC, r.id LIMIT ${Number(limit)}`,
         params,
       );
       return rows.map(summaryFromRow);
+    },
+
+    async softDelete(ids) {
+      const resolved = [...new Set(await Promise.all(ids.map(resolveId)))];
+      return db.tx(async (sql) => {
+        let n = 0;
+        for (const id of resolved) {
+          const row = await sql.one('SELECT 1 FROM runs WHERE id = ? AND deleted_at IS NULL', [id]);
+          if (!row) continue;
+          await sql.run('UPDATE runs SET deleted_at = now() WHERE id = ?', [id]);
+          n++;
+        }
+        return n;
+      });
+    },
+
+    async restore(ids) {
+      const resolved = [...new Set(await Promise.all(ids.map(resolveId)))];
+      return db.tx(async (sql) => {
+        let n = 0;
+        for (const id of resolved) {
+          const row = await sql.one('SELECT 1 FROM runs WHERE id = ? AND deleted_at IS NOT NULL', [
+            id,
+          ]);
+          if (!row) continue;
+          await sql.run('UPDATE runs SET deleted_at = NULL WHERE id = ?', [id]);
+          n++;
+        }
+        return n;
+      });
+    },
+
+    async purgeDeleted() {
+      return db.tx(async (sql) => {
+        const doomed =
+          "(SELECT id FROM runs WHERE deleted_at IS NOT NULL AND status NOT IN ('running', 'queued'))";
+        const count = await sql.one<{ n: bigint }>(`SELECT count(*) AS n FROM ${doomed} AS d`);
+        for (const table of ['params', 'metrics', 'tags', 'artifacts'])
+          await sql.run(`DELETE FROM ${table} WHERE run_id IN ${doomed}`);
+        await sql.run(`DELETE FROM runs WHERE id IN ${doomed}`);
+        return Number(count?.n ?? 0);
+      });
+    },
+
+    async referencedArtifacts() {
+      const rows = await db.all<{ sha256: string }>('SELECT DISTINCT sha256 FROM artifacts');
+      return new Set(rows.map((r) => r.sha256));
     },
 
     async get(idOrPrefix) {
@@ -242,18 +367,20 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       };
     },
 
-    async metricHistory(runId, key) {
+    async metricHistory(runId, key, maxPoints = DEFAULT_MAX_POINTS) {
       const id = await resolveId(runId);
       const rows = await db.all(
-        `SELECT key, step, ts, value FROM metrics WHERE run_id = ? ${key ? 'AND key = ?' : ''} ORDER BY key, step, ts`,
-        key ? [id, key] : [id],
+        downsampleSql(maxPoints, key !== undefined),
+        key !== undefined ? [id, key] : [id],
       );
-      return rows.map((r) => ({
-        key: String(r.key),
-        step: Number(r.step),
-        value: Number(r.value),
-        timestamp: Number(r.ts),
-      }));
+      const series: MetricHistory['series'] = {};
+      const points = rows.map((r) => {
+        const k = String(r.key);
+        const total = Number(r.n);
+        series[k] ??= { downsampled: total > maxPoints, totalPoints: total };
+        return { key: k, step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) };
+      });
+      return { points, series };
     },
   };
 }

@@ -40,6 +40,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     }),
     warnings: z.array(z.string()),
     artifacts: z.array(z.object({ path: z.string(), bytes: z.instanceof(Uint8Array) })),
+    /** Log `metrics` at this step: early stopping restored an earlier epoch's weights. */
+    finalStep: z.number().int().optional(),
   }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
 ]);

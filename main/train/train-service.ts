@@ -93,9 +93,28 @@ export function configParams(config: TrainConfig): Record<string, string> {
       : {}),
     'training.learningRate': String(config.training.learningRate),
     'training.validationFraction': String(config.training.validationFraction),
+    ...modelOptionParams(config),
     seed: String(config.seed),
     ...(config.features ? { features: config.features.join(',') } : {}),
   };
+}
+
+/** Params of the model and training options, only those the config sets. */
+function modelOptionParams(config: TrainConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  const { model, training } = config;
+  for (const key of ['activation', 'dropout', 'batchNorm', 'l1', 'l2'] as const)
+    if (model[key] !== undefined) out[`model.${key}`] = String(model[key]);
+  if (training.classWeights !== undefined) {
+    out['training.classWeights'] =
+      typeof training.classWeights === 'string'
+        ? training.classWeights
+        : JSON.stringify(training.classWeights);
+  }
+  if (training.earlyStopping)
+    out['training.earlyStopping'] = JSON.stringify(training.earlyStopping);
+  if (training.lrSchedule) out['training.lrSchedule'] = JSON.stringify(training.lrSchedule);
+  return out;
 }
 
 export function configHash(config: TrainConfig): string {
@@ -280,6 +299,9 @@ export function createTrainService(deps: {
               metrics: msg.metrics,
             });
           } else if (msg.type === 'done') {
+            // Early stopping restored an earlier epoch: its metrics become the run's latest.
+            if (msg.finalStep !== undefined)
+              pending.push(recorder.logMetrics(runId, msg.finalStep, msg.metrics));
             const stored = msg.artifacts.map((a) => ({ path: a.path, ...artifacts.put(a.bytes) }));
             const cfg = new TextEncoder().encode(JSON.stringify(config, null, 2));
             stored.push({ path: 'train-config.json', ...artifacts.put(cfg) });

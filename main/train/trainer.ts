@@ -12,6 +12,7 @@ import {
   type SelectionResult,
 } from './selection';
 import { createRng, permutation } from './random';
+import { createLrScheduler, EarlyStopper, metricValue } from './schedules';
 
 /** Everything a training needs; plain data so it can cross into a worker thread. */
 export interface TrainJob {
@@ -52,29 +53,84 @@ export interface TrainResult {
   warnings: string[];
   artifacts: TrainedArtifact[];
   rows: { train: number; validation: number; test: number; droppedNullTarget: number };
+  /**
+   * Set when early stopping restored an earlier epoch's weights: the step after the last reported epoch,
+   * where the restored model's metrics are logged so they become the run's latest.
+   */
+  finalStep?: number;
 }
 
-function buildModel(config: TrainConfig, inputDim: number, outputDim: number): tfl.Sequential {
+/** Dropout layers, whose seed the training loop moves on every step (a fixed seed is a fixed mask). */
+type SeededDropout = tfl.layers.Layer & { seed?: number };
+
+export function buildModel(
+  config: TrainConfig,
+  inputDim: number,
+  outputDim: number,
+): tfl.Sequential {
   const model = tfl.sequential();
-  const hidden = config.model.type === 'mlp' ? (config.model.hidden ?? [64, 64]) : [];
+  const spec = config.model;
+  const hidden = spec.type === 'mlp' ? (spec.hidden ?? [64, 64]) : [];
+  const activation = spec.activation ?? 'relu';
+  const l1 = spec.l1 ?? 0;
+  const l2 = spec.l2 ?? 0;
+  const kernelRegularizer = l1 || l2 ? tfl.regularizers.l1l2({ l1, l2 }) : undefined;
+  const dropout = spec.dropout ?? 0;
+  const hiddenInit = (seed: number) =>
+    activation === 'selu'
+      ? tfl.initializers.leCunNormal({ seed })
+      : activation === 'tanh'
+        ? tfl.initializers.glorotUniform({ seed })
+        : tfl.initializers.heNormal({ seed });
   hidden.forEach((units, i) => {
     model.add(
       tfl.layers.dense({
         units,
-        activation: 'relu',
-        kernelInitializer: tfl.initializers.heNormal({ seed: config.seed + i }),
+        // With batch norm the activation follows the normalization.
+        activation: spec.batchNorm ? 'linear' : activation,
+        kernelInitializer: hiddenInit(config.seed + i),
+        ...(kernelRegularizer ? { kernelRegularizer } : {}),
         ...(i === 0 ? { inputShape: [inputDim] } : {}),
       }),
     );
+    if (spec.batchNorm) {
+      model.add(tfl.layers.batchNormalization());
+      model.add(tfl.layers.activation({ activation }));
+    }
+    if (dropout > 0) model.add(tfl.layers.dropout({ rate: dropout, seed: config.seed + 1000 + i }));
   });
   model.add(
     tfl.layers.dense({
       units: outputDim,
       kernelInitializer: tfl.initializers.glorotUniform({ seed: config.seed + hidden.length }),
+      ...(kernelRegularizer ? { kernelRegularizer } : {}),
       ...(hidden.length === 0 ? { inputShape: [inputDim] } : {}),
     }),
   );
   return model;
+}
+
+/** Per-class loss weights: 'balanced' gives n / (k · n_c); a map names classes (others weigh 1). */
+export function classWeightsFor(
+  spec: 'balanced' | Record<string, number>,
+  classes: string[],
+  labels: Int32Array | ArrayLike<number>,
+): number[] {
+  if (spec === 'balanced') {
+    const counts = new Array<number>(classes.length).fill(0);
+    for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
+    const k = counts.filter((c) => c > 0).length;
+    return counts.map((c) => (c > 0 ? labels.length / (k * c) : 1));
+  }
+  const unknown = Object.keys(spec).filter((c) => !classes.includes(c));
+  if (unknown.length) {
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `training.classWeights: ${unknown.map((c) => `'${c}'`).join(', ')} ${unknown.length === 1 ? 'is not a class' : 'are not classes'} of the target (classes: ${classes.join(', ')})`,
+      { field: 'training.classWeights' },
+    );
+  }
+  return classes.map((c) => spec[c] ?? 1);
 }
 
 /** Serializes a layers model to the tfjs `model.json` + `weights.bin` pair. */
@@ -137,11 +193,22 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   const trainRows = data.train.rows;
   const validRows = data.valid.rows;
   const yTrain = yTensor(data.train);
-  const lossFn = (y: tf.Tensor, logits: tf.Tensor): tf.Scalar =>
+  const classWeightsSpec = config.task === 'regression' ? undefined : config.training.classWeights;
+  const classWeights = classWeightsSpec
+    ? classWeightsFor(classWeightsSpec, classes, data.train.labels)
+    : null;
+  // Per-example loss weights: [rows, 1] for binary (like its labels), [rows] for multiclass.
+  const wTrain = classWeights
+    ? tf.tensor(
+        Float32Array.from(data.train.labels, (c) => classWeights[c]!),
+        config.task === 'binary' ? [trainRows, 1] : [trainRows],
+      )
+    : null;
+  const lossFn = (y: tf.Tensor, logits: tf.Tensor, w?: tf.Tensor): tf.Scalar =>
     config.task === 'binary'
-      ? tf.losses.sigmoidCrossEntropy(y, logits)
+      ? tf.losses.sigmoidCrossEntropy(y, logits, w)
       : config.task === 'multiclass'
-        ? tf.losses.softmaxCrossEntropy(y, logits)
+        ? tf.losses.softmaxCrossEntropy(y, logits, w)
         : tf.losses.meanSquaredError(y, logits);
   const { epochs } = config.training;
   const batchSize = config.training.batchSize ?? defaultBatchSize(trainRows);
@@ -212,6 +279,16 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     const xTrain = tf.tensor2d(xTr, [trainRows, width]);
     const model = buildModel(config, width, outputDim);
     const optimizer = tf.train.adam(config.training.learningRate);
+    // Adam reads its learningRate field on every step, so a schedule can set it between epochs.
+    const adamLr = optimizer as unknown as { learningRate: number };
+    const { lrSchedule, earlyStopping: es } = config.training;
+    const scheduler = createLrScheduler(lrSchedule, config.training.learningRate, epochs);
+    const stopper = es ? new EarlyStopper(es.metric, es.patience, es.mode, es.minDelta) : null;
+    let best: { weights: tf.Tensor[]; metrics: Record<string, number> } | null = null;
+    let stoppedEpoch = 0;
+    const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as SeededDropout[];
+    const dropoutSeeds = dropouts.map((l) => l.seed ?? 0);
+    let step = 0;
     const rng = createRng(config.seed ^ 0x5bd1e995);
     const xValArr =
       width === data.width
@@ -223,6 +300,8 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     try {
       for (let epoch = 1; epoch <= epochs; epoch++) {
         const perm = permutation(trainRows, rng);
+        const lr = scheduler.lr(epoch);
+        adamLr.learningRate = lr;
         let lossSum = 0;
         let batches = 0;
         for (let start = 0; start < perm.length; start += batchSize) {
@@ -232,10 +311,16 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
             perm.subarray(start, Math.min(start + batchSize, perm.length)),
             'int32',
           );
+          step++;
+          dropouts.forEach((l, k) => (l.seed = dropoutSeeds[k]! + step * 7919));
           const cost = optimizer.minimize(() => {
             const xb = tf.gather(xTrain, idx);
             const yb = tf.gather(yTrain, idx);
-            return lossFn(yb, model.apply(xb, { training: true }) as tf.Tensor);
+            const wb = wTrain ? tf.gather(wTrain, idx) : undefined;
+            const loss = lossFn(yb, model.apply(xb, { training: true }) as tf.Tensor, wb);
+            // The layers' kernel regularizers: a custom loop adds their losses itself.
+            const penalties = model.layers.flatMap((l) => l.calculateLosses());
+            return penalties.length ? tf.addN<tf.Scalar>([loss, ...penalties]) : loss;
           }, true);
           idx.dispose();
           if (cost) {
@@ -249,6 +334,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         );
         const { valLoss, metrics: m } = score(out);
         const loss = lossSum / Math.max(1, batches);
+        if (lrSchedule) m.lr = lr;
         metrics = { loss, val_loss: valLoss, ...m };
         hooks.onEpoch?.({
           epoch: offset + epoch,
@@ -258,6 +344,22 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           metrics: m,
           elapsedMs: Date.now() - started,
         });
+        stoppedEpoch = epoch;
+        scheduler.observe(metrics);
+        if (stopper && es) {
+          if (
+            stopper.update(epoch, metricValue(metrics, es.metric, 'training.earlyStopping.metric'))
+          ) {
+            if (es.restoreBest) {
+              best?.weights.forEach((w) => w.dispose());
+              best = { weights: model.getWeights().map((w) => tf.clone(w)), metrics };
+            }
+          } else if (stopper.shouldStop) break;
+        }
+      }
+      if (best && stopper && stopper.bestEpoch !== stoppedEpoch) {
+        model.setWeights(best.weights);
+        metrics = best.metrics;
       }
     } catch (err) {
       model.dispose();
@@ -266,8 +368,16 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       xTrain.dispose();
       xValTensor.dispose();
       optimizer.dispose();
+      best?.weights.forEach((w) => w.dispose());
     }
-    return { model, metrics, xVal: xValArr };
+    const earlyStop = stopper
+      ? {
+          bestEpoch: offset + stopper.bestEpoch,
+          stoppedEpoch: offset + stoppedEpoch,
+          restored: es!.restoreBest && stopper.bestEpoch !== stoppedEpoch,
+        }
+      : null;
+    return { model, metrics, xVal: xValArr, earlyStop };
   }
 
   /** Rise in validation loss when one feature's values are shuffled among the validation rows. */
@@ -361,6 +471,19 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           : {}),
         inputDim: String(names.length),
         optimizer: 'adam',
+        ...(fit.earlyStop
+          ? {
+              'earlyStopping.bestEpoch': String(fit.earlyStop.bestEpoch),
+              'earlyStopping.stoppedEpoch': String(fit.earlyStop.stoppedEpoch),
+            }
+          : {}),
+        ...(classWeights
+          ? {
+              'training.classWeights.resolved': classes
+                .map((c, i) => `${c}:${Number(classWeights[i]!.toPrecision(6))}`)
+                .join(','),
+            }
+          : {}),
         ...Object.fromEntries(data.dropped.map((d) => [`dropped.${d.column}`, d.reason])),
       },
       fitted,
@@ -372,9 +495,11 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         test: data.counts.test,
         droppedNullTarget: data.droppedNullTarget,
       },
+      ...(fit.earlyStop?.restored ? { finalStep: fit.earlyStop.stoppedEpoch + 1 } : {}),
     };
   } finally {
     yTrain.dispose();
+    wTrain?.dispose();
     model.dispose();
   }
 }

@@ -29,6 +29,7 @@ port.once('message', (raw: unknown) => {
           rows: result.rows,
           warnings: result.warnings,
           artifacts: result.artifacts,
+          ...(result.finalStep !== undefined ? { finalStep: result.finalStep } : {}),
         },
         result.artifacts.map((a) => a.bytes.buffer),
       );

@@ -3,6 +3,7 @@ import {
   createReadStream,
   existsSync,
   mkdirSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -24,6 +25,10 @@ export interface ArtifactStore {
   pathOf(sha256: string): string;
   has(sha256: string): boolean;
   read(sha256: string): Promise<Buffer>;
+  /** Every stored blob with its size and modification time (for garbage collection). */
+  list(): { sha256: string; sizeBytes: number; mtimeMs: number }[];
+  /** Deletes a blob; returns the bytes freed (0 when it was not there). */
+  remove(sha256: string): number;
 }
 
 export function sha256Bytes(bytes: Uint8Array): string {
@@ -71,5 +76,24 @@ export function createArtifactStore(root: string, tmpDir: string): ArtifactStore
     pathOf,
     has: (sha) => existsSync(pathOf(sha)),
     read: (sha) => readFile(pathOf(sha)),
+    list() {
+      const base = join(root, 'sha256');
+      if (!existsSync(base)) return [];
+      return readdirSync(base).flatMap((prefix) =>
+        readdirSync(join(base, prefix))
+          .filter((name) => /^[0-9a-f]{64}$/.test(name))
+          .map((sha) => {
+            const st = statSync(join(base, prefix, sha));
+            return { sha256: sha, sizeBytes: st.size, mtimeMs: st.mtimeMs };
+          }),
+      );
+    },
+    remove(sha) {
+      const path = pathOf(sha);
+      if (!existsSync(path)) return 0;
+      const size = statSync(path).size;
+      rmSync(path, { force: true });
+      return size;
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
 
 export type SqlParam = string | number | boolean | null | bigint;
 export type Row = Record<string, unknown>;
@@ -49,6 +49,11 @@ export interface Sql {
 export interface Database extends Sql {
   /** Runs `work` inside BEGIN/COMMIT; any error rolls everything back. */
   tx<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Bulk-appends rows to `table` with DuckDB's appender (far cheaper per row than INSERT): `fill` appends
+   * the rows, which are committed together in one transaction when it returns; a throw discards them.
+   */
+  append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void>;
   close(): void;
 }
 
@@ -98,6 +103,23 @@ export async function openDatabase(
           const result = await work(inner);
           await inner.run('COMMIT');
           return result;
+        } catch (err) {
+          await inner.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
+    append: (table, fill) =>
+      serial(async () => {
+        await inner.run('BEGIN TRANSACTION');
+        try {
+          const appender = await conn.createAppender(table);
+          try {
+            fill(appender);
+            appender.flushSync();
+          } finally {
+            appender.closeSync();
+          }
+          await inner.run('COMMIT');
         } catch (err) {
           await inner.run('ROLLBACK').catch(() => undefined);
           throw err;

@@ -54,6 +54,12 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
     name: 'run warnings',
     sql: [`ALTER TABLE runs ADD COLUMN warnings JSON`],
   },
+  {
+    version: 4,
+    name: 'soft-deleted runs',
+    // Set by runs:delete, cleared by runs:restore; workspace:gc purges the runs that have it.
+    sql: [`ALTER TABLE runs ADD COLUMN deleted_at TIMESTAMP`],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

@@ -18,8 +18,12 @@ import { AppInfo, Project, ProjectCreateIn } from './projects';
 import { SuggestOut, ValidateIn, ValidationReport } from './validation';
 import { DefaultSpecIn, DefaultSpecOut, FeaturePreviewIn, FeaturePreviewOut } from './features';
 import {
+  GcOut,
   Run,
   RunIdIn,
+  RunIdsIn,
+  RunsDeleteOut,
+  RunsRestoreOut,
   RunMetricsIn,
   RunMetricsOut,
   RunStatusEvent,
@@ -100,6 +104,12 @@ export const channels = {
   'runs:get': channel(RunIdIn, Run),
   /** Metric history of a run (every step), optionally one key. */
   'runs:metrics': channel(RunMetricsIn, RunMetricsOut),
+  /** Soft-deletes runs (by id or unique prefix): hidden from lists until restored or purged by gc. */
+  'runs:delete': channel(RunIdsIn, RunsDeleteOut),
+  /** Brings soft-deleted runs back. */
+  'runs:restore': channel(RunIdsIn, RunsRestoreOut),
+  /** Purges soft-deleted runs with their params, metrics, tags and artifacts, then unreferenced artifact files. */
+  'workspace:gc': channel(Empty, GcOut),
 } as const;
 
 export type Channels = typeof channels;

@@ -57,6 +57,8 @@ export const RunSummary = z.object({
   /** Latest value of every metric. */
   metrics: z.record(z.string(), z.number()),
   params: z.record(z.string(), z.string()),
+  /** When the run was soft-deleted (`runs:delete`); null or absent when it is not. */
+  deletedAt: IsoTime.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -76,16 +78,50 @@ export const RunsListIn = z.object({
   experiment: z.string().optional(),
   project: z.string().optional(),
   limit: z.number().int().positive().max(100000).default(1000),
+  /** A run query, e.g. `metrics.val_auc > 0.8 and params.model.type = 'mlp'` (main/tracking/run-query.ts). */
+  filter: z.string().optional(),
+  /** `FIELD [asc|desc]`: an attribute, `metrics.<key>` or `params.<key>`; newest first by default. */
+  orderBy: z.string().optional(),
+  /** Include soft-deleted runs. */
+  deleted: z.boolean().optional(),
 });
 export type RunsListIn = z.input<typeof RunsListIn>;
+
+export const RunIdsIn = z.object({
+  ids: z.array(z.string().min(1)).min(1, 'at least one run id is required'),
+});
+export type RunIdsIn = z.input<typeof RunIdsIn>;
+export const RunsDeleteOut = z.object({ deleted: z.number().int().nonnegative() });
+export const RunsRestoreOut = z.object({ restored: z.number().int().nonnegative() });
+
+/** What `workspace:gc` removed: purged soft-deleted runs and artifact files nothing references. */
+export const GcOut = z.object({
+  runsPurged: z.number().int().nonnegative(),
+  artifactsRemoved: z.number().int().nonnegative(),
+  bytesFreed: z.number().int().nonnegative(),
+});
+export type GcOut = z.infer<typeof GcOut>;
 
 export const RunIdIn = z.object({ id: z.string().min(1, 'a run id is required') });
 
 export const RunMetricsIn = z.object({
   id: z.string().min(1),
   key: z.string().optional(),
+  /**
+   * The most points returned per key: a key with more is downsampled (largest-triangle-three-buckets
+   * plus each bucket's min and max, first and last kept; main/tracking/downsample.ts). Default 2,000.
+   */
+  maxPoints: z.number().int().min(5).max(1_000_000).optional(),
 });
-export const RunMetricsOut = z.object({ id: z.string(), points: z.array(MetricPoint) });
+export const RunMetricsOut = z.object({
+  id: z.string(),
+  points: z.array(MetricPoint),
+  /** Per key: whether its points were downsampled, and how many it has in all. */
+  series: z.record(
+    z.string(),
+    z.object({ downsampled: z.boolean(), totalPoints: z.number().int().nonnegative() }),
+  ),
+});
 
 export const TrainStartIn = z.object({ config: TrainConfig });
 export type TrainStartIn = z.input<typeof TrainStartIn>;

@@ -24,6 +24,11 @@ import { chartMetric } from '../../lib/metrics';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 3000;
+/**
+ * About one point per horizontal pixel of the training-curves chart: a longer history is downsampled by
+ * the store (shape-preserving, spikes kept); runs with fewer points per metric come back whole.
+ */
+const CHART_MAX_POINTS = 1000;
 
 function Lineage({ run }: { run: Run }) {
   const l = run.lineage;
@@ -80,6 +85,7 @@ function KeyValues({
 
 function RunBody({ run, reload }: { run: Run; reload: () => void }) {
   const [history, setHistory] = useState<EpochTable>(new Map());
+  const [totalPoints, setTotalPoints] = useState<number | null>(null);
   const [live, setLive] = useState<EpochTable>(new Map());
   const [last, setLast] = useState<TrainProgress | null>(null);
   const [cancelling, setCancelling] = useState(false);
@@ -98,9 +104,12 @@ function RunBody({ run, reload }: { run: Run; reload: () => void }) {
     let alive = true;
     const fetchHistory = () =>
       getApi()
-        .invoke('runs:metrics', { id: run.id })
+        .invoke('runs:metrics', { id: run.id, maxPoints: CHART_MAX_POINTS })
         .then((out) => {
-          if (alive) setHistory(fromHistory(out.points));
+          if (!alive) return;
+          setHistory(fromHistory(out.points));
+          const sampled = Object.values(out.series).filter((s) => s.downsampled);
+          setTotalPoints(sampled.length ? Math.max(...sampled.map((s) => s.totalPoints)) : null);
         })
         .catch(() => undefined);
     void fetchHistory();
@@ -214,6 +223,12 @@ function RunBody({ run, reload }: { run: Run; reload: () => void }) {
           actions={
             <span className="muted">
               {latestEpoch !== undefined ? `epoch ${latestEpoch} / ${epochs}` : `${epochs} epochs`}
+              {totalPoints !== null && (
+                <span data-testid="run-chart-downsampled">
+                  {' '}
+                  · downsampled from {formatNumber(totalPoints)} points
+                </span>
+              )}
             </span>
           }
         >

@@ -1,0 +1,47 @@
+import type { GcOut } from '../../shared/contract';
+import type { ArtifactStore } from '../workspace/artifacts';
+import type { Database } from '../workspace/db';
+import { iso } from '../workspace/projects';
+import type { TrackingStore } from './tracking-store';
+
+/**
+ * Purges soft-deleted runs (one transaction), then removes artifact files that no remaining run and no
+ * dataset version references. Files written since the oldest run still training started are kept: that
+ * run records its artifacts only when it ends.
+ */
+export async function collectGarbage(deps: {
+  db: Database;
+  artifacts: ArtifactStore;
+  tracking: TrackingStore;
+}): Promise<GcOut> {
+  const { db, artifacts, tracking } = deps;
+  const runsPurged = await tracking.purgeDeleted();
+  const referenced = await tracking.referencedArtifacts();
+  const storage = await db.all<{ storage_path: string }>(
+    'SELECT storage_path FROM dataset_versions',
+  );
+  const datasetPaths = new Set(storage.map((r) => r.storage_path));
+  const active = await db.one<{ started: unknown }>(
+    `SELECT min(started_at) AS started FROM runs WHERE status IN ('running', 'queued')`,
+  );
+  const startedMs =
+    active?.started !== null && active?.started !== undefined
+      ? Date.parse(iso(active.started))
+      : Number.POSITIVE_INFINITY;
+  // A margin for clock skew; an unreadable time keeps every file.
+  const keepAfterMs = Number.isNaN(startedMs) ? Number.NEGATIVE_INFINITY : startedMs - 60_000;
+  let artifactsRemoved = 0;
+  let bytesFreed = 0;
+  for (const blob of artifacts.list()) {
+    if (referenced.has(blob.sha256)) continue;
+    if (datasetPaths.has(artifacts.pathOf(blob.sha256))) continue;
+    if (blob.mtimeMs >= keepAfterMs) continue;
+    bytesFreed += artifacts.remove(blob.sha256);
+    artifactsRemoved++;
+  }
+  if (runsPurged || artifactsRemoved)
+    console.error(
+      `[Gc] purged ${runsPurged} run(s), removed ${artifactsRemoved} artifact file(s), freed ${bytesFreed} bytes`,
+    );
+  return { runsPurged, artifactsRemoved, bytesFreed };
+}
