@@ -12,6 +12,7 @@ import { createValidationService } from './data/validation-service';
 import { isUrl } from './data/download';
 import { collectGarbage } from './tracking/gc';
 import { createLineageService } from './tracking/lineage';
+import { compareRuns } from './tracking/compare';
 import { createTrackingStore, type TrackingStore } from './tracking/tracking-store';
 import { BACKEND_PREFERENCE } from './train/backend-names';
 import { createTrainService, type TrainService } from './train/train-service';
@@ -122,6 +123,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     },
     'runs:list': (input) => tracking.list(input),
     'runs:get': ({ id }) => tracking.get(id),
+    'runs:compare': async ({ ids }) =>
+      compareRuns(await Promise.all(ids.map((id) => tracking.get(id)))),
     'runs:metrics': async ({ id, key, maxPoints }) => ({
       id,
       ...(await tracking.metricHistory(id, key, maxPoints)),

@@ -647,6 +647,42 @@ export const commands: Command[] = [
     },
   },
   {
+    path: ['runs', 'compare'],
+    summary:
+      'Compare runs side by side: params (differences marked) and final metrics (best marked).',
+    positionals: [
+      {
+        name: 'ID',
+        required: true,
+        variadic: true,
+        description: 'two or more run ids (unique prefixes are enough)',
+      },
+    ],
+    flags: {
+      'only-differences': { type: 'boolean', description: 'show only the params that differ' },
+    },
+    async run(ctx) {
+      const r = await withSession(ctx, (s) =>
+        s.api.invoke('runs:compare', { ids: ctx.args.positionals }),
+      );
+      const only = ctx.args.flags['only-differences'] === true;
+      ctx.result(only ? { ...r, params: r.params.filter((p) => p.differs) } : r, () => {
+        const header = ['', ...r.runs.map((run) => `${run.name} (${run.id.slice(0, 8)})`)];
+        const params = r.params
+          .filter((p) => !only || p.differs)
+          .map((p) => [`${p.differs ? '≠ ' : '  '}${p.key}`, ...p.values.map((v) => v ?? '—')]);
+        const metrics = r.metrics.map((m) => [
+          `  ${m.key}`,
+          ...m.values.map((v, i) =>
+            v === null ? '—' : `${formatValue(v)}${i === m.best ? ' *' : ''}`,
+          ),
+        ]);
+        return `Params${only ? ' (differences only)' : ' (≠ differs)'}\n${table(header, params, 28)}\n\nMetrics (* best)\n${table(header, metrics, 28)}`;
+      });
+      return 0;
+    },
+  },
+  {
     path: ['runs', 'delete'],
     summary: 'Soft-delete runs: hidden from lists until restored; `lathe gc` purges them for good.',
     positionals: [

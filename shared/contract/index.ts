@@ -33,6 +33,8 @@ import {
   TrainProgress,
   TrainStartIn,
   TrainStartOut,
+  RunsCompareIn,
+  RunsCompareOut,
 } from './runs';
 
 export * from './common';
@@ -100,6 +102,8 @@ export const channels = {
   'train:cancel': channel(RunIdIn, TrainCancelOut),
   /** Runs, newest first. */
   'runs:list': channel(RunsListIn, z.array(RunSummary)),
+  /** Two or more runs side by side: params with differences marked, final metrics with the best marked. */
+  'runs:compare': channel(RunsCompareIn, RunsCompareOut),
   /** One run with params, metrics, tags, lineage and artifacts. */
   'runs:get': channel(RunIdIn, Run),
   /** Metric history of a run (every step), optionally one key. */

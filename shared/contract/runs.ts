@@ -152,3 +152,25 @@ export const RunStatusEvent = z.object({
   error: z.string().nullable(),
 });
 export type RunStatusEvent = z.infer<typeof RunStatusEvent>;
+
+export const RunsCompareIn = z.object({
+  ids: z.array(z.string().min(1)).min(2, 'compare needs at least two run ids').max(500),
+});
+export type RunsCompareIn = z.input<typeof RunsCompareIn>;
+
+/** Runs side by side: every param and final metric across them, differences and the best value marked. */
+export const RunsCompareOut = z.object({
+  runs: z.array(Run),
+  params: z.array(
+    z.object({ key: z.string(), values: z.array(z.string().nullable()), differs: z.boolean() }),
+  ),
+  metrics: z.array(
+    z.object({
+      key: z.string(),
+      values: z.array(z.number().nullable()),
+      /** Index of the best run for this metric (lowest loss/error, highest score); null when unknown. */
+      best: z.number().int().nullable(),
+    }),
+  ),
+});
+export type RunsCompareOut = z.infer<typeof RunsCompareOut>;

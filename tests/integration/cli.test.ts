@@ -117,6 +117,23 @@ describe('lathe CLI', () => {
     expect(runs[0]!.status).toBe('cancelled');
   });
 
+  it('compares runs side by side, marking the params that differ', () => {
+    const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
+    const [a, b] = [runs[0]!.id, runs[1]!.id];
+    const r = lathe(['runs', 'compare', a.slice(0, 8), b.slice(0, 8), '--workspace', W, '--json']);
+    expect(r.code).toBe(0);
+    const out = channels['runs:compare'].output.parse(r.json);
+    expect(out.runs.map((x) => x.id)).toEqual([a, b]);
+    expect(out.params.find((p) => p.key === 'training.epochs')).toEqual({
+      key: 'training.epochs',
+      values: ['3000', '4'],
+      differs: true,
+    });
+    const one = lathe(['runs', 'compare', a, '--workspace', W]);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(/compare needs at least two run ids/);
+  });
+
   it('lets a second process use a workspace owned by `lathe ui` through its host, and takes over a stale lock', async () => {
     const ui = latheBackground(['ui', '--port', '0', '--workspace', W, '--json']);
     const line = await ui.waitFor('stdout', /\{.*\}\n/);

@@ -1,0 +1,28 @@
+import type { Run, RunsCompareOut } from '../../shared/contract';
+
+/** Metrics where lower is better; every other metric is a score where higher is better. */
+const LOWER_IS_BETTER = /(^|_)(loss|rmse|mae|mse|mape|error|logloss|brier)$/;
+
+/** Lines up runs' params and latest metrics, marking params that differ and the best run per metric. */
+export function compareRuns(runs: Run[]): RunsCompareOut {
+  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+  const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+  return {
+    runs,
+    params: paramKeys.map((key) => {
+      const values = runs.map((r) => r.params[key] ?? null);
+      return { key, values, differs: new Set(values).size > 1 };
+    }),
+    metrics: metricKeys.map((key) => {
+      const values = runs.map((r) => r.metrics[key] ?? null);
+      const lower = LOWER_IS_BETTER.test(key);
+      let best: number | null = null;
+      values.forEach((v, i) => {
+        if (v === null) return;
+        const b = best === null ? null : values[best]!;
+        if (b === null || (lower ? v < b : v > b)) best = i;
+      });
+      return { key, values, best };
+    }),
+  };
+}
