@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { platform } from 'node:os';
 import { relative, resolve } from 'node:path';
-import type { AppInfo } from '../shared/contract';
+import { LatheError, type AppInfo } from '../shared/contract';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
@@ -16,6 +16,7 @@ import { compareRuns } from './tracking/compare';
 import { createTrackingStore, type TrackingStore } from './tracking/tracking-store';
 import { BACKEND_PREFERENCE } from './train/backend-names';
 import { createTrainService, type TrainService } from './train/train-service';
+import { CHECKPOINT_PATH } from './train/checkpoint-state';
 import { latheVersion } from './version';
 import { createProjectStore } from './workspace/projects';
 import { openWorkspace, type Workspace } from './workspace/workspace';
@@ -123,6 +124,27 @@ export async function createServices(options: ServicesOptions): Promise<Services
     },
     'runs:list': (input) => tracking.list(input),
     'runs:get': ({ id }) => tracking.get(id),
+    'runs:resume': async ({ id }) => {
+      const run = await tracking.get(id);
+      const checkpoint = run.artifacts.find((a) => a.path === CHECKPOINT_PATH);
+      if (!['interrupted', 'cancelled', 'failed'].includes(run.status) || !checkpoint) {
+        throw new LatheError(
+          'INVALID_INPUT',
+          run.status === 'running' || run.status === 'queued' || run.status === 'finished'
+            ? `run ${run.id} is ${run.status}; only an interrupted, cancelled or failed run can be resumed`
+            : `run ${run.id} is ${run.status} but has no checkpoint (it stopped before its first epoch ended); train it again`,
+          { id: run.id },
+        );
+      }
+      const { done } = await train.resume({
+        runId: run.id,
+        config: run.config,
+        dataset: `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
+        checkpoint: checkpoint.sha256,
+      });
+      await done;
+      return tracking.get(run.id);
+    },
     'runs:compare': async ({ ids }) =>
       compareRuns(await Promise.all(ids.map((id) => tracking.get(id)))),
     'runs:metrics': async ({ id, key, maxPoints }) => ({

@@ -188,8 +188,16 @@ async function importWith(
   }
 }
 
-/** Trains with a live progress bar; Ctrl-C cancels the run (recorded as cancelled). */
-async function trainWith(api: LatheApi, ctx: Ctx, config: TrainConfig): Promise<Run> {
+/**
+ * Trains with a live progress bar; Ctrl-C cancels the run (recorded as cancelled). With `resumeId`,
+ * continues that stopped run from its checkpoint (runs:resume) instead.
+ */
+async function trainWith(
+  api: LatheApi,
+  ctx: Ctx,
+  config: TrainConfig | null,
+  resumeId?: string,
+): Promise<Run> {
   const bar = createProgress(ctx.io.stderr, !ctx.json);
   let runId: string | undefined;
   const off = api.on('train:progress', (p) => {
@@ -213,7 +221,8 @@ async function trainWith(api: LatheApi, ctx: Ctx, config: TrainConfig): Promise<
     }
   });
   try {
-    return await api.invoke('train:run', { config });
+    if (resumeId !== undefined) return await api.invoke('runs:resume', { id: resumeId });
+    return await api.invoke('train:run', { config: config! });
   } finally {
     off();
     offStatus();
@@ -740,6 +749,22 @@ export const commands: Command[] = [
           `Purged ${r.runsPurged} run(s), removed ${r.artifactsRemoved} artifact file(s), freed ${formatBytes(r.bytesFreed)}`,
       );
       return 0;
+    },
+  },
+  {
+    path: ['runs', 'resume'],
+    summary:
+      'Continue an interrupted (or cancelled, or failed) run from its last epoch checkpoint, under the same id; Ctrl-C cancels.',
+    positionals: [
+      { name: 'ID', required: true, description: 'run id (a unique prefix is enough)' },
+    ],
+    flags: {},
+    async run(ctx) {
+      const run = await withSession(ctx, (s) =>
+        trainWith(s.api, ctx, null, ctx.args.positionals[0] ?? ''),
+      );
+      ctx.result(run, () => humanRun(run));
+      return exitFor(run);
     },
   },
   {

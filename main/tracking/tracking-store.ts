@@ -217,6 +217,13 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
 
     async endRun(runId, end) {
       await db.tx(async (sql) => {
+        // A finished run needs no checkpoint; a stopped one keeps it for runs:resume.
+        if (end.status === 'finished') {
+          await sql.run(
+            `DELETE FROM artifacts WHERE run_id = ? AND starts_with(path, 'checkpoint/')`,
+            [runId],
+          );
+        }
         for (const [k, v] of Object.entries(end.params ?? {})) {
           await sql.run('INSERT OR REPLACE INTO params VALUES (?, ?, ?)', [runId, k, v]);
         }
@@ -237,6 +244,29 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
             JSON.stringify(end.warnings ?? []),
             runId,
           ],
+        );
+      });
+    },
+
+    async saveCheckpoint(runId, blob) {
+      await db.run('INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, now())', [
+        runId,
+        blob.path,
+        blob.sha256,
+        blob.sizeBytes,
+      ]);
+    },
+
+    async unreferenced(sha256) {
+      return !(await db.one('SELECT 1 FROM artifacts WHERE sha256 = ? LIMIT 1', [sha256]));
+    },
+
+    async reopenRun(runId, step) {
+      await db.tx(async (sql) => {
+        await sql.run('DELETE FROM metrics WHERE run_id = ? AND step > ?', [runId, step]);
+        await sql.run(
+          `UPDATE runs SET status = 'running', ended_at = NULL, error = NULL WHERE id = ?`,
+          [runId],
         );
       });
     },

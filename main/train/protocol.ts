@@ -10,6 +10,8 @@ export const WorkerStart = z.object({
     parquetPath: z.string(),
     columns: z.array(ColumnInfo),
     latheVersion: z.string(),
+    /** A checkpoint to continue from (runs:resume). */
+    resume: z.instanceof(Uint8Array).optional(),
   }),
   cancelFlag: z.instanceof(SharedArrayBuffer),
 });
@@ -26,6 +28,12 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     valLoss: z.number(),
     metrics: z.record(z.string(), z.number()),
     elapsedMs: z.number(),
+  }),
+  /** After every epoch: the run's latest checkpoint (checkpoint.ts), at the metric step of that epoch. */
+  z.object({
+    type: z.literal('checkpoint'),
+    step: z.number().int(),
+    bytes: z.instanceof(Uint8Array),
   }),
   z.object({
     type: z.literal('done'),

@@ -1,13 +1,26 @@
+/** A seeded generator whose state can be saved and restored (training checkpoints). */
+export interface Rng {
+  (): number;
+  /** The generator's whole state: restoring it replays the same sequence from here. */
+  getState(): number;
+  setState(state: number): void;
+}
+
 /** mulberry32: a small, fast, seeded PRNG; the same seed gives the same sequence on every platform. */
-export function createRng(seed: number): () => number {
+export function createRng(seed: number): Rng {
   let a = seed >>> 0;
-  return () => {
+  const next = (() => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }) as Rng;
+  next.getState = () => a;
+  next.setState = (state) => {
+    a = state >>> 0;
   };
+  return next;
 }
 
 /** A seeded Fisher–Yates permutation of 0..n-1. */

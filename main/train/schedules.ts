@@ -85,19 +85,26 @@ export interface LrScheduler {
   lr(epoch: number): number;
   /** Tells the scheduler the metrics at the end of an epoch. */
   observe(metrics: Record<string, number>): void;
+  /** The scheduler's state after an epoch, as JSON (checkpoints); null when it has none. */
+  state(): unknown;
+  /** Restores a state() (resuming from a checkpoint). */
+  restore(state: unknown): void;
 }
+
+const stateless = { state: () => null, restore: () => {} };
 
 export function createLrScheduler(
   schedule: LrSchedule | undefined,
   baseLr: number,
   epochs: number,
 ): LrScheduler {
-  if (!schedule) return { lr: () => baseLr, observe: () => {} };
+  if (!schedule) return { lr: () => baseLr, observe: () => {}, ...stateless };
   if (schedule.type === 'step') {
     const { every, factor } = schedule;
     return {
       lr: (epoch) => baseLr * factor ** Math.floor((epoch - 1) / every),
       observe: () => {},
+      ...stateless,
     };
   }
   if (schedule.type === 'cosine') {
@@ -107,6 +114,7 @@ export function createLrScheduler(
       lr: (epoch) =>
         minLr + 0.5 * (baseLr - minLr) * (1 + Math.cos((Math.PI * (epoch - 1)) / epochs)),
       observe: () => {},
+      ...stateless,
     };
   }
   const metric = schedule.metric ?? 'val_loss';
@@ -121,6 +129,19 @@ export function createLrScheduler(
         current = Math.max(minLr, current * schedule.factor);
         tracker.wait = 0;
       }
+    },
+    state: () => ({
+      current,
+      best: Number.isNaN(tracker.best) ? null : tracker.best,
+      bestEpoch: tracker.bestEpoch,
+      wait: tracker.wait,
+    }),
+    restore(state) {
+      const s = state as { current: number; best: number | null; bestEpoch: number; wait: number };
+      current = s.current;
+      tracker.best = s.best ?? NaN;
+      tracker.bestEpoch = s.bestEpoch;
+      tracker.wait = s.wait;
     },
   };
 }

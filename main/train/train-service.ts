@@ -18,6 +18,7 @@ import { packageRoot } from '../version';
 import { checkFeatureSpec } from '../features/check';
 import { selectFeatures } from './select-features';
 import { WorkerMessage, type WorkerStart } from './protocol';
+import { CHECKPOINT_PATH, checkpointState } from './checkpoint-state';
 
 /** A run as training starts it. */
 export interface NewRun {
@@ -54,13 +55,43 @@ export interface RunRecorder {
   /** Appends metric values at one step. */
   logMetrics(runId: string, step: number, values: Record<string, number>): Promise<void>;
   setBackend(runId: string, backend: string): Promise<void>;
-  /** Ends a run: params, artifacts and status together, or none of them. */
+  /**
+   * Ends a run: params, artifacts and status together, or none of them. A finished run drops its
+   * checkpoint; a cancelled, failed or interrupted one keeps it, so it can be resumed.
+   */
   endRun(runId: string, end: RunEnd): Promise<void>;
+  /** Replaces a run's checkpoint artifact row (one statement: a crash keeps the previous one). */
+  saveCheckpoint(
+    runId: string,
+    blob: { path: string; sha256: string; sizeBytes: number },
+  ): Promise<void>;
+  /**
+   * Sets a stopped run running again to resume it from the checkpoint at `step`: clears its end and
+   * error and drops metrics logged after that step (epochs the checkpoint does not include).
+   */
+  reopenRun(runId: string, step: number): Promise<void>;
+  /** True when no artifact row references the blob (a superseded checkpoint can be removed). */
+  unreferenced(sha256: string): Promise<boolean>;
+}
+
+/** A stopped run to continue from its checkpoint (runs:resume). */
+export interface ResumeRun {
+  runId: string;
+  config: TrainConfig;
+  /** The run's dataset version as `name@version`. */
+  dataset: string;
+  /** sha256 of its checkpoint artifact. */
+  checkpoint: string;
 }
 
 export interface TrainService {
   /** Validates the config against the dataset, records a running run and starts its worker. */
   start(config: TrainConfig): Promise<{ runId: string; done: Promise<RunStatus> }>;
+  /**
+   * Continues a stopped run from its last checkpoint under the same id, config and dataset version;
+   * resolves once its worker runs, with `done` like start().
+   */
+  resume(run: ResumeRun): Promise<{ runId: string; done: Promise<RunStatus> }>;
   /** Asks a running training to stop; false when the run is not running here. */
   cancel(runId: string): boolean;
   /** Cancels every running training and waits for them to be recorded. */
@@ -219,14 +250,18 @@ export function createTrainService(deps: {
   const status = (runId: string, s: RunStatus, error: string | null = null) =>
     bus.emit('run:status', { runId, status: s, error });
 
+  const checkWorker = () => {
+    if (!existsSync(workerPath)) {
+      throw new LatheError(
+        'INTERNAL',
+        `training worker not built: ${workerPath} is missing (run npm run build)`,
+      );
+    }
+  };
+
   return {
     async start(config) {
-      if (!existsSync(workerPath)) {
-        throw new LatheError(
-          'INTERNAL',
-          `training worker not built: ${workerPath} is missing (run npm run build)`,
-        );
-      }
+      checkWorker();
       const version = await data.resolve(config.dataset);
       await precheck(engine, config, version.storagePath, version.columns);
       const runId = await recorder.createRun({
@@ -240,6 +275,56 @@ export function createTrainService(deps: {
         system: systemInfo(),
         params: configParams(config),
       });
+      return launch(runId, config, version);
+    },
+
+    async resume(run) {
+      checkWorker();
+      if (active.has(run.runId)) {
+        throw new LatheError('INVALID_INPUT', `run ${run.runId} is already running`);
+      }
+      const version = await data.resolve(run.dataset);
+      if (!artifacts.has(run.checkpoint)) {
+        throw new LatheError(
+          'NOT_FOUND',
+          `the checkpoint of run ${run.runId} is missing from the artifact store`,
+          { id: run.runId },
+        );
+      }
+      const bytes = new Uint8Array(await artifacts.read(run.checkpoint));
+      const state = checkpointState(bytes);
+      await recorder.reopenRun(run.runId, state.globalStep);
+      return launch(run.runId, run.config, version, bytes, run.checkpoint);
+    },
+
+    cancel(runId) {
+      const run = active.get(runId);
+      if (!run) return false;
+      Atomics.store(run.flag, 0, 1);
+      return true;
+    },
+
+    async shutdown() {
+      const runs = [...active.values()];
+      for (const r of runs) Atomics.store(r.flag, 0, 1);
+      await Promise.all(runs.map((r) => r.done));
+    },
+  };
+
+  /** Starts the worker of a recorded running run (fresh, or from a checkpoint) and records its end. */
+  function launch(
+    runId: string,
+    config: TrainConfig,
+    version: { storagePath: string; columns: ColumnInfo[] },
+    resume?: Uint8Array<ArrayBuffer>,
+    resumedFrom?: string,
+  ): { runId: string; done: Promise<RunStatus> } {
+    {
+      // The run's current checkpoint blob: each new one supersedes it, and a finished run drops it.
+      let lastCheckpoint = resumedFrom ?? null;
+      const prune = async (sha256: string) => {
+        if (await recorder.unreferenced(sha256)) artifacts.remove(sha256);
+      };
       status(runId, 'running');
       const flag = new Int32Array(new SharedArrayBuffer(4));
       // stdout is piped so nothing a library prints can corrupt `--json` output.
@@ -260,6 +345,8 @@ export function createTrainService(deps: {
               `[TrainService] could not record the end of run ${runId}: ${err.message}`,
             );
           });
+          if (end.status === 'finished' && lastCheckpoint)
+            await prune(lastCheckpoint).catch(() => {});
           active.delete(runId);
           status(runId, end.status, end.error ?? null);
           void worker.terminate();
@@ -298,6 +385,15 @@ export function createTrainService(deps: {
               valLoss: msg.valLoss,
               metrics: msg.metrics,
             });
+          } else if (msg.type === 'checkpoint') {
+            const blob = artifacts.put(msg.bytes);
+            const previous = lastCheckpoint;
+            lastCheckpoint = blob.sha256;
+            pending.push(
+              recorder
+                .saveCheckpoint(runId, { path: CHECKPOINT_PATH, ...blob })
+                .then(() => (previous && previous !== blob.sha256 ? prune(previous) : undefined)),
+            );
           } else if (msg.type === 'done') {
             // Early stopping restored an earlier epoch: its metrics become the run's latest.
             if (msg.finalStep !== undefined)
@@ -348,24 +444,12 @@ export function createTrainService(deps: {
           parquetPath: version.storagePath,
           columns: version.columns,
           latheVersion,
+          ...(resume ? { resume } : {}),
         },
         cancelFlag: flag.buffer,
       };
       worker.postMessage(start);
       return { runId, done };
-    },
-
-    cancel(runId) {
-      const run = active.get(runId);
-      if (!run) return false;
-      Atomics.store(run.flag, 0, 1);
-      return true;
-    },
-
-    async shutdown() {
-      const runs = [...active.values()];
-      for (const r of runs) Atomics.store(r.flag, 0, 1);
-      await Promise.all(runs.map((r) => r.done));
-    },
-  };
+    }
+  }
 }

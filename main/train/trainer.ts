@@ -12,6 +12,13 @@ import {
   type SelectionResult,
 } from './selection';
 import { createRng, permutation } from './random';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  modelWeights,
+  type Checkpoint,
+  type CheckpointState,
+} from './checkpoint';
 import { createLrScheduler, EarlyStopper, metricValue } from './schedules';
 
 /** Everything a training needs; plain data so it can cross into a worker thread. */
@@ -21,6 +28,8 @@ export interface TrainJob {
   parquetPath: string;
   columns: ColumnInfo[];
   latheVersion: string;
+  /** A checkpoint (checkpoint.ts) to continue from instead of starting fresh. */
+  resume?: Uint8Array;
 }
 
 export interface EpochReport {
@@ -37,6 +46,8 @@ export interface TrainHooks {
   /** Polled between batches; true stops the training with CANCELLED. */
   isCancelled?(): boolean;
   log?(message: string): void;
+  /** After every epoch: the encoded checkpoint (checkpoint.ts) and the metric step of that epoch. */
+  onCheckpoint?(bytes: Uint8Array<ArrayBuffer>, step: number): void;
 }
 
 export interface TrainedArtifact {
@@ -135,22 +146,13 @@ export function classWeightsFor(
 
 /** Serializes a layers model to the tfjs `model.json` + `weights.bin` pair. */
 async function saveModel(model: tfl.LayersModel): Promise<TrainedArtifact[]> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!saved?.weightData || !saved.weightSpecs)
-    throw new Error('model serialization produced no weights');
-  const weights = tf.io.CompositeArrayBuffer.join(saved.weightData);
+  const { specs, data: weights, topology } = await modelWeights(model);
   const modelJson = {
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
     convertedBy: null,
-    modelTopology: saved.modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: saved.weightSpecs }],
+    modelTopology: topology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
   };
   return [
     { path: 'model/model.json', bytes: new TextEncoder().encode(JSON.stringify(modelJson)) },
@@ -275,10 +277,19 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
    * One training from fresh seeded weights on the given feature columns. `offset` numbers its epochs
    * after an earlier pass (selection by importance trains twice), so progress and metric steps go on.
    */
-  async function fitOnce(xTr: Float32Array, width: number, offset: number, totalEpochs: number) {
+  async function fitOnce(
+    xTr: Float32Array,
+    width: number,
+    offset: number,
+    totalEpochs: number,
+    pass: 1 | 2,
+    resume: Checkpoint | null,
+  ) {
     const xTrain = tf.tensor2d(xTr, [trainRows, width]);
     const model = buildModel(config, width, outputDim);
     const optimizer = tf.train.adam(config.training.learningRate);
+    // Adam's bias-correction accumulators: checkpointed bit-exact (its setWeights recomputes them).
+    const adamAcc = optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
     // Adam reads its learningRate field on every step, so a schedule can set it between epochs.
     const adamLr = optimizer as unknown as { learningRate: number };
     const { lrSchedule, earlyStopping: es } = config.training;
@@ -297,8 +308,60 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     // Kept as a tensor between epochs: validation every epoch copies nothing.
     const xValTensor = tf.tensor2d(xValArr, [validRows, width]);
     let metrics: Record<string, number> = {};
+    let firstEpoch = 1;
+    if (resume) {
+      const r = resume.state;
+      model.setWeights(resume.model);
+      await optimizer.setWeights(resume.optimizer);
+      adamAcc.accBeta1.assign(tf.scalar(r.accBeta[0]));
+      adamAcc.accBeta2.assign(tf.scalar(r.accBeta[1]));
+      rng.setState(r.rng);
+      step = r.step;
+      stoppedEpoch = r.stoppedEpoch;
+      metrics = r.metrics;
+      scheduler.restore(r.scheduler);
+      if (stopper && r.stopper) {
+        stopper.best = r.stopper.best ?? NaN;
+        stopper.bestEpoch = r.stopper.bestEpoch;
+        stopper.wait = r.stopper.wait;
+      }
+      if (resume.best && r.bestMetrics) best = { weights: resume.best, metrics: r.bestMetrics };
+      resume.model.forEach((t) => t.dispose());
+      firstEpoch = r.stopped ? epochs + 1 : r.epoch + 1;
+    }
+    const checkpoint = async (epoch: number, stopped: boolean) => {
+      if (!hooks.onCheckpoint) return;
+      const state: CheckpointState = {
+        pass,
+        epoch,
+        globalStep: offset + epoch,
+        step,
+        rng: rng.getState(),
+        stoppedEpoch,
+        stopped,
+        metrics,
+        stopper: stopper
+          ? {
+              best: Number.isNaN(stopper.best) ? null : stopper.best,
+              bestEpoch: stopper.bestEpoch,
+              wait: stopper.wait,
+            }
+          : null,
+        scheduler: scheduler.state(),
+        bestMetrics: best?.metrics ?? null,
+        accBeta: [adamAcc.accBeta1.dataSync()[0]!, adamAcc.accBeta2.dataSync()[0]!],
+        selection: pass === 2 ? selection : null,
+      };
+      const bytes = await encodeCheckpoint(
+        state,
+        model,
+        await optimizer.getWeights(),
+        best?.weights ?? null,
+      );
+      hooks.onCheckpoint(bytes, offset + epoch);
+    };
     try {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
+      for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
         const perm = permutation(trainRows, rng);
         const lr = scheduler.lr(epoch);
         adamLr.learningRate = lr;
@@ -346,6 +409,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         });
         stoppedEpoch = epoch;
         scheduler.observe(metrics);
+        let stop = false;
         if (stopper && es) {
           if (
             stopper.update(epoch, metricValue(metrics, es.metric, 'training.earlyStopping.metric'))
@@ -354,8 +418,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
               best?.weights.forEach((w) => w.dispose());
               best = { weights: model.getWeights().map((w) => tf.clone(w)), metrics };
             }
-          } else if (stopper.shouldStop) break;
+          } else stop = stopper.shouldStop;
         }
+        await checkpoint(epoch, stop);
+        if (stop) break;
       }
       if (best && stopper && stopper.bestEpoch !== stoppedEpoch) {
         model.setWeights(best.weights);
@@ -419,19 +485,39 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     xTr = subsetColumns(data.train.x, trainRows, data.fitted.outputs, names);
   }
   const twoPasses = sel?.method === 'permutation';
-  let fit = await fitOnce(xTr, names.length, 0, twoPasses ? 2 * epochs : epochs);
-  let importance = permutationImportance(fit.model, fit.xVal, names);
-  if (twoPasses && sel) {
-    selection = selectByImportance(sel, importance, names);
+  const resume = job.resume ? decodeCheckpoint(job.resume) : null;
+  let fit: Awaited<ReturnType<typeof fitOnce>>;
+  let importance: Record<string, number>;
+  if (twoPasses && sel && resume?.state.pass === 2 && resume.state.selection) {
+    // Resuming the second training: the first one's selection is in the checkpoint.
+    selection = resume.state.selection;
     names = selection.kept;
-    fit.model.dispose();
     fit = await fitOnce(
       subsetColumns(data.train.x, trainRows, data.fitted.outputs, names),
       names.length,
       epochs,
       2 * epochs,
+      2,
+      resume,
     );
     importance = permutationImportance(fit.model, fit.xVal, names);
+  } else {
+    fit = await fitOnce(xTr, names.length, 0, twoPasses ? 2 * epochs : epochs, 1, resume);
+    importance = permutationImportance(fit.model, fit.xVal, names);
+    if (twoPasses && sel) {
+      selection = selectByImportance(sel, importance, names);
+      names = selection.kept;
+      fit.model.dispose();
+      fit = await fitOnce(
+        subsetColumns(data.train.x, trainRows, data.fitted.outputs, names),
+        names.length,
+        epochs,
+        2 * epochs,
+        2,
+        null,
+      );
+      importance = permutationImportance(fit.model, fit.xVal, names);
+    }
   }
   const model = fit.model;
   try {

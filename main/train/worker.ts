@@ -19,6 +19,7 @@ port.once('message', (raw: unknown) => {
       const result = await train(job, {
         isCancelled: () => Atomics.load(flag, 0) === 1,
         onEpoch: (r) => post({ type: 'epoch', ...r }),
+        onCheckpoint: (bytes, step) => post({ type: 'checkpoint', step, bytes }, [bytes.buffer]),
       });
       post(
         {

@@ -106,6 +106,11 @@ export const channels = {
   'runs:compare': channel(RunsCompareIn, RunsCompareOut),
   /** One run with params, metrics, tags, lineage and artifacts. */
   'runs:get': channel(RunIdIn, Run),
+  /**
+   * Continues an interrupted, cancelled or failed run from its last per-epoch checkpoint (same id, config
+   * and dataset version) and resolves with the run once it ends, like train:run.
+   */
+  'runs:resume': channel(RunIdIn, Run),
   /** Metric history of a run (every step), optionally one key. */
   'runs:metrics': channel(RunMetricsIn, RunMetricsOut),
   /** Soft-deletes runs (by id or unique prefix): hidden from lists until restored or purged by gc. */
