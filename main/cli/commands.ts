@@ -37,6 +37,14 @@ const SCHEMAS: Record<string, () => unknown> = {
   'feature-spec': featureSpecJsonSchema,
 };
 
+/** One or more run ids, as delete, restore and compare take them. */
+const RUN_IDS = {
+  name: 'ID',
+  required: true,
+  variadic: true,
+  description: 'run ids (unique prefixes are enough)',
+};
+
 export interface Io {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
@@ -694,14 +702,7 @@ export const commands: Command[] = [
   {
     path: ['runs', 'delete'],
     summary: 'Soft-delete runs: hidden from lists until restored; `lathe gc` purges them for good.',
-    positionals: [
-      {
-        name: 'ID',
-        required: true,
-        variadic: true,
-        description: 'run ids (unique prefixes are enough)',
-      },
-    ],
+    positionals: [RUN_IDS],
     flags: {},
     async run(ctx) {
       const r = await withSession(ctx, (s) =>
@@ -718,14 +719,7 @@ export const commands: Command[] = [
   {
     path: ['runs', 'restore'],
     summary: 'Bring soft-deleted runs back.',
-    positionals: [
-      {
-        name: 'ID',
-        required: true,
-        variadic: true,
-        description: 'run ids (unique prefixes are enough)',
-      },
-    ],
+    positionals: [RUN_IDS],
     flags: {},
     async run(ctx) {
       const r = await withSession(ctx, (s) =>
