@@ -6,8 +6,8 @@ import {
   type TransformStep,
   type VersionParent,
 } from '../../shared/contract';
-import { sha256Bytes } from '../workspace/artifacts';
 import { ident, literal } from '../workspace/db';
+import { canonicalHash } from '../workspace/canonical-json';
 
 /** A parent version as a transform reads it. */
 export interface TransformParent {
@@ -34,21 +34,9 @@ export type Describe = (sql: string) => Promise<{ name: string; type: string }[]
 export const ORDER_COLUMN = '__lathe_row';
 const ORD = ident(ORDER_COLUMN);
 
-/** JSON with object keys sorted at every level: equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
 /** The version hash of a transform: the same parents and steps give the same version. */
 export function transformHash(parents: { hash: string }[], steps: TransformStep[]): string {
-  return sha256Bytes(
-    Buffer.from(canonicalJson({ parents: parents.map((p) => p.hash), steps }), 'utf8'),
-  );
+  return canonicalHash({ parents: parents.map((p) => p.hash), steps });
 }
 
 export const toParent = (p: TransformParent): VersionParent => ({

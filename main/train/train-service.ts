@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { checkFeatureSpec } from '../features/check';
 import { selectFeatures } from './select-features';
 import { WorkerMessage, type WorkerStart } from './protocol';
 import { CHECKPOINT_PATH, checkpointState } from './checkpoint-state';
+import { canonicalHash } from '../workspace/canonical-json';
 
 /** A run as training starts it. */
 export interface NewRun {
@@ -98,19 +98,6 @@ export interface TrainService {
   shutdown(): Promise<void>;
 }
 
-/** Canonical JSON (sorted keys): the same config always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** The params a run is recorded with from the moment it starts (the worker adds the resolved ones). */
 export function configParams(config: TrainConfig): Record<string, string> {
   return {
@@ -149,7 +136,7 @@ function modelOptionParams(config: TrainConfig): Record<string, string> {
 }
 
 export function configHash(config: TrainConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+  return canonicalHash(config);
 }
 
 /** The built worker bundle under the package root. */

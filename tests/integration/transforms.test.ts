@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, TransformStep } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
-import { canonicalJson } from '../../main/data/transforms';
+import { canonicalJson } from '../../main/workspace/canonical-json';
 import { sha256Bytes } from '../../main/workspace/artifacts';
 import { lathe } from '../helpers/cli';
 import { contractClient } from '../helpers/services';

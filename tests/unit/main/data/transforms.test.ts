@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LatheError, type TransformStep } from '../../../../shared/contract';
 import {
-  canonicalJson,
   planTransform,
   transformHash,
   type TransformParent,
 } from '../../../../main/data/transforms';
+import { canonicalJson } from '../../../../main/workspace/canonical-json';
 import { downloadName, isUrl } from '../../../../main/data/download';
 
 const parent = (dataset: string, columns: string[]): TransformParent => ({
