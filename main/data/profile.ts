@@ -6,8 +6,9 @@ import type {
   DuplicateRow,
   HistogramBin,
 } from '../../shared/contract';
-import { ident, literal, toPlain } from '../workspace/db';
+import { ident, literal, plainNumber, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
+import { isIntegerType } from './column-kind';
 
 const MAX_BINS = 20;
 const TOP_VALUES = 10;
@@ -16,12 +17,8 @@ const DUPLICATE_SAMPLE = 10;
 export const Z_THRESHOLD = 3;
 /** Tukey's k: fences at q1 − k·IQR and q3 + k·IQR. */
 export const IQR_K = 1.5;
-const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
 
-const num = (v: unknown): number | null => {
-  const p = toPlain(v);
-  return typeof p === 'number' ? p : null;
-};
+const num = plainNumber;
 
 /** Dates and timestamps as epoch milliseconds (the axis their histograms use). */
 const epochMs = (v: unknown): number | null => {
@@ -168,7 +165,7 @@ export async function profileParquet(
             );
       let histogram: Promise<HistogramBin[]> = Promise.resolve([]);
       if (x && xlo !== null && xhi !== null && col.kind !== 'boolean') {
-        const integerRange = INTEGER.test(col.type) ? xhi - xlo + 1 : Infinity;
+        const integerRange = isIntegerType(col.type) ? xhi - xlo + 1 : Infinity;
         const bins = xhi > xlo ? Math.max(1, Math.min(MAX_BINS, integerRange)) : 1;
         const width = xhi > xlo ? (xhi - xlo) / bins : 1;
         histogram = engine

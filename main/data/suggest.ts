@@ -1,7 +1,7 @@
 import type { ExpectationInput, ExpectationSuite, Profile } from '../../shared/contract';
 import { ExpectationSuite as SuiteSchema } from '../../shared/contract';
+import { isIntegerType } from './column-kind';
 
-const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
 const MAX_ALLOWED_VALUES = 10;
 
 /** Rounds a rate up to two decimals, so the draft holds on the data it came from. */
@@ -59,7 +59,7 @@ export function suggestSuite(profile: Profile): ExpectationSuite {
         values: nonNullValues.map((t) => String(t.value)).sort(),
       });
     }
-    const keyLike = c.kind === 'categorical' || INTEGER.test(c.type);
+    const keyLike = c.kind === 'categorical' || isIntegerType(c.type);
     if (keyLike && profile.rows > 1 && c.nullCount === 0 && c.distinctCount === profile.rows) {
       out.push({ type: 'unique', columns: [c.name] });
     }

@@ -6,7 +6,7 @@ import {
   type ExpectationResult,
   type ExpectationSuite,
 } from '../../shared/contract';
-import { ident, literal, toPlain } from '../workspace/db';
+import { ident, literal, plainNumber, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
 
 const SAMPLE_ROWS = 10;
@@ -263,10 +263,7 @@ export async function evaluateSuite(
   });
   const [stats = {}] = await engine.all(`SELECT ${selects.join(', ')} FROM ${from}`);
   const rows = Number(stats.__rows ?? 0);
-  const num = (v: unknown) => {
-    const p = toPlain(v);
-    return typeof p === 'number' ? p : null;
-  };
+  const num = plainNumber;
   const sample = async (where: string) =>
     (await engine.all(`SELECT * FROM ${from} WHERE ${where} LIMIT ${SAMPLE_ROWS}`)).map((r) =>
       columnList.map((c) => toPlain(r[c.name])),

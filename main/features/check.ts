@@ -4,8 +4,8 @@ import {
   type ColumnStep,
   type FeatureSpec,
 } from '../../shared/contract';
+import { isIntegerType } from '../data/column-kind';
 
-const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
 export const ENCODINGS = new Set(['onehot', 'ordinal', 'frequency', 'target']);
 export const CATEGORY_ORDER = ['impute', 'onehot', 'ordinal', 'frequency', 'target'];
 export const NUMERIC_ORDER = ['impute', 'clip', 'scale', 'bucketize'];
@@ -22,7 +22,7 @@ export function pipelineOf(
   const encoded = steps.some((s) => ENCODINGS.has(s.op));
   if (
     info.kind === 'categorical' ||
-    (encoded && (info.kind === 'boolean' || INTEGER.test(info.type)))
+    (encoded && (info.kind === 'boolean' || isIntegerType(info.type)))
   )
     return 'categorical';
   if (info.kind === 'datetime') return 'datetime';

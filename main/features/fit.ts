@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   LatheError,
   type ColumnInfo,
@@ -15,7 +14,7 @@ import type {
   FittedNumeric,
 } from '../../shared/contract/features';
 import type { Engine } from '../data/engine';
-import { ident, literal, toPlain } from '../workspace/db';
+import { ident, literal, plainNumber, toPlain } from '../workspace/db';
 import {
   CATEGORY_ORDER,
   ENCODINGS,
@@ -35,6 +34,7 @@ import {
   numericSource,
   postNumericSql,
 } from './sql';
+import { canonicalHash } from '../workspace/canonical-json';
 
 export interface FitContext {
   engine: Engine;
@@ -51,25 +51,8 @@ export interface FitContext {
 
 const fail = specError;
 
-function numberOf(v: unknown): number | null {
-  const p = toPlain(v);
-  return typeof p === 'number' ? p : null;
-}
-
-/** Canonical JSON: the same spec always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 export function featureSpecHash(spec: FeatureSpec): string {
-  return createHash('sha256').update(canonical(spec)).digest('hex');
+  return canonicalHash(spec);
 }
 
 /**
@@ -118,8 +101,8 @@ export async function fitFeatureSpec(
             : await stat(
                 `quantile_cont(${x}, ${step.lower}) AS a, quantile_cont(${x}, ${step.upper}) AS b`,
               );
-        const a = numberOf(q.a);
-        const b = numberOf(q.b);
+        const a = plainNumber(q.a);
+        const b = plainNumber(q.b);
         if (a === null || b === null)
           throw fail(field, 'no values to fit the clip on in the training split');
         out.clip =
@@ -135,8 +118,8 @@ export async function fitFeatureSpec(
               : await stat(
                   `median(${x}) AS c, quantile_cont(${x}, 0.75) - quantile_cont(${x}, 0.25) AS s`,
                 );
-        const center = numberOf(s.c);
-        const scale = numberOf(s.s);
+        const center = plainNumber(s.c);
+        const scale = plainNumber(s.s);
         if (center === null)
           throw fail(field, 'no values to fit the scaler on in the training split');
         out.scale = { center, scale: scale && scale > 0 ? scale : 1 };
@@ -144,8 +127,8 @@ export async function fitFeatureSpec(
         let cuts: number[];
         if (step.strategy === 'uniform') {
           const r = await stat(`min(${x}) AS lo, max(${x}) AS hi`);
-          const lo = numberOf(r.lo);
-          const hi = numberOf(r.hi);
+          const lo = plainNumber(r.lo);
+          const hi = plainNumber(r.hi);
           if (lo === null || hi === null)
             throw fail(field, 'no values to fit the bins on in the training split');
           cuts = Array.from(
@@ -156,7 +139,7 @@ export async function fitFeatureSpec(
           const probs = Array.from({ length: step.bins - 1 }, (_, k) => (k + 1) / step.bins);
           const r = await stat(`quantile_cont(${x}, [${probs.join(', ')}]) AS q`);
           cuts = ((r.q as unknown[] | null) ?? [])
-            .map((v) => numberOf(v))
+            .map((v) => plainNumber(v))
             .filter((v): v is number => v !== null);
         }
         out.bucketize = { cuts: [...new Set(cuts)].sort((a, b) => a - b) };
@@ -204,7 +187,7 @@ export async function fitFeatureSpec(
         : `(CASE WHEN ${tc}::VARCHAR = ${literal(l)} THEN 1 ELSE 0 END)::DOUBLE`,
     );
     const priorRow = await stat(ys.map((y, j) => `avg(${y}) AS p${j}`).join(', '));
-    const prior = ys.map((_, j) => numberOf(priorRow[`p${j}`]) ?? 0);
+    const prior = ys.map((_, j) => plainNumber(priorRow[`p${j}`]) ?? 0);
     const encodings = async (where: string) => {
       const rows = await engine.all(
         `SELECT ${s} AS v, count(*) AS n, ${ys.map((y, j) => `sum(${y}) AS s${j}`).join(', ')}
@@ -215,7 +198,7 @@ export async function fitFeatureSpec(
           String(toPlain(r.v)),
           ys.map(
             (_, j) =>
-              ((numberOf(r[`s${j}`]) ?? 0) + step.smoothing * prior[j]!) /
+              ((plainNumber(r[`s${j}`]) ?? 0) + step.smoothing * prior[j]!) /
               (Number(r.n) + step.smoothing),
           ),
         ]),
@@ -347,7 +330,7 @@ export async function fitFeatureSpec(
                 : st.strategy === 'median'
                   ? `median(${e})`
                   : `mode(${e} ORDER BY ${e})`;
-            fill = numberOf((await stat(`${agg} AS f`)).f);
+            fill = plainNumber((await stat(`${agg} AS f`)).f);
           }
           impute = { fill: fill ?? 0, indicator: st.indicator };
           e = `coalesce(${e}, ${num(impute.fill)})`;

@@ -14,6 +14,12 @@ export function toPlain(value: unknown): string | number | boolean | null {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
 }
 
+/** A database value as a number, or null when it is not one. */
+export function plainNumber(value: unknown): number | null {
+  const plain = toPlain(value);
+  return typeof plain === 'number' ? plain : null;
+}
+
 /** A database value as text (numbers, dates and JSON as their plain form); '' for null. */
 export function text(value: unknown): string {
   const plain = toPlain(value);
