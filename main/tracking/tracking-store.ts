@@ -4,6 +4,7 @@ import {
   TrainConfig,
   type Artifact,
   type Run,
+  type RunKind,
   type RunStatus,
   type RunSummary,
 } from '../../shared/contract';
@@ -120,6 +121,8 @@ function summaryFromRow(r: Row): RunSummary {
     ),
     params: jsonRecord<string>(r.params_json),
     deletedAt: r.deleted_at ? iso(r.deleted_at) : null,
+    kind: (textOrNull(r.kind) ?? 'train') as RunKind,
+    parentId: textOrNull(r.parent_id),
   };
 }
 
@@ -165,8 +168,9 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           `${run.config.dataset.split('@')[0]}-${run.config.model.type}-${Number(count?.n ?? 0) + 1}`;
         await sql.run(
           `INSERT INTO runs (id, experiment_id, name, status, task, model_type, dataset_version_id, config, config_hash,
-             seed, backend, lathe_version, started_at, ended_at, error, system)
-           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, NULL, ?, now(), NULL, NULL, ?)`,
+             seed, backend, lathe_version, started_at, ended_at, error, system, parent_id, kind, git_commit,
+             feature_spec_hash)
+           VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, NULL, ?, now(), NULL, NULL, ?, ?, ?, ?, ?)`,
           [
             id,
             exp.id,
@@ -179,6 +183,10 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
             run.config.seed,
             run.latheVersion,
             JSON.stringify(run.system),
+            run.parentId ?? null,
+            run.kind ?? 'train',
+            run.gitCommit ?? null,
+            run.featureSpecHash ?? null,
           ],
         );
         for (const [k, v] of Object.entries(run.tags ?? {}))
@@ -384,6 +392,8 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           seed: Number(r.seed),
           backend: textOrNull(r.backend),
           latheVersion: String(r.lathe_version),
+          featureSpecHash: textOrNull(r.feature_spec_hash),
+          gitCommit: textOrNull(r.git_commit),
         },
         artifacts: artifacts.map((a): Artifact => ({
           path: String(a.path),
@@ -394,6 +404,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         error: textOrNull(r.error),
         warnings: r.warnings ? (JSON.parse(text(r.warnings)) as string[]) : [],
         system: jsonRecord<string | number>(r.system),
+        notes: textOrNull(r.notes) ?? '',
       };
     },
 

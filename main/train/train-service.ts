@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import {
   LatheError,
   type ColumnInfo,
+  type RunKind,
   type RunStatus,
   type TrainConfig,
 } from '../../shared/contract';
@@ -32,6 +33,12 @@ export interface NewRun {
   system: Record<string, string | number>;
   params?: Record<string, string>;
   tags?: Record<string, string>;
+  /** Default: train. */
+  kind?: RunKind;
+  /** The cross-validation or search run a fold or trial belongs to. */
+  parentId?: string;
+  gitCommit?: string | null;
+  featureSpecHash?: string | null;
 }
 
 /** How a run ends: its status, and what the training resolved and produced. */
@@ -261,6 +268,7 @@ export function createTrainService(deps: {
         latheVersion,
         system: systemInfo(),
         params: configParams(config),
+        featureSpecHash: config.featureSpec ? canonicalHash(config.featureSpec) : null,
       });
       return launch(runId, config, version);
     },

@@ -60,6 +60,22 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
     // Set by runs:delete, cleared by runs:restore; workspace:gc purges the runs that have it.
     sql: [`ALTER TABLE runs ADD COLUMN deleted_at TIMESTAMP`],
   },
+  {
+    version: 5,
+    name: 'run families, notes, source and ui preferences',
+    sql: [
+      // A fold of a cross-validation or a trial of a search points at its parent run.
+      `ALTER TABLE runs ADD COLUMN parent_id VARCHAR`,
+      // train | cv | fold | tune | trial
+      `ALTER TABLE runs ADD COLUMN kind VARCHAR DEFAULT 'train'`,
+      `ALTER TABLE runs ADD COLUMN notes VARCHAR DEFAULT ''`,
+      // The commit of the git repository holding the config file, when it is in one.
+      `ALTER TABLE runs ADD COLUMN git_commit VARCHAR`,
+      `ALTER TABLE runs ADD COLUMN feature_spec_hash VARCHAR`,
+      // Renderer state that outlives a restart, e.g. the runs table layout per experiment.
+      `CREATE TABLE ui_prefs (key VARCHAR PRIMARY KEY, value JSON NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

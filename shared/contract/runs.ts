@@ -12,6 +12,13 @@ export const RunStatus = z.enum([
 ]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/**
+ * What a run is: a plain training, a cross-validation (parent) and its folds (children), or a
+ * hyperparameter search (parent) and its trials (children).
+ */
+export const RunKind = z.enum(['train', 'cv', 'fold', 'tune', 'trial']);
+export type RunKind = z.infer<typeof RunKind>;
+
 export const MetricPoint = z.object({
   key: z.string(),
   step: z.number().int(),
@@ -38,6 +45,10 @@ export const Lineage = z.object({
   seed: z.number().int(),
   backend: z.string().nullable(),
   latheVersion: z.string(),
+  /** Hash of the fitted-before feature spec the run used; null when it used the default spec. */
+  featureSpecHash: z.string().nullable().optional(),
+  /** HEAD commit of the git repository holding the config file (`+dirty` when it has changes). */
+  gitCommit: z.string().nullable().optional(),
 });
 export type Lineage = z.infer<typeof Lineage>;
 
@@ -59,6 +70,10 @@ export const RunSummary = z.object({
   params: z.record(z.string(), z.string()),
   /** When the run was soft-deleted (`runs:delete`); null or absent when it is not. */
   deletedAt: IsoTime.nullable().optional(),
+  /** train unless the run is a cross-validation, a fold, a search or a trial. */
+  kind: RunKind.optional(),
+  /** The cross-validation or search run this fold or trial belongs to. */
+  parentId: z.string().nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -71,6 +86,8 @@ export const Run = RunSummary.extend({
   /** Leakage and data warnings raised while training. */
   warnings: z.array(z.string()),
   system: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** Free-text notes (markdown) a user keeps on the run. */
+  notes: z.string().optional(),
 });
 export type Run = z.infer<typeof Run>;
 
