@@ -128,7 +128,9 @@ describe('lineage', () => {
       const roots = lines.filter((l) => l.startsWith('file '));
       expect(roots).toHaveLength(2);
       expect(roots.some((l) => /^file .*islands\.csv {2}sha256:[0-9a-f]{12}$/.test(l))).toBe(true);
-      expect(roots.some((l) => /^file .*penguins\.json {2}sha256:[0-9a-f]{12}$/.test(l))).toBe(true);
+      expect(roots.some((l) => /^file .*penguins\.json {2}sha256:[0-9a-f]{12}$/.test(l))).toBe(
+        true,
+      );
       expect(lines[0]).toBe([...roots].sort((a, b) => a.localeCompare(b))[0]);
       expect(text.stdout).toMatch(/└─ \[import\] penguins@1 {2}[0-9a-f]{12}/);
       expect(text.stdout).toMatch(/\[filter\(.*\)\] penguins_clean@1/);
