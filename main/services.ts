@@ -151,6 +151,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
       id,
       ...(await tracking.metricHistory(id, key, maxPoints)),
     }),
+    'runs:metricsMany': async ({ ids, keys, maxPoints }) => ({
+      series: await tracking.metricHistoryMany(ids, keys, maxPoints),
+    }),
     'runs:delete': async ({ ids }) => ({ deleted: await tracking.softDelete(ids) }),
     'runs:restore': async ({ ids }) => ({ restored: await tracking.restore(ids) }),
     'workspace:gc': () => collectGarbage({ db, artifacts, tracking }),

@@ -1,8 +1,8 @@
 /**
  * Shape-preserving downsampling of metric histories, computed in DuckDB SQL.
  *
- * The rule, per metric key of one run (points ordered by step, then timestamp; i = 0 … n−1; x = step,
- * y = value):
+ * The rule, per metric key of one run — every (run, key) series on its own when many runs are read at
+ * once (points ordered by step, then timestamp; i = 0 … n−1; x = step, y = value):
  *  - n ≤ maxPoints: every point is returned (`downsampled: false`).
  *  - otherwise B = ⌊(maxPoints − 2) / 3⌋ buckets cover the interior points 1 … n−2; point i falls in
  *    bucket k = ⌊(i − 1) · B / (n − 2)⌋ (integer arithmetic, so buckets differ in size by at most one).
@@ -31,44 +31,64 @@ export function bucketCount(maxPoints: number): number {
 }
 
 /**
- * A query over `metrics` returning (key, step, ts, value, n) for one run — parameters: run id, then the
- * key when `withKey` — ordered by key, step, ts; n is the key's total number of points.
+ * A query over `metrics` returning (run_id, key, step, ts, value, n) for one run — parameters: run id,
+ * then the key when `withKey` — ordered by key, step, ts; n is the key's total number of points.
  */
 export function downsampleSql(maxPoints: number, withKey: boolean): string {
+  return seriesDownsampleSql(maxPoints, `run_id = ? ${withKey ? 'AND key = ?' : ''}`);
+}
+
+/**
+ * The same downsampling for many runs at once, every (run, key) series on its own: parameters are the
+ * `runs` run ids, then the `keys` keys (all keys when `keys` is 0). Rows (run_id, key, step, ts, value, n)
+ * come ordered by run_id, key, step, ts.
+ */
+export function downsampleManySql(maxPoints: number, runs: number, keys: number): string {
+  if (!Number.isInteger(runs) || runs < 1) throw new RangeError('runs must be an integer ≥ 1');
+  if (!Number.isInteger(keys) || keys < 0) throw new RangeError('keys must be an integer ≥ 0');
+  const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+  return seriesDownsampleSql(
+    maxPoints,
+    `run_id IN (${list(runs)})${keys > 0 ? ` AND key IN (${list(keys)})` : ''}`,
+  );
+}
+
+/** The downsampling of every (run_id, key) series of `metrics` rows matching `where`. */
+function seriesDownsampleSql(maxPoints: number, where: string): string {
   const m = Math.floor(maxPoints);
   if (!Number.isFinite(m) || m < MIN_MAX_POINTS)
     throw new RangeError(`maxPoints must be an integer ≥ ${MIN_MAX_POINTS}`);
   const b = bucketCount(m);
   return `
 WITH pts AS MATERIALIZED (
-  SELECT key, step, ts, value, i, n,
+  SELECT run_id, key, step, ts, value, i, n,
     CASE WHEN n > ${m} AND i > 0 AND i < n - 1 THEN (i - 1) * ${b} // (n - 2) END AS k
   FROM (
-    SELECT key, step, ts, value,
-      row_number() OVER (PARTITION BY key ORDER BY step, ts) - 1 AS i,
-      count(*) OVER (PARTITION BY key) AS n
-    FROM metrics WHERE run_id = ? ${withKey ? 'AND key = ?' : ''}
+    SELECT run_id, key, step, ts, value,
+      row_number() OVER (PARTITION BY run_id, key ORDER BY step, ts) - 1 AS i,
+      count(*) OVER (PARTITION BY run_id, key) AS n
+    FROM metrics WHERE ${where}
   )
 ),
 buckets AS MATERIALIZED (
-  SELECT key, k, list({x: step::DOUBLE, y: value, i: i} ORDER BY i) AS ps,
+  SELECT run_id, key, k, list({x: step::DOUBLE, y: value, i: i} ORDER BY i) AS ps,
     avg(step::DOUBLE) AS ax, avg(value) AS ay,
     min({y: value, i: i}).i AS lo, max({y: value, ni: -i}).ni AS neg_hi
-  FROM pts WHERE k IS NOT NULL GROUP BY key, k
+  FROM pts WHERE k IS NOT NULL GROUP BY run_id, key, k
 ),
 ends AS MATERIALIZED (
-  SELECT key, arg_min(step::DOUBLE, i) AS x0, arg_min(value, i) AS y0,
+  SELECT run_id, key, arg_min(step::DOUBLE, i) AS x0, arg_min(value, i) AS y0,
     arg_max(step::DOUBLE, i) AS xl, arg_max(value, i) AS yl
-  FROM pts WHERE n > ${m} GROUP BY key
+  FROM pts WHERE n > ${m} GROUP BY run_id, key
 ),
 steps AS (
-  SELECT b.key, b.k, b.ps,
+  SELECT b.run_id, b.key, b.k, b.ps,
     coalesce(lead(b.ax) OVER w, e.xl) AS nx, coalesce(lead(b.ay) OVER w, e.yl) AS ny
-  FROM buckets b JOIN ends e USING (key)
-  WINDOW w AS (PARTITION BY b.key ORDER BY b.k)
+  FROM buckets b JOIN ends e USING (run_id, key)
+  WINDOW w AS (PARTITION BY b.run_id, b.key ORDER BY b.k)
 ),
 lttb AS (
-  SELECT s.key, list_reduce(
+  SELECT s.run_id, s.key, list_reduce(
       list({ps: s.ps, nx: s.nx, ny: s.ny} ORDER BY s.k),
       lambda acc, b: list_transform(
         list_transform(
@@ -77,15 +97,15 @@ lttb AS (
           lambda areas: b.ps[list_position(areas, list_max(areas))]),
         lambda p: {px: p.x, py: p.y, picks: list_append(acc.picks, p.i)})[1],
       {px: any_value(e.x0), py: any_value(e.y0), picks: []::BIGINT[]}).picks AS picks
-  FROM steps s JOIN ends e USING (key) GROUP BY s.key
+  FROM steps s JOIN ends e USING (run_id, key) GROUP BY s.run_id, s.key
 ),
 keep AS (
-  SELECT key, unnest(picks) AS i FROM lttb
-  UNION SELECT key, lo FROM buckets
-  UNION SELECT key, -neg_hi FROM buckets
+  SELECT run_id, key, unnest(picks) AS i FROM lttb
+  UNION SELECT run_id, key, lo FROM buckets
+  UNION SELECT run_id, key, -neg_hi FROM buckets
 )
-SELECT key, step, ts, value, n FROM pts WHERE k IS NULL
+SELECT run_id, key, step, ts, value, n FROM pts WHERE k IS NULL
 UNION ALL
-SELECT key, step, ts, value, n FROM pts SEMI JOIN keep USING (key, i)
-ORDER BY key, step, ts`;
+SELECT run_id, key, step, ts, value, n FROM pts SEMI JOIN keep USING (run_id, key, i)
+ORDER BY run_id, key, step, ts`;
 }

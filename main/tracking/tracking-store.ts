@@ -3,6 +3,7 @@ import {
   LatheError,
   TrainConfig,
   type Artifact,
+  type MetricSeries,
   type Run,
   type RunKind,
   type RunStatus,
@@ -11,7 +12,7 @@ import {
 import type { RunRecorder } from '../train/train-service';
 import { text, textOrNull, type Database, type Row, type SqlParam } from '../workspace/db';
 import { filterToSql, orderByToSql } from './run-query';
-import { DEFAULT_MAX_POINTS, downsampleSql } from './downsample';
+import { DEFAULT_MAX_POINTS, downsampleManySql, downsampleSql } from './downsample';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 
 /**
@@ -52,6 +53,13 @@ export interface TrackingStore extends RunRecorder {
    * `series` says, per key, whether it was and how many points it has in all.
    */
   metricHistory(runId: string, key?: string, maxPoints?: number): Promise<MetricHistory>;
+  /**
+   * Metric histories of many runs (ids or unique prefixes) in one query: one series per (run, key) that
+   * has points, only `keys` when given, each downsampled on its own to `maxPoints` (see downsample.ts).
+   * Series follow the order of `ids` (duplicates once), keys sorted. An unknown id throws NOT_FOUND
+   * naming it; an ambiguous prefix INVALID_INPUT.
+   */
+  metricHistoryMany(ids: string[], keys?: string[], maxPoints?: number): Promise<MetricSeries[]>;
   /**
    * Appends many metric points in one transaction (DuckDB's appender): for importers and benchmarks.
    * Non-finite values are skipped, like logMetrics; `timestamp` defaults to now (ms).
@@ -422,6 +430,52 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         return { key: k, step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) };
       });
       return { points, series };
+    },
+
+    async metricHistoryMany(ids, keys, maxPoints = DEFAULT_MAX_POINTS) {
+      const prefixes = [...new Set(ids)];
+      const matches = await db.all<{ p: string; id: string | null }>(
+        `SELECT q.p, r.id FROM (VALUES ${prefixes.map(() => '(?)').join(', ')}) q(p)
+         LEFT JOIN runs r ON starts_with(r.id, lower(q.p))`,
+        prefixes,
+      );
+      const byPrefix = new Map<string, string[]>();
+      for (const m of matches) {
+        const list = byPrefix.get(m.p) ?? [];
+        if (m.id !== null) list.push(String(m.id));
+        byPrefix.set(m.p, list);
+      }
+      const runIds: string[] = [];
+      for (const p of prefixes) {
+        const found = byPrefix.get(p) ?? [];
+        if (found.length === 0)
+          throw new LatheError('NOT_FOUND', `no run with id '${p}'`, { id: p });
+        if (found.length > 1)
+          throw new LatheError(
+            'INVALID_INPUT',
+            `run id prefix '${p}' is ambiguous; give more characters`,
+            { id: p },
+          );
+        if (!runIds.includes(found[0]!)) runIds.push(found[0]!);
+      }
+      const wanted = keys ? [...new Set(keys)] : [];
+      const rows = await db.all(downsampleManySql(maxPoints, runIds.length, wanted.length), [
+        ...runIds,
+        ...wanted,
+      ]);
+      const byRun = new Map<string, MetricSeries[]>(runIds.map((id) => [id, []]));
+      let current: MetricSeries | undefined;
+      for (const r of rows) {
+        const runId = String(r.run_id);
+        const key = String(r.key);
+        if (current?.runId !== runId || current.key !== key) {
+          const total = Number(r.n);
+          current = { runId, key, points: [], downsampled: total > maxPoints, totalPoints: total };
+          byRun.get(runId)!.push(current);
+        }
+        current.points.push({ step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) });
+      }
+      return runIds.flatMap((id) => byRun.get(id)!);
     },
   };
 }

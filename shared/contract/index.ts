@@ -35,6 +35,8 @@ import {
   TrainStartOut,
   RunsCompareIn,
   RunsCompareOut,
+  RunsMetricsManyIn,
+  RunsMetricsManyOut,
 } from './runs';
 
 export * from './common';
@@ -113,6 +115,11 @@ export const channels = {
   'runs:resume': channel(RunIdIn, Run),
   /** Metric history of a run (every step), optionally one key. */
   'runs:metrics': channel(RunMetricsIn, RunMetricsOut),
+  /**
+   * Metric histories of 2..500 runs in one query, each (run, key) series downsampled on its own to
+   * `maxPoints` (first, last, LTTB picks and bucket extremes kept): the Compare view's curves.
+   */
+  'runs:metricsMany': channel(RunsMetricsManyIn, RunsMetricsManyOut),
   /** Soft-deletes runs (by id or unique prefix): hidden from lists until restored or purged by gc. */
   'runs:delete': channel(RunIdsIn, RunsDeleteOut),
   /** Brings soft-deleted runs back. */

@@ -191,3 +191,30 @@ export const RunsCompareOut = z.object({
   ),
 });
 export type RunsCompareOut = z.infer<typeof RunsCompareOut>;
+
+export const RunsMetricsManyIn = z.object({
+  /** Runs by id or unique id prefix; one series per (run, key) comes back. */
+  ids: z
+    .array(z.string().min(1, 'a run id is required'))
+    .min(2, 'metricsMany needs at least two run ids')
+    .max(500, 'metricsMany takes at most 500 run ids'),
+  /** Only these metric keys; every key when absent. */
+  keys: z.array(z.string().min(1, 'a metric key is required')).min(1).max(100).optional(),
+  /** The most points per series; a longer one is downsampled like runs:metrics. Default 2,000. */
+  maxPoints: z.number().int().min(5).max(100_000).optional(),
+});
+export type RunsMetricsManyIn = z.input<typeof RunsMetricsManyIn>;
+
+/** One metric history of one run, downsampled to at most `maxPoints`. */
+export const MetricSeries = z.object({
+  runId: z.string(),
+  key: z.string(),
+  points: z.array(z.object({ step: z.number().int(), value: z.number(), timestamp: z.number() })),
+  downsampled: z.boolean(),
+  totalPoints: z.number().int().nonnegative(),
+});
+export type MetricSeries = z.infer<typeof MetricSeries>;
+
+/** Series in the order of the requested runs, keys sorted within a run. */
+export const RunsMetricsManyOut = z.object({ series: z.array(MetricSeries) });
+export type RunsMetricsManyOut = z.infer<typeof RunsMetricsManyOut>;

@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrainConfig } from '../../shared/contract';
+import { createServices, type Services } from '../../main/services';
+import { contractClient } from '../helpers/services';
+import { tempDir, vega } from '../helpers/workspace';
+
+const t = tempDir('lathe-metrics-many-');
+let services: Services;
+const { call, failure } = contractClient(() => services);
+const runs: string[] = [];
+
+const N = 5_000;
+/** A noisy decaying curve per run (seeded), with one spike up and one down at run-specific steps. */
+function curve(run: number): { step: number; value: number }[] {
+  let seed = 1000 + run;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  return Array.from({ length: N }, (_, step) => ({
+    step,
+    value:
+      step === 1000 + run * 500
+        ? 50 + run
+        : step === 3000 + run * 300
+          ? -40 - run
+          : Math.exp(-step / (1500 + 300 * run)) + (rand() - 0.5) * 0.05,
+  }));
+}
+
+beforeAll(async () => {
+  services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
+  await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
+  const version = await services.data.resolve('penguins');
+  const config = TrainConfig.parse({
+    dataset: 'penguins',
+    target: 'Species',
+    task: 'multiclass',
+    model: { type: 'mlp', hidden: [4] },
+  });
+  for (let r = 0; r < 3; r++) {
+    const id = await services.tracking.createRun({
+      name: `run-${r}`,
+      experiment: r < 2 ? 'exp-a' : 'exp-b',
+      project: 'Default',
+      config,
+      configHash: 'test',
+      datasetVersionId: version.id,
+      latheVersion: 'test',
+      system: {},
+    });
+    runs.push(id);
+    await services.tracking.logMetricsBulk(
+      id,
+      curve(r).map((p) => ({ key: 'loss', ...p, timestamp: 1_000_000 + p.step * 10 })),
+    );
+    // A short second key: 20 + r points, never downsampled.
+    await services.tracking.logMetricsBulk(
+      id,
+      Array.from({ length: 20 + r }, (_, step) => ({
+        key: 'val_acc',
+        step,
+        value: r + step / 100,
+        timestamp: 2_000_000 + step,
+      })),
+    );
+  }
+});
+afterAll(async () => {
+  await services.close();
+  t.remove();
+});
+
+describe('runs:metricsMany', () => {
+  it('downsamples each (run, key) series on its own, keeping first, last, min and max', async () => {
+    const maxPoints = 200;
+    const out = await call('runs:metricsMany', { ids: runs, keys: ['loss'], maxPoints });
+    expect(out.series.map((s) => [s.runId, s.key])).toEqual(runs.map((id) => [id, 'loss']));
+    for (const [r, s] of out.series.entries()) {
+      const data = curve(r);
+      expect(s).toMatchObject({ downsampled: true, totalPoints: N });
+      expect(s.points.length).toBeLessThanOrEqual(maxPoints);
+      expect(s.points.length).toBeGreaterThan(maxPoints / 2);
+      expect(s.points[0]).toEqual({ step: 0, value: data[0]!.value, timestamp: 1_000_000 });
+      expect(s.points.at(-1)).toMatchObject({ step: N - 1, value: data[N - 1]!.value });
+      const values = s.points.map((p) => p.value);
+      expect(Math.max(...values)).toBe(50 + r);
+      expect(Math.min(...values)).toBe(-40 - r);
+      const steps = s.points.map((p) => p.step);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      for (const p of s.points) {
+        expect(p.value).toBe(data[p.step]!.value);
+        expect(p.timestamp).toBe(1_000_000 + p.step * 10);
+      }
+    }
+  });
+
+  it('picks the same points as the single-run history for every run', async () => {
+    const many = await call('runs:metricsMany', { ids: runs, keys: ['loss'], maxPoints: 101 });
+    for (const id of runs) {
+      const one = await call('runs:metrics', { id, key: 'loss', maxPoints: 101 });
+      const s = many.series.find((x) => x.runId === id)!;
+      expect(s.points.map((p) => p.step)).toEqual(one.points.map((p) => p.step));
+    }
+  });
+
+  it('returns every key of every run (sorted keys, runs in request order), short series whole', async () => {
+    const ids = [runs[2]!, runs[0]!, runs[1]!];
+    const out = await call('runs:metricsMany', { ids });
+    expect(out.series.map((s) => `${s.runId}:${s.key}`)).toEqual(
+      ids.flatMap((id) => [`${id}:loss`, `${id}:val_acc`]),
+    );
+    for (const [i, id] of ids.entries()) {
+      const r = runs.indexOf(id);
+      const acc = out.series[i * 2 + 1]!;
+      expect(acc).toMatchObject({ downsampled: false, totalPoints: 20 + r });
+      expect(acc.points.map((p) => p.step)).toEqual(Array.from({ length: 20 + r }, (_, s) => s));
+      const loss = out.series[i * 2]!;
+      expect(loss.points.length).toBeLessThanOrEqual(2000);
+      expect(loss.downsampled).toBe(true);
+    }
+  });
+
+  it('accepts unique id prefixes and repeats a run once', async () => {
+    const out = await call('runs:metricsMany', {
+      ids: [runs[0]!.slice(0, 12), runs[1]!, runs[0]!],
+      keys: ['val_acc'],
+    });
+    expect(out.series.map((s) => s.runId)).toEqual([runs[0], runs[1]]);
+  });
+
+  it('says which id is unknown, and rejects bad input naming the field', async () => {
+    const missing = await failure('runs:metricsMany', { ids: [runs[0], 'nosuchrun'] });
+    expect(missing.code).toBe('NOT_FOUND');
+    expect(missing.message).toContain('nosuchrun');
+
+    const one = await failure('runs:metricsMany', { ids: [runs[0]] });
+    expect(one.code).toBe('INVALID_INPUT');
+    expect(one.message).toContain('ids');
+    const many = await failure('runs:metricsMany', {
+      ids: Array.from({ length: 501 }, (_, i) => `r${i}`),
+    });
+    expect(many.code).toBe('INVALID_INPUT');
+    expect(many.message).toContain('at most 500');
+    const small = await failure('runs:metricsMany', { ids: runs, maxPoints: 4 });
+    expect(small.code).toBe('INVALID_INPUT');
+    expect(small.message).toContain('maxPoints');
+    const emptyKey = await failure('runs:metricsMany', { ids: runs, keys: [''] });
+    expect(emptyKey.code).toBe('INVALID_INPUT');
+    expect(emptyKey.message).toContain('keys');
+  });
+});
