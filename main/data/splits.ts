@@ -11,6 +11,12 @@ export interface SplitRule {
   testFraction: number;
   /** How rows are ordered before cutting: md5 of `<seed>:<row number>` (or of the group value). */
   order: string;
+  /**
+   * One fold of a cross-validation (index 1-based of k): the rows left after the test rows are dealt
+   * into k folds in the same order, and fold `index` validates. A time split cuts them into k+1 chunks
+   * by time instead: fold i trains on chunks 1..i and validates on chunk i+1; later rows are unused.
+   */
+  fold?: { k: number; index: number };
 }
 
 export function splitRule(
@@ -18,13 +24,17 @@ export function splitRule(
   task: Task,
   seed: number,
   validationFraction: number,
+  cv?: { folds: number; fold?: number },
 ): SplitRule {
   const method = split.method ?? (task === 'regression' ? 'random' : 'stratified');
+  const fold = cv?.fold !== undefined ? { k: cv.folds, index: cv.fold } : undefined;
   return {
     method,
     column: split.column ?? null,
     seed,
-    validationFraction,
+    // A fold validates on its own rows: the validation fraction does not apply.
+    validationFraction: fold ? 0 : validationFraction,
+    ...(fold ? { fold } : {}),
     testFraction: split.testFraction,
     order:
       method === 'time'
@@ -57,7 +67,19 @@ export async function applySplit(
   const nVal = Math.round(n * rule.validationFraction);
   let assign: string;
   let from = args.from;
-  if (rule.method === 'random') {
+  const fold = rule.fold;
+  /** 'valid' for the rows of this fold, 'train' for the other folds; `r` counts from 0 after the test rows. */
+  const dealt = (r: string) =>
+    `CASE WHEN (${r}) % ${fold?.k ?? 1} + 1 = ${fold?.index ?? 0} THEN 'valid' ELSE 'train' END`;
+  if (fold && rule.method === 'random') {
+    const r = `row_number() OVER (ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
+    assign = `CASE WHEN ${r} <= ${nTest} THEN 'test' ELSE ${dealt(`${r} - ${nTest} - 1`)} END`;
+  } else if (fold && rule.method === 'stratified') {
+    const t = ident(args.target);
+    const r = `row_number() OVER (PARTITION BY ${t} ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
+    const nTestClass = `round(count(*) OVER (PARTITION BY ${t}) * ${rule.testFraction})`;
+    assign = `CASE WHEN ${r} <= ${nTestClass} THEN 'test' ELSE ${dealt(`${r} - ${nTestClass} - 1`)} END`;
+  } else if (rule.method === 'random') {
     const r = `row_number() OVER (ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
     assign = `CASE WHEN ${r} <= ${nTest} THEN 'test' WHEN ${r} <= ${nTest + nVal} THEN 'valid' ELSE 'train' END`;
   } else if (rule.method === 'stratified') {
@@ -77,20 +99,29 @@ export async function applySplit(
       );
     }
     const r = `row_number() OVER (ORDER BY ${c}, ${ident(row)})`;
-    assign = `CASE WHEN ${r} <= ${n - nVal - nTest} THEN 'train' WHEN ${r} <= ${n - nTest} THEN 'valid' ELSE 'test' END`;
+    if (fold) {
+      const chunk = `floor((${r} - 1) * ${fold.k + 1} / ${Math.max(1, n - nTest)})`;
+      assign = `CASE WHEN ${r} > ${n - nTest} THEN 'test' WHEN ${chunk} < ${fold.index} THEN 'train'
+        WHEN ${chunk} = ${fold.index} THEN 'valid' ELSE 'unused' END`;
+    } else
+      assign = `CASE WHEN ${r} <= ${n - nVal - nTest} THEN 'train' WHEN ${r} <= ${n - nTest} THEN 'valid' ELSE 'test' END`;
   } else {
     const g = ident(rule.column!);
     // Whole groups in a seeded order; a group goes to test, then validation, while they are short of rows.
-    from = `(SELECT s.*, o.__before FROM ${args.from} s JOIN (
-        SELECT __g, sum(__n) OVER (ORDER BY __h, __g ROWS UNBOUNDED PRECEDING) - __n AS __before
+    from = `(SELECT s.*, o.__before, o.__gi FROM ${args.from} s JOIN (
+        SELECT __g, sum(__n) OVER (ORDER BY __h, __g ROWS UNBOUNDED PRECEDING) - __n AS __before,
+          row_number() OVER (ORDER BY __h, __g) AS __gi
         FROM (SELECT ${g}::VARCHAR AS __g, count(*) AS __n, ${hashOf(`coalesce(${g}::VARCHAR, '<null>')`)} AS __h
               FROM ${args.from} GROUP BY 1)
       ) o ON o.__g IS NOT DISTINCT FROM s.${g}::VARCHAR)`;
-    assign = `CASE WHEN __before < ${nTest} THEN 'test' WHEN __before < ${nTest + nVal} THEN 'valid' ELSE 'train' END`;
+    // Group k-fold deals whole groups (in the same seeded order) into the folds.
+    assign = fold
+      ? `CASE WHEN __before < ${nTest} THEN 'test' ELSE ${dealt('__gi - 1')} END`
+      : `CASE WHEN __before < ${nTest} THEN 'test' WHEN __before < ${nTest + nVal} THEN 'valid' ELSE 'train' END`;
   }
   await engine.run(
-    `CREATE OR REPLACE TABLE ${args.table} AS SELECT * EXCLUDE (__before), ${assign} AS __split FROM ${
-      rule.method === 'group' ? from : `(SELECT *, NULL AS __before FROM ${from})`
+    `CREATE OR REPLACE TABLE ${args.table} AS SELECT * EXCLUDE (__before, __gi), ${assign} AS __split FROM ${
+      rule.method === 'group' ? from : `(SELECT *, NULL AS __before, NULL AS __gi FROM ${from})`
     }`,
   );
   const counts = Object.fromEntries(
@@ -99,10 +130,12 @@ export async function applySplit(
     ),
   );
   const result = { train: counts.train ?? 0, valid: counts.valid ?? 0, test: counts.test ?? 0 };
-  if (result.train === 0 || (rule.validationFraction > 0 && result.valid === 0)) {
+  if (result.train === 0 || ((rule.validationFraction > 0 || fold) && result.valid === 0)) {
     throw new LatheError(
       'INVALID_CONFIG',
-      `split: ${rule.method} split left ${result.train} training and ${result.valid} validation rows`,
+      fold
+        ? `crossValidation: fold ${fold.index} of ${fold.k} (${rule.method}) has ${result.train} training and ${result.valid} validation rows; use fewer folds`
+        : `split: ${rule.method} split left ${result.train} training and ${result.valid} validation rows`,
     );
   }
   if (rule.method === 'time') {
