@@ -153,6 +153,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     }),
     'runs:metricsMany': async ({ ids, keys, maxPoints }) => ({
       series: await tracking.metricHistoryMany(ids, keys, maxPoints),
+    'runs:update': (input) => tracking.update(input),
     }),
     'runs:delete': async ({ ids }) => ({ deleted: await tracking.softDelete(ids) }),
     'runs:restore': async ({ ids }) => ({ restored: await tracking.restore(ids) }),
@@ -181,5 +182,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       })();
       return closing;
     },
+        // Metric points still buffered by logMetrics are written before the database closes.
+        await tracking.flushMetrics();
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -23,7 +23,7 @@ import {
 import { stringify as stringifyYaml } from 'yaml';
 import { startHost } from '../host/server';
 import { packageRoot } from '../version';
-import type { CommandSpec, ParsedArgs } from './args';
+import { UsageError, type CommandSpec, type ParsedArgs } from './args';
 import { loadConfigFile, loadSuite, loadTrainConfig } from './config-file';
 import { lineageTree } from './lineage-tree';
 import { openSession, type Session } from './context';
@@ -124,6 +124,13 @@ function humanProfile(p: Profile): string {
       .join(', '),
   ]);
   return `${head}\n\n${table(['column', 'type', 'nulls', 'distinct', 'min', 'max', 'mean', 'std', 'p50', 'top values'], rows, 32)}`;
+}
+
+function humanTags(r: Run): string {
+  const tags = Object.entries(r.tags);
+  return `Tags of run ${r.id.slice(0, 8)} (${r.name}):${tags.length ? '' : ' none'}\n${tags
+    .map(([k, v]) => `  ${k} = ${v}`)
+    .join('\n')}`.trimEnd();
 }
 
 function humanRun(r: Run): string {
@@ -779,6 +786,90 @@ export const commands: Command[] = [
             .map(([k, v]) => `  ${k.padEnd(28)} ${v}`)
             .join('\n')}`,
       );
+      return 0;
+    },
+  },
+  {
+    path: ['runs', 'tag'],
+    summary: 'Set tags on a run (KEY=VALUE; an existing key is overwritten) and delete others.',
+    positionals: [
+      { name: 'ID', required: true, description: 'run id (a unique prefix is enough)' },
+      { name: 'KEY=VALUE', required: false, variadic: true, description: 'tags to set' },
+    ],
+    flags: {
+      delete: { type: 'string', value: 'KEY', multiple: true, description: 'a tag to remove' },
+    },
+    async run(ctx) {
+      const [id, ...pairs] = ctx.args.positionals;
+      const del = (ctx.args.flags.delete as string[] | undefined) ?? [];
+      if (!pairs.length && !del.length)
+        throw new UsageError('give at least one KEY=VALUE to set or --delete KEY to remove');
+      const set: Record<string, string> = {};
+      for (const pair of pairs) {
+        const eq = pair.indexOf('=');
+        if (eq < 0) throw new UsageError(`tag '${pair}' is not KEY=VALUE`);
+        set[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+      const run = await withSession(ctx, (s) =>
+        s.api.invoke('runs:update', { id: id!, tags: { set, delete: del } }),
+      );
+      ctx.result(run, () => humanTags(run));
+      return 0;
+    },
+  },
+  {
+    path: ['runs', 'note'],
+    summary:
+      "Replace a run's notes (markdown) with TEXT or the contents of a file; '' clears them.",
+    positionals: [
+      { name: 'ID', required: true, description: 'run id (a unique prefix is enough)' },
+    ],
+    flags: {
+      text: { type: 'string', value: 'TEXT', description: 'the notes' },
+      file: { type: 'string', value: 'PATH', description: 'read the notes from this file' },
+    },
+    async run(ctx) {
+      const text = str(ctx, 'text');
+      const file = str(ctx, 'file');
+      if ((text === undefined) === (file === undefined))
+        throw new UsageError('give exactly one of --text TEXT or --file PATH');
+      let notes = text ?? '';
+      if (file !== undefined) {
+        try {
+          notes = readFileSync(resolve(file), 'utf8');
+        } catch (err) {
+          throw new LatheError(
+            'INVALID_INPUT',
+            `cannot read notes file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+            { file },
+          );
+        }
+      }
+      const run = await withSession(ctx, (s) =>
+        s.api.invoke('runs:update', { id: ctx.args.positionals[0]!, notes }),
+      );
+      ctx.result(
+        run,
+        () =>
+          `Notes of run ${run.id.slice(0, 8)} (${run.name}): ${(run.notes ?? '').length} characters`,
+      );
+      return 0;
+    },
+  },
+  {
+    path: ['runs', 'rename'],
+    summary: 'Rename a run.',
+    positionals: [
+      { name: 'ID', required: true, description: 'run id (a unique prefix is enough)' },
+      { name: 'NAME', required: true, description: 'the new name' },
+    ],
+    flags: {},
+    async run(ctx) {
+      const [id, name] = ctx.args.positionals;
+      const run = await withSession(ctx, (s) =>
+        s.api.invoke('runs:update', { id: id!, name: name! }),
+      );
+      ctx.result(run, () => `Renamed run ${run.id.slice(0, 8)} to ${run.name}`);
       return 0;
     },
   },

@@ -1,6 +1,7 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import {
   LatheError,
+  TAG_KEY_MAX,
   TrainConfig,
   type Artifact,
   type MetricSeries,
@@ -34,6 +35,8 @@ export interface TrackingStore extends RunRecorder {
     orderBy?: string;
     deleted?: boolean;
   }): Promise<RunSummary[]>;
+    /** Only the children (folds, trials) of this run. */
+    parentId?: string;
   /** Soft-deletes runs by id or unique prefix; returns how many were not deleted before. */
   softDelete(ids: string[]): Promise<number>;
   /** Clears the soft delete of runs; returns how many were deleted before. */
@@ -71,6 +74,42 @@ export interface TrackingStore extends RunRecorder {
 }
 
 const SUMMARY_SELECT = `
+  /**
+   * Writes the metric points `logMetrics` has accepted but not yet stored. `logMetrics` buffers points
+   * in memory and appends them in batches (METRIC_FLUSH_POINTS points or METRIC_FLUSH_MS, whichever comes
+   * first); every read of metrics in this store calls this first, as must any new one. A crash loses at
+   * most the points of the last flush window (the run's checkpoint still holds its epochs).
+   */
+  flushMetrics(): Promise<void>;
+  /**
+   * Renames a run, replaces its notes and sets or deletes tags in one transaction. A tag key must be
+   * non-empty, at most TAG_KEY_MAX characters and free of control characters (INVALID_INPUT names it).
+   */
+  update(input: {
+    id: string;
+    name?: string;
+    notes?: string;
+    tags?: { set?: Record<string, string>; delete?: string[] };
+  }): Promise<Run>;
+}
+
+/** Buffered metric points are written once this many are waiting… */
+export const METRIC_FLUSH_POINTS = 10_000;
+/** …or this long after the first of them was accepted. */
+export const METRIC_FLUSH_MS = 500;
+/** The largest step DuckDB's INTEGER column holds. */
+const MAX_STEP = 2 ** 31 - 1;
+
+/** Why a tag key is refused, or null when it is fine. */
+export function tagKeyProblem(key: string): string | null {
+  if (key.length === 0) return 'a tag key cannot be empty';
+  if (key.length > TAG_KEY_MAX)
+    return `tag key '${key.slice(0, 40)}…' is ${key.length} characters; at most ${TAG_KEY_MAX} are allowed`;
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u001f\u007f-\u009f]/.exec(key);
+  if (control)
+    return `tag key ${JSON.stringify(key)} contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()})`;
+  return null;
   SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version, v.hash AS dataset_hash,
     (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
     (SELECT json_group_object(key, value) FROM (
@@ -196,7 +235,75 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
             run.gitCommit ?? null,
             run.featureSpecHash ?? null,
           ],
+  // Points logMetrics accepted, in arrival order, not yet in the database (see flushMetrics).
+  let pending: { runId: string; key: string; step: number; ts: number; value: number }[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const flushMetrics = (): Promise<void> => {
+    if (flushTimer) {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+    }
+    // Chained so that flushes land in order and a reader waits for one already writing.
+    flushing = flushing.then(async () => {
+      if (!pending.length) return;
+      const batch = pending;
+      pending = [];
+      try {
+        await db.append('metrics', (a) => {
+          for (const p of batch) appendMetric(a, p.runId, p.key, p.step, p.ts, p.value);
+        });
+      } catch (err) {
+        // Nothing is dropped: the batch goes back in front of what arrived meanwhile.
+        pending = batch.concat(pending);
+        throw err;
+      }
+    });
+    const done = flushing;
+    // A failed flush must not poison the next one; its caller sees the error.
+    flushing = flushing.catch(() => undefined);
+    return done;
+  };
+  const scheduleFlush = () => {
+    flushTimer ??= setTimeout(() => {
+      flushTimer = undefined;
+      flushMetrics().catch((err: unknown) =>
+        console.error(`[TrackingStore] could not write metrics: ${(err as Error).message}`),
+      );
+    }, METRIC_FLUSH_MS);
+    flushTimer.unref();
+  };
+
         );
+    flushMetrics,
+
+    async update({ id: idOrPrefix, name, notes, tags }) {
+      const id = await resolveId(idOrPrefix);
+      const set = Object.entries(tags?.set ?? {});
+      const del = tags?.delete ?? [];
+      for (const key of [...set.map(([k]) => k), ...del]) {
+        const problem = tagKeyProblem(key);
+        if (problem) throw new LatheError('INVALID_INPUT', problem, { field: 'tags', key });
+      }
+      const both = set.find(([k]) => del.includes(k));
+      if (both)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `tag '${both[0]}' is both set and deleted; give it once`,
+          { field: 'tags', key: both[0] },
+        );
+      await db.tx(async (sql) => {
+        if (name !== undefined) await sql.run('UPDATE runs SET name = ? WHERE id = ?', [name, id]);
+        if (notes !== undefined)
+          await sql.run('UPDATE runs SET notes = ? WHERE id = ?', [notes, id]);
+        for (const key of del)
+          await sql.run('DELETE FROM tags WHERE run_id = ? AND key = ?', [id, key]);
+        for (const [key, value] of set)
+          await sql.run('INSERT OR REPLACE INTO tags VALUES (?, ?, ?)', [id, key, value]);
+      });
+      return this.get(id);
+    },
+
         for (const [k, v] of Object.entries(run.tags ?? {}))
           await sql.run('INSERT INTO tags VALUES (?, ?, ?)', [id, k, v]);
         for (const [k, v] of Object.entries(run.params ?? {}))
@@ -207,12 +314,14 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
 
     async logMetrics(runId, step, values) {
       const ts = Date.now();
-      const entries = Object.entries(values).filter(([, v]) => Number.isFinite(v));
-      if (!entries.length) return;
-      // The appender costs about half of a multi-row INSERT per call (nothing to parse or plan).
-      await db.append('metrics', (a) => {
-        for (const [k, v] of entries) appendMetric(a, runId, k, step, ts, v);
-      });
+      // One appender transaction per step cost ~1 ms, capping a training loop at ~15k points/s; points
+      // are buffered and appended in batches instead (flushMetrics).
+      for (const key in values) {
+        const value = values[key]!;
+        if (Number.isFinite(value)) pending.push({ runId, key, step, ts, value });
+      }
+      if (pending.length >= METRIC_FLUSH_POINTS) await flushMetrics();
+      else if (pending.length) scheduleFlush();
     },
 
     async logMetricsBulk(runId, points) {
@@ -252,6 +361,10 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           ]);
         }
         await sql.run(
+      if (!Number.isInteger(step) || step < -MAX_STEP - 1 || step > MAX_STEP)
+        throw new LatheError('INVALID_INPUT', `a metric step must be a 32-bit integer: ${step}`, {
+          field: 'step',
+        });
           `UPDATE runs SET status = ?, error = ?, ended_at = now(), backend = coalesce(?, backend), warnings = ? WHERE id = ?`,
           [
             end.status,
@@ -262,6 +375,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           ],
         );
       });
+      await flushMetrics();
     },
 
     async saveCheckpoint(runId, blob) {
@@ -278,6 +392,8 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async reopenRun(runId, step) {
+      // A run's metrics are stored before it is seen ended.
+      await flushMetrics();
       await db.tx(async (sql) => {
         await sql.run('DELETE FROM metrics WHERE run_id = ? AND step > ?', [runId, step]);
         await sql.run(
@@ -300,7 +416,8 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       return rows.map((r) => r.id);
     },
 
-    async list({ experiment, project, limit, filter, orderBy, deleted }) {
+    async list({ experiment, project, limit, filter, orderBy, deleted, parentId }) {
+      await flushMetrics();
       const where: string[] = [];
       const params: SqlParam[] = [];
       if (!deleted) where.push('r.deleted_at IS NULL');
@@ -324,6 +441,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         `${SUMMARY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY ${order.sql ? `${order.sql}, ` : ''}r.started_at DESC, r.id LIMIT ${Number(limit)}`,
         params,
+      await flushMetrics();
       );
       return rows.map(summaryFromRow);
     },
@@ -350,6 +468,10 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           const row = await sql.one('SELECT 1 FROM runs WHERE id = ? AND deleted_at IS NOT NULL', [
             id,
           ]);
+      if (parentId) {
+        where.push('r.parent_id = ?');
+        params.push(parentId);
+      }
           if (!row) continue;
           await sql.run('UPDATE runs SET deleted_at = NULL WHERE id = ?', [id]);
           n++;
@@ -429,6 +551,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         series[k] ??= { downsampled: total > maxPoints, totalPoints: total };
         return { key: k, step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) };
       });
+      await flushMetrics();
       return { points, series };
     },
 
@@ -446,6 +569,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         byPrefix.set(m.p, list);
       }
       const runIds: string[] = [];
+      await flushMetrics();
       for (const p of prefixes) {
         const found = byPrefix.get(p) ?? [];
         if (found.length === 0)
@@ -479,3 +603,4 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
   };
 }
+      await flushMetrics();

@@ -35,6 +35,7 @@ import {
   TrainStartOut,
   RunsCompareIn,
   RunsCompareOut,
+  RunsUpdateIn,
   RunsMetricsManyIn,
   RunsMetricsManyOut,
 } from './runs';
@@ -124,6 +125,8 @@ export const channels = {
   'runs:delete': channel(RunIdsIn, RunsDeleteOut),
   /** Brings soft-deleted runs back. */
   'runs:restore': channel(RunIdsIn, RunsRestoreOut),
+  /** Renames a run, replaces its notes and sets or deletes tags, in one transaction; returns the run. */
+  'runs:update': channel(RunsUpdateIn, Run),
   /** Purges soft-deleted runs with their params, metrics, tags and artifacts, then unreferenced artifact files. */
   'workspace:gc': channel(Empty, GcOut),
 } as const;

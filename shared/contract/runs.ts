@@ -103,6 +103,8 @@ export const RunsListIn = z.object({
   deleted: z.boolean().optional(),
 });
 export type RunsListIn = z.input<typeof RunsListIn>;
+  /** Only the folds or trials of this cross-validation or search run (its full id). */
+  parentId: z.string().min(1).optional(),
 
 export const RunIdsIn = z.object({
   ids: z.array(z.string().min(1)).min(1, 'at least one run id is required'),
@@ -194,6 +196,31 @@ export type RunsCompareOut = z.infer<typeof RunsCompareOut>;
 
 export const RunsMetricsManyIn = z.object({
   /** Runs by id or unique id prefix; one series per (run, key) comes back. */
+/** Tag keys: non-empty, at most 250 characters, no control characters. */
+export const TAG_KEY_MAX = 250;
+
+/** Edits a run's name, notes and tags in one transaction (runs:update). */
+export const RunsUpdateIn = z.object({
+  id: z.string().min(1, 'a run id is required'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'a run name cannot be empty')
+    .max(250, 'a run name has at most 250 characters')
+    .optional(),
+  /** Replaces the notes (markdown); '' clears them. */
+  notes: z.string().max(1_000_000, 'notes have at most 1,000,000 characters').optional(),
+  tags: z
+    .object({
+      /** Tags to add or overwrite. */
+      set: z.record(z.string(), z.string()).optional(),
+      /** Keys to remove (a key both set and deleted is refused). */
+      delete: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+export type RunsUpdateIn = z.input<typeof RunsUpdateIn>;
+
   ids: z
     .array(z.string().min(1, 'a run id is required'))
     .min(2, 'metricsMany needs at least two run ids')
