@@ -1,15 +1,16 @@
 /**
  * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/features`, `#/features/<name>`, `#/experiments`,
- * `#/experiments/new`, `#/runs/<id>`.
+ * `#/experiments/new`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`.
  * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
- * Electron's menu), which prefills the Data view's import form.
+ * Electron's menu), which prefills the Data view's import form, and the run ids of `#/compare?ids=`.
  */
 export type Route =
   | { view: 'projects' }
   | { view: 'data'; dataset: string | null; importPath?: string }
   | { view: 'features'; dataset: string | null }
   | { view: 'experiments'; newRun: boolean }
-  | { view: 'run'; runId: string };
+  | { view: 'run'; runId: string }
+  | { view: 'compare'; ids: string[] };
 
 export function parseRoute(hash: string): Route {
   const rest = hash.replace(/^#\/?/, '');
@@ -42,6 +43,8 @@ export function parseRoute(hash: string): Route {
       return { view: 'experiments', newRun: arg === 'new' };
     case 'runs':
       return arg ? { view: 'run', runId: arg } : { view: 'experiments', newRun: false };
+    case 'compare':
+      return { view: 'compare', ids: compareIds(query.get('ids')) };
     default:
       return { view: 'data', dataset: null };
   }
@@ -61,7 +64,21 @@ export function routeHref(route: Route): string {
       return route.newRun ? '#/experiments/new' : '#/experiments';
     case 'run':
       return `#/runs/${encodeURIComponent(route.runId)}`;
+    case 'compare':
+      return `#/compare?ids=${route.ids.map(encodeURIComponent).join(',')}`;
   }
+}
+
+/** Run ids of `?ids=a,b,…`: trimmed, empty ones dropped, each once, in the given order. */
+function compareIds(raw: string | null): string[] {
+  return [
+    ...new Set(
+      (raw ?? '')
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function navigate(route: Route): void {

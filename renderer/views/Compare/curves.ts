@@ -1,0 +1,239 @@
+/**
+ * Pure transforms behind the Compare view's overlaid curves: smoothing, the x axis (step, relative wall
+ * time, or another metric paired at the same step), per-group mean ± std and the per-series resolution
+ * asked of the store. No React, no DOM: tested in tests/unit/renderer/compare-curves.test.ts.
+ */
+
+/** One metric point as `runs:metricsMany` returns it. */
+export interface SeriesPoint {
+  step: number;
+  value: number;
+  timestamp: number;
+}
+
+export interface XY {
+  x: number;
+  y: number;
+}
+
+/** What the x axis shows. */
+export type XMode = 'step' | 'time' | 'metric';
+
+export const MAX_SMOOTHING = 0.99;
+
+/**
+ * TensorBoard's debiased exponential moving average: s_t = w·s_{t−1} + (1−w)·y_t, divided by 1 − w^t so
+ * the first points are not pulled towards zero. Non-finite values pass through and do not advance it.
+ * `weight` is 0 (no smoothing) … 0.99.
+ */
+export function smoothEma(values: readonly number[], weight: number): number[] {
+  if (!Number.isFinite(weight) || weight < 0 || weight > MAX_SMOOTHING)
+    throw new RangeError(`smoothing must be between 0 and ${MAX_SMOOTHING}, got ${weight}`);
+  if (weight === 0) return [...values];
+  let last = 0;
+  let count = 0;
+  return values.map((y) => {
+    if (!Number.isFinite(y)) return y;
+    last = last * weight + (1 - weight) * y;
+    count++;
+    return last / (1 - weight ** count);
+  });
+}
+
+/**
+ * The value of `series` (ordered by step) at `step`: exact when logged there, linearly interpolated
+ * between the neighbouring logged steps otherwise (the store may have downsampled the two keys to
+ * different steps); null outside the logged range.
+ */
+export function valueAtStep(series: readonly SeriesPoint[], step: number): number | null {
+  let lo = 0;
+  let hi = series.length - 1;
+  if (hi < 0 || step < series[0]!.step || step > series[hi]!.step) return null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = series[mid]!.step;
+    if (s === step) return series[mid]!.value;
+    if (s < step) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  const a = series[hi]!;
+  const b = series[lo]!;
+  return a.value + ((b.value - a.value) * (step - a.step)) / (b.step - a.step);
+}
+
+/**
+ * Points of a metric (ordered by step) against the chosen x: the step; seconds since the series' first
+ * point; or the value of another metric (`xSeries`) at the same step, dropping steps it does not cover.
+ * `ys` replaces the y values (the smoothed ones), index for index.
+ */
+export function toXY(
+  points: readonly SeriesPoint[],
+  mode: XMode,
+  xSeries?: readonly SeriesPoint[],
+  ys: readonly number[] = points.map((p) => p.value),
+): XY[] {
+  if (mode === 'step') return points.map((p, i) => ({ x: p.step, y: ys[i]! }));
+  if (mode === 'time') {
+    const t0 = points[0]?.timestamp ?? 0;
+    return points.map((p, i) => ({ x: (p.timestamp - t0) / 1000, y: ys[i]! }));
+  }
+  if (!xSeries) throw new Error('an x metric is required when the x axis is a metric');
+  const out: XY[] = [];
+  points.forEach((p, i) => {
+    const x = valueAtStep(xSeries, p.step);
+    if (x !== null && Number.isFinite(x)) out.push({ x, y: ys[i]! });
+  });
+  return out;
+}
+
+export interface CurveOptions {
+  metric: string;
+  x: XMode;
+  /** The metric on the x axis when `x` is 'metric'. */
+  xMetric?: string;
+  smoothing: number;
+}
+
+export interface RunCurve {
+  runId: string;
+  points: XY[];
+}
+
+/**
+ * One curve per run (in `runIds` order) of `options.metric`, smoothed, against the chosen x. Runs
+ * without the metric (or without the x metric) get an empty curve, so indexes stay aligned with colors.
+ */
+export function runCurves(
+  series: readonly { runId: string; key: string; points: readonly SeriesPoint[] }[],
+  runIds: readonly string[],
+  options: CurveOptions,
+): RunCurve[] {
+  if (options.x === 'metric' && !options.xMetric)
+    throw new Error('xMetric is required when the x axis is a metric');
+  const byKey = new Map<string, readonly SeriesPoint[]>();
+  for (const s of series) byKey.set(`${s.runId}\u0000${s.key}`, s.points);
+  return runIds.map((runId) => {
+    const pts = byKey.get(`${runId}\u0000${options.metric}`);
+    if (!pts || pts.length === 0) return { runId, points: [] };
+    const xs = options.x === 'metric' ? byKey.get(`${runId}\u0000${options.xMetric}`) : undefined;
+    if (options.x === 'metric' && !xs) return { runId, points: [] };
+    const ys = smoothEma(
+      pts.map((p) => p.value),
+      options.smoothing,
+    );
+    return { runId, points: toXY(pts, options.x, xs, ys) };
+  });
+}
+
+/** Linear interpolation of a curve sorted by x at `x`; null outside its range. */
+function interpolate(sorted: readonly XY[], x: number): number | null {
+  const n = sorted.length;
+  if (n === 0 || x < sorted[0]!.x || x > sorted[n - 1]!.x) return null;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid]!.x;
+    if (v === x) return sorted[mid]!.y;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  const a = sorted[hi]!;
+  const b = sorted[lo]!;
+  return a.y + ((b.y - a.y) * (x - a.x)) / (b.x - a.x);
+}
+
+export interface GroupPoint {
+  x: number;
+  mean: number;
+  std: number;
+  /** How many runs of the group cover this x. */
+  n: number;
+}
+
+export interface GroupCurve {
+  group: string;
+  runIds: string[];
+  points: GroupPoint[];
+}
+
+/** The label of a run's group: its value of the param, or '(none)' when it has none. */
+export function groupOf(params: Readonly<Record<string, string>>, param: string): string {
+  return params[param] ?? '(none)';
+}
+
+/**
+ * One curve per group: at every x where the group's runs logged a point (the union of their x values;
+ * an even grid of `maxGrid` xs over the range when that union is larger), the mean and the population
+ * standard deviation of the runs that cover that x, each linearly interpolated between its own points.
+ * Groups come in first-appearance order; runs with empty curves are left out.
+ */
+export function groupCurves(
+  curves: readonly RunCurve[],
+  groupOfRun: (runId: string) => string,
+  maxGrid = 500,
+): GroupCurve[] {
+  const groups = new Map<string, RunCurve[]>();
+  for (const c of curves) {
+    if (c.points.length === 0) continue;
+    const g = groupOfRun(c.runId);
+    const list = groups.get(g) ?? [];
+    list.push(c);
+    groups.set(g, list);
+  }
+  return [...groups].map(([group, members]) => {
+    const sorted = members.map((m) =>
+      m.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x),
+    );
+    let grid = [...new Set(sorted.flatMap((s) => s.map((p) => p.x)))].sort((a, b) => a - b);
+    if (grid.length > maxGrid) {
+      const lo = grid[0]!;
+      const hi = grid.at(-1)!;
+      grid = Array.from({ length: maxGrid }, (_, i) => lo + ((hi - lo) * i) / (maxGrid - 1));
+    }
+    const points: GroupPoint[] = [];
+    for (const x of grid) {
+      let n = 0;
+      let sum = 0;
+      let sumSq = 0;
+      for (const s of sorted) {
+        const y = interpolate(s, x);
+        if (y === null) continue;
+        n++;
+        sum += y;
+        sumSq += y * y;
+      }
+      if (n === 0) continue;
+      const mean = sum / n;
+      points.push({ x, mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), n });
+    }
+    return { group, runIds: members.map((m) => m.runId), points };
+  });
+}
+
+/** Points per series asked of the store: about 150,000 in all, 1,000 at most and 50 at least each. */
+export function maxPointsPerSeries(seriesCount: number, budget = 150_000): number {
+  if (!Number.isInteger(seriesCount) || seriesCount < 1)
+    throw new RangeError(`seriesCount must be a positive integer, got ${seriesCount}`);
+  return Math.max(50, Math.min(1000, Math.floor(budget / seriesCount)));
+}
+
+/** Ten distinct colors (Tableau 10), then hues spread by the golden angle. */
+const TABLEAU = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
+
+/** The color of the i-th run (or group). */
+export function runColor(i: number): string {
+  if (i < TABLEAU.length) return TABLEAU[i]!;
+  return `hsl(${Math.round((i * 137.508) % 360)}, 62%, ${i % 2 ? 42 : 52}%)`;
+}

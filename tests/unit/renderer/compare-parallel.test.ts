@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import {
+  axisPosition,
+  axisTicks,
+  jitter,
+  makeAxis,
+  metricColor,
+  MISSING,
+  parallelData,
+  scatterData,
+  type RunValues,
+} from '../../../renderer/views/Compare/parallel';
+
+const run = (
+  id: string,
+  params: Record<string, string>,
+  metrics: Record<string, number>,
+): RunValues => ({ id, name: `run-${id}`, params, metrics });
+
+const RUNS = [
+  run('a', { lr: '0.001', opt: 'adam', layers: '2' }, { val_loss: 0.5 }),
+  run('b', { lr: '0.1', opt: 'sgd', layers: '4' }, { val_loss: 0.9 }),
+  run('c', { lr: '0.01', opt: 'adam', layers: '3' }, { val_loss: 0.3 }),
+  run('d', { lr: '0.01', opt: 'rmsprop' }, {}),
+];
+
+describe('axes', () => {
+  it('is numeric when every present value is a number, log across two decades', () => {
+    expect(makeAxis('layers', ['2', '4', null, '3'])).toMatchObject({
+      kind: 'linear',
+      min: 2,
+      max: 4,
+    });
+    expect(makeAxis('lr', ['0.001', '0.1'])).toMatchObject({ kind: 'log', min: 0.001, max: 0.1 });
+    expect(makeAxis('opt', ['sgd', 'adam', '1'])).toMatchObject({
+      kind: 'categorical',
+      categories: ['1', 'adam', 'sgd'],
+    });
+    expect(makeAxis('x', ['', '2']).kind).toBe('categorical');
+  });
+
+  it('scales values to 0…1, missing ones below the axis', () => {
+    const lin = makeAxis('layers', ['2', '4']);
+    expect(axisPosition(lin, '3')).toBe(0.5);
+    expect(axisPosition(lin, 4)).toBe(1);
+    expect(axisPosition(lin, null)).toBe(MISSING);
+    const log = makeAxis('lr', ['0.001', '0.1']);
+    expect(axisPosition(log, '0.01')).toBeCloseTo(0.5, 12);
+    const cat = makeAxis('opt', ['sgd', 'adam', 'rmsprop']);
+    expect(['adam', 'rmsprop', 'sgd'].map((v) => axisPosition(cat, v))).toEqual([0, 0.5, 1]);
+    expect(axisPosition(cat, 'nadam')).toBe(MISSING);
+    expect(axisPosition(makeAxis('k', ['7', '7']), '7')).toBe(0.5);
+    expect(axisTicks(log, 3).map((t) => t.label)).toEqual(['0.001', '0.01', '0.1']);
+  });
+});
+
+describe('parallelData', () => {
+  it('draws one line per run with the metric, the metric as the last axis', () => {
+    const data = parallelData(RUNS, ['lr', 'opt', 'layers'], 'val_loss');
+    expect(data.axes.map((a) => [a.key, a.kind])).toEqual([
+      ['lr', 'log'],
+      ['opt', 'categorical'],
+      ['layers', 'linear'],
+      ['val_loss', 'linear'],
+    ]);
+    expect(data.lines.map((l) => l.runId)).toEqual(['a', 'b', 'c']);
+    const c = data.lines[2]!;
+    expect(c.positions[0]).toBeCloseTo(0.5, 12);
+    expect(c.positions[1]).toBe(0);
+    expect(c.positions[2]).toBe(0.5);
+    expect(c.positions[3]).toBe(0);
+    expect(data.lines[1]!.positions[3]).toBe(1);
+  });
+
+  it('colors from dark (low) to yellow (high)', () => {
+    expect(metricColor(0)).toBe('rgb(68, 1, 84)');
+    expect(metricColor(1)).toBe('rgb(253, 231, 37)');
+    expect(metricColor(2)).toBe(metricColor(1));
+  });
+});
+
+describe('scatterData', () => {
+  it('plots numeric params at their value and skips runs lacking param or metric', () => {
+    const s = scatterData(RUNS, 'layers', 'val_loss');
+    expect(s.points.map((p) => [p.runId, p.x, p.y])).toEqual([
+      ['a', 2, 0.5],
+      ['b', 4, 0.9],
+      ['c', 3, 0.3],
+    ]);
+    expect(s.skipped).toBe(1);
+  });
+
+  it('places categories at their index with a stable jitter', () => {
+    const s = scatterData(RUNS, 'opt', 'val_loss');
+    expect(s.axis.categories).toEqual(['adam', 'sgd']);
+    const b = s.points.find((p) => p.runId === 'b')!;
+    expect(b.x).toBeCloseTo(1 + jitter('b'), 12);
+    expect(Math.abs(jitter('b'))).toBeLessThanOrEqual(0.3);
+    expect(jitter('b')).toBe(jitter('b'));
+  });
+});
