@@ -171,10 +171,9 @@ describe('buffered metric logging', () => {
     const ended = await newRun('ended');
     await services!.tracking.logMetrics(ended, 0, { loss: 0.25 });
     await services!.tracking.endRun(ended, { status: 'finished' });
-    const direct = await services!.workspace.db.all(
-      'SELECT value FROM metrics WHERE run_id = ?',
-      [ended],
-    );
+    const direct = await services!.workspace.db.all('SELECT value FROM metrics WHERE run_id = ?', [
+      ended,
+    ]);
     expect(direct.map((r) => r.value)).toEqual([0.25]);
 
     const id = await newRun('closing');
