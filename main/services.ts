@@ -19,6 +19,7 @@ import { createTrainService, type TrainService } from './train/train-service';
 import { CHECKPOINT_PATH } from './train/checkpoint-state';
 import { latheVersion } from './version';
 import { createProjectStore } from './workspace/projects';
+import { createUiPrefsStore } from './workspace/ui-prefs';
 import { openWorkspace, type Workspace } from './workspace/workspace';
 
 export interface ServicesOptions {
@@ -57,6 +58,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const bus = createEventBus();
   const projects = createProjectStore(db);
   const tracking = createTrackingStore(db, projects);
+  const uiPrefs = createUiPrefsStore(db);
   await db.tx((sql) => projects.ensure(sql, 'Default'));
   const interrupted = await tracking.markInterrupted();
   if (interrupted.length)
@@ -158,6 +160,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'runs:delete': async ({ ids }) => ({ deleted: await tracking.softDelete(ids) }),
     'runs:restore': async ({ ids }) => ({ restored: await tracking.restore(ids) }),
     'workspace:gc': () => collectGarbage({ db, artifacts, tracking }),
+    'experiments:list': ({ project }) => tracking.experiments(project),
+    'ui:prefs:get': async ({ key }) => ({ value: (await uiPrefs.get(key)) ?? null }),
+    'ui:prefs:set': ({ key, value }) => uiPrefs.set(key, value),
   };
 
   let closing: Promise<void> | undefined;

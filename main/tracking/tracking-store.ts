@@ -4,6 +4,7 @@ import {
   TAG_KEY_MAX,
   TrainConfig,
   type Artifact,
+  type ExperimentSummary,
   type MetricSeries,
   type Run,
   type RunKind,
@@ -37,6 +38,8 @@ export interface TrackingStore extends RunRecorder {
   }): Promise<RunSummary[]>;
     /** Only the children (folds, trials) of this run. */
     parentId?: string;
+  /** Experiments (of one project) with their live and soft-deleted run counts, newest activity first. */
+  experiments(project?: string): Promise<ExperimentSummary[]>;
   /** Soft-deletes runs by id or unique prefix; returns how many were not deleted before. */
   softDelete(ids: string[]): Promise<number>;
   /** Clears the soft delete of runs; returns how many were deleted before. */
@@ -120,6 +123,48 @@ export function tagKeyProblem(key: string): string | null {
   JOIN dataset_versions v ON r.dataset_version_id = v.id
   JOIN datasets d ON v.dataset_id = d.id`;
 
+/**
+ * The list query: the page of runs is chosen (WHERE, ORDER BY, LIMIT) before anything is aggregated, then
+ * the latest value of every metric, every param and every tag of just those runs are grouped by run once
+ * and joined, instead of SUMMARY_SELECT's subqueries per run; only the columns a summary shows are read
+ * (not the config, system and warnings documents).
+ * `order` ranks the rows inside a window in the select list, so its parameters come before WHERE's.
+ */
+function listSql(where: string, order: string, limit: number): string {
+  return `
+  WITH page AS (
+    SELECT r.id, r.name, r.status, r.task, r.model_type, r.started_at, r.ended_at, r.backend, r.deleted_at,
+      r.kind, r.parent_id, e.name AS experiment, p.name AS project, d.name AS dataset,
+      v.version AS dataset_version, row_number() OVER (ORDER BY ${order}) AS list_pos
+    FROM runs r
+    JOIN experiments e ON r.experiment_id = e.id
+    JOIN projects p ON e.project_id = p.id
+    JOIN dataset_versions v ON r.dataset_version_id = v.id
+    JOIN datasets d ON v.dataset_id = d.id
+    ${where}
+    ORDER BY list_pos LIMIT ${Number(limit)}
+  ),
+  latest AS (
+    SELECT run_id, key, arg_max(value, step * 1e15 + ts) AS value
+    FROM metrics WHERE run_id IN (SELECT id FROM page) GROUP BY run_id, key
+  ),
+  m AS (SELECT run_id, json_group_object(key, value) AS metrics_json FROM latest GROUP BY run_id),
+  pa AS (
+    SELECT run_id, json_group_object(key, value) AS params_json
+    FROM params WHERE run_id IN (SELECT id FROM page) GROUP BY run_id
+  ),
+  t AS (
+    SELECT run_id, json_group_object(key, value) AS tags_json
+    FROM tags WHERE run_id IN (SELECT id FROM page) GROUP BY run_id
+  )
+  SELECT page.* EXCLUDE (list_pos), pa.params_json, m.metrics_json, coalesce(t.tags_json, '{}') AS tags_json
+  FROM page
+  LEFT JOIN pa ON pa.run_id = page.id
+  LEFT JOIN m ON m.run_id = page.id
+  LEFT JOIN t ON t.run_id = page.id
+  ORDER BY page.list_pos`;
+}
+
 export interface MetricHistory {
   points: { key: string; step: number; value: number; timestamp: number }[];
   series: Record<string, { downsampled: boolean; totalPoints: number }>;
@@ -170,6 +215,7 @@ function summaryFromRow(r: Row): RunSummary {
     deletedAt: r.deleted_at ? iso(r.deleted_at) : null,
     kind: (textOrNull(r.kind) ?? 'train') as RunKind,
     parentId: textOrNull(r.parent_id),
+    ...(r.tags_json === undefined ? {} : { tags: jsonRecord<string>(r.tags_json) }),
   };
 }
 
@@ -421,6 +467,10 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       const where: string[] = [];
       const params: SqlParam[] = [];
       if (!deleted) where.push('r.deleted_at IS NULL');
+      if (parentId) {
+        where.push('r.parent_id = ?');
+        params.push(parentId);
+      }
       if (filter?.trim()) {
         const compiled = filterToSql(filter);
         where.push(compiled.sql);
@@ -434,16 +484,39 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         where.push('p.name = ?');
         params.push(project);
       }
-      // ORDER BY follows WHERE in the text, so its parameters come last.
       const order = orderBy?.trim() ? orderByToSql(orderBy) : { sql: '', params: [] };
-      params.push(...order.params);
       const rows = await db.all(
-        `${SUMMARY_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY ${order.sql ? `${order.sql}, ` : ''}r.started_at DESC, r.id LIMIT ${Number(limit)}`,
-        params,
-      await flushMetrics();
+        listSql(
+          where.length ? `WHERE ${where.join(' AND ')}` : '',
+          `${order.sql ? `${order.sql}, ` : ''}r.started_at DESC, r.id`,
+          limit,
+        ),
+        [...order.params, ...params],
       );
       return rows.map(summaryFromRow);
+    },
+
+    async experiments(project) {
+      const rows = await db.all(
+        `SELECT e.name, p.name AS project,
+           count(r.id) FILTER (WHERE r.deleted_at IS NULL) AS runs,
+           count(r.id) FILTER (WHERE r.deleted_at IS NOT NULL) AS deleted_runs,
+           max(r.started_at) FILTER (WHERE r.deleted_at IS NULL) AS last_run_at
+         FROM experiments e
+         JOIN projects p ON e.project_id = p.id
+         LEFT JOIN runs r ON r.experiment_id = e.id
+         ${project ? 'WHERE p.name = ?' : ''}
+         GROUP BY e.name, p.name
+         ORDER BY last_run_at DESC NULLS LAST, e.name`,
+        project ? [project] : [],
+      );
+      return rows.map((r) => ({
+        name: String(r.name),
+        project: String(r.project),
+        runs: Number(r.runs),
+        deletedRuns: Number(r.deleted_runs),
+        lastRunAt: r.last_run_at ? iso(r.last_run_at) : null,
+      }));
     },
 
     async softDelete(ids) {

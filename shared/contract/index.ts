@@ -39,6 +39,8 @@ import {
   RunsMetricsManyIn,
   RunsMetricsManyOut,
 } from './runs';
+import { ExperimentSummary, ExperimentsListIn } from './experiments';
+import { UiPrefGetIn, UiPrefGetOut, UiPrefSetIn, UiPrefSetOut } from './ui';
 
 export * from './common';
 export * from './data';
@@ -52,6 +54,8 @@ export * from '../config/expectation-suite';
 export * from '../config/feature-spec';
 export * from './features';
 export * from './validation';
+export * from './experiments';
+export * from './ui';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -129,6 +133,12 @@ export const channels = {
   'runs:update': channel(RunsUpdateIn, Run),
   /** Purges soft-deleted runs with their params, metrics, tags and artifacts, then unreferenced artifact files. */
   'workspace:gc': channel(Empty, GcOut),
+  /** Experiments (of a project) with their run counts, newest activity first. */
+  'experiments:list': channel(ExperimentsListIn, z.array(ExperimentSummary)),
+  /** A renderer preference stored in the workspace (e.g. a runs table layout); null when unset. */
+  'ui:prefs:get': channel(UiPrefGetIn, UiPrefGetOut),
+  /** Stores a renderer preference (any JSON value; null removes it). */
+  'ui:prefs:set': channel(UiPrefSetIn, UiPrefSetOut),
 } as const;
 
 export type Channels = typeof channels;

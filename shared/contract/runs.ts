@@ -74,6 +74,8 @@ export const RunSummary = z.object({
   kind: RunKind.optional(),
   /** The cross-validation or search run this fold or trial belongs to. */
   parentId: z.string().nullable().optional(),
+  /** The run's tags (runs:list fills them, for searching). */
+  tags: z.record(z.string(), z.string()).optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
