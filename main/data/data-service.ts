@@ -18,6 +18,7 @@ import type { EventBus } from '../api/event-bus';
 import { ident, literal, toPlain, type Row } from '../workspace/db';
 import { sha256Bytes, sha256File } from '../workspace/artifacts';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
+import { fromStoredPath, toStoredPath } from '../workspace/paths';
 import type { Workspace } from '../workspace/workspace';
 import { checkHeader, scanCsv, sniffDelimiter } from './csv-scan';
 import { columnInfo } from './column-kind';
@@ -130,7 +131,8 @@ function jsonOrNull(value: unknown): unknown {
   return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
 }
 
-function versionFromRow(r: Row): ResolvedVersion {
+/** A version row; its storage path, stored relative to the workspace (`dir`), made absolute. */
+function versionAt(dir: string, r: Row): ResolvedVersion {
   return {
     id: String(r.id),
     dataset: String(r.dataset),
@@ -144,7 +146,7 @@ function versionFromRow(r: Row): ResolvedVersion {
     createdAt: iso(r.created_at),
     parents: (jsonOrNull(r.parents) as VersionParent[] | null) ?? [],
     transform: jsonOrNull(r.transform),
-    storagePath: String(r.storage_path),
+    storagePath: fromStoredPath(dir, String(r.storage_path)),
   };
 }
 
@@ -193,6 +195,7 @@ export function createDataService(deps: {
   };
 
   const storedPath = (hash: string) => join(paths.datasets, `${hash}.parquet`);
+  const versionFromRow = (r: Row) => versionAt(paths.dir, r);
 
   /** Writes `select` to the workspace as Parquet under the content hash, then records the version. */
   async function record(args: {
@@ -326,7 +329,7 @@ export function createDataService(deps: {
             JSON.stringify(columns),
             args.format,
             args.source,
-            dest,
+            toStoredPath(paths.dir, dest),
             sizeBytes,
             args.parents?.length ? JSON.stringify(args.parents) : null,
             args.transform === undefined ? null : JSON.stringify(args.transform),

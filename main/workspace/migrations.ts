@@ -76,6 +76,19 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
       `CREATE TABLE ui_prefs (key VARCHAR PRIMARY KEY, value JSON NOT NULL, updated_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    version: 6,
+    name: 'workspace-relative dataset files',
+    sql: [
+      // Dataset files always live at <workspace>/datasets/<hash>.parquet; an absolute path written before
+      // (possibly of the folder before it was moved) becomes `datasets/<file>`, resolved against wherever
+      // the workspace is opened (main/workspace/paths.ts fromStoredPath), so the folder is portable.
+      String.raw`UPDATE dataset_versions
+        SET storage_path = 'datasets/' || regexp_extract(storage_path, '[/\\]datasets[/\\]([^/\\]+)$', 1)
+        WHERE regexp_matches(storage_path, '^(/|\\|[A-Za-z]:[/\\])')
+          AND regexp_extract(storage_path, '[/\\]datasets[/\\]([^/\\]+)$', 1) <> ''`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** The workspace folder: `--workspace DIR`, else `$LATHE_HOME`, else `~/.lathe`. */
 export function resolveWorkspaceDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -21,3 +21,18 @@ export function workspacePaths(dir: string) {
   };
 }
 export type WorkspacePaths = ReturnType<typeof workspacePaths>;
+
+/**
+ * A path as the database stores it: relative to the workspace folder, with `/`, when it lies inside it,
+ * so the folder can be copied or moved to another machine; a path outside stays absolute.
+ */
+export function toStoredPath(dir: string, path: string): string {
+  const rel = relative(resolve(dir), resolve(path));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
+  return rel.split(sep).join('/');
+}
+
+/** The absolute path of a stored one (see toStoredPath): relative paths resolve against the folder. */
+export function fromStoredPath(dir: string, stored: string): string {
+  return isAbsolute(stored) ? stored : join(dir, ...stored.split('/'));
+}
