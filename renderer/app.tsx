@@ -8,6 +8,7 @@ import { DataView } from './views/Data/data-view';
 import { FeaturesView } from './views/Features/features-view';
 import { ExperimentsView } from './views/Experiments/experiments-view';
 import { RunView } from './views/Experiments/run-view';
+import { CompareView } from './views/Compare/compare-view';
 
 const NAV: {
   id: 'projects' | 'data' | 'features' | 'experiments';
@@ -51,7 +52,7 @@ const NAV: {
 ];
 
 function activeNav(route: Route): string {
-  return route.view === 'run' ? 'experiments' : route.view;
+  return route.view === 'run' || route.view === 'compare' ? 'experiments' : route.view;
 }
 
 function Header() {
@@ -115,6 +116,8 @@ function Content({ route }: { route: Route }) {
       return <ExperimentsView newRun={route.newRun} />;
     case 'run':
       return <RunView runId={route.runId} />;
+    case 'compare':
+      return <CompareView ids={route.ids} />;
   }
 }
 

@@ -183,7 +183,9 @@ export function groupCurves(
   }
   return [...groups].map(([group, members]) => {
     const sorted = members.map((m) =>
-      m.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x),
+      m.points
+        .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
+        .sort((a, b) => a.x - b.x),
     );
     let grid = [...new Set(sorted.flatMap((s) => s.map((p) => p.x)))].sort((a, b) => a - b);
     if (grid.length > maxGrid) {

@@ -44,7 +44,7 @@ export function makeAxis(key: string, raws: readonly (string | null | undefined)
   const present = raws.filter((r): r is string => r !== null && r !== undefined);
   const nums = present.map(numericValue);
   if (present.length > 0 && nums.every((n) => n !== null)) {
-    const values = nums as number[];
+    const values = nums;
     const min = Math.min(...values);
     const max = Math.max(...values);
     const kind: AxisKind = min > 0 && max / min >= 100 ? 'log' : 'linear';
@@ -199,7 +199,11 @@ export function jitter(runId: string): number {
 }
 
 /** Points of a param (x) against a metric (y), one per run that has both. */
-export function scatterData(runs: readonly RunValues[], param: string, metric: string): ScatterData {
+export function scatterData(
+  runs: readonly RunValues[],
+  param: string,
+  metric: string,
+): ScatterData {
   const usable = runs.filter(
     (r) => r.params[param] !== undefined && Number.isFinite(r.metrics[metric]),
   );

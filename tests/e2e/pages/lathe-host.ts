@@ -50,16 +50,16 @@ function startHost(
 }
 
 /**
- * A fresh workspace (`prepare` may fill it with the CLI before the host opens it), the host, and Chromium
- * from Debian with the flags this closed network needs.
+ * A fresh workspace (`prepare` may fill it with the CLI or the services, awaited, before the host opens
+ * it), the host, and Chromium from Debian with the flags this closed network needs.
  */
 export async function openBrowserSession(options: {
   prefix: string;
   viewport?: { width: number; height: number };
-  prepare?: (workspace: string) => void;
+  prepare?: (workspace: string) => void | Promise<void>;
 }): Promise<BrowserSession> {
   const workspace = mkdtempSync(join(tmpdir(), options.prefix));
-  options.prepare?.(workspace);
+  await options.prepare?.(workspace);
   const logs: string[] = [];
   const { url, child } = await startHost(workspace, logs);
   let browser: Browser | undefined;

@@ -1,0 +1,390 @@
+import { useCallback, useMemo, useState } from 'react';
+import type { RunsCompareOut } from '../../../shared/contract';
+import { getApi } from '../../api';
+import { PageHeader, Panel } from '../../components/page';
+import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { useAsync } from '../../lib/hooks';
+import {
+  groupCurves,
+  groupOf,
+  MAX_SMOOTHING,
+  maxPointsPerSeries,
+  runColor,
+  runCurves,
+  type XMode,
+} from './curves';
+import { DiffTable } from './diff-table';
+import { OverlayChart, type OverlaySeries } from './overlay-chart';
+import { parallelData, scatterData, type RunValues } from './parallel';
+import { ParallelPlot } from './parallel-plot';
+import { ScatterPlot } from './scatter-plot';
+
+/** Most params drawn as parallel axes (those that differ first). */
+const MAX_AXES = 16;
+
+/** The metric a comparison opens on: validation loss, else loss, else the first one. */
+function defaultMetric(keys: readonly string[]): string {
+  return keys.find((k) => k === 'val_loss') ?? keys.find((k) => k === 'loss') ?? keys[0] ?? '';
+}
+
+function Select({
+  label,
+  value,
+  options,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+  testId: string;
+}) {
+  return (
+    <label className="field compare-field">
+      <span>{label}</span>
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+const asOptions = (keys: readonly string[]) => keys.map((k) => ({ value: k, label: k }));
+
+function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[] }) {
+  const runIds = useMemo(() => compare.runs.map((r) => r.id), [compare]);
+  const names = useMemo(() => compare.runs.map((r) => r.name), [compare]);
+  const metricKeys = useMemo(() => compare.metrics.map((m) => m.key), [compare]);
+  const paramKeys = useMemo(() => compare.params.map((p) => p.key), [compare]);
+  const [metric, setMetric] = useState(() => defaultMetric(metricKeys));
+  const [x, setX] = useState<XMode>('step');
+  const [xMetric, setXMetric] = useState(() => metricKeys.find((k) => k !== metric) ?? metric);
+  const [smoothing, setSmoothing] = useState(0);
+  const [logY, setLogY] = useState(false);
+  const [groupBy, setGroupBy] = useState('');
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
+
+  const keys = useMemo(
+    () => (x === 'metric' && xMetric !== metric ? [metric, xMetric] : [metric]),
+    [x, metric, xMetric],
+  );
+  const maxPoints = maxPointsPerSeries(runIds.length * keys.length);
+  const series = useAsync(
+    () => getApi().invoke('runs:metricsMany', { ids: runIds, keys, maxPoints }),
+    [runIds, keys, maxPoints],
+  );
+
+  const curves = useMemo(
+    () =>
+      runCurves(series.data?.series ?? [], runIds, {
+        metric,
+        x,
+        xMetric,
+        smoothing,
+      }),
+    [series.data, runIds, metric, x, xMetric, smoothing],
+  );
+  const runs = useMemo<OverlaySeries>(
+    () => ({ curves, names, colors, hidden }),
+    [curves, names, colors, hidden],
+  );
+  const groups = useMemo(() => {
+    if (!groupBy) return null;
+    const params = new Map(compare.runs.map((r) => [r.id, r.params]));
+    const g = groupCurves(
+      curves.filter((c) => !hidden.has(c.runId)),
+      (id) => groupOf(params.get(id) ?? {}, groupBy),
+    );
+    return { curves: g, colors: g.map((_, i) => runColor(i)) };
+  }, [groupBy, compare, curves, hidden]);
+
+  const toggle = useCallback(
+    (id: string) =>
+      setHidden((prev) => {
+        const next = new Set(prev);
+        if (next.has(id)) next.delete(id);
+        else next.add(id);
+        return next;
+      }),
+    [],
+  );
+
+  const xLabel = x === 'step' ? 'step' : x === 'time' ? 'wall time (s)' : xMetric;
+  const downsampled = series.data?.series.filter((s) => s.downsampled).length ?? 0;
+  return (
+    <Panel
+      title="Metric curves"
+      testId="compare-curves"
+      actions={
+        <span className="muted small" data-testid="curves-status" data-status={series.status}>
+          {series.status === 'loading'
+            ? 'Loading curves…'
+            : downsampled > 0
+              ? `${downsampled} series downsampled to ≤ ${maxPoints} points`
+              : 'all points'}
+        </span>
+      }
+    >
+      <div className="compare-controls">
+        <Select
+          label="Metric"
+          value={metric}
+          options={asOptions(metricKeys)}
+          onChange={setMetric}
+          testId="curve-metric"
+        />
+        <Select
+          label="X axis"
+          value={x}
+          options={[
+            { value: 'step', label: 'step' },
+            { value: 'time', label: 'relative wall time' },
+            { value: 'metric', label: 'another metric' },
+          ]}
+          onChange={(v) => setX(v as XMode)}
+          testId="curve-x"
+        />
+        {x === 'metric' && (
+          <Select
+            label="X metric"
+            value={xMetric}
+            options={asOptions(metricKeys)}
+            onChange={setXMetric}
+            testId="curve-x-metric"
+          />
+        )}
+        <label className="field compare-field">
+          <span>
+            Smoothing <span className="mono">{smoothing.toFixed(2)}</span>
+          </span>
+          <input
+            type="range"
+            min={0}
+            max={MAX_SMOOTHING}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setSmoothing(Number(e.target.value))}
+            data-testid="curve-smoothing"
+          />
+        </label>
+        <Select
+          label="Group by"
+          value={groupBy}
+          options={[{ value: '', label: 'none (one curve per run)' }, ...asOptions(paramKeys)]}
+          onChange={setGroupBy}
+          testId="curve-group"
+        />
+        <label className="compare-check">
+          <input
+            type="checkbox"
+            checked={logY}
+            onChange={(e) => setLogY(e.target.checked)}
+            data-testid="curve-log-y"
+          />
+          log y
+        </label>
+      </div>
+      {series.status === 'error' && (
+        <ErrorBanner
+          error={series.error}
+          title="Could not load the curves"
+          onRetry={series.reload}
+        />
+      )}
+      <div className="compare-chart-row">
+        <OverlayChart
+          runs={runs}
+          groups={groups}
+          x={x}
+          xLabel={xLabel}
+          yLabel={metric}
+          logY={logY}
+          smoothing={smoothing}
+        />
+        <div className="compare-legend" data-testid="compare-legend">
+          {groups ? (
+            groups.curves.map((g, i) => (
+              <div key={g.group} className="legend-item" data-testid="legend-group">
+                <span className="run-swatch" style={{ background: groups.colors[i] }} />
+                {groupBy} = {g.group} <span className="muted">({g.runIds.length})</span>
+              </div>
+            ))
+          ) : (
+            <>
+              <div className="legend-actions">
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => setHidden(new Set())}
+                  data-testid="legend-show-all"
+                >
+                  Show all
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => setHidden(new Set(runIds))}
+                  data-testid="legend-hide-all"
+                >
+                  Hide all
+                </button>
+              </div>
+              {compare.runs.map((r, i) => (
+                <button
+                  type="button"
+                  key={r.id}
+                  className={hidden.has(r.id) ? 'legend-item legend-hidden' : 'legend-item'}
+                  onClick={() => toggle(r.id)}
+                  aria-pressed={!hidden.has(r.id)}
+                  data-testid="legend-item"
+                  data-run-id={r.id}
+                  title={hidden.has(r.id) ? 'Show this run' : 'Hide this run'}
+                >
+                  <span className="run-swatch" style={{ background: colors[i] }} />
+                  {r.name}
+                </button>
+              ))}
+            </>
+          )}
+        </div>
+      </div>
+    </Panel>
+  );
+}
+
+function HyperparamPlots({ compare, colors }: { compare: RunsCompareOut; colors: string[] }) {
+  const metricKeys = useMemo(() => compare.metrics.map((m) => m.key), [compare]);
+  const axisKeys = useMemo(() => {
+    const differ = compare.params.filter((p) => p.differs).map((p) => p.key);
+    return (differ.length > 0 ? differ : compare.params.map((p) => p.key)).slice(0, MAX_AXES);
+  }, [compare]);
+  const runValues = useMemo<RunValues[]>(
+    () =>
+      compare.runs.map((r) => ({ id: r.id, name: r.name, params: r.params, metrics: r.metrics })),
+    [compare],
+  );
+  const colorOf = useMemo(
+    () => new Map(compare.runs.map((r, i) => [r.id, colors[i]!])),
+    [compare, colors],
+  );
+  const [metric, setMetric] = useState(() => defaultMetric(metricKeys));
+  const [param, setParam] = useState(() => axisKeys[0] ?? '');
+  const pc = useMemo(
+    () => parallelData(runValues, axisKeys, metric),
+    [runValues, axisKeys, metric],
+  );
+  const scatter = useMemo(
+    () => (param ? scatterData(runValues, param, metric) : null),
+    [runValues, param, metric],
+  );
+  return (
+    <Panel title="Hyperparameters vs metric" testId="compare-hyperparams">
+      <div className="compare-controls">
+        <Select
+          label="Metric"
+          value={metric}
+          options={asOptions(metricKeys)}
+          onChange={setMetric}
+          testId="hp-metric"
+        />
+        <Select
+          label="Scatter param"
+          value={param}
+          options={asOptions(compare.params.map((p) => p.key))}
+          onChange={setParam}
+          testId="hp-param"
+        />
+      </div>
+      {axisKeys.length === 0 || !metric ? (
+        <EmptyState title="Nothing to plot">
+          These runs need params and a metric for parallel coordinates.
+        </EmptyState>
+      ) : (
+        <ParallelPlot data={pc} />
+      )}
+      {scatter && <ScatterPlot data={scatter} metric={metric} colors={colorOf} />}
+    </Panel>
+  );
+}
+
+function CompareBody({ compare }: { compare: RunsCompareOut }) {
+  const [onlyDiffs, setOnlyDiffs] = useState(false);
+  const colors = useMemo(() => compare.runs.map((_, i) => runColor(i)), [compare]);
+  const differing = compare.params.filter((p) => p.differs).length;
+  const experiments = new Set(compare.runs.map((r) => r.experiment)).size;
+  return (
+    <>
+      <PageHeader
+        title="Compare runs"
+        subtitle={`${compare.runs.length} runs${experiments > 1 ? ` from ${experiments} experiments` : ''} · ${differing} of ${compare.params.length} params differ`}
+      />
+      <Panel
+        title="Params and metrics"
+        testId="compare-params"
+        actions={
+          <label className="compare-check">
+            <input
+              type="checkbox"
+              checked={onlyDiffs}
+              onChange={(e) => setOnlyDiffs(e.target.checked)}
+              data-testid="only-diffs"
+            />
+            only differences
+          </label>
+        }
+      >
+        <DiffTable compare={compare} onlyDiffs={onlyDiffs} colors={colors} />
+      </Panel>
+      {compare.metrics.length === 0 ? (
+        <EmptyState title="No metrics logged" testId="compare-no-metrics">
+          None of these runs has logged a metric yet.
+        </EmptyState>
+      ) : (
+        <>
+          <Curves compare={compare} colors={colors} />
+          <HyperparamPlots compare={compare} colors={colors} />
+        </>
+      )}
+    </>
+  );
+}
+
+/** `#/compare?ids=…`: 2 to 500 runs, from any experiments, side by side. */
+export function CompareView({ ids }: { ids: string[] }) {
+  const enough = ids.length >= 2 && ids.length <= 500;
+  const state = useAsync(
+    () =>
+      enough
+        ? getApi().invoke('runs:compare', { ids })
+        : Promise.resolve<RunsCompareOut | null>(null),
+    [ids],
+  );
+  return (
+    <div className="page compare-view" data-testid="compare-view">
+      <div className="breadcrumbs">
+        <a href="#/experiments">Experiments</a> / <span>Compare</span>
+      </div>
+      {!enough ? (
+        <EmptyState title="Pick 2 to 500 runs to compare" testId="compare-empty">
+          Select runs in the Experiments table, or open{' '}
+          <code>#/compare?ids=&lt;id1&gt;,&lt;id2&gt;</code>. This link has {ids.length}.
+        </EmptyState>
+      ) : state.status === 'error' ? (
+        <ErrorBanner
+          error={state.error}
+          title="Could not compare these runs"
+          onRetry={state.reload}
+        />
+      ) : state.data ? (
+        <CompareBody key={state.data.runs.map((r) => r.id).join(',')} compare={state.data} />
+      ) : (
+        <Loading label={`Loading ${ids.length} runs…`} />
+      )}
+    </div>
+  );
+}
