@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import {
   LatheError,
   type ColumnInfo,
+  type FamilyReport,
   type RunKind,
   type RunStatus,
   type TrainConfig,
@@ -17,9 +19,20 @@ import type { ArtifactStore } from '../workspace/artifacts';
 import { packageRoot } from '../version';
 import { checkFeatureSpec } from '../features/check';
 import { selectFeatures } from './select-features';
+import { applySplit, splitRule } from '../data/splits';
 import { WorkerMessage, type WorkerStart } from './protocol';
 import { CHECKPOINT_PATH, checkpointState } from './checkpoint-state';
 import { canonicalHash } from '../workspace/canonical-json';
+import {
+  checkSearch,
+  crossValidate,
+  foldConfig,
+  search,
+  trialConfig,
+  type ChildOutcome,
+  type Family,
+  type FamilyHost,
+} from './families';
 
 /** A run as training starts it. */
 export interface NewRun {
@@ -67,6 +80,8 @@ export interface RunRecorder {
    * checkpoint; a cancelled, failed or interrupted one keeps it, so it can be resumed.
    */
   endRun(runId: string, end: RunEnd): Promise<void>;
+  /** A run's name (children of a search or cross-validation are named after their parent). */
+  runName(runId: string): Promise<string>;
   /** Replaces a run's checkpoint artifact row (one statement: a crash keeps the previous one). */
   saveCheckpoint(
     runId: string,
@@ -91,15 +106,29 @@ export interface ResumeRun {
   checkpoint: string;
 }
 
+export interface StartOptions {
+  /** Recorded in the lineage: HEAD of the git repository holding the config file. */
+  gitCommit?: string | null;
+}
+
 export interface TrainService {
-  /** Validates the config against the dataset, records a running run and starts its worker. */
-  start(config: TrainConfig): Promise<{ runId: string; done: Promise<RunStatus> }>;
+  /**
+   * Validates the config against the dataset, records a running run and starts its worker. A config with
+   * `search` runs a hyperparameter search, one with `crossValidation` (and no fold) a cross-validation:
+   * the run is then their parent, and `done` resolves when its last child ends.
+   */
+  start(
+    config: TrainConfig,
+    options?: StartOptions,
+  ): Promise<{ runId: string; done: Promise<RunStatus> }>;
+  /** The report of a search or cross-validation this service ran (null for other runs). */
+  familyReport(runId: string): FamilyReport | null;
   /**
    * Continues a stopped run from its last checkpoint under the same id, config and dataset version;
    * resolves once its worker runs, with `done` like start().
    */
   resume(run: ResumeRun): Promise<{ runId: string; done: Promise<RunStatus> }>;
-  /** Asks a running training to stop; false when the run is not running here. */
+  /** Asks a running training, search or cross-validation to stop; false when it is not running here. */
   cancel(runId: string): boolean;
   /** Cancels every running training and waits for them to be recorded. */
   shutdown(): Promise<void>;
@@ -228,6 +257,24 @@ async function precheck(
   }
 }
 
+/** Deals the rows into every fold as training will: a fold left without rows fails here, naming it. */
+async function checkFolds(engine: Engine, config: TrainConfig, parquetPath: string): Promise<void> {
+  const table = `__cv_check_${randomUUID().replace(/-/g, '')}`;
+  const file = `read_parquet(${literal(parquetPath)}, file_row_number = true)`;
+  const from = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM ${file} WHERE ${ident(config.target)} IS NOT NULL)`;
+  try {
+    for (let fold = 1; fold <= config.crossValidation!.folds; fold++) {
+      const rule = splitRule(config.split, config.task, config.seed, 0, {
+        ...config.crossValidation!,
+        fold,
+      });
+      await applySplit(engine, { table, from, rule, target: config.target, row: '__row' });
+    }
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
 export function createTrainService(deps: {
   data: DataService;
   engine: Engine;
@@ -240,6 +287,12 @@ export function createTrainService(deps: {
   const { data, engine, recorder, artifacts, bus, latheVersion } = deps;
   const workerPath = deps.workerPath ?? defaultWorkerPath();
   const active = new Map<string, { flag: Int32Array; worker: Worker; done: Promise<RunStatus> }>();
+  /** Searches and cross-validations running here, by parent run id. */
+  const families = new Map<string, { family: Family; done: Promise<RunStatus> }>();
+  /** Reports of the families that ended in this process. */
+  const reports = new Map<string, FamilyReport>();
+  /** Trials stopped by pruning: their cancellation ends them as pruned. */
+  const pruned = new Set<string>();
 
   const status = (runId: string, s: RunStatus, error: string | null = null) =>
     bus.emit('run:status', { runId, status: s, error });
@@ -254,23 +307,93 @@ export function createTrainService(deps: {
   };
 
   return {
-    async start(config) {
+    async start(config, options = {}) {
       checkWorker();
       const version = await data.resolve(config.dataset);
-      await precheck(engine, config, version.storagePath, version.columns);
-      const runId = await recorder.createRun({
-        name: config.name,
-        experiment: config.experiment ?? config.dataset.split('@')[0]!,
-        project: config.project,
-        config,
-        configHash: configHash(config),
-        datasetVersionId: version.id,
-        latheVersion,
-        system: systemInfo(),
-        params: configParams(config),
-        featureSpecHash: config.featureSpec ? canonicalHash(config.featureSpec) : null,
-      });
-      return launch(runId, config, version);
+      const kind: RunKind = config.search
+        ? 'tune'
+        : config.crossValidation && config.crossValidation.fold === undefined
+          ? 'cv'
+          : 'train';
+      if (kind === 'train') {
+        await precheck(engine, config, version.storagePath, version.columns);
+        const runId = await recorder.createRun(newRun(config, version.id, options, { kind }));
+        const { done } = launch(runId, config, version);
+        return { runId, done: done.then((o) => o.status) };
+      }
+      // A family: every child config must be trainable before the parent is recorded.
+      if (kind === 'tune') {
+        checkSearch(config);
+        const first = trialConfig(config, {});
+        await precheck(engine, first, version.storagePath, version.columns);
+      } else {
+        await precheck(engine, foldConfig(config, 1), version.storagePath, version.columns);
+        await checkFolds(engine, config, version.storagePath);
+      }
+      const parentId = await recorder.createRun(newRun(config, version.id, options, { kind }));
+      const parent = { id: parentId, name: await recorder.runName(parentId) };
+      status(parentId, 'running');
+      const host: FamilyHost = {
+        async startChild(childConfig, meta, onEpoch) {
+          const runId = await recorder.createRun(
+            newRun(childConfig, version.id, options, {
+              kind: meta.kind,
+              parentId: meta.parentId,
+              name: meta.name,
+              tags: meta.tags,
+            }),
+          );
+          return launch(runId, childConfig, version, undefined, undefined, onEpoch);
+        },
+        stopChild(runId, prune) {
+          if (prune) pruned.add(runId);
+          const run = active.get(runId);
+          if (run) Atomics.store(run.flag, 0, 1);
+        },
+        emit: (event) => bus.emit('run:child', event),
+        logParent: (step, values) => recorder.logMetrics(parentId, step, values),
+      };
+      const family =
+        kind === 'tune' ? search(host, parent, config) : crossValidate(host, parent, config);
+      const done = family.done
+        .then(async (end) => {
+          const report = new TextEncoder().encode(JSON.stringify(end.report, null, 2));
+          const cfg = new TextEncoder().encode(JSON.stringify(config, null, 2));
+          reports.set(parentId, end.report);
+          await recorder.endRun(parentId, {
+            status: end.status,
+            error: end.error,
+            params: end.params,
+            artifacts: [
+              {
+                path: kind === 'tune' ? 'search-report.json' : 'cv-report.json',
+                ...artifacts.put(report),
+              },
+              { path: 'train-config.json', ...artifacts.put(cfg) },
+            ],
+          });
+          return end.status;
+        })
+        .catch(async (err: Error) => {
+          await recorder
+            .endRun(parentId, {
+              status: 'failed',
+              error: `${kind === 'tune' ? 'search' : 'cross-validation'} crashed: ${err.message}`,
+            })
+            .catch(() => {});
+          return 'failed' as const;
+        })
+        .then((s) => {
+          families.delete(parentId);
+          status(parentId, s);
+          return s;
+        });
+      families.set(parentId, { family, done });
+      return { runId: parentId, done };
+    },
+
+    familyReport(runId) {
+      return reports.get(runId) ?? null;
     },
 
     async resume(run) {
@@ -289,10 +412,16 @@ export function createTrainService(deps: {
       const bytes = new Uint8Array(await artifacts.read(run.checkpoint));
       const state = checkpointState(bytes);
       await recorder.reopenRun(run.runId, state.globalStep);
-      return launch(run.runId, run.config, version, bytes, run.checkpoint);
+      const { done } = launch(run.runId, run.config, version, bytes, run.checkpoint);
+      return { runId: run.runId, done: done.then((o) => o.status) };
     },
 
     cancel(runId) {
+      const family = families.get(runId);
+      if (family) {
+        family.family.cancel();
+        return true;
+      }
       const run = active.get(runId);
       if (!run) return false;
       Atomics.store(run.flag, 0, 1);
@@ -300,11 +429,38 @@ export function createTrainService(deps: {
     },
 
     async shutdown() {
+      const parents = [...families.values()];
+      for (const f of parents) f.family.cancel();
       const runs = [...active.values()];
       for (const r of runs) Atomics.store(r.flag, 0, 1);
-      await Promise.all(runs.map((r) => r.done));
+      await Promise.all([...runs.map((r) => r.done), ...parents.map((f) => f.done)]);
     },
   };
+
+  /** The record of a run as it starts. */
+  function newRun(
+    config: TrainConfig,
+    datasetVersionId: string,
+    options: StartOptions,
+    meta: Pick<NewRun, 'kind' | 'parentId' | 'name' | 'tags'>,
+  ): NewRun {
+    return {
+      name: meta.name ?? config.name,
+      experiment: config.experiment ?? config.dataset.split('@')[0]!,
+      project: config.project,
+      config,
+      configHash: configHash(config),
+      datasetVersionId,
+      latheVersion,
+      system: systemInfo(),
+      params: configParams(config),
+      featureSpecHash: config.featureSpec ? canonicalHash(config.featureSpec) : null,
+      gitCommit: options.gitCommit ?? null,
+      kind: meta.kind,
+      ...(meta.parentId ? { parentId: meta.parentId } : {}),
+      ...(meta.tags ? { tags: meta.tags } : {}),
+    };
+  }
 
   /** Starts the worker of a recorded running run (fresh, or from a checkpoint) and records its end. */
   function launch(
@@ -313,7 +469,8 @@ export function createTrainService(deps: {
     version: { storagePath: string; columns: ColumnInfo[] },
     resume?: Uint8Array<ArrayBuffer>,
     resumedFrom?: string,
-  ): { runId: string; done: Promise<RunStatus> } {
+    onEpoch?: (epoch: number, metrics: Record<string, number>) => void,
+  ): { runId: string; done: Promise<ChildOutcome> } {
     {
       // The run's current checkpoint blob: each new one supersedes it, and a finished run drops it.
       let lastCheckpoint = resumedFrom ?? null;
@@ -327,25 +484,30 @@ export function createTrainService(deps: {
       worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
       worker.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
 
-      const done = new Promise<RunStatus>((resolveDone) => {
+      const done = new Promise<ChildOutcome>((resolveDone) => {
         let settled = false;
         let backend: string | null = null;
+        /** The latest metrics: each epoch's, then the final ones. */
+        let latest: Record<string, number> = {};
         const pending: Promise<unknown>[] = [];
         const finish = async (end: Parameters<RunRecorder['endRun']>[1]) => {
           if (settled) return;
           settled = true;
+          // A trial stopped by pruning ends as pruned, not cancelled.
+          if (pruned.delete(runId) && end.status === 'cancelled')
+            end = { ...end, status: 'pruned', error: null };
           await Promise.allSettled(pending);
           await recorder.endRun(runId, { backend, ...end }).catch((err: Error) => {
             console.error(
               `[TrainService] could not record the end of run ${runId}: ${err.message}`,
             );
           });
-          if (end.status === 'finished' && lastCheckpoint)
+          if ((end.status === 'finished' || end.status === 'pruned') && lastCheckpoint)
             await prune(lastCheckpoint).catch(() => {});
           active.delete(runId);
           status(runId, end.status, end.error ?? null);
           void worker.terminate();
-          resolveDone(end.status);
+          resolveDone({ status: end.status, metrics: latest, error: end.error ?? null });
         };
         worker.on('message', (raw: unknown) => {
           const parsed = WorkerMessage.safeParse(raw);
@@ -361,6 +523,8 @@ export function createTrainService(deps: {
             backend = msg.backend;
             pending.push(recorder.setBackend(runId, msg.backend));
           } else if (msg.type === 'epoch') {
+            latest = { loss: msg.loss, val_loss: msg.valLoss, ...msg.metrics };
+            onEpoch?.(msg.epoch, latest);
             pending.push(
               recorder.logMetrics(runId, msg.epoch, {
                 loss: msg.loss,
@@ -390,6 +554,7 @@ export function createTrainService(deps: {
                 .then(() => (previous && previous !== blob.sha256 ? prune(previous) : undefined)),
             );
           } else if (msg.type === 'done') {
+            latest = { ...latest, ...msg.metrics };
             // Early stopping restored an earlier epoch: its metrics become the run's latest.
             if (msg.finalStep !== undefined)
               pending.push(recorder.logMetrics(runId, msg.finalStep, msg.metrics));
@@ -430,7 +595,7 @@ export function createTrainService(deps: {
             }),
         );
       });
-      active.set(runId, { flag, worker, done });
+      active.set(runId, { flag, worker, done: done.then((o) => o.status) });
       const start: WorkerStart = {
         type: 'start',
         job: {

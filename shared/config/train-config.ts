@@ -168,6 +168,132 @@ export const FeatureSelection = z
   .strict();
 export type FeatureSelection = z.infer<typeof FeatureSelection>;
 
+/** The validation metrics training reports each epoch, by task (besides val_loss). */
+export const VALIDATION_METRICS: Record<Task, readonly string[]> = {
+  binary: ['val_loss', 'val_accuracy', 'val_auc'],
+  multiclass: ['val_loss', 'val_accuracy', 'val_f1_macro'],
+  regression: ['val_loss', 'val_rmse', 'val_mae', 'val_r2'],
+};
+
+/** The metric a search optimizes when the config does not say: AUC, accuracy or RMSE. */
+export function defaultSearchMetric(task: Task): string {
+  return task === 'binary' ? 'val_auc' : task === 'multiclass' ? 'val_accuracy' : 'val_rmse';
+}
+
+/**
+ * K-fold cross-validation. The folds follow `split.method`: random → k-fold, stratified → stratified
+ * k-fold, time → time-series split (fold i trains on the i oldest chunks of k+1 and validates on the next),
+ * group → group k-fold. Test rows (split.testFraction) are held out of every fold; validationFraction is
+ * not used. A run with `fold` trains that one fold; without it, the run is the parent of its k folds.
+ */
+export const CrossValidation = z
+  .object({
+    folds: z.number().int().min(2).max(50),
+    /** The fold this run trains, 1-based: set on the fold runs a cross-validation starts. */
+    fold: z.number().int().min(1).optional(),
+    /** Folds trained at once, each in its own worker thread. Default: the number of CPU cores. */
+    parallel: z.number().int().positive().max(64).optional(),
+  })
+  .strict()
+  .superRefine((cv, ctx) => {
+    if (cv.fold !== undefined && cv.fold > cv.folds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fold'],
+        message: `fold ${cv.fold} is beyond ${cv.folds} folds`,
+      });
+  });
+export type CrossValidation = z.infer<typeof CrossValidation>;
+
+/** A JSON value, as a search's choice values are. */
+export type JsonValue = z.infer<ReturnType<typeof z.json>>;
+
+/** One dimension of a search space. */
+export const SearchDimension = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('uniform'), low: z.number(), high: z.number() }).strict(),
+    z
+      .object({
+        type: z.literal('loguniform'),
+        low: z.number().positive('a log-uniform range must be positive'),
+        high: z.number().positive('a log-uniform range must be positive'),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('int'),
+        low: z.number().int(),
+        high: z.number().int(),
+        /** Sample on a log scale (e.g. batch sizes, layer widths). */
+        log: z.boolean().optional(),
+      })
+      .strict(),
+    z.object({ type: z.literal('choice'), values: z.array(z.json()).min(1) }).strict(),
+  ])
+  .superRefine((d, ctx) => {
+    if (d.type !== 'choice' && !(d.low < d.high))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['high'],
+        message: `high must be above low (${d.low})`,
+      });
+    if (d.type === 'int' && d.log && d.low < 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['low'],
+        message: 'a log int range must start at 1 or more',
+      });
+  });
+export type SearchDimension = z.infer<typeof SearchDimension>;
+
+/** A config path a search can set: `training.learningRate`, `model.hidden`, `model.dropout`, ... */
+export const SearchPath = z
+  .string()
+  .regex(/^(model|training|split|selection)\.[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/, {
+    message:
+      'a search path sets a model, training, split or selection option, e.g. training.learningRate',
+  });
+
+/**
+ * Hyperparameter search: trials are runs of this config with the space's paths set, children of one
+ * parent run. Strategies: grid (every combination; continuous ranges at gridPoints values), random, and
+ * tpe (a tree-structured Parzen estimator after `startupTrials` random ones). Median pruning stops a
+ * trial whose metric at an epoch is worse than the median of earlier trials at that epoch.
+ */
+export const SearchSpec = z
+  .object({
+    space: z
+      .record(SearchPath, SearchDimension)
+      .refine((s) => Object.keys(s).length > 0, 'name at least one parameter to search'),
+    strategy: z.enum(['grid', 'random', 'tpe']).default('tpe'),
+    /** How many trials (grid: at most this many of its combinations, default all). */
+    trials: z.number().int().positive().max(10000).optional(),
+    /** The validation metric to optimize. Default: val_auc (binary), val_accuracy (multiclass), val_rmse. */
+    metric: z
+      .string()
+      .regex(/^val_[a-z0-9_]+$/, 'a validation metric such as val_loss')
+      .optional(),
+    mode: MetricMode.optional(),
+    /** Trials trained at once, each in its own worker thread. Default: the number of CPU cores. */
+    parallel: z.number().int().positive().max(64).optional(),
+    /** Values per continuous dimension in a grid. */
+    gridPoints: z.number().int().min(2).max(100).default(5),
+    /** Random trials before TPE starts modelling. */
+    startupTrials: z.number().int().min(1).max(1000).default(5),
+    pruning: z
+      .object({
+        type: z.literal('median'),
+        /** Epochs every trial trains before it can be pruned. */
+        warmupEpochs: z.number().int().min(0).default(2),
+        /** Trials that must have reported an epoch before it can prune another. */
+        minTrials: z.number().int().min(1).default(3),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type SearchSpec = z.infer<typeof SearchSpec>;
+
 /**
  * The user-facing train config (YAML or JSON). Later versions add fields; these names never change.
  */
@@ -197,9 +323,19 @@ export const TrainConfig = z
     /** Experiment the run belongs to; default: the dataset name. */
     experiment: z.string().min(1).max(200).optional(),
     project: z.string().min(1).default('Default'),
+    crossValidation: CrossValidation.optional(),
+    /** A hyperparameter search over this config (`lathe tune`). */
+    search: SearchSpec.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.search?.metric && !VALIDATION_METRICS[c.task].includes(c.search.metric)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['search', 'metric'],
+        message: `a ${c.task} training reports ${VALIDATION_METRICS[c.task].join(', ')}; not ${c.search.metric}`,
+      });
+    }
     if (c.task === 'regression' && c.training.classWeights !== undefined) {
       ctx.addIssue({
         code: 'custom',
