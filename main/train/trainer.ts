@@ -20,6 +20,7 @@ import {
   type CheckpointState,
 } from './checkpoint';
 import { createLrScheduler, EarlyStopper, metricValue } from './schedules';
+import { FlatAdamOptimizer } from './flat-adam';
 
 /** Everything a training needs; plain data so it can cross into a worker thread. */
 export interface TrainJob {
@@ -48,6 +49,8 @@ export interface TrainHooks {
   log?(message: string): void;
   /** After every epoch: the encoded checkpoint (checkpoint.ts) and the metric step of that epoch. */
   onCheckpoint?(bytes: Uint8Array<ArrayBuffer>, step: number): void;
+  /** The data is prepared and a training loop starts (bench/train-vs-pytorch.mjs times from here). */
+  onFitStart?(): void;
 }
 
 export interface TrainedArtifact {
@@ -160,6 +163,12 @@ async function saveModel(model: tfl.LayersModel): Promise<TrainedArtifact[]> {
   ];
 }
 
+/**
+ * Rows per forward pass when predicting validation rows (tfjs's default, 32, makes a pass per 32 rows):
+ * large enough that per-op overhead vanishes, small enough that activations of millions of rows fit.
+ */
+const PREDICT_BATCH = 8192;
+
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** 256, or smaller on small data so an epoch still takes about 50 optimizer steps. */
@@ -270,7 +279,11 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   const predict = (model: tfl.Sequential, x: Float32Array, width: number): Float32Array =>
     tf.tidy(
       () =>
-        (model.predict(tf.tensor2d(x, [validRows, width])) as tf.Tensor).dataSync() as Float32Array,
+        (
+          model.predict(tf.tensor2d(x, [validRows, width]), {
+            batchSize: PREDICT_BATCH,
+          }) as tf.Tensor
+        ).dataSync() as Float32Array,
     );
 
   /**
@@ -287,7 +300,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   ) {
     const xTrain = tf.tensor2d(xTr, [trainRows, width]);
     const model = buildModel(config, width, outputDim);
-    const optimizer = tf.train.adam(config.training.learningRate);
+    const optimizer = new FlatAdamOptimizer(config.training.learningRate);
     // Adam's bias-correction accumulators: checkpointed bit-exact (its setWeights recomputes them).
     const adamAcc = optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
     // Adam reads its learningRate field on every step, so a schedule can set it between epochs.
@@ -312,7 +325,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     if (resume) {
       const r = resume.state;
       model.setWeights(resume.model);
-      await optimizer.setWeights(resume.optimizer);
+      await optimizer.setWeights(
+        resume.optimizer,
+        model.trainableWeights.map((w) => w.read() as tf.Variable),
+      );
       adamAcc.accBeta1.assign(tf.scalar(r.accBeta[0]));
       adamAcc.accBeta2.assign(tf.scalar(r.accBeta[1]));
       rng.setState(r.rng);
@@ -360,6 +376,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       );
       hooks.onCheckpoint(bytes, offset + epoch);
     };
+    hooks.onFitStart?.();
     try {
       for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
         const perm = permutation(trainRows, rng);
@@ -376,16 +393,19 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           );
           step++;
           dropouts.forEach((l, k) => (l.seed = dropoutSeeds[k]! + step * 7919));
+          // Gathered outside the gradient function: the tape keeps a copy of every op's inputs, and
+          // on wasm that copy of the whole training matrix would be made at every step.
+          const xb = tf.gather(xTrain, idx);
+          const yb = tf.gather(yTrain, idx);
+          const wb = wTrain ? tf.gather(wTrain, idx) : undefined;
+          idx.dispose();
           const cost = optimizer.minimize(() => {
-            const xb = tf.gather(xTrain, idx);
-            const yb = tf.gather(yTrain, idx);
-            const wb = wTrain ? tf.gather(wTrain, idx) : undefined;
             const loss = lossFn(yb, model.apply(xb, { training: true }) as tf.Tensor, wb);
             // The layers' kernel regularizers: a custom loop adds their losses itself.
             const penalties = model.layers.flatMap((l) => l.calculateLosses());
             return penalties.length ? tf.addN<tf.Scalar>([loss, ...penalties]) : loss;
           }, true);
-          idx.dispose();
+          tf.dispose([xb, yb, ...(wb ? [wb] : [])]);
           if (cost) {
             lossSum += cost.dataSync()[0]!;
             cost.dispose();
@@ -393,7 +413,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           batches++;
         }
         const out = tf.tidy(
-          () => (model.predict(xValTensor) as tf.Tensor).dataSync() as Float32Array,
+          () =>
+            (
+              model.predict(xValTensor, { batchSize: PREDICT_BATCH }) as tf.Tensor
+            ).dataSync() as Float32Array,
         );
         const { valLoss, metrics: m } = score(out);
         const loss = lossSum / Math.max(1, batches);
