@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { platform } from 'node:os';
 import { relative, resolve } from 'node:path';
-import { LatheError, type AppInfo } from '../shared/contract';
+import { FamilyReport, LatheError, type AppInfo, type Run } from '../shared/contract';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
@@ -17,6 +17,7 @@ import { createTrackingStore, type TrackingStore } from './tracking/tracking-sto
 import { BACKEND_PREFERENCE } from './train/backend-names';
 import { createTrainService, type TrainService } from './train/train-service';
 import { CHECKPOINT_PATH } from './train/checkpoint-state';
+import { CV_REPORT, SEARCH_REPORT } from './train/families';
 import { latheVersion } from './version';
 import { createProjectStore } from './workspace/projects';
 import { createUiPrefsStore } from './workspace/ui-prefs';
@@ -87,6 +88,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
     platform: platform(),
   });
 
+  /** The report a search or cross-validation parent stores as an artifact; null for other runs. */
+  const familyReport = async (run: Run): Promise<FamilyReport | null> => {
+    const a = run.artifacts.find((x) => x.path === CV_REPORT || x.path === SEARCH_REPORT);
+    if (!a) return null;
+    return FamilyReport.parse(JSON.parse((await artifacts.read(a.sha256)).toString('utf8')));
+  };
+
   const handlers: Handlers = {
     'app:info': async () => info(),
     'projects:list': () => projects.list(),
@@ -114,12 +122,28 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'data:versions': ({ name }) => data.versions(name),
     'data:profile': ({ ref }) => data.profile(ref),
     'data:preview': ({ ref, offset, limit }) => data.preview(ref, offset, limit),
-    'train:start': async ({ config }) => ({ runId: (await train.start(config)).runId }),
-    'train:run': async ({ config }) => {
-      const { runId, done } = await train.start(config);
+    'train:start': async ({ config, gitCommit }) => ({
+      runId: (await train.start(config, { gitCommit })).runId,
+    }),
+    'train:run': async ({ config, gitCommit }) => {
+      const { runId, done } = await train.start(config, { gitCommit });
       await done;
       return tracking.get(runId);
     },
+    'tune:run': async ({ config, gitCommit }) => {
+      if (!config.search) {
+        throw new LatheError(
+          'INVALID_CONFIG',
+          'search: the config has no search space; add a `search:` section (see lathe schema train-config)',
+          { field: 'search' },
+        );
+      }
+      const { runId, done } = await train.start(config, { gitCommit });
+      await done;
+      const run = await tracking.get(runId);
+      return { run, report: await familyReport(run) };
+    },
+    'runs:report': async ({ id }) => ({ report: await familyReport(await tracking.get(id)) }),
     'train:cancel': async ({ id }) => {
       const run = await tracking.get(id);
       return { runId: run.id, cancelled: train.cancel(run.id) };
@@ -147,15 +171,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
       await done;
       return tracking.get(run.id);
     },
-    'runs:compare': async ({ ids }) =>
-      compareRuns(await Promise.all(ids.map((id) => tracking.get(id)))),
+    'runs:compare': async ({ ids }) => compareRuns(await tracking.getMany(ids)),
     'runs:metrics': async ({ id, key, maxPoints }) => ({
       id,
       ...(await tracking.metricHistory(id, key, maxPoints)),
     }),
+    'runs:update': (input) => tracking.update(input),
     'runs:metricsMany': async ({ ids, keys, maxPoints }) => ({
       series: await tracking.metricHistoryMany(ids, keys, maxPoints),
-    'runs:update': (input) => tracking.update(input),
     }),
     'runs:delete': async ({ ids }) => ({ deleted: await tracking.softDelete(ids) }),
     'runs:restore': async ({ ids }) => ({ restored: await tracking.restore(ids) }),
@@ -182,12 +205,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
     close() {
       closing ??= (async () => {
         await train.shutdown();
+        // Metric points still buffered by logMetrics are written before the database closes.
+        await tracking.flushMetrics();
         engine.close();
         workspace.close();
       })();
       return closing;
     },
-        // Metric points still buffered by logMetrics are written before the database closes.
-        await tracking.flushMetrics();
   };
 }

@@ -19,6 +19,9 @@ import {
   type Profile,
   type Run,
   type TrainConfig,
+  type TuneOut,
+  type FamilyReport,
+  defaultSearchMetric,
 } from '../../shared/contract';
 import { stringify as stringifyYaml } from 'yaml';
 import { startHost } from '../host/server';
@@ -28,6 +31,8 @@ import { loadConfigFile, loadSuite, loadTrainConfig } from './config-file';
 import { lineageTree } from './lineage-tree';
 import { openSession, type Session } from './context';
 import { createProgress, formatBytes, formatDuration, formatValue, table } from './output';
+import { familyColumns, familyHeader, familyRow, familySummary } from './family-output';
+import { gitCommitOf } from './git-source';
 
 /** JSON Schemas of the files users write, by the name `lathe schema` takes. */
 const SCHEMAS: Record<string, () => unknown> = {
@@ -212,6 +217,7 @@ async function trainWith(
   ctx: Ctx,
   config: TrainConfig | null,
   resumeId?: string,
+  gitCommit?: string,
 ): Promise<Run> {
   const bar = createProgress(ctx.io.stderr, !ctx.json);
   let runId: string | undefined;
@@ -237,12 +243,79 @@ async function trainWith(
   });
   try {
     if (resumeId !== undefined) return await api.invoke('runs:resume', { id: resumeId });
-    return await api.invoke('train:run', { config: config! });
+    return await api.invoke('train:run', { config: config!, ...(gitCommit ? { gitCommit } : {}) });
   } finally {
     off();
     offStatus();
     bar.done();
   }
+}
+
+/**
+ * Runs a search (`tune:run`) or a cross-validation (`train:run`) with a live table: a row per trial or
+ * fold as it ends (stderr, silent with --json) and a line on the running ones. Ctrl-C cancels the parent,
+ * which stops its children.
+ */
+async function familyWith(
+  api: LatheApi,
+  ctx: Ctx,
+  config: TrainConfig,
+  gitCommit: string | undefined,
+): Promise<TuneOut> {
+  const metric = config.search?.metric ?? defaultSearchMetric(config.task);
+  const columns = familyColumns(config, metric);
+  let total = 0;
+  const bar = createProgress(ctx.io.stderr, !ctx.json);
+  let parentId: string | undefined;
+  let header = false;
+  const running = new Map<string, number>();
+  let ended = 0;
+  const offChild = api.on('run:child', (e) => {
+    parentId ??= e.parentId;
+    if (e.parentId !== parentId) return;
+    total = e.total;
+    if (e.status === 'running') running.set(e.runId, 0);
+    else {
+      running.delete(e.runId);
+      ended++;
+      bar.done();
+      if (!header) ctx.say(familyHeader(columns));
+      header = true;
+      ctx.say(familyRow(columns, e));
+    }
+  });
+  const offProgress = api.on('train:progress', (p) => {
+    if (!running.has(p.runId)) return;
+    running.set(p.runId, p.fraction);
+    const share = [...running.values()].reduce((a, b) => a + b, 0);
+    bar.update(
+      (ended + share) / total,
+      `${ended}/${total} ${config.search ? 'trials' : 'folds'} done, ${running.size} running`,
+    );
+  });
+  void ctx.io.interrupted.then(() => {
+    if (parentId) {
+      ctx.say(`\ncancelling ${config.search ? 'search' : 'cross-validation'} ${parentId}…`);
+      void api.invoke('train:cancel', { id: parentId }).catch(() => undefined);
+    }
+  });
+  const input = { config, ...(gitCommit ? { gitCommit } : {}) };
+  try {
+    if (config.search) return await api.invoke('tune:run', input);
+    const run = await api.invoke('train:run', input);
+    const report = run.artifacts.find((a) => a.path === 'cv-report.json');
+    return { run, report: report ? await readReport(api, run.id) : null };
+  } finally {
+    offChild();
+    offProgress();
+    bar.done();
+  }
+}
+
+/** A family run's report, from the run record (works through a host as well as in process). */
+async function readReport(api: LatheApi, runId: string): Promise<FamilyReport | null> {
+  const out = await api.invoke('runs:report', { id: runId });
+  return out.report;
 }
 
 const exitFor = (run: Run) =>
@@ -606,10 +679,76 @@ export const commands: Command[] = [
       },
     },
     async run(ctx) {
-      const config = loadTrainConfig(str(ctx, 'config')!);
-      const run = await withSession(ctx, (s) => trainWith(s.api, ctx, config));
+      const file = str(ctx, 'config')!;
+      const config = loadTrainConfig(file);
+      if (config.search) {
+        throw new LatheError(
+          'INVALID_CONFIG',
+          `${file}: search: this config searches hyperparameters; run it with lathe tune --config ${file}`,
+          { file, field: 'search' },
+        );
+      }
+      const gitCommit = gitCommitOf(file) ?? undefined;
+      if (config.crossValidation && config.crossValidation.fold === undefined) {
+        const out = await withSession(ctx, (s) => familyWith(s.api, ctx, config, gitCommit));
+        ctx.result(out.run, () => familySummary(out.run, out.report));
+        return exitFor(out.run);
+      }
+      const run = await withSession(ctx, (s) =>
+        trainWith(s.api, ctx, config, undefined, gitCommit),
+      );
       ctx.result(run, () => humanRun(run));
       return exitFor(run);
+    },
+  },
+  {
+    path: ['tune'],
+    summary:
+      'Search hyperparameters: trials of a config with a search space, several at once, with a live table; prints the best trial.',
+    positionals: [],
+    flags: {
+      config: {
+        type: 'string',
+        value: 'FILE',
+        required: true,
+        description: 'train config (YAML or JSON) with a `search:` section',
+      },
+      trials: { type: 'number', value: 'N', description: 'run N trials (overrides search.trials)' },
+      parallel: {
+        type: 'number',
+        value: 'N',
+        description: 'train N trials at once (default: CPU cores)',
+      },
+      strategy: {
+        type: 'string',
+        value: 'NAME',
+        description: 'grid, random or tpe (overrides search.strategy)',
+      },
+    },
+    async run(ctx) {
+      const file = str(ctx, 'config')!;
+      const overrides = {
+        trials: numFlag(ctx, 'trials'),
+        parallel: numFlag(ctx, 'parallel'),
+        strategy: str(ctx, 'strategy'),
+      };
+      const config = loadTrainConfig(file, (raw) => {
+        const search = raw.search;
+        if (typeof search !== 'object' || search === null) {
+          throw new LatheError(
+            'INVALID_CONFIG',
+            `${file}: search: the config has no search space; add a search: section with a space to tune`,
+            { file, field: 'search' },
+          );
+        }
+        for (const [k, v] of Object.entries(overrides))
+          if (v !== undefined) (search as Record<string, unknown>)[k] = v;
+      });
+      const out = await withSession(ctx, (s) =>
+        familyWith(s.api, ctx, config, gitCommitOf(file) ?? undefined),
+      );
+      ctx.result(out, () => familySummary(out.run, out.report));
+      return exitFor(out.run);
     },
   },
   {

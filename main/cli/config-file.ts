@@ -48,10 +48,17 @@ export function loadConfigFile<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** A train config; `featureSpec: FILE` is read from that file, relative to the config. */
-export const loadTrainConfig = (path: string): TrainConfig =>
-  loadConfigFile(path, TrainConfig, 'config', (raw, file) =>
-    typeof raw.featureSpec === 'string'
+/**
+ * A train config; `featureSpec: FILE` is read from that file, relative to the config. `adjust` may change
+ * the raw mapping (command-line overrides) before it is validated, so its errors name the file too.
+ */
+export const loadTrainConfig = (
+  path: string,
+  adjust?: (raw: Record<string, unknown>) => void,
+): TrainConfig =>
+  loadConfigFile(path, TrainConfig, 'config', (raw, file) => {
+    adjust?.(raw);
+    return typeof raw.featureSpec === 'string'
       ? {
           ...raw,
           featureSpec: loadConfigFile(
@@ -60,7 +67,7 @@ export const loadTrainConfig = (path: string): TrainConfig =>
             'feature spec',
           ),
         }
-      : raw,
-  );
+      : raw;
+  });
 export const loadSuite = (path: string): ExpectationSuite =>
   loadConfigFile(path, ExpectationSuite, 'expectation suite');

@@ -91,6 +91,7 @@ export async function prepareTrainingData(
       config.task,
       config.seed,
       config.training.validationFraction,
+      config.crossValidation,
     );
     if (rule.column && !columns.some((c) => c.name === rule.column)) {
       throw new LatheError(

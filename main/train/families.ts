@@ -26,6 +26,10 @@ import {
   type Observation,
 } from './search-space';
 
+/** The artifacts where a cross-validation and a search keep their FamilyReport. */
+export const CV_REPORT = 'cv-report.json';
+export const SEARCH_REPORT = 'search-report.json';
+
 /** How a child run ended. */
 export interface ChildOutcome {
   status: RunStatus;

@@ -6,7 +6,6 @@ import { Worker } from 'node:worker_threads';
 import {
   LatheError,
   type ColumnInfo,
-  type FamilyReport,
   type RunKind,
   type RunStatus,
   type TrainConfig,
@@ -24,6 +23,8 @@ import { WorkerMessage, type WorkerStart } from './protocol';
 import { CHECKPOINT_PATH, checkpointState } from './checkpoint-state';
 import { canonicalHash } from '../workspace/canonical-json';
 import {
+  CV_REPORT,
+  SEARCH_REPORT,
   checkSearch,
   crossValidate,
   foldConfig,
@@ -121,8 +122,6 @@ export interface TrainService {
     config: TrainConfig,
     options?: StartOptions,
   ): Promise<{ runId: string; done: Promise<RunStatus> }>;
-  /** The report of a search or cross-validation this service ran (null for other runs). */
-  familyReport(runId: string): FamilyReport | null;
   /**
    * Continues a stopped run from its last checkpoint under the same id, config and dataset version;
    * resolves once its worker runs, with `done` like start().
@@ -289,8 +288,6 @@ export function createTrainService(deps: {
   const active = new Map<string, { flag: Int32Array; worker: Worker; done: Promise<RunStatus> }>();
   /** Searches and cross-validations running here, by parent run id. */
   const families = new Map<string, { family: Family; done: Promise<RunStatus> }>();
-  /** Reports of the families that ended in this process. */
-  const reports = new Map<string, FamilyReport>();
   /** Trials stopped by pruning: their cancellation ends them as pruned. */
   const pruned = new Set<string>();
 
@@ -359,14 +356,13 @@ export function createTrainService(deps: {
         .then(async (end) => {
           const report = new TextEncoder().encode(JSON.stringify(end.report, null, 2));
           const cfg = new TextEncoder().encode(JSON.stringify(config, null, 2));
-          reports.set(parentId, end.report);
           await recorder.endRun(parentId, {
             status: end.status,
             error: end.error,
             params: end.params,
             artifacts: [
               {
-                path: kind === 'tune' ? 'search-report.json' : 'cv-report.json',
+                path: kind === 'tune' ? SEARCH_REPORT : CV_REPORT,
                 ...artifacts.put(report),
               },
               { path: 'train-config.json', ...artifacts.put(cfg) },
@@ -390,10 +386,6 @@ export function createTrainService(deps: {
         });
       families.set(parentId, { family, done });
       return { runId: parentId, done };
-    },
-
-    familyReport(runId) {
-      return reports.get(runId) ?? null;
     },
 
     async resume(run) {

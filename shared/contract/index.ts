@@ -27,6 +27,9 @@ import {
   RunMetricsIn,
   RunMetricsOut,
   RunStatusEvent,
+  RunChildEvent,
+  RunReportOut,
+  TuneOut,
   RunSummary,
   RunsListIn,
   TrainCancelOut,
@@ -105,6 +108,13 @@ export const channels = {
   'train:start': channel(TrainStartIn, TrainStartOut),
   /** Trains and resolves with the finished run record (used by the CLI). */
   'train:run': channel(TrainStartIn, Run),
+  /**
+   * Runs a hyperparameter search (a config with `search`): trials as child runs of one parent, several at
+   * once in worker threads; resolves with the parent and its report once the search ends.
+   */
+  'tune:run': channel(TrainStartIn, TuneOut),
+  /** What a search or cross-validation found: its trials or folds, the best trial, mean ± std. */
+  'runs:report': channel(RunIdIn, RunReportOut),
   /** Asks a running training to stop; the run ends as cancelled. */
   'train:cancel': channel(RunIdIn, TrainCancelOut),
   /** Runs, newest first. */
@@ -125,12 +135,12 @@ export const channels = {
    * `maxPoints` (first, last, LTTB picks and bucket extremes kept): the Compare view's curves.
    */
   'runs:metricsMany': channel(RunsMetricsManyIn, RunsMetricsManyOut),
+  /** Renames a run, replaces its notes and sets or deletes tags, in one transaction; returns the run. */
+  'runs:update': channel(RunsUpdateIn, Run),
   /** Soft-deletes runs (by id or unique prefix): hidden from lists until restored or purged by gc. */
   'runs:delete': channel(RunIdsIn, RunsDeleteOut),
   /** Brings soft-deleted runs back. */
   'runs:restore': channel(RunIdsIn, RunsRestoreOut),
-  /** Renames a run, replaces its notes and sets or deletes tags, in one transaction; returns the run. */
-  'runs:update': channel(RunsUpdateIn, Run),
   /** Purges soft-deleted runs with their params, metrics, tags and artifacts, then unreferenced artifact files. */
   'workspace:gc': channel(Empty, GcOut),
   /** Experiments (of a project) with their run counts, newest activity first. */
@@ -160,8 +170,10 @@ export type DataProgress = z.infer<typeof DataProgress>;
 export const events = {
   /** One epoch of a training run finished. */
   'train:progress': TrainProgress,
-  /** A run changed status (running, finished, failed, cancelled, interrupted). */
+  /** A run changed status (running, finished, failed, cancelled, interrupted, pruned). */
   'run:status': RunStatusEvent,
+  /** A fold of a cross-validation or a trial of a search started or ended. */
+  'run:child': RunChildEvent,
   /** Progress of a long data operation (import, profile). */
   'data:progress': DataProgress,
 } as const;

@@ -9,6 +9,8 @@ export const RunStatus = z.enum([
   'failed',
   'cancelled',
   'interrupted',
+  /** A search trial stopped early by median pruning: its metrics stay, as far as it went. */
+  'pruned',
 ]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
@@ -103,10 +105,10 @@ export const RunsListIn = z.object({
   orderBy: z.string().optional(),
   /** Include soft-deleted runs. */
   deleted: z.boolean().optional(),
-});
-export type RunsListIn = z.input<typeof RunsListIn>;
   /** Only the folds or trials of this cross-validation or search run (its full id). */
   parentId: z.string().min(1).optional(),
+});
+export type RunsListIn = z.input<typeof RunsListIn>;
 
 export const RunIdsIn = z.object({
   ids: z.array(z.string().min(1)).min(1, 'at least one run id is required'),
@@ -144,7 +146,17 @@ export const RunMetricsOut = z.object({
   ),
 });
 
-export const TrainStartIn = z.object({ config: TrainConfig });
+export const TrainStartIn = z.object({
+  config: TrainConfig,
+  /**
+   * HEAD of the git repository holding the config file, `+dirty` when it has uncommitted changes (the CLI
+   * reads it); recorded in the run's lineage.
+   */
+  gitCommit: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}(\+dirty)?$/, 'a git commit hash, optionally with +dirty')
+    .optional(),
+});
 export type TrainStartIn = z.input<typeof TrainStartIn>;
 export const TrainStartOut = z.object({ runId: z.string() });
 
@@ -196,10 +208,20 @@ export const RunsCompareOut = z.object({
 });
 export type RunsCompareOut = z.infer<typeof RunsCompareOut>;
 
-export const RunsMetricsManyIn = z.object({
-  /** Runs by id or unique id prefix; one series per (run, key) comes back. */
 /** Tag keys: non-empty, at most 250 characters, no control characters. */
 export const TAG_KEY_MAX = 250;
+
+/** Why a tag key is refused, or null when it is fine. */
+export function tagKeyProblem(key: string): string | null {
+  if (key.length === 0) return 'a tag key cannot be empty';
+  if (key.length > TAG_KEY_MAX)
+    return `tag key '${key.slice(0, 40)}…' is ${key.length} characters; at most ${TAG_KEY_MAX} are allowed`;
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u001f\u007f-\u009f]/.exec(key);
+  if (control)
+    return `tag key ${JSON.stringify(key)} contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()})`;
+  return null;
+}
 
 /** Edits a run's name, notes and tags in one transaction (runs:update). */
 export const RunsUpdateIn = z.object({
@@ -223,6 +245,8 @@ export const RunsUpdateIn = z.object({
 });
 export type RunsUpdateIn = z.input<typeof RunsUpdateIn>;
 
+export const RunsMetricsManyIn = z.object({
+  /** Runs by id or unique id prefix; one series per (run, key) comes back. */
   ids: z
     .array(z.string().min(1, 'a run id is required'))
     .min(2, 'metricsMany needs at least two run ids')
@@ -247,3 +271,52 @@ export type MetricSeries = z.infer<typeof MetricSeries>;
 /** Series in the order of the requested runs, keys sorted within a run. */
 export const RunsMetricsManyOut = z.object({ series: z.array(MetricSeries) });
 export type RunsMetricsManyOut = z.infer<typeof RunsMetricsManyOut>;
+
+/** A fold of a cross-validation or a trial of a search changed: started, ended or was pruned. */
+export const RunChildEvent = z.object({
+  parentId: z.string(),
+  runId: z.string(),
+  kind: z.enum(['fold', 'trial']),
+  /** 1-based fold or trial number, of `total`. */
+  index: z.number().int().positive(),
+  total: z.number().int().positive(),
+  status: RunStatus,
+  /** The values a search set in this trial (empty for a fold). */
+  assignment: z.record(z.string(), z.json()),
+  /** Final metrics once it ended (as far as it went when pruned). */
+  metrics: z.record(z.string(), z.number()),
+  /** The objective: the search metric, or the cross-validation's first validation metric. */
+  metric: z.string(),
+  value: z.number().nullable(),
+  /** The best trial so far (searches). */
+  best: z.object({ index: z.number().int(), runId: z.string(), value: z.number() }).nullable(),
+  error: z.string().nullable(),
+});
+export type RunChildEvent = z.infer<typeof RunChildEvent>;
+
+/** One trial or fold in a search or cross-validation report (the parent's report artifact). */
+export const ChildSummary = RunChildEvent.omit({ parentId: true, total: true, best: true });
+export type ChildSummary = z.infer<typeof ChildSummary>;
+
+/**
+ * What a cross-validation or a search found: stored as the parent run's `cv-report.json` or
+ * `search-report.json` artifact and returned by `train:run` / `tune:run` to the CLI.
+ */
+export const FamilyReport = z.object({
+  kind: z.enum(['cv', 'tune']),
+  metric: z.string(),
+  mode: z.enum(['min', 'max']),
+  children: z.array(ChildSummary),
+  /** cv: mean and population std over the folds, per metric. */
+  summary: z.record(z.string(), z.object({ mean: z.number(), std: z.number() })),
+  /** tune: the best finished trial. */
+  best: ChildSummary.nullable(),
+});
+export type FamilyReport = z.infer<typeof FamilyReport>;
+
+/** A finished search: the parent run and its report. */
+export const TuneOut = z.object({ run: Run, report: FamilyReport.nullable() });
+export type TuneOut = z.infer<typeof TuneOut>;
+
+/** The report of a search or cross-validation parent run (null for any other run). */
+export const RunReportOut = z.object({ report: FamilyReport.nullable() });
