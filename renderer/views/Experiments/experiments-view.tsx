@@ -1,16 +1,224 @@
-import { getApi } from '../../api';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { RunSummary } from '../../../shared/contract';
+import { ApiError, errorMessage, getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { formatBytes, formatCount } from '../../lib/format';
 import { useAsync, useEvent } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
 import { NewRunForm } from './new-run-form';
-import { RunsTable } from './runs-table';
+import { MARKS, RunsTable } from './runs-table';
+import { ColumnPicker } from './runs-table/column-picker';
+import { discoverColumns, placeColumns } from './runs-table/columns';
+import { buildRows, searchTexts } from './runs-table/rows';
+import {
+  EMPTY_SELECTION,
+  COMPARE_MAX,
+  compareHref,
+  keepListed,
+  type Selection,
+} from './runs-table/selection';
+import { sortOrder } from './runs-table/sort';
+import { layoutKey, useRunsLayout } from './runs-table/use-layout';
+
+/** runs:list's ceiling: the table holds every run of an experiment in memory. */
+const LIST_LIMIT = 100_000;
+
+/** The experiment last picked in a project (null: all), remembered in the workspace. */
+function useExperimentChoice(
+  project: string,
+): [string | null | undefined, (e: string | null) => void] {
+  const key = `experiments-view:${project}`;
+  const [state, setState] = useState<{ key: string; value: string | null } | null>(null);
+  useEffect(() => {
+    let alive = true;
+    void getApi()
+      .invoke('ui:prefs:get', { key })
+      .then(
+        ({ value }) => (typeof value === 'string' ? value : null),
+        () => null,
+      )
+      .then((value) => {
+        if (alive) setState({ key, value });
+      });
+    return () => {
+      alive = false;
+    };
+  }, [key]);
+  const set = useCallback(
+    (value: string | null) => {
+      setState({ key, value });
+      void getApi()
+        .invoke('ui:prefs:set', { key, value })
+        .catch(() => undefined);
+    },
+    [key],
+  );
+  return [state?.key === key ? state.value : undefined, set];
+}
+
+/** The run query box: applied with Enter; a malformed query's message (with its position) shows below. */
+function FilterBox({
+  initial,
+  error,
+  onApply,
+}: {
+  initial: string;
+  error: string | null;
+  onApply: (filter: string) => void;
+}) {
+  const [draft, setDraft] = useState(initial);
+  return (
+    <form
+      className="field rt-filter"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onApply(draft.trim());
+      }}
+    >
+      <span>Filter</span>
+      <input
+        type="text"
+        data-testid="runs-filter"
+        placeholder="metrics.val_auc > 0.8 and params.model.type = 'mlp'  (Enter to apply)"
+        value={draft}
+        spellCheck={false}
+        aria-invalid={Boolean(error)}
+        onChange={(e) => setDraft(e.target.value)}
+      />
+      {error && (
+        <div className="rt-filter-error" role="alert" data-testid="runs-filter-error">
+          {error}
+        </div>
+      )}
+    </form>
+  );
+}
+
+interface RunsState {
+  /** The request these results answer (see `request` in the view). */
+  request: string;
+  runs: RunSummary[] | null;
+  error: Error | null;
+  /** A malformed filter: the message names the position. */
+  filterError: string | null;
+}
 
 export function ExperimentsView({ newRun }: { newRun: boolean }) {
   const { project } = useProject();
-  const runs = useAsync(() => getApi().invoke('runs:list', { project }), [project]);
-  useEvent('run:status', () => runs.reload());
+  const experiments = useAsync(() => getApi().invoke('experiments:list', { project }), [project]);
+  const [experiment, setExperiment] = useExperimentChoice(project);
+  const { layout, update, saved, saveError } = useRunsLayout(
+    layoutKey(project, experiment ?? null),
+  );
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  const [state, setState] = useState<RunsState>({
+    request: '',
+    runs: null,
+    error: null,
+    filterError: null,
+  });
+  const [selection, setSelection] = useState<Selection>(EMPTY_SELECTION);
+  const [pickerOpen, setPickerOpen] = useState(false);
+  const [confirmPurge, setConfirmPurge] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<Error | null>(null);
+
+  useEvent('run:status', () => {
+    reload();
+    experiments.reload();
+  });
+
+  const ready = layout !== null && experiment !== undefined;
+  const filter = layout?.filter ?? '';
+  const showDeleted = layout?.showDeleted ?? false;
+
+  const request = JSON.stringify([project, experiment, filter, showDeleted, tick]);
+  const loading = state.request !== request;
+  useEffect(() => {
+    if (!ready) return;
+    let alive = true;
+    performance.mark(MARKS.fetch);
+    getApi()
+      .invoke('runs:list', {
+        project,
+        ...(experiment ? { experiment } : {}),
+        ...(filter.trim() ? { filter } : {}),
+        ...(showDeleted ? { deleted: true } : {}),
+        limit: LIST_LIMIT,
+      })
+      .then(
+        (runs) => {
+          if (!alive) return;
+          performance.mark(MARKS.data);
+          setState({ request, runs, error: null, filterError: null });
+          const listed = new Set(runs.map((r) => r.id));
+          setSelection((s) => keepListed(s, listed));
+        },
+        (err: unknown) => {
+          if (!alive) return;
+          const error = err instanceof Error ? err : new Error(String(err));
+          if (err instanceof ApiError && err.code === 'INVALID_INPUT' && filter.trim())
+            setState((s) => ({ ...s, request, error: null, filterError: error.message }));
+          else setState((s) => ({ ...s, request, error, filterError: null }));
+        },
+      );
+    return () => {
+      alive = false;
+    };
+  }, [ready, request, project, experiment, filter, showDeleted]);
+
+  const runs = state.runs;
+  const allColumns = useMemo(() => discoverColumns(runs ?? []), [runs]);
+  const columns = useMemo(
+    () => (layout ? placeColumns(allColumns, layout) : []),
+    [allColumns, layout],
+  );
+  const texts = useMemo(() => searchTexts(runs ?? []), [runs]);
+  const sort = layout?.sort ?? null;
+  const order = useMemo(() => {
+    const list = runs ?? [];
+    if (!sort) return Uint32Array.from(list.keys());
+    return sortOrder(list, sort.column, sort.direction);
+  }, [runs, sort]);
+  const expandedIds = layout?.expanded;
+  const expanded = useMemo(() => new Set(expandedIds ?? []), [expandedIds]);
+  const rows = useMemo(
+    () => buildRows(runs ?? [], order, texts, layout?.search ?? '', expanded),
+    [runs, order, texts, layout?.search, expanded],
+  );
+
+  // The selection in the table's order (selected runs out of view, e.g. folds collapsed, go last).
+  const selectedIds = useMemo(() => {
+    const inRows = rows.map((r) => r.run.id).filter((id) => selection.ids.has(id));
+    const seen = new Set(inRows);
+    return [...inRows, ...[...selection.ids].filter((id) => !seen.has(id))];
+  }, [rows, selection]);
+  const deletedSelected = useMemo(() => {
+    const deleted = new Set((runs ?? []).filter((r) => r.deletedAt).map((r) => r.id));
+    return selectedIds.filter((id) => deleted.has(id));
+  }, [runs, selectedIds]);
+  const liveSelected = selectedIds.filter((id) => !deletedSelected.includes(id));
+  const compare = compareHref(selectedIds);
+
+  const act = async (work: () => Promise<string>) => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      setNotice(await work());
+      setSelection(EMPTY_SELECTION);
+      reload();
+      experiments.reload();
+    } catch (err) {
+      setActionError(err instanceof Error ? err : new Error(errorMessage(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
   // Two places offer the form (header, empty state): distinct test ids keep each one addressable.
   const openForm = (testId: string) => (
@@ -23,6 +231,16 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
       New run
     </button>
   );
+
+  const noRunsAtAll =
+    runs !== null &&
+    runs.length === 0 &&
+    !filter.trim() &&
+    !showDeleted &&
+    (experiments.data?.every((e) => e.runs === 0) ?? false);
+  const deletedCount = (experiments.data ?? [])
+    .filter((e) => !experiment || e.name === experiment)
+    .reduce((n, e) => n + e.deletedRuns, 0);
 
   return (
     <div className="page">
@@ -39,12 +257,26 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
           />
         </Panel>
       )}
-      <Panel title="Runs" actions={runs.data && <span className="muted">{runs.data.length}</span>}>
-        {runs.status === 'error' && (
-          <ErrorBanner error={runs.error} title="Could not list runs" onRetry={runs.reload} />
+      <Panel
+        title="Runs"
+        actions={
+          runs && (
+            <span className="muted" data-testid="runs-count">
+              {rows.length === runs.length
+                ? formatCount(runs.length)
+                : `${formatCount(rows.length)} of ${formatCount(runs.length)}`}
+            </span>
+          )
+        }
+      >
+        {state.error && (
+          <ErrorBanner error={state.error} title="Could not list runs" onRetry={reload} />
         )}
-        {runs.status === 'loading' && !runs.data && <Loading label="Loading runs…" />}
-        {runs.data && runs.data.length === 0 && (
+        {actionError && <ErrorBanner error={actionError} title="The action failed" />}
+        {saveError && <ErrorBanner error={saveError} title="Could not save the table layout" />}
+        {!ready || (loading && !runs) ? (
+          <Loading label="Loading runs…" />
+        ) : noRunsAtAll ? (
           <EmptyState
             title="No runs yet"
             testId="runs-empty"
@@ -53,8 +285,212 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
             Train a model on one of your datasets; its curves, metrics and lineage are recorded
             here.
           </EmptyState>
+        ) : (
+          layout &&
+          runs && (
+            <>
+              <div className="rt-toolbar">
+                <label className="field">
+                  <span>Experiment</span>
+                  <select
+                    data-testid="runs-experiment"
+                    value={experiment ?? ''}
+                    onChange={(e) => {
+                      setSelection(EMPTY_SELECTION);
+                      setExperiment(e.target.value || null);
+                    }}
+                  >
+                    <option value="">
+                      All experiments
+                      {experiments.data
+                        ? ` (${formatCount(experiments.data.reduce((n, e) => n + e.runs, 0))})`
+                        : ''}
+                    </option>
+                    {experiments.data?.map((e) => (
+                      <option key={e.name} value={e.name}>
+                        {e.name} ({formatCount(e.runs)})
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <FilterBox
+                  key={layoutKey(project, experiment ?? null)}
+                  initial={layout.filter}
+                  error={state.filterError}
+                  onApply={(text) => {
+                    update((l) => ({ ...l, filter: text }));
+                    reload();
+                  }}
+                />
+                <label className="field rt-search">
+                  <span>Search</span>
+                  <input
+                    type="search"
+                    data-testid="runs-search"
+                    placeholder="name, param or tag value"
+                    value={layout.search}
+                    onChange={(e) => {
+                      const search = e.target.value;
+                      update((l) => ({ ...l, search }));
+                    }}
+                  />
+                </label>
+                <label className="field">
+                  <span>Deleted</span>
+                  <span>
+                    <input
+                      type="checkbox"
+                      data-testid="runs-show-deleted"
+                      checked={layout.showDeleted}
+                      onChange={(e) => {
+                        const on = e.target.checked;
+                        setSelection(EMPTY_SELECTION);
+                        update((l) => ({ ...l, showDeleted: on }));
+                      }}
+                    />{' '}
+                    show
+                  </span>
+                </label>
+                <div className="field rt-picker-anchor">
+                  <span>&nbsp;</span>
+                  <button
+                    type="button"
+                    className="btn"
+                    data-testid="runs-columns"
+                    aria-expanded={pickerOpen}
+                    onClick={() => setPickerOpen((o) => !o)}
+                  >
+                    Columns ({columns.length}/{allColumns.length})
+                  </button>
+                  {pickerOpen && (
+                    <ColumnPicker
+                      columns={allColumns}
+                      layout={layout}
+                      onLayout={update}
+                      onClose={() => setPickerOpen(false)}
+                    />
+                  )}
+                </div>
+              </div>
+              <div className="rt-actions" data-testid="runs-actions">
+                <span className="muted" data-testid="runs-selected-count">
+                  {plural(selectedIds.length, 'run')} selected
+                </span>
+                <a
+                  className="btn btn-small"
+                  data-testid="runs-compare"
+                  href={compare ?? undefined}
+                  aria-disabled={!compare}
+                  title={
+                    compare
+                      ? 'Compare the selected runs'
+                      : `Select 2 to ${COMPARE_MAX} runs to compare them`
+                  }
+                >
+                  Compare
+                </a>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  data-testid="runs-delete"
+                  disabled={busy || liveSelected.length === 0}
+                  onClick={() =>
+                    void act(async () => {
+                      const { deleted } = await getApi().invoke('runs:delete', {
+                        ids: liveSelected,
+                      });
+                      return `Deleted ${plural(deleted, 'run')}; show deleted runs to restore them.`;
+                    })
+                  }
+                >
+                  Delete
+                </button>
+                {layout.showDeleted && (
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    data-testid="runs-restore"
+                    disabled={busy || deletedSelected.length === 0}
+                    onClick={() =>
+                      void act(async () => {
+                        const { restored } = await getApi().invoke('runs:restore', {
+                          ids: deletedSelected,
+                        });
+                        return `Restored ${plural(restored, 'run')}.`;
+                      })
+                    }
+                  >
+                    Restore
+                  </button>
+                )}
+                {!confirmPurge ? (
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    data-testid="runs-purge"
+                    disabled={busy || deletedCount === 0}
+                    title="Remove soft-deleted runs and the artifact files only they use, for good"
+                    onClick={() => setConfirmPurge(true)}
+                  >
+                    Purge deleted…
+                  </button>
+                ) : (
+                  <span className="rt-notice" data-testid="runs-purge-confirm">
+                    Purge {plural(deletedCount, 'deleted run')} for good?{' '}
+                    <button
+                      type="button"
+                      className="btn btn-small btn-danger"
+                      data-testid="runs-purge-yes"
+                      disabled={busy}
+                      onClick={() => {
+                        setConfirmPurge(false);
+                        void act(async () => {
+                          const gc = await getApi().invoke('workspace:gc', {});
+                          return `Purged ${plural(gc.runsPurged, 'run')} and ${plural(
+                            gc.artifactsRemoved,
+                            'artifact file',
+                          )}: ${formatBytes(gc.bytesFreed)} freed.`;
+                        });
+                      }}
+                    >
+                      Purge
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      data-testid="runs-purge-cancel"
+                      onClick={() => setConfirmPurge(false)}
+                    >
+                      Cancel
+                    </button>
+                  </span>
+                )}
+                {notice && (
+                  <span className="rt-notice muted" data-testid="runs-notice" role="status">
+                    {notice}
+                  </span>
+                )}
+              </div>
+              <RunsTable
+                rows={rows}
+                columns={columns}
+                allColumns={allColumns}
+                layout={layout}
+                onLayout={update}
+                selection={selection}
+                onSelection={setSelection}
+                saved={saved}
+                total={runs.length}
+              />
+              {rows.length === 0 && (
+                <div className="muted" data-testid="runs-no-match">
+                  No run matches{filter ? ` the filter` : ''}
+                  {layout.search ? ` “${layout.search}”` : ''}.
+                </div>
+              )}
+            </>
+          )
         )}
-        {runs.data && runs.data.length > 0 && <RunsTable runs={runs.data} />}
       </Panel>
     </div>
   );

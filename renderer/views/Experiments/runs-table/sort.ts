@@ -1,0 +1,80 @@
+import type { RunSummary, SortDirection } from '../../../../shared/contract';
+
+/** The raw value of a column for a run: what sorting compares (not the formatted text). */
+export function columnValue(run: RunSummary, id: string): string | number | null {
+  if (id.startsWith('metrics.')) return run.metrics[id.slice(8)] ?? null;
+  if (id.startsWith('params.')) return run.params[id.slice(7)] ?? null;
+  switch (id) {
+    case 'status':
+      return run.status;
+    case 'name':
+      return run.name;
+    case 'experiment':
+      return run.experiment;
+    case 'dataset':
+      return run.dataset;
+    case 'model':
+      return run.modelType;
+    case 'kind':
+      return run.kind ?? 'train';
+    case 'started': {
+      const t = Date.parse(run.startedAt);
+      return Number.isNaN(t) ? null : t;
+    }
+    case 'duration':
+      return run.durationMs;
+    case 'backend':
+      return run.backend;
+    default:
+      return null;
+  }
+}
+
+const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/**
+ * Indexes of `runs` in the order of column `id`: numbers (and params that read as numbers) by value,
+ * other text in natural order (`run-9` before `run-10`), numbers before text, missing values last in both
+ * directions; ties keep the runs' own order (stable). Keys are computed once per call, so sorting 10,000
+ * runs compares numbers in typed arrays rather than re-reading the runs.
+ */
+export function sortOrder(
+  runs: readonly RunSummary[],
+  id: string,
+  direction: SortDirection,
+): Uint32Array {
+  const n = runs.length;
+  // 0: number, 1: text, 2: missing
+  const type = new Uint8Array(n);
+  const num = new Float64Array(n);
+  const str: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const v = columnValue(runs[i]!, id);
+    if (typeof v === 'number' && !Number.isNaN(v)) {
+      num[i] = v;
+    } else if (typeof v === 'string' && v !== '') {
+      const t = v.trim();
+      if (NUMERIC.test(t)) num[i] = Number(t);
+      else {
+        type[i] = 1;
+        str[i] = v;
+      }
+    } else {
+      type[i] = 2;
+    }
+  }
+  const sign = direction === 'asc' ? 1 : -1;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    const ta = type[a]!;
+    const tb = type[b]!;
+    if (ta !== tb) return ta - tb;
+    let c = 0;
+    if (ta === 0) c = num[a]! - num[b]!;
+    else if (ta === 1) c = collator.compare(str[a]!, str[b]!);
+    return c !== 0 ? sign * c : a - b;
+  });
+  return order;
+}

@@ -1,0 +1,186 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices } from '../../main/services';
+import { seedRuns, seededRunId } from '../helpers/seed-runs';
+import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { RunsTablePage } from './pages/runs-table-page';
+
+const RUNS = 2000;
+let session: BrowserSession;
+let table: RunsTablePage;
+
+// What seedRuns logs: run i's val_auc, its model, and whether it is a fold (nested under run i - i % 50).
+const valAuc = (i: number) => ((i * 7919) % 10007) / 10007;
+const isMlp = (i: number) => i % 2 === 0;
+const isFold = (i: number) => i % 50 >= 1 && i % 50 <= 4;
+const all = Array.from({ length: RUNS }, (_, i) => i);
+const topLevel = all.filter((i) => !isFold(i));
+
+describe('runs table', () => {
+  beforeAll(async () => {
+    session = await openBrowserSession({
+      prefix: 'lathe-e2e-runs-',
+      prepare: async (workspace) => {
+        const services = await createServices({ workspaceDir: workspace });
+        try {
+          await seedRuns(services, { runs: RUNS, metrics: 6, extraParams: 3 });
+        } finally {
+          await services.close();
+        }
+      },
+    });
+    table = new RunsTablePage(session.page);
+    await table.open(session.url, RUNS);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('renders only the rows in view, folds folded under their cross-validation', async () => {
+    expect(await table.rowCount()).toBe(topLevel.length);
+    const rendered = await table.renderedRows().count();
+    expect(rendered).toBeGreaterThan(5);
+    expect(rendered).toBeLessThan(100);
+    // Newest first: run 1999 on top.
+    expect(await table.idAt(0)).toBe(seededRunId(RUNS - 1));
+
+    await table.search('run-0005');
+    await expect.poll(() => table.rowCount()).toBe(6); // 50 (with folds 51-54 inside), 55-59
+    await table.byTestId(`run-expand-${seededRunId(50)}`).click();
+    await expect.poll(() => table.rowCount()).toBe(10);
+    // Folds follow their parent, in the table's order (newest first).
+    const parent = Number(await table.row(seededRunId(50)).getAttribute('data-index'));
+    for (const [k, fold] of [54, 53, 52, 51].entries())
+      expect(await table.idAt(parent + 1 + k)).toBe(seededRunId(fold));
+    expect(await table.row(seededRunId(51)).getAttribute('class')).toContain('child');
+    await table.byTestId(`run-expand-${seededRunId(50)}`).click();
+    await expect.poll(() => table.rowCount()).toBe(6);
+    await table.search('');
+    await expect.poll(() => table.rowCount()).toBe(topLevel.length);
+  });
+
+  it('sorts by a metric column up, down and back to newest first', async () => {
+    const ascending = [...topLevel].sort((a, b) => valAuc(a) - valAuc(b) || b - a);
+    await table.sortBy('metrics.val_auc', 'metrics.val_auc asc');
+    expect(await table.idAt(0)).toBe(seededRunId(ascending[0]!));
+    expect(await table.idAt(1)).toBe(seededRunId(ascending[1]!));
+    await table.sortBy('metrics.val_auc', 'metrics.val_auc desc');
+    const descending = [...topLevel].sort((a, b) => valAuc(b) - valAuc(a) || b - a);
+    expect(await table.idAt(0)).toBe(seededRunId(descending[0]!));
+    expect(await table.header('metrics.val_auc').getAttribute('data-sort')).toBe('desc');
+    await table.sortBy('metrics.val_auc', '');
+    expect(await table.idAt(0)).toBe(seededRunId(RUNS - 1));
+    // A param that holds numbers sorts as numbers: seed 1999 is the largest, not '999'.
+    await table.sortBy('params.seed', 'params.seed asc');
+    await table.sortBy('params.seed', 'params.seed desc');
+    expect(await table.idAt(0)).toBe(seededRunId(RUNS - 1));
+    await table.sortBy('params.seed', '');
+  });
+
+  it('applies a run query and shows where a malformed one breaks', async () => {
+    await table.applyFilter("metrics.val_auc > 0.9 and params.model.type = 'mlp'");
+    const expected = all.filter((i) => valAuc(i) > 0.9 && isMlp(i)).length;
+    await table.waitForTotal(expected);
+    expect(expected).toBeLessThan(RUNS / 10);
+
+    await table.applyFilter('metrics.val_auc >');
+    await table.filterError().waitFor();
+    expect(await table.filterError().textContent()).toContain('position 18');
+    expect(await table.total()).toBe(expected);
+
+    await table.applyFilter('');
+    await table.waitForTotal(RUNS);
+    await table.filterError().waitFor({ state: 'detached' });
+  });
+
+  it('hides and shows columns from the picker; a pinned column stays in view', async () => {
+    await table.setColumnVisible('params.p_01', false);
+    expect(await table.headerIds()).not.toContain('params.p_01');
+    await table.setColumnVisible('params.p_01', true);
+    expect(await table.headerIds()).toContain('params.p_01');
+    await table.searchColumns('no such column at all');
+    expect(await table.byTestId('column-picker-list').textContent()).toContain('No column matches');
+    await table.closeColumnPicker();
+
+    const box = await table.table().boundingBox();
+    await table.scrollTable('end');
+    await expect.poll(() => table.table().evaluate((el) => el.scrollLeft)).toBeGreaterThan(300);
+    const name = await table.header('name').boundingBox();
+    expect(name!.x).toBeGreaterThanOrEqual(box!.x);
+    expect(name!.x).toBeLessThan(box!.x + 80);
+    const experiment = await table.header('experiment').boundingBox();
+    expect(experiment!.x + experiment!.width).toBeLessThan(box!.x);
+    const cell = table.row(await table.idAt(0)).locator('[data-col="name"]');
+    expect((await cell.boundingBox())!.x).toBeCloseTo(name!.x, 0);
+    await table.scrollTable(0);
+  });
+
+  it('selects a range with shift-click, compares, deletes, restores and purges', async () => {
+    await table.select(2);
+    await table.select(6, true);
+    expect(await table.selectedCount()).toBe(5);
+    const ids = await Promise.all([2, 3, 4, 5, 6].map((i) => table.idAt(i)));
+    expect(await table.compareHref()).toBe(`#/compare?ids=${ids.join(',')}`);
+
+    await table.deleteSelected();
+    expect(await table.notice('Deleted')).toContain('Deleted 5 runs');
+    await table.waitForTotal(RUNS - 5);
+    for (const id of ids) expect(await table.row(id).count()).toBe(0);
+    expect(await table.selectedCount()).toBe(0);
+    expect(await table.compareHref()).toBeNull();
+
+    await table.showDeleted(true);
+    await table.waitForTotal(RUNS);
+    const back = ids[0]!;
+    await table.search(back);
+    await expect.poll(() => table.rowCount()).toBe(1);
+    expect(await table.row(back).getAttribute('data-deleted')).toBe('true');
+    await table.select(0);
+    await table.restoreSelected();
+    expect(await table.notice('Restored')).toContain('Restored 1 run');
+    await expect.poll(() => table.row(back).getAttribute('data-deleted')).toBe('false');
+    await table.search('');
+    await table.showDeleted(false);
+    await table.waitForTotal(RUNS - 4);
+
+    await table.purge();
+    const purged = await table.notice('Purged');
+    expect(purged).toMatch(/Purged 4 runs and 0 artifact files: .* freed\./);
+    await table.showDeleted(true);
+    await table.waitForTotal(RUNS - 4);
+    await table.showDeleted(false);
+  });
+
+  it('remembers sort, search, widths, order and hidden columns across a reload', async () => {
+    await table.sortBy('metrics.val_auc', 'metrics.val_auc asc');
+    await table.sortBy('metrics.val_auc', 'metrics.val_auc desc');
+    await table.setColumnVisible('params.p_02', false);
+    await table.moveColumn('experiment', 'right');
+    await table.closeColumnPicker();
+    const before = await table.headerIds();
+    expect(before.indexOf('experiment')).toBe(before.indexOf('dataset') + 1);
+    const width = (await table.header('status').boundingBox())!.width;
+    await table.resize('status', 60);
+    await expect
+      .poll(async () => Math.round((await table.header('status').boundingBox())!.width))
+      .toBe(Math.round(width + 60));
+    await table.search('run-01');
+    await expect.poll(() => table.rowCount()).toBeLessThan(topLevel.length);
+    const rows = await table.rowCount();
+    const first = await table.idAt(0);
+    await table.waitForLayoutSaved();
+
+    await session.page.reload();
+    await table.table().waitFor();
+    await table.waitForTotal(RUNS - 4);
+    expect(await table.table().getAttribute('data-sort')).toBe('metrics.val_auc desc');
+    expect(await table.headerIds()).toEqual(before);
+    expect(Math.round((await table.header('status').boundingBox())!.width)).toBe(
+      Math.round(width + 60),
+    );
+    expect(await table.byTestId('runs-search').inputValue()).toBe('run-01');
+    expect(await table.rowCount()).toBe(rows);
+    expect(await table.idAt(0)).toBe(first);
+  });
+});
