@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../../../shared/contract';
+import {
+  ATTRIBUTE_COLUMNS,
+  cycleSort,
+  defaultLayout,
+  discoverColumns,
+  fullOrder,
+  moveColumn,
+  moveColumnTo,
+  parseLayout,
+  placeColumns,
+  searchColumns,
+  setHidden,
+  setPinned,
+  setWidth,
+} from '../../../../renderer/views/Experiments/runs-table/columns';
+import { buildRows, searchTexts } from '../../../../renderer/views/Experiments/runs-table/rows';
+import {
+  EMPTY_SELECTION,
+  compareHref,
+  extendTo,
+  keepListed,
+  toggle,
+  toggleAll,
+} from '../../../../renderer/views/Experiments/runs-table/selection';
+import { sortOrder } from '../../../../renderer/views/Experiments/runs-table/sort';
+
+let n = 0;
+function run(overrides: Partial<RunSummary> = {}): RunSummary {
+  n += 1;
+  return {
+    id: `id${n}`,
+    name: `run-${n}`,
+    experiment: 'exp',
+    project: 'Default',
+    status: 'finished',
+    task: 'binary',
+    modelType: 'mlp',
+    dataset: 'd@1',
+    startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+    endedAt: null,
+    durationMs: n * 1000,
+    backend: 'cpu',
+    metrics: {},
+    params: {},
+    ...overrides,
+  };
+}
+const ids = (runs: RunSummary[], order: ArrayLike<number>) => Array.from(order, (i) => runs[i]!.id);
+
+describe('runs table columns and layout', () => {
+  const runs = [
+    run({ params: { 'model.type': 'mlp', lr: '0.1' }, metrics: { val_auc: 0.8 } }),
+    run({ params: { seed: '1' }, metrics: { loss: 0.3, val_auc: 0.7 } }),
+  ];
+  const columns = discoverColumns(runs);
+
+  it('has the attributes, then every param and metric key, sorted', () => {
+    expect(columns.map((c) => c.id)).toEqual([
+      ...ATTRIBUTE_COLUMNS.map((c) => c.id),
+      'params.lr',
+      'params.model.type',
+      'params.seed',
+      'metrics.loss',
+      'metrics.val_auc',
+    ]);
+  });
+
+  it('falls back to the default layout when a stored one no longer parses', () => {
+    expect(parseLayout(null)).toEqual(defaultLayout());
+    expect(parseLayout({ version: 2 })).toEqual(defaultLayout());
+    expect(parseLayout({ ...defaultLayout(), widths: { name: 'wide' } })).toEqual(defaultLayout());
+    const good = {
+      ...defaultLayout(),
+      hidden: ['backend'],
+      sort: { column: 'name', direction: 'desc' },
+    };
+    expect(parseLayout(good)).toEqual(good);
+  });
+
+  it('places pinned columns first with their sticky offsets and keeps new keys after named ones', () => {
+    let layout = setPinned(defaultLayout(), 'metrics.val_auc', true);
+    layout = setWidth(layout, 'name', 250);
+    layout = setHidden(layout, ['kind', 'backend'], true);
+    layout = { ...layout, order: ['metrics.val_auc', 'status', 'gone'] };
+    const placed = placeColumns(columns, layout);
+    expect(placed.slice(0, 2).map((c) => [c.id, c.pinned, c.left, c.width])).toEqual([
+      ['metrics.val_auc', true, 0, 110],
+      ['name', true, 110, 250],
+    ]);
+    expect(placed[2]!.id).toBe('status');
+    expect(placed.map((c) => c.id)).not.toContain('kind');
+    expect(placed.map((c) => c.id)).not.toContain('gone');
+    expect(placed).toHaveLength(columns.length - 2);
+  });
+
+  it('moves columns left, right and onto another, among the shown ones', () => {
+    const layout = setHidden(defaultLayout(), ['experiment'], true);
+    // name is pinned, so status is the first unpinned; moving it right skips the hidden experiment.
+    const moved = moveColumn(columns, layout, 'status', 1);
+    const shown = placeColumns(columns, moved).map((c) => c.id);
+    expect(shown.slice(0, 3)).toEqual(['name', 'dataset', 'status']);
+    expect(moveColumn(columns, moved, 'metrics.val_auc', 1)).toBe(moved);
+    const dragged = moveColumnTo(columns, defaultLayout(), 'metrics.loss', 'status');
+    expect(fullOrder(columns, dragged).slice(0, 2)).toEqual(['metrics.loss', 'status']);
+  });
+
+  it('clamps widths and cycles sort asc → desc → none', () => {
+    expect(setWidth(defaultLayout(), 'name', 5).widths.name).toBe(40);
+    expect(setWidth(defaultLayout(), 'name', 1e6).widths.name).toBe(2000);
+    let layout = cycleSort(defaultLayout(), 'name');
+    expect(layout.sort).toEqual({ column: 'name', direction: 'asc' });
+    layout = cycleSort(layout, 'name');
+    expect(layout.sort).toEqual({ column: 'name', direction: 'desc' });
+    expect(cycleSort(layout, 'status').sort).toEqual({ column: 'status', direction: 'asc' });
+    expect(cycleSort(layout, 'name').sort).toBeNull();
+  });
+
+  it('searches column names by every word', () => {
+    expect(searchColumns(columns, 'val').map((c) => c.id)).toEqual(['metrics.val_auc']);
+    expect(searchColumns(columns, 'PARAMS type').map((c) => c.id)).toEqual(['params.model.type']);
+    expect(searchColumns(columns, '')).toHaveLength(columns.length);
+  });
+});
+
+describe('runs table sort', () => {
+  it('sorts numbers by value, missing last in both directions, ties stable', () => {
+    const runs = [
+      run({ metrics: { m: 2 } }),
+      run({ metrics: {} }),
+      run({ metrics: { m: 10 } }),
+      run({ metrics: { m: 2 } }),
+      run({ metrics: { m: -1 } }),
+    ];
+    expect(ids(runs, sortOrder(runs, 'metrics.m', 'asc'))).toEqual(
+      [4, 0, 3, 2, 1].map((i) => runs[i]!.id),
+    );
+    expect(ids(runs, sortOrder(runs, 'metrics.m', 'desc'))).toEqual(
+      [2, 0, 3, 4, 1].map((i) => runs[i]!.id),
+    );
+  });
+
+  it('reads params that are numbers as numbers and other text in natural order', () => {
+    const runs = [
+      run({ name: 'run-10', params: { lr: '0.1' } }),
+      run({ name: 'run-9', params: { lr: '1e-3' } }),
+      run({ name: 'Run-100', params: { lr: 'auto' } }),
+      run({ name: 'run-9b', params: { lr: '10' } }),
+    ];
+    expect(ids(runs, sortOrder(runs, 'params.lr', 'asc'))).toEqual(
+      [1, 0, 3, 2].map((i) => runs[i]!.id),
+    );
+    expect(ids(runs, sortOrder(runs, 'name', 'asc'))).toEqual([1, 3, 0, 2].map((i) => runs[i]!.id));
+  });
+
+  it('sorts by start time and duration, and 10,000 runs well under 300 ms', () => {
+    const runs = Array.from({ length: 10_000 }, (_, i) =>
+      run({
+        metrics: { val_auc: ((i * 7919) % 10007) / 10007 },
+        params: { seed: String((i * 31) % 1000), model: i % 2 ? 'mlp' : 'linear' },
+      }),
+    );
+    const byStart = sortOrder(runs, 'started', 'desc');
+    expect(runs[byStart[0]!]!.id).toBe(runs[9999]!.id);
+    const t0 = performance.now();
+    const order = sortOrder(runs, 'metrics.val_auc', 'desc');
+    sortOrder(runs, 'params.seed', 'asc');
+    sortOrder(runs, 'params.model', 'asc');
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(300);
+    const values = Array.from(order, (i) => runs[i]!.metrics.val_auc!);
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+  });
+});
+
+describe('runs table rows and search', () => {
+  const parent = run({ name: 'cv-1', kind: 'cv', params: { k: '3' } });
+  const folds = [1, 2, 3].map((f) =>
+    run({ name: `cv-1-fold-${f}`, kind: 'fold', parentId: parent.id, tags: { fold: `f${f}` } }),
+  );
+  const plain = run({ name: 'plain', params: { model: 'Linear' }, tags: { team: 'Vision' } });
+  const orphan = run({ name: 'orphan', kind: 'trial', parentId: 'not-listed' });
+  const runs = [plain, parent, ...folds, orphan];
+  const order = Uint32Array.from(runs.keys());
+  const texts = searchTexts(runs);
+
+  it('nests children under an expanded parent and keeps orphans on their own', () => {
+    const collapsed = buildRows(runs, order, texts, '', new Set());
+    expect(collapsed.map((r) => [r.run.name, r.depth, r.children])).toEqual([
+      ['plain', 0, 0],
+      ['cv-1', 0, 3],
+      ['orphan', 0, 0],
+    ]);
+    const open = buildRows(runs, order, texts, '', new Set([parent.id]));
+    expect(open.map((r) => [r.run.name, r.depth])).toEqual([
+      ['plain', 0],
+      ['cv-1', 0],
+      ['cv-1-fold-1', 1],
+      ['cv-1-fold-2', 1],
+      ['cv-1-fold-3', 1],
+      ['orphan', 0],
+    ]);
+  });
+
+  it('searches names, param values and tag values, every word, ignoring case', () => {
+    const names = (q: string) => buildRows(runs, order, texts, q, new Set()).map((r) => r.run.name);
+    expect(names('linear')).toEqual(['plain']);
+    expect(names('vision plain')).toEqual(['plain']);
+    expect(names('vision cv')).toEqual([]);
+    // A fold matching on its own stands alone when its parent does not match.
+    expect(names('f2')).toEqual(['cv-1-fold-2']);
+    expect(names('team')).toEqual([]);
+  });
+});
+
+describe('runs table selection', () => {
+  const rows = ['a', 'b', 'c', 'd', 'e'];
+
+  it('toggles, extends a range from the anchor with shift, and selects all shown', () => {
+    let s = toggle(EMPTY_SELECTION, 'b');
+    s = extendTo(s, rows, 'd');
+    expect([...s.ids].sort()).toEqual(['b', 'c', 'd']);
+    s = extendTo(s, rows, 'a');
+    expect([...s.ids].sort()).toEqual(['a', 'b', 'c', 'd']);
+    s = toggle(s, 'c');
+    expect([...s.ids].sort()).toEqual(['a', 'b', 'd']);
+    expect(s.anchor).toBe('c');
+    expect([...extendTo(EMPTY_SELECTION, rows, 'e').ids]).toEqual(['e']);
+    const all = toggleAll(s, rows);
+    expect(all.ids.size).toBe(5);
+    expect(toggleAll(all, rows).ids.size).toBe(0);
+    const kept = keepListed(all, new Set(['a', 'e']));
+    expect([...kept.ids]).toEqual(['a', 'e']);
+    expect(kept.anchor).toBeNull();
+  });
+
+  it('links 2 to 500 runs to the Compare view', () => {
+    expect(compareHref(['a'])).toBeNull();
+    expect(compareHref(['a', 'b/c'])).toBe('#/compare?ids=a,b%2Fc');
+    expect(compareHref(Array.from({ length: 500 }, (_, i) => `r${i}`))).toMatch(/^#\/compare/);
+    expect(compareHref(Array.from({ length: 501 }, (_, i) => `r${i}`))).toBeNull();
+  });
+});
