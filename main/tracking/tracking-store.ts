@@ -1,8 +1,8 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import {
   LatheError,
-  TAG_KEY_MAX,
   TrainConfig,
+  tagKeyProblem,
   type Artifact,
   type ExperimentSummary,
   type MetricSeries,
@@ -35,9 +35,9 @@ export interface TrackingStore extends RunRecorder {
     filter?: string;
     orderBy?: string;
     deleted?: boolean;
-  }): Promise<RunSummary[]>;
     /** Only the children (folds, trials) of this run. */
     parentId?: string;
+  }): Promise<RunSummary[]>;
   /** Experiments (of one project) with their live and soft-deleted run counts, newest activity first. */
   experiments(project?: string): Promise<ExperimentSummary[]>;
   /** Soft-deletes runs by id or unique prefix; returns how many were not deleted before. */
@@ -53,6 +53,11 @@ export interface TrackingStore extends RunRecorder {
   referencedArtifacts(): Promise<Set<string>>;
   /** A run by id or unique id prefix; throws NOT_FOUND naming the id. */
   get(idOrPrefix: string): Promise<Run>;
+  /**
+   * Runs by id or unique prefix in the given order (each once), read in three queries however many: for
+   * comparing hundreds of runs. Throws NOT_FOUND naming the first unknown id.
+   */
+  getMany(idsOrPrefixes: readonly string[]): Promise<Run[]>;
   /**
    * A run's metric points (of one key, or all), ordered by key, step and time. A key with more than
    * `maxPoints` points (default DEFAULT_MAX_POINTS) is downsampled shape-preservingly (see downsample.ts);
@@ -74,9 +79,6 @@ export interface TrackingStore extends RunRecorder {
     runId: string,
     points: readonly { key: string; step: number; value: number; timestamp?: number }[],
   ): Promise<void>;
-}
-
-const SUMMARY_SELECT = `
   /**
    * Writes the metric points `logMetrics` has accepted but not yet stored. `logMetrics` buffers points
    * in memory and appends them in batches (METRIC_FLUSH_POINTS points or METRIC_FLUSH_MS, whichever comes
@@ -103,16 +105,7 @@ export const METRIC_FLUSH_MS = 500;
 /** The largest step DuckDB's INTEGER column holds. */
 const MAX_STEP = 2 ** 31 - 1;
 
-/** Why a tag key is refused, or null when it is fine. */
-export function tagKeyProblem(key: string): string | null {
-  if (key.length === 0) return 'a tag key cannot be empty';
-  if (key.length > TAG_KEY_MAX)
-    return `tag key '${key.slice(0, 40)}…' is ${key.length} characters; at most ${TAG_KEY_MAX} are allowed`;
-  // eslint-disable-next-line no-control-regex
-  const control = /[\u0000-\u001f\u007f-\u009f]/.exec(key);
-  if (control)
-    return `tag key ${JSON.stringify(key)} contains a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()})`;
-  return null;
+const SUMMARY_SELECT = `
   SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version, v.hash AS dataset_hash,
     (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
     (SELECT json_group_object(key, value) FROM (
@@ -219,6 +212,42 @@ function summaryFromRow(r: Row): RunSummary {
   };
 }
 
+/** A run record from its SUMMARY_SELECT row, its tags (ordered by key) and its artifact rows. */
+function runFromRow(
+  r: Row,
+  tags: readonly { key: string; value: string }[],
+  artifacts: Row[],
+): Run {
+  const config = TrainConfig.parse(JSON.parse(String(r.config)));
+  return {
+    ...summaryFromRow(r),
+    config,
+    tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
+    lineage: {
+      dataset: String(r.dataset),
+      datasetVersion: Number(r.dataset_version),
+      datasetVersionId: String(r.dataset_version_id),
+      datasetHash: String(r.dataset_hash),
+      configHash: String(r.config_hash),
+      seed: Number(r.seed),
+      backend: textOrNull(r.backend),
+      latheVersion: String(r.lathe_version),
+      featureSpecHash: textOrNull(r.feature_spec_hash),
+      gitCommit: textOrNull(r.git_commit),
+    },
+    artifacts: artifacts.map((a): Artifact => ({
+      path: String(a.path),
+      sha256: String(a.sha256),
+      sizeBytes: Number(a.size_bytes),
+      createdAt: iso(a.created_at),
+    })),
+    error: textOrNull(r.error),
+    warnings: r.warnings ? (JSON.parse(text(r.warnings)) as string[]) : [],
+    system: jsonRecord<string | number>(r.system),
+    notes: textOrNull(r.notes) ?? '',
+  };
+}
+
 export function createTrackingStore(db: Database, projects: ProjectStore): TrackingStore {
   const resolveId = async (idOrPrefix: string): Promise<string> => {
     const rows = await db.all<{ id: string }>(
@@ -234,8 +263,104 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       );
     return rows[0]!.id;
   };
+  /** resolveId for many ids or prefixes in one query; full ids in the given order, each once. */
+  const resolveIds = async (idsOrPrefixes: readonly string[]): Promise<string[]> => {
+    const prefixes = [...new Set(idsOrPrefixes)];
+    const matches = await db.all<{ p: string; id: string | null }>(
+      `SELECT q.p, r.id FROM (VALUES ${prefixes.map(() => '(?)').join(', ')}) q(p)
+       LEFT JOIN runs r ON starts_with(r.id, lower(q.p))`,
+      prefixes,
+    );
+    const byPrefix = new Map<string, string[]>();
+    for (const m of matches) {
+      const list = byPrefix.get(m.p) ?? [];
+      if (m.id !== null) list.push(String(m.id));
+      byPrefix.set(m.p, list);
+    }
+    const ids: string[] = [];
+    for (const p of prefixes) {
+      const found = byPrefix.get(p) ?? [];
+      if (found.length === 0) throw new LatheError('NOT_FOUND', `no run with id '${p}'`, { id: p });
+      if (found.length > 1)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `run id prefix '${p}' is ambiguous; give more characters`,
+          { id: p },
+        );
+      if (!ids.includes(found[0]!)) ids.push(found[0]!);
+    }
+    return ids;
+  };
+
+  // Points logMetrics accepted, in arrival order, not yet in the database (see flushMetrics).
+  let pending: { runId: string; key: string; step: number; ts: number; value: number }[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const flushMetrics = (): Promise<void> => {
+    if (flushTimer) {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+    }
+    // Chained so that flushes land in order and a reader waits for one already writing.
+    flushing = flushing.then(async () => {
+      if (!pending.length) return;
+      const batch = pending;
+      pending = [];
+      try {
+        await db.append('metrics', (a) => {
+          for (const p of batch) appendMetric(a, p.runId, p.key, p.step, p.ts, p.value);
+        });
+      } catch (err) {
+        // Nothing is dropped: the batch goes back in front of what arrived meanwhile.
+        pending = batch.concat(pending);
+        throw err;
+      }
+    });
+    const done = flushing;
+    // A failed flush must not poison the next one; its caller sees the error.
+    flushing = flushing.catch(() => undefined);
+    return done;
+  };
+  const scheduleFlush = () => {
+    flushTimer ??= setTimeout(() => {
+      flushTimer = undefined;
+      flushMetrics().catch((err: unknown) =>
+        console.error(`[TrackingStore] could not write metrics: ${(err as Error).message}`),
+      );
+    }, METRIC_FLUSH_MS);
+    flushTimer.unref();
+  };
 
   return {
+    flushMetrics,
+
+    async update({ id: idOrPrefix, name, notes, tags }) {
+      const id = await resolveId(idOrPrefix);
+      const set = Object.entries(tags?.set ?? {});
+      const del = tags?.delete ?? [];
+      for (const key of [...set.map(([k]) => k), ...del]) {
+        const problem = tagKeyProblem(key);
+        if (problem) throw new LatheError('INVALID_INPUT', problem, { field: 'tags', key });
+      }
+      const both = set.find(([k]) => del.includes(k));
+      if (both)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `tag '${both[0]}' is both set and deleted; give it once`,
+          { field: 'tags', key: both[0] },
+        );
+      await db.tx(async (sql) => {
+        if (name !== undefined) await sql.run('UPDATE runs SET name = ? WHERE id = ?', [name, id]);
+        if (notes !== undefined)
+          await sql.run('UPDATE runs SET notes = ? WHERE id = ?', [notes, id]);
+        for (const key of del)
+          await sql.run('DELETE FROM tags WHERE run_id = ? AND key = ?', [id, key]);
+        for (const [key, value] of set)
+          await sql.run('INSERT OR REPLACE INTO tags VALUES (?, ?, ?)', [id, key, value]);
+      });
+      return this.get(id);
+    },
+
     async createRun(run) {
       const id = newId();
       await db.tx(async (sql) => {
@@ -281,75 +406,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
             run.gitCommit ?? null,
             run.featureSpecHash ?? null,
           ],
-  // Points logMetrics accepted, in arrival order, not yet in the database (see flushMetrics).
-  let pending: { runId: string; key: string; step: number; ts: number; value: number }[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
-  const flushMetrics = (): Promise<void> => {
-    if (flushTimer) {
-      clearTimeout(flushTimer);
-      flushTimer = undefined;
-    }
-    // Chained so that flushes land in order and a reader waits for one already writing.
-    flushing = flushing.then(async () => {
-      if (!pending.length) return;
-      const batch = pending;
-      pending = [];
-      try {
-        await db.append('metrics', (a) => {
-          for (const p of batch) appendMetric(a, p.runId, p.key, p.step, p.ts, p.value);
-        });
-      } catch (err) {
-        // Nothing is dropped: the batch goes back in front of what arrived meanwhile.
-        pending = batch.concat(pending);
-        throw err;
-      }
-    });
-    const done = flushing;
-    // A failed flush must not poison the next one; its caller sees the error.
-    flushing = flushing.catch(() => undefined);
-    return done;
-  };
-  const scheduleFlush = () => {
-    flushTimer ??= setTimeout(() => {
-      flushTimer = undefined;
-      flushMetrics().catch((err: unknown) =>
-        console.error(`[TrackingStore] could not write metrics: ${(err as Error).message}`),
-      );
-    }, METRIC_FLUSH_MS);
-    flushTimer.unref();
-  };
-
         );
-    flushMetrics,
-
-    async update({ id: idOrPrefix, name, notes, tags }) {
-      const id = await resolveId(idOrPrefix);
-      const set = Object.entries(tags?.set ?? {});
-      const del = tags?.delete ?? [];
-      for (const key of [...set.map(([k]) => k), ...del]) {
-        const problem = tagKeyProblem(key);
-        if (problem) throw new LatheError('INVALID_INPUT', problem, { field: 'tags', key });
-      }
-      const both = set.find(([k]) => del.includes(k));
-      if (both)
-        throw new LatheError(
-          'INVALID_INPUT',
-          `tag '${both[0]}' is both set and deleted; give it once`,
-          { field: 'tags', key: both[0] },
-        );
-      await db.tx(async (sql) => {
-        if (name !== undefined) await sql.run('UPDATE runs SET name = ? WHERE id = ?', [name, id]);
-        if (notes !== undefined)
-          await sql.run('UPDATE runs SET notes = ? WHERE id = ?', [notes, id]);
-        for (const key of del)
-          await sql.run('DELETE FROM tags WHERE run_id = ? AND key = ?', [id, key]);
-        for (const [key, value] of set)
-          await sql.run('INSERT OR REPLACE INTO tags VALUES (?, ?, ?)', [id, key, value]);
-      });
-      return this.get(id);
-    },
-
         for (const [k, v] of Object.entries(run.tags ?? {}))
           await sql.run('INSERT INTO tags VALUES (?, ?, ?)', [id, k, v]);
         for (const [k, v] of Object.entries(run.params ?? {}))
@@ -358,7 +415,17 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       return id;
     },
 
+    async runName(runId) {
+      const row = await db.one<{ name: string }>('SELECT name FROM runs WHERE id = ?', [runId]);
+      if (!row) throw new LatheError('NOT_FOUND', `no run '${runId}'`, { id: runId });
+      return row.name;
+    },
+
     async logMetrics(runId, step, values) {
+      if (!Number.isInteger(step) || step < -MAX_STEP - 1 || step > MAX_STEP)
+        throw new LatheError('INVALID_INPUT', `a metric step must be a 32-bit integer: ${step}`, {
+          field: 'step',
+        });
       const ts = Date.now();
       // One appender transaction per step cost ~1 ms, capping a training loop at ~15k points/s; points
       // are buffered and appended in batches instead (flushMetrics).
@@ -371,6 +438,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async logMetricsBulk(runId, points) {
+      await flushMetrics();
       const now = Date.now();
       const rows = points.filter((p) => Number.isFinite(p.value));
       const bad = rows.find((p) => !Number.isInteger(p.step));
@@ -387,9 +455,11 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async endRun(runId, end) {
+      // A run's metrics are stored before it is seen ended.
+      await flushMetrics();
       await db.tx(async (sql) => {
         // A finished run needs no checkpoint; a stopped one keeps it for runs:resume.
-        if (end.status === 'finished') {
+        if (end.status === 'finished' || end.status === 'pruned') {
           await sql.run(
             `DELETE FROM artifacts WHERE run_id = ? AND starts_with(path, 'checkpoint/')`,
             [runId],
@@ -407,10 +477,6 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           ]);
         }
         await sql.run(
-      if (!Number.isInteger(step) || step < -MAX_STEP - 1 || step > MAX_STEP)
-        throw new LatheError('INVALID_INPUT', `a metric step must be a 32-bit integer: ${step}`, {
-          field: 'step',
-        });
           `UPDATE runs SET status = ?, error = ?, ended_at = now(), backend = coalesce(?, backend), warnings = ? WHERE id = ?`,
           [
             end.status,
@@ -421,7 +487,6 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           ],
         );
       });
-      await flushMetrics();
     },
 
     async saveCheckpoint(runId, blob) {
@@ -438,7 +503,6 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async reopenRun(runId, step) {
-      // A run's metrics are stored before it is seen ended.
       await flushMetrics();
       await db.tx(async (sql) => {
         await sql.run('DELETE FROM metrics WHERE run_id = ? AND step > ?', [runId, step]);
@@ -541,10 +605,6 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           const row = await sql.one('SELECT 1 FROM runs WHERE id = ? AND deleted_at IS NOT NULL', [
             id,
           ]);
-      if (parentId) {
-        where.push('r.parent_id = ?');
-        params.push(parentId);
-      }
           if (!row) continue;
           await sql.run('UPDATE runs SET deleted_at = NULL WHERE id = ?', [id]);
           n++;
@@ -554,6 +614,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async purgeDeleted() {
+      await flushMetrics();
       return db.tx(async (sql) => {
         const doomed =
           "(SELECT id FROM runs WHERE deleted_at IS NOT NULL AND status NOT IN ('running', 'queued'))";
@@ -571,6 +632,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async get(idOrPrefix) {
+      await flushMetrics();
       const id = await resolveId(idOrPrefix);
       const [row] = await db.all(`${SUMMARY_SELECT} WHERE r.id = ?`, [id]);
       const r = row!;
@@ -581,37 +643,37 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       const artifacts = await db.all('SELECT * FROM artifacts WHERE run_id = ? ORDER BY path', [
         id,
       ]);
-      const config = TrainConfig.parse(JSON.parse(String(r.config)));
-      return {
-        ...summaryFromRow(r),
-        config,
-        tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
-        lineage: {
-          dataset: String(r.dataset),
-          datasetVersion: Number(r.dataset_version),
-          datasetVersionId: String(r.dataset_version_id),
-          datasetHash: String(r.dataset_hash),
-          configHash: String(r.config_hash),
-          seed: Number(r.seed),
-          backend: textOrNull(r.backend),
-          latheVersion: String(r.lathe_version),
-          featureSpecHash: textOrNull(r.feature_spec_hash),
-          gitCommit: textOrNull(r.git_commit),
-        },
-        artifacts: artifacts.map((a): Artifact => ({
-          path: String(a.path),
-          sha256: String(a.sha256),
-          sizeBytes: Number(a.size_bytes),
-          createdAt: iso(a.created_at),
-        })),
-        error: textOrNull(r.error),
-        warnings: r.warnings ? (JSON.parse(text(r.warnings)) as string[]) : [],
-        system: jsonRecord<string | number>(r.system),
-        notes: textOrNull(r.notes) ?? '',
+      return runFromRow(r, tags, artifacts);
+    },
+
+    async getMany(idsOrPrefixes) {
+      await flushMetrics();
+      const ids = await resolveIds(idsOrPrefixes);
+      const list = ids.map(() => '?').join(', ');
+      const rows = await db.all(`${SUMMARY_SELECT} WHERE r.id IN (${list})`, ids);
+      const tags = await db.all<{ run_id: string; key: string; value: string }>(
+        `SELECT run_id, key, value FROM tags WHERE run_id IN (${list}) ORDER BY key`,
+        ids,
+      );
+      const artifacts = await db.all(
+        `SELECT * FROM artifacts WHERE run_id IN (${list}) ORDER BY path`,
+        ids,
+      );
+      const byId = new Map(rows.map((r) => [String(r.id), r]));
+      const group = <T extends Row>(list: T[]) => {
+        const m = new Map<string, T[]>();
+        for (const x of list) m.set(String(x.run_id), [...(m.get(String(x.run_id)) ?? []), x]);
+        return m;
       };
+      const tagsOf = group(tags);
+      const artifactsOf = group(artifacts);
+      return ids.map((id) =>
+        runFromRow(byId.get(id)!, tagsOf.get(id) ?? [], artifactsOf.get(id) ?? []),
+      );
     },
 
     async metricHistory(runId, key, maxPoints = DEFAULT_MAX_POINTS) {
+      await flushMetrics();
       const id = await resolveId(runId);
       const rows = await db.all(
         downsampleSql(maxPoints, key !== undefined),
@@ -624,37 +686,12 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         series[k] ??= { downsampled: total > maxPoints, totalPoints: total };
         return { key: k, step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) };
       });
-      await flushMetrics();
       return { points, series };
     },
 
     async metricHistoryMany(ids, keys, maxPoints = DEFAULT_MAX_POINTS) {
-      const prefixes = [...new Set(ids)];
-      const matches = await db.all<{ p: string; id: string | null }>(
-        `SELECT q.p, r.id FROM (VALUES ${prefixes.map(() => '(?)').join(', ')}) q(p)
-         LEFT JOIN runs r ON starts_with(r.id, lower(q.p))`,
-        prefixes,
-      );
-      const byPrefix = new Map<string, string[]>();
-      for (const m of matches) {
-        const list = byPrefix.get(m.p) ?? [];
-        if (m.id !== null) list.push(String(m.id));
-        byPrefix.set(m.p, list);
-      }
-      const runIds: string[] = [];
       await flushMetrics();
-      for (const p of prefixes) {
-        const found = byPrefix.get(p) ?? [];
-        if (found.length === 0)
-          throw new LatheError('NOT_FOUND', `no run with id '${p}'`, { id: p });
-        if (found.length > 1)
-          throw new LatheError(
-            'INVALID_INPUT',
-            `run id prefix '${p}' is ambiguous; give more characters`,
-            { id: p },
-          );
-        if (!runIds.includes(found[0]!)) runIds.push(found[0]!);
-      }
+      const runIds = await resolveIds(ids);
       const wanted = keys ? [...new Set(keys)] : [];
       const rows = await db.all(downsampleManySql(maxPoints, runIds.length, wanted.length), [
         ...runIds,
@@ -670,10 +707,13 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           current = { runId, key, points: [], downsampled: total > maxPoints, totalPoints: total };
           byRun.get(runId)!.push(current);
         }
-        current.points.push({ step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) });
+        current.points.push({
+          step: Number(r.step),
+          value: Number(r.value),
+          timestamp: Number(r.ts),
+        });
       }
       return runIds.flatMap((id) => byRun.get(id)!);
     },
   };
 }
-      await flushMetrics();
