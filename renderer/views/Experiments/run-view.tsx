@@ -1,8 +1,7 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Run, TrainProgress } from '../../../shared/contract';
 import { getApi, errorMessage } from '../../api';
-import { RunChart, type EpochPoint } from '../../charts/run-chart';
-import { Facts, PageHeader, Panel } from '../../components/page';
+import { PageHeader, Panel } from '../../components/page';
 import {
   EmptyState,
   ErrorBanner,
@@ -11,85 +10,35 @@ import {
   ProgressBar,
 } from '../../components/states';
 import { StatusBadge } from '../../components/status-badge';
-import {
-  fromHistory,
-  mergeTables,
-  metricKeys,
-  withProgress,
-  type EpochTable,
-} from '../../lib/epochs';
-import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
+import { fromHistory, mergeTables, withProgress, type EpochTable } from '../../lib/epochs';
+import { formatDuration, formatNumber, formatTime } from '../../lib/format';
 import { useAsync, useEvent } from '../../lib/hooks';
-import { chartMetric } from '../../lib/metrics';
+import { routeHref } from '../../lib/routes';
+import { colorFor, MetricPicker, MetricsChart } from './run/metrics-chart';
+import { NotesEditor, RunName, TagsEditor } from './run/run-editors';
+import { Artifacts, ChildRuns, KeyValues, LineageFacts, SystemFacts } from './run/run-facts';
+import {
+  chartSeries,
+  defaultSelection,
+  hasChildren,
+  metricKeysOf,
+  toggleKey,
+} from './run/run-model';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 3000;
 /**
- * About one point per horizontal pixel of the training-curves chart: a longer history is downsampled by
- * the store (shape-preserving, spikes kept); runs with fewer points per metric come back whole.
+ * About one point per horizontal pixel of the chart: a longer history is downsampled by the store
+ * (shape-preserving, spikes kept); runs with fewer points per metric come back whole.
  */
 const CHART_MAX_POINTS = 1000;
 
-function Lineage({ run }: { run: Run }) {
-  const l = run.lineage;
-  return (
-    <Facts
-      items={[
-        ['Dataset', `${l.dataset} v${l.datasetVersion}`],
-        [
-          'Dataset hash',
-          <code key="dh" title={l.datasetHash}>
-            {l.datasetHash.slice(0, 16)}
-          </code>,
-        ],
-        [
-          'Config hash',
-          <code key="ch" title={l.configHash}>
-            {l.configHash.slice(0, 16)}
-          </code>,
-        ],
-        ['Seed', String(l.seed)],
-        ['Backend', l.backend ?? '—'],
-        ['Lathe version', l.latheVersion],
-      ]}
-    />
-  );
-}
-
-function KeyValues({
-  record,
-  testId,
-  numeric,
-}: {
-  record: Record<string, string | number>;
-  testId: string;
-  numeric?: boolean;
-}) {
-  const entries = Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
-  if (entries.length === 0) return <div className="muted small">None recorded.</div>;
-  return (
-    <table className="table table-dense kv" data-testid={testId}>
-      <tbody>
-        {entries.map(([k, v]) => (
-          <tr key={k}>
-            <td className="mono">{k}</td>
-            <td className={numeric ? 'num strong' : 'mono'}>
-              {typeof v === 'number' ? formatNumber(v) : v}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function RunBody({ run, reload }: { run: Run; reload: () => void }) {
+/** The stored metric history merged with live `train:progress` events, and the latest event. */
+function useLiveMetrics(run: Run, reload: () => void) {
   const [history, setHistory] = useState<EpochTable>(new Map());
   const [totalPoints, setTotalPoints] = useState<number | null>(null);
   const [live, setLive] = useState<EpochTable>(new Map());
   const [last, setLast] = useState<TrainProgress | null>(null);
-  const [cancelling, setCancelling] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
   const active = ACTIVE.has(run.status);
 
   useEvent('train:progress', (p) => {
@@ -128,47 +77,94 @@ function RunBody({ run, reload }: { run: Run; reload: () => void }) {
   }, [run.id, run.status, active, reload]);
 
   const table = useMemo(() => mergeTables(history, live), [history, live]);
-  const metricKey = useMemo(
-    () => chartMetric(run.task, [...metricKeys(table), ...Object.keys(run.metrics)]),
-    [table, run.task, run.metrics],
-  );
-  const points = useMemo<EpochPoint[]>(
-    () =>
-      [...table.entries()]
-        .sort(([a], [b]) => a - b)
-        .filter(([, row]) => row.loss !== undefined || row.val_loss !== undefined)
-        .map(([epoch, row]) => ({
-          epoch,
-          loss: row.loss ?? null,
-          valLoss: row.val_loss ?? null,
-          metric: metricKey ? (row[metricKey] ?? null) : null,
-        })),
-    [table, metricKey],
-  );
+  return { table, totalPoints, last, active };
+}
 
-  async function cancel() {
-    setCancelling(true);
+function CurvesPanel({
+  run,
+  table,
+  totalPoints,
+  latestEpoch,
+}: {
+  run: Run;
+  table: EpochTable;
+  totalPoints: number | null;
+  latestEpoch: number | undefined;
+}) {
+  const keys = useMemo(() => metricKeysOf(table), [table]);
+  // null until the user picks: the default follows the keys as they appear during training.
+  const [picked, setPicked] = useState<string[] | null>(null);
+  const selected = picked ?? defaultSelection(run.task, keys);
+  const data = useMemo(() => chartSeries(table, selected), [table, selected]);
+  const colorOf = useMemo(() => colorFor(keys), [keys]);
+  const epochs = run.config.training.epochs;
+  return (
+    <Panel
+      title="Metrics"
+      className="span-2"
+      actions={
+        <span className="muted">
+          {latestEpoch !== undefined ? `epoch ${latestEpoch} / ${epochs}` : `${epochs} epochs`}
+          {totalPoints !== null && (
+            <span data-testid="run-chart-downsampled">
+              {' '}
+              · downsampled from {formatNumber(totalPoints)} points
+            </span>
+          )}
+        </span>
+      }
+    >
+      <MetricPicker
+        keys={keys}
+        selected={selected}
+        onToggle={(k) => setPicked(toggleKey(selected, k, keys))}
+        colorOf={colorOf}
+      />
+      <MetricsChart data={data} colorOf={colorOf} />
+    </Panel>
+  );
+}
+
+function RunBody({
+  run,
+  reload,
+  onSaved,
+}: {
+  run: Run;
+  reload: () => void;
+  onSaved: (r: Run) => void;
+}) {
+  const { table, totalPoints, last, active } = useLiveMetrics(run, reload);
+  const [busy, setBusy] = useState<'cancel' | 'delete' | 'restore' | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  async function act(kind: 'cancel' | 'delete' | 'restore') {
+    setBusy(kind);
     setActionError(null);
     try {
-      await getApi().invoke('train:cancel', { id: run.id });
+      if (kind === 'cancel') await getApi().invoke('train:cancel', { id: run.id });
+      else if (kind === 'delete') await getApi().invoke('runs:delete', { ids: [run.id] });
+      else await getApi().invoke('runs:restore', { ids: [run.id] });
       reload();
     } catch (err) {
-      setActionError(errorMessage(err));
-      setCancelling(false);
+      setActionError(`Could not ${kind} the run: ${errorMessage(err)}`);
+    } finally {
+      setBusy(null);
     }
   }
 
-  const lastRow = [...table.entries()].sort(([a], [b]) => b - a)[0]?.[1];
+  const steps = [...table.keys()].sort((a, b) => a - b);
+  const lastRow = steps.length ? table.get(steps[steps.length - 1]!) : undefined;
   const shownMetrics = active && lastRow ? { ...run.metrics, ...lastRow } : run.metrics;
-  const epochs = run.config.training.epochs;
-  const latestEpoch = last?.epoch ?? (points.length ? points[points.length - 1]?.epoch : undefined);
+  const latestEpoch = last?.epoch ?? steps[steps.length - 1];
+  const deleted = Boolean(run.deletedAt);
 
   return (
     <>
       <PageHeader
         title={
           <>
-            {run.name} <StatusBadge status={run.status} />
+            <RunName run={run} onSaved={onSaved} /> <StatusBadge status={run.status} />
           </>
         }
         subtitle={
@@ -176,23 +172,71 @@ function RunBody({ run, reload }: { run: Run; reload: () => void }) {
             {run.task} {run.modelType} on {run.dataset} · experiment {run.experiment} · started{' '}
             {formatTime(run.startedAt)}
             {run.durationMs !== null && <> · {formatDuration(run.durationMs)}</>}
+            {run.parentId && (
+              <>
+                {' '}
+                · {run.kind === 'fold'
+                  ? 'fold of'
+                  : run.kind === 'trial'
+                    ? 'trial of'
+                    : 'part of'}{' '}
+                <a
+                  href={routeHref({ view: 'run', runId: run.parentId })}
+                  data-testid="run-parent-link"
+                >
+                  {run.parentId.slice(0, 8)}
+                </a>
+              </>
+            )}
           </>
         }
         actions={
-          active && (
-            <button
-              type="button"
-              className="btn btn-danger"
-              onClick={() => void cancel()}
-              disabled={cancelling}
-              data-testid="cancel-run"
-            >
-              {cancelling ? 'Cancelling…' : 'Cancel run'}
-            </button>
-          )
+          <>
+            {active && (
+              <button
+                type="button"
+                className="btn btn-danger"
+                onClick={() => void act('cancel')}
+                disabled={busy !== null}
+                data-testid="cancel-run"
+              >
+                {busy === 'cancel' ? 'Cancelling…' : 'Cancel run'}
+              </button>
+            )}
+            {!active &&
+              (deleted ? (
+                <button
+                  type="button"
+                  className="btn"
+                  onClick={() => void act('restore')}
+                  disabled={busy !== null}
+                  data-testid="run-restore"
+                >
+                  {busy === 'restore' ? 'Restoring…' : 'Restore'}
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  className="btn btn-danger"
+                  onClick={() => void act('delete')}
+                  disabled={busy !== null}
+                  data-testid="run-delete"
+                >
+                  {busy === 'delete' ? 'Deleting…' : 'Delete'}
+                </button>
+              ))}
+          </>
         }
       />
-      {actionError && <ErrorBanner error={actionError} title="Could not cancel" />}
+      {actionError && <ErrorBanner error={actionError} title="Action failed" />}
+      {deleted && (
+        <div data-testid="run-deleted-banner">
+          <NoticeBanner
+            title="Deleted"
+            message={`This run was deleted ${formatTime(run.deletedAt)}: it is hidden from lists until restored, and lathe gc purges it for good.`}
+          />
+        </div>
+      )}
       {run.error &&
         (run.status === 'failed' ? (
           <ErrorBanner error={run.error} title="Run failed" />
@@ -217,23 +261,12 @@ function RunBody({ run, reload }: { run: Run; reload: () => void }) {
         </div>
       )}
       <div className="run-grid">
-        <Panel
-          title="Training curves"
-          className="span-2"
-          actions={
-            <span className="muted">
-              {latestEpoch !== undefined ? `epoch ${latestEpoch} / ${epochs}` : `${epochs} epochs`}
-              {totalPoints !== null && (
-                <span data-testid="run-chart-downsampled">
-                  {' '}
-                  · downsampled from {formatNumber(totalPoints)} points
-                </span>
-              )}
-            </span>
-          }
-        >
-          <RunChart points={points} metricKey={metricKey} />
-        </Panel>
+        <CurvesPanel run={run} table={table} totalPoints={totalPoints} latestEpoch={latestEpoch} />
+        {hasChildren(run.kind) && (
+          <Panel title={run.kind === 'cv' ? 'Folds' : 'Trials'} className="span-2">
+            <ChildRuns run={run} />
+          </Panel>
+        )}
         <Panel title={active ? 'Latest metrics' : 'Final metrics'}>
           {Object.keys(shownMetrics).length === 0 ? (
             <div className="muted small">
@@ -246,29 +279,20 @@ function RunBody({ run, reload }: { run: Run; reload: () => void }) {
         <Panel title="Parameters">
           <KeyValues record={run.params} testId="run-params" />
         </Panel>
-        <Panel title="Lineage">
-          <Lineage run={run} />
+        <Panel title="Notes">
+          <NotesEditor run={run} onSaved={onSaved} />
         </Panel>
-        <Panel title="Artifacts">
-          {run.artifacts.length === 0 ? (
-            <div className="muted small">
-              {active ? 'Written when the run finishes.' : 'No artifacts.'}
-            </div>
-          ) : (
-            <table className="table table-dense" data-testid="run-artifacts">
-              <tbody>
-                {run.artifacts.map((a) => (
-                  <tr key={a.path}>
-                    <td className="mono">{a.path}</td>
-                    <td className="num">{formatBytes(a.sizeBytes)}</td>
-                    <td className="mono muted" title={a.sha256}>
-                      {a.sha256.slice(0, 10)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+        <Panel title="Tags">
+          <TagsEditor run={run} onSaved={onSaved} />
+        </Panel>
+        <Panel title="Lineage">
+          <LineageFacts run={run} />
+        </Panel>
+        <Panel title="System">
+          <SystemFacts run={run} />
+        </Panel>
+        <Panel title="Artifacts" className="span-2">
+          <Artifacts run={run} active={active} />
         </Panel>
       </div>
     </>
@@ -277,9 +301,20 @@ function RunBody({ run, reload }: { run: Run; reload: () => void }) {
 
 export function RunView({ runId }: { runId: string }) {
   const run = useAsync(() => getApi().invoke('runs:get', { id: runId }), [runId]);
+  // An edit returns the updated run: it is shown at once, until a reload brings newer data.
+  const [edited, setEdited] = useState<{ run: Run; over: Run | null } | null>(null);
+  const { reload, data } = run;
+  const onSaved = useCallback(
+    (r: Run) => {
+      setEdited({ run: r, over: data });
+      reload();
+    },
+    [reload, data],
+  );
   useEvent('run:status', (e) => {
     if (e.runId === runId) run.reload();
   });
+  const shown = edited && edited.over === data ? edited.run : data;
 
   return (
     <div className="page">
@@ -287,8 +322,8 @@ export function RunView({ runId }: { runId: string }) {
         <a href="#/experiments">Experiments</a> <span aria-hidden="true">/</span>{' '}
         <span className="mono">{runId}</span>
       </div>
-      {run.status === 'loading' && !run.data && <Loading label="Loading run…" />}
-      {run.status === 'error' && !run.data && (
+      {run.status === 'loading' && !shown && <Loading label="Loading run…" />}
+      {run.status === 'error' && !shown && (
         <>
           <ErrorBanner error={run.error} title="Could not load the run" onRetry={run.reload} />
           <EmptyState title="Run not available">
@@ -296,7 +331,7 @@ export function RunView({ runId }: { runId: string }) {
           </EmptyState>
         </>
       )}
-      {run.data && <RunBody run={run.data} reload={run.reload} />}
+      {shown && <RunBody run={shown} reload={reload} onSaved={onSaved} />}
     </div>
   );
 }

@@ -1,0 +1,209 @@
+import { useState } from 'react';
+import type { Run } from '../../../../shared/contract';
+import { getApi } from '../../../api';
+import { Facts } from '../../../components/page';
+import { EmptyState, ErrorBanner, Loading } from '../../../components/states';
+import { formatBytes, formatNumber } from '../../../lib/format';
+import { useAsync } from '../../../lib/hooks';
+import { routeHref } from '../../../lib/routes';
+import { LineageView } from '../../Data/lineage-graph';
+import { aggregate, childColumns, systemFacts } from './run-model';
+import { StatusBadge } from '../../../components/status-badge';
+
+const hash = (value: string | null | undefined, testId: string) =>
+  value ? (
+    <code title={value} data-testid={testId}>
+      {value.slice(0, 16)}
+    </code>
+  ) : (
+    <span className="muted">—</span>
+  );
+
+/** What the run was made from, with the data lineage graph one click away. */
+export function LineageFacts({ run }: { run: Run }) {
+  const l = run.lineage;
+  const [showGraph, setShowGraph] = useState(false);
+  return (
+    <div data-testid="run-lineage">
+      <Facts
+        items={[
+          [
+            'Dataset',
+            <a
+              key="ds"
+              href={routeHref({ view: 'data', dataset: l.dataset })}
+              data-testid="lineage-dataset-link"
+            >
+              {l.dataset} v{l.datasetVersion}
+            </a>,
+          ],
+          ['Dataset hash', hash(l.datasetHash, 'lineage-dataset-hash')],
+          ['Feature spec hash', hash(l.featureSpecHash, 'lineage-feature-spec-hash')],
+          ['Config hash', hash(l.configHash, 'lineage-config-hash')],
+          ['Seed', String(l.seed)],
+          ['Backend', l.backend ?? '—'],
+          ['Git commit', hash(l.gitCommit, 'lineage-git-commit')],
+          ['Lathe version', l.latheVersion],
+        ]}
+      />
+      <button
+        type="button"
+        className="btn btn-small lineage-toggle"
+        onClick={() => setShowGraph((s) => !s)}
+        data-testid="lineage-graph-toggle"
+      >
+        {showGraph ? 'Hide data lineage' : 'Show data lineage'}
+      </button>
+      {showGraph && <RunLineageGraph runId={run.id} />}
+    </div>
+  );
+}
+
+function RunLineageGraph({ runId }: { runId: string }) {
+  const graph = useAsync(() => getApi().invoke('lineage:get', { id: runId }), [runId]);
+  if (graph.status === 'error')
+    return (
+      <ErrorBanner error={graph.error} title="Could not load the lineage" onRetry={graph.reload} />
+    );
+  if (!graph.data) return <Loading label="Loading lineage…" />;
+  return <LineageView graph={graph.data} />;
+}
+
+export function SystemFacts({ run }: { run: Run }) {
+  return (
+    <div data-testid="run-system">
+      <Facts items={systemFacts(run.system, run.backend)} />
+    </div>
+  );
+}
+
+export function KeyValues({
+  record,
+  testId,
+  numeric,
+}: {
+  record: Record<string, string | number>;
+  testId: string;
+  numeric?: boolean;
+}) {
+  const entries = Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return <div className="muted small">None recorded.</div>;
+  return (
+    <table className="table table-dense kv" data-testid={testId}>
+      <tbody>
+        {entries.map(([k, v]) => (
+          <tr key={k}>
+            <td className="mono">{k}</td>
+            <td className={numeric ? 'num strong' : 'mono'}>
+              {typeof v === 'number' ? formatNumber(v) : v}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Artifacts({ run, active }: { run: Run; active: boolean }) {
+  if (run.artifacts.length === 0)
+    return (
+      <div className="muted small">
+        {active ? 'Written when the run finishes.' : 'No artifacts.'}
+      </div>
+    );
+  return (
+    <table className="table table-dense" data-testid="run-artifacts">
+      <thead>
+        <tr>
+          <th>path</th>
+          <th className="num">size</th>
+          <th>sha256</th>
+        </tr>
+      </thead>
+      <tbody>
+        {run.artifacts.map((a) => (
+          <tr key={a.path}>
+            <td className="mono">{a.path}</td>
+            <td className="num">{formatBytes(a.sizeBytes)}</td>
+            <td className="mono muted sha" title={a.sha256}>
+              {a.sha256.slice(0, 12)}…
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The folds of a cross-validation or the trials of a search, with their key metrics and a mean ± std row. */
+export function ChildRuns({ run }: { run: Run }) {
+  const children = useAsync(
+    () => getApi().invoke('runs:list', { parentId: run.id, orderBy: 'name asc', limit: 10000 }),
+    [run.id, run.status],
+  );
+  if (children.status === 'error')
+    return (
+      <ErrorBanner
+        error={children.error}
+        title="Could not load the child runs"
+        onRetry={children.reload}
+      />
+    );
+  if (!children.data) return <Loading label="Loading child runs…" />;
+  const list = children.data;
+  if (!list.length)
+    return (
+      <EmptyState title={run.kind === 'cv' ? 'No folds yet' : 'No trials yet'}>
+        They appear as they start.
+      </EmptyState>
+    );
+  const columns = childColumns(list);
+  return (
+    <table className="table table-dense" data-testid="run-children">
+      <thead>
+        <tr>
+          <th>{run.kind === 'cv' ? 'fold' : 'trial'}</th>
+          <th>status</th>
+          {columns.map((c) => (
+            <th key={c} className="num">
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {list.map((c) => (
+          <tr key={c.id} data-testid="run-child">
+            <td>
+              <a href={routeHref({ view: 'run', runId: c.id })}>{c.name}</a>
+            </td>
+            <td>
+              <StatusBadge status={c.status} testId="run-child-status" />
+            </td>
+            {columns.map((k) => (
+              <td key={k} className="num">
+                {formatNumber(c.metrics[k])}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+      {list.length > 1 && (
+        <tfoot>
+          <tr data-testid="run-children-mean">
+            <td>mean ± std</td>
+            <td />
+            {columns.map((k) => {
+              const a = aggregate(list, k);
+              return (
+                <td key={k} className="num">
+                  {a ? `${formatNumber(a.mean)} ± ${formatNumber(a.std)}` : '—'}
+                </td>
+              );
+            })}
+          </tr>
+        </tfoot>
+      )}
+    </table>
+  );
+}
