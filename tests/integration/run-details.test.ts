@@ -152,6 +152,10 @@ describe('buffered metric logging', () => {
     const compared = await call('runs:compare', { ids: [id, other] });
     expect(compared.runs[1]!.metrics.m0).toBe(7);
     expect(compared.runs[0]!.metrics.m19).toBe(last * 100 + 19.5);
+    await services!.tracking.logMetrics(other, steps + 1, { m0: 8 });
+    const many = await call('runs:metricsMany', { ids: [id, other], keys: ['m0'] });
+    const otherSeries = many.series.find((s) => s.runId === other)!;
+    expect(otherSeries.points.at(-1)).toMatchObject({ step: steps + 1, value: 8 });
   });
 
   it('refuses a step that is not a 32-bit integer, naming it', async () => {
