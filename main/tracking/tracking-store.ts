@@ -490,6 +490,9 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async saveCheckpoint(runId, blob) {
+      // The epochs a checkpoint covers have their metrics stored first: a crash after it loses none of
+      // them, and runs:resume logs the later epochs again.
+      await flushMetrics();
       await db.run('INSERT OR REPLACE INTO artifacts VALUES (?, ?, ?, ?, now())', [
         runId,
         blob.path,

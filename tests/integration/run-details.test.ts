@@ -180,6 +180,19 @@ describe('buffered metric logging', () => {
     ]);
     expect(direct.map((r) => r.value)).toEqual([0.25]);
 
+    const checkpointed = await newRun('checkpointed');
+    await services!.tracking.logMetrics(checkpointed, 1, { loss: 0.5 });
+    await services!.tracking.saveCheckpoint(checkpointed, {
+      path: 'checkpoint/state.bin',
+      sha256: 'a'.repeat(64),
+      sizeBytes: 1,
+    });
+    const stored = await services!.workspace.db.all(
+      'SELECT step, value FROM metrics WHERE run_id = ?',
+      [checkpointed],
+    );
+    expect(stored.map((r) => [r.step, r.value])).toEqual([[1, 0.5]]);
+
     const id = await newRun('closing');
     for (let s = 0; s < 5; s++) await services!.tracking.logMetrics(id, s, { loss: 1 / (s + 1) });
     await services!.close();
