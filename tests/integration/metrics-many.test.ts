@@ -151,3 +151,23 @@ describe('runs:metricsMany', () => {
     expect(emptyKey.message).toContain('keys');
   });
 });
+
+describe('runs:compare over many runs', () => {
+  it('reads the runs in the requested order, by prefix, each once, and names an unknown id', async () => {
+    const out = await call('runs:compare', {
+      ids: [runs[2]!, runs[0]!.slice(0, 10), runs[2]!, runs[1]!],
+    });
+    expect(out.runs.map((r) => r.id)).toEqual([runs[2], runs[0], runs[1]]);
+    expect(out.runs.map((r) => r.name)).toEqual(['run-2', 'run-0', 'run-1']);
+    expect(out.runs.map((r) => r.experiment)).toEqual(['exp-b', 'exp-a', 'exp-a']);
+    const loss = out.metrics.find((m) => m.key === 'loss')!;
+    expect(loss.values).toEqual([2, 0, 1].map((r) => curve(r)[N - 1]!.value));
+    const acc = out.metrics.find((m) => m.key === 'val_acc')!;
+    expect(acc.best).toBe(0);
+    for (const [i, r] of out.runs.entries())
+      expect(r).toEqual(await call('runs:get', { id: [runs[2], runs[0], runs[1]][i]! }));
+    const missing = await failure('runs:compare', { ids: [runs[0], 'feedbeef'] });
+    expect(missing).toMatchObject({ code: 'NOT_FOUND' });
+    expect(missing.message).toContain('feedbeef');
+  });
+});

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import type { RunsCompareOut } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
@@ -56,6 +56,59 @@ function Select({
 
 const asOptions = (keys: readonly string[]) => keys.map((k) => ({ value: k, label: k }));
 
+/** Runs with their colors; clicking one hides or shows its curve. */
+const RunLegend = memo(function RunLegend({
+  runs,
+  colors,
+  hidden,
+  toggle,
+  setHidden,
+}: {
+  runs: RunsCompareOut['runs'];
+  colors: readonly string[];
+  hidden: ReadonlySet<string>;
+  toggle: (id: string) => void;
+  setHidden: (ids: ReadonlySet<string>) => void;
+}) {
+  return (
+    <>
+      <div className="legend-actions">
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => setHidden(new Set())}
+          data-testid="legend-show-all"
+        >
+          Show all
+        </button>
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => setHidden(new Set(runs.map((r) => r.id)))}
+          data-testid="legend-hide-all"
+        >
+          Hide all
+        </button>
+      </div>
+      {runs.map((r, i) => (
+        <button
+          type="button"
+          key={r.id}
+          className={hidden.has(r.id) ? 'legend-item legend-hidden' : 'legend-item'}
+          onClick={() => toggle(r.id)}
+          aria-pressed={!hidden.has(r.id)}
+          data-testid="legend-item"
+          data-run-id={r.id}
+          title={hidden.has(r.id) ? 'Show this run' : 'Hide this run'}
+        >
+          <span className="run-swatch" style={{ background: colors[i] }} />
+          {r.name}
+        </button>
+      ))}
+    </>
+  );
+});
+
 function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[] }) {
   const runIds = useMemo(() => compare.runs.map((r) => r.id), [compare]);
   const names = useMemo(() => compare.runs.map((r) => r.name), [compare]);
@@ -65,6 +118,8 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
   const [x, setX] = useState<XMode>('step');
   const [xMetric, setXMetric] = useState(() => metricKeys.find((k) => k !== metric) ?? metric);
   const [smoothing, setSmoothing] = useState(0);
+  // The slider follows the pointer at once; the curves catch up without blocking it.
+  const drawnSmoothing = useDeferredValue(smoothing);
   const [logY, setLogY] = useState(false);
   const [groupBy, setGroupBy] = useState('');
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
@@ -75,7 +130,13 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
   );
   const maxPoints = maxPointsPerSeries(runIds.length * keys.length);
   const series = useAsync(
-    () => getApi().invoke('runs:metricsMany', { ids: runIds, keys, maxPoints }),
+    () =>
+      getApi()
+        .invoke('runs:metricsMany', { ids: runIds, keys, maxPoints })
+        .then((out) => {
+          performance.mark('compare:curves-loaded');
+          return out;
+        }),
     [runIds, keys, maxPoints],
   );
 
@@ -85,9 +146,9 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
         metric,
         x,
         xMetric,
-        smoothing,
+        smoothing: drawnSmoothing,
       }),
-    [series.data, runIds, metric, x, xMetric, smoothing],
+    [series.data, runIds, metric, x, xMetric, drawnSmoothing],
   );
   const runs = useMemo<OverlaySeries>(
     () => ({ curves, names, colors, hidden }),
@@ -204,7 +265,7 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
           xLabel={xLabel}
           yLabel={metric}
           logY={logY}
-          smoothing={smoothing}
+          smoothing={drawnSmoothing}
         />
         <div className="compare-legend" data-testid="compare-legend">
           {groups ? (
@@ -215,41 +276,13 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
               </div>
             ))
           ) : (
-            <>
-              <div className="legend-actions">
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  onClick={() => setHidden(new Set())}
-                  data-testid="legend-show-all"
-                >
-                  Show all
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  onClick={() => setHidden(new Set(runIds))}
-                  data-testid="legend-hide-all"
-                >
-                  Hide all
-                </button>
-              </div>
-              {compare.runs.map((r, i) => (
-                <button
-                  type="button"
-                  key={r.id}
-                  className={hidden.has(r.id) ? 'legend-item legend-hidden' : 'legend-item'}
-                  onClick={() => toggle(r.id)}
-                  aria-pressed={!hidden.has(r.id)}
-                  data-testid="legend-item"
-                  data-run-id={r.id}
-                  title={hidden.has(r.id) ? 'Show this run' : 'Hide this run'}
-                >
-                  <span className="run-swatch" style={{ background: colors[i] }} />
-                  {r.name}
-                </button>
-              ))}
-            </>
+            <RunLegend
+              runs={compare.runs}
+              colors={colors}
+              hidden={hidden}
+              toggle={toggle}
+              setHidden={setHidden}
+            />
           )}
         </div>
       </div>
@@ -360,7 +393,12 @@ export function CompareView({ ids }: { ids: string[] }) {
   const state = useAsync(
     () =>
       enough
-        ? getApi().invoke('runs:compare', { ids })
+        ? getApi()
+            .invoke('runs:compare', { ids })
+            .then((out) => {
+              performance.mark('compare:runs-loaded');
+              return out;
+            })
         : Promise.resolve<RunsCompareOut | null>(null),
     [ids],
   );
