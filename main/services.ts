@@ -2,7 +2,15 @@
 import { rmSync } from 'node:fs';
 import { platform } from 'node:os';
 import { relative, resolve } from 'node:path';
-import { FamilyReport, LatheError, type AppInfo, type Run } from '../shared/contract';
+import {
+  FamilyReport,
+  LatheError,
+  defaultSearchMetric,
+  type AppInfo,
+  type JsonValue,
+  type Run,
+  type TrainConfig,
+} from '../shared/contract';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
@@ -15,13 +23,22 @@ import { createLineageService } from './tracking/lineage';
 import { compareRuns } from './tracking/compare';
 import { createTrackingStore, type TrackingStore } from './tracking/tracking-store';
 import { BACKEND_PREFERENCE } from './train/backend-names';
-import { createTrainService, type TrainService } from './train/train-service';
+import { createTrainService, type FamilyResume, type TrainService } from './train/train-service';
 import { CHECKPOINT_PATH } from './train/checkpoint-state';
 import { CV_REPORT, SEARCH_REPORT } from './train/families';
 import { latheVersion } from './version';
 import { createProjectStore } from './workspace/projects';
 import { createUiPrefsStore } from './workspace/ui-prefs';
 import { openWorkspace, type Workspace } from './workspace/workspace';
+
+/** The value at a dotted config path (`training.learningRate`), as a search set it. */
+function configValue(config: TrainConfig, path: string): JsonValue {
+  let node: unknown = config;
+  for (const key of path.split('.'))
+    node =
+      typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : null;
+  return (node ?? null) as JsonValue;
+}
 
 export interface ServicesOptions {
   /** The workspace folder (see resolveWorkspaceDir in main/workspace/paths.ts). */
@@ -95,6 +112,61 @@ export async function createServices(options: ServicesOptions): Promise<Services
     return FamilyReport.parse(JSON.parse((await artifacts.read(a.sha256)).toString('utf8')));
   };
 
+  /** What resuming a stopped search or cross-validation needs: its children, as far as each went. */
+  const familyResume = async (run: Run): Promise<FamilyResume> => {
+    if (!['interrupted', 'cancelled', 'failed'].includes(run.status)) {
+      throw new LatheError(
+        'INVALID_INPUT',
+        `run ${run.id} is ${run.status}; only an interrupted, cancelled or failed ${run.kind === 'tune' ? 'search' : 'cross-validation'} can be resumed`,
+        { id: run.id },
+      );
+    }
+    const ids = (await tracking.list({ parentId: run.id, limit: 100000, deleted: true })).map(
+      (c) => c.id,
+    );
+    const children = ids.length ? await tracking.getMany(ids) : [];
+    const metric = run.config.search?.metric ?? defaultSearchMetric(run.config.task);
+    const dataset = `${run.lineage.dataset}@${run.lineage.datasetVersion}`;
+    return {
+      parentId: run.id,
+      config: run.config,
+      dataset,
+      gitCommit: run.lineage.gitCommit ?? null,
+      children: await Promise.all(
+        children.map(async (c) => {
+          const checkpoint = c.artifacts.find((a) => a.path === CHECKPOINT_PATH);
+          const stopped = ['interrupted', 'cancelled', 'failed'].includes(c.status);
+          const history = (await tracking.metricHistory(c.id, metric, 1_000_000)).points
+            .sort((a, b) => a.step - b.step)
+            .map((p) => p.value);
+          return {
+            index:
+              c.kind === 'fold'
+                ? (c.config.crossValidation?.fold ?? 0)
+                : Number(c.tags['search.trial'] ?? 0),
+            runId: c.id,
+            status: c.status,
+            metrics: c.metrics,
+            assignment: Object.fromEntries(
+              Object.keys(run.config.search?.space ?? {}).map((path) => [
+                path,
+                configValue(c.config, path),
+              ]),
+            ),
+            history,
+            error: c.error,
+            resumable: stopped && !!checkpoint,
+            ...(stopped && checkpoint
+              ? {
+                  resume: { runId: c.id, config: c.config, dataset, checkpoint: checkpoint.sha256 },
+                }
+              : {}),
+          };
+        }),
+      ),
+    };
+  };
+
   const handlers: Handlers = {
     'app:info': async () => info(),
     'projects:list': () => projects.list(),
@@ -152,6 +224,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'runs:get': ({ id }) => tracking.get(id),
     'runs:resume': async ({ id }) => {
       const run = await tracking.get(id);
+      if (run.kind === 'cv' || run.kind === 'tune') {
+        const { done } = await train.resumeFamily(await familyResume(run));
+        await done;
+        return tracking.get(run.id);
+      }
       const checkpoint = run.artifacts.find((a) => a.path === CHECKPOINT_PATH);
       if (!['interrupted', 'cancelled', 'failed'].includes(run.status) || !checkpoint) {
         throw new LatheError(

@@ -50,11 +50,45 @@ export interface FamilyHost {
     meta: { kind: 'fold' | 'trial'; parentId: string; name: string; tags: Record<string, string> },
     onEpoch?: (epoch: number, metrics: Record<string, number>) => void,
   ): Promise<ChildHandle>;
+  /** Continues a stopped child from its checkpoint (resuming a family). */
+  resumeChild(
+    runId: string,
+    onEpoch?: (epoch: number, metrics: Record<string, number>) => void,
+  ): Promise<ChildHandle>;
   /** Stops a running child; `pruned` ends it as pruned instead of cancelled. */
   stopChild(runId: string, pruned: boolean): void;
   emit(event: RunChildEvent): void;
   /** Logs metrics on the parent. */
   logParent(step: number, values: Record<string, number>): Promise<void>;
+}
+
+/**
+ * A child a family had before it was interrupted (resuming it): an ended one counts as it is, a resumable
+ * one continues from its checkpoint, any other is trained again.
+ */
+export interface PriorChild {
+  index: number;
+  runId: string;
+  status: RunStatus;
+  metrics: Record<string, number>;
+  assignment: Assignment;
+  /** The family metric per epoch (median pruning compares with it). */
+  history: number[];
+  error: string | null;
+  /** It stopped (interrupted, cancelled, failed) with a checkpoint to continue from. */
+  resumable: boolean;
+}
+
+/** The latest prior child per index; ended ones win over stopped ones. */
+function priorByIndex(prior: readonly PriorChild[]): Map<number, PriorChild> {
+  const rank = (c: PriorChild) =>
+    c.status === 'finished' || c.status === 'pruned' ? 2 : c.resumable ? 1 : 0;
+  const out = new Map<number, PriorChild>();
+  for (const c of prior) {
+    const had = out.get(c.index);
+    if (!had || rank(c) > rank(had)) out.set(c.index, c);
+  }
+  return out;
 }
 
 /** The parent's end: its status and what it records. */
@@ -112,7 +146,9 @@ export function crossValidate(
   host: FamilyHost,
   parent: { id: string; name: string },
   config: TrainConfig,
+  prior: readonly PriorChild[] = [],
 ): Family {
+  const before = priorByIndex(prior);
   const cv = config.crossValidation!;
   const k = cv.folds;
   const { metric, mode } = familyMetric(config);
@@ -127,17 +163,32 @@ export function crossValidate(
       Math.min(cv.parallel ?? defaultParallel(), k),
       () => (cancelled || failure || nextFold >= k ? null : ++nextFold),
       async (index) => {
-        const child = await host
-          .startChild(foldConfig(config, index), {
+        const had = before.get(index);
+        if (had?.status === 'finished') {
+          const { history: _h, resumable: _r, ...kept } = had;
+          const summary: ChildSummary = {
+            ...kept,
             kind: 'fold',
-            parentId: parent.id,
-            name: `${parent.name}-fold${index}`,
-            tags: { 'cv.fold': String(index) },
-          })
-          .catch((err: Error) => {
-            failure ??= `fold ${index}: ${err.message}`;
-            return null;
-          });
+            metric,
+            value: had.metrics[metric] ?? null,
+          };
+          children.push(summary);
+          host.emit({ ...summary, parentId: parent.id, total: k, best: null });
+          return;
+        }
+        const child = await (
+          had?.resumable
+            ? host.resumeChild(had.runId)
+            : host.startChild(foldConfig(config, index), {
+                kind: 'fold',
+                parentId: parent.id,
+                name: `${parent.name}-fold${index}`,
+                tags: { 'cv.fold': String(index) },
+              })
+        ).catch((err: Error) => {
+          failure ??= `fold ${index}: ${err.message}`;
+          return null;
+        });
         if (!child) return;
         running.add(child.runId);
         const base = {
@@ -270,12 +321,15 @@ export function search(
   host: FamilyHost,
   parent: { id: string; name: string },
   config: TrainConfig,
+  prior: readonly PriorChild[] = [],
 ): Family {
   const spec = config.search!;
+  const before = priorByIndex(prior);
   const { metric, mode } = familyMetric(config);
   const total = searchTotal(spec);
   const grid = spec.strategy === 'grid' ? gridAssignments(spec.space, spec.gridPoints) : [];
-  const rng = createRng((config.seed ^ 0x5eed) >>> 0);
+  // A resumed search draws new picks from a fresh stream (its ended trials still guide TPE).
+  const rng = createRng((config.seed ^ 0x5eed ^ before.size) >>> 0);
   const observations: Observation[] = [];
   /** Per-epoch metric of trials that finished, for median pruning. */
   const finishedHistories: number[][] = [];
@@ -298,13 +352,76 @@ export function search(
         ? randomAssignment(spec.space, rng)
         : tpeAssignment(spec.space, observations, mode, rng, { startupTrials: spec.startupTrials });
 
+  /** Takes an ended trial into the search: observations for TPE and pruning, the best, the table. */
+  const record = async (
+    index: number,
+    runId: string,
+    assignment: Assignment,
+    outcome: ChildOutcome,
+    history: number[],
+    logged = true,
+  ) => {
+    ended++;
+    const value = outcome.metrics[metric];
+    const summary: ChildSummary = {
+      runId,
+      kind: 'trial',
+      index,
+      status: outcome.status,
+      assignment,
+      metrics: outcome.metrics,
+      metric,
+      value: value ?? null,
+      error: outcome.error,
+    };
+    children.push(summary);
+    if (outcome.status === 'finished') {
+      finishedHistories.push(history);
+      if (value !== undefined && Number.isFinite(value)) {
+        observations.push({ params: assignment, value });
+        if (!best || isBetter(value, best.value!)) best = summary;
+      }
+    } else if (outcome.status === 'pruned') {
+      // A pruned trial tells TPE where not to look: it joins the observations at its best so far.
+      const seen = history.filter(Number.isFinite);
+      if (seen.length)
+        observations.push({
+          params: assignment,
+          value: seen.reduce((a, b) => (isBetter(a, b) ? a : b)),
+        });
+    } else if (outcome.status === 'failed') {
+      errors.push(`trial ${index}: ${outcome.error ?? 'failed'}`);
+    }
+    host.emit({
+      ...summary,
+      parentId: parent.id,
+      total,
+      best: best && { index: best.index, runId: best.runId, value: best.value! },
+    });
+    if (best && logged) await host.logParent(ended, { [`best_${metric}`]: best.value! });
+  };
+
   const done = (async (): Promise<FamilyEnd> => {
+    // Resuming: ended trials count as they are (a failure too); stopped ones go first, continuing from
+    // their checkpoint or, stopped before one, trained again with the same values.
+    const toResume: PriorChild[] = [];
+    for (const c of [...before.values()].sort((a, b) => a.index - b.index)) {
+      if (
+        c.status === 'finished' ||
+        c.status === 'pruned' ||
+        (c.status === 'failed' && !c.resumable)
+      )
+        await record(c.index, c.runId, c.assignment, c, c.history, false);
+      else toResume.push(c);
+    }
+    next = Math.max(0, ...before.keys());
     await pool(
       Math.min(spec.parallel ?? defaultParallel(), total),
-      () => (cancelled || next >= total ? null : ++next),
+      () => (cancelled ? null : (toResume[0]?.index ?? (next >= total ? null : ++next))),
       async (index) => {
-        const assignment = pick();
-        const history: number[] = [];
+        const resumed = toResume[0]?.index === index ? toResume.shift()! : null;
+        const assignment = resumed ? resumed.assignment : pick();
+        const history: number[] = resumed?.resumable ? [...resumed.history] : [];
         let runId = '';
         const onEpoch = (_epoch: number, metrics: Record<string, number>) => {
           history.push(metrics[metric] ?? NaN);
@@ -334,16 +451,18 @@ export function search(
         };
         let child: ChildHandle;
         try {
-          child = await host.startChild(
-            trialConfig(config, assignment),
-            {
-              kind: 'trial',
-              parentId: parent.id,
-              name: `${parent.name}-trial${index}`,
-              tags: { 'search.trial': String(index) },
-            },
-            onEpoch,
-          );
+          child = resumed?.resumable
+            ? await host.resumeChild(resumed.runId, onEpoch)
+            : await host.startChild(
+                trialConfig(config, assignment),
+                {
+                  kind: 'trial',
+                  parentId: parent.id,
+                  name: `${parent.name}-trial${index}`,
+                  tags: { 'search.trial': String(index) },
+                },
+                onEpoch,
+              );
         } catch (err) {
           errors.push(`trial ${index}: ${(err as Error).message}`);
           startFailures++;
@@ -363,43 +482,7 @@ export function search(
         });
         const outcome = await child.done;
         running.delete(runId);
-        ended++;
-        const value = outcome.metrics[metric];
-        const summary: ChildSummary = {
-          runId,
-          kind: 'trial',
-          index,
-          status: outcome.status,
-          assignment,
-          metrics: outcome.metrics,
-          metric,
-          value: value ?? null,
-          error: outcome.error,
-        };
-        children.push(summary);
-        if (outcome.status === 'finished') {
-          finishedHistories.push(history);
-          if (value !== undefined && Number.isFinite(value)) {
-            observations.push({ params: assignment, value });
-            if (!best || isBetter(value, best.value!)) best = summary;
-          }
-        } else if (outcome.status === 'pruned') {
-          // A pruned trial tells TPE where not to look: it joins the observations at its best so far.
-          const seen = history.filter(Number.isFinite);
-          if (seen.length)
-            observations.push({
-              params: assignment,
-              value: seen.reduce((a, b) => (isBetter(a, b) ? a : b)),
-            });
-        } else if (outcome.status === 'failed') {
-          errors.push(`trial ${index}: ${outcome.error ?? 'failed'}`);
-        }
-        host.emit({
-          ...base,
-          ...summary,
-          best: best && { index: best.index, runId: best.runId, value: best.value! },
-        });
-        if (best) await host.logParent(ended, { [`best_${metric}`]: best.value! });
+        await record(index, runId, assignment, outcome, history);
       },
     );
     children.sort((a, b) => a.index - b.index);

@@ -33,6 +33,7 @@ import {
   type ChildOutcome,
   type Family,
   type FamilyHost,
+  type PriorChild,
 } from './families';
 
 /** A run as training starts it. */
@@ -112,6 +113,17 @@ export interface StartOptions {
   gitCommit?: string | null;
 }
 
+/** A search or cross-validation to continue (runs:resume of its parent). */
+export interface FamilyResume {
+  parentId: string;
+  config: TrainConfig;
+  /** Its dataset version as `name@version`. */
+  dataset: string;
+  gitCommit?: string | null;
+  /** Its children so far; `resume` is set on those that can continue from a checkpoint. */
+  children: (PriorChild & { resume?: ResumeRun })[];
+}
+
 export interface TrainService {
   /**
    * Validates the config against the dataset, records a running run and starts its worker. A config with
@@ -127,6 +139,11 @@ export interface TrainService {
    * resolves once its worker runs, with `done` like start().
    */
   resume(run: ResumeRun): Promise<{ runId: string; done: Promise<RunStatus> }>;
+  /**
+   * Continues an interrupted search or cross-validation under the same parent: ended children count as
+   * they are, stopped ones continue from their checkpoints, missing ones are trained; `done` like start().
+   */
+  resumeFamily(family: FamilyResume): Promise<{ runId: string; done: Promise<RunStatus> }>;
   /** Asks a running training, search or cross-validation to stop; false when it is not running here. */
   cancel(runId: string): boolean;
   /** Cancels every running training and waits for them to be recorded. */
@@ -328,64 +345,24 @@ export function createTrainService(deps: {
         await checkFolds(engine, config, version.storagePath);
       }
       const parentId = await recorder.createRun(newRun(config, version.id, options, { kind }));
-      const parent = { id: parentId, name: await recorder.runName(parentId) };
-      status(parentId, 'running');
-      const host: FamilyHost = {
-        async startChild(childConfig, meta, onEpoch) {
-          const runId = await recorder.createRun(
-            newRun(childConfig, version.id, options, {
-              kind: meta.kind,
-              parentId: meta.parentId,
-              name: meta.name,
-              tags: meta.tags,
-            }),
-          );
-          return launch(runId, childConfig, version, undefined, undefined, onEpoch);
-        },
-        stopChild(runId, prune) {
-          if (prune) pruned.add(runId);
-          const run = active.get(runId);
-          if (run) Atomics.store(run.flag, 0, 1);
-        },
-        emit: (event) => bus.emit('run:child', event),
-        logParent: (step, values) => recorder.logMetrics(parentId, step, values),
-      };
-      const family =
-        kind === 'tune' ? search(host, parent, config) : crossValidate(host, parent, config);
-      const done = family.done
-        .then(async (end) => {
-          const report = new TextEncoder().encode(JSON.stringify(end.report, null, 2));
-          const cfg = new TextEncoder().encode(JSON.stringify(config, null, 2));
-          await recorder.endRun(parentId, {
-            status: end.status,
-            error: end.error,
-            params: end.params,
-            artifacts: [
-              {
-                path: kind === 'tune' ? SEARCH_REPORT : CV_REPORT,
-                ...artifacts.put(report),
-              },
-              { path: 'train-config.json', ...artifacts.put(cfg) },
-            ],
-          });
-          return end.status;
-        })
-        .catch(async (err: Error) => {
-          await recorder
-            .endRun(parentId, {
-              status: 'failed',
-              error: `${kind === 'tune' ? 'search' : 'cross-validation'} crashed: ${err.message}`,
-            })
-            .catch(() => {});
-          return 'failed' as const;
-        })
-        .then((s) => {
-          families.delete(parentId);
-          status(parentId, s);
-          return s;
-        });
-      families.set(parentId, { family, done });
-      return { runId: parentId, done };
+      return runFamily(kind, parentId, config, version, options, []);
+    },
+
+    async resumeFamily(f) {
+      checkWorker();
+      if (families.has(f.parentId)) {
+        throw new LatheError('INVALID_INPUT', `run ${f.parentId} is already running`);
+      }
+      const version = await data.resolve(f.dataset);
+      await recorder.reopenRun(f.parentId, 2 ** 31 - 1);
+      return runFamily(
+        f.config.search ? 'tune' : 'cv',
+        f.parentId,
+        f.config,
+        version,
+        { gitCommit: f.gitCommit },
+        f.children,
+      );
     },
 
     async resume(run) {
@@ -394,14 +371,7 @@ export function createTrainService(deps: {
         throw new LatheError('INVALID_INPUT', `run ${run.runId} is already running`);
       }
       const version = await data.resolve(run.dataset);
-      if (!artifacts.has(run.checkpoint)) {
-        throw new LatheError(
-          'NOT_FOUND',
-          `the checkpoint of run ${run.runId} is missing from the artifact store`,
-          { id: run.runId },
-        );
-      }
-      const bytes = new Uint8Array(await artifacts.read(run.checkpoint));
+      const bytes = await readCheckpoint(run);
       const state = checkpointState(bytes);
       await recorder.reopenRun(run.runId, state.globalStep);
       const { done } = launch(run.runId, run.config, version, bytes, run.checkpoint);
@@ -428,6 +398,97 @@ export function createTrainService(deps: {
       await Promise.all([...runs.map((r) => r.done), ...parents.map((f) => f.done)]);
     },
   };
+
+  /**
+   * Runs a search or cross-validation under a recorded parent: its children on workers, then the parent's
+   * end with the report. `prior` holds the children of an interrupted family being resumed.
+   */
+  async function runFamily(
+    kind: 'tune' | 'cv',
+    parentId: string,
+    config: TrainConfig,
+    version: { id: string; storagePath: string; columns: ColumnInfo[] },
+    options: StartOptions,
+    prior: FamilyResume['children'],
+  ): Promise<{ runId: string; done: Promise<RunStatus> }> {
+    const parent = { id: parentId, name: await recorder.runName(parentId) };
+    const checkpoints = new Map(prior.flatMap((c) => (c.resume ? [[c.runId, c.resume]] : [])));
+    status(parentId, 'running');
+    const host: FamilyHost = {
+      async startChild(childConfig, meta, onEpoch) {
+        const runId = await recorder.createRun(
+          newRun(childConfig, version.id, options, {
+            kind: meta.kind,
+            parentId: meta.parentId,
+            name: meta.name,
+            tags: meta.tags,
+          }),
+        );
+        return launch(runId, childConfig, version, undefined, undefined, onEpoch);
+      },
+      async resumeChild(runId, onEpoch) {
+        const run = checkpoints.get(runId);
+        if (!run) throw new LatheError('INTERNAL', `no checkpoint to resume run ${runId} from`);
+        const bytes = await readCheckpoint(run);
+        await recorder.reopenRun(runId, checkpointState(bytes).globalStep);
+        return launch(runId, run.config, version, bytes, run.checkpoint, onEpoch);
+      },
+      stopChild(runId, prune) {
+        if (prune) pruned.add(runId);
+        const run = active.get(runId);
+        if (run) Atomics.store(run.flag, 0, 1);
+      },
+      emit: (event) => bus.emit('run:child', event),
+      logParent: (step, values) => recorder.logMetrics(parentId, step, values),
+    };
+    const family =
+      kind === 'tune'
+        ? search(host, parent, config, prior)
+        : crossValidate(host, parent, config, prior);
+    const done = family.done
+      .then(async (end) => {
+        const report = new TextEncoder().encode(JSON.stringify(end.report, null, 2));
+        const cfg = new TextEncoder().encode(JSON.stringify(config, null, 2));
+        await recorder.endRun(parentId, {
+          status: end.status,
+          error: end.error,
+          params: end.params,
+          artifacts: [
+            { path: kind === 'tune' ? SEARCH_REPORT : CV_REPORT, ...artifacts.put(report) },
+            { path: 'train-config.json', ...artifacts.put(cfg) },
+          ],
+        });
+        return end.status;
+      })
+      .catch(async (err: Error) => {
+        await recorder
+          .endRun(parentId, {
+            status: 'failed',
+            error: `${kind === 'tune' ? 'search' : 'cross-validation'} crashed: ${err.message}`,
+          })
+          .catch(() => {});
+        return 'failed' as const;
+      })
+      .then((s) => {
+        families.delete(parentId);
+        status(parentId, s);
+        return s;
+      });
+    families.set(parentId, { family, done });
+    return { runId: parentId, done };
+  }
+
+  /** A run's checkpoint bytes, or NOT_FOUND when the artifact store lost them. */
+  async function readCheckpoint(run: ResumeRun): Promise<Uint8Array<ArrayBuffer>> {
+    if (!artifacts.has(run.checkpoint)) {
+      throw new LatheError(
+        'NOT_FOUND',
+        `the checkpoint of run ${run.runId} is missing from the artifact store`,
+        { id: run.runId },
+      );
+    }
+    return new Uint8Array(await artifacts.read(run.checkpoint));
+  }
 
   /** The record of a run as it starts. */
   function newRun(

@@ -234,3 +234,84 @@ describe('hyperparameter search', () => {
     expect((await call('runs:list', {})).length).toBe(before);
   });
 });
+
+describe('resuming a family', () => {
+  /** Starts a family and cancels its parent once `after` children have ended. */
+  async function startAndStop(config: Config, after: number) {
+    const { events, off } = childEvents();
+    const { runId } = await call('train:start', { config });
+    let stopped = false;
+    const stop = services.bus.subscribe((f) => {
+      if (f.event !== 'run:child' || stopped) return;
+      if (events.filter((e) => e.status !== 'running').length >= after) {
+        stopped = true;
+        void call('train:cancel', { id: runId });
+      }
+    });
+    const status = await new Promise<string>((resolve) => {
+      const offStatus = services.bus.subscribe((f) => {
+        const p = f.payload as { runId?: string; status?: string };
+        if (f.event === 'run:status' && p.runId === runId && p.status !== 'running') {
+          offStatus();
+          resolve(p.status!);
+        }
+      });
+    });
+    stop();
+    off();
+    return { runId, status };
+  }
+
+  it('a cancelled cross-validation resumes to the result of an uninterrupted one', async () => {
+    const config = penguins({
+      training: { epochs: 6, batchSize: 16, learningRate: 0.05 },
+      crossValidation: { folds: 4, parallel: 2 },
+      experiment: 'cv-resume',
+    });
+    const whole = await call('train:run', { config });
+    const { runId, status } = await startAndStop(config, 1);
+    expect(status).toBe('cancelled');
+    const stoppedFolds = (await call('runs:list', { parentId: runId })).filter(
+      (r) => r.status !== 'finished',
+    );
+    expect(stoppedFolds.length).toBeGreaterThan(0);
+    const resumed = await call('runs:resume', { id: runId });
+    expect(resumed.status).toBe('finished');
+    const folds = await call('runs:list', { parentId: runId });
+    // Stopped folds continued under their own ids (or, stopped before a checkpoint, were trained anew).
+    expect(folds.filter((f) => f.status === 'finished')).toHaveLength(4);
+    expect(resumed.metrics.val_accuracy).toBeCloseTo(whole.metrics.val_accuracy!, 9);
+    expect(resumed.metrics.val_loss).toBeCloseTo(whole.metrics.val_loss!, 9);
+    expect(resumed.metrics.val_loss_std).toBeCloseTo(whole.metrics.val_loss_std!, 9);
+    const again = await failure('runs:resume', { id: runId });
+    expect(again.message).toMatch(
+      /is finished; only an interrupted, cancelled or failed cross-validation/,
+    );
+  });
+
+  it('a cancelled grid search resumes to the trials and best of an uninterrupted one', async () => {
+    const config = penguins({
+      training: { epochs: 4, batchSize: 32, learningRate: 0.01 },
+      search: {
+        space: { 'training.learningRate': { type: 'loguniform', low: 1e-4, high: 0.1 } },
+        strategy: 'grid',
+        gridPoints: 4,
+        parallel: 1,
+      },
+      experiment: 'tune-resume',
+    });
+    const whole = await call('tune:run', { config });
+    const { runId, status } = await startAndStop(config, 2);
+    expect(status).toBe('cancelled');
+    const resumed = await call('runs:resume', { id: runId });
+    expect(resumed.status).toBe('finished');
+    const { report } = await call('runs:report', { id: runId });
+    expect(report!.children.map((c) => [c.index, c.assignment, c.value])).toEqual(
+      whole.report!.children.map((c) => [c.index, c.assignment, c.value]),
+    );
+    expect(resumed.params['best.training.learningRate']).toBe(
+      whole.run.params['best.training.learningRate'],
+    );
+    expect(resumed.metrics.val_accuracy).toBe(whole.run.metrics.val_accuracy);
+  });
+});
