@@ -29,7 +29,7 @@ describe('runs table', () => {
       },
     });
     table = new RunsTablePage(session.page);
-    await table.open(session.url, RUNS);
+    await table.openExperiments(session.url, RUNS);
   });
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { NewRunForm } from './new-run-form';
 import { MARKS, RunsTable } from './runs-table';
 import { ColumnPicker } from './runs-table/column-picker';
 import { discoverColumns, placeColumns } from './runs-table/columns';
-import { buildRows, searchTexts } from './runs-table/rows';
+import { indexRows, orderRows, searchTexts } from './runs-table/rows';
 import {
   EMPTY_SELECTION,
   COMPARE_MAX,
@@ -186,10 +186,9 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
   }, [runs, sort]);
   const expandedIds = layout?.expanded;
   const expanded = useMemo(() => new Set(expandedIds ?? []), [expandedIds]);
-  const rows = useMemo(
-    () => buildRows(runs ?? [], order, texts, layout?.search ?? '', expanded),
-    [runs, order, texts, layout?.search, expanded],
-  );
+  const search = layout?.search ?? '';
+  const rowIndex = useMemo(() => indexRows(runs ?? [], texts, search), [runs, texts, search]);
+  const rows = useMemo(() => orderRows(rowIndex, order, expanded), [rowIndex, order, expanded]);
 
   // The selection in the table's order (selected runs out of view, e.g. folds collapsed, go last).
   const selectedIds = useMemo(() => {

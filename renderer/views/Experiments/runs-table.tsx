@@ -10,7 +10,8 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RunSummary, RunsTableLayout } from '../../../shared/contract';
 import { StatusBadge } from '../../components/status-badge';
-import { formatDuration, formatNumber, formatTime } from '../../lib/format';
+import { formatDuration, formatNumber } from '../../lib/format';
+import { formatStarted } from './runs-table/format';
 import { navigate } from '../../lib/routes';
 import { MAX_WIDTH, MIN_WIDTH, moveColumnTo, setWidth, cycleSort } from './runs-table/columns';
 import type { ColumnDef, PlacedColumn } from './runs-table/columns';
@@ -58,7 +59,7 @@ function CellContent({ run, column }: { run: RunSummary; column: ColumnDef }) {
     case 'kind':
       return <>{run.kind ?? 'train'}</>;
     case 'started':
-      return <>{formatTime(run.startedAt)}</>;
+      return <>{formatStarted(run.startedAt)}</>;
     case 'duration':
       return <>{formatDuration(run.durationMs)}</>;
     case 'backend':
@@ -222,7 +223,7 @@ export function RunsTable({
     overscan: 12,
   });
 
-  const rowIds = rows.map((r) => r.run.id);
+  const rowIds = useMemo(() => rows.map((r) => r.run.id), [rows]);
   const rowIdsRef = useRef(rowIds);
   const selectionRef = useRef(selection);
   useLayoutEffect(() => {
@@ -268,9 +269,12 @@ export function RunsTable({
     afterPaint(() => performance.measure(MARKS.sort, MARKS.sortStart));
   }, [layout.sort]);
 
-  const expanded = new Set(layout.expanded);
-  const allSelected = rows.length > 0 && rowIds.every((id) => selection.ids.has(id));
-  const someSelected = !allSelected && rowIds.some((id) => selection.ids.has(id));
+  const expanded = useMemo(() => new Set(layout.expanded), [layout.expanded]);
+  const [allSelected, someSelected] = useMemo(() => {
+    if (selection.ids.size === 0) return [false, false];
+    const all = rowIds.length > 0 && rowIds.every((id) => selection.ids.has(id));
+    return [all, !all && rowIds.some((id) => selection.ids.has(id))];
+  }, [rowIds, selection]);
   const items = virtualizer.getVirtualItems();
 
   return (

@@ -8,7 +8,7 @@ export class RunsTablePage extends AppPage {
   }
 
   /** Opens `#/experiments` and waits until the table lists `total` runs. */
-  async open(url: string, total?: number): Promise<void> {
+  async openExperiments(url: string, total?: number): Promise<void> {
     await this.page.goto(`${url}#/experiments`);
     await this.table().waitFor();
     if (total !== undefined) await this.waitForTotal(total);

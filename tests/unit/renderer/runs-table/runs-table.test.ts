@@ -15,7 +15,12 @@ import {
   setPinned,
   setWidth,
 } from '../../../../renderer/views/Experiments/runs-table/columns';
-import { buildRows, searchTexts } from '../../../../renderer/views/Experiments/runs-table/rows';
+import {
+  buildRows,
+  indexRows,
+  orderRows,
+  searchTexts,
+} from '../../../../renderer/views/Experiments/runs-table/rows';
 import {
   EMPTY_SELECTION,
   compareHref,
@@ -25,6 +30,8 @@ import {
   toggleAll,
 } from '../../../../renderer/views/Experiments/runs-table/selection';
 import { sortOrder } from '../../../../renderer/views/Experiments/runs-table/sort';
+import { formatStarted } from '../../../../renderer/views/Experiments/runs-table/format';
+import { formatTime } from '../../../../renderer/lib/format';
 
 let n = 0;
 function run(overrides: Partial<RunSummary> = {}): RunSummary {
@@ -185,6 +192,21 @@ describe('runs table rows and search', () => {
   const order = Uint32Array.from(runs.keys());
   const texts = searchTexts(runs);
 
+  it('reuses the row objects when only the order or the expanded parents change', () => {
+    const index = indexRows(runs, texts, '');
+    const a = orderRows(index, order, new Set());
+    const b = orderRows(index, Uint32Array.from([5, 4, 3, 2, 1, 0]), new Set([parent.id]));
+    expect(b.map((r) => r.run.name)).toEqual([
+      'orphan',
+      'cv-1',
+      'cv-1-fold-3',
+      'cv-1-fold-2',
+      'cv-1-fold-1',
+      'plain',
+    ]);
+    for (const row of a) expect(b).toContain(row);
+  });
+
   it('nests children under an expanded parent and keeps orphans on their own', () => {
     const collapsed = buildRows(runs, order, texts, '', new Set());
     expect(collapsed.map((r) => [r.run.name, r.depth, r.children])).toEqual([
@@ -211,6 +233,13 @@ describe('runs table rows and search', () => {
     // A fold matching on its own stands alone when its parent does not match.
     expect(names('f2')).toEqual(['cv-1-fold-2']);
     expect(names('team')).toEqual([]);
+  });
+});
+
+describe('runs table cells', () => {
+  it('formats start times exactly like formatTime', () => {
+    for (const iso of ['2026-01-01T00:00:09.000Z', '2026-07-31T23:59:59.999Z', 'not a date'])
+      expect(formatStarted(iso)).toBe(formatTime(iso));
   });
 });
 

@@ -1,0 +1,192 @@
+// The runs table with 10,000 runs in headless Chromium, against the 300 ms goal.
+// Run from the project root after `npm ci` (or `npm run build`: the CLI bundle and out/renderer are used):
+//   node bench/runs-table.mjs [--runs N] [--metrics N] [--steps N] [--params N]
+// It seeds N runs (default 10,000) × --metrics metrics (default 20, --steps logged steps each, default 5) and
+// --params extra params (default 8, besides model.type, learning rate, epochs and seed) into a fresh temp
+// workspace through the tracking store and SQL (tests/helpers/seed-runs.ts, bundled with esbuild over main/
+// into out/bench/ like bench/tracking-throughput.mjs), times `runs:list` in-process (and the per-run
+// subquery form it replaced), then starts `lathe ui` on that workspace and opens the Experiments view in
+// headless Chromium (playwright-core, /usr/bin/chromium). The table code marks its work with the
+// performance API; the bench reads these measures:
+//   runs-table:load    from the runs:list request to the first painted rows (fetch + JSON + render)
+//   runs-table:render  from the runs:list response to the first painted rows
+//   runs-table:sort    from a header click to the re-sorted rows painted (metric asc, desc, a param, name)
+// and scrolls the whole table in 600 px steps, one per frame, to report the slowest frame.
+// Prints each time and its ratio to the 300 ms goal. The machine may be shared and noisy: compare within
+// one run, and rerun before reading much into one number.
+import { build } from 'esbuild';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const runs = arg('--runs', 10_000);
+const metrics = arg('--metrics', 20);
+const steps = arg('--steps', 5);
+const params = arg('--params', 8);
+const GOAL_MS = 300;
+const root = resolve('.');
+const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-runs-'));
+const workspace = join(dir, 'ws');
+
+const outDir = join(root, 'out', 'bench');
+mkdirSync(outDir, { recursive: true });
+const entry = join(outDir, 'runs-table-seed.ts');
+writeFileSync(
+  entry,
+  `
+import { createServices } from ${JSON.stringify(join(root, 'main/services'))};
+import { seedRuns } from ${JSON.stringify(join(root, 'tests/helpers/seed-runs'))};
+
+// The list query before it pre-aggregated: a subquery per run for params and for metrics.
+const PER_RUN_SUBQUERIES = \`
+  SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version,
+    (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
+    (SELECT json_group_object(key, value) FROM (
+        SELECT key, arg_max(value, step * 1e15 + ts) AS value FROM metrics WHERE run_id = r.id GROUP BY key)) AS metrics_json
+  FROM runs r JOIN experiments e ON r.experiment_id = e.id JOIN projects p ON e.project_id = p.id
+  JOIN dataset_versions v ON r.dataset_version_id = v.id JOIN datasets d ON v.dataset_id = d.id
+  WHERE r.deleted_at IS NULL ORDER BY r.started_at DESC, r.id LIMIT 100000\`;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main() {
+  const services = await createServices({ workspaceDir: ${JSON.stringify(workspace)} });
+  try {
+    let t0 = performance.now();
+    await seedRuns(services, { runs: ${runs}, metrics: ${metrics}, steps: ${steps}, extraParams: ${params} });
+    console.log(\`seeded \${(${runs}).toLocaleString('en-US')} runs × ${metrics} metrics × ${steps} steps in \${Math.round(performance.now() - t0)} ms\`);
+    const list: number[] = [];
+    const old: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      t0 = performance.now();
+      const out = await services.dispatch('runs:list', { limit: 100000 });
+      if (!out.ok) throw new Error(out.error.message);
+      list.push(performance.now() - t0);
+      t0 = performance.now();
+      await services.workspace.db.all(PER_RUN_SUBQUERIES);
+      old.push(performance.now() - t0);
+    }
+    console.log(\`runs:list in-process, median of 5: \${Math.round(median(list))} ms (rows as summaries); per-run subqueries it replaced: \${Math.round(median(old))} ms (SQL and rows only)\`);
+  } finally {
+    await services.close();
+  }
+}
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
+`,
+);
+const seedOut = join(outDir, 'runs-table-seed.cjs');
+await build({
+  entryPoints: [entry],
+  outfile: seedOut,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  absWorkingDir: root,
+  nodePaths: [join(root, 'node_modules')],
+  logLevel: 'warning',
+});
+
+let host;
+let browser;
+try {
+  const seeded = spawnSync(process.execPath, [seedOut], {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+  });
+  if (seeded.status !== 0) throw new Error('seeding failed');
+
+  host = spawn(
+    process.execPath,
+    [join(root, 'main/cli/lathe.cjs'), 'ui', '--port', '0', '--workspace', workspace, '--json'],
+    { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise((ok, fail) => {
+    host.once('exit', (code) => fail(new Error(`lathe ui exited with ${code}`)));
+    createInterface({ input: host.stdout }).once('line', (line) => ok(JSON.parse(line).url));
+  });
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.setDefaultTimeout(120_000);
+  const measures = (name) =>
+    page.evaluate((n) => performance.getEntriesByName(n, 'measure').map((e) => e.duration), name);
+  const waitForMeasures = (name, count) =>
+    page.waitForFunction(
+      ([n, c]) => performance.getEntriesByName(n, 'measure').length >= c,
+      [name, count],
+    );
+
+  await page.goto(`${url}#/experiments`);
+  await page.waitForSelector(`[data-testid="runs-table"][data-total="${runs}"]`);
+  await waitForMeasures('runs-table:render', 1);
+  const rendered = await page
+    .locator('[data-testid="runs-table"] [role="row"][data-index]')
+    .count();
+  const columns = await page.locator('[data-testid="runs-table"] [role="columnheader"]').count();
+
+  const report = (label, ms) =>
+    console.log(
+      `${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / GOAL_MS).toFixed(2)}× the ${GOAL_MS} ms goal`,
+    );
+  console.log(
+    `\nExperiments view, ${runs.toLocaleString('en-US')} runs, ${columns} columns, ${rendered} rows in the DOM:`,
+  );
+  report('first load (runs:list request → rows painted)', (await measures('runs-table:load'))[0]);
+  report('first render (runs:list response → painted)', (await measures('runs-table:render'))[0]);
+
+  const sorts = [
+    ['metrics.val_auc', 'sort by metrics.val_auc ascending'],
+    ['metrics.val_auc', 'sort by metrics.val_auc descending'],
+    ['params.training.learningRate', 'sort by params.training.learningRate'],
+    ['name', 'sort by name (natural text order)'],
+  ];
+  for (const [k, [column, label]] of sorts.entries()) {
+    await page.locator(`[data-testid="col-sort-${column}"]`).click();
+    await waitForMeasures('runs-table:sort', k + 1);
+    report(label, (await measures('runs-table:sort'))[k]);
+  }
+
+  const frames = await page.evaluate(async () => {
+    const el = globalThis.document.querySelector('[data-testid="runs-table"]');
+    el.scrollTop = 0;
+    const times = [];
+    let last = performance.now();
+    while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
+      el.scrollTop += 600;
+      await new Promise((r) => globalThis.requestAnimationFrame(() => r()));
+      const now = performance.now();
+      times.push(now - last);
+      last = now;
+    }
+    times.sort((a, b) => a - b);
+    return { count: times.length, median: times[times.length >> 1], max: times[times.length - 1] };
+  });
+  console.log(
+    `scroll top to bottom: ${frames.count} frames of 600 px, median ${frames.median.toFixed(1)} ms, slowest ${frames.max.toFixed(1)} ms`,
+  );
+} finally {
+  await browser?.close();
+  if (host && host.exitCode === null) {
+    host.removeAllListeners('exit');
+    const exited = new Promise((r) => host.once('exit', r));
+    host.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
