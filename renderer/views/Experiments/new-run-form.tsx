@@ -243,6 +243,59 @@ export function NewRunForm({
           </Field>
         </div>
       </fieldset>
+      <fieldset className="form-section" disabled={busy}>
+        <legend>Cross-validation and search</legend>
+        <div className="form-row">
+          <Field label="Folds" hint="(empty: one validation split)">
+            <input
+              className="input-num"
+              inputMode="numeric"
+              value={values.folds}
+              placeholder="none"
+              onChange={(e) => set('folds', e.target.value)}
+              data-testid="new-run-folds"
+            />
+          </Field>
+          <Field label="Search">
+            <select
+              value={values.search}
+              onChange={(e) => set('search', e.target.value as TrainFormValues['search'])}
+              data-testid="new-run-search"
+            >
+              <option value="none">none</option>
+              <option value="tpe">tpe</option>
+              <option value="random">random</option>
+              <option value="grid">grid</option>
+            </select>
+          </Field>
+          <Field label="Trials">
+            <input
+              className="input-num"
+              inputMode="numeric"
+              value={values.trials}
+              disabled={values.search === 'none'}
+              onChange={(e) => set('trials', e.target.value)}
+              data-testid="new-run-trials"
+            />
+          </Field>
+        </div>
+        {values.search !== 'none' && (
+          <Field
+            label="Search space"
+            hint="(YAML: a config path and a range or choice per line)"
+            grow
+          >
+            <textarea
+              className="mono"
+              rows={4}
+              spellCheck={false}
+              value={values.space}
+              onChange={(e) => set('space', e.target.value)}
+              data-testid="new-run-space"
+            />
+          </Field>
+        )}
+      </fieldset>
       {error && <ErrorBanner error={error} title="Cannot start the run" />}
       <div className="form-actions">
         <button type="button" className="btn" onClick={onCancel} disabled={busy}>
@@ -254,7 +307,13 @@ export function NewRunForm({
           disabled={busy || !effective.dataset || !effective.target}
           data-testid="train-submit"
         >
-          {busy ? 'Starting…' : 'Start training'}
+          {busy
+            ? 'Starting…'
+            : values.search !== 'none'
+              ? 'Start search'
+              : values.folds.trim()
+                ? 'Start cross-validation'
+                : 'Start training'}
         </button>
       </div>
     </form>

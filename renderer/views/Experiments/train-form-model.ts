@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import {
   TrainConfig,
   describeIssues,
@@ -20,7 +21,19 @@ export interface TrainFormValues {
   seed: string;
   name: string;
   project: string;
+  /** Cross-validation folds; empty: none. */
+  folds: string;
+  /** none, or a search strategy. */
+  search: 'none' | 'grid' | 'random' | 'tpe';
+  trials: string;
+  /** The search space as YAML: `path: {type, ...}` per line. */
+  space: string;
 }
+
+/** A first search space: the learning rate on a log scale, and the mlp's dropout. */
+export const DEFAULT_SPACE = `training.learningRate: { type: loguniform, low: 0.0001, high: 0.1 }
+model.dropout: { type: uniform, low: 0, high: 0.5 }
+`;
 
 export const DEFAULT_VALUES: Omit<TrainFormValues, 'dataset' | 'target' | 'project'> = {
   task: 'multiclass',
@@ -33,6 +46,10 @@ export const DEFAULT_VALUES: Omit<TrainFormValues, 'dataset' | 'target' | 'proje
   validationFraction: '0.2',
   seed: '42',
   name: '',
+  folds: '',
+  search: 'none',
+  trials: '20',
+  space: DEFAULT_SPACE,
 };
 
 /** A sensible task for a target column: numbers regress, booleans are binary, the rest multiclass. */
@@ -68,7 +85,22 @@ export function buildConfig(v: TrainFormValues): { config: TrainConfigInput } | 
     seed: toNumber(v.seed),
     project: v.project,
     ...(v.name.trim() ? { name: v.name.trim() } : {}),
+    ...(v.folds.trim() ? { crossValidation: { folds: toNumber(v.folds) } } : {}),
   };
+  if (v.search !== 'none') {
+    let space: unknown;
+    try {
+      space = parseYaml(v.space);
+    } catch (err) {
+      return { error: `search space: not valid YAML: ${(err as Error).message.split('\n')[0]}` };
+    }
+    input.search = {
+      strategy: v.search,
+      ...(v.trials.trim() ? { trials: toNumber(v.trials) } : {}),
+      // The contract checks it below and names the bad path.
+      space: (space ?? {}) as NonNullable<TrainConfigInput['search']>['space'],
+    };
+  }
   const parsed = TrainConfig.safeParse(input);
   if (!parsed.success) return { error: describeIssues(parsed.error, 'train config') };
   return { config: input };

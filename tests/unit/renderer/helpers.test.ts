@@ -194,6 +194,30 @@ describe('New run form', () => {
     expect('config' in sized && sized.config.training?.batchSize).toBe(64);
   });
 
+  it('adds cross-validation and a search from their fields, naming a bad space entry', () => {
+    const cv = buildConfig({ ...base, folds: '5' });
+    expect('config' in cv && cv.config.crossValidation).toEqual({ folds: 5 });
+    const tuned = buildConfig({ ...base, model: 'mlp', search: 'random', trials: '12' });
+    expect('config' in tuned && tuned.config.search).toEqual({
+      strategy: 'random',
+      trials: 12,
+      space: {
+        'training.learningRate': { type: 'loguniform', low: 0.0001, high: 0.1 },
+        'model.dropout': { type: 'uniform', low: 0, high: 0.5 },
+      },
+    });
+    const bad = buildConfig({
+      ...base,
+      search: 'tpe',
+      space: 'training.learningRate: { type: loguniform, low: 0, high: 1 }',
+    });
+    expect('error' in bad && bad.error).toMatch(/search\.space\.training\.learningRate\.low/);
+    const yaml = buildConfig({ ...base, search: 'grid', space: 'a: [' });
+    expect('error' in yaml && yaml.error).toMatch(/search space: not valid YAML/);
+    const folds = buildConfig({ ...base, folds: '1' });
+    expect('error' in folds && folds.error).toMatch(/crossValidation\.folds/);
+  });
+
   it('names the bad field', () => {
     const built = buildConfig({ ...base, validationFraction: '1.5' });
     expect('error' in built && built.error).toMatch(/training\.validationFraction/);
