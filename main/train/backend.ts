@@ -45,6 +45,27 @@ function fastTransposedMatMul(): void {
   });
 }
 
+/**
+ * tfjs-backend-wasm's Identity (what `tf.clone` and the gradient tape's saved inputs run) copies the
+ * tensor; ~30 copies per training step. Tensors are immutable (a variable's assign swaps its data, never
+ * writes it), so like the cpu backend's Identity and wasm's own Reshape it can share the data and count a
+ * reference.
+ */
+function sharedIdentity(): void {
+  const identity = tf.getKernel(tf.Identity, 'wasm');
+  if (!identity) return;
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({
+    ...identity,
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (x.dtype === 'string') return identity.kernelFunc(args);
+      (args.backend as tf.KernelBackend & { incRef(id: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
 async function tryBackend(name: BackendName): Promise<boolean> {
   try {
     if (name === 'tensorflow') {
@@ -58,7 +79,10 @@ async function tryBackend(name: BackendName): Promise<boolean> {
     if (!tf.findBackendFactory(name)) return false;
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
-    if (ok && name === 'wasm' && tf.getBackend() === name) fastTransposedMatMul();
+    if (ok && name === 'wasm' && tf.getBackend() === name) {
+      fastTransposedMatMul();
+      sharedIdentity();
+    }
     return ok && tf.getBackend() === name;
   } catch {
     return false;
