@@ -171,6 +171,33 @@ const PREDICT_BATCH = 8192;
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/**
+ * `tf.losses.sigmoidCrossEntropy` (the same forward arithmetic, so the same loss values) with its gradient
+ * written out, (sigmoid(z) − y) · w / n: one node on the gradient tape instead of ~20 kernels of
+ * backpropagation through the stable formula, at every step.
+ */
+export function sigmoidCrossEntropy(y: tf.Tensor, logits: tf.Tensor, w?: tf.Tensor): tf.Scalar {
+  const f = tf.customGrad((z, save) => {
+    const zt = z as tf.Tensor;
+    const losses = tf.add(tf.sub(tf.relu(zt), tf.mul(zt, y)), tf.log1p(tf.exp(tf.neg(tf.abs(zt)))));
+    // Weighted: the sum over the count of non-zero weights (tfjs's SUM_BY_NONZERO_WEIGHTS).
+    const n = w
+      ? tf.cast(tf.sum(tf.notEqual(tf.mul(w, tf.onesLike(losses)), 0)), 'float32')
+      : tf.scalar(losses.size);
+    const value = tf.div(tf.sum(w ? tf.mul(losses, w) : losses), n);
+    (save as tf.GradSaveFunc)([zt, n]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [zs, ns] = saved as [tf.Tensor, tf.Tensor];
+        const g = tf.sub(tf.sigmoid(zs), y);
+        return tf.mul(tf.div(w ? tf.mul(g, w) : g, ns), dy);
+      },
+    };
+  });
+  return f(logits) as tf.Scalar;
+}
+
 /** 256, or smaller on small data so an epoch still takes about 50 optimizer steps. */
 export function defaultBatchSize(trainRows: number): number {
   return Math.max(16, Math.min(256, Math.ceil(trainRows / 50)));
@@ -217,7 +244,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     : null;
   const lossFn = (y: tf.Tensor, logits: tf.Tensor, w?: tf.Tensor): tf.Scalar =>
     config.task === 'binary'
-      ? tf.losses.sigmoidCrossEntropy(y, logits, w)
+      ? sigmoidCrossEntropy(y, logits, w)
       : config.task === 'multiclass'
         ? tf.losses.softmaxCrossEntropy(y, logits, w)
         : tf.losses.meanSquaredError(y, logits);
