@@ -1,25 +1,31 @@
 // Training an MLP: Lathe (TensorFlow.js, wasm backend: one thread in Node) against PyTorch on the CPU.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
-//   node bench/train-vs-pytorch.mjs [--rows N] [--epochs N] [--rounds N]
+//   node bench/train-vs-pytorch.mjs [--rows N] [--epochs N] [--rounds N] [--baseline DIR]
 // Needs Debian's python3-torch (apt-get install -y python3-torch); it runs /usr/bin/python3.
 //
 // The data: the first N (default 200k) flights of vega-datasets' flights-3m.parquet, imported into a fresh
 // workspace with five numeric columns (distance, departure time of day, day of week, month, day of month)
 // and a binary target `delayed` (delay > 15 minutes). Lathe prepares it (its split, default feature spec:
-// imputed, standardized) and the exact matrices it trains on are written as float32 files that PyTorch reads,
-// so both sides fit the same rows and columns.
+// imputed, standardized; a constant column is dropped) and the exact matrices it trains on are written as
+// float32 files that PyTorch reads, so both sides fit the same rows and columns.
 //
 // The model on both sides: dense 64 relu, dense 64 relu, dense 1 (logit), sigmoid cross-entropy, Adam
 // lr 1e-3, batch 256, a fresh shuffle every epoch, validation loss and accuracy after every epoch.
 //
-// What is timed (median over --rounds, each round a fresh model):
-// - training loop: the epochs alone. Lathe: train() in this process, from the moment its data is prepared
-//   to the last epoch's report (shuffling, optimizer steps, per-epoch validation metrics). PyTorch: the same
-//   loop in plain PyTorch, once with torch.set_num_threads(1) (like wasm: one thread) and once with the
-//   default thread count. The ratios Lathe / PyTorch are printed for both.
+// What is timed, in rounds that alternate the contestants (each round a fresh model), so that a busy
+// machine slows all of them alike; the median of each round's ratio is shown:
+// - training loop: the epochs alone. Lathe: train(), from the moment its data is prepared
+//   to the last epoch's report (shuffling, optimizer steps, per-epoch validation metrics; no checkpoints),
+//   in a fresh Node process per round.
+//   PyTorch: the same loop in plain PyTorch, once with torch.set_num_threads(1) (like wasm: one thread) and
+//   once with PyTorch's default thread count. Ratios Lathe / PyTorch are printed for both.
 // - end to end: `lathe train --config …` as a user runs it: CLI start-up, worker, reading the Parquet, split,
 //   feature fitting, the epochs with a checkpoint after each, permutation importance, saving the model and
-//   recording the run. PyTorch has no counterpart; this shows what the loop costs inside a whole run.
+//   recording the run. PyTorch has no counterpart; it shows what the loop costs inside a whole run.
+// - --baseline DIR: another Lathe tree (e.g. `git archive <commit> | tar -x -C DIR`, node_modules linked,
+//   `node esbuild.config.mjs` run there) whose train() is timed in the same rounds, on the same prepared
+//   workspace, for a before/after ratio. Its trainer must call the `onFitStart` hook (two lines, see
+//   main/train/trainer.ts) so that its loop is timed from the same point.
 // Compare within one run: the machine may be shared and noisy.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,26 +58,34 @@ if (spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).statu
 }
 
 // Lathe's services and trainer, bundled as the CLI and worker are (dependencies stay in node_modules).
-mkdirSync(join(root, 'out/bench'), { recursive: true });
-const bundle = join(root, 'out/bench/train-vs-pytorch.cjs');
-await build({
-  stdin: {
-    contents: `export { createServices } from './main/services';
+async function bundleOf(tree) {
+  mkdirSync(join(tree, 'out/bench'), { recursive: true });
+  const outfile = join(tree, 'out/bench/train-vs-pytorch.cjs');
+  await build({
+    stdin: {
+      contents: `export { createServices } from './main/services';
 export { train } from './main/train/trainer';
 export { prepareTrainingData } from './main/train/dataset';
 export { TrainConfig } from './shared/contract';`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  outfile: bundle,
-  logLevel: 'warning',
-});
-const { createServices, train, prepareTrainingData, TrainConfig } = require(bundle);
+      resolveDir: tree,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+const bundle = await bundleOf(root);
+const { createServices, prepareTrainingData, TrainConfig } = require(bundle);
+const baselineDir = process.argv.includes('--baseline')
+  ? resolve(process.argv[process.argv.indexOf('--baseline') + 1])
+  : null;
+const baseline = baselineDir ? await bundleOf(baselineDir) : null;
 
 const cli = (args) => {
   const t0 = performance.now();
@@ -109,6 +123,7 @@ const config = TrainConfig.parse(userConfig);
 const services = await createServices({ workspaceDir: ws });
 const version = await services.data.resolve('flights');
 const data = await prepareTrainingData(config, version.storagePath, version.columns);
+await services.close();
 const f32 = (name, arr) => writeFileSync(join(dir, name), Float32Array.from(arr));
 f32('x_train.f32', data.train.x);
 f32('y_train.f32', data.train.labels);
@@ -120,48 +135,12 @@ console.log(
     `MLP 64-64 relu, Adam 1e-3, batch 256, ${epochs} epochs; ${rounds} round(s), median shown`,
 );
 
-// Lathe: the training loop in this process.
-const latheLoop = [];
-let latheMetrics = {};
-for (let r = 0; r < rounds; r++) {
-  let t0 = 0;
-  let last = 0;
-  const result = await train(
-    {
-      runId: `bench-${r}`,
-      config,
-      parquetPath: version.storagePath,
-      columns: version.columns,
-      latheVersion: 'bench',
-    },
-    {
-      onFitStart: () => (t0 = performance.now()),
-      onEpoch: () => (last = performance.now()),
-    },
-  );
-  latheLoop.push(last - t0);
-  latheMetrics = result.metrics;
-  console.log(`  lathe loop (${result.backend}) round ${r + 1}: ${secs(last - t0)}`);
-}
-await services.close();
-
-// Lathe end to end, as a user runs it.
-const configFile = join(dir, 'train.json');
-writeFileSync(configFile, JSON.stringify(userConfig));
-const latheE2e = [];
-for (let r = 0; r < rounds; r++) {
-  const { ms, out } = cli(['train', '--config', configFile]);
-  if (out.status !== 'finished') throw new Error(`lathe train: ${JSON.stringify(out)}`);
-  latheE2e.push(ms);
-  console.log(`  lathe train (CLI, end to end) round ${r + 1}: ${secs(ms)}`);
-}
-
-// PyTorch: the same loop on the same matrices.
+// PyTorch: the same loop on the same matrices, one fresh model per process.
 const torchScript = `
 import json, sys, time
 import numpy as np
 import torch
-threads = int(sys.argv[2])
+threads, seed = int(sys.argv[2]), int(sys.argv[3])
 if threads > 0:
     torch.set_num_threads(threads)
 d = sys.argv[1]
@@ -170,65 +149,129 @@ x_tr = torch.from_numpy(np.fromfile(d + '/x_train.f32', dtype=np.float32).reshap
 y_tr = torch.from_numpy(np.fromfile(d + '/y_train.f32', dtype=np.float32).reshape(-1, 1))
 x_va = torch.from_numpy(np.fromfile(d + '/x_valid.f32', dtype=np.float32).reshape(-1, width))
 y_va = torch.from_numpy(np.fromfile(d + '/y_valid.f32', dtype=np.float32).reshape(-1, 1))
-times = []
-for r in range(${rounds}):
-    torch.manual_seed(42 + r)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(width, 64), torch.nn.ReLU(),
-        torch.nn.Linear(64, 64), torch.nn.ReLU(),
-        torch.nn.Linear(64, 1))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    n = x_tr.shape[0]
-    t0 = time.perf_counter()
-    for epoch in range(${epochs}):
-        model.train()
-        perm = torch.randperm(n)
-        total = 0.0
-        batches = 0
-        for start in range(0, n, 256):
-            idx = perm[start:start + 256]
-            opt.zero_grad()
-            loss = loss_fn(model(x_tr[idx]), y_tr[idx])
-            loss.backward()
-            opt.step()
-            total += loss.item()
-            batches += 1
-        model.eval()
-        with torch.no_grad():
-            out = model(x_va)
-            val_loss = loss_fn(out, y_va).item()
-            val_acc = ((out >= 0).float() == y_va).float().mean().item()
-    times.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"threads": torch.get_num_threads(), "times": times,
+torch.manual_seed(seed)
+model = torch.nn.Sequential(
+    torch.nn.Linear(width, 64), torch.nn.ReLU(),
+    torch.nn.Linear(64, 64), torch.nn.ReLU(),
+    torch.nn.Linear(64, 1))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+loss_fn = torch.nn.BCEWithLogitsLoss()
+n = x_tr.shape[0]
+t0 = time.perf_counter()
+for epoch in range(${epochs}):
+    model.train()
+    perm = torch.randperm(n)
+    total = 0.0
+    batches = 0
+    for start in range(0, n, 256):
+        idx = perm[start:start + 256]
+        opt.zero_grad()
+        loss = loss_fn(model(x_tr[idx]), y_tr[idx])
+        loss.backward()
+        opt.step()
+        total += loss.item()
+        batches += 1
+    model.eval()
+    with torch.no_grad():
+        out = model(x_va)
+        val_loss = loss_fn(out, y_va).item()
+        val_acc = ((out >= 0).float() == y_va).float().mean().item()
+ms = (time.perf_counter() - t0) * 1000
+print(json.dumps({"threads": torch.get_num_threads(), "ms": ms,
                   "loss": total / batches, "val_loss": val_loss, "val_accuracy": val_acc}))
 `;
-const torch = (threads) => {
-  const r = spawnSync(python, ['-c', torchScript, dir, String(threads)], { encoding: 'utf8' });
+const torch = (threads, seed) => {
+  const r = spawnSync(python, ['-c', torchScript, dir, String(threads), String(seed)], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`pytorch failed:\n${r.stderr}`);
-  const out = JSON.parse(r.stdout);
-  out.times.forEach((ms, i) =>
-    console.log(`  pytorch loop (${out.threads} thread(s)) round ${i + 1}: ${secs(ms)}`),
-  );
-  return out;
+  return JSON.parse(r.stdout);
 };
-const torch1 = torch(1);
-const torchN = torch(0);
 
-const loop = median(latheLoop);
+// train() of a Lathe bundle in its own process (a fresh tfjs, as in the worker): the loop's wall time.
+const loopScript = `
+const [bundle, job] = process.argv.slice(1);
+const { train } = require(bundle);
+let t0 = 0;
+let last = 0;
+train(JSON.parse(job), {
+  onFitStart: () => (t0 = performance.now()),
+  onEpoch: () => (last = performance.now()),
+}).then((r) => {
+  if (!t0) throw new Error('this Lathe tree does not call the onFitStart hook');
+  process.stdout.write(JSON.stringify({ ms: last - t0, metrics: r.metrics, backend: r.backend }));
+});
+`;
+function latheLoop(bundlePath, r) {
+  const job = {
+    runId: `bench-${r}`,
+    config,
+    parquetPath: version.storagePath,
+    columns: version.columns,
+    latheVersion: 'bench',
+  };
+  const out = spawnSync(process.execPath, ['-e', loopScript, bundlePath, JSON.stringify(job)], {
+    encoding: 'utf8',
+  });
+  if (out.status !== 0) throw new Error(`lathe train() failed:\n${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
+const times = { lathe: [], baseline: [], torch1: [], torchN: [], e2e: [] };
+let latheMetrics = {};
+let torchResult = {};
+let torchThreads = 1;
+for (let r = 0; r < rounds; r++) {
+  const now = latheLoop(bundle, r);
+  latheMetrics = now.metrics;
+  times.lathe.push(now.ms);
+  const line = [`round ${r + 1}: lathe loop (${now.backend}) ${secs(now.ms)}`];
+  if (baseline) {
+    const before = latheLoop(baseline, r);
+    times.baseline.push(before.ms);
+    line.push(`baseline loop ${secs(before.ms)}`);
+  }
+  const t1 = torch(1, 42 + r);
+  torchResult = t1;
+  times.torch1.push(t1.ms);
+  const tn = torch(0, 42 + r);
+  torchThreads = tn.threads;
+  times.torchN.push(tn.ms);
+  line.push(`pytorch 1 thread ${secs(t1.ms)}`, `pytorch ${tn.threads} thread(s) ${secs(tn.ms)}`);
+  console.log(`  ${line.join(', ')}`);
+}
+
+// Lathe end to end, as a user runs it.
+const configFile = join(dir, 'train.json');
+writeFileSync(configFile, JSON.stringify(userConfig));
+for (let r = 0; r < rounds; r++) {
+  const { ms, out } = cli(['train', '--config', configFile]);
+  if (out.status !== 'finished') throw new Error(`lathe train: ${JSON.stringify(out)}`);
+  times.e2e.push(ms);
+  console.log(`  round ${r + 1}: lathe train (CLI, end to end) ${secs(ms)}`);
+}
+
+const ratio = (a, b) => median(a.map((x, i) => x / b[i])).toFixed(2);
 console.log('');
-console.log(`lathe training loop          ${secs(loop)}`);
-console.log(`lathe train, end to end      ${secs(median(latheE2e))}`);
-console.log(`pytorch loop, 1 thread       ${secs(median(torch1.times))}`);
+console.log(`lathe training loop             ${secs(median(times.lathe))}`);
+if (baseline) console.log(`baseline training loop          ${secs(median(times.baseline))}`);
+console.log(`lathe train, end to end         ${secs(median(times.e2e))}`);
+console.log(`pytorch loop, 1 thread          ${secs(median(times.torch1))}`);
+console.log(`pytorch loop, ${torchThreads} thread(s) (default) ${secs(median(times.torchN))}`);
+console.log(`ratio lathe / pytorch, 1 thread:                 ${ratio(times.lathe, times.torch1)}`);
 console.log(
-  `pytorch loop, ${torchN.threads} thread(s)     ${secs(median(torchN.times))}  (default)`,
+  `ratio lathe / pytorch, ${torchThreads} thread(s) (default):     ${ratio(times.lathe, times.torchN)}`,
 );
-console.log(`ratio lathe / pytorch (1 thread):        ${(loop / median(torch1.times)).toFixed(2)}`);
-console.log(
-  `ratio lathe / pytorch (${torchN.threads} thread(s), default): ${(loop / median(torchN.times)).toFixed(2)}`,
-);
+if (baseline) {
+  console.log(
+    `ratio baseline / pytorch, 1 thread:              ${ratio(times.baseline, times.torch1)}`,
+  );
+  console.log(
+    `speed-up baseline / lathe:                       ${ratio(times.baseline, times.lathe)}`,
+  );
+}
 console.log(
   `final val_loss / val_accuracy: lathe ${latheMetrics.val_loss?.toFixed(4)} / ${latheMetrics.val_accuracy?.toFixed(4)}, ` +
-    `pytorch ${torch1.val_loss.toFixed(4)} / ${torch1.val_accuracy.toFixed(4)}`,
+    `pytorch ${torchResult.val_loss.toFixed(4)} / ${torchResult.val_accuracy.toFixed(4)}`,
 );
 rmSync(dir, { recursive: true, force: true });
