@@ -220,7 +220,7 @@ export function RunsTable({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: 8,
   });
 
   const rowIds = useMemo(() => rows.map((r) => r.run.id), [rows]);
