@@ -115,6 +115,10 @@ try {
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.setDefaultTimeout(300_000);
+  page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') console.error(`page console: ${msg.text()}`);
+  });
 
   const drawnWith = (n) =>
     page.waitForFunction((count) => {
@@ -130,6 +134,8 @@ try {
     page.evaluate((n) => performance.getEntriesByName(n).at(-1)?.startTime ?? NaN, name);
 
   for (const attempt of ['cold', 'warm']) {
+    // A fresh document each time, so the performance marks count from this navigation.
+    await page.goto('about:blank');
     t0 = performance.now();
     await page.goto(`${url}#/compare?ids=${ids.join(',')}`);
     const drawnAt = Number(await (await drawnWith(ids.length)).jsonValue());
