@@ -179,6 +179,12 @@ describe('Compare view', () => {
     await compare.setSmoothing(0);
     await compare.waitForChart((s) => s.checksum === byStep.checksum, 'unsmoothed curves again');
 
+    // Log y: same data, another scale.
+    await compare.setLogY(true);
+    const logged = await compare.waitForChart((s) => s.logY, 'a log y axis');
+    expect(logged.checksum).toBe(byStep.checksum);
+    await compare.setLogY(false);
+
     // Relative wall time: the slowest run spans 99 steps × 3 s.
     await compare.setX('time');
     const byTime = await compare.waitForChart(
@@ -234,6 +240,16 @@ describe('Compare view', () => {
     await expect.poll(() => compare.scatter().getAttribute('data-points')).toBe('5');
     expect(await compare.scatter().getAttribute('data-x-kind')).toBe('categorical');
     expect(await compare.errorBanner().count()).toBe(0);
+  });
+
+  it('asks for two runs and names an unknown one', async () => {
+    const compare = new ComparePage(page);
+    await page.goto(`${url}#/compare?ids=${small[0]}`);
+    await compare.byTestId('compare-empty').waitFor();
+    await page.goto(`${url}#/compare?ids=${small[0]},nosuchrun`);
+    const banner = compare.errorBanner();
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('nosuchrun');
   });
 
   it('overlays 500 runs of 1,000 steps', async () => {
