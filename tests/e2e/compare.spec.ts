@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -240,6 +241,10 @@ describe('Compare view', () => {
     await expect.poll(() => compare.scatter().getAttribute('data-points')).toBe('5');
     expect(await compare.scatter().getAttribute('data-x-kind')).toBe('categorical');
     expect(await compare.errorBanner().count()).toBe(0);
+    await compare.setGroupBy('optimizer');
+    await compare.waitForChart((s) => s.mode === 'groups', 'grouped curves for the screenshot');
+    mkdirSync(join(repo, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(repo, 'test-results/compare-e2e.png'), fullPage: true });
   });
 
   it('asks for two runs and names an unknown one', async () => {
@@ -261,6 +266,7 @@ describe('Compare view', () => {
       '500 curves',
     );
     expect(state).toMatchObject({ mode: 'runs', visible: BIG_RUNS });
+    await page.screenshot({ path: join(repo, 'test-results/compare-500-e2e.png'), fullPage: true });
     expect(await compare.parallel().getAttribute('data-lines')).toBe(String(BIG_RUNS));
     await compare.setGroupBy('lr');
     const grouped = await compare.waitForChart((s) => s.mode === 'groups', 'groups by lr');
