@@ -157,8 +157,10 @@ describe('runs table', () => {
     await table.setColumnVisible('params.p_02', false);
     await table.moveColumn('experiment', 'right');
     await table.closeColumnPicker();
+    await table.dragColumn('backend', 'model');
     const before = await table.headerIds();
     expect(before.indexOf('experiment')).toBe(before.indexOf('dataset') + 1);
+    expect(before.indexOf('backend')).toBe(before.indexOf('model') - 1);
     const width = (await table.header('status').boundingBox())!.width;
     await table.resize('status', 60);
     await expect
@@ -181,5 +183,20 @@ describe('runs table', () => {
     expect(await table.byTestId('runs-search').inputValue()).toBe('run-01');
     expect(await table.rowCount()).toBe(rows);
     expect(await table.idAt(0)).toBe(first);
+  });
+
+  it('lists one experiment with its own remembered layout, and remembers the choice', async () => {
+    // Runs come in blocks of 50, alternating alpha and beta; the four purged runs were beta's.
+    await table.chooseExperiment('beta');
+    await table.waitForTotal(RUNS / 2 - 4);
+    expect(await table.byTestId('runs-search').inputValue()).toBe('');
+    expect(await table.table().getAttribute('data-sort')).toBe('');
+    await session.page.reload();
+    await table.table().waitFor();
+    await table.waitForTotal(RUNS / 2 - 4);
+    expect(await table.byTestId('runs-experiment').inputValue()).toBe('beta');
+    await table.chooseExperiment('');
+    await table.waitForTotal(RUNS - 4);
+    expect(await table.byTestId('runs-search').inputValue()).toBe('run-01');
   });
 });

@@ -48,10 +48,11 @@ function useExperimentChoice(
   }, [key]);
   const set = useCallback(
     (value: string | null) => {
-      setState({ key, value });
+      // Switched once stored, so a reload right after lists the same experiment.
       void getApi()
         .invoke('ui:prefs:set', { key, value })
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .then(() => setState({ key, value }));
     },
     [key],
   );

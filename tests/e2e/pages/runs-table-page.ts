@@ -72,6 +72,11 @@ export class RunsTablePage extends AppPage {
     );
   }
 
+  /** Picks an experiment ('' for all of them). */
+  async chooseExperiment(name: string): Promise<void> {
+    await this.byTestId('runs-experiment').selectOption(name);
+  }
+
   async applyFilter(text: string): Promise<void> {
     await this.byTestId('runs-filter').fill(text);
     await this.byTestId('runs-filter').press('Enter');
@@ -130,6 +135,12 @@ export class RunsTablePage extends AppPage {
     await this.page.mouse.move(box.x + box.width / 2 + dx / 2, y, { steps: 3 });
     await this.page.mouse.move(box.x + box.width / 2 + dx, y, { steps: 3 });
     await this.page.mouse.up();
+  }
+
+  /** Drags the header of `column` onto the header of `onto` (HTML drag and drop). */
+  async dragColumn(column: string, onto: string): Promise<void> {
+    await this.scrollTable(0);
+    await this.byTestId(`col-sort-${column}`).dragTo(this.header(onto));
   }
 
   async scrollTable(left: number | 'end'): Promise<void> {
