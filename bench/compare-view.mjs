@@ -122,7 +122,7 @@ try {
 
   const drawnWith = (n) =>
     page.waitForFunction((count) => {
-      const el = document.querySelector('[data-testid="compare-chart"]');
+      const el = globalThis.document.querySelector('[data-testid="compare-chart"]');
       return el &&
         Number(el.dataset.datasets) === count &&
         Number(el.dataset.drawn) > 0 &&
@@ -151,7 +151,7 @@ try {
         await page.locator('[data-testid="curve-smoothing"]').fill(weight);
         const after = await page.waitForFunction(
           ([w, b]) => {
-            const el = document.querySelector('[data-testid="compare-chart"]');
+            const el = globalThis.document.querySelector('[data-testid="compare-chart"]');
             return el && el.dataset.smoothing === w && Number(el.dataset.drawnAt) > b
               ? Number(el.dataset.drawnAt)
               : false;
