@@ -7,6 +7,10 @@ export interface NewRunOptions {
   task: 'binary' | 'multiclass' | 'regression';
   model: 'linear' | 'mlp';
   epochs: number;
+  /** Cross-validation folds. */
+  folds?: number;
+  /** A search: strategy, trials and the YAML space. */
+  search?: { strategy: 'grid' | 'random' | 'tpe'; trials: number; space: string };
 }
 
 /** Experiments view (runs table, New run form) and the run page. */
@@ -19,6 +23,13 @@ export class ExperimentsPage extends AppPage {
     await this.byTestId('new-run-task').selectOption(options.task);
     await this.byTestId('new-run-model').selectOption(options.model);
     await this.byTestId('new-run-epochs').fill(String(options.epochs));
+    if (options.folds !== undefined)
+      await this.byTestId('new-run-folds').fill(String(options.folds));
+    if (options.search) {
+      await this.byTestId('new-run-search').selectOption(options.search.strategy);
+      await this.byTestId('new-run-trials').fill(String(options.search.trials));
+      await this.byTestId('new-run-space').fill(options.search.space);
+    }
     await this.byTestId('train-submit').click();
     await this.page.waitForURL(/#\/runs\/.+/);
     const hash = new URL(this.page.url()).hash;

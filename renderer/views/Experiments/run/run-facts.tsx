@@ -4,10 +4,10 @@ import { getApi } from '../../../api';
 import { Facts } from '../../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../../components/states';
 import { formatBytes, formatNumber } from '../../../lib/format';
-import { useAsync } from '../../../lib/hooks';
+import { useAsync, useEvent } from '../../../lib/hooks';
 import { routeHref } from '../../../lib/routes';
 import { LineageView } from '../../Data/lineage-graph';
-import { aggregate, childColumns, systemFacts } from './run-model';
+import { aggregate, childColumns, orderChildren, systemFacts } from './run-model';
 import { StatusBadge } from '../../../components/status-badge';
 
 const hash = (value: string | null | undefined, testId: string) =>
@@ -138,9 +138,13 @@ export function Artifacts({ run, active }: { run: Run; active: boolean }) {
 /** The folds of a cross-validation or the trials of a search, with their key metrics and a mean ± std row. */
 export function ChildRuns({ run }: { run: Run }) {
   const children = useAsync(
-    () => getApi().invoke('runs:list', { parentId: run.id, orderBy: 'name asc', limit: 10000 }),
+    () => getApi().invoke('runs:list', { parentId: run.id, limit: 10000 }),
     [run.id, run.status],
   );
+  // A fold or trial started or ended: list them again.
+  useEvent('run:child', (e) => {
+    if (e.parentId === run.id) children.reload();
+  });
   if (children.status === 'error')
     return (
       <ErrorBanner
@@ -150,7 +154,10 @@ export function ChildRuns({ run }: { run: Run }) {
       />
     );
   if (!children.data) return <Loading label="Loading child runs…" />;
-  const list = children.data;
+  const list = orderChildren(children.data);
+  /** The values a search set, shown per trial. */
+  const searched = Object.keys(run.config.search?.space ?? {});
+  const bestId = run.params['best.runId'];
   if (!list.length)
     return (
       <EmptyState title={run.kind === 'cv' ? 'No folds yet' : 'No trials yet'}>
@@ -159,51 +166,83 @@ export function ChildRuns({ run }: { run: Run }) {
     );
   const columns = childColumns(list);
   return (
-    <table className="table table-dense" data-testid="run-children">
-      <thead>
-        <tr>
-          <th>{run.kind === 'cv' ? 'fold' : 'trial'}</th>
-          <th>status</th>
-          {columns.map((c) => (
-            <th key={c} className="num">
-              {c}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {list.map((c) => (
-          <tr key={c.id} data-testid="run-child">
-            <td>
-              <a href={routeHref({ view: 'run', runId: c.id })}>{c.name}</a>
-            </td>
-            <td>
-              <StatusBadge status={c.status} testId="run-child-status" />
-            </td>
-            {columns.map((k) => (
-              <td key={k} className="num">
-                {formatNumber(c.metrics[k])}
-              </td>
+    <>
+      {list.length >= 2 && (
+        <div className="children-actions">
+          <a
+            className="btn btn-small"
+            href={routeHref({ view: 'compare', ids: list.slice(0, 500).map((c) => c.id) })}
+            data-testid="run-children-compare"
+          >
+            Compare {run.kind === 'cv' ? 'folds' : 'trials'}
+          </a>
+        </div>
+      )}
+      <table className="table table-dense" data-testid="run-children">
+        <thead>
+          <tr>
+            <th>{run.kind === 'cv' ? 'fold' : 'trial'}</th>
+            <th>status</th>
+            {searched.map((p) => (
+              <th key={p} className="mono">
+                {p}
+              </th>
+            ))}
+            {columns.map((c) => (
+              <th key={c} className="num">
+                {c}
+              </th>
             ))}
           </tr>
-        ))}
-      </tbody>
-      {list.length > 1 && (
-        <tfoot>
-          <tr data-testid="run-children-mean">
-            <td>mean ± std</td>
-            <td />
-            {columns.map((k) => {
-              const a = aggregate(list, k);
-              return (
-                <td key={k} className="num">
-                  {a ? `${formatNumber(a.mean)} ± ${formatNumber(a.std)}` : '—'}
+        </thead>
+        <tbody>
+          {list.map((c) => (
+            <tr
+              key={c.id}
+              data-testid="run-child"
+              data-best={c.id === bestId ? 'true' : undefined}
+              className={c.id === bestId ? 'row-best' : undefined}
+            >
+              <td>
+                <a href={routeHref({ view: 'run', runId: c.id })}>{c.name}</a>
+                {c.id === bestId && <span className="badge badge-finished"> best</span>}
+              </td>
+              <td>
+                <StatusBadge status={c.status} testId="run-child-status" />
+              </td>
+              {searched.map((p) => (
+                <td key={p} className="mono">
+                  {c.params[p] ?? '—'}
                 </td>
-              );
-            })}
-          </tr>
-        </tfoot>
-      )}
-    </table>
+              ))}
+              {columns.map((k) => (
+                <td key={k} className="num">
+                  {formatNumber(c.metrics[k])}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+        {list.length > 1 && (
+          <tfoot>
+            <tr data-testid="run-children-mean">
+              <td>mean ± std</td>
+              <td />
+              {searched.map((p) => (
+                <td key={p} />
+              ))}
+              {columns.map((k) => {
+                const a = aggregate(list, k);
+                return (
+                  <td key={k} className="num">
+                    {a ? `${formatNumber(a.mean)} ± ${formatNumber(a.std)}` : '—'}
+                  </td>
+                );
+              })}
+            </tr>
+          </tfoot>
+        )}
+      </table>
+    </>
   );
 }

@@ -123,3 +123,16 @@ export function aggregate(
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
   return { mean, std, n: values.length };
 }
+
+/** The fold or trial number at the end of a child's name (`…-fold3`, `…-trial12`), for ordering. */
+export function childIndex(name: string): number {
+  const m = /(\d+)$/.exec(name);
+  return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
+}
+
+/** Children in fold or trial order (2 before 10), then by name. */
+export function orderChildren<T extends Pick<RunSummary, 'name'>>(children: readonly T[]): T[] {
+  return [...children].sort(
+    (a, b) => childIndex(a.name) - childIndex(b.name) || a.name.localeCompare(b.name),
+  );
+}
