@@ -227,6 +227,17 @@ describe('Compare view', () => {
         .locator('[data-testid="pc-axis"]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
     ).toEqual(['linear', 'log', 'categorical', 'linear']);
+    // Brushing val_loss ≥ 0.74 keeps the runs at 0.9 and 0.8 (both adam); adding optimizer = sgd leaves
+    // none; replacing it with optimizer = adam keeps both again.
+    expect(await compare.parallel().getAttribute('data-selected')).toBe('5');
+    await compare.brushAxis(3, 0.6, 1.05);
+    await expect.poll(() => compare.parallel().getAttribute('data-selected')).toBe('2');
+    await compare.brushAxis(2, 0.6, 1.05);
+    await expect.poll(() => compare.parallel().getAttribute('data-selected')).toBe('0');
+    await compare.brushAxis(2, 0.4, -0.05);
+    await expect.poll(() => compare.parallel().getAttribute('data-selected')).toBe('2');
+    await compare.byTestId('pc-clear').click();
+    await expect.poll(() => compare.parallel().getAttribute('data-selected')).toBe('5');
     await compare.setHyperparamMetric('loss');
     await expect.poll(() => compare.parallel().getAttribute('data-lines')).toBe('6');
 

@@ -338,7 +338,7 @@ function HyperparamPlots({ compare, colors }: { compare: RunsCompareOut; colors:
           These runs need params and a metric for parallel coordinates.
         </EmptyState>
       ) : (
-        <ParallelPlot data={pc} />
+        <ParallelPlot key={`${metric}|${axisKeys.join('|')}`} data={pc} />
       )}
       {scatter && <ScatterPlot data={scatter} metric={metric} colors={colorOf} />}
     </Panel>

@@ -1,10 +1,20 @@
-import { memo } from 'react';
+import { memo, useMemo, useRef, useState, type PointerEvent } from 'react';
 import { routeHref } from '../../lib/routes';
-import { axisPosition, axisTicks, metricColor, type Axis, type ParallelData } from './parallel';
+import {
+  axisPosition,
+  axisTicks,
+  brushBetween,
+  metricColor,
+  passesBrushes,
+  type Axis,
+  type Brush,
+  type ParallelData,
+} from './parallel';
 
 const W = 1000;
 const H = 340;
 const PAD = { left: 40, right: 60, top: 34, bottom: 34 };
+const FADED = '#d5d9e0';
 
 function axisX(i: number, n: number): number {
   return n <= 1 ? W / 2 : PAD.left + ((W - PAD.left - PAD.right) * i) / (n - 1);
@@ -36,41 +46,139 @@ function AxisView({ axis, at, isMetric }: { axis: Axis; at: number; isMetric: bo
 
 /**
  * Parallel coordinates drawn in SVG: one axis per param (numeric, log or categorical) and the metric
- * last; one polyline per run, colored by the metric (dark low, yellow high). Hovering a line names the
- * run; clicking opens it.
+ * last; one polyline per run, colored by the metric (dark low, yellow high). Dragging along an axis
+ * keeps only the runs inside that range (on every brushed axis); a click on an axis clears its brush.
+ * Hovering a line names the run; clicking opens it.
  */
 export const ParallelPlot = memo(function ParallelPlot({ data }: { data: ParallelData }) {
   const n = data.axes.length;
   const metricAxis = data.axes[n - 1]!;
+  const svgRef = useRef<SVGSVGElement>(null);
+  const [brushes, setBrushes] = useState<ReadonlyMap<number, Brush>>(() => new Map());
+  const [drag, setDrag] = useState<{ axis: number; from: number; to: number } | null>(null);
+
+  const live = useMemo(() => {
+    if (!drag) return brushes;
+    const next = new Map(brushes);
+    const b = brushBetween(drag.from, drag.to);
+    if (b) next.set(drag.axis, b);
+    else next.delete(drag.axis);
+    return next;
+  }, [brushes, drag]);
+  const selected = useMemo(
+    () => new Set(data.lines.filter((l) => passesBrushes(l, live)).map((l) => l.runId)),
+    [data, live],
+  );
+
+  const positionAt = (e: PointerEvent<SVGRectElement>): number => {
+    const svg = svgRef.current;
+    const m = svg?.getScreenCTM();
+    if (!svg || !m) return 0;
+    const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(m.inverse());
+    return 1 - (p.y - PAD.top) / (H - PAD.top - PAD.bottom);
+  };
+  const path = (positions: number[]) =>
+    positions
+      .map((p, i) => `${i === 0 ? 'M' : 'L'}${axisX(i, n).toFixed(1)},${y(p).toFixed(1)}`)
+      .join('');
+
   return (
     <div
       className="pc-plot"
       data-testid="parallel-coords"
       data-lines={data.lines.length}
+      data-selected={selected.size}
       data-axes={n}
     >
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Parallel coordinates">
-        <g fill="none" strokeWidth={data.lines.length > 100 ? 1 : 1.6} strokeOpacity={0.75}>
-          {data.lines.map((l) => (
-            <a key={l.runId} href={routeHref({ view: 'run', runId: l.runId })}>
+      {live.size > 0 && (
+        <div className="pc-selection muted small">
+          {selected.size} of {data.lines.length} runs in the selection{' '}
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => setBrushes(new Map())}
+            data-testid="pc-clear"
+          >
+            Clear selection
+          </button>
+        </div>
+      )}
+      <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Parallel coordinates">
+        <g fill="none" strokeWidth={data.lines.length > 100 ? 1 : 1.6}>
+          {data.lines
+            .filter((l) => !selected.has(l.runId))
+            .map((l) => (
               <path
+                key={l.runId}
                 data-testid="pc-line"
-                className="pc-line"
-                stroke={metricColor(axisPosition(metricAxis, l.metric))}
-                d={l.positions
-                  .map(
-                    (p, i) => `${i === 0 ? 'M' : 'L'}${axisX(i, n).toFixed(1)},${y(p).toFixed(1)}`,
-                  )
-                  .join('')}
-              >
-                <title>{`${l.name}: ${metricAxis.key} = ${l.metric}`}</title>
-              </path>
-            </a>
-          ))}
+                d={path(l.positions)}
+                stroke={FADED}
+                strokeOpacity={0.5}
+              />
+            ))}
+          {data.lines
+            .filter((l) => selected.has(l.runId))
+            .map((l) => (
+              <a key={l.runId} href={routeHref({ view: 'run', runId: l.runId })}>
+                <path
+                  data-testid="pc-line"
+                  className="pc-line"
+                  stroke={metricColor(axisPosition(metricAxis, l.metric))}
+                  strokeOpacity={0.8}
+                  d={path(l.positions)}
+                >
+                  <title>{`${l.name}: ${metricAxis.key} = ${l.metric}`}</title>
+                </path>
+              </a>
+            ))}
         </g>
         {data.axes.map((a, i) => (
           <AxisView key={a.key} axis={a} at={axisX(i, n)} isMetric={i === n - 1} />
         ))}
+        {data.axes.map((a, i) => {
+          const b = live.get(i);
+          const at = axisX(i, n);
+          return (
+            <g key={`brush-${a.key}`}>
+              {b && (
+                <rect
+                  className="pc-brush"
+                  x={at - 7}
+                  width={14}
+                  y={y(b.hi)}
+                  height={y(b.lo) - y(b.hi)}
+                />
+              )}
+              <rect
+                data-testid={`pc-brush-area-${i}`}
+                className="pc-brush-area"
+                x={at - 12}
+                width={24}
+                y={y(1)}
+                height={y(0) - y(1)}
+                onPointerDown={(e) => {
+                  e.currentTarget.setPointerCapture(e.pointerId);
+                  const t = positionAt(e);
+                  setDrag({ axis: i, from: t, to: t });
+                }}
+                onPointerMove={(e) => {
+                  if (drag?.axis === i) setDrag({ ...drag, to: positionAt(e) });
+                }}
+                onPointerUp={(e) => {
+                  if (drag?.axis !== i) return;
+                  const next = new Map(brushes);
+                  const done = brushBetween(drag.from, positionAt(e));
+                  if (done) next.set(i, done);
+                  else next.delete(i);
+                  setBrushes(next);
+                  setDrag(null);
+                }}
+              >
+                <title>Drag to select a range of {a.key}; click to clear it</title>
+              </rect>
+            </g>
+          );
+        })}
       </svg>
     </div>
   );

@@ -221,3 +221,28 @@ export function scatterData(
   });
   return { axis, points, skipped: runs.length - usable.length };
 }
+
+/** A selected range on one axis, in axis positions (0 … 1), lo ≤ hi. */
+export interface Brush {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Whether a line passes every brush (axis index → range); a line missing a value on a brushed axis does
+ * not. No brushes: every line passes.
+ */
+export function passesBrushes(line: ParallelLine, brushes: ReadonlyMap<number, Brush>): boolean {
+  for (const [axis, b] of brushes) {
+    const p = line.positions[axis];
+    if (p === undefined || p === MISSING || p < b.lo || p > b.hi) return false;
+  }
+  return true;
+}
+
+/** A brush from two positions dragged on an axis, clamped to 0 … 1; null when too small to mean one. */
+export function brushBetween(a: number, b: number, minSpan = 0.01): Brush | null {
+  const lo = Math.max(0, Math.min(a, b));
+  const hi = Math.min(1, Math.max(a, b));
+  return hi - lo < minSpan ? null : { lo, hi };
+}

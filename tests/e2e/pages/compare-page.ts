@@ -133,6 +133,20 @@ export class ComparePage extends AppPage {
     return this.byTestId('parallel-coords');
   }
 
+  /** Drags along parallel axis `axis` from position `from` to `to` (0 = bottom, 1 = top of the axis). */
+  async brushAxis(axis: number, from: number, to: number): Promise<void> {
+    const area = this.parallel().locator(`[data-testid="pc-brush-area-${axis}"]`);
+    const box = await area.boundingBox();
+    if (!box) throw new Error(`parallel axis ${axis} is not shown`);
+    const x = box.x + box.width / 2;
+    const at = (t: number) => box.y + (1 - t) * box.height;
+    await this.page.mouse.move(x, at(from));
+    await this.page.mouse.down();
+    await this.page.mouse.move(x, at((from + to) / 2), { steps: 3 });
+    await this.page.mouse.move(x, at(to), { steps: 3 });
+    await this.page.mouse.up();
+  }
+
   scatter(): Locator {
     return this.byTestId('scatter-plot');
   }

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   axisPosition,
   axisTicks,
+  brushBetween,
   jitter,
   makeAxis,
   metricColor,
   MISSING,
   parallelData,
+  passesBrushes,
   scatterData,
   type RunValues,
 } from '../../../renderer/views/Compare/parallel';
@@ -97,5 +99,35 @@ describe('scatterData', () => {
     expect(b.x).toBeCloseTo(1 + jitter('b'), 12);
     expect(Math.abs(jitter('b'))).toBeLessThanOrEqual(0.3);
     expect(jitter('b')).toBe(jitter('b'));
+  });
+});
+
+describe('brushing', () => {
+  it('keeps the lines inside every brushed range, dropping missing values', () => {
+    const data = parallelData(RUNS, ['lr', 'opt', 'layers'], 'val_loss');
+    const pass = (brushes: Map<number, { lo: number; hi: number }>) =>
+      data.lines.filter((l) => passesBrushes(l, brushes)).map((l) => l.runId);
+    expect(pass(new Map())).toEqual(['a', 'b', 'c']);
+    // val_loss ≤ 0.5 of the 0.3 … 0.9 range: a (0.5) and c (0.3).
+    expect(pass(new Map([[3, { lo: 0, hi: 1 / 3 + 1e-9 }]]))).toEqual(['a', 'c']);
+    // and opt = adam (the bottom category).
+    expect(
+      pass(
+        new Map([
+          [3, { lo: 0, hi: 0.5 }],
+          [1, { lo: 0, hi: 0.1 }],
+        ]),
+      ),
+    ).toEqual(['a', 'c']);
+    expect(pass(new Map([[2, { lo: 0.9, hi: 1 }]]))).toEqual(['b']);
+    const missing = parallelData([run('x', {}, { val_loss: 1 }), ...RUNS], ['lr'], 'val_loss');
+    expect(missing.lines[0]!.positions[0]).toBe(MISSING);
+    expect(passesBrushes(missing.lines[0]!, new Map([[0, { lo: 0, hi: 1 }]]))).toBe(false);
+  });
+
+  it('makes a clamped brush from a drag, none from a click', () => {
+    expect(brushBetween(0.8, 0.2)).toEqual({ lo: 0.2, hi: 0.8 });
+    expect(brushBetween(-0.5, 1.4)).toEqual({ lo: 0, hi: 1 });
+    expect(brushBetween(0.5, 0.505)).toBeNull();
   });
 });
