@@ -158,6 +158,7 @@ opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 loss_fn = torch.nn.BCEWithLogitsLoss()
 n = x_tr.shape[0]
 t0 = time.perf_counter()
+c0 = time.process_time()
 for epoch in range(${epochs}):
     model.train()
     perm = torch.randperm(n)
@@ -177,7 +178,8 @@ for epoch in range(${epochs}):
         val_loss = loss_fn(out, y_va).item()
         val_acc = ((out >= 0).float() == y_va).float().mean().item()
 ms = (time.perf_counter() - t0) * 1000
-print(json.dumps({"threads": torch.get_num_threads(), "ms": ms,
+cpu_ms = (time.process_time() - c0) * 1000
+print(json.dumps({"threads": torch.get_num_threads(), "ms": ms, "cpuMs": cpu_ms,
                   "loss": total / batches, "val_loss": val_loss, "val_accuracy": val_acc}))
 `;
 const torch = (threads, seed) => {
@@ -193,13 +195,21 @@ const loopScript = `
 const [bundle, job] = process.argv.slice(1);
 const { train } = require(bundle);
 let t0 = 0;
+let c0 = null;
 let last = 0;
+let cpu = 0;
 train(JSON.parse(job), {
-  onFitStart: () => (t0 = performance.now()),
-  onEpoch: () => (last = performance.now()),
+  onFitStart: () => ((t0 = performance.now()), (c0 = process.cpuUsage())),
+  onEpoch: () => {
+    last = performance.now();
+    const c = process.cpuUsage(c0);
+    cpu = (c.user + c.system) / 1000;
+  },
 }).then((r) => {
   if (!t0) throw new Error('this Lathe tree does not call the onFitStart hook');
-  process.stdout.write(JSON.stringify({ ms: last - t0, metrics: r.metrics, backend: r.backend }));
+  process.stdout.write(
+    JSON.stringify({ ms: last - t0, cpuMs: cpu, metrics: r.metrics, backend: r.backend }),
+  );
 });
 `;
 function latheLoop(bundlePath, r) {
@@ -218,6 +228,7 @@ function latheLoop(bundlePath, r) {
 }
 
 const times = { lathe: [], baseline: [], torch1: [], torchN: [], e2e: [] };
+const cpu = { lathe: [], baseline: [], torch1: [] };
 let latheMetrics = {};
 let torchResult = {};
 let torchThreads = 1;
@@ -225,15 +236,18 @@ for (let r = 0; r < rounds; r++) {
   const now = latheLoop(bundle, r);
   latheMetrics = now.metrics;
   times.lathe.push(now.ms);
+  cpu.lathe.push(now.cpuMs);
   const line = [`round ${r + 1}: lathe loop (${now.backend}) ${secs(now.ms)}`];
   if (baseline) {
     const before = latheLoop(baseline, r);
     times.baseline.push(before.ms);
+    cpu.baseline.push(before.cpuMs);
     line.push(`baseline loop ${secs(before.ms)}`);
   }
   const t1 = torch(1, 42 + r);
   torchResult = t1;
   times.torch1.push(t1.ms);
+  cpu.torch1.push(t1.cpuMs);
   const tn = torch(0, 42 + r);
   torchThreads = tn.threads;
   times.torchN.push(tn.ms);
@@ -252,22 +266,30 @@ for (let r = 0; r < rounds; r++) {
 }
 
 const ratio = (a, b) => median(a.map((x, i) => x / b[i])).toFixed(2);
-console.log('');
-console.log(`lathe training loop             ${secs(median(times.lathe))}`);
-if (baseline) console.log(`baseline training loop          ${secs(median(times.baseline))}`);
-console.log(`lathe train, end to end         ${secs(median(times.e2e))}`);
-console.log(`pytorch loop, 1 thread          ${secs(median(times.torch1))}`);
-console.log(`pytorch loop, ${torchThreads} thread(s) (default) ${secs(median(times.torchN))}`);
-console.log(`ratio lathe / pytorch, 1 thread:                 ${ratio(times.lathe, times.torch1)}`);
+const row = (label, wall, cpuTimes) =>
+  console.log(
+    `${label.padEnd(38)} ${secs(median(wall)).padStart(9)}` +
+      (cpuTimes ? `  (CPU ${secs(median(cpuTimes))})` : ''),
+  );
+console.log('\nmedian wall time (and CPU time of the one-thread loops):');
+row('lathe training loop', times.lathe, cpu.lathe);
+if (baseline) row('baseline training loop', times.baseline, cpu.baseline);
+row('lathe train, end to end', times.e2e);
+row('pytorch loop, 1 thread', times.torch1, cpu.torch1);
+row(`pytorch loop, ${torchThreads} thread(s) (default)`, times.torchN);
+console.log('median of the per-round ratios (wall; CPU time in brackets):');
 console.log(
-  `ratio lathe / pytorch, ${torchThreads} thread(s) (default):     ${ratio(times.lathe, times.torchN)}`,
+  `  lathe / pytorch 1 thread:             ${ratio(times.lathe, times.torch1)}  (${ratio(cpu.lathe, cpu.torch1)})`,
+);
+console.log(
+  `  lathe / pytorch ${torchThreads} thread(s), default:  ${ratio(times.lathe, times.torchN)}`,
 );
 if (baseline) {
   console.log(
-    `ratio baseline / pytorch, 1 thread:              ${ratio(times.baseline, times.torch1)}`,
+    `  baseline / pytorch 1 thread:          ${ratio(times.baseline, times.torch1)}  (${ratio(cpu.baseline, cpu.torch1)})`,
   );
   console.log(
-    `speed-up baseline / lathe:                       ${ratio(times.baseline, times.lathe)}`,
+    `  baseline / lathe (speed-up):          ${ratio(times.baseline, times.lathe)}  (${ratio(cpu.baseline, cpu.lathe)})`,
   );
 }
 console.log(
