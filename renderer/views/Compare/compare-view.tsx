@@ -14,7 +14,8 @@ import {
   type XMode,
 } from './curves';
 import { DiffTable } from './diff-table';
-import { OverlayChart, type OverlaySeries } from './overlay-chart';
+import { type OverlaySeries } from './chart-data';
+import { OverlayChart } from './overlay-chart';
 import { parallelData, scatterData, type RunValues } from './parallel';
 import { ParallelPlot } from './parallel-plot';
 import { ScatterPlot } from './scatter-plot';
