@@ -169,8 +169,9 @@ try {
 } finally {
   await browser?.close();
   if (host && host.exitCode === null) {
-    const exited = new Promise((r) => host.once('exit', r));
+    // Drop the startup listener (it rejects) before waiting for this exit.
     host.removeAllListeners('exit');
+    const exited = new Promise((r) => host.once('exit', r));
     host.kill('SIGTERM');
     await exited;
   }
