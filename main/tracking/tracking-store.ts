@@ -703,7 +703,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       const byRun = new Map<string, MetricSeries[]>(runIds.map((id) => [id, []]));
       let current: MetricSeries | undefined;
       for (const r of rows) {
-        const runId = String(r.run_id);
+        const runId = runIds[Number(r.sid)]!;
         const key = String(r.key);
         if (current?.runId !== runId || current.key !== key) {
           const total = Number(r.n);
