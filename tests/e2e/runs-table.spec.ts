@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../../main/services';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
-import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { RunsTablePage } from './pages/runs-table-page';
 
 const RUNS = 2000;
@@ -30,6 +32,13 @@ describe('runs table', () => {
     });
     table = new RunsTablePage(session.page);
     await table.openExperiments(session.url, RUNS);
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail' || !session) return;
+    mkdirSync(join(repo, 'test-results'), { recursive: true });
+    await session.page.screenshot({ path: join(repo, 'test-results/runs-table-failure.png') });
+    console.error(`[runs-table.spec] host log:\n${session.log()}`);
   });
 
   afterAll(async () => {

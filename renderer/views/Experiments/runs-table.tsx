@@ -37,37 +37,45 @@ function afterPaint(then: () => void): void {
   requestAnimationFrame(() => setTimeout(then, 0));
 }
 
-function CellContent({ run, column }: { run: RunSummary; column: ColumnDef }) {
-  const { id } = column;
-  if (id.startsWith('metrics.')) return <>{formatNumber(run.metrics[id.slice(8)])}</>;
-  if (id.startsWith('params.')) return <>{run.params[id.slice(7)] ?? ''}</>;
+/** The text of a plain cell; null for the status and name cells, which hold elements. */
+function cellText(run: RunSummary, id: string): string | null {
+  if (id.startsWith('metrics.')) return formatNumber(run.metrics[id.slice(8)]);
+  if (id.startsWith('params.')) return run.params[id.slice(7)] ?? '';
   switch (id) {
-    case 'status':
-      return <StatusBadge status={run.status} />;
-    case 'name':
-      return (
-        <a href={`#/runs/${encodeURIComponent(run.id)}`} onClick={(e) => e.stopPropagation()}>
-          {run.name}
-        </a>
-      );
     case 'experiment':
-      return <>{run.experiment}</>;
+      return run.experiment;
     case 'dataset':
-      return <>{run.dataset}</>;
+      return run.dataset;
     case 'model':
-      return <>{run.modelType}</>;
+      return run.modelType;
     case 'kind':
-      return <>{run.kind ?? 'train'}</>;
+      return run.kind ?? 'train';
     case 'started':
-      return <>{formatStarted(run.startedAt)}</>;
+      return formatStarted(run.startedAt);
     case 'duration':
-      return <>{formatDuration(run.durationMs)}</>;
+      return formatDuration(run.durationMs);
     case 'backend':
-      return <>{run.backend ?? '—'}</>;
+      return run.backend ?? '—';
     default:
       return null;
   }
 }
+
+function CellContent({ run, column }: { run: RunSummary; column: ColumnDef }) {
+  if (column.id === 'status') return <StatusBadge status={run.status} />;
+  if (column.id === 'name')
+    return (
+      <a href={`#/runs/${encodeURIComponent(run.id)}`} onClick={(e) => e.stopPropagation()}>
+        {run.name}
+      </a>
+    );
+  return null;
+}
+
+// Clipping every cell costs the browser a clip per cell on each scrolled frame (about half of a frame's
+// paint with 40 columns): only text that may not fit its width (at a generous 9 px per character) is clipped.
+const CHAR_PX = 9;
+const CELL_PADDING = 16;
 
 function cellStyle(column: PlacedColumn): CSSProperties | undefined {
   return column.pinned ? { position: 'sticky', left: SELECT_WIDTH + column.left } : undefined;
@@ -131,38 +139,42 @@ const RunRow = memo(function RunRow({
           onChange={() => undefined}
         />
       </div>
-      {columns.map((c) => (
-        <div
-          key={c.id}
-          role="cell"
-          className={`rt-cell${c.numeric ? ' num' : ''}${c.pinned ? ' pinned' : ''}`}
-          data-col={c.id}
-          style={cellStyle(c)}
-        >
-          {c.id === 'name' && (row.depth > 0 || row.children > 0) && (
-            <span className={row.depth ? 'rt-indent' : 'rt-toggle-slot'}>
-              {row.children > 0 && (
-                <button
-                  type="button"
-                  className="rt-toggle"
-                  data-testid={`run-expand-${run.id}`}
-                  aria-expanded={expanded}
-                  title={`${expanded ? 'Hide' : 'Show'} ${row.children} ${
-                    run.kind === 'tune' ? 'trials' : 'folds'
-                  }`}
-                  onClick={(e) => {
-                    e.stopPropagation();
-                    onExpand(run.id);
-                  }}
-                >
-                  {expanded ? '▾' : '▸'} {row.children}
-                </button>
-              )}
-            </span>
-          )}
-          <CellContent run={run} column={c} />
-        </div>
-      ))}
+      {columns.map((c) => {
+        const text = cellText(run, c.id);
+        const clip = text === null || text.length * CHAR_PX > c.width - CELL_PADDING;
+        return (
+          <div
+            key={c.id}
+            role="cell"
+            className={`rt-cell${c.numeric ? ' num' : ''}${c.pinned ? ' pinned' : ''}${clip ? ' clip' : ''}`}
+            data-col={c.id}
+            style={cellStyle(c)}
+          >
+            {c.id === 'name' && (row.depth > 0 || row.children > 0) && (
+              <span className={row.depth ? 'rt-indent' : 'rt-toggle-slot'}>
+                {row.children > 0 && (
+                  <button
+                    type="button"
+                    className="rt-toggle"
+                    data-testid={`run-expand-${run.id}`}
+                    aria-expanded={expanded}
+                    title={`${expanded ? 'Hide' : 'Show'} ${row.children} ${
+                      run.kind === 'tune' ? 'trials' : 'folds'
+                    }`}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      onExpand(run.id);
+                    }}
+                  >
+                    {expanded ? '▾' : '▸'} {row.children}
+                  </button>
+                )}
+              </span>
+            )}
+            {text ?? <CellContent run={run} column={c} />}
+          </div>
+        );
+      })}
     </div>
   );
 });
