@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServices } from '../../main/services';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
 import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
@@ -14,8 +14,18 @@ let table: RunsTablePage;
 const valAuc = (i: number) => ((i * 7919) % 10007) / 10007;
 const isMlp = (i: number) => i % 2 === 0;
 const isFold = (i: number) => i % 50 >= 1 && i % 50 <= 4;
-const all = Array.from({ length: RUNS }, (_, i) => i);
-const topLevel = all.filter((i) => !isFold(i));
+/** Runs purged by a test: every test counts the runs that are left, so none depends on another's order. */
+const purged = new Set<string>();
+const alive = () =>
+  Array.from({ length: RUNS }, (_, i) => i).filter((i) => !purged.has(seededRunId(i)));
+const topLevel = () => alive().filter((i) => !isFold(i));
+/** The layouts and the experiment choice a test may leave behind. */
+const PREF_KEYS = [
+  'runs-table:Default/*',
+  'runs-table:Default/alpha',
+  'runs-table:Default/beta',
+  'experiments-view:Default',
+];
 
 describe('runs table', () => {
   beforeAll(async () => {
@@ -31,7 +41,13 @@ describe('runs table', () => {
       },
     });
     table = new RunsTablePage(session.page);
-    await table.openExperiments(session.url, RUNS);
+  });
+
+  // Every test starts from the default layout on all experiments, whatever ran before it.
+  beforeEach(async () => {
+    await session.page.goto(`${session.url}#/projects`);
+    for (const key of PREF_KEYS) await table.invoke('ui:prefs:set', { key, value: null });
+    await table.openExperiments(session.url, alive().length);
   });
 
   afterEach(async ({ task }) => {
@@ -46,7 +62,7 @@ describe('runs table', () => {
   });
 
   it('renders only the rows in view, folds folded under their cross-validation', async () => {
-    expect(await table.rowCount()).toBe(topLevel.length);
+    expect(await table.rowCount()).toBe(topLevel().length);
     const rendered = await table.renderedRows().count();
     expect(rendered).toBeGreaterThan(5);
     expect(rendered).toBeLessThan(100);
@@ -65,16 +81,16 @@ describe('runs table', () => {
     await table.byTestId(`run-expand-${seededRunId(50)}`).click();
     await expect.poll(() => table.rowCount()).toBe(6);
     await table.search('');
-    await expect.poll(() => table.rowCount()).toBe(topLevel.length);
+    await expect.poll(() => table.rowCount()).toBe(topLevel().length);
   });
 
   it('sorts by a metric column up, down and back to newest first', async () => {
-    const ascending = [...topLevel].sort((a, b) => valAuc(a) - valAuc(b) || b - a);
+    const ascending = [...topLevel()].sort((a, b) => valAuc(a) - valAuc(b) || b - a);
     await table.sortBy('metrics.val_auc', 'metrics.val_auc asc');
     expect(await table.idAt(0)).toBe(seededRunId(ascending[0]!));
     expect(await table.idAt(1)).toBe(seededRunId(ascending[1]!));
     await table.sortBy('metrics.val_auc', 'metrics.val_auc desc');
-    const descending = [...topLevel].sort((a, b) => valAuc(b) - valAuc(a) || b - a);
+    const descending = [...topLevel()].sort((a, b) => valAuc(b) - valAuc(a) || b - a);
     expect(await table.idAt(0)).toBe(seededRunId(descending[0]!));
     expect(await table.header('metrics.val_auc').getAttribute('data-sort')).toBe('desc');
     await table.sortBy('metrics.val_auc', '');
@@ -88,7 +104,7 @@ describe('runs table', () => {
 
   it('applies a run query and shows where a malformed one breaks', async () => {
     await table.applyFilter("metrics.val_auc > 0.9 and params.model.type = 'mlp'");
-    const expected = all.filter((i) => valAuc(i) > 0.9 && isMlp(i)).length;
+    const expected = alive().filter((i) => valAuc(i) > 0.9 && isMlp(i)).length;
     await table.waitForTotal(expected);
     expect(expected).toBeLessThan(RUNS / 10);
 
@@ -98,7 +114,7 @@ describe('runs table', () => {
     expect(await table.total()).toBe(expected);
 
     await table.applyFilter('');
-    await table.waitForTotal(RUNS);
+    await table.waitForTotal(alive().length);
     await table.filterError().waitFor({ state: 'detached' });
   });
 
@@ -125,6 +141,7 @@ describe('runs table', () => {
   });
 
   it('selects a range with shift-click, compares, deletes, restores and purges', async () => {
+    const total = alive().length;
     await table.select(2);
     await table.select(6, true);
     expect(await table.selectedCount()).toBe(5);
@@ -133,13 +150,13 @@ describe('runs table', () => {
 
     await table.deleteSelected();
     expect(await table.notice('Deleted')).toContain('Deleted 5 runs');
-    await table.waitForTotal(RUNS - 5);
+    await table.waitForTotal(total - 5);
     for (const id of ids) expect(await table.row(id).count()).toBe(0);
     expect(await table.selectedCount()).toBe(0);
     expect(await table.compareHref()).toBeNull();
 
     await table.showDeleted(true);
-    await table.waitForTotal(RUNS);
+    await table.waitForTotal(total);
     const back = ids[0]!;
     await table.search(back);
     await expect.poll(() => table.rowCount()).toBe(1);
@@ -150,13 +167,14 @@ describe('runs table', () => {
     await expect.poll(() => table.row(back).getAttribute('data-deleted')).toBe('false');
     await table.search('');
     await table.showDeleted(false);
-    await table.waitForTotal(RUNS - 4);
+    await table.waitForTotal(total - 4);
 
     await table.purge();
-    const purged = await table.notice('Purged');
-    expect(purged).toMatch(/Purged 4 runs and 0 artifact files: .* freed\./);
+    const notice = await table.notice('Purged');
+    expect(notice).toMatch(/Purged 4 runs and 0 artifact files: .* freed\./);
+    for (const id of ids.slice(1)) purged.add(id);
     await table.showDeleted(true);
-    await table.waitForTotal(RUNS - 4);
+    await table.waitForTotal(total - 4);
     await table.showDeleted(false);
   });
 
@@ -176,14 +194,14 @@ describe('runs table', () => {
       .poll(async () => Math.round((await table.header('status').boundingBox())!.width))
       .toBe(Math.round(width + 60));
     await table.search('run-01');
-    await expect.poll(() => table.rowCount()).toBeLessThan(topLevel.length);
+    await expect.poll(() => table.rowCount()).toBeLessThan(topLevel().length);
     const rows = await table.rowCount();
     const first = await table.idAt(0);
     await table.waitForLayoutSaved();
 
     await session.page.reload();
     await table.table().waitFor();
-    await table.waitForTotal(RUNS - 4);
+    await table.waitForTotal(alive().length);
     expect(await table.table().getAttribute('data-sort')).toBe('metrics.val_auc desc');
     expect(await table.headerIds()).toEqual(before);
     expect(Math.round((await table.header('status').boundingBox())!.width)).toBe(
@@ -195,17 +213,21 @@ describe('runs table', () => {
   });
 
   it('lists one experiment with its own remembered layout, and remembers the choice', async () => {
-    // Runs come in blocks of 50, alternating alpha and beta; the four purged runs were beta's.
+    // Runs come in blocks of 50, alternating alpha and beta.
+    const beta = alive().filter((i) => Math.floor(i / 50) % 2 === 1).length;
+    await table.search('run-01');
+    await expect.poll(() => table.rowCount()).toBeLessThan(topLevel().length);
+    await table.waitForLayoutSaved();
     await table.chooseExperiment('beta');
-    await table.waitForTotal(RUNS / 2 - 4);
+    await table.waitForTotal(beta);
     expect(await table.byTestId('runs-search').inputValue()).toBe('');
     expect(await table.table().getAttribute('data-sort')).toBe('');
     await session.page.reload();
     await table.table().waitFor();
-    await table.waitForTotal(RUNS / 2 - 4);
+    await table.waitForTotal(beta);
     expect(await table.byTestId('runs-experiment').inputValue()).toBe('beta');
     await table.chooseExperiment('');
-    await table.waitForTotal(RUNS - 4);
+    await table.waitForTotal(alive().length);
     expect(await table.byTestId('runs-search').inputValue()).toBe('run-01');
   });
 });

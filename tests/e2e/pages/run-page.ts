@@ -1,5 +1,4 @@
 import type { Locator } from 'playwright-core';
-import type { ChannelInput, ChannelName, ChannelOutput } from '../../../shared/contract';
 import { AppPage } from './app-page';
 
 /** The page of one run (`#/runs/<id>`): chart, facts, notes, tags, child runs, delete and restore. */
@@ -7,26 +6,6 @@ export class RunPage extends AppPage {
   async openRun(url: string, runId: string): Promise<void> {
     await this.page.goto(`${url}#/runs/${runId}`);
     await this.byTestId('run-name').waitFor();
-  }
-
-  /** Calls the host's API from the page, as the renderer does. */
-  async invoke<C extends ChannelName>(
-    channel: C,
-    input: ChannelInput<C>,
-  ): Promise<ChannelOutput<C>> {
-    const body = await this.page.evaluate(
-      async ([c, i]) => {
-        const r = await fetch(`/api/invoke/${c}`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(i),
-        });
-        return (await r.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
-      },
-      [channel as string, input as unknown] as const,
-    );
-    if (!body.ok) throw new Error(body.error?.message ?? `${channel} failed`);
-    return body.result as ChannelOutput<C>;
   }
 
   chart(): Locator {
