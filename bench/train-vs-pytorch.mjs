@@ -17,8 +17,8 @@
 // - training loop: the epochs alone. Lathe: train(), from the moment its data is prepared
 //   to the last epoch's report (shuffling, optimizer steps, per-epoch validation metrics; no checkpoints),
 //   in a fresh Node process per round.
-//   PyTorch: the same loop in plain PyTorch, once with torch.set_num_threads(1) (like wasm: one thread) and
-//   once with PyTorch's default thread count. Ratios Lathe / PyTorch are printed for both.
+//   PyTorch: the same loop in plain PyTorch, once with torch.set_num_threads(1) and OPENBLAS_NUM_THREADS=1
+//   (like wasm: one thread) and once with PyTorch's default threads. Ratios Lathe / PyTorch are printed for both.
 // - end to end: `lathe train --config …` as a user runs it: CLI start-up, worker, reading the Parquet, split,
 //   feature fitting, the epochs with a checkpoint after each, permutation importance, saving the model and
 //   recording the run. PyTorch has no counterpart; it shows what the loop costs inside a whole run.
@@ -183,8 +183,14 @@ print(json.dumps({"threads": torch.get_num_threads(), "ms": ms, "cpuMs": cpu_ms,
                   "loss": total / batches, "val_loss": val_loss, "val_accuracy": val_acc}))
 `;
 const torch = (threads, seed) => {
+  // torch.set_num_threads does not reach OpenBLAS, whose second thread busy-waits beside the first.
+  const env =
+    threads === 1
+      ? { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }
+      : process.env;
   const r = spawnSync(python, ['-c', torchScript, dir, String(threads), String(seed)], {
     encoding: 'utf8',
+    env,
   });
   if (r.status !== 0) throw new Error(`pytorch failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
