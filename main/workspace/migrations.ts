@@ -89,6 +89,33 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
           AND regexp_extract(storage_path, '[/\\]datasets[/\\]([^/\\]+)$', 1) <> ''`,
     ],
   },
+  {
+    version: 7,
+    name: 'model registry, evaluations, gates and audit log',
+    sql: [
+      `CREATE TABLE models (
+        id VARCHAR PRIMARY KEY, project_id VARCHAR NOT NULL, name VARCHAR NOT NULL UNIQUE,
+        description VARCHAR NOT NULL DEFAULT '', created_at TIMESTAMP NOT NULL)`,
+      // A version is a run's model, numbered 1, 2, 3 … per model; stage: none | staging | production | archived.
+      `CREATE TABLE model_versions (
+        id VARCHAR PRIMARY KEY, model_id VARCHAR NOT NULL, version INTEGER NOT NULL, run_id VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL DEFAULT 'none', signature JSON NOT NULL, card JSON,
+        created_at TIMESTAMP NOT NULL, created_by VARCHAR NOT NULL, UNIQUE (model_id, version))`,
+      `CREATE TABLE model_aliases (
+        model_id VARCHAR NOT NULL, alias VARCHAR NOT NULL, version INTEGER NOT NULL,
+        updated_at TIMESTAMP NOT NULL, PRIMARY KEY (model_id, alias))`,
+      // Every registration, alias move, stage change, gate override and card edit: who, when, why.
+      `CREATE TABLE audit_log (
+        id VARCHAR PRIMARY KEY, at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
+        model_id VARCHAR, version INTEGER, details JSON NOT NULL, reason VARCHAR)`,
+      `CREATE TABLE evaluations (
+        id VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL, model_version_id VARCHAR,
+        dataset_version_id VARCHAR NOT NULL, split VARCHAR NOT NULL, report JSON NOT NULL,
+        gates JSON, passed BOOLEAN, created_at TIMESTAMP NOT NULL)`,
+      `CREATE TABLE gate_policies (
+        project_id VARCHAR PRIMARY KEY, policy JSON NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */
