@@ -44,12 +44,30 @@ import {
 } from './runs';
 import { ExperimentSummary, ExperimentsListIn } from './experiments';
 import { UiPrefGetIn, UiPrefGetOut, UiPrefSetIn, UiPrefSetOut } from './ui';
+import {
+  ModelCardOut,
+  ModelCardSetIn,
+  ModelDetail,
+  ModelRefIn,
+  ModelVersion,
+  Model,
+  ModelsAliasIn,
+  ModelsCompareIn,
+  ModelsCompareOut,
+  ModelsHistoryIn,
+  ModelsHistoryOut,
+  ModelsListIn,
+  ModelsRegisterIn,
+  ModelsStageIn,
+  ModelsUnaliasIn,
+} from './registry';
 
 export * from './common';
 export * from './data';
 export * from './errors';
 export * from './projects';
 export * from './runs';
+export * from './evaluate';
 export * from '../config/train-config';
 export * from '../config/transform';
 export * from './lineage';
@@ -59,6 +77,7 @@ export * from './features';
 export * from './validation';
 export * from './experiments';
 export * from './ui';
+export * from './registry';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -149,6 +168,36 @@ export const channels = {
   'ui:prefs:get': channel(UiPrefGetIn, UiPrefGetOut),
   /** Stores a renderer preference (any JSON value; null removes it). */
   'ui:prefs:set': channel(UiPrefSetIn, UiPrefSetOut),
+  /**
+   * Registers a finished run's model as the next version (1, 2, 3 …) of a model, creating the model when
+   * new; the signature comes from the run's data columns and fitted feature spec. Audited.
+   */
+  'models:register': channel(ModelsRegisterIn, ModelVersion),
+  /** Registered models with their latest version, aliases and version counts per stage. */
+  'models:list': channel(ModelsListIn, z.array(Model)),
+  /** One model (the name of `NAME[@…]`) with every version, newest first. */
+  'models:get': channel(ModelRefIn, ModelDetail),
+  /** One version: `NAME@3`, `NAME@alias`, or `NAME` for the latest. */
+  'models:version': channel(ModelRefIn, ModelVersion),
+  /**
+   * Points an alias at a version (moving it from any other version of the model). Moving `champion` is a
+   * promotion: failing gates refuse it (GATE_FAILED) unless `override` gives a reason. Audited.
+   */
+  'models:alias': channel(ModelsAliasIn, ModelVersion),
+  /** Removes an alias from a model. Audited. */
+  'models:unalias': channel(ModelsUnaliasIn, ModelDetail),
+  /** Sets a version's stage; `production` is a promotion, gated like `champion`. Audited. */
+  'models:stage': channel(ModelsStageIn, ModelVersion),
+  /** A model's audit log, oldest first; with `at`, where each alias pointed and each stage then. */
+  'models:history': channel(ModelsHistoryIn, ModelsHistoryOut),
+  /** A version's model card (the generated one until edited). */
+  'models:card:get': channel(ModelRefIn, ModelCardOut),
+  /** Replaces a version's model card. Audited. */
+  'models:card:set': channel(ModelCardSetIn, ModelCardOut),
+  /** A version's model card as a Markdown document. */
+  'models:card:markdown': channel(ModelRefIn, z.string()),
+  /** Two versions' metrics side by side. */
+  'models:compare': channel(ModelsCompareIn, ModelsCompareOut),
 } as const;
 
 export type Channels = typeof channels;

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { IsoTime } from './common';
+import { Task } from '../config/train-config';
+
+/** A point of a curve: ROC (x = FPR, y = TPR), PR (x = recall, y = precision), with its threshold. */
+export const CurvePoint = z.object({
+  x: z.number(),
+  y: z.number(),
+  threshold: z.number().nullable().optional(),
+});
+export const Curve = z.array(CurvePoint);
+
+export const CalibrationBin = z.object({
+  meanPredicted: z.number(),
+  fractionPositive: z.number(),
+  count: z.number().int().nonnegative(),
+});
+
+export const HistogramBin = z.object({
+  lo: z.number(),
+  hi: z.number(),
+  count: z.number().int().nonnegative(),
+});
+
+/** A metric of one class (one-vs-rest). */
+export const ClassMetrics = z.object({
+  class: z.string(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  support: z.number().int().nonnegative(),
+  rocAuc: z.number().nullable().optional(),
+  prAuc: z.number().nullable().optional(),
+});
+
+/** A decision threshold for a binary model and what it gives. */
+export const Threshold = z.object({
+  threshold: z.number(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+});
+
+/** A segment of the evaluation rows and how the model does on it, worst first. */
+export const Slice = z.object({
+  column: z.string(),
+  /** The value, or a numeric bin such as `[1.2, 3.4)`. */
+  segment: z.string(),
+  count: z.number().int().nonnegative(),
+  metric: z.string(),
+  value: z.number().nullable(),
+  /** value − the overall value, signed so that negative is worse. */
+  delta: z.number().nullable(),
+});
+
+export const FairnessGroup = z.object({
+  group: z.string(),
+  count: z.number().int().nonnegative(),
+  selectionRate: z.number().nullable(),
+  truePositiveRate: z.number().nullable(),
+  falsePositiveRate: z.number().nullable(),
+  accuracy: z.number().nullable(),
+});
+
+/** Fairness of the model's decisions across the groups of one sensitive column (fairlearn's definitions). */
+export const FairnessReport = z.object({
+  column: z.string(),
+  /** The class counted as the favourable decision (binary: the second class). */
+  positiveClass: z.string().nullable(),
+  groups: z.array(FairnessGroup),
+  demographicParityDifference: z.number().nullable(),
+  disparateImpactRatio: z.number().nullable(),
+  equalOpportunityDifference: z.number().nullable(),
+  equalizedOddsDifference: z.number().nullable(),
+});
+
+/** One gate of a policy with what was observed. */
+export const GateResult = z.object({
+  gate: z.string(),
+  description: z.string(),
+  observed: z.number().nullable(),
+  threshold: z.number().nullable(),
+  passed: z.boolean(),
+  detail: z.string().optional(),
+});
+export type GateResult = z.infer<typeof GateResult>;
+
+/**
+ * An evaluation of a run's model on rows it did not train on. `metrics` holds every scalar metric by its
+ * snake_case name (roc_auc, pr_auc, log_loss, brier, f1_macro, balanced_accuracy, rmse, r2, ...).
+ */
+export const EvaluationReport = z.object({
+  id: z.string(),
+  createdAt: IsoTime,
+  runId: z.string(),
+  runName: z.string(),
+  /** The registered version evaluated, when it was named as `NAME@version` or `NAME@alias`. */
+  model: z.object({ name: z.string(), version: z.number().int() }).nullable(),
+  task: Task,
+  /** The evaluated rows: `name@version`. */
+  dataset: z.string(),
+  /** test: the run's held-out rows; validation: its validation rows (no test rows held out); all: another version. */
+  split: z.enum(['test', 'validation', 'all']),
+  rows: z.number().int().nonnegative(),
+  classes: z.array(z.string()),
+  metrics: z.record(z.string(), z.number().nullable()),
+  perClass: z.array(ClassMetrics),
+  /** Rows: actual class; columns: predicted class. */
+  confusionMatrix: z.array(z.array(z.number().int())).nullable(),
+  curves: z.object({
+    roc: Curve.optional(),
+    pr: Curve.optional(),
+    calibration: z.array(CalibrationBin).optional(),
+    residuals: z.array(HistogramBin).optional(),
+    /** A sample of (predicted, actual) pairs for regression plots. */
+    predictedVsActual: z.array(z.object({ predicted: z.number(), actual: z.number() })).optional(),
+  }),
+  thresholds: z.object({ default: Threshold, maxF1: Threshold }).catchall(Threshold).nullable(),
+  /** The majority class (or the mean) scored the same way. */
+  baseline: z.object({
+    kind: z.string(),
+    metrics: z.record(z.string(), z.number().nullable()),
+  }),
+  /** Permutation importance per input column, with its spread over repeats; largest first. */
+  importance: z.array(z.object({ column: z.string(), mean: z.number(), std: z.number() })),
+  slices: z.array(Slice),
+  fairness: z.array(FairnessReport),
+  /** The cross-validation the run belongs to (a fold), when there is one. */
+  cv: z
+    .object({
+      runId: z.string(),
+      folds: z.number().int(),
+      summary: z.record(z.string(), z.object({ mean: z.number(), std: z.number() })),
+    })
+    .nullable(),
+  /** Metric vs training-set size, when it was asked for. */
+  learningCurve: z
+    .array(
+      z.object({
+        fraction: z.number(),
+        rows: z.number().int(),
+        metric: z.string(),
+        value: z.number().nullable(),
+      }),
+    )
+    .nullable(),
+  gates: z.array(GateResult),
+  /** Whether every gate passed; null when no gate policy applies. */
+  passed: z.boolean().nullable(),
+  /** Things a reader should know, e.g. that no test rows were held out. */
+  notes: z.array(z.string()),
+});
+export type EvaluationReport = z.infer<typeof EvaluationReport>;
+
+export const EvaluateIn = z.object({
+  /** A run id (prefix), or a registered model as `NAME@version` or `NAME@alias`. */
+  target: z.string().min(1, 'name a run or a model version'),
+  /** Evaluate on every row of this dataset version instead of the run's own held-out rows. */
+  data: z.string().min(1).optional(),
+  /** Sensitive columns for the fairness report. */
+  sensitive: z.array(z.string().min(1)).max(20).default([]),
+  /** Columns to slice the errors by (default: the run's input columns, up to 12). */
+  slices: z.array(z.string().min(1)).max(50).optional(),
+  /** Permutation importance repeats per column (0: skip). */
+  importanceRepeats: z.number().int().min(0).max(50).default(5),
+  /** Train at these fractions of the training rows for a learning curve (slow: one training each). */
+  learningCurve: z.array(z.number().gt(0).lte(1)).max(10).optional(),
+});
+export type EvaluateIn = z.input<typeof EvaluateIn>;
+
+export const EvaluationsListIn = z.object({ target: z.string().min(1).optional() });
