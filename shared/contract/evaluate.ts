@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoTime } from './common';
 import { Task } from '../config/train-config';
+import { HistogramBin } from './data';
 
 /** A point of a curve: ROC (x = FPR, y = TPR), PR (x = recall, y = precision), with its threshold. */
 export const CurvePoint = z.object({
@@ -13,12 +14,6 @@ export const Curve = z.array(CurvePoint);
 export const CalibrationBin = z.object({
   meanPredicted: z.number(),
   fractionPositive: z.number(),
-  count: z.number().int().nonnegative(),
-});
-
-export const HistogramBin = z.object({
-  lo: z.number(),
-  hi: z.number(),
   count: z.number().int().nonnegative(),
 });
 
