@@ -28,6 +28,8 @@ import { CHECKPOINT_PATH } from './train/checkpoint-state';
 import { CV_REPORT, SEARCH_REPORT } from './train/families';
 import { latheVersion } from './version';
 import { createProjectStore } from './workspace/projects';
+import { createPromotionCheck } from './registry/promotion';
+import { createRegistryStore, type RegistryStore } from './registry/registry-store';
 import { createUiPrefsStore } from './workspace/ui-prefs';
 import { openWorkspace, type Workspace } from './workspace/workspace';
 
@@ -56,6 +58,7 @@ export interface Services {
   readonly data: DataService;
   readonly tracking: TrackingStore;
   readonly train: TrainService;
+  readonly registry: RegistryStore;
   readonly handlers: Handlers;
   /** Validating dispatcher over `handlers`: what IPC and HTTP call. */
   readonly dispatch: Dispatch;
@@ -94,6 +97,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
     bus,
     latheVersion: version,
     workerPath: options.workerPath,
+  });
+
+  const registry = createRegistryStore({
+    db,
+    tracking,
+    data,
+    artifacts,
+    // Projects without a gate policy pass; the evaluation service's gates plug in as the second argument.
+    checkPromotion: createPromotionCheck(db),
   });
 
   const info = (): AppInfo => ({
@@ -257,12 +269,36 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'runs:metricsMany': async ({ ids, keys, maxPoints }) => ({
       series: await tracking.metricHistoryMany(ids, keys, maxPoints),
     }),
-    'runs:delete': async ({ ids }) => ({ deleted: await tracking.softDelete(ids) }),
+    'runs:delete': async ({ ids }) => {
+      const backing = await registry.versionsOfRuns((await tracking.getMany(ids)).map((r) => r.id));
+      if (backing.length)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `cannot delete a run that backs a registered model version: ${backing.join(', ')}`,
+          { versions: backing },
+        );
+      return { deleted: await tracking.softDelete(ids) };
+    },
     'runs:restore': async ({ ids }) => ({ restored: await tracking.restore(ids) }),
-    'workspace:gc': () => collectGarbage({ db, artifacts, tracking }),
+    'workspace:gc': async () => {
+      await registry.assertNoDeletedRegisteredRuns();
+      return collectGarbage({ db, artifacts, tracking });
+    },
     'experiments:list': ({ project }) => tracking.experiments(project),
     'ui:prefs:get': async ({ key }) => ({ value: (await uiPrefs.get(key)) ?? null }),
     'ui:prefs:set': ({ key, value }) => uiPrefs.set(key, value),
+    'models:register': (input) => registry.register(input),
+    'models:list': ({ project }) => registry.list(project),
+    'models:get': ({ ref }) => registry.get(ref),
+    'models:version': ({ ref }) => registry.version(ref),
+    'models:alias': (input) => registry.alias(input),
+    'models:unalias': (input) => registry.unalias(input),
+    'models:stage': (input) => registry.stage(input),
+    'models:history': ({ name, at }) => registry.history(name, at),
+    'models:card:get': ({ ref }) => registry.cardGet(ref),
+    'models:card:set': ({ ref, card }) => registry.cardSet(ref, card),
+    'models:card:markdown': ({ ref }) => registry.cardMarkdown(ref),
+    'models:compare': ({ a, b }) => registry.compare(a, b),
   };
 
   let closing: Promise<void> | undefined;
@@ -273,6 +309,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     data,
     tracking,
     train,
+    registry,
     handlers,
     dispatch: createDispatcher(handlers, { validateOutput: options.validateOutput }),
     info,

@@ -1,7 +1,7 @@
 import type { Run, RunsCompareOut } from '../../shared/contract';
 
 /** Metrics where lower is better; every other metric is a score where higher is better. */
-const LOWER_IS_BETTER = /(^|_)(loss|rmse|mae|mse|mape|error|logloss|brier)$/;
+export const LOWER_IS_BETTER = /(^|_)(loss|rmse|mae|mse|mape|error|logloss|brier)$/;
 
 /** Lines up runs' params and latest metrics, marking params that differ and the best run per metric. */
 export function compareRuns(runs: Run[]): RunsCompareOut {

@@ -19,6 +19,8 @@ export const ErrorCode = z.enum([
   /** A download failed: offline, unreachable host, or a non-2xx response. */
   'NETWORK',
   'UNKNOWN_CHANNEL',
+  /** A promotion (alias `champion`, stage `production`) failed a gate and no override reason was given. */
+  'GATE_FAILED',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -1,0 +1,93 @@
+import type { ModelCard, ModelVersion, Run } from '../../shared/contract';
+import type { RunModelFiles } from './signature';
+
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+
+/** A first model card drawn from the run: what it predicts, from which data, how well, and its caveats. */
+export function generateCard(
+  version: ModelVersion,
+  run: Run,
+  files: RunModelFiles,
+  rows: number,
+): ModelCard {
+  const { signature, lineage } = version;
+  const out = signature.output;
+  const what =
+    out.task === 'regression'
+      ? `the value of \`${out.target}\``
+      : `\`${out.target}\` (${out.task}: ${(out.classes ?? []).map((c) => `\`${c}\``).join(', ')})`;
+  const metricRows = Object.entries(version.metrics)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `| ${k} | ${fmt(v)} |`);
+  const split = run.params['split.method'];
+  const warnings = run.warnings.map((w) => `- ${w}`);
+  return {
+    intendedUse: [
+      `Predicts ${what} from ${signature.inputs.length} input column(s): ${signature.inputs.map((i) => `\`${i.name}\``).join(', ')}.`,
+      `A ${run.modelType} model trained by run ${run.id} (${run.name}). State who should use it, for which decisions, and which uses are out of scope.`,
+    ].join('\n\n'),
+    trainingData: [
+      `Dataset \`${lineage.dataset}@${lineage.datasetVersion}\` (${rows.toLocaleString('en-US')} rows, content hash \`${lineage.datasetHash.slice(0, 12)}\`).`,
+      `The feature spec was fitted on ${files.fitted.trainRows.toLocaleString('en-US')} training rows${split ? `; split: ${split}` : ''}${
+        run.config.training?.validationFraction !== undefined
+          ? `, validation fraction ${run.config.training.validationFraction}`
+          : ''
+      }.`,
+    ].join('\n\n'),
+    metrics: metricRows.length
+      ? [
+          'Final metrics of the run (validation split):',
+          '',
+          '| metric | value |',
+          '| --- | --- |',
+          ...metricRows,
+        ].join('\n')
+      : 'The run recorded no metrics.',
+    fairness:
+      'No fairness results recorded yet: evaluate the model per slice of a sensitive column and record them here.',
+    limitations: [
+      `Only valid for inputs like the training data (\`${lineage.dataset}@${lineage.datasetVersion}\`); columns missing at prediction time are imputed as in training.`,
+      ...(warnings.length ? ['', 'Warnings raised while training:', '', ...warnings] : []),
+    ].join('\n'),
+    sections: [],
+  };
+}
+
+/** The card as one Markdown document, with the version's signature and lineage appended. */
+export function cardMarkdown(version: ModelVersion, card: ModelCard): string {
+  const l = version.lineage;
+  const aliases = version.aliases.length ? `, aliases ${version.aliases.join(', ')}` : '';
+  const section = (title: string, body: string) => `## ${title}\n\n${body.trim() || '_(empty)_'}\n`;
+  const inputs = version.signature.inputs.map((i) => `| ${i.name} | ${i.type} | ${i.kind} |`);
+  const out = version.signature.output;
+  return [
+    `# Model card: ${version.model} v${version.version}\n`,
+    `Stage ${version.stage}${aliases}. Registered ${version.createdAt} by ${version.createdBy} from run ${version.runId}.\n`,
+    section('Intended use', card.intendedUse),
+    section('Training data', card.trainingData),
+    section('Metrics', card.metrics),
+    section('Fairness', card.fairness),
+    section('Limitations', card.limitations),
+    ...card.sections.map((s) => section(s.title, s.body)),
+    section(
+      'Signature',
+      [
+        '| input | type | kind |',
+        '| --- | --- | --- |',
+        ...inputs,
+        '',
+        `Output: ${out.task} prediction of \`${out.target}\`${out.classes ? ` (classes: ${out.classes.join(', ')})` : ''}.`,
+      ].join('\n'),
+    ),
+    section(
+      'Lineage',
+      [
+        `- run: ${l.runId} (${l.runName}, experiment ${l.experiment})`,
+        `- data: ${l.dataset}@${l.datasetVersion} (${l.datasetHash})`,
+        `- config hash: ${l.configHash}`,
+        `- feature spec hash: ${l.featureSpecHash ?? 'default spec'}`,
+        `- git commit: ${l.gitCommit ?? 'none recorded'}`,
+      ].join('\n'),
+    ),
+  ].join('\n');
+}

@@ -1,0 +1,35 @@
+import type { ModelVersion } from '../../shared/contract';
+import type { Database } from '../workspace/db';
+import type { PromotionCheck } from './registry-store';
+
+/** Checks a version against its project's stored gate policy (the JSON of `gate_policies.policy`). */
+export type GateEvaluator = (
+  version: ModelVersion,
+  policy: unknown,
+) => Promise<{ passed: boolean; failures: string[] }>;
+
+/**
+ * The promotion check the registry asks before `champion` or `production`: a project without a row in
+ * `gate_policies` has no gates, so every promotion passes. A project with a policy is checked by
+ * `evaluateGates` (the evaluation service's gates); while none is given, the check fails closed naming the
+ * policy, so a promotion past an unchecked policy needs an audited override.
+ */
+export function createPromotionCheck(db: Database, evaluateGates?: GateEvaluator): PromotionCheck {
+  return async (version) => {
+    const row = await db.one<{ policy: string; project: string }>(
+      `SELECT gp.policy::VARCHAR AS policy, p.name AS project FROM gate_policies gp
+       JOIN models m ON m.project_id = gp.project_id JOIN projects p ON p.id = gp.project_id
+       WHERE m.name = ?`,
+      [version.model],
+    );
+    if (!row) return { passed: true, failures: [] };
+    const policy: unknown = JSON.parse(row.policy);
+    if (evaluateGates) return evaluateGates(version, policy);
+    return {
+      passed: false,
+      failures: [
+        `project '${row.project}' has a gate policy but no gate evaluator is available to check it`,
+      ],
+    };
+  };
+}

@@ -1,0 +1,669 @@
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import {
+  CHAMPION,
+  LatheError,
+  ModelCard,
+  parseModelRef,
+  type AuditAction,
+  type AuditEntry,
+  type ComparedMetric,
+  type Model,
+  type ModelCardOut,
+  type ModelDetail,
+  type ModelStage,
+  type ModelVersion,
+  type ModelsAliasIn,
+  type ModelsCompareOut,
+  type ModelsHistoryOut,
+  type ModelsRegisterIn,
+  type ModelsStageIn,
+  type RegistryState,
+  type Run,
+} from '../../shared/contract';
+import type { DataService } from '../data/data-service';
+import { LOWER_IS_BETTER } from '../tracking/compare';
+import type { TrackingStore } from '../tracking/tracking-store';
+import type { ArtifactStore } from '../workspace/artifacts';
+import { text, textOrNull, type Database, type Row, type Sql } from '../workspace/db';
+import { iso, newId } from '../workspace/projects';
+import { cardMarkdown, generateCard } from './model-card';
+import { MODEL_ARTIFACTS, readModelFiles, signatureOf } from './signature';
+
+/** Whether a version may be promoted (alias `champion`, stage `production`), and the gates it failed. */
+export type PromotionCheck = (
+  version: ModelVersion,
+) => Promise<{ passed: boolean; failures: string[] }>;
+
+/**
+ * Scores two versions on one held-out dataset for models:compare (the evaluation service provides it);
+ * null when there is nothing to score them on.
+ */
+export type PairEvaluation = (
+  a: ModelVersion,
+  b: ModelVersion,
+) => Promise<ModelsCompareOut['evaluation']>;
+
+export interface RegistryDeps {
+  db: Database;
+  tracking: TrackingStore;
+  data: DataService;
+  artifacts: ArtifactStore;
+  /** Asked before every promotion. */
+  checkPromotion: PromotionCheck;
+  /** Extension point for models:compare: evaluation of both versions on the same data. */
+  evaluatePair?: PairEvaluation;
+  /** Who changes the registry; default the OS user. */
+  actor?: () => string;
+  /** The clock audit entries are stamped with (tests). */
+  now?: () => Date;
+}
+
+/**
+ * The model registry: models, their numbered versions (a run's model), aliases, stages, model cards and
+ * the audit log. Every change is one transaction that writes its audit entries with it, so a failed
+ * change leaves the registry (and its log) as it was.
+ */
+export interface RegistryStore {
+  /** Registers a finished run's model as the next version of `name` (created when new). */
+  register(input: ModelsRegisterIn): Promise<ModelVersion>;
+  /** Models (of a project) with their latest version, aliases and stage counts. */
+  list(project?: string): Promise<Model[]>;
+  /** The model a reference names (the reference must resolve), with every version newest first. */
+  get(ref: string): Promise<ModelDetail>;
+  /** The version a reference resolves to; NOT_FOUND names the model, version or alias. */
+  version(ref: string): Promise<ModelVersion>;
+  /** Points `alias` at the version `ref` resolves to; moving `champion` is a gated promotion. */
+  alias(input: ModelsAliasIn): Promise<ModelVersion>;
+  /** Removes an alias; NOT_FOUND when the model has no such alias. */
+  unalias(input: { name: string; alias: string; reason?: string }): Promise<ModelDetail>;
+  /** Sets a version's stage; `production` is a gated promotion. */
+  stage(input: ModelsStageIn): Promise<ModelVersion>;
+  /** The model's audit log oldest first; with `at`, the aliases and stages replayed up to then. */
+  history(name: string, at?: string): Promise<ModelsHistoryOut>;
+  cardGet(ref: string): Promise<ModelCardOut>;
+  cardSet(ref: string, card: ModelCard): Promise<ModelCardOut>;
+  cardMarkdown(ref: string): Promise<string>;
+  compare(a: string, b: string): Promise<ModelsCompareOut>;
+  /** `model@version` of every registered version backed by one of these runs (full ids). */
+  versionsOfRuns(runIds: string[]): Promise<string[]>;
+  /** Throws INVALID_INPUT naming the model versions when a soft-deleted run backs one (before gc purges). */
+  assertNoDeletedRegisteredRuns(): Promise<void>;
+}
+
+interface VersionRow extends Row {
+  id: string;
+  model_id: string;
+  model: string;
+  version: number;
+  run_id: string;
+  stage: string;
+  signature: string;
+  card: string | null;
+  created_at: unknown;
+  created_by: string;
+}
+
+interface ModelRow extends Row {
+  id: string;
+  name: string;
+  description: string;
+  project: string;
+  created_at: unknown;
+}
+
+const VERSION_SELECT = `SELECT mv.id, mv.model_id, m.name AS model, mv.version, mv.run_id, mv.stage,
+  mv.signature::VARCHAR AS signature, mv.card::VARCHAR AS card, mv.created_at, mv.created_by
+  FROM model_versions mv JOIN models m ON m.id = mv.model_id`;
+
+const MODEL_SELECT = `SELECT m.id, m.name, m.description, p.name AS project, m.created_at
+  FROM models m JOIN projects p ON p.id = m.project_id`;
+
+/** The OS user, else $USER, else 'unknown'. */
+export function osActor(): string {
+  try {
+    const name = userInfo().username;
+    if (name) return name;
+  } catch {
+    // userInfo throws where the uid has no passwd entry (some containers).
+  }
+  return process.env.USER || process.env.USERNAME || 'unknown';
+}
+
+let auditSeq = 0;
+/** Audit ids sort in the order entries were written (time, then a per-process counter). */
+function auditId(at: Date): string {
+  auditSeq = (auditSeq + 1) % 36 ** 4;
+  return `${at.getTime().toString(36).padStart(9, '0')}${auditSeq.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
+}
+
+/** The end of a `YYYY-MM-DD` day (UTC), or the instant an ISO date-time names. */
+function instantOf(at: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(at) ? Date.parse(`${at}T23:59:59.999Z`) : Date.parse(at);
+}
+
+const isPromotion = (change: { alias?: string; stage?: ModelStage }) =>
+  change.alias === CHAMPION || change.stage === 'production';
+
+export function createRegistryStore(deps: RegistryDeps): RegistryStore {
+  const { db, tracking, data, artifacts } = deps;
+  const actor = deps.actor ?? osActor;
+  const now = deps.now ?? (() => new Date());
+
+  const audit = async (
+    sql: Sql,
+    at: Date,
+    entry: {
+      action: AuditAction;
+      modelId: string;
+      version: number | null;
+      details: Record<string, unknown>;
+      reason?: string | null;
+    },
+  ) => {
+    await sql.run('INSERT INTO audit_log VALUES (?, epoch_ms(?::BIGINT), ?, ?, ?, ?, ?::JSON, ?)', [
+      auditId(at),
+      at.getTime(),
+      actor(),
+      entry.action,
+      entry.modelId,
+      entry.version,
+      JSON.stringify(entry.details),
+      entry.reason ?? null,
+    ]);
+  };
+
+  const modelRow = async (sql: Sql, name: string): Promise<ModelRow> => {
+    const row = await sql.one<ModelRow>(`${MODEL_SELECT} WHERE m.name = ?`, [name]);
+    if (!row) throw new LatheError('NOT_FOUND', `no model '${name}'`, { model: name });
+    return row;
+  };
+
+  /** The version row a reference names, read through `sql` (the database or a transaction). */
+  const resolveRow = async (sql: Sql, ref: string): Promise<VersionRow> => {
+    const parts = parseModelRef(ref);
+    const model = await modelRow(sql, parts.name);
+    let version: number;
+    if (parts.kind === 'alias') {
+      const a = await sql.one<{ version: number }>(
+        'SELECT version FROM model_aliases WHERE model_id = ? AND alias = ?',
+        [model.id, parts.alias],
+      );
+      if (!a)
+        throw new LatheError('NOT_FOUND', `model '${parts.name}' has no alias '${parts.alias}'`, {
+          model: parts.name,
+          alias: parts.alias,
+        });
+      version = Number(a.version);
+    } else if (parts.kind === 'version') {
+      version = parts.version;
+    } else {
+      const latest = await sql.one<{ v: number | null }>(
+        'SELECT max(version) AS v FROM model_versions WHERE model_id = ?',
+        [model.id],
+      );
+      if (latest?.v === null || latest?.v === undefined)
+        throw new LatheError('NOT_FOUND', `model '${parts.name}' has no versions`, {
+          model: parts.name,
+        });
+      version = Number(latest.v);
+    }
+    const row = await sql.one<VersionRow>(
+      `${VERSION_SELECT} WHERE mv.model_id = ? AND mv.version = ?`,
+      [model.id, version],
+    );
+    if (!row)
+      throw new LatheError('NOT_FOUND', `model '${parts.name}' has no version ${version}`, {
+        model: parts.name,
+        version,
+      });
+    return row;
+  };
+
+  /** Full version records for rows, with their aliases and their runs' lineage and metrics. */
+  const hydrate = async (rows: VersionRow[]): Promise<ModelVersion[]> => {
+    if (!rows.length) return [];
+    const runs = new Map(
+      (await tracking.getMany([...new Set(rows.map((r) => text(r.run_id)))])).map((r) => [r.id, r]),
+    );
+    const modelIds = [...new Set(rows.map((r) => text(r.model_id)))];
+    const aliasRows = await db.all<{ model_id: string; alias: string; version: number }>(
+      `SELECT model_id, alias, version FROM model_aliases WHERE model_id IN (${modelIds.map(() => '?').join(', ')}) ORDER BY alias`,
+      modelIds,
+    );
+    return rows.map((r) => {
+      const run = runs.get(text(r.run_id))!;
+      return {
+        id: text(r.id),
+        model: text(r.model),
+        version: Number(r.version),
+        runId: run.id,
+        stage: text(r.stage) as ModelStage,
+        aliases: aliasRows
+          .filter((a) => a.model_id === r.model_id && Number(a.version) === Number(r.version))
+          .map((a) => text(a.alias)),
+        signature: JSON.parse(text(r.signature)) as ModelVersion['signature'],
+        lineage: {
+          runId: run.id,
+          runName: run.name,
+          experiment: run.experiment,
+          dataset: run.lineage.dataset,
+          datasetVersion: run.lineage.datasetVersion,
+          datasetHash: run.lineage.datasetHash,
+          configHash: run.lineage.configHash,
+          featureSpecHash: run.lineage.featureSpecHash ?? null,
+          gitCommit: run.lineage.gitCommit ?? null,
+        },
+        metrics: run.metrics,
+        createdAt: iso(r.created_at),
+        createdBy: text(r.created_by),
+      };
+    });
+  };
+
+  const versionOf = async (ref: string) => (await hydrate([await resolveRow(db, ref)]))[0]!;
+
+  const models = async (where: string, params: string[]): Promise<ModelDetail[]> => {
+    const rows = await db.all<ModelRow>(`${MODEL_SELECT} ${where} ORDER BY m.name`, params);
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.id);
+    const versions = await hydrate(
+      await db.all<VersionRow>(
+        `${VERSION_SELECT} WHERE mv.model_id IN (${ids.map(() => '?').join(', ')}) ORDER BY mv.version DESC`,
+        ids,
+      ),
+    );
+    return rows.map((m) => {
+      const own = versions.filter((v) => v.model === m.name);
+      const aliases: Record<string, number> = {};
+      const stageCounts: Record<string, number> = {};
+      for (const v of own) {
+        for (const a of v.aliases) aliases[a] = v.version;
+        stageCounts[v.stage] = (stageCounts[v.stage] ?? 0) + 1;
+      }
+      return {
+        id: m.id,
+        name: m.name,
+        description: m.description,
+        project: m.project,
+        createdAt: iso(m.created_at),
+        versionCount: own.length,
+        latest: own[0] ?? null,
+        aliases,
+        stageCounts,
+        versions: own,
+      };
+    });
+  };
+
+  /** Asks the gates when a change is a promotion; throws GATE_FAILED unless an override reason is given. */
+  const gate = async (
+    version: ModelVersion,
+    change: { alias?: string; stage?: ModelStage },
+    override: string | undefined,
+  ): Promise<string[]> => {
+    if (!isPromotion(change)) return [];
+    const result = await deps.checkPromotion(version);
+    if (result.passed) return [];
+    const failures = result.failures.length ? result.failures : ['a promotion gate failed'];
+    if (!override) {
+      const what = change.alias ? `alias '${change.alias}'` : `stage '${change.stage}'`;
+      throw new LatheError(
+        'GATE_FAILED',
+        `${version.model}@${version.version} cannot take ${what}: ${failures.join('; ')} (give an override reason to promote it anyway)`,
+        { model: version.model, version: version.version, failures },
+      );
+    }
+    return failures;
+  };
+
+  const cardOut = async (row: VersionRow, version: ModelVersion): Promise<ModelCardOut> => {
+    if (row.card) {
+      const stored = JSON.parse(row.card) as {
+        card: unknown;
+        updatedAt: string;
+        updatedBy: string;
+      };
+      return {
+        model: version.model,
+        version: version.version,
+        card: ModelCard.parse(stored.card),
+        edited: true,
+        updatedAt: stored.updatedAt,
+        updatedBy: stored.updatedBy,
+      };
+    }
+    const run = await tracking.get(version.runId);
+    const files = await readModelFiles(artifacts, run);
+    const dv = await data.resolve(`${version.lineage.dataset}@${version.lineage.datasetVersion}`);
+    return {
+      model: version.model,
+      version: version.version,
+      card: generateCard(version, run, files, dv.rows),
+      edited: false,
+      updatedAt: null,
+      updatedBy: null,
+    };
+  };
+
+  const cardGet = async (ref: string): Promise<ModelCardOut> => {
+    const row = await resolveRow(db, ref);
+    return cardOut(row, (await hydrate([row]))[0]!);
+  };
+
+  const checkRegistrable = (run: Run) => {
+    const label = `run ${run.id} (${run.name})`;
+    if (run.deletedAt)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `${label} is deleted; restore it with lathe runs restore ${run.id.slice(0, 8)} before registering it`,
+        { runId: run.id },
+      );
+    if (run.status !== 'finished')
+      throw new LatheError(
+        'INVALID_INPUT',
+        `${label} is ${run.status}; only a finished run can be registered`,
+        { runId: run.id, status: run.status },
+      );
+    const missing = MODEL_ARTIFACTS.filter((p) => !run.artifacts.some((a) => a.path === p));
+    if (missing.length)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `${label} has no saved model (missing ${missing.join(', ')})${
+          run.kind === 'cv' || run.kind === 'tune'
+            ? `; a ${run.kind === 'cv' ? 'cross-validation' : 'search'} keeps its models in its ${run.kind === 'cv' ? 'fold' : 'trial'} runs: register one of those`
+            : ''
+        }`,
+        { runId: run.id, missing },
+      );
+  };
+
+  return {
+    async register({ runId, name, description }) {
+      const run = await tracking.get(runId);
+      checkRegistrable(run);
+      const files = await readModelFiles(artifacts, run);
+      const dv = await data.resolve(`${run.lineage.dataset}@${run.lineage.datasetVersion}`);
+      const signature = signatureOf(files, dv.columns);
+      const at = now();
+      const by = actor();
+      const version = await db.tx(async (sql) => {
+        const live = await sql.one<{ deleted_at: unknown }>(
+          'SELECT deleted_at FROM runs WHERE id = ?',
+          [run.id],
+        );
+        if (!live || live.deleted_at !== null)
+          throw new LatheError('INVALID_INPUT', `run ${run.id} was deleted meanwhile`, {
+            runId: run.id,
+          });
+        let model = await sql.one<{ id: string }>('SELECT id FROM models WHERE name = ?', [name]);
+        if (!model) {
+          const project = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [
+            run.project,
+          ]);
+          model = { id: newId() };
+          await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
+            model.id,
+            project!.id,
+            name,
+            description ?? '',
+            at.getTime(),
+          ]);
+        } else if (description !== undefined) {
+          await sql.run('UPDATE models SET description = ? WHERE id = ?', [description, model.id]);
+        }
+        const dup = await sql.one<{ version: number }>(
+          'SELECT version FROM model_versions WHERE model_id = ? AND run_id = ?',
+          [model.id, run.id],
+        );
+        if (dup)
+          throw new LatheError(
+            'INVALID_INPUT',
+            `run ${run.id} is already version ${Number(dup.version)} of model '${name}'`,
+            { runId: run.id, model: name, version: Number(dup.version) },
+          );
+        const next = await sql.one<{ v: number }>(
+          'SELECT coalesce(max(version), 0) + 1 AS v FROM model_versions WHERE model_id = ?',
+          [model.id],
+        );
+        const v = Number(next!.v);
+        await sql.run(
+          `INSERT INTO model_versions VALUES (?, ?, ?, ?, 'none', ?::JSON, NULL, epoch_ms(?::BIGINT), ?)`,
+          [newId(), model.id, v, run.id, JSON.stringify(signature), at.getTime(), by],
+        );
+        await audit(sql, at, {
+          action: 'register',
+          modelId: model.id,
+          version: v,
+          details: {
+            runId: run.id,
+            dataset: `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
+            ...(description !== undefined ? { description } : {}),
+          },
+        });
+        return v;
+      });
+      return versionOf(`${name}@${version}`);
+    },
+
+    async list(project) {
+      const all = await models(project ? 'WHERE p.name = ?' : '', project ? [project] : []);
+      return all.map(({ versions: _versions, ...m }) => m);
+    },
+
+    async get(ref) {
+      const row = await resolveRow(db, ref);
+      return (await models('WHERE m.id = ?', [row.model_id]))[0]!;
+    },
+
+    version: versionOf,
+
+    async alias({ ref, alias, reason, override }) {
+      const target = await versionOf(ref);
+      if (target.aliases.includes(alias)) return target;
+      const failures = await gate(target, { alias }, override);
+      const at = now();
+      await db.tx(async (sql) => {
+        const row = await resolveRow(sql, `${target.model}@${target.version}`);
+        const current = await sql.one<{ version: number }>(
+          'SELECT version FROM model_aliases WHERE model_id = ? AND alias = ?',
+          [row.model_id, alias],
+        );
+        await sql.run(
+          `INSERT INTO model_aliases VALUES (?, ?, ?, epoch_ms(?::BIGINT))
+           ON CONFLICT (model_id, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+          [row.model_id, alias, target.version, at.getTime()],
+        );
+        await audit(sql, at, {
+          action: 'alias',
+          modelId: row.model_id,
+          version: target.version,
+          details: { alias, from: current ? Number(current.version) : null, to: target.version },
+          reason: reason ?? override ?? null,
+        });
+        if (failures.length)
+          await audit(sql, at, {
+            action: 'override',
+            modelId: row.model_id,
+            version: target.version,
+            details: { of: 'alias', alias, failures },
+            reason: override!,
+          });
+      });
+      return versionOf(`${target.model}@${target.version}`);
+    },
+
+    async unalias({ name, alias, reason }) {
+      const at = now();
+      await db.tx(async (sql) => {
+        const model = await modelRow(sql, name);
+        const current = await sql.one<{ version: number }>(
+          'SELECT version FROM model_aliases WHERE model_id = ? AND alias = ?',
+          [model.id, alias],
+        );
+        if (!current)
+          throw new LatheError('NOT_FOUND', `model '${name}' has no alias '${alias}'`, {
+            model: name,
+            alias,
+          });
+        await sql.run('DELETE FROM model_aliases WHERE model_id = ? AND alias = ?', [
+          model.id,
+          alias,
+        ]);
+        await audit(sql, at, {
+          action: 'unalias',
+          modelId: model.id,
+          version: Number(current.version),
+          details: { alias, from: Number(current.version) },
+          reason: reason ?? null,
+        });
+      });
+      return (await models('WHERE m.name = ?', [name]))[0]!;
+    },
+
+    async stage({ ref, stage, reason, override }) {
+      const target = await versionOf(ref);
+      if (target.stage === stage) return target;
+      const failures = await gate(target, { stage }, override);
+      const at = now();
+      await db.tx(async (sql) => {
+        const row = await resolveRow(sql, `${target.model}@${target.version}`);
+        await sql.run('UPDATE model_versions SET stage = ? WHERE id = ?', [stage, row.id]);
+        await audit(sql, at, {
+          action: 'stage',
+          modelId: row.model_id,
+          version: target.version,
+          details: { from: text(row.stage), to: stage },
+          reason: reason ?? override ?? null,
+        });
+        if (failures.length)
+          await audit(sql, at, {
+            action: 'override',
+            modelId: row.model_id,
+            version: target.version,
+            details: { of: 'stage', stage, failures },
+            reason: override!,
+          });
+      });
+      return versionOf(`${target.model}@${target.version}`);
+    },
+
+    async history(name, at) {
+      const model = await modelRow(db, name);
+      const rows = await db.all(
+        'SELECT id, at, actor, action, version, details::VARCHAR AS details, reason FROM audit_log WHERE model_id = ? ORDER BY id',
+        [model.id],
+      );
+      const entries: AuditEntry[] = rows.map((r) => ({
+        id: text(r.id),
+        at: iso(r.at),
+        actor: text(r.actor),
+        action: text(r.action) as AuditAction,
+        model: name,
+        version: r.version === null ? null : Number(r.version),
+        details: JSON.parse(text(r.details)) as Record<string, unknown>,
+        reason: textOrNull(r.reason),
+      }));
+      let state: RegistryState | null = null;
+      if (at !== undefined) {
+        const t = instantOf(at);
+        if (Number.isNaN(t))
+          throw new LatheError('INVALID_INPUT', `at: '${at}' is not a date`, { field: 'at' });
+        const aliases = new Map<string, number>();
+        const stages = new Map<number, ModelStage>();
+        for (const e of entries) {
+          if (Date.parse(e.at) > t) break;
+          const d = e.details;
+          if (e.action === 'register' && e.version !== null) stages.set(e.version, 'none');
+          else if (e.action === 'alias') aliases.set(String(d.alias), Number(d.to));
+          else if (e.action === 'unalias') aliases.delete(String(d.alias));
+          else if (e.action === 'stage' && e.version !== null)
+            stages.set(e.version, String(d.to) as ModelStage);
+        }
+        state = {
+          at: new Date(t).toISOString(),
+          aliases: [...aliases]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([alias, version]) => ({ alias, version })),
+          versions: [...stages]
+            .sort(([a], [b]) => a - b)
+            .map(([version, stage]) => ({ version, stage })),
+        };
+      }
+      return { model: name, entries, state };
+    },
+
+    cardGet,
+
+    async cardSet(ref, card) {
+      const parsed = ModelCard.parse(card);
+      const at = now();
+      const by = actor();
+      const target = await resolveRow(db, ref);
+      await db.tx(async (sql) => {
+        const row = await resolveRow(sql, `${target.model}@${Number(target.version)}`);
+        await sql.run('UPDATE model_versions SET card = ?::JSON WHERE id = ?', [
+          JSON.stringify({ card: parsed, updatedAt: at.toISOString(), updatedBy: by }),
+          row.id,
+        ]);
+        await audit(sql, at, {
+          action: 'card',
+          modelId: row.model_id,
+          version: Number(row.version),
+          details: { edited: row.card ? 'card' : 'generated card' },
+        });
+      });
+      return cardGet(`${target.model}@${Number(target.version)}`);
+    },
+
+    async cardMarkdown(ref) {
+      const row = await resolveRow(db, ref);
+      const version = (await hydrate([row]))[0]!;
+      return cardMarkdown(version, (await cardOut(row, version)).card);
+    },
+
+    async compare(a, b) {
+      const [va, vb] = [await versionOf(a), await versionOf(b)];
+      const keys = [...new Set([...Object.keys(va.metrics), ...Object.keys(vb.metrics)])].sort();
+      const side = (x: number | null, y: number | null, key: string): ComparedMetric['better'] => {
+        if (x === null || y === null || x === y) return null;
+        return LOWER_IS_BETTER.test(key) === x < y ? 'a' : 'b';
+      };
+      const metrics = keys.map((key) => {
+        const x = va.metrics[key] ?? null;
+        const y = vb.metrics[key] ?? null;
+        return { key, a: x, b: y, better: side(x, y, key) };
+      });
+      return {
+        a: va,
+        b: vb,
+        metrics,
+        sameData: va.lineage.datasetHash === vb.lineage.datasetHash,
+        evaluation: deps.evaluatePair ? await deps.evaluatePair(va, vb) : null,
+      };
+    },
+
+    async versionsOfRuns(runIds) {
+      if (!runIds.length) return [];
+      const rows = await db.all<{ model: string; version: number }>(
+        `${VERSION_SELECT} WHERE mv.run_id IN (${runIds.map(() => '?').join(', ')}) ORDER BY m.name, mv.version`,
+        runIds,
+      );
+      return rows.map((r) => `${text(r.model)}@${Number(r.version)}`);
+    },
+
+    async assertNoDeletedRegisteredRuns() {
+      const rows = await db.all<{ model: string; version: number; run_id: string }>(
+        `${VERSION_SELECT} JOIN runs r ON r.id = mv.run_id WHERE r.deleted_at IS NOT NULL ORDER BY m.name, mv.version`,
+      );
+      if (rows.length)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `cannot purge deleted runs that back registered model versions: ${rows
+            .map((r) => `run ${text(r.run_id)} (${text(r.model)}@${Number(r.version)})`)
+            .join(', ')}; restore them with lathe runs restore`,
+          { versions: rows.map((r) => `${text(r.model)}@${Number(r.version)}`) },
+        );
+    },
+  };
+}
