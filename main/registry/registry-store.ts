@@ -551,7 +551,7 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     async history(name, at) {
       const model = await modelRow(db, name);
       const rows = await db.all(
-        'SELECT id, at, actor, action, version, details::VARCHAR AS details, reason FROM audit_log WHERE model_id = ? ORDER BY id',
+        'SELECT id, "at", actor, action, version, details::VARCHAR AS details, reason FROM audit_log WHERE model_id = ? ORDER BY id',
         [model.id],
       );
       const entries: AuditEntry[] = rows.map((r) => ({

@@ -106,7 +106,7 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         updated_at TIMESTAMP NOT NULL, PRIMARY KEY (model_id, alias))`,
       // Every registration, alias move, stage change, gate override and card edit: who, when, why.
       `CREATE TABLE audit_log (
-        id VARCHAR PRIMARY KEY, at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
+        id VARCHAR PRIMARY KEY, "at" TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
         model_id VARCHAR, version INTEGER, details JSON NOT NULL, reason VARCHAR)`,
       `CREATE TABLE evaluations (
         id VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL, model_version_id VARCHAR,
