@@ -19,6 +19,7 @@ const common = {
 const nodeEntries = [
   ['main/cli/index.ts', 'out/main/cli.cjs'],
   ['main/train/worker.ts', 'out/main/train-worker.cjs'],
+  ['main/evaluate/worker.ts', 'out/main/eval-worker.cjs'],
   ['main/electron/main.ts', 'out/main/electron.cjs'],
 ].filter(([entry]) => existsSync(join(root, entry)));
 

@@ -29,6 +29,8 @@ import { CV_REPORT, SEARCH_REPORT } from './train/families';
 import { latheVersion } from './version';
 import { createProjectStore } from './workspace/projects';
 import { createPromotionCheck } from './registry/promotion';
+import { createEvaluateService, type EvalTarget } from './evaluate/evaluate-service';
+import { renderEvaluationHtml } from './evaluate/report-html';
 import { createRegistryStore, type RegistryStore } from './registry/registry-store';
 import { createUiPrefsStore } from './workspace/ui-prefs';
 import { openWorkspace, type Workspace } from './workspace/workspace';
@@ -107,6 +109,29 @@ export async function createServices(options: ServicesOptions): Promise<Services
     // Projects without a gate policy pass; the evaluation service's gates plug in as the second argument.
     checkPromotion: createPromotionCheck(db),
   });
+
+  const evaluation = createEvaluateService({
+    db,
+    data,
+    artifacts,
+    familyReport: (run) => familyReport(run),
+    getRun: (id) => tracking.get(id),
+  });
+  /** A run id (prefix) or a registered `NAME@version|alias`: the run, and the version it names. */
+  const evalTarget = async (target: string): Promise<EvalTarget> => {
+    if (/^[0-9a-f]{4,}$/i.test(target) && !target.includes('@')) {
+      try {
+        return { run: await tracking.get(target), model: null };
+      } catch (err) {
+        if (!(err instanceof LatheError) || err.code !== 'NOT_FOUND') throw err;
+      }
+    }
+    const v = await registry.version(target);
+    return {
+      run: await tracking.get(v.runId),
+      model: { name: v.model, version: v.version, versionId: v.id },
+    };
+  };
 
   const info = (): AppInfo => ({
     version,
@@ -287,6 +312,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'experiments:list': ({ project }) => tracking.experiments(project),
     'ui:prefs:get': async ({ key }) => ({ value: (await uiPrefs.get(key)) ?? null }),
     'ui:prefs:set': ({ key, value }) => uiPrefs.set(key, value),
+    'eval:run': async (input) => evaluation.evaluate(await evalTarget(input.target), input),
+    'eval:get': ({ id }) => evaluation.get(id),
+    'eval:html': async ({ id }) => ({ html: renderEvaluationHtml(await evaluation.get(id)) }),
+    'eval:list': async ({ target }) => {
+      if (!target) return evaluation.list();
+      const t = await evalTarget(target);
+      return t.model ? evaluation.listOfVersion(t.model.versionId) : evaluation.list(t.run.id);
+    },
     'models:register': (input) => registry.register(input),
     'models:list': ({ project }) => registry.list(project),
     'models:get': ({ ref }) => registry.get(ref),

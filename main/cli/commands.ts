@@ -20,6 +20,7 @@ import {
   type Run,
   type TrainConfig,
   type TuneOut,
+  type EvaluationReport,
   type FamilyReport,
   defaultSearchMetric,
 } from '../../shared/contract';
@@ -33,6 +34,7 @@ import { openSession, type Session } from './context';
 import { createProgress, formatBytes, formatDuration, formatValue, table } from './output';
 import { familyColumns, familyHeader, familyRow, familySummary } from './family-output';
 import { gitCommitOf } from './git-source';
+import { modelCommands } from './models-commands';
 
 /** JSON Schemas of the files users write, by the name `lathe schema` takes. */
 const SCHEMAS: Record<string, () => unknown> = {
@@ -136,6 +138,47 @@ function humanTags(r: Run): string {
   return `Tags of run ${r.id.slice(0, 8)} (${r.name}):${tags.length ? '' : ' none'}\n${tags
     .map(([k, v]) => `  ${k} = ${v}`)
     .join('\n')}`.trimEnd();
+}
+
+/** An evaluation for people: metrics beside the baseline, then the worst slices, fairness and gates. */
+function humanEvaluation(e: EvaluationReport): string {
+  const keys = Object.keys(e.metrics).filter((k) => e.metrics[k] !== null);
+  const lines = [
+    `Evaluation ${e.id.slice(0, 8)} of run ${e.runId.slice(0, 8)} (${e.runName})${e.model ? ` = ${e.model.name}@${e.model.version}` : ''}`,
+    `  ${e.rows} rows of ${e.dataset} (${e.split})`,
+    ...e.notes.map((n) => `  note: ${n}`),
+    table(
+      ['metric', 'model', `baseline: ${e.baseline.kind}`],
+      keys.map((k) => [k, e.metrics[k], e.baseline.metrics[k] ?? '']),
+    ),
+  ];
+  if (e.slices.length) {
+    lines.push('Worst slices:');
+    lines.push(
+      table(
+        ['column', 'segment', 'rows', e.slices[0]!.metric, 'vs overall'],
+        e.slices.slice(0, 8).map((s) => [s.column, s.segment, s.count, s.value, s.delta]),
+      ),
+    );
+  }
+  for (const f of e.fairness) {
+    lines.push(
+      `Fairness by ${f.column}: demographic parity difference ${formatValue(f.demographicParityDifference)}, disparate impact ${formatValue(f.disparateImpactRatio)}, equal opportunity difference ${formatValue(f.equalOpportunityDifference)}, equalized odds difference ${formatValue(f.equalizedOddsDifference)}`,
+    );
+  }
+  if (e.importance.length)
+    lines.push(
+      `Importance: ${e.importance
+        .slice(0, 8)
+        .map((i) => `${i.column} ${formatValue(i.mean)} ± ${formatValue(i.std)}`)
+        .join(', ')}`,
+    );
+  for (const g of e.gates)
+    lines.push(
+      `  ${g.passed ? 'pass' : 'FAIL'}  ${g.description} (observed ${formatValue(g.observed)})`,
+    );
+  if (e.passed !== null) lines.push(e.passed ? 'All gates pass.' : 'A gate failed.');
+  return lines.join('\n');
 }
 
 function humanRun(r: Run): string {
@@ -876,6 +919,72 @@ export const commands: Command[] = [
     },
   },
   {
+    path: ['eval'],
+    summary:
+      "Evaluate a run's model (or a registered NAME@version|alias) on its held-out rows or another dataset version: every metric, the baseline, slices, fairness, importance and gates.",
+    positionals: [
+      {
+        name: 'RUN|NAME@VERSION',
+        required: true,
+        description:
+          'a run id (prefix) or a registered model version or alias, e.g. churn@champion',
+      },
+    ],
+    flags: {
+      data: {
+        type: 'string',
+        value: 'NAME[@VERSION]',
+        description: "evaluate on every row of this dataset version instead of the run's test rows",
+      },
+      sensitive: {
+        type: 'string',
+        value: 'COLUMN',
+        multiple: true,
+        description: 'a sensitive column for the fairness report (repeatable)',
+      },
+      slice: {
+        type: 'string',
+        value: 'COLUMN',
+        multiple: true,
+        description:
+          "slice the errors by this column (repeatable; default: the run's input columns)",
+      },
+      repeats: {
+        type: 'number',
+        value: 'N',
+        description: 'permutation importance repeats per column (default 5; 0 skips it)',
+      },
+      html: {
+        type: 'string',
+        value: 'FILE',
+        description: 'also write the self-contained HTML report to FILE',
+      },
+    },
+    async run(ctx) {
+      const list = (name: string) => (ctx.args.flags[name] as string[] | undefined) ?? [];
+      const report = await withSession(ctx, async (s) => {
+        const r = await s.api.invoke('eval:run', {
+          target: ctx.args.positionals[0]!,
+          ...(str(ctx, 'data') ? { data: str(ctx, 'data') } : {}),
+          sensitive: list('sensitive'),
+          ...(list('slice').length ? { slices: list('slice') } : {}),
+          ...(numFlag(ctx, 'repeats') !== undefined
+            ? { importanceRepeats: numFlag(ctx, 'repeats') }
+            : {}),
+        });
+        const html = str(ctx, 'html');
+        if (html) {
+          const { html: page } = await s.api.invoke('eval:html', { id: r.id });
+          writeFileSync(resolve(html), page);
+          ctx.say(`wrote ${resolve(html)}`);
+        }
+        return r;
+      });
+      ctx.result(report, () => humanEvaluation(report));
+      return report.passed === false ? 1 : 0;
+    },
+  },
+  {
     path: ['gc'],
     summary:
       'Purge soft-deleted runs and remove artifact files no run or dataset version references.',
@@ -1087,6 +1196,7 @@ export const commands: Command[] = [
       return exitFor(result.run);
     },
   },
+  ...modelCommands(withSession),
   {
     path: ['schema'],
     summary: 'Print the JSON Schema of a config file format, for editor completion.',

@@ -164,3 +164,5 @@ export const EvaluateIn = z.object({
 export type EvaluateIn = z.input<typeof EvaluateIn>;
 
 export const EvaluationsListIn = z.object({ target: z.string().min(1).optional() });
+
+export const EvalIdIn = z.object({ id: z.string().min(1, 'an evaluation id is required') });

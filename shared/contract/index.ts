@@ -43,6 +43,7 @@ import {
   RunsMetricsManyOut,
 } from './runs';
 import { ExperimentSummary, ExperimentsListIn } from './experiments';
+import { EvalIdIn, EvaluateIn, EvaluationReport, EvaluationsListIn } from './evaluate';
 import { UiPrefGetIn, UiPrefGetOut, UiPrefSetIn, UiPrefSetOut } from './ui';
 import {
   ModelCardOut,
@@ -162,6 +163,18 @@ export const channels = {
   'runs:restore': channel(RunIdsIn, RunsRestoreOut),
   /** Purges soft-deleted runs with their params, metrics, tags and artifacts, then unreferenced artifact files. */
   'workspace:gc': channel(Empty, GcOut),
+  /**
+   * Evaluates a run's model (or a registered `NAME@version|alias`) on its held-out rows or another dataset
+   * version: the full metric suite, baseline, curves, slices, fairness, importance; checked against the
+   * project's gate policy and stored.
+   */
+  'eval:run': channel(EvaluateIn, EvaluationReport),
+  /** One stored evaluation by id (or unique prefix). */
+  'eval:get': channel(EvalIdIn, EvaluationReport),
+  /** Stored evaluations, newest first; of one run or model version when `target` names it. */
+  'eval:list': channel(EvaluationsListIn, z.array(EvaluationReport)),
+  /** An evaluation as one self-contained HTML file (charts inline, opens offline). */
+  'eval:html': channel(EvalIdIn, z.object({ html: z.string() })),
   /** Experiments (of a project) with their run counts, newest activity first. */
   'experiments:list': channel(ExperimentsListIn, z.array(ExperimentSummary)),
   /** A renderer preference stored in the workspace (e.g. a runs table layout); null when unset. */

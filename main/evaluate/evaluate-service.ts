@@ -1,0 +1,267 @@
+// The evaluation service: scores a run's model on rows it did not train on (in a worker thread), builds the
+// full report (report.ts), checks it against the project's gate policy (gates.ts) and stores it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  EvaluationReport,
+  FamilyReport,
+  LatheError,
+  type EvaluateIn,
+  type Run,
+} from '../../shared/contract';
+import type { FittedFeatureSpec } from '../../shared/contract/features';
+import type { DataService } from '../data/data-service';
+import type { SplitRule } from '../data/splits';
+import type { ArtifactStore } from '../workspace/artifacts';
+import type { Database } from '../workspace/db';
+import { iso, newId } from '../workspace/projects';
+import { packageRoot } from '../version';
+import type { ScoreJob, ScoredRows, StoredTarget } from './predict';
+import type { EvalWorkerMessage } from './worker';
+import { buildReport } from './report';
+
+/** What an evaluation is of: a run, and the registered version it was named by (if any). */
+export interface EvalTarget {
+  run: Run;
+  model: { name: string; version: number; versionId: string } | null;
+}
+
+export interface EvaluateService {
+  /** Evaluates, stores and returns the report. */
+  evaluate(target: EvalTarget, input: EvaluateOptions): Promise<EvaluationReport>;
+  get(id: string): Promise<EvaluationReport>;
+  /** Reports, newest first; of one run when `runId` is given. */
+  list(runId?: string): Promise<EvaluationReport[]>;
+  /** Reports of a registered version, newest first. */
+  listOfVersion(versionId: string): Promise<EvaluationReport[]>;
+  /** The latest evaluation of a registered version (gates read it). */
+  latestOfVersion(versionId: string): Promise<EvaluationReport | null>;
+  /** Scores rows with a run's model (the champion comparison scores both models on the same rows). */
+  score(run: Run, options: { data?: string; sensitive?: string[] }): Promise<ScoredRows>;
+}
+
+export type EvaluateOptions = Omit<Required<Pick<EvaluateIn, 'target'>>, never> & {
+  data?: string;
+  sensitive: string[];
+  slices?: string[];
+  importanceRepeats: number;
+  learningCurve?: number[];
+};
+
+const MODEL_FILES = [
+  'model/model.json',
+  'model/weights.bin',
+  'features/fitted.json',
+  'target.json',
+  'split.json',
+];
+
+export function defaultEvalWorkerPath(): string {
+  return join(packageRoot(), 'out', 'main', 'eval-worker.cjs');
+}
+
+export function createEvaluateService(deps: {
+  db: Database;
+  data: DataService;
+  artifacts: ArtifactStore;
+  /** The report of a cross-validation parent (for a fold's cv summary). */
+  familyReport(run: Run): Promise<FamilyReport | null>;
+  getRun(id: string): Promise<Run>;
+  workerPath?: string;
+}): EvaluateService {
+  const { db, data, artifacts } = deps;
+  const workerPath = deps.workerPath ?? defaultEvalWorkerPath();
+
+  const read = async (run: Run, path: string): Promise<Buffer> => {
+    const a = run.artifacts.find((x) => x.path === path);
+    if (!a)
+      throw new LatheError('NOT_FOUND', `run ${run.id} has no ${path} artifact`, { id: run.id });
+    return artifacts.read(a.sha256);
+  };
+
+  /** Checks that a run has a model to evaluate, naming what is missing. */
+  const checkRun = (run: Run) => {
+    if (run.kind === 'cv' || run.kind === 'tune') {
+      throw new LatheError(
+        'INVALID_INPUT',
+        run.kind === 'cv'
+          ? `run ${run.id} is a cross-validation: it has no single model; evaluate one of its folds`
+          : `run ${run.id} is a search: evaluate its best trial (run ${run.params['best.runId'] ?? '?'})`,
+        { id: run.id },
+      );
+    }
+    if (run.status !== 'finished') {
+      throw new LatheError(
+        'INVALID_INPUT',
+        `run ${run.id} is ${run.status}; only a finished run has a model`,
+        {
+          id: run.id,
+        },
+      );
+    }
+    const missing = MODEL_FILES.filter((p) => !run.artifacts.some((a) => a.path === p));
+    if (missing.length) {
+      throw new LatheError('NOT_FOUND', `run ${run.id} has no ${missing.join(', ')}`, {
+        id: run.id,
+      });
+    }
+  };
+
+  async function score(
+    run: Run,
+    options: { data?: string; sensitive?: string[]; slices?: string[]; importanceRepeats?: number },
+  ): Promise<
+    ScoredRows & { dataset: string; split: 'test' | 'validation' | 'all'; backend: string }
+  > {
+    checkRun(run);
+    if (!existsSync(workerPath)) {
+      throw new LatheError(
+        'INTERNAL',
+        `evaluation worker not built: ${workerPath} is missing (run npm run build)`,
+      );
+    }
+    const version = await data.resolve(
+      options.data ?? `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
+    );
+    const fitted = JSON.parse(
+      (await read(run, 'features/fitted.json')).toString('utf8'),
+    ) as FittedFeatureSpec;
+    const rule = JSON.parse((await read(run, 'split.json')).toString('utf8')) as SplitRule;
+    const which: ScoreJob['which'] = options.data
+      ? 'all'
+      : rule.testFraction > 0
+        ? 'test'
+        : 'valid';
+    const inputs = [...new Set(fitted.columns.map((c) => c.source))];
+    // Slices: the named columns, or the run's input columns that exist in the evaluated data (up to 12).
+    const slices = (
+      options.slices ?? inputs.filter((c) => version.columns.some((x) => x.name === c))
+    ).slice(0, 12);
+    const segmentColumns = [...new Set([...(options.sensitive ?? []), ...slices])];
+    const job: ScoreJob = {
+      config: run.config,
+      parquetPath: version.storagePath,
+      columns: version.columns,
+      fitted,
+      target: JSON.parse((await read(run, 'target.json')).toString('utf8')) as StoredTarget,
+      rule,
+      which,
+      modelJson: (await read(run, 'model/model.json')).toString('utf8'),
+      weights: new Uint8Array(await read(run, 'model/weights.bin')),
+      segmentColumns,
+      importanceRepeats: options.importanceRepeats ?? 0,
+      seed: run.config.seed,
+    };
+    const result = await new Promise<{ backend: string; result: ScoredRows }>((resolve, reject) => {
+      const worker = new Worker(workerPath, { stdout: true, stderr: true });
+      worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+      worker.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+      let settled = false;
+      worker.on('message', (m: EvalWorkerMessage) => {
+        settled = true;
+        void worker.terminate();
+        if (m.type === 'done') resolve({ backend: m.backend, result: m.result });
+        else reject(new LatheError(m.code as LatheError['code'], m.message));
+      });
+      worker.on('error', (err) => {
+        settled = true;
+        reject(new LatheError('INTERNAL', `evaluation crashed: ${err.message}`));
+      });
+      worker.on('exit', (code) => {
+        if (!settled) reject(new LatheError('INTERNAL', `evaluation worker exited (code ${code})`));
+      });
+      worker.postMessage(job);
+    });
+    return {
+      ...result.result,
+      dataset: `${version.dataset}@${version.version}`,
+      split: which === 'valid' ? 'validation' : which,
+      backend: result.backend,
+    };
+  }
+
+  const fromRow = (r: { report: unknown }) =>
+    EvaluationReport.parse(typeof r.report === 'string' ? JSON.parse(r.report) : r.report);
+
+  return {
+    async evaluate(target, input) {
+      const { run, model } = target;
+      const scored = await score(run, input);
+      const parent = run.kind === 'fold' && run.parentId ? await deps.getRun(run.parentId) : null;
+      const cvReport = parent ? await deps.familyReport(parent) : null;
+      const report = buildReport({
+        id: newId(),
+        createdAt: iso(new Date()),
+        run,
+        model: model && { name: model.name, version: model.version },
+        scored,
+        sensitive: input.sensitive,
+        numericColumns: new Set(
+          (
+            await data.resolve(input.data ?? `${run.lineage.dataset}@${run.lineage.datasetVersion}`)
+          ).columns
+            .filter((c) => c.kind === 'numeric')
+            .map((c) => c.name),
+        ),
+        cv:
+          parent && cvReport
+            ? { runId: parent.id, folds: cvReport.children.length, summary: cvReport.summary }
+            : null,
+      });
+      const versionId = (await data.resolve(scored.dataset)).id;
+      await db.run(
+        `INSERT INTO evaluations (id, run_id, model_version_id, dataset_version_id, split, report, gates, passed, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())`,
+        [
+          report.id,
+          run.id,
+          model?.versionId ?? null,
+          versionId,
+          report.split,
+          JSON.stringify(report),
+          JSON.stringify(report.gates),
+          report.passed,
+        ],
+      );
+      return report;
+    },
+
+    async get(id) {
+      const rows = await db.all<{ report: unknown }>(
+        'SELECT report FROM evaluations WHERE starts_with(id, ?) ORDER BY created_at DESC LIMIT 2',
+        [id.toLowerCase()],
+      );
+      if (!rows.length) throw new LatheError('NOT_FOUND', `no evaluation '${id}'`, { id });
+      if (rows.length > 1)
+        throw new LatheError('INVALID_INPUT', `evaluation id '${id}' is ambiguous`, { id });
+      return fromRow(rows[0]!);
+    },
+
+    async list(runId) {
+      const rows = await db.all<{ report: unknown }>(
+        `SELECT report FROM evaluations ${runId ? 'WHERE run_id = ?' : ''} ORDER BY created_at DESC`,
+        runId ? [runId] : [],
+      );
+      return rows.map(fromRow);
+    },
+
+    async listOfVersion(versionId) {
+      const rows = await db.all<{ report: unknown }>(
+        'SELECT report FROM evaluations WHERE model_version_id = ? ORDER BY created_at DESC',
+        [versionId],
+      );
+      return rows.map(fromRow);
+    },
+
+    async latestOfVersion(versionId) {
+      const [row] = await db.all<{ report: unknown }>(
+        'SELECT report FROM evaluations WHERE model_version_id = ? ORDER BY created_at DESC LIMIT 1',
+        [versionId],
+      );
+      return row ? fromRow(row) : null;
+    },
+
+    score: (run, options) => score(run, options),
+  };
+}

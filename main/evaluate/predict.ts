@@ -1,0 +1,264 @@
+// Scoring a trained run on rows it did not train on: its test split (or validation split), or every row of
+// another dataset version. Runs in the evaluation worker: DuckDB rebuilds the split by the stored rule and
+// applies the stored fitted feature spec over the whole table (lags and windows see every row, as in
+// training), the saved tfjs model predicts, and permutation importance reshuffles each input column.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { LatheError, type ColumnInfo, type TrainConfig } from '../../shared/contract';
+import type { FittedFeatureSpec } from '../../shared/contract/features';
+import { createEngine, type Engine } from '../data/engine';
+import { applySplit, type SplitRule } from '../data/splits';
+import { compileFeatureSql } from '../features/sql';
+import { columnOutputs, derivedOutputs } from '../features/names';
+import { createRng, permutation } from '../train/random';
+import { subsetColumns } from '../train/selection';
+import { ident, literal, toPlain } from '../workspace/db';
+
+/** The target as training stored it (target.json). */
+export type StoredTarget =
+  | { task: 'binary' | 'multiclass'; column: string; kind: 'classes'; classes: string[] }
+  | { task: 'regression'; column: string; kind: 'regression'; mean: number; std: number };
+
+export interface ScoreJob {
+  config: TrainConfig;
+  /** The rows to score: the run's own dataset version, or another one (`which: 'all'`). */
+  parquetPath: string;
+  columns: ColumnInfo[];
+  fitted: FittedFeatureSpec & { selection?: { kept: string[] } };
+  target: StoredTarget;
+  rule: SplitRule;
+  /** test or valid: that split of the run's data by its rule; all: every row with a target. */
+  which: 'test' | 'valid' | 'all';
+  modelJson: string;
+  weights: Uint8Array;
+  /** Raw columns returned per row (sensitive attributes, slices). */
+  segmentColumns: string[];
+  /** Permutation importance repeats per input column (0: none). */
+  importanceRepeats: number;
+  seed: number;
+}
+
+export interface ScoredRows {
+  rows: number;
+  /** Class index per row (classification); NaN-free. */
+  labels: Int32Array;
+  /** Actual values (regression). */
+  actual: Float64Array;
+  /** n × k class probabilities (k = 2 for binary: P(class 0), P(class 1)); regression: empty. */
+  probs: Float64Array;
+  /** Predicted values in original units (regression). */
+  predicted: Float64Array;
+  classes: string[];
+  /** Raw values of the segment columns, per row. */
+  segments: Record<string, (string | number | null)[]>;
+  /** Per input column: the rise of the loss when it is shuffled (mean and std over repeats). */
+  importance: Record<string, { mean: number; std: number }>;
+  loss: number;
+  nFeatures: number;
+}
+
+const PREDICT_BATCH = 8192;
+
+/** The saved model, from the bytes of model/model.json and model/weights.bin. */
+export async function loadModel(modelJson: string, weights: Uint8Array): Promise<tfl.LayersModel> {
+  const parsed = JSON.parse(modelJson) as {
+    modelTopology: object;
+    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: parsed.modelTopology,
+      weightSpecs: parsed.weightsManifest.flatMap((m) => m.weights),
+      weightData: data as ArrayBuffer,
+    }),
+  );
+}
+
+/** Raw model outputs (logits or standardized values) for row-major features. */
+function predictRaw(model: tfl.LayersModel, x: Float32Array, rows: number, width: number) {
+  return tf.tidy(() => {
+    const out = model.predict(tf.tensor2d(x, [rows, width]), { batchSize: PREDICT_BATCH });
+    return (Array.isArray(out) ? out[0]! : out).dataSync() as Float32Array;
+  });
+}
+
+/** Probabilities (n × k) from raw outputs, and the mean log loss against the labels. */
+function toProbs(raw: Float32Array, rows: number, k: number, labels: Int32Array) {
+  const probs = new Float64Array(rows * k);
+  let loss = 0;
+  const eps = 1e-15;
+  for (let i = 0; i < rows; i++) {
+    if (k === 2) {
+      const p1 = 1 / (1 + Math.exp(-raw[i]!));
+      probs[i * 2] = 1 - p1;
+      probs[i * 2 + 1] = p1;
+    } else {
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) max = Math.max(max, raw[i * k + c]!);
+      let z = 0;
+      for (let c = 0; c < k; c++) z += Math.exp(raw[i * k + c]! - max);
+      for (let c = 0; c < k; c++) probs[i * k + c] = Math.exp(raw[i * k + c]! - max) / z;
+    }
+    loss -= Math.log(Math.min(1, Math.max(eps, probs[i * k + labels[i]!]!)));
+  }
+  return { probs, loss: rows ? loss / rows : 0 };
+}
+
+async function evalTable(engine: Engine, job: ScoreJob): Promise<string> {
+  const t = ident(job.config.target);
+  const file = `read_parquet(${literal(job.parquetPath)}, file_row_number = true)`;
+  const source = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM ${file} WHERE ${t} IS NOT NULL)`;
+  if (job.which === 'all') {
+    await engine.run(`CREATE OR REPLACE TABLE data AS SELECT *, 'all' AS __split FROM ${source}`);
+  } else {
+    await applySplit(engine, {
+      table: 'data',
+      from: source,
+      rule: job.rule,
+      target: job.config.target,
+      row: '__row',
+    });
+  }
+  return 'data';
+}
+
+/** Scores the rows of a job with its model: labels or values, probabilities or predictions, importance. */
+export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
+  const missing = [job.config.target, ...job.segmentColumns].filter(
+    (c) => !job.columns.some((x) => x.name === c),
+  );
+  if (missing.length) {
+    throw new LatheError(
+      'COLUMN_NOT_FOUND',
+      `column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} not in the evaluation data`,
+      { columns: missing },
+    );
+  }
+  const engine = await createEngine();
+  try {
+    const table = await evalTable(engine, job);
+    const sql = compileFeatureSql(job.fitted, table, {
+      keep: ['__row', '__split', job.config.target, ...job.segmentColumns],
+      rowOrder: '__row',
+    });
+    const which = job.which === 'all' ? 'all' : job.which;
+    const result = await engine.columns(
+      `SELECT * FROM (${sql}) WHERE __split = ${literal(which)} ORDER BY __row`,
+    );
+    const outputs = job.fitted.outputs;
+    const width0 = outputs.length;
+    const rows = result.values[0]?.length ?? 0;
+    if (rows === 0) {
+      throw new LatheError(
+        'INVALID_INPUT',
+        job.which === 'test'
+          ? 'the run held out no test rows (split.testFraction is 0)'
+          : `no rows to evaluate in the ${job.which === 'all' ? 'dataset' : 'validation split'}`,
+      );
+    }
+    let x: Float32Array = new Float32Array(rows * width0);
+    for (let k = 0; k < width0; k++) {
+      const col = result.values[k]!;
+      for (let r = 0; r < rows; r++) x[r * width0 + k] = Number(col[r]);
+    }
+    const kept = job.fitted.selection?.kept ?? outputs;
+    if (job.fitted.selection) x = subsetColumns(x, rows, outputs, kept);
+    const width = kept.length;
+    const targetCol = result.values[width0 + 2]!;
+    const segments: ScoredRows['segments'] = {};
+    job.segmentColumns.forEach((c, i) => {
+      segments[c] = result.values[width0 + 3 + i]!.map((v) => {
+        const p = toPlain(v);
+        return p === null || p === undefined ? null : typeof p === 'number' ? p : String(p);
+      });
+    });
+
+    const labels = new Int32Array(rows);
+    const actual = new Float64Array(rows);
+    const target = job.target;
+    const classes = target.kind === 'classes' ? target.classes : [];
+    if (target.kind === 'classes') {
+      const index = new Map(classes.map((c, i) => [c, i]));
+      const unknown = new Set<string>();
+      for (let r = 0; r < rows; r++) {
+        const v = String(toPlain(targetCol[r]));
+        const i = index.get(v);
+        if (i === undefined) unknown.add(v);
+        else labels[r] = i;
+      }
+      if (unknown.size) {
+        throw new LatheError(
+          'INVALID_INPUT',
+          `target '${job.config.target}' has values the model never saw: ${[...unknown].slice(0, 5).join(', ')} (it knows ${classes.join(', ')})`,
+        );
+      }
+    } else for (let r = 0; r < rows; r++) actual[r] = Number(toPlain(targetCol[r]));
+
+    await tf.ready();
+    const model = await loadModel(job.modelJson, job.weights);
+    try {
+      const k = classes.length;
+      const score = (features: Float32Array) => {
+        const raw = predictRaw(model, features, rows, width);
+        if (target.kind === 'classes') return toProbs(raw, rows, k, labels);
+        const predicted = Float64Array.from(raw, (z) => z * target.std + target.mean);
+        let se = 0;
+        for (let r = 0; r < rows; r++) se += (predicted[r]! - actual[r]!) ** 2;
+        return { predicted, loss: se / rows };
+      };
+      const base = score(x);
+
+      // Permutation importance by input column: every output feature made from that column is shuffled
+      // with the same row order, as if the raw column had been.
+      const importance: ScoredRows['importance'] = {};
+      if (job.importanceRepeats > 0) {
+        const bySource = new Map<string, number[]>();
+        kept.forEach((name, j) => {
+          const src = sourceOf(job.fitted, name);
+          bySource.set(src, [...(bySource.get(src) ?? []), j]);
+        });
+        const rng = createRng(job.seed ^ 0x51ced);
+        const shuffled = Float32Array.from(x);
+        for (const [src, cols] of bySource) {
+          const rises: number[] = [];
+          for (let rep = 0; rep < job.importanceRepeats; rep++) {
+            const order = permutation(rows, rng);
+            for (const j of cols)
+              for (let r = 0; r < rows; r++) shuffled[r * width + j] = x[order[r]! * width + j]!;
+            rises.push(score(shuffled).loss - base.loss);
+            for (const j of cols)
+              for (let r = 0; r < rows; r++) shuffled[r * width + j] = x[r * width + j]!;
+          }
+          const mean = rises.reduce((a, b) => a + b, 0) / rises.length;
+          const std = Math.sqrt(rises.reduce((a, b) => a + (b - mean) ** 2, 0) / rises.length);
+          importance[src] = { mean, std };
+        }
+      }
+      return {
+        rows,
+        labels,
+        actual,
+        probs: 'probs' in base ? base.probs : new Float64Array(0),
+        predicted: 'predicted' in base ? base.predicted : new Float64Array(0),
+        classes,
+        segments,
+        importance,
+        loss: base.loss,
+        nFeatures: width,
+      };
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    engine.close();
+  }
+}
+
+/** The input column an output feature was made from; a derived feature counts under its first column. */
+function sourceOf(fitted: FittedFeatureSpec, output: string): string {
+  for (const c of fitted.columns) if (columnOutputs(c).includes(output)) return c.source;
+  for (const d of fitted.derived)
+    if (derivedOutputs(d).includes(output)) return 'column' in d ? d.column : d.columns[0];
+  return output;
+}
