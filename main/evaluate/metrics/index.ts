@@ -23,7 +23,8 @@
  * Significance: pairedBootstrap(n, champion, challenger, {iterations, level, seed}) with RowMetric
  *   functions (meanOverRows builds one from per-row values) → {observed_diff, mean_diff, ci_low,
  *   ci_high, level, p_value, ...}; mcnemar(championCorrect, challengerCorrect) → {b, c, statistic,
- *   p_value, method}; seededRepeats(repeats, seed, fn) → {values, mean, std}.
+ *   p_value, method}; classificationRowMetric(labels, probs, k, metric) makes a RowMetric of any
+ *   classification metric (e.g. AUC); seededRepeats(repeats, seed, fn) → {values, mean, std}.
  * Fairness: fairnessReport(labels, predicted, groups) → {groups[] {group, count, selection_rate,
  *   tpr, fpr, accuracy}, demographic_parity_difference, disparate_impact_ratio,
  *   equal_opportunity_difference, equalized_odds_difference, notes}.
@@ -80,6 +81,7 @@ export {
 } from './regression';
 export {
   bootstrapRows,
+  classificationRowMetric,
   mcnemar,
   meanOverRows,
   pairedBootstrap,

@@ -1,6 +1,12 @@
 /** Champion-vs-challenger tests on the same rows, and seeded repeats for a metric's spread. */
 import { binomHalfCdf, chi2Sf1, mean, quantileSorted, std } from './stats';
-import { MetricInputError, requireNonEmpty, requireSameLength } from './validate';
+import {
+  MetricInputError,
+  type Probabilities,
+  probabilityColumns,
+  requireNonEmpty,
+  requireSameLength,
+} from './validate';
 import { createRng } from '../../train/random';
 
 /** A metric over a subset of rows given by index (indices may repeat: a bootstrap sample). */
@@ -82,6 +88,31 @@ export function meanOverRows(values: ArrayLike<number>): RowMetric {
     let s = 0;
     for (let i = 0; i < rows.length; i++) s += values[rows[i]!]!;
     return s / rows.length;
+  };
+}
+
+/**
+ * A RowMetric for any classification metric: gathers the chosen rows' labels and probabilities (same
+ * layout as given) and calls `metric` on them, e.g. `(l, p) => value of rocAuc(l, p)` for a bootstrap
+ * of an AUC difference.
+ */
+export function classificationRowMetric(
+  labels: Int32Array,
+  probs: Probabilities,
+  k: number,
+  metric: (labels: Int32Array, probs: Float64Array) => number,
+): RowMetric {
+  requireNonEmpty('labels', labels);
+  const cols = probabilityColumns(probs, labels.length, k);
+  return (rows) => {
+    const l = new Int32Array(rows.length);
+    const p = new Float64Array(rows.length * cols);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      l[i] = labels[r]!;
+      for (let c = 0; c < cols; c++) p[i * cols + c] = probs[r * cols + c]!;
+    }
+    return metric(l, p);
   };
 }
 

@@ -11,9 +11,9 @@ export interface Binned {
   edges: number[];
 }
 
-/** An edge printed with 4 significant digits and no trailing zeros. */
-export function formatEdge(x: number): string {
-  return String(Number(x.toPrecision(4)));
+/** An edge printed with `digits` significant digits (default 4) and no trailing zeros. */
+export function formatEdge(x: number, digits = 4): string {
+  return String(Number(x.toPrecision(digits)));
 }
 
 /**
@@ -37,9 +37,16 @@ export function quantileBins(values: ArrayLike<number>, k = 5): Binned {
   }
   if (edges.length === 1) edges.push(edges[0]!);
   const bins = edges.length - 1;
+  // 4 significant digits, or more when that would print two distinct edges alike (labels are keys).
+  let digits = 4;
+  let shown = edges.map((e) => formatEdge(e, digits));
+  while (digits < 17 && new Set(shown).size < edges.length) {
+    digits++;
+    shown = edges.map((e) => formatEdge(e, digits));
+  }
   const labels = Array.from({ length: bins }, (_, j) => {
     const close = j === bins - 1 ? ']' : ')';
-    return `[${formatEdge(edges[j]!)}, ${formatEdge(edges[j + 1]!)}${close}`;
+    return `[${shown[j]}, ${shown[j + 1]}${close}`;
   });
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;

@@ -8,6 +8,7 @@ import {
   binaryCounts,
   brierScore,
   calibrationCurve,
+  classificationRowMetric,
   classificationSuite,
   confusionMatrix,
   fairnessReport,
@@ -461,6 +462,25 @@ describe('significance', () => {
     expect([same.mean_diff, same.ci_low, same.ci_high, same.p_value]).toEqual([0, 0, 0, 1]);
   });
 
+  it('bootstraps an AUC difference through classificationRowMetric', () => {
+    const auc = (l: Int32Array, p: Float64Array) => rocAuc(l, p) as number;
+    const noisy = Float64Array.from(pb, (p, i) => (i % 3 === 0 ? 1 - p : p));
+    const champion = classificationRowMetric(yb, noisy, 2, auc);
+    const challenger = classificationRowMetric(yb, pb, 2, auc);
+    const r = pairedBootstrap(yb.length, champion, challenger, { iterations: 300, seed: 5 });
+    close(r.observed_diff, bin.expected.roc_auc! - auc(yb, noisy));
+    expect(r.observed_diff).toBeGreaterThan(0);
+    expect(r.ci_low).toBeLessThan(r.observed_diff);
+    expect(r.ci_high).toBeGreaterThan(r.observed_diff);
+    // Gathering rows by index gives the same accuracy as averaging per-row correctness.
+    const correct = Float64Array.from(yb, (y, i) => (y === predb[i] ? 1 : 0));
+    const viaRows = classificationRowMetric(yb, pb, 2, (l, p) =>
+      accuracy(l, predictClasses(p, l.length, 2)),
+    );
+    const rows = Int32Array.of(0, 0, 5, 17, 17, 33);
+    close(viaRows(rows), meanOverRows(correct)(rows));
+  });
+
   it('seeded repeats give mean and population std', () => {
     const s = seededRepeats(4, 1, (_rng, r) => r);
     expect(s.values).toEqual([0, 1, 2, 3]);
@@ -482,6 +502,12 @@ describe('slices', () => {
       expect(v).toBeGreaterThanOrEqual(b.edges[code]!);
       if (code < b.labels.length - 1) expect(v).toBeLessThan(b.edges[code + 1]!);
     });
+  });
+
+  it('prints more digits when 4 would make two bin labels alike', () => {
+    const b = quantileBins(Float64Array.of(1.00001, 1.00002, 1.00003, 1.00004), 2);
+    expect(new Set(b.labels).size).toBe(2);
+    expect(b.labels).toEqual(['[1.00001, 1.00002)', '[1.00002, 1.00004]']);
   });
 
   it('finds the worst slice first, with its difference from overall', () => {
