@@ -9,9 +9,10 @@ import { FeaturesView } from './views/Features/features-view';
 import { ExperimentsView } from './views/Experiments/experiments-view';
 import { RunView } from './views/Experiments/run-view';
 import { CompareView } from './views/Compare/compare-view';
+import { EvaluationView, EvaluationsView } from './views/Evaluation/evaluation-view';
 
 const NAV: {
-  id: 'projects' | 'data' | 'features' | 'experiments';
+  id: 'projects' | 'data' | 'features' | 'experiments' | 'evaluations';
   label: string;
   href: string;
   icon: ReactNode;
@@ -49,9 +50,16 @@ const NAV: {
       <path d="M6 2v4.5L2.5 13a1 1 0 0 0 .9 1.5h9.2a1 1 0 0 0 .9-1.5L10 6.5V2M5 2h6M4.5 10h7" />
     ),
   },
+  {
+    id: 'evaluations',
+    label: 'Evaluations',
+    href: '#/evaluations',
+    icon: <path d="M2.5 13.5h11M4 11V8M7 11V4.5M10 11V6.5M13 11V3M3.5 6.5l3.5-3 3 2 3-3" />,
+  },
 ];
 
 function activeNav(route: Route): string {
+  if (route.view === 'evaluation') return 'evaluations';
   return route.view === 'run' || route.view === 'compare' ? 'experiments' : route.view;
 }
 
@@ -118,6 +126,10 @@ function Content({ route }: { route: Route }) {
       return <RunView runId={route.runId} />;
     case 'compare':
       return <CompareView ids={route.ids} />;
+    case 'evaluations':
+      return <EvaluationsView target={route.target} />;
+    case 'evaluation':
+      return <EvaluationView id={route.id} />;
   }
 }
 

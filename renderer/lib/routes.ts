@@ -1,8 +1,10 @@
 /**
  * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/features`, `#/features/<name>`, `#/experiments`,
- * `#/experiments/new`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`.
+ * `#/experiments/new`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`, `#/evaluations[?target=<run or NAME@v>]`,
+ * `#/evaluations/<id>`.
  * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
- * Electron's menu), which prefills the Data view's import form, and the run ids of `#/compare?ids=`.
+ * Electron's menu), which prefills the Data view's import form, the run ids of `#/compare?ids=`, and the
+ * run or model version whose evaluations `#/evaluations?target=` lists.
  */
 export type Route =
   | { view: 'projects' }
@@ -10,7 +12,9 @@ export type Route =
   | { view: 'features'; dataset: string | null }
   | { view: 'experiments'; newRun: boolean }
   | { view: 'run'; runId: string }
-  | { view: 'compare'; ids: string[] };
+  | { view: 'compare'; ids: string[] }
+  | { view: 'evaluations'; target: string | null }
+  | { view: 'evaluation'; id: string };
 
 export function parseRoute(hash: string): Route {
   const rest = hash.replace(/^#\/?/, '');
@@ -45,6 +49,10 @@ export function parseRoute(hash: string): Route {
       return arg ? { view: 'run', runId: arg } : { view: 'experiments', newRun: false };
     case 'compare':
       return { view: 'compare', ids: compareIds(query.get('ids')) };
+    case 'evaluations':
+      return arg
+        ? { view: 'evaluation', id: arg }
+        : { view: 'evaluations', target: query.get('target')?.trim() || null };
     default:
       return { view: 'data', dataset: null };
   }
@@ -66,6 +74,12 @@ export function routeHref(route: Route): string {
       return `#/runs/${encodeURIComponent(route.runId)}`;
     case 'compare':
       return `#/compare?ids=${route.ids.map(encodeURIComponent).join(',')}`;
+    case 'evaluations':
+      return route.target
+        ? `#/evaluations?target=${encodeURIComponent(route.target)}`
+        : '#/evaluations';
+    case 'evaluation':
+      return `#/evaluations/${encodeURIComponent(route.id)}`;
   }
 }
 
