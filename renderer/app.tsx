@@ -8,11 +8,12 @@ import { DataView } from './views/Data/data-view';
 import { FeaturesView } from './views/Features/features-view';
 import { ExperimentsView } from './views/Experiments/experiments-view';
 import { RunView } from './views/Experiments/run-view';
+import { ModelsView } from './views/Models/models-view';
 import { CompareView } from './views/Compare/compare-view';
 import { EvaluationView, EvaluationsView } from './views/Evaluation/evaluation-view';
 
 const NAV: {
-  id: 'projects' | 'data' | 'features' | 'experiments' | 'evaluations';
+  id: 'projects' | 'data' | 'features' | 'experiments' | 'evaluations' | 'models';
   label: string;
   href: string;
   icon: ReactNode;
@@ -55,6 +56,12 @@ const NAV: {
     label: 'Evaluations',
     href: '#/evaluations',
     icon: <path d="M2.5 13.5h11M4 11V8M7 11V4.5M10 11V6.5M13 11V3M3.5 6.5l3.5-3 3 2 3-3" />,
+  },
+  {
+    id: 'models',
+    label: 'Models',
+    href: '#/models',
+    icon: <path d="M8 1.8l5.5 3.1v6.2L8 14.2l-5.5-3.1V4.9zM2.5 4.9L8 8l5.5-3.1M8 8v6.2" />,
   },
 ];
 
@@ -124,6 +131,8 @@ function Content({ route }: { route: Route }) {
       return <ExperimentsView newRun={route.newRun} />;
     case 'run':
       return <RunView runId={route.runId} />;
+    case 'models':
+      return <ModelsView model={route.model} />;
     case 'compare':
       return <CompareView ids={route.ids} />;
     case 'evaluations':

@@ -1,7 +1,7 @@
 /**
  * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/features`, `#/features/<name>`, `#/experiments`,
  * `#/experiments/new`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`, `#/evaluations[?target=<run or NAME@v>]`,
- * `#/evaluations/<id>`.
+ * `#/evaluations/<id>`, `#/models`, `#/models/<name>`.
  * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
  * Electron's menu), which prefills the Data view's import form, the run ids of `#/compare?ids=`, and the
  * run or model version whose evaluations `#/evaluations?target=` lists.
@@ -12,6 +12,7 @@ export type Route =
   | { view: 'features'; dataset: string | null }
   | { view: 'experiments'; newRun: boolean }
   | { view: 'run'; runId: string }
+  | { view: 'models'; model: string | null }
   | { view: 'compare'; ids: string[] }
   | { view: 'evaluations'; target: string | null }
   | { view: 'evaluation'; id: string };
@@ -47,6 +48,8 @@ export function parseRoute(hash: string): Route {
       return { view: 'experiments', newRun: arg === 'new' };
     case 'runs':
       return arg ? { view: 'run', runId: arg } : { view: 'experiments', newRun: false };
+    case 'models':
+      return { view: 'models', model: arg ?? null };
     case 'compare':
       return { view: 'compare', ids: compareIds(query.get('ids')) };
     case 'evaluations':
@@ -72,6 +75,8 @@ export function routeHref(route: Route): string {
       return route.newRun ? '#/experiments/new' : '#/experiments';
     case 'run':
       return `#/runs/${encodeURIComponent(route.runId)}`;
+    case 'models':
+      return route.model ? `#/models/${encodeURIComponent(route.model)}` : '#/models';
     case 'compare':
       return `#/compare?ids=${route.ids.map(encodeURIComponent).join(',')}`;
     case 'evaluations':

@@ -10,6 +10,7 @@ import {
   ProgressBar,
 } from '../../components/states';
 import { StatusBadge } from '../../components/status-badge';
+import { RegisterModel } from '../Models/register-model';
 import { fromHistory, mergeTables, withProgress, type EpochTable } from '../../lib/epochs';
 import { formatDuration, formatNumber, formatTime } from '../../lib/format';
 import { useAsync, useEvent } from '../../lib/hooks';
@@ -192,6 +193,7 @@ function RunBody({
         }
         actions={
           <>
+            {!deleted && <RegisterModel key={run.id} run={run} />}
             {active && (
               <button
                 type="button"

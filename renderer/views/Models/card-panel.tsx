@@ -1,0 +1,199 @@
+import { useState } from 'react';
+import type { ModelCard, ModelVersion } from '../../../shared/contract';
+import { getApi, errorMessage } from '../../api';
+import { Panel } from '../../components/page';
+import { ErrorBanner, Loading } from '../../components/states';
+import { formatTime } from '../../lib/format';
+import { useAsync } from '../../lib/hooks';
+import { Markdown } from './markdown';
+
+const FIELDS: [keyof Omit<ModelCard, 'sections'>, string][] = [
+  ['intendedUse', 'Intended use'],
+  ['trainingData', 'Training data'],
+  ['metrics', 'Metrics'],
+  ['fairness', 'Fairness'],
+  ['limitations', 'Limitations'],
+];
+
+/** Saves a text file in the browser's downloads (or Electron's save dialog). */
+function download(fileName: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/markdown' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** The version's model card: rendered, editable, exported as Markdown. */
+export function CardPanel({
+  version,
+  revision,
+  onChanged,
+}: {
+  version: ModelVersion;
+  revision: number;
+  onChanged: () => void;
+}) {
+  const ref = `${version.model}@${version.version}`;
+  const card = useAsync(async () => {
+    const [out, markdown] = await Promise.all([
+      getApi().invoke('models:card:get', { ref }),
+      getApi().invoke('models:card:markdown', { ref }),
+    ]);
+    return { ...out, markdown };
+  }, [ref, revision]);
+  const [draft, setDraft] = useState<ModelCard | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const save = async () => {
+    if (!draft) return;
+    setSaving(true);
+    setError(null);
+    try {
+      await getApi().invoke('models:card:set', { ref, card: draft });
+      setDraft(null);
+      onChanged();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const data = card.data;
+  return (
+    <Panel
+      title={`Model card · v${version.version}`}
+      testId="model-card"
+      actions={
+        data &&
+        !draft && (
+          <>
+            <span className="muted small" data-testid="card-state">
+              {data.edited
+                ? `edited ${formatTime(data.updatedAt)} by ${data.updatedBy ?? ''}`
+                : 'generated from the run'}
+            </span>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => setDraft(structuredClone(data.card))}
+              data-testid="card-edit"
+            >
+              Edit
+            </button>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() =>
+                download(`${version.model}-v${version.version}-card.md`, data.markdown)
+              }
+              data-testid="card-export"
+            >
+              Export Markdown
+            </button>
+          </>
+        )
+      }
+    >
+      {card.status === 'loading' && !data && <Loading testId="card-loading" />}
+      {card.status === 'error' && (
+        <ErrorBanner error={card.error} title="Could not load the card" />
+      )}
+      {data && !draft && <Markdown source={data.markdown} testId="card-rendered" />}
+      {draft && (
+        <form
+          className="form card-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          {FIELDS.map(([key, label]) => (
+            <label key={key} className="field">
+              <span>{label}</span>
+              <textarea
+                rows={4}
+                value={draft[key]}
+                onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
+                data-testid={`card-field-${key}`}
+              />
+            </label>
+          ))}
+          {draft.sections.map((s, i) => (
+            <fieldset key={i} className="card-section">
+              <div className="form-inline">
+                <label className="field field-grow">
+                  <span>Section title</span>
+                  <input
+                    value={s.title}
+                    onChange={(e) =>
+                      setDraft({
+                        ...draft,
+                        sections: draft.sections.map((x, j) =>
+                          j === i ? { ...x, title: e.target.value } : x,
+                        ),
+                      })
+                    }
+                    data-testid={`card-section-title-${i}`}
+                  />
+                </label>
+                <button
+                  type="button"
+                  className="btn btn-small btn-ghost"
+                  onClick={() =>
+                    setDraft({ ...draft, sections: draft.sections.filter((_, j) => j !== i) })
+                  }
+                >
+                  Remove
+                </button>
+              </div>
+              <textarea
+                rows={3}
+                value={s.body}
+                onChange={(e) =>
+                  setDraft({
+                    ...draft,
+                    sections: draft.sections.map((x, j) =>
+                      j === i ? { ...x, body: e.target.value } : x,
+                    ),
+                  })
+                }
+                data-testid={`card-section-body-${i}`}
+              />
+            </fieldset>
+          ))}
+          {error && <ErrorBanner error={error} title="Card not saved" />}
+          <div className="form-actions">
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() =>
+                setDraft({ ...draft, sections: [...draft.sections, { title: '', body: '' }] })
+              }
+              data-testid="card-add-section"
+            >
+              Add section
+            </button>
+            <span className="field-grow" />
+            <button type="button" className="btn" onClick={() => setDraft(null)}>
+              Cancel
+            </button>
+            <button
+              type="submit"
+              className="btn btn-primary"
+              disabled={saving}
+              data-testid="card-save"
+            >
+              {saving ? 'Saving…' : 'Save card'}
+            </button>
+          </div>
+        </form>
+      )}
+    </Panel>
+  );
+}

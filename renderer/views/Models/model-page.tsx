@@ -1,0 +1,378 @@
+import { useState } from 'react';
+import type { ModelDetail, ModelStage, ModelVersion } from '../../../shared/contract';
+import { getApi, errorMessage } from '../../api';
+import { ApiError } from '../../api/errors';
+import { Facts, PageHeader, Panel } from '../../components/page';
+import { ErrorBanner, Loading } from '../../components/states';
+import { formatNumber, formatTime } from '../../lib/format';
+import { useAsync } from '../../lib/hooks';
+import { routeHref } from '../../lib/routes';
+import { AuditPanel } from './audit-panel';
+import { CardPanel } from './card-panel';
+
+const STAGES: ModelStage[] = ['none', 'staging', 'production', 'archived'];
+
+/** The validation metrics of a version, for the versions table. */
+const valMetrics = (v: ModelVersion) =>
+  Object.entries(v.metrics)
+    .filter(([k]) => k.startsWith('val_') && k !== 'val_loss')
+    .sort(([a], [b]) => a.localeCompare(b));
+
+export function ModelPage({ name }: { name: string }) {
+  const model = useAsync(() => getApi().invoke('models:get', { ref: name }), [name]);
+  const [selected, setSelected] = useState<number | null>(null);
+  // Bumped after every change so the card and the audit timeline reload too.
+  const [revision, setRevision] = useState(0);
+  const changed = () => {
+    model.reload();
+    setRevision((r) => r + 1);
+  };
+  const m = model.data;
+  // The chosen version while it exists, else the latest.
+  const version = m?.versions.find((v) => v.version === selected) ?? m?.versions[0] ?? null;
+
+  return (
+    <div className="page" data-testid="model-page">
+      <PageHeader
+        title={
+          <>
+            <a href={routeHref({ view: 'models', model: null })} className="muted">
+              Models
+            </a>{' '}
+            / {name}
+          </>
+        }
+        subtitle={
+          m ? (
+            <>
+              {m.description && <>{m.description} · </>}project {m.project} · {m.versionCount}{' '}
+              version(s) · created {formatTime(m.createdAt)}
+            </>
+          ) : undefined
+        }
+      />
+      {model.status === 'loading' && !m && <Loading testId="model-loading" />}
+      {model.status === 'error' && (
+        <ErrorBanner error={model.error} title={`Could not open model ${name}`} />
+      )}
+      {m && (
+        <>
+          <VersionsPanel
+            model={m}
+            selected={version?.version ?? null}
+            onSelect={setSelected}
+            onChanged={changed}
+          />
+          {version && (
+            <div className="models-grid">
+              <ControlsPanel
+                key={`${version.version}:${version.stage}`}
+                version={version}
+                onChanged={changed}
+              />
+              <LineagePanel version={version} />
+            </div>
+          )}
+          {version && <CardPanel version={version} revision={revision} onChanged={changed} />}
+          <AuditPanel name={m.name} revision={revision} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function VersionsPanel({
+  model,
+  selected,
+  onSelect,
+  onChanged,
+}: {
+  model: ModelDetail;
+  selected: number | null;
+  onSelect: (v: number) => void;
+  onChanged: () => void;
+}) {
+  const [error, setError] = useState<unknown>(null);
+  const unalias = async (alias: string) => {
+    setError(null);
+    try {
+      await getApi().invoke('models:unalias', { name: model.name, alias });
+      onChanged();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <Panel title="Versions" testId="model-versions">
+      {error !== null && <ErrorBanner error={errorMessage(error)} title="Could not remove alias" />}
+      <table className="table table-hover">
+        <thead>
+          <tr>
+            <th>version</th>
+            <th>stage</th>
+            <th>aliases</th>
+            <th>metrics</th>
+            <th>run</th>
+            <th>data</th>
+            <th>registered</th>
+          </tr>
+        </thead>
+        <tbody>
+          {model.versions.map((v) => (
+            <tr
+              key={v.version}
+              className={v.version === selected ? 'model-version-selected' : undefined}
+              onClick={() => onSelect(v.version)}
+              data-testid={`model-version-${v.version}`}
+              aria-selected={v.version === selected}
+            >
+              <td>
+                <button type="button" className="btn btn-ghost btn-small">
+                  v{v.version}
+                </button>
+              </td>
+              <td>
+                <span className={`chip stage-${v.stage}`} data-testid="version-stage">
+                  {v.stage}
+                </span>
+              </td>
+              <td data-testid="version-aliases">
+                {v.aliases.map((a) => (
+                  <span key={a} className="chip alias-chip">
+                    {a}
+                    <button
+                      type="button"
+                      className="tag-remove"
+                      title={`Remove alias ${a}`}
+                      aria-label={`Remove alias ${a}`}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void unalias(a);
+                      }}
+                    >
+                      ×
+                    </button>
+                  </span>
+                ))}
+              </td>
+              <td className="small">
+                {valMetrics(v)
+                  .map(([k, x]) => `${k} ${formatNumber(x)}`)
+                  .join(' · ')}
+              </td>
+              <td>
+                <a
+                  href={routeHref({ view: 'run', runId: v.runId })}
+                  onClick={(e) => e.stopPropagation()}
+                  className="mono"
+                >
+                  {v.lineage.runName}
+                </a>
+              </td>
+              <td className="mono small">
+                {v.lineage.dataset}@{v.lineage.datasetVersion}
+              </td>
+              <td className="small">
+                {formatTime(v.createdAt)} by {v.createdBy}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}
+
+type Change = { kind: 'alias'; alias: string } | { kind: 'stage'; stage: ModelStage };
+
+/**
+ * Alias and stage controls for one version (remounted per version and stage); a failed promotion gate
+ * offers an audited override.
+ */
+function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChanged: () => void }) {
+  const [alias, setAlias] = useState('champion');
+  const [stage, setStage] = useState<ModelStage>(version.stage);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [gate, setGate] = useState<{ change: Change; failures: string[] } | null>(null);
+  const [override, setOverride] = useState('');
+
+  const apply = async (change: Change, overrideReason?: string) => {
+    setBusy(true);
+    setError(null);
+    const ref = `${version.model}@${version.version}`;
+    const why = reason.trim() ? { reason: reason.trim() } : {};
+    const forced = overrideReason ? { override: overrideReason } : {};
+    try {
+      if (change.kind === 'alias')
+        await getApi().invoke('models:alias', { ref, alias: change.alias, ...why, ...forced });
+      else await getApi().invoke('models:stage', { ref, stage: change.stage, ...why, ...forced });
+      setGate(null);
+      setOverride('');
+      setReason('');
+      onChanged();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'GATE_FAILED') {
+        const failures = Array.isArray(err.details?.failures)
+          ? (err.details.failures as unknown[]).map(String)
+          : [err.message];
+        setGate({ change, failures });
+      } else setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Panel title={`Change v${version.version}`} testId="model-controls">
+      <div className="form">
+        <label className="field">
+          <span>Reason (kept in the audit log)</span>
+          <input
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="why"
+            data-testid="change-reason"
+          />
+        </label>
+        <div className="form-inline">
+          <label className="field">
+            <span>Alias</span>
+            <input
+              value={alias}
+              onChange={(e) => setAlias(e.target.value)}
+              data-testid="alias-input"
+            />
+          </label>
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={busy || !alias.trim()}
+            onClick={() => void apply({ kind: 'alias', alias: alias.trim() })}
+            data-testid="alias-set"
+          >
+            Set alias
+          </button>
+        </div>
+        <div className="form-inline">
+          <label className="field">
+            <span>Stage</span>
+            <select
+              value={stage}
+              onChange={(e) => setStage(e.target.value as ModelStage)}
+              data-testid="stage-select"
+            >
+              {STAGES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            className="btn"
+            disabled={busy || stage === version.stage}
+            onClick={() => void apply({ kind: 'stage', stage })}
+            data-testid="stage-set"
+          >
+            Set stage
+          </button>
+        </div>
+      </div>
+      {error && <ErrorBanner error={error} title="Change refused" />}
+      {gate && (
+        <div className="banner banner-error gate-failed" role="alert" data-testid="gate-failed">
+          <div className="banner-body">
+            <strong>
+              Promotion gates failed for{' '}
+              {gate.change.kind === 'alias'
+                ? `alias ${gate.change.alias}`
+                : `stage ${gate.change.stage}`}
+            </strong>
+            <ul data-testid="gate-failures">
+              {gate.failures.map((f) => (
+                <li key={f}>{f}</li>
+              ))}
+            </ul>
+            <div className="form-inline">
+              <label className="field field-grow">
+                <span>Override reason</span>
+                <input
+                  value={override}
+                  onChange={(e) => setOverride(e.target.value)}
+                  placeholder="why promote anyway (audited)"
+                  data-testid="override-reason"
+                />
+              </label>
+              <button
+                type="button"
+                className="btn btn-danger"
+                disabled={busy || !override.trim()}
+                onClick={() => void apply(gate.change, override.trim())}
+                data-testid="override-apply"
+              >
+                Override and promote
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function LineagePanel({ version }: { version: ModelVersion }) {
+  const l = version.lineage;
+  const out = version.signature.output;
+  return (
+    <Panel title="Lineage and signature" testId="model-lineage">
+      <Facts
+        items={[
+          [
+            'run',
+            <a
+              key="run"
+              href={routeHref({ view: 'run', runId: l.runId })}
+              data-testid="lineage-run"
+            >
+              {l.runName} ({l.runId.slice(0, 8)})
+            </a>,
+          ],
+          ['experiment', l.experiment],
+          [
+            'data',
+            <a key="data" href={routeHref({ view: 'data', dataset: l.dataset })}>
+              {l.dataset}@{l.datasetVersion}
+            </a>,
+          ],
+          [
+            'data hash',
+            <span key="h" className="mono">
+              {l.datasetHash.slice(0, 16)}
+            </span>,
+          ],
+          [
+            'config hash',
+            <span key="c" className="mono">
+              {l.configHash.slice(0, 16)}
+            </span>,
+          ],
+          ['feature spec', l.featureSpecHash ? l.featureSpecHash.slice(0, 16) : 'default'],
+          ['git commit', l.gitCommit ?? '—'],
+          [
+            'output',
+            `${out.task}: ${out.target}${out.classes ? ` (${out.classes.join(', ')})` : ''}`,
+          ],
+          [
+            'inputs',
+            <span key="in" data-testid="signature-inputs">
+              {version.signature.inputs.map((i) => `${i.name} (${i.type})`).join(', ')}
+            </span>,
+          ],
+        ]}
+      />
+    </Panel>
+  );
+}

@@ -1,0 +1,81 @@
+import { getApi } from '../../api';
+import { PageHeader, Panel } from '../../components/page';
+import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { formatNumber, formatTime } from '../../lib/format';
+import { useAsync } from '../../lib/hooks';
+import { useProject } from '../../lib/project';
+import { routeHref } from '../../lib/routes';
+import { ModelPage } from './model-page';
+import './models.css';
+
+/** `#/models`: the registered models of the project; `#/models/<name>`: one model. */
+export function ModelsView({ model }: { model: string | null }) {
+  if (model) return <ModelPage name={model} />;
+  return <ModelList />;
+}
+
+function ModelList() {
+  const { project } = useProject();
+  const models = useAsync(() => getApi().invoke('models:list', { project }), [project]);
+  return (
+    <div className="page" data-testid="models-view">
+      <PageHeader title="Models" subtitle={`Registered models of project ${project}`} />
+      {models.status === 'loading' && <Loading testId="models-loading" />}
+      {models.status === 'error' && (
+        <ErrorBanner error={models.error} title="Could not list models" onRetry={models.reload} />
+      )}
+      {models.data && models.data.length === 0 && (
+        <EmptyState title="No models yet" testId="models-empty">
+          Open a finished run and press Register model, or run{' '}
+          <code>lathe models register RUN --name N</code>.
+        </EmptyState>
+      )}
+      {models.data && models.data.length > 0 && (
+        <Panel>
+          <table className="table table-hover" data-testid="models-table">
+            <thead>
+              <tr>
+                <th>model</th>
+                <th>versions</th>
+                <th>latest</th>
+                <th>aliases</th>
+                <th>stages</th>
+                <th>updated</th>
+                <th>description</th>
+              </tr>
+            </thead>
+            <tbody>
+              {models.data.map((m) => (
+                <tr key={m.id} data-testid={`model-row-${m.name}`}>
+                  <td>
+                    <a href={routeHref({ view: 'models', model: m.name })}>{m.name}</a>
+                  </td>
+                  <td>{formatNumber(m.versionCount)}</td>
+                  <td>{m.latest ? `v${m.latest.version}` : '—'}</td>
+                  <td>
+                    {Object.entries(m.aliases).map(([a, v]) => (
+                      <span key={a} className="chip">
+                        {a} → v{v}
+                      </span>
+                    ))}
+                  </td>
+                  <td>
+                    {Object.entries(m.stageCounts)
+                      .filter(([s]) => s !== 'none')
+                      .map(([s, n]) => (
+                        <span key={s} className={`chip stage-${s}`}>
+                          {n} {s}
+                        </span>
+                      ))}
+                  </td>
+                  <td>{m.latest ? formatTime(m.latest.createdAt) : ''}</td>
+                  <td className="muted">{m.description}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Panel>
+      )}
+    </div>
+  );
+}

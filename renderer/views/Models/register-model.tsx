@@ -1,0 +1,89 @@
+import { useState } from 'react';
+import type { ModelVersion, Run } from '../../../shared/contract';
+import { getApi, errorMessage } from '../../api';
+import { routeHref } from '../../lib/routes';
+
+/** A suggested model name from the run: its dataset and target, in the characters names allow. */
+const suggestName = (run: Run) =>
+  `${run.dataset}-${run.config.target}`.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]+/, '');
+
+/**
+ * "Register model" on a finished run's page: names the model (a new one, or the next version of an
+ * existing one) and links to it once registered.
+ */
+export function RegisterModel({ run }: { run: Run }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(() => suggestName(run));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<ModelVersion | null>(null);
+  if (run.status !== 'finished' || !run.artifacts.some((a) => a.path === 'model/model.json'))
+    return null;
+  if (done)
+    return (
+      <a
+        className="btn"
+        href={routeHref({ view: 'models', model: done.model })}
+        data-testid="register-model-done"
+      >
+        Registered {done.model} v{done.version}
+      </a>
+    );
+  if (!open)
+    return (
+      <button
+        type="button"
+        className="btn"
+        onClick={() => setOpen(true)}
+        data-testid="register-model"
+      >
+        Register model
+      </button>
+    );
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setDone(await getApi().invoke('models:register', { runId: run.id, name: name.trim() }));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="form-inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+      data-testid="register-model-form"
+    >
+      <input
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        aria-label="Model name"
+        placeholder="model name"
+        data-testid="register-model-name"
+        autoFocus
+      />
+      <button
+        type="submit"
+        className="btn btn-primary"
+        disabled={busy || !name.trim()}
+        data-testid="register-model-submit"
+      >
+        {busy ? 'Registering…' : 'Register'}
+      </button>
+      <button type="button" className="btn btn-ghost" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      {error && (
+        <span className="form-error" role="alert" data-testid="register-model-error">
+          {error}
+        </span>
+      )}
+    </form>
+  );
+}
