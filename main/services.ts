@@ -31,7 +31,8 @@ import { createProjectStore } from './workspace/projects';
 import { createPromotionCheck } from './registry/promotion';
 import { createEvaluateService, type EvalTarget } from './evaluate/evaluate-service';
 import { renderEvaluationHtml } from './evaluate/report-html';
-import { createRegistryStore, type RegistryStore } from './registry/registry-store';
+import { createGatePolicyStore } from './evaluate/gate-policies';
+import { createRegistryStore, osActor, type RegistryStore } from './registry/registry-store';
 import { createUiPrefsStore } from './workspace/ui-prefs';
 import { openWorkspace, type Workspace } from './workspace/workspace';
 
@@ -106,16 +107,48 @@ export async function createServices(options: ServicesOptions): Promise<Services
     tracking,
     data,
     artifacts,
-    // Projects without a gate policy pass; the evaluation service's gates plug in as the second argument.
-    checkPromotion: createPromotionCheck(db),
+    // Projects without a gate policy pass; with one, the latest evaluation of the version must pass it.
+    checkPromotion: createPromotionCheck(db, async (v) => {
+      const latest = await evaluation.latestOfVersion(v.id);
+      if (!latest)
+        return {
+          passed: false,
+          failures: [
+            `${v.model}@${v.version} has no evaluation yet: run lathe eval ${v.model}@${v.version}`,
+          ],
+        };
+      const failed = latest.gates.filter((g) => !g.passed);
+      return {
+        passed: latest.passed !== false && failed.length === 0,
+        failures: failed.map(
+          (g) =>
+            `${g.description}: observed ${g.observed === null ? 'n/a' : String(g.observed)}${g.detail ? ` (${g.detail})` : ''} [evaluation ${latest.id.slice(0, 8)}]`,
+        ),
+      };
+    }),
   });
 
+  const gatePolicies = createGatePolicyStore(db, projects);
   const evaluation = createEvaluateService({
     db,
     data,
     artifacts,
     familyReport: (run) => familyReport(run),
     getRun: (id) => tracking.get(id),
+    policyOf: (project) => gatePolicies.get(project),
+    championOf: async (model) => {
+      try {
+        const v = await registry.version(`${model}@champion`);
+        return {
+          label: `${v.model}@${v.version}`,
+          versionId: v.id,
+          run: await tracking.get(v.runId),
+        };
+      } catch (err) {
+        if (err instanceof LatheError && err.code === 'NOT_FOUND') return null;
+        throw err;
+      }
+    },
   });
   /** A run id (prefix) or a registered `NAME@version|alias`: the run, and the version it names. */
   const evalTarget = async (target: string): Promise<EvalTarget> => {
@@ -314,6 +347,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'ui:prefs:set': ({ key, value }) => uiPrefs.set(key, value),
     'eval:run': async (input) => evaluation.evaluate(await evalTarget(input.target), input),
     'eval:get': ({ id }) => evaluation.get(id),
+    'gates:get': async ({ project }) => ({ project, policy: await gatePolicies.get(project) }),
+    'gates:set': async ({ project, policy, reason }) => ({
+      project,
+      policy: await gatePolicies.set(project, policy, osActor(), reason),
+    }),
     'eval:html': async ({ id }) => ({ html: renderEvaluationHtml(await evaluation.get(id)) }),
     'eval:list': async ({ target }) => {
       if (!target) return evaluation.list();

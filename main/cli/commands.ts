@@ -12,6 +12,8 @@ import {
   expectationSuiteJsonSchema,
   featureSpecJsonSchema,
   trainConfigJsonSchema,
+  gatePolicyJsonSchema,
+  GatePolicy,
   transformJsonSchema,
   type ValidationReport,
   type ImportOut,
@@ -39,6 +41,7 @@ import { modelCommands } from './models-commands';
 /** JSON Schemas of the files users write, by the name `lathe schema` takes. */
 const SCHEMAS: Record<string, () => unknown> = {
   'train-config': trainConfigJsonSchema,
+  'gate-policy': gatePolicyJsonSchema,
   'expectation-suite': expectationSuiteJsonSchema,
   transform: transformJsonSchema,
   'feature-spec': featureSpecJsonSchema,
@@ -138,6 +141,11 @@ function humanTags(r: Run): string {
   return `Tags of run ${r.id.slice(0, 8)} (${r.name}):${tags.length ? '' : ' none'}\n${tags
     .map(([k, v]) => `  ${k} = ${v}`)
     .join('\n')}`.trimEnd();
+}
+
+function humanPolicy(out: { project: string; policy: GatePolicy | null }): string {
+  if (!out.policy) return `Project ${out.project} has no gate policy: promotions are not checked.`;
+  return `Gate policy of project ${out.project}:\n${stringifyYaml(out.policy).trimEnd()}`;
 }
 
 /** An evaluation for people: metrics beside the baseline, then the worst slices, fairness and gates. */
@@ -982,6 +990,64 @@ export const commands: Command[] = [
       });
       ctx.result(report, () => humanEvaluation(report));
       return report.passed === false ? 1 : 0;
+    },
+  },
+  {
+    path: ['gates', 'set'],
+    summary:
+      "Set a project's gate policy from a YAML or JSON file (lathe schema gate-policy): what an evaluation must show before a promotion.",
+    positionals: [],
+    flags: {
+      file: { type: 'string', value: 'FILE', required: true, description: 'the gate policy' },
+      project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
+      reason: { type: 'string', value: 'TEXT', description: 'why, for the audit log' },
+    },
+    async run(ctx) {
+      const policy = loadConfigFile(str(ctx, 'file')!, GatePolicy, 'gate policy');
+      const out = await withSession(ctx, (s) =>
+        s.api.invoke('gates:set', {
+          project: str(ctx, 'project') ?? 'Default',
+          policy,
+          ...(str(ctx, 'reason') ? { reason: str(ctx, 'reason') } : {}),
+        }),
+      );
+      ctx.result(out, () => humanPolicy(out));
+      return 0;
+    },
+  },
+  {
+    path: ['gates', 'show'],
+    summary: "Print a project's gate policy.",
+    positionals: [],
+    flags: {
+      project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
+    },
+    async run(ctx) {
+      const out = await withSession(ctx, (s) =>
+        s.api.invoke('gates:get', { project: str(ctx, 'project') ?? 'Default' }),
+      );
+      ctx.result(out, () => humanPolicy(out));
+      return 0;
+    },
+  },
+  {
+    path: ['gates', 'clear'],
+    summary: "Remove a project's gate policy (promotions are then unchecked).",
+    positionals: [],
+    flags: {
+      project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
+      reason: { type: 'string', value: 'TEXT', description: 'why, for the audit log' },
+    },
+    async run(ctx) {
+      const out = await withSession(ctx, (s) =>
+        s.api.invoke('gates:set', {
+          project: str(ctx, 'project') ?? 'Default',
+          policy: null,
+          ...(str(ctx, 'reason') ? { reason: str(ctx, 'reason') } : {}),
+        }),
+      );
+      ctx.result(out, () => humanPolicy(out));
+      return 0;
     },
   },
   {

@@ -8,6 +8,7 @@ import {
   FamilyReport,
   LatheError,
   type EvaluateIn,
+  type GatePolicy,
   type Run,
 } from '../../shared/contract';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
@@ -20,6 +21,7 @@ import { packageRoot } from '../version';
 import type { ScoreJob, ScoredRows, StoredTarget } from './predict';
 import type { EvalWorkerMessage } from './worker';
 import { buildReport } from './report';
+import { checkGates, type ChampionScore } from './gates';
 
 /** What an evaluation is of: a run, and the registered version it was named by (if any). */
 export interface EvalTarget {
@@ -68,6 +70,10 @@ export function createEvaluateService(deps: {
   /** The report of a cross-validation parent (for a fold's cv summary). */
   familyReport(run: Run): Promise<FamilyReport | null>;
   getRun(id: string): Promise<Run>;
+  /** The gate policy of a project, or null. */
+  policyOf(project: string): Promise<GatePolicy | null>;
+  /** The version a model's `champion` alias points to, or null. */
+  championOf(model: string): Promise<{ label: string; versionId: string; run: Run } | null>;
   workerPath?: string;
 }): EvaluateService {
   const { db, data, artifacts } = deps;
@@ -110,7 +116,16 @@ export function createEvaluateService(deps: {
 
   async function score(
     run: Run,
-    options: { data?: string; sensitive?: string[]; slices?: string[]; importanceRepeats?: number },
+    options: {
+      data?: string;
+      sensitive?: string[];
+      slices?: string[];
+      /** More raw columns to return (critical segments of the gate policy). */
+      extraSegments?: string[];
+      importanceRepeats?: number;
+      /** Score the rows another run is evaluated on (its data and split rule): the champion comparison. */
+      rowsOf?: Run;
+    },
   ): Promise<
     ScoredRows & { dataset: string; split: 'test' | 'validation' | 'all'; backend: string }
   > {
@@ -121,13 +136,14 @@ export function createEvaluateService(deps: {
         `evaluation worker not built: ${workerPath} is missing (run npm run build)`,
       );
     }
+    const rowsRun = options.rowsOf ?? run;
     const version = await data.resolve(
-      options.data ?? `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
+      options.data ?? `${rowsRun.lineage.dataset}@${rowsRun.lineage.datasetVersion}`,
     );
     const fitted = JSON.parse(
       (await read(run, 'features/fitted.json')).toString('utf8'),
     ) as FittedFeatureSpec;
-    const rule = JSON.parse((await read(run, 'split.json')).toString('utf8')) as SplitRule;
+    const rule = JSON.parse((await read(rowsRun, 'split.json')).toString('utf8')) as SplitRule;
     const which: ScoreJob['which'] = options.data
       ? 'all'
       : rule.testFraction > 0
@@ -138,7 +154,9 @@ export function createEvaluateService(deps: {
     const slices = (
       options.slices ?? inputs.filter((c) => version.columns.some((x) => x.name === c))
     ).slice(0, 12);
-    const segmentColumns = [...new Set([...(options.sensitive ?? []), ...slices])];
+    const segmentColumns = [
+      ...new Set([...(options.sensitive ?? []), ...slices, ...(options.extraSegments ?? [])]),
+    ];
     const job: ScoreJob = {
       config: run.config,
       parquetPath: version.storagePath,
@@ -187,7 +205,15 @@ export function createEvaluateService(deps: {
   return {
     async evaluate(target, input) {
       const { run, model } = target;
-      const scored = await score(run, input);
+      const policy = await deps.policyOf(run.project);
+      const sensitive = [
+        ...new Set([...input.sensitive, ...(policy?.fairness.map((f) => f.column) ?? [])]),
+      ];
+      const scored = await score(run, {
+        ...input,
+        sensitive,
+        extraSegments: policy?.segments.map((s) => s.column) ?? [],
+      });
       const parent = run.kind === 'fold' && run.parentId ? await deps.getRun(run.parentId) : null;
       const cvReport = parent ? await deps.familyReport(parent) : null;
       const report = buildReport({
@@ -196,7 +222,7 @@ export function createEvaluateService(deps: {
         run,
         model: model && { name: model.name, version: model.version },
         scored,
-        sensitive: input.sensitive,
+        sensitive,
         numericColumns: new Set(
           (
             await data.resolve(input.data ?? `${run.lineage.dataset}@${run.lineage.datasetVersion}`)
@@ -209,6 +235,26 @@ export function createEvaluateService(deps: {
             ? { runId: parent.id, folds: cvReport.children.length, summary: cvReport.summary }
             : null,
       });
+      if (policy) {
+        let champion: ChampionScore | null = null;
+        if (policy.champion) {
+          const champ = model ? await deps.championOf(model.name) : null;
+          champion = !model
+            ? {
+                skip: 'not a registered version: evaluate it as NAME@version to compare with the champion',
+              }
+            : !champ
+              ? { skip: `model '${model.name}' has no champion yet` }
+              : champ.versionId === model.versionId
+                ? { skip: `${model.name}@${model.version} is the champion` }
+                : {
+                    label: champ.label,
+                    scored: await score(champ.run, { data: input.data, rowsOf: run }),
+                  };
+        }
+        report.gates = checkGates({ policy, report, scored, champion, seed: run.config.seed });
+        report.passed = report.gates.every((g) => g.passed);
+      }
       const versionId = (await data.resolve(scored.dataset)).id;
       await db.run(
         `INSERT INTO evaluations (id, run_id, model_version_id, dataset_version_id, split, report, gates, passed, created_at)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IsoTime } from './common';
 import { Task } from '../config/train-config';
 import { HistogramBin } from './data';
+import { GatePolicy } from '../config/gate-policy';
 
 /** A point of a curve: ROC (x = FPR, y = TPR), PR (x = recall, y = precision), with its threshold. */
 export const CurvePoint = z.object({
@@ -166,3 +167,12 @@ export type EvaluateIn = z.input<typeof EvaluateIn>;
 export const EvaluationsListIn = z.object({ target: z.string().min(1).optional() });
 
 export const EvalIdIn = z.object({ id: z.string().min(1, 'an evaluation id is required') });
+
+export const GatesGetIn = z.object({ project: z.string().min(1).default('Default') });
+export const GatesSetIn = z.object({
+  project: z.string().min(1).default('Default'),
+  /** The new policy; null removes it. */
+  policy: GatePolicy.nullable(),
+  reason: z.string().max(2000).optional(),
+});
+export const GatesOut = z.object({ project: z.string(), policy: GatePolicy.nullable() });

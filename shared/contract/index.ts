@@ -43,7 +43,15 @@ import {
   RunsMetricsManyOut,
 } from './runs';
 import { ExperimentSummary, ExperimentsListIn } from './experiments';
-import { EvalIdIn, EvaluateIn, EvaluationReport, EvaluationsListIn } from './evaluate';
+import {
+  EvalIdIn,
+  EvaluateIn,
+  EvaluationReport,
+  EvaluationsListIn,
+  GatesGetIn,
+  GatesOut,
+  GatesSetIn,
+} from './evaluate';
 import { UiPrefGetIn, UiPrefGetOut, UiPrefSetIn, UiPrefSetOut } from './ui';
 import {
   ModelCardOut,
@@ -74,6 +82,7 @@ export * from '../config/transform';
 export * from './lineage';
 export * from '../config/expectation-suite';
 export * from '../config/feature-spec';
+export * from '../config/gate-policy';
 export * from './features';
 export * from './validation';
 export * from './experiments';
@@ -173,6 +182,10 @@ export const channels = {
   'eval:get': channel(EvalIdIn, EvaluationReport),
   /** Stored evaluations, newest first; of one run or model version when `target` names it. */
   'eval:list': channel(EvaluationsListIn, z.array(EvaluationReport)),
+  /** A project's gate policy (null: none). */
+  'gates:get': channel(GatesGetIn, GatesOut),
+  /** Sets or (with null) removes a project's gate policy; audited. */
+  'gates:set': channel(GatesSetIn, GatesOut),
   /** An evaluation as one self-contained HTML file (charts inline, opens offline). */
   'eval:html': channel(EvalIdIn, z.object({ html: z.string() })),
   /** Experiments (of a project) with their run counts, newest activity first. */

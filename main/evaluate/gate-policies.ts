@@ -1,0 +1,60 @@
+// Gate policies, one per project, in the workspace (gate_policies); setting or clearing one is audited.
+import { GatePolicy, LatheError } from '../../shared/contract';
+import type { Database } from '../workspace/db';
+import { newId, type ProjectStore } from '../workspace/projects';
+
+export interface GatePolicyStore {
+  get(project: string): Promise<GatePolicy | null>;
+  /** Replaces (or with null, removes) a project's policy; audited with the actor and reason. */
+  set(
+    project: string,
+    policy: GatePolicy | null,
+    actor: string,
+    reason?: string,
+  ): Promise<GatePolicy | null>;
+}
+
+export function createGatePolicyStore(db: Database, projects: ProjectStore): GatePolicyStore {
+  return {
+    async get(project) {
+      const row = await db.one<{ policy: string }>(
+        `SELECT gp.policy::VARCHAR AS policy FROM gate_policies gp JOIN projects p ON p.id = gp.project_id
+         WHERE p.name = ?`,
+        [project],
+      );
+      if (!row) return null;
+      const parsed = GatePolicy.safeParse(JSON.parse(row.policy));
+      if (!parsed.success) {
+        throw new LatheError(
+          'INVALID_CONFIG',
+          `the stored gate policy of project '${project}' no longer parses: ${parsed.error.issues[0]?.message ?? ''}; set it again`,
+        );
+      }
+      return parsed.data;
+    },
+
+    async set(project, policy, actor, reason) {
+      await db.tx(async (sql) => {
+        const projectId = await projects.ensure(sql, project);
+        await sql.run('DELETE FROM gate_policies WHERE project_id = ?', [projectId]);
+        if (policy)
+          await sql.run('INSERT INTO gate_policies VALUES (?, ?, now())', [
+            projectId,
+            JSON.stringify(policy),
+          ]);
+        await sql.run(
+          // Columns: id, at, actor, action, model_id, version, details, reason.
+          'INSERT INTO audit_log VALUES (?, now(), ?, ?, NULL, NULL, ?::JSON, ?)',
+          [
+            newId(),
+            actor,
+            policy ? 'gate_policy_set' : 'gate_policy_cleared',
+            JSON.stringify({ project, policy }),
+            reason ?? null,
+          ],
+        );
+      });
+      return policy;
+    },
+  };
+}

@@ -1,0 +1,231 @@
+// Gates: a project's policy checked against an evaluation — metric floors, fairness gaps, the baseline
+// margin, named critical segments, and "not worse than the champion on the same rows" by a paired
+// bootstrap or McNemar's test. Each gate is recorded with what was observed.
+import type { EvaluationReport, GatePolicy, GateResult } from '../../shared/contract';
+import { mcnemar, meanOverRows, pairedBootstrap, predictClasses } from './metrics';
+import type { ScoredRows } from './predict';
+
+/** Metrics where lower is better (losses and errors). */
+export function lowerIsBetter(metric: string): boolean {
+  return /(loss|brier|mse|rmse|mae|mape|error)$/.test(metric);
+}
+
+const fmt = (v: number | null | undefined) =>
+  v === null || v === undefined ? 'n/a' : Number.isInteger(v) ? String(v) : v.toPrecision(4);
+
+function bound(
+  gate: string,
+  what: string,
+  observed: number | null,
+  b: { min?: number; max?: number },
+): GateResult[] {
+  const out: GateResult[] = [];
+  if (b.min !== undefined)
+    out.push({
+      gate,
+      description: `${what} ≥ ${fmt(b.min)}`,
+      observed,
+      threshold: b.min,
+      passed: observed !== null && observed >= b.min,
+      ...(observed === null ? { detail: `${what} was not computed in this evaluation` } : {}),
+    });
+  if (b.max !== undefined)
+    out.push({
+      gate,
+      description: `${what} ≤ ${fmt(b.max)}`,
+      observed,
+      threshold: b.max,
+      passed: observed !== null && observed <= b.max,
+      ...(observed === null ? { detail: `${what} was not computed in this evaluation` } : {}),
+    });
+  return out;
+}
+
+/** Per-row correctness (classification) or absolute error (regression) of scored rows. */
+function perRow(scored: ScoredRows): {
+  correct: Float64Array | null;
+  absError: Float64Array | null;
+} {
+  if (scored.classes.length) {
+    const predicted = predictClasses(scored.probs, scored.rows, scored.classes.length);
+    return {
+      correct: Float64Array.from(predicted, (p, i) => (p === scored.labels[i] ? 1 : 0)),
+      absError: null,
+    };
+  }
+  return {
+    correct: null,
+    absError: Float64Array.from(scored.actual, (y, i) => Math.abs(y - scored.predicted[i]!)),
+  };
+}
+
+/** The champion scored on the challenger's rows, or why there is none to compare with. */
+export type ChampionScore = { label: string; scored: ScoredRows } | { skip: string };
+
+export function checkGates(args: {
+  policy: GatePolicy;
+  report: EvaluationReport;
+  scored: ScoredRows;
+  champion: ChampionScore | null;
+  seed: number;
+}): GateResult[] {
+  const { policy, report, scored } = args;
+  const gates: GateResult[] = [];
+  for (const m of policy.metrics) {
+    const observed = report.metrics[m.metric];
+    gates.push(
+      ...bound(`metric:${m.metric}`, m.metric, observed === undefined ? null : observed, m),
+    );
+  }
+  for (const f of policy.fairness) {
+    const r = report.fairness.find((x) => x.column === f.column);
+    const key = {
+      demographic_parity_difference: 'demographicParityDifference',
+      disparate_impact_ratio: 'disparateImpactRatio',
+      equal_opportunity_difference: 'equalOpportunityDifference',
+      equalized_odds_difference: 'equalizedOddsDifference',
+    } as const;
+    gates.push(
+      ...bound(
+        `fairness:${f.column}:${f.metric}`,
+        `${f.metric} by ${f.column}`,
+        r ? r[key[f.metric]] : null,
+        f,
+      ),
+    );
+  }
+  if (policy.baseline) {
+    const { metric, margin } = policy.baseline;
+    const model = report.metrics[metric];
+    const base = report.baseline.metrics[metric];
+    const gain =
+      model === undefined || model === null || base === undefined || base === null
+        ? null
+        : lowerIsBetter(metric)
+          ? base - model
+          : model - base;
+    gates.push({
+      gate: `baseline:${metric}`,
+      description: `beats the baseline on ${metric} by ≥ ${fmt(margin)}`,
+      observed: gain,
+      threshold: margin,
+      passed: gain !== null && gain >= margin,
+      detail:
+        gain === null
+          ? `${metric} was not computed in this evaluation`
+          : `model ${fmt(model)} vs ${report.baseline.kind} ${fmt(base)}`,
+    });
+  }
+  const rows = perRow(scored);
+  for (const s of policy.segments) {
+    const values = scored.segments[s.column];
+    const metric = rows.correct ? 'accuracy' : 'mae';
+    let observed: number | null = null;
+    let count = 0;
+    if (values) {
+      let sum = 0;
+      values.forEach((v, i) => {
+        if (v === null || String(v) !== String(s.segment)) return;
+        count++;
+        sum += rows.correct ? rows.correct[i]! : rows.absError![i]!;
+      });
+      observed = count ? sum / count : null;
+    }
+    for (const g of bound(
+      `segment:${s.column}=${s.segment}`,
+      `${metric} where ${s.column} = ${s.segment}`,
+      observed,
+      s,
+    ))
+      gates.push({
+        ...g,
+        detail: !values
+          ? `column '${s.column}' is not in the evaluated rows`
+          : count === 0
+            ? `no evaluated row has ${s.column} = ${s.segment}`
+            : `${count} rows`,
+      });
+  }
+  if (policy.champion) {
+    gates.push(championGate(policy.champion, scored, rows, args.champion, args.seed));
+  }
+  return gates;
+}
+
+function championGate(
+  spec: NonNullable<GatePolicy['champion']>,
+  scored: ScoredRows,
+  rows: ReturnType<typeof perRow>,
+  champion: ChampionScore | null,
+  seed: number,
+): GateResult {
+  const gate = `champion:${spec.test}`;
+  const metric = rows.correct ? 'accuracy' : 'mae';
+  const description = `not significantly worse than the champion on ${metric} (${spec.test}, α = ${spec.alpha})`;
+  if (!champion || 'skip' in champion) {
+    return {
+      gate,
+      description,
+      observed: null,
+      threshold: spec.alpha,
+      passed: true,
+      detail: champion?.skip ?? 'no champion to compare with',
+    };
+  }
+  const other = perRow(champion.scored);
+  if (
+    champion.scored.rows !== scored.rows ||
+    champion.scored.classes.join('\u0000') !== scored.classes.join('\u0000')
+  ) {
+    return {
+      gate,
+      description,
+      observed: null,
+      threshold: spec.alpha,
+      passed: false,
+      detail: `the champion (${champion.label}) scores different rows or classes: they cannot be compared`,
+    };
+  }
+  if (spec.test === 'mcnemar') {
+    if (!rows.correct || !other.correct) {
+      return {
+        gate,
+        description,
+        observed: null,
+        threshold: spec.alpha,
+        passed: false,
+        detail: "McNemar's test needs classifiers; use test: bootstrap",
+      };
+    }
+    const t = mcnemar(other.correct, rows.correct);
+    // b: only the champion right; c: only the challenger right. Worse = significantly more b than c.
+    const worse = t.b > t.c && t.p_value < spec.alpha;
+    return {
+      gate,
+      description,
+      observed: t.p_value,
+      threshold: spec.alpha,
+      passed: !worse,
+      detail: `vs ${champion.label}: only the champion right on ${t.b} rows, only this model on ${t.c}; p = ${fmt(t.p_value)} (${t.method})`,
+    };
+  }
+  // Higher is better for the bootstrap: accuracy, or the negated absolute error.
+  const mine = rows.correct ?? rows.absError!.map((v) => -v);
+  const theirs = other.correct ?? other.absError!.map((v) => -v);
+  const b = pairedBootstrap(scored.rows, meanOverRows(theirs), meanOverRows(mine), {
+    iterations: spec.iterations,
+    level: 1 - spec.alpha,
+    seed,
+  });
+  // Significantly worse: the whole interval of (this − champion) lies below zero.
+  const worse = b.ci_high < 0;
+  const sign = rows.correct ? 1 : -1;
+  return {
+    gate,
+    description,
+    observed: sign * b.observed_diff,
+    threshold: spec.alpha,
+    passed: !worse,
+    detail: `vs ${champion.label}: ${metric} difference ${fmt(sign * b.observed_diff)}, ${Math.round((1 - spec.alpha) * 100)}% interval [${fmt(sign * (sign > 0 ? b.ci_low : b.ci_high))}, ${fmt(sign * (sign > 0 ? b.ci_high : b.ci_low))}]`,
+  };
+}
