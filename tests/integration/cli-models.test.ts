@@ -164,11 +164,11 @@ describe('lathe models', () => {
   });
 
   it('refuses a champion move when a gate fails, and overrides with an audited reason', async () => {
-    // A project with a gate policy and no gate evaluator available fails closed.
+    // A policy no unevaluated version can pass (and, without an evaluator, one that fails closed).
     const services = await createServices({ workspaceDir: W });
     try {
       await services.workspace.db.run(
-        `INSERT INTO gate_policies SELECT id, '{"gates": []}', now() FROM projects WHERE name = 'Default'`,
+        `INSERT INTO gate_policies SELECT id, '{"metrics": [{"metric": "val_accuracy", "min": 0.999}]}', now() FROM projects WHERE name = 'Default'`,
       );
     } finally {
       await services.close();
@@ -177,7 +177,7 @@ describe('lathe models', () => {
     expect(refused.code).toBe(1);
     expect(refused.json).toMatchObject({ error: { code: 'GATE_FAILED' } });
     expect(refused.stderr).toMatch(
-      /pen@1 cannot take alias 'champion': project 'Default' has a gate policy/,
+      /pen@1 cannot take alias 'champion': .+ \(give an override reason/,
     );
     expect(ModelVersion.parse(json('models', 'show', 'pen@champion').json).version).toBe(2);
     const forced = json(

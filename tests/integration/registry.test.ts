@@ -7,6 +7,7 @@ import {
   osActor,
   type RegistryStore,
 } from '../../main/registry/registry-store';
+import { createPromotionCheck } from '../../main/registry/promotion';
 import { contractClient } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
@@ -291,26 +292,45 @@ describe('model registry', () => {
     expect(blank.message).toMatch(/override: give a reason/);
   });
 
-  it('passes promotions without a gate policy, and fails closed on a policy it cannot check', async () => {
+  it('passes promotions without a gate policy; with one, asks the evaluator or fails closed', async () => {
+    const db = services.workspace.db;
     await call('models:register', { runId: runB, name: 'policy' });
     expect((await call('models:stage', { ref: 'policy@1', stage: 'production' })).stage).toBe(
       'production',
     );
-    const project = await services.workspace.db.one<{ id: string }>(
-      "SELECT id FROM projects WHERE name = 'Default'",
-    );
-    await services.workspace.db.run(
-      'INSERT INTO gate_policies VALUES (?, \'{"gates": []}\', now())',
-      [project!.id],
-    );
+    const v1 = await call('models:version', { ref: 'policy@1' });
+    const noEvaluator = createPromotionCheck(db);
+    expect(await noEvaluator(v1)).toEqual({ passed: true, failures: [] });
+    const project = await db.one<{ id: string }>("SELECT id FROM projects WHERE name = 'Default'");
+    const policy = { metrics: [{ metric: 'val_accuracy', min: 0.99 }] };
+    await db.run('INSERT INTO gate_policies VALUES (?, ?::JSON, now())', [
+      project!.id,
+      JSON.stringify(policy),
+    ]);
     try {
+      expect(await noEvaluator(v1)).toEqual({
+        passed: false,
+        failures: [
+          "project 'Default' has a gate policy but no gate evaluator is available to check it",
+        ],
+      });
+      const seen: unknown[] = [];
+      const withEvaluator = createPromotionCheck(db, async (version, p) => {
+        seen.push([version.model, version.version, p]);
+        return { passed: false, failures: ['val_accuracy below 0.99'] };
+      });
+      expect(await withEvaluator(v1)).toEqual({
+        passed: false,
+        failures: ['val_accuracy below 0.99'],
+      });
+      expect(seen).toEqual([['policy', 1, policy]]);
+      // Wired into services: the promotion is refused whatever the evaluator says about this policy.
       const e = await failure('models:alias', { ref: 'policy@1', alias: 'champion' });
       expect(e).toMatchObject({ code: 'GATE_FAILED' });
-      expect(e.message).toMatch(/project 'Default' has a gate policy but no gate evaluator/);
+      expect(e.message).toMatch(/^policy@1 cannot take alias 'champion': /);
+      expect((await call('models:get', { ref: 'policy' })).aliases).toEqual({});
     } finally {
-      await services.workspace.db.run('DELETE FROM gate_policies WHERE project_id = ?', [
-        project!.id,
-      ]);
+      await db.run('DELETE FROM gate_policies WHERE project_id = ?', [project!.id]);
     }
   });
 
