@@ -49,16 +49,21 @@ export function lowerIsBetter(metric: string): boolean {
   return LOWER_IS_BETTER.test(metric);
 }
 
-/** Each metric with the baseline's value and the signed difference; `better` from the metric's direction. */
+/**
+ * Each metric with the baseline's value and the signed difference; `better` from the metric's direction.
+ * Metrics neither side could compute (e.g. binary-only ones on a multiclass task) are left out.
+ */
 export function metricComparison(report: Report) {
   const names = Object.keys(report.metrics).sort();
-  return names.map((name) => {
-    const value = report.metrics[name] ?? null;
-    const baseline = report.baseline.metrics[name] ?? null;
-    const diff = value !== null && baseline !== null ? value - baseline : null;
-    const better = diff === null || diff === 0 ? null : lowerIsBetter(name) ? diff < 0 : diff > 0;
-    return { name, value, baseline, diff, better };
-  });
+  return names
+    .map((name) => {
+      const value = report.metrics[name] ?? null;
+      const baseline = report.baseline.metrics[name] ?? null;
+      const diff = value !== null && baseline !== null ? value - baseline : null;
+      const better = diff === null || diff === 0 ? null : lowerIsBetter(name) ? diff < 0 : diff > 0;
+      return { name, value, baseline, diff, better };
+    })
+    .filter((m) => m.value !== null || m.baseline !== null);
 }
 
 /** Share of actual positives (the second class) among the rows, for the PR chart's no-skill line. */
@@ -531,7 +536,7 @@ function learningCurveChart(report: Report): string {
       );
     })
     .join('');
-  return figure('Learning curve', f.open + body + f.close, metrics.join(', '));
+  return figure('', f.open + body + f.close, metrics.join(', '));
 }
 
 const FAIRNESS_RATES = [

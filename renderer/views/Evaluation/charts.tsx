@@ -145,10 +145,12 @@ export function Figure({
 }) {
   return (
     <figure className="eval-figure">
-      <figcaption>
-        {title}
-        {caption && <span className="muted"> {caption}</span>}
-      </figcaption>
+      {(title || caption) && (
+        <figcaption>
+          {title}
+          {caption && <span className="muted"> {caption}</span>}
+        </figcaption>
+      )}
       {children}
     </figure>
   );
@@ -426,7 +428,7 @@ export function ImportanceChart({ importance }: { importance: EvaluationReport['
   const px = linearScale(domain, [left, w - PAD.right]);
   return (
     <Figure
-      title="Permutation importance"
+      title=""
       caption={
         importance.length > items.length ? `top ${items.length} of ${importance.length}` : undefined
       }
@@ -487,7 +489,7 @@ export function LearningCurveChart({ report }: { report: EvaluationReport }) {
   const series = learningSeries(report);
   const all = series.flatMap((s) => s.points);
   return (
-    <Figure title="Learning curve" caption={series.map((s) => s.metric).join(', ')}>
+    <Figure title="" caption={series.map((s) => s.metric).join(', ')}>
       <XYFrame
         chart="learning-curve"
         label="Learning curve"

@@ -30,7 +30,10 @@ export interface MetricRow {
   better: boolean | null;
 }
 
-/** Each metric beside the baseline's, with the signed difference, alphabetically. */
+/**
+ * Each metric beside the baseline's, with the signed difference, alphabetically. Metrics neither side
+ * could compute (e.g. binary-only ones on a multiclass task) are left out.
+ */
 export function metricComparison(report: Report): MetricRow[] {
   return Object.keys(report.metrics)
     .sort()
@@ -40,7 +43,8 @@ export function metricComparison(report: Report): MetricRow[] {
       const diff = value !== null && baseline !== null ? value - baseline : null;
       const better = diff === null || diff === 0 ? null : lowerIsBetter(name) ? diff < 0 : diff > 0;
       return { name, value, baseline, diff, better };
-    });
+    })
+    .filter((m) => m.value !== null || m.baseline !== null);
 }
 
 /** The metric a list of evaluations shows first, by task, among those the report has. */

@@ -59,13 +59,16 @@ describe('metrics vs baseline', () => {
     expect(reg.get('r2')!.better).toBe(true);
   });
 
-  it('leaves the difference empty when either side is missing', () => {
+  it('leaves the difference empty when a side is missing, and drops metrics neither side has', () => {
     const rows = metricComparison(
-      binaryReport({ metrics: { roc_auc: null, f1: 0.5 }, baseline: { kind: 'x', metrics: {} } }),
+      binaryReport({
+        metrics: { roc_auc: null, f1: 0.5, mcc: null },
+        baseline: { kind: 'x', metrics: { mcc: 0 } },
+      }),
     );
     expect(rows).toEqual([
       { name: 'f1', value: 0.5, baseline: null, diff: null, better: null },
-      { name: 'roc_auc', value: null, baseline: null, diff: null, better: null },
+      { name: 'mcc', value: null, baseline: 0, diff: null, better: null },
     ]);
   });
 

@@ -197,8 +197,16 @@ describe('report helpers', () => {
     const rows = metricComparison(regressionReport());
     expect(rows.find((m) => m.name === 'r2')).toMatchObject({ diff: 0.42, better: true });
     expect(rows.find((m) => m.name === 'mae')?.better).toBe(true);
-    const worse = metricComparison(binaryReport({ metrics: { brier: 0.2 } }));
-    expect(worse[0]).toMatchObject({ name: 'brier', better: false });
+    const worse = metricComparison(binaryReport({ metrics: { brier: 0.2, recall: null } }));
+    expect(worse).toEqual([
+      {
+        name: 'brier',
+        value: 0.2,
+        baseline: 0.16,
+        diff: expect.closeTo(0.04) as number,
+        better: false,
+      },
+    ]);
   });
 
   it('sorts slices by delta, worst first, nulls last', () => {
