@@ -135,6 +135,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     artifacts,
     familyReport: (run) => familyReport(run),
     getRun: (id) => tracking.get(id),
+    latheVersion: version,
     policyOf: (project) => gatePolicies.get(project),
     championOf: async (model) => {
       try {

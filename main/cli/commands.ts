@@ -181,6 +181,12 @@ function humanEvaluation(e: EvaluationReport): string {
         .map((i) => `${i.column} ${formatValue(i.mean)} ± ${formatValue(i.std)}`)
         .join(', ')}`,
     );
+  if (e.learningCurve?.length)
+    lines.push(
+      `Learning curve (${e.learningCurve[0]!.metric}): ${e.learningCurve
+        .map((p) => `${p.rows} rows ${formatValue(p.value)}`)
+        .join(', ')}`,
+    );
   for (const g of e.gates)
     lines.push(
       `  ${g.passed ? 'pass' : 'FAIL'}  ${g.description} (observed ${formatValue(g.observed)})`,
@@ -967,6 +973,12 @@ export const commands: Command[] = [
         value: 'FILE',
         description: 'also write the self-contained HTML report to FILE',
       },
+      'learning-curve': {
+        type: 'string',
+        value: 'FRACTIONS',
+        description:
+          'train again on these shares of the training rows, e.g. 0.1,0.25,0.5,1, and score each (slow)',
+      },
     },
     async run(ctx) {
       const list = (name: string) => (ctx.args.flags[name] as string[] | undefined) ?? [];
@@ -976,6 +988,13 @@ export const commands: Command[] = [
           ...(str(ctx, 'data') ? { data: str(ctx, 'data') } : {}),
           sensitive: list('sensitive'),
           ...(list('slice').length ? { slices: list('slice') } : {}),
+          ...(str(ctx, 'learning-curve')
+            ? {
+                learningCurve: str(ctx, 'learning-curve')!
+                  .split(',')
+                  .map((x) => Number(x.trim())),
+              }
+            : {}),
           ...(numFlag(ctx, 'repeats') !== undefined
             ? { importanceRepeats: numFlag(ctx, 'repeats') }
             : {}),

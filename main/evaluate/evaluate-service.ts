@@ -19,7 +19,7 @@ import type { Database } from '../workspace/db';
 import { iso, newId } from '../workspace/projects';
 import { packageRoot } from '../version';
 import type { ScoreJob, ScoredRows, StoredTarget } from './predict';
-import type { EvalWorkerMessage } from './worker';
+import type { EvalWorkerJob, EvalWorkerMessage } from './worker';
 import { buildReport } from './report';
 import { checkGates, type ChampionScore } from './gates';
 
@@ -70,6 +70,7 @@ export function createEvaluateService(deps: {
   /** The report of a cross-validation parent (for a fold's cv summary). */
   familyReport(run: Run): Promise<FamilyReport | null>;
   getRun(id: string): Promise<Run>;
+  latheVersion: string;
   /** The gate policy of a project, or null. */
   policyOf(project: string): Promise<GatePolicy | null>;
   /** The version a model's `champion` alias points to, or null. */
@@ -125,9 +126,16 @@ export function createEvaluateService(deps: {
       importanceRepeats?: number;
       /** Score the rows another run is evaluated on (its data and split rule): the champion comparison. */
       rowsOf?: Run;
+      /** Train again on these shares of the training rows and score each on the same rows. */
+      learningCurve?: number[];
     },
   ): Promise<
-    ScoredRows & { dataset: string; split: 'test' | 'validation' | 'all'; backend: string }
+    ScoredRows & {
+      dataset: string;
+      split: 'test' | 'validation' | 'all';
+      backend: string;
+      learningCurve: EvaluationReport['learningCurve'];
+    }
   > {
     checkRun(run);
     if (!existsSync(workerPath)) {
@@ -157,7 +165,10 @@ export function createEvaluateService(deps: {
     const segmentColumns = [
       ...new Set([...(options.sensitive ?? []), ...slices, ...(options.extraSegments ?? [])]),
     ];
-    const job: ScoreJob = {
+    const trainingData = options.learningCurve?.length
+      ? await data.resolve(`${run.lineage.dataset}@${run.lineage.datasetVersion}`)
+      : null;
+    const job: EvalWorkerJob = {
       config: run.config,
       parquetPath: version.storagePath,
       columns: version.columns,
@@ -170,8 +181,22 @@ export function createEvaluateService(deps: {
       segmentColumns,
       importanceRepeats: options.importanceRepeats ?? 0,
       seed: run.config.seed,
+      ...(trainingData
+        ? {
+            learningCurve: {
+              fractions: options.learningCurve!,
+              parquetPath: trainingData.storagePath,
+              columns: trainingData.columns,
+              latheVersion: deps.latheVersion,
+            },
+          }
+        : {}),
     };
-    const result = await new Promise<{ backend: string; result: ScoredRows }>((resolve, reject) => {
+    const result = await new Promise<{
+      backend: string;
+      result: ScoredRows;
+      learningCurve: EvaluationReport['learningCurve'];
+    }>((resolve, reject) => {
       const worker = new Worker(workerPath, { stdout: true, stderr: true });
       worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
       worker.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
@@ -179,7 +204,8 @@ export function createEvaluateService(deps: {
       worker.on('message', (m: EvalWorkerMessage) => {
         settled = true;
         void worker.terminate();
-        if (m.type === 'done') resolve({ backend: m.backend, result: m.result });
+        if (m.type === 'done')
+          resolve({ backend: m.backend, result: m.result, learningCurve: m.learningCurve });
         else reject(new LatheError(m.code as LatheError['code'], m.message));
       });
       worker.on('error', (err) => {
@@ -193,6 +219,7 @@ export function createEvaluateService(deps: {
     });
     return {
       ...result.result,
+      learningCurve: result.learningCurve,
       dataset: `${version.dataset}@${version.version}`,
       split: which === 'valid' ? 'validation' : which,
       backend: result.backend,
@@ -235,6 +262,7 @@ export function createEvaluateService(deps: {
             ? { runId: parent.id, folds: cvReport.children.length, summary: cvReport.summary }
             : null,
       });
+      report.learningCurve = scored.learningCurve;
       if (policy) {
         let champion: ChampionScore | null = null;
         if (policy.champion) {

@@ -3,20 +3,31 @@ import { parentPort } from 'node:worker_threads';
 import { toErrorShape } from '../../shared/contract';
 import { initBackend } from '../train/backend';
 import { scoreRows, type ScoreJob, type ScoredRows } from './predict';
+import { learningCurve, type LearningCurveJob } from './learning-curve';
+import type { EvaluationReport } from '../../shared/contract';
 
 export type EvalWorkerMessage =
-  | { type: 'done'; backend: string; result: ScoredRows }
+  | {
+      type: 'done';
+      backend: string;
+      result: ScoredRows;
+      learningCurve: EvaluationReport['learningCurve'];
+    }
   | { type: 'error'; code: string; message: string };
 
 const port = parentPort;
 if (!port) throw new Error('eval-worker must run in a worker thread');
 
-port.once('message', (job: ScoreJob) => {
+/** A scoring job, and the learning curve to draw on the same rows when asked for. */
+export type EvalWorkerJob = ScoreJob & { learningCurve?: LearningCurveJob };
+
+port.once('message', (job: EvalWorkerJob) => {
   void (async () => {
     try {
       const backend = await initBackend();
       const result = await scoreRows(job);
-      const message: EvalWorkerMessage = { type: 'done', backend, result };
+      const curve = job.learningCurve ? await learningCurve(job, job.learningCurve) : null;
+      const message: EvalWorkerMessage = { type: 'done', backend, result, learningCurve: curve };
       port.postMessage(message, [
         result.labels.buffer,
         result.actual.buffer,

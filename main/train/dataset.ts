@@ -59,6 +59,8 @@ export async function prepareTrainingData(
   config: TrainConfig,
   parquetPath: string,
   columns: ColumnInfo[],
+  /** Keep this share of the training rows (a seeded choice), for learning curves. Default 1. */
+  trainFraction = 1,
 ): Promise<TrainingData> {
   const engine = await createEngine();
   try {
@@ -107,6 +109,17 @@ export async function prepareTrainingData(
       target: config.target,
       row: '__row',
     });
+    if (trainFraction < 1) {
+      // The first share of the training rows in a seeded order; the rest sit out (validation is unchanged).
+      const keep = Math.max(2, Math.round(counts.train * trainFraction));
+      await engine.run(
+        `UPDATE data SET __split = 'unused' WHERE __split = 'train' AND __row IN (
+           SELECT __row FROM (SELECT __row, row_number() OVER (
+             ORDER BY md5_number_lower('${config.seed}:subsample:' || __row::VARCHAR), __row) AS r
+           FROM data WHERE __split = 'train') WHERE r > ${keep})`,
+      );
+      counts.train = Math.min(counts.train, keep);
+    }
     const usable = counts.train + counts.valid + counts.test;
     if (usable < 4 || counts.train < 2) {
       throw new LatheError(

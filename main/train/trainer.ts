@@ -31,6 +31,8 @@ export interface TrainJob {
   latheVersion: string;
   /** A checkpoint (checkpoint.ts) to continue from instead of starting fresh. */
   resume?: Uint8Array;
+  /** Train on this share of the training rows (learning curves); default all. */
+  trainFraction?: number;
 }
 
 export interface EpochReport {
@@ -212,7 +214,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   const { config } = job;
   const started = Date.now();
   const backend = await initBackend();
-  const data = await prepareTrainingData(config, job.parquetPath, job.columns);
+  const data = await prepareTrainingData(config, job.parquetPath, job.columns, job.trainFraction);
   const { target } = data;
   const classes = target.kind === 'classes' ? target.classes : [];
   const outputDim = config.task === 'multiclass' ? classes.length : 1;

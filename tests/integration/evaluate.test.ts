@@ -130,6 +130,21 @@ describe('evaluation', () => {
     expect(r.slices.every((s) => s.metric === 'mae')).toBe(true);
   });
 
+  it('draws a learning curve whose full-data point is the run itself', async () => {
+    const e = await call('eval:run', {
+      target: good.id,
+      importanceRepeats: 0,
+      learningCurve: [1, 0.15],
+    });
+    const curve = e.learningCurve!;
+    expect(curve.map((p) => p.fraction)).toEqual([0.15, 1]);
+    expect(curve[0]!.rows).toBe(Math.round(Number(good.params['rows.train']) * 0.15));
+    expect(curve[1]!.rows).toBe(Number(good.params['rows.train']));
+    expect(curve.every((p) => p.metric === 'roc_auc')).toBe(true);
+    // Trained again on every row with the same seed: the same model, so the same AUC.
+    expect(curve[1]!.value).toBe(e.metrics.roc_auc);
+  });
+
   it('names what it cannot evaluate', async () => {
     expect((await failure('eval:run', { target: 'nosuch@champion' })).code).toBe('NOT_FOUND');
     const cv = await call('train:run', {
