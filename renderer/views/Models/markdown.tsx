@@ -3,7 +3,8 @@ import type { ReactNode } from 'react';
 /** `code`, **bold** and _emphasis_ inside a line, as React nodes (never HTML). */
 function inline(text: string): ReactNode[] {
   const out: ReactNode[] = [];
-  const re = /`([^`]+)`|\*\*([^*]+)\*\*|_([^_]+)_/g;
+  // `_` only emphasizes at word edges, so names like val_f1_macro stay as written.
+  const re = /`([^`]+)`|\*\*([^*]+)\*\*|(?<![A-Za-z0-9])_([^_]+)_(?![A-Za-z0-9])/g;
   let last = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) {

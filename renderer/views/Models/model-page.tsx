@@ -18,8 +18,15 @@ const valMetrics = (v: ModelVersion) =>
     .filter(([k]) => k.startsWith('val_') && k !== 'val_loss')
     .sort(([a], [b]) => a.localeCompare(b));
 
+/** One model; `name` may be `NAME@VERSION` or `NAME@ALIAS`, which opens with that version selected. */
 export function ModelPage({ name }: { name: string }) {
-  const model = useAsync(() => getApi().invoke('models:get', { ref: name }), [name]);
+  const model = useAsync(async () => {
+    const detail = await getApi().invoke('models:get', { ref: name });
+    const pinned = name.includes('@')
+      ? (await getApi().invoke('models:version', { ref: name })).version
+      : null;
+    return { ...detail, pinned };
+  }, [name]);
   const [selected, setSelected] = useState<number | null>(null);
   // Bumped after every change so the card and the audit timeline reload too.
   const [revision, setRevision] = useState(0);
@@ -29,7 +36,8 @@ export function ModelPage({ name }: { name: string }) {
   };
   const m = model.data;
   // The chosen version while it exists, else the latest.
-  const version = m?.versions.find((v) => v.version === selected) ?? m?.versions[0] ?? null;
+  const version =
+    m?.versions.find((v) => v.version === (selected ?? m.pinned)) ?? m?.versions[0] ?? null;
 
   return (
     <div className="page" data-testid="model-page">
@@ -39,7 +47,7 @@ export function ModelPage({ name }: { name: string }) {
             <a href={routeHref({ view: 'models', model: null })} className="muted">
               Models
             </a>{' '}
-            / {name}
+            / {m?.name ?? name}
           </>
         }
         subtitle={
