@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type {
+  ChannelInput,
+  ChannelName,
+  ChannelOutput,
+  EvaluationReport,
+} from '../../shared/contract';
+import { createServices } from '../../main/services';
+import { vega } from '../helpers/workspace';
+import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { EvaluationPage } from './pages/evaluation-page';
+
+/** A segment value that is markup: the view and the downloaded file must show it as text. */
+const HOSTILE = `<b id="injected">winter</b> & "cold"`;
+
+let session: BrowserSession;
+let page: Page;
+let url: string;
+let report: EvaluationReport;
+
+describe('the Evaluation view', () => {
+  beforeAll(async () => {
+    session = await openBrowserSession({
+      prefix: 'lathe-e2e-eval-',
+      // A binary run on seattle-weather with a markup-valued sensitive column, evaluated once.
+      prepare: async (workspace) => {
+        const services = await createServices({ workspaceDir: workspace });
+        const call = async <C extends ChannelName>(c: C, input: ChannelInput<C>) => {
+          const r = await services.dispatch(c, input);
+          if (!r.ok) throw new Error(r.error.message);
+          return r.result as ChannelOutput<C>;
+        };
+        try {
+          const csv = vega('seattle-weather.csv');
+          await call('data:importQuery', {
+            name: 'rain',
+            sql: `SELECT precipitation, temp_max, temp_min, wind, weather = 'rain' AS rain,
+              CASE WHEN month(date) IN (12, 1, 2) THEN '${HOSTILE.replace(/'/g, "''")}' ELSE 'other' END AS season
+              FROM read_csv('${csv}')`,
+          });
+          const run = await call('train:run', {
+            config: {
+              dataset: 'rain',
+              target: 'rain',
+              task: 'binary',
+              features: ['precipitation', 'temp_max', 'temp_min', 'wind', 'season'],
+              model: { type: 'linear' },
+              training: { epochs: 6, learningRate: 0.02, batchSize: 32 },
+              split: { testFraction: 0.25 },
+              seed: 4,
+            },
+          });
+          report = await call('eval:run', {
+            target: run.id,
+            sensitive: ['season'],
+            importanceRepeats: 2,
+          });
+        } finally {
+          await services.close();
+        }
+      },
+    });
+    ({ page, url } = session);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('lists the evaluation under its nav entry and opens the report from the row', async () => {
+    const ev = new EvaluationPage(page);
+    await ev.open(url);
+    await ev.byTestId('nav-evaluations').click();
+    await ev.byTestId('evaluations-view').waitFor();
+    await expect.poll(() => ev.rows().count()).toBe(1);
+    expect(await ev.rows().first().getAttribute('data-id')).toBe(report.id);
+    await ev.rows().first().click();
+    await ev.byTestId('evaluation-report').waitFor();
+    expect(page.url()).toContain(`#/evaluations/${report.id}`);
+    expect(await ev.byTestId('nav-evaluations').getAttribute('aria-current')).toBe('page');
+  });
+
+  it('draws the stored curves point for point, the matrix cell for cell, and shows markup as text', async () => {
+    const ev = new EvaluationPage(page);
+    await ev.openReport(url, report.id);
+    expect(await ev.seriesPoints('roc', 'roc')).toBe(report.curves.roc!.length);
+    expect(await ev.seriesPoints('pr', 'pr')).toBe(report.curves.pr!.length);
+    expect(await ev.chart('confusion').locator('rect.cm-cell').count()).toBe(4);
+    expect(await ev.byTestId('eval-metrics').locator('tbody tr').count()).toBeGreaterThan(3);
+
+    const fairness = ev.byTestId('eval-fairness');
+    expect(await fairness.locator('tbody tr').count()).toBe(2);
+    expect(await fairness.textContent()).toContain(HOSTILE);
+    expect(await fairness.locator('li[data-measure]').count()).toBe(4);
+    expect(await page.locator('#injected').count()).toBe(0);
+  });
+
+  it('downloads the offline HTML report of the evaluation', async () => {
+    const ev = new EvaluationPage(page);
+    await ev.openReport(url, report.id);
+    const download = await ev.downloadHtml();
+    expect(download.suggestedFilename()).toMatch(/^evaluation-.+\.html$/);
+    const html = readFileSync((await download.path())!, 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain(report.id);
+    expect(html).toContain(
+      '&lt;b id=&quot;injected&quot;&gt;winter&lt;/b&gt; &amp; &quot;cold&quot;',
+    );
+    expect(html.toLowerCase()).not.toContain('<script');
+  });
+
+  it('filters by run, and names a target that matches no run or model', async () => {
+    const ev = new EvaluationPage(page);
+    await ev.openList(url);
+    await ev.filter(report.runId.slice(0, 8));
+    await expect.poll(() => ev.rows().count()).toBe(1);
+    expect(page.url()).toContain(`#/evaluations?target=${report.runId.slice(0, 8)}`);
+    await ev.filter('nosuchrun');
+    await ev.byTestId('error-banner').waitFor();
+    expect(await ev.byTestId('error-banner').textContent()).toContain('nosuchrun');
+    expect(await ev.rows().count()).toBe(0);
+  });
+});
