@@ -102,7 +102,7 @@ describe('the Evaluation view', () => {
     await ev.openReport(url, report.id);
     const download = await ev.downloadHtml();
     expect(download.suggestedFilename()).toMatch(/^evaluation-.+\.html$/);
-    const html = readFileSync((await download.path())!, 'utf8');
+    const html = readFileSync(await download.path(), 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain(report.id);
     expect(html).toContain(
