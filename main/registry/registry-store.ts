@@ -396,12 +396,21 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
           throw new LatheError('INVALID_INPUT', `run ${run.id} was deleted meanwhile`, {
             runId: run.id,
           });
-        let model = await sql.one<{ id: string }>('SELECT id FROM models WHERE name = ?', [name]);
+        let model = await sql.one<{ id: string; project: string }>(
+          `${MODEL_SELECT} WHERE m.name = ?`,
+          [name],
+        );
+        if (model && model.project !== run.project)
+          throw new LatheError(
+            'INVALID_INPUT',
+            `model '${name}' belongs to project '${model.project}' but run ${run.id} is in project '${run.project}'; register it under another name`,
+            { model: name, runId: run.id },
+          );
         if (!model) {
           const project = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [
             run.project,
           ]);
-          model = { id: newId() };
+          model = { id: newId(), project: run.project };
           await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
             model.id,
             project!.id,

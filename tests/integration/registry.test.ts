@@ -130,6 +130,15 @@ describe('model registry', () => {
       /has no saved model \(missing model\/model.json, model\/weights.bin/,
     );
     await services.workspace.db.run("UPDATE runs SET status = 'failed' WHERE id = ?", [failed]);
+    // A model of another project does not take this project's runs.
+    await services.workspace.db.run("INSERT INTO projects VALUES ('p-other', 'Other', '', now())");
+    await services.workspace.db.run(
+      "INSERT INTO models VALUES ('m-foreign', 'p-other', 'foreign', '', now())",
+    );
+    expect((await failure('models:register', { runId: runC, name: 'foreign' })).message).toBe(
+      `model 'foreign' belongs to project 'Other' but run ${runC} is in project 'Default'; register it under another name`,
+    );
+    await services.workspace.db.run("DELETE FROM models WHERE id = 'm-foreign'");
     expect(JSON.stringify(await call('models:list', {}))).toBe(before);
     expect((await call('models:history', { name: 'penguin' })).entries).toHaveLength(2);
   });
