@@ -32,6 +32,7 @@ import { createPromotionCheck } from './registry/promotion';
 import { createEvaluateService, type EvalTarget } from './evaluate/evaluate-service';
 import { renderEvaluationHtml } from './evaluate/report-html';
 import { createGatePolicyStore } from './evaluate/gate-policies';
+import { lowerIsBetter } from './evaluate/gates';
 import { createRegistryStore, osActor, type RegistryStore } from './registry/registry-store';
 import { createUiPrefsStore } from './workspace/ui-prefs';
 import { openWorkspace, type Workspace } from './workspace/workspace';
@@ -108,6 +109,30 @@ export async function createServices(options: ServicesOptions): Promise<Services
     data,
     artifacts,
     // Projects without a gate policy pass; with one, the latest evaluation of the version must pass it.
+    // models:compare scores both versions on the first one's held-out rows.
+    evaluatePair: async (va, vb) => {
+      const [ra, rb] = await Promise.all([tracking.get(va.runId), tracking.get(vb.runId)]);
+      const pair = await evaluation.comparePair(ra, rb);
+      const [name, version] = pair.dataset.split('@') as [string, string];
+      return {
+        dataset: name,
+        datasetVersion: Number(version),
+        split: pair.split,
+        metrics: Object.keys(pair.a)
+          .filter((k) => pair.a[k] !== null || pair.b[k] !== null)
+          .map((key) => {
+            const [a, b] = [pair.a[key] ?? null, pair.b[key] ?? null];
+            const lower = lowerIsBetter(key);
+            return {
+              key,
+              a,
+              b,
+              better:
+                a === null || b === null || a === b ? null : (lower ? a < b : a > b) ? 'a' : 'b',
+            };
+          }),
+      };
+    },
     checkPromotion: createPromotionCheck(db, async (v) => {
       const latest = await evaluation.latestOfVersion(v.id);
       if (!latest)

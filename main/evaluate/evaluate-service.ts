@@ -20,7 +20,7 @@ import { iso, newId } from '../workspace/projects';
 import { packageRoot } from '../version';
 import type { ScoreJob, ScoredRows, StoredTarget } from './predict';
 import type { EvalWorkerJob, EvalWorkerMessage } from './worker';
-import { buildReport } from './report';
+import { buildReport, scoredMetrics } from './report';
 import { checkGates, type ChampionScore } from './gates';
 
 /** What an evaluation is of: a run, and the registered version it was named by (if any). */
@@ -39,6 +39,20 @@ export interface EvaluateService {
   listOfVersion(versionId: string): Promise<EvaluationReport[]>;
   /** The latest evaluation of a registered version (gates read it). */
   latestOfVersion(versionId: string): Promise<EvaluationReport | null>;
+  /**
+   * Two runs' models scored on the same rows — `a`'s held-out rows, or every row of `data` — with every
+   * scalar metric of each.
+   */
+  comparePair(
+    a: Run,
+    b: Run,
+    data?: string,
+  ): Promise<{
+    dataset: string;
+    split: string;
+    a: Record<string, number | null>;
+    b: Record<string, number | null>;
+  }>;
   /** Scores rows with a run's model (the champion comparison scores both models on the same rows). */
   score(run: Run, options: { data?: string; sensitive?: string[] }): Promise<ScoredRows>;
 }
@@ -334,6 +348,23 @@ export function createEvaluateService(deps: {
         [versionId],
       );
       return row ? fromRow(row) : null;
+    },
+
+    async comparePair(a, b, dataOverride) {
+      const sa = await score(a, { data: dataOverride });
+      const sb = await score(b, { data: dataOverride, rowsOf: a });
+      if (sa.classes.join('\u0000') !== sb.classes.join('\u0000')) {
+        throw new LatheError(
+          'INVALID_INPUT',
+          `the two models predict different classes (${sa.classes.join(', ')} vs ${sb.classes.join(', ')})`,
+        );
+      }
+      return {
+        dataset: sa.dataset,
+        split: sa.split,
+        a: scoredMetrics(sa, a.config.seed),
+        b: scoredMetrics(sb, a.config.seed),
+      };
     },
 
     score: (run, options) => score(run, options),

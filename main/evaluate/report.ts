@@ -28,6 +28,15 @@ function scalars(suite: ClassificationSuite | RegressionSuite): Metrics {
   return out;
 }
 
+/** Every scalar metric of scored rows (the suite of their task), e.g. to compare two models on them. */
+export function scoredMetrics(scored: ScoredRows, seed = 0): Metrics {
+  return scored.classes.length
+    ? scalars(
+        classificationSuite(scored.labels, scored.probs, scored.classes.length, scored.classes),
+      )
+    : scalars(regressionSuite(scored.actual, scored.predicted, scored.nFeatures, { seed }));
+}
+
 /** Rows of the slice columns as the metric library wants them: numeric columns in quantile bins. */
 function sliceColumns(
   segments: ScoredRows['segments'],

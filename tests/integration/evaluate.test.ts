@@ -145,6 +145,20 @@ describe('evaluation', () => {
     expect(curve[1]!.value).toBe(e.metrics.roc_auc);
   });
 
+  it('compares two registered versions on the same held-out rows', async () => {
+    await call('models:register', { runId: good.id, name: 'cmp' });
+    await call('models:register', { runId: weak.id, name: 'cmp' });
+    const c = await call('models:compare', { a: 'cmp@1', b: 'cmp@2' });
+    const ev = c.evaluation!;
+    expect(ev).toMatchObject({ dataset: 'rain', datasetVersion: 1, split: 'test' });
+    const auc = ev.metrics.find((m) => m.key === 'roc_auc')!;
+    expect(auc.a).toBe(
+      (await call('eval:run', { target: good.id, importanceRepeats: 0 })).metrics.roc_auc,
+    );
+    expect(auc.better).toBe('a');
+    expect(ev.metrics.find((m) => m.key === 'log_loss')!.better).toBe('a');
+  });
+
   it('names what it cannot evaluate', async () => {
     expect((await failure('eval:run', { target: 'nosuch@champion' })).code).toBe('NOT_FOUND');
     const cv = await call('train:run', {
