@@ -6,6 +6,7 @@ import {
   FamilyReport,
   LatheError,
   defaultSearchMetric,
+  lowerIsBetter,
   type AppInfo,
   type JsonValue,
   type Run,
@@ -32,7 +33,6 @@ import { createPromotionCheck } from './registry/promotion';
 import { createEvaluateService, type EvalTarget } from './evaluate/evaluate-service';
 import { renderEvaluationHtml } from './evaluate/report-html';
 import { createGatePolicyStore } from './evaluate/gate-policies';
-import { lowerIsBetter } from './evaluate/gates';
 import { createRegistryStore, osActor, type RegistryStore } from './registry/registry-store';
 import { createUiPrefsStore } from './workspace/ui-prefs';
 import { openWorkspace, type Workspace } from './workspace/workspace';
@@ -109,6 +109,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     data,
     artifacts,
     // Projects without a gate policy pass; with one, the latest evaluation of the version must pass it.
+    latestEvaluation: (versionId) => evaluation.latestOfVersion(versionId),
     // models:compare scores both versions on the first one's held-out rows.
     evaluatePair: async (va, vb) => {
       const [ra, rb] = await Promise.all([tracking.get(va.runId), tracking.get(vb.runId)]);

@@ -1,4 +1,4 @@
-import type { ModelCard, ModelVersion, Run } from '../../shared/contract';
+import type { EvaluationReport, ModelCard, ModelVersion, Run } from '../../shared/contract';
 import type { RunModelFiles } from './signature';
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
@@ -9,6 +9,8 @@ export function generateCard(
   run: Run,
   files: RunModelFiles,
   rows: number,
+  /** The version's latest evaluation: its held-out metrics and fairness results go into the card. */
+  evaluation: EvaluationReport | null = null,
 ): ModelCard {
   const { signature, lineage } = version;
   const out = signature.output;
@@ -34,23 +36,69 @@ export function generateCard(
           : ''
       }.`,
     ].join('\n\n'),
-    metrics: metricRows.length
-      ? [
-          'Final metrics of the run (validation split):',
-          '',
-          '| metric | value |',
-          '| --- | --- |',
-          ...metricRows,
-        ].join('\n')
-      : 'The run recorded no metrics.',
-    fairness:
-      'No fairness results recorded yet: evaluate the model per slice of a sensitive column and record them here.',
+    metrics: evaluation
+      ? evaluationMetrics(evaluation)
+      : metricRows.length
+        ? [
+            'Final metrics of the run (validation split):',
+            '',
+            '| metric | value |',
+            '| --- | --- |',
+            ...metricRows,
+          ].join('\n')
+        : 'The run recorded no metrics.',
+    fairness: evaluation?.fairness.length
+      ? evaluationFairness(evaluation)
+      : 'No fairness results recorded yet: evaluate the model with a sensitive column (lathe eval NAME@VERSION --sensitive COLUMN).',
     limitations: [
       `Only valid for inputs like the training data (\`${lineage.dataset}@${lineage.datasetVersion}\`); columns missing at prediction time are imputed as in training.`,
       ...(warnings.length ? ['', 'Warnings raised while training:', '', ...warnings] : []),
     ].join('\n'),
     sections: [],
   };
+}
+
+const cell = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmt(v));
+
+/** The held-out metrics of an evaluation beside its baseline, with the gates it was checked against. */
+function evaluationMetrics(e: EvaluationReport): string {
+  const keys = Object.keys(e.metrics).filter((k) => e.metrics[k] !== null);
+  return [
+    `Evaluation \`${e.id.slice(0, 8)}\` on ${e.rows.toLocaleString('en-US')} rows of \`${e.dataset}\` (${e.split}), ${e.createdAt.slice(0, 10)}; baseline: ${e.baseline.kind}.`,
+    '',
+    '| metric | model | baseline |',
+    '| --- | --- | --- |',
+    ...keys.map((k) => `| ${k} | ${cell(e.metrics[k])} | ${cell(e.baseline.metrics[k])} |`),
+    ...(e.gates.length
+      ? [
+          '',
+          'Gates:',
+          '',
+          ...e.gates.map(
+            (g) =>
+              `- ${g.passed ? 'pass' : 'FAIL'}: ${g.description} (observed ${cell(g.observed)})`,
+          ),
+        ]
+      : []),
+  ].join('\n');
+}
+
+/** Per sensitive column: the four gaps and each group's rates. */
+function evaluationFairness(e: EvaluationReport): string {
+  return e.fairness
+    .map((f) =>
+      [
+        `By \`${f.column}\` (favourable decision: ${f.positiveClass ?? '—'}): demographic parity difference ${cell(f.demographicParityDifference)}, disparate impact ratio ${cell(f.disparateImpactRatio)}, equal opportunity difference ${cell(f.equalOpportunityDifference)}, equalized odds difference ${cell(f.equalizedOddsDifference)}.`,
+        '',
+        '| group | rows | selection rate | TPR | FPR | accuracy |',
+        '| --- | --- | --- | --- | --- | --- |',
+        ...f.groups.map(
+          (g) =>
+            `| ${g.group} | ${g.count} | ${cell(g.selectionRate)} | ${cell(g.truePositiveRate)} | ${cell(g.falsePositiveRate)} | ${cell(g.accuracy)} |`,
+        ),
+      ].join('\n'),
+    )
+    .join('\n\n');
 }
 
 /** The card as one Markdown document, with the version's signature and lineage appended. */

@@ -12,6 +12,7 @@ import {
   type ModelCardOut,
   type ModelDetail,
   type ModelStage,
+  type EvaluationReport,
   type ModelVersion,
   type ModelsAliasIn,
   type ModelsCompareOut,
@@ -53,6 +54,8 @@ export interface RegistryDeps {
   checkPromotion: PromotionCheck;
   /** Extension point for models:compare: evaluation of both versions on the same data. */
   evaluatePair?: PairEvaluation;
+  /** A version's latest evaluation, for the generated model card. */
+  latestEvaluation?: (versionId: string) => Promise<EvaluationReport | null>;
   /** Who changes the registry; default the OS user. */
   actor?: () => string;
   /** The clock audit entries are stamped with (tests). */
@@ -339,7 +342,13 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     return {
       model: version.model,
       version: version.version,
-      card: generateCard(version, run, files, dv.rows),
+      card: generateCard(
+        version,
+        run,
+        files,
+        dv.rows,
+        deps.latestEvaluation ? await deps.latestEvaluation(version.id) : null,
+      ),
       edited: false,
       updatedAt: null,
       updatedBy: null,

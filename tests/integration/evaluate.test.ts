@@ -151,6 +151,12 @@ describe('evaluation', () => {
     const c = await call('models:compare', { a: 'cmp@1', b: 'cmp@2' });
     const ev = c.evaluation!;
     expect(ev).toMatchObject({ dataset: 'rain', datasetVersion: 1, split: 'test' });
+    // The generated card carries the latest evaluation's held-out metrics and fairness results.
+    await call('eval:run', { target: 'cmp@1', sensitive: ['season'], importanceRepeats: 0 });
+    const card = await call('models:card:get', { ref: 'cmp@1' });
+    expect(card.card.metrics).toMatch(/\(test\)/);
+    expect(card.card.metrics).toMatch(/\| roc_auc \| 0\.\d+ \| 0\.5000 \|/);
+    expect(card.card.fairness).toMatch(/By `season`.*demographic parity difference/);
     const auc = ev.metrics.find((m) => m.key === 'roc_auc')!;
     expect(auc.a).toBe(
       (await call('eval:run', { target: good.id, importanceRepeats: 0 })).metrics.roc_auc,

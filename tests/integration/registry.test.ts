@@ -380,7 +380,9 @@ describe('model registry', () => {
     expect(c.a.version).toBe(1);
     expect(c.b.version).toBe(2);
     expect(c.sameData).toBe(true);
-    expect(c.evaluation).toBeNull();
+    // Both scored by the evaluation service on penguin@1's held-out rows.
+    expect(c.evaluation).toMatchObject({ dataset: 'penguins', datasetVersion: 1 });
+    expect(c.evaluation!.metrics.map((m) => m.key)).toContain('accuracy');
     const acc = c.metrics.find((m) => m.key === 'val_accuracy')!;
     expect(acc.a).toBe(c.a.metrics.val_accuracy);
     expect(acc.b).toBe(c.b.metrics.val_accuracy);
