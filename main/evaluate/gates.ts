@@ -1,14 +1,14 @@
 // Gates: a project's policy checked against an evaluation — metric floors, fairness gaps, the baseline
 // margin, named critical segments, and "not worse than the champion on the same rows" by a paired
 // bootstrap or McNemar's test. Each gate is recorded with what was observed.
-import type { EvaluationReport, GatePolicy, GateResult } from '../../shared/contract';
+import {
+  lowerIsBetter,
+  type EvaluationReport,
+  type GatePolicy,
+  type GateResult,
+} from '../../shared/contract';
 import { mcnemar, meanOverRows, pairedBootstrap, predictClasses } from './metrics';
 import type { ScoredRows } from './predict';
-
-/** Metrics where lower is better (losses and errors). */
-export function lowerIsBetter(metric: string): boolean {
-  return /(loss|brier|mse|rmse|mae|mape|error)$/.test(metric);
-}
 
 const fmt = (v: number | null | undefined) =>
   v === null || v === undefined ? 'n/a' : Number.isInteger(v) ? String(v) : v.toPrecision(4);

@@ -3,7 +3,15 @@
  * script and nothing fetched (its CSP forbids both), so it opens offline and can be mailed or archived.
  * Pure: takes the report, returns the text; the caller writes or serves it.
  */
-import type { EvaluationReport } from '../../shared/contract';
+import {
+  extent,
+  fairnessReadings,
+  metricComparison,
+  niceTicks,
+  positivePrevalence,
+  slicesWorstFirst,
+  type EvaluationReport,
+} from '../../shared/contract';
 
 type Report = EvaluationReport;
 type Pt = { x: number; y: number };
@@ -41,170 +49,12 @@ function pct(fraction: number): string {
   return `${Number((fraction * 100).toPrecision(3))}%`;
 }
 
-/** Metrics where a smaller value is the better model (errors and losses). */
-const LOWER_IS_BETTER =
-  /(^|_)(rmse|mse|mae|mape|smape|log_loss|loss|brier|error|ece|max_error|median_absolute_error)$/;
-
-export function lowerIsBetter(metric: string): boolean {
-  return LOWER_IS_BETTER.test(metric);
-}
-
-/**
- * Each metric with the baseline's value and the signed difference; `better` from the metric's direction.
- * Metrics neither side could compute (e.g. binary-only ones on a multiclass task) are left out.
- */
-export function metricComparison(report: Report) {
-  const names = Object.keys(report.metrics).sort();
-  return names
-    .map((name) => {
-      const value = report.metrics[name] ?? null;
-      const baseline = report.baseline.metrics[name] ?? null;
-      const diff = value !== null && baseline !== null ? value - baseline : null;
-      const better = diff === null || diff === 0 ? null : lowerIsBetter(name) ? diff < 0 : diff > 0;
-      return { name, value, baseline, diff, better };
-    })
-    .filter((m) => m.value !== null || m.baseline !== null);
-}
-
-/** Share of actual positives (the second class) among the rows, for the PR chart's no-skill line. */
-export function positivePrevalence(report: Report): number | null {
-  const positive = report.classes[1];
-  if (report.task !== 'binary' || positive === undefined) return null;
-  const cm = report.confusionMatrix;
-  if (cm && cm.length === 2) {
-    const rows = cm.map((r) => r.reduce((a, b) => a + b, 0));
-    const total = (rows[0] ?? 0) + (rows[1] ?? 0);
-    if (total > 0) return (rows[1] ?? 0) / total;
-  }
-  const support = report.perClass.find((c) => c.class === positive)?.support;
-  const total = report.perClass.reduce((a, c) => a + c.support, 0);
-  return support !== undefined && total > 0 ? support / total : null;
-}
-
-/** Slices with the worst (most negative delta) first; slices without a delta last. */
-export function slicesWorstFirst(slices: Report['slices']): Report['slices'] {
-  return [...slices].sort((a, b) => {
-    if (a.delta === null || b.delta === null) return a.delta === null ? 1 : -1;
-    return a.delta - b.delta;
-  });
-}
-
-export interface FairnessReading {
-  key: string;
-  label: string;
-  value: number | null;
-  reading: string;
-  concern: boolean | null;
-}
-
-function extreme(
-  groups: Report['fairness'][number]['groups'],
-  pick: (g: Report['fairness'][number]['groups'][number]) => number | null,
-) {
-  const withValue = groups.flatMap((g) => {
-    const v = pick(g);
-    return v === null ? [] : [{ group: g.group, v }];
-  });
-  if (withValue.length === 0) return null;
-  const sorted = [...withValue].sort((a, b) => a.v - b.v);
-  return { low: sorted[0]!, high: sorted[sorted.length - 1]! };
-}
-
-/**
- * The four fairlearn measures of one sensitive column, each with a sentence a reader without the
- * definitions can act on. The 0.1 difference and 0.8 ratio (the four-fifths rule) are common rules of
- * thumb, not legal tests.
- */
-export function fairnessReadings(f: Report['fairness'][number]): FairnessReading[] {
-  const sel = extreme(f.groups, (g) => g.selectionRate);
-  const tpr = extreme(f.groups, (g) => g.truePositiveRate);
-  const fpr = extreme(f.groups, (g) => g.falsePositiveRate);
-  const positive = f.positiveClass === null ? 'the favourable decision' : `“${f.positiveClass}”`;
-  const out: FairnessReading[] = [];
-
-  const dpd = f.demographicParityDifference;
-  out.push({
-    key: 'demographic_parity_difference',
-    label: 'Demographic parity difference',
-    value: dpd,
-    concern: dpd === null ? null : dpd > 0.1,
-    reading:
-      dpd === null || !sel
-        ? 'Not defined: no group has a selection rate.'
-        : `The model predicts ${positive} for ${pct(sel.high.v)} of group “${sel.high.group}” but ${pct(sel.low.v)} of group “${sel.low.group}”: a gap of ${fmt(dpd * 100)} percentage points${dpd > 0.1 ? ', above the 0.1 rule of thumb' : ''}.`,
-  });
-
-  const dir = f.disparateImpactRatio;
-  out.push({
-    key: 'disparate_impact_ratio',
-    label: 'Disparate impact ratio',
-    value: dir,
-    concern: dir === null ? null : dir < 0.8,
-    reading:
-      dir === null || !sel
-        ? 'Not defined: every group has a selection rate of 0.'
-        : `The least selected group gets ${positive} at ${pct(dir)} of the rate of the most selected; ${dir < 0.8 ? 'below 80%, so it fails the four-fifths rule' : 'at least 80%, so it meets the four-fifths rule'}.`,
-  });
-
-  const eod = f.equalOpportunityDifference;
-  out.push({
-    key: 'equal_opportunity_difference',
-    label: 'Equal opportunity difference',
-    value: eod,
-    concern: eod === null ? null : eod > 0.1,
-    reading:
-      eod === null || !tpr
-        ? 'Not defined: fewer than two groups have actual positives.'
-        : `Of the rows that really are ${positive}, the model finds ${pct(tpr.high.v)} in group “${tpr.high.group}” but ${pct(tpr.low.v)} in group “${tpr.low.group}” (true-positive rates ${fmt(eod * 100)} points apart).`,
-  });
-
-  const eqo = f.equalizedOddsDifference;
-  const fprGap = fpr ? fpr.high.v - fpr.low.v : null;
-  out.push({
-    key: 'equalized_odds_difference',
-    label: 'Equalized odds difference',
-    value: eqo,
-    concern: eqo === null ? null : eqo > 0.1,
-    reading:
-      eqo === null
-        ? 'Not defined: the groups lack actual positives or negatives.'
-        : `The larger of the true-positive-rate gap and the false-positive-rate gap${fprGap !== null && fpr ? ` (false positives: ${pct(fpr.high.v)} in “${fpr.high.group}” vs ${pct(fpr.low.v)} in “${fpr.low.group}”)` : ''} is ${fmt(eqo)}; 0 means errors fall equally on every group.`,
-  });
-  return out;
-}
-
 // ---------- SVG ----------
 
 const W = 420;
 const H = 300;
 const PAD = { left: 52, right: 14, top: 12, bottom: 40 };
 const COLORS = ['#2f6fde', '#e07b24', '#1f9d63', '#7a4fd6', '#c8372d', '#0f8b8d', '#a15c00'];
-
-/** About `count` round tick values covering [min, max]. */
-export function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
-  if (min === max) return [min];
-  const raw = (max - min) / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step)
-    ticks.push(Number(t.toPrecision(12)));
-  return ticks;
-}
-
-function domain(values: number[], pad = 0.04): [number, number] {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length === 0) return [0, 1];
-  let lo = Math.min(...finite);
-  let hi = Math.max(...finite);
-  if (lo === hi) {
-    lo -= Math.abs(lo) * 0.1 || 1;
-    hi += Math.abs(hi) * 0.1 || 1;
-  }
-  const span = hi - lo;
-  return [lo - span * pad, hi + span * pad];
-}
 
 interface Frame {
   px: (x: number) => number;
@@ -435,7 +285,7 @@ function residualChart(report: Report): string {
 function predictedActualChart(report: Report): string {
   const pairs = report.curves.predictedVsActual;
   if (!pairs?.length) return '';
-  const [lo, hi] = domain(pairs.flatMap((p) => [p.predicted, p.actual]));
+  const [lo, hi] = extent(pairs.flatMap((p) => [p.predicted, p.actual]));
   const f = frame({
     chart: 'predicted-vs-actual',
     label: 'Predicted vs actual',
@@ -467,7 +317,7 @@ function importanceChart(report: Report): string {
   const left = 150;
   const w = 560;
   const h = PAD.top + items.length * row + 34;
-  const [lo, hi] = domain([0, ...items.flatMap((i) => [i.mean - i.std, i.mean + i.std])], 0.02);
+  const [lo, hi] = extent([0, ...items.flatMap((i) => [i.mean - i.std, i.mean + i.std])], 0.02);
   const px = (v: number) => left + ((v - lo) / (hi - lo)) * (w - left - PAD.right);
   const body = items
     .map((it, k) => {
@@ -513,8 +363,8 @@ function learningCurveChart(report: Report): string {
   const f = frame({
     chart: 'learning-curve',
     label: 'Learning curve',
-    x: domain(lc.map((p) => p.rows)),
-    y: domain(lc.map((p) => p.value!)),
+    x: extent(lc.map((p) => p.rows)),
+    y: extent(lc.map((p) => p.value!)),
     xLabel: 'training rows',
     yLabel: metrics.join(', '),
   });

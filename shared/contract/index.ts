@@ -77,6 +77,7 @@ export * from './errors';
 export * from './projects';
 export * from './runs';
 export * from './evaluate';
+export * from './evaluation-reading';
 export * from '../config/train-config';
 export * from '../config/transform';
 export * from './lineage';

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   escapeHtml,
-  fairnessReadings,
   IMPORTANCE_CHART_MAX,
-  metricComparison,
-  niceTicks,
-  positivePrevalence,
   renderEvaluationHtml,
-  slicesWorstFirst,
 } from '../../../../main/evaluate/report-html';
 import {
   binaryReport,
@@ -183,56 +178,5 @@ describe('renderEvaluationHtml, multiclass and regression', () => {
     expect(html).not.toContain('data-chart="confusion"');
     expect(html).toMatch(/rmse[\s\S]*?<span class="good">−3\.7<\/span>/);
     expect(html).toContain('all gates passed');
-  });
-});
-
-describe('report helpers', () => {
-  it('prevalence comes from the confusion matrix rows, else the positive class support', () => {
-    expect(positivePrevalence(binaryReport())).toBeCloseTo(0.2);
-    expect(positivePrevalence(binaryReport({ confusionMatrix: null }))).toBeCloseTo(0.2);
-    expect(positivePrevalence(multiclassReport())).toBeNull();
-  });
-
-  it('metric differences know which metrics are better lower', () => {
-    const rows = metricComparison(regressionReport());
-    expect(rows.find((m) => m.name === 'r2')).toMatchObject({ diff: 0.42, better: true });
-    expect(rows.find((m) => m.name === 'mae')?.better).toBe(true);
-    const worse = metricComparison(binaryReport({ metrics: { brier: 0.2, recall: null } }));
-    expect(worse).toEqual([
-      {
-        name: 'brier',
-        value: 0.2,
-        baseline: 0.16,
-        diff: expect.closeTo(0.04) as number,
-        better: false,
-      },
-    ]);
-  });
-
-  it('sorts slices by delta, worst first, nulls last', () => {
-    expect(slicesWorstFirst(binaryReport().slices).map((s) => s.delta)).toEqual([
-      -0.18,
-      -0.02,
-      0.02,
-      null,
-    ]);
-  });
-
-  it('fairness readings flag the ratio below 0.8 and say when a measure is undefined', () => {
-    const [f] = binaryReport().fairness;
-    const r = fairnessReadings(f!);
-    expect(r.map((x) => x.concern)).toEqual([false, true, true, true]);
-    const undefinedOnes = fairnessReadings({
-      ...f!,
-      disparateImpactRatio: null,
-      equalOpportunityDifference: null,
-    });
-    expect(undefinedOnes[1]!.reading).toMatch(/^Not defined/);
-    expect(undefinedOnes[2]!.concern).toBeNull();
-  });
-
-  it('ticks are round numbers spanning the range', () => {
-    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
-    expect(niceTicks(-30, 90)).toEqual([-25, 0, 25, 50, 75]);
   });
 });
