@@ -6,6 +6,7 @@ import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { routeHref } from '../../lib/routes';
 import { ModelPage } from './model-page';
+import { GatePolicyPanel } from './gate-policy-panel';
 import './models.css';
 
 /** `#/models`: the registered models of the project; `#/models/<name>`: one model. */
@@ -30,6 +31,7 @@ function ModelList() {
           <code>lathe models register RUN --name N</code>.
         </EmptyState>
       )}
+      <GatePolicyPanel project={project} />
       {models.data && models.data.length > 0 && (
         <Panel>
           <table className="table table-hover" data-testid="models-table">
