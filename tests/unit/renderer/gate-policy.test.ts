@@ -17,15 +17,13 @@ describe('gate policy editor', () => {
   });
 
   it('names the line of bad YAML and the field of a bad policy', () => {
-    expect(parsePolicy('metrics: [')).toMatchObject({
-      error: expect.stringMatching(/not valid YAML/),
-    });
-    expect(parsePolicy('metrics: [{ metric: roc_auc }]')).toMatchObject({
-      error: expect.stringMatching(/metrics\.0.*give min, max or both/),
-    });
-    expect(parsePolicy('champion: { test: ttest }')).toMatchObject({
-      error: expect.stringMatching(/champion\.test/),
-    });
+    const error = (text: string) => {
+      const r = parsePolicy(text);
+      return 'error' in r ? r.error : '';
+    };
+    expect(error('metrics: [')).toMatch(/not valid YAML/);
+    expect(error('metrics: [{ metric: roc_auc }]')).toMatch(/metrics\.0.*give min, max or both/);
+    expect(error('champion: { test: ttest }')).toMatch(/champion\.test/);
     expect(parsePolicy('')).toEqual({
       policy: { metrics: [], fairness: [], segments: [] },
     });
