@@ -111,11 +111,29 @@ describe('the Evaluation view', () => {
     expect(html.toLowerCase()).not.toContain('<script');
   });
 
+  it('evaluates a run from its page and opens the new report', async () => {
+    const ev = new EvaluationPage(page);
+    await page.goto(`${url}#/runs/${report.runId}`);
+    await ev.byTestId('evaluate-run').click();
+    await page.waitForURL(/#\/evaluations\/[0-9a-f]{32}$/, { timeout: 60_000 });
+    const id = decodeURIComponent(new URL(page.url()).hash.split('/').pop()!);
+    expect(id).not.toBe(report.id);
+    const fresh = await ev.invoke('eval:get', { id });
+    expect(fresh.runId).toBe(report.runId);
+    // Same model, same rows: the same metrics as the stored evaluation.
+    expect(fresh.metrics.roc_auc).toBe(report.metrics.roc_auc);
+    const runEvaluations = ev.byTestId('run-evaluations');
+    await page.goto(`${url}#/runs/${report.runId}`);
+    expect(await runEvaluations.getAttribute('href')).toBe(`#/evaluations?target=${report.runId}`);
+  });
+
   it('filters by run, and names a target that matches no run or model', async () => {
     const ev = new EvaluationPage(page);
     await ev.openList(url);
     await ev.filter(report.runId.slice(0, 8));
-    await expect.poll(() => ev.rows().count()).toBe(1);
+    const ofRun = (await ev.invoke('eval:list', { target: report.runId })).length;
+    expect(ofRun).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => ev.rows().count()).toBe(ofRun);
     expect(page.url()).toContain(`#/evaluations?target=${report.runId.slice(0, 8)}`);
     await ev.filter('nosuchrun');
     await ev.byTestId('error-banner').waitFor();

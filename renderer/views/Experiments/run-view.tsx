@@ -11,6 +11,7 @@ import {
 } from '../../components/states';
 import { StatusBadge } from '../../components/status-badge';
 import { RegisterModel } from '../Models/register-model';
+import { EvaluateButton } from '../Evaluation/evaluate-button';
 import { fromHistory, mergeTables, withProgress, type EpochTable } from '../../lib/epochs';
 import { formatDuration, formatNumber, formatTime } from '../../lib/format';
 import { useAsync, useEvent } from '../../lib/hooks';
@@ -193,6 +194,7 @@ function RunBody({
         }
         actions={
           <>
+            {!deleted && <EvaluateButton key={`eval-${run.id}`} run={run} />}
             {!deleted && <RegisterModel key={run.id} run={run} />}
             {active && (
               <button
