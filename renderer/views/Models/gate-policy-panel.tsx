@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { getApi } from '../../api';
 import { errorMessage } from '../../api/errors';
 import { Panel } from '../../components/page';
@@ -14,7 +14,6 @@ export function GatePolicyPanel({ project }: { project: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => setText(null), [project]);
 
   if (stored.status === 'error')
     return (

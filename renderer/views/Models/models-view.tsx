@@ -31,7 +31,8 @@ function ModelList() {
           <code>lathe models register RUN --name N</code>.
         </EmptyState>
       )}
-      <GatePolicyPanel project={project} />
+      {/* Keyed by project: another project starts from its own stored policy. */}
+      <GatePolicyPanel key={project} project={project} />
       {models.data && models.data.length > 0 && (
         <Panel>
           <table className="table table-hover" data-testid="models-table">
