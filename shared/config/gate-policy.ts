@@ -20,9 +20,7 @@ export const FairnessGateMetric = z.enum([
 export const GatePolicy = z
   .object({
     /** Metric thresholds, e.g. `{ metric: roc_auc, min: 0.85 }`, `{ metric: log_loss, max: 0.4 }`. */
-    metrics: z
-      .array(z.object({ metric: z.string().min(1) }).and(Bound))
-      .default([]),
+    metrics: z.array(z.object({ metric: z.string().min(1) }).and(Bound)).default([]),
     /** Largest fairness gaps by sensitive column (the column joins every evaluation's fairness report). */
     fairness: z
       .array(z.object({ column: z.string().min(1), metric: FairnessGateMetric }).and(Bound))
