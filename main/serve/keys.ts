@@ -1,0 +1,143 @@
+// API keys for the prediction server. A key is shown once at creation; the workspace keeps only its
+// sha256 (table api_keys, migration 8), so a leaked workspace does not leak usable keys.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LatheError } from '../../shared/contract';
+import { textOrNull, type Sql } from '../workspace/db';
+import type { ServeAuth, ServeKey } from './server';
+
+export interface ApiKeyInfo extends ServeKey {
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export const hashKey = (key: string): string =>
+  createHash('sha256').update(key, 'utf8').digest('hex');
+
+/** A new key: `lk_` + 32 random bytes in base64url. */
+export function generateKey(): string {
+  return `lk_${randomBytes(32).toString('base64url')}`;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+interface KeyRow {
+  [k: string]: unknown;
+  id: string;
+  name: string;
+  hash: string;
+  models: string | null;
+  rate_limit: number | null;
+  created_at: unknown;
+  revoked_at: unknown;
+}
+
+function iso(v: unknown): string | null {
+  const t = textOrNull(v)?.replace(' ', 'T');
+  if (t === undefined || t === null) return null;
+  const d = new Date(/(Z|[+-]\d\d(:?\d\d)?)$/.test(t) ? t : `${t}Z`);
+  return Number.isNaN(d.getTime()) ? t : d.toISOString();
+}
+
+function toInfo(r: KeyRow): ApiKeyInfo & { hash: string } {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    hash: String(r.hash),
+    models: r.models === null ? null : (JSON.parse(String(r.models)) as string[] | null),
+    rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
+    createdAt: iso(r.created_at)!,
+    revokedAt: iso(r.revoked_at),
+  };
+}
+
+export interface KeyStore {
+  /** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
+  create(input: {
+    name: string;
+    models?: string[];
+    rateLimit?: number;
+  }): Promise<{ key: string; info: ApiKeyInfo }>;
+  /** All keys (revoked ones too), oldest first; never the secret or its hash. */
+  list(): Promise<ApiKeyInfo[]>;
+  /** Revokes the active key with this name or id; NOT_FOUND names it. */
+  revoke(nameOrId: string): Promise<ApiKeyInfo>;
+  /** The active keys with their hashes (for the server's in-memory check). */
+  active(): Promise<(ServeKey & { hash: string })[]>;
+}
+
+export function createKeyStore(sql: Sql): KeyStore {
+  const all = async () =>
+    (await sql.all<KeyRow>('SELECT * FROM api_keys ORDER BY created_at, name')).map(toInfo);
+  const strip = ({ hash: _hash, ...info }: ApiKeyInfo & { hash: string }): ApiKeyInfo => info;
+  return {
+    async create({ name, models, rateLimit }) {
+      if (!NAME.test(name))
+        throw new LatheError(
+          'INVALID_INPUT',
+          `key name ${JSON.stringify(name)}: use letters, digits, _ . - (up to 64)`,
+        );
+      if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit > 0))
+        throw new LatheError(
+          'INVALID_INPUT',
+          `--rate ${rateLimit}: requests per minute must be a positive integer`,
+        );
+      const existing = (await all()).find((k) => k.name === name && k.revokedAt === null);
+      if (existing)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `an active key named ${name} exists (revoke it first)`,
+        );
+      const key = generateKey();
+      const id = randomBytes(8).toString('hex');
+      const list = models?.map((m) => m.trim()).filter(Boolean);
+      await sql.run(
+        'INSERT INTO api_keys (id, name, hash, models, rate_limit, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, now(), NULL)',
+        [id, name, hashKey(key), list?.length ? JSON.stringify(list) : null, rateLimit ?? null],
+      );
+      const info = (await all()).find((k) => k.id === id)!;
+      return { key, info: strip(info) };
+    },
+    async list() {
+      return (await all()).map(strip);
+    },
+    async revoke(nameOrId) {
+      const hit = (await all()).find(
+        (k) => k.revokedAt === null && (k.name === nameOrId || k.id === nameOrId),
+      );
+      if (!hit) throw new LatheError('NOT_FOUND', `no active API key named ${nameOrId}`);
+      await sql.run('UPDATE api_keys SET revoked_at = now() WHERE id = ?', [hit.id]);
+      return strip((await all()).find((k) => k.id === hit.id)!);
+    },
+    async active() {
+      return (await all())
+        .filter((k) => k.revokedAt === null)
+        .map(({ id, name, models, rateLimit, hash }) => ({ id, name, models, rateLimit, hash }));
+    },
+  };
+}
+
+/**
+ * The server's key check over a set of hashed keys. Keys are required when any exist or `require` is set.
+ * `reload` swaps in a fresh set (e.g. after a revoke).
+ */
+export function keyAuth(
+  keys: (ServeKey & { hash: string })[],
+  require = false,
+): ServeAuth & { reload(keys: (ServeKey & { hash: string })[]): void } {
+  let byHash = new Map(keys.map((k) => [k.hash, k]));
+  return {
+    get required() {
+      return require || byHash.size > 0;
+    },
+    find(token) {
+      const h = hashKey(token);
+      const k = byHash.get(h);
+      // The map lookup already matched; the constant-time compare keeps the check explicit.
+      if (!k || !timingSafeEqual(Buffer.from(k.hash, 'hex'), Buffer.from(h, 'hex'))) return null;
+      return { id: k.id, name: k.name, models: k.models, rateLimit: k.rateLimit };
+    },
+    reload(next) {
+      byHash = new Map(next.map((k) => [k.hash, k]));
+    },
+  };
+}

@@ -1,0 +1,257 @@
+// The request contract of the prediction server, generated from a model's signature: a zod schema that
+// validates each record (naming every bad field) and an OpenAPI 3.1 document describing the same shapes.
+//
+// Unknown fields are IGNORED, not rejected: clients often send whole rows (ids, the target, timestamps)
+// and the model reads only its signature's inputs, so extra keys are dropped before scoring.
+import { z } from 'zod';
+import type { ModelSignature } from '../../shared/contract';
+
+type Input = ModelSignature['inputs'][number];
+
+/** The JSON types an input accepts, by column kind (null always: the fitted spec imputes missing values). */
+export function jsonTypesOf(input: Input): ('number' | 'string' | 'boolean' | 'null')[] {
+  switch (input.kind) {
+    case 'numeric':
+      return ['number', 'null'];
+    case 'boolean':
+      return ['boolean', 'number', 'null'];
+    case 'categorical':
+      return ['string', 'number', 'null'];
+    default:
+      return ['string', 'number', 'null'];
+  }
+}
+
+function fieldSchema(input: Input): z.ZodType {
+  const types = jsonTypesOf(input);
+  const expected = types.join(' or ');
+  return z.unknown().superRefine((v, ctx) => {
+    const t = v === null ? 'null' : typeof v;
+    if (!(types as readonly string[]).includes(t)) {
+      const got = t === 'string' ? `the string ${JSON.stringify(String(v).slice(0, 40))}` : t;
+      ctx.addIssue({ code: 'custom', message: `expected ${expected} (${input.kind}), got ${got}` });
+    } else if (t === 'number' && !Number.isFinite(v)) {
+      ctx.addIssue({ code: 'custom', message: 'expected a finite number' });
+    }
+  });
+}
+
+/** One record: every signature input must be present (null for missing); other keys are dropped. */
+export function recordSchema(signature: ModelSignature): z.ZodType<Record<string, unknown>> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const input of signature.inputs) shape[input.name] = fieldSchema(input);
+  return z.object(shape).strip();
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type ParsedRequest =
+  | { ok: true; records: Record<string, unknown>[]; single: boolean }
+  | { ok: false; status: 422; error: string; fields: FieldError[] };
+
+/**
+ * Validates a predict body: one record object, `{"records": [...]}` or a bare array. Field paths name
+ * the record when there are several (`records[3].age`).
+ */
+export function parsePredictBody(
+  schema: z.ZodType<Record<string, unknown>>,
+  body: unknown,
+  maxBatch: number,
+): ParsedRequest {
+  let items: unknown[];
+  let single = false;
+  if (Array.isArray(body)) items = body;
+  else if (
+    typeof body === 'object' &&
+    body !== null &&
+    Array.isArray((body as { records?: unknown }).records)
+  )
+    items = (body as { records: unknown[] }).records;
+  else if (typeof body === 'object' && body !== null) {
+    items = [body];
+    single = true;
+  } else
+    return {
+      ok: false,
+      status: 422,
+      error: 'the body must be a record object, {"records": [...]} or an array of records',
+      fields: [{ field: '(body)', message: `got ${body === null ? 'null' : typeof body}` }],
+    };
+  if (items.length === 0)
+    return {
+      ok: false,
+      status: 422,
+      error: 'no records',
+      fields: [{ field: 'records', message: 'empty' }],
+    };
+  if (items.length > maxBatch)
+    return {
+      ok: false,
+      status: 422,
+      error: `too many records: ${items.length} (limit ${maxBatch})`,
+      fields: [{ field: 'records', message: `at most ${maxBatch} records per request` }],
+    };
+  const records: Record<string, unknown>[] = [];
+  const fields: FieldError[] = [];
+  items.forEach((item, i) => {
+    const prefix = single ? '' : `records[${i}].`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      fields.push({ field: single ? '(body)' : `records[${i}]`, message: 'expected an object' });
+      return;
+    }
+    const r = schema.safeParse(item);
+    if (r.success) records.push(r.data);
+    else
+      for (const issue of r.error.issues) {
+        const missing = issue.code === 'invalid_type' || !(String(issue.path[0]) in item);
+        fields.push({
+          field: `${prefix}${issue.path.map(String).join('.')}`,
+          message: missing ? 'required (send null when unknown)' : issue.message,
+        });
+      }
+  });
+  if (fields.length)
+    return {
+      ok: false,
+      status: 422,
+      error: `invalid input: ${fields
+        .map((f) => f.field)
+        .slice(0, 5)
+        .join(', ')}${fields.length > 5 ? ', …' : ''}`,
+      fields,
+    };
+  return { ok: true, records, single };
+}
+
+/** An OpenAPI 3.1 document for the served models. */
+export function openApiDocument(
+  models: { name: string; version: number; signature: ModelSignature }[],
+  serverVersion: string,
+): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = {
+    Error: {
+      type: 'object',
+      required: ['error'],
+      properties: {
+        error: { type: 'string' },
+        request_id: { type: 'string' },
+        fields: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['field', 'message'],
+            properties: { field: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
+  };
+  for (const m of models) {
+    const sig = m.signature;
+    const key = m.name.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const out = sig.output;
+    const predictionType =
+      out.task !== 'regression' ? { type: 'string', enum: out.classes } : { type: 'number' };
+    schemas[`${key}_Record`] = {
+      type: 'object',
+      required: sig.inputs.map((i) => i.name),
+      additionalProperties: true,
+      description: 'Extra properties are ignored.',
+      properties: Object.fromEntries(
+        sig.inputs.map((i) => [
+          i.name,
+          { type: jsonTypesOf(i), description: `${i.kind} (${i.type})` },
+        ]),
+      ),
+    };
+    const prediction = {
+      type: 'object',
+      required: ['prediction'],
+      properties: {
+        prediction: predictionType,
+        ...(out.task !== 'regression'
+          ? { probabilities: { type: 'object', additionalProperties: { type: 'number' } } }
+          : {}),
+      },
+    };
+    schemas[`${key}_Response`] = {
+      type: 'object',
+      required: ['model', 'version', 'request_id', 'predictions'],
+      properties: {
+        model: { type: 'string' },
+        version: { type: 'integer' },
+        request_id: { type: 'string' },
+        prediction: { ...predictionType, description: 'Present when one record was sent.' },
+        predictions: { type: 'array', items: prediction },
+      },
+    };
+    const ref = { $ref: `#/components/schemas/${key}_Record` };
+    const err = (d: string) => ({
+      description: d,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    });
+    paths[`/v1/models/${encodeURIComponent(m.name)}/predict`] = {
+      post: {
+        summary: `Predict ${out.target} with ${m.name} (version ${m.version}, ${out.task})`,
+        operationId: `predict_${key}`,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                oneOf: [
+                  ref,
+                  { type: 'array', items: ref },
+                  {
+                    type: 'object',
+                    required: ['records'],
+                    properties: { records: { type: 'array', items: ref } },
+                  },
+                ],
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'Predictions, one per record in order',
+            content: {
+              'application/json': { schema: { $ref: `#/components/schemas/${key}_Response` } },
+            },
+          },
+          '400': err('Body is not JSON'),
+          '401': err('Missing or unknown API key'),
+          '403': err('The key may not use this model'),
+          '413': err('Body too large'),
+          '422': err('Invalid fields (each named in `fields`)'),
+          '429': err('Rate limit: see Retry-After'),
+        },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Lathe prediction server', version: serverVersion },
+    paths: {
+      ...paths,
+      '/health': { get: { summary: 'Process is up', responses: { '200': { description: 'up' } } } },
+      '/ready': {
+        get: {
+          summary: 'Models loaded',
+          responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text' } } },
+      },
+    },
+    components: {
+      schemas,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    },
+  };
+}

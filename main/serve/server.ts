@@ -1,0 +1,425 @@
+// The prediction server: node:http, no framework. Serves one or more Predictors under
+// POST /v1/models/{name}/predict, with /health, /ready, /metrics and /openapi.json.
+//
+// Hardened like main/host/server.ts: bounded bodies (413), strict routes (404/405), JSON errors with no
+// stack, a request id on every response. Probes, metrics and the OpenAPI document are open; predict
+// needs `Authorization: Bearer KEY` when keys are configured (401 / 403 / 429 + Retry-After).
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { routesToChallenger } from './canary';
+import { createServeMetrics } from './metrics';
+import { openApiDocument, parsePredictBody, recordSchema } from './openapi';
+import type { PredictionLog } from './prediction-log';
+import { createTokenBucket, type TokenBucket } from './rate-limit';
+import type { Predictor } from './types';
+
+/** An API key as the server checks it (the store keeps only its hash). */
+export interface ServeKey {
+  id: string;
+  name: string;
+  /** Models the key may call; null = all. */
+  models: string[] | null;
+  /** Requests per minute; null = unlimited. */
+  rateLimit: number | null;
+}
+
+export interface ServeAuth {
+  /** Requests without a valid key are refused even when no key exists. */
+  required: boolean;
+  /** The active key for a presented token, or null. */
+  find(token: string): ServeKey | null;
+}
+
+export interface ModelRoute {
+  /** The URL name: /v1/models/{name}/predict. */
+  name: string;
+  champion: Predictor;
+  /** Answers `percent` of the requests (by request id hash). */
+  canary?: { predictor: Predictor; percent: number };
+  /** Scored and logged on every request; never answers. */
+  shadow?: Predictor;
+}
+
+export interface PredictServerOptions {
+  models: ModelRoute[];
+  port: number;
+  /** Default 127.0.0.1; the container binds 0.0.0.0. */
+  host?: string;
+  /** Records per request (default 1000). */
+  maxBatch?: number;
+  /** Request body limit in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  auth?: ServeAuth;
+  log?: PredictionLog;
+  /** Reported in the OpenAPI document. */
+  serverVersion?: string;
+}
+
+export interface PredictServer {
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Replaces a model's champion: new requests use `predictor`, requests already running finish on the
+   * old one, which is closed once they are done.
+   */
+  swap(name: string, predictor: Predictor): Promise<void>;
+  /** Stops accepting, finishes in-flight requests, flushes the prediction log, closes the predictors. */
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const PREDICT = /^\/v1\/models\/([^/]+)\/predict$/;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Counts the requests using each predictor so a swapped-out one is closed only when idle. */
+class Lease {
+  private readonly users = new Map<Predictor, number>();
+  private readonly retired = new Set<Predictor>();
+  acquire(p: Predictor): () => void {
+    this.users.set(p, (this.users.get(p) ?? 0) + 1);
+    return () => {
+      const n = (this.users.get(p) ?? 1) - 1;
+      if (n > 0) this.users.set(p, n);
+      else {
+        this.users.delete(p);
+        if (this.retired.delete(p)) void p.close().catch(() => undefined);
+      }
+    };
+  }
+  retire(p: Predictor): Promise<void> {
+    if ((this.users.get(p) ?? 0) === 0) return p.close();
+    this.retired.add(p);
+    return Promise.resolve();
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit)
+    throw new HttpError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `request body is over the ${limit}-byte limit`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts the prediction server; resolves once it listens. */
+export async function startPredictServer(options: PredictServerOptions): Promise<PredictServer> {
+  const maxBatch = options.maxBatch ?? 1000;
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const metrics = createServeMetrics();
+  const lease = new Lease();
+  const routes = new Map<string, ModelRoute & { schema: ReturnType<typeof recordSchema> }>();
+  for (const r of options.models) {
+    if (routes.has(r.name)) throw new Error(`model ${r.name} is served twice`);
+    routes.set(r.name, { ...r, schema: recordSchema(r.champion.meta.signature) });
+  }
+  const buckets = new Map<string, TokenBucket>();
+  let inFlight = 0;
+  let closing = false;
+  let idle: (() => void) | null = null;
+  const pending = new Set<Promise<unknown>>();
+
+  const openapi = () =>
+    openApiDocument(
+      [...routes.values()].map((r) => ({
+        name: r.name,
+        version: r.champion.meta.version,
+        signature: r.champion.meta.signature,
+      })),
+      options.serverVersion ?? '0',
+    );
+
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
+    res.end(text);
+  };
+
+  const authorize = (req: IncomingMessage, model: string): void => {
+    const auth = options.auth;
+    if (!auth) return;
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) {
+      if (!auth.required) return;
+      throw new HttpError(
+        401,
+        'an API key is required: send Authorization: Bearer KEY',
+        {},
+        {
+          'WWW-Authenticate': 'Bearer',
+        },
+      );
+    }
+    const key = auth.find(m[1]!);
+    if (!key)
+      throw new HttpError(
+        401,
+        'unknown or revoked API key',
+        {},
+        { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      );
+    if (key.models && !key.models.includes(model))
+      throw new HttpError(
+        403,
+        `API key ${key.name} may not use model ${model} (allowed: ${key.models.join(', ')})`,
+      );
+    if (key.rateLimit !== null) {
+      let b = buckets.get(key.id);
+      if (!b) buckets.set(key.id, (b = createTokenBucket(key.rateLimit)));
+      const t = b.take();
+      if (!t.ok)
+        throw new HttpError(
+          429,
+          `API key ${key.name} is over its limit of ${key.rateLimit} requests per minute`,
+          { retry_after_seconds: t.retryAfterSeconds },
+          { 'Retry-After': String(t.retryAfterSeconds) },
+        );
+    }
+  };
+
+  const predict = async (req: IncomingMessage, name: string, requestId: string) => {
+    const route = routes.get(name);
+    if (!route)
+      throw new HttpError(404, `no model named ${name} (served: ${[...routes.keys()].join(', ')})`);
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST', {}, { Allow: 'POST' });
+    authorize(req, name);
+    const text = await readBody(req, maxBody);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw new HttpError(400, `the body is not JSON: ${(err as Error).message}`);
+    }
+    const parsed = parsePredictBody(route.schema, body, maxBatch);
+    if (!parsed.ok) throw new HttpError(422, parsed.error, { fields: parsed.fields });
+    const useCanary = route.canary && routesToChallenger(requestId, route.canary.percent);
+    const predictor = useCanary ? route.canary!.predictor : route.champion;
+    const release = lease.acquire(predictor);
+    const started = performance.now();
+    let predictions;
+    try {
+      predictions = await predictor.predictRecords(parsed.records);
+    } finally {
+      release();
+    }
+    const latencyMs = performance.now() - started;
+    const version = predictor.meta.version;
+    options.log?.push({
+      at: new Date().toISOString(),
+      model: predictor.meta.model,
+      version,
+      requestId,
+      role: useCanary ? 'canary' : 'champion',
+      features: parsed.records,
+      predictions,
+      latencyMs,
+    });
+    if (route.shadow) {
+      const shadow = route.shadow;
+      const releaseShadow = lease.acquire(shadow);
+      const t0 = performance.now();
+      const job = shadow
+        .predictRecords(parsed.records)
+        .then((p) =>
+          options.log?.push({
+            at: new Date().toISOString(),
+            model: shadow.meta.model,
+            version: shadow.meta.version,
+            requestId,
+            role: 'shadow',
+            features: parsed.records,
+            predictions: p,
+            latencyMs: performance.now() - t0,
+          }),
+        )
+        .catch((err: unknown) => {
+          metrics.error(name, String(shadow.meta.version), 'shadow');
+          console.error(
+            `[PredictServer] shadow ${shadow.meta.model}@${shadow.meta.version} failed: ${(err as Error).message}`,
+          );
+        })
+        .finally(() => {
+          releaseShadow();
+          pending.delete(job);
+        });
+      pending.add(job);
+    }
+    return {
+      version,
+      body: {
+        model: name,
+        version,
+        request_id: requestId,
+        ...(parsed.single ? { prediction: predictions[0]!.prediction } : {}),
+        predictions,
+      },
+    };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const incoming = req.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const started = performance.now();
+    const m = PREDICT.exec(path);
+    if (m) {
+      let name = m[1]!;
+      try {
+        name = decodeURIComponent(name);
+      } catch {
+        /* keep the raw segment: it will not match a model */
+      }
+      const known = routes.has(name);
+      try {
+        const out = await predict(req, name, requestId);
+        metrics.request(name, String(out.version), 200, (performance.now() - started) / 1000);
+        return send(res, 200, out.body);
+      } catch (err) {
+        const version = known ? String(routes.get(name)!.champion.meta.version) : '';
+        const e =
+          err instanceof HttpError ? err : new HttpError(500, 'prediction failed: internal error');
+        if (!(err instanceof HttpError))
+          console.error(
+            `[PredictServer] ${name} request ${requestId} failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        metrics.request(known ? name : '', version, e.status, null);
+        if (known) metrics.error(name, version, e.status >= 500 ? 'server' : 'client');
+        if (e.status === 413) res.setHeader('Connection', 'close');
+        return send(
+          res,
+          e.status,
+          { error: e.message, request_id: requestId, ...e.extra },
+          e.headers,
+        );
+      }
+    }
+    const get = (body: () => void) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(res, 405, { error: 'use GET', request_id: requestId }, { Allow: 'GET, HEAD' });
+      body();
+    };
+    switch (path) {
+      case '/health':
+        return get(() => send(res, 200, { status: 'ok' }));
+      case '/ready':
+        return get(() =>
+          closing
+            ? send(res, 503, { status: 'shutting down' })
+            : send(res, 200, {
+                status: 'ready',
+                models: [...routes.values()].map((r) => ({
+                  name: r.name,
+                  version: r.champion.meta.version,
+                })),
+              }),
+        );
+      case '/metrics':
+        return get(() => {
+          const text = metrics.render();
+          res.writeHead(200, {
+            ...SECURITY_HEADERS,
+            'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+          });
+          res.end(text);
+        });
+      case '/openapi.json':
+        return get(() => send(res, 200, openapi()));
+      default:
+        return send(res, 404, { error: `no route ${path}`, request_id: requestId });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    inFlight++;
+    handle(req, res)
+      .catch((err: unknown) => {
+        console.error('[PredictServer] request failed:', err instanceof Error ? err.message : err);
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+        else res.end();
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0 && idle) idle();
+      });
+  });
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+
+  return {
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
+    port,
+    async swap(name, predictor) {
+      const route = routes.get(name);
+      if (!route) throw new Error(`no model named ${name}`);
+      const old = route.champion;
+      routes.set(name, {
+        ...route,
+        champion: predictor,
+        schema: recordSchema(predictor.meta.signature),
+      });
+      if (old !== predictor) await lease.retire(old);
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      const stopped = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      if (inFlight > 0) await new Promise<void>((r) => (idle = r));
+      server.closeIdleConnections();
+      await Promise.allSettled([...pending]);
+      await stopped;
+      await options.log?.close();
+      const all = new Set<Predictor>();
+      for (const r of routes.values()) {
+        all.add(r.champion);
+        if (r.canary) all.add(r.canary.predictor);
+        if (r.shadow) all.add(r.shadow);
+      }
+      await Promise.allSettled([...all].map((p) => p.close()));
+    },
+  };
+}
