@@ -1,0 +1,214 @@
+// A hand-written protobuf encoder for the subset of ONNX that Lathe's models need (onnx/onnx.proto, IR
+// version 8): ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto. Field numbers
+// and wire types follow https://github.com/onnx/onnx/blob/main/onnx/onnx.proto; fields are written in
+// field-number order, which every protobuf reader accepts. No decoding: onnxruntime and `onnx.checker`
+// read what this writes, and the tests run both.
+
+/** Protobuf wire types (https://protobuf.dev/programming-guides/encoding/#structure). */
+const VARINT = 0;
+const FIXED32 = 5;
+const LEN = 2;
+
+/** An append-only byte buffer with the protobuf field encoders. */
+export class ProtoWriter {
+  private buf = new Uint8Array(256);
+  private len = 0;
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  /** An unsigned varint; int64 fields take non-negative values only here (dims, versions, enums). */
+  private varint(value: number | bigint): void {
+    let v = BigInt(value);
+    if (v < 0n) v = BigInt.asUintN(64, v); // negative int64: ten bytes of two's complement
+    this.reserve(10);
+    do {
+      let byte = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v !== 0n) byte |= 0x80;
+      this.buf[this.len++] = byte;
+    } while (v !== 0n);
+  }
+
+  private tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+
+  private raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  int(field: number, value: number | bigint): this {
+    this.tag(field, VARINT);
+    this.varint(value);
+    return this;
+  }
+
+  float(field: number, value: number): this {
+    this.tag(field, FIXED32);
+    this.reserve(4);
+    new DataView(this.buf.buffer).setFloat32(this.len, value, true);
+    this.len += 4;
+    return this;
+  }
+
+  bytes(field: number, value: Uint8Array): this {
+    this.tag(field, LEN);
+    this.varint(value.length);
+    this.raw(value);
+    return this;
+  }
+
+  string(field: number, value: string): this {
+    return this.bytes(field, new TextEncoder().encode(value));
+  }
+
+  /** An embedded message, written by `write` into its own buffer then length-prefixed. */
+  message(field: number, write: (w: ProtoWriter) => void): this {
+    const inner = new ProtoWriter();
+    write(inner);
+    return this.bytes(field, inner.finish());
+  }
+
+  finish(): Uint8Array<ArrayBuffer> {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+/** TensorProto.DataType values used here. */
+export const DataType = { FLOAT: 1, INT64: 7 } as const;
+
+/** AttributeProto.AttributeType values used here. */
+const AttributeType = { FLOAT: 1, INT: 2, FLOATS: 6, INTS: 7 } as const;
+
+export type AttributeValue =
+  { float: number } | { int: number } | { floats: number[] } | { ints: number[] };
+
+export interface OnnxNode {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name: string;
+  attributes?: Record<string, AttributeValue>;
+}
+
+export interface OnnxTensor {
+  name: string;
+  dims: number[];
+  /** float32 values, row-major; stored as raw_data (little-endian). */
+  data: Float32Array;
+}
+
+export interface OnnxValueInfo {
+  name: string;
+  /** A number is a fixed size, a string a symbolic one (`N`: the batch). */
+  shape: (number | string)[];
+  doc?: string;
+}
+
+export interface OnnxModel {
+  producerName: string;
+  producerVersion: string;
+  /** The default-domain opset the graph uses. */
+  opset: number;
+  irVersion: number;
+  doc: string;
+  graph: {
+    name: string;
+    nodes: OnnxNode[];
+    initializers: OnnxTensor[];
+    inputs: OnnxValueInfo[];
+    outputs: OnnxValueInfo[];
+  };
+  metadata: Record<string, string>;
+}
+
+function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): void {
+  // AttributeProto: name = 1, f = 2, i = 3, floats = 7, ints = 8, type = 20.
+  w.string(1, name);
+  if ('float' in value) w.float(2, value.float).int(20, AttributeType.FLOAT);
+  else if ('int' in value) w.int(3, value.int).int(20, AttributeType.INT);
+  else if ('floats' in value) {
+    for (const f of value.floats) w.float(7, f);
+    w.int(20, AttributeType.FLOATS);
+  } else {
+    for (const i of value.ints) w.int(8, i);
+    w.int(20, AttributeType.INTS);
+  }
+}
+
+function writeNode(w: ProtoWriter, node: OnnxNode): void {
+  // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5.
+  for (const i of node.inputs) w.string(1, i);
+  for (const o of node.outputs) w.string(2, o);
+  w.string(3, node.name);
+  w.string(4, node.op);
+  for (const [name, value] of Object.entries(node.attributes ?? {}))
+    w.message(5, (a) => writeAttribute(a, name, value));
+}
+
+function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
+  const size = t.dims.reduce((a, b) => a * b, 1);
+  if (size !== t.data.length)
+    throw new Error(
+      `[onnx] tensor ${t.name}: ${t.data.length} values for shape [${t.dims.join(', ')}]`,
+    );
+  // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian, as the spec requires).
+  for (const d of t.dims) w.int(1, d);
+  w.int(2, DataType.FLOAT);
+  w.string(8, t.name);
+  const raw = new Uint8Array(size * 4);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < size; i++) view.setFloat32(i * 4, t.data[i]!, true);
+  w.bytes(9, raw);
+}
+
+function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
+  // ValueInfoProto: name = 1, type = 2, doc_string = 3. TypeProto: tensor_type = 1.
+  // TypeProto.Tensor: elem_type = 1, shape = 2. TensorShapeProto: dim = 1; Dimension: dim_value = 1,
+  // dim_param = 2.
+  w.string(1, v.name);
+  w.message(2, (type) =>
+    type.message(1, (tensor) => {
+      tensor.int(1, DataType.FLOAT);
+      tensor.message(2, (shape) => {
+        for (const d of v.shape)
+          shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      });
+    }),
+  );
+  if (v.doc) w.string(3, v.doc);
+}
+
+/** The serialized ModelProto. */
+export function encodeModel(model: OnnxModel): Uint8Array<ArrayBuffer> {
+  const w = new ProtoWriter();
+  // ModelProto: ir_version = 1, producer_name = 2, producer_version = 3, doc_string = 6, graph = 7,
+  // opset_import = 8, metadata_props = 14.
+  w.int(1, model.irVersion);
+  w.string(2, model.producerName);
+  w.string(3, model.producerVersion);
+  w.string(6, model.doc);
+  w.message(7, (g) => {
+    // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12.
+    for (const n of model.graph.nodes) g.message(1, (m) => writeNode(m, n));
+    g.string(2, model.graph.name);
+    for (const t of model.graph.initializers) g.message(5, (m) => writeTensor(m, t));
+    for (const i of model.graph.inputs) g.message(11, (m) => writeValueInfo(m, i));
+    for (const o of model.graph.outputs) g.message(12, (m) => writeValueInfo(m, o));
+  });
+  // OperatorSetIdProto: domain = 1 (empty: the default ai.onnx domain), version = 2.
+  w.message(8, (o) => o.string(1, '').int(2, model.opset));
+  // StringStringEntryProto: key = 1, value = 2.
+  for (const [key, value] of Object.entries(model.metadata))
+    w.message(14, (m) => m.string(1, key).string(2, value));
+  return w.finish();
+}

@@ -1,0 +1,215 @@
+// Model packages (see types.ts): a registered model version written as a folder that predicts without the
+// workspace — model.onnx (onnx-export.ts), fitted.json, target.json and package.json.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  FittedFeatureSpec,
+  LatheError,
+  ModelLineage,
+  ModelSignature,
+  type ModelVersion,
+  type Run,
+} from '../../shared/contract';
+import type { StoredTarget } from '../evaluate/predict';
+import type { ArtifactStore } from '../workspace/artifacts';
+import { exportOnnx } from './onnx-export';
+import type { PackageMeta } from './types';
+
+export const PACKAGE_FILES = {
+  onnx: 'model.onnx',
+  fitted: 'fitted.json',
+  target: 'target.json',
+  meta: 'package.json',
+} as const;
+
+/** package.json of a model package. */
+export const PackageMetaSchema = z.object({
+  format: z.literal('lathe-model-package'),
+  formatVersion: z.literal(1),
+  model: z.string().min(1),
+  version: z.number().int().positive(),
+  runId: z.string().min(1),
+  signature: ModelSignature,
+  lineage: ModelLineage,
+  onnxSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.string(),
+}) satisfies z.ZodType<PackageMeta>;
+
+/** target.json as training writes it (main/train/trainer.ts). */
+export const StoredTargetSchema = z.union([
+  z.object({
+    task: z.enum(['binary', 'multiclass']),
+    column: z.string(),
+    kind: z.literal('classes'),
+    classes: z.array(z.string()).min(2),
+  }),
+  z.object({
+    task: z.literal('regression'),
+    column: z.string(),
+    kind: z.literal('regression'),
+    mean: z.number(),
+    std: z.number(),
+  }),
+]) satisfies z.ZodType<StoredTarget>;
+
+/** The fitted spec of a package, with the features the model kept when training selected some. */
+export type PackageFitted = FittedFeatureSpec;
+
+export interface ModelPackageInput {
+  /** The registered version to package. */
+  version: ModelVersion;
+  /** The run behind it (`version.runId`): its artifact list names the files. */
+  run: Run;
+  /** The workspace's artifact store, which holds the run's files. */
+  artifacts: ArtifactStore;
+  /** The folder to write; created when missing. Files of an earlier package there are replaced. */
+  dir: string;
+  /** Recorded as the ONNX producer version. */
+  latheVersion: string;
+}
+
+export interface ModelPackage {
+  dir: string;
+  meta: PackageMeta;
+  files: string[];
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function runFile(input: ModelPackageInput, path: string): Promise<Buffer> {
+  const a = input.run.artifacts.find((x) => x.path === path);
+  if (!a)
+    throw new LatheError(
+      'NOT_FOUND',
+      `run ${input.run.id} (${input.version.model}@${input.version.version}) has no artifact ${path}`,
+      { path },
+    );
+  return input.artifacts.read(a.sha256);
+}
+
+function parseJson<T>(bytes: Buffer, schema: z.ZodType<T>, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new LatheError('CORRUPT_FILE', `${what} is not JSON: ${(err as Error).message}`, {
+      file: what,
+    });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LatheError(
+      'CORRUPT_FILE',
+      `${what}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+      { file: what },
+    );
+  }
+  return parsed.data;
+}
+
+/** Writes bytes to a temporary name beside `path` and renames it into place. */
+function writeAtomic(path: string, bytes: Uint8Array | string): void {
+  const tmp = `${path}.${randomUUID().slice(0, 8)}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes the package of a registered model version: the ONNX model exported from the run's tfjs model, the
+ * run's fitted feature spec and target, and package.json. Each file is renamed into place whole and
+ * package.json comes last, so a folder with a package.json holds a complete package.
+ */
+export async function writeModelPackage(input: ModelPackageInput): Promise<ModelPackage> {
+  const { version, run } = input;
+  if (run.id !== version.runId)
+    throw new LatheError(
+      'INVALID_INPUT',
+      `run ${run.id} is not the run of ${version.model}@${version.version} (${version.runId})`,
+    );
+  const fittedBytes = await runFile(input, 'features/fitted.json');
+  const targetBytes = await runFile(input, 'target.json');
+  const target = parseJson(targetBytes, StoredTargetSchema, `target.json of run ${run.id}`);
+  parseJson(fittedBytes, FittedFeatureSpec, `features/fitted.json of run ${run.id}`);
+  const onnx = exportOnnx({
+    modelJson: (await runFile(input, 'model/model.json')).toString('utf8'),
+    weights: await runFile(input, 'model/weights.bin'),
+    target,
+    producerVersion: input.latheVersion,
+    metadata: { model: version.model, version: String(version.version), runId: run.id },
+  });
+  const meta: PackageMeta = {
+    format: 'lathe-model-package',
+    formatVersion: 1,
+    model: version.model,
+    version: version.version,
+    runId: run.id,
+    signature: version.signature,
+    lineage: version.lineage,
+    onnxSha256: sha256(onnx),
+    createdAt: new Date().toISOString(),
+  };
+  mkdirSync(input.dir, { recursive: true });
+  // An earlier package.json goes first: a crash mid-write must not leave it vouching for new files.
+  rmSync(join(input.dir, PACKAGE_FILES.meta), { force: true });
+  writeAtomic(join(input.dir, PACKAGE_FILES.onnx), onnx);
+  writeAtomic(join(input.dir, PACKAGE_FILES.fitted), fittedBytes);
+  writeAtomic(join(input.dir, PACKAGE_FILES.target), targetBytes);
+  writeAtomic(join(input.dir, PACKAGE_FILES.meta), JSON.stringify(meta, null, 2) + '\n');
+  return { dir: input.dir, meta, files: Object.values(PACKAGE_FILES) };
+}
+
+export interface LoadedPackage {
+  meta: PackageMeta;
+  fitted: PackageFitted;
+  target: StoredTarget;
+  onnx: Uint8Array;
+}
+
+function readPackageFile(dir: string, name: string): Buffer {
+  const path = join(dir, name);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LatheError(
+      code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT_FILE',
+      code === 'ENOENT'
+        ? `${path} is missing: not a model package (write one with writeModelPackage)`
+        : `${path} cannot be read: ${(err as Error).message}`,
+      { file: path },
+    );
+  }
+}
+
+/** Reads and checks a package folder: package.json (zod), the ONNX file's sha256, fitted.json, target.json. */
+export function readModelPackage(dir: string): LoadedPackage {
+  const metaPath = join(dir, PACKAGE_FILES.meta);
+  const meta = parseJson(readPackageFile(dir, PACKAGE_FILES.meta), PackageMetaSchema, metaPath);
+  const onnx = readPackageFile(dir, PACKAGE_FILES.onnx);
+  const digest = sha256(onnx);
+  if (digest !== meta.onnxSha256)
+    throw new LatheError(
+      'CORRUPT_FILE',
+      `${join(dir, PACKAGE_FILES.onnx)}: sha256 ${digest} does not match package.json (${meta.onnxSha256})`,
+      { file: join(dir, PACKAGE_FILES.onnx) },
+    );
+  const fitted = parseJson(
+    readPackageFile(dir, PACKAGE_FILES.fitted),
+    FittedFeatureSpec,
+    join(dir, PACKAGE_FILES.fitted),
+  );
+  const target = parseJson(
+    readPackageFile(dir, PACKAGE_FILES.target),
+    StoredTargetSchema,
+    join(dir, PACKAGE_FILES.target),
+  );
+  return { meta, fitted, target, onnx };
+}

@@ -1,0 +1,103 @@
+// The predictor of a model package: onnxruntime-node runs model.onnx; records go through the TypeScript
+// executor of the fitted spec (features/row.ts), matrices come already transformed (batch jobs use the
+// DuckDB executor, features/sql.ts).
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { LatheError } from '../../shared/contract';
+import { createRowTransformer } from '../features/row';
+import { ONNX_INPUT, onnxOutputName } from './onnx-export';
+import { readModelPackage } from './package';
+import type { Prediction, Predictor } from './types';
+
+/** Rows per session run: large enough that per-call overhead vanishes, small enough to bound memory. */
+export const PREDICT_BATCH = 8192;
+
+/**
+ * Opens the package in `dir` (package.json checked with zod, model.onnx against its sha256) and starts an
+ * onnxruntime session on it. Errors name the file at fault.
+ */
+export async function loadPredictor(dir: string): Promise<Predictor> {
+  const pkg = readModelPackage(dir);
+  const { fitted, target, meta } = pkg;
+  const outputs = fitted.outputs;
+  const kept = fitted.selection?.kept ?? outputs;
+  const position = new Map(outputs.map((name, i) => [name, i]));
+  const pick = kept.map((name) => {
+    const i = position.get(name);
+    if (i === undefined)
+      throw new LatheError(
+        'CORRUPT_FILE',
+        `${dir}/fitted.json: selected feature '${name}' is not an output of the fitted spec`,
+        { file: `${dir}/fitted.json` },
+      );
+    return i;
+  });
+  const width = kept.length;
+  const classes = target.kind === 'classes' ? target.classes : null;
+  const k = classes ? classes.length : 1;
+  const outputName = onnxOutputName(target);
+
+  let session: InferenceSession;
+  try {
+    session = await InferenceSession.create(pkg.onnx, { graphOptimizationLevel: 'all' });
+  } catch (err) {
+    throw new LatheError(
+      'CORRUPT_FILE',
+      `${dir}/model.onnx cannot be loaded by onnxruntime: ${(err as Error).message}`,
+      { file: `${dir}/model.onnx` },
+    );
+  }
+  const transform = createRowTransformer(fitted);
+
+  const predictMatrix: Predictor['predictMatrix'] = async (x, rows) => {
+    if (x.length !== rows * width)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `predictMatrix: ${x.length} values for ${rows} rows of ${width} features (expected ${rows * width})`,
+      );
+    const predictions: (string | number)[] = new Array<string | number>(rows);
+    const probabilities = classes ? new Float32Array(rows * k) : null;
+    for (let start = 0; start < rows; start += PREDICT_BATCH) {
+      const n = Math.min(PREDICT_BATCH, rows - start);
+      const input = new Tensor('float32', x.subarray(start * width, (start + n) * width), [
+        n,
+        width,
+      ]);
+      const result = await session.run({ [ONNX_INPUT]: input });
+      const out = result[outputName]!.data as Float32Array;
+      if (probabilities && classes) {
+        probabilities.set(out, start * k);
+        for (let r = 0; r < n; r++) {
+          let best = 0;
+          for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c;
+          predictions[start + r] = classes[best]!;
+        }
+      } else for (let r = 0; r < n; r++) predictions[start + r] = out[r]!;
+      for (const t of Object.values(result)) t.dispose();
+    }
+    return { predictions, probabilities };
+  };
+
+  return {
+    meta,
+    width,
+    predictMatrix,
+    async predictRecords(records) {
+      const x = new Float32Array(records.length * width);
+      records.forEach((record, r) => {
+        const row = transform(record);
+        for (let j = 0; j < width; j++) x[r * width + j] = row[pick[j]!]!;
+      });
+      const { predictions, probabilities } = await predictMatrix(x, records.length);
+      return predictions.map((prediction, r): Prediction => {
+        if (!probabilities || !classes) return { prediction };
+        return {
+          prediction,
+          probabilities: Object.fromEntries(classes.map((c, i) => [c, probabilities[r * k + i]!])),
+        };
+      });
+    },
+    async close() {
+      await session.release();
+    },
+  };
+}
