@@ -116,6 +116,25 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         project_id VARCHAR PRIMARY KEY, policy JSON NOT NULL, updated_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    version: 8,
+    name: 'serving: prediction log, batch predictions and API keys',
+    sql: [
+      // One row per prediction the REST server answers (sampled or batched by the server).
+      `CREATE TABLE prediction_log (
+        id VARCHAR PRIMARY KEY, "at" TIMESTAMP NOT NULL, model VARCHAR NOT NULL, version INTEGER NOT NULL,
+        request_id VARCHAR, features JSON NOT NULL, prediction JSON NOT NULL, latency_ms DOUBLE NOT NULL)`,
+      // One row per finished `lathe predict` batch job; input_sha256 covers every input file in order.
+      `CREATE TABLE prediction_batches (
+        id VARCHAR PRIMARY KEY, "at" TIMESTAMP NOT NULL, model VARCHAR NOT NULL, version INTEGER NOT NULL,
+        input VARCHAR NOT NULL, input_sha256 VARCHAR NOT NULL, output VARCHAR NOT NULL, "rows" BIGINT NOT NULL,
+        duration_ms DOUBLE NOT NULL)`,
+      // Keys of the prediction server: only a hash is kept; models lists the model names a key may call.
+      `CREATE TABLE api_keys (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, hash VARCHAR NOT NULL UNIQUE, models JSON NOT NULL,
+        rate_limit DOUBLE, created_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP)`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */
