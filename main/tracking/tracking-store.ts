@@ -179,10 +179,15 @@ function appendMetric(
   a.endRow();
 }
 
+/**
+ * A JSON object column as a record with its keys in order: DuckDB's json_group_object follows the
+ * aggregation order, which varies, and the same run must print the same way every time.
+ */
 function jsonRecord<T>(value: unknown): Record<string, T> {
   if (value === null || value === undefined) return {};
   const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-  return (parsed ?? {}) as Record<string, T>;
+  const entries = Object.entries((parsed ?? {}) as Record<string, T>);
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function summaryFromRow(r: Row): RunSummary {
