@@ -6,7 +6,7 @@
 // Run from the project root after `npm run build` (the renderer must be built):
 //   node bench/compare-view.mjs [--runs N] [--steps N]
 // Compare within one run of the script: the machine may be shared and noisy.
-import { build } from 'esbuild';
+import { bundle } from './lib.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,18 +69,7 @@ void main().catch((err: unknown) => { console.error(err); process.exitCode = 1; 
 `,
 );
 const seedOut = join(outDir, 'compare-seed.cjs');
-await build({
-  entryPoints: [entry],
-  outfile: seedOut,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  absWorkingDir: root,
-  nodePaths: [join(root, 'node_modules')],
-  logLevel: 'warning',
-});
+await bundle(entry, seedOut);
 
 let host;
 let browser;

@@ -14,7 +14,7 @@
 // and scrolls the whole table in 600 px steps, one per frame, to report the slowest frame.
 // Prints each time and its ratio to the 300 ms goal. The machine may be shared and noisy: compare within
 // one run, and rerun before reading much into one number.
-import { build } from 'esbuild';
+import { bundle } from './lib.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,18 +97,7 @@ void main().catch((err: unknown) => {
 `,
 );
 const seedOut = join(outDir, 'runs-table-seed.cjs');
-await build({
-  entryPoints: [entry],
-  outfile: seedOut,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  absWorkingDir: root,
-  nodePaths: [join(root, 'node_modules')],
-  logLevel: 'warning',
-});
+await bundle(entry, seedOut);
 
 let host;
 let browser;

@@ -9,7 +9,7 @@
 // Compare within one run: the machine may be shared and noisy. On a shared 2-core machine (2026-11):
 // logMetrics ~15k points/s with one appender transaction per step before buffering, ~280-470k/s buffered;
 // logMetricsBulk ~400-560k/s.
-import { build } from 'esbuild';
+import { bundle } from './lib.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,18 +101,7 @@ void main().catch((err: unknown) => {
 `,
 );
 const out = join(outDir, 'tracking-throughput.cjs');
-await build({
-  entryPoints: [entry],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  absWorkingDir: root,
-  nodePaths: [join(root, 'node_modules')],
-  logLevel: 'warning',
-});
+await bundle(entry, out);
 const r = spawnSync(process.execPath, [out], {
   stdio: 'inherit',
   cwd: root,
