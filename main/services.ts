@@ -1,7 +1,8 @@
 // Composition root: builds every service over one workspace and maps each contract channel to one of them.
-import { rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { platform } from 'node:os';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   FamilyReport,
   LatheError,
@@ -35,6 +36,8 @@ import { renderEvaluationHtml } from './evaluate/report-html';
 import { createGatePolicyStore } from './evaluate/gate-policies';
 import { createRegistryStore, osActor, type RegistryStore } from './registry/registry-store';
 import { createUiPrefsStore } from './workspace/ui-prefs';
+import { predictBatch } from './serve/batch';
+import { writeModelPackage } from './serve/package';
 import { openWorkspace, type Workspace } from './workspace/workspace';
 
 /** The value at a dotted config path (`training.learningRate`), as a search set it. */
@@ -397,6 +400,62 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'models:card:set': ({ ref, card }) => registry.cardSet(ref, card),
     'models:card:markdown': ({ ref }) => registry.cardMarkdown(ref),
     'models:compare': ({ a, b }) => registry.compare(a, b),
+    'predict:batch': async (input) => {
+      const v = await registry.version(input.model);
+      const run = await tracking.get(v.runId);
+      const dir = mkdtempSync(join(paths.tmp, 'package-'));
+      try {
+        await writeModelPackage({ version: v, run, artifacts, dir, latheVersion: version });
+        const output = resolve(input.output);
+        const result = await predictBatch({
+          packageDir: dir,
+          input: resolve(input.input),
+          output,
+          idColumn: input.idColumn,
+          chunkRows: input.chunkRows,
+          onProgress: ({ rows, total, elapsedMs }) => {
+            const rate = elapsedMs > 0 ? (rows * 1000) / elapsedMs : 0;
+            bus.emit('data:progress', {
+              op: 'predict',
+              name: output,
+              fraction: total > 0 ? Math.min(1, rows / total) : 1,
+              message: `${rows.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows, ${Math.round(rate).toLocaleString('en-US')} rows/s`,
+              ...(rate > 0 ? { etaMs: ((total - rows) / rate) * 1000 } : {}),
+            });
+          },
+        });
+        const id = randomUUID();
+        const at = new Date();
+        await db.run(
+          'INSERT INTO prediction_batches VALUES (?, epoch_ms(?::BIGINT), ?, ?, ?, ?, ?, ?, ?)',
+          [
+            id,
+            at.getTime(),
+            v.model,
+            v.version,
+            input.input,
+            result.inputSha256,
+            result.output,
+            result.rows,
+            result.durationMs,
+          ],
+        );
+        return {
+          id,
+          model: v.model,
+          version: v.version,
+          input: input.input,
+          files: result.files,
+          inputSha256: result.inputSha256,
+          output: result.output,
+          columns: result.columns,
+          rows: result.rows,
+          durationMs: result.durationMs,
+        };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
   };
 
   let closing: Promise<void> | undefined;

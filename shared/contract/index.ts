@@ -70,6 +70,7 @@ import {
   ModelsStageIn,
   ModelsUnaliasIn,
 } from './registry';
+import { PredictBatchIn, PredictBatchOut } from './serve';
 
 export * from './common';
 export * from './data';
@@ -89,6 +90,7 @@ export * from './validation';
 export * from './experiments';
 export * from './ui';
 export * from './registry';
+export * from './serve';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -225,6 +227,12 @@ export const channels = {
   'models:card:markdown': channel(ModelRefIn, z.string()),
   /** Two versions' metrics side by side. */
   'models:compare': channel(ModelsCompareIn, ModelsCompareOut),
+  /**
+   * Predicts every row of an input file (or glob) with a registered model version and writes the id, the
+   * prediction and, for classifiers, one probability per class to a .csv or .parquet file (whole or not at
+   * all). Progress: `data:progress` with op `predict` and name the output. Recorded in prediction_batches.
+   */
+  'predict:batch': channel(PredictBatchIn, PredictBatchOut),
 } as const;
 
 export type Channels = typeof channels;

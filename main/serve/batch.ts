@@ -1,0 +1,353 @@
+// Batch prediction: input files (CSV, Parquet, JSON; a glob allowed) → one CSV or Parquet file of predictions.
+// DuckDB streams the input and applies the fitted spec with the SQL executor training uses (features/sql.ts);
+// the package's predictor scores each chunk; rows go out in file order. Memory stays bounded: DuckDB hands
+// over a streaming result, one chunk of rows at a time, and each scored chunk is written before the next is
+// read. Output is written under a temporary name and renamed into place at the end, so a failure leaves none.
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  accessSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { LatheError } from '../../shared/contract';
+import type { FittedFeatureSpec } from '../../shared/contract/features';
+import { compileFeatureSql } from '../features/sql';
+import { columnOutputs, derivedOutputs } from '../features/names';
+import { ident, literal, text } from '../workspace/db';
+import { readModelPackage } from './package';
+import { loadPredictor } from './predictor';
+
+/** Rows scored and written per step. */
+export const BATCH_CHUNK_ROWS = 100_000;
+/** The id column's name when the input names none: the row's position in the input, from 0. */
+export const DEFAULT_ID_COLUMN = 'row';
+
+const READERS: Record<string, string> = {
+  '.csv': 'read_csv_auto',
+  '.tsv': 'read_csv_auto',
+  '.txt': 'read_csv_auto',
+  '.parquet': 'read_parquet',
+  '.pq': 'read_parquet',
+  '.json': 'read_json_auto',
+  '.jsonl': 'read_json_auto',
+  '.ndjson': 'read_json_auto',
+};
+
+export interface BatchProgress {
+  rows: number;
+  total: number;
+  elapsedMs: number;
+}
+
+export interface BatchOptions {
+  /** A model package folder (package.ts). */
+  packageDir: string;
+  /** An input file or a glob of them. */
+  input: string;
+  /** The output file: .csv or .parquet. */
+  output: string;
+  /** Input column copied to the output as each row's id; default: the row number, as `row`. */
+  idColumn?: string;
+  chunkRows?: number;
+  onProgress?(p: BatchProgress): void;
+}
+
+export interface BatchResult {
+  rows: number;
+  /** The input files read, in order. */
+  files: string[];
+  /** sha256 of the input files' bytes, concatenated in order. */
+  inputSha256: string;
+  output: string;
+  /** The output's columns: the id, `prediction`, then `probability_<class>` per class (classifiers). */
+  columns: string[];
+  durationMs: number;
+}
+
+const hasGlob = (s: string) => /[*?[]/.test(s);
+
+/** CSV field: quoted when it holds a quote, separator or line break. */
+const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+/** A float32 as the shortest decimal that reads back to the same float32 (9 significant digits). */
+const f32 = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(9))) : '');
+
+function fail(
+  code: 'INVALID_INPUT' | 'NOT_FOUND' | 'COLUMN_NOT_FOUND',
+  message: string,
+  details?: Record<string, unknown>,
+): never {
+  throw new LatheError(code, message, details);
+}
+
+/** The input files a path or glob names, sorted, with the DuckDB reader their extension calls for. */
+async function inputFiles(
+  conn: DuckDBConnection,
+  input: string,
+): Promise<{ files: string[]; reader: string }> {
+  let files: string[];
+  if (hasGlob(input)) {
+    const r = await conn.runAndReadAll(`SELECT file FROM glob(${literal(input)}) ORDER BY file`);
+    files = r.getRowObjectsJS().map((row) => text(row.file));
+    if (!files.length) fail('NOT_FOUND', `input ${input}: no file matches`, { input });
+  } else {
+    if (!existsSync(input)) fail('NOT_FOUND', `input ${input} does not exist`, { input });
+    if (statSync(input).isDirectory())
+      fail(
+        'INVALID_INPUT',
+        `input ${input} is a folder; give a file or a glob such as ${join(input, '*.parquet')}`,
+        { input },
+      );
+    files = [input];
+  }
+  const readers = new Set<string>();
+  for (const f of files) {
+    const reader = READERS[extname(f).toLowerCase()];
+    if (!reader)
+      fail(
+        'INVALID_INPUT',
+        `input ${f}: unknown extension '${extname(f)}'; use .csv, .tsv, .parquet, .json, .jsonl or .ndjson`,
+        { file: f },
+      );
+    readers.add(reader);
+  }
+  if (readers.size > 1)
+    fail(
+      'INVALID_INPUT',
+      `input ${input}: the files mix formats (${[...readers].join(', ')}); predict each format separately`,
+      { input },
+    );
+  return { files, reader: [...readers][0]! };
+}
+
+/** The spec cut down to the features the model kept, so the input needs only the columns behind them. */
+function prunedSpec(fitted: FittedFeatureSpec, kept: string[]): FittedFeatureSpec {
+  const want = new Set(kept);
+  return {
+    ...fitted,
+    columns: fitted.columns.filter((c) => columnOutputs(c).some((o) => want.has(o))),
+    derived: fitted.derived.filter((d) => derivedOutputs(d).some((o) => want.has(o))),
+  };
+}
+
+/** Raw input columns a spec reads. */
+function requiredColumns(fitted: FittedFeatureSpec): string[] {
+  const out = new Set<string>();
+  for (const c of fitted.columns) out.add(c.source);
+  for (const d of fitted.derived) {
+    if ('columns' in d) d.columns.forEach((c) => out.add(c));
+    else out.add(d.column);
+    if ('time' in d) out.add(d.time);
+    if ('entity' in d && d.entity) out.add(d.entity);
+  }
+  return [...out];
+}
+
+async function sha256Files(files: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const f of files)
+    await new Promise<void>((resolve, reject) =>
+      createReadStream(f)
+        .on('data', (b) => hash.update(b))
+        .on('end', resolve)
+        .on('error', reject),
+    );
+  return hash.digest('hex');
+}
+
+/** DuckDB's error, prefixed with the input it was reading. */
+function readError(files: string[], err: unknown): LatheError {
+  const msg = (err as Error).message;
+  const named = files.find((f) => msg.includes(f));
+  return new LatheError(
+    'INVALID_INPUT',
+    `cannot read input ${named ?? (files.length === 1 ? files[0] : `${files.length} files (${files[0]}, …)`)}: ${msg}`,
+    { file: named ?? files[0] },
+  );
+}
+
+/**
+ * Predicts every row of the input with the package's model and writes the id, the prediction and (for
+ * classifiers) one probability column per class, in input order.
+ */
+export async function predictBatch(options: BatchOptions): Promise<BatchResult> {
+  const started = Date.now();
+  const output = options.output;
+  const format = extname(output).toLowerCase();
+  if (format !== '.csv' && format !== '.parquet')
+    fail(
+      'INVALID_INPUT',
+      `output ${output}: unknown extension '${extname(output)}'; use .csv or .parquet`,
+      { output },
+    );
+  const outDir = dirname(output);
+  try {
+    accessSync(outDir, constants.W_OK);
+  } catch (err) {
+    fail(
+      'INVALID_INPUT',
+      `output ${output}: cannot write to folder ${outDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      { output },
+    );
+  }
+  if (existsSync(output) && statSync(output).isDirectory())
+    fail('INVALID_INPUT', `output ${output} is a folder`, { output });
+
+  const pkg = readModelPackage(options.packageDir);
+  const kept = pkg.fitted.selection?.kept ?? pkg.fitted.outputs;
+  const spec = prunedSpec(pkg.fitted, kept);
+  const classes = pkg.target.kind === 'classes' ? pkg.target.classes : null;
+  const idName = options.idColumn ?? DEFAULT_ID_COLUMN;
+  const columns = [idName, 'prediction', ...(classes ?? []).map((c) => `probability_${c}`)];
+  const clash = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (clash)
+    fail('INVALID_INPUT', `output column '${clash}' would appear twice; pick another --id-column`, {
+      column: clash,
+    });
+
+  const chunkRows = Math.max(1, options.chunkRows ?? BATCH_CHUNK_ROWS);
+  const tag = `.${basename(output)}.${randomUUID().slice(0, 8)}`;
+  const tmpCsv = join(outDir, `${tag}.csv.tmp`);
+  const tmpOut = format === '.csv' ? tmpCsv : join(outDir, `${tag}.parquet.tmp`);
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const predictor = await loadPredictor(options.packageDir);
+  try {
+    const { files, reader } = await inputFiles(conn, options.input);
+    const read = `${reader}([${files.map(literal).join(', ')}]${reader === 'read_parquet' ? '' : ', union_by_name = true'})`;
+    let described: { name: string; type: string }[];
+    let total: number;
+    try {
+      described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`))
+        .getRowObjectsJS()
+        .map((r) => ({ name: text(r.column_name), type: text(r.column_type) }));
+      total = Number(
+        (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${read}`)).getRowObjectsJS()[0]!.n,
+      );
+    } catch (err) {
+      throw readError(files, err);
+    }
+    const have = new Set(described.map((d) => d.name));
+    const where = files.length === 1 ? files[0]! : `${options.input} (${files.length} files)`;
+    const missing = requiredColumns(spec).filter((c) => !have.has(c));
+    if (missing.length)
+      fail(
+        'COLUMN_NOT_FOUND',
+        `input ${where} has no column ${missing.map((m) => `'${m}'`).join(', ')}, which the model needs (input columns: ${[...have].join(', ')})`,
+        { columns: missing, file: where },
+      );
+    if (options.idColumn !== undefined && !have.has(options.idColumn))
+      fail(
+        'COLUMN_NOT_FOUND',
+        `input ${where} has no id column '${options.idColumn}' (input columns: ${[...have].join(', ')})`,
+        { columns: [options.idColumn], file: where },
+      );
+    const idType = options.idColumn
+      ? described.find((d) => d.name === options.idColumn)!.type
+      : 'BIGINT';
+
+    // row_number() OVER () streams and follows the scan, whose order DuckDB keeps (preserve_insertion_order).
+    const source = `(SELECT *, row_number() OVER () - 1 AS __row, ${options.idColumn ? `CAST(${ident(options.idColumn)} AS VARCHAR)` : 'CAST(row_number() OVER () - 1 AS VARCHAR)'} AS __id FROM ${read})`;
+    const windowed = spec.derived.some((d) => d.op === 'lag' || d.op === 'rolling_mean');
+    const sql = `SELECT ${kept.map(ident).join(', ')}, __id FROM (${compileFeatureSql(spec, source, { keep: ['__row', '__id'], rowOrder: '__row' })})${windowed ? ' ORDER BY __row' : ''}`;
+
+    const width = kept.length;
+    const x = new Float32Array(chunkRows * width);
+    const ids: string[] = new Array<string>(chunkRows);
+    let buffered = 0;
+    let rows = 0;
+    const out = createWriteStream(tmpCsv);
+    const streamError = new Promise<never>((_, reject) => out.on('error', reject));
+    void streamError.catch(() => undefined);
+    const write = (text: string) =>
+      out.write(text)
+        ? Promise.resolve()
+        : Promise.race([new Promise<void>((r) => out.once('drain', () => r())), streamError]);
+    await write(columns.map(csvField).join(',') + '\n');
+
+    const flush = async () => {
+      if (!buffered) return;
+      const { predictions, probabilities } = await predictor.predictMatrix(
+        x.subarray(0, buffered * width),
+        buffered,
+      );
+      const k = classes?.length ?? 0;
+      const lines: string[] = new Array<string>(buffered);
+      for (let r = 0; r < buffered; r++) {
+        const id = ids[r] ?? '';
+        let line = `${id === '' ? '' : csvField(id)},${classes ? csvField(String(predictions[r])) : f32(predictions[r] as number)}`;
+        if (probabilities) for (let c = 0; c < k; c++) line += `,${f32(probabilities[r * k + c]!)}`;
+        lines[r] = line;
+      }
+      await write(lines.join('\n') + '\n');
+      rows += buffered;
+      buffered = 0;
+      options.onProgress?.({ rows, total, elapsedMs: Date.now() - started });
+    };
+
+    try {
+      const result = await conn.stream(sql);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const n = chunk.rowCount;
+        let offset = 0;
+        while (offset < n) {
+          const take = Math.min(n - offset, chunkRows - buffered);
+          for (let j = 0; j < width; j++) {
+            const values = chunk.getColumnValues(j);
+            for (let r = 0; r < take; r++)
+              x[(buffered + r) * width + j] = Number(values[offset + r]);
+          }
+          const idValues = chunk.getColumnValues(width);
+          for (let r = 0; r < take; r++) {
+            const v = idValues[offset + r];
+            ids[buffered + r] = v === null || v === undefined ? '' : String(v);
+          }
+          buffered += take;
+          offset += take;
+          if (buffered === chunkRows) await flush();
+        }
+      }
+    } catch (err) {
+      out.destroy();
+      if (err instanceof LatheError) throw err;
+      throw readError(files, err);
+    }
+    await flush();
+    await new Promise<void>((resolve, reject) => out.end(() => resolve()).once('error', reject));
+
+    if (format === '.parquet') {
+      const types = [
+        `${literal(idName)}: ${literal(idType)}`,
+        `'prediction': ${classes ? "'VARCHAR'" : "'DOUBLE'"}`,
+        ...(classes ?? []).map((c) => `${literal(`probability_${c}`)}: 'FLOAT'`),
+      ];
+      await conn.run(
+        `COPY (SELECT * FROM read_csv(${literal(tmpCsv)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${types.join(', ')}})) TO ${literal(tmpOut)} (FORMAT parquet)`,
+      );
+      rmSync(tmpCsv, { force: true });
+    }
+    renameSync(tmpOut, output);
+    return {
+      rows,
+      files,
+      inputSha256: await sha256Files(files),
+      output,
+      columns,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    rmSync(tmpCsv, { force: true });
+    if (tmpOut !== tmpCsv) rmSync(tmpOut, { force: true });
+    await predictor.close();
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
