@@ -27,6 +27,20 @@ await Promise.all([
   ...nodeEntries.map(([entry, outfile]) =>
     build({ ...common, entryPoints: [entry], outfile, packages: 'external' }),
   ),
+  // The prediction server of exported Docker contexts (lathe export docker): one file with everything but
+  // onnxruntime-node, which the context vendors.
+  ...(existsSync(join(root, 'main/serve/standalone.ts'))
+    ? [
+        build({
+          ...common,
+          entryPoints: ['main/serve/standalone.ts'],
+          outfile: 'out/main/serve-standalone.cjs',
+          external: ['onnxruntime-node'],
+          sourcemap: false,
+          minify: true,
+        }),
+      ]
+    : []),
   // The sandboxed preload may require only 'electron': everything else (zod, the contract) is bundled in.
   ...(existsSync(join(root, 'main/electron/preload.ts'))
     ? [

@@ -37,6 +37,7 @@ import { createProgress, formatBytes, formatDuration, formatValue, table } from 
 import { familyColumns, familyHeader, familyRow, familySummary } from './family-output';
 import { gitCommitOf } from './git-source';
 import { modelCommands } from './models-commands';
+import { serveCommands } from './serve-commands';
 
 /** JSON Schemas of the files users write, by the name `lathe schema` takes. */
 const SCHEMAS: Record<string, () => unknown> = {
@@ -1282,6 +1283,7 @@ export const commands: Command[] = [
     },
   },
   ...modelCommands(withSession),
+  ...serveCommands,
   {
     path: ['schema'],
     summary: 'Print the JSON Schema of a config file format, for editor completion.',

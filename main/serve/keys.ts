@@ -2,7 +2,8 @@
 // sha256 (table api_keys, migration 8), so a leaked workspace does not leak usable keys.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LatheError } from '../../shared/contract';
-import { textOrNull, type Sql } from '../workspace/db';
+// Type-only: the standalone server (no DuckDB) bundles this file for keyAuth and hashKey.
+import type { Sql } from '../workspace/db';
 import type { ServeAuth, ServeKey } from './server';
 
 export interface ApiKeyInfo extends ServeKey {
@@ -25,15 +26,16 @@ interface KeyRow {
   id: string;
   name: string;
   hash: string;
-  models: string | null;
+  models: unknown;
   rate_limit: number | null;
   created_at: unknown;
   revoked_at: unknown;
 }
 
 function iso(v: unknown): string | null {
-  const t = textOrNull(v)?.replace(' ', 'T');
-  if (t === undefined || t === null) return null;
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  const t = (typeof v === 'string' ? v : JSON.stringify(v)).replace(' ', 'T');
   const d = new Date(/(Z|[+-]\d\d(:?\d\d)?)$/.test(t) ? t : `${t}Z`);
   return Number.isNaN(d.getTime()) ? t : d.toISOString();
 }
@@ -43,7 +45,7 @@ function toInfo(r: KeyRow): ApiKeyInfo & { hash: string } {
     id: String(r.id),
     name: String(r.name),
     hash: String(r.hash),
-    models: r.models === null ? null : (JSON.parse(String(r.models)) as string[] | null),
+    models: (typeof r.models === 'string' ? JSON.parse(r.models) : r.models) as string[] | null,
     rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
     createdAt: iso(r.created_at)!,
     revokedAt: iso(r.revoked_at),
@@ -92,7 +94,7 @@ export function createKeyStore(sql: Sql): KeyStore {
       const list = models?.map((m) => m.trim()).filter(Boolean);
       await sql.run(
         'INSERT INTO api_keys (id, name, hash, models, rate_limit, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, now(), NULL)',
-        [id, name, hashKey(key), list?.length ? JSON.stringify(list) : null, rateLimit ?? null],
+        [id, name, hashKey(key), JSON.stringify(list?.length ? list : null), rateLimit ?? null],
       );
       const info = (await all()).find((k) => k.id === id)!;
       return { key, info: strip(info) };

@@ -1,6 +1,7 @@
 // The prediction log: rows queued by the request path and written in batches off it — every
 // `flushMs` or once `maxRows` are queued — to a sink (the workspace's prediction_log table, or stdout
 // JSON lines in the standalone server). close() flushes what is left.
+import { randomUUID } from 'node:crypto';
 import type { Prediction } from './types';
 
 export interface PredictionLogRow {
@@ -79,6 +80,39 @@ export function jsonLinesSink(write: (line: string) => void): PredictionSink {
     write(rows) {
       for (const r of rows) write(`${JSON.stringify({ type: 'prediction', ...r })}\n`);
       return Promise.resolve();
+    },
+  };
+}
+
+/** Minimal SQL runner (main/workspace/db.ts Database satisfies it). */
+interface TxRunner {
+  tx<T>(
+    work: (sql: {
+      run(sql: string, params?: (string | number | null)[]): Promise<void>;
+    }) => Promise<T>,
+  ): Promise<T>;
+}
+
+/** Writes rows into the workspace's prediction_log table, one transaction per batch. */
+export function workspaceSink(db: TxRunner): PredictionSink {
+  return {
+    write(rows) {
+      return db.tx(async (sql) => {
+        for (const r of rows)
+          await sql.run(
+            'INSERT INTO prediction_log (id, "at", model, version, request_id, features, prediction, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            [
+              randomUUID(),
+              r.at,
+              r.model,
+              r.version,
+              r.requestId,
+              JSON.stringify(r.features),
+              JSON.stringify({ role: r.role, predictions: r.predictions }),
+              r.latencyMs,
+            ],
+          );
+      });
     },
   };
 }

@@ -1,0 +1,62 @@
+// From a registry reference to a model package on disk: resolves `NAME@alias`, writes the version's
+// package into the workspace's tmp/serve/<model>@<version> folder (reused when already complete) and
+// loads a Predictor over it.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelVersion } from '../../shared/contract';
+import type { RegistryStore } from '../registry/registry-store';
+import type { TrackingStore } from '../tracking/tracking-store';
+import type { ArtifactStore } from '../workspace/artifacts';
+import { latheVersion } from '../version';
+import { writeModelPackage } from './package';
+import { loadPredictor } from './predictor';
+import type { Predictor } from './types';
+
+export interface PackageDeps {
+  registry: Pick<RegistryStore, 'version'>;
+  tracking: Pick<TrackingStore, 'get'>;
+  artifacts: ArtifactStore;
+  /** The workspace's tmp folder: packages are cached under tmp/serve. */
+  tmpDir: string;
+}
+
+/** Writes the package of `ref` into `dir` (or the workspace cache) and returns its folder and version. */
+export async function packageOf(
+  deps: PackageDeps,
+  ref: string,
+  dir?: string,
+): Promise<{ dir: string; version: ModelVersion }> {
+  const version = await deps.registry.version(ref);
+  const target = dir ?? join(deps.tmpDir, 'serve', `${version.model}@${version.version}`);
+  const metaFile = join(target, 'package.json');
+  const cached =
+    dir === undefined &&
+    existsSync(metaFile) &&
+    (() => {
+      try {
+        const m = JSON.parse(readFileSync(metaFile, 'utf8')) as {
+          runId?: string;
+          version?: number;
+        };
+        return m.runId === version.runId && m.version === version.version;
+      } catch {
+        return false;
+      }
+    })();
+  if (!cached) {
+    const run = await deps.tracking.get(version.runId);
+    await writeModelPackage({
+      version,
+      run,
+      artifacts: deps.artifacts,
+      dir: target,
+      latheVersion: latheVersion(),
+    });
+  }
+  return { dir: target, version };
+}
+
+/** The Predictor of a registry reference, through its package. */
+export async function predictorOf(deps: PackageDeps, ref: string): Promise<Predictor> {
+  return loadPredictor((await packageOf(deps, ref)).dir);
+}

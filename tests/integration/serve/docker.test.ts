@@ -1,0 +1,315 @@
+// Serving real model packages: a model trained and registered through the services, served in-process
+// (prediction log into the workspace, API keys from its table), exported as a Docker context that is
+// copied outside the workspace and started with plain `node server.cjs`, and `lathe serve` itself.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelVersion } from '../../../shared/contract';
+import { createServices, type Services } from '../../../main/services';
+import { exportDocker, type DockerExportResult } from '../../../main/serve/docker-export';
+import { createKeyStore, keyAuth } from '../../../main/serve/keys';
+import { packageOf, type PackageDeps } from '../../../main/serve/packaged-model';
+import { createPredictionLog, workspaceSink } from '../../../main/serve/prediction-log';
+import { loadPredictor } from '../../../main/serve/predictor';
+import { startPredictServer, type PredictServer } from '../../../main/serve/server';
+import { initBackend } from '../../../main/train/backend';
+import { contractClient } from '../../helpers/services';
+import { REPO, tempDir, vega } from '../../helpers/workspace';
+
+const t = tempDir('lathe-serve-');
+const W = join(t.dir, 'ws');
+let services: Services;
+let deps: PackageDeps;
+const { call } = contractClient(() => services);
+let reg: ModelVersion;
+let cls: ModelVersion;
+let exported: DockerExportResult;
+const children: ChildProcess[] = [];
+
+const training = { epochs: 4, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 };
+const cars = JSON.parse(readFileSync(vega('cars.json'), 'utf8')) as Record<string, unknown>[];
+const records = cars.slice(0, 40).map(({ Miles_per_Gallon: _y, ...r }) => r);
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  services = await createServices({ workspaceDir: W });
+  deps = {
+    registry: services.registry,
+    tracking: services.tracking,
+    artifacts: services.workspace.artifacts,
+    tmpDir: services.workspace.paths.tmp,
+  };
+  await call('data:import', { path: vega('cars.json'), name: 'cars' });
+  await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
+  const r1 = await call('train:run', {
+    config: {
+      dataset: 'cars',
+      target: 'Miles_per_Gallon',
+      task: 'regression',
+      model: { type: 'mlp', hidden: [8] },
+      training,
+      seed: 1,
+    },
+  });
+  expect(r1.status, r1.error ?? '').toBe('finished');
+  reg = await call('models:register', { runId: r1.id, name: 'mpg' });
+  await call('models:alias', { ref: 'mpg@1', alias: 'champion' });
+  const r2 = await call('train:run', {
+    config: {
+      dataset: 'penguins',
+      target: 'Species',
+      task: 'multiclass',
+      model: { type: 'linear' },
+      training,
+      seed: 2,
+    },
+  });
+  expect(r2.status, r2.error ?? '').toBe('finished');
+  cls = await call('models:register', { runId: r2.id, name: 'species' });
+}, 300_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await services?.close().catch(() => undefined);
+  t.remove();
+});
+
+/** Spawns a process and resolves with its first stdout line parsed as JSON. */
+function firstJsonLine(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+) {
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout });
+  const first = new Promise<Record<string, unknown>>((resolve, reject) => {
+    lines.once('line', (l) => resolve(JSON.parse(l) as Record<string, unknown>));
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return { child, first, lines, stderr: () => stderr };
+}
+
+const predict = async (
+  url: string,
+  model: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => {
+  const r = await fetch(`${url}/v1/models/${model}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: r.status,
+    body: (await r.json()) as Record<string, unknown> & {
+      predictions: { prediction: unknown; probabilities?: Record<string, number> }[];
+    },
+  };
+};
+
+describe('serving real packages', () => {
+  let inApp: PredictServer;
+  let inAppAnswer: unknown;
+
+  it('serves a regression and a classifier; 422 names the field; the prediction log lands in the workspace', async () => {
+    const log = createPredictionLog(workspaceSink(services.workspace.db), { flushMs: 50 });
+    inApp = await startPredictServer({
+      models: [
+        { name: 'mpg', champion: await loadPredictor((await packageOf(deps, 'mpg@champion')).dir) },
+        {
+          name: 'species',
+          champion: await loadPredictor((await packageOf(deps, 'species@1')).dir),
+        },
+      ],
+      port: 0,
+      log,
+    });
+    const r = await predict(inApp.url, 'mpg', { records });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ model: 'mpg', version: reg.version });
+    expect(r.body.predictions).toHaveLength(40);
+    for (const p of r.body.predictions) expect(typeof p.prediction).toBe('number');
+    inAppAnswer = r.body.predictions;
+    const numeric = reg.signature.inputs.find((i) => i.kind === 'numeric')!.name;
+    const bad = await predict(inApp.url, 'mpg', { ...records[0], [numeric]: 'abc' });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain(numeric);
+    const penguin = (
+      JSON.parse(readFileSync(vega('penguins.json'), 'utf8')) as Record<string, unknown>[]
+    )[0]!;
+    const c = await predict(inApp.url, 'species', penguin, { 'x-request-id': 'peng-1' });
+    expect(c.status).toBe(200);
+    expect(cls.signature.output.classes).toContain(c.body.prediction);
+    const probs = Object.values(c.body.predictions[0]!.probabilities!);
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    await inApp.close();
+    const rows = await services.workspace.db.all<{
+      model: string;
+      version: number;
+      request_id: string;
+      n: number;
+      prediction: string;
+    }>(
+      `SELECT model, version, request_id, json_array_length(features) AS n, prediction::VARCHAR AS prediction FROM prediction_log ORDER BY "at"`,
+    );
+    expect(rows.map((x) => [x.model, Number(x.n)])).toEqual([
+      ['mpg', 40],
+      ['species', 1],
+    ]);
+    expect(rows[1]!.request_id).toBe('peng-1');
+    expect(JSON.parse(rows[1]!.prediction)).toMatchObject({
+      role: 'champion',
+      predictions: [{ prediction: c.body.prediction }],
+    });
+  }, 60_000);
+
+  it('keys: created once (hash stored), limited to models, revoked', async () => {
+    const store = createKeyStore(services.workspace.db);
+    const { key, info } = await store.create({ name: 'ci', models: ['mpg'], rateLimit: 100 });
+    expect(key).toMatch(/^lk_/);
+    expect(JSON.stringify(await services.workspace.db.all('SELECT * FROM api_keys'))).not.toContain(
+      key,
+    );
+    const s = await startPredictServer({
+      models: [
+        { name: 'mpg', champion: await loadPredictor((await packageOf(deps, 'mpg@1')).dir) },
+      ],
+      port: 0,
+      auth: keyAuth(await store.active()),
+    });
+    try {
+      expect((await predict(s.url, 'mpg', records[0])).status).toBe(401);
+      expect(
+        (await predict(s.url, 'mpg', records[0], { authorization: `Bearer ${key}` })).status,
+      ).toBe(200);
+    } finally {
+      await s.close();
+    }
+    expect((await store.list()).map((k) => [k.name, k.models, k.rateLimit])).toEqual([
+      ['ci', ['mpg'], 100],
+    ]);
+    await expect(store.create({ name: 'ci' })).rejects.toThrow(/active key named ci/);
+    await store.revoke('ci');
+    expect(await store.active()).toEqual([]);
+    expect((await store.list())[0]!.revokedAt).not.toBeNull();
+    expect(info.id).toBeTruthy();
+  });
+
+  it('exports a Docker context that needs no network and serves the same predictions from a copy', async () => {
+    exported = await exportDocker({
+      version: reg,
+      out: join(t.dir, 'ctx'),
+      writePackage: (dir) => packageOf(deps, 'mpg@1', dir),
+    });
+    console.log(`[docker export] ${exported.files.length} files, ${exported.bytes} bytes`);
+    expect(exported.bytes).toBeLessThan(80 * 1024 * 1024);
+    expect(exported.files).toEqual(
+      expect.arrayContaining([
+        'Dockerfile',
+        '.dockerignore',
+        'README.md',
+        'server.cjs',
+        'model/model.onnx',
+        'model/package.json',
+        'k8s/deployment.yaml',
+        'k8s/service.yaml',
+        'k8s/hpa.yaml',
+      ]),
+    );
+    expect(
+      exported.files.some(
+        (f) => f.includes('darwin') || f.includes('win32') || f.includes('arm64'),
+      ),
+    ).toBe(false);
+    const df = readFileSync(join(exported.dir, 'Dockerfile'), 'utf8');
+    expect(df).toMatch(/^FROM node:20\.\d+\.\d+-bookworm-slim$/m);
+    expect(df).toMatch(/^USER node$/m);
+    expect(df).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", .*\/health/m);
+    expect(df).toMatch(/^EXPOSE 8080$/m);
+    expect(df).toMatch(/^LABEL ai\.lathe\.data-hash="[0-9a-f]{64}"$/m);
+    expect(df).toMatch(new RegExp(`^LABEL ai\\.lathe\\.run="${reg.runId}"$`, 'm'));
+    expect(df).not.toMatch(/npm (install|ci)|apt-get|curl|wget/);
+    const deploy = readFileSync(join(exported.dir, 'k8s', 'deployment.yaml'), 'utf8');
+    expect(deploy).toMatch(/readinessProbe:\s+httpGet:\s+path: \/ready/);
+    expect(deploy).toMatch(/livenessProbe:\s+httpGet:\s+path: \/health/);
+
+    const copy = join(tempDir('lathe-ctx-copy-').dir, 'app');
+    cpSync(exported.dir, copy, { recursive: true });
+    const proc = firstJsonLine(process.execPath, ['server.cjs'], {
+      cwd: copy,
+      env: { PORT: '0', HOST: '127.0.0.1', NODE_PATH: '' },
+    });
+    const ready = await proc.first;
+    expect(ready).toMatchObject({ type: 'listening', model: 'mpg', version: 1 });
+    const url = String(ready.url);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    const r = await predict(url, 'mpg', { records });
+    expect(r.status).toBe(200);
+    expect(r.body.predictions).toEqual(inAppAnswer);
+    const logged = new Promise<string>((resolve) =>
+      proc.lines.on('line', (l) => l.includes('"prediction"') && resolve(l)),
+    );
+    const exited = new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
+    proc.child.kill('SIGTERM');
+    expect(JSON.parse(await logged)).toMatchObject({
+      type: 'prediction',
+      model: 'mpg',
+      version: 1,
+    });
+    expect(await exited).toBe(0);
+  }, 120_000);
+
+  it('lathe serve N@alias --port 0 --json prints its url first and answers; export docker --json reports bytes', async () => {
+    await services.close();
+    const cli = join(REPO, 'main', 'cli', 'lathe.cjs');
+    const proc = firstJsonLine(
+      process.execPath,
+      [cli, 'serve', 'mpg@champion', '--port', '0', '--json', '--workspace', W],
+      { cwd: t.dir },
+    );
+    const first = await proc.first;
+    expect(first).toMatchObject({ model: 'mpg', version: 1 });
+    const url = String(first.url);
+    const r = await predict(url, 'mpg', records[0]);
+    expect(r.status).toBe(200);
+    expect(r.body.prediction).toEqual((inAppAnswer as { prediction: number }[])[0]!.prediction);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(
+      /lathe_requests_total\{model="mpg",version="1",status="200"\} 1/,
+    );
+    const exited = new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
+    proc.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const out = join(t.dir, 'cli-ctx');
+    const ex = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [cli, 'export', 'docker', 'mpg@champion', '--out', out, '--workspace', W, '--json'],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    ) as { bytes: number; files: string[]; model: string; version: number };
+    expect(ex).toMatchObject({ model: 'mpg', version: 1 });
+    expect(ex.bytes).toBe(
+      exported.bytes -
+        statSync(join(exported.dir, 'model', 'package.json')).size +
+        statSync(join(out, 'model', 'package.json')).size,
+    );
+    expect(ex.files).toEqual(exported.files);
+    services = await createServices({ workspaceDir: W });
+    const n = await services.workspace.db.one<{ n: number }>(
+      `SELECT count(*)::INT AS n FROM prediction_log WHERE model = 'mpg'`,
+    );
+    expect(Number(n!.n)).toBe(2);
+  }, 120_000);
+});
