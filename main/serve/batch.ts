@@ -300,14 +300,15 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
         let offset = 0;
         while (offset < n) {
           const take = Math.min(n - offset, chunkRows - buffered);
+          // Read the vectors item by item: no array of boxed values per column and chunk.
           for (let j = 0; j < width; j++) {
-            const values = chunk.getColumnValues(j);
+            const values = chunk.getColumnVector(j);
             for (let r = 0; r < take; r++)
-              x[(buffered + r) * width + j] = Number(values[offset + r]);
+              x[(buffered + r) * width + j] = Number(values.getItem(offset + r));
           }
-          const idValues = chunk.getColumnValues(width);
+          const idValues = chunk.getColumnVector(width);
           for (let r = 0; r < take; r++) {
-            const v = idValues[offset + r];
+            const v = idValues.getItem(offset + r);
             ids[buffered + r] = v === null || v === undefined ? '' : String(v);
           }
           buffered += take;

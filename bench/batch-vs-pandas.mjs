@@ -1,0 +1,277 @@
+// Batch prediction: `lathe predict` against pandas + scikit-learn on the same model, 3M rows.
+// Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
+//   node bench/batch-vs-pandas.mjs [--rows N] [--chunk N]
+// Needs Debian's python3-pandas, python3-sklearn and python3-onnx (apt-get install -y ...); runs /usr/bin/python3.
+//
+// The data: the first N (default 3,000,000) rows of vega-datasets' flights-3m.parquet as
+//   distance, origin, destination, hour (of the date), dow (day of week)  →  target delay (minutes).
+// Lathe trains a regression MLP (dense 32 relu, dense 16 relu, dense 1) on the first 200k rows with its
+// default feature spec (numeric columns standardized, airports encoded), registers it, and writes its model
+// package. The pandas side is the *same* model: the package's fitted.json applied with pandas (the same
+// imputation, scaling and encodings, vectorized) and sklearn's MLPRegressor holding the package's weights
+// (read from model.onnx with the onnx package), output · std + mean. Both predict all N rows in chunks of
+// --chunk (default 100k) rows and write id + prediction; the outputs are compared row by row.
+//
+// Input format: Lathe reads Parquet. pandas needs pyarrow (or fastparquet) for Parquet, which Debian's
+// python3-pandas does not pull in; when neither is importable, both sides read the same rows as CSV (and
+// pandas writes CSV), and the script says so. `lathe predict` is also timed Parquet → Parquet either way.
+//
+// Timed: each command as a user runs it, in its own process (start-up, reading, features, model, writing),
+// wall clock; peak RSS of the process from getrusage(RUSAGE_CHILDREN) in a small Python wrapper. Printed:
+// seconds, rows/s and peak RSS of each, and the ratio pandas / Lathe. The machine may be shared: compare
+// within one run.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { bundle } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const rows = arg('--rows', 3_000_000);
+const chunk = arg('--chunk', 100_000);
+const python = '/usr/bin/python3';
+const lathe = join(root, 'main/cli/lathe.cjs');
+const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-batch-'));
+const ws = join(dir, 'ws');
+const source = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet');
+const q = (s) => `'${s.replaceAll("'", "''")}'`;
+
+const probe = spawnSync(python, ['-c', 'import pandas, sklearn, onnx, numpy'], {
+  encoding: 'utf8',
+});
+if (probe.status !== 0) {
+  console.error(
+    `${probe.stderr.trim()}\nneeds: apt-get install -y python3-pandas python3-sklearn python3-onnx`,
+  );
+  process.exit(1);
+}
+const pandasParquet =
+  spawnSync(python, ['-c', 'import pandas as pd, io; pd.io.parquet.get_engine("auto")'], {
+    encoding: 'utf8',
+  }).status === 0;
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+const latheJson = (...args) =>
+  JSON.parse(
+    run(process.execPath, [lathe, ...args, '--workspace', ws, '--json'], `lathe ${args[0]}`),
+  );
+
+/** Runs a command under a Python wrapper: wall seconds and the peak RSS of the process (MiB). */
+const WRAP = `import json, resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:])
+dt = time.perf_counter() - t
+print(json.dumps({"code": r.returncode, "seconds": dt, "rssMiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))`;
+function timed(args) {
+  const out = run(python, ['-c', WRAP, ...args], args.join(' '))
+    .trim()
+    .split('\n')
+    .pop();
+  const r = JSON.parse(out);
+  if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code}`);
+  return r;
+}
+
+// The pandas + sklearn contestant: fitted.json applied with pandas, the package's weights in MLPRegressor.
+const PANDAS = String.raw`import json, sys
+import numpy as np, pandas as pd, onnx
+from onnx import numpy_helper
+from sklearn.neural_network import MLPRegressor
+
+pkg, inp, out, chunk = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+fitted = json.load(open(pkg + "/fitted.json"))
+target = json.load(open(pkg + "/target.json"))
+graph = onnx.load(pkg + "/model.onnx").graph
+init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+gemms = [n for n in graph.node if n.op_type == "Gemm"]
+ops = {n.op_type for n in graph.node} - {"Gemm", "Relu", "Mul", "Add"}
+assert not ops, f"the pandas side models dense relu layers only, the graph has {ops}"
+model = MLPRegressor(hidden_layer_sizes=[init[g.input[1]].shape[1] for g in gemms[:-1]], activation="relu")
+width = init[gemms[0].input[1]].shape[0]
+model.fit(np.zeros((2, width)), np.zeros(2))  # shapes only; the weights are replaced
+model.coefs_ = [init[g.input[1]].astype(np.float64) for g in gemms]
+model.intercepts_ = [init[g.input[2]].astype(np.float64) for g in gemms]
+
+def numeric(x, n):
+    if n.get("clip"): x = x.clip(n["clip"]["lo"], n["clip"]["hi"])
+    if n.get("scale"): x = (x - n["scale"]["center"]) / n["scale"]["scale"]
+    if n.get("bucketize"):
+        cuts = n["bucketize"]["cuts"]
+        x = x.where(x.isna(), sum((x >= c).astype(float) for c in cuts))
+    return x
+
+def features(df):
+    cols = []
+    for c in fitted["columns"]:
+        raw = df[c["source"]]
+        if c["kind"] == "numeric":
+            x = pd.to_numeric(raw, errors="coerce").astype(float)
+            missing = x.isna()
+            if c.get("impute"): x = x.fillna(c["impute"]["fill"])
+            cols.append(numeric(x, c["numeric"]))
+            if c.get("impute", {}).get("indicator"): cols.append(missing.astype(float))
+        elif c["kind"] == "categorical":
+            s = raw.astype("string")
+            missing = s.isna()
+            if c.get("impute"): s = s.fillna(c["impute"]["fill"])
+            e = c["encoding"]
+            if e["op"] == "onehot":
+                for cat in e["categories"]: cols.append((s == cat).fillna(False).astype(float))
+                cols.append((~s.isin(e["categories"]) | s.isna()).astype(float))
+            elif e["op"] == "ordinal":
+                cols.append(s.map({k: i for i, k in enumerate(e["categories"])}).astype(float).fillna(-1))
+            elif e["op"] == "frequency":
+                cols.append(s.map(e["shares"]).astype(float).fillna(0))
+            else:
+                raise SystemExit(f"encoding {e['op']} is not implemented on the pandas side")
+            if c.get("impute", {}).get("indicator"): cols.append(missing.astype(float))
+        else:
+            raise SystemExit(f"column kind {c['kind']} is not implemented on the pandas side")
+    if fitted["derived"]: raise SystemExit("derived features are not implemented on the pandas side")
+    x = pd.concat(cols, axis=1).fillna(0).to_numpy(dtype=np.float64)
+    names = fitted["outputs"]
+    kept = fitted.get("selection", {}).get("kept", names)
+    return x[:, [names.index(k) for k in kept]]
+
+reader = pd.read_parquet(inp) if inp.endswith(".parquet") else pd.read_csv(inp, chunksize=chunk)
+chunks = (reader.iloc[i:i + chunk] for i in range(0, len(reader), chunk)) if inp.endswith(".parquet") else reader
+first, row = True, 0
+for df in chunks:
+    y = model.predict(features(df)) * target["std"] + target["mean"]
+    res = pd.DataFrame({"row": np.arange(row, row + len(df)), "prediction": y})
+    row += len(df)
+    res.to_csv(out, mode="w" if first else "a", header=first, index=False)
+    first = False
+`;
+
+try {
+  console.log(
+    `rows ${rows.toLocaleString('en-US')}, chunks of ${chunk.toLocaleString('en-US')}; work folder ${dir}`,
+  );
+  const { DuckDBInstance } = require('@duckdb/node-api');
+  const db = await (await DuckDBInstance.create(':memory:')).connect();
+  const select = `SELECT distance, origin, destination, hour(date) AS hour, dayofweek(date) AS dow, delay FROM read_parquet(${q(source)}) LIMIT ${rows}`;
+  const inputParquet = join(dir, 'input.parquet');
+  const inputCsv = join(dir, 'input.csv');
+  await db.run(
+    `COPY (SELECT * EXCLUDE (delay) FROM (${select})) TO ${q(inputParquet)} (FORMAT parquet)`,
+  );
+  await db.run(`COPY (SELECT * EXCLUDE (delay) FROM (${select})) TO ${q(inputCsv)} (HEADER)`);
+  await db.run(
+    `COPY (SELECT * FROM (${select}) LIMIT 200000) TO ${q(join(dir, 'train.parquet'))} (FORMAT parquet)`,
+  );
+
+  latheJson('data', 'import', join(dir, 'train.parquet'), '--name', 'flights');
+  writeFileSync(
+    join(dir, 'train.json'),
+    JSON.stringify({
+      dataset: 'flights',
+      target: 'delay',
+      task: 'regression',
+      model: { type: 'mlp', hidden: [32, 16], activation: 'relu' },
+      training: { epochs: 3, batchSize: 512, learningRate: 0.003 },
+      seed: 1,
+    }),
+  );
+  const trained = latheJson('train', '--config', join(dir, 'train.json'));
+  latheJson('models', 'register', trained.id, '--name', 'delay');
+
+  // The model package, for the pandas side.
+  const entry = join(dir, 'package.ts');
+  writeFileSync(
+    entry,
+    `import { createServices } from ${JSON.stringify(join(root, 'main/services'))};
+import { writeModelPackage } from ${JSON.stringify(join(root, 'main/serve/package'))};
+export async function write(workspaceDir: string, dir: string) {
+  const s = await createServices({ workspaceDir });
+  try {
+    const version = await s.registry.version('delay@1');
+    await writeModelPackage({ version, run: await s.tracking.get(version.runId), artifacts: s.workspace.artifacts, dir, latheVersion: 'bench' });
+  } finally { await s.close(); }
+}`,
+  );
+  const pkgDir = join(dir, 'package');
+  const { write } = require(await bundle(entry, join(root, 'out/bench/batch-package.cjs')));
+  await write(ws, pkgDir);
+  writeFileSync(join(dir, 'pandas_predict.py'), PANDAS);
+
+  const shared = pandasParquet ? inputParquet : inputCsv;
+  if (!pandasParquet)
+    console.log(
+      'pandas cannot read Parquet here (no pyarrow/fastparquet): both sides read the same rows as CSV, pandas writes CSV.',
+    );
+  const latheOut = join(dir, 'lathe-out.csv');
+  const pandasOut = join(dir, 'pandas-out.csv');
+  const l = timed([
+    process.execPath,
+    lathe,
+    'predict',
+    'delay@1',
+    '--input',
+    shared,
+    '--output',
+    latheOut,
+    '--chunk-rows',
+    String(chunk),
+    '--workspace',
+    ws,
+    '--json',
+  ]);
+  const lp = timed([
+    process.execPath,
+    lathe,
+    'predict',
+    'delay@1',
+    '--input',
+    inputParquet,
+    '--output',
+    join(dir, 'lathe-out.parquet'),
+    '--chunk-rows',
+    String(chunk),
+    '--workspace',
+    ws,
+    '--json',
+  ]);
+  const p = timed([
+    python,
+    join(dir, 'pandas_predict.py'),
+    pkgDir,
+    shared,
+    pandasOut,
+    String(chunk),
+  ]);
+
+  const cmp = (
+    await db.runAndReadAll(
+      `SELECT count(*) AS n, max(abs(a.prediction - b.prediction)) AS diff, bool_and(a.row = b.row) AS ids
+       FROM read_csv(${q(latheOut)}) a POSITIONAL JOIN read_csv(${q(pandasOut)}) b`,
+    )
+  ).getRowObjectsJS()[0];
+  const fmt = (name, r) =>
+    `${name.padEnd(34)} ${r.seconds.toFixed(2).padStart(7)} s  ${Math.round(rows / r.seconds)
+      .toLocaleString('en-US')
+      .padStart(10)} rows/s  peak RSS ${r.rssMiB.toFixed(0).padStart(5)} MiB`;
+  const ext = pandasParquet ? 'parquet' : 'csv';
+  console.log(fmt(`lathe predict (${ext} → csv)`, l));
+  console.log(fmt('lathe predict (parquet → parquet)', lp));
+  console.log(fmt(`pandas + sklearn (${ext} → csv)`, p));
+  console.log(
+    `time ratio pandas / lathe (same input and output format): ${(p.seconds / l.seconds).toFixed(2)}×`,
+  );
+  console.log(
+    `outputs: ${Number(cmp.n).toLocaleString('en-US')} rows, ids equal: ${cmp.ids}, max |Δ prediction| ${Number(cmp.diff).toExponential(2)} minutes`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

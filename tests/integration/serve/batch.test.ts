@@ -1,0 +1,325 @@
+// Batch prediction (`predict:batch`, `lathe predict`): input rows in, one prediction per row out, in order,
+// equal to what the package predictor gives the same records; failures leave no output behind.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelInput, ModelVersion } from '../../../shared/contract';
+import { createServices, type Services } from '../../../main/services';
+import { createEngine, type Engine } from '../../../main/data/engine';
+import { writeModelPackage } from '../../../main/serve/package';
+import { loadPredictor } from '../../../main/serve/predictor';
+import type { Predictor } from '../../../main/serve/types';
+import { literal, toPlain } from '../../../main/workspace/db';
+import { lathe } from '../../helpers/cli';
+import { contractClient } from '../../helpers/services';
+import { tempDir, vega } from '../../helpers/workspace';
+
+type Config = ChannelInput<'train:run'>['config'];
+
+const t = tempDir('lathe-batch-');
+const W = join(t.dir, 'ws');
+const IO = join(t.dir, 'io');
+let services: Services | undefined;
+let engine: Engine;
+const { call, failure } = contractClient(() => services!);
+
+const training = { epochs: 4, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 };
+const models: Record<
+  'penguins' | 'cars',
+  { config: Config; version?: ModelVersion; predictor?: Predictor }
+> = {
+  penguins: {
+    config: {
+      dataset: 'penguins',
+      target: 'Species',
+      task: 'multiclass',
+      model: { type: 'mlp', hidden: [8], batchNorm: true },
+      training,
+      seed: 1,
+    },
+  },
+  cars: {
+    config: {
+      dataset: 'cars',
+      target: 'Miles_per_Gallon',
+      task: 'regression',
+      model: { type: 'linear' },
+      training,
+      seed: 2,
+    },
+  },
+};
+
+/** Every row of a file as records (DuckDB reads it as the batch job does). */
+async function rowsOf(file: string): Promise<Record<string, unknown>[]> {
+  const r = await engine.columns(
+    file.endsWith('.parquet')
+      ? `SELECT * FROM read_parquet(${literal(file)})`
+      : `SELECT * FROM read_csv_auto(${literal(file)})`,
+  );
+  const n = r.values[0]?.length ?? 0;
+  return Array.from({ length: n }, (_, i) =>
+    Object.fromEntries(r.names.map((name, j) => [name, toPlain(r.values[j]![i])])),
+  );
+}
+
+/** Checks an output file against the predictor on the input records: ids, predictions, probabilities. */
+async function expectMatches(
+  out: string,
+  input: Record<string, unknown>[],
+  predictor: Predictor,
+  id: (rec: Record<string, unknown>, i: number) => unknown,
+  idName: string,
+) {
+  const got = await rowsOf(out);
+  expect(got).toHaveLength(input.length);
+  const want = await predictor.predictRecords(input);
+  got.forEach((row, i) => {
+    expect(row[idName]).toEqual(id(input[i]!, i));
+    const w = want[i]!;
+    if (typeof w.prediction === 'number')
+      expect(row.prediction as number).toBeCloseTo(w.prediction, 4);
+    else expect(row.prediction).toBe(w.prediction);
+    for (const [c, p] of Object.entries(w.probabilities ?? {}))
+      expect(row[`probability_${c}`] as number).toBeCloseTo(p, 6);
+  });
+  return got;
+}
+
+beforeAll(async () => {
+  mkdirSync(IO, { recursive: true });
+  engine = await createEngine();
+  services = await createServices({ workspaceDir: W, validateOutput: true });
+  await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
+  await call('data:import', { path: vega('cars.json'), name: 'cars' });
+  for (const [name, m] of Object.entries(models)) {
+    const run = await call('train:run', { config: m.config });
+    expect(run.status).toBe('finished');
+    m.version = await call('models:register', { runId: run.id, name });
+    await call('models:alias', { ref: `${name}@1`, alias: 'staging' });
+    const dir = join(t.dir, 'pkg', name);
+    await writeModelPackage({
+      version: m.version,
+      run,
+      artifacts: services.workspace.artifacts,
+      dir,
+      latheVersion: 'test',
+    });
+    m.predictor = await loadPredictor(dir);
+  }
+  // Inputs: penguins with a text id as CSV (in two parts too), cars as Parquet; the targets left out.
+  const penguins = `(SELECT 'p-' || (row_number() OVER () * 7) AS id, * EXCLUDE (Species) FROM read_json_auto(${literal(vega('penguins.json'))}))`;
+  await engine.run(`COPY ${penguins} TO ${literal(join(IO, 'penguins.csv'))} (HEADER)`);
+  await engine.run(
+    `COPY (SELECT * FROM ${penguins} LIMIT 100) TO ${literal(join(IO, 'part-1.csv'))} (HEADER)`,
+  );
+  await engine.run(
+    `COPY (SELECT * FROM ${penguins} OFFSET 100) TO ${literal(join(IO, 'part-2.csv'))} (HEADER)`,
+  );
+  await engine.run(
+    `COPY (SELECT * EXCLUDE (Miles_per_Gallon) FROM read_json_auto(${literal(vega('cars.json'))})) TO ${literal(join(IO, 'cars.parquet'))} (FORMAT parquet)`,
+  );
+  await engine.run(
+    `COPY (SELECT * EXCLUDE (Horsepower) FROM read_parquet(${literal(join(IO, 'cars.parquet'))})) TO ${literal(join(IO, 'cars-no-hp.parquet'))} (FORMAT parquet)`,
+  );
+}, 300_000);
+afterAll(async () => {
+  for (const m of Object.values(models)) await m.predictor?.close();
+  await services?.close();
+  engine.close();
+  t.remove();
+});
+
+describe('predict:batch', () => {
+  it('csv → csv: one row per input row, ids in input order, predictions equal the predictor on the records', async () => {
+    const input = join(IO, 'penguins.csv');
+    const output = join(IO, 'penguins-out.csv');
+    // Chunks of 64 rows: the 344 rows cross several chunk boundaries.
+    const r = await call('predict:batch', {
+      model: 'penguins@staging',
+      input,
+      output,
+      idColumn: 'id',
+      chunkRows: 64,
+    });
+    const records = await rowsOf(input);
+    expect(r).toMatchObject({
+      model: 'penguins',
+      version: 1,
+      rows: records.length,
+      output,
+      files: [input],
+    });
+    expect(r.columns).toEqual([
+      'id',
+      'prediction',
+      'probability_Adelie',
+      'probability_Chinstrap',
+      'probability_Gentoo',
+    ]);
+    expect(r.inputSha256).toBe(createHash('sha256').update(readFileSync(input)).digest('hex'));
+    await expectMatches(output, records, models.penguins.predictor!, (rec) => rec.id, 'id');
+    expect(readFileSync(output, 'utf8').split('\n')[0]).toBe(r.columns.join(','));
+
+    // Recorded in the workspace.
+    const rows = await services!.workspace.db.all(`SELECT * FROM prediction_batches WHERE id = ?`, [
+      r.id,
+    ]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      model: 'penguins',
+      version: 1,
+      input_sha256: r.inputSha256,
+      output,
+    });
+    expect(Number(rows[0]!.rows)).toBe(records.length);
+  });
+
+  it('parquet → parquet with the row number as id (regression)', async () => {
+    const input = join(IO, 'cars.parquet');
+    const output = join(IO, 'cars-out.parquet');
+    const r = await call('predict:batch', { model: 'cars@1', input, output, chunkRows: 100 });
+    const records = await rowsOf(input);
+    expect(r.rows).toBe(records.length);
+    expect(r.columns).toEqual(['row', 'prediction']);
+    const got = await expectMatches(output, records, models.cars.predictor!, (_rec, i) => i, 'row');
+    // A real model: predictions vary with the input.
+    expect(new Set(got.map((g) => Math.round(g.prediction as number))).size).toBeGreaterThan(5);
+    const types = await engine.all(`DESCRIBE SELECT * FROM read_parquet(${literal(output)})`);
+    expect(types.map((c) => [c.column_name, c.column_type])).toEqual([
+      ['row', 'BIGINT'],
+      ['prediction', 'DOUBLE'],
+    ]);
+  });
+
+  it('a glob reads the files in name order as one input', async () => {
+    const output = join(IO, 'parts-out.parquet');
+    const r = await call('predict:batch', {
+      model: 'penguins',
+      input: join(IO, 'part-*.csv'),
+      output,
+      idColumn: 'id',
+    });
+    expect(r.files).toEqual([join(IO, 'part-1.csv'), join(IO, 'part-2.csv')]);
+    const records = [
+      ...(await rowsOf(join(IO, 'part-1.csv'))),
+      ...(await rowsOf(join(IO, 'part-2.csv'))),
+    ];
+    expect(r.rows).toBe(records.length);
+    await expectMatches(output, records, models.penguins.predictor!, (rec) => rec.id, 'id');
+  });
+
+  it('a missing input column fails naming it, and leaves no output', async () => {
+    const output = join(IO, 'fail', 'out.parquet');
+    mkdirSync(join(IO, 'fail'), { recursive: true });
+    const err = await failure('predict:batch', {
+      model: 'cars@1',
+      input: join(IO, 'cars-no-hp.parquet'),
+      output,
+    });
+    expect(err.code).toBe('COLUMN_NOT_FOUND');
+    expect(err.message).toMatch(/cars-no-hp\.parquet has no column 'Horsepower'/);
+    expect(readdirSync(join(IO, 'fail'))).toEqual([]);
+    const id = await failure('predict:batch', {
+      model: 'cars@1',
+      input: join(IO, 'cars.parquet'),
+      output,
+      idColumn: 'vin',
+    });
+    expect(id.message).toMatch(/no id column 'vin'/);
+    expect(readdirSync(join(IO, 'fail'))).toEqual([]);
+  });
+
+  it('refuses an unknown output extension, an unwritable output and a broken input, naming them', async () => {
+    const input = join(IO, 'cars.parquet');
+    const ext = await failure('predict:batch', {
+      model: 'cars@1',
+      input,
+      output: join(IO, 'out.xlsx'),
+    });
+    expect(ext).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(ext.message).toMatch(/out\.xlsx: unknown extension '\.xlsx'; use \.csv or \.parquet/);
+    const dir = await failure('predict:batch', {
+      model: 'cars@1',
+      input,
+      output: join(IO, 'no', 'such', 'out.csv'),
+    });
+    expect(dir.message).toMatch(/cannot write to folder .*no\/such/);
+    writeFileSync(join(IO, 'broken.parquet'), 'not a parquet file');
+    const broken = await failure('predict:batch', {
+      model: 'cars@1',
+      input: join(IO, 'broken.parquet'),
+      output: join(IO, 'fail', 'b.csv'),
+    });
+    expect(broken.message).toMatch(/cannot read input .*broken\.parquet/);
+    const none = await failure('predict:batch', {
+      model: 'cars@1',
+      input: join(IO, 'nothing-*.csv'),
+      output: join(IO, 'fail', 'c.csv'),
+    });
+    expect(none.message).toMatch(/nothing-\*\.csv: no file matches/);
+    expect(readdirSync(join(IO, 'fail'))).toEqual([]);
+  });
+});
+
+describe('lathe predict', () => {
+  beforeAll(async () => {
+    // The CLI opens the workspace itself.
+    await services!.close();
+    services = undefined;
+  });
+
+  it('writes the output and prints the batch record with --json; a missing column exits 1 with the error', async () => {
+    const output = join(IO, 'cli-out.csv');
+    const ok = lathe([
+      'predict',
+      'penguins@staging',
+      '--input',
+      join(IO, 'penguins.csv'),
+      '--output',
+      output,
+      '--id-column',
+      'id',
+      '--json',
+      '--workspace',
+      W,
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.json).toMatchObject({ model: 'penguins', version: 1, rows: 344, output });
+    await expectMatches(
+      output,
+      await rowsOf(join(IO, 'penguins.csv')),
+      models.penguins.predictor!,
+      (rec) => rec.id,
+      'id',
+    );
+
+    const human = lathe([
+      'predict',
+      'cars@1',
+      '--input',
+      join(IO, 'cars.parquet'),
+      '--output',
+      join(IO, 'cli-cars.parquet'),
+      '--workspace',
+      W,
+    ]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/Predicted 406 rows with cars@1/);
+
+    const bad = lathe([
+      'predict',
+      'cars@1',
+      '--input',
+      join(IO, 'cars-no-hp.parquet'),
+      '--output',
+      join(IO, 'fail', 'x.csv'),
+      '--workspace',
+      W,
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no column 'Horsepower'/);
+    expect(readdirSync(join(IO, 'fail'))).toEqual([]);
+  });
+});
