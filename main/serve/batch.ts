@@ -75,8 +75,11 @@ const hasGlob = (s: string) => /[*?[]/.test(s);
 
 /** CSV field: quoted when it holds a quote, separator or line break. */
 const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-/** A float32 as the shortest decimal that reads back to the same float32 (9 significant digits). */
-const f32 = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(9))) : '');
+/**
+ * A float32 as 9 significant digits, which always read back to the same float32 (trailing zeros kept:
+ * trimming them costs more than the rest of a row's formatting).
+ */
+const f32 = (v: number) => (Number.isFinite(v) ? v.toPrecision(9) : '');
 
 function fail(
   code: 'INVALID_INPUT' | 'NOT_FOUND' | 'COLUMN_NOT_FOUND',
