@@ -133,6 +133,15 @@ export async function startPredictServer(options: PredictServerOptions): Promise
   const routes = new Map<string, ModelRoute & { schema: ReturnType<typeof recordSchema> }>();
   for (const r of options.models) {
     if (routes.has(r.name)) throw new Error(`model ${r.name} is served twice`);
+    // Requests are validated against the champion's signature, so a challenger must read no other input.
+    const inputs = new Set(r.champion.meta.signature.inputs.map((i) => i.name));
+    for (const c of [r.canary?.predictor, r.shadow]) {
+      const extra = c?.meta.signature.inputs.filter((i) => !inputs.has(i.name)).map((i) => i.name);
+      if (c && extra?.length)
+        throw new Error(
+          `${c.meta.model}@${c.meta.version} reads inputs ${r.champion.meta.model}@${r.champion.meta.version} does not take: ${extra.join(', ')}`,
+        );
+    }
     routes.set(r.name, { ...r, schema: recordSchema(r.champion.meta.signature) });
   }
   const buckets = new Map<string, TokenBucket>();

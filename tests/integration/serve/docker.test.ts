@@ -27,6 +27,7 @@ let reg: ModelVersion;
 let cls: ModelVersion;
 let exported: DockerExportResult;
 const children: ChildProcess[] = [];
+const cleanups: (() => void)[] = [];
 
 const training = { epochs: 4, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 };
 const cars = JSON.parse(readFileSync(vega('cars.json'), 'utf8')) as Record<string, unknown>[];
@@ -68,12 +69,26 @@ beforeAll(async () => {
   });
   expect(r2.status, r2.error ?? '').toBe('finished');
   cls = await call('models:register', { runId: r2.id, name: 'species' });
+  const r3 = await call('train:run', {
+    config: {
+      dataset: 'cars',
+      target: 'Miles_per_Gallon',
+      task: 'regression',
+      model: { type: 'linear' },
+      training,
+      seed: 3,
+    },
+  });
+  expect(r3.status, r3.error ?? '').toBe('finished');
+  await call('models:register', { runId: r3.id, name: 'mpg' });
+  await call('models:alias', { ref: 'mpg@2', alias: 'challenger' });
 }, 300_000);
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await services?.close().catch(() => undefined);
   t.remove();
+  for (const c of cleanups) c();
 });
 
 /** Spawns a process and resolves with its first stdout line parsed as JSON. */
@@ -243,7 +258,9 @@ describe('serving real packages', () => {
     expect(deploy).toMatch(/readinessProbe:\s+httpGet:\s+path: \/ready/);
     expect(deploy).toMatch(/livenessProbe:\s+httpGet:\s+path: \/health/);
 
-    const copy = join(tempDir('lathe-ctx-copy-').dir, 'app');
+    const outside = tempDir('lathe-ctx-copy-');
+    cleanups.push(() => outside.remove());
+    const copy = join(outside.dir, 'app');
     cpSync(exported.dir, copy, { recursive: true });
     const proc = firstJsonLine(process.execPath, ['server.cjs'], {
       cwd: copy,
@@ -269,7 +286,7 @@ describe('serving real packages', () => {
     expect(await exited).toBe(0);
   }, 120_000);
 
-  it('lathe serve N@alias --port 0 --json prints its url first and answers; export docker --json reports bytes', async () => {
+  it('lathe serve N@alias --json prints its url first and answers; --canary splits and --shadow logs; export docker --json', async () => {
     await services.close();
     const cli = join(REPO, 'main', 'cli', 'lathe.cjs');
     const proc = firstJsonLine(
@@ -306,10 +323,49 @@ describe('serving real packages', () => {
         statSync(join(out, 'model', 'package.json')).size,
     );
     expect(ex.files).toEqual(exported.files);
+    const canary = firstJsonLine(
+      process.execPath,
+      [
+        cli,
+        'serve',
+        'mpg@champion',
+        '--canary',
+        'mpg@challenger:50',
+        '--shadow',
+        'mpg@challenger',
+        '--port',
+        '0',
+        '--json',
+        '--workspace',
+        W,
+      ],
+      { cwd: t.dir },
+    );
+    const curl = String((await canary.first).url);
+    const versions = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        predict(curl, 'mpg', records[i % records.length], { 'x-request-id': `c-${i}` }).then(
+          (r) => r.body.version,
+        ),
+      ),
+    );
+    expect(new Set(versions)).toEqual(new Set([1, 2]));
+    const canaryExit = new Promise<number | null>((resolve) => canary.child.once('exit', resolve));
+    canary.child.kill('SIGINT');
+    expect(await canaryExit).toBe(0);
     services = await createServices({ workspaceDir: W });
+    const logged = await services.workspace.db.all<{ version: number; n: number }>(
+      `SELECT version, count(*)::INT AS n FROM prediction_log WHERE request_id LIKE 'c-%' GROUP BY version ORDER BY version`,
+    );
+    // Every request: the answering version, plus the shadow (v2) row.
+    const v1 = versions.filter((v) => v === 1).length;
+    expect(logged.map((r) => [Number(r.version), Number(r.n)])).toEqual([
+      [1, v1],
+      [2, 60 - v1 + 60],
+    ]);
     const n = await services.workspace.db.one<{ n: number }>(
       `SELECT count(*)::INT AS n FROM prediction_log WHERE model = 'mpg'`,
     );
-    expect(Number(n!.n)).toBe(2);
+    expect(Number(n!.n)).toBe(2 + 60 + 60);
   }, 120_000);
 });

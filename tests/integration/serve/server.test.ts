@@ -262,6 +262,22 @@ describe('prediction server', () => {
     expect(shadow.closed).toBe(true);
   });
 
+  it('refuses a challenger that reads inputs the champion does not take', async () => {
+    const other = new LinearPredictor(2);
+    Object.assign(other.meta, {
+      signature: {
+        ...other.meta.signature,
+        inputs: [...other.meta.signature.inputs, { name: 'x9', type: 'DOUBLE', kind: 'numeric' }],
+      },
+    });
+    await expect(
+      startPredictServer({
+        models: [{ name: 'm', champion: new LinearPredictor(1), shadow: other }],
+        port: 0,
+      }),
+    ).rejects.toThrow(/m@2 reads inputs m@1 does not take: x9/);
+  });
+
   it('graceful close finishes in-flight requests and refuses new connections', async () => {
     const p = new LinearPredictor(1);
     let open!: () => void;
