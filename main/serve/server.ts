@@ -220,8 +220,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
   };
 
   const predict = async (req: IncomingMessage, name: string, requestId: string) => {
-    const route = routes.get(name);
-    if (!route)
+    if (!routes.has(name))
       throw new HttpError(404, `no model named ${name} (served: ${[...routes.keys()].join(', ')})`);
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', {}, { Allow: 'POST' });
     authorize(req, name);
@@ -232,6 +231,8 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     } catch (err) {
       throw new HttpError(400, `the body is not JSON: ${(err as Error).message}`);
     }
+    // Read the route after the body: a swap while the body arrived must not hand us a retired model.
+    const route = routes.get(name)!;
     const parsed = parsePredictBody(route.schema, body, maxBatch);
     if (!parsed.ok) throw new HttpError(422, parsed.error, { fields: parsed.fields });
     const useCanary = route.canary && routesToChallenger(requestId, route.canary.percent);

@@ -1,5 +1,6 @@
 // The prediction server over real sockets on port 0, with LinearPredictor standing in for ONNX models
 // (prediction = x1 + 2·x2 + version), so every answer is checkable.
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashKey, keyAuth } from '../../../main/serve/keys';
 import { createPredictionLog, type PredictionLogRow } from '../../../main/serve/prediction-log';
@@ -195,6 +196,33 @@ describe('prediction server', () => {
       true,
     );
     expect(v1.closed).toBe(true);
+  });
+
+  it('a request whose body is still arriving during a swap is answered by the new model', async () => {
+    const v1 = new LinearPredictor(1);
+    const s = await serve({}, v1);
+    const text = JSON.stringify(rec);
+    const req = request(`${s.url}/v1/models/m/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(text.length) },
+    });
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+    });
+    req.write(text.slice(0, 5));
+    // A full round trip on another connection: the server has read the first request's head by then.
+    expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    await s.swap('m', new LinearPredictor(2));
+    expect(v1.closed).toBe(true);
+    req.end(text.slice(5));
+    const r = await answer;
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ version: 2, prediction: 7 });
   });
 
   it('splits canary traffic by weight within tolerance over 2,000 requests', async () => {
