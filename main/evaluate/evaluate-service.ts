@@ -289,10 +289,14 @@ export function createEvaluateService(deps: {
               ? { skip: `model '${model.name}' has no champion yet` }
               : champ.versionId === model.versionId
                 ? { skip: `${model.name}@${model.version} is the champion` }
-                : {
-                    label: champ.label,
-                    scored: await score(champ.run, { data: input.data, rowsOf: run }),
-                  };
+                : await score(champ.run, { data: input.data, rowsOf: run }).then(
+                    (scored): ChampionScore => ({ label: champ.label, scored }),
+                    // A champion that cannot score these rows (other columns, other classes) fails the gate.
+                    (err: Error): ChampionScore => ({
+                      label: champ.label,
+                      error: `the champion (${champ.label}) cannot score these rows: ${err.message}`,
+                    }),
+                  );
         }
         report.gates = checkGates({ policy, report, scored, champion, seed: run.config.seed });
         report.passed = report.gates.every((g) => g.passed);

@@ -60,7 +60,8 @@ function perRow(scored: ScoredRows): {
 }
 
 /** The champion scored on the challenger's rows, or why there is none to compare with. */
-export type ChampionScore = { label: string; scored: ScoredRows } | { skip: string };
+export type ChampionScore =
+  { label: string; scored: ScoredRows } | { skip: string } | { label: string; error: string };
 
 export function checkGates(args: {
   policy: GatePolicy;
@@ -170,6 +171,16 @@ function championGate(
       threshold: spec.alpha,
       passed: true,
       detail: champion?.skip ?? 'no champion to compare with',
+    };
+  }
+  if ('error' in champion) {
+    return {
+      gate,
+      description,
+      observed: null,
+      threshold: spec.alpha,
+      passed: false,
+      detail: champion.error,
     };
   }
   const other = perRow(champion.scored);

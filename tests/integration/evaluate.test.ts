@@ -249,6 +249,33 @@ describe('gates', () => {
     expect((await call('gates:get', { project: 'Default' })).policy).toBeNull();
   });
 
+  it('fails the champion gate, naming why, when the champion cannot score the same rows', async () => {
+    const cars = await call('train:run', {
+      config: {
+        dataset: 'cars',
+        target: 'Miles_per_Gallon',
+        task: 'regression',
+        features: ['Horsepower', 'Weight_in_lbs'],
+        model: { type: 'linear' },
+        training: { epochs: 2, learningRate: 0.05 },
+        split: { testFraction: 0.2 },
+      },
+    });
+    await call('models:register', { runId: cars.id, name: 'mixed' });
+    await call('models:register', { runId: good.id, name: 'mixed' });
+    await call('models:alias', { ref: 'mixed@1', alias: 'champion', override: 'test setup' });
+    await call('gates:set', { project: 'Default', policy: { champion: { test: 'bootstrap' } } });
+    try {
+      const e = await call('eval:run', { target: 'mixed@2', importanceRepeats: 0 });
+      expect(e.passed).toBe(false);
+      expect(e.gates[0]!.detail).toMatch(
+        /the champion \(mixed@1\) cannot score these rows: .*Miles_per_Gallon/,
+      );
+    } finally {
+      await call('gates:set', { project: 'Default', policy: null });
+    }
+  });
+
   it('names a bad policy field', async () => {
     const bad = await failure('gates:set', {
       project: 'Default',
