@@ -144,6 +144,19 @@ function humanTags(r: Run): string {
     .join('\n')}`.trimEnd();
 }
 
+/** Sets (or with null, removes) the gate policy of --project with the audited --reason. */
+async function setPolicy(ctx: Ctx, policy: GatePolicy | null): Promise<number> {
+  const out = await withSession(ctx, (s) =>
+    s.api.invoke('gates:set', {
+      project: str(ctx, 'project') ?? 'Default',
+      policy,
+      ...(str(ctx, 'reason') ? { reason: str(ctx, 'reason') } : {}),
+    }),
+  );
+  ctx.result(out, () => humanPolicy(out));
+  return 0;
+}
+
 function humanPolicy(out: { project: string; policy: GatePolicy | null }): string {
   if (!out.policy) return `Project ${out.project} has no gate policy: promotions are not checked.`;
   return `Gate policy of project ${out.project}:\n${stringifyYaml(out.policy).trimEnd()}`;
@@ -1022,18 +1035,7 @@ export const commands: Command[] = [
       project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
       reason: { type: 'string', value: 'TEXT', description: 'why, for the audit log' },
     },
-    async run(ctx) {
-      const policy = loadConfigFile(str(ctx, 'file')!, GatePolicy, 'gate policy');
-      const out = await withSession(ctx, (s) =>
-        s.api.invoke('gates:set', {
-          project: str(ctx, 'project') ?? 'Default',
-          policy,
-          ...(str(ctx, 'reason') ? { reason: str(ctx, 'reason') } : {}),
-        }),
-      );
-      ctx.result(out, () => humanPolicy(out));
-      return 0;
-    },
+    run: (ctx) => setPolicy(ctx, loadConfigFile(str(ctx, 'file')!, GatePolicy, 'gate policy')),
   },
   {
     path: ['gates', 'show'],
@@ -1058,17 +1060,7 @@ export const commands: Command[] = [
       project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
       reason: { type: 'string', value: 'TEXT', description: 'why, for the audit log' },
     },
-    async run(ctx) {
-      const out = await withSession(ctx, (s) =>
-        s.api.invoke('gates:set', {
-          project: str(ctx, 'project') ?? 'Default',
-          policy: null,
-          ...(str(ctx, 'reason') ? { reason: str(ctx, 'reason') } : {}),
-        }),
-      );
-      ctx.result(out, () => humanPolicy(out));
-      return 0;
-    },
+    run: (ctx) => setPolicy(ctx, null),
   },
   {
     path: ['gc'],
