@@ -37,6 +37,7 @@ import { createGatePolicyStore } from './evaluate/gate-policies';
 import { createRegistryStore, osActor, type RegistryStore } from './registry/registry-store';
 import { createUiPrefsStore } from './workspace/ui-prefs';
 import { predictBatch } from './serve/batch';
+import { createDeployService } from './serve/deploy-service';
 import { writeModelPackage } from './serve/package';
 import { openWorkspace, type Workspace } from './workspace/workspace';
 
@@ -155,6 +156,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
         ),
       };
     }),
+  });
+  const deploy = createDeployService({
+    registry,
+    tracking,
+    artifacts,
+    tmpDir: paths.tmp,
+    db,
+    serverVersion: version,
   });
 
   const gatePolicies = createGatePolicyStore(db, projects);
@@ -456,6 +465,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
         rmSync(dir, { recursive: true, force: true });
       }
     },
+    'serve:start': (input) => deploy.start(input),
+    'serve:list': async () => deploy.list(),
+    'serve:stop': async ({ id }) => {
+      await deploy.stop(id);
+      return {};
+    },
+    'export:docker': (input) => deploy.exportDocker(input),
   };
 
   let closing: Promise<void> | undefined;
@@ -475,6 +491,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     },
     close() {
       closing ??= (async () => {
+        // Servers first: their prediction logs flush into the database before it closes.
+        await deploy.close();
         await train.shutdown();
         // Metric points still buffered by logMetrics are written before the database closes.
         await tracking.flushMetrics();

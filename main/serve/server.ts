@@ -54,6 +54,8 @@ export interface PredictServerOptions {
   log?: PredictionLog;
   /** Reported in the OpenAPI document. */
   serverVersion?: string;
+  /** Called after each prediction request: its status and, when it succeeded, its latency in seconds. */
+  onPredict?(status: number, seconds: number | null): void;
 }
 
 export interface PredictServer {
@@ -317,7 +319,9 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       const known = routes.has(name);
       try {
         const out = await predict(req, name, requestId);
-        metrics.request(name, String(out.version), 200, (performance.now() - started) / 1000);
+        const seconds = (performance.now() - started) / 1000;
+        metrics.request(name, String(out.version), 200, seconds);
+        options.onPredict?.(200, seconds);
         return send(res, 200, out.body);
       } catch (err) {
         const version = known ? String(routes.get(name)!.champion.meta.version) : '';
@@ -328,6 +332,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
             `[PredictServer] ${name} request ${requestId} failed: ${err instanceof Error ? err.message : String(err)}`,
           );
         metrics.request(known ? name : '', version, e.status, null);
+        options.onPredict?.(e.status, null);
         if (known) metrics.error(name, version, e.status >= 500 ? 'server' : 'client');
         if (e.status === 413) res.setHeader('Connection', 'close');
         return send(

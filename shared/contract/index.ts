@@ -70,7 +70,16 @@ import {
   ModelsStageIn,
   ModelsUnaliasIn,
 } from './registry';
-import { PredictBatchIn, PredictBatchOut } from './serve';
+import {
+  ExportDockerIn,
+  ExportDockerOut,
+  PredictBatchIn,
+  PredictBatchOut,
+  ServeStartIn,
+  ServeStartOut,
+  ServeStopIn,
+  ServerStatus,
+} from './serve';
 
 export * from './common';
 export * from './data';
@@ -233,6 +242,18 @@ export const channels = {
    * all). Progress: `data:progress` with op `predict` and name the output. Recorded in prediction_batches.
    */
   'predict:batch': channel(PredictBatchIn, PredictBatchOut),
+  /**
+   * Starts an in-process prediction server for a model version, as `lathe serve` does (prediction log
+   * into the workspace, API keys from its table). Fails when the port is taken. Stopped by
+   * `serve:stop` or when the services close.
+   */
+  'serve:start': channel(ServeStartIn, ServeStartOut),
+  /** The prediction servers this process runs, with request counts, rate and latency. */
+  'serve:list': channel(Empty, z.array(ServerStatus)),
+  /** Stops a server: finishes requests in flight, flushes its prediction log. */
+  'serve:stop': channel(ServeStopIn, Empty),
+  /** Writes a Docker build context for a model version, as `lathe export docker` does. */
+  'export:docker': channel(ExportDockerIn, ExportDockerOut),
 } as const;
 
 export type Channels = typeof channels;

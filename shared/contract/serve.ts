@@ -33,3 +33,59 @@ export const PredictBatchOut = z.object({
   durationMs: z.number().nonnegative(),
 });
 export type PredictBatchOut = z.infer<typeof PredictBatchOut>;
+
+/** Starts an in-process prediction server, as `lathe serve` does. */
+export const ServeStartIn = z.object({
+  /** The model version: `NAME@VERSION`, `NAME@alias` or `NAME` (latest). */
+  ref: ModelRef,
+  /** Port to bind; 0 (the default) picks a free one. */
+  port: z.number().int().min(0).max(65535).optional(),
+  /** Address to bind; only loopback from the app. */
+  host: z.literal('127.0.0.1').optional(),
+});
+export type ServeStartIn = z.input<typeof ServeStartIn>;
+
+export const ServeStartOut = z.object({
+  id: z.string(),
+  /** Base URL; predictions go to `${url}/v1/models/${model}/predict`. */
+  url: z.string(),
+  model: z.string(),
+  version: z.number().int().positive(),
+});
+export type ServeStartOut = z.infer<typeof ServeStartOut>;
+
+/** A running prediction server and its live counters. */
+export const ServerStatus = ServeStartOut.extend({
+  startedAt: z.string(),
+  /** Prediction requests answered (any status). */
+  requests: z.number().int().nonnegative(),
+  /** Prediction requests that failed (4xx/5xx). */
+  errors: z.number().int().nonnegative(),
+  /** Requests per second over the last 10 s (or since start, when shorter). */
+  requestRate: z.number().nonnegative(),
+  /** Latency of successful predictions in ms, over the last 1000; absent before the first. */
+  p50Ms: z.number().nonnegative().optional(),
+  p99Ms: z.number().nonnegative().optional(),
+});
+export type ServerStatus = z.infer<typeof ServerStatus>;
+
+export const ServeStopIn = z.object({ id: z.string().min(1) });
+export type ServeStopIn = z.input<typeof ServeStopIn>;
+
+export const ExportDockerIn = z.object({
+  ref: ModelRef,
+  /** A new (or empty) folder, absolute or relative to the owner's working folder. */
+  out: z.string().min(1, 'an output folder is required'),
+});
+export type ExportDockerIn = z.input<typeof ExportDockerIn>;
+
+export const ExportDockerOut = z.object({
+  dir: z.string(),
+  image: z.string(),
+  bytes: z.number().int().nonnegative(),
+  /** Files in the context, relative, sorted. */
+  files: z.array(z.string()),
+  model: z.string(),
+  version: z.number().int().positive(),
+});
+export type ExportDockerOut = z.infer<typeof ExportDockerOut>;

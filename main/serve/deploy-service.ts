@@ -1,0 +1,208 @@
+// Deployment from the app: prediction servers started in-process (as `lathe serve` does) with live
+// counters, and Docker build contexts (as `lathe export docker` does). The services own one of these and
+// stop every server when they close.
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import {
+  LatheError,
+  type ExportDockerOut,
+  type ServeStartOut,
+  type ServerStatus,
+} from '../../shared/contract';
+import type { Workspace } from '../workspace/workspace';
+import { exportDocker } from './docker-export';
+import { createKeyStore, keyAuth } from './keys';
+import { packageOf, type PackageDeps } from './packaged-model';
+import { createPredictionLog, workspaceSink } from './prediction-log';
+import { loadPredictor } from './predictor';
+import { startPredictServer, type PredictServer } from './server';
+
+/** The window of `requestRate`. */
+export const RATE_WINDOW_MS = 10_000;
+/** Latencies kept per server for p50 / p99. */
+const LATENCY_SAMPLES = 1000;
+
+export interface DeployDeps extends PackageDeps {
+  db: Workspace['db'];
+  serverVersion: string;
+  /** The clock (ms); tests may pass their own. */
+  now?: () => number;
+}
+
+export interface DeployService {
+  /** Packages `ref`, loads its predictor and serves it on `port` (0: a free one) at 127.0.0.1. */
+  start(input: { ref: string; port?: number; host?: string }): Promise<ServeStartOut>;
+  /** Running servers, oldest first, with request counts, rate over the last 10 s and latency. */
+  list(): ServerStatus[];
+  /** Stops one server: finishes requests in flight and flushes its prediction log. */
+  stop(id: string): Promise<void>;
+  /** Writes the Docker build context of `ref` into `out` (new or empty). */
+  exportDocker(input: { ref: string; out: string }): Promise<ExportDockerOut>;
+  /** Stops every server. */
+  close(): Promise<void>;
+}
+
+interface Counters {
+  requests: number;
+  errors: number;
+  /** Times (ms) of the requests in the last RATE_WINDOW_MS. */
+  recent: number[];
+  latenciesMs: number[];
+}
+
+interface Running extends Counters {
+  info: ServeStartOut;
+  startedAt: number;
+  port: number;
+  server: PredictServer;
+}
+
+/** The q-quantile (0..1) of unsorted values, nearest-rank. */
+export function quantile(values: readonly number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export function createDeployService(deps: DeployDeps): DeployService {
+  const now = deps.now ?? Date.now;
+  const servers = new Map<string, Running>();
+  /** Ports being bound by a start still loading its model. */
+  const claimed = new Set<number>();
+
+  const prune = (r: Counters, t: number) => {
+    const from = t - RATE_WINDOW_MS;
+    let i = 0;
+    while (i < r.recent.length && r.recent[i]! <= from) i++;
+    if (i > 0) r.recent.splice(0, i);
+  };
+
+  const portTaken = (port: number) => {
+    const other = [...servers.values()].find((r) => r.port === port);
+    if (other)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `port ${port} is already used by the server of ${other.info.model}@${other.info.version} (${other.info.url}): stop it or choose another port`,
+        { port, id: other.info.id },
+      );
+    if (claimed.has(port))
+      throw new LatheError(
+        'INVALID_INPUT',
+        `port ${port} is already being bound by a server that is starting: choose another port`,
+        { port },
+      );
+  };
+
+  return {
+    async start({ ref, port = 0, host = '127.0.0.1' }) {
+      if (host !== '127.0.0.1')
+        throw new LatheError('INVALID_INPUT', `host ${host}: the app serves on 127.0.0.1 only`);
+      if (port !== 0) {
+        portTaken(port);
+        claimed.add(port);
+      }
+      try {
+        const { dir, version } = await packageOf(deps, ref);
+        const predictor = await loadPredictor(dir);
+        const log = createPredictionLog(workspaceSink(deps.db));
+        const counters: Counters = { requests: 0, errors: 0, recent: [], latenciesMs: [] };
+        let server: PredictServer;
+        try {
+          const keys = await createKeyStore(deps.db).active();
+          server = await startPredictServer({
+            models: [{ name: predictor.meta.model, champion: predictor }],
+            port,
+            host,
+            auth: keyAuth(keys, false),
+            log,
+            serverVersion: deps.serverVersion,
+            onPredict(status, seconds) {
+              const r = counters;
+              const t = now();
+              r.requests++;
+              if (status >= 400) r.errors++;
+              r.recent.push(t);
+              prune(r, t);
+              if (seconds !== null) {
+                r.latenciesMs.push(seconds * 1000);
+                if (r.latenciesMs.length > LATENCY_SAMPLES) r.latenciesMs.shift();
+              }
+            },
+          });
+        } catch (err) {
+          await Promise.allSettled([predictor.close(), log.close()]);
+          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+            throw new LatheError(
+              'INVALID_INPUT',
+              `port ${port} on ${host} is already in use by another program: choose another port (or 0 for a free one)`,
+              { port },
+            );
+          throw err;
+        }
+        const info: ServeStartOut = {
+          id: randomUUID(),
+          url: server.url,
+          model: version.model,
+          version: version.version,
+        };
+        const running: Running = Object.assign(counters, {
+          info,
+          startedAt: now(),
+          port: server.port,
+          server,
+        });
+        servers.set(info.id, running);
+        console.error(`[DeployService] serving ${info.model}@${info.version} at ${info.url}`);
+        return info;
+      } finally {
+        claimed.delete(port);
+      }
+    },
+
+    list() {
+      const t = now();
+      return [...servers.values()].map((r) => {
+        prune(r, t);
+        const span = Math.min(RATE_WINDOW_MS, Math.max(1, t - r.startedAt));
+        const p50 = quantile(r.latenciesMs, 0.5);
+        const p99 = quantile(r.latenciesMs, 0.99);
+        return {
+          ...r.info,
+          startedAt: new Date(r.startedAt).toISOString(),
+          requests: r.requests,
+          errors: r.errors,
+          requestRate: (r.recent.length * 1000) / span,
+          ...(p50 !== undefined ? { p50Ms: p50 } : {}),
+          ...(p99 !== undefined ? { p99Ms: p99 } : {}),
+        };
+      });
+    },
+
+    async stop(id) {
+      const r = servers.get(id);
+      if (!r)
+        throw new LatheError('NOT_FOUND', `no running server with id ${id}`, {
+          running: [...servers.keys()],
+        });
+      servers.delete(id);
+      await r.server.close();
+      console.error(`[DeployService] stopped ${r.info.model}@${r.info.version} at ${r.info.url}`);
+    },
+
+    async exportDocker({ ref, out }) {
+      const version = await deps.registry.version(ref);
+      const r = await exportDocker({
+        version,
+        out: resolve(out),
+        writePackage: (dir) => packageOf(deps, `${version.model}@${version.version}`, dir),
+      });
+      return { ...r, model: version.model, version: version.version };
+    },
+
+    async close() {
+      const all = [...servers.values()];
+      servers.clear();
+      await Promise.allSettled(all.map((r) => r.server.close()));
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// The deployment channels the Deploy view calls: serve:start / serve:list / serve:stop and export:docker,
+// through the validating dispatcher, on a small model trained and registered through the services.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices, type Services } from '../../../main/services';
+import { initBackend } from '../../../main/train/backend';
+import { contractClient } from '../../helpers/services';
+import { tempDir, vega } from '../../helpers/workspace';
+
+const t = tempDir('lathe-deploy-');
+let services: Services;
+const { call, failure } = contractClient(() => services);
+
+const penguins = JSON.parse(readFileSync(vega('penguins.json'), 'utf8')) as Record<
+  string,
+  unknown
+>[];
+const record = (() => {
+  const { Species: _y, ...r } = penguins.find((p) => p['Beak Length (mm)'] !== null)!;
+  return r;
+})();
+
+const predict = (url: string, model: string, body: unknown) =>
+  fetch(`${url}/v1/models/${model}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
+  await registerSpecies(call);
+}, 300_000);
+
+/** Trains penguins → Species (linear, 3 epochs) and registers it as species@1, alias champion. */
+async function registerSpecies(call: ReturnType<typeof contractClient>['call']) {
+  await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
+  const run = await call('train:run', {
+    config: {
+      dataset: 'penguins',
+      target: 'Species',
+      task: 'multiclass',
+      model: { type: 'linear' },
+      training: { epochs: 3, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
+      seed: 1,
+    },
+  });
+  expect(run.status, run.error ?? '').toBe('finished');
+  await call('models:register', { runId: run.id, name: 'species' });
+  await call('models:alias', { ref: 'species@1', alias: 'champion' });
+}
+
+afterAll(async () => {
+  await services?.close().catch(() => undefined);
+  t.remove();
+});
+
+describe('serve channels', () => {
+  it('starts a server on a free port, counts a prediction with a rate, and stops it', async () => {
+    const started = await call('serve:start', { ref: 'species@champion', port: 0 });
+    expect(started).toMatchObject({ model: 'species', version: 1 });
+    expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const before = (await call('serve:list', {})).find((s) => s.id === started.id)!;
+    expect(before).toMatchObject({ requests: 0, errors: 0, requestRate: 0 });
+    expect(before.p50Ms).toBeUndefined();
+
+    const res = await predict(started.url, 'species', record);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { prediction: string };
+    expect(['Adelie', 'Chinstrap', 'Gentoo']).toContain(body.prediction);
+    const bad = await predict(started.url, 'species', { nope: 1 });
+    expect(bad.status).toBe(422);
+
+    const after = (await call('serve:list', {})).find((s) => s.id === started.id)!;
+    expect(after).toMatchObject({ requests: 2, errors: 1, model: 'species', version: 1 });
+    expect(after.requestRate).toBeGreaterThan(0);
+    expect(after.p50Ms).toBeGreaterThan(0);
+    expect(after.p99Ms).toBeGreaterThanOrEqual(after.p50Ms!);
+    expect(Date.parse(after.startedAt)).toBeLessThanOrEqual(Date.now());
+
+    await call('serve:stop', { id: started.id });
+    expect((await call('serve:list', {})).some((s) => s.id === started.id)).toBe(false);
+    await expect(predict(started.url, 'species', record)).rejects.toThrow();
+    // The prediction log was flushed into the workspace on stop.
+    const logged = await services.workspace.db.all(
+      "SELECT count(*)::INTEGER AS n FROM prediction_log WHERE model = 'species'",
+    );
+    expect(Number(logged[0]!.n)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a second server on the same port, naming the port and the server using it', async () => {
+    const first = await call('serve:start', { ref: 'species@1', port: 0 });
+    const port = Number(new URL(first.url).port);
+    try {
+      const err = await failure('serve:start', { ref: 'species@champion', port });
+      expect(err.code).toBe('INVALID_INPUT');
+      expect(err.message).toContain(`port ${port} is already used by the server of species@1`);
+      expect((await call('serve:list', {})).filter((s) => s.url === first.url)).toHaveLength(1);
+    } finally {
+      await call('serve:stop', { id: first.id });
+    }
+  });
+
+  it('refuses a port another program holds, naming it', async () => {
+    const other = createServer();
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    const port = (other.address() as { port: number }).port;
+    try {
+      const err = await failure('serve:start', { ref: 'species@champion', port });
+      expect(err.code).toBe('INVALID_INPUT');
+      expect(err.message).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(await call('serve:list', {})).toEqual([]);
+    } finally {
+      await new Promise((r) => other.close(r));
+    }
+  });
+
+  it('names an unknown server id and an unknown model', async () => {
+    const stop = await failure('serve:stop', { id: 'no-such-id' });
+    expect(stop).toMatchObject({ code: 'NOT_FOUND' });
+    expect(stop.message).toContain('no-such-id');
+    const start = await failure('serve:start', { ref: 'nosuchmodel@champion' });
+    expect(start.message).toContain('nosuchmodel');
+  });
+
+  it('stops running servers when the services close', async () => {
+    const own = await createServices({ workspaceDir: join(t.dir, 'ws-close') });
+    const client = contractClient(() => own);
+    try {
+      await registerSpecies(client.call);
+      const s = await client.call('serve:start', { ref: 'species@champion' });
+      expect((await predict(s.url, 'species', record)).status).toBe(200);
+      await own.close();
+      await expect(predict(s.url, 'species', record)).rejects.toThrow();
+    } finally {
+      await own.close();
+    }
+  }, 300_000);
+});
+
+describe('export:docker channel', () => {
+  it('writes the Docker context and reports its bytes and files; refuses a non-empty folder', async () => {
+    const out = join(t.dir, 'docker-species');
+    const r = await call('export:docker', { ref: 'species@champion', out });
+    expect(r).toMatchObject({ dir: out, model: 'species', version: 1 });
+    expect(r.files).toEqual(
+      expect.arrayContaining(['Dockerfile', 'server.cjs', 'model/model.onnx']),
+    );
+    expect(r.bytes).toBe(r.files.reduce((n, f) => n + statSync(join(out, f)).size, 0));
+    const again = await failure('export:docker', { ref: 'species@champion', out });
+    expect(again.code).toBe('INVALID_INPUT');
+    expect(again.message).toContain(out);
+    expect(existsSync(join(out, 'Dockerfile'))).toBe(true);
+  }, 120_000);
+});
