@@ -11,9 +11,10 @@ import { RunView } from './views/Experiments/run-view';
 import { ModelsView } from './views/Models/models-view';
 import { CompareView } from './views/Compare/compare-view';
 import { EvaluationView, EvaluationsView } from './views/Evaluation/evaluation-view';
+import { DeployView } from './views/Deploy/deploy-view';
 
 const NAV: {
-  id: 'projects' | 'data' | 'features' | 'experiments' | 'evaluations' | 'models';
+  id: 'projects' | 'data' | 'features' | 'experiments' | 'evaluations' | 'models' | 'deploy';
   label: string;
   href: string;
   icon: ReactNode;
@@ -62,6 +63,12 @@ const NAV: {
     label: 'Models',
     href: '#/models',
     icon: <path d="M8 1.8l5.5 3.1v6.2L8 14.2l-5.5-3.1V4.9zM2.5 4.9L8 8l5.5-3.1M8 8v6.2" />,
+  },
+  {
+    id: 'deploy',
+    label: 'Deploy',
+    href: '#/deploy',
+    icon: <path d="M8 14V6M5 9l3-3 3 3M3 3.5h10M2.5 14h11" />,
   },
 ];
 
@@ -139,6 +146,8 @@ function Content({ route }: { route: Route }) {
       return <EvaluationsView target={route.target} />;
     case 'evaluation':
       return <EvaluationView id={route.id} />;
+    case 'deploy':
+      return <DeployView />;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/features`, `#/features/<name>`, `#/experiments`,
  * `#/experiments/new`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`, `#/evaluations[?target=<run or NAME@v>]`,
- * `#/evaluations/<id>`, `#/models`, `#/models/<name>`.
+ * `#/evaluations/<id>`, `#/models`, `#/models/<name>`, `#/deploy`.
  * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
  * Electron's menu), which prefills the Data view's import form, the run ids of `#/compare?ids=`, and the
  * run or model version whose evaluations `#/evaluations?target=` lists.
@@ -15,7 +15,8 @@ export type Route =
   | { view: 'models'; model: string | null }
   | { view: 'compare'; ids: string[] }
   | { view: 'evaluations'; target: string | null }
-  | { view: 'evaluation'; id: string };
+  | { view: 'evaluation'; id: string }
+  | { view: 'deploy' };
 
 export function parseRoute(hash: string): Route {
   const rest = hash.replace(/^#\/?/, '');
@@ -56,6 +57,8 @@ export function parseRoute(hash: string): Route {
       return arg
         ? { view: 'evaluation', id: arg }
         : { view: 'evaluations', target: query.get('target')?.trim() || null };
+    case 'deploy':
+      return { view: 'deploy' };
     default:
       return { view: 'data', dataset: null };
   }
@@ -85,6 +88,8 @@ export function routeHref(route: Route): string {
         : '#/evaluations';
     case 'evaluation':
       return `#/evaluations/${encodeURIComponent(route.id)}`;
+    case 'deploy':
+      return '#/deploy';
   }
 }
 

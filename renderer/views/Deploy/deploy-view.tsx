@@ -1,0 +1,401 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ExportDockerOut, PredictBatchOut, ServerStatus } from '../../../shared/contract';
+import { getApi } from '../../api';
+import { PageHeader, Panel } from '../../components/page';
+import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
+import { useAsync } from '../../lib/hooks';
+import { useProject } from '../../lib/project';
+import {
+  batchProblem,
+  defaultRef,
+  formatLatency,
+  formatRate,
+  parsePort,
+  predictUrl,
+  versionOptions,
+} from './deploy-model';
+import './deploy.css';
+
+const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+
+/** `#/deploy`: serve a model version, export a Docker context, run a batch prediction. */
+export function DeployView() {
+  const { project } = useProject();
+  const models = useAsync(() => getApi().invoke('models:list', { project }), [project]);
+  const [model, setModel] = useState<string | null>(null);
+  const [ref, setRef] = useState<string | null>(null);
+  const names = models.data?.map((m) => m.name) ?? [];
+  const chosen = model && names.includes(model) ? model : (names[0] ?? null);
+  const detail = useAsync(
+    () => (chosen ? getApi().invoke('models:get', { ref: chosen }) : Promise.resolve(null)),
+    [chosen],
+  );
+  const options = detail.data ? versionOptions(detail.data) : [];
+  const selected =
+    ref && options.some((o) => o.ref === ref) ? ref : detail.data ? defaultRef(detail.data) : null;
+
+  return (
+    <div className="page" data-testid="deploy-view">
+      <PageHeader
+        title="Deploy"
+        subtitle="Serve a model version over HTTP, export it as a Docker context, or score a file"
+      />
+      {models.status === 'loading' && !models.data && <Loading testId="deploy-loading" />}
+      {models.status === 'error' && (
+        <ErrorBanner error={models.error} title="Could not list models" onRetry={models.reload} />
+      )}
+      {models.data && models.data.length === 0 && (
+        <EmptyState title="No models to deploy" testId="deploy-empty">
+          Register a model from a finished run first (Models view, or{' '}
+          <code>lathe models register RUN --name N</code>).
+        </EmptyState>
+      )}
+      {models.data && models.data.length > 0 && (
+        <Panel title="Model version">
+          <div className="form-row">
+            <label className="field">
+              <span>Model</span>
+              <select
+                value={chosen ?? ''}
+                onChange={(e) => {
+                  setModel(e.target.value);
+                  setRef(null);
+                }}
+                data-testid="deploy-model"
+              >
+                {names.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>Version</span>
+              <select
+                value={selected ?? ''}
+                onChange={(e) => setRef(e.target.value)}
+                disabled={options.length === 0}
+                data-testid="deploy-version"
+              >
+                {options.map((o) => (
+                  <option key={o.ref} value={o.ref}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {detail.status === 'error' && (
+              <span className="form-error" role="alert">
+                {detail.error.message}
+              </span>
+            )}
+          </div>
+        </Panel>
+      )}
+      <ServersPanel selected={selected} />
+      {selected && (
+        <div className="deploy-grid">
+          <DockerPanel key={`docker-${selected}`} selected={selected} />
+          <BatchPanel key={`batch-${selected}`} selected={selected} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Polls serve:list every second while the page is visible. */
+function useServers() {
+  const [servers, setServers] = useState<ServerStatus[] | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const refresh = useCallback(async () => {
+    try {
+      setServers(await getApi().invoke('serve:list', {}));
+      setError(null);
+    } catch (err) {
+      setError(asError(err));
+    }
+  }, []);
+  useEffect(() => {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const sync = () => {
+      if (document.visibilityState === 'visible') {
+        void refresh();
+        timer ??= setInterval(() => void refresh(), 1000);
+      } else if (timer !== undefined) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    };
+    sync();
+    document.addEventListener('visibilitychange', sync);
+    return () => {
+      document.removeEventListener('visibilitychange', sync);
+      if (timer !== undefined) clearInterval(timer);
+    };
+  }, [refresh]);
+  return { servers, error, refresh };
+}
+
+function ServersPanel({ selected }: { selected: string | null }) {
+  const { servers, error, refresh } = useServers();
+  const [port, setPort] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [startError, setStartError] = useState<Error | null>(null);
+  const parsed = parsePort(port);
+  const start = async () => {
+    if (!selected || 'error' in parsed) return;
+    setBusy(true);
+    setStartError(null);
+    try {
+      await getApi().invoke('serve:start', { ref: selected, port: parsed.port });
+      await refresh();
+    } catch (err) {
+      setStartError(asError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const stop = async (id: string) => {
+    try {
+      await getApi().invoke('serve:stop', { id });
+    } catch (err) {
+      setStartError(asError(err));
+    }
+    await refresh();
+  };
+  return (
+    <Panel title="Prediction servers" testId="deploy-servers">
+      <form
+        className="form-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void start();
+        }}
+      >
+        <label className="field">
+          <span>Port (empty: any free port)</span>
+          <input
+            className="input-num"
+            value={port}
+            onChange={(e) => setPort(e.target.value)}
+            placeholder="0"
+            inputMode="numeric"
+            data-testid="deploy-port"
+          />
+        </label>
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={busy || !selected || 'error' in parsed}
+          data-testid="deploy-start"
+        >
+          {busy ? 'Starting…' : `Start server${selected ? ` for ${selected}` : ''}`}
+        </button>
+        {'error' in parsed && <span className="form-error">{parsed.error}</span>}
+      </form>
+      {startError && <ErrorBanner error={startError} title="Server" />}
+      {error && <ErrorBanner error={error} title="Could not list servers" />}
+      {servers && servers.length === 0 && (
+        <p className="muted" data-testid="deploy-no-servers">
+          No server running.
+        </p>
+      )}
+      {servers && servers.length > 0 && (
+        <table className="table" data-testid="deploy-servers-table">
+          <thead>
+            <tr>
+              <th>model</th>
+              <th>URL</th>
+              <th>status</th>
+              <th>requests</th>
+              <th>errors</th>
+              <th>rate (10 s)</th>
+              <th>latency</th>
+              <th>started</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {servers.map((s) => (
+              <tr key={s.id} data-testid="deploy-server" data-server-id={s.id}>
+                <td>
+                  {s.model}@{s.version}
+                </td>
+                <td className="mono" data-testid="deploy-server-url" title={predictUrl(s)}>
+                  {s.url}
+                </td>
+                <td>
+                  <span className="badge badge-running" data-testid="deploy-server-status">
+                    running
+                  </span>
+                </td>
+                <td data-testid="deploy-server-requests">{formatNumber(s.requests)}</td>
+                <td data-testid="deploy-server-errors">{formatNumber(s.errors)}</td>
+                <td data-testid="deploy-server-rate">{formatRate(s.requestRate)}</td>
+                <td className="muted">{formatLatency(s)}</td>
+                <td>{formatTime(s.startedAt)}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-danger"
+                    onClick={() => void stop(s.id)}
+                    data-testid="deploy-server-stop"
+                  >
+                    Stop
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Panel>
+  );
+}
+
+function DockerPanel({ selected }: { selected: string }) {
+  const [out, setOut] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ExportDockerOut | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      setResult(await getApi().invoke('export:docker', { ref: selected, out: out.trim() }));
+    } catch (err) {
+      setError(asError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Panel title="Docker context" testId="deploy-docker">
+      <form
+        className="form-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <label className="field field-grow">
+          <span>Folder (new or empty)</span>
+          <input
+            value={out}
+            onChange={(e) => setOut(e.target.value)}
+            placeholder="/path/to/docker-context"
+            data-testid="deploy-docker-out"
+          />
+        </label>
+        <button
+          type="submit"
+          className="btn"
+          disabled={busy || !out.trim()}
+          data-testid="deploy-docker-export"
+        >
+          {busy ? 'Exporting…' : 'Export'}
+        </button>
+      </form>
+      {error && <ErrorBanner error={error} title="Export failed" />}
+      {result && (
+        <div className="deploy-result" data-testid="deploy-docker-result">
+          {result.model}@{result.version} → <span className="mono">{result.dir}</span>:{' '}
+          {result.files.length} files, {formatBytes(result.bytes)}
+          <div className="mono small">
+            docker build -t {result.image}:{result.version} {result.dir}
+          </div>
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function BatchPanel({ selected }: { selected: string }) {
+  const [input, setInput] = useState('');
+  const [output, setOutput] = useState('');
+  const [idColumn, setIdColumn] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<PredictBatchOut | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const problem = batchProblem({ ref: selected, input, output });
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      setResult(
+        await getApi().invoke('predict:batch', {
+          model: selected,
+          input: input.trim(),
+          output: output.trim(),
+          ...(idColumn.trim() ? { idColumn: idColumn.trim() } : {}),
+        }),
+      );
+    } catch (err) {
+      setError(asError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Panel title="Batch prediction" testId="deploy-batch">
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <label className="field">
+          <span>Input file or glob (.csv, .tsv, .parquet, .json, .jsonl)</span>
+          <input
+            value={input}
+            onChange={(e) => setInput(e.target.value)}
+            placeholder="/data/new/*.parquet"
+            data-testid="deploy-batch-input"
+          />
+        </label>
+        <label className="field">
+          <span>Output file (.csv or .parquet)</span>
+          <input
+            value={output}
+            onChange={(e) => setOutput(e.target.value)}
+            placeholder="/data/scores.parquet"
+            data-testid="deploy-batch-output"
+          />
+        </label>
+        <label className="field">
+          <span>Id column (optional)</span>
+          <input
+            value={idColumn}
+            onChange={(e) => setIdColumn(e.target.value)}
+            placeholder="row number"
+            data-testid="deploy-batch-id"
+          />
+        </label>
+        <div className="form-row">
+          <button
+            type="submit"
+            className="btn"
+            disabled={busy || problem !== null}
+            title={problem ?? undefined}
+            data-testid="deploy-batch-run"
+          >
+            {busy ? 'Predicting…' : 'Predict'}
+          </button>
+          {problem && input && output && <span className="form-error">{problem}</span>}
+        </div>
+      </form>
+      {error && <ErrorBanner error={error} title="Batch prediction failed" />}
+      {result && (
+        <div className="deploy-result" data-testid="deploy-batch-result">
+          {formatNumber(result.rows)} rows with {result.model}@{result.version} in{' '}
+          {formatDuration(result.durationMs)} → <span className="mono">{result.output}</span>
+        </div>
+      )}
+    </Panel>
+  );
+}
