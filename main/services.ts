@@ -7,7 +7,7 @@ import {
   FamilyReport,
   LatheError,
   defaultSearchMetric,
-  lowerIsBetter,
+  betterOf,
   type AppInfo,
   type JsonValue,
   type Run,
@@ -127,14 +127,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
           .filter((k) => pair.a[k] !== null || pair.b[k] !== null)
           .map((key) => {
             const [a, b] = [pair.a[key] ?? null, pair.b[key] ?? null];
-            const lower = lowerIsBetter(key);
-            return {
-              key,
-              a,
-              b,
-              better:
-                a === null || b === null || a === b ? null : (lower ? a < b : a > b) ? 'a' : 'b',
-            };
+            return { key, a, b, better: betterOf(key, a, b) };
           }),
       };
     },

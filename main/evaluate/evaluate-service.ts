@@ -12,7 +12,7 @@ import {
   type Run,
 } from '../../shared/contract';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
-import type { DataService } from '../data/data-service';
+import type { DataService, ResolvedVersion } from '../data/data-service';
 import type { SplitRule } from '../data/splits';
 import type { ArtifactStore } from '../workspace/artifacts';
 import type { Database } from '../workspace/db';
@@ -146,6 +146,8 @@ export function createEvaluateService(deps: {
   ): Promise<
     ScoredRows & {
       dataset: string;
+      /** The dataset version whose rows were scored. */
+      version: ResolvedVersion;
       split: 'test' | 'validation' | 'all';
       backend: string;
       learningCurve: EvaluationReport['learningCurve'];
@@ -235,6 +237,7 @@ export function createEvaluateService(deps: {
       ...result.result,
       learningCurve: result.learningCurve,
       dataset: `${version.dataset}@${version.version}`,
+      version,
       split: which === 'valid' ? 'validation' : which,
       backend: result.backend,
     };
@@ -265,11 +268,7 @@ export function createEvaluateService(deps: {
         scored,
         sensitive,
         numericColumns: new Set(
-          (
-            await data.resolve(input.data ?? `${run.lineage.dataset}@${run.lineage.datasetVersion}`)
-          ).columns
-            .filter((c) => c.kind === 'numeric')
-            .map((c) => c.name),
+          scored.version.columns.filter((c) => c.kind === 'numeric').map((c) => c.name),
         ),
         cv:
           parent && cvReport
@@ -301,7 +300,7 @@ export function createEvaluateService(deps: {
         report.gates = checkGates({ policy, report, scored, champion, seed: run.config.seed });
         report.passed = report.gates.every((g) => g.passed);
       }
-      const versionId = (await data.resolve(scored.dataset)).id;
+      const versionId = scored.version.id;
       await db.run(
         `INSERT INTO evaluations (id, run_id, model_version_id, dataset_version_id, split, report, gates, passed, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())`,

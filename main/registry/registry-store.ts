@@ -5,6 +5,7 @@ import {
   LatheError,
   ModelCard,
   parseModelRef,
+  betterOf,
   type AuditAction,
   type AuditEntry,
   type ComparedMetric,
@@ -23,7 +24,6 @@ import {
   type Run,
 } from '../../shared/contract';
 import type { DataService } from '../data/data-service';
-import { LOWER_IS_BETTER } from '../tracking/compare';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { text, textOrNull, type Database, type Row, type Sql } from '../workspace/db';
@@ -643,14 +643,10 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     async compare(a, b) {
       const [va, vb] = [await versionOf(a), await versionOf(b)];
       const keys = [...new Set([...Object.keys(va.metrics), ...Object.keys(vb.metrics)])].sort();
-      const side = (x: number | null, y: number | null, key: string): ComparedMetric['better'] => {
-        if (x === null || y === null || x === y) return null;
-        return LOWER_IS_BETTER.test(key) === x < y ? 'a' : 'b';
-      };
-      const metrics = keys.map((key) => {
+      const metrics = keys.map((key): ComparedMetric => {
         const x = va.metrics[key] ?? null;
         const y = vb.metrics[key] ?? null;
-        return { key, a: x, b: y, better: side(x, y, key) };
+        return { key, a: x, b: y, better: betterOf(key, x, y) };
       });
       return {
         a: va,

@@ -1,7 +1,4 @@
-import type { Run, RunsCompareOut } from '../../shared/contract';
-
-/** Metrics where lower is better; every other metric is a score where higher is better. */
-export const LOWER_IS_BETTER = /(^|_)(loss|rmse|mae|mse|mape|error|logloss|brier)$/;
+import { lowerIsBetter, type Run, type RunsCompareOut } from '../../shared/contract';
 
 /** Lines up runs' params and latest metrics, marking params that differ and the best run per metric. */
 export function compareRuns(runs: Run[]): RunsCompareOut {
@@ -15,7 +12,7 @@ export function compareRuns(runs: Run[]): RunsCompareOut {
     }),
     metrics: metricKeys.map((key) => {
       const values = runs.map((r) => r.metrics[key] ?? null);
-      const lower = LOWER_IS_BETTER.test(key);
+      const lower = lowerIsBetter(key);
       let best: number | null = null;
       values.forEach((v, i) => {
         if (v === null) return;

@@ -1,9 +1,9 @@
 // Pure per-epoch training controls: the metric tracker behind early stopping and the LR schedules.
-import { LatheError, type LrSchedule, type MetricMode } from '../../shared/contract';
+import { LatheError, lowerIsBetter, type LrSchedule, type MetricMode } from '../../shared/contract';
 
 /** min for losses and errors (loss, rmse, mae), max for scores (accuracy, auc, f1, r2). */
 export function defaultMode(metric: string): MetricMode {
-  return /(loss|rmse|mae|mse)$/.test(metric) ? 'min' : 'max';
+  return lowerIsBetter(metric) ? 'min' : 'max';
 }
 
 /**

@@ -20,6 +20,12 @@ export function lowerIsBetter(metric: string): boolean {
   return LOWER_IS_BETTER.test(metric);
 }
 
+/** Which of two values of a metric is better: 'a', 'b', or null when equal or either is missing. */
+export function betterOf(metric: string, a: number | null, b: number | null): 'a' | 'b' | null {
+  if (a === null || b === null || a === b) return null;
+  return lowerIsBetter(metric) === a < b ? 'a' : 'b';
+}
+
 export interface MetricRow {
   name: string;
   value: number | null;
