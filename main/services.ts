@@ -39,6 +39,7 @@ import { createUiPrefsStore } from './workspace/ui-prefs';
 import { predictBatch } from './serve/batch';
 import { createDeployService } from './serve/deploy-service';
 import { writeModelPackage } from './serve/package';
+import { importOnnxModel } from './serve/onnx-import';
 import { openWorkspace, type Workspace } from './workspace/workspace';
 
 /** The value at a dotted config path (`training.learningRate`), as a search set it. */
@@ -116,6 +117,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     latestEvaluation: (versionId) => evaluation.latestOfVersion(versionId),
     // models:compare scores both versions on the first one's held-out rows.
     evaluatePair: async (va, vb) => {
+      // An imported version has no run to score through the evaluation service.
+      if (va.runId === null || vb.runId === null) return null;
       const [ra, rb] = await Promise.all([tracking.get(va.runId), tracking.get(vb.runId)]);
       const pair = await evaluation.comparePair(ra, rb);
       const [name, version] = pair.dataset.split('@') as [string, string];
@@ -171,6 +174,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     championOf: async (model) => {
       try {
         const v = await registry.version(`${model}@champion`);
+        // An imported champion has no run to score a challenger's rows with: no champion comparison.
+        if (v.runId === null) return null;
         return {
           label: `${v.model}@${v.version}`,
           versionId: v.id,
@@ -192,6 +197,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
       }
     }
     const v = await registry.version(target);
+    if (v.runId === null)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `${v.model}@${v.version} is an imported ONNX model: it has no run to evaluate (score it with lathe predict)`,
+        { model: v.model, version: v.version },
+      );
     return {
       run: await tracking.get(v.runId),
       model: { name: v.model, version: v.version, versionId: v.id },
@@ -391,6 +402,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       return t.model ? evaluation.listOfVersion(t.model.versionId) : evaluation.list(t.run.id);
     },
     'models:register': (input) => registry.register(input),
+    'models:import': (input) => importOnnxModel({ registry, artifacts }, input),
     'models:list': ({ project }) => registry.list(project),
     'models:get': ({ ref }) => registry.get(ref),
     'models:version': ({ ref }) => registry.version(ref),
@@ -404,7 +416,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'models:compare': ({ a, b }) => registry.compare(a, b),
     'predict:batch': async (input) => {
       const v = await registry.version(input.model);
-      const run = await tracking.get(v.runId);
+      const run = v.runId === null ? null : await tracking.get(v.runId);
       const dir = mkdtempSync(join(paths.tmp, 'package-'));
       try {
         await writeModelPackage({ version: v, run, artifacts, dir, latheVersion: version });

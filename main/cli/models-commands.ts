@@ -11,7 +11,7 @@ import {
   type ModelsHistoryOut,
 } from '../../shared/contract';
 import { loadConfigFile } from './config-file';
-import { formatValue, table } from './output';
+import { formatBytes, formatValue, table } from './output';
 import type { Command, Ctx } from './commands';
 import type { Session } from './context';
 
@@ -40,11 +40,22 @@ function humanVersion(v: ModelVersion): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, x]) => `${k}=${formatValue(x)}`)
     .join('  ');
+  const source = v.source;
   return [
     `${v.model}@${v.version}  stage ${v.stage}${v.aliases.length ? `  aliases ${v.aliases.join(', ')}` : ''}`,
-    `  registered ${v.createdAt} by ${v.createdBy}`,
-    `  run ${v.runId} (${l.runName}, experiment ${l.experiment})`,
-    `  data ${l.dataset}@${l.datasetVersion} (${l.datasetHash.slice(0, 12)})  config ${l.configHash.slice(0, 12)}${l.gitCommit ? `  git ${l.gitCommit}` : ''}`,
+    `  ${source.kind === 'import' ? 'imported' : 'registered'} ${v.createdAt} by ${v.createdBy}`,
+    ...(l
+      ? [
+          `  run ${l.runId} (${l.runName}, experiment ${l.experiment})`,
+          `  data ${l.dataset}@${l.datasetVersion} (${l.datasetHash.slice(0, 12)})  config ${l.configHash.slice(0, 12)}${l.gitCommit ? `  git ${l.gitCommit}` : ''}`,
+        ]
+      : []),
+    ...(source.kind === 'import'
+      ? [
+          `  source imported ONNX ${source.file} (${formatBytes(source.sizeBytes)}, sha256 ${source.sha256})`,
+          `  signature ${source.signatureFile}: ${source.signature.inputs.map((i) => `${i.name} ← [${i.features.join(', ')}]`).join('; ')}; output ${source.signature.output.name} (${source.signature.output.kind})`,
+        ]
+      : []),
     `  inputs ${v.signature.inputs.map((i) => `${i.name}:${i.type}`).join(', ')}`,
     `  output ${v.signature.output.task} ${v.signature.output.target}${v.signature.output.classes ? ` [${v.signature.output.classes.join(', ')}]` : ''}`,
     `  metrics ${metrics || 'none'}`,
@@ -61,7 +72,7 @@ function humanModel(m: ModelDetail): string {
       v.version,
       v.stage,
       v.aliases.join(', '),
-      v.runId.slice(0, 8),
+      v.runId === null ? 'imported' : v.runId.slice(0, 8),
       v.createdAt.slice(0, 19).replace('T', ' '),
       v.createdBy,
       Object.entries(v.metrics)
@@ -78,6 +89,8 @@ function describeEntry(e: AuditEntry): string {
   switch (e.action) {
     case 'register':
       return `registered v${e.version} from run ${String(d.runId)}`;
+    case 'import':
+      return `imported v${e.version} from ${String(d.file)} (sha256 ${String(d.sha256).slice(0, 12)}…)`;
     case 'alias':
       return d.from === null
         ? `alias ${String(d.alias)} → v${String(d.to)}`
@@ -132,6 +145,44 @@ export function modelCommands(withSession: WithSession): Command[] {
           }),
         );
         ctx.result(v, () => `Registered ${v.model}@${v.version}\n${humanVersion(v)}`);
+        return 0;
+      },
+    },
+    {
+      path: ['models', 'import'],
+      summary:
+        'Import an ONNX model trained elsewhere as the next version of model NAME (created when new), with its declared signature.',
+      positionals: [{ name: 'NAME', required: true, description: 'the model name' }],
+      flags: {
+        onnx: { type: 'string', value: 'FILE.onnx', required: true, description: 'the ONNX file' },
+        signature: {
+          type: 'string',
+          value: 'SIG.yaml',
+          required: true,
+          description:
+            'YAML or JSON: task, target, classes, features (name, type, values), inputs (ONNX input ← features), output (name, kind)',
+        },
+        description: { type: 'string', value: 'D', description: "the model's description" },
+        project: {
+          type: 'string',
+          value: 'P',
+          description: 'the project of a new model (default: Default)',
+        },
+      },
+      async run(ctx) {
+        const v = await withSession(ctx, (s) =>
+          s.api.invoke('models:import', {
+            name: ctx.args.positionals[0]!,
+            // Absolute before they leave this process: the workspace owner may run in another folder.
+            onnx: resolve(str(ctx, 'onnx')!),
+            signature: resolve(str(ctx, 'signature')!),
+            ...(str(ctx, 'description') !== undefined
+              ? { description: str(ctx, 'description') }
+              : {}),
+            ...(str(ctx, 'project') !== undefined ? { project: str(ctx, 'project') } : {}),
+          }),
+        );
+        ctx.result(v, () => `Imported ${v.model}@${v.version}\n${humanVersion(v)}`);
         return 0;
       },
     },
@@ -336,9 +387,11 @@ export function modelCommands(withSession: WithSession): Command[] {
             m.a === null ? '—' : `${formatValue(m.a)}${m.better === 'a' ? ' *' : ''}`,
             m.b === null ? '—' : `${formatValue(m.b)}${m.better === 'b' ? ' *' : ''}`,
           ]);
+          const on = (l: ModelVersion['lineage']) =>
+            l ? `${l.dataset}@${l.datasetVersion}` : 'nothing (imported)';
           const data = c.sameData
-            ? `both validated on ${c.a.lineage.dataset}@${c.a.lineage.datasetVersion}`
-            : `validated on different data: ${c.a.lineage.dataset}@${c.a.lineage.datasetVersion} vs ${c.b.lineage.dataset}@${c.b.lineage.datasetVersion}`;
+            ? `both validated on ${on(c.a.lineage)}`
+            : `validated on different data: ${on(c.a.lineage)} vs ${on(c.b.lineage)}`;
           return `Run metrics (* better; ${data})\n${table(head, rows, 40)}`;
         });
         return 0;

@@ -13,6 +13,7 @@ export function generateCard(
   evaluation: EvaluationReport | null = null,
 ): ModelCard {
   const { signature, lineage } = version;
+  if (!lineage) return generateImportedCard(version, evaluation);
   const out = signature.output;
   const what =
     out.task === 'regression'
@@ -54,6 +55,38 @@ export function generateCard(
       `Only valid for inputs like the training data (\`${lineage.dataset}@${lineage.datasetVersion}\`); columns missing at prediction time are imputed as in training.`,
       ...(warnings.length ? ['', 'Warnings raised while training:', '', ...warnings] : []),
     ].join('\n'),
+    sections: [],
+  };
+}
+
+/** A first model card for an imported ONNX model: what its signature declares, and what Lathe cannot know. */
+export function generateImportedCard(
+  version: ModelVersion,
+  evaluation: EvaluationReport | null = null,
+): ModelCard {
+  const { signature, source } = version;
+  const out = signature.output;
+  const what =
+    out.task === 'regression'
+      ? `the value of \`${out.target}\``
+      : `\`${out.target}\` (${out.task}: ${(out.classes ?? []).map((c) => `\`${c}\``).join(', ')})`;
+  const file =
+    source.kind === 'import' ? `\`${source.file}\` (sha256 \`${source.sha256}\`)` : 'an ONNX file';
+  return {
+    intendedUse: [
+      `Predicts ${what} from ${signature.inputs.length} input(s): ${signature.inputs.map((i) => `\`${i.name}\``).join(', ')}.`,
+      `An ONNX model trained outside Lathe, imported from ${file}. State who should use it, for which decisions, and which uses are out of scope.`,
+    ].join('\n\n'),
+    trainingData:
+      'Trained outside Lathe: the training data is not recorded. Describe it here (source, period, rows, known gaps).',
+    metrics: evaluation
+      ? evaluationMetrics(evaluation)
+      : 'No metrics recorded: the model was imported, not trained here.',
+    fairness: evaluation?.fairness.length
+      ? evaluationFairness(evaluation)
+      : 'No fairness results recorded for this imported model.',
+    limitations:
+      'Lathe checked the ONNX graph against the declared signature (input and output names, element types, ranks) and scored one row; it cannot vouch for how the model was trained or validated.',
     sections: [],
   };
 }
@@ -110,7 +143,7 @@ export function cardMarkdown(version: ModelVersion, card: ModelCard): string {
   const out = version.signature.output;
   return [
     `# Model card: ${version.model} v${version.version}\n`,
-    `Stage ${version.stage}${aliases}. Registered ${version.createdAt} by ${version.createdBy} from run ${version.runId}.\n`,
+    `Stage ${version.stage}${aliases}. ${version.source.kind === 'import' ? 'Imported' : 'Registered'} ${version.createdAt} by ${version.createdBy} ${version.source.kind === 'import' ? `from ${version.source.file}` : `from run ${version.runId}`}.\n`,
     section('Intended use', card.intendedUse),
     section('Training data', card.trainingData),
     section('Metrics', card.metrics),
@@ -127,15 +160,32 @@ export function cardMarkdown(version: ModelVersion, card: ModelCard): string {
         `Output: ${out.task} prediction of \`${out.target}\`${out.classes ? ` (classes: ${out.classes.join(', ')})` : ''}.`,
       ].join('\n'),
     ),
-    section(
-      'Lineage',
-      [
-        `- run: ${l.runId} (${l.runName}, experiment ${l.experiment})`,
-        `- data: ${l.dataset}@${l.datasetVersion} (${l.datasetHash})`,
-        `- config hash: ${l.configHash}`,
-        `- feature spec hash: ${l.featureSpecHash ?? 'default spec'}`,
-        `- git commit: ${l.gitCommit ?? 'none recorded'}`,
-      ].join('\n'),
-    ),
+    l
+      ? section(
+          'Lineage',
+          [
+            `- run: ${l.runId} (${l.runName}, experiment ${l.experiment})`,
+            `- data: ${l.dataset}@${l.datasetVersion} (${l.datasetHash})`,
+            `- config hash: ${l.configHash}`,
+            `- feature spec hash: ${l.featureSpecHash ?? 'default spec'}`,
+            `- git commit: ${l.gitCommit ?? 'none recorded'}`,
+          ].join('\n'),
+        )
+      : section('Source', importedSource(version)),
+  ].join('\n');
+}
+
+/** The Source section of an imported model: the file, its sha256 and how the signature maps onto it. */
+function importedSource(version: ModelVersion): string {
+  const source = version.source;
+  if (source.kind !== 'import') return '';
+  const sig = source.signature;
+  return [
+    '- source: imported ONNX model',
+    `- file: ${source.file} (${source.sizeBytes.toLocaleString('en-US')} bytes)`,
+    `- sha256: ${source.sha256}`,
+    `- signature file: ${source.signatureFile}`,
+    ...sig.inputs.map((i) => `- ONNX input \`${i.name}\` ← ${i.features.join(', ')}`),
+    `- ONNX output \`${sig.output.name}\`: ${sig.output.kind}`,
   ].join('\n');
 }

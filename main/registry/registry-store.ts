@@ -19,16 +19,18 @@ import {
   type ModelsCompareOut,
   type ModelsHistoryOut,
   type ModelsRegisterIn,
+  type ModelSignature,
   type ModelsStageIn,
   type RegistryState,
   type Run,
+  type VersionSource,
 } from '../../shared/contract';
 import type { DataService } from '../data/data-service';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { text, textOrNull, type Database, type Row, type Sql } from '../workspace/db';
 import { iso, newId } from '../workspace/projects';
-import { cardMarkdown, generateCard } from './model-card';
+import { cardMarkdown, generateCard, generateImportedCard } from './model-card';
 import { MODEL_ARTIFACTS, readModelFiles, signatureOf } from './signature';
 
 /** Whether a version may be promoted (alias `champion`, stage `production`), and the gates it failed. */
@@ -62,6 +64,18 @@ export interface RegistryDeps {
   now?: () => Date;
 }
 
+/** A checked ONNX import (main/serve/onnx-import.ts) whose files are already in the artifact store. */
+export interface ImportedVersionIn {
+  name: string;
+  description?: string;
+  /** The project of a new model; default `Default`. */
+  project?: string;
+  signature: ModelSignature;
+  source: Extract<VersionSource, { kind: 'import' }>;
+  /** The version's files in the artifact store (model.onnx, signature.json). */
+  files: { path: string; sha256: string; sizeBytes: number }[];
+}
+
 /**
  * The model registry: models, their numbered versions (a run's model), aliases, stages, model cards and
  * the audit log. Every change is one transaction that writes its audit entries with it, so a failed
@@ -70,6 +84,11 @@ export interface RegistryDeps {
 export interface RegistryStore {
   /** Registers a finished run's model as the next version of `name` (created when new). */
   register(input: ModelsRegisterIn): Promise<ModelVersion>;
+  /**
+   * Registers an ONNX model trained elsewhere, already checked against its signature and stored, as the
+   * next version of `name` (created when new). Refuses a file that already is a version of the model.
+   */
+  registerImport(input: ImportedVersionIn): Promise<ModelVersion>;
   /** Models (of a project) with their latest version, aliases and stage counts. */
   list(project?: string): Promise<Model[]>;
   /** The model a reference names (the reference must resolve), with every version newest first. */
@@ -99,9 +118,10 @@ interface VersionRow extends Row {
   model_id: string;
   model: string;
   version: number;
-  run_id: string;
+  run_id: string | null;
   stage: string;
   signature: string;
+  source: string | null;
   card: string | null;
   created_at: unknown;
   created_by: string;
@@ -116,7 +136,8 @@ interface ModelRow extends Row {
 }
 
 const VERSION_SELECT = `SELECT mv.id, mv.model_id, m.name AS model, mv.version, mv.run_id, mv.stage,
-  mv.signature::VARCHAR AS signature, mv.card::VARCHAR AS card, mv.created_at, mv.created_by
+  mv.signature::VARCHAR AS signature, mv.source::VARCHAR AS source, mv.card::VARCHAR AS card,
+  mv.created_at, mv.created_by
   FROM model_versions mv JOIN models m ON m.id = mv.model_id`;
 
 const MODEL_SELECT = `SELECT m.id, m.name, m.description, p.name AS project, m.created_at
@@ -226,26 +247,40 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
   /** Full version records for rows, with their aliases and their runs' lineage and metrics. */
   const hydrate = async (rows: VersionRow[]): Promise<ModelVersion[]> => {
     if (!rows.length) return [];
+    const runIds = [...new Set(rows.flatMap((r) => (r.run_id === null ? [] : [text(r.run_id)])))];
     const runs = new Map(
-      (await tracking.getMany([...new Set(rows.map((r) => text(r.run_id)))])).map((r) => [r.id, r]),
+      (runIds.length ? await tracking.getMany(runIds) : []).map((r) => [r.id, r]),
     );
     const modelIds = [...new Set(rows.map((r) => text(r.model_id)))];
     const aliasRows = await db.all<{ model_id: string; alias: string; version: number }>(
       `SELECT model_id, alias, version FROM model_aliases WHERE model_id IN (${modelIds.map(() => '?').join(', ')}) ORDER BY alias`,
       modelIds,
     );
-    return rows.map((r) => {
-      const run = runs.get(text(r.run_id))!;
-      return {
+    return rows.map((r): ModelVersion => {
+      const base = {
         id: text(r.id),
         model: text(r.model),
         version: Number(r.version),
-        runId: run.id,
         stage: text(r.stage) as ModelStage,
         aliases: aliasRows
           .filter((a) => a.model_id === r.model_id && Number(a.version) === Number(r.version))
           .map((a) => text(a.alias)),
         signature: JSON.parse(text(r.signature)) as ModelVersion['signature'],
+        createdAt: iso(r.created_at),
+        createdBy: text(r.created_by),
+      };
+      if (r.run_id === null)
+        return {
+          ...base,
+          runId: null,
+          lineage: null,
+          source: JSON.parse(text(r.source)) as VersionSource,
+          metrics: {},
+        };
+      const run = runs.get(text(r.run_id))!;
+      return {
+        ...base,
+        runId: run.id,
         lineage: {
           runId: run.id,
           runName: run.name,
@@ -257,9 +292,8 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
           featureSpecHash: run.lineage.featureSpecHash ?? null,
           gitCommit: run.lineage.gitCommit ?? null,
         },
+        source: { kind: 'run' },
         metrics: run.metrics,
-        createdAt: iso(r.created_at),
-        createdBy: text(r.created_by),
       };
     });
   };
@@ -336,6 +370,18 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
         updatedBy: stored.updatedBy,
       };
     }
+    if (version.runId === null || !version.lineage)
+      return {
+        model: version.model,
+        version: version.version,
+        card: generateImportedCard(
+          version,
+          deps.latestEvaluation ? await deps.latestEvaluation(version.id) : null,
+        ),
+        edited: false,
+        updatedAt: null,
+        updatedBy: null,
+      };
     const run = await tracking.get(version.runId);
     const files = await readModelFiles(artifacts, run);
     const dv = await data.resolve(`${version.lineage.dataset}@${version.lineage.datasetVersion}`);
@@ -446,7 +492,8 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
         );
         const v = Number(next!.v);
         await sql.run(
-          `INSERT INTO model_versions VALUES (?, ?, ?, ?, 'none', ?::JSON, NULL, epoch_ms(?::BIGINT), ?)`,
+          `INSERT INTO model_versions (id, model_id, version, run_id, stage, signature, card, created_at, created_by)
+           VALUES (?, ?, ?, ?, 'none', ?::JSON, NULL, epoch_ms(?::BIGINT), ?)`,
           [newId(), model.id, v, run.id, JSON.stringify(signature), at.getTime(), by],
         );
         await audit(sql, at, {
@@ -456,6 +503,85 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
           details: {
             runId: run.id,
             dataset: `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
+            ...(description !== undefined ? { description } : {}),
+          },
+        });
+        return v;
+      });
+      return versionOf(`${name}@${version}`);
+    },
+
+    async registerImport({ name, description, project, signature, source, files }) {
+      const at = now();
+      const by = actor();
+      const version = await db.tx(async (sql) => {
+        let model = await sql.one<{ id: string; project: string }>(
+          `${MODEL_SELECT} WHERE m.name = ?`,
+          [name],
+        );
+        if (model && project !== undefined && model.project !== project)
+          throw new LatheError(
+            'INVALID_INPUT',
+            `model '${name}' belongs to project '${model.project}', not '${project}'; import it under another name`,
+            { model: name },
+          );
+        if (!model) {
+          const projectName = project ?? 'Default';
+          const p = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [
+            projectName,
+          ]);
+          if (!p)
+            throw new LatheError('NOT_FOUND', `no project '${projectName}'`, {
+              project: projectName,
+            });
+          model = { id: newId(), project: projectName };
+          await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
+            model.id,
+            p.id,
+            name,
+            description ?? '',
+            at.getTime(),
+          ]);
+        } else if (description !== undefined) {
+          await sql.run('UPDATE models SET description = ? WHERE id = ?', [description, model.id]);
+        }
+        const dup = await sql.one<{ version: number }>(
+          `SELECT version FROM model_versions WHERE model_id = ?
+             AND json_extract_string(source, '$.kind') = 'import'
+             AND json_extract_string(source, '$.sha256') = ?`,
+          [model.id, source.sha256],
+        );
+        if (dup)
+          throw new LatheError(
+            'INVALID_INPUT',
+            `${source.file} (sha256 ${source.sha256.slice(0, 12)}…) is already version ${Number(dup.version)} of model '${name}'`,
+            { model: name, version: Number(dup.version) },
+          );
+        const next = await sql.one<{ v: number }>(
+          'SELECT coalesce(max(version), 0) + 1 AS v FROM model_versions WHERE model_id = ?',
+          [model.id],
+        );
+        const v = Number(next!.v);
+        const id = newId();
+        await sql.run(
+          `INSERT INTO model_versions (id, model_id, version, run_id, stage, signature, source, card, created_at, created_by)
+           VALUES (?, ?, ?, NULL, 'none', ?::JSON, ?::JSON, NULL, epoch_ms(?::BIGINT), ?)`,
+          [id, model.id, v, JSON.stringify(signature), JSON.stringify(source), at.getTime(), by],
+        );
+        for (const f of files)
+          await sql.run('INSERT INTO model_version_files VALUES (?, ?, ?, ?)', [
+            id,
+            f.path,
+            f.sha256,
+            f.sizeBytes,
+          ]);
+        await audit(sql, at, {
+          action: 'import',
+          modelId: model.id,
+          version: v,
+          details: {
+            file: source.file,
+            sha256: source.sha256,
             ...(description !== undefined ? { description } : {}),
           },
         });
@@ -592,7 +718,8 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
         for (const e of entries) {
           if (Date.parse(e.at) > t) break;
           const d = e.details;
-          if (e.action === 'register' && e.version !== null) stages.set(e.version, 'none');
+          if ((e.action === 'register' || e.action === 'import') && e.version !== null)
+            stages.set(e.version, 'none');
           else if (e.action === 'alias') aliases.set(String(d.alias), Number(d.to));
           else if (e.action === 'unalias') aliases.delete(String(d.alias));
           else if (e.action === 'stage' && e.version !== null)
@@ -652,7 +779,10 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
         a: va,
         b: vb,
         metrics,
-        sameData: va.lineage.datasetHash === vb.lineage.datasetHash,
+        sameData:
+          va.lineage !== null &&
+          vb.lineage !== null &&
+          va.lineage.datasetHash === vb.lineage.datasetHash,
         evaluation: deps.evaluatePair ? await deps.evaluatePair(va, vb) : null,
       };
     },

@@ -132,10 +132,15 @@ ${label('org.opencontainers.image.title', `${image}`)}
 ${label('org.opencontainers.image.description', `Lathe prediction server for ${v.model}@${v.version} (${v.signature.output.task}, target ${v.signature.output.target})`)}
 ${label('ai.lathe.model', v.model)}
 ${label('ai.lathe.version', String(v.version))}
-${label('ai.lathe.run', v.runId)}
+${
+  v.lineage
+    ? `${label('ai.lathe.run', v.lineage.runId)}
 ${label('ai.lathe.dataset', `${v.lineage.dataset}@${v.lineage.datasetVersion}`)}
 ${label('ai.lathe.data-hash', v.lineage.datasetHash)}
-${label('ai.lathe.config-hash', v.lineage.configHash)}
+${label('ai.lathe.config-hash', v.lineage.configHash)}`
+    : `${label('ai.lathe.source', 'import')}
+${label('ai.lathe.onnx-sha256', v.source.kind === 'import' ? v.source.sha256 : '')}`
+}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=${CONTAINER_PORT}
 WORKDIR /app
 # Files stay owned by root: the server runs as the unprivileged node user and cannot modify them.
@@ -256,7 +261,11 @@ function readme(v: ModelVersion, image: string): string {
   );
   return `# ${v.model}@${v.version} — Lathe prediction server
 
-Run ${v.runId}, trained on ${v.lineage.dataset}@${v.lineage.datasetVersion} (data hash ${v.lineage.datasetHash}).
+${
+  v.lineage
+    ? `Run ${v.lineage.runId}, trained on ${v.lineage.dataset}@${v.lineage.datasetVersion} (data hash ${v.lineage.datasetHash}).`
+    : `Imported ONNX model${v.source.kind === 'import' ? ` ${v.source.file} (sha256 ${v.source.sha256})` : ''}.`
+}
 Predicts \`${v.signature.output.target}\` (${v.signature.output.task}).
 
 \`\`\`sh

@@ -25,6 +25,8 @@ export function jsonTypesOf(input: Input): ('number' | 'string' | 'boolean' | 'n
 function fieldSchema(input: Input): z.ZodType {
   const types = jsonTypesOf(input);
   const expected = types.join(' or ');
+  // Declared values (imported models): anything else is refused rather than scored as unknown.
+  const allowed = input.values ? new Set<string | number>(input.values) : null;
   return z.unknown().superRefine((v, ctx) => {
     const t = v === null ? 'null' : typeof v;
     if (!(types as readonly string[]).includes(t)) {
@@ -32,6 +34,12 @@ function fieldSchema(input: Input): z.ZodType {
       ctx.addIssue({ code: 'custom', message: `expected ${expected} (${input.kind}), got ${got}` });
     } else if (t === 'number' && !Number.isFinite(v)) {
       ctx.addIssue({ code: 'custom', message: 'expected a finite number' });
+    } else if (allowed && v !== null && !allowed.has(v as string | number)) {
+      const shown = input.values!.slice(0, 10).map((x) => JSON.stringify(x));
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected one of ${shown.join(', ')}${input.values!.length > 10 ? ', …' : ''}, got ${JSON.stringify(v)}`,
+      });
     }
   });
 }
@@ -164,7 +172,11 @@ export function openApiDocument(
       properties: Object.fromEntries(
         sig.inputs.map((i) => [
           i.name,
-          { type: jsonTypesOf(i), description: `${i.kind} (${i.type})` },
+          {
+            type: jsonTypesOf(i),
+            description: `${i.kind} (${i.type})`,
+            ...(i.values ? { enum: [...i.values, null] } : {}),
+          },
         ]),
       ),
     };

@@ -9,12 +9,14 @@ import {
   LatheError,
   ModelLineage,
   ModelSignature,
+  VersionSource,
   type ModelVersion,
   type Run,
 } from '../../shared/contract';
 import type { StoredTarget } from '../evaluate/predict';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { exportOnnx } from './onnx-export';
+import { importedFittedSpec, importedTarget } from './onnx-import';
 import type { PackageMeta } from './types';
 
 export const PACKAGE_FILES = {
@@ -30,9 +32,10 @@ export const PackageMetaSchema = z.object({
   formatVersion: z.literal(1),
   model: z.string().min(1),
   version: z.number().int().positive(),
-  runId: z.string().min(1),
+  runId: z.string().min(1).nullable(),
   signature: ModelSignature,
-  lineage: ModelLineage,
+  lineage: ModelLineage.nullable(),
+  source: VersionSource.optional(),
   onnxSha256: z.string().regex(/^[0-9a-f]{64}$/),
   createdAt: z.string(),
 }) satisfies z.ZodType<PackageMeta>;
@@ -60,8 +63,8 @@ export type PackageFitted = FittedFeatureSpec;
 export interface ModelPackageInput {
   /** The registered version to package. */
   version: ModelVersion;
-  /** The run behind it (`version.runId`): its artifact list names the files. */
-  run: Run;
+  /** The run behind it (`version.runId`): its artifact list names the files. Null for an imported model. */
+  run: Run | null;
   /** The workspace's artifact store, which holds the run's files. */
   artifacts: ArtifactStore;
   /** The folder to write; created when missing. Files of an earlier package there are replaced. */
@@ -78,12 +81,12 @@ export interface ModelPackage {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-async function runFile(input: ModelPackageInput, path: string): Promise<Buffer> {
-  const a = input.run.artifacts.find((x) => x.path === path);
+async function runFile(input: ModelPackageInput, run: Run, path: string): Promise<Buffer> {
+  const a = run.artifacts.find((x) => x.path === path);
   if (!a)
     throw new LatheError(
       'NOT_FOUND',
-      `run ${input.run.id} (${input.version.model}@${input.version.version}) has no artifact ${path}`,
+      `run ${run.id} (${input.version.model}@${input.version.version}) has no artifact ${path}`,
       { path },
     );
   return input.artifacts.read(a.sha256);
@@ -124,35 +127,65 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
 
 /**
  * Writes the package of a registered model version: the ONNX model exported from the run's tfjs model, the
- * run's fitted feature spec and target, and package.json. Each file is renamed into place whole and
+ * run's fitted feature spec and target, and package.json — or, for an imported model, its ONNX file with a
+ * fitted spec and target drawn from its declared signature. Each file is renamed into place whole and
  * package.json comes last, so a folder with a package.json holds a complete package.
  */
 export async function writeModelPackage(input: ModelPackageInput): Promise<ModelPackage> {
   const { version, run } = input;
-  if (run.id !== version.runId)
-    throw new LatheError(
-      'INVALID_INPUT',
-      `run ${run.id} is not the run of ${version.model}@${version.version} (${version.runId})`,
+  const source = version.source;
+  let onnx: Uint8Array;
+  let fittedBytes: Uint8Array | string;
+  let targetBytes: Uint8Array | string;
+  if (source.kind === 'import') {
+    // The imported file as it was given (its sha256 checked), with a fitted spec and target that pass
+    // the declared features through (onnx-import.ts).
+    onnx = await input.artifacts.read(source.sha256).catch((err: unknown) => {
+      throw new LatheError(
+        'NOT_FOUND',
+        `${version.model}@${version.version}: the imported ONNX file (sha256 ${source.sha256}) is missing from the workspace: ${(err as Error).message}`,
+        { sha256: source.sha256 },
+      );
+    });
+    if (sha256(onnx) !== source.sha256)
+      throw new LatheError(
+        'CORRUPT_FILE',
+        `${version.model}@${version.version}: the stored ONNX file does not match its sha256 ${source.sha256}`,
+        { sha256: source.sha256 },
+      );
+    fittedBytes = JSON.stringify(importedFittedSpec(source.signature, source.sha256), null, 2);
+    targetBytes = JSON.stringify(importedTarget(source.signature), null, 2);
+  } else {
+    if (!run || run.id !== version.runId)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `run ${run?.id ?? '(none)'} is not the run of ${version.model}@${version.version} (${version.runId})`,
+      );
+    fittedBytes = await runFile(input, run, 'features/fitted.json');
+    targetBytes = await runFile(input, run, 'target.json');
+    const target = parseJson(
+      Buffer.from(targetBytes),
+      StoredTargetSchema,
+      `target.json of run ${run.id}`,
     );
-  const fittedBytes = await runFile(input, 'features/fitted.json');
-  const targetBytes = await runFile(input, 'target.json');
-  const target = parseJson(targetBytes, StoredTargetSchema, `target.json of run ${run.id}`);
-  parseJson(fittedBytes, FittedFeatureSpec, `features/fitted.json of run ${run.id}`);
-  const onnx = exportOnnx({
-    modelJson: (await runFile(input, 'model/model.json')).toString('utf8'),
-    weights: await runFile(input, 'model/weights.bin'),
-    target,
-    producerVersion: input.latheVersion,
-    metadata: { model: version.model, version: String(version.version), runId: run.id },
-  });
+    parseJson(Buffer.from(fittedBytes), FittedFeatureSpec, `features/fitted.json of run ${run.id}`);
+    onnx = exportOnnx({
+      modelJson: (await runFile(input, run, 'model/model.json')).toString('utf8'),
+      weights: await runFile(input, run, 'model/weights.bin'),
+      target,
+      producerVersion: input.latheVersion,
+      metadata: { model: version.model, version: String(version.version), runId: run.id },
+    });
+  }
   const meta: PackageMeta = {
     format: 'lathe-model-package',
     formatVersion: 1,
     model: version.model,
     version: version.version,
-    runId: run.id,
+    runId: version.runId,
     signature: version.signature,
     lineage: version.lineage,
+    ...(source.kind === 'import' ? { source } : {}),
     onnxSha256: sha256(onnx),
     createdAt: new Date().toISOString(),
   };

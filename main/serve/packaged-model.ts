@@ -35,16 +35,24 @@ export async function packageOf(
     (() => {
       try {
         const m = JSON.parse(readFileSync(metaFile, 'utf8')) as {
-          runId?: string;
+          runId?: string | null;
           version?: number;
+          onnxSha256?: string;
         };
+        // An imported version is its file: the cache holds it when the sha256 matches.
+        if (version.source.kind === 'import')
+          return (
+            m.runId === null &&
+            m.version === version.version &&
+            m.onnxSha256 === version.source.sha256
+          );
         return m.runId === version.runId && m.version === version.version;
       } catch {
         return false;
       }
     })();
   if (!cached) {
-    const run = await deps.tracking.get(version.runId);
+    const run = version.runId === null ? null : await deps.tracking.get(version.runId);
     await writeModelPackage({
       version,
       run,

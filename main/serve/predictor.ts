@@ -5,6 +5,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LatheError } from '../../shared/contract';
 import { createRowTransformer } from '../features/row';
 import { ONNX_INPUT, onnxOutputName } from './onnx-export';
+import { loadImportedPredictor } from './onnx-import';
 import { readModelPackage } from './package';
 import type { Prediction, Predictor } from './types';
 
@@ -13,10 +14,11 @@ export const PREDICT_BATCH = 8192;
 
 /**
  * Opens the package in `dir` (package.json checked with zod, model.onnx against its sha256) and starts an
- * onnxruntime session on it. Errors name the file at fault.
+ * onnxruntime session on it (an imported model's through onnx-import.ts). Errors name the file at fault.
  */
 export async function loadPredictor(dir: string): Promise<Predictor> {
   const pkg = readModelPackage(dir);
+  if (pkg.meta.source?.kind === 'import') return loadImportedPredictor(dir, pkg);
   const { fitted, target, meta } = pkg;
   const outputs = fitted.outputs;
   const kept = fitted.selection?.kept ?? outputs;

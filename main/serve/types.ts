@@ -15,9 +15,12 @@ export interface PackageMeta {
   formatVersion: 1;
   model: string;
   version: number;
-  runId: string;
+  /** The run behind the version; null for an imported model. */
+  runId: string | null;
   signature: ModelVersion['signature'];
   lineage: ModelVersion['lineage'];
+  /** For an imported model: the file it came from and its declared signature (onnx-import.ts). */
+  source?: ModelVersion['source'];
   /** sha256 of model.onnx. */
   onnxSha256: string;
   createdAt: string;

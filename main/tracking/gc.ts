@@ -5,8 +5,8 @@ import { iso } from '../workspace/projects';
 import type { TrackingStore } from './tracking-store';
 
 /**
- * Purges soft-deleted runs (one transaction), then removes artifact files that no remaining run and no
- * dataset version references. Files written since the oldest run still training started are kept: that
+ * Purges soft-deleted runs (one transaction), then removes artifact files that no remaining run, no
+ * imported model version and no dataset version references. Files written since the oldest run still training started are kept: that
  * run records its artifacts only when it ends.
  */
 export async function collectGarbage(deps: {
@@ -17,6 +17,9 @@ export async function collectGarbage(deps: {
   const { db, artifacts, tracking } = deps;
   const runsPurged = await tracking.purgeDeleted();
   const referenced = await tracking.referencedArtifacts();
+  // Imported model versions keep their files outside any run.
+  for (const r of await db.all<{ sha256: string }>('SELECT sha256 FROM model_version_files'))
+    referenced.add(r.sha256);
   const storage = await db.all<{ storage_path: string }>(
     'SELECT storage_path FROM dataset_versions',
   );

@@ -135,6 +135,21 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         rate_limit DOUBLE, created_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP)`,
     ],
   },
+  {
+    version: 9,
+    name: 'imported model versions',
+    sql: [
+      // An imported ONNX model has no run: run_id is NULL and source says where it came from
+      // (VersionSource: { kind: 'import', file, sha256, signature, … }); NULL source means a run's model.
+      `ALTER TABLE model_versions ALTER COLUMN run_id DROP NOT NULL`,
+      `ALTER TABLE model_versions ADD COLUMN source JSON`,
+      // The files of a version without a run (model.onnx, signature.json), like a run's artifacts; gc
+      // keeps every blob listed here.
+      `CREATE TABLE model_version_files (
+        version_id VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, size_bytes BIGINT NOT NULL,
+        PRIMARY KEY (version_id, path))`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

@@ -66,6 +66,7 @@ import {
   ModelsHistoryIn,
   ModelsHistoryOut,
   ModelsListIn,
+  ModelsImportIn,
   ModelsRegisterIn,
   ModelsStageIn,
   ModelsUnaliasIn,
@@ -211,6 +212,12 @@ export const channels = {
    * new; the signature comes from the run's data columns and fitted feature spec. Audited.
    */
   'models:register': channel(ModelsRegisterIn, ModelVersion),
+  /**
+   * Imports an ONNX model trained elsewhere as the next version of a model (created when new), with its
+   * declared signature (YAML/JSON). The file is opened with onnxruntime and checked against the signature
+   * (input and output names, element types, ranks) before anything is stored. Audited.
+   */
+  'models:import': channel(ModelsImportIn, ModelVersion),
   /** Registered models with their latest version, aliases and version counts per stage. */
   'models:list': channel(ModelsListIn, z.array(Model)),
   /** One model (the name of `NAME[@…]`) with every version, newest first. */

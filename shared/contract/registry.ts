@@ -68,7 +68,15 @@ export type ModelStage = z.infer<typeof ModelStage>;
 
 /** What a model takes and returns: the raw columns its feature spec reads, and its output. */
 export const ModelSignature = z.object({
-  inputs: z.array(z.object({ name: z.string(), type: z.string(), kind: ColumnKind })),
+  inputs: z.array(
+    z.object({
+      name: z.string(),
+      type: z.string(),
+      kind: ColumnKind,
+      /** The only values the input accepts (an imported model's declared categories); absent: any. */
+      values: z.array(z.union([z.string(), z.number()])).optional(),
+    }),
+  ),
   output: z.object({
     task: Task,
     /** The target column the model predicts. */
@@ -93,17 +101,152 @@ export const ModelLineage = z.object({
 });
 export type ModelLineage = z.infer<typeof ModelLineage>;
 
+/** A feature an imported model reads: one field of a prediction request, one column of a batch input. */
+export const ImportFeature = z
+  .object({
+    name: z.string().min(1, 'a feature needs a name'),
+    type: z.enum(['number', 'string', 'boolean']),
+    /**
+     * The values the feature may take. Required for strings (their categories: batch prediction encodes
+     * them by position); for numbers, any other value is refused with 422.
+     */
+    values: z
+      .array(z.union([z.string(), z.number()]))
+      .min(1, 'list at least one value')
+      .optional(),
+  })
+  .strict();
+export type ImportFeature = z.infer<typeof ImportFeature>;
+
+/**
+ * One input of the ONNX graph and the features it takes, in order: a tensor of shape [N, k] (one float
+ * matrix, as torch exports) or, with one feature, [N, 1] or [N] (one tensor per column, as skl2onnx makes).
+ */
+export const ImportGraphInput = z
+  .object({
+    name: z.string().min(1, 'the ONNX input name is required'),
+    features: z.array(z.string().min(1)).min(1, 'an input takes at least one feature'),
+  })
+  .strict();
+
+/** What an imported model's prediction output holds. */
+export const ImportOutputKind = z.enum(['probabilities', 'logits', 'labels', 'value']);
+export type ImportOutputKind = z.infer<typeof ImportOutputKind>;
+
+/**
+ * The declared signature of an ONNX model trained elsewhere (`lathe models import --signature FILE`):
+ * its task, its features, how they map onto the graph inputs, and which output holds the prediction —
+ * class probabilities [N, C] (or [N] / [N, 1] for P(classes[1]) of a binary model), logits (softmax, or
+ * a sigmoid for one binary logit), labels (class indices or names) or a regression value.
+ */
+export const ImportSignature = z
+  .object({
+    task: Task,
+    /** What the model predicts (shown in the card and the OpenAPI document); default `prediction`. */
+    target: z.string().min(1).default('prediction'),
+    /** Class labels in the order of the model's output (classification). */
+    classes: z.array(z.string().min(1)).min(2, 'list at least two classes').optional(),
+    features: z.array(ImportFeature).min(1, 'declare at least one feature'),
+    inputs: z.array(ImportGraphInput).min(1, 'map the features onto at least one ONNX input'),
+    output: z
+      .object({
+        /** The ONNX output holding the prediction. */
+        name: z.string().min(1, 'the ONNX output name is required'),
+        kind: ImportOutputKind,
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((sig, ctx) => {
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    const features = new Map<string, ImportFeature>();
+    sig.features.forEach((f, i) => {
+      if (features.has(f.name))
+        issue(['features', i, 'name'], `feature '${f.name}' is declared twice`);
+      features.set(f.name, f);
+      if (f.type === 'string' && !f.values)
+        issue(
+          ['features', i, 'values'],
+          `string feature '${f.name}' needs its values (categories)`,
+        );
+      if (f.type === 'boolean' && f.values)
+        issue(['features', i, 'values'], `boolean feature '${f.name}' takes no values`);
+      f.values?.forEach((v, j) => {
+        if (typeof v !== (f.type === 'string' ? 'string' : 'number'))
+          issue(['features', i, 'values', j], `expected a ${f.type}, got ${JSON.stringify(v)}`);
+      });
+    });
+    const used = new Map<string, number>();
+    const inputNames = new Set<string>();
+    sig.inputs.forEach((input, i) => {
+      if (inputNames.has(input.name))
+        issue(['inputs', i, 'name'], `ONNX input '${input.name}' is mapped twice`);
+      inputNames.add(input.name);
+      input.features.forEach((name, j) => {
+        const f = features.get(name);
+        if (!f) issue(['inputs', i, 'features', j], `'${name}' is not a declared feature`);
+        if (used.has(name))
+          issue(['inputs', i, 'features', j], `feature '${name}' already feeds another input`);
+        used.set(name, i);
+      });
+      const strings = input.features.filter((n) => features.get(n)?.type === 'string');
+      if (strings.length && strings.length !== input.features.length)
+        issue(['inputs', i, 'features'], `input '${input.name}' mixes string and numeric features`);
+    });
+    sig.features.forEach((f, i) => {
+      if (!used.has(f.name))
+        issue(
+          ['features', i, 'name'],
+          `feature '${f.name}' feeds no ONNX input (list it in inputs)`,
+        );
+    });
+    const classification = sig.task !== 'regression';
+    if (classification && !sig.classes)
+      issue(['classes'], `a ${sig.task} model needs its class labels, in output order`);
+    if (!classification && sig.classes) issue(['classes'], 'a regression model has no classes');
+    if (sig.task === 'binary' && sig.classes && sig.classes.length !== 2)
+      issue(['classes'], `a binary model has two classes, not ${sig.classes.length}`);
+    if (sig.classes && new Set(sig.classes).size !== sig.classes.length)
+      issue(['classes'], 'class labels must be distinct');
+    if (classification && sig.output.kind === 'value')
+      issue(['output', 'kind'], `a ${sig.task} model's output is probabilities, logits or labels`);
+    if (!classification && sig.output.kind !== 'value')
+      issue(['output', 'kind'], "a regression model's output kind is value");
+  });
+export type ImportSignature = z.infer<typeof ImportSignature>;
+
+/** Where a version's model comes from: a run of this workspace, or an ONNX file trained elsewhere. */
+export const VersionSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('run') }),
+  z.object({
+    kind: z.literal('import'),
+    /** The ONNX file as given to the import. */
+    file: z.string(),
+    /** The signature file as given to the import. */
+    signatureFile: z.string(),
+    /** sha256 of the ONNX file (its artifact in the workspace store). */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    sizeBytes: z.number().int().nonnegative(),
+    signature: ImportSignature,
+  }),
+]);
+export type VersionSource = z.infer<typeof VersionSource>;
+
 export const ModelVersion = z.object({
   id: z.string(),
   model: z.string(),
   version: z.number().int().positive(),
-  runId: z.string(),
+  /** The run whose model this is; null for an imported model. */
+  runId: z.string().nullable(),
   stage: ModelStage,
   /** Aliases pointing at this version, sorted. */
   aliases: z.array(z.string()),
   signature: ModelSignature,
-  lineage: ModelLineage,
-  /** The run's final metrics. */
+  /** The run's lineage; null for an imported model (see `source`). */
+  lineage: ModelLineage.nullable(),
+  source: VersionSource,
+  /** The run's final metrics (none for an imported model). */
   metrics: z.record(z.string(), z.number()),
   createdAt: IsoTime,
   /** The OS user who registered it. */
@@ -129,12 +272,20 @@ export type Model = z.infer<typeof Model>;
 export const ModelDetail = Model.extend({ versions: z.array(ModelVersion) });
 export type ModelDetail = z.infer<typeof ModelDetail>;
 
-export const AuditAction = z.enum(['register', 'alias', 'unalias', 'stage', 'override', 'card']);
+export const AuditAction = z.enum([
+  'register',
+  'import',
+  'alias',
+  'unalias',
+  'stage',
+  'override',
+  'card',
+]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
 /**
  * One change to the registry: who (OS user), when, what and why. `details` by action — register:
- * `{ runId }`; alias: `{ alias, from, to }` (from null when new); unalias: `{ alias, from }`; stage:
+ * `{ runId }`; import: `{ file, sha256 }`; alias: `{ alias, from, to }` (from null when new); unalias: `{ alias, from }`; stage:
  * `{ from, to }`; override: `{ of: 'alias' | 'stage', alias?, stage?, failures }`; card: `{}`.
  */
 export const AuditEntry = z.object({
@@ -183,6 +334,18 @@ export const ModelsRegisterIn = z.object({
   description: z.string().max(5000).optional(),
 });
 export type ModelsRegisterIn = z.input<typeof ModelsRegisterIn>;
+
+export const ModelsImportIn = z.object({
+  name: ModelName,
+  /** The ONNX file (absolute, or relative to the workspace owner's working folder). */
+  onnx: z.string().min(1, 'an ONNX file is required'),
+  /** The signature file (YAML or JSON, ImportSignature). */
+  signature: z.string().min(1, 'a signature file is required'),
+  description: z.string().max(5000).optional(),
+  /** The project of a new model; default `Default`. An existing model keeps its own. */
+  project: z.string().min(1).optional(),
+});
+export type ModelsImportIn = z.input<typeof ModelsImportIn>;
 
 export const ModelsListIn = z.object({ project: z.string().optional() });
 export const ModelRefIn = z.object({ ref: ModelRef });

@@ -13,6 +13,8 @@ function describe(e: AuditEntry): string {
   switch (e.action) {
     case 'register':
       return `registered v${e.version} from run ${String(d.runId).slice(0, 8)}`;
+    case 'import':
+      return `imported v${e.version} from ${String(d.file).split(/[\\/]/).pop()} (sha256 ${String(d.sha256).slice(0, 12)})`;
     case 'alias':
       return d.from === null || d.from === undefined
         ? `alias ${String(d.alias)} → ${v(d.to)}`

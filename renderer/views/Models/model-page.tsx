@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { ModelDetail, ModelStage, ModelVersion } from '../../../shared/contract';
 import { getApi, errorMessage } from '../../api';
 import { ApiError } from '../../api/errors';
@@ -168,18 +168,28 @@ function VersionsPanel({
                   .map(([k, x]) => `${k} ${formatNumber(x)}`)
                   .join(' · ')}
               </td>
-              <td>
-                <a
-                  href={routeHref({ view: 'run', runId: v.runId })}
-                  onClick={(e) => e.stopPropagation()}
-                  className="mono"
-                >
-                  {v.lineage.runName}
-                </a>
-              </td>
-              <td className="mono small">
-                {v.lineage.dataset}@{v.lineage.datasetVersion}
-              </td>
+              {v.lineage ? (
+                <>
+                  <td>
+                    <a
+                      href={routeHref({ view: 'run', runId: v.lineage.runId })}
+                      onClick={(e) => e.stopPropagation()}
+                      className="mono"
+                    >
+                      {v.lineage.runName}
+                    </a>
+                  </td>
+                  <td className="mono small">
+                    {v.lineage.dataset}@{v.lineage.datasetVersion}
+                  </td>
+                </>
+              ) : (
+                <td colSpan={2}>
+                  <span className="tag" data-testid="version-imported" title="Imported ONNX model">
+                    imported
+                  </span>
+                </td>
+              )}
               <td className="small">
                 {formatTime(v.createdAt)} by {v.createdBy}
               </td>
@@ -333,42 +343,70 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
 
 function LineagePanel({ version }: { version: ModelVersion }) {
   const l = version.lineage;
+  const source = version.source;
   const out = version.signature.output;
+  const origin: [string, ReactNode][] = l
+    ? [
+        [
+          'run',
+          <a key="run" href={routeHref({ view: 'run', runId: l.runId })} data-testid="lineage-run">
+            {l.runName} ({l.runId.slice(0, 8)})
+          </a>,
+        ],
+        ['experiment', l.experiment],
+        [
+          'data',
+          <a key="data" href={routeHref({ view: 'data', dataset: l.dataset })}>
+            {l.dataset}@{l.datasetVersion}
+          </a>,
+        ],
+        [
+          'data hash',
+          <span key="h" className="mono">
+            {l.datasetHash.slice(0, 16)}
+          </span>,
+        ],
+        [
+          'config hash',
+          <span key="c" className="mono">
+            {l.configHash.slice(0, 16)}
+          </span>,
+        ],
+        ['feature spec', l.featureSpecHash ? l.featureSpecHash.slice(0, 16) : 'default'],
+        ['git commit', l.gitCommit ?? '—'],
+      ]
+    : source.kind === 'import'
+      ? [
+          [
+            'source',
+            <span key="src" data-testid="lineage-imported">
+              imported ONNX model
+            </span>,
+          ],
+          [
+            'file',
+            <span key="f" className="mono">
+              {source.file}
+            </span>,
+          ],
+          [
+            'sha256',
+            <span key="s" className="mono" title={source.sha256}>
+              {source.sha256.slice(0, 16)}
+            </span>,
+          ],
+          [
+            'ONNX inputs',
+            source.signature.inputs.map((i) => `${i.name} ← ${i.features.join(', ')}`).join('; '),
+          ],
+          ['ONNX output', `${source.signature.output.name} (${source.signature.output.kind})`],
+        ]
+      : [];
   return (
-    <Panel title="Lineage and signature" testId="model-lineage">
+    <Panel title={l ? 'Lineage and signature' : 'Source and signature'} testId="model-lineage">
       <Facts
         items={[
-          [
-            'run',
-            <a
-              key="run"
-              href={routeHref({ view: 'run', runId: l.runId })}
-              data-testid="lineage-run"
-            >
-              {l.runName} ({l.runId.slice(0, 8)})
-            </a>,
-          ],
-          ['experiment', l.experiment],
-          [
-            'data',
-            <a key="data" href={routeHref({ view: 'data', dataset: l.dataset })}>
-              {l.dataset}@{l.datasetVersion}
-            </a>,
-          ],
-          [
-            'data hash',
-            <span key="h" className="mono">
-              {l.datasetHash.slice(0, 16)}
-            </span>,
-          ],
-          [
-            'config hash',
-            <span key="c" className="mono">
-              {l.configHash.slice(0, 16)}
-            </span>,
-          ],
-          ['feature spec', l.featureSpecHash ? l.featureSpecHash.slice(0, 16) : 'default'],
-          ['git commit', l.gitCommit ?? '—'],
+          ...origin,
           [
             'output',
             `${out.task}: ${out.target}${out.classes ? ` (${out.classes.join(', ')})` : ''}`,

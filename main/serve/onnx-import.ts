@@ -1,0 +1,515 @@
+// ONNX models trained elsewhere (`lathe models import`): the declared signature file (ImportSignature),
+// the check of the ONNX graph against it with onnxruntime, and the predictor of an imported package.
+//
+// An imported package is an ordinary model package (package.ts) whose fitted.json is synthesized from the
+// signature: each number or boolean feature passes through as a number, each string feature is encoded by
+// its position in the declared values. The REST server, batch prediction (DuckDB's SQL executor) and the
+// Docker export therefore handle it like a native one; only the predictor differs — it splits the
+// feature matrix over the graph's inputs in their element types and decodes the declared output.
+import { readFileSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { parse as parseYaml } from 'yaml';
+import {
+  ImportSignature,
+  LatheError,
+  type FittedFeatureSpec,
+  type ModelSignature,
+  type ModelsImportIn,
+  type ModelVersion,
+} from '../../shared/contract';
+import type { StoredTarget } from '../evaluate/predict';
+import { createRowTransformer } from '../features/row';
+import type { RegistryStore } from '../registry/registry-store';
+import type { ArtifactStore } from '../workspace/artifacts';
+import type { PackageMeta, Prediction, Predictor } from './types';
+
+/** Rows per session run, as for native packages. */
+const IMPORT_BATCH = 8192;
+
+const NUMERIC_TYPES = ['float32', 'float64', 'int64', 'int32'] as const;
+const OUTPUT_TYPES = {
+  value: ['float32', 'float64'],
+  probabilities: ['float32', 'float64'],
+  logits: ['float32', 'float64'],
+  labels: ['int64', 'int32', 'string'],
+} as const;
+
+/** Reads and validates a signature file (YAML or JSON); errors name the file and the field. */
+export function readImportSignature(file: string): ImportSignature {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LatheError(
+      code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'INVALID_INPUT',
+      `signature file ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(err as Error).message}`}`,
+      { file },
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `${file}: not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+      { file },
+    );
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `${file}: expected a mapping (an ONNX model signature)`,
+      {
+        file,
+      },
+    );
+  const parsed = ImportSignature.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({
+      field: i.path.length ? i.path.join('.') : '(root)',
+      message: i.message,
+    }));
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `${file}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      { file, field: issues[0]?.field, issues },
+    );
+  }
+  return parsed.data;
+}
+
+/** The request/batch signature of an imported model: its features as inputs, its task and classes. */
+export function modelSignatureOf(sig: ImportSignature): ModelSignature {
+  return {
+    inputs: sig.features.map((f) => ({
+      name: f.name,
+      type: f.type === 'number' ? 'DOUBLE' : f.type === 'string' ? 'VARCHAR' : 'BOOLEAN',
+      kind: f.type === 'number' ? 'numeric' : f.type === 'string' ? 'categorical' : 'boolean',
+      ...(f.values ? { values: f.values } : {}),
+    })),
+    output: {
+      task: sig.task,
+      target: sig.target,
+      ...(sig.classes ? { classes: sig.classes } : {}),
+    },
+  };
+}
+
+/** The feature name a feature takes in the synthesized fitted spec (features/names.ts columnOutputs). */
+const outputName = (f: ImportSignature['features'][number]) =>
+  f.type === 'string' ? `${f.name}__ordinal` : f.name;
+
+/**
+ * The fitted spec of an imported package: features in declared order, numbers and booleans passed
+ * through (missing → 0), strings as the index of their value (unknown or missing → -1).
+ */
+export function importedFittedSpec(sig: ImportSignature, sha256: string): FittedFeatureSpec {
+  return {
+    version: 1,
+    specHash: sha256,
+    columns: sig.features.map((f) =>
+      f.type === 'string'
+        ? {
+            kind: 'categorical' as const,
+            source: f.name,
+            encoding: { op: 'ordinal' as const, categories: (f.values ?? []).map(String) },
+          }
+        : { kind: 'numeric' as const, source: f.name, numeric: {} },
+    ),
+    derived: [],
+    outputs: sig.features.map(outputName),
+    docs: sig.features.map((f) => ({
+      name: outputName(f),
+      sources: [f.name],
+      transform: f.type === 'string' ? 'index of the declared value' : 'as given',
+      fitted: {},
+    })),
+    trainRows: 0,
+  };
+}
+
+/** target.json of an imported package. */
+export function importedTarget(sig: ImportSignature): StoredTarget {
+  return sig.task === 'regression'
+    ? { task: 'regression', column: sig.target, kind: 'regression', mean: 0, std: 1 }
+    : { task: sig.task, column: sig.target, kind: 'classes', classes: sig.classes! };
+}
+
+type TensorMeta = { name: string; type: string; shape: readonly (number | string)[] };
+
+/** How each graph input is fed and how the output is read, resolved against the session's metadata. */
+interface Plan {
+  inputs: {
+    name: string;
+    columns: number[];
+    type: string;
+    rank: 1 | 2;
+    values: (string[] | null)[];
+  }[];
+  output: { name: string; type: string; width: number };
+}
+
+const describe = (m: TensorMeta) => `${m.type}[${m.shape.join(', ')}]`;
+
+/**
+ * Checks a session's graph against the signature: every graph input mapped and every mapped input in
+ * the graph; element types that fit the features (floats or ints for numbers and booleans, bool for
+ * booleans only, string for strings); ranks ([N, k] or, for one feature, [N] / [N, 1]); the output is
+ * a tensor of the right type and width. `where` names the file in errors.
+ */
+function planOf(session: InferenceSession, sig: ImportSignature, where: string): Plan {
+  const fail = (message: string, details: Record<string, unknown>): never => {
+    throw new LatheError('INVALID_INPUT', `${where}: ${message}`, { file: where, ...details });
+  };
+  const metaOf = (list: readonly InferenceSession.ValueMetadata[], name: string, what: string) => {
+    const m = list.find((x) => x.name === name);
+    if (!m)
+      return fail(
+        `the model has no ${what} '${name}' (its ${what}s: ${list.map((x) => x.name).join(', ') || 'none'})`,
+        { [what]: name },
+      );
+    if (!m.isTensor)
+      return fail(
+        `${what} '${name}' is not a tensor${what === 'output' ? ' (a skl2onnx ZipMap? convert with options={"zipmap": False})' : ''}`,
+        { [what]: name },
+      );
+    const meta: TensorMeta = { name, type: String(m.type), shape: m.shape };
+    return meta;
+  };
+  const mapped = new Set(sig.inputs.map((i) => i.name));
+  const unmapped = session.inputNames.filter((n) => !mapped.has(n));
+  if (unmapped.length)
+    fail(
+      `the model's input${unmapped.length > 1 ? 's' : ''} ${unmapped.map((n) => `'${n}'`).join(', ')} ${unmapped.length > 1 ? 'are' : 'is'} not mapped in the signature's inputs`,
+      { input: unmapped[0] },
+    );
+  const index = new Map(sig.features.map((f, i) => [f.name, i]));
+  const inputs = sig.inputs.map((input) => {
+    const m = metaOf(session.inputMetadata, input.name, 'input');
+    const features = input.features.map((n) => sig.features[index.get(n)!]!);
+    const k = features.length;
+    const kinds = new Set(features.map((f) => f.type));
+    const allowed: readonly string[] = kinds.has('string')
+      ? ['string']
+      : kinds.size === 1 && kinds.has('boolean')
+        ? [...NUMERIC_TYPES, 'bool']
+        : NUMERIC_TYPES;
+    if (!allowed.includes(m.type))
+      fail(
+        `input '${input.name}' is ${describe(m)} but its feature${k > 1 ? 's' : ''} ${input.features.join(', ')} need${k > 1 ? '' : 's'} ${allowed.join(' or ')}`,
+        { input: input.name },
+      );
+    const rank = m.shape.length;
+    const width = m.shape[1];
+    if (rank === 2 ? typeof width === 'number' && width !== k : !(rank === 1 && k === 1))
+      fail(
+        `input '${input.name}' is ${describe(m)} but the signature maps ${k} feature${k > 1 ? 's' : ''} onto it (expected [N, ${k}]${k === 1 ? ' or [N]' : ''})`,
+        { input: input.name },
+      );
+    return {
+      name: input.name,
+      columns: input.features.map((n) => index.get(n)!),
+      type: m.type,
+      rank: rank as 1 | 2,
+      values: features.map((f) => (f.type === 'string' ? (f.values ?? []).map(String) : null)),
+    };
+  });
+  const out = metaOf(session.outputMetadata, sig.output.name, 'output');
+  const kind = sig.output.kind;
+  const types: readonly string[] = OUTPUT_TYPES[kind];
+  if (!types.includes(out.type))
+    fail(`output '${out.name}' is ${describe(out)} but ${kind} need ${types.join(' or ')}`, {
+      output: out.name,
+    });
+  const classes = sig.classes?.length ?? 0;
+  const single = out.shape.length === 1 || (out.shape.length === 2 && out.shape[1] === 1);
+  let width = 1;
+  if (kind === 'probabilities' || kind === 'logits') {
+    const w = out.shape.length === 2 ? out.shape[1] : 1;
+    width = typeof w === 'number' ? w : classes;
+    if (out.shape.length > 2 || (width !== classes && !(sig.task === 'binary' && width === 1)))
+      fail(
+        `output '${out.name}' is ${describe(out)} but ${kind} of ${classes} classes need [N, ${classes}]${sig.task === 'binary' ? ' (or [N] / [N, 1] for the second class)' : ''}`,
+        { output: out.name },
+      );
+  } else if (!single)
+    fail(
+      `output '${out.name}' is ${describe(out)} but a ${kind === 'labels' ? 'label' : 'value'} per row needs [N] or [N, 1]`,
+      { output: out.name },
+    );
+  return { inputs, output: { name: out.name, type: out.type, width } };
+}
+
+type Feed = Tensor;
+
+/** The graph's feeds for `n` rows of the feature matrix `x` (row-major, `width` features). */
+function feedsOf(plan: Plan, x: Float32Array, n: number, width: number): Record<string, Feed> {
+  const feeds: Record<string, Feed> = {};
+  for (const input of plan.inputs) {
+    const k = input.columns.length;
+    const dims = input.rank === 2 ? [n, k] : [n];
+    const whole = k === width && input.columns.every((c, i) => c === i);
+    if (input.type === 'float32' && whole) {
+      feeds[input.name] = new Tensor('float32', x.subarray(0, n * width), dims);
+      continue;
+    }
+    const at = (r: number, j: number) => x[r * width + input.columns[j]!]!;
+    switch (input.type) {
+      case 'string': {
+        const data = new Array<string>(n * k);
+        for (let r = 0; r < n; r++)
+          for (let j = 0; j < k; j++) data[r * k + j] = input.values[j]![at(r, j)] ?? '';
+        feeds[input.name] = new Tensor('string', data, dims);
+        break;
+      }
+      case 'int64': {
+        const data = new BigInt64Array(n * k);
+        for (let r = 0; r < n; r++)
+          for (let j = 0; j < k; j++) data[r * k + j] = BigInt(Math.round(at(r, j)));
+        feeds[input.name] = new Tensor('int64', data, dims);
+        break;
+      }
+      case 'bool': {
+        const data = new Uint8Array(n * k);
+        for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) data[r * k + j] = at(r, j) ? 1 : 0;
+        feeds[input.name] = new Tensor('bool', data, dims);
+        break;
+      }
+      default: {
+        const data =
+          input.type === 'float64'
+            ? new Float64Array(n * k)
+            : input.type === 'int32'
+              ? new Int32Array(n * k)
+              : new Float32Array(n * k);
+        for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) data[r * k + j] = at(r, j);
+        feeds[input.name] = new Tensor(input.type as 'float32', data as Float32Array, dims);
+      }
+    }
+  }
+  return feeds;
+}
+
+/** Opens ONNX bytes with onnxruntime; a file it cannot load is named in the error. */
+async function openSession(bytes: Uint8Array, where: string): Promise<InferenceSession> {
+  try {
+    return await InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+  } catch (err) {
+    throw new LatheError(
+      'CORRUPT_FILE',
+      `${where} is not an ONNX model onnxruntime can load: ${(err as Error).message.split('\n')[0]}`,
+      { file: where },
+    );
+  }
+}
+
+interface Scorer {
+  width: number;
+  predictMatrix: Predictor['predictMatrix'];
+  close: () => Promise<void>;
+}
+
+/** Scores feature matrices with an imported model's session, as its signature declares. */
+async function createScorer(
+  bytes: Uint8Array,
+  sig: ImportSignature,
+  where: string,
+): Promise<Scorer> {
+  const session = await openSession(bytes, where);
+  let plan: Plan;
+  try {
+    plan = planOf(session, sig, where);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  const width = sig.features.length;
+  const classes = sig.classes ?? null;
+  const k = classes?.length ?? 1;
+  const kind = sig.output.kind;
+  const outWidth = plan.output.width;
+
+  const predictMatrix: Predictor['predictMatrix'] = async (x, rows) => {
+    if (x.length !== rows * width)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `predictMatrix: ${x.length} values for ${rows} rows of ${width} features (expected ${rows * width})`,
+      );
+    const predictions = new Array<string | number>(rows);
+    const probabilities = classes ? new Float32Array(rows * k) : null;
+    for (let start = 0; start < rows; start += IMPORT_BATCH) {
+      const n = Math.min(IMPORT_BATCH, rows - start);
+      const result = await session.run(
+        feedsOf(plan, x.subarray(start * width, (start + n) * width), n, width),
+      );
+      const tensor = result[plan.output.name]!;
+      const out = tensor.data as ArrayLike<number | bigint | string>;
+      const expected = n * (kind === 'probabilities' || kind === 'logits' ? outWidth : 1);
+      if (out.length !== expected)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `${where}: output '${plan.output.name}' gave ${out.length} values for ${n} rows (expected ${expected})`,
+        );
+      if (!classes || !probabilities) {
+        for (let r = 0; r < n; r++) predictions[start + r] = Number(out[r]);
+      } else if (kind === 'labels') {
+        for (let r = 0; r < n; r++) {
+          const v = out[r]!;
+          const c = typeof v === 'string' ? classes.indexOf(v) : Number(v);
+          if (!(c >= 0 && c < k))
+            throw new LatheError(
+              'INVALID_INPUT',
+              `${where}: output '${plan.output.name}' gave label ${String(v)}, not one of the ${k} declared classes`,
+            );
+          predictions[start + r] = classes[c]!;
+          probabilities[(start + r) * k + c] = 1;
+        }
+      } else {
+        for (let r = 0; r < n; r++) {
+          const p = probabilities.subarray((start + r) * k, (start + r + 1) * k);
+          if (outWidth === 1) {
+            const v = Number(out[r]);
+            const p1 = kind === 'logits' ? 1 / (1 + Math.exp(-v)) : v;
+            p[0] = 1 - p1;
+            p[1] = p1;
+          } else if (kind === 'logits') {
+            let max = -Infinity;
+            for (let c = 0; c < k; c++) max = Math.max(max, Number(out[r * k + c]));
+            let sum = 0;
+            for (let c = 0; c < k; c++) sum += p[c] = Math.exp(Number(out[r * k + c]) - max);
+            for (let c = 0; c < k; c++) p[c] = p[c]! / sum;
+          } else for (let c = 0; c < k; c++) p[c] = Number(out[r * k + c]);
+          let best = 0;
+          for (let c = 1; c < k; c++) if (p[c]! > p[best]!) best = c;
+          predictions[start + r] = classes[best]!;
+        }
+      }
+      for (const t of Object.values(result)) t.dispose();
+    }
+    return { predictions, probabilities };
+  };
+  return { width, predictMatrix, close: () => session.release() };
+}
+
+/** A checked import: the ONNX bytes and the signatures to register them with. */
+export interface CheckedImport {
+  onnx: Buffer;
+  signature: ImportSignature;
+  modelSignature: ModelSignature;
+}
+
+/**
+ * Reads the ONNX file and the signature file and checks one against the other: the file must load in
+ * onnxruntime, its inputs and output must match the signature (names, element types, ranks), and one row
+ * of neutral values must score to output of the declared shape. Nothing is stored.
+ */
+export async function checkOnnxImport(
+  onnxFile: string,
+  signatureFile: string,
+): Promise<CheckedImport> {
+  const signature = readImportSignature(signatureFile);
+  let onnx: Buffer;
+  try {
+    onnx = readFileSync(onnxFile);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LatheError(
+      code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'INVALID_INPUT',
+      `ONNX file ${onnxFile} ${code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(err as Error).message}`}`,
+      { file: onnxFile },
+    );
+  }
+  const scorer = await createScorer(onnx, signature, onnxFile);
+  try {
+    // A row of zeros (first declared values for strings) must run: catches fixed dims the metadata hid.
+    const x = new Float32Array(scorer.width);
+    await scorer.predictMatrix(x, 1);
+  } catch (err) {
+    if (err instanceof LatheError) throw err;
+    throw new LatheError(
+      'INVALID_INPUT',
+      `${onnxFile}: scoring one row as the signature ${basename(signatureFile)} declares failed: ${(err as Error).message.split('\n')[0]}`,
+      { file: onnxFile },
+    );
+  } finally {
+    await scorer.close();
+  }
+  return { onnx, signature, modelSignature: modelSignatureOf(signature) };
+}
+
+/** The predictor of an imported package (called by loadPredictor when package.json says `import`). */
+export async function loadImportedPredictor(
+  dir: string,
+  pkg: { meta: PackageMeta; fitted: FittedFeatureSpec; onnx: Uint8Array },
+): Promise<Predictor> {
+  const source = pkg.meta.source;
+  if (source?.kind !== 'import')
+    throw new LatheError('CORRUPT_FILE', `${dir}/package.json: not an imported model`, {
+      file: `${dir}/package.json`,
+    });
+  const sig = source.signature;
+  const scorer = await createScorer(pkg.onnx, sig, `${dir}/model.onnx`);
+  const transform = createRowTransformer(pkg.fitted);
+  const classes = sig.classes ?? null;
+  const k = classes?.length ?? 1;
+  const width = scorer.width;
+  return {
+    meta: pkg.meta,
+    width,
+    predictMatrix: scorer.predictMatrix,
+    async predictRecords(records) {
+      const x = new Float32Array(records.length * width);
+      records.forEach((record, r) => x.set(transform(record), r * width));
+      const { predictions, probabilities } = await scorer.predictMatrix(x, records.length);
+      return predictions.map((prediction, r): Prediction => {
+        if (!probabilities || !classes) return { prediction };
+        return {
+          prediction,
+          probabilities: Object.fromEntries(classes.map((c, i) => [c, probabilities[r * k + i]!])),
+        };
+      });
+    },
+    close: () => scorer.close(),
+  };
+}
+
+/**
+ * `models:import`: checks the ONNX file against its signature, stores both in the artifact store and
+ * registers them as the next version of `input.name`. A failed check stores and registers nothing.
+ */
+export async function importOnnxModel(
+  deps: {
+    registry: Pick<RegistryStore, 'registerImport'>;
+    artifacts: Pick<ArtifactStore, 'put'>;
+  },
+  input: ModelsImportIn,
+): Promise<ModelVersion> {
+  const file = resolve(input.onnx);
+  const signatureFile = resolve(input.signature);
+  const checked = await checkOnnxImport(file, signatureFile);
+  const model = deps.artifacts.put(checked.onnx);
+  const sig = deps.artifacts.put(
+    Buffer.from(`${JSON.stringify(checked.signature, null, 2)}\n`, 'utf8'),
+  );
+  return deps.registry.registerImport({
+    name: input.name,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.project !== undefined ? { project: input.project } : {}),
+    signature: checked.modelSignature,
+    source: {
+      kind: 'import',
+      file,
+      signatureFile,
+      sha256: model.sha256,
+      sizeBytes: model.sizeBytes,
+      signature: checked.signature,
+    },
+    files: [
+      { path: 'model.onnx', ...model },
+      { path: 'signature.json', ...sig },
+    ],
+  });
+}
