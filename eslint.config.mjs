@@ -161,6 +161,8 @@ export default defineConfig(
       'dist/**',
       'node_modules/**',
       '.scratch/**',
+      // AssemblyScript (compiled to wasm by main/train/kernel/build.mjs), not TypeScript.
+      'main/train/kernel/assembly/**',
       'test-results/**',
       'coverage/**',
       '**/*.tsbuildinfo',

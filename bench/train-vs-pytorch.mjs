@@ -1,4 +1,6 @@
-// Training an MLP: Lathe (TensorFlow.js, wasm backend: one thread in Node) against PyTorch on the CPU.
+// Training an MLP: Lathe against PyTorch on the CPU. Lathe trains on its fused engine (the default,
+// training.engine: auto → fused: main/train/kernel, one WebAssembly SIMD module running whole optimizer
+// steps, one thread) and, for reference, on TensorFlow.js kernels (training.engine: tfjs, wasm backend).
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
 //   node bench/train-vs-pytorch.mjs [--rows N] [--epochs N] [--rounds N] [--baseline DIR]
 // Needs Debian's python3-torch (apt-get install -y python3-torch); it runs /usr/bin/python3.
@@ -14,7 +16,7 @@
 //
 // What is timed, in rounds that alternate the contestants (each round a fresh model), so that a busy
 // machine slows all of them alike; the median of each round's ratio is shown:
-// - training loop: the epochs alone. Lathe: train(), from the moment its data is prepared
+// - training loop: the epochs alone. Lathe (each engine): train(), from the moment its data is prepared
 //   to the last epoch's report (shuffling, optimizer steps, per-epoch validation metrics; no checkpoints),
 //   in a fresh Node process per round.
 //   PyTorch: the same loop in plain PyTorch, once with torch.set_num_threads(1) and OPENBLAS_NUM_THREADS=1
@@ -218,10 +220,10 @@ train(JSON.parse(job), {
   );
 });
 `;
-function latheLoop(bundlePath, r) {
+function latheLoop(bundlePath, r, engine = 'auto') {
   const job = {
     runId: `bench-${r}`,
-    config,
+    config: { ...config, training: { ...config.training, engine } },
     parquetPath: version.storagePath,
     columns: version.columns,
     latheVersion: 'bench',
@@ -233,8 +235,8 @@ function latheLoop(bundlePath, r) {
   return JSON.parse(out.stdout);
 }
 
-const times = { lathe: [], baseline: [], torch1: [], torchN: [], e2e: [] };
-const cpu = { lathe: [], baseline: [], torch1: [] };
+const times = { lathe: [], tfjs: [], baseline: [], torch1: [], torchN: [], e2e: [] };
+const cpu = { lathe: [], tfjs: [], baseline: [], torch1: [] };
 let latheMetrics = {};
 let torchResult = {};
 let torchThreads = 1;
@@ -243,7 +245,11 @@ for (let r = 0; r < rounds; r++) {
   latheMetrics = now.metrics;
   times.lathe.push(now.ms);
   cpu.lathe.push(now.cpuMs);
-  const line = [`round ${r + 1}: lathe loop (${now.backend}) ${secs(now.ms)}`];
+  const line = [`round ${r + 1}: lathe loop (fused) ${secs(now.ms)}`];
+  const kernels = latheLoop(bundle, r, 'tfjs');
+  times.tfjs.push(kernels.ms);
+  cpu.tfjs.push(kernels.cpuMs);
+  line.push(`lathe loop (tfjs ${kernels.backend}) ${secs(kernels.ms)}`);
   if (baseline) {
     const before = latheLoop(baseline, r);
     times.baseline.push(before.ms);
@@ -278,7 +284,8 @@ const row = (label, wall, cpuTimes) =>
       (cpuTimes ? `  (CPU ${secs(median(cpuTimes))})` : ''),
   );
 console.log('\nmedian wall time (and CPU time of the one-thread loops):');
-row('lathe training loop', times.lathe, cpu.lathe);
+row('lathe training loop (fused engine)', times.lathe, cpu.lathe);
+row('lathe training loop (tfjs engine)', times.tfjs, cpu.tfjs);
 if (baseline) row('baseline training loop', times.baseline, cpu.baseline);
 row('lathe train, end to end', times.e2e);
 row('pytorch loop, 1 thread', times.torch1, cpu.torch1);
@@ -286,6 +293,9 @@ row(`pytorch loop, ${torchThreads} thread(s) (default)`, times.torchN);
 console.log('median of the per-round ratios (wall; CPU time in brackets):');
 console.log(
   `  lathe / pytorch 1 thread:             ${ratio(times.lathe, times.torch1)}  (${ratio(cpu.lathe, cpu.torch1)})`,
+);
+console.log(
+  `  lathe tfjs engine / pytorch 1 thread:  ${ratio(times.tfjs, times.torch1)}  (${ratio(cpu.tfjs, cpu.torch1)})`,
 );
 console.log(
   `  lathe / pytorch ${torchThreads} thread(s), default:  ${ratio(times.lathe, times.torchN)}`,

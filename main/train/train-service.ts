@@ -18,6 +18,7 @@ import type { ArtifactStore } from '../workspace/artifacts';
 import { packageRoot } from '../version';
 import { checkFeatureSpec } from '../features/check';
 import { selectFeatures } from './select-features';
+import { chooseEngine } from './kernel/engine-choice';
 import { applySplit, splitRule } from '../data/splits';
 import { WorkerMessage, type WorkerStart } from './protocol';
 import { CHECKPOINT_PATH, checkpointState } from './checkpoint-state';
@@ -215,6 +216,7 @@ async function precheck(
   parquetPath: string,
   columns: ColumnInfo[],
 ): Promise<void> {
+  chooseEngine(config);
   if (config.featureSpec) {
     if (!columns.some((c) => c.name === config.target)) selectFeatures(config, columns);
     try {

@@ -21,6 +21,8 @@ import {
 } from './checkpoint';
 import { createLrScheduler, EarlyStopper, metricValue } from './schedules';
 import { FlatAdamOptimizer } from './flat-adam';
+import { DenseEngine, type DenseNetSpec } from './kernel/dense-engine';
+import { chooseEngine } from './kernel/engine-choice';
 
 /** Everything a training needs; plain data so it can cross into a worker thread. */
 export interface TrainJob {
@@ -200,6 +202,34 @@ export function sigmoidCrossEntropy(y: tf.Tensor, logits: tf.Tensor, w?: tf.Tens
   return f(logits) as tf.Scalar;
 }
 
+/** The network of buildModel(config, inputDim, outputDim) as the fused engine's spec. */
+export function denseNetSpec(
+  config: TrainConfig,
+  inputDim: number,
+  outputDim: number,
+  batchSize: number,
+): DenseNetSpec {
+  const spec = config.model;
+  const hidden = spec.type === 'mlp' ? (spec.hidden ?? [64, 64]) : [];
+  const dropout = spec.dropout ?? 0;
+  return {
+    inputDim,
+    layers: [
+      ...hidden.map((units, i) => ({
+        units,
+        activation: spec.activation ?? 'relu',
+        dropout,
+        dropoutSeed: config.seed + 1000 + i,
+      })),
+      { units: outputDim, activation: 'linear' as const, dropout: 0, dropoutSeed: 0 },
+    ],
+    loss: config.task === 'binary' ? 'binary' : config.task === 'multiclass' ? 'softmax' : 'mse',
+    l1: spec.l1 ?? 0,
+    l2: spec.l2 ?? 0,
+    batchSize,
+  };
+}
+
 /** 256, or smaller on small data so an epoch still takes about 50 optimizer steps. */
 export function defaultBatchSize(trainRows: number): number {
   return Math.max(16, Math.min(256, Math.ceil(trainRows / 50)));
@@ -252,6 +282,14 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         : tf.losses.meanSquaredError(y, logits);
   const { epochs } = config.training;
   const batchSize = config.training.batchSize ?? defaultBatchSize(trainRows);
+  const engineName = chooseEngine(config);
+  /** The training targets as the fused engine takes them: labels, 0/1 or standardized values. */
+  const engineTargets = (): Float32Array | Int32Array => {
+    const m = data.train;
+    if (target.kind === 'regression')
+      return Float32Array.from(m.values, (v) => (v - target.mean) / target.std);
+    return config.task === 'binary' ? Float32Array.from(m.labels) : Int32Array.from(m.labels);
+  };
 
   /** Validation loss and metrics of raw model outputs. */
   const score = (out: Float32Array): { valLoss: number; metrics: Record<string, number> } => {
@@ -327,8 +365,27 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     pass: 1 | 2,
     resume: Checkpoint | null,
   ) {
-    const xTrain = tf.tensor2d(xTr, [trainRows, width]);
     const model = buildModel(config, width, outputDim);
+    const engine =
+      engineName === 'fused'
+        ? new DenseEngine(denseNetSpec(config, width, outputDim, batchSize), {
+            x: xTr,
+            rows: trainRows,
+            y: engineTargets(),
+            weights: classWeights
+              ? Float32Array.from(data.train.labels, (c) => classWeights[c]!)
+              : null,
+          })
+        : null;
+    const xTrain = engine ? null : tf.tensor2d(xTr, [trainRows, width]);
+    /** The model's variables, in the order of its trainable weights (and the engine's vectors). */
+    const variables = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
+    /** The engine's weights into the model, which validation, checkpoints and saving read. */
+    const syncModel = () => {
+      if (!engine) return;
+      const shapes = model.getWeights().map((w) => w.shape);
+      tf.tidy(() => model.setWeights(engine.getWeights().map((v, i) => tf.tensor(v, shapes[i]))));
+    };
     const optimizer = new FlatAdamOptimizer(config.training.learningRate);
     // Adam's bias-correction accumulators: checkpointed bit-exact (its setWeights recomputes them).
     const adamAcc = optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
@@ -360,6 +417,18 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       );
       adamAcc.accBeta1.assign(tf.scalar(r.accBeta[0]));
       adamAcc.accBeta2.assign(tf.scalar(r.accBeta[1]));
+      if (engine) {
+        // Adam's moments as tfjs's Adam saves them: `iter`, then m per variable, then v per variable.
+        const moments = resume.optimizer.filter((w) => w.name !== 'iter');
+        const count = moments.length / 2;
+        engine.setAdamState({
+          iterations: r.step,
+          accBeta1: r.accBeta[0],
+          accBeta2: r.accBeta[1],
+          m: moments.slice(0, count).map((w) => w.tensor.dataSync() as Float32Array),
+          v: moments.slice(count).map((w) => w.tensor.dataSync() as Float32Array),
+        });
+      }
       rng.setState(r.rng);
       step = r.step;
       stoppedEpoch = r.stoppedEpoch;
@@ -374,6 +443,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       resume.model.forEach((t) => t.dispose());
       firstEpoch = r.stopped ? epochs + 1 : r.epoch + 1;
     }
+    engine?.setWeights(model.getWeights().map((w) => w.dataSync() as Float32Array));
     const checkpoint = async (epoch: number, stopped: boolean) => {
       if (!hooks.onCheckpoint) return;
       const state: CheckpointState = {
@@ -394,16 +464,33 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           : null,
         scheduler: scheduler.state(),
         bestMetrics: best?.metrics ?? null,
-        accBeta: [adamAcc.accBeta1.dataSync()[0]!, adamAcc.accBeta2.dataSync()[0]!],
+        accBeta: engine
+          ? [engine.adamState().accBeta1, engine.adamState().accBeta2]
+          : [adamAcc.accBeta1.dataSync()[0]!, adamAcc.accBeta2.dataSync()[0]!],
         selection: pass === 2 ? selection : null,
       };
       const bytes = await encodeCheckpoint(
         state,
         model,
-        await optimizer.getWeights(),
+        engine ? engineOptimizerWeights(engine) : await optimizer.getWeights(),
         best?.weights ?? null,
       );
       hooks.onCheckpoint(bytes, offset + epoch);
+    };
+    /** The engine's Adam state in the layout of tfjs's Adam (FlatAdamOptimizer.getWeights). */
+    const engineOptimizerWeights = (e: DenseEngine) => {
+      const state = e.adamState();
+      const vars = variables();
+      const named = (suffix: string, values: Float32Array[]) =>
+        values.map((v, i) => ({
+          name: `${vars[i]!.name}/${suffix}`,
+          tensor: tf.tensor(v, vars[i]!.shape),
+        }));
+      return [
+        { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
+        ...named('m', state.m),
+        ...named('v', state.v),
+      ];
     };
     hooks.onFitStart?.();
     try {
@@ -413,9 +500,16 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         adamLr.learningRate = lr;
         let lossSum = 0;
         let batches = 0;
+        engine?.setOrder(perm);
         for (let start = 0; start < perm.length; start += batchSize) {
           if (hooks.isCancelled?.())
             throw new LatheError('CANCELLED', `run ${job.runId} was cancelled`);
+          if (engine) {
+            step++;
+            lossSum += engine.step(start, Math.min(batchSize, perm.length - start), lr, step);
+            batches++;
+            continue;
+          }
           const idx = tf.tensor1d(
             perm.subarray(start, Math.min(start + batchSize, perm.length)),
             'int32',
@@ -424,7 +518,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           dropouts.forEach((l, k) => (l.seed = dropoutSeeds[k]! + step * 7919));
           // Gathered outside the gradient function: the tape keeps a copy of every op's inputs, and
           // on wasm that copy of the whole training matrix would be made at every step.
-          const xb = tf.gather(xTrain, idx);
+          const xb = tf.gather(xTrain!, idx);
           const yb = tf.gather(yTrain, idx);
           const wb = wTrain ? tf.gather(wTrain, idx) : undefined;
           idx.dispose();
@@ -441,6 +535,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           }
           batches++;
         }
+        syncModel();
         const out = tf.tidy(
           () =>
             (
@@ -483,7 +578,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       model.dispose();
       throw err;
     } finally {
-      xTrain.dispose();
+      xTrain?.dispose();
       xValTensor.dispose();
       optimizer.dispose();
       best?.weights.forEach((w) => w.dispose());
@@ -609,6 +704,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           : {}),
         inputDim: String(names.length),
         optimizer: 'adam',
+        'training.engine': engineName,
         ...(fit.earlyStop
           ? {
               'earlyStopping.bestEpoch': String(fit.earlyStop.bestEpoch),

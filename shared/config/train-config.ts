@@ -124,6 +124,12 @@ export const TrainingSpec = z
     earlyStopping: EarlyStopping.optional(),
     /** Changes Adam's learning rate between epochs; logged as the `lr` metric. */
     lrSchedule: LrSchedule.optional(),
+    /**
+     * How optimizer steps run. auto (default): the fused WebAssembly engine when the model allows
+     * (every model but batch normalization), else tfjs; fused: that engine or an error naming why not;
+     * tfjs: TensorFlow.js kernels on the run's backend. Recorded as the `training.engine` param.
+     */
+    engine: z.enum(['auto', 'fused', 'tfjs']).optional(),
   })
   .strict();
 

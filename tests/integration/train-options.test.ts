@@ -106,6 +106,46 @@ describe('model options', () => {
     expect(other.metrics).not.toEqual(a.metrics);
   });
 
+  it('trains on the fused engine by default, close to the same model trained by tfjs kernels', async () => {
+    const config = penguins({
+      model: { type: 'mlp', hidden: [16, 8], activation: 'elu', l2: 0.001 },
+      training: { epochs: 10, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
+    });
+    const fused = await call('train:run', { config });
+    const tfjs = await call('train:run', {
+      config: { ...config, training: { ...config.training, engine: 'tfjs' } },
+    });
+    expect(fused.params['training.engine']).toBe('fused');
+    expect(tfjs.params['training.engine']).toBe('tfjs');
+    // The same seeded weights and batches, float32 arithmetic in another order: the same model to
+    // within rounding, after 10 epochs of Adam.
+    expect(fused.metrics.val_loss).toBeCloseTo(tfjs.metrics.val_loss!, 3);
+    expect(fused.metrics.val_accuracy).toBeCloseTo(tfjs.metrics.val_accuracy!, 2);
+    expect(fused.metrics.val_accuracy).toBeGreaterThan(0.85);
+  });
+
+  it('a fused dropout MLP is reproducible from its seed', async () => {
+    const config = penguins({
+      model: { type: 'mlp', hidden: [16], dropout: 0.4 },
+      training: { epochs: 6, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
+    });
+    const a = await call('train:run', { config });
+    const b = await call('train:run', { config });
+    expect(a.params['training.engine']).toBe('fused');
+    expect(b.metrics).toEqual(a.metrics);
+    expect(a.metrics.val_accuracy).toBeGreaterThan(0.8);
+  });
+
+  it('names why a model cannot train on the fused engine when it is asked for', async () => {
+    const err = await failure('train:run', {
+      config: penguins({
+        model: { type: 'mlp', hidden: [8], batchNorm: true },
+        training: { epochs: 2, engine: 'fused' },
+      }),
+    });
+    expect(err.message).toMatch(/training.engine: fused cannot train this model: model.batchNorm/);
+  });
+
   it('rejects options a linear model does not have', async () => {
     const err = await failure('train:run', {
       config: penguins({ model: { type: 'linear', dropout: 0.5 } }),
