@@ -7,6 +7,7 @@ import { useProject } from '../../lib/project';
 import { routeHref } from '../../lib/routes';
 import { ModelPage } from './model-page';
 import { GatePolicyPanel } from './gate-policy-panel';
+import { ImportModel } from './import-model';
 import './models.css';
 
 /** `#/models`: the registered models of the project; `#/models/<name>`: one model. */
@@ -21,6 +22,7 @@ function ModelList() {
   return (
     <div className="page" data-testid="models-view">
       <PageHeader title="Models" subtitle={`Registered models of project ${project}`} />
+      <ImportModel key={project} project={project} onImported={models.reload} />
       {models.status === 'loading' && <Loading testId="models-loading" />}
       {models.status === 'error' && (
         <ErrorBanner error={models.error} title="Could not list models" onRetry={models.reload} />
@@ -28,7 +30,8 @@ function ModelList() {
       {models.data && models.data.length === 0 && (
         <EmptyState title="No models yet" testId="models-empty">
           Open a finished run and press Register model, or run{' '}
-          <code>lathe models register RUN --name N</code>.
+          <code>lathe models register RUN --name N</code>; import an ONNX model trained elsewhere
+          with Import ONNX model… or <code>lathe models import NAME --onnx F --signature S</code>.
         </EmptyState>
       )}
       {/* Keyed by project: another project starts from its own stored policy. */}

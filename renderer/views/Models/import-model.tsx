@@ -1,0 +1,178 @@
+import { useRef, useState, type FormEvent } from 'react';
+import type { ModelVersion } from '../../../shared/contract';
+import { errorMessage, getApi, resolveFile } from '../../api';
+import { Panel } from '../../components/page';
+import { ErrorBanner } from '../../components/states';
+import { routeHref } from '../../lib/routes';
+
+/** A path field with a "Choose…" button (a path on disk in Electron, an upload to the host in the browser). */
+function FileField({
+  label,
+  value,
+  onChange,
+  accept,
+  placeholder,
+  disabled,
+  testId,
+}: {
+  label: string;
+  value: string;
+  onChange: (path: string) => void;
+  accept: string;
+  placeholder: string;
+  disabled: boolean;
+  testId: string;
+}) {
+  const ref = useRef<HTMLInputElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <label className="field field-grow">
+      <span>{label}</span>
+      <span className="form-inline">
+        <input
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder={placeholder}
+          spellCheck={false}
+          disabled={disabled}
+          data-testid={testId}
+        />
+        <button
+          type="button"
+          className="btn"
+          disabled={disabled}
+          onClick={() => ref.current?.click()}
+        >
+          Choose…
+        </button>
+      </span>
+      <input
+        ref={ref}
+        type="file"
+        className="visually-hidden"
+        accept={accept}
+        tabIndex={-1}
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (!file) return;
+          setError(null);
+          resolveFile(file).then(onChange, (err: unknown) => setError(errorMessage(err)));
+        }}
+      />
+      {error && <span className="muted small">{error}</span>}
+    </label>
+  );
+}
+
+/**
+ * "Import ONNX model" on the Models page: an ONNX file trained elsewhere and its signature file (YAML or
+ * JSON) become the next version of a model, as `lathe models import` does. The main process checks the
+ * file against the signature; its error names the file and the input or field at fault.
+ */
+export function ImportModel({ project, onImported }: { project: string; onImported: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [onnx, setOnnx] = useState('');
+  const [signature, setSignature] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<ModelVersion | null>(null);
+
+  if (!open)
+    return (
+      <button
+        type="button"
+        className="btn"
+        onClick={() => setOpen(true)}
+        data-testid="import-model-open"
+      >
+        Import ONNX model…
+      </button>
+    );
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      const v = await getApi().invoke('models:import', {
+        name: name.trim(),
+        onnx: onnx.trim(),
+        signature: signature.trim(),
+        project,
+      });
+      setDone(v);
+      onImported();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Panel title="Import an ONNX model" testId="import-model">
+      <form className="form" onSubmit={(e) => void submit(e)} aria-busy={busy}>
+        <div className="form-row">
+          <label className="field">
+            <span>Model name</span>
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="e.g. churn"
+              disabled={busy}
+              data-testid="import-model-name"
+            />
+          </label>
+          <FileField
+            label="ONNX file"
+            value={onnx}
+            onChange={setOnnx}
+            accept=".onnx"
+            placeholder="/path/to/model.onnx"
+            disabled={busy}
+            testId="import-model-onnx"
+          />
+          <FileField
+            label="Signature (YAML or JSON)"
+            value={signature}
+            onChange={setSignature}
+            accept=".yaml,.yml,.json"
+            placeholder="/path/to/signature.yaml"
+            disabled={busy}
+            testId="import-model-signature"
+          />
+        </div>
+        <p className="muted small">
+          The signature declares the task, the features (name, type number/string/boolean, values),
+          which ONNX input takes which features, the output holding the prediction (probabilities,
+          logits, labels or value) and the class labels.
+        </p>
+        <div className="form-inline">
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={busy || !name.trim() || !onnx.trim() || !signature.trim()}
+            data-testid="import-model-submit"
+          >
+            {busy ? 'Checking and importing…' : 'Import'}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={() => setOpen(false)}>
+            Close
+          </button>
+          {done && (
+            <a
+              href={routeHref({ view: 'models', model: done.model })}
+              data-testid="import-model-done"
+            >
+              Imported {done.model} v{done.version}
+            </a>
+          )}
+        </div>
+        {error && <ErrorBanner error={error} title="Import failed" />}
+      </form>
+    </Panel>
+  );
+}
