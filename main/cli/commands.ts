@@ -15,6 +15,7 @@ import {
   gatePolicyJsonSchema,
   GatePolicy,
   transformJsonSchema,
+  importSignatureJsonSchema,
   type ValidationReport,
   type ImportOut,
   type LatheApi,
@@ -46,6 +47,7 @@ const SCHEMAS: Record<string, () => unknown> = {
   'expectation-suite': expectationSuiteJsonSchema,
   transform: transformJsonSchema,
   'feature-spec': featureSpecJsonSchema,
+  'onnx-signature': importSignatureJsonSchema,
 };
 
 /** One or more run ids, as delete, restore and compare take them. */

@@ -150,6 +150,8 @@ interface Plan {
     values: (string[] | null)[];
   }[];
   output: { name: string; type: string; width: number };
+  /** A batch size the graph fixes (e.g. torch exported without dynamic axes: [1, k]); null when free. */
+  batch: number | null;
 }
 
 const describe = (m: TensorMeta) => `${m.type}[${m.shape.join(', ')}]`;
@@ -240,7 +242,21 @@ function planOf(session: InferenceSession, sig: ImportSignature, where: string):
       `output '${out.name}' is ${describe(out)} but a ${kind === 'labels' ? 'label' : 'value'} per row needs [N] or [N, 1]`,
       { output: out.name },
     );
-  return { inputs, output: { name: out.name, type: out.type, width } };
+  // A fixed batch dimension (torch.onnx.export without dynamic_axes gives [1, k]) is served by scoring
+  // that many rows at a time, padding the last chunk; inputs that disagree cannot be fed at all.
+  const fixed = new Set(
+    [...sig.inputs.map((i) => session.inputMetadata.find((m) => m.name === i.name)), out]
+      .map((m) => (m && 'shape' in m ? m.shape[0] : undefined))
+      .filter((d): d is number => typeof d === 'number'),
+  );
+  if (fixed.size > 1)
+    fail(
+      `the inputs and output fix different batch sizes (${[...fixed].join(', ')}); re-export with a dynamic batch axis`,
+      {},
+    );
+  const batch = fixed.size ? [...fixed][0]! : null;
+  if (batch !== null && batch < 1) fail(`the graph fixes a batch size of ${batch}`, {});
+  return { inputs, output: { name: out.name, type: out.type, width }, batch };
 }
 
 type Feed = Tensor;
@@ -340,18 +356,25 @@ async function createScorer(
       );
     const predictions = new Array<string | number>(rows);
     const probabilities = classes ? new Float32Array(rows * k) : null;
-    for (let start = 0; start < rows; start += IMPORT_BATCH) {
-      const n = Math.min(IMPORT_BATCH, rows - start);
-      const result = await session.run(
-        feedsOf(plan, x.subarray(start * width, (start + n) * width), n, width),
-      );
+    const step = plan.batch ?? IMPORT_BATCH;
+    for (let start = 0; start < rows; start += step) {
+      const n = Math.min(step, rows - start);
+      let chunk = x.subarray(start * width, (start + n) * width);
+      // A fixed batch is fed whole: the rows past `n` are zeros, and their outputs are dropped.
+      const fed = plan.batch ?? n;
+      if (fed > n) {
+        const padded = new Float32Array(fed * width);
+        padded.set(chunk);
+        chunk = padded;
+      }
+      const result = await session.run(feedsOf(plan, chunk, fed, width));
       const tensor = result[plan.output.name]!;
       const out = tensor.data as ArrayLike<number | bigint | string>;
-      const expected = n * (kind === 'probabilities' || kind === 'logits' ? outWidth : 1);
+      const expected = fed * (kind === 'probabilities' || kind === 'logits' ? outWidth : 1);
       if (out.length !== expected)
         throw new LatheError(
           'INVALID_INPUT',
-          `${where}: output '${plan.output.name}' gave ${out.length} values for ${n} rows (expected ${expected})`,
+          `${where}: output '${plan.output.name}' gave ${out.length} values for ${fed} rows (expected ${expected})`,
         );
       if (!classes || !probabilities) {
         for (let r = 0; r < n; r++) predictions[start + r] = Number(out[r]);

@@ -438,3 +438,8 @@ export const ModelsCompareOut = z.object({
     .nullable(),
 });
 export type ModelsCompareOut = z.infer<typeof ModelsCompareOut>;
+
+/** JSON Schema of an ONNX import signature file, for editor completion (`lathe schema onnx-signature`). */
+export function importSignatureJsonSchema(): unknown {
+  return z.toJSONSchema(ImportSignature, { io: 'input' });
+}

@@ -121,28 +121,31 @@ const customers: Customer[] = [
 const IRIS_W = [0.5, -0.2, 0.1, 0.3, 0.2, -0.4, -0.6, 0.1, 0.7, -0.3, 0.5, 0.9];
 const IRIS_B = [0.1, 0.0, -0.2];
 const SPECIES = ['setosa', 'versicolor', 'virginica'];
-const irisOnnx = buildOnnx({
-  producer: 'pytorch-like',
-  inputs: [{ name: 'input', elem: 'float', shape: ['batch', 4] }],
-  outputs: [
-    { name: 'logits', elem: 'float', shape: ['batch', 3] },
-    { name: 'label', elem: 'int64', shape: ['batch'] },
-  ],
-  initializers: [
-    { name: 'W', dims: [4, 3], data: IRIS_W },
-    { name: 'B', dims: [3], data: IRIS_B },
-  ],
-  nodes: [
-    { op: 'MatMul', inputs: ['input', 'W'], outputs: ['m'] },
-    { op: 'Add', inputs: ['m', 'B'], outputs: ['logits'] },
-    {
-      op: 'ArgMax',
-      inputs: ['logits'],
-      outputs: ['label'],
-      attrs: { axis: { i: 1 }, keepdims: { i: 0 } },
-    },
-  ],
-});
+/** The iris graph; `batch` fixes the batch dimension as torch.onnx.export does without dynamic axes. */
+const irisGraph = (batch: number | string = 'batch') =>
+  buildOnnx({
+    producer: 'pytorch-like',
+    inputs: [{ name: 'input', elem: 'float', shape: [batch, 4] }],
+    outputs: [
+      { name: 'logits', elem: 'float', shape: [batch, 3] },
+      { name: 'label', elem: 'int64', shape: [batch] },
+    ],
+    initializers: [
+      { name: 'W', dims: [4, 3], data: IRIS_W },
+      { name: 'B', dims: [3], data: IRIS_B },
+    ],
+    nodes: [
+      { op: 'MatMul', inputs: ['input', 'W'], outputs: ['m'] },
+      { op: 'Add', inputs: ['m', 'B'], outputs: ['logits'] },
+      {
+        op: 'ArgMax',
+        inputs: ['logits'],
+        outputs: ['label'],
+        attrs: { axis: { i: 1 }, keepdims: { i: 0 } },
+      },
+    ],
+  });
+const irisOnnx = irisGraph();
 const IRIS_FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const irisSignature = (output: { name: string; kind: string }) => ({
   task: 'multiclass',
@@ -377,6 +380,50 @@ describe('importing external ONNX models', () => {
     } finally {
       for (const s of servers) await call('serve:stop', { id: s.id });
     }
+  });
+
+  it('scores a graph with a fixed batch of 1 (torch without dynamic axes) row by row', async () => {
+    const fixed = join(t.dir, 'iris-fixed.onnx');
+    writeFileSync(fixed, irisGraph(1));
+    const v = await call('models:import', {
+      name: 'iris-fixed',
+      onnx: fixed,
+      signature: files.irisSig,
+    });
+    const server = await call('serve:start', { ref: v.model });
+    try {
+      const body = flowers.map((x) => Object.fromEntries(IRIS_FEATURES.map((n, j) => [n, x[j]])));
+      const r = await post(server.url, 'iris-fixed', body);
+      expect(r.status, r.body.error).toBe(200);
+      expect(r.body.predictions).toHaveLength(flowers.length);
+      flowers.forEach((x, i) =>
+        SPECIES.forEach((s, c) =>
+          expect(r.body.predictions[i]!.probabilities![s]).toBeCloseTo(irisP(x)[c]!, 5),
+        ),
+      );
+    } finally {
+      await call('serve:stop', { id: server.id });
+    }
+    // A batch of 3 pads the last of two chunks of five rows.
+    const x3 = join(t.dir, 'iris-fixed3.onnx');
+    writeFileSync(x3, irisGraph(3));
+    await call('models:import', { name: 'iris-fixed3', onnx: x3, signature: files.irisSig });
+    const input = join(t.dir, 'flowers.csv');
+    const rows = [...flowers, [6.0, 2.2, 5.0, 1.5]];
+    writeFileSync(
+      input,
+      `${IRIS_FEATURES.join(',')}\n${rows.map((x) => x.join(',')).join('\n')}\n`,
+    );
+    const output = join(t.dir, 'flowers-scored.csv');
+    const b = await call('predict:batch', { model: 'iris-fixed3', input, output });
+    expect(b.rows).toBe(rows.length);
+    const lines = readFileSync(output, 'utf8').trim().split('\n').slice(1);
+    expect(lines).toHaveLength(rows.length);
+    lines.forEach((line, i) => {
+      const cells = line.split(',');
+      expect(cells[0]).toBe(String(i));
+      SPECIES.forEach((_, c) => expect(Number(cells[2 + c])).toBeCloseTo(irisP(rows[i]!)[c]!, 5));
+    });
   });
 
   it('batch-predicts an imported model: row count, ids and probabilities', async () => {
@@ -677,6 +724,13 @@ describe('lathe models import', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(bad);
     expect(r.stderr).toMatch(/task: /);
+    const schema = lathe(['schema', 'onnx-signature']);
+    expect(schema.code).toBe(0);
+    expect(schema.json).toMatchObject({
+      properties: {
+        output: { properties: { kind: { enum: ['probabilities', 'logits', 'labels', 'value'] } } },
+      },
+    });
     const list = lathe(['models', 'list', '--workspace', cli, '--json']);
     expect((list.json as { name: string }[]).map((m) => m.name)).toEqual(['iris']);
   });
