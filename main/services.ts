@@ -140,7 +140,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
         return {
           passed: false,
           failures: [
-            `${v.model}@${v.version} has no evaluation yet: run lathe eval ${v.model}@${v.version}`,
+            v.runId === null
+              ? `${v.model}@${v.version} is an imported ONNX model with no evaluation: promote it with an override reason`
+              : `${v.model}@${v.version} has no evaluation yet: run lathe eval ${v.model}@${v.version}`,
           ],
         };
       const failed = latest.gates.filter((g) => !g.passed);

@@ -212,6 +212,9 @@ beforeAll(async () => {
   );
   services = await createServices({ workspaceDir: W });
   churn = await importChurn();
+  // Aliases and stages work on imported versions as on native ones; the tests below use churn@champion.
+  await call('models:alias', { ref: 'churn@1', alias: 'champion' });
+  await call('models:stage', { ref: 'churn@champion', stage: 'staging' });
   iris = await call('models:import', {
     name: 'iris',
     onnx: files.iris,
@@ -286,7 +289,7 @@ describe('importing external ONNX models', () => {
       ),
     ).toBe(sha256(churnOnnx));
     const history = await call('models:history', { name: 'churn' });
-    expect(history.entries.map((e) => e.action)).toEqual(['import']);
+    expect(history.entries.map((e) => e.action)).toEqual(['import', 'alias', 'stage']);
     expect(history.entries[0]!.details).toMatchObject({
       file: files.churn,
       sha256: sha256(churnOnnx),
@@ -300,8 +303,11 @@ describe('importing external ONNX models', () => {
   });
 
   it('serves an imported model: predictions match the weights, 422 and OpenAPI from the signature', async () => {
-    await call('models:alias', { ref: 'churn@1', alias: 'champion' });
-    await call('models:stage', { ref: 'churn@champion', stage: 'staging' });
+    expect(await call('models:version', { ref: 'churn@champion' })).toMatchObject({
+      version: 1,
+      aliases: ['champion'],
+      stage: 'staging',
+    });
     const server = await call('serve:start', { ref: 'churn@champion' });
     try {
       const r = await post(server.url, 'churn', { records: customers });
@@ -504,18 +510,54 @@ describe('importing external ONNX models', () => {
     expect(card.card.trainingData).toMatch(/outside Lathe/);
   });
 
+  it('a gate policy refuses to promote an imported version until an override reason is given', async () => {
+    await services.workspace.db.run(
+      `INSERT INTO gate_policies SELECT id, '{"metrics": [{"metric": "val_accuracy", "min": 0.9}]}', now()
+       FROM projects WHERE name = 'Default'`,
+    );
+    try {
+      const e = await failure('models:alias', { ref: 'iris@1', alias: 'champion' });
+      expect(e.code).toBe('GATE_FAILED');
+      expect(e.message).toMatch(/iris@1 is an imported ONNX model with no evaluation/);
+      const v = await call('models:alias', {
+        ref: 'iris@1',
+        alias: 'champion',
+        override: 'validated by the vendor',
+      });
+      expect(v.aliases).toEqual(['champion']);
+    } finally {
+      await services.workspace.db.run('DELETE FROM gate_policies');
+    }
+  });
+
   it('refuses to evaluate an imported version, naming it', async () => {
     const e = await failure('eval:run', { target: 'churn@1' });
     expect(e.message).toMatch(/churn@1 is an imported ONNX model/);
   });
 
   it('a new file is the next version; the same file twice is refused', async () => {
-    const again = await failure('models:import', {
-      name: 'churn',
-      onnx: files.churn,
-      signature: files.churnSig,
+    const again = join(t.dir, 'iris-batch2.onnx');
+    writeFileSync(again, irisGraph(2));
+    const v1 = await call('models:import', {
+      name: 'iris-next',
+      onnx: files.iris,
+      signature: files.irisSig,
     });
-    expect(again.message).toMatch(/already version 1 of model 'churn'/);
+    const v2 = await call('models:import', {
+      name: 'iris-next',
+      onnx: again,
+      signature: files.irisSig,
+    });
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    const dup = await failure('models:import', {
+      name: 'iris-next',
+      onnx: files.iris,
+      signature: files.irisSig,
+    });
+    expect(dup.message).toMatch(
+      /iris\.onnx \(sha256 \w{12}…\) is already version 1 of model 'iris-next'/,
+    );
+    expect((await call('models:get', { ref: 'iris-next' })).versionCount).toBe(2);
   });
 });
 
