@@ -1,4 +1,6 @@
 // Prometheus text exposition (format 0.0.4) for the prediction server: counters and one histogram.
+// Recording is on the request path, so it finds its series by one string key and bumps numbers; label
+// text is built once per series and the histogram is made cumulative only when rendered.
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -14,59 +16,76 @@ export interface ServeMetrics {
   render(): string;
 }
 
+interface Counter {
+  /** Rendered labels, e.g. {model="m",version="1",status="200"}. */
+  l: string;
+  n: number;
+}
+
+interface Histogram {
+  model: string;
+  version: string;
+  /** Observations per bucket (not cumulative); the last slot counts those above every bound. */
+  counts: number[];
+  sum: number;
+  n: number;
+}
+
 export function createServeMetrics(): ServeMetrics {
-  const requests = new Map<string, { l: Record<string, string>; n: number }>();
-  const errors = new Map<string, { l: Record<string, string>; n: number }>();
-  const hist = new Map<
-    string,
-    { l: Record<string, string>; counts: number[]; sum: number; n: number }
-  >();
-  const bump = (
-    m: Map<string, { l: Record<string, string>; n: number }>,
-    l: Record<string, string>,
-  ) => {
-    const k = JSON.stringify(l);
-    const e = m.get(k) ?? { l, n: 0 };
-    e.n++;
-    m.set(k, e);
+  const requests = new Map<string, Counter>();
+  const errors = new Map<string, Counter>();
+  const hist = new Map<string, Histogram>();
+  const bump = (m: Map<string, Counter>, key: string, l: () => Record<string, string>) => {
+    const c = m.get(key);
+    if (c) c.n++;
+    else m.set(key, { l: labels(l()), n: 1 });
   };
   return {
     request(model, version, status, seconds) {
-      bump(requests, { model, version, status: String(status) });
+      bump(requests, `${model}\0${version}\0${status}`, () => ({
+        model,
+        version,
+        status: String(status),
+      }));
       if (seconds === null) return;
-      const l = { model, version };
-      const k = JSON.stringify(l);
-      const h = hist.get(k) ?? { l, counts: BUCKETS.map(() => 0), sum: 0, n: 0 };
-      BUCKETS.forEach((b, i) => {
-        if (seconds <= b) h.counts[i]!++;
-      });
+      const key = `${model}\0${version}`;
+      let h = hist.get(key);
+      if (!h) {
+        h = { model, version, counts: new Array<number>(BUCKETS.length + 1).fill(0), sum: 0, n: 0 };
+        hist.set(key, h);
+      }
+      let i = 0;
+      while (i < BUCKETS.length && seconds > BUCKETS[i]!) i++;
+      h.counts[i]!++;
       h.sum += seconds;
       h.n++;
-      hist.set(k, h);
     },
     error(model, version, kind) {
-      bump(errors, { model, version, kind });
+      bump(errors, `${model}\0${version}\0${kind}`, () => ({ model, version, kind }));
     },
     render() {
       const out: string[] = [
         '# HELP lathe_requests_total Prediction requests by model, version and HTTP status.',
         '# TYPE lathe_requests_total counter',
-        ...[...requests.values()].map((e) => `lathe_requests_total${labels(e.l)} ${e.n}`),
+        ...[...requests.values()].map((e) => `lathe_requests_total${e.l} ${e.n}`),
         '# HELP lathe_errors_total Failed predictions by model, version and kind (client errors, server errors, shadow failures).',
         '# TYPE lathe_errors_total counter',
-        ...[...errors.values()].map((e) => `lathe_errors_total${labels(e.l)} ${e.n}`),
+        ...[...errors.values()].map((e) => `lathe_errors_total${e.l} ${e.n}`),
         '# HELP lathe_request_duration_seconds Latency of successful predictions by model version.',
         '# TYPE lathe_request_duration_seconds histogram',
       ];
       for (const h of hist.values()) {
-        BUCKETS.forEach((b, i) =>
+        const l = { model: h.model, version: h.version };
+        let cumulative = 0;
+        BUCKETS.forEach((b, i) => {
+          cumulative += h.counts[i]!;
           out.push(
-            `lathe_request_duration_seconds_bucket${labels({ ...h.l, le: String(b) })} ${h.counts[i]}`,
-          ),
-        );
-        out.push(`lathe_request_duration_seconds_bucket${labels({ ...h.l, le: '+Inf' })} ${h.n}`);
-        out.push(`lathe_request_duration_seconds_sum${labels(h.l)} ${h.sum}`);
-        out.push(`lathe_request_duration_seconds_count${labels(h.l)} ${h.n}`);
+            `lathe_request_duration_seconds_bucket${labels({ ...l, le: String(b) })} ${cumulative}`,
+          );
+        });
+        out.push(`lathe_request_duration_seconds_bucket${labels({ ...l, le: '+Inf' })} ${h.n}`);
+        out.push(`lathe_request_duration_seconds_sum${labels(l)} ${h.sum}`);
+        out.push(`lathe_request_duration_seconds_count${labels(l)} ${h.n}`);
       }
       return `${out.join('\n')}\n`;
     },

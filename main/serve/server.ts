@@ -70,21 +70,39 @@ export interface PredictServer {
   close(): Promise<void>;
 }
 
-const SECURITY_HEADERS = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-};
+// Headers go to writeHead as one flat [name, value, …] list: with no setHeader() before it, node writes
+// them as given instead of building and merging header objects on every response.
+const SECURITY_HEADERS = [
+  'X-Content-Type-Options',
+  'nosniff',
+  'Referrer-Policy',
+  'no-referrer',
+  'Cache-Control',
+  'no-store',
+];
+const JSON_TYPE = ['Content-Type', 'application/json; charset=utf-8'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const PREDICT = /^\/v1\/models\/([^/]+)\/predict$/;
+// A path of plain segments (none starting with '.' or holding '%', '\\', '#'): the WHATWG parser would
+// return it unchanged, so it is used as is. Anything else (dot segments, percent-encoding, '//' …) goes
+// through new URL(). One '/' opens each segment, so the match is linear.
+const PLAIN_PATH = /^(?:\/[\w~!$&'()*+,;=:@-][\w.~!$&'()*+,;=:@-]*)*\/?$/;
+
+/** The path of a request target, as new URL(target, base).pathname gives it. */
+export function pathOf(target: string): string {
+  const q = target.indexOf('?');
+  const raw = q < 0 ? target : target.slice(0, q);
+  return PLAIN_PATH.test(raw) ? raw : new URL(target, 'http://localhost').pathname;
+}
 
 class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
+    /** Flat [name, value, …]. */
+    readonly headers: string[] = [],
   ) {
     super(message);
   }
@@ -112,18 +130,52 @@ class Lease {
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * The request body as text, refused with 413 past `limit` bytes. Listens to the stream directly: an async
+ * iterator per request cost more than the rest of the read (and allocations the GC then pauses for).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit)
-    throw new HttpError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body is over the ${limit}-byte limit`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    return Promise.reject(
+      new HttpError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`),
+    );
+  return new Promise((resolve, reject) => {
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        req.pause();
+        reject(new HttpError(413, `request body is over the ${limit}-byte limit`));
+      } else if (first === null) first = chunk;
+      else (more ??= [first]).push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(more ? Buffer.concat(more).toString('utf8') : (first?.toString('utf8') ?? ''));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    const onClose = () => {
+      done();
+      reject(new Error('the client closed the connection before the body arrived'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** Starts the prediction server; resolves once it listens. */
@@ -164,17 +216,21 @@ export async function startPredictServer(options: PredictServerOptions): Promise
 
   const send = (
     res: ServerResponse,
+    requestId: string,
     status: number,
     body: unknown,
-    headers: Record<string, string> = {},
+    headers: readonly string[] = [],
   ) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, {
+    res.writeHead(status, [
+      'X-Request-Id',
+      requestId,
       ...SECURITY_HEADERS,
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': String(Buffer.byteLength(text)),
+      ...JSON_TYPE,
+      'Content-Length',
+      String(Buffer.byteLength(text)),
       ...headers,
-    });
+    ]);
     res.end(text);
   };
 
@@ -185,23 +241,17 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) {
       if (!auth.required) return;
-      throw new HttpError(
-        401,
-        'an API key is required: send Authorization: Bearer KEY',
-        {},
-        {
-          'WWW-Authenticate': 'Bearer',
-        },
-      );
+      throw new HttpError(401, 'an API key is required: send Authorization: Bearer KEY', {}, [
+        'WWW-Authenticate',
+        'Bearer',
+      ]);
     }
     const key = auth.find(m[1]!);
     if (!key)
-      throw new HttpError(
-        401,
-        'unknown or revoked API key',
-        {},
-        { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-      );
+      throw new HttpError(401, 'unknown or revoked API key', {}, [
+        'WWW-Authenticate',
+        'Bearer error="invalid_token"',
+      ]);
     if (key.models && !key.models.includes(model))
       throw new HttpError(
         403,
@@ -216,7 +266,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
           429,
           `API key ${key.name} is over its limit of ${key.rateLimit} requests per minute`,
           { retry_after_seconds: t.retryAfterSeconds },
-          { 'Retry-After': String(t.retryAfterSeconds) },
+          ['Retry-After', String(t.retryAfterSeconds)],
         );
     }
   };
@@ -224,7 +274,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
   const predict = async (req: IncomingMessage, name: string, requestId: string) => {
     if (!routes.has(name))
       throw new HttpError(404, `no model named ${name} (served: ${[...routes.keys()].join(', ')})`);
-    if (req.method !== 'POST') throw new HttpError(405, 'use POST', {}, { Allow: 'POST' });
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST', {}, ['Allow', 'POST']);
     authorize(req, name);
     const text = await readBody(req, maxBody);
     let body: unknown;
@@ -249,16 +299,6 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     }
     const latencyMs = performance.now() - started;
     const version = predictor.meta.version;
-    options.log?.push({
-      at: new Date().toISOString(),
-      model: predictor.meta.model,
-      version,
-      requestId,
-      role: useCanary ? 'canary' : 'champion',
-      features: parsed.records,
-      predictions,
-      latencyMs,
-    });
     if (route.shadow) {
       const shadow = route.shadow;
       const releaseShadow = lease.acquire(shadow);
@@ -298,15 +338,22 @@ export async function startPredictServer(options: PredictServerOptions): Promise
         ...(parsed.single ? { prediction: predictions[0]!.prediction } : {}),
         predictions,
       },
+      // Logged once the answer is on its way.
+      logRow: {
+        at: new Date().toISOString(),
+        model: predictor.meta.model,
+        version,
+        requestId,
+        role: useCanary ? ('canary' as const) : ('champion' as const),
+        features: parsed.records,
+        predictions,
+        latencyMs,
+      },
     };
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const incoming = req.headers['x-request-id'];
-    const requestId =
-      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', requestId);
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    const path = pathOf(req.url ?? '/');
     const started = performance.now();
     const m = PREDICT.exec(path);
     if (m) {
@@ -319,10 +366,12 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       const known = routes.has(name);
       try {
         const out = await predict(req, name, requestId);
+        send(res, requestId, 200, out.body);
         const seconds = (performance.now() - started) / 1000;
         metrics.request(name, String(out.version), 200, seconds);
         options.onPredict?.(200, seconds);
-        return send(res, 200, out.body);
+        options.log?.push(out.logRow);
+        return;
       } catch (err) {
         const version = known ? String(routes.get(name)!.champion.meta.version) : '';
         const e =
@@ -334,28 +383,31 @@ export async function startPredictServer(options: PredictServerOptions): Promise
         metrics.request(known ? name : '', version, e.status, null);
         options.onPredict?.(e.status, null);
         if (known) metrics.error(name, version, e.status >= 500 ? 'server' : 'client');
-        if (e.status === 413) res.setHeader('Connection', 'close');
         return send(
           res,
+          requestId,
           e.status,
           { error: e.message, request_id: requestId, ...e.extra },
-          e.headers,
+          e.status === 413 ? [...e.headers, 'Connection', 'close'] : e.headers,
         );
       }
     }
     const get = (body: () => void) => {
       if (req.method !== 'GET' && req.method !== 'HEAD')
-        return send(res, 405, { error: 'use GET', request_id: requestId }, { Allow: 'GET, HEAD' });
+        return send(res, requestId, 405, { error: 'use GET', request_id: requestId }, [
+          'Allow',
+          'GET, HEAD',
+        ]);
       body();
     };
     switch (path) {
       case '/health':
-        return get(() => send(res, 200, { status: 'ok' }));
+        return get(() => send(res, requestId, 200, { status: 'ok' }));
       case '/ready':
         return get(() =>
           closing
-            ? send(res, 503, { status: 'shutting down' })
-            : send(res, 200, {
+            ? send(res, requestId, 503, { status: 'shutting down' })
+            : send(res, requestId, 200, {
                 status: 'ready',
                 models: [...routes.values()].map((r) => ({
                   name: r.name,
@@ -366,25 +418,32 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       case '/metrics':
         return get(() => {
           const text = metrics.render();
-          res.writeHead(200, {
+          res.writeHead(200, [
+            'X-Request-Id',
+            requestId,
             ...SECURITY_HEADERS,
-            'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
-          });
+            'Content-Type',
+            'text/plain; version=0.0.4; charset=utf-8',
+          ]);
           res.end(text);
         });
       case '/openapi.json':
-        return get(() => send(res, 200, openapi()));
+        return get(() => send(res, requestId, 200, openapi()));
       default:
-        return send(res, 404, { error: `no route ${path}`, request_id: requestId });
+        return send(res, requestId, 404, { error: `no route ${path}`, request_id: requestId });
     }
   };
 
   const server = createServer((req, res) => {
     inFlight++;
-    handle(req, res)
+    const incoming = req.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    handle(req, res, requestId)
       .catch((err: unknown) => {
         console.error('[PredictServer] request failed:', err instanceof Error ? err.message : err);
-        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+        if (!res.headersSent)
+          send(res, requestId, 500, { error: 'internal error', request_id: requestId });
         else res.end();
       })
       .finally(() => {

@@ -33,7 +33,10 @@ const post = (s: PredictServer, body: unknown, headers: Record<string, string> =
 function memoryLog() {
   const rows: PredictionLogRow[] = [];
   const log = createPredictionLog(
-    { write: async (r) => void rows.push(...r) },
+    {
+      write: async (lines) =>
+        void rows.push(...lines.map((l) => JSON.parse(l) as PredictionLogRow)),
+    },
     { flushMs: 20, maxRows: 50 },
   );
   return { rows, log };
@@ -320,4 +323,58 @@ describe('prediction server', () => {
     await expect(fetch(`${s.url}/health`)).rejects.toThrow();
     expect(p.closed).toBe(true);
   });
+
+  it('reads a body sent in chunks, joining a character split between them', async () => {
+    const { rows, log } = memoryLog();
+    const s = await serve({ log });
+    const body = Buffer.from(JSON.stringify({ x1: 1, x2: 2, color: 'sn☃w' }));
+    const cut = body.indexOf(Buffer.from('☃')) + 1; // inside the 3-byte character
+    const r = await chunked(s, [body.subarray(0, cut), body.subarray(cut)], {
+      'x-request-id': 'ch-1',
+    });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ prediction: 6 });
+    await s.close();
+    expect(rows.map((x) => x.features)).toEqual([[{ x1: 1, x2: 2, color: 'sn☃w' }]]);
+  });
+
+  it('answers 413 and closes the connection when a body without Content-Length outgrows the limit', async () => {
+    const s = await serve({ maxBodyBytes: 1000 });
+    const pad = JSON.stringify({ ...rec, pad: 'x'.repeat(1500) });
+    const r = await chunked(s, [Buffer.from(pad.slice(0, 600)), Buffer.from(pad.slice(600))]);
+    expect(r.status).toBe(413);
+    expect(r.headers.connection).toBe('close');
+    expect((JSON.parse(r.body) as { error: string }).error).toMatch(/over the 1000-byte limit/);
+  });
 });
+
+/** POSTs `parts` as a chunked body (no Content-Length), each part written once the previous is sent. */
+function chunked(
+  s: PredictServer,
+  parts: Buffer[],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${s.url}/v1/models/m/predict`,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    const next = (i: number) => {
+      if (i === parts.length) req.end();
+      else req.write(parts[i], () => next(i + 1));
+    };
+    next(0);
+  });
+}
