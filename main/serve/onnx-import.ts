@@ -154,7 +154,7 @@ interface Plan {
   batch: number | null;
 }
 
-const describe = (m: TensorMeta) => `${m.type}[${m.shape.join(', ')}]`;
+const shapeOf = (m: TensorMeta) => `${m.type}[${m.shape.join(', ')}]`;
 
 /**
  * Checks a session's graph against the signature: every graph input mapped and every mapped input in
@@ -201,14 +201,14 @@ function planOf(session: InferenceSession, sig: ImportSignature, where: string):
         : NUMERIC_TYPES;
     if (!allowed.includes(m.type))
       fail(
-        `input '${input.name}' is ${describe(m)} but its feature${k > 1 ? 's' : ''} ${input.features.join(', ')} need${k > 1 ? '' : 's'} ${allowed.join(' or ')}`,
+        `input '${input.name}' is ${shapeOf(m)} but its feature${k > 1 ? 's' : ''} ${input.features.join(', ')} need${k > 1 ? '' : 's'} ${allowed.join(' or ')}`,
         { input: input.name },
       );
     const rank = m.shape.length;
     const width = m.shape[1];
     if (rank === 2 ? typeof width === 'number' && width !== k : !(rank === 1 && k === 1))
       fail(
-        `input '${input.name}' is ${describe(m)} but the signature maps ${k} feature${k > 1 ? 's' : ''} onto it (expected [N, ${k}]${k === 1 ? ' or [N]' : ''})`,
+        `input '${input.name}' is ${shapeOf(m)} but the signature maps ${k} feature${k > 1 ? 's' : ''} onto it (expected [N, ${k}]${k === 1 ? ' or [N]' : ''})`,
         { input: input.name },
       );
     return {
@@ -223,7 +223,7 @@ function planOf(session: InferenceSession, sig: ImportSignature, where: string):
   const kind = sig.output.kind;
   const types: readonly string[] = OUTPUT_TYPES[kind];
   if (!types.includes(out.type))
-    fail(`output '${out.name}' is ${describe(out)} but ${kind} need ${types.join(' or ')}`, {
+    fail(`output '${out.name}' is ${shapeOf(out)} but ${kind} need ${types.join(' or ')}`, {
       output: out.name,
     });
   const classes = sig.classes?.length ?? 0;
@@ -234,12 +234,12 @@ function planOf(session: InferenceSession, sig: ImportSignature, where: string):
     width = typeof w === 'number' ? w : classes;
     if (out.shape.length > 2 || (width !== classes && !(sig.task === 'binary' && width === 1)))
       fail(
-        `output '${out.name}' is ${describe(out)} but ${kind} of ${classes} classes need [N, ${classes}]${sig.task === 'binary' ? ' (or [N] / [N, 1] for the second class)' : ''}`,
+        `output '${out.name}' is ${shapeOf(out)} but ${kind} of ${classes} classes need [N, ${classes}]${sig.task === 'binary' ? ' (or [N] / [N, 1] for the second class)' : ''}`,
         { output: out.name },
       );
   } else if (!single)
     fail(
-      `output '${out.name}' is ${describe(out)} but a ${kind === 'labels' ? 'label' : 'value'} per row needs [N] or [N, 1]`,
+      `output '${out.name}' is ${shapeOf(out)} but a ${kind === 'labels' ? 'label' : 'value'} per row needs [N] or [N, 1]`,
       { output: out.name },
     );
   // A fixed batch dimension (torch.onnx.export without dynamic_axes gives [1, k]) is served by scoring
@@ -259,11 +259,9 @@ function planOf(session: InferenceSession, sig: ImportSignature, where: string):
   return { inputs, output: { name: out.name, type: out.type, width }, batch };
 }
 
-type Feed = Tensor;
-
 /** The graph's feeds for `n` rows of the feature matrix `x` (row-major, `width` features). */
-function feedsOf(plan: Plan, x: Float32Array, n: number, width: number): Record<string, Feed> {
-  const feeds: Record<string, Feed> = {};
+function feedsOf(plan: Plan, x: Float32Array, n: number, width: number): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
   for (const input of plan.inputs) {
     const k = input.columns.length;
     const dims = input.rank === 2 ? [n, k] : [n];
