@@ -12,6 +12,8 @@ export interface GraphValue {
   elem: Elem;
   /** Numbers are fixed sizes, strings symbolic (`N`). */
   shape: (number | string)[];
+  /** A sequence of maps from string to `elem` (what skl2onnx's ZipMap outputs) instead of a tensor. */
+  seqOfMaps?: boolean;
 }
 
 export type Attr =
@@ -59,17 +61,31 @@ function attribute(w: ProtoWriter, name: string, a: Attr): void {
   }
 }
 
+function tensorType(type: ProtoWriter, v: GraphValue): void {
+  // TypeProto.tensor_type = 1: elem_type 1, shape 2 (dim 1: dim_value 1 | dim_param 2).
+  type.message(1, (tensor) => {
+    tensor.int(1, ELEM[v.elem]);
+    tensor.message(2, (shape) => {
+      for (const d of v.shape)
+        shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+    });
+  });
+}
+
 function valueInfo(w: ProtoWriter, v: GraphValue): void {
   w.string(1, v.name);
-  w.message(2, (type) =>
-    type.message(1, (tensor) => {
-      tensor.int(1, ELEM[v.elem]);
-      tensor.message(2, (shape) => {
-        for (const d of v.shape)
-          shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
-      });
-    }),
-  );
+  if (!v.seqOfMaps) w.message(2, (type) => tensorType(type, v));
+  // TypeProto.sequence_type = 4 (elem_type 1) of map_type = 5 (key_type 2, value_type 2).
+  else
+    w.message(2, (type) =>
+      type.message(4, (seq) =>
+        seq.message(1, (elem) =>
+          elem.message(5, (map) =>
+            map.int(1, ELEM.string).message(2, (value) => tensorType(value, { ...v, shape: [] })),
+          ),
+        ),
+      ),
+    );
 }
 
 /** A serialized ModelProto (IR 8). */

@@ -658,6 +658,37 @@ describe('bad imports fail clearly and leave the registry unchanged', () => {
     expect(classes.message).toMatch(/logits of 2 classes need \[N, 2\]/);
   });
 
+  it('a ZipMap output (skl2onnx default) is refused with the option that avoids it', async () => {
+    const zipmap = buildOnnx({
+      opsets: { '': 17, 'ai.onnx.ml': 1 },
+      inputs: [{ name: 'input', elem: 'float', shape: ['N', 2] }],
+      outputs: [{ name: 'output_probability', elem: 'float', shape: [], seqOfMaps: true }],
+      nodes: [
+        {
+          op: 'ZipMap',
+          domain: 'ai.onnx.ml',
+          inputs: ['input'],
+          outputs: ['output_probability'],
+          attrs: { classlabels_strings: { strings: ['no', 'yes'] } },
+        },
+      ],
+    });
+    const e = await attempt(zipmap, {
+      task: 'binary',
+      classes: ['no', 'yes'],
+      features: [
+        { name: 'p0', type: 'number' },
+        { name: 'p1', type: 'number' },
+      ],
+      inputs: [{ name: 'input', features: ['p0', 'p1'] }],
+      output: { name: 'output_probability', kind: 'probabilities' },
+    });
+    expect(e.message).toContain(e.onnxFile);
+    expect(e.message).toMatch(
+      /output 'output_probability' is not a tensor \(a skl2onnx ZipMap\? convert with options=\{"zipmap": False\}\)/,
+    );
+  });
+
   it('a file that is not ONNX is refused', async () => {
     const e = await attempt('this is not a model', churnSignature);
     expect(e.code).toBe('CORRUPT_FILE');
