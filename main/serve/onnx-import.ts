@@ -154,7 +154,9 @@ interface Plan {
   batch: number | null;
 }
 
-const shapeOf = (m: TensorMeta) => `${m.type}[${m.shape.join(', ')}]`;
+/** `float32[N, 4]`; a dimension without a size or name (None in onnx.helper) shows as `?`. */
+const shapeOf = (m: TensorMeta) =>
+  `${m.type}[${m.shape.map((d) => (d === '' ? '?' : d)).join(', ')}]`;
 
 /**
  * Checks a session's graph against the signature: every graph input mapped and every mapped input in
