@@ -1,6 +1,7 @@
 // Batch prediction: `lathe predict` against pandas + scikit-learn on the same model, 3M rows.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
-//   node bench/batch-vs-pandas.mjs [--rows N] [--chunk N]
+//   node bench/batch-vs-pandas.mjs [--rows N] [--chunk N] [--keep]
+// --keep leaves the work folder (workspace, inputs, package) for profiling `lathe predict` by hand.
 // Needs Debian's python3-pandas, python3-sklearn and python3-onnx (apt-get install -y ...); runs /usr/bin/python3.
 //
 // The data: the first N (default 3,000,000) rows of vega-datasets' flights-3m.parquet as
@@ -273,5 +274,5 @@ export async function write(workspaceDir: string, dir: string) {
     `outputs: ${Number(cmp.n).toLocaleString('en-US')} rows, ids equal: ${cmp.ids}, max |Δ prediction| ${Number(cmp.diff).toExponential(2)} minutes`,
   );
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }

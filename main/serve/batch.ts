@@ -73,6 +73,15 @@ export interface BatchResult {
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
 
+/**
+ * The Float64Array behind a DOUBLE vector of `n` items, when @duckdb/node-api exposes it (its `items`
+ * field); else null, and the caller reads item by item.
+ */
+function doubles(vector: unknown, n: number): Float64Array | null {
+  const items = (vector as { items?: unknown }).items;
+  return items instanceof Float64Array && items.length === n ? items : null;
+}
+
 /** CSV field: quoted when it holds a quote, separator or line break. */
 const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 /**
@@ -256,13 +265,18 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       : 'BIGINT';
 
     // row_number() OVER () streams and follows the scan, whose order DuckDB keeps (preserve_insertion_order).
-    const source = `(SELECT *, row_number() OVER () - 1 AS __row, ${options.idColumn ? `CAST(${ident(options.idColumn)} AS VARCHAR)` : 'CAST(row_number() OVER () - 1 AS VARCHAR)'} AS __id FROM ${read})`;
+    // Without an id column the ids are the row positions, counted here rather than read back as text.
+    const idCol = options.idColumn;
+    const source = `(SELECT *, row_number() OVER () - 1 AS __row${idCol ? `, CAST(${ident(idCol)} AS VARCHAR) AS __id` : ''} FROM ${read})`;
     const windowed = spec.derived.some((d) => d.op === 'lag' || d.op === 'rolling_mean');
-    const sql = `SELECT ${kept.map(ident).join(', ')}, __id FROM (${compileFeatureSql(spec, source, { keep: ['__row', '__id'], rowOrder: '__row' })})${windowed ? ' ORDER BY __row' : ''}`;
+    // Every feature as a DOUBLE with no nulls (a null, which the fitted spec imputes away, reads as 0):
+    // the vectors' Float64Arrays are then copied as they are.
+    const features = kept.map((k) => `coalesce(CAST(${ident(k)} AS DOUBLE), 0) AS ${ident(k)}`);
+    const sql = `SELECT ${features.join(', ')}${idCol ? ', __id' : ''} FROM (${compileFeatureSql(spec, source, { keep: idCol ? ['__row', '__id'] : ['__row'], rowOrder: '__row' })})${windowed ? ' ORDER BY __row' : ''}`;
 
     const width = kept.length;
     const x = new Float32Array(chunkRows * width);
-    const ids: string[] = new Array<string>(chunkRows);
+    const ids: string[] | null = idCol ? new Array<string>(chunkRows) : null;
     let buffered = 0;
     let rows = 0;
     const out = createWriteStream(tmpCsv);
@@ -283,8 +297,8 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       const k = classes?.length ?? 0;
       const lines: string[] = new Array<string>(buffered);
       for (let r = 0; r < buffered; r++) {
-        const id = ids[r] ?? '';
-        let line = `${id === '' ? '' : csvField(id)},${classes ? csvField(String(predictions[r])) : f32(predictions[r] as number)}`;
+        const id = ids ? csvField(ids[r] ?? '') : String(rows + r);
+        let line = `${id},${classes ? csvField(String(predictions[r])) : f32(predictions[r] as number)}`;
         if (probabilities) for (let c = 0; c < k; c++) line += `,${f32(probabilities[r * k + c]!)}`;
         lines[r] = line;
       }
@@ -296,23 +310,33 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
 
     try {
       const result = await conn.stream(sql);
+      // DuckDB computes the next chunk on its own threads while this one is read and scored.
+      let next = result.fetchChunk();
       for (;;) {
-        const chunk = await result.fetchChunk();
+        const chunk = await next;
         if (!chunk || chunk.rowCount === 0) break;
+        next = result.fetchChunk();
         const n = chunk.rowCount;
         let offset = 0;
         while (offset < n) {
           const take = Math.min(n - offset, chunkRows - buffered);
-          // Read the vectors item by item: no array of boxed values per column and chunk.
           for (let j = 0; j < width; j++) {
             const values = chunk.getColumnVector(j);
-            for (let r = 0; r < take; r++)
-              x[(buffered + r) * width + j] = Number(values.getItem(offset + r));
+            const items = doubles(values, n);
+            if (items) {
+              for (let r = 0, at = buffered * width + j; r < take; r++, at += width)
+                x[at] = items[offset + r]!;
+            } else {
+              for (let r = 0; r < take; r++)
+                x[(buffered + r) * width + j] = Number(values.getItem(offset + r));
+            }
           }
-          const idValues = chunk.getColumnVector(width);
-          for (let r = 0; r < take; r++) {
-            const v = idValues.getItem(offset + r);
-            ids[buffered + r] = v === null || v === undefined ? '' : String(v);
+          if (ids) {
+            const idValues = chunk.getColumnVector(width);
+            for (let r = 0; r < take; r++) {
+              const v = idValues.getItem(offset + r);
+              ids[buffered + r] = v === null || v === undefined ? '' : String(v);
+            }
           }
           buffered += take;
           offset += take;

@@ -465,7 +465,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         scheduler: scheduler.state(),
         bestMetrics: best?.metrics ?? null,
         accBeta: engine
-          ? [engine.adamState().accBeta1, engine.adamState().accBeta2]
+          ? engine.accBeta()
           : [adamAcc.accBeta1.dataSync()[0]!, adamAcc.accBeta2.dataSync()[0]!],
         selection: pass === 2 ? selection : null,
       };

@@ -308,6 +308,11 @@ export class DenseEngine {
     };
   }
 
+  /** Adam's bias-correction accumulators β1^t and β2^t, as float32 values. */
+  accBeta(): [number, number] {
+    return [this.accBeta1, this.accBeta2];
+  }
+
   setAdamState(state: DenseAdamState): void {
     this.writeVectors(this.m, state.m, 'Adam first moments');
     this.writeVectors(this.v, state.v, 'Adam second moments');
