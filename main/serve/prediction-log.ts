@@ -1,11 +1,12 @@
 // The prediction log: each row is encoded to one JSON line when the request path pushes it (a few
-// microseconds, spread evenly over requests) and the lines are written in batches off the request path —
-// every `flushMs` or once `maxRows` are queued — to a sink (the workspace's prediction_log table, or stdout
-// in the standalone server). close() flushes what is left.
+// microseconds, spread evenly over requests) and appended to a byte buffer; batches are written off the
+// request path — every `flushMs` or once `maxRows` are queued — to a sink (the workspace's prediction_log
+// table, or stdout in the standalone server). close() flushes what is left.
 //
-// Why lines and not row objects: a queue of flat strings is cheap for the garbage collector to carry
-// until the flush, and a flush costs one join instead of serializing hundreds of rows in one go (which
-// stalled the event loop and showed up as the server's p99; see bench/serve-vs-fastapi.mjs).
+// Why a byte buffer and not a queue of row objects: the rows waiting for a flush live outside the JS heap,
+// so the scavenger has nothing of them to copy on every minor GC, and a flush hands over one buffer instead
+// of serializing hundreds of rows in one go (which stalled the event loop and showed up as the server's
+// p99; see bench/serve-vs-fastapi.mjs).
 import type { Prediction } from './types';
 
 export interface PredictionLogRow {
@@ -20,9 +21,14 @@ export interface PredictionLogRow {
   latencyMs: number;
 }
 
+/** Rows as JSON lines: encodePredictionRow of each, in push order, each followed by '\n' (UTF-8). */
+export interface PredictionBatch {
+  ndjson: Buffer;
+  rows: number;
+}
+
 export interface PredictionSink {
-  /** Writes a batch of rows, each encoded by encodePredictionRow (JSON text, no newline). */
-  write(lines: string[]): Promise<void>;
+  write(batch: PredictionBatch): Promise<void>;
 }
 
 export interface PredictionLog {
@@ -61,34 +67,52 @@ export function createPredictionLog(
 ): PredictionLog {
   const flushMs = options.flushMs ?? 250;
   const maxRows = options.maxRows ?? 500;
-  let queue: string[] = [];
+  // The batch being filled: `used` bytes of `buf` hold `rows` lines. Each flush starts a fresh buffer
+  // as large as the last one was (the sink may still be reading the old one).
+  let buf = Buffer.allocUnsafe(64 * 1024);
+  let used = 0;
+  let rows = 0;
   let writing: Promise<void> = Promise.resolve();
   const stats = { written: 0, failed: 0 };
   const flush = (): Promise<void> => {
-    if (queue.length === 0) return writing;
-    const lines = queue;
-    queue = [];
+    if (rows === 0) return writing;
+    const batch: PredictionBatch = { ndjson: buf.subarray(0, used), rows };
+    buf = Buffer.allocUnsafe(buf.length);
+    used = 0;
+    rows = 0;
     writing = writing.then(() =>
-      sink.write(lines).then(
+      sink.write(batch).then(
         () => {
-          stats.written += lines.length;
+          stats.written += batch.rows;
         },
         (err: unknown) => {
-          stats.failed += lines.length;
+          stats.failed += batch.rows;
           console.error(
-            `[PredictionLog] ${lines.length} row(s) not written: ${err instanceof Error ? err.message : String(err)}`,
+            `[PredictionLog] ${batch.rows} row(s) not written: ${err instanceof Error ? err.message : String(err)}`,
           );
         },
       ),
     );
     return writing;
   };
+  const append = (line: string) => {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    const need = used + line.length * 3 + 1;
+    if (need > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+      buf.copy(bigger, 0, 0, used);
+      buf = bigger;
+    }
+    used += buf.write(line, used);
+    buf[used++] = 0x0a;
+    rows++;
+  };
   const timer = setInterval(() => void flush(), flushMs);
   timer.unref();
   return {
     push(row) {
-      queue.push(encodePredictionRow(row));
-      if (queue.length >= maxRows) void flush();
+      append(encodePredictionRow(row));
+      if (rows >= maxRows) void flush();
     },
     flush,
     async close() {
@@ -100,10 +124,10 @@ export function createPredictionLog(
 }
 
 /** Writes rows as JSON lines, one write per batch (the standalone server: logs go to stdout). */
-export function jsonLinesSink(write: (text: string) => void): PredictionSink {
+export function jsonLinesSink(write: (ndjson: Buffer) => void): PredictionSink {
   return {
-    write(lines) {
-      write(`${lines.join('\n')}\n`);
+    write(batch) {
+      write(batch.ndjson);
       return Promise.resolve();
     },
   };
@@ -114,21 +138,22 @@ interface SqlRunner {
   run(sql: string, params?: (string | number | null)[]): Promise<void>;
 }
 
-// The batch travels as ONE parameter, a JSON array DuckDB parses itself: binding is a single string copy
-// on the main thread, and parsing, ids and the insert run on DuckDB's side. (A multi-row INSERT with eight
+// The batch travels as ONE parameter, its JSON lines, which DuckDB turns into an array and parses itself:
+// binding is a single string copy on the main thread, and parsing, ids and the insert run on DuckDB's side.
+// (JSON text holds no raw newline, so the line breaks are exactly the row separators.) (A multi-row INSERT with eight
 // bound values per row spent milliseconds per batch creating, binding and destroying values on the event
 // loop.) One statement is one transaction: a batch lands whole or not at all. Ids are UUIDv7 (time-ordered):
 // the primary-key index takes them near its last insert instead of at random places.
 const INSERT = `INSERT INTO prediction_log (id, "at", model, version, request_id, features, prediction, latency_ms)
 SELECT uuidv7()::VARCHAR, r."at"::TIMESTAMP, r.model, r.version, r.requestId, r.features,
   json_object('role', r.role, 'predictions', r.predictions), r.latencyMs
-FROM (SELECT unnest(from_json(?::JSON, '[{"at":"VARCHAR","model":"VARCHAR","version":"INTEGER","requestId":"VARCHAR","role":"VARCHAR","features":"JSON","predictions":"JSON","latencyMs":"DOUBLE"}]')) AS r)`;
+FROM (SELECT unnest(from_json(('[' || replace(rtrim(?::VARCHAR, chr(10)), chr(10), ',') || ']')::JSON, '[{"at":"VARCHAR","model":"VARCHAR","version":"INTEGER","requestId":"VARCHAR","role":"VARCHAR","features":"JSON","predictions":"JSON","latencyMs":"DOUBLE"}]')) AS r)`;
 
 /** Writes rows into the workspace's prediction_log table: one INSERT per batch. */
 export function workspaceSink(db: SqlRunner): PredictionSink {
   return {
-    write(lines) {
-      return db.run(INSERT, [`[${lines.join(',')}]`]);
+    write(batch) {
+      return db.run(INSERT, [batch.ndjson.toString('utf8')]);
     },
   };
 }

@@ -82,6 +82,17 @@ describe('prediction log', () => {
     expect(JSON.parse(g!.features)).toEqual([{ s: odd, [odd]: 1 }]);
   });
 
+  it('grows its buffer for rows larger than it, keeping every byte', async () => {
+    const log = createPredictionLog(workspaceSink(db), { flushMs: 60_000, maxRows: 3 });
+    const big = '☃x'.repeat(100_000);
+    const rows = [row(1), row(2, { features: [{ s: big }] }), row(3), row(4), row(5)];
+    for (const r of rows) log.push(r);
+    await log.close();
+    const got = await stored();
+    expect(got.map((g) => g.request_id)).toEqual(rows.map((r) => r.requestId));
+    expect((JSON.parse(got[1]!.features) as { s: string }[])[0]!.s).toBe(big);
+  });
+
   it('counts a batch the table refuses as failed and keeps logging later ones', async () => {
     const log = createPredictionLog(workspaceSink(db), { flushMs: 60_000, maxRows: 1000 });
     log.push(row(1));
@@ -96,18 +107,18 @@ describe('prediction log', () => {
   it('encodes a row as the JSON line the standalone server prints, one write per batch', async () => {
     const r = row(5);
     expect(encodePredictionRow(r)).toBe(JSON.stringify({ type: 'prediction', ...r }));
-    const writes: string[] = [];
+    const writes: Buffer[] = [];
     const log = createPredictionLog(
-      jsonLinesSink((t) => writes.push(t)),
+      jsonLinesSink((b) => writes.push(Buffer.from(b))),
       { flushMs: 60_000 },
     );
     log.push(r);
-    log.push(row(6));
+    log.push(row(6, { model: 'm☃' }));
     await log.close();
     expect(writes).toHaveLength(1);
-    expect(writes[0]!.split('\n')).toEqual([
+    expect(writes[0]!.toString('utf8').split('\n')).toEqual([
       encodePredictionRow(r),
-      encodePredictionRow(row(6)),
+      encodePredictionRow(row(6, { model: 'm☃' })),
       '',
     ]);
   });

@@ -34,8 +34,14 @@ function memoryLog() {
   const rows: PredictionLogRow[] = [];
   const log = createPredictionLog(
     {
-      write: async (lines) =>
-        void rows.push(...lines.map((l) => JSON.parse(l) as PredictionLogRow)),
+      write: async ({ ndjson }) =>
+        void rows.push(
+          ...ndjson
+            .toString('utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as PredictionLogRow),
+        ),
     },
     { flushMs: 20, maxRows: 50 },
   );
