@@ -2,6 +2,8 @@
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
 //   node bench/batch-vs-pandas.mjs [--rows N] [--chunk N] [--keep]
 // --keep leaves the work folder (workspace, inputs, package) for profiling `lathe predict` by hand.
+// --memory N (e.g. 10): afterwards, Lathe alone predicts the input repeated N times (30M rows for the
+// default 3M) Parquet → Parquet, and the peak RSS of that process is printed: the goal is under 1 GB.
 // Needs Debian's python3-pandas, python3-sklearn and python3-onnx (apt-get install -y ...); runs /usr/bin/python3.
 //
 // The data: the first N (default 3,000,000) rows of vega-datasets' flights-3m.parquet as
@@ -273,6 +275,31 @@ export async function write(workspaceDir: string, dir: string) {
   console.log(
     `outputs: ${Number(cmp.n).toLocaleString('en-US')} rows, ids equal: ${cmp.ids}, max |Δ prediction| ${Number(cmp.diff).toExponential(2)} minutes`,
   );
+  const repeat = arg('--memory', 0);
+  if (repeat > 1) {
+    const big = join(dir, `input-x${repeat}.parquet`);
+    await db.run(
+      `COPY (SELECT i.* FROM read_parquet(${q(inputParquet)}) i, range(${repeat})) TO ${q(big)} (FORMAT parquet)`,
+    );
+    const m = timed([
+      process.execPath,
+      lathe,
+      'predict',
+      'delay@1',
+      '--input',
+      big,
+      '--output',
+      join(dir, 'lathe-big.parquet'),
+      '--workspace',
+      ws,
+      '--json',
+    ]);
+    const n = rows * repeat;
+    console.log(
+      `memory: lathe predict of ${n.toLocaleString('en-US')} rows (parquet → parquet) ${m.seconds.toFixed(1)} s, ` +
+        `${Math.round(n / m.seconds).toLocaleString('en-US')} rows/s, peak RSS ${m.rssMiB.toFixed(0)} MiB (goal < 1024)`,
+    );
+  }
 } finally {
   if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }
