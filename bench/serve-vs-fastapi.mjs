@@ -1,7 +1,7 @@
 // Online serving: `lathe serve` against FastAPI + uvicorn + scikit-learn, the stack users would otherwise
 // write, on the same data and the same kind of model, both loaded by wrk on loopback in one run.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
-//   node bench/serve-vs-fastapi.mjs [--duration 10] [--threads 2] [--connections 16] [--rounds 1]
+//   node bench/serve-vs-fastapi.mjs [--duration 10] [--threads 2] [--connections 16] [--rounds 1] [--lathe FILE]
 // Needs wrk and Debian's python3-fastapi, python3-uvicorn, python3-sklearn, python3-pandas
 // (apt-get install -y wrk python3-fastapi python3-uvicorn python3-sklearn); runs /usr/bin/python3.
 //
@@ -24,7 +24,8 @@
 // Load: each server gets a 2 s warm-up, then wrk -t2 -c16 -d10s --latency POSTing one record (the first
 // car); with --rounds N the two alternate N times (Lathe first in odd rounds, FastAPI first in even).
 // Printed per run: requests/s, p50/p90/p99 latency, non-2xx responses and the server process's CPU time
-// per request (user + system of the server process, all its threads, from /proc); then the ratios
+// per request (user + system of the server process, all its threads, from /proc) and the machine's CPU
+// pressure during the run (share of time some task waited for a CPU, from /proc/pressure/cpu); then the ratios
 // Lathe / FastAPI per round and their medians, and the goal: at least 5x the requests/s with Lathe's p99
 // under 5 ms. wrk shares the machine with both servers, and the machine may be shared with other work:
 // compare within one run.
@@ -48,6 +49,10 @@ const connections = arg('--connections', 16);
 const rounds = arg('--rounds', 1);
 const python = '/usr/bin/python3';
 const lathe = join(root, 'main/cli/lathe.cjs');
+// --lathe FILE serves with another build of the CLI (e.g. an older commit's bundle) for before/after runs;
+// the model is trained and registered by this checkout's CLI either way.
+const latheArg = process.argv.indexOf('--lathe');
+const latheServe = latheArg > 0 ? resolve(process.argv[latheArg + 1]) : lathe;
 
 for (const [cmd, args, hint] of [
   ['wrk', ['--version'], 'apt-get install -y wrk'],
@@ -131,7 +136,7 @@ const freePort = () =>
   });
 
 const latheServer = await firstLine(process.execPath, [
-  lathe,
+  latheServe,
   'serve',
   'cars@champion',
   '--port',
@@ -257,6 +262,16 @@ const cpuSeconds = (pid) => {
   return (Number(fields[11]) + Number(fields[12])) / ticks;
 };
 
+// The share of the run during which some runnable task on the machine waited for a CPU (Linux PSI,
+// /proc/pressure/cpu "some"): the load the two servers and wrk put on each other and whatever else runs.
+const pressureUs = () => {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))[1]);
+  } catch {
+    return NaN;
+  }
+};
+
 // Both answers are checked before any load: an idle keep-alive socket may be closed by the time a later fetch reuses it.
 for (const t of targets) t.prediction = await check(t.url);
 let latheAnswered = 1;
@@ -272,9 +287,12 @@ for (let round = 1; round <= rounds; round++) {
       `[bench] round ${round}/${rounds} ${t.name}: wrk -t${threads} -c${connections} -d${duration}s`,
     );
     const c0 = cpuSeconds(t.pid);
+    const p0 = pressureUs();
+    const t0 = performance.now();
     const r = answered(t, wrk(t.url, duration));
+    const pressure = (pressureUs() - p0) / 10 / (performance.now() - t0);
     const cpuUs = ((cpuSeconds(t.pid) - c0) * 1e6) / r.total;
-    results.push({ round, target: t, ...r, cpuUs });
+    results.push({ round, target: t, ...r, cpuUs, pressure });
   }
 }
 
@@ -300,11 +318,11 @@ console.log(
   `\nOne record per request, wrk -t${threads} -c${connections} -d${duration}s on loopback, ${rounds} round(s) (${cars.length} training rows)\n`,
 );
 console.log(
-  'round  server                        requests/s   p50 ms   p90 ms   p99 ms  non-2xx  CPU µs/req',
+  'round  server                        requests/s   p50 ms   p90 ms   p99 ms  non-2xx  CPU µs/req  CPU pressure',
 );
 for (const r of results)
   console.log(
-    `${String(r.round).padEnd(6)} ${r.target.name.padEnd(29)} ${r.rps.toFixed(0).padStart(10)} ${f2(r.p50).padStart(8)} ${f2(r.p90).padStart(8)} ${f2(r.p99).padStart(8)} ${String(r.non2xx).padStart(8)} ${(Number.isFinite(r.cpuUs) ? r.cpuUs.toFixed(0) : '-').padStart(11)}`,
+    `${String(r.round).padEnd(6)} ${r.target.name.padEnd(29)} ${r.rps.toFixed(0).padStart(10)} ${f2(r.p50).padStart(8)} ${f2(r.p90).padStart(8)} ${f2(r.p99).padStart(8)} ${String(r.non2xx).padStart(8)} ${(Number.isFinite(r.cpuUs) ? r.cpuUs.toFixed(0) : '-').padStart(11)} ${(Number.isFinite(r.pressure) ? `${r.pressure.toFixed(0)}%` : '-').padStart(13)}`,
   );
 const of = (t) => results.filter((r) => r.target === t);
 const [L, F] = targets.map(of);
