@@ -38,7 +38,7 @@ function keysFrom(file: string | undefined) {
 async function main(): Promise<void> {
   const dir = process.env.MODEL_DIR ?? join(__dirname, 'model');
   const predictor = await loadPredictor(dir);
-  const log = createPredictionLog(jsonLinesSink((ndjson) => process.stdout.write(ndjson)));
+  const log = createPredictionLog(jsonLinesSink((lines) => process.stdout.write(lines)));
   const server = await startPredictServer({
     models: [{ name: predictor.meta.model, champion: predictor }],
     port: Number(process.env.PORT ?? 8080),

@@ -74,7 +74,7 @@ describe('prediction log', () => {
 
   it('keeps quotes, backslashes, newlines and non-ASCII text in features and names intact', async () => {
     const log = createPredictionLog(workspaceSink(db));
-    const odd = `it's "quoted" \\ back\nslash, ☃ 😀 \u0000 end`;
+    const odd = `it's "quoted" \\ back\nslash,\ttab, ☃ 😀 \u0000 end`;
     log.push(row(1, { model: `m'"☃`, requestId: 'a:b.c-d', features: [{ s: odd, [odd]: 1 }] }));
     await log.close();
     const [g] = await stored();

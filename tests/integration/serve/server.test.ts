@@ -34,9 +34,9 @@ function memoryLog() {
   const rows: PredictionLogRow[] = [];
   const log = createPredictionLog(
     {
-      write: async ({ ndjson }) =>
+      write: async ({ lines }) =>
         void rows.push(
-          ...ndjson
+          ...lines
             .toString('utf8')
             .split('\n')
             .filter(Boolean)
