@@ -12,7 +12,7 @@ import { createServeMetrics } from './metrics';
 import { openApiDocument, parsePredictBody, recordSchema } from './openapi';
 import type { PredictionLog } from './prediction-log';
 import { createTokenBucket, type TokenBucket } from './rate-limit';
-import type { Predictor } from './types';
+import type { Prediction, Predictor } from './types';
 
 /** An API key as the server checks it (the store keeps only its hash). */
 export interface ServeKey {
@@ -130,6 +130,70 @@ class Lease {
   }
 }
 
+/** Batches checked against answers computed alone before a predictor's batches are trusted. */
+const BATCH_CHECKS = 8;
+
+/**
+ * Coalesces the predictRecords calls made on one predictor during one turn of the event loop into one
+ * call (one onnxruntime run for all their records), then hands each caller its own predictions: under
+ * load most of a request's model cost is per run, not per record.
+ *
+ * Answers must not depend on which requests happened to share a run. onnxruntime's CPU kernels compute
+ * each row on its own, but rather than assume it, the first BATCH_CHECKS batches of each predictor also
+ * score their first call alone and compare; one difference and that predictor is never batched again
+ * (every caller of that batch gets its answer computed alone). A batch that fails is retried call by
+ * call, so one bad request fails alone.
+ */
+export function coalesce(predictor: Predictor): Predictor['predictRecords'] {
+  interface Job {
+    records: readonly Record<string, unknown>[];
+    resolve: (p: Prediction[]) => void;
+    reject: (err: unknown) => void;
+  }
+  let jobs: Job[] = [];
+  let checks = BATCH_CHECKS;
+  let batching = true;
+  const alone = (j: Job) => void predictor.predictRecords(j.records).then(j.resolve, j.reject);
+  const run = async (batch: Job[]) => {
+    let all: Prediction[];
+    let lone: Prediction[] | null = null;
+    try {
+      if (checks > 0) {
+        checks--;
+        [all, lone] = await Promise.all([
+          predictor.predictRecords(batch.flatMap((j) => j.records)),
+          predictor.predictRecords(batch[0]!.records),
+        ]);
+      } else all = await predictor.predictRecords(batch.flatMap((j) => j.records));
+    } catch {
+      return batch.forEach(alone);
+    }
+    if (lone && JSON.stringify(lone) !== JSON.stringify(all.slice(0, lone.length))) {
+      batching = false;
+      console.error(
+        `[PredictServer] ${predictor.meta.model}@${predictor.meta.version} answers differently in a batch: scoring each request alone`,
+      );
+      batch[0]!.resolve(lone);
+      return batch.slice(1).forEach(alone);
+    }
+    let at = 0;
+    for (const j of batch) {
+      j.resolve(all.slice(at, at + j.records.length));
+      at += j.records.length;
+    }
+  };
+  const flush = () => {
+    const batch = jobs;
+    jobs = [];
+    if (batch.length === 1 || !batching) batch.forEach(alone);
+    else void run(batch);
+  };
+  return (records) =>
+    new Promise<Prediction[]>((resolve, reject) => {
+      if (jobs.push({ records, resolve, reject }) === 1) setImmediate(flush);
+    });
+}
+
 /**
  * The request body as text, refused with 413 past `limit` bytes. Listens to the stream directly: an async
  * iterator per request cost more than the rest of the read (and allocations the GC then pauses for).
@@ -199,6 +263,12 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     routes.set(r.name, { ...r, schema: recordSchema(r.champion.meta.signature) });
   }
   const buckets = new Map<string, TokenBucket>();
+  const batched = new WeakMap<Predictor, Predictor['predictRecords']>();
+  const predictRecordsOf = (p: Predictor) => {
+    let f = batched.get(p);
+    if (!f) batched.set(p, (f = coalesce(p)));
+    return f;
+  };
   let inFlight = 0;
   let closing = false;
   let idle: (() => void) | null = null;
@@ -293,7 +363,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     const started = performance.now();
     let predictions;
     try {
-      predictions = await predictor.predictRecords(parsed.records);
+      predictions = await predictRecordsOf(predictor)(parsed.records);
     } finally {
       release();
     }
@@ -303,8 +373,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       const shadow = route.shadow;
       const releaseShadow = lease.acquire(shadow);
       const t0 = performance.now();
-      const job = shadow
-        .predictRecords(parsed.records)
+      const job = predictRecordsOf(shadow)(parsed.records)
         .then((p) =>
           options.log?.push({
             at: new Date().toISOString(),
