@@ -220,6 +220,7 @@ export function denseNetSpec(
         activation: spec.activation ?? 'relu',
         dropout,
         dropoutSeed: config.seed + 1000 + i,
+        batchNorm: spec.batchNorm ?? false,
       })),
       { units: outputDim, activation: 'linear' as const, dropout: 0, dropoutSeed: 0 },
     ],

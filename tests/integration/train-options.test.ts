@@ -136,16 +136,6 @@ describe('model options', () => {
     expect(a.metrics.val_accuracy).toBeGreaterThan(0.8);
   });
 
-  it('names why a model cannot train on the fused engine when it is asked for', async () => {
-    const err = await failure('train:run', {
-      config: penguins({
-        model: { type: 'mlp', hidden: [8], batchNorm: true },
-        training: { epochs: 2, engine: 'fused' },
-      }),
-    });
-    expect(err.message).toMatch(/training.engine: fused cannot train this model: model.batchNorm/);
-  });
-
   it('rejects options a linear model does not have', async () => {
     const err = await failure('train:run', {
       config: penguins({ model: { type: 'linear', dropout: 0.5 } }),

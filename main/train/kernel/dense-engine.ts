@@ -1,5 +1,5 @@
-// The fused training engine for stacks of dense layers (linear, logistic and softmax regression, MLPs
-// without batch normalization): a whole optimizer step — mini-batch gather, forward pass, loss, L1/L2
+// The fused training engine for stacks of dense layers (linear, logistic and softmax regression, MLPs with
+// any activation, dropout and batch normalization): a whole optimizer step — mini-batch gather, forward pass, loss, L1/L2
 // penalties, backpropagation and Adam — runs as a few dozen calls into one WebAssembly SIMD module
 // (assembly/dense.ts), on buffers laid out once in its memory. tfjs spends most of a small model's step on
 // per-kernel bookkeeping (~100 kernels a step, each a few microseconds whatever its size); here the
@@ -21,6 +21,8 @@ export interface DenseNetSpec {
     activation: Activation | 'linear';
     dropout: number;
     dropoutSeed: number;
+    /** Batch normalization between the dense product and the activation (tfjs-layers' defaults). */
+    batchNorm?: boolean;
   }[];
   loss: DenseLoss;
   l1: number;
@@ -88,6 +90,38 @@ interface Kernels {
   biasAct(z: number, a: number, bias: number, M: number, N: number, act: number): void;
   actBackward(g: number, z: number, count: number, act: number): void;
   dropout(a: number, mask: number, count: number, rate: number, seed: number): void;
+  activation(src: number, dst: number, count: number, act: number): void;
+  bnForward(
+    z: number,
+    xhat: number,
+    y: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    variance: number,
+    invStd: number,
+    M: number,
+    N: number,
+    eps: number,
+  ): void;
+  bnMoving(
+    movingMean: number,
+    movingVar: number,
+    mean: number,
+    variance: number,
+    N: number,
+    momentum: number,
+  ): void;
+  bnBackward(
+    g: number,
+    xhat: number,
+    gamma: number,
+    invStd: number,
+    dgamma: number,
+    dbeta: number,
+    M: number,
+    N: number,
+  ): void;
   mulInPlace(g: number, mask: number, count: number): void;
   colSum(g: number, M: number, N: number, out: number): void;
   lossBinary(z: number, y: number, w: number, dz: number, M: number): number;
@@ -134,6 +168,10 @@ export function denseKernelsAvailable(): boolean {
   }
 }
 
+/** tfjs-layers' BatchNormalization defaults. */
+const BN_MOMENTUM = 0.99;
+const BN_EPSILON = 1e-3;
+
 /** wasm32 addresses 4 GiB; leave headroom under it. */
 const MAX_BYTES = 3.5 * 2 ** 30;
 
@@ -154,6 +192,21 @@ interface LayerBuffers {
   mask: number;
   /** Gradient with respect to this layer's output (then its pre-activation, in place). */
   g: number;
+  /** Batch normalization's buffers, or null: gamma, beta and their gradients in the flat vectors. */
+  bn: {
+    gamma: number;
+    beta: number;
+    gGamma: number;
+    gBeta: number;
+    movingMean: number;
+    movingVar: number;
+    mean: number;
+    variance: number;
+    invStd: number;
+    xhat: number;
+    /** The normalized output, the activation's input. */
+    y: number;
+  } | null;
 }
 
 export class DenseEngine {
@@ -200,7 +253,10 @@ export class DenseEngine {
       return at;
     };
     const dims = [inputDim, ...spec.layers.map((l) => l.units)];
-    this.paramCount = spec.layers.reduce((s, l, i) => s + dims[i]! * l.units + l.units, 0);
+    this.paramCount = spec.layers.reduce(
+      (s, l, i) => s + dims[i]! * l.units + l.units + (l.batchNorm ? 2 * l.units : 0),
+      0,
+    );
     this.params = take(this.paramCount);
     this.grads = take(this.paramCount);
     this.m = take(this.paramCount);
@@ -215,7 +271,26 @@ export class DenseEngine {
       const gBias = this.grads + offset * 4;
       offset += l.units;
       const act = ACTIVATION_CODE[l.activation];
+      let bn: LayerBuffers['bn'] = null;
+      if (l.batchNorm) {
+        const at = offset;
+        offset += 2 * l.units;
+        bn = {
+          gamma: this.params + at * 4,
+          beta: this.params + (at + l.units) * 4,
+          gGamma: this.grads + at * 4,
+          gBeta: this.grads + (at + l.units) * 4,
+          movingMean: take(l.units),
+          movingVar: take(l.units),
+          mean: take(l.units),
+          variance: take(l.units),
+          invStd: take(l.units),
+          xhat: take(batchSize * l.units),
+          y: take(batchSize * l.units),
+        };
+      }
       return {
+        bn,
         inDim,
         units: l.units,
         act,
@@ -227,7 +302,7 @@ export class DenseEngine {
         gBias,
         kernelT: take(inDim * l.units),
         z: take(batchSize * l.units),
-        a: act === 0 && !l.dropout ? 0 : take(batchSize * l.units),
+        a: act === 0 && !l.dropout && !bn ? 0 : take(batchSize * l.units),
         mask: l.dropout ? take(batchSize * l.units) : 0,
         g: take(batchSize * l.units),
       };
@@ -260,44 +335,67 @@ export class DenseEngine {
     return new Int32Array(this.k.memory.buffer);
   }
 
-  /** Variables in model order: kernel [in, out] then bias [out] of each layer. */
-  private variables(): { at: number; size: number }[] {
-    return this.layers.flatMap((l) => [
-      { at: l.kernel, size: l.inDim * l.units },
-      { at: l.bias, size: l.units },
+  /**
+   * The trainable variables in model order (kernel [in, out], bias [out], then gamma and beta with batch
+   * normalization, per layer), as offsets into the flat vectors; with `all`, then the moving mean and
+   * variance of each normalization: the order of tfjs-layers' getWeights (trainable, then non-trainable).
+   */
+  private variables(all = false): { at: number; size: number; flat: boolean }[] {
+    const trainable = this.layers.flatMap((l) => [
+      { at: l.kernel - this.params, size: l.inDim * l.units, flat: true },
+      { at: l.bias - this.params, size: l.units, flat: true },
+      ...(l.bn
+        ? [
+            { at: l.bn.gamma - this.params, size: l.units, flat: true },
+            { at: l.bn.beta - this.params, size: l.units, flat: true },
+          ]
+        : []),
     ]);
+    if (!all) return trainable;
+    return trainable.concat(
+      this.layers.flatMap((l) =>
+        l.bn
+          ? [
+              { at: l.bn.movingMean, size: l.units, flat: false },
+              { at: l.bn.movingVar, size: l.units, flat: false },
+            ]
+          : [],
+      ),
+    );
   }
 
-  private readVectors(base: number): Float32Array[] {
+  /** Each variable's values, from the flat vector at `base` (moving statistics from their buffers). */
+  private readVectors(base: number, all = false): Float32Array[] {
     const f = this.f32();
-    return this.variables().map(({ at, size }) => {
-      const start = (base + (at - this.params)) / 4;
+    return this.variables(all).map(({ at, size, flat }) => {
+      const start = (flat ? base + at : at) / 4;
       return f.slice(start, start + size);
     });
   }
 
-  private writeVectors(base: number, values: ArrayLike<number>[], what: string): void {
-    const vars = this.variables();
+  private writeVectors(base: number, values: ArrayLike<number>[], what: string, all = false): void {
+    const vars = this.variables(all);
     if (values.length !== vars.length)
       throw new Error(`${what}: ${values.length} arrays for ${vars.length} variables`);
     const f = this.f32();
-    vars.forEach(({ at, size }, i) => {
+    vars.forEach(({ at, size, flat }, i) => {
       const v = values[i]!;
       if (v.length !== size)
         throw new Error(`${what}: variable ${i} has ${v.length} values, not ${size}`);
-      f.set(v, (base + (at - this.params)) / 4);
+      f.set(v, (flat ? base + at : at) / 4);
     });
   }
 
-  /** The weights, in model order (the order of tfjs-layers' getWeights for these layers). */
+  /** The weights in tfjs-layers' getWeights order (batch normalization's moving statistics included). */
   getWeights(): Float32Array[] {
-    return this.readVectors(this.params);
+    return this.readVectors(this.params, true);
   }
 
   setWeights(values: ArrayLike<number>[]): void {
-    this.writeVectors(this.params, values, 'weights');
+    this.writeVectors(this.params, values, 'weights', true);
   }
 
+  /** Adam's state over the trainable variables (tfjs-layers' trainableWeights order). */
   adamState(): DenseAdamState {
     return {
       iterations: this.iterations,
@@ -342,7 +440,25 @@ export class DenseEngine {
     let input = this.xb;
     for (const l of layers) {
       k.gemm(input, l.inDim, 1, l.kernel, l.z, count, l.inDim, l.units, 0);
-      k.biasAct(l.z, l.a, l.bias, count, l.units, l.act);
+      if (l.bn) {
+        const b = l.bn;
+        k.biasAct(l.z, l.z, l.bias, count, l.units, 0);
+        k.bnForward(
+          l.z,
+          b.xhat,
+          b.y,
+          b.gamma,
+          b.beta,
+          b.mean,
+          b.variance,
+          b.invStd,
+          count,
+          l.units,
+          BN_EPSILON,
+        );
+        k.bnMoving(b.movingMean, b.movingVar, b.mean, b.variance, l.units, BN_MOMENTUM);
+        k.activation(b.y, l.a, count * l.units, l.act);
+      } else k.biasAct(l.z, l.a, l.bias, count, l.units, l.act);
       if (l.dropout)
         k.dropout(l.a, l.mask, count * l.units, l.dropout, (l.dropoutSeed + step * 7919) >>> 0);
       input = l.a;
@@ -368,7 +484,10 @@ export class DenseEngine {
         k.transpose(l.kernel, l.kernelT, l.inDim, l.units);
         k.gemm(l.g, l.units, 1, l.kernelT, prev.g, count, l.units, l.inDim, 0);
         if (prev.dropout) k.mulInPlace(prev.g, prev.mask, count * prev.units);
-        k.actBackward(prev.g, prev.z, count * prev.units, prev.act);
+        const b = prev.bn;
+        k.actBackward(prev.g, b ? b.y : prev.z, count * prev.units, prev.act);
+        if (b)
+          k.bnBackward(prev.g, b.xhat, b.gamma, b.invStd, b.gGamma, b.gBeta, count, prev.units);
       }
     }
     if (spec.l1 || spec.l2) {

@@ -5,11 +5,11 @@ import { LatheError, type TrainConfig } from '../../../shared/contract';
 import { denseKernelsAvailable } from './dense-engine';
 
 /**
- * Why the fused engine (dense-engine.ts) cannot train this model, or null when it can: it runs stacks of
- * dense layers with any activation, dropout, L1/L2 and class weights, not batch normalization.
+ * Why the fused engine (dense-engine.ts) cannot train a model, or null when it can: it runs every model a
+ * config describes (dense layers with any activation, dropout, batch normalization, L1/L2 and class
+ * weights) wherever WebAssembly SIMD runs.
  */
-export function fusedEngineRefusal(config: TrainConfig): string | null {
-  if (config.model.batchNorm) return 'model.batchNorm: batch normalization runs only in tfjs';
+export function fusedEngineRefusal(): string | null {
   if (!denseKernelsAvailable()) return 'this JavaScript engine lacks WebAssembly SIMD';
   return null;
 }
@@ -18,7 +18,7 @@ export function fusedEngineRefusal(config: TrainConfig): string | null {
 export function chooseEngine(config: TrainConfig): 'fused' | 'tfjs' {
   const wanted = config.training.engine ?? 'auto';
   if (wanted === 'tfjs') return 'tfjs';
-  const refusal = fusedEngineRefusal(config);
+  const refusal = fusedEngineRefusal();
   if (!refusal) return 'fused';
   if (wanted === 'fused')
     throw new LatheError(

@@ -492,3 +492,125 @@ export function adam(
     store<f32>(p + o, (mv / c1 / (Mathf.sqrt(vv / c2) + eps)) * -lr + load<f32>(p + o));
   }
 }
+
+// --- Batch normalization (tfjs-layers' BatchNormalization in training: batch statistics) ---------------
+
+/** dst[i] = act(src[i]) over `count` elements. */
+export function activation(src: usize, dst: usize, count: i32, act: i32): void {
+  for (let i = 0; i < count; i++) {
+    const o = (<usize>i) << 2;
+    store<f32>(dst + o, activate(load<f32>(src + o), act));
+  }
+}
+
+/**
+ * Normalizes z [M, N] by its batch statistics, as tf.moments and tf.batchNorm do: mean[n] and the biased
+ * variance var[n] over the rows, invStd[n] = 1 / √(var + ε), xhat = (z − mean)·invStd and
+ * y = xhat·gamma + beta.
+ */
+export function bnForward(
+  z: usize,
+  xhat: usize,
+  y: usize,
+  gamma: usize,
+  beta: usize,
+  mean: usize,
+  variance: usize,
+  invStd: usize,
+  M: i32,
+  N: i32,
+  eps: f32,
+): void {
+  const rowB = (<usize>N) << 2;
+  colSum(z, M, N, mean);
+  for (let n = 0; n < N; n++) {
+    const o = (<usize>n) << 2;
+    store<f32>(mean + o, load<f32>(mean + o) / <f32>M);
+  }
+  memory.fill(variance, 0, rowB);
+  for (let r = 0; r < M; r++) {
+    const zr = z + <usize>r * rowB;
+    for (let n = 0; n < N; n++) {
+      const o = (<usize>n) << 2;
+      const d = load<f32>(zr + o) - load<f32>(mean + o);
+      store<f32>(variance + o, load<f32>(variance + o) + d * d);
+    }
+  }
+  for (let n = 0; n < N; n++) {
+    const o = (<usize>n) << 2;
+    const v = load<f32>(variance + o) / <f32>M;
+    store<f32>(variance + o, v);
+    store<f32>(invStd + o, <f32>1 / Mathf.sqrt(v + eps));
+  }
+  for (let r = 0; r < M; r++) {
+    const at = <usize>r * rowB;
+    for (let n = 0; n < N; n++) {
+      const o = (<usize>n) << 2;
+      const h = (load<f32>(z + at + o) - load<f32>(mean + o)) * load<f32>(invStd + o);
+      store<f32>(xhat + at + o, h);
+      store<f32>(y + at + o, h * load<f32>(gamma + o) + load<f32>(beta + o));
+    }
+  }
+}
+
+/** Moving statistics: moving −= (moving − batch)·(1 − momentum), for the mean and the variance. */
+export function bnMoving(
+  movingMean: usize,
+  movingVar: usize,
+  mean: usize,
+  variance: usize,
+  N: i32,
+  momentum: f32,
+): void {
+  const decay: f32 = 1 - momentum;
+  for (let n = 0; n < N; n++) {
+    const o = (<usize>n) << 2;
+    const mm = load<f32>(movingMean + o);
+    store<f32>(movingMean + o, mm - (mm - load<f32>(mean + o)) * decay);
+    const mv = load<f32>(movingVar + o);
+    store<f32>(movingVar + o, mv - (mv - load<f32>(variance + o)) * decay);
+  }
+}
+
+/**
+ * Backpropagation through bnForward: from g = dL/dy [M, N] (overwritten with dL/dz), dgamma = Σ g·xhat,
+ * dbeta = Σ g, and dz = invStd / M · (M·dxhat − Σ dxhat − xhat·Σ dxhat·xhat) with dxhat = g·gamma.
+ */
+export function bnBackward(
+  g: usize,
+  xhat: usize,
+  gamma: usize,
+  invStd: usize,
+  dgamma: usize,
+  dbeta: usize,
+  M: i32,
+  N: i32,
+): void {
+  const rowB = (<usize>N) << 2;
+  memory.fill(dgamma, 0, rowB);
+  memory.fill(dbeta, 0, rowB);
+  for (let r = 0; r < M; r++) {
+    const at = <usize>r * rowB;
+    for (let n = 0; n < N; n++) {
+      const o = (<usize>n) << 2;
+      const gv = load<f32>(g + at + o);
+      store<f32>(dbeta + o, load<f32>(dbeta + o) + gv);
+      store<f32>(dgamma + o, load<f32>(dgamma + o) + gv * load<f32>(xhat + at + o));
+    }
+  }
+  const m = <f32>M;
+  for (let r = 0; r < M; r++) {
+    const at = <usize>r * rowB;
+    for (let n = 0; n < N; n++) {
+      const o = (<usize>n) << 2;
+      const gm = load<f32>(gamma + o);
+      // Σ dxhat = gamma·dbeta and Σ dxhat·xhat = gamma·dgamma.
+      const dxhat = load<f32>(g + at + o) * gm;
+      store<f32>(
+        g + at + o,
+        (load<f32>(invStd + o) / m) *
+          (m * dxhat - gm * load<f32>(dbeta + o) - load<f32>(xhat + at + o) * gm * load<f32>(dgamma + o)),
+      );
+    }
+  }
+}
