@@ -125,9 +125,9 @@ export const TrainingSpec = z
     /** Changes Adam's learning rate between epochs; logged as the `lr` metric. */
     lrSchedule: LrSchedule.optional(),
     /**
-     * How optimizer steps run. auto (default): the fused WebAssembly engine when the model allows
-     * (every model but batch normalization), else tfjs; fused: that engine or an error naming why not;
-     * tfjs: TensorFlow.js kernels on the run's backend. Recorded as the `training.engine` param.
+     * How optimizer steps run. auto (default): the fused WebAssembly SIMD engine (main/train/kernel),
+     * or tfjs where WebAssembly SIMD is missing; fused: that engine or an error naming why not; tfjs:
+     * TensorFlow.js kernels on the run's backend. Recorded as the `training.engine` param.
      */
     engine: z.enum(['auto', 'fused', 'tfjs']).optional(),
   })

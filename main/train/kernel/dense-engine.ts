@@ -1,7 +1,7 @@
 // The fused training engine for stacks of dense layers (linear, logistic and softmax regression, MLPs with
-// any activation, dropout and batch normalization): a whole optimizer step — mini-batch gather, forward pass, loss, L1/L2
-// penalties, backpropagation and Adam — runs as a few dozen calls into one WebAssembly SIMD module
-// (assembly/dense.ts), on buffers laid out once in its memory. tfjs spends most of a small model's step on
+// any activation, dropout and batch normalization): a whole optimizer step — mini-batch gather, forward
+// pass, loss, L1/L2 penalties, backpropagation and Adam — runs as a few dozen calls into one WebAssembly
+// SIMD module (assembly/dense.ts), on buffers laid out once in its memory. tfjs spends most of a small model's step on
 // per-kernel bookkeeping (~100 kernels a step, each a few microseconds whatever its size); here the
 // arithmetic is the step.
 //
