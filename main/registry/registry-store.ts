@@ -433,6 +433,39 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
       );
   };
 
+  /**
+   * The model a new version goes into: `existing` (a given description replaces its own), or a new model
+   * `name` in project `projectName`.
+   */
+  async function ensureModel(
+    sql: Sql,
+    existing: { id: string; project: string } | null | undefined,
+    name: string,
+    projectName: string,
+    description: string | undefined,
+    at: Date,
+  ): Promise<{ id: string; project: string }> {
+    if (existing) {
+      if (description !== undefined)
+        await sql.run('UPDATE models SET description = ? WHERE id = ?', [description, existing.id]);
+      return existing;
+    }
+    const p = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [
+      projectName,
+    ]);
+    if (!p)
+      throw new LatheError('NOT_FOUND', `no project '${projectName}'`, { project: projectName });
+    const model = { id: newId(), project: projectName };
+    await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
+      model.id,
+      p.id,
+      name,
+      description ?? '',
+      at.getTime(),
+    ]);
+    return model;
+  }
+
   return {
     async register({ runId, name, description }) {
       const run = await tracking.get(runId);
@@ -461,21 +494,7 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
             `model '${name}' belongs to project '${model.project}' but run ${run.id} is in project '${run.project}'; register it under another name`,
             { model: name, runId: run.id },
           );
-        if (!model) {
-          const project = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [
-            run.project,
-          ]);
-          model = { id: newId(), project: run.project };
-          await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
-            model.id,
-            project!.id,
-            name,
-            description ?? '',
-            at.getTime(),
-          ]);
-        } else if (description !== undefined) {
-          await sql.run('UPDATE models SET description = ? WHERE id = ?', [description, model.id]);
-        }
+        model = await ensureModel(sql, model, name, run.project, description, at);
         const dup = await sql.one<{ version: number }>(
           'SELECT version FROM model_versions WHERE model_id = ? AND run_id = ?',
           [model.id, run.id],
@@ -525,26 +544,7 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
             `model '${name}' belongs to project '${model.project}', not '${project}'; import it under another name`,
             { model: name },
           );
-        if (!model) {
-          const projectName = project ?? 'Default';
-          const p = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [
-            projectName,
-          ]);
-          if (!p)
-            throw new LatheError('NOT_FOUND', `no project '${projectName}'`, {
-              project: projectName,
-            });
-          model = { id: newId(), project: projectName };
-          await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
-            model.id,
-            p.id,
-            name,
-            description ?? '',
-            at.getTime(),
-          ]);
-        } else if (description !== undefined) {
-          await sql.run('UPDATE models SET description = ? WHERE id = ?', [description, model.id]);
-        }
+        model = await ensureModel(sql, model, name, project ?? 'Default', description, at);
         const dup = await sql.one<{ version: number }>(
           `SELECT version FROM model_versions WHERE model_id = ?
              AND json_extract_string(source, '$.kind') = 'import'
