@@ -153,7 +153,15 @@ export function coalesce(predictor: Predictor): Predictor['predictRecords'] {
   let jobs: Job[] = [];
   let checks = BATCH_CHECKS;
   let batching = true;
-  const alone = (j: Job) => void predictor.predictRecords(j.records).then(j.resolve, j.reject);
+  // A predictor that throws instead of rejecting must still fail only its callers.
+  const score = (records: readonly Record<string, unknown>[]) => {
+    try {
+      return predictor.predictRecords(records);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  const alone = (j: Job) => void score(j.records).then(j.resolve, j.reject);
   const run = async (batch: Job[]) => {
     let all: Prediction[];
     let lone: Prediction[] | null = null;
@@ -161,10 +169,10 @@ export function coalesce(predictor: Predictor): Predictor['predictRecords'] {
       if (checks > 0) {
         checks--;
         [all, lone] = await Promise.all([
-          predictor.predictRecords(batch.flatMap((j) => j.records)),
-          predictor.predictRecords(batch[0]!.records),
+          score(batch.flatMap((j) => j.records)),
+          score(batch[0]!.records),
         ]);
-      } else all = await predictor.predictRecords(batch.flatMap((j) => j.records));
+      } else all = await score(batch.flatMap((j) => j.records));
     } catch {
       return batch.forEach(alone);
     }

@@ -27,8 +27,11 @@ describe('coalesce', () => {
   it('retries a failed batch call by call, so only the bad request fails', async () => {
     const p = new LinearPredictor(1);
     const inner = p.predictRecords.bind(p);
-    p.predictRecords = (records) =>
-      records.some((r) => r.x1 === 'boom') ? Promise.reject(new Error('boom')) : inner(records);
+    // Throws (not rejects) on a bad record: a sloppy predictor must not take the server down.
+    p.predictRecords = (records) => {
+      if (records.some((r) => r.x1 === 'boom')) throw new Error('boom');
+      return inner(records);
+    };
     const predict = coalesce(p);
     const [a, b, c] = await Promise.allSettled([
       predict([rec(1)]),
