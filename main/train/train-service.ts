@@ -545,6 +545,20 @@ export function createTrainService(deps: {
         /** The latest metrics: each epoch's, then the final ones. */
         let latest: Record<string, number> = {};
         const pending: Promise<unknown>[] = [];
+        let waitingCheckpoint: Uint8Array | null = null;
+        let storingCheckpoint: Promise<void> | null = null;
+        /** Stores the waiting checkpoint (and any that arrives meanwhile), each replacing the last. */
+        const storeCheckpoints = async () => {
+          while (waitingCheckpoint) {
+            const bytes = waitingCheckpoint;
+            waitingCheckpoint = null;
+            const blob = artifacts.put(bytes);
+            const previous = lastCheckpoint;
+            lastCheckpoint = blob.sha256;
+            await recorder.saveCheckpoint(runId, { path: CHECKPOINT_PATH, ...blob });
+            if (previous && previous !== blob.sha256) await prune(previous);
+          }
+        };
         const finish = async (end: Parameters<RunRecorder['endRun']>[1]) => {
           if (settled) return;
           settled = true;
@@ -600,14 +614,20 @@ export function createTrainService(deps: {
               metrics: msg.metrics,
             });
           } else if (msg.type === 'checkpoint') {
-            const blob = artifacts.put(msg.bytes);
-            const previous = lastCheckpoint;
-            lastCheckpoint = blob.sha256;
-            pending.push(
-              recorder
-                .saveCheckpoint(runId, { path: CHECKPOINT_PATH, ...blob })
-                .then(() => (previous && previous !== blob.sha256 ? prune(previous) : undefined)),
-            );
+            // Only the newest checkpoint matters: one arriving while another is being stored waits,
+            // and replaces any still waiting (when epochs outrun the disk, the stored checkpoint lags by
+            // one store, and superseded ones are never written).
+            waitingCheckpoint = msg.bytes;
+            if (!storingCheckpoint) {
+              storingCheckpoint = storeCheckpoints()
+                .catch((err: Error) =>
+                  console.error(
+                    `[TrainService] could not store a checkpoint of run ${runId}: ${err.message}`,
+                  ),
+                )
+                .finally(() => (storingCheckpoint = null));
+              pending.push(storingCheckpoint);
+            }
           } else if (msg.type === 'done') {
             latest = { ...latest, ...msg.metrics };
             // Early stopping restored an earlier epoch: its metrics become the run's latest.

@@ -1,13 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  closeSync,
   createReadStream,
   existsSync,
+  fsyncSync,
   mkdirSync,
+  openSync,
   readdirSync,
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,6 +48,29 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/** Flushes a file (or a folder's entries) to disk; folders cannot be opened for it on Windows. */
+function fsyncPath(path: string, folder = false): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if (folder) return;
+    throw err;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (err) {
+    if (!folder) throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The store's blobs are durable before anything refers to them: a blob's bytes reach the disk before it is
+ * renamed into place, and its folder's entry after, so the database rows written next (a checkpoint, a
+ * dataset version), which DuckDB commits durably, never outlive the file after a power loss or OS crash.
+ */
 export function createArtifactStore(root: string, tmpDir: string): ArtifactStore {
   const pathOf = (sha: string) => join(root, 'sha256', sha.slice(0, 2), sha);
   const place = (tmp: string, sha: string) => {
@@ -53,8 +79,10 @@ export function createArtifactStore(root: string, tmpDir: string): ArtifactStore
       rmSync(tmp, { force: true });
       return;
     }
-    mkdirSync(join(root, 'sha256', sha.slice(0, 2)), { recursive: true });
+    const folder = join(root, 'sha256', sha.slice(0, 2));
+    mkdirSync(folder, { recursive: true });
     renameSync(tmp, dest);
+    fsyncPath(folder, true);
   };
   return {
     put(bytes) {
@@ -62,7 +90,14 @@ export function createArtifactStore(root: string, tmpDir: string): ArtifactStore
       if (!existsSync(pathOf(sha))) {
         mkdirSync(tmpDir, { recursive: true });
         const tmp = join(tmpDir, `blob-${randomBytes(8).toString('hex')}`);
-        writeFileSync(tmp, bytes);
+        const fd = openSync(tmp, 'w');
+        try {
+          for (let at = 0; at < bytes.byteLength;)
+            at += writeSync(fd, bytes, at, bytes.byteLength - at);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
         place(tmp, sha);
       }
       return { sha256: sha, sizeBytes: bytes.byteLength };
@@ -70,6 +105,7 @@ export function createArtifactStore(root: string, tmpDir: string): ArtifactStore
     async putFile(path) {
       const sha = await sha256File(path);
       const size = statSync(path).size;
+      if (!existsSync(pathOf(sha))) fsyncPath(path);
       place(path, sha);
       return { sha256: sha, sizeBytes: size };
     },
