@@ -89,16 +89,18 @@ export class FlatAdamOptimizer extends tf.AdamOptimizer {
   override async getWeights(): Promise<NamedTensor[]> {
     const iter = await this.saveIterations();
     if (!this.m || !this.v) return [iter];
-    const split = (flat: tf.Tensor, suffix: string) =>
-      tf
-        .split(
-          flat,
-          this.layout.map((l) => l.size),
-        )
-        .map((t, i) => ({
-          name: `${this.layout[i]!.name}/${suffix}`,
-          tensor: tf.reshape(t, this.layout[i]!.shape),
-        }));
+    // In a tidy: the split parts go, the reshaped tensors (the caller's to dispose) stay.
+    const split = (flat: tf.Tensor, suffix: string) => {
+      const parts = tf.tidy(() =>
+        tf
+          .split(
+            flat,
+            this.layout.map((l) => l.size),
+          )
+          .map((t, i) => tf.reshape(t, this.layout[i]!.shape)),
+      );
+      return parts.map((tensor, i) => ({ name: `${this.layout[i]!.name}/${suffix}`, tensor }));
+    };
     return [iter, ...split(this.m, 'm'), ...split(this.v, 'v')];
   }
 

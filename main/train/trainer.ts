@@ -470,12 +470,16 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
           : [adamAcc.accBeta1.dataSync()[0]!, adamAcc.accBeta2.dataSync()[0]!],
         selection: pass === 2 ? selection : null,
       };
-      const bytes = await encodeCheckpoint(
-        state,
-        model,
-        engine ? engineOptimizerWeights(engine) : await optimizer.getWeights(),
-        best?.weights ?? null,
-      );
+      // Fresh tensors either way (the engine's state, or the flat moments split per variable).
+      const optimizerWeights = engine
+        ? engineOptimizerWeights(engine)
+        : await optimizer.getWeights();
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = await encodeCheckpoint(state, model, optimizerWeights, best?.weights ?? null);
+      } finally {
+        tf.dispose(optimizerWeights.map((w) => w.tensor));
+      }
       hooks.onCheckpoint(bytes, offset + epoch);
     };
     /** The engine's Adam state in the layout of tfjs's Adam (FlatAdamOptimizer.getWeights). */
