@@ -289,7 +289,13 @@ export function modelCommands(withSession: WithSession): Command[] {
         REF('the version'),
         { name: 'STAGE', required: true, description: 'none | staging | production | archived' },
       ],
-      flags: REASON_FLAGS,
+      flags: {
+        ...REASON_FLAGS,
+        'archive-existing': {
+          type: 'boolean',
+          description: 'staging/production: archive the versions already in that stage',
+        },
+      },
       async run(ctx) {
         const [ref, stage] = ctx.args.positionals as [string, string];
         const v = await withSession(ctx, (s) =>
@@ -298,6 +304,7 @@ export function modelCommands(withSession: WithSession): Command[] {
             stage: stage as 'none',
             ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
             ...(str(ctx, 'override') !== undefined ? { override: str(ctx, 'override') } : {}),
+            ...(ctx.args.flags['archive-existing'] ? { archiveExisting: true } : {}),
           }),
         );
         ctx.result(v, () => `${v.model}@${v.version} is now ${v.stage}`);

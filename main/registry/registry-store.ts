@@ -665,21 +665,45 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
       return (await models('WHERE m.name = ?', [name]))[0]!;
     },
 
-    async stage({ ref, stage, reason, override }) {
+    async stage({ ref, stage, reason, override, archiveExisting }) {
       const target = await versionOf(ref);
-      if (target.stage === stage) return target;
-      const failures = await gate(target, { stage }, override);
+      if (archiveExisting && stage !== 'staging' && stage !== 'production')
+        throw new LatheError(
+          'INVALID_INPUT',
+          `archiveExisting applies to staging and production, not '${stage}'`,
+          { field: 'archiveExisting' },
+        );
+      if (target.stage === stage && !archiveExisting) return target;
+      const failures = target.stage === stage ? [] : await gate(target, { stage }, override);
       const at = now();
       await db.tx(async (sql) => {
         const row = await resolveRow(sql, `${target.model}@${target.version}`);
-        await sql.run('UPDATE model_versions SET stage = ? WHERE id = ?', [stage, row.id]);
-        await audit(sql, at, {
-          action: 'stage',
-          modelId: row.model_id,
-          version: target.version,
-          details: { from: text(row.stage), to: stage },
-          reason: reason ?? override ?? null,
-        });
+        if (text(row.stage) !== stage) {
+          await sql.run('UPDATE model_versions SET stage = ? WHERE id = ?', [stage, row.id]);
+          await audit(sql, at, {
+            action: 'stage',
+            modelId: row.model_id,
+            version: target.version,
+            details: { from: text(row.stage), to: stage },
+            reason: reason ?? override ?? null,
+          });
+        }
+        if (archiveExisting) {
+          const others = await sql.all<{ id: string; version: number }>(
+            'SELECT id, version FROM model_versions WHERE model_id = ? AND stage = ? AND id <> ? ORDER BY version',
+            [row.model_id, stage, row.id],
+          );
+          for (const other of others) {
+            await sql.run("UPDATE model_versions SET stage = 'archived' WHERE id = ?", [other.id]);
+            await audit(sql, at, {
+              action: 'stage',
+              modelId: row.model_id,
+              version: Number(other.version),
+              details: { from: stage, to: 'archived' },
+              reason: `archived: v${target.version} moved to ${stage}${reason ? ` (${reason})` : ''}`,
+            });
+          }
+        }
         if (failures.length)
           await audit(sql, at, {
             action: 'override',

@@ -370,6 +370,11 @@ export const ModelsStageIn = z.object({
   stage: ModelStage,
   reason: Reason.optional(),
   override: Reason.optional(),
+  /**
+   * Moving to staging or production: every other version of the model in that stage moves to archived
+   * (each move audited), so the stage holds this version alone.
+   */
+  archiveExisting: z.boolean().optional(),
 });
 export type ModelsStageIn = z.input<typeof ModelsStageIn>;
 

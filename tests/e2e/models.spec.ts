@@ -110,6 +110,12 @@ describe('the Models view', () => {
     // NAME@alias opens the model with the version the alias points at.
     await models.openModel(url, 'penguin@champion');
     expect(await models.version(1).getAttribute('aria-selected')).toBe('true');
+
+    // Staging v1 with "archive the versions already in staging" archives v2.
+    await models.setStage('staging', 'replaces v2', true);
+    await models.waitForStage(1, 'staging');
+    await models.waitForStage(2, 'archived');
+    await entries.filter({ hasText: 'stage staging → archived' }).waitFor();
   });
 
   it('answers which version was champion on a date', async () => {

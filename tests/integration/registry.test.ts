@@ -213,6 +213,46 @@ describe('model registry', () => {
     expect(last).toMatchObject({ action: 'unalias', version: 2, reason: 'done' });
   });
 
+  it('archives the versions already in a stage when asked, auditing each move', async () => {
+    for (const runId of [runA, runB, runC])
+      await call('models:register', { runId, name: 'staged' });
+    await call('models:stage', { ref: 'staged@1', stage: 'production' });
+    await call('models:stage', { ref: 'staged@2', stage: 'production' });
+    // Without the flag, two versions share production.
+    const both = await call('models:get', { ref: 'staged' });
+    expect(
+      both.versions
+        .filter((v) => v.stage === 'production')
+        .map((v) => v.version)
+        .sort(),
+    ).toEqual([1, 2]);
+    await call('models:stage', {
+      ref: 'staged@3',
+      stage: 'production',
+      reason: 'retrained',
+      archiveExisting: true,
+    });
+    const after = await call('models:get', { ref: 'staged' });
+    expect(after.versions.map((v) => [v.version, v.stage]).sort()).toEqual([
+      [1, 'archived'],
+      [2, 'archived'],
+      [3, 'production'],
+    ]);
+    const moves = (await call('models:history', { name: 'staged' })).entries.slice(-3);
+    expect(moves.map((e) => [e.version, e.details])).toEqual([
+      [3, { from: 'none', to: 'production' }],
+      [1, { from: 'production', to: 'archived' }],
+      [2, { from: 'production', to: 'archived' }],
+    ]);
+    expect(moves[1]!.reason).toBe('archived: v3 moved to production (retrained)');
+    const err = await failure('models:stage', {
+      ref: 'staged@1',
+      stage: 'none',
+      archiveExisting: true,
+    });
+    expect(err.message).toMatch(/archiveExisting applies to staging and production, not 'none'/);
+  });
+
   it('answers which version was champion at a given date from the audit log', async () => {
     const clock = { now: new Date('2026-03-01T09:00:00Z') };
     const store = storeWith({ clock, actor: 'alice' });

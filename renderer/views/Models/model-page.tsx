@@ -201,7 +201,8 @@ function VersionsPanel({
   );
 }
 
-type Change = { kind: 'alias'; alias: string } | { kind: 'stage'; stage: ModelStage };
+type Change =
+  { kind: 'alias'; alias: string } | { kind: 'stage'; stage: ModelStage; archiveExisting: boolean };
 
 /**
  * Alias and stage controls for one version (remounted per version and stage); a failed promotion gate
@@ -215,6 +216,8 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
   const [error, setError] = useState<string | null>(null);
   const [gate, setGate] = useState<{ change: Change; failures: string[] } | null>(null);
   const [override, setOverride] = useState('');
+  const [archiveExisting, setArchiveExisting] = useState(false);
+  const archivable = stage === 'staging' || stage === 'production';
 
   const apply = async (change: Change, overrideReason?: string) => {
     setBusy(true);
@@ -225,7 +228,14 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
     try {
       if (change.kind === 'alias')
         await getApi().invoke('models:alias', { ref, alias: change.alias, ...why, ...forced });
-      else await getApi().invoke('models:stage', { ref, stage: change.stage, ...why, ...forced });
+      else
+        await getApi().invoke('models:stage', {
+          ref,
+          stage: change.stage,
+          ...why,
+          ...forced,
+          ...(change.archiveExisting ? { archiveExisting: true } : {}),
+        });
       setGate(null);
       setOverride('');
       setReason('');
@@ -292,12 +302,25 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
             type="button"
             className="btn"
             disabled={busy || stage === version.stage}
-            onClick={() => void apply({ kind: 'stage', stage })}
+            onClick={() =>
+              void apply({ kind: 'stage', stage, archiveExisting: archivable && archiveExisting })
+            }
             data-testid="stage-set"
           >
             Set stage
           </button>
         </div>
+        {archivable && (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={archiveExisting}
+              onChange={(e) => setArchiveExisting(e.target.checked)}
+              data-testid="stage-archive-existing"
+            />
+            <span>Archive the versions already in {stage}</span>
+          </label>
+        )}
       </div>
       {error && <ErrorBanner error={error} title="Change refused" />}
       {gate && (

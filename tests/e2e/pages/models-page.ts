@@ -56,9 +56,10 @@ export class ModelsPage extends AppPage {
     await this.byTestId('alias-set').click();
   }
 
-  async setStage(stage: string, reason: string): Promise<void> {
+  async setStage(stage: string, reason: string, archiveExisting = false): Promise<void> {
     await this.byTestId('change-reason').fill(reason);
     await this.byTestId('stage-select').selectOption(stage);
+    if (archiveExisting) await this.byTestId('stage-archive-existing').check();
     await this.byTestId('stage-set').click();
   }
 
