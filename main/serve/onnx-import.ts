@@ -7,9 +7,8 @@
 // Docker export therefore handle it like a native one; only the predictor differs — it splits the
 // feature matrix over the graph's inputs in their element types and decodes the declared output.
 import { readFileSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { parse as parseYaml } from 'yaml';
 import {
   ImportSignature,
   LatheError,
@@ -22,6 +21,7 @@ import type { StoredTarget } from '../evaluate/predict';
 import { createRowTransformer } from '../features/row';
 import type { RegistryStore } from '../registry/registry-store';
 import type { ArtifactStore } from '../workspace/artifacts';
+import { loadConfigFile } from '../workspace/config-file';
 import type { PackageMeta, Prediction, Predictor } from './types';
 
 /** Rows per session run, as for native packages. */
@@ -36,50 +36,8 @@ const OUTPUT_TYPES = {
 } as const;
 
 /** Reads and validates a signature file (YAML or JSON); errors name the file and the field. */
-export function readImportSignature(file: string): ImportSignature {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new LatheError(
-      code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'INVALID_INPUT',
-      `signature file ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(err as Error).message}`}`,
-      { file },
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new LatheError(
-      'INVALID_CONFIG',
-      `${file}: not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
-      { file },
-    );
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new LatheError(
-      'INVALID_CONFIG',
-      `${file}: expected a mapping (an ONNX model signature)`,
-      {
-        file,
-      },
-    );
-  const parsed = ImportSignature.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      field: i.path.length ? i.path.join('.') : '(root)',
-      message: i.message,
-    }));
-    throw new LatheError(
-      'INVALID_CONFIG',
-      `${file}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
-      { file, field: issues[0]?.field, issues },
-    );
-  }
-  return parsed.data;
-}
+export const readImportSignature = (file: string): ImportSignature =>
+  loadConfigFile(file, ImportSignature, 'ONNX model signature', undefined, 'path');
 
 /** The request/batch signature of an imported model: its features as inputs, its task and classes. */
 export function modelSignatureOf(sig: ImportSignature): ModelSignature {
