@@ -412,13 +412,15 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     if (resume) {
       const r = resume.state;
       model.setWeights(resume.model);
-      await optimizer.setWeights(
-        resume.optimizer,
-        model.trainableWeights.map((w) => w.read() as tf.Variable),
-      );
-      adamAcc.accBeta1.assign(tf.scalar(r.accBeta[0]));
-      adamAcc.accBeta2.assign(tf.scalar(r.accBeta[1]));
-      if (engine) {
+      // Adam's state goes to whichever engine takes the steps.
+      if (!engine) {
+        await optimizer.setWeights(
+          resume.optimizer,
+          model.trainableWeights.map((w) => w.read() as tf.Variable),
+        );
+        adamAcc.accBeta1.assign(tf.scalar(r.accBeta[0]));
+        adamAcc.accBeta2.assign(tf.scalar(r.accBeta[1]));
+      } else {
         // Adam's moments as tfjs's Adam saves them: `iter`, then m per variable, then v per variable.
         const moments = resume.optimizer.filter((w) => w.name !== 'iter');
         const count = moments.length / 2;

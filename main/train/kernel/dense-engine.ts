@@ -160,13 +160,17 @@ function instantiate(): Kernels {
 
 /** Whether this JavaScript engine runs WebAssembly SIMD (Node 16.4+ and every Electron do). */
 export function denseKernelsAvailable(): boolean {
-  try {
-    instantiate();
-    return true;
-  } catch {
-    return false;
+  if (available === undefined) {
+    try {
+      instantiate();
+      available = true;
+    } catch {
+      available = false;
+    }
   }
+  return available;
 }
+let available: boolean | undefined;
 
 /** tfjs-layers' BatchNormalization defaults. */
 const BN_MOMENTUM = 0.99;
