@@ -14,11 +14,7 @@ export function generateCard(
 ): ModelCard {
   const { signature, lineage } = version;
   if (!lineage) return generateImportedCard(version, evaluation);
-  const out = signature.output;
-  const what =
-    out.task === 'regression'
-      ? `the value of \`${out.target}\``
-      : `\`${out.target}\` (${out.task}: ${(out.classes ?? []).map((c) => `\`${c}\``).join(', ')})`;
+  const what = predicts(signature);
   const metricRows = Object.entries(version.metrics)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `| ${k} | ${fmt(v)} |`);
@@ -59,17 +55,21 @@ export function generateCard(
   };
 }
 
+/** What a model predicts, for a card: the target's value, or its classes. */
+function predicts(signature: ModelVersion['signature']): string {
+  const out = signature.output;
+  return out.task === 'regression'
+    ? `the value of \`${out.target}\``
+    : `\`${out.target}\` (${out.task}: ${(out.classes ?? []).map((c) => `\`${c}\``).join(', ')})`;
+}
+
 /** A first model card for an imported ONNX model: what its signature declares, and what Lathe cannot know. */
 export function generateImportedCard(
   version: ModelVersion,
   evaluation: EvaluationReport | null = null,
 ): ModelCard {
   const { signature, source } = version;
-  const out = signature.output;
-  const what =
-    out.task === 'regression'
-      ? `the value of \`${out.target}\``
-      : `\`${out.target}\` (${out.task}: ${(out.classes ?? []).map((c) => `\`${c}\``).join(', ')})`;
+  const what = predicts(signature);
   const file =
     source.kind === 'import' ? `\`${source.file}\` (sha256 \`${source.sha256}\`)` : 'an ONNX file';
   return {
