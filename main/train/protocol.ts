@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { ColumnInfo, TrainConfig } from '../../shared/contract';
 
-/** Main → worker: the job, plus a shared flag the worker polls to stop. */
+/**
+ * Main → worker: the job, plus shared flags: [0] is 1 once the run should stop (polled between batches);
+ * [1] is the last epoch main has judged. With `awaitVerdict` the worker waits after each epoch until main
+ * has judged it, so a stop decided on an epoch's metrics (search pruning) lands before the next epoch.
+ */
 export const WorkerStart = z.object({
   type: z.literal('start'),
   job: z.object({
@@ -14,6 +18,7 @@ export const WorkerStart = z.object({
     resume: z.instanceof(Uint8Array).optional(),
   }),
   cancelFlag: z.instanceof(SharedArrayBuffer),
+  awaitVerdict: z.boolean().optional(),
 });
 export type WorkerStart = z.infer<typeof WorkerStart>;
 

@@ -109,9 +109,17 @@ export interface ResumeRun {
   checkpoint: string;
 }
 
+/** Called with a run's metrics after each epoch; the worker waits for it before the next epoch. */
+export type EpochJudge = (epoch: number, metrics: Record<string, number>) => void;
+
 export interface StartOptions {
   /** Recorded in the lineage: HEAD of the git repository holding the config file. */
   gitCommit?: string | null;
+  /**
+   * Judges a single training's epochs (a search or cross-validation judges its children itself): a
+   * cancel() it makes takes effect before the next epoch, however fast epochs are.
+   */
+  onEpoch?: EpochJudge;
 }
 
 /** A search or cross-validation to continue (runs:resume of its parent). */
@@ -334,7 +342,7 @@ export function createTrainService(deps: {
       if (kind === 'train') {
         await precheck(engine, config, version.storagePath, version.columns);
         const runId = await recorder.createRun(newRun(config, version.id, options, { kind }));
-        const { done } = launch(runId, config, version);
+        const { done } = launch(runId, config, version, undefined, undefined, options.onEpoch);
         return { runId, done: done.then((o) => o.status) };
       }
       // A family: every child config must be trainable before the parent is recorded.
@@ -388,7 +396,7 @@ export function createTrainService(deps: {
       }
       const run = active.get(runId);
       if (!run) return false;
-      Atomics.store(run.flag, 0, 1);
+      stopWorker(run.flag);
       return true;
     },
 
@@ -396,7 +404,7 @@ export function createTrainService(deps: {
       const parents = [...families.values()];
       for (const f of parents) f.family.cancel();
       const runs = [...active.values()];
-      for (const r of runs) Atomics.store(r.flag, 0, 1);
+      for (const r of runs) stopWorker(r.flag);
       await Promise.all([...runs.map((r) => r.done), ...parents.map((f) => f.done)]);
     },
   };
@@ -438,7 +446,7 @@ export function createTrainService(deps: {
       stopChild(runId, prune) {
         if (prune) pruned.add(runId);
         const run = active.get(runId);
-        if (run) Atomics.store(run.flag, 0, 1);
+        if (run) stopWorker(run.flag);
       },
       emit: (event) => bus.emit('run:child', event),
       logParent: (step, values) => recorder.logMetrics(parentId, step, values),
@@ -524,7 +532,7 @@ export function createTrainService(deps: {
     version: { storagePath: string; columns: ColumnInfo[] },
     resume?: Uint8Array<ArrayBuffer>,
     resumedFrom?: string,
-    onEpoch?: (epoch: number, metrics: Record<string, number>) => void,
+    onEpoch?: EpochJudge,
   ): { runId: string; done: Promise<ChildOutcome> } {
     {
       // The run's current checkpoint blob: each new one supersedes it, and a finished run drops it.
@@ -533,7 +541,7 @@ export function createTrainService(deps: {
         if (await recorder.unreferenced(sha256)) artifacts.remove(sha256);
       };
       status(runId, 'running');
-      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const flag = new Int32Array(new SharedArrayBuffer(8));
       // stdout is piped so nothing a library prints can corrupt `--json` output.
       const worker = new Worker(workerPath, { stdout: true, stderr: true });
       worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
@@ -593,7 +601,15 @@ export function createTrainService(deps: {
             pending.push(recorder.setBackend(runId, msg.backend));
           } else if (msg.type === 'epoch') {
             latest = { loss: msg.loss, val_loss: msg.valLoss, ...msg.metrics };
-            onEpoch?.(msg.epoch, latest);
+            if (onEpoch) {
+              try {
+                onEpoch(msg.epoch, latest);
+              } finally {
+                // The worker waits for this verdict before its next epoch (awaitVerdict below).
+                Atomics.store(flag, 1, msg.epoch);
+                Atomics.notify(flag, 1);
+              }
+            }
             pending.push(
               recorder.logMetrics(runId, msg.epoch, {
                 loss: msg.loss,
@@ -682,9 +698,17 @@ export function createTrainService(deps: {
           ...(resume ? { resume } : {}),
         },
         cancelFlag: flag.buffer,
+        // A family judges each epoch of its children (pruning): the child waits for that verdict.
+        awaitVerdict: onEpoch !== undefined,
       };
       worker.postMessage(start);
       return { runId, done };
     }
   }
+}
+
+/** Asks a run's worker to stop, waking it if it waits for an epoch's verdict. */
+function stopWorker(flag: Int32Array): void {
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 1);
 }

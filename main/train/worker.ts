@@ -13,12 +13,23 @@ const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
 port.once('message', (raw: unknown) => {
   void (async () => {
     try {
-      const { job, cancelFlag } = WorkerStart.parse(raw);
+      const { job, cancelFlag, awaitVerdict } = WorkerStart.parse(raw);
       const flag = new Int32Array(cancelFlag);
+      /** Blocks until main has judged `epoch` (or asked to stop): see WorkerStart. */
+      const awaitJudged = (epoch: number) => {
+        for (let seen = Atomics.load(flag, 1); seen < epoch && Atomics.load(flag, 0) !== 1;) {
+          // Main notifies on every verdict and stop; the timeout only bounds a missed wake-up.
+          Atomics.wait(flag, 1, seen, 1000);
+          seen = Atomics.load(flag, 1);
+        }
+      };
       post({ type: 'backend', backend: await initBackend() });
       const result = await train(job, {
         isCancelled: () => Atomics.load(flag, 0) === 1,
-        onEpoch: (r) => post({ type: 'epoch', ...r }),
+        onEpoch: (r) => {
+          post({ type: 'epoch', ...r });
+          if (awaitVerdict) awaitJudged(r.epoch);
+        },
         onCheckpoint: (bytes, step) => post({ type: 'checkpoint', step, bytes }, [bytes.buffer]),
       });
       post(

@@ -2,7 +2,7 @@
 // checkpoint to exactly the metrics of the same training left uninterrupted.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelOutput } from '../../shared/contract';
+import { TrainConfig, type ChannelOutput } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { latheBackground } from '../helpers/cli';
 import { contractClient } from '../helpers/services';
@@ -13,7 +13,7 @@ const ws = join(t.dir, 'ws');
 let services: Services | undefined;
 const { call, failure } = contractClient(() => services!);
 
-const EPOCHS = 300;
+const EPOCHS = 1500;
 // Dropout, early stopping that keeps best weights, and a plateau schedule: every piece of state a
 // checkpoint has to carry (weights, Adam moments, RNG, dropout step, tracker, best weights, LR).
 const config = {
@@ -57,9 +57,10 @@ describe('resuming a killed run', () => {
 
     const file = t.file('train.json', JSON.stringify(config));
     const child = latheBackground(['train', '--config', file, '--workspace', ws]);
-    // Progress prints per 10% on a pipe. Half way (epoch 150 of 300) leaves the checkpoint store, which
-    // trails fast epochs by one write, time to have stored one, and the run time to go on.
-    await child.waitFor('stderr', /epoch (1[5-9]\d|2[0-4]\d)\/300/);
+    // Progress prints per 10% on a pipe. Epochs 150 to 599 of 1500 leave the checkpoint store, which
+    // trails fast epochs by one write, time to have stored one, and the run at least 900 epochs (seconds
+    // on the fused engine) to go on, so the kill lands mid-training on a busy machine too.
+    await child.waitFor('stderr', /epoch (1[5-9]\d|[2-5]\d\d)\/1500/);
     child.child.kill('SIGKILL');
     await child.exit;
 
@@ -99,24 +100,20 @@ describe('resuming a killed run', () => {
     const straight = await call('train:run', { config: perm });
     expect(straight.status).toBe('finished');
 
-    // Cancel during the second pass (epochs 41..80 of 80): the run keeps its last checkpoint.
-    const { runId } = await call('train:start', { config: perm });
-    await new Promise<void>((resolve) => {
-      const off = services!.bus.subscribe((f) => {
-        const p = f.payload as { runId?: string; epoch?: number };
-        if (f.event === 'train:progress' && p.runId === runId && (p.epoch ?? 0) >= 50)
-          services!.train.cancel(runId);
-        if (f.event === 'run:status' && p.runId === runId) {
-          const s = (f.payload as { status: string }).status;
-          if (s !== 'running') {
-            off();
-            resolve();
-          }
-        }
-      });
+    // Cancel during the second pass (epochs 41..80 of 80), judged at epoch 50: the worker waits for each
+    // epoch's verdict, so it stops before epoch 51 and keeps its last checkpoint.
+    let runId = '';
+    const started = await services!.train.start(TrainConfig.parse(perm), {
+      onEpoch: (epoch) => {
+        if (epoch === 50) services!.train.cancel(runId);
+      },
     });
+    runId = started.runId;
+    expect(await started.done).toBe('cancelled');
     const cancelled = await call('runs:get', { id: runId });
     expect(cancelled.status).toBe('cancelled');
+    const logged = await call('runs:metrics', { id: runId, key: 'val_loss' });
+    expect(Math.max(...logged.points.map((p) => p.step))).toBe(50);
 
     const resumed = await call('runs:resume', { id: runId });
     expect(resumed.status).toBe('finished');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, RunChildEvent } from '../../../shared/contract';
 import { FamilyReport } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
+import { shouldPrune } from '../../../main/train/search-space';
 import { contractClient } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
@@ -179,6 +180,29 @@ describe('hyperparameter search', () => {
       const h = await call('runs:metrics', { id: p.id, key: 'val_accuracy' });
       expect(h.points.length).toBeLessThan(5);
       expect(h.points.length).toBeGreaterThan(1);
+    }
+    // Each epoch is judged before the next one starts, however fast training is: replaying the median
+    // rule over the trials in order, each stopped right after the first epoch the rule condemned, and
+    // the finished ones were never condemned.
+    const finished: number[][] = [];
+    for (const c of [...rep!.children].sort((a, b) => a.index - b.index)) {
+      const h = await call('runs:metrics', { id: c.runId, key: 'val_accuracy' });
+      const history = h.points.map((p) => p.value);
+      const condemned = history.findIndex((_, k) =>
+        shouldPrune({
+          history: history.slice(0, k + 1),
+          finished,
+          mode: 'max',
+          warmupEpochs: 1,
+          minTrials: 2,
+        }),
+      );
+      if (c.status === 'pruned') expect(condemned + 1, `trial ${c.index}`).toBe(history.length);
+      else {
+        expect(c.status).toBe('finished');
+        expect(condemned, `trial ${c.index}`).toBe(-1);
+        finished.push(history);
+      }
     }
     expect(events.filter((e) => e.status !== 'running')).toHaveLength(8);
     const curve = await call('runs:metrics', { id: run.id, key: 'best_val_accuracy' });
