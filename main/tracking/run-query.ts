@@ -322,7 +322,7 @@ function fieldSql(field: Field): SqlFragment & { type: FieldType | 'text' } {
     case 'metrics':
       // The latest value of the key, as the run summary reports it.
       return {
-        sql: '(SELECT arg_max(value, step * 1e15 + ts) FROM metrics WHERE run_id = r.id AND key = ?)',
+        sql: '(SELECT value FROM latest_metrics WHERE run_id = r.id AND key = ?)',
         params: [field.key],
         type: 'number',
       };

@@ -12,7 +12,14 @@ import {
   type RunSummary,
 } from '../../shared/contract';
 import type { RunRecorder } from '../train/train-service';
-import { text, textOrNull, type Database, type Row, type SqlParam } from '../workspace/db';
+import {
+  text,
+  textOrNull,
+  type Database,
+  type Row,
+  type Sql,
+  type SqlParam,
+} from '../workspace/db';
 import { filterToSql, orderByToSql } from './run-query';
 import { DEFAULT_MAX_POINTS, downsampleManySql, downsampleSql } from './downsample';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
@@ -108,8 +115,7 @@ const MAX_STEP = 2 ** 31 - 1;
 const SUMMARY_SELECT = `
   SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version, v.hash AS dataset_hash,
     (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
-    (SELECT json_group_object(key, value) FROM (
-        SELECT key, arg_max(value, step * 1e15 + ts) AS value FROM metrics WHERE run_id = r.id GROUP BY key)) AS metrics_json
+    (SELECT json_group_object(key, value) FROM latest_metrics WHERE run_id = r.id) AS metrics_json
   FROM runs r
   JOIN experiments e ON r.experiment_id = e.id
   JOIN projects p ON e.project_id = p.id
@@ -118,9 +124,9 @@ const SUMMARY_SELECT = `
 
 /**
  * The list query: the page of runs is chosen (WHERE, ORDER BY, LIMIT) before anything is aggregated, then
- * the latest value of every metric, every param and every tag of just those runs are grouped by run once
- * and joined, instead of SUMMARY_SELECT's subqueries per run; only the columns a summary shows are read
- * (not the config, system and warnings documents).
+ * the latest value of every metric (latest_metrics), every param and every tag of just those runs are
+ * grouped by run once and joined, instead of SUMMARY_SELECT's subqueries per run; only the columns a
+ * summary shows are read (not the config, system and warnings documents).
  * `order` ranks the rows inside a window in the select list, so its parameters come before WHERE's.
  */
 function listSql(where: string, order: string, limit: number): string {
@@ -137,11 +143,10 @@ function listSql(where: string, order: string, limit: number): string {
     ${where}
     ORDER BY list_pos LIMIT ${Number(limit)}
   ),
-  latest AS (
-    SELECT run_id, key, arg_max(value, step * 1e15 + ts) AS value
-    FROM metrics WHERE run_id IN (SELECT id FROM page) GROUP BY run_id, key
+  m AS (
+    SELECT run_id, json_group_object(key, value) AS metrics_json
+    FROM latest_metrics WHERE run_id IN (SELECT id FROM page) GROUP BY run_id
   ),
-  m AS (SELECT run_id, json_group_object(key, value) AS metrics_json FROM latest GROUP BY run_id),
   pa AS (
     SELECT run_id, json_group_object(key, value) AS params_json
     FROM params WHERE run_id IN (SELECT id FROM page) GROUP BY run_id
@@ -179,15 +184,56 @@ function appendMetric(
   a.endRow();
 }
 
+/** Rows of one INSERT into latest_metrics: DuckDB binds at most a few thousand parameters well. */
+const LATEST_CHUNK = 500;
+
+/**
+ * Keeps latest_metrics up to date with points just written to `metrics`, in the same transaction: each
+ * (run, metric) takes the point with the highest step, then the latest timestamp (a later-written point
+ * wins a tie), unless the table already holds a later one.
+ */
+async function upsertLatest(
+  sql: Sql,
+  points: readonly { runId: string; key: string; step: number; ts: number; value: number }[],
+): Promise<void> {
+  const latest = new Map<string, (typeof points)[number]>();
+  for (const p of points) {
+    const id = `${p.runId}\u0000${p.key}`;
+    const seen = latest.get(id);
+    if (!seen || p.step > seen.step || (p.step === seen.step && p.ts >= seen.ts)) latest.set(id, p);
+  }
+  const rows = [...latest.values()];
+  for (let i = 0; i < rows.length; i += LATEST_CHUNK) {
+    const chunk = rows.slice(i, i + LATEST_CHUNK);
+    await sql.run(
+      `INSERT INTO latest_metrics VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, ts = excluded.ts, value = excluded.value
+       WHERE excluded.step > latest_metrics.step
+         OR (excluded.step = latest_metrics.step AND excluded.ts >= latest_metrics.ts)`,
+      chunk.flatMap((p) => [p.runId, p.key, p.step, p.ts, p.value]),
+    );
+  }
+}
+
 /**
  * A JSON object column as a record with its keys in order: DuckDB's json_group_object follows the
- * aggregation order, which varies, and the same run must print the same way every time.
+ * aggregation order, which varies, and the same run must print the same way every time. (Ordering inside
+ * the aggregate costs DuckDB three times as much as this.)
  */
 function jsonRecord<T>(value: unknown): Record<string, T> {
   if (value === null || value === undefined) return {};
-  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-  const entries = Object.entries((parsed ?? {}) as Record<string, T>);
-  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const parsed = (typeof value === 'string' ? JSON.parse(value) : value) as Record<
+    string,
+    T
+  > | null;
+  if (!parsed) return {};
+  const keys = Object.keys(parsed);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  if (sorted) return parsed;
+  const out: Record<string, T> = {};
+  for (const k of keys.sort()) out[k] = parsed[k]!;
+  return out;
 }
 
 function summaryFromRow(r: Row): RunSummary {
@@ -206,9 +252,8 @@ function summaryFromRow(r: Row): RunSummary {
     endedAt: ended,
     durationMs: ended ? Date.parse(ended) - Date.parse(started) : null,
     backend: textOrNull(r.backend),
-    metrics: Object.fromEntries(
-      Object.entries(jsonRecord<unknown>(r.metrics_json)).map(([k, v]) => [k, Number(v)]),
-    ),
+    // Finite DOUBLEs only (logMetrics skips the rest): JSON numbers.
+    metrics: jsonRecord<number>(r.metrics_json),
     params: jsonRecord<string>(r.params_json),
     deletedAt: r.deleted_at ? iso(r.deleted_at) : null,
     kind: (textOrNull(r.kind) ?? 'train') as RunKind,
@@ -312,9 +357,13 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       const batch = pending;
       pending = [];
       try {
-        await db.append('metrics', (a) => {
-          for (const p of batch) appendMetric(a, p.runId, p.key, p.step, p.ts, p.value);
-        });
+        await db.append(
+          'metrics',
+          (a) => {
+            for (const p of batch) appendMetric(a, p.runId, p.key, p.step, p.ts, p.value);
+          },
+          (sql) => upsertLatest(sql, batch),
+        );
       } catch (err) {
         // Nothing is dropped: the batch goes back in front of what arrived meanwhile.
         pending = batch.concat(pending);
@@ -450,9 +499,20 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       if (bad)
         throw new LatheError('INVALID_INPUT', `a metric step must be an integer: ${bad.step}`);
       if (!rows.length) return;
-      await db.append('metrics', (a) => {
-        for (const p of rows) appendMetric(a, runId, p.key, p.step, p.timestamp ?? now, p.value);
-      });
+      const written = rows.map((p) => ({
+        runId,
+        key: p.key,
+        step: p.step,
+        ts: p.timestamp ?? now,
+        value: p.value,
+      }));
+      await db.append(
+        'metrics',
+        (a) => {
+          for (const p of written) appendMetric(a, runId, p.key, p.step, p.ts, p.value);
+        },
+        (sql) => upsertLatest(sql, written),
+      );
     },
 
     async setBackend(runId, backend) {
@@ -514,6 +574,13 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       await flushMetrics();
       await db.tx(async (sql) => {
         await sql.run('DELETE FROM metrics WHERE run_id = ? AND step > ?', [runId, step]);
+        await sql.run('DELETE FROM latest_metrics WHERE run_id = ?', [runId]);
+        await sql.run(
+          `INSERT INTO latest_metrics
+           SELECT run_id, key, max(step), arg_max(ts, (step, ts)), arg_max(value, (step, ts))
+           FROM metrics WHERE run_id = ? GROUP BY run_id, key`,
+          [runId],
+        );
         await sql.run(
           `UPDATE runs SET status = 'running', ended_at = NULL, error = NULL WHERE id = ?`,
           [runId],
@@ -627,7 +694,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         const doomed =
           "(SELECT id FROM runs WHERE deleted_at IS NOT NULL AND status NOT IN ('running', 'queued'))";
         const count = await sql.one<{ n: bigint }>(`SELECT count(*) AS n FROM ${doomed} AS d`);
-        for (const table of ['params', 'metrics', 'tags', 'artifacts'])
+        for (const table of ['params', 'metrics', 'latest_metrics', 'tags', 'artifacts'])
           await sql.run(`DELETE FROM ${table} WHERE run_id IN ${doomed}`);
         await sql.run(`DELETE FROM runs WHERE id IN ${doomed}`);
         return Number(count?.n ?? 0);

@@ -57,9 +57,14 @@ export interface Database extends Sql {
   tx<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   /**
    * Bulk-appends rows to `table` with DuckDB's appender (far cheaper per row than INSERT): `fill` appends
-   * the rows, which are committed together in one transaction when it returns; a throw discards them.
+   * the rows, `then` runs statements after them, and all of it is committed together in one transaction;
+   * a throw discards everything.
    */
-  append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void>;
+  append(
+    table: string,
+    fill: (appender: DuckDBAppender) => void,
+    then?: (sql: Sql) => Promise<void>,
+  ): Promise<void>;
   close(): void;
 }
 
@@ -114,7 +119,7 @@ export async function openDatabase(
           throw err;
         }
       }),
-    append: (table, fill) =>
+    append: (table, fill, then) =>
       serial(async () => {
         await inner.run('BEGIN TRANSACTION');
         try {
@@ -125,6 +130,7 @@ export async function openDatabase(
           } finally {
             appender.closeSync();
           }
+          await then?.(inner);
           await inner.run('COMMIT');
         } catch (err) {
           await inner.run('ROLLBACK').catch(() => undefined);

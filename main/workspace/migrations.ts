@@ -150,6 +150,20 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         PRIMARY KEY (version_id, path))`,
     ],
   },
+  {
+    version: 10,
+    name: 'latest metrics',
+    sql: [
+      // Each run's latest point of each metric (highest step, then latest timestamp), kept as points are
+      // written, so listing, filtering and sorting runs reads one row per metric instead of whole histories.
+      `CREATE TABLE latest_metrics (
+        run_id VARCHAR NOT NULL, key VARCHAR NOT NULL, step INTEGER NOT NULL, ts DOUBLE NOT NULL,
+        value DOUBLE NOT NULL, PRIMARY KEY (run_id, key))`,
+      `INSERT INTO latest_metrics
+        SELECT run_id, key, max(step), arg_max(ts, (step, ts)), arg_max(value, (step, ts))
+        FROM metrics GROUP BY run_id, key`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

@@ -123,6 +123,13 @@ export async function seedRuns(services: Services, options: SeedOptions): Promis
          1767225600000 + i * 1000 + s, ((i * 7919 + k * 104729 + s * 31) % 10007) / 10007.0
        FROM range(${n}) g(i), range(${keys.length}) m(k), range(${steps}) st(s)`,
     );
+    // The latest point of each metric, as the tracking store keeps it when points are logged.
+    await sql.run(
+      `INSERT INTO latest_metrics
+       SELECT run_id, key, max(step), arg_max(ts, (step, ts)), arg_max(value, (step, ts))
+       FROM metrics WHERE run_id IN (SELECT ${id('i')} FROM range(${n}) g(i))
+       GROUP BY run_id, key`,
+    );
     for (const t of templates) {
       await sql.run('DELETE FROM params WHERE run_id = ?', [t]);
       await sql.run('DELETE FROM tags WHERE run_id = ?', [t]);

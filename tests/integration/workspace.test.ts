@@ -25,7 +25,9 @@ describe('workspace', () => {
     const rows = await ws.db.all<{ version: number; name: string }>(
       'SELECT version, name FROM schema_migrations',
     );
-    expect(rows.map((r) => Number(r.version)).sort()).toEqual(migrations.map((m) => m.version));
+    expect(rows.map((r) => Number(r.version)).sort((a, b) => a - b)).toEqual(
+      migrations.map((m) => m.version),
+    );
     expect(Math.max(...rows.map((r) => Number(r.version)))).toBe(SCHEMA_VERSION);
     const tables = (
       await ws.db.all<{ name: string }>(
@@ -40,6 +42,7 @@ describe('workspace', () => {
         'runs',
         'params',
         'metrics',
+        'latest_metrics',
         'tags',
         'artifacts',
         'experiments',
