@@ -5,6 +5,7 @@ import type { RunSummary } from '../../shared/contract';
 import { contractClient } from '../helpers/services';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
 import { tempDir } from '../helpers/workspace';
+import { listOrderBy, sortOrder } from '../../renderer/views/Experiments/runs-table/sort';
 
 const t = tempDir('lathe-runs-list-');
 let services: Services | undefined;
@@ -106,5 +107,64 @@ describe('runs:list', () => {
     expect(alpha.lastRunAt).toBe(new Date(Date.UTC(2026, 0, 1) + (N - 1) * 1000).toISOString());
     expect(await call('experiments:list', { project: 'nope' })).toEqual([]);
     await call('runs:restore', { ids: [seededRunId(0), seededRunId(1)] });
+  });
+
+  it('keeps every latest value equal to the history it summarizes, as points arrive and a run reopens', async () => {
+    const tracking = services!.tracking;
+    const id = seededRunId(7);
+    // The buffered path: an earlier step logged later does not replace a later one.
+    await tracking.logMetrics(id, 40, { loss: 0.25 });
+    await tracking.logMetrics(id, 12, { loss: 9 });
+    // A bulk write (which flushes the buffer first): at one step the later timestamp wins, whatever the
+    // order; an old step does not.
+    await tracking.logMetricsBulk(id, [
+      { key: 'val_auc', step: 50, value: 0.75, timestamp: 10 },
+      { key: 'val_auc', step: 50, value: 0.5, timestamp: 5 },
+      { key: 'val_auc', step: 2, value: 0.1, timestamp: 99 },
+    ]);
+    const db = services!.workspace.db;
+    const truth = async () =>
+      db.all(
+        `SELECT run_id, key, arg_max(value, (step, ts)) AS value FROM metrics
+         GROUP BY ALL ORDER BY run_id, key`,
+      );
+    const kept = () => db.all('SELECT run_id, key, value FROM latest_metrics ORDER BY run_id, key');
+    expect(await kept()).toEqual(await truth());
+    const listed = (await call('runs:list', { limit: 100000 })).find((r) => r.id === id)!;
+    expect(listed.metrics).toMatchObject({ loss: 0.25, val_auc: 0.75 });
+    const filtered = await call('runs:list', { filter: 'metrics.loss = 0.25', limit: 100000 });
+    expect(filtered.map((r) => r.id)).toEqual([id]);
+
+    // Reopening for a resume drops the steps after the checkpoint, and their latest values with them.
+    await tracking.reopenRun(id, 3);
+    expect(await kept()).toEqual(await truth());
+    const reopened = await call('runs:get', { id });
+    const history = (await truth()).filter((r) => r.run_id === id);
+    expect(reopened.metrics).toEqual(Object.fromEntries(history.map((r) => [r.key, r.value])));
+    expect(reopened.metrics.loss).not.toBe(0.25);
+    expect(reopened.metrics.val_auc).not.toBe(0.75);
+  });
+
+  it('gives a first page in the order the runs table sorts the whole list (listOrderBy)', async () => {
+    // A metric only some runs have: missing values go last in both directions, on both sides.
+    for (const i of [3, 30, 150, 200])
+      await services!.tracking.logMetricsBulk(seededRunId(i), [
+        { key: 'rare', step: 1, value: i % 7, timestamp: 1 },
+      ]);
+    const all = await call('runs:list', { limit: 100000 });
+    for (const column of ['started', 'duration', 'metrics.val_auc', 'metrics.rare'])
+      for (const direction of ['asc', 'desc'] as const) {
+        const orderBy = listOrderBy({ column, direction });
+        expect(orderBy, column).not.toBeNull();
+        const page = await call('runs:list', { orderBy: orderBy!, limit: 100 });
+        const order = sortOrder(all, column, direction);
+        expect(
+          page.map((r) => r.id),
+          `${column} ${direction}`,
+        ).toEqual(Array.from(order.subarray(0, 100), (i) => all[i]!.id));
+      }
+    const newest = await call('runs:list', { limit: 100 });
+    expect(listOrderBy(null)).toBe('');
+    expect(newest).toEqual(all.slice(0, 100));
   });
 });

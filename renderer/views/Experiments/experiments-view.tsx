@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { RunSummary } from '../../../shared/contract';
 import { ApiError, errorMessage, getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
@@ -8,7 +8,7 @@ import { useAsync, useEvent } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
 import { NewRunForm } from './new-run-form';
-import { MARKS, RunsTable } from './runs-table';
+import { MARKS, RunsTable, afterPaint } from './runs-table';
 import { ColumnPicker } from './runs-table/column-picker';
 import { discoverColumns, placeColumns } from './runs-table/columns';
 import { indexRows, orderRows, searchTexts } from './runs-table/rows';
@@ -19,11 +19,17 @@ import {
   keepListed,
   type Selection,
 } from './runs-table/selection';
-import { sortOrder } from './runs-table/sort';
+import { listOrderBy, sortOrder } from './runs-table/sort';
 import { layoutKey, useRunsLayout } from './runs-table/use-layout';
 
 /** runs:list's ceiling: the table holds every run of an experiment in memory. */
 const LIST_LIMIT = 100_000;
+/**
+ * A list of more runs than this shows its first FIRST_PAGE rows (in the table's order) while the whole
+ * list loads: 10,000 runs take most of a second to list, send and parse.
+ */
+const PROGRESSIVE_MIN = 2_000;
+const FIRST_PAGE = 100;
 
 /** The experiment last picked in a project (null: all), remembered in the workspace. */
 function useExperimentChoice(
@@ -101,6 +107,8 @@ interface RunsState {
   /** The request these results answer (see `request` in the view). */
   request: string;
   runs: RunSummary[] | null;
+  /** False while `runs` is the first page of a long list whose whole arrives next. */
+  complete: boolean;
   error: Error | null;
   /** A malformed filter: the message names the position. */
   filterError: string | null;
@@ -114,10 +122,18 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
     layoutKey(project, experiment ?? null),
   );
   const [tick, setTick] = useState(0);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
+  // One list request at a time: a reload asked for while one is on its way (a search's trials end in
+  // bursts) runs once it has arrived, instead of listing 10,000 runs for every status change.
+  const listing = useRef(false);
+  const stale = useRef(false);
+  const reload = useCallback(() => {
+    if (listing.current) stale.current = true;
+    else setTick((t) => t + 1);
+  }, []);
   const [state, setState] = useState<RunsState>({
     request: '',
     runs: null,
+    complete: false,
     error: null,
     filterError: null,
   });
@@ -133,44 +149,109 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
     experiments.reload();
   });
 
-  const ready = layout !== null && experiment !== undefined;
+  // The experiments' run counts decide whether a long list shows a first page while it loads.
+  const ready =
+    layout !== null &&
+    experiment !== undefined &&
+    (experiments.data !== null || experiments.status === 'error');
   const filter = layout?.filter ?? '';
   const showDeleted = layout?.showDeleted ?? false;
 
   const request = JSON.stringify([project, experiment, filter, showDeleted, tick]);
   const loading = state.request !== request;
+  // How many runs the list will hold (before any filter), to decide on a first page.
+  const expected = (experiments.data ?? [])
+    .filter((e) => !experiment || e.name === experiment)
+    .reduce((n, e) => n + e.runs + (showDeleted ? e.deletedRuns : 0), 0);
+  const firstPage = useRef<{ orderBy: string | null; wanted: boolean }>({
+    orderBy: null,
+    wanted: false,
+  });
+  const firstOrderBy = listOrderBy(layout?.sort ?? null);
+  const firstWanted = expected > PROGRESSIVE_MIN && !(layout?.search ?? '').trim();
+  // Read by the list effect when it runs, without making a sort or search change list again.
+  useLayoutEffect(() => {
+    firstPage.current = { orderBy: firstOrderBy, wanted: firstWanted };
+  });
   useEffect(() => {
     if (!ready) return;
     let alive = true;
+    let complete = false;
+    listing.current = true;
     performance.mark(MARKS.fetch);
+    performance.mark(MARKS.fetchAll);
+    const query = {
+      project,
+      ...(experiment ? { experiment } : {}),
+      ...(filter.trim() ? { filter } : {}),
+      ...(showDeleted ? { deleted: true } : {}),
+    };
+    const failed = (err: unknown) => {
+      if (!alive) return;
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (err instanceof ApiError && err.code === 'INVALID_INPUT' && filter.trim())
+        setState((s) => ({
+          ...s,
+          request,
+          complete: true,
+          error: null,
+          filterError: error.message,
+        }));
+      else setState((s) => ({ ...s, request, complete: true, error, filterError: null }));
+    };
+    const { orderBy, wanted } = firstPage.current;
+    if (wanted && orderBy !== null) {
+      getApi()
+        .invoke('runs:list', { ...query, ...(orderBy ? { orderBy } : {}), limit: FIRST_PAGE })
+        .then(
+          (runs) => {
+            if (!alive || complete) return;
+            performance.mark(MARKS.data);
+            setState({ request, runs, complete: false, error: null, filterError: null });
+          },
+          (err: unknown) => {
+            if (!complete) failed(err);
+          },
+        );
+    }
     getApi()
-      .invoke('runs:list', {
-        project,
-        ...(experiment ? { experiment } : {}),
-        ...(filter.trim() ? { filter } : {}),
-        ...(showDeleted ? { deleted: true } : {}),
-        limit: LIST_LIMIT,
-      })
+      .invoke('runs:list', { ...query, limit: LIST_LIMIT })
       .then(
         (runs) => {
+          complete = true;
           if (!alive) return;
           performance.mark(MARKS.data);
-          setState({ request, runs, error: null, filterError: null });
+          setState({ request, runs, complete: true, error: null, filterError: null });
           const listed = new Set(runs.map((r) => r.id));
           setSelection((s) => keepListed(s, listed));
         },
         (err: unknown) => {
-          if (!alive) return;
-          const error = err instanceof Error ? err : new Error(String(err));
-          if (err instanceof ApiError && err.code === 'INVALID_INPUT' && filter.trim())
-            setState((s) => ({ ...s, request, error: null, filterError: error.message }));
-          else setState((s) => ({ ...s, request, error, filterError: null }));
+          complete = true;
+          failed(err);
         },
-      );
+      )
+      .finally(() => {
+        if (!alive) return;
+        listing.current = false;
+        if (stale.current) {
+          stale.current = false;
+          setTick((t) => t + 1);
+        }
+      });
     return () => {
       alive = false;
+      listing.current = false;
     };
   }, [ready, request, project, experiment, filter, showDeleted]);
+  // The whole list painted (after a first page, when there was one).
+  useEffect(() => {
+    if (!state.complete || !state.runs) return;
+    afterPaint(() => {
+      if (!performance.getEntriesByName(MARKS.fetchAll, 'mark').length) return;
+      performance.measure(MARKS.all, MARKS.fetchAll);
+      performance.clearMarks(MARKS.fetchAll);
+    });
+  }, [state]);
 
   const runs = state.runs;
   const allColumns = useMemo(() => discoverColumns(runs ?? []), [runs]);
@@ -262,9 +343,11 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
         actions={
           runs && (
             <span className="muted" data-testid="runs-count">
-              {rows.length === runs.length
-                ? formatCount(runs.length)
-                : `${formatCount(rows.length)} of ${formatCount(runs.length)}`}
+              {!state.complete
+                ? `loading ${formatCount(expected)}…`
+                : rows.length === runs.length
+                  ? formatCount(runs.length)
+                  : `${formatCount(rows.length)} of ${formatCount(runs.length)}`}
             </span>
           )
         }

@@ -22,18 +22,24 @@ import './runs-table.css';
 export const ROW_HEIGHT = 32;
 const SELECT_WIDTH = 36;
 
-/** Performance marks: the view marks RENDER_START when runs arrive, the table measures RENDER once shown. */
+/**
+ * Performance marks: the view marks FETCH (and FETCH_ALL) when it asks for runs and DATA when runs arrive
+ * (a first page of a long list, then the whole); the table measures RENDER (data to painted rows) and LOAD
+ * (request to the first painted rows), the view ALL (request to the whole list painted).
+ */
 export const MARKS = {
   fetch: 'runs-table:fetch',
+  fetchAll: 'runs-table:fetch-all',
   data: 'runs-table:data',
   render: 'runs-table:render',
   load: 'runs-table:load',
+  all: 'runs-table:all',
   sortStart: 'runs-table:sort-start',
   sort: 'runs-table:sort',
 } as const;
 
 /** After the browser has laid out and painted what was just committed. */
-function afterPaint(then: () => void): void {
+export function afterPaint(then: () => void): void {
   requestAnimationFrame(() => setTimeout(then, 0));
 }
 

@@ -78,3 +78,24 @@ export function sortOrder(
   });
   return order;
 }
+
+/** A metric key the run query language reads as one field (see main/tracking/run-query.ts). */
+const QUERY_KEY = /^[A-Za-z_][\w.\-/:]*$/;
+
+/**
+ * The runs:list `orderBy` that lists runs in the order sortOrder gives them, so a first page of a long list
+ * can be asked for already in the table's order: '' for no sort (the list's own order, newest first), and
+ * null for a column the server orders differently (text in natural order, params that mix numbers and
+ * text). Numbers sort the same on both sides: by value, missing last in both directions, ties in the
+ * list's order.
+ */
+export function listOrderBy(
+  sort: { column: string; direction: SortDirection } | null,
+): string | null {
+  if (!sort) return '';
+  const { column, direction } = sort;
+  if (column === 'started' || column === 'duration') return `${column} ${direction}`;
+  if (column.startsWith('metrics.') && QUERY_KEY.test(column.slice(8)))
+    return `${column} ${direction}`;
+  return null;
+}

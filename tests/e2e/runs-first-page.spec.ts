@@ -1,0 +1,71 @@
+// A long runs list (more than 2,000 runs) paints a first page in the table's order while the whole list
+// loads, then swaps in the whole list in the same order.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices } from '../../main/services';
+import { seedRuns, seededRunId } from '../helpers/seed-runs';
+import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { RunsTablePage } from './pages/runs-table-page';
+
+const RUNS = 2100;
+let session: BrowserSession;
+let table: RunsTablePage;
+
+describe('a long runs list', () => {
+  beforeAll(async () => {
+    session = await openBrowserSession({
+      prefix: 'lathe-e2e-first-page-',
+      prepare: async (workspace) => {
+        const services = await createServices({ workspaceDir: workspace });
+        try {
+          await seedRuns(services, { runs: RUNS, metrics: 3 });
+        } finally {
+          await services.close();
+        }
+      },
+    });
+    table = new RunsTablePage(session.page);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it("shows a first page in the table's saved order, then the whole list in that order", async () => {
+    const { page, url } = session;
+    await table.openExperiments(url, RUNS);
+    // Oldest first, saved with the layout: the next visit asks for its first page in that order.
+    await table.sortBy('started', 'started asc');
+    await table.waitForLayoutSaved();
+
+    // The whole list waits until the first page has been checked; the first page goes through.
+    const firstPages: unknown[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/invoke/runs:list', async (route) => {
+      const body = route.request().postDataJSON() as { limit?: number; orderBy?: string };
+      if (body.limit !== undefined && body.limit < RUNS) firstPages.push(body);
+      else await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${url}#/projects`);
+      await table.openExperiments(url, 100);
+      expect(firstPages).toEqual([expect.objectContaining({ orderBy: 'started asc', limit: 100 })]);
+      await expect
+        .poll(() => table.byTestId('runs-count').textContent())
+        .toBe(`loading ${RUNS.toLocaleString('en-US')}…`);
+      // Run 0 is a cross-validation whose folds 1-4 fold under it; 5… follow.
+      const top = [0, 5, 6, 7, 8].map(seededRunId);
+      const shown = async () => Promise.all(top.map((_, k) => table.idAt(k)));
+      expect(await shown()).toEqual(top);
+
+      release();
+      await table.waitForTotal(RUNS);
+      expect(await shown()).toEqual(top);
+      await expect.poll(() => table.byTestId('runs-count').textContent()).not.toMatch(/loading/);
+    } finally {
+      release();
+      await page.unroute('**/api/invoke/runs:list');
+    }
+  });
+});
