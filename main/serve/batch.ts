@@ -56,8 +56,19 @@ export interface BatchOptions {
   /** Input column copied to the output as each row's id; default: the row number, as `row`. */
   idColumn?: string;
   chunkRows?: number;
+  /**
+   * DuckDB's memory limit for the job (a DuckDB size: '512MB', '2GB'); past it DuckDB spills to a folder
+   * beside the output, removed afterwards. Default BATCH_MEMORY_LIMIT.
+   */
+  memoryLimit?: string;
   onProgress?(p: BatchProgress): void;
 }
+
+/**
+ * What DuckDB may hold in memory during a batch job. Streaming models need far less; a model with lag or
+ * rolling features orders the whole input, which then spills to disk instead of growing with the input.
+ */
+export const BATCH_MEMORY_LIMIT = '512MB';
 
 export interface BatchResult {
   rows: number;
@@ -227,7 +238,11 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   const tag = `.${basename(output)}.${randomUUID().slice(0, 8)}`;
   const tmpCsv = join(outDir, `${tag}.csv.tmp`);
   const tmpOut = format === '.csv' ? tmpCsv : join(outDir, `${tag}.parquet.tmp`);
-  const instance = await DuckDBInstance.create(':memory:');
+  const spill = join(outDir, `${tag}.spill`);
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: options.memoryLimit ?? BATCH_MEMORY_LIMIT,
+    temp_directory: spill,
+  });
   const conn = await instance.connect();
   const predictor = await loadPredictor(options.packageDir);
   try {
@@ -377,5 +392,6 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     await predictor.close();
     conn.closeSync();
     instance.closeSync();
+    rmSync(spill, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, ModelVersion } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { createEngine, type Engine } from '../../../main/data/engine';
+import { predictBatch } from '../../../main/serve/batch';
 import { writeModelPackage } from '../../../main/serve/package';
 import { loadPredictor } from '../../../main/serve/predictor';
 import type { Predictor } from '../../../main/serve/types';
@@ -192,6 +193,60 @@ describe('predict:batch', () => {
       ['prediction', 'DOUBLE'],
     ]);
   });
+
+  it('a model with lag features orders the whole input, spilling past its memory limit beside the output', async () => {
+    await call('data:import', { path: vega('seattle-weather.csv'), name: 'weather' });
+    const run = await call('train:run', {
+      config: {
+        dataset: 'weather',
+        target: 'temp_max',
+        task: 'regression',
+        model: { type: 'linear' },
+        training,
+        featureSpec: {
+          groups: [
+            { columns: ['precipitation', 'wind'], steps: [{ op: 'scale', method: 'standard' }] },
+          ],
+          derived: [{ op: 'lag', column: 'precipitation', time: 'date', lags: [1, 2] }],
+        },
+        seed: 4,
+      },
+    });
+    expect(run.status).toBe('finished');
+    const version = await call('models:register', { runId: run.id, name: 'weather-lag' });
+    const dir = join(t.dir, 'pkg', 'weather-lag');
+    await writeModelPackage({
+      version,
+      run,
+      artifacts: services!.workspace.artifacts,
+      dir,
+      latheVersion: 'test',
+    });
+    // 1,000,000 days in shuffled order: the lags follow the dates, the output the input's order.
+    const input = join(IO, 'weather-long.parquet');
+    await engine.run(
+      `COPY (SELECT DATE '1000-01-01' + ((i * 7919) % 1000000)::INTEGER AS date,
+               ((i * 31) % 97) / 10.0 AS precipitation, ((i * 13) % 71) / 10.0 AS wind
+             FROM range(1000000) t(i)) TO ${literal(input)} (FORMAT parquet)`,
+    );
+    const tight = join(IO, 'weather-tight.parquet');
+    const roomy = join(IO, 'weather-roomy.parquet');
+    // 64 MB cannot hold the ordered input: without spilling, DuckDB fails with "Out of Memory".
+    const a = await predictBatch({ packageDir: dir, input, output: tight, memoryLimit: '64MB' });
+    const b = await predictBatch({ packageDir: dir, input, output: roomy, memoryLimit: '4GB' });
+    expect(a.rows).toBe(1_000_000);
+    expect(b.rows).toBe(1_000_000);
+    const [same] = await engine.all(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE x.prediction = y.prediction) AS equal,
+         count(DISTINCT round(x.prediction, 3)) AS distinct_predictions
+       FROM read_parquet(${literal(tight)}) x JOIN read_parquet(${literal(roomy)}) y USING (row)`,
+    );
+    expect(Number(same!.n)).toBe(1_000_000);
+    expect(Number(same!.equal)).toBe(1_000_000);
+    // The lags reach the model: rows with the same day's inputs still predict differently.
+    expect(Number(same!.distinct_predictions)).toBeGreaterThan(1000);
+    expect(readdirSync(IO).filter((f) => f.includes('.spill') || f.endsWith('.tmp'))).toEqual([]);
+  }, 120_000);
 
   it('a glob reads the files in name order as one input', async () => {
     const output = join(IO, 'parts-out.parquet');
