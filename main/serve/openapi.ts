@@ -22,12 +22,22 @@ export function jsonTypesOf(input: Input): ('number' | 'string' | 'boolean' | 'n
   }
 }
 
+/**
+ * Whether an input reads an empty (or blank) string as missing: numbers and booleans, where it cannot be a
+ * value. A CSV row's empty cell is missing in training and batch prediction (DuckDB reads it as NULL), so
+ * the same row sent as JSON with "" scores the same, imputed, instead of failing.
+ */
+export const blankIsMissing = (input: Input): boolean =>
+  input.kind === 'numeric' || input.kind === 'boolean';
+
 function fieldSchema(input: Input): z.ZodType {
   const types = jsonTypesOf(input);
-  const expected = types.join(' or ');
+  const blank = blankIsMissing(input);
+  const expected = `${types.join(' or ')}${blank ? ' ("" for null)' : ''}`;
   // Declared values (imported models): anything else is refused rather than scored as unknown.
   const allowed = input.values ? new Set<string | number>(input.values) : null;
-  return z.unknown().superRefine((v, ctx) => {
+  return z.unknown().transform((raw, ctx) => {
+    const v = blank && typeof raw === 'string' && raw.trim() === '' ? null : raw;
     const t = v === null ? 'null' : typeof v;
     if (!(types as readonly string[]).includes(t)) {
       const got = t === 'string' ? `the string ${JSON.stringify(String(v).slice(0, 40))}` : t;
@@ -41,6 +51,7 @@ function fieldSchema(input: Input): z.ZodType {
         message: `expected one of ${shown.join(', ')}${input.values!.length > 10 ? ', …' : ''}, got ${JSON.stringify(v)}`,
       });
     }
+    return v;
   });
 }
 
@@ -174,7 +185,7 @@ export function openApiDocument(
           i.name,
           {
             type: jsonTypesOf(i),
-            description: `${i.kind} (${i.type})`,
+            description: `${i.kind} (${i.type})${blankIsMissing(i) ? '; "" is read as null' : ''}`,
             ...(i.values ? { enum: [...i.values, null] } : {}),
           },
         ]),

@@ -99,6 +99,12 @@ describe('prediction server', () => {
     expect(body.fields.find((f) => f.field === 'x1')!.message).toMatch(/expected number or null/);
     expect((await post(s, [rec, rec, rec, rec])).status).toBe(422);
     for (const r of [bad, invalid]) expect(JSON.stringify(r)).not.toMatch(/at .*\.ts:\d+/);
+    // An empty numeric cell, as a CSV row sent as JSON carries it, is missing: scored like null.
+    const blank = await post(s, { ...rec, x1: '' });
+    const missing = await post(s, { ...rec, x1: null });
+    expect(blank.status).toBe(200);
+    const scored = (r: unknown) => (r as { prediction: unknown }).prediction;
+    expect(scored(await blank.json())).toEqual(scored(await missing.json()));
   });
 
   it('returns 500 without a stack when the model throws', async () => {

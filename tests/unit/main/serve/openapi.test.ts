@@ -25,6 +25,11 @@ describe('predict body schema from a signature', () => {
     expect(n.ok && n.records).toEqual([{ age: null, city: 7, member: null }]);
   });
 
+  it('reads a blank string as null for numbers and booleans, and keeps it for categories', () => {
+    const r = parsePredictBody(schema, [{ age: '', city: '', member: '  ' }], 10);
+    expect(r.ok && r.records).toEqual([{ age: null, city: '', member: null }]);
+  });
+
   it('names every bad field and why', () => {
     const r = parsePredictBody(
       schema,
@@ -81,5 +86,8 @@ describe('predict body schema from a signature', () => {
     expect(props.age!.type).toEqual(['number', 'null']);
     expect(props.city!.type).toEqual(['string', 'number', 'null']);
     expect(props.member!.type).toEqual(['boolean', 'number', 'null']);
+    const described = props as unknown as Record<string, { description: string }>;
+    expect(described.age!.description).toBe('numeric (DOUBLE); "" is read as null');
+    expect(described.city!.description).toBe('categorical (VARCHAR)');
   });
 });
