@@ -37,14 +37,14 @@ describe('a long runs list', () => {
     await table.sortBy('started', 'started asc');
     await table.waitForLayoutSaved();
 
-    // The whole list waits until the first page has been checked; the first page goes through.
+    // Each whole list waits until the test lets it go; first pages go through.
     const firstPages: unknown[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const wholeLists: (() => void)[] = [];
+    const release = () => wholeLists.splice(0).forEach((go) => go());
     await page.route('**/api/invoke/runs:list', async (route) => {
       const body = route.request().postDataJSON() as { limit?: number; orderBy?: string };
       if (body.limit !== undefined && body.limit < RUNS) firstPages.push(body);
-      else await held;
+      else await new Promise<void>((go) => wholeLists.push(go));
       await route.continue();
     });
     try {
@@ -59,13 +59,23 @@ describe('a long runs list', () => {
       const shown = async () => Promise.all(top.map((_, k) => table.idAt(k)));
       expect(await shown()).toEqual(top);
 
+      await expect.poll(() => wholeLists.length).toBe(1);
       release();
       await table.waitForTotal(RUNS);
       expect(await shown()).toEqual(top);
       await expect.poll(() => table.byTestId('runs-count').textContent()).not.toMatch(/loading/);
+
+      // A reload of the same list (as when a run ends) asks for no first page and keeps every row on
+      // screen until the new whole list arrives.
+      await table.applyFilter('');
+      await expect.poll(() => wholeLists.length).toBe(1);
+      expect(firstPages).toHaveLength(1);
+      expect(await table.total()).toBe(RUNS);
+      expect(await shown()).toEqual(top);
+      release();
     } finally {
       release();
-      await page.unroute('**/api/invoke/runs:list');
+      await page.unrouteAll({ behavior: 'wait' });
     }
   });
 });

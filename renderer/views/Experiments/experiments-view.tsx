@@ -157,8 +157,11 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
   const filter = layout?.filter ?? '';
   const showDeleted = layout?.showDeleted ?? false;
 
-  const request = JSON.stringify([project, experiment, filter, showDeleted, tick]);
+  const query = JSON.stringify([project, experiment, filter, showDeleted]);
+  const request = JSON.stringify([query, tick]);
   const loading = state.request !== request;
+  /** The query whose runs are on screen: reloading it keeps them until the whole new list arrives. */
+  const shown = useRef<string | null>(null);
   // How many runs the list will hold (before any filter), to decide on a first page.
   const expected = (experiments.data ?? [])
     .filter((e) => !experiment || e.name === experiment)
@@ -180,7 +183,7 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
     listing.current = true;
     performance.mark(MARKS.fetch);
     performance.mark(MARKS.fetchAll);
-    const query = {
+    const input = {
       project,
       ...(experiment ? { experiment } : {}),
       ...(filter.trim() ? { filter } : {}),
@@ -200,9 +203,10 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
       else setState((s) => ({ ...s, request, complete: true, error, filterError: null }));
     };
     const { orderBy, wanted } = firstPage.current;
-    if (wanted && orderBy !== null) {
+    // A first page only for a list not on screen yet: a reload (a run ended) swaps the whole list in place.
+    if (wanted && orderBy !== null && shown.current !== query) {
       getApi()
-        .invoke('runs:list', { ...query, ...(orderBy ? { orderBy } : {}), limit: FIRST_PAGE })
+        .invoke('runs:list', { ...input, ...(orderBy ? { orderBy } : {}), limit: FIRST_PAGE })
         .then(
           (runs) => {
             if (!alive || complete) return;
@@ -215,12 +219,13 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
         );
     }
     getApi()
-      .invoke('runs:list', { ...query, limit: LIST_LIMIT })
+      .invoke('runs:list', { ...input, limit: LIST_LIMIT })
       .then(
         (runs) => {
           complete = true;
           if (!alive) return;
           performance.mark(MARKS.data);
+          shown.current = query;
           setState({ request, runs, complete: true, error: null, filterError: null });
           const listed = new Set(runs.map((r) => r.id));
           setSelection((s) => keepListed(s, listed));
@@ -242,7 +247,7 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
       alive = false;
       listing.current = false;
     };
-  }, [ready, request, project, experiment, filter, showDeleted]);
+  }, [ready, request, query, project, experiment, filter, showDeleted]);
   // The whole list painted (after a first page, when there was one).
   useEffect(() => {
     if (!state.complete || !state.runs) return;
