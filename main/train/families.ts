@@ -44,7 +44,10 @@ export interface ChildHandle {
 
 /** What a family needs from the train service. */
 export interface FamilyHost {
-  /** Records and starts one child run; `onEpoch` sees its validation metrics each epoch. */
+  /**
+   * Records and starts one child run; `onEpoch` judges its validation metrics each epoch, and the child
+   * waits for that before its next epoch (so a stop decided there lands in time).
+   */
   startChild(
     config: TrainConfig,
     meta: { kind: 'fold' | 'trial'; parentId: string; name: string; tags: Record<string, string> },
@@ -451,8 +454,10 @@ export function search(
         };
         let child: ChildHandle;
         try {
+          // Only pruning needs each epoch: the child then waits for its verdict before the next one.
+          const judge = spec.pruning ? onEpoch : undefined;
           child = resumed?.resumable
-            ? await host.resumeChild(resumed.runId, onEpoch)
+            ? await host.resumeChild(resumed.runId, judge)
             : await host.startChild(
                 trialConfig(config, assignment),
                 {
@@ -461,7 +466,7 @@ export function search(
                   name: `${parent.name}-trial${index}`,
                   tags: { 'search.trial': String(index) },
                 },
-                onEpoch,
+                judge,
               );
         } catch (err) {
           errors.push(`trial ${index}: ${(err as Error).message}`);
