@@ -1,7 +1,10 @@
 // The Compare view with many runs: seeds --runs runs × --steps steps of one metric (default 500 × 10,000,
 // 5,000,000 points) through the tracking store, starts `lathe ui` on that workspace, opens
 // `#/compare?ids=…` in headless Chromium and prints, from the page's performance marks:
-//   - navigation → runs:compare loaded → runs:metricsMany loaded → first chart with every curve drawn;
+//   - navigation → runs:compare loaded → runs:metricsMany loaded → first chart with every curve drawn,
+//     cold (the first read of these histories since `lathe ui` started: every series is downsampled in
+//     SQL) and warm (the same page again: the host kept the downsampled series, which it drops for a run
+//     as soon as that run logs points, so only the reading and drawing remain);
 //   - changing the smoothing slider → chart redrawn.
 // Run from the project root after `npm run build` (the renderer must be built):
 //   node bench/compare-view.mjs [--runs N] [--steps N]

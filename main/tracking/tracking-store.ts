@@ -22,6 +22,7 @@ import {
 } from '../workspace/db';
 import { filterToSql, orderByToSql } from './run-query';
 import { DEFAULT_MAX_POINTS, downsampleManySql, downsampleSql } from './downsample';
+import { createSeriesCache } from './series-cache';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 
 /**
@@ -342,6 +343,12 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     return ids;
   };
 
+  // Downsampled series of runs:metricsMany, dropped for a run whenever its history changes.
+  const seriesCache = createSeriesCache();
+  const changed = (runIds: Iterable<string>) => {
+    for (const id of new Set(runIds)) seriesCache.invalidate(id);
+  };
+
   // Points logMetrics accepted, in arrival order, not yet in the database (see flushMetrics).
   let pending: { runId: string; key: string; step: number; ts: number; value: number }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
@@ -364,6 +371,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           },
           (sql) => upsertLatest(sql, batch),
         );
+        changed(batch.map((p) => p.runId));
       } catch (err) {
         // Nothing is dropped: the batch goes back in front of what arrived meanwhile.
         pending = batch.concat(pending);
@@ -513,6 +521,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         },
         (sql) => upsertLatest(sql, written),
       );
+      changed([runId]);
     },
 
     async setBackend(runId, backend) {
@@ -586,6 +595,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           [runId],
         );
       });
+      changed([runId]);
     },
 
     async markInterrupted() {
@@ -690,7 +700,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
 
     async purgeDeleted() {
       await flushMetrics();
-      return db.tx(async (sql) => {
+      const purged = await db.tx(async (sql) => {
         const doomed =
           "(SELECT id FROM runs WHERE deleted_at IS NOT NULL AND status NOT IN ('running', 'queued'))";
         const count = await sql.one<{ n: bigint }>(`SELECT count(*) AS n FROM ${doomed} AS d`);
@@ -699,6 +709,8 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         await sql.run(`DELETE FROM runs WHERE id IN ${doomed}`);
         return Number(count?.n ?? 0);
       });
+      seriesCache.clear();
+      return purged;
     },
 
     async referencedArtifacts() {
@@ -768,27 +780,59 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       await flushMetrics();
       const runIds = await resolveIds(ids);
       const wanted = keys ? [...new Set(keys)] : [];
-      const rows = await db.all(downsampleManySql(maxPoints, runIds.length, wanted.length), [
-        ...runIds,
-        ...wanted,
-      ]);
-      const byRun = new Map<string, MetricSeries[]>(runIds.map((id) => [id, []]));
-      let current: MetricSeries | undefined;
-      for (const r of rows) {
-        const runId = runIds[Number(r.sid)]!;
-        const key = String(r.key);
-        if (current?.runId !== runId || current.key !== key) {
-          const total = Number(r.n);
-          current = { runId, key, points: [], downsampled: total > maxPoints, totalPoints: total };
-          byRun.get(runId)!.push(current);
+      // Which series exist (latest_metrics has a row for each), then which of them are not cached.
+      const existing = await db.all<{ run_id: string; key: string }>(
+        `SELECT run_id, key FROM latest_metrics
+         WHERE run_id IN (${runIds.map(() => '?').join(', ')})
+           ${wanted.length ? `AND key IN (${wanted.map(() => '?').join(', ')})` : ''}`,
+        [...runIds, ...wanted],
+      );
+      const keysOf = new Map<string, string[]>(runIds.map((id) => [id, []]));
+      for (const r of existing) keysOf.get(r.run_id)!.push(r.key);
+      const missingRuns = runIds.filter((id) =>
+        keysOf.get(id)!.some((key) => !seriesCache.get(id, key, maxPoints)),
+      );
+      const computed = new Map<string, MetricSeries>();
+      if (missingRuns.length) {
+        const generations = new Map(missingRuns.map((id) => [id, seriesCache.generation(id)]));
+        const rows = await db.all(downsampleManySql(maxPoints, missingRuns.length, wanted.length), [
+          ...missingRuns,
+          ...wanted,
+        ]);
+        let current: MetricSeries | undefined;
+        for (const r of rows) {
+          const runId = missingRuns[Number(r.sid)]!;
+          const key = String(r.key);
+          if (current?.runId !== runId || current.key !== key) {
+            const total = Number(r.n);
+            current = {
+              runId,
+              key,
+              points: [],
+              downsampled: total > maxPoints,
+              totalPoints: total,
+            };
+            computed.set(`${runId}\0${key}`, current);
+          }
+          current.points.push({
+            step: Number(r.step),
+            value: Number(r.value),
+            timestamp: Number(r.ts),
+          });
         }
-        current.points.push({
-          step: Number(r.step),
-          value: Number(r.value),
-          timestamp: Number(r.ts),
-        });
+        for (const series of computed.values())
+          seriesCache.put(series, maxPoints, generations.get(series.runId)!);
       }
-      return runIds.flatMap((id) => byRun.get(id)!);
+      // Series in the order of the runs asked for, keys sorted within a run.
+      return runIds.flatMap((id) =>
+        keysOf
+          .get(id)!
+          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+          .flatMap((key) => {
+            const series = computed.get(`${id}\0${key}`) ?? seriesCache.get(id, key, maxPoints);
+            return series ? [series] : [];
+          }),
+      );
     },
   };
 }

@@ -122,6 +122,23 @@ describe('runs:metricsMany', () => {
     }
   });
 
+  it('answers from kept series only while their runs are unchanged', async () => {
+    const ask = () => call('runs:metricsMany', { ids: runs, keys: ['loss'], maxPoints: 200 });
+    const first = await ask();
+    expect(await ask()).toEqual(first);
+    // New points for run 1 (the buffered path, then a bulk write): its series changes, the others not.
+    await services.tracking.logMetrics(runs[1]!, N, { loss: 123 });
+    const afterLog = await ask();
+    expect(afterLog.series[1]!.totalPoints).toBe(N + 1);
+    expect(afterLog.series[1]!.points.at(-1)).toMatchObject({ step: N, value: 123 });
+    expect(afterLog.series[0]).toEqual(first.series[0]);
+    await services.tracking.logMetricsBulk(runs[1]!, [{ key: 'loss', step: N + 1, value: -7 }]);
+    expect((await ask()).series[1]!.points.at(-1)).toMatchObject({ step: N + 1, value: -7 });
+    // Cutting the history back for a resume drops those points again.
+    await services.tracking.reopenRun(runs[1]!, N - 1);
+    expect(await ask()).toEqual(first);
+  });
+
   it('accepts unique id prefixes and repeats a run once', async () => {
     const out = await call('runs:metricsMany', {
       ids: [runs[0]!.slice(0, 12), runs[1]!, runs[0]!],
