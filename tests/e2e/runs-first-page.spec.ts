@@ -40,11 +40,15 @@ describe('a long runs list', () => {
     // Each whole list waits until the test lets it go; first pages go through.
     const firstPages: unknown[] = [];
     const wholeLists: (() => void)[] = [];
+    let wholeAsked = 0;
     const release = () => wholeLists.splice(0).forEach((go) => go());
     await page.route('**/api/invoke/runs:list', async (route) => {
       const body = route.request().postDataJSON() as { limit?: number; orderBy?: string };
       if (body.limit !== undefined && body.limit < RUNS) firstPages.push(body);
-      else await new Promise<void>((go) => wholeLists.push(go));
+      else {
+        wholeAsked++;
+        await new Promise<void>((go) => wholeLists.push(go));
+      }
       await route.continue();
     });
     try {
@@ -72,7 +76,15 @@ describe('a long runs list', () => {
       expect(firstPages).toHaveLength(1);
       expect(await table.total()).toBe(RUNS);
       expect(await shown()).toEqual(top);
+      // Two more reloads while that list is on its way become one, asked for once it has arrived.
+      await table.applyFilter('');
+      await table.applyFilter('');
+      expect(wholeAsked).toBe(2);
       release();
+      await expect.poll(() => wholeLists.length).toBe(1);
+      release();
+      await expect.poll(() => table.byTestId('runs-count').textContent()).not.toMatch(/loading/);
+      expect(wholeAsked).toBe(3);
     } finally {
       release();
       await page.unrouteAll({ behavior: 'wait' });
