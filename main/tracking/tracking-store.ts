@@ -789,10 +789,18 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       );
       const keysOf = new Map<string, string[]>(runIds.map((id) => [id, []]));
       for (const r of existing) keysOf.get(r.run_id)!.push(r.key);
-      const missingRuns = runIds.filter((id) =>
-        keysOf.get(id)!.some((key) => !seriesCache.get(id, key, maxPoints)),
-      );
-      const computed = new Map<string, MetricSeries>();
+      // Held here: computing the rest may evict them from the cache before they are returned.
+      const found = new Map<string, MetricSeries>();
+      const missingRuns = runIds.filter((id) => {
+        let missing = false;
+        for (const key of keysOf.get(id)!) {
+          const kept = seriesCache.get(id, key, maxPoints);
+          if (kept) found.set(`${id}\0${key}`, kept);
+          else missing = true;
+        }
+        return missing;
+      });
+      const computed: MetricSeries[] = [];
       if (missingRuns.length) {
         const generations = new Map(missingRuns.map((id) => [id, seriesCache.generation(id)]));
         const rows = await db.all(downsampleManySql(maxPoints, missingRuns.length, wanted.length), [
@@ -812,7 +820,8 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
               downsampled: total > maxPoints,
               totalPoints: total,
             };
-            computed.set(`${runId}\0${key}`, current);
+            found.set(`${runId}\0${key}`, current);
+            computed.push(current);
           }
           current.points.push({
             step: Number(r.step),
@@ -820,7 +829,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
             timestamp: Number(r.ts),
           });
         }
-        for (const series of computed.values())
+        for (const series of computed)
           seriesCache.put(series, maxPoints, generations.get(series.runId)!);
       }
       // Series in the order of the runs asked for, keys sorted within a run.
@@ -829,7 +838,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
           .get(id)!
           .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
           .flatMap((key) => {
-            const series = computed.get(`${id}\0${key}`) ?? seriesCache.get(id, key, maxPoints);
+            const series = found.get(`${id}\0${key}`);
             return series ? [series] : [];
           }),
       );
