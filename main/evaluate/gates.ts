@@ -163,62 +163,38 @@ function championGate(
   const gate = `champion:${spec.test}`;
   const metric = rows.correct ? 'accuracy' : 'mae';
   const description = `not significantly worse than the champion on ${metric} (${spec.test}, α = ${spec.alpha})`;
-  if (!champion || 'skip' in champion) {
-    return {
-      gate,
-      description,
-      observed: null,
-      threshold: spec.alpha,
-      passed: true,
-      detail: champion?.skip ?? 'no champion to compare with',
-    };
-  }
-  if ('error' in champion) {
-    return {
-      gate,
-      description,
-      observed: null,
-      threshold: spec.alpha,
-      passed: false,
-      detail: champion.error,
-    };
-  }
+  const verdict = (observed: number | null, passed: boolean, detail: string): GateResult => ({
+    gate,
+    description,
+    observed,
+    threshold: spec.alpha,
+    passed,
+    detail,
+  });
+  if (!champion || 'skip' in champion)
+    return verdict(null, true, champion?.skip ?? 'no champion to compare with');
+  if ('error' in champion) return verdict(null, false, champion.error);
   const other = perRow(champion.scored);
   if (
     champion.scored.rows !== scored.rows ||
     champion.scored.classes.join('\u0000') !== scored.classes.join('\u0000')
-  ) {
-    return {
-      gate,
-      description,
-      observed: null,
-      threshold: spec.alpha,
-      passed: false,
-      detail: `the champion (${champion.label}) scores different rows or classes: they cannot be compared`,
-    };
-  }
+  )
+    return verdict(
+      null,
+      false,
+      `the champion (${champion.label}) scores different rows or classes: they cannot be compared`,
+    );
   if (spec.test === 'mcnemar') {
-    if (!rows.correct || !other.correct) {
-      return {
-        gate,
-        description,
-        observed: null,
-        threshold: spec.alpha,
-        passed: false,
-        detail: "McNemar's test needs classifiers; use test: bootstrap",
-      };
-    }
+    if (!rows.correct || !other.correct)
+      return verdict(null, false, "McNemar's test needs classifiers; use test: bootstrap");
     const t = mcnemar(other.correct, rows.correct);
     // b: only the champion right; c: only the challenger right. Worse = significantly more b than c.
     const worse = t.b > t.c && t.p_value < spec.alpha;
-    return {
-      gate,
-      description,
-      observed: t.p_value,
-      threshold: spec.alpha,
-      passed: !worse,
-      detail: `vs ${champion.label}: only the champion right on ${t.b} rows, only this model on ${t.c}; p = ${fmt(t.p_value)} (${t.method})`,
-    };
+    return verdict(
+      t.p_value,
+      !worse,
+      `vs ${champion.label}: only the champion right on ${t.b} rows, only this model on ${t.c}; p = ${fmt(t.p_value)} (${t.method})`,
+    );
   }
   // Higher is better for the bootstrap: accuracy, or the negated absolute error.
   const mine = rows.correct ?? rows.absError!.map((v) => -v);
@@ -231,12 +207,9 @@ function championGate(
   // Significantly worse: the whole interval of (this − champion) lies below zero.
   const worse = b.ci_high < 0;
   const sign = rows.correct ? 1 : -1;
-  return {
-    gate,
-    description,
-    observed: sign * b.observed_diff,
-    threshold: spec.alpha,
-    passed: !worse,
-    detail: `vs ${champion.label}: ${metric} difference ${fmt(sign * b.observed_diff)}, ${Math.round((1 - spec.alpha) * 100)}% interval [${fmt(sign * (sign > 0 ? b.ci_low : b.ci_high))}, ${fmt(sign * (sign > 0 ? b.ci_high : b.ci_low))}]`,
-  };
+  return verdict(
+    sign * b.observed_diff,
+    !worse,
+    `vs ${champion.label}: ${metric} difference ${fmt(sign * b.observed_diff)}, ${Math.round((1 - spec.alpha) * 100)}% interval [${fmt(sign * (sign > 0 ? b.ci_low : b.ci_high))}, ${fmt(sign * (sign > 0 ? b.ci_high : b.ci_low))}]`,
+  );
 }
