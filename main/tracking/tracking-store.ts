@@ -185,6 +185,16 @@ function appendMetric(
   a.endRow();
 }
 
+/**
+ * Recomputes latest_metrics from the histories of the runs `runFilter` (SQL over `run_id`) selects, as
+ * migration 10 filled it; upsertLatest keeps it the same way as points arrive.
+ */
+export function refillLatestSql(runFilter: string): string {
+  return `INSERT INTO latest_metrics
+    SELECT run_id, key, max(step), arg_max(ts, (step, ts)), arg_max(value, (step, ts))
+    FROM metrics WHERE ${runFilter} GROUP BY run_id, key`;
+}
+
 /** Rows of one INSERT into latest_metrics: DuckDB binds at most a few thousand parameters well. */
 const LATEST_CHUNK = 500;
 
@@ -584,12 +594,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       await db.tx(async (sql) => {
         await sql.run('DELETE FROM metrics WHERE run_id = ? AND step > ?', [runId, step]);
         await sql.run('DELETE FROM latest_metrics WHERE run_id = ?', [runId]);
-        await sql.run(
-          `INSERT INTO latest_metrics
-           SELECT run_id, key, max(step), arg_max(ts, (step, ts)), arg_max(value, (step, ts))
-           FROM metrics WHERE run_id = ? GROUP BY run_id, key`,
-          [runId],
-        );
+        await sql.run(refillLatestSql('run_id = ?'), [runId]);
         await sql.run(
           `UPDATE runs SET status = 'running', ended_at = NULL, error = NULL WHERE id = ?`,
           [runId],

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { TrainConfig } from '../../shared/contract';
 import type { Services } from '../../main/services';
+import { refillLatestSql } from '../../main/tracking/tracking-store';
 
 export interface SeedOptions {
   /** How many runs in all (children included). */
@@ -124,12 +125,7 @@ export async function seedRuns(services: Services, options: SeedOptions): Promis
        FROM range(${n}) g(i), range(${keys.length}) m(k), range(${steps}) st(s)`,
     );
     // The latest point of each metric, as the tracking store keeps it when points are logged.
-    await sql.run(
-      `INSERT INTO latest_metrics
-       SELECT run_id, key, max(step), arg_max(ts, (step, ts)), arg_max(value, (step, ts))
-       FROM metrics WHERE run_id IN (SELECT ${id('i')} FROM range(${n}) g(i))
-       GROUP BY run_id, key`,
-    );
+    await sql.run(refillLatestSql(`run_id IN (SELECT ${id('i')} FROM range(${n}) g(i))`));
     for (const t of templates) {
       await sql.run('DELETE FROM params WHERE run_id = ?', [t]);
       await sql.run('DELETE FROM tags WHERE run_id = ?', [t]);
