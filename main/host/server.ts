@@ -61,7 +61,8 @@ const SECURITY_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-const CSP =
+/** The browser host's Content-Security-Policy header; renderer/index.html's meta must allow what it allows. */
+export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 function send(res: ServerResponse, status: number, body: unknown): void {
