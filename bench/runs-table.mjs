@@ -5,9 +5,9 @@
 // --params extra params (default 8, besides model.type, learning rate, epochs and seed) into a fresh temp
 // workspace through the tracking store and SQL (tests/helpers/seed-runs.ts, bundled with esbuild over main/
 // into out/bench/ like bench/tracking-throughput.mjs), times `runs:list` in-process (and the per-run
-// subquery form it replaced), then starts `lathe ui` on that workspace and opens the Experiments view in
-// headless Chromium (playwright-core, /usr/bin/chromium). The table code marks its work with the
-// performance API; the bench reads these measures:
+// subquery form it replaced) and the table's sortOrder alone (a metric, a numeric and a text param), then
+// starts `lathe ui` on that workspace and opens the Experiments view in headless Chromium (playwright-core,
+// /usr/bin/chromium). The table code marks its work with the performance API; the bench reads these measures:
 //   runs-table:load    from the runs:list request to the first painted rows (fetch + JSON + render): with
 //                      more than 2,000 runs the view asks for a first page of 100 (in the table's order)
 //                      besides the whole list, and paints it first
@@ -46,6 +46,7 @@ writeFileSync(
   `
 import { createServices } from ${JSON.stringify(join(root, 'main/services'))};
 import { seedRuns } from ${JSON.stringify(join(root, 'tests/helpers/seed-runs'))};
+import { sortOrder } from ${JSON.stringify(join(root, 'renderer/views/Experiments/runs-table/sort'))};
 
 // The list query before it pre-aggregated: a subquery per run for params and for metrics.
 const PER_RUN_SUBQUERIES = \`
@@ -89,6 +90,19 @@ async function main() {
       old.push(performance.now() - t0);
     }
     console.log(\`runs:list in-process, median of 5: \${Math.round(median(list))} ms (rows as summaries); the per-run subquery form it replaced: \${Math.round(median(old))} ms\`);
+    const listed = await services.dispatch('runs:list', { limit: 100000 });
+    if (!listed.ok) throw new Error(listed.error.message);
+    // The table's sort alone, outside the browser: a metric, a numeric param and a text param.
+    const sorts: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      t0 = performance.now();
+      sortOrder(listed.result, 'metrics.val_auc', 'desc');
+      sortOrder(listed.result, 'params.seed', 'asc');
+      sortOrder(listed.result, 'params.model.type', 'asc');
+      sorts.push(performance.now() - t0);
+    }
+    const sortMs = median(sorts);
+    console.log(\`sortOrder in-process (3 sorts of \${listed.result.length.toLocaleString('en-US')} runs), median of 5: \${Math.round(sortMs)} ms, \${(sortMs / ${GOAL_MS}).toFixed(2)}× the ${GOAL_MS} ms goal\`);
   } finally {
     await services.close();
   }
