@@ -1,32 +1,24 @@
 /** Human output helpers: tables, sizes, durations and a progress bar on stderr. */
+import {
+  formatBytes as formatBytesIn,
+  formatDecimal,
+  formatDuration as formatDurationIn,
+} from '../../shared/format';
 
+/** Sizes as the CLI prints them: `52.0 KB`. */
 export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+  return formatBytesIn(n, 'cli');
 }
 
+/** Durations as the CLI prints them: `850ms`, `2.5s`, `2m5s`. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${Math.round(s % 60)}s` : `${Math.floor(m / 60)}h${m % 60}m`;
+  return formatDurationIn(ms, 'cli');
 }
 
 export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') {
-    if (Number.isInteger(v)) return String(v);
-    const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e7)
-      ? v.toExponential(3)
-      : v.toFixed(4).replace(/\.?0+$/, '');
+    return Number.isInteger(v) ? String(v) : formatDecimal(v, 1e7);
   }
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);

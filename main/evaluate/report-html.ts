@@ -12,6 +12,7 @@ import {
   slicesWorstFirst,
   type EvaluationReport,
 } from '../../shared/contract';
+import { formatNumber, formatSigned } from '../../shared/format';
 
 type Report = EvaluationReport;
 type Pt = { x: number; y: number };
@@ -28,22 +29,8 @@ export function escapeHtml(value: unknown): string {
 
 const e = escapeHtml;
 
-/** Integers whole, others to 4 significant digits, very large or small in exponent form. */
-export function formatValue(value: number | null | undefined): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
-  if (Number.isInteger(value) && Math.abs(value) < 1e15) return value.toLocaleString('en-US');
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(2);
-  return Number(value.toPrecision(4)).toString();
-}
-
-const fmt = formatValue;
-
-function signed(value: number | null | undefined): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  return value > 0 ? `+${fmt(value)}` : value < 0 ? `−${fmt(-value)}` : '0';
-}
+const fmt = formatNumber;
+const signed = formatSigned;
 
 function pct(fraction: number): string {
   return `${Number((fraction * 100).toPrecision(3))}%`;

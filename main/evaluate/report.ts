@@ -1,6 +1,7 @@
 // Builds an EvaluationReport from scored rows with the metric library: the suite, the baseline scored the
 // same way, thresholds, curves, slices worst first, fairness per sensitive column, importance with spread.
 import type { EvaluationReport, Run } from '../../shared/contract';
+import { formatDecimal } from '../../shared/format';
 import {
   classificationSuite,
   fairnessReport,
@@ -107,7 +108,10 @@ export function buildReport(args: {
         })),
       },
       thresholds: null,
-      baseline: { kind: `mean (${formatNumber(baseline.prediction)})`, metrics: scalars(baseline) },
+      baseline: {
+        kind: `mean (${formatDecimal(baseline.prediction, 1e4)})`,
+        metrics: scalars(baseline),
+      },
       slices: (slices?.slices ?? []).map((s) => ({
         column: s.column,
         segment: s.value,
@@ -290,10 +294,4 @@ function common(
     passed: null,
     notes,
   };
-}
-
-function formatNumber(v: number): string {
-  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
-    ? v.toExponential(3)
-    : String(Number(v.toFixed(4)));
 }

@@ -1,48 +1,15 @@
 /** Pure formatting helpers shared by the views (unit-tested in tests/unit/renderer). */
+import { formatNumber } from '../../shared/format';
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
-}
-
-export function formatCount(n: number): string {
-  return Number.isFinite(n) ? n.toLocaleString('en-US') : '—';
-}
-
-/** Compact numbers for stats tables: integers stay whole, others keep 4 significant digits. */
-export function formatNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
-  if (Number.isInteger(value) && Math.abs(value) < 1e15) return value.toLocaleString('en-US');
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(2);
-  return Number(value.toPrecision(4)).toString();
-}
-
-export function formatPercent(fraction: number): string {
-  if (!Number.isFinite(fraction)) return '—';
-  if (fraction === 0) return '0%';
-  if (fraction < 0.001) return '<0.1%';
-  return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
-}
-
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
-}
+// Numbers, sizes and durations are formatted once for every face (the HTML report, the CLI) in shared/.
+export {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatSigned,
+} from '../../shared/format';
 
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';

@@ -1,0 +1,77 @@
+/**
+ * Number formatting for every face: the renderer, the offline HTML report, the CLI and the labels an
+ * evaluation stores. Pure TypeScript (no DOM, no Node). The faces print numbers in two styles on purpose:
+ * `ui` (the window and the HTML report: grouped integers, 4 significant digits, spaced units) and `cli`
+ * (terminal tables and logs: ungrouped, up to 4 decimals, compact units, so columns stay narrow).
+ */
+
+export type FormatStyle = 'ui' | 'cli';
+
+/** Integers whole (grouped), others to 4 significant digits, very large or small in exponent form. */
+export function formatNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return value.toLocaleString('en-US');
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(2);
+  return Number(value.toPrecision(4)).toString();
+}
+
+/**
+ * Up to 4 decimals without trailing zeros; exponent form (3 decimals) below 1e-3 or from `plainBelow` up.
+ * The CLI prints integers before calling this and keeps plain form up to 1e7; an evaluation's baseline
+ * label switches to exponent form at 1e4.
+ */
+export function formatDecimal(value: number, plainBelow: number): string {
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs < 1e-3 || abs >= plainBelow)
+    ? value.toExponential(3)
+    : String(Number(value.toFixed(4)));
+}
+
+/** A difference with its sign: `+0.41`, `−0.19` (a minus sign, not a hyphen), `0`. */
+export function formatSigned(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  return value > 0 ? `+${formatNumber(value)}` : value < 0 ? `−${formatNumber(-value)}` : '0';
+}
+
+export function formatCount(n: number): string {
+  return Number.isFinite(n) ? n.toLocaleString('en-US') : '—';
+}
+
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '—';
+  if (fraction === 0) return '0%';
+  if (fraction < 0.001) return '<0.1%';
+  return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
+}
+
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/**
+ * `ui`: `52 KB`, `5.0 MB`, `—` for a negative or non-finite size. `cli`: always one decimal above bytes
+ * (`52.0 KB`) and no check, as the CLI has always printed.
+ */
+export function formatBytes(bytes: number, style: FormatStyle = 'ui'): string {
+  if (style === 'ui' && (!Number.isFinite(bytes) || bytes < 0)) return '—';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = style === 'cli' || value < 10 ? 1 : 0;
+  return `${unit === 0 ? value : value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+}
+
+/** `ui`: `850 ms`, `2.5 s`, `2m 5s`, `1h 3m`, `—` when unknown. `cli`: `850ms`, `2.5s`, `2m5s`, `1h3m`. */
+export function formatDuration(ms: number | null | undefined, style: FormatStyle = 'ui'): string {
+  if (ms === null || ms === undefined || (style === 'ui' && !Number.isFinite(ms))) return '—';
+  const gap = style === 'ui' ? ' ' : '';
+  if (ms < 1000) return `${Math.round(ms)}${gap}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(style === 'cli' || s < 10 ? 1 : 0)}${gap}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${gap}${Math.round(s % 60)}s`;
+  return `${Math.floor(m / 60)}h${gap}${m % 60}m`;
+}

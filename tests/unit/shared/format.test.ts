@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatBytes,
+  formatCount,
+  formatDecimal,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatSigned,
+} from '../../../shared/format';
+
+describe('formatNumber (the window and the HTML report)', () => {
+  it('groups integers, keeps 4 significant digits, uses exponents at the extremes', () => {
+    expect(formatNumber(1461)).toBe('1,461');
+    expect(formatNumber(0)).toBe('0');
+    expect(formatNumber(3.0289869)).toBe('3.029');
+    expect(formatNumber(0.5)).toBe('0.5');
+    expect(formatNumber(0.00001)).toBe('1.00e-5');
+    expect(formatNumber(1234567.8)).toBe('1.23e+6');
+    expect(formatNumber(-0.19)).toBe('-0.19');
+    expect(formatNumber(1e15)).toBe('1.00e+15');
+  });
+
+  it('shows a dash when there is no value and ∞ for infinities', () => {
+    expect(formatNumber(null)).toBe('—');
+    expect(formatNumber(undefined)).toBe('—');
+    expect(formatNumber(Number.NaN)).toBe('—');
+    expect(formatNumber(Infinity)).toBe('∞');
+    expect(formatNumber(-Infinity)).toBe('−∞');
+  });
+});
+
+describe('formatSigned', () => {
+  it('puts a plus or a minus sign (U+2212) before the magnitude', () => {
+    expect(formatSigned(0.41)).toBe('+0.41');
+    expect(formatSigned(-0.19)).toBe('−0.19');
+    expect(formatSigned(0)).toBe('0');
+    expect(formatSigned(null)).toBe('—');
+    expect(formatSigned(Number.NaN)).toBe('—');
+  });
+});
+
+describe('formatDecimal (CLI tables, stored baseline labels)', () => {
+  it('keeps up to 4 decimals without trailing zeros inside the plain range', () => {
+    expect(formatDecimal(0.5, 1e7)).toBe('0.5');
+    expect(formatDecimal(0.123456, 1e7)).toBe('0.1235');
+    expect(formatDecimal(123.45, 1e7)).toBe('123.45');
+    expect(formatDecimal(9999.99999, 1e7)).toBe('10000');
+    expect(formatDecimal(0, 1e4)).toBe('0');
+    expect(formatDecimal(0.001, 1e7)).toBe('0.001');
+  });
+
+  it('switches to exponent form below 1e-3 and from the given bound up', () => {
+    expect(formatDecimal(0.0005, 1e7)).toBe('5.000e-4');
+    expect(formatDecimal(12345.5, 1e7)).toBe('12345.5');
+    expect(formatDecimal(12345.5, 1e4)).toBe('1.235e+4');
+    expect(formatDecimal(2.5e7, 1e7)).toBe('2.500e+7');
+    expect(formatDecimal(-2.5e7, 1e7)).toBe('-2.500e+7');
+  });
+});
+
+describe('formatCount and formatPercent', () => {
+  it('groups counts and rounds percents to what a table needs', () => {
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCount(Number.NaN)).toBe('—');
+    expect(formatPercent(0)).toBe('0%');
+    expect(formatPercent(0.0004)).toBe('<0.1%');
+    expect(formatPercent(0.05)).toBe('5.0%');
+    expect(formatPercent(0.744)).toBe('74%');
+    expect(formatPercent(Infinity)).toBe('—');
+  });
+});
+
+describe('formatBytes and formatDuration, in both styles', () => {
+  it('ui: spaced units, one decimal only below 10, a dash when unknown', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(53_211)).toBe('52 KB');
+    expect(formatBytes(5 * 1024 * 1024)).toBe('5.0 MB');
+    expect(formatBytes(-1)).toBe('—');
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(2_500)).toBe('2.5 s');
+    expect(formatDuration(12_500)).toBe('13 s');
+    expect(formatDuration(125_000)).toBe('2m 5s');
+    expect(formatDuration(3_780_000)).toBe('1h 3m');
+    expect(formatDuration(null)).toBe('—');
+  });
+
+  it('cli: compact units and always one decimal, as the CLI has printed them', () => {
+    expect(formatBytes(512, 'cli')).toBe('512 B');
+    expect(formatBytes(53_211, 'cli')).toBe('52.0 KB');
+    expect(formatBytes(5 * 1024 * 1024, 'cli')).toBe('5.0 MB');
+    expect(formatDuration(850, 'cli')).toBe('850ms');
+    expect(formatDuration(12_500, 'cli')).toBe('12.5s');
+    expect(formatDuration(125_000, 'cli')).toBe('2m5s');
+    expect(formatDuration(3_780_000, 'cli')).toBe('1h3m');
+  });
+});
