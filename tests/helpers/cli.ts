@@ -28,10 +28,13 @@ export function lathe(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string)
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
 }
 
-/** Starts `lathe` in the background; `waitFor` resolves with the first output chunk matching a pattern. */
+/**
+ * Starts `lathe` in the background; `waitFor` resolves with the first output matching a pattern, and
+ * fails naming the pattern when lathe exits first or `timeoutMs` (default 90 s) passes.
+ */
 export function latheBackground(args: string[]): {
   child: ChildProcess;
-  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<string>;
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<string>;
   exit: Promise<number | null>;
 } {
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -57,14 +60,31 @@ export function latheBackground(args: string[]): {
   return {
     child,
     exit,
-    waitFor(stream, pattern) {
+    waitFor(stream, pattern, timeoutMs = 90_000) {
       const m = pattern.exec(buffers[stream]);
       if (m) return Promise.resolve(m[0]);
       return new Promise((resolveWait, reject) => {
-        waiters.push({ stream, pattern, resolve: resolveWait });
-        void exit.then((code) =>
-          reject(new Error(`lathe exited (${code}) before printing ${pattern}: ${buffers.stderr}`)),
-        );
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(
+            new Error(
+              `lathe printed no ${pattern} on ${stream} in ${timeoutMs} ms: ${buffers.stderr}`,
+            ),
+          );
+        }, timeoutMs);
+        const waiter = {
+          stream,
+          pattern,
+          resolve: (text: string) => {
+            clearTimeout(timer);
+            resolveWait(text);
+          },
+        };
+        waiters.push(waiter);
+        void exit.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`lathe exited (${code}) before printing ${pattern}: ${buffers.stderr}`));
+        });
       });
     },
   };

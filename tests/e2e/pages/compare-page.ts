@@ -80,9 +80,13 @@ export class ComparePage extends AppPage {
     };
   }
 
-  /** Waits until the curves are loaded and the drawn chart satisfies `ready`; resolves with its state. */
+  /**
+   * Waits until the curves are loaded and the drawn chart satisfies `ready`, at most 60 s in all (a chart
+   * that keeps redrawing without ever getting there fails too); resolves with its state.
+   */
   async waitForChart(ready: (s: ChartState) => boolean, what: string): Promise<ChartState> {
     await this.byTestId('curves-status').and(this.page.locator('[data-status="ready"]')).waitFor();
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const raw = await this.snapshot();
       const last = this.parse(raw);
@@ -95,7 +99,7 @@ export class ComparePage extends AppPage {
             return JSON.stringify(el ? { ...el.dataset } : null) !== before;
           },
           JSON.stringify(raw),
-          { timeout: 60_000 },
+          { timeout: Math.max(1, deadline - Date.now()) },
         )
         .catch(() => {
           throw new Error(`the chart never showed ${what}; last: ${JSON.stringify(last)}`);

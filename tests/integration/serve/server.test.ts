@@ -9,6 +9,7 @@ import {
   type PredictServer,
   type PredictServerOptions,
 } from '../../../main/serve/server';
+import { waitFor } from '../../helpers/wait';
 import { LinearPredictor } from './fake-predictor';
 
 const servers: PredictServer[] = [];
@@ -188,7 +189,7 @@ describe('prediction server', () => {
     v1.gate = new Promise((r) => (open = r));
     const s = await serve({}, v1);
     const before = Array.from({ length: 20 }, () => post(s, rec));
-    while (v1.calls < 20) await new Promise((r) => setImmediate(r));
+    await waitFor(() => v1.calls >= 20, { what: 'the 20 gated requests to reach model v1' });
     const v2 = new LinearPredictor(2);
     await s.swap('m', v2);
     expect(v1.closed).toBe(false);
@@ -327,7 +328,7 @@ describe('prediction server', () => {
     p.gate = new Promise((r) => (open = r));
     const s = await startPredictServer({ models: [{ name: 'm', champion: p }], port: 0 });
     const inflight = post(s, rec);
-    while (p.calls < 1) await new Promise((r) => setImmediate(r));
+    await waitFor(() => p.calls >= 1, { what: 'the in-flight request to reach the model' });
     const closed = s.close();
     open();
     expect((await inflight).status).toBe(200);
