@@ -3,6 +3,7 @@ import type { DatasetSummary } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { Tabs } from '../../components/tabs';
 import { formatBytes, formatCount, formatTime } from '../../lib/format';
 import { useAsync, useRoute } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
@@ -64,10 +65,18 @@ function DatasetTable({
   );
 }
 
+const DATASET_TABS = [
+  { id: 'profile', label: 'Profile' },
+  { id: 'rows', label: 'Rows' },
+  { id: 'outliers', label: 'Outliers' },
+  { id: 'validation', label: 'Validation' },
+  { id: 'versions', label: 'Versions' },
+  { id: 'lineage', label: 'Lineage' },
+] as const;
+type DatasetTab = (typeof DATASET_TABS)[number]['id'];
+
 function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummary | undefined }) {
-  const [tab, setTab] = useState<
-    'profile' | 'rows' | 'outliers' | 'validation' | 'versions' | 'lineage'
-  >('profile');
+  const [tab, setTab] = useState<DatasetTab>('profile');
   // The version the Lineage tab draws: the latest until a row of the Versions tab picks another.
   const [lineageRef, setLineageRef] = useState(name);
   const profile = useAsync(() => getApi().invoke('data:profile', { ref: name }), [name]);
@@ -87,63 +96,7 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
           )}
         </>
       }
-      actions={
-        <div className="tabs" role="tablist">
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'profile'}
-            className={tab === 'profile' ? 'tab active' : 'tab'}
-            onClick={() => setTab('profile')}
-            data-testid="tab-profile"
-          >
-            Profile
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'rows'}
-            className={tab === 'rows' ? 'tab active' : 'tab'}
-            onClick={() => setTab('rows')}
-            data-testid="tab-rows"
-          >
-            Rows
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'outliers'}
-            className={tab === 'outliers' ? 'tab active' : 'tab'}
-            onClick={() => setTab('outliers')}
-            data-testid="tab-outliers"
-          >
-            Outliers
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={tab === 'validation'}
-            className={tab === 'validation' ? 'tab active' : 'tab'}
-            onClick={() => setTab('validation')}
-            data-testid="tab-validation"
-          >
-            Validation
-          </button>
-          {(['versions', 'lineage'] as const).map((t) => (
-            <button
-              key={t}
-              type="button"
-              role="tab"
-              aria-selected={tab === t}
-              className={tab === t ? 'tab active' : 'tab'}
-              onClick={() => setTab(t)}
-              data-testid={`tab-${t}`}
-            >
-              {t === 'versions' ? 'Versions' : 'Lineage'}
-            </button>
-          ))}
-        </div>
-      }
+      actions={<Tabs tabs={DATASET_TABS} selected={tab} onSelect={setTab} label="Dataset views" />}
     >
       {version && (
         <div className="source muted mono" title="Source">

@@ -1,33 +1,42 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { Task } from '../../../shared/contract';
-import { getApi, errorMessage } from '../../api';
+import { getApi } from '../../api';
+import { FormField, TextField, type TextFieldProps } from '../../components/form-field';
 import { ErrorBanner, Loading } from '../../components/states';
 import { useAsync } from '../../lib/hooks';
+import { useAction } from '../../lib/use-action';
 import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
 import { DEFAULT_VALUES, buildConfig, guessTask, type TrainFormValues } from './train-form-model';
 
-function Field({
-  label,
-  hint,
-  children,
-  grow,
-}: {
-  label: string;
-  hint?: string;
-  children: ReactNode;
-  grow?: boolean;
-}) {
-  return (
-    <label className={grow ? 'field field-grow' : 'field'}>
-      <span>
-        {label}
-        {hint && <em className="hint"> {hint}</em>}
-      </span>
-      {children}
-    </label>
-  );
-}
+type TextKey =
+  | 'validationFraction'
+  | 'hidden'
+  | 'epochs'
+  | 'batchSize'
+  | 'learningRate'
+  | 'seed'
+  | 'name'
+  | 'folds'
+  | 'trials';
+
+/** The form's text boxes: caption and input; `data-testid` is `new-run-` and the key in kebab-case. */
+const TEXT_FIELDS: Record<TextKey, Omit<TextFieldProps, 'value' | 'onChange'>> = {
+  validationFraction: { label: 'Validation fraction', numeric: 'decimal' },
+  hidden: { label: 'Hidden sizes', placeholder: '64, 64' },
+  epochs: { label: 'Epochs', numeric: 'numeric' },
+  batchSize: { label: 'Batch size', numeric: 'numeric', placeholder: 'auto' },
+  learningRate: { label: 'Learning rate', numeric: 'decimal' },
+  seed: { label: 'Seed', numeric: 'numeric' },
+  name: { label: 'Run name', hint: '(optional)', grow: true, placeholder: 'dataset-model-n' },
+  folds: {
+    label: 'Folds',
+    hint: '(empty: one validation split)',
+    numeric: 'numeric',
+    placeholder: 'none',
+  },
+  trials: { label: 'Trials', numeric: 'numeric' },
+};
 
 export function NewRunForm({
   onStarted,
@@ -46,8 +55,9 @@ export function NewRunForm({
   });
   // null: follow the target column (guessTask); set once the user picks a task.
   const [taskChoice, setTaskChoice] = useState<Task | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // Held on success: the view leaves for the new run's page.
+  const start = useAction({ hold: true });
+  const busy = start.busy;
 
   const list = datasets.data ?? [];
   const dataset = list.find((d) => d.name === values.dataset) ?? list[0];
@@ -66,6 +76,16 @@ export function NewRunForm({
     setValues((v) => ({ ...v, [key]: value }));
   }
 
+  const text = (key: TextKey, props: { disabled?: boolean; hint?: string } = {}) => (
+    <TextField
+      {...TEXT_FIELDS[key]}
+      {...props}
+      value={values[key]}
+      onChange={(v) => set(key, v)}
+      testId={`new-run-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}
+    />
+  );
+
   function chooseDataset(name: string) {
     setValues((v) => ({ ...v, dataset: name, target: '' }));
     setTaskChoice(null);
@@ -78,20 +98,14 @@ export function NewRunForm({
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
     const built = buildConfig(effective);
     if ('error' in built) {
-      setError(built.error);
+      start.fail(built.error);
       return;
     }
-    setBusy(true);
-    try {
-      const { runId } = await getApi().invoke('train:start', { config: built.config });
-      onStarted(runId);
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
+    await start.run(() => getApi().invoke('train:start', { config: built.config }), {
+      done: ({ runId }) => onStarted(runId),
+    });
   }
 
   if (datasets.status === 'loading' && !datasets.data) return <Loading label="Loading datasets…" />;
@@ -126,7 +140,7 @@ export function NewRunForm({
       <fieldset className="form-section" disabled={busy}>
         <legend>Data</legend>
         <div className="form-row">
-          <Field label="Dataset" grow>
+          <FormField label="Dataset" grow>
             <select
               value={effective.dataset}
               onChange={(e) => chooseDataset(e.target.value)}
@@ -138,8 +152,8 @@ export function NewRunForm({
                 </option>
               ))}
             </select>
-          </Field>
-          <Field label="Target" grow>
+          </FormField>
+          <FormField label="Target" grow>
             <select
               value={effective.target}
               onChange={(e) => chooseTarget(e.target.value)}
@@ -151,8 +165,8 @@ export function NewRunForm({
                 </option>
               ))}
             </select>
-          </Field>
-          <Field label="Task">
+          </FormField>
+          <FormField label="Task">
             <select
               value={task}
               onChange={(e) => setTaskChoice(e.target.value as Task)}
@@ -162,22 +176,14 @@ export function NewRunForm({
               <option value="multiclass">multiclass</option>
               <option value="regression">regression</option>
             </select>
-          </Field>
-          <Field label="Validation fraction">
-            <input
-              className="input-num"
-              inputMode="decimal"
-              value={values.validationFraction}
-              onChange={(e) => set('validationFraction', e.target.value)}
-              data-testid="new-run-validation-fraction"
-            />
-          </Field>
+          </FormField>
+          {text('validationFraction')}
         </div>
       </fieldset>
       <fieldset className="form-section" disabled={busy}>
         <legend>Model and training</legend>
         <div className="form-row">
-          <Field label="Model">
+          <FormField label="Model">
             <select
               value={values.model}
               onChange={(e) => set('model', e.target.value as TrainFormValues['model'])}
@@ -186,77 +192,23 @@ export function NewRunForm({
               <option value="linear">linear</option>
               <option value="mlp">mlp</option>
             </select>
-          </Field>
-          <Field label="Hidden sizes" hint={values.model === 'linear' ? '(mlp only)' : undefined}>
-            <input
-              value={values.hidden}
-              onChange={(e) => set('hidden', e.target.value)}
-              disabled={values.model !== 'mlp'}
-              placeholder="64, 64"
-              data-testid="new-run-hidden"
-            />
-          </Field>
-          <Field label="Epochs">
-            <input
-              className="input-num"
-              inputMode="numeric"
-              value={values.epochs}
-              onChange={(e) => set('epochs', e.target.value)}
-              data-testid="new-run-epochs"
-            />
-          </Field>
-          <Field label="Batch size">
-            <input
-              className="input-num"
-              inputMode="numeric"
-              value={values.batchSize}
-              placeholder="auto"
-              onChange={(e) => set('batchSize', e.target.value)}
-              data-testid="new-run-batch-size"
-            />
-          </Field>
-          <Field label="Learning rate">
-            <input
-              className="input-num"
-              inputMode="decimal"
-              value={values.learningRate}
-              onChange={(e) => set('learningRate', e.target.value)}
-              data-testid="new-run-learning-rate"
-            />
-          </Field>
-          <Field label="Seed">
-            <input
-              className="input-num"
-              inputMode="numeric"
-              value={values.seed}
-              onChange={(e) => set('seed', e.target.value)}
-              data-testid="new-run-seed"
-            />
-          </Field>
-          <Field label="Run name" hint="(optional)" grow>
-            <input
-              value={values.name}
-              onChange={(e) => set('name', e.target.value)}
-              placeholder="dataset-model-n"
-              data-testid="new-run-name"
-            />
-          </Field>
+          </FormField>
+          {text('hidden', {
+            hint: values.model === 'linear' ? '(mlp only)' : undefined,
+            disabled: values.model !== 'mlp',
+          })}
+          {text('epochs')}
+          {text('batchSize')}
+          {text('learningRate')}
+          {text('seed')}
+          {text('name')}
         </div>
       </fieldset>
       <fieldset className="form-section" disabled={busy}>
         <legend>Cross-validation and search</legend>
         <div className="form-row">
-          <Field label="Folds" hint="(empty: one validation split)">
-            <input
-              className="input-num"
-              inputMode="numeric"
-              value={values.folds}
-              placeholder="none"
-              onChange={(e) => set('folds', e.target.value)}
-              data-testid="new-run-folds"
-            />
-          </Field>
-          <Field label="Search">
+          {text('folds')}
+          <FormField label="Search">
             <select
               value={values.search}
               onChange={(e) => set('search', e.target.value as TrainFormValues['search'])}
@@ -267,20 +219,11 @@ export function NewRunForm({
               <option value="random">random</option>
               <option value="grid">grid</option>
             </select>
-          </Field>
-          <Field label="Trials">
-            <input
-              className="input-num"
-              inputMode="numeric"
-              value={values.trials}
-              disabled={values.search === 'none'}
-              onChange={(e) => set('trials', e.target.value)}
-              data-testid="new-run-trials"
-            />
-          </Field>
+          </FormField>
+          {text('trials', { disabled: values.search === 'none' })}
         </div>
         {values.search !== 'none' && (
-          <Field
+          <FormField
             label="Search space"
             hint="(YAML: a config path and a range or choice per line)"
             grow
@@ -293,10 +236,10 @@ export function NewRunForm({
               onChange={(e) => set('space', e.target.value)}
               data-testid="new-run-space"
             />
-          </Field>
+          </FormField>
         )}
       </fieldset>
-      {error && <ErrorBanner error={error} title="Cannot start the run" />}
+      {start.message && <ErrorBanner error={start.message} title="Cannot start the run" />}
       <div className="form-actions">
         <button type="button" className="btn" onClick={onCancel} disabled={busy}>
           Close

@@ -1,0 +1,84 @@
+import type { ReactNode } from 'react';
+
+export interface FormFieldProps {
+  label: ReactNode;
+  /** A short note after the label, e.g. "(optional)". */
+  hint?: ReactNode;
+  /** A message about the value, shown under the control. */
+  error?: string | null;
+  /** Takes the row's spare width. */
+  grow?: boolean;
+  /** Extra classes beside `field`. */
+  className?: string;
+  /**
+   * A `div` for content a label must not wrap (several buttons, a file picker with its own label);
+   * the default `label` makes a click on the caption focus the control.
+   */
+  as?: 'label' | 'div';
+  children: ReactNode;
+}
+
+/** A caption over one form control, with an optional hint and error: the `.field` of every form. */
+export function FormField({
+  label,
+  hint,
+  error,
+  grow,
+  className,
+  as: Tag = 'label',
+  children,
+}: FormFieldProps) {
+  const classes = ['field', grow ? 'field-grow' : null, className ?? null].filter(Boolean);
+  return (
+    <Tag className={classes.join(' ')}>
+      <span>
+        {label}
+        {hint && <em className="hint"> {hint}</em>}
+      </span>
+      {children}
+      {error && (
+        <span className="form-error" role="alert">
+          {error}
+        </span>
+      )}
+    </Tag>
+  );
+}
+
+export type TextFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
+  value: string;
+  onChange: (value: string) => void;
+  testId?: string;
+  /** The narrow number box, with that on-screen keyboard. */
+  numeric?: 'numeric' | 'decimal';
+  placeholder?: string;
+  disabled?: boolean;
+  required?: boolean;
+};
+
+/** A one-line text input in a FormField. */
+export function TextField({
+  value,
+  onChange,
+  testId,
+  numeric,
+  placeholder,
+  disabled,
+  required,
+  ...field
+}: TextFieldProps) {
+  return (
+    <FormField {...field}>
+      <input
+        className={numeric ? 'input-num' : undefined}
+        inputMode={numeric}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder={placeholder}
+        disabled={disabled}
+        required={required}
+        data-testid={testId}
+      />
+    </FormField>
+  );
+}
