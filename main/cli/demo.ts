@@ -4,12 +4,12 @@ import {
   LatheError,
   TrainConfig,
   type ImportOut,
-  type LatheApi,
   type Profile,
   type Run,
 } from '../../shared/contract';
 import { literal } from '../workspace/db';
-import type { Ctx, Session } from './commands';
+import { withSession, type Ctx } from './command';
+import { importWith, trainWith } from './runners';
 
 /** The 3M-row flights sample that ships in the vega-datasets npm package. */
 export function flightsFile(): string {
@@ -33,40 +33,30 @@ export interface DemoResult {
  */
 export async function runDemo(
   ctx: Ctx,
-  deps: {
-    rows: number;
-    epochs: number;
-    importWith(
-      api: LatheApi,
-      ctx: Ctx,
-      input: { path?: string; sql?: string; name: string },
-    ): Promise<ImportOut>;
-    trainWith(api: LatheApi, ctx: Ctx, config: TrainConfig): Promise<Run>;
-    withSession<T>(ctx: Ctx, work: (s: Session) => Promise<T>): Promise<T>;
-  },
+  options: { rows: number; epochs: number },
 ): Promise<DemoResult> {
-  if (!Number.isInteger(deps.rows) || deps.rows < 100)
-    throw new LatheError('INVALID_INPUT', `--rows: ${deps.rows} is too few (at least 100)`);
-  if (!Number.isInteger(deps.epochs) || deps.epochs < 1)
-    throw new LatheError('INVALID_INPUT', `--epochs: ${deps.epochs} must be a positive integer`);
+  if (!Number.isInteger(options.rows) || options.rows < 100)
+    throw new LatheError('INVALID_INPUT', `--rows: ${options.rows} is too few (at least 100)`);
+  if (!Number.isInteger(options.epochs) || options.epochs < 1)
+    throw new LatheError('INVALID_INPUT', `--epochs: ${options.epochs} must be a positive integer`);
   const file = flightsFile();
-  return deps.withSession(ctx, async ({ api }) => {
+  return withSession(ctx, async ({ api }) => {
     ctx.say(`Workspace ${ctx.workspaceDir}\nImporting ${file}…`);
-    const flights = await deps.importWith(api, ctx, { path: file, name: 'flights' });
+    const flights = await importWith(api, ctx, { path: file, name: 'flights' });
     ctx.say(
       `Imported ${flights.version.rows.toLocaleString('en-US')} flights in ${flights.durationMs} ms; profiling…`,
     );
     const profile = await api.invoke('data:profile', { ref: 'flights' });
     ctx.say(
-      `Profiled in ${profile.durationMs} ms; sampling ${deps.rows.toLocaleString('en-US')} flights for training…`,
+      `Profiled in ${profile.durationMs} ms; sampling ${options.rows.toLocaleString('en-US')} flights for training…`,
     );
     // A hash order over row numbers: the same sample on every machine and every run.
-    const sample = await deps.importWith(api, ctx, {
+    const sample = await importWith(api, ctx, {
       name: 'flights_delay',
       sql: `SELECT hour(date) AS hour, dayofweek(date) AS day_of_week, month(date) AS month, distance, origin, destination,
               delay > 15 AS delayed
             FROM read_parquet(${literal(file)}, file_row_number = true)
-            ORDER BY hash(file_row_number + 42) LIMIT ${deps.rows}`,
+            ORDER BY hash(file_row_number + 42) LIMIT ${options.rows}`,
     });
     const config = TrainConfig.parse({
       dataset: 'flights_delay',
@@ -75,7 +65,7 @@ export async function runDemo(
       features: ['hour', 'day_of_week', 'month', 'distance', 'origin', 'destination'],
       model: { type: 'mlp', hidden: [64, 64] },
       training: {
-        epochs: deps.epochs,
+        epochs: options.epochs,
         batchSize: 256,
         learningRate: 0.001,
         validationFraction: 0.2,
@@ -84,7 +74,7 @@ export async function runDemo(
       experiment: 'demo',
     });
     ctx.say('Training an MLP to predict delays over 15 minutes…');
-    const run = await deps.trainWith(api, ctx, config);
+    const run = await trainWith(api, ctx, config);
     return { workspace: ctx.workspaceDir, flights, profile, sample, run };
   });
 }

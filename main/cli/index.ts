@@ -3,7 +3,8 @@ import { LatheError, toErrorShape } from '../../shared/contract';
 import { latheVersion } from '../version';
 import { resolveWorkspaceDir } from '../workspace/paths';
 import { UsageError, helpOf, parseArgs, usageOf } from './args';
-import { commands, type Command, type Ctx, type Io } from './commands';
+import type { Command, Ctx, Io } from './command';
+import { commands } from './commands';
 
 function generalHelp(): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));

@@ -1,20 +1,17 @@
-// `lathe serve`, `lathe keys …`, `lathe export docker`: serving from the command line. Declared like the
-// commands in commands.ts.
+// `lathe serve`, `lathe keys …`, `lathe export docker`, `lathe predict`: serving from the command line.
 import { resolve } from 'node:path';
-import { LatheError } from '../../shared/contract';
-import { exportDocker } from '../serve/docker-export';
-import { createKeyStore, keyAuth } from '../serve/keys';
-import { packageOf, type PackageDeps } from '../serve/packaged-model';
-import { createPredictionLog, workspaceSink } from '../serve/prediction-log';
-import { loadPredictor } from '../serve/predictor';
-import { startPredictServer, type ModelRoute } from '../serve/server';
-import type { Predictor } from '../serve/types';
-import { latheVersion } from '../version';
-import { openSession } from './context';
-import { createProgress, formatBytes, formatDuration, table } from './output';
-import type { Command, Ctx } from './commands';
-
-const str = (ctx: Ctx, name: string) => ctx.args.flags[name] as string | undefined;
+import { LatheError } from '../../../shared/contract';
+import { exportDocker } from '../../serve/docker-export';
+import { createKeyStore, keyAuth } from '../../serve/keys';
+import { packageOf, type PackageDeps } from '../../serve/packaged-model';
+import { createPredictionLog, workspaceSink } from '../../serve/prediction-log';
+import { loadPredictor } from '../../serve/predictor';
+import { startPredictServer, type ModelRoute } from '../../serve/server';
+import type { Predictor } from '../../serve/types';
+import { latheVersion } from '../../version';
+import { bool, num, str, type Command, type Ctx } from '../command';
+import { openSession } from '../context';
+import { createProgress, formatBytes, formatDuration, table } from '../output';
 
 /** `NAME@alias:PERCENT` → ref and percent. */
 function parseCanary(spec: string): { ref: string; percent: number } {
@@ -77,7 +74,7 @@ export const serveCommands: Command[] = [
       },
     },
     async run(ctx) {
-      const port = (ctx.args.flags.port as number | undefined) ?? 8000;
+      const port = num(ctx, 'port') ?? 8000;
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new LatheError('INVALID_INPUT', `--port: ${port} is not a port number`);
       const ref = ctx.args.positionals[0]!;
@@ -95,12 +92,12 @@ export const serveCommands: Command[] = [
         if (canary) route.canary = { predictor: await load(canary.ref), percent: canary.percent };
         if (str(ctx, 'shadow')) route.shadow = await load(str(ctx, 'shadow')!);
         const keys = await createKeyStore(services.workspace.db).active();
-        const auth = keyAuth(keys, ctx.args.flags['require-key'] === true);
+        const auth = keyAuth(keys, bool(ctx, 'require-key'));
         const server = await startPredictServer({
           models: [route],
           port,
           host: str(ctx, 'host') ?? '127.0.0.1',
-          maxBatch: (ctx.args.flags['max-batch'] as number | undefined) ?? 1000,
+          maxBatch: num(ctx, 'max-batch') ?? 1000,
           auth,
           log: createPredictionLog(workspaceSink(services.workspace.db)),
           serverVersion: latheVersion(),
@@ -145,7 +142,7 @@ export const serveCommands: Command[] = [
       const { session, services } = await ownerSession(ctx);
       try {
         const models = str(ctx, 'models')?.split(',');
-        const rate = ctx.args.flags.rate as number | undefined;
+        const rate = num(ctx, 'rate');
         const { key, info } = await createKeyStore(services.workspace.db).create({
           name: ctx.args.positionals[0]!,
           ...(models ? { models } : {}),
@@ -274,7 +271,7 @@ export const serveCommands: Command[] = [
     },
     async run(ctx) {
       const output = resolve(str(ctx, 'output')!);
-      const chunkRows = ctx.args.flags['chunk-rows'] as number | undefined;
+      const chunkRows = num(ctx, 'chunk-rows');
       const session = await openSession(ctx.workspaceDir, { say: (m) => ctx.say(m) });
       const bar = createProgress(ctx.io.stderr, !ctx.json);
       const off = session.api.on('data:progress', (p) => {

@@ -1,0 +1,71 @@
+// What every command file shares: the command's shape, its context, the one way to open a session, and
+// the flag getters. A leaf: it imports no command file, so the domain files and the registry import it
+// without cycles.
+import type { ZodError } from 'zod';
+import { LatheError, describeIssues } from '../../shared/contract';
+import type { CommandSpec, ParsedArgs } from './args';
+import { openSession, type Session } from './context';
+
+export type { Session };
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** Resolves on Ctrl-C / SIGTERM. */
+  interrupted: Promise<void>;
+}
+
+export interface Ctx {
+  args: ParsedArgs;
+  json: boolean;
+  workspaceDir: string;
+  io: Io;
+  /** Prints the command's result: JSON on stdout with --json, else the human text. */
+  result(value: unknown, human: () => string): void;
+  /** Progress and notes for people: stderr, silent with --json. */
+  say(message: string): void;
+}
+
+export interface Command extends CommandSpec {
+  run(ctx: Ctx): Promise<number>;
+}
+
+/** A string flag's value, if given. */
+export const str = (ctx: Ctx, name: string) => ctx.args.flags[name] as string | undefined;
+/** A number flag's value, if given. */
+export const num = (ctx: Ctx, name: string) => ctx.args.flags[name] as number | undefined;
+/** Whether a boolean flag was given. */
+export const bool = (ctx: Ctx, name: string) => ctx.args.flags[name] === true;
+/** A repeatable string flag's values (none when absent). */
+export const strs = (ctx: Ctx, name: string) =>
+  (ctx.args.flags[name] as string[] | undefined) ?? [];
+
+/**
+ * Runs `work` in a session on the command's workspace (see openSession) and closes it after. With
+ * `requireOwner`, fails instead of going through another process's host.
+ */
+export async function withSession<T>(
+  ctx: Ctx,
+  work: (s: Session) => Promise<T>,
+  requireOwner = false,
+): Promise<T> {
+  const session = await openSession(ctx.workspaceDir, { requireOwner, say: (m) => ctx.say(m) });
+  try {
+    return await work(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Parses CLI input with a contract schema; its issues become an INVALID_INPUT naming `what`. */
+export function parseOrThrow<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError };
+  },
+  value: unknown,
+  what: string,
+): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new LatheError('INVALID_INPUT', describeIssues(r.error, what));
+  return r.data;
+}

@@ -1,0 +1,152 @@
+// `lathe init`, `gc`, `ui`, `demo` and `schema`: the workspace itself, its browser UI and the tour.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  LatheError,
+  expectationSuiteJsonSchema,
+  featureSpecJsonSchema,
+  gatePolicyJsonSchema,
+  importSignatureJsonSchema,
+  trainConfigJsonSchema,
+  transformJsonSchema,
+} from '../../../shared/contract';
+import { startHost } from '../../host/server';
+import { packageRoot } from '../../version';
+import { num, withSession, type Command } from '../command';
+import { formatBytes } from '../output';
+import { exitFor } from '../runners';
+import { humanProfileSummary } from './data';
+import { humanRun } from './runs';
+
+/** JSON Schemas of the files users write, by the name `lathe schema` takes. */
+const SCHEMAS: Record<string, () => unknown> = {
+  'train-config': trainConfigJsonSchema,
+  'gate-policy': gatePolicyJsonSchema,
+  'expectation-suite': expectationSuiteJsonSchema,
+  transform: transformJsonSchema,
+  'feature-spec': featureSpecJsonSchema,
+  'onnx-signature': importSignatureJsonSchema,
+};
+
+export const init: Command = {
+  path: ['init'],
+  summary: 'Create (or open) a workspace and print where it is.',
+  positionals: [],
+  flags: {},
+  async run(ctx) {
+    const existed = existsSync(join(ctx.workspaceDir, 'lathe.duckdb'));
+    const info = await withSession(ctx, (s) => s.api.invoke('app:info', {}), true);
+    ctx.result(
+      { ...info, created: !existed },
+      () => `${existed ? 'Opened' : 'Created'} workspace ${info.workspace} (Lathe ${info.version})`,
+    );
+    return 0;
+  },
+};
+
+export const gc: Command = {
+  path: ['gc'],
+  summary:
+    'Purge soft-deleted runs and remove artifact files no run or dataset version references.',
+  positionals: [],
+  flags: {},
+  async run(ctx) {
+    const r = await withSession(ctx, (s) => s.api.invoke('workspace:gc', {}));
+    ctx.result(
+      r,
+      () =>
+        `Purged ${r.runsPurged} run(s), removed ${r.artifactsRemoved} artifact file(s), freed ${formatBytes(r.bytesFreed)}`,
+    );
+    return 0;
+  },
+};
+
+export const ui: Command = {
+  path: ['ui'],
+  summary: 'Serve the Lathe UI on 127.0.0.1 for a browser; the workspace stays open until Ctrl-C.',
+  positionals: [],
+  flags: {
+    port: { type: 'number', value: 'PORT', description: 'port (default 0: any free port)' },
+  },
+  async run(ctx) {
+    const port = num(ctx, 'port') ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new LatheError('INVALID_INPUT', `--port: ${port} is not a port number`);
+    await withSession(
+      ctx,
+      async ({ services }) => {
+        const host = await startHost({
+          services: services!,
+          port,
+          rendererDir: join(packageRoot(), 'out', 'renderer'),
+        });
+        services!.advertiseHost(host.url);
+        if (ctx.json)
+          ctx.io.stdout.write(
+            `${JSON.stringify({ url: host.url, workspace: ctx.workspaceDir, pid: process.pid })}\n`,
+          );
+        else
+          ctx.io.stderr.write(
+            `Lathe UI: ${host.url}\nworkspace ${ctx.workspaceDir} — press Ctrl-C to stop\n`,
+          );
+        await ctx.io.interrupted;
+        await host.close();
+      },
+      true,
+    );
+    return 0;
+  },
+};
+
+export const demo: Command = {
+  path: ['demo'],
+  summary:
+    'Import the flights sample (vega-datasets), profile it, train a delay model and print its metrics.',
+  positionals: [],
+  flags: {
+    rows: {
+      type: 'number',
+      value: 'N',
+      description: 'flights sampled for training (default 100000)',
+    },
+    epochs: { type: 'number', value: 'N', description: 'training epochs (default 8)' },
+  },
+  async run(ctx) {
+    const { runDemo } = await import('../demo');
+    const explicit = ctx.args.flags.workspace !== undefined || process.env.LATHE_HOME;
+    const dir = explicit ? ctx.workspaceDir : mkdtempSync(join(tmpdir(), 'lathe-demo-'));
+    const result = await runDemo(
+      { ...ctx, workspaceDir: dir },
+      {
+        rows: num(ctx, 'rows') ?? 100_000,
+        epochs: num(ctx, 'epochs') ?? 8,
+      },
+    );
+    ctx.result(
+      result,
+      () =>
+        `${humanProfileSummary(result.profile)}\n\n${humanRun(result.run)}\n\nWorkspace: ${dir}`,
+    );
+    return exitFor(result.run);
+  },
+};
+
+export const schema: Command = {
+  path: ['schema'],
+  summary: 'Print the JSON Schema of a config file format, for editor completion.',
+  positionals: [{ name: 'KIND', required: true, description: Object.keys(SCHEMAS).join(' | ') }],
+  flags: {},
+  async run(ctx) {
+    const kind = ctx.args.positionals[0]!;
+    const schema = SCHEMAS[kind];
+    if (!schema) {
+      throw new LatheError(
+        'INVALID_INPUT',
+        `unknown schema '${kind}' (known: ${Object.keys(SCHEMAS).join(', ')})`,
+      );
+    }
+    ctx.io.stdout.write(`${JSON.stringify(schema(), null, 2)}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,181 @@
+// The runners several commands share: an import, a training run and a run family (search or
+// cross-validation), each with a live progress bar on stderr and Ctrl-C wired to the channel that cancels.
+import { resolve } from 'node:path';
+import {
+  ImportIn,
+  ImportQueryIn,
+  defaultSearchMetric,
+  type FamilyReport,
+  type ImportOut,
+  type LatheApi,
+  type Run,
+  type TrainConfig,
+  type TuneOut,
+} from '../../shared/contract';
+import { parseOrThrow, type Ctx } from './command';
+import { familyColumns, familyHeader, familyRow } from './family-output';
+import { createProgress, formatDuration, formatValue } from './output';
+
+/** Imports a file or query result with a progress bar; Ctrl-C cancels the import. */
+export async function importWith(
+  api: LatheApi,
+  ctx: Ctx,
+  input: { path?: string; sql?: string; name: string; project?: string; format?: string },
+): Promise<ImportOut> {
+  const bar = createProgress(ctx.io.stderr, !ctx.json);
+  const off = api.on('data:progress', (p) => {
+    if (p.op !== 'import' || p.name !== input.name) return;
+    bar.update(
+      p.fraction,
+      `${p.message}${p.etaMs !== undefined ? ` ETA ${formatDuration(p.etaMs)}` : ''}`,
+    );
+  });
+  void ctx.io.interrupted.then(() => {
+    ctx.say(`\ncancelling the import into ${input.name}…`);
+    void api.invoke('data:cancelImport', { name: input.name }).catch(() => undefined);
+  });
+  try {
+    if (input.sql) {
+      return await api.invoke(
+        'data:importQuery',
+        parseOrThrow(
+          ImportQueryIn,
+          { sql: input.sql, name: input.name, project: input.project },
+          'data import',
+        ),
+      );
+    }
+    const parsed = parseOrThrow(
+      ImportIn,
+      {
+        // Absolute before it leaves this process: the workspace owner may run in another folder.
+        path:
+          input.path === undefined || /^https?:\/\//i.test(input.path)
+            ? input.path
+            : resolve(input.path),
+        name: input.name,
+        project: input.project,
+        format: input.format,
+      },
+      'data import',
+    );
+    return await api.invoke('data:import', parsed);
+  } finally {
+    off();
+    bar.done();
+  }
+}
+
+/**
+ * Trains with a live progress bar; Ctrl-C cancels the run (recorded as cancelled). With `resumeId`,
+ * continues that stopped run from its checkpoint (runs:resume) instead.
+ */
+export async function trainWith(
+  api: LatheApi,
+  ctx: Ctx,
+  config: TrainConfig | null,
+  resumeId?: string,
+  gitCommit?: string,
+): Promise<Run> {
+  const bar = createProgress(ctx.io.stderr, !ctx.json);
+  let runId: string | undefined;
+  const off = api.on('train:progress', (p) => {
+    runId ??= p.runId;
+    if (p.runId !== runId) return;
+    const m = Object.entries(p.metrics)
+      .map(([k, v]) => `${k} ${formatValue(v)}`)
+      .join(' ');
+    bar.update(
+      p.fraction,
+      `epoch ${p.epoch}/${p.epochs} loss ${formatValue(p.loss)} val_loss ${formatValue(p.valLoss)} ${m} ETA ${formatDuration(p.etaMs)}`,
+    );
+  });
+  const offStatus = api.on('run:status', (s) => {
+    if (s.status === 'running') runId ??= s.runId;
+  });
+  void ctx.io.interrupted.then(() => {
+    if (runId) {
+      ctx.say(`\ncancelling run ${runId}…`);
+      void api.invoke('train:cancel', { id: runId }).catch(() => undefined);
+    }
+  });
+  try {
+    if (resumeId !== undefined) return await api.invoke('runs:resume', { id: resumeId });
+    return await api.invoke('train:run', { config: config!, ...(gitCommit ? { gitCommit } : {}) });
+  } finally {
+    off();
+    offStatus();
+    bar.done();
+  }
+}
+
+/**
+ * Runs a search (`tune:run`) or a cross-validation (`train:run`) with a live table: a row per trial or
+ * fold as it ends (stderr, silent with --json) and a line on the running ones. Ctrl-C cancels the parent,
+ * which stops its children.
+ */
+export async function familyWith(
+  api: LatheApi,
+  ctx: Ctx,
+  config: TrainConfig,
+  gitCommit: string | undefined,
+): Promise<TuneOut> {
+  const metric = config.search?.metric ?? defaultSearchMetric(config.task);
+  const columns = familyColumns(config, metric);
+  let total = 0;
+  const bar = createProgress(ctx.io.stderr, !ctx.json);
+  let parentId: string | undefined;
+  let header = false;
+  const running = new Map<string, number>();
+  let ended = 0;
+  const offChild = api.on('run:child', (e) => {
+    parentId ??= e.parentId;
+    if (e.parentId !== parentId) return;
+    total = e.total;
+    if (e.status === 'running') running.set(e.runId, 0);
+    else {
+      running.delete(e.runId);
+      ended++;
+      bar.done();
+      if (!header) ctx.say(familyHeader(columns));
+      header = true;
+      ctx.say(familyRow(columns, e));
+    }
+  });
+  const offProgress = api.on('train:progress', (p) => {
+    if (!running.has(p.runId)) return;
+    running.set(p.runId, p.fraction);
+    const share = [...running.values()].reduce((a, b) => a + b, 0);
+    bar.update(
+      (ended + share) / total,
+      `${ended}/${total} ${config.search ? 'trials' : 'folds'} done, ${running.size} running`,
+    );
+  });
+  void ctx.io.interrupted.then(() => {
+    if (parentId) {
+      ctx.say(`\ncancelling ${config.search ? 'search' : 'cross-validation'} ${parentId}…`);
+      void api.invoke('train:cancel', { id: parentId }).catch(() => undefined);
+    }
+  });
+  const input = { config, ...(gitCommit ? { gitCommit } : {}) };
+  try {
+    if (config.search) return await api.invoke('tune:run', input);
+    const run = await api.invoke('train:run', input);
+    const report = run.artifacts.find((a) => a.path === 'cv-report.json');
+    return { run, report: report ? await readReport(api, run.id) : null };
+  } finally {
+    offChild();
+    offProgress();
+    bar.done();
+  }
+}
+
+/** A family run's report, from the run record (works through a host as well as in process). */
+async function readReport(api: LatheApi, runId: string): Promise<FamilyReport | null> {
+  const out = await api.invoke('runs:report', { id: runId });
+  return out.report;
+}
+
+/** The exit code of a finished command that ran `run`: 0 finished, 130 cancelled, else 1. */
+export const exitFor = (run: Run) =>
+  run.status === 'finished' ? 0 : run.status === 'cancelled' ? 130 : 1;
