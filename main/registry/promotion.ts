@@ -1,4 +1,4 @@
-import type { ModelVersion } from '../../shared/contract';
+import type { EvaluationReport, ModelVersion } from '../../shared/contract';
 import type { Database } from '../workspace/db';
 import type { PromotionCheck } from './registry-store';
 
@@ -30,6 +30,36 @@ export function createPromotionCheck(db: Database, evaluateGates?: GateEvaluator
       failures: [
         `project '${row.project}' has a gate policy but no gate evaluator is available to check it`,
       ],
+    };
+  };
+}
+
+/**
+ * The gates as the latest evaluation of a version judged them: a version without an evaluation fails
+ * (saying how to evaluate it, or that an imported model needs an override), and each failed gate is named
+ * with what it observed and the evaluation it comes from.
+ */
+export function evaluationGates(
+  latestOfVersion: (versionId: string) => Promise<EvaluationReport | null>,
+): GateEvaluator {
+  return async (v) => {
+    const latest = await latestOfVersion(v.id);
+    if (!latest)
+      return {
+        passed: false,
+        failures: [
+          v.runId === null
+            ? `${v.model}@${v.version} is an imported ONNX model with no evaluation: promote it with an override reason`
+            : `${v.model}@${v.version} has no evaluation yet: run lathe eval ${v.model}@${v.version}`,
+        ],
+      };
+    const failed = latest.gates.filter((g) => !g.passed);
+    return {
+      passed: latest.passed !== false && failed.length === 0,
+      failures: failed.map(
+        (g) =>
+          `${g.description}: observed ${g.observed === null ? 'n/a' : String(g.observed)}${g.detail ? ` (${g.detail})` : ''} [evaluation ${latest.id.slice(0, 8)}]`,
+      ),
     };
   };
 }

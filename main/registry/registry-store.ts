@@ -4,7 +4,6 @@ import {
   CHAMPION,
   LatheError,
   ModelCard,
-  parseModelRef,
   betterOf,
   type AuditAction,
   type AuditEntry,
@@ -28,10 +27,18 @@ import {
 import type { DataService } from '../data/data-service';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
-import { text, textOrNull, type Database, type Row, type Sql } from '../workspace/db';
+import { text, textOrNull, type Database, type Sql } from '../workspace/db';
 import { iso, newId } from '../workspace/projects';
 import { cardMarkdown, generateCard, generateImportedCard } from './model-card';
 import { MODEL_ARTIFACTS, readModelFiles, signatureOf } from './signature';
+import {
+  MODEL_SELECT,
+  VERSION_SELECT,
+  modelRow,
+  resolveRow,
+  type ModelRow,
+  type VersionRow,
+} from './refs';
 
 /** Whether a version may be promoted (alias `champion`, stage `production`), and the gates it failed. */
 export type PromotionCheck = (
@@ -113,36 +120,6 @@ export interface RegistryStore {
   assertNoDeletedRegisteredRuns(): Promise<void>;
 }
 
-interface VersionRow extends Row {
-  id: string;
-  model_id: string;
-  model: string;
-  version: number;
-  run_id: string | null;
-  stage: string;
-  signature: string;
-  source: string | null;
-  card: string | null;
-  created_at: unknown;
-  created_by: string;
-}
-
-interface ModelRow extends Row {
-  id: string;
-  name: string;
-  description: string;
-  project: string;
-  created_at: unknown;
-}
-
-const VERSION_SELECT = `SELECT mv.id, mv.model_id, m.name AS model, mv.version, mv.run_id, mv.stage,
-  mv.signature::VARCHAR AS signature, mv.source::VARCHAR AS source, mv.card::VARCHAR AS card,
-  mv.created_at, mv.created_by
-  FROM model_versions mv JOIN models m ON m.id = mv.model_id`;
-
-const MODEL_SELECT = `SELECT m.id, m.name, m.description, p.name AS project, m.created_at
-  FROM models m JOIN projects p ON p.id = m.project_id`;
-
 /** The OS user, else $USER, else 'unknown'. */
 export function osActor(): string {
   try {
@@ -195,53 +172,6 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
       JSON.stringify(entry.details),
       entry.reason ?? null,
     ]);
-  };
-
-  const modelRow = async (sql: Sql, name: string): Promise<ModelRow> => {
-    const row = await sql.one<ModelRow>(`${MODEL_SELECT} WHERE m.name = ?`, [name]);
-    if (!row) throw new LatheError('NOT_FOUND', `no model '${name}'`, { model: name });
-    return row;
-  };
-
-  /** The version row a reference names, read through `sql` (the database or a transaction). */
-  const resolveRow = async (sql: Sql, ref: string): Promise<VersionRow> => {
-    const parts = parseModelRef(ref);
-    const model = await modelRow(sql, parts.name);
-    let version: number;
-    if (parts.kind === 'alias') {
-      const a = await sql.one<{ version: number }>(
-        'SELECT version FROM model_aliases WHERE model_id = ? AND alias = ?',
-        [model.id, parts.alias],
-      );
-      if (!a)
-        throw new LatheError('NOT_FOUND', `model '${parts.name}' has no alias '${parts.alias}'`, {
-          model: parts.name,
-          alias: parts.alias,
-        });
-      version = Number(a.version);
-    } else if (parts.kind === 'version') {
-      version = parts.version;
-    } else {
-      const latest = await sql.one<{ v: number | null }>(
-        'SELECT max(version) AS v FROM model_versions WHERE model_id = ?',
-        [model.id],
-      );
-      if (latest?.v === null || latest?.v === undefined)
-        throw new LatheError('NOT_FOUND', `model '${parts.name}' has no versions`, {
-          model: parts.name,
-        });
-      version = Number(latest.v);
-    }
-    const row = await sql.one<VersionRow>(
-      `${VERSION_SELECT} WHERE mv.model_id = ? AND mv.version = ?`,
-      [model.id, version],
-    );
-    if (!row)
-      throw new LatheError('NOT_FOUND', `model '${parts.name}' has no version ${version}`, {
-        model: parts.name,
-        version,
-      });
-    return row;
   };
 
   /** Full version records for rows, with their aliases and their runs' lineage and metrics. */

@@ -300,6 +300,17 @@ export function trialConfig(config: TrainConfig, assignment: Assignment): TrainC
 }
 
 /** Every value a dimension can take at its edges: a search fails before its first trial on a bad one. */
+/** A tune:run config must have a search space; INVALID_CONFIG says where to add one. */
+export function requireSearch(config: TrainConfig): void {
+  if (!config.search) {
+    throw new LatheError(
+      'INVALID_CONFIG',
+      'search: the config has no search space; add a `search:` section (see lathe schema train-config)',
+      { field: 'search' },
+    );
+  }
+}
+
 export function checkSearch(config: TrainConfig): void {
   const space = config.search!.space;
   for (const [path, dim] of Object.entries(space)) {

@@ -4,8 +4,12 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
+  FamilyReport,
   LatheError,
+  defaultSearchMetric,
   type ColumnInfo,
+  type JsonValue,
+  type Run,
   type RunKind,
   type RunStatus,
   type TrainConfig,
@@ -97,6 +101,18 @@ export interface RunRecorder {
   reopenRun(runId: string, step: number): Promise<void>;
   /** True when no artifact row references the blob (a superseded checkpoint can be removed). */
   unreferenced(sha256: string): Promise<boolean>;
+  /** A run by id or unique id prefix; throws NOT_FOUND naming the id. */
+  get(idOrPrefix: string): Promise<Run>;
+  /** Runs by id or unique prefix, in the given order. */
+  getMany(idsOrPrefixes: readonly string[]): Promise<Run[]>;
+  /** Runs matching a filter; resuming lists a family's children, soft-deleted ones included. */
+  list(filter: { parentId: string; limit: number; deleted: boolean }): Promise<{ id: string }[]>;
+  /** A run's points of one metric (resuming a search replays each trial's history). */
+  metricHistory(
+    runId: string,
+    key: string,
+    maxPoints: number,
+  ): Promise<{ points: { step: number; value: number }[] }>;
 }
 
 /** A stopped run to continue from its checkpoint (runs:resume). */
@@ -153,6 +169,14 @@ export interface TrainService {
    * they are, stopped ones continue from their checkpoints, missing ones are trained; `done` like start().
    */
   resumeFamily(family: FamilyResume): Promise<{ runId: string; done: Promise<RunStatus> }>;
+  /**
+   * Resumes a stopped run named by id or unique prefix (runs:resume): a search or cross-validation
+   * continues as resumeFamily(), any other run from its checkpoint as resume(). INVALID_INPUT says why a
+   * run cannot be resumed.
+   */
+  resumeRun(idOrPrefix: string): Promise<{ runId: string; done: Promise<RunStatus> }>;
+  /** The report a search or cross-validation parent stores as an artifact; null for other runs. */
+  familyReport(run: Run): Promise<FamilyReport | null>;
   /** Asks a running training, search or cross-validation to stop; false when it is not running here. */
   cancel(runId: string): boolean;
   /** Cancels every running training and waits for them to be recorded. */
@@ -194,6 +218,98 @@ function modelOptionParams(config: TrainConfig): Record<string, string> {
     out['training.earlyStopping'] = JSON.stringify(training.earlyStopping);
   if (training.lrSchedule) out['training.lrSchedule'] = JSON.stringify(training.lrSchedule);
   return out;
+}
+
+const STOPPED: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
+
+/** The checkpoint a stopped single run continues from; INVALID_INPUT says why it cannot. */
+export function resumeOf(run: Run): ResumeRun {
+  const checkpoint = run.artifacts.find((a) => a.path === CHECKPOINT_PATH);
+  if (!STOPPED.includes(run.status) || !checkpoint) {
+    throw new LatheError(
+      'INVALID_INPUT',
+      run.status === 'running' || run.status === 'queued' || run.status === 'finished'
+        ? `run ${run.id} is ${run.status}; only an interrupted, cancelled or failed run can be resumed`
+        : `run ${run.id} is ${run.status} but has no checkpoint (it stopped before its first epoch ended); train it again`,
+      { id: run.id },
+    );
+  }
+  return {
+    runId: run.id,
+    config: run.config,
+    dataset: `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
+    checkpoint: checkpoint.sha256,
+  };
+}
+
+/** The value at a dotted config path (`training.learningRate`), as a search set it. */
+function configValue(config: TrainConfig, path: string): JsonValue {
+  let node: unknown = config;
+  for (const key of path.split('.'))
+    node =
+      typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : null;
+  return (node ?? null) as JsonValue;
+}
+
+/**
+ * What resuming a stopped search or cross-validation needs: its children, as far as each went.
+ * INVALID_INPUT when the parent is not stopped.
+ */
+export async function familyResume(
+  runs: Pick<RunRecorder, 'list' | 'getMany' | 'metricHistory'>,
+  run: Run,
+): Promise<FamilyResume> {
+  if (!STOPPED.includes(run.status)) {
+    throw new LatheError(
+      'INVALID_INPUT',
+      `run ${run.id} is ${run.status}; only an interrupted, cancelled or failed ${run.kind === 'tune' ? 'search' : 'cross-validation'} can be resumed`,
+      { id: run.id },
+    );
+  }
+  const ids = (await runs.list({ parentId: run.id, limit: 100000, deleted: true })).map(
+    (c) => c.id,
+  );
+  const children = ids.length ? await runs.getMany(ids) : [];
+  const metric = run.config.search?.metric ?? defaultSearchMetric(run.config.task);
+  const dataset = `${run.lineage.dataset}@${run.lineage.datasetVersion}`;
+  return {
+    parentId: run.id,
+    config: run.config,
+    dataset,
+    gitCommit: run.lineage.gitCommit ?? null,
+    children: await Promise.all(
+      children.map(async (c) => {
+        const checkpoint = c.artifacts.find((a) => a.path === CHECKPOINT_PATH);
+        const stopped = STOPPED.includes(c.status);
+        const history = (await runs.metricHistory(c.id, metric, 1_000_000)).points
+          .sort((a, b) => a.step - b.step)
+          .map((p) => p.value);
+        return {
+          index:
+            c.kind === 'fold'
+              ? (c.config.crossValidation?.fold ?? 0)
+              : Number(c.tags['search.trial'] ?? 0),
+          runId: c.id,
+          status: c.status,
+          metrics: c.metrics,
+          assignment: Object.fromEntries(
+            Object.keys(run.config.search?.space ?? {}).map((path) => [
+              path,
+              configValue(c.config, path),
+            ]),
+          ),
+          history,
+          error: c.error,
+          resumable: stopped && !!checkpoint,
+          ...(stopped && checkpoint
+            ? {
+                resume: { runId: c.id, config: c.config, dataset, checkpoint: checkpoint.sha256 },
+              }
+            : {}),
+        };
+      }),
+    ),
+  };
 }
 
 export function configHash(config: TrainConfig): string {
@@ -386,6 +502,19 @@ export function createTrainService(deps: {
       await recorder.reopenRun(run.runId, state.globalStep);
       const { done } = launch(run.runId, run.config, version, bytes, run.checkpoint);
       return { runId: run.runId, done: done.then((o) => o.status) };
+    },
+
+    async resumeRun(idOrPrefix) {
+      const run = await recorder.get(idOrPrefix);
+      return run.kind === 'cv' || run.kind === 'tune'
+        ? this.resumeFamily(await familyResume(recorder, run))
+        : this.resume(resumeOf(run));
+    },
+
+    async familyReport(run) {
+      const a = run.artifacts.find((x) => x.path === CV_REPORT || x.path === SEARCH_REPORT);
+      if (!a) return null;
+      return FamilyReport.parse(JSON.parse((await artifacts.read(a.sha256)).toString('utf8')));
     },
 
     cancel(runId) {
