@@ -1,7 +1,11 @@
-// Training checkpoints: everything fitOnce needs to continue a run exactly where it stopped, in one
-// small binary file (checkpoint-state.ts).
+// Training checkpoints: everything fit (fit.ts) needs to continue a run exactly where it stopped, in one
+// small binary file (checkpoint-state.ts), and the capture and restore of a fit's state through it.
 import * as tf from '@tensorflow/tfjs-core';
 import { readHeader, type CheckpointState, type Header, type Specs } from './checkpoint-state';
+import type { NamedTensor, StepEngine } from './engines/step-engine';
+import type { Rng } from './random';
+import type { EarlyStopper, LrScheduler } from './schedules';
+import type { SelectionResult } from './selection';
 
 export { CHECKPOINT_PATH, checkpointState, type CheckpointState } from './checkpoint-state';
 
@@ -11,8 +15,6 @@ export interface Checkpoint {
   optimizer: NamedTensor[];
   best: tf.Tensor[] | null;
 }
-
-type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /** Model weights through a save handler (as the final model is saved): specs and bytes. */
 export async function modelWeights(model: {
@@ -87,4 +89,92 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     ? ordered(block(at + ms + os, bs), header.best).map((t) => t.tensor)
     : null;
   return { state: header.state, model, optimizer, best };
+}
+
+/** What a fit carries from epoch to epoch besides the model's weights and the optimizer's state. */
+export interface FitProgress {
+  pass: 1 | 2;
+  /** Epochs of earlier passes: this pass's epoch e is metric step offset + e. */
+  offset: number;
+  /** Optimizer steps so far in this pass. */
+  step: number;
+  /** Shuffles the rows of each epoch. */
+  rng: Rng;
+  stoppedEpoch: number;
+  /** The last epoch's metrics. */
+  metrics: Record<string, number>;
+  stopper: EarlyStopper | null;
+  scheduler: LrScheduler;
+  /** The best epoch's weights and metrics, kept for early stopping's restoreBest. */
+  best: { weights: tf.Tensor[]; metrics: Record<string, number> } | null;
+  /** Pass 2: the selection the first pass made. */
+  selection: SelectionResult | null;
+}
+
+/** The checkpoint after `epoch` of a fit: its progress, the model's weights and the engine's Adam. */
+export async function captureCheckpoint(
+  progress: FitProgress,
+  epoch: number,
+  stopped: boolean,
+  model: { save(handler: tf.io.IOHandler): Promise<unknown> },
+  engine: StepEngine,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const { stopper, best } = progress;
+  const optimizer = await engine.saveOptimizer();
+  const state: CheckpointState = {
+    pass: progress.pass,
+    epoch,
+    globalStep: progress.offset + epoch,
+    step: progress.step,
+    rng: progress.rng.getState(),
+    stoppedEpoch: progress.stoppedEpoch,
+    stopped,
+    metrics: progress.metrics,
+    stopper: stopper
+      ? {
+          best: Number.isNaN(stopper.best) ? null : stopper.best,
+          bestEpoch: stopper.bestEpoch,
+          wait: stopper.wait,
+        }
+      : null,
+    scheduler: progress.scheduler.state(),
+    bestMetrics: best?.metrics ?? null,
+    accBeta: optimizer.accBeta,
+    selection: progress.pass === 2 ? progress.selection : null,
+  };
+  try {
+    return await encodeCheckpoint(state, model, optimizer.weights, best?.weights ?? null);
+  } finally {
+    tf.dispose(optimizer.weights.map((w) => w.tensor));
+  }
+}
+
+/**
+ * Continues `progress` and the engine's optimizer from a checkpoint (the model's weights are the
+ * caller's to set before it builds the engine). Returns the first epoch left to train, past `epochs`
+ * when the checkpointed pass had stopped.
+ */
+export async function restoreCheckpoint(
+  resume: Checkpoint,
+  progress: FitProgress,
+  engine: StepEngine,
+  epochs: number,
+): Promise<number> {
+  const r = resume.state;
+  await engine.restoreOptimizer({ weights: resume.optimizer, accBeta: r.accBeta }, r.step);
+  tf.dispose(resume.optimizer.map((w) => w.tensor));
+  progress.rng.setState(r.rng);
+  progress.step = r.step;
+  progress.stoppedEpoch = r.stoppedEpoch;
+  progress.metrics = r.metrics;
+  progress.scheduler.restore(r.scheduler);
+  const { stopper } = progress;
+  if (stopper && r.stopper) {
+    stopper.best = r.stopper.best ?? NaN;
+    stopper.bestEpoch = r.stopper.bestEpoch;
+    stopper.wait = r.stopper.wait;
+  }
+  if (resume.best && r.bestMetrics)
+    progress.best = { weights: resume.best, metrics: r.bestMetrics };
+  return r.stopped ? epochs + 1 : r.epoch + 1;
 }

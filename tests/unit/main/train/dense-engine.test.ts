@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TrainConfig } from '../../../../shared/contract';
-import { buildModel, denseNetSpec, sigmoidCrossEntropy } from '../../../../main/train/trainer';
+import { buildModel, denseNetSpec, sigmoidCrossEntropy } from '../../../../main/train/model';
 import { chooseEngine } from '../../../../main/train/kernel/engine-choice';
 import { DenseEngine } from '../../../../main/train/kernel/dense-engine';
 import { createRng } from '../../../../main/train/random';

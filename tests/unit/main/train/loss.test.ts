@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sigmoidCrossEntropy } from '../../../../main/train/trainer';
+import { sigmoidCrossEntropy } from '../../../../main/train/model';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
