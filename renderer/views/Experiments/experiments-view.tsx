@@ -1,14 +1,14 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { RunSummary } from '../../../shared/contract';
-import { ApiError, errorMessage, getApi } from '../../api';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatBytes, formatCount } from '../../lib/format';
 import { useAsync, useEvent } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
+import { useAction } from '../../lib/use-action';
 import { navigate } from '../../lib/routes';
 import { NewRunForm } from './new-run-form';
-import { MARKS, RunsTable, afterPaint } from './runs-table';
+import { RunsTable } from './runs-table';
 import { ColumnPicker } from './runs-table/column-picker';
 import { discoverColumns, placeColumns } from './runs-table/columns';
 import { indexRows, orderRows, searchTexts } from './runs-table/rows';
@@ -21,15 +21,13 @@ import {
 } from './runs-table/selection';
 import { listOrderBy, sortOrder } from './runs-table/sort';
 import { layoutKey, useRunsLayout } from './runs-table/use-layout';
+import { useRunsList } from './use-runs-list';
 
-/** runs:list's ceiling: the table holds every run of an experiment in memory. */
-const LIST_LIMIT = 100_000;
 /**
- * A list of more runs than this shows its first FIRST_PAGE rows (in the table's order) while the whole
- * list loads: 10,000 runs take most of a second to list, send and parse.
+ * A list of more runs than this shows a first page (in the table's order; see useRunsList) while the
+ * whole list loads: 10,000 runs take most of a second to list, send and parse.
  */
 const PROGRESSIVE_MIN = 2_000;
-const FIRST_PAGE = 100;
 
 /** The experiment last picked in a project (null: all), remembered in the workspace. */
 function useExperimentChoice(
@@ -103,17 +101,6 @@ function FilterBox({
   );
 }
 
-interface RunsState {
-  /** The request these results answer (see `request` in the view). */
-  request: string;
-  runs: RunSummary[] | null;
-  /** False while `runs` is the first page of a long list whose whole arrives next. */
-  complete: boolean;
-  error: Error | null;
-  /** A malformed filter: the message names the position. */
-  filterError: string | null;
-}
-
 export function ExperimentsView({ newRun }: { newRun: boolean }) {
   const { project } = useProject();
   const experiments = useAsync(() => getApi().invoke('experiments:list', { project }), [project]);
@@ -121,33 +108,12 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
   const { layout, update, saved, saveError } = useRunsLayout(
     layoutKey(project, experiment ?? null),
   );
-  const [tick, setTick] = useState(0);
-  // One list request at a time: a reload asked for while one is on its way (a search's trials end in
-  // bursts) runs once it has arrived, instead of listing 10,000 runs for every status change.
-  const listing = useRef(false);
-  const stale = useRef(false);
-  const reload = useCallback(() => {
-    if (listing.current) stale.current = true;
-    else setTick((t) => t + 1);
-  }, []);
-  const [state, setState] = useState<RunsState>({
-    request: '',
-    runs: null,
-    complete: false,
-    error: null,
-    filterError: null,
-  });
   const [selection, setSelection] = useState<Selection>(EMPTY_SELECTION);
   const [pickerOpen, setPickerOpen] = useState(false);
   const [confirmPurge, setConfirmPurge] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const busy = action.busy;
   const [notice, setNotice] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<Error | null>(null);
-
-  useEvent('run:status', () => {
-    reload();
-    experiments.reload();
-  });
 
   // The experiments' run counts decide whether a long list shows a first page while it loads.
   const ready =
@@ -157,106 +123,31 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
   const filter = layout?.filter ?? '';
   const showDeleted = layout?.showDeleted ?? false;
 
-  const query = JSON.stringify([project, experiment, filter, showDeleted]);
-  const request = JSON.stringify([query, tick]);
-  const loading = state.request !== request;
-  /** The query whose runs are on screen: reloading it keeps them until the whole new list arrives. */
-  const shown = useRef<string | null>(null);
   // How many runs the list will hold (before any filter), to decide on a first page.
   const expected = (experiments.data ?? [])
     .filter((e) => !experiment || e.name === experiment)
     .reduce((n, e) => n + e.runs + (showDeleted ? e.deletedRuns : 0), 0);
-  const firstPage = useRef<{ orderBy: string | null; wanted: boolean }>({
-    orderBy: null,
-    wanted: false,
+  const state = useRunsList({
+    ready,
+    project,
+    experiment,
+    filter,
+    showDeleted,
+    firstPage: {
+      orderBy: listOrderBy(layout?.sort ?? null),
+      wanted: expected > PROGRESSIVE_MIN && !(layout?.search ?? '').trim(),
+    },
+    onListed: (runs) => {
+      const listed = new Set(runs.map((r) => r.id));
+      setSelection((s) => keepListed(s, listed));
+    },
   });
-  const firstOrderBy = listOrderBy(layout?.sort ?? null);
-  const firstWanted = expected > PROGRESSIVE_MIN && !(layout?.search ?? '').trim();
-  // Read by the list effect when it runs, without making a sort or search change list again.
-  useLayoutEffect(() => {
-    firstPage.current = { orderBy: firstOrderBy, wanted: firstWanted };
+  const { loading, reload } = state;
+
+  useEvent('run:status', () => {
+    reload();
+    experiments.reload();
   });
-  useEffect(() => {
-    if (!ready) return;
-    let alive = true;
-    let complete = false;
-    listing.current = true;
-    performance.mark(MARKS.fetch);
-    performance.mark(MARKS.fetchAll);
-    const input = {
-      project,
-      ...(experiment ? { experiment } : {}),
-      ...(filter.trim() ? { filter } : {}),
-      ...(showDeleted ? { deleted: true } : {}),
-    };
-    const failed = (err: unknown) => {
-      if (!alive) return;
-      const error = err instanceof Error ? err : new Error(String(err));
-      if (err instanceof ApiError && err.code === 'INVALID_INPUT' && filter.trim())
-        setState((s) => ({
-          ...s,
-          request,
-          complete: true,
-          error: null,
-          filterError: error.message,
-        }));
-      else setState((s) => ({ ...s, request, complete: true, error, filterError: null }));
-    };
-    const { orderBy, wanted } = firstPage.current;
-    // A first page only for a list not on screen yet: a reload (a run ended) swaps the whole list in place.
-    if (wanted && orderBy !== null && shown.current !== query) {
-      getApi()
-        .invoke('runs:list', { ...input, ...(orderBy ? { orderBy } : {}), limit: FIRST_PAGE })
-        .then(
-          (runs) => {
-            if (!alive || complete) return;
-            performance.mark(MARKS.data);
-            setState({ request, runs, complete: false, error: null, filterError: null });
-          },
-          (err: unknown) => {
-            if (!complete) failed(err);
-          },
-        );
-    }
-    getApi()
-      .invoke('runs:list', { ...input, limit: LIST_LIMIT })
-      .then(
-        (runs) => {
-          complete = true;
-          if (!alive) return;
-          performance.mark(MARKS.data);
-          shown.current = query;
-          setState({ request, runs, complete: true, error: null, filterError: null });
-          const listed = new Set(runs.map((r) => r.id));
-          setSelection((s) => keepListed(s, listed));
-        },
-        (err: unknown) => {
-          complete = true;
-          failed(err);
-        },
-      )
-      .finally(() => {
-        if (!alive) return;
-        listing.current = false;
-        if (stale.current) {
-          stale.current = false;
-          setTick((t) => t + 1);
-        }
-      });
-    return () => {
-      alive = false;
-      listing.current = false;
-    };
-  }, [ready, request, query, project, experiment, filter, showDeleted]);
-  // The whole list painted (after a first page, when there was one).
-  useEffect(() => {
-    if (!state.complete || !state.runs) return;
-    afterPaint(() => {
-      if (!performance.getEntriesByName(MARKS.fetchAll, 'mark').length) return;
-      performance.measure(MARKS.all, MARKS.fetchAll);
-      performance.clearMarks(MARKS.fetchAll);
-    });
-  }, [state]);
 
   const runs = state.runs;
   const allColumns = useMemo(() => discoverColumns(runs ?? []), [runs]);
@@ -290,20 +181,15 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
   const liveSelected = selectedIds.filter((id) => !deletedSelected.includes(id));
   const compare = compareHref(selectedIds);
 
-  const act = async (work: () => Promise<string>) => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      setNotice(await work());
-      setSelection(EMPTY_SELECTION);
-      reload();
-      experiments.reload();
-    } catch (err) {
-      setActionError(err instanceof Error ? err : new Error(errorMessage(err)));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (work: () => Promise<string>) =>
+    action.run(work, {
+      done: (message) => {
+        setNotice(message);
+        setSelection(EMPTY_SELECTION);
+        reload();
+        experiments.reload();
+      },
+    });
   const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
   // Two places offer the form (header, empty state): distinct test ids keep each one addressable.
@@ -360,7 +246,7 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
         {state.error && (
           <ErrorBanner error={state.error} title="Could not list runs" onRetry={reload} />
         )}
-        {actionError && <ErrorBanner error={actionError} title="The action failed" />}
+        {action.error && <ErrorBanner error={action.error} title="The action failed" />}
         {saveError && <ErrorBanner error={saveError} title="Could not save the table layout" />}
         {!ready || (loading && !runs) ? (
           <Loading label="Loading runs…" />
