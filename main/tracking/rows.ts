@@ -1,0 +1,171 @@
+// Row mapping: the SQL that reads runs and the run records built from its rows.
+import {
+  TrainConfig,
+  type Artifact,
+  type Run,
+  type RunKind,
+  type RunStatus,
+  type RunSummary,
+} from '../../shared/contract';
+import { text, textOrNull, type Database, type Row } from '../workspace/db';
+import { iso } from '../workspace/projects';
+
+/** One run with its experiment, project, dataset version, params and latest metrics. */
+export const SUMMARY_SELECT = `
+  SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version, v.hash AS dataset_hash,
+    (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
+    (SELECT json_group_object(key, value) FROM latest_metrics WHERE run_id = r.id) AS metrics_json
+  FROM runs r
+  JOIN experiments e ON r.experiment_id = e.id
+  JOIN projects p ON e.project_id = p.id
+  JOIN dataset_versions v ON r.dataset_version_id = v.id
+  JOIN datasets d ON v.dataset_id = d.id`;
+
+/**
+ * The list query: the page of runs is chosen (WHERE, ORDER BY, LIMIT) before anything is aggregated, then
+ * the latest value of every metric (latest_metrics), every param and every tag of just those runs are
+ * grouped by run once and joined, instead of SUMMARY_SELECT's subqueries per run; only the columns a
+ * summary shows are read (not the config, system and warnings documents).
+ * `order` ranks the rows inside a window in the select list, so its parameters come before WHERE's.
+ */
+export function listSql(where: string, order: string, limit: number): string {
+  return `
+  WITH page AS (
+    SELECT r.id, r.name, r.status, r.task, r.model_type, r.started_at, r.ended_at, r.backend, r.deleted_at,
+      r.kind, r.parent_id, e.name AS experiment, p.name AS project, d.name AS dataset,
+      v.version AS dataset_version, row_number() OVER (ORDER BY ${order}) AS list_pos
+    FROM runs r
+    JOIN experiments e ON r.experiment_id = e.id
+    JOIN projects p ON e.project_id = p.id
+    JOIN dataset_versions v ON r.dataset_version_id = v.id
+    JOIN datasets d ON v.dataset_id = d.id
+    ${where}
+    ORDER BY list_pos LIMIT ${Number(limit)}
+  ),
+  m AS (
+    SELECT run_id, json_group_object(key, value) AS metrics_json
+    FROM latest_metrics WHERE run_id IN (SELECT id FROM page) GROUP BY run_id
+  ),
+  pa AS (
+    SELECT run_id, json_group_object(key, value) AS params_json
+    FROM params WHERE run_id IN (SELECT id FROM page) GROUP BY run_id
+  ),
+  t AS (
+    SELECT run_id, json_group_object(key, value) AS tags_json
+    FROM tags WHERE run_id IN (SELECT id FROM page) GROUP BY run_id
+  )
+  SELECT page.* EXCLUDE (list_pos), pa.params_json, m.metrics_json, coalesce(t.tags_json, '{}') AS tags_json
+  FROM page
+  LEFT JOIN pa ON pa.run_id = page.id
+  LEFT JOIN m ON m.run_id = page.id
+  LEFT JOIN t ON t.run_id = page.id
+  ORDER BY page.list_pos`;
+}
+
+/**
+ * A JSON object column as a record with its keys in order: DuckDB's json_group_object follows the
+ * aggregation order, which varies, and the same run must print the same way every time. (Ordering inside
+ * the aggregate costs DuckDB three times as much as this.)
+ */
+function jsonRecord<T>(value: unknown): Record<string, T> {
+  if (value === null || value === undefined) return {};
+  const parsed = (typeof value === 'string' ? JSON.parse(value) : value) as Record<
+    string,
+    T
+  > | null;
+  if (!parsed) return {};
+  const keys = Object.keys(parsed);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  if (sorted) return parsed;
+  const out: Record<string, T> = {};
+  for (const k of keys.sort()) out[k] = parsed[k]!;
+  return out;
+}
+
+export function summaryFromRow(r: Row): RunSummary {
+  const started = iso(r.started_at);
+  const ended = r.ended_at ? iso(r.ended_at) : null;
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    experiment: String(r.experiment),
+    project: String(r.project),
+    status: String(r.status) as RunStatus,
+    task: String(r.task) as RunSummary['task'],
+    modelType: String(r.model_type),
+    dataset: `${String(r.dataset)}@${Number(r.dataset_version)}`,
+    startedAt: started,
+    endedAt: ended,
+    durationMs: ended ? Date.parse(ended) - Date.parse(started) : null,
+    backend: textOrNull(r.backend),
+    // Finite DOUBLEs only (logMetrics skips the rest): JSON numbers.
+    metrics: jsonRecord<number>(r.metrics_json),
+    params: jsonRecord<string>(r.params_json),
+    deletedAt: r.deleted_at ? iso(r.deleted_at) : null,
+    kind: (textOrNull(r.kind) ?? 'train') as RunKind,
+    parentId: textOrNull(r.parent_id),
+    ...(r.tags_json === undefined ? {} : { tags: jsonRecord<string>(r.tags_json) }),
+  };
+}
+
+/** A run record from its SUMMARY_SELECT row, its tags (ordered by key) and its artifact rows. */
+export function runFromRow(
+  r: Row,
+  tags: readonly { key: string; value: string }[],
+  artifacts: Row[],
+): Run {
+  const config = TrainConfig.parse(JSON.parse(String(r.config)));
+  return {
+    ...summaryFromRow(r),
+    config,
+    tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
+    lineage: {
+      dataset: String(r.dataset),
+      datasetVersion: Number(r.dataset_version),
+      datasetVersionId: String(r.dataset_version_id),
+      datasetHash: String(r.dataset_hash),
+      configHash: String(r.config_hash),
+      seed: Number(r.seed),
+      backend: textOrNull(r.backend),
+      latheVersion: String(r.lathe_version),
+      featureSpecHash: textOrNull(r.feature_spec_hash),
+      gitCommit: textOrNull(r.git_commit),
+    },
+    artifacts: artifacts.map((a): Artifact => ({
+      path: String(a.path),
+      sha256: String(a.sha256),
+      sizeBytes: Number(a.size_bytes),
+      createdAt: iso(a.created_at),
+    })),
+    error: textOrNull(r.error),
+    warnings: r.warnings ? (JSON.parse(text(r.warnings)) as string[]) : [],
+    system: jsonRecord<string | number>(r.system),
+    notes: textOrNull(r.notes) ?? '',
+  };
+}
+
+/** Full run records of runs (full ids, which must exist), in the order of `ids`: three queries however many. */
+export async function readRuns(db: Database, ids: readonly string[]): Promise<Run[]> {
+  const list = ids.map(() => '?').join(', ');
+  const rows = await db.all(`${SUMMARY_SELECT} WHERE r.id IN (${list})`, [...ids]);
+  const tags = await db.all<{ run_id: string; key: string; value: string }>(
+    `SELECT run_id, key, value FROM tags WHERE run_id IN (${list}) ORDER BY key`,
+    [...ids],
+  );
+  const artifacts = await db.all(
+    `SELECT * FROM artifacts WHERE run_id IN (${list}) ORDER BY path`,
+    [...ids],
+  );
+  const byId = new Map(rows.map((r) => [String(r.id), r]));
+  const group = <T extends Row>(list: T[]) => {
+    const m = new Map<string, T[]>();
+    for (const x of list) m.set(String(x.run_id), [...(m.get(String(x.run_id)) ?? []), x]);
+    return m;
+  };
+  const tagsOf = group(tags);
+  const artifactsOf = group(artifacts);
+  return ids.map((id) =>
+    runFromRow(byId.get(id)!, tagsOf.get(id) ?? [], artifactsOf.get(id) ?? []),
+  );
+}
