@@ -12,6 +12,7 @@ import {
 } from '../../shared/contract';
 import { createServices } from '../../main/services';
 import { lathe } from '../helpers/cli';
+import { contractClient } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
 const t = tempDir('lathe-cli-models-');
@@ -167,9 +168,10 @@ describe('lathe models', () => {
     // A policy no unevaluated version can pass (and, without an evaluator, one that fails closed).
     const services = await createServices({ workspaceDir: W });
     try {
-      await services.workspace.db.run(
-        `INSERT INTO gate_policies SELECT id, '{"metrics": [{"metric": "val_accuracy", "min": 0.999}]}', now() FROM projects WHERE name = 'Default'`,
-      );
+      await contractClient(() => services).call('gates:set', {
+        project: 'Default',
+        policy: { metrics: [{ metric: 'val_accuracy', min: 0.999 }] },
+      });
     } finally {
       await services.close();
     }

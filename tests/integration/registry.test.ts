@@ -350,12 +350,11 @@ describe('model registry', () => {
     const v1 = await call('models:version', { ref: 'policy@1' });
     const noEvaluator = createPromotionCheck(db);
     expect(await noEvaluator(v1)).toEqual({ passed: true, failures: [] });
-    const project = await db.one<{ id: string }>("SELECT id FROM projects WHERE name = 'Default'");
-    const policy = { metrics: [{ metric: 'val_accuracy', min: 0.99 }] };
-    await db.run('INSERT INTO gate_policies VALUES (?, ?::JSON, now())', [
-      project!.id,
-      JSON.stringify(policy),
-    ]);
+    // The evaluator is handed the policy as stored: the one set, with the schema's defaults filled in.
+    const { policy } = await call('gates:set', {
+      project: 'Default',
+      policy: { metrics: [{ metric: 'val_accuracy', min: 0.99 }] },
+    });
     try {
       expect(await noEvaluator(v1)).toEqual({
         passed: false,
@@ -379,7 +378,7 @@ describe('model registry', () => {
       expect(e.message).toMatch(/^policy@1 cannot take alias 'champion': /);
       expect((await call('models:get', { ref: 'policy' })).aliases).toEqual({});
     } finally {
-      await db.run('DELETE FROM gate_policies WHERE project_id = ?', [project!.id]);
+      await call('gates:set', { project: 'Default', policy: null });
     }
   });
 

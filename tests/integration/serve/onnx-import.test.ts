@@ -511,10 +511,10 @@ describe('importing external ONNX models', () => {
   });
 
   it('a gate policy refuses to promote an imported version until an override reason is given', async () => {
-    await services.workspace.db.run(
-      `INSERT INTO gate_policies SELECT id, '{"metrics": [{"metric": "val_accuracy", "min": 0.9}]}', now()
-       FROM projects WHERE name = 'Default'`,
-    );
+    await call('gates:set', {
+      project: 'Default',
+      policy: { metrics: [{ metric: 'val_accuracy', min: 0.9 }] },
+    });
     try {
       const e = await failure('models:alias', { ref: 'iris@1', alias: 'champion' });
       expect(e.code).toBe('GATE_FAILED');
@@ -526,7 +526,7 @@ describe('importing external ONNX models', () => {
       });
       expect(v.aliases).toEqual(['champion']);
     } finally {
-      await services.workspace.db.run('DELETE FROM gate_policies');
+      await call('gates:set', { project: 'Default', policy: null });
     }
   });
 
