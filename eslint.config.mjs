@@ -64,6 +64,24 @@ const restrict = (...patterns) => ({
   '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
 });
 
+const REPORT_HTML = 'main/evaluate/report-html.ts';
+const DOM_GLOBALS = [
+  'window',
+  'document',
+  'navigator',
+  'location',
+  'history',
+  'localStorage',
+  'sessionStorage',
+  'fetch',
+  'addEventListener',
+  'removeEventListener',
+  'requestAnimationFrame',
+  'getComputedStyle',
+  'matchMedia',
+  'ResizeObserver',
+];
+
 const layers = [
   {
     name: 'lathe/layers/shared',
@@ -129,7 +147,7 @@ const layers = [
   {
     name: 'lathe/layers/main-domain',
     files: ['main/**/*.ts'],
-    ignores: ['main/electron/**', 'main/host/**', 'main/cli/**', 'main/services.ts'],
+    ignores: ['main/electron/**', 'main/host/**', 'main/cli/**', 'main/services.ts', REPORT_HTML],
     rules: restrict(
       electronOnlyInMainElectron,
       noReact('main/'),
@@ -137,6 +155,44 @@ const layers = [
       noFaces(['electron', 'host', 'cli'], 'Domain services'),
       noCompositionRoot,
     ),
+  },
+  {
+    // The one main/ file that uses React: the offline HTML report renders the report body the Evaluation
+    // view mounts (renderer/report/, pure React) to static markup, so the report is drawn once.
+    name: 'lathe/layers/main-report-html',
+    files: [REPORT_HTML],
+    rules: restrict(
+      electronOnlyInMainElectron,
+      {
+        regex: '^react-dom(?!/server$)',
+        message: `${REPORT_HTML} renders to static markup: react-dom/server only.`,
+      },
+      {
+        regex: '^(\\.\\./)+renderer(?!/report(/|$))',
+        message: `${REPORT_HTML} may import renderer/report/ only, never the rest of renderer/.`,
+      },
+      noFaces(['electron', 'host', 'cli'], 'Domain services'),
+      noCompositionRoot,
+    ),
+  },
+  {
+    // main/ renders these files too (main/tsconfig.json includes them without the DOM lib).
+    name: 'lathe/layers/renderer-report',
+    files: ['renderer/report/**/*.{ts,tsx}'],
+    rules: {
+      ...restrict({
+        regex: '^(?!react$|\\./|\\.\\./\\.\\./shared/)',
+        message:
+          'renderer/report/ is pure (the HTML report renders it in main/): it imports only react, shared/ and its own folder.',
+      }),
+      'no-restricted-globals': [
+        'error',
+        ...DOM_GLOBALS.map((name) => ({
+          name,
+          message: 'renderer/report/ is pure: props in, markup out, no DOM or window.lathe.',
+        })),
+      ],
+    },
   },
   {
     name: 'lathe/layers/tests',

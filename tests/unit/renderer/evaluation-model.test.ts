@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
 import {
   confusionCells,
-  headlineMetric,
   learningSeries,
   linearScale,
-  newestFirst,
-  reportFileName,
   svgPoints,
   thresholdRows,
+} from '../../../renderer/report/report-model';
+import {
+  headlineMetric,
+  newestFirst,
+  reportFileName,
 } from '../../../renderer/views/Evaluation/report-model';
 import {
   binaryReport,

@@ -1,7 +1,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { IMPORTANCE_CHART_MAX } from '../../../renderer/views/Evaluation/charts';
+import { IMPORTANCE_CHART_MAX } from '../../../renderer/report/charts';
 import { ReportBody } from '../../../renderer/views/Evaluation/evaluation-view';
 import {
   binaryReport,

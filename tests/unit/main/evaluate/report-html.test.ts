@@ -1,9 +1,12 @@
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import {
   escapeHtml,
   IMPORTANCE_CHART_MAX,
   renderEvaluationHtml,
 } from '../../../../main/evaluate/report-html';
+import { ReportBody } from '../../../../renderer/views/Evaluation/evaluation-view';
 import {
   binaryReport,
   HOSTILE,
@@ -178,5 +181,57 @@ describe('renderEvaluationHtml, multiclass and regression', () => {
     expect(html).not.toContain('data-chart="confusion"');
     expect(html).toMatch(/rmse[\s\S]*?<span class="good">−3\.7<\/span>/);
     expect(html).toContain('all gates passed');
+  });
+});
+
+describe('renderEvaluationHtml and the Evaluation view draw one report', () => {
+  const names = (html: string, re: RegExp) => [...html.matchAll(re)].map((m) => m[1]);
+
+  it.each([
+    [
+      'binary',
+      binaryReport(),
+      ['roc', 'pr', 'calibration', 'confusion', 'importance', 'learning-curve', 'fairness-0'],
+    ],
+    ['multiclass', multiclassReport(), ['confusion']],
+    ['regression', regressionReport(), ['residuals', 'predicted-vs-actual', 'importance']],
+  ] as const)(
+    '%s: every section and chart of the report, the same charts as the view',
+    (_, report, charts) => {
+      const html = renderEvaluationHtml(report);
+      expect(names(html, /<svg[^>]*data-chart="([^"]+)"/g).sort()).toEqual([...charts].sort());
+      const view = renderToStaticMarkup(createElement(ReportBody, { report }));
+      const inView = names(view, /<svg[^>]*data-testid="eval-chart-([^"]+)"/g);
+      const inHtml = names(html, /<svg[^>]*data-testid="eval-chart-([^"]+)"/g);
+      expect(inHtml).toEqual(inView);
+      expect(inHtml).toHaveLength(charts.length);
+      // The view frames the same sections as panels; the file adds only its header.
+      const sections = names(html, /<section id="([^"]+)"/g);
+      expect(count(view, /<section class="panel/g)).toBe(1 + sections.length);
+    },
+  );
+
+  it('opens offline under its CSP: the policy is the only source list, and nothing would need it', () => {
+    for (const report of [binaryReport(), multiclassReport(), regressionReport()]) {
+      const html = renderEvaluationHtml(report);
+      const metas = [
+        ...html.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/g),
+      ];
+      expect(metas).toHaveLength(1);
+      const policy = new Map(
+        metas[0]![1]!.split(';').map((d) => {
+          const [name, ...sources] = d.trim().split(/\s+/);
+          return [name!, sources] as const;
+        }),
+      );
+      expect(policy.get('default-src')).toEqual(["'none'"]);
+      expect(policy.has('script-src')).toBe(false);
+      expect([...policy.keys()].sort()).toEqual(['default-src', 'img-src', 'style-src']);
+      // Nothing to load, run or navigate to: no script, handler, source, link or external address.
+      expect(html).not.toMatch(/<script|<iframe|<object|<embed|<img|<link/i);
+      expect(html).not.toMatch(/\son[a-z]+=/i);
+      expect(html).not.toMatch(/\s(src|href|action|xlink:href)=/i);
+      expect(html).not.toMatch(/(https?:|\/\/)[a-z0-9]/i);
+    }
   });
 });

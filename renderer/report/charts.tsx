@@ -1,13 +1,20 @@
+/**
+ * The evaluation report's SVG charts, drawn once for the Evaluation view and the offline HTML report
+ * (rendered to static markup there): props in, markup out, no DOM or window. Each chart carries
+ * `data-chart` (what the HTML report's readers and tests look for) and `data-testid` (the view's).
+ */
 import type { ReactNode } from 'react';
-import type { EvaluationReport } from '../../../shared/contract';
-import { formatNumber, formatPercent } from '../../lib/format';
 import {
-  confusionCells,
   extent,
-  learningSeries,
-  linearScale,
   niceTicks,
   positivePrevalence,
+  type EvaluationReport,
+} from '../../shared/contract';
+import { formatNumber, formatPercent } from '../../shared/format';
+import {
+  confusionCells,
+  learningSeries,
+  linearScale,
   round1,
   svgPoints,
   type Fairness,
@@ -17,7 +24,15 @@ import {
 const W = 420;
 const H = 300;
 const PAD = { left: 52, right: 14, top: 12, bottom: 40 };
-export const SERIES_COLORS = ['#2f6fde', '#e07b24', '#1f9d63', '#7a4fd6', '#c8372d', '#0f8b8d'];
+export const SERIES_COLORS = [
+  '#2f6fde',
+  '#e07b24',
+  '#1f9d63',
+  '#7a4fd6',
+  '#c8372d',
+  '#0f8b8d',
+  '#a15c00',
+];
 
 type Scale = (v: number) => number;
 
@@ -28,6 +43,7 @@ function truncate(s: string, n: number): string {
 /** Axes, grid and labels around a plot; `children` draws with the data-to-pixel scales. */
 function XYFrame({
   chart,
+  testId = chart,
   label,
   x,
   y,
@@ -39,6 +55,8 @@ function XYFrame({
   children,
 }: {
   chart: string;
+  /** The view's name for the chart when it differs from `chart`. */
+  testId?: string;
   label: string;
   x: [number, number];
   y: [number, number];
@@ -54,9 +72,11 @@ function XYFrame({
   return (
     <svg
       className="eval-chart"
-      data-testid={`eval-chart-${chart}`}
+      data-chart={chart}
+      data-testid={`eval-chart-${testId}`}
       viewBox={`0 0 ${width} ${height}`}
       width={width}
+      height={height}
       role="img"
       aria-label={label}
     >
@@ -277,10 +297,12 @@ export function ConfusionHeatmap({ matrix, classes }: { matrix: number[][]; clas
     <Figure title="Confusion matrix" caption="shade: share of the actual class">
       <svg
         className="eval-chart"
+        data-chart="confusion"
         data-testid="eval-chart-confusion"
         data-cells={n * n}
         viewBox={`0 0 ${w} ${h}`}
         width={w}
+        height={h}
         role="img"
         aria-label="Confusion matrix"
       >
@@ -288,6 +310,8 @@ export function ConfusionHeatmap({ matrix, classes }: { matrix: number[][]; clas
           <g key={`${c.actual}-${c.predicted}`}>
             <rect
               className="cm-cell"
+              data-actual={c.actual}
+              data-predicted={c.predicted}
               x={left + c.predicted * cell}
               y={top + c.actual * cell}
               width={cell}
@@ -435,9 +459,11 @@ export function ImportanceChart({ importance }: { importance: EvaluationReport['
     >
       <svg
         className="eval-chart"
+        data-chart="importance"
         data-testid="eval-chart-importance"
         viewBox={`0 0 ${w} ${h}`}
         width={w}
+        height={h}
         role="img"
         aria-label="Permutation importance"
       >
@@ -525,7 +551,8 @@ export const FAIRNESS_RATES = [
   ['accuracy', 'accuracy'],
 ] as const;
 
-export function FairnessBars({ fairness }: { fairness: Fairness }) {
+/** `index`: the fairness block's place in the report, which names the chart in the HTML report. */
+export function FairnessBars({ fairness, index }: { fairness: Fairness; index: number }) {
   const groups = fairness.groups;
   const groupW = Math.max(60, Math.min(120, Math.floor(480 / Math.max(1, groups.length))));
   const width = PAD.left + groups.length * groupW + PAD.right;
@@ -534,7 +561,8 @@ export function FairnessBars({ fairness }: { fairness: Fairness }) {
   return (
     <Figure title={`Rates by ${fairness.column}`}>
       <XYFrame
-        chart={`fairness-${fairness.column}`}
+        chart={`fairness-${index}`}
+        testId={`fairness-${fairness.column}`}
         label={`Rates by ${fairness.column}`}
         x={[0, Math.max(1, groups.length)]}
         y={[0, 1]}
