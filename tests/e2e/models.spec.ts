@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { Run } from '../../shared/contract';
 import { createServices } from '../../main/services';
+import { contractClient } from '../helpers/services';
 import { vega } from '../helpers/workspace';
 import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { ModelsPage } from './pages/models-page';
@@ -24,12 +25,19 @@ const config = (seed: number) => ({
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** Registers the first `count` trained runs as versions 1, 2, … of `name`: a model one test owns. */
+async function registerModel(models: ModelsPage, name: string, count: number): Promise<void> {
+  await models.openList(url); // the API is called from the app's page, on the host's origin
+  for (const runId of runs.slice(0, count)) await models.invoke('models:register', { runId, name });
+}
+
 describe('the Models view', () => {
   beforeAll(async () => {
     session = await openBrowserSession({
       prefix: 'lathe-e2e-models-',
-      // Two trained runs, the first registered as penguin v1, and a gate policy no version passes
-      // unevaluated, so a champion move needs an override.
+      // Two trained runs and a gate policy no version passes unevaluated, so a champion move needs an
+      // override. Each test registers the runs under a model name of its own, so none sees another's
+      // versions, aliases, stages or card.
       prepare: async (workspace) => {
         const services = await createServices({ workspaceDir: workspace });
         try {
@@ -43,11 +51,10 @@ describe('the Models view', () => {
             if (!r.ok) throw new Error(r.error.message);
             runs.push(Run.parse(r.result).id);
           }
-          await services.registry.register({ runId: runs[0]!, name: 'penguin' });
-          await services.workspace.db.run(
-            `INSERT INTO gate_policies SELECT id, '{"metrics": [{"metric": "val_accuracy", "min": 0.999}]}', now()
-             FROM projects WHERE name = 'Default'`,
-          );
+          await contractClient(() => services).call('gates:set', {
+            project: 'Default',
+            policy: { metrics: [{ metric: 'val_accuracy', min: 0.999 }] },
+          });
         } finally {
           await services.close();
         }
@@ -62,20 +69,22 @@ describe('the Models view', () => {
 
   it('registers a run from its page as the next version and lists the model', async () => {
     const models = new ModelsPage(page);
+    await registerModel(models, 'penguin-registered', 1);
     await page.goto(`${url}#/runs/${runs[1]}`);
     await models.byTestId('register-model').click();
-    await models.byTestId('register-model-name').fill('penguin');
+    await models.byTestId('register-model-name').fill('penguin-registered');
     await models.byTestId('register-model-submit').click();
     const done = models.byTestId('register-model-done');
-    expect(await done.textContent()).toBe('Registered penguin v2');
+    expect(await done.textContent()).toBe('Registered penguin-registered v2');
     await done.click();
     await models.byTestId('model-versions').waitFor();
     expect(await models.version(2).textContent()).toContain('penguins@1');
     expect(await models.version(1).count()).toBe(1);
 
     await models.openList(url);
-    expect(await models.row('penguin').locator('td').nth(1).textContent()).toBe('2');
-    await models.row('penguin').getByRole('link', { name: 'penguin' }).click();
+    const row = models.row('penguin-registered');
+    expect(await row.locator('td').nth(1).textContent()).toBe('2');
+    await row.getByRole('link', { name: 'penguin-registered' }).click();
     await models.byTestId('model-versions').waitFor();
     expect(await models.byTestId('signature-inputs').textContent()).toContain('Island (VARCHAR)');
     expect(await models.byTestId('lineage-run').getAttribute('href')).toBe(`#/runs/${runs[1]}`);
@@ -83,7 +92,8 @@ describe('the Models view', () => {
 
   it('moves aliases and stages; a failed promotion gate shows why and takes an audited override', async () => {
     const models = new ModelsPage(page);
-    await models.openModel(url, 'penguin');
+    await registerModel(models, 'penguin-aliases', 2);
+    await models.openModel(url, 'penguin-aliases');
     await models.selectVersion(2);
     await models.setAlias('challenger', 'newer seed');
     await models.waitForAliases(2, ['challenger']);
@@ -108,7 +118,7 @@ describe('the Models view', () => {
     );
 
     // NAME@alias opens the model with the version the alias points at.
-    await models.openModel(url, 'penguin@champion');
+    await models.openModel(url, 'penguin-aliases@champion');
     expect(await models.version(1).getAttribute('aria-selected')).toBe('true');
 
     // Staging v1 with "archive the versions already in staging" archives v2.
@@ -120,34 +130,45 @@ describe('the Models view', () => {
 
   it('answers which version was champion on a date', async () => {
     const models = new ModelsPage(page);
-    await models.openModel(url, 'penguin');
+    await registerModel(models, 'penguin-dates', 1);
+    await models.invoke('models:alias', {
+      ref: 'penguin-dates@1',
+      alias: 'champion',
+      override: 'champion for the date query',
+    });
+    await models.openModel(url, 'penguin-dates');
     expect(await models.championOn(today())).toMatch(/champion was v1$/);
     expect(await models.championOn('2020-01-01')).toMatch(/no version was champion$/);
   });
 
   it('renders, edits and exports the model card', async () => {
     const models = new ModelsPage(page);
-    await models.openModel(url, 'penguin');
+    await registerModel(models, 'penguin-card', 1);
+    await models.openModel(url, 'penguin-card');
     await models.selectVersion(1);
     expect(await models.cardText().textContent()).toMatch(/Predicts Species/);
-    expect(
-      await models
-        .cardText()
-        .locator('td', { hasText: /^val_accuracy$/ })
-        .count(),
-    ).toBe(1);
+    await expect
+      .poll(() =>
+        models
+          .cardText()
+          .locator('td', { hasText: /^val_accuracy$/ })
+          .count(),
+      )
+      .toBe(1);
     expect(await models.byTestId('card-state').textContent()).toBe('generated from the run');
     await models.editCard('intendedUse', 'Sorting **penguins** in the field.');
-    expect(await models.cardText().locator('strong', { hasText: 'penguins' }).count()).toBe(1);
+    await expect
+      .poll(() => models.cardText().locator('strong', { hasText: 'penguins' }).count())
+      .toBe(1);
     expect(await models.byTestId('card-state').textContent()).toMatch(/^edited /);
 
     const download = page.waitForEvent('download');
     await models.byTestId('card-export').click();
     const file = await (await download).path();
     const md = readFileSync(file, 'utf8');
-    expect(md).toMatch(/^# Model card: penguin v1/);
+    expect(md).toMatch(/^# Model card: penguin-card v1/);
     expect(md).toContain('Sorting **penguins** in the field.');
-    const stored = await models.invoke('models:card:get', { ref: 'penguin@1' });
+    const stored = await models.invoke('models:card:get', { ref: 'penguin-card@1' });
     expect(stored.card.intendedUse).toBe('Sorting **penguins** in the field.');
     mkdirSync(join(repo, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(repo, 'test-results/models.png'), fullPage: true });
