@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
 import {
   CHAMPION,
   LatheError,
   ModelCard,
   betterOf,
-  type AuditAction,
-  type AuditEntry,
   type ComparedMetric,
   type Model,
   type ModelCardOut,
@@ -20,25 +16,22 @@ import {
   type ModelsRegisterIn,
   type ModelSignature,
   type ModelsStageIn,
-  type RegistryState,
   type Run,
   type VersionSource,
 } from '../../shared/contract';
 import type { DataService } from '../data/data-service';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
-import { text, textOrNull, type Database, type Sql } from '../workspace/db';
-import { iso, newId } from '../workspace/projects';
-import { cardMarkdown, generateCard, generateImportedCard } from './model-card';
+import { text, type Database, type Sql } from '../workspace/db';
+import { newId } from '../workspace/projects';
+import { createAuditLog, osActor, readAudit } from './audit';
+import { createCards } from './cards';
+import { replayHistory } from './history';
 import { MODEL_ARTIFACTS, readModelFiles, signatureOf } from './signature';
-import {
-  MODEL_SELECT,
-  VERSION_SELECT,
-  modelRow,
-  resolveRow,
-  type ModelRow,
-  type VersionRow,
-} from './refs';
+import { createVersionReader } from './versions';
+
+export { osActor } from './audit';
+import { MODEL_SELECT, VERSION_SELECT, modelRow, resolveRow, type VersionRow } from './refs';
 
 /** Whether a version may be promoted (alias `champion`, stage `production`), and the gates it failed. */
 export type PromotionCheck = (
@@ -120,29 +113,6 @@ export interface RegistryStore {
   assertNoDeletedRegisteredRuns(): Promise<void>;
 }
 
-/** The OS user, else $USER, else 'unknown'. */
-export function osActor(): string {
-  try {
-    const name = userInfo().username;
-    if (name) return name;
-  } catch {
-    // userInfo throws where the uid has no passwd entry (some containers).
-  }
-  return process.env.USER || process.env.USERNAME || 'unknown';
-}
-
-let auditSeq = 0;
-/** Audit ids sort in the order entries were written (time, then a per-process counter). */
-function auditId(at: Date): string {
-  auditSeq = (auditSeq + 1) % 36 ** 4;
-  return `${at.getTime().toString(36).padStart(9, '0')}${auditSeq.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
-}
-
-/** The end of a `YYYY-MM-DD` day (UTC), or the instant an ISO date-time names. */
-function instantOf(at: string): number {
-  return /^\d{4}-\d{2}-\d{2}$/.test(at) ? Date.parse(`${at}T23:59:59.999Z`) : Date.parse(at);
-}
-
 const isPromotion = (change: { alias?: string; stage?: ModelStage }) =>
   change.alias === CHAMPION || change.stage === 'production';
 
@@ -151,117 +121,19 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
   const actor = deps.actor ?? osActor;
   const now = deps.now ?? (() => new Date());
 
-  const audit = async (
-    sql: Sql,
-    at: Date,
-    entry: {
-      action: AuditAction;
-      modelId: string;
-      version: number | null;
-      details: Record<string, unknown>;
-      reason?: string | null;
-    },
-  ) => {
-    await sql.run('INSERT INTO audit_log VALUES (?, epoch_ms(?::BIGINT), ?, ?, ?, ?, ?::JSON, ?)', [
-      auditId(at),
-      at.getTime(),
-      actor(),
-      entry.action,
-      entry.modelId,
-      entry.version,
-      JSON.stringify(entry.details),
-      entry.reason ?? null,
-    ]);
-  };
-
-  /** Full version records for rows, with their aliases and their runs' lineage and metrics. */
-  const hydrate = async (rows: VersionRow[]): Promise<ModelVersion[]> => {
-    if (!rows.length) return [];
-    const runIds = [...new Set(rows.flatMap((r) => (r.run_id === null ? [] : [text(r.run_id)])))];
-    const runs = new Map(
-      (runIds.length ? await tracking.getMany(runIds) : []).map((r) => [r.id, r]),
-    );
-    const modelIds = [...new Set(rows.map((r) => text(r.model_id)))];
-    const aliasRows = await db.all<{ model_id: string; alias: string; version: number }>(
-      `SELECT model_id, alias, version FROM model_aliases WHERE model_id IN (${modelIds.map(() => '?').join(', ')}) ORDER BY alias`,
-      modelIds,
-    );
-    return rows.map((r): ModelVersion => {
-      const base = {
-        id: text(r.id),
-        model: text(r.model),
-        version: Number(r.version),
-        stage: text(r.stage) as ModelStage,
-        aliases: aliasRows
-          .filter((a) => a.model_id === r.model_id && Number(a.version) === Number(r.version))
-          .map((a) => text(a.alias)),
-        signature: JSON.parse(text(r.signature)) as ModelVersion['signature'],
-        createdAt: iso(r.created_at),
-        createdBy: text(r.created_by),
-      };
-      if (r.run_id === null)
-        return {
-          ...base,
-          runId: null,
-          lineage: null,
-          source: JSON.parse(text(r.source)) as VersionSource,
-          metrics: {},
-        };
-      const run = runs.get(text(r.run_id))!;
-      return {
-        ...base,
-        runId: run.id,
-        lineage: {
-          runId: run.id,
-          runName: run.name,
-          experiment: run.experiment,
-          dataset: run.lineage.dataset,
-          datasetVersion: run.lineage.datasetVersion,
-          datasetHash: run.lineage.datasetHash,
-          configHash: run.lineage.configHash,
-          featureSpecHash: run.lineage.featureSpecHash ?? null,
-          gitCommit: run.lineage.gitCommit ?? null,
-        },
-        source: { kind: 'run' },
-        metrics: run.metrics,
-      };
-    });
-  };
-
-  const versionOf = async (ref: string) => (await hydrate([await resolveRow(db, ref)]))[0]!;
-
-  const models = async (where: string, params: string[]): Promise<ModelDetail[]> => {
-    const rows = await db.all<ModelRow>(`${MODEL_SELECT} ${where} ORDER BY m.name`, params);
-    if (!rows.length) return [];
-    const ids = rows.map((r) => r.id);
-    const versions = await hydrate(
-      await db.all<VersionRow>(
-        `${VERSION_SELECT} WHERE mv.model_id IN (${ids.map(() => '?').join(', ')}) ORDER BY mv.version DESC`,
-        ids,
-      ),
-    );
-    return rows.map((m) => {
-      const own = versions.filter((v) => v.model === m.name);
-      const aliases: Record<string, number> = {};
-      const stageCounts: Record<string, number> = {};
-      for (const v of own) {
-        for (const a of v.aliases) aliases[a] = v.version;
-        stageCounts[v.stage] = (stageCounts[v.stage] ?? 0) + 1;
-      }
-      return {
-        id: m.id,
-        name: m.name,
-        description: m.description,
-        project: m.project,
-        createdAt: iso(m.created_at),
-        versionCount: own.length,
-        latest: own[0] ?? null,
-        aliases,
-        stageCounts,
-        versions: own,
-      };
-    });
-  };
+  const audit = createAuditLog(actor);
+  const { hydrate, version: versionOf, models } = createVersionReader({ db, tracking });
+  const cards = createCards({
+    db,
+    tracking,
+    data,
+    artifacts,
+    hydrate,
+    latestEvaluation: deps.latestEvaluation,
+    audit,
+    actor,
+    now,
+  });
 
   /** Asks the gates when a change is a promotion; throws GATE_FAILED unless an override reason is given. */
   const gate = async (
@@ -284,56 +156,33 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     return failures;
   };
 
-  const cardOut = async (row: VersionRow, version: ModelVersion): Promise<ModelCardOut> => {
-    if (row.card) {
-      const stored = JSON.parse(row.card) as {
-        card: unknown;
-        updatedAt: string;
-        updatedBy: string;
-      };
-      return {
-        model: version.model,
-        version: version.version,
-        card: ModelCard.parse(stored.card),
-        edited: true,
-        updatedAt: stored.updatedAt,
-        updatedBy: stored.updatedBy,
-      };
-    }
-    if (version.runId === null || !version.lineage)
-      return {
-        model: version.model,
-        version: version.version,
-        card: generateImportedCard(
-          version,
-          deps.latestEvaluation ? await deps.latestEvaluation(version.id) : null,
-        ),
-        edited: false,
-        updatedAt: null,
-        updatedBy: null,
-      };
-    const run = await tracking.get(version.runId);
-    const files = await readModelFiles(artifacts, run);
-    const dv = await data.resolve(`${version.lineage.dataset}@${version.lineage.datasetVersion}`);
-    return {
-      model: version.model,
-      version: version.version,
-      card: generateCard(
-        version,
-        run,
-        files,
-        dv.rows,
-        deps.latestEvaluation ? await deps.latestEvaluation(version.id) : null,
-      ),
-      edited: false,
-      updatedAt: null,
-      updatedBy: null,
-    };
-  };
-
-  const cardGet = async (ref: string): Promise<ModelCardOut> => {
-    const row = await resolveRow(db, ref);
-    return cardOut(row, (await hydrate([row]))[0]!);
+  /**
+   * Moves an alias or sets a stage of `target`: `write` makes the change and its audit entries in one
+   * transaction. A promotion is gated first (unless `gated` is false); one that passes by override adds an
+   * `override` entry naming the failures it passed.
+   */
+  const changeVersion = async (
+    target: ModelVersion,
+    change: { alias: string } | { stage: ModelStage },
+    override: string | undefined,
+    write: (sql: Sql, row: VersionRow, at: Date) => Promise<void>,
+    gated = true,
+  ): Promise<ModelVersion> => {
+    const failures = gated ? await gate(target, change, override) : [];
+    const at = now();
+    await db.tx(async (sql) => {
+      const row = await resolveRow(sql, `${target.model}@${target.version}`);
+      await write(sql, row, at);
+      if (failures.length)
+        await audit(sql, at, {
+          action: 'override',
+          modelId: row.model_id,
+          version: target.version,
+          details: { of: 'alias' in change ? 'alias' : 'stage', ...change, failures },
+          reason: override!,
+        });
+    });
+    return versionOf(`${target.model}@${target.version}`);
   };
 
   const checkRegistrable = (run: Run) => {
@@ -535,10 +384,7 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     async alias({ ref, alias, reason, override }) {
       const target = await versionOf(ref);
       if (target.aliases.includes(alias)) return target;
-      const failures = await gate(target, { alias }, override);
-      const at = now();
-      await db.tx(async (sql) => {
-        const row = await resolveRow(sql, `${target.model}@${target.version}`);
+      return changeVersion(target, { alias }, override, async (sql, row, at) => {
         const current = await sql.one<{ version: number }>(
           'SELECT version FROM model_aliases WHERE model_id = ? AND alias = ?',
           [row.model_id, alias],
@@ -555,16 +401,7 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
           details: { alias, from: current ? Number(current.version) : null, to: target.version },
           reason: reason ?? override ?? null,
         });
-        if (failures.length)
-          await audit(sql, at, {
-            action: 'override',
-            modelId: row.model_id,
-            version: target.version,
-            details: { of: 'alias', alias, failures },
-            reason: override!,
-          });
       });
-      return versionOf(`${target.model}@${target.version}`);
     },
 
     async unalias({ name, alias, reason }) {
@@ -604,10 +441,7 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
           { field: 'archiveExisting' },
         );
       if (target.stage === stage && !archiveExisting) return target;
-      const failures = target.stage === stage ? [] : await gate(target, { stage }, override);
-      const at = now();
-      await db.tx(async (sql) => {
-        const row = await resolveRow(sql, `${target.model}@${target.version}`);
+      const write = async (sql: Sql, row: VersionRow, at: Date) => {
         if (text(row.stage) !== stage) {
           await sql.run('UPDATE model_versions SET stage = ? WHERE id = ?', [stage, row.id]);
           await audit(sql, at, {
@@ -634,92 +468,20 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
             });
           }
         }
-        if (failures.length)
-          await audit(sql, at, {
-            action: 'override',
-            modelId: row.model_id,
-            version: target.version,
-            details: { of: 'stage', stage, failures },
-            reason: override!,
-          });
-      });
-      return versionOf(`${target.model}@${target.version}`);
+      };
+      // Archiving the others of a stage the version already has changes no stage of its own: no gate.
+      return changeVersion(target, { stage }, override, write, target.stage !== stage);
     },
 
     async history(name, at) {
       const model = await modelRow(db, name);
-      const rows = await db.all(
-        'SELECT id, "at", actor, action, version, details::VARCHAR AS details, reason FROM audit_log WHERE model_id = ? ORDER BY id',
-        [model.id],
-      );
-      const entries: AuditEntry[] = rows.map((r) => ({
-        id: text(r.id),
-        at: iso(r.at),
-        actor: text(r.actor),
-        action: text(r.action) as AuditAction,
-        model: name,
-        version: r.version === null ? null : Number(r.version),
-        details: JSON.parse(text(r.details)) as Record<string, unknown>,
-        reason: textOrNull(r.reason),
-      }));
-      let state: RegistryState | null = null;
-      if (at !== undefined) {
-        const t = instantOf(at);
-        if (Number.isNaN(t))
-          throw new LatheError('INVALID_INPUT', `at: '${at}' is not a date`, { field: 'at' });
-        const aliases = new Map<string, number>();
-        const stages = new Map<number, ModelStage>();
-        for (const e of entries) {
-          if (Date.parse(e.at) > t) break;
-          const d = e.details;
-          if ((e.action === 'register' || e.action === 'import') && e.version !== null)
-            stages.set(e.version, 'none');
-          else if (e.action === 'alias') aliases.set(String(d.alias), Number(d.to));
-          else if (e.action === 'unalias') aliases.delete(String(d.alias));
-          else if (e.action === 'stage' && e.version !== null)
-            stages.set(e.version, String(d.to) as ModelStage);
-        }
-        state = {
-          at: new Date(t).toISOString(),
-          aliases: [...aliases]
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([alias, version]) => ({ alias, version })),
-          versions: [...stages]
-            .sort(([a], [b]) => a - b)
-            .map(([version, stage]) => ({ version, stage })),
-        };
-      }
-      return { model: name, entries, state };
+      const entries = await readAudit(db, { id: model.id, name });
+      return { model: name, entries, state: at === undefined ? null : replayHistory(entries, at) };
     },
 
-    cardGet,
-
-    async cardSet(ref, card) {
-      const parsed = ModelCard.parse(card);
-      const at = now();
-      const by = actor();
-      const target = await resolveRow(db, ref);
-      await db.tx(async (sql) => {
-        const row = await resolveRow(sql, `${target.model}@${Number(target.version)}`);
-        await sql.run('UPDATE model_versions SET card = ?::JSON WHERE id = ?', [
-          JSON.stringify({ card: parsed, updatedAt: at.toISOString(), updatedBy: by }),
-          row.id,
-        ]);
-        await audit(sql, at, {
-          action: 'card',
-          modelId: row.model_id,
-          version: Number(row.version),
-          details: { edited: row.card ? 'card' : 'generated card' },
-        });
-      });
-      return cardGet(`${target.model}@${Number(target.version)}`);
-    },
-
-    async cardMarkdown(ref) {
-      const row = await resolveRow(db, ref);
-      const version = (await hydrate([row]))[0]!;
-      return cardMarkdown(version, (await cardOut(row, version)).card);
-    },
+    cardGet: (ref) => cards.get(ref),
+    cardSet: (ref, card) => cards.set(ref, card),
+    cardMarkdown: (ref) => cards.markdown(ref),
 
     async compare(a, b) {
       const [va, vb] = [await versionOf(a), await versionOf(b)];
