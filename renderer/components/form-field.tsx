@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 
 export interface FormFieldProps {
-  label: ReactNode;
+  /** None: an empty caption, which keeps a lone button on the row's line of controls. */
+  label?: ReactNode;
   /** A short note after the label, e.g. "(optional)". */
   hint?: ReactNode;
   /** A message about the value, shown under the control. */
@@ -32,7 +33,7 @@ export function FormField({
   return (
     <Tag className={classes.join(' ')}>
       <span>
-        {label}
+        {label ?? '\u00a0'}
         {hint && <em className="hint"> {hint}</em>}
       </span>
       {children}
@@ -54,6 +55,8 @@ export type TextFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
   placeholder?: string;
   disabled?: boolean;
   required?: boolean;
+  /** False for paths, names and code, which the spell checker would only underline. */
+  spellCheck?: boolean;
 };
 
 /** A one-line text input in a FormField. */
@@ -65,6 +68,7 @@ export function TextField({
   placeholder,
   disabled,
   required,
+  spellCheck,
   ...field
 }: TextFieldProps) {
   return (
@@ -77,6 +81,7 @@ export function TextField({
         placeholder={placeholder}
         disabled={disabled}
         required={required}
+        spellCheck={spellCheck}
         data-testid={testId}
       />
     </FormField>

@@ -1,6 +1,7 @@
 import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import type { DataProgress, ImportOut } from '../../../shared/contract';
 import { getApi, errorMessage, resolveFile } from '../../api';
+import { FormField, TextField } from '../../components/form-field';
 import { ErrorBanner, ProgressBar } from '../../components/states';
 import { datasetNameFromFile, formatCount, formatDuration } from '../../lib/format';
 import { useEvent } from '../../lib/hooks';
@@ -100,19 +101,17 @@ export function ImportForm({
   return (
     <form className="form" onSubmit={onSubmit} data-testid="import-form" aria-busy={busy}>
       <div className="form-row">
-        <label className="field field-grow">
-          <span>File path</span>
-          <input
-            value={path}
-            onChange={(e) => setPath(e.target.value)}
-            placeholder="/path/to/data.csv — CSV, TSV, Parquet, JSON or NDJSON"
-            spellCheck={false}
-            disabled={busy}
-            data-testid="import-path"
-          />
-        </label>
-        <div className="field">
-          <span>&nbsp;</span>
+        <TextField
+          label="File path"
+          grow
+          value={path}
+          onChange={setPath}
+          placeholder="/path/to/data.csv — CSV, TSV, Parquet, JSON or NDJSON"
+          spellCheck={false}
+          disabled={busy}
+          testId="import-path"
+        />
+        <FormField as="div">
           <button
             type="button"
             className="btn"
@@ -131,20 +130,17 @@ export function ImportForm({
             data-testid="import-file"
             tabIndex={-1}
           />
-        </div>
-        <label className="field">
-          <span>Dataset name</span>
-          <input
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            placeholder="from the file name"
-            spellCheck={false}
-            disabled={busy}
-            data-testid="import-name"
-          />
-        </label>
-        <div className="field">
-          <span>&nbsp;</span>
+        </FormField>
+        <TextField
+          label="Dataset name"
+          value={name}
+          onChange={setName}
+          placeholder="from the file name"
+          spellCheck={false}
+          disabled={busy}
+          testId="import-name"
+        />
+        <FormField as="div">
           <button
             type="submit"
             className="btn btn-primary"
@@ -153,7 +149,7 @@ export function ImportForm({
           >
             {phase.kind === 'importing' ? 'Importing…' : 'Import'}
           </button>
-        </div>
+        </FormField>
       </div>
       {busy && (
         <div className="import-status" data-testid="import-busy">

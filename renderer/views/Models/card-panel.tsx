@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import type { ModelCard, ModelVersion } from '../../../shared/contract';
-import { getApi, errorMessage } from '../../api';
+import { getApi } from '../../api';
+import { FormField, TextField } from '../../components/form-field';
 import { Panel } from '../../components/page';
 import { ErrorBanner, Loading } from '../../components/states';
 import { formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
+import { useAction } from '../../lib/use-action';
 import { Markdown } from './markdown';
 
 const FIELDS: [keyof Omit<ModelCard, 'sections'>, string][] = [
@@ -46,23 +48,23 @@ export function CardPanel({
     return { ...out, markdown };
   }, [ref, revision]);
   const [draft, setDraft] = useState<ModelCard | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const saving = useAction();
 
   const save = async () => {
     if (!draft) return;
-    setSaving(true);
-    setError(null);
-    try {
-      await getApi().invoke('models:card:set', { ref, card: draft });
-      setDraft(null);
-      onChanged();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
+    await saving.run(() => getApi().invoke('models:card:set', { ref, card: draft }), {
+      done: () => {
+        setDraft(null);
+        onChanged();
+      },
+    });
   };
+  /** The draft with section `i` changed as `patch` says. */
+  const patchSection = (i: number, patch: Partial<ModelCard['sections'][number]>) =>
+    draft && {
+      ...draft,
+      sections: draft.sections.map((x, j) => (j === i ? { ...x, ...patch } : x)),
+    };
 
   const data = card.data;
   return (
@@ -114,34 +116,25 @@ export function CardPanel({
           }}
         >
           {FIELDS.map(([key, label]) => (
-            <label key={key} className="field">
-              <span>{label}</span>
+            <FormField key={key} label={label}>
               <textarea
                 rows={4}
                 value={draft[key]}
                 onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
                 data-testid={`card-field-${key}`}
               />
-            </label>
+            </FormField>
           ))}
           {draft.sections.map((s, i) => (
             <fieldset key={i} className="card-section">
               <div className="form-inline">
-                <label className="field field-grow">
-                  <span>Section title</span>
-                  <input
-                    value={s.title}
-                    onChange={(e) =>
-                      setDraft({
-                        ...draft,
-                        sections: draft.sections.map((x, j) =>
-                          j === i ? { ...x, title: e.target.value } : x,
-                        ),
-                      })
-                    }
-                    data-testid={`card-section-title-${i}`}
-                  />
-                </label>
+                <TextField
+                  label="Section title"
+                  grow
+                  value={s.title}
+                  onChange={(title) => setDraft(patchSection(i, { title }))}
+                  testId={`card-section-title-${i}`}
+                />
                 <button
                   type="button"
                   className="btn btn-small btn-ghost"
@@ -155,19 +148,12 @@ export function CardPanel({
               <textarea
                 rows={3}
                 value={s.body}
-                onChange={(e) =>
-                  setDraft({
-                    ...draft,
-                    sections: draft.sections.map((x, j) =>
-                      j === i ? { ...x, body: e.target.value } : x,
-                    ),
-                  })
-                }
+                onChange={(e) => setDraft(patchSection(i, { body: e.target.value }))}
                 data-testid={`card-section-body-${i}`}
               />
             </fieldset>
           ))}
-          {error && <ErrorBanner error={error} title="Card not saved" />}
+          {saving.message && <ErrorBanner error={saving.message} title="Card not saved" />}
           <div className="form-actions">
             <button
               type="button"
@@ -186,10 +172,10 @@ export function CardPanel({
             <button
               type="submit"
               className="btn btn-primary"
-              disabled={saving}
+              disabled={saving.busy}
               data-testid="card-save"
             >
-              {saving ? 'Saving…' : 'Save card'}
+              {saving.busy ? 'Saving…' : 'Save card'}
             </button>
           </div>
         </form>

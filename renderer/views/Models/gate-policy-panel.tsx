@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { getApi } from '../../api';
-import { errorMessage } from '../../api/errors';
 import { Panel } from '../../components/page';
 import { ErrorBanner, Loading } from '../../components/states';
 import { useAsync } from '../../lib/hooks';
+import { useAction } from '../../lib/use-action';
 import { parsePolicy, policyText } from './gate-policy';
 
 /** The project's gate policy: edited as YAML, checked as you type, saved (or removed) with a reason. */
@@ -12,8 +12,8 @@ export function GatePolicyPanel({ project }: { project: string }) {
   const [text, setText] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
-  const [saveError, setSaveError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const saving = useAction();
+  const busy = saving.busy;
 
   if (stored.status === 'error')
     return (
@@ -29,28 +29,24 @@ export function GatePolicyPanel({ project }: { project: string }) {
   const current = text ?? policyText(stored.data.policy);
   const parsed = parsePolicy(current);
 
-  const save = async (remove: boolean) => {
-    setBusy(true);
-    setSaveError(null);
+  const save = (remove: boolean) => {
     setNotice(null);
-    try {
-      const out = await getApi().invoke('gates:set', {
-        project,
-        policy: remove ? null : 'policy' in parsed ? parsed.policy : null,
-        ...(reason.trim() ? { reason: reason.trim() } : {}),
-      });
-      setNotice(
-        out.policy
-          ? 'Saved: every evaluation from now on checks these gates.'
-          : 'Removed: promotions are no longer checked.',
-      );
-      setText(null);
-      stored.reload();
-    } catch (err) {
-      setSaveError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    const input = {
+      project,
+      policy: remove ? null : 'policy' in parsed ? parsed.policy : null,
+      ...(reason.trim() ? { reason: reason.trim() } : {}),
+    };
+    return saving.run(() => getApi().invoke('gates:set', input), {
+      done: (out) => {
+        setNotice(
+          out.policy
+            ? 'Saved: every evaluation from now on checks these gates.'
+            : 'Removed: promotions are no longer checked.',
+        );
+        setText(null);
+        stored.reload();
+      },
+    });
   };
 
   return (
@@ -114,7 +110,7 @@ export function GatePolicyPanel({ project }: { project: string }) {
           {notice}
         </div>
       )}
-      {saveError && <ErrorBanner error={saveError} title="Could not save the policy" />}
+      {saving.message && <ErrorBanner error={saving.message} title="Could not save the policy" />}
     </Panel>
   );
 }

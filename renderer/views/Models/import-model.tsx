@@ -1,9 +1,11 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { ModelVersion } from '../../../shared/contract';
 import { errorMessage, getApi, resolveFile } from '../../api';
+import { FormField, TextField } from '../../components/form-field';
 import { Panel } from '../../components/page';
 import { ErrorBanner } from '../../components/states';
 import { routeHref } from '../../lib/routes';
+import { useAction } from '../../lib/use-action';
 
 /** A path field with a "Choose…" button (a path on disk in Electron, an upload to the host in the browser). */
 function FileField({
@@ -26,8 +28,7 @@ function FileField({
   const ref = useRef<HTMLInputElement>(null);
   const [error, setError] = useState<string | null>(null);
   return (
-    <label className="field field-grow">
-      <span>{label}</span>
+    <FormField label={label} grow>
       <span className="form-inline">
         <input
           value={value}
@@ -61,7 +62,7 @@ function FileField({
         }}
       />
       {error && <span className="muted small">{error}</span>}
-    </label>
+    </FormField>
   );
 }
 
@@ -75,8 +76,8 @@ export function ImportModel({ project, onImported }: { project: string; onImport
   const [name, setName] = useState('');
   const [onnx, setOnnx] = useState('');
   const [signature, setSignature] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const importing = useAction();
+  const busy = importing.busy;
   const [done, setDone] = useState<ModelVersion | null>(null);
 
   if (!open)
@@ -93,39 +94,28 @@ export function ImportModel({ project, onImported }: { project: string; onImport
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     setDone(null);
-    try {
-      const v = await getApi().invoke('models:import', {
-        name: name.trim(),
-        onnx: onnx.trim(),
-        signature: signature.trim(),
-        project,
-      });
-      setDone(v);
-      onImported();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    const input = { name: name.trim(), onnx: onnx.trim(), signature: signature.trim(), project };
+    await importing.run(() => getApi().invoke('models:import', input), {
+      done: (v) => {
+        setDone(v);
+        onImported();
+      },
+    });
   };
 
   return (
     <Panel title="Import an ONNX model" testId="import-model">
       <form className="form" onSubmit={(e) => void submit(e)} aria-busy={busy}>
         <div className="form-row">
-          <label className="field">
-            <span>Model name</span>
-            <input
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              placeholder="e.g. churn"
-              disabled={busy}
-              data-testid="import-model-name"
-            />
-          </label>
+          <TextField
+            label="Model name"
+            value={name}
+            onChange={setName}
+            placeholder="e.g. churn"
+            disabled={busy}
+            testId="import-model-name"
+          />
           <FileField
             label="ONNX file"
             value={onnx}
@@ -171,7 +161,7 @@ export function ImportModel({ project, onImported }: { project: string; onImport
             </a>
           )}
         </div>
-        {error && <ErrorBanner error={error} title="Import failed" />}
+        {importing.message && <ErrorBanner error={importing.message} title="Import failed" />}
       </form>
     </Panel>
   );

@@ -1,12 +1,14 @@
 import { useState, type ReactNode } from 'react';
 import type { ModelDetail, ModelStage, ModelVersion } from '../../../shared/contract';
-import { getApi, errorMessage } from '../../api';
+import { getApi } from '../../api';
 import { ApiError } from '../../api/errors';
+import { FormField, TextField } from '../../components/form-field';
 import { Facts, PageHeader, Panel } from '../../components/page';
 import { ErrorBanner, Loading } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
+import { toError, useAction } from '../../lib/use-action';
 import { AuditPanel } from './audit-panel';
 import { CardPanel } from './card-panel';
 
@@ -100,19 +102,16 @@ function VersionsPanel({
   onSelect: (v: number) => void;
   onChanged: () => void;
 }) {
-  const [error, setError] = useState<unknown>(null);
-  const unalias = async (alias: string) => {
-    setError(null);
-    try {
-      await getApi().invoke('models:unalias', { name: model.name, alias });
-      onChanged();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const unaliasing = useAction();
+  const unalias = (alias: string) =>
+    unaliasing.run(() => getApi().invoke('models:unalias', { name: model.name, alias }), {
+      done: onChanged,
+    });
   return (
     <Panel title="Versions" testId="model-versions">
-      {error !== null && <ErrorBanner error={errorMessage(error)} title="Could not remove alias" />}
+      {unaliasing.message !== null && (
+        <ErrorBanner error={unaliasing.message} title="Could not remove alias" />
+      )}
       <table className="table table-hover">
         <thead>
           <tr>
@@ -212,67 +211,60 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
   const [alias, setAlias] = useState('champion');
   const [stage, setStage] = useState<ModelStage>(version.stage);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const change = useAction();
+  const busy = change.busy;
   const [gate, setGate] = useState<{ change: Change; failures: string[] } | null>(null);
   const [override, setOverride] = useState('');
   const [archiveExisting, setArchiveExisting] = useState(false);
   const archivable = stage === 'staging' || stage === 'production';
 
-  const apply = async (change: Change, overrideReason?: string) => {
-    setBusy(true);
-    setError(null);
+  const apply = (next: Change, overrideReason?: string) => {
     const ref = `${version.model}@${version.version}`;
     const why = reason.trim() ? { reason: reason.trim() } : {};
     const forced = overrideReason ? { override: overrideReason } : {};
-    try {
-      if (change.kind === 'alias')
-        await getApi().invoke('models:alias', { ref, alias: change.alias, ...why, ...forced });
-      else
-        await getApi().invoke('models:stage', {
-          ref,
-          stage: change.stage,
-          ...why,
-          ...forced,
-          ...(change.archiveExisting ? { archiveExisting: true } : {}),
-        });
-      setGate(null);
-      setOverride('');
-      setReason('');
-      onChanged();
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'GATE_FAILED') {
-        const failures = Array.isArray(err.details?.failures)
-          ? (err.details.failures as unknown[]).map(String)
-          : [err.message];
-        setGate({ change, failures });
-      } else setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    return change.run(
+      () =>
+        next.kind === 'alias'
+          ? getApi().invoke('models:alias', { ref, alias: next.alias, ...why, ...forced })
+          : getApi().invoke('models:stage', {
+              ref,
+              stage: next.stage,
+              ...why,
+              ...forced,
+              ...(next.archiveExisting ? { archiveExisting: true } : {}),
+            }),
+      {
+        done: () => {
+          setGate(null);
+          setOverride('');
+          setReason('');
+          onChanged();
+        },
+        // A failed gate gets its own banner, with a way to override it.
+        describe: (err) => {
+          if (!(err instanceof ApiError && err.code === 'GATE_FAILED')) return toError(err).message;
+          const failures = Array.isArray(err.details?.failures)
+            ? (err.details.failures as unknown[]).map(String)
+            : [err.message];
+          setGate({ change: next, failures });
+          return null;
+        },
+      },
+    );
   };
 
   return (
     <Panel title={`Change v${version.version}`} testId="model-controls">
       <div className="form">
-        <label className="field">
-          <span>Reason (kept in the audit log)</span>
-          <input
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            placeholder="why"
-            data-testid="change-reason"
-          />
-        </label>
+        <TextField
+          label="Reason (kept in the audit log)"
+          value={reason}
+          onChange={setReason}
+          placeholder="why"
+          testId="change-reason"
+        />
         <div className="form-inline">
-          <label className="field">
-            <span>Alias</span>
-            <input
-              value={alias}
-              onChange={(e) => setAlias(e.target.value)}
-              data-testid="alias-input"
-            />
-          </label>
+          <TextField label="Alias" value={alias} onChange={setAlias} testId="alias-input" />
           <button
             type="button"
             className="btn btn-primary"
@@ -284,8 +276,7 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
           </button>
         </div>
         <div className="form-inline">
-          <label className="field">
-            <span>Stage</span>
+          <FormField label="Stage">
             <select
               value={stage}
               onChange={(e) => setStage(e.target.value as ModelStage)}
@@ -297,7 +288,7 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
                 </option>
               ))}
             </select>
-          </label>
+          </FormField>
           <button
             type="button"
             className="btn"
@@ -322,7 +313,7 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
           </label>
         )}
       </div>
-      {error && <ErrorBanner error={error} title="Change refused" />}
+      {change.message && <ErrorBanner error={change.message} title="Change refused" />}
       {gate && (
         <div className="banner banner-error gate-failed" role="alert" data-testid="gate-failed">
           <div className="banner-body">
@@ -338,15 +329,14 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
               ))}
             </ul>
             <div className="form-inline">
-              <label className="field field-grow">
-                <span>Override reason</span>
-                <input
-                  value={override}
-                  onChange={(e) => setOverride(e.target.value)}
-                  placeholder="why promote anyway (audited)"
-                  data-testid="override-reason"
-                />
-              </label>
+              <TextField
+                label="Override reason"
+                grow
+                value={override}
+                onChange={setOverride}
+                placeholder="why promote anyway (audited)"
+                testId="override-reason"
+              />
               <button
                 type="button"
                 className="btn btn-danger"

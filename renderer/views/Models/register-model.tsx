@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import type { ModelVersion, Run } from '../../../shared/contract';
-import { getApi, errorMessage } from '../../api';
+import { getApi } from '../../api';
 import { routeHref } from '../../lib/routes';
+import { useAction } from '../../lib/use-action';
 
 /** A suggested model name from the run: its dataset and target, in the characters names allow. */
 const suggestName = (run: Run) =>
@@ -14,8 +15,7 @@ const suggestName = (run: Run) =>
 export function RegisterModel({ run }: { run: Run }) {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(() => suggestName(run));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const register = useAction();
   const [done, setDone] = useState<ModelVersion | null>(null);
   if (run.status !== 'finished' || !run.artifacts.some((a) => a.path === 'model/model.json'))
     return null;
@@ -40,17 +40,10 @@ export function RegisterModel({ run }: { run: Run }) {
         Register model
       </button>
     );
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setDone(await getApi().invoke('models:register', { runId: run.id, name: name.trim() }));
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = () =>
+    register.run(() => getApi().invoke('models:register', { runId: run.id, name: name.trim() }), {
+      done: setDone,
+    });
   return (
     <form
       className="form-inline"
@@ -71,17 +64,17 @@ export function RegisterModel({ run }: { run: Run }) {
       <button
         type="submit"
         className="btn btn-primary"
-        disabled={busy || !name.trim()}
+        disabled={register.busy || !name.trim()}
         data-testid="register-model-submit"
       >
-        {busy ? 'Registering…' : 'Register'}
+        {register.busy ? 'Registering…' : 'Register'}
       </button>
       <button type="button" className="btn btn-ghost" onClick={() => setOpen(false)}>
         Cancel
       </button>
-      {error && (
+      {register.message && (
         <span className="form-error" role="alert" data-testid="register-model-error">
-          {error}
+          {register.message}
         </span>
       )}
     </form>

@@ -1,70 +1,65 @@
 import { useState, type FormEvent } from 'react';
 import { ProjectCreateIn, describeIssues } from '../../../shared/contract';
-import { getApi, errorMessage } from '../../api';
+import { getApi } from '../../api';
+import { TextField } from '../../components/form-field';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { PageHeader, Panel } from '../../components/page';
 import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
+import { useAction } from '../../lib/use-action';
 
 function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const create = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
     const input = { name: name.trim(), description };
     const checked = ProjectCreateIn.safeParse(input);
     if (!checked.success) {
-      setError(describeIssues(checked.error, 'project'));
+      create.fail(describeIssues(checked.error, 'project'));
       return;
     }
-    setBusy(true);
-    try {
-      const project = await getApi().invoke('projects:create', input);
-      setName('');
-      setDescription('');
-      onCreated(project.name);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    await create.run(() => getApi().invoke('projects:create', input), {
+      done: (project) => {
+        setName('');
+        setDescription('');
+        onCreated(project.name);
+      },
+    });
   }
 
   return (
     <form className="form form-inline" onSubmit={(e) => void submit(e)} data-testid="project-form">
-      <label className="field">
-        <span>Name</span>
-        <input
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          placeholder="churn-model"
-          required
-          data-testid="project-name"
-        />
-      </label>
-      <label className="field field-grow">
-        <span>Description</span>
-        <input
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          placeholder="Optional"
-          data-testid="project-description"
-        />
-      </label>
+      <TextField
+        label="Name"
+        value={name}
+        onChange={setName}
+        placeholder="churn-model"
+        required
+        testId="project-name"
+      />
+      <TextField
+        label="Description"
+        grow
+        value={description}
+        onChange={setDescription}
+        placeholder="Optional"
+        testId="project-description"
+      />
       <button
         className="btn btn-primary"
         type="submit"
-        disabled={busy || !name.trim()}
+        disabled={create.busy || !name.trim()}
         data-testid="project-submit"
       >
-        {busy ? 'Creating…' : 'Create project'}
+        {create.busy ? 'Creating…' : 'Create project'}
       </button>
-      {error && <ErrorBanner error={error} title="Could not create the project" />}
+      {create.message && (
+        <ErrorBanner error={create.message} title="Could not create the project" />
+      )}
     </form>
   );
 }
