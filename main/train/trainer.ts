@@ -15,7 +15,7 @@ import {
   subsetColumns,
   type SelectionResult,
 } from './selection';
-import { createScorer, permutationImportance } from './validation';
+import { createScorer, permutationImportance, type Scorer } from './validation';
 
 export type { EpochReport, TrainHooks } from './fit';
 export type { TrainedArtifact } from './model';
@@ -110,6 +110,87 @@ async function runArtifacts(
   return artifacts;
 }
 
+/** What the passes of one training share: its data and what was resolved from its config. */
+interface Training {
+  job: TrainJob;
+  hooks: TrainHooks;
+  data: TrainingData;
+  engine: EngineName;
+  batchSize: number;
+  outputDim: number;
+  /** The training targets and per-row loss weights (TrainingRows' y and weights). */
+  y: Float32Array | Int32Array;
+  weights: Float32Array | null;
+  score: Scorer;
+  started: number;
+}
+
+/** Where a pass stands among the passes: its epoch numbering, the checkpoint it resumes, its selection. */
+interface PassPlan {
+  offset: number;
+  totalEpochs: number;
+  pass: 1 | 2;
+  resume: Checkpoint | null;
+  selection: SelectionResult | null;
+}
+
+/** One training pass on the feature columns `names` (x holds them), then the importance of each. */
+async function trainPass(t: Training, x: Float32Array, names: string[], plan: PassPlan) {
+  const { data, job } = t;
+  const validRows = data.valid.rows;
+  const xVal =
+    names.length === data.width
+      ? data.valid.x
+      : subsetColumns(data.valid.x, validRows, data.fitted.outputs, names);
+  const result = await fit(
+    {
+      runId: job.runId,
+      config: job.config,
+      engine: t.engine,
+      rows: { x, rows: data.train.rows, width: names.length, y: t.y, weights: t.weights },
+      valid: { x: xVal, rows: validRows },
+      score: t.score,
+      outputDim: t.outputDim,
+      batchSize: t.batchSize,
+      ...plan,
+      selection: plan.pass === 2 ? plan.selection : null,
+      started: t.started,
+    },
+    t.hooks,
+  );
+  const importance = permutationImportance(
+    result.model,
+    xVal,
+    validRows,
+    names,
+    t.score,
+    job.config.seed,
+  );
+  return { ...result, importance };
+}
+
+/** A filter selection (variance, correlation, mutual information) before training, or none. */
+function filterSelection(
+  config: TrainConfig,
+  data: TrainingData,
+): { names: string[]; selection: SelectionResult | null; x: Float32Array } {
+  const sel = config.selection;
+  if (!sel || sel.method === 'permutation')
+    return { names: data.fitted.outputs, selection: null, x: data.train.x };
+  const selection = selectByFilter(
+    sel,
+    {
+      x: data.train.x,
+      rows: data.train.rows,
+      width: data.width,
+      target: config.task === 'regression' ? data.train.values : data.train.labels,
+    },
+    data.fitted.outputs,
+  );
+  const x = subsetColumns(data.train.x, data.train.rows, data.fitted.outputs, selection.kept);
+  return { names: selection.kept, selection, x };
+}
+
 /**
  * Trains one model: reads the dataset version, splits it by the config's rule, fits the feature spec on the
  * training split, optionally selects features, trains with Adam in seeded mini-batches, reports every
@@ -122,136 +203,82 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
   const data = await prepareTrainingData(config, job.parquetPath, job.columns, job.trainFraction);
   const classes = data.target.kind === 'classes' ? data.target.classes : [];
   const outputDim = config.task === 'multiclass' ? classes.length : 1;
-  const trainRows = data.train.rows;
-  const validRows = data.valid.rows;
   const classWeightsSpec = config.task === 'regression' ? undefined : config.training.classWeights;
   const classWeights = classWeightsSpec
     ? classWeightsFor(classWeightsSpec, classes, data.train.labels)
     : null;
-  const { epochs } = config.training;
-  const batchSize = config.training.batchSize ?? defaultBatchSize(trainRows);
-  const engine: EngineName = chooseEngine(config);
-  const y = trainingTargets(config, data);
-  const weights = classWeights
-    ? Float32Array.from(data.train.labels, (c) => classWeights[c]!)
-    : null;
-  const score = createScorer(config.task, data.target, data.valid, outputDim);
-
-  /** One training pass on the columns `names` (x holds them), then the importance of each. */
-  const trainPass = async (
-    x: Float32Array,
-    names: string[],
-    offset: number,
-    totalEpochs: number,
-    pass: 1 | 2,
-    resume: Checkpoint | null,
-    selection: SelectionResult | null,
-  ) => {
-    const xVal =
-      names.length === data.width
-        ? data.valid.x
-        : subsetColumns(data.valid.x, validRows, data.fitted.outputs, names);
-    const result = await fit(
-      {
-        runId: job.runId,
-        config,
-        engine,
-        rows: { x, rows: trainRows, width: names.length, y, weights },
-        valid: { x: xVal, rows: validRows },
-        score,
-        outputDim,
-        batchSize,
-        offset,
-        totalEpochs,
-        pass,
-        selection: pass === 2 ? selection : null,
-        resume,
-        started,
-      },
-      hooks,
-    );
-    const importance = permutationImportance(
-      result.model,
-      xVal,
-      validRows,
-      names,
-      score,
-      config.seed,
-    );
-    return { ...result, importance };
+  const t: Training = {
+    job,
+    hooks,
+    data,
+    engine: chooseEngine(config),
+    batchSize: config.training.batchSize ?? defaultBatchSize(data.train.rows),
+    outputDim,
+    y: trainingTargets(config, data),
+    weights: classWeights ? Float32Array.from(data.train.labels, (c) => classWeights[c]!) : null,
+    score: createScorer(config.task, data.target, data.valid, outputDim),
+    started,
   };
-
-  let names = data.fitted.outputs;
-  let selection: SelectionResult | null = null;
-  let xTr = data.train.x;
+  const { epochs } = config.training;
+  const columns = (names: string[]) =>
+    subsetColumns(data.train.x, data.train.rows, data.fitted.outputs, names);
   const sel = config.selection;
-  if (sel && sel.method !== 'permutation') {
-    selection = selectByFilter(
-      sel,
-      {
-        x: data.train.x,
-        rows: trainRows,
-        width: data.width,
-        target: config.task === 'regression' ? data.train.values : data.train.labels,
-      },
-      names,
-    );
-    names = selection.kept;
-    xTr = subsetColumns(data.train.x, trainRows, data.fitted.outputs, names);
-  }
   const twoPasses = sel?.method === 'permutation';
   const resume = job.resume ? decodeCheckpoint(job.resume) : null;
+  const filtered = filterSelection(config, data);
+  let { names, selection } = filtered;
   let trained: Awaited<ReturnType<typeof trainPass>>;
   if (twoPasses && sel && resume?.state.pass === 2 && resume.state.selection) {
     // Resuming the second training: the first one's selection is in the checkpoint.
     selection = resume.state.selection;
     names = selection.kept;
-    const x = subsetColumns(data.train.x, trainRows, data.fitted.outputs, names);
-    trained = await trainPass(x, names, epochs, 2 * epochs, 2, resume, selection);
+    const plan = { offset: epochs, totalEpochs: 2 * epochs, pass: 2 as const, resume, selection };
+    trained = await trainPass(t, columns(names), names, plan);
   } else {
-    trained = await trainPass(xTr, names, 0, twoPasses ? 2 * epochs : epochs, 1, resume, null);
+    const totalEpochs = twoPasses ? 2 * epochs : epochs;
+    trained = await trainPass(t, filtered.x, names, {
+      offset: 0,
+      totalEpochs,
+      pass: 1,
+      resume,
+      selection,
+    });
     if (twoPasses && sel) {
       selection = selectByImportance(sel, trained.importance, names);
       names = selection.kept;
       trained.model.dispose();
-      const x = subsetColumns(data.train.x, trainRows, data.fitted.outputs, names);
-      trained = await trainPass(x, names, epochs, 2 * epochs, 2, null, selection);
+      const plan = { offset: epochs, totalEpochs, pass: 2 as const, resume: null, selection };
+      trained = await trainPass(t, columns(names), names, plan);
     }
   }
   try {
     const spec = selection
       ? { ...data.fitted, selection: { method: selection.method, kept: selection.kept } }
       : data.fitted;
+    const { model, earlyStop } = trained;
     return {
       backend,
       metrics: trained.metrics,
       params: runParams({
         config,
         data,
-        batchSize,
+        batchSize: t.batchSize,
         names,
         selection,
-        engine,
-        earlyStop: trained.earlyStop,
+        engine: t.engine,
+        earlyStop,
         classWeights,
       }),
       fitted: spec,
       warnings: data.warnings,
-      artifacts: await runArtifacts(
-        trained.model,
-        data,
-        config,
-        spec,
-        trained.importance,
-        selection,
-      ),
+      artifacts: await runArtifacts(model, data, config, spec, trained.importance, selection),
       rows: {
         train: data.counts.train,
         validation: data.counts.valid,
         test: data.counts.test,
         droppedNullTarget: data.droppedNullTarget,
       },
-      ...(trained.earlyStop?.restored ? { finalStep: trained.earlyStop.stoppedEpoch + 1 } : {}),
+      ...(earlyStop?.restored ? { finalStep: earlyStop.stoppedEpoch + 1 } : {}),
     };
   } finally {
     trained.model.dispose();
