@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { EvaluationReport, GateResult, ModelVersion } from '../../../../shared/contract';
+import { evaluationGates } from '../../../../main/registry/promotion';
+
+const version = (runId: string | null) =>
+  ({ id: 'v-1', model: 'penguin', version: 3, runId }) as unknown as ModelVersion;
+
+const report = (gates: GateResult[], passed: boolean | null) =>
+  ({ id: '0123456789abcdef', gates, passed }) as unknown as EvaluationReport;
+
+const gate = (g: Partial<GateResult> & Pick<GateResult, 'description' | 'passed'>) =>
+  ({ observed: null, ...g }) as GateResult;
+
+describe('evaluationGates', () => {
+  it('fails a version with no evaluation, saying how to evaluate it or that an import needs an override', async () => {
+    const none = evaluationGates(async () => null);
+    expect(await none(version('run-1'), {})).toEqual({
+      passed: false,
+      failures: ['penguin@3 has no evaluation yet: run lathe eval penguin@3'],
+    });
+    expect(await none(version(null), {})).toEqual({
+      passed: false,
+      failures: [
+        'penguin@3 is an imported ONNX model with no evaluation: promote it with an override reason',
+      ],
+    });
+  });
+
+  it('names each failed gate with what it observed, its detail and the evaluation it comes from', async () => {
+    const check = evaluationGates(async (id) =>
+      id === 'v-1'
+        ? report(
+            [
+              gate({ description: 'accuracy >= 0.9', observed: 0.85, passed: false }),
+              gate({ description: 'auc >= 0.8', observed: 0.91, passed: true }),
+              gate({
+                description: 'beats champion',
+                observed: null,
+                passed: false,
+                detail: 'no champion rows',
+              }),
+            ],
+            false,
+          )
+        : null,
+    );
+    expect(await check(version('run-1'), {})).toEqual({
+      passed: false,
+      failures: [
+        'accuracy >= 0.9: observed 0.85 [evaluation 01234567]',
+        'beats champion: observed n/a (no champion rows) [evaluation 01234567]',
+      ],
+    });
+  });
+
+  it('passes when every gate passed, and fails a report marked failed even with no failed gate', async () => {
+    const passing = report(
+      [gate({ description: 'auc >= 0.8', observed: 0.9, passed: true })],
+      true,
+    );
+    expect(await evaluationGates(async () => passing)(version('run-1'), {})).toEqual({
+      passed: true,
+      failures: [],
+    });
+    const markedFailed = report([], false);
+    expect(await evaluationGates(async () => markedFailed)(version('run-1'), {})).toEqual({
+      passed: false,
+      failures: [],
+    });
+  });
+});
