@@ -80,6 +80,8 @@ async function tryBackend(name: BackendName): Promise<boolean> {
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
     if (ok && name === 'wasm' && tf.getBackend() === name) {
+      // Both lean on tfjs-backend-wasm internals (its kernels, incRef, disposeData) at the pinned version:
+      // tests/unit/main/train/tfjs-internals.test.ts fails by name if a release moves them.
       fastTransposedMatMul();
       sharedIdentity();
     }

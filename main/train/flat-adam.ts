@@ -8,7 +8,8 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
  * microseconds of bookkeeping whatever its size). Every element goes through the same float32 operations
  * in the same order as `tf.train.adam`, so the weights are bit-identical to it, and `getWeights` /
  * `setWeights` use its per-variable layout (`iter`, then `<variable>/m` for each, then `<variable>/v`), so
- * checkpoints written with either load in the other.
+ * checkpoints written with either load in the other. It leans on Adam's private fields (accBeta1/2) and
+ * protected helpers; tests/unit/main/train/tfjs-internals.test.ts fails by name if a tfjs release moves them.
  */
 export class FlatAdamOptimizer extends tf.AdamOptimizer {
   private m: tf.Variable | null = null;
