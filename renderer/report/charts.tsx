@@ -36,6 +36,12 @@ export const SERIES_COLORS = [
 
 type Scale = (v: number) => number;
 
+/** A data-to-pixel scale rounded to a tenth of a pixel, which keeps the HTML file's markup short. */
+function pixels(domain: readonly [number, number], range: readonly [number, number]): Scale {
+  const scale = linearScale(domain, range);
+  return (v) => round1(scale(v));
+}
+
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
@@ -67,8 +73,8 @@ function XYFrame({
   xTicks?: boolean;
   children: (px: Scale, py: Scale) => ReactNode;
 }) {
-  const px = linearScale(x, [PAD.left, width - PAD.right]);
-  const py = linearScale(y, [height - PAD.bottom, PAD.top]);
+  const px = pixels(x, [PAD.left, width - PAD.right]);
+  const py = pixels(y, [height - PAD.bottom, PAD.top]);
   return (
     <svg
       className="eval-chart"
@@ -425,8 +431,8 @@ export function PredictedActualChart({
               <circle
                 key={i}
                 className="dot"
-                cx={round1(px(p.actual))}
-                cy={round1(py(p.predicted))}
+                cx={px(p.actual)}
+                cy={py(p.predicted)}
                 r={2.2}
                 fill={SERIES_COLORS[0]}
               />
@@ -449,7 +455,7 @@ export function ImportanceChart({ importance }: { importance: EvaluationReport['
   const axisY = PAD.top + items.length * row;
   const h = axisY + 34;
   const domain = extent([0, ...items.flatMap((i) => [i.mean - i.std, i.mean + i.std])], 0.02);
-  const px = linearScale(domain, [left, w - PAD.right]);
+  const px = pixels(domain, [left, w - PAD.right]);
   return (
     <Figure
       title=""

@@ -47,6 +47,44 @@ function tone(better: boolean | null): string | undefined {
   return better === null ? undefined : better ? 'good' : 'bad';
 }
 
+type Column = string | { num: string };
+/** A right-aligned (numeric) column. */
+const num = (label: string): Column => ({ num: label });
+
+function ReportTable({
+  testId,
+  columns,
+  children,
+}: {
+  testId?: string;
+  columns: Column[];
+  children: ReactNode;
+}) {
+  return (
+    <table className="table table-dense" data-testid={testId}>
+      <thead>
+        <tr>
+          {columns.map((c) =>
+            typeof c === 'string' ? (
+              <th key={c}>{c}</th>
+            ) : (
+              <th key={c.num} className="num">
+                {c.num}
+              </th>
+            ),
+          )}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
+/** A numeric cell, right-aligned. */
+function Num({ value }: { value: number | null | undefined }) {
+  return <td className="num">{formatNumber(value)}</td>;
+}
+
 export function GatesBadge({ passed }: { passed: boolean | null }) {
   if (passed === null)
     return (
@@ -73,30 +111,23 @@ function MetricsTable({ report }: { report: Report }) {
       <p className="muted small eval-lead">
         Baseline: {report.baseline.kind}, scored on the same rows. Green: the model beats it.
       </p>
-      <table className="table table-dense" data-testid="eval-metrics">
-        <thead>
-          <tr>
-            <th>metric</th>
-            <th className="num">model</th>
-            <th className="num">baseline</th>
-            <th className="num">difference</th>
+      <ReportTable
+        testId="eval-metrics"
+        columns={['metric', num('model'), num('baseline'), num('difference')]}
+      >
+        {rows.map((m) => (
+          <tr key={m.name} data-metric={m.name}>
+            <td>
+              <span className="mono">{m.name}</span>
+            </td>
+            <Num value={m.value} />
+            <Num value={m.baseline} />
+            <td className="num">
+              <span className={tone(m.better)}>{formatSigned(m.diff)}</span>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((m) => (
-            <tr key={m.name} data-metric={m.name}>
-              <td>
-                <span className="mono">{m.name}</span>
-              </td>
-              <td className="num">{formatNumber(m.value)}</td>
-              <td className="num">{formatNumber(m.baseline)}</td>
-              <td className="num">
-                <span className={tone(m.better)}>{formatSigned(m.diff)}</span>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ReportTable>
     </>
   );
 }
@@ -104,60 +135,50 @@ function MetricsTable({ report }: { report: Report }) {
 function PerClassTable({ report }: { report: Report }) {
   return (
     <div className="table-scroll">
-      <table className="table table-dense" data-testid="eval-per-class">
-        <thead>
-          <tr>
-            <th>class</th>
-            <th className="num">precision</th>
-            <th className="num">recall</th>
-            <th className="num">f1</th>
-            <th className="num">support</th>
-            <th className="num">ROC AUC</th>
-            <th className="num">PR AUC</th>
+      <ReportTable
+        testId="eval-per-class"
+        columns={[
+          'class',
+          num('precision'),
+          num('recall'),
+          num('f1'),
+          num('support'),
+          num('ROC AUC'),
+          num('PR AUC'),
+        ]}
+      >
+        {report.perClass.map((c) => (
+          <tr key={c.class}>
+            <td>{c.class}</td>
+            <Num value={c.precision} />
+            <Num value={c.recall} />
+            <Num value={c.f1} />
+            <Num value={c.support} />
+            <Num value={c.rocAuc} />
+            <Num value={c.prAuc} />
           </tr>
-        </thead>
-        <tbody>
-          {report.perClass.map((c) => (
-            <tr key={c.class}>
-              <td>{c.class}</td>
-              <td className="num">{formatNumber(c.precision)}</td>
-              <td className="num">{formatNumber(c.recall)}</td>
-              <td className="num">{formatNumber(c.f1)}</td>
-              <td className="num">{formatNumber(c.support)}</td>
-              <td className="num">{formatNumber(c.rocAuc)}</td>
-              <td className="num">{formatNumber(c.prAuc)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ReportTable>
     </div>
   );
 }
 
 function ThresholdsTable({ report }: { report: Report }) {
   return (
-    <table className="table table-dense" data-testid="eval-thresholds">
-      <thead>
-        <tr>
-          <th>choice</th>
-          <th className="num">threshold</th>
-          <th className="num">precision</th>
-          <th className="num">recall</th>
-          <th className="num">f1</th>
+    <ReportTable
+      testId="eval-thresholds"
+      columns={['choice', num('threshold'), num('precision'), num('recall'), num('f1')]}
+    >
+      {thresholdRows(report).map((t) => (
+        <tr key={t.key}>
+          <td>{t.label}</td>
+          <Num value={t.threshold} />
+          <Num value={t.precision} />
+          <Num value={t.recall} />
+          <Num value={t.f1} />
         </tr>
-      </thead>
-      <tbody>
-        {thresholdRows(report).map((t) => (
-          <tr key={t.key}>
-            <td>{t.label}</td>
-            <td className="num">{formatNumber(t.threshold)}</td>
-            <td className="num">{formatNumber(t.precision)}</td>
-            <td className="num">{formatNumber(t.recall)}</td>
-            <td className="num">{formatNumber(t.f1)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </ReportTable>
   );
 }
 
@@ -168,34 +189,25 @@ function SlicesTable({ report }: { report: Report }) {
         Segments where the model does worst, compared with its overall score (negative is worse).
       </p>
       <div className="table-scroll eval-scroll">
-        <table className="table table-dense" data-testid="eval-slices">
-          <thead>
-            <tr>
-              <th>column</th>
-              <th>segment</th>
-              <th className="num">rows</th>
-              <th>metric</th>
-              <th className="num">value</th>
-              <th className="num">vs overall</th>
+        <ReportTable
+          testId="eval-slices"
+          columns={['column', 'segment', num('rows'), 'metric', num('value'), num('vs overall')]}
+        >
+          {slicesWorstFirst(report.slices).map((s, i) => (
+            <tr key={i}>
+              <td className="mono">{s.column}</td>
+              <td>{s.segment}</td>
+              <Num value={s.count} />
+              <td className="mono">{s.metric}</td>
+              <Num value={s.value} />
+              <td className="num">
+                <span className={s.delta !== null && s.delta < 0 ? 'bad' : undefined}>
+                  {formatSigned(s.delta)}
+                </span>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {slicesWorstFirst(report.slices).map((s, i) => (
-              <tr key={i}>
-                <td className="mono">{s.column}</td>
-                <td>{s.segment}</td>
-                <td className="num">{formatNumber(s.count)}</td>
-                <td className="mono">{s.metric}</td>
-                <td className="num">{formatNumber(s.value)}</td>
-                <td className="num">
-                  <span className={s.delta !== null && s.delta < 0 ? 'bad' : undefined}>
-                    {formatSigned(s.delta)}
-                  </span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ReportTable>
       </div>
     </>
   );
@@ -205,30 +217,27 @@ function FairnessBlock({ fairness, index }: { fairness: Fairness; index: number 
   return (
     <>
       <div className="eval-split">
-        <table className="table table-dense">
-          <thead>
-            <tr>
-              <th>group</th>
-              <th className="num">rows</th>
-              <th className="num">selection rate</th>
-              <th className="num">TPR</th>
-              <th className="num">FPR</th>
-              <th className="num">accuracy</th>
+        <ReportTable
+          columns={[
+            'group',
+            num('rows'),
+            num('selection rate'),
+            num('TPR'),
+            num('FPR'),
+            num('accuracy'),
+          ]}
+        >
+          {fairness.groups.map((g) => (
+            <tr key={g.group}>
+              <td>{g.group}</td>
+              <Num value={g.count} />
+              <Num value={g.selectionRate} />
+              <Num value={g.truePositiveRate} />
+              <Num value={g.falsePositiveRate} />
+              <Num value={g.accuracy} />
             </tr>
-          </thead>
-          <tbody>
-            {fairness.groups.map((g) => (
-              <tr key={g.group}>
-                <td>{g.group}</td>
-                <td className="num">{formatNumber(g.count)}</td>
-                <td className="num">{formatNumber(g.selectionRate)}</td>
-                <td className="num">{formatNumber(g.truePositiveRate)}</td>
-                <td className="num">{formatNumber(g.falsePositiveRate)}</td>
-                <td className="num">{formatNumber(g.accuracy)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ReportTable>
         {fairness.groups.length > 0 && <FairnessBars fairness={fairness} index={index} />}
       </div>
       <ul className="eval-readings">
@@ -248,24 +257,15 @@ function FairnessBlock({ fairness, index }: { fairness: Fairness; index: number 
 function ImportanceTable({ report }: { report: Report }) {
   return (
     <div className="table-scroll eval-scroll">
-      <table className="table table-dense" data-testid="eval-importance">
-        <thead>
-          <tr>
-            <th>column</th>
-            <th className="num">importance</th>
-            <th className="num">std</th>
+      <ReportTable testId="eval-importance" columns={['column', num('importance'), num('std')]}>
+        {report.importance.map((i) => (
+          <tr key={i.column}>
+            <td className="mono">{i.column}</td>
+            <Num value={i.mean} />
+            <Num value={i.std} />
           </tr>
-        </thead>
-        <tbody>
-          {report.importance.map((i) => (
-            <tr key={i.column}>
-              <td className="mono">{i.column}</td>
-              <td className="num">{formatNumber(i.mean)}</td>
-              <td className="num">{formatNumber(i.std)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ReportTable>
     </div>
   );
 }
@@ -276,61 +276,44 @@ function CvTable({ cv, runLink }: { cv: NonNullable<Report['cv']>; runLink: RunL
       <p className="muted small eval-lead">
         {cv.folds}-fold cross-validation {runLink(cv.runId)}; this run is one fold.
       </p>
-      <table className="table table-dense" data-testid="eval-cv">
-        <thead>
-          <tr>
-            <th>metric</th>
-            <th className="num">mean</th>
-            <th className="num">std</th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.entries(cv.summary)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([name, s]) => (
-              <tr key={name}>
-                <td className="mono">{name}</td>
-                <td className="num">{formatNumber(s.mean)}</td>
-                <td className="num">{formatNumber(s.std)}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      <ReportTable testId="eval-cv" columns={['metric', num('mean'), num('std')]}>
+        {Object.entries(cv.summary)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, s]) => (
+            <tr key={name}>
+              <td className="mono">{name}</td>
+              <Num value={s.mean} />
+              <Num value={s.std} />
+            </tr>
+          ))}
+      </ReportTable>
     </>
   );
 }
 
 function GatesTable({ gates }: { gates: Report['gates'] }) {
   return (
-    <table className="table table-dense" data-testid="eval-gates">
-      <thead>
-        <tr>
-          <th>gate</th>
-          <th>result</th>
-          <th className="num">observed</th>
-          <th className="num">threshold</th>
-          <th>description</th>
+    <ReportTable
+      testId="eval-gates"
+      columns={['gate', 'result', num('observed'), num('threshold'), 'description']}
+    >
+      {gates.map((g) => (
+        <tr key={g.gate} data-gate={g.gate} data-passed={String(g.passed)}>
+          <td className="mono">{g.gate}</td>
+          <td>
+            <span className={`eval-badge ${g.passed ? 'pass' : 'fail'}`}>
+              {g.passed ? 'pass' : 'fail'}
+            </span>
+          </td>
+          <Num value={g.observed} />
+          <Num value={g.threshold} />
+          <td className="eval-wrap">
+            {g.description}
+            {g.detail && <span className="muted"> {g.detail}</span>}
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {gates.map((g) => (
-          <tr key={g.gate} data-gate={g.gate} data-passed={String(g.passed)}>
-            <td className="mono">{g.gate}</td>
-            <td>
-              <span className={`eval-badge ${g.passed ? 'pass' : 'fail'}`}>
-                {g.passed ? 'pass' : 'fail'}
-              </span>
-            </td>
-            <td className="num">{formatNumber(g.observed)}</td>
-            <td className="num">{formatNumber(g.threshold)}</td>
-            <td className="eval-wrap">
-              {g.description}
-              {g.detail && <span className="muted"> {g.detail}</span>}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </ReportTable>
   );
 }
 

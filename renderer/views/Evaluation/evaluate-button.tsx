@@ -1,39 +1,32 @@
-import { useState } from 'react';
 import type { Run } from '../../../shared/contract';
-import { errorMessage, getApi } from '../../api';
+import { getApi } from '../../api';
 import { navigate, routeHref } from '../../lib/routes';
+import { useAction } from '../../lib/use-action';
 
 /**
  * "Evaluate" on a finished run's page: scores its model on the held-out rows (eval:run) and opens the
  * report; beside it, the run's earlier evaluations.
  */
 export function EvaluateButton({ run }: { run: Run }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // Held on success: the button stays disabled while the new report's page opens.
+  const action = useAction({ hold: true });
   if (run.status !== 'finished' || !run.artifacts.some((a) => a.path === 'model/model.json'))
     return null;
-  const evaluate = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const report = await getApi().invoke('eval:run', { target: run.id });
-      navigate({ view: 'evaluation', id: report.id });
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  };
+  const evaluate = () =>
+    action.run(() => getApi().invoke('eval:run', { target: run.id }), {
+      done: (report) => navigate({ view: 'evaluation', id: report.id }),
+    });
   return (
     <>
       <button
         type="button"
         className="btn"
         onClick={() => void evaluate()}
-        disabled={busy}
+        disabled={action.busy}
         data-testid="evaluate-run"
-        title={error ?? 'Score the model on the rows it held out'}
+        title={action.message ?? 'Score the model on the rows it held out'}
       >
-        {busy ? 'Evaluating…' : 'Evaluate'}
+        {action.busy ? 'Evaluating…' : 'Evaluate'}
       </button>
       <a
         className="btn"
@@ -42,9 +35,9 @@ export function EvaluateButton({ run }: { run: Run }) {
       >
         Evaluations
       </a>
-      {error && (
+      {action.message && (
         <span className="form-error" role="alert" data-testid="evaluate-error">
-          {error}
+          {action.message}
         </span>
       )}
     </>

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import type { EvaluationReport } from '../../../shared/contract';
-import { errorMessage, getApi } from '../../api';
+import { getApi } from '../../api';
 import { Facts, PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
+import { useAction } from '../../lib/use-action';
 import { GatesBadge, ReportSections, type ReportSectionProps } from '../../report/report-body';
 import { headlineMetric, newestFirst, reportFileName } from './report-model';
 import './evaluation.css';
@@ -25,28 +26,21 @@ async function downloadHtml(report: EvaluationReport): Promise<void> {
 }
 
 function DownloadButton({ report }: { report: EvaluationReport }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const download = useAction();
   return (
     <>
       <button
         type="button"
         className="btn"
-        disabled={busy}
+        disabled={download.busy}
         data-testid="eval-download-html"
-        onClick={() => {
-          setBusy(true);
-          setError(null);
-          downloadHtml(report)
-            .catch((err: unknown) => setError(errorMessage(err)))
-            .finally(() => setBusy(false));
-        }}
+        onClick={() => void download.run(() => downloadHtml(report))}
       >
-        {busy ? 'Preparing…' : 'Download HTML report'}
+        {download.busy ? 'Preparing…' : 'Download HTML report'}
       </button>
-      {error && (
+      {download.message && (
         <span className="eval-bad small" role="alert" data-testid="eval-download-error">
-          {error}
+          {download.message}
         </span>
       )}
     </>
