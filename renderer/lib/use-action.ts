@@ -107,3 +107,19 @@ export function useAction<K extends string = 'run'>({
     fail,
   };
 }
+
+/**
+ * An action whose last result is shown, such as an export or a batch prediction: `run()` clears the
+ * previous result and error, then calls `work` (the latest one given).
+ */
+export function useResult<R>(
+  work: () => Promise<R>,
+): Omit<Action<'run'>, 'run'> & { result: R | null; run: () => Promise<boolean> } {
+  const action = useAction();
+  const [result, setResult] = useState<R | null>(null);
+  const run = () => {
+    setResult(null);
+    return action.run(work, { done: (value) => setResult(() => value) });
+  };
+  return { ...action, result, run };
+}

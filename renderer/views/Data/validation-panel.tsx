@@ -6,9 +6,11 @@ import {
   type ValidationReport,
 } from '../../../shared/contract';
 import { getApi } from '../../api';
+import { FormField } from '../../components/form-field';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatCell, formatCount, formatDuration, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
+import { useAction } from '../../lib/use-action';
 
 type Parsed =
   | { ok: true; suite: ExpectationSuite }
@@ -167,8 +169,8 @@ function ReportView({ report }: { report: ValidationReport }) {
 export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
   const [text, setText] = useState('');
   const [quarantine, setQuarantine] = useState(false);
-  const [busy, setBusy] = useState<'suggest' | 'validate' | null>(null);
-  const [error, setError] = useState<Error | null>(null);
+  const action = useAction<'suggest' | 'validate'>();
+  const { doing: busy, error } = action;
   const [shown, setShown] = useState<ValidationReport | null>(null);
   const reports = useAsync(
     () => getApi().invoke('data:reports', { ref: datasetRef }),
@@ -176,37 +178,32 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
   );
   const parsed = useMemo(() => (text.trim() ? parseSuiteText(text) : null), [text]);
 
-  const run = async (what: 'suggest' | 'validate') => {
-    setBusy(what);
-    setError(null);
-    try {
-      if (what === 'suggest') {
-        const { suite } = await getApi().invoke('data:suggest', { ref: datasetRef });
-        setText(stringifyYaml(suite));
-      } else if (parsed?.ok) {
-        setShown(
-          await getApi().invoke('data:validate', {
-            ref: datasetRef,
-            suite: parsed.suite,
-            quarantine,
-          }),
-        );
-        reports.reload();
-      }
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const run = (what: 'suggest' | 'validate') =>
+    action.run(
+      async () => {
+        if (what === 'suggest') {
+          const { suite } = await getApi().invoke('data:suggest', { ref: datasetRef });
+          setText(stringifyYaml(suite));
+        } else if (parsed?.ok) {
+          setShown(
+            await getApi().invoke('data:validate', {
+              ref: datasetRef,
+              suite: parsed.suite,
+              quarantine,
+            }),
+          );
+          reports.reload();
+        }
+      },
+      { as: what },
+    );
 
   return (
     <div className="validation" data-testid="validation-panel">
-      <label className="field">
-        <span>
-          Expectation suite{' '}
-          <em className="hint">YAML or JSON — Suggest drafts one from the profile</em>
-        </span>
+      <FormField
+        label="Expectation suite"
+        hint="YAML or JSON — Suggest drafts one from the profile"
+      >
         <textarea
           className="suite-editor mono"
           data-testid="suite-editor"
@@ -219,7 +216,7 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
           }
           aria-invalid={parsed !== null && !parsed.ok}
         />
-      </label>
+      </FormField>
       {parsed && !parsed.ok && (
         <ul className="suite-errors" data-testid="suite-errors" role="alert">
           {parsed.errors.map((e, i) => (

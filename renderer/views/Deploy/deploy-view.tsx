@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ExportDockerOut, PredictBatchOut, ServerStatus } from '../../../shared/contract';
+import type { ServerStatus } from '../../../shared/contract';
 import { getApi } from '../../api';
+import { FormField, TextField } from '../../components/form-field';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
+import { toError, useAction, useResult } from '../../lib/use-action';
 import {
   batchProblem,
   defaultRef,
@@ -16,8 +18,6 @@ import {
   versionOptions,
 } from './deploy-model';
 import './deploy.css';
-
-const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 
 /** `#/deploy`: serve a model version, export a Docker context, run a batch prediction. */
 export function DeployView() {
@@ -54,8 +54,7 @@ export function DeployView() {
       {models.data && models.data.length > 0 && (
         <Panel title="Model version">
           <div className="form-row">
-            <label className="field">
-              <span>Model</span>
+            <FormField label="Model">
               <select
                 value={chosen ?? ''}
                 onChange={(e) => {
@@ -70,9 +69,8 @@ export function DeployView() {
                   </option>
                 ))}
               </select>
-            </label>
-            <label className="field">
-              <span>Version</span>
+            </FormField>
+            <FormField label="Version">
               <select
                 value={selected ?? ''}
                 onChange={(e) => setRef(e.target.value)}
@@ -85,7 +83,7 @@ export function DeployView() {
                   </option>
                 ))}
               </select>
-            </label>
+            </FormField>
             {detail.status === 'error' && (
               <span className="form-error" role="alert">
                 {detail.error.message}
@@ -114,7 +112,7 @@ function useServers() {
       setServers(await getApi().invoke('serve:list', {}));
       setError(null);
     } catch (err) {
-      setError(asError(err));
+      setError(toError(err));
     }
   }, []);
   useEffect(() => {
@@ -141,27 +139,20 @@ function useServers() {
 function ServersPanel({ selected }: { selected: string | null }) {
   const { servers, error, refresh } = useServers();
   const [port, setPort] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [startError, setStartError] = useState<Error | null>(null);
+  const starting = useAction();
   const parsed = parsePort(port);
   const start = async () => {
     if (!selected || 'error' in parsed) return;
-    setBusy(true);
-    setStartError(null);
-    try {
+    await starting.run(async () => {
       await getApi().invoke('serve:start', { ref: selected, port: parsed.port });
       await refresh();
-    } catch (err) {
-      setStartError(asError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const stop = async (id: string) => {
     try {
       await getApi().invoke('serve:stop', { id });
     } catch (err) {
-      setStartError(asError(err));
+      starting.fail(toError(err));
     }
     await refresh();
   };
@@ -174,28 +165,25 @@ function ServersPanel({ selected }: { selected: string | null }) {
           void start();
         }}
       >
-        <label className="field">
-          <span>Port (empty: any free port)</span>
-          <input
-            className="input-num"
-            value={port}
-            onChange={(e) => setPort(e.target.value)}
-            placeholder="0"
-            inputMode="numeric"
-            data-testid="deploy-port"
-          />
-        </label>
+        <TextField
+          label="Port (empty: any free port)"
+          value={port}
+          onChange={setPort}
+          numeric="numeric"
+          placeholder="0"
+          testId="deploy-port"
+        />
         <button
           type="submit"
           className="btn btn-primary"
-          disabled={busy || !selected || 'error' in parsed}
+          disabled={starting.busy || !selected || 'error' in parsed}
           data-testid="deploy-start"
         >
-          {busy ? 'Starting…' : `Start server${selected ? ` for ${selected}` : ''}`}
+          {starting.busy ? 'Starting…' : `Start server${selected ? ` for ${selected}` : ''}`}
         </button>
         {'error' in parsed && <span className="form-error">{parsed.error}</span>}
       </form>
-      {startError && <ErrorBanner error={startError} title="Server" />}
+      {starting.error && <ErrorBanner error={starting.error} title="Server" />}
       {error && <ErrorBanner error={error} title="Could not list servers" />}
       {servers && servers.length === 0 && (
         <p className="muted" data-testid="deploy-no-servers">
@@ -257,21 +245,9 @@ function ServersPanel({ selected }: { selected: string | null }) {
 
 function DockerPanel({ selected }: { selected: string }) {
   const [out, setOut] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ExportDockerOut | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await getApi().invoke('export:docker', { ref: selected, out: out.trim() }));
-    } catch (err) {
-      setError(asError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, result, run } = useResult(() =>
+    getApi().invoke('export:docker', { ref: selected, out: out.trim() }),
+  );
   return (
     <Panel title="Docker context" testId="deploy-docker">
       <form
@@ -281,15 +257,14 @@ function DockerPanel({ selected }: { selected: string }) {
           void run();
         }}
       >
-        <label className="field field-grow">
-          <span>Folder (new or empty)</span>
-          <input
-            value={out}
-            onChange={(e) => setOut(e.target.value)}
-            placeholder="/path/to/docker-context"
-            data-testid="deploy-docker-out"
-          />
-        </label>
+        <TextField
+          label="Folder (new or empty)"
+          grow
+          value={out}
+          onChange={setOut}
+          placeholder="/path/to/docker-context"
+          testId="deploy-docker-out"
+        />
         <button
           type="submit"
           className="btn"
@@ -317,29 +292,15 @@ function BatchPanel({ selected }: { selected: string }) {
   const [input, setInput] = useState('');
   const [output, setOutput] = useState('');
   const [idColumn, setIdColumn] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<PredictBatchOut | null>(null);
-  const [error, setError] = useState<Error | null>(null);
   const problem = batchProblem({ ref: selected, input, output });
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(
-        await getApi().invoke('predict:batch', {
-          model: selected,
-          input: input.trim(),
-          output: output.trim(),
-          ...(idColumn.trim() ? { idColumn: idColumn.trim() } : {}),
-        }),
-      );
-    } catch (err) {
-      setError(asError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, result, run } = useResult(() =>
+    getApi().invoke('predict:batch', {
+      model: selected,
+      input: input.trim(),
+      output: output.trim(),
+      ...(idColumn.trim() ? { idColumn: idColumn.trim() } : {}),
+    }),
+  );
   return (
     <Panel title="Batch prediction" testId="deploy-batch">
       <form
@@ -349,33 +310,28 @@ function BatchPanel({ selected }: { selected: string }) {
           void run();
         }}
       >
-        <label className="field">
-          <span>Input file or glob (.csv, .tsv, .parquet, .json, .jsonl)</span>
-          <input
-            value={input}
-            onChange={(e) => setInput(e.target.value)}
-            placeholder="/data/new/*.parquet"
-            data-testid="deploy-batch-input"
+        {(
+          [
+            [
+              'Input file or glob (.csv, .tsv, .parquet, .json, .jsonl)',
+              input,
+              setInput,
+              '/data/new/*.parquet',
+              'input',
+            ],
+            ['Output file (.csv or .parquet)', output, setOutput, '/data/scores.parquet', 'output'],
+            ['Id column (optional)', idColumn, setIdColumn, 'row number', 'id'],
+          ] as const
+        ).map(([label, value, onChange, placeholder, id]) => (
+          <TextField
+            key={id}
+            label={label}
+            value={value}
+            onChange={onChange}
+            placeholder={placeholder}
+            testId={`deploy-batch-${id}`}
           />
-        </label>
-        <label className="field">
-          <span>Output file (.csv or .parquet)</span>
-          <input
-            value={output}
-            onChange={(e) => setOutput(e.target.value)}
-            placeholder="/data/scores.parquet"
-            data-testid="deploy-batch-output"
-          />
-        </label>
-        <label className="field">
-          <span>Id column (optional)</span>
-          <input
-            value={idColumn}
-            onChange={(e) => setIdColumn(e.target.value)}
-            placeholder="row number"
-            data-testid="deploy-batch-id"
-          />
-        </label>
+        ))}
         <div className="form-row">
           <button
             type="submit"

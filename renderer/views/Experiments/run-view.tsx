@@ -16,6 +16,7 @@ import { fromHistory, mergeTables, withProgress, type EpochTable } from '../../l
 import { formatDuration, formatNumber, formatTime } from '../../lib/format';
 import { useAsync, useEvent } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
+import { useAction } from '../../lib/use-action';
 import { colorFor, MetricPicker, MetricsChart } from './run/metrics-chart';
 import { NotesEditor, RunName, TagsEditor } from './run/run-editors';
 import { Artifacts, ChildRuns, KeyValues, LineageFacts, SystemFacts } from './run/run-facts';
@@ -137,23 +138,22 @@ function RunBody({
   onSaved: (r: Run) => void;
 }) {
   const { table, totalPoints, last, active } = useLiveMetrics(run, reload);
-  const [busy, setBusy] = useState<'cancel' | 'delete' | 'restore' | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const action = useAction<'cancel' | 'delete' | 'restore'>();
+  const busy = action.doing;
 
-  async function act(kind: 'cancel' | 'delete' | 'restore') {
-    setBusy(kind);
-    setActionError(null);
-    try {
-      if (kind === 'cancel') await getApi().invoke('train:cancel', { id: run.id });
-      else if (kind === 'delete') await getApi().invoke('runs:delete', { ids: [run.id] });
-      else await getApi().invoke('runs:restore', { ids: [run.id] });
-      reload();
-    } catch (err) {
-      setActionError(`Could not ${kind} the run: ${errorMessage(err)}`);
-    } finally {
-      setBusy(null);
-    }
-  }
+  const act = (kind: 'cancel' | 'delete' | 'restore') =>
+    action.run(
+      async () => {
+        if (kind === 'cancel') await getApi().invoke('train:cancel', { id: run.id });
+        else if (kind === 'delete') await getApi().invoke('runs:delete', { ids: [run.id] });
+        else await getApi().invoke('runs:restore', { ids: [run.id] });
+      },
+      {
+        as: kind,
+        done: reload,
+        describe: (err) => `Could not ${kind} the run: ${errorMessage(err)}`,
+      },
+    );
 
   const steps = [...table.keys()].sort((a, b) => a - b);
   const lastRow = steps.length ? table.get(steps[steps.length - 1]!) : undefined;
@@ -232,7 +232,7 @@ function RunBody({
           </>
         }
       />
-      {actionError && <ErrorBanner error={actionError} title="Action failed" />}
+      {action.message && <ErrorBanner error={action.message} title="Action failed" />}
       {deleted && (
         <div data-testid="run-deleted-banner">
           <NoticeBanner

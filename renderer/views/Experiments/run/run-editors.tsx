@@ -1,26 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import type { Run, RunsUpdateIn } from '../../../../shared/contract';
-import { errorMessage, getApi } from '../../../api';
+import { getApi } from '../../../api';
+import { useAction } from '../../../lib/use-action';
 import { checkTag } from './run-model';
 
 /** Sends one runs:update and hands the updated run back; the error, if any, names what was refused. */
 function useUpdate(run: Run, onSaved: (run: Run) => void) {
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const save = async (patch: Omit<RunsUpdateIn, 'id'>): Promise<boolean> => {
-    setSaving(true);
-    setError(null);
-    try {
-      onSaved(await getApi().invoke('runs:update', { id: run.id, ...patch }));
-      return true;
-    } catch (err) {
-      setError(errorMessage(err));
-      return false;
-    } finally {
-      setSaving(false);
-    }
-  };
-  return { saving, error, setError, save };
+  const update = useAction();
+  const save = (patch: Omit<RunsUpdateIn, 'id'>): Promise<boolean> =>
+    update.run(() => getApi().invoke('runs:update', { id: run.id, ...patch }), { done: onSaved });
+  return { saving: update.busy, error: update.message, setError: update.fail, save };
 }
 
 /** The run's tags as removable chips and a key/value form to add or overwrite one. */
