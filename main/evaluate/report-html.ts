@@ -31,7 +31,6 @@ main{max-width:1080px;margin:0 auto;padding:24px}
 header,section{background:#fff;border:1px solid var(--border);border-radius:8px;padding:16px 18px;margin-bottom:16px}
 h1{font-size:19px;margin:0 0 12px;display:flex;align-items:center;gap:10px;flex-wrap:wrap}
 h2{font-size:14px;margin:0 0 10px}
-h3{font-size:13px;margin:16px 0 8px}
 .mono{font-family:ui-monospace,'SF Mono',Menlo,Consolas,'Liberation Mono',monospace;font-size:12px}
 .muted{color:var(--muted);font-weight:400}
 .title-meta{color:var(--muted);font-weight:400;font-family:ui-monospace,'SF Mono',Menlo,Consolas,'Liberation Mono',monospace;font-size:11px;margin-left:10px}

@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type {
-  ChannelInput,
-  ChannelName,
-  ChannelOutput,
-  EvaluationReport,
-} from '../../shared/contract';
-import { createServices } from '../../main/services';
+import type { EvaluationReport } from '../../shared/contract';
+import { contractClient, withServices } from '../helpers/services';
 import { vega } from '../helpers/workspace';
 import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
 import { EvaluationPage } from './pages/evaluation-page';
@@ -25,14 +23,9 @@ describe('the Evaluation view', () => {
     session = await openBrowserSession({
       prefix: 'lathe-e2e-eval-',
       // A binary run on seattle-weather with a markup-valued sensitive column, evaluated once.
-      prepare: async (workspace) => {
-        const services = await createServices({ workspaceDir: workspace });
-        const call = async <C extends ChannelName>(c: C, input: ChannelInput<C>) => {
-          const r = await services.dispatch(c, input);
-          if (!r.ok) throw new Error(r.error.message);
-          return r.result as ChannelOutput<C>;
-        };
-        try {
+      prepare: (workspace) =>
+        withServices(workspace, async (services) => {
+          const { call } = contractClient(() => services);
           const csv = vega('seattle-weather.csv');
           await call('data:importQuery', {
             name: 'rain',
@@ -57,10 +50,7 @@ describe('the Evaluation view', () => {
             sensitive: ['season'],
             importanceRepeats: 2,
           });
-        } finally {
-          await services.close();
-        }
-      },
+        }),
     });
     ({ page, url } = session);
   });
@@ -112,6 +102,37 @@ describe('the Evaluation view', () => {
       '&lt;b id=&quot;injected&quot;&gt;winter&lt;/b&gt; &amp; &quot;cold&quot;',
     );
     expect(html.toLowerCase()).not.toContain('<script');
+  });
+
+  it('opens the downloaded file offline, styled, with nothing its CSP has to refuse', async () => {
+    const ev = new EvaluationPage(page);
+    await ev.openReport(url, report.id);
+    const download = await ev.downloadHtml();
+    const dir = mkdtempSync(join(tmpdir(), 'lathe-e2e-eval-html-'));
+    const file = join(dir, 'report.html');
+    await download.saveAs(file);
+    const context = await page.context().browser()!.newContext({ offline: true });
+    try {
+      const offline = await context.newPage();
+      const problems: string[] = [];
+      offline.on('console', (m) => {
+        if (m.type() === 'error' || /Content Security Policy|Refused/i.test(m.text()))
+          problems.push(m.text());
+      });
+      offline.on('pageerror', (err) => problems.push(err.message));
+      await offline.goto(pathToFileURL(file).href);
+      const roc = offline.locator('svg[data-chart="roc"]');
+      expect((await roc.boundingBox())!.width).toBeGreaterThan(100);
+      // The inline stylesheet applied (style-src 'unsafe-inline'): curves are stroked, not filled.
+      const series = roc.locator('polyline[data-series="roc"]');
+      expect(await series.evaluate((el) => getComputedStyle(el).fill)).toBe('none');
+      expect(await offline.locator('section#fairness svg').count()).toBe(1);
+      expect(await offline.locator('#injected').count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('evaluates a run from its page and opens the new report', async () => {
