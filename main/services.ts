@@ -221,7 +221,7 @@ function modelsHandlers(s: {
 function serveHandlers(s: {
   batch: BatchService;
   deploy: DeployService;
-}): HandlersOf<'predict' | 'serve' | 'export'> {
+}): HandlersOf<'predict' | 'serve' | 'export' | 'keys'> {
   const { batch, deploy } = s;
   return {
     'predict:batch': (input) => batch.predict(input),
@@ -232,6 +232,9 @@ function serveHandlers(s: {
       return {};
     },
     'export:docker': (input) => deploy.exportDocker(input),
+    'keys:list': () => deploy.listKeys(),
+    'keys:create': (input) => deploy.createKey(input),
+    'keys:revoke': ({ name }) => deploy.revokeKey(name),
   };
 }
 

@@ -1,11 +1,15 @@
-// Deployment from the app: prediction servers started in-process (as `lathe serve` does) with live
-// counters, and Docker build contexts (as `lathe export docker` does). The services own one of these and
-// stop every server when they close.
+// Deployment: prediction servers started in-process with live counters, the API keys they check, and
+// Docker build contexts. The Deploy view and `lathe serve`, `lathe keys …` and `lathe export docker` all
+// call this through the channels. The services own one of these and stop every server when they close.
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
   LatheError,
+  type ApiKeyInfo,
   type ExportDockerOut,
+  type KeysCreateIn,
+  type KeysCreateOut,
+  type ServeStartIn,
   type ServeStartOut,
   type ServerStatus,
 } from '../../shared/contract';
@@ -15,7 +19,8 @@ import { createKeyStore, keyAuth } from './keys';
 import { packageOf, type PackageDeps } from './packaged-model';
 import { createPredictionLog, workspaceSink } from './prediction-log';
 import { loadPredictor } from './predictor';
-import { startPredictServer, type PredictServer } from './server';
+import { startPredictServer, type ModelRoute, type PredictServer } from './server';
+import type { Predictor } from './types';
 
 /** The window of `requestRate`. */
 export const RATE_WINDOW_MS = 10_000;
@@ -30,14 +35,24 @@ export interface DeployDeps extends PackageDeps {
 }
 
 export interface DeployService {
-  /** Packages `ref`, loads its predictor and serves it on `port` (0: a free one) at 127.0.0.1. */
-  start(input: { ref: string; port?: number; host?: string }): Promise<ServeStartOut>;
+  /**
+   * Packages `ref` (and the canary and shadow, when given), loads their predictors and serves them on
+   * `port` (0: a free one) at `host` (default 127.0.0.1), with the workspace's active API keys and the
+   * prediction log.
+   */
+  start(input: ServeStartIn): Promise<ServeStartOut>;
   /** Running servers, oldest first, with request counts, rate over the last 10 s and latency. */
   list(): ServerStatus[];
   /** Stops one server: finishes requests in flight and flushes its prediction log. */
   stop(id: string): Promise<void>;
   /** Writes the Docker build context of `ref` into `out` (new or empty). */
   exportDocker(input: { ref: string; out: string }): Promise<ExportDockerOut>;
+  /** All API keys (revoked ones too), oldest first; never a secret. */
+  listKeys(): Promise<ApiKeyInfo[]>;
+  /** Creates an API key; the result carries its secret, the only time it exists outside the caller. */
+  createKey(input: KeysCreateIn): Promise<KeysCreateOut>;
+  /** Revokes the active key with this name or id; servers started after refuse it. */
+  revokeKey(nameOrId: string): Promise<ApiKeyInfo>;
   /** Stops every server. */
   close(): Promise<void>;
 }
@@ -67,6 +82,7 @@ export function quantile(values: readonly number[], q: number): number | undefin
 export function createDeployService(deps: DeployDeps): DeployService {
   const now = deps.now ?? Date.now;
   const servers = new Map<string, Running>();
+  const keyStore = createKeyStore(deps.db);
   /** Ports being bound by a start still loading its model. */
   const claimed = new Set<number>();
 
@@ -94,26 +110,51 @@ export function createDeployService(deps: DeployDeps): DeployService {
   };
 
   return {
-    async start({ ref, port = 0, host = '127.0.0.1' }) {
-      if (host !== '127.0.0.1')
-        throw new LatheError('INVALID_INPUT', `host ${host}: the app serves on 127.0.0.1 only`);
+    async start({
+      ref,
+      port = 0,
+      host = '127.0.0.1',
+      canary,
+      shadow,
+      requireKey = false,
+      maxBatch,
+    }) {
       if (port !== 0) {
         portTaken(port);
         claimed.add(port);
       }
-      try {
-        const { dir, version } = await packageOf(deps, ref);
+      const loaded: Predictor[] = [];
+      /** The predictor of `r` and the version it serves. */
+      const load = async (r: string) => {
+        const { dir, version } = await packageOf(deps, r);
         const predictor = await loadPredictor(dir);
+        loaded.push(predictor);
+        return { predictor, served: { model: version.model, version: version.version } };
+      };
+      try {
+        const champion = await load(ref);
+        const challenger = canary ? await load(canary.ref) : undefined;
+        const shadowed = shadow ? await load(shadow) : undefined;
+        const route: ModelRoute = {
+          name: champion.predictor.meta.model,
+          champion: champion.predictor,
+          ...(challenger && canary
+            ? { canary: { predictor: challenger.predictor, percent: canary.percent } }
+            : {}),
+          ...(shadowed ? { shadow: shadowed.predictor } : {}),
+        };
         const log = createPredictionLog(workspaceSink(deps.db));
         const counters: Counters = { requests: 0, errors: 0, recent: [], latenciesMs: [] };
+        const keys = await keyStore.active();
+        const auth = keyAuth(keys, requireKey);
         let server: PredictServer;
         try {
-          const keys = await createKeyStore(deps.db).active();
           server = await startPredictServer({
-            models: [{ name: predictor.meta.model, champion: predictor }],
+            models: [route],
             port,
             host,
-            auth: keyAuth(keys, false),
+            ...(maxBatch !== undefined ? { maxBatch } : {}),
+            auth,
             log,
             serverVersion: deps.serverVersion,
             onPredict(status, seconds) {
@@ -130,7 +171,7 @@ export function createDeployService(deps: DeployDeps): DeployService {
             },
           });
         } catch (err) {
-          await Promise.allSettled([predictor.close(), log.close()]);
+          await log.close();
           if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
             throw new LatheError(
               'INVALID_INPUT',
@@ -139,11 +180,17 @@ export function createDeployService(deps: DeployDeps): DeployService {
             );
           throw err;
         }
+        // The server owns the predictors now: it closes them when it stops.
+        loaded.length = 0;
         const info: ServeStartOut = {
           id: randomUUID(),
           url: server.url,
-          model: version.model,
-          version: version.version,
+          ...champion.served,
+          ...(challenger && canary
+            ? { canary: { ...challenger.served, percent: canary.percent } }
+            : {}),
+          ...(shadowed ? { shadow: shadowed.served } : {}),
+          auth: { required: auth.required, activeKeys: keys.length },
         };
         const running: Running = Object.assign(counters, {
           info,
@@ -155,6 +202,7 @@ export function createDeployService(deps: DeployDeps): DeployService {
         console.error(`[DeployService] serving ${info.model}@${info.version} at ${info.url}`);
         return info;
       } finally {
+        await Promise.allSettled(loaded.map((p) => p.close()));
         claimed.delete(port);
       }
     },
@@ -198,6 +246,15 @@ export function createDeployService(deps: DeployDeps): DeployService {
       });
       return { ...r, model: version.model, version: version.version };
     },
+
+    listKeys: () => keyStore.list(),
+
+    async createKey(input) {
+      const { key, info } = await keyStore.create(input);
+      return { key, ...info };
+    },
+
+    revokeKey: (nameOrId) => keyStore.revoke(nameOrId),
 
     async close() {
       const all = [...servers.values()];

@@ -1,15 +1,10 @@
 // API keys for the prediction server. A key is shown once at creation; the workspace keeps only its
 // sha256 (table api_keys, migration 8), so a leaked workspace does not leak usable keys.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { LatheError } from '../../shared/contract';
+import { LatheError, type ApiKeyInfo } from '../../shared/contract';
 // Type-only: the standalone server (no DuckDB) bundles this file for keyAuth and hashKey.
 import type { Sql } from '../workspace/db';
 import type { ServeAuth, ServeKey } from './server';
-
-export interface ApiKeyInfo extends ServeKey {
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 export const hashKey = (key: string): string =>
   createHash('sha256').update(key, 'utf8').digest('hex');

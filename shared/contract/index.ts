@@ -72,8 +72,12 @@ import {
   ModelsUnaliasIn,
 } from './registry';
 import {
+  ApiKeyInfo,
   ExportDockerIn,
   ExportDockerOut,
+  KeysCreateIn,
+  KeysCreateOut,
+  KeysRevokeIn,
   PredictBatchIn,
   PredictBatchOut,
   ServeStartIn,
@@ -261,6 +265,12 @@ export const channels = {
   'serve:stop': channel(ServeStopIn, Empty),
   /** Writes a Docker build context for a model version, as `lathe export docker` does. */
   'export:docker': channel(ExportDockerIn, ExportDockerOut),
+  /** The prediction servers' API keys (revoked ones too), oldest first; never a secret. */
+  'keys:list': channel(Empty, z.array(ApiKeyInfo)),
+  /** Creates an API key; the output carries its secret, the only time it is shown. */
+  'keys:create': channel(KeysCreateIn, KeysCreateOut),
+  /** Revokes an active key by name or id; servers started after it refuse the key. */
+  'keys:revoke': channel(KeysRevokeIn, ApiKeyInfo),
 } as const;
 
 export type Channels = typeof channels;

@@ -40,10 +40,21 @@ export const ServeStartIn = z.object({
   ref: ModelRef,
   /** Port to bind; 0 (the default) picks a free one. */
   port: z.number().int().min(0).max(65535).optional(),
-  /** Address to bind; only loopback from the app. */
-  host: z.literal('127.0.0.1').optional(),
+  /** Address to bind (default 127.0.0.1); the app only ever asks for loopback, `lathe serve --host` may not. */
+  host: z.string().min(1).optional(),
+  /** A challenger answering `percent` of requests, picked by request id. */
+  canary: z.object({ ref: ModelRef, percent: z.number().gt(0).lt(100) }).optional(),
+  /** A challenger scored and logged on every request; the champion answers. */
+  shadow: ModelRef.optional(),
+  /** Refuse requests without an API key even when the workspace has none. */
+  requireKey: z.boolean().optional(),
+  /** Records per prediction request (default 1000). */
+  maxBatch: z.number().int().positive().optional(),
 });
 export type ServeStartIn = z.input<typeof ServeStartIn>;
+
+/** A model version a server answers with, or scores beside the champion. */
+const ServedVersion = z.object({ model: z.string(), version: z.number().int().positive() });
 
 export const ServeStartOut = z.object({
   id: z.string(),
@@ -51,6 +62,10 @@ export const ServeStartOut = z.object({
   url: z.string(),
   model: z.string(),
   version: z.number().int().positive(),
+  canary: ServedVersion.extend({ percent: z.number() }).optional(),
+  shadow: ServedVersion.optional(),
+  /** Whether requests need an API key, and how many keys were active when the server started. */
+  auth: z.object({ required: z.boolean(), activeKeys: z.number().int().nonnegative() }).optional(),
 });
 export type ServeStartOut = z.infer<typeof ServeStartOut>;
 
@@ -89,3 +104,36 @@ export const ExportDockerOut = z.object({
   version: z.number().int().positive(),
 });
 export type ExportDockerOut = z.infer<typeof ExportDockerOut>;
+
+/** An API key of the prediction servers; never its secret or hash. */
+export const ApiKeyInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Models the key may call; null: all. */
+  models: z.array(z.string()).nullable(),
+  /** Requests per minute; null: unlimited. */
+  rateLimit: z.number().nullable(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
+
+// Name and rate limit are checked by the key store, whose messages name the CLI flag.
+export const KeysCreateIn = z.object({
+  name: z.string(),
+  /** Models the key may call (default: all). */
+  models: z.array(z.string()).optional(),
+  /** Requests per minute (default: unlimited). */
+  rateLimit: z.number().optional(),
+});
+export type KeysCreateIn = z.input<typeof KeysCreateIn>;
+
+/** A new key: `key` is the secret, shown this once (the workspace keeps its sha256 only). */
+export const KeysCreateOut = z.object({ key: z.string() }).extend(ApiKeyInfo.shape);
+export type KeysCreateOut = z.infer<typeof KeysCreateOut>;
+
+export const KeysRevokeIn = z.object({
+  /** The key's name or id. */
+  name: z.string().min(1),
+});
+export type KeysRevokeIn = z.input<typeof KeysRevokeIn>;

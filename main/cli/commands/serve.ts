@@ -1,16 +1,7 @@
 // `lathe serve`, `lathe keys …`, `lathe export docker`, `lathe predict`: serving from the command line.
 import { resolve } from 'node:path';
-import { LatheError } from '../../../shared/contract';
-import { exportDocker } from '../../serve/docker-export';
-import { createKeyStore, keyAuth } from '../../serve/keys';
-import { packageOf, type PackageDeps } from '../../serve/packaged-model';
-import { createPredictionLog, workspaceSink } from '../../serve/prediction-log';
-import { loadPredictor } from '../../serve/predictor';
-import { startPredictServer, type ModelRoute } from '../../serve/server';
-import type { Predictor } from '../../serve/types';
-import { latheVersion } from '../../version';
-import { bool, num, str, type Command, type Ctx } from '../command';
-import { openSession } from '../context';
+import { LatheError, type LatheApi } from '../../../shared/contract';
+import { bool, num, str, withSession, type Command, type Ctx } from '../command';
 import { createProgress, formatBytes, formatDuration, table } from '../output';
 
 /** `NAME@alias:PERCENT` → ref and percent. */
@@ -25,23 +16,35 @@ function parseCanary(spec: string): { ref: string; percent: number } {
   return { ref: m[1]!, percent };
 }
 
-/** Owner-only: serving needs the workspace's artifacts and writes its prediction log. */
-async function ownerSession(ctx: Ctx) {
-  const session = await openSession(ctx.workspaceDir, {
-    requireOwner: true,
-    say: (m) => ctx.say(m),
+/** How often a foreground `lathe serve` checks that its server still runs. */
+const WATCH_MS = 2000;
+
+/**
+ * Waits for Ctrl-C, or for server `id` to stop running elsewhere (stopped from the Deploy view, or its
+ * owner exited): resolves true in that second case. Its timer also keeps this process alive while the
+ * server runs in another process.
+ */
+function untilInterruptedOrGone(ctx: Ctx, api: LatheApi, id: string): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const gone = new Promise<true>((resolveGone) => {
+    timer = setInterval(() => {
+      api.invoke('serve:list', {}).then(
+        (running) => {
+          if (!running.some((r) => r.id === id)) resolveGone(true);
+        },
+        () => resolveGone(true),
+      );
+    }, WATCH_MS);
   });
-  const services = session.services!;
-  const deps: PackageDeps = {
-    registry: services.registry,
-    tracking: services.tracking,
-    artifacts: services.workspace.artifacts,
-    tmpDir: services.workspace.paths.tmp,
-  };
-  return { session, services, deps };
+  return Promise.race([ctx.io.interrupted.then(() => false), gone]).finally(() =>
+    clearInterval(timer),
+  );
 }
 
-/** The serving commands (each owns the workspace: it needs its artifacts and writes its tables). */
+/**
+ * `lathe serve`, `lathe keys …` and `lathe export docker` call the deploy channels, so they work in the
+ * process that owns the workspace and through a running app's host alike.
+ */
 export const serveCommands: Command[] = [
   {
     path: ['serve'],
@@ -77,51 +80,37 @@ export const serveCommands: Command[] = [
       const port = num(ctx, 'port') ?? 8000;
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new LatheError('INVALID_INPUT', `--port: ${port} is not a port number`);
-      const ref = ctx.args.positionals[0]!;
       const canary = str(ctx, 'canary') ? parseCanary(str(ctx, 'canary')!) : undefined;
-      const { session, services, deps } = await ownerSession(ctx);
-      const loaded: Predictor[] = [];
-      try {
-        const load = async (r: string) => {
-          const p = await loadPredictor((await packageOf(deps, r)).dir);
-          loaded.push(p);
-          return p;
-        };
-        const champion = await load(ref);
-        const route: ModelRoute = { name: champion.meta.model, champion };
-        if (canary) route.canary = { predictor: await load(canary.ref), percent: canary.percent };
-        if (str(ctx, 'shadow')) route.shadow = await load(str(ctx, 'shadow')!);
-        const keys = await createKeyStore(services.workspace.db).active();
-        const auth = keyAuth(keys, bool(ctx, 'require-key'));
-        const server = await startPredictServer({
-          models: [route],
+      const shadow = str(ctx, 'shadow');
+      await withSession(ctx, async ({ api }) => {
+        const s = await api.invoke('serve:start', {
+          ref: ctx.args.positionals[0]!,
           port,
           host: str(ctx, 'host') ?? '127.0.0.1',
+          ...(canary ? { canary } : {}),
+          ...(shadow ? { shadow } : {}),
+          requireKey: bool(ctx, 'require-key'),
           maxBatch: num(ctx, 'max-batch') ?? 1000,
-          auth,
-          log: createPredictionLog(workspaceSink(services.workspace.db)),
-          serverVersion: latheVersion(),
         });
-        loaded.length = 0; // the server owns the predictors now
-        const served = `${champion.meta.model}@${champion.meta.version}`;
         if (ctx.json)
           ctx.io.stdout.write(
-            `${JSON.stringify({ url: server.url, model: champion.meta.model, version: champion.meta.version, pid: process.pid })}\n`,
+            `${JSON.stringify({ url: s.url, model: s.model, version: s.version, pid: process.pid })}\n`,
           );
         else
           ctx.io.stderr.write(
-            `Serving ${served} at ${server.url}/v1/models/${encodeURIComponent(route.name)}/predict` +
-              `${route.canary ? `  canary ${route.canary.predictor.meta.model}@${route.canary.predictor.meta.version} ${route.canary.percent}%` : ''}` +
-              `${route.shadow ? `  shadow ${route.shadow.meta.model}@${route.shadow.meta.version}` : ''}` +
-              `\n${auth.required ? `API key required (${keys.length} active)` : 'no API keys: open to this address'} — press Ctrl-C to stop\n`,
+            `Serving ${s.model}@${s.version} at ${s.url}/v1/models/${encodeURIComponent(s.model)}/predict` +
+              `${s.canary ? `  canary ${s.canary.model}@${s.canary.version} ${s.canary.percent}%` : ''}` +
+              `${s.shadow ? `  shadow ${s.shadow.model}@${s.shadow.version}` : ''}` +
+              `\n${s.auth?.required ? `API key required (${s.auth.activeKeys} active)` : 'no API keys: open to this address'} — press Ctrl-C to stop\n`,
           );
-        await ctx.io.interrupted;
+        if (await untilInterruptedOrGone(ctx, api, s.id))
+          throw new LatheError(
+            'NOT_FOUND',
+            `the server of ${s.model}@${s.version} stopped: the process that owns the workspace stopped it or exited`,
+          );
         ctx.say('stopping: finishing requests in flight and flushing the prediction log');
-        await server.close();
-      } finally {
-        await Promise.allSettled(loaded.map((p) => p.close()));
-        await session.close();
-      }
+        await api.invoke('serve:stop', { id: s.id });
+      });
       return 0;
     },
   },
@@ -139,23 +128,20 @@ export const serveCommands: Command[] = [
       rate: { type: 'number', value: 'N', description: 'requests per minute (default: unlimited)' },
     },
     async run(ctx) {
-      const { session, services } = await ownerSession(ctx);
-      try {
-        const models = str(ctx, 'models')?.split(',');
-        const rate = num(ctx, 'rate');
-        const { key, info } = await createKeyStore(services.workspace.db).create({
+      const models = str(ctx, 'models')?.split(',');
+      const rate = num(ctx, 'rate');
+      const created = await withSession(ctx, (s) =>
+        s.api.invoke('keys:create', {
           name: ctx.args.positionals[0]!,
           ...(models ? { models } : {}),
           ...(rate !== undefined ? { rateLimit: rate } : {}),
-        });
-        ctx.result(
-          { key, ...info },
-          () =>
-            `${key}\n\nAPI key ${info.name} created (models ${info.models?.join(', ') ?? 'all'}, ${info.rateLimit ?? 'unlimited'} requests/min).\nStore it now: it is not shown again.`,
-        );
-      } finally {
-        await session.close();
-      }
+        }),
+      );
+      ctx.result(
+        created,
+        () =>
+          `${created.key}\n\nAPI key ${created.name} created (models ${created.models?.join(', ') ?? 'all'}, ${created.rateLimit ?? 'unlimited'} requests/min).\nStore it now: it is not shown again.`,
+      );
       return 0;
     },
   },
@@ -165,28 +151,23 @@ export const serveCommands: Command[] = [
     positionals: [],
     flags: {},
     async run(ctx) {
-      const { session, services } = await ownerSession(ctx);
-      try {
-        const keys = await createKeyStore(services.workspace.db).list();
-        ctx.result(keys, () =>
-          keys.length === 0
-            ? 'No API keys: `lathe serve` accepts requests without one.'
-            : table(
-                ['name', 'id', 'models', 'rate/min', 'created', 'revoked'],
-                keys.map((k) => [
-                  k.name,
-                  k.id,
-                  k.models?.join(',') ?? 'all',
-                  k.rateLimit ?? '',
-                  k.createdAt.slice(0, 19).replace('T', ' '),
-                  k.revokedAt?.slice(0, 19).replace('T', ' ') ?? '',
-                ]),
-                100,
-              ),
-        );
-      } finally {
-        await session.close();
-      }
+      const keys = await withSession(ctx, (s) => s.api.invoke('keys:list', {}));
+      ctx.result(keys, () =>
+        keys.length === 0
+          ? 'No API keys: `lathe serve` accepts requests without one.'
+          : table(
+              ['name', 'id', 'models', 'rate/min', 'created', 'revoked'],
+              keys.map((k) => [
+                k.name,
+                k.id,
+                k.models?.join(',') ?? 'all',
+                k.rateLimit ?? '',
+                k.createdAt.slice(0, 19).replace('T', ' '),
+                k.revokedAt?.slice(0, 19).replace('T', ' ') ?? '',
+              ]),
+              100,
+            ),
+      );
       return 0;
     },
   },
@@ -196,13 +177,10 @@ export const serveCommands: Command[] = [
     positionals: [{ name: 'NAME', required: true, description: 'the key name or id' }],
     flags: {},
     async run(ctx) {
-      const { session, services } = await ownerSession(ctx);
-      try {
-        const info = await createKeyStore(services.workspace.db).revoke(ctx.args.positionals[0]!);
-        ctx.result(info, () => `Revoked API key ${info.name} (${info.id}).`);
-      } finally {
-        await session.close();
-      }
+      const info = await withSession(ctx, (s) =>
+        s.api.invoke('keys:revoke', { name: ctx.args.positionals[0]! }),
+      );
+      ctx.result(info, () => `Revoked API key ${info.name} (${info.id}).`);
       return 0;
     },
   },
@@ -217,24 +195,19 @@ export const serveCommands: Command[] = [
       out: { type: 'string', value: 'DIR', required: true, description: 'a new (or empty) folder' },
     },
     async run(ctx) {
-      const { session, services, deps } = await ownerSession(ctx);
-      try {
-        const version = await services.registry.version(ctx.args.positionals[0]!);
-        const out = resolve(str(ctx, 'out')!);
-        const r = await exportDocker({
-          version,
-          out,
-          writePackage: (dir) => packageOf(deps, `${version.model}@${version.version}`, dir),
-        });
-        ctx.result(
-          { ...r, model: version.model, version: version.version },
-          () =>
-            `Docker context for ${version.model}@${version.version} in ${r.dir}: ${r.files.length} files, ${formatBytes(r.bytes)} (${r.bytes} bytes)\n` +
-            `  docker build -t ${r.image}:${version.version} ${r.dir}\n  docker run --rm -p 8080:8080 ${r.image}:${version.version}`,
-        );
-      } finally {
-        await session.close();
-      }
+      const r = await withSession(ctx, (s) =>
+        s.api.invoke('export:docker', {
+          ref: ctx.args.positionals[0]!,
+          // Absolute before it leaves this process: the workspace owner may run in another folder.
+          out: resolve(str(ctx, 'out')!),
+        }),
+      );
+      ctx.result(
+        r,
+        () =>
+          `Docker context for ${r.model}@${r.version} in ${r.dir}: ${r.files.length} files, ${formatBytes(r.bytes)} (${r.bytes} bytes)\n` +
+          `  docker build -t ${r.image}:${r.version} ${r.dir}\n  docker run --rm -p 8080:8080 ${r.image}:${r.version}`,
+      );
       return 0;
     },
   },
@@ -272,37 +245,37 @@ export const serveCommands: Command[] = [
     async run(ctx) {
       const output = resolve(str(ctx, 'output')!);
       const chunkRows = num(ctx, 'chunk-rows');
-      const session = await openSession(ctx.workspaceDir, { say: (m) => ctx.say(m) });
-      const bar = createProgress(ctx.io.stderr, !ctx.json);
-      const off = session.api.on('data:progress', (p) => {
-        if (p.op !== 'predict' || p.name !== output) return;
-        bar.update(
-          p.fraction,
-          `${p.message}${p.etaMs !== undefined ? ` ETA ${formatDuration(p.etaMs)}` : ''}`,
-        );
-      });
-      try {
-        const r = await session.api.invoke('predict:batch', {
-          model: ctx.args.positionals[0]!,
-          // Absolute before it leaves this process: the workspace owner may run in another folder.
-          input: resolve(str(ctx, 'input')!),
-          output,
-          ...(str(ctx, 'id-column') !== undefined ? { idColumn: str(ctx, 'id-column') } : {}),
-          ...(chunkRows !== undefined ? { chunkRows } : {}),
+      await withSession(ctx, async ({ api }) => {
+        const bar = createProgress(ctx.io.stderr, !ctx.json);
+        const off = api.on('data:progress', (p) => {
+          if (p.op !== 'predict' || p.name !== output) return;
+          bar.update(
+            p.fraction,
+            `${p.message}${p.etaMs !== undefined ? ` ETA ${formatDuration(p.etaMs)}` : ''}`,
+          );
         });
-        bar.done();
-        const rate = r.durationMs > 0 ? Math.round((r.rows * 1000) / r.durationMs) : r.rows;
-        ctx.result(
-          r,
-          () =>
-            `Predicted ${r.rows} rows with ${r.model}@${r.version} in ${formatDuration(r.durationMs)} (${rate} rows/s) → ${r.output}\n` +
-            `  columns ${r.columns.join(', ')}\n  input ${r.files.length} file(s), sha256 ${r.inputSha256.slice(0, 16)}…`,
-        );
-      } finally {
-        off();
-        bar.done();
-        await session.close();
-      }
+        try {
+          const r = await api.invoke('predict:batch', {
+            model: ctx.args.positionals[0]!,
+            // Absolute before it leaves this process: the workspace owner may run in another folder.
+            input: resolve(str(ctx, 'input')!),
+            output,
+            ...(str(ctx, 'id-column') !== undefined ? { idColumn: str(ctx, 'id-column') } : {}),
+            ...(chunkRows !== undefined ? { chunkRows } : {}),
+          });
+          bar.done();
+          const rate = r.durationMs > 0 ? Math.round((r.rows * 1000) / r.durationMs) : r.rows;
+          ctx.result(
+            r,
+            () =>
+              `Predicted ${r.rows} rows with ${r.model}@${r.version} in ${formatDuration(r.durationMs)} (${rate} rows/s) → ${r.output}\n` +
+              `  columns ${r.columns.join(', ')}\n  input ${r.files.length} file(s), sha256 ${r.inputSha256.slice(0, 16)}…`,
+          );
+        } finally {
+          off();
+          bar.done();
+        }
+      });
       return 0;
     },
   },

@@ -14,6 +14,7 @@ import { packageOf, type PackageDeps } from '../../../main/serve/packaged-model'
 import { createPredictionLog, workspaceSink } from '../../../main/serve/prediction-log';
 import { loadPredictor } from '../../../main/serve/predictor';
 import { startPredictServer, type PredictServer } from '../../../main/serve/server';
+import { startHost } from '../../../main/host/server';
 import { initBackend } from '../../../main/train/backend';
 import { contractClient } from '../../helpers/services';
 import { REPO, tempDir, vega } from '../../helpers/workspace';
@@ -111,6 +112,25 @@ function firstJsonLine(
     child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
   });
   return { child, first, lines, stderr: () => stderr };
+}
+
+const CLI = join(REPO, 'main', 'cli', 'lathe.cjs');
+
+/** Runs `lathe` to its end without blocking this process, whose host may be the one answering it. */
+function latheAsync(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: t.dir,
+    env: { ...process.env, NO_COLOR: '1', LATHE_HOME: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, stdout, stderr })),
+  );
 }
 
 const predict = async (
@@ -367,5 +387,91 @@ describe('serving real packages', () => {
       `SELECT count(*)::INT AS n FROM prediction_log WHERE model = 'mpg'`,
     );
     expect(Number(n!.n)).toBe(2 + 60 + 60);
+  }, 120_000);
+  it('lathe keys, serve and export docker go through the host of the process that owns the workspace', async () => {
+    const host = await startHost({ services, port: 0, rendererDir: t.dir });
+    services.advertiseHost(host.url);
+    try {
+      const viaHost = new RegExp(`sending the command to it at ${host.url}`);
+      const created = await latheAsync([
+        'keys',
+        'create',
+        'via-host',
+        '--models',
+        'mpg',
+        '--workspace',
+        W,
+        '--json',
+      ]);
+      // This process holds the workspace's lock: a command that did not go through its host would fail.
+      expect(created.code, created.stderr).toBe(0);
+      const key = created.stdout.match(/"key": "(lk_[^"]+)"/)?.[1];
+      expect(key).toBeDefined();
+      expect((await call('keys:list', {})).find((k) => k.name === 'via-host')).toMatchObject({
+        models: ['mpg'],
+        revokedAt: null,
+      });
+      const listed = await latheAsync(['keys', 'list', '--workspace', W]);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stderr).toMatch(viaHost);
+      expect(listed.stdout).toMatch(/via-host/);
+      expect(listed.stdout).not.toContain(key);
+
+      const serveChampion = () =>
+        firstJsonLine(
+          process.execPath,
+          [CLI, 'serve', 'mpg@champion', '--port', '0', '--json', '--workspace', W],
+          { cwd: t.dir },
+        );
+      const serve = serveChampion();
+      const first = await serve.first;
+      expect(first).toMatchObject({ model: 'mpg', version: 1 });
+      // The server runs in the owner's process: its Deploy list shows it.
+      expect((await call('serve:list', {})).map((s) => s.url)).toEqual([first.url]);
+      expect((await predict(String(first.url), 'mpg', records[0])).status).toBe(401);
+      const ok = await predict(String(first.url), 'mpg', records[0], {
+        authorization: `Bearer ${key}`,
+      });
+      expect(ok.status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => serve.child.once('exit', resolve));
+      serve.child.kill('SIGINT');
+      expect(await exited, serve.stderr()).toBe(0);
+      expect(await call('serve:list', {}), serve.stderr()).toEqual([]);
+      // Stopped from the owner (the Deploy view), the foreground command ends and says why.
+      const again = serveChampion();
+      await again.first;
+      const id = (await call('serve:list', {}))[0]!.id;
+      const ended = new Promise<number | null>((resolve) => again.child.once('exit', resolve));
+      await call('serve:stop', { id });
+      expect(await ended).toBe(1);
+      expect(again.stderr()).toMatch(/the server of mpg@1 stopped/);
+
+      const revoked = await latheAsync(['keys', 'revoke', 'via-host', '--workspace', W, '--json']);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect((JSON.parse(revoked.stdout) as { revokedAt: string | null }).revokedAt).not.toBeNull();
+
+      const out = join(t.dir, 'host-ctx');
+      const ex = await latheAsync([
+        'export',
+        'docker',
+        'mpg@champion',
+        '--out',
+        out,
+        '--workspace',
+        W,
+        '--json',
+      ]);
+      expect(ex.code, ex.stderr).toBe(0);
+      const r = JSON.parse(ex.stdout) as {
+        dir: string;
+        files: string[];
+        model: string;
+        version: number;
+      };
+      expect(r).toMatchObject({ dir: out, model: 'mpg', version: 1 });
+      expect(r.files).toEqual(exported.files);
+    } finally {
+      await host.close();
+    }
   }, 120_000);
 });
