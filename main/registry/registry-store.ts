@@ -16,22 +16,20 @@ import {
   type ModelsRegisterIn,
   type ModelSignature,
   type ModelsStageIn,
-  type Run,
   type VersionSource,
 } from '../../shared/contract';
 import type { DataService } from '../data/data-service';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { text, type Database, type Sql } from '../workspace/db';
-import { newId } from '../workspace/projects';
 import { createAuditLog, osActor, readAudit } from './audit';
 import { createCards } from './cards';
 import { replayHistory } from './history';
-import { MODEL_ARTIFACTS, readModelFiles, signatureOf } from './signature';
+import { createRegistration } from './registration';
 import { createVersionReader } from './versions';
+import { VERSION_SELECT, modelRow, resolveRow, type VersionRow } from './refs';
 
 export { osActor } from './audit';
-import { MODEL_SELECT, VERSION_SELECT, modelRow, resolveRow, type VersionRow } from './refs';
 
 /** Whether a version may be promoted (alias `champion`, stage `production`), and the gates it failed. */
 export type PromotionCheck = (
@@ -185,189 +183,20 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     return versionOf(`${target.model}@${target.version}`);
   };
 
-  const checkRegistrable = (run: Run) => {
-    const label = `run ${run.id} (${run.name})`;
-    if (run.deletedAt)
-      throw new LatheError(
-        'INVALID_INPUT',
-        `${label} is deleted; restore it with lathe runs restore ${run.id.slice(0, 8)} before registering it`,
-        { runId: run.id },
-      );
-    if (run.status !== 'finished')
-      throw new LatheError(
-        'INVALID_INPUT',
-        `${label} is ${run.status}; only a finished run can be registered`,
-        { runId: run.id, status: run.status },
-      );
-    const missing = MODEL_ARTIFACTS.filter((p) => !run.artifacts.some((a) => a.path === p));
-    if (missing.length)
-      throw new LatheError(
-        'INVALID_INPUT',
-        `${label} has no saved model (missing ${missing.join(', ')})${
-          run.kind === 'cv' || run.kind === 'tune'
-            ? `; a ${run.kind === 'cv' ? 'cross-validation' : 'search'} keeps its models in its ${run.kind === 'cv' ? 'fold' : 'trial'} runs: register one of those`
-            : ''
-        }`,
-        { runId: run.id, missing },
-      );
-  };
-
-  /**
-   * The model a new version goes into: `existing` (a given description replaces its own), or a new model
-   * `name` in project `projectName`.
-   */
-  async function ensureModel(
-    sql: Sql,
-    existing: { id: string; project: string } | null | undefined,
-    name: string,
-    projectName: string,
-    description: string | undefined,
-    at: Date,
-  ): Promise<{ id: string; project: string }> {
-    if (existing) {
-      if (description !== undefined)
-        await sql.run('UPDATE models SET description = ? WHERE id = ?', [description, existing.id]);
-      return existing;
-    }
-    const p = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [
-      projectName,
-    ]);
-    if (!p)
-      throw new LatheError('NOT_FOUND', `no project '${projectName}'`, { project: projectName });
-    const model = { id: newId(), project: projectName };
-    await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
-      model.id,
-      p.id,
-      name,
-      description ?? '',
-      at.getTime(),
-    ]);
-    return model;
-  }
+  const registration = createRegistration({
+    db,
+    tracking,
+    data,
+    artifacts,
+    audit,
+    actor,
+    now,
+    version: versionOf,
+  });
 
   return {
-    async register({ runId, name, description }) {
-      const run = await tracking.get(runId);
-      checkRegistrable(run);
-      const files = await readModelFiles(artifacts, run);
-      const dv = await data.resolve(`${run.lineage.dataset}@${run.lineage.datasetVersion}`);
-      const signature = signatureOf(files, dv.columns);
-      const at = now();
-      const by = actor();
-      const version = await db.tx(async (sql) => {
-        const live = await sql.one<{ deleted_at: unknown }>(
-          'SELECT deleted_at FROM runs WHERE id = ?',
-          [run.id],
-        );
-        if (!live || live.deleted_at !== null)
-          throw new LatheError('INVALID_INPUT', `run ${run.id} was deleted meanwhile`, {
-            runId: run.id,
-          });
-        let model = await sql.one<{ id: string; project: string }>(
-          `${MODEL_SELECT} WHERE m.name = ?`,
-          [name],
-        );
-        if (model && model.project !== run.project)
-          throw new LatheError(
-            'INVALID_INPUT',
-            `model '${name}' belongs to project '${model.project}' but run ${run.id} is in project '${run.project}'; register it under another name`,
-            { model: name, runId: run.id },
-          );
-        model = await ensureModel(sql, model, name, run.project, description, at);
-        const dup = await sql.one<{ version: number }>(
-          'SELECT version FROM model_versions WHERE model_id = ? AND run_id = ?',
-          [model.id, run.id],
-        );
-        if (dup)
-          throw new LatheError(
-            'INVALID_INPUT',
-            `run ${run.id} is already version ${Number(dup.version)} of model '${name}'`,
-            { runId: run.id, model: name, version: Number(dup.version) },
-          );
-        const next = await sql.one<{ v: number }>(
-          'SELECT coalesce(max(version), 0) + 1 AS v FROM model_versions WHERE model_id = ?',
-          [model.id],
-        );
-        const v = Number(next!.v);
-        await sql.run(
-          `INSERT INTO model_versions (id, model_id, version, run_id, stage, signature, card, created_at, created_by)
-           VALUES (?, ?, ?, ?, 'none', ?::JSON, NULL, epoch_ms(?::BIGINT), ?)`,
-          [newId(), model.id, v, run.id, JSON.stringify(signature), at.getTime(), by],
-        );
-        await audit(sql, at, {
-          action: 'register',
-          modelId: model.id,
-          version: v,
-          details: {
-            runId: run.id,
-            dataset: `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
-            ...(description !== undefined ? { description } : {}),
-          },
-        });
-        return v;
-      });
-      return versionOf(`${name}@${version}`);
-    },
-
-    async registerImport({ name, description, project, signature, source, files }) {
-      const at = now();
-      const by = actor();
-      const version = await db.tx(async (sql) => {
-        let model = await sql.one<{ id: string; project: string }>(
-          `${MODEL_SELECT} WHERE m.name = ?`,
-          [name],
-        );
-        if (model && project !== undefined && model.project !== project)
-          throw new LatheError(
-            'INVALID_INPUT',
-            `model '${name}' belongs to project '${model.project}', not '${project}'; import it under another name`,
-            { model: name },
-          );
-        model = await ensureModel(sql, model, name, project ?? 'Default', description, at);
-        const dup = await sql.one<{ version: number }>(
-          `SELECT version FROM model_versions WHERE model_id = ?
-             AND json_extract_string(source, '$.kind') = 'import'
-             AND json_extract_string(source, '$.sha256') = ?`,
-          [model.id, source.sha256],
-        );
-        if (dup)
-          throw new LatheError(
-            'INVALID_INPUT',
-            `${source.file} (sha256 ${source.sha256.slice(0, 12)}…) is already version ${Number(dup.version)} of model '${name}'`,
-            { model: name, version: Number(dup.version) },
-          );
-        const next = await sql.one<{ v: number }>(
-          'SELECT coalesce(max(version), 0) + 1 AS v FROM model_versions WHERE model_id = ?',
-          [model.id],
-        );
-        const v = Number(next!.v);
-        const id = newId();
-        await sql.run(
-          `INSERT INTO model_versions (id, model_id, version, run_id, stage, signature, source, card, created_at, created_by)
-           VALUES (?, ?, ?, NULL, 'none', ?::JSON, ?::JSON, NULL, epoch_ms(?::BIGINT), ?)`,
-          [id, model.id, v, JSON.stringify(signature), JSON.stringify(source), at.getTime(), by],
-        );
-        for (const f of files)
-          await sql.run('INSERT INTO model_version_files VALUES (?, ?, ?, ?)', [
-            id,
-            f.path,
-            f.sha256,
-            f.sizeBytes,
-          ]);
-        await audit(sql, at, {
-          action: 'import',
-          modelId: model.id,
-          version: v,
-          details: {
-            file: source.file,
-            sha256: source.sha256,
-            ...(description !== undefined ? { description } : {}),
-          },
-        });
-        return v;
-      });
-      return versionOf(`${name}@${version}`);
-    },
+    register: (input) => registration.register(input),
+    registerImport: (input) => registration.registerImport(input),
 
     async list(project) {
       const all = await models(project ? 'WHERE p.name = ?' : '', project ? [project] : []);
