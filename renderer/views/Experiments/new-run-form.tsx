@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { Task } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { FormField, TextField, type TextFieldProps } from '../../components/form-field';
+import { ColumnOptions, DatasetOptions, TaskOptions } from '../../components/options';
 import { ErrorBanner, Loading } from '../../components/states';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
@@ -146,11 +147,7 @@ export function NewRunForm({
               onChange={(e) => chooseDataset(e.target.value)}
               data-testid="new-run-dataset"
             >
-              {list.map((d) => (
-                <option key={d.id} value={d.name}>
-                  {d.name} (v{d.latest.version}, {d.latest.rows.toLocaleString('en-US')} rows)
-                </option>
-              ))}
+              <DatasetOptions datasets={list} />
             </select>
           </FormField>
           <FormField label="Target" grow>
@@ -159,11 +156,7 @@ export function NewRunForm({
               onChange={(e) => chooseTarget(e.target.value)}
               data-testid="new-run-target"
             >
-              {columns.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} · {c.type.toLowerCase()}
-                </option>
-              ))}
+              <ColumnOptions columns={columns} />
             </select>
           </FormField>
           <FormField label="Task">
@@ -172,9 +165,7 @@ export function NewRunForm({
               onChange={(e) => setTaskChoice(e.target.value as Task)}
               data-testid="new-run-task"
             >
-              <option value="binary">binary</option>
-              <option value="multiclass">multiclass</option>
-              <option value="regression">regression</option>
+              <TaskOptions />
             </select>
           </FormField>
           {text('validationFraction')}

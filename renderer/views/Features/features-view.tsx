@@ -1,7 +1,9 @@
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSummary, FeaturePreviewOut, Task } from '../../../shared/contract';
 import { getApi } from '../../api';
+import { FormField } from '../../components/form-field';
 import { PageHeader, Panel } from '../../components/page';
+import { ColumnOptions, DatasetOptions, TaskOptions } from '../../components/options';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatCount } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
@@ -20,15 +22,6 @@ type PreviewState = {
   error: Error | null;
   request: object | null;
 };
-
-function Field({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <label className="field">
-      <span>{label}</span>
-      {children}
-    </label>
-  );
-}
 
 async function copyText(text: string, fallback: HTMLTextAreaElement | null): Promise<void> {
   try {
@@ -124,20 +117,16 @@ function FeatureWorkbench({
     <>
       <section className="panel features-toolbar" aria-label="Dataset and target">
         <div className="form-row">
-          <Field label="Dataset">
+          <FormField label="Dataset">
             <select
               value={dataset}
               onChange={(e) => navigate({ view: 'features', dataset: e.target.value })}
               data-testid="features-dataset"
             >
-              {datasets.map((d) => (
-                <option key={d.id} value={d.name}>
-                  {d.name} (v{d.latest.version}, {formatCount(d.latest.rows)} rows)
-                </option>
-              ))}
+              <DatasetOptions datasets={datasets} />
             </select>
-          </Field>
-          <Field label="Target column">
+          </FormField>
+          <FormField label="Target column">
             <select
               value={target}
               onChange={(e) => {
@@ -147,14 +136,10 @@ function FeatureWorkbench({
               data-testid="features-target"
             >
               <option value="">(none)</option>
-              {columns.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} · {c.type.toLowerCase()}
-                </option>
-              ))}
+              <ColumnOptions columns={columns} />
             </select>
-          </Field>
-          <Field label="Task">
+          </FormField>
+          <FormField label="Task">
             <select
               value={task ?? ''}
               disabled={!target}
@@ -162,11 +147,9 @@ function FeatureWorkbench({
               data-testid="features-task"
             >
               {!target && <option value="">—</option>}
-              <option value="binary">binary</option>
-              <option value="multiclass">multiclass</option>
-              <option value="regression">regression</option>
+              <TaskOptions />
             </select>
-          </Field>
+          </FormField>
           <p className="hint features-toolbar-hint">
             A target is needed only for target encoding. It is kept out of the default spec, and
             target encodings are fitted out-of-fold so no row sees its own label.
