@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../main/services';
+import {
+  contractClient,
+  importPenguins,
+  penguinsConfig,
+  trainRun,
+  withServices,
+} from '../helpers/services';
 import { vega } from '../helpers/workspace';
 import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
 import { DeployPage } from './pages/deploy-page';
@@ -18,36 +24,16 @@ describe('the Deploy view', () => {
     session = await openBrowserSession({
       prefix: 'lathe-e2e-deploy-',
       // One penguin classifier registered as species@1, alias champion.
-      prepare: async (workspace) => {
-        const services = await createServices({ workspaceDir: workspace });
-        try {
-          await services.data.importFile({
-            path: vega('penguins.json'),
-            name: 'penguins',
-            project: 'Default',
-          });
-          const r = await services.dispatch('train:run', {
-            config: {
-              dataset: 'penguins',
-              target: 'Species',
-              task: 'multiclass',
-              model: { type: 'linear' },
-              training: { epochs: 3, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
-              seed: 1,
-            },
-          });
-          if (!r.ok) throw new Error(r.error.message);
-          const runId = (r.result as { id: string }).id;
-          await services.registry.register({ runId, name: 'species' });
-          const a = await services.dispatch('models:alias', {
+      prepare: (workspace) =>
+        withServices(workspace, async (services) => {
+          await importPenguins(services);
+          const run = await trainRun(services, penguinsConfig());
+          await services.registry.register({ runId: run.id, name: 'species' });
+          await contractClient(() => services).call('models:alias', {
             ref: 'species@1',
             alias: 'champion',
           });
-          if (!a.ok) throw new Error(a.error.message);
-        } finally {
-          await services.close();
-        }
-      },
+        }),
     });
   }, 300_000);
 

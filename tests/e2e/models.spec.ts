@@ -2,10 +2,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Run } from '../../shared/contract';
-import { createServices } from '../../main/services';
-import { contractClient } from '../helpers/services';
-import { vega } from '../helpers/workspace';
+import {
+  contractClient,
+  importPenguins,
+  penguinsConfig,
+  trainRun,
+  withServices,
+} from '../helpers/services';
 import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { ModelsPage } from './pages/models-page';
 
@@ -13,15 +16,6 @@ let session: BrowserSession;
 let page: Page;
 let url: string;
 const runs: string[] = [];
-
-const config = (seed: number) => ({
-  dataset: 'penguins',
-  target: 'Species',
-  task: 'multiclass' as const,
-  model: { type: 'linear' as const },
-  training: { epochs: 4, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
-  seed,
-});
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -38,27 +32,19 @@ describe('the Models view', () => {
       // Two trained runs and a gate policy no version passes unevaluated, so a champion move needs an
       // override. Each test registers the runs under a model name of its own, so none sees another's
       // versions, aliases, stages or card.
-      prepare: async (workspace) => {
-        const services = await createServices({ workspaceDir: workspace });
-        try {
-          await services.data.importFile({
-            path: vega('penguins.json'),
-            name: 'penguins',
-            project: 'Default',
-          });
+      prepare: (workspace) =>
+        withServices(workspace, async (services) => {
+          await importPenguins(services);
           for (const seed of [1, 2]) {
-            const r = await services.dispatch('train:run', { config: config(seed) });
-            if (!r.ok) throw new Error(r.error.message);
-            runs.push(Run.parse(r.result).id);
+            const config = penguinsConfig({ seed });
+            const training = { ...config.training, epochs: 4 };
+            runs.push((await trainRun(services, { ...config, training })).id);
           }
           await contractClient(() => services).call('gates:set', {
             project: 'Default',
             policy: { metrics: [{ metric: 'val_accuracy', min: 0.999 }] },
           });
-        } finally {
-          await services.close();
-        }
-      },
+        }),
     });
     ({ page, url } = session);
   });

@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Run, TrainConfig } from '../../shared/contract';
-import { createServices } from '../../main/services';
-import { vega } from '../helpers/workspace';
+import { TrainConfig } from '../../shared/contract';
+import { importPenguins, penguinsConfig, trainRun, withServices } from '../helpers/services';
 import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { RunPage } from './pages/run-page';
 
@@ -13,31 +12,21 @@ let page: Page;
 let url: string;
 const ids = { trained: '', cv: '', folds: [] as string[] };
 
-const config = {
-  dataset: 'penguins',
-  target: 'Species',
-  task: 'multiclass' as const,
-  model: { type: 'mlp' as const, hidden: [8] },
+const config = penguinsConfig({
+  model: { type: 'mlp', hidden: [8] },
   training: { epochs: 3, batchSize: 64, learningRate: 0.01, validationFraction: 0.25 },
   seed: 7,
-};
+});
 
 describe('the run page', () => {
   beforeAll(async () => {
     session = await openBrowserSession({
       prefix: 'lathe-e2e-run-',
       // A trained run, and a cross-validation with two folds recorded as the trainer records them.
-      prepare: async (workspace) => {
-        const services = await createServices({ workspaceDir: workspace });
-        try {
-          const { version } = await services.data.importFile({
-            path: vega('penguins.json'),
-            name: 'penguins',
-            project: 'Default',
-          });
-          const r = await services.dispatch('train:run', { config });
-          if (!r.ok) throw new Error(r.error.message);
-          ids.trained = Run.parse(r.result).id;
+      prepare: (workspace) =>
+        withServices(workspace, async (services) => {
+          const { version } = await importPenguins(services);
+          ids.trained = (await trainRun(services, config)).id;
           const record = (name: string, kind: 'cv' | 'fold', parentId?: string) =>
             services.tracking.createRun({
               name,
@@ -59,10 +48,7 @@ describe('the run page', () => {
             ids.folds.push(fold);
           }
           await services.tracking.endRun(ids.cv, { status: 'finished' });
-        } finally {
-          await services.close();
-        }
-      },
+        }),
     });
     ({ page, url } = session);
   });

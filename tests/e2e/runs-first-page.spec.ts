@@ -1,8 +1,8 @@
 // A long runs list (more than 2,000 runs) paints a first page in the table's order while the whole list
 // loads, then swaps in the whole list in the same order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../main/services';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
+import { withServices } from '../helpers/services';
 import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
 import { RunsTablePage } from './pages/runs-table-page';
 
@@ -14,14 +14,10 @@ describe('a long runs list', () => {
   beforeAll(async () => {
     session = await openBrowserSession({
       prefix: 'lathe-e2e-first-page-',
-      prepare: async (workspace) => {
-        const services = await createServices({ workspaceDir: workspace });
-        try {
+      prepare: (workspace) =>
+        withServices(workspace, async (services) => {
           await seedRuns(services, { runs: RUNS, metrics: 3 });
-        } finally {
-          await services.close();
-        }
-      },
+        }),
     });
     table = new RunsTablePage(session.page);
   });

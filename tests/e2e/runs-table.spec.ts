@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createServices } from '../../main/services';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
+import { withServices } from '../helpers/services';
 import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { RunsTablePage } from './pages/runs-table-page';
 
@@ -31,14 +31,10 @@ describe('runs table', () => {
   beforeAll(async () => {
     session = await openBrowserSession({
       prefix: 'lathe-e2e-runs-',
-      prepare: async (workspace) => {
-        const services = await createServices({ workspaceDir: workspace });
-        try {
+      prepare: (workspace) =>
+        withServices(workspace, async (services) => {
           await seedRuns(services, { runs: RUNS, metrics: 6, extraParams: 3 });
-        } finally {
-          await services.close();
-        }
-      },
+        }),
     });
     table = new RunsTablePage(session.page);
   });

@@ -1,11 +1,13 @@
 import { readdirSync } from 'node:fs';
 import {
   channels,
+  TrainConfig,
   type ChannelInput,
   type ChannelName,
   type ChannelOutput,
 } from '../../shared/contract';
-import type { Services } from '../../main/services';
+import { createServices, type Services } from '../../main/services';
+import { vega } from './workspace';
 
 /**
  * Calls channels through the validating dispatcher, exactly as IPC and HTTP do, and parses every
@@ -36,4 +38,73 @@ export function contractClient(get: () => Services) {
     tmp: readdirSync(get().workspace.paths.tmp),
   });
   return { call, failure, snapshot };
+}
+
+/** Opens the services over `workspaceDir`, runs `fn` and closes them, also when `fn` throws. */
+export async function withServices<T>(
+  workspaceDir: string,
+  fn: (services: Services) => Promise<T>,
+): Promise<T> {
+  const services = await createServices({ workspaceDir });
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+  }
+}
+
+/** Imports vega's penguins.json as the dataset `penguins` of `project` (Default). */
+export function importPenguins(services: Services, project = 'Default') {
+  return services.data.importFile({ path: vega('penguins.json'), name: 'penguins', project });
+}
+
+/** Trains a run to the end through the validating dispatcher, as the UI would. */
+export function trainRun(services: Services, config: ChannelInput<'train:run'>['config']) {
+  return contractClient(() => services).call('train:run', { config });
+}
+
+type TrainConfigInput = ChannelInput<'train:run'>['config'];
+
+/** A small multiclass run on penguins (see importPenguins); a test overrides what it is about. */
+export const penguinsConfig = (overrides: Partial<TrainConfigInput> = {}): TrainConfigInput => ({
+  dataset: 'penguins',
+  target: 'Species',
+  task: 'multiclass',
+  model: { type: 'linear' },
+  training: { epochs: 3, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
+  seed: 1,
+  ...overrides,
+});
+
+type NewRun = Parameters<Services['tracking']['createRun']>[0];
+/** What a recorded run names itself; the rest comes from the recorder. */
+type RecordedRun = Pick<NewRun, 'experiment'> & Partial<NewRun>;
+
+/**
+ * Imports penguins into `project` and returns a function that records runs over it as a tracking
+ * client does, without training (the caller logs their metrics). `label` is the config hash and Lathe
+ * version they record.
+ */
+export async function runRecorder(
+  services: Services,
+  options: { project?: string; model?: TrainConfigInput['model']; label?: string } = {},
+): Promise<(run: RecordedRun) => Promise<string>> {
+  const { project = 'Default', model = { type: 'mlp', hidden: [4] }, label = 'test' } = options;
+  const { version } = await importPenguins(services, project);
+  const config = TrainConfig.parse({
+    dataset: 'penguins',
+    target: 'Species',
+    task: 'multiclass',
+    model,
+  });
+  return (run) =>
+    services.tracking.createRun({
+      project,
+      config,
+      configHash: label,
+      datasetVersionId: version.id,
+      latheVersion: label,
+      system: {},
+      ...run,
+    });
 }

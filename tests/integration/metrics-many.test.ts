@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrainConfig } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
-import { contractClient } from '../helpers/services';
-import { tempDir, vega } from '../helpers/workspace';
+import { contractClient, runRecorder } from '../helpers/services';
+import { tempDir } from '../helpers/workspace';
 
 const t = tempDir('lathe-metrics-many-');
 let services: Services;
@@ -31,25 +30,9 @@ function curve(run: number): { step: number; value: number }[] {
 
 beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
-  await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
-  const version = await services.data.resolve('penguins');
-  const config = TrainConfig.parse({
-    dataset: 'penguins',
-    target: 'Species',
-    task: 'multiclass',
-    model: { type: 'mlp', hidden: [4] },
-  });
+  const record = await runRecorder(services);
   for (let r = 0; r < 3; r++) {
-    const id = await services.tracking.createRun({
-      name: `run-${r}`,
-      experiment: r < 2 ? 'exp-a' : 'exp-b',
-      project: 'Default',
-      config,
-      configHash: 'test',
-      datasetVersionId: version.id,
-      latheVersion: 'test',
-      system: {},
-    });
+    const id = await record({ name: `run-${r}`, experiment: r < 2 ? 'exp-a' : 'exp-b' });
     runs.push(id);
     await services.tracking.logMetricsBulk(
       id,
