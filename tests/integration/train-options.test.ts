@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, ChannelOutput } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
-import { contractClient } from '../helpers/services';
+import { contractClient, penguinsConfig } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
 const t = tempDir('lathe-train-options-');
@@ -14,15 +14,12 @@ const { call, failure } = contractClient(() => services);
 type Config = ChannelInput<'train:run'>['config'];
 type Run = ChannelOutput<'train:run'>;
 
-const penguins = (overrides: Partial<Config> = {}): Config => ({
-  dataset: 'penguins',
-  target: 'Species',
-  task: 'multiclass',
-  model: { type: 'linear' },
-  training: { epochs: 8, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
-  seed: 5,
-  ...overrides,
-});
+const penguins = (overrides: Partial<Config> = {}): Config =>
+  penguinsConfig({
+    training: { epochs: 8, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
+    seed: 5,
+    ...overrides,
+  });
 
 /** Sum of |w| over every kernel of a run's saved model. */
 function kernelL1(run: Run): number {
