@@ -17,6 +17,7 @@ import { MAX_WIDTH, MIN_WIDTH, moveColumnTo, setWidth, cycleSort } from './runs-
 import type { ColumnDef, PlacedColumn } from './runs-table/columns';
 import type { TableRow } from './runs-table/rows';
 import { extendTo, toggle, toggleAll, type Selection } from './runs-table/selection';
+import { columnValue } from './runs-table/sort';
 import './runs-table.css';
 
 export const ROW_HEIGHT = 32;
@@ -46,25 +47,21 @@ export function afterPaint(then: () => void): void {
 /** The text of a plain cell; null for the status and name cells, which hold elements. */
 function cellText(run: RunSummary, id: string): string | null {
   if (id.startsWith('metrics.')) return formatNumber(run.metrics[id.slice(8)]);
-  if (id.startsWith('params.')) return run.params[id.slice(7)] ?? '';
   switch (id) {
-    case 'experiment':
-      return run.experiment;
-    case 'dataset':
-      return run.dataset;
-    case 'model':
-      return run.modelType;
-    case 'kind':
-      return run.kind ?? 'train';
+    case 'status':
+    case 'name':
+      return null;
     case 'started':
       return formatStarted(run.startedAt);
     case 'duration':
       return formatDuration(run.durationMs);
     case 'backend':
       return run.backend ?? '—';
-    default:
-      return null;
   }
+  // The text columns (experiment, dataset, model, kind, params) show what sorting compares.
+  const value = columnValue(run, id);
+  if (value === null) return id.startsWith('params.') ? '' : null;
+  return String(value);
 }
 
 function CellContent({ run, column }: { run: RunSummary; column: ColumnDef }) {
