@@ -1,6 +1,16 @@
-import type { EvaluationReport, ModelVersion } from '../../shared/contract';
+import {
+  CHAMPION,
+  LatheError,
+  type EvaluationReport,
+  type ModelStage,
+  type ModelVersion,
+} from '../../shared/contract';
 import type { Database } from '../workspace/db';
-import type { PromotionCheck } from './registry-store';
+
+/** Whether a version may be promoted (alias `champion`, stage `production`), and the gates it failed. */
+export type PromotionCheck = (
+  version: ModelVersion,
+) => Promise<{ passed: boolean; failures: string[] }>;
 
 /** Checks a version against its project's stored gate policy (the JSON of `gate_policies.policy`). */
 export type GateEvaluator = (
@@ -62,4 +72,32 @@ export function evaluationGates(
       ),
     };
   };
+}
+
+const isPromotion = (change: { alias?: string; stage?: ModelStage }) =>
+  change.alias === CHAMPION || change.stage === 'production';
+
+/**
+ * Asks the gates when a change is a promotion (alias `champion`, stage `production`); throws GATE_FAILED
+ * naming the failures unless an override reason is given. Returns the failures an override passes.
+ */
+export async function gateChange(
+  checkPromotion: PromotionCheck,
+  version: ModelVersion,
+  change: { alias?: string; stage?: ModelStage },
+  override: string | undefined,
+): Promise<string[]> {
+  if (!isPromotion(change)) return [];
+  const result = await checkPromotion(version);
+  if (result.passed) return [];
+  const failures = result.failures.length ? result.failures : ['a promotion gate failed'];
+  if (!override) {
+    const what = change.alias ? `alias '${change.alias}'` : `stage '${change.stage}'`;
+    throw new LatheError(
+      'GATE_FAILED',
+      `${version.model}@${version.version} cannot take ${what}: ${failures.join('; ')} (give an override reason to promote it anyway)`,
+      { model: version.model, version: version.version, failures },
+    );
+  }
+  return failures;
 }

@@ -3,6 +3,8 @@ import {
   LatheError,
   type ModelVersion,
   type ModelsRegisterIn,
+  type ModelSignature,
+  type VersionSource,
   type Run,
 } from '../../shared/contract';
 import type { DataService } from '../data/data-service';
@@ -12,8 +14,19 @@ import type { Database, Sql } from '../workspace/db';
 import { newId } from '../workspace/projects';
 import type { AuditLog } from './audit';
 import { MODEL_SELECT } from './refs';
-import type { ImportedVersionIn } from './registry-store';
 import { MODEL_ARTIFACTS, readModelFiles, signatureOf } from './signature';
+
+/** A checked ONNX import (main/serve/onnx-import.ts) whose files are already in the artifact store. */
+export interface ImportedVersionIn {
+  name: string;
+  description?: string;
+  /** The project of a new model; default `Default`. */
+  project?: string;
+  signature: ModelSignature;
+  source: Extract<VersionSource, { kind: 'import' }>;
+  /** The version's files in the artifact store (model.onnx, signature.json). */
+  files: { path: string; sha256: string; sizeBytes: number }[];
+}
 
 export interface Registration {
   /** See RegistryStore.register. */

@@ -1,5 +1,4 @@
 import {
-  CHAMPION,
   LatheError,
   ModelCard,
   betterOf,
@@ -7,34 +6,30 @@ import {
   type Model,
   type ModelCardOut,
   type ModelDetail,
-  type ModelStage,
   type EvaluationReport,
   type ModelVersion,
   type ModelsAliasIn,
   type ModelsCompareOut,
   type ModelsHistoryOut,
   type ModelsRegisterIn,
-  type ModelSignature,
   type ModelsStageIn,
-  type VersionSource,
 } from '../../shared/contract';
 import type { DataService } from '../data/data-service';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
-import { text, type Database, type Sql } from '../workspace/db';
+import { text, type Database } from '../workspace/db';
 import { createAuditLog, osActor, readAudit } from './audit';
 import { createCards } from './cards';
 import { replayHistory } from './history';
-import { createRegistration } from './registration';
+import { createLabels } from './labels';
+import type { PromotionCheck } from './promotion';
+import { createRegistration, type ImportedVersionIn } from './registration';
 import { createVersionReader } from './versions';
-import { VERSION_SELECT, modelRow, resolveRow, type VersionRow } from './refs';
+import { VERSION_SELECT, modelRow, resolveRow } from './refs';
 
 export { osActor } from './audit';
-
-/** Whether a version may be promoted (alias `champion`, stage `production`), and the gates it failed. */
-export type PromotionCheck = (
-  version: ModelVersion,
-) => Promise<{ passed: boolean; failures: string[] }>;
+export type { PromotionCheck } from './promotion';
+export type { ImportedVersionIn } from './registration';
 
 /**
  * Scores two versions on one held-out dataset for models:compare (the evaluation service provides it);
@@ -60,18 +55,6 @@ export interface RegistryDeps {
   actor?: () => string;
   /** The clock audit entries are stamped with (tests). */
   now?: () => Date;
-}
-
-/** A checked ONNX import (main/serve/onnx-import.ts) whose files are already in the artifact store. */
-export interface ImportedVersionIn {
-  name: string;
-  description?: string;
-  /** The project of a new model; default `Default`. */
-  project?: string;
-  signature: ModelSignature;
-  source: Extract<VersionSource, { kind: 'import' }>;
-  /** The version's files in the artifact store (model.onnx, signature.json). */
-  files: { path: string; sha256: string; sizeBytes: number }[];
 }
 
 /**
@@ -111,9 +94,6 @@ export interface RegistryStore {
   assertNoDeletedRegisteredRuns(): Promise<void>;
 }
 
-const isPromotion = (change: { alias?: string; stage?: ModelStage }) =>
-  change.alias === CHAMPION || change.stage === 'production';
-
 export function createRegistryStore(deps: RegistryDeps): RegistryStore {
   const { db, tracking, data, artifacts } = deps;
   const actor = deps.actor ?? osActor;
@@ -133,56 +113,14 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     now,
   });
 
-  /** Asks the gates when a change is a promotion; throws GATE_FAILED unless an override reason is given. */
-  const gate = async (
-    version: ModelVersion,
-    change: { alias?: string; stage?: ModelStage },
-    override: string | undefined,
-  ): Promise<string[]> => {
-    if (!isPromotion(change)) return [];
-    const result = await deps.checkPromotion(version);
-    if (result.passed) return [];
-    const failures = result.failures.length ? result.failures : ['a promotion gate failed'];
-    if (!override) {
-      const what = change.alias ? `alias '${change.alias}'` : `stage '${change.stage}'`;
-      throw new LatheError(
-        'GATE_FAILED',
-        `${version.model}@${version.version} cannot take ${what}: ${failures.join('; ')} (give an override reason to promote it anyway)`,
-        { model: version.model, version: version.version, failures },
-      );
-    }
-    return failures;
-  };
-
-  /**
-   * Moves an alias or sets a stage of `target`: `write` makes the change and its audit entries in one
-   * transaction. A promotion is gated first (unless `gated` is false); one that passes by override adds an
-   * `override` entry naming the failures it passed.
-   */
-  const changeVersion = async (
-    target: ModelVersion,
-    change: { alias: string } | { stage: ModelStage },
-    override: string | undefined,
-    write: (sql: Sql, row: VersionRow, at: Date) => Promise<void>,
-    gated = true,
-  ): Promise<ModelVersion> => {
-    const failures = gated ? await gate(target, change, override) : [];
-    const at = now();
-    await db.tx(async (sql) => {
-      const row = await resolveRow(sql, `${target.model}@${target.version}`);
-      await write(sql, row, at);
-      if (failures.length)
-        await audit(sql, at, {
-          action: 'override',
-          modelId: row.model_id,
-          version: target.version,
-          details: { of: 'alias' in change ? 'alias' : 'stage', ...change, failures },
-          reason: override!,
-        });
-    });
-    return versionOf(`${target.model}@${target.version}`);
-  };
-
+  const labels = createLabels({
+    db,
+    audit,
+    now,
+    checkPromotion: deps.checkPromotion,
+    version: versionOf,
+    models,
+  });
   const registration = createRegistration({
     db,
     tracking,
@@ -209,98 +147,9 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     },
 
     version: versionOf,
-
-    async alias({ ref, alias, reason, override }) {
-      const target = await versionOf(ref);
-      if (target.aliases.includes(alias)) return target;
-      return changeVersion(target, { alias }, override, async (sql, row, at) => {
-        const current = await sql.one<{ version: number }>(
-          'SELECT version FROM model_aliases WHERE model_id = ? AND alias = ?',
-          [row.model_id, alias],
-        );
-        await sql.run(
-          `INSERT INTO model_aliases VALUES (?, ?, ?, epoch_ms(?::BIGINT))
-           ON CONFLICT (model_id, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
-          [row.model_id, alias, target.version, at.getTime()],
-        );
-        await audit(sql, at, {
-          action: 'alias',
-          modelId: row.model_id,
-          version: target.version,
-          details: { alias, from: current ? Number(current.version) : null, to: target.version },
-          reason: reason ?? override ?? null,
-        });
-      });
-    },
-
-    async unalias({ name, alias, reason }) {
-      const at = now();
-      await db.tx(async (sql) => {
-        const model = await modelRow(sql, name);
-        const current = await sql.one<{ version: number }>(
-          'SELECT version FROM model_aliases WHERE model_id = ? AND alias = ?',
-          [model.id, alias],
-        );
-        if (!current)
-          throw new LatheError('NOT_FOUND', `model '${name}' has no alias '${alias}'`, {
-            model: name,
-            alias,
-          });
-        await sql.run('DELETE FROM model_aliases WHERE model_id = ? AND alias = ?', [
-          model.id,
-          alias,
-        ]);
-        await audit(sql, at, {
-          action: 'unalias',
-          modelId: model.id,
-          version: Number(current.version),
-          details: { alias, from: Number(current.version) },
-          reason: reason ?? null,
-        });
-      });
-      return (await models('WHERE m.name = ?', [name]))[0]!;
-    },
-
-    async stage({ ref, stage, reason, override, archiveExisting }) {
-      const target = await versionOf(ref);
-      if (archiveExisting && stage !== 'staging' && stage !== 'production')
-        throw new LatheError(
-          'INVALID_INPUT',
-          `archiveExisting applies to staging and production, not '${stage}'`,
-          { field: 'archiveExisting' },
-        );
-      if (target.stage === stage && !archiveExisting) return target;
-      const write = async (sql: Sql, row: VersionRow, at: Date) => {
-        if (text(row.stage) !== stage) {
-          await sql.run('UPDATE model_versions SET stage = ? WHERE id = ?', [stage, row.id]);
-          await audit(sql, at, {
-            action: 'stage',
-            modelId: row.model_id,
-            version: target.version,
-            details: { from: text(row.stage), to: stage },
-            reason: reason ?? override ?? null,
-          });
-        }
-        if (archiveExisting) {
-          const others = await sql.all<{ id: string; version: number }>(
-            'SELECT id, version FROM model_versions WHERE model_id = ? AND stage = ? AND id <> ? ORDER BY version',
-            [row.model_id, stage, row.id],
-          );
-          for (const other of others) {
-            await sql.run("UPDATE model_versions SET stage = 'archived' WHERE id = ?", [other.id]);
-            await audit(sql, at, {
-              action: 'stage',
-              modelId: row.model_id,
-              version: Number(other.version),
-              details: { from: stage, to: 'archived' },
-              reason: `archived: v${target.version} moved to ${stage}${reason ? ` (${reason})` : ''}`,
-            });
-          }
-        }
-      };
-      // Archiving the others of a stage the version already has changes no stage of its own: no gate.
-      return changeVersion(target, { stage }, override, write, target.stage !== stage);
-    },
+    alias: (input) => labels.alias(input),
+    unalias: (input) => labels.unalias(input),
+    stage: (input) => labels.stage(input),
 
     async history(name, at) {
       const model = await modelRow(db, name);
