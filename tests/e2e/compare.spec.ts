@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { TrainConfig } from '../../shared/contract';
-import { createServices } from '../../main/services';
+import type { Services } from '../../main/services';
+import { runRecorder, withServices } from '../helpers/services';
 import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { ComparePage } from './pages/compare-page';
 
@@ -35,67 +35,42 @@ let url: string;
 const small: string[] = [];
 const big: string[] = [];
 
-async function seed(workspace: string): Promise<void> {
-  const services = await createServices({ workspaceDir: workspace });
-  try {
-    await services.data.importFile({
-      path: join(repo, 'node_modules/vega-datasets/data/penguins.json'),
-      name: 'penguins',
-      project: 'Default',
+async function seed(services: Services): Promise<void> {
+  const record = await runRecorder(services, { label: 'e2e' });
+  for (const [i, p] of SMALL.entries()) {
+    const { name, ...params } = p;
+    const id = await record({ name, experiment: i < 3 ? 'compare-a' : 'compare-b', params });
+    small.push(id);
+    const t0 = 1_700_000_000_000 + i * 10_000_000;
+    await services.tracking.logMetricsBulk(
+      id,
+      Array.from({ length: STEPS }, (_, step) => [
+        { key: 'loss', step, value: loss(i, step), timestamp: t0 + step * dt(i) },
+        { key: 'acc', step, value: acc(i, step), timestamp: t0 + step * dt(i) },
+      ]).flat(),
+    );
+    const v = valLoss(i);
+    if (v !== null)
+      await services.tracking.logMetricsBulk(id, [
+        { key: 'val_loss', step: STEPS - 1, value: v, timestamp: t0 },
+      ]);
+  }
+  for (let r = 0; r < BIG_RUNS; r++) {
+    const id = await record({
+      name: `sweep-${r}`,
+      experiment: 'sweep',
+      params: { lr: String(10 ** -(1 + (r % 4))), units: String(16 * (1 + (r % 5))) },
     });
-    const version = await services.data.resolve('penguins');
-    const config = TrainConfig.parse({
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
-      model: { type: 'mlp', hidden: [4] },
-    });
-    const base = { project: 'Default', config, configHash: 'e2e', latheVersion: 'e2e', system: {} };
-    for (const [i, p] of SMALL.entries()) {
-      const { name, ...params } = p;
-      const id = await services.tracking.createRun({
-        ...base,
-        name,
-        experiment: i < 3 ? 'compare-a' : 'compare-b',
-        datasetVersionId: version.id,
-        params,
-      });
-      small.push(id);
-      const t0 = 1_700_000_000_000 + i * 10_000_000;
-      await services.tracking.logMetricsBulk(
-        id,
-        Array.from({ length: STEPS }, (_, step) => [
-          { key: 'loss', step, value: loss(i, step), timestamp: t0 + step * dt(i) },
-          { key: 'acc', step, value: acc(i, step), timestamp: t0 + step * dt(i) },
-        ]).flat(),
-      );
-      const v = valLoss(i);
-      if (v !== null)
-        await services.tracking.logMetricsBulk(id, [
-          { key: 'val_loss', step: STEPS - 1, value: v, timestamp: t0 },
-        ]);
-    }
-    for (let r = 0; r < BIG_RUNS; r++) {
-      const id = await services.tracking.createRun({
-        ...base,
-        name: `sweep-${r}`,
-        experiment: 'sweep',
-        datasetVersionId: version.id,
-        params: { lr: String(10 ** -(1 + (r % 4))), units: String(16 * (1 + (r % 5))) },
-      });
-      big.push(id);
-      await services.tracking.logMetricsBulk(
-        id,
-        Array.from({ length: BIG_STEPS }, (_, step) => ({
-          key: 'loss',
-          step,
-          value: Math.exp(-step / (100 + r)) + ((step * 7919 + r) % 100) / 2000,
-          timestamp: 1_700_000_000_000 + step * 1000,
-        })),
-      );
-    }
-  } finally {
-    await services.close();
+    big.push(id);
+    await services.tracking.logMetricsBulk(
+      id,
+      Array.from({ length: BIG_STEPS }, (_, step) => ({
+        key: 'loss',
+        step,
+        value: Math.exp(-step / (100 + r)) + ((step * 7919 + r) % 100) / 2000,
+        timestamp: 1_700_000_000_000 + step * 1000,
+      })),
+    );
   }
 }
 
@@ -104,7 +79,7 @@ describe('Compare view', () => {
     session = await openBrowserSession({
       prefix: 'lathe-e2e-compare-',
       viewport: { width: 1400, height: 1400 },
-      prepare: seed,
+      prepare: (workspace) => withServices(workspace, seed),
     });
     ({ page, url } = session);
   }, 300_000);
