@@ -87,3 +87,38 @@ export function TextField({
     </FormField>
   );
 }
+
+export type SelectFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+  testId?: string;
+  disabled?: boolean;
+};
+
+/** A choice between `options` in a FormField. */
+export function SelectField({
+  value,
+  options,
+  onChange,
+  testId,
+  disabled,
+  ...field
+}: SelectFieldProps) {
+  return (
+    <FormField {...field}>
+      <select
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        disabled={disabled}
+        data-testid={testId}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </FormField>
+  );
+}

@@ -1,6 +1,7 @@
 import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import type { RunsCompareOut } from '../../../shared/contract';
 import { getApi } from '../../api';
+import { FormField, SelectField, type SelectFieldProps } from '../../components/form-field';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { useAsync } from '../../lib/hooks';
@@ -28,34 +29,20 @@ function defaultMetric(keys: readonly string[]): string {
   return keys.find((k) => k === 'val_loss') ?? keys.find((k) => k === 'loss') ?? keys[0] ?? '';
 }
 
-function Select({
-  label,
-  value,
-  options,
-  onChange,
-  testId,
-}: {
-  label: string;
-  value: string;
-  options: readonly { value: string; label: string }[];
-  onChange: (value: string) => void;
-  testId: string;
-}) {
-  return (
-    <label className="field compare-field">
-      <span>{label}</span>
-      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
+const asOptions = (keys: readonly string[]) => keys.map((k) => ({ value: k, label: k }));
+
+/** A control of the compare panels: a SelectField laid out in the controls row. */
+function Select(props: Omit<SelectFieldProps, 'className'>) {
+  return <SelectField {...props} className="compare-field" />;
 }
 
-const asOptions = (keys: readonly string[]) => keys.map((k) => ({ value: k, label: k }));
+/** The metric a panel plots. */
+function MetricSelect({
+  keys,
+  ...props
+}: { keys: readonly string[] } & Pick<SelectFieldProps, 'value' | 'onChange' | 'testId'>) {
+  return <Select label="Metric" options={asOptions(keys)} {...props} />;
+}
 
 /** Runs with their colors; clicking one hides or shows its curve. */
 const RunLegend = memo(function RunLegend({
@@ -193,13 +180,7 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
       }
     >
       <div className="compare-controls">
-        <Select
-          label="Metric"
-          value={metric}
-          options={asOptions(metricKeys)}
-          onChange={setMetric}
-          testId="curve-metric"
-        />
+        <MetricSelect keys={metricKeys} value={metric} onChange={setMetric} testId="curve-metric" />
         <Select
           label="X axis"
           value={x}
@@ -220,10 +201,14 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
             testId="curve-x-metric"
           />
         )}
-        <label className="field compare-field">
-          <span>
-            Smoothing <span className="mono">{smoothing.toFixed(2)}</span>
-          </span>
+        <FormField
+          className="compare-field"
+          label={
+            <>
+              Smoothing <span className="mono">{smoothing.toFixed(2)}</span>
+            </>
+          }
+        >
           <input
             type="range"
             min={0}
@@ -233,7 +218,7 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
             onChange={(e) => setSmoothing(Number(e.target.value))}
             data-testid="curve-smoothing"
           />
-        </label>
+        </FormField>
         <Select
           label="Group by"
           value={groupBy}
@@ -319,13 +304,7 @@ function HyperparamPlots({ compare, colors }: { compare: RunsCompareOut; colors:
   return (
     <Panel title="Hyperparameters vs metric" testId="compare-hyperparams">
       <div className="compare-controls">
-        <Select
-          label="Metric"
-          value={metric}
-          options={asOptions(metricKeys)}
-          onChange={setMetric}
-          testId="hp-metric"
-        />
+        <MetricSelect keys={metricKeys} value={metric} onChange={setMetric} testId="hp-metric" />
         <Select
           label="Scatter param"
           value={param}

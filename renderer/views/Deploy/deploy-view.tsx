@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ServerStatus } from '../../../shared/contract';
 import { getApi } from '../../api';
-import { FormField, TextField } from '../../components/form-field';
+import { SelectField, TextField } from '../../components/form-field';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
@@ -54,36 +54,24 @@ export function DeployView() {
       {models.data && models.data.length > 0 && (
         <Panel title="Model version">
           <div className="form-row">
-            <FormField label="Model">
-              <select
-                value={chosen ?? ''}
-                onChange={(e) => {
-                  setModel(e.target.value);
-                  setRef(null);
-                }}
-                data-testid="deploy-model"
-              >
-                {names.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </FormField>
-            <FormField label="Version">
-              <select
-                value={selected ?? ''}
-                onChange={(e) => setRef(e.target.value)}
-                disabled={options.length === 0}
-                data-testid="deploy-version"
-              >
-                {options.map((o) => (
-                  <option key={o.ref} value={o.ref}>
-                    {o.label}
-                  </option>
-                ))}
-              </select>
-            </FormField>
+            <SelectField
+              label="Model"
+              value={chosen ?? ''}
+              options={names.map((n) => ({ value: n, label: n }))}
+              onChange={(name) => {
+                setModel(name);
+                setRef(null);
+              }}
+              testId="deploy-model"
+            />
+            <SelectField
+              label="Version"
+              value={selected ?? ''}
+              options={options.map((o) => ({ value: o.ref, label: o.label }))}
+              onChange={setRef}
+              disabled={options.length === 0}
+              testId="deploy-version"
+            />
             {detail.status === 'error' && (
               <span className="form-error" role="alert">
                 {detail.error.message}
