@@ -9,21 +9,13 @@
 // Run from the project root after `npm run build` (the renderer must be built):
 //   node bench/compare-view.mjs [--runs N] [--steps N]
 // Compare within one run of the script: the machine may be shared and noisy.
-import { bundle } from './lib.mjs';
-import { spawn, spawnSync } from 'node:child_process';
+import { bundle, numberArg as arg, openLatheUi, root, runBundle } from './lib.mjs';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const runs = arg('--runs', 500);
 const steps = arg('--steps', 10_000);
-const root = resolve('.');
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-compare-'));
 const workspace = join(dir, 'ws');
 const ms = (v) => `${Math.round(v).toLocaleString('en-US')} ms`;
@@ -34,26 +26,15 @@ const entry = join(outDir, 'compare-seed.ts');
 writeFileSync(
   entry,
   `
-import { createServices } from ${JSON.stringify(join(root, 'main/services'))};
-import { TrainConfig } from ${JSON.stringify(join(root, 'shared/contract'))};
+import { runRecorder, withServices } from ${JSON.stringify(join(root, 'tests/helpers/services'))};
 
 async function main() {
-  const services = await createServices({ workspaceDir: ${JSON.stringify(workspace)} });
-  try {
-    await services.data.importFile({
-      path: ${JSON.stringify(join(root, 'node_modules/vega-datasets/data/penguins.json'))},
-      name: 'penguins',
-      project: 'Default',
-    });
-    const version = await services.data.resolve('penguins');
-    const config = TrainConfig.parse({
-      dataset: 'penguins', target: 'Species', task: 'multiclass', model: { type: 'mlp', hidden: [8] },
-    });
+  await withServices(${JSON.stringify(workspace)}, async (services) => {
+    const record = await runRecorder(services, { model: { type: 'mlp', hidden: [8] }, label: 'bench' });
     const ids: string[] = [];
     for (let r = 0; r < ${runs}; r++) {
-      const id = await services.tracking.createRun({
-        name: \`sweep-\${r}\`, experiment: \`sweep-\${r % 3}\`, project: 'Default', config, configHash: 'bench',
-        datasetVersionId: version.id, latheVersion: 'bench', system: {},
+      const id = await record({
+        name: \`sweep-\${r}\`, experiment: \`sweep-\${r % 3}\`,
         params: { lr: String(10 ** -(1 + (r % 4))), units: String(16 * (1 + (r % 5))), seed: String(r) },
       });
       ids.push(id);
@@ -64,9 +45,7 @@ async function main() {
       await services.tracking.logMetricsBulk(id, points);
     }
     process.stdout.write(JSON.stringify(ids));
-  } finally {
-    await services.close();
-  }
+  });
 }
 void main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
 `,
@@ -74,13 +53,10 @@ void main().catch((err: unknown) => { console.error(err); process.exitCode = 1; 
 const seedOut = join(outDir, 'compare-seed.cjs');
 await bundle(entry, seedOut);
 
-let host;
-let browser;
+let ui;
 try {
   let t0 = performance.now();
-  const seeded = spawnSync(process.execPath, [seedOut], {
-    cwd: root,
-    env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+  const seeded = runBundle(seedOut, {
     maxBuffer: 64 * 1024 * 1024,
     encoding: 'utf8',
   });
@@ -90,22 +66,9 @@ try {
     `seeded ${runs} runs × ${steps.toLocaleString('en-US')} steps (${(runs * steps).toLocaleString('en-US')} points) in ${ms(performance.now() - t0)}`,
   );
 
-  host = spawn(
-    process.execPath,
-    [join(root, 'main/cli/lathe.cjs'), 'ui', '--port', '0', '--workspace', workspace, '--json'],
-    {
-      cwd: root,
-    },
-  );
-  const url = await new Promise((ok, fail) => {
-    host.on('exit', (code) => fail(new Error(`lathe ui exited with ${code}`)));
-    createInterface({ input: host.stdout }).once('line', (line) => ok(JSON.parse(line).url));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  ui = await openLatheUi(workspace);
+  const { url } = ui;
+  const page = await ui.browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.setDefaultTimeout(300_000);
   page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
   page.on('console', (msg) => {
@@ -159,13 +122,6 @@ try {
     }
   }
 } finally {
-  await browser?.close();
-  if (host && host.exitCode === null) {
-    // Drop the startup listener (it rejects) before waiting for this exit.
-    host.removeAllListeners('exit');
-    const exited = new Promise((r) => host.once('exit', r));
-    host.kill('SIGTERM');
-    await exited;
-  }
+  await ui?.close();
   rmSync(dir, { recursive: true, force: true });
 }

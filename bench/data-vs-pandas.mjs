@@ -13,12 +13,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { numberArg as arg } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const rows = arg('--rows', 3_000_000);
 const rounds = arg('--rounds', 3);
 const python = '/usr/bin/python3';

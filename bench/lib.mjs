@@ -1,9 +1,14 @@
 // Shared by the bench scripts: bundles a TypeScript entry over main/ into out/bench/ with esbuild, so it
-// runs with plain node from the project root (finding the package root as the built CLI does).
+// runs with plain node from the project root (finding the package root as the built CLI does); reads
+// numeric flags; opens `lathe ui` in the headless Chromium from Debian.
 import { build } from 'esbuild';
-import { join, resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
-export const root = resolve('.');
+/** The project root, wherever the bench is started from. */
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Bundles `entry` (a .ts file) to `outfile` (.cjs) for Node 20, node_modules left external. */
 export async function bundle(entry, outfile) {
@@ -20,4 +25,70 @@ export async function bundle(entry, outfile) {
     logLevel: 'warning',
   });
   return outfile;
+}
+
+/** Runs a bundle made by `bundle` with node from the project root; spawnSync's options may be added. */
+export function runBundle(outfile, options = {}) {
+  return spawnSync(process.execPath, [outfile], {
+    cwd: root,
+    env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+    ...options,
+  });
+}
+
+/** The number after `--name` on the command line, else `fallback`. */
+export function numberArg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** Starts `lathe ui` on `workspace` on a free port; resolves with the process and its URL. */
+async function startLatheUi(workspace, spawnOptions = {}) {
+  const host = spawn(
+    process.execPath,
+    [join(root, 'main/cli/lathe.cjs'), 'ui', '--port', '0', '--workspace', workspace, '--json'],
+    { cwd: root, ...spawnOptions },
+  );
+  const url = await new Promise((ok, fail) => {
+    host.once('exit', (code) => fail(new Error(`lathe ui exited with ${code}`)));
+    createInterface({ input: host.stdout }).once('line', (line) => ok(JSON.parse(line).url));
+  });
+  return { host, url };
+}
+
+/** Stops a host from `startLatheUi` (if it runs) and waits for it to exit. */
+async function stopLatheUi(host) {
+  if (!host || host.exitCode !== null) return;
+  host.removeAllListeners('exit');
+  const exited = new Promise((r) => host.once('exit', r));
+  host.kill('SIGTERM');
+  await exited;
+}
+
+/**
+ * `lathe ui` on `workspace` and headless Chromium from Debian (/usr/bin/chromium) to open it; `close()`
+ * stops both. A start that fails half way stops what it started.
+ */
+export async function openLatheUi(workspace, spawnOptions = {}) {
+  // Imported here: the benches without a browser need not load playwright.
+  const { chromium } = await import('playwright-core');
+  const { host, url } = await startLatheUi(workspace, spawnOptions);
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+  } catch (err) {
+    await stopLatheUi(host);
+    throw err;
+  }
+  return {
+    url,
+    browser,
+    async close() {
+      await browser.close();
+      await stopLatheUi(host);
+    },
+  };
 }

@@ -17,24 +17,16 @@
 // and scrolls the whole table in 600 px steps, one per frame, to report the slowest frame.
 // Prints each time and its ratio to the 300 ms goal. The machine may be shared and noisy: compare within
 // one run, and rerun before reading much into one number.
-import { bundle } from './lib.mjs';
-import { spawn, spawnSync } from 'node:child_process';
+import { bundle, numberArg as arg, openLatheUi, root, runBundle } from './lib.mjs';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const runs = arg('--runs', 10_000);
 const metrics = arg('--metrics', 20);
 const steps = arg('--steps', 5);
 const params = arg('--params', 8);
 const GOAL_MS = 300;
-const root = resolve('.');
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-runs-'));
 const workspace = join(dir, 'ws');
 
@@ -116,31 +108,17 @@ void main().catch((err: unknown) => {
 const seedOut = join(outDir, 'runs-table-seed.cjs');
 await bundle(entry, seedOut);
 
-let host;
-let browser;
+let ui;
 try {
-  const seeded = spawnSync(process.execPath, [seedOut], {
-    stdio: 'inherit',
-    cwd: root,
-    env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
-  });
+  const seeded = runBundle(seedOut, { stdio: 'inherit' });
   if (seeded.status !== 0) throw new Error('seeding failed');
 
-  host = spawn(
-    process.execPath,
-    [join(root, 'main/cli/lathe.cjs'), 'ui', '--port', '0', '--workspace', workspace, '--json'],
-    { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise((ok, fail) => {
-    host.once('exit', (code) => fail(new Error(`lathe ui exited with ${code}`)));
-    createInterface({ input: host.stdout }).once('line', (line) => ok(JSON.parse(line).url));
+  ui = await openLatheUi(workspace, {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  const { url } = ui;
+  const page = await ui.browser.newPage({ viewport: { width: 1600, height: 1000 } });
   page.setDefaultTimeout(120_000);
   const measures = (name) =>
     page.evaluate((n) => performance.getEntriesByName(n, 'measure').map((e) => e.duration), name);
@@ -228,12 +206,6 @@ try {
     `  per frame: script ${spent('ScriptDuration').toFixed(1)} ms, style ${spent('RecalcStyleDuration').toFixed(1)} ms, layout ${spent('LayoutDuration').toFixed(1)} ms, all tasks ${spent('TaskDuration').toFixed(1)} ms`,
   );
 } finally {
-  await browser?.close();
-  if (host && host.exitCode === null) {
-    host.removeAllListeners('exit');
-    const exited = new Promise((r) => host.once('exit', r));
-    host.kill('SIGTERM');
-    await exited;
-  }
+  await ui?.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,20 +9,14 @@
 // Compare within one run: the machine may be shared and noisy. On a shared 2-core machine (2026-11):
 // logMetrics ~15k points/s with one appender transaction per step before buffering, ~280-470k/s buffered;
 // logMetricsBulk ~400-560k/s.
-import { bundle } from './lib.mjs';
-import { spawnSync } from 'node:child_process';
+import { bundle, numberArg as arg, root, runBundle } from './lib.mjs';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const metrics = arg('--metrics', 20);
 const steps = arg('--steps', 50_000);
 const bulk = arg('--bulk', 100_000);
-const root = resolve('.');
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-'));
 
 const outDir = join(root, 'out', 'bench');
@@ -31,8 +25,7 @@ const entry = join(outDir, 'tracking-throughput.ts');
 writeFileSync(
   entry,
   `
-import { createServices } from ${JSON.stringify(join(root, 'main/services'))};
-import { TrainConfig } from ${JSON.stringify(join(root, 'shared/contract'))};
+import { runRecorder, withServices } from ${JSON.stringify(join(root, 'tests/helpers/services'))};
 
 const [metrics, steps, bulk] = [${metrics}, ${steps}, ${bulk}];
 const keys = Array.from({ length: metrics }, (_, k) => \`metric_\${k}\`);
@@ -40,25 +33,9 @@ const value = (k: number, s: number) => Math.exp(-s / 20000) * (1 + k / 10) + Ma
 const rate = (points: number, ms: number) => Math.round(points / (ms / 1000)).toLocaleString('en-US');
 
 async function main() {
-  const services = await createServices({ workspaceDir: ${JSON.stringify(join(dir, 'ws'))} });
-  try {
-    await services.data.importFile({
-      path: ${JSON.stringify(join(root, 'node_modules/vega-datasets/data/penguins.json'))},
-      name: 'penguins',
-      project: 'Default',
-    });
-    const version = await services.data.resolve('penguins');
-    const config = TrainConfig.parse({
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
-      model: { type: 'mlp', hidden: [8] },
-    });
-    const newRun = (name: string) =>
-      services.tracking.createRun({
-        name, experiment: 'bench', project: 'Default', config, configHash: 'bench',
-        datasetVersionId: version.id, latheVersion: 'bench', system: {},
-      });
+  await withServices(${JSON.stringify(join(dir, 'ws'))}, async (services) => {
+    const record = await runRecorder(services, { model: { type: 'mlp', hidden: [8] }, label: 'bench' });
+    const newRun = (name: string) => record({ name, experiment: 'bench' });
     const points = metrics * steps;
 
     const a = await newRun('per-step');
@@ -90,9 +67,7 @@ async function main() {
     const out = await services.dispatch('runs:metrics', { id: a, maxPoints: 1000 });
     if (!out.ok) throw new Error(out.error.message);
     console.log(\`runs:metrics (maxPoints 1,000, \${metrics} keys): \${out.result.points.length.toLocaleString('en-US')} points in \${Math.round(performance.now() - t0)} ms\`);
-  } finally {
-    await services.close();
-  }
+  });
 }
 void main().catch((err: unknown) => {
   console.error(err);
@@ -102,10 +77,6 @@ void main().catch((err: unknown) => {
 );
 const out = join(outDir, 'tracking-throughput.cjs');
 await bundle(entry, out);
-const r = spawnSync(process.execPath, [out], {
-  stdio: 'inherit',
-  cwd: root,
-  env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
-});
+const r = runBundle(out, { stdio: 'inherit' });
 rmSync(dir, { recursive: true, force: true });
 process.exitCode = r.status ?? 1;
