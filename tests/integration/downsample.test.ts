@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrainConfig } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { bucketCount } from '../../main/tracking/downsample';
-import { contractClient } from '../helpers/services';
-import { tempDir, vega } from '../helpers/workspace';
+import { contractClient, runRecorder } from '../helpers/services';
+import { tempDir } from '../helpers/workspace';
 
 const t = tempDir('lathe-downsample-');
 let services: Services;
@@ -92,23 +91,8 @@ function reference(xs: number[], ys: number[], buckets: number) {
 
 beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
-  await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
-  const version = await services.data.resolve('penguins');
-  runId = await services.tracking.createRun({
-    name: 'long',
-    experiment: 'downsample',
-    project: 'Default',
-    config: TrainConfig.parse({
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
-      model: { type: 'mlp', hidden: [4] },
-    }),
-    configHash: 'test',
-    datasetVersionId: version.id,
-    latheVersion: 'test',
-    system: {},
-  });
+  const record = await runRecorder(services);
+  runId = await record({ name: 'long', experiment: 'downsample' });
   const points = series();
   for (let from = 0; from < N; from += 50_000) {
     await services.tracking.logMetricsBulk(

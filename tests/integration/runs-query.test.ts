@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, Run, RunSummary } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { lathe } from '../helpers/cli';
-import { contractClient } from '../helpers/services';
+import { contractClient, penguinsConfig } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
 const t = tempDir('lathe-runs-query-');
@@ -12,15 +12,12 @@ const W = join(t.dir, 'ws');
 let services: Services | undefined;
 const { call, failure } = contractClient(() => services!);
 
-const penguins = (overrides: Partial<ChannelInput<'train:run'>['config']> = {}) => ({
-  dataset: 'penguins',
-  target: 'Species',
-  task: 'multiclass' as const,
-  model: { type: 'mlp' as const, hidden: [8] },
-  training: { epochs: 3, batchSize: 64, learningRate: 0.01, validationFraction: 0.25 },
-  seed: 1,
-  ...overrides,
-});
+const penguins = (overrides: Partial<ChannelInput<'train:run'>['config']> = {}) =>
+  penguinsConfig({
+    model: { type: 'mlp', hidden: [8] },
+    training: { epochs: 3, batchSize: 64, learningRate: 0.01, validationFraction: 0.25 },
+    ...overrides,
+  });
 
 let runs: { mlp8: Run; mlp16: Run; linear: Run; other: Run };
 const ids = (list: RunSummary[]) => list.map((r) => r.id).sort();

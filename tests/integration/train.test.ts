@@ -9,7 +9,7 @@ import {
 } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { sha256Bytes } from '../../main/workspace/artifacts';
-import { contractClient } from '../helpers/services';
+import { contractClient, penguinsConfig } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
 const t = tempDir('lathe-train-');
@@ -17,15 +17,13 @@ let services: Services;
 
 const { call } = contractClient(() => services);
 
-const penguins = (overrides: Partial<ChannelInput<'train:run'>['config']> = {}) => ({
-  dataset: 'penguins',
-  target: 'Species',
-  task: 'multiclass' as const,
-  model: { type: 'mlp' as const, hidden: [16] },
-  training: { epochs: 12, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
-  seed: 3,
-  ...overrides,
-});
+const penguins = (overrides: Partial<ChannelInput<'train:run'>['config']> = {}) =>
+  penguinsConfig({
+    model: { type: 'mlp', hidden: [16] },
+    training: { epochs: 12, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
+    seed: 3,
+    ...overrides,
+  });
 
 beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
