@@ -82,6 +82,87 @@ const DOM_GLOBALS = [
   'ResizeObserver',
 ];
 
+// --- Faces and domains -------------------------------------------------------------------------------------
+// The faces reach main/ only through the composition root and api/; domains depend only on the ones before
+// them in the flow. A pattern sees the import text, not the resolved file, so each rule is written per
+// folder depth: from main/<folder>/<depth - 1 subfolders>/x.ts, `../` × depth is main/ itself. These
+// entries come after the ones above and repeat their patterns (a later entry's options replace earlier ones).
+
+/** Domain folders in the order work flows; each may import those before it (and api/event-bus). */
+const DOMAINS = [
+  'workspace',
+  'data',
+  'features',
+  'train',
+  'tracking',
+  'evaluate',
+  'registry',
+  'serve',
+];
+const DEPTHS = [1, 2, 3];
+const up = (depth) => `^(\\.\\./){${depth}}(?!\\.\\./)`;
+
+/** main/<name> other than `allowed`, imported from `depth` folders below main/. */
+const onlyThrough = (depth, allowed, where) => ({
+  regex: `${up(depth)}(?!(${allowed.map(escape).join('|')})(/|\\.ts$|$))`,
+  message: `${where} imports main/ only through ${allowed.map((a) => `main/${a}`).join(', ')}: a face reaches the domains through the dispatcher.`,
+});
+const laterDomains = (domain, depth) => {
+  const later = DOMAINS.slice(DOMAINS.indexOf(domain) + 1);
+  if (later.length === 0) return null;
+  return {
+    regex: `${up(depth)}(${later.join('|')})(/|$)`,
+    message: `main/${domain} may import only the domains before it (${DOMAINS.join(' < ')}): not ${later.map((d) => `main/${d}`).join(', ')}.`,
+  };
+};
+const apiOtherThanEventBus = (depth) => ({
+  regex: `${up(depth)}api/(?!event-bus(\\.ts)?$)`,
+  message:
+    'Domain services use api/event-bus only; the dispatcher and transports belong to the faces.',
+});
+const perDepth = (name, folder, ignores, patternsAt) =>
+  DEPTHS.map((depth) => ({
+    name: `lathe/${name}/${depth}`,
+    files: [`main/${folder}/${'*/'.repeat(depth - 1)}*.ts`],
+    ignores,
+    rules: restrict(...patternsAt(depth).filter(Boolean)),
+  }));
+
+const faceLayers = [
+  // `lathe ui` and the app start the host: the one face another face may import.
+  ...perDepth('faces/cli', 'cli', [], (depth) => [
+    electronOnlyInMainElectron,
+    noReact('main/'),
+    noRenderer('main/'),
+    noFaces(['electron'], 'main/cli'),
+    onlyThrough(depth, ['services', 'api', 'version', 'host'], 'main/cli'),
+  ]),
+  ...perDepth('faces/host', 'host', [], (depth) => [
+    electronOnlyInMainElectron,
+    noReact('main/'),
+    noRenderer('main/'),
+    noFaces(['electron', 'cli'], 'main/host'),
+    onlyThrough(depth, ['services', 'api', 'version'], 'main/host'),
+  ]),
+  ...perDepth('faces/electron', 'electron', [], (depth) => [
+    noReact('main/'),
+    noRenderer('main/'),
+    onlyThrough(depth, ['services', 'api', 'version', 'host'], 'main/electron'),
+  ]),
+];
+
+const domainLayers = DOMAINS.flatMap((domain) =>
+  perDepth(`domains/${domain}`, domain, [REPORT_HTML], (depth) => [
+    electronOnlyInMainElectron,
+    noReact('main/'),
+    noRenderer('main/'),
+    noFaces(['electron', 'host', 'cli'], 'Domain services'),
+    noCompositionRoot,
+    laterDomains(domain, depth),
+    apiOtherThanEventBus(depth),
+  ]),
+);
+
 const layers = [
   {
     name: 'lathe/layers/shared',
@@ -173,6 +254,8 @@ const layers = [
       },
       noFaces(['electron', 'host', 'cli'], 'Domain services'),
       noCompositionRoot,
+      laterDomains('evaluate', 1),
+      apiOtherThanEventBus(1),
     ),
   },
   {
@@ -298,4 +381,6 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   ...layers,
+  ...faceLayers,
+  ...domainLayers,
 );

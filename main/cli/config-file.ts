@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { ExpectationSuite, FeatureSpec, TrainConfig } from '../../shared/contract';
-import { loadConfigFile } from '../workspace/config-file';
+import { loadConfigFile } from '../api/workspace';
 
 export { loadConfigFile };
 

@@ -1,10 +1,9 @@
 import { LatheError, type LatheApi } from '../../shared/contract';
 import { createDispatcher } from '../api/dispatch';
 import { createLocalApi } from '../api/local-api';
-import { createRemoteApi } from '../host/client';
+import { createRemoteApi } from '../api/remote-api';
+import { workspaceOwner } from '../api/workspace';
 import { createServices, type Services } from '../services';
-import { liveOwner } from '../workspace/lock';
-import { workspacePaths } from '../workspace/paths';
 
 export interface Session {
   api: LatheApi;
@@ -22,7 +21,7 @@ export async function openSession(
   workspaceDir: string,
   options: { requireOwner?: boolean; say(message: string): void },
 ): Promise<Session> {
-  const owner = liveOwner(workspacePaths(workspaceDir).lock);
+  const owner = workspaceOwner(workspaceDir);
   if (owner?.hostUrl && !options.requireOwner) {
     options.say(
       `workspace is open in process ${owner.pid}; sending the command to it at ${owner.hostUrl}`,

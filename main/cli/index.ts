@@ -1,7 +1,7 @@
 // The `lathe` command: parses arguments with the contract, calls the services, prints text or --json.
 import { LatheError, toErrorShape } from '../../shared/contract';
 import { latheVersion } from '../version';
-import { resolveWorkspaceDir } from '../workspace/paths';
+import { resolveWorkspaceDir } from '../api/workspace';
 import { UsageError, helpOf, parseArgs, usageOf } from './args';
 import type { Command, Ctx, Io } from './command';
 import { commands } from './commands';

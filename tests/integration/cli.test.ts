@@ -146,6 +146,9 @@ describe('lathe CLI', () => {
       new RegExp(`workspace is open in process ${pid}; sending the command to it at ${url}`),
     );
     expect(viaHost.stdout).toMatch(/weather/);
+    const init = lathe(['init', '--workspace', W]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toMatch(/^Opened workspace /);
     // A relative path is the caller's, not the owner's: it is resolved before it is sent.
     t.file('relative.csv', 'x,y\n1,2\n3,4\n');
     const relative = lathe(

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channels, type EventFrame, type RunStatusEvent } from '../../shared/contract';
 import { startHost, type Host } from '../../main/host/server';
-import { createRemoteApi } from '../../main/host/client';
+import { createRemoteApi } from '../../main/api/remote-api';
 import { createServices, type Services } from '../../main/services';
 import { tempDir, vega } from '../helpers/workspace';
 

@@ -36,7 +36,7 @@ export const init: Command = {
   flags: {},
   async run(ctx) {
     const existed = existsSync(join(ctx.workspaceDir, 'lathe.duckdb'));
-    const info = await withSession(ctx, (s) => s.api.invoke('app:info', {}), true);
+    const info = await withSession(ctx, (s) => s.api.invoke('app:info', {}));
     ctx.result(
       { ...info, created: !existed },
       () => `${existed ? 'Opened' : 'Created'} workspace ${info.workspace} (Lathe ${info.version})`,
