@@ -2,12 +2,14 @@
 import {
   TrainConfig,
   type Artifact,
+  type ExperimentSummary,
   type Run,
   type RunKind,
   type RunStatus,
   type RunSummary,
 } from '../../shared/contract';
-import { text, textOrNull, type Database, type Row } from '../workspace/db';
+import { text, textOrNull, type Database, type Row, type SqlParam } from '../workspace/db';
+import { filterToSql, orderByToSql } from './run-query';
 import { iso } from '../workspace/projects';
 
 /** One run with its experiment, project, dataset version, params and latest metrics. */
@@ -168,4 +170,80 @@ export async function readRuns(db: Database, ids: readonly string[]): Promise<Ru
   return ids.map((id) =>
     runFromRow(byId.get(id)!, tagsOf.get(id) ?? [], artifactsOf.get(id) ?? []),
   );
+}
+
+/** Which runs TrackingStore.list returns, in which order, how many. */
+export interface RunListFilter {
+  experiment?: string;
+  project?: string;
+  limit: number;
+  filter?: string;
+  orderBy?: string;
+  deleted?: boolean;
+  /** Only the children (folds, trials) of this run. */
+  parentId?: string;
+}
+
+/** See TrackingStore.list (after its metrics are flushed). */
+export async function listRuns(
+  db: Database,
+  { experiment, project, limit, filter, orderBy, deleted, parentId }: RunListFilter,
+): Promise<RunSummary[]> {
+  const where: string[] = [];
+  const params: SqlParam[] = [];
+  if (!deleted) where.push('r.deleted_at IS NULL');
+  if (parentId) {
+    where.push('r.parent_id = ?');
+    params.push(parentId);
+  }
+  if (filter?.trim()) {
+    const compiled = filterToSql(filter);
+    where.push(compiled.sql);
+    params.push(...compiled.params);
+  }
+  if (experiment) {
+    where.push('e.name = ?');
+    params.push(experiment);
+  }
+  if (project) {
+    where.push('p.name = ?');
+    params.push(project);
+  }
+  const order = orderBy?.trim() ? orderByToSql(orderBy) : { sql: '', params: [] };
+  const rows = await db.all(
+    listSql(
+      where.length ? `WHERE ${where.join(' AND ')}` : '',
+      `${order.sql ? `${order.sql}, ` : ''}r.started_at DESC, r.id`,
+      limit,
+    ),
+    [...order.params, ...params],
+  );
+  return rows.map(summaryFromRow);
+}
+
+/** See TrackingStore.experiments. */
+export async function readExperiments(
+  db: Database,
+  project?: string,
+): Promise<ExperimentSummary[]> {
+  const rows = await db.all(
+    `SELECT e.name, p.name AS project,
+       count(r.id) FILTER (WHERE r.deleted_at IS NULL) AS runs,
+       count(r.id) FILTER (WHERE r.deleted_at IS NOT NULL) AS deleted_runs,
+       max(r.started_at) FILTER (WHERE r.deleted_at IS NULL) AS last_run_at
+     FROM experiments e
+     JOIN projects p ON e.project_id = p.id
+     LEFT JOIN runs r ON r.experiment_id = e.id
+     ${project ? 'WHERE p.name = ?' : ''}
+     GROUP BY e.name, p.name
+     ORDER BY last_run_at DESC NULLS LAST, e.name`,
+    project ? [project] : [],
+  );
+  return rows.map((r) => ({
+    name: String(r.name),
+    project: String(r.project),
+    runs: Number(r.runs),
+    deletedRuns: Number(r.deleted_runs),
+    lastRunAt: r.last_run_at ? iso(r.last_run_at) : null,
+  }));
 }
