@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvaluationReport, GateResult, ModelVersion } from '../../../../shared/contract';
-import { evaluationGates } from '../../../../main/registry/promotion';
+import { evaluationGates, gateChange } from '../../../../main/registry/promotion';
 
 const version = (runId: string | null) =>
   ({ id: 'v-1', model: 'penguin', version: 3, runId }) as unknown as ModelVersion;
@@ -67,5 +67,50 @@ describe('evaluationGates', () => {
       passed: false,
       failures: [],
     });
+  });
+});
+
+describe('gateChange', () => {
+  const failing = async () => ({ passed: false, failures: ['auc >= 0.8: observed 0.7'] });
+
+  it('asks the gates only for a promotion: alias champion or stage production', async () => {
+    let asked = 0;
+    const counting = async () => {
+      asked++;
+      return { passed: false, failures: ['x'] };
+    };
+    expect(await gateChange(counting, version('run-1'), { alias: 'beta' }, undefined)).toEqual([]);
+    expect(await gateChange(counting, version('run-1'), { stage: 'staging' }, undefined)).toEqual(
+      [],
+    );
+    expect(asked).toBe(0);
+    const passing = async () => ({ passed: true, failures: [] });
+    expect(await gateChange(passing, version('run-1'), { alias: 'champion' }, undefined)).toEqual(
+      [],
+    );
+  });
+
+  it('refuses a failed promotion without an override, naming the change and every failure', async () => {
+    await expect(
+      gateChange(failing, version('run-1'), { alias: 'champion' }, undefined),
+    ).rejects.toMatchObject({
+      code: 'GATE_FAILED',
+      message:
+        "penguin@3 cannot take alias 'champion': auc >= 0.8: observed 0.7 (give an override reason to promote it anyway)",
+      details: { model: 'penguin', version: 3, failures: ['auc >= 0.8: observed 0.7'] },
+    });
+    const silent = async () => ({ passed: false, failures: [] });
+    await expect(
+      gateChange(silent, version('run-1'), { stage: 'production' }, undefined),
+    ).rejects.toMatchObject({
+      message:
+        "penguin@3 cannot take stage 'production': a promotion gate failed (give an override reason to promote it anyway)",
+    });
+  });
+
+  it('lets an override through, returning the failures it passed', async () => {
+    expect(await gateChange(failing, version('run-1'), { stage: 'production' }, 'hotfix')).toEqual([
+      'auc >= 0.8: observed 0.7',
+    ]);
   });
 });
