@@ -315,43 +315,35 @@ describe('bad transforms leave the workspace exactly as it was', () => {
 describe('lathe data transform', () => {
   it('runs a steps file and a --sql query, prints versions with parents, and names bad steps', async () => {
     await services.close();
+    /** `lathe data transform` on the workspace: from `from` to a new dataset `name`. */
+    const transform = (from: string[], name: string, ...args: string[]) =>
+      lathe([
+        'data',
+        'transform',
+        ...from.flatMap((f) => ['--from', f]),
+        '--name',
+        name,
+        ...args,
+        '--workspace',
+        W,
+      ]);
     try {
       const steps = t.file(
         'steps.yaml',
         'steps:\n  - type: filter\n    where: "destination = \'SEA\'"\n  - type: drop\n    columns: [date]\n',
       );
-      const made = lathe([
-        'data',
-        'transform',
-        '--from',
-        'flights',
-        '--name',
-        'to_sea',
-        '--steps',
-        steps,
-        '--workspace',
-        W,
-        '--json',
-      ]);
+      const made = transform(['flights'], 'to_sea', '--steps', steps, '--json');
       expect(made.code).toBe(0);
       const out = made.json as { version: { rows: number; parents: { dataset: string }[] } };
       expect(out.version.rows).toBe(flights.filter((f) => f.destination === 'SEA').length);
       expect(out.version.parents.map((p) => p.dataset)).toEqual(['flights']);
 
-      const joined = lathe([
-        'data',
-        'transform',
-        '--from',
-        'to_sea',
-        '--from',
-        'airports@1',
-        '--name',
+      const joined = transform(
+        ['to_sea', 'airports@1'],
         'to_sea_from',
         '--sql',
         'SELECT to_sea.*, airports.city FROM to_sea JOIN airports ON to_sea.origin = airports.iata',
-        '--workspace',
-        W,
-      ]);
+      );
       expect(joined.code).toBe(0);
       expect(joined.stdout).toMatch(/^Made to_sea_from@1 .* from to_sea@1, airports@1/);
 
@@ -363,47 +355,16 @@ describe('lathe data transform', () => {
         'bad.json',
         JSON.stringify({ steps: [{ type: 'cast', column: 'delai', to: 'DOUBLE' }] }),
       );
-      const failed = lathe([
-        'data',
-        'transform',
-        '--from',
-        'flights',
-        '--name',
-        'x',
-        '--steps',
-        bad,
-        '--workspace',
-        W,
-      ]);
+      const failed = transform(['flights'], 'x', '--steps', bad);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/steps\[0\] \(cast\): no column 'delai'/);
 
       const invalid = t.file('invalid.yaml', 'steps:\n  - type: cast\n    column: delay\n');
-      const parsed = lathe([
-        'data',
-        'transform',
-        '--from',
-        'flights',
-        '--name',
-        'x',
-        '--steps',
-        invalid,
-        '--workspace',
-        W,
-      ]);
+      const parsed = transform(['flights'], 'x', '--steps', invalid);
       expect(parsed.code).toBe(1);
       expect(parsed.stderr).toMatch(/invalid\.yaml: steps\.0\.to/);
 
-      const none = lathe([
-        'data',
-        'transform',
-        '--name',
-        'x',
-        '--sql',
-        'SELECT 1',
-        '--workspace',
-        W,
-      ]);
+      const none = transform([], 'x', '--sql', 'SELECT 1');
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/needs --from/);
     } finally {

@@ -38,15 +38,11 @@ async function columnsOf(table: string) {
   return (await engine.describe(`SELECT * FROM ${table}`)).map((c) => columnInfo(c.name, c.type));
 }
 
-/** Fits on the training rows, then transforms every row with both executors and compares them. */
-async function compare(
-  table: string,
-  spec: FeatureSpecInput,
-  history?: { entity?: string; time: string },
-  target?: { column: string; task: Task; classes: string[] },
-) {
-  const parsed = FeatureSpec.parse(spec);
-  const fitted = await fitFeatureSpec(parsed, {
+type Target = { column: string; task: Task; classes: string[] };
+
+/** Fits `spec` on the training rows of `table` (its __split and __row columns). */
+async function fitOn(table: string, spec: FeatureSpecInput, target?: Target) {
+  return fitFeatureSpec(FeatureSpec.parse(spec), {
     engine,
     from: table,
     columns: await columnsOf(table),
@@ -54,6 +50,17 @@ async function compare(
     row: '__row',
     target,
   });
+}
+const fitFlights = (spec: FeatureSpecInput, target?: Target) => fitOn('flights', spec, target);
+
+/** Fits on the training rows, then transforms every row with both executors and compares them. */
+async function compare(
+  table: string,
+  spec: FeatureSpecInput,
+  history?: { entity?: string; time: string },
+  target?: Target,
+) {
+  const fitted = await fitOn(table, spec, target);
   const sql = compileFeatureSql(fitted, table, { keep: ['__row'], rowOrder: '__row' });
   const bySql = new Map<number, number[]>();
   for (const r of await engine.all(sql))
@@ -186,15 +193,8 @@ describe('the two executors of a fitted spec', () => {
 
 describe('fitting', () => {
   it('learns from the training split only', async () => {
-    const parsed = FeatureSpec.parse({
+    const fitted = await fitFlights({
       groups: [{ columns: ['distance'], steps: [{ op: 'scale', method: 'standard' }] }],
-    });
-    const fitted = await fitFeatureSpec(parsed, {
-      engine,
-      from: 'flights',
-      columns: await columnsOf('flights'),
-      split: '__split',
-      row: '__row',
     });
     const [train] = await engine.all(
       `SELECT avg(distance) AS m, stddev_pop(distance) AS s FROM flights WHERE __split = 'train'`,
@@ -207,17 +207,10 @@ describe('fitting', () => {
   });
 
   it('encodes training rows out of fold with target encoding, and other rows with the full fit', async () => {
-    const parsed = FeatureSpec.parse({
-      groups: [{ columns: ['origin'], steps: [{ op: 'target', folds: 5 }] }],
-    });
-    const fitted = await fitFeatureSpec(parsed, {
-      engine,
-      from: 'flights',
-      columns: await columnsOf('flights'),
-      split: '__split',
-      row: '__row',
-      target: { column: 'late', task: 'binary', classes: ['false', 'true'] },
-    });
+    const fitted = await fitFlights(
+      { groups: [{ columns: ['origin'], steps: [{ op: 'target', folds: 5 }] }] },
+      { column: 'late', task: 'binary', classes: ['false', 'true'] },
+    );
     const enc = fitted.columns[0]!;
     if (enc.kind !== 'categorical' || enc.encoding.op !== 'target')
       throw new Error('expected a target encoding');
@@ -249,16 +242,7 @@ describe('fitting', () => {
   });
 
   it('names the spec field at fault', async () => {
-    const fit = (spec: FeatureSpecInput) =>
-      columnsOf('flights').then((columns) =>
-        fitFeatureSpec(FeatureSpec.parse(spec), {
-          engine,
-          from: 'flights',
-          columns,
-          split: '__split',
-          row: '__row',
-        }),
-      );
+    const fit = (spec: FeatureSpecInput) => fitFlights(spec);
     await expect(fit({ groups: [{ columns: ['ghost'] }] })).rejects.toThrow(
       /^groups\.0\.columns\.0: column 'ghost' is not in the dataset/,
     );
