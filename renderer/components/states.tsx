@@ -88,3 +88,35 @@ export function ProgressBar({ fraction, label }: { fraction: number | null; labe
     </div>
   );
 }
+
+/**
+ * What a `useAsync` load shows in place of its data: a spinner until the first data arrives, and a
+ * banner (with Retry unless `retry` is false) when it fails.
+ */
+export function AsyncStatus({
+  of,
+  error,
+  loading,
+  testId,
+  retry = true,
+}: {
+  of: {
+    status: 'loading' | 'ready' | 'error';
+    data: unknown;
+    error: Error | null;
+    reload: () => void;
+  };
+  /** The banner's title, e.g. "Could not list datasets". */
+  error: string;
+  /** The spinner's label; false: no spinner (the view shows its own). */
+  loading?: string | false;
+  /** The spinner's test id. */
+  testId?: string;
+  retry?: boolean;
+}) {
+  if (of.status === 'error' && of.error)
+    return <ErrorBanner error={of.error} title={error} onRetry={retry ? of.reload : undefined} />;
+  if (of.status === 'loading' && !of.data && loading !== false)
+    return <Loading label={loading} testId={testId} />;
+  return null;
+}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { DatasetSummary } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
-import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, EmptyState } from '../../components/states';
 import { Tabs } from '../../components/tabs';
 import { formatBytes, formatCount, formatTime } from '../../lib/format';
 import { useAsync, useRoute } from '../../lib/hooks';
@@ -81,6 +81,7 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
   const [lineageRef, setLineageRef] = useState(name);
   const profile = useAsync(() => getApi().invoke('data:profile', { ref: name }), [name]);
   const version = summary?.latest;
+  const profiling = { error: `Could not profile ${name}`, loading: `Profiling ${name}…` };
 
   return (
     <Panel
@@ -105,16 +106,7 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
       )}
       {tab === 'profile' && (
         <>
-          {profile.status === 'loading' && (
-            <Loading label={`Profiling ${name}…`} testId="profile-loading" />
-          )}
-          {profile.status === 'error' && (
-            <ErrorBanner
-              error={profile.error}
-              title={`Could not profile ${name}`}
-              onRetry={profile.reload}
-            />
-          )}
+          <AsyncStatus of={profile} {...profiling} testId="profile-loading" />
           {profile.status === 'ready' && (
             <>
               <ProfileSummary profile={profile.data} />
@@ -126,12 +118,7 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
         </>
       )}
       {tab === 'rows' && <PreviewGrid key={name} datasetRef={name} />}
-      {tab === 'outliers' && profile.status === 'error' && (
-        <ErrorBanner error={profile.error} title={`Could not profile ${name}`} />
-      )}
-      {tab === 'outliers' && profile.status === 'loading' && (
-        <Loading label={`Profiling ${name}…`} />
-      )}
+      {tab === 'outliers' && <AsyncStatus of={profile} {...profiling} retry={false} />}
       {tab === 'outliers' && profile.status === 'ready' && (
         <>
           <OutliersTable profile={profile.data} />
@@ -181,14 +168,7 @@ export function DataView({ selected }: { selected: string | null }) {
         title="Datasets"
         actions={datasets.data && <span className="muted">{datasets.data.length}</span>}
       >
-        {datasets.status === 'error' && (
-          <ErrorBanner
-            error={datasets.error}
-            title="Could not list datasets"
-            onRetry={datasets.reload}
-          />
-        )}
-        {datasets.status === 'loading' && !datasets.data && <Loading label="Loading datasets…" />}
+        <AsyncStatus of={datasets} error="Could not list datasets" loading="Loading datasets…" />
         {datasets.data && datasets.data.length === 0 && (
           <EmptyState title="No datasets yet" testId="datasets-empty">
             Import a CSV, TSV, Parquet, JSON or NDJSON file above to profile it and train on it.

@@ -7,7 +7,7 @@ import {
 } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { FormField } from '../../components/form-field';
-import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatCell, formatCount, formatDuration, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
@@ -260,13 +260,7 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
       {shown && <ReportView key={shown.id} report={shown} />}
 
       <h3 className="section-title">History</h3>
-      {reports.status === 'error' && (
-        <ErrorBanner
-          error={reports.error}
-          title="Could not load stored reports"
-          onRetry={reports.reload}
-        />
-      )}
+      <AsyncStatus of={reports} error="Could not load stored reports" loading={false} />
       {reports.data && reports.data.length === 0 && (
         <EmptyState title="No reports yet" testId="reports-empty">
           Validate this version to keep a report with it.

@@ -3,7 +3,7 @@ import type { ServerStatus } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { SelectField, TextField } from '../../components/form-field';
 import { PageHeader, Panel } from '../../components/page';
-import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
@@ -41,10 +41,7 @@ export function DeployView() {
         title="Deploy"
         subtitle="Serve a model version over HTTP, export it as a Docker context, or score a file"
       />
-      {models.status === 'loading' && !models.data && <Loading testId="deploy-loading" />}
-      {models.status === 'error' && (
-        <ErrorBanner error={models.error} title="Could not list models" onRetry={models.reload} />
-      )}
+      <AsyncStatus of={models} error="Could not list models" testId="deploy-loading" />
       {models.data && models.data.length === 0 && (
         <EmptyState title="No models to deploy" testId="deploy-empty">
           Register a model from a finished run first (Models view, or{' '}

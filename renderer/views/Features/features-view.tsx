@@ -4,7 +4,7 @@ import { getApi } from '../../api';
 import { FormField } from '../../components/form-field';
 import { PageHeader, Panel } from '../../components/page';
 import { ColumnOptions, DatasetOptions, TaskOptions } from '../../components/options';
-import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatCount } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
@@ -347,14 +347,7 @@ export function FeaturesView({ selected }: { selected: string | null }) {
         title="Features"
         subtitle="Write a feature spec, fit it on a sample and see the features it makes, row by row."
       />
-      {datasets.status === 'error' && (
-        <ErrorBanner
-          error={datasets.error}
-          title="Could not list datasets"
-          onRetry={datasets.reload}
-        />
-      )}
-      {datasets.status === 'loading' && !datasets.data && <Loading label="Loading datasets…" />}
+      <AsyncStatus of={datasets} error="Could not list datasets" loading="Loading datasets…" />
       {datasets.data && list.length === 0 && (
         <EmptyState
           title="No datasets yet"

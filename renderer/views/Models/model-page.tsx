@@ -4,7 +4,7 @@ import { getApi } from '../../api';
 import { ApiError } from '../../api/errors';
 import { FormField, TextField } from '../../components/form-field';
 import { Facts, PageHeader, Panel } from '../../components/page';
-import { ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, ErrorBanner } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
@@ -61,10 +61,12 @@ export function ModelPage({ name }: { name: string }) {
           ) : undefined
         }
       />
-      {model.status === 'loading' && !m && <Loading testId="model-loading" />}
-      {model.status === 'error' && (
-        <ErrorBanner error={model.error} title={`Could not open model ${name}`} />
-      )}
+      <AsyncStatus
+        of={model}
+        error={`Could not open model ${name}`}
+        testId="model-loading"
+        retry={false}
+      />
       {m && (
         <>
           <VersionsPanel

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ProjectCreateIn, describeIssues } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { TextField } from '../../components/form-field';
-import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
 import { PageHeader, Panel } from '../../components/page';
 import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
@@ -80,14 +80,7 @@ export function ProjectsView() {
         />
       </Panel>
       <Panel title="All projects">
-        {projects.status === 'error' && (
-          <ErrorBanner
-            error={projects.error}
-            title="Could not list projects"
-            onRetry={projects.reload}
-          />
-        )}
-        {projects.status === 'loading' && !projects.data && <Loading label="Loading projects…" />}
+        <AsyncStatus of={projects} error="Could not list projects" loading="Loading projects…" />
         {projects.data && projects.data.length === 0 && (
           <EmptyState title="No projects yet" testId="projects-empty">
             Create one above; datasets and runs you add go to the active project.
