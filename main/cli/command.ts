@@ -6,8 +6,6 @@ import { LatheError, describeIssues } from '../../shared/contract';
 import type { CommandSpec, ParsedArgs } from './args';
 import { openSession, type Session } from './context';
 
-export type { Session };
-
 export interface Io {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
