@@ -44,6 +44,65 @@ async function nextVersion(sql: Sql, modelId: string): Promise<number> {
   return Number(next!.v);
 }
 
+/** Refuses a run that cannot be registered, naming the run and what it lacks. */
+function checkRegistrable(run: Run): void {
+  const label = `run ${run.id} (${run.name})`;
+  if (run.deletedAt)
+    throw new LatheError(
+      'INVALID_INPUT',
+      `${label} is deleted; restore it with lathe runs restore ${run.id.slice(0, 8)} before registering it`,
+      { runId: run.id },
+    );
+  if (run.status !== 'finished')
+    throw new LatheError(
+      'INVALID_INPUT',
+      `${label} is ${run.status}; only a finished run can be registered`,
+      { runId: run.id, status: run.status },
+    );
+  const missing = MODEL_ARTIFACTS.filter((p) => !run.artifacts.some((a) => a.path === p));
+  if (missing.length)
+    throw new LatheError(
+      'INVALID_INPUT',
+      `${label} has no saved model (missing ${missing.join(', ')})${
+        run.kind === 'cv' || run.kind === 'tune'
+          ? `; a ${run.kind === 'cv' ? 'cross-validation' : 'search'} keeps its models in its ${run.kind === 'cv' ? 'fold' : 'trial'} runs: register one of those`
+          : ''
+      }`,
+      { runId: run.id, missing },
+    );
+}
+
+/**
+ * The model a new version goes into: `existing` (a given description replaces its own), or a new model
+ * `name` in project `projectName`.
+ */
+async function ensureModel(
+  sql: Sql,
+  existing: { id: string; project: string } | null | undefined,
+  name: string,
+  projectName: string,
+  description: string | undefined,
+  at: Date,
+): Promise<{ id: string; project: string }> {
+  if (existing) {
+    if (description !== undefined)
+      await sql.run('UPDATE models SET description = ? WHERE id = ?', [description, existing.id]);
+    return existing;
+  }
+  const p = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [projectName]);
+  if (!p)
+    throw new LatheError('NOT_FOUND', `no project '${projectName}'`, { project: projectName });
+  const model = { id: newId(), project: projectName };
+  await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
+    model.id,
+    p.id,
+    name,
+    description ?? '',
+    at.getTime(),
+  ]);
+  return model;
+}
+
 export function createRegistration(deps: {
   db: Database;
   tracking: Pick<TrackingStore, 'get'>;
@@ -56,66 +115,6 @@ export function createRegistration(deps: {
   version: (ref: string) => Promise<ModelVersion>;
 }): Registration {
   const { db, tracking, data, artifacts, audit, actor, now } = deps;
-
-  const checkRegistrable = (run: Run) => {
-    const label = `run ${run.id} (${run.name})`;
-    if (run.deletedAt)
-      throw new LatheError(
-        'INVALID_INPUT',
-        `${label} is deleted; restore it with lathe runs restore ${run.id.slice(0, 8)} before registering it`,
-        { runId: run.id },
-      );
-    if (run.status !== 'finished')
-      throw new LatheError(
-        'INVALID_INPUT',
-        `${label} is ${run.status}; only a finished run can be registered`,
-        { runId: run.id, status: run.status },
-      );
-    const missing = MODEL_ARTIFACTS.filter((p) => !run.artifacts.some((a) => a.path === p));
-    if (missing.length)
-      throw new LatheError(
-        'INVALID_INPUT',
-        `${label} has no saved model (missing ${missing.join(', ')})${
-          run.kind === 'cv' || run.kind === 'tune'
-            ? `; a ${run.kind === 'cv' ? 'cross-validation' : 'search'} keeps its models in its ${run.kind === 'cv' ? 'fold' : 'trial'} runs: register one of those`
-            : ''
-        }`,
-        { runId: run.id, missing },
-      );
-  };
-
-  /**
-   * The model a new version goes into: `existing` (a given description replaces its own), or a new model
-   * `name` in project `projectName`.
-   */
-  async function ensureModel(
-    sql: Sql,
-    existing: { id: string; project: string } | null | undefined,
-    name: string,
-    projectName: string,
-    description: string | undefined,
-    at: Date,
-  ): Promise<{ id: string; project: string }> {
-    if (existing) {
-      if (description !== undefined)
-        await sql.run('UPDATE models SET description = ? WHERE id = ?', [description, existing.id]);
-      return existing;
-    }
-    const p = await sql.one<{ id: string }>('SELECT id FROM projects WHERE name = ?', [
-      projectName,
-    ]);
-    if (!p)
-      throw new LatheError('NOT_FOUND', `no project '${projectName}'`, { project: projectName });
-    const model = { id: newId(), project: projectName };
-    await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
-      model.id,
-      p.id,
-      name,
-      description ?? '',
-      at.getTime(),
-    ]);
-    return model;
-  }
 
   return {
     async register({ runId, name, description }) {
