@@ -15,6 +15,7 @@ import { ProfileCharts, ProfileSummary, ProfileTable } from './profile-panel';
 import { ValidationPanel } from './validation-panel';
 import { LineagePanel } from './lineage-graph';
 import { VersionsPanel } from './versions-panel';
+import { TableHead, num } from '../../components/table-head';
 
 function DatasetTable({
   datasets,
@@ -25,17 +26,17 @@ function DatasetTable({
 }) {
   return (
     <table className="table table-hover" data-testid="datasets-table">
-      <thead>
-        <tr>
-          <th>Name</th>
-          <th className="num">Version</th>
-          <th className="num">Rows</th>
-          <th className="num">Columns</th>
-          <th className="num">Size</th>
-          <th>Format</th>
-          <th>Imported</th>
-        </tr>
-      </thead>
+      <TableHead
+        columns={[
+          'Name',
+          num('Version'),
+          num('Rows'),
+          num('Columns'),
+          num('Size'),
+          'Format',
+          'Imported',
+        ]}
+      />
       <tbody>
         {datasets.map((d) => (
           <tr

@@ -1,6 +1,7 @@
 import type { ColumnProfile, Profile } from '../../../shared/contract';
 import { EmptyState } from '../../components/states';
 import { formatCell, formatCount, formatNumber, formatPercent } from '../../lib/format';
+import { TableHead, num } from '../../components/table-head';
 
 type WithOutliers = ColumnProfile & { outliers: NonNullable<ColumnProfile['outliers']> };
 
@@ -23,26 +24,18 @@ export function OutliersTable({ profile }: { profile: Profile }) {
   return (
     <div className="table-scroll">
       <table className="table table-dense" data-testid="outliers-table">
-        <thead>
-          <tr>
-            <th>Column</th>
-            <th className="num" title="p25 − 1.5·IQR">
-              Lower fence
-            </th>
-            <th className="num" title="p75 + 1.5·IQR">
-              Upper fence
-            </th>
-            <th className="num">Below</th>
-            <th className="num">Above</th>
-            <th className="num" title="Share of non-null values outside the fences">
-              IQR share
-            </th>
-            <th className="num" title="Values more than 3 standard deviations from the mean">
-              |z| &gt; 3
-            </th>
-            <th className="num">z share</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Column',
+            num('Lower fence', 'p25 − 1.5·IQR'),
+            num('Upper fence', 'p75 + 1.5·IQR'),
+            num('Below'),
+            num('Above'),
+            num('IQR share', 'Share of non-null values outside the fences'),
+            num('|z| > 3', 'Values more than 3 standard deviations from the mean'),
+            num('z share'),
+          ]}
+        />
         <tbody>
           {columns.map((c) => {
             const { iqr, zScore } = c.outliers;

@@ -8,6 +8,7 @@ import {
   formatPercent,
   formatTemporal,
 } from '../../lib/format';
+import { TableHead, num } from '../../components/table-head';
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
@@ -49,20 +50,20 @@ export function ProfileTable({ profile }: { profile: Profile }) {
   return (
     <div className="table-scroll">
       <table className="table table-dense" data-testid="profile-table">
-        <thead>
-          <tr>
-            <th>Column</th>
-            <th>Type</th>
-            <th>Kind</th>
-            <th className="num">Nulls</th>
-            <th className="num">Distinct</th>
-            <th className="num">Min</th>
-            <th className="num">Max</th>
-            <th className="num">Mean</th>
-            <th className="num">Std</th>
-            <th className="num">p50</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Column',
+            'Type',
+            'Kind',
+            num('Nulls'),
+            num('Distinct'),
+            num('Min'),
+            num('Max'),
+            num('Mean'),
+            num('Std'),
+            num('p50'),
+          ]}
+        />
         <tbody>
           {profile.columns.map((c) => (
             <tr key={c.name} data-testid={`profile-column-${c.name}`}>

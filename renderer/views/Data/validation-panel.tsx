@@ -11,6 +11,7 @@ import { AsyncStatus, EmptyState, ErrorBanner, Loading } from '../../components/
 import { formatCell, formatCount, formatDuration, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
+import { TableHead, num } from '../../components/table-head';
 
 type Parsed =
   | { ok: true; suite: ExpectationSuite }
@@ -86,18 +87,18 @@ function ReportView({ report }: { report: ValidationReport }) {
       </div>
       <div className="table-scroll">
         <table className="table table-dense table-hover" data-testid="validation-results">
-          <thead>
-            <tr>
-              <th className="num">#</th>
-              <th>Expectation</th>
-              <th>Column</th>
-              <th>Severity</th>
-              <th>Expected</th>
-              <th>Observed</th>
-              <th>Result</th>
-              <th className="num">Failing rows</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              num('#'),
+              'Expectation',
+              'Column',
+              'Severity',
+              'Expected',
+              'Observed',
+              'Result',
+              num('Failing rows'),
+            ]}
+          />
           <tbody>
             {report.results.map((r) => (
               <Fragment key={r.index}>
@@ -268,16 +269,9 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
       )}
       {reports.data && reports.data.length > 0 && (
         <table className="table table-dense table-hover" data-testid="reports-table">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Suite</th>
-              <th>Version</th>
-              <th>Result</th>
-              <th className="num">Errors</th>
-              <th className="num">Warnings</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['When', 'Suite', 'Version', 'Result', num('Errors'), num('Warnings')]}
+          />
           <tbody>
             {reports.data.map((r) => (
               <tr

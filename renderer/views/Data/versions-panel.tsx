@@ -4,6 +4,7 @@ import { ErrorBanner, Loading } from '../../components/states';
 import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
+import { TableHead, num } from '../../components/table-head';
 
 /** `drop(a); filter(x > 0)` for a transformed version, '' for an import. */
 export function transformSummary(v: Pick<DatasetVersion, 'transform'>): string {
@@ -34,17 +35,9 @@ export function VersionsPanel({
   if (!versions.data) return <Loading label="Loading versions…" />;
   return (
     <table className="table" data-testid="versions-table">
-      <thead>
-        <tr>
-          <th className="num">Version</th>
-          <th>Hash</th>
-          <th className="num">Rows</th>
-          <th>Created</th>
-          <th>Parents</th>
-          <th>Made by</th>
-          <th />
-        </tr>
-      </thead>
+      <TableHead
+        columns={[num('Version'), 'Hash', num('Rows'), 'Created', 'Parents', 'Made by', '']}
+      />
       <tbody>
         {versions.data.map((v) => {
           const ref = `${v.dataset}@${v.version}`;

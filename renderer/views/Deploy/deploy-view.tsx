@@ -18,6 +18,7 @@ import {
   versionOptions,
 } from './deploy-model';
 import './deploy.css';
+import { TableHead } from '../../components/table-head';
 
 /** `#/deploy`: serve a model version, export a Docker context, run a batch prediction. */
 export function DeployView() {
@@ -177,19 +178,19 @@ function ServersPanel({ selected }: { selected: string | null }) {
       )}
       {servers && servers.length > 0 && (
         <table className="table" data-testid="deploy-servers-table">
-          <thead>
-            <tr>
-              <th>model</th>
-              <th>URL</th>
-              <th>status</th>
-              <th>requests</th>
-              <th>errors</th>
-              <th>rate (10 s)</th>
-              <th>latency</th>
-              <th>started</th>
-              <th />
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'model',
+              'URL',
+              'status',
+              'requests',
+              'errors',
+              'rate (10 s)',
+              'latency',
+              'started',
+              '',
+            ]}
+          />
           <tbody>
             {servers.map((s) => (
               <tr key={s.id} data-testid="deploy-server" data-server-id={s.id}>

@@ -1,6 +1,7 @@
 import type { Cell, ColumnInfo, FeatureDoc, FeaturePreviewOut } from '../../../shared/contract';
 import { formatNumber, formatTemporal } from '../../lib/format';
 import { formatFitted } from './feature-spec-text';
+import { TableHead } from '../../components/table-head';
 
 function InputCell({ value, column }: { value: Cell | undefined; column: ColumnInfo | undefined }) {
   if (value === null || value === undefined) return <span className="cell-null">null</span>;
@@ -105,14 +106,7 @@ export function FeatureDocsTable({ docs, stale }: { docs: FeatureDoc[]; stale: b
       }
     >
       <table className="table table-dense" data-testid="feature-docs" data-rows={docs.length}>
-        <thead>
-          <tr>
-            <th>Feature</th>
-            <th>Sources</th>
-            <th>Transform</th>
-            <th>Fitted</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Feature', 'Sources', 'Transform', 'Fitted']} />
         <tbody>
           {docs.map((d) => {
             const fitted = formatFitted(d.fitted);

@@ -11,6 +11,7 @@ import { routeHref } from '../../lib/routes';
 import { toError, useAction } from '../../lib/use-action';
 import { AuditPanel } from './audit-panel';
 import { CardPanel } from './card-panel';
+import { TableHead } from '../../components/table-head';
 
 const STAGES: ModelStage[] = ['none', 'staging', 'production', 'archived'];
 
@@ -115,17 +116,9 @@ function VersionsPanel({
         <ErrorBanner error={unaliasing.message} title="Could not remove alias" />
       )}
       <table className="table table-hover">
-        <thead>
-          <tr>
-            <th>version</th>
-            <th>stage</th>
-            <th>aliases</th>
-            <th>metrics</th>
-            <th>run</th>
-            <th>data</th>
-            <th>registered</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['version', 'stage', 'aliases', 'metrics', 'run', 'data', 'registered']}
+        />
         <tbody>
           {model.versions.map((v) => (
             <tr

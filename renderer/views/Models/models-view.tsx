@@ -9,6 +9,7 @@ import { ModelPage } from './model-page';
 import { GatePolicyPanel } from './gate-policy-panel';
 import { ImportModel } from './import-model';
 import './models.css';
+import { TableHead } from '../../components/table-head';
 
 /** `#/models`: the registered models of the project; `#/models/<name>`: one model. */
 export function ModelsView({ model }: { model: string | null }) {
@@ -39,17 +40,17 @@ function ModelList() {
       {models.data && models.data.length > 0 && (
         <Panel>
           <table className="table table-hover" data-testid="models-table">
-            <thead>
-              <tr>
-                <th>model</th>
-                <th>versions</th>
-                <th>latest</th>
-                <th>aliases</th>
-                <th>stages</th>
-                <th>updated</th>
-                <th>description</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'model',
+                'versions',
+                'latest',
+                'aliases',
+                'stages',
+                'updated',
+                'description',
+              ]}
+            />
             <tbody>
               {models.data.map((m) => (
                 <tr key={m.id} data-testid={`model-row-${m.name}`}>

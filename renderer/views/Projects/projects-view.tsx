@@ -8,6 +8,7 @@ import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { useAction } from '../../lib/use-action';
+import { TableHead, num } from '../../components/table-head';
 
 function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [name, setName] = useState('');
@@ -88,16 +89,9 @@ export function ProjectsView() {
         )}
         {projects.data && projects.data.length > 0 && (
           <table className="table" data-testid="projects-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Description</th>
-                <th className="num">Datasets</th>
-                <th className="num">Runs</th>
-                <th>Created</th>
-                <th />
-              </tr>
-            </thead>
+            <TableHead
+              columns={['Name', 'Description', num('Datasets'), num('Runs'), 'Created', '']}
+            />
             <tbody>
               {projects.data.map((p) => (
                 <tr

@@ -9,6 +9,7 @@ import { routeHref } from '../../../lib/routes';
 import { LineageView } from '../../Data/lineage-graph';
 import { aggregate, childColumns, orderChildren, systemFacts } from './run-model';
 import { StatusBadge } from '../../../components/status-badge';
+import { TableHead, num } from '../../../components/table-head';
 
 const hash = (value: string | null | undefined, testId: string) =>
   value ? (
@@ -113,13 +114,7 @@ export function Artifacts({ run, active }: { run: Run; active: boolean }) {
     );
   return (
     <table className="table table-dense" data-testid="run-artifacts">
-      <thead>
-        <tr>
-          <th>path</th>
-          <th className="num">size</th>
-          <th>sha256</th>
-        </tr>
-      </thead>
+      <TableHead columns={['path', num('size'), 'sha256']} />
       <tbody>
         {run.artifacts.map((a) => (
           <tr key={a.path}>
