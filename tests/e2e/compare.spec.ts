@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Services } from '../../main/services';
-import { runRecorder, withServices } from '../helpers/services';
-import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
+import { runRecorder } from '../helpers/services';
+import { openSeededSession, repo, type BrowserSession } from './pages/lathe-host';
 import { ComparePage } from './pages/compare-page';
 
 /** Six hand-made runs over two experiments: three params differ, two are the same everywhere. */
@@ -76,11 +76,7 @@ async function seed(services: Services): Promise<void> {
 
 describe('Compare view', () => {
   beforeAll(async () => {
-    session = await openBrowserSession({
-      prefix: 'lathe-e2e-compare-',
-      viewport: { width: 1400, height: 1400 },
-      prepare: (workspace) => withServices(workspace, seed),
-    });
+    session = await openSeededSession('lathe-e2e-compare-', seed, { width: 1400, height: 1400 });
     ({ page, url } = session);
   }, 300_000);
 

@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  contractClient,
-  importPenguins,
-  penguinsConfig,
-  trainRun,
-  withServices,
-} from '../helpers/services';
+import { contractClient, importPenguins, penguinsConfig, trainRun } from '../helpers/services';
 import { vega } from '../helpers/workspace';
-import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { DeployPage } from './pages/deploy-page';
 
 let session: BrowserSession;
@@ -21,19 +15,15 @@ const { Species: _y, ...record } = penguins.find((p) => p['Beak Length (mm)'] !=
 
 describe('the Deploy view', () => {
   beforeAll(async () => {
-    session = await openBrowserSession({
-      prefix: 'lathe-e2e-deploy-',
-      // One penguin classifier registered as species@1, alias champion.
-      prepare: (workspace) =>
-        withServices(workspace, async (services) => {
-          await importPenguins(services);
-          const run = await trainRun(services, penguinsConfig());
-          await services.registry.register({ runId: run.id, name: 'species' });
-          await contractClient(() => services).call('models:alias', {
-            ref: 'species@1',
-            alias: 'champion',
-          });
-        }),
+    // One penguin classifier registered as species@1, alias champion.
+    session = await openSeededSession('lathe-e2e-deploy-', async (services) => {
+      await importPenguins(services);
+      const run = await trainRun(services, penguinsConfig());
+      await services.registry.register({ runId: run.id, name: 'species' });
+      await contractClient(() => services).call('models:alias', {
+        ref: 'species@1',
+        alias: 'champion',
+      });
     });
   }, 300_000);
 

@@ -5,9 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { EvaluationReport } from '../../shared/contract';
-import { contractClient, withServices } from '../helpers/services';
+import { contractClient } from '../helpers/services';
 import { vega } from '../helpers/workspace';
-import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { EvaluationPage } from './pages/evaluation-page';
 
 /** A segment value that is markup: the view and the downloaded file must show it as text. */
@@ -20,37 +20,33 @@ let report: EvaluationReport;
 
 describe('the Evaluation view', () => {
   beforeAll(async () => {
-    session = await openBrowserSession({
-      prefix: 'lathe-e2e-eval-',
-      // A binary run on seattle-weather with a markup-valued sensitive column, evaluated once.
-      prepare: (workspace) =>
-        withServices(workspace, async (services) => {
-          const { call } = contractClient(() => services);
-          const csv = vega('seattle-weather.csv');
-          await call('data:importQuery', {
-            name: 'rain',
-            sql: `SELECT precipitation, temp_max, temp_min, wind, weather = 'rain' AS rain,
-              CASE WHEN month(date) IN (12, 1, 2) THEN '${HOSTILE.replace(/'/g, "''")}' ELSE 'other' END AS season
-              FROM read_csv('${csv}')`,
-          });
-          const run = await call('train:run', {
-            config: {
-              dataset: 'rain',
-              target: 'rain',
-              task: 'binary',
-              features: ['precipitation', 'temp_max', 'temp_min', 'wind', 'season'],
-              model: { type: 'linear' },
-              training: { epochs: 6, learningRate: 0.02, batchSize: 32 },
-              split: { testFraction: 0.25 },
-              seed: 4,
-            },
-          });
-          report = await call('eval:run', {
-            target: run.id,
-            sensitive: ['season'],
-            importanceRepeats: 2,
-          });
-        }),
+    // A binary run on seattle-weather with a markup-valued sensitive column, evaluated once.
+    session = await openSeededSession('lathe-e2e-eval-', async (services) => {
+      const { call } = contractClient(() => services);
+      const csv = vega('seattle-weather.csv');
+      await call('data:importQuery', {
+        name: 'rain',
+        sql: `SELECT precipitation, temp_max, temp_min, wind, weather = 'rain' AS rain,
+          CASE WHEN month(date) IN (12, 1, 2) THEN '${HOSTILE.replace(/'/g, "''")}' ELSE 'other' END AS season
+          FROM read_csv('${csv}')`,
+      });
+      const run = await call('train:run', {
+        config: {
+          dataset: 'rain',
+          target: 'rain',
+          task: 'binary',
+          features: ['precipitation', 'temp_max', 'temp_min', 'wind', 'season'],
+          model: { type: 'linear' },
+          training: { epochs: 6, learningRate: 0.02, batchSize: 32 },
+          split: { testFraction: 0.25 },
+          seed: 4,
+        },
+      });
+      report = await call('eval:run', {
+        target: run.id,
+        sensitive: ['season'],
+        importanceRepeats: 2,
+      });
     });
     ({ page, url } = session);
   });

@@ -2,14 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import {
-  contractClient,
-  importPenguins,
-  penguinsConfig,
-  trainRun,
-  withServices,
-} from '../helpers/services';
-import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
+import { contractClient, importPenguins, penguinsConfig, trainRun } from '../helpers/services';
+import { openSeededSession, repo, type BrowserSession } from './pages/lathe-host';
 import { ModelsPage } from './pages/models-page';
 
 let session: BrowserSession;
@@ -27,24 +21,20 @@ async function registerModel(models: ModelsPage, name: string, count: number): P
 
 describe('the Models view', () => {
   beforeAll(async () => {
-    session = await openBrowserSession({
-      prefix: 'lathe-e2e-models-',
-      // Two trained runs and a gate policy no version passes unevaluated, so a champion move needs an
-      // override. Each test registers the runs under a model name of its own, so none sees another's
-      // versions, aliases, stages or card.
-      prepare: (workspace) =>
-        withServices(workspace, async (services) => {
-          await importPenguins(services);
-          for (const seed of [1, 2]) {
-            const config = penguinsConfig({ seed });
-            const training = { ...config.training, epochs: 4 };
-            runs.push((await trainRun(services, { ...config, training })).id);
-          }
-          await contractClient(() => services).call('gates:set', {
-            project: 'Default',
-            policy: { metrics: [{ metric: 'val_accuracy', min: 0.999 }] },
-          });
-        }),
+    // Two trained runs and a gate policy no version passes unevaluated, so a champion move needs an
+    // override. Each test registers the runs under a model name of its own, so none sees another's
+    // versions, aliases, stages or card.
+    session = await openSeededSession('lathe-e2e-models-', async (services) => {
+      await importPenguins(services);
+      for (const seed of [1, 2]) {
+        const config = penguinsConfig({ seed });
+        const training = { ...config.training, epochs: 4 };
+        runs.push((await trainRun(services, { ...config, training })).id);
+      }
+      await contractClient(() => services).call('gates:set', {
+        project: 'Default',
+        policy: { metrics: [{ metric: 'val_accuracy', min: 0.999 }] },
+      });
     });
     ({ page, url } = session);
   });

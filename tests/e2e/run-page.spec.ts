@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { TrainConfig } from '../../shared/contract';
-import { importPenguins, penguinsConfig, trainRun, withServices } from '../helpers/services';
-import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
+import { importPenguins, penguinsConfig, trainRun } from '../helpers/services';
+import { openSeededSession, repo, type BrowserSession } from './pages/lathe-host';
 import { RunPage } from './pages/run-page';
 
 let session: BrowserSession;
@@ -20,35 +20,31 @@ const config = penguinsConfig({
 
 describe('the run page', () => {
   beforeAll(async () => {
-    session = await openBrowserSession({
-      prefix: 'lathe-e2e-run-',
-      // A trained run, and a cross-validation with two folds recorded as the trainer records them.
-      prepare: (workspace) =>
-        withServices(workspace, async (services) => {
-          const { version } = await importPenguins(services);
-          ids.trained = (await trainRun(services, config)).id;
-          const record = (name: string, kind: 'cv' | 'fold', parentId?: string) =>
-            services.tracking.createRun({
-              name,
-              experiment: 'cv',
-              project: 'Default',
-              config: TrainConfig.parse(config),
-              configHash: 'h',
-              datasetVersionId: version.id,
-              latheVersion: 'test',
-              system: {},
-              kind,
-              parentId,
-            });
-          ids.cv = await record('penguins-cv', 'cv');
-          for (const [i, acc] of [0.8, 0.9].entries()) {
-            const fold = await record(`fold-${i + 1}`, 'fold', ids.cv);
-            await services.tracking.logMetrics(fold, 1, { val_accuracy: acc, val_loss: 1 - acc });
-            await services.tracking.endRun(fold, { status: 'finished' });
-            ids.folds.push(fold);
-          }
-          await services.tracking.endRun(ids.cv, { status: 'finished' });
-        }),
+    // A trained run, and a cross-validation with two folds recorded as the trainer records them.
+    session = await openSeededSession('lathe-e2e-run-', async (services) => {
+      const { version } = await importPenguins(services);
+      ids.trained = (await trainRun(services, config)).id;
+      const record = (name: string, kind: 'cv' | 'fold', parentId?: string) =>
+        services.tracking.createRun({
+          name,
+          experiment: 'cv',
+          project: 'Default',
+          config: TrainConfig.parse(config),
+          configHash: 'h',
+          datasetVersionId: version.id,
+          latheVersion: 'test',
+          system: {},
+          kind,
+          parentId,
+        });
+      ids.cv = await record('penguins-cv', 'cv');
+      for (const [i, acc] of [0.8, 0.9].entries()) {
+        const fold = await record(`fold-${i + 1}`, 'fold', ids.cv);
+        await services.tracking.logMetrics(fold, 1, { val_accuracy: acc, val_loss: 1 - acc });
+        await services.tracking.endRun(fold, { status: 'finished' });
+        ids.folds.push(fold);
+      }
+      await services.tracking.endRun(ids.cv, { status: 'finished' });
     });
     ({ page, url } = session);
   });

@@ -2,8 +2,7 @@
 // loads, then swaps in the whole list in the same order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
-import { withServices } from '../helpers/services';
-import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { RunsTablePage } from './pages/runs-table-page';
 
 const RUNS = 2100;
@@ -12,12 +11,8 @@ let table: RunsTablePage;
 
 describe('a long runs list', () => {
   beforeAll(async () => {
-    session = await openBrowserSession({
-      prefix: 'lathe-e2e-first-page-',
-      prepare: (workspace) =>
-        withServices(workspace, async (services) => {
-          await seedRuns(services, { runs: RUNS, metrics: 3 });
-        }),
+    session = await openSeededSession('lathe-e2e-first-page-', async (services) => {
+      await seedRuns(services, { runs: RUNS, metrics: 3 });
     });
     table = new RunsTablePage(session.page);
   });

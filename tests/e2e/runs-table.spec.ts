@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
-import { withServices } from '../helpers/services';
-import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
+import { openSeededSession, repo, type BrowserSession } from './pages/lathe-host';
 import { RunsTablePage } from './pages/runs-table-page';
 
 const RUNS = 2000;
@@ -29,12 +28,8 @@ const PREF_KEYS = [
 
 describe('runs table', () => {
   beforeAll(async () => {
-    session = await openBrowserSession({
-      prefix: 'lathe-e2e-runs-',
-      prepare: (workspace) =>
-        withServices(workspace, async (services) => {
-          await seedRuns(services, { runs: RUNS, metrics: 6, extraParams: 3 });
-        }),
+    session = await openSeededSession('lathe-e2e-runs-', async (services) => {
+      await seedRuns(services, { runs: RUNS, metrics: 6, extraParams: 3 });
     });
     table = new RunsTablePage(session.page);
   });

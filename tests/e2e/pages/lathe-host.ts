@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Services } from '../../../main/services';
+import { withServices } from '../../helpers/services';
 
 export const repo = resolve(import.meta.dirname, '../../..');
 // The host entry; overridable to point the same tests at another build of `lathe ui`.
@@ -96,4 +98,17 @@ export async function openBrowserSession(options: {
     await close();
     throw err;
   }
+}
+
+/** A session whose fresh workspace `seed` fills through the services before the host opens it. */
+export function openSeededSession(
+  prefix: string,
+  seed: (services: Services) => Promise<void>,
+  viewport?: { width: number; height: number },
+): Promise<BrowserSession> {
+  return openBrowserSession({
+    prefix,
+    viewport,
+    prepare: (workspace) => withServices(workspace, seed),
+  });
 }
