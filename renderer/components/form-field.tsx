@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { Option } from './options';
 
 export interface FormFieldProps {
   /** None: an empty caption, which keeps a lone button on the row's line of controls. */
@@ -90,7 +91,7 @@ export function TextField({
 
 export type SelectFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
   value: string;
-  options: readonly { value: string; label: string }[];
+  options: readonly Option[];
   onChange: (value: string) => void;
   testId?: string;
   disabled?: boolean;

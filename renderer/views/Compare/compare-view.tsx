@@ -2,6 +2,7 @@ import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import type { RunsCompareOut } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { FormField, SelectField, type SelectFieldProps } from '../../components/form-field';
+import { plainOptions } from '../../components/options';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { useAsync } from '../../lib/hooks';
@@ -29,8 +30,6 @@ function defaultMetric(keys: readonly string[]): string {
   return keys.find((k) => k === 'val_loss') ?? keys.find((k) => k === 'loss') ?? keys[0] ?? '';
 }
 
-const asOptions = (keys: readonly string[]) => keys.map((k) => ({ value: k, label: k }));
-
 /** A control of the compare panels: a SelectField laid out in the controls row. */
 function Select(props: Omit<SelectFieldProps, 'className'>) {
   return <SelectField {...props} className="compare-field" />;
@@ -41,7 +40,7 @@ function MetricSelect({
   keys,
   ...props
 }: { keys: readonly string[] } & Pick<SelectFieldProps, 'value' | 'onChange' | 'testId'>) {
-  return <Select label="Metric" options={asOptions(keys)} {...props} />;
+  return <Select label="Metric" options={plainOptions(keys)} {...props} />;
 }
 
 /** Runs with their colors; clicking one hides or shows its curve. */
@@ -196,7 +195,7 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
           <Select
             label="X metric"
             value={xMetric}
-            options={asOptions(metricKeys)}
+            options={plainOptions(metricKeys)}
             onChange={setXMetric}
             testId="curve-x-metric"
           />
@@ -222,7 +221,7 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
         <Select
           label="Group by"
           value={groupBy}
-          options={[{ value: '', label: 'none (one curve per run)' }, ...asOptions(paramKeys)]}
+          options={[{ value: '', label: 'none (one curve per run)' }, ...plainOptions(paramKeys)]}
           onChange={setGroupBy}
           testId="curve-group"
         />
@@ -308,7 +307,7 @@ function HyperparamPlots({ compare, colors }: { compare: RunsCompareOut; colors:
         <Select
           label="Scatter param"
           value={param}
-          options={asOptions(compare.params.map((p) => p.key))}
+          options={plainOptions(compare.params.map((p) => p.key))}
           onChange={setParam}
           testId="hp-param"
         />

@@ -1,8 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import type { Task } from '../../../shared/contract';
 import { getApi } from '../../api';
-import { FormField, TextField, type TextFieldProps } from '../../components/form-field';
-import { ColumnOptions, DatasetOptions, TaskOptions } from '../../components/options';
+import {
+  FormField,
+  SelectField,
+  TextField,
+  type TextFieldProps,
+} from '../../components/form-field';
+import {
+  TASK_OPTIONS,
+  columnOptions,
+  datasetOptions,
+  plainOptions,
+} from '../../components/options';
 import { ErrorBanner, Loading } from '../../components/states';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
@@ -141,49 +151,42 @@ export function NewRunForm({
       <fieldset className="form-section" disabled={busy}>
         <legend>Data</legend>
         <div className="form-row">
-          <FormField label="Dataset" grow>
-            <select
-              value={effective.dataset}
-              onChange={(e) => chooseDataset(e.target.value)}
-              data-testid="new-run-dataset"
-            >
-              <DatasetOptions datasets={list} />
-            </select>
-          </FormField>
-          <FormField label="Target" grow>
-            <select
-              value={effective.target}
-              onChange={(e) => chooseTarget(e.target.value)}
-              data-testid="new-run-target"
-            >
-              <ColumnOptions columns={columns} />
-            </select>
-          </FormField>
-          <FormField label="Task">
-            <select
-              value={task}
-              onChange={(e) => setTaskChoice(e.target.value as Task)}
-              data-testid="new-run-task"
-            >
-              <TaskOptions />
-            </select>
-          </FormField>
+          <SelectField
+            label="Dataset"
+            grow
+            value={effective.dataset}
+            options={datasetOptions(list)}
+            onChange={chooseDataset}
+            testId="new-run-dataset"
+          />
+          <SelectField
+            label="Target"
+            grow
+            value={effective.target}
+            options={columnOptions(columns)}
+            onChange={chooseTarget}
+            testId="new-run-target"
+          />
+          <SelectField
+            label="Task"
+            value={task}
+            options={TASK_OPTIONS}
+            onChange={(v) => setTaskChoice(v as Task)}
+            testId="new-run-task"
+          />
           {text('validationFraction')}
         </div>
       </fieldset>
       <fieldset className="form-section" disabled={busy}>
         <legend>Model and training</legend>
         <div className="form-row">
-          <FormField label="Model">
-            <select
-              value={values.model}
-              onChange={(e) => set('model', e.target.value as TrainFormValues['model'])}
-              data-testid="new-run-model"
-            >
-              <option value="linear">linear</option>
-              <option value="mlp">mlp</option>
-            </select>
-          </FormField>
+          <SelectField
+            label="Model"
+            value={values.model}
+            options={plainOptions(['linear', 'mlp'])}
+            onChange={(v) => set('model', v as TrainFormValues['model'])}
+            testId="new-run-model"
+          />
           {text('hidden', {
             hint: values.model === 'linear' ? '(mlp only)' : undefined,
             disabled: values.model !== 'mlp',
@@ -199,18 +202,13 @@ export function NewRunForm({
         <legend>Cross-validation and search</legend>
         <div className="form-row">
           {text('folds')}
-          <FormField label="Search">
-            <select
-              value={values.search}
-              onChange={(e) => set('search', e.target.value as TrainFormValues['search'])}
-              data-testid="new-run-search"
-            >
-              <option value="none">none</option>
-              <option value="tpe">tpe</option>
-              <option value="random">random</option>
-              <option value="grid">grid</option>
-            </select>
-          </FormField>
+          <SelectField
+            label="Search"
+            value={values.search}
+            options={plainOptions(['none', 'tpe', 'random', 'grid'])}
+            onChange={(v) => set('search', v as TrainFormValues['search'])}
+            testId="new-run-search"
+          />
           {text('trials', { disabled: values.search === 'none' })}
         </div>
         {values.search !== 'none' && (

@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetSummary, FeaturePreviewOut, Task } from '../../../shared/contract';
 import { getApi } from '../../api';
-import { FormField } from '../../components/form-field';
+import { SelectField } from '../../components/form-field';
 import { PageHeader, Panel } from '../../components/page';
-import { ColumnOptions, DatasetOptions, TaskOptions } from '../../components/options';
+import { TASK_OPTIONS, columnOptions, datasetOptions } from '../../components/options';
 import { AsyncStatus, EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatCount } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
@@ -117,39 +117,31 @@ function FeatureWorkbench({
     <>
       <section className="panel features-toolbar" aria-label="Dataset and target">
         <div className="form-row">
-          <FormField label="Dataset">
-            <select
-              value={dataset}
-              onChange={(e) => navigate({ view: 'features', dataset: e.target.value })}
-              data-testid="features-dataset"
-            >
-              <DatasetOptions datasets={datasets} />
-            </select>
-          </FormField>
-          <FormField label="Target column">
-            <select
-              value={target}
-              onChange={(e) => {
-                setTarget(e.target.value);
-                setTaskChoice(null);
-              }}
-              data-testid="features-target"
-            >
-              <option value="">(none)</option>
-              <ColumnOptions columns={columns} />
-            </select>
-          </FormField>
-          <FormField label="Task">
-            <select
-              value={task ?? ''}
-              disabled={!target}
-              onChange={(e) => setTaskChoice(e.target.value as Task)}
-              data-testid="features-task"
-            >
-              {!target && <option value="">—</option>}
-              <TaskOptions />
-            </select>
-          </FormField>
+          <SelectField
+            label="Dataset"
+            value={dataset}
+            options={datasetOptions(datasets)}
+            onChange={(name) => navigate({ view: 'features', dataset: name })}
+            testId="features-dataset"
+          />
+          <SelectField
+            label="Target column"
+            value={target}
+            options={[{ value: '', label: '(none)' }, ...columnOptions(columns)]}
+            onChange={(name) => {
+              setTarget(name);
+              setTaskChoice(null);
+            }}
+            testId="features-target"
+          />
+          <SelectField
+            label="Task"
+            value={task ?? ''}
+            disabled={!target}
+            options={target ? TASK_OPTIONS : [{ value: '', label: '—' }, ...TASK_OPTIONS]}
+            onChange={(v) => setTaskChoice(v as Task)}
+            testId="features-task"
+          />
           <p className="hint features-toolbar-hint">
             A target is needed only for target encoding. It is kept out of the default spec, and
             target encodings are fitted out-of-fold so no row sees its own label.
