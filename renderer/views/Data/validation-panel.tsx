@@ -12,6 +12,7 @@ import { formatCell, formatCount, formatDuration, formatTime } from '../../lib/f
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
 import { TableHead, num } from '../../components/table-head';
+import { BusyButton } from '../../components/busy-button';
 
 type Parsed =
   | { ok: true; suite: ExpectationSuite }
@@ -228,15 +229,15 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
         </ul>
       )}
       <div className="form-row validation-actions">
-        <button
-          type="button"
-          className="btn"
-          data-testid="suggest-suite"
+        <BusyButton
+          busy={busy === 'suggest'}
           disabled={busy !== null}
+          busyLabel="Suggesting…"
           onClick={() => void run('suggest')}
+          testId="suggest-suite"
         >
-          {busy === 'suggest' ? 'Suggesting…' : 'Suggest'}
-        </button>
+          Suggest
+        </BusyButton>
         <label className="checkbox">
           <input
             type="checkbox"
@@ -246,15 +247,16 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
           />{' '}
           quarantine failing rows
         </label>
-        <button
-          type="button"
-          className="btn btn-primary"
-          data-testid="run-validation"
+        <BusyButton
+          busy={busy === 'validate'}
           disabled={busy !== null || !parsed?.ok}
+          busyLabel="Validating…"
+          className="btn btn-primary"
           onClick={() => void run('validate')}
+          testId="run-validation"
         >
-          {busy === 'validate' ? 'Validating…' : 'Validate'}
-        </button>
+          Validate
+        </BusyButton>
       </div>
       {error && <ErrorBanner error={error} title="Validation could not run" />}
       {busy === 'validate' && <Loading label="Validating…" testId="validation-loading" />}

@@ -19,6 +19,7 @@ import {
 } from './deploy-model';
 import './deploy.css';
 import { TableHead } from '../../components/table-head';
+import { BusyButton } from '../../components/busy-button';
 
 /** `#/deploy`: serve a model version, export a Docker context, run a batch prediction. */
 export function DeployView() {
@@ -159,14 +160,16 @@ function ServersPanel({ selected }: { selected: string | null }) {
           placeholder="0"
           testId="deploy-port"
         />
-        <button
+        <BusyButton
+          busy={starting.busy}
+          disabled={!selected || 'error' in parsed}
+          busyLabel="Starting…"
           type="submit"
           className="btn btn-primary"
-          disabled={starting.busy || !selected || 'error' in parsed}
-          data-testid="deploy-start"
+          testId="deploy-start"
         >
-          {starting.busy ? 'Starting…' : `Start server${selected ? ` for ${selected}` : ''}`}
-        </button>
+          {`Start server${selected ? ` for ${selected}` : ''}`}
+        </BusyButton>
         {'error' in parsed && <span className="form-error">{parsed.error}</span>}
       </form>
       {starting.error && <ErrorBanner error={starting.error} title="Server" />}
@@ -251,14 +254,15 @@ function DockerPanel({ selected }: { selected: string }) {
           placeholder="/path/to/docker-context"
           testId="deploy-docker-out"
         />
-        <button
+        <BusyButton
+          busy={busy}
+          disabled={!out.trim()}
+          busyLabel="Exporting…"
           type="submit"
-          className="btn"
-          disabled={busy || !out.trim()}
-          data-testid="deploy-docker-export"
+          testId="deploy-docker-export"
         >
-          {busy ? 'Exporting…' : 'Export'}
-        </button>
+          Export
+        </BusyButton>
       </form>
       {error && <ErrorBanner error={error} title="Export failed" />}
       {result && (
@@ -319,15 +323,16 @@ function BatchPanel({ selected }: { selected: string }) {
           />
         ))}
         <div className="form-row">
-          <button
+          <BusyButton
+            busy={busy}
+            disabled={problem !== null}
+            busyLabel="Predicting…"
             type="submit"
-            className="btn"
-            disabled={busy || problem !== null}
             title={problem ?? undefined}
-            data-testid="deploy-batch-run"
+            testId="deploy-batch-run"
           >
-            {busy ? 'Predicting…' : 'Predict'}
-          </button>
+            Predict
+          </BusyButton>
           {problem && input && output && <span className="form-error">{problem}</span>}
         </div>
       </form>

@@ -27,6 +27,7 @@ import {
   metricKeysOf,
   toggleKey,
 } from './run/run-model';
+import { BusyButton } from '../../components/busy-button';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 3000;
@@ -197,37 +198,39 @@ function RunBody({
             {!deleted && <EvaluateButton key={`eval-${run.id}`} run={run} />}
             {!deleted && <RegisterModel key={run.id} run={run} />}
             {active && (
-              <button
-                type="button"
+              <BusyButton
+                busy={busy === 'cancel'}
+                disabled={busy !== null}
+                busyLabel="Cancelling…"
                 className="btn btn-danger"
                 onClick={() => void act('cancel')}
-                disabled={busy !== null}
-                data-testid="cancel-run"
+                testId="cancel-run"
               >
-                {busy === 'cancel' ? 'Cancelling…' : 'Cancel run'}
-              </button>
+                Cancel run
+              </BusyButton>
             )}
             {!active &&
               (deleted ? (
-                <button
-                  type="button"
-                  className="btn"
-                  onClick={() => void act('restore')}
+                <BusyButton
+                  busy={busy === 'restore'}
                   disabled={busy !== null}
-                  data-testid="run-restore"
+                  busyLabel="Restoring…"
+                  onClick={() => void act('restore')}
+                  testId="run-restore"
                 >
-                  {busy === 'restore' ? 'Restoring…' : 'Restore'}
-                </button>
+                  Restore
+                </BusyButton>
               ) : (
-                <button
-                  type="button"
+                <BusyButton
+                  busy={busy === 'delete'}
+                  disabled={busy !== null}
+                  busyLabel="Deleting…"
                   className="btn btn-danger"
                   onClick={() => void act('delete')}
-                  disabled={busy !== null}
-                  data-testid="run-delete"
+                  testId="run-delete"
                 >
-                  {busy === 'delete' ? 'Deleting…' : 'Delete'}
-                </button>
+                  Delete
+                </BusyButton>
               ))}
           </>
         }

@@ -8,6 +8,7 @@ import { formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
 import { Markdown } from './markdown';
+import { BusyButton } from '../../components/busy-button';
 
 const FIELDS: [keyof Omit<ModelCard, 'sections'>, string][] = [
   ['intendedUse', 'Intended use'],
@@ -169,14 +170,15 @@ export function CardPanel({
             <button type="button" className="btn" onClick={() => setDraft(null)}>
               Cancel
             </button>
-            <button
+            <BusyButton
+              busy={saving.busy}
+              busyLabel="Saving…"
               type="submit"
               className="btn btn-primary"
-              disabled={saving.busy}
-              data-testid="card-save"
+              testId="card-save"
             >
-              {saving.busy ? 'Saving…' : 'Save card'}
-            </button>
+              Save card
+            </BusyButton>
           </div>
         </form>
       )}

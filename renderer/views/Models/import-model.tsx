@@ -6,6 +6,7 @@ import { Panel } from '../../components/page';
 import { ErrorBanner } from '../../components/states';
 import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
+import { BusyButton } from '../../components/busy-button';
 
 /** A path field with a "Choose…" button (a path on disk in Electron, an upload to the host in the browser). */
 function FileField({
@@ -141,14 +142,16 @@ export function ImportModel({ project, onImported }: { project: string; onImport
           logits, labels or value) and the class labels.
         </p>
         <div className="form-inline">
-          <button
+          <BusyButton
+            busy={busy}
+            disabled={!name.trim() || !onnx.trim() || !signature.trim()}
+            busyLabel="Checking and importing…"
             type="submit"
             className="btn btn-primary"
-            disabled={busy || !name.trim() || !onnx.trim() || !signature.trim()}
-            data-testid="import-model-submit"
+            testId="import-model-submit"
           >
-            {busy ? 'Checking and importing…' : 'Import'}
-          </button>
+            Import
+          </BusyButton>
           <button type="button" className="btn btn-ghost" onClick={() => setOpen(false)}>
             Close
           </button>

@@ -3,6 +3,7 @@ import type { ModelVersion, Run } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
+import { BusyButton } from '../../components/busy-button';
 
 /** A suggested model name from the run: its dataset and target, in the characters names allow. */
 const suggestName = (run: Run) =>
@@ -61,14 +62,16 @@ export function RegisterModel({ run }: { run: Run }) {
         data-testid="register-model-name"
         autoFocus
       />
-      <button
+      <BusyButton
+        busy={register.busy}
+        disabled={!name.trim()}
+        busyLabel="Registering…"
         type="submit"
         className="btn btn-primary"
-        disabled={register.busy || !name.trim()}
-        data-testid="register-model-submit"
+        testId="register-model-submit"
       >
-        {register.busy ? 'Registering…' : 'Register'}
-      </button>
+        Register
+      </BusyButton>
       <button type="button" className="btn btn-ghost" onClick={() => setOpen(false)}>
         Cancel
       </button>

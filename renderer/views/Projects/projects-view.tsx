@@ -9,6 +9,7 @@ import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { useAction } from '../../lib/use-action';
 import { TableHead, num } from '../../components/table-head';
+import { BusyButton } from '../../components/busy-button';
 
 function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [name, setName] = useState('');
@@ -50,14 +51,16 @@ function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void })
         placeholder="Optional"
         testId="project-description"
       />
-      <button
-        className="btn btn-primary"
+      <BusyButton
+        busy={create.busy}
+        disabled={!name.trim()}
+        busyLabel="Creating…"
         type="submit"
-        disabled={create.busy || !name.trim()}
-        data-testid="project-submit"
+        className="btn btn-primary"
+        testId="project-submit"
       >
-        {create.busy ? 'Creating…' : 'Create project'}
-      </button>
+        Create project
+      </BusyButton>
       {create.message && (
         <ErrorBanner error={create.message} title="Could not create the project" />
       )}
