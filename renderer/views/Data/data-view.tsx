@@ -15,7 +15,7 @@ import { ProfileCharts, ProfileSummary, ProfileTable } from './profile-panel';
 import { ValidationPanel } from './validation-panel';
 import { LineagePanel } from './lineage-graph';
 import { VersionsPanel } from './versions-panel';
-import { TableHead, num } from '../../components/table-head';
+import { TableHead, num } from '../../components/table';
 
 function DatasetTable({
   datasets,

@@ -1,7 +1,7 @@
 import type { ColumnProfile, Profile } from '../../../shared/contract';
 import { EmptyState } from '../../components/states';
-import { formatCell, formatCount, formatNumber, formatPercent } from '../../lib/format';
-import { TableHead, num } from '../../components/table-head';
+import { formatCount, formatNumber, formatPercent } from '../../lib/format';
+import { TableHead, ValueCells, num } from '../../components/table';
 
 type WithOutliers = ColumnProfile & { outliers: NonNullable<ColumnProfile['outliers']> };
 
@@ -92,11 +92,7 @@ export function DuplicatesSummary({ profile }: { profile: Profile }) {
               {duplicateSample.map((d, i) => (
                 <tr key={i}>
                   <td className="num strong">{formatCount(d.count)}×</td>
-                  {d.values.map((v, j) => (
-                    <td key={j} className={typeof v === 'number' ? 'num' : undefined}>
-                      {formatCell(v)}
-                    </td>
-                  ))}
+                  <ValueCells values={d.values} />
                 </tr>
               ))}
             </tbody>

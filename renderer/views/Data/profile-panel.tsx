@@ -8,7 +8,7 @@ import {
   formatPercent,
   formatTemporal,
 } from '../../lib/format';
-import { TableHead, num } from '../../components/table-head';
+import { TableHead, num } from '../../components/table';
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (

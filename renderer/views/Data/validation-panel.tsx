@@ -11,7 +11,7 @@ import { AsyncStatus, EmptyState, ErrorBanner, Loading } from '../../components/
 import { formatCell, formatCount, formatDuration, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
-import { TableHead, num } from '../../components/table-head';
+import { TableHead, ValueCells, num } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
 
 type Parsed =
@@ -141,14 +141,7 @@ function ReportView({ report }: { report: ValidationReport }) {
                             <tbody>
                               {r.sample.map((row, i) => (
                                 <tr key={i}>
-                                  {row.map((v, j) => (
-                                    <td
-                                      key={j}
-                                      className={typeof v === 'number' ? 'num' : undefined}
-                                    >
-                                      {formatCell(v)}
-                                    </td>
-                                  ))}
+                                  <ValueCells values={row} />
                                 </tr>
                               ))}
                             </tbody>

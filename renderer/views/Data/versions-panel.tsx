@@ -4,7 +4,7 @@ import { ErrorBanner, Loading } from '../../components/states';
 import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
-import { TableHead, num } from '../../components/table-head';
+import { TableHead, num } from '../../components/table';
 
 /** `drop(a); filter(x > 0)` for a transformed version, '' for an import. */
 export function transformSummary(v: Pick<DatasetVersion, 'transform'>): string {

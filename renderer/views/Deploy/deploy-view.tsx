@@ -18,7 +18,7 @@ import {
   versionOptions,
 } from './deploy-model';
 import './deploy.css';
-import { TableHead } from '../../components/table-head';
+import { TableHead } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
 
 /** `#/deploy`: serve a model version, export a Docker context, run a batch prediction. */

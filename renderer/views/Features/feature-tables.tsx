@@ -1,7 +1,7 @@
 import type { Cell, ColumnInfo, FeatureDoc, FeaturePreviewOut } from '../../../shared/contract';
 import { formatNumber, formatTemporal } from '../../lib/format';
 import { formatFitted } from './feature-spec-text';
-import { TableHead } from '../../components/table-head';
+import { TableHead } from '../../components/table';
 
 function InputCell({ value, column }: { value: Cell | undefined; column: ColumnInfo | undefined }) {
   if (value === null || value === undefined) return <span className="cell-null">null</span>;

@@ -11,7 +11,7 @@ import { routeHref } from '../../lib/routes';
 import { toError, useAction } from '../../lib/use-action';
 import { AuditPanel } from './audit-panel';
 import { CardPanel } from './card-panel';
-import { TableHead } from '../../components/table-head';
+import { TableHead } from '../../components/table';
 
 const STAGES: ModelStage[] = ['none', 'staging', 'production', 'archived'];
 

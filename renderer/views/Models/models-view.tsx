@@ -9,7 +9,7 @@ import { ModelPage } from './model-page';
 import { GatePolicyPanel } from './gate-policy-panel';
 import { ImportModel } from './import-model';
 import './models.css';
-import { TableHead } from '../../components/table-head';
+import { TableHead } from '../../components/table';
 
 /** `#/models`: the registered models of the project; `#/models/<name>`: one model. */
 export function ModelsView({ model }: { model: string | null }) {

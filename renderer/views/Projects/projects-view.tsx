@@ -8,7 +8,7 @@ import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { useAction } from '../../lib/use-action';
-import { TableHead, num } from '../../components/table-head';
+import { TableHead, num } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
 
 function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void }) {

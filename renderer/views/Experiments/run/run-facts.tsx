@@ -9,7 +9,7 @@ import { routeHref } from '../../../lib/routes';
 import { LineageView } from '../../Data/lineage-graph';
 import { aggregate, childColumns, orderChildren, systemFacts } from './run-model';
 import { StatusBadge } from '../../../components/status-badge';
-import { TableHead, num } from '../../../components/table-head';
+import { TableHead, num } from '../../../components/table';
 
 const hash = (value: string | null | undefined, testId: string) =>
   value ? (

@@ -1,3 +1,5 @@
+import { formatCell } from '../lib/format';
+
 /** A header cell: its text, or its text with a tooltip and whether it heads a column of numbers. */
 export type HeadCell = string | { label: string; num?: boolean; title?: string };
 
@@ -20,4 +22,13 @@ export function TableHead({ columns }: { columns: readonly HeadCell[] }) {
       </tr>
     </thead>
   );
+}
+
+/** The cells of a row of data values: numbers right-aligned, every value as the data preview shows it. */
+export function ValueCells({ values }: { values: readonly (string | number | boolean | null)[] }) {
+  return values.map((v, j) => (
+    <td key={j} className={typeof v === 'number' ? 'num' : undefined}>
+      {formatCell(v)}
+    </td>
+  ));
 }
