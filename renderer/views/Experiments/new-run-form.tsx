@@ -13,11 +13,11 @@ import {
   datasetOptions,
   plainOptions,
 } from '../../components/options';
-import { ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
 import { useProject } from '../../lib/project';
-import { navigate } from '../../lib/routes';
+import { GoToDataButton } from '../Data/go-to-data';
 import { DEFAULT_VALUES, buildConfig, guessTask, type TrainFormValues } from './train-form-model';
 
 type TextKey =
@@ -119,32 +119,16 @@ export function NewRunForm({
     });
   }
 
-  if (datasets.status === 'loading' && !datasets.data) return <Loading label="Loading datasets…" />;
-  if (datasets.status === 'error')
+  if ((datasets.status === 'loading' && !datasets.data) || datasets.status === 'error')
     return (
-      <ErrorBanner
-        error={datasets.error}
-        title="Could not list datasets"
-        onRetry={datasets.reload}
-      />
+      <AsyncStatus of={datasets} error="Could not list datasets" loading="Loading datasets…" />
     );
-  if (list.length === 0) {
+  if (list.length === 0)
     return (
-      <div className="empty">
-        <div className="empty-title">No datasets to train on</div>
-        <div className="empty-text">Import a dataset first.</div>
-        <div className="empty-action">
-          <button
-            type="button"
-            className="btn"
-            onClick={() => navigate({ view: 'data', dataset: null })}
-          >
-            Go to Data
-          </button>
-        </div>
-      </div>
+      <EmptyState title="No datasets to train on" action={<GoToDataButton />}>
+        Import a dataset first.
+      </EmptyState>
     );
-  }
 
   return (
     <form className="form" onSubmit={(e) => void submit(e)} data-testid="new-run-form">

@@ -9,6 +9,7 @@ import { formatCount } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
+import { GoToDataButton } from '../Data/go-to-data';
 import { guessTask } from '../Experiments/train-form-model';
 import { FeatureDocsTable, FeaturePreviewTable } from './feature-tables';
 import { errorField, parseSpecText, specToYaml, yamlForCopy } from './feature-spec-text';
@@ -341,19 +342,7 @@ export function FeaturesView({ selected }: { selected: string | null }) {
       />
       <AsyncStatus of={datasets} error="Could not list datasets" loading="Loading datasets…" />
       {datasets.data && list.length === 0 && (
-        <EmptyState
-          title="No datasets yet"
-          testId="features-empty"
-          action={
-            <button
-              type="button"
-              className="btn"
-              onClick={() => navigate({ view: 'data', dataset: null })}
-            >
-              Go to Data
-            </button>
-          }
-        >
+        <EmptyState title="No datasets yet" testId="features-empty" action={<GoToDataButton />}>
           Import a dataset first; its feature spec starts from the columns it has.
         </EmptyState>
       )}
