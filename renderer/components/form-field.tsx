@@ -123,3 +123,30 @@ export function SelectField({
     </FormField>
   );
 }
+
+/** A checkbox with its caption; a click on the caption toggles it. */
+export function Checkbox({
+  checked,
+  onChange,
+  testId,
+  className,
+  children,
+}: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  testId?: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <label className={className}>
+      <input
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        data-testid={testId}
+      />
+      {children}
+    </label>
+  );
+}

@@ -1,7 +1,12 @@
 import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import type { RunsCompareOut } from '../../../shared/contract';
 import { getApi } from '../../api';
-import { FormField, SelectField, type SelectFieldProps } from '../../components/form-field';
+import {
+  Checkbox,
+  FormField,
+  SelectField,
+  type SelectFieldProps,
+} from '../../components/form-field';
 import { plainOptions } from '../../components/options';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
@@ -225,15 +230,9 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
           onChange={setGroupBy}
           testId="curve-group"
         />
-        <label className="compare-check">
-          <input
-            type="checkbox"
-            checked={logY}
-            onChange={(e) => setLogY(e.target.checked)}
-            data-testid="curve-log-y"
-          />
+        <Checkbox className="compare-check" checked={logY} onChange={setLogY} testId="curve-log-y">
           log y
-        </label>
+        </Checkbox>
       </div>
       {series.status === 'error' && (
         <ErrorBanner
@@ -339,15 +338,14 @@ function CompareBody({ compare }: { compare: RunsCompareOut }) {
         title="Params and metrics"
         testId="compare-params"
         actions={
-          <label className="compare-check">
-            <input
-              type="checkbox"
-              checked={onlyDiffs}
-              onChange={(e) => setOnlyDiffs(e.target.checked)}
-              data-testid="only-diffs"
-            />
+          <Checkbox
+            className="compare-check"
+            checked={onlyDiffs}
+            onChange={setOnlyDiffs}
+            testId="only-diffs"
+          >
             only differences
-          </label>
+          </Checkbox>
         }
       >
         <DiffTable compare={compare} onlyDiffs={onlyDiffs} colors={colors} />

@@ -6,7 +6,7 @@ import {
   type ValidationReport,
 } from '../../../shared/contract';
 import { getApi } from '../../api';
-import { FormField } from '../../components/form-field';
+import { Checkbox, FormField } from '../../components/form-field';
 import { AsyncStatus, EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatCell, formatCount, formatDuration, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
@@ -231,15 +231,15 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
         >
           Suggest
         </BusyButton>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={quarantine}
-            onChange={(e) => setQuarantine(e.target.checked)}
-            data-testid="validation-quarantine-toggle"
-          />{' '}
+        <Checkbox
+          className="checkbox"
+          checked={quarantine}
+          onChange={setQuarantine}
+          testId="validation-quarantine-toggle"
+        >
+          {' '}
           quarantine failing rows
-        </label>
+        </Checkbox>
         <BusyButton
           busy={busy === 'validate'}
           disabled={busy !== null || !parsed?.ok}

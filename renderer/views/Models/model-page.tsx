@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import type { ModelDetail, ModelStage, ModelVersion } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { ApiError } from '../../api/errors';
-import { FormField, TextField } from '../../components/form-field';
+import { Checkbox, FormField, TextField } from '../../components/form-field';
 import { Facts, PageHeader, Panel } from '../../components/page';
 import { AsyncStatus, ErrorBanner } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
@@ -297,15 +297,14 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
           </button>
         </div>
         {archivable && (
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={archiveExisting}
-              onChange={(e) => setArchiveExisting(e.target.checked)}
-              data-testid="stage-archive-existing"
-            />
+          <Checkbox
+            className="check"
+            checked={archiveExisting}
+            onChange={setArchiveExisting}
+            testId="stage-archive-existing"
+          >
             <span>Archive the versions already in {stage}</span>
-          </label>
+          </Checkbox>
         )}
       </div>
       {change.message && <ErrorBanner error={change.message} title="Change refused" />}
