@@ -81,7 +81,7 @@ export function DeployView() {
       )}
       <ServersPanel selected={selected} />
       {selected && (
-        <div className="deploy-grid">
+        <div className="grid-2">
           <DockerPanel key={`docker-${selected}`} selected={selected} />
           <BatchPanel key={`batch-${selected}`} selected={selected} />
         </div>

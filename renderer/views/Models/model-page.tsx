@@ -77,7 +77,7 @@ export function ModelPage({ name }: { name: string }) {
             onChanged={changed}
           />
           {version && (
-            <div className="models-grid">
+            <div className="grid-2">
               <ControlsPanel
                 key={`${version.version}:${version.stage}`}
                 version={version}
