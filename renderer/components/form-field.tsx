@@ -58,6 +58,8 @@ export type TextFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
   required?: boolean;
   /** False for paths, names and code, which the spell checker would only underline. */
   spellCheck?: boolean;
+  /** 'search' for a box that filters what is on screen (it gets a clear button). */
+  type?: 'text' | 'search';
 };
 
 /** A one-line text input in a FormField. */
@@ -70,11 +72,13 @@ export function TextField({
   disabled,
   required,
   spellCheck,
+  type,
   ...field
 }: TextFieldProps) {
   return (
     <FormField {...field}>
       <input
+        type={type}
         className={numeric ? 'input-num' : undefined}
         inputMode={numeric}
         value={value}

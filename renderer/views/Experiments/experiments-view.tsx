@@ -1,5 +1,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ExperimentSummary } from '../../../shared/contract';
 import { getApi } from '../../api';
+import { FormField, SelectField, TextField } from '../../components/form-field';
+import type { Option } from '../../components/options';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatBytes, formatCount } from '../../lib/format';
@@ -61,6 +64,18 @@ function useExperimentChoice(
     [key],
   );
   return [state?.key === key ? state.value : undefined, set];
+}
+
+/** The experiment picker's choices: all (with the project's run count) or one, with its own. */
+function experimentOptions(experiments: ExperimentSummary[] | null): Option[] {
+  const all = experiments ? ` (${formatCount(experiments.reduce((n, e) => n + e.runs, 0))})` : '';
+  return [
+    { value: '', label: `All experiments${all}` },
+    ...(experiments ?? []).map((e) => ({
+      value: e.name,
+      label: `${e.name} (${formatCount(e.runs)})`,
+    })),
+  ];
 }
 
 /** The run query box: applied with Enter; a malformed query's message (with its position) shows below. */
@@ -264,29 +279,16 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
           runs && (
             <>
               <div className="rt-toolbar">
-                <label className="field">
-                  <span>Experiment</span>
-                  <select
-                    data-testid="runs-experiment"
-                    value={experiment ?? ''}
-                    onChange={(e) => {
-                      setSelection(EMPTY_SELECTION);
-                      setExperiment(e.target.value || null);
-                    }}
-                  >
-                    <option value="">
-                      All experiments
-                      {experiments.data
-                        ? ` (${formatCount(experiments.data.reduce((n, e) => n + e.runs, 0))})`
-                        : ''}
-                    </option>
-                    {experiments.data?.map((e) => (
-                      <option key={e.name} value={e.name}>
-                        {e.name} ({formatCount(e.runs)})
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                <SelectField
+                  label="Experiment"
+                  value={experiment ?? ''}
+                  options={experimentOptions(experiments.data)}
+                  onChange={(name) => {
+                    setSelection(EMPTY_SELECTION);
+                    setExperiment(name || null);
+                  }}
+                  testId="runs-experiment"
+                />
                 <FilterBox
                   key={layoutKey(project, experiment ?? null)}
                   initial={layout.filter}
@@ -296,21 +298,16 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
                     reload();
                   }}
                 />
-                <label className="field rt-search">
-                  <span>Search</span>
-                  <input
-                    type="search"
-                    data-testid="runs-search"
-                    placeholder="name, param or tag value"
-                    value={layout.search}
-                    onChange={(e) => {
-                      const search = e.target.value;
-                      update((l) => ({ ...l, search }));
-                    }}
-                  />
-                </label>
-                <label className="field">
-                  <span>Deleted</span>
+                <TextField
+                  label="Search"
+                  className="rt-search"
+                  type="search"
+                  placeholder="name, param or tag value"
+                  value={layout.search}
+                  onChange={(search) => update((l) => ({ ...l, search }))}
+                  testId="runs-search"
+                />
+                <FormField label="Deleted">
                   <span>
                     <input
                       type="checkbox"
@@ -324,9 +321,8 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
                     />{' '}
                     show
                   </span>
-                </label>
-                <div className="field rt-picker-anchor">
-                  <span>&nbsp;</span>
+                </FormField>
+                <FormField as="div" className="rt-picker-anchor">
                   <button
                     type="button"
                     className="btn"
@@ -344,7 +340,7 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
                       onClose={() => setPickerOpen(false)}
                     />
                   )}
-                </div>
+                </FormField>
               </div>
               <div className="rt-actions" data-testid="runs-actions">
                 <span className="muted" data-testid="runs-selected-count">
