@@ -11,18 +11,21 @@ export {
   formatSigned,
 } from '../../shared/format';
 
+/** How formatTime shows a moment (en-US, 24-hour); the runs table builds its one formatter from it. */
+export const TIME_FORMAT_OPTIONS: Intl.DateTimeFormatOptions = {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+};
+
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString('en-US', {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
+  return d.toLocaleString('en-US', TIME_FORMAT_OPTIONS);
 }
 
 /** A cell of the data preview or a profile min/max. */
