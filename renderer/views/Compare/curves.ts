@@ -46,19 +46,37 @@ export function smoothEma(values: readonly number[], weight: number): number[] {
  * different steps); null outside the logged range.
  */
 export function valueAtStep(series: readonly SeriesPoint[], step: number): number | null {
+  return interpolateAt(
+    series,
+    step,
+    (p) => p.step,
+    (p) => p.value,
+  );
+}
+
+/**
+ * Linear interpolation at `at` of points sorted by `xOf`: the point's `yOf` where one sits exactly
+ * there, the line between its two neighbours otherwise; null outside their range.
+ */
+function interpolateAt<P>(
+  sorted: readonly P[],
+  at: number,
+  xOf: (p: P) => number,
+  yOf: (p: P) => number,
+): number | null {
   let lo = 0;
-  let hi = series.length - 1;
-  if (hi < 0 || step < series[0]!.step || step > series[hi]!.step) return null;
+  let hi = sorted.length - 1;
+  if (hi < 0 || at < xOf(sorted[0]!) || at > xOf(sorted[hi]!)) return null;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const s = series[mid]!.step;
-    if (s === step) return series[mid]!.value;
-    if (s < step) lo = mid + 1;
+    const v = xOf(sorted[mid]!);
+    if (v === at) return yOf(sorted[mid]!);
+    if (v < at) lo = mid + 1;
     else hi = mid - 1;
   }
-  const a = series[hi]!;
-  const b = series[lo]!;
-  return a.value + ((b.value - a.value) * (step - a.step)) / (b.step - a.step);
+  const a = sorted[hi]!;
+  const b = sorted[lo]!;
+  return yOf(a) + ((yOf(b) - yOf(a)) * (at - xOf(a))) / (xOf(b) - xOf(a));
 }
 
 /**
@@ -127,20 +145,12 @@ export function runCurves(
 
 /** Linear interpolation of a curve sorted by x at `x`; null outside its range. */
 function interpolate(sorted: readonly XY[], x: number): number | null {
-  const n = sorted.length;
-  if (n === 0 || x < sorted[0]!.x || x > sorted[n - 1]!.x) return null;
-  let lo = 0;
-  let hi = n - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid]!.x;
-    if (v === x) return sorted[mid]!.y;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  const a = sorted[hi]!;
-  const b = sorted[lo]!;
-  return a.y + ((b.y - a.y) * (x - a.x)) / (b.x - a.x);
+  return interpolateAt(
+    sorted,
+    x,
+    (p) => p.x,
+    (p) => p.y,
+  );
 }
 
 export interface GroupPoint {
