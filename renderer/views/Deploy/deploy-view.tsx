@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ServerStatus } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { SelectField, TextField } from '../../components/form-field';
+import { plainOptions } from '../../components/options';
 import { PageHeader, Panel } from '../../components/page';
 import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
@@ -56,7 +57,7 @@ export function DeployView() {
             <SelectField
               label="Model"
               value={chosen ?? ''}
-              options={names.map((n) => ({ value: n, label: n }))}
+              options={plainOptions(names)}
               onChange={(name) => {
                 setModel(name);
                 setRef(null);
