@@ -186,22 +186,38 @@ function aucCaption(value: number | null | undefined): string | undefined {
   return value === null || value === undefined ? undefined : `AUC ${formatNumber(value)}`;
 }
 
-export function RocChart({ report }: { report: EvaluationReport }) {
-  const roc = report.curves.roc ?? [];
+/**
+ * A figure whose axes are both 0–1 (rates, probabilities): ROC, precision–recall and calibration.
+ * `diagonal` names the y = x reference line drawn under the series, when the chart has one.
+ */
+function UnitSquareFigure({
+  title,
+  caption,
+  chart,
+  label,
+  xLabel,
+  yLabel,
+  diagonal,
+  children,
+}: {
+  title: string;
+  caption?: string | undefined;
+  chart: string;
+  label: string;
+  xLabel: string;
+  yLabel: string;
+  diagonal?: string;
+  children: (px: Scale, py: Scale) => ReactNode;
+}) {
   return (
-    <Figure title="ROC curve" caption={aucCaption(report.metrics.roc_auc)}>
-      <XYFrame
-        chart="roc"
-        label="ROC curve"
-        x={[0, 1]}
-        y={[0, 1]}
-        xLabel="false positive rate"
-        yLabel="true positive rate"
-      >
+    <Figure title={title} caption={caption}>
+      <XYFrame chart={chart} label={label} x={[0, 1]} y={[0, 1]} xLabel={xLabel} yLabel={yLabel}>
         {(px, py) => (
           <>
-            <RefLine a={{ x: 0, y: 0 }} b={{ x: 1, y: 1 }} name="chance" px={px} py={py} />
-            <Series name="roc" points={roc} color={SERIES_COLORS[0]!} px={px} py={py} />
+            {diagonal && (
+              <RefLine a={{ x: 0, y: 0 }} b={{ x: 1, y: 1 }} name={diagonal} px={px} py={py} />
+            )}
+            {children(px, py)}
           </>
         )}
       </XYFrame>
@@ -209,40 +225,55 @@ export function RocChart({ report }: { report: EvaluationReport }) {
   );
 }
 
+export function RocChart({ report }: { report: EvaluationReport }) {
+  const roc = report.curves.roc ?? [];
+  return (
+    <UnitSquareFigure
+      title="ROC curve"
+      caption={aucCaption(report.metrics.roc_auc)}
+      chart="roc"
+      label="ROC curve"
+      xLabel="false positive rate"
+      yLabel="true positive rate"
+      diagonal="chance"
+    >
+      {(px, py) => <Series name="roc" points={roc} color={SERIES_COLORS[0]!} px={px} py={py} />}
+    </UnitSquareFigure>
+  );
+}
+
 export function PrChart({ report }: { report: EvaluationReport }) {
   const pr = report.curves.pr ?? [];
   const prevalence = positivePrevalence(report);
   return (
-    <Figure title="Precision–recall curve" caption={aucCaption(report.metrics.pr_auc)}>
-      <XYFrame
-        chart="pr"
-        label="Precision-recall curve"
-        x={[0, 1]}
-        y={[0, 1]}
-        xLabel="recall"
-        yLabel="precision"
-      >
-        {(px, py) => (
-          <>
-            {prevalence !== null && (
-              <>
-                <RefLine
-                  a={{ x: 0, y: prevalence }}
-                  b={{ x: 1, y: prevalence }}
-                  name="prevalence"
-                  px={px}
-                  py={py}
-                />
-                <text className="ref-label" x={px(1) - 4} y={py(prevalence) - 4} textAnchor="end">
-                  prevalence {formatNumber(prevalence)}
-                </text>
-              </>
-            )}
-            <Series name="pr" points={pr} color={SERIES_COLORS[1]!} px={px} py={py} />
-          </>
-        )}
-      </XYFrame>
-    </Figure>
+    <UnitSquareFigure
+      title="Precision–recall curve"
+      caption={aucCaption(report.metrics.pr_auc)}
+      chart="pr"
+      label="Precision-recall curve"
+      xLabel="recall"
+      yLabel="precision"
+    >
+      {(px, py) => (
+        <>
+          {prevalence !== null && (
+            <>
+              <RefLine
+                a={{ x: 0, y: prevalence }}
+                b={{ x: 1, y: prevalence }}
+                name="prevalence"
+                px={px}
+                py={py}
+              />
+              <text className="ref-label" x={px(1) - 4} y={py(prevalence) - 4} textAnchor="end">
+                prevalence {formatNumber(prevalence)}
+              </text>
+            </>
+          )}
+          <Series name="pr" points={pr} color={SERIES_COLORS[1]!} px={px} py={py} />
+        </>
+      )}
+    </UnitSquareFigure>
   );
 }
 
@@ -251,37 +282,35 @@ export function CalibrationChart({ report }: { report: EvaluationReport }) {
   const maxCount = Math.max(1, ...bins.map((b) => b.count));
   const pts = bins.map((b) => ({ x: b.meanPredicted, y: b.fractionPositive }));
   return (
-    <Figure title="Calibration" caption="dot size: rows in the bin">
-      <XYFrame
-        chart="calibration"
-        label="Calibration"
-        x={[0, 1]}
-        y={[0, 1]}
-        xLabel="mean predicted probability"
-        yLabel="fraction positive"
-      >
-        {(px, py) => (
-          <>
-            <RefLine a={{ x: 0, y: 0 }} b={{ x: 1, y: 1 }} name="perfect" px={px} py={py} />
-            <Series name="calibration" points={pts} color={SERIES_COLORS[2]!} px={px} py={py} />
-            {bins.map((b, i) => (
-              <circle
-                key={i}
-                className="dot"
-                cx={px(b.meanPredicted)}
-                cy={py(b.fractionPositive)}
-                r={round1(2.5 + 3.5 * Math.sqrt(b.count / maxCount))}
-                fill={SERIES_COLORS[2]}
-              >
-                <title>
-                  {`${formatNumber(b.count)} rows: predicted ${formatNumber(b.meanPredicted)}, observed ${formatNumber(b.fractionPositive)}`}
-                </title>
-              </circle>
-            ))}
-          </>
-        )}
-      </XYFrame>
-    </Figure>
+    <UnitSquareFigure
+      title="Calibration"
+      caption="dot size: rows in the bin"
+      chart="calibration"
+      label="Calibration"
+      xLabel="mean predicted probability"
+      yLabel="fraction positive"
+      diagonal="perfect"
+    >
+      {(px, py) => (
+        <>
+          <Series name="calibration" points={pts} color={SERIES_COLORS[2]!} px={px} py={py} />
+          {bins.map((b, i) => (
+            <circle
+              key={i}
+              className="dot"
+              cx={px(b.meanPredicted)}
+              cy={py(b.fractionPositive)}
+              r={round1(2.5 + 3.5 * Math.sqrt(b.count / maxCount))}
+              fill={SERIES_COLORS[2]}
+            >
+              <title>
+                {`${formatNumber(b.count)} rows: predicted ${formatNumber(b.meanPredicted)}, observed ${formatNumber(b.fractionPositive)}`}
+              </title>
+            </circle>
+          ))}
+        </>
+      )}
+    </UnitSquareFigure>
   );
 }
 
