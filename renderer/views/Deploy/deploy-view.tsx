@@ -21,6 +21,7 @@ import {
 import './deploy.css';
 import { TableHead } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
+import { handleSubmit } from '../../lib/forms';
 
 /** `#/deploy`: serve a model version, export a Docker context, run a batch prediction. */
 export function DeployView() {
@@ -146,13 +147,7 @@ function ServersPanel({ selected }: { selected: string | null }) {
   };
   return (
     <Panel title="Prediction servers" testId="deploy-servers">
-      <form
-        className="form-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void start();
-        }}
-      >
+      <form className="form-row" onSubmit={handleSubmit(start)}>
         <TextField
           label="Port (empty: any free port)"
           value={port}
@@ -240,13 +235,7 @@ function DockerPanel({ selected }: { selected: string }) {
   );
   return (
     <Panel title="Docker context" testId="deploy-docker">
-      <form
-        className="form-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run();
-        }}
-      >
+      <form className="form-row" onSubmit={handleSubmit(run)}>
         <TextField
           label="Folder (new or empty)"
           grow
@@ -294,13 +283,7 @@ function BatchPanel({ selected }: { selected: string }) {
   );
   return (
     <Panel title="Batch prediction" testId="deploy-batch">
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run();
-        }}
-      >
+      <form className="form" onSubmit={handleSubmit(run)}>
         {(
           [
             [

@@ -25,6 +25,7 @@ import {
 import { listOrderBy, sortOrder } from './runs-table/sort';
 import { layoutKey, useRunsLayout } from './runs-table/use-layout';
 import { useRunsList } from './use-runs-list';
+import { handleSubmit } from '../../lib/forms';
 
 /**
  * A list of more runs than this shows a first page (in the table's order; see useRunsList) while the
@@ -90,13 +91,7 @@ function FilterBox({
 }) {
   const [draft, setDraft] = useState(initial);
   return (
-    <form
-      className="field rt-filter"
-      onSubmit={(e) => {
-        e.preventDefault();
-        onApply(draft.trim());
-      }}
-    >
+    <form className="field rt-filter" onSubmit={handleSubmit(() => onApply(draft.trim()))}>
       <span>Filter</span>
       <input
         type="text"

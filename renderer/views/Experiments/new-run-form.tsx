@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { Task } from '../../../shared/contract';
 import { getApi } from '../../api';
 import {
@@ -19,6 +19,7 @@ import { useAction } from '../../lib/use-action';
 import { useProject } from '../../lib/project';
 import { GoToDataButton } from '../Data/go-to-data';
 import { DEFAULT_VALUES, buildConfig, guessTask, type TrainFormValues } from './train-form-model';
+import { handleSubmit } from '../../lib/forms';
 
 type TextKey =
   | 'validationFraction'
@@ -107,8 +108,7 @@ export function NewRunForm({
     setTaskChoice(null);
   }
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  async function submit() {
     const built = buildConfig(effective);
     if ('error' in built) {
       start.fail(built.error);
@@ -131,7 +131,7 @@ export function NewRunForm({
     );
 
   return (
-    <form className="form" onSubmit={(e) => void submit(e)} data-testid="new-run-form">
+    <form className="form" onSubmit={handleSubmit(submit)} data-testid="new-run-form">
       <fieldset className="form-section" disabled={busy}>
         <legend>Data</legend>
         <div className="form-row">

@@ -9,6 +9,7 @@ import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
 import { Markdown } from './markdown';
 import { BusyButton } from '../../components/busy-button';
+import { handleSubmit } from '../../lib/forms';
 
 const FIELDS: [keyof Omit<ModelCard, 'sections'>, string][] = [
   ['intendedUse', 'Intended use'],
@@ -109,13 +110,7 @@ export function CardPanel({
       )}
       {data && !draft && <Markdown source={data.markdown} testId="card-rendered" />}
       {draft && (
-        <form
-          className="form card-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save();
-          }}
-        >
+        <form className="form card-form" onSubmit={handleSubmit(save)}>
           {FIELDS.map(([key, label]) => (
             <FormField key={key} label={label}>
               <textarea

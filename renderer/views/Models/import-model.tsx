@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState } from 'react';
 import type { ModelVersion } from '../../../shared/contract';
 import { errorMessage, getApi, resolveFile } from '../../api';
 import { FormField, TextField } from '../../components/form-field';
@@ -7,6 +7,7 @@ import { ErrorBanner } from '../../components/states';
 import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
 import { BusyButton } from '../../components/busy-button';
+import { handleSubmit } from '../../lib/forms';
 
 /** A path field with a "Choose…" button (a path on disk in Electron, an upload to the host in the browser). */
 function FileField({
@@ -93,8 +94,7 @@ export function ImportModel({ project, onImported }: { project: string; onImport
       </button>
     );
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     setDone(null);
     const input = { name: name.trim(), onnx: onnx.trim(), signature: signature.trim(), project };
     await importing.run(() => getApi().invoke('models:import', input), {
@@ -107,7 +107,7 @@ export function ImportModel({ project, onImported }: { project: string; onImport
 
   return (
     <Panel title="Import an ONNX model" testId="import-model">
-      <form className="form" onSubmit={(e) => void submit(e)} aria-busy={busy}>
+      <form className="form" onSubmit={handleSubmit(submit)} aria-busy={busy}>
         <div className="form-row">
           <TextField
             label="Model name"

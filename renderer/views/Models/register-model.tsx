@@ -4,6 +4,7 @@ import { getApi } from '../../api';
 import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
 import { BusyButton } from '../../components/busy-button';
+import { handleSubmit } from '../../lib/forms';
 
 /** A suggested model name from the run: its dataset and target, in the characters names allow. */
 const suggestName = (run: Run) =>
@@ -46,14 +47,7 @@ export function RegisterModel({ run }: { run: Run }) {
       done: setDone,
     });
   return (
-    <form
-      className="form-inline"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-      data-testid="register-model-form"
-    >
+    <form className="form-inline" onSubmit={handleSubmit(submit)} data-testid="register-model-form">
       <input
         value={name}
         onChange={(e) => setName(e.target.value)}

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { ProjectCreateIn, describeIssues } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { TextField } from '../../components/form-field';
@@ -10,14 +10,14 @@ import { useProject } from '../../lib/project';
 import { useAction } from '../../lib/use-action';
 import { TableHead, num } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
+import { handleSubmit } from '../../lib/forms';
 
 function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const create = useAction();
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  async function submit() {
     const input = { name: name.trim(), description };
     const checked = ProjectCreateIn.safeParse(input);
     if (!checked.success) {
@@ -34,7 +34,7 @@ function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void })
   }
 
   return (
-    <form className="form form-inline" onSubmit={(e) => void submit(e)} data-testid="project-form">
+    <form className="form form-inline" onSubmit={handleSubmit(submit)} data-testid="project-form">
       <TextField
         label="Name"
         value={name}

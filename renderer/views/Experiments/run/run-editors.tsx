@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { Run, RunsUpdateIn } from '../../../../shared/contract';
 import { getApi } from '../../../api';
 import { useAction } from '../../../lib/use-action';
 import { checkTag } from './run-model';
+import { handleSubmit } from '../../../lib/forms';
 
 /** Sends one runs:update and hands the updated run back; the error, if any, names what was refused. */
 function useUpdate(run: Run, onSaved: (run: Run) => void) {
@@ -19,8 +20,7 @@ export function TagsEditor({ run, onSaved }: { run: Run; onSaved: (run: Run) => 
   const { saving, error, setError, save } = useUpdate(run, onSaved);
   const tags = Object.entries(run.tags).sort(([a], [b]) => a.localeCompare(b));
 
-  async function add(e: FormEvent) {
-    e.preventDefault();
+  async function add() {
     const checked = checkTag(key, value);
     if (!checked.ok) {
       setError(checked.error);
@@ -56,7 +56,7 @@ export function TagsEditor({ run, onSaved }: { run: Run; onSaved: (run: Run) => 
           ))}
         </ul>
       )}
-      <form className="tag-form" onSubmit={(e) => void add(e)}>
+      <form className="tag-form" onSubmit={handleSubmit(add)}>
         <input
           placeholder="key"
           aria-label="Tag key"
@@ -166,10 +166,7 @@ export function RunName({ run, onSaved }: { run: Run; onSaved: (run: Run) => voi
   return (
     <form
       className="rename-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save({ name: draft }).then((ok) => ok && setEditing(false));
-      }}
+      onSubmit={handleSubmit(() => save({ name: draft }).then((ok) => ok && setEditing(false)))}
     >
       <input
         value={draft}
