@@ -63,17 +63,31 @@ export function trainRun(services: Services, config: ChannelInput<'train:run'>['
   return contractClient(() => services).call('train:run', { config });
 }
 
-type TrainConfigInput = ChannelInput<'train:run'>['config'];
+export type TrainConfigInput = ChannelInput<'train:run'>['config'];
+
+/** A small run on `base` with a linear model; a test overrides what it is about. */
+const smallRun =
+  (base: Pick<TrainConfigInput, 'dataset' | 'target' | 'task'>) =>
+  (overrides: Partial<TrainConfigInput> = {}): TrainConfigInput => ({
+    ...base,
+    model: { type: 'linear' },
+    training: { epochs: 3, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
+    seed: 1,
+    ...overrides,
+  });
 
 /** A small multiclass run on penguins (see importPenguins); a test overrides what it is about. */
-export const penguinsConfig = (overrides: Partial<TrainConfigInput> = {}): TrainConfigInput => ({
+export const penguinsConfig = smallRun({
   dataset: 'penguins',
   target: 'Species',
   task: 'multiclass',
-  model: { type: 'linear' },
-  training: { epochs: 3, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
-  seed: 1,
-  ...overrides,
+});
+
+/** A small regression run on vega's cars (imported as `cars`); a test overrides what it is about. */
+export const carsConfig = smallRun({
+  dataset: 'cars',
+  target: 'Miles_per_Gallon',
+  task: 'regression',
 });
 
 type NewRun = Parameters<Services['tracking']['createRun']>[0];

@@ -13,7 +13,7 @@ import { loadPredictor } from '../../../main/serve/predictor';
 import type { Predictor } from '../../../main/serve/types';
 import { literal, toPlain } from '../../../main/workspace/db';
 import { lathe } from '../../helpers/cli';
-import { contractClient } from '../../helpers/services';
+import { carsConfig, contractClient, penguinsConfig } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
 type Config = ChannelInput<'train:run'>['config'];
@@ -31,25 +31,9 @@ const models: Record<
   { config: Config; version?: ModelVersion; predictor?: Predictor }
 > = {
   penguins: {
-    config: {
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
-      model: { type: 'mlp', hidden: [8], batchNorm: true },
-      training,
-      seed: 1,
-    },
+    config: penguinsConfig({ model: { type: 'mlp', hidden: [8], batchNorm: true }, training }),
   },
-  cars: {
-    config: {
-      dataset: 'cars',
-      target: 'Miles_per_Gallon',
-      task: 'regression',
-      model: { type: 'linear' },
-      training,
-      seed: 2,
-    },
-  },
+  cars: { config: carsConfig({ training, seed: 2 }) },
 };
 
 /** Every row of a file as records (DuckDB reads it as the batch job does). */

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
 import { initBackend } from '../../../main/train/backend';
-import { contractClient } from '../../helpers/services';
+import { trainRegistered } from '../../helpers/models';
+import { contractClient, penguinsConfig } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
 const t = tempDir('lathe-deploy-');
@@ -38,18 +39,7 @@ beforeAll(async () => {
 /** Trains penguins → Species (linear, 3 epochs) and registers it as species@1, alias champion. */
 async function registerSpecies(call: ReturnType<typeof contractClient>['call']) {
   await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
-  const run = await call('train:run', {
-    config: {
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
-      model: { type: 'linear' },
-      training: { epochs: 3, batchSize: 32, learningRate: 0.01, validationFraction: 0.25 },
-      seed: 1,
-    },
-  });
-  expect(run.status, run.error ?? '').toBe('finished');
-  await call('models:register', { runId: run.id, name: 'species' });
+  await trainRegistered(call, penguinsConfig(), 'species');
   await call('models:alias', { ref: 'species@1', alias: 'champion' });
 }
 

@@ -16,7 +16,8 @@ import { loadPredictor } from '../../../main/serve/predictor';
 import { startPredictServer, type PredictServer } from '../../../main/serve/server';
 import { startHost } from '../../../main/host/server';
 import { initBackend } from '../../../main/train/backend';
-import { contractClient } from '../../helpers/services';
+import { trainRegistered } from '../../helpers/models';
+import { carsConfig, contractClient, penguinsConfig } from '../../helpers/services';
 import { REPO, tempDir, vega } from '../../helpers/workspace';
 
 const t = tempDir('lathe-serve-');
@@ -45,43 +46,14 @@ beforeAll(async () => {
   };
   await call('data:import', { path: vega('cars.json'), name: 'cars' });
   await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
-  const r1 = await call('train:run', {
-    config: {
-      dataset: 'cars',
-      target: 'Miles_per_Gallon',
-      task: 'regression',
-      model: { type: 'mlp', hidden: [8] },
-      training,
-      seed: 1,
-    },
-  });
-  expect(r1.status, r1.error ?? '').toBe('finished');
-  reg = await call('models:register', { runId: r1.id, name: 'mpg' });
+  reg = await trainRegistered(
+    call,
+    carsConfig({ model: { type: 'mlp', hidden: [8] }, training, seed: 1 }),
+    'mpg',
+  );
   await call('models:alias', { ref: 'mpg@1', alias: 'champion' });
-  const r2 = await call('train:run', {
-    config: {
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
-      model: { type: 'linear' },
-      training,
-      seed: 2,
-    },
-  });
-  expect(r2.status, r2.error ?? '').toBe('finished');
-  cls = await call('models:register', { runId: r2.id, name: 'species' });
-  const r3 = await call('train:run', {
-    config: {
-      dataset: 'cars',
-      target: 'Miles_per_Gallon',
-      task: 'regression',
-      model: { type: 'linear' },
-      training,
-      seed: 3,
-    },
-  });
-  expect(r3.status, r3.error ?? '').toBe('finished');
-  await call('models:register', { runId: r3.id, name: 'mpg' });
+  cls = await trainRegistered(call, penguinsConfig({ training, seed: 2 }), 'species');
+  await trainRegistered(call, carsConfig({ training, seed: 3 }), 'mpg');
   await call('models:alias', { ref: 'mpg@2', alias: 'challenger' });
 }, 300_000);
 
