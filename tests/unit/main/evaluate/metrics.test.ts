@@ -120,6 +120,17 @@ function close(actual: number | null | undefined, expected: number | undefined, 
     expect(a).toBe(expected);
   }
 }
+/**
+ * close() on each of `keys`, a field of the same name on both sides. Most fixture sections are
+ * Record<string, number> with a few structured fields, hence the second form of `expected`.
+ */
+function closeKeys<K extends string>(
+  actual: NoInfer<Readonly<Record<K, number | null | undefined>>>,
+  expected: NoInfer<{ readonly [P in K]?: number } | Readonly<Record<string, number>>>,
+  keys: readonly K[],
+): void {
+  for (const key of keys) close(actual[key], expected[key]);
+}
 function closeAll(
   actual: readonly (number | null)[],
   expected: readonly (number | null)[],
@@ -183,17 +194,19 @@ describe('binary classification vs scikit-learn', () => {
       targetRecall: e.targets.recall,
       calibrationBins: 10,
     });
-    close(s.accuracy, e.accuracy);
-    close(s.f1, e.f1);
-    close(s.precision, e.precision);
-    close(s.recall, e.recall);
-    close(s.f1_macro, e.f1_macro);
-    close(s.roc_auc, e.roc_auc);
-    close(s.pr_auc, e.pr_auc);
-    close(s.log_loss, e.log_loss);
-    close(s.brier, e.brier);
+    closeKeys(s, e, [
+      'accuracy',
+      'f1',
+      'precision',
+      'recall',
+      'f1_macro',
+      'roc_auc',
+      'pr_auc',
+      'log_loss',
+      'brier',
+      'mcc',
+    ]);
     expect(s.brier_kind).toBe('binary');
-    close(s.mcc, e.mcc);
     expect(s.confusion_matrix).toEqual(e.confusion_matrix);
     expect(s.per_class.yes!.support).toBe(bin.labels.filter((y) => y === 1).length);
     const roc = s.curves.roc.yes as RocCurve;
@@ -211,10 +224,7 @@ describe('binary classification vs scikit-learn', () => {
     for (const key of ['max_f1', 'target_precision', 'target_recall'] as const) {
       const got = s.thresholds![key] as OperatingPoint;
       const want = e.thresholds[key];
-      close(got.threshold, want.threshold);
-      close(got.precision, want.precision);
-      close(got.recall, want.recall);
-      close(got.f1, want.f1);
+      closeKeys(got, want, ['threshold', 'precision', 'recall', 'f1']);
     }
     expect(s.thresholds!.target_precision!.precision).toBeGreaterThanOrEqual(e.targets.precision);
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
@@ -268,7 +278,7 @@ describe('multiclass classification vs scikit-learn (class 3 never predicted)', 
 
   it('suite matches', () => {
     const s = classificationSuite(ym, pm, mc.k);
-    for (const key of [
+    closeKeys(s, e, [
       'accuracy',
       'balanced_accuracy',
       'precision_macro',
@@ -286,9 +296,7 @@ describe('multiclass classification vs scikit-learn (class 3 never predicted)', 
       'pr_auc_weighted',
       'log_loss',
       'mcc',
-    ] as const) {
-      close(s[key], e[key]);
-    }
+    ]);
     close(s.brier, e.brier_multiclass_sum);
     expect(s.brier_kind).toBe('multiclass_sum');
     expect(s.precision).toBeNull();
@@ -318,10 +326,7 @@ describe('baselines vs scikit-learn Dummy estimators', () => {
     const e = fx.majority_baseline.expected;
     const s = majorityClassBaseline(ym, mc.k, Int32Array.from(fx.majority_baseline.fit_labels));
     closeAll(s.priors, e.priors);
-    close(s.accuracy, e.accuracy);
-    close(s.f1_macro, e.f1_macro);
-    close(s.log_loss, e.log_loss);
-    close(s.roc_auc, e.roc_auc);
+    closeKeys(s, e, ['accuracy', 'f1_macro', 'log_loss', 'roc_auc']);
     close(s.brier, e.brier_multiclass_sum);
   });
 
@@ -333,10 +338,7 @@ describe('baselines vs scikit-learn Dummy estimators', () => {
       r.n_features,
       Float64Array.from(r.mean_baseline.fit_y),
     );
-    close(s.prediction, e.prediction);
-    close(s.r2, e.r2);
-    close(s.mse, e.mse);
-    close(s.mae, e.mae);
+    closeKeys(s, e, ['prediction', 'r2', 'mse', 'mae']);
   });
 });
 
@@ -345,7 +347,7 @@ describe('regression vs scikit-learn (zeros in y)', () => {
   const e = r.expected;
   const s = regressionSuite(Float64Array.from(r.y), Float64Array.from(r.yhat), r.n_features);
   it('metrics match', () => {
-    for (const key of [
+    closeKeys(s, e, [
       'mse',
       'rmse',
       'mae',
@@ -355,9 +357,7 @@ describe('regression vs scikit-learn (zeros in y)', () => {
       'median_absolute_error',
       'max_error',
       'explained_variance',
-    ] as const) {
-      close(s[key], e[key]);
-    }
+    ]);
     expect(s.mape).toBeGreaterThan(1e12);
   });
 
@@ -400,19 +400,14 @@ describe('fairness (fairlearn definitions)', () => {
     for (const g of rep.groups) {
       const want = f.expected.groups[g.group]!;
       expect(g.count).toBe(want.count);
-      close(g.selection_rate, want.selection_rate);
-      close(g.tpr, want.tpr);
-      close(g.fpr, want.fpr);
-      close(g.accuracy, want.accuracy);
+      closeKeys(g, want, ['selection_rate', 'tpr', 'fpr', 'accuracy']);
     }
-    for (const key of [
+    closeKeys(rep, f.expected, [
       'demographic_parity_difference',
       'disparate_impact_ratio',
       'equal_opportunity_difference',
       'equalized_odds_difference',
-    ] as const) {
-      close(rep[key], f.expected[key]);
-    }
+    ]);
   });
 
   it('a group without positives has a null TPR and a note', () => {
@@ -430,8 +425,7 @@ describe('significance', () => {
       const got = mcnemar(c.champion_correct, c.challenger_correct);
       expect(got.method).toBe(kind === 'exact' ? 'exact' : 'chi2_corrected');
       expect([got.b, got.c]).toEqual([c.expected.b, c.expected.c]);
-      close(got.statistic, c.expected.statistic);
-      close(got.p_value, c.expected.p_value);
+      closeKeys(got, c.expected, ['statistic', 'p_value']);
     }
   });
 
