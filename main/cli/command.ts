@@ -2,7 +2,13 @@
 // the flag getters. A leaf: it imports no command file, so the domain files and the registry import it
 // without cycles.
 import type { ZodError } from 'zod';
-import { LatheError, describeIssues } from '../../shared/contract';
+import {
+  LatheError,
+  describeIssues,
+  type ChannelInput,
+  type ChannelName,
+  type ChannelOutput,
+} from '../../shared/contract';
 import type { CommandSpec, ParsedArgs } from './args';
 import { openSession, type Session } from './context';
 
@@ -53,6 +59,15 @@ export async function withSession<T>(
   } finally {
     await session.close();
   }
+}
+
+/** Calls one channel in a session on the command's workspace: what most commands do. */
+export function invoke<C extends ChannelName>(
+  ctx: Ctx,
+  channel: C,
+  input: ChannelInput<C>,
+): Promise<ChannelOutput<C>> {
+  return withSession(ctx, (s) => s.api.invoke(channel, input));
 }
 
 /** Parses CLI input with a contract schema; its issues become an INVALID_INPUT naming `what`. */

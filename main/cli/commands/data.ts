@@ -11,7 +11,7 @@ import {
   type Profile,
   type ValidationReport,
 } from '../../../shared/contract';
-import { bool, num, parseOrThrow, str, withSession, type Command } from '../command';
+import { bool, invoke, num, parseOrThrow, str, withSession, type Command } from '../command';
 import { loadConfigFile, loadSuite } from '../config-file';
 import { lineageTree } from '../lineage-tree';
 import { formatBytes, formatDuration, formatValue, table } from '../output';
@@ -151,9 +151,7 @@ export const dataList: Command = {
   positionals: [],
   flags: { project: { type: 'string', value: 'PROJECT', description: 'only this project' } },
   async run(ctx) {
-    const list = await withSession(ctx, (s) =>
-      s.api.invoke('data:list', { project: str(ctx, 'project') }),
-    );
+    const list = await invoke(ctx, 'data:list', { project: str(ctx, 'project') });
     ctx.result(list, () =>
       list.length
         ? table(
@@ -180,9 +178,7 @@ export const dataVersions: Command = {
   positionals: [{ name: 'NAME', required: true, description: 'dataset name' }],
   flags: {},
   async run(ctx) {
-    const versions = await withSession(ctx, (s) =>
-      s.api.invoke('data:versions', { name: ctx.args.positionals[0]! }),
-    );
+    const versions = await invoke(ctx, 'data:versions', { name: ctx.args.positionals[0]! });
     ctx.result(versions, () =>
       table(
         ['version', 'hash', 'rows', 'columns', 'format', 'parents', 'source', 'imported'],
@@ -283,9 +279,7 @@ export const lineage: Command = {
   ],
   flags: {},
   async run(ctx) {
-    const graph = await withSession(ctx, (s) =>
-      s.api.invoke('lineage:get', { id: ctx.args.positionals[0]! }),
-    );
+    const graph = await invoke(ctx, 'lineage:get', { id: ctx.args.positionals[0]! });
     ctx.result(graph, () => lineageTree(graph));
     return 0;
   },
@@ -304,9 +298,7 @@ export const dataProfile: Command = {
   ],
   flags: {},
   async run(ctx) {
-    const p = await withSession(ctx, (s) =>
-      s.api.invoke('data:profile', { ref: ctx.args.positionals[0]! }),
-    );
+    const p = await invoke(ctx, 'data:profile', { ref: ctx.args.positionals[0]! });
     ctx.result(p, () => humanProfile(p));
     return 0;
   },
@@ -325,13 +317,11 @@ export const dataPreview: Command = {
     },
   },
   async run(ctx) {
-    const p = await withSession(ctx, (s) =>
-      s.api.invoke('data:preview', {
-        ref: ctx.args.positionals[0]!,
-        offset: num(ctx, 'offset') ?? 0,
-        limit: num(ctx, 'limit') ?? 20,
-      }),
-    );
+    const p = await invoke(ctx, 'data:preview', {
+      ref: ctx.args.positionals[0]!,
+      offset: num(ctx, 'offset') ?? 0,
+      limit: num(ctx, 'limit') ?? 20,
+    });
     ctx.result(
       p,
       () =>
@@ -357,9 +347,7 @@ export const dataSuggest: Command = {
     },
   },
   async run(ctx) {
-    const r = await withSession(ctx, (s) =>
-      s.api.invoke('data:suggest', { ref: ctx.args.positionals[0]! }),
-    );
+    const r = await invoke(ctx, 'data:suggest', { ref: ctx.args.positionals[0]! });
     const out = str(ctx, 'out');
     if (out) {
       const file = resolve(out);
@@ -393,13 +381,11 @@ export const dataValidate: Command = {
   },
   async run(ctx) {
     const suite = loadSuite(str(ctx, 'suite')!);
-    const report = await withSession(ctx, (s) =>
-      s.api.invoke('data:validate', {
-        ref: ctx.args.positionals[0]!,
-        suite,
-        quarantine: bool(ctx, 'quarantine'),
-      }),
-    );
+    const report = await invoke(ctx, 'data:validate', {
+      ref: ctx.args.positionals[0]!,
+      suite,
+      quarantine: bool(ctx, 'quarantine'),
+    });
     ctx.result(report, () => humanReport(report));
     return report.success ? 0 : 1;
   },

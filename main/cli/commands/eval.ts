@@ -3,19 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { GatePolicy, type EvaluationReport } from '../../../shared/contract';
-import { num, str, strs, withSession, type Command, type Ctx } from '../command';
+import { invoke, num, str, strs, withSession, type Command, type Ctx } from '../command';
 import { loadConfigFile } from '../config-file';
 import { formatValue, table } from '../output';
 
 /** Sets (or with null, removes) the gate policy of --project with the audited --reason. */
 async function setPolicy(ctx: Ctx, policy: GatePolicy | null): Promise<number> {
-  const out = await withSession(ctx, (s) =>
-    s.api.invoke('gates:set', {
-      project: str(ctx, 'project') ?? 'Default',
-      policy,
-      ...(str(ctx, 'reason') ? { reason: str(ctx, 'reason') } : {}),
-    }),
-  );
+  const out = await invoke(ctx, 'gates:set', {
+    project: str(ctx, 'project') ?? 'Default',
+    policy,
+    ...(str(ctx, 'reason') ? { reason: str(ctx, 'reason') } : {}),
+  });
   ctx.result(out, () => humanPolicy(out));
   return 0;
 }
@@ -168,9 +166,7 @@ export const gatesShow: Command = {
     project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
   },
   async run(ctx) {
-    const out = await withSession(ctx, (s) =>
-      s.api.invoke('gates:get', { project: str(ctx, 'project') ?? 'Default' }),
-    );
+    const out = await invoke(ctx, 'gates:get', { project: str(ctx, 'project') ?? 'Default' });
     ctx.result(out, () => humanPolicy(out));
     return 0;
   },

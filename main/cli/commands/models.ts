@@ -10,7 +10,7 @@ import {
   type ModelVersion,
   type ModelsHistoryOut,
 } from '../../../shared/contract';
-import { bool, str, withSession, type Command } from '../command';
+import { bool, invoke, str, withSession, type Command } from '../command';
 import { loadConfigFile } from '../config-file';
 import { formatBytes, formatValue, table } from '../output';
 
@@ -129,15 +129,11 @@ export const modelCommands: Command[] = [
       description: { type: 'string', value: 'D', description: "the model's description" },
     },
     async run(ctx) {
-      const v = await withSession(ctx, (s) =>
-        s.api.invoke('models:register', {
-          runId: ctx.args.positionals[0]!,
-          name: str(ctx, 'name')!,
-          ...(str(ctx, 'description') !== undefined
-            ? { description: str(ctx, 'description') }
-            : {}),
-        }),
-      );
+      const v = await invoke(ctx, 'models:register', {
+        runId: ctx.args.positionals[0]!,
+        name: str(ctx, 'name')!,
+        ...(str(ctx, 'description') !== undefined ? { description: str(ctx, 'description') } : {}),
+      });
       ctx.result(v, () => `Registered ${v.model}@${v.version}\n${humanVersion(v)}`);
       return 0;
     },
@@ -164,18 +160,14 @@ export const modelCommands: Command[] = [
       },
     },
     async run(ctx) {
-      const v = await withSession(ctx, (s) =>
-        s.api.invoke('models:import', {
-          name: ctx.args.positionals[0]!,
-          // Absolute before they leave this process: the workspace owner may run in another folder.
-          onnx: resolve(str(ctx, 'onnx')!),
-          signature: resolve(str(ctx, 'signature')!),
-          ...(str(ctx, 'description') !== undefined
-            ? { description: str(ctx, 'description') }
-            : {}),
-          ...(str(ctx, 'project') !== undefined ? { project: str(ctx, 'project') } : {}),
-        }),
-      );
+      const v = await invoke(ctx, 'models:import', {
+        name: ctx.args.positionals[0]!,
+        // Absolute before they leave this process: the workspace owner may run in another folder.
+        onnx: resolve(str(ctx, 'onnx')!),
+        signature: resolve(str(ctx, 'signature')!),
+        ...(str(ctx, 'description') !== undefined ? { description: str(ctx, 'description') } : {}),
+        ...(str(ctx, 'project') !== undefined ? { project: str(ctx, 'project') } : {}),
+      });
       ctx.result(v, () => `Imported ${v.model}@${v.version}\n${humanVersion(v)}`);
       return 0;
     },
@@ -187,9 +179,7 @@ export const modelCommands: Command[] = [
     flags: { project: { type: 'string', value: 'P', description: 'only this project' } },
     async run(ctx) {
       const project = str(ctx, 'project');
-      const list = await withSession(ctx, (s) =>
-        s.api.invoke('models:list', project ? { project } : {}),
-      );
+      const list = await invoke(ctx, 'models:list', project ? { project } : {});
       ctx.result(list, () =>
         list.length
           ? table(
@@ -222,10 +212,10 @@ export const modelCommands: Command[] = [
     async run(ctx) {
       const ref = ctx.args.positionals[0]!;
       if (parseModelRef(ref).kind === 'latest') {
-        const m = await withSession(ctx, (s) => s.api.invoke('models:get', { ref }));
+        const m = await invoke(ctx, 'models:get', { ref });
         ctx.result(m, () => humanModel(m));
       } else {
-        const v = await withSession(ctx, (s) => s.api.invoke('models:version', { ref }));
+        const v = await invoke(ctx, 'models:version', { ref });
         ctx.result(v, () => humanVersion(v));
       }
       return 0;
@@ -241,14 +231,12 @@ export const modelCommands: Command[] = [
     flags: REASON_FLAGS,
     async run(ctx) {
       const [ref, alias] = ctx.args.positionals as [string, string];
-      const v = await withSession(ctx, (s) =>
-        s.api.invoke('models:alias', {
-          ref,
-          alias,
-          ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
-          ...(str(ctx, 'override') !== undefined ? { override: str(ctx, 'override') } : {}),
-        }),
-      );
+      const v = await invoke(ctx, 'models:alias', {
+        ref,
+        alias,
+        ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
+        ...(str(ctx, 'override') !== undefined ? { override: str(ctx, 'override') } : {}),
+      });
       ctx.result(v, () => `${v.model}@${alias} → v${v.version}`);
       return 0;
     },
@@ -263,13 +251,11 @@ export const modelCommands: Command[] = [
     flags: { reason: REASON_FLAGS.reason },
     async run(ctx) {
       const [name, alias] = ctx.args.positionals as [string, string];
-      const m = await withSession(ctx, (s) =>
-        s.api.invoke('models:unalias', {
-          name,
-          alias,
-          ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
-        }),
-      );
+      const m = await invoke(ctx, 'models:unalias', {
+        name,
+        alias,
+        ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
+      });
       ctx.result(m, () => `Removed alias ${alias} from ${m.name}`);
       return 0;
     },
@@ -291,15 +277,13 @@ export const modelCommands: Command[] = [
     },
     async run(ctx) {
       const [ref, stage] = ctx.args.positionals as [string, string];
-      const v = await withSession(ctx, (s) =>
-        s.api.invoke('models:stage', {
-          ref,
-          stage: stage as 'none',
-          ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
-          ...(str(ctx, 'override') !== undefined ? { override: str(ctx, 'override') } : {}),
-          ...(bool(ctx, 'archive-existing') ? { archiveExisting: true } : {}),
-        }),
-      );
+      const v = await invoke(ctx, 'models:stage', {
+        ref,
+        stage: stage as 'none',
+        ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
+        ...(str(ctx, 'override') !== undefined ? { override: str(ctx, 'override') } : {}),
+        ...(bool(ctx, 'archive-existing') ? { archiveExisting: true } : {}),
+      });
       ctx.result(v, () => `${v.model}@${v.version} is now ${v.stage}`);
       return 0;
     },
@@ -318,9 +302,10 @@ export const modelCommands: Command[] = [
     },
     async run(ctx) {
       const at = str(ctx, 'at');
-      const h = await withSession(ctx, (s) =>
-        s.api.invoke('models:history', { name: ctx.args.positionals[0]!, ...(at ? { at } : {}) }),
-      );
+      const h = await invoke(ctx, 'models:history', {
+        name: ctx.args.positionals[0]!,
+        ...(at ? { at } : {}),
+      });
       ctx.result(h, () => humanHistory(h));
       return 0;
     },
@@ -379,7 +364,7 @@ export const modelCommands: Command[] = [
     flags: {},
     async run(ctx) {
       const [a, b] = ctx.args.positionals as [string, string];
-      const c = await withSession(ctx, (s) => s.api.invoke('models:compare', { a, b }));
+      const c = await invoke(ctx, 'models:compare', { a, b });
       ctx.result(c, () => {
         const head = [`metric`, `${c.a.model}@${c.a.version}`, `${c.b.model}@${c.b.version}`];
         const rows = c.metrics.map((m) => [

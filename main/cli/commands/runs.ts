@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LatheError, type Run } from '../../../shared/contract';
 import { UsageError } from '../args';
-import { bool, num, str, strs, withSession, type Command } from '../command';
+import { bool, invoke, num, str, strs, withSession, type Command } from '../command';
 import { loadTrainConfig } from '../config-file';
 import { familySummary } from '../family-output';
 import { gitCommitOf } from '../git-source';
@@ -154,16 +154,14 @@ export const runsList: Command = {
     deleted: { type: 'boolean', description: 'also list soft-deleted runs' },
   },
   async run(ctx) {
-    const runs = await withSession(ctx, (s) =>
-      s.api.invoke('runs:list', {
-        experiment: str(ctx, 'experiment'),
-        project: str(ctx, 'project'),
-        limit: num(ctx, 'limit') ?? 1000,
-        filter: str(ctx, 'filter'),
-        orderBy: str(ctx, 'order-by'),
-        deleted: bool(ctx, 'deleted'),
-      }),
-    );
+    const runs = await invoke(ctx, 'runs:list', {
+      experiment: str(ctx, 'experiment'),
+      project: str(ctx, 'project'),
+      limit: num(ctx, 'limit') ?? 1000,
+      filter: str(ctx, 'filter'),
+      orderBy: str(ctx, 'order-by'),
+      deleted: bool(ctx, 'deleted'),
+    });
     const keys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))]
       .filter((k) => k.startsWith('val_') && k !== 'val_loss')
       .sort();
@@ -206,9 +204,7 @@ export const runsCompare: Command = {
     'only-differences': { type: 'boolean', description: 'show only the params that differ' },
   },
   async run(ctx) {
-    const r = await withSession(ctx, (s) =>
-      s.api.invoke('runs:compare', { ids: ctx.args.positionals }),
-    );
+    const r = await invoke(ctx, 'runs:compare', { ids: ctx.args.positionals });
     const only = bool(ctx, 'only-differences');
     ctx.result(only ? { ...r, params: r.params.filter((p) => p.differs) } : r, () => {
       const header = ['', ...r.runs.map((run) => `${run.name} (${run.id.slice(0, 8)})`)];
@@ -233,9 +229,7 @@ export const runsDelete: Command = {
   positionals: [RUN_IDS],
   flags: {},
   async run(ctx) {
-    const r = await withSession(ctx, (s) =>
-      s.api.invoke('runs:delete', { ids: ctx.args.positionals }),
-    );
+    const r = await invoke(ctx, 'runs:delete', { ids: ctx.args.positionals });
     ctx.result(
       r,
       () => `Deleted ${r.deleted} run(s); restore with lathe runs restore ID, purge with lathe gc`,
@@ -250,9 +244,7 @@ export const runsRestore: Command = {
   positionals: [RUN_IDS],
   flags: {},
   async run(ctx) {
-    const r = await withSession(ctx, (s) =>
-      s.api.invoke('runs:restore', { ids: ctx.args.positionals }),
-    );
+    const r = await invoke(ctx, 'runs:restore', { ids: ctx.args.positionals });
     ctx.result(r, () => `Restored ${r.restored} run(s)`);
     return 0;
   },
@@ -279,9 +271,7 @@ export const runsShow: Command = {
   positionals: [{ name: 'ID', required: true, description: 'run id (a unique prefix is enough)' }],
   flags: {},
   async run(ctx) {
-    const run = await withSession(ctx, (s) =>
-      s.api.invoke('runs:get', { id: ctx.args.positionals[0]! }),
-    );
+    const run = await invoke(ctx, 'runs:get', { id: ctx.args.positionals[0]! });
     ctx.result(
       run,
       () =>
@@ -314,9 +304,7 @@ export const runsTag: Command = {
       if (eq < 0) throw new UsageError(`tag '${pair}' is not KEY=VALUE`);
       set[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
-    const run = await withSession(ctx, (s) =>
-      s.api.invoke('runs:update', { id: id!, tags: { set, delete: del } }),
-    );
+    const run = await invoke(ctx, 'runs:update', { id: id!, tags: { set, delete: del } });
     ctx.result(run, () => humanTags(run));
     return 0;
   },
@@ -347,9 +335,7 @@ export const runsNote: Command = {
         );
       }
     }
-    const run = await withSession(ctx, (s) =>
-      s.api.invoke('runs:update', { id: ctx.args.positionals[0]!, notes }),
-    );
+    const run = await invoke(ctx, 'runs:update', { id: ctx.args.positionals[0]!, notes });
     ctx.result(
       run,
       () =>
@@ -369,9 +355,7 @@ export const runsRename: Command = {
   flags: {},
   async run(ctx) {
     const [id, name] = ctx.args.positionals;
-    const run = await withSession(ctx, (s) =>
-      s.api.invoke('runs:update', { id: id!, name: name! }),
-    );
+    const run = await invoke(ctx, 'runs:update', { id: id!, name: name! });
     ctx.result(run, () => `Renamed run ${run.id.slice(0, 8)} to ${run.name}`);
     return 0;
   },

@@ -1,7 +1,7 @@
 // `lathe serve`, `lathe keys …`, `lathe export docker`, `lathe predict`: serving from the command line.
 import { resolve } from 'node:path';
 import { LatheError, type LatheApi } from '../../../shared/contract';
-import { bool, num, str, withSession, type Command, type Ctx } from '../command';
+import { bool, invoke, num, str, withSession, type Command, type Ctx } from '../command';
 import { createProgress, formatBytes, formatDuration, table } from '../output';
 
 /** `NAME@alias:PERCENT` → ref and percent. */
@@ -130,13 +130,11 @@ export const serveCommands: Command[] = [
     async run(ctx) {
       const models = str(ctx, 'models')?.split(',');
       const rate = num(ctx, 'rate');
-      const created = await withSession(ctx, (s) =>
-        s.api.invoke('keys:create', {
-          name: ctx.args.positionals[0]!,
-          ...(models ? { models } : {}),
-          ...(rate !== undefined ? { rateLimit: rate } : {}),
-        }),
-      );
+      const created = await invoke(ctx, 'keys:create', {
+        name: ctx.args.positionals[0]!,
+        ...(models ? { models } : {}),
+        ...(rate !== undefined ? { rateLimit: rate } : {}),
+      });
       ctx.result(
         created,
         () =>
@@ -151,7 +149,7 @@ export const serveCommands: Command[] = [
     positionals: [],
     flags: {},
     async run(ctx) {
-      const keys = await withSession(ctx, (s) => s.api.invoke('keys:list', {}));
+      const keys = await invoke(ctx, 'keys:list', {});
       ctx.result(keys, () =>
         keys.length === 0
           ? 'No API keys: `lathe serve` accepts requests without one.'
@@ -177,9 +175,7 @@ export const serveCommands: Command[] = [
     positionals: [{ name: 'NAME', required: true, description: 'the key name or id' }],
     flags: {},
     async run(ctx) {
-      const info = await withSession(ctx, (s) =>
-        s.api.invoke('keys:revoke', { name: ctx.args.positionals[0]! }),
-      );
+      const info = await invoke(ctx, 'keys:revoke', { name: ctx.args.positionals[0]! });
       ctx.result(info, () => `Revoked API key ${info.name} (${info.id}).`);
       return 0;
     },
@@ -195,13 +191,11 @@ export const serveCommands: Command[] = [
       out: { type: 'string', value: 'DIR', required: true, description: 'a new (or empty) folder' },
     },
     async run(ctx) {
-      const r = await withSession(ctx, (s) =>
-        s.api.invoke('export:docker', {
-          ref: ctx.args.positionals[0]!,
-          // Absolute before it leaves this process: the workspace owner may run in another folder.
-          out: resolve(str(ctx, 'out')!),
-        }),
-      );
+      const r = await invoke(ctx, 'export:docker', {
+        ref: ctx.args.positionals[0]!,
+        // Absolute before it leaves this process: the workspace owner may run in another folder.
+        out: resolve(str(ctx, 'out')!),
+      });
       ctx.result(
         r,
         () =>

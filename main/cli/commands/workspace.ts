@@ -13,7 +13,7 @@ import {
 } from '../../../shared/contract';
 import { startHost } from '../../host/server';
 import { packageRoot } from '../../version';
-import { num, withSession, type Command } from '../command';
+import { invoke, num, withSession, type Command } from '../command';
 import { formatBytes } from '../output';
 import { exitFor } from '../runners';
 import { humanProfileSummary } from './data';
@@ -36,7 +36,7 @@ export const init: Command = {
   flags: {},
   async run(ctx) {
     const existed = existsSync(join(ctx.workspaceDir, 'lathe.duckdb'));
-    const info = await withSession(ctx, (s) => s.api.invoke('app:info', {}));
+    const info = await invoke(ctx, 'app:info', {});
     ctx.result(
       { ...info, created: !existed },
       () => `${existed ? 'Opened' : 'Created'} workspace ${info.workspace} (Lathe ${info.version})`,
@@ -52,7 +52,7 @@ export const gc: Command = {
   positionals: [],
   flags: {},
   async run(ctx) {
-    const r = await withSession(ctx, (s) => s.api.invoke('workspace:gc', {}));
+    const r = await invoke(ctx, 'workspace:gc', {});
     ctx.result(
       r,
       () =>
