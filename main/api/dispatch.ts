@@ -35,6 +35,18 @@ export function createDispatcher(handlers: Handlers, options: DispatchOptions = 
   };
 }
 
+/** The result of a response, or its error thrown again as a LatheError: the way back off the wire. */
+export function resultOf<T>(response: InvokeResponse<T>): T {
+  if (!response.ok) {
+    throw new LatheError(
+      response.error.code as LatheError['code'],
+      response.error.message,
+      response.error.details,
+    );
+  }
+  return response.result;
+}
+
 /** Like the dispatcher but throws LatheError: for in-process callers such as the CLI. */
 export async function invokeHandler(
   handlers: Handlers,

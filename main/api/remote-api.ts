@@ -7,6 +7,7 @@ import {
   type InvokeResponse,
   type LatheApi,
 } from '../../shared/contract';
+import { resultOf } from './dispatch';
 
 /**
  * A LatheApi that talks to the workspace owner's local host: used by the CLI when the app or `lathe ui`
@@ -53,14 +54,7 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
           `cannot reach the workspace owner at ${base}: ${(err as Error).message}`,
         );
       }
-      const body = (await res.json()) as InvokeResponse<never>;
-      if (!body.ok)
-        throw new LatheError(
-          body.error.code as LatheError['code'],
-          body.error.message,
-          body.error.details,
-        );
-      return body.result;
+      return resultOf((await res.json()) as InvokeResponse<never>);
     },
     on(event, listener) {
       const wrapped = (frame: EventFrame) => {
