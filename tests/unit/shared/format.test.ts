@@ -72,26 +72,30 @@ describe('formatCount and formatPercent', () => {
 });
 
 describe('formatBytes and formatDuration, in both styles', () => {
+  /** [value, ui, cli]; a case without a cli form is checked in the ui style only. */
+  const bytes: [number, string, string?][] = [
+    [512, '512 B', '512 B'],
+    [53_211, '52 KB', '52.0 KB'],
+    [5 * 1024 * 1024, '5.0 MB', '5.0 MB'],
+    [-1, '—'],
+  ];
+  const durations: [number | null, string, string?][] = [
+    [850, '850 ms', '850ms'],
+    [2_500, '2.5 s'],
+    [12_500, '13 s', '12.5s'],
+    [125_000, '2m 5s', '2m5s'],
+    [3_780_000, '1h 3m', '1h3m'],
+    [null, '—'],
+  ];
+
   it('ui: spaced units, one decimal only below 10, a dash when unknown', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(53_211)).toBe('52 KB');
-    expect(formatBytes(5 * 1024 * 1024)).toBe('5.0 MB');
-    expect(formatBytes(-1)).toBe('—');
-    expect(formatDuration(850)).toBe('850 ms');
-    expect(formatDuration(2_500)).toBe('2.5 s');
-    expect(formatDuration(12_500)).toBe('13 s');
-    expect(formatDuration(125_000)).toBe('2m 5s');
-    expect(formatDuration(3_780_000)).toBe('1h 3m');
-    expect(formatDuration(null)).toBe('—');
+    for (const [n, ui] of bytes) expect(formatBytes(n)).toBe(ui);
+    for (const [ms, ui] of durations) expect(formatDuration(ms)).toBe(ui);
   });
 
   it('cli: compact units and always one decimal, as the CLI has printed them', () => {
-    expect(formatBytes(512, 'cli')).toBe('512 B');
-    expect(formatBytes(53_211, 'cli')).toBe('52.0 KB');
-    expect(formatBytes(5 * 1024 * 1024, 'cli')).toBe('5.0 MB');
-    expect(formatDuration(850, 'cli')).toBe('850ms');
-    expect(formatDuration(12_500, 'cli')).toBe('12.5s');
-    expect(formatDuration(125_000, 'cli')).toBe('2m5s');
-    expect(formatDuration(3_780_000, 'cli')).toBe('1h3m');
+    const withCli = <T>(cases: [T, string, string?][]) => cases.filter((c) => c.length === 3);
+    for (const [n, , cli] of withCli(bytes)) expect(formatBytes(n, 'cli')).toBe(cli);
+    for (const [ms, , cli] of withCli(durations)) expect(formatDuration(ms, 'cli')).toBe(cli);
   });
 });
