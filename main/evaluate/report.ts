@@ -76,6 +76,15 @@ export function buildReport(args: {
     );
   const sliceNames = Object.keys(scored.segments).filter((c) => !args.sensitive.includes(c));
   const minCount = Math.max(5, Math.ceil(scored.rows * 0.01));
+  // The slices worst on a per-row value: absolute error for regression, correctness otherwise.
+  const slicesOf = (values: Float64Array, higherIsWorse: boolean) =>
+    sliceNames.length
+      ? findSlices(values, sliceColumns(scored.segments, sliceNames, args.numericColumns), {
+          higherIsWorse,
+          minCount,
+          limit: 30,
+        })
+      : null;
 
   if (task === 'regression') {
     const suite = regressionSuite(scored.actual, scored.predicted, scored.nFeatures, {
@@ -83,13 +92,7 @@ export function buildReport(args: {
     });
     const baseline = meanRegressorBaseline(scored.actual, scored.nFeatures);
     const absErr = Float64Array.from(scored.actual, (y, i) => Math.abs(y - scored.predicted[i]!));
-    const slices = sliceNames.length
-      ? findSlices(absErr, sliceColumns(scored.segments, sliceNames, args.numericColumns), {
-          higherIsWorse: true,
-          minCount,
-          limit: 30,
-        })
-      : null;
+    const slices = slicesOf(absErr, true);
     for (const n of Object.values(suite.notes)) notes.push(n);
     if (args.sensitive.length)
       notes.push('Fairness metrics compare decisions: they need a binary classification model.');
@@ -130,13 +133,7 @@ export function buildReport(args: {
   const baseline = majorityClassBaseline(scored.labels, k, scored.labels, scored.classes);
   const predicted = predictClasses(scored.probs, scored.rows, k);
   const correct = Float64Array.from(predicted, (p, i) => (p === scored.labels[i] ? 1 : 0));
-  const slices = sliceNames.length
-    ? findSlices(correct, sliceColumns(scored.segments, sliceNames, args.numericColumns), {
-        higherIsWorse: false,
-        minCount,
-        limit: 30,
-      })
-    : null;
+  const slices = slicesOf(correct, false);
   for (const [key, reason] of Object.entries(suite.notes)) notes.push(`${key}: ${reason}`);
 
   const fairness: EvaluationReport['fairness'] = [];
