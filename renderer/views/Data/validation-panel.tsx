@@ -1,5 +1,5 @@
 import { Fragment, useMemo, useState } from 'react';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import {
   ExpectationSuite,
   type ExpectationResult,
@@ -11,30 +11,18 @@ import { AsyncStatus, EmptyState, ErrorBanner, Loading } from '../../components/
 import { formatCell, formatCount, formatDuration, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
+import { readYamlText, textProblems, type TextProblem } from '../../lib/yaml-text';
 import { TableHead, ValueCells, num } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
 
-type Parsed =
-  | { ok: true; suite: ExpectationSuite }
-  | { ok: false; errors: { path: string; message: string }[] };
+type Parsed = { ok: true; suite: ExpectationSuite } | { ok: false; errors: TextProblem[] };
 
 /** Parses the editor's text (YAML, or JSON, which is YAML too) against the suite schema. */
 export function parseSuiteText(text: string): Parsed {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    return { ok: false, errors: [{ path: '(syntax)', message: (err as Error).message }] };
-  }
-  const r = ExpectationSuite.safeParse(raw);
-  if (r.success) return { ok: true, suite: r.data };
-  return {
-    ok: false,
-    errors: r.error.issues.map((i) => ({
-      path: i.path.length ? i.path.join('.') : '(root)',
-      message: i.message,
-    })),
-  };
+  const read = readYamlText(text);
+  if (!read.ok) return read;
+  const r = ExpectationSuite.safeParse(read.raw);
+  return r.success ? { ok: true, suite: r.data } : { ok: false, errors: textProblems(r.error) };
 }
 
 /** What an expectation measured, in a table cell. */

@@ -1,32 +1,21 @@
 import { Document, isMap, isSeq, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FeatureSpec } from '../../../shared/contract';
 import { formatNumber } from '../../lib/format';
+import { readYamlText, textProblems, type TextProblem } from '../../lib/yaml-text';
 
-export type ParsedSpec =
-  { ok: true; spec: FeatureSpec } | { ok: false; errors: { path: string; message: string }[] };
+export type ParsedSpec = { ok: true; spec: FeatureSpec } | { ok: false; errors: TextProblem[] };
 
 /** Parses the editor's text (YAML, or JSON, which is YAML too) against the FeatureSpec schema. */
 export function parseSpecText(text: string): ParsedSpec {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    return { ok: false, errors: [{ path: '(syntax)', message: (err as Error).message }] };
-  }
-  if (raw === null || raw === undefined)
+  const read = readYamlText(text);
+  if (!read.ok) return read;
+  if (read.raw === null || read.raw === undefined)
     return {
       ok: false,
       errors: [{ path: '(root)', message: 'the spec is empty: write groups: or derived:' }],
     };
-  const r = FeatureSpec.safeParse(raw);
-  if (r.success) return { ok: true, spec: r.data };
-  return {
-    ok: false,
-    errors: r.error.issues.map((i) => ({
-      path: i.path.length ? i.path.join('.') : '(root)',
-      message: i.message,
-    })),
-  };
+  const r = FeatureSpec.safeParse(read.raw);
+  return r.success ? { ok: true, spec: r.data } : { ok: false, errors: textProblems(r.error) };
 }
 
 /**
