@@ -14,6 +14,22 @@ export const DATE_ORDER = ['datetime', 'clip', 'scale', 'bucketize'];
 export const specError = (field: string, message: string) =>
   new LatheError('INVALID_CONFIG', `${field}: ${message}`, { field });
 
+/**
+ * A spec's column by name; a missing one is an error naming the spec field and the dataset's columns.
+ */
+export function columnLookup(columns: ColumnInfo[]): (field: string, name: string) => ColumnInfo {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  return (field, name) => {
+    const c = byName.get(name);
+    if (!c)
+      throw specError(
+        field,
+        `column '${name}' is not in the dataset (columns: ${[...byName.keys()].join(', ')})`,
+      );
+    return c;
+  };
+}
+
 /** How a column of a group is treated: as categories, as a number, or as a date. */
 export function pipelineOf(
   info: ColumnInfo,
@@ -55,14 +71,9 @@ export function orderSteps(steps: ColumnStep[], field: string, order: string[]) 
  * a feature, steps suit the column and come in order. Errors name the spec field.
  */
 export function checkFeatureSpec(spec: FeatureSpec, columns: ColumnInfo[], target?: string): void {
-  const byName = new Map(columns.map((c) => [c.name, c]));
+  const lookup = columnLookup(columns);
   const column = (field: string, name: string): ColumnInfo => {
-    const c = byName.get(name);
-    if (!c)
-      throw specError(
-        field,
-        `column '${name}' is not in the dataset (columns: ${[...byName.keys()].join(', ')})`,
-      );
+    const c = lookup(field, name);
     if (name === target) throw specError(field, `'${name}' is the target; it cannot be a feature`);
     return c;
   };

@@ -20,6 +20,7 @@ import {
   ENCODINGS,
   NUMERIC_ORDER,
   checkFeatureSpec,
+  columnLookup,
   orderSteps,
   pipelineOf,
   specError,
@@ -66,7 +67,7 @@ export async function fitFeatureSpec(
   const { engine } = ctx;
   checkFeatureSpec(spec, ctx.columns, ctx.target?.column);
   const train = `${ident(ctx.split)} = 'train'`;
-  const byName = new Map(ctx.columns.map((c) => [c.name, c]));
+  const column = columnLookup(ctx.columns);
   const stat = async (select: string, where = 'TRUE') =>
     (await engine.all(`SELECT ${select} FROM ${ctx.from} WHERE ${train} AND (${where})`))[0] ?? {};
   const [{ n: trainRowsRaw } = { n: 0 }] = await engine.all(
@@ -75,16 +76,6 @@ export async function fitFeatureSpec(
   const trainRows = Number(trainRowsRaw);
   if (trainRows === 0) throw new LatheError('INVALID_CONFIG', 'the training split has no rows');
   const docs: FeatureDoc[] = [];
-
-  const column = (field: string, name: string): ColumnInfo => {
-    const c = byName.get(name);
-    if (!c)
-      throw fail(
-        field,
-        `column '${name}' is not in the dataset (columns: ${[...byName.keys()].join(', ')})`,
-      );
-    return c;
-  };
 
   /** clip / scale / bucketize fitted on `e` (already imputed), in that order. */
   async function fitNumeric(
