@@ -135,6 +135,15 @@ export function thinIndices(m: number, max: number): number[] {
   return out;
 }
 
+/** A curve's columns (all of one length) thinned alike to at most `max` points (see thinIndices). */
+function thinColumns<T extends Record<string, unknown[]>>(columns: T, max: number): T {
+  const first = Object.values(columns)[0] ?? [];
+  const pick = thinIndices(first.length, max);
+  return Object.fromEntries(
+    Object.entries(columns).map(([k, xs]) => [k, pick.map((i) => xs[i])]),
+  ) as T;
+}
+
 /** Curve points as columns. The threshold of the curve's added end point is null. */
 export interface RocCurve {
   fpr: number[];
@@ -170,12 +179,7 @@ export function rocCurveFromCounts(counts: BinaryCounts, maxPoints = 200): RocCu
     tpr.push(tps[i]! / counts.positives);
     th.push(thresholds[i]!);
   }
-  const pick = thinIndices(fpr.length, maxPoints);
-  return {
-    fpr: pick.map((i) => fpr[i]!),
-    tpr: pick.map((i) => tpr[i]!),
-    thresholds: pick.map((i) => th[i]!),
-  };
+  return thinColumns({ fpr, tpr, thresholds: th }, maxPoints);
 }
 
 export interface PrCurve {
@@ -203,12 +207,7 @@ export function prCurveFromCounts(counts: BinaryCounts, maxPoints = 200): PrCurv
   precision.push(1);
   recall.push(0);
   thresholds.push(null);
-  const pick = thinIndices(precision.length, maxPoints);
-  return {
-    precision: pick.map((i) => precision[i]!),
-    recall: pick.map((i) => recall[i]!),
-    thresholds: pick.map((i) => thresholds[i]!),
-  };
+  return thinColumns({ precision, recall, thresholds }, maxPoints);
 }
 
 export type CalibrationStrategy = 'uniform' | 'quantile';
