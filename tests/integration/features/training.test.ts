@@ -5,13 +5,15 @@ import { applySplit, splitRule } from '../../../main/data/splits';
 import { createServices, type Services } from '../../../main/services';
 import { SplitSpec } from '../../../shared/contract';
 import { lathe } from '../../helpers/cli';
+import { refusedBeforeRun } from '../../helpers/runs';
 import { contractClient } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
 const t = tempDir('lathe-featrain-');
 let services: Services;
 let engine: Engine;
-const { call, failure } = contractClient(() => services);
+const client = contractClient(() => services);
+const { call } = client;
 
 beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
@@ -178,30 +180,23 @@ describe('training with a feature spec and a split rule', () => {
   });
 
   it('refuses a spec naming a missing column or the target, before any run exists', async () => {
-    const before = (await call('runs:list', {})).length;
-    const missing = await failure('train:run', {
-      config: {
-        dataset: 'penguins',
-        target: 'Species',
-        task: 'multiclass',
-        featureSpec: { groups: [{ columns: ['Wingspan'] }] },
-      },
-    });
-    expect(missing.message).toMatch(
-      /featureSpec\.groups\.0\.columns\.0: column 'Wingspan' is not in the dataset/,
-    );
-    const target = await failure('train:run', {
-      config: {
-        dataset: 'penguins',
-        target: 'Species',
-        task: 'multiclass',
-        featureSpec: { groups: [{ columns: ['Species'] }] },
-      },
-    });
-    expect(target.message).toMatch(
-      /featureSpec\.groups\.0\.columns\.0: 'Species' is the target; it cannot be a feature/,
-    );
-    expect((await call('runs:list', {})).length).toBe(before);
+    for (const [column, message] of [
+      ['Wingspan', /featureSpec\.groups\.0\.columns\.0: column 'Wingspan' is not in the dataset/],
+      [
+        'Species',
+        /featureSpec\.groups\.0\.columns\.0: 'Species' is the target; it cannot be a feature/,
+      ],
+    ] as const) {
+      const refused = await refusedBeforeRun(client, 'train:run', {
+        config: {
+          dataset: 'penguins',
+          target: 'Species',
+          task: 'multiclass',
+          featureSpec: { groups: [{ columns: [column] }] },
+        },
+      });
+      expect(refused.message).toMatch(message);
+    }
   });
 
   it('refuses a time split on a column with nulls, or a split column that does not exist, before any run exists', async () => {
@@ -209,31 +204,26 @@ describe('training with a feature spec and a split rule', () => {
       name: 'gappy',
       sql: `SELECT * REPLACE (CASE WHEN wind > 6 THEN NULL ELSE date END AS date) FROM read_csv('${vega('seattle-weather.csv')}')`,
     });
-    const before = (await call('runs:list', {})).length;
-    const nulls = await failure('train:run', {
-      config: {
-        dataset: 'gappy',
-        target: 'weather',
-        task: 'multiclass',
-        split: { method: 'time', column: 'date' },
-      },
+    const gappy = (split: { method: 'time' | 'group'; column: string }) => ({
+      config: { dataset: 'gappy', target: 'weather', task: 'multiclass', split },
     });
+    const nulls = await refusedBeforeRun(
+      client,
+      'train:run',
+      gappy({ method: 'time', column: 'date' }),
+    );
     expect(nulls.message).toMatch(
       /^split\.column: 'date' has \d+ null values; a time split needs every row dated/,
     );
-    const missing = await failure('train:run', {
-      config: {
-        dataset: 'gappy',
-        target: 'weather',
-        task: 'multiclass',
-        split: { method: 'group', column: 'station' },
-      },
-    });
+    const missing = await refusedBeforeRun(
+      client,
+      'train:run',
+      gappy({ method: 'group', column: 'station' }),
+    );
     expect(missing).toMatchObject({
       code: 'COLUMN_NOT_FOUND',
       message: "split.column: 'station' is not in dataset 'gappy'",
     });
-    expect((await call('runs:list', {})).length).toBe(before);
   });
 
   it('reads featureSpec from a file named in a YAML config', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
 import { initBackend } from '../../../main/train/backend';
-import { trainRegistered } from '../../helpers/models';
+import { trainRegistered } from '../../helpers/runs';
 import { contractClient, penguinsConfig } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 

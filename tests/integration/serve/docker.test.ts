@@ -16,7 +16,7 @@ import { loadPredictor } from '../../../main/serve/predictor';
 import { startPredictServer, type PredictServer } from '../../../main/serve/server';
 import { startHost } from '../../../main/host/server';
 import { initBackend } from '../../../main/train/backend';
-import { trainRegistered } from '../../helpers/models';
+import { trainRegistered } from '../../helpers/runs';
 import { carsConfig, contractClient, penguinsConfig } from '../../helpers/services';
 import { REPO, tempDir, vega } from '../../helpers/workspace';
 
