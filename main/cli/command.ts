@@ -45,6 +45,19 @@ export const strs = (ctx: Ctx, name: string) =>
   (ctx.args.flags[name] as string[] | undefined) ?? [];
 
 /**
+ * The string flags that were given, each under its own name: absent ones are left out, not set to
+ * undefined, as the contract's optional inputs want.
+ */
+export function givenStrs<K extends string>(ctx: Ctx, ...names: K[]): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const value = str(ctx, name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/**
  * Runs `work` in a session on the command's workspace (see openSession) and closes it after. With
  * `requireOwner`, fails instead of going through another process's host.
  */

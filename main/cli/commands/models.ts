@@ -10,7 +10,7 @@ import {
   type ModelVersion,
   type ModelsHistoryOut,
 } from '../../../shared/contract';
-import { bool, invoke, str, withSession, type Command } from '../command';
+import { bool, givenStrs, invoke, str, withSession, type Command } from '../command';
 import { loadConfigFile } from '../config-file';
 import { formatBytes, formatValue, table } from '../output';
 
@@ -132,7 +132,7 @@ export const modelCommands: Command[] = [
       const v = await invoke(ctx, 'models:register', {
         runId: ctx.args.positionals[0]!,
         name: str(ctx, 'name')!,
-        ...(str(ctx, 'description') !== undefined ? { description: str(ctx, 'description') } : {}),
+        ...givenStrs(ctx, 'description'),
       });
       ctx.result(v, () => `Registered ${v.model}@${v.version}\n${humanVersion(v)}`);
       return 0;
@@ -165,8 +165,7 @@ export const modelCommands: Command[] = [
         // Absolute before they leave this process: the workspace owner may run in another folder.
         onnx: resolve(str(ctx, 'onnx')!),
         signature: resolve(str(ctx, 'signature')!),
-        ...(str(ctx, 'description') !== undefined ? { description: str(ctx, 'description') } : {}),
-        ...(str(ctx, 'project') !== undefined ? { project: str(ctx, 'project') } : {}),
+        ...givenStrs(ctx, 'description', 'project'),
       });
       ctx.result(v, () => `Imported ${v.model}@${v.version}\n${humanVersion(v)}`);
       return 0;
@@ -234,8 +233,7 @@ export const modelCommands: Command[] = [
       const v = await invoke(ctx, 'models:alias', {
         ref,
         alias,
-        ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
-        ...(str(ctx, 'override') !== undefined ? { override: str(ctx, 'override') } : {}),
+        ...givenStrs(ctx, 'reason', 'override'),
       });
       ctx.result(v, () => `${v.model}@${alias} → v${v.version}`);
       return 0;
@@ -254,7 +252,7 @@ export const modelCommands: Command[] = [
       const m = await invoke(ctx, 'models:unalias', {
         name,
         alias,
-        ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
+        ...givenStrs(ctx, 'reason'),
       });
       ctx.result(m, () => `Removed alias ${alias} from ${m.name}`);
       return 0;
@@ -280,8 +278,7 @@ export const modelCommands: Command[] = [
       const v = await invoke(ctx, 'models:stage', {
         ref,
         stage: stage as 'none',
-        ...(str(ctx, 'reason') !== undefined ? { reason: str(ctx, 'reason') } : {}),
-        ...(str(ctx, 'override') !== undefined ? { override: str(ctx, 'override') } : {}),
+        ...givenStrs(ctx, 'reason', 'override'),
         ...(bool(ctx, 'archive-existing') ? { archiveExisting: true } : {}),
       });
       ctx.result(v, () => `${v.model}@${v.version} is now ${v.stage}`);
