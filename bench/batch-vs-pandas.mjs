@@ -26,18 +26,22 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { bundle, numberArg as arg, root } from './lib.mjs';
+import {
+  bundle,
+  flights3m as source,
+  latheCli as lathe,
+  numberArg as arg,
+  python,
+  root,
+} from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const rows = arg('--rows', 3_000_000);
 const chunk = arg('--chunk', 100_000);
-const python = '/usr/bin/python3';
-const lathe = join(root, 'main/cli/lathe.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-batch-'));
 const ws = join(dir, 'ws');
-const source = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet');
 const q = (s) => `'${s.replaceAll("'", "''")}'`;
 
 const probe = spawnSync(python, ['-c', 'import pandas, sklearn, onnx, numpy'], {

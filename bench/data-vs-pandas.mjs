@@ -10,19 +10,14 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { numberArg as arg } from './lib.mjs';
+import { flights3m as source, latheCli as lathe, numberArg as arg, python } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
 const rows = arg('--rows', 3_000_000);
 const rounds = arg('--rounds', 3);
-const python = '/usr/bin/python3';
-const lathe = 'main/cli/lathe.cjs';
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-'));
 const csv = join(dir, 'flights.csv');
-const source = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet');
 
 const check = spawnSync(python, ['-c', 'import pandas'], { encoding: 'utf8' });
 if (check.status !== 0) {

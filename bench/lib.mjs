@@ -3,12 +3,24 @@
 // numeric flags; opens `lathe ui` in the headless Chromium from Debian.
 import { build } from 'esbuild';
 import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /** The project root, wherever the bench is started from. */
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The `lathe` executable of this checkout. */
+export const latheCli = join(root, 'main/cli/lathe.cjs');
+/** The Python the comparisons run (Debian's, with the libraries each bench names installed by hand). */
+export const python = '/usr/bin/python3';
+/** vega-datasets' 3-million-row flights file: the data of the data, batch and train benches. */
+export const flights3m = join(
+  dirname(createRequire(import.meta.url).resolve('vega-datasets')),
+  '..',
+  'data',
+  'flights-3m.parquet',
+);
 
 /** Bundles `entry` (a .ts file) to `outfile` (.cjs) for Node 20, node_modules left external. */
 export async function bundle(entry, outfile) {
@@ -46,7 +58,7 @@ export function numberArg(name, fallback) {
 async function startLatheUi(workspace, spawnOptions = {}) {
   const host = spawn(
     process.execPath,
-    [join(root, 'main/cli/lathe.cjs'), 'ui', '--port', '0', '--workspace', workspace, '--json'],
+    [latheCli, 'ui', '--port', '0', '--workspace', workspace, '--json'],
     { cwd: root, ...spawnOptions },
   );
   const url = await new Promise((ok, fail) => {

@@ -36,14 +36,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { numberArg as arg, root } from './lib.mjs';
+import { latheCli as lathe, numberArg as arg, python, root } from './lib.mjs';
 
 const duration = arg('--duration', 10);
 const threads = arg('--threads', 2);
 const connections = arg('--connections', 16);
 const rounds = arg('--rounds', 1);
-const python = '/usr/bin/python3';
-const lathe = join(root, 'main/cli/lathe.cjs');
 // --lathe FILE serves with another build of the CLI (e.g. an older commit's bundle) for before/after runs;
 // the model is trained and registered by this checkout's CLI either way.
 const latheArg = process.argv.indexOf('--lathe');

@@ -32,20 +32,17 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
-import { numberArg as arg, root } from './lib.mjs';
+import { flights3m as source, latheCli as lathe, numberArg as arg, python, root } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const rows = arg('--rows', 200_000);
 const epochs = arg('--epochs', 10);
 const rounds = arg('--rounds', 1);
-const python = '/usr/bin/python3';
-const lathe = join(root, 'main/cli/lathe.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-train-'));
 const ws = join(dir, 'ws');
-const source = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
