@@ -9,13 +9,15 @@ import {
 } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { sha256Bytes } from '../../main/workspace/artifacts';
+import { refusedBeforeRun } from '../helpers/runs';
 import { contractClient, penguinsConfig } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
 const t = tempDir('lathe-train-');
 let services: Services;
 
-const { call } = contractClient(() => services);
+const client = contractClient(() => services);
+const { call } = client;
 
 const penguins = (overrides: Partial<ChannelInput<'train:run'>['config']> = {}) =>
   penguinsConfig({
@@ -243,27 +245,16 @@ describe('a training run', () => {
   });
 
   it('refuses a bad config before creating a run', async () => {
-    const before = (await call('runs:list', {})).length;
-    const missing = await services.dispatch('train:run', {
-      config: penguins({ target: 'no_such_column' }),
-    });
-    expect(missing).toMatchObject({ ok: false, error: { code: 'COLUMN_NOT_FOUND' } });
-    expect(!missing.ok && missing.error.message).toMatch(
-      /target: column 'no_such_column' is not in dataset 'penguins'/,
-    );
-    const binary = await services.dispatch('train:run', { config: penguins({ task: 'binary' }) });
-    expect(!binary.ok && binary.error.message).toMatch(
-      /has 3 distinct values; a binary task needs exactly 2/,
-    );
-    const unknown = await services.dispatch('train:run', {
-      config: penguins({ dataset: 'ghost' }),
-    });
-    expect(!unknown.ok && unknown.error.code).toBe('NOT_FOUND');
-    const invalid = await services.dispatch('train:run', {
-      config: { ...penguins(), task: 'sideways' },
-    });
-    expect(!invalid.ok && invalid.error.message).toMatch(/config\.task/);
-    expect((await call('runs:list', {})).length).toBe(before);
+    const refused = (config: unknown) => refusedBeforeRun(client, 'train:run', { config });
+    const missing = await refused(penguins({ target: 'no_such_column' }));
+    expect(missing.code).toBe('COLUMN_NOT_FOUND');
+    expect(missing.message).toMatch(/target: column 'no_such_column' is not in dataset 'penguins'/);
+    const binary = await refused(penguins({ task: 'binary' }));
+    expect(binary.message).toMatch(/has 3 distinct values; a binary task needs exactly 2/);
+    const unknown = await refused(penguins({ dataset: 'ghost' }));
+    expect(unknown.code).toBe('NOT_FOUND');
+    const invalid = await refused({ ...penguins(), task: 'sideways' });
+    expect(invalid.message).toMatch(/config\.task/);
   });
 
   it('lists runs newest first with their latest metrics', async () => {
