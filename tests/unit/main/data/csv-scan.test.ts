@@ -1,29 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { LatheError } from '../../../../shared/contract';
 import { scanCsv, splitHeader } from '../../../../main/data/csv-scan';
 import { detectFormat } from '../../../../main/data/detect';
+import { latheErrorOf, latheRejection } from '../../../helpers/errors';
 import { tempDir } from '../../../helpers/workspace';
 
 const t = tempDir();
 afterAll(() => t.remove());
-
-function errorOf(fn: () => unknown): LatheError {
-  try {
-    fn();
-  } catch (err) {
-    return err as LatheError;
-  }
-  throw new Error('expected an error');
-}
-
-async function asyncErrorOf(promise: Promise<unknown>): Promise<LatheError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as LatheError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('scanCsv', async () => {
   it('counts records and picks the delimiter', async () => {
@@ -44,13 +26,13 @@ describe('scanCsv', async () => {
   });
 
   it('reports a ragged row with its line number and field counts', async () => {
-    const err = await asyncErrorOf(scanCsv(t.file('ragged.csv', 'a,b\n1,2\n3,4,5,6\n7\n')));
+    const err = await latheRejection(scanCsv(t.file('ragged.csv', 'a,b\n1,2\n3,4,5,6\n7\n')));
     expect(err.code).toBe('RAGGED_ROWS');
     expect(err.message).toBe('ragged.csv line 3: 4 fields, expected 2 (as in the header)');
   });
 
   it('finds a short row after a quoted multi-line field on the right line', async () => {
-    const err = await asyncErrorOf(scanCsv(t.file('short.csv', 'a,b\n"x\ny",2\n3\n')));
+    const err = await latheRejection(scanCsv(t.file('short.csv', 'a,b\n"x\ny",2\n3\n')));
     expect(err.message).toMatch(/short\.csv line 4: 1 field, expected 2/);
   });
 
@@ -73,19 +55,19 @@ describe('scanCsv', async () => {
     const expectedLine = bad
       .slice(0, at)
       .reduce((n, l) => n + 1 + (l.match(/\n/g)?.length ?? 0), 1);
-    const err = await asyncErrorOf(scanCsv(t.file('bad-big.csv', `${bad.join('\n')}\n`)));
+    const err = await latheRejection(scanCsv(t.file('bad-big.csv', `${bad.join('\n')}\n`)));
     expect(err.code).toBe('RAGGED_ROWS');
     expect(err.message).toContain(`line ${expectedLine}: 2 fields, expected 3`);
   });
 
   it('rejects a column name that appears twice, case-insensitively', async () => {
-    const err = await asyncErrorOf(scanCsv(t.file('dup.csv', 'id,Name,name\n1,a,b\n')));
+    const err = await latheRejection(scanCsv(t.file('dup.csv', 'id,Name,name\n1,a,b\n')));
     expect(err.code).toBe('DUPLICATE_COLUMN');
     expect(err.message).toMatch(/column 'name' appears twice \(columns 2 and 3\)/);
   });
 
   it('rejects an unterminated quote', async () => {
-    expect((await asyncErrorOf(scanCsv(t.file('open.csv', 'a,b\n"1,2\n')))).code).toBe(
+    expect((await latheRejection(scanCsv(t.file('open.csv', 'a,b\n"1,2\n')))).code).toBe(
       'CORRUPT_FILE',
     );
   });
@@ -109,10 +91,10 @@ describe('detectFormat', () => {
   });
 
   it('refuses binary content and unknown extensions, naming the file', () => {
-    const bin = errorOf(() => detectFormat(t.file('blob.bin', '\u0000\u0001\u0002garbage')));
+    const bin = latheErrorOf(() => detectFormat(t.file('blob.bin', '\u0000\u0001\u0002garbage')));
     expect(bin.code).toBe('UNSUPPORTED_FILE');
     expect(bin.message).toMatch(/blob\.bin/);
-    expect(errorOf(() => detectFormat(t.file('sheet.xlsx', 'PK text'))).message).toMatch(
+    expect(latheErrorOf(() => detectFormat(t.file('sheet.xlsx', 'PK text'))).message).toMatch(
       /sheet\.xlsx: unsupported file type \.xlsx/,
     );
   });

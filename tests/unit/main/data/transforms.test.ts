@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatheError, type TransformStep } from '../../../../shared/contract';
+import type { TransformStep } from '../../../../shared/contract';
 import {
   planTransform,
   transformHash,
@@ -7,6 +7,7 @@ import {
 } from '../../../../main/data/transforms';
 import { canonicalJson } from '../../../../main/workspace/canonical-json';
 import { downloadName, isUrl } from '../../../../main/data/download';
+import { latheRejection } from '../../../helpers/errors';
 
 const parent = (dataset: string, columns: string[]): TransformParent => ({
   dataset,
@@ -20,16 +21,6 @@ const parent = (dataset: string, columns: string[]): TransformParent => ({
 /** A describe() that knows nothing but the parent's columns: enough for steps checked before SQL runs. */
 const describeAs = (columns: string[]) => async () =>
   columns.map((name) => ({ name, type: 'BIGINT' }));
-
-async function failure(p: Promise<unknown>): Promise<LatheError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof LatheError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('canonical JSON and the transform hash', () => {
   it('does not depend on key order', () => {
@@ -46,7 +37,7 @@ describe('canonical JSON and the transform hash', () => {
 
 describe('planTransform', () => {
   it('names the missing column and the step that reads it', async () => {
-    const err = await failure(
+    const err = await latheRejection(
       planTransform(
         describeAs(['a', 'b']),
         [parent('t', ['a', 'b'])],
@@ -62,14 +53,14 @@ describe('planTransform', () => {
   });
 
   it('refuses to drop every column', async () => {
-    const err = await failure(
+    const err = await latheRejection(
       planTransform(describeAs(['a']), [parent('t', ['a'])], [{ type: 'drop', columns: ['a'] }]),
     );
     expect(err.message).toBe('steps[0] (drop): would drop every column');
   });
 
   it('needs a sql step first to combine several parents', async () => {
-    const err = await failure(
+    const err = await latheRejection(
       planTransform(
         describeAs(['a']),
         [parent('x', ['a']), parent('y', ['a'])],

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { LatheError } from '../../../../shared/contract';
 import {
   compileFilter,
   filterToSql,
@@ -7,16 +6,7 @@ import {
   parseFilter,
   parseOrderBy,
 } from '../../../../main/tracking/run-query';
-
-const errorOf = (f: () => unknown): LatheError => {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof LatheError) return err;
-    throw err;
-  }
-  throw new Error('expected a LatheError');
-};
+import { latheErrorOf } from '../../../helpers/errors';
 
 describe('parseFilter', () => {
   it('parses comparisons of metrics, params (keys with dots), tags and attributes', () => {
@@ -98,7 +88,7 @@ describe('parseFilter', () => {
     ['name like 3', "position 11: expected a 'quoted pattern' after 'like'"],
     ['', 'position 1: expected a condition'],
   ])('rejects %j naming the position and what was expected', (input, message) => {
-    const err = errorOf(() => parseFilter(input));
+    const err = latheErrorOf(() => parseFilter(input));
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.message).toContain(`filter: ${message}`);
   });
@@ -137,14 +127,14 @@ describe('compileFilter', () => {
       sql: 'coalesce(r.started_at >= CAST(? AS TIMESTAMP), false)',
       params: ['2026-01-01T00:00:00.000Z'],
     });
-    expect(errorOf(() => filterToSql("metrics.loss < 'low'")).message).toMatch(
+    expect(latheErrorOf(() => filterToSql("metrics.loss < 'low'")).message).toMatch(
       /metrics.loss is a number/,
     );
-    expect(errorOf(() => filterToSql('status = 3')).message).toMatch(/status is text/);
-    expect(errorOf(() => filterToSql("metrics.loss like 'a%'")).message).toMatch(
+    expect(latheErrorOf(() => filterToSql('status = 3')).message).toMatch(/status is text/);
+    expect(latheErrorOf(() => filterToSql("metrics.loss like 'a%'")).message).toMatch(
       /'like' needs text/,
     );
-    expect(errorOf(() => filterToSql("started > 'soon'")).message).toMatch(/not a date/);
+    expect(latheErrorOf(() => filterToSql("started > 'soon'")).message).toMatch(/not a date/);
   });
 
   it('makes a missing value false so not selects runs without it', () => {
@@ -172,10 +162,10 @@ describe('orderBy', () => {
   });
 
   it('rejects trailing words and unknown fields with positions', () => {
-    expect(errorOf(() => parseOrderBy('name sideways')).message).toBe(
+    expect(latheErrorOf(() => parseOrderBy('name sideways')).message).toBe(
       "order by: position 6: expected 'asc', 'desc' or the end, found 'sideways'",
     );
-    expect(errorOf(() => parseOrderBy('')).message).toMatch(
+    expect(latheErrorOf(() => parseOrderBy('')).message).toMatch(
       /^order by: position 1: expected a field/,
     );
   });
