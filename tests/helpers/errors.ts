@@ -15,7 +15,7 @@ export function latheErrorOf(fn: () => unknown): LatheError {
   throw new Error('expected a LatheError');
 }
 
-/** The LatheError `promise` rejects with; another error is rethrown, and none at all fails the test. */
+/** The LatheError `promise` rejects with; another error is rethrown, none at all fails the test. */
 export async function latheRejection(promise: Promise<unknown>): Promise<LatheError> {
   try {
     await promise;
