@@ -83,7 +83,7 @@ export const penguinsConfig = smallRun({
   task: 'multiclass',
 });
 
-/** A small regression run on vega's cars (imported as `cars`); a test overrides the rest. */
+/** A small regression run on vega's cars (imported as `cars`); a test overrides what it needs. */
 export const carsConfig = smallRun({
   dataset: 'cars',
   target: 'Miles_per_Gallon',
