@@ -1,7 +1,5 @@
 // Composition root: builds every service over one workspace and maps each contract channel to one of them.
 import { platform } from 'node:os';
-import { relative, resolve } from 'node:path';
-import { rmSync } from 'node:fs';
 import type { AppInfo } from '../shared/contract';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
@@ -9,7 +7,6 @@ import { createDataService, type DataService } from './data/data-service';
 import { createEngine } from './data/engine';
 import { createFeatureService, type FeatureService } from './features/feature-service';
 import { createValidationService, type ValidationService } from './data/validation-service';
-import { isUrl } from './data/download';
 import { createLineageService, type LineageService } from './tracking/lineage';
 import { compareRuns } from './tracking/compare';
 import { createTrackingStore, type TrackingStore } from './tracking/tracking-store';
@@ -84,21 +81,10 @@ function dataHandlers(s: {
   lineage: LineageService;
   validation: ValidationService;
   features: FeatureService;
-  /** Where the browser UI stages uploaded files. */
-  uploadsDir: string;
 }): HandlersOf<'data' | 'lineage' | 'features'> {
   const { data, lineage, validation, features } = s;
   return {
-    'data:import': async (input) => {
-      if (isUrl(input.path)) return data.importFile(input);
-      const file = resolve(input.path);
-      try {
-        return await data.importFile({ ...input, path: file });
-      } finally {
-        // Files uploaded through the browser UI are staged in the workspace: drop them once imported.
-        if (!relative(s.uploadsDir, file).startsWith('..')) rmSync(file, { force: true });
-      }
-    },
+    'data:import': (input) => data.importFile(input),
     'data:importQuery': (input) => data.importQuery(input),
     'data:transform': (input) => data.transform(input),
     'lineage:get': ({ id }) => lineage.get(id),
@@ -333,7 +319,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
 
   const handlers: Handlers = {
     ...workspaceHandlers({ info, projects, uiPrefs, guard }),
-    ...dataHandlers({ data, lineage, validation, features, uploadsDir: paths.uploads }),
+    ...dataHandlers({ data, lineage, validation, features }),
     ...trainHandlers({ train, tracking }),
     ...runsHandlers({ tracking, train, guard }),
     ...evaluateHandlers({ evaluation, targets, gatePolicies }),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import {
   LatheError,
   Profile as ProfileSchema,
@@ -48,7 +48,10 @@ export interface ResolvedVersion extends DatasetVersion {
 }
 
 export interface DataService {
-  /** Imports a file as an immutable dataset version (reusing an identical one). */
+  /**
+   * Imports a file as an immutable dataset version (reusing an identical one). A file staged in the
+   * workspace's uploads folder (a browser upload) is removed afterwards, imported or not.
+   */
   importFile(input: {
     path: string;
     name: string;
@@ -445,35 +448,46 @@ export function createDataService(deps: {
     return match;
   }
 
-  return {
-    importFile: ({ path, name, project, format }) =>
-      withImport(name, async (op) => {
-        if (!isUrl(path)) return importLocalFile(op, { path, name, project, format });
-        // A URL is downloaded to the workspace's tmp folder, imported as a file, and recorded by its URL.
-        const controller = new AbortController();
-        op.abort = () => controller.abort();
-        progress(name, 0.05, 'downloading');
-        const download = await downloadToFile(path, paths.tmp, controller.signal, (bytes, total) =>
-          progress(name, total ? 0.05 + 0.05 * (bytes / total) : 0.05, 'downloading'),
-        ).catch((err: unknown) => {
-          throwIfCancelled(op);
-          throw err;
+  const importAny: DataService['importFile'] = ({ path, name, project, format }) =>
+    withImport(name, async (op) => {
+      if (!isUrl(path)) return importLocalFile(op, { path, name, project, format });
+      // A URL is downloaded to the workspace's tmp folder, imported as a file, and recorded by its URL.
+      const controller = new AbortController();
+      op.abort = () => controller.abort();
+      progress(name, 0.05, 'downloading');
+      const download = await downloadToFile(path, paths.tmp, controller.signal, (bytes, total) =>
+        progress(name, total ? 0.05 + 0.05 * (bytes / total) : 0.05, 'downloading'),
+      ).catch((err: unknown) => {
+        throwIfCancelled(op);
+        throw err;
+      });
+      try {
+        throwIfCancelled(op);
+        return await importLocalFile(op, {
+          path: download.file,
+          name,
+          project,
+          format,
+          source: path,
         });
-        try {
-          throwIfCancelled(op);
-          return await importLocalFile(op, {
-            path: download.file,
-            name,
-            project,
-            format,
-            source: path,
-          });
-        } catch (err) {
-          throw download.rename(err);
-        } finally {
-          download.remove();
-        }
-      }),
+      } catch (err) {
+        throw download.rename(err);
+      } finally {
+        download.remove();
+      }
+    });
+
+  return {
+    importFile: async (input) => {
+      if (isUrl(input.path)) return importAny(input);
+      const file = resolve(input.path);
+      try {
+        return await importAny({ ...input, path: file });
+      } finally {
+        // Files uploaded through the browser UI are staged in the workspace: drop them once imported.
+        if (!relative(paths.uploads, file).startsWith('..')) rmSync(file, { force: true });
+      }
+    },
 
     importQuery: ({ sql, name, project }) =>
       withImport(name, async (op) => {

@@ -101,6 +101,16 @@ describe('import', () => {
     expect(r.version.format).toBe('sql');
     expect(r.version.rows).toBe(5);
   });
+  it('removes a file staged in the uploads folder once imported, and when its import fails', async () => {
+    const { uploads } = services.workspace.paths;
+    const good = join(uploads, 'staged-good.csv');
+    writeFileSync(good, 'a,b\n1,2\n3,4\n');
+    expect((await call('data:import', { path: good, name: 'staged' })).version.rows).toBe(2);
+    const bad = join(uploads, 'staged-bad.csv');
+    writeFileSync(bad, 'a,b\n1,2\n3,4,5\n');
+    expect((await failure('data:import', { path: bad, name: 'staged' })).code).toBe('RAGGED_ROWS');
+    expect(readdirSync(uploads)).toEqual([]);
+  });
 });
 
 describe('bad input leaves the workspace exactly as it was', () => {
