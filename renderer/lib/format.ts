@@ -8,7 +8,6 @@ export {
   formatDuration,
   formatNumber,
   formatPercent,
-  formatSigned,
 } from '../../shared/format';
 
 /** How formatTime shows a moment (en-US, 24-hour); the runs table builds its one formatter from it. */
