@@ -2,7 +2,8 @@ import { expect } from 'vitest';
 import type { ChannelName, ChannelOutput } from '../../shared/contract';
 import type { contractClient, TrainConfigInput } from './services';
 
-// Not in services.ts: these assert with Vitest's expect, and Playwright specs import services.ts.
+// Not in services.ts: these assert with Vitest's expect, and the benches bundle services.ts into plain
+// node, where Vitest's expect cannot load.
 
 /**
  * Trains `config` through `call`, expects the run to finish (its error as the message if not) and
