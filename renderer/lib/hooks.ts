@@ -8,6 +8,7 @@ import {
 } from 'react';
 import type { EventName, EventPayload } from '../../shared/contract';
 import { getApi } from '../api';
+import { toError } from './use-action';
 import { parseRoute, type Route } from './routes';
 
 export type AsyncState<T> =
@@ -50,7 +51,7 @@ export function useAsync<T>(
           setState((prev) => ({
             status: 'error',
             data: depsChanged ? null : prev.data,
-            error: err instanceof Error ? err : new Error(String(err)),
+            error: toError(err),
           }));
       },
     );

@@ -9,6 +9,7 @@ import { formatCount } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
+import { toError } from '../../lib/use-action';
 import { GoToDataButton } from '../Data/go-to-data';
 import { guessTask } from '../Experiments/train-form-model';
 import { FeatureDocsTable, FeaturePreviewTable } from './feature-tables';
@@ -91,7 +92,7 @@ function FeatureWorkbench({
           if (alive)
             setPreview((p) => ({
               data: p.data,
-              error: err instanceof Error ? err : new Error(String(err)),
+              error: toError(err),
               request,
             }));
         },

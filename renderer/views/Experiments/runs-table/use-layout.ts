@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunsTableLayout } from '../../../../shared/contract';
-import { getApi } from '../../../api';
+import { errorMessage, getApi } from '../../../api';
 import { defaultLayout, parseLayout } from './columns';
 
 /** How long after the last change the layout is written. */
@@ -48,7 +48,7 @@ export function useRunsLayout(key: string): LayoutState {
           if (!pending.current) setSaved(true);
           setSaveError(null);
         },
-        (err: unknown) => setSaveError(err instanceof Error ? err.message : String(err)),
+        (err: unknown) => setSaveError(errorMessage(err)),
       );
   }, []);
 
