@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import {
   LatheError,
   Profile as ProfileSchema,
@@ -18,7 +18,7 @@ import type { EventBus } from '../api/event-bus';
 import { ident, literal, toPlain, type Row } from '../workspace/db';
 import { sha256Bytes, sha256File } from '../workspace/artifacts';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
-import { fromStoredPath, toStoredPath } from '../workspace/paths';
+import { fromStoredPath, isInside, toStoredPath } from '../workspace/paths';
 import type { Workspace } from '../workspace/workspace';
 import { checkHeader, scanCsv, sniffDelimiter } from './csv-scan';
 import { columnInfo } from './column-kind';
@@ -485,7 +485,7 @@ export function createDataService(deps: {
         return await importAny({ ...input, path: file });
       } finally {
         // Files uploaded through the browser UI are staged in the workspace: drop them once imported.
-        if (!relative(paths.uploads, file).startsWith('..')) rmSync(file, { force: true });
+        if (isInside(paths.uploads, file)) rmSync(file, { force: true });
       }
     },
 

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep, type PlatformPath } from 'node:path';
 
 /** The workspace folder: `--workspace DIR`, else `$LATHE_HOME`, else `~/.lathe`. */
 export function resolveWorkspaceDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -27,9 +27,24 @@ export type WorkspacePaths = ReturnType<typeof workspacePaths>;
  * so the folder can be copied or moved to another machine; a path outside stays absolute.
  */
 export function toStoredPath(dir: string, path: string): string {
-  const rel = relative(resolve(dir), resolve(path));
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
-  return rel.split(sep).join('/');
+  if (!isInside(dir, path)) return path;
+  return relative(resolve(dir), resolve(path)).split(sep).join('/');
+}
+
+/** The parts of a `node:path` flavour isInside needs (posix or win32, so tests can check either). */
+type PathFlavour = Pick<PlatformPath, 'relative' | 'resolve' | 'isAbsolute'>;
+
+/**
+ * Whether `file` lies strictly inside `dir` (not `dir` itself). relative() alone is not enough: on
+ * Windows a path on another drive comes back absolute, not starting with `..`.
+ */
+export function isInside(
+  dir: string,
+  file: string,
+  flavour: PathFlavour = { relative, resolve, isAbsolute },
+): boolean {
+  const rel = flavour.relative(flavour.resolve(dir), flavour.resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !flavour.isAbsolute(rel);
 }
 
 /** The absolute path of a stored one (see toStoredPath): relative paths resolve against the folder. */
