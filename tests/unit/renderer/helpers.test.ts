@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { importDatasetHash } from '../../../main/electron/menu';
 import { fromHistory, mergeTables, withProgress } from '../../../renderer/lib/epochs';
-import {
-  datasetNameFromFile,
-  formatBytes,
-  formatDuration,
-  formatNumber,
-  formatPercent,
-  formatTemporal,
-} from '../../../renderer/lib/format';
+import { datasetNameFromFile, formatPercent, formatTemporal } from '../../../renderer/lib/format';
 import { chartMetric, keyParams, presentMetrics } from '../../../renderer/lib/metrics';
 import { pagesForRange } from '../../../renderer/lib/paging';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
@@ -34,20 +27,9 @@ describe('datasetNameFromFile', () => {
 });
 
 describe('formatting', () => {
-  it('formats sizes, durations, numbers and percents', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(53_211)).toBe('52 KB');
-    expect(formatBytes(5 * 1024 * 1024)).toBe('5.0 MB');
-    expect(formatDuration(850)).toBe('850 ms');
-    expect(formatDuration(2_500)).toBe('2.5 s');
-    expect(formatDuration(125_000)).toBe('2m 5s');
-    expect(formatDuration(null)).toBe('—');
-    expect(formatNumber(1461)).toBe('1,461');
-    expect(formatNumber(3.0289869)).toBe('3.029');
-    expect(formatNumber(0.00001)).toBe('1.00e-5');
-    expect(formatNumber(null)).toBe('—');
-    expect(formatPercent(0)).toBe('0%');
-    expect(formatPercent(0.0004)).toBe('<0.1%');
+  // The cases shared/format also covers (sizes, durations, numbers, other percents) live in
+  // tests/unit/shared/format.test.ts; renderer/lib/format only re-exports those.
+  it('formats percents and DATE/TIMESTAMP values', () => {
     expect(formatPercent(0.25)).toBe('25%');
     expect(formatTemporal('2024-01-05T00:00:00.000Z', 'DATE')).toBe('2024-01-05');
     expect(formatTemporal('2024-01-05T13:04:05.000Z', 'TIMESTAMP')).toBe('2024-01-05 13:04:05');
