@@ -299,7 +299,6 @@ export function trialConfig(config: TrainConfig, assignment: Assignment): TrainC
   return parsed.data;
 }
 
-/** Every value a dimension can take at its edges: a search fails before its first trial on a bad one. */
 /** A tune:run config must have a search space; INVALID_CONFIG says where to add one. */
 export function requireSearch(config: TrainConfig): void {
   if (!config.search) {
@@ -311,6 +310,7 @@ export function requireSearch(config: TrainConfig): void {
   }
 }
 
+/** Every value a dimension can take at its edges: a search fails before its first trial on a bad one. */
 export function checkSearch(config: TrainConfig): void {
   const space = config.search!.space;
   for (const [path, dim] of Object.entries(space)) {
