@@ -27,6 +27,9 @@ export const RATE_WINDOW_MS = 10_000;
 /** Latencies kept per server for p50 / p99. */
 const LATENCY_SAMPLES = 1000;
 
+/** The hosts any face may bind; others need `network` (`lathe serve --host`). */
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
 export interface DeployDeps extends PackageDeps {
   db: Workspace['db'];
   serverVersion: string;
@@ -38,7 +41,7 @@ export interface DeployService {
   /**
    * Packages `ref` (and the canary and shadow, when given), loads their predictors and serves them on
    * `port` (0: a free one) at `host` (default 127.0.0.1), with the workspace's active API keys and the
-   * prediction log.
+   * prediction log. A host other than loopback is refused unless `network` is set.
    */
   start(input: ServeStartIn): Promise<ServeStartOut>;
   /** Running servers, oldest first, with request counts, rate over the last 10 s and latency. */
@@ -114,11 +117,16 @@ export function createDeployService(deps: DeployDeps): DeployService {
       ref,
       port = 0,
       host = '127.0.0.1',
+      network = false,
       canary,
       shadow,
       requireKey = false,
       maxBatch,
     }) {
+      if (!network && !LOOPBACK.has(host))
+        throw new LatheError('INVALID_INPUT', `host ${host}: the app serves on 127.0.0.1 only`, {
+          host,
+        });
       if (port !== 0) {
         portTaken(port);
         claimed.add(port);

@@ -40,8 +40,18 @@ export const ServeStartIn = z.object({
   ref: ModelRef,
   /** Port to bind; 0 (the default) picks a free one. */
   port: z.number().int().min(0).max(65535).optional(),
-  /** Address to bind (default 127.0.0.1); the app only ever asks for loopback, `lathe serve --host` may not. */
-  host: z.string().min(1).optional(),
+  /** Address to bind (default 127.0.0.1): an IP address or a host name. */
+  host: z
+    .union([z.ipv4(), z.ipv6(), z.hostname()], {
+      error: 'an IP address or a host name is required',
+    })
+    .optional(),
+  /**
+   * Bind an address other than loopback: only `lathe serve --host` sets it. Without it a host other
+   * than 127.0.0.1, ::1 or localhost is refused, so no face (the browser UI's host, IPC) can open a
+   * server to the network, with or without API keys.
+   */
+  network: z.boolean().optional(),
   /** A challenger answering `percent` of requests, picked by request id. */
   canary: z.object({ ref: ModelRef, percent: z.number().gt(0).lt(100) }).optional(),
   /** A challenger scored and logged on every request; the champion answers. */

@@ -82,11 +82,12 @@ export const serveCommands: Command[] = [
         throw new LatheError('INVALID_INPUT', `--port: ${port} is not a port number`);
       const canary = str(ctx, 'canary') ? parseCanary(str(ctx, 'canary')!) : undefined;
       const shadow = str(ctx, 'shadow');
+      const host = str(ctx, 'host');
       await withSession(ctx, async ({ api }) => {
         const s = await api.invoke('serve:start', {
           ref: ctx.args.positionals[0]!,
           port,
-          host: str(ctx, 'host') ?? '127.0.0.1',
+          ...(host !== undefined ? { host, network: true } : {}),
           ...(canary ? { canary } : {}),
           ...(shadow ? { shadow } : {}),
           requireKey: bool(ctx, 'require-key'),

@@ -94,6 +94,19 @@ describe('serve channels', () => {
     }
   });
 
+  it('refuses a host other than loopback without `network`, and a malformed host, naming it', async () => {
+    const open = await failure('serve:start', { ref: 'species@champion', host: '0.0.0.0' });
+    expect(open.code).toBe('INVALID_INPUT');
+    expect(open.message).toContain('host 0.0.0.0: the app serves on 127.0.0.1 only');
+    const malformed = await failure('serve:start', {
+      ref: 'species@champion',
+      host: 'no such host',
+    });
+    expect(malformed.code).toBe('INVALID_INPUT');
+    expect(malformed.message).toMatch(/\bhost: an IP address or a host name is required/);
+    expect(await call('serve:list', {})).toEqual([]);
+  });
+
   it('refuses a port another program holds, naming it', async () => {
     const other = createServer();
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));

@@ -325,6 +325,8 @@ describe('serving real packages', () => {
         'mpg@challenger:50',
         '--shadow',
         'mpg@challenger',
+        '--host',
+        '127.0.0.1',
         '--port',
         '0',
         '--json',
