@@ -1,5 +1,6 @@
 import type { Run } from '../../../shared/contract';
 import { getApi } from '../../api';
+import { BusyButton } from '../../components/busy-button';
 import { navigate, routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
 
@@ -18,16 +19,15 @@ export function EvaluateButton({ run }: { run: Run }) {
     });
   return (
     <>
-      <button
-        type="button"
-        className="btn"
+      <BusyButton
+        busy={action.busy}
+        busyLabel="Evaluating…"
         onClick={() => void evaluate()}
-        disabled={action.busy}
-        data-testid="evaluate-run"
+        testId="evaluate-run"
         title={action.message ?? 'Score the model on the rows it held out'}
       >
-        {action.busy ? 'Evaluating…' : 'Evaluate'}
-      </button>
+        Evaluate
+      </BusyButton>
       <a
         className="btn"
         href={routeHref({ view: 'evaluations', target: run.id })}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { EvaluationReport } from '../../../shared/contract';
 import { getApi } from '../../api';
+import { BusyButton } from '../../components/busy-button';
 import { Facts, PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
@@ -29,15 +30,14 @@ function DownloadButton({ report }: { report: EvaluationReport }) {
   const download = useAction();
   return (
     <>
-      <button
-        type="button"
-        className="btn"
-        disabled={download.busy}
-        data-testid="eval-download-html"
+      <BusyButton
+        busy={download.busy}
+        busyLabel="Preparing…"
+        testId="eval-download-html"
         onClick={() => void download.run(() => downloadHtml(report))}
       >
-        {download.busy ? 'Preparing…' : 'Download HTML report'}
-      </button>
+        Download HTML report
+      </BusyButton>
       {download.message && (
         <span className="eval-bad small" role="alert" data-testid="eval-download-error">
           {download.message}
