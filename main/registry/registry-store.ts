@@ -27,10 +27,6 @@ import { createRegistration, type ImportedVersionIn } from './registration';
 import { createVersionReader } from './versions';
 import { VERSION_SELECT, modelRow, resolveRow } from './refs';
 
-export { osActor } from './audit';
-export type { PromotionCheck } from './promotion';
-export type { ImportedVersionIn } from './registration';
-
 /**
  * Scores two versions on one held-out dataset for models:compare (the evaluation service provides it);
  * null when there is nothing to score them on.

@@ -18,7 +18,6 @@ import { createRunWriter } from './run-writer';
 import { resolveRunId, resolveRunIds } from './run-ids';
 
 export { METRIC_FLUSH_MS, METRIC_FLUSH_POINTS, refillLatestSql } from './metric-buffer';
-export type { MetricHistory } from './metric-reads';
 
 /**
  * The tracking store: experiments, runs, params, metrics (run, key, step, timestamp, value), tags and

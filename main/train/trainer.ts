@@ -17,9 +17,6 @@ import {
 } from './selection';
 import { createScorer, permutationImportance, type Scorer } from './validation';
 
-export type { EpochReport, TrainHooks } from './fit';
-export type { TrainedArtifact } from './model';
-
 /** Everything a training needs; plain data so it can cross into a worker thread. */
 export interface TrainJob {
   runId: string;

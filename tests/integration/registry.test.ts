@@ -2,11 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, ModelCard } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
-import {
-  createRegistryStore,
-  osActor,
-  type RegistryStore,
-} from '../../main/registry/registry-store';
+import { osActor } from '../../main/registry/audit';
+import { createRegistryStore, type RegistryStore } from '../../main/registry/registry-store';
 import { createPromotionCheck } from '../../main/registry/promotion';
 import { contractClient } from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
