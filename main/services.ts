@@ -17,7 +17,6 @@ import { latheVersion } from './version';
 import { createProjectStore, type ProjectStore } from './workspace/projects';
 import { createPromotionCheck, evaluationGates } from './registry/promotion';
 import { createEvaluateService, type EvaluateService } from './evaluate/evaluate-service';
-import { renderEvaluationHtml } from './evaluate/report-html';
 import { createGatePolicyStore, type GatePolicyStore } from './evaluate/gate-policies';
 import { osActor } from './registry/audit';
 import { createRegistryStore, type RegistryStore } from './registry/registry-store';
@@ -174,7 +173,10 @@ function evaluateHandlers(s: {
       project,
       policy: await gatePolicies.set(project, policy, osActor(), reason),
     }),
-    'eval:html': async ({ id }) => ({ html: renderEvaluationHtml(await evaluation.get(id)) }),
+    // Loaded on first use: the report pulls in react and react-dom/server, which no other command needs.
+    'eval:html': async ({ id }) => ({
+      html: (await import('./evaluate/report-html')).renderEvaluationHtml(await evaluation.get(id)),
+    }),
     'eval:list': async ({ target }) => {
       if (!target) return evaluation.list();
       const t = await targets.target(target);
