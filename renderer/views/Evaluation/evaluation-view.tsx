@@ -3,7 +3,7 @@ import type { EvaluationReport } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
 import { Facts, PageHeader, Panel } from '../../components/page';
-import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, EmptyState } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
@@ -129,18 +129,17 @@ export function EvaluationView({ id }: { id: string }) {
         <a href={routeHref({ view: 'evaluations', target: null })}>Evaluations</a>{' '}
         <span aria-hidden="true">/</span> <span className="mono">{id}</span>
       </div>
-      {report.status === 'loading' && !report.data && <Loading label="Loading evaluation…" />}
+      {!report.data && (
+        <AsyncStatus
+          of={report}
+          error="Could not load the evaluation"
+          loading="Loading evaluation…"
+        />
+      )}
       {report.status === 'error' && !report.data && (
-        <>
-          <ErrorBanner
-            error={report.error}
-            title="Could not load the evaluation"
-            onRetry={report.reload}
-          />
-          <EmptyState title="Evaluation not available">
-            <a href={routeHref({ view: 'evaluations', target: null })}>Back to all evaluations</a>
-          </EmptyState>
-        </>
+        <EmptyState title="Evaluation not available">
+          <a href={routeHref({ view: 'evaluations', target: null })}>Back to all evaluations</a>
+        </EmptyState>
       )}
       {report.data && <ReportBody report={report.data} />}
     </div>
@@ -181,10 +180,7 @@ export function EvaluationsView({ target }: { target: string | null }) {
           </a>
         )}
       </form>
-      {list.status === 'loading' && !list.data && <Loading label="Loading evaluations…" />}
-      {list.status === 'error' && (
-        <ErrorBanner error={list.error} title="Could not list evaluations" onRetry={list.reload} />
-      )}
+      <AsyncStatus of={list} error="Could not list evaluations" loading="Loading evaluations…" />
       {list.data && reports.length === 0 && (
         <EmptyState title={target ? `No evaluations of ${target}` : 'No evaluations yet'}>
           Evaluate a finished run with <code>lathe eval RUN</code>; the report appears here.

@@ -3,7 +3,7 @@ import type { ModelCard, ModelVersion } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { FormField, TextField } from '../../components/form-field';
 import { Panel } from '../../components/page';
-import { ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, ErrorBanner } from '../../components/states';
 import { formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
@@ -104,10 +104,7 @@ export function CardPanel({
         )
       }
     >
-      {card.status === 'loading' && !data && <Loading testId="card-loading" />}
-      {card.status === 'error' && (
-        <ErrorBanner error={card.error} title="Could not load the card" />
-      )}
+      <AsyncStatus of={card} error="Could not load the card" testId="card-loading" retry={false} />
       {data && !draft && <Markdown source={data.markdown} testId="card-rendered" />}
       {draft && (
         <form className="form card-form" onSubmit={handleSubmit(save)}>

@@ -1,6 +1,6 @@
 import { getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
-import { EmptyState, ErrorBanner, Loading } from '../../components/states';
+import { AsyncStatus, EmptyState } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
@@ -24,10 +24,7 @@ function ModelList() {
     <div className="page" data-testid="models-view">
       <PageHeader title="Models" subtitle={`Registered models of project ${project}`} />
       <ImportModel key={project} project={project} onImported={models.reload} />
-      {models.status === 'loading' && <Loading testId="models-loading" />}
-      {models.status === 'error' && (
-        <ErrorBanner error={models.error} title="Could not list models" onRetry={models.reload} />
-      )}
+      <AsyncStatus of={models} error="Could not list models" testId="models-loading" />
       {models.data && models.data.length === 0 && (
         <EmptyState title="No models yet" testId="models-empty">
           Open a finished run and press Register model, or run{' '}
