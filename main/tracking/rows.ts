@@ -13,7 +13,7 @@ import { filterToSql, orderByToSql } from './run-query';
 import { iso } from '../workspace/projects';
 
 /** One run with its experiment, project, dataset version, params and latest metrics. */
-export const SUMMARY_SELECT = `
+const SUMMARY_SELECT = `
   SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version, v.hash AS dataset_hash,
     (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
     (SELECT json_group_object(key, value) FROM latest_metrics WHERE run_id = r.id) AS metrics_json
@@ -30,7 +30,7 @@ export const SUMMARY_SELECT = `
  * summary shows are read (not the config, system and warnings documents).
  * `order` ranks the rows inside a window in the select list, so its parameters come before WHERE's.
  */
-export function listSql(where: string, order: string, limit: number): string {
+function listSql(where: string, order: string, limit: number): string {
   return `
   WITH page AS (
     SELECT r.id, r.name, r.status, r.task, r.model_type, r.started_at, r.ended_at, r.backend, r.deleted_at,
@@ -112,7 +112,7 @@ export function summaryFromRow(r: Row): RunSummary {
 }
 
 /** A run record from its SUMMARY_SELECT row, its tags (ordered by key) and its artifact rows. */
-export function runFromRow(
+function runFromRow(
   r: Row,
   tags: readonly { key: string; value: string }[],
   artifacts: Row[],

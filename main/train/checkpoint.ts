@@ -36,7 +36,7 @@ export async function modelWeights(model: {
   };
 }
 
-export async function encodeCheckpoint(
+async function encodeCheckpoint(
   state: CheckpointState,
   model: { save(handler: tf.io.IOHandler): Promise<unknown> },
   optimizer: NamedTensor[],
