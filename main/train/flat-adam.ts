@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-type NamedTensor = { name: string; tensor: tf.Tensor };
+import type { NamedTensor } from './engines/step-engine';
 
 /**
  * tfjs's Adam with its moments kept as one flat vector over all variables: one step runs ~20 kernels
