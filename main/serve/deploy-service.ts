@@ -151,10 +151,11 @@ export function createDeployService(deps: DeployDeps): DeployService {
             : {}),
           ...(shadowed ? { shadow: shadowed.predictor } : {}),
         };
-        const log = createPredictionLog(workspaceSink(deps.db));
-        const counters: Counters = { requests: 0, errors: 0, recent: [], latenciesMs: [] };
+        // Keys first: the log starts a flush timer that only the catch below closes.
         const keys = await keyStore.active();
         const auth = keyAuth(keys, requireKey);
+        const log = createPredictionLog(workspaceSink(deps.db));
+        const counters: Counters = { requests: 0, errors: 0, recent: [], latenciesMs: [] };
         let server: PredictServer;
         try {
           server = await startPredictServer({
