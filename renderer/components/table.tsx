@@ -1,28 +1,7 @@
 import { formatCell } from '../lib/format';
 
-/** A header cell: its text, or its text with a tooltip and whether it heads a column of numbers. */
-export type HeadCell = string | { label: string; num?: boolean; title?: string };
-
-/** A header cell over numbers (right-aligned, as `td.num` below it). */
-export const num = (label: string, title?: string): HeadCell => ({ label, num: true, title });
-
-/** The `<thead>` of a table with one header row; `''` is an empty cell (e.g. over row buttons). */
-export function TableHead({ columns }: { columns: readonly HeadCell[] }) {
-  return (
-    <thead>
-      <tr>
-        {columns.map((c, i) => {
-          const cell = typeof c === 'string' ? { label: c } : c;
-          return (
-            <th key={i} className={cell.num ? 'num' : undefined} title={cell.title}>
-              {cell.label}
-            </th>
-          );
-        })}
-      </tr>
-    </thead>
-  );
-}
+// The header pieces live in the pure report folder so the evaluation report's tables share them.
+export { TableHead, num, type HeadCell } from '../report/table-head';
 
 /** The cells of a row of data values: numbers right-aligned, every value as the data preview shows it. */
 export function ValueCells({ values }: { values: readonly (string | number | boolean | null)[] }) {

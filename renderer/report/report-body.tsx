@@ -25,6 +25,7 @@ import {
   RocChart,
 } from './charts';
 import { learningSeries, thresholdRows, type Fairness } from './report-model';
+import { TableHead, num, type HeadCell } from './table-head';
 
 type Report = EvaluationReport;
 
@@ -47,34 +48,18 @@ function tone(better: boolean | null): string | undefined {
   return better === null ? undefined : better ? 'good' : 'bad';
 }
 
-type Column = string | { num: string };
-/** A right-aligned (numeric) column. */
-const num = (label: string): Column => ({ num: label });
-
 function ReportTable({
   testId,
   columns,
   children,
 }: {
   testId?: string;
-  columns: Column[];
+  columns: HeadCell[];
   children: ReactNode;
 }) {
   return (
     <table className="table table-dense" data-testid={testId}>
-      <thead>
-        <tr>
-          {columns.map((c) =>
-            typeof c === 'string' ? (
-              <th key={c}>{c}</th>
-            ) : (
-              <th key={c.num} className="num">
-                {c.num}
-              </th>
-            ),
-          )}
-        </tr>
-      </thead>
+      <TableHead columns={columns} />
       <tbody>{children}</tbody>
     </table>
   );
