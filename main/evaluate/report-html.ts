@@ -9,8 +9,6 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import type { EvaluationReport } from '../../shared/contract';
 import { ReportDocument } from '../../renderer/report/report-document';
 
-export { IMPORTANCE_CHART_MAX } from '../../renderer/report/charts';
-
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
   return String(value)

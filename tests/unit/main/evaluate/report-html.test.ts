@@ -1,11 +1,8 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import {
-  escapeHtml,
-  IMPORTANCE_CHART_MAX,
-  renderEvaluationHtml,
-} from '../../../../main/evaluate/report-html';
+import { escapeHtml, renderEvaluationHtml } from '../../../../main/evaluate/report-html';
+import { IMPORTANCE_CHART_MAX } from '../../../../renderer/report/charts';
 import { ReportBody } from '../../../../renderer/views/Evaluation/evaluation-view';
 import {
   binaryReport,
