@@ -3,10 +3,9 @@
  * the shared sections each in a `<section id>`, and a footer. main/evaluate/report-html.ts renders this
  * to static markup inside a page with inline CSS and no script.
  */
-import type { ReactNode } from 'react';
 import type { EvaluationReport } from '../../shared/contract';
-import { formatNumber } from '../../shared/format';
 import { GatesBadge, ReportSections, type ReportSectionProps } from './report-body';
+import { reportFacts } from './report-facts';
 
 function DocumentSection({ id, title, children }: ReportSectionProps) {
   return (
@@ -18,21 +17,15 @@ function DocumentSection({ id, title, children }: ReportSectionProps) {
 }
 
 function DocumentHeader({ report }: { report: EvaluationReport }) {
-  const facts: [string, ReactNode][] = [
-    [
-      'Run',
+  const facts = reportFacts(report, {
+    run: (
       <>
         {report.runName} <span className="mono muted">{report.runId}</span>
-      </>,
-    ],
-    ['Model version', report.model ? `${report.model.name} v${report.model.version}` : '—'],
-    ['Task', report.task],
-    ['Dataset', <span className="mono">{report.dataset}</span>],
-    ['Split', report.split],
-    ['Rows', formatNumber(report.rows)],
-    ['Evaluated', report.createdAt],
-    ['Report', <span className="mono">{report.id}</span>],
-  ];
+      </>
+    ),
+    time: (iso) => iso,
+    task: true,
+  });
   return (
     <header id="summary">
       <h1>

@@ -9,6 +9,7 @@ import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
 import { GatesBadge, ReportSections, type ReportSectionProps } from '../../report/report-body';
+import { reportFacts } from '../../report/report-facts';
 import { headlineMetric, newestFirst, reportFileName } from './report-model';
 import './evaluation.css';
 
@@ -85,33 +86,10 @@ export function ReportBody({ report }: { report: EvaluationReport }) {
       <div className="run-grid eval-grid" data-testid="evaluation-report">
         <Panel title="Summary" testId="eval-summary">
           <Facts
-            items={[
-              [
-                'Run',
-                <a key="run" href={routeHref({ view: 'run', runId: report.runId })}>
-                  {report.runName}
-                </a>,
-              ],
-              [
-                'Model version',
-                report.model ? `${report.model.name} v${report.model.version}` : '—',
-              ],
-              [
-                'Dataset',
-                <span key="ds" className="mono">
-                  {report.dataset}
-                </span>,
-              ],
-              ['Split', report.split],
-              ['Rows', formatNumber(report.rows)],
-              ['Evaluated', formatTime(report.createdAt)],
-              [
-                'Report',
-                <span key="id" className="mono">
-                  {report.id}
-                </span>,
-              ],
-            ]}
+            items={reportFacts(report, {
+              run: <a href={routeHref({ view: 'run', runId: report.runId })}>{report.runName}</a>,
+              time: formatTime,
+            })}
           />
         </Panel>
         <ReportSections report={report} Section={PanelSection} runLink={runLink} />
