@@ -293,15 +293,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   });
   const guard = createRunGuard({ db, artifacts, tracking, registry });
 
-  const batch = createBatchService({
-    db,
-    registry,
-    getRun,
-    artifacts,
-    bus,
-    tmpDir: paths.tmp,
-    latheVersion: version,
-  });
+  const batch = createBatchService({ db, registry, tracking, artifacts, bus, tmpDir: paths.tmp });
   const deploy = createDeployService({
     registry,
     tracking,
