@@ -191,31 +191,6 @@ const layers = [
     ),
   },
   {
-    name: 'lathe/layers/main-electron',
-    files: ['main/electron/**/*.ts'],
-    rules: restrict(noReact('main/'), noRenderer('main/')),
-  },
-  {
-    name: 'lathe/layers/main-host',
-    files: ['main/host/**/*.ts'],
-    rules: restrict(
-      electronOnlyInMainElectron,
-      noReact('main/'),
-      noRenderer('main/'),
-      noFaces(['electron', 'cli'], 'main/host'),
-    ),
-  },
-  {
-    name: 'lathe/layers/main-cli',
-    files: ['main/cli/**/*.ts'],
-    rules: restrict(
-      electronOnlyInMainElectron,
-      noReact('main/'),
-      noRenderer('main/'),
-      noFaces(['electron'], 'main/cli'),
-    ),
-  },
-  {
     name: 'lathe/layers/main-services-root',
     files: ['main/services.ts'],
     rules: restrict(
