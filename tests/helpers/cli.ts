@@ -2,7 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './workspace';
 
-const BIN = join(REPO, 'main', 'cli', 'lathe.cjs');
+/** The `lathe` executable the tests run. */
+export const BIN = join(REPO, 'main', 'cli', 'lathe.cjs');
 
 export interface CliResult {
   code: number | null;
@@ -11,21 +12,53 @@ export interface CliResult {
   json: unknown;
 }
 
+/** No colours, and not the LATHE_HOME of the machine running the tests. */
+function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, NO_COLOR: '1', LATHE_HOME: '', ...env };
+}
+
+function result(code: number | null, stdout: string, stderr: string): CliResult {
+  let json: unknown = null;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = null;
+  }
+  return { code, stdout, stderr, json };
+}
+
 /** Runs the real `lathe` executable and parses stdout as JSON when it is. */
 export function lathe(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', LATHE_HOME: '', ...env },
+    env: cliEnv(env),
     timeout: 300_000,
     cwd,
   });
-  let json: unknown = null;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = null;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+  return result(r.status, r.stdout, r.stderr);
+}
+
+/**
+ * `lathe` run to its end without blocking this process, whose host may be the one answering it; the
+ * child joins `children` (for a kill in afterAll) when given.
+ */
+export function latheAsync(
+  args: string[],
+  { cwd, children }: { cwd?: string; children?: ChildProcess[] } = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: cliEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children?.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) =>
+    child.once('close', (code) => resolve(result(code, stdout, stderr))),
+  );
 }
 
 /**

@@ -16,9 +16,10 @@ import { loadPredictor } from '../../../main/serve/predictor';
 import { startPredictServer, type PredictServer } from '../../../main/serve/server';
 import { startHost } from '../../../main/host/server';
 import { initBackend } from '../../../main/train/backend';
+import { BIN, latheAsync } from '../../helpers/cli';
 import { trainRegistered } from '../../helpers/runs';
 import { carsConfig, contractClient, penguinsConfig } from '../../helpers/services';
-import { REPO, tempDir, vega } from '../../helpers/workspace';
+import { tempDir, vega } from '../../helpers/workspace';
 
 const t = tempDir('lathe-serve-');
 const W = join(t.dir, 'ws');
@@ -86,24 +87,8 @@ function firstJsonLine(
   return { child, first, lines, stderr: () => stderr };
 }
 
-const CLI = join(REPO, 'main', 'cli', 'lathe.cjs');
-
 /** Runs `lathe` to its end without blocking this process, whose host may be the one answering it. */
-function latheAsync(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: t.dir,
-    env: { ...process.env, NO_COLOR: '1', LATHE_HOME: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('close', (code) => resolve({ code, stdout, stderr })),
-  );
-}
+const latheIn = (args: string[]) => latheAsync(args, { cwd: t.dir, children });
 
 const predict = async (
   url: string,
@@ -280,10 +265,9 @@ describe('serving real packages', () => {
 
   it('lathe serve N@alias --json prints its url first and answers; --canary splits and --shadow logs; export docker --json', async () => {
     await services.close();
-    const cli = join(REPO, 'main', 'cli', 'lathe.cjs');
     const proc = firstJsonLine(
       process.execPath,
-      [cli, 'serve', 'mpg@champion', '--port', '0', '--json', '--workspace', W],
+      [BIN, 'serve', 'mpg@champion', '--port', '0', '--json', '--workspace', W],
       { cwd: t.dir },
     );
     const first = await proc.first;
@@ -302,7 +286,7 @@ describe('serving real packages', () => {
     const ex = JSON.parse(
       execFileSync(
         process.execPath,
-        [cli, 'export', 'docker', 'mpg@champion', '--out', out, '--workspace', W, '--json'],
+        [BIN, 'export', 'docker', 'mpg@champion', '--out', out, '--workspace', W, '--json'],
         {
           encoding: 'utf8',
         },
@@ -318,7 +302,7 @@ describe('serving real packages', () => {
     const canary = firstJsonLine(
       process.execPath,
       [
-        cli,
+        BIN,
         'serve',
         'mpg@champion',
         '--canary',
@@ -367,7 +351,7 @@ describe('serving real packages', () => {
     services.advertiseHost(host.url);
     try {
       const viaHost = new RegExp(`sending the command to it at ${host.url}`);
-      const created = await latheAsync([
+      const created = await latheIn([
         'keys',
         'create',
         'via-host',
@@ -385,7 +369,7 @@ describe('serving real packages', () => {
         models: ['mpg'],
         revokedAt: null,
       });
-      const listed = await latheAsync(['keys', 'list', '--workspace', W]);
+      const listed = await latheIn(['keys', 'list', '--workspace', W]);
       expect(listed.code, listed.stderr).toBe(0);
       expect(listed.stderr).toMatch(viaHost);
       expect(listed.stdout).toMatch(/via-host/);
@@ -394,7 +378,7 @@ describe('serving real packages', () => {
       const serveChampion = () =>
         firstJsonLine(
           process.execPath,
-          [CLI, 'serve', 'mpg@champion', '--port', '0', '--json', '--workspace', W],
+          [BIN, 'serve', 'mpg@champion', '--port', '0', '--json', '--workspace', W],
           { cwd: t.dir },
         );
       const serve = serveChampion();
@@ -420,12 +404,12 @@ describe('serving real packages', () => {
       expect(await ended).toBe(1);
       expect(again.stderr()).toMatch(/the server of mpg@1 stopped/);
 
-      const revoked = await latheAsync(['keys', 'revoke', 'via-host', '--workspace', W, '--json']);
+      const revoked = await latheIn(['keys', 'revoke', 'via-host', '--workspace', W, '--json']);
       expect(revoked.code, revoked.stderr).toBe(0);
-      expect((JSON.parse(revoked.stdout) as { revokedAt: string | null }).revokedAt).not.toBeNull();
+      expect((revoked.json as { revokedAt: string | null }).revokedAt).not.toBeNull();
 
       const out = join(t.dir, 'host-ctx');
-      const ex = await latheAsync([
+      const ex = await latheIn([
         'export',
         'docker',
         'mpg@champion',
@@ -436,7 +420,7 @@ describe('serving real packages', () => {
         '--json',
       ]);
       expect(ex.code, ex.stderr).toBe(0);
-      const r = JSON.parse(ex.stdout) as {
+      const r = ex.json as {
         dir: string;
         files: string[];
         model: string;
