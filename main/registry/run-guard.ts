@@ -2,6 +2,7 @@
 // Lives in registry/ because tracking, which owns runs, sits to the registry's left.
 import { LatheError, type GcOut } from '../../shared/contract';
 import { collectGarbage } from '../tracking/gc';
+import { resolveRunIds } from '../tracking/run-ids';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
 import type { Database } from '../workspace/db';
@@ -26,7 +27,7 @@ export function createRunGuard(deps: {
   const { db, artifacts, tracking, registry } = deps;
   return {
     async softDelete(ids) {
-      const backing = await registry.versionsOfRuns((await tracking.getMany(ids)).map((r) => r.id));
+      const backing = await registry.versionsOfRuns(await resolveRunIds(db, ids));
       if (backing.length)
         throw new LatheError(
           'INVALID_INPUT',

@@ -24,6 +24,8 @@ export async function resolveRunIds(
   idsOrPrefixes: readonly string[],
 ): Promise<string[]> {
   const prefixes = [...new Set(idsOrPrefixes)];
+  // `VALUES` with no rows is not SQL; none given resolves to none.
+  if (prefixes.length === 0) return [];
   const matches = await db.all<{ p: string; id: string | null }>(
     `SELECT q.p, r.id FROM (VALUES ${prefixes.map(() => '(?)').join(', ')}) q(p)
        LEFT JOIN runs r ON starts_with(r.id, lower(q.p))`,

@@ -106,7 +106,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
 
   /** Soft-deletes or restores runs by id or unique prefix in one transaction; counts those it changed. */
   const setDeleted = async (ids: string[], deleted: boolean): Promise<number> => {
-    const resolved = [...new Set(await Promise.all(ids.map(resolveId)))];
+    const resolved = await resolveRunIds(db, ids);
     return db.tx(async (sql) => {
       let n = 0;
       for (const id of resolved) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatheError, type Run } from '../../../../shared/contract';
+import { LatheError } from '../../../../shared/contract';
 import { createRunGuard } from '../../../../main/registry/run-guard';
 import type { TrackingStore } from '../../../../main/tracking/tracking-store';
 import type { ArtifactStore } from '../../../../main/workspace/artifacts';
@@ -8,8 +8,11 @@ import type { Database } from '../../../../main/workspace/db';
 /** A guard over fakes: runs resolve prefixes to `full-<prefix>`, `backing` maps full ids to versions. */
 function guardWith(backing: Record<string, string>) {
   const deleted: string[][] = [];
+  // resolveRunIds asks the database once, one (prefix, id) row per prefix given.
+  const db = {
+    all: async (_sql: string, prefixes: string[]) => prefixes.map((p) => ({ p, id: `full-${p}` })),
+  } as unknown as Database;
   const tracking = {
-    getMany: async (ids: readonly string[]) => ids.map((id) => ({ id: `full-${id}` }) as Run),
     softDelete: async (ids: string[]) => {
       deleted.push(ids);
       return ids.length;
@@ -17,7 +20,7 @@ function guardWith(backing: Record<string, string>) {
   } as unknown as TrackingStore;
   const asked: string[][] = [];
   const guard = createRunGuard({
-    db: {} as Database,
+    db,
     artifacts: {} as ArtifactStore,
     tracking,
     registry: {
