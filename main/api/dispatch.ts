@@ -47,8 +47,8 @@ export function resultOf<T>(response: InvokeResponse<T>): T {
   return response.result;
 }
 
-/** Like the dispatcher but throws LatheError: for in-process callers such as the CLI. */
-export async function invokeHandler(
+/** Validates `input` against the channel's contract and runs its handler; throws a LatheError. */
+async function invokeHandler(
   handlers: Handlers,
   channel: string,
   input: unknown,
