@@ -75,7 +75,7 @@ export const ServeStartOut = z.object({
   canary: ServedVersion.extend({ percent: z.number() }).optional(),
   shadow: ServedVersion.optional(),
   /** Whether requests need an API key, and how many keys were active when the server started. */
-  auth: z.object({ required: z.boolean(), activeKeys: z.number().int().nonnegative() }).optional(),
+  auth: z.object({ required: z.boolean(), activeKeys: z.number().int().nonnegative() }),
 });
 export type ServeStartOut = z.infer<typeof ServeStartOut>;
 

@@ -104,6 +104,15 @@ describe('lathe CLI', () => {
     expect(noRun.stderr).toMatch(/no run with id 'ffffffff'/);
   });
 
+  it('lathe serve refuses a bad --port or --max-batch, naming the flag', () => {
+    const port = lathe(['serve', 'm@1', '--port', '70000', '--workspace', W]);
+    expect(port.code).toBe(1);
+    expect(port.stderr).toMatch(/--port: 70000 is not a port number/);
+    const batch = lathe(['serve', 'm@1', '--max-batch', '0', '--workspace', W]);
+    expect(batch.code).toBe(1);
+    expect(batch.stderr).toMatch(/--max-batch: 0 is not a positive whole number/);
+  });
+
   it('cancels a training on Ctrl-C and records it as cancelled', async () => {
     const long = t.file(
       'long.yaml',

@@ -80,6 +80,12 @@ export const serveCommands: Command[] = [
       const port = num(ctx, 'port') ?? 8000;
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new LatheError('INVALID_INPUT', `--port: ${port} is not a port number`);
+      const maxBatch = num(ctx, 'max-batch') ?? 1000;
+      if (!Number.isInteger(maxBatch) || maxBatch < 1)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `--max-batch: ${maxBatch} is not a positive whole number`,
+        );
       const canary = str(ctx, 'canary') ? parseCanary(str(ctx, 'canary')!) : undefined;
       const shadow = str(ctx, 'shadow');
       const host = str(ctx, 'host');
@@ -91,7 +97,7 @@ export const serveCommands: Command[] = [
           ...(canary ? { canary } : {}),
           ...(shadow ? { shadow } : {}),
           requireKey: bool(ctx, 'require-key'),
-          maxBatch: num(ctx, 'max-batch') ?? 1000,
+          maxBatch,
         });
         if (ctx.json)
           ctx.io.stdout.write(
@@ -102,7 +108,7 @@ export const serveCommands: Command[] = [
             `Serving ${s.model}@${s.version} at ${s.url}/v1/models/${encodeURIComponent(s.model)}/predict` +
               `${s.canary ? `  canary ${s.canary.model}@${s.canary.version} ${s.canary.percent}%` : ''}` +
               `${s.shadow ? `  shadow ${s.shadow.model}@${s.shadow.version}` : ''}` +
-              `\n${s.auth?.required ? `API key required (${s.auth.activeKeys} active)` : 'no API keys: open to this address'} — press Ctrl-C to stop\n`,
+              `\n${s.auth.required ? `API key required (${s.auth.activeKeys} active)` : 'no API keys: open to this address'} — press Ctrl-C to stop\n`,
           );
         if (await untilInterruptedOrGone(ctx, api, s.id))
           throw new LatheError(
