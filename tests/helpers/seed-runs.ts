@@ -1,7 +1,6 @@
-import { join } from 'node:path';
-import { TrainConfig } from '../../shared/contract';
 import type { Services } from '../../main/services';
 import { refillLatestSql } from '../../main/tracking/tracking-store';
+import { runRecorder } from './services';
 
 export interface SeedOptions {
   /** How many runs in all (children included). */
@@ -38,35 +37,15 @@ export async function seedRuns(services: Services, options: SeedOptions): Promis
   const project = options.project ?? 'Default';
   const experiments = options.experiments ?? ['alpha', 'beta'];
   const steps = options.steps ?? 1;
-  const { tracking, workspace } = services;
-  const db = workspace.db;
-  await services.data.importFile({
-    path: join(__dirname, '..', '..', 'node_modules', 'vega-datasets', 'data', 'penguins.json'),
-    name: 'penguins',
+  const db = services.workspace.db;
+  const record = await runRecorder(services, {
     project,
-  });
-  const version = await services.data.resolve('penguins');
-  const config = TrainConfig.parse({
-    dataset: 'penguins',
-    target: 'Species',
-    task: 'multiclass',
     model: { type: 'mlp', hidden: [8] },
+    label: 'seed',
   });
   const templates: string[] = [];
-  for (const experiment of experiments) {
-    templates.push(
-      await tracking.createRun({
-        name: 'template',
-        experiment,
-        project,
-        config,
-        configHash: 'seed',
-        datasetVersionId: version.id,
-        latheVersion: 'seed',
-        system: {},
-      }),
-    );
-  }
+  for (const experiment of experiments)
+    templates.push(await record({ name: 'template', experiment }));
   const template = templates[0]!;
   const expIds: string[] = [];
   for (const t of templates) {
