@@ -63,7 +63,19 @@ async function startLatheUi(workspace, spawnOptions = {}) {
   );
   const url = await new Promise((ok, fail) => {
     host.once('exit', (code) => fail(new Error(`lathe ui exited with ${code}`)));
-    createInterface({ input: host.stdout }).once('line', (line) => ok(JSON.parse(line).url));
+    createInterface({ input: host.stdout }).once('line', (line) => {
+      // A thrown JSON.parse here would escape the promise and leave the host running.
+      try {
+        const { url } = JSON.parse(line);
+        if (typeof url !== 'string') throw new Error('no url');
+        ok(url);
+      } catch {
+        fail(new Error(`lathe ui printed an unexpected first line: ${line}`));
+      }
+    });
+  }).catch(async (err) => {
+    await stopLatheUi(host);
+    throw err;
   });
   return { host, url };
 }
