@@ -222,10 +222,27 @@ function modelOptionParams(config: TrainConfig): Record<string, string> {
 
 const STOPPED: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
 
+/** A run's dataset version as `name@version`. */
+function datasetOf(run: Run): string {
+  return `${run.lineage.dataset}@${run.lineage.datasetVersion}`;
+}
+
+/** What a stopped run continues from; null if it is not stopped or has no checkpoint yet. */
+function checkpointOf(run: Run): ResumeRun | null {
+  const checkpoint = run.artifacts.find((a) => a.path === CHECKPOINT_PATH);
+  if (!STOPPED.includes(run.status) || !checkpoint) return null;
+  return {
+    runId: run.id,
+    config: run.config,
+    dataset: datasetOf(run),
+    checkpoint: checkpoint.sha256,
+  };
+}
+
 /** The checkpoint a stopped single run continues from; INVALID_INPUT says why it cannot. */
 export function resumeOf(run: Run): ResumeRun {
-  const checkpoint = run.artifacts.find((a) => a.path === CHECKPOINT_PATH);
-  if (!STOPPED.includes(run.status) || !checkpoint) {
+  const resume = checkpointOf(run);
+  if (!resume) {
     throw new LatheError(
       'INVALID_INPUT',
       run.status === 'running' || run.status === 'queued' || run.status === 'finished'
@@ -234,12 +251,7 @@ export function resumeOf(run: Run): ResumeRun {
       { id: run.id },
     );
   }
-  return {
-    runId: run.id,
-    config: run.config,
-    dataset: `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
-    checkpoint: checkpoint.sha256,
-  };
+  return resume;
 }
 
 /** The value at a dotted config path (`training.learningRate`), as a search set it. */
@@ -271,16 +283,15 @@ export async function familyResume(
   );
   const children = ids.length ? await runs.getMany(ids) : [];
   const metric = run.config.search?.metric ?? defaultSearchMetric(run.config.task);
-  const dataset = `${run.lineage.dataset}@${run.lineage.datasetVersion}`;
   return {
     parentId: run.id,
     config: run.config,
-    dataset,
+    dataset: datasetOf(run),
     gitCommit: run.lineage.gitCommit ?? null,
     children: await Promise.all(
       children.map(async (c) => {
-        const checkpoint = c.artifacts.find((a) => a.path === CHECKPOINT_PATH);
-        const stopped = STOPPED.includes(c.status);
+        // Children train on the parent's dataset version, so their own lineage names it too.
+        const resume = checkpointOf(c);
         const history = (await runs.metricHistory(c.id, metric, 1_000_000)).points
           .sort((a, b) => a.step - b.step)
           .map((p) => p.value);
@@ -300,12 +311,8 @@ export async function familyResume(
           ),
           history,
           error: c.error,
-          resumable: stopped && !!checkpoint,
-          ...(stopped && checkpoint
-            ? {
-                resume: { runId: c.id, config: c.config, dataset, checkpoint: checkpoint.sha256 },
-              }
-            : {}),
+          resumable: resume !== null,
+          ...(resume ? { resume } : {}),
         };
       }),
     ),
