@@ -12,6 +12,7 @@ import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { createRng, permutation } from '../train/random';
 import { subsetColumns } from '../train/selection';
+import { predict } from '../train/validation';
 import { ident, literal, toPlain } from '../workspace/db';
 
 /** The target as training stored it (target.json). */
@@ -57,8 +58,6 @@ export interface ScoredRows {
   nFeatures: number;
 }
 
-const PREDICT_BATCH = 8192;
-
 /** The saved model, from the bytes of model/model.json and model/weights.bin. */
 export async function loadModel(modelJson: string, weights: Uint8Array): Promise<tfl.LayersModel> {
   const parsed = JSON.parse(modelJson) as {
@@ -73,14 +72,6 @@ export async function loadModel(modelJson: string, weights: Uint8Array): Promise
       weightData: data as ArrayBuffer,
     }),
   );
-}
-
-/** Raw model outputs (logits or standardized values) for row-major features. */
-function predictRaw(model: tfl.LayersModel, x: Float32Array, rows: number, width: number) {
-  return tf.tidy(() => {
-    const out = model.predict(tf.tensor2d(x, [rows, width]), { batchSize: PREDICT_BATCH });
-    return (Array.isArray(out) ? out[0]! : out).dataSync() as Float32Array;
-  });
 }
 
 /** Probabilities (n × k) from raw outputs, and the mean log loss against the labels. */
@@ -200,7 +191,7 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
     try {
       const k = classes.length;
       const score = (features: Float32Array) => {
-        const raw = predictRaw(model, features, rows, width);
+        const raw = predict(model, features, rows, width);
         if (target.kind === 'classes') return toProbs(raw, rows, k, labels);
         const predicted = Float64Array.from(raw, (z) => z * target.std + target.mean);
         let se = 0;

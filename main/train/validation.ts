@@ -96,14 +96,13 @@ export function predict(
   rows: number,
   width: number,
 ): Float32Array {
-  return tf.tidy(
-    () =>
-      (
-        model.predict(x instanceof tf.Tensor ? x : tf.tensor2d(x, [rows, width]), {
-          batchSize: PREDICT_BATCH,
-        }) as tf.Tensor
-      ).dataSync() as Float32Array,
-  );
+  return tf.tidy(() => {
+    const out = model.predict(x instanceof tf.Tensor ? x : tf.tensor2d(x, [rows, width]), {
+      batchSize: PREDICT_BATCH,
+    });
+    // A multi-output model's first output is its prediction (evaluate loads saved models through here).
+    return (Array.isArray(out) ? out[0]! : out).dataSync() as Float32Array;
+  });
 }
 
 /** Rise in validation loss when one feature's values are shuffled among the validation rows. */
