@@ -98,6 +98,7 @@ const DOMAINS = [
   'evaluate',
   'registry',
   'serve',
+  'monitor',
 ];
 const DEPTHS = [1, 2, 3];
 const up = (depth) => `^(\\.\\./){${depth}}(?!\\.\\./)`;

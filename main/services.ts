@@ -29,6 +29,12 @@ import { createDeployService, type DeployService } from './serve/deploy-service'
 import { importOnnxModel } from './serve/onnx-import';
 import type { ArtifactStore } from './workspace/artifacts';
 import { openWorkspace, type Workspace } from './workspace/workspace';
+import { createAlertService, type AlertService } from './monitor/alerts';
+import { createCaptureService, type CaptureService } from './monitor/captures';
+import { createDriftService, type DriftService } from './monitor/drift';
+import { createPerformanceService, type PerformanceService } from './monitor/performance';
+import { createReferenceStore, type ReferenceStore } from './monitor/reference';
+import { createRetrainService, type RetrainService } from './monitor/retrain';
 
 export interface ServicesOptions {
   /** The workspace folder (see resolveWorkspaceDir in main/workspace/paths.ts). */
@@ -51,6 +57,11 @@ export interface Services {
   /** Validating dispatcher over `handlers`: what IPC and HTTP call. */
   readonly dispatch: Dispatch;
   info(): AppInfo;
+  /**
+   * Evaluates the workspace's alert rules on their schedule until close(): the app and `lathe ui` call it
+   * (`lathe monitor watch` too).
+   */
+  startMonitoring(): void;
   /** Records the URL of this process's local host in the workspace lock so other processes can reach it. */
   advertiseHost(url: string): void;
   close(): Promise<void>;
@@ -188,7 +199,7 @@ function evaluateHandlers(s: {
 function modelsHandlers(s: {
   registry: RegistryStore;
   artifacts: ArtifactStore;
-}): HandlersOf<'models'> {
+}): Omit<HandlersOf<'models'>, 'models:rollback'> {
   const { registry, artifacts } = s;
   return {
     'models:register': (input) => registry.register(input),
@@ -224,6 +235,39 @@ function serveHandlers(s: {
     'keys:list': () => deploy.listKeys(),
     'keys:create': (input) => deploy.createKey(input),
     'keys:revoke': ({ name }) => deploy.revokeKey(name),
+  };
+}
+
+function monitorHandlers(s: {
+  registry: RegistryStore;
+  capture: CaptureService;
+  references: ReferenceStore;
+  drift: DriftService;
+  performance: PerformanceService;
+  alerts: AlertService;
+  retrain: RetrainService;
+}): HandlersOf<'monitor' | 'retrain'> & Pick<Handlers, 'models:rollback'> {
+  const { registry, capture, references, drift, performance, alerts, retrain } = s;
+  return {
+    'monitor:captures': ({ model }) => capture.captures(model),
+    'monitor:ingest': ({ dir }) => capture.ingest(dir),
+    'monitor:health': (input) => capture.health(input),
+    'monitor:reference': async ({ ref, data }) => {
+      const v = await registry.version(ref);
+      return data ? references.setFrom(v, data) : references.get(v);
+    },
+    'monitor:drift': (input) => drift.drift(input),
+    'monitor:driftHtml': async (input) => ({ html: await drift.html(input) }),
+    'monitor:actuals': (input) => performance.actuals(input),
+    'monitor:performance': (input) => performance.performance(input),
+    'monitor:rules:get': () => alerts.rules(),
+    'monitor:rules:set': ({ rules }) => alerts.setRules(rules),
+    'monitor:check': (input) => alerts.check(input),
+    'monitor:alerts': (input) => alerts.list(input),
+    'monitor:ack': (input) => alerts.ack(input),
+    'retrain:run': (input) => retrain.run(input),
+    'retrain:list': ({ model }) => retrain.list(model),
+    'models:rollback': (input) => retrain.rollback(input),
   };
 }
 
@@ -278,8 +322,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
     championOf: (model) => targets.championOf(model),
   });
 
+  // Built before the registry, which stores each new version's reference through it.
+  const references = createReferenceStore({ db, engine, data, artifacts });
   const registry = createRegistryStore({
     db,
+    afterRegister: (v) => references.storeFor(v),
     tracking,
     data,
     artifacts,
@@ -303,6 +350,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
     serverVersion: version,
   });
 
+  const capture = createCaptureService({ db, registry });
+  const drift = createDriftService({ db, engine, data, registry, references });
+  const performance = createPerformanceService({ db, engine, data, registry });
+  const retrain = createRetrainService({ db });
+  const alerts = createAlertService({ db, bus });
+
   const info = (): AppInfo => ({
     version,
     workspace: options.workspaceDir,
@@ -320,6 +373,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ...evaluateHandlers({ evaluation, targets, gatePolicies }),
     ...modelsHandlers({ registry, artifacts }),
     ...serveHandlers({ batch, deploy }),
+    ...monitorHandlers({ registry, capture, references, drift, performance, alerts, retrain }),
   };
 
   let closing: Promise<void> | undefined;
@@ -334,11 +388,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
     handlers,
     dispatch: createDispatcher(handlers, { validateOutput: options.validateOutput }),
     info,
+    startMonitoring: () => alerts.startSchedule(),
     advertiseHost(url) {
       workspace.lock.update({ hostUrl: url });
     },
     close() {
       closing ??= (async () => {
+        await alerts.stop();
         // Servers first: their prediction logs flush into the database before it closes.
         await deploy.close();
         await train.shutdown();

@@ -28,6 +28,10 @@ import {
   tune,
 } from './commands/runs';
 import { serveCommands } from './commands/serve';
+import { captureCommands } from './commands/capture';
+import { driftCommands } from './commands/drift';
+import { alertCommands } from './commands/alerts';
+import { retrainCommands } from './commands/retrain';
 import { demo, gc, init, schema, ui } from './commands/workspace';
 
 export const commands: Command[] = [
@@ -61,5 +65,9 @@ export const commands: Command[] = [
   demo,
   ...modelCommands,
   ...serveCommands,
+  ...captureCommands,
+  ...driftCommands,
+  ...alertCommands,
+  ...retrainCommands,
   schema,
 ];

@@ -51,6 +51,11 @@ export interface RegistryDeps {
   actor?: () => string;
   /** The clock audit entries are stamped with (tests). */
   now?: () => Date;
+  /**
+   * Runs after a version is registered or imported (monitoring stores its reference sketches). Its
+   * failure is reported on stderr and does not undo the registration.
+   */
+  afterRegister?: (version: ModelVersion) => Promise<void>;
 }
 
 /**
@@ -128,9 +133,22 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     version: versionOf,
   });
 
+  const registered = async (v: ModelVersion): Promise<ModelVersion> => {
+    if (deps.afterRegister) {
+      await deps.afterRegister(v).catch((err: unknown) => {
+        console.error(
+          `[Registry] ${v.model}@${v.version} is registered, but its monitoring reference was not stored: ${
+            err instanceof Error ? err.message : String(err)
+          }`,
+        );
+      });
+    }
+    return v;
+  };
+
   return {
-    register: (input) => registration.register(input),
-    registerImport: (input) => registration.registerImport(input),
+    register: async (input) => registered(await registration.register(input)),
+    registerImport: async (input) => registered(await registration.registerImport(input)),
 
     async list(project) {
       const all = await models(project ? 'WHERE p.name = ?' : '', project ? [project] : []);

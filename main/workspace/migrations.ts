@@ -164,6 +164,54 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         FROM metrics GROUP BY run_id, key`,
     ],
   },
+  {
+    version: 11,
+    name: 'monitoring: captured predictions, references, actuals, alerts, retrainings',
+    sql: [
+      // -- capture (main/monitor/capture.ts) --
+      // Each version's captured rows live in a typed table of their own (its input columns, then the
+      // prediction); this table names it and its columns.
+      `CREATE TABLE capture_tables (
+        version_id VARCHAR PRIMARY KEY, model VARCHAR NOT NULL, version INTEGER NOT NULL,
+        table_name VARCHAR NOT NULL UNIQUE, columns JSON NOT NULL, created_at TIMESTAMP NOT NULL)`,
+      // Where captured rows came from: a server session, a batch job (with its capture rate), a segment.
+      `CREATE TABLE capture_sources (
+        id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, model VARCHAR NOT NULL, version INTEGER NOT NULL,
+        started_at TIMESTAMP NOT NULL, "rows" BIGINT NOT NULL DEFAULT 0, rate DOUBLE NOT NULL DEFAULT 1,
+        detail VARCHAR NOT NULL)`,
+      // Ingested Docker log segments, by content: the same segment twice counts once.
+      `CREATE TABLE capture_segments (
+        sha256 VARCHAR PRIMARY KEY, file VARCHAR NOT NULL, source_id VARCHAR NOT NULL,
+        "rows" BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL)`,
+      // Served requests per minute and status class, with a latency histogram (log buckets).
+      `CREATE TABLE serve_health (
+        minute TIMESTAMP NOT NULL, model VARCHAR NOT NULL, version INTEGER NOT NULL, status INTEGER NOT NULL,
+        requests BIGINT NOT NULL, "rows" BIGINT NOT NULL, latency JSON NOT NULL)`,
+      `ALTER TABLE prediction_batches ADD COLUMN capture_rate DOUBLE`,
+      // -- reference (main/monitor/reference.ts) --
+      `CREATE TABLE monitor_references (
+        version_id VARCHAR PRIMARY KEY, model VARCHAR NOT NULL, version INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL, reference JSON NOT NULL)`,
+      // -- actuals (main/monitor/performance.ts): the last label of an id wins --
+      `CREATE TABLE actuals (
+        model VARCHAR NOT NULL, row_id VARCHAR NOT NULL, target VARCHAR NOT NULL,
+        received_at TIMESTAMP NOT NULL, PRIMARY KEY (model, row_id))`,
+      // -- alerts (main/monitor/alerts.ts) --
+      `CREATE TABLE alert_rules (
+        id VARCHAR PRIMARY KEY, rules JSON NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+      `CREATE TABLE alerts (
+        id VARCHAR PRIMARY KEY, "at" TIMESTAMP NOT NULL, rule VARCHAR NOT NULL, model VARCHAR NOT NULL,
+        version INTEGER, signal VARCHAR NOT NULL, severity VARCHAR NOT NULL, value DOUBLE, threshold DOUBLE NOT NULL,
+        message VARCHAR NOT NULL, deliveries JSON NOT NULL, acknowledged_at TIMESTAMP, acknowledged_by VARCHAR,
+        note VARCHAR)`,
+      // -- retraining (main/monitor/retrain.ts) --
+      `CREATE TABLE retrainings (
+        id VARCHAR PRIMARY KEY, model VARCHAR NOT NULL, trigger VARCHAR NOT NULL, reason VARCHAR,
+        started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
+        champion_version INTEGER, challenger_version INTEGER, run_id VARCHAR, dataset VARCHAR,
+        steps JSON NOT NULL, error VARCHAR)`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

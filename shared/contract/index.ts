@@ -85,6 +85,34 @@ import {
   ServeStopIn,
   ServerStatus,
 } from './serve';
+import {
+  ActualsIn,
+  ActualsOut,
+  Alert,
+  AlertAckIn,
+  AlertsListIn,
+  CapturesOut,
+  CheckIn,
+  CheckOut,
+  DriftHtmlOut,
+  DriftIn,
+  DriftOut,
+  HealthIn,
+  HealthOut,
+  IngestIn,
+  IngestOut,
+  MonitorModelIn,
+  PerformanceIn,
+  PerformanceOut,
+  ReferenceIn,
+  ReferenceOut,
+  Retraining,
+  RetrainIn,
+  RollbackIn,
+  RollbackOut,
+  RulesOut,
+  RulesSetIn,
+} from './monitor';
 
 export * from './common';
 export * from './data';
@@ -105,6 +133,8 @@ export * from './experiments';
 export * from './ui';
 export * from './registry';
 export * from './serve';
+export * from './monitor';
+export * from '../config/alert-rules';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -271,6 +301,38 @@ export const channels = {
   'keys:create': channel(KeysCreateIn, KeysCreateOut),
   /** Revokes an active key by name or id; servers started after it refuse the key. */
   'keys:revoke': channel(KeysRevokeIn, ApiKeyInfo),
+  /** A model's captured predictions: per version, rows and time span, and each source (server, batch, segment). */
+  'monitor:captures': channel(MonitorModelIn, CapturesOut),
+  /** Imports the log segments an exported Docker server wrote; a segment already ingested counts once. */
+  'monitor:ingest': channel(IngestIn, IngestOut),
+  /** Volume, latency p50/p95/p99 and 4xx/5xx error rates of a served model, per window. */
+  'monitor:health': channel(HealthIn, HealthOut),
+  /** A version's stored reference (summaries only); with `data`, sets it from that dataset version. */
+  'monitor:reference': channel(ReferenceIn, ReferenceOut),
+  /** Drift of captured predictions, a batch job or a dataset version against the stored reference. */
+  'monitor:drift': channel(DriftIn, DriftOut),
+  /** The same drift result as a standalone HTML report (no raw rows). */
+  'monitor:driftHtml': channel(DriftIn, DriftHtmlOut),
+  /** Joins late ground truth to captured rows by request or row id; the last label of an id wins. */
+  'monitor:actuals': channel(ActualsIn, ActualsOut),
+  /** Metrics per window on labelled rows, and estimated metrics (CBPE) without labels. */
+  'monitor:performance': channel(PerformanceIn, PerformanceOut),
+  /** The workspace's alert rules. */
+  'monitor:rules:get': channel(Empty, RulesOut),
+  /** Replaces the workspace's alert rules. */
+  'monitor:rules:set': channel(RulesSetIn, RulesOut),
+  /** Evaluates alert rules once; fired alerts are logged and delivered. */
+  'monitor:check': channel(CheckIn, CheckOut),
+  /** The alert log, newest first. */
+  'monitor:alerts': channel(AlertsListIn, z.array(Alert)),
+  /** Acknowledges an alert. */
+  'monitor:ack': channel(AlertAckIn, Alert),
+  /** Retrains a model's champion on new data and registers the result as `challenger` (promoting it if asked). */
+  'retrain:run': channel(RetrainIn, Retraining),
+  /** A model's retrainings, newest first. */
+  'retrain:list': channel(MonitorModelIn, z.array(Retraining)),
+  /** Points `champion` back at the version it pointed to before. */
+  'models:rollback': channel(RollbackIn, RollbackOut),
 } as const;
 
 export type Channels = typeof channels;
@@ -298,6 +360,8 @@ export const events = {
   'run:child': RunChildEvent,
   /** Progress of a long data operation (import, profile). */
   'data:progress': DataProgress,
+  /** An alert fired (desktop notification in the app). */
+  'monitor:alert': Alert,
 } as const;
 
 export type Events = typeof events;

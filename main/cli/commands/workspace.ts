@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   LatheError,
+  alertRulesJsonSchema,
   expectationSuiteJsonSchema,
   featureSpecJsonSchema,
   gatePolicyJsonSchema,
@@ -27,6 +28,7 @@ const SCHEMAS: Record<string, () => unknown> = {
   transform: transformJsonSchema,
   'feature-spec': featureSpecJsonSchema,
   'onnx-signature': importSignatureJsonSchema,
+  'alert-rules': alertRulesJsonSchema,
 };
 
 export const init: Command = {
