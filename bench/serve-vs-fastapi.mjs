@@ -13,8 +13,9 @@
 //     validate it against the model signature with zod (422 naming fields); transform the record with the
 //     fitted feature spec (numeric columns imputed and standardized, Origin one-hot); run the MLP (one
 //     hidden layer of 32, trained by `lathe train`) in onnxruntime-node; answer JSON with a request id and
-//     security headers; record the Prometheus counter and latency histogram; queue a prediction-log row
-//     that is written to the workspace's DuckDB table in batches off the request path. The bench checks
+//     security headers; record the Prometheus counter and latency histogram; queue a captured row
+//     that is written, typed, to the version's capture table in DuckDB in batches off the request path,
+//     and count the request in the in-memory service health. The bench checks
 //     afterwards that the log holds a row for every answered request.
 //   FastAPI (one uvicorn worker): pydantic model of the record checking types; `async def` endpoint
 //     building a one-row DataFrame; scikit-learn Pipeline (SimpleImputer + StandardScaler, OneHotEncoder)
@@ -296,8 +297,12 @@ await latheExit;
 const { DuckDBInstance } = createRequire(join(root, 'package.json'))('@duckdb/node-api');
 const db = await DuckDBInstance.create(join(W, 'lathe.duckdb'), { access_mode: 'READ_ONLY' });
 const conn = await db.connect();
+// Served rows land in the version's capture table (main/serve/capture.ts), named in capture_tables.
+const [[table]] = (
+  await conn.runAndReadAll("SELECT table_name FROM capture_tables WHERE model = 'cars'")
+).getRows();
 const logged = Number(
-  (await conn.runAndReadAll('SELECT count(*) AS n FROM prediction_log')).getRows()[0][0],
+  (await conn.runAndReadAll(`SELECT count(*) AS n FROM "${table}"`)).getRows()[0][0],
 );
 conn.closeSync();
 db.closeSync();

@@ -14,10 +14,11 @@ import {
   type ServerStatus,
 } from '../../shared/contract';
 import type { Workspace } from '../workspace/workspace';
+import { captureSink, captureTargets, createServeHealth } from './capture';
 import { exportDocker } from './docker-export';
 import { createKeyStore, keyAuth } from './keys';
 import { packageOf, type PackageDeps } from './packaged-model';
-import { createPredictionLog, workspaceSink } from './prediction-log';
+import { createPredictionLog } from './prediction-log';
 import { loadPredictor } from './predictor';
 import { startPredictServer, type ModelRoute, type PredictServer } from './server';
 import type { Predictor } from './types';
@@ -137,7 +138,7 @@ export function createDeployService(deps: DeployDeps): DeployService {
         const { dir, version } = await packageOf(deps, r);
         const predictor = await loadPredictor(dir);
         loaded.push(predictor);
-        return { predictor, served: { model: version.model, version: version.version } };
+        return { predictor, version, served: { model: version.model, version: version.version } };
       };
       try {
         const champion = await load(ref);
@@ -154,7 +155,15 @@ export function createDeployService(deps: DeployDeps): DeployService {
         // Keys first: the log starts a flush timer that only the catch below closes.
         const keys = await keyStore.active();
         const auth = keyAuth(keys, requireKey);
-        const log = createPredictionLog(workspaceSink(deps.db));
+        // Each served version captures into its own table, counted by one source for this server session
+        // (recorded before the first request can be flushed; its detail becomes the URL once bound).
+        const targets = await captureTargets(
+          deps.db,
+          [champion, challenger, shadowed].flatMap((v) => (v ? [v.version] : [])),
+          `http://${host}:${port}`,
+        );
+        const log = createPredictionLog(captureSink(deps.db, targets));
+        const health = createServeHealth(deps.db);
         const counters: Counters = { requests: 0, errors: 0, recent: [], latenciesMs: [] };
         let server: PredictServer;
         try {
@@ -165,6 +174,7 @@ export function createDeployService(deps: DeployDeps): DeployService {
             ...(maxBatch !== undefined ? { maxBatch } : {}),
             auth,
             log,
+            health,
             serverVersion: deps.serverVersion,
             onPredict(status, seconds) {
               const r = counters;
@@ -181,6 +191,9 @@ export function createDeployService(deps: DeployDeps): DeployService {
           });
         } catch (err) {
           await log.close();
+          await health.close();
+          for (const t of targets)
+            await deps.db.run('DELETE FROM capture_sources WHERE id = ?', [t.source]);
           if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
             throw new LatheError(
               'INVALID_INPUT',
@@ -191,6 +204,11 @@ export function createDeployService(deps: DeployDeps): DeployService {
         }
         // The server owns the predictors now: it closes them when it stops.
         loaded.length = 0;
+        for (const t of targets)
+          await deps.db.run('UPDATE capture_sources SET detail = ? WHERE id = ?', [
+            server.url,
+            t.source,
+          ]);
         const info: ServeStartOut = {
           id: randomUUID(),
           url: server.url,

@@ -1,7 +1,10 @@
-// The prediction log: each row is encoded to one JSON line when the request path pushes it (a few
-// microseconds, spread evenly over requests) and appended to a byte buffer; batches are written off the
-// request path — every `flushMs` or once `maxRows` are queued — to a sink (the workspace's prediction_log
-// table, or stdout in the standalone server). close() flushes what is left.
+// The prediction log: each row is encoded to text when the request path pushes it (a few microseconds,
+// spread evenly over requests) and appended to a byte buffer; batches are written off the request path —
+// every `flushMs` or once `maxRows` are queued — to a sink (the version's typed capture table, capture.ts
+// captureSink; stdout and segment files in the standalone server). close() flushes what is left.
+//
+// The old `prediction_log` table (one JSON value of features per request) is no longer written; rows
+// already in it are kept as they are.
 //
 // Why a byte buffer and not a queue of row objects: the rows waiting for a flush live outside the JS heap,
 // so the scavenger has nothing of them to copy on every minor GC, and a flush hands over one buffer instead
@@ -24,12 +27,20 @@ export interface PredictionLogRow {
 /** Rows as lines: the sink's encode() of each, in push order, each followed by '\n' (UTF-8). */
 export interface PredictionBatch {
   lines: Buffer;
+  /** Rows pushed (a row may have been encoded as several lines). */
   rows: number;
+  /** What the sink's seal() returned when this batch was cut. */
+  sealed?: unknown;
 }
 
 export interface PredictionSink {
-  /** One row as one line with no '\n' in it; encodePredictionRow (a JSON line) when absent. */
+  /**
+   * One row as one or more lines ('\n' between them, none at the end); '' skips the row.
+   * encodePredictionRow (a JSON line) when absent.
+   */
   encode?: (row: PredictionLogRow) => string;
+  /** Called as a batch is cut, right after the last encode() of its rows: its result goes with the batch. */
+  seal?: () => unknown;
   write(batch: PredictionBatch): Promise<void>;
 }
 
@@ -82,7 +93,7 @@ export function createPredictionLog(
   const stats = { written: 0, failed: 0 };
   const flush = (): Promise<void> => {
     if (rows === 0) return writing;
-    const batch: PredictionBatch = { lines: buf.subarray(0, used), rows };
+    const batch: PredictionBatch = { lines: buf.subarray(0, used), rows, sealed: sink.seal?.() };
     buf = Buffer.allocUnsafe(buf.length);
     used = 0;
     rows = 0;
@@ -117,7 +128,9 @@ export function createPredictionLog(
   timer.unref();
   return {
     push(row) {
-      append(encode(row));
+      const line = encode(row);
+      if (line === '') return;
+      append(line);
       if (rows >= maxRows) void flush();
     },
     flush,
@@ -139,34 +152,23 @@ export function jsonLinesSink(write: (lines: Buffer) => void): PredictionSink {
   };
 }
 
-/** Minimal SQL runner (main/workspace/db.ts Database satisfies it). */
-interface SqlRunner {
-  run(sql: string, params?: (string | number | null)[]): Promise<void>;
-}
-
-// The batch travels as ONE parameter, its lines, which DuckDB splits and casts itself: binding is a single
-// string copy on the main thread, and splitting, casts, ids and the insert run on DuckDB's side. (A
-// multi-row INSERT with eight bound values per row spent milliseconds per batch creating, binding and
-// destroying values on the event loop.) A line is the row's fields separated by tabs, strings and JSON
-// documents as JSON text — which never holds a raw tab or newline — so DuckDB splits with string_split
-// instead of parsing whole JSON rows (about half the cost per row). One statement is one transaction: a
-// batch lands whole or not at all. Ids are UUIDv7 (time-ordered): the primary-key index takes them near
-// its last insert instead of at random places.
-const INSERT = `INSERT INTO prediction_log (id, "at", model, version, request_id, features, prediction, latency_ms)
-SELECT uuidv7()::VARCHAR, (f[1]::JSON->>'$')::TIMESTAMP, f[2]::JSON->>'$', f[3]::INTEGER, f[4]::JSON->>'$', f[5]::JSON,
-  f[6]::JSON, f[7]::DOUBLE
-FROM (SELECT string_split(line, chr(9)) AS f
-      FROM (SELECT unnest(string_split(rtrim(?::VARCHAR, chr(10)), chr(10))) AS line))`;
-
-const tsvLine = (r: PredictionLogRow): string =>
-  `${JSON.stringify(r.at)}\t${JSON.stringify(r.model)}\t${JSON.stringify(r.version)}\t${JSON.stringify(r.requestId)}\t${JSON.stringify(r.features)}\t${JSON.stringify({ role: r.role, predictions: r.predictions })}\t${JSON.stringify(r.latencyMs)}`;
-
-/** Writes rows into the workspace's prediction_log table: one INSERT per batch. */
-export function workspaceSink(db: SqlRunner): PredictionSink {
+/** Pushes every row to each log in turn (the standalone server: stdout and segment files). */
+export function teeLogs(...logs: PredictionLog[]): PredictionLog {
   return {
-    encode: tsvLine,
-    write(batch) {
-      return db.run(INSERT, [batch.lines.toString('utf8')]);
+    push(row) {
+      for (const l of logs) l.push(row);
+    },
+    async flush() {
+      await Promise.all(logs.map((l) => l.flush()));
+    },
+    async close() {
+      await Promise.all(logs.map((l) => l.close()));
+    },
+    get stats() {
+      return {
+        written: Math.min(...logs.map((l) => l.stats.written)),
+        failed: Math.max(...logs.map((l) => l.stats.failed)),
+      };
     },
   };
 }

@@ -52,6 +52,14 @@ export interface PredictServerOptions {
   maxBodyBytes?: number;
   auth?: ServeAuth;
   log?: PredictionLog;
+  /**
+   * Service health: told of every prediction request of a served model (its answering version, status,
+   * records scored and latency); flushed when the server closes.
+   */
+  health?: {
+    record(model: string, version: number, status: number, rows: number, latencyMs: number): void;
+    close(): Promise<void>;
+  };
   /** Reported in the OpenAPI document. */
   serverVersion?: string;
   /** Called after each prediction request: its status and, when it succeeded, its latency in seconds. */
@@ -447,6 +455,13 @@ export async function startPredictServer(options: PredictServerOptions): Promise
         const seconds = (performance.now() - started) / 1000;
         metrics.request(name, String(out.version), 200, seconds);
         options.onPredict?.(200, seconds);
+        options.health?.record(
+          out.logRow.model,
+          out.version,
+          200,
+          out.logRow.features.length,
+          seconds * 1000,
+        );
         options.log?.push(out.logRow);
         return;
       } catch (err) {
@@ -459,6 +474,16 @@ export async function startPredictServer(options: PredictServerOptions): Promise
           );
         metrics.request(known ? name : '', version, e.status, null);
         options.onPredict?.(e.status, null);
+        if (known) {
+          const { meta } = routes.get(name)!.champion;
+          options.health?.record(
+            meta.model,
+            meta.version,
+            e.status,
+            0,
+            performance.now() - started,
+          );
+        }
         if (known) metrics.error(name, version, e.status >= 500 ? 'server' : 'client');
         return send(
           res,
@@ -564,6 +589,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       await Promise.allSettled([...pending]);
       await stopped;
       await options.log?.close();
+      await options.health?.close();
       const all = new Set<Predictor>();
       for (const r of routes.values()) {
         all.add(r.champion);

@@ -74,11 +74,30 @@ describe('serve channels', () => {
     await call('serve:stop', { id: started.id });
     expect((await call('serve:list', {})).some((s) => s.id === started.id)).toBe(false);
     await expect(predict(started.url, 'species', record)).rejects.toThrow();
-    // The prediction log was flushed into the workspace on stop.
-    const logged = await services.workspace.db.all(
-      "SELECT count(*)::INTEGER AS n FROM prediction_log WHERE model = 'species'",
+    // The prediction was flushed into the version's capture table on stop, counted by this session's
+    // source, and the two requests (200 and 422) into service health.
+    const db = services.workspace.db;
+    const [{ table_name: table }] = (await db.all(
+      "SELECT table_name FROM capture_tables WHERE model = 'species' AND version = 1",
+    )) as [{ table_name: string }];
+    const source = await db.one<{ id: string; rows: number }>(
+      'SELECT id, "rows" FROM capture_sources WHERE detail = ?',
+      [started.url],
     );
-    expect(Number(logged[0]!.n)).toBeGreaterThanOrEqual(1);
+    expect(Number(source!.rows)).toBe(1);
+    const logged = await db.all<{ role: string; prediction: string }>(
+      `SELECT _role AS role, _prediction AS prediction FROM "${table}" WHERE _source = ?`,
+      [source!.id],
+    );
+    expect(logged).toEqual([{ role: 'champion', prediction: body.prediction }]);
+    const health = await db.all<{ status: number; requests: number; rows: number }>(
+      `SELECT status, sum(requests)::INT AS requests, sum("rows")::INT AS "rows" FROM serve_health
+       WHERE model = 'species' GROUP BY status ORDER BY status`,
+    );
+    expect(health.map((h) => [h.status, h.requests, h.rows])).toEqual([
+      [200, 1, 1],
+      [422, 1, 0],
+    ]);
   });
 
   it('refuses a second server on the same port, naming the port and the server using it', async () => {

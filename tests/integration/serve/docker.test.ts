@@ -11,7 +11,8 @@ import { createServices, type Services } from '../../../main/services';
 import { exportDocker, type DockerExportResult } from '../../../main/serve/docker-export';
 import { createKeyStore, keyAuth } from '../../../main/serve/keys';
 import { packageOf, type PackageDeps } from '../../../main/serve/packaged-model';
-import { createPredictionLog, workspaceSink } from '../../../main/serve/prediction-log';
+import { captureSink, captureTableOf, captureTargets } from '../../../main/serve/capture';
+import { createPredictionLog } from '../../../main/serve/prediction-log';
 import { loadPredictor } from '../../../main/serve/predictor';
 import { startPredictServer, type PredictServer } from '../../../main/serve/server';
 import { startHost } from '../../../main/host/server';
@@ -113,8 +114,11 @@ describe('serving real packages', () => {
   let inApp: PredictServer;
   let inAppAnswer: unknown;
 
-  it('serves a regression and a classifier; 422 names the field; the prediction log lands in the workspace', async () => {
-    const log = createPredictionLog(workspaceSink(services.workspace.db), { flushMs: 50 });
+  it('serves a regression and a classifier; 422 names the field; the prediction log lands in the capture tables', async () => {
+    const db = services.workspace.db;
+    const log = createPredictionLog(captureSink(db, await captureTargets(db, [reg, cls], 'test')), {
+      flushMs: 50,
+    });
     inApp = await startPredictServer({
       models: [
         { name: 'mpg', champion: await loadPredictor((await packageOf(deps, 'mpg@champion')).dir) },
@@ -145,24 +149,16 @@ describe('serving real packages', () => {
     const probs = Object.values(c.body.predictions[0]!.probabilities!);
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     await inApp.close();
-    const rows = await services.workspace.db.all<{
-      model: string;
-      version: number;
-      request_id: string;
-      n: number;
-      prediction: string;
-    }>(
-      `SELECT model, version, request_id, json_array_length(features) AS n, prediction::VARCHAR AS prediction FROM prediction_log ORDER BY "at"`,
-    );
-    expect(rows.map((x) => [x.model, Number(x.n)])).toEqual([
-      ['mpg', 40],
-      ['species', 1],
+    const rowsOf = async (v: ModelVersion) =>
+      db.all<{ _row_id: string; _role: string; _prediction: string }>(
+        `SELECT _row_id, _role, _prediction FROM ${(await captureTableOf(db, v.id))!.table} ORDER BY _row_id`,
+      );
+    const mpgRows = await rowsOf(reg);
+    expect(mpgRows).toHaveLength(40);
+    expect(mpgRows.every((x) => /\/\d+$/.test(x._row_id) && x._role === 'champion')).toBe(true);
+    expect(await rowsOf(cls)).toEqual([
+      { _row_id: 'peng-1', _role: 'champion', _prediction: c.body.prediction },
     ]);
-    expect(rows[1]!.request_id).toBe('peng-1');
-    expect(JSON.parse(rows[1]!.prediction)).toMatchObject({
-      role: 'champion',
-      predictions: [{ prediction: c.body.prediction }],
-    });
   }, 60_000);
 
   it('keys: created once (hash stored), limited to models, revoked', async () => {
@@ -332,19 +328,29 @@ describe('serving real packages', () => {
     canary.child.kill('SIGINT');
     expect(await canaryExit).toBe(0);
     services = await createServices({ workspaceDir: W });
-    const logged = await services.workspace.db.all<{ version: number; n: number }>(
-      `SELECT version, count(*)::INT AS n FROM prediction_log WHERE request_id LIKE 'c-%' GROUP BY version ORDER BY version`,
-    );
-    // Every request: the answering version, plus the shadow (v2) row.
+    const db = services.workspace.db;
+    const logged = async (version: number) => {
+      const v = await services.registry.version(`mpg@${version}`);
+      return db.all<{ role: string; n: number }>(
+        `SELECT _role AS role, count(*)::INT AS n FROM ${(await captureTableOf(db, v.id))!.table} WHERE _row_id LIKE 'c-%' GROUP BY _role ORDER BY _role`,
+      );
+    };
+    // Every request: the answering version (champion or canary), plus the shadow (v2) row.
     const v1 = versions.filter((v) => v === 1).length;
-    expect(logged.map((r) => [Number(r.version), Number(r.n)])).toEqual([
+    expect((await logged(1)).map((r) => [r.role, Number(r.n)])).toEqual([['champion', v1]]);
+    expect((await logged(2)).map((r) => [r.role, Number(r.n)])).toEqual([
+      ['canary', 60 - v1],
+      ['shadow', 60],
+    ]);
+    // The server session's source of each version counts its rows.
+    const sources = await db.all<{ version: number; rows: number; detail: string }>(
+      `SELECT version, "rows", detail FROM capture_sources WHERE kind = 'serve' AND detail = ? ORDER BY version`,
+      [curl],
+    );
+    expect(sources.map((r) => [Number(r.version), Number(r.rows)])).toEqual([
       [1, v1],
       [2, 60 - v1 + 60],
     ]);
-    const n = await services.workspace.db.one<{ n: number }>(
-      `SELECT count(*)::INT AS n FROM prediction_log WHERE model = 'mpg'`,
-    );
-    expect(Number(n!.n)).toBe(2 + 60 + 60);
   }, 120_000);
   it('lathe keys, serve and export docker go through the host of the process that owns the workspace', async () => {
     const host = await startHost({ services, port: 0, rendererDir: t.dir });

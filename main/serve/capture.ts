@@ -1,0 +1,331 @@
+// Captured predictions in the workspace: each model version's rows live in ONE typed DuckDB table, named
+// in capture_tables (version_id → table_name, columns). Its columns:
+//   _at TIMESTAMP, _row_id VARCHAR, _source VARCHAR (a capture_sources id), _role VARCHAR
+//   ('champion' | 'canary' | 'shadow' | 'batch'), _latency_ms DOUBLE (NULL for batch rows),
+//   one column per signature input under its own name (capture-format.ts captureTypeOf),
+//   _prediction VARCHAR, _score DOUBLE, _probabilities DOUBLE[] (NULL for regression).
+// Serving writes into it through captureSink (a PredictionLog sink: one INSERT per flushed batch), batch
+// jobs and ingested Docker segments with INSERT … SELECT from a file. Monitoring reads it.
+import { createHash, randomUUID } from 'node:crypto';
+import { LatheError, type ModelVersion } from '../../shared/contract';
+import type { Database, Sql } from '../workspace/db';
+import { ident, literal, text } from '../workspace/db';
+import {
+  CAPTURE_HEAD,
+  CAPTURE_TAIL,
+  RESERVED_COLUMNS,
+  captureColumnsOf,
+  createHealthAggregator,
+  recordRowId,
+  scoreOf,
+  type CaptureColumns,
+  type CaptureType,
+  type HealthAggregator,
+} from './capture-format';
+import type { PredictionLogRow, PredictionSink } from './prediction-log';
+
+export * from './capture-format';
+
+export interface CaptureTable {
+  table: string;
+  columns: CaptureColumns;
+}
+
+/** The capture table of a version (by its id), or null when nothing was ever captured for it. */
+export async function captureTableOf(db: Sql, versionId: string): Promise<CaptureTable | null> {
+  const row = await db.one<{ table_name: string; columns: unknown }>(
+    'SELECT table_name, columns::VARCHAR AS columns FROM capture_tables WHERE version_id = ?',
+    [versionId],
+  );
+  if (!row) return null;
+  return { table: text(row.table_name), columns: JSON.parse(text(row.columns)) as CaptureColumns };
+}
+
+/** Every column of a capture table with its DuckDB type, in table order. */
+export function captureTableColumns(columns: CaptureColumns): { name: string; type: string }[] {
+  return [
+    { name: '_at', type: 'TIMESTAMP' },
+    { name: '_row_id', type: 'VARCHAR' },
+    { name: '_source', type: 'VARCHAR' },
+    { name: '_role', type: 'VARCHAR' },
+    { name: '_latency_ms', type: 'DOUBLE' },
+    ...columns.inputs.map((i) => ({ name: i.name, type: i.type })),
+    { name: '_prediction', type: 'VARCHAR' },
+    { name: '_score', type: 'DOUBLE' },
+    { name: '_probabilities', type: 'DOUBLE[]' },
+  ];
+}
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
+
+/**
+ * The capture table of `version`, created (with its capture_tables row, in one transaction) when missing.
+ * A signature input named like a fixed column (`_at`, `_prediction`…) is refused: INVALID_INPUT names it.
+ */
+export async function ensureCaptureTable(
+  db: Database,
+  version: Pick<ModelVersion, 'id' | 'model' | 'version' | 'signature'>,
+): Promise<CaptureTable> {
+  const known = await captureTableOf(db, version.id);
+  if (known) return known;
+  const columns = captureColumnsOf(version.signature);
+  const clash = columns.inputs.find((i) => RESERVED_COLUMNS.has(i.name));
+  if (clash)
+    throw new LatheError(
+      'INVALID_INPUT',
+      `${version.model}@${version.version}: input '${clash.name}' has the name of a capture column (${[...RESERVED_COLUMNS].join(', ')}); its predictions cannot be captured`,
+      { input: clash.name },
+    );
+  return db.tx(async (sql) => {
+    const again = await captureTableOf(sql, version.id);
+    if (again) return again;
+    let table = `capture_${slug(version.model)}_v${version.version}`;
+    // Names that slug to the same text (a.b and a_b), or a model deleted and made again, take a suffix.
+    if (await sql.one('SELECT 1 FROM capture_tables WHERE table_name = ?', [table]))
+      table += `_${createHash('sha256').update(version.id).digest('hex').slice(0, 8)}`;
+    const defs = captureTableColumns(columns).map((c) => `${ident(c.name)} ${c.type}`);
+    await sql.run(`CREATE TABLE ${ident(table)} (${defs.join(', ')})`);
+    await sql.run('INSERT INTO capture_tables VALUES (?, ?, ?, ?, ?::JSON, now())', [
+      version.id,
+      version.model,
+      version.version,
+      table,
+      JSON.stringify(columns),
+    ]);
+    return { table, columns };
+  });
+}
+
+export interface CaptureSourceIn {
+  kind: 'serve' | 'batch' | 'segment';
+  model: string;
+  version: number;
+  detail: string;
+  rate?: number;
+  rows?: number;
+  /** Default: a new UUID. */
+  id?: string;
+}
+
+/** Records a capture source (a server session, a batch job, a segment) and returns its id. */
+export async function addCaptureSource(db: Sql, s: CaptureSourceIn): Promise<string> {
+  const id = s.id ?? randomUUID();
+  await db.run('INSERT INTO capture_sources VALUES (?, ?, ?, ?, now(), ?, ?, ?)', [
+    id,
+    s.kind,
+    s.model,
+    s.version,
+    s.rows ?? 0,
+    s.rate ?? 1,
+    s.detail,
+  ]);
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Served rows: the typed sink of the prediction log
+// ---------------------------------------------------------------------------------------------------
+
+/** A version a server captures: where its rows go and the source they count towards. */
+export interface CaptureTarget {
+  model: string;
+  version: number;
+  table: CaptureTable;
+  /** The capture_sources id of this server session for the version. */
+  source: string;
+}
+
+/**
+ * The capture targets of a server session: each distinct version's table (created when missing) and a new
+ * `serve` source for it with `detail` (the server's address).
+ */
+export async function captureTargets(
+  db: Database,
+  versions: Pick<ModelVersion, 'id' | 'model' | 'version' | 'signature'>[],
+  detail: string,
+): Promise<CaptureTarget[]> {
+  const targets: CaptureTarget[] = [];
+  for (const v of versions) {
+    if (targets.some((t) => t.model === v.model && t.version === v.version)) continue;
+    const table = await ensureCaptureTable(db, v);
+    const source = await addCaptureSource(db, {
+      kind: 'serve',
+      model: v.model,
+      version: v.version,
+      detail,
+    });
+    targets.push({ model: v.model, version: v.version, table, source });
+  }
+  return targets;
+}
+
+/** A cell as the batch text carries it (see INSERT below); '' is NULL. */
+function cell(type: CaptureType, v: unknown): string {
+  if (v === null || v === undefined) return '';
+  switch (type) {
+    case 'DOUBLE':
+      return typeof v === 'number' ? String(v) : '';
+    case 'BOOLEAN':
+      return typeof v === 'boolean' ? String(v) : typeof v === 'number' ? String(v !== 0) : '';
+    default:
+      // Text as JSON, which never holds a raw tab or newline; DuckDB decodes it.
+      return JSON.stringify(typeof v === 'string' ? v : JSON.stringify(v));
+  }
+}
+
+/** The SQL reading cell `f[k]` as `type`. */
+function cast(type: CaptureType, k: number): string {
+  switch (type) {
+    case 'DOUBLE':
+    case 'BOOLEAN':
+      return `TRY_CAST(f[${k}] AS ${type})`;
+    case 'VARCHAR':
+      return `NULLIF(f[${k}], '')::JSON->>'$'`;
+    default:
+      return `TRY_CAST(NULLIF(f[${k}], '')::JSON->>'$' AS ${type})`;
+  }
+}
+
+/**
+ * The INSERT of one target. The batch travels as ONE parameter, its lines, which DuckDB splits and casts
+ * itself: binding is a single string copy on the main thread, and splitting, casts and the insert run on
+ * DuckDB's side (a multi-row INSERT with bound values spent milliseconds per batch on the event loop). A
+ * line is `target \t _at \t _row_id \t _role \t _latency_ms \t inputs… \t _prediction \t _score \t
+ * _probabilities`; text cells are JSON, which never holds a raw tab or newline.
+ */
+function insertSql(t: CaptureTarget, index: number, only: boolean): string {
+  const { inputs } = t.table.columns;
+  const names = [...CAPTURE_HEAD, ...inputs.map((i) => i.name), ...CAPTURE_TAIL].map(ident);
+  const p = inputs.length + 6;
+  const values = [
+    'f[2]::TIMESTAMP',
+    'f[3]',
+    literal(t.source),
+    'f[4]',
+    'TRY_CAST(f[5] AS DOUBLE)',
+    ...inputs.map((i, j) => cast(i.type, j + 6)),
+    `NULLIF(f[${p}], '')::JSON->>'$'`,
+    `TRY_CAST(f[${p + 1}] AS DOUBLE)`,
+    `TRY_CAST(NULLIF(f[${p + 2}], '') AS DOUBLE[])`,
+  ];
+  return `INSERT INTO ${ident(t.table.table)} (${names.join(', ')})
+SELECT ${values.join(', ')}
+FROM (SELECT string_split(line, chr(9)) AS f
+      FROM (SELECT unnest(string_split(rtrim(?::VARCHAR, chr(10)), chr(10))) AS line))${only ? '' : `\nWHERE f[1] = '${index}'`}`;
+}
+
+/** Rows per target (by index) in one flushed batch. */
+type Counts = number[];
+
+/**
+ * The prediction log's sink into capture tables: each pushed request becomes one row per record in the
+ * table of the version that scored it (champion, canary and shadow each in their own), and each target's
+ * capture_sources row counts them. One flush is one transaction: the rows and the counts land together.
+ */
+export function captureSink(db: Database, targets: CaptureTarget[]): PredictionSink {
+  const index = new Map(targets.map((t, i) => [`${t.model}@${t.version}`, i]));
+  const sqls = targets.map((t, i) => insertSql(t, i, targets.length === 1));
+  let counts: Counts = targets.map(() => 0);
+  const encode = (r: PredictionLogRow): string => {
+    const i = index.get(`${r.model}@${r.version}`);
+    if (i === undefined) return '';
+    const { inputs, task, classes } = targets[i]!.table.columns;
+    const n = r.features.length;
+    counts[i]! += n;
+    const head = `${i}\t${r.at}\t`;
+    const tail = `\t${r.role}\t${r.latencyMs}`;
+    let out = '';
+    for (let k = 0; k < n; k++) {
+      const record = r.features[k]!;
+      const p = r.predictions[k]!;
+      let line = `${head}${recordRowId(r.requestId, k, n)}${tail}`;
+      for (const input of inputs) line += `\t${cell(input.type, record[input.name])}`;
+      const score = scoreOf({ task, classes }, p.prediction, p.probabilities);
+      line += `\t${JSON.stringify(String(p.prediction))}\t${score === null ? '' : score}\t`;
+      if (classes && p.probabilities) {
+        line += '[';
+        for (let c = 0; c < classes.length; c++)
+          line += `${c ? ',' : ''}${p.probabilities[classes[c]!] ?? 0}`;
+        line += ']';
+      }
+      out += k ? `\n${line}` : line;
+    }
+    return out;
+  };
+  return {
+    encode,
+    seal() {
+      const sealed = counts;
+      counts = targets.map(() => 0);
+      return sealed;
+    },
+    write(batch) {
+      const lines = batch.lines.toString('utf8');
+      const n = batch.sealed as Counts;
+      return db.tx(async (sql) => {
+        for (let i = 0; i < targets.length; i++) {
+          if (!n[i]) continue;
+          await sql.run(sqls[i]!, [lines]);
+          await sql.run('UPDATE capture_sources SET "rows" = "rows" + ? WHERE id = ?', [
+            n[i]!,
+            targets[i]!.source,
+          ]);
+        }
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Service health
+// ---------------------------------------------------------------------------------------------------
+
+export interface ServeHealth {
+  record: HealthAggregator['record'];
+  /** Writes every counted minute now (the current one too). */
+  flush(): Promise<void>;
+  /** Flushes and stops the timer. */
+  close(): Promise<void>;
+}
+
+/**
+ * Health counters kept in memory and written to serve_health every `flushMs` (minutes that are over) and
+ * on close (everything): never a statement per request. A minute written in two pieces (a server stopped
+ * within it) is two rows; readers add them up.
+ */
+export function createServeHealth(db: Sql, options: { flushMs?: number } = {}): ServeHealth {
+  const agg = createHealthAggregator();
+  let writing: Promise<void> = Promise.resolve();
+  const write = (all: boolean) => {
+    const rows = agg.drain(all);
+    if (!rows.length) return writing;
+    const values = rows.map(() => '(epoch_ms(?::BIGINT), ?, ?, ?, ?, ?, ?::JSON)').join(', ');
+    const params = rows.flatMap((r) => [
+      r.minute,
+      r.model,
+      r.version,
+      r.status,
+      r.requests,
+      r.rows,
+      JSON.stringify(r.latency),
+    ]);
+    writing = writing.then(() =>
+      db.run(`INSERT INTO serve_health VALUES ${values}`, params).catch((err: unknown) => {
+        console.error(
+          `[ServeHealth] ${rows.length} row(s) not written: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }),
+    );
+    return writing;
+  };
+  const timer = setInterval(() => void write(false), options.flushMs ?? 10_000);
+  timer.unref();
+  return {
+    record: (...args) => agg.record(...args),
+    flush: () => write(true),
+    async close() {
+      clearInterval(timer);
+      await write(true);
+    },
+  };
+}
