@@ -12,9 +12,18 @@ import { ModelsView } from './views/Models/models-view';
 import { CompareView } from './views/Compare/compare-view';
 import { EvaluationView, EvaluationsView } from './views/Evaluation/evaluation-view';
 import { DeployView } from './views/Deploy/deploy-view';
+import { MonitorView } from './views/Monitor/monitor-view';
 
 const NAV: {
-  id: 'projects' | 'data' | 'features' | 'experiments' | 'evaluations' | 'models' | 'deploy';
+  id:
+    | 'projects'
+    | 'data'
+    | 'features'
+    | 'experiments'
+    | 'evaluations'
+    | 'models'
+    | 'deploy'
+    | 'monitor';
   label: string;
   href: string;
   icon: ReactNode;
@@ -69,6 +78,12 @@ const NAV: {
     label: 'Deploy',
     href: '#/deploy',
     icon: <path d="M8 14V6M5 9l3-3 3 3M3 3.5h10M2.5 14h11" />,
+  },
+  {
+    id: 'monitor',
+    label: 'Monitor',
+    href: '#/monitor',
+    icon: <path d="M1.5 8.5h3l1.5-4 3 8 2-5.5 1 1.5h2.5" />,
   },
 ];
 
@@ -148,6 +163,8 @@ function Content({ route }: { route: Route }) {
       return <EvaluationView id={route.id} />;
     case 'deploy':
       return <DeployView />;
+    case 'monitor':
+      return <MonitorView model={route.model} />;
   }
 }
 

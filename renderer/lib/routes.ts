@@ -1,7 +1,7 @@
 /**
  * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/features`, `#/features/<name>`, `#/experiments`,
  * `#/experiments/new`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`, `#/evaluations[?target=<run or NAME@v>]`,
- * `#/evaluations/<id>`, `#/models`, `#/models/<name>`, `#/deploy`.
+ * `#/evaluations/<id>`, `#/models`, `#/models/<name>`, `#/deploy`, `#/monitor`, `#/monitor/<name>`.
  * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
  * Electron's menu), which prefills the Data view's import form, the run ids of `#/compare?ids=`, and the
  * run or model version whose evaluations `#/evaluations?target=` lists.
@@ -16,7 +16,8 @@ export type Route =
   | { view: 'compare'; ids: string[] }
   | { view: 'evaluations'; target: string | null }
   | { view: 'evaluation'; id: string }
-  | { view: 'deploy' };
+  | { view: 'deploy' }
+  | { view: 'monitor'; model: string | null };
 
 export function parseRoute(hash: string): Route {
   const rest = hash.replace(/^#\/?/, '');
@@ -59,6 +60,8 @@ export function parseRoute(hash: string): Route {
         : { view: 'evaluations', target: query.get('target')?.trim() || null };
     case 'deploy':
       return { view: 'deploy' };
+    case 'monitor':
+      return { view: 'monitor', model: arg ?? null };
     default:
       return { view: 'data', dataset: null };
   }
@@ -90,6 +93,8 @@ export function routeHref(route: Route): string {
       return `#/evaluations/${encodeURIComponent(route.id)}`;
     case 'deploy':
       return '#/deploy';
+    case 'monitor':
+      return route.model ? `#/monitor/${encodeURIComponent(route.model)}` : '#/monitor';
   }
 }
 

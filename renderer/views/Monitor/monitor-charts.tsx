@@ -1,0 +1,182 @@
+import { useMemo } from 'react';
+import type { ChartConfiguration } from 'chart.js';
+import { palette } from '../../charts/chart-setup';
+import { useChart } from '../../charts/use-chart';
+import { colorFor } from '../Experiments/run/metrics-chart';
+import type { DistributionBars, StackedSeries } from './monitor-model';
+
+export interface Line {
+  key: string;
+  label: string;
+  values: (number | null)[];
+  /** 'right': a second axis (e.g. a rate beside counts). */
+  axis?: 'left' | 'right';
+  dashed?: boolean;
+  color?: string;
+}
+
+/** Lines over windows (labels on x): volume, latency, error rate, metrics. */
+export function SeriesChart({
+  labels,
+  lines,
+  left,
+  right,
+  testId,
+  label,
+}: {
+  labels: string[];
+  lines: Line[];
+  /** Axis titles. */
+  left: string;
+  right?: string;
+  testId: string;
+  /** What the chart shows, for screen readers. */
+  label: string;
+}) {
+  const colorOf = useMemo(() => colorFor(lines.map((l) => l.key)), [lines]);
+  const config = useMemo<ChartConfiguration<'line', (number | null)[], string>>(
+    () => ({
+      type: 'line',
+      data: {
+        labels,
+        datasets: lines.map((l) => ({
+          label: l.label,
+          data: l.values,
+          yAxisID: l.axis === 'right' ? 'y1' : 'y',
+          borderColor: l.color ?? colorOf(l.key),
+          backgroundColor: l.color ?? colorOf(l.key),
+          borderWidth: 2,
+          borderDash: l.dashed ? [5, 4] : [],
+          pointRadius: labels.length > 40 ? 0 : 2.5,
+          spanGaps: true,
+        })),
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'index', intersect: false },
+        plugins: {
+          legend: { position: 'top', align: 'end', labels: { boxWidth: 12, boxHeight: 2 } },
+        },
+        scales: {
+          x: { grid: { display: false }, ticks: { maxTicksLimit: 12 } },
+          y: {
+            beginAtZero: true,
+            title: { display: true, text: left },
+            grid: { color: palette.grid },
+          },
+          y1: {
+            display: lines.some((l) => l.axis === 'right'),
+            position: 'right',
+            beginAtZero: true,
+            title: { display: Boolean(right), text: right ?? '' },
+            grid: { display: false },
+          },
+        },
+      },
+    }),
+    [labels, lines, left, right, colorOf],
+  );
+  const canvasRef = useChart(config);
+  return (
+    <div className="monitor-chart" data-testid={testId} data-points={labels.length}>
+      <canvas ref={canvasRef} role="img" aria-label={label} />
+    </div>
+  );
+}
+
+/** The reference and current distributions of one feature as grouped bars of shares. */
+export function DistributionChart({ bars, feature }: { bars: DistributionBars; feature: string }) {
+  const config = useMemo<ChartConfiguration<'bar', number[], string>>(
+    () => ({
+      type: 'bar',
+      data: {
+        labels: bars.labels,
+        datasets: [
+          { label: 'reference', data: bars.referenceShares, backgroundColor: palette.accentSoft },
+          { label: 'current', data: bars.currentShares, backgroundColor: palette.orange },
+        ],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: {
+          legend: { position: 'top', align: 'end', labels: { boxWidth: 12 } },
+          tooltip: {
+            callbacks: {
+              label: (c) => `${c.dataset.label}: ${((c.parsed.y ?? 0) * 100).toFixed(1)}%`,
+            },
+          },
+        },
+        scales: {
+          x: { grid: { display: false }, ticks: { maxRotation: 60, autoSkip: true } },
+          y: {
+            beginAtZero: true,
+            title: { display: true, text: 'share of rows' },
+            grid: { color: palette.grid },
+          },
+        },
+      },
+    }),
+    [bars],
+  );
+  const canvasRef = useChart(config);
+  return (
+    <div
+      className="monitor-chart"
+      data-testid="drift-distribution-chart"
+      data-bins={bars.labels.length}
+    >
+      <canvas
+        ref={canvasRef}
+        role="img"
+        aria-label={`Reference and current distributions of ${feature}`}
+      />
+    </div>
+  );
+}
+
+/** Shares per window, stacked (the prediction distribution over time). */
+export function StackedChart({ data, testId }: { data: StackedSeries; testId: string }) {
+  const colorOf = useMemo(() => colorFor(data.series.map((s) => s.key)), [data]);
+  const config = useMemo<ChartConfiguration<'bar', number[], string>>(
+    () => ({
+      type: 'bar',
+      data: {
+        labels: data.labels,
+        datasets: data.series.map((s) => ({
+          label: s.key,
+          data: s.values,
+          backgroundColor: colorOf(s.key),
+        })),
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: { legend: { position: 'top', align: 'end', labels: { boxWidth: 12 } } },
+        scales: {
+          x: { stacked: true, grid: { display: false } },
+          y: {
+            stacked: true,
+            beginAtZero: true,
+            max: 1,
+            title: { display: true, text: 'share of predictions' },
+            grid: { color: palette.grid },
+          },
+        },
+      },
+    }),
+    [data, colorOf],
+  );
+  const canvasRef = useChart(config);
+  return (
+    <div
+      className="monitor-chart"
+      data-testid={testId}
+      data-points={data.labels.length}
+      data-series={data.series.length}
+    >
+      <canvas ref={canvasRef} role="img" aria-label="Prediction distribution per window" />
+    </div>
+  );
+}

@@ -1,0 +1,297 @@
+import { useMemo, useState } from 'react';
+import type { Retraining } from '../../../shared/contract';
+import { getApi } from '../../api';
+import { BusyButton } from '../../components/busy-button';
+import { Checkbox, FormField, TextField } from '../../components/form-field';
+import { Panel } from '../../components/page';
+import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
+import { TableHead } from '../../components/table';
+import { formatTime } from '../../lib/format';
+import { handleSubmit } from '../../lib/forms';
+import { useAsync } from '../../lib/hooks';
+import { routeHref } from '../../lib/routes';
+import { useAction } from '../../lib/use-action';
+import { championTimeline, type ChampionChange } from './monitor-model';
+import type { MonitorTarget } from './monitor-target';
+
+const STATUS_BADGE: Record<Retraining['status'], string> = {
+  running: 'badge badge-running',
+  registered: 'badge badge-queued',
+  promoted: 'badge badge-finished',
+  failed: 'badge badge-failed',
+};
+
+/** Retraining history with a Retrain form, and the champion timeline with Roll back. */
+export function RetrainPanel({ target }: { target: MonitorTarget }) {
+  const list = useAsync(
+    () => getApi().invoke('retrain:list', { model: target.model }),
+    [target.model, target.revision],
+  );
+  return (
+    <>
+      <Panel title="Retraining" testId="monitor-retraining">
+        <RetrainForm model={target.model} onDone={target.changed} />
+        <AsyncStatus of={list} error="Could not list retrainings" testId="retrain-loading" />
+        {list.data && list.data.length === 0 && (
+          <EmptyState title="No retrainings yet" testId="retrain-empty">
+            Retrain above, run <code>lathe retrain {target.model} --data DATASET</code>, or give an
+            alert rule <code>action: retrain</code>.
+          </EmptyState>
+        )}
+        {list.data && list.data.length > 0 && (
+          <div className="table-scroll">
+            <table className="table table-dense" data-testid="retrain-table">
+              <TableHead
+                columns={['started', 'trigger', 'status', 'champion → challenger', 'data', 'steps']}
+              />
+              <tbody>
+                {list.data.map((r) => (
+                  <tr key={r.id} data-testid="retrain-row" data-status={r.status}>
+                    <td className="muted">{formatTime(r.startedAt)}</td>
+                    <td>
+                      {r.trigger}
+                      {r.reason && <span className="muted"> — {r.reason}</span>}
+                    </td>
+                    <td>
+                      <span className={STATUS_BADGE[r.status]}>{r.status}</span>
+                    </td>
+                    <td>
+                      {r.championVersion === null ? '—' : `v${r.championVersion}`} →{' '}
+                      {r.challengerVersion === null ? '—' : `v${r.challengerVersion}`}
+                      {r.runId && (
+                        <>
+                          {' '}
+                          <a className="small" href={routeHref({ view: 'run', runId: r.runId })}>
+                            run
+                          </a>
+                        </>
+                      )}
+                    </td>
+                    <td className="mono">{r.dataset ?? '—'}</td>
+                    <td className="retrain-steps">
+                      {r.steps.map((s) => (
+                        <span
+                          key={s.step}
+                          className={`retrain-step retrain-step-${s.status}`}
+                          title={s.message}
+                        >
+                          {s.step}
+                        </span>
+                      ))}
+                      {r.error && <div className="form-error">{r.error}</div>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Panel>
+      <ChampionPanel
+        model={target.model}
+        revision={target.revision}
+        onRolledBack={target.changed}
+      />
+    </>
+  );
+}
+
+function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
+  const [data, setData] = useState('');
+  const [promote, setPromote] = useState(false);
+  const run = useAction();
+  const [last, setLast] = useState<Retraining | null>(null);
+  const submit = () =>
+    run.run(
+      () =>
+        getApi().invoke('retrain:run', {
+          model,
+          trigger: 'manual',
+          ...(data.trim() ? { data: data.trim() } : {}),
+          ...(promote ? { promote: true } : {}),
+        }),
+      {
+        done: (r) => {
+          setLast(r);
+          onDone();
+        },
+      },
+    );
+  return (
+    <>
+      <form className="form-row" onSubmit={handleSubmit(submit)} data-testid="retrain-form">
+        <TextField
+          label="New data"
+          hint="NAME or NAME@v; empty: the latest version of the champion's dataset"
+          grow
+          value={data}
+          onChange={setData}
+          spellCheck={false}
+          testId="retrain-data"
+        />
+        <FormField as="div">
+          <Checkbox checked={promote} onChange={setPromote} testId="retrain-promote">
+            {' '}
+            promote when the gates hold
+          </Checkbox>
+        </FormField>
+        <FormField as="div">
+          <BusyButton
+            busy={run.busy}
+            busyLabel="Retraining…"
+            type="submit"
+            className="btn btn-primary"
+            testId="retrain-run"
+          >
+            Retrain
+          </BusyButton>
+        </FormField>
+      </form>
+      {run.error && <ErrorBanner error={run.error} title="Retraining failed" />}
+      {last && (
+        <div
+          className={last.status === 'failed' ? 'banner banner-error' : 'banner banner-ok'}
+          role="status"
+          data-testid="retrain-done"
+        >
+          Retraining {last.status}
+          {last.challengerVersion !== null && `: challenger v${last.challengerVersion}`}
+          {last.error && ` — ${last.error}`}
+        </div>
+      )}
+    </>
+  );
+}
+
+const CHANGE_TEXT: Record<ChampionChange['kind'], string> = {
+  promote: 'promoted',
+  rollback: 'rolled back',
+  override: 'promoted over failed gates',
+  remove: 'champion removed',
+};
+
+/** Where `champion` pointed over time (from the audit log), and Roll back with a reason. */
+function ChampionPanel({
+  model,
+  revision,
+  onRolledBack,
+}: {
+  model: string;
+  revision: number;
+  onRolledBack: () => void;
+}) {
+  const history = useAsync(
+    () => getApi().invoke('models:history', { name: model }),
+    [model, revision],
+  );
+  const timeline = useMemo(
+    () => (history.data ? championTimeline(history.data.entries) : []),
+    [history.data],
+  );
+  const [asking, setAsking] = useState(false);
+  const [reason, setReason] = useState('');
+  const rollback = useAction();
+  const [done, setDone] = useState<{ from: number; to: number } | null>(null);
+  const submit = () =>
+    rollback.run(
+      () =>
+        getApi().invoke('models:rollback', {
+          name: model,
+          ...(reason.trim() ? { reason: reason.trim() } : {}),
+        }),
+      {
+        done: (out) => {
+          setDone(out);
+          setAsking(false);
+          setReason('');
+          onRolledBack();
+        },
+      },
+    );
+  const champion = timeline.find((c) => c.kind !== 'override');
+
+  return (
+    <Panel
+      title="Champion timeline"
+      testId="monitor-champion"
+      actions={
+        !asking && (
+          <button
+            type="button"
+            className="btn btn-small btn-danger"
+            onClick={() => setAsking(true)}
+            disabled={timeline.length === 0}
+            data-testid="rollback-open"
+          >
+            Roll back…
+          </button>
+        )
+      }
+    >
+      {asking && (
+        <form className="form-row" onSubmit={handleSubmit(submit)} data-testid="rollback-form">
+          <TextField
+            label="Why roll back? (for the audit log)"
+            grow
+            value={reason}
+            onChange={setReason}
+            required
+            testId="rollback-reason"
+          />
+          <FormField as="div">
+            <BusyButton
+              busy={rollback.busy}
+              busyLabel="Rolling back…"
+              disabled={!reason.trim()}
+              type="submit"
+              className="btn btn-danger"
+              testId="rollback-confirm"
+            >
+              {`Point champion back${champion?.from ? ` at v${champion.from}` : ''}`}
+            </BusyButton>
+          </FormField>
+          <FormField as="div">
+            <button type="button" className="btn btn-ghost" onClick={() => setAsking(false)}>
+              Cancel
+            </button>
+          </FormField>
+        </form>
+      )}
+      {rollback.error && <ErrorBanner error={rollback.error} title="Could not roll back" />}
+      {done && (
+        <div className="banner banner-ok" role="status" data-testid="rollback-done">
+          Champion rolled back from v{done.from} to v{done.to}.
+        </div>
+      )}
+      <AsyncStatus
+        of={history}
+        error="Could not read the model's history"
+        testId="champion-loading"
+      />
+      {history.data && timeline.length === 0 && (
+        <EmptyState title="No champion yet" testId="champion-empty">
+          Promote a version on the Models page (alias <code>champion</code>) or retrain with
+          promote.
+        </EmptyState>
+      )}
+      {timeline.length > 0 && (
+        <ol className="audit-timeline" data-testid="champion-timeline">
+          {timeline.map((c) => (
+            <li
+              key={c.id}
+              className={`champion-${c.kind}`}
+              data-testid="champion-change"
+              data-kind={c.kind}
+            >
+              <span className="muted small">{formatTime(c.at)}</span>{' '}
+              <span className="strong">{c.to === null ? '—' : `v${c.to}`}</span>{' '}
+              {CHANGE_TEXT[c.kind]}
+              {c.from !== null && <span className="muted"> (was v{c.from})</span>} by {c.actor}
+              {c.reason && <span className="muted"> — {c.reason}</span>}
+            </li>
+          ))}
+        </ol>
+      )}
+    </Panel>
+  );
+}
