@@ -353,7 +353,21 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const capture = createCaptureService({ db, registry });
   const drift = createDriftService({ db, engine, data, registry, references });
   const performance = createPerformanceService({ db, engine, data, registry });
-  const retrain = createRetrainService({ db });
+  const retrain = createRetrainService({
+    db,
+    engine,
+    data,
+    validation,
+    train,
+    tracking,
+    evaluation,
+    targets,
+    registry,
+    deploy,
+    gatePolicies,
+    artifacts,
+    tmpDir: paths.tmp,
+  });
   const alerts = createAlertService({ db, bus });
 
   const info = (): AppInfo => ({
@@ -388,13 +402,17 @@ export async function createServices(options: ServicesOptions): Promise<Services
     handlers,
     dispatch: createDispatcher(handlers, { validateOutput: options.validateOutput }),
     info,
-    startMonitoring: () => alerts.startSchedule(),
+    startMonitoring: () => {
+      alerts.startSchedule();
+      retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []);
+    },
     advertiseHost(url) {
       workspace.lock.update({ hostUrl: url });
     },
     close() {
       closing ??= (async () => {
         await alerts.stop();
+        await retrain.stop();
         // Servers first: their prediction logs flush into the database before it closes.
         await deploy.close();
         await train.shutdown();

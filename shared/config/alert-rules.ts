@@ -79,12 +79,31 @@ export const AlertRule = z
   );
 export type AlertRule = z.infer<typeof AlertRule>;
 
+/**
+ * A retraining on a schedule (cron), run while the app, `lathe ui` or `lathe monitor watch` runs: what
+ * `lathe retrain MODEL [--data D] [--combine] [--promote]` does, triggered `schedule`.
+ */
+export const RetrainSchedule = z
+  .object({
+    model: z.string().min(1, 'a retraining schedule needs a model'),
+    /** A cron expression, e.g. `0 3 * * 1` (Mondays at 03:00). */
+    schedule: z.string().min(1, 'a retraining schedule needs a cron schedule'),
+    /** New data (`NAME[@v]`); default the latest version of the champion's dataset. */
+    data: z.string().min(1).optional(),
+    combine: z.boolean().optional(),
+    promote: z.boolean().optional(),
+  })
+  .strict();
+export type RetrainSchedule = z.infer<typeof RetrainSchedule>;
+
 /** The rules file (`lathe monitor check --rules FILE`, or the workspace's rules edited in the app). */
 export const AlertRules = z
   .object({
     /** When rules are evaluated while the app, `lathe ui` or `lathe monitor watch` runs (cron). */
     schedule: z.string().min(1).default('*/5 * * * *'),
     rules: z.array(AlertRule).default([]),
+    /** Retrainings on a schedule. */
+    retrain: z.array(RetrainSchedule).optional(),
   })
   .strict()
   .superRefine((file, ctx) => {

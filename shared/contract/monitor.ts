@@ -401,6 +401,8 @@ export type Retraining = z.infer<typeof Retraining>;
 export const RollbackIn = z.object({
   name: ModelName,
   reason: z.string().optional(),
+  /** Roll back only while `champion` is still this version (an alert's rollback names the one it judged). */
+  from: z.number().int().positive().optional(),
 });
 export const RollbackOut = z.object({
   model: z.string(),

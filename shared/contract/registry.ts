@@ -280,13 +280,16 @@ export const AuditAction = z.enum([
   'stage',
   'override',
   'card',
+  'retrain',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
 /**
  * One change to the registry: who (OS user), when, what and why. `details` by action — register:
  * `{ runId }`; import: `{ file, sha256 }`; alias: `{ alias, from, to }` (from null when new); unalias: `{ alias, from }`; stage:
- * `{ from, to }`; override: `{ of: 'alias' | 'stage', alias?, stage?, failures }`; card: `{}`.
+ * `{ from, to }`; override: `{ of: 'alias' | 'stage', alias?, stage?, failures }`; card: `{}`;
+ * retrain (one step of a retraining, main/monitor/retrain.ts): `{ retraining, step, status, message }`.
+ * A rollback is an alias entry with `rollback: true`.
  */
 export const AuditEntry = z.object({
   id: z.string(),

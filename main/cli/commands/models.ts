@@ -98,6 +98,8 @@ function describeEntry(e: AuditEntry): string {
       return `OVERRIDE of failed gates for v${e.version} (${String(d.of)} ${String(d.alias ?? d.stage)}): ${(d.failures as string[]).join('; ')}`;
     case 'card':
       return `v${e.version} model card edited`;
+    case 'retrain':
+      return `retraining ${String(d.retraining).slice(0, 8)} ${String(d.step)} ${String(d.status)}: ${String(d.message)}`;
   }
 }
 

@@ -1,4 +1,132 @@
-// lathe retrain, lathe models rollback.
-import type { Command } from '../command';
+// lathe retrain, lathe retrain list, lathe models rollback.
+import { resolve } from 'node:path';
+import { LatheError, type Retraining } from '../../../shared/contract';
+import { bool, givenStrs, invoke, num, str, withSession, type Command } from '../command';
+import { table } from '../output';
 
-export const retrainCommands: Command[] = [];
+function humanRetraining(r: Retraining): string {
+  const head = `Retraining ${r.id.slice(0, 8)} of ${r.model} (${r.trigger}${r.reason ? `: ${r.reason}` : ''}): ${r.status}${
+    r.challengerVersion ? `  challenger v${r.challengerVersion}` : ''
+  }${r.championVersion ? `  champion was v${r.championVersion}` : ''}`;
+  const steps = r.steps.map(
+    (s) =>
+      `  ${s.status === 'ok' ? 'ok  ' : s.status === 'failed' ? 'FAIL' : 'skip'}  ${s.step.padEnd(8)}  ${s.message}`,
+  );
+  return [head, ...steps, ...(r.error ? [`Error: ${r.error}`] : [])].join('\n');
+}
+
+export const retrainCommands: Command[] = [
+  {
+    path: ['retrain'],
+    summary:
+      "Retrain a model's champion on new data with its config, evaluate it on the champion's held-out rows, run the gates and register a `challenger` (exit 1 when the job fails, or when --promote does not promote).",
+    positionals: [{ name: 'NAME', required: true, description: 'the model' }],
+    flags: {
+      data: {
+        type: 'string',
+        value: 'DATASET[@V]',
+        description: "new data (default: the latest version of the champion's dataset)",
+      },
+      file: {
+        type: 'string',
+        value: 'FILE',
+        description: "new data from a file, imported as a new version of the champion's dataset",
+      },
+      captured: {
+        type: 'boolean',
+        description: "new data: the champion's captured predictions joined with their actuals",
+      },
+      combine: {
+        type: 'boolean',
+        description: "train on the champion's training rows and the new rows together",
+      },
+      canary: {
+        type: 'number',
+        value: 'PERCENT',
+        description:
+          'serve the challenger as a canary of the champion for this share of requests (0 < PERCENT < 100)',
+      },
+      promote: {
+        type: 'boolean',
+        description: 'move `champion` to the challenger when the gates (and canary) hold',
+      },
+      reason: { type: 'string', value: 'TEXT', description: 'why (kept in the audit log)' },
+    },
+    async run(ctx) {
+      const percent = num(ctx, 'canary');
+      if (percent !== undefined && !(percent > 0 && percent < 100))
+        throw new LatheError('INVALID_INPUT', `--canary ${percent}: expected 0 < PERCENT < 100`);
+      const file = str(ctx, 'file');
+      const input = {
+        model: ctx.args.positionals[0]!,
+        ...givenStrs(ctx, 'data', 'reason'),
+        ...(file !== undefined ? { file: resolve(file) } : {}),
+        ...(bool(ctx, 'captured') ? { captured: true } : {}),
+        ...(bool(ctx, 'combine') ? { combine: true } : {}),
+        ...(percent !== undefined ? { canaryPercent: percent } : {}),
+        ...(bool(ctx, 'promote') ? { promote: true } : {}),
+        trigger: 'manual' as const,
+      };
+      return withSession(ctx, async (s) => {
+        const r = await s.api.invoke('retrain:run', input);
+        ctx.result(r, () => humanRetraining(r));
+        const canary = r.steps.find((x) => x.step === 'canary' && x.status === 'ok');
+        if (canary && s.mode === 'owner') {
+          // The canary's server lives in this process: it serves until Ctrl-C, as lathe serve does.
+          ctx.say('the canary serves from this process: press Ctrl-C to stop it');
+          await ctx.io.interrupted;
+        }
+        if (r.status === 'failed') return 1;
+        return input.promote && r.status !== 'promoted' ? 1 : 0;
+      });
+    },
+  },
+  {
+    path: ['retrain', 'list'],
+    summary: "A model's retrainings, newest first: trigger, status, versions and steps.",
+    positionals: [{ name: 'NAME', required: true, description: 'the model' }],
+    flags: {},
+    async run(ctx) {
+      const list = await invoke(ctx, 'retrain:list', { model: ctx.args.positionals[0]! });
+      ctx.result(list, () =>
+        list.length === 0
+          ? `No retrainings of ${ctx.args.positionals[0]!} yet: lathe retrain ${ctx.args.positionals[0]!}`
+          : table(
+              ['id', 'started', 'trigger', 'status', 'champion', 'challenger', 'data', 'note'],
+              list.map((r) => [
+                r.id.slice(0, 8),
+                r.startedAt.slice(0, 19).replace('T', ' '),
+                r.trigger,
+                r.status,
+                r.championVersion ?? '',
+                r.challengerVersion ?? '',
+                r.dataset ?? '',
+                r.error ??
+                  r.steps.find((x) => x.status === 'failed')?.message ??
+                  r.steps.at(-1)?.message ??
+                  '',
+              ]),
+              60,
+            ),
+      );
+      return 0;
+    },
+  },
+  {
+    path: ['models', 'rollback'],
+    summary:
+      'Point `champion` back at the version it pointed to before its latest move (audited with the reason).',
+    positionals: [{ name: 'NAME', required: true, description: 'the model' }],
+    flags: {
+      reason: { type: 'string', value: 'TEXT', description: 'why (kept in the audit log)' },
+    },
+    async run(ctx) {
+      const r = await invoke(ctx, 'models:rollback', {
+        name: ctx.args.positionals[0]!,
+        ...givenStrs(ctx, 'reason'),
+      });
+      ctx.result(r, () => `${r.model}@champion rolled back: v${r.from} → v${r.to}`);
+      return 0;
+    },
+  },
+];

@@ -29,6 +29,8 @@ function describe(e: AuditEntry): string {
     }
     case 'card':
       return `v${e.version}: model card edited`;
+    case 'retrain':
+      return `retraining ${String(d.retraining).slice(0, 8)}: ${String(d.step)} ${String(d.status)} — ${String(d.message)}`;
   }
 }
 
