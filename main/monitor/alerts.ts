@@ -1,17 +1,40 @@
 // Alert rules: evaluated on a cron schedule while the app, `lathe ui` or `lathe monitor watch` runs, and
 // once by `lathe monitor check`; fired alerts go to the alert log, a webhook and the desktop.
+import { randomUUID } from 'node:crypto';
+import { Cron } from 'croner';
 import type { z } from 'zod';
 import {
   LatheError,
+  durationMs,
   type Alert,
   type AlertAckIn,
+  type AlertDelivery,
+  type AlertRule,
   type AlertRules,
   type AlertsListIn,
   type CheckIn,
   type CheckOut,
 } from '../../shared/contract';
 import type { EventBus } from '../api/event-bus';
+import { osActor } from '../registry/audit';
+import type { RegistryStore } from '../registry/registry-store';
 import type { Database } from '../workspace/db';
+import { createAlertStore } from './alert-store';
+import { judge, measure, watchedVersion, windowStart, type Judgement } from './alert-signals';
+import type { CaptureService } from './captures';
+import type { DriftService } from './drift';
+import type { PerformanceService } from './performance';
+import type { RetrainService } from './retrain';
+import {
+  DEFAULT_WEBHOOK_POLICY,
+  postWebhook,
+  realWebhookDeps,
+  type WebhookDeps,
+  type WebhookPolicy,
+} from './webhook';
+
+type Delivery = z.infer<typeof AlertDelivery>;
+type RuleResult = CheckOut['results'][number];
 
 export interface AlertService {
   rules(): Promise<{ rules: AlertRules; updatedAt: string | null }>;
@@ -24,18 +47,188 @@ export interface AlertService {
   stop(): Promise<void>;
 }
 
-export function createAlertService(deps: { db: Database; bus: EventBus }): AlertService {
-  void deps;
-  const todo = (): never => {
-    throw new LatheError('INTERNAL', 'alerts: not built yet');
-  };
+export interface AlertDeps {
+  db: Database;
+  bus: EventBus;
+  registry: Pick<RegistryStore, 'version'>;
+  drift: Pick<DriftService, 'drift'>;
+  capture: Pick<CaptureService, 'health'>;
+  performance: Pick<PerformanceService, 'overall'>;
+  retrain: Pick<RetrainService, 'run' | 'rollback'>;
+  /** The clock (tests move it to cross a cooldown). */
+  now?: () => Date;
+  webhook?: { policy?: WebhookPolicy; deps?: WebhookDeps };
+  /** Who acknowledges (default the OS user). */
+  actor?: () => string;
+}
+
+/** A cron expression checked: INVALID_INPUT names it when croner cannot read it. */
+export function checkSchedule(schedule: string): void {
+  try {
+    new Cron(schedule, { paused: true }).stop();
+  } catch (err) {
+    throw new LatheError(
+      'INVALID_INPUT',
+      `schedule: '${schedule}' is not a cron expression (${(err as Error).message})`,
+    );
+  }
+}
+
+export function createAlertService(deps: AlertDeps): AlertService {
+  const store = createAlertStore(deps.db);
+  const now = deps.now ?? (() => new Date());
+  const policy = deps.webhook?.policy ?? DEFAULT_WEBHOOK_POLICY;
+  const webhookDeps = deps.webhook?.deps ?? realWebhookDeps;
+  let cron: Cron | undefined;
+  let scheduled = false;
+  let running: Promise<unknown> = Promise.resolve();
+
+  async function judgeRule(rule: AlertRule, at: Date): Promise<Judgement> {
+    try {
+      const version = await watchedVersion(deps.registry, rule);
+      return judge(rule, version, await measure(deps, rule, version, windowStart(rule, at)));
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      return {
+        version: null,
+        value: null,
+        threshold: rule.above ?? rule.below!,
+        fired: false,
+        message: `${rule.name}: could not be judged: ${reason}`,
+      };
+    }
+  }
+
+  /** The rule's action (retrain or rollback), as a sentence for the alert's message; never throws. */
+  async function act(rule: AlertRule, alert: Alert): Promise<string> {
+    const reason = `alert '${rule.name}' (${alert.id}): ${alert.message}`;
+    try {
+      if (rule.action === 'retrain') {
+        const r = await deps.retrain.run({ model: rule.model, trigger: 'alert', reason });
+        return `retraining ${r.id} ${r.status}${r.challengerVersion ? ` (challenger ${rule.model}@${r.challengerVersion})` : ''}${r.error ? `: ${r.error}` : ''}`;
+      }
+      const r = await deps.retrain.rollback({ name: rule.model, reason });
+      return `rolled ${r.model} back from version ${r.from} to ${r.to}`;
+    } catch (err) {
+      return `${rule.action} failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** Logs, notifies and delivers one fired alert; resolves when its webhook and action are done. */
+  async function deliver(rule: AlertRule, alert: Alert): Promise<Alert> {
+    const deliveries: Delivery[] = [{ channel: 'log', ok: true, attempts: 1 }];
+    await store.insert({ ...alert, deliveries });
+    deps.bus.emit('monitor:alert', { ...alert, deliveries });
+    deliveries.push({ channel: 'desktop', ok: true, attempts: 1 });
+    if (rule.webhook) {
+      const outcome = await postWebhook(
+        rule.webhook,
+        { text: alert.message, alert },
+        policy,
+        webhookDeps,
+      );
+      deliveries.push({ channel: 'webhook', ...outcome });
+    }
+    let message = alert.message;
+    if (rule.action) message += `; action: ${await act(rule, alert)}`;
+    await store.update(alert.id, deliveries, message);
+    return { ...alert, deliveries, message };
+  }
+
+  async function check(input: z.output<typeof CheckIn>): Promise<CheckOut> {
+    const all = input.rules ?? (await store.rules()).rules;
+    const unknown = (input.only ?? []).filter((n) => !all.rules.some((r) => r.name === n));
+    if (unknown.length)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `only: no rule named ${unknown.map((n) => `'${n}'`).join(', ')} (rules: ${all.rules.map((r) => r.name).join(', ') || 'none'})`,
+      );
+    const rules = input.only ? all.rules.filter((r) => input.only!.includes(r.name)) : all.rules;
+    const at = now();
+    const results: RuleResult[] = [];
+    const deliveries: Promise<Alert>[] = [];
+    for (const rule of rules) {
+      const j = await judgeRule(rule, at);
+      let suppressed = false;
+      if (j.fired) {
+        const last = await store.lastFired(rule.name, rule.model);
+        suppressed = last !== null && at.getTime() - last.getTime() < durationMs(rule.cooldown);
+        if (!suppressed)
+          deliveries.push(
+            deliver(rule, {
+              id: randomUUID(),
+              at: at.toISOString(),
+              rule: rule.name,
+              model: rule.model,
+              version: j.version,
+              signal: rule.signal,
+              severity: rule.severity,
+              value: j.value,
+              threshold: j.threshold,
+              message: j.message,
+              deliveries: [],
+              acknowledgedAt: null,
+              acknowledgedBy: null,
+              note: null,
+            }),
+          );
+      }
+      results.push({
+        rule: rule.name,
+        model: rule.model,
+        signal: rule.signal,
+        value: j.value,
+        threshold: j.threshold,
+        fired: j.fired,
+        suppressed,
+        message: suppressed
+          ? `${j.message}; within its ${rule.cooldown} cooldown, not delivered again`
+          : j.message,
+      });
+    }
+    // Webhooks of several rules go out together: the check waits for the slowest, which is bounded.
+    return { checkedAt: at.toISOString(), results, fired: await Promise.all(deliveries) };
+  }
+
+  async function schedule(): Promise<void> {
+    const { rules } = await store.rules();
+    if (!scheduled) return;
+    cron?.stop();
+    cron = new Cron(rules.schedule, { protect: true }, async () => {
+      const run = check({}).catch((err: unknown) =>
+        console.error('[Alerts] scheduled check failed:', err instanceof Error ? err.message : err),
+      );
+      running = run;
+      await run;
+    });
+  }
+
   return {
-    rules: async () => todo(),
-    setRules: async () => todo(),
-    check: async () => todo(),
-    list: async () => todo(),
-    ack: async () => todo(),
-    startSchedule: () => undefined,
-    stop: async () => undefined,
+    rules: () => store.rules(),
+    async setRules(rules) {
+      checkSchedule(rules.schedule);
+      const out = await store.setRules(rules, now());
+      if (scheduled) await schedule();
+      return out;
+    },
+    check,
+    list: (input) => store.list(input),
+    ack: ({ id, note }) => store.ack(id, (deps.actor ?? osActor)(), note, now()),
+    startSchedule() {
+      if (scheduled) return;
+      scheduled = true;
+      void schedule().catch((err: unknown) =>
+        console.error(
+          '[Alerts] cannot schedule the rules:',
+          err instanceof Error ? err.message : err,
+        ),
+      );
+    },
+    async stop() {
+      scheduled = false;
+      cron?.stop();
+      cron = undefined;
+      await running;
+    },
   };
 }
