@@ -368,7 +368,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     artifacts,
     tmpDir: paths.tmp,
   });
-  const alerts = createAlertService({ db, bus });
+  const alerts = createAlertService({ db, bus, registry, drift, capture, performance, retrain });
 
   const info = (): AppInfo => ({
     version,
