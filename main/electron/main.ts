@@ -1,12 +1,22 @@
 // Electron entry: app lifecycle, the one window, its security policy, the menu, IPC and the local host.
 import { resolve } from 'node:path';
-import { BrowserWindow, Menu, app, dialog, session, shell, type WebContents } from 'electron';
+import {
+  BrowserWindow,
+  Menu,
+  Notification,
+  app,
+  dialog,
+  session,
+  shell,
+  type WebContents,
+} from 'electron';
 import { LatheError } from '../../shared/contract';
 import { startHost } from '../host/server';
 import { createServices, type Services } from '../services';
 import { registerIpc } from './ipc';
 import { appPaths, parseFlag, resolveWorkspaceDir } from './launch';
 import { buildMenuTemplate, importDatasetHash } from './menu';
+import { monitorHash, notifyAlerts } from './notifications';
 import { isExternalWebUrl, isRendererUrl, withContentSecurityPolicy } from './security';
 
 /** What `startHost` resolves to: the HTTP + WebSocket face the CLI and browser UI reach. */
@@ -22,6 +32,7 @@ const isTrusted = (url: string) => isRendererUrl(url, paths.rendererIndexUrl);
 let services: Services | null = null;
 let host: LocalHost | null = null;
 let unregisterIpc: (() => void) | null = null;
+let stopNotifying: (() => void) | null = null;
 let mainWindow: BrowserWindow | null = null;
 let shutDown = false;
 
@@ -162,6 +173,22 @@ async function start(): Promise<void> {
   unregisterIpc = registerIpc(services, () => BrowserWindow.getAllWindows(), {
     isTrustedSender: isTrusted,
   });
+  stopNotifying = notifyAlerts(services.bus, {
+    isSupported: () => Notification.isSupported(),
+    show(options, onClick) {
+      const n = new Notification(options);
+      n.on('click', onClick);
+      n.show();
+    },
+    openMonitor(alert) {
+      const win = focusOrCreateWindow();
+      void win.webContents.executeJavaScript(
+        `location.hash = ${JSON.stringify(monitorHash(alert.model))}`,
+      );
+    },
+  });
+  // Alert rules run on their schedule while the app is open.
+  services.startMonitoring();
 
   const workspace = services.workspaceDir;
   Menu.setApplicationMenu(
@@ -189,6 +216,8 @@ async function start(): Promise<void> {
 async function shutdown(): Promise<void> {
   unregisterIpc?.();
   unregisterIpc = null;
+  stopNotifying?.();
+  stopNotifying = null;
   const closing: Promise<void>[] = [];
   if (host) closing.push(host.close());
   if (services) closing.push(services.close());

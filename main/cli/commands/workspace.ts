@@ -84,6 +84,8 @@ export const ui: Command = {
           rendererDir: join(packageRoot(), 'out', 'renderer'),
         });
         services!.advertiseHost(host.url);
+        // Alert rules run on their schedule while the UI is served.
+        services!.startMonitoring();
         if (ctx.json)
           ctx.io.stdout.write(
             `${JSON.stringify({ url: host.url, workspace: ctx.workspaceDir, pid: process.pid })}\n`,
