@@ -49,7 +49,12 @@ export function AlertsPanel({ target }: { target: MonitorTarget }) {
       testId="monitor-alerts"
       actions={
         <>
-          <Checkbox checked={openOnly} onChange={setOpenOnly} testId="alerts-open-only">
+          <Checkbox
+            className="check"
+            checked={openOnly}
+            onChange={setOpenOnly}
+            testId="alerts-open-only"
+          >
             {' '}
             open only
           </Checkbox>

@@ -9,28 +9,44 @@ import { SeriesChart, type Line } from './monitor-charts';
 import { healthSeries, parseWindow, WINDOW_CHOICES } from './monitor-model';
 import type { MonitorTarget } from './monitor-target';
 
-/** The window picker of a section (hour/day/week or every N rows). */
+/** The window picker of a section (hour/day/week or every N rows); `inline` for a panel's header. */
 export function WindowField({
   value,
   onChange,
   testId,
   timeOnly = false,
+  inline = false,
 }: {
   value: string;
   onChange: (value: string) => void;
   testId: string;
   timeOnly?: boolean;
+  inline?: boolean;
 }) {
+  const options = timeOnly
+    ? WINDOW_CHOICES.filter((c) => Number.isNaN(Number(c.value)))
+    : WINDOW_CHOICES;
+  if (!inline)
+    return (
+      <SelectField
+        label="Window"
+        value={value}
+        options={options}
+        onChange={onChange}
+        testId={testId}
+      />
+    );
   return (
-    <SelectField
-      label="Window"
-      value={value}
-      options={
-        timeOnly ? WINDOW_CHOICES.filter((c) => Number.isNaN(Number(c.value))) : WINDOW_CHOICES
-      }
-      onChange={onChange}
-      testId={testId}
-    />
+    <label className="form-inline small">
+      <span className="muted">Window</span>
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -82,7 +98,9 @@ export function HealthPanel({ target }: { target: MonitorTarget }) {
     <Panel
       title="Service health"
       testId="monitor-health"
-      actions={<WindowField value={window} onChange={setWindow} testId="health-window" timeOnly />}
+      actions={
+        <WindowField value={window} onChange={setWindow} testId="health-window" timeOnly inline />
+      }
     >
       <AsyncStatus of={health} error="Could not read service health" testId="health-loading" />
       {series && series.labels.length === 0 && (

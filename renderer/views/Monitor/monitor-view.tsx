@@ -114,7 +114,11 @@ export function MonitorView({ model }: { model: string | null }) {
       {target && (
         <>
           <Tabs tabs={SECTIONS} selected={section} onSelect={setSection} label="Monitor sections" />
-          <div role="tabpanel" aria-label={SECTIONS.find((s) => s.id === section)?.label}>
+          <div
+            className="monitor-section"
+            role="tabpanel"
+            aria-label={SECTIONS.find((s) => s.id === section)?.label}
+          >
             {section === 'health' && <HealthPanel key={target.ref} target={target} />}
             {section === 'drift' && <DriftPanel key={target.ref} target={target} />}
             {section === 'performance' && <PerformancePanel key={target.ref} target={target} />}

@@ -54,7 +54,9 @@ export function PerformancePanel({ target }: { target: MonitorTarget }) {
       <Panel
         title="Performance"
         testId="monitor-performance"
-        actions={<WindowField value={window} onChange={setWindow} testId="performance-window" />}
+        actions={
+          <WindowField value={window} onChange={setWindow} testId="performance-window" inline />
+        }
       >
         <AsyncStatus of={perf} error="Could not compute performance" testId="performance-loading" />
         {target.captures && !captured?.rows ? (

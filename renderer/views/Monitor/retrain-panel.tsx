@@ -74,6 +74,7 @@ export function RetrainPanel({ target }: { target: MonitorTarget }) {
                           key={s.step}
                           className={`retrain-step retrain-step-${s.status}`}
                           title={s.message}
+                          aria-label={`${s.step} ${s.status}: ${s.message}`}
                         >
                           {s.step}
                         </span>
@@ -130,7 +131,12 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
           testId="retrain-data"
         />
         <FormField as="div">
-          <Checkbox checked={promote} onChange={setPromote} testId="retrain-promote">
+          <Checkbox
+            className="check"
+            checked={promote}
+            onChange={setPromote}
+            testId="retrain-promote"
+          >
             {' '}
             promote when the gates hold
           </Checkbox>
