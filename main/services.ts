@@ -323,7 +323,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   });
 
   // Built before the registry, which stores each new version's reference through it.
-  const references = createReferenceStore({ db, engine, data, artifacts });
+  const references = createReferenceStore({ db, engine, data, artifacts, getRun });
   const registry = createRegistryStore({
     db,
     afterRegister: (v) => references.storeFor(v),

@@ -15,7 +15,21 @@ import {
   subsetColumns,
   type SelectionResult,
 } from './selection';
-import { createScorer, permutationImportance, type Scorer } from './validation';
+import { createScorer, permutationImportance, predict, type Scorer } from './validation';
+
+/** The artifact of a run's validation predictions: monitoring's reference of the prediction. */
+export const VALID_PREDICTIONS = 'monitor/valid-predictions.json';
+export type ValidPredictionsPath = typeof VALID_PREDICTIONS;
+
+/** A run's validation predictions, scored as captured predictions are (main/serve capture). */
+export interface ValidPredictions {
+  task: TrainConfig['task'];
+  classes: string[] | null;
+  /** Regression: the value; binary: P(classes[1]); multiclass: the predicted class's probability. */
+  scores: number[];
+  /** Index of the predicted class (classifiers); null for regression. */
+  predicted: number[] | null;
+}
 
 /** Everything a training needs; plain data so it can cross into a worker thread. */
 export interface TrainJob {
@@ -105,6 +119,45 @@ async function runArtifacts(
     },
   );
   return artifacts;
+}
+
+/** The final model's predictions on the validation rows (its `names` feature columns). */
+function validPredictions(
+  model: FitResult['model'],
+  data: TrainingData,
+  config: TrainConfig,
+  names: string[],
+): TrainedArtifact {
+  const rows = data.valid.rows;
+  const x =
+    names.length === data.width
+      ? data.valid.x
+      : subsetColumns(data.valid.x, rows, data.fitted.outputs, names);
+  const out = rows ? predict(model, x, rows, names.length) : new Float32Array(0);
+  const round = (v: number) => Number(v.toPrecision(7));
+  const body: ValidPredictions = { task: config.task, classes: null, scores: [], predicted: null };
+  if (data.target.kind === 'regression') {
+    const { mean, std } = data.target;
+    body.scores = Array.from(out, (z) => round(z * std + mean));
+  } else {
+    body.classes = data.target.classes;
+    const k = config.task === 'multiclass' ? body.classes.length : 1;
+    body.predicted = [];
+    for (let i = 0; i < rows; i++) {
+      if (k === 1) {
+        const p = 1 / (1 + Math.exp(-out[i]!));
+        body.scores.push(round(p));
+        body.predicted.push(p >= 0.5 ? 1 : 0);
+        continue;
+      }
+      const row = out.subarray(i * k, (i + 1) * k);
+      const max = Math.max(...row);
+      const z = row.reduce((s, v) => s + Math.exp(v - max), 0);
+      body.scores.push(round(1 / z));
+      body.predicted.push(row.indexOf(max));
+    }
+  }
+  return { path: VALID_PREDICTIONS, bytes: new TextEncoder().encode(JSON.stringify(body)) };
 }
 
 /** What the passes of one training share: its data and what was resolved from its config. */
@@ -268,7 +321,10 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       }),
       fitted: spec,
       warnings: data.warnings,
-      artifacts: await runArtifacts(model, data, config, spec, trained.importance, selection),
+      artifacts: [
+        ...(await runArtifacts(model, data, config, spec, trained.importance, selection)),
+        validPredictions(model, data, config, names),
+      ],
       rows: {
         train: data.counts.train,
         validation: data.counts.valid,

@@ -206,6 +206,15 @@ export const DriftWindow = z.object({
       pValue: z.number().optional(),
     }),
   ),
+  /** The prediction's drift in this window and its distribution (for the prediction over time). */
+  prediction: z
+    .object({
+      statistic: z.number(),
+      pValue: z.number().optional(),
+      drifted: z.boolean(),
+      current: Distribution,
+    })
+    .optional(),
 });
 export type DriftWindow = z.infer<typeof DriftWindow>;
 
