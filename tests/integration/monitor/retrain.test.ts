@@ -65,24 +65,26 @@ describe('retraining', () => {
     // The champion's own evaluation (its test rows) and the champion scored on the retraining's
     // held-out version see the same rows: same count, same metrics.
     const own = await call('eval:run', { target: 'keep@1', importanceRepeats: 0 });
-    const holdout = (await call('data:versions', { name: 'penguins_holdout' })).at(-1)!;
-    expect(holdout.rows).toBe(own.rows);
+    const [holdout, ...others] = await call('data:versions', { name: 'penguins_holdout' });
+    // Every champion below holds out the same rows of penguins@1: one version.
+    expect(others).toEqual([]);
+    expect(holdout!.rows).toBe(own.rows);
     const same = await call('eval:run', {
       target: 'keep@1',
-      data: `penguins_holdout@${holdout.version}`,
+      data: `penguins_holdout@${holdout!.version}`,
       importanceRepeats: 0,
     });
     expect(same.metrics).toEqual(own.metrics);
     const challengerEval = (await call('eval:list', { target: 'keep@2' }))[0]!;
-    expect(challengerEval.dataset).toBe(`penguins_holdout@${holdout.version}`);
+    expect(challengerEval.dataset).toBe(`penguins_holdout@${holdout!.version}`);
     expect(challengerEval.rows).toBe(own.rows);
 
     // The challenger trained on the rows that are not held out.
-    const training = await call('data:versions', { name: 'penguins_retrain' });
+    expect(r.dataset).toMatch(/^penguins_retrain@\d+$/);
+    const training = await call('data:profile', { ref: r.dataset! });
     const profile = await call('data:profile', { ref: 'penguins@1' });
     const unlabelled = profile.columns.find((c) => c.name === 'Species')!.nullCount;
-    expect(r.dataset).toBe(`penguins_retrain@${training.at(-1)!.version}`);
-    expect(training.at(-1)!.rows).toBe(profile.rows - unlabelled - own.rows);
+    expect(training.rows).toBe(profile.rows - unlabelled - own.rows);
     expect(stepOf(r, 'gates')[0]!.message).toMatch(/champion/);
     expect(stepOf(r, 'promote')[0]).toMatchObject({ status: 'skipped' });
   });
