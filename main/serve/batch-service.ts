@@ -2,17 +2,21 @@
 // one packageOf keeps per model@version, shared with serving) off the main thread (batch.ts), reports
 // progress and records the batch.
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { PredictBatchIn, PredictBatchOut } from '../../shared/contract';
 import type { EventBus } from '../api/event-bus';
-import type { Database } from '../workspace/db';
+import { ident, literal, type Database } from '../workspace/db';
 import { predictBatch } from './batch';
+import { addCaptureSource, ensureCaptureTable } from './capture';
 import { packageOf, type PackageDeps } from './packaged-model';
 
 export interface BatchService {
   /**
    * Scores `input` with the version `model` names into `output` (written whole or not at all), emitting
    * `data:progress` with the rows done, the rate and an ETA, and records the batch in prediction_batches.
+   * Captures its rows (all, none or a sampled share) into the version's capture table with a `batch`
+   * capture source stating the rate; the rows, the source and the batch record land in one transaction.
    */
   predict(input: PredictBatchIn): Promise<PredictBatchOut>;
 }
@@ -25,51 +29,96 @@ export function createBatchService(
     async predict(input) {
       const { dir, version: v } = await packageOf(deps, input.model);
       const output = resolve(input.output);
-      const result = await predictBatch({
-        packageDir: dir,
-        input: resolve(input.input),
-        output,
-        idColumn: input.idColumn,
-        chunkRows: input.chunkRows,
-        onProgress: ({ rows, total, elapsedMs }) => {
-          const rate = elapsedMs > 0 ? (rows * 1000) / elapsedMs : 0;
-          bus.emit('data:progress', {
-            op: 'predict',
-            name: output,
-            fraction: total > 0 ? Math.min(1, rows / total) : 1,
-            message: `${rows.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows, ${Math.round(rate).toLocaleString('en-US')} rows/s`,
-            ...(rate > 0 ? { etaMs: ((total - rows) / rate) * 1000 } : {}),
-          });
-        },
-      });
       const id = randomUUID();
       const at = new Date();
-      await db.run(
-        'INSERT INTO prediction_batches VALUES (?, epoch_ms(?::BIGINT), ?, ?, ?, ?, ?, ?, ?)',
-        [
+      const rate =
+        input.capture === undefined || input.capture === 'all'
+          ? 1
+          : input.capture === 'none'
+            ? 0
+            : input.capture;
+      // The job writes its captured rows to a Parquet file with its own DuckDB; the workspace takes them
+      // with one INSERT … SELECT (millions of rows in seconds, nothing row by row).
+      const table = rate > 0 ? await ensureCaptureTable(db, v) : null;
+      const capture = table
+        ? {
+            file: join(deps.tmpDir, 'capture', `${id}.parquet`),
+            columns: table.columns,
+            // The batch's capture source has the batch's id: its rows are `_source = <batch id>`.
+            source: id,
+            at,
+            rowIdPrefix: id,
+            rate,
+          }
+        : undefined;
+      if (capture) mkdirSync(dirname(capture.file), { recursive: true });
+      try {
+        const result = await predictBatch({
+          packageDir: dir,
+          input: resolve(input.input),
+          output,
+          idColumn: input.idColumn,
+          chunkRows: input.chunkRows,
+          ...(capture ? { capture } : {}),
+          onProgress: ({ rows, total, elapsedMs }) => {
+            const rowsPerSecond = elapsedMs > 0 ? (rows * 1000) / elapsedMs : 0;
+            bus.emit('data:progress', {
+              op: 'predict',
+              name: output,
+              fraction: total > 0 ? Math.min(1, rows / total) : 1,
+              message: `${rows.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows, ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s`,
+              ...(rowsPerSecond > 0 ? { etaMs: ((total - rows) / rowsPerSecond) * 1000 } : {}),
+            });
+          },
+        });
+        await db.tx(async (sql) => {
+          if (capture && table) {
+            await sql.run(
+              `INSERT INTO ${ident(table.table)} BY NAME SELECT * FROM read_parquet(${literal(capture.file)})`,
+            );
+            await addCaptureSource(sql, {
+              id: capture.source,
+              kind: 'batch',
+              model: v.model,
+              version: v.version,
+              rows: result.captured,
+              rate,
+              detail: input.input,
+            });
+          }
+          await sql.run(
+            `INSERT INTO prediction_batches (id, "at", model, version, input, input_sha256, output, "rows", duration_ms, capture_rate)
+             VALUES (?, epoch_ms(?::BIGINT), ?, ?, ?, ?, ?, ?, ?, ?)`,
+            [
+              id,
+              at.getTime(),
+              v.model,
+              v.version,
+              input.input,
+              result.inputSha256,
+              result.output,
+              result.rows,
+              result.durationMs,
+              rate,
+            ],
+          );
+        });
+        return {
           id,
-          at.getTime(),
-          v.model,
-          v.version,
-          input.input,
-          result.inputSha256,
-          result.output,
-          result.rows,
-          result.durationMs,
-        ],
-      );
-      return {
-        id,
-        model: v.model,
-        version: v.version,
-        input: input.input,
-        files: result.files,
-        inputSha256: result.inputSha256,
-        output: result.output,
-        columns: result.columns,
-        rows: result.rows,
-        durationMs: result.durationMs,
-      };
+          model: v.model,
+          version: v.version,
+          input: input.input,
+          files: result.files,
+          inputSha256: result.inputSha256,
+          output: result.output,
+          columns: result.columns,
+          rows: result.rows,
+          durationMs: result.durationMs,
+          capture: { rate, rows: result.captured, source: capture?.source ?? null },
+        };
+      } finally {
+        if (capture) rmSync(capture.file, { force: true });
+      }
     },
   };
 }

@@ -21,6 +21,7 @@ import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { ident, literal, text } from '../workspace/db';
+import type { CaptureColumns } from './capture-format';
 import { readModelPackage } from './package';
 import { loadPredictor } from './predictor';
 
@@ -62,6 +63,28 @@ export interface BatchOptions {
    */
   memoryLimit?: string;
   onProgress?(p: BatchProgress): void;
+  /** Also write the captured rows (capture table columns) to a Parquet file; see BatchCapture. */
+  capture?: BatchCapture;
+}
+
+/**
+ * The rows of a batch job captured for monitoring, written by the job's own DuckDB to `file` (Parquet)
+ * with exactly the columns of the version's capture table, so the workspace takes them with one
+ * INSERT … SELECT: `_at` the job's time, `_row_id` the id column's value (else `<rowIdPrefix>/<row>`,
+ * the row's position from 0), `_source`, `_role` 'batch', `_latency_ms` NULL, each input cast to its
+ * capture type (NULL when the input has no such column), the prediction, its score and probabilities.
+ */
+export interface BatchCapture {
+  file: string;
+  columns: CaptureColumns;
+  source: string;
+  at: Date;
+  rowIdPrefix: string;
+  /**
+   * Share of rows captured, in (0, 1]: a row is kept when the low 64 bits of md5(_row_id) modulo 10^6 are
+   * under rate × 10^6, so a rate picks the same rows on every run.
+   */
+  rate: number;
 }
 
 /**
@@ -80,6 +103,54 @@ export interface BatchResult {
   /** The output's columns: the id, `prediction`, then `probability_<class>` per class (classifiers). */
   columns: string[];
   durationMs: number;
+  /** Rows written to the capture file (0 without capture). */
+  captured: number;
+}
+
+/**
+ * The SELECT of the captured rows: the input (`read`) and the predictions file (`predictions`, a CSV of
+ * id, prediction, probabilities in input order) side by side by position.
+ */
+function captureSelect(
+  c: BatchCapture,
+  read: string,
+  have: Set<string>,
+  predictions: string,
+  byId: boolean,
+): string {
+  const classes = c.columns.classes;
+  const probs = (classes ?? []).map((_, k) => `p.__p${k}`);
+  const csvColumns = [
+    "'__id': 'VARCHAR'",
+    "'__pred': 'VARCHAR'",
+    ...probs.map((_, k) => `'__p${k}': 'DOUBLE'`),
+  ];
+  const score =
+    c.columns.task === 'regression'
+      ? 'TRY_CAST(p.__pred AS DOUBLE)'
+      : c.columns.task === 'binary'
+        ? (probs[1] ?? 'NULL::DOUBLE')
+        : probs.length
+          ? `greatest(${probs.join(', ')})`
+          : 'NULL::DOUBLE';
+  const select = [
+    `epoch_ms(${c.at.getTime()}::BIGINT) AS _at`,
+    `${byId ? 'p.__id' : `${literal(`${c.rowIdPrefix}/`)} || p.__id`} AS _row_id`,
+    `${literal(c.source)} AS _source`,
+    "'batch' AS _role",
+    'NULL::DOUBLE AS _latency_ms',
+    ...c.columns.inputs.map(
+      (i) =>
+        `${have.has(i.name) ? `TRY_CAST(i.${ident(i.name)} AS ${i.type})` : `NULL::${i.type}`} AS ${ident(i.name)}`,
+    ),
+    `${c.columns.task === 'regression' ? 'CAST(TRY_CAST(p.__pred AS DOUBLE) AS VARCHAR)' : 'p.__pred'} AS _prediction`,
+    `${score} AS _score`,
+    `${classes ? `[${probs.join(', ')}]::DOUBLE[]` : 'NULL::DOUBLE[]'} AS _probabilities`,
+  ];
+  const all = `SELECT ${select.join(', ')} FROM (SELECT * FROM ${read}) i POSITIONAL JOIN read_csv(${literal(predictions)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${csvColumns.join(', ')}}) p`;
+  return c.rate >= 1
+    ? all
+    : `SELECT * FROM (${all}) WHERE md5_number_lower(_row_id) % 1000000 < ${Math.round(c.rate * 1e6)}`;
 }
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
@@ -366,6 +437,19 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     await flush();
     await new Promise<void>((resolve, reject) => out.end(() => resolve()).once('error', reject));
 
+    let captured = 0;
+    if (options.capture) {
+      const c = options.capture;
+      await conn.run(
+        `COPY (${captureSelect(c, read, have, tmpCsv, idCol !== undefined)}) TO ${literal(c.file)} (FORMAT parquet)`,
+      );
+      captured = Number(
+        (
+          await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${literal(c.file)})`)
+        ).getRowObjectsJS()[0]!.n,
+      );
+    }
+
     if (format === '.parquet') {
       const types = [
         `${literal(idName)}: ${literal(idType)}`,
@@ -385,6 +469,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       output,
       columns,
       durationMs: Date.now() - started,
+      captured,
     };
   } finally {
     rmSync(tmpCsv, { force: true });

@@ -124,15 +124,24 @@ export function segmentLines(row: PredictionLogRow, columns: CaptureColumns): st
   return out;
 }
 
-/** The file name of a segment: the model and version it holds, when it was opened and a sequence number. */
-export function segmentName(model: string, version: number, openedAt: Date, seq: number): string {
+/**
+ * The file name of a segment: the model and version it holds, when it was opened, the writing server's
+ * instance id (hex: replicas sharing a volume never pick the same name) and a sequence number.
+ */
+export function segmentName(
+  model: string,
+  version: number,
+  openedAt: Date,
+  instance: string,
+  seq: number,
+): string {
   const stamp = openedAt.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${model}@${version}_${stamp}_${process.pid}-${String(seq).padStart(4, '0')}.ndjson`;
+  return `${model}@${version}_${stamp}_${instance}-${String(seq).padStart(4, '0')}.ndjson`;
 }
 
 /** `model@version` of a segment file name, or null when the name is not one segmentName gives. */
 export function parseSegmentName(file: string): { model: string; version: number } | null {
-  const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)@(\d+)_\d{8}T\d{9}Z_\d+-\d+\.ndjson$/.exec(file);
+  const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)@(\d+)_\d{8}T\d{9}Z_[0-9a-f]+-\d+\.ndjson$/.exec(file);
   return m ? { model: m[1]!, version: Number(m[2]) } : null;
 }
 

@@ -141,12 +141,15 @@ ${label('ai.lathe.config-hash', v.lineage.configHash)}`
     : `${label('ai.lathe.source', 'import')}
 ${label('ai.lathe.onnx-sha256', v.source.kind === 'import' ? v.source.sha256 : '')}`
 }
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=${CONTAINER_PORT}
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=${CONTAINER_PORT} LATHE_LOG_DIR=${LOG_DIR}
 WORKDIR /app
 # Files stay owned by root: the server runs as the unprivileged node user and cannot modify them.
 COPY package.json server.cjs ./
 COPY node_modules ./node_modules
 COPY model ./model
+# Captured predictions go to rotated segment files here; mount a volume to keep them (see README.md).
+RUN mkdir -p ${LOG_DIR} && chown node:node ${LOG_DIR}
+VOLUME ${LOG_DIR}
 USER node
 EXPOSE ${CONTAINER_PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \\
@@ -155,6 +158,9 @@ STOPSIGNAL SIGTERM
 CMD ["node", "server.cjs"]
 `;
 }
+
+/** Where the image writes its capture log segments (LATHE_LOG_DIR): a volume. */
+const LOG_DIR = '/var/log/lathe';
 
 function k8s(v: ModelVersion, image: string): Record<string, string> {
   const name = image;
@@ -190,6 +196,12 @@ spec:
           env:
             - name: PORT
               value: "${CONTAINER_PORT}"
+            - name: LATHE_LOG_DIR
+              value: ${LOG_DIR}
+          volumeMounts:
+            # Captured predictions as rotated segment files, for lathe monitor ingest.
+            - name: capture-log
+              mountPath: ${LOG_DIR}
           resources:
             requests:
               cpu: 250m
@@ -214,6 +226,24 @@ spec:
             readOnlyRootFilesystem: true
             capabilities:
               drop: ["ALL"]
+      volumes:
+        - name: capture-log
+          persistentVolumeClaim:
+            claimName: ${name}-capture-log
+`,
+    // Every replica writes its own segment files (each name carries a random instance id) into one
+    // shared claim, which lathe monitor ingest reads from wherever it is mounted or copied.
+    'capture-log.yaml': `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: ${name}-capture-log
+  labels:
+    ${labels}
+spec:
+  accessModes: ["ReadWriteMany"]
+  resources:
+    requests:
+      storage: 10Gi
 `,
     'service.yaml': `apiVersion: v1
 kind: Service
@@ -284,8 +314,26 @@ Without Docker: \`node server.cjs\` (Node 20) from this folder.
   \`GET /ready\`, \`GET /metrics\` (Prometheus), \`GET /openapi.json\`.
 - Environment: \`PORT\` (${CONTAINER_PORT}), \`HOST\` (0.0.0.0), \`MAX_BATCH\` (1000), \`API_KEYS_FILE\` (JSON array of
   \`{"name", "sha256", "models"?, "rateLimit"?}\`: every predict request then needs \`Authorization: Bearer KEY\`).
-- Predictions are logged to stdout as JSON lines (\`"type":"prediction"\`).
-- Kubernetes: \`kubectl apply -f k8s/\` (Deployment with /ready and /health probes, Service, HPA on CPU).
+- Predictions are logged to stdout as JSON lines (\`"type":"prediction"\`), and each finished minute's service
+  health (requests, rows and a latency histogram per status) as \`"type":"health"\`.
+- Kubernetes: \`kubectl apply -f k8s/\` (Deployment with /ready and /health probes, Service, HPA on CPU, and
+  \`capture-log.yaml\`, the volume claim of the capture log).
+
+## Capture log (monitoring)
+
+Every prediction is also written, one JSON line per record (inputs, prediction, score, probabilities, time,
+request id and latency), to rotated segment files in \`LATHE_LOG_DIR\` (\`${LOG_DIR}\` in the image, a volume).
+A segment is named \`${v.model}@${v.version}_<opened>_<instance>-<seq>.ndjson\`; it is written as \`….partial\` and renamed
+when it holds \`LATHE_LOG_ROTATE_ROWS\` records (100000), \`LATHE_LOG_ROTATE_MB\` MiB (64), is
+\`LATHE_LOG_ROTATE_SECONDS\` old (300) or the server stops. Set \`LATHE_LOG_DIR\` empty to turn it off.
+
+\`\`\`sh
+docker run --rm -p ${CONTAINER_PORT}:${CONTAINER_PORT} -v "$PWD/capture:${LOG_DIR}" ${image}:${v.version}
+lathe monitor ingest ./capture   # imports finished segments; a segment ingested twice counts once
+\`\`\`
+
+In Kubernetes the Deployment mounts the claim \`${image}-capture-log\` (k8s/capture-log.yaml) at \`${LOG_DIR}\`;
+copy its files out (e.g. \`kubectl cp\`) or mount it where \`lathe monitor ingest\` runs.
 `;
 }
 

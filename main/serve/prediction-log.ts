@@ -42,6 +42,8 @@ export interface PredictionSink {
   /** Called as a batch is cut, right after the last encode() of its rows: its result goes with the batch. */
   seal?: () => unknown;
   write(batch: PredictionBatch): Promise<void>;
+  /** Called by the log's close() after its last write (a segment file is finished there). */
+  close?: () => Promise<void>;
 }
 
 export interface PredictionLog {
@@ -137,6 +139,7 @@ export function createPredictionLog(
     async close() {
       clearInterval(timer);
       await flush();
+      await sink.close?.();
     },
     stats,
   };

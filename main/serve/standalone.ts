@@ -1,13 +1,19 @@
 // The prediction server of an exported Docker context: loads the model package next to it and serves it
-// with server.ts — no workspace, no DuckDB. Prediction logs and events go to stdout as JSON lines.
+// with server.ts — no workspace, no DuckDB. Prediction logs and events go to stdout as JSON lines; with
+// LATHE_LOG_DIR the captured records also go to rotated segment files there (capture-segments.ts) for
+// `lathe monitor ingest`, and each finished minute's service health is printed as a `health` line.
 //
 // Environment: PORT (default 8080), HOST (default 0.0.0.0), MODEL_DIR (default ./model beside this
 // file), MAX_BATCH (default 1000), API_KEYS_FILE (optional JSON array of {name, sha256, models?, rateLimit?}:
-// when set, every predict request needs one of those keys).
+// when set, every predict request needs one of those keys), LATHE_LOG_DIR (a mounted folder for
+// segments), LATHE_LOG_ROTATE_ROWS (default 100000), LATHE_LOG_ROTATE_MB (default 64),
+// LATHE_LOG_ROTATE_SECONDS (default 300).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { captureColumnsOf, createHealthAggregator } from './capture-format';
+import { segmentSink } from './capture-segments';
 import { hashKey, keyAuth } from './keys';
-import { createPredictionLog, jsonLinesSink } from './prediction-log';
+import { createPredictionLog, jsonLinesSink, teeLogs } from './prediction-log';
 import { loadPredictor } from './predictor';
 import { startPredictServer } from './server';
 
@@ -35,10 +41,46 @@ function keysFrom(file: string | undefined) {
   );
 }
 
+/** A positive number from the environment, or `fallback` when unset; anything else stops the server. */
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!(n > 0)) throw new Error(`${name}=${raw}: expected a positive number`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const dir = process.env.MODEL_DIR ?? join(__dirname, 'model');
   const predictor = await loadPredictor(dir);
-  const log = createPredictionLog(jsonLinesSink((lines) => process.stdout.write(lines)));
+  const { model, version } = predictor.meta;
+  const stdoutLog = createPredictionLog(jsonLinesSink((lines) => process.stdout.write(lines)));
+  const logDir = process.env.LATHE_LOG_DIR;
+  const log = logDir
+    ? teeLogs(
+        stdoutLog,
+        createPredictionLog(
+          segmentSink({
+            dir: logDir,
+            model,
+            version,
+            columns: captureColumnsOf(predictor.meta.signature),
+            maxRows: positive('LATHE_LOG_ROTATE_ROWS', 100_000),
+            maxBytes: positive('LATHE_LOG_ROTATE_MB', 64) * 1024 * 1024,
+            maxAgeMs: positive('LATHE_LOG_ROTATE_SECONDS', 300) * 1000,
+          }),
+          // Larger, rarer writes: the file system is slower than stdout's pipe.
+          { flushMs: 1000, maxRows: 1000 },
+        ),
+      )
+    : stdoutLog;
+  const health = createHealthAggregator();
+  const printHealth = (all: boolean) => {
+    for (const h of health.drain(all))
+      event('health', { ...h, minute: new Date(h.minute).toISOString() });
+  };
+  const healthTimer = setInterval(() => printHealth(false), 10_000);
+  healthTimer.unref();
   const server = await startPredictServer({
     models: [{ name: predictor.meta.model, champion: predictor }],
     port: Number(process.env.PORT ?? 8080),
@@ -46,13 +88,17 @@ async function main(): Promise<void> {
     maxBatch: Number(process.env.MAX_BATCH ?? 1000),
     auth: keysFrom(process.env.API_KEYS_FILE),
     log,
+    health: {
+      record: (...args) => health.record(...args),
+      close: () => {
+        clearInterval(healthTimer);
+        printHealth(true);
+        return Promise.resolve();
+      },
+    },
     serverVersion: `${predictor.meta.model}@${predictor.meta.version}`,
   });
-  event('listening', {
-    url: server.url,
-    model: predictor.meta.model,
-    version: predictor.meta.version,
-  });
+  event('listening', { url: server.url, model, version, ...(logDir ? { logDir } : {}) });
   const stop = (signal: string) => {
     event('shutdown', { signal });
     server.close().then(

@@ -13,6 +13,14 @@ export const PredictBatchIn = z.object({
   idColumn: z.string().min(1).optional(),
   /** Rows scored per step (memory is bounded by it); default 100,000. */
   chunkRows: z.number().int().positive().max(10_000_000).optional(),
+  /**
+   * Which rows are captured for monitoring (inputs, prediction, probabilities in the version's capture
+   * table): 'all' (the default), 'none', or a share in (0, 1], sampled by a hash of each row's id, so the
+   * same rows are picked every time.
+   */
+  capture: z
+    .union([z.enum(['all', 'none']), z.number().gt(0, 'a capture rate is above 0').max(1)])
+    .optional(),
 });
 export type PredictBatchIn = z.input<typeof PredictBatchIn>;
 
@@ -31,6 +39,17 @@ export const PredictBatchOut = z.object({
   columns: z.array(z.string()),
   rows: z.number().int().nonnegative(),
   durationMs: z.number().nonnegative(),
+  /**
+   * What was captured: the rate, rows captured and their capture_sources id — the batch's own id, so its
+   * rows are those with `_source` = id (null when nothing was captured).
+   */
+  capture: z
+    .object({
+      rate: z.number().min(0).max(1),
+      rows: z.number().int().nonnegative(),
+      source: z.string().nullable(),
+    })
+    .optional(),
 });
 export type PredictBatchOut = z.infer<typeof PredictBatchOut>;
 

@@ -16,6 +16,19 @@ function parseCanary(spec: string): { ref: string; percent: number } {
   return { ref: m[1]!, percent };
 }
 
+/** --capture: all, none or a rate in (0, 1]. */
+function captureOf(spec: string | undefined): 'all' | 'none' | number | undefined {
+  if (spec === undefined || spec === 'all' || spec === 'none') return spec;
+  const rate = Number(spec);
+  if (spec.trim() === '' || !(rate > 0 && rate <= 1))
+    throw new LatheError(
+      'INVALID_INPUT',
+      `--capture ${spec}: expected all, none or a rate with 0 < RATE <= 1 (e.g. 0.1)`,
+      { capture: spec },
+    );
+  return rate;
+}
+
 /** How often a foreground `lathe serve` checks that its server still runs. */
 const WATCH_MS = 2000;
 
@@ -242,10 +255,17 @@ export const serveCommands: Command[] = [
         value: 'N',
         description: 'rows scored per step (default 100000)',
       },
+      capture: {
+        type: 'string',
+        value: 'all|none|RATE',
+        description:
+          'rows captured for monitoring: all (default), none, or a share 0 < RATE <= 1 sampled by row id',
+      },
     },
     async run(ctx) {
       const output = resolve(str(ctx, 'output')!);
       const chunkRows = num(ctx, 'chunk-rows');
+      const capture = captureOf(str(ctx, 'capture'));
       await withSession(ctx, async ({ api }) => {
         const bar = createProgress(ctx.io.stderr, !ctx.json);
         const off = api.on('data:progress', (p) => {
@@ -263,6 +283,7 @@ export const serveCommands: Command[] = [
             output,
             ...(str(ctx, 'id-column') !== undefined ? { idColumn: str(ctx, 'id-column') } : {}),
             ...(chunkRows !== undefined ? { chunkRows } : {}),
+            ...(capture !== undefined ? { capture } : {}),
           });
           bar.done();
           const rate = r.durationMs > 0 ? Math.round((r.rows * 1000) / r.durationMs) : r.rows;
@@ -270,7 +291,10 @@ export const serveCommands: Command[] = [
             r,
             () =>
               `Predicted ${r.rows} rows with ${r.model}@${r.version} in ${formatDuration(r.durationMs)} (${rate} rows/s) → ${r.output}\n` +
-              `  columns ${r.columns.join(', ')}\n  input ${r.files.length} file(s), sha256 ${r.inputSha256.slice(0, 16)}…`,
+              `  columns ${r.columns.join(', ')}\n  input ${r.files.length} file(s), sha256 ${r.inputSha256.slice(0, 16)}…` +
+              (r.capture
+                ? `\n  captured ${r.capture.rows} rows for monitoring (rate ${r.capture.rate})`
+                : ''),
           );
         } finally {
           off();

@@ -230,6 +230,21 @@ describe('serving real packages', () => {
     const deploy = readFileSync(join(exported.dir, 'k8s', 'deployment.yaml'), 'utf8');
     expect(deploy).toMatch(/readinessProbe:\s+httpGet:\s+path: \/ready/);
     expect(deploy).toMatch(/livenessProbe:\s+httpGet:\s+path: \/health/);
+    // The capture log: LATHE_LOG_DIR in the image, a volume there and in the Deployment, documented.
+    expect(exported.files).toContain('k8s/capture-log.yaml');
+    expect(df).toMatch(/^ENV .*LATHE_LOG_DIR=\/var\/log\/lathe$/m);
+    expect(df).toMatch(/^VOLUME \/var\/log\/lathe$/m);
+    expect(deploy).toMatch(/name: LATHE_LOG_DIR\s+value: \/var\/log\/lathe/);
+    expect(deploy).toMatch(/- name: capture-log\s+mountPath: \/var\/log\/lathe/);
+    expect(deploy).toMatch(
+      /volumes:\s+- name: capture-log\s+persistentVolumeClaim:\s+claimName: (\S+)-capture-log/,
+    );
+    expect(readFileSync(join(exported.dir, 'k8s', 'capture-log.yaml'), 'utf8')).toMatch(
+      /kind: PersistentVolumeClaim/,
+    );
+    const readme = readFileSync(join(exported.dir, 'README.md'), 'utf8');
+    expect(readme).toContain('LATHE_LOG_DIR');
+    expect(readme).toContain('lathe monitor ingest');
 
     const outside = tempDir('lathe-ctx-copy-');
     cleanups.push(() => outside.remove());
