@@ -157,7 +157,7 @@ function AlertRow({ alert: a, onAcked }: { alert: Alert; onAcked: () => void }) 
           </span>
         ))}
       </td>
-      <td>
+      <td className="alert-ack">
         {a.acknowledgedAt ? (
           <span className="muted" data-testid="alert-acknowledged">
             {formatTime(a.acknowledgedAt)}
