@@ -11,7 +11,7 @@ import { createAlertService, type AlertService } from '../../../main/monitor/ale
 import { ensureCaptureTable } from '../../../main/serve/capture';
 import { createServices, type Services } from '../../../main/services';
 import { ident } from '../../../main/workspace/db';
-import { latheAsync } from '../../helpers/cli';
+import { latheAsync, latheBackground } from '../../helpers/cli';
 import { trainRegistered } from '../../helpers/runs';
 import { contractClient, importPenguins, penguinsConfig } from '../../helpers/services';
 import { tempDir } from '../../helpers/workspace';
@@ -226,6 +226,35 @@ describe('lathe monitor check / alerts / ack / rules', () => {
       'rules:\n  - {name: q, model: am, signal: volume, above: 1000}\n',
     );
     expect((await L(['monitor', 'check', '--rules', quiet])).code).toBe(0);
+  });
+
+  it('lathe monitor watch checks on the cron schedule until Ctrl-C', async () => {
+    const every = tmp.file(
+      'every-second.yaml',
+      "schedule: '* * * * * *'\nrules:\n  - {name: w-busy, model: am, signal: volume, above: 3, cooldown: 1m}\n",
+    );
+    const watch = latheBackground([
+      'monitor',
+      'watch',
+      '--rules',
+      every,
+      '--workspace',
+      ws,
+      '--json',
+    ]);
+    try {
+      // Two checks: the first fires, the second is within the cooldown.
+      const lines = await watch.waitFor('stdout', /^\{.*\}\n\{.*\}\n/s, 30_000);
+      const [first, second] = lines
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as CheckOut);
+      expect(first!.fired.map((a) => a.rule)).toEqual(['w-busy']);
+      expect(second!.results[0]).toMatchObject({ fired: true, suppressed: true });
+    } finally {
+      watch.child.kill('SIGINT');
+    }
+    expect(await watch.exit).toBe(0);
   });
 
   it('a bad rules file is refused naming the file and the field', async () => {

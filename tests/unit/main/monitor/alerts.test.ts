@@ -16,6 +16,7 @@ import { createAlertService, type AlertDeps } from '../../../../main/monitor/ale
 import type { PerformanceService } from '../../../../main/monitor/performance';
 import { openDatabase, type Database } from '../../../../main/workspace/db';
 import { migrate } from '../../../../main/workspace/migrations';
+import { waitFor } from '../../../helpers/wait';
 
 const version = { id: 'v1', model: 'm', version: 2 } as ModelVersion;
 const rule = (r: Partial<z.input<typeof AlertRule>>) =>
@@ -220,6 +221,21 @@ describe('alert service', () => {
     await expect(alerts.setRules(AlertRules.parse({ schedule: 'every tuesday' }))).rejects.toThrow(
       /schedule: 'every tuesday' is not a cron expression/,
     );
+  });
+
+  it('startSchedule runs the workspace rules on their cron schedule until stop()', async () => {
+    const alerts = make();
+    await alerts.setRules(AlertRules.parse({ schedule: '* * * * * *', rules: accRules().rules }));
+    alerts.startSchedule();
+    try {
+      await waitFor(async () => (await alerts.list({})).length > 0, {
+        what: 'the scheduled check to log an alert',
+        timeoutMs: 10_000,
+      });
+    } finally {
+      await alerts.stop();
+    }
+    expect((await alerts.list({}))[0]).toMatchObject({ rule: 'acc', value: 0.7 });
   });
 
   it('the alert log filters by model and open; ack records who, when and the note, once', async () => {
