@@ -9,8 +9,8 @@ import { ensureCaptureTable } from '../../../main/serve/capture';
 import { createServices, type Services } from '../../../main/services';
 import { ident } from '../../../main/workspace/db';
 import { trainRegistered } from '../../helpers/runs';
-import { contractClient, importPenguins, penguinsConfig } from '../../helpers/services';
-import { FIXTURES, tempDir } from '../../helpers/workspace';
+import { carsConfig, contractClient, importPenguins, penguinsConfig } from '../../helpers/services';
+import { FIXTURES, tempDir, vega } from '../../helpers/workspace';
 
 const fixture = (
   JSON.parse(readFileSync(join(FIXTURES, 'monitor', 'cbpe.json'), 'utf8')) as {
@@ -69,6 +69,7 @@ describe('monitor:actuals and monitor:performance', () => {
   });
 
   it('refuses a missing column or file naming it, and writes nothing', async () => {
+    const before = await actualsCount();
     const file = tmp.file('labels-bad.csv', 'id,label\nr1,Adelie\n');
     const noColumn = await client.failure('monitor:actuals', {
       model: 'pm',
@@ -96,7 +97,7 @@ describe('monitor:actuals and monitor:performance', () => {
         })
       ).message,
     ).toMatch(/1 of 2 rows have no value in column 'id'/);
-    expect(await actualsCount()).toBe(0);
+    expect(await actualsCount()).toBe(before);
   });
 
   it('labels out of order and twice: the last one wins; actual metrics match scikit-learn', async () => {
@@ -145,6 +146,16 @@ describe('monitor:actuals and monitor:performance', () => {
   });
 
   it('cuts windows by hour and every N rows', async () => {
+    // Every row's right label (again, if an earlier test gave them: the last one wins).
+    await client.call('monitor:actuals', {
+      model: 'pm',
+      file: tmp.file(
+        'labels-all.csv',
+        ['id,label', ...fixture.labels.map((y, i) => `r${i},${classes[y]}`)].join('\n'),
+      ),
+      idColumn: 'id',
+      targetColumn: 'label',
+    });
     const hourly = await client.call('monitor:performance', { ref: 'pm', window: 'hour' });
     expect(hourly.windows.map((w) => [w.start, w.end, w.rows, w.labelled])).toEqual(
       [10, 11, 12].map((h) => [
@@ -168,5 +179,47 @@ describe('monitor:actuals and monitor:performance', () => {
       range: { from: '2026-01-05T11:00:00Z', to: '2026-01-05T12:00:00Z' },
     });
     expect(ranged.windows.map((w) => w.rows)).toEqual([N / 3]);
+  });
+});
+
+describe('a regression model: labels from a dataset version', () => {
+  it('rmse, mae and r2 on the labelled rows; nothing estimated', async () => {
+    await client.call('data:import', { path: vega('cars.json'), name: 'cars' });
+    await trainRegistered(client.call, carsConfig(), 'cm');
+    const cm = await services.registry.version('cm@1');
+    const { table } = await ensureCaptureTable(services.workspace.db, cm);
+    const n = 40;
+    const yhat = Array.from({ length: n }, (_, i) => 15 + (i % 7));
+    const y = Array.from({ length: n }, (_, i) => 14 + (i % 9));
+    await services.workspace.db.run(
+      `INSERT INTO ${ident(table)} (_at, _row_id, _source, _role, _prediction, _score)
+       SELECT TIMESTAMP '2026-02-02 08:00:00' + INTERVAL (i) MINUTE, 'c' || i, 'test', 'batch',
+         CAST(15 + i % 7 AS VARCHAR), 15 + i % 7 FROM range(${n}) t(i)`,
+    );
+    // Labels for all but the last 10 rows, as a dataset version.
+    const labelled = n - 10;
+    const file = tmp.file(
+      'car-labels.csv',
+      ['key,mpg', ...y.slice(0, labelled).map((v, i) => `c${i},${v}`)].join('\n'),
+    );
+    await client.call('data:import', { path: file, name: 'car_labels' });
+    const a = await client.call('monitor:actuals', {
+      model: 'cm',
+      dataset: 'car_labels',
+      idColumn: 'key',
+      targetColumn: 'mpg',
+    });
+    expect(a).toMatchObject({ rows: labelled, matched: labelled, unmatched: 0 });
+    const out = await client.call('monitor:performance', { ref: 'cm@1', window: 'day' });
+    expect(out).toMatchObject({ task: 'regression', estimateAssumption: null });
+    const [w] = out.windows;
+    expect(w).toMatchObject({ rows: n, labelled, estimated: {} });
+    const err = y.slice(0, labelled).map((v, i) => v - yhat[i]!);
+    const mean = y.slice(0, labelled).reduce((s, v) => s + v, 0) / labelled;
+    const ssTot = y.slice(0, labelled).reduce((s, v) => s + (v - mean) ** 2, 0);
+    const sse = err.reduce((s, e) => s + e * e, 0);
+    expect(w!.metrics.rmse).toBeCloseTo(Math.sqrt(sse / labelled), 10);
+    expect(w!.metrics.mae).toBeCloseTo(err.reduce((s, e) => s + Math.abs(e), 0) / labelled, 10);
+    expect(w!.metrics.r2).toBeCloseTo(1 - sse / ssTot, 10);
   });
 });
