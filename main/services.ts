@@ -361,7 +361,6 @@ export async function createServices(options: ServicesOptions): Promise<Services
     train,
     tracking,
     evaluation,
-    targets,
     registry,
     deploy,
     gatePolicies,

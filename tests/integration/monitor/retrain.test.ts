@@ -1,6 +1,7 @@
 // Retraining a champion (retrain:run), its history (retrain:list), and rollback (models:rollback), through
 // the validating dispatcher on penguins.
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelOutput } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
@@ -35,6 +36,21 @@ const championVersion = async (name: string) =>
   (await call('models:version', { ref: `${name}@champion` })).version;
 
 const stepOf = (r: Retraining, step: string) => r.steps.filter((s) => s.step === step);
+
+/** Writes `select` (DuckDB SQL over vega's penguins.json as `p`) to a file in the test folder. */
+async function writePenguins(name: string, select: string): Promise<string> {
+  const path = join(t.dir, name);
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  try {
+    await c.run(
+      `COPY (${select.replace('FROM p', `FROM read_json('${vega('penguins.json')}')`)}) TO '${path}'`,
+    );
+  } finally {
+    c.closeSync();
+  }
+  return path;
+}
 
 beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
@@ -234,5 +250,90 @@ describe('retraining', () => {
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.message).toMatch(/nope\.csv does not exist/);
     expect(await call('retrain:list', { model: 'refused' })).toEqual([]);
+  });
+
+  it('retrains on captured predictions joined with their actuals', async () => {
+    await championOf('captive');
+    const numbered = `SELECT 'p' || row_number() OVER () AS id, * FROM p WHERE "Species" IS NOT NULL`;
+    const input = await writePenguins(
+      'captive-in.parquet',
+      `SELECT * EXCLUDE ("Species") FROM (${numbered})`,
+    );
+    const labels = await writePenguins(
+      'captive-labels.csv',
+      `SELECT id, "Species" FROM (${numbered}) ORDER BY id LIMIT 200`,
+    );
+    const batch = await call('predict:batch', {
+      model: 'captive@champion',
+      input,
+      output: join(t.dir, 'captive-out.csv'),
+      idColumn: 'id',
+    });
+    expect(batch.rows).toBeGreaterThan(300);
+    await call('monitor:actuals', {
+      model: 'captive',
+      file: labels,
+      idColumn: 'id',
+      targetColumn: 'Species',
+    });
+    const r = await call('retrain:run', { model: 'captive', captured: true });
+    expect(r.status, r.error ?? '').toBe('registered');
+    expect(stepOf(r, 'data')[0]!.message).toMatch(/^new data penguins_captured@1 \(200 rows\)/);
+    const captured = await call('data:profile', { ref: 'penguins_captured@1' });
+    expect(captured.columns.map((c) => c.name).sort()).toEqual([
+      'Beak Depth (mm)',
+      'Beak Length (mm)',
+      'Body Mass (g)',
+      'Flipper Length (mm)',
+      'Island',
+      'Sex',
+      'Species',
+    ]);
+  });
+
+  it("imports a file as a new version of the champion's dataset and retrains on it", async () => {
+    await call('data:importQuery', {
+      name: 'filed',
+      sql: `SELECT * FROM read_json('${vega('penguins.json')}')`,
+    });
+    await championOf('filer', 'filed');
+    const file = await writePenguins(
+      'filed.csv',
+      'SELECT * FROM p ORDER BY "Body Mass (g)" LIMIT 300',
+    );
+    const r = await call('retrain:run', { model: 'filer', file });
+    expect(r.status, r.error ?? '').toBe('registered');
+    expect(stepOf(r, 'data')[0]!.message).toMatch(/^new data filed@2 \(300 rows\)/);
+    expect((await call('data:versions', { name: 'filed' })).map((v) => v.version).sort()).toEqual([
+      1, 2,
+    ]);
+  });
+
+  it('canaries the challenger in the running server of the champion instead of promoting it', async () => {
+    await championOf('canaried');
+    const served = await call('serve:start', { ref: 'canaried@champion', port: 0 });
+    const r = await call('retrain:run', {
+      model: 'canaried',
+      data: 'penguins@1',
+      canaryPercent: 20,
+      promote: true,
+    });
+    expect(r.status, r.error ?? '').toBe('registered');
+    expect(stepOf(r, 'canary')[0]).toMatchObject({ status: 'ok' });
+    expect(stepOf(r, 'canary')[0]!.message).toMatch(
+      `restarted the server of canaried@1 at ${served.url}`,
+    );
+    expect(stepOf(r, 'promote')[0]!.message).toMatch(/canary .* has served no traffic yet/);
+    const servers = (await call('serve:list', {})).filter((x) => x.model === 'canaried');
+    expect(servers).toHaveLength(1);
+    expect(servers[0]).toMatchObject({
+      url: served.url,
+      version: 1,
+      canary: { version: 2, percent: 20 },
+    });
+    const answer = await fetch(`${served.url}/health`);
+    expect(answer.ok).toBe(true);
+    await call('serve:stop', { id: servers[0]!.id });
+    expect(await championVersion('canaried')).toBe(1);
   });
 });
