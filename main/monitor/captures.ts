@@ -23,6 +23,7 @@ import {
   mergeHistogram,
   type CaptureTable,
   type LatencyHistogram,
+  type SegmentKind,
 } from '../serve/capture';
 import { ident, literal, text, textOrNull, type Database } from '../workspace/db';
 
@@ -150,13 +151,24 @@ export function createCaptureService(deps: {
 }): CaptureService {
   const { db, registry } = deps;
 
-  /** The segment file's model version(s) and row count, read by DuckDB; throws when it is not one. */
-  const segmentHead = async (file: string) =>
-    db.all<{ model: string | null; version: number | null; n: number }>(
-      `SELECT _model AS model, _version AS version, count(*)::BIGINT AS n
-       FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {_model: 'VARCHAR', _version: 'INTEGER'})
+  /**
+   * The segment file's model version(s) and line count, read by DuckDB (records carry `_model` and
+   * `_version`, health rows `model` and `version`); throws when it is not JSON lines.
+   */
+  const segmentHead = async (file: string, kind: SegmentKind) => {
+    const [m, v] = kind === 'health' ? ['model', 'version'] : ['_model', '_version'];
+    return db.all<{ model: string | null; version: number | null; n: number }>(
+      `SELECT ${m} AS model, ${v} AS version, count(*)::BIGINT AS n
+       FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {${m}: 'VARCHAR', ${v}: 'INTEGER'})
        GROUP BY ALL`,
     );
+  };
+
+  /** The INSERT of a health segment's rows into serve_health. */
+  const healthInsert = (file: string) =>
+    `INSERT INTO serve_health (minute, model, version, status, requests, "rows", latency)
+     SELECT minute, model, version, status, requests, "rows", latency
+     FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {minute: 'TIMESTAMP', model: 'VARCHAR', version: 'INTEGER', status: 'INTEGER', requests: 'BIGINT', "rows": 'BIGINT', latency: 'JSON'})`;
 
   /** The INSERT of a segment's records into its capture table, from the file, typed as the table is. */
   const segmentInsert = (t: CaptureTable, file: string, source: string) => {
@@ -199,6 +211,27 @@ export function createCaptureService(deps: {
       FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {${columns.join(', ')}})`;
   };
 
+  /** A records segment's rows into the version's capture table, with its source, in one transaction. */
+  const ingestRecords = async (v: ModelVersion, file: string, sha256: string, rows: number) => {
+    const table = await ensureCaptureTable(db, v);
+    await db.tx(async (sql) => {
+      const source = await addCaptureSource(sql, {
+        kind: 'segment',
+        model: v.model,
+        version: v.version,
+        rows,
+        detail: file,
+      });
+      await sql.run(segmentInsert(table, file, source));
+      await sql.run('INSERT INTO capture_segments VALUES (?, ?, ?, ?, now())', [
+        sha256,
+        file,
+        source,
+        rows,
+      ]);
+    });
+  };
+
   const ingestOne = async (file: string): Promise<Segment> => {
     const skipped = (reason: string, extra: Partial<Segment> = {}): Segment => ({
       file,
@@ -212,6 +245,7 @@ export function createCaptureService(deps: {
     });
     if (file.endsWith('.partial'))
       return skipped('still being written by the server (.partial); ingest it once it is renamed');
+    const kind: SegmentKind = file.endsWith('.health.ndjson') ? 'health' : 'records';
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
@@ -219,23 +253,27 @@ export function createCaptureService(deps: {
       return skipped(`unreadable: ${(err as Error).message}`);
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const seen = await db.one<{ rows: number; model: string; version: number }>(
-      `SELECT g."rows", s.model, s.version FROM capture_segments g LEFT JOIN capture_sources s ON s.id = g.source_id
-       WHERE g.sha256 = ?`,
+    // A health segment's row names no capture source: its source_id is `health:<model>@<version>`.
+    const seen = await db.one<{ rows: number; model: string; version: number; source: string }>(
+      `SELECT g."rows", s.model, s.version, g.source_id AS source
+       FROM capture_segments g LEFT JOIN capture_sources s ON s.id = g.source_id WHERE g.sha256 = ?`,
       [sha256],
     );
-    if (seen)
+    if (seen) {
+      const health = /^health:(.+)@(\d+)$/.exec(text(seen.source));
       return {
         file,
         sha256,
         status: 'already',
+        kind: health ? 'health' : 'records',
         rows: Number(seen.rows),
-        model: textOrNull(seen.model),
-        version: seen.version === null ? null : Number(seen.version),
+        model: health ? health[1]! : textOrNull(seen.model),
+        version: health ? Number(health[2]) : seen.version === null ? null : Number(seen.version),
       };
+    }
     let head;
     try {
-      head = await segmentHead(file);
+      head = await segmentHead(file, kind);
     } catch (err) {
       return skipped(`not a segment file: ${(err as Error).message.split('\n')[0]}`, { sha256 });
     }
@@ -247,9 +285,12 @@ export function createCaptureService(deps: {
       );
     const { model, version } = head[0]!;
     if (model === null || version === null)
-      return skipped('not a segment file: lines without _model and _version', { sha256 });
+      return skipped(
+        `not a segment file: lines without ${kind === 'health' ? 'model and version' : '_model and _version'}`,
+        { sha256 },
+      );
     const rows = Number(head[0]!.n);
-    const named = { sha256, model, version: Number(version) };
+    const named = { sha256, model, version: Number(version), kind };
     let v: ModelVersion;
     try {
       v = await registry.version(`${model}@${version}`);
@@ -259,23 +300,17 @@ export function createCaptureService(deps: {
       throw err;
     }
     try {
-      const table = await ensureCaptureTable(db, v);
-      await db.tx(async (sql) => {
-        const source = await addCaptureSource(sql, {
-          kind: 'segment',
-          model: v.model,
-          version: v.version,
-          rows,
-          detail: file,
+      if (kind === 'health')
+        await db.tx(async (sql) => {
+          await sql.run(healthInsert(file));
+          await sql.run('INSERT INTO capture_segments VALUES (?, ?, ?, ?, now())', [
+            sha256,
+            file,
+            `health:${v.model}@${v.version}`,
+            rows,
+          ]);
         });
-        await sql.run(segmentInsert(table, file, source));
-        await sql.run('INSERT INTO capture_segments VALUES (?, ?, ?, ?, now())', [
-          sha256,
-          file,
-          source,
-          rows,
-        ]);
-      });
+      else await ingestRecords(v, file, sha256, rows);
     } catch (err) {
       return skipped(
         `cannot be read as ${model}@${version}: ${(err as Error).message.split('\n')[0]}`,
@@ -374,7 +409,9 @@ export function createCaptureService(deps: {
       for (const f of files) segments.push(await ingestOne(f));
       return {
         segments,
-        rows: segments.filter((s) => s.status === 'ingested').reduce((n, s) => n + s.rows, 0),
+        rows: segments
+          .filter((s) => s.status === 'ingested' && s.kind === 'records')
+          .reduce((n, s) => n + s.rows, 0),
       };
     },
 

@@ -126,7 +126,8 @@ export function segmentLines(row: PredictionLogRow, columns: CaptureColumns): st
 
 /**
  * The file name of a segment: the model and version it holds, when it was opened, the writing server's
- * instance id (hex: replicas sharing a volume never pick the same name) and a sequence number.
+ * instance id (hex: replicas sharing a volume never pick the same name) and a sequence number. Health
+ * segments (service health rows, `serve_health`'s columns) end in `.health.ndjson`.
  */
 export function segmentName(
   model: string,
@@ -134,16 +135,28 @@ export function segmentName(
   openedAt: Date,
   instance: string,
   seq: number,
+  kind: SegmentKind = 'records',
 ): string {
   const stamp = openedAt.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${model}@${version}_${stamp}_${instance}-${String(seq).padStart(4, '0')}.ndjson`;
+  return `${model}@${version}_${stamp}_${instance}-${String(seq).padStart(4, '0')}${kind === 'health' ? '.health' : ''}.ndjson`;
 }
 
-/** `model@version` of a segment file name, or null when the name is not one segmentName gives. */
-export function parseSegmentName(file: string): { model: string; version: number } | null {
-  const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)@(\d+)_\d{8}T\d{9}Z_[0-9a-f]+-\d+\.ndjson$/.exec(file);
-  return m ? { model: m[1]!, version: Number(m[2]) } : null;
+export type SegmentKind = 'records' | 'health';
+
+/** Model, version and kind of a segment file name, or null when the name is not one segmentName gives. */
+export function parseSegmentName(
+  file: string,
+): { model: string; version: number; kind: SegmentKind } | null {
+  const m =
+    /^([A-Za-z0-9_][A-Za-z0-9_.-]*)@(\d+)_\d{8}T\d{9}Z_[0-9a-f]+-\d+(\.health)?\.ndjson$/.exec(
+      file,
+    );
+  return m ? { model: m[1]!, version: Number(m[2]), kind: m[3] ? 'health' : 'records' } : null;
 }
+
+/** One line of a health segment: a serve_health row with its minute as ISO text. */
+export const healthLine = (r: HealthRow): string =>
+  JSON.stringify({ ...r, minute: new Date(r.minute).toISOString() });
 
 // ---------------------------------------------------------------------------------------------------
 // Service health: requests per minute × status × version, with a latency histogram

@@ -4,9 +4,15 @@
 // or age — or the server stops, so `lathe monitor ingest DIR` only ever reads finished files.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { segmentLines, segmentName, type CaptureColumns } from './capture-format';
+import {
+  healthLine,
+  segmentLines,
+  segmentName,
+  type CaptureColumns,
+  type HealthRow,
+} from './capture-format';
 import type { PredictionSink } from './prediction-log';
 
 export interface SegmentOptions {
@@ -27,6 +33,8 @@ export interface SegmentOptions {
 export interface SegmentSink extends PredictionSink {
   /** Finished segment files so far, in order (full paths). */
   readonly finished: readonly string[];
+  /** Writes service health rows as one health segment (whole, then renamed into place). */
+  writeHealth(rows: HealthRow[]): Promise<void>;
 }
 
 interface Segment {
@@ -76,6 +84,18 @@ export function segmentSink(options: SegmentOptions): SegmentSink {
 
   return {
     finished,
+    writeHealth(rows) {
+      if (!rows.length) return Promise.resolve();
+      return serial(async () => {
+        const final = join(
+          dir,
+          segmentName(model, version, new Date(now()), instance, seq++, 'health'),
+        );
+        await writeFile(`${final}.partial`, rows.map(healthLine).join('\n') + '\n', { flag: 'wx' });
+        await rename(`${final}.partial`, final);
+        finished.push(final);
+      });
+    },
     encode(row) {
       if (row.model !== model || row.version !== version) return '';
       lines += row.features.length;

@@ -73,7 +73,7 @@ export async function ensureCaptureTable(
   if (clash)
     throw new LatheError(
       'INVALID_INPUT',
-      `${version.model}@${version.version}: input '${clash.name}' has the name of a capture column (${[...RESERVED_COLUMNS].join(', ')}); its predictions cannot be captured`,
+      `${version.model}@${version.version}: input '${clash.name}' has the name of a capture column (${[...RESERVED_COLUMNS].join(', ')}); its predictions cannot be captured (a batch job can run with --capture none)`,
       { input: clash.name },
     );
   return db.tx(async (sql) => {
@@ -147,7 +147,15 @@ export async function captureTargets(
   const targets: CaptureTarget[] = [];
   for (const v of versions) {
     if (targets.some((t) => t.model === v.model && t.version === v.version)) continue;
-    const table = await ensureCaptureTable(db, v);
+    let table: CaptureTable;
+    try {
+      table = await ensureCaptureTable(db, v);
+    } catch (err) {
+      // A version that cannot be captured is still served.
+      if (!(err instanceof LatheError) || err.code !== 'INVALID_INPUT') throw err;
+      console.error(`[Capture] not capturing: ${err.message}`);
+      continue;
+    }
     const source = await addCaptureSource(db, {
       kind: 'serve',
       model: v.model,

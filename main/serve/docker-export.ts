@@ -325,7 +325,8 @@ Every prediction is also written, one JSON line per record (inputs, prediction, 
 request id and latency), to rotated segment files in \`LATHE_LOG_DIR\` (\`${LOG_DIR}\` in the image, a volume).
 A segment is named \`${v.model}@${v.version}_<opened>_<instance>-<seq>.ndjson\`; it is written as \`….partial\` and renamed
 when it holds \`LATHE_LOG_ROTATE_ROWS\` records (100000), \`LATHE_LOG_ROTATE_MB\` MiB (64), is
-\`LATHE_LOG_ROTATE_SECONDS\` old (300) or the server stops. Set \`LATHE_LOG_DIR\` empty to turn it off.
+\`LATHE_LOG_ROTATE_SECONDS\` old (300) or the server stops. Each finished minute's service health goes beside
+them as \`….health.ndjson\`. Set \`LATHE_LOG_DIR\` empty to turn it off.
 
 \`\`\`sh
 docker run --rm -p ${CONTAINER_PORT}:${CONTAINER_PORT} -v "$PWD/capture:${LOG_DIR}" ${image}:${v.version}

@@ -1,7 +1,8 @@
 // The prediction server of an exported Docker context: loads the model package next to it and serves it
 // with server.ts — no workspace, no DuckDB. Prediction logs and events go to stdout as JSON lines; with
 // LATHE_LOG_DIR the captured records also go to rotated segment files there (capture-segments.ts) for
-// `lathe monitor ingest`, and each finished minute's service health is printed as a `health` line.
+// `lathe monitor ingest`; each finished minute's service health is printed as a `health` line (and
+// written as a health segment there).
 //
 // Environment: PORT (default 8080), HOST (default 0.0.0.0), MODEL_DIR (default ./model beside this
 // file), MAX_BATCH (default 1000), API_KEYS_FILE (optional JSON array of {name, sha256, models?, rateLimit?}:
@@ -56,30 +57,38 @@ async function main(): Promise<void> {
   const { model, version } = predictor.meta;
   const stdoutLog = createPredictionLog(jsonLinesSink((lines) => process.stdout.write(lines)));
   const logDir = process.env.LATHE_LOG_DIR;
-  const log = logDir
+  const segments = logDir
+    ? segmentSink({
+        dir: logDir,
+        model,
+        version,
+        columns: captureColumnsOf(predictor.meta.signature),
+        maxRows: positive('LATHE_LOG_ROTATE_ROWS', 100_000),
+        maxBytes: positive('LATHE_LOG_ROTATE_MB', 64) * 1024 * 1024,
+        maxAgeMs: positive('LATHE_LOG_ROTATE_SECONDS', 300) * 1000,
+      })
+    : null;
+  const log = segments
     ? teeLogs(
         stdoutLog,
-        createPredictionLog(
-          segmentSink({
-            dir: logDir,
-            model,
-            version,
-            columns: captureColumnsOf(predictor.meta.signature),
-            maxRows: positive('LATHE_LOG_ROTATE_ROWS', 100_000),
-            maxBytes: positive('LATHE_LOG_ROTATE_MB', 64) * 1024 * 1024,
-            maxAgeMs: positive('LATHE_LOG_ROTATE_SECONDS', 300) * 1000,
-          }),
-          // Larger, rarer writes: the file system is slower than stdout's pipe.
-          { flushMs: 1000, maxRows: 1000 },
-        ),
+        // Larger, rarer writes: the file system is slower than stdout's pipe.
+        createPredictionLog(segments, { flushMs: 1000, maxRows: 1000 }),
       )
     : stdoutLog;
+  // Health of each finished minute: printed, and written as a health segment beside the records.
   const health = createHealthAggregator();
-  const printHealth = (all: boolean) => {
-    for (const h of health.drain(all))
-      event('health', { ...h, minute: new Date(h.minute).toISOString() });
+  const writeHealth = async (all: boolean) => {
+    const rows = health.drain(all);
+    for (const h of rows) event('health', { ...h, minute: new Date(h.minute).toISOString() });
+    await segments?.writeHealth(rows);
   };
-  const healthTimer = setInterval(() => printHealth(false), 10_000);
+  const healthTimer = setInterval(
+    () =>
+      void writeHealth(false).catch((err: unknown) =>
+        event('error', { error: `health not written: ${(err as Error).message}` }),
+      ),
+    10_000,
+  );
   healthTimer.unref();
   const server = await startPredictServer({
     models: [{ name: predictor.meta.model, champion: predictor }],
@@ -92,8 +101,7 @@ async function main(): Promise<void> {
       record: (...args) => health.record(...args),
       close: () => {
         clearInterval(healthTimer);
-        printHealth(true);
-        return Promise.resolve();
+        return writeHealth(true);
       },
     },
     serverVersion: `${predictor.meta.model}@${predictor.meta.version}`,

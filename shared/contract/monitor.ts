@@ -72,8 +72,11 @@ export const IngestOut = z.object({
       version: z.number().int().nullable(),
       /** Why a segment was skipped (unknown model version, unreadable file…). */
       reason: z.string().optional(),
+      /** Captured records, or service health rows (`NAME.health.ndjson`, into serve_health). */
+      kind: z.enum(['records', 'health']).optional(),
     }),
   ),
+  /** Captured records newly ingested (health rows not counted). */
   rows: z.number().int().nonnegative(),
 });
 export type IngestOut = z.infer<typeof IngestOut>;

@@ -290,14 +290,26 @@ describe('Docker capture log', () => {
     expect(await exited).toBe(0);
 
     const files = readdirSync(logDir).sort();
-    expect(files.length).toBeGreaterThanOrEqual(1);
-    for (const f of files) expect(parseSegmentName(f)).toEqual({ model: 'species', version: 1 });
+    const kinds = files.map((f) => parseSegmentName(f));
+    expect(kinds.every((k) => k?.model === 'species' && k.version === 1)).toBe(true);
+    const records = files.filter((_, i) => kinds[i]!.kind === 'records');
+    expect(records.length).toBeGreaterThanOrEqual(1);
+    // The health of the server's one minute or two, written on shutdown.
+    expect(kinds.some((k) => k!.kind === 'health')).toBe(true);
+    const served200 = async () =>
+      Number(
+        (await services.workspace.db.one<{ n: number }>(
+          `SELECT coalesce(sum(requests), 0)::INT AS n FROM serve_health
+           WHERE model = 'species' AND version = 1 AND status = 200`,
+        ))!.n,
+      );
+    const before = await served200();
 
     // Beside them: a segment still being written, a file that is not a segment, and a segment of a
     // version the workspace does not have.
     writeFileSync(join(logDir, 'species@1_x.ndjson.partial'), '{}\n');
     writeFileSync(join(logDir, 'notes.txt'), 'hello\n');
-    const unknown = readFileSync(join(logDir, files[0]!), 'utf8').replace(
+    const unknown = readFileSync(join(logDir, records[0]!), 'utf8').replace(
       /"_version":1/g,
       '"_version":9',
     );
@@ -306,6 +318,7 @@ describe('Docker capture log', () => {
     const first = await call('monitor:ingest', { dir: logDir });
     const ingested = first.segments.filter((s) => s.status === 'ingested');
     expect(ingested.map((s) => s.file.split('/').at(-1)).sort()).toEqual(files);
+    expect(await served200()).toBe(before + 3);
     expect(first.rows).toBe(6);
     const skipped: Record<string, string | undefined> = Object.fromEntries(
       first.segments
@@ -326,11 +339,12 @@ describe('Docker capture log', () => {
     expect(rows[0]![NUMERIC]).toBe(penguins[0]![NUMERIC]);
 
     // Again, and a copy under another name: same content, counted once.
-    copyFileSync(join(logDir, files[0]!), join(logDir, `copy-${files[0]}`));
+    copyFileSync(join(logDir, records[0]!), join(logDir, `copy-${records[0]}`));
     const second = await call('monitor:ingest', { dir: logDir });
     expect(second.rows).toBe(0);
     expect(second.segments.filter((s) => s.status === 'already')).toHaveLength(files.length + 1);
     expect(await rowsOf(v1, "_row_id LIKE 'd%'")).toHaveLength(6);
+    expect(await served200()).toBe(before + 3);
     const segmentSources = (await call('monitor:captures', { model: 'species' })).sources.filter(
       (s) => s.kind === 'segment',
     );

@@ -119,7 +119,10 @@ describe('segments', () => {
   it('names carry the model and version, and read back', () => {
     const name = segmentName('my.model-1', 12, new Date('2026-05-06T07:08:09.010Z'), 'a1b2', 3);
     expect(name).toBe('my.model-1@12_20260506T070809010Z_a1b2-0003.ndjson');
-    expect(parseSegmentName(name)).toEqual({ model: 'my.model-1', version: 12 });
+    expect(parseSegmentName(name)).toEqual({ model: 'my.model-1', version: 12, kind: 'records' });
+    const health = segmentName('m', 1, new Date('2026-05-06T07:08:09.010Z'), 'ff', 4, 'health');
+    expect(health).toBe('m@1_20260506T070809010Z_ff-0004.health.ndjson');
+    expect(parseSegmentName(health)).toEqual({ model: 'm', version: 1, kind: 'health' });
     expect(parseSegmentName(`${name}.partial`)).toBeNull();
     expect(parseSegmentName('notes.txt')).toBeNull();
   });
