@@ -80,7 +80,7 @@ export const AlertRule = z
 export type AlertRule = z.infer<typeof AlertRule>;
 
 /**
- * A retraining on a schedule (cron), run while the app, `lathe ui` or `lathe monitor watch` runs: what
+ * A retraining on a schedule (cron) of the workspace's rules, run while the app or `lathe ui` runs: what
  * `lathe retrain MODEL [--data D] [--combine] [--promote]` does, triggered `schedule`.
  */
 export const RetrainSchedule = z

@@ -3,8 +3,9 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelOutput } from '../../../shared/contract';
+import { Retraining as RetrainingOut, Run, type ChannelOutput } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
+import { lathe } from '../../helpers/cli';
 import { trainRegistered } from '../../helpers/runs';
 import { contractClient, importPenguins, penguinsConfig } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
@@ -335,5 +336,45 @@ describe('retraining', () => {
     expect(answer.ok).toBe(true);
     await call('serve:stop', { id: servers[0]!.id });
     expect(await championVersion('canaried')).toBe(1);
+  });
+});
+
+describe('lathe retrain and lathe models rollback', () => {
+  it('print the record with --json and exit 1 when --promote does not promote', () => {
+    const W = join(t.dir, 'cli-ws');
+    const json = (...args: string[]) => lathe([...args, '--workspace', W, '--json']);
+    expect(json('data', 'import', vega('penguins.json'), '--name', 'penguins').code).toBe(0);
+    const swapped = `SELECT * REPLACE (CASE "Species" WHEN 'Adelie' THEN 'Gentoo' WHEN 'Gentoo' THEN
+      'Chinstrap' ELSE 'Adelie' END AS "Species") FROM read_json('${vega('penguins.json')}')
+      WHERE "Species" IS NOT NULL`;
+    expect(json('data', 'import', '--sql', swapped, '--name', 'swapped').code).toBe(0);
+    const config = t.file(
+      'cli-train.yaml',
+      'dataset: penguins\ntarget: Species\ntask: multiclass\nmodel: {type: mlp, hidden: [16]}\n' +
+        'training: {epochs: 40, batchSize: 16, learningRate: 0.02}\nsplit: {testFraction: 0.25}\nseed: 3\n',
+    );
+    const trained = json('train', '--config', config);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(json('models', 'register', Run.parse(trained.json).id, '--name', 'm').code).toBe(0);
+    expect(json('models', 'alias', 'm@1', 'champion').code).toBe(0);
+
+    const refused = json('retrain', 'm', '--data', 'swapped', '--promote', '--reason', 'cli');
+    expect(refused.code, refused.stderr).toBe(1);
+    const record = RetrainingOut.parse(refused.json);
+    expect(record).toMatchObject({ status: 'registered', challengerVersion: 2, reason: 'cli' });
+    expect(record.steps.find((s) => s.step === 'gates')!.status).toBe('failed');
+
+    const listed = json('retrain', 'list', 'm');
+    expect(listed.code).toBe(0);
+    expect((listed.json as { id: string }[]).map((r) => r.id)).toEqual([record.id]);
+
+    const none = json('models', 'rollback', 'm', '--reason', 'cli');
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/no earlier champion than v1/);
+    expect(json('models', 'alias', 'm@2', 'champion', '--override', 'cli test').code).toBe(0);
+    const back = json('models', 'rollback', 'm', '--reason', 'cli');
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.json).toEqual({ model: 'm', from: 2, to: 1 });
+    expect(json('retrain', 'm', '--canary', '150').stderr).toMatch(/--canary 150/);
   });
 });
