@@ -95,12 +95,43 @@ function requireProbabilities(probs: Probabilities, n: number, k: number): void 
   }
 }
 
+/** One class's expected counts against the rest, with its estimated ROC AUC (null when undefined). */
+export interface ClassEstimate extends ExpectedCounts {
+  rocAuc: number | null;
+}
+
+/**
+ * CBPE estimates from each class's expected counts (class order): what cbpeEstimates computes from rows
+ * and the performance service from DuckDB aggregates. Accuracy is the expected correct rows (the sum of
+ * every class's TP) over the rows. Binary (2 classes, class 1 positive): accuracy, precision, recall,
+ * specificity, f1, roc_auc. More classes: accuracy and the one-vs-rest macro means precision_macro,
+ * recall_macro, specificity_macro, f1_macro, roc_auc (keys as the evaluation suite names them). A metric
+ * that cannot be estimated (roc_auc with no expected positives) is left out.
+ */
+export function estimatesFromCounts(classes: ClassEstimate[]): Record<string, number> {
+  const k = classes.length;
+  const n = classes[0] ? classes[0].tp + classes[0].fp + classes[0].tn + classes[0].fn : 0;
+  if (n === 0) return {};
+  const out: Record<string, number> = { accuracy: classes.reduce((s, c) => s + c.tp, 0) / n };
+  if (k === 2) {
+    Object.assign(out, rates(classes[1]!));
+    if (classes[1]!.rocAuc !== null) out.roc_auc = classes[1]!.rocAuc;
+    return out;
+  }
+  const sums = { precision: 0, recall: 0, specificity: 0, f1: 0 };
+  for (const c of classes) {
+    const r = rates(c);
+    for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += r[key];
+  }
+  for (const key of Object.keys(sums) as (keyof typeof sums)[]) out[`${key}_macro`] = sums[key] / k;
+  const aucs = classes.flatMap((c) => (c.rocAuc === null ? [] : [c.rocAuc]));
+  if (aucs.length) out.roc_auc = aucs.reduce((a, b) => a + b, 0) / aucs.length;
+  return out;
+}
+
 /**
  * CBPE estimates of `n` rows: `probs` n×k row-major (class order), `predicted` the predicted class index
- * of each row. Binary (k = 2, class 1 positive): accuracy, precision, recall, specificity, f1, roc_auc.
- * k > 2: accuracy and the one-vs-rest macro means precision_macro, recall_macro, specificity_macro,
- * f1_macro, roc_auc (keys as the evaluation suite names them). A metric that cannot be estimated
- * (roc_auc with no expected positives) is left out.
+ * of each row (see estimatesFromCounts for the metrics).
  */
 export function cbpeEstimates(
   probs: Probabilities,
@@ -110,33 +141,16 @@ export function cbpeEstimates(
   const n = predicted.length;
   if (n === 0) return {};
   requireProbabilities(probs, n, k);
-  const column = (c: number) => Float64Array.from({ length: n }, (_, i) => probs[i * k + c]!);
-  const isClass = (c: number) => Array.from(predicted, (y) => y === c);
-  let accuracy = 0;
-  for (let i = 0; i < n; i++) accuracy += probs[i * k + predicted[i]!]!;
-  accuracy /= n;
-  const out: Record<string, number> = { accuracy };
-  if (k === 2) {
-    const p1 = column(1);
-    Object.assign(out, rates(expectedCounts(p1, isClass(1))));
-    const auc = estimatedRocAuc(p1);
-    if (auc !== null) out.roc_auc = auc;
-    return out;
-  }
-  const sums = { precision: 0, recall: 0, specificity: 0, f1: 0 };
-  let aucSum = 0;
-  let aucCount = 0;
-  for (let c = 0; c < k; c++) {
-    const pc = column(c);
-    const r = rates(expectedCounts(pc, isClass(c)));
-    for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += r[key];
-    const auc = estimatedRocAuc(pc);
-    if (auc !== null) {
-      aucSum += auc;
-      aucCount++;
-    }
-  }
-  for (const key of Object.keys(sums) as (keyof typeof sums)[]) out[`${key}_macro`] = sums[key] / k;
-  if (aucCount > 0) out.roc_auc = aucSum / aucCount;
-  return out;
+  return estimatesFromCounts(
+    Array.from({ length: k }, (_, c) => {
+      const pc = Float64Array.from({ length: n }, (_, i) => probs[i * k + c]!);
+      return {
+        ...expectedCounts(
+          pc,
+          Array.from(predicted, (y) => y === c),
+        ),
+        rocAuc: estimatedRocAuc(pc),
+      };
+    }),
+  );
 }

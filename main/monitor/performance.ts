@@ -22,8 +22,16 @@ import type { Engine } from '../data/engine';
 import { classificationSuite, regressionSuite } from '../evaluate/metrics';
 import type { RegistryStore } from '../registry/registry-store';
 import { captureTableOf } from '../serve/capture';
-import { ident, literal, plainNumber, text, type Database, type Sql } from '../workspace/db';
-import { CBPE_ASSUMPTION, cbpeEstimates } from './cbpe';
+import {
+  ident,
+  literal,
+  plainNumber,
+  text,
+  type Database,
+  type Sql,
+  type SqlParam,
+} from '../workspace/db';
+import { CBPE_ASSUMPTION, estimatesFromCounts, type ClassEstimate } from './cbpe';
 
 type Task = PerformanceOut['task'];
 type Range = z.infer<typeof TimeRange>;
@@ -99,15 +107,12 @@ export function rangeSql(
   return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
 }
 
-/** One captured row as performance reads it. */
-interface ScoredRow {
-  window: number;
-  at: Date;
-  start: Date;
+/** A labelled captured row, as the actual metrics read it. */
+interface LabelledRow {
   prediction: string | null;
   score: number | null;
   probabilities: number[] | null;
-  target: string | null;
+  target: string;
 }
 
 /** How a window of rows is keyed: by the start of its hour/day/week, by its N-row chunk, or one window. */
@@ -171,63 +176,93 @@ const REGRESSION_KEYS = [
   'explained_variance',
 ] as const;
 
-/** Actual and estimated metrics of one window's rows. */
-function windowMetrics(
-  t: CaptureTable,
-  rows: ScoredRow[],
-): Pick<PerformanceWindow, 'labelled' | 'metrics' | 'estimated'> {
-  const labelledRows = rows.filter((r) => r.target !== null);
+/** The evaluation suite's metrics on one window's labelled rows (those it can judge). */
+function actualMetrics(t: CaptureTable, rows: LabelledRow[]): Record<string, number> {
   if (t.task === 'regression') {
-    const pairs = labelledRows
+    const pairs = rows
       .map((r) => [Number(r.target), r.score ?? Number(r.prediction)] as const)
       .filter(([y, yhat]) => Number.isFinite(y) && Number.isFinite(yhat));
-    const metrics = pairs.length
-      ? numbersOf(
-          regressionSuite(
-            Float64Array.from(pairs, (p) => p[0]),
-            Float64Array.from(pairs, (p) => p[1]),
-            t.inputs,
-            { maxPoints: 1 },
-          ),
-          REGRESSION_KEYS,
-        )
-      : {};
-    return { labelled: labelledRows.length, metrics, estimated: {} };
+    if (!pairs.length) return {};
+    const suite = regressionSuite(
+      Float64Array.from(pairs, (p) => p[0]),
+      Float64Array.from(pairs, (p) => p[1]),
+      t.inputs,
+      { maxPoints: 1 },
+    );
+    return numbersOf(suite, REGRESSION_KEYS);
   }
   const classes = t.classes ?? [];
   const k = classes.length;
   const indexOf = classIndexer(classes);
-  const scored = rows.filter((r) => r.probabilities?.length === k && k >= 2);
-  const predictedOf = (r: ScoredRow) => {
-    const named = r.prediction === null ? undefined : indexOf(r.prediction);
-    if (named !== undefined) return named;
-    const p = r.probabilities!;
-    return p.indexOf(Math.max(...p));
-  };
-  const estimated = scored.length
-    ? cbpeEstimates(
-        Float64Array.from(scored.flatMap((r) => r.probabilities!)),
-        Int32Array.from(scored, predictedOf),
-        k,
-      )
-    : {};
-  const judged = scored
-    .filter((r) => r.target !== null)
-    .map((r) => ({ r, y: indexOf(r.target!) }))
-    .filter((x): x is { r: ScoredRow; y: number } => x.y !== undefined);
-  const metrics = judged.length
-    ? numbersOf(
-        classificationSuite(
-          Int32Array.from(judged, (x) => x.y),
-          Float64Array.from(judged.flatMap((x) => x.r.probabilities!)),
-          k,
-          classes,
-          { maxCurvePoints: 2 },
-        ),
-        CLASSIFICATION_KEYS,
-      )
-    : {};
-  return { labelled: labelledRows.length, metrics, estimated };
+  const judged = rows.flatMap((r) => {
+    const y = indexOf(r.target);
+    return r.probabilities?.length === k && y !== undefined ? [{ y, p: r.probabilities }] : [];
+  });
+  if (k < 2 || !judged.length) return {};
+  const suite = classificationSuite(
+    Int32Array.from(judged, (x) => x.y),
+    Float64Array.from(judged.flatMap((x) => x.p)),
+    k,
+    classes,
+    { maxCurvePoints: 2 },
+  );
+  return numbersOf(suite, CLASSIFICATION_KEYS);
+}
+
+/**
+ * CBPE estimates per window, aggregated in DuckDB: each scored row (probabilities for every class) is
+ * taken once per class, its expected TP/FP/TN/FN summed per window and class, and the area under the
+ * expected ROC curve from a running sum of the class's probabilities ranked highest first (see
+ * cbpe.ts estimatedRocAuc: area = Σ (1 − p)(2·cum − p) / (2·pos·neg)).
+ */
+async function estimatedByWindow(
+  db: Database,
+  base: { sql: string; params: SqlParam[] },
+  classes: string[],
+): Promise<Map<number, Record<string, number>>> {
+  const k = classes.length;
+  const out = new Map<number, Record<string, number>>();
+  if (k < 2) return out;
+  const names = `[${classes.map(literal).join(', ')}]::VARCHAR[]`;
+  const rows = await db.all(
+    `${base.sql},
+     s AS (SELECT w, _probabilities AS p, coalesce(list_position(${names}, _prediction),
+             list_position(_probabilities, list_max(_probabilities))) - 1 AS pred
+           FROM b WHERE len(_probabilities) = ${k}),
+     x AS (SELECT w, c, p[c + 1] AS pc, pred = c AS hit FROM s, range(${k}) r(c)),
+     y AS (SELECT *, sum(pc) OVER (PARTITION BY w, c ORDER BY pc DESC ROWS UNBOUNDED PRECEDING) AS cum
+           FROM x)
+     SELECT w, c, sum(CASE WHEN hit THEN pc ELSE 0 END) AS tp, sum(CASE WHEN hit THEN 1 - pc ELSE 0 END) AS fp,
+       sum(CASE WHEN hit THEN 0 ELSE 1 - pc END) AS tn, sum(CASE WHEN hit THEN 0 ELSE pc END) AS fn,
+       sum((1 - pc) * (2 * cum - pc)) AS area2
+     FROM y GROUP BY w, c ORDER BY w, c`,
+    base.params,
+  );
+  const byWindow = new Map<number, ClassEstimate[]>();
+  for (const r of rows) {
+    const [tp, fp, tn, fn, area2] = [r.tp, r.fp, r.tn, r.fn, r.area2].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const pos = tp + fn;
+    const neg = fp + tn;
+    const estimate = {
+      tp,
+      fp,
+      tn,
+      fn,
+      rocAuc: pos > 0 && neg > 0 ? area2 / (2 * pos * neg) : null,
+    };
+    const w = Number(r.w);
+    const group = byWindow.get(w);
+    if (group) group.push(estimate);
+    else byWindow.set(w, [estimate]);
+  }
+  for (const [w, perClass] of byWindow) out.set(w, estimatesFromCounts(perClass));
+  return out;
 }
 
 /** The windows of one version's captured rows in `range`, oldest first. */
@@ -239,44 +274,53 @@ async function versionWindows(
   range: Range | undefined,
 ): Promise<PerformanceWindow[]> {
   const where = rangeSql(range, 'c._at');
-  const rows = await db.all(
-    `SELECT ${windowSql(window)} AS w, c._at, c._prediction, c._score, c._probabilities, a.target
-     FROM ${ident(t.table)} c LEFT JOIN actuals a ON a.model = ? AND a.row_id = c._row_id
-     WHERE ${where.sql} ORDER BY c._at, c._row_id`,
-    [model, ...where.params],
+  // Every row of the range, keyed by its window (N-row windows count every row, labelled or not).
+  const base = {
+    sql: `WITH b AS (SELECT ${windowSql(window)} AS w, c._at, c._prediction, c._score, c._probabilities,
+             a.target FROM ${ident(t.table)} c LEFT JOIN actuals a ON a.model = ? AND a.row_id = c._row_id
+           WHERE ${where.sql})`,
+    params: [model, ...where.params],
+  };
+  const windows = await db.all(
+    `${base.sql} SELECT w, min(_at) AS first, max(_at) AS last, count(*) AS n, count(target) AS labelled
+     FROM b GROUP BY w ORDER BY w`,
+    base.params,
   );
-  const groups = new Map<number, ScoredRow[]>();
-  for (const r of rows) {
+  const labelled = new Map<number, LabelledRow[]>();
+  for (const r of await db.all(
+    `${base.sql} SELECT w, _prediction, _score, _probabilities, target FROM b WHERE target IS NOT NULL`,
+    base.params,
+  )) {
     const w = Number(r.w);
-    const at = r._at as Date;
-    const row: ScoredRow = {
-      window: w,
-      at,
-      start: typeof window === 'string' && window !== 'all' ? new Date(w) : at,
+    const row: LabelledRow = {
       prediction: r._prediction === null ? null : text(r._prediction),
       score: plainNumber(r._score),
       probabilities: Array.isArray(r._probabilities)
         ? (r._probabilities as unknown[]).map(Number)
         : null,
-      target: r.target === null || r.target === undefined ? null : text(r.target),
+      target: text(r.target),
     };
-    const group = groups.get(w);
+    const group = labelled.get(w);
     if (group) group.push(row);
-    else groups.set(w, [row]);
+    else labelled.set(w, [row]);
   }
-  return [...groups.values()].map((group) => {
-    const first = group[0]!;
-    const last = group[group.length - 1]!;
-    const end =
-      typeof window === 'string' && window !== 'all'
-        ? new Date(first.start.getTime() + TIME_UNIT_MS[window])
-        : last.at;
+  const estimated =
+    t.task === 'regression'
+      ? new Map<number, Record<string, number>>()
+      : await estimatedByWindow(db, base, t.classes ?? []);
+  return windows.map((r) => {
+    const w = Number(r.w);
+    const timed = typeof window === 'string' && window !== 'all';
+    const start = timed ? new Date(w) : (r.first as Date);
+    const end = timed ? new Date(w + TIME_UNIT_MS[window]) : (r.last as Date);
     return {
-      start: first.start.toISOString(),
+      start: start.toISOString(),
       end: end.toISOString(),
       version: t.version,
-      rows: group.length,
-      ...windowMetrics(t, group),
+      rows: Number(r.n),
+      labelled: Number(r.labelled),
+      metrics: actualMetrics(t, labelled.get(w) ?? []),
+      estimated: estimated.get(w) ?? {},
     };
   });
 }
