@@ -18,6 +18,14 @@ const SHIFT: Record<string, number> = {
 };
 
 let session: BrowserSession;
+
+/** The Monitor view of `species` on one of its sections, freshly loaded (each test stands alone). */
+async function openAt(section: Parameters<MonitorPage['show']>[0]): Promise<MonitorPage> {
+  const monitor = new MonitorPage(session.page);
+  await monitor.openMonitor(session.url, 'species');
+  await monitor.show(section);
+  return monitor;
+}
 let files: string;
 let labelled = 0;
 
@@ -53,6 +61,16 @@ describe('the Monitor view', () => {
         output: join(files, 'scores.csv'),
         idColumn: 'id',
       });
+      // A few served requests (one refused for a missing input) for the service health section.
+      const server = await api.call('serve:start', { ref: 'species@1' });
+      for (const body of [...inputs.slice(0, 3), {}]) {
+        await fetch(`${server.url}/v1/models/species/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      }
+      await api.call('serve:stop', { id: server.id });
       await api.call('monitor:actuals', {
         model: 'species',
         file: join(files, 'labels.csv'),
@@ -83,20 +101,21 @@ describe('the Monitor view', () => {
     if (files) rmSync(files, { recursive: true, force: true });
   });
 
-  it('opens on the champion and says what is captured; health is empty for batch-only traffic', async () => {
+  it('opens on the champion, says what is captured and draws the served traffic', async () => {
     const monitor = new MonitorPage(session.page);
     await monitor.openMonitor(session.url, 'species');
     await expect.poll(() => monitor.selectedVersion()).toBe('species@1');
     const captured = monitor.byTestId('monitor-captured');
     await expect.poll(() => captured.getAttribute('data-rows')).not.toBe('0');
-    // A batch job is not served traffic: the health section says how to get some.
-    await monitor.byTestId('health-empty').waitFor();
-    expect(await monitor.byTestId('health-empty').textContent()).toMatch(/lathe serve species@1/);
+    // Four requests, one refused: volume, latency and errors per hour.
+    const summary = (await monitor.byTestId('health-summary').textContent()) ?? '';
+    expect(summary).toMatch(/^4 requests in 1 window · 1 error \(25%\)$/);
+    expect(await monitor.byTestId('health-volume-chart').getAttribute('data-points')).toBe('1');
+    expect(await monitor.byTestId('health-latency-chart').getAttribute('data-points')).toBe('1');
   });
 
   it('draws the drift heatmap and opens a cell on its reference and current distributions', async () => {
-    const monitor = new MonitorPage(session.page);
-    await monitor.show('drift');
+    const monitor = await openAt('drift');
     await monitor.byTestId('drift-heatmap').waitFor();
     expect(await monitor.byTestId('drift-summary').getAttribute('data-drift')).toBe('true');
     const features = await monitor.heatmapFeatures();
@@ -117,11 +136,25 @@ describe('the Monitor view', () => {
     const chart = monitor.byTestId('drift-distribution-chart');
     expect(Number(await chart.getAttribute('data-bins'))).toBeGreaterThan(1);
     expect(await cell.getAttribute('aria-pressed')).toBe('true');
+
+    // The prediction over time: one daily window of class shares.
+    const predictions = monitor.byTestId('prediction-chart');
+    expect(await predictions.getAttribute('data-points')).toBe('1');
+    expect(Number(await predictions.getAttribute('data-series'))).toBeGreaterThan(0);
+
+    // The same drift as a standalone HTML report.
+    const [download] = await Promise.all([
+      session.page.waitForEvent('download'),
+      monitor.byTestId('drift-download-html').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('drift-species-v1.html');
+    const html = readFileSync(await download.path(), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('Flipper Length (mm)');
   });
 
   it('shows performance on the uploaded labels beside the estimate and its assumption', async () => {
-    const monitor = new MonitorPage(session.page);
-    await monitor.show('performance');
+    const monitor = await openAt('performance');
     await monitor.byTestId('performance-table').waitFor();
     const summary = (await monitor.byTestId('performance-labelled').textContent()) ?? '';
     const [withLabel] = summary.replace(/,/g, '').match(/\d+/) ?? [];
@@ -136,8 +169,7 @@ describe('the Monitor view', () => {
   });
 
   it('lists the fired alert and acknowledges it with a note', async () => {
-    const monitor = new MonitorPage(session.page);
-    await monitor.show('alerts');
+    const monitor = await openAt('alerts');
     const row = monitor.alertRows().filter({ hasText: 'species-inputs-moved' });
     await row.waitFor();
     expect(await row.getAttribute('data-acknowledged')).toBe('false');
@@ -150,8 +182,7 @@ describe('the Monitor view', () => {
   });
 
   it('edits the alert rules as YAML and names the field of a mistake', async () => {
-    const monitor = new MonitorPage(session.page);
-    await monitor.show('alerts');
+    const monitor = await openAt('alerts');
     const text = monitor.byTestId('rules-text');
     await text.waitFor();
     expect(await text.inputValue()).toMatch(/species-inputs-moved/);
@@ -169,5 +200,42 @@ describe('the Monitor view', () => {
     await monitor.byTestId('rules-notice').waitFor();
     const stored = await monitor.invoke('monitor:rules:get', {});
     expect(stored.rules.rules.map((r) => [r.name, r.window])).toEqual([['slow', '2d']]);
+  });
+
+  it('retrains on new data, shows the champion timeline and rolls the champion back with a reason', async () => {
+    const monitor = await openAt('retraining');
+    await monitor.byTestId('retrain-empty').waitFor();
+    await monitor.byTestId('retrain-data').fill('penguins');
+    await monitor.byTestId('retrain-promote').check();
+    await monitor.byTestId('retrain-run').click();
+    await monitor.byTestId('retrain-done').waitFor({ timeout: 180_000 });
+    const row = monitor.byTestId('retrain-row').first();
+    await row.waitFor();
+    const status = await row.getAttribute('data-status');
+    expect(['registered', 'promoted']).toContain(status);
+    expect(await row.textContent()).toMatch(/v1 → v2/);
+    if (status === 'registered') {
+      // The gates kept v2 a challenger: promote it by hand, as a user overriding them would.
+      await monitor.invoke('models:alias', {
+        ref: 'species@challenger',
+        alias: 'champion',
+        override: 'e2e: promote the challenger',
+      });
+      await openAt('retraining');
+    }
+    const changes = monitor.byTestId('champion-change');
+    await expect.poll(() => changes.first().textContent()).toMatch(/^.*v2 promoted.*\(was v1\)/);
+
+    await monitor.byTestId('rollback-open').click();
+    expect(await monitor.byTestId('rollback-confirm').isDisabled()).toBe(true);
+    await monitor.byTestId('rollback-reason').fill('v2 misses the new colony');
+    await monitor.byTestId('rollback-confirm').click();
+    expect(await monitor.byTestId('rollback-done').textContent()).toBe(
+      'Champion rolled back from v2 to v1.',
+    );
+    await expect.poll(() => changes.first().getAttribute('data-kind')).toBe('rollback');
+    expect(await changes.first().textContent()).toMatch(/v1 rolled back \(was v2\).*new colony/);
+    const champion = await monitor.invoke('models:version', { ref: 'species@champion' });
+    expect(champion.version).toBe(1);
   });
 });

@@ -50,6 +50,9 @@ export function WindowField({
   );
 }
 
+/** `1 request`, `2,100 requests`. */
+const plural = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+
 /** Volume, latency p50/p95/p99 and error rates of the version's served requests, per window. */
 export function HealthPanel({ target }: { target: MonitorTarget }) {
   const [window, setWindow] = useState('hour');
@@ -113,8 +116,8 @@ export function HealthPanel({ target }: { target: MonitorTarget }) {
       {series && series.labels.length > 0 && (
         <>
           <p className="muted" data-testid="health-summary">
-            {formatCount(total)} requests in {series.labels.length} windows · {formatCount(errors)}{' '}
-            errors ({formatPercent(total ? errors / total : 0)})
+            {plural(total, 'request')} in {plural(series.labels.length, 'window')} ·{' '}
+            {plural(errors, 'error')} ({formatPercent(total ? errors / total : 0)})
           </p>
           <div className="grid-2">
             <SeriesChart

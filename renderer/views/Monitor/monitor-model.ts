@@ -6,8 +6,9 @@
 import { stringify as stringifyYaml } from 'yaml';
 import {
   AlertRules,
-  Distribution,
   type AuditEntry,
+  type Distribution,
+  type DriftWindow,
   type DriftIn,
   type DriftMethod,
   type DriftOut,
@@ -278,26 +279,8 @@ export function compareDistributions(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Prediction distribution per window (DriftWindow.prediction, optional)
+// Prediction distribution per window (DriftWindow.prediction, when the reference keeps the prediction)
 // ---------------------------------------------------------------------------------------------------
-
-/**
- * A window's prediction distribution, wherever the window keeps it: `prediction` itself, or its
- * `current` or `distribution`. Null when the window has none (older results).
- */
-export function windowPrediction(window: unknown): Distribution | null {
-  if (typeof window !== 'object' || window === null || !('prediction' in window)) return null;
-  const p: unknown = window.prediction;
-  for (const candidate of [
-    p,
-    typeof p === 'object' && p !== null && 'current' in p ? p.current : undefined,
-    typeof p === 'object' && p !== null && 'distribution' in p ? p.distribution : undefined,
-  ]) {
-    const parsed = Distribution.safeParse(candidate);
-    if (parsed.success) return parsed.data;
-  }
-  return null;
-}
 
 export interface StackedSeries {
   labels: string[];
@@ -310,12 +293,12 @@ export interface StackedSeries {
  * first window's edges). Windows without a prediction distribution are left out.
  */
 export function predictionSeries(
-  windows: readonly { start: string }[],
+  windows: readonly Pick<DriftWindow, 'start' | 'prediction'>[],
   window?: WindowSpec,
 ): StackedSeries {
   const dists = [...windows]
     .sort((a, b) => a.start.localeCompare(b.start))
-    .map((w) => ({ label: windowLabel(w.start, window), d: windowPrediction(w) }))
+    .map((w) => ({ label: windowLabel(w.start, window), d: w.prediction?.current ?? null }))
     .filter((x): x is { label: string; d: Distribution } => x.d !== null);
   const first = dists[0]?.d;
   if (!first) return { labels: [], series: [] };

@@ -37,11 +37,11 @@ export function MonitorView({ model }: { model: string | null }) {
   const [revision, setRevision] = useState(0);
   const detail = useAsync(
     () => (chosen ? getApi().invoke('models:get', { ref: chosen }) : Promise.resolve(null)),
-    [chosen, revision],
+    [chosen],
   );
   const captures = useAsync(
     () => (chosen ? getApi().invoke('monitor:captures', { model: chosen }) : Promise.resolve(null)),
-    [chosen, revision],
+    [chosen],
   );
   const [picked, setPicked] = useState<string | null>(null);
   const [section, setSection] = useState<Section>('health');
@@ -60,7 +60,14 @@ export function MonitorView({ model }: { model: string | null }) {
           ref,
           version,
           captures: captures.data?.model === chosen ? captures.data : null,
-          changed: () => setRevision((r) => r + 1),
+          // Reloads keep what is on screen (a fresh load would unmount the section and its result), and
+          // pin the version shown: a promotion or a rollback moves the champion, not the user's choice.
+          changed: () => {
+            setPicked(ref);
+            detail.reload();
+            captures.reload();
+            setRevision((r) => r + 1);
+          },
           revision,
         }
       : null;

@@ -11,7 +11,6 @@ import {
   performanceSeries,
   predictionSeries,
   rulesText,
-  windowPrediction,
 } from '../../../renderer/views/Monitor/monitor-model';
 
 const hour = (h: number) => `2026-12-04T${String(h).padStart(2, '0')}:00:00.000Z`;
@@ -132,29 +131,18 @@ describe('performance series', () => {
 });
 
 describe('prediction distribution per window', () => {
-  const windows = [
-    { start: hour(2), prediction: { kind: 'categorical', categories: ['b', 'a'], counts: [1, 3] } },
-    { start: hour(1), prediction: { kind: 'categorical', categories: ['a', 'b'], counts: [1, 1] } },
-    { start: hour(3) },
-    {
-      start: hour(4),
-      prediction: {
-        statistic: 0.1,
-        current: { kind: 'categorical', categories: ['c'], counts: [2] },
-      },
-    },
-  ];
-
-  it('reads the distribution wherever the window keeps it, and nothing from a window without one', () => {
-    expect(windowPrediction(windows[0])?.kind).toBe('categorical');
-    expect(windowPrediction(windows[3])).toEqual({
-      kind: 'categorical',
-      categories: ['c'],
-      counts: [2],
-    });
-    expect(windowPrediction(windows[2])).toBeNull();
-    expect(windowPrediction({ start: hour(5), prediction: { kind: 'numeric' } })).toBeNull();
+  const cat = (categories: string[], counts: number[]) => ({
+    statistic: 0.1,
+    drifted: false,
+    current: { kind: 'categorical' as const, categories, counts },
   });
+  const windows = [
+    { start: hour(2), prediction: cat(['b', 'a'], [1, 3]) },
+    { start: hour(1), prediction: cat(['a', 'b'], [1, 1]) },
+    // A window without a prediction distribution is left out.
+    { start: hour(3) },
+    { start: hour(4), prediction: cat(['c'], [2]) },
+  ];
 
   it('stacks the share of each class per window, oldest first', () => {
     const s = predictionSeries(windows, 'hour');
@@ -163,6 +151,20 @@ describe('prediction distribution per window', () => {
     expect(s.series[0]!.values).toEqual([0.5, 0.75, 0]);
     expect(s.series[1]!.values).toEqual([0.5, 0.25, 0]);
     expect(s.series[2]!.values).toEqual([0, 0, 1]);
+  });
+
+  it('bins numeric predictions on the first window’s edges', () => {
+    const num = (edges: number[], counts: number[]) => ({
+      statistic: 0,
+      drifted: false,
+      current: { kind: 'numeric' as const, edges, counts },
+    });
+    const s = predictionSeries([
+      { start: hour(1), prediction: num([0, 1, 2], [1, 1]) },
+      { start: hour(2), prediction: num([0, 1, 2], [0, 4]) },
+    ]);
+    expect(s.series.map((x) => x.key)).toEqual(['0 – 1', '1 – 2']);
+    expect(s.series[1]!.values).toEqual([0.5, 1]);
   });
 
   it('is empty when no window has a prediction distribution', () => {
