@@ -55,6 +55,16 @@ export async function retrainRows(
   const target = champion.config.target;
   const old = await data.resolve(`${champion.lineage.dataset}@${champion.lineage.datasetVersion}`);
   const project = champion.project;
+  for (const [v, what] of [
+    [newData, 'the new data'],
+    [old, "the champion's data"],
+  ] as const)
+    if (!v.columns.some((c) => c.name === target))
+      throw new LatheError(
+        'COLUMN_NOT_FOUND',
+        `${ref(v)} (${what}) has no column '${target}', the champion's target`,
+        { dataset: ref(v), column: target },
+      );
   const which = rule.testFraction > 0 ? 'test' : 'valid';
   const table = `retrain_${args.jobId.replace(/[^A-Za-z0-9]/g, '')}`;
   const dispose = () => engine.run(`DROP TABLE IF EXISTS ${table}`);

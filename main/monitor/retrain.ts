@@ -132,6 +132,8 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
         });
       const model = await modelRow(db, input.model);
       const champion = await championOf(input.model);
+      // A version that does not exist is refused before anything is recorded.
+      if (input.data) await deps.data.resolve(input.data);
       if (running.has(input.model))
         throw new LatheError(
           'INVALID_INPUT',

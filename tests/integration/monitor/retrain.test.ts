@@ -244,6 +244,9 @@ describe('retraining', () => {
       'INVALID_INPUT',
       'give one source of new data: --data, --file or --captured',
     ]);
+    const unknown = await failure('retrain:run', { model: 'refused', data: 'penguins@9' });
+    expect(unknown.code).toBe('NOT_FOUND');
+    expect(unknown.message).toBe("dataset 'penguins' has no version '9' (versions: 1)");
     const missing = await failure('retrain:run', {
       model: 'refused',
       file: join(t.dir, 'nope.csv'),
