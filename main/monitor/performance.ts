@@ -176,20 +176,27 @@ const REGRESSION_KEYS = [
   'explained_variance',
 ] as const;
 
-/** The evaluation suite's metrics on one window's labelled rows (those it can judge). */
-function actualMetrics(t: CaptureTable, rows: LabelledRow[]): Record<string, number> {
+/**
+ * The evaluation suite's metrics on one window's labelled rows, and how many rows it could not judge (a
+ * label that is none of the classes, or not a number for regression; no probabilities).
+ */
+function actualMetrics(
+  t: CaptureTable,
+  rows: LabelledRow[],
+): { metrics: Record<string, number>; unjudged: number } {
   if (t.task === 'regression') {
     const pairs = rows
       .map((r) => [Number(r.target), r.score ?? Number(r.prediction)] as const)
       .filter(([y, yhat]) => Number.isFinite(y) && Number.isFinite(yhat));
-    if (!pairs.length) return {};
+    const unjudged = rows.length - pairs.length;
+    if (!pairs.length) return { metrics: {}, unjudged };
     const suite = regressionSuite(
       Float64Array.from(pairs, (p) => p[0]),
       Float64Array.from(pairs, (p) => p[1]),
       t.inputs,
       { maxPoints: 1 },
     );
-    return numbersOf(suite, REGRESSION_KEYS);
+    return { metrics: numbersOf(suite, REGRESSION_KEYS), unjudged };
   }
   const classes = t.classes ?? [];
   const k = classes.length;
@@ -198,7 +205,8 @@ function actualMetrics(t: CaptureTable, rows: LabelledRow[]): Record<string, num
     const y = indexOf(r.target);
     return r.probabilities?.length === k && y !== undefined ? [{ y, p: r.probabilities }] : [];
   });
-  if (k < 2 || !judged.length) return {};
+  const unjudged = rows.length - judged.length;
+  if (k < 2 || !judged.length) return { metrics: {}, unjudged };
   const suite = classificationSuite(
     Int32Array.from(judged, (x) => x.y),
     Float64Array.from(judged.flatMap((x) => x.p)),
@@ -206,7 +214,7 @@ function actualMetrics(t: CaptureTable, rows: LabelledRow[]): Record<string, num
     classes,
     { maxCurvePoints: 2 },
   );
-  return numbersOf(suite, CLASSIFICATION_KEYS);
+  return { metrics: numbersOf(suite, CLASSIFICATION_KEYS), unjudged };
 }
 
 /**
@@ -319,7 +327,7 @@ async function versionWindows(
       version: t.version,
       rows: Number(r.n),
       labelled: Number(r.labelled),
-      metrics: actualMetrics(t, labelled.get(w) ?? []),
+      ...actualMetrics(t, labelled.get(w) ?? []),
       estimated: estimated.get(w) ?? {},
     };
   });

@@ -286,6 +286,8 @@ export const PerformanceWindow = z.object({
   rows: z.number().int().nonnegative(),
   /** Rows with a label. */
   labelled: z.number().int().nonnegative(),
+  /** Labelled rows left out of the metrics: a label that is none of the classes, or not a number. */
+  unjudged: z.number().int().nonnegative().optional(),
   /** Metrics on the labelled rows (main/evaluate/metrics); empty without labels. */
   metrics: z.record(z.string(), z.number()),
   /** Confidence-based estimates (classifiers, CBPE) from every row, labelled or not. */

@@ -182,6 +182,29 @@ describe('monitor:actuals and monitor:performance', () => {
   });
 });
 
+describe('labels that are none of the classes', () => {
+  it('are counted as labelled but unjudged, and left out of the metrics', async () => {
+    const give = (label: string) =>
+      client.call('monitor:actuals', {
+        model: 'pm',
+        file: tmp.file('labels-odd.csv', `id,label\nr0,${label}\n`),
+        idColumn: 'id',
+        targetColumn: 'label',
+      });
+    await give('Pelican');
+    try {
+      const out = await client.call('monitor:performance', { ref: 'pm', window: 'hour' });
+      const w = out.windows[0]!;
+      expect(w.unjudged).toBe(1);
+      expect(w.labelled).toBeGreaterThanOrEqual(1);
+    } finally {
+      await give(classes[fixture.labels[0]!]!);
+    }
+    const after = await client.call('monitor:performance', { ref: 'pm', window: 'hour' });
+    expect(after.windows[0]!.unjudged).toBe(0);
+  });
+});
+
 describe('a regression model: labels from a dataset version', () => {
   it('rmse, mae and r2 on the labelled rows; nothing estimated', async () => {
     await client.call('data:import', { path: vega('cars.json'), name: 'cars' });
