@@ -28,6 +28,7 @@ async function openAt(section: Parameters<MonitorPage['show']>[0]): Promise<Moni
 }
 let files: string;
 let labelled = 0;
+let total = 0;
 
 describe('the Monitor view', () => {
   beforeAll(async () => {
@@ -44,6 +45,15 @@ describe('the Monitor view', () => {
     // Labels for two rows in three, one of them given twice (the last wins), and one for no prediction.
     const labels = penguins.flatMap((p, k) => (k % 3 === 2 ? [] : [`p${k},${String(p.Species)}`]));
     labelled = labels.length;
+    // The third held back, uploaded from the browser by the performance test.
+    writeFileSync(
+      join(files, 'late-labels.csv'),
+      [
+        'id,Species',
+        ...penguins.flatMap((p, k) => (k % 3 === 2 ? [`p${k},${String(p.Species)}`] : [])),
+      ].join('\n'),
+    );
+    total = penguins.length;
     writeFileSync(
       join(files, 'labels.csv'),
       ['id,Species', 'p0,Gentoo', ...labels, 'nobody,Adelie'].join('\n'),
@@ -142,6 +152,18 @@ describe('the Monitor view', () => {
     expect(await predictions.getAttribute('data-points')).toBe('1');
     expect(Number(await predictions.getAttribute('data-series'))).toBeGreaterThan(0);
 
+    // Other current data: the training dataset itself does not drift; the batch job does.
+    await monitor.byTestId('drift-current-kind').selectOption('dataset');
+    await monitor.byTestId('drift-dataset').selectOption('penguins');
+    await expect
+      .poll(() => monitor.byTestId('drift-summary').getAttribute('data-drift'), { timeout: 30_000 })
+      .toBe('false');
+    await monitor.byTestId('drift-current-kind').selectOption('batch');
+    await expect
+      .poll(() => monitor.byTestId('drift-summary').getAttribute('data-drift'), { timeout: 30_000 })
+      .toBe('true');
+    expect(await monitor.byTestId('drift-summary').textContent()).toMatch(/batch rows/);
+
     // The same drift as a standalone HTML report.
     const [download] = await Promise.all([
       session.page.waitForEvent('download'),
@@ -156,9 +178,7 @@ describe('the Monitor view', () => {
   it('shows performance on the uploaded labels beside the estimate and its assumption', async () => {
     const monitor = await openAt('performance');
     await monitor.byTestId('performance-table').waitFor();
-    const summary = (await monitor.byTestId('performance-labelled').textContent()) ?? '';
-    const [withLabel] = summary.replace(/,/g, '').match(/\d+/) ?? [];
-    expect(Number(withLabel)).toBe(labelled);
+    expect(await monitor.labelledRows()).toBe(labelled);
     expect(await monitor.byTestId('performance-assumption').textContent()).toMatch(/calibrat/i);
     const actual = Number(await monitor.byTestId('performance-actual').first().textContent());
     expect(actual).toBeGreaterThanOrEqual(0);
@@ -166,6 +186,15 @@ describe('the Monitor view', () => {
     const estimated = Number(await monitor.byTestId('performance-estimated').first().textContent());
     expect(estimated).toBeGreaterThanOrEqual(0);
     expect(estimated).toBeLessThanOrEqual(1);
+
+    // The rest of the labels, picked in the browser: every batch row now has one.
+    await monitor.uploadLabels(join(files, 'late-labels.csv'), 'id', 'Species');
+    expect(await monitor.byTestId('labels-done').textContent()).toMatch(
+      new RegExp(
+        `^${(total - labelled).toLocaleString('en-US')} labels read: ${(total - labelled).toLocaleString('en-US')} matched`,
+      ),
+    );
+    await expect.poll(() => monitor.labelledRows()).toBe(total);
   });
 
   it('lists the fired alert and acknowledges it with a note', async () => {

@@ -39,6 +39,24 @@ export class MonitorPage extends AppPage {
     };
   }
 
+  /** Picks a labels file (uploaded to the host, as a browser does) and joins it by `id`. */
+  async uploadLabels(file: string, idColumn: string, targetColumn: string): Promise<void> {
+    await this.byTestId('labels-file-input').setInputFiles(file);
+    // The path appears once the upload is done.
+    await this.page.waitForFunction(
+      () => document.querySelector<HTMLInputElement>('[data-testid="labels-file"]')?.value !== '',
+    );
+    await this.byTestId('labels-id-column').fill(idColumn);
+    await this.byTestId('labels-target-column').fill(targetColumn);
+    await this.byTestId('labels-submit').click();
+  }
+
+  /** The first number of "N of M captured rows have a label". */
+  async labelledRows(): Promise<number> {
+    const text = (await this.byTestId('performance-labelled').textContent()) ?? '';
+    return Number((/[\d,]+/.exec(text)?.[0] ?? '').replace(/,/g, ''));
+  }
+
   alertRows(): Locator {
     return this.byTestId('alert-row');
   }
