@@ -30,6 +30,8 @@ export interface Judgement {
   threshold: number;
   fired: boolean;
   message: string;
+  /** Why the rule could not be judged. */
+  error?: string;
 }
 
 /** The version a rule watches: its `version` (number or alias), else `champion`, else the latest. */

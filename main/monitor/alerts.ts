@@ -95,6 +95,7 @@ export function createAlertService(deps: AlertDeps): AlertService {
         threshold: rule.above ?? rule.below!,
         fired: false,
         message: `${rule.name}: could not be judged: ${reason}`,
+        error: reason,
       };
     }
   }
@@ -181,6 +182,7 @@ export function createAlertService(deps: AlertDeps): AlertService {
         threshold: j.threshold,
         fired: j.fired,
         suppressed,
+        ...(j.error !== undefined ? { error: j.error } : {}),
         message: suppressed
           ? `${j.message}; within its ${rule.cooldown} cooldown, not delivered again`
           : j.message,

@@ -348,9 +348,11 @@ export const RuleResult = z.object({
   value: z.number().nullable(),
   threshold: z.number(),
   fired: z.boolean(),
-  /** Fired but within its cooldown: logged, not delivered again. */
+  /** Fired but within its cooldown since the alert last logged: reported here, not logged or delivered again. */
   suppressed: z.boolean(),
   message: z.string(),
+  /** Why the rule could not be judged (unknown model or feature, no reference…); it then does not fire. */
+  error: z.string().optional(),
 });
 export const CheckOut = z.object({
   checkedAt: z.string(),

@@ -74,7 +74,7 @@ function humanCheck(out: CheckOut): string {
   return out.results
     .map(
       (r) =>
-        `${r.fired ? (r.suppressed ? 'FIRING (cooldown)' : 'FIRED') : 'ok'}  ${r.rule}: ${r.message}`,
+        `${r.fired ? (r.suppressed ? 'FIRING (cooldown)' : 'FIRED') : r.error ? 'ERROR' : 'ok'}  ${r.rule}: ${r.message}`,
     )
     .join('\n');
 }

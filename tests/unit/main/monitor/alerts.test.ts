@@ -188,6 +188,8 @@ describe('alert service', () => {
     });
     expect(out.results.map((r) => r.fired)).toEqual([false, false, false]);
     expect(out.results[1]!.message).toMatch(/could not be judged: no drift here/);
+    expect(out.results[1]!.error).toBe('no drift here');
+    expect(out.results[0]!.error).toBeUndefined();
     expect(out.results[2]!.message).toMatch(/no estimated roc_auc \(accuracy available\)/);
     expect(await make().list({})).toEqual([]);
   });
