@@ -225,15 +225,44 @@ FROM (SELECT string_split(line, chr(9)) AS f
 /** Rows per target (by index) in one flushed batch. */
 type Counts = number[];
 
+/** How often (at most) a server's capture sources are brought up to date while it runs. */
+export const SOURCE_SYNC_MS = 10_000;
+
 /**
  * The prediction log's sink into capture tables: each pushed request becomes one row per record in the
- * table of the version that scored it (champion, canary and shadow each in their own), and each target's
- * capture_sources row counts them. One flush is one transaction: the rows and the counts land together.
+ * table of the version that scored it (champion, canary and shadow each in their own), one INSERT per
+ * table and flushed batch. Each target's capture_sources row counts the rows written: brought up to date
+ * at most every SOURCE_SYNC_MS and when the log closes — an UPDATE per flush cost DuckDB several
+ * milliseconds a batch, growing as the server ran.
  */
-export function captureSink(db: Database, targets: CaptureTarget[]): PredictionSink {
+export function captureSink(
+  db: Sql,
+  targets: CaptureTarget[],
+  options: { now?: () => number } = {},
+): PredictionSink {
+  const now = options.now ?? Date.now;
   const index = new Map(targets.map((t, i) => [`${t.model}@${t.version}`, i]));
   const sqls = targets.map((t, i) => insertSql(t, i, targets.length === 1));
   let counts: Counts = targets.map(() => 0);
+  /** Rows written and not yet added to their source's count. */
+  const unsynced: Counts = targets.map(() => 0);
+  let synced = now();
+  const sync = async () => {
+    synced = now();
+    for (let i = 0; i < targets.length; i++) {
+      const n = unsynced[i]!;
+      if (!n) continue;
+      unsynced[i] = 0;
+      await db.run('UPDATE capture_sources SET "rows" = "rows" + ? WHERE id = ?', [
+        n,
+        targets[i]!.source,
+      ]);
+    }
+  };
+  const syncFailed = (err: unknown) =>
+    console.error(
+      `[Capture] capture source counts not updated: ${err instanceof Error ? err.message : String(err)}`,
+    );
   const encode = (r: PredictionLogRow): string => {
     const i = index.get(`${r.model}@${r.version}`);
     if (i === undefined) return '';
@@ -267,20 +296,17 @@ export function captureSink(db: Database, targets: CaptureTarget[]): PredictionS
       counts = targets.map(() => 0);
       return sealed;
     },
-    write(batch) {
+    async write(batch) {
       const lines = batch.lines.toString('utf8');
       const n = batch.sealed as Counts;
-      return db.tx(async (sql) => {
-        for (let i = 0; i < targets.length; i++) {
-          if (!n[i]) continue;
-          await sql.run(sqls[i]!, [lines]);
-          await sql.run('UPDATE capture_sources SET "rows" = "rows" + ? WHERE id = ?', [
-            n[i]!,
-            targets[i]!.source,
-          ]);
-        }
-      });
+      for (let i = 0; i < targets.length; i++) {
+        if (!n[i]) continue;
+        await db.run(sqls[i]!, [lines]);
+        unsynced[i]! += n[i]!;
+      }
+      if (now() - synced >= SOURCE_SYNC_MS) await sync().catch(syncFailed);
     },
+    close: () => sync().catch(syncFailed),
   };
 }
 

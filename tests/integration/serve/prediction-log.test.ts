@@ -7,6 +7,7 @@ import {
   captureSink,
   captureTableOf,
   captureTargets,
+  SOURCE_SYNC_MS,
   type CaptureTarget,
 } from '../../../main/serve/capture';
 import {
@@ -229,6 +230,26 @@ describe('prediction log into capture tables', () => {
     expect(log.stats).toEqual({ written: 1, failed: 2 });
     expect((await captured(binary)).map((g) => g._row_id)).toEqual(['r-3']);
     expect(await sourceRows(targets[0]!)).toBe(1);
+  });
+
+  it('brings the source count up to date at most every SOURCE_SYNC_MS while running, and on close', async () => {
+    let clock = 0;
+    const targets = await captureTargets(db, [binary], 'test');
+    const sink = captureSink(db, targets, { now: () => clock });
+    const log = createPredictionLog(sink, { flushMs: 60_000 });
+    log.push(row(1));
+    await log.flush();
+    expect(await sourceRows(targets[0]!)).toBe(0);
+    expect(await captured(binary)).toHaveLength(1);
+    clock = SOURCE_SYNC_MS;
+    log.push(row(2));
+    await log.flush();
+    expect(await sourceRows(targets[0]!)).toBe(2);
+    log.push(row(3));
+    await log.flush();
+    expect(await sourceRows(targets[0]!)).toBe(2);
+    await log.close();
+    expect(await sourceRows(targets[0]!)).toBe(3);
   });
 
   it('encodes a row as the JSON line the standalone server prints, one write per batch', async () => {
