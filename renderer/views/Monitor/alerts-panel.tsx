@@ -10,7 +10,7 @@ import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync, useEvent } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
 import { parseRulesText, rulesText } from './monitor-model';
-import type { MonitorTarget } from './monitor-target';
+import { useReloadOn, type MonitorTarget } from './monitor-target';
 
 const SEVERITY_BADGE: Record<Alert['severity'], string> = {
   info: 'badge badge-queued',
@@ -27,8 +27,9 @@ export function AlertsPanel({ target }: { target: MonitorTarget }) {
         model: target.model,
         ...(openOnly ? { open: true } : {}),
       }),
-    [target.model, openOnly, target.revision],
+    [target.model, openOnly],
   );
+  useReloadOn(target.revision, alerts.reload);
   useEvent('monitor:alert', (a) => {
     if (a.model === target.model) alerts.reload();
   });

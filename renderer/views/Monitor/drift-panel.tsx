@@ -26,7 +26,7 @@ import {
   type Heatmap,
   type HeatmapCell,
 } from './monitor-model';
-import { capturedVersion, NoCaptures, type MonitorTarget } from './monitor-target';
+import { capturedVersion, NoCaptures, useReloadOn, type MonitorTarget } from './monitor-target';
 
 const KINDS = [
   { value: 'captured', label: 'Captured rows' },
@@ -58,8 +58,9 @@ export function DriftPanel({ target }: { target: MonitorTarget }) {
   const ready = !('problem' in input);
   const drift = useAsync(
     () => (ready ? getApi().invoke('monitor:drift', input) : Promise.resolve(null)),
-    [input, target.revision],
+    [input],
   );
+  useReloadOn(target.revision, drift.reload);
   const [open, setOpen] = useState<{ feature: string; window: number } | null>(null);
   const captured = capturedVersion(target);
   const noRows = current.kind === 'captured' && target.captures !== null && !captured?.rows;

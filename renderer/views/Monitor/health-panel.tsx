@@ -7,7 +7,7 @@ import { formatCount, formatPercent } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { SeriesChart, type Line } from './monitor-charts';
 import { healthSeries, parseWindow, WINDOW_CHOICES } from './monitor-model';
-import type { MonitorTarget } from './monitor-target';
+import { useReloadOn, type MonitorTarget } from './monitor-target';
 
 /** The window picker of a section (hour/day/week or every N rows); `inline` for a panel's header. */
 export function WindowField({
@@ -59,8 +59,9 @@ export function HealthPanel({ target }: { target: MonitorTarget }) {
   const spec = parseWindow(window);
   const health = useAsync(
     () => getApi().invoke('monitor:health', { ref: target.ref, window: spec }),
-    [target.ref, window, target.revision],
+    [target.ref, window],
   );
+  useReloadOn(target.revision, health.reload);
   const series = useMemo(
     () => (health.data ? healthSeries(health.data, spec) : null),
     [health.data, spec],

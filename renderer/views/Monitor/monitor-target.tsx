@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { CapturesOut } from '../../../shared/contract';
 import { EmptyState } from '../../components/states';
 
@@ -10,6 +11,7 @@ export interface MonitorTarget {
   captures: CapturesOut | null;
   /** Reload what the header shows (after labels, a retraining or a rollback). */
   changed: () => void;
+  /** Bumped by `changed`: sections reload with it (useReloadOn). */
   revision: number;
 }
 
@@ -27,4 +29,17 @@ export function NoCaptures() {
       captured.
     </EmptyState>
   );
+}
+
+/**
+ * Reloads a section's data when `revision` moves past the one it mounted with, keeping what is on
+ * screen meanwhile (a changed `useAsync` dependency would blank it to a spinner).
+ */
+export function useReloadOn(revision: number, reload: () => void): void {
+  const seen = useRef(revision);
+  useEffect(() => {
+    if (seen.current === revision) return;
+    seen.current = revision;
+    reload();
+  }, [revision, reload]);
 }

@@ -14,7 +14,7 @@ import { useAction } from '../../lib/use-action';
 import { WindowField } from './health-panel';
 import { SeriesChart, type Line } from './monitor-charts';
 import { parseWindow, performanceSeries } from './monitor-model';
-import { capturedVersion, NoCaptures, type MonitorTarget } from './monitor-target';
+import { capturedVersion, NoCaptures, useReloadOn, type MonitorTarget } from './monitor-target';
 
 /** Actual (labelled) and estimated performance per window, and the form that uploads labels. */
 export function PerformancePanel({ target }: { target: MonitorTarget }) {
@@ -23,8 +23,9 @@ export function PerformancePanel({ target }: { target: MonitorTarget }) {
   const spec = parseWindow(window);
   const perf = useAsync(
     () => getApi().invoke('monitor:performance', { ref: target.ref, window: spec }),
-    [target.ref, window, target.revision],
+    [target.ref, window],
   );
+  useReloadOn(target.revision, perf.reload);
   const series = useMemo(
     () => (perf.data ? performanceSeries(perf.data, spec) : null),
     [perf.data, spec],

@@ -12,7 +12,7 @@ import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
 import { championTimeline, type ChampionChange } from './monitor-model';
-import type { MonitorTarget } from './monitor-target';
+import { useReloadOn, type MonitorTarget } from './monitor-target';
 
 const STATUS_BADGE: Record<Retraining['status'], string> = {
   running: 'badge badge-running',
@@ -25,8 +25,9 @@ const STATUS_BADGE: Record<Retraining['status'], string> = {
 export function RetrainPanel({ target }: { target: MonitorTarget }) {
   const list = useAsync(
     () => getApi().invoke('retrain:list', { model: target.model }),
-    [target.model, target.revision],
+    [target.model],
   );
+  useReloadOn(target.revision, list.reload);
   return (
     <>
       <Panel title="Retraining" testId="monitor-retraining">
@@ -186,10 +187,8 @@ function ChampionPanel({
   revision: number;
   onRolledBack: () => void;
 }) {
-  const history = useAsync(
-    () => getApi().invoke('models:history', { name: model }),
-    [model, revision],
-  );
+  const history = useAsync(() => getApi().invoke('models:history', { name: model }), [model]);
+  useReloadOn(revision, history.reload);
   const timeline = useMemo(
     () => (history.data ? championTimeline(history.data.entries) : []),
     [history.data],
