@@ -3,7 +3,7 @@
 // the steps is the engine's business (engines/); this loop is the same for all of them.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { LatheError, type TrainConfig } from '../../shared/contract';
+import { LatheError, type TrainConfig, type TrainPhase } from '../../shared/contract';
 import {
   captureCheckpoint,
   restoreCheckpoint,
@@ -35,6 +35,8 @@ export interface TrainHooks {
   log?(message: string): void;
   /** After every epoch: the encoded checkpoint (checkpoint.ts) and the metric step of that epoch. */
   onCheckpoint?(bytes: Uint8Array<ArrayBuffer>, step: number): void;
+  /** The training entered a phase (preparing data, training, importance, saving). */
+  onPhase?(phase: TrainPhase): void;
   /** The data is prepared and a training loop starts (bench/train-vs-pytorch.mjs times from here). */
   onFitStart?(): void;
 }

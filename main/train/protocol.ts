@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ColumnInfo, TrainConfig } from '../../shared/contract';
+import { ColumnInfo, TrainConfig, TrainPhase } from '../../shared/contract';
 
 /**
  * Main → worker: the job, plus shared flags: [0] is 1 once the run should stop (polled between batches);
@@ -25,6 +25,8 @@ export type WorkerStart = z.infer<typeof WorkerStart>;
 /** Worker → main. */
 export const WorkerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('backend'), backend: z.string() }),
+  /** The training entered a phase (trainer.ts): main forwards it as `train:phase`. */
+  z.object({ type: z.literal('phase'), phase: TrainPhase }),
   z.object({
     type: z.literal('epoch'),
     epoch: z.number().int(),

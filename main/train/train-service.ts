@@ -454,9 +454,17 @@ export function createTrainService(deps: {
   };
 
   return {
-    async start(config, options = {}) {
+    async start(given, options = {}) {
       checkWorker();
-      const version = await data.resolve(config.dataset);
+      const version = await data.resolve(given.dataset);
+      // A run lands in its dataset's project unless the config names one; the recorded config says which.
+      const config: TrainConfig = {
+        ...given,
+        project:
+          given.project ??
+          (await data.list()).find((d) => d.name === version.dataset)?.project ??
+          'Default',
+      };
       const kind: RunKind = config.search
         ? 'tune'
         : config.crossValidation && config.crossValidation.fold === undefined
@@ -646,7 +654,7 @@ export function createTrainService(deps: {
     return {
       name: meta.name ?? config.name,
       experiment: config.experiment ?? config.dataset.split('@')[0]!,
-      project: config.project,
+      project: config.project ?? 'Default',
       config,
       configHash: configHash(config),
       datasetVersionId,
@@ -685,6 +693,8 @@ export function createTrainService(deps: {
 
       const done = new Promise<ChildOutcome>((resolveDone) => {
         let settled = false;
+        const cancelRequested = () => Atomics.load(flag, 0) === 1 && !pruned.has(runId);
+        const CANCELLED_END = { status: 'cancelled', error: `run ${runId} was cancelled` } as const;
         let backend: string | null = null;
         /** The latest metrics: each epoch's, then the final ones. */
         let latest: Record<string, number> = {};
@@ -706,10 +716,12 @@ export function createTrainService(deps: {
         const finish = async (end: Parameters<RunRecorder['endRun']>[1]) => {
           if (settled) return;
           settled = true;
+          await Promise.allSettled(pending);
+          // Cancel also works while the run is being recorded: it ends cancelled, not finished.
+          if (end.status === 'finished' && cancelRequested()) end = CANCELLED_END;
           // A trial stopped by pruning ends as pruned, not cancelled.
           if (pruned.delete(runId) && end.status === 'cancelled')
             end = { ...end, status: 'pruned', error: null };
-          await Promise.allSettled(pending);
           await recorder.endRun(runId, { backend, ...end }).catch((err: Error) => {
             console.error(
               `[TrainService] could not record the end of run ${runId}: ${err.message}`,
@@ -735,6 +747,8 @@ export function createTrainService(deps: {
           if (msg.type === 'backend') {
             backend = msg.backend;
             pending.push(recorder.setBackend(runId, msg.backend));
+          } else if (msg.type === 'phase') {
+            bus.emit('train:phase', { runId, phase: msg.phase });
           } else if (msg.type === 'epoch') {
             latest = { loss: msg.loss, val_loss: msg.valLoss, ...msg.metrics };
             if (onEpoch) {
@@ -781,6 +795,12 @@ export function createTrainService(deps: {
               pending.push(storingCheckpoint);
             }
           } else if (msg.type === 'done') {
+            // Cancelled after the worker's last check: the run ends cancelled, its checkpoint kept.
+            if (cancelRequested()) {
+              void finish(CANCELLED_END);
+              return;
+            }
+            bus.emit('train:phase', { runId, phase: 'recording' });
             latest = { ...latest, ...msg.metrics };
             // Early stopping restored an earlier epoch: its metrics become the run's latest.
             if (msg.finalStep !== undefined)

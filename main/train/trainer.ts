@@ -1,6 +1,11 @@
 // Training: prepares the data, runs one training pass (fit.ts) or two (selection by permutation
 // importance), and assembles the run's metrics, params and artifacts.
-import { LatheError, type ColumnInfo, type TrainConfig } from '../../shared/contract';
+import {
+  LatheError,
+  type ColumnInfo,
+  type TrainConfig,
+  type TrainPhase,
+} from '../../shared/contract';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { initBackend } from './backend';
 import { decodeCheckpoint, type Checkpoint } from './checkpoint';
@@ -184,6 +189,17 @@ interface PassPlan {
   selection: SelectionResult | null;
 }
 
+/** Throws CANCELLED when the run was asked to stop: checked between and within the phases after fit. */
+function stopIfCancelled(hooks: TrainHooks, runId: string): void {
+  if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', `run ${runId} was cancelled`);
+}
+
+/** Stops a cancelled run, else reports the phase it enters. */
+function enter(hooks: TrainHooks, runId: string, phase: TrainPhase): void {
+  stopIfCancelled(hooks, runId);
+  hooks.onPhase?.(phase);
+}
+
 /** One training pass on the feature columns `names` (x holds them), then the importance of each. */
 async function trainPass(t: Training, x: Float32Array, names: string[], plan: PassPlan) {
   const { data, job } = t;
@@ -192,6 +208,7 @@ async function trainPass(t: Training, x: Float32Array, names: string[], plan: Pa
     names.length === data.width
       ? data.valid.x
       : subsetColumns(data.valid.x, validRows, data.fitted.outputs, names);
+  enter(t.hooks, job.runId, 'training');
   const result = await fit(
     {
       runId: job.runId,
@@ -208,15 +225,23 @@ async function trainPass(t: Training, x: Float32Array, names: string[], plan: Pa
     },
     t.hooks,
   );
-  const importance = permutationImportance(
-    result.model,
-    xVal,
-    validRows,
-    names,
-    t.score,
-    job.config.seed,
-  );
-  return { ...result, importance };
+  try {
+    enter(t.hooks, job.runId, 'importance');
+    const check = () => stopIfCancelled(t.hooks, job.runId);
+    const importance = permutationImportance(
+      result.model,
+      xVal,
+      validRows,
+      names,
+      t.score,
+      job.config.seed,
+      check,
+    );
+    return { ...result, importance };
+  } catch (err) {
+    result.model.dispose();
+    throw err;
+  }
 }
 
 /** A filter selection (variance, correlation, mutual information) before training, or none. */
@@ -249,6 +274,7 @@ function filterSelection(
 export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { config } = job;
   const started = Date.now();
+  hooks.onPhase?.('preparing');
   const backend = await initBackend();
   const data = await prepareTrainingData(config, job.parquetPath, job.columns, job.trainFraction);
   const classes = data.target.kind === 'classes' ? data.target.classes : [];
@@ -302,10 +328,16 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     }
   }
   try {
+    enter(hooks, job.runId, 'saving');
     const spec = selection
       ? { ...data.fitted, selection: { method: selection.method, kept: selection.kept } }
       : data.fitted;
     const { model, earlyStop } = trained;
+    const artifacts = [
+      ...(await runArtifacts(model, data, config, spec, trained.importance, selection)),
+      validPredictions(model, data, config, names),
+    ];
+    stopIfCancelled(hooks, job.runId);
     return {
       backend,
       metrics: trained.metrics,
@@ -321,10 +353,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       }),
       fitted: spec,
       warnings: data.warnings,
-      artifacts: [
-        ...(await runArtifacts(model, data, config, spec, trained.importance, selection)),
-        validPredictions(model, data, config, names),
-      ],
+      artifacts,
       rows: {
         train: data.counts.train,
         validation: data.counts.valid,

@@ -113,6 +113,8 @@ export function permutationImportance(
   featureNames: string[],
   score: Scorer,
   seed: number,
+  /** Called before each feature is shuffled: it throws to stop (a cancelled run). */
+  check: () => void = () => {},
 ): Record<string, number> {
   const width = featureNames.length;
   const base = score(predict(model, xVal, rows, width)).valLoss;
@@ -120,6 +122,7 @@ export function permutationImportance(
   const out: Record<string, number> = {};
   const shuffled = Float32Array.from(xVal);
   featureNames.forEach((name, k) => {
+    check();
     const order = permutation(rows, rng);
     for (let r = 0; r < rows; r++) shuffled[r * width + k] = xVal[order[r]! * width + k]!;
     out[name] = score(predict(model, shuffled, rows, width)).valLoss - base;

@@ -26,6 +26,7 @@ port.once('message', (raw: unknown) => {
       post({ type: 'backend', backend: await initBackend() });
       const result = await train(job, {
         isCancelled: () => Atomics.load(flag, 0) === 1,
+        onPhase: (phase) => post({ type: 'phase', phase }),
         onEpoch: (r) => {
           post({ type: 'epoch', ...r });
           if (awaitVerdict) awaitJudged(r.epoch);

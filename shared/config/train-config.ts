@@ -328,7 +328,8 @@ export const TrainConfig = z
     name: z.string().min(1).max(200).optional(),
     /** Experiment the run belongs to; default: the dataset name. */
     experiment: z.string().min(1).max(200).optional(),
-    project: z.string().min(1).default('Default'),
+    /** Project the run belongs to; default: the project of its dataset. */
+    project: z.string().min(1).optional(),
     crossValidation: CrossValidation.optional(),
     /** A hyperparameter search over this config (`lathe tune`). */
     search: SearchSpec.optional(),

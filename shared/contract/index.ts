@@ -28,6 +28,7 @@ import {
   RunMetricsOut,
   RunStatusEvent,
   RunChildEvent,
+  TrainPhaseEvent,
   RunReportOut,
   TuneOut,
   RunSummary,
@@ -358,6 +359,8 @@ export const events = {
   'run:status': RunStatusEvent,
   /** A fold of a cross-validation or a trial of a search started or ended. */
   'run:child': RunChildEvent,
+  /** A training entered a phase: preparing data, training, importance, saving, recording. */
+  'train:phase': TrainPhaseEvent,
   /** Progress of a long data operation (import, profile). */
   'data:progress': DataProgress,
   /** An alert fired (desktop notification in the app). */

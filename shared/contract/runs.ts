@@ -179,6 +179,17 @@ export const TrainProgress = z.object({
 });
 export type TrainProgress = z.infer<typeof TrainProgress>;
 
+/**
+ * What a running training is doing: reading and splitting the data, fitting epochs, measuring permutation
+ * importance, writing its model files, recording the run. Cancel works in every one.
+ */
+export const TrainPhase = z.enum(['preparing', 'training', 'importance', 'saving', 'recording']);
+export type TrainPhase = z.infer<typeof TrainPhase>;
+
+/** A training entered a phase (`train:phase`). */
+export const TrainPhaseEvent = z.object({ runId: z.string(), phase: TrainPhase });
+export type TrainPhaseEvent = z.infer<typeof TrainPhaseEvent>;
+
 export const RunStatusEvent = z.object({
   runId: z.string(),
   status: RunStatus,

@@ -46,6 +46,14 @@ export function humanRun(r: Run): string {
   ].join('\n');
 }
 
+/** Sets the config's project from `--project` when given (before the config is parsed). */
+function withProject(ctx: Parameters<Command['run']>[0]): (raw: Record<string, unknown>) => void {
+  const project = str(ctx, 'project');
+  return (raw) => {
+    if (project !== undefined) raw.project = project;
+  };
+}
+
 export const train: Command = {
   path: ['train'],
   summary: 'Train a model from a YAML or JSON config; prints the finished run record.',
@@ -57,10 +65,15 @@ export const train: Command = {
       required: true,
       description: 'train config (YAML or JSON)',
     },
+    project: {
+      type: 'string',
+      value: 'NAME',
+      description: "the run's project (default: the config's project, else the dataset's)",
+    },
   },
   async run(ctx) {
     const file = str(ctx, 'config')!;
-    const config = loadTrainConfig(file);
+    const config = loadTrainConfig(file, withProject(ctx));
     if (config.search) {
       throw new LatheError(
         'INVALID_CONFIG',
@@ -103,6 +116,11 @@ export const tune: Command = {
       value: 'NAME',
       description: 'grid, random or tpe (overrides search.strategy)',
     },
+    project: {
+      type: 'string',
+      value: 'NAME',
+      description: "the run's project (default: the config's project, else the dataset's)",
+    },
   },
   async run(ctx) {
     const file = str(ctx, 'config')!;
@@ -112,6 +130,7 @@ export const tune: Command = {
       strategy: str(ctx, 'strategy'),
     };
     const config = loadTrainConfig(file, (raw) => {
+      withProject(ctx)(raw);
       const search = raw.search;
       if (typeof search !== 'object' || search === null) {
         throw new LatheError(
