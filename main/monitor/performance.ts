@@ -333,6 +333,13 @@ async function versionWindows(
   });
 }
 
+/** A labels file DuckDB cannot read, named with DuckDB's first line of why. */
+const unreadable = (what: string, err: unknown) =>
+  new LatheError(
+    'CORRUPT_FILE',
+    `${what}: cannot read the labels: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`,
+  );
+
 /** The DuckDB reader of a labels file, by its format. */
 function labelsReader(file: string): string {
   const format = detectFormat(file);
@@ -398,8 +405,7 @@ export function createPerformanceService(deps: {
     try {
       columns = (await db.all(`DESCRIBE SELECT * FROM ${reader}`)).map((r) => text(r.column_name));
     } catch (err) {
-      const first = ((err as Error).message ?? String(err)).split('\n')[0];
-      throw new LatheError('CORRUPT_FILE', `${what}: cannot read the labels: ${first}`);
+      throw unreadable(what, err);
     }
     for (const [flag, column] of [
       ['idColumn', input.idColumn],
@@ -425,7 +431,7 @@ export function createPerformanceService(deps: {
       );
       const staged = ident(`actuals_in_${randomUUID().replace(/-/g, '')}`);
       const last = ident(`actuals_last_${randomUUID().replace(/-/g, '')}`);
-      return db.tx(async (sql) => {
+      const stored = db.tx(async (sql) => {
         // CREATE TABLE AS keeps the file's row order (DuckDB preserves insertion order), so rowid
         // orders a file's repeated labels and the last one wins.
         await sql.run(
@@ -473,6 +479,10 @@ export function createPerformanceService(deps: {
           replaced: n - Number(counts?.ids ?? 0) + Number(earlier?.n ?? 0),
           unmatched: n - matched,
         };
+      });
+      // A value DuckDB cannot read part-way through the file rolls everything back; say which file.
+      return stored.catch((err: unknown) => {
+        throw err instanceof LatheError ? err : unreadable(what, err);
       });
     },
 

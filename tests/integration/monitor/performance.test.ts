@@ -97,6 +97,23 @@ describe('monitor:actuals and monitor:performance', () => {
         })
       ).message,
     ).toMatch(/1 of 2 rows have no value in column 'id'/);
+    // A row DuckDB cannot read far into the file (past what DESCRIBE samples) fails the whole load.
+    const ragged = tmp.file(
+      'labels-ragged.csv',
+      [
+        'id,label',
+        ...Array.from({ length: 5000 }, (_, i) => `r${i % N},Adelie`),
+        'r1,Adelie,extra',
+      ].join('\n'),
+    );
+    const torn = await client.failure('monitor:actuals', {
+      model: 'pm',
+      file: ragged,
+      idColumn: 'id',
+      targetColumn: 'label',
+    });
+    expect(torn).toMatchObject({ code: 'CORRUPT_FILE' });
+    expect(torn.message).toMatch(/^labels-ragged\.csv: cannot read the labels/);
     expect(await actualsCount()).toBe(before);
   });
 
