@@ -5,6 +5,7 @@ import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
 import { createEngine } from './data/engine';
+import { createDatasetAdmin } from './data/dataset-admin';
 import { createFeatureService, type FeatureService } from './features/feature-service';
 import { createValidationService, type ValidationService } from './data/validation-service';
 import { createLineageService, type LineageService } from './tracking/lineage';
@@ -28,6 +29,7 @@ import { createBatchService, type BatchService } from './serve/batch-service';
 import { createDeployService, type DeployService } from './serve/deploy-service';
 import { importOnnxModel } from './serve/onnx-import';
 import type { ArtifactStore } from './workspace/artifacts';
+import type { Database } from './workspace/db';
 import { openWorkspace, type Workspace } from './workspace/workspace';
 import { createAlertService, type AlertService } from './monitor/alerts';
 import { createCaptureService, type CaptureService } from './monitor/captures';
@@ -81,6 +83,8 @@ function workspaceHandlers(s: {
     'app:info': async () => s.info(),
     'projects:list': () => projects.list(),
     'projects:create': ({ name, description }) => projects.create(name, description),
+    'projects:rename': ({ name, to }) => projects.rename(name, to),
+    'projects:delete': ({ name }) => projects.remove(name),
     'ui:prefs:get': async ({ key }) => ({ value: (await uiPrefs.get(key)) ?? null }),
     'ui:prefs:set': ({ key, value }) => uiPrefs.set(key, value),
     'workspace:gc': () => guard.collectGarbage(),
@@ -92,8 +96,10 @@ function dataHandlers(s: {
   lineage: LineageService;
   validation: ValidationService;
   features: FeatureService;
+  db: Database;
 }): HandlersOf<'data' | 'lineage' | 'features'> {
   const { data, lineage, validation, features } = s;
+  const datasetAdmin = createDatasetAdmin(s.db);
   return {
     'data:import': (input) => data.importFile(input),
     'data:importQuery': (input) => data.importQuery(input),
@@ -103,9 +109,14 @@ function dataHandlers(s: {
     'data:suggest': async ({ ref }) => ({ suite: await validation.suggest(ref) }),
     'data:validate': ({ ref, suite, quarantine }) => validation.validate(ref, suite, quarantine),
     'data:reports': ({ ref }) => validation.reports(ref),
+    'data:suite:get': ({ name }) => validation.savedSuite(name),
+    'data:suite:save': ({ name, suite }) => validation.saveSuite(name, suite),
+    'data:rename': ({ name, to }) => datasetAdmin.rename(name, to),
+    'data:delete': ({ name }) => datasetAdmin.softDelete(name),
+    'data:restore': ({ name }) => datasetAdmin.restore(name),
     'features:default': ({ ref, target }) => features.defaultSpec(ref, target),
     'features:preview': (input) => features.preview(input),
-    'data:list': ({ project }) => data.list(project),
+    'data:list': ({ project, deleted }) => data.list(project, deleted),
     'data:versions': ({ name }) => data.versions(name),
     'data:profile': ({ ref }) => data.profile(ref),
     'data:preview': ({ ref, offset, limit }) => data.preview(ref, offset, limit),
@@ -380,7 +391,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
 
   const handlers: Handlers = {
     ...workspaceHandlers({ info, projects, uiPrefs, guard }),
-    ...dataHandlers({ data, lineage, validation, features }),
+    ...dataHandlers({ data, lineage, validation, features, db }),
     ...trainHandlers({ train, tracking }),
     ...runsHandlers({ tracking, train, guard }),
     ...evaluateHandlers({ evaluation, targets, gatePolicies }),

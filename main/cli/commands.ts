@@ -2,11 +2,15 @@
 // per domain; what they share is in command.ts (context, session, flags) and runners.ts.
 import type { Command } from './command';
 import {
+  dataDelete,
   dataImport,
   dataList,
   dataPreview,
   dataProfile,
+  dataRename,
+  dataRestore,
   dataSuggest,
+  dataSuite,
   dataTransform,
   dataValidate,
   dataVersions,
@@ -33,17 +37,23 @@ import { driftCommands } from './commands/drift';
 import { alertCommands } from './commands/alerts';
 import { retrainCommands } from './commands/retrain';
 import { demo, gc, init, schema, ui } from './commands/workspace';
+import { projectCommands } from './commands/projects';
 
 export const commands: Command[] = [
   init,
+  ...projectCommands,
   dataImport,
   dataList,
   dataVersions,
+  dataRename,
+  dataDelete,
+  dataRestore,
   dataTransform,
   lineage,
   dataProfile,
   dataPreview,
   dataSuggest,
+  dataSuite,
   dataValidate,
   train,
   tune,

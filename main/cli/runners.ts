@@ -20,7 +20,14 @@ import { createProgress, formatDuration, formatValue } from './output';
 export async function importWith(
   api: LatheApi,
   ctx: Ctx,
-  input: { path?: string; sql?: string; name: string; project?: string; format?: string },
+  input: {
+    path?: string;
+    sql?: string;
+    name: string;
+    project?: string;
+    format?: string;
+    allowSchemaChange?: boolean;
+  },
 ): Promise<ImportOut> {
   const bar = createProgress(ctx.io.stderr, !ctx.json);
   const off = api.on('data:progress', (p) => {
@@ -40,7 +47,12 @@ export async function importWith(
         'data:importQuery',
         parseOrThrow(
           ImportQueryIn,
-          { sql: input.sql, name: input.name, project: input.project },
+          {
+            sql: input.sql,
+            name: input.name,
+            project: input.project,
+            allowSchemaChange: input.allowSchemaChange,
+          },
           'data import',
         ),
       );
@@ -56,6 +68,7 @@ export async function importWith(
         name: input.name,
         project: input.project,
         format: input.format,
+        allowSchemaChange: input.allowSchemaChange,
       },
       'data import',
     );

@@ -21,6 +21,7 @@ import { iso, newId, type ProjectStore } from '../workspace/projects';
 import { fromStoredPath, isInside, toStoredPath } from '../workspace/paths';
 import type { Workspace } from '../workspace/workspace';
 import { checkHeader, scanCsv, sniffDelimiter } from './csv-scan';
+import { schemaChange, schemaChangeError } from './schema-diff';
 import { columnInfo } from './column-kind';
 import { detectFormat } from './detect';
 import type { Engine, LongStatement } from './engine';
@@ -57,11 +58,18 @@ export interface DataService {
     name: string;
     project: string;
     format?: FileFormat;
+    /** Accept columns that differ from the latest version's (else INVALID_INPUT with the difference). */
+    allowSchemaChange?: boolean;
   }): Promise<ImportOut>;
   /** Asks a running import into `name` to stop; false when none is running. */
   cancelImport(name: string): boolean;
   /** Imports the result of a DuckDB SELECT over files. */
-  importQuery(input: { sql: string; name: string; project: string }): Promise<ImportOut>;
+  importQuery(input: {
+    sql: string;
+    name: string;
+    project: string;
+    allowSchemaChange?: boolean;
+  }): Promise<ImportOut>;
   /**
    * Applies steps to parent versions (`name`, `name@N`) and records the result as a version of `name`
    * naming its parents and the transform; the same parents and steps reuse the version.
@@ -85,7 +93,8 @@ export interface DataService {
     transform: unknown;
     source: string;
   }): Promise<ImportOut>;
-  list(project?: string): Promise<DatasetSummary[]>;
+  /** Datasets, soft-deleted ones only with `deleted`. */
+  list(project?: string, deleted?: boolean): Promise<DatasetSummary[]>;
   versions(name: string): Promise<DatasetVersion[]>;
   /** `name`, `name@N` or `name@<hash prefix>`; throws NOT_FOUND naming the reference. */
   resolve(ref: string): Promise<ResolvedVersion>;
@@ -153,7 +162,17 @@ function versionAt(dir: string, r: Row): ResolvedVersion {
   };
 }
 
-const VERSION_SELECT = `SELECT v.*, d.name AS dataset FROM dataset_versions v JOIN datasets d ON v.dataset_id = d.id`;
+const VERSION_SELECT = `SELECT v.*, d.name AS dataset, d.deleted_at AS dataset_deleted_at FROM dataset_versions v JOIN datasets d ON v.dataset_id = d.id`;
+
+/** Refuses to read or add to a soft-deleted dataset, saying how to bring it back. */
+function assertNotDeleted(name: string, r: Row | undefined): void {
+  if (r && r.dataset_deleted_at !== null && r.dataset_deleted_at !== undefined)
+    throw new LatheError(
+      'NOT_FOUND',
+      `dataset '${name}' is deleted; restore it first (Data view, or lathe data restore ${name})`,
+      { name },
+    );
+}
 
 export function createDataService(deps: {
   workspace: Workspace;
@@ -219,8 +238,15 @@ export function createDataService(deps: {
     parents?: VersionParent[];
     /** The exact transform, stored as JSON with the version. */
     transform?: unknown;
+    /** Imports compare the new columns with the latest version's; `allow` accepts a difference. */
+    schema?: { allow: boolean };
   }): Promise<ImportOut> {
     const { name } = args;
+    const [latest] = await db.all(
+      `${VERSION_SELECT} WHERE d.name = ? ORDER BY v.version DESC LIMIT 1`,
+      [name],
+    );
+    assertNotDeleted(name, latest);
     const reuse = async (h: string): Promise<ImportOut | null> => {
       const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [name, h]);
       return existing[0]
@@ -287,6 +313,11 @@ export function createDataService(deps: {
         described.map((c) => c.name),
       );
       const columns = described.map((c) => columnInfo(c.name, c.type));
+      if (latest && args.schema && !args.schema.allow) {
+        const previous = versionFromRow(latest);
+        const change = schemaChange(name, previous.version, previous.columns, columns);
+        if (change) throw schemaChangeError(change);
+      }
       const [countRow] = await engine.all(
         `SELECT count(*) AS n FROM read_parquet(${literal(stored)})`,
       );
@@ -309,11 +340,10 @@ export function createDataService(deps: {
         ]);
         if (!dataset) {
           dataset = { id: newId() };
-          await sql.run('INSERT INTO datasets VALUES (?, ?, ?, now())', [
-            dataset.id,
-            projectId,
-            name,
-          ]);
+          await sql.run(
+            'INSERT INTO datasets (id, project_id, name, created_at) VALUES (?, ?, ?, now())',
+            [dataset.id, projectId, name],
+          );
         }
         const next = await sql.one<{ n: number }>(
           'SELECT coalesce(max(version), 0) + 1 AS n FROM dataset_versions WHERE dataset_id = ?',
@@ -355,7 +385,14 @@ export function createDataService(deps: {
   /** Imports a local file; `source` (a URL) replaces the path in the record when the file was downloaded. */
   async function importLocalFile(
     op: ImportOp,
-    input: { path: string; name: string; project: string; format?: FileFormat; source?: string },
+    input: {
+      path: string;
+      name: string;
+      project: string;
+      format?: FileFormat;
+      source?: string;
+      allowSchemaChange?: boolean;
+    },
   ): Promise<ImportOut> {
     const started = Date.now();
     const file = resolve(input.path);
@@ -400,6 +437,7 @@ export function createDataService(deps: {
         displayName: file,
         started,
         op,
+        schema: { allow: input.allowSchemaChange === true },
       });
     try {
       return await attempt(false);
@@ -420,13 +458,16 @@ export function createDataService(deps: {
     }
   }
 
-  async function resolveRef(ref: string): Promise<ResolvedVersion> {
+  async function resolveRef(ref: string, includeDeleted = false): Promise<ResolvedVersion> {
     const [name, selector] = ref.split('@') as [string, string | undefined];
     const rows = await db.all(`${VERSION_SELECT} WHERE d.name = ? ORDER BY v.version DESC`, [name]);
+    if (!includeDeleted) assertNotDeleted(name, rows[0]);
     if (!rows.length) {
-      const names = (await db.all<{ name: string }>('SELECT name FROM datasets ORDER BY name')).map(
-        (r) => r.name,
-      );
+      const names = (
+        await db.all<{ name: string }>(
+          'SELECT name FROM datasets WHERE deleted_at IS NULL ORDER BY name',
+        )
+      ).map((r) => r.name);
       throw new LatheError(
         'NOT_FOUND',
         `no dataset named '${name}'${names.length ? ` (datasets: ${names.slice(0, 20).join(', ')})` : ' (the workspace has no datasets yet)'}`,
@@ -448,9 +489,16 @@ export function createDataService(deps: {
     return match;
   }
 
-  const importAny: DataService['importFile'] = ({ path, name, project, format }) =>
+  const importAny: DataService['importFile'] = ({
+    path,
+    name,
+    project,
+    format,
+    allowSchemaChange,
+  }) =>
     withImport(name, async (op) => {
-      if (!isUrl(path)) return importLocalFile(op, { path, name, project, format });
+      if (!isUrl(path))
+        return importLocalFile(op, { path, name, project, format, allowSchemaChange });
       // A URL is downloaded to the workspace's tmp folder, imported as a file, and recorded by its URL.
       const controller = new AbortController();
       op.abort = () => controller.abort();
@@ -469,6 +517,7 @@ export function createDataService(deps: {
           project,
           format,
           source: path,
+          allowSchemaChange,
         });
       } catch (err) {
         throw download.rename(err);
@@ -489,7 +538,7 @@ export function createDataService(deps: {
       }
     },
 
-    importQuery: ({ sql, name, project }) =>
+    importQuery: ({ sql, name, project, allowSchemaChange }) =>
       withImport(name, async (op) => {
         const started = Date.now();
         const trimmed = sql.trim().replace(/;+\s*$/, '');
@@ -536,6 +585,7 @@ export function createDataService(deps: {
           displayName: `query for '${name}'`,
           started,
           op,
+          schema: { allow: allowSchemaChange === true },
         });
       }),
 
@@ -602,12 +652,13 @@ export function createDataService(deps: {
       return true;
     },
 
-    async list(project) {
+    async list(project, deleted = false) {
       const rows = await db.all(
-        `SELECT d.id, d.name, d.created_at, p.name AS project,
+        `SELECT d.id, d.name, d.created_at, d.deleted_at, p.name AS project,
            (SELECT count(*) FROM dataset_versions v WHERE v.dataset_id = d.id) AS versions
          FROM datasets d JOIN projects p ON d.project_id = p.id
-         ${project ? 'WHERE p.name = ?' : ''} ORDER BY d.name`,
+         WHERE d.deleted_at IS ${deleted ? 'NOT NULL' : 'NULL'} ${project ? 'AND p.name = ?' : ''}
+         ORDER BY d.name`,
         project ? [project] : [],
       );
       return Promise.all(
@@ -617,7 +668,8 @@ export function createDataService(deps: {
           project: String(r.project),
           createdAt: iso(r.created_at),
           versionCount: Number(r.versions),
-          latest: toPublic(await resolveRef(String(r.name))),
+          latest: toPublic(await resolveRef(String(r.name), true)),
+          deletedAt: r.deleted_at === null || r.deleted_at === undefined ? null : iso(r.deleted_at),
         })),
       );
     },
@@ -630,7 +682,7 @@ export function createDataService(deps: {
       return rows.map((r) => toPublic(versionFromRow(r)));
     },
 
-    resolve: resolveRef,
+    resolve: (ref) => resolveRef(ref),
 
     async profile(ref) {
       const v = await resolveRef(ref);

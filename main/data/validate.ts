@@ -287,7 +287,10 @@ export async function evaluateSuite(
           observed: null,
           failingRows: null,
           sample: [],
-          message: `column '${p.column}' is not in the dataset`,
+          message: `column '${p.column}' is not in the dataset (its columns: ${columnList
+            .slice(0, 20)
+            .map((c) => c.name)
+            .join(', ')}${columnList.length > 20 ? `, … ${columnList.length - 20} more` : ''})`,
         };
       }
       if (p.kind === 'static') {

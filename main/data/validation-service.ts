@@ -1,4 +1,9 @@
-import type { ExpectationSuite, ValidationReport } from '../../shared/contract';
+import {
+  ExpectationSuite,
+  LatheError,
+  type SavedSuite,
+  type ValidationReport,
+} from '../../shared/contract';
 import { createHash } from 'node:crypto';
 import { literal, type Database } from '../workspace/db';
 import { iso, newId } from '../workspace/projects';
@@ -10,8 +15,19 @@ import { evaluateSuite, suiteHash } from './validate';
 export interface ValidationService {
   /** A draft suite from a version's profile. */
   suggest(ref: string): Promise<ExpectationSuite>;
-  /** Evaluates a suite on a version and stores the report with it. */
-  validate(ref: string, suite: ExpectationSuite, quarantine: boolean): Promise<ValidationReport>;
+  /**
+   * Evaluates a suite (by default the one saved with the dataset) on a version and stores the report
+   * with it.
+   */
+  validate(
+    ref: string,
+    suite: ExpectationSuite | undefined,
+    quarantine: boolean,
+  ): Promise<ValidationReport>;
+  /** The suite saved with a dataset, or nulls. */
+  savedSuite(name: string): Promise<SavedSuite>;
+  /** Saves a suite with a dataset, replacing the one saved before. */
+  saveSuite(name: string, suite: ExpectationSuite): Promise<SavedSuite>;
   /** Stored reports of a version, newest first. */
   reports(ref: string): Promise<ValidationReport[]>;
 }
@@ -22,14 +38,46 @@ export function createValidationService(deps: {
   data: DataService;
 }): ValidationService {
   const { db, engine, data } = deps;
+  const savedSuite = async (name: string): Promise<SavedSuite> => {
+    const v = await data.resolve(name);
+    const row = await db.one<{ suite: string; updated_at: unknown }>(
+      `SELECT s.suite::VARCHAR AS suite, s.updated_at FROM dataset_suites s
+       JOIN dataset_versions v ON v.dataset_id = s.dataset_id WHERE v.id = ?`,
+      [v.id],
+    );
+    return {
+      dataset: v.dataset,
+      suite: row ? ExpectationSuite.parse(JSON.parse(String(row.suite))) : null,
+      updatedAt: row ? iso(row.updated_at) : null,
+    };
+  };
   return {
+    savedSuite,
+
+    async saveSuite(name, suite) {
+      const v = await data.resolve(name);
+      await db.run(
+        `INSERT OR REPLACE INTO dataset_suites
+         SELECT dataset_id, ?, now() FROM dataset_versions WHERE id = ?`,
+        [JSON.stringify(suite), v.id],
+      );
+      return savedSuite(name);
+    },
+
     async suggest(ref) {
       return suggestSuite(await data.profile(ref));
     },
 
-    async validate(ref, suite, quarantine) {
+    async validate(ref, given, quarantine) {
       const started = Date.now();
       const v = await data.resolve(ref);
+      const suite = given ?? (await savedSuite(v.dataset)).suite;
+      if (!suite)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `no expectation suite given and none is saved with dataset '${v.dataset}'`,
+          { ref },
+        );
       const evaluated = await evaluateSuite(engine, v.storagePath, v.columns, suite);
       const failed = evaluated.results.filter((r) => !r.passed);
       const hash = suiteHash(suite);

@@ -212,6 +212,17 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         steps JSON NOT NULL, error VARCHAR)`,
     ],
   },
+  {
+    version: 12,
+    name: 'soft-deleted datasets, saved expectation suites',
+    sql: [
+      // Set by data:delete, cleared by data:restore (main/data/dataset-admin.ts).
+      `ALTER TABLE datasets ADD COLUMN deleted_at TIMESTAMP`,
+      // The suite saved with a dataset (data:suite:save); data:validate without a suite uses it.
+      `CREATE TABLE dataset_suites (
+        dataset_id VARCHAR PRIMARY KEY, suite JSON NOT NULL, updated_at TIMESTAMP NOT NULL)`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

@@ -67,6 +67,8 @@ export const DatasetSummary = z.object({
   createdAt: IsoTime,
   versionCount: z.number().int(),
   latest: DatasetVersion,
+  /** When the dataset was soft-deleted (`data:delete`); null or absent when it is not. */
+  deletedAt: IsoTime.nullable().optional(),
 });
 export type DatasetSummary = z.infer<typeof DatasetSummary>;
 
@@ -77,6 +79,11 @@ export const ImportIn = z.object({
   project: z.string().default('Default'),
   /** Overrides detection by extension and sniffing. */
   format: FileFormat.optional(),
+  /**
+   * Accept a new version whose columns differ from the latest version's. Without it such an import is
+   * refused with INVALID_INPUT whose details hold `schemaChange` (a SchemaChange).
+   */
+  allowSchemaChange: z.boolean().optional(),
 });
 export type ImportIn = z.input<typeof ImportIn>;
 
@@ -85,6 +92,8 @@ export const ImportQueryIn = z.object({
   sql: z.string().min(1, 'a query is required'),
   name: DatasetName,
   project: z.string().default('Default'),
+  /** As for `data:import`. */
+  allowSchemaChange: z.boolean().optional(),
 });
 export type ImportQueryIn = z.input<typeof ImportQueryIn>;
 
@@ -97,8 +106,34 @@ export const ImportOut = z.object({
 });
 export type ImportOut = z.infer<typeof ImportOut>;
 
-export const DataListIn = z.object({ project: z.string().optional() });
+export const DataListIn = z.object({
+  project: z.string().optional(),
+  /** Also list soft-deleted datasets (to restore one). */
+  deleted: z.boolean().optional(),
+});
 export const DataNameIn = z.object({ name: DatasetName });
+
+/**
+ * How a new version's columns differ from the latest version's: what an import refuses without
+ * `allowSchemaChange`, carried in the error's `details.schemaChange`.
+ */
+export const SchemaChange = z.object({
+  dataset: z.string(),
+  /** The version the new columns were compared with. */
+  fromVersion: z.number().int(),
+  added: z.array(ColumnInfo),
+  removed: z.array(ColumnInfo),
+  retyped: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })),
+});
+export type SchemaChange = z.infer<typeof SchemaChange>;
+
+export const DataRenameIn = z.object({ name: DatasetName, to: DatasetName });
+export const DataRenameOut = z.object({ name: z.string(), previous: z.string() });
+export const DataDeleteOut = z.object({
+  name: z.string(),
+  /** False when it was already in that state. */
+  changed: z.boolean(),
+});
 export const DataRefIn = z.object({ ref: DatasetRef });
 
 export const HistogramBin = z.object({ lo: z.number(), hi: z.number(), count: z.number().int() });

@@ -4,6 +4,9 @@ import {
   DataListIn,
   DataRefIn,
   DataNameIn,
+  DataDeleteOut,
+  DataRenameIn,
+  DataRenameOut,
   DatasetSummary,
   DatasetVersion,
   ImportIn,
@@ -14,8 +17,16 @@ import {
   Profile,
 } from './data';
 import { LineageGraph, LineageIn, TransformIn } from './lineage';
-import { AppInfo, Project, ProjectCreateIn } from './projects';
-import { SuggestOut, ValidateIn, ValidationReport } from './validation';
+import {
+  AppInfo,
+  Project,
+  ProjectCreateIn,
+  ProjectDeleteIn,
+  ProjectDeleteOut,
+  ProjectRenameIn,
+  ProjectRenameOut,
+} from './projects';
+import { SavedSuite, SuggestOut, SuiteSaveIn, ValidateIn, ValidationReport } from './validation';
 import { DefaultSpecIn, DefaultSpecOut, FeaturePreviewIn, FeaturePreviewOut } from './features';
 import {
   GcOut,
@@ -153,6 +164,13 @@ export const channels = {
   'projects:list': channel(Empty, z.array(Project)),
   /** Creates a project; fails when the name is taken. */
   'projects:create': channel(ProjectCreateIn, Project),
+  /** Renames a project; fails when the new name is taken. */
+  'projects:rename': channel(ProjectRenameIn, ProjectRenameOut),
+  /**
+   * Deletes an empty project (and its experiments without runs); refused, naming them, while it holds
+   * datasets (deleted ones too), runs or models.
+   */
+  'projects:delete': channel(ProjectDeleteIn, ProjectDeleteOut),
   /** Imports a CSV/TSV, Parquet, JSON or NDJSON file as a new (or reused) dataset version. */
   'data:import': channel(ImportIn, ImportOut),
   /** Stops a running import into the named dataset; the workspace stays as it was. */
@@ -163,6 +181,15 @@ export const channels = {
   'data:list': channel(DataListIn, z.array(DatasetSummary)),
   /** Every version of one dataset, newest first. */
   'data:versions': channel(DataNameIn, z.array(DatasetVersion)),
+  /** Renames a dataset (its versions, runs and reports follow); fails when the new name is taken. */
+  'data:rename': channel(DataRenameIn, DataRenameOut),
+  /**
+   * Soft-deletes a dataset: hidden from lists, kept on disk until restored. Refused, naming them, while a
+   * run that is not deleted or a registered model version was trained on one of its versions.
+   */
+  'data:delete': channel(DataNameIn, DataDeleteOut),
+  /** Restores a soft-deleted dataset. */
+  'data:restore': channel(DataNameIn, DataDeleteOut),
   /** Column statistics, quantiles, top values and histograms of a version (computed in SQL, cached). */
   'data:profile': channel(DataRefIn, Profile),
   /** A window of rows of a version, for the virtualized preview. */
@@ -177,6 +204,10 @@ export const channels = {
   'data:validate': channel(ValidateIn, ValidationReport),
   /** Stored validation reports of a version, newest first. */
   'data:reports': channel(DataRefIn, z.array(ValidationReport)),
+  /** The expectation suite saved with a dataset (null when none is). */
+  'data:suite:get': channel(DataNameIn, SavedSuite),
+  /** Saves an expectation suite with a dataset: `data:validate` without a suite uses it. */
+  'data:suite:save': channel(SuiteSaveIn, SavedSuite),
   /** The feature spec training would use by default for a version (the editor's starting point). */
   'features:default': channel(DefaultSpecIn, DefaultSpecOut),
   /** Fits a spec on a seeded sample of a version and returns transformed rows with feature docs. */

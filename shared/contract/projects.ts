@@ -24,6 +24,15 @@ export const ProjectCreateIn = z.object({
 });
 export type ProjectCreateIn = z.input<typeof ProjectCreateIn>;
 
+export const ProjectRenameIn = z.object({ name: z.string().min(1), to: ProjectName });
+export const ProjectDeleteIn = z.object({ name: z.string().min(1) });
+export const ProjectRenameOut = z.object({ name: z.string(), previous: z.string() });
+export const ProjectDeleteOut = z.object({
+  name: z.string(),
+  /** Empty experiments (no runs) removed with it. */
+  experiments: z.number().int(),
+});
+
 /** Facts about the running Lathe and its workspace. */
 export const AppInfo = z.object({
   version: z.string(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ExpectationSuite, Severity } from '../config/expectation-suite';
 import { Cell, IsoTime } from './common';
-import { DatasetRef } from './data';
+import { DatasetName, DatasetRef } from './data';
 
 /** The outcome of one expectation on one dataset version. */
 export const ExpectationResult = z.object({
@@ -57,8 +57,20 @@ export const SuggestOut = z.object({ suite: ExpectationSuite });
 
 export const ValidateIn = z.object({
   ref: DatasetRef,
-  suite: ExpectationSuite,
+  /** The suite to check; when absent, the suite saved with the dataset (`data:suite:save`). */
+  suite: ExpectationSuite.optional(),
   /** Also write the failing rows (of row-level error expectations) and the rest as new versions. */
   quarantine: z.boolean().default(false),
 });
 export type ValidateIn = z.input<typeof ValidateIn>;
+
+/** The expectation suite saved with a dataset: every version (and retraining) is checked against it. */
+export const SavedSuite = z.object({
+  dataset: z.string(),
+  /** Null when none is saved. */
+  suite: ExpectationSuite.nullable(),
+  updatedAt: IsoTime.nullable(),
+});
+export type SavedSuite = z.infer<typeof SavedSuite>;
+
+export const SuiteSaveIn = z.object({ name: DatasetName, suite: ExpectationSuite });

@@ -100,7 +100,8 @@ describe('validation', () => {
     });
     expect(missing.results[0]).toMatchObject({
       passed: false,
-      message: "column 'ghost' is not in the dataset",
+      message:
+        "column 'ghost' is not in the dataset (its columns: id, name, age, email, team, start, end)",
     });
     expect(missing.success).toBe(false);
   });

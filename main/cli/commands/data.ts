@@ -94,6 +94,10 @@ export const dataImport: Command = {
       value: 'QUERY',
       description: 'import a DuckDB SELECT over files, e.g. "SELECT * FROM \'a.parquet\'"',
     },
+    'allow-schema-change': {
+      type: 'boolean',
+      description: 'add the version even when its columns differ from the latest version’s',
+    },
     profile: { type: 'boolean', description: 'also profile the new version' },
     suite: {
       type: 'string',
@@ -118,6 +122,15 @@ export const dataImport: Command = {
         name,
         project: str(ctx, 'project'),
         format: str(ctx, 'format'),
+        allowSchemaChange: bool(ctx, 'allow-schema-change'),
+      }).catch((err: unknown) => {
+        if (err instanceof LatheError && err.details?.schemaChange)
+          throw new LatheError(
+            err.code,
+            `${err.message} (--allow-schema-change adds it anyway)`,
+            err.details,
+          );
+        throw err;
       });
       const ref = `${name}@${imported.version.version}`;
       // Both read the new version only: side by side they share the cores DuckDB leaves idle.
@@ -371,8 +384,7 @@ export const dataValidate: Command = {
     suite: {
       type: 'string',
       value: 'FILE',
-      required: true,
-      description: 'expectation suite (YAML or JSON)',
+      description: 'expectation suite (YAML or JSON); default: the one saved with the dataset',
     },
     quarantine: {
       type: 'boolean',
@@ -380,13 +392,86 @@ export const dataValidate: Command = {
     },
   },
   async run(ctx) {
-    const suite = loadSuite(str(ctx, 'suite')!);
+    const file = str(ctx, 'suite');
     const report = await invoke(ctx, 'data:validate', {
       ref: ctx.args.positionals[0]!,
-      suite,
+      ...(file ? { suite: loadSuite(file) } : {}),
       quarantine: bool(ctx, 'quarantine'),
     });
     ctx.result(report, () => humanReport(report));
     return report.success ? 0 : 1;
+  },
+};
+
+const DATASET_NAME = { name: 'NAME', required: true, description: 'dataset name' };
+
+export const dataRename: Command = {
+  path: ['data', 'rename'],
+  summary: 'Rename a dataset; its versions, runs and reports follow it.',
+  positionals: [DATASET_NAME, { name: 'NEW_NAME', required: true, description: 'the new name' }],
+  flags: {},
+  async run(ctx) {
+    const [name, to] = ctx.args.positionals as [string, string];
+    const r = await invoke(ctx, 'data:rename', { name, to });
+    ctx.result(r, () => `Renamed dataset ${r.previous} to ${r.name}`);
+    return 0;
+  },
+};
+
+export const dataDelete: Command = {
+  path: ['data', 'delete'],
+  summary:
+    'Soft-delete a dataset (hidden until restored); refused while runs or registered models use it.',
+  positionals: [DATASET_NAME],
+  flags: {},
+  async run(ctx) {
+    const r = await invoke(ctx, 'data:delete', { name: ctx.args.positionals[0]! });
+    ctx.result(r, () =>
+      r.changed
+        ? `Deleted dataset ${r.name}; restore with lathe data restore ${r.name}`
+        : `Dataset ${r.name} was already deleted`,
+    );
+    return 0;
+  },
+};
+
+export const dataRestore: Command = {
+  path: ['data', 'restore'],
+  summary: 'Restore a soft-deleted dataset.',
+  positionals: [DATASET_NAME],
+  flags: {},
+  async run(ctx) {
+    const r = await invoke(ctx, 'data:restore', { name: ctx.args.positionals[0]! });
+    ctx.result(r, () =>
+      r.changed ? `Restored dataset ${r.name}` : `Dataset ${r.name} was not deleted`,
+    );
+    return 0;
+  },
+};
+
+export const dataSuite: Command = {
+  path: ['data', 'suite'],
+  summary:
+    'Show the expectation suite saved with a dataset, or save one (--save FILE); data validate uses it.',
+  positionals: [DATASET_NAME],
+  flags: {
+    save: {
+      type: 'string',
+      value: 'FILE',
+      description: 'save this suite (YAML or JSON) with the dataset',
+    },
+  },
+  async run(ctx) {
+    const name = ctx.args.positionals[0]!;
+    const file = str(ctx, 'save');
+    const r = file
+      ? await invoke(ctx, 'data:suite:save', { name, suite: loadSuite(file) })
+      : await invoke(ctx, 'data:suite:get', { name });
+    ctx.result(r, () =>
+      r.suite
+        ? `Saved with ${r.dataset} (${r.updatedAt ?? ''}):\n${stringifyYaml(r.suite).trimEnd()}`
+        : `No suite is saved with ${r.dataset}: lathe data suite ${r.dataset} --save FILE`,
+    );
+    return 0;
   },
 };
