@@ -146,6 +146,14 @@ describe('the Monitor view', () => {
     const chart = monitor.byTestId('drift-distribution-chart');
     expect(Number(await chart.getAttribute('data-bins'))).toBeGreaterThan(1);
     expect(await cell.getAttribute('aria-pressed')).toBe('true');
+    // The arrow keys move between cells; only one cell is in the Tab order.
+    await session.page.keyboard.press('Control+Home');
+    const focused = () =>
+      session.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.cell);
+    expect(await focused()).toBe('0:0');
+    await session.page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('1:0');
+    expect(await monitor.byTestId('drift-heatmap').locator('[tabindex="0"]').count()).toBe(1);
 
     // The prediction over time: one daily window of class shares.
     const predictions = monitor.byTestId('prediction-chart');

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { CaptureSource, DriftIn, DriftOut, FeatureDrift } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
@@ -20,8 +20,10 @@ import {
   compareDistributions,
   driftInput,
   heatmapModel,
+  moveInHeatmap,
   parseWindow,
   predictionSeries,
+  type CellAt,
   type CurrentData,
   type Heatmap,
   type HeatmapCell,
@@ -253,17 +255,36 @@ function HeatmapTable({
   open: { feature: string; window: number } | null;
   onOpen: (cell: { feature: string; window: number }) => void;
 }) {
+  const tableRef = useRef<HTMLTableElement>(null);
+  // One cell is in the Tab order (a roving tabindex); the arrow keys move it (moveInHeatmap).
+  const [active, setActive] = useState<CellAt | null>(null);
+  const first = moveInHeatmap(heatmap, { row: 0, col: -1 }, 'Home', true);
+  const current = active && heatmap.rows[active.row]?.cells[active.col] ? active : first;
+  const onKeyDown = (e: KeyboardEvent<HTMLTableElement>) => {
+    const at = (e.target as HTMLElement).dataset.cell?.split(':').map(Number);
+    if (!at || at.length !== 2) return;
+    const next = moveInHeatmap(heatmap, { row: at[0]!, col: at[1]! }, e.key, e.ctrlKey);
+    if (!next) return;
+    e.preventDefault();
+    setActive(next);
+    tableRef.current
+      ?.querySelector<HTMLButtonElement>(`[data-cell="${next.row}:${next.col}"]`)
+      ?.focus();
+  };
   if (heatmap.rows.length === 0)
     return <p className="muted">The reference has no input features to compare.</p>;
   return (
     <div className="table-scroll">
       <table
+        ref={tableRef}
         className="drift-heatmap"
         data-testid="drift-heatmap"
         data-windows={heatmap.columns.length}
+        onKeyDown={onKeyDown}
       >
         <caption className="visually-hidden">
-          Drift per feature and window; select a cell to compare its distributions
+          Drift per feature and window; the arrow keys move between cells, Enter compares a
+          cell&apos;s distributions
         </caption>
         <thead>
           <tr>
@@ -282,19 +303,24 @@ function HeatmapTable({
           </tr>
         </thead>
         <tbody>
-          {heatmap.rows.map((r) => (
+          {heatmap.rows.map((r, row) => (
             <tr key={r.feature} data-testid={`heat-row-${r.feature}`}>
               <th scope="row" className="mono">
                 {r.feature}
               </th>
               <td className="muted small">{r.method ?? '—'}</td>
-              {r.cells.map((cell, i) => (
-                <td key={heatmap.columns[i]!.index}>
+              {r.cells.map((cell, col) => (
+                <td key={heatmap.columns[col]!.index}>
                   {cell ? (
                     <HeatCell
                       cell={cell}
+                      at={`${row}:${col}`}
+                      tabbable={current?.row === row && current.col === col}
                       selected={open?.feature === cell.feature && open.window === cell.window}
-                      onOpen={onOpen}
+                      onOpen={(c) => {
+                        setActive({ row, col });
+                        onOpen(c);
+                      }}
                     />
                   ) : (
                     <span className="heat-cell heat-none" aria-label="no result">
@@ -313,10 +339,15 @@ function HeatmapTable({
 
 function HeatCell({
   cell,
+  at,
+  tabbable,
   selected,
   onOpen,
 }: {
   cell: HeatmapCell;
+  /** `row:col`, for the arrow keys. */
+  at: string;
+  tabbable: boolean;
   selected: boolean;
   onOpen: (cell: { feature: string; window: number }) => void;
 }) {
@@ -326,6 +357,8 @@ function HeatCell({
       className={`heat-cell heat-${cell.level}`}
       aria-label={cell.label}
       aria-pressed={selected}
+      tabIndex={tabbable ? 0 : -1}
+      data-cell={at}
       title={cell.label}
       onClick={() => onOpen({ feature: cell.feature, window: cell.window })}
       data-testid={`heat-cell-${cell.feature}-${cell.window}`}

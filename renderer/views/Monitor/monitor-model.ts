@@ -203,6 +203,59 @@ export function heatmapModel(
   return { columns, rows, windowed };
 }
 
+/** A cell's place in the heatmap: row (feature) and column (window) positions. */
+export interface CellAt {
+  row: number;
+  col: number;
+}
+
+/**
+ * Where a key moves the focus in the heatmap, as in the WAI-ARIA grid pattern
+ * (https://www.w3.org/WAI/ARIA/apg/patterns/grid/): arrows step to the next cell with a result in that
+ * direction (skipping holes), Home/End go to the row's first/last one, Ctrl+Home/End to the grid's.
+ * Null for other keys, or when there is nowhere to go.
+ */
+export function moveInHeatmap(
+  heatmap: Pick<Heatmap, 'rows'>,
+  from: CellAt,
+  key: string,
+  ctrl = false,
+): CellAt | null {
+  const has = (row: number, col: number) => heatmap.rows[row]?.cells[col] != null;
+  const width = heatmap.rows[0]?.cells.length ?? 0;
+  const step = (dr: number, dc: number): CellAt | null => {
+    for (let r = from.row + dr, c = from.col + dc; ; r += dr, c += dc) {
+      if (r < 0 || r >= heatmap.rows.length || c < 0 || c >= width) return null;
+      if (has(r, c)) return { row: r, col: c };
+    }
+  };
+  const firstIn = (rows: number[], cols: number[]): CellAt | null => {
+    for (const r of rows) for (const c of cols) if (has(r, c)) return { row: r, col: c };
+    return null;
+  };
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  switch (key) {
+    case 'ArrowRight':
+      return step(0, 1);
+    case 'ArrowLeft':
+      return step(0, -1);
+    case 'ArrowDown':
+      return step(1, 0);
+    case 'ArrowUp':
+      return step(-1, 0);
+    case 'Home':
+      return ctrl
+        ? firstIn(range(heatmap.rows.length), range(width))
+        : firstIn([from.row], range(width));
+    case 'End':
+      return ctrl
+        ? firstIn(range(heatmap.rows.length).reverse(), range(width).reverse())
+        : firstIn([from.row], range(width).reverse());
+    default:
+      return null;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Distributions side by side
 // ---------------------------------------------------------------------------------------------------

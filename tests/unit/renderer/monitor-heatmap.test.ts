@@ -6,6 +6,7 @@ import {
   driftLevel,
   driftScore,
   heatmapModel,
+  moveInHeatmap,
   windowLabel,
 } from '../../../renderer/views/Monitor/monitor-model';
 
@@ -140,6 +141,28 @@ describe('drift heatmap model', () => {
     expect(windowLabel('2026-12-04T13:00:00.000Z', 'hour')).toBe('12-04 13:00');
     expect(windowLabel('2026-11-30T00:00:00.000Z', 'week')).toBe('wk 11-30');
     expect(windowLabel('not a date', 'day')).toBe('not a date');
+  });
+});
+
+describe('heatmap keyboard', () => {
+  // Rows bill, island, mass; island has no result in the first window (a hole).
+  const h = heatmapModel(drift, 'day');
+
+  it('steps with the arrows and skips holes', () => {
+    expect(moveInHeatmap(h, { row: 0, col: 0 }, 'ArrowRight')).toEqual({ row: 0, col: 1 });
+    expect(moveInHeatmap(h, { row: 0, col: 0 }, 'ArrowDown')).toEqual({ row: 2, col: 0 });
+    expect(moveInHeatmap(h, { row: 2, col: 1 }, 'ArrowUp')).toEqual({ row: 1, col: 1 });
+    expect(moveInHeatmap(h, { row: 1, col: 1 }, 'ArrowLeft')).toBeNull();
+    expect(moveInHeatmap(h, { row: 2, col: 1 }, 'ArrowDown')).toBeNull();
+  });
+
+  it("goes to the row's ends with Home/End and the grid's with Ctrl", () => {
+    expect(moveInHeatmap(h, { row: 1, col: 1 }, 'Home')).toEqual({ row: 1, col: 1 });
+    expect(moveInHeatmap(h, { row: 0, col: 1 }, 'Home')).toEqual({ row: 0, col: 0 });
+    expect(moveInHeatmap(h, { row: 0, col: 0 }, 'End')).toEqual({ row: 0, col: 1 });
+    expect(moveInHeatmap(h, { row: 1, col: 1 }, 'Home', true)).toEqual({ row: 0, col: 0 });
+    expect(moveInHeatmap(h, { row: 0, col: 0 }, 'End', true)).toEqual({ row: 2, col: 1 });
+    expect(moveInHeatmap(h, { row: 0, col: 0 }, 'Enter')).toBeNull();
   });
 });
 
