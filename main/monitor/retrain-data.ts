@@ -29,8 +29,6 @@ export interface RetrainRows {
   setAside: number;
   /** Rows of the champion's own data kept for training (combine). */
   oldRows: number;
-  /** Drops the work table; call when done. */
-  dispose(): Promise<void>;
 }
 
 /**
@@ -67,7 +65,6 @@ export async function retrainRows(
       );
   const which = rule.testFraction > 0 ? 'test' : 'valid';
   const table = `retrain_${args.jobId.replace(/[^A-Za-z0-9]/g, '')}`;
-  const dispose = () => engine.run(`DROP TABLE IF EXISTS ${table}`);
   try {
     await applySplit(engine, { table, from: rowsOf(old, target), rule, target, row: '__row' });
     const holdout = await deriveVersion(data, {
@@ -115,10 +112,9 @@ export async function retrainRows(
           transform: { retrain: 'training', run: champion.id, combine, holdout: ref(holdout) },
           source: `${combine ? `${ref(old)} (its training rows) + ` : ''}${ref(newData)} minus the champion's held-out rows`,
         });
-    return { holdout, training, setAside, oldRows, dispose };
-  } catch (err) {
-    await dispose();
-    throw err;
+    return { holdout, training, setAside, oldRows };
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${table}`);
   }
 }
 

@@ -80,9 +80,8 @@ export async function runRetraining(
   serialize: Serialize,
 ): Promise<void> {
   const { record } = log;
-  let rows: RetrainRows | undefined;
   try {
-    rows = await takeData(deps, log, input, champion);
+    const rows = await takeData(deps, log, input, champion);
     const trained = await trainChallenger(deps, log, champion.run, rows.training);
     const challenger = await registerChallenger(deps, log, input.model, trained);
     const gates = await evaluateAndGate(deps, log, { champion, trained, challenger, rows });
@@ -93,7 +92,6 @@ export async function runRetraining(
     record.status = 'failed';
     record.error = err instanceof Error ? err.message : String(err);
   } finally {
-    await rows?.dispose();
     record.finishedAt = iso(deps.now?.() ?? new Date());
     await log.save();
   }

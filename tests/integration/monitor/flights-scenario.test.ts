@@ -2,7 +2,8 @@
 // A model of late departures trained on January to March scores April to June in monthly batches; May and
 // June are a shifted copy (distances scaled, delays inflated at three hubs). Drift flags the shifted
 // feature only, an alert rule fires to a local webhook and retrains the model on the new rows, the
-// challenger is promoted through the gates, and a rollback restores the first champion.
+// challenger is promoted through the gates, and when the new champion's served requests fail an
+// error-rate rule rolls it back to the first champion.
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -72,7 +73,7 @@ afterAll(async () => {
 });
 
 describe('flights 2001: capture, drift, alert, retraining, rollback', () => {
-  it('retrains and promotes through the gates when the shifted months drift, and rolls back', async () => {
+  it('retrains and promotes through the gates when the shifted months drift; a failing champion is rolled back', async () => {
     await call('data:importQuery', {
       name: 'flights',
       sql: `SELECT * FROM read_parquet('${file('q1.parquet')}')`,
@@ -164,8 +165,43 @@ describe('flights 2001: capture, drift, alert, retraining, rollback', () => {
     await call('models:alias', { ref: 'delays@challenger', alias: 'champion', reason: 'drifted' });
     expect((await call('models:version', { ref: 'delays@champion' })).version).toBe(challenger);
 
-    const back = await call('models:rollback', { name: 'delays', reason: 'scenario' });
-    expect(back).toEqual({ model: 'delays', from: challenger, to: 1 });
+    // The new champion is served and most requests fail: an error-rate rule rolls it back.
+    const server = await call('serve:start', { ref: 'delays@champion', port: 0 });
+    const predict = (body: string) =>
+      fetch(`${server.url}/v1/models/delays/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).then((r) => r.status);
+    const good = JSON.stringify({ records: [{ distance: 700, origin: 'ORD', hour: 9 }] });
+    const statuses = [];
+    for (let i = 0; i < 12; i++) statuses.push(await predict(i < 4 ? good : '{"records": [{}'));
+    expect(statuses.filter((x) => x === 200)).toHaveLength(4);
+    await call('serve:stop', { id: server.id });
+    const failing = await call('monitor:check', {
+      rules: {
+        rules: [
+          {
+            name: 'champion-failing',
+            model: 'delays',
+            signal: 'error_rate',
+            above: 0.5,
+            window: '1d',
+            action: 'rollback',
+          },
+        ],
+      },
+    });
+    expect(failing.results[0]).toMatchObject({ fired: true, value: 8 / 12 });
+    expect(failing.fired[0]!.message).toMatch(`from version ${challenger} to 1`);
     expect((await call('models:version', { ref: 'delays@champion' })).version).toBe(1);
+    const last = (await call('models:history', { name: 'delays' })).entries.at(-1)!;
+    expect(last.details).toMatchObject({
+      alias: 'champion',
+      from: challenger,
+      to: 1,
+      rollback: true,
+    });
+    expect(last.reason).toMatch(/^rollback: alert 'champion-failing'/);
   });
 });

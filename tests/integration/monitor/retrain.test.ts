@@ -24,7 +24,7 @@ async function championOf(name: string, dataset = 'penguins@1'): Promise<void> {
     penguinsConfig({
       dataset,
       model: { type: 'mlp', hidden: [16] },
-      training: { epochs: 40, batchSize: 16, learningRate: 0.02, validationFraction: 0.2 },
+      training: { epochs: 25, batchSize: 16, learningRate: 0.02, validationFraction: 0.2 },
       split: { testFraction: 0.25 },
       seed: 3,
     }),
@@ -200,12 +200,17 @@ describe('retraining', () => {
   it('writes every step to the audit log and lists retrainings newest first', async () => {
     await championOf('logged');
     const first = await call('retrain:run', { model: 'logged', data: 'penguins@1' });
+    // Nothing of logged@1 is captured: the second job fails at its first step, and says so.
     const second = await call('retrain:run', {
       model: 'logged',
-      data: 'penguins@1',
+      captured: true,
       trigger: 'alert',
       reason: 'rule drift fired',
     });
+    expect(second).toMatchObject({ status: 'failed', trigger: 'alert', challengerVersion: null });
+    expect(second.error).toBe(
+      'logged@1 has no captured predictions: serve it or score a batch with lathe predict first',
+    );
     const list = await call('retrain:list', { model: 'logged' });
     expect(list.map((r) => r.id)).toEqual([second.id, first.id]);
     expect(list[0]).toEqual(second);
@@ -217,17 +222,18 @@ describe('retraining', () => {
       expect(mine.map((e) => [e.details.step, e.details.status, e.details.message])).toEqual(
         r.steps.map((s) => [s.step, s.status, s.message]),
       );
-      expect([...new Set(r.steps.map((s) => s.step))]).toEqual([
-        'data',
-        'validate',
-        'train',
-        'register',
-        'evaluate',
-        'gates',
-        'canary',
-        'promote',
-      ]);
     }
+    expect(second.steps).toEqual([{ step: 'data', status: 'failed', message: second.error }]);
+    expect([...new Set(first.steps.map((s) => s.step))]).toEqual([
+      'data',
+      'validate',
+      'train',
+      'register',
+      'evaluate',
+      'gates',
+      'canary',
+      'promote',
+    ]);
     expect(entries.filter((e) => e.details.retraining === second.id)[0]!.reason).toBe(
       'rule drift fired',
     );
@@ -354,7 +360,7 @@ describe('lathe retrain and lathe models rollback', () => {
     const config = t.file(
       'cli-train.yaml',
       'dataset: penguins\ntarget: Species\ntask: multiclass\nmodel: {type: mlp, hidden: [16]}\n' +
-        'training: {epochs: 40, batchSize: 16, learningRate: 0.02}\nsplit: {testFraction: 0.25}\nseed: 3\n',
+        'training: {epochs: 25, batchSize: 16, learningRate: 0.02}\nsplit: {testFraction: 0.25}\nseed: 3\n',
     );
     const trained = json('train', '--config', config);
     expect(trained.code, trained.stderr).toBe(0);
