@@ -83,7 +83,7 @@ export async function retrainRows(
       .map((c) => `h.${ident(c)}::VARCHAR IS NOT DISTINCT FROM n.${ident(c)}::VARCHAR`)
       .join(' AND ');
     const fresh = `(SELECT n.* FROM ${rowsOf(newData, target)} n WHERE NOT EXISTS (
-        SELECT 1 FROM ${table} h WHERE h.__split = ${literal(which)} AND ${matches || 'true'}))`;
+        SELECT 1 FROM ${table} h WHERE h.__split = ${literal(which)} AND ${matches || 'false'}))`;
     const [counts = {}] = await engine.all(
       `SELECT (SELECT count(*) FROM ${rowsOf(newData, target)}) AS total, (SELECT count(*) FROM ${fresh}) AS kept,
               (SELECT count(*) FROM ${table} WHERE __split <> ${literal(which)}) AS old`,
