@@ -1,6 +1,7 @@
 // Drift: `lathe monitor drift` against a pandas + scipy implementation of the same tests on the same data.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
-//   node bench/drift-vs-scipy.mjs [--rows N] [--columns N] [--reference N] [--keep]
+//   node bench/drift-vs-scipy.mjs [--rows N] [--columns N] [--reference N] [--keep] [--again DIR]
+// --keep leaves the work folder; --again DIR times again on the data and workspace a kept run prepared.
 // Needs Debian's python3-pandas and python3-scipy; runs /usr/bin/python3 and /usr/bin/time.
 //
 // The data (DuckDB, seeded): --columns (default 100) inputs, one in ten categorical (20 categories, skewed),
@@ -30,8 +31,11 @@ import { latheCli, numberArg as arg, python } from './lib.mjs';
 const rows = arg('--rows', 3_000_000);
 const columns = arg('--columns', 100);
 const refRows = arg('--reference', 500_000);
-const keep = process.argv.includes('--keep');
-const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-drift-'));
+const again = process.argv.includes('--again')
+  ? process.argv[process.argv.indexOf('--again') + 1]
+  : null;
+const keep = process.argv.includes('--keep') || again !== null;
+const dir = again ?? mkdtempSync(join(tmpdir(), 'lathe-bench-drift-'));
 const ws = join(dir, 'ws');
 
 const probe = spawnSync(python, ['-c', 'import pandas, scipy, numpy'], { encoding: 'utf8' });
@@ -63,30 +67,6 @@ function columnSql(i, shift) {
 }
 
 const say = (s) => console.log(s);
-say(
-  `Preparing ${rows.toLocaleString()} current and ${refRows.toLocaleString()} reference rows × ${columns} columns in ${dir}`,
-);
-const db = await (await DuckDBInstance.create(':memory:')).connect();
-const table = (n, shift, extra = '') =>
-  `SELECT ${names.map((_, i) => columnSql(i, shift)).join(', ')}${extra} FROM range(${n})`;
-await db.run('SELECT setseed(0.11)');
-await db.run(`COPY (${table(refRows, false)}) TO '${join(dir, 'ref.parquet')}' (FORMAT parquet)`);
-await db.run(`COPY (${table(rows, true)}) TO '${join(dir, 'cur.parquet')}' (FORMAT parquet)`);
-await db.run(
-  `COPY (${table(2000, false, `, random() AS y`)}) TO '${join(dir, 'small.parquet')}' (FORMAT parquet)`,
-);
-// The same columns as raw float64 (categories as their number) for numpy.
-for (const [file, prefix] of [
-  ['ref.parquet', 'ref'],
-  ['cur.parquet', 'cur'],
-]) {
-  for (const [i, name] of names.entries()) {
-    const x = categorical(i) ? `substr(${name}, 2)::DOUBLE` : name;
-    const reader = await db.runAndReadAll(`SELECT ${x} FROM '${join(dir, file)}'`);
-    writeFileSync(join(dir, `${prefix}.${name}.f64`), Float64Array.from(reader.getColumnsJS()[0]));
-  }
-}
-
 function run(args, what) {
   const r = spawnSync(args[0], args.slice(1), { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`${what} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
@@ -104,24 +84,55 @@ function timed(args) {
   return { seconds: Number(seconds), rssMiB: Number(kb) / 1024, stdout: r.stdout };
 }
 
-lathe('data', 'import', join(dir, 'small.parquet'), '--name', 'small');
-lathe('data', 'import', join(dir, 'ref.parquet'), '--name', 'ref');
-lathe('data', 'import', join(dir, 'cur.parquet'), '--name', 'cur');
-const configFile = join(dir, 'train.json');
-writeFileSync(
-  configFile,
-  JSON.stringify({
-    dataset: 'small',
-    target: 'y',
-    task: 'regression',
-    model: { type: 'mlp', hidden: [8] },
-    training: { epochs: 1 },
-    experiment: 'bench',
-  }),
-);
-const trained = JSON.parse(lathe('train', '--config', configFile).stdout);
-lathe('models', 'register', trained.runId ?? trained.run?.id ?? trained.id, '--name', 'm');
-lathe('monitor', 'reference', 'm@1', '--data', 'ref');
+/** Writes the data (Parquet for Lathe, raw float64 per column for numpy) and the workspace. */
+async function prepare() {
+  say(
+    `Preparing ${rows.toLocaleString()} current and ${refRows.toLocaleString()} reference rows × ${columns} columns in ${dir}`,
+  );
+  const db = await (await DuckDBInstance.create(':memory:')).connect();
+  const table = (n, shift, extra = '') =>
+    `SELECT ${names.map((_, i) => columnSql(i, shift)).join(', ')}${extra} FROM range(${n})`;
+  await db.run('SELECT setseed(0.11)');
+  await db.run(`COPY (${table(refRows, false)}) TO '${join(dir, 'ref.parquet')}' (FORMAT parquet)`);
+  await db.run(`COPY (${table(rows, true)}) TO '${join(dir, 'cur.parquet')}' (FORMAT parquet)`);
+  await db.run(
+    `COPY (${table(2000, false, `, random() AS y`)}) TO '${join(dir, 'small.parquet')}' (FORMAT parquet)`,
+  );
+  // The same columns as raw float64 (categories as their number) for numpy.
+  for (const [file, prefix] of [
+    ['ref.parquet', 'ref'],
+    ['cur.parquet', 'cur'],
+  ]) {
+    for (const [i, name] of names.entries()) {
+      const x = categorical(i) ? `substr(${name}, 2)::DOUBLE` : name;
+      const reader = await db.runAndReadAll(`SELECT ${x} FROM '${join(dir, file)}'`);
+      writeFileSync(
+        join(dir, `${prefix}.${name}.f64`),
+        Float64Array.from(reader.getColumnsJS()[0]),
+      );
+    }
+  }
+
+  lathe('data', 'import', join(dir, 'small.parquet'), '--name', 'small');
+  lathe('data', 'import', join(dir, 'ref.parquet'), '--name', 'ref');
+  lathe('data', 'import', join(dir, 'cur.parquet'), '--name', 'cur');
+  const configFile = join(dir, 'train.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      dataset: 'small',
+      target: 'y',
+      task: 'regression',
+      model: { type: 'mlp', hidden: [8] },
+      training: { epochs: 1 },
+      experiment: 'bench',
+    }),
+  );
+  const trained = JSON.parse(lathe('train', '--config', configFile).stdout);
+  lathe('models', 'register', trained.runId ?? trained.run?.id ?? trained.id, '--name', 'm');
+  lathe('monitor', 'reference', 'm@1', '--data', 'ref');
+}
+if (!again) await prepare();
 
 say('Timing lathe monitor drift …');
 const l = timed([

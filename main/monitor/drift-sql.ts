@@ -9,7 +9,7 @@
 // range, in one streaming GROUP BY; Sturges bins are then exact, the Wasserstein integral is exact
 // except inside cells where the two CDFs cross, and KS is exact at cell edges (off by at most one
 // cell's mass). This is what keeps 3M rows × 100 columns within seconds.
-import type { Row, SqlParam } from '../workspace/db';
+import { literal, type Row, type SqlParam } from '../workspace/db';
 
 /** Runs SQL: the in-memory engine (dataset versions) or the workspace database (captured rows). */
 export interface SqlRunner {
@@ -83,25 +83,15 @@ export interface CategoricalStats {
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? Number.NaN));
 
-/** A SQL list literal of numbers (NaN-free: the reference stores finite values only). */
+/**
+ * A SQL list of numbers, as one text cast to DOUBLE[]: DuckDB plans a list literal of 10,000 numbers in
+ * about a second, the cast of one string in milliseconds. JS prints each double so it parses back exactly.
+ */
 export const numberList = (xs: readonly number[]) =>
-  `[${xs.map((x) => (Number.isFinite(x) ? String(x) : 'NULL')).join(',')}]::DOUBLE[]`;
+  `'[${xs.map((x) => (Number.isFinite(x) ? String(x) : 'NULL')).join(',')}]'::DOUBLE[]`;
 /** A SQL list literal of strings. */
 export const stringList = (xs: readonly string[]) =>
   `[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(',')}]::VARCHAR[]`;
-
-/** Sturges bin count of numpy's histogram_bin_edges for `size` values over [lo, hi] (1 when hi = lo). */
-const sturges = (size: string) =>
-  `CASE WHEN hi > lo THEN ceil((hi - lo) / ((hi - lo) / (log2(${size}) + 1.0)))::BIGINT ELSE 1 END`;
-
-/** numpy's bin of x among `nb` equal bins over [lo, hi] (np.histogram: edge comparisons, last bin closed). */
-function binOf(x: string, lo: string, hi: string, nb: string): string {
-  const edge = (j: string) =>
-    `(CASE WHEN (${j}) >= ${nb} THEN ${hi} ELSE (${j}) * ((${hi} - ${lo}) / ${nb}) + ${lo} END)`;
-  const j0 = `least(${nb} - 1, floor(((${x}) - ${lo}) / (${hi} - ${lo}) * ${nb})::BIGINT)`;
-  const j1 = `(${j0} - CASE WHEN (${x}) < ${edge(j0)} THEN 1 ELSE 0 END)`;
-  return `(${j1} + CASE WHEN ${j1} <> ${nb} - 1 AND (${x}) >= ${edge(`${j1} + 1`)} THEN 1 ELSE 0 END)`;
-}
 
 /**
  * PSI, KL, Jensen–Shannon and Hellinger per window from a table `t(w, k, rc, cc)` of reference and
@@ -127,67 +117,132 @@ const DIVERGENCES = `
       list(k ORDER BY k) AS keys, list(rc ORDER BY k) AS rcs, list(cc ORDER BY k) AS ccs
     FROM f JOIN fs USING (w) GROUP BY f.w)`;
 
+/** Each window's rows, nulls and the combined range with the reference (numpy's outer edges). */
+interface Bounds {
+  w: string;
+  nc: number;
+  nulls: number;
+  lo: number;
+  hi: number;
+  /** Sturges bins over reference + current (numpy's histogram_bin_edges 'sturges'). */
+  nb: number;
+}
+
+/** numpy's Sturges bin count for `size` values over [lo, hi]: ceil(ptp / (ptp / (log2(size) + 1))). */
+export function sturgesBins(size: number, lo: number, hi: number): number {
+  const ptp = hi - lo;
+  return ptp > 0 ? Math.ceil(ptp / (ptp / (Math.log2(size) + 1))) : 1;
+}
+
+/**
+ * Columns `j0`, `j1` and then `as` added to `src`: numpy's bin of `x` among `nb` equal bins over [lo, hi]
+ * (a first guess, moved by the edge comparisons np.histogram makes). Staged so each is computed once.
+ */
+function binned(src: string, x: string, lo: string, hi: string, nb: string, as: string): string {
+  const edge = (j: string) =>
+    `(CASE WHEN (${j}) >= ${nb} THEN ${hi} ELSE (${j}) * ((${hi} - ${lo}) / ${nb}) + ${lo} END)`;
+  return `(SELECT * EXCLUDE (${as}_j1), ${as}_j1 + CASE WHEN ${as}_j1 <> ${nb} - 1 AND ${x} >= ${edge(`${as}_j1 + 1`)} THEN 1 ELSE 0 END AS ${as}
+    FROM (SELECT * EXCLUDE (${as}_j0), ${as}_j0 - CASE WHEN ${x} < ${edge(`${as}_j0`)} THEN 1 ELSE 0 END AS ${as}_j1
+      FROM (SELECT *, least(${nb} - 1, floor((${x} - ${lo}) / (${hi} - ${lo}) * ${nb})::BIGINT) AS ${as}_j0 FROM ${src})))`;
+}
+
 /**
  * Statistics of a numeric column per window. `cur` is a relation with columns `w` (the window) and `x`
- * (DOUBLE, nulls kept); `exact` chooses the exact path (every distinct value a point).
+ * (DOUBLE, nulls kept); `exact` chooses the exact path (every distinct value a point); `windowed` says
+ * whether `w` takes more than one value.
  */
 export async function numericStats(
   sql: SqlRunner,
   cur: string,
   ref: NumericPoints,
-  options: { exact: boolean; hellinger: boolean },
+  options: { exact: boolean; hellinger: boolean; windowed?: boolean },
 ): Promise<NumericStats[]> {
   const nr = ref.n;
-  const head = `
-  cur AS (${cur}),
-  r AS (SELECT unnest(${numberList(ref.values)}) AS v, unnest(${numberList(ref.weights)}) AS c),
-  cs AS (SELECT w, count(x)::DOUBLE AS nc, (count(*) - count(x))::BIGINT AS nulls, min(x) AS mn, max(x) AS mx
-    FROM cur GROUP BY w HAVING count(x) > 0),
-  g0 AS (SELECT w, nc, nulls, ${nr}::DOUBLE AS nr, least(mn, ${ref.min}) AS lo0, greatest(mx, ${ref.max}) AS hi0 FROM cs),
-  g1 AS (SELECT *, CASE WHEN hi0 > lo0 THEN lo0 ELSE lo0 - 0.5 END AS lo, CASE WHEN hi0 > lo0 THEN hi0 ELSE hi0 + 0.5 END AS hi FROM g0)`;
-  // Points p(w, a, b, rc, rs, cc, cs, bin[, hbin]): a distinct value (a = b) or a grid cell [a, b).
+  // First pass: rows, nulls and range per window (Parquet statistics often answer it).
+  const first = await sql.all(
+    options.windowed
+      ? `SELECT w::VARCHAR AS w, count(x) AS nc, count(*) - count(x) AS nulls, min(x) AS mn, max(x) AS mx
+         FROM (${cur}) GROUP BY w HAVING count(x) > 0 ORDER BY w`
+      : `SELECT any_value(w)::VARCHAR AS w, count(x) AS nc, count(*) - count(x) AS nulls, min(x) AS mn, max(x) AS mx
+         FROM (${cur}) HAVING count(x) > 0`,
+  );
+  const bounds: Bounds[] = first.map((r) => {
+    const [mn, mx] = [Math.min(num(r.mn), ref.min), Math.max(num(r.mx), ref.max)];
+    const [lo, hi] = mx > mn ? [mn, mx] : [mn - 0.5, mx + 0.5];
+    return {
+      w: String(r.w),
+      nc: num(r.nc),
+      nulls: num(r.nulls),
+      lo,
+      hi,
+      nb: sturgesBins(nr + num(r.nc), mn, mx),
+    };
+  });
+  if (!bounds.length) return [];
+  const g = `g AS (SELECT * FROM (VALUES ${bounds
+    .map(
+      (b) =>
+        `(${literal(b.w)}, ${b.nc}::DOUBLE, ${nr}::DOUBLE, ${b.lo}::DOUBLE, ${b.hi}::DOUBLE, ${b.nb}::BIGINT)`,
+    )
+    .join(', ')}) AS g(w, nc, nr, lo, hi, nb))`;
+  const one = bounds.length === 1 ? bounds[0]! : null;
+  // One window: its range and bins are constants in the expressions (no join on 3M rows); several: joined.
+  const [lo, hi, nb] = one
+    ? [`${one.lo}::DOUBLE`, `${one.hi}::DOUBLE`, `${one.nb}`]
+    : ['lo', 'hi', 'nb'];
+  const keyed = (src: string) =>
+    one
+      ? `(SELECT x FROM (${src}) WHERE x IS NOT NULL)`
+      : `(SELECT g.w, s.x, g.lo, g.hi, g.nb FROM (${src}) s JOIN g ON s.w::VARCHAR = g.w WHERE s.x IS NOT NULL)`;
+  const refRel = `(SELECT unnest(${numberList(ref.values)}) AS v, unnest(${numberList(ref.weights)}) AS c)`;
+  // Points p(w, a, b, rc, rs, cc, cs, bin, hbin): a distinct value (a = b) or a grid cell [a, b).
   let points: string;
-  let hellingerSize: string;
   if (options.exact) {
-    points = `
-  g AS (SELECT *, ${sturges('nr + nc')} AS nb FROM g1),
-  pv AS (SELECT w, x AS v, 0::DOUBLE AS rc, count(*)::DOUBLE AS cc FROM cur WHERE x IS NOT NULL GROUP BY w, x
-    UNION ALL SELECT g.w, r.v, r.c, 0 FROM r CROSS JOIN g),
-  pm AS (SELECT w, v, sum(rc) AS rc, sum(cc) AS cc FROM pv GROUP BY w, v),
-  ud AS (SELECT w, count(*)::DOUBLE AS ud FROM pm GROUP BY w),
-  p AS (SELECT pm.w, v AS a, v AS b, rc, rc * v AS rs, cc, cc * v AS cs, ${binOf('v', 'g.lo', 'g.hi', 'g.nb')} AS bin,
-      ${binOf('v', 'g.lo', 'g.hi', `(SELECT ${sturges('ud.ud')} FROM ud WHERE ud.w = pm.w)`)} AS hbin
-    FROM pm JOIN g USING (w))`;
-    hellingerSize = '';
+    const pm = `(SELECT w, v, sum(rc) AS rc, sum(cc) AS cc FROM (
+      SELECT w, x AS v, 0::DOUBLE AS rc, count(*)::DOUBLE AS cc FROM ${
+        one ? `(SELECT ${literal(one.w)} AS w, x FROM ${keyed(cur)})` : keyed(cur)
+      } GROUP BY w, x
+      UNION ALL SELECT g.w, r.v, r.c, 0 FROM ${refRel} r CROSS JOIN g) GROUP BY w, v)`;
+    const withG = `(SELECT pm.*, g.lo, g.hi, g.nb, g.nr, g.nc FROM ${pm} pm JOIN g USING (w))`;
+    const ud = `(SELECT w, count(*)::DOUBLE AS ud FROM ${pm} GROUP BY w)`;
+    const withH = `(SELECT x.*, CASE WHEN x.hi > x.lo THEN ceil((x.hi - x.lo) / ((x.hi - x.lo) / (log2(ud.ud) + 1.0)))::BIGINT ELSE 1 END AS nbh
+      FROM (SELECT *, v AS x FROM ${withG}) x JOIN ${ud} ud USING (w))`;
+    points = `p AS (SELECT w, v AS a, v AS b, rc, rc * v AS rs, cc, cc * v AS cs, bin, hbin
+      FROM ${binned(binned(withH, 'x', 'lo', 'hi', 'nb', 'bin'), 'x', 'lo', 'hi', 'nbh', 'hbin')})`;
   } else {
-    const cellOf = (x: string) =>
-      `least(${CELLS_PER_BIN - 1}, greatest(0, floor(((${x}) - (bin * ((hi - lo) / nb) + lo)) / ((hi - lo) / nb / ${CELLS_PER_BIN}))::BIGINT))`;
-    hellingerSize = options.hellinger
-      ? `, ud AS (SELECT w, count(*)::DOUBLE + ${Math.max(0, ref.distinct - ref.values.length)} AS ud FROM (
-          SELECT DISTINCT w, x FROM cur WHERE x IS NOT NULL UNION SELECT g.w, r.v FROM r CROSS JOIN g) GROUP BY w),
-        gh AS (SELECT g.*, ${sturges('ud.ud')} AS nbh FROM g JOIN ud USING (w))`
-      : `, gh AS (SELECT g.*, 1 AS nbh FROM g)`;
-    const hbin = options.hellinger ? binOf('x', 'lo', 'hi', 'nbh') : '0';
-    points = `
-  g AS (SELECT *, ${sturges('nr + nc')} AS nb FROM g1)${hellingerSize},
-  cb AS (SELECT *, ${cellOf('x')} AS cell FROM (
-    SELECT cur.w, x, ${binOf('x', 'lo', 'hi', 'nb')} AS bin, ${hbin} AS hbin, lo, hi, nb
-    FROM cur JOIN gh USING (w) WHERE x IS NOT NULL)),
-  cc AS (SELECT w, bin, cell, hbin, count(*)::DOUBLE AS cc, sum(x) AS cs, any_value(lo) AS lo, any_value(hi) AS hi, any_value(nb) AS nb
-    FROM cb GROUP BY w, bin, cell, hbin),
-  rb AS (SELECT *, ${cellOf('x')} AS cell FROM (
-    SELECT gh.w, r.v AS x, r.c, ${binOf('r.v', 'lo', 'hi', 'nb')} AS bin, ${options.hellinger ? binOf('r.v', 'lo', 'hi', 'nbh') : '0'} AS hbin, lo, hi, nb
-    FROM r CROSS JOIN gh)),
-  rcs AS (SELECT w, bin, cell, hbin, sum(c) AS rc, sum(c * x) AS rs, any_value(lo) AS lo, any_value(hi) AS hi, any_value(nb) AS nb
-    FROM rb GROUP BY w, bin, cell, hbin),
-  p AS (SELECT w, bin, hbin,
-      bin * ((hi - lo) / nb) + lo + cell * ((hi - lo) / nb / ${CELLS_PER_BIN}) AS a,
-      CASE WHEN cell = ${CELLS_PER_BIN - 1} THEN (CASE WHEN bin + 1 >= nb THEN hi ELSE (bin + 1) * ((hi - lo) / nb) + lo END)
-        ELSE bin * ((hi - lo) / nb) + lo + (cell + 1) * ((hi - lo) / nb / ${CELLS_PER_BIN}) END AS b,
+    const unionDistinct = options.hellinger
+      ? `(SELECT count(*)::DOUBLE + ${Math.max(0, ref.distinct - ref.values.length)} FROM (
+          SELECT DISTINCT x FROM ${keyed(cur)} UNION SELECT v FROM ${refRel}))`
+      : '1';
+    const nbh = `(CASE WHEN ${hi} > ${lo} THEN ceil((${hi} - ${lo}) / ((${hi} - ${lo}) / (log2(${unionDistinct}) + 1.0)))::BIGINT ELSE 1 END)`;
+    const cellsAll = `(${nb} * ${CELLS_PER_BIN})`;
+    // The cell of x in one expression (its bin is cell // CELLS_PER_BIN): no edge comparisons per row, so
+    // a value within a rounding error of a bin edge may count in the neighbouring bin.
+    const grid = (src: string) =>
+      `(SELECT *, least(${cellsAll} - 1, floor((x - ${lo}) / (${hi} - ${lo}) * ${cellsAll})::BIGINT) AS ci, ${
+        options.hellinger
+          ? `least(${nbh} - 1, floor((x - ${lo}) / (${hi} - ${lo}) * ${nbh})::BIGINT)`
+          : '0'
+      } AS hbin FROM ${src})`;
+    // One grouping key per cell (and Hellinger bin): a single integer hashes far faster than several.
+    const key = `ci + hbin * ${2 ** 32}`;
+    const cells = (src: string, aggs: string) =>
+      one
+        ? `(SELECT ${literal(one.w)} AS w, k % ${2 ** 32} AS ci, k // ${2 ** 32} AS hbin, * EXCLUDE (k) FROM (
+            SELECT ${key} AS k, ${aggs} FROM ${grid(src)} GROUP BY k))`
+        : `(SELECT w, ci, hbin, ${aggs} FROM ${grid(src)} GROUP BY w, ci, hbin)`;
+    const curCells = cells(keyed(cur), 'count(*)::DOUBLE AS cc, sum(x) AS cs');
+    const refPoints = one
+      ? `(SELECT v AS x, c FROM ${refRel})`
+      : `(SELECT g.w, r.v AS x, r.c, g.lo, g.hi, g.nb FROM ${refRel} r CROSS JOIN g)`;
+    const refCells = cells(refPoints, 'sum(c) AS rc, sum(c * x) AS rs');
+    const width = `((g.hi - g.lo) / (g.nb * ${CELLS_PER_BIN}))`;
+    points = `p AS (SELECT w, ci // ${CELLS_PER_BIN} AS bin, hbin, g.lo + ci * ${width} AS a,
+      CASE WHEN ci + 1 >= g.nb * ${CELLS_PER_BIN} THEN g.hi ELSE g.lo + (ci + 1) * ${width} END AS b,
       coalesce(rc, 0) AS rc, coalesce(rs, 0) AS rs, coalesce(cc, 0) AS cc, coalesce(cs, 0) AS cs
-    FROM cc FULL JOIN rcs USING (w, bin, cell, hbin, lo, hi, nb))`;
+    FROM ${curCells} c FULL JOIN ${refCells} r USING (w, ci, hbin) JOIN g USING (w))`;
   }
-  const text = `WITH ${head}, ${points},
+  const text = `WITH ${g}, ${points},
   pc AS (SELECT w, a, b, sum(rc) AS rc, sum(rs) AS rs, sum(cc) AS cc, sum(cs) AS cs FROM p GROUP BY w, a, b),
   o AS (SELECT pc.w, a, b, rc, rs, cc, cs, g.nr, g.nc,
       sum(rc) OVER win / g.nr AS fr, sum(cc) OVER win / g.nc AS fc,
@@ -198,7 +253,7 @@ export async function numericStats(
       sum(abs(((fr - rc / nr) - (fc - cc / nc)) * (b - a) + (rc * b - rs) / nr - (cc * b - cs) / nc)
         + abs(fr - fc) * coalesce(na - b, 0)) AS wd
     FROM o GROUP BY w),
-  bins AS (SELECT g.w, bin, sum(rc) AS rc, sum(cc) AS cc FROM p JOIN g USING (w) GROUP BY g.w, bin),
+  bins AS (SELECT p.w, bin, sum(rc) AS rc, sum(cc) AS cc FROM p GROUP BY p.w, bin),
   allbins AS (SELECT g.w, unnest(range(g.nb)) AS k FROM g),
   t AS (SELECT a.w, a.k, coalesce(b.rc, 0) AS rc, coalesce(b.cc, 0) AS cc FROM allbins a LEFT JOIN bins b ON a.w = b.w AND a.k = b.bin),
   ${DIVERGENCES},
@@ -206,19 +261,16 @@ export async function numericStats(
   hl AS (SELECT hb.w, sqrt(1 - least(1, greatest(0, sum(sqrt((rc / g.nr) * (cc / g.nc)))))) AS hellinger
     FROM hb JOIN g USING (w) GROUP BY hb.w),
   udc AS (SELECT w, count(*) FILTER (WHERE rc > 0 OR cc > 0) AS ud FROM p GROUP BY w)
-  SELECT g.w::VARCHAR AS w, g.nc, g.nulls, g.lo, g.hi, g.nb, cdf.ks, cdf.wd, dv.psi, dv.kl, dv.js, hl.hellinger,
-    dv.rcs, dv.ccs, udc.ud
-  FROM g JOIN cdf USING (w) JOIN dv USING (w) JOIN hl USING (w) JOIN udc USING (w) ORDER BY g.w`;
-  const rows = await sql.all(text);
-  return rows.map((r) => {
-    const nb = num(r.nb);
-    const lo = num(r.lo);
-    const hi = num(r.hi);
-    const step = (hi - lo) / nb;
+  SELECT g.w, cdf.ks, cdf.wd, dv.psi, dv.kl, dv.js, hl.hellinger, dv.rcs, dv.ccs, udc.ud
+  FROM g JOIN cdf USING (w) JOIN dv USING (w) JOIN hl USING (w) JOIN udc USING (w)`;
+  const rows = new Map((await sql.all(text)).map((r) => [String(r.w), r]));
+  return bounds.map((bd) => {
+    const r = rows.get(bd.w)!;
+    const step = (bd.hi - bd.lo) / bd.nb;
     return {
-      w: String(r.w),
-      rows: num(r.nc),
-      nulls: num(r.nulls),
+      w: bd.w,
+      rows: bd.nc,
+      nulls: bd.nulls,
       unionDistinct: num(r.ud),
       ks: num(r.ks),
       wasserstein: num(r.wd),
@@ -227,8 +279,10 @@ export async function numericStats(
       js: num(r.js),
       hellinger: options.exact || options.hellinger ? num(r.hellinger) : null,
       bins: {
-        keys: Array.from({ length: nb }, (_, j) => j),
-        edges: Array.from({ length: nb + 1 }, (_, j) => (j === nb ? hi : j * step + lo)),
+        keys: Array.from({ length: bd.nb }, (_, j) => j),
+        edges: Array.from({ length: bd.nb + 1 }, (_, j) =>
+          j === bd.nb ? bd.hi : j * step + bd.lo,
+        ),
         ref: (r.rcs as unknown[]).map(num),
         cur: (r.ccs as unknown[]).map(num),
       },

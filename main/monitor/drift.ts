@@ -106,7 +106,7 @@ export async function columnDrift(
   sql: SqlRunner,
   cur: string,
   ref: StoredFeature,
-  options: { method?: DriftMethod; threshold?: number; currentRows: number },
+  options: { method?: DriftMethod; threshold?: number; currentRows: number; windowed?: boolean },
 ): Promise<{ method: DriftMethod; threshold: number; windows: Verdict[] }> {
   const name = ref.feature;
   const refRows = ref.rows - ref.nulls;
@@ -198,6 +198,7 @@ export async function columnDrift(
   const stats = await numericStats(sql, cur, p, {
     exact: p.lossless && options.currentRows <= EXACT_CURRENT_ROWS,
     hellinger: method === 'hellinger',
+    windowed: options.windowed,
   });
   const norm = Math.max(p.std, 0.001);
   return {
@@ -352,6 +353,7 @@ export function createDriftService(deps: {
         method: input.methods?.[f.feature],
         threshold: thresholdOf(f.feature),
         currentRows,
+        windowed: keyed && win !== null,
       });
 
     const toFeature = (

@@ -70,6 +70,12 @@ function perColumn(ctx: Ctx) {
   };
 }
 
+/**
+ * Resolves once stdout has taken everything written: lathe.cjs exits right after a command returns, which
+ * cuts a piped answer larger than the pipe's buffer (a drift of 100 features is a few hundred KB).
+ */
+const flushed = (ctx: Ctx) => new Promise<void>((done) => ctx.io.stdout.write('', () => done()));
+
 function humanDrift(d: DriftOut): string {
   const rows = [...d.features, ...(d.prediction ? [d.prediction] : [])].map((f) => [
     f === d.prediction ? `${f.feature} (prediction)` : f.feature,
@@ -169,6 +175,7 @@ export const driftCommands: Command[] = [
         ctx.say(`Wrote ${resolve(html)}`);
       }
       ctx.result(d, () => humanDrift(d));
+      await flushed(ctx);
       return 0;
     },
   },
@@ -190,6 +197,7 @@ export const driftCommands: Command[] = [
         ...givenStrs(ctx, 'data'),
       });
       ctx.result(r, () => humanReference(r));
+      await flushed(ctx);
       return 0;
     },
   },

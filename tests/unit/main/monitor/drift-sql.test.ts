@@ -100,7 +100,11 @@ describe('drift statistics against scipy', () => {
     const ref = await referenceOf(c);
     const cur = `SELECT CASE WHEN i <= 125 THEN 'a' ELSE 'b' END AS w, x FROM (
       SELECT unnest(${numberList(c.cur as number[])}) AS x, generate_subscripts(${numberList(c.cur as number[])}, 1) AS i)`;
-    const r = await columnDrift(engine, cur, ref, { method: 'ks', currentRows: c.cur.length });
+    const r = await columnDrift(engine, cur, ref, {
+      method: 'ks',
+      currentRows: c.cur.length,
+      windowed: true,
+    });
     expect(r.windows.map((w) => [w.w, w.rows])).toEqual([
       ['a', 125],
       ['b', c.cur.length - 125],
