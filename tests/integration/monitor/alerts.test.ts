@@ -257,6 +257,54 @@ describe('lathe monitor check / alerts / ack / rules', () => {
     expect(await watch.exit).toBe(0);
   });
 
+  it('labels and performance in words: the counts, and a table of windows', async () => {
+    const labels = tmp.file(
+      'am-labels.csv',
+      'id,species\nr0,Adelie\nr1,Gentoo\nr1,Adelie\nnobody,Adelie\n',
+    );
+    const a = await latheAsync([
+      'monitor',
+      'actuals',
+      'am',
+      '--file',
+      labels,
+      '--id-column',
+      'id',
+      '--target-column',
+      'species',
+      '--workspace',
+      ws,
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(
+      /am: 4 label\(s\) read, 3 matched a captured row, 1 replaced an earlier label, 1 matched nothing/,
+    );
+    const p = await latheAsync([
+      'monitor',
+      'performance',
+      'am',
+      '--window',
+      'week',
+      '--workspace',
+      ws,
+    ]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/^am \(multiclass\)/);
+    expect(p.stdout).toMatch(/start +end +version +rows +labelled +actual +estimated/);
+    expect(p.stdout).toMatch(/ 1 +12 +2$/m);
+    const bad = await latheAsync([
+      'monitor',
+      'performance',
+      'am',
+      '--window',
+      'fortnight',
+      '--workspace',
+      ws,
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--window/);
+  });
+
   it('a bad rules file is refused naming the file and the field', async () => {
     const bad = tmp.file(
       'bad-rules.yaml',
