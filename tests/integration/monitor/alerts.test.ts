@@ -284,7 +284,7 @@ describe('lathe monitor check / alerts / ack / rules', () => {
       'performance',
       'am',
       '--window',
-      'week',
+      '1000',
       '--workspace',
       ws,
     ]);
