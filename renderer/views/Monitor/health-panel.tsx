@@ -26,27 +26,15 @@ export function WindowField({
   const options = timeOnly
     ? WINDOW_CHOICES.filter((c) => Number.isNaN(Number(c.value)))
     : WINDOW_CHOICES;
-  if (!inline)
-    return (
-      <SelectField
-        label="Window"
-        value={value}
-        options={options}
-        onChange={onChange}
-        testId={testId}
-      />
-    );
   return (
-    <label className="form-inline small">
-      <span className="muted">Window</span>
-      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </label>
+    <SelectField
+      label="Window"
+      value={value}
+      options={options}
+      onChange={onChange}
+      testId={testId}
+      className={inline ? 'field-inline' : undefined}
+    />
   );
 }
 
