@@ -115,6 +115,7 @@ describe('the Monitor view', () => {
     const monitor = new MonitorPage(session.page);
     await monitor.openMonitor(session.url, 'species');
     await expect.poll(() => monitor.selectedVersion()).toBe('species@1');
+    expect(await monitor.byTestId('nav-monitor').getAttribute('aria-current')).toBe('page');
     const captured = monitor.byTestId('monitor-captured');
     await expect.poll(() => captured.getAttribute('data-rows')).not.toBe('0');
     // Four requests, one refused: volume, latency and errors per hour.
