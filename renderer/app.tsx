@@ -150,7 +150,7 @@ function Content({ route }: { route: Route }) {
     case 'features':
       return <FeaturesView selected={route.dataset} />;
     case 'experiments':
-      return <ExperimentsView newRun={route.newRun} />;
+      return <ExperimentsView newRun={route.newRun} clone={route.clone} />;
     case 'run':
       return <RunView runId={route.runId} />;
     case 'models':

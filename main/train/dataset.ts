@@ -14,6 +14,7 @@ import { compileFeatureSql } from '../features/sql';
 import { ident, literal, toPlain } from '../workspace/db';
 import { leakageWarnings } from './leakage';
 import { selectFeatures } from './select-features';
+import { checkClassCount } from './target-classes';
 
 /** The target as the model sees it. */
 export type TargetSpec =
@@ -140,15 +141,8 @@ export async function prepareTrainingData(
       classes = (await engine.all(`SELECT DISTINCT ${t}::VARCHAR AS v FROM data`))
         .map((r) => String(toPlain(r.v)))
         .sort(compareLabels);
-      if (config.task === 'binary' && classes.length !== 2) {
-        throw new LatheError(
-          'INVALID_CONFIG',
-          `target: column '${config.target}' has ${classes.length} distinct values; a binary task needs exactly 2`,
-          {
-            field: 'target',
-          },
-        );
-      }
+      if (config.task === 'binary')
+        checkClassCount(config.target, 'binary', classes.length, columns);
       targetSpec = { kind: 'classes', classes };
     }
 

@@ -22,6 +22,7 @@ import type { ArtifactStore } from '../workspace/artifacts';
 import { packageRoot } from '../version';
 import { checkFeatureSpec } from '../features/check';
 import { selectFeatures } from './select-features';
+import { checkClassCount } from './target-classes';
 import { chooseEngine } from './kernel/engine-choice';
 import { applySplit, splitRule } from '../data/splits';
 import { WorkerMessage, type WorkerStart } from './protocol';
@@ -387,23 +388,7 @@ async function precheck(
   const [row] = await engine.all<{ n: bigint }>(
     `SELECT count(DISTINCT ${ident(config.target)}) AS n FROM read_parquet(${literal(parquetPath)})`,
   );
-  const n = Number(row?.n ?? 0);
-  if (config.task === 'binary' && n !== 2) {
-    throw new LatheError(
-      'INVALID_CONFIG',
-      `target: column '${config.target}' has ${n} distinct value${n === 1 ? '' : 's'}; a binary task needs exactly 2${n > 2 ? ' (use task: multiclass)' : ''}`,
-      { field: 'target' },
-    );
-  }
-  if (config.task === 'multiclass' && (n < 2 || n > 1000)) {
-    throw new LatheError(
-      'INVALID_CONFIG',
-      `target: column '${config.target}' has ${n} distinct values; multiclass needs 2 to 1000`,
-      {
-        field: 'target',
-      },
-    );
-  }
+  checkClassCount(config.target, config.task, Number(row?.n ?? 0), columns);
 }
 
 /** Deals the rows into every fold as training will: a fold left without rows fails here, naming it. */

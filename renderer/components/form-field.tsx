@@ -6,8 +6,10 @@ export interface FormFieldProps {
   label?: ReactNode;
   /** A short note after the label, e.g. "(optional)". */
   hint?: ReactNode;
-  /** A message about the value, shown under the control. */
+  /** A message about the value, shown under the control (and the control marked invalid). */
   error?: string | null;
+  /** The error's `data-testid` is this with `-error` appended. */
+  testId?: string;
   /** Takes the row's spare width. */
   grow?: boolean;
   /** Extra classes beside `field`. */
@@ -28,9 +30,15 @@ export function FormField({
   grow,
   className,
   as: Tag = 'label',
+  testId,
   children,
 }: FormFieldProps) {
-  const classes = ['field', grow ? 'field-grow' : null, className ?? null].filter(Boolean);
+  const classes = [
+    'field',
+    grow ? 'field-grow' : null,
+    error ? 'field-invalid' : null,
+    className ?? null,
+  ].filter(Boolean);
   return (
     <Tag className={classes.join(' ')}>
       <span>
@@ -39,7 +47,11 @@ export function FormField({
       </span>
       {children}
       {error && (
-        <span className="form-error" role="alert">
+        <span
+          className="form-error"
+          role="alert"
+          data-testid={testId ? `${testId}-error` : undefined}
+        >
           {error}
         </span>
       )}
@@ -50,7 +62,6 @@ export function FormField({
 export type TextFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
   value: string;
   onChange: (value: string) => void;
-  testId?: string;
   /** The narrow number box, with that on-screen keyboard. */
   numeric?: 'numeric' | 'decimal';
   placeholder?: string;
@@ -76,8 +87,9 @@ export function TextField({
   ...field
 }: TextFieldProps) {
   return (
-    <FormField {...field}>
+    <FormField {...field} testId={testId}>
       <input
+        aria-invalid={field.error ? true : undefined}
         type={type}
         className={numeric ? 'input-num' : undefined}
         inputMode={numeric}
@@ -93,11 +105,17 @@ export function TextField({
   );
 }
 
+const optionElements = (options: readonly Option[]) =>
+  options.map((o) => (
+    <option key={o.value} value={o.value}>
+      {o.label}
+    </option>
+  ));
+
 export type SelectFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
   value: string;
   options: readonly Option[];
   onChange: (value: string) => void;
-  testId?: string;
   disabled?: boolean;
 };
 
@@ -111,18 +129,81 @@ export function SelectField({
   ...field
 }: SelectFieldProps) {
   return (
-    <FormField {...field}>
+    <FormField {...field} testId={testId}>
       <select
+        aria-invalid={field.error ? true : undefined}
         value={value}
         onChange={(e) => onChange(e.target.value)}
         disabled={disabled}
         data-testid={testId}
       >
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
+        {optionElements(options)}
+      </select>
+    </FormField>
+  );
+}
+
+export type TextAreaFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
+  value: string;
+  onChange: (value: string) => void;
+  rows?: number;
+  placeholder?: string;
+  disabled?: boolean;
+};
+
+/** A monospaced multi-line input (YAML, code) in a FormField. */
+export function TextAreaField({
+  value,
+  onChange,
+  testId,
+  rows = 4,
+  placeholder,
+  disabled,
+  ...field
+}: TextAreaFieldProps) {
+  return (
+    <FormField {...field} testId={testId}>
+      <textarea
+        className="mono"
+        rows={rows}
+        spellCheck={false}
+        value={value}
+        placeholder={placeholder}
+        disabled={disabled}
+        aria-invalid={field.error ? true : undefined}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid={testId}
+      />
+    </FormField>
+  );
+}
+
+export type MultiSelectFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
+  value: string[];
+  options: readonly Option[];
+  onChange: (value: string[]) => void;
+};
+
+/** A choice of any number of `options` (e.g. columns) in a FormField; none chosen is an answer too. */
+export function MultiSelectField({
+  value,
+  options,
+  onChange,
+  testId,
+  ...field
+}: MultiSelectFieldProps) {
+  return (
+    <FormField {...field} testId={testId}>
+      <select
+        multiple
+        className="select-multiple"
+        size={Math.min(6, Math.max(3, options.length))}
+        value={value}
+        aria-invalid={field.error ? true : undefined}
+        onChange={(e) => onChange(Array.from(e.target.selectedOptions, (o) => o.value))}
+        data-testid={testId}
+      >
+        {optionElements(options)}
       </select>
     </FormField>
   );

@@ -1,16 +1,17 @@
 /**
  * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/features`, `#/features/<name>`, `#/experiments`,
- * `#/experiments/new`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`, `#/evaluations[?target=<run or NAME@v>]`,
+ * `#/experiments/new[?clone=<run id>]`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`, `#/evaluations[?target=<run or NAME@v>]`,
  * `#/evaluations/<id>`, `#/models`, `#/models/<name>`, `#/deploy`, `#/monitor`, `#/monitor/<name>`.
  * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
  * Electron's menu), which prefills the Data view's import form, the run ids of `#/compare?ids=`, and the
- * run or model version whose evaluations `#/evaluations?target=` lists.
+ * run or model version whose evaluations `#/evaluations?target=` lists, and the run whose config
+ * `#/experiments/new?clone=` fills the New run form with.
  */
 export type Route =
   | { view: 'projects' }
   | { view: 'data'; dataset: string | null; importPath?: string }
   | { view: 'features'; dataset: string | null }
-  | { view: 'experiments'; newRun: boolean }
+  | { view: 'experiments'; newRun: boolean; clone?: string }
   | { view: 'run'; runId: string }
   | { view: 'models'; model: string | null }
   | { view: 'compare'; ids: string[] }
@@ -46,8 +47,12 @@ export function parseRoute(hash: string): Route {
     }
     case 'features':
       return { view: 'features', dataset: arg ?? null };
-    case 'experiments':
-      return { view: 'experiments', newRun: arg === 'new' };
+    case 'experiments': {
+      const clone = arg === 'new' ? query.get('clone')?.trim() : undefined;
+      return clone
+        ? { view: 'experiments', newRun: true, clone }
+        : { view: 'experiments', newRun: arg === 'new' };
+    }
     case 'runs':
       return arg ? { view: 'run', runId: arg } : { view: 'experiments', newRun: false };
     case 'models':
@@ -78,6 +83,8 @@ export function routeHref(route: Route): string {
     case 'features':
       return route.dataset ? `#/features/${encodeURIComponent(route.dataset)}` : '#/features';
     case 'experiments':
+      if (route.newRun && route.clone)
+        return `#/experiments/new?clone=${encodeURIComponent(route.clone)}`;
       return route.newRun ? '#/experiments/new' : '#/experiments';
     case 'run':
       return `#/runs/${encodeURIComponent(route.runId)}`;

@@ -111,7 +111,7 @@ function FilterBox({
   );
 }
 
-export function ExperimentsView({ newRun }: { newRun: boolean }) {
+export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: string }) {
   const { project } = useProject();
   const experiments = useAsync(() => getApi().invoke('experiments:list', { project }), [project]);
   const [experiment, setExperiment] = useExperimentChoice(project);
@@ -234,6 +234,8 @@ export function ExperimentsView({ newRun }: { newRun: boolean }) {
       {newRun && (
         <Panel title="New run" testId="new-run-panel">
           <NewRunForm
+            key={clone ?? ''}
+            cloneOf={clone ?? null}
             onStarted={(runId) => navigate({ view: 'run', runId })}
             onCancel={() => navigate({ view: 'experiments', newRun: false })}
           />

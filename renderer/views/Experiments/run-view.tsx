@@ -28,6 +28,7 @@ import {
   toggleKey,
 } from './run/run-model';
 import { BusyButton } from '../../components/busy-button';
+import { CloneButton } from './run/clone-button';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 3000;
@@ -196,6 +197,7 @@ function RunBody({
         actions={
           <>
             {!deleted && <EvaluateButton key={`eval-${run.id}`} run={run} />}
+            {!deleted && <CloneButton run={run} />}
             {!deleted && <RegisterModel key={run.id} run={run} />}
             {active && (
               <BusyButton

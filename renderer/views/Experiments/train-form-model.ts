@@ -1,34 +1,88 @@
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
+  Activation,
   TrainConfig,
-  describeIssues,
   type ColumnInfo,
+  type ColumnProfile,
   type Task,
   type TrainConfigInput,
 } from '../../../shared/contract';
 
-/** The New run form's fields, as typed (strings for numbers so partial input is allowed). */
+type Choice<T extends string> = T | '';
+
+/**
+ * The New run form's fields, one per option of the train config (shared/config/train-config.ts), as
+ * typed: numbers stay strings so partial input is allowed; an empty box leaves the option out (its
+ * default applies); '' in a choice means "the default".
+ */
 export interface TrainFormValues {
   dataset: string;
+  /** '' for the latest version, or a version number or hash prefix (`@…` in the config). */
+  datasetVersion: string;
   target: string;
   task: Task;
+  project: string;
+  /** Input columns; empty: every column but the target. */
+  features: string[];
+  name: string;
+  experiment: string;
+  splitMethod: Choice<'random' | 'stratified' | 'time' | 'group'>;
+  splitColumn: string;
+  testFraction: string;
+  validationFraction: string;
   model: 'linear' | 'mlp';
   hidden: string;
+  activation: Choice<Activation>;
+  dropout: string;
+  batchNorm: boolean;
+  l1: string;
+  l2: string;
   epochs: string;
   batchSize: string;
   learningRate: string;
-  validationFraction: string;
   seed: string;
-  name: string;
-  project: string;
+  engine: Choice<'auto' | 'fused' | 'tfjs'>;
+  /** none, balanced, or per class as `class: weight, …` in classWeightsText. */
+  classWeights: 'none' | 'balanced' | 'custom';
+  classWeightsText: string;
+  earlyStopping: boolean;
+  esMetric: string;
+  esMode: Choice<'min' | 'max'>;
+  esPatience: string;
+  esMinDelta: string;
+  esRestoreBest: boolean;
+  lrSchedule: 'none' | 'step' | 'cosine' | 'reduce_on_plateau';
+  lrEvery: string;
+  lrFactor: string;
+  lrMinLr: string;
+  lrPatience: string;
+  lrMetric: string;
+  /** A feature spec as YAML; empty: Lathe's default preprocessing. */
+  featureSpec: string;
+  selection: 'none' | 'variance' | 'correlation' | 'mutual_info' | 'permutation';
+  selectionThreshold: string;
+  selectionK: string;
   /** Cross-validation folds; empty: none. */
   folds: string;
+  cvParallel: string;
   /** none, or a search strategy. */
   search: 'none' | 'grid' | 'random' | 'tpe';
   trials: string;
   /** The search space as YAML: `path: {type, ...}` per line. */
   space: string;
+  searchMetric: string;
+  searchMode: Choice<'min' | 'max'>;
+  searchParallel: string;
+  gridPoints: string;
+  startupTrials: string;
+  pruning: boolean;
+  warmupEpochs: string;
+  minTrials: string;
 }
+
+export type FieldKey = keyof TrainFormValues;
+/** A message per form field that holds a bad value. */
+export type FieldErrors = Partial<Record<FieldKey, string>>;
 
 /** A first search space: the learning rate on a log scale, and the mlp's dropout. */
 export const DEFAULT_SPACE = `training.learningRate: { type: loguniform, low: 0.0001, high: 0.1 }
@@ -36,72 +90,539 @@ model.dropout: { type: uniform, low: 0, high: 0.5 }
 `;
 
 export const DEFAULT_VALUES: Omit<TrainFormValues, 'dataset' | 'target' | 'project'> = {
+  datasetVersion: '',
   task: 'multiclass',
+  features: [],
+  name: '',
+  experiment: '',
+  splitMethod: '',
+  splitColumn: '',
+  // A fifth of the rows held out for evaluation: a run from the form can be evaluated on test rows.
+  testFraction: '0.2',
+  validationFraction: '0.2',
   model: 'mlp',
   hidden: '64, 64',
+  activation: '',
+  dropout: '',
+  batchNorm: false,
+  l1: '',
+  l2: '',
   epochs: '20',
   // Empty: Lathe picks it (256, or smaller on small data).
   batchSize: '',
   learningRate: '0.001',
-  validationFraction: '0.2',
   seed: '42',
-  name: '',
+  engine: '',
+  classWeights: 'none',
+  classWeightsText: '',
+  earlyStopping: false,
+  esMetric: 'val_loss',
+  esMode: '',
+  esPatience: '5',
+  esMinDelta: '',
+  esRestoreBest: true,
+  lrSchedule: 'none',
+  lrEvery: '10',
+  lrFactor: '0.5',
+  lrMinLr: '',
+  lrPatience: '3',
+  lrMetric: '',
+  featureSpec: '',
+  selection: 'none',
+  selectionThreshold: '',
+  selectionK: '',
   folds: '',
+  cvParallel: '',
   search: 'none',
   trials: '20',
   space: DEFAULT_SPACE,
+  searchMetric: '',
+  searchMode: '',
+  searchParallel: '',
+  gridPoints: '',
+  startupTrials: '',
+  pruning: false,
+  warmupEpochs: '',
+  minTrials: '',
 };
 
-/** A sensible task for a target column: numbers regress, booleans are binary, the rest multiclass. */
-export function guessTask(column: ColumnInfo | undefined): Task {
+/** Column names people give a target, most telling first (compared without case, `_`, `-` or spaces). */
+const TARGET_NAMES = [
+  'target',
+  'label',
+  'labels',
+  'y',
+  'class',
+  'outcome',
+  'response',
+  'result',
+  'truth',
+  'groundtruth',
+  'dependent',
+];
+
+/**
+ * What the well-known tables predict (iris and penguins, titanic, cars, house prices, wine, breast cancer,
+ * churn, adult income, insurance, credit default, fraud, Boston housing): next best after TARGET_NAMES.
+ */
+const KNOWN_TARGETS = [
+  'species',
+  'survived',
+  'milespergallon',
+  'mpg',
+  'saleprice',
+  'price',
+  'quality',
+  'diagnosis',
+  'churn',
+  'exited',
+  'income',
+  'charges',
+  'default',
+  'isfraud',
+  'fraud',
+  'medv',
+];
+
+const normalize = (name: string) => name.toLowerCase().replace(/[\s_-]+/g, '');
+
+/**
+ * The column a user most likely predicts: one named like a target (target, label, y, class, outcome, …),
+ * then what well-known tables predict (species, survived, Miles_per_Gallon, price, …), then one whose name
+ * ends in a target word (`churn_label`, `is_target`), else the last column.
+ */
+export function guessTarget(columns: readonly ColumnInfo[]): ColumnInfo | undefined {
+  for (const word of [...TARGET_NAMES, ...KNOWN_TARGETS]) {
+    const hit = columns.find((c) => normalize(c.name) === word);
+    if (hit) return hit;
+  }
+  const suffixed = columns.find((c) => /(^|[_\s-])(target|label|class|outcome)$/i.test(c.name));
+  return suffixed ?? columns[columns.length - 1];
+}
+
+/** At most this many distinct integers make an integer target classes rather than a quantity. */
+export const MAX_INTEGER_CLASSES = 20;
+
+const INTEGER_TYPE = /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|INT\d+|UINT\d+|LONG|SHORT)$/i;
+
+/**
+ * A task for a target column, from its values when its profile is known: two distinct values are binary
+ * (0/1 integers, yes/no), a few distinct integers or any text are multiclass, and other numbers (floats,
+ * or many integers) regress. Without a profile: booleans binary, numbers regression, the rest multiclass.
+ */
+export function guessTask(
+  column: ColumnInfo | undefined,
+  profile?: Pick<ColumnProfile, 'distinctCount' | 'type' | 'kind'>,
+): Task {
   if (!column) return 'multiclass';
   if (column.kind === 'boolean') return 'binary';
+  if (profile) {
+    if (profile.distinctCount === 2) return 'binary';
+    if (column.kind === 'numeric') {
+      const integer = INTEGER_TYPE.test(profile.type.trim());
+      return integer && profile.distinctCount <= MAX_INTEGER_CLASSES ? 'multiclass' : 'regression';
+    }
+    return 'multiclass';
+  }
   if (column.kind === 'numeric') return 'regression';
   return 'multiclass';
 }
 
-function toNumber(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === '' ? Number.NaN : Number(trimmed);
+/** Where each field sits in the config: a zod issue at (or under) the path belongs to that field. */
+export const FIELD_PATHS: Partial<Record<FieldKey, string>> = {
+  dataset: 'dataset',
+  target: 'target',
+  task: 'task',
+  project: 'project',
+  features: 'features',
+  name: 'name',
+  experiment: 'experiment',
+  splitMethod: 'split.method',
+  splitColumn: 'split.column',
+  testFraction: 'split.testFraction',
+  validationFraction: 'training.validationFraction',
+  model: 'model.type',
+  hidden: 'model.hidden',
+  activation: 'model.activation',
+  dropout: 'model.dropout',
+  batchNorm: 'model.batchNorm',
+  l1: 'model.l1',
+  l2: 'model.l2',
+  epochs: 'training.epochs',
+  batchSize: 'training.batchSize',
+  learningRate: 'training.learningRate',
+  seed: 'seed',
+  engine: 'training.engine',
+  classWeightsText: 'training.classWeights',
+  esMetric: 'training.earlyStopping.metric',
+  esMode: 'training.earlyStopping.mode',
+  esPatience: 'training.earlyStopping.patience',
+  esMinDelta: 'training.earlyStopping.minDelta',
+  esRestoreBest: 'training.earlyStopping.restoreBest',
+  lrSchedule: 'training.lrSchedule.type',
+  lrEvery: 'training.lrSchedule.every',
+  lrFactor: 'training.lrSchedule.factor',
+  lrMinLr: 'training.lrSchedule.minLr',
+  lrPatience: 'training.lrSchedule.patience',
+  lrMetric: 'training.lrSchedule.metric',
+  featureSpec: 'featureSpec',
+  selection: 'selection.method',
+  selectionThreshold: 'selection.threshold',
+  selectionK: 'selection.k',
+  folds: 'crossValidation.folds',
+  cvParallel: 'crossValidation.parallel',
+  search: 'search.strategy',
+  trials: 'search.trials',
+  space: 'search.space',
+  searchMetric: 'search.metric',
+  searchMode: 'search.mode',
+  searchParallel: 'search.parallel',
+  gridPoints: 'search.gridPoints',
+  startupTrials: 'search.startupTrials',
+  warmupEpochs: 'search.pruning.warmupEpochs',
+  minTrials: 'search.pruning.minTrials',
+};
+
+/** The field a config path belongs to: the longest field path that is it or encloses it. */
+export function fieldOfPath(path: string): FieldKey | null {
+  let best: FieldKey | null = null;
+  let bestLength = -1;
+  for (const [key, at] of Object.entries(FIELD_PATHS) as [FieldKey, string][]) {
+    const covers = path === at || path.startsWith(`${at}.`);
+    if (covers && at.length > bestLength) {
+      best = key;
+      bestLength = at.length;
+    }
+  }
+  // A whole block that failed (e.g. `training.lrSchedule` itself) shows at its first field.
+  if (!best) {
+    const inside = (Object.entries(FIELD_PATHS) as [FieldKey, string][]).find(([, at]) =>
+      at.startsWith(`${path}.`),
+    );
+    if (inside) best = inside[0];
+  }
+  return best;
 }
 
-/** Builds the TrainConfig; returns the contract's message naming the bad field when invalid. */
-export function buildConfig(v: TrainFormValues): { config: TrainConfigInput } | { error: string } {
-  const hidden = v.hidden
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((s) => Number(s));
-  const input: TrainConfigInput = {
-    dataset: v.dataset,
+/** A form built into a config: the draft shown as YAML, and what is wrong with it, by field. */
+export interface BuiltConfig {
+  /** The config as the form states it (numbers the form could not read stay text). */
+  draft: Record<string, unknown>;
+  /** The config to start, when nothing is wrong. */
+  config: TrainConfigInput | null;
+  fields: FieldErrors;
+  /** Problems no field shows (e.g. an option the YAML names that the config does not have). */
+  other: string[];
+}
+
+type Draft = Record<string, unknown>;
+
+/** The number in a box; empty: undefined (the option is left out); otherwise the text itself (invalid). */
+function readNumber(text: string, key: FieldKey, errors: FieldErrors): number | string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const n = Number(trimmed);
+  if (Number.isFinite(n)) return n;
+  errors[key] = `'${trimmed}' is not a number`;
+  return trimmed;
+}
+
+/** A YAML mapping typed in a text area (search space, feature spec); empty: undefined. */
+function readMapping(text: string, key: FieldKey, errors: FieldErrors): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    const value: unknown = parseYaml(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      errors[key] = 'write a YAML mapping (name: value per line)';
+      return text;
+    }
+    return value;
+  } catch (err) {
+    errors[key] = `not valid YAML: ${(err as Error).message.split('\n')[0]}`;
+    return text;
+  }
+}
+
+/** `class: weight` pairs separated by commas or lines. */
+function readClassWeights(text: string, errors: FieldErrors): Record<string, number | string> {
+  const weights: Record<string, number | string> = {};
+  for (const pair of text.split(/[,\n]/).map((p) => p.trim())) {
+    if (!pair) continue;
+    const at = pair.lastIndexOf(':');
+    const cls = at < 0 ? '' : pair.slice(0, at).trim();
+    if (!cls) {
+      errors.classWeightsText = `'${pair}': write class: weight`;
+      continue;
+    }
+    const weight = readNumber(pair.slice(at + 1), 'classWeightsText', errors);
+    weights[cls] = weight ?? '';
+  }
+  if (!Object.keys(weights).length && !errors.classWeightsText)
+    errors.classWeightsText = 'name a weight per class, e.g. yes: 3, no: 1';
+  return weights;
+}
+
+/** Leaves out the keys whose value is undefined, so the YAML shows only what is set. */
+function compact(entries: Draft): Draft {
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+}
+
+/** The config the form's values state, unchecked (bad numbers stay text). */
+function draftOf(v: TrainFormValues, errors: FieldErrors): Draft {
+  const n = (key: FieldKey) => readNumber(v[key] as string, key, errors);
+  const mlp = v.model === 'mlp';
+  const hiddenParts = v.hidden.split(/[\s,]+/).filter(Boolean);
+  const hidden = hiddenParts.map((s) => (Number.isFinite(Number(s)) ? Number(s) : s));
+  if (mlp && hiddenParts.some((s) => !Number.isFinite(Number(s))))
+    errors.hidden = 'layer sizes are whole numbers, e.g. 64, 32';
+  const model = compact({
+    type: v.model,
+    hidden: mlp && hidden.length ? hidden : undefined,
+    activation: mlp && v.activation ? v.activation : undefined,
+    dropout: mlp ? n('dropout') : undefined,
+    batchNorm: mlp && v.batchNorm ? true : undefined,
+    l1: n('l1'),
+    l2: n('l2'),
+  });
+  const training = compact({
+    epochs: n('epochs'),
+    batchSize: n('batchSize'),
+    learningRate: n('learningRate'),
+    validationFraction: n('validationFraction'),
+    engine: v.engine || undefined,
+    classWeights:
+      v.classWeights === 'balanced'
+        ? 'balanced'
+        : v.classWeights === 'custom'
+          ? readClassWeights(v.classWeightsText, errors)
+          : undefined,
+    earlyStopping: v.earlyStopping
+      ? compact({
+          metric: v.esMetric.trim() || undefined,
+          mode: v.esMode || undefined,
+          patience: n('esPatience'),
+          minDelta: n('esMinDelta'),
+          restoreBest: v.esRestoreBest,
+        })
+      : undefined,
+    lrSchedule:
+      v.lrSchedule === 'step'
+        ? { type: 'step', every: n('lrEvery'), factor: n('lrFactor') }
+        : v.lrSchedule === 'cosine'
+          ? compact({ type: 'cosine', minLr: n('lrMinLr') })
+          : v.lrSchedule === 'reduce_on_plateau'
+            ? compact({
+                type: 'reduce_on_plateau',
+                patience: n('lrPatience'),
+                factor: n('lrFactor'),
+                minLr: n('lrMinLr'),
+                metric: v.lrMetric.trim() || undefined,
+              })
+            : undefined,
+  });
+  const split = compact({
+    method: v.splitMethod || undefined,
+    column:
+      v.splitMethod === 'time' || v.splitMethod === 'group'
+        ? v.splitColumn.trim() || undefined
+        : undefined,
+    testFraction: n('testFraction'),
+  });
+  const search =
+    v.search === 'none'
+      ? undefined
+      : compact({
+          strategy: v.search,
+          trials: n('trials'),
+          metric: v.searchMetric.trim() || undefined,
+          mode: v.searchMode || undefined,
+          parallel: n('searchParallel'),
+          gridPoints: v.search === 'grid' ? n('gridPoints') : undefined,
+          startupTrials: v.search === 'tpe' ? n('startupTrials') : undefined,
+          pruning: v.pruning
+            ? compact({
+                type: 'median',
+                warmupEpochs: n('warmupEpochs'),
+                minTrials: n('minTrials'),
+              })
+            : undefined,
+          space: readMapping(v.space, 'space', errors) ?? {},
+        });
+  const version = v.datasetVersion.trim().replace(/^@/, '');
+  return compact({
+    dataset: version ? `${v.dataset}@${version}` : v.dataset,
     target: v.target,
     task: v.task,
-    model: v.model === 'mlp' ? { type: 'mlp', hidden } : { type: 'linear' },
-    training: {
-      epochs: toNumber(v.epochs),
-      ...(v.batchSize.trim() ? { batchSize: toNumber(v.batchSize) } : {}),
-      learningRate: toNumber(v.learningRate),
-      validationFraction: toNumber(v.validationFraction),
-    },
-    seed: toNumber(v.seed),
-    project: v.project,
-    ...(v.name.trim() ? { name: v.name.trim() } : {}),
-    ...(v.folds.trim() ? { crossValidation: { folds: toNumber(v.folds) } } : {}),
-  };
-  if (v.search !== 'none') {
-    let space: unknown;
-    try {
-      space = parseYaml(v.space);
-    } catch (err) {
-      return { error: `search space: not valid YAML: ${(err as Error).message.split('\n')[0]}` };
+    features: v.features.length ? v.features : undefined,
+    model,
+    training,
+    seed: n('seed'),
+    split: Object.keys(split).length ? split : undefined,
+    featureSpec: readMapping(v.featureSpec, 'featureSpec', errors),
+    selection:
+      v.selection === 'none'
+        ? undefined
+        : compact({ method: v.selection, threshold: n('selectionThreshold'), k: n('selectionK') }),
+    name: v.name.trim() || undefined,
+    experiment: v.experiment.trim() || undefined,
+    project: v.project || undefined,
+    crossValidation: v.folds.trim()
+      ? compact({ folds: n('folds'), parallel: n('cvParallel') })
+      : undefined,
+    search,
+  });
+}
+
+/** Checks a config (from the form or the YAML) with the contract; each issue goes to its field. */
+export function checkConfig(draft: unknown, fields: FieldErrors = {}): BuiltConfig {
+  const other: string[] = [];
+  const parsed = TrainConfig.safeParse(draft);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.map(String).join('.');
+      const key = fieldOfPath(path);
+      if (key && !fields[key]) fields[key] = issue.message;
+      else if (!key) other.push(path ? `${path}: ${issue.message}` : issue.message);
     }
-    input.search = {
-      strategy: v.search,
-      ...(v.trials.trim() ? { trials: toNumber(v.trials) } : {}),
-      // The contract checks it below and names the bad path.
-      space: (space ?? {}) as NonNullable<TrainConfigInput['search']>['space'],
-    };
   }
-  const parsed = TrainConfig.safeParse(input);
-  if (!parsed.success) return { error: describeIssues(parsed.error, 'train config') };
-  return { config: input };
+  const ok = parsed.success && Object.keys(fields).length === 0 && other.length === 0;
+  return {
+    draft: (draft ?? {}) as Draft,
+    config: ok ? (draft as TrainConfigInput) : null,
+    fields,
+    other,
+  };
+}
+
+/** Builds the TrainConfig the values state, with a message per field the contract or a box rejects. */
+export function buildConfig(v: TrainFormValues): BuiltConfig {
+  const fields: FieldErrors = {};
+  return checkConfig(draftOf(v, fields), fields);
+}
+
+/** The config as the YAML editor shows it. */
+export function configYaml(draft: unknown): string {
+  return stringifyYaml(draft, { lineWidth: 0 });
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> =>
+  x !== null && typeof x === 'object' && !Array.isArray(x);
+const text = (x: unknown): string =>
+  x === undefined || x === null
+    ? ''
+    : typeof x === 'string'
+      ? x
+      : typeof x === 'number' || typeof x === 'boolean'
+        ? String(x)
+        : JSON.stringify(x);
+function pick<T extends string>(x: unknown, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(x as T) ? (x as T) : fallback;
+}
+const yamlOf = (x: unknown) => (isRecord(x) && Object.keys(x).length ? configYaml(x) : '');
+
+/**
+ * The form's values for a config (a run's recorded config, a stored one, or the YAML editor's): every
+ * option it sets fills its field, the rest take `base`'s. Lenient: a value of the wrong type is shown as
+ * text, for the form to name.
+ */
+export function valuesFromConfig(raw: unknown, base: TrainFormValues): TrainFormValues {
+  if (!isRecord(raw)) return base;
+  const model = isRecord(raw.model) ? raw.model : {};
+  const training = isRecord(raw.training) ? raw.training : {};
+  const split = isRecord(raw.split) ? raw.split : {};
+  const es = isRecord(training.earlyStopping) ? training.earlyStopping : null;
+  const lr = isRecord(training.lrSchedule) ? training.lrSchedule : null;
+  const selection = isRecord(raw.selection) ? raw.selection : null;
+  const cv = isRecord(raw.crossValidation) ? raw.crossValidation : null;
+  const search = isRecord(raw.search) ? raw.search : null;
+  const pruning = search && isRecord(search.pruning) ? search.pruning : null;
+  const weights = training.classWeights;
+  const [dataset = '', version = ''] = text(raw.dataset).split('@');
+  const d = DEFAULT_VALUES;
+  const type = pick(model.type, ['linear', 'mlp'], 'mlp');
+  return {
+    ...base,
+    dataset,
+    datasetVersion: version,
+    target: text(raw.target),
+    task: pick(raw.task, ['binary', 'multiclass', 'regression'], base.task),
+    project: typeof raw.project === 'string' ? raw.project : base.project,
+    features: Array.isArray(raw.features) ? raw.features.map(text) : [],
+    name: text(raw.name),
+    experiment: text(raw.experiment),
+    splitMethod: pick(split.method, ['random', 'stratified', 'time', 'group'], ''),
+    splitColumn: text(split.column),
+    // Left out of a config: none held out (the contract's default), not the form's fifth.
+    testFraction: 'testFraction' in split ? text(split.testFraction) : '',
+    validationFraction: text(training.validationFraction),
+    model: type,
+    hidden: Array.isArray(model.hidden)
+      ? model.hidden.map(text).join(', ')
+      : type === 'mlp'
+        ? d.hidden
+        : base.hidden,
+    activation: pick(model.activation, Activation.options, ''),
+    dropout: text(model.dropout),
+    batchNorm: model.batchNorm === true,
+    l1: text(model.l1),
+    l2: text(model.l2),
+    epochs: text(training.epochs),
+    batchSize: text(training.batchSize),
+    learningRate: text(training.learningRate),
+    seed: text(raw.seed),
+    engine: pick(training.engine, ['auto', 'fused', 'tfjs'], ''),
+    classWeights: weights === 'balanced' ? 'balanced' : isRecord(weights) ? 'custom' : 'none',
+    classWeightsText: isRecord(weights)
+      ? Object.entries(weights)
+          .map(([k, w]) => `${k}: ${text(w)}`)
+          .join(', ')
+      : '',
+    earlyStopping: es !== null,
+    esMetric: es ? text(es.metric) || d.esMetric : d.esMetric,
+    esMode: pick(es?.mode, ['min', 'max'], ''),
+    esPatience: es ? text(es.patience) : d.esPatience,
+    esMinDelta: es ? text(es.minDelta) : '',
+    esRestoreBest: es ? es.restoreBest !== false : true,
+    lrSchedule: pick(lr?.type, ['step', 'cosine', 'reduce_on_plateau'], 'none'),
+    lrEvery: lr && 'every' in lr ? text(lr.every) : d.lrEvery,
+    lrFactor: lr && 'factor' in lr ? text(lr.factor) : d.lrFactor,
+    lrMinLr: lr ? text(lr.minLr) : '',
+    lrPatience: lr && 'patience' in lr ? text(lr.patience) : d.lrPatience,
+    lrMetric: lr ? text(lr.metric) : '',
+    featureSpec: yamlOf(raw.featureSpec),
+    selection: pick(
+      selection?.method,
+      ['variance', 'correlation', 'mutual_info', 'permutation'],
+      'none',
+    ),
+    selectionThreshold: selection ? text(selection.threshold) : '',
+    selectionK: selection ? text(selection.k) : '',
+    folds: cv ? text(cv.folds) : '',
+    cvParallel: cv ? text(cv.parallel) : '',
+    search: search ? pick(search.strategy, ['grid', 'random', 'tpe'], 'tpe') : 'none',
+    trials: search ? text(search.trials) : base.trials,
+    space: search ? yamlOf(search.space) : base.space,
+    searchMetric: search ? text(search.metric) : '',
+    searchMode: pick(search?.mode, ['min', 'max'], ''),
+    searchParallel: search ? text(search.parallel) : '',
+    gridPoints: search ? text(search.gridPoints) : '',
+    startupTrials: search ? text(search.startupTrials) : '',
+    pruning: pruning !== null,
+    warmupEpochs: pruning ? text(pruning.warmupEpochs) : '',
+    minTrials: pruning ? text(pruning.minTrials) : '',
+  };
+}
+
+/**
+ * A recorded run's config as a new run's starting point: the same options, without the run's name and
+ * the fold it trained (a fold's clone is the whole cross-validation).
+ */
+export function cloneConfig(config: unknown): unknown {
+  if (!isRecord(config)) return config;
+  const { name: _name, crossValidation, ...rest } = config;
+  void _name;
+  if (!isRecord(crossValidation)) return rest;
+  const { fold: _fold, ...cv } = crossValidation;
+  void _fold;
+  return { ...rest, crossValidation: cv };
 }

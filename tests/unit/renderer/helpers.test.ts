@@ -5,11 +5,6 @@ import { datasetNameFromFile, formatPercent, formatTemporal } from '../../../ren
 import { chartMetric, keyParams, presentMetrics } from '../../../renderer/lib/metrics';
 import { pagesForRange } from '../../../renderer/lib/paging';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
-import {
-  DEFAULT_VALUES,
-  buildConfig,
-  guessTask,
-} from '../../../renderer/views/Experiments/train-form-model';
 
 describe('datasetNameFromFile', () => {
   it('drops the extension and keeps only [A-Za-z0-9_.-]', () => {
@@ -153,64 +148,6 @@ describe('metrics', () => {
     expect(
       presentMetrics([{ metrics: { val_rmse: 1 } }, { metrics: { val_accuracy: 0.5, other: 1 } }]),
     ).toEqual(['val_accuracy', 'val_rmse']);
-  });
-});
-
-describe('New run form', () => {
-  const base = { ...DEFAULT_VALUES, dataset: 'weather', target: 'weather', project: 'Default' };
-
-  it('builds a valid TrainConfig', () => {
-    const built = buildConfig({ ...base, model: 'linear', epochs: '5' });
-    expect(built).toMatchObject({
-      config: {
-        dataset: 'weather',
-        target: 'weather',
-        task: 'multiclass',
-        model: { type: 'linear' },
-        training: { epochs: 5, learningRate: 0.001, validationFraction: 0.2 },
-        seed: 42,
-      },
-    });
-    expect('config' in built && built.config.training).not.toHaveProperty('batchSize');
-    const sized = buildConfig({ ...base, batchSize: '64' });
-    expect('config' in sized && sized.config.training?.batchSize).toBe(64);
-  });
-
-  it('adds cross-validation and a search from their fields, naming a bad space entry', () => {
-    const cv = buildConfig({ ...base, folds: '5' });
-    expect('config' in cv && cv.config.crossValidation).toEqual({ folds: 5 });
-    const tuned = buildConfig({ ...base, model: 'mlp', search: 'random', trials: '12' });
-    expect('config' in tuned && tuned.config.search).toEqual({
-      strategy: 'random',
-      trials: 12,
-      space: {
-        'training.learningRate': { type: 'loguniform', low: 0.0001, high: 0.1 },
-        'model.dropout': { type: 'uniform', low: 0, high: 0.5 },
-      },
-    });
-    const bad = buildConfig({
-      ...base,
-      search: 'tpe',
-      space: 'training.learningRate: { type: loguniform, low: 0, high: 1 }',
-    });
-    expect('error' in bad && bad.error).toMatch(/search\.space\.training\.learningRate\.low/);
-    const yaml = buildConfig({ ...base, search: 'grid', space: 'a: [' });
-    expect('error' in yaml && yaml.error).toMatch(/search space: not valid YAML/);
-    const folds = buildConfig({ ...base, folds: '1' });
-    expect('error' in folds && folds.error).toMatch(/crossValidation\.folds/);
-  });
-
-  it('names the bad field', () => {
-    const built = buildConfig({ ...base, validationFraction: '1.5' });
-    expect('error' in built && built.error).toMatch(/training\.validationFraction/);
-    const hidden = buildConfig({ ...base, model: 'mlp', hidden: '64, x' });
-    expect('error' in hidden && hidden.error).toMatch(/model\.hidden/);
-  });
-
-  it('guesses the task from the target column', () => {
-    expect(guessTask({ name: 'y', type: 'DOUBLE', kind: 'numeric' })).toBe('regression');
-    expect(guessTask({ name: 'y', type: 'BOOLEAN', kind: 'boolean' })).toBe('binary');
-    expect(guessTask({ name: 'y', type: 'VARCHAR', kind: 'categorical' })).toBe('multiclass');
   });
 });
 
