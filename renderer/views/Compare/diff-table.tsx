@@ -1,11 +1,13 @@
 import { memo } from 'react';
 import type { RunsCompareOut } from '../../../shared/contract';
+import { HashText, isHash } from '../../components/hash-text';
 import { formatNumber } from '../../lib/format';
 import { routeHref } from '../../lib/routes';
 
 /**
- * Runs as rows, params then final metrics as columns. With `onlyDiffs`, params equal in every run are
- * hidden; the best value of each metric (lowest loss/error, highest score) is highlighted.
+ * Runs as rows, final metrics then params as columns: metrics first, as they are what a user compares;
+ * hashes show short. With `onlyDiffs`, params equal in every run are hidden; the best value of each
+ * metric (lowest loss/error, highest score) is highlighted.
  */
 export const DiffTable = memo(function DiffTable({
   compare,
@@ -28,6 +30,11 @@ export const DiffTable = memo(function DiffTable({
           <tr>
             <th>Run</th>
             <th>Experiment</th>
+            {compare.metrics.map((m) => (
+              <th key={`m-${m.key}`} className="num" data-testid={`metric-col-${m.key}`}>
+                {m.key}
+              </th>
+            ))}
             {params.map((p) => (
               <th
                 key={`p-${p.key}`}
@@ -36,11 +43,6 @@ export const DiffTable = memo(function DiffTable({
                 data-differs={String(p.differs)}
               >
                 {p.key}
-              </th>
-            ))}
-            {compare.metrics.map((m) => (
-              <th key={`m-${m.key}`} className="num" data-testid={`metric-col-${m.key}`}>
-                {m.key}
               </th>
             ))}
           </tr>
@@ -55,11 +57,6 @@ export const DiffTable = memo(function DiffTable({
                 </a>
               </td>
               <td className="muted">{run.experiment}</td>
-              {params.map((p) => (
-                <td key={`p-${p.key}`} className="mono">
-                  {p.values[i] ?? '—'}
-                </td>
-              ))}
               {compare.metrics.map((m) => {
                 const best = m.best === i;
                 return (
@@ -71,6 +68,20 @@ export const DiffTable = memo(function DiffTable({
                     title={best ? `best ${m.key}` : undefined}
                   >
                     {formatNumber(m.values[i])}
+                  </td>
+                );
+              })}
+              {params.map((p) => {
+                const value = p.values[i];
+                return (
+                  <td key={`p-${p.key}`} className="mono">
+                    {value === null || value === undefined ? (
+                      '—'
+                    ) : isHash(value) ? (
+                      <HashText value={value} />
+                    ) : (
+                      value
+                    )}
                   </td>
                 );
               })}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { Run, TrainProgress } from '../../../shared/contract';
+import type { Run, TrainPhase, TrainProgress } from '../../../shared/contract';
 import { getApi, errorMessage } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
 import {
@@ -28,7 +28,8 @@ import {
   toggleKey,
 } from './run/run-model';
 import { BusyButton } from '../../components/busy-button';
-import { CloneButton } from './run/clone-button';
+import { phaseLabel } from './run/family-model';
+import { FamilyChart, FamilyProgress, RegisterBest, useFamily } from './run/family-panel';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 3000;
@@ -44,7 +45,12 @@ function useLiveMetrics(run: Run, reload: () => void) {
   const [totalPoints, setTotalPoints] = useState<number | null>(null);
   const [live, setLive] = useState<EpochTable>(new Map());
   const [last, setLast] = useState<TrainProgress | null>(null);
+  const [phase, setPhase] = useState<TrainPhase | null>(null);
   const active = ACTIVE.has(run.status);
+
+  useEvent('train:phase', (e) => {
+    if (e.runId === run.id) setPhase(e.phase);
+  });
 
   useEvent('train:progress', (p) => {
     if (p.runId !== run.id) return;
@@ -82,7 +88,7 @@ function useLiveMetrics(run: Run, reload: () => void) {
   }, [run.id, run.status, active, reload]);
 
   const table = useMemo(() => mergeTables(history, live), [history, live]);
-  return { table, totalPoints, last, active };
+  return { table, totalPoints, last, phase, active };
 }
 
 function CurvesPanel({
@@ -139,7 +145,9 @@ function RunBody({
   reload: () => void;
   onSaved: (r: Run) => void;
 }) {
-  const { table, totalPoints, last, active } = useLiveMetrics(run, reload);
+  const { table, totalPoints, last, phase, active } = useLiveMetrics(run, reload);
+  const family = hasChildren(run.kind);
+  const fam = useFamily(run, family);
   const action = useAction<'cancel' | 'delete' | 'restore'>();
   const busy = action.doing;
 
@@ -197,8 +205,8 @@ function RunBody({
         actions={
           <>
             {!deleted && <EvaluateButton key={`eval-${run.id}`} run={run} />}
-            {!deleted && <CloneButton run={run} />}
             {!deleted && <RegisterModel key={run.id} run={run} />}
+            {family && !deleted && <RegisterBest run={run} state={fam.state} />}
             {active && (
               <BusyButton
                 busy={busy === 'cancel'}
@@ -255,22 +263,34 @@ function RunBody({
       {run.warnings.map((w) => (
         <NoticeBanner key={w} title="Check this feature" message={w} />
       ))}
-      {active && (
-        <div className="run-progress">
+      {active && family && <FamilyProgress state={fam.state} />}
+      {active && !family && (
+        <div className="run-progress" data-testid="run-progress" data-phase={phase ?? undefined}>
           <ProgressBar
-            fraction={last ? last.fraction : null}
+            fraction={phase && phase !== 'training' ? null : last ? last.fraction : null}
             label={
-              last
-                ? `epoch ${last.epoch} of ${last.epochs} · ${formatDuration(last.elapsedMs)} elapsed · ETA ${formatDuration(last.etaMs)}`
-                : run.status === 'queued'
-                  ? 'Queued…'
-                  : 'Preparing data…'
+              run.status === 'queued'
+                ? 'Queued…'
+                : phase && phase !== 'training'
+                  ? phaseLabel(phase)
+                  : last
+                    ? `epoch ${last.epoch} of ${last.epochs} · ${formatDuration(last.elapsedMs)} elapsed · ETA ${formatDuration(last.etaMs)}`
+                    : phaseLabel(phase ?? 'preparing')
             }
           />
         </div>
       )}
       <div className="run-grid">
-        <CurvesPanel run={run} table={table} totalPoints={totalPoints} latestEpoch={latestEpoch} />
+        {family ? (
+          <FamilyChart state={fam.state} children={fam.children} />
+        ) : (
+          <CurvesPanel
+            run={run}
+            table={table}
+            totalPoints={totalPoints}
+            latestEpoch={latestEpoch}
+          />
+        )}
         {hasChildren(run.kind) && (
           <Panel title={run.kind === 'cv' ? 'Folds' : 'Trials'} className="span-2">
             <ChildRuns run={run} />

@@ -18,6 +18,7 @@ import type { ColumnDef, PlacedColumn } from './runs-table/columns';
 import type { TableRow } from './runs-table/rows';
 import { extendTo, toggle, toggleAll, type Selection } from './runs-table/selection';
 import { columnValue } from './runs-table/sort';
+import { HashText, isHash } from '../../components/hash-text';
 import './runs-table.css';
 
 export const ROW_HEIGHT = 32;
@@ -174,7 +175,11 @@ const RunRow = memo(function RunRow({
                 )}
               </span>
             )}
-            {text ?? <CellContent run={run} column={c} />}
+            {text !== null && isHash(text) ? (
+              <HashText value={text} />
+            ) : (
+              (text ?? <CellContent run={run} column={c} />)
+            )}
           </div>
         );
       })}

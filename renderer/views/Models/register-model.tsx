@@ -7,12 +7,13 @@ import { BusyButton } from '../../components/busy-button';
 import { handleSubmit } from '../../lib/forms';
 
 /** A suggested model name from the run: its dataset and target, in the characters names allow. */
-const suggestName = (run: Run) =>
+export const suggestName = (run: Pick<Run, 'dataset' | 'config'>) =>
   `${run.dataset}-${run.config.target}`.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]+/, '');
 
 /**
  * "Register model" on a finished run's page: names the model (a new one, or the next version of an
- * existing one) and links to it once registered.
+ * existing one) in a popover under the button, so the page header keeps its layout, and links to it
+ * once registered.
  */
 export function RegisterModel({ run }: { run: Run }) {
   const [open, setOpen] = useState(false);
@@ -31,49 +32,62 @@ export function RegisterModel({ run }: { run: Run }) {
         Registered {done.model} v{done.version}
       </a>
     );
-  if (!open)
-    return (
-      <button
-        type="button"
-        className="btn"
-        onClick={() => setOpen(true)}
-        data-testid="register-model"
-      >
-        Register model
-      </button>
-    );
+  const toggle = (
+    <button
+      type="button"
+      className="btn"
+      onClick={() => setOpen((o) => !o)}
+      aria-expanded={open}
+      data-testid="register-model"
+    >
+      Register model
+    </button>
+  );
+  if (!open) return toggle;
   const submit = () =>
     register.run(() => getApi().invoke('models:register', { runId: run.id, name: name.trim() }), {
       done: setDone,
     });
   return (
-    <form className="form-inline" onSubmit={handleSubmit(submit)} data-testid="register-model-form">
-      <input
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-        aria-label="Model name"
-        placeholder="model name"
-        data-testid="register-model-name"
-        autoFocus
-      />
-      <BusyButton
-        busy={register.busy}
-        disabled={!name.trim()}
-        busyLabel="Registering…"
-        type="submit"
-        className="btn btn-primary"
-        testId="register-model-submit"
+    <span className="popover-anchor">
+      {toggle}
+      <form
+        className="form-inline popover"
+        role="dialog"
+        aria-label="Register model"
+        onSubmit={handleSubmit(submit)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') setOpen(false);
+        }}
+        data-testid="register-model-form"
       >
-        Register
-      </BusyButton>
-      <button type="button" className="btn btn-ghost" onClick={() => setOpen(false)}>
-        Cancel
-      </button>
-      {register.message && (
-        <span className="form-error" role="alert" data-testid="register-model-error">
-          {register.message}
-        </span>
-      )}
-    </form>
+        <input
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-label="Model name"
+          placeholder="model name"
+          data-testid="register-model-name"
+          autoFocus
+        />
+        <BusyButton
+          busy={register.busy}
+          disabled={!name.trim()}
+          busyLabel="Registering…"
+          type="submit"
+          className="btn btn-primary"
+          testId="register-model-submit"
+        >
+          Register
+        </BusyButton>
+        <button type="button" className="btn btn-ghost" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+        {register.message && (
+          <span className="form-error" role="alert" data-testid="register-model-error">
+            {register.message}
+          </span>
+        )}
+      </form>
+    </span>
   );
 }

@@ -15,13 +15,21 @@ const COLORS = [
   '#5b6472',
 ];
 
-/** Every selected metric per step; losses and errors on the left axis, scores on the right. */
+/**
+ * Every selected metric per step; losses and errors on the left axis, scores on the right. Steps are
+ * epochs unless `xLabel` says otherwise (a search's trials, a cross-validation's folds); `empty` is what
+ * an empty chart says instead of asking for a metric.
+ */
 export function MetricsChart({
   data,
   colorOf,
+  xLabel = 'epoch',
+  empty,
 }: {
   data: ChartSeries;
   colorOf: (key: string) => string;
+  xLabel?: string;
+  empty?: string;
 }) {
   const hasScore = data.series.some((s) => s.axis === 'score');
   const hasLoss = data.series.some((s) => s.axis === 'loss');
@@ -51,7 +59,7 @@ export function MetricsChart({
           legend: { position: 'top', align: 'end', labels: { boxWidth: 12, boxHeight: 2 } },
         },
         scales: {
-          x: { title: { display: true, text: 'epoch' }, grid: { display: false } },
+          x: { title: { display: true, text: xLabel }, grid: { display: false } },
           y: {
             display: hasLoss,
             title: { display: true, text: 'loss / error' },
@@ -66,7 +74,7 @@ export function MetricsChart({
         },
       },
     }),
-    [data, hasLoss, hasScore, colorOf],
+    [data, hasLoss, hasScore, colorOf, xLabel],
   );
   const canvasRef = useChart(config);
   return (
@@ -75,11 +83,13 @@ export function MetricsChart({
       data-testid="run-chart"
       data-points={data.steps.length}
       data-series={data.series.map((s) => s.key).join(',')}
+      data-x-label={xLabel}
     >
       <canvas ref={canvasRef} aria-label="Metric curves" role="img" />
       {data.steps.length === 0 && (
         <div className="run-chart-empty">
-          {data.series.length ? 'Waiting for the first epoch…' : 'Pick a metric to draw.'}
+          {empty ??
+            (data.series.length ? 'Waiting for the first epoch…' : 'Pick a metric to draw.')}
         </div>
       )}
     </div>

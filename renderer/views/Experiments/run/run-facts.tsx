@@ -10,6 +10,7 @@ import { LineageView } from '../../Data/lineage-graph';
 import { aggregate, childColumns, orderChildren, systemFacts } from './run-model';
 import { StatusBadge } from '../../../components/status-badge';
 import { TableHead, num } from '../../../components/table';
+import { HashText, isHash } from '../../../components/hash-text';
 
 const hash = (value: string | null | undefined, testId: string) =>
   value ? (
@@ -96,7 +97,7 @@ export function KeyValues({
           <tr key={k}>
             <td className="mono">{k}</td>
             <td className={numeric ? 'num strong' : 'mono'}>
-              {typeof v === 'number' ? formatNumber(v) : v}
+              {typeof v === 'number' ? formatNumber(v) : isHash(v) ? <HashText value={v} /> : v}
             </td>
           </tr>
         ))}

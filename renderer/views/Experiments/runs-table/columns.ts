@@ -26,7 +26,10 @@ export const ATTRIBUTE_COLUMNS: readonly ColumnDef[] = [
 export const MIN_WIDTH = 40;
 export const MAX_WIDTH = 2000;
 
-/** Every column the runs have: the attributes, then each param and each metric key, sorted. */
+/**
+ * Every column the runs have: the attributes, then each metric and each param key, sorted. Metrics come
+ * before params: they are what a user looks for, and a run may have dozens of params.
+ */
 export function discoverColumns(runs: readonly RunSummary[]): ColumnDef[] {
   const params = new Set<string>();
   const metrics = new Set<string>();
@@ -37,19 +40,19 @@ export function discoverColumns(runs: readonly RunSummary[]): ColumnDef[] {
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return [
     ...ATTRIBUTE_COLUMNS,
-    ...[...params].sort(byName).map((key): ColumnDef => ({
-      id: `params.${key}`,
-      label: key,
-      kind: 'param',
-      numeric: false,
-      width: 120,
-    })),
     ...[...metrics].sort(byName).map((key): ColumnDef => ({
       id: `metrics.${key}`,
       label: key,
       kind: 'metric',
       numeric: true,
       width: 110,
+    })),
+    ...[...params].sort(byName).map((key): ColumnDef => ({
+      id: `params.${key}`,
+      label: key,
+      kind: 'param',
+      numeric: false,
+      width: 120,
     })),
   ];
 }

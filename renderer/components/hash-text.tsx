@@ -1,0 +1,45 @@
+import { useState, type MouseEvent } from 'react';
+
+const HASH = /^(sha256:)?[0-9a-f]{40,}$/i;
+
+/** Whether a value is a content hash or commit id (40+ hex digits): shown short, copied whole. */
+export function isHash(value: string): boolean {
+  return HASH.test(value);
+}
+
+/** The first 12 hex digits of a hash and an ellipsis. */
+export function shortHash(value: string): string {
+  const hex = value.replace(/^sha256:/i, '');
+  return `${hex.slice(0, 12)}…`;
+}
+
+/**
+ * A long hash shown short, the full value on hover (title) and a button that copies it, so it never
+ * widens a table but stays at hand.
+ */
+export function HashText({ value, testId }: { value: string; testId?: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = (e: MouseEvent) => {
+    // Inside a clickable row: copying must not open the run.
+    e.stopPropagation();
+    e.preventDefault();
+    void navigator.clipboard
+      ?.writeText(value)
+      .then(() => setCopied(true))
+      .catch(() => setCopied(false));
+  };
+  return (
+    <span className="hash-text" data-testid={testId} data-hash={value}>
+      <code title={value}>{shortHash(value)}</code>
+      <button
+        type="button"
+        className="hash-copy"
+        onClick={copy}
+        title={copied ? 'Copied' : `Copy ${value}`}
+        aria-label={`Copy ${value}`}
+      >
+        {copied ? '✓' : '⧉'}
+      </button>
+    </span>
+  );
+}
