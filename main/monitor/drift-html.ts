@@ -51,10 +51,7 @@ svg text{font-size:10px;fill:#555}.legend span{display:inline-block;width:10px;h
 /** The page of a drift result. */
 export function renderDriftHtml(d: DriftOut): string {
   const title = `Drift of ${d.model}@${d.version}`;
-  const features = [
-    ...d.features,
-    ...(d.prediction ? [{ ...d.prediction, feature: `${d.prediction.feature} (prediction)` }] : []),
-  ];
+  const features = [...d.features, ...(d.prediction ? [d.prediction] : [])];
   const windows = d.windows.length
     ? `<h2>Windows</h2><table><tr><th>start</th><th>end</th><th>rows</th><th>drift share</th><th>dataset drift</th></tr>${d.windows
         .map(
@@ -65,7 +62,7 @@ export function renderDriftHtml(d: DriftOut): string {
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head><body>
 <h1>${esc(title)}</h1>
-<p>Current: ${esc(d.current.kind)} ${esc(d.current.source)}, ${esc(formatCount(d.current.rows))} rows; reference: ${esc(formatCount(d.reference.rows))} rows${d.reference.exact ? ' (exact)' : ' (sketch)'}.</p>
+<p>Current: ${esc(d.current.kind)} ${esc(d.current.source)}, ${esc(formatCount(d.current.rows))} rows; reference: ${esc(formatCount(d.reference.rows))} rows${d.reference.exact ? ' (exact tests)' : ''}.</p>
 <p><b>${d.datasetDrift ? 'Dataset drift' : 'No dataset drift'}</b>: ${esc(formatPercent(d.driftShare))} of features drifted (threshold ${esc(formatPercent(d.shareThreshold))}).</p>
 <p class="legend"><span style="background:#9aa0a6"></span>reference<span style="background:#1a73e8"></span>current</p>
 <table><tr><th>feature</th><th>kind</th><th>method</th><th>statistic</th><th>p-value</th><th>threshold</th><th>verdict</th><th>current nulls</th><th>distribution</th></tr>

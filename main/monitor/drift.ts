@@ -285,7 +285,11 @@ export function createDriftService(deps: {
     const from = `(SELECT * FROM ${ident(table.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
     return {
       kind: input.batch ? 'batch' : 'captured',
-      source: input.batch ?? `${input.range?.from ?? '…'} – ${input.range?.to ?? '…'}`,
+      source:
+        input.batch ??
+        (input.range
+          ? `${input.range.from ?? 'start'} – ${input.range.to ?? 'now'}`
+          : 'all captured rows'),
       sql: db,
       from,
       columns: table.columns.inputs.map((i) => i.name),

@@ -78,14 +78,14 @@ const flushed = (ctx: Ctx) => new Promise<void>((done) => ctx.io.stdout.write(''
 
 function humanDrift(d: DriftOut): string {
   const rows = [...d.features, ...(d.prediction ? [d.prediction] : [])].map((f) => [
-    f === d.prediction ? `${f.feature} (prediction)` : f.feature,
+    f.feature,
     f.method,
     formatNumber(f.statistic),
     f.pValue === undefined ? '' : formatNumber(f.pValue),
     formatNumber(f.threshold),
     f.drifted ? 'DRIFT' : f.warn ? 'warn' : 'ok',
   ]);
-  const head = `${d.model}@${d.version} against its reference (${d.reference.rows} rows${d.reference.exact ? ', exact' : ', sketch'}); current: ${d.current.kind} ${d.current.source}, ${d.current.rows} rows`;
+  const head = `${d.model}@${d.version} against its reference (${d.reference.rows} rows${d.reference.exact ? ', exact tests' : ''}); current: ${d.current.kind} ${d.current.source}, ${d.current.rows} rows`;
   const verdict = `${d.datasetDrift ? 'Dataset drift' : 'No dataset drift'}: ${formatPercent(d.driftShare)} of features drifted (threshold ${formatPercent(d.shareThreshold)})`;
   const windows = d.windows.length
     ? `\n\n${table(
