@@ -4,7 +4,7 @@ import { getApi } from '../../api';
 import { SelectField } from '../../components/form-field';
 import { plainOptions } from '../../components/options';
 import { PageHeader, Panel } from '../../components/page';
-import { AsyncStatus, EmptyState } from '../../components/states';
+import { AsyncStatus, EmptyState, NoticeBanner } from '../../components/states';
 import { Tabs } from '../../components/tabs';
 import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
@@ -79,6 +79,12 @@ export function MonitorView({ model }: { model: string | null }) {
         subtitle="How a model does in production: its traffic, drift, performance and alerts, and its retraining"
       />
       <AsyncStatus of={models} error="Could not list models" testId="monitor-loading" />
+      {model && models.data && chosen && chosen !== model && (
+        <NoticeBanner
+          title={`No model named ${model} in project ${project}`}
+          message={`Showing ${chosen}; pick another below.`}
+        />
+      )}
       {models.data && models.data.length === 0 && (
         <EmptyState title="No models to monitor" testId="monitor-empty">
           Register a model from a finished run first (Models view, or{' '}
