@@ -5,12 +5,44 @@ import { formatCell, formatNumber } from '../lib/format';
 import { palette } from './chart-setup';
 import { useChart } from './use-chart';
 
+/** A bin bound as the axis and tooltip show it: a date for datetime columns, else a number. */
+function boundText(column: ColumnProfile, value: number): string {
+  return column.kind === 'datetime'
+    ? new Date(value).toISOString().slice(0, 10)
+    : formatNumber(value);
+}
+
 function binLabel(column: ColumnProfile, lo: number, hi: number): string {
-  if (column.kind === 'datetime') {
-    const fmt = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-    return `${fmt(lo)} – ${fmt(hi)}`;
-  }
-  return `${formatNumber(lo)} – ${formatNumber(hi)}`;
+  return `${boundText(column, lo)} – ${boundText(column, hi)}`;
+}
+
+/**
+ * The value axis under a histogram's bars: each tick is its bin's lower bound (a few ticks, unrotated),
+ * so the reader sees where the mass lies without hovering.
+ */
+export function binAxisTicks(column: ColumnProfile): {
+  display: true;
+  grid: { display: false };
+  ticks: {
+    maxTicksLimit: number;
+    maxRotation: 0;
+    autoSkip: true;
+    callback: (value: number | string, index: number) => string;
+  };
+} {
+  return {
+    display: true,
+    grid: { display: false },
+    ticks: {
+      maxTicksLimit: 5,
+      maxRotation: 0,
+      autoSkip: true,
+      callback: (_value, index) => {
+        const bin = column.histogram[index];
+        return bin ? boundText(column, bin.lo) : '';
+      },
+    },
+  };
 }
 
 /** Bars of a column's distribution: equal-width bins for numbers and dates, top values otherwise. */
@@ -47,7 +79,7 @@ export function ColumnHistogram({ column }: { column: ColumnProfile }) {
         plugins: { legend: { display: false }, tooltip: { displayColors: false } },
         scales: useBins
           ? {
-              x: { display: false, grid: { display: false } },
+              x: binAxisTicks(column),
               y: { beginAtZero: true, ticks: { maxTicksLimit: 3 }, grid: { color: palette.grid } },
             }
           : {
@@ -56,7 +88,7 @@ export function ColumnHistogram({ column }: { column: ColumnProfile }) {
             },
       },
     }),
-    [bars, useBins],
+    [bars, useBins, column],
   );
   const canvasRef = useChart(config);
 

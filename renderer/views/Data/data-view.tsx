@@ -2,7 +2,9 @@ import { useState } from 'react';
 import type { DatasetSummary } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
-import { AsyncStatus, EmptyState } from '../../components/states';
+import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
+import { BusyButton } from '../../components/busy-button';
+import { useAction } from '../../lib/use-action';
 import { Tabs } from '../../components/tabs';
 import { formatBytes, formatCount, formatTime } from '../../lib/format';
 import { useAsync, useRoute } from '../../lib/hooks';
@@ -15,6 +17,7 @@ import { ProfileCharts, ProfileSummary, ProfileTable } from './profile-panel';
 import { ValidationPanel } from './validation-panel';
 import { LineagePanel } from './lineage-graph';
 import { VersionsPanel } from './versions-panel';
+import { NameActions } from './name-actions';
 import { TableHead, num } from '../../components/table';
 
 function DatasetTable({
@@ -66,6 +69,55 @@ function DatasetTable({
   );
 }
 
+/** Soft-deleted datasets of the project, each with Restore. */
+function DeletedDatasets({
+  datasets,
+  onRestored,
+}: {
+  datasets: DatasetSummary[];
+  onRestored: () => void;
+}) {
+  const action = useAction<string>();
+  return (
+    <Panel
+      title="Deleted datasets"
+      actions={<span className="muted">{datasets.length}</span>}
+      testId="deleted-datasets"
+    >
+      <table className="table table-dense">
+        <TableHead columns={['Name', num('Versions'), 'Deleted', '']} />
+        <tbody>
+          {datasets.map((d) => (
+            <tr key={d.id} data-testid={`deleted-dataset-${d.name}`}>
+              <td className="strong">{d.name}</td>
+              <td className="num">{d.versionCount}</td>
+              <td className="muted">{d.deletedAt ? formatTime(d.deletedAt) : '—'}</td>
+              <td className="actions">
+                <BusyButton
+                  busy={action.doing === d.name}
+                  busyLabel="Restoring…"
+                  disabled={action.busy}
+                  className="btn btn-small"
+                  onClick={() =>
+                    void action.run(() => getApi().invoke('data:restore', { name: d.name }), {
+                      as: d.name,
+                      done: onRestored,
+                    })
+                  }
+                  testId={`restore-dataset-${d.name}`}
+                >
+                  Restore
+                </BusyButton>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {action.message && <ErrorBanner error={action.message} title="Could not restore" />}
+    </Panel>
+  );
+}
+
 const DATASET_TABS = [
   { id: 'profile', label: 'Profile' },
   { id: 'rows', label: 'Rows' },
@@ -76,12 +128,25 @@ const DATASET_TABS = [
 ] as const;
 type DatasetTab = (typeof DATASET_TABS)[number]['id'];
 
-function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummary | undefined }) {
+function DatasetDetail({
+  name,
+  summary,
+  onChanged,
+}: {
+  name: string;
+  summary: DatasetSummary | undefined;
+  /** After a rename or delete: the list reloads. */
+  onChanged: () => void;
+}) {
   const [tab, setTab] = useState<DatasetTab>('profile');
   // The version the Lineage tab draws: the latest until a row of the Versions tab picks another.
   const [lineageRef, setLineageRef] = useState(name);
-  const profile = useAsync(() => getApi().invoke('data:profile', { ref: name }), [name]);
   const version = summary?.latest;
+  // Keyed by the latest version too: a new version imported into this dataset is profiled at once.
+  const profile = useAsync(
+    () => getApi().invoke('data:profile', { ref: name }),
+    [name, version?.id],
+  );
   const profiling = { error: `Could not profile ${name}`, loading: `Profiling ${name}…` };
 
   return (
@@ -105,6 +170,22 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
           {version.source}
         </div>
       )}
+      <NameActions
+        what="dataset"
+        name={name}
+        testId="dataset"
+        deleteHint="Hide this dataset; Deleted datasets below can restore it"
+        onRename={async (to) => {
+          await getApi().invoke('data:rename', { name, to });
+          onChanged();
+          navigate({ view: 'data', dataset: to });
+        }}
+        onDelete={async () => {
+          await getApi().invoke('data:delete', { name });
+          onChanged();
+          navigate({ view: 'data', dataset: null });
+        }}
+      />
       {tab === 'profile' && (
         <>
           <AsyncStatus of={profile} {...profiling} testId="profile-loading" />
@@ -118,7 +199,7 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
           )}
         </>
       )}
-      {tab === 'rows' && <PreviewGrid key={name} datasetRef={name} />}
+      {tab === 'rows' && <PreviewGrid key={`${name}@${version?.id}`} datasetRef={name} />}
       {tab === 'outliers' && <AsyncStatus of={profile} {...profiling} retry={false} />}
       {tab === 'outliers' && profile.status === 'ready' && (
         <>
@@ -127,7 +208,7 @@ function DatasetDetail({ name, summary }: { name: string; summary: DatasetSummar
           <DuplicatesSummary profile={profile.data} />
         </>
       )}
-      {tab === 'validation' && <ValidationPanel key={name} datasetRef={name} />}
+      {tab === 'validation' && <ValidationPanel key={`${name}@${version?.id}`} datasetRef={name} />}
       {tab === 'versions' && (
         <VersionsPanel
           name={name}
@@ -148,7 +229,15 @@ export function DataView({ selected }: { selected: string | null }) {
   const route = useRoute();
   const importPath = route.view === 'data' ? route.importPath : undefined;
   const datasets = useAsync(() => getApi().invoke('data:list', { project }), [project]);
+  const deleted = useAsync(
+    () => getApi().invoke('data:list', { project, deleted: true }),
+    [project],
+  );
   const selectedSummary = datasets.data?.find((d) => d.name === selected);
+  const reloadLists = () => {
+    datasets.reload();
+    deleted.reload();
+  };
 
   return (
     <div className="page">
@@ -179,7 +268,17 @@ export function DataView({ selected }: { selected: string | null }) {
           <DatasetTable datasets={datasets.data} selected={selected} />
         )}
       </Panel>
-      {selected && <DatasetDetail key={selected} name={selected} summary={selectedSummary} />}
+      {deleted.data && deleted.data.length > 0 && (
+        <DeletedDatasets datasets={deleted.data} onRestored={reloadLists} />
+      )}
+      {selected && (
+        <DatasetDetail
+          key={selected}
+          name={selected}
+          summary={selectedSummary}
+          onChanged={reloadLists}
+        />
+      )}
     </div>
   );
 }

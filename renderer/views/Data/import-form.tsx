@@ -1,6 +1,6 @@
 import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
-import type { DataProgress, ImportOut } from '../../../shared/contract';
-import { getApi, errorMessage, resolveFile } from '../../api';
+import { SchemaChange, type DataProgress, type ImportOut } from '../../../shared/contract';
+import { ApiError, getApi, errorMessage, resolveFile } from '../../api';
 import { FormField, TextField } from '../../components/form-field';
 import { ErrorBanner, ProgressBar } from '../../components/states';
 import { datasetNameFromFile, formatCount, formatDuration } from '../../lib/format';
@@ -9,6 +9,96 @@ import { useProject } from '../../lib/project';
 
 type Phase =
   { kind: 'idle' } | { kind: 'uploading'; file: string } | { kind: 'importing'; name: string };
+
+/** An import refused because its columns differ, waiting for the user to confirm or cancel. */
+interface PendingChange {
+  change: SchemaChange;
+  name: string;
+  /** A typed path, or the chosen file (uploaded again on confirm: the host drops a refused upload). */
+  source: { path: string } | { file: File };
+}
+
+/** The schema change an import was refused for, if that is why it failed. */
+export function refusedSchemaChange(err: unknown): SchemaChange | null {
+  if (!(err instanceof ApiError)) return null;
+  const parsed = SchemaChange.safeParse(err.details?.schemaChange);
+  return parsed.success ? parsed.data : null;
+}
+
+function ColumnList({ columns }: { columns: { name: string; type: string }[] }) {
+  return (
+    <>
+      {columns.map((c, i) => (
+        <span key={c.name}>
+          {i > 0 && ', '}
+          <span className="mono">{c.name}</span> <span className="muted">{c.type}</span>
+        </span>
+      ))}
+    </>
+  );
+}
+
+/** What differs between the dataset's latest version and the file, with Import anyway / Cancel. */
+function SchemaChangeConfirm({
+  pending,
+  onConfirm,
+  onCancel,
+}: {
+  pending: PendingChange;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const { change } = pending;
+  return (
+    <div
+      className="banner banner-warn"
+      role="alertdialog"
+      aria-label="Columns differ"
+      data-testid="schema-change-confirm"
+    >
+      <strong>
+        The columns differ from {change.dataset} v{change.fromVersion}.
+      </strong>{' '}
+      Add this file as a new version of {change.dataset} anyway, or cancel and choose another name.
+      <ul className="schema-change" data-testid="schema-change-diff">
+        {change.added.length > 0 && (
+          <li data-testid="schema-change-added">
+            Added: <ColumnList columns={change.added} />
+          </li>
+        )}
+        {change.removed.length > 0 && (
+          <li data-testid="schema-change-removed">
+            Removed: <ColumnList columns={change.removed} />
+          </li>
+        )}
+        {change.retyped.length > 0 && (
+          <li data-testid="schema-change-retyped">
+            Type changed:{' '}
+            {change.retyped.map((r, i) => (
+              <span key={r.name}>
+                {i > 0 && ', '}
+                <span className="mono">{r.name}</span> {r.from} → {r.to}
+              </span>
+            ))}
+          </li>
+        )}
+      </ul>
+      <div className="form-row">
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={onConfirm}
+          data-testid="schema-change-accept"
+        >
+          Import as a new version of {change.dataset}
+        </button>
+        <button type="button" className="btn" onClick={onCancel} data-testid="schema-change-cancel">
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
 
 /**
  * Import a file by path, or pick one (uploaded to the host in the browser, by path in Electron).
@@ -24,7 +114,10 @@ export function ImportForm({
 }) {
   const { project } = useProject();
   const [path, setPath] = useState(prefillPath ?? '');
-  const [name, setName] = useState(prefillPath ? datasetNameFromFile(prefillPath) : '');
+  const [name, setNameState] = useState(prefillPath ? datasetNameFromFile(prefillPath) : '');
+  // Whether the user typed the name since the last import attempt: otherwise it follows the file.
+  const [nameTyped, setNameTyped] = useState(false);
+  const [pending, setPending] = useState<PendingChange | null>(null);
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const [progress, setProgress] = useState<DataProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -38,43 +131,57 @@ export function ImportForm({
     setPrefilled(prefillPath);
     if (prefillPath) {
       setPath(prefillPath);
-      setName(datasetNameFromFile(prefillPath));
+      setNameState(datasetNameFromFile(prefillPath));
+      setNameTyped(false);
       setError(null);
       setDone(null);
     }
+  }
+
+  function typeName(value: string) {
+    setNameState(value);
+    setNameTyped(value.trim() !== '');
+  }
+
+  function typePath(value: string) {
+    setPath(value);
+    if (!nameTyped) setNameState(value.trim() ? datasetNameFromFile(value.trim()) : '');
   }
 
   useEvent('data:progress', (p) => {
     if (phase.kind === 'importing' && p.name === phase.name) setProgress(p);
   });
 
-  async function runImport(importPath: string, importName: string) {
+  async function runImport(
+    importPath: string,
+    importName: string,
+    source: PendingChange['source'],
+    allowSchemaChange = false,
+  ) {
     setPhase({ kind: 'importing', name: importName });
     setProgress(null);
+    // A name typed for this attempt is used up by it: the next file chosen names its own dataset.
+    setNameTyped(false);
     try {
       const out = await getApi().invoke('data:import', {
         path: importPath,
         name: importName,
         project,
+        ...(allowSchemaChange ? { allowSchemaChange } : {}),
       });
       setDone(out);
       onImported(out);
     } catch (err) {
-      setError(errorMessage(err));
+      const change = refusedSchemaChange(err);
+      if (change) setPending({ change, name: importName, source });
+      else setError(errorMessage(err));
     } finally {
       setPhase({ kind: 'idle' });
       setProgress(null);
     }
   }
 
-  async function onChoose(e: ChangeEvent<HTMLInputElement>) {
-    const file = e.target.files?.[0];
-    e.target.value = '';
-    if (!file) return;
-    const importName = name.trim() || datasetNameFromFile(file.name);
-    setName(importName);
-    setError(null);
-    setDone(null);
+  async function importChosen(file: File, importName: string, allowSchemaChange = false) {
     setPhase({ kind: 'uploading', file: file.name });
     let resolved: string;
     try {
@@ -85,16 +192,37 @@ export function ImportForm({
       return;
     }
     setPath(resolved);
-    await runImport(resolved, importName);
+    await runImport(resolved, importName, { file }, allowSchemaChange);
+  }
+
+  async function onChoose(e: ChangeEvent<HTMLInputElement>) {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    const importName = nameTyped && name.trim() ? name.trim() : datasetNameFromFile(file.name);
+    setNameState(importName);
+    setError(null);
+    setDone(null);
+    setPending(null);
+    await importChosen(file, importName);
   }
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     setDone(null);
-    const importName = name.trim() || datasetNameFromFile(path.trim());
-    setName(importName);
-    void runImport(path.trim(), importName);
+    setPending(null);
+    const importPath = path.trim();
+    const importName = name.trim() || datasetNameFromFile(importPath);
+    setNameState(importName);
+    void runImport(importPath, importName, { path: importPath });
+  }
+
+  function confirmChange() {
+    if (!pending) return;
+    setPending(null);
+    if ('file' in pending.source) void importChosen(pending.source.file, pending.name, true);
+    else void runImport(pending.source.path, pending.name, pending.source, true);
   }
 
   const busy = phase.kind !== 'idle';
@@ -105,7 +233,7 @@ export function ImportForm({
           label="File path"
           grow
           value={path}
-          onChange={setPath}
+          onChange={typePath}
           placeholder="/path/to/data.csv — CSV, TSV, Parquet, JSON or NDJSON"
           spellCheck={false}
           disabled={busy}
@@ -134,7 +262,7 @@ export function ImportForm({
         <TextField
           label="Dataset name"
           value={name}
-          onChange={setName}
+          onChange={typeName}
           placeholder="from the file name"
           spellCheck={false}
           disabled={busy}
@@ -174,6 +302,13 @@ export function ImportForm({
             </button>
           )}
         </div>
+      )}
+      {pending && !busy && (
+        <SchemaChangeConfirm
+          pending={pending}
+          onConfirm={confirmChange}
+          onCancel={() => setPending(null)}
+        />
       )}
       {error && <ErrorBanner error={error} title="Import failed" />}
       {done && !busy && !error && (

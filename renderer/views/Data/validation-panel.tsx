@@ -107,6 +107,11 @@ function ReportView({ report }: { report: ValidationReport }) {
                   <td className="mono">{formatObserved(r.observed)}</td>
                   <td>
                     <ResultBadge result={r} />
+                    {!r.passed && r.observed === null && (
+                      <div className="muted small" data-testid={`expectation-cause-${r.index}`}>
+                        {r.message}
+                      </div>
+                    )}
                   </td>
                   <td className="num">
                     {r.failingRows === null ? '—' : formatCount(r.failingRows)}
@@ -148,11 +153,26 @@ function ReportView({ report }: { report: ValidationReport }) {
   );
 }
 
-/** Suite editor (YAML or JSON), Suggest, Validate, the report and the stored reports of the version. */
+/**
+ * Suite editor (YAML or JSON) starting from the suite saved with the dataset, Suggest, Save (with the
+ * dataset: later versions and retraining are checked against it), Validate, the report and the stored
+ * reports of the version.
+ */
 export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
+  const dataset = datasetRef.split('@')[0]!;
   const [text, setText] = useState('');
   const [quarantine, setQuarantine] = useState(false);
-  const action = useAction<'suggest' | 'validate'>();
+  const action = useAction<'suggest' | 'validate' | 'save'>();
+  const saved = useAsync(() => getApi().invoke('data:suite:get', { name: dataset }), [dataset]);
+  const savedSuite = saved.data?.suite ?? null;
+  const savedText = useMemo(() => (savedSuite ? stringifyYaml(savedSuite) : null), [savedSuite]);
+  // The editor opens on the saved suite (once loaded), unless something was typed or suggested first.
+  // Adjusting state to newly loaded data during render (no effect, no extra paint).
+  const [seeded, setSeeded] = useState<string | null>(null);
+  if (savedText !== null && seeded !== savedText) {
+    setSeeded(savedText);
+    if (!text.trim()) setText(savedText);
+  }
   const { doing: busy, error } = action;
   const [shown, setShown] = useState<ValidationReport | null>(null);
   const reports = useAsync(
@@ -161,12 +181,15 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
   );
   const parsed = useMemo(() => (text.trim() ? parseSuiteText(text) : null), [text]);
 
-  const run = (what: 'suggest' | 'validate') =>
+  const run = (what: 'suggest' | 'validate' | 'save') =>
     action.run(
       async () => {
         if (what === 'suggest') {
           const { suite } = await getApi().invoke('data:suggest', { ref: datasetRef });
           setText(stringifyYaml(suite));
+        } else if (what === 'save' && parsed?.ok) {
+          await getApi().invoke('data:suite:save', { name: dataset, suite: parsed.suite });
+          saved.reload();
         } else if (parsed?.ok) {
           setShown(
             await getApi().invoke('data:validate', {
@@ -228,6 +251,23 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
           {' '}
           quarantine failing rows
         </Checkbox>
+        <BusyButton
+          busy={busy === 'save'}
+          disabled={busy !== null || !parsed?.ok}
+          busyLabel="Saving…"
+          onClick={() => void run('save')}
+          title={`Keep this suite with ${dataset}: its later versions and retraining are checked against it`}
+          testId="save-suite"
+        >
+          Save with dataset
+        </BusyButton>
+        <span className="muted" data-testid="suite-saved-status">
+          {saved.data?.updatedAt
+            ? parsed?.ok && JSON.stringify(parsed.suite) === JSON.stringify(savedSuite)
+              ? `saved ${formatTime(saved.data.updatedAt)}`
+              : `a suite is saved (${formatTime(saved.data.updatedAt)}); unsaved changes`
+            : 'no suite saved with this dataset'}
+        </span>
         <BusyButton
           busy={busy === 'validate'}
           disabled={busy !== null || !parsed?.ok}

@@ -6,7 +6,8 @@ import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
 import { PageHeader, Panel } from '../../components/page';
 import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
-import { useProject } from '../../lib/project';
+import { DEFAULT_PROJECT, useProject } from '../../lib/project';
+import { NameActions } from '../Data/name-actions';
 import { useAction } from '../../lib/use-action';
 import { TableHead, num } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
@@ -93,7 +94,7 @@ export function ProjectsView() {
         {projects.data && projects.data.length > 0 && (
           <table className="table" data-testid="projects-table">
             <TableHead
-              columns={['Name', 'Description', num('Datasets'), num('Runs'), 'Created', '']}
+              columns={['Name', 'Description', num('Datasets'), num('Runs'), 'Created', '', '']}
             />
             <tbody>
               {projects.data.map((p) => (
@@ -119,6 +120,24 @@ export function ProjectsView() {
                         Open
                       </button>
                     )}
+                  </td>
+                  <td className="actions">
+                    <NameActions
+                      what="project"
+                      name={p.name}
+                      testId={`project-${p.name}`}
+                      deleteHint="Delete this project; refused while it holds datasets, runs or models"
+                      onRename={async (to) => {
+                        await getApi().invoke('projects:rename', { name: p.name, to });
+                        if (p.name === active) setProject(to);
+                        projects.reload();
+                      }}
+                      onDelete={async () => {
+                        await getApi().invoke('projects:delete', { name: p.name });
+                        if (p.name === active) setProject(DEFAULT_PROJECT);
+                        projects.reload();
+                      }}
+                    />
                   </td>
                 </tr>
               ))}

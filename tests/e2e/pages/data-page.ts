@@ -99,4 +99,26 @@ export class DataPage extends AppPage {
   expectationRow(index: number): Locator {
     return this.byTestId(`expectation-row-${index}`);
   }
+
+  /** Types a path and presses Import without touching the dataset name (it follows the path). */
+  async importTypedPath(path: string): Promise<void> {
+    await this.byTestId('import-path').fill(path);
+    await this.byTestId('import-submit').click();
+  }
+
+  /** The confirm shown when a file's columns differ from the dataset's latest version. */
+  schemaChangeConfirm(): Locator {
+    return this.byTestId('schema-change-confirm');
+  }
+
+  /** Renames the open dataset (or, with `prefix` `project-NAME`, a project) through its inline form. */
+  async rename(prefix: string, to: string): Promise<void> {
+    await this.byTestId(`${prefix}-rename`).click();
+    await this.byTestId(`${prefix}-rename-input`).fill(to);
+    await this.byTestId(`${prefix}-rename-save`).click();
+  }
+
+  deletedDataset(name: string): Locator {
+    return this.byTestId(`deleted-dataset-${name}`);
+  }
 }
