@@ -58,6 +58,8 @@ afterAll(async () => {
 
 describe('monitor:actuals and monitor:performance', () => {
   it('without labels: CBPE estimates per window with their assumption, no actual metrics', async () => {
+    // Stands alone: labels another test delivered are cleared first.
+    await services.workspace.db.run("DELETE FROM actuals WHERE model = 'pm'");
     const out = await client.call('monitor:performance', { ref: 'pm', window: 'day' });
     expect(out.task).toBe('multiclass');
     expect(out.estimateAssumption).toMatch(/calibrated/);
