@@ -81,8 +81,9 @@ describe('searches and cross-validations from the UI', () => {
       .byTestId('new-run-space')
       .fill('model.dropout: { type: uniform, low: 0.6, high: 0.2 }');
     await ui.byTestId('train-submit').click();
+    // Beside the field it is about, saying where in the space.
     await expect
-      .poll(() => ui.errorBanner().textContent())
-      .toMatch(/search\.space\.model\.dropout\.high.*high must be above low/);
+      .poll(() => ui.byTestId('new-run-space-error').textContent())
+      .toBe('model.dropout.high: high must be above low (0.6)');
   });
 });

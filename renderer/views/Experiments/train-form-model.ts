@@ -283,6 +283,9 @@ export const FIELD_PATHS: Partial<Record<FieldKey, string>> = {
   minTrials: 'search.pruning.minTrials',
 };
 
+/** Fields that hold a whole block of the config: a problem inside names its place in the block. */
+const BLOCK_FIELDS = new Set<FieldKey>(['space', 'featureSpec', 'classWeightsText']);
+
 /** The field a config path belongs to: the longest field path that is it or encloses it. */
 export function fieldOfPath(path: string): FieldKey | null {
   let best: FieldKey | null = null;
@@ -481,7 +484,10 @@ export function checkConfig(draft: unknown, fields: FieldErrors = {}): BuiltConf
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String).join('.');
       const key = fieldOfPath(path);
-      if (key && !fields[key]) fields[key] = issue.message;
+      // Inside a field that holds a block (search space, feature spec): say where in it.
+      const inner =
+        key && BLOCK_FIELDS.has(key) ? path.slice((FIELD_PATHS[key] ?? '').length + 1) : '';
+      if (key && !fields[key]) fields[key] = inner ? `${inner}: ${issue.message}` : issue.message;
       else if (!key) other.push(path ? `${path}: ${issue.message}` : issue.message);
     }
   }
