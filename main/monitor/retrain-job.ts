@@ -4,7 +4,6 @@
 import type { z } from 'zod';
 import {
   CHAMPION,
-  ExpectationSuite,
   GatePolicy,
   LatheError,
   type EvaluationReport,
@@ -25,7 +24,7 @@ import type { DeployService } from '../serve/deploy-service';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { TrainService } from '../train/train-service';
 import type { ArtifactStore } from '../workspace/artifacts';
-import { text, type Database } from '../workspace/db';
+import type { Database } from '../workspace/db';
 import { iso } from '../workspace/projects';
 import { capturedVersion, retrainRows, type RetrainRows } from './retrain-data';
 import type { JobLog } from './retrain-record';
@@ -164,38 +163,33 @@ async function newData(
   return data.resolve(run.lineage.dataset);
 }
 
-/** The newest expectation suite stored for a dataset (by its validation reports), if any. */
-async function suiteOf(db: Database, dataset: string): Promise<ExpectationSuite | null> {
-  const row = await db.one<{ suite: string }>(
-    `SELECT r.suite::VARCHAR AS suite FROM validation_reports r
-     JOIN dataset_versions v ON r.version_id = v.id JOIN datasets d ON v.dataset_id = d.id
-     WHERE d.name = ? ORDER BY r.created_at DESC LIMIT 1`,
-    [dataset],
-  );
-  return row ? ExpectationSuite.parse(JSON.parse(text(row.suite))) : null;
-}
-
-/** Checks the new version against the suite last used on its dataset (else on the champion's). */
+/** Checks the new version against the suite saved with its dataset (else with the champion's). */
 async function validate(
   deps: RetrainDeps,
   log: JobLog,
   fresh: ResolvedVersion,
   championDataset: string,
 ): Promise<void> {
-  const suite = await log.attempt(
-    'validate',
-    async () => (await suiteOf(deps.db, fresh.dataset)) ?? suiteOf(deps.db, championDataset),
-  );
+  const saved = await log.attempt('validate', async () => {
+    const own = await deps.validation.savedSuite(fresh.dataset);
+    return own.suite ? own : deps.validation.savedSuite(championDataset);
+  });
+  const suite = saved.suite;
   if (!suite)
-    return log.step('validate', 'skipped', `no expectation suite stored for ${fresh.dataset}`);
+    return log.step(
+      'validate',
+      'skipped',
+      `no expectation suite saved with ${fresh.dataset}${fresh.dataset === championDataset ? '' : ` or ${championDataset}`} (lathe data suite)`,
+    );
   const report = await log.attempt('validate', () =>
     deps.validation.validate(dataRef(fresh), suite, false),
   );
+  const of = `expectation suite '${suite.name}' saved with ${saved.dataset}`;
   if (!report.success) {
     const failed = report.results.filter((r) => !r.passed && r.severity === 'error');
     await log.fail(
       'validate',
-      `${dataRef(fresh)} fails expectation suite '${suite.name}': ${failed
+      `${dataRef(fresh)} fails ${of}: ${failed
         .slice(0, 5)
         .map((r) => r.message)
         .join('; ')}${failed.length > 5 ? ` (and ${failed.length - 5} more)` : ''}`,
@@ -204,7 +198,7 @@ async function validate(
   await log.step(
     'validate',
     'ok',
-    `${dataRef(fresh)} passes expectation suite '${suite.name}' (${report.results.length} expectations, ${report.warnings} warnings)`,
+    `${dataRef(fresh)} passes ${of} (${report.results.length} expectations, ${report.warnings} warnings)`,
   );
 }
 

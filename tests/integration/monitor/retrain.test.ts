@@ -181,7 +181,8 @@ describe('retraining', () => {
         },
       ],
     };
-    expect((await call('data:validate', { ref: 'checked_data', suite })).success).toBe(true);
+    await call('data:suite:save', { name: 'checked_data', suite });
+    expect((await call('data:validate', { ref: 'checked_data' })).success).toBe(true);
     await call('data:importQuery', {
       name: 'checked_data',
       sql: `SELECT * REPLACE ('Emperor' AS "Species") FROM ${penguins} LIMIT 40`,
@@ -190,7 +191,9 @@ describe('retraining', () => {
     expect(r.status).toBe('failed');
     expect(r.dataset).toBe('checked_data@2');
     expect(stepOf(r, 'validate')[0]).toMatchObject({ status: 'failed' });
-    expect(r.error).toMatch(/checked_data@2 fails expectation suite 'species'/);
+    expect(r.error).toMatch(
+      /^checked_data@2 fails expectation suite 'species' saved with checked_data: /,
+    );
     expect(r.challengerVersion).toBeNull();
     expect((await failure('models:version', { ref: 'checked@challenger' })).code).toBe('NOT_FOUND');
     const [listed] = await call('retrain:list', { model: 'checked' });
