@@ -56,45 +56,53 @@ function SchemaChangeConfirm({
       aria-label="Columns differ"
       data-testid="schema-change-confirm"
     >
-      <strong>
-        The columns differ from {change.dataset} v{change.fromVersion}.
-      </strong>{' '}
-      Add this file as a new version of {change.dataset} anyway, or cancel and choose another name.
-      <ul className="schema-change" data-testid="schema-change-diff">
-        {change.added.length > 0 && (
-          <li data-testid="schema-change-added">
-            Added: <ColumnList columns={change.added} />
-          </li>
-        )}
-        {change.removed.length > 0 && (
-          <li data-testid="schema-change-removed">
-            Removed: <ColumnList columns={change.removed} />
-          </li>
-        )}
-        {change.retyped.length > 0 && (
-          <li data-testid="schema-change-retyped">
-            Type changed:{' '}
-            {change.retyped.map((r, i) => (
-              <span key={r.name}>
-                {i > 0 && ', '}
-                <span className="mono">{r.name}</span> {r.from} → {r.to}
-              </span>
-            ))}
-          </li>
-        )}
-      </ul>
-      <div className="form-row">
-        <button
-          type="button"
-          className="btn btn-primary"
-          onClick={onConfirm}
-          data-testid="schema-change-accept"
-        >
-          Import as a new version of {change.dataset}
-        </button>
-        <button type="button" className="btn" onClick={onCancel} data-testid="schema-change-cancel">
-          Cancel
-        </button>
+      <div className="banner-body">
+        <strong>
+          The columns differ from {change.dataset} v{change.fromVersion}.
+        </strong>{' '}
+        Add this file as a new version of {change.dataset} anyway, or cancel and choose another
+        name.
+        <ul className="schema-change" data-testid="schema-change-diff">
+          {change.added.length > 0 && (
+            <li data-testid="schema-change-added">
+              Added: <ColumnList columns={change.added} />
+            </li>
+          )}
+          {change.removed.length > 0 && (
+            <li data-testid="schema-change-removed">
+              Removed: <ColumnList columns={change.removed} />
+            </li>
+          )}
+          {change.retyped.length > 0 && (
+            <li data-testid="schema-change-retyped">
+              Type changed:{' '}
+              {change.retyped.map((r, i) => (
+                <span key={r.name}>
+                  {i > 0 && ', '}
+                  <span className="mono">{r.name}</span> {r.from} → {r.to}
+                </span>
+              ))}
+            </li>
+          )}
+        </ul>
+        <div className="form-row">
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={onConfirm}
+            data-testid="schema-change-accept"
+          >
+            Import as a new version of {change.dataset}
+          </button>
+          <button
+            type="button"
+            className="btn"
+            onClick={onCancel}
+            data-testid="schema-change-cancel"
+          >
+            Cancel
+          </button>
+        </div>
       </div>
     </div>
   );
