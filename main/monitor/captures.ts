@@ -335,7 +335,7 @@ export function createCaptureService(deps: {
           )
         ).map((r) => text(r.version_id)),
       );
-      const spans = new Map<string, { from: string | null; to: string | null }>();
+      const spans = new Map<string, { from: string | null; to: string | null; rows: number }>();
       const versions: CapturesOut['versions'] = [];
       for (const t of tables) {
         const mv = detail.versions.find((x) => x.id === t.version_id);
@@ -344,7 +344,8 @@ export function createCaptureService(deps: {
           `SELECT _source AS source, count(*)::BIGINT AS n, ${ISO('min(_at)')} AS "from", ${ISO('max(_at)')} AS "to"
            FROM ${ident(text(t.table_name))} GROUP BY _source`,
         );
-        for (const s of bySource) spans.set(text(s.source), { from: s.from, to: s.to });
+        for (const s of bySource)
+          spans.set(text(s.source), { from: s.from, to: s.to, rows: Number(s.n) });
         const rows = bySource.reduce((n, s) => n + Number(s.n), 0);
         if (rows === 0) continue;
         versions.push({
@@ -381,7 +382,8 @@ export function createCaptureService(deps: {
           version: Number(s.version),
           from: spans.get(s.id)?.from ?? null,
           to: spans.get(s.id)?.to ?? null,
-          rows: Number(s.rows),
+          // The table's own count: a running server brings its source's count up to date every few seconds.
+          rows: spans.get(s.id)?.rows ?? Number(s.rows),
           rate: Number(s.rate),
           detail: s.detail,
         })),
