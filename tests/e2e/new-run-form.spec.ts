@@ -46,6 +46,17 @@ describe('the New run form', () => {
     // `target` wins over the last column; its 0/1 integers make a binary task, not a regression.
     await expect.poll(() => field('target').inputValue()).toBe('target');
     await expect.poll(() => field('task').inputValue()).toBe('binary');
+    // Rainfall in mm is a quantity; forced to binary, the refusal shows at the target and names the task.
+    await field('target').selectOption('precipitation');
+    await expect.poll(() => field('task').inputValue()).toBe('regression');
+    await field('task').selectOption('binary');
+    await ui.byTestId('train-submit').click();
+    await expect
+      .poll(() => field('target-error').textContent())
+      .toMatch(
+        /^column 'precipitation' has \d+ distinct values; a binary task needs exactly 2 \(use task: regression\)$/,
+      );
+    expect(await ui.invoke('runs:list', {})).toEqual([]);
     await field('dataset').selectOption('cars');
     await expect.poll(() => field('target').inputValue()).toBe('Miles_per_Gallon');
     await expect.poll(() => field('task').inputValue()).toBe('regression');
