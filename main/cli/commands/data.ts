@@ -162,9 +162,16 @@ export const dataList: Command = {
   path: ['data', 'list'],
   summary: 'List datasets with their latest version.',
   positionals: [],
-  flags: { project: { type: 'string', value: 'PROJECT', description: 'only this project' } },
+  flags: {
+    project: { type: 'string', value: 'PROJECT', description: 'only this project' },
+    deleted: {
+      type: 'boolean',
+      description: 'list soft-deleted datasets instead (to restore one)',
+    },
+  },
   async run(ctx) {
-    const list = await invoke(ctx, 'data:list', { project: str(ctx, 'project') });
+    const deleted = bool(ctx, 'deleted');
+    const list = await invoke(ctx, 'data:list', { project: str(ctx, 'project'), deleted });
     ctx.result(list, () =>
       list.length
         ? table(
@@ -179,7 +186,9 @@ export const dataList: Command = {
               d.latest.createdAt,
             ]),
           )
-        : 'No datasets yet. Import one: lathe data import FILE --name NAME',
+        : deleted
+          ? 'No deleted datasets.'
+          : 'No datasets yet. Import one: lathe data import FILE --name NAME',
     );
     return 0;
   },

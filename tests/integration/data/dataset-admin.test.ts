@@ -214,6 +214,9 @@ describe('the CLI', () => {
     });
     expect(run('data', 'delete', 'team').stdout).toContain('restore with lathe data restore team');
     expect(run('data', 'list', '--json').json).toEqual([]);
+    expect(
+      (run('data', 'list', '--deleted', '--json').json as { name: string }[]).map((d) => d.name),
+    ).toEqual(['team']);
     expect(run('data', 'restore', 'team', '--json').json).toEqual({ name: 'team', changed: true });
 
     const suiteFile = t.file(
