@@ -1,4 +1,4 @@
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { Document, isScalar, parse as parseYaml, visit } from 'yaml';
 import {
   Activation,
   TrainConfig,
@@ -506,9 +506,15 @@ export function buildConfig(v: TrainFormValues): BuiltConfig {
   return checkConfig(draftOf(v, fields), fields);
 }
 
-/** The config as the YAML editor shows it. */
+/** The config as the YAML editor shows it; lists of plain values on one line (`hidden: [64, 64]`). */
 export function configYaml(draft: unknown): string {
-  return stringifyYaml(draft, { lineWidth: 0 });
+  const doc = new Document(draft);
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 const isRecord = (x: unknown): x is Record<string, unknown> =>
