@@ -130,6 +130,15 @@ interface Bounds {
   nb: number;
 }
 
+/** A window's non-null rows, nulls, minimum and maximum of the current column. */
+export interface FirstPass extends Row {
+  w: string;
+  nc: number;
+  nulls: number;
+  mn: number;
+  mx: number;
+}
+
 /** numpy's Sturges bin count for `size` values over [lo, hi]: ceil(ptp / (ptp / (log2(size) + 1))). */
 export function sturgesBins(size: number, lo: number, hi: number): number {
   const ptp = hi - lo;
@@ -157,17 +166,25 @@ export async function numericStats(
   sql: SqlRunner,
   cur: string,
   ref: NumericPoints,
-  options: { exact: boolean; hellinger: boolean; windowed?: boolean },
+  options: {
+    exact: boolean;
+    hellinger: boolean;
+    windowed?: boolean;
+    /** The first pass's rows when the caller read them already (one scan for every column). */
+    first?: FirstPass[];
+  },
 ): Promise<NumericStats[]> {
   const nr = ref.n;
-  // First pass: rows, nulls and range per window (Parquet statistics often answer it).
-  const first = await sql.all(
-    options.windowed
-      ? `SELECT w::VARCHAR AS w, count(x) AS nc, count(*) - count(x) AS nulls, min(x) AS mn, max(x) AS mx
+  // First pass: rows, nulls and range per window.
+  const first =
+    options.first ??
+    (await sql.all<FirstPass>(
+      options.windowed
+        ? `SELECT w::VARCHAR AS w, count(x) AS nc, count(*) - count(x) AS nulls, min(x) AS mn, max(x) AS mx
          FROM (${cur}) GROUP BY w HAVING count(x) > 0 ORDER BY w`
-      : `SELECT any_value(w)::VARCHAR AS w, count(x) AS nc, count(*) - count(x) AS nulls, min(x) AS mn, max(x) AS mx
+        : `SELECT any_value(w)::VARCHAR AS w, count(x) AS nc, count(*) - count(x) AS nulls, min(x) AS mn, max(x) AS mx
          FROM (${cur}) HAVING count(x) > 0`,
-  );
+    ));
   const bounds: Bounds[] = first.map((r) => {
     const [mn, mx] = [Math.min(num(r.mn), ref.min), Math.max(num(r.mx), ref.max)];
     const [lo, hi] = mx > mn ? [mn, mx] : [mn - 0.5, mx + 0.5];
@@ -220,24 +237,35 @@ export async function numericStats(
     const cellsAll = `(${nb} * ${CELLS_PER_BIN})`;
     // The cell of x in one expression (its bin is cell // CELLS_PER_BIN): no edge comparisons per row, so
     // a value within a rounding error of a bin edge may count in the neighbouring bin.
+    // The value hi lands one past the last cell; it is moved back after grouping (on cells, not rows).
     const grid = (src: string) =>
-      `(SELECT *, least(${cellsAll} - 1, floor((x - ${lo}) / (${hi} - ${lo}) * ${cellsAll})::BIGINT) AS ci, ${
+      `(SELECT *, floor((x - ${lo}) / (${hi} - ${lo}) * ${cellsAll})::BIGINT AS ci, ${
         options.hellinger
           ? `least(${nbh} - 1, floor((x - ${lo}) / (${hi} - ${lo}) * ${nbh})::BIGINT)`
           : '0'
       } AS hbin FROM ${src})`;
     // One grouping key per cell (and Hellinger bin): a single integer hashes far faster than several.
-    const key = `ci + hbin * ${2 ** 32}`;
-    const cells = (src: string, aggs: string) =>
-      one
-        ? `(SELECT ${literal(one.w)} AS w, k % ${2 ** 32} AS ci, k // ${2 ** 32} AS hbin, * EXCLUDE (k) FROM (
+    const key = options.hellinger ? `ci + hbin * ${2 ** 32}` : 'ci';
+    const cells = (src: string, aggs: string, sums: string) =>
+      `(SELECT w, least(ci, ${cellsAll} - 1) AS ci, hbin, ${sums} FROM ${
+        one
+          ? `(SELECT ${literal(one.w)} AS w, k % ${2 ** 32} AS ci, k // ${2 ** 32} AS hbin, * EXCLUDE (k) FROM (
             SELECT ${key} AS k, ${aggs} FROM ${grid(src)} GROUP BY k))`
-        : `(SELECT w, ci, hbin, ${aggs} FROM ${grid(src)} GROUP BY w, ci, hbin)`;
-    const curCells = cells(keyed(cur), 'count(*)::DOUBLE AS cc, sum(x) AS cs');
+          : `(SELECT w, ci, hbin, ${aggs} FROM ${grid(src)} GROUP BY w, ci, hbin)`
+      } GROUP BY ALL)`;
+    const curCells = cells(
+      keyed(cur),
+      'count(*)::DOUBLE AS cc, sum(x) AS cs',
+      'sum(cc) AS cc, sum(cs) AS cs',
+    );
     const refPoints = one
       ? `(SELECT v AS x, c FROM ${refRel})`
       : `(SELECT g.w, r.v AS x, r.c, g.lo, g.hi, g.nb FROM ${refRel} r CROSS JOIN g)`;
-    const refCells = cells(refPoints, 'sum(c) AS rc, sum(c * x) AS rs');
+    const refCells = cells(
+      refPoints,
+      'sum(c) AS rc, sum(c * x) AS rs',
+      'sum(rc) AS rc, sum(rs) AS rs',
+    );
     const width = `((g.hi - g.lo) / (g.nb * ${CELLS_PER_BIN}))`;
     points = `p AS (SELECT w, ci // ${CELLS_PER_BIN} AS bin, hbin, g.lo + ci * ${width} AS a,
       CASE WHEN ci + 1 >= g.nb * ${CELLS_PER_BIN} THEN g.hi ELSE g.lo + (ci + 1) * ${width} END AS b,

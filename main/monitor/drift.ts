@@ -24,6 +24,7 @@ import {
   numberList,
   type Binned,
   type CategoryCounts,
+  type FirstPass,
   type SqlRunner,
 } from './drift-sql';
 import { chi2Sf, ksPValue, normSf } from './drift-stats';
@@ -106,7 +107,13 @@ export async function columnDrift(
   sql: SqlRunner,
   cur: string,
   ref: StoredFeature,
-  options: { method?: DriftMethod; threshold?: number; currentRows: number; windowed?: boolean },
+  options: {
+    method?: DriftMethod;
+    threshold?: number;
+    currentRows: number;
+    windowed?: boolean;
+    first?: FirstPass[];
+  },
 ): Promise<{ method: DriftMethod; threshold: number; windows: Verdict[] }> {
   const name = ref.feature;
   const refRows = ref.rows - ref.nulls;
@@ -199,6 +206,7 @@ export async function columnDrift(
     exact: p.lossless && options.currentRows <= EXACT_CURRENT_ROWS,
     hellinger: method === 'hellinger',
     windowed: options.windowed,
+    first: options.first,
   });
   const norm = Math.max(p.std, 0.001);
   return {
@@ -352,12 +360,37 @@ export function createDriftService(deps: {
       `${ident(column)}::${f.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`;
     const thresholdOf = (name: string) => input.thresholds?.[name] ?? input.thresholds?.['*'];
 
+    // The whole data's rows, nulls and range of every numeric input in one scan.
+    const numeric = ref.features.filter((f) => f.kind === 'numeric');
+    const firsts = new Map<string, FirstPass[]>();
+    if (numeric.length) {
+      const [r = {}] = await current.sql.all(
+        `SELECT ${numeric
+          .map((f, i) => {
+            const x = exprOf(f, f.feature);
+            return `count(${x}) AS n${i}, count(*) - count(${x}) AS z${i}, min(${x}) AS a${i}, max(${x}) AS b${i}`;
+          })
+          .join(', ')} FROM ${current.from}`,
+      );
+      numeric.forEach((f, i) => {
+        const nc = Number(r[`n${i}`]);
+        const pass = {
+          w: 'all',
+          nc,
+          nulls: Number(r[`z${i}`]),
+          mn: Number(r[`a${i}`]),
+          mx: Number(r[`b${i}`]),
+        };
+        firsts.set(f.feature, nc > 0 ? [pass] : []);
+      });
+    }
     const one = async (f: StoredFeature, column: string, keyed: boolean) =>
       columnDrift(current.sql, relation(exprOf(f, column), keyed), f, {
         method: input.methods?.[f.feature],
         threshold: thresholdOf(f.feature),
         currentRows,
         windowed: keyed && win !== null,
+        first: keyed || column !== f.feature ? undefined : firsts.get(f.feature),
       });
 
     const toFeature = (
