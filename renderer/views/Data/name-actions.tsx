@@ -101,7 +101,11 @@ export function NameActions({
           </BusyButton>
         </div>
       )}
-      {action.message && <ErrorBanner error={action.message} title={`${what} unchanged`} />}
+      {action.message && (
+        <div style={{ textAlign: 'left', marginTop: 6 }}>
+          <ErrorBanner error={action.message} title={`The ${what} was not changed`} />
+        </div>
+      )}
     </div>
   );
 }
