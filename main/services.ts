@@ -161,6 +161,7 @@ function runsHandlers(s: {
     'runs:report': async ({ id }) => ({ report: await train.familyReport(await tracking.get(id)) }),
     'runs:list': (input) => tracking.list(input),
     'runs:get': ({ id }) => tracking.get(id),
+    'runs:artifact': (input) => train.runArtifact(input),
     'runs:resume': async ({ id }) => {
       const { runId, done } = await train.resumeRun(id);
       await done;

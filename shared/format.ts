@@ -75,3 +75,16 @@ export function formatDuration(ms: number | null | undefined, style: FormatStyle
   if (m < 60) return `${m}m${gap}${Math.round(s % 60)}s`;
   return `${Math.floor(m / 60)}h${gap}${m % 60}m`;
 }
+
+const ISO_MOMENT = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * A category value as a reader wants it: an ISO timestamp (how dates reach a slice or group label) as
+ * `2012-01-01` at midnight, else `2012-01-01 13:45`; any other value as it is.
+ */
+export function formatCategory(value: string): string {
+  const m = ISO_MOMENT.exec(value.trim());
+  if (!m) return value;
+  const midnight = m[2] === '00:00' && (!m[3] || /^:00(\.0+)?$/.test(m[3]));
+  return midnight ? m[1]! : `${m[1]} ${m[2]}`;
+}

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { HTTP, type InvokeResponse } from '../../shared/contract';
+import { HTTP, RunArtifactOut, type InvokeResponse } from '../../shared/contract';
 import type { Services } from '../services';
 
 export interface Host {
@@ -137,6 +137,26 @@ export async function startHost(options: HostOptions): Promise<Host> {
     else createReadStream(file).pipe(res);
   };
 
+  /** A run's artifact as a download: GET /api/artifacts?run=ID&path=PATH, through runs:artifact. */
+  const streamArtifact = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const response = await services.dispatch('runs:artifact', {
+      id: url.searchParams.get('run') ?? '',
+      path: url.searchParams.get('path') ?? '',
+    });
+    if (!response.ok) return send(res, STATUS_BY_CODE[response.error.code] ?? 400, response);
+    const artifact = RunArtifactOut.parse(response.result);
+    const name = basename(artifact.path).replace(/[^A-Za-z0-9_.-]/g, '_') || 'artifact';
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(artifact.sizeBytes),
+      'Content-Disposition': `attachment; filename="${name}"`,
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') res.end();
+    else await pipeline(createReadStream(artifact.file), res);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!trusted(req)) {
@@ -174,6 +194,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
         return fail(res, 400, 'INVALID_INPUT', `upload failed: ${(err as Error).message}`);
       }
       return send(res, 200, { ok: true, result: { path: dest } });
+    }
+    if (url.pathname === HTTP.artifact) {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return fail(res, 405, 'INVALID_INPUT', 'use GET');
+      return streamArtifact(req, res, url);
     }
     if (url.pathname === '/api/health')
       return send(res, 200, { ok: true, result: services.info() });

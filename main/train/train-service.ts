@@ -4,8 +4,11 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
+  ARTIFACT_INLINE_MAX,
   FamilyReport,
   LatheError,
+  type RunArtifactIn,
+  type RunArtifactOut,
   defaultSearchMetric,
   type ColumnInfo,
   type JsonValue,
@@ -178,6 +181,11 @@ export interface TrainService {
   resumeRun(idOrPrefix: string): Promise<{ runId: string; done: Promise<RunStatus> }>;
   /** The report a search or cross-validation parent stores as an artifact; null for other runs. */
   familyReport(run: Run): Promise<FamilyReport | null>;
+  /**
+   * One artifact of a run by its path: the blob's file and, with `content`, its bytes. NOT_FOUND names the
+   * run's artifact paths; INVALID_INPUT when the bytes are too large to return inline.
+   */
+  runArtifact(input: RunArtifactIn): Promise<RunArtifactOut>;
   /** Asks a running training, search or cross-validation to stop; false when it is not running here. */
   cancel(runId: string): boolean;
   /** Cancels every running training and waits for them to be recorded. */
@@ -515,6 +523,40 @@ export function createTrainService(deps: {
       const a = run.artifacts.find((x) => x.path === CV_REPORT || x.path === SEARCH_REPORT);
       if (!a) return null;
       return FamilyReport.parse(JSON.parse((await artifacts.read(a.sha256)).toString('utf8')));
+    },
+
+    async runArtifact({ id, path, content }) {
+      const run = await recorder.get(id);
+      const artifact = run.artifacts.find((a) => a.path === path);
+      if (!artifact) {
+        throw new LatheError(
+          'NOT_FOUND',
+          `run ${run.id} has no artifact '${path}' (artifacts: ${run.artifacts.map((a) => a.path).join(', ') || 'none'})`,
+          { id: run.id, path },
+        );
+      }
+      if (!artifacts.has(artifact.sha256)) {
+        throw new LatheError(
+          'NOT_FOUND',
+          `artifact '${path}' of run ${run.id} is missing from the artifact store`,
+          { id: run.id, path },
+        );
+      }
+      const out = {
+        path,
+        sha256: artifact.sha256,
+        sizeBytes: artifact.sizeBytes,
+        file: artifacts.pathOf(artifact.sha256),
+      };
+      if (!content) return out;
+      if (artifact.sizeBytes > ARTIFACT_INLINE_MAX) {
+        throw new LatheError(
+          'INVALID_INPUT',
+          `artifact '${path}' is ${artifact.sizeBytes} bytes, over the ${ARTIFACT_INLINE_MAX} a reply carries; save it with lathe runs artifact ${run.id.slice(0, 8)} ${path} --out FILE`,
+          { id: run.id, path },
+        );
+      }
+      return { ...out, contentBase64: (await artifacts.read(artifact.sha256)).toString('base64') };
     },
 
     cancel(runId) {

@@ -476,7 +476,14 @@ export function PredictedActualChart({
 /** The columns drawn in the importance chart (the table lists them all). */
 export const IMPORTANCE_CHART_MAX = 20;
 
-export function ImportanceChart({ importance }: { importance: EvaluationReport['importance'] }) {
+export function ImportanceChart({
+  importance,
+  metric,
+}: {
+  importance: EvaluationReport['importance'];
+  /** What the bars measure, e.g. `rise in test log loss`. */
+  metric: string;
+}) {
   const items = importance.slice(0, IMPORTANCE_CHART_MAX);
   const row = 20;
   const left = 150;
@@ -489,7 +496,9 @@ export function ImportanceChart({ importance }: { importance: EvaluationReport['
     <Figure
       title=""
       caption={
-        importance.length > items.length ? `top ${items.length} of ${importance.length}` : undefined
+        importance.length > items.length
+          ? `${metric} · top ${items.length} of ${importance.length}`
+          : metric
       }
     >
       <svg
@@ -500,7 +509,7 @@ export function ImportanceChart({ importance }: { importance: EvaluationReport['
         width={w}
         height={h}
         role="img"
-        aria-label="Permutation importance"
+        aria-label={`Permutation importance: ${metric}`}
       >
         {niceTicks(domain[0], domain[1]).map((t) => (
           <g key={t}>

@@ -12,7 +12,7 @@ import {
   slicesWorstFirst,
   type EvaluationReport,
 } from '../../shared/contract';
-import { formatNumber, formatSigned } from '../../shared/format';
+import { formatCategory, formatNumber, formatSigned } from '../../shared/format';
 import {
   CalibrationChart,
   ConfusionHeatmap,
@@ -24,7 +24,7 @@ import {
   ResidualChart,
   RocChart,
 } from './charts';
-import { learningSeries, thresholdRows, type Fairness } from './report-model';
+import { importanceMetric, learningSeries, thresholdRows, type Fairness } from './report-model';
 import { TableHead, num, type HeadCell } from './table-head';
 
 type Report = EvaluationReport;
@@ -181,7 +181,7 @@ function SlicesTable({ report }: { report: Report }) {
           {slicesWorstFirst(report.slices).map((s, i) => (
             <tr key={i}>
               <td className="mono">{s.column}</td>
-              <td>{s.segment}</td>
+              <td title={s.segment}>{formatCategory(s.segment)}</td>
               <Num value={s.count} />
               <td className="mono">{s.metric}</td>
               <Num value={s.value} />
@@ -242,7 +242,10 @@ function FairnessBlock({ fairness, index }: { fairness: Fairness; index: number 
 function ImportanceTable({ report }: { report: Report }) {
   return (
     <div className="table-scroll eval-scroll">
-      <ReportTable testId="eval-importance" columns={['column', num('importance'), num('std')]}>
+      <ReportTable
+        testId="eval-importance"
+        columns={['column', num(importanceMetric(report)), num('std')]}
+      >
         {report.importance.map((i) => (
           <tr key={i.column}>
             <td className="mono">{i.column}</td>
@@ -371,8 +374,12 @@ export function ReportSections({
       ))}
       {report.importance.length > 0 && (
         <Section id="importance" title="Permutation importance" wide>
+          <p className="muted small eval-lead" data-testid="eval-importance-metric">
+            Each column&apos;s {importanceMetric(report)} when its values are shuffled (higher: the
+            model leans on it more).
+          </p>
           <div className="eval-split">
-            <ImportanceChart importance={report.importance} />
+            <ImportanceChart importance={report.importance} metric={importanceMetric(report)} />
             <ImportanceTable report={report} />
           </div>
         </Section>

@@ -22,6 +22,15 @@ export interface ThresholdRow {
   f1: number;
 }
 
+/**
+ * What permutation importance measures in a report: how much the evaluation's loss rises when a column
+ * is shuffled, named with its loss (log loss for classifiers, squared error for regression) and rows.
+ */
+export function importanceMetric(report: Pick<Report, 'task' | 'split'>): string {
+  const loss = report.task === 'regression' ? 'mean squared error' : 'log loss';
+  return report.split === 'all' ? `rise in ${loss}` : `rise in ${report.split} ${loss}`;
+}
+
 /** Default first, best F1 next, then any other named threshold in the report's order. */
 export function thresholdRows(report: Report): ThresholdRow[] {
   const t = report.thresholds;

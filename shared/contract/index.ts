@@ -41,6 +41,8 @@ import {
   RunChildEvent,
   TrainPhaseEvent,
   RunReportOut,
+  RunArtifactIn,
+  RunArtifactOut,
   TuneOut,
   RunSummary,
   RunsListIn,
@@ -231,6 +233,8 @@ export const channels = {
   'runs:compare': channel(RunsCompareIn, RunsCompareOut),
   /** One run with params, metrics, tags, lineage and artifacts. */
   'runs:get': channel(RunIdIn, Run),
+  /** One artifact of a run: where its blob is, and its bytes when asked (NOT_FOUND names the paths). */
+  'runs:artifact': channel(RunArtifactIn, RunArtifactOut),
   /**
    * Continues an interrupted, cancelled or failed run from its last per-epoch checkpoint (same id, config
    * and dataset version) and resolves with the run once it ends, like train:run.
@@ -420,6 +424,8 @@ export const HTTP = {
   invoke: (c: ChannelName) => `/api/invoke/${c}`,
   events: '/api/events',
   upload: '/api/upload',
+  /** GET ?run=ID&path=PATH: a run's artifact as a download (runs:artifact). */
+  artifact: '/api/artifacts',
 } as const;
 
 /** Body of every /api/invoke response. */

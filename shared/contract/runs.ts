@@ -146,6 +146,27 @@ export const RunMetricsOut = z.object({
   ),
 });
 
+/** One artifact of a run (runs:artifact), by the path the run lists it under. */
+export const RunArtifactIn = z.object({
+  id: z.string().min(1, 'a run id is required'),
+  path: z.string().min(1, 'an artifact path is required'),
+  /** Return the bytes too, base64 (the desktop window saves them; a browser streams /api/artifacts). */
+  content: z.boolean().optional(),
+});
+export type RunArtifactIn = z.input<typeof RunArtifactIn>;
+export const RunArtifactOut = z.object({
+  path: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  /** Where the blob is on this machine (the artifact store). */
+  file: z.string(),
+  contentBase64: z.string().optional(),
+});
+export type RunArtifactOut = z.infer<typeof RunArtifactOut>;
+
+/** The largest artifact runs:artifact returns inline; a bigger one is read from `file` or the host route. */
+export const ARTIFACT_INLINE_MAX = 256 * 1024 * 1024;
+
 export const TrainStartIn = z.object({
   config: TrainConfig,
   /**

@@ -1,6 +1,6 @@
 // `lathe train`, `lathe tune` and `lathe runs …`: training and the runs it records.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { LatheError, type Run } from '../../../shared/contract';
 import { UsageError } from '../args';
 import { bool, invoke, num, str, strs, withSession, type Command } from '../command';
@@ -298,6 +298,32 @@ export const runsShow: Command = {
           .map(([k, v]) => `  ${k.padEnd(28)} ${v}`)
           .join('\n')}`,
     );
+    return 0;
+  },
+};
+
+export const runsArtifact: Command = {
+  path: ['runs', 'artifact'],
+  summary: "Save one of a run's artifacts (a path runs show lists) to a file.",
+  positionals: [
+    { name: 'ID', required: true, description: 'run id (a unique prefix is enough)' },
+    { name: 'PATH', required: true, description: 'the artifact path, e.g. model/model.json' },
+  ],
+  flags: {
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description: 'where to save it (default: its file name)',
+    },
+  },
+  async run(ctx) {
+    const [id, path] = ctx.args.positionals as [string, string];
+    const out = resolve(str(ctx, 'out') ?? basename(path));
+    // The blob sits in this machine's artifact store (the host is loopback only): copy it, any size.
+    const artifact = await invoke(ctx, 'runs:artifact', { id, path });
+    copyFileSync(artifact.file, out);
+    const saved = { ...artifact, out };
+    ctx.result(saved, () => `Saved ${path} (${formatBytes(artifact.sizeBytes)}) to ${out}`);
     return 0;
   },
 };

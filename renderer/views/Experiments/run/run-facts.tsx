@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import type { Run } from '../../../../shared/contract';
+import { HTTP, type Run } from '../../../../shared/contract';
+import { BusyButton } from '../../../components/busy-button';
+import { useAction } from '../../../lib/use-action';
 import { getApi } from '../../../api';
 import { Facts } from '../../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../../components/states';
@@ -106,6 +108,66 @@ export function KeyValues({
   );
 }
 
+/** The file name an artifact downloads as: its path's last part. */
+const fileName = (path: string) => path.split('/').pop() || 'artifact';
+
+/** Saves base64 bytes as a file through a Blob link (the desktop window has no host URL to link to). */
+function saveBytes(base64: string, name: string): void {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Download of one artifact: in a browser a link the host streams (/api/artifacts); in the desktop window
+ * the bytes come through runs:artifact.
+ */
+function ArtifactDownload({ runId, path }: { runId: string; path: string }) {
+  const save = useAction();
+  const testId = `artifact-download-${path}`;
+  if (!window.lathe) {
+    const query = new URLSearchParams({ run: runId, path });
+    return (
+      <a
+        href={`${HTTP.artifact}?${query.toString()}`}
+        download={fileName(path)}
+        data-testid={testId}
+      >
+        Download
+      </a>
+    );
+  }
+  return (
+    <>
+      <BusyButton
+        busy={save.busy}
+        busyLabel="Saving…"
+        className="btn btn-small"
+        testId={testId}
+        onClick={() =>
+          void save.run(async () => {
+            const out = await getApi().invoke('runs:artifact', { id: runId, path, content: true });
+            saveBytes(out.contentBase64 ?? '', fileName(path));
+          })
+        }
+      >
+        Download
+      </BusyButton>
+      {save.message && (
+        <span className="form-error" role="alert">
+          {save.message}
+        </span>
+      )}
+    </>
+  );
+}
+
 export function Artifacts({ run, active }: { run: Run; active: boolean }) {
   if (run.artifacts.length === 0)
     return (
@@ -115,7 +177,7 @@ export function Artifacts({ run, active }: { run: Run; active: boolean }) {
     );
   return (
     <table className="table table-dense" data-testid="run-artifacts">
-      <TableHead columns={['path', num('size'), 'sha256']} />
+      <TableHead columns={['path', num('size'), 'sha256', '']} />
       <tbody>
         {run.artifacts.map((a) => (
           <tr key={a.path}>
@@ -123,6 +185,9 @@ export function Artifacts({ run, active }: { run: Run; active: boolean }) {
             <td className="num">{formatBytes(a.sizeBytes)}</td>
             <td className="mono muted sha" title={a.sha256}>
               {a.sha256.slice(0, 12)}…
+            </td>
+            <td>
+              <ArtifactDownload runId={run.id} path={a.path} />
             </td>
           </tr>
         ))}
