@@ -14,12 +14,16 @@ import { useAction } from '../../lib/use-action';
 import { championTimeline, type ChampionChange } from './monitor-model';
 import { useReloadOn, type MonitorTarget } from './monitor-target';
 
-const STATUS_BADGE: Record<Retraining['status'], string> = {
+/** A retraining's status badge; a status this view does not know yet shows plain. */
+const STATUS_BADGE: Partial<Record<string, string>> = {
   running: 'badge badge-running',
+  canary: 'badge badge-running',
   registered: 'badge badge-queued',
   promoted: 'badge badge-finished',
+  abandoned: 'badge badge-pruned',
   failed: 'badge badge-failed',
 };
+const statusBadge = (status: Retraining['status']) => STATUS_BADGE[status] ?? 'badge badge-queued';
 
 /** Retraining history with a Retrain form, and the champion timeline with Roll back. */
 export function RetrainPanel({ target }: { target: MonitorTarget }) {
@@ -54,7 +58,7 @@ export function RetrainPanel({ target }: { target: MonitorTarget }) {
                       {r.reason && <span className="muted"> — {r.reason}</span>}
                     </td>
                     <td>
-                      <span className={STATUS_BADGE[r.status]}>{r.status}</span>
+                      <span className={statusBadge(r.status)}>{r.status}</span>
                     </td>
                     <td>
                       {r.championVersion === null ? '—' : `v${r.championVersion}`} →{' '}
