@@ -78,6 +78,17 @@ describe('datasets and projects in the app', () => {
     await data.byTestId('profile-column-price').waitFor();
     expect(await data.profileRows()).toBe('3');
     await shot('3-new-version-profiled');
+
+    // A chosen file is uploaded; the host drops a refused upload, so Import sends it again.
+    await data.importFile(
+      file('wide.csv', 'id,model,age,price,doors\n1,Golf,3.5,9000,5\n'),
+      'people',
+    );
+    await data.byTestId('schema-change-added').waitFor();
+    expect(await data.byTestId('schema-change-added').textContent()).toContain('doors');
+    await data.byTestId('schema-change-accept').click();
+    await data.byTestId('profile-column-doors').waitFor();
+    expect((await data.invoke('data:versions', { name: 'people' })).length).toBe(3);
   });
 
   it('saves a suite with the dataset and says why a check on a missing column fails', async () => {

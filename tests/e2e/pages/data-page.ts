@@ -25,8 +25,15 @@ export class DataPage extends AppPage {
     return (await this.byTestId(`profile-column-${column}`).count()) === 1;
   }
 
+  /**
+   * Chooses a file, which imports it at once. With `name`, types it first (cleared, then typed, as a
+   * user retyping the name the last import left there): else the name follows the file.
+   */
   async importFile(filePath: string, name?: string): Promise<void> {
-    if (name !== undefined) await this.byTestId('import-name').fill(name);
+    if (name !== undefined) {
+      await this.byTestId('import-name').fill('');
+      await this.byTestId('import-name').fill(name);
+    }
     await this.byTestId('import-file').setInputFiles(filePath);
   }
 
