@@ -7,6 +7,7 @@ import {
   EvaluationReport,
   FamilyReport,
   LatheError,
+  gatesFor,
   type EvaluateIn,
   type GatePolicy,
   type Run,
@@ -27,6 +28,11 @@ import { checkGates, type ChampionScore } from './gates';
 export interface EvalTarget {
   run: Run;
   model: { name: string; version: number; versionId: string } | null;
+  /**
+   * For a run named by its id: the model it is registered as (one model only), whose own gates then
+   * apply; null or absent: the project default.
+   */
+  gatesOf?: string | null;
 }
 
 export interface EvaluateService {
@@ -35,9 +41,12 @@ export interface EvaluateService {
   get(id: string): Promise<EvaluationReport>;
   /** Reports, newest first; of one run when `runId` is given. */
   list(runId?: string): Promise<EvaluationReport[]>;
-  /** Reports of a registered version, newest first. */
+  /**
+   * Reports of a registered version, newest first: those naming it, and those of the run it came from on
+   * that run's own held-out rows (the same dataset version and split), which count for it.
+   */
   listOfVersion(versionId: string): Promise<EvaluationReport[]>;
-  /** The latest evaluation of a registered version (gates read it). */
+  /** The latest evaluation of a registered version as `listOfVersion` counts them (gates read it). */
   latestOfVersion(versionId: string): Promise<EvaluationReport | null>;
   /**
    * Two runs' models scored on the same rows — `a`'s held-out rows, or every row of `data` — with every
@@ -64,6 +73,16 @@ export type EvaluateOptions = Omit<Required<Pick<EvaluateIn, 'target'>>, never> 
   importanceRepeats: number;
   learningCurve?: number[];
 };
+
+/**
+ * Evaluations that count for a version (two parameters: its id twice): those naming it, and those of the
+ * run it came from that were not named by another version, on the run's held-out rows. Split 'all' means
+ * `--data` chose other rows; test or validation are always the run's own dataset version and split rule,
+ * the rows the version would be scored on. The run is read from model_versions, written by the registry.
+ */
+const OF_VERSION = `SELECT report FROM evaluations WHERE model_version_id = ?
+  OR (model_version_id IS NULL AND split <> 'all'
+      AND run_id = (SELECT run_id FROM model_versions WHERE id = ?))`;
 
 const MODEL_FILES = [
   'model/model.json',
@@ -249,7 +268,11 @@ export function createEvaluateService(deps: {
   return {
     async evaluate(target, input) {
       const { run, model } = target;
-      const policy = await deps.policyOf(run.project);
+      const projectPolicy = await deps.policyOf(run.project);
+      const applied = projectPolicy
+        ? gatesFor(projectPolicy, model?.name ?? target.gatesOf ?? null)
+        : null;
+      const policy = applied?.gates ?? null;
       const sensitive = [
         ...new Set([...input.sensitive, ...(policy?.fairness.map((f) => f.column) ?? [])]),
       ];
@@ -285,7 +308,7 @@ export function createEvaluateService(deps: {
                 skip: 'not a registered version: evaluate it as NAME@version to compare with the champion',
               }
             : !champ
-              ? { skip: `model '${model.name}' has no champion yet` }
+              ? { skip: `no champion yet: passes, nothing to compare (model '${model.name}')` }
               : champ.versionId === model.versionId
                 ? { skip: `${model.name}@${model.version} is the champion` }
                 : await score(champ.run, { data: input.data, rowsOf: run }).then(
@@ -297,7 +320,15 @@ export function createEvaluateService(deps: {
                     }),
                   );
         }
-        report.gates = checkGates({ policy, report, scored, champion, seed: run.config.seed });
+        report.gates = checkGates({
+          policy,
+          report,
+          scored,
+          champion,
+          seed: run.config.seed,
+          projectDefault: applied?.section === null,
+        });
+        report.gateSection = applied?.section ?? null;
         report.passed = report.gates.every((g) => g.passed);
       }
       const versionId = scored.version.id;
@@ -338,17 +369,17 @@ export function createEvaluateService(deps: {
     },
 
     async listOfVersion(versionId) {
-      const rows = await db.all<{ report: unknown }>(
-        'SELECT report FROM evaluations WHERE model_version_id = ? ORDER BY created_at DESC',
-        [versionId],
-      );
+      const rows = await db.all<{ report: unknown }>(`${OF_VERSION} ORDER BY created_at DESC`, [
+        versionId,
+        versionId,
+      ]);
       return rows.map(fromRow);
     },
 
     async latestOfVersion(versionId) {
       const [row] = await db.all<{ report: unknown }>(
-        'SELECT report FROM evaluations WHERE model_version_id = ? ORDER BY created_at DESC LIMIT 1',
-        [versionId],
+        `${OF_VERSION} ORDER BY created_at DESC LIMIT 1`,
+        [versionId, versionId],
       );
       return row ? fromRow(row) : null;
     },

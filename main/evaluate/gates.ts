@@ -3,9 +3,10 @@
 // bootstrap or McNemar's test. Each gate is recorded with what was observed.
 import {
   lowerIsBetter,
+  tasksComputing,
   type EvaluationReport,
-  type GatePolicy,
   type GateResult,
+  type GateSet,
 } from '../../shared/contract';
 import { mcnemar, meanOverRows, pairedBootstrap, predictClasses } from './metrics';
 import type { ScoredRows } from './predict';
@@ -63,20 +64,39 @@ function perRow(scored: ScoredRows): {
 export type ChampionScore =
   { label: string; scored: ScoredRows } | { skip: string } | { label: string; error: string };
 
+/**
+ * Why a gate on `metric` does not apply to the report's task, or null when it does. The project default
+ * serves every task, so its gate on another task's metric is skipped; a model's own gates name its task's
+ * metrics, so there the mismatch fails with the same words.
+ */
+function otherTask(metric: string, report: EvaluationReport): string | null {
+  const tasks = tasksComputing(metric);
+  if (!tasks || tasks.includes(report.task)) return null;
+  return `${metric} is a ${tasks.join('/')} metric; this model's task is ${report.task}`;
+}
+
 export function checkGates(args: {
-  policy: GatePolicy;
+  policy: GateSet;
   report: EvaluationReport;
   scored: ScoredRows;
   champion: ChampionScore | null;
   seed: number;
+  /** The gates are the project default (they serve every task), not a model's own. */
+  projectDefault?: boolean;
 }): GateResult[] {
   const { policy, report, scored } = args;
   const gates: GateResult[] = [];
+  const skipOrFail = (results: GateResult[], why: string): GateResult[] =>
+    results.map((g) =>
+      args.projectDefault
+        ? { ...g, passed: true, skipped: true, detail: `skipped: ${why} (a project-wide gate)` }
+        : { ...g, passed: false, detail: why },
+    );
   for (const m of policy.metrics) {
     const observed = report.metrics[m.metric];
-    gates.push(
-      ...bound(`metric:${m.metric}`, m.metric, observed === undefined ? null : observed, m),
-    );
+    const results = bound(`metric:${m.metric}`, m.metric, observed ?? null, m);
+    const why = otherTask(m.metric, report);
+    gates.push(...(why ? skipOrFail(results, why) : results));
   }
   for (const f of policy.fairness) {
     const r = report.fairness.find((x) => x.column === f.column);
@@ -105,7 +125,8 @@ export function checkGates(args: {
         : lowerIsBetter(metric)
           ? base - model
           : model - base;
-    gates.push({
+    const why = otherTask(metric, report);
+    const result: GateResult = {
       gate: `baseline:${metric}`,
       description: `beats the baseline on ${metric} by ≥ ${fmt(margin)}`,
       observed: gain,
@@ -115,7 +136,8 @@ export function checkGates(args: {
         gain === null
           ? `${metric} was not computed in this evaluation`
           : `model ${fmt(model)} vs ${report.baseline.kind} ${fmt(base)}`,
-    });
+    };
+    gates.push(...(why ? skipOrFail([result], why) : [result]));
   }
   const rows = perRow(scored);
   for (const s of policy.segments) {
@@ -154,7 +176,7 @@ export function checkGates(args: {
 }
 
 function championGate(
-  spec: NonNullable<GatePolicy['champion']>,
+  spec: NonNullable<GateSet['champion']>,
   scored: ScoredRows,
   rows: ReturnType<typeof perRow>,
   champion: ChampionScore | null,
@@ -172,7 +194,10 @@ function championGate(
     detail,
   });
   if (!champion || 'skip' in champion)
-    return verdict(null, true, champion?.skip ?? 'no champion to compare with');
+    return {
+      ...verdict(null, true, champion?.skip ?? 'no champion yet: passes, nothing to compare'),
+      skipped: true,
+    };
   if ('error' in champion) return verdict(null, false, champion.error);
   const other = perRow(champion.scored);
   if (

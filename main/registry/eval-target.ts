@@ -6,7 +6,10 @@ import { text, type Database } from '../workspace/db';
 import { resolveRow } from './refs';
 
 export interface EvalTargets {
-  /** A run id (prefix) or a registered `NAME@version|alias`: the run, and the version it names. */
+  /**
+   * A run id (prefix) or a registered `NAME@version|alias`: the run, and the version it names. A run named
+   * by its id that is registered as one model takes that model's gates.
+   */
   target(ref: string): Promise<EvalTarget>;
   /** The version a model's `champion` alias points to with its run, or null (none, or imported). */
   championOf(model: string): Promise<{ label: string; versionId: string; run: Run } | null>;
@@ -30,7 +33,13 @@ export function createEvalTargets(deps: {
     async target(ref) {
       if (/^[0-9a-f]{4,}$/i.test(ref) && !ref.includes('@')) {
         try {
-          return { run: await getRun(ref), model: null };
+          const run = await getRun(ref);
+          const models = await db.all<{ name: string }>(
+            `SELECT DISTINCT m.name FROM model_versions v JOIN models m ON m.id = v.model_id
+             WHERE v.run_id = ?`,
+            [run.id],
+          );
+          return { run, model: null, gatesOf: models.length === 1 ? text(models[0]!.name) : null };
         } catch (err) {
           if (!(err instanceof LatheError) || err.code !== 'NOT_FOUND') throw err;
         }

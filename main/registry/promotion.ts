@@ -1,6 +1,8 @@
 import {
   CHAMPION,
+  GatePolicy,
   LatheError,
+  gatesFor,
   type EvaluationReport,
   type ModelStage,
   type ModelVersion,
@@ -12,10 +14,14 @@ export type PromotionCheck = (
   version: ModelVersion,
 ) => Promise<{ passed: boolean; failures: string[] }>;
 
-/** Checks a version against its project's stored gate policy (the JSON of `gate_policies.policy`). */
+/**
+ * Checks a version against its project's stored gate policy (the JSON of `gate_policies.policy`);
+ * `champion` is the version number the model's `champion` alias points to (null: none yet).
+ */
 export type GateEvaluator = (
   version: ModelVersion,
   policy: unknown,
+  context?: { champion: number | null },
 ) => Promise<{ passed: boolean; failures: string[] }>;
 
 /**
@@ -34,7 +40,15 @@ export function createPromotionCheck(db: Database, evaluateGates?: GateEvaluator
     );
     if (!row) return { passed: true, failures: [] };
     const policy: unknown = JSON.parse(row.policy);
-    if (evaluateGates) return evaluateGates(version, policy);
+    const champion = await db.one<{ version: number }>(
+      `SELECT a.version FROM model_aliases a JOIN models m ON m.id = a.model_id
+       WHERE m.name = ? AND a.alias = ?`,
+      [version.model, CHAMPION],
+    );
+    if (evaluateGates)
+      return evaluateGates(version, policy, {
+        champion: champion ? Number(champion.version) : null,
+      });
     return {
       passed: false,
       failures: [
@@ -47,20 +61,32 @@ export function createPromotionCheck(db: Database, evaluateGates?: GateEvaluator
 /**
  * The gates as the latest evaluation of a version judged them: a version without an evaluation fails
  * (saying how to evaluate it, or that an imported model needs an override), and each failed gate is named
- * with what it observed and the evaluation it comes from.
+ * with what it observed and the evaluation it comes from. An evaluation of the run the version came from,
+ * on that run's held-out rows, counts for the version (`latestOfVersion` finds it) when it was checked
+ * against the gates that apply to the version's model, and — if the model now has another champion — was
+ * compared with it; otherwise the failure says to evaluate the version itself.
  */
 export function evaluationGates(
   latestOfVersion: (versionId: string) => Promise<EvaluationReport | null>,
 ): GateEvaluator {
-  return async (v) => {
+  return async (v, policy, context) => {
+    const ref = `${v.model}@${v.version}`;
     const latest = await latestOfVersion(v.id);
     if (!latest)
       return {
         passed: false,
         failures: [
           v.runId === null
-            ? `${v.model}@${v.version} is an imported ONNX model with no evaluation: promote it with an override reason`
-            : `${v.model}@${v.version} has no evaluation yet: run lathe eval ${v.model}@${v.version}`,
+            ? `${ref} is an imported ONNX model with no evaluation: promote it with an override reason`
+            : `${ref} has no evaluation yet: evaluate it (Evaluate on the model page, or lathe eval ${ref})`,
+        ],
+      };
+    const stale = latest.model === null ? runEvaluationGap(v, latest, policy, context) : null;
+    if (stale)
+      return {
+        passed: false,
+        failures: [
+          `${stale} [evaluation ${latest.id.slice(0, 8)} of run ${latest.runId.slice(0, 8)}]: evaluate ${ref} (Evaluate on the model page, or lathe eval ${ref})`,
         ],
       };
     const failed = latest.gates.filter((g) => !g.passed);
@@ -72,6 +98,25 @@ export function evaluationGates(
       ),
     };
   };
+}
+
+/** Why an evaluation of a version's run (not naming the version) cannot stand for it, or null. */
+function runEvaluationGap(
+  v: ModelVersion,
+  report: EvaluationReport,
+  policy: unknown,
+  context: { champion: number | null } | undefined,
+): string | null {
+  const parsed = GatePolicy.safeParse(policy);
+  if (!parsed.success) return null;
+  const { gates, section } = gatesFor(parsed.data, v.model);
+  const checked = report.gateSection ?? null;
+  if (checked !== section)
+    return `the evaluation of its run was checked against ${checked === null ? 'the project default gates' : `model '${checked}''s gates`}, but ${section === null ? `'${v.model}' has the project default gates` : `'${v.model}' has its own gates`}`;
+  const champion = context?.champion ?? null;
+  if (gates.champion && champion !== null && champion !== v.version)
+    return `the evaluation of its run was not compared with the champion (${v.model}@${champion}): the run was evaluated by its id`;
+  return null;
 }
 
 const isPromotion = (change: { alias?: string; stage?: ModelStage }) =>

@@ -78,6 +78,8 @@ export const GateResult = z.object({
   threshold: z.number().nullable(),
   passed: z.boolean(),
   detail: z.string().optional(),
+  /** The gate does not apply to this evaluation (e.g. a project's roc_auc floor on a regression): it passes. */
+  skipped: z.boolean().optional(),
 });
 export type GateResult = z.infer<typeof GateResult>;
 
@@ -141,6 +143,8 @@ export const EvaluationReport = z.object({
     )
     .nullable(),
   gates: z.array(GateResult),
+  /** The model whose own gates were checked; null: the project default (absent: no policy, or older). */
+  gateSection: z.string().nullable().optional(),
   /** Whether every gate passed; null when no gate policy applies. */
   passed: z.boolean().nullable(),
   /** Things a reader should know, e.g. that no test rows were held out. */

@@ -2,25 +2,63 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { GatePolicy, type EvaluationReport } from '../../../shared/contract';
+import {
+  GatePolicy,
+  GateSet,
+  gatesFor,
+  type EvaluationReport,
+  type GateResult,
+} from '../../../shared/contract';
 import { invoke, num, str, strs, withSession, type Command, type Ctx } from '../command';
 import { loadConfigFile } from '../config-file';
 import { formatValue, table } from '../output';
 
-/** Sets (or with null, removes) the gate policy of --project with the audited --reason. */
-async function setPolicy(ctx: Ctx, policy: GatePolicy | null): Promise<number> {
+const EMPTY: GatePolicy = { metrics: [], fairness: [], segments: [] };
+
+/**
+ * Sets the gate policy of --project with the audited --reason: with --model, only that model's own gates
+ * (`gates` null removes them, and the model then takes the project default); without, the whole policy.
+ */
+async function setPolicy(ctx: Ctx, gates: GatePolicy | GateSet | null): Promise<number> {
+  const project = str(ctx, 'project') ?? 'Default';
+  const model = str(ctx, 'model');
+  let policy: GatePolicy | null = gates;
+  if (model) {
+    const current = (await invoke(ctx, 'gates:get', { project })).policy;
+    const models = { ...current?.models };
+    if (gates) models[model] = gates;
+    else delete models[model];
+    // Clearing a model's gates where no policy exists leaves the project without one.
+    policy = current || gates ? { ...(current ?? EMPTY), models } : null;
+  }
   const out = await invoke(ctx, 'gates:set', {
-    project: str(ctx, 'project') ?? 'Default',
+    project,
     policy,
     ...(str(ctx, 'reason') ? { reason: str(ctx, 'reason') } : {}),
   });
-  ctx.result(out, () => humanPolicy(out));
+  ctx.result(out, () => humanPolicy(out, model));
   return 0;
 }
 
-function humanPolicy(out: { project: string; policy: GatePolicy | null }): string {
+function humanPolicy(out: { project: string; policy: GatePolicy | null }, model?: string): string {
   if (!out.policy) return `Project ${out.project} has no gate policy: promotions are not checked.`;
-  return `Gate policy of project ${out.project}:\n${stringifyYaml(out.policy).trimEnd()}`;
+  if (model) {
+    const { gates, section } = gatesFor(out.policy, model);
+    return `Gates of model ${model} (${section === null ? `project ${out.project}'s default: it has none of its own` : 'its own'}):\n${stringifyYaml(gates).trimEnd()}`;
+  }
+  const own = Object.keys(out.policy.models ?? {});
+  const note = own.length
+    ? `\n(models: ${own.join(', ')} have their own gates instead of the default)`
+    : '';
+  return `Gate policy of project ${out.project}:\n${stringifyYaml(out.policy).trimEnd()}${note}`;
+}
+
+/** One gate for people: pass, FAIL or skip, what it asks, and what was observed or why not. */
+function humanGate(g: GateResult): string {
+  const verdict = g.skipped ? 'skip' : g.passed ? 'pass' : 'FAIL';
+  const observed = g.observed === null ? '' : `observed ${formatValue(g.observed)}`;
+  const why = [observed, g.detail].filter(Boolean).join('; ');
+  return `  ${verdict}  ${g.description}${why ? ` (${why})` : ''}`;
 }
 
 /** An evaluation for people: metrics beside the baseline, then the worst slices, fairness and gates. */
@@ -62,9 +100,10 @@ function humanEvaluation(e: EvaluationReport): string {
         .map((p) => `${p.rows} rows ${formatValue(p.value)}`)
         .join(', ')}`,
     );
-  for (const g of e.gates)
+  if (e.gates.length)
     lines.push(
-      `  ${g.passed ? 'pass' : 'FAIL'}  ${g.description} (observed ${formatValue(g.observed)})`,
+      `Gates (${e.gateSection ? `model ${e.gateSection}'s own` : 'the project default'}):`,
+      ...e.gates.map(humanGate),
     );
   if (e.passed !== null) lines.push(e.passed ? 'All gates pass.' : 'A gate failed.');
   return lines.join('\n');
@@ -148,36 +187,58 @@ export const evaluate: Command = {
 export const gatesSet: Command = {
   path: ['gates', 'set'],
   summary:
-    "Set a project's gate policy from a YAML or JSON file (lathe schema gate-policy): what an evaluation must show before a promotion.",
+    "Set a project's gate policy from a YAML or JSON file (lathe schema gate-policy): what an evaluation must show before a promotion. With --model, the file holds that model's own gates.",
   positionals: [],
   flags: {
     file: { type: 'string', value: 'FILE', required: true, description: 'the gate policy' },
     project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
+    model: {
+      type: 'string',
+      value: 'NAME',
+      description: "only this model's own gates (they replace the project default for it)",
+    },
     reason: { type: 'string', value: 'TEXT', description: 'why, for the audit log' },
   },
-  run: (ctx) => setPolicy(ctx, loadConfigFile(str(ctx, 'file')!, GatePolicy, 'gate policy')),
+  run: (ctx) =>
+    setPolicy(
+      ctx,
+      str(ctx, 'model')
+        ? loadConfigFile(str(ctx, 'file')!, GateSet, 'gates')
+        : loadConfigFile(str(ctx, 'file')!, GatePolicy, 'gate policy'),
+    ),
 };
 
 export const gatesShow: Command = {
   path: ['gates', 'show'],
-  summary: "Print a project's gate policy.",
+  summary: "Print a project's gate policy, or with --model the gates that apply to one model.",
   positionals: [],
   flags: {
     project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
+    model: {
+      type: 'string',
+      value: 'NAME',
+      description: 'the gates that apply to this model: its own, else the project default',
+    },
   },
   async run(ctx) {
     const out = await invoke(ctx, 'gates:get', { project: str(ctx, 'project') ?? 'Default' });
-    ctx.result(out, () => humanPolicy(out));
+    ctx.result(out, () => humanPolicy(out, str(ctx, 'model')));
     return 0;
   },
 };
 
 export const gatesClear: Command = {
   path: ['gates', 'clear'],
-  summary: "Remove a project's gate policy (promotions are then unchecked).",
+  summary:
+    "Remove a project's gate policy (promotions are then unchecked), or with --model one model's own gates (it then takes the project default).",
   positionals: [],
   flags: {
     project: { type: 'string', value: 'NAME', description: 'the project (default: Default)' },
+    model: {
+      type: 'string',
+      value: 'NAME',
+      description: "remove only this model's own gates",
+    },
     reason: { type: 'string', value: 'TEXT', description: 'why, for the audit log' },
   },
   run: (ctx) => setPolicy(ctx, null),

@@ -16,7 +16,9 @@ describe('evaluationGates', () => {
     const none = evaluationGates(async () => null);
     expect(await none(version('run-1'), {})).toEqual({
       passed: false,
-      failures: ['penguin@3 has no evaluation yet: run lathe eval penguin@3'],
+      failures: [
+        'penguin@3 has no evaluation yet: evaluate it (Evaluate on the model page, or lathe eval penguin@3)',
+      ],
     });
     expect(await none(version(null), {})).toEqual({
       passed: false,
@@ -67,6 +69,48 @@ describe('evaluationGates', () => {
       passed: false,
       failures: [],
     });
+  });
+});
+
+describe('evaluationGates with an evaluation of the run a version came from', () => {
+  const runReport = (r: Partial<EvaluationReport>) =>
+    ({
+      id: 'abcdef0123456789',
+      runId: 'run-1aaaaaaaa',
+      model: null,
+      gates: [gate({ description: 'accuracy ≥ 0.8', observed: 0.9, passed: true })],
+      passed: true,
+      ...r,
+    }) as unknown as EvaluationReport;
+
+  it('counts it for the version when it was checked against the gates the model has', async () => {
+    const check = evaluationGates(async () => runReport({ gateSection: null }));
+    expect(await check(version('run-1'), { metrics: [] }, { champion: null })).toEqual({
+      passed: true,
+      failures: [],
+    });
+    const own = evaluationGates(async () => runReport({ gateSection: 'penguin' }));
+    const policy = { models: { penguin: { metrics: [{ metric: 'accuracy', min: 0.8 }] } } };
+    expect((await own(version('run-1'), policy, { champion: null })).passed).toBe(true);
+  });
+
+  it("refuses it when the model has its own gates and the run was checked against the project's", async () => {
+    const check = evaluationGates(async () => runReport({ gateSection: null }));
+    const policy = { models: { penguin: { metrics: [{ metric: 'accuracy', min: 0.99 }] } } };
+    const out = await check(version('run-1'), policy, { champion: null });
+    expect(out.passed).toBe(false);
+    expect(out.failures[0]).toContain("'penguin' has its own gates");
+    expect(out.failures[0]).toContain('lathe eval penguin@3');
+  });
+
+  it('refuses it when a champion gate applies and another version is champion (no comparison was made)', async () => {
+    const check = evaluationGates(async () => runReport({ gateSection: null }));
+    const policy = { champion: { test: 'bootstrap' } };
+    const other = await check(version('run-1'), policy, { champion: 2 });
+    expect(other.passed).toBe(false);
+    expect(other.failures[0]).toContain('not compared with the champion (penguin@2)');
+    expect((await check(version('run-1'), policy, { champion: null })).passed).toBe(true);
+    expect((await check(version('run-1'), policy, { champion: 3 })).passed).toBe(true);
   });
 });
 
