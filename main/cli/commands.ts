@@ -39,6 +39,7 @@ import { alertCommands } from './commands/alerts';
 import { retrainCommands } from './commands/retrain';
 import { demo, gc, init, schema, ui } from './commands/workspace';
 import { projectCommands } from './commands/projects';
+import { runsConfig } from './commands/run-config';
 
 export const commands: Command[] = [
   init,
@@ -70,6 +71,7 @@ export const commands: Command[] = [
   runsResume,
   runsShow,
   runsArtifact,
+  runsConfig,
   runsTag,
   runsNote,
   runsRename,

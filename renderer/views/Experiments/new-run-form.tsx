@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import type { DatasetSummary, Task } from '../../../shared/contract';
+import { cloneTrainConfig } from '../../../shared/config/clone-config';
 import { getApi } from '../../api';
 import { ApiError } from '../../api/errors';
 import { SelectField } from '../../components/form-field';
@@ -28,7 +29,6 @@ import {
   FIELD_PATHS,
   buildConfig,
   checkConfig,
-  cloneConfig,
   configYaml,
   fieldOfPath,
   guessTarget,
@@ -125,7 +125,7 @@ function useStart(project: string, cloneOf: string | null) {
     if (cloneOf) {
       const run = await getApi().invoke('runs:get', { id: cloneOf });
       const note = `Filled from run ${run.name}; change what you need and start.`;
-      return { list, state: stateOf(cloneConfig(run.config), blank(project), note) };
+      return { list, state: stateOf(cloneTrainConfig(run.config), blank(project), note) };
     }
     const last = await storedConfig(lastDatasetKey(project));
     const first = list.find((d) => d.name === last) ?? list[0];

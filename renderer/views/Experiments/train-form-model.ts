@@ -624,17 +624,3 @@ export function valuesFromConfig(raw: unknown, base: TrainFormValues): TrainForm
     minTrials: pruning ? text(pruning.minTrials) : '',
   };
 }
-
-/**
- * A recorded run's config as a new run's starting point: the same options, without the run's name and
- * the fold it trained (a fold's clone is the whole cross-validation).
- */
-export function cloneConfig(config: unknown): unknown {
-  if (!isRecord(config)) return config;
-  const { name: _name, crossValidation, ...rest } = config;
-  void _name;
-  if (!isRecord(crossValidation)) return rest;
-  const { fold: _fold, ...cv } = crossValidation;
-  void _fold;
-  return { ...rest, crossValidation: cv };
-}

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { TrainConfig, type ColumnInfo } from '../../../shared/contract';
+import { cloneTrainConfig } from '../../../shared/config/clone-config';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
 import {
   DEFAULT_VALUES,
   FIELD_PATHS,
   buildConfig,
-  cloneConfig,
   configYaml,
   fieldOfPath,
   guessTarget,
@@ -304,7 +304,7 @@ describe('the New run form: config', () => {
       crossValidation: { folds: 3, fold: 2 },
       training: { earlyStopping: { patience: 3 } },
     });
-    const cloned = cloneConfig(recorded) as Record<string, unknown>;
+    const cloned = cloneTrainConfig(recorded) as Record<string, unknown>;
     expect(cloned).not.toHaveProperty('name');
     expect(cloned.crossValidation).toEqual({ folds: 3 });
     const values = valuesFromConfig(cloned, base);
