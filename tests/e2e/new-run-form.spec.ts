@@ -99,6 +99,7 @@ describe('the New run form', () => {
     await field('epochs').fill('4');
     await field('early-stopping').check();
     await field('es-patience').fill('2');
+    await field('name').fill('first-run');
     await ui.byTestId('train-submit').click();
     await page.waitForURL(/#\/runs\/.+/);
     runId = decodeURIComponent(new URL(page.url()).hash.replace(/^#\/runs\//, ''));
@@ -117,6 +118,7 @@ describe('the New run form', () => {
     expect(await field('model').inputValue()).toBe('linear');
     expect(await field('early-stopping').isChecked()).toBe(true);
     expect(await field('es-patience').inputValue()).toBe('2');
+    expect(await field('name').inputValue()).toBe('');
 
     // A fresh form on the dataset last trained: its last settings, not the defaults.
     await page.goto(`${url}#/experiments`);
@@ -125,6 +127,7 @@ describe('the New run form', () => {
     expect(await field('dataset').inputValue()).toBe('rain01');
     expect(await field('model').inputValue()).toBe('linear');
     expect(await ui.byTestId('new-run-note').textContent()).toContain('last run on rain01');
+    expect(await field('name').inputValue()).toBe('');
   });
 
   it('evaluates with a sensitive column, slice columns and a learning curve', async () => {

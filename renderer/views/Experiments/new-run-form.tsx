@@ -259,7 +259,8 @@ export function NewRunForm({
         await Promise.all([
           getApi().invoke('ui:prefs:set', {
             key: datasetSettingsKey(project, name),
-            value: config,
+            // Without the run's name: the next run gets its own.
+            value: cloneTrainConfig(config),
           }),
           getApi().invoke('ui:prefs:set', { key: lastDatasetKey(project), value: name }),
         ]).catch(() => undefined);
