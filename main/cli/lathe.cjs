@@ -16,8 +16,10 @@ require(entry)
   .then(
     (code) => {
       process.exitCode = code;
-      // Pending handles (a finished worker, a socket) must not keep a finished command alive.
-      setImmediate(() => process.exit(code));
+      // Pending handles (a finished worker, a socket) must not keep a finished command alive; but a
+      // piped stdout may still hold an answer larger than the pipe's buffer: exit once both streams have
+      // handed everything written to the OS (write callbacks run in order).
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
     },
     (err) => {
       process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);

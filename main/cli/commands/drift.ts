@@ -70,12 +70,6 @@ function perColumn(ctx: Ctx) {
   };
 }
 
-/**
- * Resolves once stdout has taken everything written: lathe.cjs exits right after a command returns, which
- * cuts a piped answer larger than the pipe's buffer (a drift of 100 features is a few hundred KB).
- */
-const flushed = (ctx: Ctx) => new Promise<void>((done) => ctx.io.stdout.write('', () => done()));
-
 function humanDrift(d: DriftOut): string {
   const rows = [...d.features, ...(d.prediction ? [d.prediction] : [])].map((f) => [
     f.feature,
@@ -175,7 +169,6 @@ export const driftCommands: Command[] = [
         ctx.say(`Wrote ${resolve(html)}`);
       }
       ctx.result(d, () => humanDrift(d));
-      await flushed(ctx);
       return 0;
     },
   },
@@ -197,7 +190,6 @@ export const driftCommands: Command[] = [
         ...givenStrs(ctx, 'data'),
       });
       ctx.result(r, () => humanReference(r));
-      await flushed(ctx);
       return 0;
     },
   },
