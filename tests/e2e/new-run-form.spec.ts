@@ -111,6 +111,13 @@ describe('the New run form', () => {
       training: { epochs: 4, earlyStopping: { patience: 2 } },
     });
 
+    // Escape backs out of any form through its Cancel button: here the run's inline rename.
+    await ui.byTestId('run-rename').click();
+    await ui.byTestId('run-name-input').fill('renamed');
+    await ui.byTestId('run-name-input').press('Escape');
+    await ui.byTestId('run-name-input').waitFor({ state: 'detached' });
+    expect(await ui.byTestId('run-name').textContent()).toBe('first-run');
+
     await ui.byTestId('run-clone').click();
     await page.waitForURL(/#\/experiments\/new\?clone=/);
     await ui.byTestId('new-run-note').waitFor();
