@@ -64,6 +64,8 @@ export interface Services {
    * (`lathe monitor watch` too).
    */
   startMonitoring(): void;
+  /** Only the retraining schedules and canary judging of startMonitoring (lathe monitor watch). */
+  startRetraining(): void;
   /** Records the URL of this process's local host in the workspace lock so other processes can reach it. */
   advertiseHost(url: string): void;
   close(): Promise<void>;
@@ -279,6 +281,7 @@ function monitorHandlers(s: {
     'monitor:ack': (input) => alerts.ack(input),
     'retrain:run': (input) => retrain.run(input),
     'retrain:list': ({ model }) => retrain.list(model),
+    'retrain:judge': (input) => retrain.judge(input),
     'models:rollback': (input) => retrain.rollback(input),
   };
 }
@@ -417,6 +420,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
       alerts.startSchedule();
       retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []);
     },
+    startRetraining: () =>
+      retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []),
     advertiseHost(url) {
       workspace.lock.update({ hostUrl: url });
     },

@@ -108,7 +108,12 @@ export function createAlertService(deps: AlertDeps): AlertService {
         const r = await deps.retrain.run({ model: rule.model, trigger: 'alert', reason });
         return `retraining ${r.id} ${r.status}${r.challengerVersion ? ` (challenger ${rule.model}@${r.challengerVersion})` : ''}${r.error ? `: ${r.error}` : ''}`;
       }
-      const r = await deps.retrain.rollback({ name: rule.model, reason });
+      // Only the champion the alert judged: one replaced since is not rolled back for it.
+      const r = await deps.retrain.rollback({
+        name: rule.model,
+        reason,
+        ...(alert.version !== null ? { from: alert.version } : {}),
+      });
       return `rolled ${r.model} back from version ${r.from} to ${r.to}`;
     } catch (err) {
       return `${rule.action} failed: ${err instanceof Error ? err.message : String(err)}`;

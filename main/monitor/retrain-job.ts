@@ -376,7 +376,16 @@ async function canary(
     'canary',
     'ok',
     `${served.restarted ? 'restarted the server' : 'started a server'} of ${ref} at ${served.server.url} with ${canarySpec.ref} answering ${percent}% of requests${served.restarted ? '' : ` (no server of ${ref} was running)`}`,
+    {
+      server: served.server.id,
+      url: served.server.url,
+      percent,
+      since: iso(deps.now?.() ?? new Date()),
+      promote: input.promote === true,
+    },
   );
+  // retrain:judge (by hand, or the running schedule) promotes or abandons it.
+  log.record.status = 'canary';
   return served.server.url;
 }
 
@@ -408,7 +417,7 @@ async function promote(
     return log.step(
       'promote',
       'skipped',
-      `the canary at ${job.canaryUrl} has served no traffic yet: promote once it holds (lathe models alias ${cref} ${CHAMPION})`,
+      `the canary at ${job.canaryUrl} has served no traffic yet: promoted once it holds (lathe retrain judge ${record.id}, also run on the monitoring schedule)`,
     );
   try {
     await job.serialize(model, async () => {

@@ -15,7 +15,12 @@ export interface JobLog {
   /** The record as it stands (the job sets its versions, run and dataset as they become known). */
   readonly record: Retraining;
   /** Appends a step to the record and to the audit log. */
-  step(name: StepName, status: Step['status'], message: string): Promise<void>;
+  step(
+    name: StepName,
+    status: Step['status'],
+    message: string,
+    canary?: Step['canary'],
+  ): Promise<void>;
   /** Records a failed step and ends the job (throws StepFailed). */
   fail(name: StepName, message: string): Promise<never>;
   /** Runs a step's work; a throw is recorded as the step's failure and ends the job. */
@@ -29,7 +34,7 @@ export async function openJobLog(
   deps: { db: Database; audit: AuditLog; now: () => Date },
   init: Pick<Retraining, 'model' | 'trigger' | 'reason' | 'championVersion'> & { modelId: string },
 ): Promise<JobLog> {
-  const { db, audit, now } = deps;
+  const { db, now } = deps;
   const { modelId, ...fields } = init;
   const record: Retraining = {
     ...fields,
@@ -54,10 +59,20 @@ export async function openJobLog(
       record.championVersion,
     ],
   );
+  return jobLogOf(deps, record, modelId);
+}
+
+/** The log of a retraining already recorded (`record`, of model row `modelId`): steps append to it. */
+export function jobLogOf(
+  deps: { db: Database; audit: AuditLog; now: () => Date },
+  record: Retraining,
+  modelId: string,
+): JobLog {
+  const { db, audit, now } = deps;
   const log: JobLog = {
     record,
-    async step(name, status, message) {
-      record.steps.push({ step: name, status, message });
+    async step(name, status, message, canary) {
+      record.steps.push({ step: name, status, message, ...(canary ? { canary } : {}) });
       const at = now();
       await db.tx(async (sql) => {
         await audit(sql, at, {

@@ -7,6 +7,8 @@ import {
   CHAMPION,
   LatheError,
   type RetrainIn,
+  type RetrainJudgeIn,
+  type RetrainJudgeOut,
   type Retraining,
   type RollbackIn,
 } from '../../shared/contract';
@@ -14,6 +16,7 @@ import type { RetrainSchedule } from '../../shared/config/alert-rules';
 import { createAuditLog, osActor } from '../registry/audit';
 import { modelRow } from '../registry/refs';
 import { runRetraining, type Champion, type RetrainDeps } from './retrain-job';
+import { canaryRetrainings, judgeCanary } from './retrain-judge';
 import { openJobLog, retrainingOfRow } from './retrain-record';
 import { rollbackChampion } from './rollback';
 
@@ -33,7 +36,15 @@ export interface RetrainService {
   rollback(
     input: z.output<typeof RollbackIn>,
   ): Promise<{ model: string; from: number; to: number }>;
-  /** Runs the scheduled retrainings `read` lists (read again every minute) until stop(). */
+  /**
+   * Judges a retraining in canary (retrain-judge.ts): waits for enough canary requests, then promotes
+   * or abandons it.
+   */
+  judge(input: z.output<typeof RetrainJudgeIn>): Promise<RetrainJudgeOut>;
+  /**
+   * Runs the scheduled retrainings `read` lists (read again every minute) and judges the retrainings
+   * in canary, every minute until stop().
+   */
   startSchedule(read: () => Promise<RetrainSchedule[]>): void;
   /** Stops the schedule and waits for a scheduled retraining in flight. */
   stop(): Promise<void>;
@@ -169,6 +180,11 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
       return rows.map(retrainingOfRow);
     },
 
+    judge: async (input) => {
+      await ready();
+      return judgeCanary({ db, registry, deploy: deps.deploy, audit, now, serialize }, input);
+    },
+
     rollback: (input) =>
       serialize(input.name, () => rollbackChampion({ db, registry, audit, now }, input)),
 
@@ -180,6 +196,18 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
         last = to;
         inFlight = read()
           .then(async (entries) => {
+            for (const id of await canaryRetrainings(db)) {
+              await service
+                .judge({ ref: id })
+                .then((j) => {
+                  if (j.verdict !== 'waiting') console.error(`[Retrain] ${j.message}`);
+                })
+                .catch((err: unknown) =>
+                  console.error(
+                    `[Retrain] the canary of retraining ${id} was not judged: ${err instanceof Error ? err.message : String(err)}`,
+                  ),
+                );
+            }
             for (const e of dueSchedules(entries, from, to)) {
               await service
                 .run({

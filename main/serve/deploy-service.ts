@@ -59,6 +59,8 @@ export interface DeployService {
   revokeKey(nameOrId: string): Promise<ApiKeyInfo>;
   /** Stops every server. */
   close(): Promise<void>;
+  /** Writes every running server's captured rows and health counters now (to judge a live canary). */
+  flush(): Promise<void>;
 }
 
 interface Counters {
@@ -74,6 +76,8 @@ interface Running extends Counters {
   startedAt: number;
   port: number;
   server: PredictServer;
+  /** Writes its prediction log and health counters now. */
+  flush: () => Promise<void>;
 }
 
 /** The q-quantile (0..1) of unsorted values, nearest-rank. */
@@ -224,6 +228,10 @@ export function createDeployService(deps: DeployDeps): DeployService {
           startedAt: now(),
           port: server.port,
           server,
+          flush: async () => {
+            await log.flush();
+            await health.flush();
+          },
         });
         servers.set(info.id, running);
         console.error(`[DeployService] serving ${info.model}@${info.version} at ${info.url}`);
@@ -251,6 +259,10 @@ export function createDeployService(deps: DeployDeps): DeployService {
           ...(p99 !== undefined ? { p99Ms: p99 } : {}),
         };
       });
+    },
+
+    async flush() {
+      await Promise.all([...servers.values()].map((r) => r.flush()));
     },
 
     async stop(id) {

@@ -380,6 +380,11 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     let predictions;
     try {
       predictions = await predictRecordsOf(predictor)(parsed.records);
+    } catch (err) {
+      // A failing canary counts against its own version in the health counters, not the champion's.
+      throw Object.assign(err instanceof Error ? err : new Error(String(err)), {
+        failedVersion: predictor.meta.version,
+      });
     } finally {
       release();
     }
@@ -478,7 +483,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
           const { meta } = routes.get(name)!.champion;
           options.health?.record(
             meta.model,
-            meta.version,
+            (err as { failedVersion?: number }).failedVersion ?? meta.version,
             e.status,
             0,
             performance.now() - started,

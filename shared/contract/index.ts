@@ -122,6 +122,8 @@ import {
   ReferenceOut,
   Retraining,
   RetrainIn,
+  RetrainJudgeIn,
+  RetrainJudgeOut,
   RollbackIn,
   RollbackOut,
   RulesOut,
@@ -367,6 +369,8 @@ export const channels = {
   'retrain:run': channel(RetrainIn, Retraining),
   /** A model's retrainings, newest first. */
   'retrain:list': channel(MonitorModelIn, z.array(Retraining)),
+  /** Judges a retraining's canary against the champion over the same period: promote or abandon. */
+  'retrain:judge': channel(RetrainJudgeIn, RetrainJudgeOut),
   /** Points `champion` back at the version it pointed to before. */
   'models:rollback': channel(RollbackIn, RollbackOut),
 } as const;

@@ -392,10 +392,30 @@ export const RetrainIn = z.object({
 });
 export type RetrainIn = z.input<typeof RetrainIn>;
 
+/** A canary a retraining started: the server, since when, and whether it is promoted when it holds. */
+export const RetrainCanary = z.object({
+  server: z.string(),
+  url: z.string(),
+  percent: z.number(),
+  since: z.string(),
+  promote: z.boolean(),
+});
 export const RetrainStep = z.object({
-  step: z.enum(['data', 'validate', 'train', 'evaluate', 'gates', 'register', 'canary', 'promote']),
+  step: z.enum([
+    'data',
+    'validate',
+    'train',
+    'evaluate',
+    'gates',
+    'register',
+    'canary',
+    'promote',
+    'judge',
+  ]),
   status: z.enum(['ok', 'failed', 'skipped']),
   message: z.string(),
+  /** The canary step: what retrain:judge reads. */
+  canary: RetrainCanary.optional(),
 });
 export const Retraining = z.object({
   id: z.string(),
@@ -404,7 +424,8 @@ export const Retraining = z.object({
   reason: z.string().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
-  status: z.enum(['running', 'registered', 'promoted', 'failed']),
+  /** `canary`: its challenger serves a share of traffic until retrain:judge promotes or abandons it. */
+  status: z.enum(['running', 'registered', 'canary', 'promoted', 'abandoned', 'failed']),
   championVersion: z.number().int().nullable(),
   challengerVersion: z.number().int().nullable(),
   runId: z.string().nullable(),
@@ -413,6 +434,33 @@ export const Retraining = z.object({
   error: z.string().nullable(),
 });
 export type Retraining = z.infer<typeof Retraining>;
+
+export const RetrainJudgeIn = z.object({
+  /** A retraining id (or 8+ leading characters), or a model name: its latest retraining in canary. */
+  ref: z.string().min(1),
+  /** Canary requests needed before a verdict (default 200). */
+  minRequests: z.number().int().positive().optional(),
+});
+export const RetrainJudgeOut = z.object({
+  retraining: Retraining,
+  /** waiting: too few canary requests yet; held: it holds but promotion was not asked. */
+  verdict: z.enum(['waiting', 'promoted', 'held', 'abandoned']),
+  message: z.string(),
+  /** What was compared, challenger (canary rows) against champion over the same period. */
+  measured: z.object({
+    canaryRequests: z.number(),
+    championRequests: z.number(),
+    canaryErrorRate: z.number().nullable(),
+    championErrorRate: z.number().nullable(),
+    canaryP99Ms: z.number().nullable(),
+    championP99Ms: z.number().nullable(),
+    metric: z.string().nullable(),
+    canaryMetric: z.number().nullable(),
+    championMetric: z.number().nullable(),
+    metricSource: z.enum(['actuals', 'cbpe']).nullable(),
+  }),
+});
+export type RetrainJudgeOut = z.infer<typeof RetrainJudgeOut>;
 
 export const RollbackIn = z.object({
   name: ModelName,

@@ -195,13 +195,14 @@ const check: Command = {
 
 const watch: Command = {
   path: ['monitor', 'watch'],
-  summary: 'Evaluate alert rules on their cron schedule until Ctrl-C.',
+  summary:
+    "Evaluate alert rules on their cron schedule until Ctrl-C; also run the rules file's retraining schedules and judge retrainings in canary every minute (when another process owns the workspace — the app, lathe ui — that process runs those).",
   positionals: [],
   flags: { rules: RULES_FLAG },
   async run(ctx) {
     const file = str(ctx, 'rules');
     const fromFile = file !== undefined ? loadRules(file) : undefined;
-    await withSession(ctx, async ({ api }) => {
+    await withSession(ctx, async ({ api, services }) => {
       const rules = fromFile ?? (await api.invoke('monitor:rules:get', {})).rules;
       let cron: Cron;
       try {
@@ -220,8 +221,15 @@ const watch: Command = {
           `schedule: '${rules.schedule}' is not a cron expression (${(err as Error).message})`,
         );
       }
+      // Retraining schedules and canary judging run in the process owning the workspace; closing the
+      // session stops them.
+      services?.startRetraining();
       ctx.say(
-        `watching ${rules.rules.length} rule(s) on '${rules.schedule}'; next check ${cron.nextRun()?.toISOString() ?? 'never'} — press Ctrl-C to stop`,
+        `watching ${rules.rules.length} rule(s) on '${rules.schedule}'; next check ${cron.nextRun()?.toISOString() ?? 'never'}; ${
+          services
+            ? `retraining schedules (${(rules.retrain ?? []).length}) and canaries judged every minute`
+            : 'retraining schedules and canaries are run by the process owning the workspace'
+        } — press Ctrl-C to stop`,
       );
       await ctx.io.interrupted;
       cron.stop();

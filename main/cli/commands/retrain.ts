@@ -113,6 +113,36 @@ export const retrainCommands: Command[] = [
     },
   },
   {
+    path: ['retrain', 'judge'],
+    summary:
+      "Judge a retraining's canary against the champion over the same period (5xx rate, latency p99, the metric on labelled rows or its CBPE estimate): promote it or abandon it (the canary stops). Waits (exit 2) until the canary has answered --min-requests. The app, lathe ui and lathe monitor watch judge canaries every minute.",
+    positionals: [
+      {
+        name: 'ID|NAME',
+        required: true,
+        description: 'a retraining id (8+ characters), or a model: its latest retraining in canary',
+      },
+    ],
+    flags: {
+      'min-requests': {
+        type: 'number',
+        value: 'N',
+        description: 'canary requests needed before a verdict (default 200)',
+      },
+    },
+    async run(ctx) {
+      const min = num(ctx, 'min-requests');
+      if (min !== undefined && !(Number.isInteger(min) && min > 0))
+        throw new LatheError('INVALID_INPUT', `--min-requests ${min}: expected a positive integer`);
+      const out = await invoke(ctx, 'retrain:judge', {
+        ref: ctx.args.positionals[0]!,
+        ...(min !== undefined ? { minRequests: min } : {}),
+      });
+      ctx.result(out, () => `${out.verdict}: ${out.message}`);
+      return out.verdict === 'abandoned' ? 1 : out.verdict === 'waiting' ? 2 : 0;
+    },
+  },
+  {
     path: ['models', 'rollback'],
     summary:
       'Point `champion` back at the version it pointed to before its latest move (audited with the reason).',

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Retraining as RetrainingOut, Run, type ChannelOutput } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { lathe } from '../../helpers/cli';
-import { trainRegistered } from '../../helpers/runs';
-import { contractClient, importPenguins, penguinsConfig } from '../../helpers/services';
+import { contractClient, importPenguins } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
+import { championOf as fixture } from './retrain-fixtures';
 
 const t = tempDir('lathe-retrain-');
 let services: Services;
@@ -17,21 +17,8 @@ const { call, failure } = client;
 
 type Retraining = ChannelOutput<'retrain:run'>;
 
-/** A model whose v1 (an MLP on penguins, a quarter of the rows held out as test) is the champion. */
-async function championOf(name: string, dataset = 'penguins@1'): Promise<void> {
-  await trainRegistered(
-    call,
-    penguinsConfig({
-      dataset,
-      model: { type: 'mlp', hidden: [16] },
-      training: { epochs: 25, batchSize: 16, learningRate: 0.02, validationFraction: 0.2 },
-      split: { testFraction: 0.25 },
-      seed: 3,
-    }),
-    name,
-  );
-  await call('models:alias', { ref: `${name}@1`, alias: 'champion' });
-}
+/** A model whose v1 is the champion (retrain-fixtures.ts). */
+const championOf = (name: string, dataset?: string) => fixture(call, name, dataset);
 
 const championVersion = async (name: string) =>
   (await call('models:version', { ref: `${name}@champion` })).version;
@@ -331,12 +318,14 @@ describe('retraining', () => {
       canaryPercent: 20,
       promote: true,
     });
-    expect(r.status, r.error ?? '').toBe('registered');
+    expect(r.status, r.error ?? '').toBe('canary');
     expect(stepOf(r, 'canary')[0]).toMatchObject({ status: 'ok' });
     expect(stepOf(r, 'canary')[0]!.message).toMatch(
       `restarted the server of canaried@1 at ${served.url}`,
     );
-    expect(stepOf(r, 'promote')[0]!.message).toMatch(/canary .* has served no traffic yet/);
+    expect(stepOf(r, 'promote')[0]!.message).toMatch(
+      /canary .* has served no traffic yet: promoted once it holds \(lathe retrain judge /,
+    );
     const servers = (await call('serve:list', {})).filter((x) => x.model === 'canaried');
     expect(servers).toHaveLength(1);
     expect(servers[0]).toMatchObject({
