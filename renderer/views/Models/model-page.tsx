@@ -10,7 +10,9 @@ import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
 import { toError, useAction } from '../../lib/use-action';
 import { AuditPanel } from './audit-panel';
+import { BatchJobsPanel } from './batch-jobs-panel';
 import { CardPanel } from './card-panel';
+import { EvaluateVersionPanel } from './evaluate-version';
 import { TableHead } from '../../components/table';
 
 const STAGES: ModelStage[] = ['none', 'staging', 'production', 'archived'];
@@ -86,7 +88,15 @@ export function ModelPage({ name }: { name: string }) {
               <LineagePanel version={version} />
             </div>
           )}
+          {version && (
+            <EvaluateVersionPanel
+              key={`${version.model}@${version.version}`}
+              version={version}
+              onChanged={changed}
+            />
+          )}
           {version && <CardPanel version={version} revision={revision} onChanged={changed} />}
+          {version && <BatchJobsPanel model={version.model} version={version.version} />}
           <AuditPanel name={m.name} revision={revision} />
         </>
       )}
