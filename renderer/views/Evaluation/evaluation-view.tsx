@@ -7,6 +7,7 @@ import { AsyncStatus, EmptyState } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
+import { saveFile } from '../../lib/save-file';
 import { useAction } from '../../lib/use-action';
 import { GatesBadge, ReportSections, type ReportSectionProps } from '../../report/report-body';
 import { reportFacts } from '../../report/report-facts';
@@ -16,15 +17,7 @@ import './evaluation.css';
 /** Saves the offline HTML report the host renders, through a Blob link (works in Electron and a browser). */
 async function downloadHtml(report: EvaluationReport): Promise<void> {
   const { html } = await getApi().invoke('eval:html', { id: report.id });
-  const url = URL.createObjectURL(new Blob([html], { type: 'text/html;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = reportFileName(report);
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoked after the click has started the download, not before.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(reportFileName(report), html, 'text/html;charset=utf-8');
 }
 
 function DownloadButton({ report }: { report: EvaluationReport }) {

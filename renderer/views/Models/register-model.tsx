@@ -10,6 +10,19 @@ import { handleSubmit } from '../../lib/forms';
 export const suggestName = (run: Pick<Run, 'dataset' | 'config'>) =>
   `${run.dataset}-${run.config.target}`.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]+/, '');
 
+/** What a Register button becomes once it registered: a link to the model. */
+export function RegisteredLink({ version, testId }: { version: ModelVersion; testId: string }) {
+  return (
+    <a
+      className="btn"
+      href={routeHref({ view: 'models', model: version.model })}
+      data-testid={testId}
+    >
+      Registered {version.model} v{version.version}
+    </a>
+  );
+}
+
 /**
  * "Register model" on a finished run's page: names the model (a new one, or the next version of an
  * existing one) in a popover under the button, so the page header keeps its layout, and links to it
@@ -22,16 +35,7 @@ export function RegisterModel({ run }: { run: Run }) {
   const [done, setDone] = useState<ModelVersion | null>(null);
   if (run.status !== 'finished' || !run.artifacts.some((a) => a.path === 'model/model.json'))
     return null;
-  if (done)
-    return (
-      <a
-        className="btn"
-        href={routeHref({ view: 'models', model: done.model })}
-        data-testid="register-model-done"
-      >
-        Registered {done.model} v{done.version}
-      </a>
-    );
+  if (done) return <RegisteredLink version={done} testId="register-model-done" />;
   const toggle = (
     <button
       type="button"

@@ -5,9 +5,8 @@ import { Panel } from '../../../components/page';
 import { ProgressBar } from '../../../components/states';
 import { BusyButton } from '../../../components/busy-button';
 import { useAsync, useEvent } from '../../../lib/hooks';
-import { routeHref } from '../../../lib/routes';
 import { useAction } from '../../../lib/use-action';
-import { suggestName } from '../../Models/register-model';
+import { RegisteredLink, suggestName } from '../../Models/register-model';
 import { familyLabel, familySeries, familyState, type FamilyState } from './family-model';
 import { colorFor, MetricsChart } from './metrics-chart';
 
@@ -73,16 +72,7 @@ export function RegisterBest({ run, state }: { run: Run; state: FamilyState }) {
   const [done, setDone] = useState<ModelVersion | null>(null);
   if (state.noun !== 'trial' || !state.best) return null;
   const best = state.best;
-  if (done)
-    return (
-      <a
-        className="btn"
-        href={routeHref({ view: 'models', model: done.model })}
-        data-testid="register-best-done"
-      >
-        Registered {done.model} v{done.version}
-      </a>
-    );
+  if (done) return <RegisteredLink version={done} testId="register-best-done" />;
   return (
     <>
       <BusyButton

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { HTTP, type Run } from '../../../../shared/contract';
 import { BusyButton } from '../../../components/busy-button';
+import { saveFile } from '../../../lib/save-file';
 import { useAction } from '../../../lib/use-action';
 import { getApi } from '../../../api';
 import { Facts } from '../../../components/page';
@@ -111,19 +112,6 @@ export function KeyValues({
 /** The file name an artifact downloads as: its path's last part. */
 const fileName = (path: string) => path.split('/').pop() || 'artifact';
 
-/** Saves base64 bytes as a file through a Blob link (the desktop window has no host URL to link to). */
-function saveBytes(base64: string, name: string): void {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /**
  * Download of one artifact: in a browser a link the host streams (/api/artifacts); in the desktop window
  * the bytes come through runs:artifact.
@@ -153,7 +141,8 @@ function ArtifactDownload({ runId, path }: { runId: string; path: string }) {
         onClick={() =>
           void save.run(async () => {
             const out = await getApi().invoke('runs:artifact', { id: runId, path, content: true });
-            saveBytes(out.contentBase64 ?? '', fileName(path));
+            const bytes = Uint8Array.from(atob(out.contentBase64 ?? ''), (c) => c.charCodeAt(0));
+            saveFile(fileName(path), bytes);
           })
         }
       >
