@@ -349,7 +349,12 @@ export async function exportDocker(input: {
 }): Promise<DockerExportResult> {
   const { version: v, out } = input;
   if (existsSync(out) && readdirSync(out).length > 0)
-    throw new LatheError('INVALID_INPUT', `--out ${out} is not empty: choose a new folder`);
+    // Words for every face: the app's field and the CLI's --out are both "the folder".
+    throw new LatheError(
+      'INVALID_INPUT',
+      `the folder ${out} is not empty: choose a new or empty folder for the Docker context`,
+      { field: 'out', path: out },
+    );
   mkdirSync(out, { recursive: true });
   try {
     const image = imageName(v.model);

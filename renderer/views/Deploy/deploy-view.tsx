@@ -6,6 +6,7 @@ import { plainOptions } from '../../components/options';
 import { PageHeader, Panel } from '../../components/page';
 import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
+import { ApiError } from '../../api/errors';
 import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { toError, useAction, useResult } from '../../lib/use-action';
@@ -233,6 +234,9 @@ function DockerPanel({ selected }: { selected: string }) {
   const { busy, error, result, run } = useResult(() =>
     getApi().invoke('export:docker', { ref: selected, out: out.trim() }),
   );
+  // An error about the folder shows beside it; anything else in a banner.
+  const folderError =
+    error instanceof ApiError && error.details?.field === 'out' ? error.message : undefined;
   return (
     <Panel title="Docker context" testId="deploy-docker">
       <form className="form-row" onSubmit={handleSubmit(run)}>
@@ -243,6 +247,7 @@ function DockerPanel({ selected }: { selected: string }) {
           onChange={setOut}
           placeholder="/path/to/docker-context"
           testId="deploy-docker-out"
+          error={folderError}
         />
         <BusyButton
           busy={busy}
@@ -254,7 +259,9 @@ function DockerPanel({ selected }: { selected: string }) {
           Export
         </BusyButton>
       </form>
-      {error && <ErrorBanner error={error} title="Export failed" />}
+      {error && !folderError && (
+        <ErrorBanner error={error} title="Could not export the Docker context" />
+      )}
       {result && (
         <div className="deploy-result" data-testid="deploy-docker-result">
           {result.model}@{result.version} → <span className="mono">{result.dir}</span>:{' '}
