@@ -16,7 +16,6 @@ export interface DatasetAdmin {
   restore(name: string): Promise<{ name: string; changed: boolean }>;
 }
 
-
 export function createDatasetAdmin(db: Database): DatasetAdmin {
   const find = async (name: string) => {
     const row = await db.one<{ id: string; deleted_at: unknown }>(
