@@ -48,7 +48,8 @@ export const retrainCommands: Command[] = [
       },
       promote: {
         type: 'boolean',
-        description: 'move `champion` to the challenger when the gates (and canary) hold',
+        description:
+          'move `champion` to the challenger when the gates hold (with --canary: when its canary holds, see retrain judge)',
       },
       reason: { type: 'string', value: 'TEXT', description: 'why (kept in the audit log)' },
     },
@@ -70,14 +71,31 @@ export const retrainCommands: Command[] = [
       return withSession(ctx, async (s) => {
         const r = await s.api.invoke('retrain:run', input);
         ctx.result(r, () => humanRetraining(r));
-        const canary = r.steps.find((x) => x.step === 'canary' && x.status === 'ok');
-        if (canary && s.mode === 'owner') {
-          // The canary's server lives in this process: it serves until Ctrl-C, as lathe serve does.
-          ctx.say('the canary serves from this process: press Ctrl-C to stop it');
+        if (r.status === 'canary' && s.mode === 'owner') {
+          // The canary's server lives in this process: it serves until Ctrl-C, as lathe serve does, and is
+          // judged every minute until a verdict (promoted or abandoned: the server then serves one model).
+          ctx.say(
+            `the canary serves from this process and is judged every minute (lathe retrain judge ${r.id.slice(0, 8)}): press Ctrl-C to stop it`,
+          );
+          let verdict: string | undefined;
+          const timer = setInterval(() => {
+            s.api
+              .invoke('retrain:judge', { ref: r.id })
+              .then((j) => {
+                if (j.verdict === 'waiting' || verdict) return;
+                verdict = j.verdict;
+                clearInterval(timer);
+                if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(j)}\n`);
+                else ctx.say(`${j.verdict}: ${j.message}`);
+              })
+              .catch((err: unknown) => ctx.say(`judge failed: ${(err as Error).message}`));
+          }, 60_000);
           await ctx.io.interrupted;
+          clearInterval(timer);
+          return verdict === 'abandoned' ? 1 : 0;
         }
         if (r.status === 'failed') return 1;
-        return input.promote && r.status !== 'promoted' ? 1 : 0;
+        return input.promote && r.status !== 'promoted' && r.status !== 'canary' ? 1 : 0;
       });
     },
   },

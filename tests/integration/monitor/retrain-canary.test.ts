@@ -8,6 +8,7 @@ import { createServices, type Services } from '../../../main/services';
 import { CheckIn, type HealthOut } from '../../../shared/contract';
 import type { Predictor } from '../../../main/serve/types';
 import { contractClient, importPenguins } from '../../helpers/services';
+import { lathe } from '../../helpers/cli';
 import { tempDir } from '../../helpers/workspace';
 import { championOf } from './retrain-fixtures';
 
@@ -193,5 +194,19 @@ describe("an alert's rollback", () => {
     expect(current.fired[0]!.message).toMatch(/rolled moved back from version 2 to 1/);
     expect((await call('models:version', { ref: 'moved@champion' })).version).toBe(1);
     await alerts.stop();
+  });
+});
+
+describe('lathe retrain judge', () => {
+  it('names a retraining or model it cannot find, and refuses a bad --min-requests', () => {
+    const W = join(t.dir, 'cli-ws');
+    const none = lathe(['retrain', 'judge', 'nosuch', '--workspace', W, '--json']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(
+      /'nosuch' names no retraining, and no retraining of a model 'nosuch' is in canary/,
+    );
+    const bad = lathe(['retrain', 'judge', 'm', '--min-requests', '0', '--workspace', W]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--min-requests 0: expected a positive integer/);
   });
 });
