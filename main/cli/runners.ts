@@ -5,6 +5,7 @@ import {
   ImportIn,
   ImportQueryIn,
   defaultSearchMetric,
+  trainPhaseLabel,
   type FamilyReport,
   type ImportOut,
   type LatheApi,
@@ -106,6 +107,12 @@ export async function trainWith(
   const offStatus = api.on('run:status', (s) => {
     if (s.status === 'running') runId ??= s.runId;
   });
+  // After the last epoch: say what the run is doing (importance, saving, recording) until it ends.
+  const offPhase = api.on('train:phase', (e) => {
+    if (e.runId !== runId || e.phase === 'preparing' || e.phase === 'training') return;
+    bar.done();
+    ctx.say(trainPhaseLabel(e.phase));
+  });
   void ctx.io.interrupted.then(() => {
     if (runId) {
       ctx.say(`\ncancelling run ${runId}…`);
@@ -118,6 +125,7 @@ export async function trainWith(
   } finally {
     off();
     offStatus();
+    offPhase();
     bar.done();
   }
 }

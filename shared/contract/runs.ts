@@ -207,6 +207,19 @@ export type TrainProgress = z.infer<typeof TrainProgress>;
 export const TrainPhase = z.enum(['preparing', 'training', 'importance', 'saving', 'recording']);
 export type TrainPhase = z.infer<typeof TrainPhase>;
 
+const PHASE_LABELS: Record<TrainPhase, string> = {
+  preparing: 'Preparing data…',
+  training: 'Training…',
+  importance: 'Measuring permutation importance…',
+  saving: 'Saving the model…',
+  recording: 'Recording the run…',
+};
+
+/** What every face says while a run is in a phase (the app's progress bar, the CLI's stderr). */
+export function trainPhaseLabel(phase: TrainPhase): string {
+  return PHASE_LABELS[phase];
+}
+
 /** A training entered a phase (`train:phase`). */
 export const TrainPhaseEvent = z.object({ runId: z.string(), phase: TrainPhase });
 export type TrainPhaseEvent = z.infer<typeof TrainPhaseEvent>;

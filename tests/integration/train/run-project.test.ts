@@ -48,3 +48,15 @@ describe("a run's project", () => {
     );
   });
 });
+
+describe('lathe train after the last epoch', () => {
+  it('says each phase on stderr: importance, saving, recording', () => {
+    const r = lathe(['train', '--config', config(), '--workspace', W]);
+    expect(r.code, r.stderr).toBe(0);
+    const said = r.stderr.split('\n');
+    const at = (line: string) => said.indexOf(line);
+    expect(at('Measuring permutation importance…')).toBeGreaterThan(-1);
+    expect(at('Saving the model…')).toBeGreaterThan(at('Measuring permutation importance…'));
+    expect(at('Recording the run…')).toBeGreaterThan(at('Saving the model…'));
+  });
+});

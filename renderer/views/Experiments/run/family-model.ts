@@ -3,6 +3,7 @@
 import {
   defaultSearchMetric,
   lowerIsBetter,
+  trainPhaseLabel,
   type Run,
   type RunSummary,
   type TrainPhase,
@@ -100,15 +101,7 @@ export function familySeries(s: FamilyState, children: readonly Child[]): ChartS
   return { steps, series };
 }
 
-const PHASE_LABELS: Record<TrainPhase, string> = {
-  preparing: 'Preparing data…',
-  training: 'Training…',
-  importance: 'Measuring permutation importance…',
-  saving: 'Saving the model…',
-  recording: 'Recording the run…',
-};
-
 /** What a single run's progress bar says in a phase with no epoch to count. */
 export function phaseLabel(phase: TrainPhase): string {
-  return PHASE_LABELS[phase];
+  return trainPhaseLabel(phase);
 }
