@@ -239,8 +239,11 @@ function serveHandlers(s: {
   const { batch, deploy } = s;
   return {
     'predict:batch': (input) => batch.predict(input),
+    'predict:batches': ({ ref }) => batch.list(ref),
     'serve:start': (input) => deploy.start(input),
-    'serve:list': async () => deploy.list(),
+    'serve:list': () => deploy.listWithRefs(),
+    'serve:restart': ({ id }) => deploy.restart(id),
+    'serve:try': (input) => deploy.tryRequest(input),
     'serve:stop': async ({ id }) => {
       await deploy.stop(id);
       return {};

@@ -4,7 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { PredictBatchIn, PredictBatchOut } from '../../shared/contract';
+import {
+  parseModelRef,
+  type PredictBatchIn,
+  type PredictBatchOut,
+  type PredictBatchRecord,
+} from '../../shared/contract';
 import type { EventBus } from '../api/event-bus';
 import { ident, literal, type Database } from '../workspace/db';
 import { predictBatch } from './batch';
@@ -19,6 +24,11 @@ export interface BatchService {
    * capture source stating the rate; the rows, the source and the batch record land in one transaction.
    */
   predict(input: PredictBatchIn): Promise<PredictBatchOut>;
+  /**
+   * The batches recorded for a model (`NAME`) or one version (`NAME@3`, `NAME@alias`: the version it
+   * resolves to now), newest first.
+   */
+  list(ref: string): Promise<PredictBatchRecord[]>;
 }
 
 export function createBatchService(
@@ -58,6 +68,8 @@ export function createBatchService(
           input: resolve(input.input),
           output,
           idColumn: input.idColumn,
+          ...(input.passthrough ? { keep: input.passthrough } : {}),
+          overwrite: input.overwrite ?? false,
           chunkRows: input.chunkRows,
           ...(capture ? { capture } : {}),
           onProgress: ({ rows, total, elapsedMs }) => {
@@ -119,6 +131,45 @@ export function createBatchService(
       } finally {
         if (capture) rmSync(capture.file, { force: true });
       }
+    },
+
+    async list(ref) {
+      const parts = parseModelRef(ref);
+      const where =
+        parts.kind === 'latest'
+          ? { sql: 'model = ?', params: [parts.name] }
+          : await deps.registry
+              .version(ref)
+              .then((v) => ({ sql: 'model = ? AND version = ?', params: [v.model, v.version] }));
+      const rows = await db.all<{
+        id: string;
+        at_ms: number | bigint;
+        model: string;
+        version: number;
+        input: string;
+        input_sha256: string;
+        output: string;
+        rows: number | bigint;
+        duration_ms: number;
+        capture_rate: number | null;
+      }>(
+        `SELECT id, epoch_ms("at") AS at_ms, model, version, input, input_sha256, output, "rows", duration_ms,
+                capture_rate
+         FROM prediction_batches WHERE ${where.sql} ORDER BY "at" DESC, id`,
+        where.params,
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        at: new Date(Number(r.at_ms)).toISOString(),
+        model: r.model,
+        version: r.version,
+        input: r.input,
+        inputSha256: r.input_sha256,
+        output: r.output,
+        rows: Number(r.rows),
+        durationMs: r.duration_ms,
+        captureRate: r.capture_rate,
+      }));
     },
   };
 }

@@ -22,6 +22,7 @@ import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { ident, literal, text } from '../workspace/db';
 import type { CaptureColumns } from './capture-format';
+import { classValues } from '../../shared/contract/serve';
 import { readModelPackage } from './package';
 import { loadPredictor } from './predictor';
 
@@ -56,6 +57,10 @@ export interface BatchOptions {
   output: string;
   /** Input column copied to the output as each row's id; default: the row number, as `row`. */
   idColumn?: string;
+  /** Input columns copied to the output as they are, after the id and before the prediction. */
+  keep?: readonly string[];
+  /** Replace an existing output file; without it an existing output is refused. */
+  overwrite?: boolean;
   chunkRows?: number;
   /**
    * DuckDB's memory limit for the job (a DuckDB size: '512MB', '2GB'); past it DuckDB spills to a folder
@@ -100,7 +105,10 @@ export interface BatchResult {
   /** sha256 of the input files' bytes, concatenated in order. */
   inputSha256: string;
   output: string;
-  /** The output's columns: the id, `prediction`, then `probability_<class>` per class (classifiers). */
+  /**
+   * The output's columns: the id, the kept input columns, `prediction`, then `probability_<class>` per
+   * class (classifiers).
+   */
   columns: string[];
   durationMs: number;
   /** Rows written to the capture file (0 without capture). */
@@ -292,23 +300,34 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   }
   if (existsSync(output) && statSync(output).isDirectory())
     fail('INVALID_INPUT', `output ${output} is a folder`, { output });
+  if (existsSync(output) && !options.overwrite)
+    fail(
+      'INVALID_INPUT',
+      `output ${output} already exists; choose another file or allow overwriting it (--overwrite)`,
+      { output, exists: true },
+    );
 
   const pkg = readModelPackage(options.packageDir);
   const kept = pkg.fitted.selection?.kept ?? pkg.fitted.outputs;
   const spec = prunedSpec(pkg.fitted, kept);
   const classes = pkg.target.kind === 'classes' ? pkg.target.classes : null;
   const idName = options.idColumn ?? DEFAULT_ID_COLUMN;
-  const columns = [idName, 'prediction', ...(classes ?? []).map((c) => `probability_${c}`)];
+  const keep = options.keep ?? [];
+  const scored = ['prediction', ...(classes ?? []).map((c) => `probability_${c}`)];
+  const columns = [idName, ...keep, ...scored];
   const clash = columns.find((c, i) => columns.indexOf(c) !== i);
   if (clash)
-    fail('INVALID_INPUT', `output column '${clash}' would appear twice; pick another --id-column`, {
-      column: clash,
-    });
+    fail(
+      'INVALID_INPUT',
+      `output column '${clash}' would appear twice; pick another --id-column or leave it out of --keep`,
+      { column: clash },
+    );
 
   const chunkRows = Math.max(1, options.chunkRows ?? BATCH_CHUNK_ROWS);
   const tag = `.${basename(output)}.${randomUUID().slice(0, 8)}`;
   const tmpCsv = join(outDir, `${tag}.csv.tmp`);
-  const tmpOut = format === '.csv' ? tmpCsv : join(outDir, `${tag}.parquet.tmp`);
+  const tmpOut =
+    format === '.csv' && !keep.length ? tmpCsv : join(outDir, `${tag}.out${format}.tmp`);
   const spill = join(outDir, `${tag}.spill`);
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: options.memoryLimit ?? BATCH_MEMORY_LIMIT,
@@ -345,6 +364,13 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
         'COLUMN_NOT_FOUND',
         `input ${where} has no id column '${options.idColumn}' (input columns: ${[...have].join(', ')})`,
         { columns: [options.idColumn], file: where },
+      );
+    const notKept = keep.filter((c) => !have.has(c));
+    if (notKept.length)
+      fail(
+        'COLUMN_NOT_FOUND',
+        `input ${where} has no column ${notKept.map((m) => `'${m}'`).join(', ')} to keep (input columns: ${[...have].join(', ')})`,
+        { columns: notKept, file: where },
       );
     const idType = options.idColumn
       ? described.find((d) => d.name === options.idColumn)!.type
@@ -450,14 +476,24 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       );
     }
 
-    if (format === '.parquet') {
+    if (format === '.parquet' || keep.length) {
+      // CSV out keeps the scored text as written; Parquet gets typed columns (integer classes as BIGINT).
+      const parquet = format === '.parquet';
+      const integerClasses = classes && classValues(classes).every((c) => typeof c === 'number');
       const types = [
-        `${literal(idName)}: ${literal(idType)}`,
-        `'prediction': ${classes ? "'VARCHAR'" : "'DOUBLE'"}`,
-        ...(classes ?? []).map((c) => `${literal(`probability_${c}`)}: 'FLOAT'`),
+        `${literal(idName)}: ${literal(parquet ? idType : 'VARCHAR')}`,
+        `'prediction': ${literal(!parquet ? 'VARCHAR' : !classes ? 'DOUBLE' : integerClasses ? 'BIGINT' : 'VARCHAR')}`,
+        ...(classes ?? []).map(
+          (c) => `${literal(`probability_${c}`)}: ${parquet ? "'FLOAT'" : "'VARCHAR'"}`,
+        ),
       ];
+      const scoredCsv = `read_csv(${literal(tmpCsv)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${types.join(', ')}})`;
+      // The kept columns are read again beside the scored rows, by position (the scan keeps file order).
+      const select = keep.length
+        ? `SELECT p.${ident(idName)}, ${keep.map((c) => `i.${ident(c)}`).join(', ')}, ${scored.map((c) => `p.${ident(c)}`).join(', ')} FROM ${scoredCsv} p POSITIONAL JOIN (SELECT ${keep.map(ident).join(', ')} FROM ${read}) i`
+        : `SELECT * FROM ${scoredCsv}`;
       await conn.run(
-        `COPY (SELECT * FROM read_csv(${literal(tmpCsv)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${types.join(', ')}})) TO ${literal(tmpOut)} (FORMAT parquet)`,
+        `COPY (${select}) TO ${literal(tmpOut)} (FORMAT ${parquet ? 'parquet' : 'csv, HEADER true'})`,
       );
       rmSync(tmpCsv, { force: true });
     }

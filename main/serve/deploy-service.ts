@@ -10,6 +10,8 @@ import {
   type KeysCreateIn,
   type KeysCreateOut,
   type ServeStartIn,
+  type ServeTryIn,
+  type ServeTryOut,
   type ServeStartOut,
   type ServerStatus,
 } from '../../shared/contract';
@@ -47,8 +49,21 @@ export interface DeployService {
   start(input: ServeStartIn): Promise<ServeStartOut>;
   /** Running servers, oldest first, with request counts, rate over the last 10 s and latency. */
   list(): ServerStatus[];
+  /**
+   * list(), each server with `refNow` when its alias (or latest) reference now points away from the
+   * version it serves.
+   */
+  listWithRefs(): Promise<ServerStatus[]>;
   /** Stops one server: finishes requests in flight and flushes its prediction log. */
   stop(id: string): Promise<void>;
+  /**
+   * Stops server `id` and starts it again on the same host and port with the same options, resolving its
+   * reference anew (a moved alias is followed). A server never swaps versions on its own: requests in
+   * flight and the version that answers stay predictable until this is asked for.
+   */
+  restart(id: string): Promise<ServeStartOut>;
+  /** Posts `body` to server `id`'s predict URL (with the API key, when given) and returns the answer. */
+  tryRequest(input: ServeTryIn): Promise<ServeTryOut>;
   /** Writes the Docker build context of `ref` into `out` (new or empty). */
   exportDocker(input: { ref: string; out: string }): Promise<ExportDockerOut>;
   /** All API keys (revoked ones too), oldest first; never a secret. */
@@ -73,6 +88,8 @@ interface Counters {
 
 interface Running extends Counters {
   info: ServeStartOut;
+  /** What started it, for restart. */
+  options: ServeStartIn;
   startedAt: number;
   port: number;
   server: PredictServer;
@@ -117,17 +134,18 @@ export function createDeployService(deps: DeployDeps): DeployService {
       );
   };
 
-  return {
-    async start({
-      ref,
-      port = 0,
-      host = '127.0.0.1',
-      network = false,
-      canary,
-      shadow,
-      requireKey = false,
-      maxBatch,
-    }) {
+  const service: DeployService = {
+    async start(options) {
+      const {
+        ref,
+        port = 0,
+        host = '127.0.0.1',
+        network = false,
+        canary,
+        shadow,
+        requireKey = false,
+        maxBatch,
+      } = options;
       if (!network && !LOOPBACK.has(host))
         throw new LatheError('INVALID_INPUT', `host ${host}: the app serves on 127.0.0.1 only`, {
           host,
@@ -215,6 +233,7 @@ export function createDeployService(deps: DeployDeps): DeployService {
           ]);
         const info: ServeStartOut = {
           id: randomUUID(),
+          ref,
           url: server.url,
           ...champion.served,
           ...(challenger && canary
@@ -225,6 +244,7 @@ export function createDeployService(deps: DeployDeps): DeployService {
         };
         const running: Running = Object.assign(counters, {
           info,
+          options,
           startedAt: now(),
           port: server.port,
           server,
@@ -240,6 +260,16 @@ export function createDeployService(deps: DeployDeps): DeployService {
         await Promise.allSettled(loaded.map((p) => p.close()));
         claimed.delete(port);
       }
+    },
+
+    async listWithRefs() {
+      const listed = service.list();
+      for (const s of listed) {
+        if (/@\d+$/.test(s.ref ?? '@1')) continue;
+        const v = await deps.registry.version(s.ref!).catch(() => null);
+        if (v?.version !== s.version) s.refNow = v?.version ?? null;
+      }
+      return listed;
     },
 
     list() {
@@ -261,6 +291,18 @@ export function createDeployService(deps: DeployDeps): DeployService {
       });
     },
 
+    async restart(id) {
+      const r = servers.get(id);
+      if (!r)
+        throw new LatheError('NOT_FOUND', `no running server with id ${id}`, {
+          running: [...servers.keys()],
+        });
+      // Resolve first: a reference that no longer resolves leaves the running server alone.
+      await deps.registry.version(r.options.ref);
+      await service.stop(id);
+      return service.start({ ...r.options, port: r.port });
+    },
+
     async flush() {
       await Promise.all([...servers.values()].map((r) => r.flush()));
     },
@@ -274,6 +316,29 @@ export function createDeployService(deps: DeployDeps): DeployService {
       servers.delete(id);
       await r.server.close();
       console.error(`[DeployService] stopped ${r.info.model}@${r.info.version} at ${r.info.url}`);
+    },
+
+    async tryRequest({ id, body, apiKey }) {
+      const r = servers.get(id);
+      if (!r) throw new LatheError('NOT_FOUND', `no running server with id ${id}`, { id });
+      const url = `${r.info.url}/v1/models/${encodeURIComponent(r.info.model)}/predict`;
+      const started = performance.now();
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      let answer: unknown;
+      try {
+        answer = JSON.parse(text);
+      } catch {
+        answer = text;
+      }
+      return { url, status: res.status, body: answer, durationMs: performance.now() - started };
     },
 
     async exportDocker({ ref, out }) {
@@ -301,4 +366,5 @@ export function createDeployService(deps: DeployDeps): DeployService {
       await Promise.allSettled(all.map((r) => r.server.close()));
     },
   };
+  return service;
 }

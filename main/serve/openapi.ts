@@ -5,6 +5,7 @@
 // and the model reads only its signature's inputs, so extra keys are dropped before scoring.
 import { z } from 'zod';
 import type { ModelSignature } from '../../shared/contract';
+import { classValues } from '../../shared/contract/serve';
 
 type Input = ModelSignature['inputs'][number];
 
@@ -174,7 +175,11 @@ export function openApiDocument(
     const key = m.name.replace(/[^A-Za-z0-9_.-]/g, '_');
     const out = sig.output;
     const predictionType =
-      out.task !== 'regression' ? { type: 'string', enum: out.classes } : { type: 'number' };
+      out.task === 'regression'
+        ? { type: 'number' }
+        : out.classes && classValues(out.classes).every((c) => typeof c === 'number')
+          ? { type: 'integer', enum: classValues(out.classes) }
+          : { type: 'string', enum: out.classes };
     schemas[`${key}_Record`] = {
       type: 'object',
       required: sig.inputs.map((i) => i.name),

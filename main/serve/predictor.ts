@@ -3,6 +3,7 @@
 // DuckDB executor, features/sql.ts).
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LatheError } from '../../shared/contract';
+import { classValues } from '../../shared/contract/serve';
 import { createRowTransformer } from '../features/row';
 import { ONNX_INPUT, onnxOutputName } from './onnx-export';
 import { loadImportedPredictor } from './onnx-import';
@@ -35,6 +36,7 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
   });
   const width = kept.length;
   const classes = target.kind === 'classes' ? target.classes : null;
+  const answers = classes ? classValues(classes) : null;
   const k = classes ? classes.length : 1;
   const outputName = onnxOutputName(target);
 
@@ -66,12 +68,12 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
       ]);
       const result = await session.run({ [ONNX_INPUT]: input });
       const out = result[outputName]!.data as Float32Array;
-      if (probabilities && classes) {
+      if (probabilities && answers) {
         probabilities.set(out, start * k);
         for (let r = 0; r < n; r++) {
           let best = 0;
           for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c;
-          predictions[start + r] = classes[best]!;
+          predictions[start + r] = answers[best]!;
         }
       } else for (let r = 0; r < n; r++) predictions[start + r] = out[r]!;
       for (const t of Object.values(result)) t.dispose();

@@ -98,6 +98,10 @@ import {
   ServeStartOut,
   ServeStopIn,
   ServerStatus,
+  PredictBatchesIn,
+  PredictBatchRecord,
+  ServeTryIn,
+  ServeTryOut,
 } from './serve';
 import {
   ActualsIn,
@@ -321,6 +325,8 @@ export const channels = {
    * all). Progress: `data:progress` with op `predict` and name the output. Recorded in prediction_batches.
    */
   'predict:batch': channel(PredictBatchIn, PredictBatchOut),
+  /** The batch predictions made with a model (`NAME`) or one version (`NAME@3`, `NAME@alias`), newest first. */
+  'predict:batches': channel(PredictBatchesIn, z.array(PredictBatchRecord)),
   /**
    * Starts an in-process prediction server for a model version, as `lathe serve` does (prediction log
    * into the workspace, API keys from its table). Fails when the port is taken. Stopped by
@@ -331,6 +337,13 @@ export const channels = {
   'serve:list': channel(Empty, z.array(ServerStatus)),
   /** Stops a server: finishes requests in flight, flushes its prediction log. */
   'serve:stop': channel(ServeStopIn, Empty),
+  /**
+   * Restarts a server on the same address with the same options, resolving its reference anew: a server
+   * started on `NAME@alias` keeps the version it loaded until restarted, then serves where the alias points.
+   */
+  'serve:restart': channel(ServeStopIn, ServeStartOut),
+  /** Posts one request to a running server, as a client would, and returns its status and JSON answer. */
+  'serve:try': channel(ServeTryIn, ServeTryOut),
   /** Writes a Docker build context for a model version, as `lathe export docker` does. */
   'export:docker': channel(ExportDockerIn, ExportDockerOut),
   /** The prediction servers' API keys (revoked ones too), oldest first; never a secret. */

@@ -2,6 +2,19 @@
 import { z } from 'zod';
 import { ModelRef } from './registry';
 
+/**
+ * The classes as the target held them: training stores each class as text (target.json), so a 0/1 or
+ * other integer target comes back as numbers when every class is an integer written plainly ("1", "-2";
+ * not "01" or "1.0"), and text classes stay text. The server, the OpenAPI schema and batch output answer
+ * with these values.
+ */
+export function classValues(classes: readonly string[]): (string | number)[] {
+  const integers = classes.every(
+    (c) => /^-?(0|[1-9]\d*)$/.test(c) && Number.isSafeInteger(Number(c)),
+  );
+  return integers ? classes.map(Number) : [...classes];
+}
+
 export const PredictBatchIn = z.object({
   /** The model version: `NAME@VERSION`, `NAME@alias` or `NAME` (latest). */
   model: ModelRef,
@@ -11,6 +24,13 @@ export const PredictBatchIn = z.object({
   output: z.string().min(1, 'an output file is required'),
   /** Input column copied to the output as each row's id; default: the row number (from 0) as `row`. */
   idColumn: z.string().min(1).optional(),
+  /**
+   * Input columns copied to the output as they are (after the id, before the prediction), e.g. a customer
+   * name to read beside each score.
+   */
+  passthrough: z.array(z.string().min(1, 'a column name is required')).optional(),
+  /** Replace an existing output file; without it an existing output is refused. */
+  overwrite: z.boolean().optional(),
   /** Rows scored per step (memory is bounded by it); default 100,000. */
   chunkRows: z.number().int().positive().max(10_000_000).optional(),
   /**
@@ -35,7 +55,10 @@ export const PredictBatchOut = z.object({
   /** sha256 of the input files' bytes, concatenated in order. */
   inputSha256: z.string(),
   output: z.string(),
-  /** The output's columns: the id, `prediction`, then `probability_<class>` per class. */
+  /**
+   * The output's columns: the id, the passthrough columns, `prediction`, then `probability_<class>` per
+   * class.
+   */
   columns: z.array(z.string()),
   rows: z.number().int().nonnegative(),
   durationMs: z.number().nonnegative(),
@@ -52,6 +75,28 @@ export const PredictBatchOut = z.object({
     .optional(),
 });
 export type PredictBatchOut = z.infer<typeof PredictBatchOut>;
+
+/** The batch predictions of a model (`NAME`) or of one version (`NAME@3`, `NAME@alias`). */
+export const PredictBatchesIn = z.object({ ref: ModelRef });
+export type PredictBatchesIn = z.input<typeof PredictBatchesIn>;
+
+/** A batch prediction recorded in prediction_batches. */
+export const PredictBatchRecord = z.object({
+  id: z.string(),
+  /** When it started (ISO). */
+  at: z.string(),
+  model: z.string(),
+  version: z.number().int().positive(),
+  /** The input file or glob as given. */
+  input: z.string(),
+  inputSha256: z.string(),
+  output: z.string(),
+  rows: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  /** Share of rows captured for monitoring (0: none); null for batches recorded before capture existed. */
+  captureRate: z.number().min(0).max(1).nullable(),
+});
+export type PredictBatchRecord = z.infer<typeof PredictBatchRecord>;
 
 /** Starts an in-process prediction server, as `lathe serve` does. */
 export const ServeStartIn = z.object({
@@ -87,6 +132,11 @@ const ServedVersion = z.object({ model: z.string(), version: z.number().int().po
 
 export const ServeStartOut = z.object({
   id: z.string(),
+  /**
+   * The reference the server was started with, as given (`NAME@champion`, `NAME@3`, `NAME`). A server keeps
+   * the version it loaded; `serve:restart` resolves the reference again.
+   */
+  ref: z.string().optional(),
   /** Base URL; predictions go to `${url}/v1/models/${model}/predict`. */
   url: z.string(),
   model: z.string(),
@@ -110,11 +160,39 @@ export const ServerStatus = ServeStartOut.extend({
   /** Latency of successful predictions in ms, over the last 1000; absent before the first. */
   p50Ms: z.number().nonnegative().optional(),
   p99Ms: z.number().nonnegative().optional(),
+  /**
+   * Where `ref` points now when it names an alias or the latest version and that is no longer the version
+   * served (the alias moved since the server started): restart the server to follow it. Null when the
+   * alias was removed.
+   */
+  refNow: z.number().int().positive().nullable().optional(),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
 
 export const ServeStopIn = z.object({ id: z.string().min(1) });
 export type ServeStopIn = z.input<typeof ServeStopIn>;
+
+/** One request sent to a running server from the Deploy view's request panel. */
+export const ServeTryIn = z.object({
+  /** The server (serve:list). */
+  id: z.string().min(1),
+  /** The JSON body: one record (input name → value) or `{ records: [...] }`. */
+  body: z.record(z.string(), z.unknown()),
+  /** Sent as `Authorization: Bearer KEY` when given (servers need one when the workspace has keys). */
+  apiKey: z.string().min(1).optional(),
+});
+export type ServeTryIn = z.input<typeof ServeTryIn>;
+
+/** The server's answer, as a client would get it. */
+export const ServeTryOut = z.object({
+  /** The URL posted to. */
+  url: z.string(),
+  status: z.number().int(),
+  /** The JSON answer (a prediction, or `{ error, fields? }`). */
+  body: z.unknown(),
+  durationMs: z.number().nonnegative(),
+});
+export type ServeTryOut = z.infer<typeof ServeTryOut>;
 
 export const ExportDockerIn = z.object({
   ref: ModelRef,

@@ -261,11 +261,21 @@ export const serveCommands: Command[] = [
         description:
           'rows captured for monitoring: all (default), none, or a share 0 < RATE <= 1 sampled by row id',
       },
+      keep: {
+        type: 'string',
+        value: 'COL,…',
+        description: 'input columns copied to the output beside the prediction',
+      },
+      overwrite: { type: 'boolean', description: 'replace the output file when it exists' },
     },
     async run(ctx) {
       const output = resolve(str(ctx, 'output')!);
       const chunkRows = num(ctx, 'chunk-rows');
       const capture = captureOf(str(ctx, 'capture'));
+      const keep = str(ctx, 'keep')
+        ?.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
       await withSession(ctx, async ({ api }) => {
         const bar = createProgress(ctx.io.stderr, !ctx.json);
         const off = api.on('data:progress', (p) => {
@@ -284,6 +294,8 @@ export const serveCommands: Command[] = [
             ...(str(ctx, 'id-column') !== undefined ? { idColumn: str(ctx, 'id-column') } : {}),
             ...(chunkRows !== undefined ? { chunkRows } : {}),
             ...(capture !== undefined ? { capture } : {}),
+            ...(keep?.length ? { passthrough: keep } : {}),
+            ...(bool(ctx, 'overwrite') ? { overwrite: true } : {}),
           });
           bar.done();
           const rate = r.durationMs > 0 ? Math.round((r.rows * 1000) / r.durationMs) : r.rows;
@@ -304,4 +316,90 @@ export const serveCommands: Command[] = [
       return 0;
     },
   },
+  {
+    path: ['predict', 'list'],
+    summary:
+      'Batch predictions made with a model or one version: when, input, output, rows, duration, capture rate.',
+    positionals: [
+      {
+        name: 'NAME[@VERSION]',
+        required: true,
+        description: 'a model (all its versions) or one version (NAME@3, NAME@alias)',
+      },
+    ],
+    flags: {},
+    async run(ctx) {
+      const batches = await invoke(ctx, 'predict:batches', { ref: ctx.args.positionals[0]! });
+      ctx.result(batches, () =>
+        batches.length === 0
+          ? `No batch predictions with ${ctx.args.positionals[0]!} yet.`
+          : table(
+              ['at', 'version', 'input', 'output', 'rows', 'duration', 'capture'],
+              batches.map((b) => [
+                b.at.slice(0, 19).replace('T', ' '),
+                `v${b.version}`,
+                b.input,
+                b.output,
+                b.rows,
+                formatDuration(b.durationMs),
+                b.captureRate === null ? '' : `${Math.round(b.captureRate * 100)}%`,
+              ]),
+              100,
+            ),
+      );
+      return 0;
+    },
+  },
+  {
+    path: ['serve', 'list'],
+    summary:
+      'Prediction servers the workspace owner runs (the app): reference, version, URL, requests; flags a moved alias.',
+    positionals: [],
+    flags: {},
+    async run(ctx) {
+      const servers = await invoke(ctx, 'serve:list', {});
+      ctx.result(servers, () =>
+        servers.length === 0
+          ? 'No server running.'
+          : table(
+              ['id', 'serving', 'ref', 'url', 'requests', 'errors', 'note'],
+              servers.map((s) => [
+                s.id,
+                `${s.model}@${s.version}`,
+                s.ref ?? '',
+                s.url,
+                s.requests,
+                s.errors,
+                movedNote(s),
+              ]),
+              100,
+            ),
+      );
+      return 0;
+    },
+  },
+  {
+    path: ['serve', 'restart'],
+    summary:
+      'Restart a running server on the same address, resolving its reference again (a moved alias is followed).',
+    positionals: [{ name: 'ID', required: true, description: 'the server id (lathe serve list)' }],
+    flags: {},
+    async run(ctx) {
+      const s = await invoke(ctx, 'serve:restart', { id: ctx.args.positionals[0]! });
+      ctx.result(
+        s,
+        () =>
+          `Restarted: serving ${s.model}@${s.version} (${s.ref ?? ''}) at ${s.url} (id ${s.id})`,
+      );
+      return 0;
+    },
+  },
 ];
+
+/** Says when a server's alias now points at another version than it serves. */
+function movedNote(s: { ref?: string; refNow?: number | null }): string {
+  if (s.refNow === undefined) return '';
+  return s.refNow === null
+    ? `${s.ref} no longer resolves`
+    : `${s.ref} is now v${s.refNow}: restart to follow`;
+}

@@ -220,6 +220,8 @@ describe('batch predictions', () => {
         output: join(IO, 'half.csv'),
         idColumn: 'id',
         capture: 0.5,
+        // The same job twice on purpose: the second replaces the first's output.
+        overwrite: true,
       });
     const [a, b] = [await run(), await run()];
     const idsOf = async (id: string) =>

@@ -11,8 +11,9 @@ import { predictBatch } from '../../../main/serve/batch';
 import { writeModelPackage } from '../../../main/serve/package';
 import { loadPredictor } from '../../../main/serve/predictor';
 import type { Predictor } from '../../../main/serve/types';
-import { literal, toPlain } from '../../../main/workspace/db';
+import { literal } from '../../../main/workspace/db';
 import { lathe } from '../../helpers/cli';
+import { rowsOf as readRows } from './rows';
 import { carsConfig, contractClient, penguinsConfig } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
@@ -37,17 +38,7 @@ const models: Record<
 };
 
 /** Every row of a file as records (DuckDB reads it as the batch job does). */
-async function rowsOf(file: string): Promise<Record<string, unknown>[]> {
-  const r = await engine.columns(
-    file.endsWith('.parquet')
-      ? `SELECT * FROM read_parquet(${literal(file)})`
-      : `SELECT * FROM read_csv_auto(${literal(file)})`,
-  );
-  const n = r.values[0]?.length ?? 0;
-  return Array.from({ length: n }, (_, i) =>
-    Object.fromEntries(r.names.map((name, j) => [name, toPlain(r.values[j]![i])])),
-  );
-}
+const rowsOf = (file: string) => readRows(engine, file);
 
 /** Checks an output file against the predictor on the input records: ids, predictions, probabilities. */
 async function expectMatches(
