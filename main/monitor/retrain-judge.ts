@@ -40,11 +40,21 @@ export interface JudgeDeps {
 
 /** The retraining `ref` names: an id (or 8+ leading characters), or a model's latest in canary. */
 async function retrainingOf(db: Database, ref: string): Promise<Retraining> {
-  const byId = await db.all("SELECT * FROM retrainings WHERE id LIKE ? || '%'", [ref]);
-  if (byId.length > 1 || (byId.length === 1 && ref.length < 8 && byId[0]!.id !== ref))
-    throw new LatheError('INVALID_INPUT', `retraining '${ref}': give 8+ characters of one id`, {
-      ref,
-    });
+  // Fewer than 8 characters name a model (or a whole id), never an id's prefix.
+  const byId = await db.all(
+    ref.length >= 8
+      ? 'SELECT * FROM retrainings WHERE starts_with(id, ?)'
+      : 'SELECT * FROM retrainings WHERE id = ?',
+    [ref],
+  );
+  if (byId.length > 1)
+    throw new LatheError(
+      'INVALID_INPUT',
+      `retraining '${ref}': ${byId.length} ids start so; give more`,
+      {
+        ref,
+      },
+    );
   if (byId.length === 1) return retrainingOfRow(byId[0]!);
   const byModel = await db.all(
     `SELECT * FROM retrainings WHERE model = ? AND status = 'canary' ORDER BY started_at DESC LIMIT 1`,
