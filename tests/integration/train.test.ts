@@ -87,6 +87,7 @@ describe('a training run', () => {
       'features/spec.json',
       'model/model.json',
       'model/weights.bin',
+      'monitor/valid-predictions.json',
       'split.json',
       'target.json',
       'train-config.json',
