@@ -286,11 +286,17 @@ function GatesTable({ gates }: { gates: Report['gates'] }) {
       columns={['gate', 'result', num('observed'), num('threshold'), 'description']}
     >
       {gates.map((g) => (
-        <tr key={g.gate} data-gate={g.gate} data-passed={String(g.passed)}>
+        <tr
+          key={g.gate}
+          data-gate={g.gate}
+          data-passed={String(g.passed)}
+          data-skipped={g.skipped ? 'true' : undefined}
+        >
           <td className="mono">{g.gate}</td>
           <td>
-            <span className={`eval-badge ${g.passed ? 'pass' : 'fail'}`}>
-              {g.passed ? 'pass' : 'fail'}
+            {/* A skipped gate (another task's metric, no champion yet) passes with nothing to check. */}
+            <span className={`eval-badge ${g.skipped ? 'neutral' : g.passed ? 'pass' : 'fail'}`}>
+              {g.skipped ? 'skipped' : g.passed ? 'pass' : 'fail'}
             </span>
           </td>
           <Num value={g.observed} />

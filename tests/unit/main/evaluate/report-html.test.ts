@@ -179,6 +179,37 @@ describe('renderEvaluationHtml, multiclass and regression', () => {
     expect(html).toMatch(/rmse[\s\S]*?<span class="good">−3\.7<\/span>/);
     expect(html).toContain('all gates passed');
   });
+
+  it("marks a skipped gate as skipped with its reason: another task's metric, no champion yet", () => {
+    const html = renderEvaluationHtml({
+      ...regressionReport(),
+      passed: true,
+      gates: [
+        {
+          gate: 'metric:roc_auc',
+          description: 'roc_auc ≥ 0.8',
+          observed: null,
+          threshold: 0.8,
+          passed: true,
+          skipped: true,
+          detail: "skipped: roc_auc is a binary/multiclass metric; this model's task is regression",
+        },
+        {
+          gate: 'champion:bootstrap',
+          description: 'not significantly worse than the champion on mae',
+          observed: null,
+          threshold: 0.05,
+          passed: true,
+          skipped: true,
+          detail: 'no champion yet: passes, nothing to compare',
+        },
+      ],
+    });
+    const gates = /<section id="gates">[\s\S]*?<\/section>/.exec(html)![0];
+    expect(count(gates, /badge neutral">skipped</g)).toBe(2);
+    expect(count(gates, /badge (pass|fail)"/g)).toBe(0);
+    expect(visible(gates)).toContain('no champion yet: passes, nothing to compare');
+  });
 });
 
 describe('renderEvaluationHtml and the Evaluation view draw one report', () => {
