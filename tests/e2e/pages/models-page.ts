@@ -22,7 +22,8 @@ export class ModelsPage extends AppPage {
   }
 
   async selectVersion(n: number): Promise<void> {
-    await this.version(n).click();
+    // Its vN button: the row's middle can be the run's link, which leaves the page.
+    await this.version(n).locator('td').first().click();
     await this.page
       .locator(`[data-testid="model-controls"] h2`, { hasText: `Change v${n}` })
       .waitFor();
