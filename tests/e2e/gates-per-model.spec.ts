@@ -1,11 +1,15 @@
 // Issue 12, defects 2 and 6 in the app: a run evaluated before it was registered passes the gates of its
 // version; Evaluate on the model page; a project-wide roc_auc gate is skipped for a regression model, the
 // champion gate with no champion says so, and a model gets its own gates in the policy editor.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { carsConfig, contractClient, importPenguins, penguinsConfig } from '../helpers/services';
 import { vega } from '../helpers/workspace';
 import { openSeededSession, type BrowserSession } from './pages/lathe-host';
+import { DeployPage } from './pages/deploy-page';
 import { ModelsPage } from './pages/models-page';
 
 let session: BrowserSession;
@@ -103,5 +107,26 @@ describe('gates per model, passed from the app', () => {
     );
     const rmse = models.byTestId('version-gates').locator('[data-gate="metric:rmse"]');
     expect(await rmse.getAttribute('data-verdict')).toBe('fail');
+  });
+
+  it('a Docker export into a folder that is not empty says so beside the folder, with no CLI flag', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lathe-e2e-docker-full-'));
+    try {
+      writeFileSync(join(dir, 'keep.txt'), 'x');
+      const deploy = new DeployPage(page);
+      await deploy.openDeploy(url);
+      await deploy.byTestId('deploy-docker-out').fill(dir);
+      await deploy.byTestId('deploy-docker-export').click();
+      const error = deploy.byTestId('deploy-docker-out-error');
+      await error.waitFor();
+      expect(await error.textContent()).toBe(
+        `the folder ${dir} is not empty: choose a new or empty folder for the Docker context`,
+      );
+      expect(await deploy.byTestId('deploy-docker').textContent()).not.toMatch(
+        /--out|Export failed/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
