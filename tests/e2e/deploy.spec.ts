@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractClient, importPenguins, penguinsConfig, trainRun } from '../helpers/services';
 import { vega } from '../helpers/workspace';
+import { routeHref } from '../../renderer/lib/routes';
 import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { DeployPage } from './pages/deploy-page';
 
@@ -15,11 +17,13 @@ const { Species: _y, ...record } = penguins.find((p) => p['Beak Length (mm)'] !=
 
 describe('the Deploy view', () => {
   beforeAll(async () => {
-    // One penguin classifier registered as species@1, alias champion.
+    // Two penguin classifiers registered as species@1 (alias champion) and species@2.
     session = await openSeededSession('lathe-e2e-deploy-', async (services) => {
       await importPenguins(services);
       const run = await trainRun(services, penguinsConfig());
       await services.registry.register({ runId: run.id, name: 'species' });
+      const second = await trainRun(services, penguinsConfig({ seed: 2 }));
+      await services.registry.register({ runId: second.id, name: 'species' });
       await contractClient(() => services).call('models:alias', {
         ref: 'species@1',
         alias: 'champion',
@@ -34,7 +38,7 @@ describe('the Deploy view', () => {
   it('starts a server, counts a request sent to its URL, and stops it', async () => {
     const deploy = new DeployPage(session.page);
     await deploy.openDeploy(session.url);
-    await expect.poll(() => deploy.selectedVersion()).toBe('species@1');
+    await expect.poll(() => deploy.selectedVersion()).toBe('species@champion');
     await deploy.noServers().waitFor();
 
     await deploy.startServer();
@@ -56,5 +60,65 @@ describe('the Deploy view', () => {
     await deploy.stopServer();
     await deploy.noServers().waitFor();
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('serves the champion alias, tries a request from the signature form, and follows a moved alias on restart', async () => {
+    const deploy = new DeployPage(session.page);
+    await deploy.openDeploy(session.url);
+    await expect.poll(() => deploy.selectedVersion()).toBe('species@champion');
+    await deploy.startServer();
+    await deploy.servers().first().waitFor();
+    await expect.poll(() => deploy.serverRef()).toBe('via species@champion');
+    expect(await deploy.serverModel()).toBe('species@1');
+
+    // The request panel: one field per signature input; the answer is the server's own JSON.
+    await deploy.fillRequest({
+      'Beak Length (mm)': 39.1,
+      'Beak Depth (mm)': 18.7,
+      'Flipper Length (mm)': 181,
+      'Body Mass (g)': 3750,
+    });
+    const { status, answer } = await deploy.sendRequest();
+    expect(status).toMatch(/^HTTP 200/);
+    expect(answer).toMatchObject({ model: 'species', version: 1 });
+    expect(['Adelie', 'Chinstrap', 'Gentoo']).toContain(
+      (answer as { prediction: string }).prediction,
+    );
+    const url = await deploy.serverUrl();
+    expect(await deploy.curl()).toContain(`curl -X POST '${url}/v1/models/species/predict'`);
+    expect(await deploy.curl()).toContain('"Flipper Length (mm)":181');
+
+    // The alias moves: the row says so; Restart serves the new champion on the same URL.
+    await deploy.invoke('models:alias', { ref: 'species@2', alias: 'champion' });
+    await expect
+      .poll(() => deploy.serverRef(), { timeout: 10_000 })
+      .toBe('species@champion is now v2: restart to follow');
+    await deploy.restartServer();
+    await expect.poll(() => deploy.serverModel(), { timeout: 10_000 }).toBe('species@2');
+    expect(await deploy.serverUrl()).toBe(url);
+    await deploy.stopServer();
+    await deploy.noServers().waitFor();
+  });
+
+  it('keeps input columns in a batch, asks before replacing an existing output, and lists the job on the Models page', async () => {
+    const deploy = new DeployPage(session.page);
+    await deploy.openDeploy(session.url);
+    await deploy.chooseVersion('species@1');
+    const input = join(session.workspace, '..', 'penguins-in.json');
+    writeFileSync(input, JSON.stringify(penguins.slice(0, 20)));
+    const output = join(session.workspace, '..', 'scores.csv');
+    writeFileSync(output, 'keep me\n');
+
+    await deploy.runBatch(input, output, 'Island');
+    await deploy.byTestId('deploy-batch-exists').waitFor();
+    expect(readFileSync(output, 'utf8')).toBe('keep me\n');
+    await deploy.byTestId('deploy-batch-overwrite').click();
+    await deploy.byTestId('deploy-batch-result').waitFor();
+    expect(readFileSync(output, 'utf8').split('\n')[0]).toMatch(/^row,Island,prediction,/);
+
+    await session.page.goto(`${session.url}${routeHref({ view: 'models', model: 'species@1' })}`);
+    await deploy.byTestId('model-batch').first().waitFor();
+    expect(await deploy.byTestId('model-batch-output').first().textContent()).toBe(output);
+    expect(await deploy.byTestId('model-batch-rows').first().textContent()).toBe('20');
   });
 });

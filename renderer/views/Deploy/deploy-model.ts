@@ -1,15 +1,27 @@
 // Pure logic of the Deploy view: version choices, form checks and the server status line.
-import type { ModelDetail, ServerStatus } from '../../../shared/contract';
+import type { ModelDetail, ModelSignature, ServerStatus } from '../../../shared/contract';
 
 export interface VersionOption {
-  /** What channels take: `NAME@VERSION`. */
+  /** What channels take: `NAME@ALIAS` (the server keeps the alias) or `NAME@VERSION`. */
   ref: string;
   label: string;
 }
 
-/** The versions of a model, newest first, labelled with their aliases and stage. */
+/**
+ * The aliases of a model (champion first, with the version each points at), then its versions, newest
+ * first, labelled with their aliases and stage.
+ */
 export function versionOptions(detail: Pick<ModelDetail, 'name' | 'versions'>): VersionOption[] {
-  return [...detail.versions]
+  const aliases = detail.versions
+    .flatMap((v) => v.aliases.map((alias) => ({ alias, version: v.version })))
+    .sort((a, b) =>
+      a.alias === 'champion' ? -1 : b.alias === 'champion' ? 1 : a.alias.localeCompare(b.alias),
+    )
+    .map(({ alias, version }) => ({
+      ref: `${detail.name}@${alias}`,
+      label: `@${alias} (now v${version})`,
+    }));
+  const versions = [...detail.versions]
     .sort((a, b) => b.version - a.version)
     .map((v) => {
       const tags = [...v.aliases, ...(v.stage !== 'none' ? [v.stage] : [])];
@@ -18,10 +30,15 @@ export function versionOptions(detail: Pick<ModelDetail, 'name' | 'versions'>): 
         label: `v${v.version}${tags.length ? ` (${tags.join(', ')})` : ''}`,
       };
     });
+  return [...aliases, ...versions];
 }
 
-/** The version to preselect: the champion, else the production one, else the newest. */
+/**
+ * What to preselect: the champion alias (a server then follows it on restart), else the production
+ * version, else the newest.
+ */
 export function defaultRef(detail: Pick<ModelDetail, 'name' | 'versions'>): string | null {
+  if (detail.versions.some((v) => v.aliases.includes('champion'))) return `${detail.name}@champion`;
   const pick =
     detail.versions.find((v) => v.aliases.includes('champion')) ??
     detail.versions.find((v) => v.stage === 'production') ??
@@ -68,4 +85,81 @@ export function batchProblem(f: {
   if (!/\.(csv|parquet)$/i.test(f.output.trim()))
     return `output ${f.output.trim()} must end in .csv or .parquet`;
   return null;
+}
+
+/** What a server row says about its reference: the alias it was started on, and whether it moved. */
+export function refNote(s: Pick<ServerStatus, 'ref' | 'refNow' | 'model' | 'version'>): string {
+  const alias = s.ref && s.ref !== `${s.model}@${s.version}` ? s.ref : null;
+  if (!alias) return '';
+  if (s.refNow === undefined) return `via ${alias}`;
+  return s.refNow === null
+    ? `${alias} no longer exists`
+    : `${alias} is now v${s.refNow}: restart to follow`;
+}
+
+type Input = ModelSignature['inputs'][number];
+
+/** One field of the request panel, from one signature input. */
+export interface RequestField {
+  name: string;
+  /** number: a number box; boolean: true/false; select: the input's known values; text: free text. */
+  control: 'number' | 'boolean' | 'select' | 'text';
+  /** The choices of a select, as text. */
+  options?: string[];
+  hint: string;
+}
+
+/** The request panel's fields: one per input of the version's signature, typed by its kind. */
+export function requestFields(inputs: readonly Input[]): RequestField[] {
+  return inputs.map((i) => {
+    const hint = `${i.kind} (${i.type})`;
+    if (i.values?.length)
+      return { name: i.name, control: 'select', options: i.values.map(String), hint };
+    if (i.kind === 'numeric') return { name: i.name, control: 'number', hint };
+    if (i.kind === 'boolean') return { name: i.name, control: 'boolean', hint };
+    return { name: i.name, control: 'text', hint };
+  });
+}
+
+/**
+ * The JSON record of the panel's values: numbers as numbers, booleans as booleans, a select's value in
+ * its declared type, an empty field as null (the model imputes it). A value that is not a number is
+ * reported by field name.
+ */
+export function recordOf(
+  inputs: readonly Input[],
+  values: Readonly<Record<string, string>>,
+): { record: Record<string, unknown> } | { errors: Record<string, string> } {
+  const record: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  for (const i of inputs) {
+    const text = (values[i.name] ?? '').trim();
+    if (text === '') record[i.name] = null;
+    else if (i.values?.length) record[i.name] = i.values.find((v) => String(v) === text) ?? text;
+    else if (i.kind === 'numeric') {
+      const n = Number(text);
+      if (Number.isFinite(n)) record[i.name] = n;
+      else errors[i.name] = `${i.name}: "${text}" is not a number`;
+    } else if (i.kind === 'boolean') record[i.name] = text === 'true';
+    else record[i.name] = text;
+  }
+  return Object.keys(errors).length ? { errors } : { record };
+}
+
+/** A shell word in single quotes. */
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The curl line that sends the same request; with the API key header (read from $LATHE_API_KEY, never
+ * the key itself) when the server needs one.
+ */
+export function curlLine(url: string, body: unknown, keyRequired: boolean): string {
+  return [
+    'curl -X POST',
+    shellQuote(url),
+    "-H 'content-type: application/json'",
+    ...(keyRequired ? ['-H "Authorization: Bearer $LATHE_API_KEY"'] : []),
+    '-d',
+    shellQuote(JSON.stringify(body)),
+  ].join(' ');
 }

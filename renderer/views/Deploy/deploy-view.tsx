@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ServerStatus } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { SelectField, TextField } from '../../components/form-field';
@@ -17,8 +17,10 @@ import {
   formatRate,
   parsePort,
   predictUrl,
+  refNote,
   versionOptions,
 } from './deploy-model';
+import { RequestPanel } from './request-panel';
 import './deploy.css';
 import { TableHead } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
@@ -39,6 +41,7 @@ export function DeployView() {
   const options = detail.data ? versionOptions(detail.data) : [];
   const selected =
     ref && options.some((o) => o.ref === ref) ? ref : detail.data ? defaultRef(detail.data) : null;
+  const servers = useServers();
 
   return (
     <div className="page" data-testid="deploy-view">
@@ -82,7 +85,8 @@ export function DeployView() {
           </div>
         </Panel>
       )}
-      <ServersPanel selected={selected} />
+      <ServersPanel selected={selected} {...servers} />
+      {servers.servers && servers.servers.length > 0 && <RequestPanel servers={servers.servers} />}
       {selected && (
         <div className="grid-2">
           <DockerPanel key={`docker-${selected}`} selected={selected} />
@@ -126,8 +130,12 @@ function useServers() {
   return { servers, error, refresh };
 }
 
-function ServersPanel({ selected }: { selected: string | null }) {
-  const { servers, error, refresh } = useServers();
+function ServersPanel({
+  selected,
+  servers,
+  error,
+  refresh,
+}: { selected: string | null } & ReturnType<typeof useServers>) {
   const [port, setPort] = useState('');
   const starting = useAction();
   const parsed = parsePort(port);
@@ -138,9 +146,9 @@ function ServersPanel({ selected }: { selected: string | null }) {
       await refresh();
     });
   };
-  const stop = async (id: string) => {
+  const act = async (channel: 'serve:stop' | 'serve:restart', id: string) => {
     try {
-      await getApi().invoke('serve:stop', { id });
+      await getApi().invoke(channel, { id });
     } catch (err) {
       starting.fail(toError(err));
     }
@@ -181,6 +189,7 @@ function ServersPanel({ selected }: { selected: string | null }) {
           <TableHead
             columns={[
               'model',
+              'follows',
               'URL',
               'status',
               'requests',
@@ -196,6 +205,12 @@ function ServersPanel({ selected }: { selected: string | null }) {
               <tr key={s.id} data-testid="deploy-server" data-server-id={s.id}>
                 <td>
                   {s.model}@{s.version}
+                </td>
+                <td
+                  className={s.refNow !== undefined ? 'form-error' : 'muted'}
+                  data-testid="deploy-server-ref"
+                >
+                  {refNote(s)}
                 </td>
                 <td className="mono" data-testid="deploy-server-url" title={predictUrl(s)}>
                   {s.url}
@@ -213,8 +228,17 @@ function ServersPanel({ selected }: { selected: string | null }) {
                 <td>
                   <button
                     type="button"
+                    className="btn btn-small"
+                    title="Stop and start again on the same address, loading where the reference points now"
+                    onClick={() => void act('serve:restart', s.id)}
+                    data-testid="deploy-server-restart"
+                  >
+                    Restart
+                  </button>{' '}
+                  <button
+                    type="button"
                     className="btn btn-small btn-danger"
-                    onClick={() => void stop(s.id)}
+                    onClick={() => void act('serve:stop', s.id)}
                     data-testid="deploy-server-stop"
                   >
                     Stop
@@ -279,15 +303,26 @@ function BatchPanel({ selected }: { selected: string }) {
   const [input, setInput] = useState('');
   const [output, setOutput] = useState('');
   const [idColumn, setIdColumn] = useState('');
+  const [keep, setKeep] = useState('');
+  // Set only by the confirm below, for the one run it starts.
+  const overwrite = useRef(false);
   const problem = batchProblem({ ref: selected, input, output });
+  const passthrough = keep
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const { busy, error, result, run } = useResult(() =>
     getApi().invoke('predict:batch', {
       model: selected,
       input: input.trim(),
       output: output.trim(),
       ...(idColumn.trim() ? { idColumn: idColumn.trim() } : {}),
+      ...(passthrough.length ? { passthrough } : {}),
+      ...(overwrite.current ? { overwrite: true } : {}),
     }),
   );
+  // An existing output is refused first; the form then asks before replacing it.
+  const exists = error instanceof ApiError && error.details?.exists === true;
   return (
     <Panel title="Batch prediction" testId="deploy-batch">
       <form className="form" onSubmit={handleSubmit(run)}>
@@ -302,6 +337,13 @@ function BatchPanel({ selected }: { selected: string }) {
             ],
             ['Output file (.csv or .parquet)', output, setOutput, '/data/scores.parquet', 'output'],
             ['Id column (optional)', idColumn, setIdColumn, 'row number', 'id'],
+            [
+              'Input columns to keep beside the prediction (optional, comma-separated)',
+              keep,
+              setKeep,
+              'customer, email',
+              'keep',
+            ],
           ] as const
         ).map(([label, value, onChange, placeholder, id]) => (
           <TextField
@@ -327,7 +369,27 @@ function BatchPanel({ selected }: { selected: string }) {
           {problem && input && output && <span className="form-error">{problem}</span>}
         </div>
       </form>
-      {error && <ErrorBanner error={error} title="Batch prediction failed" />}
+      {exists ? (
+        <div className="banner banner-warn" role="alertdialog" data-testid="deploy-batch-exists">
+          <span>{error.message}</span>{' '}
+          <button
+            type="button"
+            className="btn btn-small btn-danger"
+            onClick={() => {
+              overwrite.current = true;
+              void run().finally(() => (overwrite.current = false));
+            }}
+            data-testid="deploy-batch-overwrite"
+          >
+            Replace it
+          </button>{' '}
+          <button type="button" className="btn btn-small" onClick={() => setOutput('')}>
+            Choose another file
+          </button>
+        </div>
+      ) : (
+        error && <ErrorBanner error={error} title="Batch prediction failed" />
+      )}
       {result && (
         <div className="deploy-result" data-testid="deploy-batch-result">
           {formatNumber(result.rows)} rows with {result.model}@{result.version} in{' '}

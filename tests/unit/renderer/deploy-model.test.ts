@@ -8,6 +8,10 @@ import {
   formatRate,
   parsePort,
   predictUrl,
+  recordOf,
+  refNote,
+  requestFields,
+  curlLine,
   versionOptions,
 } from '../../../renderer/views/Deploy/deploy-model';
 
@@ -15,18 +19,23 @@ const v = (version: number, aliases: string[] = [], stage: ModelVersion['stage']
   ({ version, aliases, stage }) as unknown as ModelVersion;
 
 describe('Deploy view logic', () => {
-  it('lists versions newest first with their aliases and stage, as NAME@VERSION refs', () => {
-    const detail = { name: 'species', versions: [v(1, ['champion']), v(3, [], 'staging'), v(2)] };
+  it('offers the aliases (champion first, as NAME@ALIAS refs), then versions newest first', () => {
+    const detail = {
+      name: 'species',
+      versions: [v(1, ['champion']), v(3, ['beta'], 'staging'), v(2)],
+    };
     expect(versionOptions(detail)).toEqual([
-      { ref: 'species@3', label: 'v3 (staging)' },
+      { ref: 'species@champion', label: '@champion (now v1)' },
+      { ref: 'species@beta', label: '@beta (now v3)' },
+      { ref: 'species@3', label: 'v3 (beta, staging)' },
       { ref: 'species@2', label: 'v2' },
       { ref: 'species@1', label: 'v1 (champion)' },
     ]);
   });
 
-  it('preselects the champion, else the production version, else the newest', () => {
+  it('preselects the champion alias (not its number), else the production version, else the newest', () => {
     expect(defaultRef({ name: 'm', versions: [v(1, ['champion']), v(2, [], 'production')] })).toBe(
-      'm@1',
+      'm@champion',
     );
     expect(defaultRef({ name: 'm', versions: [v(1, [], 'production'), v(2)] })).toBe('m@1');
     expect(defaultRef({ name: 'm', versions: [v(1), v(4), v(2)] })).toBe('m@4');
@@ -61,6 +70,47 @@ describe('Deploy view logic', () => {
     expect(batchProblem({ ...ok, output: 'out.json' })).toBe(
       'output out.json must end in .csv or .parquet',
     );
+  });
+
+  it('says which alias a server follows and when it moved', () => {
+    const s = { model: 'm', version: 1 };
+    expect(refNote({ ...s, ref: 'm@1' })).toBe('');
+    expect(refNote({ ...s, ref: 'm@champion' })).toBe('via m@champion');
+    expect(refNote({ ...s, ref: 'm@champion', refNow: 2 })).toBe(
+      'm@champion is now v2: restart to follow',
+    );
+    expect(refNote({ ...s, ref: 'm@champion', refNow: null })).toBe('m@champion no longer exists');
+  });
+
+  it('builds the request form from the signature and types the record it sends', () => {
+    const inputs = [
+      { name: 'usage', type: 'DOUBLE', kind: 'numeric' as const },
+      { name: 'plan', type: 'VARCHAR', kind: 'categorical' as const, values: ['basic', 'pro'] },
+      { name: 'seats', type: 'BIGINT', kind: 'categorical' as const, values: [1, 5] },
+      { name: 'trial', type: 'BOOLEAN', kind: 'boolean' as const },
+      { name: 'city', type: 'VARCHAR', kind: 'categorical' as const },
+    ];
+    expect(requestFields(inputs).map((f) => [f.name, f.control, f.options])).toEqual([
+      ['usage', 'number', undefined],
+      ['plan', 'select', ['basic', 'pro']],
+      ['seats', 'select', ['1', '5']],
+      ['trial', 'boolean', undefined],
+      ['city', 'text', undefined],
+    ]);
+    expect(
+      recordOf(inputs, { usage: ' 12.5', plan: 'pro', seats: '5', trial: 'true', city: '' }),
+    ).toEqual({ record: { usage: 12.5, plan: 'pro', seats: 5, trial: true, city: null } });
+    expect(recordOf(inputs, { usage: 'lots' })).toEqual({
+      errors: { usage: 'usage: "lots" is not a number' },
+    });
+  });
+
+  it('writes the matching curl line, with the API key header only when the server needs one', () => {
+    const url = 'http://127.0.0.1:5000/v1/models/m/predict';
+    expect(curlLine(url, { name: "O'Hara" }, false)).toBe(
+      `curl -X POST '${url}' -H 'content-type: application/json' -d '{"name":"O'\\''Hara"}'`,
+    );
+    expect(curlLine(url, { x: 1 }, true)).toContain('-H "Authorization: Bearer $LATHE_API_KEY"');
   });
 
   it('routes #/deploy both ways', () => {
