@@ -136,7 +136,8 @@ describe('renderEvaluationHtml, binary', () => {
   it('lists slices worst first and gates with observed vs threshold', () => {
     const slices = /<section id="slices">[\s\S]*?<\/section>/.exec(html)![0];
     const order = ['south &amp; &quot;east&quot;', 'north', '[30, 60)', '[18, 30)'].map((s) =>
-      slices.indexOf(`<td>${s}</td>`),
+      // Each label cell carries the raw segment as its title: match the cell's text.
+      slices.indexOf(`>${s}</td>`),
     );
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
