@@ -135,12 +135,12 @@ export function createBatchService(
 
     async list(ref) {
       const parts = parseModelRef(ref);
+      // Resolving names the unknown model or version (NOT_FOUND) instead of listing nothing.
+      const resolved = await deps.registry.version(ref);
       const where =
         parts.kind === 'latest'
-          ? { sql: 'model = ?', params: [parts.name] }
-          : await deps.registry
-              .version(ref)
-              .then((v) => ({ sql: 'model = ? AND version = ?', params: [v.model, v.version] }));
+          ? { sql: 'model = ?', params: [resolved.model] }
+          : { sql: 'model = ? AND version = ?', params: [resolved.model, resolved.version] };
       const rows = await db.all<{
         id: string;
         at_ms: number | bigint;

@@ -155,6 +155,7 @@ describe('predict:batches', () => {
     expect(v1.length).toBeGreaterThan(0);
     expect(v1.every((b) => b.version === 1)).toBe(true);
     expect((await failure('predict:batches', { ref: 'nosuch@1' })).code).toBe('NOT_FOUND');
+    expect((await failure('predict:batches', { ref: 'nosuch' })).message).toMatch(/nosuch/);
   });
 });
 
