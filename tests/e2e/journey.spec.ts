@@ -30,10 +30,18 @@ function toCsv(rows: Row[], columns: string[]): string {
   );
 }
 
+/** Rows and the columns written, in order. */
+interface Table {
+  rows: Row[];
+  columns: string[];
+}
+
+const table = (rows: Row[], columns: string[]): Table => ({ rows, columns });
+
 const readJson = (name: string) => JSON.parse(readFileSync(vega(name), 'utf8')) as Row[];
 
 /** seattle-weather with `rain` (did it rain that day, 0/1) instead of precipitation and weather. */
-function seattleRain(): string {
+function seattleRain(): Table {
   const [header = '', ...lines] = readFileSync(vega('seattle-weather.csv'), 'utf8')
     .trim()
     .split('\n');
@@ -45,13 +53,13 @@ function seattleRain(): string {
     const season = ['winter', 'spring', 'summer', 'autumn'][Math.floor((month % 12) / 3)];
     return { ...r, season, rain: Number(r.precipitation) > 0 ? 1 : 0 };
   });
-  return toCsv(rows, ['date', 'season', 'temp_max', 'temp_min', 'wind', 'rain']);
+  return { rows, columns: ['date', 'season', 'temp_max', 'temp_min', 'wind', 'rain'] };
 }
 
 interface Journey {
   /** The CSV's file name; the dataset is named after it. */
   file: string;
-  csv: () => string;
+  table: () => Table;
   target: string;
   task: NewRunOptions['task'];
   sensitive: string;
@@ -62,7 +70,7 @@ interface Journey {
 const journeys: Journey[] = [
   {
     file: 'seattle_rain.csv',
-    csv: seattleRain,
+    table: seattleRain,
     target: 'rain',
     task: 'binary',
     sensitive: 'season',
@@ -70,8 +78,8 @@ const journeys: Journey[] = [
   },
   {
     file: 'penguins.csv',
-    csv: () =>
-      toCsv(
+    table: () =>
+      table(
         readJson('penguins.json').filter((p) => p['Beak Length (mm)'] !== null),
         [
           'Species',
@@ -90,8 +98,8 @@ const journeys: Journey[] = [
   },
   {
     file: 'cars.csv',
-    csv: () =>
-      toCsv(
+    table: () =>
+      table(
         readJson('cars.json').filter((c) => c.Miles_per_Gallon !== null),
         [
           'Name',
@@ -117,11 +125,13 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
   const shots = resolve(repo, 'test-results', 'journey', dataset);
   let session: BrowserSession;
   let files: string;
+  let rows: Table;
 
   beforeAll(async () => {
     rmSync(shots, { recursive: true, force: true });
     files = mkdtempSync(join(tmpdir(), 'lathe-journey-files-'));
-    writeFileSync(join(files, j.file), j.csv());
+    rows = j.table();
+    writeFileSync(join(files, j.file), toCsv(rows.rows, rows.columns));
     session = await openBrowserSession({ prefix: 'lathe-e2e-journey-' });
   });
 
@@ -200,7 +210,19 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
       await page.goto(`${url}#/runs/${encodeURIComponent(best)}`);
       await journey.waitForRunFinished();
       await journey.evaluateWith([j.sensitive]);
-      await expect.poll(() => page.locator('body').textContent()).toContain(j.sensitive);
+      if (j.task === 'binary') {
+        // Fairness by the sensitive column, one row per group.
+        const fairness = journey.byTestId('eval-fairness');
+        await fairness.waitFor();
+        expect(await fairness.textContent()).toContain(`Fairness by ${j.sensitive}`);
+      } else {
+        // The report says why it has no fairness section for this task.
+        expect(await journey.byTestId('eval-notes').textContent()).toContain(
+          j.task === 'multiclass'
+            ? `Fairness by '${j.sensitive}' needs a binary model`
+            : 'Fairness metrics compare decisions: they need a binary classification model',
+        );
+      }
       await shot('evaluate');
 
       // Register it from the run page.
@@ -230,11 +252,48 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
       expect(await deploy.serverUrl()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       await shot('serve');
 
+      // Try the first row of the CSV through the view's own request panel: a field per input.
+      const record = rows.rows[0]!;
+      const fields = await page
+        .locator('[data-testid^="deploy-request-field-"]')
+        .evaluateAll((els) =>
+          els.map((e) =>
+            (e.getAttribute('data-testid') ?? '').replace('deploy-request-field-', ''),
+          ),
+        );
+      expect(fields.length).toBeGreaterThan(0);
+      expect(fields).not.toContain(j.target);
+      await deploy.fillRequest(Object.fromEntries(fields.map((f) => [f, String(record[f] ?? '')])));
+      const answer = await deploy.sendRequest();
+      expect(answer.status).toMatch(/^HTTP 200/);
+      expect(answer.answer).toMatchObject({ model, version: 1 });
+      expect(answer.answer).toHaveProperty('prediction');
+      // The server counted it.
+      await expect.poll(() => deploy.serverRequests(), { timeout: 10_000 }).toBe(1);
+      expect(await deploy.curl()).toMatch(/^curl .*127\.0\.0\.1/);
+      await shot('request');
+
       // Batch-score the CSV itself into a new file.
       const out = join(files, `${dataset}-scores.csv`);
       expect(await journey.batchScore(join(files, j.file), out)).toMatch(/rows with/);
       expect(readFileSync(out, 'utf8').split('\n').length).toBeGreaterThan(10);
       await shot('batch');
+
+      // The Models page lists the batch job made from the version.
+      await models.openModel(url, model);
+      await models.selectVersion(1);
+      const job = models.byTestId('model-batch');
+      await job.first().waitFor();
+      expect(await job.count()).toBe(1);
+      expect(await job.getByTestId('model-batch-output').textContent()).toContain(out);
+      expect(await job.getByTestId('model-batch-rows').textContent()).toBe(
+        rows.rows.length.toLocaleString('en-US'),
+      );
+      await shot('batch-jobs');
+
+      // Stop the server from the Deploy view.
+      await deploy.openDeploy(url);
+      await deploy.servers().first().waitFor();
 
       await deploy.stopServer();
       await deploy.noServers().waitFor();
