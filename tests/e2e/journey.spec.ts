@@ -169,9 +169,14 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
       await data.profileTable().waitFor();
       await shot('import');
 
-      // Validate: Suggest drafts a suite, Run checks it (and keeps it with the dataset).
+      // Validate: Suggest drafts a suite, Save keeps it with the dataset, Run checks it.
       const suite = await data.suggestSuite();
       expect(suite).toMatch(/expect/);
+      await data.byTestId('save-suite').click();
+      await data
+        .byTestId('suite-saved-status')
+        .filter({ hasText: /^saved / })
+        .waitFor();
       const report = await data.runValidation();
       await expect.poll(() => report.textContent()).toMatch(/pass/i);
       await shot('validate');
@@ -210,6 +215,8 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
       await page.goto(`${url}#/runs/${encodeURIComponent(best)}`);
       await journey.waitForRunFinished();
       await journey.evaluateWith([j.sensitive]);
+      // Scored on the run's test rows (20 % held out by the New run form's test fraction).
+      expect(await journey.byTestId('eval-summary').textContent()).toMatch(/Splittest/);
       if (j.task === 'binary') {
         // Fairness by the sensitive column, one row per group.
         const fairness = journey.byTestId('eval-fairness');
@@ -297,6 +304,13 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
 
       await deploy.stopServer();
       await deploy.noServers().waitFor();
+
+      // Everything landed in the project: one dataset, two runs.
+      await page.goto(`${url}#/projects`);
+      const project = journey.byTestId(`project-row-journey-${dataset}`).locator('td');
+      expect(await project.nth(2).textContent()).toBe('1');
+      expect(await project.nth(3).textContent()).toBe('2');
+      await shot('project-done');
     }
   });
 });
