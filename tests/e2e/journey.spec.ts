@@ -185,25 +185,33 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
       await journey.setGatePolicy(url, j.gates, 'journey launch review');
       await shot('gates');
 
-      // Two runs with a test split, two epochs each.
-      await page.goto(`${url}#/experiments`);
+      // A run with a test split from the New run form (the target and task picked, two epochs)…
       const runs: string[] = [];
-      for (const epochs of [2, 3]) {
-        await page.goto(`${url}#/experiments`);
-        await experiments.byTestId('new-run-open').waitFor();
-        await experiments.byTestId('new-run-open').click();
-        await experiments.byTestId('new-run-dataset').selectOption(dataset);
-        await experiments.byTestId('new-run-target').selectOption(j.target);
-        await experiments.byTestId('new-run-task').selectOption(j.task);
-        await experiments.byTestId('new-run-model').selectOption('linear');
-        await experiments.byTestId('new-run-epochs').fill(String(epochs));
-        await experiments.byTestId('new-run-test-fraction').fill('0.2');
+      const train = async (name: string) => {
         await experiments.byTestId('train-submit').click();
         await page.waitForURL(/#\/runs\/.+/);
         runs.push(decodeURIComponent(new URL(page.url()).hash.replace(/^#\/runs\//, '')));
         await journey.waitForRunFinished();
-        await shot(`train-${epochs}-epochs`);
-      }
+        await shot(name);
+      };
+      await page.goto(`${url}#/experiments`);
+      await experiments.byTestId('new-run-open').click();
+      await experiments.byTestId('new-run-dataset').selectOption(dataset);
+      await experiments.byTestId('new-run-target').selectOption(j.target);
+      await experiments.byTestId('new-run-task').selectOption(j.task);
+      await experiments.byTestId('new-run-model').selectOption('linear');
+      await experiments.byTestId('new-run-epochs').fill('2');
+      await experiments.byTestId('new-run-test-fraction').fill('0.2');
+      await train('train');
+      // …and its Clone with three epochs, which keeps the test split.
+      await experiments.byTestId('run-clone').click();
+      await page.waitForURL(/#\/experiments\/new\?clone=/);
+      await expect
+        .poll(() => experiments.byTestId('new-run-test-fraction').inputValue())
+        .toBe('0.2');
+      expect(await experiments.byTestId('new-run-target').inputValue()).toBe(j.target);
+      await experiments.byTestId('new-run-epochs').fill('3');
+      await train('train-clone');
 
       // Compare the two runs from the runs table.
       const compare = await journey.compareRuns(url, runs);
