@@ -1,6 +1,7 @@
-import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { SchemaChange, type DataProgress, type ImportOut } from '../../../shared/contract';
 import { ApiError, getApi, errorMessage, resolveFile } from '../../api';
+import { FilePicker } from '../../components/file-picker';
 import { FormField, TextField } from '../../components/form-field';
 import { ErrorBanner, ProgressBar } from '../../components/states';
 import { datasetNameFromFile, formatCount, formatDuration } from '../../lib/format';
@@ -131,7 +132,6 @@ export function ImportForm({
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<ImportOut | null>(null);
   const [prefilled, setPrefilled] = useState(prefillPath);
-  const fileRef = useRef<HTMLInputElement>(null);
 
   if (prefillPath !== prefilled) {
     // Adjusting state to a changed prop during render (no effect, no extra paint). Leaving the route
@@ -203,10 +203,7 @@ export function ImportForm({
     await runImport(resolved, importName, { file }, allowSchemaChange);
   }
 
-  async function onChoose(e: ChangeEvent<HTMLInputElement>) {
-    const file = e.target.files?.[0];
-    e.target.value = '';
-    if (!file) return;
+  async function onChoose(file: File) {
     const importName = nameTyped && name.trim() ? name.trim() : datasetNameFromFile(file.name);
     setNameState(importName);
     setError(null);
@@ -247,26 +244,7 @@ export function ImportForm({
           disabled={busy}
           testId="import-path"
         />
-        <FormField as="div">
-          <button
-            type="button"
-            className="btn"
-            disabled={busy}
-            onClick={() => fileRef.current?.click()}
-          >
-            Choose file…
-          </button>
-          <input
-            ref={fileRef}
-            type="file"
-            className="visually-hidden"
-            accept=".csv,.tsv,.txt,.parquet,.json,.ndjson,.jsonl"
-            onChange={(e) => void onChoose(e)}
-            disabled={busy}
-            data-testid="import-file"
-            tabIndex={-1}
-          />
-        </FormField>
+        <FilePicker disabled={busy} onPick={(file) => void onChoose(file)} testId="import-file" />
         <TextField
           label="Dataset name"
           value={name}

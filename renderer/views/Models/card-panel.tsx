@@ -10,6 +10,7 @@ import { useAction } from '../../lib/use-action';
 import { Markdown } from './markdown';
 import { BusyButton } from '../../components/busy-button';
 import { handleSubmit } from '../../lib/forms';
+import { saveFile } from '../../lib/save-file';
 
 const FIELDS: [keyof Omit<ModelCard, 'sections'>, string][] = [
   ['intendedUse', 'Intended use'],
@@ -18,18 +19,6 @@ const FIELDS: [keyof Omit<ModelCard, 'sections'>, string][] = [
   ['fairness', 'Fairness'],
   ['limitations', 'Limitations'],
 ];
-
-/** Saves a text file in the browser's downloads (or Electron's save dialog). */
-function download(fileName: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/markdown' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 /** The version's model card: rendered, editable, exported as Markdown. */
 export function CardPanel({
@@ -94,7 +83,11 @@ export function CardPanel({
               type="button"
               className="btn btn-small"
               onClick={() =>
-                download(`${version.model}-v${version.version}-card.md`, data.markdown)
+                saveFile(
+                  `${version.model}-v${version.version}-card.md`,
+                  data.markdown,
+                  'text/markdown',
+                )
               }
               data-testid="card-export"
             >

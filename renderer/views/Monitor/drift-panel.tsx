@@ -13,6 +13,7 @@ import {
   formatTime,
 } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
+import { saveFile } from '../../lib/save-file';
 import { useAction } from '../../lib/use-action';
 import { WindowField } from './health-panel';
 import { DistributionChart, StackedChart } from './monitor-charts';
@@ -35,18 +36,6 @@ const KINDS = [
   { value: 'batch', label: 'One batch job' },
   { value: 'dataset', label: 'A dataset version' },
 ];
-
-/** Saves an HTML page through a Blob link (works in Electron and a browser). */
-function saveHtml(html: string, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([html], { type: 'text/html;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Drift of the version's current data against its stored reference: heatmap, distributions, report. */
 export function DriftPanel({ target }: { target: MonitorTarget }) {
@@ -508,9 +497,10 @@ function DownloadReport({ input, result }: { input: DriftIn; result: DriftOut })
         onClick={() =>
           void download.run(async () => {
             const { html } = await getApi().invoke('monitor:driftHtml', input);
-            saveHtml(
-              html,
+            saveFile(
               `drift-${result.model}-v${result.version}.html`.replace(/[^A-Za-z0-9_.-]+/g, '_'),
+              html,
+              'text/html;charset=utf-8',
             );
           })
         }

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { ChartConfiguration } from 'chart.js';
 import { palette } from '../../charts/chart-setup';
+import { lineChartOptions, lineDataset } from '../../charts/line-chart';
 import { useChart } from '../../charts/use-chart';
 import { colorFor } from '../Experiments/run/metrics-chart';
 import type { DistributionBars, StackedSeries } from './monitor-model';
@@ -39,41 +40,32 @@ export function SeriesChart({
       type: 'line',
       data: {
         labels,
-        datasets: lines.map((l) => ({
-          label: l.label,
-          data: l.values,
-          yAxisID: l.axis === 'right' ? 'y1' : 'y',
-          borderColor: l.color ?? colorOf(l.key),
-          backgroundColor: l.color ?? colorOf(l.key),
-          borderWidth: 2,
-          borderDash: l.dashed ? [5, 4] : [],
-          pointRadius: labels.length > 40 ? 0 : 2.5,
-          spanGaps: true,
-        })),
+        datasets: lines.map((l) =>
+          lineDataset({
+            label: l.label,
+            data: l.values,
+            yAxisID: l.axis === 'right' ? 'y1' : 'y',
+            color: l.color ?? colorOf(l.key),
+            dashed: l.dashed,
+            points: labels.length,
+          }),
+        ),
       },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        interaction: { mode: 'index', intersect: false },
-        plugins: {
-          legend: { position: 'top', align: 'end', labels: { boxWidth: 12, boxHeight: 2 } },
+      options: lineChartOptions({
+        x: { grid: { display: false }, ticks: { maxTicksLimit: 12 } },
+        y: {
+          beginAtZero: true,
+          title: { display: true, text: left },
+          grid: { color: palette.grid },
         },
-        scales: {
-          x: { grid: { display: false }, ticks: { maxTicksLimit: 12 } },
-          y: {
-            beginAtZero: true,
-            title: { display: true, text: left },
-            grid: { color: palette.grid },
-          },
-          y1: {
-            display: lines.some((l) => l.axis === 'right'),
-            position: 'right',
-            beginAtZero: true,
-            title: { display: Boolean(right), text: right ?? '' },
-            grid: { display: false },
-          },
+        y1: {
+          display: lines.some((l) => l.axis === 'right'),
+          position: 'right',
+          beginAtZero: true,
+          title: { display: Boolean(right), text: right ?? '' },
+          grid: { display: false },
         },
-      },
+      }),
     }),
     [labels, lines, left, right, colorOf],
   );

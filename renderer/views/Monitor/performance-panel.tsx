@@ -1,7 +1,8 @@
-import { useMemo, useRef, useState, type ChangeEvent } from 'react';
+import { useMemo, useState } from 'react';
 import type { ActualsOut } from '../../../shared/contract';
 import { getApi, resolveFile } from '../../api';
 import { BusyButton } from '../../components/busy-button';
+import { FilePicker } from '../../components/file-picker';
 import { FormField, SelectField, TextField } from '../../components/form-field';
 import { plainOptions } from '../../components/options';
 import { Panel } from '../../components/page';
@@ -165,7 +166,6 @@ function LabelsPanel({ model, onUploaded }: { model: string; onUploaded: () => v
   const [targetColumn, setTargetColumn] = useState('');
   const [done, setDone] = useState<ActualsOut | null>(null);
   const upload = useAction<'pick' | 'join'>();
-  const fileRef = useRef<HTMLInputElement>(null);
   const problem = !file.trim()
     ? 'choose a labels file'
     : !idColumn.trim()
@@ -193,11 +193,6 @@ function LabelsPanel({ model, onUploaded }: { model: string; onUploaded: () => v
         },
       },
     );
-  const onChoose = (e: ChangeEvent<HTMLInputElement>) => {
-    const picked = e.target.files?.[0];
-    e.target.value = '';
-    if (picked) void upload.run(() => resolveFile(picked), { as: 'pick', done: setFile });
-  };
 
   return (
     <Panel title="Labels" testId="monitor-labels">
@@ -215,25 +210,15 @@ function LabelsPanel({ model, onUploaded }: { model: string; onUploaded: () => v
           spellCheck={false}
           testId="labels-file"
         />
-        <FormField as="div">
-          <button
-            type="button"
-            className="btn"
-            disabled={upload.busy}
-            onClick={() => fileRef.current?.click()}
-          >
-            {upload.doing === 'pick' ? 'Uploading…' : 'Choose file…'}
-          </button>
-          <input
-            ref={fileRef}
-            type="file"
-            className="visually-hidden"
-            accept=".csv,.tsv,.txt,.parquet,.json,.ndjson,.jsonl"
-            onChange={onChoose}
-            data-testid="labels-file-input"
-            tabIndex={-1}
-          />
-        </FormField>
+        <FilePicker
+          disabled={upload.busy}
+          onPick={(picked) =>
+            void upload.run(() => resolveFile(picked), { as: 'pick', done: setFile })
+          }
+          testId="labels-file-input"
+        >
+          {upload.doing === 'pick' ? 'Uploading…' : 'Choose file…'}
+        </FilePicker>
         <TextField
           label="Id column"
           value={idColumn}

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { ChartConfiguration } from 'chart.js';
 import { palette } from '../../../charts/chart-setup';
+import { lineChartOptions, lineDataset } from '../../../charts/line-chart';
 import { useChart } from '../../../charts/use-chart';
 import type { ChartSeries } from './run-model';
 
@@ -39,40 +40,31 @@ export function MetricsChart({
       data: {
         labels: data.steps,
         datasets: data.series.map((s) => ({
-          label: s.key,
-          data: s.values,
-          yAxisID: s.axis === 'loss' ? 'y' : 'y1',
-          borderColor: colorOf(s.key),
-          backgroundColor: colorOf(s.key),
-          borderWidth: 2,
-          pointRadius: data.steps.length > 40 ? 0 : 2.5,
+          ...lineDataset({
+            label: s.key,
+            data: s.values,
+            yAxisID: s.axis === 'loss' ? 'y' : 'y1',
+            color: colorOf(s.key),
+            dashed: s.key.startsWith('val_') && s.axis === 'loss',
+            points: data.steps.length,
+          }),
           cubicInterpolationMode: 'monotone' as const,
-          spanGaps: true,
-          borderDash: s.key.startsWith('val_') && s.axis === 'loss' ? [5, 4] : [],
         })),
       },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        interaction: { mode: 'index', intersect: false },
-        plugins: {
-          legend: { position: 'top', align: 'end', labels: { boxWidth: 12, boxHeight: 2 } },
+      options: lineChartOptions({
+        x: { title: { display: true, text: xLabel }, grid: { display: false } },
+        y: {
+          display: hasLoss,
+          title: { display: true, text: 'loss / error' },
+          grid: { color: palette.grid },
         },
-        scales: {
-          x: { title: { display: true, text: xLabel }, grid: { display: false } },
-          y: {
-            display: hasLoss,
-            title: { display: true, text: 'loss / error' },
-            grid: { color: palette.grid },
-          },
-          y1: {
-            display: hasScore,
-            position: 'right',
-            title: { display: true, text: 'score' },
-            grid: { display: !hasLoss, color: palette.grid },
-          },
+        y1: {
+          display: hasScore,
+          position: 'right',
+          title: { display: true, text: 'score' },
+          grid: { display: !hasLoss, color: palette.grid },
         },
-      },
+      }),
     }),
     [data, hasLoss, hasScore, colorOf, xLabel],
   );
