@@ -140,7 +140,7 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
     rmSync(files, { recursive: true, force: true });
   });
 
-  it(`${j.file}: creates a project, imports, validates, trains, compares, evaluates, registers, promotes, serves and batch-scores`, async () => {
+  it(`${j.file}: creates a project, imports, validates, trains, compares, evaluates, registers, promotes, serves, answers a request and batch-scores`, async () => {
     const { page, url } = session;
     const journey = new JourneyPage(page);
     const data = new DataPage(page);
