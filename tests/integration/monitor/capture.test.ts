@@ -335,7 +335,7 @@ describe('Docker capture log', () => {
     expect(skipped['species@9_copy.ndjson']).toContain('unknown model version species@9');
     expect(skipped['species@1_x.ndjson.partial']).toContain('still being written');
 
-    const rows = await rowsOf(v1, "_row_id LIKE 'd%'");
+    const rows = await rowsOf(v1, "regexp_matches(_row_id, '^d[0-9]+/')");
     expect(rows.map((r) => r._row_id)).toEqual(['d0/0', 'd0/1', 'd1/0', 'd1/1', 'd2/0', 'd2/1']);
     expect(rows.every((r) => r._role === 'champion' && typeof r[NUMERIC] === 'number')).toBe(true);
     expect(rows[0]![NUMERIC]).toBe(penguins[0]![NUMERIC]);
@@ -345,7 +345,7 @@ describe('Docker capture log', () => {
     const second = await call('monitor:ingest', { dir: logDir });
     expect(second.rows).toBe(0);
     expect(second.segments.filter((s) => s.status === 'already')).toHaveLength(files.length + 1);
-    expect(await rowsOf(v1, "_row_id LIKE 'd%'")).toHaveLength(6);
+    expect(await rowsOf(v1, "regexp_matches(_row_id, '^d[0-9]+/')")).toHaveLength(6);
     expect(await served200()).toBe(before + 3);
     const segmentSources = (await call('monitor:captures', { model: 'species' })).sources.filter(
       (s) => s.kind === 'segment',
