@@ -13,10 +13,13 @@ import {
   type DriftMethod,
   type DriftOut,
   type HealthOut,
+  type ModelDetail,
   type PerformanceOut,
+  type ChannelInput,
+  type RetrainJudgeOut,
   type WindowSpec,
 } from '../../../shared/contract';
-import { formatNumber } from '../../lib/format';
+import { formatCount, formatNumber } from '../../lib/format';
 import { readYamlText, textProblems, type TextProblem } from '../../lib/yaml-text';
 
 // ---------------------------------------------------------------------------------------------------
@@ -598,4 +601,96 @@ function rulePath(path: string, rules: readonly unknown[]): string {
       ? ` (${rule.name})`
       : '';
   return `rules[${m[1]}]${name}${m[2] ?? ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Judging a canary
+// ---------------------------------------------------------------------------------------------------
+
+/** The Judge form's input: the retraining and, when typed, the canary requests a verdict needs. */
+export function judgeInput(
+  retrainingId: string,
+  minRequests: string,
+): ChannelInput<'retrain:judge'> | { problem: string } {
+  const text = minRequests.trim();
+  if (!text) return { ref: retrainingId };
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1)
+    return { problem: `min requests must be a whole number of 1 or more, not '${text}'` };
+  return { ref: retrainingId, minRequests: n };
+}
+
+/** One compared measure of a verdict: the canary's value beside the champion's, as text. */
+export interface JudgeMeasure {
+  key: 'requests' | 'errors' | 'p99' | 'metric';
+  label: string;
+  canary: string;
+  champion: string;
+}
+
+const pctText = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+const msText = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)} ms`);
+const numText = (x: number | null) => (x === null ? 'n/a' : formatNumber(x));
+
+/** What a verdict compared, challenger (canary) against champion over the same period. */
+export function judgeMeasures(measured: RetrainJudgeOut['measured']): JudgeMeasure[] {
+  const rows: JudgeMeasure[] = [
+    {
+      key: 'requests',
+      label: 'requests',
+      canary: formatCount(measured.canaryRequests),
+      champion: formatCount(measured.championRequests),
+    },
+    {
+      key: 'errors',
+      label: '5xx rate',
+      canary: pctText(measured.canaryErrorRate),
+      champion: pctText(measured.championErrorRate),
+    },
+    {
+      key: 'p99',
+      label: 'latency p99',
+      canary: msText(measured.canaryP99Ms),
+      champion: msText(measured.championP99Ms),
+    },
+  ];
+  if (measured.metric !== null)
+    rows.push({
+      key: 'metric',
+      label: `${measured.metric}${measured.metricSource === 'cbpe' ? ' (CBPE estimate)' : ' (labelled rows)'}`,
+      canary: numText(measured.canaryMetric),
+      champion: numText(measured.championMetric),
+    });
+  return rows;
+}
+
+/** A verdict's banner class and heading. */
+export const VERDICT_TEXT: Record<
+  RetrainJudgeOut['verdict'],
+  { banner: 'banner-ok' | 'banner-warn' | 'banner-error'; title: string }
+> = {
+  promoted: { banner: 'banner-ok', title: 'Promoted: the canary held' },
+  held: { banner: 'banner-ok', title: 'The canary holds (not promoted)' },
+  waiting: { banner: 'banner-warn', title: 'Waiting for more canary requests' },
+  abandoned: { banner: 'banner-error', title: 'Abandoned: the canary did not hold' },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// The version picker
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The Monitor view watches one numbered version (captures are per version): the picker's refs are
+ * `NAME@VERSION`, and an alias ref (the Deploy view's default, `NAME@champion`) is pinned to the
+ * version it points at now, or null when it points nowhere.
+ */
+export function pinnedVersionRef(
+  detail: Pick<ModelDetail, 'name' | 'versions'>,
+  ref: string | null,
+): string | null {
+  if (ref === null) return null;
+  const at = ref.slice(ref.lastIndexOf('@') + 1);
+  if (/^\d+$/.test(at)) return ref;
+  const v = detail.versions.find((x) => x.aliases.includes(at));
+  return v ? `${detail.name}@${v.version}` : null;
 }

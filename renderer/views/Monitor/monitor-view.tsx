@@ -11,6 +11,7 @@ import { useAsync } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
 import { defaultRef, versionOptions } from '../Deploy/deploy-model';
+import { pinnedVersionRef } from './monitor-model';
 import { AlertsPanel, RulesPanel } from './alerts-panel';
 import { DriftPanel } from './drift-panel';
 import { HealthPanel } from './health-panel';
@@ -45,12 +46,16 @@ export function MonitorView({ model }: { model: string | null }) {
   );
   const [picked, setPicked] = useState<string | null>(null);
   const [section, setSection] = useState<Section>('health');
-  const options = detail.data?.name === chosen ? versionOptions(detail.data) : [];
+  // Numbered versions only: captures, drift and performance are per version, not per alias.
+  const options =
+    detail.data?.name === chosen
+      ? versionOptions(detail.data).filter((o) => /@\d+$/.test(o.ref))
+      : [];
   const ref =
     picked && options.some((o) => o.ref === picked)
       ? picked
       : detail.data && detail.data.name === chosen
-        ? defaultRef(detail.data)
+        ? pinnedVersionRef(detail.data, defaultRef(detail.data))
         : null;
   const version = ref ? Number(ref.slice(ref.lastIndexOf('@') + 1)) : null;
   const target: MonitorTarget | null =

@@ -1,17 +1,23 @@
 import { useMemo, useState } from 'react';
-import type { Retraining } from '../../../shared/contract';
+import type { Retraining, RetrainJudgeOut } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
 import { Checkbox, FormField, TextField } from '../../components/form-field';
 import { Panel } from '../../components/page';
 import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
-import { TableHead } from '../../components/table';
+import { num, TableHead } from '../../components/table';
 import { formatTime } from '../../lib/format';
 import { handleSubmit } from '../../lib/forms';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
-import { championTimeline, type ChampionChange } from './monitor-model';
+import {
+  championTimeline,
+  judgeInput,
+  judgeMeasures,
+  VERDICT_TEXT,
+  type ChampionChange,
+} from './monitor-model';
 import { useReloadOn, type MonitorTarget } from './monitor-target';
 
 /** A retraining's status badge; a status this view does not know yet shows plain. */
@@ -32,6 +38,7 @@ export function RetrainPanel({ target }: { target: MonitorTarget }) {
     [target.model],
   );
   useReloadOn(target.revision, list.reload);
+  const [judging, setJudging] = useState<Retraining | null>(null);
   return (
     <>
       <Panel title="Retraining" testId="monitor-retraining">
@@ -47,7 +54,15 @@ export function RetrainPanel({ target }: { target: MonitorTarget }) {
           <div className="table-scroll">
             <table className="table table-dense" data-testid="retrain-table">
               <TableHead
-                columns={['started', 'trigger', 'status', 'champion → challenger', 'data', 'steps']}
+                columns={[
+                  'started',
+                  'trigger',
+                  'status',
+                  'champion → challenger',
+                  'data',
+                  'steps',
+                  '',
+                ]}
               />
               <tbody>
                 {list.data.map((r) => (
@@ -86,11 +101,34 @@ export function RetrainPanel({ target }: { target: MonitorTarget }) {
                       ))}
                       {r.error && <div className="form-error">{r.error}</div>}
                     </td>
+                    <td>
+                      {r.status === 'canary' && (
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => setJudging(r)}
+                          disabled={judging?.id === r.id}
+                          data-testid="retrain-judge-open"
+                        >
+                          Judge canary…
+                        </button>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
+        )}
+        {judging && (
+          <JudgeCanary
+            key={judging.id}
+            retraining={judging}
+            onClose={() => setJudging(null)}
+            onJudged={(verdict) =>
+              verdict === 'promoted' || verdict === 'abandoned' ? target.changed() : list.reload()
+            }
+          />
         )}
       </Panel>
       <ChampionPanel
@@ -171,6 +209,94 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
         </div>
       )}
     </>
+  );
+}
+
+/**
+ * Judge a retraining in `canary`: its challenger against the champion over the same period (5xx rate,
+ * p99, the metric). Shows the verdict with what was compared; the history reloads after it.
+ */
+function JudgeCanary({
+  retraining,
+  onClose,
+  onJudged,
+}: {
+  retraining: Retraining;
+  onClose: () => void;
+  onJudged: (verdict: RetrainJudgeOut['verdict']) => void;
+}) {
+  const [minRequests, setMinRequests] = useState('');
+  const judge = useAction();
+  const [result, setResult] = useState<RetrainJudgeOut | null>(null);
+  const input = judgeInput(retraining.id, minRequests);
+  const problem = 'problem' in input ? input.problem : null;
+  const submit = () => {
+    if ('problem' in input) return;
+    void judge.run(() => getApi().invoke('retrain:judge', input), {
+      done: (out) => {
+        setResult(out);
+        onJudged(out.verdict);
+      },
+    });
+  };
+  const verdict = result && VERDICT_TEXT[result.verdict];
+  return (
+    <div className="retrain-judge" data-testid="retrain-judge">
+      <form className="form-row" onSubmit={handleSubmit(submit)} data-testid="retrain-judge-form">
+        <TextField
+          label={`Judge the canary of ${retraining.challengerVersion === null ? 'the challenger' : `v${retraining.challengerVersion}`}: min canary requests`}
+          hint="empty: 200"
+          numeric="numeric"
+          value={minRequests}
+          onChange={setMinRequests}
+          error={problem ?? undefined}
+          testId="retrain-judge-min"
+        />
+        <FormField as="div">
+          <BusyButton
+            busy={judge.busy}
+            busyLabel="Judging…"
+            disabled={problem !== null}
+            type="submit"
+            className="btn btn-primary"
+            testId="retrain-judge-run"
+          >
+            Judge canary
+          </BusyButton>
+        </FormField>
+        <FormField as="div">
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Close
+          </button>
+        </FormField>
+      </form>
+      {judge.error && <ErrorBanner error={judge.error} title="Could not judge the canary" />}
+      {result && verdict && (
+        <div
+          className={`banner ${verdict.banner}`}
+          role="status"
+          data-testid="retrain-verdict"
+          data-verdict={result.verdict}
+        >
+          <div className="banner-body">
+            <strong>{verdict.title}</strong>
+            <div className="banner-message">{result.message}</div>
+            <table className="table table-dense" data-testid="retrain-verdict-measures">
+              <TableHead columns={['', num('canary'), num('champion')]} />
+              <tbody>
+                {judgeMeasures(result.measured).map((m) => (
+                  <tr key={m.key} data-measure={m.key}>
+                    <td>{m.label}</td>
+                    <td className="num">{m.canary}</td>
+                    <td className="num">{m.champion}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      )}
+    </div>
   );
 }
 
