@@ -26,6 +26,7 @@ import {
   type SegmentKind,
 } from '../serve/capture';
 import { ident, literal, text, textOrNull, type Database } from '../workspace/db';
+import { utcMs } from './time-bound';
 
 export interface CaptureService {
   /** Versions of `model` with captured rows (count, time span, whether a reference is stored) and every source. */
@@ -432,10 +433,8 @@ export function createCaptureService(deps: {
         [range?.to, '<'],
       ] as const) {
         if (bound === undefined) continue;
-        if (Number.isNaN(Date.parse(bound)))
-          throw new LatheError('INVALID_INPUT', `range: '${bound}' is not an ISO time`, { bound });
         where.push(`minute ${op} epoch_ms(?::BIGINT)`);
-        params.push(Date.parse(bound));
+        params.push(utcMs(bound, op === '>=' ? 'range.from' : 'range.to'));
       }
       const rows = await db.all<{
         minute: number;

@@ -29,6 +29,7 @@ import {
 } from './drift-sql';
 import { chi2Sf, ksPValue, normSf } from './drift-stats';
 import { EXACT_ROWS, type ReferenceStore, type StoredFeature } from './reference';
+import { utcIso } from './time-bound';
 
 export interface DriftService {
   drift(input: z.output<typeof DriftIn>): Promise<DriftOut>;
@@ -288,8 +289,10 @@ export function createDriftService(deps: {
     }
     const where: string[] = [];
     if (input.batch) where.push(`_source = ${literal(input.batch)}`);
-    if (input.range?.from) where.push(`_at >= ${literal(input.range.from)}::TIMESTAMP`);
-    if (input.range?.to) where.push(`_at < ${literal(input.range.to)}::TIMESTAMP`);
+    if (input.range?.from)
+      where.push(`_at >= ${literal(utcIso(input.range.from, 'range.from'))}::TIMESTAMP`);
+    if (input.range?.to)
+      where.push(`_at < ${literal(utcIso(input.range.to, 'range.to'))}::TIMESTAMP`);
     const from = `(SELECT * FROM ${ident(table.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
     return {
       kind: input.batch ? 'batch' : 'captured',

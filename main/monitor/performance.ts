@@ -32,6 +32,7 @@ import {
   type SqlParam,
 } from '../workspace/db';
 import { CBPE_ASSUMPTION, estimatesFromCounts, type ClassEstimate } from './cbpe';
+import { utcIso } from './time-bound';
 
 type Task = PerformanceOut['task'];
 type Range = z.infer<typeof TimeRange>;
@@ -99,10 +100,8 @@ export function rangeSql(
   ] as const) {
     const value = range?.[key];
     if (value === undefined) continue;
-    if (Number.isNaN(Date.parse(value)))
-      throw new LatheError('INVALID_INPUT', `range.${key}: '${value}' is not a time (ISO 8601)`);
     parts.push(`${column} ${op} CAST(? AS TIMESTAMP)`);
-    params.push(new Date(value).toISOString());
+    params.push(utcIso(value, `range.${key}`));
   }
   return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
 }
