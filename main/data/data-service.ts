@@ -458,11 +458,40 @@ export function createDataService(deps: {
     }
   }
 
+  /**
+   * The dataset now called what `name` was, when no dataset is called `name`: runs keep the config they
+   * were trained with (config.dataset the name of then), so a clone or resume of a run on a renamed
+   * dataset finds it through the version the run was trained on. INVALID_INPUT when runs name different
+   * datasets by it.
+   */
+  async function formerName(name: string): Promise<string | null> {
+    const now = await db.all<{ name: string }>(
+      `SELECT DISTINCT d.name FROM runs r JOIN dataset_versions v ON r.dataset_version_id = v.id
+       JOIN datasets d ON v.dataset_id = d.id
+       WHERE split_part(json_extract_string(r.config, '$.dataset'), '@', 1) = ? AND d.name <> ?
+       ORDER BY d.name`,
+      [name, name],
+    );
+    if (now.length > 1)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `no dataset is named '${name}' now, and runs trained on datasets since renamed from it: ${now.map((r) => String(r.name)).join(', ')}; name one of those`,
+        { name, datasets: now.map((r) => String(r.name)) },
+      );
+    return now[0] ? String(now[0].name) : null;
+  }
+
   async function resolveRef(ref: string, includeDeleted = false): Promise<ResolvedVersion> {
     const [name, selector] = ref.split('@') as [string, string | undefined];
     const rows = await db.all(`${VERSION_SELECT} WHERE d.name = ? ORDER BY v.version DESC`, [name]);
     if (!includeDeleted) assertNotDeleted(name, rows[0]);
     if (!rows.length) {
+      const renamed = await formerName(name);
+      if (renamed)
+        return resolveRef(
+          selector === undefined ? renamed : `${renamed}@${selector}`,
+          includeDeleted,
+        );
       const names = (
         await db.all<{ name: string }>(
           'SELECT name FROM datasets WHERE deleted_at IS NULL ORDER BY name',

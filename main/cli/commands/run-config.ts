@@ -19,7 +19,7 @@ export const runsConfig: Command = {
   },
   async run(ctx) {
     const run = await invoke(ctx, 'runs:get', { id: ctx.args.positionals[0]! });
-    const config = cloneTrainConfig(run.config);
+    const config = cloneTrainConfig(run.config, run.lineage.dataset);
     const yaml = stringify(config, { lineWidth: 0 });
     const given = str(ctx, 'out');
     const out = given === undefined ? null : resolve(given);
