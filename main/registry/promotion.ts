@@ -81,12 +81,17 @@ export function evaluationGates(
             : `${ref} has no evaluation yet: evaluate it (Evaluate on the model page, or lathe eval ${ref})`,
         ],
       };
-    const stale = latest.model === null ? runEvaluationGap(v, latest, policy, context) : null;
+    const stale =
+      latest.passed === null
+        ? 'the evaluation checked no gates (the project had no gate policy then)'
+        : latest.model === null
+          ? runEvaluationGap(v, latest, policy, context)
+          : null;
     if (stale)
       return {
         passed: false,
         failures: [
-          `${stale} [evaluation ${latest.id.slice(0, 8)} of run ${latest.runId.slice(0, 8)}]: evaluate ${ref} (Evaluate on the model page, or lathe eval ${ref})`,
+          `${stale} [evaluation ${latest.id.slice(0, 8)}${latest.model === null ? ` of run ${latest.runId.slice(0, 8)}` : ''}]: evaluate ${ref} (Evaluate on the model page, or lathe eval ${ref})`,
         ],
       };
     const failed = latest.gates.filter((g) => !g.passed);
@@ -112,7 +117,7 @@ function runEvaluationGap(
   const { gates, section } = gatesFor(parsed.data, v.model);
   const checked = report.gateSection ?? null;
   if (checked !== section)
-    return `the evaluation of its run was checked against ${checked === null ? 'the project default gates' : `model '${checked}''s gates`}, but ${section === null ? `'${v.model}' has the project default gates` : `'${v.model}' has its own gates`}`;
+    return `the evaluation of its run was checked against ${checked === null ? 'the project default gates' : `the gates of model '${checked}'`}, but ${section === null ? `'${v.model}' has the project default gates` : `'${v.model}' has its own gates`}`;
   const champion = context?.champion ?? null;
   if (gates.champion && champion !== null && champion !== v.version)
     return `the evaluation of its run was not compared with the champion (${v.model}@${champion}): the run was evaluated by its id`;

@@ -72,6 +72,23 @@ describe('evaluationGates', () => {
   });
 });
 
+describe('evaluationGates with an evaluation made before the project had gates', () => {
+  it('fails: the evaluation checked no gates, and says to evaluate the version again', async () => {
+    const ungated = { ...report([], null), model: 'penguin', runId: 'run-1aaaaaaaa' };
+    const out = await evaluationGates(async () => ungated as EvaluationReport)(
+      version('run-1'),
+      { metrics: [{ metric: 'accuracy', min: 0.9 }] },
+      { champion: null },
+    );
+    expect(out).toEqual({
+      passed: false,
+      failures: [
+        'the evaluation checked no gates (the project had no gate policy then) [evaluation 01234567]: evaluate penguin@3 (Evaluate on the model page, or lathe eval penguin@3)',
+      ],
+    });
+  });
+});
+
 describe('evaluationGates with an evaluation of the run a version came from', () => {
   const runReport = (r: Partial<EvaluationReport>) =>
     ({
