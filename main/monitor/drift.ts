@@ -313,12 +313,12 @@ export function createDriftService(deps: {
     if (typeof window === 'number') {
       return {
         key: `((row_number() OVER (ORDER BY _at, _row_id) - 1) // ${window})`,
-        span: `min(_at)::VARCHAR AS start, max(_at)::VARCHAR AS "end"`,
+        span: `epoch_ms(min(_at)) AS start, epoch_ms(max(_at)) AS "end"`,
       };
     }
     return {
       key: `date_trunc('${window}', _at)`,
-      span: `min(w)::VARCHAR AS start, (min(w) + INTERVAL 1 ${window})::VARCHAR AS "end"`,
+      span: `epoch_ms(min(w)) AS start, epoch_ms(min(w) + INTERVAL 1 ${window}) AS "end"`,
     };
   }
 
@@ -469,8 +469,9 @@ export function createDriftService(deps: {
         const share = fs.length ? fs.filter((x) => x.drifted).length / fs.length : 0;
         const ps = predictionWindows?.windows.find((x) => x.w === key);
         windows.push({
-          start: String(span.start),
-          end: String(span.end),
+          // ISO UTC like performance windows (`_at` is UTC): a bare '2026-11-01 00:00:00' reads as local time.
+          start: new Date(Number(span.start)).toISOString(),
+          end: new Date(Number(span.end)).toISOString(),
           rows: Number(span.n),
           datasetDrift: share >= shareThreshold,
           driftShare: share,

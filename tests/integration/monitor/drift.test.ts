@@ -144,6 +144,12 @@ describe('drift of captured rows', () => {
       expect(w.features).toHaveLength(d.features.length);
       expect(w.prediction?.current.kind).toBe('categorical');
     }
+    // Window bounds are ISO UTC, as performance windows are: a zone-less text reads as local time.
+    const [day] = (await call('monitor:drift', { ref: 'species@1', batch: b.id, window: 'day' }))
+      .windows;
+    expect(day?.start).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/);
+    expect(Date.parse(day!.end) - Date.parse(day!.start)).toBe(86_400_000);
+    expect(d.windows[0]!.start).toMatch(/Z$/);
   });
 });
 
