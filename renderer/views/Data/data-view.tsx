@@ -11,6 +11,8 @@ import { useAsync, useRoute } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { navigate } from '../../lib/routes';
 import { ImportForm } from './import-form';
+import { QueryImportForm } from './query-import-form';
+import { TransformForm } from './transform-form';
 import { PreviewGrid } from './preview-grid';
 import { DuplicatesSummary, OutliersTable } from './outliers-panel';
 import { ProfileCharts, ProfileSummary, ProfileTable } from './profile-panel';
@@ -234,6 +236,10 @@ export function DataView({ selected }: { selected: string | null }) {
     [project],
   );
   const selectedSummary = datasets.data?.find((d) => d.name === selected);
+  const showMade = (out: { dataset: string }) => {
+    datasets.reload();
+    navigate({ view: 'data', dataset: out.dataset });
+  };
   const reloadLists = () => {
     datasets.reload();
     deleted.reload();
@@ -248,11 +254,9 @@ export function DataView({ selected }: { selected: string | null }) {
       <Panel title="Import a file">
         <ImportForm
           prefillPath={importPath}
-          onImported={(out) => {
-            datasets.reload();
-            navigate({ view: 'data', dataset: out.dataset });
-          }}
+          onImported={showMade}
         />
+        <QueryImportForm onImported={showMade} />
       </Panel>
       <Panel
         title="Datasets"
@@ -267,6 +271,9 @@ export function DataView({ selected }: { selected: string | null }) {
         {datasets.data && datasets.data.length > 0 && (
           <DatasetTable datasets={datasets.data} selected={selected} />
         )}
+      </Panel>
+      <Panel title="Transform into a new version" testId="transform-panel">
+        <TransformForm parent={selected} onMade={showMade} />
       </Panel>
       {deleted.data && deleted.data.length > 0 && (
         <DeletedDatasets datasets={deleted.data} onRestored={reloadLists} />

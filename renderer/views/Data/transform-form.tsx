@@ -1,0 +1,138 @@
+import { useState } from 'react';
+import type { ImportOut } from '../../../shared/contract';
+import { getApi } from '../../api';
+import { BusyButton } from '../../components/busy-button';
+import { FormField, SelectField, TextAreaField, TextField } from '../../components/form-field';
+import { ErrorBanner } from '../../components/states';
+import { formatCount, formatDuration } from '../../lib/format';
+import { handleSubmit } from '../../lib/forms';
+import { useProject } from '../../lib/project';
+import { useAction } from '../../lib/use-action';
+import { checkTransform, type TransformErrors, type TransformMode } from './transform-model';
+
+const MODES = [
+  { value: 'steps', label: 'Steps (YAML)' },
+  { value: 'sql', label: 'SQL query' },
+] as const;
+
+const PLACEHOLDER: Record<TransformMode, string> = {
+  steps:
+    'steps:\n  - type: drop\n    columns: [notes]\n  - type: filter\n    where: price > 0\n# also: rename, cast, dedupe, sql (lathe schema transform)',
+  sql: 'SELECT * FROM flights WHERE price > 0',
+};
+
+/**
+ * Makes a new dataset version from parent versions (`lathe data transform`): cleaning steps in YAML,
+ * or one SELECT over the parents. `parent` (the open dataset) fills the From box until it is typed in.
+ */
+export function TransformForm({
+  parent,
+  onMade,
+}: {
+  parent: string | null;
+  onMade: (out: ImportOut) => void;
+}) {
+  const { project } = useProject();
+  const [name, setName] = useState('');
+  const [from, setFrom] = useState<string | null>(null);
+  const [mode, setMode] = useState<TransformMode>('steps');
+  const [text, setText] = useState('');
+  const [errors, setErrors] = useState<TransformErrors>({});
+  const [done, setDone] = useState<ImportOut | null>(null);
+  const action = useAction();
+  const fromText = from ?? parent ?? '';
+
+  function submit() {
+    setDone(null);
+    action.fail(null);
+    const checked = checkTransform({ name, from: fromText, mode, text, project });
+    setErrors(checked.ok ? {} : checked.errors);
+    if (!checked.ok) return;
+    void action.run(() => getApi().invoke('data:transform', checked.input), {
+      done: (out) => {
+        setDone(out);
+        onMade(out);
+      },
+    });
+  }
+
+  return (
+    <form className="form" onSubmit={handleSubmit(submit)} data-testid="transform-form">
+      <div className="form-row">
+        <TextField
+          label="From"
+          hint="parent versions, NAME or NAME@VERSION, comma-separated"
+          grow
+          value={fromText}
+          onChange={setFrom}
+          placeholder="flights, airports@2"
+          spellCheck={false}
+          error={errors.from}
+          testId="transform-from"
+        />
+        <TextField
+          label="New dataset"
+          hint="a parent's name adds a version to it"
+          value={name}
+          onChange={setName}
+          placeholder="flights_clean"
+          spellCheck={false}
+          error={errors.name}
+          testId="transform-name"
+        />
+        <SelectField
+          label="Made by"
+          value={mode}
+          options={MODES}
+          onChange={(v) => setMode(v as TransformMode)}
+          testId="transform-mode"
+        />
+      </div>
+      <TextAreaField
+        label={mode === 'steps' ? 'Steps' : 'Query'}
+        hint={
+          mode === 'steps'
+            ? 'drop, rename, cast, filter, dedupe, sql; each reads the one before'
+            : 'a SELECT over the parents, each a view named by its dataset'
+        }
+        rows={mode === 'steps' ? 7 : 3}
+        value={text}
+        onChange={setText}
+        placeholder={PLACEHOLDER[mode]}
+        error={errors.sql ?? (errors.steps ? 'the steps are not valid, see below' : null)}
+        testId="transform-text"
+      />
+      {errors.steps && (
+        <ul className="suite-errors" data-testid="transform-steps-errors" role="alert">
+          {errors.steps.map((e, i) => (
+            <li key={i}>
+              <span className="mono">{e.path}</span>: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="form-row">
+        <FormField as="div">
+          <BusyButton
+            type="submit"
+            className="btn btn-primary"
+            busy={action.busy}
+            busyLabel="Transforming…"
+            testId="transform-submit"
+          >
+            Make version
+          </BusyButton>
+        </FormField>
+      </div>
+      {action.error && <ErrorBanner error={action.error} title="Transform failed" />}
+      {done && !action.busy && (
+        <div className="banner banner-ok" data-testid="transform-done">
+          {done.reused ? 'Already made: reused' : 'Made'} <strong>{done.dataset}</strong> v
+          {done.version.version} from{' '}
+          {done.version.parents.map((p) => `${p.dataset}@${p.version}`).join(', ')} ·{' '}
+          {formatCount(done.version.rows)} rows · {formatDuration(done.durationMs)}
+        </div>
+      )}
+    </form>
+  );
+}
