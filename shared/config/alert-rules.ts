@@ -53,12 +53,14 @@ export const AlertRule = z
     above: z.number().optional(),
     below: z.number().optional(),
     /** How far back the signal looks (default 1d). */
-    window: Duration.default('1d'),
+    window: Duration.refine((d) => durationMs(d) > 0, 'a window must be longer than 0').default(
+      '1d',
+    ),
     severity: z.enum(['info', 'warning', 'critical']).default('warning'),
     /** Quiet time after firing (default 1h). */
     cooldown: Duration.default('1h'),
     /** POST the alert as JSON here (retried with backoff; never blocks). */
-    webhook: z.url({ error: 'webhook: expected an http(s) URL' }).optional(),
+    webhook: z.url({ protocol: /^https?$/, error: 'webhook: expected an http(s) URL' }).optional(),
     /** What firing does besides alerting. */
     action: z.enum(['retrain', 'rollback']).optional(),
     /** Fewest rows in the window before the rule is judged (default 1). */
