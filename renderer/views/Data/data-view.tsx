@@ -252,10 +252,7 @@ export function DataView({ selected }: { selected: string | null }) {
         subtitle={`Datasets in ${project}. Every import is an immutable, hashed version.`}
       />
       <Panel title="Import a file">
-        <ImportForm
-          prefillPath={importPath}
-          onImported={showMade}
-        />
+        <ImportForm prefillPath={importPath} onImported={showMade} />
         <QueryImportForm onImported={showMade} />
       </Panel>
       <Panel
