@@ -19,7 +19,10 @@ export const runsConfig: Command = {
   },
   async run(ctx) {
     const run = await invoke(ctx, 'runs:get', { id: ctx.args.positionals[0]! });
-    const config = cloneTrainConfig(run.config, run.lineage.dataset);
+    const config = cloneTrainConfig(run.config, {
+      dataset: run.lineage.dataset,
+      project: run.project,
+    });
     const yaml = stringify(config, { lineWidth: 0 });
     const given = str(ctx, 'out');
     const out = given === undefined ? null : resolve(given);

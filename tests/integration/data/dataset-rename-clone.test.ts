@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneTrainConfig } from '../../../shared/config/clone-config';
 import { createServices, type Services } from '../../../main/services';
-import { contractClient, runRecorder } from '../../helpers/services';
-import { tempDir } from '../../helpers/workspace';
+import { stringify } from 'yaml';
+import { lathe } from '../../helpers/cli';
+import { contractClient, penguinsConfig, runRecorder } from '../../helpers/services';
+import { tempDir, vega } from '../../helpers/workspace';
 
 const t = tempDir('lathe-rename-clone-');
 let services: Services;
@@ -25,14 +27,49 @@ describe('a run on a dataset renamed since', () => {
     const run = await call('runs:get', { id: runId });
     expect((run.config as { dataset: string }).dataset).toBe('penguins');
     expect(run.lineage.dataset).toBe('birds');
-    expect(cloneTrainConfig(run.config, run.lineage.dataset)).toMatchObject({ dataset: 'birds' });
-    expect(cloneTrainConfig({ dataset: 'penguins@1' }, 'birds')).toEqual({ dataset: 'birds@1' });
+    expect(
+      cloneTrainConfig({ dataset: 'penguins@1', project: 'A' }, { dataset: 'birds', project: 'B' }),
+    ).toEqual({ dataset: 'birds@1', project: 'B' });
     // The recorded config (and a Clone made from it) names the old name: it finds the renamed dataset.
     expect((await services.data.resolve('penguins')).dataset).toBe('birds');
     expect((await services.data.resolve('penguins@1')).dataset).toBe('birds');
     expect((await call('data:profile', { ref: 'penguins' })).rows).toBeGreaterThan(0);
     // A name no run was trained under is still not found.
     expect((await failure('data:profile', { ref: 'nothing' })).code).toBe('NOT_FOUND');
+  });
+
+  it('is cloned by lathe runs config with the names of now (dataset and project), and trains', () => {
+    const W = join(t.dir, 'cli-ws');
+    const run = (...args: string[]) => lathe([...args, '--workspace', W, '--json']);
+    expect(
+      run('data', 'import', vega('penguins.json'), '--name', 'penguins', '--project', 'Old').code,
+    ).toBe(0);
+    const config = t.file(
+      'train.yaml',
+      stringify(
+        penguinsConfig({
+          project: 'Old',
+          training: { epochs: 1, batchSize: 64, learningRate: 0.01, validationFraction: 0.25 },
+        }),
+      ),
+    );
+    const first = run('train', '--config', config);
+    expect(first.code, first.stderr).toBe(0);
+    const id = (first.json as { id: string }).id;
+    expect(run('data', 'rename', 'penguins', 'birds').code).toBe(0);
+    expect(run('projects', 'rename', 'Old', 'New').code).toBe(0);
+    const out = join(t.dir, 'clone.yaml');
+    const cloned = run('runs', 'config', id, '--out', out);
+    expect(cloned.code, cloned.stderr).toBe(0);
+    expect((cloned.json as { config: object }).config).toMatchObject({
+      dataset: 'birds',
+      project: 'New',
+    });
+    const again = run('train', '--config', out);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json).toMatchObject({ project: 'New', lineage: { dataset: 'birds' } });
+    const projects = run('projects', 'list').json as { name: string }[];
+    expect(projects.map((p) => p.name)).not.toContain('Old');
   });
 
   it('a new dataset taking the old name wins over the renamed one', async () => {
