@@ -69,8 +69,11 @@ export type TextFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
   required?: boolean;
   /** False for paths, names and code, which the spell checker would only underline. */
   spellCheck?: boolean;
-  /** 'search' for a box that filters what is on screen (it gets a clear button). */
-  type?: 'text' | 'search';
+  /**
+   * 'search' for a box that filters what is on screen (it gets a clear button); 'password' for a
+   * secret, shown as dots.
+   */
+  type?: 'text' | 'search' | 'password';
 };
 
 /** A one-line text input in a FormField. */

@@ -21,6 +21,7 @@ import {
   versionOptions,
 } from './deploy-model';
 import { RequestPanel } from './request-panel';
+import { KeysPanel } from './keys-panel';
 import './deploy.css';
 import { TableHead } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
@@ -87,6 +88,7 @@ export function DeployView() {
       )}
       <ServersPanel selected={selected} {...servers} />
       {servers.servers && servers.servers.length > 0 && <RequestPanel servers={servers.servers} />}
+      {models.data && <KeysPanel modelNames={names} />}
       {selected && (
         <div className="grid-2">
           <DockerPanel key={`docker-${selected}`} selected={selected} />

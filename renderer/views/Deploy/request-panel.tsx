@@ -110,6 +110,7 @@ function RequestForm({
           <TextField
             label="API key"
             hint="(sent as Authorization: Bearer …; never stored)"
+            type="password"
             spellCheck={false}
             value={apiKey}
             onChange={setApiKey}
