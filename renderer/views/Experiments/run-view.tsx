@@ -30,6 +30,7 @@ import {
 import { BusyButton } from '../../components/busy-button';
 import { phaseLabel } from './run/family-model';
 import { FamilyChart, FamilyProgress, RegisterBest, useFamily } from './run/family-panel';
+import { ResumeButton } from './run/resume-button';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 3000;
@@ -205,6 +206,7 @@ function RunBody({
         actions={
           <>
             {!deleted && <EvaluateButton key={`eval-${run.id}`} run={run} />}
+            {!deleted && <ResumeButton key={`resume-${run.id}`} run={run} reload={reload} />}
             {!deleted && <RegisterModel key={run.id} run={run} />}
             {family && !deleted && <RegisterBest run={run} state={fam.state} />}
             {active && (

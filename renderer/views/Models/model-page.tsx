@@ -11,8 +11,8 @@ import { routeHref } from '../../lib/routes';
 import { toError, useAction } from '../../lib/use-action';
 import { AuditPanel } from './audit-panel';
 import { BatchJobsPanel } from './batch-jobs-panel';
-import { BatchJobsPanel } from './batch-jobs-panel';
 import { CardPanel } from './card-panel';
+import { CompareVersionsPanel } from './compare-versions';
 import { EvaluateVersionPanel } from './evaluate-version';
 import { TableHead } from '../../components/table';
 
@@ -98,7 +98,7 @@ export function ModelPage({ name }: { name: string }) {
           )}
           {version && <CardPanel version={version} revision={revision} onChanged={changed} />}
           {version && <BatchJobsPanel model={version.model} version={version.version} />}
-          {version && <BatchJobsPanel model={version.model} version={version.version} />}
+          <CompareVersionsPanel key={m.name} model={m} />
           <AuditPanel name={m.name} revision={revision} />
         </>
       )}

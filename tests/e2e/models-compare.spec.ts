@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importPenguins, penguinsConfig, trainRun } from '../helpers/services';
+import { openSeededSession, type BrowserSession } from './pages/lathe-host';
+import { ModelsPage } from './pages/models-page';
+
+let session: BrowserSession;
+const runs: string[] = [];
+
+describe('Compare versions on the Models page', () => {
+  beforeAll(async () => {
+    session = await openSeededSession('lathe-e2e-models-compare-', async (services) => {
+      await importPenguins(services);
+      for (const seed of [1, 2]) {
+        const config = penguinsConfig({ seed });
+        runs.push(
+          (await trainRun(services, { ...config, training: { ...config.training, epochs: 2 } })).id,
+        );
+      }
+    });
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('compares two registered versions: metrics side by side, the better marked, same data', async () => {
+    const { page, url } = session;
+    const models = new ModelsPage(page);
+    await models.openList(url);
+    for (const runId of runs)
+      await models.invoke('models:register', { runId, name: 'penguin-cmp' });
+    await models.openModel(url, 'penguin-cmp');
+
+    const panel = models.byTestId('model-compare');
+    // The same version on both sides is refused beside the field, before any call.
+    await panel.getByTestId('compare-a').selectOption('2');
+    await panel.getByTestId('compare-b').selectOption('2');
+    expect(await panel.getByTestId('compare-a-error').textContent()).toBe(
+      'Pick two different versions',
+    );
+    expect(await panel.getByTestId('compare-run').isDisabled()).toBe(true);
+
+    await panel.getByTestId('compare-a').selectOption('1');
+    await panel.getByTestId('compare-run').click();
+    await panel.getByTestId('compare-result').waitFor();
+    const expected = await models.invoke('models:compare', {
+      a: 'penguin-cmp@1',
+      b: 'penguin-cmp@2',
+    });
+    expect(await panel.getByTestId('compare-same-data').textContent()).toBe(
+      'Both were validated on the same data.',
+    );
+    const acc = expected.metrics.find((m) => m.key === 'val_accuracy')!;
+    const row = panel.getByTestId('compare-metrics-val_accuracy');
+    const header = await panel.locator('[data-testid="compare-metrics"] th').allTextContents();
+    expect(header).toEqual(['metric', 'v1', 'v2', 'better']);
+    expect(await row.getByTestId('compare-better').textContent()).toBe(
+      acc.better === null ? '—' : acc.better === 'a' ? 'v1' : 'v2',
+    );
+    expect(await panel.locator('[data-testid^="compare-metrics-"]').count()).toBe(
+      expected.metrics.length,
+    );
+  });
+});
