@@ -74,7 +74,11 @@ describe('evaluationGates', () => {
 
 describe('evaluationGates with an evaluation made before the project had gates', () => {
   it('fails: the evaluation checked no gates, and says to evaluate the version again', async () => {
-    const ungated = { ...report([], null), model: 'penguin', runId: 'run-1aaaaaaaa' };
+    const ungated = {
+      ...report([], null),
+      model: { name: 'penguin', version: 3 },
+      runId: 'run-1aaaaaaaa',
+    };
     const out = await evaluationGates(async () => ungated as EvaluationReport)(
       version('run-1'),
       { metrics: [{ metric: 'accuracy', min: 0.9 }] },
