@@ -224,11 +224,12 @@ export function createCaptureService(deps: {
         detail: file,
       });
       await sql.run(segmentInsert(table, file, source));
-      await sql.run('INSERT INTO capture_segments VALUES (?, ?, ?, ?, now())', [
+      await sql.run('INSERT INTO capture_segments VALUES (?, ?, ?, ?, ?::TIMESTAMP)', [
         sha256,
         file,
         source,
         rows,
+        new Date().toISOString(),
       ]);
     });
   };
@@ -304,11 +305,12 @@ export function createCaptureService(deps: {
       if (kind === 'health')
         await db.tx(async (sql) => {
           await sql.run(healthInsert(file));
-          await sql.run('INSERT INTO capture_segments VALUES (?, ?, ?, ?, now())', [
+          await sql.run('INSERT INTO capture_segments VALUES (?, ?, ?, ?, ?::TIMESTAMP)', [
             sha256,
             file,
             `health:${v.model}@${v.version}`,
             rows,
+            new Date().toISOString(),
           ]);
         });
       else await ingestRecords(v, file, sha256, rows);

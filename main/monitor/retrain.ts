@@ -90,8 +90,10 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
   let cleaned: Promise<void> | undefined;
   const ready = () =>
     (cleaned ??= db.run(
-      `UPDATE retrainings SET status = 'failed', finished_at = now(),
+      // The time as UTC text: DuckDB's now() stored in a TIMESTAMP is the session zone's wall clock.
+      `UPDATE retrainings SET status = 'failed', finished_at = ?::TIMESTAMP,
          error = coalesce(error, 'interrupted: the process running it stopped') WHERE status = 'running'`,
+      [now().toISOString()],
     ));
 
   /** The champion a retraining starts from, with its run; throws naming what is missing. */
