@@ -80,7 +80,8 @@ export function DriftPanel({ target }: { target: MonitorTarget }) {
         {captured && !captured.hasReference && (
           <EmptyState title={`No reference stored for ${target.ref}`} testId="drift-no-reference">
             Drift compares with the reference stored when the version was registered. Set one from a
-            dataset version: <code>lathe monitor reference {target.ref} --data DATASET</code>.
+            dataset version with <strong>Set reference from dataset</strong> in the Reference panel
+            below.
           </EmptyState>
         )}
         {noRows ? (

@@ -15,6 +15,7 @@ import { pinnedVersionRef } from './monitor-model';
 import { AlertsPanel, RulesPanel } from './alerts-panel';
 import { DriftPanel } from './drift-panel';
 import { HealthPanel } from './health-panel';
+import { IngestPanel, ReferencePanel } from './monitor-admin';
 import { PerformancePanel } from './performance-panel';
 import { RetrainPanel } from './retrain-panel';
 import type { MonitorTarget } from './monitor-target';
@@ -138,7 +139,9 @@ export function MonitorView({ model }: { model: string | null }) {
             aria-label={SECTIONS.find((s) => s.id === section)?.label}
           >
             {section === 'health' && <HealthPanel key={target.ref} target={target} />}
+            {section === 'health' && <IngestPanel target={target} />}
             {section === 'drift' && <DriftPanel key={target.ref} target={target} />}
+            {section === 'drift' && <ReferencePanel key={target.ref} target={target} />}
             {section === 'performance' && <PerformancePanel key={target.ref} target={target} />}
             {section === 'alerts' && (
               <>
