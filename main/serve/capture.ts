@@ -85,12 +85,14 @@ export async function ensureCaptureTable(
       table += `_${createHash('sha256').update(version.id).digest('hex').slice(0, 8)}`;
     const defs = captureTableColumns(columns).map((c) => `${ident(c.name)} ${c.type}`);
     await sql.run(`CREATE TABLE ${ident(table)} (${defs.join(', ')})`);
-    await sql.run('INSERT INTO capture_tables VALUES (?, ?, ?, ?, ?::JSON, now())', [
+    // created_at as UTC text: now() in a TIMESTAMP column is the session zone's wall clock.
+    await sql.run('INSERT INTO capture_tables VALUES (?, ?, ?, ?, ?::JSON, ?::TIMESTAMP)', [
       version.id,
       version.model,
       version.version,
       table,
       JSON.stringify(columns),
+      new Date().toISOString(),
     ]);
     return { table, columns };
   });
