@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { DataPage } from './pages/data-page';
 
 // `lathe data transform` and `lathe data import --sql` in the app: a new version made from a parent with
@@ -63,6 +63,10 @@ describe('transforms and query imports in the Data view', () => {
     const versions = await data.byTestId('lineage-node-version').allTextContents();
     expect(versions.some((t) => t.includes('people@1'))).toBe(true);
     expect(versions.some((t) => t.includes('adults@1'))).toBe(true);
+    await page.screenshot({
+      path: join(repo, 'test-results', 'data-transform.png'),
+      fullPage: true,
+    });
   });
 
   it('imports the result of a SQL query over the CSV file', async () => {

@@ -50,6 +50,8 @@ export function TransformForm({
     if (!checked.ok) return;
     void action.run(() => getApi().invoke('data:transform', checked.input), {
       done: (out) => {
+        // The next transform names its own output: a kept name would add a version to this one.
+        setName('');
         setDone(out);
         onMade(out);
       },
