@@ -294,7 +294,9 @@ export async function familyResume(
   const metric = run.config.search?.metric ?? defaultSearchMetric(run.config.task);
   return {
     parentId: run.id,
-    config: run.config,
+    // The family's project as named now: its config names the project of then, which a rename leaves
+    // behind (new children would re-create it).
+    config: run.config.project === undefined ? run.config : { ...run.config, project: run.project },
     dataset: datasetOf(run),
     gitCommit: run.lineage.gitCommit ?? null,
     children: await Promise.all(
