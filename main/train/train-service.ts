@@ -453,8 +453,12 @@ export function createTrainService(deps: {
       checkWorker();
       const version = await data.resolve(given.dataset);
       // A run lands in its dataset's project unless the config names one; the recorded config says which.
+      // A name a dataset had before a rename (a clone's) is recorded as the dataset's name of now.
+      const [named, ...selector] = given.dataset.split('@');
       const config: TrainConfig = {
         ...given,
+        dataset:
+          named === version.dataset ? given.dataset : [version.dataset, ...selector].join('@'),
         project:
           given.project ??
           (await data.list()).find((d) => d.name === version.dataset)?.project ??

@@ -4,7 +4,7 @@ import { cloneTrainConfig } from '../../../shared/config/clone-config';
 import { createServices, type Services } from '../../../main/services';
 import { stringify } from 'yaml';
 import { lathe } from '../../helpers/cli';
-import { contractClient, penguinsConfig, runRecorder } from '../../helpers/services';
+import { contractClient, penguinsConfig, runRecorder, trainRun } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
 const t = tempDir('lathe-rename-clone-');
@@ -70,6 +70,19 @@ describe('a run on a dataset renamed since', () => {
     expect(again.json).toMatchObject({ project: 'New', lineage: { dataset: 'birds' } });
     const projects = run('projects', 'list').json as { name: string }[];
     expect(projects.map((p) => p.name)).not.toContain('Old');
+  });
+
+  it('trains from a clone naming the old name, recording the name of now', async () => {
+    const run = await trainRun(
+      services,
+      penguinsConfig({
+        dataset: 'penguins@1',
+        training: { epochs: 1, batchSize: 64, learningRate: 0.01, validationFraction: 0.25 },
+      }),
+    );
+    expect(run.status).toBe('finished');
+    expect(run.lineage.dataset).toBe('birds');
+    expect((run.config as { dataset: string }).dataset).toBe('birds@1');
   });
 
   it('a new dataset taking the old name wins over the renamed one', async () => {
