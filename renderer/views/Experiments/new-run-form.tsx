@@ -125,7 +125,15 @@ function useStart(project: string, cloneOf: string | null) {
     if (cloneOf) {
       const run = await getApi().invoke('runs:get', { id: cloneOf });
       const note = `Filled from run ${run.name}; change what you need and start.`;
-      return { list, state: stateOf(cloneTrainConfig(run.config), blank(project), note) };
+      return {
+        list,
+        state: stateOf(
+          // The dataset and project as named now: either may have been renamed since the run.
+          cloneTrainConfig(run.config, { dataset: run.lineage.dataset, project: run.project }),
+          blank(project),
+          note,
+        ),
+      };
     }
     const last = await storedConfig(lastDatasetKey(project));
     const first = list.find((d) => d.name === last) ?? list[0];
