@@ -30,6 +30,7 @@ import {
 import { BusyButton } from '../../components/busy-button';
 import { phaseLabel } from './run/family-model';
 import { FamilyChart, FamilyProgress, RegisterBest, useFamily } from './run/family-panel';
+import { CloneButton } from './run/clone-button';
 import { ResumeButton } from './run/resume-button';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -206,6 +207,7 @@ function RunBody({
         actions={
           <>
             {!deleted && <EvaluateButton key={`eval-${run.id}`} run={run} />}
+            {!deleted && <CloneButton run={run} />}
             {!deleted && <ResumeButton key={`resume-${run.id}`} run={run} reload={reload} />}
             {!deleted && <RegisterModel key={run.id} run={run} />}
             {family && !deleted && <RegisterBest run={run} state={fam.state} />}
