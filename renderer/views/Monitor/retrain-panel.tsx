@@ -66,7 +66,7 @@ export function RetrainPanel({ target }: { target: MonitorTarget }) {
               />
               <tbody>
                 {list.data.map((r) => (
-                  <tr key={r.id} data-testid="retrain-row" data-status={r.status}>
+                  <tr key={r.id} data-testid="retrain-row" data-id={r.id} data-status={r.status}>
                     <td className="muted">{formatTime(r.startedAt)}</td>
                     <td>
                       {r.trigger}
