@@ -77,7 +77,12 @@ describe('monitor admin in the app', () => {
     expect(await monitor.byTestId('reference-rows').textContent()).toBe(String(penguinRows));
     expect(await monitor.byTestId('reference-feature').count()).toBeGreaterThan(3);
 
+    // One drift panel beside the reference, and none once another tab is shown.
+    expect(await monitor.byTestId('monitor-drift').count()).toBe(1);
     await monitor.show('health');
+    await monitor.byTestId('monitor-ingest').waitFor();
+    expect(await monitor.byTestId('monitor-drift').count()).toBe(0);
+    expect(await monitor.byTestId('monitor-reference').count()).toBe(0);
     await monitor.byTestId('ingest-run').click();
     await monitor.byTestId('ingest-dir-error').waitFor();
     await monitor.byTestId('ingest-dir').fill(logDir);

@@ -141,7 +141,9 @@ export function MonitorView({ model }: { model: string | null }) {
             {section === 'health' && <HealthPanel key={target.ref} target={target} />}
             {section === 'health' && <IngestPanel target={target} />}
             {section === 'drift' && <DriftPanel key={target.ref} target={target} />}
-            {section === 'drift' && <ReferencePanel key={target.ref} target={target} />}
+            {section === 'drift' && (
+              <ReferencePanel key={`reference:${target.ref}`} target={target} />
+            )}
             {section === 'performance' && <PerformancePanel key={target.ref} target={target} />}
             {section === 'alerts' && (
               <>
