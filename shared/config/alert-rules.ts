@@ -53,9 +53,12 @@ export const AlertRule = z
     above: z.number().optional(),
     below: z.number().optional(),
     /** How far back the signal looks (default 1d). */
-    window: Duration.refine((d) => durationMs(d) > 0, 'a window must be longer than 0').default(
-      '1d',
-    ),
+    // Not durationMs(d) > 0: zod runs the refinement even when the pattern failed, and durationMs throws
+    // on a string that is not a duration (the app's rules editor parses as the user types).
+    window: Duration.refine(
+      (d) => !/^0+(m|h|d|w)$/.test(d),
+      'a window must be longer than 0',
+    ).default('1d'),
     severity: z.enum(['info', 'warning', 'critical']).default('warning'),
     /** Quiet time after firing (default 1h). */
     cooldown: Duration.default('1h'),

@@ -22,4 +22,8 @@ describe('alert rule schema', () => {
     expect(problem({ window: '0m' })).toMatch(/window: a window must be longer than 0/);
     expect(problem({ window: '30m', cooldown: '0m' })).toBeNull();
   });
+
+  it('names a window that is not a duration instead of throwing', () => {
+    expect(problem({ window: '2 days' })).toMatch(/^window: expected a duration like 30m/);
+  });
 });
