@@ -300,7 +300,8 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   }
   if (existsSync(output) && statSync(output).isDirectory())
     fail('INVALID_INPUT', `output ${output} is a folder`, { output });
-  if (existsSync(output) && !options.overwrite)
+  // An empty file holds nothing to lose (e.g. one made by mktemp to name the output): it is written over.
+  if (existsSync(output) && statSync(output).size > 0 && !options.overwrite)
     fail(
       'INVALID_INPUT',
       `output ${output} already exists; choose another file or allow overwriting it (--overwrite)`,

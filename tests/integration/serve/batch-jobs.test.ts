@@ -131,6 +131,15 @@ describe('batch output', () => {
       'row,prediction,probability_0,probability_1',
     );
   });
+
+  it('writes over an existing empty output: it holds nothing to lose', async () => {
+    const output = join(t.dir, 'empty-scores.csv');
+    writeFileSync(output, '');
+    await call('predict:batch', { model: 'churn@1', input: CSV, output });
+    expect(readFileSync(output, 'utf8').split('\n')[0]).toBe(
+      'row,prediction,probability_0,probability_1',
+    );
+  });
 });
 
 describe('predict:batches', () => {
