@@ -79,7 +79,7 @@ describe('evaluationGates with an evaluation made before the project had gates',
       model: { name: 'penguin', version: 3 },
       runId: 'run-1aaaaaaaa',
     };
-    const out = await evaluationGates(async () => ungated as EvaluationReport)(
+    const out = await evaluationGates(async () => ungated)(
       version('run-1'),
       { metrics: [{ metric: 'accuracy', min: 0.9 }] },
       { champion: null },
