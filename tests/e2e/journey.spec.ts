@@ -269,13 +269,12 @@ describe.each(journeys)('the whole journey in the browser: $file ($task)', (j) =
 
       // Try the first row of the CSV through the view's own request panel: a field per input.
       const record = rows.rows[0]!;
-      const fields = await page
-        .locator('[data-testid^="deploy-request-field-"]')
-        .evaluateAll((els) =>
-          els.map((e) =>
-            (e.getAttribute('data-testid') ?? '').replace('deploy-request-field-', ''),
-          ),
-        );
+      const requestFields = page.locator('[data-testid^="deploy-request-field-"]');
+      // The form is built once the server's signature has loaded: wait for it before reading it.
+      await requestFields.first().waitFor();
+      const fields = await requestFields.evaluateAll((els) =>
+        els.map((e) => (e.getAttribute('data-testid') ?? '').replace('deploy-request-field-', '')),
+      );
       expect(fields.length).toBeGreaterThan(0);
       expect(fields).not.toContain(j.target);
       await deploy.fillRequest(Object.fromEntries(fields.map((f) => [f, String(record[f] ?? '')])));
