@@ -41,6 +41,29 @@ export function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/**
+ * A number as SQL text that DuckDB reads back as exactly this value. Every number written into SQL text
+ * goes through here (or through sqlInteger): a bare `0.17055522598064407` is read as a DECIMAL, so
+ * comparing a DOUBLE column with it no longer matches the column's exact value. Doubles are written in
+ * JavaScript's shortest round-trip form and cast from a string, so -0, tiny and huge magnitudes, NaN and
+ * the infinities keep their value; bigints (integers past 2^53) stay exact as HUGEINT.
+ */
+export function sqlNumber(value: number | bigint): string {
+  if (typeof value === 'bigint') return `'${value.toString()}'::HUGEINT`;
+  if (Number.isNaN(value)) return `'NaN'::DOUBLE`;
+  if (value === Infinity) return `'Infinity'::DOUBLE`;
+  if (value === -Infinity) return `'-Infinity'::DOUBLE`;
+  if (Object.is(value, -0)) return `'-0.0'::DOUBLE`;
+  return `'${String(value)}'::DOUBLE`;
+}
+
+/** A whole number as SQL text (LIMIT, OFFSET, list indexes, intervals); refuses anything else. */
+export function sqlInteger(value: number | bigint): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (!Number.isSafeInteger(value)) throw new RangeError(`not a safe integer for SQL: ${value}`);
+  return String(value);
+}
+
 /** A statement runner: the shared shape of the database and of an open transaction. */
 export interface Sql {
   run(sql: string, params?: SqlParam[]): Promise<void>;
