@@ -6,7 +6,7 @@ import {
 } from '../../shared/contract';
 import type { DataService, ResolvedVersion } from '../data/data-service';
 import type { Engine } from '../data/engine';
-import { ident, literal, toPlain } from '../workspace/db';
+import { ident, literal, sqlInteger, toPlain } from '../workspace/db';
 import { specColumns } from './check';
 import { defaultFeatureSpec } from './default-spec';
 import { fitFeatureSpec } from './fit';
@@ -35,7 +35,7 @@ function sampleOf(v: ResolvedVersion, target?: string): string {
   return `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row,
       CASE WHEN md5_number_lower('preview:' || file_row_number::VARCHAR) % 5 < 4 THEN 'train' ELSE 'valid' END AS __split
     FROM read_parquet(${literal(v.storagePath)}, file_row_number = true)
-    WHERE file_row_number < ${PREVIEW_ROWS}${target ? ` AND ${ident(target)} IS NOT NULL` : ''})`;
+    WHERE file_row_number < ${sqlInteger(PREVIEW_ROWS)}${target ? ` AND ${ident(target)} IS NOT NULL` : ''})`;
 }
 
 export function createFeatureService(deps: { data: DataService; engine: Engine }): FeatureService {
@@ -80,10 +80,12 @@ export function createFeatureService(deps: { data: DataService; engine: Engine }
         ...(target && task ? { target: { column: target, task, classes } } : {}),
       });
       const sql = compileFeatureSql(fitted, from, { keep: ['__row'], rowOrder: '__row' });
-      const outRows = await engine.all(`SELECT * FROM (${sql}) ORDER BY __row LIMIT ${limit}`);
+      const outRows = await engine.all(
+        `SELECT * FROM (${sql}) ORDER BY __row LIMIT ${sqlInteger(limit)}`,
+      );
       const inputColumns = [...new Set(specColumns(spec))];
       const inRows = await engine.all(
-        `SELECT ${inputColumns.map(ident).join(', ')} FROM ${from} ORDER BY __row LIMIT ${limit}`,
+        `SELECT ${inputColumns.map(ident).join(', ')} FROM ${from} ORDER BY __row LIMIT ${sqlInteger(limit)}`,
       );
       return {
         outputs: fitted.outputs,

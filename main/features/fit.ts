@@ -14,7 +14,7 @@ import type {
   FittedNumeric,
 } from '../../shared/contract/features';
 import type { Engine } from '../data/engine';
-import { ident, literal, plainNumber, toPlain } from '../workspace/db';
+import { ident, literal, plainNumber, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
 import {
   CATEGORY_ORDER,
   ENCODINGS,
@@ -31,7 +31,6 @@ import {
   dateSource,
   datePartSql,
   foldSql,
-  num,
   numericSource,
   postNumericSql,
 } from './sql';
@@ -90,7 +89,7 @@ export async function fitFeatureSpec(
           step.method === 'iqr'
             ? await stat(`quantile_cont(${x}, 0.25) AS a, quantile_cont(${x}, 0.75) AS b`)
             : await stat(
-                `quantile_cont(${x}, ${step.lower}) AS a, quantile_cont(${x}, ${step.upper}) AS b`,
+                `quantile_cont(${x}, ${sqlNumber(step.lower)}) AS a, quantile_cont(${x}, ${sqlNumber(step.upper)}) AS b`,
               );
         const a = plainNumber(q.a);
         const b = plainNumber(q.b);
@@ -128,7 +127,7 @@ export async function fitFeatureSpec(
           );
         } else {
           const probs = Array.from({ length: step.bins - 1 }, (_, k) => (k + 1) / step.bins);
-          const r = await stat(`quantile_cont(${x}, [${probs.join(', ')}]) AS q`);
+          const r = await stat(`quantile_cont(${x}, [${probs.map(sqlNumber).join(', ')}]) AS q`);
           cuts = ((r.q as unknown[] | null) ?? [])
             .map((v) => plainNumber(v))
             .filter((v): v is number => v !== null);
@@ -151,7 +150,10 @@ export async function fitFeatureSpec(
       return {
         op: 'onehot',
         categories: (
-          await vocab(`LIMIT ${step.maxCategories}`, `HAVING count(*) >= ${step.minFrequency}`)
+          await vocab(
+            `LIMIT ${sqlInteger(step.maxCategories)}`,
+            `HAVING count(*) >= ${sqlInteger(step.minFrequency)}`,
+          )
         ).map((v) => v.value),
       };
     }
@@ -197,7 +199,7 @@ export async function fitFeatureSpec(
     };
     const fold = foldSql(ident(ctx.row), step.folds);
     const folds = [];
-    for (let k = 0; k < step.folds; k++) folds.push(await encodings(`${fold} <> ${k}`));
+    for (let k = 0; k < step.folds; k++) folds.push(await encodings(`${fold} <> ${sqlInteger(k)}`));
     return { op: 'target', labels, prior, values: await encodings('TRUE'), folds };
   }
 
@@ -324,7 +326,7 @@ export async function fitFeatureSpec(
             fill = plainNumber((await stat(`${agg} AS f`)).f);
           }
           impute = { fill: fill ?? 0, indicator: st.indicator };
-          e = `coalesce(${e}, ${num(impute.fill)})`;
+          e = `coalesce(${e}, ${sqlNumber(impute.fill)})`;
         }
         const numeric = await fitNumeric(
           e,
@@ -389,7 +391,7 @@ export async function fitFeatureSpec(
       const tokens = `list_filter(string_split_regex(lower(coalesce(${categorySource(d.column)}, '')), ${literal(TOKEN_SPLIT)}), t -> t <> '')`;
       const rows = await engine.all(
         `SELECT b, count(DISTINCT ${ident(ctx.row)}) AS df FROM (
-           SELECT ${ident(ctx.row)}, unnest(list_distinct(list_transform(${tokens}, t -> (md5_number_lower(t) % ${d.buckets})::INTEGER))) AS b
+           SELECT ${ident(ctx.row)}, unnest(list_distinct(list_transform(${tokens}, t -> (md5_number_lower(t) % ${sqlInteger(d.buckets)})::INTEGER))) AS b
            FROM ${ctx.from} WHERE ${train}) GROUP BY b`,
       );
       const df = new Array<number>(d.buckets).fill(0);

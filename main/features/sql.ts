@@ -3,11 +3,8 @@ import type {
   FittedFeatureSpec,
   FittedNumeric,
 } from '../../shared/contract/features';
-import { ident, literal } from '../workspace/db';
+import { ident, literal, sqlInteger, sqlNumber } from '../workspace/db';
 import { DATE_PARTS, TOKEN_SPLIT, columnOutputs, derivedOutputs } from './names';
-
-/** A number as a DuckDB DOUBLE literal that round-trips exactly. */
-export const num = (n: number): string => `(${Number.isFinite(n) ? String(n) : 'NULL'})::DOUBLE`;
 
 /** The numeric value of a source column (booleans as 0/1). */
 export const numericSource = (column: string) => `TRY_CAST(${ident(column)} AS DOUBLE)`;
@@ -29,7 +26,7 @@ export function datePartSql(ts: string, part: string): string {
   }
   const [base, fn] = part.split('_') as [string, string];
   const spec = DATE_PARTS[base]!;
-  return `${fn}(2 * pi() * (${base}(${ts}) - ${spec.offset}) / ${spec.period})`;
+  return `${fn}(2 * pi() * (${base}(${ts}) - ${sqlNumber(spec.offset)}) / ${sqlNumber(spec.period!)})`;
 }
 
 /** clip → scale → bucketize on a numeric expression, as fitted. */
@@ -37,10 +34,12 @@ export function postNumericSql(e: string, n: FittedNumeric): string {
   let x = e;
   // least/greatest skip NULLs in DuckDB; a missing value must stay missing.
   if (n.clip)
-    x = `(CASE WHEN (${x}) IS NULL THEN NULL ELSE least(greatest(${x}, ${num(n.clip.lo)}), ${num(n.clip.hi)}) END)`;
-  if (n.scale) x = `((${x}) - ${num(n.scale.center)}) / ${num(n.scale.scale)}`;
+    x = `(CASE WHEN (${x}) IS NULL THEN NULL ELSE least(greatest(${x}, ${sqlNumber(n.clip.lo)}), ${sqlNumber(n.clip.hi)}) END)`;
+  if (n.scale) x = `((${x}) - ${sqlNumber(n.scale.center)}) / ${sqlNumber(n.scale.scale)}`;
   if (n.bucketize) {
-    const terms = n.bucketize.cuts.map((c) => `(CASE WHEN (${x}) >= ${num(c)} THEN 1 ELSE 0 END)`);
+    const terms = n.bucketize.cuts.map(
+      (c) => `(CASE WHEN (${x}) >= ${sqlNumber(c)} THEN 1 ELSE 0 END)`,
+    );
     x = `(CASE WHEN (${x}) IS NULL THEN NULL ELSE (${terms.length ? terms.join(' + ') : '0'})::DOUBLE END)`;
   }
   return x;
@@ -67,7 +66,7 @@ function encodeSql(e: FittedEncoding, s: string, oof: OofOptions | undefined): s
       return [
         caseOf(
           s,
-          e.categories.map((c, i) => [c, `${i}::DOUBLE`]),
+          e.categories.map((c, i) => [c, sqlNumber(i)]),
           '-1::DOUBLE',
         ),
       ];
@@ -75,7 +74,7 @@ function encodeSql(e: FittedEncoding, s: string, oof: OofOptions | undefined): s
       return [
         caseOf(
           s,
-          Object.entries(e.shares).map(([c, v]) => [c, num(v)]),
+          Object.entries(e.shares).map(([c, v]) => [c, sqlNumber(v)]),
           '0::DOUBLE',
         ),
       ];
@@ -84,12 +83,12 @@ function encodeSql(e: FittedEncoding, s: string, oof: OofOptions | undefined): s
         const lookup = (values: Record<string, number[]>) =>
           caseOf(
             s,
-            Object.entries(values).map(([c, v]) => [c, num(v[j]!)]),
-            num(e.prior[j]!),
+            Object.entries(values).map(([c, v]) => [c, sqlNumber(v[j]!)]),
+            sqlNumber(e.prior[j]!),
           );
         if (!oof) return lookup(e.values);
         // Training rows get the encoding fitted without their own fold: no row sees its own target.
-        const byFold = e.folds.map((f, k) => `WHEN ${k} THEN ${lookup(f)}`).join(' ');
+        const byFold = e.folds.map((f, k) => `WHEN ${sqlInteger(k)} THEN ${lookup(f)}`).join(' ');
         return `(CASE WHEN ${oof.split} = 'train' THEN (CASE ${foldSql(oof.row, e.folds.length)} ${byFold} END) ELSE ${lookup(e.values)} END)`;
       });
   }
@@ -97,7 +96,7 @@ function encodeSql(e: FittedEncoding, s: string, oof: OofOptions | undefined): s
 
 /** The fold of a row for out-of-fold target encoding: md5 keeps it stable across DuckDB versions. */
 export const foldSql = (row: string, folds: number) =>
-  `(md5_number_lower('fold:' || ${row}::VARCHAR) % ${folds})`;
+  `(md5_number_lower('fold:' || ${row}::VARCHAR) % ${sqlInteger(folds)})`;
 
 export interface OofOptions {
   /** Column holding 'train' | 'valid' | 'test'. */
@@ -133,7 +132,7 @@ export function compileFeatureSql(
   for (const c of fitted.columns) {
     if (c.kind === 'numeric') {
       let e = numericSource(c.source);
-      if (c.impute) e = `coalesce(${e}, ${num(c.impute.fill)})`;
+      if (c.impute) e = `coalesce(${e}, ${sqlNumber(c.impute.fill)})`;
       finals.push(postNumericSql(e, c.numeric));
       if (c.impute?.indicator)
         finals.push(`(CASE WHEN ${numericSource(c.source)} IS NULL THEN 1 ELSE 0 END)::DOUBLE`);
@@ -164,8 +163,8 @@ export function compileFeatureSql(
         const name = `__d${i}_${j}`;
         window.push(
           d.op === 'lag'
-            ? `LAG(${numericSource(d.column)}, ${k}) ${over}) AS ${name}`
-            : `AVG(${numericSource(d.column)}) ${over} ROWS BETWEEN ${k - 1} PRECEDING AND CURRENT ROW) AS ${name}`,
+            ? `LAG(${numericSource(d.column)}, ${sqlInteger(k)}) ${over}) AS ${name}`
+            : `AVG(${numericSource(d.column)}) ${over} ROWS BETWEEN ${sqlInteger(k - 1)} PRECEDING AND CURRENT ROW) AS ${name}`,
         );
         finals.push(name);
       });
@@ -173,14 +172,16 @@ export function compileFeatureSql(
     }
     const tokens = `list_filter(string_split_regex(lower(coalesce(${categorySource(d.column)}, '')), ${literal(TOKEN_SPLIT)}), t -> t <> '')`;
     window.push(
-      `list_transform(${tokens}, t -> (md5_number_lower(t) % ${d.buckets})::INTEGER) AS __tok${i}`,
+      `list_transform(${tokens}, t -> (md5_number_lower(t) % ${sqlInteger(d.buckets)})::INTEGER) AS __tok${i}`,
     );
     tfw.push(
-      `list_transform(range(${d.buckets}), b -> len(list_filter(__tok${i}, x -> x = b)) * [${d.idf.map(String).join(', ')}][b + 1]) AS __tfw${i}`,
+      `list_transform(range(${sqlInteger(d.buckets)}), b -> len(list_filter(__tok${i}, x -> x = b)) * [${d.idf.map(sqlNumber).join(', ')}][b + 1]) AS __tfw${i}`,
     );
     norms.push(`sqrt(list_sum(list_transform(__tfw${i}, v -> v * v))) AS __norm${i}`);
     for (let b = 0; b < d.buckets; b++) {
-      finals.push(`(CASE WHEN __norm${i} > 0 THEN __tfw${i}[${b + 1}] / __norm${i} ELSE 0 END)`);
+      finals.push(
+        `(CASE WHEN __norm${i} > 0 THEN __tfw${i}[${sqlInteger(b + 1)}] / __norm${i} ELSE 0 END)`,
+      );
     }
   });
 
