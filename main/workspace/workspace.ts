@@ -17,6 +17,21 @@ export interface Workspace {
 }
 
 /**
+ * DuckDB's own lock on the database file, held by a process that opened it without the workspace lock
+ * (the duckdb shell, another tool): WORKSPACE_LOCKED naming that pid, not DuckDB's text.
+ */
+function databaseLocked(err: unknown, dir: string): LatheError | null {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/Could not set lock|Conflicting lock/i.test(message)) return null;
+  const pid = /\(PID (\d+)\)/.exec(message)?.[1];
+  return new LatheError(
+    'WORKSPACE_LOCKED',
+    `workspace ${dir} is in use: its database is open in ${pid ? `process ${pid}` : 'another process'}; close it or wait for it to finish`,
+    pid ? { pid: Number(pid) } : {},
+  );
+}
+
+/**
  * Opens (creating if needed) a workspace folder as its single writer and applies migrations.
  * Throws WORKSPACE_LOCKED naming the owner's pid when another live process holds it.
  */
@@ -44,7 +59,10 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
     db?.close();
     lock.release();
     if (err instanceof LatheError) throw err;
-    throw new LatheError('INTERNAL', `cannot open workspace ${dir}: ${(err as Error).message}`);
+    throw (
+      databaseLocked(err, dir) ??
+      new LatheError('INTERNAL', `cannot open workspace ${dir}: ${(err as Error).message}`)
+    );
   }
   const onExit = () => lock.release();
   process.once('exit', onExit);
