@@ -1,6 +1,6 @@
 // Composition root: builds every service over one workspace and maps each contract channel to one of them.
 import { platform } from 'node:os';
-import type { AppInfo } from '../shared/contract';
+import type { AppInfo, VerifyOut } from '../shared/contract';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
@@ -31,6 +31,7 @@ import { importOnnxModel } from './serve/onnx-import';
 import type { ArtifactStore } from './workspace/artifacts';
 import type { Database } from './workspace/db';
 import { openWorkspace, type Workspace } from './workspace/workspace';
+import { verifyWorkspace } from './workspace/verify';
 import { createAlertService, type AlertService } from './monitor/alerts';
 import { createCaptureService, type CaptureService } from './monitor/captures';
 import { createDriftService, type DriftService } from './monitor/drift';
@@ -79,6 +80,7 @@ function workspaceHandlers(s: {
   projects: ProjectStore;
   uiPrefs: UiPrefsStore;
   guard: RunGuard;
+  verify(): Promise<VerifyOut>;
 }): HandlersOf<'app' | 'projects' | 'ui' | 'workspace'> {
   const { projects, uiPrefs, guard } = s;
   return {
@@ -90,6 +92,7 @@ function workspaceHandlers(s: {
     'ui:prefs:get': async ({ key }) => ({ value: (await uiPrefs.get(key)) ?? null }),
     'ui:prefs:set': ({ key, value }) => uiPrefs.set(key, value),
     'workspace:gc': () => guard.collectGarbage(),
+    'workspace:verify': () => s.verify(),
   };
 }
 
@@ -397,7 +400,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
   });
 
   const handlers: Handlers = {
-    ...workspaceHandlers({ info, projects, uiPrefs, guard }),
+    ...workspaceHandlers({
+      info,
+      projects,
+      uiPrefs,
+      guard,
+      verify: () => verifyWorkspace({ dir: paths.dir, db, artifacts }),
+    }),
     ...dataHandlers({ data, lineage, validation, features, db }),
     ...trainHandlers({ train, tracking }),
     ...runsHandlers({ tracking, train, guard }),

@@ -37,7 +37,7 @@ import { captureCommands } from './commands/capture';
 import { driftCommands } from './commands/drift';
 import { alertCommands } from './commands/alerts';
 import { retrainCommands } from './commands/retrain';
-import { demo, gc, init, schema, ui } from './commands/workspace';
+import { demo, gc, init, schema, ui, verify } from './commands/workspace';
 import { projectCommands } from './commands/projects';
 import { runsConfig } from './commands/run-config';
 
@@ -68,6 +68,7 @@ export const commands: Command[] = [
   gatesShow,
   gatesClear,
   gc,
+  verify,
   runsResume,
   runsShow,
   runsArtifact,

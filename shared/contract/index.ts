@@ -57,6 +57,7 @@ import {
   RunsMetricsManyOut,
 } from './runs';
 import { ExperimentSummary, ExperimentsListIn } from './experiments';
+import { VerifyOut } from './workspace';
 import {
   EvalIdIn,
   EvaluateIn,
@@ -155,6 +156,7 @@ export * from './registry';
 export * from './serve';
 export * from './monitor';
 export * from '../config/alert-rules';
+export * from './workspace';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -261,6 +263,12 @@ export const channels = {
   'runs:restore': channel(RunIdsIn, RunsRestoreOut),
   /** Purges soft-deleted runs with their params, metrics, tags and artifacts, then unreferenced artifact files. */
   'workspace:gc': channel(Empty, GcOut),
+  /**
+   * Checks the workspace without changing it: every artifact hashes to its address, every row naming a
+   * file finds it, dataset files are whole, aliases point at existing versions where their audit entries
+   * moved them. `ok` with no problems after any crash.
+   */
+  'workspace:verify': channel(Empty, VerifyOut),
   /**
    * Evaluates a run's model (or a registered `NAME@version|alias`) on its held-out rows or another dataset
    * version: the full metric suite, baseline, curves, slices, fairness, importance; checked against the

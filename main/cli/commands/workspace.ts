@@ -64,6 +64,25 @@ export const gc: Command = {
   },
 };
 
+export const verify: Command = {
+  path: ['workspace', 'verify'],
+  summary:
+    'Check the workspace without changing it: artifact hashes, files rows name, dataset files, aliases and their audit entries; exit 1 when anything is wrong.',
+  positionals: [],
+  flags: {},
+  async run(ctx) {
+    const r = await invoke(ctx, 'workspace:verify', {});
+    const c = r.checked;
+    ctx.result(r, () =>
+      [
+        `Checked ${c.blobs} artifact file(s), ${c.references} reference(s), ${c.datasetVersions} dataset version(s), ${c.modelVersions} model version(s), ${c.aliases} alias(es)`,
+        ...(r.ok ? ['Nothing is wrong.'] : r.problems.map((p) => `${p.kind}: ${p.message}`)),
+      ].join('\n'),
+    );
+    return r.ok ? 0 : 1;
+  },
+};
+
 export const ui: Command = {
   path: ['ui'],
   summary: 'Serve the Lathe UI on 127.0.0.1 for a browser; the workspace stays open until Ctrl-C.',

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** What `workspace:verify` found wrong: one entry per broken thing, naming it. */
+export const VerifyProblem = z.object({
+  /**
+   * blob-hash: a stored file's content does not hash to its address; blob-missing: a row references a
+   * file the store does not hold; dataset-file: a dataset version's Parquet file is missing, of another
+   * size or unreadable; alias-target: an alias points at a version that does not exist; version-run: a
+   * version names a run that does not exist; audit-missing: a version has no audit entry of its creation,
+   * or an alias points elsewhere than the latest audit entry about it moved it.
+   */
+  kind: z.enum([
+    'blob-hash',
+    'blob-missing',
+    'dataset-file',
+    'alias-target',
+    'version-run',
+    'audit-missing',
+  ]),
+  /** The sha256, dataset@version, model@version, model alias or run id concerned. */
+  subject: z.string(),
+  message: z.string(),
+});
+export type VerifyProblem = z.infer<typeof VerifyProblem>;
+
+/** The workspace integrity check: what was checked, and every problem (none when `ok`). */
+export const VerifyOut = z.object({
+  ok: z.boolean(),
+  checked: z.object({
+    /** Artifact files whose content was hashed against their address. */
+    blobs: z.number().int(),
+    /** Rows (run artifacts, imported model files) whose blob was looked up. */
+    references: z.number().int(),
+    datasetVersions: z.number().int(),
+    modelVersions: z.number().int(),
+    aliases: z.number().int(),
+  }),
+  problems: z.array(VerifyProblem),
+});
+export type VerifyOut = z.infer<typeof VerifyOut>;
