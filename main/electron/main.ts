@@ -17,7 +17,14 @@ import { registerIpc } from './ipc';
 import { appPaths, parseFlag, resolveWorkspaceDir } from './launch';
 import { buildMenuTemplate, importDatasetHash } from './menu';
 import { monitorHash, notifyAlerts } from './notifications';
-import { isExternalWebUrl, isRendererUrl, withContentSecurityPolicy } from './security';
+import {
+  denyPermission,
+  denyPermissionCheck,
+  hardenedWebPreferences,
+  isRendererUrl,
+  lockDownContents,
+  withContentSecurityPolicy,
+} from './security';
 
 /** What `startHost` resolves to: the HTTP + WebSocket face the CLI and browser UI reach. */
 interface LocalHost {
@@ -45,14 +52,7 @@ function createWindow(): BrowserWindow {
     minHeight: 600,
     show: false,
     backgroundColor: '#101418',
-    webPreferences: {
-      preload: paths.preload,
-      contextIsolation: true,
-      nodeIntegration: false,
-      sandbox: true,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: hardenedWebPreferences(paths.preload),
   });
   win.once('ready-to-show', () => win.show());
   win.on('closed', () => {
@@ -78,19 +78,11 @@ function focusOrCreateWindow(): BrowserWindow {
 
 /** Keeps every web contents (the window and anything it might spawn) on our renderer page. */
 function lockDown(contents: WebContents): void {
-  contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalWebUrl(url)) void shell.openExternal(url);
-    return { action: 'deny' };
+  lockDownContents(contents, {
+    isTrusted,
+    openExternal: (url) => void shell.openExternal(url),
+    warn: (message) => console.warn(message),
   });
-  const blockForeign = (event: { preventDefault(): void }, url: string) => {
-    if (!isTrusted(url)) {
-      event.preventDefault();
-      console.warn(`[Electron] blocked navigation to ${url}`);
-    }
-  };
-  contents.on('will-navigate', (event) => blockForeign(event, event.url));
-  contents.on('will-redirect', (event) => blockForeign(event, event.url));
-  contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
 async function importDataset(): Promise<void> {
@@ -166,9 +158,8 @@ async function start(): Promise<void> {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders) });
   });
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
-    callback(false),
-  );
+  session.defaultSession.setPermissionRequestHandler(denyPermission);
+  session.defaultSession.setPermissionCheckHandler(denyPermissionCheck);
 
   unregisterIpc = registerIpc(services, () => BrowserWindow.getAllWindows(), {
     isTrustedSender: isTrusted,
