@@ -8,6 +8,12 @@ export interface CsvShape {
   header: string[];
   /** Data records (excluding the header and blank lines). */
   records: number;
+  /** Whether every byte is valid UTF-8; when not, the file is read as Latin-1 (ISO-8859-1). */
+  utf8: boolean;
+  /** Records end with CRLF in some places and a bare LF in others (DuckDB's strict reader refuses it). */
+  mixedLineEndings: boolean;
+  /** Bytes of the longest record, line ends and quoted newlines included. */
+  longestRecordBytes: number;
 }
 
 const CANDIDATES = [',', '\t', ';', '|'];
@@ -97,6 +103,39 @@ export async function scanCsv(
     let recordStartLine = 1;
     let records = 0;
     let prevWasQuote = false;
+    let offset = 0; // file offset of buf[0]
+    let recordStart = 0;
+    let longest = 0;
+    let lfEnds = 0;
+    let crlfEnds = 0;
+    let lastByte = -1; // last byte of the previous chunk
+    let pendingCr = false; // a CR outside quotes ended the previous chunk
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    let isUtf8 = true;
+
+    const bareCr = () => {
+      throw new LatheError(
+        'CORRUPT_FILE',
+        `${file} line ${line}: a carriage return (CR) without a line feed ends a line; save the file with LF or CRLF line ends`,
+        { file: path, line },
+      );
+    };
+    /** After a closing quote comes the next field, the line end, or a doubled quote (handled before). */
+    const afterQuote = (c: number) => {
+      if (c === delimiter || c === NL || c === CR) return;
+      throw new LatheError(
+        'CORRUPT_FILE',
+        `${file} line ${line}: text after the closing quote of a field (${JSON.stringify(String.fromCharCode(c))}); a quote inside a quoted field is written twice ("")`,
+        { file: path, line },
+      );
+    };
+    /** A line feed outside quotes at buf[i]: counts the record's line end (CRLF or LF). */
+    const lineEnd = (buffer: Buffer, i: number) => {
+      if ((i > 0 ? buffer[i - 1] : lastByte) === CR) crlfEnds++;
+      else lfEnds++;
+      longest = Math.max(longest, offset + i + 1 - recordStart);
+      recordStart = offset + i + 1;
+    };
 
     const endRecord = () => {
       if (!headerDone) {
@@ -127,12 +166,22 @@ export async function scanCsv(
       const { bytesRead: n } = await handle.read(buf, 0, buf.length, null);
       if (n === 0) break;
       onChunk?.(buf.subarray(0, n));
+      if (isUtf8) {
+        try {
+          utf8.decode(buf.subarray(0, n), { stream: true });
+        } catch {
+          isUtf8 = false;
+        }
+      }
+      if (pendingCr && buf[0] !== NL) bareCr();
+      pendingCr = false;
       for (let i = 0; i < n; i++) {
         if (headerDone && !quoted) {
           // Fast path up to the next quote: only delimiters, line ends and blank records matter there.
           // Same rules as the general loop below, with the quote branches left out (3x fewer tests a byte).
           const q = buf.indexOf(QUOTE, i);
           const stop = q < 0 || q > n ? n : q;
+          if (stop > i && prevWasQuote) afterQuote(buf[i]!);
           if (stop > i) prevWasQuote = false;
           for (; i < stop; i++) {
             const c = buf[i]!;
@@ -140,10 +189,14 @@ export async function scanCsv(
               fields++;
               recordHasContent = true;
             } else if (c === NL) {
+              lineEnd(buf, i);
               line++;
               endRecord();
               recordStartLine = line;
-            } else if (c !== CR && c !== 0x20 && c !== 0x09) recordHasContent = true;
+            } else if (c === CR) {
+              if (i + 1 === n) pendingCr = true;
+              else if (buf[i + 1] !== NL) bareCr();
+            } else if (c !== 0x20 && c !== 0x09) recordHasContent = true;
           }
           if (i === n) break;
         }
@@ -166,11 +219,15 @@ export async function scanCsv(
           if (prevWasQuote) prevWasQuote = false;
           continue;
         }
+        if (prevWasQuote && headerDone) afterQuote(b);
         prevWasQuote = false;
         if (b === NL) {
+          lineEnd(buf, i);
           endRecord();
           recordStartLine = line;
         } else if (b === CR) {
+          if (i + 1 === n) pendingCr = true;
+          else if (buf[i + 1] !== NL) bareCr();
           continue;
         } else {
           if (headerDone && b === delimiter) fields++;
@@ -178,7 +235,17 @@ export async function scanCsv(
           else if (headerDone && b === delimiter) recordHasContent = true;
         }
       }
+      lastByte = buf[n - 1]!;
+      offset += n;
     }
+    if (isUtf8) {
+      try {
+        utf8.decode();
+      } catch {
+        isUtf8 = false;
+      }
+    }
+    longest = Math.max(longest, offset - recordStart);
     if (quoted) {
       throw new LatheError(
         'CORRUPT_FILE',
@@ -193,7 +260,14 @@ export async function scanCsv(
     if (header.length === 1 && header[0] === '') {
       throw new LatheError('EMPTY_FILE', `${file} is empty: no header and no rows`, { file: path });
     }
-    return { delimiter: String.fromCharCode(delimiter), header, records };
+    return {
+      delimiter: String.fromCharCode(delimiter),
+      header,
+      records,
+      utf8: isUtf8,
+      mixedLineEndings: lfEnds > 0 && crlfEnds > 0,
+      longestRecordBytes: longest,
+    };
   } finally {
     await handle.close();
   }

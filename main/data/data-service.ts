@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { basename, join, resolve } from 'node:path';
 import {
   LatheError,
@@ -15,12 +16,12 @@ import {
   type VersionParent,
 } from '../../shared/contract';
 import type { EventBus } from '../api/event-bus';
-import { ident, literal, toPlain, type Row } from '../workspace/db';
+import { ident, literal, sqlInteger, toPlain, type Row } from '../workspace/db';
 import { sha256Bytes, sha256File } from '../workspace/artifacts';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 import { fromStoredPath, isInside, toStoredPath } from '../workspace/paths';
 import type { Workspace } from '../workspace/workspace';
-import { checkHeader, scanCsv, sniffDelimiter } from './csv-scan';
+import { checkHeader, scanCsv, sniffDelimiter, type CsvShape } from './csv-scan';
 import { schemaChange, schemaChangeError } from './schema-diff';
 import { columnInfo } from './column-kind';
 import { detectFormat } from './detect';
@@ -104,17 +105,41 @@ export interface DataService {
 
 const NULL_STRINGS = `['', 'NA', 'N/A', 'null', 'NULL']`;
 
+/** What the structure scan learned about a CSV file that DuckDB's defaults do not cover. */
+interface CsvReadOptions {
+  /** Sniff types over every row, not a sample. */
+  fullSample?: boolean;
+  /** Not valid UTF-8: read as Latin-1. */
+  latin1?: boolean;
+  /** CRLF and LF line ends mixed: DuckDB's strict mode refuses that, the scan has checked the rest. */
+  lenient?: boolean;
+  /** A record longer than DuckDB's default line limit (2 MB), in bytes. */
+  maxLineSize?: number;
+}
+
+/** DuckDB's default max_line_size. */
+const DUCKDB_MAX_LINE = 2_097_152;
+
 function readerSql(
   path: string,
   format: FileFormat,
   delimiter?: string,
-  fullSample = false,
+  csv: CsvReadOptions = {},
 ): string {
   const p = literal(path);
   switch (format) {
     case 'csv':
-    case 'tsv':
-      return `read_csv(${p}, delim=${literal(delimiter ?? (format === 'tsv' ? '\t' : ','))}, header=true, quote='"', escape='"', strict_mode=true, null_padding=false, ${fullSample ? 'sample_size=-1, ' : ''}nullstr=${NULL_STRINGS})`;
+    case 'tsv': {
+      const extra = [
+        csv.fullSample ? 'sample_size=-1' : '',
+        csv.latin1 ? `encoding='latin-1'` : '',
+        csv.maxLineSize ? `max_line_size=${sqlInteger(csv.maxLineSize)}` : '',
+      ]
+        .filter(Boolean)
+        .map((o) => `${o}, `)
+        .join('');
+      return `read_csv(${p}, delim=${literal(delimiter ?? (format === 'tsv' ? '\t' : ','))}, header=true, quote='"', escape='"', strict_mode=${csv.lenient ? 'false' : 'true'}, null_padding=false, ${extra}nullstr=${NULL_STRINGS})`;
+    }
     case 'parquet':
       return `read_parquet(${p})`;
     case 'json':
@@ -128,13 +153,44 @@ function readerSql(
 function fileError(file: string, format: FileFormat, err: unknown): LatheError {
   if (err instanceof LatheError) return err;
   const raw = (err as Error).message ?? String(err);
-  const first = raw.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
-  const lineMatch = /line[: ]+(\d+)/i.exec(raw);
+  const lines = raw.split('\n');
+  let first = lines[0]!.replace(/^[A-Za-z ]+Error: /, '');
+  // DuckDB's CSV errors open with "CSV Error on Line: N" and say what is wrong further down.
+  const reason = lines
+    .slice(1)
+    .find((l) => l.trim() && !/^(Original Line|Possible|\s)/.test(l) && !/^[a-z_]+ = /.test(l));
+  if (/^CSV Error on Line/i.test(first) && reason) first = reason.trim();
+  // Only text formats have lines; a Parquet error's "line" is DuckDB's own.
+  const lineMatch = format === 'parquet' ? null : /line[: ]+(\d+)/i.exec(raw);
   return new LatheError(
     'CORRUPT_FILE',
     `${basename(file)}: cannot read as ${format}${lineMatch ? ` (line ${lineMatch[1]})` : ''}: ${first}`,
-    { file, format },
+    lineMatch ? { file, format, line: Number(lineMatch[1]) } : { file, format },
   );
+}
+
+/**
+ * The first line of an NDJSON file that is not one JSON value, with the parser's reason; null when every
+ * line parses. DuckDB's reader runs a broken line into the next one and names that; this names the line
+ * that is broken.
+ */
+async function firstBadNdjsonLine(file: string): Promise<{ line: number; reason: string } | null> {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const text of lines) {
+      n++;
+      if (!text.trim()) continue;
+      try {
+        JSON.parse(text);
+      } catch (err) {
+        return { line: n, reason: (err as Error).message };
+      }
+    }
+  } finally {
+    lines.close();
+  }
+  return null;
 }
 
 /** A JSON column's value: DuckDB hands JSON back as text. */
@@ -406,55 +462,85 @@ export function createDataService(deps: {
     const fmt = format ?? detectFormat(file);
     let hash: string | Promise<string>;
     let delimiter: string | undefined;
+    let shape: Promise<CsvShape> | undefined;
     if (fmt === 'csv' || fmt === 'tsv') {
       progress(name, 0.1, 'checking structure');
       delimiter = sniffDelimiter(file, fmt === 'tsv' ? '\t' : undefined);
       // One read of the file both checks its structure and hashes it, while DuckDB converts it.
       const hasher = createHash('sha256');
-      hash = scanCsv(file, delimiter, (bytes) => {
+      shape = scanCsv(file, delimiter, (bytes) => {
         throwIfCancelled(op);
         hasher.update(bytes);
-      }).then((shape) => {
-        if (shape.records === 0) {
+      }).then((scanned) => {
+        if (scanned.records === 0) {
           throw new LatheError('EMPTY_FILE', `${file} has a header but no data rows`, { file });
         }
-        return hasher.digest('hex');
+        return scanned;
       });
+      hash = shape.then(() => hasher.digest('hex'));
       // Settled inside record(); this keeps an early scan error from counting as unhandled meanwhile.
       hash.catch(() => undefined);
+      shape.catch(() => undefined);
     } else {
       progress(name, 0.1, 'hashing');
       hash = await sha256File(file);
     }
-    const attempt = (fullSample: boolean) =>
+    const attempt = (csv: CsvReadOptions) =>
       record({
         name,
         project,
         hash,
         format: fmt,
         source: input.source ?? file,
-        select: readerSql(file, fmt, delimiter, fullSample),
+        select: readerSql(file, fmt, delimiter, csv),
         displayName: file,
         started,
         op,
         schema: { allow: input.allowSchemaChange === true },
       });
     try {
-      return await attempt(false);
+      return await attempt({});
     } catch (err) {
-      // The type sniffer samples the file; a value later on that does not fit (a 'x' in a number column)
-      // means reading again with every row sampled, not failing.
-      if (
-        (fmt === 'csv' || fmt === 'tsv') &&
-        /could not convert|conversion error/i.test((err as Error).message)
-      ) {
-        try {
-          return await attempt(true);
-        } catch (again) {
+      if (fmt === 'ndjson' && !(err instanceof LatheError)) {
+        const bad = await firstBadNdjsonLine(file);
+        if (bad)
+          throw new LatheError(
+            'CORRUPT_FILE',
+            `${basename(file)} line ${bad.line}: not a JSON value (${bad.reason})`,
+            { file, format: fmt, line: bad.line },
+          );
+      }
+      if (err instanceof LatheError || !shape) throw fileError(file, fmt, err);
+      // The first read uses DuckDB's defaults, which fit nearly every file. When it fails, read again with
+      // what the structure scan (which has passed) learned: the encoding, mixed line ends, a record longer
+      // than DuckDB's line limit; and with every row sampled when a value later on did not fit the type
+      // sniffed from a sample (a 'x' in a number column).
+      const scanned = await shape;
+      const retry: CsvReadOptions = {
+        fullSample: /could not convert|conversion error/i.test((err as Error).message),
+        latin1: !scanned.utf8,
+        lenient: scanned.mixedLineEndings,
+        maxLineSize:
+          scanned.longestRecordBytes >= DUCKDB_MAX_LINE
+            ? scanned.longestRecordBytes + 1024
+            : undefined,
+      };
+      if (!Object.values(retry).some(Boolean)) throw fileError(file, fmt, err);
+      try {
+        return await attempt(retry);
+      } catch (again) {
+        if (
+          again instanceof LatheError ||
+          retry.fullSample ||
+          !/could not convert|conversion error/i.test((again as Error).message)
+        )
           throw fileError(file, fmt, again);
+        try {
+          return await attempt({ ...retry, fullSample: true });
+        } catch (last) {
+          throw fileError(file, fmt, last);
         }
       }
-      throw fileError(file, fmt, err);
     }
   }
 
@@ -753,7 +839,7 @@ export function createDataService(deps: {
       const cols = v.columns.map((c) => ident(c.name)).join(', ');
       const rows = await engine.all(
         `SELECT ${cols} FROM read_parquet(${literal(v.storagePath)}, file_row_number = true)
-         WHERE file_row_number >= ${offset} AND file_row_number < ${offset + limit} ORDER BY file_row_number`,
+         WHERE file_row_number >= ${sqlInteger(offset)} AND file_row_number < ${sqlInteger(offset + limit)} ORDER BY file_row_number`,
       );
       return {
         columns: v.columns,

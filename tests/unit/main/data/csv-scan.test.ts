@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanCsv, splitHeader } from '../../../../main/data/csv-scan';
 import { detectFormat } from '../../../../main/data/detect';
@@ -13,6 +14,9 @@ describe('scanCsv', async () => {
       delimiter: ',',
       header: ['a', 'b', 'c'],
       records: 2,
+      utf8: true,
+      mixedLineEndings: false,
+      longestRecordBytes: 6,
     });
     expect((await scanCsv(t.file('s.csv', 'a;b\n1;2\n'))).delimiter).toBe(';');
     expect((await scanCsv(t.file('t.tsv', 'a\tb\n1\t2\n'), '\t')).records).toBe(1);
@@ -22,7 +26,47 @@ describe('scanCsv', async () => {
     const shape = await scanCsv(
       t.file('q.csv', 'name,note\r\n"Smith, J","said ""hi""\r\nthen left"\r\nx,y\r\n'),
     );
-    expect(shape).toEqual({ delimiter: ',', header: ['name', 'note'], records: 2 });
+    expect(shape).toEqual({
+      delimiter: ',',
+      header: ['name', 'note'],
+      records: 2,
+      utf8: true,
+      mixedLineEndings: false,
+      longestRecordBytes: 37,
+    });
+  });
+
+  it('learns what DuckDB needs told: Latin-1 bytes, CRLF mixed with LF, a record over 2 MB', async () => {
+    const latin1 = t.file('l1.csv', '');
+    writeFileSync(latin1, Buffer.from('name,v\ncaf\xe9,1\n', 'latin1'));
+    expect((await scanCsv(latin1)).utf8).toBe(false);
+    expect((await scanCsv(t.file('u8.csv', 'name,v\ncafé,1\n'))).utf8).toBe(true);
+    const mixed = await scanCsv(t.file('m.csv', 'a,b\r\n1,"x\ny"\n2,z\r\n'));
+    expect(mixed).toMatchObject({ records: 2, mixedLineEndings: true });
+    // A newline inside quotes is a value, not a line end: CRLF records with LF in a cell are not mixed.
+    expect((await scanCsv(t.file('x.csv', 'a,b\r\n1,"x\ny"\r\n'))).mixedLineEndings).toBe(false);
+    const long = await scanCsv(t.file('long.csv', `a,b\n1,"${'x'.repeat(3_000_000)}"\n2,y\n`));
+    expect(long.longestRecordBytes).toBe(3_000_000 + 5);
+  });
+
+  it('names the line of a bare CR line end, also when it ends a 1 MB read', async () => {
+    const err = await latheRejection(scanCsv(t.file('cr.csv', 'a,b\n1,x\n2,y\r3,z\n')));
+    expect(err.code).toBe('CORRUPT_FILE');
+    expect(err.message).toMatch(/cr\.csv line 3: a carriage return \(CR\) without a line feed/);
+    const head = 'a,b\n';
+    const pad = `1,${'p'.repeat((1 << 20) - head.length - 3)}\r`; // the CR is the read's last byte
+    const edge = await latheRejection(scanCsv(t.file('cr-edge.csv', `${head}${pad}2,q\n`)));
+    expect(edge.message).toMatch(/line 2: a carriage return/);
+    expect((await scanCsv(t.file('crlf-edge.csv', `${head}${pad}\n2,q\n`))).records).toBe(2);
+    // Inside quotes a CR is part of the value.
+    expect((await scanCsv(t.file('cr-q.csv', 'a,b\n1,"x\ry"\n'))).records).toBe(1);
+  });
+
+  it('names the line of text after a closing quote', async () => {
+    const err = await latheRejection(scanCsv(t.file('aq.csv', 'a,b\n1,2\n3,"x"y\n')));
+    expect(err.code).toBe('CORRUPT_FILE');
+    expect(err.message).toMatch(/aq\.csv line 3: text after the closing quote of a field \("y"\)/);
+    expect((await scanCsv(t.file('dq.csv', 'a,b\n1,"x""y"\n2,""\n'))).records).toBe(2);
   });
 
   it('reports a ragged row with its line number and field counts', async () => {
