@@ -1,8 +1,8 @@
 // The audit log: every registry change writes its entries in the change's own transaction, stamped with
-// who made it; history reads them back in the order they were written.
-import { randomBytes } from 'node:crypto';
+// who made it; history reads them back in the order they were written (ids increase in commit order).
 import { userInfo } from 'node:os';
 import type { AuditAction, AuditEntry } from '../../shared/contract';
+import { nextAuditId } from '../workspace/audit-id';
 import { text, textOrNull, type Sql } from '../workspace/db';
 import { iso } from '../workspace/projects';
 
@@ -15,13 +15,6 @@ export function osActor(): string {
     // userInfo throws where the uid has no passwd entry (some containers).
   }
   return process.env.USER || process.env.USERNAME || 'unknown';
-}
-
-let auditSeq = 0;
-/** Audit ids sort in the order entries were written (time, then a per-process counter). */
-function auditId(at: Date): string {
-  auditSeq = (auditSeq + 1) % 36 ** 4;
-  return `${at.getTime().toString(36).padStart(9, '0')}${auditSeq.toString(36).padStart(4, '0')}${randomBytes(4).toString('hex')}`;
 }
 
 /** One audit entry as a change writes it. */
@@ -39,7 +32,7 @@ export type AuditLog = (sql: Sql, at: Date, entry: AuditWrite) => Promise<void>;
 export function createAuditLog(actor: () => string): AuditLog {
   return async (sql, at, entry) => {
     await sql.run('INSERT INTO audit_log VALUES (?, epoch_ms(?::BIGINT), ?, ?, ?, ?, ?::JSON, ?)', [
-      auditId(at),
+      await nextAuditId(sql, at),
       at.getTime(),
       actor(),
       entry.action,
