@@ -1,7 +1,8 @@
 // Gate policies, one per project, in the workspace (gate_policies); setting or clearing one is audited.
 import { GatePolicy, LatheError } from '../../shared/contract';
 import type { Database } from '../workspace/db';
-import { newId, type ProjectStore } from '../workspace/projects';
+import { nextAuditId } from '../workspace/audit-id';
+import type { ProjectStore } from '../workspace/projects';
 
 export interface GatePolicyStore {
   get(project: string): Promise<GatePolicy | null>;
@@ -34,19 +35,25 @@ export function createGatePolicyStore(db: Database, projects: ProjectStore): Gat
     },
 
     async set(project, policy, actor, reason) {
+      // UTC from this clock, as every other stamp: DuckDB's now() in a TIMESTAMP column is the session
+      // zone's wall clock.
+      const at = new Date();
       await db.tx(async (sql) => {
         const projectId = await projects.ensure(sql, project);
         await sql.run('DELETE FROM gate_policies WHERE project_id = ?', [projectId]);
         if (policy)
-          await sql.run('INSERT INTO gate_policies VALUES (?, ?, now())', [
+          await sql.run('INSERT INTO gate_policies VALUES (?, ?, epoch_ms(?::BIGINT))', [
             projectId,
             JSON.stringify(policy),
+            at.getTime(),
           ]);
         await sql.run(
-          // Columns: id, at, actor, action, model_id, version, details, reason.
-          'INSERT INTO audit_log VALUES (?, now(), ?, ?, NULL, NULL, ?::JSON, ?)',
+          // Columns: id, at, actor, action, model_id, version, details, reason. The id sorts after
+          // every entry committed before it, as the registry's do.
+          'INSERT INTO audit_log VALUES (?, epoch_ms(?::BIGINT), ?, ?, NULL, NULL, ?::JSON, ?)',
           [
-            newId(),
+            await nextAuditId(sql, at),
+            at.getTime(),
             actor,
             policy ? 'gate_policy_set' : 'gate_policy_cleared',
             JSON.stringify({ project, policy }),
