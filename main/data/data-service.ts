@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -143,16 +143,18 @@ function readerSql(
     case 'parquet':
       return `read_parquet(${p})`;
     case 'json':
-      return `read_json(${p}, format='auto', sample_size=-1)`;
+      // records='true': a file of numbers, strings or arrays is refused, not read as one 'json' column.
+      return `read_json(${p}, format='auto', records='true', sample_size=-1)`;
     case 'ndjson':
-      return `read_json(${p}, format='newline_delimited', sample_size=-1)`;
+      return `read_json(${p}, format='newline_delimited', records='true', sample_size=-1)`;
   }
 }
 
 /** Turns a DuckDB error about a file into one that names the file and says what is wrong. */
 function fileError(file: string, format: FileFormat, err: unknown): LatheError {
   if (err instanceof LatheError) return err;
-  const raw = (err as Error).message ?? String(err);
+  // DuckDB quotes the statement ("LINE 1: SELECT …"): that line is the SQL's, not the file's.
+  const raw = ((err as Error).message ?? String(err)).replace(/^LINE \d+:.*$/gm, '');
   const lines = raw.split('\n');
   let first = lines[0]!.replace(/^[A-Za-z ]+Error: /, '');
   // DuckDB's CSV errors open with "CSV Error on Line: N" and say what is wrong further down.
@@ -167,6 +169,50 @@ function fileError(file: string, format: FileFormat, err: unknown): LatheError {
     `${basename(file)}: cannot read as ${format}${lineMatch ? ` (line ${lineMatch[1]})` : ''}: ${first}`,
     lineMatch ? { file, format, line: Number(lineMatch[1]) } : { file, format },
   );
+}
+
+const JSON_KIND = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+
+/**
+ * Where a JSON or NDJSON file holds something other than a record (an object): 'line N holds a number'
+ * (NDJSON), 'element N holds a string' or 'the file holds a number' (JSON); null when not found (a JSON
+ * file too large to parse here is not searched).
+ */
+async function nonRecordAt(file: string, format: 'json' | 'ndjson'): Promise<string | null> {
+  if (format === 'json') {
+    if (statSync(file).size > 64 * 1024 * 1024) return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    } catch {
+      return null;
+    }
+    if (!Array.isArray(value))
+      return value !== null && typeof value === 'object'
+        ? null
+        : `the file holds ${JSON_KIND(value)}`;
+    const i = value.findIndex((v) => v === null || typeof v !== 'object' || Array.isArray(v));
+    return i < 0 ? null : `element ${i + 1} of the array is ${JSON_KIND(value[i])}`;
+  }
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const text of lines) {
+      n++;
+      if (!text.trim()) continue;
+      try {
+        const v: unknown = JSON.parse(text);
+        if (v === null || typeof v !== 'object' || Array.isArray(v))
+          return `line ${n} holds ${JSON_KIND(v)}`;
+      } catch {
+        return null;
+      }
+    }
+  } finally {
+    lines.close();
+  }
+  return null;
 }
 
 /**
@@ -509,6 +555,14 @@ export function createDataService(deps: {
             `${basename(file)} line ${bad.line}: not a JSON value (${bad.reason})`,
             { file, format: fmt, line: bad.line },
           );
+      }
+      if ((fmt === 'json' || fmt === 'ndjson') && /expected records/i.test(String(err))) {
+        const where = await nonRecordAt(file, fmt);
+        throw new LatheError(
+          'UNSUPPORTED_FILE',
+          `${basename(file)}: ${fmt === 'json' ? 'a JSON dataset is an array of objects (one per row)' : 'an NDJSON dataset has one object per line'}${where ? `, but ${where}` : ', but this file holds other values'}`,
+          { file, format: fmt },
+        );
       }
       if (err instanceof LatheError || !shape) throw fileError(file, fmt, err);
       // The first read uses DuckDB's defaults, which fit nearly every file. When it fails, read again with
