@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LatheError } from '../../shared/contract';
 
 export interface StoredBlob {
   sha256: string;
@@ -33,6 +34,8 @@ export interface ArtifactStore {
   /** Deletes a blob; returns the bytes freed (0 when it was not there). */
   remove(sha256: string): number;
 }
+
+const SHA256 = /^[0-9a-f]{64}$/;
 
 export function sha256Bytes(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -72,7 +75,18 @@ function fsyncPath(path: string, folder = false): void {
  * dataset version), which DuckDB commits durably, never outlive the file after a power loss or OS crash.
  */
 export function createArtifactStore(root: string, tmpDir: string): ArtifactStore {
-  const pathOf = (sha: string) => join(root, 'sha256', sha.slice(0, 2), sha);
+  // Only a sha256 names a blob: a stored or passed-in value like `../../x` never leads outside the store.
+  const pathOf = (sha: string) => {
+    if (!SHA256.test(sha))
+      throw new LatheError(
+        'INVALID_INPUT',
+        `${JSON.stringify(sha)} is not a sha256 of an artifact`,
+        {
+          sha256: sha,
+        },
+      );
+    return join(root, 'sha256', sha.slice(0, 2), sha);
+  };
   const place = (tmp: string, sha: string) => {
     const dest = pathOf(sha);
     if (existsSync(dest)) {
@@ -110,14 +124,14 @@ export function createArtifactStore(root: string, tmpDir: string): ArtifactStore
       return { sha256: sha, sizeBytes: size };
     },
     pathOf,
-    has: (sha) => existsSync(pathOf(sha)),
+    has: (sha) => SHA256.test(sha) && existsSync(pathOf(sha)),
     read: (sha) => readFile(pathOf(sha)),
     list() {
       const base = join(root, 'sha256');
       if (!existsSync(base)) return [];
       return readdirSync(base).flatMap((prefix) =>
         readdirSync(join(base, prefix))
-          .filter((name) => /^[0-9a-f]{64}$/.test(name))
+          .filter((name) => SHA256.test(name))
           .map((sha) => {
             const st = statSync(join(base, prefix, sha));
             return { sha256: sha, sizeBytes: st.size, mtimeMs: st.mtimeMs };
@@ -125,6 +139,7 @@ export function createArtifactStore(root: string, tmpDir: string): ArtifactStore
       );
     },
     remove(sha) {
+      if (!SHA256.test(sha)) return 0;
       const path = pathOf(sha);
       if (!existsSync(path)) return 0;
       const size = statSync(path).size;

@@ -1,6 +1,4 @@
 // lathe monitor drift, lathe monitor reference.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   DriftIn,
   DriftMethod,
@@ -20,6 +18,7 @@ import {
   type Ctx,
 } from '../command';
 import { table } from '../output';
+import { checkOutputPath, writeOutputFile } from '../output-file';
 
 const REF = {
   name: 'NAME[@VERSION|@ALIAS]',
@@ -161,12 +160,14 @@ export const driftCommands: Command[] = [
         },
         'monitor drift',
       );
+      const givenHtml = str(ctx, 'html');
+      const html =
+        givenHtml === undefined ? undefined : checkOutputPath(givenHtml, { flag: '--html' });
       const d = await invoke(ctx, 'monitor:drift', input);
-      const html = str(ctx, 'html');
       if (html) {
         const page = await invoke(ctx, 'monitor:driftHtml', input);
-        writeFileSync(resolve(html), page.html);
-        ctx.say(`Wrote ${resolve(html)}`);
+        writeOutputFile(html, page.html, '--html');
+        ctx.say(`Wrote ${html}`);
       }
       ctx.result(d, () => humanDrift(d));
       return 0;

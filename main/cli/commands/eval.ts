@@ -1,6 +1,4 @@
 // `lathe eval` and `lathe gates …`: evaluations and the gate policy promotions are checked against.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import {
   GatePolicy,
@@ -12,6 +10,7 @@ import {
 import { invoke, num, str, strs, withSession, type Command, type Ctx } from '../command';
 import { loadConfigFile } from '../config-file';
 import { formatValue, table } from '../output';
+import { checkOutputPath, writeOutputFile } from '../output-file';
 
 const EMPTY: GatePolicy = { metrics: [], fairness: [], segments: [] };
 
@@ -156,6 +155,10 @@ export const evaluate: Command = {
     },
   },
   async run(ctx) {
+    // Checked before the evaluation runs: a bad --html costs nothing and records nothing.
+    const givenHtml = str(ctx, 'html');
+    const html =
+      givenHtml === undefined ? undefined : checkOutputPath(givenHtml, { flag: '--html' });
     const report = await withSession(ctx, async (s) => {
       const r = await s.api.invoke('eval:run', {
         target: ctx.args.positionals[0]!,
@@ -171,11 +174,10 @@ export const evaluate: Command = {
           : {}),
         ...(num(ctx, 'repeats') !== undefined ? { importanceRepeats: num(ctx, 'repeats') } : {}),
       });
-      const html = str(ctx, 'html');
       if (html) {
         const { html: page } = await s.api.invoke('eval:html', { id: r.id });
-        writeFileSync(resolve(html), page);
-        ctx.say(`wrote ${resolve(html)}`);
+        writeOutputFile(html, page, '--html');
+        ctx.say(`wrote ${html}`);
       }
       return r;
     });

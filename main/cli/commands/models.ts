@@ -1,8 +1,6 @@
 // `lathe models …`: the model registry from the command line.
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  LatheError,
   ModelCard,
   parseModelRef,
   type AuditEntry,
@@ -13,6 +11,7 @@ import {
 import { bool, givenStrs, invoke, str, withSession, type Command } from '../command';
 import { loadConfigFile } from '../config-file';
 import { formatBytes, formatValue, table } from '../output';
+import { checkOutputPath, writeOutputFile } from '../output-file';
 
 const REF = (what: string) => ({
   name: 'NAME[@VERSION|@ALIAS]',
@@ -326,7 +325,8 @@ export const modelCommands: Command[] = [
     async run(ctx) {
       const ref = ctx.args.positionals[0]!;
       const setFile = str(ctx, 'set');
-      const out = str(ctx, 'out');
+      const given = str(ctx, 'out');
+      const out = given === undefined ? undefined : checkOutputPath(given, { flag: '--out' });
       const card = setFile ? loadConfigFile(setFile, ModelCard, 'model card') : null;
       const r = await withSession(ctx, async (s) => {
         const saved = card
@@ -335,15 +335,7 @@ export const modelCommands: Command[] = [
         return { ...saved, markdown: await s.api.invoke('models:card:markdown', { ref }) };
       });
       if (out) {
-        try {
-          writeFileSync(resolve(out), r.markdown);
-        } catch (err) {
-          throw new LatheError(
-            'INVALID_INPUT',
-            `cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-            { file: out },
-          );
-        }
+        writeOutputFile(out, r.markdown, '--out');
       }
       ctx.result(out ? { ...r, out: resolve(out) } : r, () =>
         card || out

@@ -1,6 +1,6 @@
 // `lathe train`, `lathe tune` and `lathe runs …`: training and the runs it records.
-import { copyFileSync, readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { LatheError, type Run } from '../../../shared/contract';
 import { UsageError } from '../args';
 import { bool, invoke, num, str, strs, withSession, type Command } from '../command';
@@ -8,6 +8,7 @@ import { loadTrainConfig } from '../config-file';
 import { familySummary } from '../family-output';
 import { gitCommitOf } from '../git-source';
 import { formatBytes, formatDuration, formatValue, table } from '../output';
+import { artifactFileName, checkOutputPath, writeOutputFile } from '../output-file';
 import { exitFor, familyWith, trainWith } from '../runners';
 
 /** One or more run ids, as delete, restore and compare take them. */
@@ -315,13 +316,19 @@ export const runsArtifact: Command = {
       value: 'FILE',
       description: 'where to save it (default: its file name)',
     },
+    overwrite: { type: 'boolean', description: 'replace the file when it exists' },
   },
   async run(ctx) {
     const [id, path] = ctx.args.positionals as [string, string];
-    const out = resolve(str(ctx, 'out') ?? basename(path));
+    // The default name is the artifact's last path segment, in the current folder, never a path it carries.
+    const out = checkOutputPath(str(ctx, 'out') ?? artifactFileName(path), {
+      flag: '--out',
+      refuseExisting: true,
+      overwrite: bool(ctx, 'overwrite'),
+    });
     // The blob sits in this machine's artifact store (the host is loopback only): copy it, any size.
     const artifact = await invoke(ctx, 'runs:artifact', { id, path });
-    copyFileSync(artifact.file, out);
+    writeOutputFile(out, { from: artifact.file }, '--out');
     const saved = { ...artifact, out };
     ctx.result(saved, () => `Saved ${path} (${formatBytes(artifact.sizeBytes)}) to ${out}`);
     return 0;
