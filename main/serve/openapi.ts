@@ -155,9 +155,14 @@ export function openApiDocument(
   const schemas: Record<string, unknown> = {
     Error: {
       type: 'object',
-      required: ['error'],
+      required: ['error', 'code'],
       properties: {
         error: { type: 'string' },
+        code: {
+          type: 'string',
+          description:
+            'INVALID_INPUT, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, PAYLOAD_TOO_LARGE, RATE_LIMITED, CANCELLED, GATE_FAILED, INTERNAL …',
+        },
         request_id: { type: 'string' },
         fields: {
           type: 'array',
@@ -254,9 +259,12 @@ export function openApiDocument(
           '400': err('Body is not JSON'),
           '401': err('Missing or unknown API key'),
           '403': err('The key may not use this model'),
+          '408': err('The body did not arrive within the body timeout'),
+          '409': err('The model refused the request in its current state (CANCELLED, GATE_FAILED)'),
           '413': err('Body too large'),
           '422': err('Invalid fields (each named in `fields`)'),
           '429': err('Rate limit: see Retry-After'),
+          '500': err('The model failed (code INTERNAL, no details)'),
         },
       },
     };
