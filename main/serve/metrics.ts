@@ -13,6 +13,11 @@ const labels = (l: Record<string, string>) =>
 export interface ServeMetrics {
   request(model: string, version: string, status: number, seconds: number | null): void;
   error(model: string, version: string, kind: string): void;
+  /**
+   * A connection the server cut off: `headers` or `request` (node's timeouts), `body` (the body read),
+   * `write` (a response not taken), `pipeline` (too many unanswered pipelined requests).
+   */
+  timeout(kind: string): void;
   render(): string;
 }
 
@@ -35,6 +40,7 @@ export function createServeMetrics(): ServeMetrics {
   const requests = new Map<string, Counter>();
   const errors = new Map<string, Counter>();
   const hist = new Map<string, Histogram>();
+  const timeouts = new Map<string, Counter>();
   const bump = (m: Map<string, Counter>, key: string, l: () => Record<string, string>) => {
     const c = m.get(key);
     if (c) c.n++;
@@ -63,6 +69,9 @@ export function createServeMetrics(): ServeMetrics {
     error(model, version, kind) {
       bump(errors, `${model}\0${version}\0${kind}`, () => ({ model, version, kind }));
     },
+    timeout(kind) {
+      bump(timeouts, kind, () => ({ kind }));
+    },
     render() {
       const out: string[] = [
         '# HELP lathe_requests_total Prediction requests by model, version and HTTP status.',
@@ -71,6 +80,9 @@ export function createServeMetrics(): ServeMetrics {
         '# HELP lathe_errors_total Failed predictions by model, version and kind (client errors, server errors, shadow failures).',
         '# TYPE lathe_errors_total counter',
         ...[...errors.values()].map((e) => `lathe_errors_total${e.l} ${e.n}`),
+        '# HELP lathe_timeouts_total Connections closed because the client was too slow to send or to read (headers, request, body, write, pipeline).',
+        '# TYPE lathe_timeouts_total counter',
+        ...[...timeouts.values()].map((e) => `lathe_timeouts_total${e.l} ${e.n}`),
         '# HELP lathe_request_duration_seconds Latency of successful predictions by model version.',
         '# TYPE lathe_request_duration_seconds histogram',
       ];

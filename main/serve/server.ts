@@ -1,12 +1,18 @@
 // The prediction server: node:http, no framework. Serves one or more Predictors under
 // POST /v1/models/{name}/predict, with /health, /ready, /metrics and /openapi.json.
 //
-// Hardened like main/host/server.ts: bounded bodies (413), strict routes (404/405), JSON errors with no
-// stack, a request id on every response. Probes, metrics and the OpenAPI document are open; predict
-// needs `Authorization: Bearer KEY` when keys are configured (401 / 403 / 429 + Retry-After).
+// Hardened like main/host/server.ts: bounded bodies (413), strict routes (404/405), JSON errors with a
+// `code` and no stack, a request id on every response. Probes, metrics and the OpenAPI document are open;
+// predict needs `Authorization: Bearer KEY` when keys are configured (401 / 403 / 429 + Retry-After).
+//
+// Hostile clients cannot hold a connection open (ServeTimeouts): headers and bodies that trickle in are
+// cut off (408), a response the client does not read is dropped after the write timeout, and a client
+// that pipelines requests without reading the answers is disconnected. Each cut is counted in /metrics
+// (lathe_timeouts_total{kind}).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { LatheError } from '../../shared/contract';
 import { routesToChallenger } from './canary';
 import { createServeMetrics } from './metrics';
 import { openApiDocument, parsePredictBody, recordSchema } from './openapi';
@@ -41,6 +47,90 @@ export interface ModelRoute {
   shadow?: Predictor;
 }
 
+/** How long a client may take; every value in milliseconds. */
+export interface ServeTimeouts {
+  /** From the connection (or the previous request) until all request headers arrived (node's headersTimeout). */
+  headersMs: number;
+  /** From the first byte until the whole request (headers and body) arrived (node's requestTimeout). */
+  requestMs: number;
+  /** From the headers until the body is read: a body sent slower is answered 408 and the connection closed. */
+  bodyMs: number;
+  /** A response the client has not taken (bytes left unsent) this long after it was written is dropped. */
+  writeMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ServeTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  bodyMs: 10_000,
+  writeMs: 30_000,
+  keepAliveMs: 5000,
+};
+
+/** The environment variable of each timeout (`lathe serve` and the exported server read the same ones). */
+export const TIMEOUT_ENV: Record<keyof ServeTimeouts, string> = {
+  headersMs: 'LATHE_SERVE_HEADERS_TIMEOUT_MS',
+  requestMs: 'LATHE_SERVE_REQUEST_TIMEOUT_MS',
+  bodyMs: 'LATHE_SERVE_BODY_TIMEOUT_MS',
+  writeMs: 'LATHE_SERVE_WRITE_TIMEOUT_MS',
+  keepAliveMs: 'LATHE_SERVE_KEEP_ALIVE_TIMEOUT_MS',
+};
+
+/**
+ * The timeouts set in `env` (TIMEOUT_ENV names; unset ones are left out). A value that is not a positive
+ * whole number of milliseconds is refused with INVALID_CONFIG naming the variable.
+ */
+export function timeoutsFromEnv(env: Record<string, string | undefined>): Partial<ServeTimeouts> {
+  const out: Partial<ServeTimeouts> = {};
+  for (const [key, name] of Object.entries(TIMEOUT_ENV) as [keyof ServeTimeouts, string][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new LatheError(
+        'INVALID_CONFIG',
+        `${name}=${raw}: expected a positive whole number of milliseconds`,
+        { variable: name, value: raw },
+      );
+    out[key] = n;
+  }
+  return out;
+}
+
+/** DEFAULT_TIMEOUTS, then the environment's, then `given`; checked as a whole. */
+export function resolveTimeouts(
+  given: Partial<ServeTimeouts> = {},
+  env: Record<string, string | undefined> = process.env,
+): ServeTimeouts {
+  const t = { ...DEFAULT_TIMEOUTS, ...timeoutsFromEnv(env), ...given };
+  for (const [key, v] of Object.entries(t) as [keyof ServeTimeouts, number][])
+    if (!Number.isSafeInteger(v) || v <= 0)
+      throw new LatheError(
+        'INVALID_CONFIG',
+        `timeout ${key}=${v}: expected a positive whole number of milliseconds`,
+        {
+          field: key,
+        },
+      );
+  // node refuses a headers timeout longer than the request timeout (both cover the headers).
+  if (t.headersMs > t.requestMs)
+    throw new LatheError(
+      'INVALID_CONFIG',
+      `the headers timeout (${t.headersMs} ms, ${TIMEOUT_ENV.headersMs}) is longer than the request timeout (${t.requestMs} ms, ${TIMEOUT_ENV.requestMs})`,
+      { headersMs: t.headersMs, requestMs: t.requestMs },
+    );
+  return t;
+}
+
+/**
+ * Responses a connection may have unfinished (pipelined requests whose answers the client has not taken)
+ * before it is closed: a client that pipelines without reading would otherwise make the server buffer
+ * every answer.
+ */
+export const MAX_UNFINISHED_PER_CONNECTION = 64;
+
 export interface PredictServerOptions {
   models: ModelRoute[];
   port: number;
@@ -64,6 +154,8 @@ export interface PredictServerOptions {
   serverVersion?: string;
   /** Called after each prediction request: its status and, when it succeeded, its latency in seconds. */
   onPredict?(status: number, seconds: number | null): void;
+  /** Overrides the environment's timeouts (TIMEOUT_ENV), which override DEFAULT_TIMEOUTS. */
+  timeouts?: Partial<ServeTimeouts>;
 }
 
 export interface PredictServer {
@@ -97,23 +189,75 @@ const PREDICT = /^\/v1\/models\/([^/]+)\/predict$/;
 // through new URL(). One '/' opens each segment, so the match is linear.
 const PLAIN_PATH = /^(?:\/[\w~!$&'()*+,;=:@-][\w.~!$&'()*+,;=:@-]*)*\/?$/;
 
-/** The path of a request target, as new URL(target, base).pathname gives it. */
-export function pathOf(target: string): string {
+/**
+ * The path of a request target, as new URL(target, base).pathname gives it; null when the target is no
+ * URL at all (node accepts an absolute-form target such as `http://[`, which new URL() refuses).
+ */
+export function pathOf(target: string): string | null {
   const q = target.indexOf('?');
   const raw = q < 0 ? target : target.slice(0, q);
-  return PLAIN_PATH.test(raw) ? raw : new URL(target, 'http://localhost').pathname;
+  if (PLAIN_PATH.test(raw)) return raw;
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
 }
 
+/** The `code` of each error status the server answers (in the body beside `error`). */
+export const CODE_BY_STATUS: Record<number, string> = {
+  400: 'INVALID_INPUT',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  422: 'INVALID_INPUT',
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
+  500: 'INTERNAL',
+  503: 'SHUTTING_DOWN',
+};
+
+/**
+ * The status of a LatheError a predictor throws, by its code (the body then carries that code). A state
+ * conflict (a cancelled operation, a refused gate, a locked workspace) is 409; bad input is 422, as the
+ * server's own validation answers; a code not listed is the server's fault (500, code hidden as INTERNAL).
+ */
+export const STATUS_BY_LATHE_CODE: Partial<Record<string, number>> = {
+  INVALID_INPUT: 422,
+  COLUMN_NOT_FOUND: 422,
+  NOT_FOUND: 404,
+  CANCELLED: 409,
+  GATE_FAILED: 409,
+  WORKSPACE_LOCKED: 409,
+};
+
 class HttpError extends Error {
+  readonly code: string;
   constructor(
     readonly status: number,
     message: string,
     readonly extra: Record<string, unknown> = {},
     /** Flat [name, value, …]. */
     readonly headers: string[] = [],
+    code?: string,
   ) {
     super(message);
+    this.code = code ?? CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_INPUT');
   }
+}
+
+/** What a request failure is answered with: an HttpError as is, a LatheError by its code, else a 500. */
+function httpErrorOf(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof LatheError) {
+    const status = STATUS_BY_LATHE_CODE[err.code];
+    if (status) return new HttpError(status, err.message, {}, [], err.code);
+  }
+  return new HttpError(500, 'prediction failed: internal error');
 }
 
 /** Counts the requests using each predictor so a swapped-out one is closed only when idle. */
@@ -211,10 +355,16 @@ export function coalesce(predictor: Predictor): Predictor['predictRecords'] {
 }
 
 /**
- * The request body as text, refused with 413 past `limit` bytes. Listens to the stream directly: an async
- * iterator per request cost more than the rest of the read (and allocations the GC then pauses for).
+ * The request body as text, refused with 413 past `limit` bytes and with 408 when it has not all arrived
+ * `timeoutMs` after the headers. Listens to the stream directly: an async iterator per request cost more
+ * than the rest of the read (and allocations the GC then pauses for).
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  timeoutMs: number,
+  onTimeout: () => void,
+): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit)
     return Promise.reject(
@@ -224,7 +374,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     let first: Buffer | null = null;
     let more: Buffer[] | null = null;
     let size = 0;
+    const timer = setTimeout(() => {
+      done();
+      req.pause();
+      onTimeout();
+      reject(
+        new HttpError(
+          408,
+          `the request body did not arrive within ${timeoutMs} ms (${size} bytes received)`,
+        ),
+      );
+    }, timeoutMs);
     const done = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -262,6 +424,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 export async function startPredictServer(options: PredictServerOptions): Promise<PredictServer> {
   const maxBatch = options.maxBatch ?? 1000;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const timeouts = resolveTimeouts(options.timeouts);
   const metrics = createServeMetrics();
   const lease = new Lease();
   const routes = new Map<string, ModelRoute & { schema: ReturnType<typeof recordSchema> }>();
@@ -318,7 +481,28 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       ...headers,
     ]);
     res.end(text);
+    guardWrite(res);
   };
+
+  // A response still waiting for its socket (behind pipelined ones) or with bytes the client has not
+  // taken: dropped, with its connection, if it is not finished within the write timeout.
+  const guardWrite = (res: ServerResponse) => {
+    if (res.writableFinished || (res.socket && res.socket.writableLength === 0)) return;
+    const timer = setTimeout(() => {
+      if (res.writableFinished) return;
+      metrics.timeout('write');
+      res.destroy();
+    }, timeouts.writeMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+  };
+
+  const errorBody = (requestId: string, e: HttpError) => ({
+    error: e.message,
+    code: e.code,
+    request_id: requestId,
+    ...e.extra,
+  });
 
   const authorize = (req: IncomingMessage, model: string): void => {
     const auth = options.auth;
@@ -362,7 +546,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       throw new HttpError(404, `no model named ${name} (served: ${[...routes.keys()].join(', ')})`);
     if (req.method !== 'POST') throw new HttpError(405, 'use POST', {}, ['Allow', 'POST']);
     authorize(req, name);
-    const text = await readBody(req, maxBody);
+    const text = await readBody(req, maxBody, timeouts.bodyMs, () => metrics.timeout('body'));
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -444,6 +628,13 @@ export async function startPredictServer(options: PredictServerOptions): Promise
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const path = pathOf(req.url ?? '/');
+    if (path === null)
+      return send(
+        res,
+        requestId,
+        400,
+        errorBody(requestId, new HttpError(400, `the request target is not a URL path`)),
+      );
     const started = performance.now();
     const m = PREDICT.exec(path);
     if (m) {
@@ -471,9 +662,8 @@ export async function startPredictServer(options: PredictServerOptions): Promise
         return;
       } catch (err) {
         const version = known ? String(routes.get(name)!.champion.meta.version) : '';
-        const e =
-          err instanceof HttpError ? err : new HttpError(500, 'prediction failed: internal error');
-        if (!(err instanceof HttpError))
+        const e = httpErrorOf(err);
+        if (e.status >= 500)
           console.error(
             `[PredictServer] ${name} request ${requestId} failed: ${err instanceof Error ? err.message : String(err)}`,
           );
@@ -490,18 +680,19 @@ export async function startPredictServer(options: PredictServerOptions): Promise
           );
         }
         if (known) metrics.error(name, version, e.status >= 500 ? 'server' : 'client');
+        // The rest of a refused or timed-out body is not read: the connection cannot carry another request.
         return send(
           res,
           requestId,
           e.status,
-          { error: e.message, request_id: requestId, ...e.extra },
-          e.status === 413 ? [...e.headers, 'Connection', 'close'] : e.headers,
+          errorBody(requestId, e),
+          e.status === 413 || e.status === 408 ? [...e.headers, 'Connection', 'close'] : e.headers,
         );
       }
     }
     const get = (body: () => void) => {
       if (req.method !== 'GET' && req.method !== 'HEAD')
-        return send(res, requestId, 405, { error: 'use GET', request_id: requestId }, [
+        return send(res, requestId, 405, errorBody(requestId, new HttpError(405, 'use GET')), [
           'Allow',
           'GET, HEAD',
         ]);
@@ -513,7 +704,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       case '/ready':
         return get(() =>
           closing
-            ? send(res, requestId, 503, { status: 'shutting down' })
+            ? send(res, requestId, 503, { status: 'shutting down', code: 'SHUTTING_DOWN' })
             : send(res, requestId, 200, {
                 status: 'ready',
                 models: [...routes.values()].map((r) => ({
@@ -533,34 +724,83 @@ export async function startPredictServer(options: PredictServerOptions): Promise
             'text/plain; version=0.0.4; charset=utf-8',
           ]);
           res.end(text);
+          guardWrite(res);
         });
       case '/openapi.json':
         return get(() => send(res, requestId, 200, openapi()));
       default:
-        return send(res, requestId, 404, { error: `no route ${path}`, request_id: requestId });
+        return send(
+          res,
+          requestId,
+          404,
+          errorBody(requestId, new HttpError(404, `no route ${path}`)),
+        );
     }
   };
 
-  const server = createServer((req, res) => {
-    inFlight++;
-    const incoming = req.headers['x-request-id'];
-    const requestId =
-      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    handle(req, res, requestId)
-      .catch((err: unknown) => {
-        console.error('[PredictServer] request failed:', err instanceof Error ? err.message : err);
-        if (!res.headersSent)
-          send(res, requestId, 500, { error: 'internal error', request_id: requestId });
-        else res.end();
-      })
-      .finally(() => {
-        inFlight--;
-        if (inFlight === 0 && idle) idle();
-      });
+  // Responses not yet finished on each connection (pipelined requests whose answers wait for the client).
+  const unfinished = new WeakMap<Socket, number>();
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // How often node checks the two timeouts above (its default, 30 s, would let a 10 s timeout run 40 s).
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4)),
+      ),
+    },
+    (req, res) => {
+      const socket = req.socket;
+      const open = (unfinished.get(socket) ?? 0) + 1;
+      if (open > MAX_UNFINISHED_PER_CONNECTION) {
+        metrics.timeout('pipeline');
+        socket.destroy();
+        return;
+      }
+      unfinished.set(socket, open);
+      res.once('close', () => unfinished.set(socket, (unfinished.get(socket) ?? 1) - 1));
+      inFlight++;
+      const incoming = req.headers['x-request-id'];
+      const requestId =
+        typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      handle(req, res, requestId)
+        .catch((err: unknown) => {
+          console.error(
+            '[PredictServer] request failed:',
+            err instanceof Error ? err.message : err,
+          );
+          if (!res.headersSent)
+            send(res, requestId, 500, errorBody(requestId, new HttpError(500, 'internal error')));
+          else res.end();
+        })
+        .finally(() => {
+          inFlight--;
+          if (inFlight === 0 && idle) idle();
+        });
+    },
+  );
+  // A request node could not parse or that timed out before reaching the handler: answered in JSON with a
+  // code (node's default answers plain text), then the connection is closed.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    // node's current response on the connection: set once a request reached the handler.
+    const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (timedOut) metrics.timeout(current ? 'request' : 'headers');
+    if (socket.writable && !current?.headersSent) {
+      const [status, reason, message] = timedOut
+        ? [408, 'Request Timeout', `the request did not arrive in time`]
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
+          : [400, 'Bad Request', 'the request is not valid HTTP/1.1'];
+      const text = JSON.stringify({ error: message, code: CODE_BY_STATUS[status] });
+      socket.write(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${text}`,
+      );
+    }
+    socket.destroy();
   });
-  server.keepAliveTimeout = 5000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -590,7 +830,9 @@ export async function startPredictServer(options: PredictServerOptions): Promise
       const stopped = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       if (inFlight > 0) await new Promise<void>((r) => (idle = r));
-      server.closeIdleConnections();
+      // Nothing is in flight: what is left is idle or still sending its headers (a slow client) — not
+      // worth keeping the server up for until its headers timeout.
+      server.closeAllConnections();
       await Promise.allSettled([...pending]);
       await stopped;
       await options.log?.close();
