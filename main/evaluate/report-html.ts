@@ -19,7 +19,9 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/** No script, nothing fetched, no form, no base: only the inline style the page carries. */
+export const REPORT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const CSS = `
 :root{--text:#1b1f27;--muted:#6b7483;--border:#e2e5ea;--accent:#2f6fde;--ok:#1a7f52;--bad:#c8372d}
@@ -66,7 +68,7 @@ export function renderEvaluationHtml(report: EvaluationReport): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(`Evaluation · ${report.runName} · ${report.dataset}`)}</title>
 <style>${CSS}</style>

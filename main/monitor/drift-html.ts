@@ -48,6 +48,10 @@ td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-alig
 tr.drift b{color:#b3261e}tr.warn b{color:#b26a00}tr.ok b{color:#1e7d32}rect.r{fill:#9aa0a6}rect.c{fill:#1a73e8}
 svg text{font-size:10px;fill:#555}.legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}`;
 
+/** No script, nothing fetched, no form, no base: only the inline style the page carries. */
+export const DRIFT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
 /** The page of a drift result. */
 export function renderDriftHtml(d: DriftOut): string {
   const title = `Drift of ${d.model}@${d.version}`;
@@ -60,7 +64,7 @@ export function renderDriftHtml(d: DriftOut): string {
         )
         .join('')}</table>`
     : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head><body>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${DRIFT_CSP}"><title>${esc(title)}</title><style>${STYLE}</style></head><body>
 <h1>${esc(title)}</h1>
 <p>Current: ${esc(d.current.kind)} ${esc(d.current.source)}, ${esc(formatCount(d.current.rows))} rows; reference: ${esc(formatCount(d.reference.rows))} rows${d.reference.exact ? ' (exact tests)' : ''}.</p>
 <p><b>${d.datasetDrift ? 'Dataset drift' : 'No dataset drift'}</b>: ${esc(formatPercent(d.driftShare))} of features drifted (threshold ${esc(formatPercent(d.shareThreshold))}).</p>

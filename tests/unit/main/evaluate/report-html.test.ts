@@ -46,7 +46,7 @@ describe('renderEvaluationHtml, binary', () => {
   it('is one offline document: a CSP that forbids scripts, no script, no network address', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain(
-      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">`,
     );
     expect(html.toLowerCase()).not.toContain('<script');
     expect(html).not.toMatch(/https?:\/\//);
@@ -254,8 +254,14 @@ describe('renderEvaluationHtml and the Evaluation view draw one report', () => {
         }),
       );
       expect(policy.get('default-src')).toEqual(["'none'"]);
+      expect([...policy.keys()].sort()).toEqual([
+        'base-uri',
+        'default-src',
+        'form-action',
+        'img-src',
+        'style-src',
+      ]);
       expect(policy.has('script-src')).toBe(false);
-      expect([...policy.keys()].sort()).toEqual(['default-src', 'img-src', 'style-src']);
       // Nothing to load, run or navigate to: no script, handler, source, link or external address.
       expect(html).not.toMatch(/<script|<iframe|<object|<embed|<img|<link/i);
       expect(html).not.toMatch(/\son[a-z]+=/i);
