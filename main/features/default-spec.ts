@@ -20,7 +20,8 @@ export async function defaultFeatureSpec(
     const x = ident(c.name);
     const parts = [`count(${x}) AS n${i}`, `count(DISTINCT ${x}) AS d${i}`];
     if (c.kind === 'numeric' || c.kind === 'boolean')
-      parts.push(`stddev_pop(${x}::DOUBLE) AS s${i}`);
+      // The spread as max − min: stddev_pop throws (out of range) on values near the largest doubles.
+      parts.push(`max(${x}::DOUBLE) - min(${x}::DOUBLE) AS s${i}`);
     return parts;
   });
   const [row = {}] = await engine.all(

@@ -51,6 +51,16 @@ export interface FitContext {
 
 const fail = specError;
 
+/**
+ * Whether a category can key a fitted lookup table. fitted.json is read back with zod, whose records drop
+ * a '__proto__' key (assigning it would replace the prototype): a category of that name is left out of the
+ * tables here too, so training (this object) and serving (the file) both treat it as unseen.
+ */
+const storableKey = (category: string) => category !== '__proto__';
+
+/** A number clamped to the finite doubles (JSON, and so fitted.json, cannot hold ±Infinity). */
+const finite = (v: number) => Math.min(Math.max(v, -Number.MAX_VALUE), Number.MAX_VALUE);
+
 export function featureSpecHash(spec: FeatureSpec): string {
   return canonicalHash(spec);
 }
@@ -76,6 +86,20 @@ export async function fitFeatureSpec(
   if (trainRows === 0) throw new LatheError('INVALID_CONFIG', 'the training split has no rows');
   const docs: FeatureDoc[] = [];
 
+  /**
+   * Mean and population standard deviation. Past ±2^400 (or below 2^-400) the sums of squares overflow
+   * (DuckDB throws "STDDEV_POP is out of range") or underflow, so they are taken on the values divided by
+   * a power of two near their largest magnitude, which is exact, and scaled back.
+   */
+  async function standardStats(x: string): Promise<Record<string, unknown>> {
+    const m = plainNumber((await stat(`max(abs(${x})) AS m`)).m);
+    if (m === null || m === 0 || (m < 2 ** 400 && m > 2 ** -400))
+      return stat(`avg(${x}) AS c, stddev_pop(${x}) AS s`);
+    // log2 of the largest doubles rounds up to 1024, and 2^1024 is Infinity.
+    const k = sqlNumber(2 ** Math.min(1023, Math.floor(Math.log2(m))));
+    return stat(`avg((${x}) / ${k}) * ${k} AS c, stddev_pop((${x}) / ${k}) * ${k} AS s`);
+  }
+
   /** clip / scale / bucketize fitted on `e` (already imputed), in that order. */
   async function fitNumeric(
     e: string,
@@ -95,14 +119,15 @@ export async function fitFeatureSpec(
         const b = plainNumber(q.b);
         if (a === null || b === null)
           throw fail(field, 'no values to fit the clip on in the training split');
+        // Fences past the largest double clip nothing: keep them finite so fitted.json can hold them.
         out.clip =
           step.method === 'iqr'
-            ? { lo: a - step.factor * (b - a), hi: b + step.factor * (b - a) }
+            ? { lo: finite(a - step.factor * (b - a)), hi: finite(b + step.factor * (b - a)) }
             : { lo: a, hi: b };
       } else if (step.op === 'scale') {
         const s =
           step.method === 'standard'
-            ? await stat(`avg(${x}) AS c, stddev_pop(${x}) AS s`)
+            ? await standardStats(x)
             : step.method === 'minmax'
               ? await stat(`min(${x}) AS c, max(${x}) - min(${x}) AS s`)
               : await stat(
@@ -121,10 +146,12 @@ export async function fitFeatureSpec(
           const hi = plainNumber(r.hi);
           if (lo === null || hi === null)
             throw fail(field, 'no values to fit the bins on in the training split');
-          cuts = Array.from(
-            { length: step.bins - 1 },
-            (_, k) => lo + ((k + 1) * (hi - lo)) / step.bins,
-          );
+          // A range wider than the largest double: interpolate without forming hi − lo.
+          const wide = !Number.isFinite(hi - lo);
+          cuts = Array.from({ length: step.bins - 1 }, (_, k) => {
+            const t = (k + 1) / step.bins;
+            return wide ? lo * (1 - t) + hi * t : lo + ((k + 1) * (hi - lo)) / step.bins;
+          });
         } else {
           const probs = Array.from({ length: step.bins - 1 }, (_, k) => (k + 1) / step.bins);
           const r = await stat(`quantile_cont(${x}, [${probs.map(sqlNumber).join(', ')}]) AS q`);
@@ -164,7 +191,11 @@ export async function fitFeatureSpec(
     if (step.op === 'frequency') {
       return {
         op: 'frequency',
-        shares: Object.fromEntries((await vocab('')).map((v) => [v.value, v.count / trainRows])),
+        shares: Object.fromEntries(
+          (await vocab(''))
+            .filter((v) => storableKey(v.value))
+            .map((v) => [v.value, v.count / trainRows]),
+        ),
       };
     }
     if (step.op !== 'target') throw fail(field, `${step.op} is not an encoding`);
@@ -187,14 +218,16 @@ export async function fitFeatureSpec(
          FROM ${ctx.from} WHERE ${train} AND ${s} IS NOT NULL AND (${where}) GROUP BY 1`,
       );
       return Object.fromEntries(
-        rows.map((r) => [
-          String(toPlain(r.v)),
-          ys.map(
-            (_, j) =>
-              ((plainNumber(r[`s${j}`]) ?? 0) + step.smoothing * prior[j]!) /
-              (Number(r.n) + step.smoothing),
-          ),
-        ]),
+        rows
+          .filter((r) => storableKey(String(toPlain(r.v))))
+          .map((r) => [
+            String(toPlain(r.v)),
+            ys.map(
+              (_, j) =>
+                ((plainNumber(r[`s${j}`]) ?? 0) + step.smoothing * prior[j]!) /
+                (Number(r.n) + step.smoothing),
+            ),
+          ]),
       );
     };
     const fold = foldSql(ident(ctx.row), step.folds);

@@ -88,11 +88,12 @@ function encode(e: FittedEncoding, cat: string | null, out: (number | null)[]): 
     case 'ordinal':
       out.push(cat === null ? -1 : e.categories.indexOf(cat));
       return;
+    // Own keys only: a category named 'toString' or 'constructor' is not in the table because Object has it.
     case 'frequency':
-      out.push(cat === null ? 0 : (e.shares[cat] ?? 0));
+      out.push(cat !== null && Object.hasOwn(e.shares, cat) ? e.shares[cat]! : 0);
       return;
     case 'target':
-      out.push(...((cat === null ? undefined : e.values[cat]) ?? e.prior));
+      out.push(...(cat !== null && Object.hasOwn(e.values, cat) ? e.values[cat]! : e.prior));
   }
 }
 
@@ -102,8 +103,15 @@ export function tokenBucket(token: string, buckets: number): number {
   return Number(digest.readBigUInt64LE(8) % BigInt(buckets));
 }
 
+/**
+ * Lower-cased ASCII-alphanumeric tokens, as DuckDB's lower() and string_split_regex make them. DuckDB
+ * lower-cases code point by code point; JavaScript lower-cases 'İ' (U+0130) to 'i' plus a combining dot,
+ * which would split 'İstanbul' into 'i' and 'stanbul'. It is the one code point where the two differ in
+ * ASCII letters and digits (checked over all of Unicode).
+ */
 export function tokenize(text: string): string[] {
   return text
+    .replace(/\u0130/g, 'i')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);

@@ -6,15 +6,20 @@ import type {
 import { ident, literal, sqlInteger, sqlNumber } from '../workspace/db';
 import { DATE_PARTS, TOKEN_SPLIT, columnOutputs, derivedOutputs } from './names';
 
-/** The numeric value of a source column (booleans as 0/1). */
-export const numericSource = (column: string) => `TRY_CAST(${ident(column)} AS DOUBLE)`;
+/**
+ * The numeric value of a source column (booleans as 0/1). NaN and ±Infinity count as missing, as they do
+ * in the row executor (toNumber), so both impute them alike.
+ */
+export const numericSource = (column: string) =>
+  `(CASE WHEN isfinite(TRY_CAST(${ident(column)} AS DOUBLE)) THEN TRY_CAST(${ident(column)} AS DOUBLE) END)`;
 export const categorySource = (column: string) => `${ident(column)}::VARCHAR`;
 export const dateSource = (column: string) => `${ident(column)}::TIMESTAMP`;
 
 export function datePartSql(ts: string, part: string): string {
   switch (part) {
     case 'weekend':
-      return `(CASE WHEN dayofweek(${ts}) IN (0, 6) THEN 1 ELSE 0 END)::DOUBLE`;
+      // A missing date has no weekend flag (NULL), as in the row executor.
+      return `(dayofweek(${ts}) IN (0, 6))::INTEGER::DOUBLE`;
     case 'year':
     case 'month':
     case 'day':
@@ -189,7 +194,11 @@ export function compileFeatureSql(
     ...fitted.columns.flatMap(columnOutputs),
     ...fitted.derived.flatMap(derivedOutputs),
   ];
-  const select = finals.map((e, k) => `coalesce((${e})::DOUBLE, 0) AS ${ident(outputs[k]!)}`);
+  // Missing and non-finite values (an overflowing product, say) end as 0, as in the row executor.
+  const select = finals.map(
+    (e, k) =>
+      `(CASE WHEN isfinite((${e})::DOUBLE) THEN (${e})::DOUBLE ELSE 0 END) AS ${ident(outputs[k]!)}`,
+  );
   const keep = (options.keep ?? []).map(ident);
   const stage = (extra: string[], inner: string) =>
     extra.length ? `(SELECT *, ${extra.join(', ')} FROM ${inner})` : inner;
