@@ -8,7 +8,10 @@
 // file), MAX_BATCH (default 1000), API_KEYS_FILE (optional JSON array of {name, sha256, models?, rateLimit?}:
 // when set, every predict request needs one of those keys), LATHE_LOG_DIR (a mounted folder for
 // segments), LATHE_LOG_ROTATE_ROWS (default 100000), LATHE_LOG_ROTATE_MB (default 64),
-// LATHE_LOG_ROTATE_SECONDS (default 300).
+// LATHE_LOG_ROTATE_SECONDS (default 300), and the timeouts that close slow or non-reading clients' connections,
+// as `lathe serve` reads them (server.ts TIMEOUT_ENV): LATHE_SERVE_HEADERS_TIMEOUT_MS (default 10000),
+// LATHE_SERVE_REQUEST_TIMEOUT_MS (30000), LATHE_SERVE_BODY_TIMEOUT_MS (10000), LATHE_SERVE_WRITE_TIMEOUT_MS
+// (30000), LATHE_SERVE_KEEP_ALIVE_TIMEOUT_MS (5000). A bad value stops the server before it loads the model.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureColumnsOf, createHealthAggregator } from './capture-format';
@@ -16,7 +19,7 @@ import { segmentSink } from './capture-segments';
 import { hashKey, keyAuth } from './keys';
 import { createPredictionLog, jsonLinesSink, teeLogs } from './prediction-log';
 import { loadPredictor } from './predictor';
-import { startPredictServer } from './server';
+import { resolveTimeouts, startPredictServer } from './server';
 
 const event = (type: string, fields: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ type, at: new Date().toISOString(), ...fields })}\n`);
@@ -52,6 +55,8 @@ function positive(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+  const timeouts = resolveTimeouts({}, process.env);
+  const maxBatch = positive('MAX_BATCH', 1000);
   const dir = process.env.MODEL_DIR ?? join(__dirname, 'model');
   const predictor = await loadPredictor(dir);
   const { model, version } = predictor.meta;
@@ -94,7 +99,8 @@ async function main(): Promise<void> {
     models: [{ name: predictor.meta.model, champion: predictor }],
     port: Number(process.env.PORT ?? 8080),
     host: process.env.HOST ?? '0.0.0.0',
-    maxBatch: Number(process.env.MAX_BATCH ?? 1000),
+    maxBatch,
+    timeouts,
     auth: keysFrom(process.env.API_KEYS_FILE),
     log,
     health: {
