@@ -18,6 +18,8 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
   let socket: WebSocket | undefined;
   const listeners = new Set<(frame: EventFrame) => void>();
   let opened: Promise<void> | undefined;
+  /** Calls the owner has answered: a command whose first call was refused did nothing yet. */
+  let answered = 0;
 
   const ensureSocket = () => {
     opened ??= new Promise<void>((resolveOpen) => {
@@ -49,11 +51,15 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
           body: JSON.stringify(input ?? {}),
         });
       } catch (err) {
+        const cause = (err as Error & { cause?: NodeJS.ErrnoException }).cause;
         throw new LatheError(
           'WORKSPACE_LOCKED',
-          `cannot reach the workspace owner at ${base}: ${(err as Error).message}`,
+          `cannot reach the workspace owner at ${base}: ${cause?.message ?? (err as Error).message}`,
+          // Refused: the request never reached the owner (it was closing), so nothing was done.
+          { hostUrl: base, notDelivered: cause?.code === 'ECONNREFUSED', answered },
         );
       }
+      answered++;
       return resultOf((await res.json()) as InvokeResponse<never>);
     },
     on(event, listener) {

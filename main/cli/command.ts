@@ -66,12 +66,34 @@ export async function withSession<T>(
   work: (s: Session) => Promise<T>,
   requireOwner = false,
 ): Promise<T> {
-  const session = await openSession(ctx.workspaceDir, { requireOwner, say: (m) => ctx.say(m) });
+  const open = (refusedHost?: string) =>
+    openSession(ctx.workspaceDir, { requireOwner, say: (m) => ctx.say(m), refusedHost });
+  let session = await open();
   try {
+    return await work(session);
+  } catch (err) {
+    if (!refusedBeforeAnyAnswer(err)) throw err;
+    // The owner's host refused the first call (the app is quitting): nothing was done, so the command
+    // starts again, waiting for the lock to be freed (or for a new owner's host).
+    await session.close();
+    ctx.say('the process that owns the workspace is closing; waiting for it');
+    session = await open(err.details.hostUrl as string);
     return await work(session);
   } finally {
     await session.close();
   }
+}
+
+/** A call refused by an owner's host before it answered any call of the command. */
+function refusedBeforeAnyAnswer(
+  err: unknown,
+): err is LatheError & { details: Record<string, unknown> } {
+  return (
+    err instanceof LatheError &&
+    err.code === 'WORKSPACE_LOCKED' &&
+    err.details?.notDelivered === true &&
+    err.details.answered === 0
+  );
 }
 
 /** Calls one channel in a session on the command's workspace: what most commands do. */

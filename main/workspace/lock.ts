@@ -1,5 +1,17 @@
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { LatheError } from '../../shared/contract';
 
 /** What the lock file says about the process that owns a workspace. */
@@ -29,12 +41,16 @@ export function readLock(path: string): LockInfo | null {
   }
 }
 
+/** Whether the process a lock names is alive (on another host it is taken to be). */
+function isLive(info: LockInfo): boolean {
+  return info.hostname !== hostname() || isProcessAlive(info.pid);
+}
+
 /** The live owner of a workspace other than this process, if any. */
 export function liveOwner(path: string): LockInfo | null {
   const info = readLock(path);
   if (!info || info.pid === process.pid) return null;
-  if (info.hostname !== hostname()) return info;
-  return isProcessAlive(info.pid) ? info : null;
+  return isLive(info) ? info : null;
 }
 
 export interface HeldLock {
@@ -43,13 +59,87 @@ export interface HeldLock {
   release(): void;
 }
 
+/** Lock files this process holds: opening the same workspace twice in one process is refused too. */
+const heldHere = new Set<string>();
+
+/** A file beside `path` only this call uses. */
+const scratchBeside = (path: string, what: string) =>
+  `${path}.${what}-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Writes `info` to a scratch file and links it to `path`: the lock file appears with its whole
+ * content or not at all, so another process never reads a half-written lock (an empty file would look
+ * stale and be taken over). False when `path` exists.
+ */
+function createLockFile(path: string, info: LockInfo): boolean {
+  const scratch = scratchBeside(path, 'new');
+  const fd = openSync(scratch, 'wx', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(info));
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(scratch, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(scratch, { force: true });
+  }
+}
+
+/**
+ * Removes a lock file whose owner died. Two processes may find the same stale lock: each moves it
+ * aside under a name of its own first, and only the one that moved the stale file deletes it; a live
+ * lock moved aside by mistake (another process took over in between) is linked back.
+ */
+function removeStaleLock(path: string): void {
+  const aside = scratchBeside(path, 'stale');
+  try {
+    renameSync(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const moved = readLock(aside);
+  if (moved && isLive(moved)) {
+    try {
+      linkSync(aside, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  rmSync(aside, { force: true });
+}
+
+/** Scratch files beside the lock left by processes killed mid-write (their pid is gone). */
+function sweepScratch(path: string): void {
+  const pattern = new RegExp(
+    `^${basename(path).replace(/[.]/g, '\\.')}\\.(?:new|stale|update)-(\\d+)-[0-9a-f]+$`,
+  );
+  for (const name of readdirSync(dirname(path))) {
+    const pid = pattern.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !isProcessAlive(Number(pid)))
+      rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+/** The WORKSPACE_LOCKED error naming the live owner of a workspace. */
+export function lockedBy(owner: LockInfo, workspaceDir: string): LatheError {
+  return new LatheError(
+    'WORKSPACE_LOCKED',
+    `workspace ${workspaceDir} is in use by process ${owner.pid} on ${owner.hostname}` +
+      (owner.hostUrl ? ` (reachable at ${owner.hostUrl})` : '; close it or wait for it to finish'),
+    { pid: owner.pid, hostname: owner.hostname, hostUrl: owner.hostUrl ?? null },
+  );
+}
+
 /**
  * Takes the single-writer lock: creates the lock file exclusively; a stale lock (its pid is gone) is
  * replaced; a live one throws WORKSPACE_LOCKED naming the owner's pid.
  */
-/** Lock files this process holds: opening the same workspace twice in one process is refused too. */
-const heldHere = new Set<string>();
-
 export function acquireLock(path: string, workspaceDir: string): HeldLock {
   if (heldHere.has(path)) {
     throw new LatheError(
@@ -65,18 +155,19 @@ export function acquireLock(path: string, workspaceDir: string): HeldLock {
     hostname: hostname(),
     startedAt: new Date().toISOString(),
   };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(info));
-      closeSync(fd);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (createLockFile(path, info)) {
       heldHere.add(path);
+      sweepScratch(path);
       let released = false;
       return {
         info,
         update(patch) {
           Object.assign(info, patch);
-          writeFileSync(path, JSON.stringify(info), { mode: 0o600 });
+          // Replaced whole (rename), so a reader never sees it half-written.
+          const scratch = scratchBeside(path, 'update');
+          writeFileSync(scratch, JSON.stringify(info), { mode: 0o600 });
+          renameSync(scratch, path);
         },
         release() {
           if (released) return;
@@ -86,22 +177,11 @@ export function acquireLock(path: string, workspaceDir: string): HeldLock {
           if (current?.pid === process.pid) rmSync(path, { force: true });
         },
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = liveOwner(path);
-      if (owner) {
-        throw new LatheError(
-          'WORKSPACE_LOCKED',
-          `workspace ${workspaceDir} is in use by process ${owner.pid} on ${owner.hostname}` +
-            (owner.hostUrl
-              ? ` (reachable at ${owner.hostUrl})`
-              : '; close it or wait for it to finish'),
-          { pid: owner.pid, hostname: owner.hostname, hostUrl: owner.hostUrl ?? null },
-        );
-      }
-      // Stale lock from a process that died: take it over.
-      rmSync(path, { force: true });
     }
+    const owner = readLock(path);
+    if (owner && owner.pid !== process.pid && isLive(owner)) throw lockedBy(owner, workspaceDir);
+    // Stale lock from a process that died (or unreadable): take it over.
+    removeStaleLock(path);
   }
   throw new LatheError('WORKSPACE_LOCKED', `could not take the lock ${path}`);
 }
