@@ -6,9 +6,10 @@ import type {
   DuplicateRow,
   HistogramBin,
 } from '../../shared/contract';
-import { ident, literal, plainNumber, toPlain } from '../workspace/db';
+import { ident, literal, plainNumber, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
 import { isIntegerType } from './column-kind';
+import { stddevSampSql } from './sql-stats';
 
 const MAX_BINS = 20;
 const TOP_VALUES = 10;
@@ -25,9 +26,6 @@ const epochMs = (v: unknown): number | null => {
   const p = toPlain(v);
   return typeof p === 'string' && !Number.isNaN(Date.parse(p)) ? Date.parse(p) : null;
 };
-
-/** A double as a SQL literal that reads back exactly (shortest round-trip form, as DOUBLE). */
-const sqlNumber = (x: number): string => `${x}::DOUBLE`;
 
 /** The numeric axis a column is binned on: the value itself, or epoch ms for dates and timestamps. */
 function axis(col: ColumnInfo): string | null {
@@ -50,21 +48,22 @@ async function duplicateGroups(
   columns: ColumnInfo[],
 ): Promise<Record<string, unknown>[]> {
   if (!columns.length) return [];
-  const rowHash = `hash(${columns.map((c) => ident(c.name)).join(', ')})`;
+  // Columns qualified by the source's alias: the candidates' hash column may share a data column's name.
+  const rowHash = `hash(${columns.map((c) => `__src.${ident(c.name)}`).join(', ')})`;
   const candidates = `profile_dup_${randomBytes(8).toString('hex')}`;
   await engine.run(
-    `CREATE TABLE ${candidates} AS SELECT ${rowHash} AS h FROM ${from} GROUP BY 1 HAVING count(*) > 1`,
+    `CREATE TABLE ${candidates} AS SELECT ${rowHash} AS h FROM ${from} AS __src GROUP BY 1 HAVING count(*) > 1`,
   );
   try {
     // Positional GROUP/ORDER BY: aliases could collide with column names. The window sums over every
     // group before the LIMIT.
     return await engine.all(
-      `SELECT ${columns.map((c, i) => `${ident(c.name)} AS c${i}`).join(', ')}, count(*) AS n,
+      `SELECT ${columns.map((c, i) => `__src.${ident(c.name)} AS c${i}`).join(', ')}, count(*) AS n,
          sum(count(*) - 1) OVER () AS d
-       FROM ${from} SEMI JOIN ${candidates} ON ${rowHash} = ${candidates}.h
-       GROUP BY ${columns.map((_, i) => i + 1).join(', ')} HAVING count(*) > 1
-       ORDER BY ${columns.length + 1} DESC, ${columns.map((_, i) => `${i + 1} NULLS LAST`).join(', ')}
-       LIMIT ${DUPLICATE_SAMPLE}`,
+       FROM ${from} AS __src SEMI JOIN ${candidates} ON ${rowHash} = ${candidates}.h
+       GROUP BY ${columns.map((_, i) => sqlInteger(i + 1)).join(', ')} HAVING count(*) > 1
+       ORDER BY ${sqlInteger(columns.length + 1)} DESC, ${columns.map((_, i) => `${sqlInteger(i + 1)} NULLS LAST`).join(', ')}
+       LIMIT ${sqlInteger(DUPLICATE_SAMPLE)}`,
     );
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${candidates}`);
@@ -96,7 +95,7 @@ export async function profileParquet(
     basic.push(`count(${c}) AS n${i}`);
     if (col.kind !== 'other') basic.push(`min(${c}) AS lo${i}`, `max(${c}) AS hi${i}`);
     if (x && col.kind !== 'datetime')
-      basic.push(`avg(${x}) AS m${i}`, `stddev_samp(${x}) AS s${i}`);
+      basic.push(`avg(${x}) AS m${i}`, `${stddevSampSql(x)} AS s${i}`);
     if (x) basic.push(`min(${x}) AS xlo${i}`, `max(${x}) AS xhi${i}`);
     distinct.push(`count(DISTINCT ${c}) AS d${i}`);
     // On the column itself, not a cast: DuckDB's quantile is several times faster on native types.
@@ -161,24 +160,27 @@ export async function profileParquet(
           ? Promise.resolve([])
           : engine.all(
               // Positional GROUP/ORDER BY: an alias could collide with a column of the same name.
-              `SELECT ${c} AS v, count(*) AS n FROM ${from} GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT ${TOP_VALUES}`,
+              `SELECT ${c} AS v, count(*) AS n FROM ${from} GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT ${sqlInteger(TOP_VALUES)}`,
             );
       let histogram: Promise<HistogramBin[]> = Promise.resolve([]);
       if (x && xlo !== null && xhi !== null && col.kind !== 'boolean') {
         const integerRange = isIntegerType(col.type) ? xhi - xlo + 1 : Infinity;
         const bins = xhi > xlo ? Math.max(1, Math.min(MAX_BINS, integerRange)) : 1;
-        const width = xhi > xlo ? (xhi - xlo) / bins : 1;
+        // Values more than ~1.8e308 apart overflow xhi − xlo: bin them halved (exact but for subnormals).
+        const s = Number.isFinite(xhi - xlo) ? 1 : 0.5;
+        const width = xhi > xlo ? (xhi * s - xlo * s) / bins : 1;
+        const scaled = s === 1 ? x : `(${x} * ${sqlNumber(s)})`;
         histogram = engine
           .all(
-            `SELECT least(floor((${x} - ${xlo}) / ${width}), ${bins - 1})::INTEGER AS b, count(*) AS n
+            `SELECT least(floor((${scaled} - ${sqlNumber(xlo * s)}) / ${sqlNumber(width)}), ${sqlInteger(bins - 1)})::INTEGER AS b, count(*) AS n
              FROM ${from} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 1`,
           )
           .then((rowsOut) => {
             const counts = new Array<number>(bins).fill(0);
             for (const r of rowsOut) counts[num(r.b) ?? 0] = num(r.n) ?? 0;
             return counts.map((n, b) => ({
-              lo: xlo + b * width,
-              hi: xlo + (b + 1) * width,
+              lo: (xlo * s + b * width) / s,
+              hi: (xlo * s + (b + 1) * width) / s,
               count: n,
             }));
           });

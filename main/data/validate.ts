@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import {
   LatheError,
+  type Bound,
   type ColumnInfo,
   type Expectation,
   type ExpectationResult,
   type ExpectationSuite,
 } from '../../shared/contract';
-import { ident, literal, plainNumber, toPlain } from '../workspace/db';
+import { ident, literal, plainNumber, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
+import { stddevSampSql } from './sql-stats';
 
 const SAMPLE_ROWS = 10;
 const KINDS = new Set(['numeric', 'categorical', 'boolean', 'datetime', 'other']);
@@ -48,15 +50,24 @@ function columnOf(e: Expectation): string | null {
 }
 
 /** `min ≤ x ≤ max` in words. */
-function boundsText(what: string, e: { min?: number; max?: number }): string {
-  if (e.min !== undefined && e.max !== undefined) return `${fmt(e.min)} ≤ ${what} ≤ ${fmt(e.max)}`;
-  if (e.min !== undefined) return `${what} ≥ ${fmt(e.min)}`;
-  return `${what} ≤ ${fmt(e.max)}`;
+function boundsText(what: string, e: { min?: Bound; max?: Bound }): string {
+  const f = (b: Bound | undefined) => (typeof b === 'string' ? b : fmt(b));
+  if (e.min !== undefined && e.max !== undefined) return `${f(e.min)} ≤ ${what} ≤ ${f(e.max)}`;
+  if (e.min !== undefined) return `${what} ≥ ${f(e.min)}`;
+  return `${what} ≤ ${f(e.max)}`;
 }
 
-function inBounds(v: number | null, e: { min?: number; max?: number }): boolean {
-  return v !== null && (e.min === undefined || v >= e.min) && (e.max === undefined || v <= e.max);
+/** An aggregate (a double) against its bounds; an integer-string bound counts as its nearest double. */
+function inBounds(v: number | null, e: { min?: Bound; max?: Bound }): boolean {
+  return (
+    v !== null &&
+    (e.min === undefined || v >= Number(e.min)) &&
+    (e.max === undefined || v <= Number(e.max))
+  );
 }
+
+/** A bound as SQL text of its exact value: an integer string stays an exact HUGEINT. */
+const sqlBound = (b: Bound): string => sqlNumber(typeof b === 'string' ? BigInt(b) : b);
 
 function expectedText(e: Expectation): string {
   switch (e.type) {
@@ -137,8 +148,8 @@ function planOf(e: Expectation, columns: Map<string, ColumnInfo>): Plan {
       }
       const c = ident(e.column);
       const parts = [
-        e.min !== undefined ? `${c} < ${e.min}` : null,
-        e.max !== undefined ? `${c} > ${e.max}` : null,
+        e.min !== undefined ? `${c} < ${sqlBound(e.min)}` : null,
+        e.max !== undefined ? `${c} > ${sqlBound(e.max)}` : null,
       ].filter(Boolean);
       return {
         kind: 'rows',
@@ -153,7 +164,7 @@ function planOf(e: Expectation, columns: Map<string, ColumnInfo>): Plan {
       const c = ident(e.column);
       const list =
         col.kind === 'numeric'
-          ? e.values.filter((v): v is number => typeof v === 'number').map(String)
+          ? e.values.filter((v): v is number => typeof v === 'number').map((v) => sqlNumber(v))
           : col.kind === 'boolean'
             ? e.values.filter((v): v is boolean => typeof v === 'boolean').map(String)
             : e.values.map((v) => literal(String(v)));
@@ -199,10 +210,10 @@ function planOf(e: Expectation, columns: Map<string, ColumnInfo>): Plan {
           message: `${e.column}: ${e.type} needs a numeric column, it is ${col.type}`,
         };
       }
-      const fn = e.type === 'mean' ? 'avg' : 'stddev_samp';
+      const x = `${ident(e.column)}::DOUBLE`;
       return {
         kind: 'aggregate',
-        sql: `${fn}(${ident(e.column)}::DOUBLE)`,
+        sql: e.type === 'mean' ? `avg(${x})` : stddevSampSql(x),
         check: (v) => inBounds(v, e),
         describe: (v) => `${e.column}: ${e.type} ${fmt(v)}, expected ${boundsText(e.type, e)}`,
       };
@@ -265,8 +276,8 @@ export async function evaluateSuite(
   const rows = Number(stats.__rows ?? 0);
   const num = plainNumber;
   const sample = async (where: string) =>
-    (await engine.all(`SELECT * FROM ${from} WHERE ${where} LIMIT ${SAMPLE_ROWS}`)).map((r) =>
-      columnList.map((c) => toPlain(r[c.name])),
+    (await engine.all(`SELECT * FROM ${from} WHERE ${where} LIMIT ${sqlInteger(SAMPLE_ROWS)}`)).map(
+      (r) => columnList.map((c) => toPlain(r[c.name])),
     );
 
   const quarantine: string[] = [];
@@ -346,9 +357,9 @@ export async function evaluateSuite(
         .join(' AND ');
       const found = await engine.all(
         `WITH d AS MATERIALIZED (SELECT ${keys}, count(*) AS __n FROM ${from} GROUP BY ${keys} HAVING count(*) > 1),
-              k AS (SELECT * FROM d ORDER BY __n DESC LIMIT ${SAMPLE_ROWS})
+              k AS (SELECT * FROM d ORDER BY __n DESC LIMIT ${sqlInteger(SAMPLE_ROWS)})
          SELECT f.*, (SELECT sum(__n) FROM d) AS __rows, (SELECT count(*) FROM d) AS __keys
-         FROM ${from} f SEMI JOIN k ON ${on} LIMIT ${SAMPLE_ROWS}`,
+         FROM ${from} f SEMI JOIN k ON ${on} LIMIT ${sqlInteger(SAMPLE_ROWS)}`,
       );
       const d = found[0] ?? {};
       const failing = Number(toPlain(d.__rows) ?? 0);

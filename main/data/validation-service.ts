@@ -5,11 +5,12 @@ import {
   type ValidationReport,
 } from '../../shared/contract';
 import { createHash } from 'node:crypto';
-import { literal, type Database } from '../workspace/db';
+import { ident, literal, type Database } from '../workspace/db';
+import { isIntegerType } from './column-kind';
 import { iso, newId } from '../workspace/projects';
 import type { DataService } from './data-service';
 import type { Engine } from './engine';
-import { suggestSuite } from './suggest';
+import { suggestSuite, type ExactBounds } from './suggest';
 import { evaluateSuite, suiteHash } from './validate';
 
 export interface ValidationService {
@@ -65,7 +66,31 @@ export function createValidationService(deps: {
     },
 
     async suggest(ref) {
-      return suggestSuite(await data.profile(ref));
+      const v = await data.resolve(ref);
+      const profile = await data.profile(ref);
+      // The profile carries integers as doubles, which round past 2^53: read those columns' exact range as
+      // text, so the suggested range holds on the data it came from.
+      const wide = profile.columns.filter(
+        (c) =>
+          isIntegerType(c.type) &&
+          [c.min, c.max].some((x) => typeof x === 'number' && !Number.isSafeInteger(x)),
+      );
+      const exact: ExactBounds = new Map();
+      if (wide.length) {
+        const [row = {}] = await engine.all(
+          `SELECT ${wide
+            .map(
+              (c, i) =>
+                `min(${ident(c.name)})::VARCHAR AS lo${i}, max(${ident(c.name)})::VARCHAR AS hi${i}`,
+            )
+            .join(', ')} FROM read_parquet(${literal(v.storagePath)})`,
+        );
+        wide.forEach((c, i) => {
+          const [min, max] = [row[`lo${i}`], row[`hi${i}`]];
+          if (typeof min === 'string' && typeof max === 'string') exact.set(c.name, { min, max });
+        });
+      }
+      return suggestSuite(profile, exact);
     },
 
     async validate(ref, given, quarantine) {

@@ -10,12 +10,36 @@ const base = {
   description: z.string().max(500).optional(),
 };
 const column = z.string().min(1, 'name the column');
-const bound = z.number().optional();
+/**
+ * A bound: a number, or an integer written as a string of digits. JSON and YAML read numbers as doubles,
+ * which hold integers exactly only up to 2^53, so a bound on a BIGINT/HUGEINT column past that is written as
+ * a string (`max: "9007199254740993"`) and compared exactly; suggested suites do so.
+ */
+export const Bound = z.union([
+  z.number(),
+  z.string().regex(/^-?(0|[1-9][0-9]*)$/, 'a number, or an integer written as a string of digits'),
+]);
+export type Bound = z.infer<typeof Bound>;
+const bound = Bound.optional();
+
+/** -1, 0 or 1 as a < b, a = b, a > b, exactly (an integer string past 2^53 is not rounded). */
+export function compareBounds(a: Bound, b: Bound): number {
+  const exact = (x: Bound): bigint | number =>
+    typeof x === 'string' ? BigInt(x) : Number.isInteger(x) ? BigInt(x) : x;
+  const [x, y] = [exact(a), exact(b)];
+  if (typeof x === typeof y) return x < y ? -1 : x > y ? 1 : 0;
+  // One bigint, one fractional (or infinite/NaN) number: compare the bigint with the number's floor.
+  const [big, num, sign] = typeof x === 'bigint' ? [x, y as number, 1] : [y as bigint, x, -1];
+  if (Number.isNaN(num)) return 0;
+  if (!Number.isFinite(num)) return num > 0 ? -sign : sign;
+  return big <= BigInt(Math.floor(num)) ? -sign : sign;
+}
+
 /** min and/or max, in order: the shared rule of range, row_count, mean and std. */
-function checkBounds(e: { min?: number; max?: number }, ctx: z.RefinementCtx): void {
+function checkBounds(e: { min?: Bound; max?: Bound }, ctx: z.RefinementCtx): void {
   if (e.min === undefined && e.max === undefined) {
     ctx.addIssue({ code: 'custom', path: ['min'], message: 'give min, max or both' });
-  } else if (e.min !== undefined && e.max !== undefined && e.min > e.max) {
+  } else if (e.min !== undefined && e.max !== undefined && compareBounds(e.min, e.max) > 0) {
     ctx.addIssue({ code: 'custom', path: ['max'], message: 'min must not exceed max' });
   }
 }
