@@ -1,5 +1,5 @@
 import { LatheError, type SplitSpec, type Task } from '../../shared/contract';
-import { ident, toPlain } from '../workspace/db';
+import { ident, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
 
 /** A split as a deterministic rule: what a run records, and all it takes to rebuild the same split. */
@@ -60,7 +60,7 @@ export async function applySplit(
       'split: validationFraction + testFraction must leave rows to train on',
     );
   }
-  const hashOf = (v: string) => `md5_number_lower('${rule.seed}:' || (${v})::VARCHAR)`;
+  const hashOf = (v: string) => `md5_number_lower('${sqlInteger(rule.seed)}:' || (${v})::VARCHAR)`;
   const [{ n: total = 0 } = {}] = await engine.all(`SELECT count(*) AS n FROM ${args.from}`);
   const n = Number(total);
   const nTest = Math.round(n * rule.testFraction);
@@ -70,24 +70,24 @@ export async function applySplit(
   const fold = rule.fold;
   /** 'valid' for the rows of this fold, 'train' for the other folds; `r` counts from 0 after the test rows. */
   const dealt = (r: string) =>
-    `CASE WHEN (${r}) % ${fold?.k ?? 1} + 1 = ${fold?.index ?? 0} THEN 'valid' ELSE 'train' END`;
+    `CASE WHEN (${r}) % ${sqlInteger(fold?.k ?? 1)} + 1 = ${sqlInteger(fold?.index ?? 0)} THEN 'valid' ELSE 'train' END`;
   if (fold && rule.method === 'random') {
     const r = `row_number() OVER (ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
-    assign = `CASE WHEN ${r} <= ${nTest} THEN 'test' ELSE ${dealt(`${r} - ${nTest} - 1`)} END`;
+    assign = `CASE WHEN ${r} <= ${sqlInteger(nTest)} THEN 'test' ELSE ${dealt(`${r} - ${sqlInteger(nTest)} - 1`)} END`;
   } else if (fold && rule.method === 'stratified') {
     const t = ident(args.target);
     const r = `row_number() OVER (PARTITION BY ${t} ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
-    const nTestClass = `round(count(*) OVER (PARTITION BY ${t}) * ${rule.testFraction})`;
+    const nTestClass = `round(count(*) OVER (PARTITION BY ${t}) * ${sqlNumber(rule.testFraction)})`;
     assign = `CASE WHEN ${r} <= ${nTestClass} THEN 'test' ELSE ${dealt(`${r} - ${nTestClass} - 1`)} END`;
   } else if (rule.method === 'random') {
     const r = `row_number() OVER (ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
-    assign = `CASE WHEN ${r} <= ${nTest} THEN 'test' WHEN ${r} <= ${nTest + nVal} THEN 'valid' ELSE 'train' END`;
+    assign = `CASE WHEN ${r} <= ${sqlInteger(nTest)} THEN 'test' WHEN ${r} <= ${sqlInteger(nTest + nVal)} THEN 'valid' ELSE 'train' END`;
   } else if (rule.method === 'stratified') {
     const t = ident(args.target);
     const r = `row_number() OVER (PARTITION BY ${t} ORDER BY ${hashOf(ident(row))}, ${ident(row)})`;
     const nc = `count(*) OVER (PARTITION BY ${t})`;
-    assign = `CASE WHEN ${r} <= round(${nc} * ${rule.testFraction}) THEN 'test'
-      WHEN ${r} <= round(${nc} * ${rule.testFraction}) + round(${nc} * ${rule.validationFraction}) THEN 'valid' ELSE 'train' END`;
+    assign = `CASE WHEN ${r} <= round(${nc} * ${sqlNumber(rule.testFraction)}) THEN 'test'
+      WHEN ${r} <= round(${nc} * ${sqlNumber(rule.testFraction)}) + round(${nc} * ${sqlNumber(rule.validationFraction)}) THEN 'valid' ELSE 'train' END`;
   } else if (rule.method === 'time') {
     const c = ident(rule.column!);
     const [nulls] = await engine.all(`SELECT count(*) - count(${c}) AS n FROM ${args.from}`);
@@ -100,11 +100,11 @@ export async function applySplit(
     }
     const r = `row_number() OVER (ORDER BY ${c}, ${ident(row)})`;
     if (fold) {
-      const chunk = `floor((${r} - 1) * ${fold.k + 1} / ${Math.max(1, n - nTest)})`;
-      assign = `CASE WHEN ${r} > ${n - nTest} THEN 'test' WHEN ${chunk} < ${fold.index} THEN 'train'
-        WHEN ${chunk} = ${fold.index} THEN 'valid' ELSE 'unused' END`;
+      const chunk = `floor((${r} - 1) * ${sqlInteger(fold.k + 1)} / ${sqlInteger(Math.max(1, n - nTest))})`;
+      assign = `CASE WHEN ${r} > ${sqlInteger(n - nTest)} THEN 'test' WHEN ${chunk} < ${sqlInteger(fold.index)} THEN 'train'
+        WHEN ${chunk} = ${sqlInteger(fold.index)} THEN 'valid' ELSE 'unused' END`;
     } else
-      assign = `CASE WHEN ${r} <= ${n - nVal - nTest} THEN 'train' WHEN ${r} <= ${n - nTest} THEN 'valid' ELSE 'test' END`;
+      assign = `CASE WHEN ${r} <= ${sqlInteger(n - nVal - nTest)} THEN 'train' WHEN ${r} <= ${sqlInteger(n - nTest)} THEN 'valid' ELSE 'test' END`;
   } else {
     const g = ident(rule.column!);
     // Whole groups in a seeded order; a group goes to test, then validation, while they are short of rows.
@@ -116,8 +116,8 @@ export async function applySplit(
       ) o ON o.__g IS NOT DISTINCT FROM s.${g}::VARCHAR)`;
     // Group k-fold deals whole groups (in the same seeded order) into the folds.
     assign = fold
-      ? `CASE WHEN __before < ${nTest} THEN 'test' ELSE ${dealt('__gi - 1')} END`
-      : `CASE WHEN __before < ${nTest} THEN 'test' WHEN __before < ${nTest + nVal} THEN 'valid' ELSE 'train' END`;
+      ? `CASE WHEN __before < ${sqlInteger(nTest)} THEN 'test' ELSE ${dealt('__gi - 1')} END`
+      : `CASE WHEN __before < ${sqlInteger(nTest)} THEN 'test' WHEN __before < ${sqlInteger(nTest + nVal)} THEN 'valid' ELSE 'train' END`;
   }
   await engine.run(
     `CREATE OR REPLACE TABLE ${args.table} AS SELECT * EXCLUDE (__before, __gi), ${assign} AS __split FROM ${

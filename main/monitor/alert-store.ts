@@ -9,7 +9,14 @@ import {
 } from '../../shared/contract';
 import type { z } from 'zod';
 import { iso } from '../workspace/projects';
-import { plainNumber, text, textOrNull, type Database, type Row } from '../workspace/db';
+import {
+  plainNumber,
+  sqlInteger,
+  text,
+  textOrNull,
+  type Database,
+  type Row,
+} from '../workspace/db';
 
 const RULES_ID = 'workspace';
 
@@ -127,7 +134,7 @@ export function createAlertStore(db: Database): AlertStore {
       }
       if (open) where.push('acknowledged_at IS NULL');
       const rows = await db.all(
-        `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY "at" DESC, id DESC LIMIT ${limit ?? 100}`,
+        `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY "at" DESC, id DESC LIMIT ${sqlInteger(limit ?? 100)}`,
         params,
       );
       return rows.map(alertOf);

@@ -11,7 +11,7 @@
 // except inside cells where the two CDFs cross, and KS is exact at cell edges (off by at most one cell's
 // mass). tests/unit/main/monitor/drift-sql.test.ts holds both paths to scipy. This is what keeps 3M rows
 // × 100 columns within seconds.
-import { literal, type Row, type SqlParam } from '../workspace/db';
+import { literal, sqlInteger, sqlNumber, type Row, type SqlParam } from '../workspace/db';
 
 /** Runs SQL: the in-memory engine (dataset versions) or the workspace database (captured rows). */
 export interface SqlRunner {
@@ -201,13 +201,13 @@ export async function numericStats(
   const g = `g AS (SELECT * FROM (VALUES ${bounds
     .map(
       (b) =>
-        `(${literal(b.w)}, ${b.nc}::DOUBLE, ${nr}::DOUBLE, ${b.lo}::DOUBLE, ${b.hi}::DOUBLE, ${b.nb}::BIGINT)`,
+        `(${literal(b.w)}, ${sqlNumber(b.nc)}, ${sqlNumber(nr)}, ${sqlNumber(b.lo)}, ${sqlNumber(b.hi)}, ${sqlInteger(b.nb)}::BIGINT)`,
     )
     .join(', ')}) AS g(w, nc, nr, lo, hi, nb))`;
   const one = bounds.length === 1 ? bounds[0]! : null;
   // One window: its range and bins are constants in the expressions (no join on 3M rows); several: joined.
   const [lo, hi, nb] = one
-    ? [`${one.lo}::DOUBLE`, `${one.hi}::DOUBLE`, `${one.nb}`]
+    ? [sqlNumber(one.lo), sqlNumber(one.hi), sqlInteger(one.nb)]
     : ['lo', 'hi', 'nb'];
   const keyed = (src: string) =>
     one
@@ -230,11 +230,11 @@ export async function numericStats(
       FROM ${binned(binned(withH, 'x', 'lo', 'hi', 'nb', 'bin'), 'x', 'lo', 'hi', 'nbh', 'hbin')})`;
   } else {
     const unionDistinct = options.hellinger
-      ? `(SELECT count(*)::DOUBLE + ${Math.max(0, ref.distinct - ref.values.length)} FROM (
+      ? `(SELECT count(*)::DOUBLE + ${sqlInteger(Math.max(0, ref.distinct - ref.values.length))} FROM (
           SELECT DISTINCT x FROM ${keyed(cur)} UNION SELECT v FROM ${refRel}))`
       : '1';
     const nbh = `(CASE WHEN ${hi} > ${lo} THEN ceil((${hi} - ${lo}) / ((${hi} - ${lo}) / (log2(${unionDistinct}) + 1.0)))::BIGINT ELSE 1 END)`;
-    const cellsAll = `(${nb} * ${CELLS_PER_BIN})`;
+    const cellsAll = `(${nb} * ${sqlInteger(CELLS_PER_BIN)})`;
     // The cell of x in one expression (its bin is cell // CELLS_PER_BIN): no edge comparisons per row, so
     // a value within a rounding error of a bin edge may count in the neighbouring bin.
     // The value hi lands one past the last cell; it is moved back after grouping (on cells, not rows).
@@ -245,11 +245,11 @@ export async function numericStats(
           : '0'
       } AS hbin FROM ${src})`;
     // One grouping key per cell (and Hellinger bin): a single integer hashes far faster than several.
-    const key = options.hellinger ? `ci + hbin * ${2 ** 32}` : 'ci';
+    const key = options.hellinger ? `ci + hbin * ${sqlInteger(2 ** 32)}` : 'ci';
     const cells = (src: string, aggs: string, sums: string) =>
       `(SELECT w, least(ci, ${cellsAll} - 1) AS ci, hbin, ${sums} FROM ${
         one
-          ? `(SELECT ${literal(one.w)} AS w, k % ${2 ** 32} AS ci, k // ${2 ** 32} AS hbin, * EXCLUDE (k) FROM (
+          ? `(SELECT ${literal(one.w)} AS w, k % ${sqlInteger(2 ** 32)} AS ci, k // ${sqlInteger(2 ** 32)} AS hbin, * EXCLUDE (k) FROM (
             SELECT ${key} AS k, ${aggs} FROM ${grid(src)} GROUP BY k))`
           : `(SELECT w, ci, hbin, ${aggs} FROM ${grid(src)} GROUP BY w, ci, hbin)`
       } GROUP BY ALL)`;
@@ -266,9 +266,9 @@ export async function numericStats(
       'sum(c) AS rc, sum(c * x) AS rs',
       'sum(rc) AS rc, sum(rs) AS rs',
     );
-    const width = `((g.hi - g.lo) / (g.nb * ${CELLS_PER_BIN}))`;
-    points = `p AS (SELECT w, ci // ${CELLS_PER_BIN} AS bin, hbin, g.lo + ci * ${width} AS a,
-      CASE WHEN ci + 1 >= g.nb * ${CELLS_PER_BIN} THEN g.hi ELSE g.lo + (ci + 1) * ${width} END AS b,
+    const width = `((g.hi - g.lo) / (g.nb * ${sqlInteger(CELLS_PER_BIN)}))`;
+    points = `p AS (SELECT w, ci // ${sqlInteger(CELLS_PER_BIN)} AS bin, hbin, g.lo + ci * ${width} AS a,
+      CASE WHEN ci + 1 >= g.nb * ${sqlInteger(CELLS_PER_BIN)} THEN g.hi ELSE g.lo + (ci + 1) * ${width} END AS b,
       coalesce(rc, 0) AS rc, coalesce(rs, 0) AS rs, coalesce(cc, 0) AS cc, coalesce(cs, 0) AS cs
     FROM ${curCells} c FULL JOIN ${refCells} r USING (w, ci, hbin) JOIN g USING (w))`;
   }
@@ -346,7 +346,7 @@ export async function categoricalStats(
       : 'x';
   const text = `WITH cur AS (${cur}),
   r AS (SELECT unnest(${keys}) AS k, unnest(${counts}) AS c),
-  g AS (SELECT w, count(x)::DOUBLE AS nc, (count(*) - count(x))::BIGINT AS nulls, ${ref.n}::DOUBLE AS nr
+  g AS (SELECT w, count(x)::DOUBLE AS nc, (count(*) - count(x))::BIGINT AS nulls, ${sqlNumber(ref.n)} AS nr
     FROM cur GROUP BY w HAVING count(x) > 0),
   cc AS (SELECT w, ${known} AS k, count(*)::DOUBLE AS c FROM cur WHERE x IS NOT NULL GROUP BY ALL),
   ks AS (SELECT g.w, r.k FROM g CROSS JOIN r UNION SELECT w, k FROM cc),

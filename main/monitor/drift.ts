@@ -15,7 +15,7 @@ import type { DataService } from '../data/data-service';
 import type { Engine } from '../data/engine';
 import type { RegistryStore } from '../registry/registry-store';
 import { captureTableOf } from '../serve/capture';
-import { ident, literal, type Database } from '../workspace/db';
+import { ident, literal, sqlInteger, type Database } from '../workspace/db';
 import { renderDriftHtml } from './drift-html';
 import {
   categoricalStats,
@@ -312,7 +312,7 @@ export function createDriftService(deps: {
   function windowOf(window: NonNullable<z.output<typeof DriftIn>['window']>) {
     if (typeof window === 'number') {
       return {
-        key: `((row_number() OVER (ORDER BY _at, _row_id) - 1) // ${window})`,
+        key: `((row_number() OVER (ORDER BY _at, _row_id) - 1) // ${sqlInteger(window)})`,
         span: `epoch_ms(min(_at)) AS start, epoch_ms(max(_at)) AS "end"`,
       };
     }

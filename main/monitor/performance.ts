@@ -26,6 +26,7 @@ import {
   ident,
   literal,
   plainNumber,
+  sqlInteger,
   text,
   type Database,
   type Sql,
@@ -118,7 +119,7 @@ interface LabelledRow {
 function windowSql(window: WindowSpec | 'all'): string {
   if (window === 'all') return '0';
   if (typeof window === 'number')
-    return `(row_number() OVER (ORDER BY c._at, c._row_id) - 1) // ${window}`;
+    return `(row_number() OVER (ORDER BY c._at, c._row_id) - 1) // ${sqlInteger(window)}`;
   return `epoch_ms(date_trunc('${window}', c._at))`;
 }
 
@@ -235,8 +236,8 @@ async function estimatedByWindow(
     `${base.sql},
      s AS (SELECT w, _probabilities AS p, coalesce(list_position(${names}, _prediction),
              list_position(_probabilities, list_max(_probabilities))) - 1 AS pred
-           FROM b WHERE len(_probabilities) = ${k}),
-     x AS (SELECT w, c, p[c + 1] AS pc, pred = c AS hit FROM s, range(${k}) r(c)),
+           FROM b WHERE len(_probabilities) = ${sqlInteger(k)}),
+     x AS (SELECT w, c, p[c + 1] AS pc, pred = c AS hit FROM s, range(${sqlInteger(k)}) r(c)),
      y AS (SELECT *, sum(pc) OVER (PARTITION BY w, c ORDER BY pc DESC ROWS UNBOUNDED PRECEDING) AS cum
            FROM x)
      SELECT w, c, sum(CASE WHEN hit THEN pc ELSE 0 END) AS tp, sum(CASE WHEN hit THEN 1 - pc ELSE 0 END) AS fp,

@@ -23,7 +23,7 @@ import { applySplit, type SplitRule } from '../data/splits';
 // Types only: the trainer's module loads tfjs, which monitoring must not.
 import type { ValidPredictions, ValidPredictionsPath } from '../train/trainer';
 import type { ArtifactStore } from '../workspace/artifacts';
-import { ident, literal, text, type Database } from '../workspace/db';
+import { ident, literal, sqlInteger, sqlNumber, text, type Database } from '../workspace/db';
 import { numberList, stringList, type CategoryCounts, type NumericPoints } from './drift-sql';
 
 /** Distinct values a numeric reference keeps exactly. */
@@ -106,14 +106,14 @@ export async function summarize(
           lossless
             ? `SELECT x AS v, count(*)::DOUBLE AS c FROM ${src} WHERE x IS NOT NULL GROUP BY x ORDER BY x`
             : `SELECT avg(x) AS v, count(*)::DOUBLE AS c FROM (
-                 SELECT x, floor((row_number() OVER (ORDER BY x) - 1) * ${SKETCH_POINTS} / ${count}) AS blk
+                 SELECT x, floor((row_number() OVER (ORDER BY x) - 1) * ${sqlInteger(SKETCH_POINTS)} / ${sqlInteger(count)}) AS blk
                  FROM ${src} WHERE x IS NOT NULL) GROUP BY blk ORDER BY blk`,
         )
       : [];
     const width = mx > mn ? (mx - mn) / VIEW_BINS : 1;
     const view = count
       ? await engine.all(
-          `SELECT least(${VIEW_BINS - 1}, floor((x - ${mn}) / ${width}))::INT AS b, count(*) AS c
+          `SELECT least(${sqlInteger(VIEW_BINS - 1)}, floor((x - ${sqlNumber(mn)}) / ${sqlNumber(width)}))::INT AS b, count(*) AS c
            FROM ${src} WHERE x IS NOT NULL GROUP BY b`,
         )
       : [];
@@ -150,7 +150,7 @@ export async function summarize(
   );
   const top = await engine.all(
     `SELECT x::VARCHAR AS k, count(*) AS c FROM ${src} WHERE x IS NOT NULL GROUP BY 1
-     ORDER BY c DESC, k LIMIT ${CATEGORY_MAX}`,
+     ORDER BY c DESC, k LIMIT ${sqlInteger(CATEGORY_MAX)}`,
   );
   const rows = n(s.total);
   const count = n(s.n);

@@ -21,6 +21,8 @@
  * step costs a lookup, not a scan.
  */
 
+import { sqlInteger } from '../workspace/db';
+
 /** Default resolution when the caller asks for none. */
 export const DEFAULT_MAX_POINTS = 2000;
 /** The smallest resolution that leaves one bucket between the first and the last point. */
@@ -70,7 +72,7 @@ function seriesDownsampleSql(maxPoints: number, source: string): string {
   return `
 WITH pts AS MATERIALIZED (
   SELECT sid, key, step, ts, value, i, n,
-    CASE WHEN n > ${m} AND i > 0 AND i < n - 1 THEN (i - 1) * ${b} // (n - 2) END AS k
+    CASE WHEN n > ${sqlInteger(m)} AND i > 0 AND i < n - 1 THEN (i - 1) * ${sqlInteger(b)} // (n - 2) END AS k
   FROM (
     SELECT sid, key, step, ts, value,
       row_number() OVER (PARTITION BY sid, key ORDER BY step, ts) - 1 AS i,
@@ -87,7 +89,7 @@ buckets AS MATERIALIZED (
 ends AS MATERIALIZED (
   SELECT sid, key, arg_min(step::DOUBLE, i) AS x0, arg_min(value, i) AS y0,
     arg_max(step::DOUBLE, i) AS xl, arg_max(value, i) AS yl
-  FROM pts WHERE n > ${m} GROUP BY sid, key
+  FROM pts WHERE n > ${sqlInteger(m)} GROUP BY sid, key
 ),
 steps AS (
   SELECT b.sid, b.key, b.k, list_sort(b.ps) AS ps,

@@ -8,7 +8,14 @@ import {
   type RunStatus,
   type RunSummary,
 } from '../../shared/contract';
-import { text, textOrNull, type Database, type Row, type SqlParam } from '../workspace/db';
+import {
+  sqlInteger,
+  text,
+  textOrNull,
+  type Database,
+  type Row,
+  type SqlParam,
+} from '../workspace/db';
 import { filterToSql, orderByToSql } from './run-query';
 import { iso } from '../workspace/projects';
 
@@ -42,7 +49,7 @@ function listSql(where: string, order: string, limit: number): string {
     JOIN dataset_versions v ON r.dataset_version_id = v.id
     JOIN datasets d ON v.dataset_id = d.id
     ${where}
-    ORDER BY list_pos LIMIT ${Number(limit)}
+    ORDER BY list_pos LIMIT ${sqlInteger(limit)}
   ),
   m AS (
     SELECT run_id, json_group_object(key, value) AS metrics_json

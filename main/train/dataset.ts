@@ -11,7 +11,7 @@ import { defaultFeatureSpec } from '../features/default-spec';
 import { specColumns } from '../features/check';
 import { fitFeatureSpec } from '../features/fit';
 import { compileFeatureSql } from '../features/sql';
-import { ident, literal, toPlain } from '../workspace/db';
+import { ident, literal, sqlInteger, toPlain } from '../workspace/db';
 import { leakageWarnings } from './leakage';
 import { selectFeatures } from './select-features';
 import { checkClassCount } from './target-classes';
@@ -116,8 +116,8 @@ export async function prepareTrainingData(
       await engine.run(
         `UPDATE data SET __split = 'unused' WHERE __split = 'train' AND __row IN (
            SELECT __row FROM (SELECT __row, row_number() OVER (
-             ORDER BY md5_number_lower('${config.seed}:subsample:' || __row::VARCHAR), __row) AS r
-           FROM data WHERE __split = 'train') WHERE r > ${keep})`,
+             ORDER BY md5_number_lower('${sqlInteger(config.seed)}:subsample:' || __row::VARCHAR), __row) AS r
+           FROM data WHERE __split = 'train') WHERE r > ${sqlInteger(keep)})`,
       );
       counts.train = Math.min(counts.train, keep);
     }
