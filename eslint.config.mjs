@@ -7,6 +7,7 @@ import { defineConfig } from 'eslint/config';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import lathe from './eslint-local-rules.mjs';
 
 /**
  * The one place `any` is allowed (`@typescript-eslint/no-explicit-any` is an error elsewhere).
@@ -355,6 +356,13 @@ export default defineConfig(
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Numbers reach SQL text only through sqlNumber()/sqlInteger() (main/workspace/db.ts) or parameters.
+    name: 'lathe/sql-number',
+    files: ['main/**/*.ts'],
+    plugins: { lathe },
+    rules: { 'lathe/sql-number': 'error' },
   },
   ...layers,
   ...faceLayers,
