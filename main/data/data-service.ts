@@ -15,6 +15,7 @@ import {
   type TransformStep,
   type VersionParent,
 } from '../../shared/contract';
+import { redactUrl, redactUrlsIn } from '../../shared/redact';
 import type { EventBus } from '../api/event-bus';
 import { ident, literal, sqlInteger, toPlain, type Row } from '../workspace/db';
 import { sha256Bytes, sha256File } from '../workspace/artifacts';
@@ -685,7 +686,8 @@ export function createDataService(deps: {
           name,
           project,
           format,
-          source: path,
+          // Recorded without credentials: re-importing needs them given again.
+          source: redactUrl(path),
           allowSchemaChange,
         });
       } catch (err) {
@@ -715,7 +717,7 @@ export function createDataService(deps: {
           throw new LatheError(
             'INVALID_INPUT',
             'the query must be a SELECT (or WITH/FROM) statement',
-            { sql },
+            { sql: redactUrlsIn(sql) },
           );
         }
         let described: { name: string; type: string }[];
@@ -724,8 +726,8 @@ export function createDataService(deps: {
         } catch (err) {
           throw new LatheError(
             'INVALID_INPUT',
-            `query failed: ${(err as Error).message.split('\n')[0]}`,
-            { sql },
+            `query failed: ${redactUrlsIn((err as Error).message.split('\n')[0] ?? '')}`,
+            { sql: redactUrlsIn(sql) },
           );
         }
         // The content of a query is its text and the hash of every file it reads is unknown: hash the result.
@@ -749,7 +751,8 @@ export function createDataService(deps: {
           project,
           hash,
           format: 'sql',
-          source: trimmed,
+          // Recorded without URL credentials (the result is materialized; the query is not run again).
+          source: redactUrlsIn(trimmed),
           select: `(${trimmed})`,
           displayName: `query for '${name}'`,
           started,

@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LatheError } from '../../shared/contract';
+import { redactUrl, redactUrlsIn } from '../../shared/redact';
 
 export const isUrl = (path: string): boolean => /^https?:\/\//i.test(path.trim());
 
@@ -62,8 +63,8 @@ function reason(err: unknown): string {
     ENETUNREACH: 'network unreachable (offline?)',
     EHOSTUNREACH: 'host unreachable',
   };
-  if (code) return `${words[code] ?? e.cause?.message ?? 'network error'} (${code})`;
-  return e.cause?.message ?? e.message ?? String(err);
+  if (code) return redactUrlsIn(`${words[code] ?? e.cause?.message ?? 'network error'} (${code})`);
+  return redactUrlsIn(e.cause?.message ?? e.message ?? String(err));
 }
 
 export interface Download {
@@ -73,6 +74,28 @@ export interface Download {
   rename(err: unknown): unknown;
   /** Deletes the download. */
   remove(): void;
+}
+
+/**
+ * The URL to fetch and its headers: credentials written into the URL (https://user:pass@host/…, which
+ * fetch refuses) are sent as HTTP Basic authorization instead, and never appear in what is recorded.
+ */
+export function fetchTarget(url: string): { url: string; headers: Record<string, string> } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, headers: {} };
+  }
+  if (!parsed.username && !parsed.password) return { url, headers: {} };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    url: parsed.toString(),
+    headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+  };
 }
 
 /**
@@ -87,20 +110,23 @@ export async function downloadToFile(
 ): Promise<Download> {
   const dir = join(tmpDir, `download-${randomBytes(8).toString('hex')}`);
   const remove = () => rmSync(dir, { recursive: true, force: true });
+  // What messages and records name: the URL with its credentials replaced by ***.
+  const shown = redactUrl(url);
   try {
     let res: Response;
     try {
-      res = await fetch(url, { signal, redirect: 'follow' });
+      const target = fetchTarget(url);
+      res = await fetch(target.url, { signal, redirect: 'follow', headers: target.headers });
     } catch (err) {
-      if (signal.aborted) throw new LatheError('CANCELLED', `download of ${url} was cancelled`);
-      throw new LatheError('NETWORK', `cannot download ${url}: ${reason(err)}`, { url });
+      if (signal.aborted) throw new LatheError('CANCELLED', `download of ${shown} was cancelled`);
+      throw new LatheError('NETWORK', `cannot download ${shown}: ${reason(err)}`, { url: shown });
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel().catch(() => undefined);
       throw new LatheError(
         'NETWORK',
-        `cannot download ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
-        { url, status: res.status },
+        `cannot download ${shown}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
+        { url: shown, status: res.status },
       );
     }
     mkdirSync(dir, { recursive: true });
@@ -115,19 +141,19 @@ export async function downloadToFile(
     try {
       await pipeline(body, createWriteStream(file));
     } catch (err) {
-      if (signal.aborted) throw new LatheError('CANCELLED', `download of ${url} was cancelled`);
-      throw new LatheError('NETWORK', `cannot download ${url}: ${reason(err)}`, { url });
+      if (signal.aborted) throw new LatheError('CANCELLED', `download of ${shown} was cancelled`);
+      throw new LatheError('NETWORK', `cannot download ${shown}: ${reason(err)}`, { url: shown });
     }
     return {
       file,
       remove,
       rename(err) {
         if (!(err instanceof LatheError)) return err;
-        const swap = (text: string) => text.split(file).join(url);
+        const swap = (text: string) => text.split(file).join(shown);
         return new LatheError(
           err.code,
           swap(err.message),
-          err.details && { ...err.details, ...(err.details.file ? { file: url } : {}) },
+          err.details && { ...err.details, ...(err.details.file ? { file: shown } : {}) },
         );
       },
     };

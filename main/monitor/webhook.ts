@@ -1,6 +1,9 @@
 // Webhook delivery of an alert: a JSON POST, retried with exponential backoff, bounded in attempts and in
 // total time, and never throwing: the outcome is returned for the alert log.
 
+import { redactUrl, redactUrlsIn } from '../../shared/redact';
+import { fetchTarget } from '../data/download';
+
 /** How hard a delivery tries. */
 export interface WebhookPolicy {
   /** Most attempts, the first included (default 4). */
@@ -63,6 +66,9 @@ export async function postWebhook(
   const started = deps.now();
   const left = () => policy.totalMs - (deps.now() - started);
   const payload = JSON.stringify(body);
+  // The rule keeps the full URL (delivery needs it); the outcome, logged and shown, names it redacted.
+  const shown = redactUrl(url);
+  const target = fetchTarget(url);
   let error = 'not attempted';
   let attempts = 0;
   while (attempts < policy.attempts) {
@@ -84,9 +90,13 @@ export async function postWebhook(
     });
     try {
       const res = await Promise.race([
-        deps.fetch(url, {
+        deps.fetch(target.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'lathe-alerts' },
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'lathe-alerts',
+            ...target.headers,
+          },
           body: payload,
           signal: controller.signal,
         }),
@@ -95,10 +105,10 @@ export async function postWebhook(
       if (res.ok) return { ok: true, attempts };
       error = `HTTP ${res.status}`;
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      error = redactUrlsIn(err instanceof Error ? err.message : String(err));
     } finally {
       cancel();
     }
   }
-  return { ok: false, attempts, error: `${url}: ${error} after ${attempts} attempt(s)` };
+  return { ok: false, attempts, error: `${shown}: ${error} after ${attempts} attempt(s)` };
 }

@@ -9,6 +9,7 @@ import {
   type CheckOut,
   type PerformanceOut,
 } from '../../../shared/contract';
+import { redactUrl } from '../../../shared/redact';
 import {
   bool,
   givenStrs,
@@ -317,7 +318,7 @@ const rules: Command = {
                 r.window,
                 r.severity,
                 r.cooldown,
-                r.webhook ?? '',
+                r.webhook === undefined ? '' : redactUrl(r.webhook),
                 r.action ?? '',
               ]),
             )
