@@ -99,6 +99,19 @@ export function createServeMetrics(): ServeMetrics {
         out.push(`lathe_request_duration_seconds_sum${labels(l)} ${h.sum}`);
         out.push(`lathe_request_duration_seconds_count${labels(l)} ${h.n}`);
       }
+      // The process's memory, so a dashboard (and bench/serve-hostile.mjs) can tell a leak from a warm heap.
+      const mem = process.memoryUsage();
+      out.push(
+        '# HELP process_resident_memory_bytes Resident memory of the server process.',
+        '# TYPE process_resident_memory_bytes gauge',
+        `process_resident_memory_bytes ${mem.rss}`,
+        '# HELP nodejs_heap_used_bytes V8 heap in use.',
+        '# TYPE nodejs_heap_used_bytes gauge',
+        `nodejs_heap_used_bytes ${mem.heapUsed}`,
+        '# HELP nodejs_external_memory_bytes Memory of C++ objects bound to JS objects (buffers).',
+        '# TYPE nodejs_external_memory_bytes gauge',
+        `nodejs_external_memory_bytes ${mem.external}`,
+      );
       return `${out.join('\n')}\n`;
     },
   };

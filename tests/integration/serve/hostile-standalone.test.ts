@@ -108,9 +108,9 @@ const bodyOf = (response: string) =>
 describe('the exported standalone server under slow clients', () => {
   it('cuts off slow-loris headers and a trickled body (timeouts from the environment) and answers others', async () => {
     const { first } = standalone({
-      LATHE_SERVE_HEADERS_TIMEOUT_MS: '1500',
+      LATHE_SERVE_HEADERS_TIMEOUT_MS: '2500',
       LATHE_SERVE_REQUEST_TIMEOUT_MS: '6000',
-      LATHE_SERVE_BODY_TIMEOUT_MS: '1500',
+      LATHE_SERVE_BODY_TIMEOUT_MS: '2500',
     });
     const url = (await first).url as string;
     const port = Number(new URL(url).port);
