@@ -1,6 +1,7 @@
 // What every command file shares: the command's shape, its context, the one way to open a session, and
 // the flag getters. A leaf: it imports no command file, so the domain files and the registry import it
 // without cycles.
+import { join } from 'node:path';
 import type { ZodError } from 'zod';
 import {
   LatheError,
@@ -9,6 +10,8 @@ import {
   type ChannelName,
   type ChannelOutput,
 } from '../../shared/contract';
+import { startHost } from '../host/server';
+import { packageRoot } from '../version';
 import type { CommandSpec, ParsedArgs } from './args';
 import { openSession, type Session } from './context';
 
@@ -82,6 +85,29 @@ export async function withSession<T>(
   } finally {
     await session.close();
   }
+}
+
+/**
+ * withSession for a command that stays open until Ctrl-C (`lathe serve`): when it owns the workspace it
+ * also runs a local host, as `lathe ui` does, so other commands go through it rather than wait for a
+ * lock it holds for hours.
+ */
+export function withStandingSession<T>(ctx: Ctx, work: (s: Session) => Promise<T>): Promise<T> {
+  return withSession(ctx, async (session) => {
+    if (!session.services) return work(session);
+    const host = await startHost({
+      services: session.services,
+      port: 0,
+      rendererDir: join(packageRoot(), 'out', 'renderer'),
+    });
+    session.services.advertiseHost(host.url);
+    ctx.say(`this process owns the workspace; other commands reach it at ${host.url}`);
+    try {
+      return await work(session);
+    } finally {
+      await host.close();
+    }
+  });
 }
 
 /** A call refused by an owner's host before it answered any call of the command. */

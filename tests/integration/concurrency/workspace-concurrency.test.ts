@@ -70,7 +70,7 @@ describe('one workspace, many processes', () => {
       await call('models:register', { runId: runIds[0]!, name: 'pen' });
       serveKey = (await call('keys:create', { name: 'serve-key', models: ['pen'] })).key;
     });
-    for (const i of [1, 2, 3]) t.file(`import-${i}.csv`, `x,y\n${i},${i * 2}\n${i + 1},${i * 3}\n`);
+    for (const i of [1, 2]) t.file(`import-${i}.csv`, `x,y\n${i},${i * 2}\n${i + 1},${i * 3}\n`);
     t.file('gates.yaml', 'metrics: [{ metric: roc_auc, min: 0.5 }]\n');
   });
 
@@ -132,20 +132,18 @@ describe('one workspace, many processes', () => {
       chain(W, [
         ['b-register-1', ['models', 'register', run1, '--name', 'pen-b']],
         ['b-register-2', ['models', 'register', run2, '--name', 'pen-b']],
-        ['b1', ['models', 'alias', 'pen-b@1', 'best', '--reason', 'b1']],
-        ['b2', ['models', 'alias', 'pen-b@2', 'best', '--reason', 'b2']],
+        ['b1', ['models', 'alias', 'pen-b@2', 'best', '--reason', 'b1']],
       ]),
-      chain(W, [
-        ['g1', ['gates', 'set', '--file', join(t.dir, 'gates.yaml'), '--reason', 'g1']],
-        ['g-show', ['gates', 'show']],
-      ]),
+      cli(W, 'g1', ['gates', 'set', '--file', join(t.dir, 'gates.yaml'), '--reason', 'g1']).then(
+        (d) => [d],
+      ),
       chain(W, [
         ['k-create-1', ['keys', 'create', 'k-1', '--models', 'pen']],
         ['k-create-2', ['keys', 'create', 'k-2']],
         ['k-list', ['keys', 'list']],
         ['k-revoke', ['keys', 'revoke', 'k-1']],
       ]),
-      ...[1, 2, 3].map((i) =>
+      ...[1, 2].map((i) =>
         cli(W, `import-${i}`, [
           'data',
           'import',
@@ -154,7 +152,7 @@ describe('one workspace, many processes', () => {
           `imp-${i}`,
         ]).then((d) => [d]),
       ),
-      ...[1, 2, 3].map((i) =>
+      ...[1, 2].map((i) =>
         cli(W, `tag-${i}`, ['runs', 'tag', run1, `k${i}=v${i}`]).then((d) => [d]),
       ),
       cli(W, 'export', ['export', 'docker', 'pen@1', '--out', exportDir]).then((d) => [d]),
@@ -178,12 +176,8 @@ describe('one workspace, many processes', () => {
       const { call } = contractClient(() => services);
       // Every acknowledged write is there.
       const datasets = (await call('data:list', {})).map((d) => d.name);
-      expect(datasets).toEqual(expect.arrayContaining(['imp-1', 'imp-2', 'imp-3', 'penguins']));
-      expect((await call('runs:get', { id: run1 })).tags).toMatchObject({
-        k1: 'v1',
-        k2: 'v2',
-        k3: 'v3',
-      });
+      expect(datasets).toEqual(expect.arrayContaining(['imp-1', 'imp-2', 'penguins']));
+      expect((await call('runs:get', { id: run1 })).tags).toMatchObject({ k1: 'v1', k2: 'v2' });
       const projects = (await call('projects:list', {})).map((p) => p.name);
       expect(projects).toEqual(expect.arrayContaining(['app-1', 'app-2', 'app-3']));
       const keys = await call('keys:list', {});
@@ -225,7 +219,7 @@ describe('one workspace, many processes', () => {
         return index;
       };
       const audited = all.filter((d) => /^(a\d|b\d|g1|a-register|b-register)/.test(d.label));
-      expect(audited).toHaveLength(10);
+      expect(audited).toHaveLength(9);
       const position = new Map(audited.map((d) => [d, entryOf(d)]));
       // Acknowledged before another was sent: listed before it (one client's chain is the strict case).
       for (const x of audited)
