@@ -1,7 +1,16 @@
 // `lathe serve`, `lathe keys …`, `lathe export docker`, `lathe predict`: serving from the command line.
 import { resolve } from 'node:path';
 import { LatheError, type LatheApi } from '../../../shared/contract';
-import { bool, invoke, num, str, withSession, type Command, type Ctx } from '../command';
+import {
+  bool,
+  invoke,
+  num,
+  str,
+  withSession,
+  withStandingSession,
+  type Command,
+  type Ctx,
+} from '../command';
 import { createProgress, formatBytes, formatDuration, table } from '../output';
 
 /** `NAME@alias:PERCENT` → ref and percent. */
@@ -102,7 +111,8 @@ export const serveCommands: Command[] = [
       const canary = str(ctx, 'canary') ? parseCanary(str(ctx, 'canary')!) : undefined;
       const shadow = str(ctx, 'shadow');
       const host = str(ctx, 'host');
-      await withSession(ctx, async ({ api }) => {
+      // Owning the workspace, it runs a host too: keys, export and the rest go through it meanwhile.
+      await withStandingSession(ctx, async ({ api }) => {
         const s = await api.invoke('serve:start', {
           ref: ctx.args.positionals[0]!,
           port,
