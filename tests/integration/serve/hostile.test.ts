@@ -472,7 +472,7 @@ describe('prediction server error codes', () => {
     }
   });
 
-  it('answers a target new URL() refuses and malformed HTTP with a coded 400, not a 500', async () => {
+  it('answers a target new URL() refuses and malformed HTTP with a coded 400 (not a 500), oversized headers 431', async () => {
     expect(pathOf('http://[')).toBeNull();
     const s = await serve();
     for (const request of [
@@ -486,6 +486,12 @@ describe('prediction server error codes', () => {
       expect(c.received(), request).toMatch(/^HTTP\/1\.1 400 /);
       expect(bodyOf(c.received()).code).toBe('INVALID_INPUT');
     }
+    // Headers over node's 16 KiB limit.
+    const c = await rawClient(s);
+    c.socket.end(`GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`);
+    await c.closed;
+    expect(c.received()).toMatch(/^HTTP\/1\.1 431 /);
+    expect(bodyOf(c.received()).code).toBe('HEADERS_TOO_LARGE');
     const m = await (await fetch(`${s.url}/metrics`)).text();
     expect(m).not.toMatch(/status="5\d\d"/);
     // The process's memory is exported beside the counters (bench/serve-hostile.mjs reads it).
