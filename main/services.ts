@@ -369,6 +369,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     tmpDir: paths.tmp,
     db,
     serverVersion: version,
+    workspaceDir: paths.dir,
   });
 
   const capture = createCaptureService({ db, registry });

@@ -36,6 +36,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export interface DeployDeps extends PackageDeps {
   db: Workspace['db'];
   serverVersion: string;
+  /** The workspace folder: a Docker export into it is refused. */
+  workspaceDir?: string;
   /** The clock (ms); tests may pass their own. */
   now?: () => number;
 }
@@ -346,6 +348,7 @@ export function createDeployService(deps: DeployDeps): DeployService {
       const r = await exportDocker({
         version,
         out: resolve(out),
+        ...(deps.workspaceDir ? { workspaceDir: deps.workspaceDir } : {}),
         writePackage: (dir) => packageOf(deps, `${version.model}@${version.version}`, dir),
       });
       return { ...r, model: version.model, version: version.version };

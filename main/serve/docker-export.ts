@@ -11,12 +11,14 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isInside } from '../workspace/paths';
 import { LatheError, type ModelVersion } from '../../shared/contract';
 import { packageRoot } from '../version';
 
@@ -346,15 +348,12 @@ export async function exportDocker(input: {
   version: ModelVersion;
   out: string;
   writePackage(dir: string): Promise<unknown>;
+  /** The workspace folder: a context written inside it (or through a link into it) is refused. */
+  workspaceDir?: string;
 }): Promise<DockerExportResult> {
   const { version: v, out } = input;
-  if (existsSync(out) && readdirSync(out).length > 0)
-    // Words for every face: the app's field and the CLI's --out are both "the folder".
-    throw new LatheError(
-      'INVALID_INPUT',
-      `the folder ${out} is not empty: choose a new or empty folder for the Docker context`,
-      { field: 'out', path: out },
-    );
+  checkExportFolder(out, input.workspaceDir);
+  const existed = existsSync(out);
   mkdirSync(out, { recursive: true });
   try {
     const image = imageName(v.model);
@@ -388,7 +387,48 @@ export async function exportDocker(input: {
     );
     return { dir: out, image, ...sizeOf(out) };
   } catch (err) {
-    rmSync(out, { recursive: true, force: true });
+    // Only what this export wrote goes: a folder the user made (empty) stays.
+    if (existed)
+      for (const f of readdirSync(out)) rmSync(join(out, f), { recursive: true, force: true });
+    else rmSync(out, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** `path` with links resolved as far as it exists (the rest appended): where writes to it would land. */
+function realTarget(path: string): string {
+  const missing: string[] = [];
+  let at = resolve(path);
+  while (!existsSync(at)) {
+    const up = dirname(at);
+    if (up === at) break;
+    missing.unshift(basename(at));
+    at = up;
+  }
+  return join(realpathSync(at), ...missing);
+}
+
+/**
+ * The Docker context folder, checked before anything is written (words for every face: the app's field
+ * and the CLI's --out are both "the folder"): no NUL, not a file, empty or missing, not in the workspace.
+ */
+export function checkExportFolder(out: string, workspaceDir?: string): void {
+  const fail = (why: string) => {
+    throw new LatheError('INVALID_INPUT', `the folder ${out} ${why}`, { field: 'out', path: out });
+  };
+  if (out.includes('\0')) fail('contains a NUL byte: choose another folder for the Docker context');
+  if (workspaceDir) {
+    const target = realTarget(out);
+    const ws = realTarget(workspaceDir);
+    if (target === ws || isInside(ws, target))
+      fail(
+        `is inside the workspace (${workspaceDir}): choose a folder outside it for the Docker context`,
+      );
+  }
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory())
+      fail('is a file: choose a new or empty folder for the Docker context');
+    if (readdirSync(out).length > 0)
+      fail('is not empty: choose a new or empty folder for the Docker context');
   }
 }
