@@ -1,7 +1,8 @@
 // The exported standalone server (`node server.cjs` of a Docker context) has the same protections as
 // `lathe serve`: with its timeouts set short through the environment, slow-loris headers and a body that
 // trickles in are cut off with a coded 408 while a normal request is answered, and a bad timeout value
-// stops it before it serves. The model is an imported ONNX regression (no training needed).
+// stops it before it serves; `lathe serve` reads the same variables. The model is an imported ONNX
+// regression (no training needed).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
+import { BIN, lathe } from '../../helpers/cli';
 import { contractClient } from '../../helpers/services';
 import { tempDir } from '../../helpers/workspace';
 import { buildOnnx } from './external-onnx';
@@ -17,13 +19,14 @@ const t = tempDir('lathe-hostile-standalone-');
 let services: Services;
 const { call } = contractClient(() => services);
 const out = join(t.dir, 'docker-linear');
+const onnx = join(t.dir, 'linear.onnx');
+const sig = join(t.dir, 'linear.signature.yaml');
 const children: ChildProcess[] = [];
 const sockets: Socket[] = [];
 const timers: NodeJS.Timeout[] = [];
 
 beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws') });
-  const onnx = join(t.dir, 'linear.onnx');
   writeFileSync(
     onnx,
     buildOnnx({
@@ -39,8 +42,8 @@ beforeAll(async () => {
       ],
     }),
   );
-  const sig = t.file(
-    'linear.signature.yaml',
+  writeFileSync(
+    sig,
     'task: regression\ntarget: y\nfeatures:\n  - {name: a, type: number}\n  - {name: b, type: number}\ninputs:\n  - {name: float_input, features: [a, b]}\noutput: {name: variable, kind: value}\n',
   );
   await call('models:import', { name: 'linear', onnx, signature: sig });
@@ -150,5 +153,79 @@ describe('the exported standalone server under slow clients', () => {
     expect(line).toMatchObject({ type: 'fatal' });
     expect(line.error).toMatch(/LATHE_SERVE_WRITE_TIMEOUT_MS=soon/);
     expect(await exit).toBe(1);
+  }, 60_000);
+});
+
+describe('lathe serve reads the same timeouts', () => {
+  const W = join(t.dir, 'ws-cli');
+  /** `lathe serve` with `env`; resolves with its first stdout line, or its exit when it prints none. */
+  const serve = (env: Record<string, string>) => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', 'linear@1', '--port', '0', '--workspace', W, '--json'],
+      {
+        env: { ...process.env, NO_COLOR: '1', LATHE_HOME: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise<{ url?: string; code: number | null; stdout: string; stderr: string }>(
+      (resolve) => {
+        // Listening prints one JSON line with the url; a failure prints an indented JSON error.
+        createInterface({ input: child.stdout }).on('line', (l) => {
+          stdout += `${l}\n`;
+          if (l.startsWith('{"')) {
+            const url = (JSON.parse(l) as { url?: string }).url;
+            if (url) resolve({ url, code: null, stdout, stderr });
+          }
+        });
+        child.once('close', (code) => resolve({ code, stdout, stderr }));
+      },
+    );
+  };
+
+  beforeAll(() => {
+    const r = lathe([
+      'models',
+      'import',
+      'linear',
+      '--onnx',
+      onnx,
+      '--signature',
+      sig,
+      '--workspace',
+      W,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+  }, 120_000);
+
+  it('refuses a bad timeout with a message naming the variable, no stack, and does not serve', async () => {
+    const r = await serve({ LATHE_SERVE_BODY_TIMEOUT_MS: '10s' });
+    expect(r.url).toBeUndefined();
+    expect(r.code).not.toBe(0);
+    const text = r.stdout + r.stderr;
+    expect(text).toContain('LATHE_SERVE_BODY_TIMEOUT_MS=10s');
+    expect(text).toMatch(/INVALID_CONFIG/);
+    expect(text).not.toMatch(/\n\s+at .+:\d+/);
+  }, 60_000);
+
+  it('cuts off a slow-loris client after LATHE_SERVE_HEADERS_TIMEOUT_MS', async () => {
+    const r = await serve({ LATHE_SERVE_HEADERS_TIMEOUT_MS: '1000' });
+    expect(r.url, r.stderr).toBeDefined();
+    const loris = await rawClient(Number(new URL(r.url!).port));
+    loris.socket.write('POST /v1/models/linear/predict HTTP/1.1\r\nHost: x\r\n');
+    const ok = await fetch(`${r.url!}/v1/models/linear/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ a: 2, b: 1 }),
+    });
+    expect(ok.status).toBe(200);
+    await loris.closed;
+    expect(loris.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(bodyOf(loris.received()).code).toBe('REQUEST_TIMEOUT');
   }, 60_000);
 });
