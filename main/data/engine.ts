@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { LatheError } from '../../shared/contract';
-import { text, type Row, type SqlParam } from '../workspace/db';
+import { paramTypes, text, type Row, type SqlParam } from '../workspace/db';
 
 /**
  * An in-memory DuckDB for heavy work on files (import, profile, preview, training reads), apart from
@@ -46,15 +46,18 @@ export async function createEngine(
   return {
     all: <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
       withConnection(
-        async (c) => (await c.runAndReadAll(sql, params as DuckDBValue[])).getRowObjectsJS() as T[],
+        async (c) =>
+          (
+            await c.runAndReadAll(sql, params as DuckDBValue[], paramTypes(params))
+          ).getRowObjectsJS() as T[],
       ),
     run: (sql, params) =>
       withConnection(async (c) => {
-        await c.run(sql, params);
+        await c.run(sql, params, paramTypes(params));
       }),
     columns: (sql, params) =>
       withConnection(async (c) => {
-        const reader = await c.runAndReadAll(sql, params);
+        const reader = await c.runAndReadAll(sql, params, paramTypes(params));
         return { names: reader.columnNames(), values: reader.getColumnsJS() };
       }),
     describe: (sql) =>

@@ -1,4 +1,10 @@
-import { DuckDBConnection, DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
+import {
+  DOUBLE,
+  DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBAppender,
+  type DuckDBType,
+} from '@duckdb/node-api';
 
 export type SqlParam = string | number | boolean | null | bigint;
 export type Row = Record<string, unknown>;
@@ -64,6 +70,19 @@ export function sqlInteger(value: number | bigint): string {
   return String(value);
 }
 
+/**
+ * The DuckDB types to bind `params` with: DOUBLE for a number that is not a safe integer or is -0, the
+ * inferred type otherwise. DuckDB's client types a whole JS number as INTEGER or BIGINT, so 1.5e20 threw
+ * "bigint out of int64 range" and -0 lost its sign; fractions already bind as DOUBLE.
+ */
+export function paramTypes(params?: readonly unknown[]): DuckDBType[] | undefined {
+  const double = (p: unknown) =>
+    typeof p === 'number' && (!Number.isSafeInteger(p) || Object.is(p, -0));
+  if (!params?.some(double)) return undefined;
+  // An undefined entry binds with the inferred type (the client's bindValue: `type ? type : infer`).
+  return params.map((p) => (double(p) ? DOUBLE : undefined)) as DuckDBType[];
+}
+
 /** A statement runner: the shared shape of the database and of an open transaction. */
 export interface Sql {
   run(sql: string, params?: SqlParam[]): Promise<void>;
@@ -93,12 +112,12 @@ export interface Database extends Sql {
 
 function runner(conn: DuckDBConnection): Sql {
   const exec = async <T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> => {
-    const reader = await conn.runAndReadAll(sql, params);
+    const reader = await conn.runAndReadAll(sql, params, paramTypes(params));
     return reader.getRowObjectsJS() as T[];
   };
   return {
     async run(sql, params) {
-      await conn.run(sql, params);
+      await conn.run(sql, params, paramTypes(params));
     },
     all: exec,
     one: async <T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T | undefined> => {
