@@ -111,4 +111,24 @@ describe('a suggested suite on full-precision numbers', () => {
     const { report } = await suggestAndValidate('extremes');
     expect(failures(report)).toEqual([]);
   });
+
+  it('profiles a column holding NaN and ±Infinity (stddev_samp raised "out of range" on them)', async () => {
+    await importSql(
+      'nonfinite',
+      `SELECT * FROM (VALUES ('NaN'::DOUBLE, 1.5::DOUBLE), ('Infinity'::DOUBLE, 2.5::DOUBLE),
+         ('-Infinity'::DOUBLE, 2.5::DOUBLE), (1::DOUBLE, 'NaN'::DOUBLE)) AS t(x, y)`,
+    );
+    const profile = await call('data:profile', { ref: 'nonfinite' });
+    expect(profile.columns.map((c) => [c.std, c.min, c.max])).toEqual([
+      [null, null, null],
+      [null, 1.5, null],
+    ]);
+    const { report } = await suggestAndValidate('nonfinite');
+    expect(failures(report)).toEqual([]);
+    const std = await call('data:validate', {
+      ref: 'nonfinite',
+      suite: ExpectationSuite.parse({ expectations: [{ type: 'std', column: 'x', min: 0 }] }),
+    });
+    expect(std.results[0]).toMatchObject({ passed: false, observed: null });
+  });
 });
