@@ -1,8 +1,11 @@
 // The run query language: `metrics.val_auc > 0.8 and params.model.type = 'mlp'`, parsed into a tree and
-// compiled to a parameterized DuckDB WHERE clause over the runs tables. User values only ever travel as
-// `?` parameters; keys of metrics, params and tags too.
+// compiled to a parameterized DuckDB WHERE clause over the runs tables. User strings, and the keys of
+// metrics, params and tags, only ever travel as `?` parameters; numbers are written with sqlNumber (a
+// bound JS number is typed INTEGER/BIGINT when whole, which overflows past 2^63, and a bare literal is
+// read as DECIMAL). A key that is not a plain name is double-quoted: metrics."val auc", params."a""b".
+// printFilter/printOrderBy write a tree back as text that parses to the same tree.
 import { LatheError } from '../../shared/contract';
-import type { SqlParam } from '../workspace/db';
+import { sqlNumber, type SqlParam } from '../workspace/db';
 
 export type Value = string | number;
 export type CmpOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
@@ -42,7 +45,7 @@ export interface SqlFragment {
 }
 
 type Token =
-  | { type: 'ident'; text: string; pos: number }
+  | { type: 'ident'; text: string; pos: number; quotedKey?: string }
   | { type: 'number'; value: number; text: string; pos: number }
   | { type: 'string'; value: string; text: string; pos: number }
   | { type: 'op'; text: CmpOp; pos: number }
@@ -60,6 +63,31 @@ function fail(what: string, pos: number, message: string): never {
 function describe(t: Token): string {
   if (t.type === 'end') return 'the end';
   return `'${t.text}'`;
+}
+
+/** The text quoted at input[start] (' or "), the quote doubled inside it; `end` is just past it. */
+function quoted(input: string, start: number, what: string): { value: string; end: number } {
+  const q = input[start]!;
+  let value = '';
+  let j = start + 1;
+  for (;;) {
+    if (j >= input.length)
+      fail(
+        what,
+        start + 1,
+        `unterminated ${q === "'" ? 'string' : 'name'} (a closing ${q} is missing)`,
+      );
+    if (input[j] === q) {
+      if (input[j + 1] === q) {
+        value += q;
+        j += 2;
+        continue;
+      }
+      return { value, end: j + 1 };
+    }
+    value += input[j];
+    j++;
+  }
 }
 
 /** Splits a query into tokens; positions are 1-based character columns. */
@@ -90,23 +118,9 @@ function tokenize(input: string, what: string): Token[] {
       continue;
     }
     if (c === "'") {
-      let value = '';
-      let j = i + 1;
-      for (;;) {
-        if (j >= input.length) fail(what, pos, "unterminated string (a closing ' is missing)");
-        if (input[j] === "'") {
-          if (input[j + 1] === "'") {
-            value += "'";
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        value += input[j];
-        j++;
-      }
-      tokens.push({ type: 'string', value, text: input.slice(i, j + 1), pos });
-      i = j + 1;
+      const { value, end } = quoted(input, i, what);
+      tokens.push({ type: 'string', value, text: input.slice(i, end), pos });
+      i = end;
       continue;
     }
     const num = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(input.slice(i));
@@ -117,8 +131,16 @@ function tokenize(input: string, what: string): Token[] {
     }
     const ident = /^[A-Za-z_][\w.\-/:]*/.exec(input.slice(i));
     if (ident) {
+      const after = i + ident[0].length;
+      if (ident[0].endsWith('.') && input[after] === '"') {
+        // metrics."any key": the key is the quoted text
+        const { value, end } = quoted(input, after, what);
+        tokens.push({ type: 'ident', text: input.slice(i, end), pos, quotedKey: value });
+        i = end;
+        continue;
+      }
       tokens.push({ type: 'ident', text: ident[0], pos });
-      i += ident[0].length;
+      i = after;
       continue;
     }
     fail(what, pos, `unexpected character '${c}'`);
@@ -205,6 +227,18 @@ class Parser {
     this.next();
     const dot = t.text.indexOf('.');
     const head = (dot < 0 ? t.text : t.text.slice(0, dot)).toLowerCase();
+    if (t.quotedKey !== undefined) {
+      if (
+        (head !== 'metrics' && head !== 'params' && head !== 'tags') ||
+        dot !== t.text.indexOf('."')
+      )
+        this.fail(
+          `a quoted key follows metrics., params. or tags. directly, e.g. metrics."val auc"`,
+          t,
+        );
+      if (!t.quotedKey) this.fail(`expected a key inside the quotes after '${head}.'`, t);
+      return { kind: head, key: t.quotedKey };
+    }
     if (head === 'metrics' || head === 'params' || head === 'tags') {
       const key = dot < 0 ? '' : t.text.slice(dot + 1);
       if (!key) this.fail(`expected a key after '${head}.', e.g. ${head}.val_auc`, t);
@@ -349,10 +383,7 @@ function operands(field: Field, value: Value): [SqlFragment, SqlFragment] {
   const left = { sql: f.sql, params: f.params };
   if (f.type === 'text') {
     return typeof value === 'number'
-      ? [
-          { sql: `TRY_CAST(${f.sql} AS DOUBLE)`, params: f.params },
-          { sql: '?', params: [value] },
-        ]
+      ? [{ sql: `TRY_CAST(${f.sql} AS DOUBLE)`, params: f.params }, numberSql(value)]
       : [left, { sql: '?', params: [value] }];
   }
   if (f.type === 'number' && typeof value !== 'number')
@@ -375,8 +406,11 @@ function operands(field: Field, value: Value): [SqlFragment, SqlFragment] {
       throw new LatheError('INVALID_INPUT', `filter: '${value}' is not a date or time`);
     return [left, { sql: 'CAST(? AS TIMESTAMP)', params: [new Date(value).toISOString()] }];
   }
-  return [left, { sql: '?', params: [value] }];
+  return [left, typeof value === 'number' ? numberSql(value) : { sql: '?', params: [value] }];
 }
+
+/** A number as exact DOUBLE SQL text. */
+const numberSql = (value: number): SqlFragment => ({ sql: sqlNumber(value), params: [] });
 
 const join = (parts: SqlFragment[], sep: string): SqlFragment => ({
   sql: parts.map((p) => p.sql).join(sep),
@@ -451,4 +485,62 @@ export function orderByToSql(input: string): SqlFragment {
       params: [...f.params, ...f.params],
     };
   return { sql: `${f.sql} ${dir} NULLS LAST`, params: f.params };
+}
+
+// ---- printing --------------------------------------------------------------------------------------
+
+/** A key the tokenizer reads unquoted after `metrics.` (the ident pattern, minus its first letter). */
+const PLAIN_KEY = /^[\w.\-/:]+$/;
+
+const quote = (text: string, q: "'" | '"') => `${q}${text.split(q).join(q + q)}${q}`;
+
+/** A field as query text: `metrics.val_auc`, `params."learning rate"`, `started`. */
+export function printField(field: Field): string {
+  if (field.kind === 'attribute') return field.name;
+  return PLAIN_KEY.test(field.key)
+    ? `${field.kind}.${field.key}`
+    : `${field.kind}.${quote(field.key, '"')}`;
+}
+
+/**
+ * A value as query text: strings quoted, numbers in shortest round-trip form (so a 17-digit double keeps
+ * its exact value), -0 as `-0`, and ±Infinity (what `1e999` parses to) as `±1e999`.
+ */
+export function printValue(value: Value): string {
+  if (typeof value === 'string') return quote(value, "'");
+  if (Number.isNaN(value)) throw new RangeError('a run query cannot hold NaN');
+  if (value === Infinity) return '1e999';
+  if (value === -Infinity) return '-1e999';
+  if (Object.is(value, -0)) return '-0';
+  return String(value);
+}
+
+const PRECEDENCE = { or: 1, and: 2 } as const;
+
+/**
+ * A filter as query text that parses back to the same tree: parentheses only where precedence (not over
+ * and over or) and left-to-right grouping need them.
+ */
+export function printFilter(expr: Expr, context = 0): string {
+  switch (expr.kind) {
+    case 'and':
+    case 'or': {
+      const p = PRECEDENCE[expr.kind];
+      const text = `${printFilter(expr.left, p)} ${expr.kind} ${printFilter(expr.right, p + 1)}`;
+      return context > p ? `(${text})` : text;
+    }
+    case 'not':
+      return `not ${printFilter(expr.expr, 3)}`;
+    case 'compare':
+      return `${printField(expr.field)} ${expr.op} ${printValue(expr.value)}`;
+    case 'like':
+      return `${printField(expr.field)} ${expr.negated ? 'not ' : ''}like ${printValue(expr.pattern)}`;
+    case 'in':
+      return `${printField(expr.field)} ${expr.negated ? 'not ' : ''}in (${expr.values.map(printValue).join(', ')})`;
+  }
+}
+
+/** An order as query text: `metrics.val_auc desc`. */
+export function printOrderBy(order: OrderBy): string {
+  return `${printField(order.field)} ${order.direction}`;
 }

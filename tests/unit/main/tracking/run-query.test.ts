@@ -95,16 +95,16 @@ describe('parseFilter', () => {
 });
 
 describe('compileFilter', () => {
-  it('passes every user value and key as a parameter, never in the SQL text', () => {
+  it('passes every user string and key as a parameter, and numbers as exact DOUBLE text', () => {
     const q = filterToSql(
       "metrics.val_auc > 0.8 and params.model.type = 'mlp''; DROP TABLE runs; --' or tags.team in ('x', 'y')",
     );
     expect(q.sql).not.toContain('DROP');
     expect(q.sql).not.toContain('mlp');
     expect(q.sql).not.toContain('val_auc');
+    expect(q.sql).toContain(`> '0.8'::DOUBLE`);
     expect(q.params).toEqual([
       'val_auc',
-      0.8,
       'model.type',
       "mlp'; DROP TABLE runs; --",
       'team',
