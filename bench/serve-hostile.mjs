@@ -114,6 +114,12 @@ const url = new URL(
     }),
   ).url,
 );
+// CPU seconds (user + system, all threads) the server has used, from /proc.
+const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+const cpuSeconds = () => {
+  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+};
 const rssMb = () => {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -197,6 +203,7 @@ let badValid = 0;
 let missingCode = 0;
 let seq = 0;
 const started = performance.now();
+const cpuStart = cpuSeconds();
 const elapsed = () => (performance.now() - started) / 1000;
 const record = (kind, r, valid) => {
   count(byStatus, r.status);
@@ -293,6 +300,7 @@ const sampler = setInterval(() => {
 await Promise.all([...Array.from({ length: connections }, worker), bursts()]);
 clearInterval(sampler);
 const rssEnd = rssMb();
+const cpuUsed = cpuSeconds() - cpuStart;
 const metrics = (await send('GET', '/metrics', {}, null)).text;
 stopping = true;
 for (const s of lorisSockets) s.destroy();
@@ -325,6 +333,9 @@ const timeouts = [...metrics.matchAll(/^lathe_timeouts_total\{kind="(\w+)"\} (\d
 const growth = (rssEnd - rssWarm) / rssWarm;
 console.log(
   `\nlathe serve under hostile load for ${duration} s (${total} requests, ${(total / duration).toFixed(0)}/s)\n`,
+);
+console.log(
+  `server CPU: ${cpuUsed.toFixed(1)} s, ${((cpuUsed * 1e6) / total).toFixed(0)} µs per request`,
 );
 console.log('requests by status:');
 for (const [s, n] of [...byStatus].sort((a, b) => a[0] - b[0]))
