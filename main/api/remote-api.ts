@@ -10,6 +10,18 @@ import {
 import { resultOf } from './dispatch';
 
 /**
+ * The owner's host dropped a call it had received (the app quit mid-call): it may have been applied, so
+ * it is not sent again; the message says to look before repeating it.
+ */
+function ownerClosed(base: string, channel: string, reason: string): LatheError {
+  return new LatheError(
+    'NETWORK',
+    `the workspace owner at ${base} closed the connection before answering ${channel} (${reason}); it may have been done — look before running the command again`,
+    { hostUrl: base, channel },
+  );
+}
+
+/**
  * A LatheApi that talks to the workspace owner's local host: used by the CLI when the app or `lathe ui`
  * already holds the workspace.
  */
@@ -52,15 +64,34 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
         });
       } catch (err) {
         const cause = (err as Error & { cause?: NodeJS.ErrnoException }).cause;
-        throw new LatheError(
-          'WORKSPACE_LOCKED',
-          `cannot reach the workspace owner at ${base}: ${cause?.message ?? (err as Error).message}`,
-          // Refused: the request never reached the owner (it was closing), so nothing was done.
-          { hostUrl: base, notDelivered: cause?.code === 'ECONNREFUSED', answered },
-        );
+        const reason = cause?.message ?? (err as Error).message;
+        if (cause?.code === 'ECONNREFUSED')
+          // Refused: the request never reached the owner (its host is closing), so nothing was done.
+          throw new LatheError(
+            'WORKSPACE_LOCKED',
+            `cannot reach the workspace owner at ${base}: ${reason}`,
+            { hostUrl: base, notDelivered: true, answered },
+          );
+        throw ownerClosed(base, channel, reason);
+      }
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (err) {
+        throw ownerClosed(base, channel, (err as Error).message);
       }
       answered++;
-      return resultOf((await res.json()) as InvokeResponse<never>);
+      let response: InvokeResponse<never>;
+      try {
+        response = JSON.parse(text) as InvokeResponse<never>;
+      } catch {
+        throw new LatheError(
+          'NETWORK',
+          `the workspace owner at ${base} answered ${channel} with HTTP ${res.status} and no Lathe response: ${text.slice(0, 200)}`,
+          { hostUrl: base, status: res.status },
+        );
+      }
+      return resultOf(response);
     },
     on(event, listener) {
       const wrapped = (frame: EventFrame) => {

@@ -1,16 +1,12 @@
 // Who owns a workspace when processes start together: commands started at the same instant with no host
-// each wait their turn; `lathe ui` started beside commands waits for them, then serves them; a command
-// owning the workspace (training) when `lathe ui` starts makes it wait (or, with no wait, fail naming
-// the owner); a database another program holds; an owner whose host is closing. Never a raw lock error.
+// each wait their turn; `lathe ui` started beside commands waits for them, then serves them; a database
+// another program holds is named, or waited for. Never a raw lock error.
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetVersion, RunSummary } from '../../../shared/contract';
+import { DatasetVersion } from '../../../shared/contract';
 import { lathe, latheAsync } from '../../helpers/cli';
-import { REPO, tempDir, vega } from '../../helpers/workspace';
+import { REPO, tempDir } from '../../helpers/workspace';
 import { LOCK_TEXT, background } from './processes';
 
 const t = tempDir('lathe-lock-contention-');
@@ -69,55 +65,6 @@ describe('lock contention', () => {
     expect(ui.output()).not.toMatch(LOCK_TEXT);
   });
 
-  it('a CLI command owning the workspace when `lathe ui` starts: the UI waits for it, or fails naming it', async () => {
-    const ws = join(t.dir, 'cli-owns');
-    expect(
-      lathe(['data', 'import', vega('penguins.json'), '--name', 'penguins', '--workspace', ws])
-        .code,
-    ).toBe(0);
-    const config = t.file(
-      'long.yaml',
-      'dataset: penguins\ntarget: Species\ntask: multiclass\nmodel:\n  type: linear\ntraining:\n  epochs: 3000\n  batchSize: 32\n  learningRate: 0.01\nseed: 1\n',
-    );
-    const train = bg(['train', '--config', config, '--workspace', ws]);
-    await train.waitFor(/epoch \d+\/3000/);
-    const trainPid = train.child.pid!;
-
-    // No wait: a clear refusal naming the owner, nothing changed.
-    const refused = bg(['ui', '--port', '0', '--workspace', ws, '--json'], {
-      LATHE_LOCK_WAIT_MS: '0',
-    });
-    expect(await refused.exit).toBe(1);
-    const error = JSON.parse(/^\{[\s\S]*\}\s*$/m.exec(refused.output())![0]) as {
-      error: { code: string; message: string; details: { pid: number } };
-    };
-    expect(error.error).toMatchObject({ code: 'WORKSPACE_LOCKED', details: { pid: trainPid } });
-    expect(error.error.message).toMatch(
-      new RegExp(`in use by process ${trainPid} .*this command needs to own the workspace`),
-    );
-    expect(refused.output()).not.toMatch(/Conflicting lock|Could not set lock|\n\s+at /);
-
-    // With a wait: the UI says for whom it waits, and starts once the training ends (Ctrl-C here).
-    const ui = bg(['ui', '--port', '0', '--workspace', ws], { LATHE_LOCK_WAIT_MS: '60000' });
-    await ui.waitFor(
-      new RegExp(`workspace is in use by process ${trainPid}; waiting up to \\d+ s`),
-    );
-    expect(await train.stop(), train.output()).toBe(130);
-    const url = (await ui.waitFor(/Lathe UI: (http\S+)/))[1]!;
-    const runs = lathe(['runs', 'list', '--workspace', ws, '--json']);
-    expect(runs.code, runs.stderr).toBe(0);
-    expect(lathe(['data', 'list', '--workspace', ws]).stderr).toContain(
-      `sending the command to it at ${url}`,
-    );
-    expect(
-      RunSummary.array()
-        .parse(runs.json)
-        .map((r) => r.status),
-    ).toEqual(['cancelled']);
-    expect(await ui.stop(), ui.output()).toBe(0);
-    expect(`${ui.output()}${train.output()}`).not.toMatch(/Conflicting lock|Could not set lock/);
-  });
-
   it('a database another program holds: WORKSPACE_LOCKED naming it, or a wait until it lets go', async () => {
     const ws = join(t.dir, 'db-held');
     expect(lathe(['init', '--workspace', ws]).code).toBe(0);
@@ -144,36 +91,5 @@ describe('lock contention', () => {
     holder.child.kill('SIGKILL');
     expect(await waiting.exit, waiting.output()).toBe(0);
     expect(waiting.output()).toMatch(/No datasets yet/);
-  });
-
-  it('an owner whose host is closing (refuses connections): the command waits for its lock, then owns it', async () => {
-    const ws = join(t.dir, 'host-closing');
-    expect(lathe(['init', '--workspace', ws]).code).toBe(0);
-    // A port nothing listens on, as the host of an app that is quitting.
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as { port: number }).port;
-    await new Promise<void>((r) => closed.close(() => r()));
-    const owner = background(["console.log('up'); setInterval(() => {}, 1 << 30);"], {
-      cwd: t.dir,
-      children,
-      script: '-e',
-    });
-    await owner.waitFor(/up/);
-    writeFileSync(
-      join(ws, 'lathe.lock'),
-      JSON.stringify({
-        pid: owner.child.pid,
-        hostname: hostname(),
-        startedAt: new Date().toISOString(),
-        hostUrl: `http://127.0.0.1:${port}/`,
-      }),
-    );
-    const cmd = bg(['data', 'list', '--workspace', ws], { LATHE_LOCK_WAIT_MS: '60000' });
-    await cmd.waitFor(/closing; waiting for it/);
-    await cmd.waitFor(new RegExp(`in use by process ${owner.child.pid}; waiting`));
-    owner.child.kill('SIGKILL');
-    expect(await cmd.exit, cmd.output()).toBe(0);
-    expect(cmd.output()).toMatch(/No datasets yet/);
   });
 });
