@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Cell, IsoTime } from './common';
+import { ProjectName } from './projects';
 
 /** Logical kind of a column, derived from its DuckDB type. */
 export const ColumnKind = z.enum(['numeric', 'categorical', 'boolean', 'datetime', 'other']);
@@ -76,7 +77,7 @@ export const ImportIn = z.object({
   /** Absolute or working-directory-relative path of a CSV/TSV, Parquet, JSON or NDJSON file. */
   path: z.string().min(1, 'a file path is required'),
   name: DatasetName,
-  project: z.string().default('Default'),
+  project: ProjectName.default('Default'),
   /** Overrides detection by extension and sniffing. */
   format: FileFormat.optional(),
   /**
@@ -91,7 +92,7 @@ export const ImportQueryIn = z.object({
   /** A DuckDB SELECT over files, e.g. `SELECT ... FROM 'a.parquet'`. */
   sql: z.string().min(1, 'a query is required'),
   name: DatasetName,
-  project: z.string().default('Default'),
+  project: ProjectName.default('Default'),
   /** As for `data:import`. */
   allowSchemaChange: z.boolean().optional(),
 });

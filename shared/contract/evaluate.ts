@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoTime } from './common';
+import { ProjectName } from './projects';
 import { Task } from '../config/train-config';
 import { HistogramBin } from './data';
 import { GatePolicy } from '../config/gate-policy';
@@ -174,7 +175,7 @@ export const EvalIdIn = z.object({ id: z.string().min(1, 'an evaluation id is re
 
 export const GatesGetIn = z.object({ project: z.string().min(1).default('Default') });
 export const GatesSetIn = z.object({
-  project: z.string().min(1).default('Default'),
+  project: ProjectName.default('Default'),
   /** The new policy; null removes it. */
   policy: GatePolicy.nullable(),
   reason: z.string().max(2000).optional(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TransformStep } from '../config/transform';
 import { DatasetName, DatasetRef } from './data';
+import { ProjectName } from './projects';
 
 /** Makes a new dataset version from parent versions and cleaning steps (`lathe data transform`). */
 export const TransformIn = z.object({
@@ -8,7 +9,7 @@ export const TransformIn = z.object({
   name: DatasetName,
   from: z.array(DatasetRef).min(1, 'name at least one parent dataset'),
   steps: z.array(TransformStep).min(1, 'give at least one step'),
-  project: z.string().default('Default'),
+  project: ProjectName.default('Default'),
 });
 export type TransformIn = z.input<typeof TransformIn>;
 

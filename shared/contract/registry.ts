@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoTime } from './common';
+import { ProjectName } from './projects';
 import { ColumnKind } from './data';
 import { Task } from '../config/train-config';
 import { LatheError } from './errors';
@@ -346,7 +347,7 @@ export const ModelsImportIn = z.object({
   signature: z.string().min(1, 'a signature file is required'),
   description: z.string().max(5000).optional(),
   /** The project of a new model; default `Default`. An existing model keeps its own. */
-  project: z.string().min(1).optional(),
+  project: ProjectName.optional(),
 });
 export type ModelsImportIn = z.input<typeof ModelsImportIn>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoTime } from './common';
+import { IsoTime, hasControlCharacter } from './common';
 import { TrainConfig, Task } from '../config/train-config';
 
 export const RunStatus = z.enum([
@@ -276,6 +276,10 @@ export const RunsUpdateIn = z.object({
     .trim()
     .min(1, 'a run name cannot be empty')
     .max(250, 'a run name has at most 250 characters')
+    .refine(
+      (s) => !hasControlCharacter(s),
+      'a run name must not contain control characters (NUL, line breaks, escapes)',
+    )
     .optional(),
   /** Replaces the notes (markdown); '' clears them. */
   notes: z.string().max(1_000_000, 'notes have at most 1,000,000 characters').optional(),
