@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { displayName } from '../contract/common';
 import { DatasetRef } from '../contract/data';
+import { ProjectName } from '../contract/projects';
 import { FeatureSpec } from './feature-spec';
 
 export const Task = z.enum(['binary', 'multiclass', 'regression']);
@@ -325,11 +327,11 @@ export const TrainConfig = z
     featureSpec: FeatureSpec.optional(),
     selection: FeatureSelection.optional(),
     /** Optional run name; default: `<dataset>-<model>-<n>`. */
-    name: z.string().min(1).max(200).optional(),
+    name: displayName(200).optional(),
     /** Experiment the run belongs to; default: the dataset name. */
-    experiment: z.string().min(1).max(200).optional(),
+    experiment: displayName(200).optional(),
     /** Project the run belongs to; default: the project of its dataset. */
-    project: z.string().min(1).optional(),
+    project: ProjectName.optional(),
     crossValidation: CrossValidation.optional(),
     /** A hyperparameter search over this config (`lathe tune`). */
     search: SearchSpec.optional(),
