@@ -47,6 +47,26 @@ export function resultOf<T>(response: InvokeResponse<T>): T {
   return response.result;
 }
 
+/**
+ * A field the channel does not take is refused, not dropped: a misspelt option (`allowSchemaChnage`)
+ * would otherwise be ignored without a word. Top-level fields only; config objects inside are strict
+ * schemas of their own. A field whose value is undefined (IPC keeps those) is not a field.
+ */
+function rejectUnknownFields(channel: string, schema: z.ZodType, input: unknown): void {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  if (!shape || input === null || typeof input !== 'object' || Array.isArray(input)) return;
+  const unknown = Object.entries(input)
+    .filter(([key, value]) => value !== undefined && !Object.hasOwn(shape, key))
+    .map(([key]) => key);
+  if (unknown.length === 0) return;
+  const known = Object.keys(shape);
+  throw new LatheError(
+    'INVALID_INPUT',
+    `${channel}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (${known.length ? `fields: ${known.join(', ')}` : 'it takes no fields'})`,
+    { unknown },
+  );
+}
+
 /** Validates `input` against the channel's contract and runs its handler; throws a LatheError. */
 async function invokeHandler(
   handlers: Handlers,
@@ -62,6 +82,7 @@ async function invokeHandler(
   if (!parsed.success) {
     throw new LatheError('INVALID_INPUT', describeIssues(parsed.error, channel));
   }
+  rejectUnknownFields(channel, spec.input, input);
   const handler = handlers[channel] as (input: unknown) => Promise<unknown>;
   const output = await handler(parsed.data);
   if (!options.validateOutput) return output;
