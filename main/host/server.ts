@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { HTTP, RunArtifactOut, type InvokeResponse } from '../../shared/contract';
+import { HTTP, RunArtifactOut, type ErrorCode, type InvokeResponse } from '../../shared/contract';
 import type { Services } from '../services';
 
 export interface Host {
@@ -38,21 +38,36 @@ const MIME: Record<string, string> = {
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
-const STATUS_BY_CODE: Record<string, number> = {
+/**
+ * The HTTP status of each error code; typed over every code, so a new one cannot fall back to 400 unseen.
+ * 400: the request itself is wrong; 404: what it names does not exist; 409: the workspace's state refuses
+ * it now (locked, read-only, a gate failed, cancelled); 415/422: a file it names is not usable data.
+ */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
   INVALID_CONFIG: 400,
-  UNKNOWN_CHANNEL: 404,
-  NOT_FOUND: 404,
   COLUMN_NOT_FOUND: 400,
   FILE_NOT_FOUND: 400,
+  UNKNOWN_CHANNEL: 404,
+  NOT_FOUND: 404,
   UNSUPPORTED_FILE: 415,
   CORRUPT_FILE: 422,
   EMPTY_FILE: 422,
   RAGGED_ROWS: 422,
   DUPLICATE_COLUMN: 422,
+  // The config was valid but the run failed (diverged, a worker error): not the host's fault, not a 5xx.
+  TRAINING_FAILED: 422,
   WORKSPACE_LOCKED: 409,
+  WORKSPACE_READ_ONLY: 409,
+  GATE_FAILED: 409,
+  CANCELLED: 409,
+  // A download the request asked for failed upstream.
+  NETWORK: 502,
   INTERNAL: 500,
 };
+
+/** The status of an error shape's code; a code this table does not know (it should not happen) is a 500. */
+const statusOf = (code: string): number => STATUS_BY_CODE[code as ErrorCode] ?? 500;
 
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -79,12 +94,21 @@ function fail(res: ServerResponse, status: number, code: string, message: string
   send(res, status, { ok: false, error: { code, message } } satisfies InvokeResponse<never>);
 }
 
+/** A JSON body over MAX_JSON_BYTES: answered 413 and the connection closed, the rest left unread. */
+class BodyTooLarge extends Error {}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_JSON_BYTES)
+    throw new BodyTooLarge(
+      `request body of ${declared} bytes is over the ${MAX_JSON_BYTES}-byte limit`,
+    );
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BYTES) throw new Error(`request body over ${MAX_JSON_BYTES} bytes`);
+    if (size > MAX_JSON_BYTES)
+      throw new BodyTooLarge(`request body is over the ${MAX_JSON_BYTES}-byte limit`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -143,7 +167,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       id: url.searchParams.get('run') ?? '',
       path: url.searchParams.get('path') ?? '',
     });
-    if (!response.ok) return send(res, STATUS_BY_CODE[response.error.code] ?? 400, response);
+    if (!response.ok) return send(res, statusOf(response.error.code), response);
     const artifact = RunArtifactOut.parse(response.result);
     const name = basename(artifact.path).replace(/[^A-Za-z0-9_.-]/g, '_') || 'artifact';
     res.writeHead(200, {
@@ -172,11 +196,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
       try {
         body = await readJson(req);
       } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          res.setHeader('Connection', 'close');
+          return fail(res, 413, 'INVALID_INPUT', err.message);
+        }
         return fail(res, 400, 'INVALID_INPUT', `invalid JSON body: ${(err as Error).message}`);
       }
       const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
       const response = await services.dispatch(channel, body);
-      return send(res, response.ok ? 200 : (STATUS_BY_CODE[response.error.code] ?? 400), response);
+      return send(res, response.ok ? 200 : statusOf(response.error.code), response);
     }
     if (url.pathname === HTTP.upload) {
       if (req.method !== 'POST') return fail(res, 405, 'INVALID_INPUT', 'use POST');
