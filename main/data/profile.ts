@@ -9,7 +9,7 @@ import type {
 import { ident, literal, plainNumber, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
 import { isIntegerType } from './column-kind';
-import { stddevSampSql } from './sql-stats';
+import { stddevSql } from './sql-stats';
 
 const MAX_BINS = 20;
 const TOP_VALUES = 10;
@@ -94,8 +94,7 @@ export async function profileParquet(
     const x = axis(col);
     basic.push(`count(${c}) AS n${i}`);
     if (col.kind !== 'other') basic.push(`min(${c}) AS lo${i}`, `max(${c}) AS hi${i}`);
-    if (x && col.kind !== 'datetime')
-      basic.push(`avg(${x}) AS m${i}`, `${stddevSampSql(x)} AS s${i}`);
+    if (x && col.kind !== 'datetime') basic.push(`avg(${x}) AS m${i}`, `${stddevSql(x)} AS s${i}`);
     if (x) basic.push(`min(${x}) AS xlo${i}`, `max(${x}) AS xhi${i}`);
     distinct.push(`count(DISTINCT ${c}) AS d${i}`);
     // On the column itself, not a cast: DuckDB's quantile is several times faster on native types.

@@ -9,7 +9,7 @@ import {
 } from '../../shared/contract';
 import { ident, literal, plainNumber, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
-import { stddevSampSql } from './sql-stats';
+import { stddevSql } from './sql-stats';
 
 const SAMPLE_ROWS = 10;
 const KINDS = new Set(['numeric', 'categorical', 'boolean', 'datetime', 'other']);
@@ -213,7 +213,7 @@ function planOf(e: Expectation, columns: Map<string, ColumnInfo>): Plan {
       const x = `${ident(e.column)}::DOUBLE`;
       return {
         kind: 'aggregate',
-        sql: e.type === 'mean' ? `avg(${x})` : stddevSampSql(x),
+        sql: e.type === 'mean' ? `avg(${x})` : stddevSql(x),
         check: (v) => inBounds(v, e),
         describe: (v) => `${e.column}: ${e.type} ${fmt(v)}, expected ${boundsText(e.type, e)}`,
       };

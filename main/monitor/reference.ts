@@ -20,6 +20,7 @@ import {
 import type { DataService } from '../data/data-service';
 import type { Engine } from '../data/engine';
 import { applySplit, type SplitRule } from '../data/splits';
+import { stddevSql } from '../data/sql-stats';
 // Types only: the trainer's module loads tfjs, which monitoring must not.
 import type { ValidPredictions, ValidPredictionsPath } from '../train/trainer';
 import type { ArtifactStore } from '../workspace/artifacts';
@@ -93,7 +94,7 @@ export async function summarize(
 ): Promise<StoredFeature> {
   if (kind === 'numeric') {
     const [s = {}] = await engine.all(
-      `SELECT count(*) AS total, count(x) AS n, min(x) AS mn, max(x) AS mx, avg(x) AS mean, stddev_pop(x) AS sd,
+      `SELECT count(*) AS total, count(x) AS n, min(x) AS mn, max(x) AS mx, avg(x) AS mean, ${stddevSql('x', 'pop')} AS sd,
          count(DISTINCT x) AS d, quantile_cont(x, ${numberList(QUANTILES)}) AS q FROM ${src}`,
     );
     const rows = n(s.total);
@@ -110,10 +111,13 @@ export async function summarize(
                  FROM ${src} WHERE x IS NOT NULL) GROUP BY blk ORDER BY blk`,
         )
       : [];
-    const width = mx > mn ? (mx - mn) / VIEW_BINS : 1;
+    // Values more than ~1.8e308 apart overflow mx − mn: bin them halved (exact but for subnormals).
+    const half = Number.isFinite(mx - mn) ? 1 : 0.5;
+    const width = mx > mn ? (mx * half - mn * half) / VIEW_BINS : 1;
+    const scaled = half === 1 ? 'x' : `(x * ${sqlNumber(half)})`;
     const view = count
       ? await engine.all(
-          `SELECT least(${sqlInteger(VIEW_BINS - 1)}, floor((x - ${sqlNumber(mn)}) / ${sqlNumber(width)}))::INT AS b, count(*) AS c
+          `SELECT least(${sqlInteger(VIEW_BINS - 1)}, floor((${scaled} - ${sqlNumber(mn * half)}) / ${sqlNumber(width)}))::INT AS b, count(*) AS c
            FROM ${src} WHERE x IS NOT NULL GROUP BY b`,
         )
       : [];
@@ -128,7 +132,7 @@ export async function summarize(
       exact: count <= EXACT_ROWS,
       distribution: {
         kind: 'numeric',
-        edges: Array.from({ length: VIEW_BINS + 1 }, (_, i) => mn + i * width),
+        edges: Array.from({ length: VIEW_BINS + 1 }, (_, i) => (mn * half + i * width) / half),
         counts,
       },
       numeric: {
