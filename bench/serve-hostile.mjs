@@ -3,7 +3,7 @@
 // bursts over an API key's rate limit and slow-loris sockets held open all along.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
 //   node bench/serve-hostile.mjs [--duration 60] [--connections 16] [--invalid 0.2] [--loris 20]
-//                                [--burst-every 5] [--burst 60] [--seed 1]
+//                                [--burst-every 5] [--burst 60] [--seed 1] [--warmup S] [--node-flags "..."]
 // LATHE_BENCH_DURATION (seconds) also sets the duration.
 //
 // The model: vega-datasets' cars (as bench/serve-vs-fastapi.mjs) → Miles_per_Gallon, an MLP of 32 trained by
@@ -46,6 +46,9 @@ const burstEvery = arg('--burst-every', 5);
 const burstSize = arg('--burst', 60);
 const burstRate = arg('--burst-rate', 30);
 const seed = arg('--seed', 1);
+// --node-flags "--max-semi-space-size=16": flags for the server's node (e.g. to try GC settings).
+const flagsAt = process.argv.indexOf('--node-flags');
+const nodeFlags = flagsAt > 0 ? process.argv[flagsAt + 1].split(/\s+/).filter(Boolean) : [];
 const warmupS = arg('--warmup', Math.max(3, duration / 3));
 
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-hostile-'));
@@ -99,7 +102,7 @@ const tightKey = keyOf(run(['keys', 'create', 'tight', '--rate', String(burstRat
 // ---- the server -----------------------------------------------------------------------------------
 server = spawn(
   process.execPath,
-  [lathe, 'serve', 'cars@champion', '--port', '0', '--workspace', W, '--json'],
+  [...nodeFlags, lathe, 'serve', 'cars@champion', '--port', '0', '--workspace', W, '--json'],
   {
     stdio: ['ignore', 'pipe', 'pipe'],
   },
