@@ -134,8 +134,26 @@ function evaluationFairness(e: EvaluationReport): string {
     .join('\n\n');
 }
 
+/**
+ * Markdown any viewer shows as text: `&`, `<` and `>` as entities, so no raw HTML survives (a name, a
+ * class label or a user's card holding `<script>` or `<img onerror>`), and every `[` (and `\`) backslash-
+ * escaped, so no link (`[x](javascript:…)`) can form. The app's renderer undoes both
+ * (renderer/views/Models/markdown.tsx).
+ */
+export function inertMarkdown(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\[]/g, (c) => `\\${c}`);
+}
+
 /** The card as one Markdown document, with the version's signature and lineage appended. */
 export function cardMarkdown(version: ModelVersion, card: ModelCard): string {
+  return inertMarkdown(rawCardMarkdown(version, card));
+}
+
+function rawCardMarkdown(version: ModelVersion, card: ModelCard): string {
   const l = version.lineage;
   const aliases = version.aliases.length ? `, aliases ${version.aliases.join(', ')}` : '';
   const section = (title: string, body: string) => `## ${title}\n\n${body.trim() || '_(empty)_'}\n`;

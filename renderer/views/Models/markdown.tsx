@@ -1,7 +1,29 @@
 import type { ReactNode } from 'react';
 
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+  '&#58;': ':',
+};
+
+/**
+ * The entities and backslash escapes exported cards use to keep raw HTML and links out
+ * (main/registry/model-card.ts, inertMarkdown), back to the characters they stand for: React then renders
+ * them as text.
+ */
+export function decodeEntities(text: string): string {
+  return text.replace(
+    /&(amp|lt|gt|quot|#39|#58);|\\([\\[])/g,
+    (e, _name, escaped?: string) => escaped ?? ENTITIES[e] ?? e,
+  );
+}
+
 /** `code`, **bold** and _emphasis_ inside a line, as React nodes (never HTML). */
-function inline(text: string): ReactNode[] {
+function inline(encoded: string): ReactNode[] {
+  const text = decodeEntities(encoded);
   const out: ReactNode[] = [];
   // `_` only emphasizes at word edges, so names like val_f1_macro stay as written.
   const re = /`([^`]+)`|\*\*([^*]+)\*\*|(?<![A-Za-z0-9])_([^_]+)_(?![A-Za-z0-9])/g;

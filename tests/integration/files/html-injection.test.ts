@@ -100,6 +100,8 @@ interface Loaded {
   /** Elements and attributes only a payload could have made. */
   dangerous: string[];
   consoleCsp: number;
+  /** What a reader sees. */
+  text: string;
 }
 
 /** Loads `html` as a page (blocking every request off the page), waits for load, reads what ran. */
@@ -145,7 +147,8 @@ async function load(html: string): Promise<Loaded> {
       }
       return found;
     });
-    return { flag, dialogs, requests, dangerous, consoleCsp };
+    const text = await page.evaluate(() => document.body.innerText);
+    return { flag, dialogs, requests, dangerous, consoleCsp, text };
   } finally {
     await context.close();
   }
@@ -293,6 +296,11 @@ describe('a model card through the app Markdown renderer', () => {
       limitations: XSS_CORPUS.join(' '),
       sections: XSS_CORPUS.map((p) => ({ title: p, body: p })),
     };
+    // The exported file: no raw HTML any Markdown viewer could render, no script-scheme link.
+    const exported = cardMarkdown(version, card);
+    expect(exported).not.toMatch(/[<>]/);
+    // Every [ is backslash-escaped, so no link, whatever its scheme, can form.
+    expect(exported.replace(/\\\\/g, '')).not.toMatch(/(^|[^\\])\[/);
     const markup = renderToStaticMarkup(
       createElement(Markdown, { source: cardMarkdown(version, card) }),
     );
@@ -301,5 +309,9 @@ describe('a model card through the app Markdown renderer', () => {
       `<!doctype html><html><head><title>card</title></head><body>${markup}</body></html>`,
     );
     expectInert(result);
+    // The app shows the user's text as written (the entities decoded back), not mangled.
+    expect(result.text).toContain(`<script>window.__xss='p0'</script>`);
+    expect(result.text).toContain(`javascript:window.__xss='p3'`);
+    expect(result.text).toContain('[click](javascript:window.');
   });
 });
