@@ -50,3 +50,21 @@ export const DATE_PARTS: Record<string, { period: number | null; offset: number 
 
 /** Lower-cased alphanumeric tokens: the tokenizer both executors share. */
 export const TOKEN_SPLIT = '[^a-z0-9]+';
+
+/**
+ * The sin or cos of a cyclical date part for each of its values (value − offset = 0 … period − 1), from
+ * JavaScript's Math. Both executors read this one table: DuckDB's sin and cos can differ from Math's in
+ * the last bit, and a bin cut fitted on exactly such a value then put a row in different bins.
+ */
+export function cyclicalTable(base: string, fn: 'sin' | 'cos'): readonly number[] {
+  const key = `${base}_${fn}`;
+  let table = cyclicalTables.get(key);
+  if (!table) {
+    const period = DATE_PARTS[base]!.period!;
+    const f = fn === 'sin' ? Math.sin : Math.cos;
+    table = Array.from({ length: period }, (_, k) => f((2 * Math.PI * k) / period));
+    cyclicalTables.set(key, table);
+  }
+  return table;
+}
+const cyclicalTables = new Map<string, readonly number[]>();

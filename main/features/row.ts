@@ -4,7 +4,7 @@ import type {
   FittedFeatureSpec,
   FittedNumeric,
 } from '../../shared/contract/features';
-import { DATE_PARTS } from './names';
+import { DATE_PARTS, cyclicalTable } from './names';
 
 /** A value as a number (numbers, bigints, booleans, numeric strings), else null. */
 export function toNumber(v: unknown): number | null {
@@ -63,9 +63,7 @@ function datePart(d: Date, part: string): number {
       return d.getUTCDay() === 0 || d.getUTCDay() === 6 ? 1 : 0;
   }
   const [base, fn] = part.split('_') as [string, 'sin' | 'cos'];
-  const spec = DATE_PARTS[base]!;
-  const angle = (2 * Math.PI * (datePart(d, base) - spec.offset)) / spec.period!;
-  return fn === 'sin' ? Math.sin(angle) : Math.cos(angle);
+  return cyclicalTable(base, fn)[datePart(d, base) - DATE_PARTS[base]!.offset]!;
 }
 
 function postNumeric(x: number | null, n: FittedNumeric): number | null {

@@ -4,7 +4,7 @@ import type {
   FittedNumeric,
 } from '../../shared/contract/features';
 import { ident, literal, sqlInteger, sqlNumber } from '../workspace/db';
-import { DATE_PARTS, TOKEN_SPLIT, columnOutputs, derivedOutputs } from './names';
+import { DATE_PARTS, TOKEN_SPLIT, columnOutputs, cyclicalTable, derivedOutputs } from './names';
 
 /**
  * The numeric value of a source column (booleans as 0/1). NaN and ±Infinity count as missing, as they do
@@ -13,7 +13,12 @@ import { DATE_PARTS, TOKEN_SPLIT, columnOutputs, derivedOutputs } from './names'
 export const numericSource = (column: string) =>
   `(CASE WHEN isfinite(TRY_CAST(${ident(column)} AS DOUBLE)) THEN TRY_CAST(${ident(column)} AS DOUBLE) END)`;
 export const categorySource = (column: string) => `${ident(column)}::VARCHAR`;
-export const dateSource = (column: string) => `${ident(column)}::TIMESTAMP`;
+/**
+ * A date or time column as UTC wall-clock time, as the row executor reads it (toDate). Through epoch
+ * microseconds: a TIMESTAMPTZ cast to TIMESTAMP would take the machine's time zone (TimeZone setting),
+ * so hours and days moved with where training ran; DATE and TIMESTAMP are wall-clock already.
+ */
+export const dateSource = (column: string) => `make_timestamp(epoch_us(${ident(column)}))`;
 
 export function datePartSql(ts: string, part: string): string {
   switch (part) {
@@ -29,9 +34,10 @@ export function datePartSql(ts: string, part: string): string {
     case 'minute':
       return `${part}(${ts})::DOUBLE`;
   }
-  const [base, fn] = part.split('_') as [string, string];
-  const spec = DATE_PARTS[base]!;
-  return `${fn}(2 * pi() * (${base}(${ts}) - ${sqlNumber(spec.offset)}) / ${sqlNumber(spec.period!)})`;
+  // month_sin and the like: looked up in the table the row executor uses (list indexes start at 1).
+  const [base, fn] = part.split('_') as [string, 'sin' | 'cos'];
+  const table = cyclicalTable(base, fn).map(sqlNumber).join(', ');
+  return `[${table}][${base}(${ts}) + ${sqlInteger(1 - DATE_PARTS[base]!.offset)}]`;
 }
 
 /** clip → scale → bucketize on a numeric expression, as fitted. */

@@ -26,6 +26,8 @@ const RUNS = 30;
 let engine: Engine;
 beforeAll(async () => {
   engine = await createEngine({ threads: 1 });
+  // A time zone off UTC by a non-whole hour: a TIMESTAMPTZ read in it moves hours, minutes and days.
+  await engine.run(`SET GLOBAL TimeZone = 'Asia/Kolkata'`);
 });
 afterAll(() => engine.close());
 
@@ -106,7 +108,7 @@ const text = fc
   .map((ws) => ws.join(' '));
 
 const DAY_MS = 86_400_000;
-/** Dates from year 1 to 9999 (whole days) and timestamps (whole seconds). */
+/** Dates from year 1 to 9999 (whole days) and timestamps (whole seconds), also with time zone. */
 const YEAR_1 = new Date(Date.UTC(2000, 0, 1)).setUTCFullYear(1) / DAY_MS;
 const date = fc
   .integer({ min: YEAR_1, max: Date.UTC(9999, 11, 31) / DAY_MS })
@@ -124,6 +126,7 @@ interface Row {
   c: string | null;
   txt: string | null;
   d: Date | null;
+  tz: Date | null;
   ts: Date;
   y: number;
   yb: string;
@@ -138,6 +141,7 @@ const row: fc.Arbitrary<Row> = fc.record({
   c: nullable(fc.constantFrom('a', "O'Brien", 'ünï', 'toString')),
   txt: nullable(text),
   d: nullable(date),
+  tz: nullable(timestamp),
   ts: timestamp,
   y: fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e3, max: 1e3 }),
   yb: fc.constantFrom('yes', 'no'),
@@ -145,7 +149,7 @@ const row: fc.Arbitrary<Row> = fc.record({
 const table = fc.array(row, { minLength: 4, maxLength: 24 });
 
 const COLUMNS = `__row INTEGER, __split VARCHAR, x DOUBLE, w DOUBLE, big BIGINT, flag BOOLEAN, s VARCHAR,
-  c VARCHAR, txt VARCHAR, d DATE, ts TIMESTAMP, y DOUBLE, yb VARCHAR`;
+  c VARCHAR, txt VARCHAR, d DATE, tz TIMESTAMPTZ, ts TIMESTAMP, y DOUBLE, yb VARCHAR`;
 
 const dateSql = (v: Date) => `${literal(v.toISOString().slice(0, 10))}::DATE`;
 const tsSql = (v: Date) => `${literal(v.toISOString().replace('T', ' ').slice(0, 19))}::TIMESTAMP`;
@@ -168,6 +172,7 @@ async function load(rows: Row[]): Promise<string> {
       q(r.c),
       q(r.txt),
       r.d === null ? 'NULL' : dateSql(r.d),
+      r.tz === null ? 'NULL' : `${literal(r.tz.toISOString())}::TIMESTAMPTZ`,
       tsSql(r.ts),
       sqlNumber(r.y),
       q(r.yb),
@@ -466,7 +471,7 @@ describe('the SQL and TypeScript executors of a fitted spec agree on random tabl
             from: name,
             trainWhere: `__split = 'train'`,
             columns,
-            features: ['x', 'w', 'big', 'flag', 's', 'c', 'txt', 'd', 'ts'],
+            features: ['x', 'w', 'big', 'flag', 's', 'c', 'txt', 'd', 'tz', 'ts'],
           });
           return spec.groups.length ? spec : { groups: [{ columns: ['ts'] }] };
         }),
@@ -524,7 +529,7 @@ describe('the SQL and TypeScript executors of a fitted spec agree on random tabl
       fc.asyncProperty(
         table,
         datetimeSteps,
-        fc.subarray(['d', 'ts'], { minLength: 1 }),
+        fc.subarray(['d', 'tz', 'ts'], { minLength: 1 }),
         (rows, steps, cols) =>
           run('datetime', rows, async () => ({ groups: [{ columns: cols, steps }] })),
       ),

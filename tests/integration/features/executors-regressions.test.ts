@@ -12,6 +12,8 @@ import { createRowTransformer, tokenize } from '../../../main/features/row';
 let engine: Engine;
 beforeAll(async () => {
   engine = await createEngine({ threads: 1 });
+  // Training may run anywhere: these cases hold off UTC too (by a non-whole hour).
+  await engine.run(`SET GLOBAL TimeZone = 'Asia/Kolkata'`);
 });
 afterAll(() => engine.close());
 
@@ -197,6 +199,51 @@ describe('executor regressions', () => {
     const transform = createRowTransformer(fitted);
     expect([...transform({ s: 'constructor' })]).toEqual([4]);
     expect([...transform({ s: 'hasOwnProperty' })]).toEqual([4]);
+  });
+
+  it('date parts of a TIMESTAMPTZ are UTC in SQL whatever the machine time zone (the cast took the local one)', async () => {
+    const { sql, ts } = await both(
+      `SELECT * FROM (VALUES ('2026-01-03 20:00:00+00'::TIMESTAMPTZ), ('2026-01-05 23:50:00+00'::TIMESTAMPTZ)) v(t)`,
+      {
+        groups: [
+          {
+            columns: ['t'],
+            steps: [{ op: 'datetime', parts: ['day', 'dayofweek', 'hour', 'minute', 'weekend'] }],
+          },
+        ],
+      },
+    );
+    // In Kolkata (UTC+5:30) the first is Sunday 01:30 and the second Tuesday 05:20.
+    expect(sql).toEqual([
+      [3, 6, 20, 0, 1],
+      [5, 1, 23, 50, 0],
+    ]);
+    expect(ts).toEqual(sql);
+  });
+
+  it('cyclical date parts are the same bits in both executors (DuckDB and Math sin differ in the last bit)', async () => {
+    // sin of September is −0.8660254037844384 in DuckDB and −0.8660254037844385 in Math: the median cut
+    // lands on it, so the September rows fell in bin 1 in one executor and bin 0 in the other.
+    const { fitted, sql, ts } = await both(
+      `SELECT * FROM (VALUES ('2026-09-01'::DATE), ('2026-09-02'::DATE), ('2026-09-03'::DATE), ('2026-01-01'::DATE)) v(d)`,
+      {
+        groups: [
+          {
+            columns: ['d'],
+            steps: [
+              { op: 'datetime', parts: ['month'], cyclical: true },
+              { op: 'bucketize', bins: 2 },
+            ],
+          },
+        ],
+      },
+    );
+    const sin = fitted.outputs.indexOf('d.month_sin');
+    expect(fitted.columns[0]).toMatchObject({
+      numeric: [{}, { bucketize: { cuts: [Math.sin((2 * Math.PI * 8) / 12)] } }, {}],
+    });
+    expect(sql.map((r) => r[sin])).toEqual([1, 1, 1, 1]);
+    expect(ts).toEqual(sql);
   });
 
   it("TF-IDF tokens of 'İstanbul' are the same in both executors (JavaScript lower-cases İ to i + a combining dot)", async () => {
