@@ -69,6 +69,13 @@ function inBounds(v: number | null, e: { min?: Bound; max?: Bound }): boolean {
 /** A bound as SQL text of its exact value: an integer string stays an exact HUGEINT. */
 const sqlBound = (b: Bound): string => sqlNumber(typeof b === 'string' ? BigInt(b) : b);
 
+/**
+ * A number compared with a column, in the column's precision when that is FLOAT: `0.1` then means the
+ * float nearest 0.1, which is what the column stores (as a double it is 0.10000000149…).
+ */
+const asColumn = (col: ColumnInfo, sql: string): string =>
+  /^(FLOAT|REAL|FLOAT4)$/i.test(col.type) ? `CAST(${sql} AS FLOAT)` : sql;
+
 function expectedText(e: Expectation): string {
   switch (e.type) {
     case 'column_exists':
@@ -148,8 +155,8 @@ function planOf(e: Expectation, columns: Map<string, ColumnInfo>): Plan {
       }
       const c = ident(e.column);
       const parts = [
-        e.min !== undefined ? `${c} < ${sqlBound(e.min)}` : null,
-        e.max !== undefined ? `${c} > ${sqlBound(e.max)}` : null,
+        e.min !== undefined ? `${c} < ${asColumn(col, sqlBound(e.min))}` : null,
+        e.max !== undefined ? `${c} > ${asColumn(col, sqlBound(e.max))}` : null,
       ].filter(Boolean);
       return {
         kind: 'rows',
@@ -164,7 +171,9 @@ function planOf(e: Expectation, columns: Map<string, ColumnInfo>): Plan {
       const c = ident(e.column);
       const list =
         col.kind === 'numeric'
-          ? e.values.filter((v): v is number => typeof v === 'number').map((v) => sqlNumber(v))
+          ? e.values
+              .filter((v): v is number => typeof v === 'number')
+              .map((v) => asColumn(col, sqlNumber(v)))
           : col.kind === 'boolean'
             ? e.values.filter((v): v is boolean => typeof v === 'boolean').map(String)
             : e.values.map((v) => literal(String(v)));

@@ -66,6 +66,23 @@ describe('a suggested suite on full-precision numbers', () => {
     expect(r.results[0]).toMatchObject({ passed: false, failingRows: 1 });
   });
 
+  it('compares a FLOAT column with bounds and allowed values in float precision', async () => {
+    await importSql('floats', `SELECT * FROM (VALUES (0.1::FLOAT), (0.5::FLOAT)) AS t(f)`);
+    const r = await call('data:validate', {
+      ref: 'floats',
+      suite: ExpectationSuite.parse({
+        expectations: [
+          { type: 'range', column: 'f', min: 0.1, max: 0.5 },
+          { type: 'allowed_values', column: 'f', values: [0.1, 0.5] },
+          { type: 'range', column: 'f', max: 0.4 },
+        ],
+      }),
+    });
+    expect(r.results.map((x) => x.failingRows)).toEqual([0, 0, 1]);
+    const { report } = await suggestAndValidate('floats');
+    expect(failures(report)).toEqual([]);
+  });
+
   it('keeps integer bounds past 2^53 exact, as strings of digits, and they hold', async () => {
     await importSql(
       'wide',
