@@ -42,9 +42,15 @@ export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Quotes a string literal for DuckDB SQL (for places that cannot take parameters, e.g. file paths). */
+/**
+ * Quotes a string literal for DuckDB SQL (for places that cannot take parameters, e.g. file paths). A
+ * VARCHAR can hold NUL but a quoted literal cannot (DuckDB's parser stops there: "unterminated quoted
+ * string"), so text with NUL is written as a concatenation with chr(0).
+ */
 export function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  const quoted = (part: string) => `'${part.replace(/'/g, "''")}'`;
+  if (!value.includes('\u0000')) return quoted(value);
+  return `(${value.split('\u0000').map(quoted).join(' || chr(0) || ')})`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // INTEGER/BIGINT, so a metric of 1.5e20 threw "bigint out of int64 range" on flush and -0 lost its sign.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../../main/data/engine';
-import { openDatabase, paramTypes, type Database } from '../../../../main/workspace/db';
+import { literal, openDatabase, paramTypes, type Database } from '../../../../main/workspace/db';
 
 let db: Database;
 let engine: Engine;
@@ -45,5 +45,16 @@ describe('numbers bound as parameters', () => {
   it('leaves safe integers, strings and bigints to the inferred types', () => {
     expect(paramTypes([1, 'x', 2n, null])).toBeUndefined();
     expect(paramTypes([1, 1.5e20])?.map((t) => t?.toString())).toEqual([undefined, 'DOUBLE']);
+  });
+
+  it('literal() writes text with NUL, quotes and unicode so DuckDB reads it back exactly', async () => {
+    for (const v of ['a\u0000b', '\u0000', "it's\u0000'", 'plain', '', 'é😀']) {
+      const [row] = await engine.all<{ v: string; eq: boolean }>(
+        `SELECT ${literal(v)} AS v, ${literal(v)} = ? AS eq`,
+        [v],
+      );
+      expect(row).toEqual({ v, eq: true });
+    }
+    expect(literal("it's")).toBe("'it''s'");
   });
 });
