@@ -118,6 +118,13 @@ interface CsvReadOptions {
   maxLineSize?: number;
 }
 
+/**
+ * CRLF mixed with LF: DuckDB's strict reader refuses the file, and its lenient one (told nothing) reads a
+ * CRLF as two line ends, a blank row between; told CRLF, it takes both. The structure scan has checked
+ * the quoting and field counts that strict mode would.
+ */
+const LENIENT_LINE_ENDS = `strict_mode=false, new_line='\\r\\n'`;
+
 /** DuckDB's default max_line_size. */
 const DUCKDB_MAX_LINE = 2_097_152;
 
@@ -139,7 +146,7 @@ function readerSql(
         .filter(Boolean)
         .map((o) => `${o}, `)
         .join('');
-      return `read_csv(${p}, delim=${literal(delimiter ?? (format === 'tsv' ? '\t' : ','))}, header=true, quote='"', escape='"', strict_mode=${csv.lenient ? 'false' : 'true'}, null_padding=false, ${extra}nullstr=${NULL_STRINGS})`;
+      return `read_csv(${p}, delim=${literal(delimiter ?? (format === 'tsv' ? '\t' : ','))}, header=true, quote='"', escape='"', ${csv.lenient ? LENIENT_LINE_ENDS : 'strict_mode=true'}, null_padding=false, allow_quoted_nulls=false, ${extra}nullstr=${NULL_STRINGS})`;
     }
     case 'parquet':
       return `read_parquet(${p})`;
