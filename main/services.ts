@@ -347,7 +347,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const references = createReferenceStore({ db, engine, data, artifacts, getRun });
   const registry = createRegistryStore({
     db,
-    afterRegister: (v) => references.storeFor(v),
+    prepareRegister: (draft) => references.prepare(draft),
     tracking,
     data,
     artifacts,

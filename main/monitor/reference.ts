@@ -12,6 +12,7 @@
 import {
   LatheError,
   type Distribution,
+  type ModelSignature,
   type ModelVersion,
   type ReferenceFeature,
   type ReferenceOut,
@@ -23,8 +24,17 @@ import { applySplit, type SplitRule } from '../data/splits';
 import { stddevSql } from '../data/sql-stats';
 // Types only: the trainer's module loads tfjs, which monitoring must not.
 import type { ValidPredictions, ValidPredictionsPath } from '../train/trainer';
+import type { RegisterDraft, RegisterWrite } from '../registry/registration';
 import type { ArtifactStore } from '../workspace/artifacts';
-import { ident, literal, sqlInteger, sqlNumber, text, type Database } from '../workspace/db';
+import {
+  ident,
+  literal,
+  sqlInteger,
+  sqlNumber,
+  text,
+  type Database,
+  type Sql,
+} from '../workspace/db';
 import { numberList, stringList, type CategoryCounts, type NumericPoints } from './drift-sql';
 
 /** Distinct values a numeric reference keeps exactly. */
@@ -66,8 +76,12 @@ export interface StoredReference {
 }
 
 export interface ReferenceStore {
-  /** Computes and stores the reference of a just-registered version (registry's afterRegister). */
-  storeFor(version: ModelVersion): Promise<void>;
+  /**
+   * Computes the reference of a run's model about to be registered (the rows and split it trained on)
+   * and returns the write that stores it in the registration's own transaction, so a registered version
+   * always has it, whenever the process stops; null when the run kept no split to compute it from.
+   */
+  prepare(draft: RegisterDraft): Promise<RegisterWrite | null>;
   /** The stored reference of a version, by id. */
   get(version: ModelVersion): Promise<ReferenceOut>;
   /** Sets (replaces) a version's reference from a dataset version. */
@@ -208,10 +222,10 @@ export function createReferenceStore(deps: {
     return a ? artifacts.read(a.sha256) : null;
   };
 
-  /** Summaries of the version's inputs over `from` (a relation of the dataset's rows). */
-  async function inputs(version: ModelVersion, from: string, columns: string[]) {
+  /** Summaries of a signature's inputs over `from` (a relation of the dataset's rows). */
+  async function inputs(signature: ModelSignature, from: string, columns: string[]) {
     const out: StoredFeature[] = [];
-    for (const input of version.signature.inputs) {
+    for (const input of signature.inputs) {
       const kind = driftKind(input.kind);
       if (!kind || !columns.includes(input.name)) continue;
       const x =
@@ -243,8 +257,12 @@ export function createReferenceStore(deps: {
     );
   }
 
-  async function save(version: ModelVersion, ref: StoredReference): Promise<void> {
-    await db.run(
+  async function save(
+    sql: Sql,
+    version: { id: string; model: string; version: number },
+    ref: StoredReference,
+  ): Promise<void> {
+    await sql.run(
       `INSERT OR REPLACE INTO monitor_references (version_id, model, version, created_at, reference)
        VALUES (?, ?, ?, ?::TIMESTAMP, ?)`,
       [version.id, version.model, version.version, ref.createdAt, JSON.stringify(ref)],
@@ -289,13 +307,11 @@ export function createReferenceStore(deps: {
   }
 
   return {
-    async storeFor(version) {
-      if (!version.runId || !version.lineage) return;
-      const run = await deps.getRun(version.runId);
+    async prepare({ runId, dataset, signature }) {
+      const run = await deps.getRun(runId);
       const splitBytes = await readArtifact(run, 'split.json');
-      if (!splitBytes) return;
+      if (!splitBytes) return null;
       const rule = JSON.parse(splitBytes.toString('utf8')) as SplitRule;
-      const dataset = `${version.lineage.dataset}@${version.lineage.datasetVersion}`;
       const resolved = await data.resolve(dataset);
       const target = ident(run.config.target);
       const file = `read_parquet(${literal(resolved.storagePath)}, file_row_number = true)`;
@@ -315,14 +331,14 @@ export function createReferenceStore(deps: {
           rows: n(c.n),
           createdAt: new Date().toISOString(),
           features: await inputs(
-            version,
+            signature,
             from,
             resolved.columns.map((x) => x.name),
           ),
           prediction: await predictionOf(run),
         };
       });
-      await save(version, ref);
+      return (sql, version) => save(sql, version, ref);
     },
 
     async get(version) {
@@ -349,10 +365,10 @@ export function createReferenceStore(deps: {
         source: { dataset: `${resolved.dataset}@${resolved.version}`, split: 'all' },
         rows: n(c.n),
         createdAt: new Date().toISOString(),
-        features: await inputs(version, from, names),
+        features: await inputs(version.signature, from, names),
         prediction: previous?.prediction ?? null,
       };
-      await save(version, ref);
+      await save(db, version, ref);
       return publicOf(version, ref);
     },
 

@@ -28,6 +28,20 @@ export interface ImportedVersionIn {
   files: { path: string; sha256: string; sizeBytes: number }[];
 }
 
+/** A run's model about to be registered: what its monitoring reference is computed from. */
+export interface RegisterDraft {
+  runId: string;
+  /** The dataset version it trained on, `name@N`. */
+  dataset: string;
+  signature: ModelSignature;
+}
+
+/** Stores what was computed for a draft, in the registration's own transaction. */
+export type RegisterWrite = (
+  sql: Sql,
+  version: { id: string; model: string; version: number },
+) => Promise<void>;
+
 export interface Registration {
   /** See RegistryStore.register. */
   register(input: ModelsRegisterIn): Promise<ModelVersion>;
@@ -113,6 +127,8 @@ export function createRegistration(deps: {
   now: () => Date;
   /** The version a reference resolves to (what registering returns). */
   version: (ref: string) => Promise<ModelVersion>;
+  /** See RegistryStore's `prepareRegister`. */
+  prepare?: (draft: RegisterDraft) => Promise<RegisterWrite | null>;
 }): Registration {
   const { db, tracking, data, artifacts, audit, actor, now } = deps;
 
@@ -123,6 +139,18 @@ export function createRegistration(deps: {
       const files = await readModelFiles(artifacts, run);
       const dv = await data.resolve(`${run.lineage.dataset}@${run.lineage.datasetVersion}`);
       const signature = signatureOf(files, dv.columns);
+      const dataset = `${run.lineage.dataset}@${run.lineage.datasetVersion}`;
+      // Computed before the transaction (it reads data), written in it: a version is never without it.
+      const extra = deps.prepare
+        ? await deps.prepare({ runId: run.id, dataset, signature }).catch((err: unknown) => {
+            console.error(
+              `[Registry] ${name}: the monitoring reference of run ${run.id} could not be computed; registering without it: ${
+                err instanceof Error ? err.message : String(err)
+              }`,
+            );
+            return null;
+          })
+        : null;
       const at = now();
       const by = actor();
       const version = await db.tx(async (sql) => {
@@ -156,18 +184,20 @@ export function createRegistration(deps: {
             { runId: run.id, model: name, version: Number(dup.version) },
           );
         const v = await nextVersion(sql, model.id);
+        const id = newId();
         await sql.run(
           `INSERT INTO model_versions (id, model_id, version, run_id, stage, signature, card, created_at, created_by)
            VALUES (?, ?, ?, ?, 'none', ?::JSON, NULL, epoch_ms(?::BIGINT), ?)`,
-          [newId(), model.id, v, run.id, JSON.stringify(signature), at.getTime(), by],
+          [id, model.id, v, run.id, JSON.stringify(signature), at.getTime(), by],
         );
+        await extra?.(sql, { id, model: name, version: v });
         await audit(sql, at, {
           action: 'register',
           modelId: model.id,
           version: v,
           details: {
             runId: run.id,
-            dataset: `${run.lineage.dataset}@${run.lineage.datasetVersion}`,
+            dataset,
             ...(description !== undefined ? { description } : {}),
           },
         });

@@ -23,7 +23,12 @@ import { createCards } from './cards';
 import { replayHistory } from './history';
 import { createLabels } from './labels';
 import type { PromotionCheck } from './promotion';
-import { createRegistration, type ImportedVersionIn } from './registration';
+import {
+  createRegistration,
+  type ImportedVersionIn,
+  type RegisterDraft,
+  type RegisterWrite,
+} from './registration';
 import { createVersionReader } from './versions';
 import { VERSION_SELECT, modelRow, resolveRow } from './refs';
 
@@ -52,10 +57,11 @@ export interface RegistryDeps {
   /** The clock audit entries are stamped with (tests). */
   now?: () => Date;
   /**
-   * Runs after a version is registered or imported (monitoring stores its reference sketches). Its
-   * failure is reported on stderr and does not undo the registration.
+   * Computes, before a run's model is registered, what is stored with it in the same transaction
+   * (monitoring's reference sketches). A failure to compute is reported on stderr and the version is
+   * registered without it.
    */
-  afterRegister?: (version: ModelVersion) => Promise<void>;
+  prepareRegister?: (draft: RegisterDraft) => Promise<RegisterWrite | null>;
 }
 
 /**
@@ -131,24 +137,12 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
     actor,
     now,
     version: versionOf,
+    ...(deps.prepareRegister ? { prepare: deps.prepareRegister } : {}),
   });
 
-  const registered = async (v: ModelVersion): Promise<ModelVersion> => {
-    if (deps.afterRegister) {
-      await deps.afterRegister(v).catch((err: unknown) => {
-        console.error(
-          `[Registry] ${v.model}@${v.version} is registered, but its monitoring reference was not stored: ${
-            err instanceof Error ? err.message : String(err)
-          }`,
-        );
-      });
-    }
-    return v;
-  };
-
   return {
-    register: async (input) => registered(await registration.register(input)),
-    registerImport: async (input) => registered(await registration.registerImport(input)),
+    register: (input) => registration.register(input),
+    registerImport: (input) => registration.registerImport(input),
 
     async list(project) {
       const all = await models(project ? 'WHERE p.name = ?' : '', project ? [project] : []);

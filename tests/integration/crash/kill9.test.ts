@@ -225,6 +225,12 @@ async function checkWorkspace(after: string): Promise<void> {
         const key = `${m.name}@${v.version}`;
         const runId = committed.modelVersions.get(key);
         if (runId) check(v.runId === runId, `${key} still run ${runId} after ${after}`);
+        // A registered version monitors against its training rows: registered with it, never missing.
+        const reference = await call('monitor:reference', { ref: key }).catch((err: Error) => err);
+        check(
+          !(reference instanceof Error) && reference.source.split === 'train',
+          `${key} has its monitoring reference after ${after}: ${String(reference instanceof Error ? reference.message : '')}`,
+        );
       }
       const history = await call('models:history', { name: m.name });
       const ids = new Set(history.entries.map((e) => e.id));
