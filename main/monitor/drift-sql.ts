@@ -185,6 +185,32 @@ export async function numericStats(
         : `SELECT any_value(w)::VARCHAR AS w, count(x) AS nc, count(*) - count(x) AS nulls, min(x) AS mn, max(x) AS mx
          FROM (${cur}) HAVING count(x) > 0`,
     ));
+  // Values more than ~1.8e308 apart overflow hi − lo: compute on halved values (exact but for subnormals;
+  // every statistic but the Wasserstein distance is scale-free) and scale that distance and the edges back.
+  const spanOverflows = first.some(
+    (r) =>
+      Number.isFinite(num(r.mn)) &&
+      Number.isFinite(num(r.mx)) &&
+      !Number.isFinite(Math.max(num(r.mx), ref.max) - Math.min(num(r.mn), ref.min)),
+  );
+  if (spanOverflows && Number.isFinite(ref.min) && Number.isFinite(ref.max)) {
+    const halved = await numericStats(
+      sql,
+      `SELECT w, x * ${sqlNumber(0.5)} AS x FROM (${cur})`,
+      {
+        ...ref,
+        min: ref.min / 2,
+        max: ref.max / 2,
+        values: ref.values.map((v) => v / 2),
+      },
+      { ...options, first: first.map((r) => ({ ...r, mn: num(r.mn) / 2, mx: num(r.mx) / 2 })) },
+    );
+    return halved.map((s) => ({
+      ...s,
+      wasserstein: s.wasserstein * 2,
+      bins: { ...s.bins, edges: s.bins.edges?.map((e) => e * 2) ?? null },
+    }));
+  }
   const bounds: Bounds[] = first.map((r) => {
     const [mn, mx] = [Math.min(num(r.mn), ref.min), Math.max(num(r.mx), ref.max)];
     const [lo, hi] = mx > mn ? [mn, mx] : [mn - 0.5, mx + 0.5];

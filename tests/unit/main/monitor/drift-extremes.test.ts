@@ -21,6 +21,7 @@ describe('numeric drift on extreme doubles', () => {
     ['17-digit values', [0.17055522598064407, -0.000039434416199038757, 0.5, 0.9]],
     ['tiny and huge magnitudes', [-1e300, 1e-300, 1e300, 7]],
     ['subnormals and -0', [5e-324, 1e-323, 0, -0, -5e-324]],
+    ['the whole double range', [-1.7976931348623157e308, 1.7976931348623157e308, 0, 1]],
   ];
   for (const [name, xs] of cases) {
     it(`${name}: the same data shows no drift, on the exact and the grid path`, async () => {
