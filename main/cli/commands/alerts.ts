@@ -18,7 +18,7 @@ import {
   parseOrThrow,
   str,
   strs,
-  withSession,
+  withStandingSession,
   type Command,
   type Ctx,
 } from '../command';
@@ -203,7 +203,8 @@ const watch: Command = {
   async run(ctx) {
     const file = str(ctx, 'rules');
     const fromFile = file !== undefined ? loadRules(file) : undefined;
-    await withSession(ctx, async ({ api, services }) => {
+    // Owning the workspace while it watches, it runs a host too: other commands go through it meanwhile.
+    await withStandingSession(ctx, async ({ api, services }) => {
       const rules = fromFile ?? (await api.invoke('monitor:rules:get', {})).rules;
       let cron: Cron;
       try {
