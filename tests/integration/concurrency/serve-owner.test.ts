@@ -1,6 +1,6 @@
-// `lathe serve` run with no app: it owns the workspace for as long as it serves, so it runs a local
-// host too, and other commands (keys, alias moves, export docker, serve list) go through it at once
-// instead of waiting for a lock it holds for hours.
+// `lathe serve` and `lathe monitor watch` run with no app: they own the workspace for as long as they
+// run, so they run a local host too, and other commands (keys, alias moves, export docker, serve list)
+// go through it at once instead of waiting for a lock held for hours.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   });
 });
 
-describe('lathe serve as the owner', () => {
+describe('standing commands as the owner', () => {
   it('`lathe serve` owning the workspace (no app) serves other commands through its own host', async () => {
     const serve = background(['serve', 'pen@1', '--port', '0', '--workspace', W]);
     const hostUrl = (await serve.waitFor(/other commands reach it at (http\S+)/))[1]!;
@@ -80,4 +80,18 @@ describe('lathe serve as the owner', () => {
       expect((await call('models:version', { ref: 'pen@challenger' })).version).toBe(2);
     });
   }, 60_000);
+  it('`lathe monitor watch` owning the workspace serves other commands through its own host', async () => {
+    const watch = background(['monitor', 'watch', '--workspace', W]);
+    const hostUrl = (await watch.waitFor(/other commands reach it at (http\S+)/))[1]!;
+    await watch.waitFor(/press Ctrl-C to stop/);
+    const listed = await latheAsync(['projects', 'list', '--workspace', W], {
+      cwd: t.dir,
+      children,
+    });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stderr).toContain(`sending the command to it at ${hostUrl}`);
+    expect(listed.stdout).toMatch(/^Default\b/m);
+    expect(await watch.stop(), watch.output()).toBe(0);
+    expect(watch.output()).not.toMatch(LOCK_TEXT);
+  });
 });
