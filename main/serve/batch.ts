@@ -2,7 +2,8 @@
 // DuckDB streams the input and applies the fitted spec with the SQL executor training uses (features/sql.ts);
 // the package's predictor scores each chunk; rows go out in file order. Memory stays bounded: DuckDB hands
 // over a streaming result, one chunk of rows at a time, and each scored chunk is written before the next is
-// read. Output is written under a temporary name and renamed into place at the end, so a failure leaves none.
+// read. Output is written under a temporary name and renamed into place at the end, so a failure leaves none;
+// what a killed job left beside it is removed by the next job writing the same output.
 import { createHash, randomUUID } from 'node:crypto';
 import {
   accessSync,
@@ -10,6 +11,7 @@ import {
   createReadStream,
   createWriteStream,
   existsSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -21,6 +23,7 @@ import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { ident, literal, text } from '../workspace/db';
+import { isProcessAlive } from '../workspace/lock';
 import type { CaptureColumns } from './capture-format';
 import { classValues } from '../../shared/contract/serve';
 import { readModelPackage } from './package';
@@ -274,6 +277,26 @@ function readError(files: string[], err: unknown): LatheError {
   );
 }
 
+/** The start of the names of a job's scratch files beside `name` (its pid and a random tag follow). */
+const leftoverPrefix = (name: string) => `.${name}.lathe-`;
+
+/**
+ * Removes the scratch files (partial output, scored rows, DuckDB spill folder) that jobs writing `name`
+ * in `dir` left when their process was killed: a job's name carries its pid, and only those of processes
+ * no longer alive are removed, so a job running now keeps its own.
+ */
+function removeDeadLeftovers(dir: string, name: string): void {
+  const prefix = leftoverPrefix(name);
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(prefix)) continue;
+    const m = /^(\d+)-[0-9a-f]{8}\.(csv\.tmp|out\.(csv|parquet)\.tmp|spill)$/.exec(
+      entry.slice(prefix.length),
+    );
+    if (!m || isProcessAlive(Number(m[1]))) continue;
+    rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+}
+
 /**
  * Predicts every row of the input with the package's model and writes the id, the prediction and (for
  * classifiers) one probability column per class, in input order.
@@ -325,7 +348,8 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     );
 
   const chunkRows = Math.max(1, options.chunkRows ?? BATCH_CHUNK_ROWS);
-  const tag = `.${basename(output)}.${randomUUID().slice(0, 8)}`;
+  removeDeadLeftovers(outDir, basename(output));
+  const tag = `${leftoverPrefix(basename(output))}${process.pid}-${randomUUID().slice(0, 8)}`;
   const tmpCsv = join(outDir, `${tag}.csv.tmp`);
   const tmpOut =
     format === '.csv' && !keep.length ? tmpCsv : join(outDir, `${tag}.out${format}.tmp`);
