@@ -72,10 +72,35 @@ const sqlNumber = {
     };
 
     /** The number hidden in `node` (itself, String(n), n.toString(), n.toFixed(2)), or null. */
+    /** An array of numbers or bigints (`number[]`, `readonly bigint[]`, a tuple of them). */
+    const isNumberArray = (node) => {
+      const type = checker.getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node));
+      if (!checker.isArrayType(type) && !checker.isTupleType(type)) return false;
+      return checker
+        .getTypeArguments(type)
+        .some((t) => (t.isUnion() ? t.types : [t]).some((u) => (u.flags & NUMBERISH) !== 0));
+    };
+    /** `.map(String)` or `.map((x) => String(x))`: numbers turned into text one by one. */
+    const isMapToString = (node) =>
+      node.type === 'CallExpression' &&
+      calleeName(node.callee) === 'map' &&
+      node.callee.type === 'MemberExpression' &&
+      ((node.arguments[0]?.type === 'Identifier' && node.arguments[0].name === 'String') ||
+        (node.arguments[0]?.type === 'ArrowFunctionExpression' &&
+          node.arguments[0].body.type === 'CallExpression' &&
+          calleeName(node.arguments[0].body.callee) === 'String'));
+
     const numberIn = (node) => {
       if (node.type === 'CallExpression') {
         const name = calleeName(node.callee);
         if (name && SQL_HELPERS.has(name)) return null;
+        // nums.join(', ') and nums.map(String).join(', '): every number goes in bare.
+        if (name === 'join' && node.callee.type === 'MemberExpression') {
+          const list = isMapToString(node.callee.object)
+            ? node.callee.object.callee.object
+            : node.callee.object;
+          if (isNumberArray(list)) return list;
+        }
         if (
           node.callee.type === 'Identifier' &&
           node.callee.name === 'String' &&

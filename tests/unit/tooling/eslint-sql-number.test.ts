@@ -44,6 +44,8 @@ describe('lathe/sql-number', () => {
       'const test = `CASE WHEN ${r} <= ${rows} THEN 1 END`;',
       "const glued = 'SELECT * FROM t LIMIT ' + min;",
       'const cast = `${min}::DOUBLE`;',
+      "const list = `list_contains([${[min, 2].map(String).join(', ')}], ${c})`;",
+      "const keys = `${c} IN (${[big].join(', ')})`;",
     ];
     const lines = await flagged(header + bad.map((l) => `  ${l}\n`).join('') + footer);
     expect(lines).toEqual(bad);
@@ -60,6 +62,8 @@ describe('lathe/sql-number', () => {
       'const sum = min + (rows ?? 0);',
       'const port = `127.0.0.1:${min}`;',
       'const docker = `FROM node:20\\nEXPOSE ${min}`;',
+      "const list = `list_contains([${[min, 2].map((v) => sqlNumber(v)).join(', ')}], ${c})`;",
+      "const names = `${c} IN (${['a', 'b'].join(', ')})`;",
     ];
     expect(await flagged(header + good.map((l) => `  ${l}\n`).join('') + footer)).toEqual([]);
   });
