@@ -39,7 +39,13 @@ export function compareBounds(a: Bound, b: Bound): number {
 function checkBounds(e: { min?: Bound; max?: Bound }, ctx: z.RefinementCtx): void {
   if (e.min === undefined && e.max === undefined) {
     ctx.addIssue({ code: 'custom', path: ['min'], message: 'give min, max or both' });
-  } else if (e.min !== undefined && e.max !== undefined && compareBounds(e.min, e.max) > 0) {
+  } else if (
+    // zod runs this refinement even when a bound itself was refused ('wrong' for min): compare only
+    // bounds that are bounds, or BigInt('wrong') throws out of the parse as an internal error.
+    Bound.safeParse(e.min).success &&
+    Bound.safeParse(e.max).success &&
+    compareBounds(e.min!, e.max!) > 0
+  ) {
     ctx.addIssue({ code: 'custom', path: ['max'], message: 'min must not exceed max' });
   }
 }

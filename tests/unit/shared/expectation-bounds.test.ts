@@ -39,4 +39,18 @@ describe('expectation bounds', () => {
     expect(compareBounds(-Infinity, '-99999999999999999999999')).toBe(-1);
     expect(compareBounds(0.1, 0.2)).toBe(-1);
   });
+
+  it('refuse a bound that is not one with an issue on it, not an exception out of the parse', () => {
+    for (const [min, max] of [
+      ['wrong', 3],
+      [1, 'wrong'],
+      [{ wrong: [1] }, '5'],
+    ] as const) {
+      const r = range(min, max);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => i.path.join('.'))).toContain(
+        typeof min === 'number' ? 'expectations.0.max' : 'expectations.0.min',
+      );
+    }
+  });
 });
