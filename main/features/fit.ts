@@ -146,11 +146,11 @@ export async function fitFeatureSpec(
           const hi = plainNumber(r.hi);
           if (lo === null || hi === null)
             throw fail(field, 'no values to fit the bins on in the training split');
-          // A range wider than the largest double: interpolate without forming hi − lo.
-          const wide = !Number.isFinite(hi - lo);
+          // Near the largest doubles (k + 1)·(hi − lo) overflows: interpolate without forming it.
           cuts = Array.from({ length: step.bins - 1 }, (_, k) => {
+            const cut = lo + ((k + 1) * (hi - lo)) / step.bins;
             const t = (k + 1) / step.bins;
-            return wide ? lo * (1 - t) + hi * t : lo + ((k + 1) * (hi - lo)) / step.bins;
+            return Number.isFinite(cut) ? cut : lo * (1 - t) + hi * t;
           });
         } else {
           const probs = Array.from({ length: step.bins - 1 }, (_, k) => (k + 1) / step.bins);

@@ -1,5 +1,11 @@
 import type { FittedColumn, FittedDerived } from '../../shared/contract/features';
 
+/**
+ * A category or class as part of an output name. A SQL identifier cannot hold NUL (DuckDB stops reading
+ * the name there), so NUL shows as ␀ (U+2400); a clash with a real '␀' is refused as a duplicate name.
+ */
+const label = (value: string) => value.replace(/\u0000/g, '\u2400');
+
 /** The output feature names of one fitted column, in vector order. */
 export function columnOutputs(c: FittedColumn): string[] {
   if (c.kind === 'numeric') {
@@ -10,14 +16,14 @@ export function columnOutputs(c: FittedColumn): string[] {
   const e = c.encoding;
   const encoded =
     e.op === 'onehot'
-      ? [...e.categories.map((v) => `${c.source}=${v}`), `${c.source}=__other__`]
+      ? [...e.categories.map((v) => `${c.source}=${label(v)}`), `${c.source}=__other__`]
       : e.op === 'ordinal'
         ? [`${c.source}__ordinal`]
         : e.op === 'frequency'
           ? [`${c.source}__freq`]
           : e.labels.length === 1
             ? [`${c.source}__target`]
-            : e.labels.map((l) => `${c.source}__target=${l}`);
+            : e.labels.map((l) => `${c.source}__target=${label(l)}`);
   return c.impute?.indicator ? [...encoded, `${c.source}__missing`] : encoded;
 }
 

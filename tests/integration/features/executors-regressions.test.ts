@@ -177,6 +177,19 @@ describe('executor regressions', () => {
     expect(ts).toEqual(sql);
   });
 
+  it('uniform bins whose (k + 1)·(hi − lo) overflows stay finite', async () => {
+    const { fitted, stored, sql, ts } = await both(
+      `SELECT * FROM (VALUES ('-8e307'::DOUBLE), ('8e307'::DOUBLE), (0.0)) v(x)`,
+      { groups: [{ columns: ['x'], steps: [{ op: 'bucketize', bins: 4, strategy: 'uniform' }] }] },
+    );
+    const { cuts } = (fitted.columns[0] as { numeric: { bucketize: { cuts: number[] } } }).numeric
+      .bucketize;
+    expect(cuts.map((c) => c / 1e307)).toEqual([-4, 0, expect.closeTo(4, 12) as number]);
+    expect(stored).toEqual(fitted);
+    expect(sql).toEqual([[0], [3], [2]]);
+    expect(ts).toEqual(sql);
+  });
+
   it("a category named '__proto__' is unseen in both executors (zod drops that key reading fitted.json)", async () => {
     const { fitted, stored, sql, ts } = await both(
       `SELECT * FROM (VALUES ('__proto__'), ('a'), ('a'), ('b')) v(s)`,
@@ -243,6 +256,20 @@ describe('executor regressions', () => {
       numeric: [{}, { bucketize: { cuts: [Math.sin((2 * Math.PI * 8) / 12)] } }, {}],
     });
     expect(sql.map((r) => r[sin])).toEqual([1, 1, 1, 1]);
+    expect(ts).toEqual(sql);
+  });
+
+  it('a category holding NUL is encoded in SQL (its literal and its output name used to end the SQL text there)', async () => {
+    const { fitted, sql, ts } = await both(
+      `SELECT * FROM (VALUES ('a' || chr(0) || 'b'), ('a'), ('a' || chr(0) || 'b')) v(s)`,
+      { groups: [{ columns: ['s'], steps: [{ op: 'onehot' }] }] },
+    );
+    expect(fitted.outputs).toEqual(['s=a\u2400b', 's=a', 's=__other__']);
+    expect(sql).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
     expect(ts).toEqual(sql);
   });
 
