@@ -36,6 +36,9 @@ const MIME: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
+/** How long close() lets calls in flight finish before it cuts them. */
+const CLOSE_GRACE_MS = 10_000;
+
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -237,7 +240,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
     serveStatic(req, res, url.pathname);
   };
 
+  // Requests being answered: close() lets them finish (a CLI command forwarded here gets its answer).
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
   const server = createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
     handle(req, res).catch((err: unknown) => {
       console.error('[Host] request failed:', err instanceof Error ? err.message : err);
       if (!res.headersSent) fail(res, 500, 'INTERNAL', 'internal error');
@@ -279,8 +290,20 @@ export async function startHost(options: HostOptions): Promise<Host> {
       unsubscribe();
       for (const ws of sockets) ws.terminate();
       wss.close();
+      // Stop accepting; calls in flight (a command another process forwarded) finish and are answered
+      // before the workspace closes, within CLOSE_GRACE_MS so a long one cannot hold the close.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((r) => {
+          drained = r;
+          timer = setTimeout(r, CLOSE_GRACE_MS);
+        });
+        clearTimeout(timer);
+      }
       server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await closed;
     },
   };
 }
