@@ -4,7 +4,7 @@ import type { FittedColumn, FittedDerived } from '../../shared/contract/features
  * A category or class as part of an output name. A SQL identifier cannot hold NUL (DuckDB stops reading
  * the name there), so NUL shows as ␀ (U+2400); a clash with a real '␀' is refused as a duplicate name.
  */
-const label = (value: string) => value.replace(/\u0000/g, '\u2400');
+const label = (value: string) => value.split('\u0000').join('\u2400');
 
 /** The output feature names of one fitted column, in vector order. */
 export function columnOutputs(c: FittedColumn): string[] {
