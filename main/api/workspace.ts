@@ -5,7 +5,7 @@ import { liveOwner, type LockInfo } from '../workspace/lock';
 import { workspacePaths } from '../workspace/paths';
 
 export { loadConfigFile } from '../workspace/config-file';
-export { literal as sqlLiteral } from '../workspace/db';
+export { literal as sqlLiteral, sqlInteger } from '../workspace/db';
 export { resolveWorkspaceDir } from '../workspace/paths';
 
 /** The live process that owns the workspace in `workspaceDir` (other than this one), if any. */

@@ -7,7 +7,7 @@ import {
   type Profile,
   type Run,
 } from '../../shared/contract';
-import { sqlLiteral } from '../api/workspace';
+import { sqlInteger, sqlLiteral } from '../api/workspace';
 import { withSession, type Ctx } from './command';
 import { importWith, trainWith } from './runners';
 
@@ -56,7 +56,7 @@ export async function runDemo(
       sql: `SELECT hour(date) AS hour, dayofweek(date) AS day_of_week, month(date) AS month, distance, origin, destination,
               delay > 15 AS delayed
             FROM read_parquet(${sqlLiteral(file)}, file_row_number = true)
-            ORDER BY hash(file_row_number + 42) LIMIT ${options.rows}`,
+            ORDER BY hash(file_row_number + 42) LIMIT ${sqlInteger(options.rows)}`,
     });
     const config = TrainConfig.parse({
       dataset: 'flights_delay',

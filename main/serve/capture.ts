@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LatheError, type ModelVersion } from '../../shared/contract';
 import type { Database, Sql } from '../workspace/db';
-import { ident, literal, text } from '../workspace/db';
+import { ident, literal, sqlInteger, text } from '../workspace/db';
 import {
   CAPTURE_HEAD,
   CAPTURE_TAIL,
@@ -188,11 +188,11 @@ function cast(type: CaptureType, k: number): string {
   switch (type) {
     case 'DOUBLE':
     case 'BOOLEAN':
-      return `TRY_CAST(f[${k}] AS ${type})`;
+      return `TRY_CAST(f[${sqlInteger(k)}] AS ${type})`;
     case 'VARCHAR':
-      return `NULLIF(f[${k}], '')::JSON->>'$'`;
+      return `NULLIF(f[${sqlInteger(k)}], '')::JSON->>'$'`;
     default:
-      return `TRY_CAST(NULLIF(f[${k}], '')::JSON->>'$' AS ${type})`;
+      return `TRY_CAST(NULLIF(f[${sqlInteger(k)}], '')::JSON->>'$' AS ${type})`;
   }
 }
 
@@ -214,14 +214,14 @@ function insertSql(t: CaptureTarget, index: number, only: boolean): string {
     'f[4]',
     'TRY_CAST(f[5] AS DOUBLE)',
     ...inputs.map((i, j) => cast(i.type, j + 6)),
-    `NULLIF(f[${p}], '')::JSON->>'$'`,
-    `TRY_CAST(f[${p + 1}] AS DOUBLE)`,
-    `TRY_CAST(NULLIF(f[${p + 2}], '') AS DOUBLE[])`,
+    `NULLIF(f[${sqlInteger(p)}], '')::JSON->>'$'`,
+    `TRY_CAST(f[${sqlInteger(p + 1)}] AS DOUBLE)`,
+    `TRY_CAST(NULLIF(f[${sqlInteger(p + 2)}], '') AS DOUBLE[])`,
   ];
   return `INSERT INTO ${ident(t.table.table)} (${names.join(', ')})
 SELECT ${values.join(', ')}
 FROM (SELECT string_split(line, chr(9)) AS f
-      FROM (SELECT unnest(string_split(rtrim(?::VARCHAR, chr(10)), chr(10))) AS line))${only ? '' : `\nWHERE f[1] = '${index}'`}`;
+      FROM (SELECT unnest(string_split(rtrim(?::VARCHAR, chr(10)), chr(10))) AS line))${only ? '' : `\nWHERE f[1] = '${sqlInteger(index)}'`}`;
 }
 
 /** Rows per target (by index) in one flushed batch. */
