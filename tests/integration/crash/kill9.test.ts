@@ -262,6 +262,10 @@ async function checkWorkspace(after: string): Promise<void> {
       check(lines.length === WEATHER_ROWS.length, `${name} whole (${lines.length} lines)`);
     }
     for (const out of committed.outputs) check(existsSync(out), `${out} kept`);
+    // Scratch files beside it are only the last killed job's: each job removes those of dead ones.
+    const scratch = readdirSync(outDir).filter((f) => f.startsWith('.first.csv.lathe-'));
+    const jobs = new Set(scratch.map((f) => /lathe-(\d+)-/.exec(f)?.[1]));
+    check(jobs.size <= 1, `scratch files of one killed job at most: ${scratch.join(', ')}`);
 
     // What is there now is committed from here on.
     for (const v of versions) committed.versions.set(v.version, v.hash);
@@ -331,7 +335,6 @@ describe('kill -9 of the process owning the workspace', () => {
     let kills = 0;
     let drop = 1;
     let regs = 0;
-    let outputs = 0;
     const ops: {
       name: string;
       measured: number;
@@ -418,7 +421,9 @@ describe('kill -9 of the process owning the workspace', () => {
           '--input',
           WEATHER,
           '--output',
-          join(outDir, `p${++outputs}.csv`),
+          join(outDir, 'first.csv'),
+          // Over the last output: a killed job leaves it as it was, whole.
+          '--overwrite',
         ],
         done: (out) => committed.outputs.add((out as { output: string }).output),
       },
