@@ -209,18 +209,16 @@ async function shutdown(): Promise<void> {
   unregisterIpc = null;
   stopNotifying?.();
   stopNotifying = null;
-  const closing: Promise<void>[] = [];
-  if (host) closing.push(host.close());
-  if (services) closing.push(services.close());
+  const closing = [host, services];
   host = null;
   services = null;
-  const results = await Promise.allSettled(closing);
-  for (const result of results) {
-    if (result.status === 'rejected') {
-      console.error(
-        '[Electron] shutdown:',
-        result.reason instanceof Error ? result.reason.message : result.reason,
-      );
+  // The host first: a call in flight (a CLI command forwarded here) finishes and is answered before
+  // the workspace closes under it.
+  for (const part of closing) {
+    try {
+      await part?.close();
+    } catch (err) {
+      console.error('[Electron] shutdown:', err instanceof Error ? err.message : err);
     }
   }
 }
