@@ -22,7 +22,7 @@ import { LatheError } from '../../shared/contract';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
-import { ident, literal, text } from '../workspace/db';
+import { ident, literal, sqlInteger, text } from '../workspace/db';
 import { isProcessAlive } from '../workspace/lock';
 import type { CaptureColumns } from './capture-format';
 import { classValues } from '../../shared/contract/serve';
@@ -145,7 +145,7 @@ function captureSelect(
           ? `greatest(${probs.join(', ')})`
           : 'NULL::DOUBLE';
   const select = [
-    `epoch_ms(${c.at.getTime()}::BIGINT) AS _at`,
+    `epoch_ms(${sqlInteger(c.at.getTime())}::BIGINT) AS _at`,
     `${byId ? 'p.__id' : `${literal(`${c.rowIdPrefix}/`)} || p.__id`} AS _row_id`,
     `${literal(c.source)} AS _source`,
     "'batch' AS _role",
@@ -161,7 +161,7 @@ function captureSelect(
   const all = `SELECT ${select.join(', ')} FROM (SELECT * FROM ${read}) i POSITIONAL JOIN read_csv(${literal(predictions)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${csvColumns.join(', ')}}) p`;
   return c.rate >= 1
     ? all
-    : `SELECT * FROM (${all}) WHERE md5_number_lower(_row_id) % 1000000 < ${Math.round(c.rate * 1e6)}`;
+    : `SELECT * FROM (${all}) WHERE md5_number_lower(_row_id) % 1000000 < ${sqlInteger(Math.round(c.rate * 1e6))}`;
 }
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
