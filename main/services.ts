@@ -67,8 +67,11 @@ export interface Services {
   startMonitoring(): void;
   /** Only the retraining schedules and canary judging of startMonitoring (lathe monitor watch). */
   startRetraining(): void;
-  /** Records the URL of this process's local host in the workspace lock so other processes can reach it. */
-  advertiseHost(url: string): void;
+  /**
+   * Records the URL of this process's local host in the workspace lock so other processes can reach it;
+   * `command` names the CLI command that runs it (it will finish: the app waits for it rather than fail).
+   */
+  advertiseHost(url: string, command?: string): void;
   close(): Promise<void>;
 }
 
@@ -435,8 +438,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     },
     startRetraining: () =>
       retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []),
-    advertiseHost(url) {
-      workspace.lock.update({ hostUrl: url });
+    advertiseHost(url, command) {
+      workspace.lock.update(command ? { hostUrl: url, command } : { hostUrl: url });
     },
     close() {
       closing ??= (async () => {

@@ -21,6 +21,11 @@ export interface LockInfo {
   startedAt: string;
   /** URL of the owner's local host, when it runs one (the app, `lathe ui`). */
   hostUrl?: string;
+  /**
+   * The CLI command (`lathe train`, `lathe serve`…) that runs that host while it owns the workspace: it
+   * will finish, so a process that must own the workspace waits for it instead of failing at once.
+   */
+  command?: string;
 }
 
 export function isProcessAlive(pid: number): boolean {
