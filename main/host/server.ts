@@ -83,6 +83,15 @@ const SECURITY_HEADERS = {
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+/** A percent-decoded path, or null when its escapes are malformed (a 400, not a thrown URIError). */
+function decodePath(path: string): string | null {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -144,7 +153,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
       );
       return;
     }
-    const decoded = decodeURIComponent(pathname);
+    const decoded = decodePath(pathname);
+    if (decoded === null) return fail(res, 400, 'INVALID_INPUT', `malformed path: ${pathname}`);
     let file = normalize(join(root, decoded));
     if (!file.startsWith(root + sep) && file !== root) {
       res.writeHead(403).end();
@@ -185,7 +195,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (!url) return fail(res, 400, 'INVALID_INPUT', 'malformed request target');
     if (!trusted(req)) {
       fail(res, 403, 'INVALID_INPUT', 'request refused: Host or Origin is not this Lathe host');
       return;
@@ -205,7 +216,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
         }
         return fail(res, 400, 'INVALID_INPUT', `invalid JSON body: ${(err as Error).message}`);
       }
-      const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
+      const channel = decodePath(url.pathname.slice('/api/invoke/'.length));
+      if (channel === null) return fail(res, 400, 'INVALID_INPUT', 'malformed channel name');
       const response = await services.dispatch(channel, body);
       return send(res, response.ok ? 200 : statusOf(response.error.code), response);
     }
@@ -259,8 +271,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== HTTP.events || !trusted(req)) {
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (url?.pathname !== HTTP.events || !trusted(req)) {
       socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
       socket.destroy();
       return;

@@ -118,6 +118,22 @@ describe('HTTP host', () => {
     }
   });
 
+  it('answers malformed paths and request targets with 400, not 500', async () => {
+    for (const path of ['/%E0%A4%A', '/api/invoke/%E0%A4%A', 'http://[']) {
+      const r = raw(path, {
+        method: path.startsWith('/api/') ? 'POST' : 'GET',
+        headers: { Host: `127.0.0.1:${host.port}`, 'Content-Type': 'application/json' },
+        body: path.startsWith('/api/') ? '{}' : undefined,
+      });
+      const answer = await r;
+      expect(answer.status, path).toBe(400);
+      expect(JSON.parse(answer.body)).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_INPUT' },
+      });
+    }
+  });
+
   it('refuses requests from other sites (Origin) and rebound host names (Host)', async () => {
     expect((await post('app:info', {}, { Origin: 'https://evil.example' })).status).toBe(403);
     expect((await post('app:info', {}, { Host: 'evil.example' })).status).toBe(403);
