@@ -87,12 +87,32 @@ export async function withSession<T>(
   }
 }
 
+export interface StandingOptions {
+  /** The command as people type it (`lathe train`), written into the lock. */
+  command?: string;
+  /** No note giving the host's URL. */
+  quiet?: boolean;
+}
+
 /**
- * withSession for a command that stays open until Ctrl-C (`lathe serve`): when it owns the workspace it
- * also runs a local host, as `lathe ui` does, so other commands go through it rather than wait for a
- * lock it holds for hours.
+ * withSession for a command that owns the workspace for long (`lathe serve` until Ctrl-C, a training, a
+ * batch prediction, a big import): when it owns the workspace it also runs a local host, as `lathe ui`
+ * does, so other commands go through it rather than wait for a lock it holds for minutes or hours. The
+ * lock names `command` (e.g. `lathe train`): it will finish, so the app and `lathe ui` wait for it.
+ * `quiet` leaves out the note giving the host's URL (a command whose output people read for its result).
  */
-export function withStandingSession<T>(ctx: Ctx, work: (s: Session) => Promise<T>): Promise<T> {
+export function withStandingSession<T>(ctx: Ctx, work: (s: Session) => Promise<T>): Promise<T>;
+export function withStandingSession<T>(
+  ctx: Ctx,
+  options: StandingOptions,
+  work: (s: Session) => Promise<T>,
+): Promise<T>;
+export function withStandingSession<T>(
+  ctx: Ctx,
+  ...args: [(s: Session) => Promise<T>] | [StandingOptions, (s: Session) => Promise<T>]
+): Promise<T> {
+  const [{ command = 'a lathe command', quiet = false }, work] =
+    args.length === 1 ? [{}, args[0]] : args;
   return withSession(ctx, async (session) => {
     if (!session.services) return work(session);
     const host = await startHost({
@@ -100,8 +120,8 @@ export function withStandingSession<T>(ctx: Ctx, work: (s: Session) => Promise<T
       port: 0,
       rendererDir: join(packageRoot(), 'out', 'renderer'),
     });
-    session.services.advertiseHost(host.url);
-    ctx.say(`this process owns the workspace; other commands reach it at ${host.url}`);
+    session.services.advertiseHost(host.url, command);
+    if (!quiet) ctx.say(`this process owns the workspace; other commands reach it at ${host.url}`);
     try {
       return await work(session);
     } finally {

@@ -11,7 +11,19 @@ import {
   type Profile,
   type ValidationReport,
 } from '../../../shared/contract';
-import { bool, invoke, num, parseOrThrow, str, withSession, type Command } from '../command';
+import {
+  bool,
+  invoke,
+  num,
+  parseOrThrow,
+  str,
+  withSession,
+  withStandingSession,
+  type Command,
+} from '../command';
+
+/** A big import owns the workspace for minutes: others go through its host (see withStandingSession). */
+const IMPORT = { command: 'lathe data import', quiet: true };
 import { loadConfigFile, loadSuite } from '../config-file';
 import { lineageTree } from '../lineage-tree';
 import { formatBytes, formatDuration, formatValue, table } from '../output';
@@ -115,7 +127,7 @@ export const dataImport: Command = {
     const suiteFile = str(ctx, 'suite');
     const suite = suiteFile ? loadSuite(suiteFile) : undefined;
     const name = str(ctx, 'name')!;
-    const r = await withSession(ctx, async (s) => {
+    const r = await withStandingSession(ctx, IMPORT, async (s) => {
       const imported = await importWith(s.api, ctx, {
         path: file,
         sql,

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LatheError, type Run } from '../../../shared/contract';
 import { UsageError } from '../args';
-import { bool, invoke, num, str, strs, withSession, type Command } from '../command';
+import { bool, invoke, num, str, strs, withStandingSession, type Command } from '../command';
+
+/** Trainings own the workspace for minutes: others go through their host (see withStandingSession). */
+const TRAIN = { command: 'lathe train', quiet: true };
 import { loadTrainConfig } from '../config-file';
 import { familySummary } from '../family-output';
 import { gitCommitOf } from '../git-source';
@@ -84,11 +87,15 @@ export const train: Command = {
     }
     const gitCommit = gitCommitOf(file) ?? undefined;
     if (config.crossValidation && config.crossValidation.fold === undefined) {
-      const out = await withSession(ctx, (s) => familyWith(s.api, ctx, config, gitCommit));
+      const out = await withStandingSession(ctx, TRAIN, (s) =>
+        familyWith(s.api, ctx, config, gitCommit),
+      );
       ctx.result(out.run, () => familySummary(out.run, out.report));
       return exitFor(out.run);
     }
-    const run = await withSession(ctx, (s) => trainWith(s.api, ctx, config, undefined, gitCommit));
+    const run = await withStandingSession(ctx, TRAIN, (s) =>
+      trainWith(s.api, ctx, config, undefined, gitCommit),
+    );
     ctx.result(run, () => humanRun(run));
     return exitFor(run);
   },
@@ -143,7 +150,7 @@ export const tune: Command = {
       for (const [k, v] of Object.entries(overrides))
         if (v !== undefined) (search as Record<string, unknown>)[k] = v;
     });
-    const out = await withSession(ctx, (s) =>
+    const out = await withStandingSession(ctx, { command: 'lathe tune', quiet: true }, (s) =>
       familyWith(s.api, ctx, config, gitCommitOf(file) ?? undefined),
     );
     ctx.result(out, () => familySummary(out.run, out.report));
@@ -277,7 +284,7 @@ export const runsResume: Command = {
   positionals: [{ name: 'ID', required: true, description: 'run id (a unique prefix is enough)' }],
   flags: {},
   async run(ctx) {
-    const run = await withSession(ctx, (s) =>
+    const run = await withStandingSession(ctx, { command: 'lathe runs resume', quiet: true }, (s) =>
       trainWith(s.api, ctx, null, ctx.args.positionals[0] ?? ''),
     );
     ctx.result(run, () => humanRun(run));

@@ -1,16 +1,7 @@
 // `lathe serve`, `lathe keys …`, `lathe export docker`, `lathe predict`: serving from the command line.
 import { resolve } from 'node:path';
 import { LatheError, type LatheApi } from '../../../shared/contract';
-import {
-  bool,
-  invoke,
-  num,
-  str,
-  withSession,
-  withStandingSession,
-  type Command,
-  type Ctx,
-} from '../command';
+import { bool, invoke, num, str, withStandingSession, type Command, type Ctx } from '../command';
 import { createProgress, formatBytes, formatDuration, table } from '../output';
 
 /** `NAME@alias:PERCENT` → ref and percent. */
@@ -112,7 +103,7 @@ export const serveCommands: Command[] = [
       const shadow = str(ctx, 'shadow');
       const host = str(ctx, 'host');
       // Owning the workspace, it runs a host too: keys, export and the rest go through it meanwhile.
-      await withStandingSession(ctx, async ({ api }) => {
+      await withStandingSession(ctx, { command: 'lathe serve' }, async ({ api }) => {
         const s = await api.invoke('serve:start', {
           ref: ctx.args.positionals[0]!,
           port,
@@ -286,7 +277,8 @@ export const serveCommands: Command[] = [
         ?.split(',')
         .map((c) => c.trim())
         .filter(Boolean);
-      await withSession(ctx, async ({ api }) => {
+      // A batch owns the workspace for minutes: others go through its host meanwhile.
+      await withStandingSession(ctx, { command: 'lathe predict', quiet: true }, async ({ api }) => {
         const bar = createProgress(ctx.io.stderr, !ctx.json);
         const off = api.on('data:progress', (p) => {
           if (p.op !== 'predict' || p.name !== output) return;

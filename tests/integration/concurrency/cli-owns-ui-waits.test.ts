@@ -51,7 +51,9 @@ describe('a CLI command owns the workspace', () => {
     // With a wait: the UI says for whom it waits, and starts once the training ends (Ctrl-C here).
     const ui = bg(['ui', '--port', '0', '--workspace', ws], { LATHE_LOCK_WAIT_MS: '60000' });
     await ui.waitFor(
-      new RegExp(`workspace is in use by process ${trainPid}; waiting up to \\d+ s`),
+      new RegExp(
+        `workspace is in use by process ${trainPid} \\(lathe train\\); waiting up to \\d+ s`,
+      ),
     );
     expect(await train.stop(), train.output()).toBe(130);
     const url = (await ui.waitFor(/Lathe UI: (http\S+)/))[1]!;
