@@ -117,10 +117,15 @@ export type RunIdsIn = z.input<typeof RunIdsIn>;
 export const RunsDeleteOut = z.object({ deleted: z.number().int().nonnegative() });
 export const RunsRestoreOut = z.object({ restored: z.number().int().nonnegative() });
 
-/** What `workspace:gc` removed: purged soft-deleted runs and artifact files nothing references. */
+/**
+ * What `workspace:gc` removed: purged soft-deleted runs, artifact files nothing references, and dataset
+ * files no dataset version names that a killed import left behind.
+ */
 export const GcOut = z.object({
   runsPurged: z.number().int().nonnegative(),
   artifactsRemoved: z.number().int().nonnegative(),
+  /** Workspace-relative paths of the unreferenced dataset files removed. */
+  orphanFilesRemoved: z.array(z.string()),
   bytesFreed: z.number().int().nonnegative(),
 });
 export type GcOut = z.infer<typeof GcOut>;
@@ -201,13 +206,25 @@ export const TrainProgress = z.object({
 export type TrainProgress = z.infer<typeof TrainProgress>;
 
 /**
- * What a running training is doing: reading and splitting the data, fitting epochs, measuring permutation
- * importance, writing its model files, recording the run. Cancel works in every one.
+ * What a running training is doing: restarting (an interrupted run resumed with no checkpoint starts over
+ * from its first epoch), reading and splitting the data, fitting epochs, measuring permutation importance,
+ * writing its model files, recording the run. Cancel works in every one.
  */
-export const TrainPhase = z.enum(['preparing', 'training', 'importance', 'saving', 'recording']);
+export const TrainPhase = z.enum([
+  'restarting',
+  'preparing',
+  'training',
+  'importance',
+  'saving',
+  'recording',
+]);
 export type TrainPhase = z.infer<typeof TrainPhase>;
 
+/** What resuming an interrupted run that stopped before its first checkpoint was stored does. */
+export const RESTART_NOTE = 'no checkpoint: restarting from the first epoch';
+
 const PHASE_LABELS: Record<TrainPhase, string> = {
+  restarting: RESTART_NOTE,
   preparing: 'Preparing data…',
   training: 'Training…',
   importance: 'Measuring permutation importance…',
