@@ -125,9 +125,15 @@ export interface ResumeRun {
   config: TrainConfig;
   /** The run's dataset version as `name@version`. */
   dataset: string;
-  /** sha256 of its checkpoint artifact. */
-  checkpoint: string;
+  /**
+   * sha256 of its checkpoint artifact; null for an interrupted run killed before its first checkpoint was
+   * stored: it restarts from the first epoch, its partial metrics dropped.
+   */
+  checkpoint: string | null;
 }
+
+/** A stopped run with a checkpoint to continue from. */
+type CheckpointResume = ResumeRun & { checkpoint: string };
 
 /** Called with a run's metrics after each epoch; the worker waits for it before the next epoch. */
 export type EpochJudge = (epoch: number, metrics: Record<string, number>) => void;
@@ -150,7 +156,7 @@ export interface FamilyResume {
   dataset: string;
   gitCommit?: string | null;
   /** Its children so far; `resume` is set on those that can continue from a checkpoint. */
-  children: (PriorChild & { resume?: ResumeRun })[];
+  children: (PriorChild & { resume?: CheckpointResume })[];
 }
 
 export interface TrainService {
@@ -164,8 +170,9 @@ export interface TrainService {
     options?: StartOptions,
   ): Promise<{ runId: string; done: Promise<RunStatus> }>;
   /**
-   * Continues a stopped run from its last checkpoint under the same id, config and dataset version;
-   * resolves once its worker runs, with `done` like start().
+   * Continues a stopped run from its last checkpoint under the same id, config and dataset version (one
+   * with no checkpoint restarts from the first epoch, its partial metrics dropped, and says so with the
+   * `restarting` phase); resolves once its worker runs, with `done` like start().
    */
   resume(run: ResumeRun): Promise<{ runId: string; done: Promise<RunStatus> }>;
   /**
@@ -237,7 +244,7 @@ function datasetOf(run: Run): string {
 }
 
 /** What a stopped run continues from; null if it is not stopped or has no checkpoint yet. */
-function checkpointOf(run: Run): ResumeRun | null {
+function checkpointOf(run: Run): CheckpointResume | null {
   const checkpoint = run.artifacts.find((a) => a.path === CHECKPOINT_PATH);
   if (!STOPPED.includes(run.status) || !checkpoint) return null;
   return {
@@ -248,9 +255,15 @@ function checkpointOf(run: Run): ResumeRun | null {
   };
 }
 
-/** The checkpoint a stopped single run continues from; INVALID_INPUT says why it cannot. */
+/**
+ * The checkpoint a stopped single run continues from, or (checkpoint null) an interrupted run killed
+ * before its first checkpoint was stored, which restarts with its recorded config and dataset version;
+ * INVALID_INPUT says why it cannot.
+ */
 export function resumeOf(run: Run): ResumeRun {
   const resume = checkpointOf(run);
+  if (!resume && run.status === 'interrupted')
+    return { runId: run.id, config: run.config, dataset: datasetOf(run), checkpoint: null };
   if (!resume) {
     throw new LatheError(
       'INVALID_INPUT',
@@ -511,7 +524,15 @@ export function createTrainService(deps: {
         throw new LatheError('INVALID_INPUT', `run ${run.runId} is already running`);
       }
       const version = await data.resolve(run.dataset);
-      const bytes = await readCheckpoint(run);
+      if (run.checkpoint === null) {
+        // Killed before its first checkpoint: every metric a killed attempt logged goes (epochs count from
+        // 1), and the run trains again from the start with its recorded config, dataset version and seed.
+        await recorder.reopenRun(run.runId, 0);
+        const { done } = launch(run.runId, run.config, version);
+        bus.emit('train:phase', { runId: run.runId, phase: 'restarting' });
+        return { runId: run.runId, done: done.then((o) => o.status) };
+      }
+      const bytes = await readCheckpoint({ ...run, checkpoint: run.checkpoint });
       const state = checkpointState(bytes);
       await recorder.reopenRun(run.runId, state.globalStep);
       const { done } = launch(run.runId, run.config, version, bytes, run.checkpoint);
@@ -666,7 +687,7 @@ export function createTrainService(deps: {
   }
 
   /** A run's checkpoint bytes, or NOT_FOUND when the artifact store lost them. */
-  async function readCheckpoint(run: ResumeRun): Promise<Uint8Array<ArrayBuffer>> {
+  async function readCheckpoint(run: CheckpointResume): Promise<Uint8Array<ArrayBuffer>> {
     if (!artifacts.has(run.checkpoint)) {
       throw new LatheError(
         'NOT_FOUND',

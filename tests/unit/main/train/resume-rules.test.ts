@@ -49,6 +49,17 @@ describe('resumeOf', () => {
     );
   });
 
+  it('restarts an interrupted run without a checkpoint from its first epoch, with its recorded config and dataset version', () => {
+    expect(resumeOf(run('interrupted'))).toEqual({
+      runId: 'r-1',
+      config,
+      dataset: 'penguins@2',
+      checkpoint: null,
+    });
+    // A cancelled or failed one stopped for a reason: training it again stays the user's choice.
+    expect(() => resumeOf(run('cancelled'))).toThrow(/has no checkpoint/);
+  });
+
   it('continues a stopped run from its checkpoint, on its dataset version', () => {
     expect(resumeOf(run('interrupted', {}, true))).toEqual({
       runId: 'r-1',
