@@ -4,10 +4,11 @@ import { errorMessage, getApi } from '../../../api';
 import { BusyButton } from '../../../components/busy-button';
 import { navigate } from '../../../lib/routes';
 import { useAction } from '../../../lib/use-action';
-import { canResume } from './resume-model';
+import { canResume, resumeTitle } from './resume-model';
 
 /**
- * "Resume" on a stopped run's page: `runs:resume` continues it from its checkpoint. The call returns when
+ * "Resume" on a stopped run's page: `runs:resume` continues it from its checkpoint (an interrupted run
+ * killed before its first one restarts from the first epoch, as the tooltip says). The call returns when
  * the resumed training ends, so the button stays busy meanwhile (the page shows the live progress from
  * `train:progress`); then the page reloads, or opens the run the service returned when it is another one.
  * A refusal is shown beside the button in words.
@@ -37,7 +38,7 @@ export function ResumeButton({ run, reload }: { run: Run; reload: () => void }) 
         busyLabel="Resuming…"
         className="btn btn-primary"
         onClick={resume}
-        title="Continue this run from its last checkpoint"
+        title={resumeTitle(run)}
         testId="run-resume"
       >
         Resume
