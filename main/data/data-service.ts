@@ -1,5 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { createInterface } from 'node:readline';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -18,7 +26,7 @@ import {
 import { redactUrl, redactUrlsIn } from '../../shared/redact';
 import type { EventBus } from '../api/event-bus';
 import { ident, literal, sqlInteger, toPlain, type Row } from '../workspace/db';
-import { sha256Bytes, sha256File } from '../workspace/artifacts';
+import { fsyncPath, sha256Bytes, sha256File } from '../workspace/artifacts';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 import { fromStoredPath, isInside, toStoredPath } from '../workspace/paths';
 import type { Workspace } from '../workspace/workspace';
@@ -327,6 +335,22 @@ export function createDataService(deps: {
   };
 
   const storedPath = (hash: string) => join(paths.datasets, `${hash}.parquet`);
+  /**
+   * Whether the dataset file `dest` is already there; when it is, its modification time is set to now,
+   * in the same synchronous step, so `gc` (which keeps files touched since this process took the
+   * workspace lock) cannot remove a file no row names yet that this import is about to record.
+   */
+  const claimStored = (dest: string): boolean => {
+    if (!existsSync(dest)) return false;
+    const now = new Date();
+    try {
+      utimesSync(dest, now, now);
+    } catch {
+      // Gone meanwhile, or not ours to touch: write it afresh.
+      return false;
+    }
+    return true;
+  };
   const versionFromRow = (r: Row) => versionAt(paths.dir, r);
 
   /** Writes `select` to the workspace as Parquet under the content hash, then records the version. */
@@ -375,7 +399,7 @@ export function createDataService(deps: {
     }
     const tmp = join(paths.tmp, `import-${randomBytes(8).toString('hex')}.parquet`);
     try {
-      if (!hash || !existsSync(storedPath(hash))) {
+      if (!hash || !claimStored(storedPath(hash))) {
         throwIfCancelled(args.op);
         progress(name, 0.2, 'converting to Parquet');
         const copyStarted = Date.now();
@@ -415,7 +439,7 @@ export function createDataService(deps: {
       }
       throwIfCancelled(args.op);
       const dest = storedPath(hash);
-      const stored = existsSync(dest) ? dest : tmp;
+      const stored = claimStored(dest) ? dest : tmp;
       progress(name, 0.8, 'reading schema');
       const described = await engine.describe(`SELECT * FROM read_parquet(${literal(stored)})`);
       checkHeader(
@@ -437,9 +461,12 @@ export function createDataService(deps: {
           file: args.source,
         });
       }
-      if (!existsSync(dest)) {
-        // Rename is atomic: the database only ever points at a complete file.
+      if (!claimStored(dest)) {
+        // Rename is atomic: the database only ever points at a complete file. The file's bytes reach
+        // the disk before the rename publishes it, and the rename before the row that names it.
+        fsyncPath(tmp);
         renameSync(tmp, dest);
+        fsyncPath(paths.datasets, true);
       }
       const sizeBytes = statSync(dest).size;
       const id = newId();

@@ -52,7 +52,8 @@ export function sha256File(path: string): Promise<string> {
 }
 
 /** Flushes a file (or a folder's entries) to disk; folders cannot be opened for it on Windows. */
-function fsyncPath(path: string, folder = false): void {
+/** Flushes a file (or, with `folder`, a folder's entries, where the platform allows it) to disk. */
+export function fsyncPath(path: string, folder = false): void {
   let fd: number;
   try {
     fd = openSync(path, 'r');
