@@ -362,7 +362,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
       evaluationGates((versionId) => evaluation.latestOfVersion(versionId)),
     ),
   });
-  const guard = createRunGuard({ db, artifacts, tracking, registry });
+  const guard = createRunGuard({
+    db,
+    artifacts,
+    tracking,
+    registry,
+    workspace: { dir: paths.dir, ownedSinceMs: Date.parse(workspace.lock.info.startedAt) },
+  });
 
   const batch = createBatchService({ db, registry, tracking, artifacts, bus, tmpDir: paths.tmp });
   const deploy = createDeployService({

@@ -23,8 +23,10 @@ export function createRunGuard(deps: {
   artifacts: ArtifactStore;
   tracking: TrackingStore;
   registry: Pick<RegistryStore, 'versionsOfRuns' | 'assertNoDeletedRegisteredRuns'>;
+  /** The workspace folder and when this process took its lock (gc keeps files written since). */
+  workspace: { dir: string; ownedSinceMs: number };
 }): RunGuard {
-  const { db, artifacts, tracking, registry } = deps;
+  const { db, artifacts, tracking, registry, workspace } = deps;
   return {
     async softDelete(ids) {
       const backing = await registry.versionsOfRuns(await resolveRunIds(db, ids));
@@ -39,7 +41,7 @@ export function createRunGuard(deps: {
 
     async collectGarbage() {
       await registry.assertNoDeletedRegisteredRuns();
-      return collectGarbage({ db, artifacts, tracking });
+      return collectGarbage({ db, artifacts, tracking, workspace });
     },
   };
 }

@@ -1,18 +1,24 @@
 import type { GcOut } from '../../shared/contract';
 import type { ArtifactStore } from '../workspace/artifacts';
 import type { Database } from '../workspace/db';
+import { removeOrphanFiles } from '../workspace/orphans';
 import { iso } from '../workspace/projects';
 import type { TrackingStore } from './tracking-store';
 
 /**
  * Purges soft-deleted runs (one transaction), then removes artifact files that no remaining run, no
  * imported model version and no dataset version references. Files written since the oldest run still training started are kept: that
- * run records its artifacts only when it ends.
+ * run records its artifacts only when it ends. Then removes dataset files no dataset version names
+ * that a killed import left: only those written before this process took the
+ * workspace lock (`ownedSinceMs`), since only the lock's holder writes the workspace and an import in
+ * progress here writes or claims its file after that (main/workspace/orphans.ts).
  */
 export async function collectGarbage(deps: {
   db: Database;
   artifacts: ArtifactStore;
   tracking: TrackingStore;
+  /** The workspace folder and when this process took its lock (ms since the epoch). */
+  workspace: { dir: string; ownedSinceMs: number };
 }): Promise<GcOut> {
   const { db, artifacts, tracking } = deps;
   const runsPurged = await tracking.purgeDeleted();
@@ -42,9 +48,12 @@ export async function collectGarbage(deps: {
     bytesFreed += artifacts.remove(blob.sha256);
     artifactsRemoved++;
   }
-  if (runsPurged || artifactsRemoved)
+  const orphans = await removeOrphanFiles(deps.workspace.dir, db, deps.workspace.ownedSinceMs);
+  for (const o of orphans) bytesFreed += o.sizeBytes;
+  const orphanFilesRemoved = orphans.map((o) => o.path);
+  if (runsPurged || artifactsRemoved || orphans.length)
     console.error(
-      `[Gc] purged ${runsPurged} run(s), removed ${artifactsRemoved} artifact file(s), freed ${bytesFreed} bytes`,
+      `[Gc] purged ${runsPurged} run(s), removed ${artifactsRemoved} artifact file(s) and ${orphans.length} unreferenced dataset file(s), freed ${bytesFreed} bytes`,
     );
-  return { runsPurged, artifactsRemoved, bytesFreed };
+  return { runsPurged, artifactsRemoved, orphanFilesRemoved, bytesFreed };
 }

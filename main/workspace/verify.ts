@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
-import type { VerifyOut, VerifyProblem } from '../../shared/contract/workspace';
+import type { VerifyOut, VerifyProblem, VerifyWarning } from '../../shared/contract/workspace';
 import { sha256File, type ArtifactStore } from './artifacts';
 import { literal, text, type Database } from './db';
+import { findOrphanFiles } from './orphans';
 import { fromStoredPath } from './paths';
 
 /**
@@ -147,6 +148,12 @@ export async function verifyWorkspace(deps: {
       );
   }
 
+  const warnings: VerifyWarning[] = (await findOrphanFiles(dir, db)).map((o) => ({
+    kind: 'orphan-file',
+    subject: o.path,
+    message: `${o.path} (${o.sizeBytes} bytes) is named by no dataset version: left by an import killed before its commit, or one in progress; \`lathe gc\` removes it`,
+  }));
+
   return {
     ok: problems.length === 0,
     checked: {
@@ -157,5 +164,6 @@ export async function verifyWorkspace(deps: {
       aliases: aliases.length,
     },
     problems,
+    warnings,
   };
 }

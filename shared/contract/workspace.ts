@@ -23,7 +23,23 @@ export const VerifyProblem = z.object({
 });
 export type VerifyProblem = z.infer<typeof VerifyProblem>;
 
-/** The workspace integrity check: what was checked, and every problem (none when `ok`). */
+/**
+ * Something verify noticed that loses nothing and needs no repair. orphan-file: a dataset file no dataset
+ * version names, left by an import killed before its commit (or one
+ * in progress); `lathe gc` removes it once no live process can be writing it.
+ */
+export const VerifyWarning = z.object({
+  kind: z.enum(['orphan-file']),
+  /** The file, relative to the workspace folder. */
+  subject: z.string(),
+  message: z.string(),
+});
+export type VerifyWarning = z.infer<typeof VerifyWarning>;
+
+/**
+ * The workspace integrity check: what was checked, every problem (none when `ok`), and warnings, which
+ * do not make it fail.
+ */
 export const VerifyOut = z.object({
   ok: z.boolean(),
   checked: z.object({
@@ -36,5 +52,6 @@ export const VerifyOut = z.object({
     aliases: z.number().int(),
   }),
   problems: z.array(VerifyProblem),
+  warnings: z.array(VerifyWarning),
 });
 export type VerifyOut = z.infer<typeof VerifyOut>;

@@ -143,6 +143,7 @@ describe('soft delete, restore and gc', () => {
     expect(await call('workspace:gc', {})).toEqual({
       runsPurged: 0,
       artifactsRemoved: 0,
+      orphanFilesRemoved: [],
       bytesFreed: 0,
     });
   });

@@ -50,15 +50,16 @@ export const init: Command = {
 export const gc: Command = {
   path: ['gc'],
   summary:
-    'Purge soft-deleted runs and remove artifact files no run or dataset version references.',
+    'Purge soft-deleted runs and remove artifact and dataset files no run or dataset version references.',
   positionals: [],
   flags: {},
   async run(ctx) {
     const r = await invoke(ctx, 'workspace:gc', {});
-    ctx.result(
-      r,
-      () =>
+    ctx.result(r, () =>
+      [
         `Purged ${r.runsPurged} run(s), removed ${r.artifactsRemoved} artifact file(s), freed ${formatBytes(r.bytesFreed)}`,
+        ...r.orphanFilesRemoved.map((p) => `Removed ${p}: no dataset version names it`),
+      ].join('\n'),
     );
     return 0;
   },
@@ -77,6 +78,7 @@ export const verify: Command = {
       [
         `Checked ${c.blobs} artifact file(s), ${c.references} reference(s), ${c.datasetVersions} dataset version(s), ${c.modelVersions} model version(s), ${c.aliases} alias(es)`,
         ...(r.ok ? ['Nothing is wrong.'] : r.problems.map((p) => `${p.kind}: ${p.message}`)),
+        ...r.warnings.map((w) => `warning: ${w.kind}: ${w.message}`),
       ].join('\n'),
     );
     return r.ok ? 0 : 1;

@@ -32,6 +32,7 @@ function guardWith(backing: Record<string, string>) {
         throw new LatheError('INVALID_INPUT', 'cannot purge deleted runs that back versions');
       },
     },
+    workspace: { dir: '/nonexistent', ownedSinceMs: 0 },
   });
   return { guard, deleted, asked };
 }
