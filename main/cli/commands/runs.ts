@@ -280,7 +280,7 @@ export const runsRestore: Command = {
 export const runsResume: Command = {
   path: ['runs', 'resume'],
   summary:
-    'Continue an interrupted (or cancelled, or failed) run from its last epoch checkpoint, under the same id; Ctrl-C cancels.',
+    'Continue an interrupted (or cancelled, or failed) run from its last epoch checkpoint, under the same id (an interrupted run with no checkpoint yet restarts from the first epoch); Ctrl-C cancels.',
   positionals: [{ name: 'ID', required: true, description: 'run id (a unique prefix is enough)' }],
   flags: {},
   async run(ctx) {
