@@ -12,6 +12,7 @@ import { useAction } from '../../lib/use-action';
 import { TableHead, num } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
 import { handleSubmit } from '../../lib/forms';
+import { VerifyPanel } from './verify-panel';
 
 function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [name, setName] = useState('');
@@ -145,6 +146,7 @@ export function ProjectsView() {
           </table>
         )}
       </Panel>
+      <VerifyPanel />
     </div>
   );
 }
