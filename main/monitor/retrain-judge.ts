@@ -21,6 +21,28 @@ export const ERROR_MARGIN = 0.02;
 /** The canary's p99 may be up to this factor of the champion's, plus LATENCY_SLACK_MS. */
 export const LATENCY_FACTOR = 1.5;
 export const LATENCY_SLACK_MS = 25;
+/**
+ * Answered requests each side needs before latency is judged on p99: below it a p99 is one outlier (a GC
+ * pause, a busy laptop), so the medians are compared instead.
+ */
+export const P99_MIN_REQUESTS = 100;
+
+interface LatencySide {
+  requests: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+/** Why the canary's latency fails against the champion's, or null when it holds (or cannot be told). */
+export function latencyFailure(canary: LatencySide, champion: LatencySide): string | null {
+  const tail = Math.min(canary.requests, champion.requests) >= P99_MIN_REQUESTS;
+  const [name, c, k] = tail
+    ? ['p99', canary.p99, champion.p99]
+    : ['median', canary.p50, champion.p50];
+  if (c === null || k === null || c <= k * LATENCY_FACTOR + LATENCY_SLACK_MS) return null;
+  const basis = tail ? '' : ` (under ${P99_MIN_REQUESTS} requests a side, the median is judged)`;
+  return `latency ${name} ${c.toFixed(1)} ms over ${LATENCY_FACTOR}× the champion's ${k.toFixed(1)} ms + ${LATENCY_SLACK_MS} ms${basis}`;
+}
 /** Labelled rows each side needs before the actual metric is compared. */
 export const MIN_LABELLED = 30;
 /** CBPE: the canary's estimated accuracy may be this much under the champion's. */
@@ -86,6 +108,7 @@ async function health(db: Database, model: string, version: number, since: strin
   return {
     requests,
     errorRate: requests ? errors / requests : null,
+    p50: histogramQuantile(latency, 0.5),
     p99: histogramQuantile(latency, 0.99),
   };
 }
@@ -254,10 +277,8 @@ export async function judgeCanary(
     failures.push(
       `5xx rate ${pct(c.errorRate)} against the champion's ${pct(k.errorRate)} (margin ${pct(ERROR_MARGIN)})`,
     );
-  if (c.p99 !== null && k.p99 !== null && c.p99 > k.p99 * LATENCY_FACTOR + LATENCY_SLACK_MS)
-    failures.push(
-      `latency p99 ${ms(c.p99)} over ${LATENCY_FACTOR}× the champion's ${ms(k.p99)} + ${LATENCY_SLACK_MS} ms`,
-    );
+  const slow = latencyFailure(c, k);
+  if (slow) failures.push(slow);
   if (metric?.fail) failures.push(metric.fail);
   const summary = `${c.requests} canary requests (5xx ${pct(c.errorRate)}, p99 ${ms(c.p99)}) against the champion's ${k.requests} (5xx ${pct(k.errorRate)}, p99 ${ms(k.p99)})${
     measured.metricSource
