@@ -61,3 +61,22 @@ export function appPaths(mainDir: string): AppPaths {
     rendererIndexUrl: pathToFileURL(rendererIndex).href,
   };
 }
+
+/** Who holds the workspace the app waits for (see openWorkspace in main/api/open-workspace.ts). */
+export interface WorkspaceHolder {
+  pid: number;
+  command?: string;
+}
+
+/** The message box the app shows while it waits for the process holding its workspace. */
+export function waitingNotice(
+  workspaceDir: string,
+  holder: WorkspaceHolder,
+): { title: string; message: string; detail: string } {
+  const who = `process ${holder.pid}${holder.command ? ` (${holder.command})` : ''}`;
+  return {
+    title: 'Lathe: waiting for the workspace',
+    message: `The workspace is in use by ${who}. Lathe opens it as soon as that finishes.`,
+    detail: `${workspaceDir}\n\nQuit to stop waiting.`,
+  };
+}

@@ -11,10 +11,11 @@ import {
   type WebContents,
 } from 'electron';
 import { LatheError } from '../../shared/contract';
+import { lockWaitMs, openWorkspace, type Holder } from '../api/open-workspace';
 import { startHost } from '../host/server';
 import { createServices, type Services } from '../services';
 import { registerIpc } from './ipc';
-import { appPaths, parseFlag, resolveWorkspaceDir } from './launch';
+import { appPaths, parseFlag, resolveWorkspaceDir, waitingNotice } from './launch';
 import { buildMenuTemplate, importDatasetHash } from './menu';
 import { monitorHash, notifyAlerts } from './notifications';
 import {
@@ -132,6 +133,61 @@ function fail(title: string, err: unknown): void {
   void shutdown().finally(() => app.exit(1));
 }
 
+/**
+ * Says, in a message box, for which process the app waits, with a Quit button that stops the wait
+ * (`stop`); aborting the returned controller closes the box.
+ */
+function showWaiting(workspaceDir: string, holder: Holder, stop: () => void): AbortController {
+  const closer = new AbortController();
+  const notice = waitingNotice(workspaceDir, holder);
+  void dialog
+    .showMessageBox({
+      type: 'info',
+      title: notice.title,
+      message: notice.message,
+      detail: notice.detail,
+      buttons: ['Quit'],
+      defaultId: 0,
+      cancelId: 0,
+      signal: closer.signal,
+    })
+    .then(() => {
+      // Closed by the user (not by us once the workspace opened): stop waiting and quit.
+      if (!closer.signal.aborted) stop();
+    });
+  return closer;
+}
+
+/**
+ * Opens the workspace as its owner. A CLI command holding it (a training, an import, `lathe serve`)
+ * will finish: the app waits for it, saying so, until the user quits (or `$LATHE_LOCK_WAIT_MS`, when
+ * set, runs out). Another app or `lathe ui` stays open: the app says so at once. Null when the user quit.
+ */
+async function openOwned(workspaceDir: string): Promise<Services | null> {
+  const quit = new AbortController();
+  // The message box on screen, if any (set in a callback: an object, so the finally sees it).
+  const shown: { box?: AbortController } = {};
+  try {
+    const opened = await openWorkspace(workspaceDir, () => createServices({ workspaceDir }), {
+      requireOwner: true,
+      opener: 'the app',
+      waitMs: process.env.LATHE_LOCK_WAIT_MS ? lockWaitMs() : Infinity,
+      signal: quit.signal,
+      onWait: (holder) => {
+        shown.box?.abort();
+        shown.box = showWaiting(workspaceDir, holder, () => quit.abort());
+      },
+    });
+    // requireOwner: never a client.
+    return opened.mode === 'owner' ? opened.services : null;
+  } catch (err) {
+    if (quit.signal.aborted) return null;
+    throw err;
+  } finally {
+    shown.box?.abort();
+  }
+}
+
 async function start(): Promise<void> {
   const workspaceDir = resolveWorkspaceDir({
     argv: process.argv,
@@ -140,10 +196,16 @@ async function start(): Promise<void> {
     cwd: process.cwd(),
   });
   try {
-    services = await createServices({ workspaceDir });
+    services = await openOwned(workspaceDir);
   } catch (err) {
     const locked = err instanceof LatheError && err.code === 'WORKSPACE_LOCKED';
     fail(locked ? 'Lathe: workspace in use' : 'Lathe could not open its workspace', err);
+    return;
+  }
+  if (!services) {
+    // The user quit while waiting: nothing was opened.
+    shutDown = true;
+    app.quit();
     return;
   }
 
