@@ -12,6 +12,8 @@ export default defineConfig({
     // Tests that train assert the backend a run records; pin it, so an optional tfjs-node that happens to
     // install (preferred over wasm) cannot change what they check. Spawned CLIs and workers inherit it.
     env: { LATHE_BACKEND: 'wasm' },
+    // expect.poll waits on UI state; its default of 1 s is a wall-clock bet that a loaded CI machine loses.
+    expect: { poll: { timeout: 30_000 } },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
