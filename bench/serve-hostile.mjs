@@ -21,7 +21,7 @@
 // refused before reading it all may reset the connection, nothing else should); p50/p90/p99/max of the
 // valid requests after the warm-up (--warmup S, default the first third, at least 3 s) against the goal of
 // bench/serve-vs-fastapi.mjs (p99 < 5 ms on an idle machine); the server's RSS after the warm-up and at
-// the end (must be within 10 %) with the RSS, V8 heap in use and external memory every 5 s (the
+// the end (must be at most 10 % above it) with the RSS, V8 heap in use and external memory every 5 s (the
 // warm-up is a third of the run because the server needs that long to reach its steady size: V8 grows
 // its heap under sustained allocation, and DuckDB keeps the capture table's new rows in memory until a
 // checkpoint — with a forced GC every 5 s the V8 heap in use stays at 18-19 MB over 90 s, so what grows
@@ -370,7 +370,8 @@ const musts = [
   ['no 5xx', fiveHundreds === 0],
   ['every valid request answered 200', badValid === 0],
   ['every error answer has a code', missingCode === 0],
-  ['RSS at the end within 10 % of RSS after the warm-up', Math.abs(growth) <= 0.1],
+  // Flat means no growth: an end below the warm-up (a major GC landed late in the run) is no leak.
+  ['RSS at the end at most 10 % above RSS after the warm-up', growth <= 0.1],
   ['a capture row for every answered prediction', captured === answered],
 ];
 for (const [name, ok] of musts) console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}`);
