@@ -11,7 +11,11 @@ import type { Services } from '../services';
 export interface Host {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting and lets calls in flight finish before closing: up to `graceMs` (10 s by default;
+   * Infinity waits for them all, as a CLI command owning the workspace does) or until `stopWaiting`.
+   */
+  close(options?: { graceMs?: number; stopWaiting?: Promise<void> }): Promise<void>;
 }
 
 export interface HostOptions {
@@ -298,22 +302,23 @@ export async function startHost(options: HostOptions): Promise<Host> {
   return {
     url,
     port,
-    close: async () => {
-      unsubscribe();
-      for (const ws of sockets) ws.terminate();
-      wss.close();
+    close: async ({ graceMs = CLOSE_GRACE_MS, stopWaiting } = {}) => {
       // Stop accepting; calls in flight (a command another process forwarded) finish and are answered
-      // before the workspace closes, within CLOSE_GRACE_MS so a long one cannot hold the close.
+      // (their progress events still sent) before the workspace closes, within graceMs.
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       if (inFlight > 0) {
         let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((r) => {
           drained = r;
-          timer = setTimeout(r, CLOSE_GRACE_MS);
+          if (Number.isFinite(graceMs)) timer = setTimeout(r, graceMs);
+          void stopWaiting?.then(r);
         });
         clearTimeout(timer);
       }
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
       server.closeAllConnections();
       await closed;
     },
