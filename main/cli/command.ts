@@ -2,6 +2,7 @@
 // the flag getters. A leaf: it imports no command file, so the domain files and the registry import it
 // without cycles.
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ZodError } from 'zod';
 import {
   LatheError,
@@ -87,6 +88,9 @@ export async function withSession<T>(
   }
 }
 
+/** After a Ctrl-C, how long a standing command's host lets calls other processes sent finish. */
+const INTERRUPTED_GRACE_MS = 10_000;
+
 export interface StandingOptions {
   /** The command as people type it (`lathe train`), written into the lock. */
   command?: string;
@@ -125,7 +129,14 @@ export function withStandingSession<T>(
     try {
       return await work(session);
     } finally {
-      await host.close();
+      // Commands sent here meanwhile (a training may outlast this one) finish and are answered before
+      // the workspace closes; after a Ctrl-C, within the host's usual grace.
+      await host.close({
+        graceMs: Infinity,
+        stopWaiting: ctx.io.interrupted.then(() =>
+          delay(INTERRUPTED_GRACE_MS, undefined, { ref: false }),
+        ),
+      });
     }
   });
 }

@@ -94,4 +94,32 @@ describe('a long command owns the workspace', () => {
     ).toContain('during-train');
     expect(lathe(['data', 'versions', 'extra', '--workspace', W]).code).toBe(0);
   });
+
+  it('a training sent to a shorter owner outlasts it: the owner waits for it, it finishes and is answered', async () => {
+    const yaml = (epochs: number, seed: number, batchSize = 32) =>
+      `dataset: penguins\ntarget: Species\ntask: multiclass\nmodel:\n  type: linear\ntraining:\n  epochs: ${epochs}\n  batchSize: ${batchSize}\n  learningRate: 0.01\nseed: ${seed}\n`;
+    const before = RunSummary.array().parse(
+      lathe(['runs', 'list', '--workspace', W, '--json']).json,
+    );
+    const owner = background(
+      ['train', '--config', t.file('owner.yaml', yaml(600, 3)), '--workspace', W],
+      { cwd: t.dir, children },
+    );
+    await owner.waitFor(/epoch \d+\/600/);
+    const hostUrl = (JSON.parse(readFileSync(join(W, 'lathe.lock'), 'utf8')) as { hostUrl: string })
+      .hostUrl;
+    // Far longer than the owner's (~15 s more here): before, the owner's host cut it 10 s after the owner
+    // finished, and the command failed with NETWORK.
+    const sent = background(
+      ['train', '--config', t.file('sent.yaml', yaml(10000, 4, 4)), '--workspace', W],
+      { cwd: t.dir, children },
+    );
+    await sent.waitFor(new RegExp(`sending the command to it at ${hostUrl}`));
+    expect(await owner.exit, owner.output()).toBe(0);
+    expect(await sent.exit, sent.output()).toBe(0);
+    for (const p of [owner, sent]) expect(p.output()).not.toMatch(/NETWORK|closed the connection/);
+    const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
+    const added = runs.filter((r) => !before.some((b) => b.id === r.id));
+    expect(added.map((r) => r.status)).toEqual(['finished', 'finished']);
+  });
 });
