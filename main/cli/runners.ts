@@ -91,10 +91,18 @@ export async function trainWith(
   resumeId?: string,
   gitCommit?: string,
 ): Promise<Run> {
+  // Through a host (the app, `lathe ui`, a training that owns the workspace), other processes' runs send
+  // their events here too: those already running are never taken for this command's run (its progress,
+  // and the run a Ctrl-C cancels).
+  const others = new Set(
+    (await api.invoke('runs:list', { filter: "status = 'running'", limit: 100000 })).map(
+      (r) => r.id,
+    ),
+  );
   const bar = createProgress(ctx.io.stderr, !ctx.json);
   let runId: string | undefined;
   const off = api.on('train:progress', (p) => {
-    runId ??= p.runId;
+    if (!others.has(p.runId)) runId ??= p.runId;
     if (p.runId !== runId) return;
     const m = Object.entries(p.metrics)
       .map(([k, v]) => `${k} ${formatValue(v)}`)
@@ -105,7 +113,7 @@ export async function trainWith(
     );
   });
   const offStatus = api.on('run:status', (s) => {
-    if (s.status === 'running') runId ??= s.runId;
+    if (s.status === 'running' && !others.has(s.runId)) runId ??= s.runId;
   });
   // After the last epoch: say what the run is doing (importance, saving, recording) until it ends.
   const offPhase = api.on('train:phase', (e) => {
