@@ -118,6 +118,9 @@ describe('a long command owns the workspace', () => {
     expect(await owner.exit, owner.output()).toBe(0);
     expect(await sent.exit, sent.output()).toBe(0);
     for (const p of [owner, sent]) expect(p.output()).not.toMatch(/NETWORK|closed the connection/);
+    // Its progress is its own run's, not the owner's (whose events reach it through the host too).
+    expect(sent.output()).not.toMatch(/epoch \d+\/600\b/);
+    expect(sent.output()).toMatch(/epoch \d+\/10000\b/);
     const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
     const added = runs.filter((r) => !before.some((b) => b.id === r.id));
     expect(added.map((r) => r.status)).toEqual(['finished', 'finished']);
