@@ -74,19 +74,26 @@ export async function withSession<T>(
     openSession(ctx.workspaceDir, { requireOwner, say: (m) => ctx.say(m), refusedHost });
   let session = await open();
   try {
-    return await work(session);
-  } catch (err) {
-    if (!refusedBeforeAnyAnswer(err)) throw err;
-    // The owner's host refused the first call (the app is quitting): nothing was done, so the command
-    // starts again, waiting for the lock to be freed (or for a new owner's host).
-    await session.close();
-    ctx.say('the process that owns the workspace is closing; waiting for it');
-    session = await open(err.details.hostUrl as string);
-    return await work(session);
+    // The owner's host refused the first call (it is closing: the app quitting, a long command that
+    // finished): nothing was done, so the command starts again, waiting for the lock to be freed or
+    // for a new owner's host. Short owning commands can follow each other: a few times, not once.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work(session);
+      } catch (err) {
+        if (!refusedBeforeAnyAnswer(err) || attempt >= MAX_REFUSED) throw err;
+        await session.close();
+        ctx.say('the process that owns the workspace is closing; waiting for it');
+        session = await open(err.details.hostUrl as string);
+      }
+    }
   } finally {
     await session.close();
   }
 }
+
+/** How many closing owners in a row a command starts again after (each refused it before any answer). */
+const MAX_REFUSED = 20;
 
 /** After a Ctrl-C, how long a standing command's host lets calls other processes sent finish. */
 const INTERRUPTED_GRACE_MS = 10_000;
