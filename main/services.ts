@@ -145,6 +145,11 @@ function trainHandlers(s: {
       await done;
       return tracking.get(runId);
     },
+    'train:wait': async ({ id }) => {
+      const run = await tracking.get(id);
+      await train.wait(run.id);
+      return tracking.get(run.id);
+    },
     'tune:run': async ({ config, gitCommit }) => {
       requireSearch(config);
       const { runId, done } = await train.start(config, { gitCommit });

@@ -92,17 +92,22 @@ export async function trainWith(
   gitCommit?: string,
 ): Promise<Run> {
   // Through a host (the app, `lathe ui`, a training that owns the workspace), other processes' runs send
-  // their events here too: those already running are never taken for this command's run (its progress,
-  // and the run a Ctrl-C cancels).
-  const others = new Set(
-    (await api.invoke('runs:list', { filter: "status = 'running'", limit: 100000 })).map(
-      (r) => r.id,
-    ),
-  );
+  // their events here too. A new training's id comes from train:start, so nothing is guessed; a resumed
+  // search or cross-validation reports through its children, so a resume takes the first run that starts
+  // and was not already running (its progress, and the run a Ctrl-C cancels).
+  const others =
+    resumeId === undefined
+      ? null
+      : new Set(
+          (await api.invoke('runs:list', { filter: "status = 'running'", limit: 100000 })).map(
+            (r) => r.id,
+          ),
+        );
+  const ours = (id: string) => others !== null && !others.has(id);
   const bar = createProgress(ctx.io.stderr, !ctx.json);
   let runId: string | undefined;
   const off = api.on('train:progress', (p) => {
-    if (!others.has(p.runId)) runId ??= p.runId;
+    if (ours(p.runId)) runId ??= p.runId;
     if (p.runId !== runId) return;
     const m = Object.entries(p.metrics)
       .map(([k, v]) => `${k} ${formatValue(v)}`)
@@ -113,7 +118,7 @@ export async function trainWith(
     );
   });
   const offStatus = api.on('run:status', (s) => {
-    if (s.status === 'running' && !others.has(s.runId)) runId ??= s.runId;
+    if (s.status === 'running' && ours(s.runId)) runId ??= s.runId;
   });
   // After the last epoch: say what the run is doing (importance, saving, recording) until it ends.
   const offPhase = api.on('train:phase', (e) => {
@@ -121,15 +126,26 @@ export async function trainWith(
     bar.done();
     ctx.say(trainPhaseLabel(e.phase));
   });
+  let interrupted = false;
+  const cancel = () => {
+    if (!runId) return;
+    ctx.say(`\ncancelling run ${runId}…`);
+    void api.invoke('train:cancel', { id: runId }).catch(() => undefined);
+  };
   void ctx.io.interrupted.then(() => {
-    if (runId) {
-      ctx.say(`\ncancelling run ${runId}…`);
-      void api.invoke('train:cancel', { id: runId }).catch(() => undefined);
-    }
+    interrupted = true;
+    cancel();
   });
   try {
     if (resumeId !== undefined) return await api.invoke('runs:resume', { id: resumeId });
-    return await api.invoke('train:run', { config: config!, ...(gitCommit ? { gitCommit } : {}) });
+    const started = await api.invoke('train:start', {
+      config: config!,
+      ...(gitCommit ? { gitCommit } : {}),
+    });
+    runId = started.runId;
+    // A Ctrl-C while the run was being recorded cancels it now that its id is known.
+    if (interrupted) cancel();
+    return await api.invoke('train:wait', { id: started.runId });
   } finally {
     off();
     offStatus();

@@ -195,6 +195,8 @@ export interface TrainService {
   runArtifact(input: RunArtifactIn): Promise<RunArtifactOut>;
   /** Asks a running training, search or cross-validation to stop; false when it is not running here. */
   cancel(runId: string): boolean;
+  /** Resolves once the training or family `runId` names ends; at once when it is not running here. */
+  wait(runId: string): Promise<void>;
   /** Cancels every running training and waits for them to be recorded. */
   shutdown(): Promise<void>;
 }
@@ -584,6 +586,10 @@ export function createTrainService(deps: {
         );
       }
       return { ...out, contentBase64: (await artifacts.read(artifact.sha256)).toString('base64') };
+    },
+
+    async wait(runId) {
+      await (families.get(runId)?.done ?? active.get(runId)?.done);
     },
 
     cancel(runId) {

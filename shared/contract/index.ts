@@ -50,6 +50,7 @@ import {
   TrainProgress,
   TrainStartIn,
   TrainStartOut,
+  TrainWaitOut,
   RunsCompareIn,
   RunsCompareOut,
   RunsUpdateIn,
@@ -226,6 +227,11 @@ export const channels = {
   'train:start': channel(TrainStartIn, TrainStartOut),
   /** Trains and resolves with the finished run record (used by the CLI). */
   'train:run': channel(TrainStartIn, Run),
+  /**
+   * Resolves with the run record once the training `id` names ends (at once when it is not running): with
+   * train:start, a client knows its run's id from the start instead of guessing it from events.
+   */
+  'train:wait': channel(RunIdIn, TrainWaitOut),
   /**
    * Runs a hyperparameter search (a config with `search`): trials as child runs of one parent, several at
    * once in worker threads; resolves with the parent and its report once the search ends.

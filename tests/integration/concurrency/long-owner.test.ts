@@ -125,4 +125,32 @@ describe('a long command owns the workspace', () => {
     const added = runs.filter((r) => !before.some((b) => b.id === r.id));
     expect(added.map((r) => r.status)).toEqual(['finished', 'finished']);
   });
+  it('two trainings sent through one host at the same instant each follow their own run', async () => {
+    const yaml = (epochs: number, seed: number) =>
+      `dataset: penguins\ntarget: Species\ntask: multiclass\nmodel:\n  type: linear\ntraining:\n  epochs: ${epochs}\n  batchSize: 32\n  learningRate: 0.01\nseed: ${seed}\n`;
+    const before = RunSummary.array().parse(
+      lathe(['runs', 'list', '--workspace', W, '--json']).json,
+    );
+    const owner = background(
+      ['train', '--config', t.file('owner2.yaml', yaml(900, 5)), '--workspace', W],
+      { cwd: t.dir, children },
+    );
+    await owner.waitFor(/epoch \d+\/900/);
+    // Before, each took the first new run whose events reached it for its own: it could show the other's
+    // progress and cancel the other's run on Ctrl-C. Now its run's id comes from train:start.
+    const [a, b] = await Promise.all([
+      latheAsync(['train', '--config', t.file('a.yaml', yaml(30, 6)), '--workspace', W]),
+      latheAsync(['train', '--config', t.file('b.yaml', yaml(31, 7)), '--workspace', W]),
+    ]);
+    expect(await owner.exit, owner.output()).toBe(0);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    expect(a.stderr).toMatch(/epoch \d+\/30\b/);
+    expect(b.stderr).toMatch(/epoch \d+\/31\b/);
+    expect(a.stderr).not.toMatch(/epoch \d+\/(31|900)\b/);
+    expect(b.stderr).not.toMatch(/epoch \d+\/(30|900)\b/);
+    const added = RunSummary.array()
+      .parse(lathe(['runs', 'list', '--workspace', W, '--json']).json)
+      .filter((r) => !before.some((x) => x.id === r.id));
+    expect(added.map((r) => r.status)).toEqual(['finished', 'finished', 'finished']);
+  });
 });
