@@ -33,14 +33,30 @@ export async function createEngine(
   if (options.threads) config.threads = String(options.threads);
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
   const instance = await DuckDBInstance.create(':memory:', config);
+  // As in the workspace database (openDatabase): closing the instance under a running statement deadlocks
+  // DuckDB and then process exit, so close() waits for the connections in use and refuses new ones.
+  let active = 0;
+  let closeRequested = false;
+  const acquire = () => {
+    if (closeRequested) throw new Error('the data engine is closed');
+    active++;
+  };
+  const release = () => {
+    if (--active === 0 && closeRequested) instance.closeSync();
+  };
   const withConnection = async <T>(
     work: (c: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>,
   ) => {
-    const conn = await instance.connect();
+    acquire();
     try {
-      return await work(conn);
+      const conn = await instance.connect();
+      try {
+        return await work(conn);
+      } finally {
+        conn.closeSync();
+      }
     } finally {
-      conn.closeSync();
+      release();
     }
   };
   return {
@@ -68,7 +84,7 @@ export async function createEngine(
     runLong(sql, onProgress, intervalMs = 250) {
       let cancelled = false;
       let conn: Awaited<ReturnType<DuckDBInstance['connect']>> | undefined;
-      const done = (async () => {
+      const runOn = async () => {
         conn = await instance.connect();
         const c = conn;
         // Progress tracking is off by default in embedded DuckDB; its terminal bar stays off.
@@ -88,6 +104,14 @@ export async function createEngine(
           clearInterval(timer);
           c.closeSync();
         }
+      };
+      const done = (async () => {
+        acquire();
+        try {
+          await runOn();
+        } finally {
+          release();
+        }
       })();
       return {
         done,
@@ -97,6 +121,10 @@ export async function createEngine(
         },
       };
     },
-    close: () => instance.closeSync(),
+    close() {
+      if (closeRequested) return;
+      closeRequested = true;
+      if (active === 0) instance.closeSync();
+    },
   };
 }

@@ -113,6 +113,7 @@ export interface Database extends Sql {
     fill: (appender: DuckDBAppender) => void,
     then?: (sql: Sql) => Promise<void>,
   ): Promise<void>;
+  /** Closes once the statements already queued have run (at once when none are); later ones are refused. */
   close(): void;
 }
 
@@ -144,9 +145,24 @@ export async function openDatabase(
   const conn = await instance.connect();
   const inner = runner(conn);
   let queue: Promise<unknown> = Promise.resolve();
+  // Closing while a statement runs on libuv's threadpool deadlocks DuckDB (the statement's thread
+  // destroys the connection's context while holding its lock), and process exit then waits on that thread
+  // forever: close() waits for the statements already queued, and refuses new ones.
+  let pending = 0;
+  let closeRequested = false;
+  const finish = () => {
+    conn.closeSync();
+    instance.closeSync();
+  };
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    if (closeRequested) return Promise.reject(new Error(`the database ${path} is closed`));
+    pending++;
     const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
+    queue = next
+      .catch(() => undefined)
+      .then(() => {
+        if (--pending === 0 && closeRequested) finish();
+      });
     return next;
   };
   return {
@@ -186,8 +202,9 @@ export async function openDatabase(
         }
       }),
     close() {
-      conn.closeSync();
-      instance.closeSync();
+      if (closeRequested) return;
+      closeRequested = true;
+      if (pending === 0) finish();
     },
   };
 }
