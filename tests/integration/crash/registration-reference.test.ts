@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
 import { createPromotionCheck } from '../../../main/registry/promotion';
 import { createRegistryStore } from '../../../main/registry/registry-store';
-import { contractClient, importPenguins } from '../../helpers/services';
+import { contractClient, importPenguins, penguinsConfig } from '../../helpers/services';
 import { tempDir } from '../../helpers/workspace';
 
 const t = tempDir('lathe-register-ref-');
@@ -19,14 +19,10 @@ beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws') });
   await importPenguins(services);
   const run = await call('train:run', {
-    config: {
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
+    config: penguinsConfig({
       model: { type: 'mlp', hidden: [8] },
       training: { epochs: 3, batchSize: 32, validationFraction: 0.25 },
-      seed: 1,
-    },
+    }),
   });
   runId = run.id;
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
 import { lathe } from '../../helpers/cli';
-import { contractClient, importPenguins } from '../../helpers/services';
+import { contractClient, importPenguins, penguinsConfig } from '../../helpers/services';
 import { tempDir } from '../../helpers/workspace';
 
 const t = tempDir('lathe-verify-');
@@ -18,14 +18,10 @@ beforeAll(async () => {
   services = await createServices({ workspaceDir: ws });
   await importPenguins(services);
   const run = await call('train:run', {
-    config: {
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
+    config: penguinsConfig({
       model: { type: 'mlp', hidden: [8] },
       training: { epochs: 2, batchSize: 32, validationFraction: 0.25 },
-      seed: 1,
-    },
+    }),
   });
   await call('models:register', { runId: run.id, name: 'species' });
   await call('models:alias', { ref: 'species@1', alias: 'champion' });
