@@ -65,8 +65,9 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
       } catch (err) {
         const cause = (err as Error & { cause?: NodeJS.ErrnoException }).cause;
         const reason = cause?.message ?? (err as Error).message;
-        if (cause?.code === 'ECONNREFUSED')
-          // Refused: the request never reached the owner (its host is closing), so nothing was done.
+        if (cause?.code === 'ECONNREFUSED' || cause?.syscall === 'connect')
+          // Refused, or reset while connecting: the request never reached the owner (its host is
+          // closing), so nothing was done.
           throw new LatheError(
             'WORKSPACE_LOCKED',
             `cannot reach the workspace owner at ${base}: ${reason}`,
