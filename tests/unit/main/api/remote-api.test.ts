@@ -26,13 +26,13 @@ describe('remote api: a call the owner never received', () => {
       code: 'WORKSPACE_LOCKED',
       details: { notDelivered: true, answered: 0 },
     });
-    await api.close();
+    api.close();
   });
 
   it('a reset after the request went out may have been done: NETWORK, never sent again', async () => {
     failingFetch({ code: 'ECONNRESET', syscall: 'read', message: 'read ECONNRESET' });
     const api = createRemoteApi('http://127.0.0.1:9');
     await expect(api.invoke('projects:list', {})).rejects.toMatchObject({ code: 'NETWORK' });
-    await api.close();
+    api.close();
   });
 });
