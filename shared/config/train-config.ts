@@ -11,9 +11,13 @@ export type Task = z.infer<typeof Task>;
 export const Activation = z.enum(['relu', 'tanh', 'elu', 'selu', 'gelu']);
 export type Activation = z.infer<typeof Activation>;
 
+/** Regression losses of a GBDT: squared error (default), absolute error (median) or Huber. */
+export const GbdtLoss = z.enum(['squared_error', 'absolute_error', 'huber']);
+export type GbdtLoss = z.infer<typeof GbdtLoss>;
+
 /** The model after defaults: options a user left out stay undefined, so config hashes do not move. */
 export interface ModelOptions {
-  type: 'linear' | 'mlp';
+  type: 'linear' | 'mlp' | 'gbdt';
   hidden?: number[];
   /** Hidden-layer activation, mlp only; default relu. */
   activation?: Activation;
@@ -21,15 +25,71 @@ export interface ModelOptions {
   dropout?: number;
   /** Batch normalization before each hidden activation, mlp only; default false. */
   batchNorm?: boolean;
-  /** L1 / L2 kernel regularization factors of every dense layer (linear too); default 0. */
+  /**
+   * L1 / L2 regularization: of every dense layer's kernel (linear, mlp; default 0 each), or of the leaf
+   * weights of a gbdt (default l1 0, l2 1).
+   */
   l1?: number;
   l2?: number;
+  /** gbdt: boosting rounds (one tree per round, one per class for multiclass); default 100. */
+  trees?: number;
+  /** gbdt: shrinkage of each tree's leaf values; default 0.1. */
+  learningRate?: number;
+  /** gbdt: the deepest a tree grows (0: no limit, with maxLeaves); default 6. */
+  maxDepth?: number;
+  /** gbdt: leaves per tree; set, trees grow leaf-wise (best leaf first), else depth-wise. */
+  maxLeaves?: number;
+  /** gbdt: the least hessian sum in a child; default 1. */
+  minChildWeight?: number;
+  /** gbdt: the least loss reduction a split must bring; default 0. */
+  minSplitGain?: number;
+  /** gbdt: the share of rows each tree samples; default 1. */
+  subsample?: number;
+  /** gbdt: the share of features each tree samples; default 1. */
+  colsample?: number;
+  /** gbdt: histogram bins per feature; default 256. */
+  maxBins?: number;
+  /** gbdt, regression: the loss; default squared_error. */
+  loss?: GbdtLoss;
+  /** gbdt with loss huber: where the loss turns from squared to absolute; default 1. */
+  huberDelta?: number;
+  /** gbdt: a checkpoint every this many rounds; default 10. */
+  checkpointEvery?: number;
+  /** gbdt: threads building histograms (the trees do not depend on it); default: the CPU cores. */
+  threads?: number;
 }
+
+/** The options only a gradient-boosted tree ensemble has. */
+export const GBDT_OPTIONS = [
+  'trees',
+  'learningRate',
+  'maxDepth',
+  'maxLeaves',
+  'minChildWeight',
+  'minSplitGain',
+  'subsample',
+  'colsample',
+  'maxBins',
+  'loss',
+  'huberDelta',
+  'checkpointEvery',
+  'threads',
+] as const;
+
+/** The options only a neural network (mlp; hidden: mlp) has. */
+const NET_OPTIONS = ['hidden', 'activation', 'dropout', 'batchNorm'] as const;
 
 export const ModelSpec = z
   .object({
-    /** linear: linear/logistic/softmax regression by task; mlp: a multi-layer perceptron. */
-    type: z.enum(['linear', 'mlp']),
+    /**
+     * linear: linear/logistic/softmax regression by task; mlp: a multi-layer perceptron; gbdt:
+     * gradient-boosted decision trees (histogram-based; rounds are reported as epochs).
+     */
+    type: z
+      .enum(['linear', 'mlp', 'gbdt'])
+      .describe(
+        'linear, mlp (a neural network) or gbdt (gradient-boosted trees: model.trees rounds reported as epochs; training.epochs, learningRate, batchSize, lrSchedule and engine do not apply)',
+      ),
     /** Hidden layer sizes, mlp only. */
     hidden: z.array(z.number().int().positive().max(4096)).min(1).max(16).optional(),
     /** Hidden-layer activation, mlp only. Default: relu. */
@@ -38,21 +98,77 @@ export const ModelSpec = z
     dropout: z.number().min(0).max(0.9).optional(),
     /** Batch normalization between each hidden layer and its activation, mlp only. Default: false. */
     batchNorm: z.boolean().optional(),
-    /** L1 kernel regularization factor of every dense layer (linear models too). Default: 0. */
+    /**
+     * L1 regularization: of every dense layer's kernel (linear, mlp), or of a gbdt's leaf weights.
+     * Default: 0.
+     */
     l1: z.number().min(0).max(10).optional(),
-    /** L2 kernel regularization factor of every dense layer (linear models too). Default: 0. */
+    /**
+     * L2 regularization: of every dense layer's kernel (linear, mlp; default 0), or of a gbdt's leaf
+     * weights (default 1).
+     */
     l2: z.number().min(0).max(10).optional(),
+    /**
+     * gbdt: boosting rounds, one tree each (multiclass: one per class). Reported like epochs; early
+     * stopping keeps the best round's trees. Default: 100. (training.epochs does not apply to a gbdt.)
+     */
+    trees: z
+      .number()
+      .int()
+      .min(1)
+      .max(10000)
+      .optional()
+      .describe('gbdt: boosting rounds (default 100), reported as epochs'),
+    /** gbdt: shrinkage of each tree (training.learningRate does not apply to a gbdt). Default: 0.1. */
+    learningRate: z.number().positive().max(1).optional(),
+    /** gbdt: the deepest a tree grows; 0 for no limit (then maxLeaves bounds it). Default: 6. */
+    maxDepth: z.number().int().min(0).max(32).optional(),
+    /** gbdt: leaves per tree; when set, trees grow leaf-wise (best leaf first), else depth-wise. */
+    maxLeaves: z.number().int().min(2).max(65536).optional(),
+    /** gbdt: the smallest hessian sum a child may have (XGBoost's min_child_weight). Default: 1. */
+    minChildWeight: z.number().min(0).max(1e6).optional(),
+    /** gbdt: the smallest loss reduction a split must bring (XGBoost's gamma). Default: 0. */
+    minSplitGain: z.number().min(0).max(1e6).optional(),
+    /** gbdt: the share of training rows each tree samples (seeded). Default: 1. */
+    subsample: z.number().gt(0).max(1).optional(),
+    /** gbdt: the share of features each tree samples (seeded). Default: 1. */
+    colsample: z.number().gt(0).max(1).optional(),
+    /** gbdt: histogram bins per feature, cut at quantiles of the training rows. Default: 256. */
+    maxBins: z.number().int().min(2).max(256).optional(),
+    /** gbdt, regression only: squared_error, absolute_error or huber. Default: squared_error. */
+    loss: GbdtLoss.optional(),
+    /** gbdt with loss huber: where the loss turns from squared to absolute (standardized units). Default: 1. */
+    huberDelta: z.number().positive().max(1e6).optional(),
+    /** gbdt: a checkpoint (for lathe runs resume) every this many rounds. Default: 10. */
+    checkpointEvery: z.number().int().min(1).max(10000).optional(),
+    /** gbdt: threads building histograms; the trees are the same for any value. Default: the CPU cores. */
+    threads: z.number().int().min(1).max(64).optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
+    const refuse = (key: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [key], message });
+    if (m.type === 'gbdt') {
+      for (const key of NET_OPTIONS)
+        if (m[key] !== undefined)
+          refuse(
+            key,
+            key === 'hidden'
+              ? 'only an mlp has hidden layers, not a gbdt'
+              : `only an mlp has ${key}, not a gbdt`,
+          );
+      if (m.maxDepth === 0 && m.maxLeaves === undefined)
+        refuse('maxDepth', 'maxDepth 0 (no limit) needs maxLeaves to bound the trees');
+      if (m.huberDelta !== undefined && m.loss !== 'huber')
+        refuse('huberDelta', 'huberDelta applies to loss: huber only');
+      return;
+    }
+    for (const key of GBDT_OPTIONS)
+      if (m[key] !== undefined) refuse(key, `only a gbdt has ${key} (this model is ${m.type})`);
     if (m.type !== 'linear') return;
-    for (const key of ['hidden', 'activation', 'dropout', 'batchNorm'] as const) {
+    for (const key of NET_OPTIONS) {
       if (m[key] !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: key === 'hidden' ? 'only an mlp has hidden layers' : `only an mlp has ${key}`,
-        });
+        refuse(key, key === 'hidden' ? 'only an mlp has hidden layers' : `only an mlp has ${key}`);
       }
     }
   })
@@ -60,8 +176,11 @@ export const ModelSpec = z
     const { type, hidden, ...options } = m;
     return type === 'mlp'
       ? { type: 'mlp', hidden: hidden ?? [64, 64], ...options }
-      : { type: 'linear', ...options };
+      : { type, ...options };
   });
+
+/** The training options a gbdt does not use; set explicitly, they are refused. */
+const NOT_FOR_GBDT = ['batchSize', 'lrSchedule', 'engine'] as const;
 
 /** Which way a monitored metric improves; default: min for loss, rmse and mae, max otherwise. */
 export const MetricMode = z.enum(['min', 'max']);
@@ -75,11 +194,14 @@ export const EarlyStopping = z
       .regex(/^val_[a-z0-9_]+$/, 'a validation metric such as val_loss')
       .default('val_loss'),
     mode: MetricMode.optional(),
-    /** Epochs without improvement before training stops. */
+    /** Epochs (a gbdt: rounds) without improvement before training stops. */
     patience: z.number().int().positive().max(10000),
     /** The smallest change that counts as an improvement. Default: 0. */
     minDelta: z.number().min(0).optional(),
-    /** Restore the weights of the best epoch (its metrics become the run's). Default: true. */
+    /**
+     * Restore the weights of the best epoch (a gbdt: keep the trees up to the best round); its metrics
+     * become the run's. Default: true.
+     */
     restoreBest: z.boolean().default(true),
   })
   .strict();
@@ -114,24 +236,45 @@ export type LrSchedule = z.infer<typeof LrSchedule>;
 
 export const TrainingSpec = z
   .object({
-    epochs: z.number().int().positive().max(10000).default(20),
-    /** Default: 256, or smaller on small data so an epoch takes at least 50 steps. */
-    batchSize: z.number().int().positive().max(1_000_000).optional(),
-    learningRate: z.number().positive().max(10).default(0.001),
+    epochs: z
+      .number()
+      .int()
+      .positive()
+      .max(10000)
+      .default(20)
+      .describe('Passes over the training rows. A gbdt trains model.trees rounds instead.'),
+    batchSize: z
+      .number()
+      .int()
+      .positive()
+      .max(1_000_000)
+      .optional()
+      .describe('Rows per optimizer step (default 256, smaller on small data). Not for a gbdt.'),
+    learningRate: z
+      .number()
+      .positive()
+      .max(10)
+      .default(0.001)
+      .describe("Adam's learning rate. A gbdt uses model.learningRate instead."),
     validationFraction: z.number().gt(0).lt(1).default(0.2),
     /** Per-example loss weights by class (binary, multiclass): 'balanced' (n / (k·n_c)) or class → weight. */
     classWeights: z
       .union([z.literal('balanced'), z.record(z.string(), z.number().nonnegative().max(1e6))])
       .optional(),
     earlyStopping: EarlyStopping.optional(),
-    /** Changes Adam's learning rate between epochs; logged as the `lr` metric. */
-    lrSchedule: LrSchedule.optional(),
+    lrSchedule: LrSchedule.optional().describe(
+      "Changes Adam's learning rate between epochs; logged as the lr metric. Not for a gbdt.",
+    ),
     /**
      * How optimizer steps run. auto (default): the fused WebAssembly SIMD engine (main/train/kernel),
      * or tfjs where WebAssembly SIMD is missing; fused: that engine or an error naming why not; tfjs:
-     * TensorFlow.js kernels on the run's backend. Recorded as the `training.engine` param.
+     * TensorFlow.js kernels on the run's backend. Recorded as the `training.engine` param. Not for a
+     * gbdt (its engine is gbdt).
      */
-    engine: z.enum(['auto', 'fused', 'tfjs']).optional(),
+    engine: z
+      .enum(['auto', 'fused', 'tfjs'])
+      .optional()
+      .describe('How optimizer steps run: auto, fused or tfjs. Not for a gbdt.'),
   })
   .strict();
 
@@ -345,6 +488,7 @@ export const TrainConfig = z
         message: `a ${c.task} training reports ${VALIDATION_METRICS[c.task].join(', ')}; not ${c.search.metric}`,
       });
     }
+    if (c.model.type === 'gbdt') gbdtConfigIssues(c, ctx);
     if (c.task === 'regression' && c.training.classWeights !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -354,6 +498,48 @@ export const TrainConfig = z
     }
   });
 export type TrainConfig = z.infer<typeof TrainConfig>;
+
+/** What a gbdt config must not hold: network-only training options, a loss on a classifier. */
+function gbdtConfigIssues(
+  c: {
+    task: Task;
+    model: ModelOptions;
+    training: z.infer<typeof TrainingSpec>;
+    search?: SearchSpec | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  for (const key of NOT_FOR_GBDT) {
+    if (c.training[key] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', key],
+        message: `a gbdt does not use training.${key}; remove it`,
+      });
+    }
+  }
+  if (c.model.loss !== undefined && c.task !== 'regression') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['model', 'loss'],
+      message: `model.loss is for regression; a ${c.task} gbdt uses the log loss`,
+    });
+  }
+  for (const path of Object.keys(c.search?.space ?? {})) {
+    const key = path.startsWith('training.') ? path.slice('training.'.length) : null;
+    if (
+      key === 'epochs' ||
+      key === 'learningRate' ||
+      (NOT_FOR_GBDT as readonly string[]).includes(key ?? '')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['search', 'space', path],
+        message: `a gbdt does not use ${path}${key === 'epochs' ? '; search model.trees' : key === 'learningRate' ? '; search model.learningRate' : ''}`,
+      });
+    }
+  }
+}
 export type TrainConfigInput = z.input<typeof TrainConfig>;
 
 /** JSON Schema of the train config, for editor completion (`lathe schema train-config`). */
