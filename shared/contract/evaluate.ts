@@ -85,6 +85,55 @@ export const GateResult = z.object({
 export type GateResult = z.infer<typeof GateResult>;
 
 /**
+ * One model input in a TreeSHAP summary: how much it moves the model's output on average, and its SHAP
+ * value and feature value on each stored row (the beeswarm's points).
+ */
+export const ShapFeature = z.object({
+  /** The model's input (a fitted feature, e.g. `origin` or `date_month`). */
+  feature: z.string(),
+  /** Mean |SHAP| over the explained rows, per output (one; k for multiclass, in `outputs` order). */
+  meanAbs: z.array(z.number().nonnegative()),
+  /** The feature's value on each stored row, in `storedRows` order; null where it is missing. */
+  values: z.array(z.number().nullable()),
+  /** SHAP value on each stored row, per output: `shap[output][i]` for `storedRows[i]`. */
+  shap: z.array(z.array(z.number())),
+  /**
+   * The colour scale of its values, low to high: their 5th and 95th percentiles on the explained rows
+   * (values beyond are drawn at the ends); null when every value is missing.
+   */
+  range: z.tuple([z.number(), z.number()]).nullable(),
+  /** Split as categories: its values are category codes, whose order means nothing. */
+  categorical: z.boolean(),
+});
+export type ShapFeature = z.infer<typeof ShapFeature>;
+
+/**
+ * Exact TreeSHAP contributions of a tree model on the evaluated rows: each row's prediction split into
+ * a base value plus one contribution per input, summarised as mean |SHAP| per input (ranked) and a
+ * bounded sample of rows for a beeswarm.
+ */
+export const Explanations = z.object({
+  method: z.literal('treeshap'),
+  /** What a SHAP value measures, e.g. `log-odds of “yes”` or `price` (regression, the target's units). */
+  units: z.string(),
+  /** The explained outputs: the class names of a multiclass model, else the one output's name. */
+  outputs: z.array(z.string()).min(1),
+  /** Rows whose contributions were computed: all evaluated rows, or a seeded sample of them. */
+  explainedRows: z.number().int().nonnegative(),
+  /** Rows evaluated. */
+  evaluatedRows: z.number().int().nonnegative(),
+  /** Seed of the samples. */
+  seed: z.number().int(),
+  /** Positions (0-based, in evaluation order, ascending) of the rows whose values are stored. */
+  storedRows: z.array(z.number().int().nonnegative()),
+  /** The expected output per output: every row's contributions sum from it to the row's output. */
+  base: z.array(z.number()),
+  /** Every input, largest mean |SHAP| (summed over outputs) first. */
+  features: z.array(ShapFeature),
+});
+export type Explanations = z.infer<typeof Explanations>;
+
+/**
  * An evaluation of a run's model on rows it did not train on. `metrics` holds every scalar metric by its
  * snake_case name (roc_auc, pr_auc, log_loss, brier, f1_macro, balanced_accuracy, rmse, r2, ...).
  */
@@ -150,6 +199,8 @@ export const EvaluationReport = z.object({
   passed: z.boolean().nullable(),
   /** Things a reader should know, e.g. that no test rows were held out. */
   notes: z.array(z.string()),
+  /** TreeSHAP contributions: tree models (gbdt) only; absent for others and in older reports. */
+  explanations: Explanations.optional(),
 });
 export type EvaluationReport = z.infer<typeof EvaluationReport>;
 
