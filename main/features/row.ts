@@ -117,9 +117,11 @@ export function tokenize(text: string): string[] {
 
 /**
  * The TypeScript executor of a fitted spec, for one row at serving time. `history` holds the earlier rows
- * of the same entity in time order (oldest first), for lags and rolling means. Missing values end as 0.
+ * of the same entity in time order (oldest first), for lags and rolling means. Missing values end as 0,
+ * or NaN in a spec fitted for trees (fitted.missing).
  */
 export function createRowTransformer(fitted: FittedFeatureSpec) {
+  const missing = fitted.missing === 'nan' ? NaN : 0;
   return (row: Record<string, unknown>, history: Record<string, unknown>[] = []): Float64Array => {
     const out: (number | null)[] = [];
     for (const c of fitted.columns) {
@@ -171,6 +173,6 @@ export function createRowTransformer(fitted: FittedFeatureSpec) {
         for (let b = 0; b < d.buckets; b++) out.push(norm > 0 ? counts[b]! / norm : 0);
       }
     }
-    return Float64Array.from(out, (v) => (v === null || !Number.isFinite(v) ? 0 : v));
+    return Float64Array.from(out, (v) => (v === null || !Number.isFinite(v) ? missing : v));
   };
 }

@@ -200,10 +200,12 @@ export function compileFeatureSql(
     ...fitted.columns.flatMap(columnOutputs),
     ...fitted.derived.flatMap(derivedOutputs),
   ];
-  // Missing and non-finite values (an overflowing product, say) end as 0, as in the row executor.
+  // Missing and non-finite values (an overflowing product, say) end as 0, or NaN for a spec fitted for
+  // trees (fitted.missing), as in the row executor.
+  const missing = fitted.missing === 'nan' ? `'NaN'::DOUBLE` : '0';
   const select = finals.map(
     (e, k) =>
-      `(CASE WHEN isfinite((${e})::DOUBLE) THEN (${e})::DOUBLE ELSE 0 END) AS ${ident(outputs[k]!)}`,
+      `(CASE WHEN isfinite((${e})::DOUBLE) THEN (${e})::DOUBLE ELSE ${missing} END) AS ${ident(outputs[k]!)}`,
   );
   const keep = (options.keep ?? []).map(ident);
   const stage = (extra: string[], inner: string) =>

@@ -102,6 +102,11 @@ export const FittedFeatureSpec = z.object({
   trainRows: z.number().int(),
   /** When training selected features: the model's inputs, a subset of `outputs` in this order. */
   selection: z.object({ method: z.string(), kept: z.array(z.string()) }).optional(),
+  /**
+   * How a missing or non-finite output value reaches the model: 0 (unset, networks) or NaN ('nan',
+   * gradient-boosted trees, which learn where missing values go). Both executors honor it.
+   */
+  missing: z.literal('nan').optional(),
 });
 export type FittedFeatureSpec = z.infer<typeof FittedFeatureSpec>;
 
