@@ -9,7 +9,16 @@ import {
   type TextFieldProps,
 } from '../../components/form-field';
 import { plainOptions, type Option } from '../../components/options';
-import type { FieldErrors, FieldKey, TrainFormValues } from './train-form-model';
+import {
+  GBDT_LOSSES,
+  SEARCH_SUGGESTIONS,
+  addSearchPath,
+  growthOf,
+  spacePaths,
+  type FieldErrors,
+  type FieldKey,
+  type TrainFormValues,
+} from './train-form-model';
 
 type TextKey = {
   [K in FieldKey]: TrainFormValues[K] extends string ? K : never;
@@ -32,6 +41,23 @@ const TEXT_FIELDS: Partial<Record<TextKey, Omit<TextFieldProps, 'value' | 'onCha
   dropout: { label: 'Dropout', numeric: 'decimal', placeholder: '0' },
   l1: { label: 'L1', numeric: 'decimal', placeholder: '0' },
   l2: { label: 'L2', numeric: 'decimal', placeholder: '0' },
+  trees: { label: 'Trees', hint: '(rounds)', numeric: 'numeric', placeholder: '100' },
+  gbdtLearningRate: { label: 'Learning rate', numeric: 'decimal', placeholder: '0.1' },
+  maxDepth: { label: 'Max depth', numeric: 'numeric', placeholder: '6' },
+  maxLeaves: { label: 'Max leaves', numeric: 'numeric', placeholder: 'depth-wise' },
+  minChildWeight: { label: 'Min child weight', numeric: 'decimal', placeholder: '1' },
+  minSplitGain: { label: 'Min split gain', numeric: 'decimal', placeholder: '0' },
+  subsample: { label: 'Row subsample', numeric: 'decimal', placeholder: '1' },
+  colsample: { label: 'Column subsample', numeric: 'decimal', placeholder: '1' },
+  maxBins: { label: 'Max bins', numeric: 'numeric', placeholder: '256' },
+  huberDelta: { label: 'Huber delta', numeric: 'decimal', placeholder: '1' },
+  checkpointEvery: {
+    label: 'Checkpoint every',
+    hint: '(rounds)',
+    numeric: 'numeric',
+    placeholder: '10',
+  },
+  threads: { label: 'Threads', numeric: 'numeric', placeholder: 'cores' },
   epochs: { label: 'Epochs', numeric: 'numeric', placeholder: '20' },
   batchSize: { label: 'Batch size', numeric: 'numeric', placeholder: 'auto' },
   learningRate: { label: 'Learning rate', numeric: 'decimal', placeholder: '0.001' },
@@ -81,7 +107,10 @@ export interface FieldsProps {
 
 /** Builds the form's controls over one set of values, each with its error beside it. */
 function controls({ values, set, errors }: FieldsProps) {
-  const text = (key: TextKey, props: { disabled?: boolean; hint?: string } = {}) => (
+  const text = (
+    key: TextKey,
+    props: { disabled?: boolean; hint?: string; label?: string; placeholder?: string } = {},
+  ) => (
     <TextField
       {...TEXT_FIELDS[key]}
       {...props}
@@ -200,15 +229,23 @@ export function SplitFields(props: FieldsProps) {
   );
 }
 
+/** The model types, with what each is. */
+const MODEL_OPTIONS: Option[] = [
+  { value: 'linear', label: 'linear' },
+  { value: 'mlp', label: 'mlp' },
+  { value: 'gbdt', label: 'gbdt (boosted trees)' },
+];
+
 /** The model's options. */
 export function ModelFields(props: FieldsProps) {
   const { values } = props;
   const { text, select, check } = controls(props);
+  if (values.model === 'gbdt') return <GbdtFields {...props} />;
   const mlp = values.model === 'mlp';
   const mlpOnly = { disabled: !mlp, hint: mlp ? undefined : '(mlp only)' };
   return (
     <div className="form-row">
-      {select('model', 'Model', plainOptions(['linear', 'mlp']))}
+      {select('model', 'Model', MODEL_OPTIONS)}
       {text('hidden', mlpOnly)}
       {select(
         'activation',
@@ -224,19 +261,68 @@ export function ModelFields(props: FieldsProps) {
   );
 }
 
+/**
+ * A gbdt's options: rounds and shrinkage, how trees grow (depth-wise, or leaf-wise once max leaves is
+ * set), what a split must bring, the penalties on leaf weights, sampling and binning, and the loss when
+ * it regresses.
+ */
+function GbdtFields(props: FieldsProps) {
+  const { values } = props;
+  const { text, select } = controls(props);
+  const regression = values.task === 'regression';
+  return (
+    <>
+      <div className="form-row">
+        {select('model', 'Model', MODEL_OPTIONS)}
+        {text('trees')}
+        {text('gbdtLearningRate')}
+        {text('maxDepth')}
+        {text('maxLeaves', {
+          hint: values.maxLeaves.trim() ? '(leaf-wise)' : '(empty: depth-wise)',
+        })}
+      </div>
+      <p className="muted new-run-growth" data-testid="new-run-growth">
+        Growth: {growthOf(values)}
+      </p>
+      <div className="form-row">
+        {text('minChildWeight')}
+        {text('minSplitGain')}
+        {text('l1', { hint: '(leaf weights)' })}
+        {text('l2', { hint: '(leaf weights)', placeholder: '1' })}
+      </div>
+      <div className="form-row">
+        {text('subsample')}
+        {text('colsample')}
+        {text('maxBins')}
+        {text('checkpointEvery')}
+        {text('threads')}
+      </div>
+      {regression && (
+        <div className="form-row">
+          {select('loss', 'Loss', withDefault('squared_error', GBDT_LOSSES))}
+          {values.loss === 'huber' && text('huberDelta')}
+        </div>
+      )}
+    </>
+  );
+}
+
 /** Epochs, optimizer, class weights, early stopping and the learning-rate schedule. */
 export function TrainingFields(props: FieldsProps) {
   const { values } = props;
   const { text, select, check } = controls(props);
   const classes = values.task !== 'regression';
+  // A gbdt's rounds, shrinkage and engine are model options: here only what every training has.
+  const gbdt = values.model === 'gbdt';
+  const steps = gbdt ? '(rounds)' : '(epochs)';
   return (
     <>
       <div className="form-row">
-        {text('epochs')}
-        {text('batchSize')}
-        {text('learningRate')}
+        {!gbdt && text('epochs')}
+        {!gbdt && text('batchSize')}
+        {!gbdt && text('learningRate')}
         {text('seed')}
-        {select('engine', 'Engine', withDefault('auto', ['fused', 'tfjs']))}
+        {!gbdt && select('engine', 'Engine', withDefault('auto', ['fused', 'tfjs']))}
       </div>
       <div className="form-row">
         {select('classWeights', 'Class weights', plainOptions(['none', 'balanced', 'custom']), {
@@ -251,34 +337,36 @@ export function TrainingFields(props: FieldsProps) {
           <>
             {text('esMetric')}
             {select('esMode', 'Mode', withDefault('by metric', ['min', 'max']))}
-            {text('esPatience')}
+            {text('esPatience', { hint: steps })}
             {text('esMinDelta')}
-            {check('esRestoreBest', 'Restore best epoch')}
+            {check('esRestoreBest', gbdt ? 'Keep the best round' : 'Restore best epoch')}
           </>
         )}
       </div>
-      <div className="form-row">
-        {select(
-          'lrSchedule',
-          'LR schedule',
-          plainOptions(['none', 'step', 'cosine', 'reduce_on_plateau']),
-        )}
-        {values.lrSchedule === 'step' && (
-          <>
-            {text('lrEvery')}
-            {text('lrFactor')}
-          </>
-        )}
-        {values.lrSchedule === 'cosine' && text('lrMinLr')}
-        {values.lrSchedule === 'reduce_on_plateau' && (
-          <>
-            {text('lrPatience')}
-            {text('lrFactor')}
-            {text('lrMinLr')}
-            {text('lrMetric')}
-          </>
-        )}
-      </div>
+      {!gbdt && (
+        <div className="form-row">
+          {select(
+            'lrSchedule',
+            'LR schedule',
+            plainOptions(['none', 'step', 'cosine', 'reduce_on_plateau']),
+          )}
+          {values.lrSchedule === 'step' && (
+            <>
+              {text('lrEvery')}
+              {text('lrFactor')}
+            </>
+          )}
+          {values.lrSchedule === 'cosine' && text('lrMinLr')}
+          {values.lrSchedule === 'reduce_on_plateau' && (
+            <>
+              {text('lrPatience')}
+              {text('lrFactor')}
+              {text('lrMinLr')}
+              {text('lrMetric')}
+            </>
+          )}
+        </div>
+      )}
     </>
   );
 }
@@ -305,7 +393,9 @@ export function SearchFields(props: FieldsProps) {
             {check('pruning', 'Median pruning')}
             {values.pruning && (
               <>
-                {text('warmupEpochs')}
+                {text('warmupEpochs', {
+                  label: values.model === 'gbdt' ? 'Warm-up rounds' : undefined,
+                })}
                 {text('minTrials')}
               </>
             )}
@@ -313,17 +403,41 @@ export function SearchFields(props: FieldsProps) {
         )}
       </div>
       {searching && (
-        <TextAreaField
-          label="Search space"
-          hint="(YAML: a config path and a range or choice per line)"
-          grow
-          value={values.space}
-          onChange={(v) => set('space', v)}
-          error={errors.space}
-          testId={testIdOf('space')}
-        />
+        <>
+          <TextAreaField
+            label="Search space"
+            hint="(YAML: a config path and a range or choice per line)"
+            grow
+            value={values.space}
+            onChange={(v) => set('space', v)}
+            error={errors.space}
+            testId={testIdOf('space')}
+          />
+          <div className="form-row">
+            <SearchPathPicker values={values} set={set} />
+          </div>
+        </>
       )}
     </>
+  );
+}
+
+/** Adds one of the model's searchable options to the space, at a first range to edit. */
+function SearchPathPicker({ values, set }: Pick<FieldsProps, 'values' | 'set'>) {
+  const named = new Set(spacePaths(values.space));
+  const paths = Object.keys(SEARCH_SUGGESTIONS[values.model]).filter((p) => !named.has(p));
+  return (
+    <SelectField
+      label="Add to the space"
+      hint={`(${values.model} options)`}
+      value=""
+      options={[
+        { value: '', label: paths.length ? 'choose an option…' : 'all are in the space' },
+        ...plainOptions(paths),
+      ]}
+      onChange={(path) => path && set('space', addSearchPath(values.space, values.model, path))}
+      testId="new-run-space-add"
+    />
   );
 }
 

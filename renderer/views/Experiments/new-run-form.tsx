@@ -34,7 +34,9 @@ import {
   guessTarget,
   guessTask,
   valuesFromConfig,
+  withModel,
   type BuiltConfig,
+  type ModelType,
   type FieldErrors,
   type FieldKey,
   type TrainFormValues,
@@ -205,7 +207,11 @@ export function NewRunForm({
   }
 
   const set: FieldsProps['set'] = (key, value) =>
-    edit((s) => ({ ...s, values: { ...s.values, [key]: value } }));
+    edit((s) => ({
+      ...s,
+      values:
+        key === 'model' ? withModel(s.values, value as ModelType) : { ...s.values, [key]: value },
+    }));
 
   function chooseDataset(name: string) {
     const base: FormState = {

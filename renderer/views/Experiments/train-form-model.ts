@@ -10,6 +10,14 @@ import {
 
 type Choice<T extends string> = T | '';
 
+/** The model types the form offers: the networks and gradient-boosted trees. */
+export type ModelType = 'linear' | 'mlp' | 'gbdt';
+export const MODEL_TYPES: readonly ModelType[] = ['linear', 'mlp', 'gbdt'];
+
+/** The regression losses a gbdt takes (shared/config/train-config.ts). */
+export type GbdtLoss = 'squared_error' | 'absolute_error' | 'huber';
+export const GBDT_LOSSES: readonly GbdtLoss[] = ['squared_error', 'absolute_error', 'huber'];
+
 /**
  * The New run form's fields, one per option of the train config (shared/config/train-config.ts), as
  * typed: numbers stay strings so partial input is allowed; an empty box leaves the option out (its
@@ -30,13 +38,31 @@ export interface TrainFormValues {
   splitColumn: string;
   testFraction: string;
   validationFraction: string;
-  model: 'linear' | 'mlp';
+  model: ModelType;
   hidden: string;
   activation: Choice<Activation>;
   dropout: string;
   batchNorm: boolean;
   l1: string;
   l2: string;
+  /** gbdt: boosting rounds. */
+  trees: string;
+  /** gbdt: shrinkage (`model.learningRate`; the networks' Adam rate is `learningRate`). */
+  gbdtLearningRate: string;
+  maxDepth: string;
+  /** gbdt: set, trees grow leaf-wise; empty, depth-wise. */
+  maxLeaves: string;
+  minChildWeight: string;
+  minSplitGain: string;
+  subsample: string;
+  colsample: string;
+  maxBins: string;
+  /** gbdt, regression only. */
+  loss: Choice<GbdtLoss>;
+  /** gbdt with loss huber. */
+  huberDelta: string;
+  checkpointEvery: string;
+  threads: string;
   epochs: string;
   batchSize: string;
   learningRate: string;
@@ -89,6 +115,100 @@ export const DEFAULT_SPACE = `training.learningRate: { type: loguniform, low: 0.
 model.dropout: { type: uniform, low: 0, high: 0.5 }
 `;
 
+/** A gbdt's first search space: its shrinkage on a log scale, and how deep its trees grow. */
+export const DEFAULT_GBDT_SPACE = `model.learningRate: { type: loguniform, low: 0.01, high: 0.3 }
+model.maxDepth: { type: int, low: 3, high: 10 }
+`;
+
+/** The first search space for a model type. */
+export const defaultSpaceOf = (model: ModelType): string =>
+  model === 'gbdt' ? DEFAULT_GBDT_SPACE : DEFAULT_SPACE;
+
+/**
+ * The search paths the form offers for each model type, each with a first range (one YAML line to add
+ * to the space): what the model's training reads, so no path offered is one the contract refuses.
+ */
+export const SEARCH_SUGGESTIONS: Record<ModelType, Readonly<Record<string, string>>> = {
+  linear: {
+    'training.learningRate': '{ type: loguniform, low: 0.0001, high: 0.1 }',
+    'training.batchSize': '{ type: choice, values: [32, 64, 128, 256] }',
+    'model.l1': '{ type: loguniform, low: 0.00001, high: 0.01 }',
+    'model.l2': '{ type: loguniform, low: 0.00001, high: 0.01 }',
+    'training.epochs': '{ type: int, low: 10, high: 100 }',
+  },
+  mlp: {
+    'training.learningRate': '{ type: loguniform, low: 0.0001, high: 0.1 }',
+    'model.hidden': '{ type: choice, values: [[32], [64, 64], [128, 64]] }',
+    'model.dropout': '{ type: uniform, low: 0, high: 0.5 }',
+    'model.activation': '{ type: choice, values: [relu, tanh, gelu] }',
+    'training.batchSize': '{ type: choice, values: [32, 64, 128, 256] }',
+    'model.l2': '{ type: loguniform, low: 0.00001, high: 0.01 }',
+    'training.epochs': '{ type: int, low: 10, high: 100 }',
+  },
+  gbdt: {
+    'model.learningRate': '{ type: loguniform, low: 0.01, high: 0.3 }',
+    'model.maxDepth': '{ type: int, low: 3, high: 10 }',
+    'model.trees': '{ type: int, low: 50, high: 500, log: true }',
+    'model.maxLeaves': '{ type: int, low: 8, high: 256, log: true }',
+    'model.minChildWeight': '{ type: loguniform, low: 0.1, high: 20 }',
+    'model.minSplitGain': '{ type: uniform, low: 0, high: 1 }',
+    'model.l1': '{ type: uniform, low: 0, high: 1 }',
+    'model.l2': '{ type: loguniform, low: 0.1, high: 10 }',
+    'model.subsample': '{ type: uniform, low: 0.5, high: 1 }',
+    'model.colsample': '{ type: uniform, low: 0.5, high: 1 }',
+    'model.maxBins': '{ type: choice, values: [64, 128, 256] }',
+  },
+};
+
+/** The paths a search space names (its top-level keys), read leniently from its YAML text. */
+export function spacePaths(space: string): string[] {
+  try {
+    const value: unknown = parseYaml(space);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.keys(value)
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The space with `path` added at its first range (unchanged when it already names the path). */
+export function addSearchPath(space: string, model: ModelType, path: string): string {
+  const range = SEARCH_SUGGESTIONS[model][path];
+  if (!range || spacePaths(space).includes(path)) return space;
+  const body = space.trimEnd();
+  return `${body ? `${body}\n` : ''}${path}: ${range}\n`;
+}
+
+const isGbdt = (model: ModelType) => model === 'gbdt';
+
+/**
+ * The values with another model type chosen. The search space follows when it is still the old type's
+ * first one; L1/L2 are cleared across the networks/trees line (a kernel penalty and a leaf-weight penalty
+ * differ in scale: L2 0.01 on a network is not L2 0.01 on leaves, whose default is 1).
+ */
+export function withModel(values: TrainFormValues, model: ModelType): TrainFormValues {
+  if (values.model === model) return values;
+  const next = { ...values, model };
+  if (values.space.trim() === defaultSpaceOf(values.model).trim())
+    next.space = defaultSpaceOf(model);
+  if (isGbdt(values.model) !== isGbdt(model)) {
+    next.l1 = '';
+    next.l2 = '';
+  }
+  return next;
+}
+
+/** How a gbdt's trees grow, in words: depth-wise to maxDepth, or leaf-wise up to maxLeaves. */
+export function growthOf(values: Pick<TrainFormValues, 'maxDepth' | 'maxLeaves'>): string {
+  const depth = values.maxDepth.trim();
+  const leaves = values.maxLeaves.trim();
+  if (!leaves)
+    return `depth-wise: every leaf splits, level by level, to depth ${depth === '0' ? '(none set: give max leaves)' : depth || '6'}`;
+  const bound = depth === '0' ? 'no depth limit' : `depth at most ${depth || '6'}`;
+  return `leaf-wise: the best leaf splits first, up to ${leaves} leaves (${bound})`;
+}
+
 export const DEFAULT_VALUES: Omit<TrainFormValues, 'dataset' | 'target' | 'project'> = {
   datasetVersion: '',
   task: 'multiclass',
@@ -107,6 +227,20 @@ export const DEFAULT_VALUES: Omit<TrainFormValues, 'dataset' | 'target' | 'proje
   batchNorm: false,
   l1: '',
   l2: '',
+  // A gbdt's options start empty: their defaults (shown as placeholders) apply.
+  trees: '',
+  gbdtLearningRate: '',
+  maxDepth: '',
+  maxLeaves: '',
+  minChildWeight: '',
+  minSplitGain: '',
+  subsample: '',
+  colsample: '',
+  maxBins: '',
+  loss: '',
+  huberDelta: '',
+  checkpointEvery: '',
+  threads: '',
   epochs: '20',
   // Empty: Lathe picks it (256, or smaller on small data).
   batchSize: '',
@@ -248,6 +382,19 @@ export const FIELD_PATHS: Partial<Record<FieldKey, string>> = {
   batchNorm: 'model.batchNorm',
   l1: 'model.l1',
   l2: 'model.l2',
+  trees: 'model.trees',
+  gbdtLearningRate: 'model.learningRate',
+  maxDepth: 'model.maxDepth',
+  maxLeaves: 'model.maxLeaves',
+  minChildWeight: 'model.minChildWeight',
+  minSplitGain: 'model.minSplitGain',
+  subsample: 'model.subsample',
+  colsample: 'model.colsample',
+  maxBins: 'model.maxBins',
+  loss: 'model.loss',
+  huberDelta: 'model.huberDelta',
+  checkpointEvery: 'model.checkpointEvery',
+  threads: 'model.threads',
   epochs: 'training.epochs',
   batchSize: 'training.batchSize',
   learningRate: 'training.learningRate',
@@ -378,21 +525,44 @@ function draftOf(v: TrainFormValues, errors: FieldErrors): Draft {
   const hidden = hiddenParts.map((s) => (Number.isFinite(Number(s)) ? Number(s) : s));
   if (mlp && hiddenParts.some((s) => !Number.isFinite(Number(s))))
     errors.hidden = 'layer sizes are whole numbers, e.g. 64, 32';
-  const model = compact({
-    type: v.model,
-    hidden: mlp && hidden.length ? hidden : undefined,
-    activation: mlp && v.activation ? v.activation : undefined,
-    dropout: mlp ? n('dropout') : undefined,
-    batchNorm: mlp && v.batchNorm ? true : undefined,
-    l1: n('l1'),
-    l2: n('l2'),
-  });
+  const gbdt = v.model === 'gbdt';
+  const loss = gbdt && v.task === 'regression' && v.loss ? v.loss : undefined;
+  const model = gbdt
+    ? compact({
+        type: v.model,
+        trees: n('trees'),
+        learningRate: n('gbdtLearningRate'),
+        maxDepth: n('maxDepth'),
+        maxLeaves: n('maxLeaves'),
+        minChildWeight: n('minChildWeight'),
+        minSplitGain: n('minSplitGain'),
+        l1: n('l1'),
+        l2: n('l2'),
+        subsample: n('subsample'),
+        colsample: n('colsample'),
+        maxBins: n('maxBins'),
+        loss,
+        huberDelta: loss === 'huber' ? n('huberDelta') : undefined,
+        checkpointEvery: n('checkpointEvery'),
+        threads: n('threads'),
+      })
+    : compact({
+        type: v.model,
+        hidden: mlp && hidden.length ? hidden : undefined,
+        activation: mlp && v.activation ? v.activation : undefined,
+        dropout: mlp ? n('dropout') : undefined,
+        batchNorm: mlp && v.batchNorm ? true : undefined,
+        l1: n('l1'),
+        l2: n('l2'),
+      });
+  // A gbdt trains model.trees rounds at model.learningRate: the networks' epochs, batches, Adam rate,
+  // engine and schedule are left out (the contract refuses those it cannot ignore).
   const training = compact({
-    epochs: n('epochs'),
-    batchSize: n('batchSize'),
-    learningRate: n('learningRate'),
+    epochs: gbdt ? undefined : n('epochs'),
+    batchSize: gbdt ? undefined : n('batchSize'),
+    learningRate: gbdt ? undefined : n('learningRate'),
     validationFraction: n('validationFraction'),
-    engine: v.engine || undefined,
+    engine: gbdt ? undefined : v.engine || undefined,
     classWeights:
       v.classWeights === 'balanced'
         ? 'balanced'
@@ -408,8 +578,9 @@ function draftOf(v: TrainFormValues, errors: FieldErrors): Draft {
           restoreBest: v.esRestoreBest,
         })
       : undefined,
-    lrSchedule:
-      v.lrSchedule === 'step'
+    lrSchedule: gbdt
+      ? undefined
+      : v.lrSchedule === 'step'
         ? { type: 'step', every: n('lrEvery'), factor: n('lrFactor') }
         : v.lrSchedule === 'cosine'
           ? compact({ type: 'cosine', minLr: n('lrMinLr') })
@@ -551,8 +722,10 @@ export function valuesFromConfig(raw: unknown, base: TrainFormValues): TrainForm
   const weights = training.classWeights;
   const [dataset = '', version = ''] = text(raw.dataset).split('@');
   const d = DEFAULT_VALUES;
-  const type = pick(model.type, ['linear', 'mlp'], 'mlp');
-  return {
+  const type = pick(model.type, MODEL_TYPES, 'mlp');
+  const gbdtText = (x: unknown, key: FieldKey) =>
+    type === 'gbdt' ? text(x) : (base[key] as string);
+  const values: TrainFormValues = {
     ...base,
     dataset,
     datasetVersion: version,
@@ -578,6 +751,19 @@ export function valuesFromConfig(raw: unknown, base: TrainFormValues): TrainForm
     batchNorm: model.batchNorm === true,
     l1: text(model.l1),
     l2: text(model.l2),
+    trees: gbdtText(model.trees, 'trees'),
+    gbdtLearningRate: gbdtText(model.learningRate, 'gbdtLearningRate'),
+    maxDepth: gbdtText(model.maxDepth, 'maxDepth'),
+    maxLeaves: gbdtText(model.maxLeaves, 'maxLeaves'),
+    minChildWeight: gbdtText(model.minChildWeight, 'minChildWeight'),
+    minSplitGain: gbdtText(model.minSplitGain, 'minSplitGain'),
+    subsample: gbdtText(model.subsample, 'subsample'),
+    colsample: gbdtText(model.colsample, 'colsample'),
+    maxBins: gbdtText(model.maxBins, 'maxBins'),
+    loss: type === 'gbdt' ? pick(model.loss, GBDT_LOSSES, '') : base.loss,
+    huberDelta: gbdtText(model.huberDelta, 'huberDelta'),
+    checkpointEvery: gbdtText(model.checkpointEvery, 'checkpointEvery'),
+    threads: gbdtText(model.threads, 'threads'),
     epochs: text(training.epochs),
     batchSize: text(training.batchSize),
     learningRate: text(training.learningRate),
@@ -623,4 +809,38 @@ export function valuesFromConfig(raw: unknown, base: TrainFormValues): TrainForm
     warmupEpochs: pruning ? text(pruning.warmupEpochs) : '',
     minTrials: pruning ? text(pruning.minTrials) : '',
   };
+  if (type !== 'gbdt') return values;
+  // A gbdt's config leaves the networks' options out: the form keeps what it had for them, so choosing
+  // mlp again brings them back.
+  for (const key of NET_FIELDS)
+    if (valueAt(raw, FIELD_PATHS[key]!) === undefined) Object.assign(values, { [key]: base[key] });
+  return values;
+}
+
+/** The fields only the networks (linear, mlp) use; a gbdt's config does not set them. */
+const NET_FIELDS: readonly FieldKey[] = [
+  'hidden',
+  'activation',
+  'dropout',
+  'batchNorm',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'engine',
+  'lrSchedule',
+  'lrEvery',
+  'lrFactor',
+  'lrMinLr',
+  'lrPatience',
+  'lrMetric',
+];
+
+/** The value at a dotted path of a mapping; undefined where any step is missing. */
+function valueAt(raw: unknown, path: string): unknown {
+  let at = raw;
+  for (const key of path.split('.')) {
+    if (!isRecord(at)) return undefined;
+    at = at[key];
+  }
+  return at;
 }
