@@ -1,5 +1,7 @@
 // A hand-written protobuf encoder for the subset of ONNX that Lathe's models need (onnx/onnx.proto, IR
-// version 8): ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto. Field numbers
+// version 8): ModelProto, GraphProto, NodeProto (with a domain: ai.onnx.ml's tree ensembles),
+// AttributeProto (numbers, strings, their lists and tensors), TensorProto (float32, float64),
+// ValueInfoProto (float32 and int64 tensors). Field numbers
 // and wire types follow https://github.com/onnx/onnx/blob/main/onnx/onnx.proto; fields are written in
 // field-number order, which every protobuf reader accepts. No decoding: onnxruntime and `onnx.checker`
 // read what this writes, and the tests run both.
@@ -23,8 +25,19 @@ export class ProtoWriter {
     this.buf = next;
   }
 
-  /** An unsigned varint; int64 fields take non-negative values only here (dims, versions, enums). */
+  /** A varint; a negative int64 is written as its ten-byte two's complement, as protobuf does. */
   private varint(value: number | bigint): void {
+    if (typeof value === 'number' && value >= 0 && value < 0x80000000 && Number.isInteger(value)) {
+      // The common case (ids, dims, lengths) without BigInt: tree ensembles write millions of them.
+      let v = value;
+      this.reserve(5);
+      while (v >= 0x80) {
+        this.buf[this.len++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      this.buf[this.len++] = v;
+      return;
+    }
     let v = BigInt(value);
     if (v < 0n) v = BigInt.asUintN(64, v); // negative int64: ten bytes of two's complement
     this.reserve(10);
@@ -84,31 +97,49 @@ export class ProtoWriter {
 }
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
 
 /** AttributeProto.AttributeType values used here. */
-const AttributeType = { FLOAT: 1, INT: 2, FLOATS: 6, INTS: 7 } as const;
+const AttributeType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+} as const;
 
 export type AttributeValue =
-  { float: number } | { int: number } | { floats: number[] } | { ints: number[] };
+  | { float: number }
+  | { int: number }
+  | { string: string }
+  | { floats: ArrayLike<number> }
+  | { ints: ArrayLike<number> }
+  | { strings: string[] }
+  | { tensor: OnnxTensor };
 
 export interface OnnxNode {
   op: string;
   inputs: string[];
   outputs: string[];
   name: string;
+  /** The operator set domain; the default (ai.onnx) when absent. */
+  domain?: string;
   attributes?: Record<string, AttributeValue>;
 }
 
 export interface OnnxTensor {
   name: string;
   dims: number[];
-  /** float32 values, row-major; stored as raw_data (little-endian). */
-  data: Float32Array;
+  /** Values, row-major; stored as raw_data (little-endian): float32, or float64 for a Float64Array. */
+  data: Float32Array | Float64Array;
 }
 
 export interface OnnxValueInfo {
   name: string;
+  /** Element type; float32 when absent. */
+  elem?: 'float' | 'int64';
   /** A number is a fixed size, a string a symbolic one (`N`: the batch). */
   shape: (number | string)[];
   doc?: string;
@@ -119,6 +150,8 @@ export interface OnnxModel {
   producerVersion: string;
   /** The default-domain opset the graph uses. */
   opset: number;
+  /** Opsets of other domains the graph uses (e.g. `{ 'ai.onnx.ml': 3 }`). */
+  domainOpsets?: Record<string, number>;
   irVersion: number;
   doc: string;
   graph: {
@@ -132,27 +165,35 @@ export interface OnnxModel {
 }
 
 function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): void {
-  // AttributeProto: name = 1, f = 2, i = 3, floats = 7, ints = 8, type = 20.
+  // AttributeProto: name = 1, f = 2, i = 3, s = 4, t = 5, floats = 7, ints = 8, strings = 9, type = 20.
   w.string(1, name);
   if ('float' in value) w.float(2, value.float).int(20, AttributeType.FLOAT);
   else if ('int' in value) w.int(3, value.int).int(20, AttributeType.INT);
-  else if ('floats' in value) {
-    for (const f of value.floats) w.float(7, f);
+  else if ('string' in value) w.string(4, value.string).int(20, AttributeType.STRING);
+  else if ('tensor' in value) {
+    const t = value.tensor;
+    w.message(5, (m) => writeTensor(m, t)).int(20, AttributeType.TENSOR);
+  } else if ('floats' in value) {
+    for (let i = 0; i < value.floats.length; i++) w.float(7, value.floats[i]!);
     w.int(20, AttributeType.FLOATS);
-  } else {
-    for (const i of value.ints) w.int(8, i);
+  } else if ('ints' in value) {
+    for (let i = 0; i < value.ints.length; i++) w.int(8, value.ints[i]!);
     w.int(20, AttributeType.INTS);
+  } else {
+    for (const s of value.strings) w.string(9, s);
+    w.int(20, AttributeType.STRINGS);
   }
 }
 
 function writeNode(w: ProtoWriter, node: OnnxNode): void {
-  // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5.
+  // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5, domain = 7.
   for (const i of node.inputs) w.string(1, i);
   for (const o of node.outputs) w.string(2, o);
   w.string(3, node.name);
   w.string(4, node.op);
   for (const [name, value] of Object.entries(node.attributes ?? {}))
     w.message(5, (a) => writeAttribute(a, name, value));
+  if (node.domain) w.string(7, node.domain);
 }
 
 function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
@@ -162,12 +203,14 @@ function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
       `[onnx] tensor ${t.name}: ${t.data.length} values for shape [${t.dims.join(', ')}]`,
     );
   // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian, as the spec requires).
+  const double = t.data instanceof Float64Array;
   for (const d of t.dims) w.int(1, d);
-  w.int(2, DataType.FLOAT);
+  w.int(2, double ? DataType.DOUBLE : DataType.FLOAT);
   w.string(8, t.name);
-  const raw = new Uint8Array(size * 4);
+  const raw = new Uint8Array(size * (double ? 8 : 4));
   const view = new DataView(raw.buffer);
-  for (let i = 0; i < size; i++) view.setFloat32(i * 4, t.data[i]!, true);
+  if (double) for (let i = 0; i < size; i++) view.setFloat64(i * 8, t.data[i]!, true);
+  else for (let i = 0; i < size; i++) view.setFloat32(i * 4, t.data[i]!, true);
   w.bytes(9, raw);
 }
 
@@ -178,7 +221,7 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   w.string(1, v.name);
   w.message(2, (type) =>
     type.message(1, (tensor) => {
-      tensor.int(1, DataType.FLOAT);
+      tensor.int(1, v.elem === 'int64' ? DataType.INT64 : DataType.FLOAT);
       tensor.message(2, (shape) => {
         for (const d of v.shape)
           shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
@@ -207,6 +250,8 @@ export function encodeModel(model: OnnxModel): Uint8Array<ArrayBuffer> {
   });
   // OperatorSetIdProto: domain = 1 (empty: the default ai.onnx domain), version = 2.
   w.message(8, (o) => o.string(1, '').int(2, model.opset));
+  for (const [domain, version] of Object.entries(model.domainOpsets ?? {}))
+    w.message(8, (o) => o.string(1, domain).int(2, version));
   // StringStringEntryProto: key = 1, value = 2.
   for (const [key, value] of Object.entries(model.metadata))
     w.message(14, (m) => m.string(1, key).string(2, value));
