@@ -1,0 +1,104 @@
+// Where GBDT training keeps its per-row buffers and builds gradient histograms. A histogram slot holds,
+// for every feature and bin, the sums of gradient and hessian (float64 pairs) of a node's rows.
+import type { BinSpec } from './binning';
+
+export interface HistTask {
+  /** The node's rows: index[begin .. begin + count). */
+  begin: number;
+  count: number;
+  slot: number;
+}
+
+export interface HistEngine {
+  readonly rows: number;
+  readonly width: number;
+  /** Bin of each training value, row-major [rows, width]. */
+  readonly bins: Uint8Array | Uint16Array;
+  /** Gradient and hessian of each row for the tree being grown, [rows, 2]. */
+  readonly gpair: Float32Array;
+  /** Row index buffer: the rows of the tree being grown come first, `count` of them. */
+  readonly index: Uint32Array;
+  count: number;
+  /** Histogram slot `slot`: [width, stride, 2] float64 (views are valid until the next allocSlot). */
+  hist(slot: number): Float64Array;
+  allocSlot(): number;
+  freeSlot(slot: number): void;
+  /** Fills each task's slot (the features listed; others unspecified) from its rows, in row order. */
+  build(tasks: HistTask[], features: Int32Array): void;
+  /** hist(parent) −= hist(child) over the features listed. */
+  subtract(parent: number, child: number, features: Int32Array): void;
+  /**
+   * Stable partition of index[begin, end) by whether `table[bin of feature]` is 1: those rows first.
+   * Returns how many.
+   */
+  partition(begin: number, end: number, feature: number, table: Uint8Array): number;
+  /** Ends the engine's workers. */
+  close(): Promise<void>;
+}
+
+/** The engine in plain TypeScript, single-threaded: the reference the WebAssembly engine must equal. */
+export function createJsEngine(spec: BinSpec, rows: number, width: number): HistEngine {
+  const bins = spec.narrow ? new Uint8Array(rows * width) : new Uint16Array(rows * width);
+  const gpair = new Float32Array(rows * 2);
+  const index = new Uint32Array(rows);
+  const scratch = new Uint32Array(rows);
+  const slotSize = width * spec.stride * 2;
+  const slots: Float64Array[] = [];
+  const free: number[] = [];
+  return {
+    rows,
+    width,
+    bins,
+    gpair,
+    index,
+    count: rows,
+    hist: (slot) => slots[slot]!,
+    allocSlot() {
+      const s = free.pop();
+      if (s !== undefined) return s;
+      slots.push(new Float64Array(slotSize));
+      return slots.length - 1;
+    },
+    freeSlot(slot) {
+      if (slot >= 0) free.push(slot);
+    },
+    build(tasks, features) {
+      const stride = spec.stride;
+      for (const t of tasks) {
+        const hist = slots[t.slot]!;
+        for (let fi = 0; fi < features.length; fi++) {
+          const f = features[fi]!;
+          const base = f * stride * 2;
+          hist.fill(0, base, base + stride * 2);
+          for (let i = t.begin, end = t.begin + t.count; i < end; i++) {
+            const r = index[i]!;
+            const o = base + 2 * bins[r * width + f]!;
+            hist[o]! += gpair[2 * r]!;
+            hist[o + 1]! += gpair[2 * r + 1]!;
+          }
+        }
+      }
+    },
+    subtract(parent, child, features) {
+      const a = slots[parent]!;
+      const b = slots[child]!;
+      const n = spec.stride * 2;
+      for (let fi = 0; fi < features.length; fi++) {
+        const base = features[fi]! * n;
+        for (let i = base; i < base + n; i++) a[i]! -= b[i]!;
+      }
+    },
+    partition(begin, end, feature, table) {
+      let l = begin;
+      let r = 0;
+      for (let i = begin; i < end; i++) {
+        const row = index[i]!;
+        if (table[bins[row * width + feature]!]) index[l++] = row;
+        else scratch[r++] = row;
+      }
+      index.set(scratch.subarray(0, r), l);
+      return l - begin;
+    },
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,351 @@
+// Histogram gradient boosting: trainGbdt grows the trees of a GbdtModel (./tree-model.ts) round by round.
+// Features are binned once (./binning.ts); each tree is grown on gradient histograms (./grow.ts) that an
+// engine builds (./hist-engine.ts: WebAssembly SIMD over shared memory, split by feature across worker
+// threads, so any number of threads gives the same trees bit for bit).
+import { LatheError } from '../../../shared/contract/errors';
+import { createRng, permutation } from '../random';
+import { computeBins, fillBins, type BinSpec } from './binning';
+import { growTree } from './grow';
+import { createJsEngine, type HistEngine } from './hist-engine';
+import { baseScore, gradients, weightedMedian } from './objectives';
+import { GBDT_FORMAT, type GbdtModel, type Tree } from './tree-model';
+
+export interface GbdtParams {
+  objective: GbdtModel['objective'];
+  /** k for softmax, else 1. */
+  outputs: number;
+  trees: number;
+  learningRate: number;
+  /** 0 = no limit. */
+  maxDepth: number;
+  /** 0 = no limit; growth leafwise grows the best leaf first. */
+  maxLeaves: number;
+  growth: 'depthwise' | 'leafwise';
+  minChildWeight: number;
+  minSplitGain: number;
+  l1: number;
+  l2: number;
+  /** Fractions of rows and of features each tree sees, drawn per (seed, round, output). */
+  subsample: number;
+  colsample: number;
+  maxBins: number;
+  huberDelta: number;
+  seed: number;
+  /** Threads building histograms: the results are identical for every value. */
+  threads: number;
+}
+
+export interface GbdtData {
+  /** Row-major [rows, width]; NaN = missing. */
+  x: Float32Array;
+  rows: number;
+  width: number;
+  features: string[];
+  /** Columns holding integer category codes (< 0 = missing). */
+  categorical: number[];
+  /** 0/1 (logistic), class index (softmax), standardized value (regression). */
+  y: Float32Array | Int32Array;
+  /** Per-row weights (class weights) or null. */
+  weights: Float32Array | null;
+}
+
+export interface GbdtCheckpoint {
+  /** Rounds done. */
+  round: number;
+  trees: Tree[];
+  baseScore: number[];
+}
+
+export interface GbdtHooks {
+  /**
+   * After each round (`round` = rounds done, from 1): raw validation scores [validRows, outputs] after it
+   * and the training loss (weighted mean: log loss, cross-entropy, squared / absolute error, Huber loss).
+   */
+  onRound(r: { round: number; trainLoss: number; validRaw: Float32Array }): 'continue' | 'stop';
+  /** Polled between trees; true → throw LatheError('CANCELLED', …). */
+  isCancelled?(): boolean;
+  checkpointEvery?: number;
+  onCheckpoint?(c: GbdtCheckpoint): void;
+}
+
+/** Creates the histogram engine; tests pass the plain TypeScript one. */
+export type EngineFactory = (
+  spec: BinSpec,
+  rows: number,
+  width: number,
+  threads: number,
+) => Promise<HistEngine>;
+
+const jsEngine: EngineFactory = (spec, rows, width) =>
+  Promise.resolve(createJsEngine(spec, rows, width));
+
+/** A seed for the draws of (seed, round, output, purpose). */
+function drawSeed(seed: number, round: number, output: number, purpose: number): number {
+  let h = (seed ^ Math.imul(round + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ Math.imul(output + 1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13), 0x27d4eb2f) ^ Math.imul(purpose, 0x165667b1);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Per internal node, whether each bin goes left (the split as the bins see it). */
+function binTables(tree: Tree, spec: BinSpec): (Uint8Array | null)[] {
+  return tree.feature.map((f, n) => {
+    if (f < 0) return null;
+    const fb = spec.features[f]!;
+    const table = new Uint8Array(spec.stride);
+    const cats = tree.categories[n];
+    if (cats) {
+      const set = new Set(cats);
+      fb.codes.forEach((code, b) => {
+        if (set.has(code)) table[b] = 1;
+      });
+    } else {
+      const t = tree.threshold[n]!;
+      for (let b = 0; b < fb.valueBins; b++) if (fb.cuts[b]! <= t) table[b] = 1;
+    }
+    if (fb.missingBin >= 0) table[fb.missingBin] = tree.defaultLeft[n] ? 1 : 0;
+    return table;
+  });
+}
+
+/** Adds `tree`'s value to output `c` of every training row, routing rows by their bins. */
+function addTreeByBins(
+  tree: Tree,
+  tables: (Uint8Array | null)[],
+  bins: Uint8Array | Uint16Array,
+  rows: number,
+  width: number,
+  raw: Float64Array,
+  k: number,
+  c: number,
+): void {
+  const { feature, left, right, value } = tree;
+  for (let r = 0; r < rows; r++) {
+    let n = 0;
+    let f = feature[0]!;
+    const o = r * width;
+    while (f >= 0) {
+      n = tables[n]![bins[o + f]!] ? left[n]! : right[n]!;
+      f = feature[n]!;
+    }
+    raw[r * k + c]! += value[n]!;
+  }
+}
+
+/** Adds `tree`'s value to output `c` of every row of `x` (float32 thresholds, as predictRaw does). */
+function addTreeByValues(
+  tree: Tree,
+  isCategorical: boolean[],
+  x: Float32Array,
+  rows: number,
+  width: number,
+  raw: Float64Array,
+  k: number,
+  c: number,
+): void {
+  const { feature, threshold, left, right, value, defaultLeft } = tree;
+  const sets = tree.categories.map((cats) => (cats ? new Set(cats) : null));
+  for (let r = 0; r < rows; r++) {
+    let n = 0;
+    let f = feature[0]!;
+    const o = r * width;
+    while (f >= 0) {
+      const v = x[o + f]!;
+      let goLeft: boolean;
+      if (v !== v || (isCategorical[f] && v < 0)) goLeft = defaultLeft[n]!;
+      else {
+        const set = sets[n];
+        goLeft = set ? set.has(v) : v <= threshold[n]!;
+      }
+      n = goLeft ? left[n]! : right[n]!;
+      f = feature[n]!;
+    }
+    raw[r * k + c]! += value[n]!;
+  }
+}
+
+function checkInputs(p: GbdtParams, d: GbdtData, valid: { x: Float32Array; rows: number }) {
+  const bad = (message: string) => new LatheError('INVALID_INPUT', message);
+  if (d.rows < 1) throw bad('GBDT training needs at least one training row');
+  if (d.x.length !== d.rows * d.width)
+    throw bad(
+      `GBDT training data: x has ${d.x.length} values, expected rows × width = ${d.rows * d.width}`,
+    );
+  if (d.y.length !== d.rows)
+    throw bad(`GBDT training data: y has ${d.y.length} values, expected ${d.rows}`);
+  if (d.weights && d.weights.length !== d.rows)
+    throw bad(`GBDT training data: weights has ${d.weights.length} values, expected ${d.rows}`);
+  if (valid.x.length !== valid.rows * d.width)
+    throw bad(
+      `GBDT validation data: x has ${valid.x.length} values, expected ${valid.rows * d.width}`,
+    );
+  if (d.features.length !== d.width)
+    throw bad(`GBDT training data: ${d.features.length} feature names for ${d.width} columns`);
+  const k = p.objective === 'softmax' ? p.outputs : 1;
+  if (p.outputs !== k || k < 1) throw bad(`GBDT ${p.objective}: outputs ${p.outputs} is not valid`);
+  if (p.objective === 'softmax')
+    for (let i = 0; i < d.rows; i++) {
+      const c = d.y[i]!;
+      if (!(Number.isInteger(c) && c >= 0 && c < k))
+        throw bad(`GBDT softmax: class index ${c} of row ${i} is not in 0..${k - 1}`);
+    }
+}
+
+/**
+ * Trains `params.trees` rounds (fewer when onRound says stop) and returns the model with every trained
+ * round's trees. With `resume`, continues from its trees: the result equals an uninterrupted run's.
+ */
+export async function trainGbdt(
+  params: GbdtParams,
+  data: GbdtData,
+  valid: { x: Float32Array; rows: number },
+  hooks: GbdtHooks,
+  resume?: GbdtCheckpoint,
+  createEngine: EngineFactory = jsEngine,
+): Promise<GbdtModel> {
+  checkInputs(params, data, valid);
+  const { rows, width, y, weights } = data;
+  const k = params.outputs;
+  const spec = computeBins(data.x, rows, width, data.categorical, params.maxBins);
+  const engine = await createEngine(spec, rows, width, Math.max(1, Math.floor(params.threads)));
+  try {
+    fillBins(spec, data.x, rows, width, engine.bins);
+    const base = resume ? resume.baseScore : baseScore(params.objective, k, y, weights);
+    const trees: Tree[] = resume ? resume.trees.slice() : [];
+    const startRound = resume ? resume.round : 0;
+    if (trees.length !== startRound * k)
+      throw new LatheError(
+        'CORRUPT_FILE',
+        `GBDT checkpoint: ${trees.length} trees for ${startRound} rounds of ${k} output(s)`,
+      );
+    const isCategorical = data.features.map((_, f) => data.categorical.includes(f));
+
+    const raw = new Float64Array(rows * k);
+    const validRaw = new Float64Array(valid.rows * k);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) raw[r * k + c] = base[c]!;
+    for (let r = 0; r < valid.rows; r++) for (let c = 0; c < k; c++) validRaw[r * k + c] = base[c]!;
+    trees.forEach((tree, t) => {
+      addTreeByBins(tree, binTables(tree, spec), engine.bins, rows, width, raw, k, t % k);
+      addTreeByValues(tree, isCategorical, valid.x, valid.rows, width, validRaw, k, t % k);
+    });
+
+    const grad = k === 1 ? null : new Float32Array(rows * k * 2);
+    const residual = params.objective === 'absolute_error' ? new Float64Array(rows) : null;
+    const residualWeight =
+      params.objective === 'absolute_error' && weights ? new Float64Array(rows) : null;
+    const nFeatures = Math.max(1, Math.min(width, Math.round(params.colsample * width)));
+    const grow = {
+      maxDepth: params.maxDepth,
+      maxLeaves: params.maxLeaves,
+      growth: params.growth,
+      minChildWeight: params.minChildWeight,
+      minSplitGain: params.minSplitGain,
+      l1: params.l1,
+      l2: params.l2,
+      learningRate: params.learningRate,
+    };
+
+    const report = (round: number, trainLoss: number): 'continue' | 'stop' =>
+      hooks.onRound({ round, trainLoss, validRaw: Float32Array.from(validRaw) });
+
+    let round = startRound;
+    for (; round < params.trees; round++) {
+      const loss = gradients(
+        params.objective,
+        k,
+        raw,
+        y,
+        weights,
+        params.huberDelta,
+        grad ?? engine.gpair,
+      );
+      if (round > startRound) {
+        if (report(round, loss) === 'stop') break;
+        const every = hooks.checkpointEvery ?? 0;
+        if (every > 0 && hooks.onCheckpoint && round % every === 0)
+          hooks.onCheckpoint({ round, trees: trees.slice(), baseScore: base.slice() });
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let c = 0; c < k; c++) {
+        if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', 'GBDT training was cancelled');
+        if (grad) {
+          const gp = engine.gpair;
+          for (let r = 0; r < rows; r++) {
+            gp[2 * r] = grad[2 * (r * k + c)]!;
+            gp[2 * r + 1] = grad[2 * (r * k + c) + 1]!;
+          }
+        }
+        const index = engine.index;
+        let count = 0;
+        if (params.subsample < 1) {
+          const rng = createRng(drawSeed(params.seed, round, c, 1));
+          for (let r = 0; r < rows; r++) if (rng() < params.subsample) index[count++] = r;
+        } else for (; count < rows; count++) index[count] = count;
+        engine.count = count;
+        let features: Int32Array;
+        if (nFeatures < width) {
+          const perm = permutation(width, createRng(drawSeed(params.seed, round, c, 2)));
+          features = perm.slice(0, nFeatures).sort();
+        } else features = Int32Array.from({ length: width }, (_, f) => f);
+
+        const grown = growTree(engine, spec, grow, features);
+        const tree = grown.tree;
+        if (residual) {
+          // LightGBM's L1 regression: each node's value is the (weighted) median residual of its rows.
+          for (let n = 0; n < tree.feature.length; n++) {
+            const b = grown.begin[n]!;
+            const e = grown.end[n]!;
+            for (let i = b; i < e; i++) {
+              const r = index[i]!;
+              residual[i - b] = y[r]! - raw[r]!;
+              if (residualWeight) residualWeight[i - b] = weights![r]!;
+            }
+            tree.value[n] =
+              e > b ? weightedMedian(residual, residualWeight, e - b) * params.learningRate : 0;
+          }
+        }
+        if (count === rows) {
+          for (let n = 0; n < tree.feature.length; n++) {
+            if (tree.feature[n]! >= 0) continue;
+            const v = tree.value[n]!;
+            for (let i = grown.begin[n]!, e = grown.end[n]!; i < e; i++)
+              raw[index[i]! * k + c]! += v;
+          }
+        } else addTreeByBins(tree, grown.tables, engine.bins, rows, width, raw, k, c);
+        addTreeByValues(tree, isCategorical, valid.x, valid.rows, width, validRaw, k, c);
+        trees.push(tree);
+      }
+    }
+    if (round === params.trees && round > startRound) {
+      const loss = gradients(
+        params.objective,
+        k,
+        raw,
+        y,
+        weights,
+        params.huberDelta,
+        grad ?? engine.gpair,
+      );
+      report(round, loss);
+    }
+    return {
+      format: GBDT_FORMAT,
+      formatVersion: 1,
+      task:
+        params.objective === 'logistic'
+          ? 'binary'
+          : params.objective === 'softmax'
+            ? 'multiclass'
+            : 'regression',
+      objective: params.objective,
+      features: data.features.slice(),
+      categorical: data.categorical.slice().sort((a, b) => a - b),
+      outputs: k,
+      baseScore: base.slice(),
+      trees,
+      roundsTrained: round,
+    };
+  } finally {
+    await engine.close();
+  }
+}
