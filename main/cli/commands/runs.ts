@@ -1,13 +1,14 @@
 // `lathe train`, `lathe tune` and `lathe runs …`: training and the runs it records.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LatheError, type Run } from '../../../shared/contract';
+import { LatheError, type Run, type TrainConfig } from '../../../shared/contract';
 import { UsageError } from '../args';
 import { bool, invoke, num, str, strs, withStandingSession, type Command } from '../command';
 
 /** Trainings own the workspace for minutes: others go through their host (see withStandingSession). */
 const TRAIN = { command: 'lathe train', quiet: true };
 import { loadTrainConfig } from '../config-file';
+import { MODEL_TYPES, applyOverrides, blameOverrides } from '../config-overrides';
 import { familySummary } from '../family-output';
 import { gitCommitOf } from '../git-source';
 import { formatBytes, formatDuration, formatValue, table } from '../output';
@@ -74,10 +75,33 @@ export const train: Command = {
       value: 'NAME',
       description: "the run's project (default: the config's project, else the dataset's)",
     },
+    model: {
+      type: 'string',
+      value: 'TYPE',
+      description: `train this model type instead of the config's: ${MODEL_TYPES.join(', ')} (options it does not take are left out)`,
+    },
+    set: {
+      type: 'string',
+      value: 'PATH=VALUE',
+      multiple: true,
+      description:
+        'set one config option, e.g. model.trees=300 or model.maxDepth=4 (after --model; repeat for more)',
+    },
   },
   async run(ctx) {
     const file = str(ctx, 'config')!;
-    const config = loadTrainConfig(file, withProject(ctx));
+    const overrides = { model: str(ctx, 'model'), set: strs(ctx, 'set') };
+    let note = '';
+    let config: TrainConfig;
+    try {
+      config = loadTrainConfig(file, (raw) => {
+        withProject(ctx)(raw);
+        note = applyOverrides(raw, overrides);
+      });
+    } catch (err) {
+      throw blameOverrides(err, overrides);
+    }
+    if (note) ctx.say(note);
     if (config.search) {
       throw new LatheError(
         'INVALID_CONFIG',
