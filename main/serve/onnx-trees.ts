@@ -23,8 +23,9 @@
 // (onnxruntime reads such chains as set membership); a missing code (NaN, or negative: the ordinal encoder
 // writes -1 for null and unseen) follows defaultLeft — NaN through the chain's missing-value flag, a negative
 // code through a closing BRANCH_LT 0 node when it goes left.
+import { z } from 'zod';
 import type { StoredTarget } from '../evaluate/predict';
-import type { GbdtModel, Tree } from '../train/gbdt/tree-model';
+import { GBDT_FORMAT, type GbdtModel, type Tree } from '../train/gbdt/tree-model';
 import { ONNX_INPUT, ONNX_IR_VERSION, ONNX_OPSET, onnxOutputName } from './onnx-export';
 import { encodeModel, type OnnxNode } from './onnx-proto';
 
@@ -42,6 +43,32 @@ export interface TreeExportInput {
   producerVersion: string;
   metadata?: Record<string, string>;
 }
+
+const TreeFile = z.object({
+  feature: z.array(z.number().int()),
+  threshold: z.array(z.number()),
+  categories: z.array(z.array(z.number()).nullable()),
+  defaultLeft: z.array(z.boolean()),
+  left: z.array(z.number().int()),
+  right: z.array(z.number().int()),
+  value: z.array(z.number()),
+  cover: z.array(z.number()),
+  gain: z.array(z.number()),
+}) satisfies z.ZodType<Tree>;
+
+/** model/gbdt.json as training writes it (train/gbdt/tree-model.ts); the export checks the rest. */
+export const GbdtModelFile = z.object({
+  format: z.literal(GBDT_FORMAT),
+  formatVersion: z.literal(1),
+  task: z.enum(['binary', 'multiclass', 'regression']),
+  objective: z.enum(['logistic', 'softmax', 'squared_error', 'absolute_error', 'huber']),
+  features: z.array(z.string()),
+  categorical: z.array(z.number().int()),
+  outputs: z.number().int().positive(),
+  baseScore: z.array(z.number()),
+  trees: z.array(TreeFile),
+  roundsTrained: z.number().int().nonnegative(),
+}) satisfies z.ZodType<GbdtModel>;
 
 function exportError(message: string): Error {
   return new Error(`[OnnxTrees] ${message}`);

@@ -1,5 +1,6 @@
 // Model packages (see types.ts): a registered model version written as a folder that predicts without the
-// workspace — model.onnx (onnx-export.ts), fitted.json, target.json and package.json.
+// workspace — model.onnx (onnx-export.ts; onnx-trees.ts for a gradient-boosted run), fitted.json,
+// target.json and package.json.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +15,10 @@ import {
   type Run,
 } from '../../shared/contract';
 import type { StoredTarget } from '../evaluate/predict';
+import { GBDT_MODEL_PATH } from '../train/gbdt/tree-model';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { exportOnnx } from './onnx-export';
+import { exportTreesOnnx, GbdtModelFile } from './onnx-trees';
 import { importedFittedSpec, importedTarget } from './onnx-import';
 import type { PackageMeta } from './types';
 
@@ -168,14 +171,40 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
       StoredTargetSchema,
       `target.json of run ${run.id}`,
     );
-    parseJson(Buffer.from(fittedBytes), FittedFeatureSpec, `features/fitted.json of run ${run.id}`);
-    onnx = exportOnnx({
-      modelJson: (await runFile(input, run, 'model/model.json')).toString('utf8'),
-      weights: await runFile(input, run, 'model/weights.bin'),
-      target,
-      producerVersion: input.latheVersion,
-      metadata: { model: version.model, version: String(version.version), runId: run.id },
-    });
+    const fitted = parseJson(
+      Buffer.from(fittedBytes),
+      FittedFeatureSpec,
+      `features/fitted.json of run ${run.id}`,
+    );
+    const metadata = { model: version.model, version: String(version.version), runId: run.id };
+    if (run.artifacts.some((a) => a.path === GBDT_MODEL_PATH)) {
+      // A gradient-boosted run: its trees as ai.onnx.ml tree ensembles (onnx-trees.ts).
+      const what = `${GBDT_MODEL_PATH} of run ${run.id}`;
+      const model = parseJson(await runFile(input, run, GBDT_MODEL_PATH), GbdtModelFile, what);
+      const inputs = fitted.selection?.kept ?? fitted.outputs;
+      if (inputs.join('\n') !== model.features.join('\n'))
+        throw new LatheError(
+          'CORRUPT_FILE',
+          `${what}: its features (${model.features.join(', ')}) are not the fitted spec's model inputs (${inputs.join(', ')})`,
+          { file: what },
+        );
+      try {
+        onnx = exportTreesOnnx({ model, target, producerVersion: input.latheVersion, metadata });
+      } catch (err) {
+        throw new LatheError(
+          'CORRUPT_FILE',
+          `${what}: ${(err as Error).message.replace(/^\[OnnxTrees\] /, '')}`,
+          { file: what },
+        );
+      }
+    } else
+      onnx = exportOnnx({
+        modelJson: (await runFile(input, run, 'model/model.json')).toString('utf8'),
+        weights: await runFile(input, run, 'model/weights.bin'),
+        target,
+        producerVersion: input.latheVersion,
+        metadata,
+      });
   }
   const meta: PackageMeta = {
     format: 'lathe-model-package',
