@@ -16,7 +16,8 @@ export const ATTRIBUTE_COLUMNS: readonly ColumnDef[] = [
   { id: 'name', label: 'Name', kind: 'attribute', numeric: false, width: 200 },
   { id: 'experiment', label: 'Experiment', kind: 'attribute', numeric: false, width: 130 },
   { id: 'dataset', label: 'Dataset', kind: 'attribute', numeric: false, width: 140 },
-  { id: 'model', label: 'Model', kind: 'attribute', numeric: false, width: 90 },
+  // Wide enough for a gbdt's size (`gbdt 100 trees, depth 6`).
+  { id: 'model', label: 'Model', kind: 'attribute', numeric: false, width: 180 },
   { id: 'kind', label: 'Kind', kind: 'attribute', numeric: false, width: 70 },
   { id: 'started', label: 'Started', kind: 'attribute', numeric: false, width: 150 },
   { id: 'duration', label: 'Duration', kind: 'attribute', numeric: true, width: 96 },
