@@ -56,6 +56,8 @@ figure{margin:0}figcaption{font-weight:600;margin-bottom:4px}
 .eval-legend{display:flex;gap:12px;flex-wrap:wrap;font-size:11.5px;color:var(--muted)}
 .eval-legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 .eval-readings li,.eval-notes li{margin:4px 0}
+.shap-legend i.shap-step{margin-right:0;border-radius:0}.shap-class{margin-top:12px}
+.shap-more summary{cursor:pointer;color:var(--muted);margin:6px 0}
 footer{color:var(--muted);font-size:11.5px;text-align:center;margin:8px 0 24px}
 @media (max-width:760px){.eval-split{grid-template-columns:1fr}}
 @media print{body{background:#fff}header,section{break-inside:avoid;border-color:#ccc}}

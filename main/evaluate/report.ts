@@ -1,6 +1,6 @@
 // Builds an EvaluationReport from scored rows with the metric library: the suite, the baseline scored the
 // same way, thresholds, curves, slices worst first, fairness per sensitive column, importance with spread.
-import type { EvaluationReport, Run } from '../../shared/contract';
+import type { EvaluationReport, Explanations, Run } from '../../shared/contract';
 import { formatDecimal } from '../../shared/format';
 import {
   classificationSuite,
@@ -66,10 +66,17 @@ export function buildReport(args: {
   sensitive: string[];
   numericColumns: Set<string>;
   cv: EvaluationReport['cv'];
+  /** TreeSHAP of a tree model on the scored rows (shap-summary.ts); absent for other models. */
+  explanations?: Explanations | null;
 }): EvaluationReport {
   const { run, scored } = args;
   const task = run.config.task;
   const notes: string[] = [];
+  const shap = args.explanations;
+  if (shap && shap.explainedRows < shap.evaluatedRows)
+    notes.push(
+      `TreeSHAP explains a seeded sample of ${shap.explainedRows.toLocaleString('en-US')} of the ${shap.evaluatedRows.toLocaleString('en-US')} rows (seed ${shap.seed}); the beeswarm shows ${shap.storedRows.length.toLocaleString('en-US')} of them.`,
+    );
   if (scored.split === 'validation')
     notes.push(
       'The run held out no test rows (split.testFraction is 0): these are its validation rows, which early stopping and selection may have seen.',
@@ -270,6 +277,7 @@ function common(
   | 'gates'
   | 'passed'
   | 'notes'
+  | 'explanations'
 > {
   const { run, scored } = args;
   return {
@@ -290,5 +298,6 @@ function common(
     gates: [],
     passed: null,
     notes,
+    ...(args.explanations ? { explanations: args.explanations } : {}),
   };
 }

@@ -25,6 +25,7 @@ import {
   RocChart,
 } from './charts';
 import { importanceMetric, learningSeries, thresholdRows, type Fairness } from './report-model';
+import { ShapStatic, type ShapSectionComponent } from './shap-section';
 import { TableHead, num, type HeadCell } from './table-head';
 
 type Report = EvaluationReport;
@@ -316,11 +317,15 @@ export function ReportSections({
   report,
   Section,
   runLink = runIdText,
+  Explain = ShapStatic,
 }: {
   report: Report;
   Section: ComponentType<ReportSectionProps>;
   runLink?: RunLink;
+  /** The TreeSHAP section's form: the view's has controls; the default draws every part (no script). */
+  Explain?: ShapSectionComponent;
 }) {
+  const shap = report.explanations;
   const c = report.curves;
   const charts = [
     c.roc?.length ? <RocChart key="roc" report={report} /> : null,
@@ -388,6 +393,11 @@ export function ReportSections({
             <ImportanceChart importance={report.importance} metric={importanceMetric(report)} />
             <ImportanceTable report={report} />
           </div>
+        </Section>
+      )}
+      {shap && shap.features.length > 0 && (
+        <Section id="explanations" title="Explanations (TreeSHAP)" wide testId="eval-shap">
+          <Explain explanations={shap} />
         </Section>
       )}
       {report.cv && (

@@ -11,6 +11,7 @@ import { saveFile } from '../../lib/save-file';
 import { useAction } from '../../lib/use-action';
 import { GatesBadge, ReportSections, type ReportSectionProps } from '../../report/report-body';
 import { reportFacts } from '../../report/report-facts';
+import { ShapInteractive } from './shap-panel';
 import { headlineMetric, newestFirst, reportFileName } from './report-model';
 import './evaluation.css';
 
@@ -85,7 +86,12 @@ export function ReportBody({ report }: { report: EvaluationReport }) {
             })}
           />
         </Panel>
-        <ReportSections report={report} Section={PanelSection} runLink={runLink} />
+        <ReportSections
+          report={report}
+          Section={PanelSection}
+          runLink={runLink}
+          Explain={ShapInteractive}
+        />
       </div>
     </>
   );
