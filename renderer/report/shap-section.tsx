@@ -45,6 +45,19 @@ export function ShapStatic({ explanations }: { explanations: Explanations }) {
       <Figure title={barsTitle(e)}>
         <ShapBars explanations={e} features={top} output={null} max={max} />
       </Figure>
+      {rest.length > 0 && (
+        <details className="shap-more">
+          <summary>Mean |SHAP| of the other {rest.length} inputs</summary>
+          <ShapBars
+            explanations={e}
+            features={rest}
+            output={null}
+            max={max}
+            chart="shap-bars-rest"
+          />
+        </details>
+      )}
+      <ShapLegend />
       {e.outputs.map((name, k) => {
         const ranked = rankedFor(e, e.outputs.length > 1 ? k : null);
         const domain = shapDomain(ranked, k);
@@ -77,19 +90,6 @@ export function ShapStatic({ explanations }: { explanations: Explanations }) {
           </div>
         );
       })}
-      <ShapLegend />
-      {rest.length > 0 && (
-        <details className="shap-more">
-          <summary>Mean |SHAP| of the other {rest.length} inputs</summary>
-          <ShapBars
-            explanations={e}
-            features={rest}
-            output={null}
-            max={max}
-            chart="shap-bars-rest"
-          />
-        </details>
-      )}
     </>
   );
 }
