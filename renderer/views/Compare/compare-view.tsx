@@ -18,6 +18,7 @@ import {
   maxPointsPerSeries,
   runColor,
   runCurves,
+  stepLabel,
   type XMode,
 } from './curves';
 import { DiffTable } from './diff-table';
@@ -167,7 +168,8 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
     [],
   );
 
-  const xLabel = x === 'step' ? 'step' : x === 'time' ? 'wall time (s)' : xMetric;
+  const steps = stepLabel(compare.runs.map((r) => r.modelType));
+  const xLabel = x === 'step' ? steps : x === 'time' ? 'wall time (s)' : xMetric;
   const downsampled = series.data?.series.filter((s) => s.downsampled).length ?? 0;
   return (
     <Panel
@@ -189,7 +191,7 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
           label="X axis"
           value={x}
           options={[
-            { value: 'step', label: 'step' },
+            { value: 'step', label: steps },
             { value: 'time', label: 'relative wall time' },
             { value: 'metric', label: 'another metric' },
           ]}
