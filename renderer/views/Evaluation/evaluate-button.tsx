@@ -17,6 +17,9 @@ import {
 } from './evaluate-options-model';
 import './evaluate-options.css';
 
+/** A run has a model to evaluate when it stored one of these: a network's or a tree ensemble's. */
+const MODEL_FILES = new Set(['model/model.json', 'model/gbdt.json']);
+
 /**
  * "Evaluate" on a finished run's page: scores its model on the held-out rows (eval:run) and opens the
  * report; "Options…" beside it asks first for another data version, sensitive and slice columns,
@@ -26,8 +29,7 @@ export function EvaluateButton({ run }: { run: Run }) {
   // Held on success: the button stays disabled while the new report's page opens.
   const action = useAction({ hold: true });
   const [options, setOptions] = useState(false);
-  if (run.status !== 'finished' || !run.artifacts.some((a) => a.path === 'model/model.json'))
-    return null;
+  if (run.status !== 'finished' || !run.artifacts.some((a) => MODEL_FILES.has(a.path))) return null;
   const evaluate = (input: EvaluateIn) =>
     action.run(() => getApi().invoke('eval:run', input), {
       done: (report) => navigate({ view: 'evaluation', id: report.id }),
