@@ -32,6 +32,8 @@ import { phaseLabel } from './run/family-model';
 import { FamilyChart, FamilyProgress, RegisterBest, useFamily } from './run/family-panel';
 import { CloneButton } from './run/clone-button';
 import { ResumeButton } from './run/resume-button';
+import { TreeImportancePanel } from './run/importance-panel';
+import { hasTreeImportance } from './run/importance-model';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 3000;
@@ -300,6 +302,7 @@ function RunBody({
             <ChildRuns run={run} />
           </Panel>
         )}
+        {hasTreeImportance(run) && <TreeImportancePanel key={run.id} run={run} />}
         <Panel title={active ? 'Latest metrics' : 'Final metrics'}>
           {Object.keys(shownMetrics).length === 0 ? (
             <div className="muted small">
