@@ -33,7 +33,11 @@ export function RegisterModel({ run }: { run: Run }) {
   const [name, setName] = useState(() => suggestName(run));
   const register = useAction();
   const [done, setDone] = useState<ModelVersion | null>(null);
-  if (run.status !== 'finished' || !run.artifacts.some((a) => a.path === 'model/model.json'))
+  // A network stores model/model.json, a gradient-boosted run model/gbdt.json.
+  if (
+    run.status !== 'finished' ||
+    !run.artifacts.some((a) => a.path === 'model/model.json' || a.path === 'model/gbdt.json')
+  )
     return null;
   if (done) return <RegisteredLink version={done} testId="register-model-done" />;
   const toggle = (
