@@ -11,7 +11,7 @@ import {
   type GbdtModel,
   type Tree,
 } from '../../../main/train/gbdt/tree-model';
-import { treeShap } from '../../../main/train/gbdt/tree-shap';
+import { createTreeExplainer, treeShap } from '../../../main/train/gbdt/tree-shap';
 import { randomModel, randomRows } from './random-model';
 
 /**
@@ -141,6 +141,31 @@ describe('treeShap', () => {
           expect(Math.abs(phi[i]! - exact[i]!), `slot ${i}`).toBeLessThan(1e-9);
       }),
       { seed: 2018, numRuns: 120 },
+    );
+  });
+
+  it('gives the same values row by row (leaf by leaf) as in a large batch (pattern tables)', () => {
+    fc.assert(
+      fc.property(shapes, (s) => {
+        const model = randomModel(s.seed, { ...s, maxDepth: Math.max(3, s.maxDepth) });
+        const x = randomRows(s.seed, model, s.rows);
+        const w = s.features;
+        const copies = 400;
+        const many = new Float32Array(x.length * copies);
+        for (let c = 0; c < copies; c++) many.set(x, c * x.length);
+        const batch = createTreeExplainer(model).explain(many, s.rows * copies);
+        const slots = s.outputs * (w + 1);
+        for (let r = 0; r < s.rows; r++) {
+          // A fresh explainer per row: one row never pays for tables.
+          const alone = createTreeExplainer(model).explain(x.subarray(r * w, (r + 1) * w), 1);
+          for (let c = 0; c < copies; c += 133)
+            for (let j = 0; j < slots; j++)
+              expect(Math.abs(batch[(c * s.rows + r) * slots + j]! - alone[j]!)).toBeLessThan(
+                1e-12,
+              );
+        }
+      }),
+      { seed: 6, numRuns: 25 },
     );
   });
 
