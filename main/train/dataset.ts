@@ -156,6 +156,7 @@ export async function prepareTrainingData(
         trainWhere: `__split = 'train'`,
         columns,
         features,
+        trees: config.model.type === 'gbdt',
       });
       spec = d.spec;
       dropped = d.dropped;
@@ -166,7 +167,7 @@ export async function prepareTrainingData(
         );
       }
     }
-    const fitted = await fitFeatureSpec(spec, {
+    const fittedSpec = await fitFeatureSpec(spec, {
       engine,
       from: 'data',
       columns,
@@ -174,6 +175,9 @@ export async function prepareTrainingData(
       row: '__row',
       target: { column: config.target, task: config.task, classes },
     });
+    // Trees learn where missing values go: they see NaN where a network sees 0.
+    const fitted: FittedFeatureSpec =
+      config.model.type === 'gbdt' ? { ...fittedSpec, missing: 'nan' } : fittedSpec;
     const warnings = await leakageWarnings(engine, {
       table: 'data',
       target: config.target,

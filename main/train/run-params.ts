@@ -3,6 +3,7 @@
 import type { TrainConfig } from '../../shared/contract';
 import type { TrainingData } from './dataset';
 import type { EngineName, FitResult } from './fit';
+import { gbdtParams } from './gbdt/gbdt-fit';
 import type { SelectionResult } from './selection';
 
 export interface RunParamsInput {
@@ -12,7 +13,7 @@ export interface RunParamsInput {
   /** The features the model was trained on (after selection). */
   names: string[];
   selection: SelectionResult | null;
-  engine: EngineName;
+  engine: EngineName | 'gbdt';
   earlyStop: FitResult['earlyStop'];
   /** Per-class loss weights in class order, or null. */
   classWeights: number[] | null;
@@ -31,7 +32,9 @@ export function runParams({
 }: RunParamsInput): Record<string, string> {
   const classes = data.target.kind === 'classes' ? data.target.classes : [];
   return {
-    'training.batchSize': String(batchSize),
+    ...(engine === 'gbdt'
+      ? gbdtRunParams(config, classes.length)
+      : { 'training.batchSize': String(batchSize), optimizer: 'adam' }),
     features: data.features.join(','),
     'featureSpec.hash': data.fitted.specHash,
     'featureSpec.source': config.featureSpec ? 'config' : 'default',
@@ -46,7 +49,6 @@ export function runParams({
         }
       : {}),
     inputDim: String(names.length),
-    optimizer: 'adam',
     'training.engine': engine,
     ...(earlyStop
       ? {
@@ -62,5 +64,27 @@ export function runParams({
         }
       : {}),
     ...Object.fromEntries(data.dropped.map((d) => [`dropped.${d.column}`, d.reason])),
+  };
+}
+
+/** A GBDT's options as trained, defaults resolved (threads is where it trained; the trees do not vary). */
+function gbdtRunParams(config: TrainConfig, classes: number): Record<string, string> {
+  const p = gbdtParams(config, config.task === 'multiclass' ? classes : 1);
+  return {
+    'model.trees': String(p.trees),
+    'model.learningRate': String(p.learningRate),
+    'model.maxDepth': String(p.maxDepth),
+    ...(p.growth === 'leafwise' ? { 'model.maxLeaves': String(p.maxLeaves) } : {}),
+    'model.growth': p.growth,
+    'model.minChildWeight': String(p.minChildWeight),
+    'model.minSplitGain': String(p.minSplitGain),
+    'model.l1': String(p.l1),
+    'model.l2': String(p.l2),
+    'model.subsample': String(p.subsample),
+    'model.colsample': String(p.colsample),
+    'model.maxBins': String(p.maxBins),
+    'model.objective': p.objective,
+    ...(p.objective === 'huber' ? { 'model.huberDelta': String(p.huberDelta) } : {}),
+    'model.threads': String(p.threads),
   };
 }

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import {
   ARTIFACT_INLINE_MAX,
   FamilyReport,
+  GBDT_OPTIONS,
   LatheError,
   type RunArtifactIn,
   type RunArtifactOut,
@@ -208,11 +209,16 @@ export function configParams(config: TrainConfig): Record<string, string> {
     target: config.target,
     'model.type': config.model.type,
     ...(config.model.hidden ? { 'model.hidden': config.model.hidden.join(',') } : {}),
-    'training.epochs': String(config.training.epochs),
+    // A GBDT trains model.trees rounds with model.learningRate: the network's epochs and rate do not apply.
+    ...(config.model.type === 'gbdt'
+      ? {}
+      : {
+          'training.epochs': String(config.training.epochs),
+          'training.learningRate': String(config.training.learningRate),
+        }),
     ...(config.training.batchSize
       ? { 'training.batchSize': String(config.training.batchSize) }
       : {}),
-    'training.learningRate': String(config.training.learningRate),
     'training.validationFraction': String(config.training.validationFraction),
     ...modelOptionParams(config),
     seed: String(config.seed),
@@ -224,7 +230,7 @@ export function configParams(config: TrainConfig): Record<string, string> {
 function modelOptionParams(config: TrainConfig): Record<string, string> {
   const out: Record<string, string> = {};
   const { model, training } = config;
-  for (const key of ['activation', 'dropout', 'batchNorm', 'l1', 'l2'] as const)
+  for (const key of ['activation', 'dropout', 'batchNorm', 'l1', 'l2', ...GBDT_OPTIONS] as const)
     if (model[key] !== undefined) out[`model.${key}`] = String(model[key]);
   if (training.classWeights !== undefined) {
     out['training.classWeights'] =

@@ -8,9 +8,11 @@ import {
 } from '../../shared/contract';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { initBackend } from './backend';
-import { decodeCheckpoint, type Checkpoint } from './checkpoint';
+import { decodeCheckpoint } from './checkpoint';
+import { checkpointState } from './checkpoint-state';
 import { prepareTrainingData, type TrainingData } from './dataset';
 import { fit, type EngineName, type FitResult, type TrainHooks } from './fit';
+import { categoricalOutputs, fitGbdt, gbdtArtifacts, gbdtTrainedModel } from './gbdt/gbdt-fit';
 import { chooseEngine } from './kernel/engine-choice';
 import { saveModel, type TrainedArtifact } from './model';
 import { runParams } from './run-params';
@@ -20,7 +22,13 @@ import {
   subsetColumns,
   type SelectionResult,
 } from './selection';
-import { createScorer, permutationImportance, predict, type Scorer } from './validation';
+import {
+  createScorer,
+  permutationImportance,
+  tfjsTrainedModel,
+  type Scorer,
+  type TrainedModel,
+} from './validation';
 
 /** The artifact of a run's validation predictions: monitoring's reference of the prediction. */
 export const VALID_PREDICTIONS = 'monitor/valid-predictions.json';
@@ -103,14 +111,14 @@ function trainingTargets(config: TrainConfig, data: TrainingData): Float32Array 
 
 /** The model's files and the feature, split and target files a run keeps beside it. */
 async function runArtifacts(
-  model: FitResult['model'],
+  modelFiles: TrainedArtifact[],
   data: TrainingData,
   config: TrainConfig,
   spec: FittedFeatureSpec,
   importance: Record<string, number>,
   selection: SelectionResult | null,
 ): Promise<TrainedArtifact[]> {
-  const artifacts = await saveModel(model);
+  const artifacts = [...modelFiles];
   const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2));
   artifacts.push(
     { path: 'features/spec.json', bytes: json(data.spec) },
@@ -128,7 +136,7 @@ async function runArtifacts(
 
 /** The final model's predictions on the validation rows (its `names` feature columns). */
 function validPredictions(
-  model: FitResult['model'],
+  model: TrainedModel,
   data: TrainingData,
   config: TrainConfig,
   names: string[],
@@ -138,7 +146,7 @@ function validPredictions(
     names.length === data.width
       ? data.valid.x
       : subsetColumns(data.valid.x, rows, data.fitted.outputs, names);
-  const out = rows ? predict(model, x, rows, names.length) : new Float32Array(0);
+  const out = rows ? model.predict(x, rows) : new Float32Array(0);
   const round = (v: number) => Number(v.toPrecision(7));
   const body: ValidPredictions = { task: config.task, classes: null, scores: [], predicted: null };
   if (data.target.kind === 'regression') {
@@ -170,7 +178,8 @@ interface Training {
   job: TrainJob;
   hooks: TrainHooks;
   data: TrainingData;
-  engine: EngineName;
+  /** How the model trains: a network's step engine, or gradient-boosted trees. */
+  engine: EngineName | 'gbdt';
   batchSize: number;
   outputDim: number;
   /** The training targets and per-row loss weights (TrainingRows' y and weights). */
@@ -185,8 +194,18 @@ interface PassPlan {
   offset: number;
   totalEpochs: number;
   pass: 1 | 2;
-  resume: Checkpoint | null;
+  /** The encoded checkpoint (checkpoint.ts, or a GBDT's) this pass continues from. */
+  resume: Uint8Array | null;
   selection: SelectionResult | null;
+}
+
+/** A trained pass: its model whatever the kind, the model's files, and what the pass measured. */
+interface PassResult {
+  model: TrainedModel;
+  save(): Promise<TrainedArtifact[]>;
+  metrics: Record<string, number>;
+  earlyStop: FitResult['earlyStop'];
+  importance: Record<string, number>;
 }
 
 /** Throws CANCELLED when the run was asked to stop: checked between and within the phases after fit. */
@@ -201,7 +220,12 @@ function enter(hooks: TrainHooks, runId: string, phase: TrainPhase): void {
 }
 
 /** One training pass on the feature columns `names` (x holds them), then the importance of each. */
-async function trainPass(t: Training, x: Float32Array, names: string[], plan: PassPlan) {
+async function trainPass(
+  t: Training,
+  x: Float32Array,
+  names: string[],
+  plan: PassPlan,
+): Promise<PassResult> {
   const { data, job } = t;
   const validRows = data.valid.rows;
   const xVal =
@@ -209,22 +233,49 @@ async function trainPass(t: Training, x: Float32Array, names: string[], plan: Pa
       ? data.valid.x
       : subsetColumns(data.valid.x, validRows, data.fitted.outputs, names);
   enter(t.hooks, job.runId, 'training');
-  const result = await fit(
-    {
-      runId: job.runId,
-      config: job.config,
-      engine: t.engine,
-      rows: { x, rows: data.train.rows, width: names.length, y: t.y, weights: t.weights },
-      valid: { x: xVal, rows: validRows },
-      score: t.score,
-      outputDim: t.outputDim,
-      batchSize: t.batchSize,
-      ...plan,
-      selection: plan.pass === 2 ? plan.selection : null,
-      started: t.started,
-    },
-    t.hooks,
-  );
+  const rows = { x, rows: data.train.rows, width: names.length, y: t.y, weights: t.weights };
+  const common = {
+    runId: job.runId,
+    config: job.config,
+    rows,
+    valid: { x: xVal, rows: validRows },
+    score: t.score,
+    outputDim: t.outputDim,
+    offset: plan.offset,
+    totalEpochs: plan.totalEpochs,
+    pass: plan.pass,
+    selection: plan.pass === 2 ? plan.selection : null,
+    started: t.started,
+  };
+  let result: Omit<PassResult, 'importance'>;
+  if (t.engine === 'gbdt') {
+    const r = await fitGbdt(
+      { ...common, names, categorical: categoricalOutputs(data.fitted), resume: plan.resume },
+      t.hooks,
+    );
+    result = {
+      model: gbdtTrainedModel(r.model),
+      save: () => Promise.resolve(gbdtArtifacts(r.model)),
+      metrics: r.metrics,
+      earlyStop: r.earlyStop,
+    };
+  } else {
+    const r = await fit(
+      {
+        ...common,
+        engine: t.engine,
+        batchSize: t.batchSize,
+        resume: plan.resume ? decodeCheckpoint(plan.resume) : null,
+      },
+      t.hooks,
+    );
+    result = {
+      model: tfjsTrainedModel(r.model, names.length),
+      save: () => saveModel(r.model),
+      metrics: r.metrics,
+      earlyStop: r.earlyStop,
+    };
+  }
   try {
     enter(t.hooks, job.runId, 'importance');
     const check = () => stopIfCancelled(t.hooks, job.runId);
@@ -287,7 +338,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     job,
     hooks,
     data,
-    engine: chooseEngine(config),
+    engine: config.model.type === 'gbdt' ? 'gbdt' : chooseEngine(config),
     batchSize: config.training.batchSize ?? defaultBatchSize(data.train.rows),
     outputDim,
     y: trainingTargets(config, data),
@@ -295,18 +346,21 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     score: createScorer(config.task, data.target, data.valid, outputDim),
     started,
   };
-  const { epochs } = config.training;
+  // A GBDT's rounds are its epochs.
+  const epochs =
+    config.model.type === 'gbdt' ? (config.model.trees ?? 100) : config.training.epochs;
   const columns = (names: string[]) =>
     subsetColumns(data.train.x, data.train.rows, data.fitted.outputs, names);
   const sel = config.selection;
   const twoPasses = sel?.method === 'permutation';
-  const resume = job.resume ? decodeCheckpoint(job.resume) : null;
+  const resume = job.resume ?? null;
+  const resumed = resume ? checkpointState(resume) : null;
   const filtered = filterSelection(config, data);
   let { names, selection } = filtered;
-  let trained: Awaited<ReturnType<typeof trainPass>>;
-  if (twoPasses && sel && resume?.state.pass === 2 && resume.state.selection) {
+  let trained: PassResult;
+  if (twoPasses && sel && resumed?.pass === 2 && resumed.selection) {
     // Resuming the second training: the first one's selection is in the checkpoint.
-    selection = resume.state.selection;
+    selection = resumed.selection;
     names = selection.kept;
     const plan = { offset: epochs, totalEpochs: 2 * epochs, pass: 2 as const, resume, selection };
     trained = await trainPass(t, columns(names), names, plan);
@@ -334,7 +388,14 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       : data.fitted;
     const { model, earlyStop } = trained;
     const artifacts = [
-      ...(await runArtifacts(model, data, config, spec, trained.importance, selection)),
+      ...(await runArtifacts(
+        await trained.save(),
+        data,
+        config,
+        spec,
+        trained.importance,
+        selection,
+      )),
       validPredictions(model, data, config, names),
     ];
     stopIfCancelled(hooks, job.runId);

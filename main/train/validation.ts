@@ -89,6 +89,23 @@ export function createScorer(
   };
 }
 
+/**
+ * A trained model as validation, importance and saving see it, whatever its kind (a tfjs network, a
+ * gradient-boosted tree ensemble): raw outputs [rows, outputs] of row-major features.
+ */
+export interface TrainedModel {
+  predict(x: Float32Array, rows: number): Float32Array;
+  dispose(): void;
+}
+
+/** A tfjs model of `width` inputs as a TrainedModel (dispose disposes the model). */
+export function tfjsTrainedModel(model: tfl.LayersModel, width: number): TrainedModel {
+  return {
+    predict: (x, rows) => predict(model, x, rows, width),
+    dispose: () => model.dispose(),
+  };
+}
+
 /** The model's raw outputs on `rows` rows of `width` features. */
 export function predict(
   model: tfl.LayersModel,
@@ -107,7 +124,7 @@ export function predict(
 
 /** Rise in validation loss when one feature's values are shuffled among the validation rows. */
 export function permutationImportance(
-  model: tfl.LayersModel,
+  model: TrainedModel,
   xVal: Float32Array,
   rows: number,
   featureNames: string[],
@@ -117,7 +134,7 @@ export function permutationImportance(
   check: () => void = () => {},
 ): Record<string, number> {
   const width = featureNames.length;
-  const base = score(predict(model, xVal, rows, width)).valLoss;
+  const base = score(model.predict(xVal, rows)).valLoss;
   const rng = createRng(seed ^ 0x2545f491);
   const out: Record<string, number> = {};
   const shuffled = Float32Array.from(xVal);
@@ -125,7 +142,7 @@ export function permutationImportance(
     check();
     const order = permutation(rows, rng);
     for (let r = 0; r < rows; r++) shuffled[r * width + k] = xVal[order[r]! * width + k]!;
-    out[name] = score(predict(model, shuffled, rows, width)).valLoss - base;
+    out[name] = score(model.predict(shuffled, rows)).valLoss - base;
     for (let r = 0; r < rows; r++) shuffled[r * width + k] = xVal[r * width + k]!;
   });
   return out;
