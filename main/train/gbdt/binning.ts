@@ -69,11 +69,11 @@ function numericBins(
   maxBins: number,
 ): FeatureBins {
   let hasMissing = false;
+  let max = -Infinity;
   for (let r = 0, i = f; r < rows; r++, i += width) {
-    if (Number.isNaN(x[i]!)) {
-      hasMissing = true;
-      break;
-    }
+    const v = x[i]!;
+    if (v !== v) hasMissing = true;
+    else if (v > max) max = v;
   }
   // A byte holds 256 bins: with a missing bin, one value bin fewer.
   const limit = Math.max(
@@ -113,7 +113,9 @@ function numericBins(
       }
     }
   }
-  if (cuts.length === 0) cuts.push(0);
+  // The last bin also holds the values above the sample's: its cut is the largest training value.
+  if (cuts.length === 0) cuts.push(max === -Infinity ? 0 : max);
+  else cuts[cuts.length - 1] = max;
   const valueBins = cuts.length;
   return {
     categorical: false,
@@ -213,4 +215,54 @@ export function fillBins(
       out[i] = lo;
     }
   }
+}
+
+/**
+ * Bins of rows that were not binned for training (validation rows), row-major [rows, width], routed by the
+ * same tables as training rows (bin b goes left when table[b] is 1). Two bins beyond `spec.stride` keep
+ * every row where predictRaw sends it: `stride` a missing value of a feature with no missing bin (the
+ * split's default direction), `stride + 1` a value that always goes right (above the largest training
+ * value, or a category training never kept).
+ */
+export function validBins(
+  spec: BinSpec,
+  x: Float32Array,
+  rows: number,
+  width: number,
+): Uint16Array {
+  const out = new Uint16Array(rows * width);
+  const missingAlone = spec.stride;
+  const right = spec.stride + 1;
+  for (let f = 0; f < width; f++) {
+    const b = spec.features[f]!;
+    const missing = b.missingBin >= 0 ? b.missingBin : missingAlone;
+    if (b.categorical) {
+      const codeBin = new Map(b.codes.map((c, i) => [c, i] as const));
+      const other = b.otherBin >= 0 ? b.otherBin : right;
+      for (let r = 0, i = f; r < rows; r++, i += width) {
+        const v = x[i]!;
+        out[i] = v !== v || v < 0 ? missing : (codeBin.get(v) ?? other);
+      }
+      continue;
+    }
+    const cuts = b.cuts;
+    const last = cuts.length - 1;
+    const max = cuts[last]!;
+    for (let r = 0, i = f; r < rows; r++, i += width) {
+      const v = x[i]!;
+      if (v !== v) out[i] = missing;
+      else if (v > max) out[i] = right;
+      else {
+        let lo = 0;
+        let hi = last;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cuts[mid]! >= v) hi = mid;
+          else lo = mid + 1;
+        }
+        out[i] = lo;
+      }
+    }
+  }
+  return out;
 }

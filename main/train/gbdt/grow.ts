@@ -47,7 +47,7 @@ interface Node {
 
 export interface GrownTree {
   tree: Tree;
-  /** Per node: whether each bin goes left (internal nodes), for routing binned rows. */
+  /** Per node: whether each bin goes left (internal nodes), for routing binned rows (see validBins). */
   tables: (Uint8Array | null)[];
   /** Per node: its rows' segment of the row index buffer. */
   begin: number[];
@@ -191,15 +191,23 @@ export function growTree(
     (p.maxDepth <= 0 || node.depth < p.maxDepth) &&
     (p.maxLeaves <= 0 || leaves < p.maxLeaves);
 
-  /** Partitions `node`'s rows by its split; the children and which one's histogram to build. */
-  const apply = (node: Node): [Node, Node] => {
+  /** The goLeft table of `node`'s split over its feature's bins. */
+  const tableOf = (node: Node): Uint8Array => {
     const s = node.split!;
     const fb = spec.features[s.feature]!;
-    const table = new Uint8Array(stride);
+    // Two more entries for rows binned by validBins(): missing without a missing bin, and right.
+    const table = new Uint8Array(stride + 2);
     if (s.catBins) for (const b of s.catBins) table[b] = 1;
     else for (let b = 0; b <= s.bin; b++) table[b] = 1;
     if (fb.missingBin >= 0) table[fb.missingBin] = s.defaultLeft ? 1 : 0;
-    const nLeft = engine.partition(node.begin, node.end, s.feature, table);
+    table[stride] = s.defaultLeft ? 1 : 0;
+    return table;
+  };
+
+  /** Records `node`'s split, whose first `nLeft` rows went left, and makes its children. */
+  const apply = (node: Node, table: Uint8Array, nLeft: number): [Node, Node] => {
+    const s = node.split!;
+    const fb = spec.features[s.feature]!;
     const mid = node.begin + nLeft;
     const n = node.id;
     tree.feature[n] = s.feature;
@@ -239,7 +247,14 @@ export function growTree(
 
   /** Splits `nodes` (all splittable): children's histograms (smaller built, larger subtracted) and splits. */
   const splitAll = (nodes: Node[]): Node[] => {
-    const pairs = nodes.map(apply);
+    const jobs = nodes.map((n) => ({
+      begin: n.begin,
+      end: n.end,
+      feature: n.split!.feature,
+      table: tableOf(n),
+    }));
+    const nLeft = engine.partitionAll(jobs);
+    const pairs = nodes.map((n, i) => apply(n, jobs[i]!.table, nLeft[i]!));
     const tasks = pairs.map(([l, r], i) => {
       const small = l.end - l.begin <= r.end - r.begin ? l : r;
       small.slot = engine.allocSlot();

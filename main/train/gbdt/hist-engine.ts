@@ -9,6 +9,14 @@ export interface HistTask {
   slot: number;
 }
 
+export interface PartitionJob {
+  begin: number;
+  end: number;
+  feature: number;
+  /** Per bin of the feature: 1 = the row goes left. */
+  table: Uint8Array;
+}
+
 export interface HistEngine {
   readonly rows: number;
   readonly width: number;
@@ -32,6 +40,8 @@ export interface HistEngine {
    * Returns how many.
    */
   partition(begin: number, end: number, feature: number, table: Uint8Array): number;
+  /** partition() of several nodes (disjoint segments); how many rows of each go left. */
+  partitionAll(jobs: PartitionJob[]): number[];
   /** Ends the engine's workers. */
   close(): Promise<void>;
 }
@@ -45,7 +55,7 @@ export function createJsEngine(spec: BinSpec, rows: number, width: number): Hist
   const slotSize = width * spec.stride * 2;
   const slots: Float64Array[] = [];
   const free: number[] = [];
-  return {
+  const engine: HistEngine = {
     rows,
     width,
     bins,
@@ -99,6 +109,8 @@ export function createJsEngine(spec: BinSpec, rows: number, width: number): Hist
       index.set(scratch.subarray(0, r), l);
       return l - begin;
     },
+    partitionAll: (jobs) => jobs.map((j) => engine.partition(j.begin, j.end, j.feature, j.table)),
     close: () => Promise.resolve(),
   };
+  return engine;
 }

@@ -85,61 +85,99 @@ export function gradients(
   grad: Float32Array,
 ): number {
   const n = y.length;
-  let loss = 0;
-  let sw = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weights ? weights[i]! : 1;
-    sw += w;
-    switch (objective) {
-      case 'logistic': {
-        const z = raw[i]!;
-        const t = y[i]!;
-        const e = Math.exp(-Math.abs(z));
-        // softplus(z) − t·z, and the sigmoid from the same exponential.
-        loss += w * (Math.max(z, 0) + Math.log1p(e) - t * z);
-        const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-        grad[2 * i] = (p - t) * w;
-        grad[2 * i + 1] = Math.max(p * (1 - p), MIN_HESS) * w;
-        break;
-      }
-      case 'softmax': {
-        const o = i * outputs;
-        let max = -Infinity;
-        for (let c = 0; c < outputs; c++) max = Math.max(max, raw[o + c]!);
-        let sum = 0;
-        for (let c = 0; c < outputs; c++) sum += Math.exp(raw[o + c]! - max);
-        const t = y[i]!;
-        loss += w * (Math.log(sum) + max - raw[o + t]!);
-        for (let c = 0; c < outputs; c++) {
-          const p = Math.exp(raw[o + c]! - max) / sum;
-          grad[2 * (o + c)] = (p - (c === t ? 1 : 0)) * w;
-          grad[2 * (o + c) + 1] = Math.max(2 * p * (1 - p), MIN_HESS) * w;
-        }
-        break;
-      }
-      case 'squared_error': {
-        const d = raw[i]! - y[i]!;
-        loss += w * d * d;
-        grad[2 * i] = d * w;
-        grad[2 * i + 1] = w;
-        break;
-      }
-      case 'absolute_error': {
-        const d = raw[i]! - y[i]!;
-        loss += w * Math.abs(d);
-        grad[2 * i] = (d > 0 ? 1 : d < 0 ? -1 : 0) * w;
-        grad[2 * i + 1] = w;
-        break;
-      }
-      case 'huber': {
-        const d = raw[i]! - y[i]!;
-        const a = Math.abs(d);
-        loss += w * (a <= huberDelta ? 0.5 * d * d : huberDelta * (a - 0.5 * huberDelta));
-        grad[2 * i] = Math.max(-huberDelta, Math.min(huberDelta, d)) * w;
-        grad[2 * i + 1] = w;
-        break;
-      }
-    }
+  let sw = n;
+  if (weights) {
+    sw = 0;
+    for (let i = 0; i < n; i++) sw += weights[i]!;
+  }
+  let loss: number;
+  switch (objective) {
+    case 'logistic':
+      loss = logistic(raw, y, weights, grad);
+      break;
+    case 'softmax':
+      loss = softmax(outputs, raw, y, weights, grad);
+      break;
+    default:
+      loss = regression(objective, raw, y, weights, huberDelta, grad);
   }
   return sw > 0 ? loss / sw : 0;
+}
+
+function logistic(
+  raw: Float64Array,
+  y: Float32Array | Int32Array,
+  weights: Float32Array | null,
+  grad: Float32Array,
+): number {
+  let loss = 0;
+  for (let i = 0, n = y.length; i < n; i++) {
+    const w = weights ? weights[i]! : 1;
+    const z = raw[i]!;
+    const t = y[i]!;
+    const e = Math.exp(-Math.abs(z));
+    // softplus(z) − t·z, and the sigmoid from the same exponential.
+    loss += w * (Math.max(z, 0) + Math.log1p(e) - t * z);
+    const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    grad[2 * i] = (p - t) * w;
+    grad[2 * i + 1] = Math.max(p * (1 - p), MIN_HESS) * w;
+  }
+  return loss;
+}
+
+function softmax(
+  k: number,
+  raw: Float64Array,
+  y: Float32Array | Int32Array,
+  weights: Float32Array | null,
+  grad: Float32Array,
+): number {
+  let loss = 0;
+  const e = new Float64Array(k);
+  for (let i = 0, n = y.length; i < n; i++) {
+    const w = weights ? weights[i]! : 1;
+    const o = i * k;
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, raw[o + c]!);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += e[c] = Math.exp(raw[o + c]! - max);
+    const t = y[i]!;
+    loss += w * (Math.log(sum) + max - raw[o + t]!);
+    for (let c = 0; c < k; c++) {
+      const p = e[c]! / sum;
+      grad[2 * (o + c)] = (p - (c === t ? 1 : 0)) * w;
+      grad[2 * (o + c) + 1] = Math.max(2 * p * (1 - p), MIN_HESS) * w;
+    }
+  }
+  return loss;
+}
+
+function regression(
+  objective: Objective,
+  raw: Float64Array,
+  y: Float32Array | Int32Array,
+  weights: Float32Array | null,
+  delta: number,
+  grad: Float32Array,
+): number {
+  let loss = 0;
+  for (let i = 0, n = y.length; i < n; i++) {
+    const w = weights ? weights[i]! : 1;
+    const d = raw[i]! - y[i]!;
+    let g: number;
+    if (objective === 'squared_error') {
+      loss += w * d * d;
+      g = d;
+    } else if (objective === 'absolute_error') {
+      loss += w * Math.abs(d);
+      g = d > 0 ? 1 : d < 0 ? -1 : 0;
+    } else {
+      const a = Math.abs(d);
+      loss += w * (a <= delta ? 0.5 * d * d : delta * (a - 0.5 * delta));
+      g = Math.max(-delta, Math.min(delta, d));
+    }
+    grad[2 * i] = g * w;
+    grad[2 * i + 1] = w;
+  }
+  return loss;
 }

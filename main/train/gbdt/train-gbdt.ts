@@ -4,10 +4,11 @@
 // threads, so any number of threads gives the same trees bit for bit).
 import { LatheError } from '../../../shared/contract/errors';
 import { createRng, permutation } from '../random';
-import { computeBins, fillBins, type BinSpec } from './binning';
+import { computeBins, fillBins, validBins, type BinSpec } from './binning';
 import { growTree } from './grow';
 import { createJsEngine, type HistEngine } from './hist-engine';
 import { baseScore, gradients, weightedMedian } from './objectives';
+import { createWasmEngine } from './wasm-engine';
 import { GBDT_FORMAT, type GbdtModel, type Tree } from './tree-model';
 
 export interface GbdtParams {
@@ -68,7 +69,7 @@ export interface GbdtHooks {
   onCheckpoint?(c: GbdtCheckpoint): void;
 }
 
-/** Creates the histogram engine; tests pass the plain TypeScript one. */
+/** Creates the histogram engine: WebAssembly with worker threads; tests also pass the TypeScript one. */
 export type EngineFactory = (
   spec: BinSpec,
   rows: number,
@@ -76,7 +77,8 @@ export type EngineFactory = (
   threads: number,
 ) => Promise<HistEngine>;
 
-const jsEngine: EngineFactory = (spec, rows, width) =>
+/** The plain TypeScript engine (single-threaded): the reference the WebAssembly engine equals. */
+export const jsEngine: EngineFactory = (spec, rows, width) =>
   Promise.resolve(createJsEngine(spec, rows, width));
 
 /** A seed for the draws of (seed, round, output, purpose). */
@@ -92,7 +94,8 @@ function binTables(tree: Tree, spec: BinSpec): (Uint8Array | null)[] {
   return tree.feature.map((f, n) => {
     if (f < 0) return null;
     const fb = spec.features[f]!;
-    const table = new Uint8Array(spec.stride);
+    const table = new Uint8Array(spec.stride + 2);
+    table[spec.stride] = tree.defaultLeft[n] ? 1 : 0;
     const cats = tree.categories[n];
     if (cats) {
       const set = new Set(cats);
@@ -132,36 +135,26 @@ function addTreeByBins(
   }
 }
 
-/** Adds `tree`'s value to output `c` of every row of `x` (float32 thresholds, as predictRaw does). */
-function addTreeByValues(
+/** Adds each leaf's value to output `c` of its rows (a leaf's rows: index[begin[n], end[n])). */
+function addTreeByLeaves(
   tree: Tree,
-  isCategorical: boolean[],
-  x: Float32Array,
-  rows: number,
-  width: number,
+  begin: number[],
+  end: number[],
+  index: Uint32Array,
   raw: Float64Array,
   k: number,
   c: number,
 ): void {
-  const { feature, threshold, left, right, value, defaultLeft } = tree;
-  const sets = tree.categories.map((cats) => (cats ? new Set(cats) : null));
-  for (let r = 0; r < rows; r++) {
-    let n = 0;
-    let f = feature[0]!;
-    const o = r * width;
-    while (f >= 0) {
-      const v = x[o + f]!;
-      let goLeft: boolean;
-      if (v !== v || (isCategorical[f] && v < 0)) goLeft = defaultLeft[n]!;
-      else {
-        const set = sets[n];
-        goLeft = set ? set.has(v) : v <= threshold[n]!;
-      }
-      n = goLeft ? left[n]! : right[n]!;
-      f = feature[n]!;
-    }
-    raw[r * k + c]! += value[n]!;
+  for (let n = 0; n < tree.feature.length; n++) {
+    if (tree.feature[n]! >= 0) continue;
+    const v = tree.value[n]!;
+    for (let i = begin[n]!, e = end[n]!; i < e; i++) raw[index[i]! * k + c]! += v;
   }
+}
+
+function fillIdentity(index: Uint32Array, rows: number): number {
+  for (let r = 0; r < rows; r++) index[r] = r;
+  return rows;
 }
 
 function checkInputs(p: GbdtParams, d: GbdtData, valid: { x: Float32Array; rows: number }) {
@@ -201,7 +194,7 @@ export async function trainGbdt(
   valid: { x: Float32Array; rows: number },
   hooks: GbdtHooks,
   resume?: GbdtCheckpoint,
-  createEngine: EngineFactory = jsEngine,
+  createEngine: EngineFactory = createWasmEngine,
 ): Promise<GbdtModel> {
   checkInputs(params, data, valid);
   const { rows, width, y, weights } = data;
@@ -218,15 +211,16 @@ export async function trainGbdt(
         'CORRUPT_FILE',
         `GBDT checkpoint: ${trees.length} trees for ${startRound} rounds of ${k} output(s)`,
       );
-    const isCategorical = data.features.map((_, f) => data.categorical.includes(f));
+    const vbins = validBins(spec, valid.x, valid.rows, width);
 
     const raw = new Float64Array(rows * k);
     const validRaw = new Float64Array(valid.rows * k);
     for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) raw[r * k + c] = base[c]!;
     for (let r = 0; r < valid.rows; r++) for (let c = 0; c < k; c++) validRaw[r * k + c] = base[c]!;
     trees.forEach((tree, t) => {
-      addTreeByBins(tree, binTables(tree, spec), engine.bins, rows, width, raw, k, t % k);
-      addTreeByValues(tree, isCategorical, valid.x, valid.rows, width, validRaw, k, t % k);
+      const tables = binTables(tree, spec);
+      addTreeByBins(tree, tables, engine.bins, rows, width, raw, k, t % k);
+      addTreeByBins(tree, tables, vbins, valid.rows, width, validRaw, k, t % k);
     });
 
     const grad = k === 1 ? null : new Float32Array(rows * k * 2);
@@ -280,7 +274,7 @@ export async function trainGbdt(
         if (params.subsample < 1) {
           const rng = createRng(drawSeed(params.seed, round, c, 1));
           for (let r = 0; r < rows; r++) if (rng() < params.subsample) index[count++] = r;
-        } else for (; count < rows; count++) index[count] = count;
+        } else count = fillIdentity(index, rows);
         engine.count = count;
         let features: Int32Array;
         if (nFeatures < width) {
@@ -304,15 +298,9 @@ export async function trainGbdt(
               e > b ? weightedMedian(residual, residualWeight, e - b) * params.learningRate : 0;
           }
         }
-        if (count === rows) {
-          for (let n = 0; n < tree.feature.length; n++) {
-            if (tree.feature[n]! >= 0) continue;
-            const v = tree.value[n]!;
-            for (let i = grown.begin[n]!, e = grown.end[n]!; i < e; i++)
-              raw[index[i]! * k + c]! += v;
-          }
-        } else addTreeByBins(tree, grown.tables, engine.bins, rows, width, raw, k, c);
-        addTreeByValues(tree, isCategorical, valid.x, valid.rows, width, validRaw, k, c);
+        if (count === rows) addTreeByLeaves(tree, grown.begin, grown.end, index, raw, k, c);
+        else addTreeByBins(tree, grown.tables, engine.bins, rows, width, raw, k, c);
+        addTreeByBins(tree, grown.tables, vbins, valid.rows, width, validRaw, k, c);
         trees.push(tree);
       }
     }

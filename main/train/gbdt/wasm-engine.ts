@@ -1,0 +1,407 @@
+// The GBDT histogram engine in WebAssembly SIMD (main/train/kernel/assembly/gbdt.ts) over one shared
+// memory, with `threads - 1` worker threads beside the calling thread. Histograms are split by feature:
+// each feature's bins are summed by one thread over the node's rows in order, so every thread count gives
+// the same sums bit for bit. Partitions of the nodes of a level are shared out whole (each node's rows are
+// its own segment). Threads meet on Atomics over a small shared control block; the workers are inline
+// scripts (no file to locate, the same in the CLI bundle, the Electron app and vitest), started per
+// training and terminated by close().
+import { Worker } from 'node:worker_threads';
+import { LatheError } from '../../../shared/contract/errors';
+import { GBDT_WASM_BASE64 } from '../kernel/gbdt-wasm';
+import type { BinSpec } from './binning';
+import type { HistEngine, HistTask, PartitionJob } from './hist-engine';
+
+/** The WebAssembly API of Node and Electron (its types live in lib.dom, which main/ does not load). */
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface Kernels {
+  heapBase(): number;
+  buildHist(
+    index: number,
+    begin: number,
+    count: number,
+    bins: number,
+    narrow: number,
+    width: number,
+    gpair: number,
+    hist: number,
+    stride: number,
+    features: number,
+    nf: number,
+  ): void;
+  subtractHist(a: number, b: number, pairs: number): void;
+  partition(
+    index: number,
+    begin: number,
+    end: number,
+    bins: number,
+    narrow: number,
+    width: number,
+    f: number,
+    table: number,
+    scratch: number,
+  ): number;
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+/** Control words: generation, threads done, error flag, operation. */
+const GEN = 0;
+const DONE = 1;
+const ERROR = 2;
+const OP = 3;
+const OP_EXIT = 0;
+const OP_BUILD = 1;
+const OP_PARTITION = 2;
+/** Job words: the buffers' addresses, then per-thread feature counts, then the items. */
+const J_COUNT = 0;
+const J_INDEX = 1;
+const J_BINS = 2;
+const J_NARROW = 3;
+const J_WIDTH = 4;
+const J_GPAIR = 5;
+const J_STRIDE = 6;
+const J_FEATURES = 7;
+const J_SCRATCH = 8;
+const J_NF = 16;
+const MAX_THREADS = 64;
+const J_ITEMS = J_NF + MAX_THREADS;
+/** Items a dispatch holds at most: build tasks (3 words) or partitions (6 words). */
+const MAX_ITEMS = 4096;
+const JOB_WORDS = J_ITEMS + 6 * MAX_ITEMS;
+
+// The worker: instantiates the kernels over the shared memory, then runs its share of each dispatch.
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { module, memory, control, job, thread } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
+const c = new Int32Array(control);
+const j = new Int32Array(job);
+parentPort.postMessage('ready');
+let seen = 0;
+for (;;) {
+  Atomics.wait(c, ${GEN}, seen);
+  seen = Atomics.load(c, ${GEN});
+  const op = Atomics.load(c, ${OP});
+  if (op === ${OP_EXIT}) break;
+  try {
+    const n = j[${J_COUNT}];
+    if (op === ${OP_BUILD}) {
+      const nf = j[${J_NF} + thread];
+      const features = j[${J_FEATURES}] + thread * 4 * j[${J_WIDTH}];
+      if (nf > 0)
+        for (let i = 0; i < n; i++) {
+          const t = ${J_ITEMS} + 3 * i;
+          k.buildHist(j[${J_INDEX}], j[t], j[t + 1], j[${J_BINS}], j[${J_NARROW}], j[${J_WIDTH}],
+            j[${J_GPAIR}], j[t + 2], j[${J_STRIDE}], features, nf);
+        }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const t = ${J_ITEMS} + 6 * i;
+        if (j[t + 4] !== thread) continue;
+        j[t + 5] = k.partition(j[${J_INDEX}], j[t], j[t + 1], j[${J_BINS}], j[${J_NARROW}],
+          j[${J_WIDTH}], j[t + 2], j[t + 3], j[${J_SCRATCH}]);
+      }
+    }
+  } catch (e) {
+    Atomics.store(c, ${ERROR}, 1);
+  }
+  Atomics.add(c, ${DONE}, 1);
+  Atomics.notify(c, ${DONE});
+}
+`;
+
+let compiled: object | null = null;
+
+const align = (n: number) => Math.ceil(n / 64) * 64;
+
+/** The engine for `rows` × `width` binned by `spec`, with `threads` threads (this one included). */
+export async function createWasmEngine(
+  spec: BinSpec,
+  rows: number,
+  width: number,
+  threads: number,
+): Promise<HistEngine> {
+  compiled ??= new wasm.Module(Buffer.from(GBDT_WASM_BASE64, 'base64'));
+  const module = compiled;
+  threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(threads), width));
+  const stride = spec.stride;
+  const binBytes = spec.narrow ? 1 : 2;
+  const slotPairs = width * stride;
+  const slotBytes = align(slotPairs * 16);
+  const tableBytes = align(stride);
+
+  const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  const kernels = new wasm.Instance(module, {
+    env: {
+      memory,
+      abort() {
+        throw new Error('wasm abort');
+      },
+    },
+  }).exports as Kernels;
+  let top = align(kernels.heapBase());
+  const take = (bytes: number) => {
+    const at = top;
+    top += align(bytes);
+    return at;
+  };
+  const binsAt = take(rows * width * binBytes);
+  const gpairAt = take(rows * 8);
+  const indexAt = take(rows * 4);
+  const scratchAt = take(rows * 4);
+  const featuresAt = take(threads * width * 4 + 4 * width);
+  const ownFeaturesAt = featuresAt;
+  const tablesAt = take(tableBytes * MAX_ITEMS);
+  const slotsAt = top;
+  let slotCapacity = 0;
+  const ensure = (end: number) => {
+    const have = memory.buffer.byteLength;
+    if (end <= have) return;
+    const pages = Math.ceil((end - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES)
+      throw new LatheError(
+        'TRAINING_FAILED',
+        `GBDT training needs more than 4 GiB of histogram memory (${rows} rows × ${width} features)`,
+      );
+    memory.grow(pages);
+  };
+  ensure(slotsAt);
+
+  const control = new SharedArrayBuffer(16);
+  const job = new SharedArrayBuffer(JOB_WORDS * 4);
+  const c = new Int32Array(control);
+  const j = new Int32Array(job);
+  const workers: Worker[] = [];
+  const closeWorkers = async () => {
+    Atomics.store(c, OP, OP_EXIT);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    await Promise.all(workers.map((w) => w.terminate()));
+    workers.length = 0;
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: threads - 1 }, (_, i) => {
+        const worker = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { module, memory, control, job, thread: i + 1 },
+        });
+        workers.push(worker);
+        return new Promise<void>((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`GBDT worker exited (${code})`)));
+        });
+      }),
+    );
+  } catch (err) {
+    await closeWorkers();
+    throw new LatheError(
+      'TRAINING_FAILED',
+      `GBDT histogram workers failed to start: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  for (const w of workers) w.removeAllListeners('exit').removeAllListeners('error');
+
+  j[J_INDEX] = indexAt;
+  j[J_BINS] = binsAt;
+  j[J_NARROW] = spec.narrow ? 1 : 0;
+  j[J_WIDTH] = width;
+  j[J_GPAIR] = gpairAt;
+  j[J_STRIDE] = stride;
+  j[J_FEATURES] = featuresAt;
+  j[J_SCRATCH] = scratchAt;
+
+  /** Runs the dispatch in `j` on the workers, while `own` runs here; waits for all. */
+  const dispatch = (op: number, own: () => void) => {
+    if (workers.length === 0) {
+      own();
+      return;
+    }
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, OP, op);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    own();
+    for (;;) {
+      const done = Atomics.load(c, DONE);
+      if (done >= workers.length) break;
+      Atomics.wait(c, DONE, done);
+    }
+    if (Atomics.load(c, ERROR))
+      throw new LatheError('TRAINING_FAILED', 'a GBDT histogram worker failed');
+  };
+
+  const free: number[] = [];
+  let slotsUsed = 0;
+  const views = () => memory.buffer;
+  let buffer = views();
+  const view = <T>(make: (b: SharedArrayBuffer) => T) => {
+    let b = buffer;
+    let v = make(b);
+    return () => {
+      if (b !== buffer) {
+        b = buffer;
+        v = make(b);
+      }
+      return v;
+    };
+  };
+  const binsView = view((b) =>
+    spec.narrow
+      ? new Uint8Array(b, binsAt, rows * width)
+      : new Uint16Array(b, binsAt, rows * width),
+  );
+  const gpairView = view((b) => new Float32Array(b, gpairAt, rows * 2));
+  const indexView = view((b) => new Uint32Array(b, indexAt, rows));
+  const featuresView = view((b) => new Int32Array(b, featuresAt, threads * width + width));
+  const tablesView = view((b) => new Uint8Array(b, tablesAt, MAX_ITEMS * tableBytes));
+  const grown = () => {
+    buffer = views();
+  };
+
+  /** Shares `features` among the threads: contiguous runs, the first threads one more when uneven. */
+  const shareFeatures = (features: Int32Array) => {
+    const fv = featuresView();
+    const n = features.length;
+    let at = 0;
+    for (let t = 0; t < threads; t++) {
+      const count = Math.floor(n / threads) + (t < n % threads ? 1 : 0);
+      for (let i = 0; i < count; i++) fv[t * width + i] = features[at + i]!;
+      j[J_NF + t] = count;
+      at += count;
+    }
+  };
+
+  const engine: HistEngine = {
+    rows,
+    width,
+    get bins() {
+      return binsView();
+    },
+    get gpair() {
+      return gpairView();
+    },
+    get index() {
+      return indexView();
+    },
+    count: rows,
+    hist(slot) {
+      return new Float64Array(buffer, slotsAt + slot * slotBytes, slotPairs * 2);
+    },
+    allocSlot() {
+      const s = free.pop();
+      if (s !== undefined) return s;
+      if (slotsUsed === slotCapacity) {
+        const more = Math.max(16, slotCapacity);
+        ensure(slotsAt + (slotCapacity + more) * slotBytes);
+        slotCapacity += more;
+        grown();
+      }
+      return slotsUsed++;
+    },
+    freeSlot(slot) {
+      if (slot >= 0) free.push(slot);
+    },
+    build(tasks: HistTask[], features: Int32Array) {
+      shareFeatures(features);
+      for (let from = 0; from < tasks.length; from += MAX_ITEMS) {
+        const part = tasks.slice(from, from + MAX_ITEMS);
+        j[J_COUNT] = part.length;
+        part.forEach((t, i) => {
+          j[J_ITEMS + 3 * i] = t.begin;
+          j[J_ITEMS + 3 * i + 1] = t.count;
+          j[J_ITEMS + 3 * i + 2] = slotsAt + t.slot * slotBytes;
+        });
+        const nf = j[J_NF]!;
+        dispatch(OP_BUILD, () => {
+          if (nf > 0)
+            for (const t of part)
+              kernels.buildHist(
+                indexAt,
+                t.begin,
+                t.count,
+                binsAt,
+                spec.narrow ? 1 : 0,
+                width,
+                gpairAt,
+                slotsAt + t.slot * slotBytes,
+                stride,
+                ownFeaturesAt,
+                nf,
+              );
+        });
+      }
+    },
+    subtract(parent, child, features) {
+      const a = slotsAt + parent * slotBytes;
+      const b = slotsAt + child * slotBytes;
+      if (features.length === width) kernels.subtractHist(a, b, slotPairs);
+      else
+        for (const f of features)
+          kernels.subtractHist(a + f * stride * 16, b + f * stride * 16, stride);
+    },
+    partition(begin, end, feature, table) {
+      return engine.partitionAll([{ begin, end, feature, table }])[0]!;
+    },
+    partitionAll(jobs: PartitionJob[]) {
+      const out: number[] = [];
+      for (let from = 0; from < jobs.length; from += MAX_ITEMS) {
+        const part = jobs.slice(from, from + MAX_ITEMS);
+        const tv = tablesView();
+        // Nodes go to threads in turn, largest first, each to the thread with the fewest rows so far.
+        const load = new Float64Array(threads);
+        const order = part
+          .map((_, i) => i)
+          .sort((a, b) => part[b]!.end - part[b]!.begin - (part[a]!.end - part[a]!.begin) || a - b);
+        const owner = new Int32Array(part.length);
+        for (const i of order) {
+          let t = 0;
+          for (let u = 1; u < threads; u++) if (load[u]! < load[t]!) t = u;
+          owner[i] = t;
+          load[t]! += part[i]!.end - part[i]!.begin;
+        }
+        j[J_COUNT] = part.length;
+        part.forEach((p, i) => {
+          tv.set(p.table.subarray(0, stride), i * tableBytes);
+          const w = J_ITEMS + 6 * i;
+          j[w] = p.begin;
+          j[w + 1] = p.end;
+          j[w + 2] = p.feature;
+          j[w + 3] = tablesAt + i * tableBytes;
+          j[w + 4] = owner[i]!;
+        });
+        dispatch(OP_PARTITION, () => {
+          part.forEach((p, i) => {
+            if (owner[i] === 0)
+              j[J_ITEMS + 6 * i + 5] = kernels.partition(
+                indexAt,
+                p.begin,
+                p.end,
+                binsAt,
+                spec.narrow ? 1 : 0,
+                width,
+                p.feature,
+                tablesAt + i * tableBytes,
+                scratchAt,
+              );
+          });
+        });
+        part.forEach((_, i) => out.push(j[J_ITEMS + 6 * i + 5]!));
+      }
+      return out;
+    },
+    close: closeWorkers,
+  };
+  return engine;
+}
