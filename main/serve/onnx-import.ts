@@ -6,6 +6,11 @@
 // its position in the declared values. The REST server, batch prediction (DuckDB's SQL executor) and the
 // Docker export therefore handle it like a native one; only the predictor differs — it splits the
 // feature matrix over the graph's inputs in their element types and decodes the declared output.
+//
+// A classifier converted by skl2onnx ends, by default, in a ZipMap: its probabilities as a sequence of
+// maps {class: p}, which onnxruntime-node cannot return. The predictor serves the tensor the ZipMap zips
+// instead (unzipMaps rewrites the graph when it is loaded; the stored file stays as imported), after
+// checking that the ZipMap's class labels are the signature's classes in the same order.
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -22,6 +27,7 @@ import { createRowTransformer } from '../features/row';
 import type { RegistryStore } from '../registry/registry-store';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { loadConfigFile } from '../workspace/config-file';
+import { fieldText, ProtoWriter, readFields, writeValueInfo, type ProtoField } from './onnx-proto';
 import type { PackageMeta, Prediction, Predictor } from './types';
 
 /** Rows per session run, as for native packages. */
@@ -62,10 +68,16 @@ const outputName = (f: ImportSignature['features'][number]) =>
 
 /**
  * The fitted spec of an imported package: features in declared order, numbers and booleans passed
- * through (missing → 0), strings as the index of their value (unknown or missing → -1).
+ * through (missing → 0, or NaN with `missing: 'nan'`: see learnsMissing), strings as the index of their
+ * value (unknown or missing → -1).
  */
-export function importedFittedSpec(sig: ImportSignature, sha256: string): FittedFeatureSpec {
+export function importedFittedSpec(
+  sig: ImportSignature,
+  sha256: string,
+  options: { missing?: 'nan' } = {},
+): FittedFeatureSpec {
   return {
+    ...(options.missing ? { missing: options.missing } : {}),
     version: 1,
     specHash: sha256,
     columns: sig.features.map((f) =>
@@ -96,6 +108,146 @@ export function importedTarget(sig: ImportSignature): StoredTarget {
     : { task: sig.task, column: sig.target, kind: 'classes', classes: sig.classes! };
 }
 
+/** A ZipMap that produced a graph output: the tensor it zipped and its class labels, in order. */
+export interface ZippedOutput {
+  tensor: string;
+  labels: string[];
+}
+
+/** The varints of a repeated integer field, packed or not. */
+function integers(fields: ProtoField[], field: number): bigint[] {
+  const out: bigint[] = [];
+  for (const f of fields) {
+    if (f.field !== field) continue;
+    if (f.varint !== null) out.push(BigInt.asIntN(64, f.varint));
+    else if (f.payload) {
+      let v = 0n;
+      let shift = 0n;
+      for (const b of f.payload) {
+        v |= BigInt(b & 0x7f) << shift;
+        shift += 7n;
+        if (b < 0x80) {
+          out.push(BigInt.asIntN(64, v));
+          v = 0n;
+          shift = 0n;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Drops each ai.onnx.ml ZipMap node whose output is a graph output and makes the tensor it zips (float
+ * [N, classes]) that graph output instead. Returns the bytes untouched when there is no such ZipMap (or
+ * they do not parse as a ModelProto: onnxruntime then names the problem), and which outputs were zipped.
+ */
+export function unzipMaps(bytes: Uint8Array): {
+  bytes: Uint8Array;
+  zipped: Map<string, ZippedOutput>;
+} {
+  const zipped = new Map<string, ZippedOutput>();
+  let model: ProtoField[];
+  let graph: ProtoField[];
+  let outputs: Set<string>;
+  try {
+    // ModelProto.graph = 7; GraphProto.node = 1, output = 12; NodeProto: input 1, output 2, op_type 4,
+    // attribute 5, domain 7; AttributeProto: name 1, ints 8, strings 9; ValueInfoProto.name = 1.
+    model = readFields(bytes);
+    const g = model.find((f) => f.field === 7);
+    if (!g?.payload) return { bytes, zipped };
+    graph = readFields(g.payload);
+    outputs = new Set(
+      graph
+        .filter((f) => f.field === 12 && f.payload)
+        .map((f) => fieldText(readFields(f.payload!).find((x) => x.field === 1)!)),
+    );
+    for (const f of graph) {
+      if (f.field !== 1 || !f.payload) continue;
+      const node = readFields(f.payload);
+      const text = (field: number) => node.filter((x) => x.field === field).map(fieldText);
+      if (text(4)[0] !== 'ZipMap' || text(7)[0] !== 'ai.onnx.ml') continue;
+      const [input] = text(1);
+      const [output] = text(2);
+      if (!input || !output || !outputs.has(output)) continue;
+      let labels: string[] = [];
+      for (const a of node.filter((x) => x.field === 5 && x.payload)) {
+        const attr = readFields(a.payload!);
+        const name = fieldText(attr.find((x) => x.field === 1)!);
+        if (name === 'classlabels_strings')
+          labels = attr.filter((x) => x.field === 9).map(fieldText);
+        else if (name === 'classlabels_int64s') labels = integers(attr, 8).map(String);
+      }
+      zipped.set(output, { tensor: input, labels });
+    }
+  } catch {
+    return { bytes, zipped: new Map() };
+  }
+  if (!zipped.size) return { bytes, zipped };
+  const written = new Set<string>();
+  const g = new ProtoWriter();
+  for (const f of graph) {
+    if (f.field === 1 && f.payload) {
+      const node = readFields(f.payload);
+      const op = node.find((x) => x.field === 4);
+      const out = node.find((x) => x.field === 2);
+      if (op && fieldText(op) === 'ZipMap' && out && zipped.has(fieldText(out))) continue;
+    }
+    if (f.field === 12 && f.payload) {
+      const name = fieldText(readFields(f.payload).find((x) => x.field === 1)!);
+      const z = zipped.get(name);
+      if (z) {
+        // Once per tensor, and not when the graph already puts it out.
+        if (!outputs.has(z.tensor) && !written.has(z.tensor)) {
+          written.add(z.tensor);
+          g.message(12, (m) =>
+            writeValueInfo(m, { name: z.tensor, shape: ['N', z.labels.length || 'classes'] }),
+          );
+        }
+        continue;
+      }
+    }
+    g.raw(f.bytes);
+  }
+  const w = new ProtoWriter();
+  for (const f of model) {
+    if (f.field === 7) w.bytes(7, g.finish());
+    else w.raw(f.bytes);
+  }
+  return { bytes: w.finish(), zipped };
+}
+
+/**
+ * Whether the graph has an ai.onnx.ml tree ensemble that learned where missing values go (a node whose
+ * nodes_missing_value_tracks_true is 1: XGBoost, LightGBM, scikit-learn's histogram boosting). Such a
+ * model is fed NaN for a missing number, as its trainer was, instead of 0. False for bytes that do not
+ * parse.
+ */
+export function learnsMissing(bytes: Uint8Array): boolean {
+  try {
+    const g = readFields(bytes).find((f) => f.field === 7);
+    if (!g?.payload) return false;
+    return readFields(g.payload).some((f) => {
+      if (f.field !== 1 || !f.payload) return false;
+      const node = readFields(f.payload);
+      const op = node.find((x) => x.field === 4);
+      if (!op || !fieldText(op).startsWith('TreeEnsemble')) return false;
+      return node.some((a) => {
+        if (a.field !== 5 || !a.payload) return false;
+        const attr = readFields(a.payload);
+        const name = attr.find((x) => x.field === 1);
+        return (
+          !!name &&
+          fieldText(name) === 'nodes_missing_value_tracks_true' &&
+          integers(attr, 8).some((v) => v !== 0n)
+        );
+      });
+    });
+  } catch {
+    return false;
+  }
+}
+
 type TensorMeta = { name: string; type: string; shape: readonly (number | string)[] };
 
 /** How each graph input is fed and how the output is read, resolved against the session's metadata. */
@@ -122,7 +274,12 @@ const shapeOf = (m: TensorMeta) =>
  * booleans only, string for strings); ranks ([N, k] or, for one feature, [N] / [N, 1]); the output is
  * a tensor of the right type and width. `where` names the file in errors.
  */
-function planOf(session: InferenceSession, sig: ImportSignature, where: string): Plan {
+function planOf(
+  session: InferenceSession,
+  sig: ImportSignature,
+  where: string,
+  zipped: Map<string, ZippedOutput>,
+): Plan {
   const fail = (message: string, details: Record<string, unknown>): never => {
     throw new LatheError('INVALID_INPUT', `${where}: ${message}`, { file: where, ...details });
   };
@@ -135,7 +292,7 @@ function planOf(session: InferenceSession, sig: ImportSignature, where: string):
       );
     if (!m.isTensor)
       return fail(
-        `${what} '${name}' is not a tensor${what === 'output' ? ' (a skl2onnx ZipMap? convert with options={"zipmap": False})' : ''}`,
+        `${what} '${name}' is not a tensor${what === 'output' ? ' (a sequence or map): declare the tensor output it is computed from' : ''}`,
         { [what]: name },
       );
     const meta: TensorMeta = { name, type: String(m.type), shape: m.shape };
@@ -179,8 +336,23 @@ function planOf(session: InferenceSession, sig: ImportSignature, where: string):
       values: features.map((f) => (f.type === 'string' ? (f.values ?? []).map(String) : null)),
     };
   });
-  const out = metaOf(session.outputMetadata, sig.output.name, 'output');
   const kind = sig.output.kind;
+  const zip = zipped.get(sig.output.name);
+  if (zip) {
+    // A ZipMap's probabilities, served from the tensor it zipped: its columns are the ZipMap's labels.
+    if (kind !== 'probabilities')
+      fail(
+        `output '${sig.output.name}' is a ZipMap of class probabilities; declare its kind as probabilities`,
+        { output: sig.output.name },
+      );
+    const classes = sig.classes ?? [];
+    if (zip.labels.length && zip.labels.join('\u0000') !== classes.join('\u0000'))
+      fail(
+        `output '${sig.output.name}' (a ZipMap) is keyed by the classes ${zip.labels.join(', ')}, but the signature declares ${classes.join(', ') || 'none'}: list them in the model's order`,
+        { output: sig.output.name },
+      );
+  }
+  const out = metaOf(session.outputMetadata, zip?.tensor ?? sig.output.name, 'output');
   const types: readonly string[] = OUTPUT_TYPES[kind];
   if (!types.includes(out.type))
     fail(`output '${out.name}' is ${shapeOf(out)} but ${kind} need ${types.join(' or ')}`, {
@@ -242,7 +414,10 @@ function feedsOf(plan: Plan, x: Float32Array, n: number, width: number): Record<
       case 'int64': {
         const data = new BigInt64Array(n * k);
         for (let r = 0; r < n; r++)
-          for (let j = 0; j < k; j++) data[r * k + j] = BigInt(Math.round(at(r, j)));
+          for (let j = 0; j < k; j++) {
+            const v = at(r, j);
+            data[r * k + j] = Number.isFinite(v) ? BigInt(Math.round(v)) : 0n;
+          }
         feeds[input.name] = new Tensor('int64', data, dims);
         break;
       }
@@ -292,10 +467,11 @@ async function createScorer(
   sig: ImportSignature,
   where: string,
 ): Promise<Scorer> {
-  const session = await openSession(bytes, where);
+  const { bytes: served, zipped } = unzipMaps(bytes);
+  const session = await openSession(served, where);
   let plan: Plan;
   try {
-    plan = planOf(session, sig, where);
+    plan = planOf(session, sig, where, zipped);
   } catch (err) {
     await session.release();
     throw err;
@@ -325,7 +501,8 @@ async function createScorer(
         padded.set(chunk);
         chunk = padded;
       }
-      const result = await session.run(feedsOf(plan, chunk, fed, width));
+      // Only the declared output: another may be a sequence or map onnxruntime-node cannot return.
+      const result = await session.run(feedsOf(plan, chunk, fed, width), [plan.output.name]);
       const tensor = result[plan.output.name]!;
       const out = tensor.data as ArrayLike<number | bigint | string>;
       const expected = fed * (kind === 'probabilities' || kind === 'logits' ? outWidth : 1);

@@ -8,8 +8,9 @@
 
 /** Protobuf wire types (https://protobuf.dev/programming-guides/encoding/#structure). */
 const VARINT = 0;
-const FIXED32 = 5;
+const FIXED64 = 1;
 const LEN = 2;
+const FIXED32 = 5;
 
 /** An append-only byte buffer with the protobuf field encoders. */
 export class ProtoWriter {
@@ -53,7 +54,8 @@ export class ProtoWriter {
     this.varint((field << 3) | wire);
   }
 
-  private raw(bytes: Uint8Array): void {
+  /** Appends bytes already encoded (e.g. a field copied whole from another message). */
+  raw(bytes: Uint8Array): void {
     this.reserve(bytes.length);
     this.buf.set(bytes, this.len);
     this.len += bytes.length;
@@ -95,6 +97,63 @@ export class ProtoWriter {
     return this.buf.slice(0, this.len);
   }
 }
+
+/** One field of an encoded message, as `readFields` finds it. */
+export interface ProtoField {
+  field: number;
+  wire: number;
+  /** The whole field (tag included), to copy it unchanged. */
+  bytes: Uint8Array;
+  /** A length-delimited field's contents (strings, bytes, embedded messages, packed lists). */
+  payload: Uint8Array | null;
+  /** A varint field's value. */
+  varint: bigint | null;
+}
+
+/**
+ * The fields of one encoded protobuf message, in order, without interpreting them: enough to find a node
+ * or an output in a ModelProto and write the message back with some fields dropped or replaced.
+ */
+export function readFields(buf: Uint8Array): ProtoField[] {
+  const fields: ProtoField[] = [];
+  let pos = 0;
+  const varint = (): bigint => {
+    let v = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (pos >= buf.length) throw new Error('[onnx] truncated varint');
+      const b = buf[pos++]!;
+      v |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return v;
+      shift += 7n;
+      if (shift > 63n) throw new Error('[onnx] varint longer than 10 bytes');
+    }
+  };
+  while (pos < buf.length) {
+    const start = pos;
+    const tag = Number(varint());
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    let payload: Uint8Array | null = null;
+    let value: bigint | null = null;
+    if (wire === VARINT) value = varint();
+    else if (wire === LEN) {
+      const n = Number(varint());
+      if (pos + n > buf.length) throw new Error(`[onnx] field ${field} runs past the end`);
+      payload = buf.subarray(pos, pos + n);
+      pos += n;
+    } else if (wire === FIXED32) pos += 4;
+    else if (wire === FIXED64) pos += 8;
+    else throw new Error(`[onnx] field ${field}: unsupported wire type ${wire}`);
+    if (pos > buf.length) throw new Error(`[onnx] field ${field} runs past the end`);
+    fields.push({ field, wire, bytes: buf.subarray(start, pos), payload, varint: value });
+  }
+  return fields;
+}
+
+/** A length-delimited field's payload as UTF-8 text. */
+export const fieldText = (f: ProtoField): string =>
+  f.payload ? new TextDecoder().decode(f.payload) : '';
 
 /** TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
@@ -214,7 +273,8 @@ function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
   w.bytes(9, raw);
 }
 
-function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
+/** Writes a ValueInfoProto (a graph input or output) into `w`. */
+export function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   // ValueInfoProto: name = 1, type = 2, doc_string = 3. TypeProto: tensor_type = 1.
   // TypeProto.Tensor: elem_type = 1, shape = 2. TensorShapeProto: dim = 1; Dimension: dim_value = 1,
   // dim_param = 2.

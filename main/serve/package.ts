@@ -19,7 +19,7 @@ import { GBDT_MODEL_PATH } from '../train/gbdt/tree-model';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { exportOnnx } from './onnx-export';
 import { exportTreesOnnx, GbdtModelFile } from './onnx-trees';
-import { importedFittedSpec, importedTarget } from './onnx-import';
+import { importedFittedSpec, importedTarget, learnsMissing } from './onnx-import';
 import type { PackageMeta } from './types';
 
 export const PACKAGE_FILES = {
@@ -156,7 +156,12 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
         `${version.model}@${version.version}: the stored ONNX file does not match its sha256 ${source.sha256}`,
         { sha256: source.sha256 },
       );
-    fittedBytes = JSON.stringify(importedFittedSpec(source.signature, source.sha256), null, 2);
+    const missing = learnsMissing(onnx) ? ('nan' as const) : undefined;
+    fittedBytes = JSON.stringify(
+      importedFittedSpec(source.signature, source.sha256, missing ? { missing } : {}),
+      null,
+      2,
+    );
     targetBytes = JSON.stringify(importedTarget(source.signature), null, 2);
   } else {
     if (!run || run.id !== version.runId)
