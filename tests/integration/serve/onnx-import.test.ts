@@ -658,7 +658,7 @@ describe('bad imports fail clearly and leave the registry unchanged', () => {
     expect(classes.message).toMatch(/logits of 2 classes need \[N, 2\]/);
   });
 
-  it('a ZipMap output (skl2onnx default) is refused with the option that avoids it', async () => {
+  it('a ZipMap output (skl2onnx default) keyed by other classes than the signature is refused', async () => {
     const zipmap = buildOnnx({
       opsets: { '': 17, 'ai.onnx.ml': 1 },
       inputs: [{ name: 'input', elem: 'float', shape: ['N', 2] }],
@@ -673,9 +673,10 @@ describe('bad imports fail clearly and leave the registry unchanged', () => {
         },
       ],
     });
+    // Served from the tensor it zips (tests/integration/onnx-trees), once its labels are the classes.
     const e = await attempt(zipmap, {
       task: 'binary',
-      classes: ['no', 'yes'],
+      classes: ['yes', 'no'],
       features: [
         { name: 'p0', type: 'number' },
         { name: 'p1', type: 'number' },
@@ -685,7 +686,7 @@ describe('bad imports fail clearly and leave the registry unchanged', () => {
     });
     expect(e.message).toContain(e.onnxFile);
     expect(e.message).toMatch(
-      /output 'output_probability' is not a tensor \(a skl2onnx ZipMap\? convert with options=\{"zipmap": False\}\)/,
+      /output 'output_probability' \(a ZipMap\) is keyed by the classes no, yes, but the signature declares yes, no: list them in the model's order/,
     );
   });
 
