@@ -44,6 +44,8 @@ export interface HistEngine {
   partitionAll(jobs: PartitionJob[]): number[];
   /** Ends the engine's workers. */
   close(): Promise<void>;
+  /** Worker threads running now (0 once close() resolved). */
+  liveWorkers(): number;
 }
 
 /** The engine in plain TypeScript, single-threaded: the reference the WebAssembly engine must equal. */
@@ -111,6 +113,7 @@ export function createJsEngine(spec: BinSpec, rows: number, width: number): Hist
     },
     partitionAll: (jobs) => jobs.map((j) => engine.partition(j.begin, j.end, j.feature, j.table)),
     close: () => Promise.resolve(),
+    liveWorkers: () => 0,
   };
   return engine;
 }

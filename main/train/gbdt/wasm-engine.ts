@@ -211,7 +211,13 @@ export async function createWasmEngine(
       `GBDT histogram workers failed to start: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  for (const w of workers) w.removeAllListeners('exit').removeAllListeners('error');
+  let live = workers.length;
+  for (const w of workers) {
+    w.removeAllListeners('exit').removeAllListeners('error');
+    w.once('exit', () => live--);
+    // A worker's failure is reported through the control block's error flag.
+    w.on('error', () => undefined);
+  }
 
   j[J_INDEX] = indexAt;
   j[J_BINS] = binsAt;
@@ -402,6 +408,7 @@ export async function createWasmEngine(
       return out;
     },
     close: closeWorkers,
+    liveWorkers: () => live,
   };
   return engine;
 }
