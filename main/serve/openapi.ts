@@ -5,7 +5,7 @@
 // and the model reads only its signature's inputs, so extra keys are dropped before scoring.
 import { z } from 'zod';
 import type { ModelSignature } from '../../shared/contract';
-import { classValues } from '../../shared/contract/serve';
+import { classValues, EXPLAIN_FIELD } from '../../shared/contract/serve';
 
 type Input = ModelSignature['inputs'][number];
 
@@ -69,36 +69,55 @@ export interface FieldError {
 }
 
 export type ParsedRequest =
-  | { ok: true; records: Record<string, unknown>[]; single: boolean }
+  | { ok: true; records: Record<string, unknown>[]; single: boolean; explain: boolean }
   | { ok: false; status: 422; error: string; fields: FieldError[] };
 
 /**
  * Validates a predict body: one record object, `{"records": [...]}` or a bare array. Field paths name
- * the record when there are several (`records[3].age`).
+ * the record when there are several (`records[3].age`). `"explain": true` beside `records`, or in a
+ * single record (unless `explain` is one of the model's inputs, `explainIsInput`), asks for
+ * explanations.
  */
 export function parsePredictBody(
   schema: z.ZodType<Record<string, unknown>>,
   body: unknown,
   maxBatch: number,
+  options: { explainIsInput?: boolean } = {},
 ): ParsedRequest {
   let items: unknown[];
   let single = false;
+  let explain: unknown = false;
   if (Array.isArray(body)) items = body;
   else if (
     typeof body === 'object' &&
     body !== null &&
     Array.isArray((body as { records?: unknown }).records)
-  )
+  ) {
     items = (body as { records: unknown[] }).records;
-  else if (typeof body === 'object' && body !== null) {
+    explain = (body as { [EXPLAIN_FIELD]?: unknown })[EXPLAIN_FIELD] ?? false;
+  } else if (typeof body === 'object' && body !== null) {
     items = [body];
     single = true;
+    if (!options.explainIsInput)
+      explain = (body as { [EXPLAIN_FIELD]?: unknown })[EXPLAIN_FIELD] ?? false;
   } else
     return {
       ok: false,
       status: 422,
       error: 'the body must be a record object, {"records": [...]} or an array of records',
       fields: [{ field: '(body)', message: `got ${body === null ? 'null' : typeof body}` }],
+    };
+  if (typeof explain !== 'boolean')
+    return {
+      ok: false,
+      status: 422,
+      error: `invalid input: ${EXPLAIN_FIELD}`,
+      fields: [
+        {
+          field: EXPLAIN_FIELD,
+          message: `expected true or false, got ${explain === null ? 'null' : typeof explain}`,
+        },
+      ],
     };
   if (items.length === 0)
     return {
@@ -143,12 +162,18 @@ export function parsePredictBody(
         .join(', ')}${fields.length > 5 ? ', …' : ''}`,
       fields,
     };
-  return { ok: true, records, single };
+  return { ok: true, records, single, explain };
 }
 
 /** An OpenAPI 3.1 document for the served models. */
 export function openApiDocument(
-  models: { name: string; version: number; signature: ModelSignature }[],
+  models: {
+    name: string;
+    version: number;
+    signature: ModelSignature;
+    /** Whether the model answers `explain` (a tree model). */
+    explains?: boolean;
+  }[],
   serverVersion: string,
 ): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
@@ -189,7 +214,9 @@ export function openApiDocument(
       type: 'object',
       required: sig.inputs.map((i) => i.name),
       additionalProperties: true,
-      description: 'Extra properties are ignored.',
+      description: sig.inputs.some((i) => i.name === EXPLAIN_FIELD)
+        ? 'Extra properties are ignored.'
+        : 'Extra properties are ignored, except `explain` (true: add TreeSHAP contributions to the prediction; tree models only).',
       properties: Object.fromEntries(
         sig.inputs.map((i) => [
           i.name,
@@ -201,6 +228,8 @@ export function openApiDocument(
         ]),
       ),
     };
+    const perFeature = { type: 'object', additionalProperties: { type: 'number' } };
+    const multiclass = out.task === 'multiclass';
     const prediction = {
       type: 'object',
       required: ['prediction'],
@@ -209,7 +238,37 @@ export function openApiDocument(
         ...(out.task !== 'regression'
           ? { probabilities: { type: 'object', additionalProperties: { type: 'number' } } }
           : {}),
+        ...(m.explains
+          ? {
+              contributions: {
+                ...(multiclass ? { type: 'object', additionalProperties: perFeature } : perFeature),
+                description: `With "explain": true: each feature's TreeSHAP contribution to the score${
+                  multiclass ? ', per class (its logit)' : ''
+                }, in ${
+                  out.task === 'regression'
+                    ? `the units of ${out.target}`
+                    : out.task === 'binary'
+                      ? `log-odds of ${out.classes?.[1] ?? 'the second class'}`
+                      : 'logits'
+                }; base + the contributions = the score${out.task === 'regression' ? ' (the prediction)' : ''}.`,
+              },
+              base: {
+                ...(multiclass
+                  ? { type: 'object', additionalProperties: { type: 'number' } }
+                  : { type: 'number' }),
+                description:
+                  'With "explain": true: the score with no feature known (the expected value over the training rows).',
+              },
+            }
+          : {}),
       },
+    };
+    const explainField = {
+      type: 'boolean',
+      default: false,
+      description: m.explains
+        ? 'Add TreeSHAP contributions to each prediction.'
+        : 'Explanations need a tree model (gbdt): true is refused with 400 by this model.',
     };
     schemas[`${key}_Response`] = {
       type: 'object',
@@ -242,7 +301,7 @@ export function openApiDocument(
                   {
                     type: 'object',
                     required: ['records'],
-                    properties: { records: { type: 'array', items: ref } },
+                    properties: { records: { type: 'array', items: ref }, explain: explainField },
                   },
                 ],
               },
@@ -256,7 +315,9 @@ export function openApiDocument(
               'application/json': { schema: { $ref: `#/components/schemas/${key}_Response` } },
             },
           },
-          '400': err('Body is not JSON'),
+          '400': err(
+            'Body is not JSON, or `explain` asked of a model that is not a tree model (code INVALID_INPUT, field explain)',
+          ),
           '401': err('Missing or unknown API key'),
           '403': err('The key may not use this model'),
           '408': err('The body did not arrive within the body timeout'),

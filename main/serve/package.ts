@@ -20,6 +20,7 @@ import type { ArtifactStore } from '../workspace/artifacts';
 import { exportOnnx } from './onnx-export';
 import { exportTreesOnnx, GbdtModelFile } from './onnx-trees';
 import { importedFittedSpec, importedTarget, learnsMissing } from './onnx-import';
+import { PACKAGE_GBDT } from './explain';
 import type { PackageMeta } from './types';
 
 export const PACKAGE_FILES = {
@@ -40,6 +41,11 @@ export const PackageMetaSchema = z.object({
   lineage: ModelLineage.nullable(),
   source: VersionSource.optional(),
   onnxSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  modelType: z.enum(['linear', 'mlp', 'gbdt']).optional(),
+  gbdtSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   createdAt: z.string(),
 }) satisfies z.ZodType<PackageMeta>;
 
@@ -138,6 +144,8 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
   const { version, run } = input;
   const source = version.source;
   let onnx: Uint8Array;
+  // A gradient-boosted version's trees, kept beside model.onnx for explanations (explain.ts).
+  let gbdtBytes: Buffer | null = null;
   let fittedBytes: Uint8Array | string;
   let targetBytes: Uint8Array | string;
   if (source.kind === 'import') {
@@ -185,7 +193,8 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
     if (run.artifacts.some((a) => a.path === GBDT_MODEL_PATH)) {
       // A gradient-boosted run: its trees as ai.onnx.ml tree ensembles (onnx-trees.ts).
       const what = `${GBDT_MODEL_PATH} of run ${run.id}`;
-      const model = parseJson(await runFile(input, run, GBDT_MODEL_PATH), GbdtModelFile, what);
+      gbdtBytes = await runFile(input, run, GBDT_MODEL_PATH);
+      const model = parseJson(gbdtBytes, GbdtModelFile, what);
       const inputs = fitted.selection?.kept ?? fitted.outputs;
       if (inputs.join('\n') !== model.features.join('\n'))
         throw new LatheError(
@@ -221,6 +230,8 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
     lineage: version.lineage,
     ...(source.kind === 'import' ? { source } : {}),
     onnxSha256: sha256(onnx),
+    ...(run && source.kind !== 'import' ? { modelType: run.config.model.type } : {}),
+    ...(gbdtBytes ? { gbdtSha256: sha256(gbdtBytes) } : {}),
     createdAt: new Date().toISOString(),
   };
   mkdirSync(input.dir, { recursive: true });
@@ -229,8 +240,14 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
   writeAtomic(join(input.dir, PACKAGE_FILES.onnx), onnx);
   writeAtomic(join(input.dir, PACKAGE_FILES.fitted), fittedBytes);
   writeAtomic(join(input.dir, PACKAGE_FILES.target), targetBytes);
+  if (gbdtBytes) writeAtomic(join(input.dir, PACKAGE_GBDT), gbdtBytes);
+  else rmSync(join(input.dir, PACKAGE_GBDT), { force: true });
   writeAtomic(join(input.dir, PACKAGE_FILES.meta), JSON.stringify(meta, null, 2) + '\n');
-  return { dir: input.dir, meta, files: Object.values(PACKAGE_FILES) };
+  return {
+    dir: input.dir,
+    meta,
+    files: [...Object.values(PACKAGE_FILES), ...(gbdtBytes ? [PACKAGE_GBDT] : [])],
+  };
 }
 
 export interface LoadedPackage {

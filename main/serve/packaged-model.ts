@@ -38,6 +38,7 @@ export async function packageOf(
           runId?: string | null;
           version?: number;
           onnxSha256?: string;
+          modelType?: string;
         };
         // An imported version is its file: the cache holds it when the sha256 matches.
         if (version.source.kind === 'import')
@@ -46,7 +47,11 @@ export async function packageOf(
             m.version === version.version &&
             m.onnxSha256 === version.source.sha256
           );
-        return m.runId === version.runId && m.version === version.version;
+        // A package written before packages recorded their model type has no gbdt.json even for a
+        // tree model: written again, so it explains.
+        return (
+          m.runId === version.runId && m.version === version.version && m.modelType !== undefined
+        );
       } catch {
         return false;
       }

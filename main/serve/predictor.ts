@@ -5,6 +5,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { LatheError } from '../../shared/contract';
 import { classValues } from '../../shared/contract/serve';
 import { createRowTransformer } from '../features/row';
+import { createExplain, readPackageGbdt } from './explain';
 import { ONNX_INPUT, onnxOutputName } from './onnx-export';
 import { loadImportedPredictor } from './onnx-import';
 import { readModelPackage } from './package';
@@ -51,6 +52,18 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
     );
   }
   const transform = createRowTransformer(fitted);
+  // A tree model's trees, checked now (a broken file fails the load, as model.onnx does); its explainer is
+  // prepared on the first request that asks for explanations.
+  const gbdt = meta.gbdtSha256 ? readPackageGbdt(dir, meta, width) : null;
+  let explainRows: ReturnType<typeof createExplain> | null = null;
+  const matrixOf = (records: readonly Record<string, unknown>[]) => {
+    const x = new Float32Array(records.length * width);
+    records.forEach((record, r) => {
+      const row = transform(record);
+      for (let j = 0; j < width; j++) x[r * width + j] = row[pick[j]!]!;
+    });
+    return x;
+  };
 
   const predictMatrix: Predictor['predictMatrix'] = async (x, rows) => {
     if (x.length !== rows * width)
@@ -81,25 +94,37 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
     return { predictions, probabilities };
   };
 
+  const toPredictions = ({
+    predictions,
+    probabilities,
+  }: Awaited<ReturnType<Predictor['predictMatrix']>>) =>
+    predictions.map((prediction, r): Prediction => {
+      if (!probabilities || !classes) return { prediction };
+      return {
+        prediction,
+        probabilities: Object.fromEntries(classes.map((c, i) => [c, probabilities[r * k + i]!])),
+      };
+    });
+
   return {
     meta,
     width,
     predictMatrix,
     async predictRecords(records) {
-      const x = new Float32Array(records.length * width);
-      records.forEach((record, r) => {
-        const row = transform(record);
-        for (let j = 0; j < width; j++) x[r * width + j] = row[pick[j]!]!;
-      });
-      const { predictions, probabilities } = await predictMatrix(x, records.length);
-      return predictions.map((prediction, r): Prediction => {
-        if (!probabilities || !classes) return { prediction };
-        return {
-          prediction,
-          probabilities: Object.fromEntries(classes.map((c, i) => [c, probabilities[r * k + i]!])),
-        };
-      });
+      const x = matrixOf(records);
+      return toPredictions(await predictMatrix(x, records.length));
     },
+    ...(gbdt
+      ? {
+          async explainRecords(records: readonly Record<string, unknown>[]) {
+            const x = matrixOf(records);
+            const predictions = toPredictions(await predictMatrix(x, records.length));
+            explainRows ??= createExplain(gbdt, target);
+            const explained = explainRows(x, records.length);
+            return predictions.map((p, r): Prediction => ({ ...p, ...explained[r]! }));
+          },
+        }
+      : {}),
     async close() {
       await session.release();
     },

@@ -13,7 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { LatheError } from '../../shared/contract';
+import { EXPLAIN_FIELD } from '../../shared/contract/serve';
 import { routesToChallenger } from './canary';
+import { explainRefusal } from './explain';
 import { createServeMetrics } from './metrics';
 import { openApiDocument, parsePredictBody, recordSchema } from './openapi';
 import type { PredictionLog } from './prediction-log';
@@ -427,7 +429,12 @@ export async function startPredictServer(options: PredictServerOptions): Promise
   const timeouts = resolveTimeouts(options.timeouts);
   const metrics = createServeMetrics();
   const lease = new Lease();
-  const routes = new Map<string, ModelRoute & { schema: ReturnType<typeof recordSchema> }>();
+  const routes = new Map<
+    string,
+    ModelRoute & { schema: ReturnType<typeof recordSchema>; explainIsInput: boolean }
+  >();
+  const explainIsInput = (p: Predictor) =>
+    p.meta.signature.inputs.some((i) => i.name === EXPLAIN_FIELD);
   for (const r of options.models) {
     if (routes.has(r.name)) throw new Error(`model ${r.name} is served twice`);
     // Requests are validated against the champion's signature, so a challenger must read no other input.
@@ -439,7 +446,11 @@ export async function startPredictServer(options: PredictServerOptions): Promise
           `${c.meta.model}@${c.meta.version} reads inputs ${r.champion.meta.model}@${r.champion.meta.version} does not take: ${extra.join(', ')}`,
         );
     }
-    routes.set(r.name, { ...r, schema: recordSchema(r.champion.meta.signature) });
+    routes.set(r.name, {
+      ...r,
+      schema: recordSchema(r.champion.meta.signature),
+      explainIsInput: explainIsInput(r.champion),
+    });
   }
   const buckets = new Map<string, TokenBucket>();
   const batched = new WeakMap<Predictor, Predictor['predictRecords']>();
@@ -459,6 +470,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
         name: r.name,
         version: r.champion.meta.version,
         signature: r.champion.meta.signature,
+        explains: r.champion.explainRecords !== undefined,
       })),
       options.serverVersion ?? '0',
     );
@@ -555,15 +567,30 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     }
     // Read the route after the body: a swap while the body arrived must not hand us a retired model.
     const route = routes.get(name)!;
-    const parsed = parsePredictBody(route.schema, body, maxBatch);
+    const parsed = parsePredictBody(route.schema, body, maxBatch, {
+      explainIsInput: route.explainIsInput,
+    });
     if (!parsed.ok) throw new HttpError(422, parsed.error, { fields: parsed.fields });
-    const useCanary = route.canary && routesToChallenger(requestId, route.canary.percent);
+    let useCanary = route.canary && routesToChallenger(requestId, route.canary.percent);
+    if (parsed.explain && route.canary) {
+      // An explanation comes from whichever side has trees when only one has.
+      const canary = route.canary.predictor.explainRecords !== undefined;
+      const champion = route.champion.explainRecords !== undefined;
+      if (canary !== champion) useCanary = canary;
+    }
     const predictor = useCanary ? route.canary!.predictor : route.champion;
+    if (parsed.explain && !predictor.explainRecords)
+      throw new HttpError(400, explainRefusal(predictor.meta), {
+        fields: [{ field: EXPLAIN_FIELD, message: 'explanations need a tree model (gbdt)' }],
+      });
     const release = lease.acquire(predictor);
     const started = performance.now();
-    let predictions;
+    let predictions: Prediction[];
     try {
-      predictions = await predictRecordsOf(predictor)(parsed.records);
+      // Explanations are computed per request (not coalesced): only requests that ask pay for them.
+      predictions = parsed.explain
+        ? await predictor.explainRecords!(parsed.records)
+        : await predictRecordsOf(predictor)(parsed.records);
     } catch (err) {
       // A failing canary counts against its own version in the health counters, not the champion's.
       throw Object.assign(err instanceof Error ? err : new Error(String(err)), {
@@ -620,7 +647,12 @@ export async function startPredictServer(options: PredictServerOptions): Promise
         requestId,
         role: useCanary ? ('canary' as const) : ('champion' as const),
         features: parsed.records,
-        predictions,
+        // The log and capture keep predictions, not explanations.
+        predictions: parsed.explain
+          ? predictions.map(({ prediction, probabilities }) =>
+              probabilities ? { prediction, probabilities } : { prediction },
+            )
+          : predictions,
         latencyMs,
       },
     };
@@ -821,6 +853,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
         ...route,
         champion: predictor,
         schema: recordSchema(predictor.meta.signature),
+        explainIsInput: explainIsInput(predictor),
       });
       if (old !== predictor) await lease.retire(old);
     },

@@ -2,6 +2,7 @@
 // One runtime for everything: onnxruntime-node runs the package's model.onnx for the REST server, batch
 // prediction and the exported Docker context alike.
 import type { ModelVersion } from '../../shared/contract';
+import type { PredictionExplanation } from '../../shared/contract/serve';
 
 /**
  * A model package: a folder holding everything needed to predict without the workspace —
@@ -9,6 +10,7 @@ import type { ModelVersion } from '../../shared/contract';
  *   fitted.json     the fitted feature spec (FittedFeatureSpec, with `selection` when features were selected)
  *   target.json     the target as training stored it (classes, or mean/std of a regression target)
  *   package.json    PackageMeta below
+ *   gbdt.json       a gradient-boosted version's trees (model/gbdt.json of its run), for explanations
  */
 export interface PackageMeta {
   format: 'lathe-model-package';
@@ -23,6 +25,10 @@ export interface PackageMeta {
   source?: ModelVersion['source'];
   /** sha256 of model.onnx. */
   onnxSha256: string;
+  /** The run's model type (packages written before it was recorded have none). */
+  modelType?: 'linear' | 'mlp' | 'gbdt';
+  /** sha256 of gbdt.json, present when the package holds the trees of a gradient-boosted version. */
+  gbdtSha256?: string;
   createdAt: string;
 }
 
@@ -30,6 +36,9 @@ export interface PackageMeta {
 export interface Prediction {
   prediction: string | number;
   probabilities?: Record<string, number>;
+  /** With `"explain": true` (tree models): each feature's share of the score (shared/contract/serve.ts). */
+  contributions?: PredictionExplanation['contributions'];
+  base?: PredictionExplanation['base'];
 }
 
 export interface Predictor {
@@ -44,6 +53,11 @@ export interface Predictor {
     x: Float32Array,
     rows: number,
   ): Promise<{ predictions: (string | number)[]; probabilities: Float32Array | null }>;
+  /**
+   * Predictions with TreeSHAP contributions and base values: present only for a tree model (a package with
+   * gbdt.json). Explaining costs nothing until first asked.
+   */
+  explainRecords?(records: readonly Record<string, unknown>[]): Promise<Prediction[]>;
   /** Features the model takes (after the fitted spec and any selection). */
   readonly width: number;
   close(): Promise<void>;

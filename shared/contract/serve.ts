@@ -15,6 +15,28 @@ export function classValues(classes: readonly string[]): (string | number)[] {
   return integers ? classes.map(Number) : [...classes];
 }
 
+/**
+ * Contributions of one prediction when a request asks `"explain": true` (TreeSHAP, tree models only):
+ * each model feature's share of the score, in the units of the score — log-odds of the second class for a
+ * binary model, each class's logit for a multiclass one (one record per class), the target's own units for
+ * regression — so `base` plus the contributions gives the score (for regression: the prediction).
+ */
+export const FeatureContributions = z.record(z.string(), z.number());
+export type FeatureContributions = z.infer<typeof FeatureContributions>;
+
+/** What `explain` adds to each prediction: per feature (per class for multiclass) and the base value. */
+export const PredictionExplanation = z.union([
+  z.object({ contributions: FeatureContributions, base: z.number() }),
+  z.object({
+    contributions: z.record(z.string(), FeatureContributions),
+    base: z.record(z.string(), z.number()),
+  }),
+]);
+export type PredictionExplanation = z.infer<typeof PredictionExplanation>;
+
+/** The request field that asks for explanations (beside `records`, or in a single record). */
+export const EXPLAIN_FIELD = 'explain';
+
 export const PredictBatchIn = z.object({
   /** The model version: `NAME@VERSION`, `NAME@alias` or `NAME` (latest). */
   model: ModelRef,
