@@ -3,6 +3,7 @@
 // a report of a million rows costs what one of two thousand does and stays a few hundred kilobytes.
 import type { Explanations, ShapFeature } from '../../shared/contract';
 import type { GbdtModel } from '../train/gbdt/tree-model';
+import { treeShap } from '../train/gbdt/tree-shap';
 import { createRng } from '../train/random';
 
 /** Rows whose contributions are computed at most (a seeded sample beyond). */
@@ -214,4 +215,18 @@ export function explanationOutputs(
   if (target.classes.length === 2 && positive !== undefined)
     return { outputs: [positive], units: `log-odds of “${positive}”` };
   return { outputs: target.classes, units: 'log-odds (softmax logit) per class' };
+}
+
+/**
+ * The report's explanations of a tree model scored on `rows` rows of model inputs `x`: named and scaled
+ * by the stored target, sampled with the run's seed.
+ */
+export function explainForReport(
+  model: GbdtModel,
+  x: ArrayLike<number>,
+  rows: number,
+  target: Parameters<typeof explanationOutputs>[0],
+  seed: number,
+): Explanations {
+  return explainTrees({ model, x, rows, seed, shap: treeShap, ...explanationOutputs(target) });
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EvaluationReport, Explanations } from '../../../../shared/contract';
 import {
+  explainForReport,
   explainTrees,
   explanationOutputs,
   sampleRows,
@@ -420,5 +421,42 @@ describe('the report contract', () => {
     });
     expect(bad.success).toBe(false);
     expect(JSON.stringify(bad.error?.issues.map((i) => i.path))).toContain('explanations');
+  });
+});
+
+describe('explainForReport (tree-shap.ts)', () => {
+  it('on a model of stumps gives what the hand computation does, NaN and categories included', () => {
+    const m = model(
+      ['a', 'b', 'city'],
+      [
+        stump(0, 5, -1, 2, 3, 1),
+        stump(1, 2.5, 0.5, -0.5, 1, 4, { defaultLeft: false }),
+        stump(2, 0, 1, -1, 2, 2, { categories: [0, 2] }),
+        stump(0, 8, 0.3, -0.2, 5, 1),
+      ],
+      1,
+      [2],
+    );
+    const rows = 700;
+    const x = rowsOf(rows, 3, 17, 0.1);
+    for (let r = 0; r < rows; r++) x[r * 3 + 2] = (r % 5) - 1;
+    const target = { kind: 'classes' as const, classes: ['no', 'yes'] };
+    const real = explainForReport(m, x, rows, target, 5);
+    const hand = explainTrees({
+      model: m,
+      x,
+      rows,
+      seed: 5,
+      shap: stumpShap,
+      ...explanationOutputs(target),
+    });
+    expect(real.storedRows).toEqual(hand.storedRows);
+    expect(real.features.map((f) => f.feature)).toEqual(hand.features.map((f) => f.feature));
+    real.features.forEach((f, i) => {
+      const h = hand.features[i]!;
+      f.meanAbs.forEach((v, k) => expect(v).toBeCloseTo(h.meanAbs[k]!, 9));
+      f.shap[0]!.forEach((v, j) => expect(v).toBeCloseTo(h.shap[0]![j]!, 9));
+    });
+    expect(real.base[0]!).toBeCloseTo(hand.base[0]!, 9);
   });
 });
