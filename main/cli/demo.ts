@@ -27,18 +27,27 @@ export interface DemoResult {
   run: Run;
 }
 
+/** The models the tour trains: an MLP, or gradient-boosted trees as bench/gbdt-vs-xgboost.mjs sets them. */
+export type DemoModel = 'mlp' | 'gbdt';
+
 /**
  * The headless tour: import 3M flights, profile them, derive a deterministic training sample with
- * hour/day-of-week/month/distance/origin/destination -> delayed (> 15 min), train an MLP, return the run.
+ * hour/day-of-week/month/distance/origin/destination -> delayed (> 15 min), train an MLP (`epochs` epochs)
+ * or a GBDT (`epochs` rounds, depth 6, learning rate 0.3), return the run.
  */
 export async function runDemo(
   ctx: Ctx,
-  options: { rows: number; epochs: number },
+  options: { rows: number; epochs: number; model?: string },
 ): Promise<DemoResult> {
   if (!Number.isInteger(options.rows) || options.rows < 100)
     throw new LatheError('INVALID_INPUT', `--rows: ${options.rows} is too few (at least 100)`);
   if (!Number.isInteger(options.epochs) || options.epochs < 1)
     throw new LatheError('INVALID_INPUT', `--epochs: ${options.epochs} must be a positive integer`);
+  const model = options.model ?? 'mlp';
+  if (model !== 'mlp' && model !== 'gbdt')
+    throw new LatheError('INVALID_INPUT', `--model: '${model}' is not mlp or gbdt`, {
+      field: 'model',
+    });
   const file = flightsFile();
   return withSession(ctx, async ({ api }) => {
     ctx.say(`Workspace ${ctx.workspaceDir}\nImporting ${file}…`);
@@ -63,17 +72,26 @@ export async function runDemo(
       target: 'delayed',
       task: 'binary',
       features: ['hour', 'day_of_week', 'month', 'distance', 'origin', 'destination'],
-      model: { type: 'mlp', hidden: [64, 64] },
-      training: {
-        epochs: options.epochs,
-        batchSize: 256,
-        learningRate: 0.001,
-        validationFraction: 0.2,
-      },
+      ...(model === 'gbdt'
+        ? {
+            model: { type: 'gbdt', trees: options.epochs, maxDepth: 6, learningRate: 0.3 },
+            training: { validationFraction: 0.2 },
+          }
+        : {
+            model: { type: 'mlp', hidden: [64, 64] },
+            training: {
+              epochs: options.epochs,
+              batchSize: 256,
+              learningRate: 0.001,
+              validationFraction: 0.2,
+            },
+          }),
       seed: 42,
       experiment: 'demo',
     });
-    ctx.say('Training an MLP to predict delays over 15 minutes…');
+    ctx.say(
+      `Training ${model === 'gbdt' ? `${options.epochs} boosted trees` : 'an MLP'} to predict delays over 15 minutes…`,
+    );
     const run = await trainWith(api, ctx, config);
     return { workspace: ctx.workspaceDir, flights, profile, sample, run };
   });

@@ -14,7 +14,7 @@ import {
 } from '../../../shared/contract';
 import { startHost } from '../../host/server';
 import { packageRoot } from '../../version';
-import { invoke, num, withSession, type Command } from '../command';
+import { invoke, num, str, withSession, type Command } from '../command';
 import { formatBytes } from '../output';
 import { exitFor } from '../runners';
 import { humanProfileSummary } from './data';
@@ -135,7 +135,16 @@ export const demo: Command = {
       value: 'N',
       description: 'flights sampled for training (default 100000)',
     },
-    epochs: { type: 'number', value: 'N', description: 'training epochs (default 8)' },
+    epochs: {
+      type: 'number',
+      value: 'N',
+      description: 'training epochs of the mlp (default 8), or rounds of a gbdt (default 100)',
+    },
+    model: {
+      type: 'string',
+      value: 'TYPE',
+      description: 'mlp (default) or gbdt: gradient-boosted trees, depth 6, learning rate 0.3',
+    },
   },
   async run(ctx) {
     const { runDemo } = await import('../demo');
@@ -145,7 +154,8 @@ export const demo: Command = {
       { ...ctx, workspaceDir: dir },
       {
         rows: num(ctx, 'rows') ?? 100_000,
-        epochs: num(ctx, 'epochs') ?? 8,
+        epochs: num(ctx, 'epochs') ?? (str(ctx, 'model') === 'gbdt' ? 100 : 8),
+        model: str(ctx, 'model'),
       },
     );
     ctx.result(
