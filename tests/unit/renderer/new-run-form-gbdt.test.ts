@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { TrainConfig } from '../../../shared/contract';
@@ -208,5 +209,67 @@ describe('the New run form: a gbdt', () => {
       space: 'training.learningRate: { type: loguniform, low: 0.001, high: 0.1 }',
     });
     expect(wrong.fields.space).toMatch(/model\.learningRate/);
+  });
+
+  it('any gbdt the form holds reads back from its YAML the same, and never sends the networks’ options', () => {
+    const box = fc.oneof(
+      fc.constant(''),
+      fc.integer({ min: -2, max: 400 }).map(String),
+      fc.double({ min: -1, max: 3, noNaN: true }).map((x) => String(Number(x.toPrecision(4)))),
+      fc.constantFrom('abc', '1e3', ' 7 '),
+    );
+    const keys = [
+      'trees',
+      'gbdtLearningRate',
+      'maxDepth',
+      'maxLeaves',
+      'minChildWeight',
+      'minSplitGain',
+      'l1',
+      'l2',
+      'subsample',
+      'colsample',
+      'maxBins',
+      'huberDelta',
+      'checkpointEvery',
+      'threads',
+      'epochs',
+      'learningRate',
+      'batchSize',
+    ] as const;
+    const values = fc.record({
+      boxes: fc.tuple(...keys.map(() => box)),
+      task: fc.constantFrom('binary', 'multiclass', 'regression' as const),
+      loss: fc.constantFrom('', 'squared_error', 'absolute_error', 'huber' as const),
+      engine: fc.constantFrom('', 'fused', 'tfjs' as const),
+      lrSchedule: fc.constantFrom('none', 'cosine' as const),
+    });
+    fc.assert(
+      fc.property(values, ({ boxes, task, loss, engine, lrSchedule }) => {
+        const v: TrainFormValues = {
+          ...gbdt,
+          ...Object.fromEntries(keys.map((k, i) => [k, boxes[i]!])),
+          task,
+          loss,
+          engine,
+          lrSchedule,
+        };
+        const built = buildConfig(v);
+        const training = (built.draft.training ?? {}) as Record<string, unknown>;
+        for (const key of ['epochs', 'learningRate', 'batchSize', 'engine', 'lrSchedule'])
+          expect(training).not.toHaveProperty(key);
+        const model = built.draft.model as Record<string, unknown>;
+        if (task !== 'regression') expect(model).not.toHaveProperty('loss');
+        if (built.config) expect(TrainConfig.parse(built.config).model.type).toBe('gbdt');
+        else expect(Object.keys(built.fields).length + built.other.length).toBeGreaterThan(0);
+        const back = valuesFromConfig(parseYaml(configYaml(built.draft)), {
+          ...base,
+          dataset: '',
+          target: '',
+        });
+        expect(buildConfig(back).draft).toEqual(built.draft);
+      }),
+      { seed: 1414, numRuns: 150 },
+    );
   });
 });
