@@ -16,16 +16,14 @@ import type { PackageMeta } from './types';
 /** The trees of a package, beside model.onnx. */
 export const PACKAGE_GBDT = 'gbdt.json';
 
-/** What the model of a package is, in words for a refused explanation. */
-export function modelKindOf(meta: PackageMeta): string {
-  if (meta.source?.kind === 'import') return 'an imported ONNX model';
-  if (meta.modelType === 'gbdt') return 'gbdt, but its package has no gbdt.json';
-  return meta.modelType ?? 'a neural network (mlp or linear)';
-}
-
 /** The refusal of `explain` for a model without trees: the message every face shows. */
 export function explainRefusal(meta: PackageMeta): string {
-  return `explain: explanations need a tree model (gbdt); this model is ${modelKindOf(meta)}`;
+  const need = 'explain: explanations need a tree model (gbdt)';
+  if (meta.source?.kind === 'import') return `${need}; this model is an imported ONNX model`;
+  if (meta.modelType && meta.modelType !== 'gbdt')
+    return `${need}; this model is ${meta.modelType}`;
+  // A package written before packages kept their trees (or their model type).
+  return `${need}, and this package holds no trees (no ${PACKAGE_GBDT}): package or export the version again`;
 }
 
 /** Reads and checks gbdt.json of the package in `dir`; errors name the file as CORRUPT_FILE. */
