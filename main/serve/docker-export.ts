@@ -313,7 +313,8 @@ curl -s localhost:${CONTAINER_PORT}/openapi.json
 Without Docker: \`node server.cjs\` (Node 20) from this folder.
 
 - Endpoints: \`POST /v1/models/${v.model}/predict\` (one record, an array or \`{"records": [...]}\`), \`GET /health\`,
-  \`GET /ready\`, \`GET /metrics\` (Prometheus), \`GET /openapi.json\`.
+  \`GET /ready\`, \`GET /metrics\` (Prometheus), \`GET /openapi.json\`. A tree model (gbdt) also explains:
+  \`{"records": [...], "explain": true}\` adds each feature's TreeSHAP contribution to every prediction.
 - Environment: \`PORT\` (${CONTAINER_PORT}), \`HOST\` (0.0.0.0), \`MAX_BATCH\` (1000), \`API_KEYS_FILE\` (JSON array of
   \`{"name", "sha256", "models"?, "rateLimit"?}\`: every predict request then needs \`Authorization: Bearer KEY\`).
 - Predictions are logged to stdout as JSON lines (\`"type":"prediction"\`), and each finished minute's service
