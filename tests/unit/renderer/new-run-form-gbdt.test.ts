@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { TrainConfig } from '../../../shared/contract';
+import { cloneTrainConfig } from '../../../shared/config/clone-config';
 import {
   DEFAULT_GBDT_SPACE,
   DEFAULT_SPACE,
@@ -155,6 +156,30 @@ describe('the New run form: a gbdt', () => {
     const mlp = valuesFromConfig({ ...built.draft, model: { type: 'mlp' } }, full);
     expect(mlp).toMatchObject({ model: 'mlp', trees: '300', maxLeaves: '63', l2: '' });
     expect(buildConfig(mlp).config!.model).toEqual({ type: 'mlp', hidden: [64, 64] });
+  });
+
+  it("clones a recorded gbdt run: its options, and not the networks' defaults the record holds", () => {
+    const recorded = TrainConfig.parse({
+      dataset: 'rain',
+      target: 'target',
+      task: 'binary',
+      name: 'trees-1',
+      model: { type: 'gbdt', trees: 40, maxLeaves: 15, subsample: 0.9 },
+      training: { earlyStopping: { patience: 5 } },
+    });
+    // The record holds training.epochs and learningRate (the contract's defaults): a gbdt ignores them.
+    expect(recorded.training.epochs).toBe(20);
+    const values = valuesFromConfig(cloneTrainConfig(recorded), {
+      ...base,
+      dataset: '',
+      target: '',
+    });
+    expect(values).toMatchObject({ model: 'gbdt', trees: '40', maxLeaves: '15', name: '' });
+    const built = buildConfig(values);
+    expect(built.fields).toEqual({});
+    expect(built.config!.model).toEqual({ type: 'gbdt', trees: 40, maxLeaves: 15, subsample: 0.9 });
+    expect(built.config!.training).not.toHaveProperty('epochs');
+    expect(TrainConfig.parse(built.config).model).toEqual(recorded.model);
   });
 
   it('switches the first search space and clears L1/L2 across networks and trees', () => {
