@@ -137,11 +137,17 @@ function categoricalBins(
 ): FeatureBins {
   const counts = new Map<number, number>();
   let hasMissing = false;
+  // Ordinal codes are small integers: count them in an array, anything else in the map.
+  const dense = new Int32Array(Math.min(rows, 1 << 16) + 1);
   for (let r = 0, i = f; r < rows; r++, i += width) {
     const v = x[i]!;
-    if (Number.isNaN(v) || v < 0) hasMissing = true;
+    if (v !== v || v < 0) hasMissing = true;
+    else if (v < dense.length && (v | 0) === v) dense[v]!++;
     else counts.set(v, (counts.get(v) ?? 0) + 1);
   }
+  dense.forEach((c, v) => {
+    if (c > 0) counts.set(v, c);
+  });
   const minCount = minDataPerGroup(rows);
   const byCount = [...counts.entries()]
     .filter(([, c]) => c >= minCount)
@@ -193,7 +199,17 @@ export function fillBins(
     const b = spec.features[f]!;
     if (b.categorical) {
       const codeBin = new Map(b.codes.map((c, i) => [c, i] as const));
-      for (let r = 0, i = f; r < rows; r++, i += width) out[i] = binOf(b, x[i]!, codeBin);
+      const small = new Int32Array(Math.min(rows, 1 << 16) + 1).fill(b.otherBin);
+      b.codes.forEach((c, i) => {
+        if (c < small.length && (c | 0) === c) small[c] = i;
+      });
+      const missing = b.missingBin >= 0 ? b.missingBin : b.otherBin;
+      for (let r = 0, i = f; r < rows; r++, i += width) {
+        const v = x[i]!;
+        if (v !== v || v < 0) out[i] = missing;
+        else if (v < small.length && (v | 0) === v) out[i] = small[v]!;
+        else out[i] = binOf(b, v, codeBin);
+      }
       continue;
     }
     const cuts = b.cuts;

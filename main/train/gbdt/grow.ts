@@ -255,23 +255,30 @@ export function growTree(
     }));
     const nLeft = engine.partitionAll(jobs);
     const pairs = nodes.map((n, i) => apply(n, jobs[i]!.table, nLeft[i]!));
-    const tasks = pairs.map(([l, r], i) => {
+    // Children at the depth limit never split: they need no histogram.
+    const growing = pairs.filter(([l]) => p.maxDepth <= 0 || l.depth < p.maxDepth);
+    const tasks = growing.map(([l, r]) => {
       const small = l.end - l.begin <= r.end - r.begin ? l : r;
       small.slot = engine.allocSlot();
-      return { begin: small.begin, count: small.end - small.begin, slot: small.slot, parent: i };
+      return { begin: small.begin, count: small.end - small.begin, slot: small.slot };
     });
     engine.build(tasks, features);
     const children: Node[] = [];
     pairs.forEach(([l, r], i) => {
       const parent = nodes[i]!;
+      children.push(l, r);
+      if (l.slot < 0 && r.slot < 0) {
+        engine.freeSlot(parent.slot);
+        parent.slot = -1;
+        return;
+      }
       const small = l.slot >= 0 ? l : r;
       const large = small === l ? r : l;
       engine.subtract(parent.slot, small.slot, features);
       large.slot = parent.slot;
       parent.slot = -1;
-      children.push(l, r);
     });
-    for (const c of children) c.split = findSplit(c);
+    for (const c of children) if (c.slot >= 0) c.split = findSplit(c);
     return children;
   };
 

@@ -44,6 +44,11 @@ export interface HistEngine {
   partitionAll(jobs: PartitionJob[]): number[];
   /** Ends the engine's workers. */
   close(): Promise<void>;
+  /**
+   * The logistic objective in the engine (optional): writes gpair for raw scores `raw` [rows] and returns
+   * Σ weight · log loss (weights null = 1).
+   */
+  logistic?(raw: Float64Array, y: Float32Array | Int32Array, weights: Float32Array | null): number;
   /** Worker threads running now (0 once close() resolved). */
   liveWorkers(): number;
 }

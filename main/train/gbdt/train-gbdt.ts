@@ -239,20 +239,25 @@ export async function trainGbdt(
       learningRate: params.learningRate,
     };
 
+    let weightSum = rows;
+    if (weights) {
+      weightSum = 0;
+      for (let i = 0; i < rows; i++) weightSum += weights[i]!;
+    }
+    /** The training loss of `raw`, and every row's gradients for the next tree(s). */
+    const lossAndGradients = (): number =>
+      params.objective === 'logistic' && engine.logistic
+        ? weightSum > 0
+          ? engine.logistic(raw, y, weights) / weightSum
+          : 0
+        : gradients(params.objective, k, raw, y, weights, params.huberDelta, grad ?? engine.gpair);
+
     const report = (round: number, trainLoss: number): 'continue' | 'stop' =>
       hooks.onRound({ round, trainLoss, validRaw: Float32Array.from(validRaw) });
 
     let round = startRound;
     for (; round < params.trees; round++) {
-      const loss = gradients(
-        params.objective,
-        k,
-        raw,
-        y,
-        weights,
-        params.huberDelta,
-        grad ?? engine.gpair,
-      );
+      const loss = lossAndGradients();
       if (round > startRound) {
         if (report(round, loss) === 'stop') break;
         const every = hooks.checkpointEvery ?? 0;
@@ -305,15 +310,7 @@ export async function trainGbdt(
       }
     }
     if (round === params.trees && round > startRound) {
-      const loss = gradients(
-        params.objective,
-        k,
-        raw,
-        y,
-        weights,
-        params.huberDelta,
-        grad ?? engine.gpair,
-      );
+      const loss = lossAndGradients();
       report(round, loss);
     }
     return {

@@ -39,6 +39,7 @@ interface Kernels {
     nf: number,
   ): void;
   subtractHist(a: number, b: number, pairs: number): void;
+  logistic(raw: number, y: number, w: number, gpair: number, n: number): number;
   partition(
     index: number,
     begin: number,
@@ -156,7 +157,11 @@ export async function createWasmEngine(
     return at;
   };
   const binsAt = take(rows * width * binBytes);
-  const gpairAt = take(rows * 8);
+  // One row of padding: the logistic kernel works on pairs of rows.
+  const gpairAt = take((rows + 1) * 8);
+  const rawAt = take((rows + 1) * 8);
+  const yAt = take((rows + 1) * 4);
+  const wAt = take((rows + 1) * 4);
   const indexAt = take(rows * 4);
   const scratchAt = take(rows * 4);
   const featuresAt = take(threads * width * 4 + 4 * width);
@@ -250,6 +255,7 @@ export async function createWasmEngine(
 
   const free: number[] = [];
   let slotsUsed = 0;
+  let targetsOf: { y: Float32Array | Int32Array; weights: Float32Array | null } | null = null;
   const views = () => memory.buffer;
   let buffer = views();
   const view = <T>(make: (b: SharedArrayBuffer) => T) => {
@@ -406,6 +412,19 @@ export async function createWasmEngine(
         part.forEach((_, i) => out.push(j[J_ITEMS + 6 * i + 5]!));
       }
       return out;
+    },
+    logistic(raw, y, weights) {
+      const b = buffer;
+      if (targetsOf?.y !== y || targetsOf.weights !== weights) {
+        new Float32Array(b, yAt, rows + 1).set(y);
+        const w = new Float32Array(b, wAt, rows + 1);
+        if (weights) w.set(weights);
+        else w.fill(1, 0, rows);
+        w[rows] = 0;
+        targetsOf = { y, weights };
+      }
+      new Float64Array(b, rawAt, rows + 1).set(raw.subarray(0, rows));
+      return kernels.logistic(rawAt, yAt, wAt, gpairAt, rows + (rows % 2));
     },
     close: closeWorkers,
     liveWorkers: () => live,

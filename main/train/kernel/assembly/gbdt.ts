@@ -136,3 +136,85 @@ export function partition(
   memory.copy(l, rstart, r - rstart);
   return <i32>((l - start) >> 2);
 }
+
+// --- Logistic loss --------------------------------------------------------------------------------------
+
+/** exp(x) for x ≤ 0 in both lanes (below −700 as exp(−700)): 2^n · e^r, |r| ≤ ln2/2, Taylor to r^13. */
+// @ts-ignore: decorator
+@inline
+function expNonPositive(x: v128): v128 {
+  x = f64x2.max(x, f64x2.splat(-700));
+  const n = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
+  let r = f64x2.sub(x, f64x2.mul(n, f64x2.splat(6.93147180369123816490e-1)));
+  r = f64x2.sub(r, f64x2.mul(n, f64x2.splat(1.90821492927058770002e-10)));
+  let p = f64x2.splat(1.0 / 6227020800.0);
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 479001600.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n));
+  return f64x2.mul(p, i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52));
+}
+
+/** log(1 + e) for e in [0, 1] in both lanes: 2·atanh(e / (2 + e)) by its series (to s^35). */
+// @ts-ignore: decorator
+@inline
+function log1pUnit(e: v128): v128 {
+  const s = f64x2.div(e, f64x2.add(e, f64x2.splat(2)));
+  const s2 = f64x2.mul(s, s);
+  let p = f64x2.splat(1.0 / 35.0);
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 33.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 31.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 29.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 27.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 25.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 23.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 21.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 19.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 17.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 15.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 13.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 11.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 9.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 7.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 5.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 3.0));
+  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0));
+  return f64x2.mul(f64x2.mul(p, s), f64x2.splat(2));
+}
+
+/**
+ * Logistic loss of raw scores z [n] (f64) against targets t (f32, 0/1) with weights w (f32): writes the
+ * gradient (p − t)·w and hessian max(p(1 − p), 1e-16)·w of each row as a float32 pair into gpair and
+ * returns Σ w·(softplus(z) − t·z). n must be even (pad with a row of weight 0).
+ */
+export function logistic(raw: usize, y: usize, w: usize, gpair: usize, n: i32): f64 {
+  let loss = f64x2.splat(0);
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const minHess = f64x2.splat(1e-16);
+  for (let i: usize = 0; i < <usize>n; i += 2) {
+    const z = v128.load(raw + (i << 3));
+    const t = f64x2.promote_low_f32x4(v128.load64_zero(y + (i << 2)));
+    const wt = f64x2.promote_low_f32x4(v128.load64_zero(w + (i << 2)));
+    const e = expNonPositive(f64x2.neg(f64x2.abs(z)));
+    const l = f64x2.sub(f64x2.add(f64x2.max(z, zero), log1pUnit(e)), f64x2.mul(t, z));
+    loss = f64x2.add(loss, f64x2.mul(wt, l));
+    const inv = f64x2.div(one, f64x2.add(one, e));
+    const p = v128.bitselect(inv, f64x2.mul(e, inv), f64x2.ge(z, zero));
+    const g = f64x2.mul(f64x2.sub(p, t), wt);
+    const h = f64x2.mul(f64x2.max(f64x2.mul(p, f64x2.sub(one, p)), minHess), wt);
+    const gh = v128.shuffle<i32>(f32x4.demote_f64x2_zero(g), f32x4.demote_f64x2_zero(h), 0, 4, 1, 5);
+    v128.store(gpair + (i << 3), gh);
+  }
+  return f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1);
+}
