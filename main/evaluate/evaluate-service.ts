@@ -19,7 +19,8 @@ import type { ArtifactStore } from '../workspace/artifacts';
 import type { Database } from '../workspace/db';
 import { iso, newId } from '../workspace/projects';
 import { packageRoot } from '../version';
-import type { ScoreJob, ScoredRows, StoredTarget } from './predict';
+import { GBDT_MODEL_PATH } from '../train/gbdt/tree-model';
+import type { ScoreJob, ScoredRows, StoredModel, StoredTarget } from './predict';
 import type { EvalWorkerJob, EvalWorkerMessage } from './worker';
 import { buildReport, scoredMetrics } from './report';
 import { checkGates, type ChampionScore } from './gates';
@@ -84,13 +85,16 @@ const OF_VERSION = `SELECT report FROM evaluations WHERE model_version_id = ?
   OR (model_version_id IS NULL AND split <> 'all'
       AND run_id = (SELECT run_id FROM model_versions WHERE id = ?))`;
 
-const MODEL_FILES = [
-  'model/model.json',
-  'model/weights.bin',
-  'features/fitted.json',
-  'target.json',
-  'split.json',
-];
+/** The files evaluation reads: the model's own, by its kind, and those training keeps beside it. */
+const MODEL_FILES = ['features/fitted.json', 'target.json', 'split.json'];
+const STORED_MODEL_FILES: Record<StoredModel['kind'], string[]> = {
+  tfjs: ['model/model.json', 'model/weights.bin'],
+  gbdt: [GBDT_MODEL_PATH],
+};
+
+/** Which kind of model a run saved, by the model its config trains. */
+const modelKind = (run: Run): StoredModel['kind'] =>
+  run.config.model.type === 'gbdt' ? 'gbdt' : 'tfjs';
 
 export function defaultEvalWorkerPath(): string {
   return join(packageRoot(), 'out', 'main', 'eval-worker.cjs');
@@ -140,7 +144,9 @@ export function createEvaluateService(deps: {
         },
       );
     }
-    const missing = MODEL_FILES.filter((p) => !run.artifacts.some((a) => a.path === p));
+    const missing = [...STORED_MODEL_FILES[modelKind(run)], ...MODEL_FILES].filter(
+      (p) => !run.artifacts.some((a) => a.path === p),
+    );
     if (missing.length) {
       throw new LatheError('NOT_FOUND', `run ${run.id} has no ${missing.join(', ')}`, {
         id: run.id,
@@ -211,8 +217,14 @@ export function createEvaluateService(deps: {
       target: JSON.parse((await read(run, 'target.json')).toString('utf8')) as StoredTarget,
       rule,
       which,
-      modelJson: (await read(run, 'model/model.json')).toString('utf8'),
-      weights: new Uint8Array(await read(run, 'model/weights.bin')),
+      model:
+        modelKind(run) === 'gbdt'
+          ? { kind: 'gbdt', json: (await read(run, GBDT_MODEL_PATH)).toString('utf8') }
+          : {
+              kind: 'tfjs',
+              modelJson: (await read(run, 'model/model.json')).toString('utf8'),
+              weights: new Uint8Array(await read(run, 'model/weights.bin')),
+            },
       segmentColumns,
       importanceRepeats: options.importanceRepeats ?? 0,
       seed: run.config.seed,

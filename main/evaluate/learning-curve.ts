@@ -44,8 +44,13 @@ export async function learningCurve(
       ...job,
       fitted: JSON.parse(text(file('features/fitted.json'))) as FittedFeatureSpec,
       target: JSON.parse(text(file('target.json'))) as StoredTarget,
-      modelJson: text(file('model/model.json')),
-      weights: file('model/weights.bin'),
+      model: trained.artifacts.some((a) => a.path === 'model/gbdt.json')
+        ? { kind: 'gbdt', json: text(file('model/gbdt.json')) }
+        : {
+            kind: 'tfjs',
+            modelJson: text(file('model/model.json')),
+            weights: file('model/weights.bin'),
+          },
       segmentColumns: [],
       importanceRepeats: 0,
     });

@@ -1,7 +1,8 @@
 // Scoring a trained run on rows it did not train on: its test split (or validation split), or every row of
 // another dataset version. Runs in the evaluation worker: DuckDB rebuilds the split by the stored rule and
 // applies the stored fitted feature spec over the whole table (lags and windows see every row, as in
-// training), the saved tfjs model predicts, and permutation importance reshuffles each input column.
+// training), the saved model (a tfjs network or a tree ensemble) predicts, and permutation importance
+// reshuffles each input column.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LatheError, type ColumnInfo, type TrainConfig } from '../../shared/contract';
@@ -11,8 +12,9 @@ import { applySplit, type SplitRule } from '../data/splits';
 import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { createRng, permutation } from '../train/random';
+import { GBDT_FORMAT, predictRaw, type GbdtModel } from '../train/gbdt/tree-model';
 import { subsetColumns } from '../train/selection';
-import { predict } from '../train/validation';
+import { tfjsTrainedModel, type TrainedModel } from '../train/validation';
 import { ident, literal, toPlain } from '../workspace/db';
 
 /** The target as training stored it (target.json). */
@@ -30,8 +32,7 @@ export interface ScoreJob {
   rule: SplitRule;
   /** test or valid: that split of the run's data by its rule; all: every row with a target. */
   which: 'test' | 'valid' | 'all';
-  modelJson: string;
-  weights: Uint8Array;
+  model: StoredModel;
   /** Raw columns returned per row (sensitive attributes, slices). */
   segmentColumns: string[];
   /** Permutation importance repeats per input column (0: none). */
@@ -56,6 +57,52 @@ export interface ScoredRows {
   importance: Record<string, { mean: number; std: number }>;
   loss: number;
   nFeatures: number;
+}
+
+/**
+ * A run's saved model: a network (model/model.json and model/weights.bin) or a gradient-boosted tree
+ * ensemble (the text of model/gbdt.json).
+ */
+export type StoredModel =
+  { kind: 'tfjs'; modelJson: string; weights: Uint8Array } | { kind: 'gbdt'; json: string };
+
+/** A stored tree ensemble, checked enough to predict on `width` inputs; CORRUPT_FILE names the file. */
+export function parseGbdtModel(json: string, width: number): GbdtModel {
+  let model: Partial<GbdtModel> | null;
+  try {
+    model = JSON.parse(json) as Partial<GbdtModel> | null;
+  } catch (err) {
+    throw new LatheError('CORRUPT_FILE', `model/gbdt.json is not JSON: ${(err as Error).message}`, {
+      path: 'model/gbdt.json',
+    });
+  }
+  const problem =
+    model?.format !== GBDT_FORMAT
+      ? `its format is ${JSON.stringify(model?.format ?? null)}, not ${GBDT_FORMAT}`
+      : !Array.isArray(model.trees) || !Array.isArray(model.features)
+        ? 'it has no trees or features'
+        : model.features.length !== width
+          ? `it reads ${model.features.length} features, the fitted spec gives ${width}`
+          : null;
+  if (problem)
+    throw new LatheError(
+      'CORRUPT_FILE',
+      `model/gbdt.json is not a model Lathe trained: ${problem}`,
+      {
+        path: 'model/gbdt.json',
+      },
+    );
+  return model as GbdtModel;
+}
+
+/** A stored model of `width` inputs, ready to predict raw outputs. */
+export async function loadTrainedModel(stored: StoredModel, width: number): Promise<TrainedModel> {
+  if (stored.kind === 'gbdt') {
+    const model = parseGbdtModel(stored.json, width);
+    return { predict: (x, rows) => Float32Array.from(predictRaw(model, x, rows)), dispose() {} };
+  }
+  await tf.ready();
+  return tfjsTrainedModel(await loadModel(stored.modelJson, stored.weights), width);
 }
 
 /** The saved model, from the bytes of model/model.json and model/weights.bin. */
@@ -186,12 +233,11 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
       }
     } else for (let r = 0; r < rows; r++) actual[r] = Number(toPlain(targetCol[r]));
 
-    await tf.ready();
-    const model = await loadModel(job.modelJson, job.weights);
+    const model = await loadTrainedModel(job.model, width);
     try {
       const k = classes.length;
       const score = (features: Float32Array) => {
-        const raw = predict(model, features, rows, width);
+        const raw = model.predict(features, rows);
         if (target.kind === 'classes') return toProbs(raw, rows, k, labels);
         const predicted = Float64Array.from(raw, (z) => z * target.std + target.mean);
         let se = 0;

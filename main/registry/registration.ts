@@ -14,7 +14,7 @@ import type { Database, Sql } from '../workspace/db';
 import { newId } from '../workspace/projects';
 import type { AuditLog } from './audit';
 import { MODEL_SELECT } from './refs';
-import { MODEL_ARTIFACTS, readModelFiles, signatureOf } from './signature';
+import { modelArtifacts, readModelFiles, signatureOf } from './signature';
 
 /** A checked ONNX import (main/serve/onnx-import.ts) whose files are already in the artifact store. */
 export interface ImportedVersionIn {
@@ -73,7 +73,7 @@ function checkRegistrable(run: Run): void {
       `${label} is ${run.status}; only a finished run can be registered`,
       { runId: run.id, status: run.status },
     );
-  const missing = MODEL_ARTIFACTS.filter((p) => !run.artifacts.some((a) => a.path === p));
+  const missing = modelArtifacts(run).filter((p) => !run.artifacts.some((a) => a.path === p));
   if (missing.length)
     throw new LatheError(
       'INVALID_INPUT',

@@ -9,13 +9,26 @@ import {
 import { z } from 'zod';
 import type { ArtifactStore } from '../workspace/artifacts';
 
-/** The artifacts a run must have to be registered: the model, its fitted feature spec and its target. */
+/**
+ * The artifacts a run must have to be registered: the model (a network's model.json and weights.bin,
+ * or a gradient-boosted tree ensemble's gbdt.json), its fitted feature spec and its target.
+ */
 export const MODEL_ARTIFACTS = [
   'model/model.json',
   'model/weights.bin',
   'features/fitted.json',
   'target.json',
 ] as const;
+export const GBDT_MODEL_ARTIFACTS = [
+  'model/gbdt.json',
+  'features/fitted.json',
+  'target.json',
+] as const;
+
+/** The model artifacts a run must have, by the type of model its config trains. */
+export function modelArtifacts(run: { config: Pick<Run['config'], 'model'> }): readonly string[] {
+  return run.config.model.type === 'gbdt' ? GBDT_MODEL_ARTIFACTS : MODEL_ARTIFACTS;
+}
 
 /** What training stores in `target.json` (main/train/trainer.ts). */
 const TargetFile = z.object({

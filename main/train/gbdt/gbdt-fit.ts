@@ -15,6 +15,7 @@ import type { FitResult, TrainHooks } from '../fit';
 import { EarlyStopper, metricValue } from '../schedules';
 import type { SelectionResult } from '../selection';
 import type { Scorer, TrainedModel } from '../validation';
+import { featureImportance, IMPORTANCE_PATH } from './importance';
 import { trainGbdt, type GbdtCheckpoint, type GbdtParams } from './train-gbdt';
 import { GBDT_MODEL_PATH, predictRaw, type GbdtModel, type Tree } from './tree-model';
 
@@ -60,27 +61,6 @@ export function gbdtTrainedModel(model: GbdtModel): TrainedModel {
   return {
     predict: (x, rows) => Float32Array.from(predictRaw(model, x, rows)),
     dispose: () => {},
-  };
-}
-
-const IMPORTANCE_PATH = 'model/importance.json';
-
-/** Importance by gain (summed split gains) and by split count of every feature of `model`. */
-function featureImportance(model: GbdtModel): {
-  gain: Record<string, number>;
-  splits: Record<string, number>;
-} {
-  const gain = model.features.map(() => 0);
-  const splits = model.features.map(() => 0);
-  for (const tree of model.trees)
-    tree.feature.forEach((f, n) => {
-      if (f < 0) return;
-      gain[f]! += tree.gain[n]!;
-      splits[f]!++;
-    });
-  return {
-    gain: Object.fromEntries(model.features.map((name, f) => [name, gain[f]!])),
-    splits: Object.fromEntries(model.features.map((name, f) => [name, splits[f]!])),
   };
 }
 

@@ -263,8 +263,11 @@ describe('ONNX export', () => {
           target,
           rule: JSON.parse((await artifact(run, 'split.json')).toString()) as SplitRule,
           which: 'all',
-          modelJson: (await artifact(run, 'model/model.json')).toString('utf8'),
-          weights: new Uint8Array(await artifact(run, 'model/weights.bin')),
+          model: {
+            kind: 'tfjs',
+            modelJson: (await artifact(run, 'model/model.json')).toString('utf8'),
+            weights: new Uint8Array(await artifact(run, 'model/weights.bin')),
+          },
           segmentColumns: [],
           importanceRepeats: 0,
           seed: 1,
