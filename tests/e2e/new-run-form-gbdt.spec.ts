@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { contractClient } from '../helpers/services';
 import { vega } from '../helpers/workspace';
 import { openSeededSession, type BrowserSession } from './pages/lathe-host';
+import { ComparePage } from './pages/compare-page';
 import { RunPage } from './pages/run-page';
 import { RunsTablePage } from './pages/runs-table-page';
 
@@ -133,9 +134,23 @@ describe('the New run form: a gbdt', () => {
     expect(steps.length).toBeGreaterThan(1);
     expect(Math.max(...steps)).toBeLessThanOrEqual(20);
 
-    // The runs table's model column: the gbdt and its size.
+    // Compared with another gbdt, the curves' step axis counts rounds.
+    const { runId: other } = await ui.invoke('train:start', {
+      config: { ...run.config, name: 'trees-run-2', model: { type: 'gbdt', trees: 10 } },
+    });
+    await expect
+      .poll(async () => (await ui.invoke('runs:get', { id: other })).status, { timeout: 120_000 })
+      .toBe('finished');
+    const compare = new ComparePage(page);
+    await compare.openRuns(url, [runId, other]);
+    await expect
+      .poll(() => ui.byTestId('curve-x').locator('option[value="step"]').textContent())
+      .toBe('round');
+
+    // The runs table's model column: each gbdt and its size.
     const table = new RunsTablePage(page);
-    await table.openExperiments(url, 1);
+    await table.openExperiments(url, 2);
+    await expect.poll(() => table.row(other).textContent()).toContain('gbdt 10 trees, depth 6');
     await expect.poll(() => table.row(runId).textContent()).toContain('gbdt 20 trees, depth 3');
   });
 });
