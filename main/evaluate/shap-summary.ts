@@ -8,13 +8,19 @@ import { createRng } from '../train/random';
 
 /** Rows whose contributions are computed at most (a seeded sample beyond). */
 export const SHAP_MAX_ROWS = 2000;
+/**
+ * TreeSHAP's work grows with rows × leaves: a model with more leaves than 100 trees of depth 6 explains
+ * proportionally fewer rows, down to SHAP_MIN_ROWS, so a big multiclass model's evaluation stays seconds.
+ */
+export const SHAP_LEAF_BUDGET = SHAP_MAX_ROWS * 100 * 64;
+export const SHAP_MIN_ROWS = 500;
 /** Rows whose values are stored for the beeswarm at most. */
 export const SHAP_MAX_STORED = 500;
 /**
  * Stored SHAP values (inputs × outputs × rows) at most: a wide multiclass model stores fewer rows, never
  * fewer than SHAP_MIN_STORED (or all explained rows when there are fewer).
  */
-export const SHAP_STORED_BUDGET = 30_000;
+export const SHAP_STORED_BUDGET = 20_000;
 export const SHAP_MIN_STORED = 50;
 
 /** Contributions [rows][outputs][features + 1] of rows x [rows][features], the last slot the base. */
@@ -46,9 +52,26 @@ export function storedCount(explained: number, features: number, outputs: number
   return Math.min(explained, SHAP_MAX_STORED, Math.max(SHAP_MIN_STORED, byBudget));
 }
 
+/** Rows to explain of a model: SHAP_MAX_ROWS, fewer for a model with many leaves (SHAP_LEAF_BUDGET). */
+export function explainedCount(model: Pick<GbdtModel, 'trees'>): number {
+  let leaves = 0;
+  for (const t of model.trees) for (const f of t.feature) if (f < 0) leaves++;
+  const byWork = Math.floor(SHAP_LEAF_BUDGET / Math.max(1, leaves));
+  return Math.min(SHAP_MAX_ROWS, Math.max(SHAP_MIN_ROWS, byWork));
+}
+
 /** Six significant digits: the beeswarm's resolution, at about half the JSON of a full double. */
 function short(v: number): number {
   return v === 0 ? 0 : Number(v.toPrecision(6));
+}
+
+/** The shortest decimal that reads back (through float32) as the float32 value v: 39.1, not 39.099998474121094. */
+function float32Text(v: number): number {
+  for (let p = 1; p < 9; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === v) return d;
+  }
+  return v;
 }
 
 /** The q-quantile of ascending values (linear between order statistics). */
@@ -62,7 +85,7 @@ function quantile(sorted: readonly number[], q: number): number {
 export interface ShapSummaryInput {
   /** Contributions of the explained rows: [rows][outputs][features + 1], the last slot the base. */
   contributions: Float64Array;
-  /** The explained rows' inputs, [rows][features] row-major. */
+  /** The explained rows' inputs, [rows][features] row-major, float32 values (stored in their shortest form). */
   x: ArrayLike<number>;
   rows: number;
   features: string[];
@@ -118,7 +141,7 @@ export function summarizeShap(input: ShapSummaryInput): Explanations {
       meanAbs,
       values: stored.map((r) => {
         const v = x[r * F + f]!;
-        return missing(f, v) ? null : v;
+        return missing(f, v) ? null : float32Text(v);
       }),
       shap: outputs.map((_, k) =>
         stored.map((r) => short(contributions[(r * K + k) * slot + f]! * mul)),
@@ -164,7 +187,7 @@ export interface ExplainInput {
 }
 
 /**
- * TreeSHAP of a tree model on evaluated rows: a seeded sample of at most `maxRows` (2,000) rows is
+ * TreeSHAP of a tree model on evaluated rows: a seeded sample of at most `maxRows` (explainedCount) is
  * explained, and a seeded subsample of those (within the stored budget) keeps its values.
  */
 export function explainTrees(input: ExplainInput): Explanations {
@@ -174,7 +197,7 @@ export function explainTrees(input: ExplainInput): Explanations {
   if (input.outputs.length !== K) {
     throw new Error(`[ShapSummary] ${input.outputs.length} output names for ${K} model outputs`);
   }
-  const positions = sampleRows(rows, input.maxRows ?? SHAP_MAX_ROWS, input.seed);
+  const positions = sampleRows(rows, input.maxRows ?? explainedCount(model), input.seed);
   const n = positions.length;
   const sample = new Float32Array(n * F);
   for (let i = 0; i < n; i++) {

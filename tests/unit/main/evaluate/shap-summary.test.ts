@@ -2,12 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EvaluationReport, Explanations } from '../../../../shared/contract';
 import {
+  explainedCount,
   explainForReport,
   explainTrees,
   explanationOutputs,
   sampleRows,
   SHAP_MAX_ROWS,
   SHAP_MAX_STORED,
+  SHAP_MIN_ROWS,
   SHAP_MIN_STORED,
   storedCount,
   summarizeShap,
@@ -276,7 +278,15 @@ describe('explainTrees', () => {
       expect(sum).toBeCloseTo(raw[row]!, 4);
       for (const f of e.features) {
         const v = x[row * 5 + features.indexOf(f.feature)]!;
-        expect(f.values[i]).toBe(Number.isNaN(v) ? null : v);
+        const stored = f.values[i]!;
+        // Stored in its shortest decimal form, which reads back as the same float32.
+        if (Number.isNaN(v)) expect(stored).toBeNull();
+        else {
+          expect(Math.fround(stored)).toBe(v);
+          expect(String(stored).length).toBeLessThanOrEqual(
+            String(Number(v.toPrecision(9))).length,
+          );
+        }
       }
     });
     // NaN values are stored as missing and kept out of the colour range.
@@ -329,7 +339,7 @@ describe('explainTrees', () => {
 
   it('a wide multiclass model stores fewer rows, within the budget, never fewer than the floor', () => {
     expect(storedCount(2000, 6, 1)).toBe(SHAP_MAX_STORED);
-    expect(storedCount(2000, 30, 3)).toBe(333);
+    expect(storedCount(2000, 30, 3)).toBe(222);
     expect(storedCount(2000, 400, 10)).toBe(SHAP_MIN_STORED);
     expect(storedCount(20, 400, 10)).toBe(20);
     const width = 30;
@@ -352,10 +362,34 @@ describe('explainTrees', () => {
       seed: 1,
       shap: stumpShap,
     });
-    expect(e.storedRows).toHaveLength(333);
+    expect(e.storedRows).toHaveLength(222);
     // The report stays small: well under half a megabyte of JSON.
     const report = EvaluationReport.parse({ ...binaryReport(), explanations: e });
-    expect(JSON.stringify(report.explanations).length).toBeLessThan(450_000);
+    expect(JSON.stringify(report.explanations).length).toBeLessThan(300_000);
+  });
+
+  it('a model with many leaves explains fewer rows (down to 500), so its evaluation stays quick', () => {
+    const leaves = (n: number) => ({ trees: [{ feature: Array<number>(n).fill(-1) } as Tree] });
+    expect(explainedCount(leaves(64))).toBe(SHAP_MAX_ROWS);
+    expect(explainedCount(leaves(100 * 64))).toBe(SHAP_MAX_ROWS);
+    expect(explainedCount(leaves(300 * 64))).toBe(666);
+    expect(explainedCount(leaves(10_000 * 64))).toBe(SHAP_MIN_ROWS);
+    const deep = model(
+      ['a'],
+      Array.from({ length: 3000 }, () => stump(0, 5, -0.1, 0.1)),
+    );
+    const x = rowsOf(4000, 1, 1);
+    const e = explainTrees({
+      model: deep,
+      x,
+      rows: 4000,
+      outputs: ['y'],
+      units: 'u',
+      seed: 1,
+      shap: stumpShap,
+    });
+    expect(e.explainedRows).toBe(explainedCount(deep));
+    expect(e.explainedRows).toBe(SHAP_MAX_ROWS);
   });
 
   it('categorical codes below 0 are missing; a categorical input is marked', () => {
