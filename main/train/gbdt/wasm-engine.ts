@@ -63,6 +63,9 @@ const OP = 3;
 const OP_EXIT = 0;
 const OP_BUILD = 1;
 const OP_PARTITION = 2;
+const OP_LOGISTIC = 3;
+/** Rows per chunk of the logistic pass: chunk losses are summed in chunk order, whatever the threads. */
+const CHUNK = 16384;
 /** Job words: the buffers' addresses, then per-thread feature counts, then the items. */
 const J_COUNT = 0;
 const J_INDEX = 1;
@@ -73,6 +76,12 @@ const J_GPAIR = 5;
 const J_STRIDE = 6;
 const J_FEATURES = 7;
 const J_SCRATCH = 8;
+const J_RAW = 9;
+const J_Y = 10;
+const J_W = 11;
+const J_ROWS = 12;
+const J_LOSSES = 13;
+const J_THREADS = 14;
 const J_NF = 16;
 const MAX_THREADS = 64;
 const J_ITEMS = J_NF + MAX_THREADS;
@@ -105,6 +114,15 @@ for (;;) {
           k.buildHist(j[${J_INDEX}], j[t], j[t + 1], j[${J_BINS}], j[${J_NARROW}], j[${J_WIDTH}],
             j[${J_GPAIR}], j[t + 2], j[${J_STRIDE}], features, nf);
         }
+    } else if (op === ${OP_LOGISTIC}) {
+      const rows = j[${J_ROWS}];
+      const losses = new Float64Array(memory.buffer, j[${J_LOSSES}], n);
+      for (let i = thread; i < n; i += j[${J_THREADS}]) {
+        const at = i * ${CHUNK};
+        const count = Math.min(${CHUNK}, rows - at);
+        losses[i] = k.logistic(j[${J_RAW}] + at * 8, j[${J_Y}] + at * 4, j[${J_W}] + at * 4,
+          j[${J_GPAIR}] + at * 8, count + (count % 2));
+      }
     } else {
       for (let i = 0; i < n; i++) {
         const t = ${J_ITEMS} + 6 * i;
@@ -162,6 +180,8 @@ export async function createWasmEngine(
   const rawAt = take((rows + 1) * 8);
   const yAt = take((rows + 1) * 4);
   const wAt = take((rows + 1) * 4);
+  const chunks = Math.ceil(rows / CHUNK);
+  const lossesAt = take(chunks * 8);
   const indexAt = take(rows * 4);
   const scratchAt = take(rows * 4);
   const featuresAt = take(threads * width * 4 + 4 * width);
@@ -232,6 +252,12 @@ export async function createWasmEngine(
   j[J_STRIDE] = stride;
   j[J_FEATURES] = featuresAt;
   j[J_SCRATCH] = scratchAt;
+  j[J_RAW] = rawAt;
+  j[J_Y] = yAt;
+  j[J_W] = wAt;
+  j[J_ROWS] = rows;
+  j[J_LOSSES] = lossesAt;
+  j[J_THREADS] = threads;
 
   /** Runs the dispatch in `j` on the workers, while `own` runs here; waits for all. */
   const dispatch = (op: number, own: () => void) => {
@@ -424,7 +450,24 @@ export async function createWasmEngine(
         targetsOf = { y, weights };
       }
       new Float64Array(b, rawAt, rows + 1).set(raw.subarray(0, rows));
-      return kernels.logistic(rawAt, yAt, wAt, gpairAt, rows + (rows % 2));
+      const losses = new Float64Array(b, lossesAt, chunks);
+      j[J_COUNT] = chunks;
+      dispatch(OP_LOGISTIC, () => {
+        for (let i = 0; i < chunks; i += threads) {
+          const at = i * CHUNK;
+          const count = Math.min(CHUNK, rows - at);
+          losses[i] = kernels.logistic(
+            rawAt + at * 8,
+            yAt + at * 4,
+            wAt + at * 4,
+            gpairAt + at * 8,
+            count + (count % 2),
+          );
+        }
+      });
+      let loss = 0;
+      for (let i = 0; i < chunks; i++) loss += losses[i]!;
+      return loss;
     },
     close: closeWorkers,
     liveWorkers: () => live,

@@ -185,6 +185,26 @@ describe('trainGbdt: the same trees whatever the engine and threads', () => {
   );
 });
 
+describe('trainGbdt: logistic in WebAssembly', () => {
+  it('weighted, with categories and missing values: 1, 2 and 3 threads give the same trees', async () => {
+    // More rows than one chunk of the logistic pass, and an odd count (the padded last pair).
+    const d = table(40_001, 91, 'logistic');
+    d.weights = Float32Array.from({ length: d.rows }, (_, i) => (d.y[i] ? 2.5 : 1));
+    const p: GbdtParams = { ...defaults, trees: 4, maxDepth: 5 };
+    const models = [];
+    const losses = [];
+    for (const threads of [1, 2, 3]) {
+      const rec = recorder();
+      models.push(JSON.stringify(await trainGbdt({ ...p, threads }, d, d, rec.hooks)));
+      losses.push(rec.rounds.map((r) => r.trainLoss));
+    }
+    expect(models[1]).toBe(models[0]);
+    expect(models[2]).toBe(models[0]);
+    expect(losses[1]).toEqual(losses[0]);
+    expect(losses[2]).toEqual(losses[0]);
+  });
+});
+
 describe('trainGbdt: checkpoints, resume, early stop, cancel', () => {
   const p: GbdtParams = {
     ...defaults,
