@@ -264,10 +264,10 @@ describe('the New run form: a gbdt', () => {
     ] as const;
     const values = fc.record({
       boxes: fc.tuple(...keys.map(() => box)),
-      task: fc.constantFrom('binary', 'multiclass', 'regression' as const),
-      loss: fc.constantFrom('', 'squared_error', 'absolute_error', 'huber' as const),
-      engine: fc.constantFrom('', 'fused', 'tfjs' as const),
-      lrSchedule: fc.constantFrom('none', 'cosine' as const),
+      task: fc.constantFrom(...(['binary', 'multiclass', 'regression'] as const)),
+      loss: fc.constantFrom(...(['', 'squared_error', 'absolute_error', 'huber'] as const)),
+      engine: fc.constantFrom(...(['', 'fused', 'tfjs'] as const)),
+      lrSchedule: fc.constantFrom(...(['none', 'cosine'] as const)),
     });
     fc.assert(
       fc.property(values, ({ boxes, task, loss, engine, lrSchedule }) => {
