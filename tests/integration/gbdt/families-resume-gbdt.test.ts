@@ -83,8 +83,8 @@ describe('gbdt families', () => {
     const trials = (await call('runs:list', {})).filter((r) => r.parentId === out.run.id);
     for (const c of out.report!.children) {
       const trial = await call('runs:get', { id: c.runId });
-      expect(trial.params['model.maxDepth']).toBe(String(c.assignment['model.maxDepth']));
-      expect(trial.params['model.learningRate']).toBe(String(c.assignment['model.learningRate']));
+      expect(Number(trial.params['model.maxDepth'])).toBe(c.assignment['model.maxDepth']);
+      expect(Number(trial.params['model.learningRate'])).toBe(c.assignment['model.learningRate']);
       expect(trial.config.model).toMatchObject({ type: 'gbdt', trees: 12 });
     }
     expect(trials.every((r) => r.status === 'finished')).toBe(true);
