@@ -217,7 +217,11 @@ export function SplitFields(props: FieldsProps) {
       </div>
       <TextAreaField
         label="Feature spec"
-        hint="(YAML; empty: impute and scale numbers, one-hot categories, split dates)"
+        hint={
+          values.model === 'gbdt'
+            ? '(YAML; empty for trees: numbers as they are with missing values kept, categories as codes split natively, date parts)'
+            : '(YAML; empty: impute and scale numbers, one-hot categories, split dates)'
+        }
         grow
         rows={values.featureSpec ? 6 : 2}
         value={values.featureSpec}
