@@ -89,53 +89,81 @@ const J_ITEMS = J_NF + MAX_THREADS;
 const MAX_ITEMS = 4096;
 const JOB_WORDS = J_ITEMS + 6 * MAX_ITEMS;
 
+const WORKER_CONSTANTS = {
+  CHUNK,
+  DONE,
+  ERROR,
+  GEN,
+  J_BINS,
+  J_COUNT,
+  J_FEATURES,
+  J_GPAIR,
+  J_INDEX,
+  J_ITEMS,
+  J_LOSSES,
+  J_NARROW,
+  J_NF,
+  J_RAW,
+  J_ROWS,
+  J_SCRATCH,
+  J_STRIDE,
+  J_THREADS,
+  J_W,
+  J_WIDTH,
+  J_Y,
+  OP,
+  OP_BUILD,
+  OP_EXIT,
+  OP_LOGISTIC,
+};
+
 // The worker: instantiates the kernels over the shared memory, then runs its share of each dispatch.
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, control, job, thread } = workerData;
+const { module, memory, control, job, thread, constants: C } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
 const c = new Int32Array(control);
 const j = new Int32Array(job);
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
-  Atomics.wait(c, ${GEN}, seen);
-  seen = Atomics.load(c, ${GEN});
-  const op = Atomics.load(c, ${OP});
-  if (op === ${OP_EXIT}) break;
+  Atomics.wait(c, C.GEN, seen);
+  seen = Atomics.load(c, C.GEN);
+  const op = Atomics.load(c, C.OP);
+  if (op === C.OP_EXIT) break;
   try {
-    const n = j[${J_COUNT}];
-    if (op === ${OP_BUILD}) {
-      const nf = j[${J_NF} + thread];
-      const features = j[${J_FEATURES}] + thread * 4 * j[${J_WIDTH}];
+    const n = j[C.J_COUNT];
+    if (op === C.OP_BUILD) {
+      const nf = j[C.J_NF + thread];
+      const features = j[C.J_FEATURES] + thread * 4 * j[C.J_WIDTH];
       if (nf > 0)
         for (let i = 0; i < n; i++) {
-          const t = ${J_ITEMS} + 3 * i;
-          k.buildHist(j[${J_INDEX}], j[t], j[t + 1], j[${J_BINS}], j[${J_NARROW}], j[${J_WIDTH}],
-            j[${J_GPAIR}], j[t + 2], j[${J_STRIDE}], features, nf);
+          const t = C.J_ITEMS + 3 * i;
+          k.buildHist(j[C.J_INDEX], j[t], j[t + 1], j[C.J_BINS], j[C.J_NARROW], j[C.J_WIDTH],
+            j[C.J_GPAIR], j[t + 2], j[C.J_STRIDE], features, nf);
         }
-    } else if (op === ${OP_LOGISTIC}) {
-      const rows = j[${J_ROWS}];
-      const losses = new Float64Array(memory.buffer, j[${J_LOSSES}], n);
-      for (let i = thread; i < n; i += j[${J_THREADS}]) {
-        const at = i * ${CHUNK};
-        const count = Math.min(${CHUNK}, rows - at);
-        losses[i] = k.logistic(j[${J_RAW}] + at * 8, j[${J_Y}] + at * 4, j[${J_W}] + at * 4,
-          j[${J_GPAIR}] + at * 8, count + (count % 2));
+    } else if (op === C.OP_LOGISTIC) {
+      const rows = j[C.J_ROWS];
+      const losses = new Float64Array(memory.buffer, j[C.J_LOSSES], n);
+      for (let i = thread; i < n; i += j[C.J_THREADS]) {
+        const at = i * C.CHUNK;
+        const count = Math.min(C.CHUNK, rows - at);
+        losses[i] = k.logistic(j[C.J_RAW] + at * 8, j[C.J_Y] + at * 4, j[C.J_W] + at * 4,
+          j[C.J_GPAIR] + at * 8, count + (count % 2));
       }
     } else {
       for (let i = 0; i < n; i++) {
-        const t = ${J_ITEMS} + 6 * i;
+        const t = C.J_ITEMS + 6 * i;
         if (j[t + 4] !== thread) continue;
-        j[t + 5] = k.partition(j[${J_INDEX}], j[t], j[t + 1], j[${J_BINS}], j[${J_NARROW}],
-          j[${J_WIDTH}], j[t + 2], j[t + 3], j[${J_SCRATCH}]);
+        j[t + 5] = k.partition(j[C.J_INDEX], j[t], j[t + 1], j[C.J_BINS], j[C.J_NARROW],
+          j[C.J_WIDTH], j[t + 2], j[t + 3], j[C.J_SCRATCH]);
       }
     }
   } catch (e) {
-    Atomics.store(c, ${ERROR}, 1);
+    Atomics.store(c, C.ERROR, 1);
   }
-  Atomics.add(c, ${DONE}, 1);
-  Atomics.notify(c, ${DONE});
+  Atomics.add(c, C.DONE, 1);
+  Atomics.notify(c, C.DONE);
 }
 `;
 
@@ -219,7 +247,7 @@ export async function createWasmEngine(
       Array.from({ length: threads - 1 }, (_, i) => {
         const worker = new Worker(WORKER_SOURCE, {
           eval: true,
-          workerData: { module, memory, control, job, thread: i + 1 },
+          workerData: { module, memory, control, job, thread: i + 1, constants: WORKER_CONSTANTS },
         });
         workers.push(worker);
         return new Promise<void>((resolve, reject) => {
