@@ -431,7 +431,11 @@ export async function startPredictServer(options: PredictServerOptions): Promise
   const lease = new Lease();
   const routes = new Map<
     string,
-    ModelRoute & { schema: ReturnType<typeof recordSchema>; explainIsInput: boolean }
+    ModelRoute & {
+      schema: ReturnType<typeof recordSchema>;
+      /** parsePredictBody's options: whether `explain` is one of the model's inputs. */
+      parse: { explainIsInput: boolean };
+    }
   >();
   const explainIsInput = (p: Predictor) =>
     p.meta.signature.inputs.some((i) => i.name === EXPLAIN_FIELD);
@@ -449,7 +453,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     routes.set(r.name, {
       ...r,
       schema: recordSchema(r.champion.meta.signature),
-      explainIsInput: explainIsInput(r.champion),
+      parse: { explainIsInput: explainIsInput(r.champion) },
     });
   }
   const buckets = new Map<string, TokenBucket>();
@@ -567,9 +571,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
     }
     // Read the route after the body: a swap while the body arrived must not hand us a retired model.
     const route = routes.get(name)!;
-    const parsed = parsePredictBody(route.schema, body, maxBatch, {
-      explainIsInput: route.explainIsInput,
-    });
+    const parsed = parsePredictBody(route.schema, body, maxBatch, route.parse);
     if (!parsed.ok) throw new HttpError(422, parsed.error, { fields: parsed.fields });
     let useCanary = route.canary && routesToChallenger(requestId, route.canary.percent);
     if (parsed.explain && route.canary) {
@@ -853,7 +855,7 @@ export async function startPredictServer(options: PredictServerOptions): Promise
         ...route,
         champion: predictor,
         schema: recordSchema(predictor.meta.signature),
-        explainIsInput: explainIsInput(predictor),
+        parse: { explainIsInput: explainIsInput(predictor) },
       });
       if (old !== predictor) await lease.retire(old);
     },

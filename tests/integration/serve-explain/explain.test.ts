@@ -286,6 +286,41 @@ describe('explain on the prediction server', () => {
     expect((await post(server.url, 'cars-linear', { records: s.records })).status).toBe(200);
   });
 
+  it('under a canary without trees, explanations come from the champion that has them', async () => {
+    const s = served.get('cars')!;
+    const both = await startPredictServer({
+      models: [
+        {
+          name: 'cars',
+          // Own predictors: closing this server closes them.
+          champion: await loadPredictor(s.dir),
+          canary: { predictor: await loadPredictor(served.get('cars-linear')!.dir), percent: 99 },
+        },
+      ],
+      port: 0,
+    });
+    try {
+      const expected = (await post(server.url, 'cars', { records: s.records, explain: true })).body
+        .predictions;
+      let plainFromCanary = 0;
+      for (let i = 0; i < 8; i++) {
+        const r = await post(both.url, 'cars', { records: s.records, explain: true });
+        expect(r.status).toBe(200);
+        expect(r.body.predictions).toEqual(expected);
+        const plain = await post(both.url, 'cars', { records: s.records });
+        if (
+          JSON.stringify(plain.body.predictions) !==
+          JSON.stringify(expected.map(({ prediction }) => ({ prediction })))
+        )
+          plainFromCanary++;
+      }
+      // Plain requests still follow the split (99 % to the linear canary).
+      expect(plainFromCanary).toBeGreaterThan(0);
+    } finally {
+      await both.close();
+    }
+  });
+
   it('"explain" that is not true or false is 422 naming the field; null is not asking', async () => {
     const s = served.get('cars')!;
     for (const explain of ['yes', 1, 'true', {}]) {
