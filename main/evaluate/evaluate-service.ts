@@ -167,6 +167,8 @@ export function createEvaluateService(deps: {
       rowsOf?: Run;
       /** Train again on these shares of the training rows and score each on the same rows. */
       learningCurve?: number[];
+      /** TreeSHAP explanations of a tree model (the report's; not for comparisons). */
+      explain?: boolean;
     },
   ): Promise<
     ScoredRows & {
@@ -228,6 +230,7 @@ export function createEvaluateService(deps: {
       segmentColumns,
       importanceRepeats: options.importanceRepeats ?? 0,
       seed: run.config.seed,
+      ...(options.explain ? { explain: true } : {}),
       ...(trainingData
         ? {
             learningCurve: {
@@ -292,6 +295,7 @@ export function createEvaluateService(deps: {
         ...input,
         sensitive,
         extraSegments: policy?.segments.map((s) => s.column) ?? [],
+        explain: true,
       });
       const parent = run.kind === 'fold' && run.parentId ? await deps.getRun(run.parentId) : null;
       const cvReport = parent ? await deps.familyReport(parent) : null;
@@ -309,6 +313,7 @@ export function createEvaluateService(deps: {
           parent && cvReport
             ? { runId: parent.id, folds: cvReport.children.length, summary: cvReport.summary }
             : null,
+        explanations: scored.explanations ?? null,
       });
       report.learningCurve = scored.learningCurve;
       if (policy) {

@@ -5,7 +5,12 @@
 // reshuffles each input column.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LatheError, type ColumnInfo, type TrainConfig } from '../../shared/contract';
+import {
+  LatheError,
+  type ColumnInfo,
+  type Explanations,
+  type TrainConfig,
+} from '../../shared/contract';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { createEngine, type Engine } from '../data/engine';
 import { applySplit, type SplitRule } from '../data/splits';
@@ -16,6 +21,7 @@ import { GBDT_FORMAT, predictRaw, type GbdtModel } from '../train/gbdt/tree-mode
 import { subsetColumns } from '../train/selection';
 import { tfjsTrainedModel, type TrainedModel } from '../train/validation';
 import { ident, literal, toPlain } from '../workspace/db';
+import { explainForReport } from './shap-summary';
 
 /** The target as training stored it (target.json). */
 export type StoredTarget =
@@ -38,6 +44,8 @@ export interface ScoreJob {
   /** Permutation importance repeats per input column (0: none). */
   importanceRepeats: number;
   seed: number;
+  /** Explain a tree model's predictions with TreeSHAP (the report's explanations); other models: none. */
+  explain?: boolean;
 }
 
 export interface ScoredRows {
@@ -57,6 +65,8 @@ export interface ScoredRows {
   importance: Record<string, { mean: number; std: number }>;
   loss: number;
   nFeatures: number;
+  /** TreeSHAP of a tree model on these rows, when the job asked to explain. */
+  explanations?: Explanations;
 }
 
 /**
@@ -245,6 +255,10 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
         return { predicted, loss: se / rows };
       };
       const base = score(x);
+      const explanations =
+        job.explain && job.model.kind === 'gbdt'
+          ? explainForReport(parseGbdtModel(job.model.json, width), x, rows, target, job.seed)
+          : undefined;
 
       // Permutation importance by input column: every output feature made from that column is shuffled
       // with the same row order, as if the raw column had been.
@@ -283,6 +297,7 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
         importance,
         loss: base.loss,
         nFeatures: width,
+        ...(explanations ? { explanations } : {}),
       };
     } finally {
       model.dispose();
