@@ -25,29 +25,36 @@ function column(
   return out;
 }
 
+// A GBDT's matrix holds NaN for a missing value: the filters read the values present.
+
 function variance(v: Float64Array): number {
   let mean = 0;
-  for (const x of v) mean += x;
-  mean /= v.length || 1;
+  let n = 0;
+  for (const x of v) if (!Number.isNaN(x)) [mean, n] = [mean + x, n + 1];
+  mean /= n || 1;
   let s = 0;
-  for (const x of v) s += (x - mean) ** 2;
-  return s / (v.length || 1);
+  for (const x of v) if (!Number.isNaN(x)) s += (x - mean) ** 2;
+  return s / (n || 1);
 }
 
 function pearson(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
+  const both = (i: number) => !Number.isNaN(a[i]!) && !Number.isNaN(b[i]!);
+  let n = 0;
   let ma = 0;
   let mb = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < a.length; i++) {
+    if (!both(i)) continue;
     ma += a[i]!;
     mb += b[i]!;
+    n++;
   }
-  ma /= n;
-  mb /= n;
+  ma /= n || 1;
+  mb /= n || 1;
   let sab = 0;
   let saa = 0;
   let sbb = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < a.length; i++) {
+    if (!both(i)) continue;
     const da = a[i]! - ma;
     const db = b[i]! - mb;
     sab += da * db;
@@ -57,9 +64,12 @@ function pearson(a: Float64Array, b: Float64Array): number {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
 
-/** Equal-frequency bin of every value (values with few distinct levels keep one bin per level). */
+/**
+ * Equal-frequency bin of every value (values with few distinct levels keep one bin per level); a
+ * missing value (NaN) has a bin of its own, -1.
+ */
 export function discretize(v: Float64Array, bins = MI_BINS): Int32Array {
-  const sorted = Float64Array.from(v).sort();
+  const sorted = Float64Array.from(v.filter((x) => !Number.isNaN(x))).sort();
   const distinct = [...new Set(sorted)];
   const cuts =
     distinct.length <= bins
@@ -73,6 +83,7 @@ export function discretize(v: Float64Array, bins = MI_BINS): Int32Array {
           ),
         ];
   return Int32Array.from(v, (x) => {
+    if (Number.isNaN(x)) return -1;
     let lo = 0;
     let hi = cuts.length;
     while (lo < hi) {
