@@ -205,4 +205,52 @@ describe('gbdt training through the service', () => {
     expect(run.metrics.val_loss).toBe(atBest);
     expect(valLoss.at(-1)).toEqual([stopped + 1, atBest]);
   }, 90_000);
+
+  it('selects features by permutation importance (two passes of rounds) and by filters with nulls', async () => {
+    const perm = await call('train:run', {
+      config: {
+        dataset: 'penguins',
+        target: 'Species',
+        task: 'multiclass',
+        model: { type: 'gbdt', trees: 10, learningRate: 0.3, maxDepth: 3, threads: 2 },
+        selection: { method: 'permutation', k: 2 },
+        seed: 3,
+      },
+    });
+    expect(perm.status).toBe('finished');
+    expect(perm.params['selection.kept']).toBe('2');
+    const model = json<GbdtModel>(perm, 'model/gbdt.json');
+    const fitted = json<FittedFeatureSpec>(perm, 'features/fitted.json');
+    expect(model.features).toEqual(fitted.selection!.kept);
+    // Categorical indexes follow the kept columns.
+    for (const i of model.categorical) expect(model.features[i]).toMatch(/__ordinal$/);
+    // The second pass numbers its rounds after the first: 20 epochs in all.
+    const steps = (await metricSteps(perm.id, 'val_loss')).map(([s]) => s);
+    expect(steps).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+
+    // Filters read the values present: a column with nulls is scored, not dropped as NaN.
+    for (const selection of [
+      { method: 'variance' as const, threshold: 0 },
+      { method: 'correlation' as const, threshold: 0.9 },
+      { method: 'mutual_info' as const, k: 3 },
+    ]) {
+      const run = await call('train:run', {
+        config: {
+          dataset: 'penguins',
+          target: 'Species',
+          task: 'multiclass',
+          model: { type: 'gbdt', trees: 5, threads: 1 },
+          selection,
+          seed: 3,
+        },
+      });
+      expect(run.status, selection.method).toBe('finished');
+      const chosen = json<{ scores: Record<string, number | null> }>(
+        run,
+        'features/selection.json',
+      );
+      for (const [name, score] of Object.entries(chosen.scores))
+        expect(Number.isFinite(score), `${selection.method} ${name}`).toBe(true);
+    }
+  }, 90_000);
 });
