@@ -105,6 +105,16 @@ export async function trainWith(
         );
   const ours = (id: string) => others !== null && !others.has(id);
   const bar = createProgress(ctx.io.stderr, !ctx.json);
+  // A gbdt reports its boosting rounds as epochs: progress names them rounds.
+  const type =
+    config?.model.type ??
+    (resumeId === undefined
+      ? undefined
+      : await api.invoke('runs:get', { id: resumeId }).then(
+          (r) => r.modelType,
+          () => undefined,
+        ));
+  const step = type === 'gbdt' ? 'round' : 'epoch';
   let runId: string | undefined;
   const off = api.on('train:progress', (p) => {
     if (ours(p.runId)) runId ??= p.runId;
@@ -114,7 +124,7 @@ export async function trainWith(
       .join(' ');
     bar.update(
       p.fraction,
-      `epoch ${p.epoch}/${p.epochs} loss ${formatValue(p.loss)} val_loss ${formatValue(p.valLoss)} ${m} ETA ${formatDuration(p.etaMs)}`,
+      `${step} ${p.epoch}/${p.epochs} loss ${formatValue(p.loss)} val_loss ${formatValue(p.valLoss)} ${m} ETA ${formatDuration(p.etaMs)}`,
     );
   });
   const offStatus = api.on('run:status', (s) => {
