@@ -120,6 +120,9 @@ describe('lathe train --model and --set', () => {
       /--model gbdt: left out model\.l2, training\.batchSize \(options a gbdt does not take\)/,
     );
     expect(out.stdout).toMatch(/multiclass gbdt/);
+    // Its progress counts rounds, not epochs.
+    expect(out.stderr).toMatch(/^100% round 8\/8 loss /m);
+    expect(out.stderr).not.toMatch(/epoch \d+\/8/);
     const id = /^Run ([0-9a-f]+)/m.exec(out.stdout)?.[1];
     const run = Run.parse(lathe(['runs', 'show', id!, '--workspace', W, '--json']).json);
     expect(run.status).toBe('finished');
