@@ -160,4 +160,49 @@ describe('lathe train --model and --set', () => {
     // --json says nothing else: the note about what was left out is not printed.
     expect(flagged.stderr).toBe('');
   });
+
+  it('lathe tune takes --model and --set too: a search over a gbdt from a linear config', () => {
+    const file = t.file(
+      'search.yaml',
+      `${base}search:\n  strategy: grid\n  metric: val_accuracy\n  space:\n    model.maxDepth: {type: choice, values: [2, 3]}\n`,
+    );
+    const out = lathe([
+      'tune',
+      '--config',
+      file,
+      '--model',
+      'gbdt',
+      '--set',
+      'model.trees=5',
+      '--parallel',
+      '1',
+      '--workspace',
+      W,
+      '--json',
+    ]);
+    expect(out.code, out.stderr).toBe(0);
+    const { run, report } = out.json as {
+      run: { id: string; modelType: string };
+      report: { children: { runId: string }[] };
+    };
+    expect(run.modelType).toBe('gbdt');
+    expect(report.children).toHaveLength(2);
+    const depths = report.children.map((c) => {
+      const child = Run.parse(lathe(['runs', 'show', c.runId, '--workspace', W, '--json']).json);
+      expect(child).toMatchObject({ status: 'finished', modelType: 'gbdt' });
+      return child.config.model.maxDepth;
+    });
+    expect(depths.sort()).toEqual([2, 3]);
+
+    // A network's path in the space of a gbdt: refused, naming the path and the gbdt's own.
+    const wrong = t.file(
+      'wrong.yaml',
+      `${base}search:\n  space:\n    training.learningRate: {type: loguniform, low: 0.001, high: 0.1}\n`,
+    );
+    const refused = lathe(['tune', '--config', wrong, '--model', 'gbdt', '--workspace', W]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /search\.space\.training\.learningRate: a gbdt does not use training\.learningRate; search model\.learningRate/,
+    );
+  });
 });

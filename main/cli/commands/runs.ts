@@ -51,6 +51,22 @@ export function humanRun(r: Run): string {
   ].join('\n');
 }
 
+/** `--model TYPE` and `--set PATH=VALUE`: changes to the config file's options (config-overrides.ts). */
+const OVERRIDE_FLAGS: Command['flags'] = {
+  model: {
+    type: 'string',
+    value: 'TYPE',
+    description: `train this model type instead of the config's: ${MODEL_TYPES.join(', ')} (options it does not take are left out)`,
+  },
+  set: {
+    type: 'string',
+    value: 'PATH=VALUE',
+    multiple: true,
+    description:
+      'set one config option, e.g. model.trees=300 or model.maxDepth=4 (after --model; repeat for more)',
+  },
+};
+
 /** Sets the config's project from `--project` when given (before the config is parsed). */
 function withProject(ctx: Parameters<Command['run']>[0]): (raw: Record<string, unknown>) => void {
   const project = str(ctx, 'project');
@@ -75,18 +91,7 @@ export const train: Command = {
       value: 'NAME',
       description: "the run's project (default: the config's project, else the dataset's)",
     },
-    model: {
-      type: 'string',
-      value: 'TYPE',
-      description: `train this model type instead of the config's: ${MODEL_TYPES.join(', ')} (options it does not take are left out)`,
-    },
-    set: {
-      type: 'string',
-      value: 'PATH=VALUE',
-      multiple: true,
-      description:
-        'set one config option, e.g. model.trees=300 or model.maxDepth=4 (after --model; repeat for more)',
-    },
+    ...OVERRIDE_FLAGS,
   },
   async run(ctx) {
     const file = str(ctx, 'config')!;
@@ -153,6 +158,7 @@ export const tune: Command = {
       value: 'NAME',
       description: "the run's project (default: the config's project, else the dataset's)",
     },
+    ...OVERRIDE_FLAGS,
   },
   async run(ctx) {
     const file = str(ctx, 'config')!;
@@ -161,19 +167,30 @@ export const tune: Command = {
       parallel: num(ctx, 'parallel'),
       strategy: str(ctx, 'strategy'),
     };
-    const config = loadTrainConfig(file, (raw) => {
-      withProject(ctx)(raw);
-      const search = raw.search;
-      if (typeof search !== 'object' || search === null) {
-        throw new LatheError(
-          'INVALID_CONFIG',
-          `${file}: search: the config has no search space; add a search: section with a space to tune`,
-          { file, field: 'search' },
-        );
-      }
-      for (const [k, v] of Object.entries(overrides))
-        if (v !== undefined) (search as Record<string, unknown>)[k] = v;
-    });
+    const changes = { model: str(ctx, 'model'), set: strs(ctx, 'set') };
+    let note = '';
+    const load = () =>
+      loadTrainConfig(file, (raw) => {
+        withProject(ctx)(raw);
+        note = applyOverrides(raw, changes);
+        const search = raw.search;
+        if (typeof search !== 'object' || search === null) {
+          throw new LatheError(
+            'INVALID_CONFIG',
+            `${file}: search: the config has no search space; add a search: section with a space to tune`,
+            { file, field: 'search' },
+          );
+        }
+        for (const [k, v] of Object.entries(overrides))
+          if (v !== undefined) (search as Record<string, unknown>)[k] = v;
+      });
+    let config: TrainConfig;
+    try {
+      config = load();
+    } catch (err) {
+      throw blameOverrides(err, changes);
+    }
+    if (note) ctx.say(note);
     const out = await withStandingSession(ctx, { command: 'lathe tune', quiet: true }, (s) =>
       familyWith(s.api, ctx, config, gitCommitOf(file) ?? undefined),
     );
