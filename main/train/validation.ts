@@ -33,9 +33,12 @@ export function createScorer(
   const m = valid.rows;
   const valLabels = valid.labels;
   const eps = 1e-7;
+  // Plain loops without allocations per row: a GBDT scores its validation rows every round, and
+  // from(…, map), subarray views and array destructuring made that 110 ms per round of 200,000 rows.
   if (task === 'binary') {
     return (out) => {
-      const p = Float32Array.from(out, sigmoid);
+      const p = new Float32Array(m);
+      for (let i = 0; i < m; i++) p[i] = sigmoid(out[i]!);
       let ll = 0;
       const predicted = new Int32Array(m);
       for (let i = 0; i < m; i++) {
@@ -59,13 +62,18 @@ export function createScorer(
       let ll = 0;
       const predicted = new Int32Array(m);
       for (let i = 0; i < m; i++) {
-        const row = out.subarray(i * outputDim, (i + 1) * outputDim);
+        const at = i * outputDim;
         let max = -Infinity;
         let arg = 0;
-        for (let c = 0; c < outputDim; c++) if (row[c]! > max) [max, arg] = [row[c]!, c];
+        for (let c = 0; c < outputDim; c++) {
+          if (out[at + c]! > max) {
+            max = out[at + c]!;
+            arg = c;
+          }
+        }
         let z = 0;
-        for (let c = 0; c < outputDim; c++) z += Math.exp(row[c]! - max);
-        ll -= row[valLabels[i]!]! - max - Math.log(z);
+        for (let c = 0; c < outputDim; c++) z += Math.exp(out[at + c]! - max);
+        ll -= out[at + valLabels[i]!]! - max - Math.log(z);
         predicted[i] = arg;
       }
       return {
@@ -80,7 +88,8 @@ export function createScorer(
   const s = target as { mean: number; std: number };
   const valActual = valid.values;
   return (out) => {
-    const predicted = Float64Array.from(out, (z) => z * s.std + s.mean);
+    const predicted = new Float64Array(m);
+    for (let i = 0; i < m; i++) predicted[i] = out[i]! * s.std + s.mean;
     const r = regressionMetrics(valActual, predicted);
     return {
       valLoss: r.mse / (s.std * s.std),
