@@ -2,7 +2,7 @@
 // Rows of a node are a segment of the engine's row index buffer; splitting a node partitions its segment
 // (left rows first, each side in row order) so a node's histogram is always summed over rows in order,
 // whatever the number of threads.
-import type { BinSpec } from './binning';
+import { minDataPerGroup, type BinSpec } from './binning';
 import type { HistEngine } from './hist-engine';
 import type { Tree } from './tree-model';
 
@@ -17,10 +17,11 @@ export interface GrowParams {
   learningRate: number;
 }
 
-/** LightGBM's categorical split defaults. */
+/** LightGBM's categorical split defaults (min_data_per_group scales with the rows: minDataPerGroup). */
 const MAX_CAT_TO_ONEHOT = 4;
 const MAX_CAT_THRESHOLD = 32;
 const CAT_SMOOTH = 10;
+const CAT_L2 = 10;
 
 interface Split {
   gain: number;
@@ -69,10 +70,12 @@ export function growTree(
   features: Int32Array,
 ): GrownTree {
   const { l1, l2 } = p;
-  const score = (g: number, h: number) => {
+  const scoreL2 = (g: number, h: number, lambda: number) => {
     const t = thresholdL1(g, l1);
-    return (t * t) / (h + l2);
+    return (t * t) / (h + lambda);
   };
+  const score = (g: number, h: number) => scoreL2(g, h, l2);
+  const minGroup = minDataPerGroup(engine.rows);
   const weight = (g: number, h: number) => (h + l2 > 0 ? -thresholdL1(g, l1) / (h + l2) : 0);
   const stride = spec.stride;
 
@@ -121,10 +124,14 @@ export function growTree(
       bin: number,
       defaultLeft: boolean,
       catBins: number[] | null,
+      extraL2 = 0,
     ) => {
       const hr = H - hl;
       if (hl < mcw || hr < mcw || hl <= 0 || hr <= 0) return;
-      const gain = score(gl, hl) + score(G - gl, hr) - parent;
+      const gain =
+        extraL2 > 0
+          ? scoreL2(gl, hl, l2 + extraL2) + scoreL2(G - gl, hr, l2 + extraL2) - parent
+          : score(gl, hl) + score(G - gl, hr) - parent;
       if (gain > bestGain) {
         bestGain = gain;
         best = { gain, feature: f, bin, defaultLeft, catBins, gl, hl };
@@ -159,27 +166,38 @@ export function growTree(
       const catLimit = fb.otherBin >= 0 ? fb.otherBin : fb.valueBins;
       for (let b = 0; b < catLimit; b++) if (hist[base + 2 * b + 1]! > 0) cats.push(b);
       if (cats.length === 0) continue;
-      const tryLeft = (gl: number, hl: number, bins: number[]) => {
+      const tryLeft = (gl: number, hl: number, bins: number[], extraL2: number) => {
         if (hasMissing) {
-          consider(gl, hl, f, -1, false, bins);
-          consider(gl + gm, hl + hm, f, -1, true, bins);
-        } else consider(gl, hl, f, -1, hl >= H - hl, bins);
+          consider(gl, hl, f, -1, false, bins, extraL2);
+          consider(gl + gm, hl + hm, f, -1, true, bins, extraL2);
+        } else consider(gl, hl, f, -1, hl >= H - hl, bins, extraL2);
       };
       if (cats.length <= MAX_CAT_TO_ONEHOT) {
-        for (const b of cats) tryLeft(hist[base + 2 * b]!, hist[base + 2 * b + 1]!, [b]);
+        for (const b of cats) tryLeft(hist[base + 2 * b]!, hist[base + 2 * b + 1]!, [b], 0);
         continue;
       }
+      // LightGBM's many-category split: categories with at least CAT_SMOOTH rows (counted through the
+      // hessian, rows ≈ h · rows of the node / H), ordered by smoothed G/H; a prefix goes left, grown a
+      // group of at least minGroup rows at a time, with cat_l2 more L2 on both children.
+      const rowsPerHess = (node.end - node.begin) / H;
+      const used = cats.filter((b) => hist[base + 2 * b + 1]! * rowsPerHess >= CAT_SMOOTH);
+      if (used.length < 2) continue;
       const ratio = (b: number) => hist[base + 2 * b]! / (hist[base + 2 * b + 1]! + CAT_SMOOTH);
-      cats.sort((a, b) => ratio(a) - ratio(b) || a - b);
-      const maxLeft = Math.min(MAX_CAT_THRESHOLD, cats.length - 1);
-      for (const order of [cats, [...cats].reverse()]) {
+      used.sort((a, b) => ratio(a) - ratio(b) || a - b);
+      const maxLeft = Math.min(MAX_CAT_THRESHOLD, (used.length + 1) >> 1);
+      for (const order of [used, [...used].reverse()]) {
         let gl = 0;
         let hl = 0;
+        let group = 0;
         for (let i = 0; i < maxLeft; i++) {
           const b = order[i]!;
           gl += hist[base + 2 * b]!;
           hl += hist[base + 2 * b + 1]!;
-          tryLeft(gl, hl, order.slice(0, i + 1));
+          group += hist[base + 2 * b + 1]! * rowsPerHess;
+          if ((H - hl) * rowsPerHess < minGroup) break;
+          if (group < minGroup) continue;
+          group = 0;
+          tryLeft(gl, hl, order.slice(0, i + 1), CAT_L2);
         }
       }
     }
