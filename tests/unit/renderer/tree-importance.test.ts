@@ -32,6 +32,9 @@ describe('tree importance on the run page', () => {
     ]);
     expect(unusedInputs(imp)).toEqual(['month']);
     expect(importanceRows({ gain: { a: 0 }, splits: { a: 0 } }, 'gain')[0]!.share).toBe(0);
+    const many = { gain: { x_10: 0, x_2: 0, x_1: 1 }, splits: { x_10: 0, x_2: 0, x_1: 1 } };
+    expect(importanceRows(many, 'gain').map((r) => r.feature)).toEqual(['x_1', 'x_2', 'x_10']);
+    expect(unusedInputs(many)).toEqual(['x_2', 'x_10']);
   });
 
   it('reads the artifact bytes as UTF-8 and refuses a bad file naming it and the field', () => {

@@ -16,6 +16,9 @@ export type TreeImportance = z.infer<typeof TreeImportance>;
 
 export type ImportanceKind = 'gain' | 'splits';
 
+/** Names in natural order: extra_2 before extra_10. */
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
 /** Whether a run stored tree importance (a gradient-boosted run). */
 export function hasTreeImportance(run: { artifacts: readonly { path: string }[] }): boolean {
   return run.artifacts.some((a) => a.path === TREE_IMPORTANCE_PATH);
@@ -65,7 +68,7 @@ export function importanceRows(imp: TreeImportance, by: ImportanceKind): Importa
       const value = values[feature] ?? 0;
       return { feature, value, share: total > 0 ? value / total : 0 };
     })
-    .sort((a, b) => b.value - a.value || a.feature.localeCompare(b.feature));
+    .sort((a, b) => b.value - a.value || byName(a.feature, b.feature));
 }
 
 /** Inputs never split on (0 splits): the model ignores them. */
@@ -73,5 +76,5 @@ export function unusedInputs(imp: TreeImportance): string[] {
   return importanceRows(imp, 'splits')
     .filter((r) => r.value === 0)
     .map((r) => r.feature)
-    .sort((a, b) => a.localeCompare(b));
+    .sort(byName);
 }
