@@ -12,6 +12,7 @@ import type { ChannelInput, ModelVersion, Run } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { exportDocker } from '../../../main/serve/docker-export';
 import { writeModelPackage } from '../../../main/serve/package';
+import { parsePredictBody, recordSchema } from '../../../main/serve/openapi';
 import { loadPredictor } from '../../../main/serve/predictor';
 import { createPredictionLog, type PredictionLogRow } from '../../../main/serve/prediction-log';
 import { startPredictServer, type PredictServer } from '../../../main/serve/server';
@@ -434,4 +435,35 @@ describe('explain on the prediction server', () => {
     child.kill('SIGTERM');
     await exited;
   }, 120_000);
+});
+
+describe('the explain flag in a request body', () => {
+  const signature = (names: string[]) => ({
+    inputs: names.map((name) => ({ name, type: 'DOUBLE', kind: 'numeric' as const })),
+    output: { task: 'regression' as const, target: 'y' },
+  });
+  const plain = recordSchema(signature(['a']));
+
+  it('is read beside records and in a single record, never in a bare array', () => {
+    const asked = (body: unknown) => {
+      const r = parsePredictBody(plain, body, 10);
+      if (!r.ok) throw new Error(r.error);
+      return [r.explain, r.records];
+    };
+    expect(asked({ records: [{ a: 1 }], explain: true })).toEqual([true, [{ a: 1 }]]);
+    expect(asked({ a: 1, explain: true })).toEqual([true, [{ a: 1 }]]);
+    expect(asked({ a: 1, explain: false })).toEqual([false, [{ a: 1 }]]);
+    expect(asked([{ a: 1, explain: true }])).toEqual([false, [{ a: 1 }]]);
+    expect(asked({ records: [{ a: 1 }] })).toEqual([false, [{ a: 1 }]]);
+  });
+
+  it('is an input, not the flag, in a single record of a model that reads a column named explain', () => {
+    const schema = recordSchema(signature(['a', 'explain']));
+    const r = parsePredictBody(schema, { a: 1, explain: 5 }, 10, { explainIsInput: true });
+    expect(r).toEqual({ ok: true, records: [{ a: 1, explain: 5 }], single: true, explain: false });
+    const both = parsePredictBody(schema, { records: [{ a: 1, explain: 5 }], explain: true }, 10, {
+      explainIsInput: true,
+    });
+    expect(both.ok && both.explain).toBe(true);
+  });
 });
