@@ -95,6 +95,9 @@ function useLiveMetrics(run: Run, reload: () => void) {
   return { table, totalPoints, last, phase, active };
 }
 
+/** What a run's metric step counts: a gbdt's boosting rounds, a network's epochs. */
+const stepWord = (run: Run) => (run.config.model.type === 'gbdt' ? 'round' : 'epoch');
+
 function CurvesPanel({
   run,
   table,
@@ -112,14 +115,17 @@ function CurvesPanel({
   const selected = picked ?? defaultSelection(run.task, keys);
   const data = useMemo(() => chartSeries(table, selected), [table, selected]);
   const colorOf = useMemo(() => colorFor(keys), [keys]);
-  const epochs = run.config.training.epochs;
+  // A gbdt trains model.trees rounds (its training.epochs is an ignored default).
+  const epochs =
+    run.config.model.type === 'gbdt' ? (run.config.model.trees ?? 100) : run.config.training.epochs;
+  const step = stepWord(run);
   return (
     <Panel
       title="Metrics"
       className="span-2"
       actions={
         <span className="muted">
-          {latestEpoch !== undefined ? `epoch ${latestEpoch} / ${epochs}` : `${epochs} epochs`}
+          {latestEpoch !== undefined ? `${step} ${latestEpoch} / ${epochs}` : `${epochs} ${step}s`}
           {totalPoints !== null && (
             <span data-testid="run-chart-downsampled">
               {' '}
@@ -280,7 +286,7 @@ function RunBody({
                 : phase && phase !== 'training'
                   ? phaseLabel(phase)
                   : last
-                    ? `epoch ${last.epoch} of ${last.epochs} · ${formatDuration(last.elapsedMs)} elapsed · ETA ${formatDuration(last.etaMs)}`
+                    ? `${stepWord(run)} ${last.epoch} of ${last.epochs} · ${formatDuration(last.elapsedMs)} elapsed · ETA ${formatDuration(last.etaMs)}`
                     : phaseLabel(phase ?? 'preparing')
             }
           />
@@ -306,7 +312,7 @@ function RunBody({
         <Panel title={active ? 'Latest metrics' : 'Final metrics'}>
           {Object.keys(shownMetrics).length === 0 ? (
             <div className="muted small">
-              {active ? 'Metrics appear as epochs finish.' : 'No metrics recorded.'}
+              {active ? `Metrics appear as ${stepWord(run)}s finish.` : 'No metrics recorded.'}
             </div>
           ) : (
             <KeyValues record={shownMetrics} testId="run-metrics" numeric />
