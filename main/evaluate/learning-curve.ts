@@ -53,6 +53,8 @@ export async function learningCurve(
           },
       segmentColumns: [],
       importanceRepeats: 0,
+      // The curve needs one metric per share: no TreeSHAP of each retrained model.
+      explain: false,
     });
     const value =
       scored.classes.length > 0
