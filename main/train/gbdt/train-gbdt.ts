@@ -174,6 +174,32 @@ function checkInputs(p: GbdtParams, d: GbdtData, valid: { x: Float32Array; rows:
     );
   if (d.features.length !== d.width)
     throw bad(`GBDT training data: ${d.features.length} feature names for ${d.width} columns`);
+  const badParam = (field: keyof GbdtParams, rule: string) =>
+    new LatheError('INVALID_CONFIG', `GBDT model.${field} is ${String(p[field])}: ${rule}`);
+  const checks: [keyof GbdtParams, boolean, string][] = [
+    ['trees', Number.isInteger(p.trees) && p.trees >= 1, 'it must be a whole number ≥ 1'],
+    ['learningRate', p.learningRate > 0 && Number.isFinite(p.learningRate), 'it must be > 0'],
+    ['maxDepth', Number.isInteger(p.maxDepth) && p.maxDepth >= 0, 'it must be a whole number ≥ 0'],
+    [
+      'maxLeaves',
+      Number.isInteger(p.maxLeaves) && p.maxLeaves >= 0,
+      'it must be a whole number ≥ 0',
+    ],
+    ['minChildWeight', p.minChildWeight >= 0, 'it must be ≥ 0'],
+    ['minSplitGain', p.minSplitGain >= 0, 'it must be ≥ 0'],
+    ['l1', p.l1 >= 0, 'it must be ≥ 0'],
+    ['l2', p.l2 >= 0, 'it must be ≥ 0'],
+    ['subsample', p.subsample > 0 && p.subsample <= 1, 'it must be in (0, 1]'],
+    ['colsample', p.colsample > 0 && p.colsample <= 1, 'it must be in (0, 1]'],
+    [
+      'maxBins',
+      Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= 65_000,
+      'it must be a whole number from 2 to 65000',
+    ],
+    ['huberDelta', p.huberDelta > 0, 'it must be > 0'],
+    ['threads', Number.isInteger(p.threads) && p.threads >= 1, 'it must be a whole number ≥ 1'],
+  ];
+  for (const [field, ok, rule] of checks) if (!ok) throw badParam(field, rule);
   const k = p.objective === 'softmax' ? p.outputs : 1;
   if (p.outputs !== k || k < 1) throw bad(`GBDT ${p.objective}: outputs ${p.outputs} is not valid`);
   if (p.objective === 'softmax')

@@ -214,7 +214,9 @@ export async function createWasmEngine(
   const scratchAt = take(rows * 4);
   const featuresAt = take(threads * width * 4 + 4 * width);
   const ownFeaturesAt = featuresAt;
-  const tablesAt = take(tableBytes * MAX_ITEMS);
+  // Partition tables of one dispatch: at most 16 MiB of them (bins as wide as u16 allow make big tables).
+  const maxParts = Math.max(1, Math.min(MAX_ITEMS, Math.floor((16 << 20) / tableBytes)));
+  const tablesAt = take(tableBytes * maxParts);
   const slotsAt = top;
   let slotCapacity = 0;
   const ensure = (end: number) => {
@@ -331,7 +333,7 @@ export async function createWasmEngine(
   const gpairView = view((b) => new Float32Array(b, gpairAt, rows * 2));
   const indexView = view((b) => new Uint32Array(b, indexAt, rows));
   const featuresView = view((b) => new Int32Array(b, featuresAt, threads * width + width));
-  const tablesView = view((b) => new Uint8Array(b, tablesAt, MAX_ITEMS * tableBytes));
+  const tablesView = view((b) => new Uint8Array(b, tablesAt, maxParts * tableBytes));
   const grown = () => {
     buffer = views();
   };
@@ -422,8 +424,8 @@ export async function createWasmEngine(
     },
     partitionAll(jobs: PartitionJob[]) {
       const out: number[] = [];
-      for (let from = 0; from < jobs.length; from += MAX_ITEMS) {
-        const part = jobs.slice(from, from + MAX_ITEMS);
+      for (let from = 0; from < jobs.length; from += maxParts) {
+        const part = jobs.slice(from, from + maxParts);
         const tv = tablesView();
         // Nodes go to threads in turn, largest first, each to the thread with the fewest rows so far.
         const load = new Float64Array(threads);

@@ -284,6 +284,16 @@ describe('trainGbdt: checkpoints, resume, early stop, cancel', () => {
         recorder().hooks,
       ),
     ).rejects.toThrow(/class index 3 of row 0/);
+    for (const [field, value] of [
+      ['trees', 0],
+      ['subsample', 1.5],
+      ['threads', NaN],
+      ['maxBins', 1],
+    ] as const) {
+      await expect(
+        trainGbdt({ ...defaults, [field]: value }, d, d, recorder().hooks),
+      ).rejects.toThrow(new RegExp(`model\\.${field} is ${String(value)}`));
+    }
   });
 });
 
