@@ -106,7 +106,7 @@ describe('the New run form: a gbdt', () => {
   it('trains a gbdt with chosen trees and depth, shows it finish with its curves, and lists its size', async () => {
     await openForm();
     await field('model').selectOption('gbdt');
-    await field('trees').fill('20');
+    await field('trees').fill('24');
     await field('max-depth').fill('3');
     await field('name').fill('trees-run');
     await ui.byTestId('train-submit').click();
@@ -120,7 +120,7 @@ describe('the New run form: a gbdt', () => {
       .toBe('finished');
     const run = await ui.invoke('runs:get', { id: runId });
     expect(run.modelType).toBe('gbdt');
-    expect(run.config.model).toEqual({ type: 'gbdt', trees: 20, maxDepth: 3 });
+    expect(run.config.model).toEqual({ type: 'gbdt', trees: 24, maxDepth: 3 });
     expect(run.metrics.val_auc).toBeGreaterThan(0.6);
 
     // Its curves: a point per round of the validation loss.
@@ -129,10 +129,12 @@ describe('the New run form: a gbdt', () => {
     await expect
       .poll(async () => Number(await ui.chart().getAttribute('data-points')))
       .toBeGreaterThan(1);
+    // Counted in rounds against the trees asked for (not the networks' 20 epochs).
+    await expect.poll(() => page.getByText(/^round \d+ \/ 24$/).count()).toBe(1);
     const history = await ui.invoke('runs:metrics', { id: runId, key: 'val_loss' });
     const steps = history.points.map((p) => p.step);
     expect(steps.length).toBeGreaterThan(1);
-    expect(Math.max(...steps)).toBeLessThanOrEqual(20);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(24);
 
     // Compared with another gbdt, the curves' step axis counts rounds.
     const { runId: other } = await ui.invoke('train:start', {
@@ -151,6 +153,6 @@ describe('the New run form: a gbdt', () => {
     const table = new RunsTablePage(page);
     await table.openExperiments(url, 2);
     await expect.poll(() => table.row(other).textContent()).toContain('gbdt 10 trees, depth 6');
-    await expect.poll(() => table.row(runId).textContent()).toContain('gbdt 20 trees, depth 3');
+    await expect.poll(() => table.row(runId).textContent()).toContain('gbdt 24 trees, depth 3');
   });
 });
