@@ -45,6 +45,13 @@ const cases: Case[] = [
     target: { task: 'multiclass', column: 'y', kind: 'classes', classes: ['a', 'b', 'c', 'd'] },
   },
   {
+    // Airport-sized categoricals: each split's set is ~120 of 300 codes in ~70 runs.
+    name: 'binary-300-categories',
+    seed: 17,
+    options: { ...common, categories: 300, task: 'binary', outputs: 1, rounds: 40 },
+    target: { task: 'binary', column: 'y', kind: 'classes', classes: ['on time', 'late'] },
+  },
+  {
     name: 'regression',
     seed: 14,
     options: { ...common, task: 'regression', outputs: 1, rounds: 150 },
