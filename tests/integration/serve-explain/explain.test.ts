@@ -12,6 +12,7 @@ import type { ChannelInput, ModelVersion, Run } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { exportDocker } from '../../../main/serve/docker-export';
 import { writeModelPackage } from '../../../main/serve/package';
+import { packageOf, type PackageDeps } from '../../../main/serve/packaged-model';
 import { parsePredictBody, recordSchema } from '../../../main/serve/openapi';
 import { loadPredictor } from '../../../main/serve/predictor';
 import { createPredictionLog, type PredictionLogRow } from '../../../main/serve/prediction-log';
@@ -365,6 +366,42 @@ describe('explain on the prediction server', () => {
       );
     } finally {
       await one.close();
+    }
+  });
+
+  it('the workspace cache (lathe serve) writes a package from before gbdt.json again, and reuses a current one', async () => {
+    const deps: PackageDeps = {
+      registry: services.registry,
+      tracking: services.tracking,
+      artifacts: services.workspace.artifacts,
+      tmpDir: services.workspace.paths.tmp,
+    };
+    const first = await packageOf(deps, 'penguins@1');
+    const metaFile = join(first.dir, 'package.json');
+    const gbdtFile = join(first.dir, 'gbdt.json');
+    expect(readFileSync(gbdtFile)).toEqual(
+      readFileSync(join(served.get('penguins')!.dir, 'gbdt.json')),
+    );
+    // A current package is reused as it is (a marker in its package.json survives).
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(metaFile, JSON.stringify({ ...meta, createdAt: 'marker' }));
+    await packageOf(deps, 'penguins@1');
+    expect(JSON.parse(readFileSync(metaFile, 'utf8'))).toMatchObject({ createdAt: 'marker' });
+    // One written before packages recorded their model type (and trees) is written again.
+    rmSync(gbdtFile);
+    const { modelType: _type, gbdtSha256: _sha, ...old } = meta;
+    writeFileSync(metaFile, JSON.stringify(old));
+    await packageOf(deps, 'penguins@1');
+    expect(JSON.parse(readFileSync(metaFile, 'utf8'))).toMatchObject({
+      modelType: 'gbdt',
+      gbdtSha256: meta.gbdtSha256,
+    });
+    const predictor = await loadPredictor(first.dir);
+    try {
+      const explained = await predictor.explainRecords!(served.get('penguins')!.records);
+      expect(explained[0]!.contributions).toBeDefined();
+    } finally {
+      await predictor.close();
     }
   });
 
