@@ -17,7 +17,8 @@ import { applySplit, type SplitRule } from '../data/splits';
 import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { createRng, permutation } from '../train/random';
-import { GBDT_FORMAT, predictRaw, type GbdtModel } from '../train/gbdt/tree-model';
+import { ensemblePredictor } from '../train/gbdt/ensemble-predict';
+import { GBDT_FORMAT, type GbdtModel } from '../train/gbdt/tree-model';
 import { subsetColumns } from '../train/selection';
 import { tfjsTrainedModel, type TrainedModel } from '../train/validation';
 import { ident, literal, toPlain } from '../workspace/db';
@@ -108,8 +109,8 @@ export function parseGbdtModel(json: string, width: number): GbdtModel {
 /** A stored model of `width` inputs, ready to predict raw outputs. */
 export async function loadTrainedModel(stored: StoredModel, width: number): Promise<TrainedModel> {
   if (stored.kind === 'gbdt') {
-    const model = parseGbdtModel(stored.json, width);
-    return { predict: (x, rows) => Float32Array.from(predictRaw(model, x, rows)), dispose() {} };
+    const predict = ensemblePredictor(parseGbdtModel(stored.json, width));
+    return { predict: (x, rows) => Float32Array.from(predict(x, rows)), dispose() {} };
   }
   await tf.ready();
   return tfjsTrainedModel(await loadModel(stored.modelJson, stored.weights), width);

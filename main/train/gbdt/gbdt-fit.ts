@@ -17,7 +17,8 @@ import type { SelectionResult } from '../selection';
 import type { Scorer, TrainedModel } from '../validation';
 import { featureImportance, IMPORTANCE_PATH } from './importance';
 import { trainGbdt, type GbdtCheckpoint, type GbdtParams } from './train-gbdt';
-import { GBDT_MODEL_PATH, predictRaw, type GbdtModel, type Tree } from './tree-model';
+import { ensemblePredictor } from './ensemble-predict';
+import { GBDT_MODEL_PATH, type GbdtModel, type Tree } from './tree-model';
 
 /** The GbdtParams of a gbdt config (documented defaults for the options it leaves out). */
 export function gbdtParams(config: TrainConfig, outputs: number): GbdtParams {
@@ -58,10 +59,8 @@ export function categoricalOutputs(fitted: FittedFeatureSpec): Set<string> {
 
 /** A tree ensemble as a TrainedModel: raw outputs as float32, as a network's. */
 export function gbdtTrainedModel(model: GbdtModel): TrainedModel {
-  return {
-    predict: (x, rows) => Float32Array.from(predictRaw(model, x, rows)),
-    dispose: () => {},
-  };
+  const predict = ensemblePredictor(model);
+  return { predict: (x, rows) => Float32Array.from(predict(x, rows)), dispose: () => {} };
 }
 
 /** The files of a trained ensemble: the model and its importance by gain and by split count. */
