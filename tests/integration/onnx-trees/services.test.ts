@@ -2,7 +2,7 @@
 // multiclass, regression; nulls and native categories), registered, packaged as ONNX tree ensembles.
 // onnxruntime must give what the trainer's trees give (predictRaw) within 1e-6 on 10,000 rows, and batch
 // prediction, the REST server and a Docker export run with plain node must answer the same.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -163,6 +163,21 @@ describe('GBDT versions: ONNX, serving, batch, Docker', () => {
       }
     },
   );
+
+  it('the onnx checker accepts the trained models (full_check)', (ctx) => {
+    const probe = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' });
+    if (probe.status !== 0) {
+      ctx.skip(
+        `python3-onnx is not importable by /usr/bin/python3 (apt-get install python3-onnx): ${probe.stderr.trim().split('\n').pop() ?? ''}`,
+      );
+      return;
+    }
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      'import onnx,sys\nfor f in sys.argv[1:]: onnx.checker.check_model(onnx.load(f), full_check=True)',
+      ...cases.map((c) => join(t.dir, 'packages', c.name, 'model.onnx')),
+    ]);
+  });
 
   it('batch prediction, the REST server and a Docker export run with plain node answer alike', async () => {
     const cars = cases[2]!.records().slice(0, 50);
