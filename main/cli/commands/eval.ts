@@ -93,6 +93,14 @@ function humanEvaluation(e: EvaluationReport): string {
         .map((i) => `${i.column} ${formatValue(i.mean)} ± ${formatValue(i.std)}`)
         .join(', ')}`,
     );
+  const shap = e.explanations;
+  if (shap?.features.length)
+    lines.push(
+      `TreeSHAP, mean |SHAP| (${shap.units}${shap.outputs.length > 1 ? ', summed over classes' : ''}; ${shap.explainedRows} of ${shap.evaluatedRows} rows): ${shap.features
+        .slice(0, 8)
+        .map((f) => `${f.feature} ${formatValue(f.meanAbs.reduce((a, b) => a + b, 0))}`)
+        .join(', ')}`,
+    );
   if (e.learningCurve?.length)
     lines.push(
       `Learning curve (${e.learningCurve[0]!.metric}): ${e.learningCurve
