@@ -99,6 +99,13 @@ beforeAll(async () => {
     expect(run.status, run.error ?? '').toBe('finished');
     const version = await call('models:register', { runId: run.id, name: c.name });
     trained.set(c.name, { run, version });
+    await writeModelPackage({
+      version,
+      run,
+      artifacts: services.workspace.artifacts,
+      dir: join(t.dir, 'packages', c.name),
+      latheVersion: 'test',
+    });
   }
 }, 300_000);
 afterAll(async () => {
@@ -111,16 +118,9 @@ describe('GBDT versions: ONNX, serving, batch, Docker', () => {
   it.each(cases.map((c) => c.name))(
     '%s: the package (ONNX trees) predicts what the trainer predicts, within 1e-6 on 10,000 rows',
     async (name) => {
-      const { run, version } = trained.get(name)!;
+      const { run } = trained.get(name)!;
       const c = cases.find((x) => x.name === name)!;
       const dir = join(t.dir, 'packages', name);
-      await writeModelPackage({
-        version,
-        run,
-        artifacts: services.workspace.artifacts,
-        dir,
-        latheVersion: 'test',
-      });
       const pkg = readModelPackage(dir);
       const model = JSON.parse(artifact(run, 'model/gbdt.json')) as GbdtModel;
       const fitted = JSON.parse(artifact(run, 'features/fitted.json')) as FittedFeatureSpec;
