@@ -13,6 +13,8 @@ import type { Prediction, Predictor } from './types';
 
 /** Rows per session run: large enough that per-call overhead vanishes, small enough to bound memory. */
 export const PREDICT_BATCH = 8192;
+/** Rows explained between two turns of the event loop. */
+const EXPLAIN_SLICE = 64;
 
 /**
  * Opens the package in `dir` (package.json checked with zod, model.onnx against its sha256) and starts an
@@ -119,9 +121,18 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
           async explainRecords(records: readonly Record<string, unknown>[]) {
             const x = matrixOf(records);
             const predictions = toPredictions(await predictMatrix(x, records.length));
-            explainRows ??= createExplain(gbdt, target);
-            const explained = explainRows(x, records.length);
-            return predictions.map((p, r): Prediction => ({ ...p, ...explained[r]! }));
+            const explain = (explainRows ??= createExplain(gbdt, target));
+            const out: Prediction[] = [];
+            // In slices, yielding between them: a large explained request (about 0.3 ms of CPU a row for
+            // 100 trees) must not hold up the plain requests arriving meanwhile.
+            for (let start = 0; start < records.length; start += EXPLAIN_SLICE) {
+              if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+              const n = Math.min(EXPLAIN_SLICE, records.length - start);
+              const explained = explain(x.subarray(start * width, (start + n) * width), n);
+              for (let r = 0; r < n; r++)
+                out.push({ ...predictions[start + r]!, ...explained[r]! });
+            }
+            return out;
           },
         }
       : {}),

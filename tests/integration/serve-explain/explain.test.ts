@@ -257,6 +257,34 @@ describe('explain on the prediction server', () => {
     },
   );
 
+  it('explains a request of many records (in slices) in order, as treeShap explains them', async () => {
+    const s = served.get('penguins')!;
+    const all = JSON.parse(readFileSync(vega('penguins.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    const { model, x } = await treesAndRows({ ...s, records: all });
+    const phi = treeShap(model, x, all.length);
+    const r = await post(server.url, 'penguins', { records: all, explain: true });
+    expect(r.status).toBe(200);
+    const plain = await post(server.url, 'penguins', { records: all });
+    expect(r.body.predictions.map((p) => p.prediction)).toEqual(
+      plain.body.predictions.map((p) => p.prediction),
+    );
+    const classes = s.version.signature.output.classes!;
+    const m = model.features.length;
+    r.body.predictions.forEach((p, row) => {
+      const contributions = p.contributions as Record<string, Record<string, number>>;
+      classes.forEach((c, i) =>
+        model.features.forEach((f, j) =>
+          expect(
+            Math.abs(contributions[c]![f]! - phi[(row * classes.length + i) * (m + 1) + j]!),
+          ).toBeLessThan(1e-12),
+        ),
+      );
+    });
+  });
+
   it('explains a single record sent with "explain": true; the log keeps predictions only', async () => {
     const s = served.get('penguins')!;
     const r = await post(server.url, 'penguins', { ...s.records[0], explain: true });
