@@ -130,6 +130,9 @@ describe('lathe train --model and --set', () => {
     expect(run.config.model).toEqual({ type: 'gbdt', trees: 8, maxDepth: 3, learningRate: 0.3 });
     expect(run.config.training.batchSize).toBeUndefined();
     expect(run.metrics.val_accuracy).toBeGreaterThan(0.8);
+    // lathe runs list names its size.
+    const list = lathe(['runs', 'list', '--workspace', W]);
+    expect(list.stdout).toMatch(new RegExp(`^${id!.slice(0, 8)} .*gbdt 8 trees, depth 3`, 'm'));
   });
 
   it('--json prints the same run record shape with the flags as without', () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LatheError, type Run, type TrainConfig } from '../../../shared/contract';
+import { modelLabel } from '../../../shared/model-label';
 import { UsageError } from '../args';
 import { bool, invoke, num, str, strs, withStandingSession, type Command } from '../command';
 
@@ -242,7 +243,7 @@ export const runsList: Command = {
               r.name,
               r.deletedAt ? `${r.status} (deleted)` : r.status,
               r.dataset,
-              r.modelType,
+              modelLabel(r),
               r.backend,
               r.durationMs !== null ? formatDuration(r.durationMs) : '',
               ...keys.map((k) => r.metrics[k] ?? null),

@@ -1,19 +1,5 @@
 import type { RunSummary, SortDirection } from '../../../../shared/contract';
-
-/**
- * The model column: its type, and for a gbdt its size too (`gbdt 100 trees, depth 6`, or `…, 31 leaves`
- * when it grew leaf-wise), from the run's params, with the contract's defaults for options left out.
- */
-export function modelLabel(run: Pick<RunSummary, 'modelType' | 'params'>): string {
-  if (run.modelType !== 'gbdt') return run.modelType;
-  const p = run.params;
-  const leaves = p['model.maxLeaves'];
-  const depth = p['model.maxDepth'] ?? '6';
-  const growth = leaves
-    ? `${leaves} leaves${depth === '0' ? '' : `, depth ${depth}`}`
-    : `depth ${depth}`;
-  return `gbdt ${p['model.trees'] ?? '100'} trees, ${growth}`;
-}
+import { modelLabel } from '../../../../shared/model-label';
 
 /** The raw value of a column for a run: what sorting compares (not the formatted text). */
 export function columnValue(run: RunSummary, id: string): string | number | null {

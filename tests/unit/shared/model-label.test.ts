@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { modelLabel } from '../../../../renderer/views/Experiments/runs-table/sort';
+import { modelLabel } from '../../../shared/model-label';
 
-describe('the runs table: the model column', () => {
+describe("a run's model label (runs table, lathe runs list)", () => {
   it('shows a gbdt with its rounds and how its trees grew, defaults filled in', () => {
     expect(modelLabel({ modelType: 'gbdt', params: {} })).toBe('gbdt 100 trees, depth 6');
     expect(
