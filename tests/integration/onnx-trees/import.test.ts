@@ -2,7 +2,9 @@
 // tests/fixtures/onnx-trees/make.py from models trained with scikit-learn and XGBoost, with the libraries'
 // own predictions. Each is imported with its signature and served (the package predictor, the REST server,
 // batch prediction); skl2onnx's ZipMap output is served from the probability tensor it zips.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
@@ -16,6 +18,7 @@ const FIXTURES = join(__dirname, '../../fixtures/onnx-trees');
 const t = tempDir('lathe-onnx-trees-import-');
 let services: Services;
 const { call, failure } = contractClient(() => services);
+const children: ChildProcess[] = [];
 
 interface Fixture {
   records: Record<string, number | null>[];
@@ -47,6 +50,7 @@ beforeAll(async () => {
   for (const name of MODELS) await call('models:import', { name, ...files(name) });
 }, 120_000);
 afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await services?.close();
   t.remove();
 });
@@ -139,6 +143,44 @@ describe('imported tree ensembles (skl2onnx, onnxmltools)', () => {
       expect(Number(q0)).toBeCloseTo(p0!, 5);
       expect(Number(q1)).toBeCloseTo(p1!, 5);
     });
+  });
+
+  it('a Docker context of an imported skl2onnx model (ZipMap) serves with plain node', async () => {
+    const rf = fixture('sklearn-rf-multiclass');
+    const classes = signature('sklearn-rf-multiclass').classes!;
+    const ctx = await call('export:docker', {
+      ref: 'sklearn-rf-multiclass',
+      out: join(t.dir, 'rf-ctx'),
+    });
+    const child = spawn(process.execPath, ['server.cjs'], {
+      cwd: ctx.dir,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_PATH: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', (l) =>
+        resolve(JSON.parse(l) as Record<string, unknown>),
+      );
+      child.once('exit', (code) => reject(new Error(`server.cjs exited ${code}: ${stderr}`)));
+    });
+    const r = await fetch(`${String(ready.url)}/v1/models/sklearn-rf-multiclass/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ records: rf.records.slice(0, 25) }),
+    });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as {
+      predictions: { probabilities: Record<string, number> }[];
+    };
+    body.predictions.forEach((p, i) =>
+      classes.forEach((c, j) =>
+        expect(p.probabilities[c]).toBeCloseTo((rf.expected[i] as number[])[j]!, 5),
+      ),
+    );
+    child.kill('SIGTERM');
   });
 
   it('finds the ZipMap and the learned missing directions in the graphs', () => {
