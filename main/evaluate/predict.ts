@@ -17,7 +17,7 @@ import { applySplit, type SplitRule } from '../data/splits';
 import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { createRng, permutation } from '../train/random';
-import { ensemblePredictor } from '../train/gbdt/ensemble-predict';
+import { ensemblePredictor, GBDT_IMPORTANCE_ROWS } from '../train/gbdt/ensemble-predict';
 import { GBDT_FORMAT, type GbdtModel } from '../train/gbdt/tree-model';
 import { subsetColumns } from '../train/selection';
 import { tfjsTrainedModel, type TrainedModel } from '../train/validation';
@@ -247,15 +247,20 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
     const model = await loadTrainedModel(job.model, width);
     try {
       const k = classes.length;
-      const score = (features: Float32Array) => {
-        const raw = model.predict(features, rows);
-        if (target.kind === 'classes') return toProbs(raw, rows, k, labels);
+      const scoreOn = (
+        features: Float32Array,
+        n: number,
+        yLabels: Int32Array,
+        yActual: Float64Array,
+      ) => {
+        const raw = model.predict(features, n);
+        if (target.kind === 'classes') return toProbs(raw, n, k, yLabels);
         const predicted = Float64Array.from(raw, (z) => z * target.std + target.mean);
         let se = 0;
-        for (let r = 0; r < rows; r++) se += (predicted[r]! - actual[r]!) ** 2;
-        return { predicted, loss: se / rows };
+        for (let r = 0; r < n; r++) se += (predicted[r]! - yActual[r]!) ** 2;
+        return { predicted, loss: se / n };
       };
-      const base = score(x);
+      const base = scoreOn(x, rows, labels, actual);
       const explanations =
         job.explain && job.model.kind === 'gbdt'
           ? explainForReport(parseGbdtModel(job.model.json, width), x, rows, target, job.seed)
@@ -265,22 +270,36 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
       // with the same row order, as if the raw column had been.
       const importance: ScoredRows['importance'] = {};
       if (job.importanceRepeats > 0) {
+        // A tree ensemble shuffles a seeded sample of the rows (predicting is seconds per pass there).
+        const sample =
+          job.model.kind === 'gbdt' && rows > GBDT_IMPORTANCE_ROWS
+            ? permutation(rows, createRng(job.seed ^ 0x1b873593))
+                .subarray(0, GBDT_IMPORTANCE_ROWS)
+                .sort()
+            : null;
+        const n = sample?.length ?? rows;
+        const xs = sample ? new Float32Array(n * width) : x;
+        if (sample)
+          sample.forEach((r, i) => xs.set(x.subarray(r * width, (r + 1) * width), i * width));
+        const ys = sample ? Int32Array.from(sample, (r) => labels[r]!) : labels;
+        const as = sample ? Float64Array.from(sample, (r) => actual[r]!) : actual;
+        const baseLoss = sample ? scoreOn(xs, n, ys, as).loss : base.loss;
         const bySource = new Map<string, number[]>();
         kept.forEach((name, j) => {
           const src = sourceOf(job.fitted, name);
           bySource.set(src, [...(bySource.get(src) ?? []), j]);
         });
         const rng = createRng(job.seed ^ 0x51ced);
-        const shuffled = Float32Array.from(x);
+        const shuffled = Float32Array.from(xs);
         for (const [src, cols] of bySource) {
           const rises: number[] = [];
           for (let rep = 0; rep < job.importanceRepeats; rep++) {
-            const order = permutation(rows, rng);
+            const order = permutation(n, rng);
             for (const j of cols)
-              for (let r = 0; r < rows; r++) shuffled[r * width + j] = x[order[r]! * width + j]!;
-            rises.push(score(shuffled).loss - base.loss);
+              for (let r = 0; r < n; r++) shuffled[r * width + j] = xs[order[r]! * width + j]!;
+            rises.push(scoreOn(shuffled, n, ys, as).loss - baseLoss);
             for (const j of cols)
-              for (let r = 0; r < rows; r++) shuffled[r * width + j] = x[r * width + j]!;
+              for (let r = 0; r < n; r++) shuffled[r * width + j] = xs[r * width + j]!;
           }
           const mean = rises.reduce((a, b) => a + b, 0) / rises.length;
           const std = Math.sqrt(rises.reduce((a, b) => a + (b - mean) ** 2, 0) / rises.length);

@@ -12,9 +12,11 @@ import { decodeCheckpoint } from './checkpoint';
 import { checkpointState } from './checkpoint-state';
 import { prepareTrainingData, type TrainingData } from './dataset';
 import { fit, type EngineName, type FitResult, type TrainHooks } from './fit';
+import { GBDT_IMPORTANCE_ROWS } from './gbdt/ensemble-predict';
 import { categoricalOutputs, fitGbdt, gbdtArtifacts, gbdtTrainedModel } from './gbdt/gbdt-fit';
 import { chooseEngine } from './kernel/engine-choice';
 import { saveModel, type TrainedArtifact } from './model';
+import { createRng, permutation } from './random';
 import { runParams } from './run-params';
 import {
   selectByFilter,
@@ -219,6 +221,32 @@ function enter(hooks: TrainHooks, runId: string, phase: TrainPhase): void {
   hooks.onPhase?.(phase);
 }
 
+/**
+ * A seeded sample of GBDT_IMPORTANCE_ROWS validation rows (in row order) and their scorer, or null when
+ * there are no more rows than that.
+ */
+function importanceSample(
+  t: Training,
+  xVal: Float32Array,
+  width: number,
+): { x: Float32Array; rows: number; score: Scorer } | null {
+  const { valid } = t.data;
+  if (valid.rows <= GBDT_IMPORTANCE_ROWS) return null;
+  const picked = permutation(valid.rows, createRng(t.job.config.seed ^ 0x1b873593))
+    .subarray(0, GBDT_IMPORTANCE_ROWS)
+    .sort();
+  const n = picked.length;
+  const x = new Float32Array(n * width);
+  picked.forEach((r, i) => x.set(xVal.subarray(r * width, (r + 1) * width), i * width));
+  const sample = {
+    rows: n,
+    x,
+    labels: Int32Array.from(picked, (r) => valid.labels[r]!),
+    values: Float64Array.from(picked, (r) => valid.values[r]!),
+  };
+  return { x, rows: n, score: createScorer(t.job.config.task, t.data.target, sample, t.outputDim) };
+}
+
 /** One training pass on the feature columns `names` (x holds them), then the importance of each. */
 async function trainPass(
   t: Training,
@@ -279,12 +307,13 @@ async function trainPass(
   try {
     enter(t.hooks, job.runId, 'importance');
     const check = () => stopIfCancelled(t.hooks, job.runId);
+    const on = t.engine === 'gbdt' ? importanceSample(t, xVal, names.length) : null;
     const importance = permutationImportance(
       result.model,
-      xVal,
-      validRows,
+      on?.x ?? xVal,
+      on?.rows ?? validRows,
       names,
-      t.score,
+      on?.score ?? t.score,
       job.config.seed,
       check,
     );
