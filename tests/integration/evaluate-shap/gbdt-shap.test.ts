@@ -17,6 +17,8 @@ type Run = ChannelOutput<'train:run'>;
 let penguinsGbdt: Run;
 let carsGbdt: Run;
 let penguinsLinear: Run;
+let rainGbdt: Run;
+let rainReport: EvaluationReport;
 let penguinsReport: EvaluationReport;
 let carsReport: EvaluationReport;
 
@@ -48,11 +50,29 @@ beforeAll(async () => {
   carsGbdt = await call('train:run', {
     config: carsConfig({ model: gbdt, training, split: { testFraction: 0.3 } }),
   });
+  const csv = vega('seattle-weather.csv');
+  await call('data:importQuery', {
+    name: 'rain',
+    sql: `SELECT precipitation, temp_max, temp_min, wind, weather = 'rain' AS rain,
+      CASE WHEN wind > 4 THEN NULL ELSE temp_min END AS temp_min_calm FROM read_csv('${csv}')`,
+  });
+  rainGbdt = await call('train:run', {
+    config: {
+      dataset: 'rain',
+      target: 'rain',
+      task: 'binary',
+      model: gbdt,
+      training: { validationFraction: 0.25 },
+      split: { testFraction: 0.3 },
+      seed: 2,
+    },
+  });
   penguinsLinear = await call('train:run', {
     config: penguinsConfig({ split: { testFraction: 0.3 } }),
   });
   penguinsReport = await call('eval:run', { target: penguinsGbdt.id, importanceRepeats: 0 });
   carsReport = await call('eval:run', { target: carsGbdt.id, importanceRepeats: 0 });
+  rainReport = await call('eval:run', { target: rainGbdt.id, importanceRepeats: 0 });
 }, 240_000);
 
 afterAll(async () => {
@@ -111,6 +131,20 @@ describe('TreeSHAP in the evaluation of a gradient-boosted run', () => {
     const known = new Set(rows.map((r) => key(numeric.map((f) => r[f.feature] ?? null))));
     e.storedRows.forEach((_, i) => {
       expect(known.has(key(numeric.map((f) => f.values[i] ?? null)))).toBe(true);
+    });
+  });
+
+  it('binary: one output, the log-odds of the second class, missing values stored as null', async () => {
+    const e = rainReport.explanations!;
+    expect(e.outputs).toEqual([rainReport.classes[1]]);
+    expect(e.units).toBe(`log-odds of “${rainReport.classes[1]}”`);
+    const calm = e.features.find((f) => f.feature === 'temp_min_calm')!;
+    expect(calm.values).toContain(null);
+    const model = await artifactJson<GbdtModel>(rainGbdt, 'model/gbdt.json');
+    e.storedRows.forEach((_, i) => {
+      const raw = predictRaw(model, storedRow(e, model, i), 1)[0]!;
+      const sum = e.base[0]! + e.features.reduce((a, f) => a + f.shap[0]![i]!, 0);
+      expect(Math.abs(sum - raw)).toBeLessThan(1e-4);
     });
   });
 
