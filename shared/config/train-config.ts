@@ -133,8 +133,11 @@ export const ModelSpec = z
     subsample: z.number().gt(0).max(1).optional(),
     /** gbdt: the share of features each tree samples (seeded). Default: 1. */
     colsample: z.number().gt(0).max(1).optional(),
-    /** gbdt: histogram bins per feature, cut at quantiles of the training rows. Default: 256. */
-    maxBins: z.number().int().min(2).max(256).optional(),
+    /**
+     * gbdt: histogram bins per feature, cut at quantiles of the training rows (a categorical feature: its
+     * most frequent codes). Default: 256.
+     */
+    maxBins: z.number().int().min(2).max(4096).optional(),
     /** gbdt, regression only: squared_error, absolute_error or huber. Default: squared_error. */
     loss: GbdtLoss.optional(),
     /** gbdt with loss huber: where the loss turns from squared to absolute (standardized units). Default: 1. */
