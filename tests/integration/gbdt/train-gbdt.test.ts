@@ -260,4 +260,35 @@ describe('gbdt training through the service', () => {
         expect(Number.isFinite(score), `${selection.method} ${name}`).toBe(true);
     }
   }, 90_000);
+
+  it("takes a user's feature spec: its ordinal outputs split as categories, the rest as numbers", async () => {
+    const run = await call('train:run', {
+      config: {
+        dataset: 'penguins',
+        target: 'Species',
+        task: 'multiclass',
+        model: { type: 'gbdt', trees: 10, threads: 1 },
+        featureSpec: {
+          groups: [
+            { columns: ['Island'], steps: [{ op: 'ordinal' }] },
+            { columns: ['Sex'], steps: [{ op: 'onehot' }] },
+            {
+              columns: ['Beak Length (mm)'],
+              steps: [{ op: 'impute', strategy: 'median', indicator: true }],
+            },
+            { columns: ['Flipper Length (mm)'], steps: [{ op: 'scale', method: 'standard' }] },
+          ],
+        },
+        seed: 3,
+      },
+    });
+    expect(run.status).toBe('finished');
+    expect(run.params['featureSpec.source']).toBe('config');
+    const model = json<GbdtModel>(run, 'model/gbdt.json');
+    expect(model.categorical.map((i) => model.features[i])).toEqual(['Island__ordinal']);
+    expect(model.features).toContain('Sex=MALE');
+    expect(model.features).toContain('Beak Length (mm)__missing');
+    expect(json<FittedFeatureSpec>(run, 'features/fitted.json').missing).toBe('nan');
+    expect(run.metrics.val_accuracy).toBeGreaterThan(0.9);
+  }, 60_000);
 });
