@@ -1,7 +1,7 @@
 // Gradient-boosted trees: Lathe's GBDT against XGBoost 1.7 (Debian's python3-xgboost), two threads each.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
 //   node bench/gbdt-vs-xgboost.mjs [--rounds N] [--train N] [--valid N] [--test N] [--score-rows N]
-//     [--trees N] [--depth N] [--lr X] [--bins N] [--threads N] [--keep]
+//     [--trees N] [--depth N] [--lr X] [--bins N] [--threads N] [--chronological] [--keep]
 // Needs /usr/bin/python3 with xgboost, pandas and scikit-learn (apt-get install -y python3-xgboost
 // python3-sklearn python3-pandas); XGBoost's side is bench/gbdt_xgboost.py (one contestant per process).
 //
@@ -9,6 +9,9 @@
 //   hour, day_of_week, month (of the departure), distance, origin, destination → delayed (delay > 15 min),
 // the rows in a seeded shuffle (md5 of the row number) numbered k = 0, 1, …; the first --train (800,000)
 // rows train, the next --valid (200,000) validate, the next --test (200,000) are the held-out test set.
+// --chronological keeps the file's order instead (flights by date: training on January and February,
+// testing on later weeks, months the training never saw): XGBoost's test AUC is then about 0.64 (0.6407
+// here; issue 14 quotes 0.6375) instead of about 0.71 on the shuffled rows.
 // Lathe gets them as one dataset whose time split on k makes exactly these three parts (its training needs
 // validation rows; it scores them after every round), XGBoost reads the same rows from a CSV file (no
 // pyarrow for Parquet here). Airports are strings: Lathe's default GBDT feature spec encodes them as
@@ -60,6 +63,7 @@ const model = {
   threads: arg('--threads', 2),
 };
 const rounds = arg('--rounds', 1);
+const chronological = process.argv.includes('--chronological');
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-gbdt-'));
 const ws = join(dir, 'ws');
 const q = (s) => `'${s.replaceAll("'", "''")}'`;
@@ -185,7 +189,7 @@ try {
   console.log(
     `flights: ${fmtN(n.train)} training, ${fmtN(n.valid)} validation, ${fmtN(n.test)} test rows × 6 features; ` +
       `${model.trees} trees, depth ${model.depth}, learning rate ${model.lr}, ${model.bins} bins, ` +
-      `${model.threads} threads; ${rounds} round(s), median shown; work folder ${dir}`,
+      `${model.threads} threads; rows ${chronological ? 'in date order' : 'shuffled'}; ${rounds} round(s), median shown; work folder ${dir}`,
   );
   const { DuckDBInstance } = require('@duckdb/node-api');
   db = await (await DuckDBInstance.create(':memory:')).connect();
@@ -193,7 +197,7 @@ try {
     month(date)::INTEGER AS month, distance::DOUBLE AS distance, origin, destination`;
   await db.run(
     `CREATE TABLE prepared AS SELECT * FROM (
-       SELECT row_number() OVER (ORDER BY md5(file_row_number::VARCHAR), file_row_number) - 1 AS k,
+       SELECT row_number() OVER (ORDER BY ${chronological ? '' : 'md5(file_row_number::VARCHAR), '}file_row_number) - 1 AS k,
          ${features}, delay > 15 AS delayed
        FROM read_parquet(${q(source)}, file_row_number = true) WHERE delay IS NOT NULL)
      WHERE k < ${total} ORDER BY k`,
