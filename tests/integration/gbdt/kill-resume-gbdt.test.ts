@@ -1,0 +1,84 @@
+// A gbdt run killed with SIGKILL mid-training (lathe train in its own process) resumes with
+// runs:resume, as `lathe runs resume` does, to the same trees, bit for bit, as an uninterrupted run.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../../shared/contract';
+import { createServices, type Services } from '../../../main/services';
+import { latheBackground } from '../../helpers/cli';
+import { contractClient } from '../../helpers/services';
+import { tempDir, vega } from '../../helpers/workspace';
+
+const t = tempDir('lathe-gbdt-kill-');
+const ws = join(t.dir, 'ws');
+let services: Services | undefined;
+const { call } = contractClient(() => services!);
+
+const ROUNDS = 1500;
+const config = {
+  dataset: 'penguins',
+  target: 'Species',
+  task: 'multiclass' as const,
+  model: {
+    type: 'gbdt' as const,
+    trees: ROUNDS,
+    learningRate: 0.05,
+    maxDepth: 3,
+    subsample: 0.8,
+    checkpointEvery: 10,
+    threads: 2,
+  },
+  seed: 21,
+  experiment: 'gbdt-kill',
+};
+
+const file = (run: Run, path: string) =>
+  readFileSync(
+    services!.workspace.artifacts.pathOf(run.artifacts.find((a) => a.path === path)!.sha256),
+    'utf8',
+  );
+
+beforeAll(async () => {
+  services = await createServices({ workspaceDir: ws, validateOutput: true });
+  await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
+});
+afterAll(async () => {
+  await services?.close();
+  t.remove();
+});
+
+describe('a killed gbdt run', () => {
+  it('resumes from its last stored checkpoint to the trees of an uninterrupted run', async () => {
+    const straight = await call('train:run', { config });
+    expect(straight.status).toBe('finished');
+    await services!.close();
+    services = undefined;
+
+    const cfg = t.file('gbdt.json', JSON.stringify(config));
+    const child = latheBackground(['train', '--config', cfg, '--workspace', ws]);
+    // Progress prints per 10% on a pipe: killed once round 150 (10%) shows, with checkpoints every 10.
+    await child.waitFor('stderr', /round (1[5-9]\d|[2-4]\d\d)\/1500/, 80_000);
+    child.child.kill('SIGKILL');
+    await child.exit;
+
+    services = await createServices({ workspaceDir: ws, validateOutput: true });
+    const [killed] = (await call('runs:list', { experiment: 'gbdt-kill' })).filter(
+      (r) => r.id !== straight.id,
+    );
+    expect(killed?.status).toBe('interrupted');
+    const before = await call('runs:get', { id: killed!.id });
+    expect(before.artifacts.map((a) => a.path)).toContain('checkpoint/state.bin');
+    const logged = await call('runs:metrics', { id: killed!.id, key: 'val_loss' });
+    expect(Math.max(...logged.points.map((p) => p.step))).toBeLessThan(ROUNDS);
+
+    const resumed = await call('runs:resume', { id: killed!.id });
+    expect(resumed.status).toBe('finished');
+    expect(file(resumed, 'model/gbdt.json')).toBe(file(straight, 'model/gbdt.json'));
+    expect(resumed.metrics).toEqual(straight.metrics);
+    const steps = (await call('runs:metrics', { id: resumed.id, key: 'val_loss' })).points.map(
+      (p) => p.step,
+    );
+    // Every round logged once.
+    expect(steps).toEqual(Array.from({ length: ROUNDS }, (_, i) => i + 1));
+  }, 120_000);
+});
