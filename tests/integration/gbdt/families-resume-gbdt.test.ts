@@ -171,4 +171,48 @@ describe('resuming a gbdt run', () => {
     expect(resumed.metrics).toEqual(straight.metrics);
     expect(await history(resumed.id)).toEqual(await history(straight.id));
   }, 90_000);
+
+  it('resumed between its best round and the stop, early stopping ends where it would have, keeping the best', async () => {
+    const config = penguins({
+      model: {
+        type: 'gbdt',
+        trees: 200,
+        learningRate: 0.6,
+        maxDepth: 4,
+        checkpointEvery: 1,
+        threads: 2,
+      },
+      training: { earlyStopping: { metric: 'val_loss', patience: 6 } },
+      experiment: 'gbdt-resume-es',
+    });
+    const straight = await call('train:run', { config });
+    const best = Number(straight.params['earlyStopping.bestEpoch']);
+    const stopped = Number(straight.params['earlyStopping.stoppedEpoch']);
+    expect(stopped).toBe(best + 6);
+
+    // Cancelled three rounds past the best: the checkpoint holds the best round's metrics and the wait.
+    let runId = '';
+    const started = await services.train.start(TrainConfig.parse(config), {
+      onEpoch: (epoch) => {
+        if (epoch === best + 3) services.train.cancel(runId);
+      },
+    });
+    runId = started.runId;
+    expect(await started.done).toBe('cancelled');
+    const cancelled = await call('runs:get', { id: runId });
+    const checkpoint = cancelled.artifacts.find((a) => a.path === 'checkpoint/state.bin')!;
+    const state = checkpointState(
+      new Uint8Array(await services.workspace.artifacts.read(checkpoint.sha256)),
+    );
+    expect(state.globalStep).toBeGreaterThan(best);
+    expect(state.stopper?.bestEpoch).toBe(best);
+
+    const resumed = await call('runs:resume', { id: runId });
+    expect(resumed.status).toBe('finished');
+    expect(resumed.params['earlyStopping.bestEpoch']).toBe(String(best));
+    expect(resumed.params['earlyStopping.stoppedEpoch']).toBe(String(stopped));
+    expect(file(resumed, 'model/gbdt.json')).toBe(file(straight, 'model/gbdt.json'));
+    expect(resumed.metrics).toEqual(straight.metrics);
+    expect(await history(resumed.id)).toEqual(await history(straight.id));
+  }, 90_000);
 });
