@@ -1,6 +1,19 @@
 // Where GBDT training keeps its per-row buffers and builds gradient histograms. A histogram slot holds,
 // for every feature and bin, the sums of gradient and hessian (float64 pairs) of a node's rows.
 import type { BinSpec } from './binning';
+import type { Tree } from './tree-model';
+
+/** The raw scores an engine keeps: outputs per row, and the validation rows'. */
+export interface EngineScores {
+  outputs: number;
+  validRows: number;
+}
+
+/** The rows of each node of a grown tree: index[begin[n], end[n]). */
+export interface NodeSegments {
+  begin: number[];
+  end: number[];
+}
 
 export interface HistTask {
   /** The node's rows: index[begin .. begin + count). */
@@ -42,6 +55,23 @@ export interface HistEngine {
   partition(begin: number, end: number, feature: number, table: Uint8Array): number;
   /** partition() of several nodes (disjoint segments); how many rows of each go left. */
   partitionAll(jobs: PartitionJob[]): number[];
+  /** Training raw scores [rows, outputs] (float64). */
+  readonly raw: Float64Array;
+  /** Validation raw scores [validRows, outputs] (float64). */
+  readonly validRaw: Float64Array;
+  /** Validation bins [validRows, width], as validBins() makes them (filled by the caller). */
+  readonly validBins: Uint16Array;
+  /**
+   * Adds `tree`'s values to output `c` of raw and validRaw, routing rows by `tables` (per node, 1 = the
+   * bin goes left); training rows by the leaves' segments instead when `segments` is given (every row in
+   * the index buffer). The same float64 additions in the same order for every engine.
+   */
+  addTree(
+    tree: Tree,
+    tables: (Uint8Array | null)[],
+    c: number,
+    segments: NodeSegments | null,
+  ): void;
   /** Ends the engine's workers. */
   close(): Promise<void>;
   /**
@@ -54,7 +84,16 @@ export interface HistEngine {
 }
 
 /** The engine in plain TypeScript, single-threaded: the reference the WebAssembly engine must equal. */
-export function createJsEngine(spec: BinSpec, rows: number, width: number): HistEngine {
+export function createJsEngine(
+  spec: BinSpec,
+  rows: number,
+  width: number,
+  scores: EngineScores,
+): HistEngine {
+  const k = scores.outputs;
+  const raw = new Float64Array(rows * k);
+  const validRaw = new Float64Array(scores.validRows * k);
+  const validBins = new Uint16Array(scores.validRows * width);
   const bins = spec.narrow ? new Uint8Array(rows * width) : new Uint16Array(rows * width);
   const gpair = new Float32Array(rows * 2);
   const index = new Uint32Array(rows);
@@ -116,9 +155,58 @@ export function createJsEngine(spec: BinSpec, rows: number, width: number): Hist
       index.set(scratch.subarray(0, r), l);
       return l - begin;
     },
+    raw,
+    validRaw,
+    validBins,
+    addTree(tree, tables, c, segments) {
+      if (segments) addTreeByLeaves(tree, segments.begin, segments.end, index, raw, k, c);
+      else addTreeByBins(tree, tables, bins, rows, width, raw, k, c);
+      addTreeByBins(tree, tables, validBins, scores.validRows, width, validRaw, k, c);
+    },
     partitionAll: (jobs) => jobs.map((j) => engine.partition(j.begin, j.end, j.feature, j.table)),
     close: () => Promise.resolve(),
     liveWorkers: () => 0,
   };
   return engine;
+}
+
+/** Adds `tree`'s value to output `c` of every training row, routing rows by their bins. */
+export function addTreeByBins(
+  tree: Tree,
+  tables: (Uint8Array | null)[],
+  bins: Uint8Array | Uint16Array,
+  rows: number,
+  width: number,
+  raw: Float64Array,
+  k: number,
+  c: number,
+): void {
+  const { feature, left, right, value } = tree;
+  for (let r = 0; r < rows; r++) {
+    let n = 0;
+    let f = feature[0]!;
+    const o = r * width;
+    while (f >= 0) {
+      n = tables[n]![bins[o + f]!] ? left[n]! : right[n]!;
+      f = feature[n]!;
+    }
+    raw[r * k + c]! += value[n]!;
+  }
+}
+
+/** Adds each leaf's value to output `c` of its rows (a leaf's rows: index[begin[n], end[n])). */
+export function addTreeByLeaves(
+  tree: Tree,
+  begin: number[],
+  end: number[],
+  index: Uint32Array,
+  raw: Float64Array,
+  k: number,
+  c: number,
+): void {
+  for (let n = 0; n < tree.feature.length; n++) {
+    if (tree.feature[n]! >= 0) continue;
+    const v = tree.value[n]!;
+    for (let i = begin[n]!, e = end[n]!; i < e; i++) raw[index[i]! * k + c]! += v;
+  }
 }

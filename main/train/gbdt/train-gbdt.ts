@@ -6,7 +6,7 @@ import { LatheError } from '../../../shared/contract/errors';
 import { createRng, permutation } from '../random';
 import { computeBins, fillBins, validBins, type BinSpec } from './binning';
 import { growTree } from './grow';
-import { createJsEngine, type HistEngine } from './hist-engine';
+import { createJsEngine, type EngineScores, type HistEngine } from './hist-engine';
 import { baseScore, gradients, weightedMedian } from './objectives';
 import { createWasmEngine } from './wasm-engine';
 import { GBDT_FORMAT, type GbdtModel, type Tree } from './tree-model';
@@ -75,11 +75,12 @@ export type EngineFactory = (
   rows: number,
   width: number,
   threads: number,
+  scores: EngineScores,
 ) => Promise<HistEngine>;
 
 /** The plain TypeScript engine (single-threaded): the reference the WebAssembly engine equals. */
-export const jsEngine: EngineFactory = (spec, rows, width) =>
-  Promise.resolve(createJsEngine(spec, rows, width));
+export const jsEngine: EngineFactory = (spec, rows, width, _threads, scores) =>
+  Promise.resolve(createJsEngine(spec, rows, width, scores));
 
 /** A seed for the draws of (seed, round, output, purpose). */
 function drawSeed(seed: number, round: number, output: number, purpose: number): number {
@@ -109,47 +110,6 @@ function binTables(tree: Tree, spec: BinSpec): (Uint8Array | null)[] {
     if (fb.missingBin >= 0) table[fb.missingBin] = tree.defaultLeft[n] ? 1 : 0;
     return table;
   });
-}
-
-/** Adds `tree`'s value to output `c` of every training row, routing rows by their bins. */
-function addTreeByBins(
-  tree: Tree,
-  tables: (Uint8Array | null)[],
-  bins: Uint8Array | Uint16Array,
-  rows: number,
-  width: number,
-  raw: Float64Array,
-  k: number,
-  c: number,
-): void {
-  const { feature, left, right, value } = tree;
-  for (let r = 0; r < rows; r++) {
-    let n = 0;
-    let f = feature[0]!;
-    const o = r * width;
-    while (f >= 0) {
-      n = tables[n]![bins[o + f]!] ? left[n]! : right[n]!;
-      f = feature[n]!;
-    }
-    raw[r * k + c]! += value[n]!;
-  }
-}
-
-/** Adds each leaf's value to output `c` of its rows (a leaf's rows: index[begin[n], end[n])). */
-function addTreeByLeaves(
-  tree: Tree,
-  begin: number[],
-  end: number[],
-  index: Uint32Array,
-  raw: Float64Array,
-  k: number,
-  c: number,
-): void {
-  for (let n = 0; n < tree.feature.length; n++) {
-    if (tree.feature[n]! >= 0) continue;
-    const v = tree.value[n]!;
-    for (let i = begin[n]!, e = end[n]!; i < e; i++) raw[index[i]! * k + c]! += v;
-  }
 }
 
 function fillIdentity(index: Uint32Array, rows: number): number {
@@ -226,7 +186,10 @@ export async function trainGbdt(
   const { rows, width, y, weights } = data;
   const k = params.outputs;
   const spec = computeBins(data.x, rows, width, data.categorical, params.maxBins);
-  const engine = await createEngine(spec, rows, width, Math.max(1, Math.floor(params.threads)));
+  const engine = await createEngine(spec, rows, width, params.threads, {
+    outputs: k,
+    validRows: valid.rows,
+  });
   try {
     fillBins(spec, data.x, rows, width, engine.bins);
     const base = resume ? resume.baseScore : baseScore(params.objective, k, y, weights);
@@ -237,16 +200,15 @@ export async function trainGbdt(
         'CORRUPT_FILE',
         `GBDT checkpoint: ${trees.length} trees for ${startRound} rounds of ${k} output(s)`,
       );
-    const vbins = validBins(spec, valid.x, valid.rows, width);
+    engine.validBins.set(validBins(spec, valid.x, valid.rows, width));
 
-    const raw = new Float64Array(rows * k);
-    const validRaw = new Float64Array(valid.rows * k);
+    const raw = engine.raw;
+    const validRaw = engine.validRaw;
     for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) raw[r * k + c] = base[c]!;
     for (let r = 0; r < valid.rows; r++) for (let c = 0; c < k; c++) validRaw[r * k + c] = base[c]!;
     trees.forEach((tree, t) => {
       const tables = binTables(tree, spec);
-      addTreeByBins(tree, tables, engine.bins, rows, width, raw, k, t % k);
-      addTreeByBins(tree, tables, vbins, valid.rows, width, validRaw, k, t % k);
+      engine.addTree(tree, tables, t % k, null);
     });
 
     const grad = k === 1 ? null : new Float32Array(rows * k * 2);
@@ -329,9 +291,7 @@ export async function trainGbdt(
               e > b ? weightedMedian(residual, residualWeight, e - b) * params.learningRate : 0;
           }
         }
-        if (count === rows) addTreeByLeaves(tree, grown.begin, grown.end, index, raw, k, c);
-        else addTreeByBins(tree, grown.tables, engine.bins, rows, width, raw, k, c);
-        addTreeByBins(tree, grown.tables, vbins, valid.rows, width, validRaw, k, c);
+        engine.addTree(tree, grown.tables, c, count === rows ? grown : null);
         trees.push(tree);
       }
     }

@@ -9,7 +9,14 @@ import { Worker } from 'node:worker_threads';
 import { LatheError } from '../../../shared/contract/errors';
 import { GBDT_WASM_BASE64 } from '../kernel/gbdt-wasm';
 import type { BinSpec } from './binning';
-import type { HistEngine, HistTask, PartitionJob } from './hist-engine';
+import {
+  addTreeByBins,
+  addTreeByLeaves,
+  type EngineScores,
+  type HistEngine,
+  type HistTask,
+  type PartitionJob,
+} from './hist-engine';
 
 /** The WebAssembly API of Node and Electron (its types live in lib.dom, which main/ does not load). */
 interface WasmMemory {
@@ -40,6 +47,31 @@ interface Kernels {
   ): void;
   subtractHist(a: number, b: number, pairs: number): void;
   logistic(raw: number, y: number, w: number, gpair: number, n: number): number;
+  routeAdd(
+    bins: number,
+    narrow: number,
+    width: number,
+    begin: number,
+    end: number,
+    feature: number,
+    left: number,
+    right: number,
+    value: number,
+    tables: number,
+    tableBytes: number,
+    raw: number,
+    k: number,
+    c: number,
+  ): void;
+  addLeaf(
+    index: number,
+    begin: number,
+    end: number,
+    raw: number,
+    k: number,
+    c: number,
+    v: number,
+  ): void;
   partition(
     index: number,
     begin: number,
@@ -64,6 +96,7 @@ const OP_EXIT = 0;
 const OP_BUILD = 1;
 const OP_PARTITION = 2;
 const OP_LOGISTIC = 3;
+const OP_ADD_TREE = 4;
 /** Rows per chunk of the logistic pass: chunk losses are summed in chunk order, whatever the threads. */
 const CHUNK = 16384;
 /** Job words: the buffers' addresses, then per-thread feature counts, then the items. */
@@ -82,7 +115,20 @@ const J_W = 11;
 const J_ROWS = 12;
 const J_LOSSES = 13;
 const J_THREADS = 14;
-const J_NF = 16;
+const J_T_FEATURE = 16;
+const J_T_LEFT = 17;
+const J_T_RIGHT = 18;
+const J_T_VALUE = 19;
+const J_T_TABLES = 20;
+const J_TABLE_BYTES = 21;
+const J_K = 22;
+const J_C = 23;
+const J_VALID_ROWS = 24;
+const J_VBINS = 25;
+const J_VRAW = 26;
+const J_MODE = 27;
+const J_NODES = 28;
+const J_NF = 40;
 const MAX_THREADS = 64;
 const J_ITEMS = J_NF + MAX_THREADS;
 /** Items a dispatch holds at most: build tasks (3 words) or partitions (6 words). */
@@ -90,6 +136,20 @@ const MAX_ITEMS = 4096;
 const JOB_WORDS = J_ITEMS + 6 * MAX_ITEMS;
 
 const WORKER_CONSTANTS = {
+  J_T_FEATURE,
+  J_T_LEFT,
+  J_T_RIGHT,
+  J_T_VALUE,
+  J_T_TABLES,
+  J_TABLE_BYTES,
+  J_K,
+  J_C,
+  J_VALID_ROWS,
+  J_VBINS,
+  J_VRAW,
+  J_MODE,
+  J_NODES,
+  OP_ADD_TREE,
   CHUNK,
   DONE,
   ERROR,
@@ -115,6 +175,7 @@ const WORKER_CONSTANTS = {
   OP_BUILD,
   OP_EXIT,
   OP_LOGISTIC,
+  OP_PARTITION,
 };
 
 // The worker: instantiates the kernels over the shared memory, then runs its share of each dispatch.
@@ -142,6 +203,26 @@ for (;;) {
           k.buildHist(j[C.J_INDEX], j[t], j[t + 1], j[C.J_BINS], j[C.J_NARROW], j[C.J_WIDTH],
             j[C.J_GPAIR], j[t + 2], j[C.J_STRIDE], features, nf);
         }
+    } else if (op === C.OP_ADD_TREE) {
+      const T = j[C.J_THREADS];
+      const K = j[C.J_K];
+      const cc = j[C.J_C];
+      const width = j[C.J_WIDTH];
+      const tree = [j[C.J_T_FEATURE], j[C.J_T_LEFT], j[C.J_T_RIGHT], j[C.J_T_VALUE], j[C.J_T_TABLES], j[C.J_TABLE_BYTES]];
+      if (j[C.J_MODE] === 1) {
+        const values = new Float64Array(memory.buffer, j[C.J_T_VALUE], j[C.J_NODES]);
+        for (let i = thread; i < n; i += T) {
+          const t = C.J_ITEMS + 3 * i;
+          k.addLeaf(j[C.J_INDEX], j[t], j[t + 1], j[C.J_RAW], K, cc, values[j[t + 2]]);
+        }
+      } else {
+        const rows = j[C.J_ROWS];
+        k.routeAdd(j[C.J_BINS], j[C.J_NARROW], width, Math.floor((rows * thread) / T),
+          Math.floor((rows * (thread + 1)) / T), ...tree, j[C.J_RAW], K, cc);
+      }
+      const vrows = j[C.J_VALID_ROWS];
+      k.routeAdd(j[C.J_VBINS], 0, width, Math.floor((vrows * thread) / T),
+        Math.floor((vrows * (thread + 1)) / T), ...tree, j[C.J_VRAW], K, cc);
     } else if (op === C.OP_LOGISTIC) {
       const rows = j[C.J_ROWS];
       const losses = new Float64Array(memory.buffer, j[C.J_LOSSES], n);
@@ -151,7 +232,7 @@ for (;;) {
         losses[i] = k.logistic(j[C.J_RAW] + at * 8, j[C.J_Y] + at * 4, j[C.J_W] + at * 4,
           j[C.J_GPAIR] + at * 8, count + (count % 2));
       }
-    } else {
+    } else if (op === C.OP_PARTITION) {
       for (let i = 0; i < n; i++) {
         const t = C.J_ITEMS + 6 * i;
         if (j[t + 4] !== thread) continue;
@@ -177,6 +258,7 @@ export async function createWasmEngine(
   rows: number,
   width: number,
   threads: number,
+  scores: EngineScores,
 ): Promise<HistEngine> {
   compiled ??= new wasm.Module(Buffer.from(GBDT_WASM_BASE64, 'base64'));
   const module = compiled;
@@ -185,7 +267,10 @@ export async function createWasmEngine(
   const binBytes = spec.narrow ? 1 : 2;
   const slotPairs = width * stride;
   const slotBytes = align(slotPairs * 16);
-  const tableBytes = align(stride);
+  // Tables have two entries beyond the bins for validation rows (see validBins).
+  const tableBytes = align(stride + 2);
+  const k = scores.outputs;
+  const validRows = scores.validRows;
 
   const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const kernels = new wasm.Instance(module, {
@@ -205,7 +290,16 @@ export async function createWasmEngine(
   const binsAt = take(rows * width * binBytes);
   // One row of padding: the logistic kernel works on pairs of rows.
   const gpairAt = take((rows + 1) * 8);
-  const rawAt = take((rows + 1) * 8);
+  const rawAt = take((rows * k + 1) * 8);
+  const validRawAt = take(validRows * k * 8);
+  const vbinsAt = take(validRows * width * 2);
+  // One tree's nodes and tables at a time (a larger tree is added by the TypeScript loops).
+  const maxNodes = Math.max(16, Math.min(MAX_ITEMS, Math.floor((8 << 20) / (tableBytes + 20))));
+  const tFeatureAt = take(maxNodes * 4);
+  const tLeftAt = take(maxNodes * 4);
+  const tRightAt = take(maxNodes * 4);
+  const tValueAt = take(maxNodes * 8);
+  const tTablesAt = take(maxNodes * tableBytes);
   const yAt = take((rows + 1) * 4);
   const wAt = take((rows + 1) * 4);
   const chunks = Math.ceil(rows / CHUNK);
@@ -288,6 +382,16 @@ export async function createWasmEngine(
   j[J_ROWS] = rows;
   j[J_LOSSES] = lossesAt;
   j[J_THREADS] = threads;
+  j[J_T_FEATURE] = tFeatureAt;
+  j[J_T_LEFT] = tLeftAt;
+  j[J_T_RIGHT] = tRightAt;
+  j[J_T_VALUE] = tValueAt;
+  j[J_T_TABLES] = tTablesAt;
+  j[J_TABLE_BYTES] = tableBytes;
+  j[J_K] = k;
+  j[J_VALID_ROWS] = validRows;
+  j[J_VBINS] = vbinsAt;
+  j[J_VRAW] = validRawAt;
 
   /** Runs the dispatch in `j` on the workers, while `own` runs here; waits for all. */
   const dispatch = (op: number, own: () => void) => {
@@ -332,6 +436,9 @@ export async function createWasmEngine(
   );
   const gpairView = view((b) => new Float32Array(b, gpairAt, rows * 2));
   const indexView = view((b) => new Uint32Array(b, indexAt, rows));
+  const rawView = view((b) => new Float64Array(b, rawAt, rows * k));
+  const validRawView = view((b) => new Float64Array(b, validRawAt, validRows * k));
+  const validBinsView = view((b) => new Uint16Array(b, vbinsAt, validRows * width));
   const featuresView = view((b) => new Int32Array(b, featuresAt, threads * width + width));
   const tablesView = view((b) => new Uint8Array(b, tablesAt, maxParts * tableBytes));
   const grown = () => {
@@ -469,6 +576,89 @@ export async function createWasmEngine(
       }
       return out;
     },
+    get raw() {
+      return rawView();
+    },
+    get validRaw() {
+      return validRawView();
+    },
+    get validBins() {
+      return validBinsView();
+    },
+    addTree(tree, tables, c, segments) {
+      const nodes = tree.feature.length;
+      if (nodes > maxNodes) {
+        const raw = rawView();
+        if (segments) addTreeByLeaves(tree, segments.begin, segments.end, indexView(), raw, k, c);
+        else addTreeByBins(tree, tables, binsView(), rows, width, raw, k, c);
+        addTreeByBins(tree, tables, validBinsView(), validRows, width, validRawView(), k, c);
+        return;
+      }
+      const b = buffer;
+      new Int32Array(b, tFeatureAt, nodes).set(tree.feature);
+      new Int32Array(b, tLeftAt, nodes).set(tree.left);
+      new Int32Array(b, tRightAt, nodes).set(tree.right);
+      new Float64Array(b, tValueAt, nodes).set(tree.value);
+      const tv = new Uint8Array(b, tTablesAt, nodes * tableBytes);
+      tables.forEach((t, n) => {
+        if (t) tv.set(t.subarray(0, stride + 2), n * tableBytes);
+      });
+      j[J_C] = c;
+      j[J_NODES] = nodes;
+      let items = 0;
+      if (segments) {
+        for (let n = 0; n < nodes; n++) {
+          if (tree.feature[n]! >= 0) continue;
+          const w = J_ITEMS + 3 * items++;
+          j[w] = segments.begin[n]!;
+          j[w + 1] = segments.end[n]!;
+          j[w + 2] = n;
+        }
+      }
+      j[J_MODE] = segments ? 1 : 0;
+      j[J_COUNT] = items;
+      const narrow = spec.narrow ? 1 : 0;
+      dispatch(OP_ADD_TREE, () => {
+        if (segments) {
+          for (let i = 0; i < items; i += threads) {
+            const w = J_ITEMS + 3 * i;
+            kernels.addLeaf(indexAt, j[w]!, j[w + 1]!, rawAt, k, c, tree.value[j[w + 2]!]!);
+          }
+        } else
+          kernels.routeAdd(
+            binsAt,
+            narrow,
+            width,
+            0,
+            Math.floor(rows / threads),
+            tFeatureAt,
+            tLeftAt,
+            tRightAt,
+            tValueAt,
+            tTablesAt,
+            tableBytes,
+            rawAt,
+            k,
+            c,
+          );
+        kernels.routeAdd(
+          vbinsAt,
+          0,
+          width,
+          0,
+          Math.floor(validRows / threads),
+          tFeatureAt,
+          tLeftAt,
+          tRightAt,
+          tValueAt,
+          tTablesAt,
+          tableBytes,
+          validRawAt,
+          k,
+          c,
+        );
+      });
+    },
     logistic(raw, y, weights) {
       const b = buffer;
       if (targetsOf?.y !== y || targetsOf.weights !== weights) {
@@ -479,7 +669,8 @@ export async function createWasmEngine(
         w[rows] = 0;
         targetsOf = { y, weights };
       }
-      new Float64Array(b, rawAt, rows + 1).set(raw.subarray(0, rows));
+      if (raw.buffer !== b || raw.byteOffset !== rawAt)
+        new Float64Array(b, rawAt, rows + 1).set(raw.subarray(0, rows));
       const losses = new Float64Array(b, lossesAt, chunks);
       j[J_COUNT] = chunks;
       dispatch(OP_LOGISTIC, () => {

@@ -19,7 +19,10 @@ describe('the WebAssembly logistic objective', () => {
       const y = Float32Array.from({ length: rows }, () => (rng() < 0.4 ? 1 : 0));
       const weights = weighted ? Float32Array.from({ length: rows }, () => rng() * 3) : null;
       const x = new Float32Array(rows);
-      const engine = await createWasmEngine(computeBins(x, rows, 1, [], 256), rows, 1, 1);
+      const engine = await createWasmEngine(computeBins(x, rows, 1, [], 256), rows, 1, 1, {
+        outputs: 1,
+        validRows: 0,
+      });
       try {
         const loss = engine.logistic!(raw, y, weights);
         const expected = new Float32Array(rows * 2);

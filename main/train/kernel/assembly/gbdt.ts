@@ -218,3 +218,50 @@ export function logistic(raw: usize, y: usize, w: usize, gpair: usize, n: i32): 
   }
   return f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1);
 }
+
+// --- Adding a tree's values to raw scores ---------------------------------------------------------------
+
+/**
+ * raw[r·k + c] += value[leaf of row r] for rows begin..end: each row walks the tree from node 0, going to
+ * left[n] when the byte tables[n·tableBytes + bin of feature[n]] is 1 (feature −1 at a leaf).
+ */
+export function routeAdd(
+  bins: usize,
+  narrow: i32,
+  width: i32,
+  begin: i32,
+  end: i32,
+  feature: usize,
+  left: usize,
+  right: usize,
+  value: usize,
+  tables: usize,
+  tableBytes: i32,
+  raw: usize,
+  k: i32,
+  c: i32,
+): void {
+  const f0 = load<i32>(feature);
+  const tb = <usize>tableBytes;
+  for (let r = begin; r < end; r++) {
+    let n: usize = 0;
+    let f = f0;
+    while (f >= 0) {
+      const bin: usize = narrow
+        ? <usize>load<u8>(bins + <usize>r * <usize>width + <usize>f)
+        : <usize>load<u16>(bins + ((<usize>r * <usize>width + <usize>f) << 1));
+      n = <usize>(load<u8>(tables + n * tb + bin) ? load<i32>(left + (n << 2)) : load<i32>(right + (n << 2)));
+      f = load<i32>(feature + (n << 2));
+    }
+    const at = raw + ((<usize>r * <usize>k + <usize>c) << 3);
+    store<f64>(at, load<f64>(at) + load<f64>(value + (n << 3)));
+  }
+}
+
+/** raw[index[i]·k + c] += v for i in begin..end (the rows of one leaf). */
+export function addLeaf(index: usize, begin: i32, end: i32, raw: usize, k: i32, c: i32, v: f64): void {
+  for (let i = begin; i < end; i++) {
+    const at = raw + ((<usize>load<u32>(index + ((<usize>i) << 2)) * <usize>k + <usize>c) << 3);
+    store<f64>(at, load<f64>(at) + v);
+  }
+}
