@@ -58,6 +58,28 @@ export function buildHist(
     }
     return;
   }
+  // Consecutive features (how the engine shares them out when all are used): no feature ids to load.
+  const f0 = <usize>load<i32>(features);
+  let consecutive = true;
+  for (let k = 1; k < nf; k++) {
+    if (<usize>load<i32>(features + ((<usize>k) << 2)) !== f0 + <usize>k) consecutive = false;
+  }
+  if (narrow && consecutive) {
+    const h0 = hist + f0 * fstride;
+    const n = <usize>nf;
+    for (; ip < end; ip += 4) {
+      const r = <usize>load<u32>(ip);
+      const gp = f64x2.promote_low_f32x4(v128.load64_zero(gpair + (r << 3)));
+      const row = bins + r * width + f0;
+      let h = h0;
+      for (let k: usize = 0; k < n; k++) {
+        const a = h + ((<usize>load<u8>(row + k)) << 4);
+        v128.store(a, f64x2.add(v128.load(a), gp));
+        h += fstride;
+      }
+    }
+    return;
+  }
   if (narrow) {
     for (; ip < end; ip += 4) {
       const r = <usize>load<u32>(ip);
