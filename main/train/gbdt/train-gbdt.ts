@@ -112,9 +112,9 @@ function binTables(tree: Tree, spec: BinSpec): (Uint8Array | null)[] {
   });
 }
 
-function fillIdentity(index: Uint32Array, rows: number): number {
-  for (let r = 0; r < rows; r++) index[r] = r;
-  return rows;
+function fillIdentity(index: Uint32Array): Uint32Array {
+  for (let r = 0; r < index.length; r++) index[r] = r;
+  return index;
 }
 
 function checkInputs(p: GbdtParams, d: GbdtData, valid: { x: Float32Array; rows: number }) {
@@ -243,6 +243,7 @@ export async function trainGbdt(
     const report = (round: number, trainLoss: number): 'continue' | 'stop' =>
       hooks.onRound({ round, trainLoss, validRaw: Float32Array.from(validRaw) });
 
+    let identity: Uint32Array | null = null;
     let round = startRound;
     for (; round < params.trees; round++) {
       const loss = lossAndGradients();
@@ -267,7 +268,11 @@ export async function trainGbdt(
         if (params.subsample < 1) {
           const rng = createRng(drawSeed(params.seed, round, c, 1));
           for (let r = 0; r < rows; r++) if (rng() < params.subsample) index[count++] = r;
-        } else count = fillIdentity(index, rows);
+        } else {
+          identity ??= fillIdentity(new Uint32Array(rows));
+          index.set(identity);
+          count = rows;
+        }
         engine.count = count;
         let features: Int32Array;
         if (nFeatures < width) {

@@ -161,20 +161,18 @@ export function partition(
 
 // --- Logistic loss --------------------------------------------------------------------------------------
 
-/** exp(x) for x ≤ 0 in both lanes (below −700 as exp(−700)): 2^n · e^r, |r| ≤ ln2/2, Taylor to r^13. */
+/**
+ * exp(x) for x ≤ 0 in both lanes (below −700 as exp(−700)): 2^n · e^r, |r| ≤ ln2/2, Taylor to r^8
+ * (relative error under 1e-9: the gradients are stored as float32, the loss is reported).
+ */
 // @ts-ignore: decorator
 @inline
 function expNonPositive(x: v128): v128 {
   x = f64x2.max(x, f64x2.splat(-700));
   const n = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
-  let r = f64x2.sub(x, f64x2.mul(n, f64x2.splat(6.93147180369123816490e-1)));
-  r = f64x2.sub(r, f64x2.mul(n, f64x2.splat(1.90821492927058770002e-10)));
-  let p = f64x2.splat(1.0 / 6227020800.0);
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 479001600.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
+  let r = f64x2.sub(x, f64x2.mul(n, f64x2.splat(6.9314718036912382e-1)));
+  r = f64x2.sub(r, f64x2.mul(n, f64x2.splat(1.9082149292705877e-10)));
+  let p = f64x2.splat(1.0 / 40320.0);
   p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
   p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
   p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
@@ -187,21 +185,13 @@ function expNonPositive(x: v128): v128 {
   return f64x2.mul(p, i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52));
 }
 
-/** log(1 + e) for e in [0, 1] in both lanes: 2·atanh(e / (2 + e)) by its series (to s^35). */
+/** log(1 + e) for e in [0, 1] in both lanes: 2·atanh(e / (2 + e)) by its series to s^19 (error < 1e-10). */
 // @ts-ignore: decorator
 @inline
 function log1pUnit(e: v128): v128 {
   const s = f64x2.div(e, f64x2.add(e, f64x2.splat(2)));
   const s2 = f64x2.mul(s, s);
-  let p = f64x2.splat(1.0 / 35.0);
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 33.0));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 31.0));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 29.0));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 27.0));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 25.0));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 23.0));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 21.0));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 19.0));
+  let p = f64x2.splat(1.0 / 19.0);
   p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 17.0));
   p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 15.0));
   p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 13.0));
