@@ -123,7 +123,9 @@ function xgboost(variant, score = false) {
 
 // Lathe's services, trainer and the pieces the bench calls directly, bundled as the CLI is.
 mkdirSync(join(root, 'out/bench'), { recursive: true });
-const bundlePath = join(root, 'out/bench/gbdt-vs-xgboost.cjs');
+// Named by process: a second run of this bench started meanwhile must not rebuild the file this one's
+// train() processes load (one did, from a newer working tree, and changed a round's results).
+const bundlePath = join(root, `out/bench/gbdt-vs-xgboost-${process.pid}.cjs`);
 await build({
   stdin: {
     contents: `export { createServices } from './main/services';
@@ -417,6 +419,13 @@ try {
     med('codes-eval'),
     med('codes-evalCpu'),
   );
+  const best = (k) => Math.min(...times[k]);
+  if (rounds > 1)
+    console.log(
+      `  fastest rounds (wall): lathe fit ${secs(best('fit'))}, xgboost lean ${secs(best('codes'))}, ` +
+        `categorical ${secs(best('categorical'))}, typical ${secs(best('sklearn'))}, ` +
+        `with validation metrics ${secs(best('codes-eval'))}; ratio lathe / lean ${ratio(best('fit'), best('codes'))}`,
+    );
   console.log(
     `  lathe fit / xgboost (goal ≤ 1.5): lean ${ratio(fit, med('codes'))} (CPU ${ratio(fitCpu, med('codesCpu'))}), ` +
       `categorical ${ratio(fit, med('categorical'))} (CPU ${ratio(fitCpu, med('categoricalCpu'))}), ` +
@@ -428,11 +437,11 @@ try {
   );
   console.log(`\ntest AUC on the ${fmtN(n.test)} test rows, each side's own model:`);
   for (const [k, v] of Object.entries(auc)) console.log(`  ${k.padEnd(12)} ${v.toFixed(4)}`);
-  const best = Math.max(auc.codes, auc.categorical, auc.sklearn);
+  const bestAuc = Math.max(auc.codes, auc.categorical, auc.sklearn);
   console.log(
     `  lathe (predictRaw) − xgboost: codes ${(auc.latheRaw - auc.codes).toFixed(4)}, ` +
       `categorical ${(auc.latheRaw - auc.categorical).toFixed(4)}, sklearn ${(auc.latheRaw - auc.sklearn).toFixed(4)}; ` +
-      `− the best ${(auc.latheRaw - best).toFixed(4)} (goal ≥ −0.005); lathe val_auc ${loop.metrics.val_auc?.toFixed(4)}`,
+      `− the best ${(auc.latheRaw - bestAuc).toFixed(4)} (goal ≥ −0.005); lathe val_auc ${loop.metrics.val_auc?.toFixed(4)}`,
   );
   if (onnxError) console.log(`  the ONNX path failed: ${onnxError.trim()}`);
   const rows = fmtN(scoreMatrix.rows);
@@ -454,5 +463,6 @@ try {
   );
 } finally {
   await db?.closeSync?.();
+  rmSync(bundlePath, { force: true });
   if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }
