@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
 import { contractClient } from '../../helpers/services';
-import { REPO, tempDir } from '../../helpers/workspace';
+import { FIXTURES, tempDir } from '../../helpers/workspace';
 import { compareModels, gbdtMargin, PRIMARY, qualityTable, type QualityResult } from './compare';
 
-const acceptance = (file: string) => join(REPO, '..', 'shared', 'acceptance', 'data', file);
+// Copies of ../shared/acceptance/data (outside this repository, so absent from a CI checkout).
+const acceptance = (file: string) => join(FIXTURES, 'gbdt-quality', file);
 // public.json: binary seattle_rain.csv linear 60 epochs; multiclass penguins.csv mlp 80; regression
 // cars_mpg.csv linear 200. The epochs apply to both networks here.
 const SETS = [
