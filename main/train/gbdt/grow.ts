@@ -301,26 +301,25 @@ export function growTree(
   };
 
   const count = engine.count;
-  let g = 0;
-  let h = 0;
-  const index = engine.index;
-  const gpair = engine.gpair;
-  for (let i = 0; i < count; i++) {
-    const r = index[i]!;
-    g += gpair[2 * r]!;
-    h += gpair[2 * r + 1]!;
-  }
   const root: Node = {
-    id: addNode(0, count, g, h),
+    id: -1,
     begin: 0,
     end: count,
     depth: 0,
-    g,
-    h,
+    g: 0,
+    h: 0,
     slot: engine.allocSlot(),
     split: null,
   };
   engine.build([{ begin: 0, count, slot: root.slot }], features);
+  // The root's sums from its histogram (every row is in one bin of each feature).
+  const rootHist = engine.hist(root.slot);
+  const base0 = features[0]! * stride * 2;
+  for (let b = 0; b < spec.features[features[0]!]!.total; b++) {
+    root.g += rootHist[base0 + 2 * b]!;
+    root.h += rootHist[base0 + 2 * b + 1]!;
+  }
+  root.id = addNode(0, count, root.g, root.h);
   root.split = findSplit(root);
 
   let leaves = 1;
