@@ -4,7 +4,7 @@
 // whatever the number of threads.
 import { minDataPerGroup, type BinSpec } from './binning';
 import type { HistEngine } from './hist-engine';
-import type { Tree } from './tree-model';
+import { emptyTree, type Tree } from './tree-model';
 
 export interface GrowParams {
   maxDepth: number;
@@ -79,17 +79,7 @@ export function growTree(
   const weight = (g: number, h: number) => (h + l2 > 0 ? -thresholdL1(g, l1) / (h + l2) : 0);
   const stride = spec.stride;
 
-  const tree: Tree = {
-    feature: [],
-    threshold: [],
-    categories: [],
-    defaultLeft: [],
-    left: [],
-    right: [],
-    value: [],
-    cover: [],
-    gain: [],
-  };
+  const tree: Tree = emptyTree();
   const tables: (Uint8Array | null)[] = [];
   const begins: number[] = [];
   const ends: number[] = [];

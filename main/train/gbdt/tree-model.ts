@@ -55,6 +55,21 @@ export interface GbdtModel {
   roundsTrained: number;
 }
 
+/** A tree with no nodes yet, for code that grows one node by node. */
+export function emptyTree(): Tree {
+  return {
+    feature: [],
+    threshold: [],
+    categories: [],
+    defaultLeft: [],
+    left: [],
+    right: [],
+    value: [],
+    cover: [],
+    gain: [],
+  };
+}
+
 /** Whether a row with value `x` at node `n` of `tree` goes left. */
 export function goesLeft(tree: Tree, n: number, x: number, categorical: boolean): boolean {
   if (Number.isNaN(x) || (categorical && x < 0)) return tree.defaultLeft[n]!;

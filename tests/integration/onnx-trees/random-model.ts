@@ -1,19 +1,11 @@
 // Random tree ensembles in Lathe's stored format (train/gbdt/tree-model.ts) and feature rows that probe
 // them: values on and beside the thresholds, NaN, category codes in and out of the split sets, and -1 (the
 // ordinal encoder's null/unseen code). Seeded, so every run builds the same models.
-import type { GbdtModel, Tree } from '../../../main/train/gbdt/tree-model';
+import { createRng } from '../../../main/train/random';
+import { emptyTree, type GbdtModel, type Tree } from '../../../main/train/gbdt/tree-model';
 
-/** mulberry32: a small seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the trainer's seeded generator. */
+export const rng = (seed: number): (() => number) => createRng(seed);
 
 export interface RandomModelOptions {
   task: GbdtModel['task'];
@@ -38,17 +30,7 @@ export interface RandomModelOptions {
 export const grid = (r: () => number) => Math.fround(Math.round((r() * 20 - 10) * 8) / 8 + 1 / 3);
 
 function randomTree(r: () => number, o: RandomModelOptions): Tree {
-  const t: Tree = {
-    feature: [],
-    threshold: [],
-    categories: [],
-    defaultLeft: [],
-    left: [],
-    right: [],
-    value: [],
-    cover: [],
-    gain: [],
-  };
+  const t: Tree = emptyTree();
   const node = (depth: number): number => {
     const id = t.feature.length;
     t.feature.push(-1);

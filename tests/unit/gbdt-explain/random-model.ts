@@ -1,18 +1,10 @@
 // Random tree ensembles and rows for the TreeSHAP properties: numeric and categorical splits, missing
 // values both ways, covers that are sometimes 0, one or several outputs; all drawn from a seed.
-import type { GbdtModel, Tree } from '../../../main/train/gbdt/tree-model';
+import { createRng } from '../../../main/train/random';
+import { emptyTree, type GbdtModel, type Tree } from '../../../main/train/gbdt/tree-model';
 
-/** mulberry32: a small seeded generator, so a fast-check seed fixes the whole model. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the trainer's seeded generator. */
+export const rng = (seed: number): (() => number) => createRng(seed);
 
 export const THRESHOLDS = [-1, -0.5, 0, 0.25, 1].map(Math.fround);
 export const CATEGORIES = 6;
@@ -27,17 +19,7 @@ export interface RandomModelOptions {
 }
 
 function randomTree(next: () => number, o: RandomModelOptions, categorical: Set<number>): Tree {
-  const t: Tree = {
-    feature: [],
-    threshold: [],
-    categories: [],
-    defaultLeft: [],
-    left: [],
-    right: [],
-    value: [],
-    cover: [],
-    gain: [],
-  };
+  const t: Tree = emptyTree();
   const usable = Array.from({ length: o.features }, (_, i) => i).filter(
     (i) => !o.unused?.includes(i),
   );

@@ -7,7 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { predictRaw, type GbdtModel, type Tree } from '../../../main/train/gbdt/tree-model';
+import {
+  emptyTree,
+  predictRaw,
+  type GbdtModel,
+  type Tree,
+} from '../../../main/train/gbdt/tree-model';
 import { treeShap } from '../../../main/train/gbdt/tree-shap';
 
 const PYTHON = '/usr/bin/python3';
@@ -63,17 +68,7 @@ function convertTree(root: DumpNode, features: string[]): Tree {
     n.children?.forEach(visit);
   };
   visit(root);
-  const t: Tree = {
-    feature: [],
-    threshold: [],
-    categories: [],
-    defaultLeft: [],
-    left: [],
-    right: [],
-    value: [],
-    cover: [],
-    gain: [],
-  };
+  const t: Tree = emptyTree();
   nodes.forEach((n, i) => {
     expect(n, `node ${i} of a dumped tree`).toBeDefined();
     t.cover.push(n.cover);
