@@ -1,0 +1,117 @@
+// The fast tree scorer (bitsets, flat typed arrays, worker threads) gives predictRaw's raw outputs bit for
+// bit: on random ensembles probing thresholds, NaN, ±Infinity, -1 and unseen codes; with category codes too
+// large for a bitset (the sorted-list path); on 1 and 2 threads.
+import { describe, expect, it } from 'vitest';
+import { ensemblePredictor } from '../../../main/train/gbdt/ensemble-predict';
+import { predictRaw, type GbdtModel } from '../../../main/train/gbdt/tree-model';
+import {
+  BITSET_CODES,
+  SCORE_CHUNK_ROWS,
+  compileEnsemble,
+  scoreRows,
+  threadedScorer,
+} from '../../../main/train/gbdt/tree-scorer';
+import {
+  randomModel,
+  randomRows,
+  type RandomModelOptions,
+} from '../../integration/onnx-trees/random-model';
+
+const options: RandomModelOptions[] = [
+  {
+    task: 'binary',
+    outputs: 1,
+    rounds: 20,
+    features: 4,
+    categorical: [1],
+    categories: 40,
+    maxDepth: 6,
+    leafScale: 0.3,
+  },
+  {
+    task: 'multiclass',
+    outputs: 3,
+    rounds: 8,
+    features: 5,
+    categorical: [0, 3],
+    categories: 7,
+    maxDepth: 4,
+    leafScale: 0.5,
+  },
+  {
+    task: 'regression',
+    outputs: 1,
+    rounds: 15,
+    features: 3,
+    categorical: [],
+    categories: 0,
+    maxDepth: 5,
+    leafScale: 1,
+  },
+];
+
+/** Shifts every code of `model` and of the categorical columns of `x` by `by` (past the bitset range). */
+function shiftCodes(model: GbdtModel, x: Float32Array, by: number): [GbdtModel, Float32Array] {
+  const width = model.features.length;
+  const shifted = structuredClone(model);
+  for (const t of shifted.trees) t.categories = t.categories.map((c) => c && c.map((v) => v + by));
+  const y = Float32Array.from(x, (v, i) =>
+    model.categorical.includes(i % width) && v >= 0 ? v + by : v,
+  );
+  return [shifted, y];
+}
+
+const same = (a: Float64Array, b: Float64Array) => {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++)
+    if (!Object.is(a[i], b[i])) expect([i, a[i]]).toEqual([i, b[i]]);
+};
+
+describe('tree scorer', () => {
+  options.forEach((o, i) => {
+    it(`equals predictRaw bit for bit (${o.task})`, () => {
+      const model = randomModel(100 + i, o);
+      const rows = 3000;
+      const x = randomRows(200 + i, o, rows);
+      const want = predictRaw(model, x, rows);
+      same(scoreRows(compileEnsemble(model), x, rows), want);
+      same(ensemblePredictor(model)(x, rows), want);
+      same(ensemblePredictor(model)(Float64Array.from(x), rows), want);
+      // Fractional values on a categorical feature match no code.
+      const frac = Float32Array.from(x, (v) => v + 0.5);
+      same(scoreRows(compileEnsemble(model), frac, rows), predictRaw(model, frac, rows));
+    });
+  });
+
+  it('codes beyond the bitset range take the sorted-list path, with the same outputs', () => {
+    const o = options[0]!;
+    const base = randomModel(7, o);
+    const x0 = randomRows(8, o, 2000);
+    const [model, x] = shiftCodes(base, x0, BITSET_CODES + 5);
+    const compiled = compileEnsemble(model);
+    expect(compiled.codes.length).toBeGreaterThan(0);
+    expect(compileEnsemble(base).codes.length).toBe(0);
+    same(scoreRows(compiled, x, 2000), predictRaw(model, x, 2000));
+  });
+
+  it('1 and 2 threads give the same outputs as predictRaw', async () => {
+    const o = options[1]!;
+    const model = randomModel(11, o);
+    const rows = SCORE_CHUNK_ROWS * 7 + 13;
+    const x = randomRows(12, o, rows);
+    const want = predictRaw(model, x, rows);
+    for (const threads of [1, 2]) {
+      const scorer = threadedScorer(model, threads);
+      try {
+        expect(scorer.threads).toBe(threads);
+        same(await scorer.score(x, rows), want);
+        // Again on the same workers, and a matrix shorter than one chunk.
+        same(await scorer.score(x.subarray(0, 10 * o.features), 10), want.subarray(0, 30));
+        same(await scorer.score(x, rows), want);
+      } finally {
+        await scorer.close();
+      }
+      await expect(scorer.score(x, rows)).rejects.toThrow(/closed/);
+    }
+  });
+});
