@@ -28,6 +28,11 @@ import type { CaptureColumns } from './capture-format';
 import { classValues } from '../../shared/contract/serve';
 import { readModelPackage } from './package';
 import { loadPredictor } from './predictor';
+import { readPackageGbdt } from './explain';
+import type { Predictor } from './types';
+import type { StoredTarget } from '../evaluate/predict';
+import type { GbdtModel } from '../train/gbdt/tree-model';
+import { threadedScorer } from '../train/gbdt/tree-scorer';
 
 /** Rows scored and written per step. */
 export const BATCH_CHUNK_ROWS = 100_000;
@@ -73,6 +78,13 @@ export interface BatchOptions {
   onProgress?(p: BatchProgress): void;
   /** Also write the captured rows (capture table columns) to a Parquet file; see BatchCapture. */
   capture?: BatchCapture;
+  /**
+   * How a package with the trees (gbdt.json) is scored: 'native' (default) walks them in JS on `threads`
+   * threads, 'onnx' runs model.onnx in onnxruntime as for every other package. Same outputs within 1e-6.
+   */
+  engine?: 'native' | 'onnx';
+  /** Threads of the native tree scorer; default: the machine's cores. */
+  threads?: number;
 }
 
 /**
@@ -298,6 +310,77 @@ function removeDeadLeftovers(dir: string, name: string): void {
 }
 
 /**
+ * Batch scoring of a tree model without onnxruntime: the trees of gbdt.json walked natively (tree-scorer.ts)
+ * and mapped to what the exported ONNX graph (onnx-trees.ts) outputs: sums in float64 in the graph's
+ * order (binary: the base score plus the leaves, LOGISTIC → (1 − p, p); multiclass: the leaves then the base
+ * score, SOFTMAX; regression: the leaves · std, then base · std + mean), rounded to float32 at the end; the
+ * predicted class is the most probable one (the first of ties), as the ONNX path picks it.
+ */
+function nativeTreePredictor(
+  model: GbdtModel,
+  target: StoredTarget,
+  threads: number | undefined,
+): Pick<Predictor, 'predictMatrix' | 'close'> {
+  const classes = target.kind === 'classes' ? target.classes : null;
+  const k = classes ? classes.length : 1;
+  const binary = k === 2;
+  const expected = binary ? 1 : k;
+  if (model.outputs !== expected || model.baseScore.length !== model.outputs)
+    throw new LatheError(
+      'CORRUPT_FILE',
+      `gbdt.json gives ${model.outputs} outputs per row; the ${target.task} target with ${k} ${classes ? 'classes' : 'value'} needs ${expected}`,
+      { outputs: model.outputs },
+    );
+  const scale = target.kind === 'regression' ? target.std : 1;
+  const shift = target.kind === 'regression' ? target.mean : 0;
+  // The graph's base values are added after the leaves (binary: into the first tree's leaves, the same sum).
+  const base = binary ? [0] : model.baseScore.map((b) => b * scale + shift);
+  const scored: GbdtModel = binary
+    ? model
+    : {
+        ...model,
+        baseScore: model.baseScore.map(() => 0),
+        trees:
+          scale === 1
+            ? model.trees
+            : model.trees.map((t) => ({ ...t, value: t.value.map((v) => v * scale) })),
+      };
+  const scorer = threadedScorer(scored, threads);
+  const answers = classes ? classValues(classes) : null;
+  return {
+    async predictMatrix(x, rows) {
+      const raw = await scorer.score(x, rows);
+      const predictions: (string | number)[] = new Array<string | number>(rows);
+      if (!answers) {
+        for (let r = 0; r < rows; r++) predictions[r] = Math.fround(raw[r]! + base[0]!);
+        return { predictions, probabilities: null };
+      }
+      const probabilities = new Float32Array(rows * k);
+      for (let r = 0; r < rows; r++) {
+        const o = r * k;
+        if (binary) {
+          const s = raw[r]!;
+          probabilities[o] = 1 / (1 + Math.exp(s));
+          probabilities[o + 1] = 1 / (1 + Math.exp(-s));
+        } else {
+          let max = -Infinity;
+          for (let c = 0; c < k; c++) max = Math.max(max, raw[o + c]! + base[c]!);
+          let sum = 0;
+          for (let c = 0; c < k; c++) sum += Math.exp(raw[o + c]! + base[c]! - max);
+          for (let c = 0; c < k; c++)
+            probabilities[o + c] = Math.exp(raw[o + c]! + base[c]! - max) / sum;
+        }
+        let best = 0;
+        for (let c = 1; c < k; c++) if (probabilities[o + c]! > probabilities[o + best]!) best = c;
+        predictions[r] = answers[best]!;
+      }
+      return { predictions, probabilities };
+    },
+    close: () => scorer.close(),
+  };
+}
+
+/**
  * Predicts every row of the input with the package's model and writes the id, the prediction and (for
  * classifiers) one probability column per class, in input order.
  */
@@ -359,7 +442,14 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     temp_directory: spill,
   });
   const conn = await instance.connect();
-  const predictor = await loadPredictor(options.packageDir);
+  const predictor =
+    pkg.meta.gbdtSha256 && pkg.meta.source?.kind !== 'import' && options.engine !== 'onnx'
+      ? nativeTreePredictor(
+          readPackageGbdt(options.packageDir, pkg.meta, kept.length),
+          pkg.target,
+          options.threads,
+        )
+      : await loadPredictor(options.packageDir);
   try {
     const { files, reader } = await inputFiles(conn, options.input);
     const read = `${reader}([${files.map(literal).join(', ')}]${reader === 'read_parquet' ? '' : ', union_by_name = true'})`;
