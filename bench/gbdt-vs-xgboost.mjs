@@ -49,6 +49,15 @@ import { build } from 'esbuild';
 import { flights3m as source, latheCli as lathe, numberArg as arg, python, root } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
+if (process.argv.includes('--help')) {
+  console.log(
+    'usage: node bench/gbdt-vs-xgboost.mjs [--rounds N] [--train N] [--valid N] [--test N] [--score-rows N]\n' +
+      '  [--trees N] [--depth N] [--lr X] [--bins N] [--threads N] [--chronological] [--keep]\n' +
+      'Lathe GBDT against XGBoost 1.7 on flights (defaults: 800k/200k/200k rows, 100 trees, depth 6, lr 0.3,\n' +
+      '256 bins, 2 threads, 1 round); see the comment at the top of this file.',
+  );
+  process.exit(0);
+}
 const n = {
   train: arg('--train', 800_000),
   valid: arg('--valid', 200_000),
