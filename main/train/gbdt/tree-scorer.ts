@@ -131,12 +131,15 @@ export function scoreChunks(
     const start = Atomics.add(counter, 0, chunk);
     if (start >= rows) return;
     const end = Math.min(rows, start + chunk);
-    for (let r = start; r < end; r++) {
-      const row = r * width;
-      const o = r * k;
-      for (let c = 0; c < k; c++) out[o + c] = base[c]!;
-      for (let t = 0; t < trees; t++) {
-        let n = roots[t]!;
+    for (let r = start; r < end; r++) for (let c = 0; c < k; c++) out[r * k + c] = base[c]!;
+    // Tree by tree over the chunk's rows (one tree's nodes stay in cache); each row still adds the
+    // trees in order.
+    for (let t = 0; t < trees; t++) {
+      const root = roots[t]!;
+      const to = treeOutput[t]!;
+      for (let r = start; r < end; r++) {
+        const row = r * width;
+        let n = root;
         let f = feature[n]!;
         while (f >= 0) {
           const v = x[row + f]!;
@@ -169,7 +172,7 @@ export function scoreChunks(
           }
           f = feature[n]!;
         }
-        out[o + treeOutput[t]!]! += value[n]!;
+        out[r * k + to]! += value[n]!;
       }
     }
   }
