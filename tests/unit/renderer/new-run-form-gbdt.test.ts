@@ -98,7 +98,9 @@ describe('the New run form: a gbdt', () => {
     expect(Object.keys(fields({ gbdtLearningRate: '0' }))).toEqual(['gbdtLearningRate']);
     expect(Object.keys(fields({ subsample: '1.5' }))).toEqual(['subsample']);
     expect(Object.keys(fields({ colsample: '0' }))).toEqual(['colsample']);
-    expect(Object.keys(fields({ maxBins: '1000' }))).toEqual(['maxBins']);
+    expect(Object.keys(fields({ maxBins: '5000' }))).toEqual(['maxBins']);
+    expect(Object.keys(fields({ maxBins: '1' }))).toEqual(['maxBins']);
+    expect(fields({ maxBins: '4096' })).toEqual({});
     expect(Object.keys(fields({ maxLeaves: '1' }))).toEqual(['maxLeaves']);
     expect(Object.keys(fields({ minChildWeight: '-1' }))).toEqual(['minChildWeight']);
     expect(fields({ maxDepth: '0' }).maxDepth).toMatch(/maxLeaves/);

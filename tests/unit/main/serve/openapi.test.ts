@@ -18,6 +18,7 @@ describe('predict body schema from a signature', () => {
     expect(r).toEqual({
       ok: true,
       single: true,
+      explain: false,
       records: [{ age: 3, city: 'Oslo', member: true }],
     });
     const n = parsePredictBody(schema, [{ age: null, city: 7, member: null }], 10);
