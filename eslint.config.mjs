@@ -100,6 +100,7 @@ const DOMAINS = [
   'registry',
   'serve',
   'monitor',
+  'mlflow',
 ];
 const DEPTHS = [1, 2, 3];
 const up = (depth) => `^(\\.\\./){${depth}}(?!\\.\\./)`;

@@ -107,13 +107,11 @@ async function ensureModel(
   if (!p)
     throw new LatheError('NOT_FOUND', `no project '${projectName}'`, { project: projectName });
   const model = { id: newId(), project: projectName };
-  await sql.run('INSERT INTO models VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))', [
-    model.id,
-    p.id,
-    name,
-    description ?? '',
-    at.getTime(),
-  ]);
+  await sql.run(
+    `INSERT INTO models (id, project_id, name, description, created_at)
+     VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT))`,
+    [model.id, p.id, name, description ?? '', at.getTime()],
+  );
   return model;
 }
 

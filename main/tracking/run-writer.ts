@@ -40,11 +40,10 @@ export function createRunWriter(deps: {
         );
         if (!exp) {
           exp = { id: newId() };
-          await sql.run('INSERT INTO experiments VALUES (?, ?, ?, now())', [
-            exp.id,
-            projectId,
-            run.experiment,
-          ]);
+          await sql.run(
+            'INSERT INTO experiments (id, project_id, name, created_at) VALUES (?, ?, ?, now())',
+            [exp.id, projectId, run.experiment],
+          );
         }
         const count = await sql.one<{ n: bigint }>(
           'SELECT count(*) AS n FROM runs WHERE experiment_id = ?',

@@ -223,6 +223,41 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         dataset_id VARCHAR PRIMARY KEY, suite JSON NOT NULL, updated_at TIMESTAMP NOT NULL)`,
     ],
   },
+  {
+    version: 13,
+    name: 'MLflow interoperability: logged runs, experiment and registry tags, MLflow keys',
+    sql: [
+      // -- tracking (main/mlflow/): a run logged through MLflow's REST API has no dataset, task or model of
+      // Lathe's; kind 'mlflow' marks it, and those columns are NULL for it.
+      `ALTER TABLE runs ALTER COLUMN dataset_version_id DROP NOT NULL`,
+      `ALTER TABLE runs ALTER COLUMN task DROP NOT NULL`,
+      `ALTER TABLE runs ALTER COLUMN model_type DROP NOT NULL`,
+      // MLflow's user_id and artifact_uri of a run (mlflow-artifacts:/<experiment>/<run>/artifacts).
+      `ALTER TABLE runs ADD COLUMN user_id VARCHAR`,
+      `ALTER TABLE runs ADD COLUMN artifact_uri VARCHAR`,
+      // Set by experiments/delete (MLflow's lifecycle_stage 'deleted'), cleared by experiments/restore.
+      `ALTER TABLE experiments ADD COLUMN deleted_at TIMESTAMP`,
+      `ALTER TABLE experiments ADD COLUMN updated_at TIMESTAMP`,
+      `ALTER TABLE experiments ADD COLUMN artifact_location VARCHAR`,
+      `CREATE TABLE experiment_tags (experiment_id VARCHAR NOT NULL, key VARCHAR NOT NULL,
+        value VARCHAR NOT NULL, PRIMARY KEY (experiment_id, key))`,
+      // runs/log-inputs: the datasets a run used (MLflow's DatasetInput), each once per run and digest.
+      `CREATE TABLE run_inputs (run_id VARCHAR NOT NULL, name VARCHAR NOT NULL, digest VARCHAR NOT NULL,
+        source_type VARCHAR NOT NULL, source VARCHAR NOT NULL, schema VARCHAR, profile VARCHAR,
+        tags JSON NOT NULL, PRIMARY KEY (run_id, name, digest))`,
+      // -- registry: descriptions and tags as MLflow's registry keeps them --
+      `ALTER TABLE models ADD COLUMN updated_at TIMESTAMP`,
+      `ALTER TABLE model_versions ADD COLUMN description VARCHAR DEFAULT ''`,
+      `ALTER TABLE model_versions ADD COLUMN updated_at TIMESTAMP`,
+      `CREATE TABLE model_tags (model_id VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL,
+        PRIMARY KEY (model_id, key))`,
+      `CREATE TABLE model_version_tags (version_id VARCHAR NOT NULL, key VARCHAR NOT NULL,
+        value VARCHAR NOT NULL, PRIMARY KEY (version_id, key))`,
+      // -- keys: what a key may do. NULL (every key made before) is the prediction server only;
+      // otherwise a list of 'predict' | 'mlflow:read' | 'mlflow:write'.
+      `ALTER TABLE api_keys ADD COLUMN scopes JSON`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

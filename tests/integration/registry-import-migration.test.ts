@@ -14,12 +14,14 @@ describe('migration 9: imported model versions', () => {
       9,
       join(t.dir, 'ws'),
       async (db) => {
-        // Back to the v8 shape, with a version registered from a run as v8 wrote it (positional columns).
+        // Back to the v8 shape, with a version registered from a run as v8 wrote it (its columns only:
+        // later migrations' columns stay).
         await db.run('DROP TABLE model_version_files');
         await db.run('ALTER TABLE model_versions DROP COLUMN source');
         await db.run('ALTER TABLE model_versions ALTER COLUMN run_id SET NOT NULL');
         await db.run(
-          `INSERT INTO model_versions VALUES ('v1', 'm1', 1, 'run-1', 'none', '{}', NULL, now(), 'me')`,
+          `INSERT INTO model_versions (id, model_id, version, run_id, stage, signature, card, created_at, created_by)
+           VALUES ('v1', 'm1', 1, 'run-1', 'none', '{}', NULL, now(), 'me')`,
         );
       },
       async (db) => {

@@ -130,7 +130,7 @@ describe('model registry', () => {
     // A model of another project does not take this project's runs.
     await services.workspace.db.run("INSERT INTO projects VALUES ('p-other', 'Other', '', now())");
     await services.workspace.db.run(
-      "INSERT INTO models VALUES ('m-foreign', 'p-other', 'foreign', '', now())",
+      "INSERT INTO models (id, project_id, name, description, created_at) VALUES ('m-foreign', 'p-other', 'foreign', '', now())",
     );
     expect((await failure('models:register', { runId: runC, name: 'foreign' })).message).toBe(
       `model 'foreign' belongs to project 'Other' but run ${runC} is in project 'Default'; register it under another name`,
