@@ -68,6 +68,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   WORKSPACE_READ_ONLY: 409,
   GATE_FAILED: 409,
   CANCELLED: 409,
+  ALREADY_EXISTS: 409,
   // A download the request asked for failed upstream.
   NETWORK: 502,
   INTERNAL: 500,

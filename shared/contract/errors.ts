@@ -21,6 +21,8 @@ export const ErrorCode = z.enum([
   'UNKNOWN_CHANNEL',
   /** A promotion (alias `champion`, stage `production`) failed a gate and no override reason was given. */
   'GATE_FAILED',
+  /** The thing to create (an experiment name, a model name) already exists. */
+  'ALREADY_EXISTS',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
