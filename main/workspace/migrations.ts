@@ -258,6 +258,19 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
       `ALTER TABLE api_keys ADD COLUMN scopes JSON`,
     ],
   },
+  {
+    version: 14,
+    name: 'MLflow model versions: source, run id and run link as given',
+    sql: [
+      // What model-versions/create was given (main/mlflow/registry-service.ts): MLflow answers them back
+      // verbatim. source_uri is the source URI (runs:/…, mlflow-artifacts:/…, models:/…, any URI);
+      // source_run_id the run_id field, which may name a run of another tracking server; NULL for versions
+      // registered through Lathe.
+      `ALTER TABLE model_versions ADD COLUMN source_uri VARCHAR`,
+      `ALTER TABLE model_versions ADD COLUMN source_run_id VARCHAR`,
+      `ALTER TABLE model_versions ADD COLUMN run_link VARCHAR`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */
