@@ -1,7 +1,7 @@
 // API keys for the prediction server. A key is shown once at creation; the workspace keeps only its
 // sha256 (table api_keys, migration 8), so a leaked workspace does not leak usable keys.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { LatheError, type ApiKeyInfo } from '../../shared/contract';
+import { LatheError, type ApiKeyInfo, type ApiKeyScope } from '../../shared/contract';
 // Type-only: the standalone server (no DuckDB) bundles this file for keyAuth and hashKey.
 import type { Sql } from '../workspace/db';
 import type { ServeAuth, ServeKey } from './server';
@@ -23,6 +23,7 @@ interface KeyRow {
   hash: string;
   models: unknown;
   rate_limit: number | null;
+  scopes?: unknown;
   created_at: unknown;
   revoked_at: unknown;
 }
@@ -35,13 +36,30 @@ function iso(v: unknown): string | null {
   return Number.isNaN(d.getTime()) ? t : d.toISOString();
 }
 
+function parseJson(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+/** Whether a key's scopes allow predictions: keys made before scopes (null) are prediction keys. */
+export const canPredict = (scopes: readonly ApiKeyScope[] | null): boolean =>
+  scopes === null || scopes.includes('predict');
+
+/** A key that authenticated a request to the Lathe host: who, and what it may do. */
+export interface KeyIdentity {
+  id: string;
+  name: string;
+  scopes: ApiKeyScope[];
+}
+
 function toInfo(r: KeyRow): ApiKeyInfo & { hash: string } {
   return {
     id: String(r.id),
     name: String(r.name),
     hash: String(r.hash),
-    models: (typeof r.models === 'string' ? JSON.parse(r.models) : r.models) as string[] | null,
+    models: parseJson(r.models) as string[] | null,
     rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
+    scopes: parseJson(r.scopes) as ApiKeyScope[] | null,
     createdAt: iso(r.created_at)!,
     revokedAt: iso(r.revoked_at),
   };
@@ -53,13 +71,20 @@ export interface KeyStore {
     name: string;
     models?: string[];
     rateLimit?: number;
+    scopes?: ApiKeyScope[];
   }): Promise<{ key: string; info: ApiKeyInfo }>;
   /** All keys (revoked ones too), oldest first; never the secret or its hash. */
   list(): Promise<ApiKeyInfo[]>;
   /** Revokes the active key with this name or id; NOT_FOUND names it. */
   revoke(nameOrId: string): Promise<ApiKeyInfo>;
-  /** The active keys with their hashes (for the server's in-memory check). */
+  /** The active prediction keys (scope `predict`, or no scopes) with their hashes, for `lathe serve`. */
   active(): Promise<(ServeKey & { hash: string })[]>;
+  /**
+   * The active key whose secret this is (and, for basic auth, whose name is `name`), or null. Every
+   * active key's hash is compared in constant time, so the answer's timing does not tell which part
+   * matched.
+   */
+  authenticate(secret: string, name?: string): Promise<KeyIdentity | null>;
 }
 
 export function createKeyStore(sql: Sql): KeyStore {
@@ -67,7 +92,7 @@ export function createKeyStore(sql: Sql): KeyStore {
     (await sql.all<KeyRow>('SELECT * FROM api_keys ORDER BY created_at, name')).map(toInfo);
   const strip = ({ hash: _hash, ...info }: ApiKeyInfo & { hash: string }): ApiKeyInfo => info;
   return {
-    async create({ name, models, rateLimit }) {
+    async create({ name, models, rateLimit, scopes }) {
       if (!NAME.test(name))
         throw new LatheError(
           'INVALID_INPUT',
@@ -87,9 +112,17 @@ export function createKeyStore(sql: Sql): KeyStore {
       const key = generateKey();
       const id = randomBytes(8).toString('hex');
       const list = models?.map((m) => m.trim()).filter(Boolean);
+      const scopeList = scopes?.length ? [...new Set(scopes)] : null;
       await sql.run(
-        'INSERT INTO api_keys (id, name, hash, models, rate_limit, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, now(), NULL)',
-        [id, name, hashKey(key), JSON.stringify(list?.length ? list : null), rateLimit ?? null],
+        'INSERT INTO api_keys (id, name, hash, models, rate_limit, scopes, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, now(), NULL)',
+        [
+          id,
+          name,
+          hashKey(key),
+          JSON.stringify(list?.length ? list : null),
+          rateLimit ?? null,
+          scopeList ? JSON.stringify(scopeList) : null,
+        ],
       );
       const info = (await all()).find((k) => k.id === id)!;
       return { key, info: strip(info) };
@@ -107,8 +140,23 @@ export function createKeyStore(sql: Sql): KeyStore {
     },
     async active() {
       return (await all())
-        .filter((k) => k.revokedAt === null)
+        .filter((k) => k.revokedAt === null && canPredict(k.scopes))
         .map(({ id, name, models, rateLimit, hash }) => ({ id, name, models, rateLimit, hash }));
+    },
+    async authenticate(secret, name) {
+      const rows = await sql.all<{ id: string; name: string; hash: string; scopes: unknown }>(
+        'SELECT id, name, hash, scopes FROM api_keys WHERE revoked_at IS NULL',
+      );
+      const presented = Buffer.from(hashKey(secret), 'hex');
+      let hit: (typeof rows)[number] | undefined;
+      for (const row of rows) {
+        const stored = Buffer.from(String(row.hash), 'hex');
+        const same = stored.length === presented.length && timingSafeEqual(stored, presented);
+        if (same && (name === undefined || String(row.name) === name)) hit = row;
+      }
+      if (!hit) return null;
+      const scopes = (parseJson(hit.scopes) as ApiKeyScope[] | null) ?? ['predict'];
+      return { id: String(hit.id), name: String(hit.name), scopes };
     },
   };
 }

@@ -235,6 +235,14 @@ export const ExportDockerOut = z.object({
 export type ExportDockerOut = z.infer<typeof ExportDockerOut>;
 
 /** An API key of the prediction servers; never its secret or hash. */
+/**
+ * What a key may do. `predict`: call `lathe serve` servers; `mlflow:read` / `mlflow:write`: the MLflow
+ * API of the Lathe host (write includes read); `workspace`: everything the browser UI does on a host
+ * started with an auth mode (includes the MLflow scopes).
+ */
+export const ApiKeyScope = z.enum(['predict', 'mlflow:read', 'mlflow:write', 'workspace']);
+export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
+
 export const ApiKeyInfo = z.object({
   id: z.string(),
   name: z.string(),
@@ -242,6 +250,8 @@ export const ApiKeyInfo = z.object({
   models: z.array(z.string()).nullable(),
   /** Requests per minute; null: unlimited. */
   rateLimit: z.number().nullable(),
+  /** What the key may do; null (keys made before scopes existed): predictions only. */
+  scopes: z.array(ApiKeyScope).nullable().default(null),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
 });
@@ -254,6 +264,8 @@ export const KeysCreateIn = z.object({
   models: z.array(z.string()).optional(),
   /** Requests per minute (default: unlimited). */
   rateLimit: z.number().optional(),
+  /** What the key may do (default: predict only). */
+  scopes: z.array(ApiKeyScope).min(1, 'scopes: name at least one scope').optional(),
 });
 export type KeysCreateIn = z.input<typeof KeysCreateIn>;
 
