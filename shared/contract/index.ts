@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Empty } from './common';
+import { mlflowArtifactChannels } from './mlflow-artifacts';
 import {
   DataListIn,
   DataRefIn,
@@ -158,6 +159,7 @@ export * from './serve';
 export * from './monitor';
 export * from '../config/alert-rules';
 export * from './workspace';
+export * from './mlflow-artifacts';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -169,6 +171,8 @@ const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) 
  * Each takes one argument object and returns one value.
  */
 export const channels = {
+  /** MLflow's artifacts proxy (mlflow-artifacts.ts). */
+  ...mlflowArtifactChannels,
   /** Version, workspace path and whether this process owns the workspace. */
   'app:info': channel(Empty, AppInfo),
   /** Projects with their dataset and run counts. */
