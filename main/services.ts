@@ -27,6 +27,8 @@ import { createRunGuard, type RunGuard } from './registry/run-guard';
 import { createUiPrefsStore, type UiPrefsStore } from './workspace/ui-prefs';
 import { createBatchService, type BatchService } from './serve/batch-service';
 import { createDeployService, type DeployService } from './serve/deploy-service';
+import { createKeyStore, type KeyIdentity } from './serve/keys';
+import { createMlflowArtifactService } from './mlflow/artifact-service';
 import { importOnnxModel } from './serve/onnx-import';
 import type { ArtifactStore } from './workspace/artifacts';
 import type { Database } from './workspace/db';
@@ -72,6 +74,11 @@ export interface Services {
    * `command` names the CLI command that runs it (it will finish: the app waits for it rather than fail).
    */
   advertiseHost(url: string, command?: string): void;
+  /**
+   * The active API key with this secret (and, for basic auth, this name), or null: how a host started
+   * with an auth mode checks a request. Not a channel, so no face can ask it over the wire.
+   */
+  authenticate(secret: string, name?: string): Promise<KeyIdentity | null>;
   close(): Promise<void>;
 }
 
@@ -266,6 +273,18 @@ function serveHandlers(s: {
   };
 }
 
+function mlflowArtifactHandlers(
+  deps: Parameters<typeof createMlflowArtifactService>[0],
+): HandlersOf<'mlflow:artifacts'> {
+  const proxy = createMlflowArtifactService(deps);
+  return {
+    'mlflow:artifacts:put': ({ path, file }) => proxy.put(path, file),
+    'mlflow:artifacts:get': ({ path }) => proxy.get(path),
+    'mlflow:artifacts:list': ({ path }) => proxy.list(path),
+    'mlflow:artifacts:delete': ({ path }) => proxy.remove(path),
+  };
+}
+
 function monitorHandlers(s: {
   registry: RegistryStore;
   capture: CaptureService;
@@ -429,7 +448,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ...modelsHandlers({ registry, artifacts }),
     ...serveHandlers({ batch, deploy }),
     ...monitorHandlers({ registry, capture, references, drift, performance, alerts, retrain }),
+    ...mlflowArtifactHandlers({ db, artifacts, uploadsDir: paths.uploads }),
   };
+  const keyStore = createKeyStore(db);
 
   let closing: Promise<void> | undefined;
   return {
@@ -452,6 +473,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     advertiseHost(url, command) {
       workspace.lock.update(command ? { hostUrl: url, command } : { hostUrl: url });
     },
+    authenticate: (secret, name) => keyStore.authenticate(secret, name),
     close() {
       closing ??= (async () => {
         await alerts.stop();
