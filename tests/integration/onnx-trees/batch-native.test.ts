@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { predictBatch } from '../../../main/serve/batch';
-import { writeModelPackage } from '../../../main/serve/package';
 import { SCORE_CHUNK_ROWS } from '../../../main/train/gbdt/tree-scorer';
+import { trainRegisterAndPackage } from '../../helpers/gbdt';
 import { contractClient, importPenguins } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
@@ -77,18 +77,7 @@ beforeAll(async () => {
     name: 'sexes',
     sql: `SELECT * FROM read_json('${vega('penguins.json')}') WHERE Sex IN ('MALE', 'FEMALE')`,
   });
-  for (const c of cases) {
-    const run = await call('train:run', { config: c.config });
-    expect(run.status, run.error ?? '').toBe('finished');
-    const version = await call('models:register', { runId: run.id, name: c.name });
-    await writeModelPackage({
-      version,
-      run,
-      artifacts: services.workspace.artifacts,
-      dir: join(t.dir, 'packages', c.name),
-      latheVersion: 'test',
-    });
-  }
+  await trainRegisterAndPackage(services, cases, join(t.dir, 'packages'));
 }, 300_000);
 afterAll(async () => {
   await services?.close();

@@ -8,7 +8,8 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredTarget } from '../../../main/evaluate/predict';
 import { exportTreesOnnx } from '../../../main/serve/onnx-trees';
-import { predictRaw, type GbdtModel } from '../../../main/train/gbdt/tree-model';
+import type { GbdtModel } from '../../../main/train/gbdt/tree-model';
+import { headOutputs } from '../../helpers/gbdt';
 import { tempDir } from '../../helpers/workspace';
 import { randomModel, randomRows, type RandomModelOptions } from './random-model';
 
@@ -79,28 +80,6 @@ const cases: Case[] = [
   },
 ];
 
-/** What evaluation computes from the raw outputs: probabilities per class, or the value in target units. */
-function expected(model: GbdtModel, target: StoredTarget, x: Float32Array, rows: number) {
-  const raw = predictRaw(model, x, rows);
-  if (target.kind === 'regression') return raw.map((z) => z * target.std + target.mean);
-  const k = target.classes.length;
-  const out = new Float64Array(rows * k);
-  for (let r = 0; r < rows; r++) {
-    if (k === 2) {
-      const p = 1 / (1 + Math.exp(-raw[r]!));
-      out[r * 2] = 1 - p;
-      out[r * 2 + 1] = p;
-    } else {
-      let max = -Infinity;
-      for (let c = 0; c < k; c++) max = Math.max(max, raw[r * k + c]!);
-      let z = 0;
-      for (let c = 0; c < k; c++) z += Math.exp(raw[r * k + c]! - max);
-      for (let c = 0; c < k; c++) out[r * k + c] = Math.exp(raw[r * k + c]! - max) / z;
-    }
-  }
-  return out;
-}
-
 /** Distance in float32 steps between a float32 value and the float32 rounding of a double. */
 function ulps(got: number, want: number): number {
   const a = new Float32Array([got, Math.fround(want)]);
@@ -130,7 +109,7 @@ describe('GBDT → ONNX tree ensembles', () => {
       const model = randomModel(seed, options);
       const bytes = exportTreesOnnx({ model, target, producerVersion: 'test' });
       const x = randomRows(seed + 1000, options, ROWS);
-      const want = expected(model, target, x, ROWS);
+      const want = headOutputs(model, target, x, ROWS);
       const got = await run(bytes, x, ROWS, options.features);
       if (target.kind === 'classes') {
         const k = target.classes.length;

@@ -2,15 +2,15 @@
 // tests/fixtures/onnx-trees/make.py from models trained with scikit-learn and XGBoost, with the libraries'
 // own predictions. Each is imported with its signature and served (the package predictor, the REST server,
 // batch prediction); skl2onnx's ZipMap output is served from the probability tensor it zips.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
 import { learnsMissing, unzipMaps } from '../../../main/serve/onnx-import';
 import { writeModelPackage } from '../../../main/serve/package';
 import { loadPredictor } from '../../../main/serve/predictor';
+import { startServerCjs } from '../../helpers/server-process';
 import { contractClient } from '../../helpers/services';
 import { tempDir } from '../../helpers/workspace';
 
@@ -152,20 +152,7 @@ describe('imported tree ensembles (skl2onnx, onnxmltools)', () => {
       ref: 'sklearn-rf-multiclass',
       out: join(t.dir, 'rf-ctx'),
     });
-    const child = spawn(process.execPath, ['server.cjs'], {
-      cwd: ctx.dir,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_PATH: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once('line', (l) =>
-        resolve(JSON.parse(l) as Record<string, unknown>),
-      );
-      child.once('exit', (code) => reject(new Error(`server.cjs exited ${code}: ${stderr}`)));
-    });
+    const { child, ready } = await startServerCjs(ctx.dir, children);
     const r = await fetch(`${String(ready.url)}/v1/models/sklearn-rf-multiclass/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -2,20 +2,20 @@
 // multiclass, regression; nulls and native categories), registered, packaged as ONNX tree ensembles.
 // onnxruntime must give what the trainer's trees give (predictRaw) within 1e-6 on 10,000 rows, and batch
 // prediction, the REST server and a Docker export run with plain node must answer the same.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, ModelVersion, Run } from '../../../shared/contract';
 import type { FittedFeatureSpec } from '../../../shared/contract/features';
 import { createServices, type Services } from '../../../main/services';
 import { createRowTransformer } from '../../../main/features/row';
-import { readModelPackage, writeModelPackage } from '../../../main/serve/package';
+import { readModelPackage } from '../../../main/serve/package';
 import { loadPredictor } from '../../../main/serve/predictor';
-import { predictRaw, type GbdtModel } from '../../../main/train/gbdt/tree-model';
-import type { StoredTarget } from '../../../main/evaluate/predict';
+import type { GbdtModel } from '../../../main/train/gbdt/tree-model';
 import { contractClient, importPenguins } from '../../helpers/services';
+import { headOutputs, trainRegisterAndPackage } from '../../helpers/gbdt';
+import { startServerCjs } from '../../helpers/server-process';
 import { tempDir, vega } from '../../helpers/workspace';
 
 type Config = ChannelInput<'train:run'>['config'];
@@ -56,35 +56,13 @@ const cases: { name: string; config: Config; records: () => Record<string, unkno
 const penguins = () =>
   JSON.parse(readFileSync(vega('penguins.json'), 'utf8')) as Record<string, unknown>[];
 
-const trained = new Map<string, { run: Run; version: ModelVersion }>();
+let trained = new Map<string, { run: Run; version: ModelVersion }>();
 
 const artifact = (run: Run, path: string) =>
   readFileSync(
     services.workspace.artifacts.pathOf(run.artifacts.find((a) => a.path === path)!.sha256),
     'utf8',
   );
-
-/** The trainer's answer for feature rows: predictRaw through the head evaluation applies. */
-function trainerPredict(model: GbdtModel, target: StoredTarget, x: Float32Array, rows: number) {
-  const raw = predictRaw(model, x, rows);
-  if (target.kind === 'regression') return raw.map((z) => z * target.std + target.mean);
-  const k = target.classes.length;
-  const out = new Float64Array(rows * k);
-  for (let r = 0; r < rows; r++) {
-    if (k === 2) {
-      const p = 1 / (1 + Math.exp(-raw[r]!));
-      out[r * 2] = 1 - p;
-      out[r * 2 + 1] = p;
-    } else {
-      let max = -Infinity;
-      for (let c = 0; c < k; c++) max = Math.max(max, raw[r * k + c]!);
-      let z = 0;
-      for (let c = 0; c < k; c++) z += Math.exp(raw[r * k + c]! - max);
-      for (let c = 0; c < k; c++) out[r * k + c] = Math.exp(raw[r * k + c]! - max) / z;
-    }
-  }
-  return out;
-}
 
 beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
@@ -94,19 +72,7 @@ beforeAll(async () => {
     name: 'sexes',
     sql: `SELECT * FROM read_json('${vega('penguins.json')}') WHERE Sex IN ('MALE', 'FEMALE')`,
   });
-  for (const c of cases) {
-    const run = await call('train:run', { config: c.config });
-    expect(run.status, run.error ?? '').toBe('finished');
-    const version = await call('models:register', { runId: run.id, name: c.name });
-    trained.set(c.name, { run, version });
-    await writeModelPackage({
-      version,
-      run,
-      artifacts: services.workspace.artifacts,
-      dir: join(t.dir, 'packages', c.name),
-      latheVersion: 'test',
-    });
-  }
+  trained = await trainRegisterAndPackage(services, cases, join(t.dir, 'packages'));
 }, 300_000);
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -143,7 +109,7 @@ describe('GBDT versions: ONNX, serving, batch, Docker', () => {
         expect(model.categorical.length).toBeGreaterThan(0);
         expect(x.some((v) => Number.isNaN(v))).toBe(name !== 'sex');
         const got = await predictor.predictMatrix(x, ROWS);
-        const want = trainerPredict(model, pkg.target, x, ROWS);
+        const want = headOutputs(model, pkg.target, x, ROWS);
         let worst = 0;
         if (pkg.target.kind === 'classes') {
           for (let i = 0; i < want.length; i++)
@@ -218,20 +184,7 @@ describe('GBDT versions: ONNX, serving, batch, Docker', () => {
     // Docker: the exported context's server.cjs, run with plain node from outside the workspace.
     const ctx = await call('export:docker', { ref: 'mpg', out: join(t.dir, 'ctx') });
     expect(ctx.files).toContain('model/model.onnx');
-    const child = spawn(process.execPath, ['server.cjs'], {
-      cwd: ctx.dir,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_PATH: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once('line', (l) =>
-        resolve(JSON.parse(l) as Record<string, unknown>),
-      );
-      child.once('exit', (code) => reject(new Error(`server.cjs exited ${code}: ${stderr}`)));
-    });
+    const { child, ready } = await startServerCjs(ctx.dir, children);
     expect(ready).toMatchObject({ type: 'listening', model: 'mpg', version: 1 });
     const inDocker = await fetch(`${String(ready.url)}/v1/models/mpg/predict`, {
       method: 'POST',

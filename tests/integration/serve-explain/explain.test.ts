@@ -3,10 +3,9 @@
 // contributions that add up to their own scores and equal treeShap over the transformed rows; a linear
 // model and a package without trees answer 400 naming explain; a bad flag 422; plain requests answer as
 // before and the log keeps predictions only; the Docker context carries gbdt.json and explains too.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, ModelVersion, Run } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
@@ -21,6 +20,7 @@ import type { Predictor } from '../../../main/serve/types';
 import { createRowTransformer } from '../../../main/features/row';
 import type { GbdtModel } from '../../../main/train/gbdt/tree-model';
 import { treeShap } from '../../../main/train/gbdt/tree-shap';
+import { startServerCjs } from '../../helpers/server-process';
 import { contractClient } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
@@ -478,19 +478,7 @@ describe('explain on the prediction server', () => {
         }),
     });
     expect(ctx.files).toEqual(expect.arrayContaining(['model/model.onnx', 'model/gbdt.json']));
-    const child = spawn(process.execPath, ['server.cjs'], {
-      cwd: ctx.dir,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_PATH: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const lines = createInterface({ input: child.stdout });
-    const ready = await new Promise<{ url: string }>((resolve, reject) => {
-      lines.once('line', (l) => resolve(JSON.parse(l) as { url: string }));
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-    });
+    const { child, ready } = await startServerCjs(ctx.dir, children);
     const r = await post(ready.url, 'rain', { records: s.records, explain: true });
     expect(r.status).toBe(200);
     expect(r.body.predictions).toEqual(
