@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Empty } from './common';
 import { mlflowArtifactChannels } from './mlflow-artifacts';
+import { mlflowPushChannels } from './mlflow-push';
 import {
   DataListIn,
   DataRefIn,
@@ -160,6 +161,7 @@ export * from './monitor';
 export * from '../config/alert-rules';
 export * from './workspace';
 export * from './mlflow-artifacts';
+export * from './mlflow-push';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -173,6 +175,8 @@ const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) 
 export const channels = {
   /** MLflow's artifacts proxy (mlflow-artifacts.ts). */
   ...mlflowArtifactChannels,
+  /** Push to a team MLflow server, and the credentials the app keeps (mlflow-push.ts). */
+  ...mlflowPushChannels,
   /** Version, workspace path and whether this process owns the workspace. */
   'app:info': channel(Empty, AppInfo),
   /** Projects with their dataset and run counts. */
