@@ -2,6 +2,7 @@
 // applied to the file's mapping before the contract checks it, so a refusal names the file and the field.
 import { parse as parseYaml } from 'yaml';
 import { LatheError } from '../../shared/contract';
+import { GBDT_OPTIONS } from '../../shared/config/train-config';
 import { UsageError } from './args';
 
 /** The model types `--model` takes (the train config's model.type). */
@@ -12,23 +13,7 @@ type ModelType = (typeof MODEL_TYPES)[number];
 const MODEL_OPTIONS: Record<ModelType, readonly string[]> = {
   linear: ['l1', 'l2'],
   mlp: ['hidden', 'activation', 'dropout', 'batchNorm', 'l1', 'l2'],
-  gbdt: [
-    'trees',
-    'learningRate',
-    'maxDepth',
-    'maxLeaves',
-    'minChildWeight',
-    'minSplitGain',
-    'l1',
-    'l2',
-    'subsample',
-    'colsample',
-    'maxBins',
-    'loss',
-    'huberDelta',
-    'checkpointEvery',
-    'threads',
-  ],
+  gbdt: [...GBDT_OPTIONS, 'l1', 'l2'],
 };
 
 /** Training options only the networks use: the contract refuses them on a gbdt. */
