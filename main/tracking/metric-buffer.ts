@@ -67,15 +67,28 @@ async function upsertLatest(sql: Sql, points: readonly MetricPoint[]): Promise<v
   }
 }
 
-/** Appends points to `metrics` and latest_metrics in one transaction. */
-function writePoints(db: Database, points: readonly MetricPoint[]): Promise<void> {
+/** Appends points to `metrics` and latest_metrics (and runs `also`) in one transaction. */
+function writePoints(
+  db: Database,
+  points: readonly MetricPoint[],
+  also?: (sql: Sql) => Promise<void>,
+): Promise<void> {
   return db.append(
     'metrics',
     (a) => {
       for (const p of points) appendMetric(a, p);
     },
-    (sql) => upsertLatest(sql, points),
+    async (sql) => {
+      await upsertLatest(sql, points);
+      await also?.(sql);
+    },
   );
+}
+
+/** How appendBulk treats non-finite values, and statements to commit with its points. */
+export interface BulkAppendOptions {
+  keepNonFinite?: boolean;
+  also?: (sql: Sql) => Promise<void>;
 }
 
 export interface MetricBuffer {
@@ -86,10 +99,15 @@ export interface MetricBuffer {
   log(runId: string, step: number, values: Record<string, number>): Promise<void>;
   /** Writes what is buffered; flushes land in order, and a reader calling it waits for one writing. */
   flush(): Promise<void>;
-  /** Writes many points of a run at once, after what is buffered; non-finite values are skipped. */
+  /**
+   * Writes many points of a run at once, after what is buffered; non-finite values are skipped unless
+   * `options.keepNonFinite` (MLflow's API stores NaN and ±Infinity). `options.also` runs in the same
+   * transaction after the points (a throw there discards them too); it runs even when no point is left.
+   */
   appendBulk(
     runId: string,
     points: readonly { key: string; step: number; value: number; timestamp?: number }[],
+    options?: BulkAppendOptions,
   ): Promise<void>;
 }
 
@@ -157,14 +175,17 @@ export function createMetricBuffer(
       else if (pending.length) scheduleFlush();
     },
 
-    async appendBulk(runId, points) {
+    async appendBulk(runId, points, options = {}) {
       await flush();
       const now = Date.now();
-      const rows = points.filter((p) => Number.isFinite(p.value));
+      const rows = options.keepNonFinite ? points : points.filter((p) => Number.isFinite(p.value));
       const bad = rows.find((p) => !Number.isInteger(p.step));
       if (bad)
         throw new LatheError('INVALID_INPUT', `a metric step must be an integer: ${bad.step}`);
-      if (!rows.length) return;
+      if (!rows.length) {
+        if (options.also) await db.tx(options.also);
+        return;
+      }
       await writePoints(
         db,
         rows.map((p) => ({
@@ -174,6 +195,7 @@ export function createMetricBuffer(
           ts: p.timestamp ?? now,
           value: p.value,
         })),
+        options.also,
       );
       written([runId]);
     },

@@ -3,21 +3,24 @@ import {
   tagKeyProblem,
   type ExperimentSummary,
   type MetricSeries,
+  isTrainedRun,
   type Run,
   type RunSummary,
+  type TrainedRun,
 } from '../../shared/contract';
 import type { RunRecorder } from '../train/train-service';
 import type { Database } from '../workspace/db';
 import { DEFAULT_MAX_POINTS } from './downsample';
 import { createSeriesCache } from './series-cache';
 import type { ProjectStore } from '../workspace/projects';
-import { createMetricBuffer } from './metric-buffer';
+import { createMetricBuffer, type BulkAppendOptions } from './metric-buffer';
 import { readMetricHistory, readMetricSeriesMany, type MetricHistory } from './metric-reads';
 import { listRuns, readExperiments, readRuns, type RunListFilter } from './rows';
 import { createRunWriter } from './run-writer';
 import { resolveRunId, resolveRunIds } from './run-ids';
 
 export { METRIC_FLUSH_MS, METRIC_FLUSH_POINTS, refillLatestSql } from './metric-buffer';
+export type { BulkAppendOptions } from './metric-buffer';
 
 /**
  * The tracking store: experiments, runs, params, metrics (run, key, step, timestamp, value), tags and
@@ -44,13 +47,24 @@ export interface TrackingStore extends RunRecorder {
   purgeDeleted(): Promise<number>;
   /** sha256 of every artifact a run still references. */
   referencedArtifacts(): Promise<Set<string>>;
-  /** A run by id or unique id prefix; throws NOT_FOUND naming the id. */
-  get(idOrPrefix: string): Promise<Run>;
   /**
-   * Runs by id or unique prefix in the given order (each once), read in three queries however many: for
-   * comparing hundreds of runs. Throws NOT_FOUND naming the first unknown id.
+   * A run Lathe trained, by id or unique id prefix: what evaluation, registration, serving and retraining
+   * read. Throws NOT_FOUND naming the id, and INVALID_INPUT when the run was logged through MLflow (it has
+   * no model, dataset or train config of Lathe's).
    */
-  getMany(idsOrPrefixes: readonly string[]): Promise<Run[]>;
+  get(idOrPrefix: string): Promise<TrainedRun>;
+  /** Trained runs by id or unique prefix, as `get` each, in the given order (each once). */
+  getMany(idsOrPrefixes: readonly string[]): Promise<TrainedRun[]>;
+  /**
+   * Any run by id or unique id prefix, also one logged through MLflow (kind `mlflow`: task, model, dataset,
+   * config and lineage null): what the run page, `runs:get` and `lathe runs show` read.
+   */
+  read(idOrPrefix: string): Promise<Run>;
+  /**
+   * Any runs by id or unique prefix in the given order (each once), read in three queries however many:
+   * for comparing hundreds of runs. Throws NOT_FOUND naming the first unknown id.
+   */
+  readMany(idsOrPrefixes: readonly string[]): Promise<Run[]>;
   /**
    * A run's metric points (of one key, or all), ordered by key, step and time. A key with more than
    * `maxPoints` points (default DEFAULT_MAX_POINTS) is downsampled shape-preservingly (see downsample.ts);
@@ -65,12 +79,14 @@ export interface TrackingStore extends RunRecorder {
    */
   metricHistoryMany(ids: string[], keys?: string[], maxPoints?: number): Promise<MetricSeries[]>;
   /**
-   * Appends many metric points in one transaction (DuckDB's appender): for importers and benchmarks.
-   * Non-finite values are skipped, like logMetrics; `timestamp` defaults to now (ms).
+   * Appends many metric points in one transaction (DuckDB's appender): for importers, benchmarks and
+   * MLflow's log-batch. Non-finite values are skipped, like logMetrics, unless `options.keepNonFinite`;
+   * `timestamp` defaults to now (ms); `options.also` commits with the points (see BulkAppendOptions).
    */
   logMetricsBulk(
     runId: string,
     points: readonly { key: string; step: number; value: number; timestamp?: number }[],
+    options?: BulkAppendOptions,
   ): Promise<void>;
   /**
    * Writes the metric points `logMetrics` has accepted but not yet stored. `logMetrics` buffers points
@@ -89,6 +105,16 @@ export interface TrackingStore extends RunRecorder {
     notes?: string;
     tags?: { set?: Record<string, string>; delete?: string[] };
   }): Promise<Run>;
+}
+
+/** The run, when Lathe trained it; INVALID_INPUT naming it when it was logged through MLflow. */
+function trained(run: Run): TrainedRun {
+  if (isTrainedRun(run)) return run;
+  throw new LatheError(
+    'INVALID_INPUT',
+    `run ${run.id} ('${run.name}') was logged through MLflow: it has no model, dataset or train config of Lathe's, so it cannot be evaluated, registered as a Lathe model, served or retrained`,
+    { id: run.id, kind: run.kind },
+  );
 }
 
 export function createTrackingStore(db: Database, projects: ProjectStore): TrackingStore {
@@ -151,14 +177,14 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
         for (const [key, value] of set)
           await sql.run('INSERT OR REPLACE INTO tags VALUES (?, ?, ?)', [id, key, value]);
       });
-      return this.get(id);
+      return this.read(id);
     },
 
     ...writer,
 
     logMetrics: (runId, step, values) => metrics.log(runId, step, values),
 
-    logMetricsBulk: (runId, points) => metrics.appendBulk(runId, points),
+    logMetricsBulk: (runId, points, options) => metrics.appendBulk(runId, points, options),
 
     async list(filter) {
       await flushMetrics();
@@ -192,11 +218,19 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     },
 
     async get(idOrPrefix) {
+      return trained(await this.read(idOrPrefix));
+    },
+
+    async getMany(idsOrPrefixes) {
+      return (await this.readMany(idsOrPrefixes)).map(trained);
+    },
+
+    async read(idOrPrefix) {
       await flushMetrics();
       return (await readRuns(db, [await resolveId(idOrPrefix)]))[0]!;
     },
 
-    async getMany(idsOrPrefixes) {
+    async readMany(idsOrPrefixes) {
       await flushMetrics();
       return readRuns(db, await resolveRunIds(db, idsOrPrefixes));
     },
