@@ -289,3 +289,222 @@ export const MlflowExperiment = z.object({
   tags: z.array(MlflowExperimentTag).default([]),
 });
 export type MlflowExperiment = z.output<typeof MlflowExperiment>;
+
+// -- requests and responses (service.proto) --
+
+const Empty = z.object({});
+/** Proto strings are optional; a required one is checked by the service with MLflow's message. */
+const str = z.string().optional();
+const OrderBy = repeated(z.string()).optional();
+
+export const MlflowGetExperimentByNameIn = z.object({ experiment_name: str });
+export const MlflowExperimentOut = z.object({ experiment: MlflowExperiment });
+
+export const MlflowCreateExperimentIn = z.object({
+  name: str,
+  artifact_location: str,
+  tags: z.array(MlflowExperimentTag).optional(),
+});
+export const MlflowCreateExperimentOut = z.object({ experiment_id: z.string() });
+
+export const MlflowSearchExperimentsIn = z.object({
+  max_results: MlflowInt64.optional(),
+  page_token: str,
+  filter: str,
+  order_by: OrderBy,
+  view_type: MlflowViewType.optional(),
+});
+export type MlflowSearchExperimentsIn = z.input<typeof MlflowSearchExperimentsIn>;
+export const MlflowSearchExperimentsOut = z.object({
+  experiments: z.array(MlflowExperiment).default([]),
+  next_page_token: str,
+});
+
+export const MlflowExperimentIdIn = z.object({ experiment_id: str });
+export const MlflowUpdateExperimentIn = z.object({ experiment_id: str, new_name: str });
+export const MlflowSetExperimentTagIn = z.object({ experiment_id: str, key: str, value: str });
+export const MlflowDeleteExperimentTagIn = z.object({ experiment_id: str, key: str });
+
+export const MlflowCreateRunIn = z.object({
+  experiment_id: str,
+  user_id: str,
+  run_name: str,
+  /** Unix milliseconds; now when absent. */
+  start_time: MlflowInt64.optional(),
+  tags: z.array(MlflowRunTag).optional(),
+});
+export type MlflowCreateRunIn = z.input<typeof MlflowCreateRunIn>;
+export const MlflowRunOut = z.object({ run: MlflowRun });
+
+/** A run named by run_id, or by the deprecated run_uuid that older clients send. */
+const RunRef = { run_id: str, run_uuid: str };
+
+export const MlflowUpdateRunIn = z.object({
+  ...RunRef,
+  status: MlflowRunStatus.optional(),
+  end_time: MlflowInt64.optional(),
+  run_name: str,
+});
+export const MlflowUpdateRunOut = z.object({ run_info: MlflowRunInfo });
+
+export const MlflowRunRefIn = z.object(RunRef);
+
+export const MlflowSearchRunsIn = z.object({
+  experiment_ids: repeated(z.string()).optional(),
+  filter: str,
+  run_view_type: MlflowViewType.optional(),
+  max_results: MlflowInt32.optional(),
+  order_by: OrderBy,
+  page_token: str,
+});
+export type MlflowSearchRunsIn = z.input<typeof MlflowSearchRunsIn>;
+export const MlflowSearchRunsOut = z.object({
+  runs: z.array(MlflowRun).default([]),
+  next_page_token: str,
+});
+
+export const MlflowLogMetricIn = z.object({
+  ...RunRef,
+  key: str,
+  value: MlflowDouble.optional(),
+  timestamp: MlflowInt64.optional(),
+  step: MlflowInt64.optional(),
+  model_id: str,
+  dataset_name: str,
+  dataset_digest: str,
+});
+export const MlflowLogParamIn = z.object({ ...RunRef, key: str, value: str });
+export const MlflowSetTagIn = z.object({ ...RunRef, key: str, value: str });
+export const MlflowDeleteTagIn = z.object({ run_id: str, key: str });
+
+/** A metric of log-batch: key, value and timestamp are required (checked by the service). */
+export const MlflowBatchMetric = z.object({
+  key: str,
+  value: MlflowDouble.optional(),
+  timestamp: MlflowInt64.optional(),
+  step: MlflowInt64.optional(),
+  model_id: str,
+  dataset_name: str,
+  dataset_digest: str,
+  run_id: str,
+});
+const BatchKeyValue = z.object({ key: str, value: str });
+export const MlflowLogBatchIn = z.object({
+  run_id: str,
+  metrics: z.array(MlflowBatchMetric).optional(),
+  params: z.array(BatchKeyValue).optional(),
+  tags: z.array(BatchKeyValue).optional(),
+});
+export type MlflowLogBatchIn = z.input<typeof MlflowLogBatchIn>;
+
+export const MlflowLogInputsIn = z.object({
+  run_id: str,
+  datasets: z.array(MlflowDatasetInput).optional(),
+  models: z.array(MlflowModelInput).optional(),
+});
+
+export const MlflowGetMetricHistoryIn = z.object({
+  ...RunRef,
+  metric_key: str,
+  page_token: str,
+  max_results: MlflowInt32.optional(),
+});
+export const MlflowGetMetricHistoryOut = z.object({
+  metrics: z.array(MlflowMetric).default([]),
+  next_page_token: str,
+});
+
+/** The tracking channels, spread into the channel map in index.ts. */
+export const mlflowTrackingChannels = {
+  /** GetExperimentByName: the active experiment of that name, else a deleted one; RESOURCE_DOES_NOT_EXIST. */
+  'mlflow:experiments:get-by-name': {
+    input: MlflowGetExperimentByNameIn,
+    output: MlflowExperimentOut,
+  },
+  /** CreateExperiment (in the workspace's Default project); RESOURCE_ALREADY_EXISTS when the name is taken. */
+  'mlflow:experiments:create': {
+    input: MlflowCreateExperimentIn,
+    output: MlflowCreateExperimentOut,
+  },
+  /** GetExperiment, deleted ones included. */
+  'mlflow:experiments:get': { input: MlflowExperimentIdIn, output: MlflowExperimentOut },
+  /** SearchExperiments: filter, order_by, view_type, max_results and page tokens. */
+  'mlflow:experiments:search': {
+    input: MlflowSearchExperimentsIn,
+    output: MlflowSearchExperimentsOut,
+  },
+  /** UpdateExperiment: renames an active experiment to an unused name. */
+  'mlflow:experiments:update': { input: MlflowUpdateExperimentIn, output: Empty },
+  /** DeleteExperiment: marks it and its runs deleted (restorable); experiment 0 cannot be deleted. */
+  'mlflow:experiments:delete': { input: MlflowExperimentIdIn, output: Empty },
+  /** RestoreExperiment: the experiment and the runs its deletion marked. */
+  'mlflow:experiments:restore': { input: MlflowExperimentIdIn, output: Empty },
+  /** SetExperimentTag on an active experiment. */
+  'mlflow:experiments:set-experiment-tag': { input: MlflowSetExperimentTagIn, output: Empty },
+  /** DeleteExperimentTag; RESOURCE_DOES_NOT_EXIST when the experiment has no such tag. */
+  'mlflow:experiments:delete-experiment-tag': { input: MlflowDeleteExperimentTagIn, output: Empty },
+  /** CreateRun: a Lathe run of kind 'mlflow' in an active experiment (default "0"). */
+  'mlflow:runs:create': { input: MlflowCreateRunIn, output: MlflowRunOut },
+  /** UpdateRun: status, end_time, run_name. */
+  'mlflow:runs:update': { input: MlflowUpdateRunIn, output: MlflowUpdateRunOut },
+  /** GetRun: info, the latest value of each metric, params, tags and dataset inputs. */
+  'mlflow:runs:get': { input: MlflowRunRefIn, output: MlflowRunOut },
+  /** SearchRuns: MLflow's filter grammar, order_by, run_view_type, max_results and page tokens. */
+  'mlflow:runs:search': { input: MlflowSearchRunsIn, output: MlflowSearchRunsOut },
+  /** DeleteRun: marks the run deleted (Lathe's soft delete). */
+  'mlflow:runs:delete': { input: MlflowRunRefIn, output: Empty },
+  /** RestoreRun. */
+  'mlflow:runs:restore': { input: MlflowRunRefIn, output: Empty },
+  /** LogBatch: metrics, params and tags in one transaction, within MLflow's limits. */
+  'mlflow:runs:log-batch': { input: MlflowLogBatchIn, output: Empty },
+  /** LogMetric: one point (value may be NaN or ±Infinity). */
+  'mlflow:runs:log-metric': { input: MlflowLogMetricIn, output: Empty },
+  /** LogParam: params are immutable; the same value again is accepted. */
+  'mlflow:runs:log-parameter': { input: MlflowLogParamIn, output: Empty },
+  /** SetTag (mlflow.runName renames the run). */
+  'mlflow:runs:set-tag': { input: MlflowSetTagIn, output: Empty },
+  /** DeleteTag; RESOURCE_DOES_NOT_EXIST when the run has no such tag. */
+  'mlflow:runs:delete-tag': { input: MlflowDeleteTagIn, output: Empty },
+  /** LogInputs: dataset inputs of a run (each name and digest once). */
+  'mlflow:runs:log-inputs': { input: MlflowLogInputsIn, output: Empty },
+  /** GetMetricHistory: every point of one metric, paged by max_results and page_token. */
+  'mlflow:metrics:get-history': {
+    input: MlflowGetMetricHistoryIn,
+    output: MlflowGetMetricHistoryOut,
+  },
+};
+
+/** The REST endpoints of the tracking channels (paths after /api/2.0/mlflow/), as service.proto has them. */
+export const MLFLOW_TRACKING_ENDPOINTS: readonly MlflowEndpoint[] = [
+  { method: 'GET', path: 'experiments/get-by-name', channel: 'mlflow:experiments:get-by-name' },
+  { method: 'POST', path: 'experiments/create', channel: 'mlflow:experiments:create' },
+  { method: 'GET', path: 'experiments/get', channel: 'mlflow:experiments:get' },
+  { method: 'POST', path: 'experiments/search', channel: 'mlflow:experiments:search' },
+  { method: 'GET', path: 'experiments/search', channel: 'mlflow:experiments:search' },
+  { method: 'POST', path: 'experiments/update', channel: 'mlflow:experiments:update' },
+  { method: 'POST', path: 'experiments/delete', channel: 'mlflow:experiments:delete' },
+  { method: 'POST', path: 'experiments/restore', channel: 'mlflow:experiments:restore' },
+  {
+    method: 'POST',
+    path: 'experiments/set-experiment-tag',
+    channel: 'mlflow:experiments:set-experiment-tag',
+  },
+  {
+    method: 'POST',
+    path: 'experiments/delete-experiment-tag',
+    channel: 'mlflow:experiments:delete-experiment-tag',
+  },
+  { method: 'POST', path: 'runs/create', channel: 'mlflow:runs:create' },
+  { method: 'POST', path: 'runs/update', channel: 'mlflow:runs:update' },
+  { method: 'GET', path: 'runs/get', channel: 'mlflow:runs:get' },
+  { method: 'POST', path: 'runs/search', channel: 'mlflow:runs:search' },
+  { method: 'POST', path: 'runs/delete', channel: 'mlflow:runs:delete' },
+  { method: 'POST', path: 'runs/restore', channel: 'mlflow:runs:restore' },
+  { method: 'POST', path: 'runs/log-batch', channel: 'mlflow:runs:log-batch' },
+  { method: 'POST', path: 'runs/log-metric', channel: 'mlflow:runs:log-metric' },
+  { method: 'POST', path: 'runs/log-parameter', channel: 'mlflow:runs:log-parameter' },
+  { method: 'POST', path: 'runs/set-tag', channel: 'mlflow:runs:set-tag' },
+  { method: 'POST', path: 'runs/delete-tag', channel: 'mlflow:runs:delete-tag' },
+  { method: 'POST', path: 'runs/log-inputs', channel: 'mlflow:runs:log-inputs' },
+  { method: 'GET', path: 'metrics/get-history', channel: 'mlflow:metrics:get-history' },
+];
