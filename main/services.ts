@@ -29,6 +29,7 @@ import { createBatchService, type BatchService } from './serve/batch-service';
 import { createDeployService, type DeployService } from './serve/deploy-service';
 import { createKeyStore, type KeyIdentity } from './serve/keys';
 import { createMlflowArtifactService } from './mlflow/artifact-service';
+import { createMlflowPushService, type PushDeps } from './mlflow/push';
 import { importOnnxModel } from './serve/onnx-import';
 import type { ArtifactStore } from './workspace/artifacts';
 import type { Database } from './workspace/db';
@@ -48,6 +49,8 @@ export interface ServicesOptions {
   validateOutput?: boolean;
   /** Override the training worker bundle (tests). */
   workerPath?: string;
+  /** Where the desktop app keeps MLflow credentials (main/electron/credentials.ts); absent elsewhere. */
+  mlflowCredentials?: PushDeps['credentials'];
 }
 
 export interface Services {
@@ -285,6 +288,21 @@ function mlflowArtifactHandlers(
   };
 }
 
+function mlflowPushHandlers(
+  deps: PushDeps,
+): Pick<
+  Handlers,
+  'mlflow:push' | 'mlflow:credentials:list' | 'mlflow:credentials:set' | 'mlflow:credentials:delete'
+> {
+  const push = createMlflowPushService(deps);
+  return {
+    'mlflow:push': (input) => push.push(input),
+    'mlflow:credentials:list': async () => push.credentialsList(),
+    'mlflow:credentials:set': async ({ url, auth }) => push.credentialsSet(url, auth),
+    'mlflow:credentials:delete': async ({ url }) => push.credentialsDelete(url),
+  };
+}
+
 function monitorHandlers(s: {
   registry: RegistryStore;
   capture: CaptureService;
@@ -449,6 +467,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ...serveHandlers({ batch, deploy }),
     ...monitorHandlers({ registry, capture, references, drift, performance, alerts, retrain }),
     ...mlflowArtifactHandlers({ db, artifacts, uploadsDir: paths.uploads }),
+    ...mlflowPushHandlers({
+      tracking,
+      readRun: (id) => tracking.get(id),
+      registry,
+      artifacts,
+      tmpDir: paths.tmp,
+      bus,
+      credentials: options.mlflowCredentials,
+      latheVersion: version,
+    }),
   };
   const keyStore = createKeyStore(db);
 
