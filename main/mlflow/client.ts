@@ -226,7 +226,7 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
 
   const failure = (what: string, status: number, text: string): LatheError => {
     const { errorCode, message } = mlflowError(text);
-    const code = (errorCode && CODE_OF_MLFLOW[errorCode]) ?? codeOfStatus(status);
+    const code = (errorCode ? CODE_OF_MLFLOW[errorCode] : undefined) ?? codeOfStatus(status);
     const remote = message ?? (text.trim().slice(0, 300) || `HTTP ${status}`);
     const hint =
       status === 401
