@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import {
+  servableSignature,
   LatheError,
   parseModelRef,
   type ActualsIn,
@@ -373,13 +374,13 @@ export function createPerformanceService(deps: {
     const detail = await registry.get(ref);
     const all = await captureTablesOf(db, detail.name);
     if (parts.kind === 'latest') {
-      const task = all.at(-1)?.task ?? detail.latest?.signature.output.task ?? 'regression';
+      const task = all.at(-1)?.task ?? detail.latest?.signature?.output.task ?? 'regression';
       return { model: detail.name, task, tables: all };
     }
     const version = await registry.version(ref);
     return {
       model: detail.name,
-      task: version.signature.output.task,
+      task: servableSignature(version).output.task,
       tables: all.filter((t) => t.versionId === version.id),
     };
   }

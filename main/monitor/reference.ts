@@ -10,6 +10,7 @@
 // when its range spans up to 10 of them (tests/unit/main/monitor/reference.test.ts checks both).
 // Categorical inputs keep their CATEGORY_MAX most frequent categories and the rest as `other`.
 import {
+  servableSignature,
   LatheError,
   type Distribution,
   type ModelSignature,
@@ -348,7 +349,8 @@ export function createReferenceStore(deps: {
     async setFrom(version, dataRef) {
       const resolved = await data.resolve(dataRef);
       const names = resolved.columns.map((c) => c.name);
-      const missing = version.signature.inputs
+      const signature = servableSignature(version);
+      const missing = signature.inputs
         .filter((i) => driftKind(i.kind) && !names.includes(i.name))
         .map((i) => i.name);
       if (missing.length) {
@@ -365,7 +367,7 @@ export function createReferenceStore(deps: {
         source: { dataset: `${resolved.dataset}@${resolved.version}`, split: 'all' },
         rows: n(c.n),
         createdAt: new Date().toISOString(),
-        features: await inputs(version.signature, from, names),
+        features: await inputs(signature, from, names),
         prediction: previous?.prediction ?? null,
       };
       await save(db, version, ref);

@@ -30,6 +30,13 @@ export function replayHistory(entries: readonly AuditEntry[], at: string): Regis
     else if (e.action === 'unalias') aliases.delete(String(d.alias));
     else if (e.action === 'stage' && e.version !== null)
       stages.set(e.version, String(d.to) as ModelStage);
+    else if (e.action === 'delete') {
+      // A deleted version (or, with no version, the whole model) takes its aliases with it.
+      for (const [alias, version] of aliases)
+        if (e.version === null || version === e.version) aliases.delete(alias);
+      if (e.version === null) stages.clear();
+      else stages.delete(e.version);
+    }
   }
   return {
     at: new Date(t).toISOString(),

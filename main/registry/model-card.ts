@@ -1,4 +1,12 @@
-import type { EvaluationReport, ModelCard, ModelVersion, Run } from '../../shared/contract';
+import {
+  notServable,
+  servableSignature,
+  type EvaluationReport,
+  type ModelCard,
+  type ModelSignature,
+  type ModelVersion,
+  type Run,
+} from '../../shared/contract';
 import type { RunModelFiles } from './signature';
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
@@ -12,8 +20,9 @@ export function generateCard(
   /** The version's latest evaluation: its held-out metrics and fairness results go into the card. */
   evaluation: EvaluationReport | null = null,
 ): ModelCard {
-  const { signature, lineage } = version;
+  const { lineage } = version;
   if (!lineage) return generateImportedCard(version, evaluation);
+  const signature = servableSignature(version);
   const what = predicts(signature);
   const metricRows = Object.entries(version.metrics)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -56,7 +65,7 @@ export function generateCard(
 }
 
 /** What a model predicts, for a card: the target's value, or its classes. */
-function predicts(signature: ModelVersion['signature']): string {
+function predicts(signature: ModelSignature): string {
   const out = signature.output;
   return out.task === 'regression'
     ? `the value of \`${out.target}\``
@@ -68,7 +77,19 @@ export function generateImportedCard(
   version: ModelVersion,
   evaluation: EvaluationReport | null = null,
 ): ModelCard {
-  const { signature, source } = version;
+  const { source } = version;
+  const unservable = notServable(version);
+  if (unservable !== null)
+    return {
+      intendedUse: `Registered through MLflow's model registry${source.kind === 'mlflow' ? ` from \`${source.uri}\`` : ''}. ${unservable}.`,
+      trainingData:
+        'Trained outside Lathe: the training data is not recorded. Describe it here (source, period, rows, known gaps).',
+      metrics: 'No metrics recorded: Lathe holds no model of this version to evaluate.',
+      fairness: 'No fairness results recorded.',
+      limitations: 'Lathe cannot serve, batch-score, evaluate or export this version.',
+      sections: [],
+    };
+  const signature = servableSignature(version);
   const what = predicts(signature);
   const file =
     source.kind === 'import' ? `\`${source.file}\` (sha256 \`${source.sha256}\`)` : 'an ONNX file';
@@ -157,11 +178,13 @@ function rawCardMarkdown(version: ModelVersion, card: ModelCard): string {
   const l = version.lineage;
   const aliases = version.aliases.length ? `, aliases ${version.aliases.join(', ')}` : '';
   const section = (title: string, body: string) => `## ${title}\n\n${body.trim() || '_(empty)_'}\n`;
-  const inputs = version.signature.inputs.map((i) => `| ${i.name} | ${i.type} | ${i.kind} |`);
-  const out = version.signature.output;
+  const inputs = (version.signature?.inputs ?? []).map(
+    (i) => `| ${i.name} | ${i.type} | ${i.kind} |`,
+  );
+  const out = version.signature?.output ?? null;
   return [
     `# Model card: ${version.model} v${version.version}\n`,
-    `Stage ${version.stage}${aliases}. ${version.source.kind === 'import' ? 'Imported' : 'Registered'} ${version.createdAt} by ${version.createdBy} ${version.source.kind === 'import' ? `from ${version.source.file}` : `from run ${version.runId}`}.\n`,
+    `Stage ${version.stage}${aliases}. ${version.source.kind === 'import' ? 'Imported' : 'Registered'} ${version.createdAt} by ${version.createdBy} ${version.source.kind === 'import' ? `from ${version.source.file}` : version.source.kind === 'mlflow' ? `from ${version.source.uri}` : `from run ${version.runId}`}.\n`,
     section('Intended use', card.intendedUse),
     section('Training data', card.trainingData),
     section('Metrics', card.metrics),
@@ -170,13 +193,15 @@ function rawCardMarkdown(version: ModelVersion, card: ModelCard): string {
     ...card.sections.map((s) => section(s.title, s.body)),
     section(
       'Signature',
-      [
-        '| input | type | kind |',
-        '| --- | --- | --- |',
-        ...inputs,
-        '',
-        `Output: ${out.task} prediction of \`${out.target}\`${out.classes ? ` (classes: ${out.classes.join(', ')})` : ''}.`,
-      ].join('\n'),
+      out
+        ? [
+            '| input | type | kind |',
+            '| --- | --- | --- |',
+            ...inputs,
+            '',
+            `Output: ${out.task} prediction of \`${out.target}\`${out.classes ? ` (classes: ${out.classes.join(', ')})` : ''}.`,
+          ].join('\n')
+        : (notServable(version) ?? 'none'),
     ),
     l
       ? section(

@@ -7,7 +7,7 @@
 // Serving writes into it through captureSink (a PredictionLog sink: one INSERT per flushed batch), batch
 // jobs and ingested Docker segments with INSERT … SELECT from a file. Monitoring reads it.
 import { createHash, randomUUID } from 'node:crypto';
-import { LatheError, type ModelVersion } from '../../shared/contract';
+import { LatheError, servableSignature, type ModelVersion } from '../../shared/contract';
 import type { Database, Sql } from '../workspace/db';
 import { ident, literal, sqlInteger, text } from '../workspace/db';
 import {
@@ -64,11 +64,12 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
  */
 export async function ensureCaptureTable(
   db: Database,
-  version: Pick<ModelVersion, 'id' | 'model' | 'version' | 'signature'>,
+  version: Pick<ModelVersion, 'id' | 'model' | 'version' | 'signature'> &
+    Partial<Pick<ModelVersion, 'source'>>,
 ): Promise<CaptureTable> {
   const known = await captureTableOf(db, version.id);
   if (known) return known;
-  const columns = captureColumnsOf(version.signature);
+  const columns = captureColumnsOf(servableSignature(version));
   const clash = columns.inputs.find((i) => RESERVED_COLUMNS.has(i.name));
   if (clash)
     throw new LatheError(

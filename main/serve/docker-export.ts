@@ -19,7 +19,7 @@ import {
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isInside } from '../workspace/paths';
-import { LatheError, type ModelVersion } from '../../shared/contract';
+import { LatheError, servableSignature, type ModelVersion } from '../../shared/contract';
 import { packageRoot } from '../version';
 
 /** The base image, pinned to the exact Node release Lathe is tested on. */
@@ -131,7 +131,7 @@ function dockerfile(v: ModelVersion, image: string): string {
 # Everything the image needs is in this folder (onnxruntime-node is vendored): the build uses no network.
 FROM ${BASE_IMAGE}
 ${label('org.opencontainers.image.title', `${image}`)}
-${label('org.opencontainers.image.description', `Lathe prediction server for ${v.model}@${v.version} (${v.signature.output.task}, target ${v.signature.output.target})`)}
+${label('org.opencontainers.image.description', `Lathe prediction server for ${v.model}@${v.version} (${servableSignature(v).output.task}, target ${servableSignature(v).output.target})`)}
 ${label('ai.lathe.model', v.model)}
 ${label('ai.lathe.version', String(v.version))}
 ${
@@ -286,7 +286,7 @@ spec:
 
 function readme(v: ModelVersion, image: string): string {
   const example = Object.fromEntries(
-    v.signature.inputs.map((i) => [
+    servableSignature(v).inputs.map((i) => [
       i.name,
       i.kind === 'numeric' ? 0 : i.kind === 'boolean' ? false : 'value',
     ]),
@@ -298,7 +298,7 @@ ${
     ? `Run ${v.lineage.runId}, trained on ${v.lineage.dataset}@${v.lineage.datasetVersion} (data hash ${v.lineage.datasetHash}).`
     : `Imported ONNX model${v.source.kind === 'import' ? ` ${v.source.file} (sha256 ${v.source.sha256})` : ''}.`
 }
-Predicts \`${v.signature.output.target}\` (${v.signature.output.task}).
+Predicts \`${servableSignature(v).output.target}\` (${servableSignature(v).output.task}).
 
 \`\`\`sh
 docker build -t ${image}:${v.version} .

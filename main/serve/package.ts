@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
+  servableSignature,
   FittedFeatureSpec,
   LatheError,
   ModelLineage,
@@ -143,6 +144,7 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
 export async function writeModelPackage(input: ModelPackageInput): Promise<ModelPackage> {
   const { version, run } = input;
   const source = version.source;
+  const signature = servableSignature(version);
   let onnx: Uint8Array;
   // A gradient-boosted version's trees, kept beside model.onnx for explanations (explain.ts).
   let gbdtBytes: Buffer | null = null;
@@ -226,7 +228,7 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
     model: version.model,
     version: version.version,
     runId: version.runId,
-    signature: version.signature,
+    signature,
     lineage: version.lineage,
     ...(source.kind === 'import' ? { source } : {}),
     onnxSha256: sha256(onnx),

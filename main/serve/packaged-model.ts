@@ -3,7 +3,7 @@
 // loads a Predictor over it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelVersion } from '../../shared/contract';
+import { servableSignature, type ModelVersion } from '../../shared/contract';
 import type { RegistryStore } from '../registry/registry-store';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
@@ -27,6 +27,8 @@ export async function packageOf(
   dir?: string,
 ): Promise<{ dir: string; version: ModelVersion }> {
   const version = await deps.registry.version(ref);
+  // A version with no ONNX model (registered through MLflow from elsewhere) is refused, naming its source.
+  servableSignature(version);
   const target = dir ?? join(deps.tmpDir, 'serve', `${version.model}@${version.version}`);
   const metaFile = join(target, 'package.json');
   const cached =

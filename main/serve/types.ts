@@ -1,7 +1,7 @@
 // The serving contract inside main/serve: a model package on disk and the predictor that runs it.
 // One runtime for everything: onnxruntime-node runs the package's model.onnx for the REST server, batch
 // prediction and the exported Docker context alike.
-import type { ModelVersion } from '../../shared/contract';
+import type { ModelSignature, ModelVersion } from '../../shared/contract';
 import type { PredictionExplanation } from '../../shared/contract/serve';
 
 /**
@@ -19,7 +19,7 @@ export interface PackageMeta {
   version: number;
   /** The run behind the version; null for an imported model. */
   runId: string | null;
-  signature: ModelVersion['signature'];
+  signature: ModelSignature;
   lineage: ModelVersion['lineage'];
   /** For an imported model: the file it came from and its declared signature (onnx-import.ts). */
   source?: ModelVersion['source'];

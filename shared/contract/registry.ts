@@ -217,8 +217,21 @@ export const ImportSignature = z
   });
 export type ImportSignature = z.infer<typeof ImportSignature>;
 
-/** Where a version's model comes from: a run of this workspace, or an ONNX file trained elsewhere. */
+/**
+ * Where a version's model comes from: a run of this workspace, an ONNX file trained elsewhere, or an
+ * MLflow source (model-versions/create) that holds no ONNX model Lathe can serve: such a version is listed,
+ * aliased and staged like any other but cannot be served, batch-scored or exported (see notServable).
+ */
 export const VersionSource = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('mlflow'),
+    /** The source URI as MLflow's client gave it (runs:/…, mlflow-artifacts:/…, models:/…, any URI). */
+    uri: z.string(),
+    /** The run_id it was given with, if any. */
+    runId: z.string().nullable(),
+    /** Why Lathe found no ONNX model there. */
+    reason: z.string(),
+  }),
   z.object({ kind: z.literal('run') }),
   z.object({
     kind: z.literal('import'),
@@ -243,7 +256,8 @@ export const ModelVersion = z.object({
   stage: ModelStage,
   /** Aliases pointing at this version, sorted. */
   aliases: z.array(z.string()),
-  signature: ModelSignature,
+  /** What it takes and returns; null for a version with no ONNX model (source kind `mlflow`). */
+  signature: ModelSignature.nullable(),
   /** The run's lineage; null for an imported model (see `source`). */
   lineage: ModelLineage.nullable(),
   source: VersionSource,
@@ -254,6 +268,31 @@ export const ModelVersion = z.object({
   createdBy: z.string(),
 });
 export type ModelVersion = z.infer<typeof ModelVersion>;
+
+/**
+ * Why a version cannot be served (no ONNX model, and where it came from), or null when it can: serving,
+ * batch prediction and export refuse it with this message.
+ */
+export function notServable(v: Pick<ModelVersion, 'model' | 'version' | 'source'>): string | null {
+  if (v.source.kind !== 'mlflow') return null;
+  return `${v.model}@${v.version} cannot be served: it has no ONNX model (source ${v.source.uri}${
+    v.source.runId ? `, run ${v.source.runId}` : ''
+  }: ${v.source.reason}); register a version whose source holds an MLflow model with the onnx flavor, or a Lathe run`;
+}
+
+/** The signature of a servable version; INVALID_INPUT with notServable's message otherwise. */
+export function servableSignature(
+  v: Pick<ModelVersion, 'model' | 'version' | 'signature'> & { source?: VersionSource },
+): ModelSignature {
+  const why = v.source ? notServable({ ...v, source: v.source }) : null;
+  if (why !== null || v.signature === null)
+    throw new LatheError('INVALID_INPUT', why ?? `${v.model}@${v.version} has no signature`, {
+      model: v.model,
+      version: v.version,
+      reason: 'not-servable',
+    });
+  return v.signature;
+}
 
 export const Model = z.object({
   id: z.string(),
@@ -282,6 +321,11 @@ export const AuditAction = z.enum([
   'override',
   'card',
   'retrain',
+  'create',
+  'rename',
+  'describe',
+  'tag',
+  'delete',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
@@ -290,6 +334,10 @@ export type AuditAction = z.infer<typeof AuditAction>;
  * `{ runId }`; import: `{ file, sha256 }`; alias: `{ alias, from, to }` (from null when new); unalias: `{ alias, from }`; stage:
  * `{ from, to }`; override: `{ of: 'alias' | 'stage', alias?, stage?, failures }`; card: `{}`;
  * retrain (one step of a retraining, main/monitor/retrain.ts): `{ retraining, step, status, message }`.
+ * Through MLflow's registry API (main/mlflow/registry-service.ts): create (a model with no version yet):
+ * `{ description, tags }`; rename: `{ from, to }`; describe: `{ from, to }` (of the model, or of a version
+ * when `version` is set); tag: `{ key, from, to }` (to null: deleted); delete (of a version, or the whole
+ * model when `version` is null): `{ versions: [{ version, stage, runId, source, aliases }] }`.
  * A rollback is an alias entry with `rollback: true`.
  */
 export const AuditEntry = z.object({
@@ -303,6 +351,31 @@ export const AuditEntry = z.object({
   reason: z.string().nullable(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** One line for the entries MLflow's registry API writes (create, rename, describe, tag, delete). */
+export function describeMlflowEntry(e: AuditEntry): string {
+  const d = e.details;
+  const what = e.version === null ? 'model' : `v${e.version}`;
+  const quote = (x: unknown) => (x === null || x === undefined ? 'none' : JSON.stringify(x));
+  switch (e.action) {
+    case 'create':
+      return `model created${typeof d.description === 'string' && d.description ? ` (${d.description})` : ''}`;
+    case 'rename':
+      return `renamed ${String(d.from)} → ${String(d.to)}`;
+    case 'describe':
+      return `${what} description ${quote(d.to)}`;
+    case 'tag':
+      return d.to === null
+        ? `${what} tag ${String(d.key)} deleted (was ${quote(d.from)})`
+        : `${what} tag ${String(d.key)} = ${quote(d.to)}`;
+    case 'delete':
+      return e.version === null
+        ? `model deleted with ${Array.isArray(d.versions) ? d.versions.length : 0} version(s)`
+        : `v${e.version} deleted`;
+    default:
+      return e.action;
+  }
+}
 
 /** A model card: Markdown text per section, generated from the run on registration, then editable. */
 export const ModelCard = z.object({

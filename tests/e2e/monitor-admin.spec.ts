@@ -46,7 +46,7 @@ describe('monitor admin in the app', () => {
         ],
         latencyMs: 3,
       },
-      captureColumnsOf(version!.signature),
+      captureColumnsOf(version!.signature!),
     );
     writeFileSync(join(logDir, segmentName('species', 1, new Date(), 'e2e0', 1)), `${line}\n`);
   }, 300_000);

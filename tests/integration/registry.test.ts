@@ -78,7 +78,7 @@ describe('model registry', () => {
       datasetHash: run.lineage.datasetHash,
       configHash: run.lineage.configHash,
     });
-    const sig = v1.signature;
+    const sig = v1.signature!;
     expect(sig.output).toEqual({
       task: 'multiclass',
       target: 'Species',

@@ -1,6 +1,8 @@
 // `lathe models …`: the model registry from the command line.
 import { resolve } from 'node:path';
 import {
+  notServable,
+  describeMlflowEntry,
   ModelCard,
   parseModelRef,
   type AuditEntry,
@@ -50,8 +52,13 @@ function humanVersion(v: ModelVersion): string {
           `  signature ${source.signatureFile}: ${source.signature.inputs.map((i) => `${i.name} ← [${i.features.join(', ')}]`).join('; ')}; output ${source.signature.output.name} (${source.signature.output.kind})`,
         ]
       : []),
-    `  inputs ${v.signature.inputs.map((i) => `${i.name}:${i.type}`).join(', ')}`,
-    `  output ${v.signature.output.task} ${v.signature.output.target}${v.signature.output.classes ? ` [${v.signature.output.classes.join(', ')}]` : ''}`,
+    ...(v.signature
+      ? [
+          `  inputs ${v.signature.inputs.map((i) => `${i.name}:${i.type}`).join(', ')}`,
+          `  output ${v.signature.output.task} ${v.signature.output.target}${v.signature.output.classes ? ` [${v.signature.output.classes.join(', ')}]` : ''}`,
+        ]
+      : []),
+    ...(notServable(v) ? [`  not servable: ${notServable(v)}`] : []),
     `  metrics ${metrics || 'none'}`,
   ].join('\n');
 }
@@ -82,7 +89,7 @@ function describeEntry(e: AuditEntry): string {
   const d = e.details;
   switch (e.action) {
     case 'register':
-      return `registered v${e.version} from run ${String(d.runId)}`;
+      return `registered v${e.version} from ${typeof d.runId === 'string' ? `run ${d.runId}` : String(d.source)}`;
     case 'import':
       return `imported v${e.version} from ${String(d.file)} (sha256 ${String(d.sha256).slice(0, 12)}…)`;
     case 'alias':
@@ -99,6 +106,8 @@ function describeEntry(e: AuditEntry): string {
       return `v${e.version} model card edited`;
     case 'retrain':
       return `retraining ${String(d.retraining).slice(0, 8)} ${String(d.step)} ${String(d.status)}: ${String(d.message)}`;
+    default:
+      return describeMlflowEntry(e);
   }
 }
 

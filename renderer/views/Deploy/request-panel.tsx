@@ -43,7 +43,7 @@ export function RequestPanel({ servers }: { servers: ServerStatus[] }) {
         <RequestForm
           key={`${server.id}:${served}`}
           server={server}
-          inputs={version.data.signature.inputs}
+          inputs={version.data.signature?.inputs ?? []}
         />
       )}
     </Panel>

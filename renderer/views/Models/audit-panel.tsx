@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AuditEntry } from '../../../shared/contract';
+import { describeMlflowEntry, type AuditEntry } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { Panel } from '../../components/page';
 import { ErrorBanner, Loading } from '../../components/states';
@@ -12,7 +12,7 @@ function describe(e: AuditEntry): string {
   const d = e.details;
   switch (e.action) {
     case 'register':
-      return `registered v${e.version} from run ${String(d.runId).slice(0, 8)}`;
+      return `registered v${e.version} from ${typeof d.runId === 'string' ? `run ${d.runId.slice(0, 8)}` : String(d.source)}`;
     case 'import':
       return `imported v${e.version} from ${String(d.file).split(/[\\/]/).pop()} (sha256 ${String(d.sha256).slice(0, 12)})`;
     case 'alias':
@@ -31,6 +31,8 @@ function describe(e: AuditEntry): string {
       return `v${e.version}: model card edited`;
     case 'retrain':
       return `retraining ${String(d.retraining).slice(0, 8)}: ${String(d.step)} ${String(d.status)} — ${String(d.message)}`;
+    default:
+      return describeMlflowEntry(e);
   }
 }
 

@@ -1,5 +1,10 @@
 import { useState, type ReactNode } from 'react';
-import type { ModelDetail, ModelStage, ModelVersion } from '../../../shared/contract';
+import {
+  notServable,
+  type ModelDetail,
+  type ModelStage,
+  type ModelVersion,
+} from '../../../shared/contract';
 import { getApi } from '../../api';
 import { ApiError } from '../../api/errors';
 import { Checkbox, FormField, TextField } from '../../components/form-field';
@@ -363,7 +368,8 @@ function ControlsPanel({ version, onChanged }: { version: ModelVersion; onChange
 function LineagePanel({ version }: { version: ModelVersion }) {
   const l = version.lineage;
   const source = version.source;
-  const out = version.signature.output;
+  const out = version.signature?.output ?? null;
+  const unservable = notServable(version);
   const origin: [string, ReactNode][] = l
     ? [
         [
@@ -420,22 +426,43 @@ function LineagePanel({ version }: { version: ModelVersion }) {
           ],
           ['ONNX output', `${source.signature.output.name} (${source.signature.output.kind})`],
         ]
-      : [];
+      : source.kind === 'mlflow'
+        ? [
+            [
+              'source',
+              <span key="src" className="mono" data-testid="lineage-mlflow-source">
+                {source.uri}
+              </span>,
+            ],
+            ...(source.runId ? [['MLflow run', source.runId] as [string, ReactNode]] : []),
+          ]
+        : [];
   return (
     <Panel title={l ? 'Lineage and signature' : 'Source and signature'} testId="model-lineage">
+      {unservable !== null && (
+        <p className="hint" data-testid="version-not-servable" title={unservable}>
+          <span className="eval-badge fail">not servable</span> no ONNX model (source{' '}
+          <span className="mono">{source.kind === 'mlflow' ? source.uri : source.kind}</span>
+          {source.kind === 'mlflow' ? `: ${source.reason}` : ''})
+        </p>
+      )}
       <Facts
         items={[
           ...origin,
-          [
-            'output',
-            `${out.task}: ${out.target}${out.classes ? ` (${out.classes.join(', ')})` : ''}`,
-          ],
-          [
-            'inputs',
-            <span key="in" data-testid="signature-inputs">
-              {version.signature.inputs.map((i) => `${i.name} (${i.type})`).join(', ')}
-            </span>,
-          ],
+          ...(out
+            ? [
+                [
+                  'output',
+                  `${out.task}: ${out.target}${out.classes ? ` (${out.classes.join(', ')})` : ''}`,
+                ] as [string, ReactNode],
+                [
+                  'inputs',
+                  <span key="in" data-testid="signature-inputs">
+                    {version.signature?.inputs.map((i) => `${i.name} (${i.type})`).join(', ')}
+                  </span>,
+                ] as [string, ReactNode],
+              ]
+            : []),
         ]}
       />
     </Panel>

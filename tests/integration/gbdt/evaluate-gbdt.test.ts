@@ -98,10 +98,10 @@ describe('evaluating a gbdt run', () => {
       expect(v1.version).toBe(1);
       await call('models:alias', { ref: 'rainy@1', alias: 'champion', override: 'baseline' });
       const v2 = await call('models:register', { runId: gbdt.id, name: 'rainy' });
-      expect(v2.signature.inputs.map((i) => i.name).sort()).toEqual(
+      expect(v2.signature!.inputs.map((i) => i.name).sort()).toEqual(
         ['date', 'precipitation', 'season', 'temp_max', 'temp_min', 'wind'].sort(),
       );
-      expect(v2.signature.output).toEqual({
+      expect(v2.signature!.output).toEqual({
         task: 'binary',
         target: 'rain',
         classes: ['false', 'true'],
@@ -124,8 +124,8 @@ describe('evaluating a gbdt run', () => {
       expect(r.source).toEqual({ dataset: 'rain@1', split: 'train' });
       expect(r.rows).toBe(Number(gbdt.params['rows.train']));
       expect(r.features.map((f) => f.feature).sort()).toEqual(
-        v2.signature.inputs
-          .filter((i) => i.kind !== 'datetime')
+        v2
+          .signature!.inputs.filter((i) => i.kind !== 'datetime')
           .map((i) => i.name)
           .sort(),
       );

@@ -103,10 +103,10 @@ describe('served predictions', () => {
     ]);
     const first = champion.find((r) => r._row_id === 'one')!;
     // Inputs under their own names, typed: numbers as DOUBLE, categories as text.
-    for (const input of v1.signature.inputs)
+    for (const input of v1.signature!.inputs)
       expect(first[input.name], input.name).toEqual(penguins[0]![input.name] ?? null);
     expect(typeof first[NUMERIC]).toBe('number');
-    const classes = v1.signature.output.classes!;
+    const classes = v1.signature!.output.classes!;
     expect(first._prediction).toBe(answer.prediction);
     expect(first._probabilities).toHaveLength(classes.length);
     first._probabilities!.forEach((p, i) =>

@@ -66,7 +66,7 @@ describe('reference', () => {
     expect(r.source).toEqual({ dataset: 'penguins@1', split: 'train' });
     expect(r.rows).toBe(Number(run.params['rows.train']));
     expect(r.features.map((f) => f.feature).sort()).toEqual(
-      v1.signature.inputs.map((i) => i.name).sort(),
+      v1.signature!.inputs.map((i) => i.name).sort(),
     );
     for (const f of r.features) {
       expect(f.rows).toBe(r.rows);

@@ -41,7 +41,7 @@ beforeAll(async () => {
   await importPenguins(services);
   await trainRegistered(client.call, penguinsConfig(), 'pm');
   version = await services.registry.version('pm@1');
-  classes = version.signature.output.classes!;
+  classes = version.signature!.output.classes!;
   expect(classes).toHaveLength(3);
   const { table } = await ensureCaptureTable(services.workspace.db, version);
   const values = fixture.probs.map((p, i) => {

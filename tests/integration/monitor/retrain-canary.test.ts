@@ -44,7 +44,7 @@ const PENGUIN: Record<string, unknown> = {
 /** Sends `n` one-record requests to the model's server; their statuses. */
 async function send(url: string, model: string, n: number): Promise<number[]> {
   const v = await call('models:version', { ref: `${model}@1` });
-  const record = Object.fromEntries(v.signature.inputs.map((i) => [i.name, PENGUIN[i.name]]));
+  const record = Object.fromEntries(v.signature!.inputs.map((i) => [i.name, PENGUIN[i.name]]));
   const statuses: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = await fetch(`${url}/v1/models/${model}/predict`, {

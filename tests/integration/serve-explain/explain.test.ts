@@ -201,7 +201,7 @@ describe('explain on the prediction server', () => {
         r.body.predictions.map(({ prediction, probabilities }) => ({ prediction, probabilities })),
       ).toEqual(plain.body.predictions.map((p) => ({ probabilities: undefined, ...p })));
 
-      const target = s.version.signature.output;
+      const target = s.version.signature!.output;
       const phi = treeShap(model, x, s.records.length);
       const m = model.features.length;
       const k = model.outputs;
@@ -271,7 +271,7 @@ describe('explain on the prediction server', () => {
     expect(r.body.predictions.map((p) => p.prediction)).toEqual(
       plain.body.predictions.map((p) => p.prediction),
     );
-    const classes = s.version.signature.output.classes!;
+    const classes = s.version.signature!.output.classes!;
     const m = model.features.length;
     r.body.predictions.forEach((p, row) => {
       const contributions = p.contributions as Record<string, Record<string, number>>;

@@ -136,7 +136,7 @@ describe('serving real packages', () => {
     expect(r.body.predictions).toHaveLength(40);
     for (const p of r.body.predictions) expect(typeof p.prediction).toBe('number');
     inAppAnswer = r.body.predictions;
-    const numeric = reg.signature.inputs.find((i) => i.kind === 'numeric')!.name;
+    const numeric = reg.signature!.inputs.find((i) => i.kind === 'numeric')!.name;
     const bad = await predict(inApp.url, 'mpg', { ...records[0], [numeric]: 'abc' });
     expect(bad.status).toBe(422);
     expect(JSON.stringify(bad.body)).toContain(numeric);
@@ -145,7 +145,7 @@ describe('serving real packages', () => {
     )[0]!;
     const c = await predict(inApp.url, 'species', penguin, { 'x-request-id': 'peng-1' });
     expect(c.status).toBe(200);
-    expect(cls.signature.output.classes).toContain(c.body.prediction);
+    expect(cls.signature!.output.classes).toContain(c.body.prediction);
     const probs = Object.values(c.body.predictions[0]!.probabilities!);
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     await inApp.close();

@@ -294,7 +294,7 @@ describe('importing external ONNX models', () => {
       file: files.churn,
       sha256: sha256(churnOnnx),
     });
-    expect(iris.signature.output).toEqual({
+    expect(iris.signature!.output).toEqual({
       task: 'multiclass',
       target: 'species',
       classes: SPECIES,
@@ -747,7 +747,7 @@ onnx.save(m, sys.argv[1])
         'task: regression\ntarget: y\nfeatures:\n  - {name: a, type: number}\n  - {name: b, type: number}\ninputs:\n  - {name: float_input, features: [a, b]}\noutput: {name: variable, kind: value}\n',
       );
       const v = await call('models:import', { name: 'linear', onnx: file, signature: sig });
-      expect(v.signature.output).toEqual({ task: 'regression', target: 'y' });
+      expect(v.signature!.output).toEqual({ task: 'regression', target: 'y' });
       const server = await call('serve:start', { ref: 'linear' });
       try {
         const r = await post(server.url, 'linear', [

@@ -2,7 +2,7 @@
 // record lands once, typed, in its version's table with its role, however the batches fall; each
 // version's capture source counts its rows.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ModelVersion } from '../../../shared/contract';
+import type { ModelSignature, ModelVersion } from '../../../shared/contract';
 import {
   captureSink,
   captureTableOf,
@@ -27,7 +27,7 @@ beforeEach(async () => {
 afterEach(() => db.close());
 
 type Version = Pick<ModelVersion, 'id' | 'model' | 'version' | 'signature'>;
-const inputs: ModelVersion['signature']['inputs'] = [
+const inputs: ModelSignature['inputs'] = [
   { name: 'x', type: 'DOUBLE', kind: 'numeric' },
   { name: 's', type: 'VARCHAR', kind: 'categorical' },
   { name: 'b', type: 'BOOLEAN', kind: 'boolean' },
