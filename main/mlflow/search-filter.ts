@@ -472,16 +472,19 @@ export async function searchRegisteredModels(
 
 /**
  * The MLflow `source` of a model version over `model_versions mv`: the URI it was registered from
- * (kept in source.mlflowSource by model-versions/create), else the run's model (`runs:/<run>/model`),
- * else the imported file.
+ * (source_uri, kept by model-versions/create), else the run's model (`runs:/<run>/model`), else the
+ * imported file.
  */
-export const MODEL_VERSION_SOURCE_SQL = `coalesce(json_extract_string(mv.source, '$.mlflowSource'),
+export const MODEL_VERSION_SOURCE_SQL = `coalesce(mv.source_uri,
   CASE WHEN mv.run_id IS NOT NULL THEN 'runs:/' || mv.run_id || '/model' END,
   json_extract_string(mv.source, '$.file'), '')`;
 
+/** The MLflow `run_id` of a model version: the one model-versions/create was given, else its Lathe run. */
+export const MODEL_VERSION_RUN_ID_SQL = `coalesce(mv.source_run_id, mv.run_id)`;
+
 const VERSION_ATTRIBUTE_SQL: Record<string, { sql: string; numeric: boolean }> = {
   name: { sql: 'm.name', numeric: false },
-  run_id: { sql: 'mv.run_id', numeric: false },
+  run_id: { sql: MODEL_VERSION_RUN_ID_SQL, numeric: false },
   source_path: { sql: MODEL_VERSION_SOURCE_SQL, numeric: false },
   version_number: { sql: 'mv.version', numeric: true },
   creation_timestamp: { sql: 'epoch_ms(mv.created_at)', numeric: true },

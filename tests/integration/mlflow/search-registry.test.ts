@@ -40,15 +40,7 @@ beforeAll(async () => {
       ['v11', 'm1', 1, RUN_A, null, 1000, 1000],
       ['v12', 'm1', 2, RUN_B, null, 2000, 7000],
       ['v13', 'm1', 3, null, '{"kind":"import","file":"model.onnx"}', 3000, null],
-      [
-        'v21',
-        'm2',
-        1,
-        RUN_A,
-        '{"mlflowSource":"mlflow-artifacts:/1/x/artifacts/model"}',
-        2500,
-        7000,
-      ],
+      ['v21', 'm2', 1, RUN_A, null, 2500, 7000],
       ['v31', 'm3', 1, RUN_B, null, 3000, 3000],
       ['v41', 'm4', 1, null, null, 4000, 4000],
       ['v42', 'm4', 2, null, null, 4100, null],
@@ -60,6 +52,11 @@ beforeAll(async () => {
        VALUES (?, ?, ?, ?, 'none', '{}', ${at}, 'test', ?, ${at})`,
       [id, model, version, run, created, source, updated],
     );
+  // model-versions/create keeps the source it was given in source_uri (migration 14).
+  await db.run(
+    `UPDATE model_versions SET source = NULL, source_uri = 'mlflow-artifacts:/1/x/artifacts/model'
+     WHERE id = 'v21'`,
+  );
   await db.run(
     `INSERT INTO model_tags (model_id, key, value) VALUES
        ('m1', 'team', 'vision'), ('m2', 'team', 'nlp'), ('m3', 'team', 'Vision'),
