@@ -1,12 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { HTTP, RunArtifactOut, type ErrorCode, type InvokeResponse } from '../../shared/contract';
+import {
+  HTTP,
+  LatheError,
+  RunArtifactOut,
+  type ErrorCode,
+  type InvokeResponse,
+} from '../../shared/contract';
+import * as trackingContract from '../../shared/contract/mlflow';
 import type { Services } from '../services';
+import { createHostAuth, isLoopbackHost, type Access, type AuthMode } from './auth';
+import { createMlflowRouter, sendMlflowError, type MlflowRoute } from './mlflow-routes';
 
 export interface Host {
   url: string;
@@ -24,8 +34,26 @@ export interface HostOptions {
   port: number;
   /** The built renderer (out/renderer); the host serves it at /. */
   rendererDir: string;
-  /** Loopback address to bind; never a public interface. */
+  /**
+   * Address to bind (default 127.0.0.1). Anything but loopback needs `auth`: the host refuses to start
+   * without it.
+   */
   hostname?: string;
+  /** Require an API key on every request (MLflow routes, /api/*, the UI): bearer or basic. */
+  auth?: AuthMode;
+  /** Serve HTTPS with this PEM certificate and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** The MLflow endpoint tables to route (default: the contract's tracking and registry tables). */
+  mlflowEndpoints?: readonly MlflowRoute[];
+}
+
+/** The MLflow endpoints of the contract's tables (tracking, registry). */
+export function contractMlflowEndpoints(): MlflowRoute[] {
+  const tables = [
+    (trackingContract as Record<string, unknown>).MLFLOW_TRACKING_ENDPOINTS,
+    (trackingContract as Record<string, unknown>).MLFLOW_REGISTRY_ENDPOINTS,
+  ];
+  return tables.flatMap((t) => (Array.isArray(t) ? (t as MlflowRoute[]) : []));
 }
 
 const MIME: Record<string, string> = {
@@ -140,15 +168,70 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 export async function startHost(options: HostOptions): Promise<Host> {
   const { services, rendererDir } = options;
   const bindTo = options.hostname ?? '127.0.0.1';
+  const loopback = isLoopbackHost(bindTo);
+  if (!loopback && !options.auth)
+    throw new LatheError(
+      'INVALID_INPUT',
+      `--host ${bindTo} is not a loopback address: start with --auth token or --auth basic (API keys made with lathe keys create NAME --scope ...), so the workspace is not open to anyone who can reach it`,
+      { host: bindTo },
+    );
+  const scheme = options.tls ? 'https' : 'http';
   const root = resolve(rendererDir);
   let allowedHosts = new Set<string>();
+  const auth = options.auth
+    ? createHostAuth({
+        mode: options.auth,
+        authenticate: (secret, name) => services.authenticate(secret, name),
+      })
+    : undefined;
 
+  // On loopback only this host's own names are accepted (DNS rebinding); off loopback every request
+  // carries a key instead. Either way a browser's cross-site request (its Origin) is refused (CSRF).
   const trusted = (req: IncomingMessage): boolean => {
     const host = req.headers.host ?? '';
-    if (!allowedHosts.has(host)) return false;
+    if (loopback && !allowedHosts.has(host)) return false;
     const origin = req.headers.origin;
-    return origin === undefined || origin === `http://${host}`;
+    return origin === undefined || origin === `${scheme}://${host}`;
   };
+
+  /** With an auth mode: whether the request may go on; otherwise it was answered 401/403. */
+  const authorized = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    access: Access,
+    mlflow: boolean,
+  ): Promise<boolean> => {
+    if (!auth) return true;
+    const outcome = await auth.check(req, access);
+    if (outcome.ok) return true;
+    const headers: Record<string, string> =
+      outcome.status === 401 ? { 'WWW-Authenticate': auth.challenge(!mlflow) } : {};
+    if (mlflow) sendMlflowError(res, outcome.status, outcome.errorCode, outcome.message, headers);
+    else {
+      res.writeHead(outcome.status, {
+        ...SECURITY_HEADERS,
+        ...headers,
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-store',
+      });
+      res.end(
+        JSON.stringify({
+          ok: false,
+          error: { code: 'INVALID_INPUT', message: outcome.message },
+          error_code: outcome.errorCode,
+        }),
+      );
+    }
+    return false;
+  };
+
+  const mlflow = createMlflowRouter({
+    dispatch: services.dispatch,
+    endpoints: options.mlflowEndpoints ?? contractMlflowEndpoints(),
+    uploadsDir: services.workspace.paths.uploads,
+    authorize: (req, res, access) =>
+      authorized(req, res, access === 'read' ? 'mlflow:read' : 'mlflow:write', true),
+  });
 
   const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
     if (!existsSync(join(root, 'index.html'))) {
@@ -206,6 +289,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
       fail(res, 403, 'INVALID_INPUT', 'request refused: Host or Origin is not this Lathe host');
       return;
     }
+    if (await mlflow.handle(req, res, url)) return;
+    if (!(await authorized(req, res, 'workspace', false))) return;
     if (url.pathname.startsWith('/api/invoke/')) {
       if (req.method !== 'POST') return fail(res, 405, 'INVALID_INPUT', 'use POST');
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -260,7 +345,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   // Requests being answered: close() lets them finish (a CLI command forwarded here gets its answer).
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     res.once('close', () => {
       inFlight--;
@@ -271,7 +356,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
       if (!res.headersSent) fail(res, 500, 'INTERNAL', 'internal error');
       else res.end();
     });
-  });
+  };
+  const server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+    : createServer(onRequest);
 
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<WebSocket>();
@@ -282,10 +370,24 @@ export async function startHost(options: HostOptions): Promise<Host> {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-    });
+    const upgrade = () =>
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws);
+        ws.on('close', () => sockets.delete(ws));
+      });
+    if (!auth) return upgrade();
+    auth.check(req, 'workspace').then(
+      (outcome) => {
+        if (outcome.ok) return upgrade();
+        socket.write(
+          outcome.status === 401
+            ? `HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: ${auth.challenge(true)}\r\n\r\n`
+            : 'HTTP/1.1 403 Forbidden\r\n\r\n',
+        );
+        socket.destroy();
+      },
+      () => socket.destroy(),
+    );
   });
   const unsubscribe = services.bus.subscribe((frame) => {
     const text = JSON.stringify(frame);
@@ -298,7 +400,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
   });
   const port = (server.address() as AddressInfo).port;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  const url = `http://127.0.0.1:${port}/`;
+  const shown =
+    loopback || bindTo === '0.0.0.0' || bindTo === '::'
+      ? '127.0.0.1'
+      : bindTo.includes(':')
+        ? `[${bindTo}]`
+        : bindTo;
+  const url = `${scheme}://${shown}:${port}/`;
 
   return {
     url,

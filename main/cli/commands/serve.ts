@@ -1,7 +1,16 @@
 // `lathe serve`, `lathe keys …`, `lathe export docker`, `lathe predict`: serving from the command line.
 import { resolve } from 'node:path';
-import { LatheError, type LatheApi } from '../../../shared/contract';
-import { bool, invoke, num, str, withStandingSession, type Command, type Ctx } from '../command';
+import { ApiKeyScope, LatheError, type LatheApi } from '../../../shared/contract';
+import {
+  bool,
+  invoke,
+  num,
+  str,
+  strs,
+  withStandingSession,
+  type Command,
+  type Ctx,
+} from '../command';
 import { createProgress, formatBytes, formatDuration, table } from '../output';
 
 /** `NAME@alias:PERCENT` → ref and percent. */
@@ -138,7 +147,7 @@ export const serveCommands: Command[] = [
   {
     path: ['keys', 'create'],
     summary:
-      'Create an API key for `lathe serve`; the key is printed once (only its sha256 is stored).',
+      'Create an API key for `lathe serve` (or, with --scope, the MLflow API and UI of `lathe server --auth`); the key is printed once (only its sha256 is stored).',
     positionals: [{ name: 'NAME', required: true, description: 'a name for the key' }],
     flags: {
       models: {
@@ -147,19 +156,40 @@ export const serveCommands: Command[] = [
         description: 'models the key may call (default: all)',
       },
       rate: { type: 'number', value: 'N', description: 'requests per minute (default: unlimited)' },
+      scope: {
+        type: 'string',
+        value: 'SCOPE',
+        multiple: true,
+        description: `what the key may do: ${ApiKeyScope.options.join(', ')} (default predict; repeatable or comma-separated)`,
+      },
     },
     async run(ctx) {
       const models = str(ctx, 'models')?.split(',');
       const rate = num(ctx, 'rate');
+      const scopes = strs(ctx, 'scope')
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => {
+          const parsed = ApiKeyScope.safeParse(s);
+          if (!parsed.success)
+            throw new LatheError(
+              'INVALID_INPUT',
+              `--scope ${s}: expected one of ${ApiKeyScope.options.join(', ')}`,
+              { scope: s },
+            );
+          return parsed.data;
+        });
       const created = await invoke(ctx, 'keys:create', {
         name: ctx.args.positionals[0]!,
         ...(models ? { models } : {}),
         ...(rate !== undefined ? { rateLimit: rate } : {}),
+        ...(scopes.length ? { scopes } : {}),
       });
       ctx.result(
         created,
         () =>
-          `${created.key}\n\nAPI key ${created.name} created (models ${created.models?.join(', ') ?? 'all'}, ${created.rateLimit ?? 'unlimited'} requests/min).\nStore it now: it is not shown again.`,
+          `${created.key}\n\nAPI key ${created.name} created (scopes ${(created.scopes ?? ['predict']).join(', ')}; models ${created.models?.join(', ') ?? 'all'}, ${created.rateLimit ?? 'unlimited'} requests/min).\nStore it now: it is not shown again.`,
       );
       return 0;
     },
@@ -175,10 +205,11 @@ export const serveCommands: Command[] = [
         keys.length === 0
           ? 'No API keys: `lathe serve` accepts requests without one.'
           : table(
-              ['name', 'id', 'models', 'rate/min', 'created', 'revoked'],
+              ['name', 'id', 'scopes', 'models', 'rate/min', 'created', 'revoked'],
               keys.map((k) => [
                 k.name,
                 k.id,
+                (k.scopes ?? ['predict']).join(','),
                 k.models?.join(',') ?? 'all',
                 k.rateLimit ?? '',
                 k.createdAt.slice(0, 19).replace('T', ' '),
