@@ -38,6 +38,7 @@ import { driftCommands } from './commands/drift';
 import { alertCommands } from './commands/alerts';
 import { retrainCommands } from './commands/retrain';
 import { demo, gc, init, schema, ui, verify } from './commands/workspace';
+import { server } from './commands/server';
 import { projectCommands } from './commands/projects';
 import { runsConfig } from './commands/run-config';
 
@@ -77,6 +78,7 @@ export const commands: Command[] = [
   runsNote,
   runsRename,
   ui,
+  server,
   demo,
   ...modelCommands,
   ...serveCommands,
