@@ -139,12 +139,21 @@ function tokenize(input: string, context: string): Token[] {
         if (next === undefined || !(next === '"' || next === '`' || WORD.test(next))) break;
         j++;
       }
-      if (parts.length === 0) break;
       tokens.push({ type: 'name', parts, raw: input.slice(i, j), pos });
       i = j;
       continue;
     }
-    invalid(`Invalid ${context} '${input}': unexpected character '${c}' at position ${pos}`);
+    // `metrics.val-loss`: a key with special characters must be quoted, as MLflow's docs say.
+    const prev = tokens[tokens.length - 1];
+    let hint = '';
+    if (prev?.type === 'name' && prev.pos + prev.raw.length === pos) {
+      const whole = prev.raw + input.slice(i).split(/[\s=!<>]/)[0]!;
+      const dot = whole.indexOf('.');
+      hint = `; quote a key with special characters, e.g. ${
+        dot < 0 ? `\`${whole}\`` : `${whole.slice(0, dot)}.\`${whole.slice(dot + 1)}\``
+      }`;
+    }
+    invalid(`Invalid ${context} '${input}': unexpected character '${c}' at position ${pos}${hint}`);
   }
   tokens.push({ type: 'end', raw: '', pos: input.length + 1 });
   return tokens;

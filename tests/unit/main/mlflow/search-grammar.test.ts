@@ -184,6 +184,12 @@ describe('runs filter', () => {
       /unterminated quoted text at position 10/,
     );
     expect(refusal(() => runs('metrics.a ~ 1'))).toMatch(/unexpected character '~' at position 11/);
+    expect(refusal(() => runs('metrics.val-loss > 1'))).toMatch(
+      /unexpected character '-' at position 12; quote a key with special characters, e\.g\. metrics\.`val-loss`$/,
+    );
+    expect(refusal(() => runs("params.model.type-x = 'a'"))).toMatch(
+      /e\.g\. params\.`model\.type-x`$/,
+    );
     expect(refusal(() => runs('metrics.a'))).toMatch(/Expected a comparison .* after 'metrics\.a'/);
     expect(refusal(() => runs("run_id = ('a')"))).toMatch(/Expected value token found '\('/);
   });
