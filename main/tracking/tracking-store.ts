@@ -96,6 +96,11 @@ export interface TrackingStore extends RunRecorder {
    */
   flushMetrics(): Promise<void>;
   /**
+   * Points were written for these runs outside this store (an mlruns import, in its own transaction): their
+   * cached series are dropped.
+   */
+  metricsWritten(runIds: readonly string[]): void;
+  /**
    * Renames a run, replaces its notes and sets or deletes tags in one transaction. A tag key must be
    * non-empty, at most TAG_KEY_MAX characters and free of control characters (INVALID_INPUT names it).
    */
@@ -185,6 +190,8 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     logMetrics: (runId, step, values) => metrics.log(runId, step, values),
 
     logMetricsBulk: (runId, points, options) => metrics.appendBulk(runId, points, options),
+
+    metricsWritten: (runIds) => changed(runIds),
 
     async list(filter) {
       await flushMetrics();
