@@ -164,7 +164,7 @@ const orderText = (expr: string, ascending: boolean): string =>
 
 const STATUS_SQL = `CASE r.status ${Object.entries(MLFLOW_RUN_STATUS)
   .map(([lathe, mlflow]) => `WHEN '${lathe}' THEN '${mlflow}'`)
-  .join(' ')} ELSE upper(r.status) END`;
+  .join(' ')} ELSE 'RUNNING' END`;
 
 /** The SQL of each run attribute over `runs r` (times in ms since the epoch, as MLflow reports them). */
 export const RUN_ATTRIBUTE_SQL: Record<string, { sql: string; numeric: boolean }> = {
@@ -172,7 +172,11 @@ export const RUN_ATTRIBUTE_SQL: Record<string, { sql: string; numeric: boolean }
   run_name: { sql: 'r.name', numeric: false },
   status: { sql: STATUS_SQL, numeric: false },
   user_id: { sql: "coalesce(r.user_id, '')", numeric: false },
-  artifact_uri: { sql: "coalesce(r.artifact_uri, '')", numeric: false },
+  // as the tracking store reports it: a run not logged through MLflow has its proxy URI
+  artifact_uri: {
+    sql: "coalesce(r.artifact_uri, 'mlflow-artifacts:/' || r.experiment_id || '/' || r.id || '/artifacts')",
+    numeric: false,
+  },
   lifecycle_stage: {
     sql: "CASE WHEN r.deleted_at IS NULL THEN 'active' ELSE 'deleted' END",
     numeric: false,

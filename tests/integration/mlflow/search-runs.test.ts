@@ -377,6 +377,10 @@ describe('runs/search filters', () => {
       await search(`attributes.run_id IN ('${a!.id}', '${b!.id}', '${a!.id.toUpperCase()}')`),
     ).toEqual(ids([a!, b!]));
     expect(await search(`run_id NOT IN ('${a!.id}')`)).toEqual(ids(active.filter((r) => r !== a)));
+    // a run with no artifact_uri of its own has the proxy's, as the tracking store reports it
+    expect(
+      await search(`artifact_uri = 'mlflow-artifacts:/${a!.experiment}/${a!.id}/artifacts'`),
+    ).toEqual(ids([a!]));
     expect(await search("user_id = 'alice'")).toEqual(
       ids(active.filter((r) => r.userId === 'alice')),
     );
