@@ -1,7 +1,7 @@
-import { lowerIsBetter, type Run, type RunsCompareOut } from '../../shared/contract';
+import { lowerIsBetter, type RunDetails, type RunsCompareOut } from '../../shared/contract';
 
 /** Lines up runs' params and latest metrics, marking params that differ and the best run per metric. */
-export function compareRuns(runs: Run[]): RunsCompareOut {
+export function compareRuns(runs: RunDetails[]): RunsCompareOut {
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
   const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
   return {

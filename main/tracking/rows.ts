@@ -3,7 +3,8 @@ import {
   TrainConfig,
   type Artifact,
   type ExperimentSummary,
-  type Run,
+  type Lineage,
+  type RunDetails,
   type RunKind,
   type RunStatus,
   type RunSummary,
@@ -19,7 +20,10 @@ import {
 import { filterToSql, orderByToSql } from './run-query';
 import { iso } from '../workspace/projects';
 
-/** One run with its experiment, project, dataset version, params and latest metrics. */
+/**
+ * One run with its experiment, project, dataset version, params and latest metrics. The dataset joins are
+ * LEFT: a run logged through MLflow (kind `mlflow`) has no dataset version.
+ */
 const SUMMARY_SELECT = `
   SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version, v.hash AS dataset_hash,
     (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
@@ -27,8 +31,8 @@ const SUMMARY_SELECT = `
   FROM runs r
   JOIN experiments e ON r.experiment_id = e.id
   JOIN projects p ON e.project_id = p.id
-  JOIN dataset_versions v ON r.dataset_version_id = v.id
-  JOIN datasets d ON v.dataset_id = d.id`;
+  LEFT JOIN dataset_versions v ON r.dataset_version_id = v.id
+  LEFT JOIN datasets d ON v.dataset_id = d.id`;
 
 /**
  * The list query: the page of runs is chosen (WHERE, ORDER BY, LIMIT) before anything is aggregated, then
@@ -46,8 +50,8 @@ function listSql(where: string, order: string, limit: number): string {
     FROM runs r
     JOIN experiments e ON r.experiment_id = e.id
     JOIN projects p ON e.project_id = p.id
-    JOIN dataset_versions v ON r.dataset_version_id = v.id
-    JOIN datasets d ON v.dataset_id = d.id
+    LEFT JOIN dataset_versions v ON r.dataset_version_id = v.id
+    LEFT JOIN datasets d ON v.dataset_id = d.id
     ${where}
     ORDER BY list_pos LIMIT ${sqlInteger(limit)}
   ),
@@ -95,15 +99,16 @@ function jsonRecord<T>(value: unknown): Record<string, T> {
 export function summaryFromRow(r: Row): RunSummary {
   const started = iso(r.started_at);
   const ended = r.ended_at ? iso(r.ended_at) : null;
+  const dataset = textOrNull(r.dataset);
   return {
     id: String(r.id),
     name: String(r.name),
     experiment: String(r.experiment),
     project: String(r.project),
     status: String(r.status) as RunStatus,
-    task: String(r.task) as RunSummary['task'],
-    modelType: String(r.model_type),
-    dataset: `${String(r.dataset)}@${Number(r.dataset_version)}`,
+    task: textOrNull(r.task) as RunSummary['task'],
+    modelType: textOrNull(r.model_type),
+    dataset: dataset === null ? null : `${dataset}@${Number(r.dataset_version)}`,
     startedAt: started,
     endedAt: ended,
     durationMs: ended ? Date.parse(ended) - Date.parse(started) : null,
@@ -123,24 +128,16 @@ function runFromRow(
   r: Row,
   tags: readonly { key: string; value: string }[],
   artifacts: Row[],
-): Run {
-  const config = TrainConfig.parse(JSON.parse(String(r.config)));
+): RunDetails {
+  const summary = summaryFromRow(r);
+  // A run logged through MLflow has no train config or dataset version of Lathe's (its config column
+  // holds an empty document).
+  const trained = summary.kind !== 'mlflow' && textOrNull(r.dataset_version_id) !== null;
   return {
-    ...summaryFromRow(r),
-    config,
+    ...summary,
+    config: trained ? TrainConfig.parse(JSON.parse(String(r.config))) : null,
     tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
-    lineage: {
-      dataset: String(r.dataset),
-      datasetVersion: Number(r.dataset_version),
-      datasetVersionId: String(r.dataset_version_id),
-      datasetHash: String(r.dataset_hash),
-      configHash: String(r.config_hash),
-      seed: Number(r.seed),
-      backend: textOrNull(r.backend),
-      latheVersion: String(r.lathe_version),
-      featureSpecHash: textOrNull(r.feature_spec_hash),
-      gitCommit: textOrNull(r.git_commit),
-    },
+    lineage: trained ? lineageFromRow(r) : null,
     artifacts: artifacts.map((a): Artifact => ({
       path: String(a.path),
       sha256: String(a.sha256),
@@ -154,8 +151,23 @@ function runFromRow(
   };
 }
 
+function lineageFromRow(r: Row): Lineage {
+  return {
+    dataset: String(r.dataset),
+    datasetVersion: Number(r.dataset_version),
+    datasetVersionId: String(r.dataset_version_id),
+    datasetHash: String(r.dataset_hash),
+    configHash: String(r.config_hash),
+    seed: Number(r.seed),
+    backend: textOrNull(r.backend),
+    latheVersion: String(r.lathe_version),
+    featureSpecHash: textOrNull(r.feature_spec_hash),
+    gitCommit: textOrNull(r.git_commit),
+  };
+}
+
 /** Full run records of runs (full ids, which must exist), in the order of `ids`: three queries however many. */
-export async function readRuns(db: Database, ids: readonly string[]): Promise<Run[]> {
+export async function readRuns(db: Database, ids: readonly string[]): Promise<RunDetails[]> {
   const list = ids.map(() => '?').join(', ');
   const rows = await db.all(`${SUMMARY_SELECT} WHERE r.id IN (${list})`, [...ids]);
   const tags = await db.all<{ run_id: string; key: string; value: string }>(

@@ -5,8 +5,8 @@ import {
   type MetricSeries,
   isTrainedRun,
   type Run,
+  type RunDetails,
   type RunSummary,
-  type TrainedRun,
 } from '../../shared/contract';
 import type { RunRecorder } from '../train/train-service';
 import type { Database } from '../workspace/db';
@@ -52,19 +52,19 @@ export interface TrackingStore extends RunRecorder {
    * read. Throws NOT_FOUND naming the id, and INVALID_INPUT when the run was logged through MLflow (it has
    * no model, dataset or train config of Lathe's).
    */
-  get(idOrPrefix: string): Promise<TrainedRun>;
+  get(idOrPrefix: string): Promise<Run>;
   /** Trained runs by id or unique prefix, as `get` each, in the given order (each once). */
-  getMany(idsOrPrefixes: readonly string[]): Promise<TrainedRun[]>;
+  getMany(idsOrPrefixes: readonly string[]): Promise<Run[]>;
   /**
    * Any run by id or unique id prefix, also one logged through MLflow (kind `mlflow`: task, model, dataset,
    * config and lineage null): what the run page, `runs:get` and `lathe runs show` read.
    */
-  read(idOrPrefix: string): Promise<Run>;
+  read(idOrPrefix: string): Promise<RunDetails>;
   /**
    * Any runs by id or unique prefix in the given order (each once), read in three queries however many:
    * for comparing hundreds of runs. Throws NOT_FOUND naming the first unknown id.
    */
-  readMany(idsOrPrefixes: readonly string[]): Promise<Run[]>;
+  readMany(idsOrPrefixes: readonly string[]): Promise<RunDetails[]>;
   /**
    * A run's metric points (of one key, or all), ordered by key, step and time. A key with more than
    * `maxPoints` points (default DEFAULT_MAX_POINTS) is downsampled shape-preservingly (see downsample.ts);
@@ -109,11 +109,11 @@ export interface TrackingStore extends RunRecorder {
     name?: string;
     notes?: string;
     tags?: { set?: Record<string, string>; delete?: string[] };
-  }): Promise<Run>;
+  }): Promise<RunDetails>;
 }
 
 /** The run, when Lathe trained it; INVALID_INPUT naming it when it was logged through MLflow. */
-function trained(run: Run): TrainedRun {
+function trained(run: RunDetails): Run {
   if (isTrainedRun(run)) return run;
   throw new LatheError(
     'INVALID_INPUT',

@@ -15,10 +15,12 @@ export const RunStatus = z.enum([
 export type RunStatus = z.infer<typeof RunStatus>;
 
 /**
- * What a run is: a plain training, a cross-validation (parent) and its folds (children), or a
- * hyperparameter search (parent) and its trials (children).
+ * What a run is: a plain training, a cross-validation (parent) and its folds (children), a
+ * hyperparameter search (parent) and its trials (children), or a run logged through MLflow's REST API
+ * (`mlflow`: no dataset, task, model or train config of Lathe's; its params, metrics, tags and artifacts are
+ * whatever the notebook logged).
  */
-export const RunKind = z.enum(['train', 'cv', 'fold', 'tune', 'trial']);
+export const RunKind = z.enum(['train', 'cv', 'fold', 'tune', 'trial', 'mlflow']);
 export type RunKind = z.infer<typeof RunKind>;
 
 export const MetricPoint = z.object({
@@ -60,9 +62,11 @@ export const RunSummary = z.object({
   experiment: z.string(),
   project: z.string(),
   status: RunStatus,
-  task: Task,
-  modelType: z.string(),
-  dataset: z.string(),
+  /** null for a run logged through MLflow (kind `mlflow`), which has no Lathe task, model or dataset. */
+  task: Task.nullable(),
+  modelType: z.string().nullable(),
+  /** `name@version` of the dataset version trained on; null for an MLflow run. */
+  dataset: z.string().nullable(),
   startedAt: IsoTime,
   endedAt: IsoTime.nullable(),
   durationMs: z.number().nullable(),
@@ -81,10 +85,16 @@ export const RunSummary = z.object({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
-export const Run = RunSummary.extend({
-  config: TrainConfig,
+/**
+ * A run as the run page, `runs:get` and Compare read it: one Lathe trained, or one logged through MLflow's
+ * REST API (kind `mlflow`), whose task, model, dataset, train config and lineage are null.
+ */
+export const RunDetails = RunSummary.extend({
+  /** The train config; null for an MLflow run. */
+  config: TrainConfig.nullable(),
   tags: z.record(z.string(), z.string()),
-  lineage: Lineage,
+  /** What the run was made from; null for an MLflow run, which names no dataset version of Lathe's. */
+  lineage: Lineage.nullable(),
   artifacts: z.array(Artifact),
   error: z.string().nullable(),
   /** Leakage and data warnings raised while training. */
@@ -93,7 +103,33 @@ export const Run = RunSummary.extend({
   /** Free-text notes (markdown) a user keeps on the run. */
   notes: z.string().optional(),
 });
+export type RunDetails = z.infer<typeof RunDetails>;
+
+/**
+ * A run Lathe trained (any kind but `mlflow`): it has a task, model, dataset, train config and lineage.
+ * What training answers and what evaluation, registration, serving and retraining read
+ * (TrackingStore.get gives one, or says the run was logged through MLflow).
+ */
+export const Run = RunDetails.extend({
+  task: Task,
+  modelType: z.string(),
+  dataset: z.string(),
+  config: TrainConfig,
+  lineage: Lineage,
+});
 export type Run = z.infer<typeof Run>;
+
+/** Whether a run was trained by Lathe (not logged through MLflow's REST API). */
+export function isTrainedRun(run: RunDetails): run is Run {
+  return (
+    run.kind !== 'mlflow' &&
+    run.config !== null &&
+    run.lineage !== null &&
+    run.task !== null &&
+    run.modelType !== null &&
+    run.dataset !== null
+  );
+}
 
 export const RunsListIn = z.object({
   experiment: z.string().optional(),
@@ -255,7 +291,7 @@ export type RunsCompareIn = z.input<typeof RunsCompareIn>;
 
 /** Runs side by side: every param and final metric across them, differences and the best value marked. */
 export const RunsCompareOut = z.object({
-  runs: z.array(Run),
+  runs: z.array(RunDetails),
   params: z.array(
     z.object({ key: z.string(), values: z.array(z.string().nullable()), differs: z.boolean() }),
   ),

@@ -23,7 +23,7 @@ export type XMode = 'step' | 'time' | 'metric';
  * What the step axis counts for these runs' model types: a gbdt reports a boosting round where the
  * networks report an epoch, both as the metric's step.
  */
-export function stepLabel(modelTypes: readonly string[]): string {
+export function stepLabel(modelTypes: readonly (string | null)[]): string {
   const trees = modelTypes.filter((t) => t === 'gbdt').length;
   if (trees === 0) return 'step';
   return trees === modelTypes.length ? 'round' : 'step (epoch or round)';

@@ -126,6 +126,10 @@ function useStart(project: string, cloneOf: string | null) {
     const list = await getApi().invoke('data:list', { project });
     if (cloneOf) {
       const run = await getApi().invoke('runs:get', { id: cloneOf });
+      if (!run.config || !run.lineage)
+        throw new Error(
+          `Run ${run.name} was logged through MLflow: it has no train config to clone.`,
+        );
       const note = `Filled from run ${run.name}; change what you need and start.`;
       return {
         list,

@@ -1,5 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { Run, TrainPhase, TrainProgress } from '../../../shared/contract';
+import {
+  isTrainedRun,
+  type RunDetails as Run,
+  type TrainPhase,
+  type TrainProgress,
+} from '../../../shared/contract';
 import { getApi, errorMessage } from '../../api';
 import { PageHeader, Panel } from '../../components/page';
 import {
@@ -95,8 +100,9 @@ function useLiveMetrics(run: Run, reload: () => void) {
   return { table, totalPoints, last, phase, active };
 }
 
-/** What a run's metric step counts: a gbdt's boosting rounds, a network's epochs. */
-const stepWord = (run: Run) => (run.config.model.type === 'gbdt' ? 'round' : 'epoch');
+/** What a run's metric step counts: a gbdt's boosting rounds, a network's epochs, an MLflow run's steps. */
+const stepWord = (run: Run) =>
+  !run.config ? 'step' : run.config.model.type === 'gbdt' ? 'round' : 'epoch';
 
 function CurvesPanel({
   run,
@@ -115,9 +121,13 @@ function CurvesPanel({
   const selected = picked ?? defaultSelection(run.task, keys);
   const data = useMemo(() => chartSeries(table, selected), [table, selected]);
   const colorOf = useMemo(() => colorFor(keys), [keys]);
-  // A gbdt trains model.trees rounds (its training.epochs is an ignored default).
-  const epochs =
-    run.config.model.type === 'gbdt' ? (run.config.model.trees ?? 100) : run.config.training.epochs;
+  // A gbdt trains model.trees rounds (its training.epochs is an ignored default); an MLflow run has no
+  // planned number of steps.
+  const epochs = !run.config
+    ? null
+    : run.config.model.type === 'gbdt'
+      ? (run.config.model.trees ?? 100)
+      : run.config.training.epochs;
   const step = stepWord(run);
   return (
     <Panel
@@ -125,7 +135,11 @@ function CurvesPanel({
       className="span-2"
       actions={
         <span className="muted">
-          {latestEpoch !== undefined ? `${step} ${latestEpoch} / ${epochs}` : `${epochs} ${step}s`}
+          {latestEpoch !== undefined
+            ? `${step} ${latestEpoch}${epochs === null ? '' : ` / ${epochs}`}`
+            : epochs === null
+              ? ''
+              : `${epochs} ${step}s`}
           {totalPoints !== null && (
             <span data-testid="run-chart-downsampled">
               {' '}
@@ -180,6 +194,8 @@ function RunBody({
   const shownMetrics = active && lastRow ? { ...run.metrics, ...lastRow } : run.metrics;
   const latestEpoch = last?.epoch ?? steps[steps.length - 1];
   const deleted = Boolean(run.deletedAt);
+  // Evaluate, clone, resume and register need a run Lathe trained; an MLflow run has none of that.
+  const trained = isTrainedRun(run) ? run : null;
 
   return (
     <>
@@ -191,8 +207,14 @@ function RunBody({
         }
         subtitle={
           <>
-            {run.task} {run.modelType} on {run.dataset} · experiment {run.experiment} · started{' '}
-            {formatTime(run.startedAt)}
+            {run.kind === 'mlflow' ? (
+              <span data-testid="run-logged-by-mlflow">Logged through MLflow</span>
+            ) : (
+              <>
+                {run.task} {run.modelType} on {run.dataset}
+              </>
+            )}{' '}
+            · experiment {run.experiment} · started {formatTime(run.startedAt)}
             {run.durationMs !== null && <> · {formatDuration(run.durationMs)}</>}
             {run.parentId && (
               <>
@@ -214,11 +236,13 @@ function RunBody({
         }
         actions={
           <>
-            {!deleted && <EvaluateButton key={`eval-${run.id}`} run={run} />}
-            {!deleted && <CloneButton run={run} />}
-            {!deleted && <ResumeButton key={`resume-${run.id}`} run={run} reload={reload} />}
-            {!deleted && <RegisterModel key={run.id} run={run} />}
-            {family && !deleted && <RegisterBest run={run} state={fam.state} />}
+            {!deleted && trained && <EvaluateButton key={`eval-${run.id}`} run={trained} />}
+            {!deleted && trained && <CloneButton run={trained} />}
+            {!deleted && trained && (
+              <ResumeButton key={`resume-${run.id}`} run={trained} reload={reload} />
+            )}
+            {!deleted && trained && <RegisterModel key={run.id} run={trained} />}
+            {family && !deleted && trained && <RegisterBest run={trained} state={fam.state} />}
             {active && (
               <BusyButton
                 busy={busy === 'cancel'}
@@ -308,7 +332,9 @@ function RunBody({
             <ChildRuns run={run} />
           </Panel>
         )}
-        {hasTreeImportance(run) && <TreeImportancePanel key={run.id} run={run} />}
+        {trained && hasTreeImportance(trained) && (
+          <TreeImportancePanel key={run.id} run={trained} />
+        )}
         <Panel title={active ? 'Latest metrics' : 'Final metrics'}>
           {Object.keys(shownMetrics).length === 0 ? (
             <div className="muted small">

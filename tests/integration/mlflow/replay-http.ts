@@ -66,7 +66,11 @@ export async function httpCall(
     body = JSON.stringify(options.json);
     headers['Content-Type'] ??= 'application/json';
   } else if (options.raw !== undefined) body = options.raw;
-  const res = await fetch(url, { method, headers, body });
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body),
+  });
   const text = await res.text();
   let json: unknown;
   try {

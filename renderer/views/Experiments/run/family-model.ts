@@ -4,7 +4,7 @@ import {
   defaultSearchMetric,
   lowerIsBetter,
   trainPhaseLabel,
-  type Run,
+  type RunDetails as Run,
   type RunSummary,
   type TrainPhase,
 } from '../../../../shared/contract';
@@ -26,9 +26,12 @@ export interface FamilyState {
 
 type Child = Pick<RunSummary, 'id' | 'name' | 'status' | 'metrics'>;
 
-/** The metric a parent is judged by: its search metric, else the task's default. */
+/**
+ * The metric a parent is judged by: its search metric, else the task's default (a parent is a run Lathe
+ * trained; one without a task, logged through MLflow, is judged by its loss).
+ */
 export function familyMetric(run: Pick<Run, 'config' | 'task'>): string {
-  return run.config.search?.metric ?? defaultSearchMetric(run.task);
+  return run.config?.search?.metric ?? (run.task ? defaultSearchMetric(run.task) : 'loss');
 }
 
 /** How far a cross-validation or search is, and its best finished child so far. */
@@ -46,7 +49,8 @@ export function familyState(
     if (!best || (lower ? value < best.value : value > best.value))
       best = { index: childIndex(c.name), runId: c.id, name: c.name, value };
   }
-  const planned = run.kind === 'cv' ? run.config.crossValidation?.folds : run.config.search?.trials;
+  const planned =
+    run.kind === 'cv' ? run.config?.crossValidation?.folds : run.config?.search?.trials;
   return {
     noun,
     done: children.filter((c) => ENDED.has(c.status)).length,

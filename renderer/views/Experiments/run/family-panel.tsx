@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { ModelVersion, Run, RunSummary } from '../../../../shared/contract';
+import type { ModelVersion, Run, RunDetails, RunSummary } from '../../../../shared/contract';
 import { getApi } from '../../../api';
 import { Panel } from '../../../components/page';
 import { ProgressBar } from '../../../components/states';
@@ -12,7 +12,7 @@ import { colorFor, MetricsChart } from './metrics-chart';
 
 /** A parent's folds or trials (none unless `enabled`), listed again whenever one starts or ends. */
 export function useFamily(
-  run: Run,
+  run: RunDetails,
   enabled: boolean,
 ): { children: RunSummary[]; state: FamilyState } {
   const list = useAsync(

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Run, RunsUpdateIn } from '../../../../shared/contract';
+import type { RunDetails as Run, RunsUpdateIn } from '../../../../shared/contract';
 import { getApi } from '../../../api';
 import { useAction } from '../../../lib/use-action';
 import { checkTag } from './run-model';

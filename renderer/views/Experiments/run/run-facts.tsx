@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { HTTP, type Run } from '../../../../shared/contract';
+import { HTTP, type RunDetails as Run } from '../../../../shared/contract';
 import { BusyButton } from '../../../components/busy-button';
 import { saveFile } from '../../../lib/save-file';
 import { useAction } from '../../../lib/use-action';
@@ -28,6 +28,14 @@ const hash = (value: string | null | undefined, testId: string) =>
 export function LineageFacts({ run }: { run: Run }) {
   const l = run.lineage;
   const [showGraph, setShowGraph] = useState(false);
+  if (!l)
+    return (
+      <div data-testid="run-lineage" className="muted small">
+        Logged through MLflow
+        {run.tags['mlflow.source.name'] ? ` from ${run.tags['mlflow.source.name']}` : ''}: no
+        dataset version, feature spec or train config of Lathe&apos;s.
+      </div>
+    );
   return (
     <div data-testid="run-lineage">
       <Facts
@@ -206,7 +214,7 @@ export function ChildRuns({ run }: { run: Run }) {
   if (!children.data) return <Loading label="Loading child runs…" />;
   const list = orderChildren(children.data);
   /** The values a search set, shown per trial. */
-  const searched = Object.keys(run.config.search?.space ?? {});
+  const searched = Object.keys(run.config?.search?.space ?? {});
   const bestId = run.params['best.runId'];
   if (!list.length)
     return (

@@ -18,10 +18,14 @@ export function metricKeysOf(table: EpochTable): string[] {
   return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** What the chart shows before the user picks: the losses and the task's main validation metric. */
-export function defaultSelection(task: Task, keys: readonly string[]): string[] {
-  const main = chartMetric(task, keys);
-  return keys.filter((k) => k === 'loss' || k === 'val_loss' || k === main);
+/**
+ * What the chart shows before the user picks: the losses and the task's main validation metric. A run
+ * logged through MLflow (no task) shows its losses, or its first four metrics when it logged no loss.
+ */
+export function defaultSelection(task: Task | null, keys: readonly string[]): string[] {
+  const main = task ? chartMetric(task, keys) : null;
+  const chosen = keys.filter((k) => k === 'loss' || k === 'val_loss' || k === main);
+  return chosen.length || task ? chosen : keys.slice(0, 4);
 }
 
 /** The selection with `key` added or removed, in the order of `keys`. */
