@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Empty } from './common';
 import { mlflowArtifactChannels } from './mlflow-artifacts';
 import { mlflowPushChannels } from './mlflow-push';
+import { mlflowImportChannels } from './mlflow-import';
 import {
   DataListIn,
   DataRefIn,
@@ -33,6 +34,7 @@ import { DefaultSpecIn, DefaultSpecOut, FeaturePreviewIn, FeaturePreviewOut } fr
 import {
   GcOut,
   Run,
+  RunDetails,
   RunIdIn,
   RunIdsIn,
   RunsDeleteOut,
@@ -162,6 +164,7 @@ export * from '../config/alert-rules';
 export * from './workspace';
 export * from './mlflow-artifacts';
 export * from './mlflow-push';
+export * from './mlflow-import';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -177,6 +180,8 @@ export const channels = {
   ...mlflowArtifactChannels,
   /** Push to a team MLflow server, and the credentials the app keeps (mlflow-push.ts). */
   ...mlflowPushChannels,
+  /** Import of an mlruns folder and export as an MLflow model folder (mlflow-import.ts). */
+  ...mlflowImportChannels,
   /** Version, workspace path and whether this process owns the workspace. */
   'app:info': channel(Empty, AppInfo),
   /** Projects with their dataset and run counts. */
@@ -254,7 +259,7 @@ export const channels = {
   /** Two or more runs side by side: params with differences marked, final metrics with the best marked. */
   'runs:compare': channel(RunsCompareIn, RunsCompareOut),
   /** One run with params, metrics, tags, lineage and artifacts. */
-  'runs:get': channel(RunIdIn, Run),
+  'runs:get': channel(RunIdIn, RunDetails),
   /** One artifact of a run: where its blob is, and its bytes when asked (NOT_FOUND names the paths). */
   'runs:artifact': channel(RunArtifactIn, RunArtifactOut),
   /**
@@ -270,7 +275,7 @@ export const channels = {
    */
   'runs:metricsMany': channel(RunsMetricsManyIn, RunsMetricsManyOut),
   /** Renames a run, replaces its notes and sets or deletes tags, in one transaction; returns the run. */
-  'runs:update': channel(RunsUpdateIn, Run),
+  'runs:update': channel(RunsUpdateIn, RunDetails),
   /** Soft-deletes runs (by id or unique prefix): hidden from lists until restored or purged by gc. */
   'runs:delete': channel(RunIdsIn, RunsDeleteOut),
   /** Brings soft-deleted runs back. */
