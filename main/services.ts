@@ -30,6 +30,7 @@ import { createDeployService, type DeployService } from './serve/deploy-service'
 import { createKeyStore, type KeyIdentity } from './serve/keys';
 import { createMlflowArtifactService } from './mlflow/artifact-service';
 import { createMlflowPushService, type PushDeps } from './mlflow/push';
+import { createMlflowFileHandlers } from './mlflow/mlruns-import';
 import { importOnnxModel } from './serve/onnx-import';
 import type { ArtifactStore } from './workspace/artifacts';
 import type { Database } from './workspace/db';
@@ -183,14 +184,14 @@ function runsHandlers(s: {
   return {
     'runs:report': async ({ id }) => ({ report: await train.familyReport(await tracking.get(id)) }),
     'runs:list': (input) => tracking.list(input),
-    'runs:get': ({ id }) => tracking.get(id),
+    'runs:get': ({ id }) => tracking.read(id),
     'runs:artifact': (input) => train.runArtifact(input),
     'runs:resume': async ({ id }) => {
       const { runId, done } = await train.resumeRun(id);
       await done;
       return tracking.get(runId);
     },
-    'runs:compare': async ({ ids }) => compareRuns(await tracking.getMany(ids)),
+    'runs:compare': async ({ ids }) => compareRuns(await tracking.readMany(ids)),
     'runs:metrics': async ({ id, key, maxPoints }) => ({
       id,
       ...(await tracking.metricHistory(id, key, maxPoints)),
@@ -476,6 +477,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
       bus,
       credentials: options.mlflowCredentials,
       latheVersion: version,
+    }),
+    ...createMlflowFileHandlers({
+      db,
+      artifacts,
+      projects,
+      tmpDir: paths.tmp,
+      latheVersion: version,
+      bus,
+      changed: (ids) => tracking.metricsWritten(ids),
+      registry,
+      tracking,
+      workspaceDir: paths.dir,
     }),
   };
   const keyStore = createKeyStore(db);
