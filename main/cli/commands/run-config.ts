@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { cloneTrainConfig } from '../../../shared/config/clone-config';
+import { LatheError } from '../../../shared/contract';
 import { invoke, str, type Command } from '../command';
 
 export const runsConfig: Command = {
@@ -19,6 +20,12 @@ export const runsConfig: Command = {
   },
   async run(ctx) {
     const run = await invoke(ctx, 'runs:get', { id: ctx.args.positionals[0]! });
+    if (!run.config || !run.lineage)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `run ${run.id} was logged through MLflow: it has no train config to write`,
+        { id: run.id },
+      );
     const config = cloneTrainConfig(run.config, {
       dataset: run.lineage.dataset,
       project: run.project,

@@ -1,7 +1,7 @@
 // `lathe train`, `lathe tune` and `lathe runs …`: training and the runs it records.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LatheError, type Run, type TrainConfig } from '../../../shared/contract';
+import { LatheError, type RunDetails, type TrainConfig } from '../../../shared/contract';
 import { modelLabel } from '../../../shared/model-label';
 import { UsageError } from '../args';
 import { bool, invoke, num, str, strs, withStandingSession, type Command } from '../command';
@@ -24,21 +24,25 @@ const RUN_IDS = {
   description: 'run ids (unique prefixes are enough)',
 };
 
-function humanTags(r: Run): string {
+function humanTags(r: RunDetails): string {
   const tags = Object.entries(r.tags);
   return `Tags of run ${r.id.slice(0, 8)} (${r.name}):${tags.length ? '' : ' none'}\n${tags
     .map(([k, v]) => `  ${k} = ${v}`)
     .join('\n')}`.trimEnd();
 }
 
-export function humanRun(r: Run): string {
+export function humanRun(r: RunDetails): string {
   const metrics = Object.entries(r.metrics)
     .map(([k, v]) => `  ${k.padEnd(16)} ${formatValue(v)}`)
     .join('\n');
   return [
     `Run ${r.id}  ${r.name}  [${r.status}]${r.error ? `: ${r.error}` : ''}`,
-    `  experiment ${r.experiment}, dataset ${r.dataset}, ${r.task} ${r.modelType}, backend ${r.backend ?? '?'}, ${r.durationMs !== null ? formatDuration(r.durationMs) : 'running'}`,
-    `  lineage: dataset ${r.lineage.datasetHash.slice(0, 12)}, config ${r.lineage.configHash.slice(0, 12)}, seed ${r.lineage.seed}, Lathe ${r.lineage.latheVersion}`,
+    r.lineage
+      ? `  experiment ${r.experiment}, dataset ${r.dataset}, ${r.task} ${r.modelType}, backend ${r.backend ?? '?'}, ${r.durationMs !== null ? formatDuration(r.durationMs) : 'running'}`
+      : `  experiment ${r.experiment}, logged through MLflow (${modelLabel(r)}), ${r.durationMs !== null ? formatDuration(r.durationMs) : 'running'}`,
+    r.lineage
+      ? `  lineage: dataset ${r.lineage.datasetHash.slice(0, 12)}, config ${r.lineage.configHash.slice(0, 12)}, seed ${r.lineage.seed}, Lathe ${r.lineage.latheVersion}`
+      : `  lineage: none of Lathe's (no dataset version or train config)`,
     ...(r.warnings.length ? ['Warnings:', ...r.warnings.map((w) => `  ! ${w}`)] : []),
     'Metrics:',
     metrics || '  (none)',
@@ -242,7 +246,7 @@ export const runsList: Command = {
               r.id.slice(0, 8),
               r.name,
               r.deletedAt ? `${r.status} (deleted)` : r.status,
-              r.dataset,
+              r.dataset ?? '—',
               modelLabel(r),
               r.backend,
               r.durationMs !== null ? formatDuration(r.durationMs) : '',
