@@ -6,6 +6,7 @@ import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { ComparePage } from './pages/compare-page';
 import { RunPage } from './pages/run-page';
 import { RunsTablePage } from './pages/runs-table-page';
+import { Run } from '../../shared/contract';
 
 let session: BrowserSession;
 let page: Page;
@@ -118,7 +119,7 @@ describe('the New run form: a gbdt', () => {
     await expect
       .poll(async () => (await ui.invoke('runs:get', { id: runId })).status, { timeout: 120_000 })
       .toBe('finished');
-    const run = await ui.invoke('runs:get', { id: runId });
+    const run = Run.parse(await ui.invoke('runs:get', { id: runId }));
     expect(run.modelType).toBe('gbdt');
     expect(run.config.model).toEqual({ type: 'gbdt', trees: 24, maxDepth: 3 });
     expect(run.metrics.val_auc).toBeGreaterThan(0.6);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { TrainConfig } from '../../shared/contract';
+import { Run, TrainConfig } from '../../shared/contract';
 import { importPenguins, penguinsConfig, trainRun } from '../helpers/services';
 import { openSeededSession, repo, type BrowserSession } from './pages/lathe-host';
 import { RunPage } from './pages/run-page';
@@ -62,7 +62,7 @@ describe('the run page', () => {
     expect(await run.waitForSeries(['val_loss', 'val_accuracy', 'val_f1_macro'])).toBe(3);
 
     expect(await run.byTestId('run-params').locator('tr').count()).toBeGreaterThan(3);
-    const stored = await run.invoke('runs:get', { id: ids.trained });
+    const stored = Run.parse(await run.invoke('runs:get', { id: ids.trained }));
     const artifacts = run.byTestId('run-artifacts');
     for (const a of stored.artifacts) {
       const row = artifacts.locator('tr', { hasText: a.path });

@@ -26,7 +26,7 @@ describe('a run on a dataset renamed since', () => {
     await call('data:rename', { name: 'penguins', to: 'birds' });
     const run = await call('runs:get', { id: runId });
     expect((run.config as { dataset: string }).dataset).toBe('penguins');
-    expect(run.lineage.dataset).toBe('birds');
+    expect(run.lineage?.dataset).toBe('birds');
     expect(
       cloneTrainConfig({ dataset: 'penguins@1', project: 'A' }, { dataset: 'birds', project: 'B' }),
     ).toEqual({ dataset: 'birds@1', project: 'B' });
@@ -81,7 +81,7 @@ describe('a run on a dataset renamed since', () => {
       }),
     );
     expect(run.status).toBe('finished');
-    expect(run.lineage.dataset).toBe('birds');
+    expect(run.lineage?.dataset).toBe('birds');
     expect((run.config as { dataset: string }).dataset).toBe('birds@1');
   });
 

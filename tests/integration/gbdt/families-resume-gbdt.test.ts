@@ -85,7 +85,7 @@ describe('gbdt families', () => {
       const trial = await call('runs:get', { id: c.runId });
       expect(Number(trial.params['model.maxDepth'])).toBe(c.assignment['model.maxDepth']);
       expect(Number(trial.params['model.learningRate'])).toBe(c.assignment['model.learningRate']);
-      expect(trial.config.model).toMatchObject({ type: 'gbdt', trees: 12 });
+      expect(trial.config?.model).toMatchObject({ type: 'gbdt', trees: 12 });
     }
     expect(trials.every((r) => r.status === 'finished')).toBe(true);
     // 12 rounds at rate 0.01 barely leave the prior: the best trial takes the larger rate.

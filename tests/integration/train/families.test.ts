@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, RunChildEvent } from '../../../shared/contract';
-import { FamilyReport } from '../../../shared/contract';
+import { FamilyReport, Run } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { shouldPrune } from '../../../main/train/search-space';
 import { refusedBeforeRun } from '../../helpers/runs';
@@ -85,8 +85,8 @@ describe('cross-validation', () => {
     expect(events.filter((e) => e.status === 'running')).toHaveLength(3);
     // Each fold's own config names its fold: it can be retrained alone, to the same metrics.
     const fold2 = await call('runs:get', { id: all.find((f) => f.name.endsWith('fold2'))!.id });
-    expect(fold2.config.crossValidation).toEqual({ folds: 3, parallel: 2, fold: 2 });
-    const again = await call('train:run', { config: fold2.config });
+    expect(fold2.config?.crossValidation).toEqual({ folds: 3, parallel: 2, fold: 2 });
+    const again = await call('train:run', { config: Run.parse(fold2).config });
     expect(again.kind).toBe('train');
     expect(again.metrics.val_accuracy).toBe(fold2.metrics.val_accuracy);
   });
