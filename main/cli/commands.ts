@@ -41,6 +41,8 @@ import { demo, gc, init, schema, ui, verify } from './commands/workspace';
 import { server } from './commands/server';
 import { projectCommands } from './commands/projects';
 import { runsConfig } from './commands/run-config';
+import { mlflowFileCommands } from './commands/mlflow-files';
+import { mlflowCommands } from './commands/mlflow';
 
 export const commands: Command[] = [
   init,
@@ -86,5 +88,7 @@ export const commands: Command[] = [
   ...driftCommands,
   ...alertCommands,
   ...retrainCommands,
+  ...mlflowFileCommands,
+  ...mlflowCommands,
   schema,
 ];
