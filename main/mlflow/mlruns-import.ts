@@ -16,7 +16,10 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { LatheError } from '../../shared/contract';
-import type { MlrunsImportOut } from '../../shared/contract/mlflow-import';
+import { mlflowImportChannels, type MlrunsImportOut } from '../../shared/contract/mlflow-import';
+import type { z } from 'zod';
+import type { PackageDeps } from '../serve/packaged-model';
+import { exportMlflowModel } from './mlflow-model';
 import type { EventBus } from '../api/event-bus';
 import { sha256File, type ArtifactStore } from '../workspace/artifacts';
 import { sqlInteger, type Database, type Sql } from '../workspace/db';
@@ -428,5 +431,22 @@ export async function importMlruns(
     },
     renamed,
     warnings,
+  };
+}
+
+type FileChannels = typeof mlflowImportChannels;
+/** Handlers of mlflow:import-mlruns and mlflow:export-model, spread into main/services.ts. */
+export type MlflowFileHandlers = {
+  [C in keyof FileChannels]: (
+    input: z.output<FileChannels[C]['input']>,
+  ) => Promise<z.input<FileChannels[C]['output']>>;
+};
+
+export function createMlflowFileHandlers(
+  deps: MlrunsImportDeps & PackageDeps & { workspaceDir?: string },
+): MlflowFileHandlers {
+  return {
+    'mlflow:import-mlruns': ({ dir }) => importMlruns(deps, { dir }),
+    'mlflow:export-model': ({ ref, out }) => exportMlflowModel(deps, { ref, out }),
   };
 }
