@@ -1,6 +1,7 @@
 // registered-models/search and model-versions/search over a real DuckDB workspace (issue 15): rows
 // inserted directly; filters on names, tags, run ids, versions and sources; MLflow's default orders and
 // tie-breaks; prompts (mlflow.prompt.is_prompt) left out unless asked for; every page visited once.
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LatheError } from '../../../shared/contract';
@@ -251,5 +252,59 @@ describe('model-versions/search', () => {
     expect(await refusal(searchModelVersions(db, { pageToken: 'eyJvZmZzZXQiOiAwfQ==' }))).toBe(
       'Invalid page token, parsed value={"offset": 0}',
     );
+  });
+});
+
+describe('any filter text', () => {
+  it('is either searched or refused with INVALID_INPUT, never a database error', async () => {
+    const words = [
+      'name',
+      'run_id',
+      'version_number',
+      'source_path',
+      'creation_timestamp',
+      'tags.team',
+      'tags.`mlflow.prompt.is_prompt`',
+      'attribute.name',
+      '=',
+      '!=',
+      '>',
+      'LIKE',
+      'ILIKE',
+      'IN',
+      'NOT',
+      'AND',
+      'OR',
+      '(',
+      ')',
+      ',',
+      "'true'",
+      "'a%'",
+      "'3'",
+      '2',
+      '-1.5',
+      '"q"',
+      'x',
+    ];
+    const soup = fc.array(fc.constantFrom(...words), { maxLength: 9 }).map((ws) => ws.join(' '));
+    const text = fc.oneof(soup, fc.string({ maxLength: 30 }));
+    const searches = [
+      (filter: string) => searchRegisteredModels(db, { filter }),
+      (filter: string) => searchModelVersions(db, { filter }),
+    ];
+    let searched = 0;
+    await fc.assert(
+      fc.asyncProperty(text, fc.constantFrom(0, 1), async (filter, which) => {
+        try {
+          await searches[which]!(filter);
+          searched++;
+        } catch (err) {
+          expect(err, filter).toBeInstanceOf(LatheError);
+          expect((err as LatheError).code, filter).toBe('INVALID_INPUT');
+        }
+      }),
+      { seed: 1515, numRuns: 400 },
+    );
+    expect(searched).toBeGreaterThan(10);
   });
 });

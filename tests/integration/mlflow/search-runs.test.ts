@@ -339,6 +339,17 @@ describe('runs/search filters', () => {
       ids(active.filter((r) => r.tags["'; DROP TABLE runs; --"] !== undefined)),
     );
     expect((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM runs'))?.n).toBe(60n);
+    // NUL inside a key and a value travels as a bound parameter
+    const third = RUNS[2]!;
+    await db.run('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)', [
+      third.id,
+      'nul\u0000key',
+      'v\u0000',
+    ]);
+    expect(await search("tags.`nul\u0000key` = 'v\u0000'", { runViewType: 'ALL' })).toEqual(
+      ids([third]),
+    );
+    await db.run("DELETE FROM tags WHERE key = 'nul' || chr(0) || 'key'");
   });
 
   it('compares params and tags as text: =, !=, LIKE (case-sensitive), ILIKE', async () => {
@@ -609,5 +620,71 @@ describe('experiments/search', () => {
     expect(await refusal(searchExperiments(db, { filter: "attributes.name = 'x'" }))).toBe(
       "Invalid entity type 'attributes'. Valid entity types are ('attribute', 'tag', 'tags')",
     );
+  });
+});
+
+describe('any filter text', () => {
+  it('is either searched or refused with INVALID_INPUT, never a database error', async () => {
+    const words = [
+      'metrics.acc',
+      'metrics.`val loss`',
+      'params.lr',
+      'params."model.type"',
+      'tags.team',
+      'attributes.status',
+      'status',
+      'run_id',
+      'attributes.run_id',
+      'datasets.name',
+      'datasets.context',
+      'created',
+      'end_time',
+      'name',
+      'tags.`a"b`',
+      '=',
+      '!=',
+      '<',
+      '>=',
+      '<>',
+      'LIKE',
+      'ilike',
+      'IN',
+      'NOT',
+      'AND',
+      'and',
+      'OR',
+      '(',
+      ')',
+      ',',
+      "'a'",
+      "'%'",
+      "''",
+      '1',
+      '-2.5',
+      '1e999',
+      '"q"',
+      'x',
+      '`k`',
+    ];
+    const soup = fc.array(fc.constantFrom(...words), { maxLength: 9 }).map((ws) => ws.join(' '));
+    const text = fc.oneof(soup, fc.string({ maxLength: 30 }));
+    const searches = [
+      (filter: string) => searchRuns(db, { experimentIds: ['1', '2'], filter }),
+      (filter: string) => searchExperiments(db, { filter }),
+    ];
+    let searched = 0;
+    await fc.assert(
+      fc.asyncProperty(text, fc.constantFrom(0, 1), async (filter, which) => {
+        try {
+          await searches[which]!(filter);
+          searched++;
+        } catch (err) {
+          expect(err, filter).toBeInstanceOf(LatheError);
+          expect((err as LatheError).code, filter).toBe('INVALID_INPUT');
+        }
+      }),
+      { seed: 1515, numRuns: 400 },
+    );
+    expect(searched).toBeGreaterThan(10);
   });
 });
