@@ -154,6 +154,8 @@ describe('400 INVALID_PARAMETER_VALUE and RESOURCE_ALREADY_EXISTS', () => {
       ['a boolean value', metric('m', 0, true)],
       ['a fractional step', { ...metric('m'), step: 1.5 }],
       ['a step past int64', { ...metric('m'), step: '9223372036854775808' }],
+      // Lathe keeps a step as INTEGER (32-bit): larger int64 steps are refused, not wrapped.
+      ['a step past 2^31 - 1', { ...metric('m'), step: 2147483648 }],
       ['a negative timestamp', { ...metric('m'), timestamp: -1 }],
       ['no key', { value: 1, timestamp: 1, step: 0 }],
       ['a key that resolves to another path', metric('../escape')],
