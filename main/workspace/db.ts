@@ -113,8 +113,12 @@ export interface Database extends Sql {
     fill: (appender: DuckDBAppender) => void,
     then?: (sql: Sql) => Promise<void>,
   ): Promise<void>;
-  /** Closes once the statements already queued have run (at once when none are); later ones are refused. */
-  close(): void;
+  /**
+   * Closes once the statements already queued have run (at once when none are); later ones are refused.
+   * `onClosed` runs when DuckDB has closed the file (its WAL checkpointed), synchronously when nothing
+   * was queued.
+   */
+  close(onClosed?: () => void): void;
 }
 
 function runner(conn: DuckDBConnection): Sql {
@@ -150,19 +154,25 @@ export async function openDatabase(
   // forever: close() waits for the statements already queued, and refuses new ones.
   let pending = 0;
   let closeRequested = false;
+  const onClosed: (() => void)[] = [];
+  let closedDone = false;
   const finish = () => {
+    closedDone = true;
     conn.closeSync();
     instance.closeSync();
+    for (const f of onClosed.splice(0)) f();
+  };
+  const settled = () => {
+    if (--pending === 0 && closeRequested) finish();
   };
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     if (closeRequested) return Promise.reject(new Error(`the database ${path} is closed`));
     pending++;
     const next = queue.then(work, work);
-    queue = next
-      .catch(() => undefined)
-      .then(() => {
-        if (--pending === 0 && closeRequested) finish();
-      });
+    // Registered on `next` before the caller's own await, so the count drops before the caller resumes:
+    // a close() right after the last awaited statement closes at once, not a few microtasks later while
+    // the caller already reopens the file (DuckDB's WAL checkpoint racing the new instance's open).
+    queue = next.then(settled, settled);
     return next;
   };
   return {
@@ -201,7 +211,9 @@ export async function openDatabase(
           throw err;
         }
       }),
-    close() {
+    close(then) {
+      if (closedDone) return then?.();
+      if (then) onClosed.push(then);
       if (closeRequested) return;
       closeRequested = true;
       if (pending === 0) finish();

@@ -76,9 +76,12 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
     close() {
       if (closed) return;
       closed = true;
-      database.close();
-      lock.release();
-      process.removeListener('exit', onExit);
+      // The lock goes when the file is closed, not before: another process must not open it while
+      // statements still queued here finish.
+      database.close(() => {
+        lock.release();
+        process.removeListener('exit', onExit);
+      });
     },
   };
 }
