@@ -30,6 +30,10 @@ import { createDeployService, type DeployService } from './serve/deploy-service'
 import { createKeyStore, type KeyIdentity } from './serve/keys';
 import { createMlflowArtifactService } from './mlflow/artifact-service';
 import { createMlflowPushService, type PushDeps } from './mlflow/push';
+import { createMlflowTrackingHandlers } from './mlflow/tracking-service';
+import { createMlflowTrackingStore } from './mlflow/tracking-store';
+import { createMlflowRegistryHandlers } from './mlflow/registry-service';
+import { mlflowActor, runAsMlflowUser } from './mlflow/registry-user';
 import { createMlflowFileHandlers } from './mlflow/mlruns-import';
 import { importOnnxModel } from './serve/onnx-import';
 import type { ArtifactStore } from './workspace/artifacts';
@@ -83,6 +87,11 @@ export interface Services {
    * with an auth mode checks a request. Not a channel, so no face can ask it over the wire.
    */
   authenticate(secret: string, name?: string): Promise<KeyIdentity | null>;
+  /**
+   * Runs `fn` (and every dispatch it awaits) on behalf of `user`, the authenticated caller of an MLflow
+   * request: the registry's audit log names them. No user: the OS user, as for every other change.
+   */
+  asUser<T>(user: string | undefined, fn: () => T): T;
   close(): Promise<void>;
 }
 
@@ -468,6 +477,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ...serveHandlers({ batch, deploy }),
     ...monitorHandlers({ registry, capture, references, drift, performance, alerts, retrain }),
     ...mlflowArtifactHandlers({ db, artifacts, uploadsDir: paths.uploads }),
+    ...createMlflowTrackingHandlers({
+      db,
+      store: createMlflowTrackingStore({ db, projects, tracking, latheVersion: version }),
+    }),
+    ...createMlflowRegistryHandlers({
+      db,
+      registry: registry.withActor(mlflowActor),
+      actor: mlflowActor,
+      artifacts,
+    }),
     ...mlflowPushHandlers({
       tracking,
       readRun: (id) => tracking.get(id),
@@ -515,6 +534,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       workspace.lock.update(command ? { hostUrl: url, command } : { hostUrl: url });
     },
     authenticate: (secret, name) => keyStore.authenticate(secret, name),
+    asUser: runAsMlflowUser,
     close() {
       closing ??= (async () => {
         await alerts.stop();

@@ -253,10 +253,16 @@ export interface MlflowRouterOptions {
   /** Where artifact uploads are streamed before `mlflow:artifacts:put` takes them. */
   uploadsDir: string;
   /**
-   * Called before a request runs with the access it needs; returns false when it answered the request
-   * itself (401 / 403).
+   * Called before a request runs with the access it needs: who the caller is (`user` undefined without an
+   * auth mode), or null when it answered the request itself (401 / 403).
    */
-  authorize(req: IncomingMessage, res: ServerResponse, access: MlflowAccess): Promise<boolean>;
+  authorize(
+    req: IncomingMessage,
+    res: ServerResponse,
+    access: MlflowAccess,
+  ): Promise<{ user: string | undefined } | null>;
+  /** Runs a request's dispatches on behalf of its caller (Services.asUser); default: as is. */
+  asUser?: <T>(user: string | undefined, fn: () => T) => T;
 }
 
 export interface MlflowRouter {
@@ -266,6 +272,7 @@ export interface MlflowRouter {
 
 export function createMlflowRouter(options: MlflowRouterOptions): MlflowRouter {
   const { dispatch } = options;
+  const asUser = options.asUser ?? (<T>(_user: string | undefined, fn: () => T): T => fn());
   const byPath = new Map<string, MlflowRoute[]>();
   for (const e of options.endpoints) {
     const list = byPath.get(e.path) ?? [];
@@ -307,7 +314,8 @@ export function createMlflowRouter(options: MlflowRouterOptions): MlflowRouter {
         { Allow: allowed },
       );
     }
-    if (!(await options.authorize(req, res, accessOfChannel(route.channel)))) return;
+    const caller = await options.authorize(req, res, accessOfChannel(route.channel));
+    if (!caller) return;
     let input: Record<string, unknown>;
     try {
       input = await inputOf(req, url);
@@ -323,10 +331,17 @@ export function createMlflowRouter(options: MlflowRouterOptions): MlflowRouter {
         `malformed JSON body: ${(err as Error).message}`,
       );
     }
-    await answer(res, route.channel, stripUnknown(route.channel, input));
+    await asUser(caller.user, () => answer(res, route.channel, stripUnknown(route.channel, input)));
   };
 
   const artifacts = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    // The parsed URL has its dot segments ('..', '%2E%2E') resolved already, which could land a path
+    // elsewhere in the run's artifacts: refuse them from the raw request target, as MLflow's
+    // validate_path_is_safe does.
+    const target = (req.url ?? '').split('?')[0]!;
+    // A backslash is a separator too: the URL parser reads it as '/'.
+    if (target.split(/\/|\\|%5c/i).some((segment) => /^(\.|%2e){1,2}$/i.test(segment)))
+      return sendMlflowError(res, 400, 'INVALID_PARAMETER_VALUE', `Invalid path: ${target}`);
     const rest = url.pathname.slice(MLFLOW_ARTIFACTS_PREFIX.length);
     let path: string;
     try {

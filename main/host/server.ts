@@ -13,7 +13,8 @@ import {
   type ErrorCode,
   type InvokeResponse,
 } from '../../shared/contract';
-import * as trackingContract from '../../shared/contract/mlflow';
+import { MLFLOW_TRACKING_ENDPOINTS } from '../../shared/contract/mlflow';
+import { MLFLOW_REGISTRY_ENDPOINTS } from '../../shared/contract/mlflow-registry';
 import type { Services } from '../services';
 import { createHostAuth, isLoopbackHost, type Access, type AuthMode } from './auth';
 import { createMlflowRouter, sendMlflowError, type MlflowRoute } from './mlflow-routes';
@@ -48,13 +49,10 @@ export interface HostOptions {
 }
 
 /** The MLflow endpoints of the contract's tables (tracking, registry). */
-export function contractMlflowEndpoints(): MlflowRoute[] {
-  const tables = [
-    (trackingContract as Record<string, unknown>).MLFLOW_TRACKING_ENDPOINTS,
-    (trackingContract as Record<string, unknown>).MLFLOW_REGISTRY_ENDPOINTS,
-  ];
-  return tables.flatMap((t) => (Array.isArray(t) ? (t as MlflowRoute[]) : []));
-}
+export const contractMlflowEndpoints = (): MlflowRoute[] => [
+  ...MLFLOW_TRACKING_ENDPOINTS,
+  ...MLFLOW_REGISTRY_ENDPOINTS,
+];
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -194,16 +192,18 @@ export async function startHost(options: HostOptions): Promise<Host> {
     return origin === undefined || origin === `${scheme}://${host}`;
   };
 
-  /** With an auth mode: whether the request may go on; otherwise it was answered 401/403. */
-  const authorized = async (
+  /**
+   * With an auth mode: who may go on (null: answered 401/403). Without one: anyone, as no named user.
+   */
+  const caller = async (
     req: IncomingMessage,
     res: ServerResponse,
     access: Access,
     mlflow: boolean,
-  ): Promise<boolean> => {
-    if (!auth) return true;
+  ): Promise<{ user: string | undefined } | null> => {
+    if (!auth) return { user: undefined };
     const outcome = await auth.check(req, access);
-    if (outcome.ok) return true;
+    if (outcome.ok) return { user: outcome.identity.name };
     const headers: Record<string, string> =
       outcome.status === 401 ? { 'WWW-Authenticate': auth.challenge(!mlflow) } : {};
     if (mlflow) sendMlflowError(res, outcome.status, outcome.errorCode, outcome.message, headers);
@@ -222,15 +222,22 @@ export async function startHost(options: HostOptions): Promise<Host> {
         }),
       );
     }
-    return false;
+    return null;
   };
+  const authorized = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    access: Access,
+    mlflow: boolean,
+  ): Promise<boolean> => (await caller(req, res, access, mlflow)) !== null;
 
   const mlflow = createMlflowRouter({
     dispatch: services.dispatch,
     endpoints: options.mlflowEndpoints ?? contractMlflowEndpoints(),
     uploadsDir: services.workspace.paths.uploads,
     authorize: (req, res, access) =>
-      authorized(req, res, access === 'read' ? 'mlflow:read' : 'mlflow:write', true),
+      caller(req, res, access === 'read' ? 'mlflow:read' : 'mlflow:write', true),
+    asUser: (user, fn) => services.asUser(user, fn),
   });
 
   const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string) => {

@@ -44,16 +44,18 @@ export type RegisterWrite = (
 
 export interface Registration {
   /** See RegistryStore.register. */
-  register(input: ModelsRegisterIn): Promise<ModelVersion>;
+  register(input: ModelsRegisterIn, write?: RegisterWrite): Promise<ModelVersion>;
   /** See RegistryStore.registerImport. */
-  registerImport(input: ImportedVersionIn): Promise<ModelVersion>;
+  registerImport(input: ImportedVersionIn, write?: RegisterWrite): Promise<ModelVersion>;
 }
 
-/** The number the next version of a model takes. */
-async function nextVersion(sql: Sql, modelId: string): Promise<number> {
+/** The number the next version of a model takes: a deleted version's number is never taken again. */
+export async function nextVersion(sql: Sql, modelId: string): Promise<number> {
   const next = await sql.one<{ v: number }>(
-    'SELECT coalesce(max(version), 0) + 1 AS v FROM model_versions WHERE model_id = ?',
-    [modelId],
+    `SELECT greatest(
+       coalesce((SELECT max(version) FROM model_versions WHERE model_id = ?), 0),
+       coalesce((SELECT max(version) FROM audit_log WHERE model_id = ? AND action = 'delete'), 0)) + 1 AS v`,
+    [modelId, modelId],
   );
   return Number(next!.v);
 }
@@ -131,7 +133,7 @@ export function createRegistration(deps: {
   const { db, tracking, data, artifacts, audit, actor, now } = deps;
 
   return {
-    async register({ runId, name, description }) {
+    async register({ runId, name, description }, write) {
       const run = await tracking.get(runId);
       checkRegistrable(run);
       const files = await readModelFiles(artifacts, run);
@@ -189,6 +191,7 @@ export function createRegistration(deps: {
           [id, model.id, v, run.id, JSON.stringify(signature), at.getTime(), by],
         );
         await extra?.(sql, { id, model: name, version: v });
+        await write?.(sql, { id, model: name, version: v });
         await audit(sql, at, {
           action: 'register',
           modelId: model.id,
@@ -204,7 +207,7 @@ export function createRegistration(deps: {
       return deps.version(`${name}@${version}`);
     },
 
-    async registerImport({ name, description, project, signature, source, files }) {
+    async registerImport({ name, description, project, signature, source, files }, write) {
       const at = now();
       const by = actor();
       const version = await db.tx(async (sql) => {
@@ -245,6 +248,7 @@ export function createRegistration(deps: {
             f.sha256,
             f.sizeBytes,
           ]);
+        await write?.(sql, { id, model: name, version: v });
         await audit(sql, at, {
           action: 'import',
           modelId: model.id,

@@ -70,13 +70,16 @@ export interface RegistryDeps {
  * change leaves the registry (and its log) as it was.
  */
 export interface RegistryStore {
-  /** Registers a finished run's model as the next version of `name` (created when new). */
-  register(input: ModelsRegisterIn): Promise<ModelVersion>;
+  /**
+   * Registers a finished run's model as the next version of `name` (created when new); `write` stores
+   * more with it in the same transaction (what MLflow's model-versions/create was given).
+   */
+  register(input: ModelsRegisterIn, write?: RegisterWrite): Promise<ModelVersion>;
   /**
    * Registers an ONNX model trained elsewhere, already checked against its signature and stored, as the
    * next version of `name` (created when new). Refuses a file that already is a version of the model.
    */
-  registerImport(input: ImportedVersionIn): Promise<ModelVersion>;
+  registerImport(input: ImportedVersionIn, write?: RegisterWrite): Promise<ModelVersion>;
   /** Models (of a project) with their latest version, aliases and stage counts. */
   list(project?: string): Promise<Model[]>;
   /** The model a reference names (the reference must resolve), with every version newest first. */
@@ -99,6 +102,8 @@ export interface RegistryStore {
   versionsOfRuns(runIds: string[]): Promise<string[]>;
   /** Throws INVALID_INPUT naming the model versions when a soft-deleted run backs one (before gc purges). */
   assertNoDeletedRegisteredRuns(): Promise<void>;
+  /** The same registry with changes stamped by `actor` (MLflow's API: the user of the request). */
+  withActor(actor: () => string): RegistryStore;
 }
 
 export function createRegistryStore(deps: RegistryDeps): RegistryStore {
@@ -141,8 +146,8 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
   });
 
   return {
-    register: (input) => registration.register(input),
-    registerImport: (input) => registration.registerImport(input),
+    register: (input, write) => registration.register(input, write),
+    registerImport: (input, write) => registration.registerImport(input, write),
 
     async list(project) {
       const all = await models(project ? 'WHERE p.name = ?' : '', project ? [project] : []);
@@ -197,6 +202,8 @@ export function createRegistryStore(deps: RegistryDeps): RegistryStore {
       );
       return rows.map((r) => `${text(r.model)}@${Number(r.version)}`);
     },
+
+    withActor: (by) => createRegistryStore({ ...deps, actor: by }),
 
     async assertNoDeletedRegisteredRuns() {
       const rows = await db.all<{ model: string; version: number; run_id: string }>(

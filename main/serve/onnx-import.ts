@@ -580,7 +580,20 @@ export async function checkOnnxImport(
       { file: onnxFile },
     );
   }
-  const scorer = await createScorer(onnx, signature, onnxFile);
+  return checkOnnxModel(onnx, signature, onnxFile, `the signature ${basename(signatureFile)}`);
+}
+
+/**
+ * Checks ONNX bytes against a signature as checkOnnxImport does (`where` names the file in errors, `what`
+ * the signature): loads in onnxruntime, inputs and output match, one row scores. Nothing is stored.
+ */
+export async function checkOnnxModel(
+  onnx: Buffer,
+  signature: ImportSignature,
+  where: string,
+  what: string,
+): Promise<CheckedImport> {
+  const scorer = await createScorer(onnx, signature, where);
   try {
     // A row of zeros (first declared values for strings) must run: catches fixed dims the metadata hid.
     const x = new Float32Array(scorer.width);
@@ -589,8 +602,8 @@ export async function checkOnnxImport(
     if (err instanceof LatheError) throw err;
     throw new LatheError(
       'INVALID_INPUT',
-      `${onnxFile}: scoring one row as the signature ${basename(signatureFile)} declares failed: ${(err as Error).message.split('\n')[0]}`,
-      { file: onnxFile },
+      `${where}: scoring one row as ${what} declares failed: ${(err as Error).message.split('\n')[0]}`,
+      { file: where },
     );
   } finally {
     await scorer.close();

@@ -14,6 +14,7 @@ import {
   type ColumnInfo,
   type JsonValue,
   type Run,
+  type RunDetails,
   type RunKind,
   type RunStatus,
   type TrainConfig,
@@ -108,6 +109,8 @@ export interface RunRecorder {
   unreferenced(sha256: string): Promise<boolean>;
   /** A run by id or unique id prefix; throws NOT_FOUND naming the id. */
   get(idOrPrefix: string): Promise<Run>;
+  /** Any run, one logged through MLflow too (no config or lineage); throws NOT_FOUND naming the id. */
+  read(idOrPrefix: string): Promise<RunDetails>;
   /** Runs by id or unique prefix, in the given order. */
   getMany(idsOrPrefixes: readonly string[]): Promise<Run[]>;
   /** Runs matching a filter; resuming lists a family's children, soft-deleted ones included. */
@@ -561,7 +564,7 @@ export function createTrainService(deps: {
     },
 
     async runArtifact({ id, path, content }) {
-      const run = await recorder.get(id);
+      const run = await recorder.read(id);
       const artifact = run.artifacts.find((a) => a.path === path);
       if (!artifact) {
         throw new LatheError(

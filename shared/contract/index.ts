@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { Empty } from './common';
 import { mlflowArtifactChannels } from './mlflow-artifacts';
 import { mlflowPushChannels } from './mlflow-push';
+import { mlflowTrackingChannels } from './mlflow';
+import { mlflowRegistryChannels } from './mlflow-registry';
 import { mlflowImportChannels } from './mlflow-import';
 import {
   DataListIn,
@@ -164,6 +166,8 @@ export * from '../config/alert-rules';
 export * from './workspace';
 export * from './mlflow-artifacts';
 export * from './mlflow-push';
+export * from './mlflow';
+export * from './mlflow-registry';
 export * from './mlflow-import';
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
@@ -180,6 +184,10 @@ export const channels = {
   ...mlflowArtifactChannels,
   /** Push to a team MLflow server, and the credentials the app keeps (mlflow-push.ts). */
   ...mlflowPushChannels,
+  /** MLflow's tracking REST API: experiments, runs, logging, metric history (mlflow.ts). */
+  ...mlflowTrackingChannels,
+  /** MLflow's model registry REST API over Lathe's registry (mlflow-registry.ts). */
+  ...mlflowRegistryChannels,
   /** Import of an mlruns folder and export as an MLflow model folder (mlflow-import.ts). */
   ...mlflowImportChannels,
   /** Version, workspace path and whether this process owns the workspace. */

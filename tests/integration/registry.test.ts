@@ -75,8 +75,8 @@ describe('model registry', () => {
       runId: runA,
       dataset: 'penguins',
       datasetVersion: 1,
-      datasetHash: run.lineage.datasetHash,
-      configHash: run.lineage.configHash,
+      datasetHash: run.lineage!.datasetHash,
+      configHash: run.lineage!.configHash,
     });
     const sig = v1.signature!;
     expect(sig.output).toEqual({
@@ -113,7 +113,7 @@ describe('model registry', () => {
       name: 'no-model',
       experiment: 'Default',
       project: 'Default',
-      config: (await call('runs:get', { id: runA })).config,
+      config: (await call('runs:get', { id: runA })).config!,
       configHash: 'x',
       datasetVersionId: (await services.data.resolve('penguins')).id,
       latheVersion: 'test',

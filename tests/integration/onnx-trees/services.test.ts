@@ -156,7 +156,7 @@ describe('GBDT versions: ONNX, serving, batch, Docker', () => {
     expect(batch.rows).toBe(50);
     const lines = readFileSync(output, 'utf8').trim().split('\n');
     const header = lines[0]!.split(',');
-    const classes = trained.get('species')!.version.signature.output.classes!;
+    const classes = trained.get('species')!.version.signature!.output.classes!;
     expect(header).toEqual(['id', 'prediction', ...classes.map((c) => `probability_${c}`)]);
 
     const server = await call('serve:start', { ref: 'species' });

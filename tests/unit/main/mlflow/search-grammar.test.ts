@@ -15,6 +15,7 @@ import {
   SEARCH_LIMITS,
   viewType,
   type Clause,
+  type Comparator,
   type Grammar,
   type OrderTerm,
 } from '../../../../main/mlflow/search-filter';
@@ -439,8 +440,8 @@ const number = fc.oneof(
   fc.constantFrom(0, -0, 0.1, 5e-324, 1e21, -1.7976931348623157e308, Infinity, -Infinity),
 );
 const runId = fc.stringMatching(/^[a-f][0-9a-f]{0,31}$/);
-const numericOp = fc.constantFrom('=', '!=', '<', '<=', '>', '>=' as const);
-const stringOp = fc.constantFrom('=', '!=', 'LIKE', 'ILIKE' as const);
+const numericOp = fc.constantFrom<Comparator[]>('=', '!=', '<', '<=', '>', '>=');
+const stringOp = fc.constantFrom<Comparator[]>('=', '!=', 'LIKE', 'ILIKE');
 const list = <T>(arb: fc.Arbitrary<T>) => fc.array(arb, { minLength: 1, maxLength: 4 });
 
 const runClause: fc.Arbitrary<Clause> = fc.oneof(
