@@ -16,8 +16,74 @@
 // honoured, bounded), a timeout per request, bearer-token or basic auth, and MLflow's error bodies turned
 // into LatheErrors that keep the remote `error_code` and message.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { LatheError, describeIssues, type ErrorCode } from '../../shared/contract';
+import {
+  MLFLOW_TRACKING_ENDPOINTS,
+  MlflowInt64,
+  mlflowTrackingChannels,
+} from '../../shared/contract/mlflow';
+import { MlflowFileInfo as MlflowFileInfoWire } from '../../shared/contract/mlflow-artifacts';
+import {
+  MLFLOW_REGISTRY_ENDPOINTS,
+  mlflowRegistryChannels,
+} from '../../shared/contract/mlflow-registry';
+
+/** The MLflow channels of the contract (their schemas are what the server side parses with). */
+const MLFLOW_CHANNELS = { ...mlflowTrackingChannels, ...mlflowRegistryChannels };
+type MlflowChannels = typeof MLFLOW_CHANNELS;
+/** A channel the client can call: `mlflow:<area>:<verb>`. */
+export type MlflowChannel = keyof MlflowChannels;
+
+/**
+ * POST channels a repeat could apply twice (a second run or version; a file store appends metric lines
+ * again), so a dropped connection after the request went out is not retried: the caller decides (a push
+ * finds what arrived and sends the rest the next time).
+ */
+const NOT_IDEMPOTENT = new Set<MlflowChannel>([
+  'mlflow:runs:create',
+  'mlflow:runs:log-metric',
+  'mlflow:runs:log-batch',
+  'mlflow:model-versions:create',
+]);
+
+/** Method and path of each channel (POST where MLflow offers both, as its Python client sends them). */
+const ROUTES = new Map<string, { method: MlflowEndpoint['method']; path: string }>();
+for (const e of [...MLFLOW_TRACKING_ENDPOINTS, ...MLFLOW_REGISTRY_ENDPOINTS]) {
+  const seen = ROUTES.get(e.channel);
+  if (!seen || (seen.method === 'GET' && e.method === 'POST'))
+    ROUTES.set(e.channel, { method: e.method, path: e.path });
+}
+
+/** The endpoint of a contract channel: its route and its schemas. */
+export function endpointOf<C extends MlflowChannel>(
+  channel: C,
+): MlflowEndpoint<MlflowChannels[C]['input'], MlflowChannels[C]['output']> {
+  const route = ROUTES.get(channel);
+  if (!route) throw new LatheError('INTERNAL', `no MLflow endpoint routes ${channel}`);
+  const { input, output } = MLFLOW_CHANNELS[channel];
+  return {
+    ...route,
+    input,
+    output,
+    idempotent: route.method !== 'POST' || !NOT_IDEMPOTENT.has(channel),
+  };
+}
+
+/**
+ * ListArtifacts' answer, read as proto JSON allows it: a file size as an int64 number or string, and an
+ * unset is_dir (false) left out.
+ */
+const ListArtifactsOut = z.object({
+  files: z
+    .array(
+      MlflowFileInfoWire.extend({
+        is_dir: z.boolean().default(false),
+        file_size: MlflowInt64.optional(),
+      }),
+    )
+    .default([]),
+});
 
 /** How a client proves who it is: MLflow's `MLFLOW_TRACKING_TOKEN`, or `_USERNAME` + `_PASSWORD`. */
 export type MlflowAuth =
@@ -29,6 +95,11 @@ export interface MlflowEndpoint<I extends z.ZodType = z.ZodType, O extends z.Zod
   path: string;
   input: I;
   output: O;
+  /**
+   * Whether sending it twice has the effect of sending it once; default: every method but POST. A
+   * connection dropped after the request went out is retried only then.
+   */
+  idempotent?: boolean;
 }
 
 /** What a retry is about to wait for (for progress lines and tests). */
@@ -73,6 +144,19 @@ export interface MlflowFileInfo {
 
 /** MLflow's retryable statuses, as its Python client's `_get_request_session` lists them. */
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+/** Connection errors that happen before a request goes out: a retry of any request is safe. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** The Lathe code of an MLflow `error_code`: the reverse of the host's mapping (see the shared brief). */
 const CODE_OF_MLFLOW: Record<string, ErrorCode> = {
@@ -178,6 +262,11 @@ const encodePath = (path: string) =>
 export interface MlflowClient {
   /** The tracking URI, without a trailing slash. */
   readonly url: string;
+  /** Calls a contract channel on the remote server (its endpoint from the contract's tables). */
+  call<C extends MlflowChannel>(
+    channel: C,
+    input: z.input<MlflowChannels[C]['input']>,
+  ): Promise<z.output<MlflowChannels[C]['output']>>;
   /** Sends one message to an endpoint and parses the answer with its output schema. */
   request<I extends z.ZodType, O extends z.ZodType>(
     endpoint: MlflowEndpoint<I, O>,
@@ -245,8 +334,15 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
   async function exchange(
     what: string,
     url: string,
-    init: { method: string; body?: Uint8Array | string; contentType?: string },
+    init: {
+      method: string;
+      body?: Uint8Array | string;
+      contentType?: string;
+      /** Retry a connection dropped after sending (default: unless POST). */
+      idempotent?: boolean;
+    },
   ): Promise<RawAnswer> {
+    const idempotent = init.idempotent ?? init.method !== 'POST';
     for (let attempt = 0; ; attempt++) {
       if (options.signal?.aborted) throw cancelled(what);
       const timeout = AbortSignal.timeout(timeoutMs);
@@ -277,12 +373,18 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
         const e = err as Error & { cause?: NodeJS.ErrnoException };
         const timedOut = timeout.aborted;
         reason = timedOut ? 'timeout' : (e.cause?.code ?? e.cause?.message ?? e.message);
-        if (attempt >= maxRetries)
+        const unsent = !timedOut && e.cause?.code !== undefined && NOT_SENT.has(e.cause.code);
+        if (attempt >= maxRetries || (!unsent && !idempotent))
           throw new LatheError(
             'NETWORK',
-            timedOut
+            (timedOut
               ? `the MLflow server at ${base} did not answer ${what} within ${timeoutMs} ms (${attempt + 1} attempt(s))`
-              : `cannot reach the MLflow server at ${base} for ${what}: ${reason} (${attempt + 1} attempt(s))`,
+              : unsent
+                ? `cannot reach the MLflow server at ${base} for ${what}: ${reason} (${attempt + 1} attempt(s))`
+                : `the connection to the MLflow server at ${base} failed during ${what}: ${reason} (${attempt + 1} attempt(s))`) +
+              (!unsent && !idempotent
+                ? '; not repeated, as it may have been applied: run the push again to complete it'
+                : ''),
             { url: base, reason },
           );
       }
@@ -311,8 +413,9 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
       const slash = rest.indexOf('/', 2);
       const host = slash < 0 ? rest.slice(2) : rest.slice(2, slash);
       const path = slash < 0 ? '' : rest.slice(slash);
-      const origin = host ? `${new URL(base).protocol}//${host}` : base;
-      const prefix = host ? '' : new URL(base).pathname.replace(/\/+$/, '');
+      const tracking = new URL(base);
+      const origin = host ? `${tracking.protocol}//${host}` : tracking.origin;
+      const prefix = tracking.pathname.replace(/\/+$/, '');
       return `${origin}${prefix}/api/2.0/mlflow-artifacts/artifacts/${encodePath(path)}`;
     }
     return `${base}/api/2.0/mlflow-artifacts/artifacts/${encodePath(rest)}`;
@@ -331,43 +434,59 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
     return `${artifactRoot(artifactUri)}/${clean}`;
   };
 
+  /** An answer's JSON (empty: `{}`) parsed with `schema`; NETWORK naming the field it breaks. */
+  function parseAnswer<O extends z.ZodType>(
+    what: string,
+    answer: RawAnswer,
+    schema: O,
+    endpoint: string,
+  ): z.output<O> {
+    const text = answer.body.toString('utf8');
+    let json: unknown;
+    try {
+      json = text.trim() === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new LatheError(
+        'NETWORK',
+        `the MLflow server at ${base} answered ${what} with HTTP ${answer.status} and no JSON: ${text.slice(0, 200)}`,
+        { url: base, status: answer.status },
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success)
+      throw new LatheError(
+        'NETWORK',
+        `the MLflow server at ${base} answered ${what} with a message Lathe does not read: ${describeIssues(parsed.error)}`,
+        { url: base, endpoint },
+      );
+    return parsed.data;
+  }
+
+  async function request<I extends z.ZodType, O extends z.ZodType>(
+    endpoint: MlflowEndpoint<I, O>,
+    input: z.input<I>,
+  ): Promise<z.output<O>> {
+    const what = `${endpoint.method} ${endpoint.path}`;
+    const checked = endpoint.input.safeParse(input);
+    if (!checked.success)
+      throw new LatheError('INVALID_INPUT', describeIssues(checked.error, what), {
+        endpoint: endpoint.path,
+      });
+    const inQuery = endpoint.method === 'GET' || endpoint.method === 'DELETE';
+    const url = `${base}/api/2.0/mlflow/${endpoint.path}${inQuery ? queryString(input) : ''}`;
+    const answer = await exchange(what, url, {
+      method: endpoint.method,
+      idempotent: endpoint.idempotent,
+      ...(inQuery ? {} : { body: JSON.stringify(input), contentType: 'application/json' }),
+    });
+    return parseAnswer(what, answer, endpoint.output, endpoint.path);
+  }
+
   return {
     url: base,
-
-    async request(endpoint, input) {
-      const what = `${endpoint.method} ${endpoint.path}`;
-      const checked = endpoint.input.safeParse(input);
-      if (!checked.success)
-        throw new LatheError('INVALID_INPUT', describeIssues(checked.error, what), {
-          endpoint: endpoint.path,
-        });
-      const inQuery = endpoint.method === 'GET' || endpoint.method === 'DELETE';
-      const url = `${base}/api/2.0/mlflow/${endpoint.path}${inQuery ? queryString(input) : ''}`;
-      const answer = await exchange(what, url, {
-        method: endpoint.method,
-        ...(inQuery ? {} : { body: JSON.stringify(input), contentType: 'application/json' }),
-      });
-      const text = answer.body.toString('utf8');
-      let json: unknown;
-      try {
-        json = text.trim() === '' ? {} : JSON.parse(text);
-      } catch {
-        throw new LatheError(
-          'NETWORK',
-          `the MLflow server at ${base} answered ${what} with HTTP ${answer.status} and no JSON: ${text.slice(0, 200)}`,
-          { url: base, status: answer.status },
-        );
-      }
-      const parsed = endpoint.output.safeParse(json);
-      if (!parsed.success)
-        throw new LatheError(
-          'NETWORK',
-          `the MLflow server at ${base} answered ${what} with a message Lathe does not read: ${describeIssues(parsed.error)}`,
-          { url: base, endpoint: endpoint.path },
-        );
-      return parsed.data;
-    },
-
+    call: <C extends MlflowChannel>(channel: C, input: z.input<MlflowChannels[C]['input']>) =>
+      request(endpointOf(channel), input) as Promise<z.output<MlflowChannels[C]['output']>>,
+    request,
     artifactRoot,
 
     async putArtifact(artifactUri, path, bytes) {
@@ -390,29 +509,15 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
       const head = root.slice(0, at + marker.length);
       const tail = decodeURIComponent(root.slice(at + marker.length + 1));
       const listed = [tail, path].filter((s) => s !== '').join('/');
-      const answer = await exchange(
-        `list artifacts ${path || '/'}`,
-        `${head}${queryString({ path: listed })}`,
-        {
-          method: 'GET',
-        },
-      );
-      let body: { files?: { path?: string; is_dir?: boolean; file_size?: string | number }[] };
-      try {
-        body = JSON.parse(answer.body.toString('utf8') || '{}') as typeof body;
-      } catch {
-        throw new LatheError(
-          'NETWORK',
-          `the MLflow server at ${base} listed artifacts without JSON`,
-          {
-            url: base,
-          },
-        );
-      }
-      return (body.files ?? []).map((f) => ({
-        path: [path, f.path ?? ''].filter((s) => s !== '').join('/'),
-        isDir: f.is_dir === true,
-        ...(f.file_size !== undefined ? { fileSize: Number(f.file_size) } : {}),
+      const what = `list artifacts ${path || '/'}`;
+      const answer = await exchange(what, `${head}${queryString({ path: listed })}`, {
+        method: 'GET',
+      });
+      const { files } = parseAnswer(what, answer, ListArtifactsOut, 'mlflow-artifacts/artifacts');
+      return files.map((f) => ({
+        path: [path, f.path].filter((s) => s !== '').join('/'),
+        isDir: f.is_dir,
+        ...(f.file_size !== undefined ? { fileSize: f.file_size } : {}),
       }));
     },
   };

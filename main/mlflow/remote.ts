@@ -1,15 +1,10 @@
 // The MLflow operations a push makes, over the typed client: each is one endpoint of MLflow's REST API whose
 // messages are parsed with the contract's schemas (shared/contract/mlflow.ts and mlflow-registry.ts), and
 // whose answers are reduced to what push.ts compares.
-import { z } from 'zod';
 import { LatheError } from '../../shared/contract';
-import {
-  MlflowExperiment,
-  MlflowMetric,
-  MlflowRun,
-  toProtoDouble,
-} from '../../shared/contract/mlflow';
-import type { MlflowClient, MlflowEndpoint, MlflowFileInfo } from './client';
+import { toProtoDouble, type MlflowRun } from '../../shared/contract/mlflow';
+import type { MlflowModelVersion } from '../../shared/contract/mlflow-registry';
+import type { MlflowClient, MlflowFileInfo } from './client';
 
 /** A remote run as push.ts compares it. */
 export interface RemoteRun {
@@ -75,143 +70,6 @@ export interface MlflowRemote {
   putArtifact(artifactUri: string, path: string, bytes: Uint8Array): Promise<void>;
 }
 
-const KeyValue = z.object({ key: z.string(), value: z.string() });
-const Empty = z.object({});
-
-// Registry messages (model_registry.proto), the parts a push reads.
-const MlflowRegisteredModelAlias = z.object({ alias: z.string(), version: z.string() });
-const MlflowRegisteredModel = z.object({
-  name: z.string(),
-  aliases: z.array(MlflowRegisteredModelAlias).default([]),
-});
-const MlflowModelVersion = z.object({
-  name: z.string(),
-  version: z.string(),
-  source: z.string().default(''),
-  run_id: z.string().optional(),
-  tags: z.array(KeyValue).default([]),
-});
-
-const endpoint = <I extends z.ZodType, O extends z.ZodType>(
-  method: MlflowEndpoint['method'],
-  path: string,
-  input: I,
-  output: O,
-): MlflowEndpoint<I, O> => ({ method, path, input, output });
-
-/** The endpoints a push calls (service.proto and model_registry.proto). */
-export const PUSH_ENDPOINTS = {
-  getExperimentByName: endpoint(
-    'GET',
-    'experiments/get-by-name',
-    z.object({ experiment_name: z.string() }),
-    z.object({ experiment: MlflowExperiment }),
-  ),
-  createExperiment: endpoint(
-    'POST',
-    'experiments/create',
-    z.object({ name: z.string() }),
-    z.object({ experiment_id: z.string() }),
-  ),
-  searchRuns: endpoint(
-    'POST',
-    'runs/search',
-    z.object({
-      experiment_ids: z.array(z.string()),
-      filter: z.string(),
-      run_view_type: z.string(),
-      max_results: z.number().int(),
-      page_token: z.string().optional(),
-    }),
-    z.object({ runs: z.array(MlflowRun).default([]), next_page_token: z.string().optional() }),
-  ),
-  createRun: endpoint(
-    'POST',
-    'runs/create',
-    z.object({
-      experiment_id: z.string(),
-      run_name: z.string(),
-      start_time: z.number().int(),
-      tags: z.array(KeyValue),
-    }),
-    z.object({ run: MlflowRun }),
-  ),
-  logBatch: endpoint(
-    'POST',
-    'runs/log-batch',
-    z.object({
-      run_id: z.string(),
-      metrics: z.array(MlflowMetric),
-      params: z.array(KeyValue),
-      tags: z.array(KeyValue),
-    }),
-    Empty,
-  ),
-  getHistory: endpoint(
-    'GET',
-    'metrics/get-history',
-    z.object({
-      run_id: z.string(),
-      metric_key: z.string(),
-      max_results: z.number().int().optional(),
-      page_token: z.string().optional(),
-    }),
-    z.object({
-      metrics: z.array(MlflowMetric).default([]),
-      next_page_token: z.string().optional(),
-    }),
-  ),
-  updateRun: endpoint(
-    'POST',
-    'runs/update',
-    z.object({ run_id: z.string(), status: z.string(), end_time: z.number().int().optional() }),
-    z.object({ run_info: z.unknown().optional() }),
-  ),
-  getRegisteredModel: endpoint(
-    'GET',
-    'registered-models/get',
-    z.object({ name: z.string() }),
-    z.object({ registered_model: MlflowRegisteredModel }),
-  ),
-  createRegisteredModel: endpoint(
-    'POST',
-    'registered-models/create',
-    z.object({ name: z.string(), description: z.string().optional() }),
-    z.object({ registered_model: MlflowRegisteredModel }),
-  ),
-  searchModelVersions: endpoint(
-    'GET',
-    'model-versions/search',
-    z.object({
-      filter: z.string(),
-      max_results: z.number().int(),
-      page_token: z.string().optional(),
-    }),
-    z.object({
-      model_versions: z.array(MlflowModelVersion).default([]),
-      next_page_token: z.string().optional(),
-    }),
-  ),
-  createModelVersion: endpoint(
-    'POST',
-    'model-versions/create',
-    z.object({
-      name: z.string(),
-      source: z.string(),
-      run_id: z.string(),
-      description: z.string(),
-      tags: z.array(KeyValue),
-    }),
-    z.object({ model_version: MlflowModelVersion }),
-  ),
-  setAlias: endpoint(
-    'POST',
-    'registered-models/alias',
-    z.object({ name: z.string(), alias: z.string(), version: z.string() }),
-    Empty,
-  ),
-} as const;
-
 /** A string literal in MLflow's filter grammar (single quotes; a quote inside is escaped). */
 export const filterString = (value: string) =>
   `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -221,7 +79,7 @@ const PAGE = 1000;
 /** Pages read at most before giving up (a server that keeps answering the same token). */
 const MAX_PAGES = 10_000;
 
-const toRemoteRun = (run: z.output<typeof MlflowRun>): RemoteRun => ({
+const toRemoteRun = (run: MlflowRun): RemoteRun => ({
   id: run.info.run_id,
   experimentId: run.info.experiment_id,
   artifactUri: run.info.artifact_uri ?? '',
@@ -233,16 +91,12 @@ const toRemoteRun = (run: z.output<typeof MlflowRun>): RemoteRun => ({
   metricKeys: new Set(run.data.metrics.map((m) => m.key)),
 });
 
-const toRemoteVersion = (v: z.output<typeof MlflowModelVersion>): RemoteVersion => ({
+const toRemoteVersion = (v: MlflowModelVersion): RemoteVersion => ({
   version: v.version,
   source: v.source,
   ...(v.run_id ? { runId: v.run_id } : {}),
   tags: new Map(v.tags.map((t) => [t.key, t.value])),
 });
-
-/** A double as the wire carries it (a number, or NaN / Infinity / -Infinity as words). */
-const wireDouble = (v: number | string): number =>
-  typeof v === 'number' ? v : v === 'NaN' ? Number.NaN : Number(v);
 
 const isNotFound = (err: unknown) => err instanceof LatheError && err.code === 'NOT_FOUND';
 
@@ -261,11 +115,10 @@ async function allPages<T>(
 }
 
 export function createMlflowRemote(client: MlflowClient): MlflowRemote {
-  const E = PUSH_ENDPOINTS;
   return {
     async experimentByName(name) {
       try {
-        const { experiment } = await client.request(E.getExperimentByName, {
+        const { experiment } = await client.call('mlflow:experiments:get-by-name', {
           experiment_name: name,
         });
         return { id: experiment.experiment_id, deleted: experiment.lifecycle_stage === 'deleted' };
@@ -275,11 +128,11 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
       }
     },
     async createExperiment(name) {
-      return (await client.request(E.createExperiment, { name })).experiment_id;
+      return (await client.call('mlflow:experiments:create', { name })).experiment_id;
     },
     async runsTagged(experimentId, key, value) {
       const runs = await allPages(async (page_token) => {
-        const r = await client.request(E.searchRuns, {
+        const r = await client.call('mlflow:runs:search', {
           experiment_ids: [experimentId],
           filter: `tags.\`${key}\` = ${filterString(value)}`,
           run_view_type: 'ACTIVE_ONLY',
@@ -292,7 +145,7 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
       return runs.map(toRemoteRun).filter((r) => r.tags.get(key) === value);
     },
     async createRun({ experimentId, runName, startTime, tags }) {
-      const { run } = await client.request(E.createRun, {
+      const { run } = await client.call('mlflow:runs:create', {
         experiment_id: experimentId,
         run_name: runName,
         start_time: Math.round(startTime),
@@ -301,7 +154,7 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
       return toRemoteRun(run);
     },
     async logBatch(runId, batch) {
-      await client.request(E.logBatch, {
+      await client.call('mlflow:runs:log-batch', {
         run_id: runId,
         metrics: batch.metrics.map((m) => ({
           key: m.key,
@@ -315,7 +168,7 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
     },
     async metricHistory(runId, key) {
       const points = await allPages(async (page_token) => {
-        const r = await client.request(E.getHistory, {
+        const r = await client.call('mlflow:metrics:get-history', {
           run_id: runId,
           metric_key: key,
           max_results: PAGE,
@@ -326,11 +179,12 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
       return points.map((p) => ({
         step: p.step,
         timestamp: p.timestamp,
-        value: wireDouble(p.value),
+        // 'NaN', 'Infinity' and '-Infinity' are what Number() reads them as.
+        value: typeof p.value === 'number' ? p.value : Number(p.value),
       }));
     },
     async updateRun(runId, status, endTime) {
-      await client.request(E.updateRun, {
+      await client.call('mlflow:runs:update', {
         run_id: runId,
         status,
         ...(endTime !== undefined ? { end_time: Math.round(endTime) } : {}),
@@ -338,7 +192,7 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
     },
     async registeredModel(name) {
       try {
-        const { registered_model: m } = await client.request(E.getRegisteredModel, { name });
+        const { registered_model: m } = await client.call('mlflow:registered-models:get', { name });
         return { name: m.name, aliases: new Map(m.aliases.map((a) => [a.alias, a.version])) };
       } catch (err) {
         if (isNotFound(err)) return null;
@@ -346,14 +200,14 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
       }
     },
     async createRegisteredModel(name, description) {
-      await client.request(E.createRegisteredModel, {
+      await client.call('mlflow:registered-models:create', {
         name,
         ...(description ? { description } : {}),
       });
     },
     async versionsOfRun(name, runId) {
       const versions = await allPages(async (page_token) => {
-        const r = await client.request(E.searchModelVersions, {
+        const r = await client.call('mlflow:model-versions:search', {
           filter: `name = ${filterString(name)} and run_id = ${filterString(runId)}`,
           max_results: 200,
           ...(page_token ? { page_token } : {}),
@@ -365,7 +219,7 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
         .map(toRemoteVersion);
     },
     async createModelVersion({ name, source, runId, description, tags }) {
-      const { model_version: v } = await client.request(E.createModelVersion, {
+      const { model_version: v } = await client.call('mlflow:model-versions:create', {
         name,
         source,
         run_id: runId,
@@ -375,7 +229,7 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
       return toRemoteVersion(v);
     },
     async setAlias(name, alias, version) {
-      await client.request(E.setAlias, { name, alias, version });
+      await client.call('mlflow:registered-models:set-alias', { name, alias, version });
     },
     listArtifacts: (artifactUri, path) => client.listArtifacts(artifactUri, path),
     putArtifact: (artifactUri, path, bytes) => client.putArtifact(artifactUri, path, bytes),

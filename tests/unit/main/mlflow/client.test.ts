@@ -9,13 +9,20 @@ import { z } from 'zod';
 import {
   authorizationHeader,
   createMlflowClient,
+  endpointOf,
+  type MlflowChannel,
   queryString,
   retryAfterMs,
   trackingBase,
   type MlflowClientOptions,
   type MlflowEndpoint,
 } from '../../../../main/mlflow/client';
-import { LatheError } from '../../../../shared/contract';
+import {
+  channels,
+  LatheError,
+  MLFLOW_REGISTRY_ENDPOINTS,
+  MLFLOW_TRACKING_ENDPOINTS,
+} from '../../../../shared/contract';
 
 interface Seen {
   method: string;
@@ -347,6 +354,12 @@ describe('mlflow client: artifacts through the proxy', () => {
     expect(c.artifactRoot('mlflow-artifacts://files.example:8080/3/abc/artifacts')).toBe(
       'http://files.example:8080/api/2.0/mlflow-artifacts/artifacts/3/abc/artifacts',
     );
+    // The tracking URI's path prefix is kept once, as MLflow's resolve_uri keeps it.
+    const prefixed = client({ url: `${base}/team` }).c;
+    for (const u of [uri, 'mlflow-artifacts:///3/abc/artifacts'])
+      expect(prefixed.artifactRoot(u)).toBe(
+        `${base}/team/api/2.0/mlflow-artifacts/artifacts/3/abc/artifacts`,
+      );
   });
 
   it.each([
@@ -406,5 +419,108 @@ describe('mlflow client: artifacts through the proxy', () => {
       code: 'INVALID_INPUT',
     });
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('mlflow client: contract channels', () => {
+  const runJson = {
+    info: {
+      run_id: 'r1',
+      experiment_id: '4',
+      status: 3,
+      start_time: '1700000000000',
+      lifecycle_stage: 'active',
+      artifact_uri: 'mlflow-artifacts:/4/r1/artifacts',
+    },
+    data: { metrics: [{ key: 'loss', value: 'NaN', timestamp: 5, step: '2' }] },
+  };
+
+  it('every channel of the tracking and registry tables has a route and its schemas', () => {
+    const all = [...MLFLOW_TRACKING_ENDPOINTS, ...MLFLOW_REGISTRY_ENDPOINTS];
+    for (const { channel } of all) {
+      const e = endpointOf(channel as MlflowChannel);
+      expect(all).toContainEqual({ method: e.method, path: e.path, channel });
+      expect(e.input).toBe(channels[channel as MlflowChannel].input);
+      expect(e.output).toBe(channels[channel as MlflowChannel].output);
+    }
+    // POST where MLflow offers GET too; each alias verb keeps its own method.
+    expect(endpointOf('mlflow:experiments:search').method).toBe('POST');
+    expect(endpointOf('mlflow:registered-models:get-latest-versions').method).toBe('POST');
+    expect(endpointOf('mlflow:registered-models:set-alias')).toMatchObject({
+      method: 'POST',
+      path: 'registered-models/alias',
+    });
+    expect(endpointOf('mlflow:registered-models:delete-alias').method).toBe('DELETE');
+    expect(endpointOf('mlflow:runs:create').idempotent).toBe(false);
+    expect(endpointOf('mlflow:runs:update').idempotent).toBe(true);
+    expect(endpointOf('mlflow:metrics:get-history').idempotent).toBe(true);
+  });
+
+  it('posts a tracking call and reads the answer as the server side writes it', async () => {
+    replies = [json(200, { runs: [runJson], next_page_token: 'p2' })];
+    const out = await client().c.call('mlflow:runs:search', {
+      experiment_ids: ['4'],
+      filter: "tags.`lathe.run_id` = 'x'",
+      max_results: 1000,
+    });
+    expect(seen[0]!.method).toBe('POST');
+    expect(seen[0]!.url).toBe('/api/2.0/mlflow/runs/search');
+    expect(JSON.parse(seen[0]!.body.toString())).toEqual({
+      experiment_ids: ['4'],
+      filter: "tags.`lathe.run_id` = 'x'",
+      max_results: 1000,
+    });
+    expect(out.next_page_token).toBe('p2');
+    expect(out.runs[0]!.info).toMatchObject({ status: 'FINISHED', start_time: 1700000000000 });
+    expect(out.runs[0]!.data.metrics[0]).toMatchObject({ value: 'NaN', step: 2 });
+    expect(out.runs[0]!.data.params).toEqual([]);
+  });
+
+  it('sends a registry GET as a query string and checks the answer with the registry schema', async () => {
+    replies = [
+      json(200, {
+        model_versions: [
+          {
+            name: 'm',
+            version: 3,
+            creation_timestamp: 1,
+            current_stage: 'None',
+            source: 's',
+            status: 'READY',
+          },
+        ],
+      }),
+      json(200, { model_versions: [{ name: 'm', version: '1' }] }),
+    ];
+    const { c } = client();
+    const out = await c.call('mlflow:model-versions:search', { filter: "name = 'm'" });
+    expect(seen[0]!.method).toBe('GET');
+    expect(seen[0]!.url).toBe('/api/2.0/mlflow/model-versions/search?filter=name+%3D+%27m%27');
+    expect(out.model_versions[0]).toMatchObject({ version: '3', tags: [], aliases: [] });
+    await expect(c.call('mlflow:model-versions:search', {})).rejects.toMatchObject({
+      code: 'NETWORK',
+      message: expect.stringContaining('model_versions.0.creation_timestamp') as string,
+    });
+  });
+
+  it('a connection dropped after sending: an idempotent call is repeated, a create is not', async () => {
+    const drop: Reply = (_req, res) => res.socket?.destroy();
+    replies = [
+      drop,
+      json(200, { experiment: { experiment_id: '0', name: 'D', lifecycle_stage: 'active' } }),
+    ];
+    const { c, delays } = client();
+    const exp = await c.call('mlflow:experiments:get', { experiment_id: '0' });
+    expect(exp.experiment.experiment_id).toBe('0');
+    expect(delays).toHaveLength(1);
+
+    seen.length = 0;
+    replies = [drop, json(200, { run: runJson })];
+    const err = await c.call('mlflow:runs:create', { experiment_id: '4' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'NETWORK',
+      message: expect.stringContaining('not repeated') as string,
+    });
+    expect(seen).toHaveLength(1);
   });
 });
