@@ -1,7 +1,7 @@
 // Composition root: builds every service over one workspace and maps each contract channel to one of them.
 import { platform } from 'node:os';
 import type { AppInfo, VerifyOut } from '../shared/contract';
-import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
+import { createDispatcher, resultOf, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
 import { createEngine } from './data/engine';
@@ -505,6 +505,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
       latheVersion: version,
       bus,
       changed: (ids) => tracking.metricsWritten(ids),
+      // The folder's registered models go through MLflow's registry channels, validated as any call.
+      registryCall: async (channel, input) =>
+        resultOf(await createDispatcher(handlers)(channel, input)),
       registry,
       tracking,
       workspaceDir: paths.dir,

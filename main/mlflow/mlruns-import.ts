@@ -31,6 +31,7 @@ import {
   type MlrunsExperiment,
   type MlrunsRun,
 } from './mlruns-reader';
+import { importRegisteredModels, type MlflowRegistryCall } from './mlruns-models';
 
 /** The tag naming a run's MLflow id when another run already had it as its Lathe id. */
 export const IMPORTED_RUN_ID_TAG = 'lathe.import.mlflow_run_id';
@@ -56,6 +57,11 @@ export interface MlrunsImportDeps {
   project?: string;
   /** Told which runs' metric histories changed (the tracking store's caches). */
   changed?: (runIds: readonly string[]) => void;
+  /**
+   * A call of one of MLflow's registry channels through the dispatcher (validated as any caller's), for the
+   * folder's registered models; without it they are left out with a warning.
+   */
+  registryCall?: MlflowRegistryCall;
 }
 
 interface ExistingRun {
@@ -336,7 +342,8 @@ export async function importMlruns(
              VALUES (?, ?, ?, ${e.creationTime === null ? 'now()' : tsSql(e.creationTime)}, ${
                e.lifecycleStage === 'deleted' ? tsSql(e.lastUpdateTime ?? Date.now()) : 'NULL'
              }, ${tsSql(e.lastUpdateTime ?? e.creationTime)}, ?)`,
-            [ep.id, pid, e.name, e.artifactLocation || null],
+            // Its artifacts now live in the workspace: MLflow clients reach them through the proxy.
+            [ep.id, pid, e.name, `mlflow-artifacts:/${ep.id}`],
           );
         for (const [k, v] of ep.tags)
           await sql.run(
@@ -399,6 +406,14 @@ export async function importMlruns(
     },
   );
   if (touched.length) deps.changed?.(touched);
+  const registryAdded = await importRegisteredModels(
+    { db, call: deps.registryCall },
+    tree.models,
+    plans,
+    warnings,
+    (done, total, name) =>
+      progress(0.9 + (0.1 * done) / total, name ? `registered model ${name}` : 'registered models'),
+  );
   progress(1, 'imported');
 
   const count = (f: (p: RunPlan) => number) => plans.reduce((n, p) => n + f(p), 0);
@@ -425,9 +440,7 @@ export async function importMlruns(
       metricPoints: newPoints.length,
       artifacts: count((p) => p.artifacts.length),
       artifactBytes,
-      models: 0,
-      versions: 0,
-      aliases: 0,
+      ...registryAdded,
     },
     renamed,
     warnings,

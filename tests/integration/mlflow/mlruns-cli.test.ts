@@ -1,7 +1,7 @@
 // The real `lathe` executable: import mlruns (text and --json; a second run adds nothing; a corrupt file is
 // named on stderr with a non-zero exit and no stack), then the imported runs through `lathe runs list`,
 // and `lathe export mlflow-model` refusing a non-empty folder.
-import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lathe } from '../../helpers/cli';
@@ -12,6 +12,7 @@ import { makeMlruns } from '../../fixtures/mlflow/mlruns-make.mjs';
 const make = makeMlruns as (root: string) => {
   root: string;
   experiments: { name: string; runs: { runId: string; name: string; dir: string }[] }[];
+  models: { name: string }[];
 };
 
 const t = tempDir('lathe-mlruns-cli-');
@@ -34,11 +35,15 @@ describe('lathe import mlruns', () => {
     const out = first.json as ImportJson;
     expect(out.runs).toEqual({ added: runs.length, updated: 0, unchanged: 0 });
     expect(out.experiments.map((e) => e.name).sort()).toEqual(['Default', 'churn', 'old']);
+    // churn-model's three live versions (one was deleted in MLflow) and fox-external's one.
+    expect(out.added).toMatchObject({ models: 2, versions: 4, aliases: 2 });
 
     const second = lathe(['import', 'mlruns', tree.root, '--workspace', W]);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(`0 new run(s), 0 updated, ${runs.length} unchanged`);
     expect(second.stdout).toContain('0 metric points, 0 params, 0 tags, 0 artifacts');
+    expect(second.stdout).not.toContain('registered model(s)');
+    expect(second.stdout).toContain('warning: churn-model version 3 was deleted in MLflow');
 
     const list = lathe(['runs', 'list', '--workspace', W, '--json']);
     expect(list.code, list.stderr).toBe(0);
@@ -46,6 +51,36 @@ describe('lathe import mlruns', () => {
     // Deleted runs (and the deleted experiment's) are hidden from the list; the rest are there by MLflow id.
     for (const r of runs.filter((x) => !['deleted-fox', 'ancient'].includes(x.name)))
       expect(ids, r.name).toContain(r.runId);
+    const models = lathe(['models', 'list', '--workspace', W, '--json']);
+    expect(models.code, models.stderr).toBe(0);
+    expect(
+      (models.json as { name: string; versionCount: number }[])
+        .map((m) => [m.name, m.versionCount])
+        .sort(),
+    ).toEqual([
+      ['churn-model', 3],
+      ['fox-external', 1],
+    ]);
+  });
+
+  it('a corrupt model version meta.yaml: named with its line, nothing imported', () => {
+    const bad = make(join(t.dir, 'bad-model'));
+    const file = join(bad.root, 'models', 'churn-model', 'version-2', 'meta.yaml');
+    const text = readFileSync(file, 'utf8').replace(
+      /^creation_timestamp: .*$/m,
+      'creation_timestamp: soon',
+    );
+    writeFileSync(file, text);
+    // A workspace of its own: the other tests' runs and models have the same MLflow ids and names.
+    const fresh = join(t.dir, 'ws-bad-model');
+    const r = lathe(['import', 'mlruns', bad.root, '--workspace', fresh]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      `${file}:${text.split('\n').indexOf('creation_timestamp: soon') + 1}: the field creation_timestamp`,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(lathe(['models', 'list', '--workspace', fresh, '--json']).json).toEqual([]);
+    expect(lathe(['runs', 'list', '--workspace', fresh, '--json']).json).toEqual([]);
   });
 
   it('a corrupt metric file: non-zero exit naming the file and line, no stack, nothing imported', () => {

@@ -1,13 +1,15 @@
 // `lathe import mlruns`: a generated MLflow file-store folder (tests/fixtures/mlflow/mlruns-make.mjs, in
 // file_store.py's layout) becomes experiments and runs of kind 'mlflow' equal to its files; a second import
 // writes nothing; new points in the folder are added on the next import; a bad file is named (with its
-// line) and leaves the workspace as it was.
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+// line) and leaves the workspace as it was. Registered models go through MLflow's registry channels and are
+// what models:list / models:get show.
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventFrame } from '../../../shared/contract';
+import type { EventFrame, ModelDetail, Model } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
+import { resultOf } from '../../../main/api/dispatch';
 import { importMlruns, type MlrunsImportDeps } from '../../../main/mlflow/mlruns-import';
 import { readMetricFile } from '../../../main/mlflow/mlruns-reader';
 import { createProjectStore } from '../../../main/workspace/projects';
@@ -33,8 +35,24 @@ interface GenRun {
   artifacts: Record<string, string | Buffer>;
   dir: string;
 }
+interface GenModel {
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+  aliases: Record<string, number>;
+  versions: {
+    version: number;
+    runId: string | null;
+    source: string;
+    stage: string;
+    description: string;
+    tags: Record<string, string>;
+    deleted: boolean;
+  }[];
+}
 interface GenTree {
   root: string;
+  models: GenModel[];
   experiments: {
     id: string;
     name: string;
@@ -64,6 +82,7 @@ beforeEach(async () => {
     tmpDir: services.workspace.paths.tmp,
     latheVersion: 'test',
     bus: services.bus,
+    registryCall: async (channel, input) => resultOf(await services.dispatch(channel, input)),
   };
   frames.length = 0;
   services.bus.subscribe((f) => frames.push(f));
@@ -102,6 +121,21 @@ async function snapshot(s: Services) {
       'SELECT run_id, key, step, ts, value::VARCHAR AS v FROM latest_metrics ORDER BY ALL',
     ),
     artifacts: await q('SELECT run_id, path, sha256, size_bytes FROM artifacts ORDER BY ALL'),
+    models: await q('SELECT name, description FROM models ORDER BY name'),
+    modelTags: await q(
+      'SELECT m.name, t.key, t.value FROM model_tags t JOIN models m ON m.id = t.model_id ORDER BY ALL',
+    ),
+    versions: await q(
+      `SELECT m.name, v.version, v.stage, v.source_uri, v.source_run_id, v.description FROM model_versions v
+       JOIN models m ON m.id = v.model_id ORDER BY ALL`,
+    ),
+    versionTags: await q(
+      `SELECT m.name, v.version, t.key, t.value FROM model_version_tags t JOIN model_versions v ON v.id = t.version_id
+       JOIN models m ON m.id = v.model_id ORDER BY ALL`,
+    ),
+    aliases: await q(
+      'SELECT m.name, a.alias, a.version FROM model_aliases a JOIN models m ON m.id = a.model_id ORDER BY ALL',
+    ),
     blobs: s.workspace.artifacts
       .list()
       .map((b) => b.sha256)
@@ -319,6 +353,109 @@ describe('import mlruns', () => {
   });
 });
 
+describe('registered models', () => {
+  const call = async <T>(channel: string, input: unknown) =>
+    resultOf(await services.dispatch(channel, input)) as T;
+
+  it('become Lathe models with their versions, stages, tags and aliases; a second import adds nothing', async () => {
+    const out = await importMlruns(deps, { dir: tree.root });
+    const live = tree.models.map((m) => ({ ...m, versions: m.versions.filter((v) => !v.deleted) }));
+    expect(out.added).toMatchObject({
+      models: live.length,
+      versions: live.reduce((n, m) => n + m.versions.length, 0),
+      aliases: live.reduce((n, m) => n + Object.keys(m.aliases).length, 0),
+    });
+    // MLflow deleted churn-model's version 3; its version 4 is Lathe's next number.
+    expect(out.warnings).toContain('churn-model version 3 was deleted in MLflow: not imported');
+    expect(out.warnings).toContain('churn-model version 4 was registered as version 3');
+
+    const listed = await call<Model[]>('models:list', {});
+    expect(listed.map((m) => m.name).sort()).toEqual(live.map((m) => m.name).sort());
+    for (const m of live) {
+      // The folder's live versions in order are Lathe's 1, 2, …
+      const latheOf = new Map(m.versions.map((v, i) => [v.version, i + 1]));
+      const summary = listed.find((x) => x.name === m.name)!;
+      expect(summary.versionCount).toBe(m.versions.length);
+      expect(summary.description).toBe(m.description);
+      expect(summary.aliases).toEqual(
+        Object.fromEntries(Object.entries(m.aliases).map(([a, v]) => [a, latheOf.get(v)])),
+      );
+      const detail = await call<ModelDetail>('models:get', { ref: m.name });
+      expect(detail.versions.map((v) => v.version)).toEqual(
+        m.versions.map((_, i) => i + 1).reverse(),
+      );
+      for (const v of m.versions) {
+        const n = latheOf.get(v.version)!;
+        const got = detail.versions.find((x) => x.version === n)!;
+        expect(got.stage, `${m.name}@${n}`).toBe(v.stage.toLowerCase());
+        expect(got.aliases).toEqual(
+          Object.entries(m.aliases)
+            .filter(([, to]) => to === v.version)
+            .map(([a]) => a)
+            .sort(),
+        );
+        // A run's model is named by the Lathe run it went to; an s3: source is kept as it was.
+        const source = v.runId ? `runs:/${v.runId}/model` : v.source;
+        expect(got.source).toMatchObject({ kind: 'mlflow', uri: source, runId: v.runId });
+        const mv = await call<{ model_version: { tags: { key: string; value: string }[] } }>(
+          'mlflow:model-versions:get',
+          { name: m.name, version: String(n) },
+        );
+        expect(Object.fromEntries(mv.model_version.tags.map((t) => [t.key, t.value]))).toEqual(
+          v.tags,
+        );
+      }
+      const rm = await call<{ registered_model: { tags: { key: string; value: string }[] } }>(
+        'mlflow:registered-models:get',
+        { name: m.name },
+      );
+      expect(Object.fromEntries(rm.registered_model.tags.map((t) => [t.key, t.value]))).toEqual(
+        m.tags,
+      );
+    }
+
+    const before = await snapshot(services);
+    const history = await call<unknown[]>('models:history', { name: 'churn-model' });
+    const again = await importMlruns(deps, { dir: tree.root });
+    expect(again.added).toMatchObject({ models: 0, versions: 0, aliases: 0 });
+    expect(await snapshot(services)).toEqual(before);
+    expect(await call<unknown[]>('models:history', { name: 'churn-model' })).toEqual(history);
+  });
+
+  it('what Lathe cannot hold is warned about and the rest imported; an alias moved in the workspace stays', async () => {
+    const spaced = join(tree.root, 'models', 'My Model');
+    mkdirSync(spaced);
+    writeFileSync(join(spaced, 'meta.yaml'), 'creation_timestamp: 1700000000000\nname: My Model\n');
+    writeFileSync(join(tree.root, 'models', 'churn-model', 'aliases', 'Prod'), '2');
+    const out = await importMlruns(deps, { dir: tree.root });
+    expect(out.added).toMatchObject({ models: 2, versions: 4, aliases: 2 });
+    expect(out.warnings.some((w) => w.startsWith('registered model "My Model" not imported'))).toBe(
+      true,
+    );
+    expect(out.warnings.some((w) => w.startsWith('churn-model@Prod not set'))).toBe(true);
+
+    await call('models:alias', { ref: 'churn-model@2', alias: 'champion' });
+    const again = await importMlruns(deps, { dir: tree.root });
+    expect(again.added).toMatchObject({ models: 0, versions: 0, aliases: 0 });
+    expect(again.warnings).toContain(
+      "churn-model@champion points at version 2 in the workspace, version 1 in the folder: kept the workspace's",
+    );
+    expect((await call<ModelDetail>('models:get', { ref: 'churn-model' })).aliases.champion).toBe(
+      2,
+    );
+  });
+
+  it('without a registry in the process they are left out with a warning', async () => {
+    const { registryCall: _, ...bare } = deps;
+    const out = await importMlruns(bare, { dir: tree.root });
+    expect(out.added).toMatchObject({ models: 0, versions: 0, aliases: 0 });
+    expect(out.warnings).toContain(
+      'registered models (churn-model, fox-external) not imported: this process has no MLflow registry',
+    );
+    expect(await call<Model[]>('models:list', {})).toEqual([]);
+  });
+});
+
 describe('bad input', () => {
   const cases: [string, (g: GenTree) => { file: string; line?: number }][] = [
     [
@@ -372,6 +509,35 @@ describe('bad input', () => {
       (g) => {
         const file = join(g.experiments[2]!.dir, 'meta.yaml');
         writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: .*\n/m, ''));
+        return { file };
+      },
+    ],
+    [
+      'a model version meta.yaml whose time is not a number',
+      (g) => {
+        const file = join(g.root, 'models', 'churn-model', 'version-2', 'meta.yaml');
+        const text = readFileSync(file, 'utf8').replace(
+          /^creation_timestamp: .*$/m,
+          'creation_timestamp: soon',
+        );
+        writeFileSync(file, text);
+        return { file, line: text.split('\n').indexOf('creation_timestamp: soon') + 1 };
+      },
+    ],
+    [
+      'a model version meta.yaml whose version differs from its folder',
+      (g) => {
+        const file = join(g.root, 'models', 'fox-external', 'version-1', 'meta.yaml');
+        const text = readFileSync(file, 'utf8').replace(/^version: 1$/m, 'version: 7');
+        writeFileSync(file, text);
+        return { file, line: text.split('\n').indexOf('version: 7') + 1 };
+      },
+    ],
+    [
+      'a registered model meta.yaml that is not YAML',
+      (g) => {
+        const file = join(g.root, 'models', 'churn-model', 'meta.yaml');
+        writeFileSync(file, 'name: churn-model\ndescription: [unclosed\n');
         return { file };
       },
     ],
