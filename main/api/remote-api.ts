@@ -59,7 +59,9 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
       try {
         res = await fetch(`${base}${HTTP.invoke(channel)}`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
+          // A connection per call: the owner closing drops kept-alive connections, and a call sent on
+          // one at that moment could not be told from one dropped mid-way.
+          headers: { 'Content-Type': 'application/json', Connection: 'close' },
           body: JSON.stringify(input ?? {}),
         });
       } catch (err) {
@@ -81,17 +83,25 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
       } catch (err) {
         throw ownerClosed(base, channel, (err as Error).message);
       }
-      answered++;
       let response: InvokeResponse<never>;
       try {
         response = JSON.parse(text) as InvokeResponse<never>;
       } catch {
+        answered++;
         throw new LatheError(
           'NETWORK',
           `the workspace owner at ${base} answered ${channel} with HTTP ${res.status} and no Lathe response: ${text.slice(0, 200)}`,
           { hostUrl: base, status: res.status },
         );
       }
+      // The owner is closing and did not run the call (main/host/server.ts refuseClosing): as refused.
+      if (!response.ok && response.error.details?.notDelivered === true)
+        throw new LatheError(
+          'WORKSPACE_LOCKED',
+          `the workspace owner at ${base} is closing: ${response.error.message}`,
+          { hostUrl: base, notDelivered: true, answered },
+        );
+      answered++;
       return resultOf(response);
     },
     on(event, listener) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -68,6 +68,11 @@ const MIME: Record<string, string> = {
 
 /** How long close() lets calls in flight finish before it cuts them. */
 const CLOSE_GRACE_MS = 10_000;
+/**
+ * While closing, how long a connection accepted without a request yet may take to send it (and be told
+ * the host is closing) before it is dropped.
+ */
+const FRESH_CONNECTION_GRACE_MS = 2_000;
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
@@ -352,9 +357,37 @@ export async function startHost(options: HostOptions): Promise<Host> {
   // Requests being answered: close() lets them finish (a CLI command forwarded here gets its answer).
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  // Closing: a request that arrives now is not run. It is answered 503 (the invoke API's WORKSPACE_LOCKED
+  // with notDelivered, which the CLI waits out and sends again; MLflow's clients retry a 503) and its
+  // connection closed.
+  let closing = false;
+  const refuseClosing = (req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('Connection', 'close');
+    const message = 'this Lathe host is closing: the call was not run; send it again';
+    if (/^\/(api|ajax-api)\/2\.0\/mlflow/.test(req.url ?? ''))
+      return sendMlflowError(res, 503, 'TEMPORARILY_UNAVAILABLE', message);
+    send(res, 503, {
+      ok: false,
+      error: { code: 'WORKSPACE_LOCKED', message, details: { notDelivered: true } },
+    } satisfies InvokeResponse<never>);
+  };
+  // Open connections, and those that carried a request: Node's own close drops every connection without
+  // a request in progress — one accepted a moment ago whose request is still on its way too, which its
+  // caller could not tell from a call dropped mid-way.
+  const connections = new Set<Socket>();
+  const used = new WeakSet<Socket>();
+  /** Requests being answered on each connection. */
+  const busy = new Map<Socket, number>();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    used.add(socket);
+    if (closing) return refuseClosing(req, res);
     inFlight++;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
     res.once('close', () => {
+      const left = busy.get(socket)! - 1;
+      if (left > 0) busy.set(socket, left);
+      else busy.delete(socket);
       inFlight--;
       if (inFlight === 0) drained?.();
     });
@@ -367,6 +400,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const server = options.tls
     ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
     : createServer(onRequest);
+
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
 
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<WebSocket>();
@@ -420,9 +458,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
     port,
     close: async ({ graceMs = CLOSE_GRACE_MS, stopWaiting } = {}) => {
       // Stop accepting; calls in flight (a command another process forwarded) finish and are answered
-      // (their progress events still sent) before the workspace closes, within graceMs.
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
+      // (their progress events still sent) before the workspace closes, within graceMs. Requests that
+      // arrive meanwhile are refused as not run (refuseClosing).
+      closing = true;
+      const closed = new Promise<void>((r) => NetServer.prototype.close.call(server, () => r()));
+      const dropIdle = () => {
+        for (const socket of connections)
+          if (used.has(socket) && !busy.has(socket)) socket.destroy();
+      };
+      dropIdle();
       if (inFlight > 0) {
         let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((r) => {
@@ -435,8 +479,16 @@ export async function startHost(options: HostOptions): Promise<Host> {
       unsubscribe();
       for (const ws of sockets) ws.terminate();
       wss.close();
-      server.closeAllConnections();
-      await closed;
+      // Connections that carried a request are done (keep-alive): dropped. One still without a request
+      // gets a moment to send it and hear that nothing was run.
+      dropIdle();
+      if (connections.size > 0) {
+        const timer = setTimeout(() => {
+          for (const socket of connections) socket.destroy();
+        }, FRESH_CONNECTION_GRACE_MS);
+        await closed;
+        clearTimeout(timer);
+      } else await closed;
     },
   };
 }

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -218,5 +220,46 @@ describe('HTTP host', () => {
       code: 'NOT_FOUND',
     });
     api.close();
+  });
+});
+
+describe('a closing host', () => {
+  it('answers a call that reaches it while it closes as not run (503 notDelivered), not by dropping the connection', async () => {
+    const rendererDir = join(t.dir, 'renderer');
+    const closing = await startHost({ services, port: 0, rendererDir });
+    // A connection the host accepted before closing, whose request is still on its way.
+    const socket = connect(closing.port, '127.0.0.1');
+    await once(socket, 'connect');
+    // A round trip on another connection: by its answer the host has accepted the first one too.
+    expect((await fetch(`${closing.url}api/health`)).status).toBe(200);
+    const closed = closing.close();
+    const answer = await new Promise<{ status: number; body: string }>((resolveReq, reject) => {
+      const req = request(
+        {
+          createConnection: () => socket,
+          path: '/api/invoke/app:info',
+          method: 'POST',
+          headers: { Host: `127.0.0.1:${closing.port}`, 'Content-Type': 'application/json' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolveReq({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end('{}');
+    });
+    await closed;
+    expect(answer.status).toBe(503);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      ok: false,
+      error: { code: 'WORKSPACE_LOCKED', details: { notDelivered: true } },
+    });
   });
 });
