@@ -103,11 +103,20 @@ export function DeployView() {
 function useServers() {
   const [servers, setServers] = useState<ServerStatus[] | null>(null);
   const [error, setError] = useState<Error | null>(null);
+  // Polls and refreshes after an action overlap: an answer older than one already shown is dropped (a
+  // list from before a start arriving late would empty the panel, and the request form with it).
+  const asked = useRef(0);
+  const shown = useRef(0);
   const refresh = useCallback(async () => {
+    const seq = ++asked.current;
     try {
-      setServers(await getApi().invoke('serve:list', {}));
+      const list = await getApi().invoke('serve:list', {});
+      if (seq < shown.current) return;
+      shown.current = seq;
+      setServers(list);
       setError(null);
     } catch (err) {
+      if (seq < shown.current) return;
       setError(toError(err));
     }
   }, []);
