@@ -1,8 +1,10 @@
 // Shared by the bench scripts: bundles a TypeScript entry over main/ into out/bench/ with esbuild, so it
 // runs with plain node from the project root (finding the package root as the built CLI does); reads
-// numeric flags; opens `lathe ui` in the headless Chromium from Debian.
+// numeric flags; starts servers that print a JSON line (`lathe ui`, `lathe server`) and reads their CPU time;
+// opens `lathe ui` in the headless Chromium from Debian.
 import { build } from 'esbuild';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,34 +56,43 @@ export function numberArg(name, fallback) {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** Starts `lathe ui` on `workspace` on a free port; resolves with the process and its URL. */
-async function startLatheUi(workspace, spawnOptions = {}) {
-  const host = spawn(
-    process.execPath,
-    [latheCli, 'ui', '--port', '0', '--workspace', workspace, '--json'],
-    { cwd: root, ...spawnOptions },
-  );
-  const url = await new Promise((ok, fail) => {
-    host.once('exit', (code) => fail(new Error(`lathe ui exited with ${code}`)));
+/**
+ * Starts a server process that prints one JSON line with its `url` first (`lathe ui --json`,
+ * `lathe server --json`, a bench's own Python server); resolves with the process and that line parsed.
+ */
+export async function startJsonServer(command, args, spawnOptions = {}) {
+  const host = spawn(command, args, { cwd: root, ...spawnOptions });
+  const what = [command, ...args].join(' ');
+  const first = await new Promise((ok, fail) => {
+    host.once('exit', (code) => fail(new Error(`${what} exited with ${code}`)));
     createInterface({ input: host.stdout }).once('line', (line) => {
       // A thrown JSON.parse here would escape the promise and leave the host running.
       try {
-        const { url } = JSON.parse(line);
-        if (typeof url !== 'string') throw new Error('no url');
-        ok(url);
+        const parsed = JSON.parse(line);
+        if (typeof parsed?.url !== 'string') throw new Error('no url');
+        ok(parsed);
       } catch {
-        fail(new Error(`lathe ui printed an unexpected first line: ${line}`));
+        fail(new Error(`${what} printed an unexpected first line: ${line}`));
       }
     });
   }).catch(async (err) => {
-    await stopLatheUi(host);
+    await stopServer(host);
     throw err;
   });
-  return { host, url };
+  return { host, url: first.url, first };
 }
 
-/** Stops a host from `startLatheUi` (if it runs) and waits for it to exit. */
-async function stopLatheUi(host) {
+/** Starts `lathe ui` on `workspace` on a free port; resolves with the process and its URL. */
+function startLatheUi(workspace, spawnOptions = {}) {
+  return startJsonServer(
+    process.execPath,
+    [latheCli, 'ui', '--port', '0', '--workspace', workspace, '--json'],
+    spawnOptions,
+  );
+}
+
+/** Stops a process from `startJsonServer` (if it runs) and waits for it to exit. */
+export async function stopServer(host) {
   if (!host || host.exitCode !== null) return;
   host.removeAllListeners('exit');
   const exited = new Promise((r) => host.once('exit', r));
@@ -104,7 +115,7 @@ export async function openLatheUi(workspace, spawnOptions = {}) {
       args: ['--headless', '--no-sandbox', '--disable-gpu'],
     });
   } catch (err) {
-    await stopLatheUi(host);
+    await stopServer(host);
     throw err;
   }
   return {
@@ -112,7 +123,25 @@ export async function openLatheUi(workspace, spawnOptions = {}) {
     browser,
     async close() {
       await browser.close();
-      await stopLatheUi(host);
+      await stopServer(host);
     },
   };
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system, all threads) process `pid` has used, from /proc; NaN where there is none. */
+export function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return NaN;
+  }
 }

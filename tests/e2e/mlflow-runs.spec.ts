@@ -114,10 +114,13 @@ describe('a run logged through MLflow in the app', () => {
     await page.goto(`${url}#/runs/${mlflowId}`);
     await run.byTestId('run-logged-by-mlflow').waitFor();
     await expect.poll(() => run.byTestId('run-params').textContent()).toContain('adam');
-    expect(await run.byTestId('run-artifacts').textContent()).toContain('notes.txt');
-    expect(await run.byTestId('run-lineage').textContent()).toContain('Logged through MLflow');
-    expect(await page.locator('body').textContent()).toContain('fraud');
-    expect(await run.waitForSeries(['loss'])).toBe(1);
+    // The artifacts, lineage and tags panels load on their own: wait for each to show what was logged.
+    await expect.poll(() => run.byTestId('run-artifacts').textContent()).toContain('notes.txt');
+    await expect
+      .poll(() => run.byTestId('run-lineage').textContent())
+      .toContain('Logged through MLflow');
+    await expect.poll(() => page.locator('body').textContent()).toContain('fraud');
+    expect(await run.waitForSeries(['loss'])).toBe(STEPS);
     expect(await page.locator('.page').textContent()).not.toMatch(/undefined/);
   });
 
