@@ -26,12 +26,14 @@
 // Compare within one run: the machine may be shared and noisy. On a shared 2-core machine (2026-11):
 // logMetrics ~15k points/s with one appender transaction per step before buffering, ~280-470k/s buffered;
 // logMetricsBulk ~400-560k/s.
-// REST log-batch (2026-12, same machine, load average ~8 from other work; 2 runs): one run, one request at
-// a time: lathe server 44-47k points/s, FastAPI + SQLite 22-30k (lathe / FastAPI 1.6-2.0x); 4 runs at once:
-// lathe 43-59k, FastAPI 51-70k (0.83x: Lathe's single writer serializes the batches, so concurrency adds
-// little). Server CPU per 1,000 points: lathe 16-21 ms, FastAPI 11 ms. Where Lathe's time goes, per
-// 1,000-point request in process: JSON.parse ~1 ms, zod ~0.9 ms, the duplicate-point read in
-// main/mlflow/tracking-store.ts logBatch 2-5 ms, the write (appender, latest_metrics upsert, commit) ~12 ms.
+// REST log-batch (2026-12, same machine shared with other work, load average 7-9; 3 runs): one run, one
+// request at a time: lathe server 20.6k-47k points/s, FastAPI + SQLite 20k-30k (lathe / FastAPI
+// 1.0-2.0x); 4 runs at once: lathe 35k-59k, FastAPI 27k-70k (0.83-1.3x: Lathe's single writer serializes
+// the batches, so concurrency adds little). The steadier figure is server CPU per 1,000 points: lathe
+// 16-21 ms (~50k points/s per free core), FastAPI 11 ms. Where Lathe's time goes, per 1,000-point request
+// in process: JSON.parse ~1 ms, zod ~0.9 ms, the duplicate-point read in main/mlflow/tracking-store.ts
+// logBatch 2-5 ms, the write ~12 ms (appender and commit ~8 ms, the latest_metrics upsert of
+// main/tracking/metric-buffer.ts 3-7 ms: its INSERT ... ON CONFLICT costs 2-3x an empty commit).
 import {
   bundle,
   cpuSeconds,
