@@ -39,6 +39,7 @@ import { CloneButton } from './run/clone-button';
 import { ResumeButton } from './run/resume-button';
 import { TreeImportancePanel } from './run/importance-panel';
 import { hasTreeImportance } from './run/importance-model';
+import { MlflowPushButton } from '../Mlflow/push-dialog';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 3000;
@@ -243,6 +244,15 @@ function RunBody({
             )}
             {!deleted && trained && <RegisterModel key={run.id} run={trained} />}
             {family && !deleted && trained && <RegisterBest run={trained} state={fam.state} />}
+            {!deleted && (
+              <MlflowPushButton
+                key={`mlflow-${run.id}`}
+                source={run.id}
+                disabledReason={
+                  active ? `run ${run.id} is ${run.status}: push it once it has ended` : null
+                }
+              />
+            )}
             {active && (
               <BusyButton
                 busy={busy === 'cancel'}

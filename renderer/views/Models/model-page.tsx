@@ -20,6 +20,7 @@ import { CardPanel } from './card-panel';
 import { CompareVersionsPanel } from './compare-versions';
 import { EvaluateVersionPanel } from './evaluate-version';
 import { TableHead } from '../../components/table';
+import { ModelMlflowPanel } from '../Mlflow/model-mlflow-panel';
 
 const STAGES: ModelStage[] = ['none', 'staging', 'production', 'archived'];
 
@@ -103,6 +104,12 @@ export function ModelPage({ name }: { name: string }) {
           )}
           {version && <CardPanel version={version} revision={revision} onChanged={changed} />}
           {version && <BatchJobsPanel model={version.model} version={version.version} />}
+          {version && (
+            <ModelMlflowPanel
+              key={`mlflow-${version.model}@${version.version}`}
+              version={version}
+            />
+          )}
           <CompareVersionsPanel key={m.name} model={m} />
           <AuditPanel name={m.name} revision={revision} />
         </>

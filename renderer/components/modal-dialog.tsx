@@ -1,0 +1,54 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { escapeCloses } from '../lib/escape';
+import { handleSubmit } from '../lib/forms';
+import './modal-dialog.css';
+
+/**
+ * A modal `<dialog>` holding one form: shown with showModal on mount (focus stays inside, the page
+ * behind is inert), closed by Escape or the caller's Close button, but not while `busy` (a request on
+ * its way). `onSubmit` runs on Enter or the submit button, without the browser's own submit.
+ */
+export function ModalDialog({
+  label,
+  busy,
+  onClose,
+  onSubmit,
+  testId,
+  children,
+}: {
+  /** The dialog's accessible name. */
+  label: string;
+  busy: boolean;
+  onClose: () => void;
+  onSubmit: () => unknown;
+  testId?: string;
+  children: ReactNode;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const el = dialog.current;
+    if (el && !el.open) el.showModal();
+    return () => el?.close();
+  }, []);
+  return (
+    <dialog
+      ref={dialog}
+      className="modal-dialog"
+      aria-label={label}
+      onCancel={(e) => {
+        e.preventDefault();
+        if (!busy) onClose();
+      }}
+      data-testid={testId}
+    >
+      <form
+        className="form"
+        onSubmit={handleSubmit(onSubmit)}
+        onKeyDown={escapeCloses(onClose, !busy)}
+        noValidate
+      >
+        {children}
+      </form>
+    </dialog>
+  );
+}
