@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -14,7 +16,8 @@ import { RunPage } from './pages/run-page';
 
 /**
  * The push buttons against a team MLflow server: a second Lathe (services and host in this process, on
- * 127.0.0.1 port 0, token auth as `lathe server --auth token` runs it) plays the server. A trained run is
+ * 127.0.0.1 port 0, token auth as `lathe server --auth token` runs it) plays the server, behind a proxy
+ * that holds the first artifact upload until the dialog has shown the push's progress. A trained run is
  * pushed from its page and read back through MLflow's REST API; a second push changes nothing; the model
  * version is pushed from the model page with its alias; and it is exported as an MLflow model folder.
  */
@@ -25,6 +28,10 @@ const outDir = tempDir('lathe-e2e-mlflow-export-');
 let remote: Services;
 let remoteHost: Host;
 let remoteUrl: string;
+/** The URL the app pushes to: the proxy in front of the remote. */
+let teamUrl: string;
+let proxy: Server;
+let releaseUpload: () => void = () => undefined;
 let token: string;
 let session: BrowserSession;
 let page: Page;
@@ -64,6 +71,34 @@ describe('pushing to a team MLflow server from the app', () => {
     ).key;
     remoteHost = await startHost({ services: remote, port: 0, rendererDir, auth: 'token' });
     remoteUrl = `http://127.0.0.1:${remoteHost.port}`;
+    const uploadReleased = new Promise<void>((resolve) => (releaseUpload = resolve));
+    let held = false;
+    proxy = createServer((req, res) => {
+      const forward = () => {
+        const upstream = request(
+          {
+            host: '127.0.0.1',
+            port: remoteHost.port,
+            path: req.url,
+            method: req.method,
+            headers: { ...req.headers, host: `127.0.0.1:${remoteHost.port}` },
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        upstream.on('error', (err) => res.destroy(err));
+        req.pipe(upstream);
+      };
+      const upload = req.method === 'PUT' && req.url?.includes('/mlflow-artifacts/') === true;
+      if (upload && !held) {
+        held = true;
+        void uploadReleased.then(forward);
+      } else forward();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    teamUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 
     session = await openSeededSession('lathe-e2e-mlflow-push-', async (services) => {
       await importPenguins(services);
@@ -77,6 +112,8 @@ describe('pushing to a team MLflow server from the app', () => {
 
   afterAll(async () => {
     await session?.close();
+    releaseUpload();
+    await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
     await remoteHost?.close();
     await remote?.close();
     remoteDir.remove();
@@ -92,15 +129,21 @@ describe('pushing to a team MLflow server from the app', () => {
     expect(await push.submitExpectingFieldError('url')).toContain('MLflow tracking URL');
     await push.fill({ url: 'ftp://mlflow:5000' });
     expect(await push.submitExpectingFieldError('url')).toContain('http or https');
-    await push.fill({ url: remoteUrl, token: 'not-the-key' });
+    await push.fill({ url: teamUrl, token: 'not-the-key' });
     expect(await push.byTestId('mlflow-push-remember').count()).toBe(0);
     expect(await push.byTestId('mlflow-push-no-store').textContent()).toContain('this push only');
     expect(await push.submitExpectingFieldError('auth')).toContain('UNAUTHENTICATED');
 
     await push.fill({ token });
-    const first = await push.push();
+    // The first upload waits until the dialog shows a progress event's fraction and message.
+    const first = await push.push(async () => {
+      const bar = push.byTestId('mlflow-push-progress');
+      await bar.locator('[role="progressbar"][aria-valuenow]').waitFor();
+      expect(await bar.textContent()).not.toContain('Connecting');
+      releaseUpload();
+    });
     expect(first.changed).toBe(true);
-    expect(first.headline).toBe(`Pushed ${run.id} to ${remoteUrl}`);
+    expect(first.headline).toBe(`Pushed ${run.id} to ${teamUrl}`);
     expect(first.text).toContain(`run ${first.remoteRunId}: created`);
     // Its tags went with runs/create, so the batch finds them there.
     expect(first.text).toMatch(/sent \d+ params, \d+ metric points, \d+ artifacts \(/);
@@ -121,9 +164,7 @@ describe('pushing to a team MLflow server from the app', () => {
 
     const again = await push.push();
     expect(again.changed).toBe(false);
-    expect(again.headline).toBe(
-      `Nothing changed: ${remoteUrl} already had everything of ${run.id}`,
-    );
+    expect(again.headline).toBe(`Nothing changed: ${teamUrl} already had everything of ${run.id}`);
     expect(again.remoteRunId).toBe(first.remoteRunId);
     expect(again.text).not.toContain('sent ');
     await push.close();
@@ -135,7 +176,7 @@ describe('pushing to a team MLflow server from the app', () => {
     await models.openModel(url, MODEL);
     await push.openDialog(models.byTestId('model-mlflow'));
     // The last server pushed to is offered again (its URL only: the token is asked for).
-    await expect.poll(() => push.byTestId('mlflow-push-url').inputValue()).toBe(remoteUrl);
+    await expect.poll(() => push.byTestId('mlflow-push-url').inputValue()).toBe(teamUrl);
     expect(await push.byTestId('mlflow-push-auth').inputValue()).toBe('none');
     await push.fill({ token });
     const first = await push.push();

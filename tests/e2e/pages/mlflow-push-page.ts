@@ -30,13 +30,16 @@ export class MlflowPushPage extends AppPage {
   }
 
   /**
-   * Submits and waits for the result; returns whether the push changed anything, its lines and the
-   * remote run id.
+   * Submits, runs `whilePushing` (e.g. to look at the progress), and waits for the result; returns
+   * whether the push changed anything, its text and the remote run id.
    */
-  async push(): Promise<{ changed: boolean; headline: string; text: string; remoteRunId: string }> {
+  async push(
+    whilePushing?: () => Promise<void>,
+  ): Promise<{ changed: boolean; headline: string; text: string; remoteRunId: string }> {
     // The click clears the last result (a discrete event's render is synchronous), so what shows next is
     // this push's.
     await this.byTestId('mlflow-push-submit').click();
+    await whilePushing?.();
     const result = this.byTestId('mlflow-push-result');
     const error = this.byTestId('mlflow-push-error');
     await result.or(error).waitFor();
