@@ -49,7 +49,7 @@ async function mlflowGet(path: string, query: Record<string, string>) {
 }
 
 interface RemoteRun {
-  info: { run_id: string; status: string };
+  info: { run_id: string; experiment_id: string; status: string };
   data: {
     params?: { key: string; value: string }[];
     metrics?: { key: string; value: number; step: number }[];
@@ -167,6 +167,23 @@ describe('pushing to a team MLflow server from the app', () => {
     expect(again.headline).toBe(`Nothing changed: ${teamUrl} already had everything of ${run.id}`);
     expect(again.remoteRunId).toBe(first.remoteRunId);
     expect(again.text).not.toContain('sent ');
+    // And the remote still holds one copy of the run, with the same history.
+    const search = await fetch(`${remoteUrl}/api/2.0/mlflow/runs/search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        experiment_ids: [got.info.experiment_id],
+        filter: `tags.\`lathe.run_id\` = '${run.id}'`,
+      }),
+    });
+    expect(search.status).toBe(200);
+    const found = (await search.json()) as { runs?: RemoteRun[] };
+    expect(found.runs?.map((r) => r.info.run_id)).toEqual([first.remoteRunId]);
+    const historyAgain = (await mlflowGet('metrics/get-history', {
+      run_id: first.remoteRunId,
+      metric_key: 'loss',
+    })) as { metrics: unknown[] };
+    expect(historyAgain.metrics).toHaveLength(history.metrics.length);
     await push.close();
   });
 
