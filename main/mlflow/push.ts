@@ -37,8 +37,11 @@ export const TAG_SOURCE = 'lathe.source';
 /** Tags every pushed model version carries. */
 export const TAG_VERSION_ID = 'lathe.version_id';
 export const TAG_MODEL_VERSION = 'lathe.model_version';
-/** Where the MLflow model goes among the run's artifacts. */
-export const MODEL_ARTIFACT_PATH = 'model';
+/**
+ * Where the MLflow model goes among the run's artifacts: not MLflow's usual `model`, which a Lathe run
+ * already fills with its own model files (tfjs or GBDT), so the version's folder holds the MLflow model only.
+ */
+export const MODEL_ARTIFACT_PATH = 'mlflow-model';
 
 /** MLflow's log-batch limits (mlflow/utils/validation.py). */
 export const LOG_BATCH_LIMITS = {
@@ -140,20 +143,30 @@ export function createMlflowPushService(deps: PushDeps): MlflowPushService {
 
     async push(input) {
       const base = trackingBase(input.to);
+      const source = input.source.trim();
+      let at = 0;
+      const progress = (fraction: number, message: string) => {
+        at = Math.min(1, Math.max(0, fraction));
+        deps.bus?.emit('data:progress', {
+          op: MLFLOW_PUSH_OP,
+          name: source,
+          fraction: at,
+          message,
+        });
+      };
       const client = createMlflowClient({
         ...deps.clientOptions,
         url: base,
         auth: authFor(base, input.auth),
+        onRetry: (n) => {
+          deps.clientOptions?.onRetry?.(n);
+          progress(
+            at,
+            `${n.what}: ${n.reason}; retrying in ${(n.delayMs / 1000).toFixed(1)} s (retry ${n.attempt})`,
+          );
+        },
       });
       const remote = createMlflowRemote(client);
-      const source = input.source.trim();
-      const progress = (fraction: number, message: string) =>
-        deps.bus?.emit('data:progress', {
-          op: MLFLOW_PUSH_OP,
-          name: source,
-          fraction: Math.min(1, Math.max(0, fraction)),
-          message,
-        });
 
       const version = source.includes('@') ? await deps.registry.version(source) : null;
       if (version && version.runId === null)

@@ -12,9 +12,14 @@ export interface CliResult {
   json: unknown;
 }
 
-/** No colours, and not the LATHE_HOME of the machine running the tests. */
-function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, NO_COLOR: '1', LATHE_HOME: '', ...env };
+/**
+ * No colours, not the LATHE_HOME of the machine running the tests, and none of its MLflow credentials (a
+ * test passes the ones it means in `env`).
+ */
+export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', LATHE_HOME: '' };
+  for (const key of Object.keys(out)) if (key.startsWith('MLFLOW_TRACKING_')) delete out[key];
+  return { ...out, ...env };
 }
 
 function result(code: number | null, stdout: string, stderr: string): CliResult {
@@ -40,15 +45,15 @@ export function lathe(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string)
 
 /**
  * `lathe` run to its end without blocking this process, whose host may be the one answering it; the
- * child joins `children` (for a kill in afterAll) when given.
+ * child joins `children` (for a kill in afterAll) when given; `env` adds variables.
  */
 export function latheAsync(
   args: string[],
-  { cwd, children }: { cwd?: string; children?: ChildProcess[] } = {},
+  { cwd, children, env }: { cwd?: string; children?: ChildProcess[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: cliEnv(),
+    env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children?.push(child);
