@@ -7,6 +7,7 @@
 // or read-only key and an unreachable server fail with a message that says so and a non-zero exit.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -436,6 +437,84 @@ describe('mlflow push to a second Lathe process', () => {
     const after = await rest('GET', 'mlflow/model-versions/search', { filter: "name = 'species'" });
     expect(after.json).toEqual(before.json);
     expect((after.json.model_versions as unknown[]).length).toBe(1);
+  });
+
+  it('a push cut off after the server applied a log-batch fails, and the next one completes it', async () => {
+    // A proxy in front of the remote: one 503 (retried), then the first metrics log-batch is forwarded
+    // and applied but its answer never comes back (the connection drops), which must not be repeated.
+    let batches = 0;
+    let unavailable = 1;
+    const proxy = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const path = req.url ?? '/';
+          if (path.includes('experiments/get-by-name') && unavailable > 0) {
+            unavailable--;
+            res.writeHead(503, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' }));
+            return;
+          }
+          const body = Buffer.concat(chunks);
+          const answer = await fetch(`${remote.uri}${path}`, {
+            method: req.method,
+            headers: {
+              authorization: req.headers.authorization ?? '',
+              'content-type': req.headers['content-type'] ?? 'application/json',
+            },
+            ...(body.length ? { body } : {}),
+          });
+          const bytes = Buffer.from(await answer.arrayBuffer());
+          if (path.endsWith('runs/log-batch') && body.includes('"metrics":[{') && ++batches === 1) {
+            expect(answer.status).toBe(200);
+            res.socket?.destroy();
+            return;
+          }
+          res.writeHead(answer.status, {
+            'Content-Type': answer.headers.get('content-type') ?? 'application/json',
+          });
+          res.end(bytes);
+        })();
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const via = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const progress: string[] = [];
+    const off = services.bus.subscribe((f) => {
+      if (f.event === 'data:progress') progress.push((f.payload as { message: string }).message);
+    });
+    try {
+      // The earlier copy deleted on the remote: the push makes a new one.
+      expect((await rest('POST', 'mlflow/runs/delete', { run_id: first.run.id })).status).toBe(200);
+      const auth = { kind: 'token' as const, token: writeKey };
+      const cut = await failure('mlflow:push', { source: version.runId!, to: via, auth });
+      expect(cut.code).toBe('NETWORK');
+      expect(cut.message).toContain('POST runs/log-batch');
+      expect(cut.message).toContain('not repeated');
+      expect(progress.some((m) => /experiments\/get-by-name: HTTP 503; retrying in/.test(m))).toBe(
+        true,
+      );
+
+      const done = await call('mlflow:push', { source: version.runId!, to: remote.uri, auth });
+      expect(done.run).toMatchObject({ status: 'updated' });
+      expect(done.run.id).not.toBe(first.run.id);
+      expect(done.found.metricPoints).toBeGreaterThanOrEqual(1000);
+      expect(done.found.metricPoints + done.sent.metricPoints).toBe(first.sent.metricPoints);
+      expect(done.found.params).toBe(first.sent.params);
+      const history = await services.tracking.metricHistory(version.runId!, undefined, 1_000_000);
+      for (const key of Object.keys(history.series)) {
+        const mine = history.points
+          .filter((p) => p.key === key)
+          .map((p): [number, number, number] => [p.step, p.timestamp, p.value]);
+        expect(sortPoints(await remoteHistory(done.run.id, key)), key).toEqual(sortPoints(mine));
+      }
+      const again = await call('mlflow:push', { source: version.runId!, to: remote.uri, auth });
+      expect(again.changed).toBe(false);
+    } finally {
+      off();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
   it('an unreachable server: a clear error naming it, non-zero exit', async () => {
