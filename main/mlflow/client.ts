@@ -330,6 +330,15 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
     );
   };
 
+  const redirected = (what: string, res: Response): LatheError => {
+    const location = res.headers.get('location');
+    return new LatheError(
+      'INVALID_INPUT',
+      `the MLflow server at ${base} answered ${what} with a redirect (HTTP ${res.status}${location ? ` to ${location}` : ''}): give the tracking URI it serves the API at (https:// where it moved there), or sign in another way if it is a login page`,
+      { url: base, status: res.status, ...(location ? { location } : {}) },
+    );
+  };
+
   /** One HTTP exchange with retries; answers 2xx, throws a LatheError otherwise. */
   async function exchange(
     what: string,
@@ -358,10 +367,12 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
           headers,
           body: init.body,
           signal,
-          redirect: 'error',
+          // Not followed: a redirect would drop the Authorization header or resend a body elsewhere.
+          redirect: 'manual',
         });
         const body = Buffer.from(await res.arrayBuffer());
         if (res.ok) return { status: res.status, body };
+        if (res.status >= 300 && res.status < 400) throw redirected(what, res);
         if (!RETRY_STATUSES.has(res.status) || attempt >= maxRetries)
           throw failure(what, res.status, body.toString('utf8'));
         reason = `HTTP ${res.status}`;

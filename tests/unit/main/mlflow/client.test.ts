@@ -524,3 +524,23 @@ describe('mlflow client: contract channels', () => {
     expect(seen).toHaveLength(1);
   });
 });
+
+describe('mlflow client: redirects', () => {
+  it('a redirect is not followed nor retried: an error naming where it points', async () => {
+    replies = [
+      (_req, res) => {
+        res.writeHead(302, { Location: 'https://sso.example/login' });
+        res.end();
+      },
+    ];
+    const { c, delays } = client({ auth: { kind: 'token', token: 'secret' } });
+    await expect(c.call('mlflow:experiments:get', { experiment_id: '0' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining(
+        'redirect (HTTP 302 to https://sso.example/login)',
+      ) as string,
+    });
+    expect(seen).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+});
