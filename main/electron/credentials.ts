@@ -61,7 +61,7 @@ export function createSafeStorageCredentials(options: {
     } catch (err) {
       throw new LatheError(
         'CORRUPT_FILE',
-        `${file}: the saved MLflow credentials cannot be decrypted (${(err as Error).message}); remove them in the push dialog and enter them again`,
+        `${file}: the saved MLflow credentials cannot be decrypted (${(err as Error).message}); enter them again in the push dialog and keep them, which replaces the file`,
         { file },
       );
     }
@@ -81,6 +81,17 @@ export function createSafeStorageCredentials(options: {
         },
       );
     return parsed.data;
+  };
+
+  /** What set and remove change: an unreadable file holds nothing anyone can use, so it is replaced. */
+  const readForChange = (): Stored => {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof LatheError && err.code === 'CORRUPT_FILE')
+        return { format: 'lathe-mlflow-credentials', version: 1, servers: {} };
+      throw err;
+    }
   };
 
   const write = (stored: Stored) => {
@@ -118,13 +129,13 @@ export function createSafeStorageCredentials(options: {
           'INVALID_CONFIG',
           `the app cannot keep MLflow credentials safely: ${why}; enter them with each push instead`,
         );
-      const stored = read();
+      const stored = readForChange();
       stored.servers[url] = auth;
       write(stored);
       return summary(stored);
     },
     remove(url) {
-      const stored = read();
+      const stored = readForChange();
       delete stored.servers[url];
       write(stored);
       return summary(stored);

@@ -6,6 +6,7 @@ import {
   Notification,
   app,
   dialog,
+  safeStorage,
   session,
   shell,
   type WebContents,
@@ -14,6 +15,7 @@ import { LatheError } from '../../shared/contract';
 import { lockWaitMs, openWorkspace, type Holder } from '../api/open-workspace';
 import { startHost } from '../host/server';
 import { createServices, type Services } from '../services';
+import { createSafeStorageCredentials } from './credentials';
 import { registerIpc } from './ipc';
 import { appPaths, parseFlag, resolveWorkspaceDir, waitingNotice } from './launch';
 import { buildMenuTemplate, importDatasetHash } from './menu';
@@ -168,7 +170,13 @@ async function openOwned(workspaceDir: string): Promise<Services | null> {
   // The message box on screen, if any (set in a callback: an object, so the finally sees it).
   const shown: { box?: AbortController } = {};
   try {
-    const opened = await openWorkspace(workspaceDir, () => createServices({ workspaceDir }), {
+    // MLflow credentials the push dialog keeps, encrypted with the OS keychain's key (never plain files).
+    const mlflowCredentials = createSafeStorageCredentials({
+      safeStorage,
+      userDataDir: app.getPath('userData'),
+    });
+    const own = () => createServices({ workspaceDir, mlflowCredentials });
+    const opened = await openWorkspace(workspaceDir, own, {
       requireOwner: true,
       opener: 'the app',
       waitMs: process.env.LATHE_LOCK_WAIT_MS ? lockWaitMs() : Infinity,

@@ -105,5 +105,11 @@ describe('MLflow credentials kept with safeStorage', () => {
       caught = err;
     }
     expect(caught).toMatchObject({ code: 'CORRUPT_FILE' });
+    // Keeping credentials again, or forgetting a server, replaces the unreadable file.
+    expect(store.remove(URL_A)).toMatchObject({ saved: [] });
+    expect(readdirSync(tmp.dir)).toEqual([]);
+    writeFileSync(join(tmp.dir, CREDENTIALS_FILE), 'plain junk');
+    store.set(URL_A, { kind: 'token', token: 't' });
+    expect(store.get(URL_A)).toEqual({ kind: 'token', token: 't' });
   });
 });

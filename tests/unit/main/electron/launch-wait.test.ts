@@ -21,6 +21,8 @@ const fake = vi.hoisted(() => {
     quits: 0,
     exits: [] as number[],
     opened: 0,
+    /** What the app opened its services with, besides the folder. */
+    credentialStores: [] as unknown[],
   };
   const happened = (name: string, value?: unknown) => {
     for (const resolve of waiters.get(name) ?? []) resolve(value);
@@ -50,6 +52,11 @@ vi.mock('electron', () => {
     BrowserWindow,
     Menu: { setApplicationMenu: () => undefined, buildFromTemplate: () => ({}) },
     Notification: { isSupported: () => false },
+    safeStorage: {
+      isEncryptionAvailable: () => false,
+      encryptString: () => Buffer.alloc(0),
+      decryptString: () => '',
+    },
     app: {
       requestSingleInstanceLock: () => true,
       on: () => undefined,
@@ -100,7 +107,13 @@ vi.mock('electron', () => {
 // WORKSPACE_LOCKED while that process lives, as the workspace does.
 vi.mock('../../../../main/services', () => ({
   // Imported at each call: after vi.resetModules, the error class must be the one main.ts sees.
-  createServices: async ({ workspaceDir }: { workspaceDir: string }) => {
+  createServices: async ({
+    workspaceDir,
+    mlflowCredentials,
+  }: {
+    workspaceDir: string;
+    mlflowCredentials?: unknown;
+  }) => {
     const { LatheError } = await import('../../../../shared/contract');
     const { workspaceOwner } = await import('../../../../main/api/workspace');
     const owner = workspaceOwner(workspaceDir);
@@ -111,6 +124,7 @@ vi.mock('../../../../main/services', () => ({
         { pid: owner.pid },
       );
     fake.state.opened++;
+    fake.state.credentialStores.push(mlflowCredentials);
     return {
       workspaceDir,
       bus: { subscribe: () => () => undefined },
@@ -194,6 +208,10 @@ describe('the app opening a workspace a CLI command holds', () => {
     await kill(training);
     await window;
     expect(fake.state.opened).toBe(1);
+    // The push dialog's kept credentials: the safeStorage store, in the app only.
+    const store = fake.state.credentialStores[0] as Record<string, unknown>;
+    for (const method of ['get', 'set', 'list', 'remove'])
+      expect(typeof store[method]).toBe('function');
     expect(shown.signal.aborted).toBe(true);
     expect(fake.state.errorBoxes).toEqual([]);
     expect(fake.state.exits).toEqual([]);

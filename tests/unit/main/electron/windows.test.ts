@@ -199,6 +199,11 @@ vi.mock('electron', () => {
     BrowserWindow,
     Menu: { setApplicationMenu: () => undefined, buildFromTemplate: () => ({}) },
     Notification: { isSupported: () => false },
+    safeStorage: {
+      isEncryptionAvailable: () => false,
+      encryptString: () => Buffer.alloc(0),
+      decryptString: () => '',
+    },
     app: {
       requestSingleInstanceLock: () => true,
       on,
