@@ -11,6 +11,7 @@ import { useProject } from '../../lib/project';
 import { useAction } from '../../lib/use-action';
 import { navigate } from '../../lib/routes';
 import { NewRunForm } from './new-run-form';
+import { MlflowNotebookHint, MlrunsImportPanel } from './mlruns-import';
 import { RunsTable } from './runs-table';
 import { ColumnPicker } from './runs-table/column-picker';
 import { discoverColumns, placeColumns } from './runs-table/columns';
@@ -121,6 +122,7 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
   const [selection, setSelection] = useState<Selection>(EMPTY_SELECTION);
   const [pickerOpen, setPickerOpen] = useState(false);
   const [confirmPurge, setConfirmPurge] = useState(false);
+  const [importOpen, setImportOpen] = useState(false);
   const action = useAction();
   const busy = action.busy;
   const [notice, setNotice] = useState<string | null>(null);
@@ -229,8 +231,32 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
       <PageHeader
         title="Experiments"
         subtitle={`Training runs in ${project}, newest first.`}
-        actions={!newRun && openForm('new-run-open')}
+        actions={
+          <>
+            {!importOpen && (
+              <button
+                type="button"
+                className="btn"
+                onClick={() => setImportOpen(true)}
+                data-testid="mlruns-import-open"
+              >
+                Import mlruns folder
+              </button>
+            )}
+            {!newRun && openForm('new-run-open')}
+          </>
+        }
       />
+      <MlflowNotebookHint experiment={experiment ?? null} />
+      {importOpen && (
+        <MlrunsImportPanel
+          onImported={() => {
+            reload();
+            experiments.reload();
+          }}
+          onClose={() => setImportOpen(false)}
+        />
+      )}
       {newRun && (
         <Panel title="New run" testId="new-run-panel">
           <NewRunForm
