@@ -205,6 +205,53 @@ const sortPoints = (points: [number, number, number][]) =>
     (a, b) => a[0] - b[0] || a[1] - b[1] || String(a[2]).localeCompare(String(b[2])),
   );
 
+interface ProxyAnswer {
+  status: number;
+  bytes: Buffer;
+}
+
+/**
+ * A loopback proxy in front of the remote: `handle` sees each request's path and body and answers with
+ * the remote's answer (`forward()`), one of its own, or null to drop the connection unanswered.
+ */
+async function startProxy(
+  handle: (
+    path: string,
+    body: Buffer,
+    forward: () => Promise<ProxyAnswer>,
+  ) => Promise<ProxyAnswer | null>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const proxy = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      const body = Buffer.concat(chunks);
+      const forward = async (): Promise<ProxyAnswer> => {
+        const answer = await fetch(`${remote.uri}${path}`, {
+          method: req.method,
+          headers: {
+            authorization: req.headers.authorization ?? '',
+            'content-type': req.headers['content-type'] ?? 'application/json',
+          },
+          ...(body.length ? { body } : {}),
+        });
+        return { status: answer.status, bytes: Buffer.from(await answer.arrayBuffer()) };
+      };
+      void handle(path, body, forward).then((answer) => {
+        if (!answer) return res.socket?.destroy();
+        res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+        res.end(answer.bytes);
+      });
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+    close: () => new Promise<void>((r) => proxy.close(() => r())),
+  };
+}
+
 describe('mlflow push to a second Lathe process', () => {
   let first: MlflowPushOut;
 
@@ -444,42 +491,23 @@ describe('mlflow push to a second Lathe process', () => {
     // and applied but its answer never comes back (the connection drops), which must not be repeated.
     let batches = 0;
     let unavailable = 1;
-    const proxy = createHttpServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        void (async () => {
-          const path = req.url ?? '/';
-          if (path.includes('experiments/get-by-name') && unavailable > 0) {
-            unavailable--;
-            res.writeHead(503, { 'Content-Type': 'application/json' });
-            res.end(JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' }));
-            return;
-          }
-          const body = Buffer.concat(chunks);
-          const answer = await fetch(`${remote.uri}${path}`, {
-            method: req.method,
-            headers: {
-              authorization: req.headers.authorization ?? '',
-              'content-type': req.headers['content-type'] ?? 'application/json',
-            },
-            ...(body.length ? { body } : {}),
-          });
-          const bytes = Buffer.from(await answer.arrayBuffer());
-          if (path.endsWith('runs/log-batch') && body.includes('"metrics":[{') && ++batches === 1) {
-            expect(answer.status).toBe(200);
-            res.socket?.destroy();
-            return;
-          }
-          res.writeHead(answer.status, {
-            'Content-Type': answer.headers.get('content-type') ?? 'application/json',
-          });
-          res.end(bytes);
-        })();
-      });
+    const proxy = await startProxy(async (path, body, forward) => {
+      if (path.includes('experiments/get-by-name') && unavailable > 0) {
+        unavailable--;
+        return {
+          status: 503,
+          bytes: Buffer.from(
+            JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: '' }),
+          ),
+        };
+      }
+      const answer = await forward();
+      if (path.endsWith('runs/log-batch') && body.includes('"metrics":[{') && ++batches === 1) {
+        expect(answer.status).toBe(200);
+        return null;
+      }
+      return answer;
     });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const via = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
     const progress: string[] = [];
     const off = services.bus.subscribe((f) => {
       if (f.event === 'data:progress') progress.push((f.payload as { message: string }).message);
@@ -488,7 +516,7 @@ describe('mlflow push to a second Lathe process', () => {
       // The earlier copy deleted on the remote: the push makes a new one.
       expect((await rest('POST', 'mlflow/runs/delete', { run_id: first.run.id })).status).toBe(200);
       const auth = { kind: 'token' as const, token: writeKey };
-      const cut = await failure('mlflow:push', { source: version.runId!, to: via, auth });
+      const cut = await failure('mlflow:push', { source: version.runId!, to: proxy.url, auth });
       expect(cut.code).toBe('NETWORK');
       expect(cut.message).toContain('POST runs/log-batch');
       expect(cut.message).toContain('not repeated');
@@ -513,7 +541,30 @@ describe('mlflow push to a second Lathe process', () => {
       expect(again.changed).toBe(false);
     } finally {
       off();
-      await new Promise<void>((r) => proxy.close(() => r()));
+      await proxy.close();
+    }
+  });
+
+  it('a server keeping run artifacts outside its proxy (s3:): refused naming the scheme', async () => {
+    // As `mlflow server` without --serve-artifacts answers: artifact_uri is the store's own location.
+    const proxy = await startProxy(async (_path, _body, forward) => {
+      const answer = await forward();
+      const text = answer.bytes
+        .toString('utf8')
+        .replaceAll('mlflow-artifacts:/', 's3://team-bucket/');
+      return { status: answer.status, bytes: Buffer.from(text) };
+    });
+    try {
+      const err = await failure('mlflow:push', {
+        source: version.runId!,
+        to: proxy.url,
+        auth: { kind: 'token', token: writeKey },
+      });
+      expect(err.code).toBe('INVALID_CONFIG');
+      expect(err.message).toContain("'s3://team-bucket/");
+      expect(err.message).toContain('--serve-artifacts');
+    } finally {
+      await proxy.close();
     }
   });
 
