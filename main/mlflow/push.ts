@@ -184,7 +184,7 @@ export function createMlflowPushService(deps: PushDeps): MlflowPushService {
         );
 
       progress(0, `pushing run ${run.id.slice(0, 8)} to ${base}`);
-      const pushed = await pushRun(remote, run, deps, (f, m) =>
+      const pushed = await pushRun(remote, run, deps, version !== null, (f, m) =>
         progress(version ? f * 0.85 : f, m),
       );
       let model: MlflowPushOut['model'] = null;
@@ -262,6 +262,7 @@ async function pushRun(
   remote: MlflowRemote,
   run: Run,
   deps: PushDeps,
+  withModel: boolean,
   progress: (fraction: number, message: string) => void,
 ): Promise<PushedRun> {
   const experiment = await ensureExperiment(remote, run.experiment);
@@ -287,6 +288,10 @@ async function pushRun(
     });
     runStatus = 'created';
   }
+  // A server that keeps artifacts where only it can reach them (no proxy) is refused before anything
+  // else is sent, rather than after the metrics.
+  const artifacts = run.artifacts.filter((a) => a.path !== '');
+  if (artifacts.length || withModel) remote.artifactRoot(remoteRun.artifactUri);
   const sent = { params: 0, tags: 0, metricPoints: 0, artifacts: 0, artifactBytes: 0 };
   const found = { params: 0, tags: 0, metricPoints: 0, artifacts: 0 };
 
@@ -369,7 +374,6 @@ async function pushRun(
   }
 
   // Artifacts: the run's files, through the server's artifact proxy; a file there with its size is kept.
-  const artifacts = run.artifacts.filter((a) => a.path !== '');
   if (artifacts.length) {
     const there = await remoteFiles(remote, remoteRun.artifactUri, '');
     const total = artifacts.reduce((n, a) => n + a.sizeBytes, 0) || 1;

@@ -66,6 +66,8 @@ export interface MlflowRemote {
     tags: Record<string, string>;
   }): Promise<RemoteVersion>;
   setAlias(name: string, alias: string, version: string): Promise<void>;
+  /** The proxy URL of a run's artifact_uri; INVALID_CONFIG when the server does not proxy it. */
+  artifactRoot(artifactUri: string): string;
   listArtifacts(artifactUri: string, path: string): Promise<MlflowFileInfo[]>;
   putArtifact(artifactUri: string, path: string, bytes: Uint8Array): Promise<void>;
 }
@@ -231,6 +233,7 @@ export function createMlflowRemote(client: MlflowClient): MlflowRemote {
     async setAlias(name, alias, version) {
       await client.call('mlflow:registered-models:set-alias', { name, alias, version });
     },
+    artifactRoot: (artifactUri) => client.artifactRoot(artifactUri),
     listArtifacts: (artifactUri, path) => client.listArtifacts(artifactUri, path),
     putArtifact: (artifactUri, path, bytes) => client.putArtifact(artifactUri, path, bytes),
   };

@@ -555,6 +555,17 @@ describe('mlflow push to a second Lathe process', () => {
       return { status: answer.status, bytes: Buffer.from(text) };
     });
     try {
+      const copies = async () =>
+        ((
+          await rest('POST', 'mlflow/runs/search', {
+            experiment_ids: [first.experiment.id],
+            filter: `tags.\`lathe.run_id\` = '${version.runId!}'`,
+          })
+        ).json.runs ?? []) as WireRun[];
+      for (const r of await copies())
+        expect((await rest('POST', 'mlflow/runs/delete', { run_id: r.info.run_id })).status).toBe(
+          200,
+        );
       const err = await failure('mlflow:push', {
         source: version.runId!,
         to: proxy.url,
@@ -563,6 +574,11 @@ describe('mlflow push to a second Lathe process', () => {
       expect(err.code).toBe('INVALID_CONFIG');
       expect(err.message).toContain("'s3://team-bucket/");
       expect(err.message).toContain('--serve-artifacts');
+      // Refused before the params, tags and metrics: the new copy holds only what runs/create set.
+      const [copy] = await copies();
+      expect(copy!.data.params ?? []).toEqual([]);
+      expect(copy!.data.metrics ?? []).toEqual([]);
+      expect(copy!.info.status).toBe('RUNNING');
     } finally {
       await proxy.close();
     }
