@@ -459,6 +459,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     pid: process.pid,
     backendPreference: [...BACKEND_PREFERENCE],
     platform: platform(),
+    hostUrl: workspace.lock.info.hostUrl?.replace(/\/$/, '') ?? null,
   });
 
   const handlers: Handlers = {

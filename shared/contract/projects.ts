@@ -42,5 +42,10 @@ export const AppInfo = z.object({
   pid: z.number().int(),
   backendPreference: z.array(z.string()),
   platform: z.string(),
+  /**
+   * The local host of the workspace's owner, when it runs one (the app, `lathe ui`, `lathe server`): where
+   * a notebook points MLFLOW_TRACKING_URI. Null when it runs none.
+   */
+  hostUrl: z.string().nullable().optional(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;

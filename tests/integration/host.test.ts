@@ -91,7 +91,12 @@ describe('HTTP host', () => {
     expect(channels['app:info'].output.parse(body.result)).toMatchObject({
       mode: 'owner',
       pid: process.pid,
+      hostUrl: null,
     });
+    // Once advertised in the lock (the app, `lathe ui`), app:info names it: where a notebook points.
+    services.advertiseHost(host.url);
+    const advertised = JSON.parse((await post('app:info', {})).body) as { result: unknown };
+    expect(advertised.result).toMatchObject({ hostUrl: host.url.replace(/\/$/, '') });
   });
 
   it('maps errors to status codes with a code and a message, never a stack', async () => {

@@ -31,11 +31,15 @@ export function importSummary(out: MlrunsImportOut): string[] {
 
 /**
  * The tracking URI a notebook on this machine sets: the origin the page is served from (`lathe ui`, or
- * `lathe server` serving it), or null when the page is not served over HTTP (the desktop app's window
- * is loaded from a file and is not told its local host's address).
+ * `lathe server` serving it); in the desktop app, whose window is loaded from a file, the local host the
+ * app runs (`hostUrl` of app:info); null when there is none.
  */
-export function trackingUri(location: Pick<Location, 'protocol' | 'origin'>): string | null {
-  return location.protocol === 'http:' || location.protocol === 'https:' ? location.origin : null;
+export function trackingUri(
+  location: Pick<Location, 'protocol' | 'origin'>,
+  hostUrl?: string | null,
+): string | null {
+  if (location.protocol === 'http:' || location.protocol === 'https:') return location.origin;
+  return hostUrl ? hostUrl.replace(/\/+$/, '') : null;
 }
 
 /** The two lines a user types: the shell export and the notebook's experiment. */

@@ -6,7 +6,7 @@ import { TextField } from '../../components/form-field';
 import { Panel } from '../../components/page';
 import { ErrorBanner, ProgressBar } from '../../components/states';
 import { handleSubmit } from '../../lib/forms';
-import { useEvent } from '../../lib/hooks';
+import { useAsync, useEvent } from '../../lib/hooks';
 import { useAction } from '../../lib/use-action';
 import { importSummary, isImportProgress, notebookLines, trackingUri } from './mlruns-import-model';
 import './mlruns-import.css';
@@ -134,14 +134,15 @@ function ImportResult({ out }: { out: MlrunsImportOut }) {
 
 /** "Log from an MLflow notebook": the two lines that point the mlflow client at this host. */
 export function MlflowNotebookHint({ experiment }: { experiment: string | null }) {
-  const uri = trackingUri(window.location);
+  const info = useAsync(() => getApi().invoke('app:info', {}), []);
+  const uri = trackingUri(window.location, info.data?.hostUrl);
   const [shell, python] = notebookLines(uri ?? 'http://127.0.0.1:5000', experiment);
   return (
     <details className="mlflow-hint" data-testid="mlflow-hint">
       <summary>Log from an MLflow notebook</summary>
-      {uri === null && (
+      {uri === null && info.status !== 'loading' && (
         <p className="muted" data-testid="mlflow-hint-no-host">
-          This window is the desktop app, which is not told its local host&apos;s address. Run{' '}
+          No local host answers for this workspace yet. Run{' '}
           <span className="mono">lathe server</span> in a terminal (on this workspace) and use the
           address it prints; by default:
         </p>

@@ -47,7 +47,7 @@ describe('the mlruns import in the Experiments view', () => {
     ]);
   });
 
-  it("points a notebook at the page's origin, or at none outside HTTP (the desktop app's file: window)", () => {
+  it("points a notebook at the page's origin, else at the owner's local host (the desktop app's file: window), else none", () => {
     expect(trackingUri({ protocol: 'http:', origin: 'http://127.0.0.1:5173' })).toBe(
       'http://127.0.0.1:5173',
     );
@@ -55,6 +55,13 @@ describe('the mlruns import in the Experiments view', () => {
       'https://lathe.lan:8443',
     );
     expect(trackingUri({ protocol: 'file:', origin: 'null' })).toBeNull();
+    expect(trackingUri({ protocol: 'file:', origin: 'null' }, null)).toBeNull();
+    expect(trackingUri({ protocol: 'file:', origin: 'null' }, 'http://127.0.0.1:41234/')).toBe(
+      'http://127.0.0.1:41234',
+    );
+    expect(
+      trackingUri({ protocol: 'http:', origin: 'http://127.0.0.1:5173' }, 'http://127.0.0.1:9/'),
+    ).toBe('http://127.0.0.1:5173');
     expect(notebookLines('http://127.0.0.1:5000', 'churn "v2"')).toEqual([
       'export MLFLOW_TRACKING_URI=http://127.0.0.1:5000',
       'mlflow.set_experiment("churn \\"v2\\"")',
