@@ -385,7 +385,10 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
         const timedOut = timeout.aborted;
         reason = timedOut ? 'timeout' : (e.cause?.code ?? e.cause?.message ?? e.message);
         const unsent = !timedOut && e.cause?.code !== undefined && NOT_SENT.has(e.cause.code);
-        if (attempt >= maxRetries || (!unsent && !idempotent))
+        // A name that does not resolve stays so (EAI_AGAIN is the temporary failure): not waited on.
+        const unknownHost = e.cause?.code === 'ENOTFOUND';
+        if (unknownHost) reason = `ENOTFOUND: no host named ${new URL(url).hostname}`;
+        if (attempt >= maxRetries || unknownHost || (!unsent && !idempotent))
           throw new LatheError(
             'NETWORK',
             (timedOut

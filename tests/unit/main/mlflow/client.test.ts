@@ -544,3 +544,40 @@ describe('mlflow client: redirects', () => {
     expect(delays).toEqual([]);
   });
 });
+
+describe('mlflow client: host names', () => {
+  it('a host name that does not resolve fails at once; a temporary DNS failure is retried', async () => {
+    const failing = (code: string) => {
+      const calls: string[] = [];
+      const fetchImpl = (async (url: string | URL | Request) => {
+        calls.push(String(url));
+        throw Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error(`getaddrinfo ${code} mlflow.invalid`), { code }),
+        });
+      }) as typeof fetch;
+      return { calls, fetchImpl };
+    };
+    const missing = failing('ENOTFOUND');
+    const { c, delays } = client({ url: 'http://mlflow.invalid:5000', fetch: missing.fetchImpl });
+    await expect(c.call('mlflow:experiments:get', { experiment_id: '0' })).rejects.toMatchObject({
+      code: 'NETWORK',
+      message: expect.stringContaining(
+        'ENOTFOUND: no host named mlflow.invalid (1 attempt(s))',
+      ) as string,
+    });
+    expect(missing.calls).toHaveLength(1);
+    expect(delays).toEqual([]);
+
+    const flaky = failing('EAI_AGAIN');
+    const retried = client({
+      url: 'http://mlflow.invalid:5000',
+      fetch: flaky.fetchImpl,
+      maxRetries: 2,
+    });
+    await expect(
+      retried.c.call('mlflow:runs:create', { experiment_id: '0' }),
+    ).rejects.toMatchObject({ code: 'NETWORK' });
+    // Never sent, so even a create is tried again.
+    expect(flaky.calls).toHaveLength(3);
+  });
+});
