@@ -240,7 +240,7 @@ export async function listRuns(
   return rows.map(summaryFromRow);
 }
 
-/** See TrackingStore.experiments. */
+/** See TrackingStore.experiments (an experiment deleted through MLflow's API is left out, as MLflow's UI does). */
 export async function readExperiments(
   db: Database,
   project?: string,
@@ -253,7 +253,7 @@ export async function readExperiments(
      FROM experiments e
      JOIN projects p ON e.project_id = p.id
      LEFT JOIN runs r ON r.experiment_id = e.id
-     ${project ? 'WHERE p.name = ?' : ''}
+     WHERE e.deleted_at IS NULL ${project ? 'AND p.name = ?' : ''}
      GROUP BY e.name, p.name
      ORDER BY last_run_at DESC NULLS LAST, e.name`,
     project ? [project] : [],

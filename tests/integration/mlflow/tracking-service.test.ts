@@ -172,6 +172,10 @@ describe('experiments', () => {
       { view_type: 'ACTIVE_ONLY' },
     );
     expect(active.experiments.map((e) => e.experiment_id)).not.toContain(id);
+    // The Experiments view leaves it out too, as MLflow's UI does.
+    const listed = async () =>
+      (await call<{ name: string }[]>('experiments:list', {})).map((e) => e.name);
+    expect(await listed()).not.toContain('churn-2');
     const onlyDeleted = await call<{ experiments: { experiment_id: string }[] }>(
       'mlflow:experiments:search',
       { view_type: '2' },
@@ -179,6 +183,7 @@ describe('experiments', () => {
     expect(onlyDeleted.experiments.map((e) => e.experiment_id)).toEqual([id]);
 
     await call('mlflow:experiments:restore', { experiment_id: id });
+    expect(await listed()).toContain('churn-2');
     expect((await getRun(runId)).info.lifecycle_stage).toBe('active');
     expect((await getRun(earlier)).info.lifecycle_stage).toBe('deleted');
     expect(await fail('mlflow:experiments:get', { experiment_id: 'nope' })).toMatchObject({
