@@ -549,8 +549,8 @@ describe('mlflow client: host names', () => {
   it('a host name that does not resolve fails at once; a temporary DNS failure is retried', async () => {
     const failing = (code: string) => {
       const calls: string[] = [];
-      const fetchImpl = (async (url: string | URL | Request) => {
-        calls.push(String(url));
+      const fetchImpl = (async (url: string) => {
+        calls.push(url);
         throw Object.assign(new TypeError('fetch failed'), {
           cause: Object.assign(new Error(`getaddrinfo ${code} mlflow.invalid`), { code }),
         });
