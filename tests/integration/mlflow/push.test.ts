@@ -20,6 +20,7 @@ import { latheAsync } from '../../helpers/cli';
 import { startLatheServer, stopLatheServer } from '../../helpers/lathe-server';
 import { trainRegistered } from '../../helpers/runs';
 import { contractClient, penguinsConfig } from '../../helpers/services';
+import { replayFixtures } from './replay-http';
 import { tempDir, vega } from '../../helpers/workspace';
 
 const t = tempDir('lathe-mlflow-push-');
@@ -219,6 +220,7 @@ async function startProxy(
     path: string,
     body: Buffer,
     forward: () => Promise<ProxyAnswer>,
+    method: string,
   ) => Promise<ProxyAnswer | null>,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const proxy = createHttpServer((req, res) => {
@@ -238,7 +240,7 @@ async function startProxy(
         });
         return { status: answer.status, bytes: Buffer.from(await answer.arrayBuffer()) };
       };
-      void handle(path, body, forward).then((answer) => {
+      void handle(path, body, forward, req.method ?? 'GET').then((answer) => {
         if (!answer) return res.socket?.destroy();
         res.writeHead(answer.status, { 'Content-Type': 'application/json' });
         res.end(answer.bytes);
@@ -254,6 +256,7 @@ async function startProxy(
 
 describe('mlflow push to a second Lathe process', () => {
   let first: MlflowPushOut;
+  const sent: { method: string; path: string; body: string }[] = [];
 
   it.each([
     ['a wrong token', { MLFLOW_TRACKING_TOKEN: 'not-a-key' }, /UNAUTHENTICATED/],
@@ -282,13 +285,22 @@ describe('mlflow push to a second Lathe process', () => {
 
   it('copies a run through the dispatcher: params, every metric point, tags, artifacts', async () => {
     const runId = version.runId!;
-    first = await call('mlflow:push', {
-      source: runId,
-      to: `${remote.uri}/`,
-      auth: { kind: 'token', token: writeKey },
+    // Through a proxy that records each request, for the comparison with the fixtures below.
+    const recorder = await startProxy((path, body, forward, method) => {
+      sent.push({ method, path, body: body.toString('utf8') });
+      return forward();
     });
+    try {
+      first = await call('mlflow:push', {
+        source: runId,
+        to: `${recorder.url}/`,
+        auth: { kind: 'token', token: writeKey },
+      });
+    } finally {
+      await recorder.close();
+    }
     expect(first).toMatchObject({
-      to: remote.uri,
+      to: recorder.url,
       experiment: { status: 'created' },
       run: { latheRunId: runId, status: 'created' },
       model: null,
@@ -353,6 +365,65 @@ describe('mlflow push to a second Lathe process', () => {
       expect(files.get(a.path)!.equals(Buffer.from(bytes)), a.path).toBe(true);
     }
     expect(first.sent).toMatchObject({ artifacts: mineFiles.length });
+  });
+
+  it("sends each request as MLflow's Python client does (the recorded fixtures)", () => {
+    // What the committed replay fixtures record the Python client sending, per path: the methods and
+    // the fields (body or query).
+    const methods = new Map<string, Set<string>>();
+    const fields = new Map<string, Set<string>>();
+    for (const { fixture } of replayFixtures())
+      for (const step of fixture.steps) {
+        const path = step.path ?? (step.artifact ? 'artifact' : 'artifact-list');
+        (methods.get(path) ?? methods.set(path, new Set()).get(path)!).add(step.method);
+        const names = Object.keys({ ...(step.json as object), ...step.query });
+        const known = fields.get(path) ?? fields.set(path, new Set()).get(path)!;
+        names.forEach((n) => known.add(n));
+      }
+    const covered = new Set<string>();
+    for (const r of sent) {
+      const url = new URL(r.path, 'http://x');
+      const path = url.pathname.startsWith('/api/2.0/mlflow/')
+        ? url.pathname
+        : url.searchParams.has('path')
+          ? 'artifact-list'
+          : 'artifact';
+      expect(methods.has(path), `${r.method} ${path} is in no fixture`).toBe(true);
+      expect([...methods.get(path)!], path).toContain(r.method);
+      covered.add(path);
+      if (!path.startsWith('/api/')) continue;
+      const names =
+        r.method === 'GET'
+          ? [...url.searchParams.keys()]
+          : Object.keys(JSON.parse(r.body) as object);
+      for (const n of names) expect([...fields.get(path)!], `${path}: ${n}`).toContain(n);
+      if (path.endsWith('runs/log-batch')) {
+        const { metrics = [] } = JSON.parse(r.body) as { metrics?: Record<string, unknown>[] };
+        for (const m of metrics) {
+          expect(Object.keys(m).sort()).toEqual(['key', 'step', 'timestamp', 'value']);
+          expect(Number.isInteger(m.timestamp) && Number.isInteger(m.step)).toBe(true);
+          expect(
+            typeof m.value === 'number' ||
+              ['NaN', 'Infinity', '-Infinity'].includes(m.value as string),
+          ).toBe(true);
+        }
+      }
+    }
+    expect([...covered].sort()).toEqual(
+      [
+        'artifact',
+        'artifact-list',
+        '/api/2.0/mlflow/experiments/create',
+        '/api/2.0/mlflow/experiments/get-by-name',
+        '/api/2.0/mlflow/runs/create',
+        '/api/2.0/mlflow/runs/log-batch',
+        '/api/2.0/mlflow/runs/search',
+        '/api/2.0/mlflow/runs/update',
+      ].sort(),
+    );
+    // The non-finite points went as the fixtures send them: words, not null.
+    expect(sent.some((r) => r.body.includes('"value":"NaN"'))).toBe(true);
+    expect(sent.some((r) => r.body.includes('"value":"-Infinity"'))).toBe(true);
   });
 
   it('a second push of the run sends nothing and says so', async () => {
