@@ -33,6 +33,9 @@ export function bucketCount(maxPoints: number): number {
   return Math.max(1, Math.floor((maxPoints - 2) / 3));
 }
 
+// Charts draw finite values: NaN and ±Infinity (kept for runs logged through MLflow, as MLflow keeps them)
+// are gaps, as in MLflow's charts, and are not counted in n.
+
 /**
  * A query over `metrics` returning (sid, key, step, ts, value, n) for one run (sid = 0) — parameters: run
  * id, then the key when `withKey` — ordered by key, step, ts; n is the key's total number of points.
@@ -40,7 +43,8 @@ export function bucketCount(maxPoints: number): number {
 export function downsampleSql(maxPoints: number, withKey: boolean): string {
   return seriesDownsampleSql(
     maxPoints,
-    `SELECT 0 AS sid, key, step, ts, value FROM metrics WHERE run_id = ? ${withKey ? 'AND key = ?' : ''}`,
+    `SELECT 0 AS sid, key, step, ts, value FROM metrics
+      WHERE run_id = ? ${withKey ? 'AND key = ?' : ''} AND isfinite(value)`,
   );
 }
 
@@ -59,7 +63,7 @@ export function downsampleManySql(maxPoints: number, runs: number, keys: number)
     maxPoints,
     `SELECT q.sid, m.key, m.step, m.ts, m.value
       FROM metrics m JOIN (VALUES ${ids}) q(run_id, sid) ON m.run_id = q.run_id
-      ${keys > 0 ? `WHERE m.key IN (${keyList})` : ''}`,
+      WHERE isfinite(m.value) ${keys > 0 ? `AND m.key IN (${keyList})` : ''}`,
   );
 }
 

@@ -27,12 +27,15 @@ import { iso } from '../workspace/projects';
 const SUMMARY_SELECT = `
   SELECT r.*, e.name AS experiment, p.name AS project, d.name AS dataset, v.version AS dataset_version, v.hash AS dataset_hash,
     (SELECT json_group_object(key, value) FROM params WHERE run_id = r.id) AS params_json,
-    (SELECT json_group_object(key, value) FROM latest_metrics WHERE run_id = r.id) AS metrics_json
+    (SELECT json_group_object(key, value) FROM latest_metrics WHERE run_id = r.id AND isfinite(value)) AS metrics_json
   FROM runs r
   JOIN experiments e ON r.experiment_id = e.id
   JOIN projects p ON e.project_id = p.id
   LEFT JOIN dataset_versions v ON r.dataset_version_id = v.id
   LEFT JOIN datasets d ON v.dataset_id = d.id`;
+
+// A summary's metrics are the finite latest values: NaN and ±Infinity, which runs logged through MLflow
+// keep, have no JSON number and are left out of the views (MLflow's own API still answers them).
 
 /**
  * The list query: the page of runs is chosen (WHERE, ORDER BY, LIMIT) before anything is aggregated, then
@@ -57,7 +60,7 @@ function listSql(where: string, order: string, limit: number): string {
   ),
   m AS (
     SELECT run_id, json_group_object(key, value) AS metrics_json
-    FROM latest_metrics WHERE run_id IN (SELECT id FROM page) GROUP BY run_id
+    FROM latest_metrics WHERE run_id IN (SELECT id FROM page) AND isfinite(value) GROUP BY run_id
   ),
   pa AS (
     SELECT run_id, json_group_object(key, value) AS params_json
