@@ -490,7 +490,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     }),
     ...mlflowPushHandlers({
       tracking,
-      readRun: (id) => tracking.get(id),
+      readRun: (id) => tracking.read(id),
       registry,
       artifacts,
       tmpDir: paths.tmp,

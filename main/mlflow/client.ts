@@ -225,26 +225,30 @@ export function trackingBase(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new LatheError('INVALID_INPUT', `--to '${url}' is not a URL (e.g. http://mlflow:5000)`, {
-      field: 'to',
-    });
+    throw new LatheError(
+      'INVALID_INPUT',
+      `the MLflow server URL '${url}' is not a URL (e.g. http://mlflow:5000)`,
+      {
+        field: 'to',
+      },
+    );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new LatheError(
       'INVALID_INPUT',
-      `--to '${url}': an MLflow tracking server is reached over http or https, not ${parsed.protocol.replace(/:$/, '')}`,
+      `the MLflow server URL '${url}': an MLflow tracking server is reached over http or https, not ${parsed.protocol.replace(/:$/, '')}`,
       { field: 'to' },
     );
   if (parsed.username || parsed.password)
     throw new LatheError(
       'INVALID_INPUT',
-      `--to '${parsed.origin}': put credentials in MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD, not in the URL`,
+      `the MLflow server URL '${parsed.origin}': give credentials as a token or a user name and password (MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD for the CLI), not in the URL`,
       { field: 'to' },
     );
   if (parsed.search || parsed.hash)
     throw new LatheError(
       'INVALID_INPUT',
-      `--to '${url}': the tracking URI takes no query or fragment`,
+      `the MLflow server URL '${url}': the tracking URI takes no query or fragment`,
       {
         field: 'to',
       },
@@ -319,7 +323,7 @@ export function createMlflowClient(options: MlflowClientOptions): MlflowClient {
     const remote = message ?? (text.trim().slice(0, 300) || `HTTP ${status}`);
     const hint =
       status === 401
-        ? ' (set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)'
+        ? ' (give a token, or a user name and password: from the CLI, MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)'
         : status === 403
           ? ' (these credentials lack the permission)'
           : '';

@@ -18,7 +18,7 @@ import {
   type MlflowPushOut,
   type MlflowPushStatus,
   type ModelVersion,
-  type Run,
+  type RunDetails,
   type RunStatus,
 } from '../../shared/contract';
 import { MLFLOW_PUSH_OP } from '../../shared/contract/mlflow-push';
@@ -65,7 +65,8 @@ const MLFLOW_STATUS: Record<RunStatus, string> = {
 export interface PushDeps {
   tracking: Pick<TrackingStore, 'get' | 'metricHistory' | 'flushMetrics'>;
   /** Any run by id or prefix, also one logged through MLflow (what the run page reads). */
-  readRun(idOrPrefix: string): Promise<Run>;
+  /** Any run: one Lathe trained, or one logged through MLflow's API. */
+  readRun(idOrPrefix: string): Promise<RunDetails>;
   registry: Pick<RegistryStore, 'version' | 'get'>;
   artifacts: ArtifactStore;
   /** The workspace's tmp folder: the MLflow model folder is written there, then removed. */
@@ -260,7 +261,7 @@ async function ensureExperiment(
 
 async function pushRun(
   remote: MlflowRemote,
-  run: Run,
+  run: RunDetails,
   deps: PushDeps,
   withModel: boolean,
   progress: (fraction: number, message: string) => void,
@@ -337,7 +338,9 @@ async function pushRun(
 
   // Metric histories: every point, with its step and timestamp; those the remote has are not sent again.
   await deps.tracking.flushMetrics();
-  const history = await deps.tracking.metricHistory(run.id, undefined, 2 ** 31 - 1);
+  const history = await deps.tracking.metricHistory(run.id, undefined, 2 ** 31 - 1, {
+    nonFinite: true,
+  });
   const byKey = new Map<
     string,
     { key: string; step: number; value: number; timestamp: number }[]

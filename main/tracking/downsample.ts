@@ -39,12 +39,13 @@ export function bucketCount(maxPoints: number): number {
 /**
  * A query over `metrics` returning (sid, key, step, ts, value, n) for one run (sid = 0) — parameters: run
  * id, then the key when `withKey` — ordered by key, step, ts; n is the key's total number of points.
+ * `nonFinite` keeps NaN and ±Infinity (a copy of the run, not a chart).
  */
-export function downsampleSql(maxPoints: number, withKey: boolean): string {
+export function downsampleSql(maxPoints: number, withKey: boolean, nonFinite = false): string {
   return seriesDownsampleSql(
     maxPoints,
     `SELECT 0 AS sid, key, step, ts, value FROM metrics
-      WHERE run_id = ? ${withKey ? 'AND key = ?' : ''} AND isfinite(value)`,
+      WHERE run_id = ? ${withKey ? 'AND key = ?' : ''} ${nonFinite ? '' : 'AND isfinite(value)'}`,
   );
 }
 

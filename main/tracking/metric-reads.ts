@@ -16,9 +16,10 @@ export async function readMetricHistory(
   id: string,
   key: string | undefined,
   maxPoints: number,
+  nonFinite = false,
 ): Promise<MetricHistory> {
   const rows = await db.all(
-    downsampleSql(maxPoints, key !== undefined),
+    downsampleSql(maxPoints, key !== undefined, nonFinite),
     key !== undefined ? [id, key] : [id],
   );
   const series: MetricHistory['series'] = {};

@@ -68,9 +68,15 @@ export interface TrackingStore extends RunRecorder {
   /**
    * A run's metric points (of one key, or all), ordered by key, step and time. A key with more than
    * `maxPoints` points (default DEFAULT_MAX_POINTS) is downsampled shape-preservingly (see downsample.ts);
-   * `series` says, per key, whether it was and how many points it has in all.
+   * `series` says, per key, whether it was and how many points it has in all. NaN and ±Infinity (which
+   * runs logged through MLflow keep) are left out — a chart's gaps — unless `options.nonFinite`.
    */
-  metricHistory(runId: string, key?: string, maxPoints?: number): Promise<MetricHistory>;
+  metricHistory(
+    runId: string,
+    key?: string,
+    maxPoints?: number,
+    options?: { nonFinite?: boolean },
+  ): Promise<MetricHistory>;
   /**
    * Metric histories of many runs (ids or unique prefixes) in one query: one series per (run, key) that
    * has points, only `keys` when given, each downsampled on its own to `maxPoints` (see downsample.ts).
@@ -242,9 +248,9 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
       return readRuns(db, await resolveRunIds(db, idsOrPrefixes));
     },
 
-    async metricHistory(runId, key, maxPoints = DEFAULT_MAX_POINTS) {
+    async metricHistory(runId, key, maxPoints = DEFAULT_MAX_POINTS, options) {
       await flushMetrics();
-      return readMetricHistory(db, await resolveId(runId), key, maxPoints);
+      return readMetricHistory(db, await resolveId(runId), key, maxPoints, options?.nonFinite);
     },
 
     async metricHistoryMany(ids, keys, maxPoints = DEFAULT_MAX_POINTS) {

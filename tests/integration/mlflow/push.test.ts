@@ -330,7 +330,9 @@ describe('mlflow push to a second Lathe process', () => {
 
     // Every point of every metric, with its step and its timestamp to the millisecond. (Read from the
     // store: runs:metrics cannot carry NaN or ±Infinity, see the report.)
-    const history = await services.tracking.metricHistory(runId, undefined, 1_000_000);
+    const history = await services.tracking.metricHistory(runId, undefined, 1_000_000, {
+      nonFinite: true,
+    });
     expect(Object.values(history.series).some((s) => s.downsampled)).toBe(false);
     const keys = [...new Set(history.points.map((p) => p.key))].sort();
     expect(keys).toEqual(expect.arrayContaining(['edge', 'long', 'loss']));
@@ -601,7 +603,9 @@ describe('mlflow push to a second Lathe process', () => {
       expect(done.found.metricPoints).toBeGreaterThanOrEqual(1000);
       expect(done.found.metricPoints + done.sent.metricPoints).toBe(first.sent.metricPoints);
       expect(done.found.params).toBe(first.sent.params);
-      const history = await services.tracking.metricHistory(version.runId!, undefined, 1_000_000);
+      const history = await services.tracking.metricHistory(version.runId!, undefined, 1_000_000, {
+        nonFinite: true,
+      });
       for (const key of Object.keys(history.series)) {
         const mine = history.points
           .filter((p) => p.key === key)

@@ -103,7 +103,9 @@ describe('buildPush', () => {
 describe('fieldOfError', () => {
   it('puts a refused URL, refused credentials and a refused folder under their fields', () => {
     expect(
-      fieldOfError(new ApiError('INVALID_INPUT', "--to 'x' is not a URL", { field: 'to' })),
+      fieldOfError(
+        new ApiError('INVALID_INPUT', "the MLflow server URL 'x' is not a URL", { field: 'to' }),
+      ),
     ).toBe('url');
     expect(fieldOfError(new ApiError('INVALID_INPUT', 'refused', { status: 401 }))).toBe('auth');
     expect(fieldOfError(new ApiError('INVALID_INPUT', 'refused', { status: 403 }))).toBe('auth');
