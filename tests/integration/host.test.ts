@@ -9,6 +9,7 @@ import { channels, type EventFrame, type RunStatusEvent } from '../../shared/con
 import { startHost, type Host } from '../../main/host/server';
 import { createRemoteApi } from '../../main/api/remote-api';
 import { createServices, type Services } from '../../main/services';
+import { rawRequest, type RawOptions } from '../helpers/raw-http';
 import { tempDir, vega } from '../helpers/workspace';
 
 const t = tempDir('lathe-host-');
@@ -16,36 +17,7 @@ let services: Services;
 let host: Host;
 
 /** A raw HTTP request, so tests can send the Host and Origin headers a hostile page would. */
-function raw(
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((resolveReq, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: host.port,
-        path,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolveReq({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-            headers: res.headers,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    if (options.body) req.write(options.body);
-    req.end();
-  });
-}
+const raw = (path: string, options: RawOptions = {}) => rawRequest(host.port, path, options);
 
 const post = (channel: string, body: unknown, headers: Record<string, string> = {}) =>
   raw(`/api/invoke/${channel}`, {

@@ -1,13 +1,13 @@
 // The mlflow-artifacts proxy of the Lathe host as MLflow's HttpArtifactRepository uses it: PUT
 // <root>/<path> (streamed), GET <root>/<path>, GET ?path=<root-path>[/sub] (names only), DELETE; the files
 // land in the content-addressed store and the run's artifacts table, so the run page lists them.
-import { request } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type Host } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services';
+import { rawRequest, type RawOptions } from '../../helpers/raw-http';
 import { tempDir } from '../../helpers/workspace';
 
 const t = tempDir('lathe-mlflow-artifacts-');
@@ -18,51 +18,7 @@ const RUN = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const OTHER = 'ffffeeeeddddccccbbbbaaaa99998888';
 const ROOT = `/api/2.0/mlflow-artifacts/artifacts/${EXP}/${RUN}/artifacts`;
 
-interface Answer {
-  status: number;
-  body: Buffer;
-  json: unknown;
-  headers: Record<string, unknown>;
-}
-
-function raw(
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
-): Promise<Answer> {
-  return new Promise((resolveReq, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: host.port,
-        path,
-        method: options.method ?? 'GET',
-        headers: {
-          ...(options.body !== undefined
-            ? { 'Content-Length': String(Buffer.byteLength(options.body)) }
-            : {}),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          let json: unknown;
-          try {
-            json = JSON.parse(body.toString('utf8'));
-          } catch {
-            json = undefined;
-          }
-          resolveReq({ status: res.statusCode ?? 0, body, json, headers: res.headers });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (options.body !== undefined) req.write(options.body);
-    req.end();
-  });
-}
+const raw = (path: string, options: RawOptions = {}) => rawRequest(host.port, path, options);
 
 const put = (path: string, body: Buffer | string) =>
   raw(`${ROOT}/${path}`, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body });
@@ -109,7 +65,7 @@ describe('the mlflow-artifacts proxy', () => {
     const down = await raw(`${ROOT}/model/weights.bin`);
     expect(down.status).toBe(200);
     expect(down.headers['content-disposition']).toBe('attachment; filename=weights.bin');
-    expect(createHash('sha256').update(down.body).digest('hex')).toBe(
+    expect(createHash('sha256').update(down.bytes).digest('hex')).toBe(
       createHash('sha256').update(bytes).digest('hex'),
     );
     // The upload's temp file was moved into the store, not left behind.

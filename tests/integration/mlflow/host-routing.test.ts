@@ -1,7 +1,6 @@
 // The MLflow routes of the Lathe host, over HTTP on 127.0.0.1: routing by an endpoint table (here one
 // over ordinary Lathe channels, so the router is tested apart from the MLflow services), query and body
 // inputs, unknown fields, MLflow error bodies and statuses, wrong methods, malformed bodies, Host/Origin.
-import { request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -10,6 +9,7 @@ import { contractMlflowEndpoints, startHost, type Host } from '../../../main/hos
 import type { MlflowRoute } from '../../../main/host/mlflow-routes';
 import { createServices, type Services } from '../../../main/services';
 import { channels } from '../../../shared/contract';
+import { rawRequest, type RawOptions } from '../../helpers/raw-http';
 import { tempDir } from '../../helpers/workspace';
 
 const TABLE: MlflowRoute[] = [
@@ -24,54 +24,12 @@ const t = tempDir('lathe-mlflow-host-');
 let services: Services;
 let host: Host;
 
-interface Answer {
-  status: number;
-  body: string;
-  json: unknown;
-  headers: Record<string, unknown>;
-}
-
-function raw(
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<Answer> {
-  return new Promise((resolveReq, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: host.port,
-        path,
-        method: options.method ?? 'GET',
-        // What Python's requests sends: Host 127.0.0.1:<port>, no Origin.
-        headers: {
-          Host: `127.0.0.1:${host.port}`,
-          // As requests frames every body (Node would not frame a DELETE's without it).
-          ...(options.body !== undefined
-            ? { 'Content-Length': String(Buffer.byteLength(options.body)) }
-            : {}),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(body);
-          } catch {
-            json = undefined;
-          }
-          resolveReq({ status: res.statusCode ?? 0, body, json, headers: res.headers });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (options.body !== undefined) req.write(options.body);
-    req.end();
+/** What Python's requests sends: Host 127.0.0.1:<port>, no Origin. */
+const raw = (path: string, options: RawOptions = {}) =>
+  rawRequest(host.port, path, {
+    ...options,
+    headers: { Host: `127.0.0.1:${host.port}`, ...options.headers },
   });
-}
 
 const postJson = (path: string, body: unknown, method = 'POST') =>
   raw(path, {
