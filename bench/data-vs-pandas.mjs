@@ -1,5 +1,6 @@
 // Import + profile + validate: Lathe (DuckDB) against pandas, on the 3M-row flights sample as Parquet and
-// exported to CSV (~100 MB).
+// exported to CSV (~100 MB). Also the lean pair: `lathe data import FILE --profile` against pandas
+// read_csv + describe(include='all') in one process, beside the fuller pandas profile.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
 //   node bench/data-vs-pandas.mjs [--rows N] [--rounds N]
 // Needs Debian's python3-pandas (apt-get install -y python3-pandas). Each round imports into a fresh
@@ -131,6 +132,20 @@ print(json.dumps({'readMs': (t1 - t0) * 1000, 'profileMs': (t2 - t1) * 1000, 'va
 `,
 );
 
+// The lean pair a careful pandas user writes: read_csv and describe(include='all'), in one process.
+const leanScript = join(dir, 'pandas_lean.py');
+writeFileSync(
+  leanScript,
+  `import sys, json, pandas as pd
+df = pd.read_csv(sys.argv[1], parse_dates=['date'])
+try:
+    described = df.describe(include='all', datetime_is_numeric=True)
+except TypeError:  # pandas 2 treats dates as numbers without being told
+    described = df.describe(include='all')
+print(json.dumps({'rows': len(df), 'columns': len(described.columns)}))
+`,
+);
+
 /** Runs a command; resolves with its wall time and parsed JSON stdout. Exit code 1 is a failed validation. */
 function timed(label, cmd, args, okCodes = [0]) {
   const t0 = process.hrtime.bigint();
@@ -197,6 +212,20 @@ function latheOneCommand(file, ws) {
   };
 }
 
+/** Lathe's side of the lean pair: `data import FILE --profile`, one process on a fresh workspace. */
+function latheImportProfile(file, ws) {
+  const r = timed('lathe import --profile', process.execPath, [
+    lathe,
+    ...['data', 'import', file, '--name', 'flights', '--profile', '--workspace', ws, '--json'],
+  ]);
+  return { ms: r.ms, rows: r.out.profile.rows };
+}
+
+function pandasLean(file) {
+  const r = timed('pandas read_csv + describe', python, [leanScript, file]);
+  return { ms: r.ms, rows: r.out.rows };
+}
+
 function pandasRun(file, fmt) {
   const r = timed(`pandas (${fmt})`, python, [pandasScript, file, fmt, suiteFile]);
   return {
@@ -231,7 +260,7 @@ function agree(l, p) {
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const total = (l) => l.import + l.profile + l.validate;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rec = { csv: [], csvOne: [], parquet: [], pandasCsv: [], pandasParquet: [] };
+const rec = { csv: [], csvOne: [], parquet: [], pandasCsv: [], pandasParquet: [], lean: [] };
 
 for (let round = 1; round <= rounds; round++) {
   const lc = latheRun(csv, join(dir, `csv${round}`));
@@ -240,6 +269,13 @@ for (let round = 1; round <= rounds; round++) {
   const one = latheOneCommand(csv, join(dir, `one${round}`));
   agree(one, pc);
   rec.csvOne.push(one.ms);
+  const leanLathe = latheImportProfile(csv, join(dir, `lean${round}`));
+  const leanPandas = pandasLean(csv);
+  if (leanLathe.rows !== leanPandas.rows) {
+    console.error(`rows: Lathe profiled ${leanLathe.rows}, pandas read ${leanPandas.rows}`);
+    process.exit(1);
+  }
+  rec.lean.push({ lathe: leanLathe.ms, pandas: leanPandas.ms });
   const lp = latheRun(parquet, join(dir, `parquet${round}`));
   agree(lp, pc);
   rec.csv.push(lc);
@@ -251,6 +287,8 @@ for (let round = 1; round <= rounds; round++) {
     ` | pandas ${s(pc.total)} (read_csv ${s(pc.read)}, profile ${s(pc.profile)}, checks ${s(pc.validate)})` +
     ` | ratio ${(pc.total / total(lc)).toFixed(2)}x\n` +
     `         CSV  Lathe in one command ${s(one.ms)} | ratio ${(pc.total / one.ms).toFixed(2)}x\n` +
+    `         CSV  lean pair: Lathe import --profile ${s(leanLathe.ms)} | pandas read_csv + describe(include='all') ${s(leanPandas.ms)}` +
+    ` | ratio ${(leanPandas.ms / leanLathe.ms).toFixed(2)}x\n` +
     `         Parquet Lathe ${s(total(lp))} (import ${s(lp.import)}, profile ${s(lp.profile)} [${s(lp.inProcess.profile)}], validate ${s(lp.validate)})`;
   if (parquetEngine) {
     const pp = pandasRun(parquet, 'parquet');
@@ -263,6 +301,7 @@ for (let round = 1; round <= rounds; round++) {
 const m = (xs, f) => median(xs.map(f));
 const csvRatio = median(rec.csv.map((l, i) => rec.pandasCsv[i].total / total(l)));
 const oneRatio = median(rec.csvOne.map((ms, i) => rec.pandasCsv[i].total / ms));
+const leanRatio = median(rec.lean.map((l) => l.pandas / l.lathe));
 console.log('\nmedians');
 console.log(
   `  CSV     Lathe ${s(m(rec.csv, total))}: import ${s(m(rec.csv, (l) => l.import))}, profile ${s(m(rec.csv, (l) => l.profile))} ` +
@@ -286,10 +325,14 @@ if (parquetEngine) {
     '          pandas: no Parquet engine (Debian python3-pandas comes without pyarrow or fastparquet); CSV path compared only',
   );
 }
+console.log(
+  `  lean    Lathe import --profile ${s(m(rec.lean, (l) => l.lathe))}; pandas read_csv + describe(include='all') ${s(m(rec.lean, (l) => l.pandas))}`,
+);
 const profileOk = m(rec.parquet, (l) => l.inProcess.profile) < 1500;
 console.log(
   `\nCSV path, pandas / Lathe: three commands ${csvRatio.toFixed(2)}x, one command (one process, like pandas) ${oneRatio.toFixed(2)}x ` +
     `(goal ≥ 2x: ${oneRatio >= 2 ? 'met' : 'NOT met'}); ` +
+    `import --profile against the lean pandas pair ${leanRatio.toFixed(2)}x (goal ≥ 2x: ${leanRatio >= 2 ? 'met' : 'NOT met'}); ` +
     `profile of ${rows.toLocaleString('en-US')} rows ${s(m(rec.parquet, (l) => l.inProcess.profile))} (goal < 1.5 s: ${profileOk ? 'met' : 'NOT met'})`,
 );
 rmSync(dir, { recursive: true, force: true });

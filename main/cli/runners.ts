@@ -28,6 +28,8 @@ export async function importWith(
     project?: string;
     format?: string;
     allowSchemaChange?: boolean;
+    /** Also profile the new version (a file import only). */
+    profile?: boolean;
   },
 ): Promise<ImportOut> {
   const bar = createProgress(ctx.io.stderr, !ctx.json);
@@ -70,6 +72,7 @@ export async function importWith(
         project: input.project,
         format: input.format,
         allowSchemaChange: input.allowSchemaChange,
+        profile: input.profile,
       },
       'data import',
     );

@@ -35,7 +35,7 @@ import { schemaChange, schemaChangeError } from './schema-diff';
 import { columnInfo } from './column-kind';
 import { detectFormat } from './detect';
 import type { Engine, LongStatement } from './engine';
-import { profileParquet } from './profile';
+import { profileParquet, type ProfileResult } from './profile';
 import { downloadToFile, isUrl } from './download';
 import {
   explainTransformError,
@@ -70,6 +70,11 @@ export interface DataService {
     format?: FileFormat;
     /** Accept columns that differ from the latest version's (else INVALID_INPUT with the difference). */
     allowSchemaChange?: boolean;
+    /**
+     * Also profile the new version, from the Parquet file the import has just written while the rest of
+     * the import finishes; stored as `profile` stores it (a reused version answers its stored profile).
+     */
+    profile?: boolean;
   }): Promise<ImportOut>;
   /** Asks a running import into `name` to stop; false when none is running. */
   cancelImport(name: string): boolean;
@@ -353,6 +358,51 @@ export function createDataService(deps: {
   };
   const versionFromRow = (r: Row) => versionAt(paths.dir, r);
 
+  /** Stores a version's profile (what `profile` answers from then on) and returns it. */
+  async function storeProfile(
+    v: ResolvedVersion,
+    result: ProfileResult,
+    durationMs: number,
+  ): Promise<Profile> {
+    const profile: Profile = {
+      dataset: v.dataset,
+      version: v.version,
+      versionId: v.id,
+      rows: result.rows,
+      duplicateRows: result.duplicateRows,
+      duplicateSample: result.duplicateSample,
+      columns: result.columns,
+      durationMs,
+    };
+    await db.run('INSERT OR REPLACE INTO profiles VALUES (?, ?, now())', [
+      v.id,
+      JSON.stringify(profile),
+    ]);
+    return profile;
+  }
+
+  /** A version's stored profile, or a new one (computed in SQL, then stored). */
+  async function profileVersion(v: ResolvedVersion): Promise<Profile> {
+    const cached = await db.one<{ profile: string }>(
+      'SELECT profile FROM profiles WHERE version_id = ?',
+      [v.id],
+    );
+    // A profile cached by an older build lacks newer fields (outliers, duplicate sample): profile again.
+    const reuse = cached && ProfileSchema.safeParse(JSON.parse(cached.profile));
+    if (reuse?.success) return reuse.data;
+    const started = Date.now();
+    bus.emit('data:progress', {
+      op: 'profile',
+      name: v.dataset,
+      fraction: 0,
+      message: 'profiling',
+    });
+    const result = await profileParquet(engine, v.storagePath, v.columns);
+    const profile = await storeProfile(v, result, Date.now() - started);
+    bus.emit('data:progress', { op: 'profile', name: v.dataset, fraction: 1, message: 'done' });
+    return profile;
+  }
+
   /** Writes `select` to the workspace as Parquet under the content hash, then records the version. */
   async function record(args: {
     name: string;
@@ -374,6 +424,8 @@ export function createDataService(deps: {
     transform?: unknown;
     /** Imports compare the new columns with the latest version's; `allow` accepts a difference. */
     schema?: { allow: boolean };
+    /** Also profile the new version (see `importFile`). */
+    profile?: boolean;
   }): Promise<ImportOut> {
     const { name } = args;
     const [latest] = await db.all(
@@ -383,15 +435,19 @@ export function createDataService(deps: {
     assertNotDeleted(name, latest);
     const reuse = async (h: string): Promise<ImportOut | null> => {
       const existing = await db.all(`${VERSION_SELECT} WHERE d.name = ? AND v.hash = ?`, [name, h]);
-      return existing[0]
-        ? {
-            dataset: name,
-            version: toPublic(versionFromRow(existing[0])),
-            reused: true,
-            durationMs: Date.now() - args.started,
-          }
-        : null;
+      if (!existing[0]) return null;
+      const version = versionFromRow(existing[0]);
+      return {
+        dataset: name,
+        version: toPublic(version),
+        reused: true,
+        durationMs: Date.now() - args.started,
+        ...(args.profile ? { profile: await profileVersion(version) } : {}),
+      };
     };
+    // The new version's profile, started once its Parquet file is written: it runs while the import
+    // counts, checks and publishes the file, and is awaited before the file is moved.
+    let profiling: Promise<{ result: ProfileResult; ms: number }> | undefined;
     let hash = typeof args.hash === 'string' ? args.hash : null;
     if (hash) {
       const reused = await reuse(hash);
@@ -447,6 +503,15 @@ export function createDataService(deps: {
         described.map((c) => c.name),
       );
       const columns = described.map((c) => columnInfo(c.name, c.type));
+      if (args.profile) {
+        const profileStarted = Date.now();
+        profiling = profileParquet(engine, stored, columns).then((result) => ({
+          result,
+          ms: Date.now() - profileStarted,
+        }));
+        // Awaited below or in `finally`; until then a failure must not count as unhandled.
+        profiling.catch(() => undefined);
+      }
       if (latest && args.schema && !args.schema.allow) {
         const previous = versionFromRow(latest);
         const change = schemaChange(name, previous.version, previous.columns, columns);
@@ -461,6 +526,7 @@ export function createDataService(deps: {
           file: args.source,
         });
       }
+      const profiled = await profiling;
       if (!claimStored(dest)) {
         // Rename is atomic: the database only ever points at a complete file. The file's bytes reach
         // the disk before the rename publishes it, and the rename before the row that names it.
@@ -508,13 +574,17 @@ export function createDataService(deps: {
       });
       progress(name, 1, 'done');
       const [row] = await db.all(`${VERSION_SELECT} WHERE v.id = ?`, [id]);
+      const version = versionFromRow(row!);
       return {
         dataset: name,
-        version: toPublic(versionFromRow(row!)),
+        version: toPublic(version),
         reused: false,
         durationMs: Date.now() - args.started,
+        ...(profiled ? { profile: await storeProfile(version, profiled.result, profiled.ms) } : {}),
       };
     } finally {
+      // A failed import's profile may still be reading the temporary file.
+      await profiling?.catch(() => undefined);
       rmSync(tmp, { force: true });
     }
   }
@@ -529,6 +599,7 @@ export function createDataService(deps: {
       format?: FileFormat;
       source?: string;
       allowSchemaChange?: boolean;
+      profile?: boolean;
     },
   ): Promise<ImportOut> {
     const started = Date.now();
@@ -578,6 +649,7 @@ export function createDataService(deps: {
         started,
         op,
         schema: { allow: input.allowSchemaChange === true },
+        profile: input.profile,
       });
     try {
       return await attempt({});
@@ -699,10 +771,11 @@ export function createDataService(deps: {
     project,
     format,
     allowSchemaChange,
+    profile,
   }) =>
     withImport(name, async (op) => {
       if (!isUrl(path))
-        return importLocalFile(op, { path, name, project, format, allowSchemaChange });
+        return importLocalFile(op, { path, name, project, format, allowSchemaChange, profile });
       // A URL is downloaded to the workspace's tmp folder, imported as a file, and recorded by its URL.
       const controller = new AbortController();
       op.abort = () => controller.abort();
@@ -723,6 +796,7 @@ export function createDataService(deps: {
           // Recorded without credentials: re-importing needs them given again.
           source: redactUrl(path),
           allowSchemaChange,
+          profile,
         });
       } catch (err) {
         throw download.rename(err);
@@ -890,40 +964,7 @@ export function createDataService(deps: {
 
     resolve: (ref) => resolveRef(ref),
 
-    async profile(ref) {
-      const v = await resolveRef(ref);
-      const cached = await db.one<{ profile: string }>(
-        'SELECT profile FROM profiles WHERE version_id = ?',
-        [v.id],
-      );
-      // A profile cached by an older build lacks newer fields (outliers, duplicate sample): profile again.
-      const reuse = cached && ProfileSchema.safeParse(JSON.parse(cached.profile));
-      if (reuse?.success) return reuse.data;
-      const started = Date.now();
-      bus.emit('data:progress', {
-        op: 'profile',
-        name: v.dataset,
-        fraction: 0,
-        message: 'profiling',
-      });
-      const result = await profileParquet(engine, v.storagePath, v.columns);
-      const profile: Profile = {
-        dataset: v.dataset,
-        version: v.version,
-        versionId: v.id,
-        rows: result.rows,
-        duplicateRows: result.duplicateRows,
-        duplicateSample: result.duplicateSample,
-        columns: result.columns,
-        durationMs: Date.now() - started,
-      };
-      await db.run('INSERT OR REPLACE INTO profiles VALUES (?, ?, now())', [
-        v.id,
-        JSON.stringify(profile),
-      ]);
-      bus.emit('data:progress', { op: 'profile', name: v.dataset, fraction: 1, message: 'done' });
-      return profile;
-    },
+    profile: async (ref) => profileVersion(await resolveRef(ref)),
 
     async preview(ref, offset, limit) {
       const v = await resolveRef(ref);

@@ -70,6 +70,14 @@ async function duplicateGroups(
   }
 }
 
+/** A profile's statistics, before they are tied to a dataset version. */
+export interface ProfileResult {
+  rows: number;
+  duplicateRows: number;
+  duplicateSample: DuplicateRow[];
+  columns: ColumnProfile[];
+}
+
 /**
  * Profiles a Parquet file in SQL: aggregate scans for the per-column statistics (plain, distinct and
  * quantiles side by side) and the duplicate rows, then — concurrently — a top-values and a histogram query
@@ -79,12 +87,7 @@ export async function profileParquet(
   engine: Engine,
   parquetPath: string,
   columns: ColumnInfo[],
-): Promise<{
-  rows: number;
-  duplicateRows: number;
-  duplicateSample: DuplicateRow[];
-  columns: ColumnProfile[];
-}> {
+): Promise<ProfileResult> {
   const from = `read_parquet(${literal(parquetPath)})`;
   const basic: string[] = [];
   const distinct: string[] = [];
@@ -109,9 +112,10 @@ export async function profileParquet(
   const [[basicRow], [distinctRow], [quantileRow]] = await Promise.all([
     engine.all(`SELECT count(*) AS rows, ${basic.join(', ')} FROM ${from}`),
     engine.all(`SELECT ${distinct.join(', ')} FROM ${from}`),
-    quantiles.length
-      ? engine.all(`SELECT ${quantiles.join(', ')} FROM ${from}`)
-      : Promise.resolve([{}]),
+    // One query per column: DuckDB runs several holistic aggregates in one query one after another.
+    Promise.all(quantiles.map((q) => engine.all(`SELECT ${q} FROM ${from}`))).then((parts) => [
+      Object.assign({}, ...parts.map(([r]) => r)) as Record<string, unknown>,
+    ]),
   ]);
   const s: Record<string, unknown> = { ...basicRow, ...distinctRow, ...quantileRow };
   const rows = num(s.rows) ?? 0;

@@ -85,6 +85,11 @@ export const ImportIn = z.object({
    * refused with INVALID_INPUT whose details hold `schemaChange` (a SchemaChange).
    */
   allowSchemaChange: z.boolean().optional(),
+  /**
+   * Also profile the new version, while the import finishes (the answer's `profile`, stored as
+   * `data:profile` stores it; a reused version answers its stored profile).
+   */
+  profile: z.boolean().optional(),
 });
 export type ImportIn = z.input<typeof ImportIn>;
 
@@ -104,6 +109,8 @@ export const ImportOut = z.object({
   /** True when identical content was already imported under this name. */
   reused: z.boolean(),
   durationMs: z.number(),
+  /** The version's profile, when `profile` was asked for. */
+  profile: z.lazy(() => Profile).optional(),
 });
 export type ImportOut = z.infer<typeof ImportOut>;
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Profile } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { contractClient } from '../helpers/services';
 import { tempDir } from '../helpers/workspace';
@@ -117,5 +118,52 @@ describe('profile: outliers and duplicate rows', () => {
     expect(p.duplicateSample).toHaveLength(10);
     expect(p.duplicateSample.map((d) => d.count)).toEqual([4, 4, 4, 4, 4, 3, 3, 3, 3, 3]);
     expect(p.duplicateSample[0]!.values).toEqual([2, null]);
+  });
+});
+
+describe('data:import with profile', () => {
+  // Numbers, text, dates, booleans and nulls, with duplicate rows: every part of a profile.
+  const lines = ['n,x,label,day,flag'];
+  for (let i = 0; i < 300; i++) {
+    const x = i % 13 === 0 ? '' : String(((i * 7919) % 1000) / 10 - 20);
+    const day = `2024-0${(i % 9) + 1}-1${i % 10}`;
+    lines.push(`${i % 50},${x},l${i % 7},${i % 17 === 0 ? '' : day},${i % 3 === 0}`);
+  }
+  lines.push(lines[5]!, lines[5]!, lines[9]!);
+  const text = `${lines.join('\n')}\n`;
+  /** A profile without what differs between versions and runs. */
+  const stats = (p: Profile) => {
+    const { dataset: _d, version: _v, versionId: _id, durationMs: _ms, ...rest } = p;
+    return rest;
+  };
+
+  it('answers the same profile as a separate data:profile, and stores it for data:profile', async () => {
+    const file = t.file('together.csv', text);
+    const together = await call('data:import', { path: file, name: 'together', profile: true });
+    expect(together.profile).toBeDefined();
+    expect(together.profile!.versionId).toBe(together.version.id);
+    expect(together.profile!.version).toBe(together.version.version);
+
+    const apart = await call('data:import', { path: file, name: 'apart' });
+    expect(apart.profile).toBeUndefined();
+    const separate = await call('data:profile', { ref: 'apart' });
+    expect(stats(together.profile!)).toEqual(stats(separate));
+    expect(together.profile!.duplicateRows).toBe(3);
+
+    // Stored: data:profile answers it as it is, duration included, without profiling again.
+    expect(await call('data:profile', { ref: 'together' })).toEqual(together.profile);
+    // Importing the same file again reuses the version and answers its stored profile.
+    const again = await call('data:import', { path: file, name: 'together', profile: true });
+    expect(again.reused).toBe(true);
+    expect(again.profile).toEqual(together.profile);
+  });
+
+  it('changes nothing when the import is refused, the profile included', async () => {
+    const file = t.file('other-columns.csv', 'a,b\n1,2\n');
+    await expect(
+      call('data:import', { path: file, name: 'together', profile: true }),
+    ).rejects.toThrow(/column/i);
+    const versions = await call('data:versions', { name: 'together' });
+    expect(versions).toHaveLength(1);
   });
 });

@@ -135,6 +135,8 @@ export const dataImport: Command = {
         project: str(ctx, 'project'),
         format: str(ctx, 'format'),
         allowSchemaChange: bool(ctx, 'allow-schema-change'),
+        // A file's profile is computed by the import, from the Parquet file it has just written.
+        profile: file ? bool(ctx, 'profile') : undefined,
       }).catch((err: unknown) => {
         if (err instanceof LatheError && err.details?.schemaChange)
           throw new LatheError(
@@ -145,9 +147,11 @@ export const dataImport: Command = {
         throw err;
       });
       const ref = `${name}@${imported.version.version}`;
-      // Both read the new version only: side by side they share the cores DuckDB leaves idle.
+      // A file's profile came with the import; a query's profile and the validation read the new version
+      // side by side, sharing the cores DuckDB leaves idle.
       const [profile, validation] = await Promise.all([
-        ctx.args.flags.profile ? s.api.invoke('data:profile', { ref }) : undefined,
+        imported.profile ??
+          (ctx.args.flags.profile ? s.api.invoke('data:profile', { ref }) : undefined),
         suite ? s.api.invoke('data:validate', { ref, suite }) : undefined,
       ]);
       return {
