@@ -527,6 +527,7 @@ export function createDataService(deps: {
         });
       }
       const profiled = await profiling;
+      throwIfCancelled(args.op);
       if (!claimStored(dest)) {
         // Rename is atomic: the database only ever points at a complete file. The file's bytes reach
         // the disk before the rename publishes it, and the rename before the row that names it.
