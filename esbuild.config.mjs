@@ -1,6 +1,7 @@
 // Builds main-process code for Node 20 / Electron: the CLI, the training worker, the Electron main and preload.
 // The renderer is built by Vite (vite.config.mjs).
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +15,48 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   absWorkingDir: root,
+  // import() of a package (onnxruntime-node, loaded with the first model) becomes a lazy require.
+  supported: { 'dynamic-import': false },
+};
+
+/**
+ * The CLI in two bundles, so it starts fast (see main/cli/index.ts): its front (out/main/cli.cjs: arguments,
+ * help, the command manifest) and the commands' runtime it loads when a command runs (out/main/cli-run.cjs,
+ * main/cli/command-groups.ts). The runtime bundles the pure-JS packages a command loads at start (the
+ * contract's zod, yaml, ws, croner, DuckDB's JS API), so Node resolves, reads and compiles one file (whose
+ * V8 code cache main/cli/lathe.cjs keeps) instead of hundreds; native code (DuckDB's bindings,
+ * onnxruntime) stays in node_modules.
+ */
+const CLI_FRONT = 'out/main/cli.cjs';
+const CLI_RUNTIME = 'out/main/cli-run.cjs';
+const CLI_INLINED = new Set(['zod', 'yaml', 'ws', 'croner', '@duckdb/node-api']);
+
+/** Every package external but `inlined` (esbuild's packages: 'external', with exceptions). */
+function externalBut(inlined) {
+  return {
+    name: 'external-but',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, ({ path }) => {
+        const parts = path.split('/');
+        const name = path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+        return inlined.has(name) ? undefined : { path, external: true };
+      });
+    },
+  };
+}
+
+/** The front's import of the runtime, left to a require of the runtime's bundle. */
+const runtimeExternal = {
+  name: 'cli-runtime-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/command-groups$/ }, () => ({
+      path: './cli-run.cjs',
+      external: true,
+    }));
+  },
 };
 
 const nodeEntries = [
-  ['main/cli/index.ts', 'out/main/cli.cjs'],
   ['main/train/worker.ts', 'out/main/train-worker.cjs'],
   ['main/evaluate/worker.ts', 'out/main/eval-worker.cjs'],
   ['main/electron/main.ts', 'out/main/electron.cjs'],
@@ -27,6 +66,23 @@ await Promise.all([
   ...nodeEntries.map(([entry, outfile]) =>
     build({ ...common, entryPoints: [entry], outfile, packages: 'external' }),
   ),
+  ...(existsSync(join(root, 'main/cli/index.ts'))
+    ? [
+        build({
+          ...common,
+          entryPoints: ['main/cli/index.ts'],
+          outfile: CLI_FRONT,
+          plugins: [runtimeExternal],
+          packages: 'external',
+        }),
+        build({
+          ...common,
+          entryPoints: ['main/cli/command-groups.ts'],
+          outfile: CLI_RUNTIME,
+          plugins: [externalBut(CLI_INLINED)],
+        }),
+      ]
+    : []),
   // The prediction server of exported Docker contexts (lathe export docker): one file with everything but
   // onnxruntime-node, which the context vendors.
   ...(existsSync(join(root, 'main/serve/standalone.ts'))
@@ -53,3 +109,25 @@ await Promise.all([
       ]
     : []),
 ]);
+
+// The CLI's command manifest (every command's spec and file), so `lathe --help` and usage errors load no
+// command file, and V8's code cache of the runtime (see main/cli/code-cache.cjs): written by the runtime
+// just built, which loads every command file once here.
+if (existsSync(join(root, CLI_RUNTIME))) {
+  execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `const { resolve } = require('node:path');
+       const { requireWithCodeCache } = require('./main/cli/code-cache.cjs');
+       const runtime = requireWithCodeCache(resolve(${JSON.stringify(CLI_RUNTIME)}), { rebuild: true });
+       const { MANIFEST_FILE } = require(resolve(${JSON.stringify(CLI_FRONT)}));
+       runtime.exports.commandManifest().then((m) => {
+         require('node:fs').writeFileSync(resolve('out/main', MANIFEST_FILE), JSON.stringify(m));
+         runtime.save();
+         process.exit(0);
+       }, (err) => { console.error(err); process.exit(1); });`,
+    ],
+    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+}

@@ -1,12 +1,40 @@
 // The `lathe` command: parses arguments with the contract, calls the services, prints text or --json.
-import { LatheError, toErrorShape } from '../../shared/contract';
+// It starts fast. This front imports no command: help, --version and usage errors read the command specs
+// from the manifest the build writes beside it (MANIFEST_FILE), and the commands' runtime (command-groups:
+// the command files, the services, the contract, DuckDB) is loaded only when a command runs, and then
+// only its own file's modules. Built, the runtime is a bundle of its own (out/main/cli-run.cjs, see
+// esbuild.config.mjs). Without the manifest (from source), it is built by loading every command file.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { latheVersion } from '../version';
-import { resolveWorkspaceDir } from '../api/workspace';
 import { UsageError, helpOf, parseArgs, usageOf } from './args';
-import type { Command, Ctx, Io } from './command';
-import { commands } from './commands';
+import type { Ctx, Io } from './command';
+import type { CommandEntry } from './command-groups';
 
-function generalHelp(): string {
+/** The manifest's file name, beside the built CLI bundle (written by esbuild.config.mjs). */
+export const MANIFEST_FILE = 'cli-commands.json';
+
+/** The commands' runtime: main/cli/command-groups.ts. */
+export type Runtime = typeof import('./command-groups');
+export const loadRuntime = (): Promise<Runtime> => import('./command-groups');
+
+async function loadManifest(runtime: () => Promise<Runtime>): Promise<CommandEntry[]> {
+  try {
+    return JSON.parse(readFileSync(join(__dirname, MANIFEST_FILE), 'utf8')) as CommandEntry[];
+  } catch {
+    return (await runtime()).commandManifest();
+  }
+}
+
+/**
+ * A UsageError, also one a command threw: the runtime's bundle has its own copy of the class, so the
+ * name tells, not instanceof.
+ */
+function isUsageError(err: unknown): err is UsageError {
+  return err instanceof Error && err.name === 'UsageError';
+}
+
+function generalHelp(commands: CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));
   return [
     `Lathe ${latheVersion()} — an MLOps workbench on your own machine.`,
@@ -21,8 +49,11 @@ function generalHelp(): string {
   ].join('\n');
 }
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
-  let best: { command: Command; rest: string[] } | null = null;
+function findCommand(
+  commands: CommandEntry[],
+  argv: string[],
+): { command: CommandEntry; rest: string[] } | null {
+  let best: { command: CommandEntry; rest: string[] } | null = null;
   for (const command of commands) {
     const n = command.path.length;
     if (command.path.every((w, i) => argv[i] === w) && (!best || n > best.command.path.length)) {
@@ -32,26 +63,33 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | nul
   return best;
 }
 
-function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError) return 2;
+async function exitCodeFor(err: unknown, runtime: () => Promise<Runtime>): Promise<number> {
+  if (isUsageError(err)) return 2;
+  const { LatheError } = await runtime();
   if (err instanceof LatheError && err.code === 'CANCELLED') return 130;
   return 1;
 }
 
-/** Runs one CLI invocation; resolves with the process exit code. */
-export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+/**
+ * Runs one CLI invocation; resolves with the process exit code. `runtime` loads the commands' runtime
+ * (main/cli/lathe.cjs passes one that keeps V8's code cache of its bundle).
+ */
+export async function main(
+  argv: string[],
+  io: Io = defaultIo(),
+  runtime: () => Promise<Runtime> = loadRuntime,
+): Promise<number> {
   const wantsJson = argv.includes('--json');
-  const writeError = (err: unknown) => {
-    const shape =
-      err instanceof UsageError
-        ? { code: 'INVALID_INPUT', message: err.message }
-        : toErrorShape(err);
+  const writeError = async (err: unknown) => {
+    const shape = isUsageError(err)
+      ? { code: 'INVALID_INPUT', message: err.message }
+      : (await runtime()).toErrorShape(err);
     io.stderr.write(`error: ${shape.message}\n`);
-    if (err instanceof UsageError && err.usage) io.stderr.write(`usage: ${err.usage}\n`);
+    if (isUsageError(err) && err.usage) io.stderr.write(`usage: ${err.usage}\n`);
     if (wantsJson) io.stdout.write(`${JSON.stringify({ error: shape }, null, 2)}\n`);
   };
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    io.stdout.write(`${generalHelp()}\n`);
+    io.stdout.write(`${generalHelp(await loadManifest(runtime))}\n`);
     return 0;
   }
   if (argv[0] === '--version' || argv[0] === 'version') {
@@ -60,13 +98,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     );
     return 0;
   }
-  const found = findCommand(argv);
+  const commands = await loadManifest(runtime);
+  const found = findCommand(commands, argv);
   if (!found) {
     const groups = commands.filter((c) => c.path[0] === argv[0]);
     const message = groups.length
       ? `unknown command 'lathe ${argv.slice(0, 2).join(' ')}'; try: ${groups.map((c) => c.path.join(' ')).join(', ')}`
       : `unknown command '${argv[0]}'; run 'lathe --help'`;
-    writeError(new UsageError(message));
+    await writeError(new UsageError(message));
     return 2;
   }
   const { command, rest } = found;
@@ -78,6 +117,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       return 0;
     }
     const json = args.flags.json === true;
+    const { loadCommand, resolveWorkspaceDir } = await runtime();
+    const run = await loadCommand(command);
+    if (!run)
+      throw new Error(`command '${command.path.join(' ')}' is missing; rebuild: npm run build`);
     const ctx: Ctx = {
       args,
       json,
@@ -90,10 +133,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         if (!json) io.stderr.write(`${message}\n`);
       },
     };
-    return await command.run(ctx);
+    return await run.run(ctx);
   } catch (err) {
-    writeError(err);
-    return exitCodeFor(err);
+    await writeError(err);
+    return exitCodeFor(err, runtime);
   }
 }
 

@@ -13,7 +13,8 @@
 // checking that the ZipMap's class labels are the signature's classes in the same order.
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { loadOrt, ort } from './ort';
 import {
   ImportSignature,
   LatheError,
@@ -392,8 +393,9 @@ function planOf(
 }
 
 /** The graph's feeds for `n` rows of the feature matrix `x` (row-major, `width` features). */
-function feedsOf(plan: Plan, x: Float32Array, n: number, width: number): Record<string, Tensor> {
-  const feeds: Record<string, Tensor> = {};
+function feedsOf(plan: Plan, x: Float32Array, n: number, width: number): Record<string, OrtTensor> {
+  const { Tensor } = ort();
+  const feeds: Record<string, OrtTensor> = {};
   for (const input of plan.inputs) {
     const k = input.columns.length;
     const dims = input.rank === 2 ? [n, k] : [n];
@@ -444,6 +446,7 @@ function feedsOf(plan: Plan, x: Float32Array, n: number, width: number): Record<
 
 /** Opens ONNX bytes with onnxruntime; a file it cannot load is named in the error. */
 async function openSession(bytes: Uint8Array, where: string): Promise<InferenceSession> {
+  const { InferenceSession } = await loadOrt();
   try {
     return await InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   } catch (err) {

@@ -1,7 +1,8 @@
 // The predictor of a model package: onnxruntime-node runs model.onnx; records go through the TypeScript
 // executor of the fitted spec (features/row.ts), matrices come already transformed (batch jobs use the
 // DuckDB executor, features/sql.ts).
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
+import { loadOrt } from './ort';
 import { LatheError } from '../../shared/contract';
 import { classValues } from '../../shared/contract/serve';
 import { createRowTransformer } from '../features/row';
@@ -43,6 +44,7 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
   const k = classes ? classes.length : 1;
   const outputName = onnxOutputName(target);
 
+  const { InferenceSession, Tensor } = await loadOrt();
   let session: InferenceSession;
   try {
     session = await InferenceSession.create(pkg.onnx, { graphOptimizationLevel: 'all' });
