@@ -2,7 +2,7 @@
 // The renderer is built by Vite (vite.config.mjs).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -114,11 +114,14 @@ await Promise.all([
 // command file, and V8's code cache of the runtime (see main/cli/code-cache.cjs): written by the runtime
 // just built, which loads every command file once here.
 if (existsSync(join(root, CLI_RUNTIME))) {
-  execFileSync(
-    process.execPath,
-    [
-      '-e',
-      `const { resolve } = require('node:path');
+  // Without it (the runtime cannot load here: no native DuckDB), the CLI builds the manifest each run.
+  rmSync(join(root, 'out/main/cli-commands.json'), { force: true });
+  try {
+    execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `const { resolve } = require('node:path');
        const { requireWithCodeCache } = require('./main/cli/code-cache.cjs');
        const runtime = requireWithCodeCache(resolve(${JSON.stringify(CLI_RUNTIME)}), { rebuild: true });
        const { MANIFEST_FILE } = require(resolve(${JSON.stringify(CLI_FRONT)}));
@@ -127,7 +130,12 @@ if (existsSync(join(root, CLI_RUNTIME))) {
          runtime.save();
          process.exit(0);
        }, (err) => { console.error(err); process.exit(1); });`,
-    ],
-    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+      ],
+      { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+  } catch (err) {
+    console.warn(
+      `warning: no CLI command manifest (lathe --help will load every command): ${err.message}`,
+    );
+  }
 }
