@@ -4,18 +4,14 @@ import {
   describeIssues,
   isChannel,
   toErrorShape,
-  type ChannelName,
+  type ChannelHandlers,
   type Channels,
   type InvokeResponse,
 } from '../../shared/contract';
 import type { z } from 'zod';
 
 /** A service function per channel, taking the parsed input. */
-export type Handlers = {
-  [C in ChannelName]: (
-    input: z.output<Channels[C]['input']>,
-  ) => Promise<z.input<Channels[C]['output']>>;
-};
+export type Handlers = ChannelHandlers<Channels>;
 
 /** Validates a raw call against the contract, runs it, and returns a wire-safe response. */
 export type Dispatch = (channel: string, input: unknown) => Promise<InvokeResponse<unknown>>;

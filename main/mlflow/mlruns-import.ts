@@ -15,9 +15,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { LatheError } from '../../shared/contract';
+import { LatheError, type ChannelHandlers } from '../../shared/contract';
 import { mlflowImportChannels, type MlrunsImportOut } from '../../shared/contract/mlflow-import';
-import type { z } from 'zod';
 import type { PackageDeps } from '../serve/packaged-model';
 import { exportMlflowModel } from './mlflow-model';
 import type { EventBus } from '../api/event-bus';
@@ -447,13 +446,8 @@ export async function importMlruns(
   };
 }
 
-type FileChannels = typeof mlflowImportChannels;
 /** Handlers of mlflow:import-mlruns and mlflow:export-model, spread into main/services.ts. */
-export type MlflowFileHandlers = {
-  [C in keyof FileChannels]: (
-    input: z.output<FileChannels[C]['input']>,
-  ) => Promise<z.input<FileChannels[C]['output']>>;
-};
+export type MlflowFileHandlers = ChannelHandlers<typeof mlflowImportChannels>;
 
 export function createMlflowFileHandlers(
   deps: MlrunsImportDeps & PackageDeps & { workspaceDir?: string },

@@ -4,13 +4,13 @@
 // do. Validation and messages follow mlflow/store/model_registry/sqlalchemy_store.py and
 // mlflow/utils/validation.py; errors are LatheErrors (NOT_FOUND → RESOURCE_DOES_NOT_EXIST, ALREADY_EXISTS
 // → RESOURCE_ALREADY_EXISTS, INVALID_INPUT → INVALID_PARAMETER_VALUE, GATE_FAILED → INVALID_STATE 400).
-import type { z } from 'zod';
 import {
   AliasName,
   ImportSignature,
   LatheError,
   ModelName,
   describeIssues,
+  type ChannelHandlers,
   type ModelStage,
   type VersionSource,
 } from '../../shared/contract';
@@ -32,12 +32,7 @@ import { searchModelVersions, searchRegisteredModels } from './search-filter';
 import { runArtifactUri } from './tracking-store';
 import { required, validateLength, validateName } from './validation';
 
-type Channels = typeof mlflowRegistryChannels;
-export type MlflowRegistryHandlers = {
-  [C in keyof Channels]: (
-    input: z.output<Channels[C]['input']>,
-  ) => Promise<z.input<Channels[C]['output']>>;
-};
+export type MlflowRegistryHandlers = ChannelHandlers<typeof mlflowRegistryChannels>;
 
 /** MLflow's limits on registry tags (mlflow/utils/validation.py). */
 export const MAX_REGISTRY_TAG_KEY_LENGTH = 250;

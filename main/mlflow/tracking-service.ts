@@ -2,9 +2,8 @@
 // mlflow/server/handlers.py and mlflow/utils/validation.py do, calls the store, and answers the response
 // message. Errors are LatheErrors: NOT_FOUND (RESOURCE_DOES_NOT_EXIST), ALREADY_EXISTS
 // (RESOURCE_ALREADY_EXISTS), INVALID_INPUT (INVALID_PARAMETER_VALUE), with MLflow's messages.
-import { LatheError } from '../../shared/contract';
+import { LatheError, type ChannelHandlers } from '../../shared/contract';
 import { fromProtoDouble, type mlflowTrackingChannels } from '../../shared/contract/mlflow';
-import type { z } from 'zod';
 import type { Database } from '../workspace/db';
 import { decodePageToken, encodePageToken, searchExperiments, searchRuns } from './search-filter';
 import {
@@ -28,12 +27,7 @@ import {
   validateTag,
 } from './validation';
 
-type Channels = typeof mlflowTrackingChannels;
-export type MlflowTrackingHandlers = {
-  [C in keyof Channels]: (
-    input: z.output<Channels[C]['input']>,
-  ) => Promise<z.input<Channels[C]['output']>>;
-};
+export type MlflowTrackingHandlers = ChannelHandlers<typeof mlflowTrackingChannels>;
 
 const ADJECTIVES = ['amber', 'brisk', 'calm', 'deft', 'eager', 'fond', 'gentle', 'keen', 'lucid'];
 const NOUNS = ['crane', 'otter', 'lynx', 'finch', 'heron', 'moth', 'wren', 'hare', 'newt', 'vole'];

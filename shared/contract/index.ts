@@ -425,6 +425,10 @@ export const channels = {
 
 export type Channels = typeof channels;
 export type ChannelName = keyof Channels;
+/** A service function per channel of `C`, taking the parsed input (the dispatcher's handlers, or a part). */
+export type ChannelHandlers<C extends Record<string, { input: z.ZodType; output: z.ZodType }>> = {
+  [K in keyof C]: (input: z.output<C[K]['input']>) => Promise<z.input<C[K]['output']>>;
+};
 export type ChannelInput<C extends ChannelName> = z.input<Channels[C]['input']>;
 export type ChannelOutput<C extends ChannelName> = z.infer<Channels[C]['output']>;
 
