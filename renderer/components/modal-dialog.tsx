@@ -14,10 +14,13 @@ export function ModalDialog({
   onClose,
   onSubmit,
   testId,
+  className,
   children,
 }: {
   /** The dialog's accessible name. */
   label: string;
+  /** More classes (a dialog's own width or field rules). */
+  className?: string;
   busy: boolean;
   onClose: () => void;
   onSubmit: () => unknown;
@@ -33,7 +36,7 @@ export function ModalDialog({
   return (
     <dialog
       ref={dialog}
-      className="modal-dialog"
+      className={className ? `modal-dialog ${className}` : 'modal-dialog'}
       aria-label={label}
       onCancel={(e) => {
         e.preventDefault();

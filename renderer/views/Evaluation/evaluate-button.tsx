@@ -1,11 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { EvaluateIn, Run } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
 import { MultiSelectField, SelectField, TextField } from '../../components/form-field';
+import { ModalDialog } from '../../components/modal-dialog';
 import { plainOptions } from '../../components/options';
-import { escapeCloses } from '../../lib/escape';
-import { handleSubmit } from '../../lib/forms';
 import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
 import { useAction, type Action } from '../../lib/use-action';
@@ -94,17 +93,10 @@ function EvaluateOptionsDialog({
   onEvaluate: (input: EvaluateIn) => void;
   onClose: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [values, setValues] = useState<EvaluateOptionValues>(DEFAULT_EVALUATE_OPTIONS);
   const [errors, setErrors] = useState<EvaluateFieldErrors>({});
   const [dataset = '', pinned] = run.dataset.split('@');
   const versions = useAsync(() => getApi().invoke('data:versions', { name: dataset }), [dataset]);
-  useEffect(() => {
-    const el = dialog.current;
-    if (el && !el.open) el.showModal();
-    return () => el?.close();
-  }, []);
-
   const list = versions.data ?? [];
   const chosen =
     list.find((v) => `${v.dataset}@${v.version}` === values.data) ??
@@ -128,105 +120,97 @@ function EvaluateOptionsDialog({
   }
 
   return (
-    <dialog
-      ref={dialog}
+    <ModalDialog
+      label="Evaluate with options"
       className="eval-options"
-      aria-label="Evaluate with options"
-      onCancel={(e) => {
-        e.preventDefault();
-        if (!busy) onClose();
-      }}
-      data-testid="evaluate-options-dialog"
+      busy={busy}
+      onClose={onClose}
+      onSubmit={submit}
+      testId="evaluate-options-dialog"
     >
-      <form
-        className="form"
-        onSubmit={handleSubmit(submit)}
-        onKeyDown={escapeCloses(onClose, !busy)}
-      >
-        <h3>Evaluate {run.name}</h3>
-        <fieldset className="form-section" disabled={busy}>
-          <div className="form-row">
-            <SelectField
-              label="Rows"
-              grow
-              value={values.data}
-              options={[
-                { value: '', label: 'its held-out rows (test, else validation)' },
-                ...list.map((v) => ({
-                  value: `${v.dataset}@${v.version}`,
-                  label: `every row of ${v.dataset}@${v.version} (${v.rows} rows)`,
-                })),
-              ]}
-              onChange={(v) => set('data', v)}
-              error={errors.data}
-              testId="evaluate-data"
-            />
-          </div>
-          <div className="form-row">
-            <MultiSelectField
-              grow
-              label="Sensitive columns"
-              hint="(fairness by group)"
-              options={plainOptions(columns)}
-              value={values.sensitive}
-              onChange={(v) => set('sensitive', v)}
-              error={errors.sensitive}
-              testId="evaluate-sensitive"
-            />
-            <MultiSelectField
-              grow
-              label="Slice columns"
-              hint="(none chosen: its inputs)"
-              options={plainOptions(columns)}
-              value={values.slices}
-              onChange={(v) => set('slices', v)}
-              error={errors.slices}
-              testId="evaluate-slices"
-            />
-          </div>
-          <div className="form-row">
-            <TextField
-              label="Importance repeats"
-              hint="(0 skips)"
-              numeric="numeric"
-              placeholder="5"
-              value={values.importanceRepeats}
-              onChange={(v) => set('importanceRepeats', v)}
-              error={errors.importanceRepeats}
-              testId="evaluate-importance-repeats"
-            />
-            <TextField
-              label="Learning curve"
-              hint="(training fractions; one training each)"
-              grow
-              placeholder="none, e.g. 0.25, 0.5, 1"
-              value={values.learningCurve}
-              onChange={(v) => set('learningCurve', v)}
-              error={errors.learningCurve}
-              testId="evaluate-learning-curve"
-            />
-          </div>
-        </fieldset>
-        {action.message && (
-          <p className="form-error" role="alert" data-testid="evaluate-error">
-            {action.message}
-          </p>
-        )}
-        <div className="form-actions">
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <BusyButton
-            type="submit"
-            className="btn btn-primary"
-            busy={busy}
-            busyLabel="Evaluating…"
-            testId="evaluate-options-submit"
-          >
-            Evaluate
-          </BusyButton>
+      <h3>Evaluate {run.name}</h3>
+      <fieldset className="form-section" disabled={busy}>
+        <div className="form-row">
+          <SelectField
+            label="Rows"
+            grow
+            value={values.data}
+            options={[
+              { value: '', label: 'its held-out rows (test, else validation)' },
+              ...list.map((v) => ({
+                value: `${v.dataset}@${v.version}`,
+                label: `every row of ${v.dataset}@${v.version} (${v.rows} rows)`,
+              })),
+            ]}
+            onChange={(v) => set('data', v)}
+            error={errors.data}
+            testId="evaluate-data"
+          />
         </div>
-      </form>
-    </dialog>
+        <div className="form-row">
+          <MultiSelectField
+            grow
+            label="Sensitive columns"
+            hint="(fairness by group)"
+            options={plainOptions(columns)}
+            value={values.sensitive}
+            onChange={(v) => set('sensitive', v)}
+            error={errors.sensitive}
+            testId="evaluate-sensitive"
+          />
+          <MultiSelectField
+            grow
+            label="Slice columns"
+            hint="(none chosen: its inputs)"
+            options={plainOptions(columns)}
+            value={values.slices}
+            onChange={(v) => set('slices', v)}
+            error={errors.slices}
+            testId="evaluate-slices"
+          />
+        </div>
+        <div className="form-row">
+          <TextField
+            label="Importance repeats"
+            hint="(0 skips)"
+            numeric="numeric"
+            placeholder="5"
+            value={values.importanceRepeats}
+            onChange={(v) => set('importanceRepeats', v)}
+            error={errors.importanceRepeats}
+            testId="evaluate-importance-repeats"
+          />
+          <TextField
+            label="Learning curve"
+            hint="(training fractions; one training each)"
+            grow
+            placeholder="none, e.g. 0.25, 0.5, 1"
+            value={values.learningCurve}
+            onChange={(v) => set('learningCurve', v)}
+            error={errors.learningCurve}
+            testId="evaluate-learning-curve"
+          />
+        </div>
+      </fieldset>
+      {action.message && (
+        <p className="form-error" role="alert" data-testid="evaluate-error">
+          {action.message}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="button" className="btn" onClick={onClose} disabled={busy}>
+          Cancel
+        </button>
+        <BusyButton
+          type="submit"
+          className="btn btn-primary"
+          busy={busy}
+          busyLabel="Evaluating…"
+          testId="evaluate-options-submit"
+        >
+          Evaluate
+        </BusyButton>
+      </div>
+    </ModalDialog>
   );
 }
