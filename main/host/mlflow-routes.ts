@@ -25,6 +25,14 @@ export type MlflowAccess = 'read' | 'write';
 export const MLFLOW_API_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'] as const;
 export const MLFLOW_ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts/artifacts';
 
+/** Whether a request path is the artifact proxy's (its listing or a file under it). */
+const isArtifactsPath = (pathname: string) =>
+  pathname === MLFLOW_ARTIFACTS_PREFIX || pathname.startsWith(`${MLFLOW_ARTIFACTS_PREFIX}/`);
+
+/** Whether a request path is one of MLflow's (its REST API or the artifact proxy): answered as MLflow. */
+export const isMlflowPath = (pathname: string): boolean =>
+  MLFLOW_API_PREFIXES.some((p) => pathname.startsWith(p)) || isArtifactsPath(pathname);
+
 /** A JSON body over this many bytes is refused (log-batch's own limit is 1 MB). */
 export const MLFLOW_MAX_JSON_BYTES = 16 * 1024 * 1024;
 /** An artifact upload over this many bytes is refused (a sane cap, not MLflow's: it has none). */
@@ -446,10 +454,7 @@ export function createMlflowRouter(options: MlflowRouterOptions): MlflowRouter {
         await api(req, res, url, rest);
         return true;
       }
-      if (
-        url.pathname === MLFLOW_ARTIFACTS_PREFIX ||
-        url.pathname.startsWith(`${MLFLOW_ARTIFACTS_PREFIX}/`)
-      ) {
+      if (isArtifactsPath(url.pathname)) {
         await artifacts(req, res, url);
         return true;
       }

@@ -17,7 +17,12 @@ import { MLFLOW_TRACKING_ENDPOINTS } from '../../shared/contract/mlflow';
 import { MLFLOW_REGISTRY_ENDPOINTS } from '../../shared/contract/mlflow-registry';
 import type { Services } from '../services';
 import { createHostAuth, isLoopbackHost, type Access, type AuthMode } from './auth';
-import { createMlflowRouter, sendMlflowError, type MlflowRoute } from './mlflow-routes';
+import {
+  createMlflowRouter,
+  isMlflowPath,
+  sendMlflowError,
+  type MlflowRoute,
+} from './mlflow-routes';
 
 export interface Host {
   url: string;
@@ -364,7 +369,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const refuseClosing = (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('Connection', 'close');
     const message = 'this Lathe host is closing: the call was not run; send it again';
-    if (/^\/(api|ajax-api)\/2\.0\/mlflow/.test(req.url ?? ''))
+    if (isMlflowPath((req.url ?? '').split('?')[0]!))
       return sendMlflowError(res, 503, 'TEMPORARILY_UNAVAILABLE', message);
     send(res, 503, {
       ok: false,
