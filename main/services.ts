@@ -4,7 +4,7 @@ import type { AppInfo, VerifyOut } from '../shared/contract';
 import { createDispatcher, resultOf, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
-import { createEngine, type Engine, type LongStatement } from './data/engine';
+import { createEngine, lazyEngine } from './data/engine';
 import { createDatasetAdmin } from './data/dataset-admin';
 import { createFeatureService, type FeatureService } from './features/feature-service';
 import { createValidationService, type ValidationService } from './data/validation-service';
@@ -37,7 +37,7 @@ import { mlflowActor, runAsMlflowUser } from './mlflow/registry-user';
 import { createMlflowFileHandlers } from './mlflow/mlruns-import';
 import { importOnnxModel } from './serve/onnx-import';
 import type { ArtifactStore } from './workspace/artifacts';
-import type { Database, Row, SqlParam } from './workspace/db';
+import type { Database } from './workspace/db';
 import { openWorkspace, type Workspace } from './workspace/workspace';
 import { verifyWorkspace } from './workspace/verify';
 import { createAlertService, type AlertService } from './monitor/alerts';
@@ -344,47 +344,6 @@ function monitorHandlers(s: {
     'retrain:list': ({ model }) => retrain.list(model),
     'retrain:judge': (input) => retrain.judge(input),
     'models:rollback': (input) => retrain.rollback(input),
-  };
-}
-
-/**
- * The in-memory data engine, opened by the first call that needs it: a command that only reads the
- * workspace's records (`lathe data list`, `lathe runs list`) starts no second DuckDB.
- */
-function lazyEngine(open: () => Promise<Engine>): Engine {
-  let opened: Promise<Engine> | undefined;
-  let closed = false;
-  const engine = () =>
-    closed ? Promise.reject(new Error('the data engine is closed')) : (opened ??= open());
-  return {
-    all: async <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
-      (await engine()).all<T>(sql, params),
-    run: async (sql, params) => (await engine()).run(sql, params),
-    columns: async (sql, params) => (await engine()).columns(sql, params),
-    describe: async (sql) => (await engine()).describe(sql),
-    runLong(sql, onProgress, intervalMs) {
-      let statement: LongStatement | undefined;
-      let cancelled = false;
-      const done = engine().then((e) => {
-        statement = e.runLong(sql, onProgress, intervalMs);
-        if (cancelled) statement.cancel();
-        return statement.done;
-      });
-      return {
-        done,
-        cancel() {
-          cancelled = true;
-          statement?.cancel();
-        },
-      };
-    },
-    close() {
-      closed = true;
-      void opened?.then(
-        (e) => e.close(),
-        () => undefined,
-      );
-    },
   };
 }
 

@@ -128,3 +128,44 @@ export async function createEngine(
     },
   };
 }
+
+/**
+ * The in-memory data engine, opened by the first call that needs it: a command that only reads the
+ * workspace's records (`lathe data list`, `lathe runs list`) starts no second DuckDB.
+ */
+export function lazyEngine(open: () => Promise<Engine>): Engine {
+  let opened: Promise<Engine> | undefined;
+  let closed = false;
+  const engine = () =>
+    closed ? Promise.reject(new Error('the data engine is closed')) : (opened ??= open());
+  return {
+    all: async <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
+      (await engine()).all<T>(sql, params),
+    run: async (sql, params) => (await engine()).run(sql, params),
+    columns: async (sql, params) => (await engine()).columns(sql, params),
+    describe: async (sql) => (await engine()).describe(sql),
+    runLong(sql, onProgress, intervalMs) {
+      let statement: LongStatement | undefined;
+      let cancelled = false;
+      const done = engine().then((e) => {
+        statement = e.runLong(sql, onProgress, intervalMs);
+        if (cancelled) statement.cancel();
+        return statement.done;
+      });
+      return {
+        done,
+        cancel() {
+          cancelled = true;
+          statement?.cancel();
+        },
+      };
+    },
+    close() {
+      closed = true;
+      void opened?.then(
+        (e) => e.close(),
+        () => undefined,
+      );
+    },
+  };
+}
