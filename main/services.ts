@@ -83,6 +83,12 @@ export interface Services {
    */
   advertiseHost(url: string, command?: string): void;
   /**
+   * Takes `url` back out of the workspace lock (its host is closing), so commands started from now on
+   * wait for the lock instead of connecting to a host about to stop listening. False when the lock did
+   * not name it.
+   */
+  withdrawHost(url: string): boolean;
+  /**
    * The active API key with this secret (and, for basic auth, this name), or null: how a host started
    * with an auth mode checks a request. Not a channel, so no face can ask it over the wire.
    */
@@ -193,6 +199,7 @@ function runsHandlers(s: {
   return {
     'runs:report': async ({ id }) => ({ report: await train.familyReport(await tracking.get(id)) }),
     'runs:list': (input) => tracking.list(input),
+    'runs:listColumns': (input) => tracking.listColumns(input),
     'runs:get': ({ id }) => tracking.read(id),
     'runs:artifact': (input) => train.runArtifact(input),
     'runs:resume': async ({ id }) => {
@@ -533,6 +540,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
       retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []),
     advertiseHost(url, command) {
       workspace.lock.update(command ? { hostUrl: url, command } : { hostUrl: url });
+    },
+    withdrawHost(url) {
+      if (workspace.lock.info.hostUrl !== url) return false;
+      workspace.lock.update({ hostUrl: undefined });
+      return true;
     },
     authenticate: (secret, name) => keyStore.authenticate(secret, name),
     asUser: runAsMlflowUser,

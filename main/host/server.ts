@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:https';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   HTTP,
@@ -78,6 +79,13 @@ const CLOSE_GRACE_MS = 10_000;
  * the host is closing) before it is dropped.
  */
 const FRESH_CONNECTION_GRACE_MS = 2_000;
+/**
+ * After a closing host has taken its URL out of the workspace lock, how long it keeps listening with no
+ * new connection before it stops: a command that read the lock just before connects meanwhile and is told
+ * the call was not run. Closing the listener at once would reset a connection still in the kernel's
+ * backlog, which its caller could not tell from a call dropped mid-way.
+ */
+const WITHDRAWN_QUIET_MS = 100;
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
@@ -406,7 +414,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
     ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
     : createServer(onRequest);
 
+  let lastConnectionAt = 0;
   server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    lastConnectionAt = performance.now();
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
@@ -415,6 +425,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (closing) {
+      socket.write('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
     if (url?.pathname !== HTTP.events || !trusted(req)) {
       socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
       socket.destroy();
@@ -466,7 +481,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
       // (their progress events still sent) before the workspace closes, within graceMs. Requests that
       // arrive meanwhile are refused as not run (refuseClosing).
       closing = true;
-      const closed = new Promise<void>((r) => NetServer.prototype.close.call(server, () => r()));
+      // New commands stop coming here (they wait for the lock instead); the listener stays open until
+      // the ones that read the lock before have connected and been refused.
+      const withdrawnAt = services.withdrawHost(url) ? performance.now() : undefined;
       const dropIdle = () => {
         for (const socket of connections)
           if (used.has(socket) && !busy.has(socket)) socket.destroy();
@@ -484,6 +501,19 @@ export async function startHost(options: HostOptions): Promise<Host> {
       unsubscribe();
       for (const ws of sockets) ws.terminate();
       wss.close();
+      if (withdrawnAt !== undefined) {
+        const until = withdrawnAt + FRESH_CONNECTION_GRACE_MS;
+        for (;;) {
+          const now = performance.now();
+          const wait = Math.min(
+            until - now,
+            Math.max(withdrawnAt, lastConnectionAt) + WITHDRAWN_QUIET_MS - now,
+          );
+          if (wait <= 0) break;
+          await delay(wait);
+        }
+      }
+      const closed = new Promise<void>((r) => NetServer.prototype.close.call(server, () => r()));
       // Connections that carried a request are done (keep-alive): dropped. One still without a request
       // gets a moment to send it and hear that nothing was run.
       dropIdle();

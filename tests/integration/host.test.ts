@@ -9,6 +9,7 @@ import { channels, type EventFrame, type RunStatusEvent } from '../../shared/con
 import { startHost, type Host } from '../../main/host/server';
 import { createRemoteApi } from '../../main/api/remote-api';
 import { createServices, type Services } from '../../main/services';
+import { readLock } from '../../main/workspace/lock';
 import { rawRequest, type RawOptions } from '../helpers/raw-http';
 import { tempDir, vega } from '../helpers/workspace';
 
@@ -238,5 +239,32 @@ describe('a closing host', () => {
       ok: false,
       error: { code: 'WORKSPACE_LOCKED', details: { notDelivered: true } },
     });
+  });
+
+  it('takes its URL out of the workspace lock as it starts closing, and refuses (not resets) a command that read it just before', async () => {
+    const rendererDir = join(t.dir, 'renderer');
+    const closing = await startHost({ services, port: 0, rendererDir });
+    services.advertiseHost(closing.url);
+    expect(readLock(services.workspace.paths.lock)?.hostUrl).toBe(closing.url);
+    const closed = closing.close();
+    // From now on a command reading the lock waits for it instead of connecting here.
+    expect(readLock(services.workspace.paths.lock)?.hostUrl).toBeUndefined();
+    // One that read the lock before connects now: the host still listens and says the call was not run.
+    const late = await fetch(`${closing.url}api/invoke/app:info`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Connection: 'close' },
+      body: '{}',
+    });
+    expect(late.status).toBe(503);
+    expect(await late.json()).toMatchObject({
+      ok: false,
+      error: { code: 'WORKSPACE_LOCKED', details: { notDelivered: true } },
+    });
+    await closed;
+    // A host that was never advertised leaves the lock alone.
+    services.advertiseHost(host.url);
+    const other = await startHost({ services, port: 0, rendererDir });
+    await other.close();
+    expect(readLock(services.workspace.paths.lock)?.hostUrl).toBe(host.url);
   });
 });
