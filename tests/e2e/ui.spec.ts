@@ -29,7 +29,15 @@ describe('Lathe UI in the browser', () => {
     expect(await data.workspacePath()).toContain(workspace.split('/').pop());
 
     await data.goto('data');
+    // The app profiles the file while it imports it: the dataset page then shows the stored profile.
+    const imported = page.waitForResponse((r) => r.url().endsWith('/api/invoke/data:import'));
     await data.importFile(fixture, 'seattle_weather');
+    const importCall = await imported;
+    expect(importCall.request().postDataJSON()).toMatchObject({ profile: true });
+    expect(await importCall.json()).toMatchObject({
+      ok: true,
+      result: { profile: { rows: 1461 } },
+    });
     await data.datasetRow('seattle_weather').waitFor();
     await data.profileTable().waitFor();
     expect(await data.profileRows()).toBe('1,461');

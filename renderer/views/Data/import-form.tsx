@@ -175,6 +175,9 @@ export function ImportForm({
         path: importPath,
         name: importName,
         project,
+        // The dataset page opens on its profile next: computed while the import writes and checks the
+        // file, it is stored with the version and shown without a second scan.
+        profile: true,
         ...(allowSchemaChange ? { allowSchemaChange } : {}),
       });
       setDone(out);
