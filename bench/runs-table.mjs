@@ -5,16 +5,17 @@
 // --params extra params (default 8, besides model.type, learning rate, epochs and seed) into a fresh temp
 // workspace through the tracking store and SQL (tests/helpers/seed-runs.ts, bundled with esbuild over main/
 // into out/bench/ like bench/tracking-throughput.mjs), times `runs:list` in-process (and the per-run
-// subquery form it replaced) and the table's sortOrder alone (a metric, a numeric and a text param), then
+// subquery form it replaced), and `runs:listColumns` (the columnar form the table reads) with both JSON sizes, and the table's sortOrder alone (a metric, a numeric and a text param), then
 // starts `lathe ui` on that workspace and opens the Experiments view in headless Chromium (playwright-core,
 // /usr/bin/chromium). The table code marks its work with the performance API; the bench reads these measures:
-//   runs-table:load    from the runs:list request to the first painted rows (fetch + JSON + render): with
+//   runs-table:load    from the runs:listColumns request to the first painted rows (fetch + JSON + render): with
 //                      more than 2,000 runs the view asks for a first page of 100 (in the table's order)
 //                      besides the whole list, and paints it first
-//   runs-table:render  from a runs:list response to its painted rows (the first page, then the whole)
+//   runs-table:render  from a runs:listColumns response to its painted rows (the first page, then the whole)
 //   runs-table:all     from the request to the whole list painted
 //   runs-table:sort    from a header click to the re-sorted rows painted (metric asc, desc, a param, name)
-// and scrolls the whole table in 600 px steps, one per frame, to report the slowest frame.
+// and scrolls the whole table in 600 px steps down, then 200 px steps across, one per frame, to report the
+// median frame (against the 16.7 ms of 60 fps) and the slowest.
 // Prints each time and its ratio to the 300 ms goal. The machine may be shared and noisy: compare within
 // one run, and rerun before reading much into one number.
 import { bundle, numberArg as arg, openLatheUi, root, runBundle } from './lib.mjs';
@@ -27,6 +28,8 @@ const metrics = arg('--metrics', 20);
 const steps = arg('--steps', 5);
 const params = arg('--params', 8);
 const GOAL_MS = 300;
+/** One frame at 60 fps: the goal for a scrolled frame's median. */
+const FRAME_MS = 16.7;
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-runs-'));
 const workspace = join(dir, 'ws');
 
@@ -39,6 +42,7 @@ writeFileSync(
 import { createServices } from ${JSON.stringify(join(root, 'main/services'))};
 import { seedRuns } from ${JSON.stringify(join(root, 'tests/helpers/seed-runs'))};
 import { sortOrder } from ${JSON.stringify(join(root, 'renderer/views/Experiments/runs-table/sort'))};
+import { decodeRunColumns } from ${JSON.stringify(join(root, 'renderer/views/Experiments/runs-table/model'))};
 
 // The list query before it pre-aggregated: a subquery per run for params and for metrics.
 const PER_RUN_SUBQUERIES = \`
@@ -59,12 +63,17 @@ async function main() {
     await seedRuns(services, { runs: ${runs}, metrics: ${metrics}, steps: ${steps}, extraParams: ${params} });
     console.log(\`seeded \${(${runs}).toLocaleString('en-US')} runs × ${metrics} metrics × ${steps} steps in \${Math.round(performance.now() - t0)} ms\`);
     const list: number[] = [];
+    const cols: number[] = [];
     const old: number[] = [];
     for (let k = 0; k < 5; k++) {
       t0 = performance.now();
       const out = await services.dispatch('runs:list', { limit: 100000 });
       if (!out.ok) throw new Error(out.error.message);
       list.push(performance.now() - t0);
+      t0 = performance.now();
+      const byColumn = await services.dispatch('runs:listColumns', { limit: 100000 });
+      if (!byColumn.ok) throw new Error(byColumn.error.message);
+      cols.push(performance.now() - t0);
       t0 = performance.now();
       // The same work runs:list does on each row (summaryFromRow in tracking-store.ts), for a fair race.
       const rows = await services.workspace.db.all(PER_RUN_SUBQUERIES);
@@ -82,19 +91,23 @@ async function main() {
       old.push(performance.now() - t0);
     }
     console.log(\`runs:list in-process, median of 5: \${Math.round(median(list))} ms (rows as summaries); the per-run subquery form it replaced: \${Math.round(median(old))} ms\`);
-    const listed = await services.dispatch('runs:list', { limit: 100000 });
+    const listed = await services.dispatch('runs:listColumns', { limit: 100000 });
     if (!listed.ok) throw new Error(listed.error.message);
+    const rowsJson = await services.dispatch('runs:list', { limit: 100000 });
+    const mb = (x: unknown) => (JSON.stringify(x).length / 1e6).toFixed(1);
+    console.log(\`runs:listColumns in-process (what the table asks for), median of 5: \${Math.round(median(cols))} ms; JSON \${mb(listed.result)} MB against runs:list's \${mb(rowsJson)} MB\`);
+    const model = decodeRunColumns(listed.result);
     // The table's sort alone, outside the browser: a metric, a numeric param and a text param.
     const sorts: number[] = [];
     for (let k = 0; k < 5; k++) {
       t0 = performance.now();
-      sortOrder(listed.result, 'metrics.val_auc', 'desc');
-      sortOrder(listed.result, 'params.seed', 'asc');
-      sortOrder(listed.result, 'params.model.type', 'asc');
+      sortOrder(model, 'metrics.val_auc', 'desc');
+      sortOrder(model, 'params.seed', 'asc');
+      sortOrder(model, 'params.model.type', 'asc');
       sorts.push(performance.now() - t0);
     }
     const sortMs = median(sorts);
-    console.log(\`sortOrder in-process (3 sorts of \${listed.result.length.toLocaleString('en-US')} runs), median of 5: \${Math.round(sortMs)} ms, \${(sortMs / ${GOAL_MS}).toFixed(2)}× the ${GOAL_MS} ms goal\`);
+    console.log(\`sortOrder in-process (3 sorts of \${model.count.toLocaleString('en-US')} runs), median of 5: \${Math.round(sortMs)} ms, \${(sortMs / ${GOAL_MS}).toFixed(2)}× the ${GOAL_MS} ms goal\`);
   } finally {
     await services.close();
   }
@@ -144,8 +157,8 @@ try {
     `\nExperiments view, ${runs.toLocaleString('en-US')} runs, ${columns} columns, ${rendered} rows in the DOM:`,
   );
   const renders = await measures('runs-table:render');
-  report('first load (runs:list request → rows painted)', (await measures('runs-table:load'))[0]);
-  report('first render (first runs:list response → painted)', renders[0]);
+  report('first load (request → rows painted)', (await measures('runs-table:load'))[0]);
+  report('first render (first response → painted)', renders[0]);
   report('whole list (request → all runs painted)', (await measures('runs-table:all'))[0]);
   report('whole list render (its response → painted)', renders[renders.length - 1]);
 
@@ -181,30 +194,50 @@ try {
     Object.fromEntries(
       (await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]),
     );
-  const before = await counters();
-  const frames = await page.evaluate(async () => {
-    const el = globalThis.document.querySelector('[data-testid="runs-table"]');
-    el.scrollTop = 0;
-    const times = [];
-    let last = performance.now();
-    while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
-      el.scrollTop += 600;
-      await new Promise((r) => globalThis.requestAnimationFrame(() => r()));
-      const now = performance.now();
-      times.push(now - last);
-      last = now;
-    }
-    times.sort((a, b) => a - b);
-    return { count: times.length, median: times[times.length >> 1], max: times[times.length - 1] };
-  });
-  const after = await counters();
-  const spent = (name) => (((after[name] ?? 0) - (before[name] ?? 0)) * 1000) / frames.count;
-  console.log(
-    `scroll top to bottom: ${frames.count} frames of 600 px, median ${frames.median.toFixed(1)} ms, slowest ${frames.max.toFixed(1)} ms (an idle frame: ${idle.toFixed(1)} ms)`,
-  );
-  console.log(
-    `  per frame: script ${spent('ScriptDuration').toFixed(1)} ms, style ${spent('RecalcStyleDuration').toFixed(1)} ms, layout ${spent('LayoutDuration').toFixed(1)} ms, all tasks ${spent('TaskDuration').toFixed(1)} ms`,
-  );
+  // Scrolls the table `step` px a frame along one axis, start to end, and reports its frame times.
+  const sweep = async (label, axis, step) => {
+    const before = await counters();
+    const frames = await page.evaluate(
+      async ([vertical, by]) => {
+        const el = globalThis.document.querySelector('[data-testid="runs-table"]');
+        const at = () => (vertical ? el.scrollTop : el.scrollLeft);
+        const end = () =>
+          vertical ? el.scrollHeight - el.clientHeight : el.scrollWidth - el.clientWidth;
+        const move = (to) => {
+          if (vertical) el.scrollTop = to;
+          else el.scrollLeft = to;
+        };
+        move(0);
+        await new Promise((r) => globalThis.requestAnimationFrame(() => r()));
+        const times = [];
+        let last = performance.now();
+        while (at() < end() - 1) {
+          move(at() + by);
+          await new Promise((r) => globalThis.requestAnimationFrame(() => r()));
+          const now = performance.now();
+          times.push(now - last);
+          last = now;
+        }
+        times.sort((a, b) => a - b);
+        return {
+          count: times.length,
+          median: times[times.length >> 1],
+          max: times[times.length - 1],
+        };
+      },
+      [axis === 'vertical', step],
+    );
+    const after = await counters();
+    const spent = (name) => (((after[name] ?? 0) - (before[name] ?? 0)) * 1000) / frames.count;
+    console.log(
+      `${label}: ${frames.count} frames of ${step} px, median ${frames.median.toFixed(1)} ms (${(frames.median / FRAME_MS).toFixed(2)}× the ${FRAME_MS} ms frame goal), slowest ${frames.max.toFixed(1)} ms (an idle frame: ${idle.toFixed(1)} ms)`,
+    );
+    console.log(
+      `  per frame: script ${spent('ScriptDuration').toFixed(1)} ms, style ${spent('RecalcStyleDuration').toFixed(1)} ms, layout ${spent('LayoutDuration').toFixed(1)} ms, all tasks ${spent('TaskDuration').toFixed(1)} ms`,
+    );
+  };
+  await sweep('scroll top to bottom', 'vertical', 600);
+  await sweep('scroll left to right (all columns)', 'horizontal', 200);
 } finally {
   await ui?.close();
   rmSync(dir, { recursive: true, force: true });

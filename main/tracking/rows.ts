@@ -4,6 +4,7 @@ import {
   type Artifact,
   type ExperimentSummary,
   type Lineage,
+  type RunColumns,
   type RunDetails,
   type RunKind,
   type RunStatus,
@@ -44,9 +45,9 @@ const SUMMARY_SELECT = `
  * summary shows are read (not the config, system and warnings documents).
  * `order` ranks the rows inside a window in the select list, so its parameters come before WHERE's.
  */
-function listSql(where: string, order: string, limit: number): string {
+/** The page of runs a list holds, ranked by `list_pos` (1, 2, …). */
+function pageSql(where: string, order: string, limit: number): string {
   return `
-  WITH page AS (
     SELECT r.id, r.name, r.status, r.task, r.model_type, r.started_at, r.ended_at, r.backend, r.deleted_at,
       r.kind, r.parent_id, e.name AS experiment, p.name AS project, d.name AS dataset,
       v.version AS dataset_version, row_number() OVER (ORDER BY ${order}) AS list_pos
@@ -56,7 +57,12 @@ function listSql(where: string, order: string, limit: number): string {
     LEFT JOIN dataset_versions v ON r.dataset_version_id = v.id
     LEFT JOIN datasets d ON v.dataset_id = d.id
     ${where}
-    ORDER BY list_pos LIMIT ${sqlInteger(limit)}
+    ORDER BY list_pos LIMIT ${sqlInteger(limit)}`;
+}
+
+function listSql(where: string, order: string, limit: number): string {
+  return `
+  WITH page AS (${pageSql(where, order, limit)}
   ),
   m AS (
     SELECT run_id, json_group_object(key, value) AS metrics_json
@@ -206,11 +212,12 @@ export interface RunListFilter {
   parentId?: string;
 }
 
-/** See TrackingStore.list (after its metrics are flushed). */
-export async function listRuns(
-  db: Database,
-  { experiment, project, limit, filter, orderBy, deleted, parentId }: RunListFilter,
-): Promise<RunSummary[]> {
+/** The WHERE clause (with its parameters) and the ORDER BY terms of a list, as both list forms use them. */
+function listClauses({ experiment, project, filter, orderBy, deleted, parentId }: RunListFilter): {
+  where: string;
+  order: string;
+  params: SqlParam[];
+} {
   const where: string[] = [];
   const params: SqlParam[] = [];
   if (!deleted) where.push('r.deleted_at IS NULL');
@@ -232,15 +239,136 @@ export async function listRuns(
     params.push(project);
   }
   const order = orderBy?.trim() ? orderByToSql(orderBy) : { sql: '', params: [] };
-  const rows = await db.all(
-    listSql(
-      where.length ? `WHERE ${where.join(' AND ')}` : '',
-      `${order.sql ? `${order.sql}, ` : ''}r.started_at DESC, r.id`,
-      limit,
-    ),
-    [...order.params, ...params],
-  );
+  return {
+    where: where.length ? `WHERE ${where.join(' AND ')}` : '',
+    order: `${order.sql ? `${order.sql}, ` : ''}r.started_at DESC, r.id`,
+    // `order` ranks the rows in the select list, so its parameters come before WHERE's.
+    params: [...order.params, ...params],
+  };
+}
+
+/** See TrackingStore.list (after its metrics are flushed). */
+export async function listRuns(db: Database, filter: RunListFilter): Promise<RunSummary[]> {
+  const { where, order, params } = listClauses(filter);
+  const rows = await db.all(listSql(where, order, filter.limit), params);
   return rows.map(summaryFromRow);
+}
+
+/** The text attributes of RunColumns and the SQL of each over the page. */
+const TEXT_COLUMNS = {
+  ids: 'id',
+  names: 'name',
+  experiment: 'experiment',
+  project: 'project',
+  status: 'status',
+  task: 'task',
+  modelType: 'model_type',
+  dataset: "dataset || '@' || dataset_version",
+  backend: 'backend',
+  kind: 'kind',
+  parentId: 'parent_id',
+} as const;
+const TIME_COLUMNS = {
+  startedAt: 'started_at',
+  endedAt: 'ended_at',
+  deletedAt: 'deleted_at',
+} as const;
+
+/**
+ * The list as columns, in one statement: the page of runs is chosen as runs:list chooses it (and kept,
+ * MATERIALIZED, with each run's position), then every attribute and every metric, param and tag key comes
+ * back as one row holding its values as DuckDB lists in the page's order — a few dozen rows however many
+ * runs, pivoted by DuckDB instead of one JS object per run. Sparse keys carry the positions they fill.
+ */
+function columnsSql(where: string, order: string, limit: number): string {
+  const attr = (part: string, key: string, nums: string, strs: string) =>
+    `SELECT '${part}' AS part, '${key}' AS key, NULL::INTEGER[] AS pos, ${nums} AS nums, ${strs} AS strs FROM page`;
+  const byKey = (part: string, table: string, nums: boolean, extra = '') =>
+    `SELECT '${part}', t.key, list((page.list_pos - 1)::INTEGER ORDER BY page.list_pos),
+       ${nums ? 'list(t.value ORDER BY page.list_pos)' : 'NULL::DOUBLE[]'},
+       ${nums ? 'NULL::VARCHAR[]' : 'list(t.value ORDER BY page.list_pos)'}
+     FROM ${table} t JOIN page ON t.run_id = page.id ${extra} GROUP BY t.key`;
+  return `
+  WITH page AS MATERIALIZED (${pageSql(where, order, limit)}
+  )
+  ${[
+    ...Object.entries(TEXT_COLUMNS).map(([key, sql]) =>
+      attr('text', key, 'NULL::DOUBLE[]', `list(${sql} ORDER BY list_pos)`),
+    ),
+    ...Object.entries(TIME_COLUMNS).map(([key, sql]) =>
+      attr('time', key, `list(epoch_ms(${sql})::DOUBLE ORDER BY list_pos)`, 'NULL::VARCHAR[]'),
+    ),
+    byKey('metric', 'latest_metrics', true, 'WHERE isfinite(t.value)'),
+    byKey('param', 'params', false),
+    byKey('tag', 'tags', false),
+  ].join('\n  UNION ALL\n  ')}
+  ORDER BY part, key`;
+}
+
+interface ColumnRow {
+  part: 'text' | 'time' | 'metric' | 'param' | 'tag';
+  key: string;
+  pos: number[] | null;
+  nums: (number | null)[] | null;
+  strs: (string | null)[] | null;
+}
+
+/** See TrackingStore.listColumns (after its metrics are flushed). */
+export async function listRunColumns(db: Database, filter: RunListFilter): Promise<RunColumns> {
+  const { where, order, params } = listClauses(filter);
+  const rows = await db.all<ColumnRow & Row>(columnsSql(where, order, filter.limit), params);
+  const strings: string[] = [];
+  const refs = new Map<string, number>();
+  const intern = (value: string | null): number => {
+    if (value === null) return -1;
+    let ref = refs.get(value);
+    if (ref === undefined) {
+      ref = strings.length;
+      strings.push(value);
+      refs.set(value, ref);
+    }
+    return ref;
+  };
+  const text = new Map<string, (string | null)[]>();
+  const times = new Map<string, (number | null)[]>();
+  for (const r of rows)
+    if (r.part === 'text') text.set(r.key, r.strs ?? []);
+    else if (r.part === 'time') times.set(r.key, r.nums ?? []);
+  const count = text.get('ids')?.length ?? 0;
+  const sparse = <T>(r: ColumnRow, values: readonly T[], missing: T): T[] => {
+    const out = new Array<T>(count).fill(missing);
+    const pos = r.pos ?? [];
+    for (let k = 0; k < pos.length; k++) out[pos[k]!] = values[k]!;
+    return out;
+  };
+  const refsOf = (key: keyof typeof TEXT_COLUMNS) => (text.get(key) ?? []).map(intern);
+  const byKey = (part: 'param' | 'tag') =>
+    rows
+      .filter((r) => r.part === part)
+      .map((r) => ({ key: r.key, values: sparse(r, (r.strs ?? []).map(intern), -1) }));
+  return {
+    count,
+    ids: (text.get('ids') ?? []).map(String),
+    names: (text.get('names') ?? []).map(String),
+    experiment: refsOf('experiment'),
+    project: refsOf('project'),
+    status: refsOf('status'),
+    task: refsOf('task'),
+    modelType: refsOf('modelType'),
+    dataset: refsOf('dataset'),
+    backend: refsOf('backend'),
+    kind: refsOf('kind'),
+    parentId: refsOf('parentId'),
+    startedAt: (times.get('startedAt') ?? []).map(Number),
+    endedAt: times.get('endedAt') ?? [],
+    deletedAt: times.get('deletedAt') ?? [],
+    metrics: rows
+      .filter((r) => r.part === 'metric')
+      .map((r) => ({ key: r.key, values: sparse(r, r.nums ?? [], null) })),
+    params: byKey('param'),
+    tags: byKey('tag'),
+    strings,
+  };
 }
 
 /** See TrackingStore.experiments (an experiment deleted through MLflow's API is left out, as MLflow's UI does). */

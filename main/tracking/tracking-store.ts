@@ -5,6 +5,7 @@ import {
   type MetricSeries,
   isTrainedRun,
   type Run,
+  type RunColumns,
   type RunDetails,
   type RunSummary,
 } from '../../shared/contract';
@@ -15,7 +16,7 @@ import { createSeriesCache } from './series-cache';
 import type { ProjectStore } from '../workspace/projects';
 import { createMetricBuffer, type BulkAppendOptions } from './metric-buffer';
 import { readMetricHistory, readMetricSeriesMany, type MetricHistory } from './metric-reads';
-import { listRuns, readExperiments, readRuns, type RunListFilter } from './rows';
+import { listRunColumns, listRuns, readExperiments, readRuns, type RunListFilter } from './rows';
 import { createRunWriter } from './run-writer';
 import { resolveRunId, resolveRunIds } from './run-ids';
 
@@ -34,6 +35,8 @@ export interface TrackingStore extends RunRecorder {
    * `orderBy` use the run query language of run-query.ts; a malformed one throws INVALID_INPUT.
    */
   list(filter: RunListFilter): Promise<RunSummary[]>;
+  /** The same runs as `list`, in its order, one array per field (runs:listColumns). */
+  listColumns(filter: RunListFilter): Promise<RunColumns>;
   /** Experiments (of one project) with their live and soft-deleted run counts, newest activity first. */
   experiments(project?: string): Promise<ExperimentSummary[]>;
   /** Soft-deletes runs by id or unique prefix; returns how many were not deleted before. */
@@ -202,6 +205,11 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
     async list(filter) {
       await flushMetrics();
       return listRuns(db, filter);
+    },
+
+    async listColumns(filter) {
+      await flushMetrics();
+      return listRunColumns(db, filter);
     },
 
     experiments: (project) => readExperiments(db, project),

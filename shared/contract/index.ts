@@ -52,6 +52,7 @@ import {
   TuneOut,
   RunSummary,
   RunsListIn,
+  RunColumns,
   TrainCancelOut,
   TrainProgress,
   TrainStartIn,
@@ -264,6 +265,11 @@ export const channels = {
   'train:cancel': channel(RunIdIn, TrainCancelOut),
   /** Runs, newest first. */
   'runs:list': channel(RunsListIn, z.array(RunSummary)),
+  /**
+   * The same runs as runs:list, in the same order, sent by column with repeated text interned: what the
+   * runs table reads (a list of 10,000 runs in a fraction of the bytes and parse time).
+   */
+  'runs:listColumns': channel(RunsListIn, RunColumns),
   /** Two or more runs side by side: params with differences marked, final metrics with the best marked. */
   'runs:compare': channel(RunsCompareIn, RunsCompareOut),
   /** One run with params, metrics, tags, lineage and artifacts. */

@@ -33,7 +33,7 @@ describe('a long runs list', () => {
     const wholeLists: (() => void)[] = [];
     let wholeAsked = 0;
     const release = () => wholeLists.splice(0).forEach((go) => go());
-    await page.route('**/api/invoke/runs:list', async (route) => {
+    await page.route('**/api/invoke/runs:listColumns', async (route) => {
       const body = route.request().postDataJSON() as { limit?: number; orderBy?: string };
       if (body.limit !== undefined && body.limit < RUNS) firstPages.push(body);
       else {

@@ -6,10 +6,11 @@ import { contractClient } from '../helpers/services';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
 import { tempDir } from '../helpers/workspace';
 import { listOrderBy, sortOrder } from '../../renderer/views/Experiments/runs-table/sort';
+import { decodeRunColumns, summaryAt } from '../../renderer/views/Experiments/runs-table/model';
 
 const t = tempDir('lathe-runs-list-');
 let services: Services | undefined;
-const { call } = contractClient(() => services!);
+const { call, failure } = contractClient(() => services!);
 const N = 240;
 
 beforeAll(async () => {
@@ -68,6 +69,33 @@ describe('runs:list', () => {
       parentId: seededRunId(50),
       tags: { team: 'vision' },
     });
+  });
+
+  it('gives the same runs by column (runs:listColumns) as runs:list, in its order', async () => {
+    await call('runs:delete', { ids: [seededRunId(9)] });
+    for (const input of [
+      { limit: 100000 },
+      { limit: 100000, deleted: true },
+      {
+        experiment: 'beta',
+        filter: 'metrics.val_auc > 0.5',
+        orderBy: 'metrics.loss desc',
+        limit: 30,
+      },
+    ]) {
+      const list = await call('runs:list', input);
+      const columns = await call('runs:listColumns', input);
+      expect(columns.count).toBe(list.length);
+      const model = decodeRunColumns(columns);
+      expect(Array.from({ length: model.count }, (_, i) => summaryAt(model, i))).toEqual(list);
+      // Repeated text (statuses, experiments, param values) is sent once.
+      expect(new Set(columns.strings).size).toBe(columns.strings.length);
+      expect(columns.strings.filter((s) => s === 'finished')).toHaveLength(1);
+    }
+    const bad = await failure('runs:listColumns', { filter: 'metrics.val_auc >' });
+    expect(bad).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(bad.message).toContain('position 18');
+    await call('runs:restore', { ids: [seededRunId(9)] });
   });
 
   it('keeps filter, order, limit, experiment and deleted working together', async () => {
@@ -157,7 +185,11 @@ describe('runs:list', () => {
         const orderBy = listOrderBy({ column, direction });
         expect(orderBy, column).not.toBeNull();
         const page = await call('runs:list', { orderBy: orderBy!, limit: 100 });
-        const order = sortOrder(all, column, direction);
+        const order = sortOrder(
+          decodeRunColumns(await call('runs:listColumns', { limit: 100000 })),
+          column,
+          direction,
+        );
         expect(
           page.map((r) => r.id),
           `${column} ${direction}`,

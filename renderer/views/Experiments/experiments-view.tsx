@@ -16,6 +16,7 @@ import { RunsTable } from './runs-table';
 import { ColumnPicker } from './runs-table/column-picker';
 import { discoverColumns, placeColumns } from './runs-table/columns';
 import { indexRows, orderRows, searchTexts } from './runs-table/rows';
+import { NO_MODEL, isDeleted } from './runs-table/model';
 import {
   EMPTY_SELECTION,
   COMPARE_MAX,
@@ -150,7 +151,7 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
       wanted: expected > PROGRESSIVE_MIN && !(layout?.search ?? '').trim(),
     },
     onListed: (runs) => {
-      const listed = new Set(runs.map((r) => r.id));
+      const listed = new Set(runs.ids);
       setSelection((s) => keepListed(s, listed));
     },
   });
@@ -162,34 +163,46 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
   });
 
   const runs = state.runs;
-  const allColumns = useMemo(() => discoverColumns(runs ?? []), [runs]);
+  const model = runs ?? NO_MODEL;
+  const allColumns = useMemo(() => discoverColumns(model), [model]);
   const columns = useMemo(
     () => (layout ? placeColumns(allColumns, layout) : []),
     [allColumns, layout],
   );
-  const texts = useMemo(() => searchTexts(runs ?? []), [runs]);
+  // What search reads, made once per list when a search is first typed.
+  const texts = useMemo(() => {
+    let made: string[] | null = null;
+    return () => (made ??= searchTexts(model));
+  }, [model]);
   const sort = layout?.sort ?? null;
   const order = useMemo(() => {
-    const list = runs ?? [];
-    if (!sort) return Uint32Array.from(list.keys());
-    return sortOrder(list, sort.column, sort.direction);
-  }, [runs, sort]);
+    if (!sort) return Uint32Array.from({ length: model.count }, (_, i) => i);
+    return sortOrder(model, sort.column, sort.direction);
+  }, [model, sort]);
   const expandedIds = layout?.expanded;
   const expanded = useMemo(() => new Set(expandedIds ?? []), [expandedIds]);
   const search = layout?.search ?? '';
-  const rowIndex = useMemo(() => indexRows(runs ?? [], texts, search), [runs, texts, search]);
-  const rows = useMemo(() => orderRows(rowIndex, order, expanded), [rowIndex, order, expanded]);
+  const rowIndex = useMemo(() => indexRows(model, texts, search), [model, texts, search]);
+  const rows = useMemo(
+    () => orderRows(model, rowIndex, order, expanded),
+    [model, rowIndex, order, expanded],
+  );
 
   // The selection in the table's order (selected runs out of view, e.g. folds collapsed, go last).
   const selectedIds = useMemo(() => {
-    const inRows = rows.map((r) => r.run.id).filter((id) => selection.ids.has(id));
+    const inRows: string[] = [];
+    for (const i of rows) if (selection.ids.has(model.ids[i]!)) inRows.push(model.ids[i]!);
     const seen = new Set(inRows);
     return [...inRows, ...[...selection.ids].filter((id) => !seen.has(id))];
-  }, [rows, selection]);
-  const deletedSelected = useMemo(() => {
-    const deleted = new Set((runs ?? []).filter((r) => r.deletedAt).map((r) => r.id));
-    return selectedIds.filter((id) => deleted.has(id));
-  }, [runs, selectedIds]);
+  }, [model, rows, selection]);
+  const deletedSelected = useMemo(
+    () =>
+      selectedIds.filter((id) => {
+        const i = model.indexOf.get(id);
+        return i !== undefined && isDeleted(model, i);
+      }),
+    [model, selectedIds],
+  );
   const liveSelected = selectedIds.filter((id) => !deletedSelected.includes(id));
   const compare = compareHref(selectedIds);
 
@@ -218,7 +231,7 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
 
   const noRunsAtAll =
     runs !== null &&
-    runs.length === 0 &&
+    runs.count === 0 &&
     !filter.trim() &&
     !showDeleted &&
     (experiments.data?.every((e) => e.runs === 0) ?? false);
@@ -274,9 +287,9 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
             <span className="muted" data-testid="runs-count">
               {!state.complete
                 ? `loading ${formatCount(expected)}…`
-                : rows.length === runs.length
-                  ? formatCount(runs.length)
-                  : `${formatCount(rows.length)} of ${formatCount(runs.length)}`}
+                : rows.length === runs.count
+                  ? formatCount(runs.count)
+                  : `${formatCount(rows.length)} of ${formatCount(runs.count)}`}
             </span>
           )
         }
@@ -465,7 +478,9 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
                 )}
               </div>
               <RunsTable
+                model={model}
                 rows={rows}
+                nesting={rowIndex}
                 columns={columns}
                 allColumns={allColumns}
                 layout={layout}
@@ -473,7 +488,7 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
                 selection={selection}
                 onSelection={setSelection}
                 saved={saved}
-                total={runs.length}
+                total={runs.count}
               />
               {rows.length === 0 && (
                 <div className="muted" data-testid="runs-no-match">

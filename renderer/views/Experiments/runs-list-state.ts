@@ -1,10 +1,10 @@
-import type { RunSummary } from '../../../shared/contract';
+import type { RunsModel } from './runs-table/model';
 
 /** What the runs table lists, and how far it has got. */
 export interface RunsState {
   /** The request these results answer (a query and a reload count; see useRunsList). */
   request: string;
-  runs: RunSummary[] | null;
+  runs: RunsModel | null;
   /** False while `runs` is the first page of a long list whose whole arrives next. */
   complete: boolean;
   error: Error | null;
@@ -22,8 +22,8 @@ export const NO_RUNS: RunsState = {
 
 /** An answer to one request: its first page, its whole list, or a failure of either. */
 export type RunsEvent =
-  | { kind: 'page'; request: string; runs: RunSummary[] }
-  | { kind: 'all'; request: string; runs: RunSummary[] }
+  | { kind: 'page'; request: string; runs: RunsModel }
+  | { kind: 'all'; request: string; runs: RunsModel }
   | {
       kind: 'failed';
       request: string;

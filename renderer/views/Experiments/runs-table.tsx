@@ -6,16 +6,25 @@ import {
   useRef,
   useState,
   type CSSProperties,
+  type ReactNode,
 } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { RunSummary, RunsTableLayout } from '../../../shared/contract';
+import type { RunStatus, RunsTableLayout } from '../../../shared/contract';
 import { StatusBadge } from '../../components/status-badge';
 import { formatDuration, formatNumber } from '../../lib/format';
 import { formatStarted } from './runs-table/format';
 import { navigate } from '../../lib/routes';
-import { MAX_WIDTH, MIN_WIDTH, moveColumnTo, setWidth, cycleSort } from './runs-table/columns';
+import {
+  MAX_WIDTH,
+  MIN_WIDTH,
+  columnWindow,
+  cycleSort,
+  moveColumnTo,
+  setWidth,
+} from './runs-table/columns';
 import type { ColumnDef, PlacedColumn } from './runs-table/columns';
-import type { TableRow } from './runs-table/rows';
+import type { RowIndex } from './runs-table/rows';
+import { durationOf, isDeleted, kindOf, textOf, type RunsModel } from './runs-table/model';
 import { extendTo, toggle, toggleAll, type Selection } from './runs-table/selection';
 import { columnValue } from './runs-table/sort';
 import { HashText, isHash } from '../../components/hash-text';
@@ -46,34 +55,26 @@ export function afterPaint(then: () => void): void {
 }
 
 /** The text of a plain cell; null for the status and name cells, which hold elements. */
-function cellText(run: RunSummary, id: string): string | null {
-  if (id.startsWith('metrics.')) return formatNumber(run.metrics[id.slice(8)]);
+function cellText(model: RunsModel, i: number, id: string): string | null {
+  if (id.startsWith('metrics.')) {
+    const v = model.metrics.get(id.slice(8))?.[i];
+    return formatNumber(v);
+  }
   switch (id) {
     case 'status':
     case 'name':
       return null;
     case 'started':
-      return formatStarted(run.startedAt);
+      return formatStarted(model.startedAt[i]!);
     case 'duration':
-      return formatDuration(run.durationMs);
+      return formatDuration(durationOf(model, i));
     case 'backend':
-      return run.backend ?? '—';
+      return textOf(model, model.backend[i]!) ?? '—';
   }
   // The text columns (experiment, dataset, model, kind, params) show what sorting compares.
-  const value = columnValue(run, id);
+  const value = columnValue(model, i, id);
   if (value === null) return id.startsWith('params.') ? '' : null;
   return String(value);
-}
-
-function CellContent({ run, column }: { run: RunSummary; column: ColumnDef }) {
-  if (column.id === 'status') return <StatusBadge status={run.status} />;
-  if (column.id === 'name')
-    return (
-      <a href={`#/runs/${encodeURIComponent(run.id)}`} onClick={(e) => e.stopPropagation()}>
-        {run.name}
-      </a>
-    );
-  return null;
 }
 
 // Clipping every cell costs the browser a clip per cell on each scrolled frame (about half of a frame's
@@ -81,16 +82,23 @@ function CellContent({ run, column }: { run: RunSummary; column: ColumnDef }) {
 const CHAR_PX = 9;
 const CELL_PADDING = 16;
 
-function cellStyle(column: PlacedColumn): CSSProperties | undefined {
-  return column.pinned ? { position: 'sticky', left: SELECT_WIDTH + column.left } : undefined;
+/** A column where its cells go: `x` from the row's left edge (or the pinned block's, for pinned ones). */
+interface CellSpot {
+  column: PlacedColumn;
+  x: number;
 }
 
-interface RowProps {
-  row: TableRow;
-  index: number;
-  top: number;
-  columns: PlacedColumn[];
-  template: string;
+interface LineProps {
+  model: RunsModel;
+  /** The run's index in the model. */
+  run: number;
+  /** The line's index in the table. */
+  line: number;
+  depth: number;
+  children: number;
+  pinned: CellSpot[];
+  pinnedWidth: number;
+  cells: CellSpot[];
   width: number;
   selected: boolean;
   expanded: boolean;
@@ -98,97 +106,155 @@ interface RowProps {
   onExpand: (id: string) => void;
 }
 
-const RunRow = memo(function RunRow({
-  row,
-  index,
-  top,
-  columns,
-  template,
+function Cell({
+  model,
+  run,
+  spot: { column: c, x },
+  depth,
+  children,
+  expanded,
+  onExpand,
+}: {
+  model: RunsModel;
+  run: number;
+  spot: CellSpot;
+  depth: number;
+  children: number;
+  expanded: boolean;
+  onExpand: (id: string) => void;
+}) {
+  const id = model.ids[run]!;
+  const text = cellText(model, run, c.id);
+  const clip = text === null || text.length * CHAR_PX > c.width - CELL_PADDING;
+  let content: ReactNode = text;
+  if (c.id === 'status')
+    content = <StatusBadge status={textOf(model, model.status[run]!) as RunStatus} />;
+  else if (c.id === 'name')
+    content = (
+      <>
+        {(depth > 0 || children > 0) && (
+          <span className={depth ? 'rt-indent' : 'rt-toggle-slot'}>
+            {children > 0 && (
+              <button
+                type="button"
+                className="rt-toggle"
+                data-testid={`run-expand-${id}`}
+                aria-expanded={expanded}
+                title={`${expanded ? 'Hide' : 'Show'} ${children} ${
+                  kindOf(model, run) === 'tune' ? 'trials' : 'folds'
+                }`}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  onExpand(id);
+                }}
+              >
+                {expanded ? '▾' : '▸'} {children}
+              </button>
+            )}
+          </span>
+        )}
+        <a href={`#/runs/${encodeURIComponent(id)}`} onClick={(e) => e.stopPropagation()}>
+          {model.names[run]}
+        </a>
+      </>
+    );
+  else if (text !== null && isHash(text)) content = <HashText value={text} />;
+  return (
+    <div
+      role="cell"
+      className={`rt-cell${c.numeric ? ' num' : ''}${clip ? ' clip' : ''}`}
+      data-col={c.id}
+      style={{ left: x, width: c.width }}
+    >
+      {content}
+    </div>
+  );
+}
+
+/**
+ * One line of the table: a fixed-size box moved into place with a transform, so a line element is reused
+ * for the next run scrolled in (its key is its slot, not its run) and nothing around it is laid out again.
+ * Pinned columns and the checkbox sit in a sticky block at its left; the other cells are absolutely placed.
+ */
+const RunLine = memo(function RunLine({
+  model,
+  run,
+  line,
+  depth,
+  children,
+  pinned,
+  pinnedWidth,
+  cells,
   width,
   selected,
   expanded,
   onSelect,
   onExpand,
-}: RowProps) {
-  const { run } = row;
+}: LineProps) {
+  const id = model.ids[run]!;
+  const deleted = isDeleted(model, run);
   const classes = ['rt-row'];
-  if (index % 2) classes.push('odd');
+  if (line % 2) classes.push('odd');
   if (selected) classes.push('selected');
-  if (run.deletedAt) classes.push('deleted');
-  if (row.depth) classes.push('child');
+  if (deleted) classes.push('deleted');
+  if (depth) classes.push('child');
+  const cell = (spot: CellSpot) => (
+    <Cell
+      key={spot.column.id}
+      model={model}
+      run={run}
+      spot={spot}
+      depth={depth}
+      children={children}
+      expanded={expanded}
+      onExpand={onExpand}
+    />
+  );
   return (
     <div
       role="row"
       className={classes.join(' ')}
-      data-testid={`run-row-${run.id}`}
-      data-index={index}
+      data-testid={`run-row-${id}`}
+      data-index={line}
       data-selected={selected}
-      data-deleted={Boolean(run.deletedAt)}
-      style={{ gridTemplateColumns: template, width, top, height: ROW_HEIGHT }}
+      data-deleted={deleted}
+      style={{ width, transform: `translateY(${line * ROW_HEIGHT}px)` }}
       onClick={(e) => {
         if ((e.target as HTMLElement).closest('a, button, input, label')) return;
-        navigate({ view: 'run', runId: run.id });
+        navigate({ view: 'run', runId: id });
       }}
     >
-      <div className="rt-cell rt-select" style={{ position: 'sticky', left: 0 }}>
-        <input
-          type="checkbox"
-          aria-label={`select ${run.name}`}
-          data-testid={`run-select-${run.id}`}
-          checked={selected}
-          onClick={(e) => {
-            e.stopPropagation();
-            onSelect(run.id, e.shiftKey);
-          }}
-          onChange={() => undefined}
-        />
+      <div className="rt-pinned" style={{ width: SELECT_WIDTH + pinnedWidth }}>
+        <div className="rt-cell rt-select" style={{ left: 0, width: SELECT_WIDTH }}>
+          <input
+            type="checkbox"
+            aria-label={`select ${model.names[run]}`}
+            data-testid={`run-select-${id}`}
+            checked={selected}
+            onClick={(e) => {
+              e.stopPropagation();
+              onSelect(id, e.shiftKey);
+            }}
+            onChange={() => undefined}
+          />
+        </div>
+        {pinned.map(cell)}
       </div>
-      {columns.map((c) => {
-        const text = cellText(run, c.id);
-        const clip = text === null || text.length * CHAR_PX > c.width - CELL_PADDING;
-        return (
-          <div
-            key={c.id}
-            role="cell"
-            className={`rt-cell${c.numeric ? ' num' : ''}${c.pinned ? ' pinned' : ''}${clip ? ' clip' : ''}`}
-            data-col={c.id}
-            style={cellStyle(c)}
-          >
-            {c.id === 'name' && (row.depth > 0 || row.children > 0) && (
-              <span className={row.depth ? 'rt-indent' : 'rt-toggle-slot'}>
-                {row.children > 0 && (
-                  <button
-                    type="button"
-                    className="rt-toggle"
-                    data-testid={`run-expand-${run.id}`}
-                    aria-expanded={expanded}
-                    title={`${expanded ? 'Hide' : 'Show'} ${row.children} ${
-                      run.kind === 'tune' ? 'trials' : 'folds'
-                    }`}
-                    onClick={(e) => {
-                      e.stopPropagation();
-                      onExpand(run.id);
-                    }}
-                  >
-                    {expanded ? '▾' : '▸'} {row.children}
-                  </button>
-                )}
-              </span>
-            )}
-            {text !== null && isHash(text) ? (
-              <HashText value={text} />
-            ) : (
-              (text ?? <CellContent run={run} column={c} />)
-            )}
-          </div>
-        );
-      })}
+      {cells.map(cell)}
     </div>
   );
 });
 
+function cellStyle(column: PlacedColumn): CSSProperties | undefined {
+  return column.pinned ? { position: 'sticky', left: SELECT_WIDTH + column.left } : undefined;
+}
+
 export interface RunsTableProps {
-  rows: TableRow[];
+  model: RunsModel;
+  /** The table's lines: run indexes into the model (orderRows). */
+  rows: Int32Array;
+  /** How the shown runs nest (indexRows). */
+  nesting: RowIndex;
   columns: PlacedColumn[];
   allColumns: ColumnDef[];
   layout: RunsTableLayout;
@@ -202,12 +268,16 @@ export interface RunsTableProps {
 }
 
 /**
- * The runs table: only the rows in view are in the DOM (react-virtual), every row is a CSS grid with the
- * header's column template, pinned columns stick to the left, headers sort, resize (drag the right edge)
- * and reorder (drag a header onto another).
+ * The runs table: only the lines and the columns in view are in the DOM (react-virtual for lines, the
+ * scroll position for columns), line elements are reused as they scroll, and every cell has a fixed place
+ * and size, so a scrolled frame restyles and lays out only the cells whose run changed. Pinned columns
+ * stick to the left; headers (a CSS grid of every shown column) sort, resize (drag the right edge) and
+ * reorder (drag a header onto another).
  */
 export function RunsTable({
+  model,
   rows,
+  nesting,
   columns,
   allColumns,
   layout,
@@ -243,7 +313,51 @@ export function RunsTable({
     overscan: 8,
   });
 
-  const rowIds = useMemo(() => rows.map((r) => r.run.id), [rows]);
+  const [pinned, unpinned, pinnedWidth] = useMemo(() => {
+    const pin: CellSpot[] = [];
+    const rest: CellSpot[] = [];
+    let pinnedW = 0;
+    for (const c of shown)
+      if (c.pinned) {
+        pin.push({ column: c, x: SELECT_WIDTH + c.left });
+        pinnedW += c.width;
+      }
+    let x = SELECT_WIDTH + pinnedW;
+    for (const c of shown)
+      if (!c.pinned) {
+        rest.push({ column: c, x });
+        x += c.width;
+      }
+    return [pin, rest, pinnedW] as const;
+  }, [shown]);
+
+  // The unpinned columns in view, from the horizontal scroll position: set only when they change.
+  const [view, setView] = useState({ left: 0, width: 0 });
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const update = () => {
+      const next = { left: el.scrollLeft, width: el.clientWidth };
+      setView((v) => (v.left === next.left && v.width === next.width ? v : next));
+    };
+    update();
+    el.addEventListener('scroll', update, { passive: true });
+    const resized = new ResizeObserver(update);
+    resized.observe(el);
+    return () => {
+      el.removeEventListener('scroll', update);
+      resized.disconnect();
+    };
+  }, []);
+  const { first, last } = columnWindow(
+    unpinned.map((s) => s.x - SELECT_WIDTH - pinnedWidth),
+    unpinned.map((s) => s.column.width),
+    view.left,
+    Math.max(0, view.width - SELECT_WIDTH - pinnedWidth),
+  );
+  const cells = useMemo(() => unpinned.slice(first, last + 1), [unpinned, first, last]);
+
+  const rowIds = useMemo(() => Array.from(rows, (i) => model.ids[i]!), [rows, model]);
   const rowIdsRef = useRef(rowIds);
   const selectionRef = useRef(selection);
   useLayoutEffect(() => {
@@ -296,6 +410,11 @@ export function RunsTable({
     return [all, !all && rowIds.some((id) => selection.ids.has(id))];
   }, [rowIds, selection]);
   const items = virtualizer.getVirtualItems();
+  // Line elements are keyed by slot (line index modulo the most lines ever in view, kept even so a slot's
+  // stripe never changes): the line scrolled out hands its element to the one scrolled in.
+  const poolRef = useRef(2);
+  if (items.length > poolRef.current) poolRef.current = items.length + (items.length % 2);
+  const pool = poolRef.current;
 
   return (
     <div
@@ -404,18 +523,22 @@ export function RunsTable({
       </div>
       <div className="rt-body" style={{ height: virtualizer.getTotalSize(), width }}>
         {items.map((item) => {
-          const row = rows[item.index]!;
+          const run = rows[item.index]!;
+          const id = model.ids[run]!;
           return (
-            <RunRow
-              key={row.run.id}
-              row={row}
-              index={item.index}
-              top={item.start}
-              columns={shown}
-              template={template}
+            <RunLine
+              key={item.index % pool}
+              model={model}
+              run={run}
+              line={item.index}
+              depth={nesting.depth[run]!}
+              children={nesting.children[run]!}
+              pinned={pinned}
+              pinnedWidth={pinnedWidth}
+              cells={cells}
               width={width}
-              selected={selection.ids.has(row.run.id)}
-              expanded={expanded.has(row.run.id)}
+              selected={selection.ids.has(id)}
+              expanded={expanded.has(id)}
               onSelect={handlers.select}
               onExpand={handlers.expand}
             />

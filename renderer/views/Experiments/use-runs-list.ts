@@ -1,11 +1,11 @@
 import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
-import type { RunSummary } from '../../../shared/contract';
 import { ApiError, getApi } from '../../api';
 import { toError } from '../../lib/use-action';
 import { MARKS, afterPaint } from './runs-table';
+import { decodeRunColumns, type RunsModel } from './runs-table/model';
 import { NO_RUNS, createReloadGate, runsReducer, type RunsState } from './runs-list-state';
 
-/** runs:list's ceiling: the table holds every run of an experiment in memory. */
+/** runs:listColumns' ceiling: the table holds every run of an experiment in memory (as columns). */
 const LIST_LIMIT = 100_000;
 const FIRST_PAGE = 100;
 
@@ -23,7 +23,7 @@ export interface RunsListQuery {
    */
   firstPage: { orderBy: string | null; wanted: boolean };
   /** The whole list arrived (e.g. to drop selected runs it no longer holds). */
-  onListed: (runs: RunSummary[]) => void;
+  onListed: (runs: RunsModel) => void;
 }
 
 /**
@@ -71,12 +71,16 @@ export function useRunsList(
     // A first page only for a list not on screen yet: a reload (a run ended) swaps the whole list in place.
     if (wanted && orderBy !== null && shown.current !== query) {
       getApi()
-        .invoke('runs:list', { ...input, ...(orderBy ? { orderBy } : {}), limit: FIRST_PAGE })
+        .invoke('runs:listColumns', {
+          ...input,
+          ...(orderBy ? { orderBy } : {}),
+          limit: FIRST_PAGE,
+        })
         .then(
-          (runs) => {
+          (columns) => {
             if (!alive || whole) return;
             performance.mark(MARKS.data);
-            dispatch({ kind: 'page', request, runs });
+            dispatch({ kind: 'page', request, runs: decodeRunColumns(columns) });
           },
           (err: unknown) => {
             if (!whole) failed(true, err);
@@ -84,12 +88,13 @@ export function useRunsList(
         );
     }
     getApi()
-      .invoke('runs:list', { ...input, limit: LIST_LIMIT })
+      .invoke('runs:listColumns', { ...input, limit: LIST_LIMIT })
       .then(
-        (runs) => {
+        (columns) => {
           whole = true;
           if (!alive) return;
           performance.mark(MARKS.data);
+          const runs = decodeRunColumns(columns);
           shown.current = query;
           dispatch({ kind: 'all', request, runs });
           latest.current.onListed(runs);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../../shared/contract';
+import type { RunsModel } from '../../../renderer/views/Experiments/runs-table/model';
 import {
   NO_RUNS,
   createReloadGate,
@@ -8,9 +8,9 @@ import {
   type RunsState,
 } from '../../../renderer/views/Experiments/runs-list-state';
 
-const runs = (...ids: string[]) => ids.map((id) => ({ id }) as RunSummary);
+const runs = (...ids: string[]) => ({ count: ids.length, ids }) as unknown as RunsModel;
 const play = (events: RunsEvent[], from: RunsState = NO_RUNS) => events.reduce(runsReducer, from);
-const ids = (s: RunsState) => s.runs?.map((r) => r.id) ?? null;
+const ids = (s: RunsState) => s.runs?.ids ?? null;
 
 describe('the runs list state (useRunsList)', () => {
   it('shows a first page as incomplete, then the whole list', () => {

@@ -1,4 +1,5 @@
-import { RunsTableLayout, type RunSummary } from '../../../../shared/contract';
+import { RunsTableLayout } from '../../../../shared/contract';
+import type { RunsModel } from './model';
 
 /** A column of the runs table: a run attribute, `params.<key>` or `metrics.<key>`. */
 export interface ColumnDef {
@@ -31,13 +32,9 @@ export const MAX_WIDTH = 2000;
  * Every column the runs have: the attributes, then each metric and each param key, sorted. Metrics come
  * before params: they are what a user looks for, and a run may have dozens of params.
  */
-export function discoverColumns(runs: readonly RunSummary[]): ColumnDef[] {
-  const params = new Set<string>();
-  const metrics = new Set<string>();
-  for (const run of runs) {
-    for (const key in run.params) params.add(key);
-    for (const key in run.metrics) metrics.add(key);
-  }
+export function discoverColumns(model: RunsModel): ColumnDef[] {
+  const params = model.params.keys();
+  const metrics = model.metrics.keys();
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return [
     ...ATTRIBUTE_COLUMNS,
@@ -190,4 +187,28 @@ export function searchColumns(columns: readonly ColumnDef[], query: string): Col
     const text = `${c.id} ${c.label}`.toLowerCase();
     return words.every((w) => text.includes(w));
   });
+}
+
+/** Unpinned columns drawn beyond each side of the view, so a short scroll sideways shows drawn cells. */
+const COLUMN_OVERSCAN = 2;
+
+/**
+ * The unpinned columns (first..last, inclusive) that cross the view of a table scrolled `scrollLeft` px
+ * across, `viewWidth` wide, with COLUMN_OVERSCAN more on each side; `xs` are their left edges.
+ */
+export function columnWindow(
+  xs: readonly number[],
+  widths: readonly number[],
+  scrollLeft: number,
+  viewWidth: number,
+): { first: number; last: number } {
+  const n = xs.length;
+  let first = 0;
+  while (first < n && xs[first]! + widths[first]! <= scrollLeft) first++;
+  let last = first;
+  while (last < n && xs[last]! < scrollLeft + viewWidth) last++;
+  return {
+    first: Math.max(0, first - COLUMN_OVERSCAN),
+    last: Math.min(n - 1, last - 1 + COLUMN_OVERSCAN),
+  };
 }

@@ -1,20 +1,27 @@
-import type { RunSummary } from '../../../../shared/contract';
+import type { RunsModel } from './model';
 
-/** A line of the table: a run, how deep it is nested, and (for a parent) how many children it has. */
-export interface TableRow {
-  run: RunSummary;
-  depth: 0 | 1;
-  children: number;
-}
-
-/** What free-text search looks at for each run: its name, id, param values and tag values, lowercased. */
-export function searchTexts(runs: readonly RunSummary[]): string[] {
-  return runs.map((r) => {
-    let text = `${r.name}\u0000${r.id}`;
-    for (const key in r.params) text += `\u0000${r.params[key]}`;
-    if (r.tags) for (const key in r.tags) text += `\u0000${r.tags[key]}`;
-    return text.toLowerCase();
-  });
+/**
+ * What free-text search looks at for each run: its name, id, param values and tag values, lowercased.
+ * Made only once a search is typed (each distinct value lowered once).
+ */
+export function searchTexts(model: RunsModel): string[] {
+  const lower = new Map<number, string>();
+  const lowered = (ref: number) => {
+    let text = lower.get(ref);
+    if (text === undefined) {
+      text = model.strings[ref]!.toLowerCase();
+      lower.set(ref, text);
+    }
+    return text;
+  };
+  const texts = new Array<string>(model.count);
+  for (let i = 0; i < model.count; i++)
+    texts[i] = `${model.names[i]!}\u0000${model.ids[i]!}`.toLowerCase();
+  for (const cols of [model.params, model.tags])
+    for (const col of cols.values())
+      for (let i = 0; i < model.count; i++)
+        if (col[i]! >= 0) texts[i] += `\u0000${lowered(col[i]!)}`;
+  return texts;
 }
 
 /** Whether a run's search text holds every word of the query (an empty query matches everything). */
@@ -25,79 +32,102 @@ export function matcher(query: string): (text: string) => boolean {
 }
 
 /**
- * The runs that match the search, each with its line object made once: how deep it nests and how many
- * children it has. A fold or trial nests when its parent matches too; one whose parent is not listed
- * (filtered out, or in another experiment) stands on its own. Sorting and expanding reuse these objects
- * (see orderRows), so re-sorting 10,000 runs allocates no row objects.
+ * The runs that match the search and how they nest, by run index: a fold or trial nests (depth 1) when
+ * its parent matches too; one whose parent is not listed (filtered out, or in another experiment) stands
+ * on its own. Sorting and expanding reuse it (see orderRows): no object per run.
  */
 export interface RowIndex {
-  /** The line of each run (by index into the runs), or null when the search hides it. */
-  lines: (TableRow | null)[];
+  /** 1 where the search keeps the run. */
+  shown: Uint8Array;
+  /** 1 for a child nested under its listed parent. */
+  depth: Uint8Array;
+  /** How many shown children a run has. */
+  children: Uint32Array;
+  /** The index of each nested run's parent (-1 otherwise). */
+  parent: Int32Array;
 }
 
+/** See RowIndex; `texts` (searchTexts) is only read when `search` has words. */
 export function indexRows(
-  runs: readonly RunSummary[],
-  texts: readonly string[],
+  model: RunsModel,
+  texts: () => readonly string[],
   search: string,
 ): RowIndex {
-  const matches = matcher(search);
-  const present = new Set<string>();
-  for (let i = 0; i < runs.length; i++) if (matches(texts[i]!)) present.add(runs[i]!.id);
-  const childCount = new Map<string, number>();
-  const nested = (run: RunSummary) =>
-    Boolean(run.parentId && run.parentId !== run.id && present.has(run.parentId));
-  for (const run of runs)
-    if (present.has(run.id) && nested(run))
-      childCount.set(run.parentId!, (childCount.get(run.parentId!) ?? 0) + 1);
-  const lines = runs.map((run): TableRow | null =>
-    present.has(run.id)
-      ? { run, depth: nested(run) ? 1 : 0, children: childCount.get(run.id) ?? 0 }
-      : null,
-  );
-  return { lines };
+  const n = model.count;
+  const shown = new Uint8Array(n);
+  if (search.trim()) {
+    const matches = matcher(search);
+    const all = texts();
+    for (let i = 0; i < n; i++) if (matches(all[i]!)) shown[i] = 1;
+  } else shown.fill(1);
+  const depth = new Uint8Array(n);
+  const children = new Uint32Array(n);
+  const parent = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const ref = model.parentId[i]!;
+    if (!shown[i] || ref < 0) continue;
+    const p = model.indexOf.get(model.strings[ref]!);
+    if (p === undefined || p === i || !shown[p]) continue;
+    depth[i] = 1;
+    parent[i] = p;
+    children[p]!++;
+  }
+  return { shown, depth, children, parent };
 }
 
 /**
- * The table's lines in `order` (indexes into the runs): top-level runs in that order, each expanded
- * parent followed by its children in that same order.
+ * The table's lines in `order` (indexes into the runs), as run indexes: top-level runs in that order, each
+ * expanded parent followed by its children in that same order.
  */
 export function orderRows(
+  model: RunsModel,
   index: RowIndex,
   order: ArrayLike<number>,
   expanded: ReadonlySet<string>,
-): TableRow[] {
-  const children = new Map<string, TableRow[]>();
-  const top: TableRow[] = [];
+): Int32Array {
+  const { shown, depth, parent } = index;
+  const open = new Map<number, number[]>();
+  for (const id of expanded) {
+    const i = model.indexOf.get(id);
+    if (i !== undefined && index.children[i]) open.set(i, []);
+  }
+  const top: number[] = [];
+  let lines = 0;
   for (let k = 0; k < order.length; k++) {
-    const line = index.lines[order[k]!];
-    if (!line) continue;
-    if (line.depth === 0) {
-      top.push(line);
+    const i = order[k]!;
+    if (!shown[i]) continue;
+    if (!depth[i]) {
+      top.push(i);
+      lines++;
       continue;
     }
-    const parent = line.run.parentId!;
-    if (!expanded.has(parent)) continue;
-    const list = children.get(parent);
-    if (list) list.push(line);
-    else children.set(parent, [line]);
+    const kids = open.get(parent[i]!);
+    if (kids) {
+      kids.push(i);
+      lines++;
+    }
   }
-  if (!children.size) return top;
-  const rows: TableRow[] = [];
-  for (const line of top) {
-    rows.push(line);
-    const kids = children.get(line.run.id);
-    if (kids) rows.push(...kids);
+  const rows = new Int32Array(lines);
+  let at = 0;
+  for (const i of top) {
+    rows[at++] = i;
+    const kids = open.get(i);
+    if (kids) for (const k of kids) rows[at++] = k;
   }
   return rows;
 }
 
 /** indexRows then orderRows, in one call. */
 export function buildRows(
-  runs: readonly RunSummary[],
+  model: RunsModel,
   order: ArrayLike<number>,
-  texts: readonly string[],
   search: string,
   expanded: ReadonlySet<string>,
-): TableRow[] {
-  return orderRows(indexRows(runs, texts, search), order, expanded);
+): Int32Array {
+  return orderRows(
+    model,
+    indexRows(model, () => searchTexts(model), search),
+    order,
+    expanded,
+  );
 }

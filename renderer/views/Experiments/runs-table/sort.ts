@@ -1,31 +1,37 @@
-import type { RunSummary, SortDirection } from '../../../../shared/contract';
-import { modelLabel } from '../../../../shared/model-label';
+import type { SortDirection } from '../../../../shared/contract';
+import { durationOf, kindOf, modelLabelAt, textOf, type RunsModel } from './model';
 
-/** The raw value of a column for a run: what sorting compares (not the formatted text). */
-export function columnValue(run: RunSummary, id: string): string | number | null {
-  if (id.startsWith('metrics.')) return run.metrics[id.slice(8)] ?? null;
-  if (id.startsWith('params.')) return run.params[id.slice(7)] ?? null;
+/** The raw value of a column for run `i`: what sorting compares (not the formatted text). */
+export function columnValue(model: RunsModel, i: number, id: string): string | number | null {
+  if (id.startsWith('metrics.')) {
+    const v = model.metrics.get(id.slice(8))?.[i];
+    return v === undefined || Number.isNaN(v) ? null : v;
+  }
+  if (id.startsWith('params.')) {
+    const col = model.params.get(id.slice(7));
+    return col ? textOf(model, col[i]!) : null;
+  }
   switch (id) {
     case 'status':
-      return run.status;
+      return textOf(model, model.status[i]!);
     case 'name':
-      return run.name;
+      return model.names[i]!;
     case 'experiment':
-      return run.experiment;
+      return textOf(model, model.experiment[i]!);
     case 'dataset':
-      return run.dataset;
+      return textOf(model, model.dataset[i]!);
     case 'model':
-      return modelLabel(run);
+      return modelLabelAt(model, i);
     case 'kind':
-      return run.kind ?? 'train';
+      return kindOf(model, i);
     case 'started': {
-      const t = Date.parse(run.startedAt);
+      const t = model.startedAt[i]!;
       return Number.isNaN(t) ? null : t;
     }
     case 'duration':
-      return run.durationMs;
+      return durationOf(model, i);
     case 'backend':
-      return run.backend;
+      return textOf(model, model.backend[i]!);
     default:
       return null;
   }
@@ -35,23 +41,20 @@ const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
 /**
- * Indexes of `runs` in the order of column `id`: numbers (and params that read as numbers) by value,
+ * Indexes of the model's runs in the order of column `id`: numbers (and params that read as numbers) by value,
  * other text in natural order (`run-9` before `run-10`), numbers before text, missing values last in both
- * directions; ties keep the runs' own order (stable). Keys are computed once per call, so sorting 10,000
- * runs compares numbers in typed arrays rather than re-reading the runs.
+ * directions; ties keep the runs' own order (stable). Keys are computed once per call (a metric's are its
+ * column), so sorting 10,000 runs compares numbers in typed arrays rather than re-reading the runs.
  */
-export function sortOrder(
-  runs: readonly RunSummary[],
-  id: string,
-  direction: SortDirection,
-): Uint32Array {
-  const n = runs.length;
+export function sortOrder(model: RunsModel, id: string, direction: SortDirection): Uint32Array {
+  const n = model.count;
   // 0: number, 1: text, 2: missing
   const type = new Uint8Array(n);
   const num = new Float64Array(n);
   const str: string[] = new Array<string>(n);
+  const metric = id.startsWith('metrics.') ? model.metrics.get(id.slice(8)) : undefined;
   for (let i = 0; i < n; i++) {
-    const v = columnValue(runs[i]!, id);
+    const v = metric ? metric[i]! : columnValue(model, i, id);
     if (typeof v === 'number' && !Number.isNaN(v)) {
       num[i] = v;
     } else if (typeof v === 'string' && v !== '') {

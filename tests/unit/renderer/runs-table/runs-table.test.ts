@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../../shared/contract';
 import {
   ATTRIBUTE_COLUMNS,
+  columnWindow,
   cycleSort,
   defaultLayout,
   discoverColumns,
@@ -31,6 +32,13 @@ import {
 } from '../../../../renderer/views/Experiments/runs-table/selection';
 import { sortOrder } from '../../../../renderer/views/Experiments/runs-table/sort';
 import { formatStarted } from '../../../../renderer/views/Experiments/runs-table/format';
+import {
+  decodeRunColumns,
+  encodeRunColumns,
+  modelLabelAt,
+  summaryAt,
+  type RunsModel,
+} from '../../../../renderer/views/Experiments/runs-table/model';
 import { formatTime } from '../../../../renderer/lib/format';
 
 let n = 0;
@@ -55,13 +63,17 @@ function run(overrides: Partial<RunSummary> = {}): RunSummary {
   };
 }
 const ids = (runs: RunSummary[], order: ArrayLike<number>) => Array.from(order, (i) => runs[i]!.id);
+/** The table's model of runs, through the columnar form runs:listColumns sends. */
+const modelOf = (runs: RunSummary[]): RunsModel => decodeRunColumns(encodeRunColumns(runs));
+const sortRuns = (runs: RunSummary[], id: string, direction: 'asc' | 'desc') =>
+  sortOrder(modelOf(runs), id, direction);
 
 describe('runs table columns and layout', () => {
   const runs = [
     run({ params: { 'model.type': 'mlp', lr: '0.1' }, metrics: { val_auc: 0.8 } }),
     run({ params: { seed: '1' }, metrics: { loss: 0.3, val_auc: 0.7 } }),
   ];
-  const columns = discoverColumns(runs);
+  const columns = discoverColumns(modelOf(runs));
 
   it('has the attributes, then every metric key, then every param key, sorted', () => {
     // Metrics first: they are what a user looks for, and params can run to dozens of columns.
@@ -141,10 +153,10 @@ describe('runs table sort', () => {
       run({ metrics: { m: 2 } }),
       run({ metrics: { m: -1 } }),
     ];
-    expect(ids(runs, sortOrder(runs, 'metrics.m', 'asc'))).toEqual(
+    expect(ids(runs, sortRuns(runs, 'metrics.m', 'asc'))).toEqual(
       [4, 0, 3, 2, 1].map((i) => runs[i]!.id),
     );
-    expect(ids(runs, sortOrder(runs, 'metrics.m', 'desc'))).toEqual(
+    expect(ids(runs, sortRuns(runs, 'metrics.m', 'desc'))).toEqual(
       [2, 0, 3, 4, 1].map((i) => runs[i]!.id),
     );
   });
@@ -156,10 +168,10 @@ describe('runs table sort', () => {
       run({ name: 'Run-100', params: { lr: 'auto' } }),
       run({ name: 'run-9b', params: { lr: '10' } }),
     ];
-    expect(ids(runs, sortOrder(runs, 'params.lr', 'asc'))).toEqual(
+    expect(ids(runs, sortRuns(runs, 'params.lr', 'asc'))).toEqual(
       [1, 0, 3, 2].map((i) => runs[i]!.id),
     );
-    expect(ids(runs, sortOrder(runs, 'name', 'asc'))).toEqual([1, 3, 0, 2].map((i) => runs[i]!.id));
+    expect(ids(runs, sortRuns(runs, 'name', 'asc'))).toEqual([1, 3, 0, 2].map((i) => runs[i]!.id));
   });
 
   // How fast 10,000 runs sort is bench/runs-table.mjs's to say (against its 300 ms goal), not a test's.
@@ -170,9 +182,9 @@ describe('runs table sort', () => {
         params: { seed: String((i * 31) % 1000), model: i % 2 ? 'mlp' : 'linear' },
       }),
     );
-    const byStart = sortOrder(runs, 'started', 'desc');
+    const byStart = sortRuns(runs, 'started', 'desc');
     expect(runs[byStart[0]!]!.id).toBe(runs[9999]!.id);
-    const order = sortOrder(runs, 'metrics.val_auc', 'desc');
+    const order = sortRuns(runs, 'metrics.val_auc', 'desc');
     const values = Array.from(order, (i) => runs[i]!.metrics.val_auc!);
     expect(values).toEqual([...values].sort((a, b) => b - a));
   });
@@ -186,14 +198,14 @@ describe('runs table rows and search', () => {
   const plain = run({ name: 'plain', params: { model: 'Linear' }, tags: { team: 'Vision' } });
   const orphan = run({ name: 'orphan', kind: 'trial', parentId: 'not-listed' });
   const runs = [plain, parent, ...folds, orphan];
+  const model = modelOf(runs);
   const order = Uint32Array.from(runs.keys());
-  const texts = searchTexts(runs);
+  const names = (rows: Int32Array) => Array.from(rows, (i) => runs[i]!.name);
 
-  it('reuses the row objects when only the order or the expanded parents change', () => {
-    const index = indexRows(runs, texts, '');
-    const a = orderRows(index, order, new Set());
-    const b = orderRows(index, Uint32Array.from([5, 4, 3, 2, 1, 0]), new Set([parent.id]));
-    expect(b.map((r) => r.run.name)).toEqual([
+  it('orders the same index again when only the order or the expanded parents change', () => {
+    const index = indexRows(model, () => searchTexts(model), '');
+    const b = orderRows(model, index, Uint32Array.from([5, 4, 3, 2, 1, 0]), new Set([parent.id]));
+    expect(names(b)).toEqual([
       'orphan',
       'cv-1',
       'cv-1-fold-3',
@@ -201,18 +213,21 @@ describe('runs table rows and search', () => {
       'cv-1-fold-1',
       'plain',
     ]);
-    for (const row of a) expect(b).toContain(row);
+    expect(names(orderRows(model, index, order, new Set()))).toEqual(['plain', 'cv-1', 'orphan']);
   });
 
   it('nests children under an expanded parent and keeps orphans on their own', () => {
-    const collapsed = buildRows(runs, order, texts, '', new Set());
-    expect(collapsed.map((r) => [r.run.name, r.depth, r.children])).toEqual([
+    const index = indexRows(model, () => searchTexts(model), '');
+    const collapsed = buildRows(model, order, '', new Set());
+    expect(
+      Array.from(collapsed, (i) => [runs[i]!.name, index.depth[i], index.children[i]]),
+    ).toEqual([
       ['plain', 0, 0],
       ['cv-1', 0, 3],
       ['orphan', 0, 0],
     ]);
-    const open = buildRows(runs, order, texts, '', new Set([parent.id]));
-    expect(open.map((r) => [r.run.name, r.depth])).toEqual([
+    const open = buildRows(model, order, '', new Set([parent.id]));
+    expect(Array.from(open, (i) => [runs[i]!.name, index.depth[i]])).toEqual([
       ['plain', 0],
       ['cv-1', 0],
       ['cv-1-fold-1', 1],
@@ -223,13 +238,108 @@ describe('runs table rows and search', () => {
   });
 
   it('searches names, param values and tag values, every word, ignoring case', () => {
-    const names = (q: string) => buildRows(runs, order, texts, q, new Set()).map((r) => r.run.name);
-    expect(names('linear')).toEqual(['plain']);
-    expect(names('vision plain')).toEqual(['plain']);
-    expect(names('vision cv')).toEqual([]);
+    const found = (q: string) => names(buildRows(model, order, q, new Set()));
+    expect(found('linear')).toEqual(['plain']);
+    expect(found('vision plain')).toEqual(['plain']);
+    expect(found('vision cv')).toEqual([]);
     // A fold matching on its own stands alone when its parent does not match.
-    expect(names('f2')).toEqual(['cv-1-fold-2']);
-    expect(names('team')).toEqual([]);
+    expect(found('f2')).toEqual(['cv-1-fold-2']);
+    expect(found('team')).toEqual([]);
+  });
+
+  it('makes the search texts only once a search has words', () => {
+    let made = 0;
+    const texts = () => {
+      made++;
+      return searchTexts(model);
+    };
+    indexRows(model, texts, '  ');
+    expect(made).toBe(0);
+    indexRows(model, texts, 'plain');
+    expect(made).toBe(1);
+  });
+});
+
+describe('the columnar runs list (runs:listColumns) and its model', () => {
+  const runs = [
+    run({
+      status: 'failed',
+      params: { 'model.type': 'gbdt', 'model.trees': '40' },
+      metrics: { val_auc: 0.5, loss: 1 },
+      modelType: 'gbdt',
+      endedAt: '2026-01-02T00:00:00.000Z',
+      kind: 'train',
+      tags: {},
+      deletedAt: null,
+      parentId: null,
+    }),
+    run({
+      params: { 'model.type': 'mlp' },
+      metrics: { loss: 0.25 },
+      deletedAt: '2026-02-01T00:00:00.000Z',
+      kind: 'fold',
+      parentId: 'id1',
+      tags: { team: 'vision' },
+    }),
+    run({
+      task: null,
+      modelType: null,
+      dataset: null,
+      backend: null,
+      kind: 'mlflow',
+      parentId: null,
+      deletedAt: null,
+      tags: { 'mlflow.log-model.history': '[{"flavors":{"sklearn":{}}}]' },
+    }),
+  ];
+  const columns = encodeRunColumns(runs);
+  const model = decodeRunColumns(columns);
+
+  it('sends every text value once and a value per run in every column, missing ones as null or -1', () => {
+    expect(columns.count).toBe(3);
+    expect(columns.strings.filter((t) => t === 'exp')).toHaveLength(1);
+    expect(columns.metrics.map((m) => m.key)).toEqual(['loss', 'val_auc']);
+    expect(columns.metrics[1]!.values).toEqual([0.5, null, null]);
+    const type = columns.params.find((p) => p.key === 'model.type')!.values;
+    expect(type.slice(2)).toEqual([-1]);
+    expect(type.slice(0, 2).map((ref) => columns.strings[ref])).toEqual(['gbdt', 'mlp']);
+  });
+
+  it('decodes to typed arrays that give back each run as runs:list does', () => {
+    expect(model.metrics.get('val_auc')).toBeInstanceOf(Float64Array);
+    expect(Number.isNaN(model.metrics.get('val_auc')![1]!)).toBe(true);
+    expect(model.params.get('model.type')).toBeInstanceOf(Int32Array);
+    expect(model.indexOf.get(runs[2]!.id)).toBe(2);
+    for (const [i, r] of runs.entries())
+      expect(summaryAt(model, i)).toEqual({
+        ...r,
+        kind: r.kind ?? 'train',
+        tags: r.tags ?? {},
+        // As runs:list gives it: from the start and end times.
+        durationMs: r.endedAt ? Date.parse(r.endedAt) - Date.parse(r.startedAt) : null,
+      });
+    expect(modelLabelAt(model, 0)).toBe('gbdt 40 trees, depth 6');
+    expect(modelLabelAt(model, 1)).toBe('mlp');
+    expect(modelLabelAt(model, 2)).toBe('MLflow sklearn');
+  });
+
+  it('discovers the columns of the model and sorts them like the runs', () => {
+    expect(discoverColumns(model).map((c) => c.id)).toContain('params.model.trees');
+    expect(Array.from(sortOrder(model, 'metrics.loss', 'asc'))).toEqual([1, 0, 2]);
+    expect(Array.from(sortOrder(model, 'model', 'asc'))).toEqual([0, 2, 1]);
+  });
+});
+
+describe('runs table column window', () => {
+  // Five unpinned columns of 100 px.
+  const xs = [0, 100, 200, 300, 400];
+  const widths = [100, 100, 100, 100, 100];
+
+  it('draws the columns in view and two more on each side', () => {
+    expect(columnWindow(xs, widths, 0, 150)).toEqual({ first: 0, last: 3 });
+    expect(columnWindow(xs, widths, 250, 100)).toEqual({ first: 0, last: 4 });
+    expect(columnWindow(xs, widths, 400, 100)).toEqual({ first: 2, last: 4 });
+    expect(columnWindow([], [], 0, 500)).toEqual({ first: 0, last: -1 });
   });
 });
 

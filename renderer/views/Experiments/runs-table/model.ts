@@ -1,0 +1,195 @@
+import type { RunColumns, RunKind, RunStatus, RunSummary, Task } from '../../../../shared/contract';
+import { modelLabel } from '../../../../shared/model-label';
+
+/**
+ * The runs table's model: the runs of a runs:listColumns answer kept as columns (typed arrays and
+ * interned text), read by run index. No object is made per run: sorting reads a metric's Float64Array,
+ * a cell reads one entry of one column.
+ */
+export interface RunsModel {
+  readonly count: number;
+  /** The interned text the *Ref columns point into (-1: none). */
+  readonly strings: readonly string[];
+  readonly ids: readonly string[];
+  readonly names: readonly string[];
+  /** The index of each run id. */
+  readonly indexOf: ReadonlyMap<string, number>;
+  readonly experiment: Int32Array;
+  readonly project: Int32Array;
+  readonly status: Int32Array;
+  readonly task: Int32Array;
+  readonly modelType: Int32Array;
+  readonly dataset: Int32Array;
+  readonly backend: Int32Array;
+  readonly kind: Int32Array;
+  readonly parentId: Int32Array;
+  /** Milliseconds since the epoch; NaN where there is none. */
+  readonly startedAt: Float64Array;
+  readonly endedAt: Float64Array;
+  readonly deletedAt: Float64Array;
+  /** Each metric key's latest values (NaN: the run has none), keys sorted. */
+  readonly metrics: ReadonlyMap<string, Float64Array>;
+  /** Each param key's values as string refs, keys sorted. */
+  readonly params: ReadonlyMap<string, Int32Array>;
+  readonly tags: ReadonlyMap<string, Int32Array>;
+}
+
+const refs = (values: readonly number[]) => Int32Array.from(values);
+const times = (values: readonly (number | null)[]) =>
+  Float64Array.from(values, (v) => (v === null ? NaN : v));
+
+/** The model of a runs:listColumns answer (its arrays become typed arrays; no per-run objects). */
+export function decodeRunColumns(c: RunColumns): RunsModel {
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < c.ids.length; i++) indexOf.set(c.ids[i]!, i);
+  const byKey = <T>(
+    list: { key: string; values: readonly (number | null)[] }[],
+    make: (v: never) => T,
+  ) => new Map(list.map((col) => [col.key, make(col.values as never)]));
+  return {
+    count: c.count,
+    strings: c.strings,
+    ids: c.ids,
+    names: c.names,
+    indexOf,
+    experiment: refs(c.experiment),
+    project: refs(c.project),
+    status: refs(c.status),
+    task: refs(c.task),
+    modelType: refs(c.modelType),
+    dataset: refs(c.dataset),
+    backend: refs(c.backend),
+    kind: refs(c.kind),
+    parentId: refs(c.parentId),
+    startedAt: times(c.startedAt),
+    endedAt: times(c.endedAt),
+    deletedAt: times(c.deletedAt),
+    metrics: byKey(c.metrics, times),
+    params: byKey(c.params, refs),
+    tags: byKey(c.tags, refs),
+  };
+}
+
+/** The text a string ref points to, or null for -1. */
+export function textOf(model: RunsModel, ref: number): string | null {
+  return ref < 0 ? null : model.strings[ref]!;
+}
+
+/** A run's param value, or null when it has none. */
+export function paramOf(model: RunsModel, i: number, key: string): string | null {
+  const col = model.params.get(key);
+  return col ? textOf(model, col[i]!) : null;
+}
+
+export function isDeleted(model: RunsModel, i: number): boolean {
+  return !Number.isNaN(model.deletedAt[i]!);
+}
+
+export function durationOf(model: RunsModel, i: number): number | null {
+  const ended = model.endedAt[i]!;
+  return Number.isNaN(ended) ? null : ended - model.startedAt[i]!;
+}
+
+export function kindOf(model: RunsModel, i: number): RunKind {
+  return (textOf(model, model.kind[i]!) ?? 'train') as RunKind;
+}
+
+/** The model column's words (modelLabel over the few params and tags it reads). */
+export function modelLabelAt(model: RunsModel, i: number): string {
+  const param = (key: string) => paramOf(model, i, key) ?? undefined;
+  const col = model.tags.get('mlflow.log-model.history');
+  const history = col ? textOf(model, col[i]!) : null;
+  return modelLabel({
+    modelType: textOf(model, model.modelType[i]!),
+    params: Object.fromEntries(
+      ['model.trees', 'model.maxLeaves', 'model.maxDepth']
+        .map((k) => [k, param(k)])
+        .filter(([, v]) => v !== undefined),
+    ) as Record<string, string>,
+    tags: history === null ? {} : { 'mlflow.log-model.history': history },
+  });
+}
+
+const iso = (ms: number) => (Number.isNaN(ms) ? null : new Date(ms).toISOString());
+
+/** Run `i` as runs:list gives it (for callers that want one run whole; the table reads the columns). */
+export function summaryAt(model: RunsModel, i: number): RunSummary {
+  const record = (cols: ReadonlyMap<string, Int32Array>) => {
+    const out: Record<string, string> = {};
+    for (const [key, col] of cols) if (col[i]! >= 0) out[key] = model.strings[col[i]!]!;
+    return out;
+  };
+  const metrics: Record<string, number> = {};
+  for (const [key, col] of model.metrics) if (!Number.isNaN(col[i]!)) metrics[key] = col[i]!;
+  const text = (col: Int32Array) => textOf(model, col[i]!);
+  return {
+    id: model.ids[i]!,
+    name: model.names[i]!,
+    experiment: text(model.experiment)!,
+    project: text(model.project)!,
+    status: text(model.status) as RunStatus,
+    task: text(model.task) as Task | null,
+    modelType: text(model.modelType),
+    dataset: text(model.dataset),
+    startedAt: iso(model.startedAt[i]!)!,
+    endedAt: iso(model.endedAt[i]!),
+    durationMs: durationOf(model, i),
+    backend: text(model.backend),
+    metrics,
+    params: record(model.params),
+    deletedAt: iso(model.deletedAt[i]!),
+    kind: kindOf(model, i),
+    parentId: text(model.parentId),
+    tags: record(model.tags),
+  };
+}
+
+/**
+ * The columnar form of a list of runs, as runs:listColumns sends it (for tests, and for callers holding
+ * summaries): keys sorted, text interned in order of first use.
+ */
+export function encodeRunColumns(runs: readonly RunSummary[]): RunColumns {
+  const strings: string[] = [];
+  const seen = new Map<string, number>();
+  const intern = (value: string | null | undefined): number => {
+    if (value === null || value === undefined) return -1;
+    let ref = seen.get(value);
+    if (ref === undefined) {
+      ref = strings.push(value) - 1;
+      seen.set(value, ref);
+    }
+    return ref;
+  };
+  const ms = (value: string | null | undefined) => (value ? Date.parse(value) : null);
+  const keys = (pick: (run: RunSummary) => Record<string, unknown> | undefined) =>
+    [...new Set(runs.flatMap((r) => Object.keys(pick(r) ?? {})))].sort();
+  const text = (pick: (run: RunSummary) => string | null | undefined) =>
+    runs.map((r) => intern(pick(r)));
+  return {
+    count: runs.length,
+    strings,
+    ids: runs.map((r) => r.id),
+    names: runs.map((r) => r.name),
+    experiment: text((r) => r.experiment),
+    project: text((r) => r.project),
+    status: text((r) => r.status),
+    task: text((r) => r.task),
+    modelType: text((r) => r.modelType),
+    dataset: text((r) => r.dataset),
+    backend: text((r) => r.backend),
+    kind: text((r) => r.kind),
+    parentId: text((r) => r.parentId),
+    startedAt: runs.map((r) => Date.parse(r.startedAt)),
+    endedAt: runs.map((r) => ms(r.endedAt)),
+    deletedAt: runs.map((r) => ms(r.deletedAt)),
+    metrics: keys((r) => r.metrics).map((key) => ({
+      key,
+      values: runs.map((r) => r.metrics[key] ?? null),
+    })),
+    params: keys((r) => r.params).map((key) => ({ key, values: text((r) => r.params[key]) })),
+    tags: keys((r) => r.tags).map((key) => ({ key, values: text((r) => r.tags?.[key]) })),
+  };
+}
+
+/** An empty model (no runs listed yet). */
+export const NO_MODEL: RunsModel = decodeRunColumns(encodeRunColumns([]));
