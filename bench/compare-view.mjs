@@ -1,9 +1,12 @@
 // The Compare view with many runs: seeds --runs runs × --steps steps of one metric (default 500 × 10,000,
-// 5,000,000 points) through the tracking store, starts `lathe ui` on that workspace, opens
-// `#/compare?ids=…` in headless Chromium and prints, from the page's performance marks:
+// 5,000,000 points) through the tracking store and prints:
+//   - in process, the read alone (tracking.metricHistoryMany at the view's resolution): cold (every series
+//     read and downsampled; goal < 1.5 s) and warm (from the series cache);
+// then starts `lathe ui` on that workspace, opens `#/compare?ids=…` in headless Chromium and prints, from
+// the page's performance marks:
 //   - navigation → runs:compare loaded → runs:metricsMany loaded → first chart with every curve drawn,
-//     cold (the first read of these histories since `lathe ui` started: every series is downsampled in
-//     SQL) and warm (the same page again: the host kept the downsampled series, which it drops for a run
+//     cold (the first read of these histories since `lathe ui` started: every series is read and
+//     downsampled) and warm (the same page again: the host kept the downsampled series, which it drops for a run
 //     as soon as that run logs points, so only the reading and drawing remain);
 //   - changing the smoothing slider → chart redrawn.
 // Run from the project root after `npm run build` (the renderer must be built):
@@ -16,6 +19,8 @@ import { join } from 'node:path';
 
 const runs = arg('--runs', 500);
 const steps = arg('--steps', 10_000);
+/** What the Compare view asks per series for this many (maxPointsPerSeries in renderer/views/Compare/curves.ts). */
+const maxPoints = Math.max(50, Math.min(1000, Math.floor(150_000 / runs)));
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-compare-'));
 const workspace = join(dir, 'ws');
 const ms = (v) => `${Math.round(v).toLocaleString('en-US')} ms`;
@@ -44,7 +49,15 @@ async function main() {
       }));
       await services.tracking.logMetricsBulk(id, points);
     }
-    process.stdout.write(JSON.stringify(ids));
+    // The read alone, in process, at the resolution the view asks for this many series: cold, then warm.
+    const read = async () => {
+      const t = performance.now();
+      await services.tracking.metricHistoryMany(ids, ['loss'], ${maxPoints});
+      return performance.now() - t;
+    };
+    const cold = await read();
+    const warm = await read();
+    process.stdout.write(JSON.stringify({ ids, cold, warm }));
   });
 }
 void main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
@@ -61,9 +74,12 @@ try {
     encoding: 'utf8',
   });
   if (seeded.status !== 0) throw new Error(`seeding failed:\n${seeded.stderr}`);
-  const ids = JSON.parse(seeded.stdout);
+  const { ids, cold, warm } = JSON.parse(seeded.stdout);
   console.log(
     `seeded ${runs} runs × ${steps.toLocaleString('en-US')} steps (${(runs * steps).toLocaleString('en-US')} points) in ${ms(performance.now() - t0)}`,
+  );
+  console.log(
+    `in process: metricHistoryMany of ${runs} series at ${maxPoints} points each, cold ${ms(cold)} (goal < 1,500 ms: ${(1500 / cold).toFixed(2)}x), warm ${ms(warm)}`,
   );
 
   ui = await openLatheUi(workspace);

@@ -1,13 +1,129 @@
-// Metric reads: a run's points, and the downsampled series of many runs (cached between reads).
+// Metric reads: a run's points, and the downsampled series of many runs (cached between reads). Both read
+// the histories in one ordered scan, streamed in column chunks, and downsample each series in JS as soon
+// as its last point has arrived (downsample.ts): no row becomes a JS object unless it is kept.
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { MetricSeries } from '../../shared/contract';
-import type { Database } from '../workspace/db';
-import { downsampleManySql, downsampleSql } from './downsample';
+import { sqlInteger, type Database } from '../workspace/db';
+import { downsampleIndices } from './downsample';
 import type { SeriesCache } from './series-cache';
 
 /** A run's metric points and, per key, whether they were downsampled and how many there are in all. */
 export interface MetricHistory {
   points: { key: string; step: number; value: number; timestamp: number }[];
   series: Record<string, { downsampled: boolean; totalPoints: number }>;
+}
+
+/** One (run, key) series' points in order (the first `n` entries of each column). */
+interface Columns {
+  n: number;
+  steps: Float64Array;
+  values: Float64Array;
+  timestamps: Float64Array;
+}
+
+/**
+ * A numeric column of a chunk as the typed array DuckDB filled, without a copy or a value per row: the
+ * vector's `items`, which @duckdb/node-api keeps private in its types (checked here, so a release that
+ * renames it fails loudly rather than reading garbage). The columns read are NOT NULL.
+ */
+function columnOf<T extends Int32Array | Float64Array>(
+  chunk: DuckDBDataChunk,
+  index: number,
+  type: new (length: number) => T,
+): T {
+  const items = (chunk.getColumnVector(index) as unknown as { items?: unknown }).items;
+  if (!(items instanceof type))
+    throw new Error(`[MetricReads] column ${index} is not a ${type.name} vector`);
+  return items;
+}
+
+/**
+ * Reads the series of every (run, key) of `runIds` × `keys` that has points — finite points only unless
+ * `nonFinite` — in one scan ordered by run, key, step, time and value, and hands each to `onSeries` with
+ * the indices of its run and key. The columns are reused for the next series once `onSeries` returns.
+ */
+async function scanSeries(
+  db: Database,
+  runIds: readonly string[],
+  keys: readonly string[],
+  nonFinite: boolean,
+  onSeries: (run: number, key: number, columns: Columns) => void,
+): Promise<void> {
+  if (!runIds.length || !keys.length) return;
+  const values = (count: number) =>
+    Array.from({ length: count }, (_, i) => `(?, ${sqlInteger(i)})`).join(', ');
+  const sql = `SELECT (r.i * ${sqlInteger(keys.length)} + k.i)::INTEGER AS sid, m.step, m.ts, m.value
+    FROM metrics m
+      JOIN (VALUES ${values(runIds.length)}) r(run_id, i) ON m.run_id = r.run_id
+      JOIN (VALUES ${values(keys.length)}) k(key, i) ON m.key = k.key
+    ${nonFinite ? '' : 'WHERE isfinite(m.value)'}
+    ORDER BY sid, m.step, m.ts, m.value`;
+  let capacity = 16_384;
+  let columns: Columns = {
+    n: 0,
+    steps: new Float64Array(capacity),
+    values: new Float64Array(capacity),
+    timestamps: new Float64Array(capacity),
+  };
+  let current = -1;
+  const flush = () => {
+    if (current >= 0 && columns.n > 0)
+      onSeries(Math.floor(current / keys.length), current % keys.length, columns);
+    columns.n = 0;
+  };
+  const append = (
+    step: Int32Array,
+    ts: Float64Array,
+    value: Float64Array,
+    from: number,
+    to: number,
+  ) => {
+    const count = to - from;
+    if (columns.n + count > capacity) {
+      while (columns.n + count > capacity) capacity *= 2;
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(capacity);
+        b.set(a.subarray(0, columns.n));
+        return b;
+      };
+      columns = {
+        n: columns.n,
+        steps: grow(columns.steps),
+        values: grow(columns.values),
+        timestamps: grow(columns.timestamps),
+      };
+    }
+    columns.steps.set(step.subarray(from, to), columns.n);
+    columns.timestamps.set(ts.subarray(from, to), columns.n);
+    columns.values.set(value.subarray(from, to), columns.n);
+    columns.n += count;
+  };
+  await db.chunks(sql, [...runIds, ...keys], (chunk) => {
+    const sid = columnOf(chunk, 0, Int32Array);
+    const step = columnOf(chunk, 1, Int32Array);
+    const ts = columnOf(chunk, 2, Float64Array);
+    const value = columnOf(chunk, 3, Float64Array);
+    const rows = chunk.rowCount;
+    let from = 0;
+    while (from < rows) {
+      const s = sid[from]!;
+      let to = from + 1;
+      while (to < rows && sid[to] === s) to++;
+      if (s !== current) {
+        flush();
+        current = s;
+      }
+      append(step, ts, value, from, to);
+      from = to;
+    }
+  });
+  flush();
+}
+
+/** The points of a scanned series kept at `maxPoints` (downsample.ts), each made by `point`. */
+function keptPoints<T>(columns: Columns, maxPoints: number, point: (i: number) => T): T[] {
+  const kept = downsampleIndices(columns.steps, columns.values, columns.n, maxPoints);
+  return kept ? Array.from(kept, point) : Array.from({ length: columns.n }, (_, i) => point(i));
 }
 
 /** A run's metric points (see TrackingStore.metricHistory), of a full run id. */
@@ -18,23 +134,34 @@ export async function readMetricHistory(
   maxPoints: number,
   nonFinite = false,
 ): Promise<MetricHistory> {
-  const rows = await db.all(
-    downsampleSql(maxPoints, key !== undefined, nonFinite),
-    key !== undefined ? [id, key] : [id],
-  );
+  const keys =
+    key !== undefined
+      ? [key]
+      : (
+          await db.all<{ key: string }>(
+            'SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key',
+            [id],
+          )
+        ).map((r) => r.key);
+  const points: MetricHistory['points'] = [];
   const series: MetricHistory['series'] = {};
-  const points = rows.map((r) => {
-    const k = String(r.key);
-    const total = Number(r.n);
-    series[k] ??= { downsampled: total > maxPoints, totalPoints: total };
-    return { key: k, step: Number(r.step), value: Number(r.value), timestamp: Number(r.ts) };
+  await scanSeries(db, [id], keys, nonFinite, (_, k, c) => {
+    const name = keys[k]!;
+    series[name] = { downsampled: c.n > maxPoints, totalPoints: c.n };
+    for (const p of keptPoints(c, maxPoints, (i) => ({
+      key: name,
+      step: c.steps[i]!,
+      value: c.values[i]!,
+      timestamp: c.timestamps[i]!,
+    })))
+      points.push(p);
   });
   return { points, series };
 }
 
 /**
  * Metric series of runs (see TrackingStore.metricHistoryMany), of full run ids: those `seriesCache` holds are
- * taken from it, the rest computed in one query and cached there.
+ * taken from it, the rest computed in one scan and cached there.
  */
 export async function readMetricSeriesMany(
   db: Database,
@@ -55,46 +182,39 @@ export async function readMetricSeriesMany(
   for (const r of existing) keysOf.get(r.run_id)!.push(r.key);
   // Held here: computing the rest may evict them from the cache before they are returned.
   const found = new Map<string, MetricSeries>();
+  const missingKeys = new Set<string>();
   const missingRuns = runIds.filter((id) => {
     let missing = false;
     for (const key of keysOf.get(id)!) {
       const kept = seriesCache.get(id, key, maxPoints);
       if (kept) found.set(`${id}\0${key}`, kept);
-      else missing = true;
+      else {
+        missing = true;
+        missingKeys.add(key);
+      }
     }
     return missing;
   });
-  const computed: MetricSeries[] = [];
   if (missingRuns.length) {
     const generations = new Map(missingRuns.map((id) => [id, seriesCache.generation(id)]));
-    const rows = await db.all(downsampleManySql(maxPoints, missingRuns.length, wanted.length), [
-      ...missingRuns,
-      ...wanted,
-    ]);
-    let current: MetricSeries | undefined;
-    for (const r of rows) {
-      const runId = missingRuns[Number(r.sid)]!;
-      const key = String(r.key);
-      if (current?.runId !== runId || current.key !== key) {
-        const total = Number(r.n);
-        current = {
-          runId,
-          key,
-          points: [],
-          downsampled: total > maxPoints,
-          totalPoints: total,
-        };
-        found.set(`${runId}\0${key}`, current);
-        computed.push(current);
-      }
-      current.points.push({
-        step: Number(r.step),
-        value: Number(r.value),
-        timestamp: Number(r.ts),
-      });
-    }
-    for (const series of computed)
-      seriesCache.put(series, maxPoints, generations.get(series.runId)!);
+    const scanKeys = [...missingKeys];
+    await scanSeries(db, missingRuns, scanKeys, false, (r, k, c) => {
+      const runId = missingRuns[r]!;
+      const key = scanKeys[k]!;
+      const series: MetricSeries = {
+        runId,
+        key,
+        points: keptPoints(c, maxPoints, (i) => ({
+          step: c.steps[i]!,
+          value: c.values[i]!,
+          timestamp: c.timestamps[i]!,
+        })),
+        downsampled: c.n > maxPoints,
+        totalPoints: c.n,
+      };
+      found.set(`${runId}\0${key}`, series);
+      seriesCache.put(series, maxPoints, generations.get(runId)!);
+    });
   }
   // Series in the order of the runs asked for, keys sorted within a run.
   return runIds.flatMap((id) =>

@@ -3,6 +3,7 @@ import {
   DuckDBConnection,
   DuckDBInstance,
   type DuckDBAppender,
+  type DuckDBDataChunk,
   type DuckDBType,
 } from '@duckdb/node-api';
 
@@ -104,6 +105,16 @@ export interface Database extends Sql {
   /** Runs `work` inside BEGIN/COMMIT; any error rolls everything back. */
   tx<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   /**
+   * Runs a query and hands its result to `onChunk` one DuckDB data chunk (up to 2,048 rows) at a time, in
+   * order: for results of millions of rows read column by column (a numeric vector's `items` is a typed
+   * array over the chunk, valid only during the call), which `all` would turn into as many objects.
+   */
+  chunks(
+    sql: string,
+    params: SqlParam[] | undefined,
+    onChunk: (chunk: DuckDBDataChunk) => void,
+  ): Promise<void>;
+  /**
    * Bulk-appends rows to `table` with DuckDB's appender (far cheaper per row than INSERT): `fill` appends
    * the rows, `then` runs statements after them, and all of it is committed together in one transaction;
    * a throw discards everything.
@@ -181,6 +192,17 @@ export async function openDatabase(
       serial(() => inner.all<T>(sql, params)),
     one: <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
       serial(() => inner.one<T>(sql, params)),
+    chunks: (sql, params, onChunk) =>
+      serial(async () => {
+        // Streamed: DuckDB hands over each chunk as it is produced instead of first collecting them all.
+        const result = await conn.stream(sql, params, paramTypes(params));
+        for (
+          let chunk = await result.fetchChunk();
+          chunk?.rowCount;
+          chunk = await result.fetchChunk()
+        )
+          onChunk(chunk);
+      }),
     tx: (work) =>
       serial(async () => {
         await inner.run('BEGIN TRANSACTION');

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../main/services';
 import { bucketCount } from '../../main/tracking/downsample';
+import { referenceLttb, seededRandom } from '../helpers/lttb';
 import { contractClient, runRecorder } from '../helpers/services';
 import { tempDir } from '../helpers/workspace';
 
@@ -22,71 +23,13 @@ const SPIKES = new Map([
 
 /** A deterministic noisy decaying curve (mulberry32 noise) with the spikes above. */
 function series(): { step: number; value: number }[] {
-  let seed = 42;
-  const rand = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRandom(42);
   return Array.from({ length: N }, (_, step) => ({
     step,
     value:
       SPIKES.get(step) ??
       2 * Math.exp(-step / 40_000) + 0.3 * Math.sin(step / 3000) + (rand() - 0.5) * 0.2,
   }));
-}
-
-/**
- * A straightforward LTTB (Steinarsson 2013) with `buckets` buckets plus the first and last point, using
- * the documented bucketing (point i in bucket ⌊(i − 1)·B / (n − 2)⌋); returns the selected indices and,
- * separately, each bucket's min and max value indices (earliest on ties).
- */
-function reference(xs: number[], ys: number[], buckets: number) {
-  const n = xs.length;
-  const ranges: [number, number][] = [];
-  for (let i = 1; i < n - 1; i++) {
-    const k = Math.floor(((i - 1) * buckets) / (n - 2));
-    if (ranges[k]) ranges[k][1] = i + 1;
-    else ranges[k] = [i, i + 1];
-  }
-  const lttb = [0];
-  const extremes: number[] = [];
-  let a = 0;
-  for (let k = 0; k < buckets; k++) {
-    const [from, to] = ranges[k]!;
-    let nx = xs[n - 1]!;
-    let ny = ys[n - 1]!;
-    if (k + 1 < buckets) {
-      const [f2, t2] = ranges[k + 1]!;
-      let sx = 0;
-      let sy = 0;
-      for (let j = f2; j < t2; j++) {
-        sx += xs[j]!;
-        sy += ys[j]!;
-      }
-      nx = sx / (t2 - f2);
-      ny = sy / (t2 - f2);
-    }
-    let best = from;
-    let bestArea = -1;
-    let lo = from;
-    let hi = from;
-    for (let j = from; j < to; j++) {
-      const area = Math.abs((xs[a]! - nx) * (ys[j]! - ys[a]!) - (xs[a]! - xs[j]!) * (ny - ys[a]!));
-      if (area > bestArea) {
-        bestArea = area;
-        best = j;
-      }
-      if (ys[j]! < ys[lo]!) lo = j;
-      if (ys[j]! > ys[hi]!) hi = j;
-    }
-    lttb.push(best);
-    extremes.push(lo, hi);
-    a = best;
-  }
-  lttb.push(n - 1);
-  return { lttb, extremes };
 }
 
 beforeAll(async () => {
@@ -123,7 +66,7 @@ describe('metric history downsampling', () => {
     const steps = out.points.map((p) => p.step);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
 
-    const ref = reference(
+    const ref = referenceLttb(
       data.map((p) => p.step),
       data.map((p) => p.value),
       bucketCount(maxPoints),

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../main/services';
+import { referenceKept, seededRandom } from '../helpers/lttb';
 import { contractClient, runRecorder } from '../helpers/services';
 import { tempDir } from '../helpers/workspace';
 
@@ -8,6 +9,7 @@ const t = tempDir('lathe-metrics-many-');
 let services: Services;
 const { call, failure } = contractClient(() => services);
 const runs: string[] = [];
+let record: Awaited<ReturnType<typeof runRecorder>>;
 
 const N = 5_000;
 /** A noisy decaying curve per run (seeded), with one spike up and one down at run-specific steps. */
@@ -30,7 +32,7 @@ function curve(run: number): { step: number; value: number }[] {
 
 beforeAll(async () => {
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
-  const record = await runRecorder(services);
+  record = await runRecorder(services);
   for (let r = 0; r < 3; r++) {
     const id = await record({ name: `run-${r}`, experiment: r < 2 ? 'exp-a' : 'exp-b' });
     runs.push(id);
@@ -120,6 +122,56 @@ describe('runs:metricsMany', () => {
     // Cutting the history back for a resume drops those points again.
     await services.tracking.reopenRun(runs[1]!, N - 1);
     expect(await ask()).toEqual(first);
+  });
+
+  it('picks what a reference LTTB picks from the finite points in (step, time) order', async () => {
+    // Points logged out of order, several at one step (told apart by their time), with NaN and ±Infinity
+    // (as MLflow's API stores them) that charts leave out; a second key shorter than the buckets.
+    const rand = seededRandom(11);
+    const points: { key: string; step: number; value: number; timestamp: number }[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const step = Math.floor(i / 3);
+      const special = rand();
+      const value =
+        special < 0.02 ? NaN : special < 0.03 ? Infinity : special < 0.04 ? -Infinity : rand() * 10;
+      points.push({ key: 'noisy', step, value, timestamp: 5000 - (i % 3) });
+    }
+    for (let step = 0; step < 30; step++)
+      points.push({ key: 'short', step, value: step % 7, timestamp: step });
+    points.reverse();
+    const id = await record({ name: 'unordered', experiment: 'exp-a' });
+    await services.tracking.logMetricsBulk(id, points, { keepNonFinite: true });
+
+    const maxPoints = 101;
+    const many = await call('runs:metricsMany', { ids: [id, runs[0]!], maxPoints });
+    const one = await call('runs:metrics', { id, maxPoints });
+    for (const key of ['noisy', 'short']) {
+      const finite = points
+        .filter((p) => p.key === key && Number.isFinite(p.value))
+        .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp || a.value - b.value);
+      const kept = referenceKept(
+        finite.map((p) => p.step),
+        finite.map((p) => p.value),
+        maxPoints,
+      ).map((i) => ({
+        step: finite[i]!.step,
+        value: finite[i]!.value,
+        timestamp: finite[i]!.timestamp,
+      }));
+      expect(many.series.find((s) => s.runId === id && s.key === key)).toEqual({
+        runId: id,
+        key,
+        points: kept,
+        downsampled: finite.length > maxPoints,
+        totalPoints: finite.length,
+      });
+      expect(one.series[key]).toEqual({
+        downsampled: finite.length > maxPoints,
+        totalPoints: finite.length,
+      });
+      expect(one.points.filter((p) => p.key === key)).toEqual(kept.map((p) => ({ key, ...p })));
+    }
+    expect(many.series.find((s) => s.key === 'noisy')!.points.length).toBeGreaterThan(60);
   });
 
   it('accepts unique id prefixes and repeats a run once', async () => {
