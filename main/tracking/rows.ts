@@ -277,46 +277,46 @@ const TIME_COLUMNS = {
 /**
  * The list as columns, in one statement: the page of runs is chosen as runs:list chooses it (and kept,
  * MATERIALIZED, with each run's position), then every attribute and every metric, param and tag key comes
- * back as one row holding its values as DuckDB lists in the page's order — a few dozen rows however many
- * runs, pivoted by DuckDB instead of one JS object per run. Sparse keys carry the positions they fill.
+ * back as one row holding its values as one JSON array in the page's order: a few dozen rows however many
+ * runs, pivoted by DuckDB, and read with JSON.parse (node-api makes a JS value of each list element one by
+ * one, ten times slower). A key's row lists the positions it fills beside its values; the two lists are
+ * built unordered by the same aggregation, so they pair up (ordering inside the aggregates tripled its
+ * cost). DuckDB writes doubles in shortest round-trip form, so the numbers are the stored ones.
  */
 function columnsSql(where: string, order: string, limit: number): string {
-  const attr = (part: string, key: string, nums: string, strs: string) =>
-    `SELECT '${part}' AS part, '${key}' AS key, NULL::INTEGER[] AS pos, ${nums} AS nums, ${strs} AS strs FROM page`;
-  const byKey = (part: string, table: string, nums: boolean, extra = '') =>
-    `SELECT '${part}', t.key, list((page.list_pos - 1)::INTEGER ORDER BY page.list_pos),
-       ${nums ? 'list(t.value ORDER BY page.list_pos)' : 'NULL::DOUBLE[]'},
-       ${nums ? 'NULL::VARCHAR[]' : 'list(t.value ORDER BY page.list_pos)'}
+  const json = (list: string) => `to_json(${list})::VARCHAR`;
+  const attr = (part: string, key: string, value: string) =>
+    `SELECT '${part}' AS part, '${key}' AS key, NULL::VARCHAR AS pos, ${json(`list(${value} ORDER BY list_pos)`)} AS vals FROM page`;
+  const byKey = (part: string, table: string, extra = '') =>
+    `SELECT '${part}', t.key, ${json('list((page.list_pos - 1)::INTEGER)')}, ${json('list(t.value)')}
      FROM ${table} t JOIN page ON t.run_id = page.id ${extra} GROUP BY t.key`;
   return `
   WITH page AS MATERIALIZED (${pageSql(where, order, limit)}
   )
   ${[
-    ...Object.entries(TEXT_COLUMNS).map(([key, sql]) =>
-      attr('text', key, 'NULL::DOUBLE[]', `list(${sql} ORDER BY list_pos)`),
-    ),
+    ...Object.entries(TEXT_COLUMNS).map(([key, sql]) => attr('text', key, sql)),
     ...Object.entries(TIME_COLUMNS).map(([key, sql]) =>
-      attr('time', key, `list(epoch_ms(${sql})::DOUBLE ORDER BY list_pos)`, 'NULL::VARCHAR[]'),
+      attr('time', key, `epoch_ms(${sql})::DOUBLE`),
     ),
-    byKey('metric', 'latest_metrics', true, 'WHERE isfinite(t.value)'),
-    byKey('param', 'params', false),
-    byKey('tag', 'tags', false),
+    byKey('metric', 'latest_metrics', 'WHERE isfinite(t.value)'),
+    byKey('param', 'params'),
+    byKey('tag', 'tags'),
   ].join('\n  UNION ALL\n  ')}
   ORDER BY part, key`;
 }
 
-interface ColumnRow {
+/** A row of columnsSql: JSON arrays of a column's values (and of the positions a key fills). */
+interface ColumnRow extends Row {
   part: 'text' | 'time' | 'metric' | 'param' | 'tag';
   key: string;
-  pos: number[] | null;
-  nums: (number | null)[] | null;
-  strs: (string | null)[] | null;
+  pos: string | null;
+  vals: string | null;
 }
 
 /** See TrackingStore.listColumns (after its metrics are flushed). */
 export async function listRunColumns(db: Database, filter: RunListFilter): Promise<RunColumns> {
   const { where, order, params } = listClauses(filter);
-  const rows = await db.all<ColumnRow & Row>(columnsSql(where, order, filter.limit), params);
+  const rows = await db.all<ColumnRow>(columnsSql(where, order, filter.limit), params);
   const strings: string[] = [];
   const refs = new Map<string, number>();
   const intern = (value: string | null): number => {
@@ -329,15 +329,16 @@ export async function listRunColumns(db: Database, filter: RunListFilter): Promi
     }
     return ref;
   };
+  const parse = <T>(text: string | null): T[] => (text === null ? [] : (JSON.parse(text) as T[]));
   const text = new Map<string, (string | null)[]>();
   const times = new Map<string, (number | null)[]>();
   for (const r of rows)
-    if (r.part === 'text') text.set(r.key, r.strs ?? []);
-    else if (r.part === 'time') times.set(r.key, r.nums ?? []);
+    if (r.part === 'text') text.set(r.key, parse(r.vals));
+    else if (r.part === 'time') times.set(r.key, parse(r.vals));
   const count = text.get('ids')?.length ?? 0;
   const sparse = <T>(r: ColumnRow, values: readonly T[], missing: T): T[] => {
     const out = new Array<T>(count).fill(missing);
-    const pos = r.pos ?? [];
+    const pos = parse<number>(r.pos);
     for (let k = 0; k < pos.length; k++) out[pos[k]!] = values[k]!;
     return out;
   };
@@ -345,11 +346,12 @@ export async function listRunColumns(db: Database, filter: RunListFilter): Promi
   const byKey = (part: 'param' | 'tag') =>
     rows
       .filter((r) => r.part === part)
-      .map((r) => ({ key: r.key, values: sparse(r, (r.strs ?? []).map(intern), -1) }));
+      .map((r) => ({ key: r.key, values: sparse(r, parse<string>(r.vals).map(intern), -1) }));
   return {
     count,
-    ids: (text.get('ids') ?? []).map(String),
-    names: (text.get('names') ?? []).map(String),
+    // Never null: runs.id and runs.name are NOT NULL.
+    ids: (text.get('ids') ?? []) as string[],
+    names: (text.get('names') ?? []) as string[],
     experiment: refsOf('experiment'),
     project: refsOf('project'),
     status: refsOf('status'),
@@ -364,7 +366,7 @@ export async function listRunColumns(db: Database, filter: RunListFilter): Promi
     deletedAt: times.get('deletedAt') ?? [],
     metrics: rows
       .filter((r) => r.part === 'metric')
-      .map((r) => ({ key: r.key, values: sparse(r, r.nums ?? [], null) })),
+      .map((r) => ({ key: r.key, values: sparse(r, parse<number | null>(r.vals), null) })),
     params: byKey('param'),
     tags: byKey('tag'),
     strings,
