@@ -1,3 +1,4 @@
+import { isUtf8 as isUtf8Bytes } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -20,6 +21,27 @@ const CANDIDATES = [',', '\t', ';', '|'];
 const QUOTE = 0x22;
 const NL = 0x0a;
 const CR = 0x0d;
+
+/**
+ * How many bytes at the end of `bytes` begin a UTF-8 character that continues past it (0 to 3): a chunk
+ * read from a file may end inside one.
+ */
+export function incompleteUtf8Tail(bytes: Uint8Array): number {
+  for (let k = 1; k <= Math.min(3, bytes.length); k++) {
+    const c = bytes[bytes.length - k]!;
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
+    const length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return length > k ? k : 0;
+  }
+  return 0;
+}
+
+/** How many times `byte` occurs in bytes[from, to). */
+function countByte(bytes: Uint8Array, from: number, to: number, byte: number): number {
+  let count = 0;
+  for (let j = from; j < to; j++) if (bytes[j] === byte) count++;
+  return count;
+}
 
 /** Splits one line of text on a delimiter, honouring double quotes. */
 export function splitHeader(line: string, delimiter: string): string[] {
@@ -110,8 +132,9 @@ export async function scanCsv(
     let crlfEnds = 0;
     let lastByte = -1; // last byte of the previous chunk
     let pendingCr = false; // a CR outside quotes ended the previous chunk
-    const utf8 = new TextDecoder('utf-8', { fatal: true });
     let isUtf8 = true;
+    // The end of the last chunk read when it stops inside a multi-byte character: checked with the next.
+    let utf8Tail = Buffer.alloc(0);
 
     const bareCr = () => {
       throw new LatheError(
@@ -167,37 +190,70 @@ export async function scanCsv(
       if (n === 0) break;
       onChunk?.(buf.subarray(0, n));
       if (isUtf8) {
-        try {
-          utf8.decode(buf.subarray(0, n), { stream: true });
-        } catch {
-          isUtf8 = false;
-        }
+        const bytes = utf8Tail.length
+          ? Buffer.concat([utf8Tail, buf.subarray(0, n)])
+          : buf.subarray(0, n);
+        const cut = bytes.length - incompleteUtf8Tail(bytes);
+        isUtf8 = isUtf8Bytes(bytes.subarray(0, cut));
+        utf8Tail = Buffer.from(bytes.subarray(cut));
       }
       if (pendingCr && buf[0] !== NL) bareCr();
       pendingCr = false;
+      // Only the bytes read: the buffer's tail may hold an earlier, longer chunk.
+      const chunk = buf.subarray(0, n);
       for (let i = 0; i < n; i++) {
         if (headerDone && !quoted) {
-          // Fast path up to the next quote: only delimiters, line ends and blank records matter there.
-          // Same rules as the general loop below, with the quote branches left out (3x fewer tests a byte).
-          const q = buf.indexOf(QUOTE, i);
-          const stop = q < 0 || q > n ? n : q;
-          if (stop > i && prevWasQuote) afterQuote(buf[i]!);
+          // Fast path up to the next quote, a line at a time: the line feed found natively, then one pass
+          // counting delimiters in locals (a closure's variables are slower to update byte by byte). Same
+          // rules as the general loop below, with the quote branches left out.
+          const q = chunk.indexOf(QUOTE, i);
+          const stop = q < 0 ? n : q;
+          if (stop > i && prevWasQuote) afterQuote(chunk[i]!);
           if (stop > i) prevWasQuote = false;
-          for (; i < stop; i++) {
-            const c = buf[i]!;
-            if (c === delimiter) {
-              fields++;
-              recordHasContent = true;
-            } else if (c === NL) {
-              lineEnd(buf, i);
-              line++;
-              endRecord();
-              recordStartLine = line;
-            } else if (c === CR) {
-              if (i + 1 === n) pendingCr = true;
-              else if (buf[i + 1] !== NL) bareCr();
-            } else if (c !== 0x20 && c !== 0x09) recordHasContent = true;
+          const d = delimiter;
+          let f: number = fields;
+          let content: boolean = recordHasContent;
+          // The next carriage return at or after i (n when none is left): found once, not a line at a time.
+          let cr = -1;
+          while (i < stop) {
+            const nl = chunk.indexOf(NL, i);
+            const end = nl < 0 || nl > stop ? stop : nl;
+            f += countByte(chunk, i, end, d);
+            if (cr < i) {
+              cr = chunk.indexOf(CR, i);
+              if (cr < 0) cr = n;
+            }
+            // A CR is allowed only right before a line feed.
+            while (cr < end) {
+              if (cr + 1 === n) pendingCr = true;
+              else if (chunk[cr + 1] !== NL) bareCr();
+              cr = chunk.indexOf(CR, cr + 1);
+              if (cr < 0) cr = n;
+            }
+            if (!content)
+              for (let j = i; j < end; j++) {
+                const c = chunk[j]!;
+                if (c === d || (c !== 0x20 && c !== 0x09 && c !== CR)) {
+                  content = true;
+                  break;
+                }
+              }
+            if (end !== nl) {
+              i = end;
+              break;
+            }
+            fields = f;
+            recordHasContent = content;
+            lineEnd(chunk, nl);
+            line++;
+            endRecord();
+            recordStartLine = line;
+            f = fields;
+            content = recordHasContent;
+            i = nl + 1;
           }
+          fields = f;
+          recordHasContent = content;
           if (i === n) break;
         }
         const b = buf[i]!;
@@ -238,13 +294,8 @@ export async function scanCsv(
       lastByte = buf[n - 1]!;
       offset += n;
     }
-    if (isUtf8) {
-      try {
-        utf8.decode();
-      } catch {
-        isUtf8 = false;
-      }
-    }
+    // A multi-byte character cut off by the end of the file.
+    if (utf8Tail.length) isUtf8 = false;
     longest = Math.max(longest, offset - recordStart);
     if (quoted) {
       throw new LatheError(

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scanCsv, splitHeader } from '../../../../main/data/csv-scan';
+import { incompleteUtf8Tail, scanCsv, splitHeader } from '../../../../main/data/csv-scan';
 import { detectFormat } from '../../../../main/data/detect';
 import { latheErrorOf, latheRejection } from '../../../helpers/errors';
 import { tempDir } from '../../../helpers/workspace';
@@ -102,6 +102,48 @@ describe('scanCsv', async () => {
     const err = await latheRejection(scanCsv(t.file('bad-big.csv', `${bad.join('\n')}\n`)));
     expect(err.code).toBe('RAGGED_ROWS');
     expect(err.message).toContain(`line ${expectedLine}: 2 fields, expected 3`);
+  });
+
+  it('tells UTF-8 from other bytes across 1 MB reads: a character cut by a read, or by the end of the file', async () => {
+    const MB = 1 << 20;
+    // 'é' (2 bytes), '€' (3) and '😀' (4) each straddling the first read's end, one byte in.
+    for (const ch of ['é', '€', '😀']) {
+      const head = 'a,b\n';
+      const row = 'x,y\n';
+      const filler = row.repeat(Math.floor((MB - head.length - 3) / row.length));
+      const prefix = `${head}${filler}${'z'.repeat(MB - 2 - head.length - filler.length)},`;
+      // The character starts at the last byte of the first read.
+      expect(prefix.length).toBe(MB - 1);
+      const text = `${prefix}${ch}\n1,2\n`;
+      const shape = await scanCsv(t.file(`split-${ch.length}.csv`, text));
+      expect(shape.utf8).toBe(true);
+      expect(shape.records).toBe(filler.length / row.length + 2);
+    }
+    // A file that ends inside a character is not UTF-8 (read as Latin-1).
+    const truncated = t.file('truncated.csv', '');
+    writeFileSync(
+      truncated,
+      Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from('€').subarray(0, 2)]),
+    );
+    expect((await scanCsv(truncated)).utf8).toBe(false);
+    expect(incompleteUtf8Tail(Buffer.from('ab'))).toBe(0);
+    expect(incompleteUtf8Tail(Buffer.from('a€'))).toBe(0);
+    expect(incompleteUtf8Tail(Buffer.from('a€').subarray(0, 3))).toBe(2);
+    expect(incompleteUtf8Tail(Buffer.from('😀').subarray(0, 3))).toBe(3);
+    expect(incompleteUtf8Tail(Buffer.from('😀').subarray(0, 1))).toBe(1);
+  });
+
+  it('names the line of a bare CR inside a line, and of a ragged row, in a long unquoted run', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i},${i * 2},x`).join('\n');
+    const bare = await latheRejection(scanCsv(t.file('bare-mid.csv', `a,b,c\n${rows}\n1,\r2,3\n`)));
+    expect(bare).toMatchObject({ code: 'CORRUPT_FILE', details: { line: 5002 } });
+    const ragged = await latheRejection(scanCsv(t.file('ragged-mid.csv', `a,b,c\n${rows}\n1,2\n`)));
+    expect(ragged).toMatchObject({ code: 'RAGGED_ROWS', details: { line: 5002, fields: 2 } });
+    // CRLF line ends throughout are fine, and a tab-only line is blank.
+    const crlf = await scanCsv(
+      t.file('crlf.csv', `a,b,c\r\n${rows.replace(/\n/g, '\r\n')}\r\n\t \r\n`),
+    );
+    expect(crlf).toMatchObject({ records: 5000, mixedLineEndings: false });
   });
 
   it('rejects a column name that appears twice, case-insensitively', async () => {
