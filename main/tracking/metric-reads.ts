@@ -4,7 +4,7 @@
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { MetricSeries } from '../../shared/contract';
 import { sqlInteger, type Database } from '../workspace/db';
-import { downsampleIndices } from './downsample';
+import { checkMaxPoints, downsampleIndices } from './downsample';
 import type { SeriesCache } from './series-cache';
 
 /** A run's metric points and, per key, whether they were downsampled and how many there are in all. */
@@ -134,6 +134,7 @@ export async function readMetricHistory(
   maxPoints: number,
   nonFinite = false,
 ): Promise<MetricHistory> {
+  checkMaxPoints(maxPoints);
   const keys =
     key !== undefined
       ? [key]
@@ -170,6 +171,7 @@ export async function readMetricSeriesMany(
   keys: readonly string[] | undefined,
   maxPoints: number,
 ): Promise<MetricSeries[]> {
+  checkMaxPoints(maxPoints);
   const wanted = keys ? [...new Set(keys)] : [];
   // Which series exist (latest_metrics has a row for each), then which of them are not cached.
   const existing = await db.all<{ run_id: string; key: string }>(
