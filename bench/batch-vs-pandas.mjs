@@ -1,6 +1,6 @@
-// Batch prediction: `lathe predict` against pandas + scikit-learn on the same model, 3M rows.
+// Batch prediction: `lathe predict` against two pandas baselines on the same model, 3M rows, CSV → CSV.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
-//   node bench/batch-vs-pandas.mjs [--rows N] [--chunk N] [--keep]
+//   node bench/batch-vs-pandas.mjs [--rows N] [--chunk N] [--lean-chunk N] [--lathe-chunk N] [--keep]
 // --keep leaves the work folder (workspace, inputs, package) for profiling `lathe predict` by hand.
 // --memory N (e.g. 10): afterwards, Lathe alone predicts the input repeated N times (30M rows for the
 // default 3M) Parquet → Parquet, and the peak RSS of that process is printed: the goal is under 1 GB.
@@ -9,20 +9,22 @@
 // The data: the first N (default 3,000,000) rows of vega-datasets' flights-3m.parquet as
 //   distance, origin, destination, hour (of the date), dow (day of week)  →  target delay (minutes).
 // Lathe trains a regression MLP (dense 32 relu, dense 16 relu, dense 1) on the first 200k rows with its
-// default feature spec (numeric columns standardized, airports encoded), registers it, and writes its model
-// package. The pandas side is the *same* model: the package's fitted.json applied with pandas (the same
-// imputation, scaling and encodings, vectorized) and sklearn's MLPRegressor holding the package's weights
-// (read from model.onnx with the onnx package), output · std + mean. Both predict all N rows in chunks of
-// --chunk (default 100k) rows and write id + prediction; the outputs are compared row by row.
-//
-// Input format: Lathe reads Parquet. pandas needs pyarrow (or fastparquet) for Parquet, which Debian's
-// python3-pandas does not pull in; when neither is importable, both sides read the same rows as CSV (and
-// pandas writes CSV), and the script says so. `lathe predict` is also timed Parquet → Parquet either way.
+// default feature spec (numeric columns standardized, airports one-hot), registers it, and writes its model
+// package. Both pandas sides run the *same* model:
+// - pandas + scikit-learn, the typical pipeline: the package's fitted.json applied with pandas (the same
+//   imputation, scaling and encodings, vectorized, a column per feature) and sklearn's MLPRegressor holding
+//   the package's weights (read from model.onnx with the onnx package), output · std + mean, in chunks of
+//   --chunk (default 100k) rows;
+// - lean pandas + numpy, the careful hand-written loop: read_csv in chunks of --lean-chunk (default 250k)
+//   rows, hand-made features into one float32 matrix (category codes → one-hot), numpy matmul, to_csv.
+// Lathe runs with its default chunk size (--lathe-chunk N passes --chunk-rows N). Each side writes
+// id + prediction; Lathe's output is compared row by row with both. The goal: the lean loop takes ≥ 3× the
+// time of `lathe predict`. `lathe predict` is also timed Parquet → Parquet.
 //
 // Timed: each command as a user runs it, in its own process (start-up, reading, features, model, writing),
 // wall clock; peak RSS of the process from getrusage(RUSAGE_CHILDREN) in a small Python wrapper. Printed:
-// seconds, rows/s and peak RSS of each, and the ratio pandas / Lathe. The machine may be shared: compare
-// within one run.
+// seconds, rows/s and peak RSS of each, and both ratios (baseline / Lathe). The machine may be shared:
+// compare within one run.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +42,8 @@ import {
 const require = createRequire(import.meta.url);
 const rows = arg('--rows', 3_000_000);
 const chunk = arg('--chunk', 100_000);
+const latheChunk = arg('--lathe-chunk', 0);
+const leanChunk = arg('--lean-chunk', 250_000);
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-batch-'));
 const ws = join(dir, 'ws');
 const q = (s) => `'${s.replaceAll("'", "''")}'`;
@@ -53,11 +57,6 @@ if (probe.status !== 0) {
   );
   process.exit(1);
 }
-const pandasParquet =
-  spawnSync(python, ['-c', 'import pandas as pd, io; pd.io.parquet.get_engine("auto")'], {
-    encoding: 'utf8',
-  }).status === 0;
-
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`${what} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
@@ -84,11 +83,10 @@ function timed(args) {
   return r;
 }
 
-// The pandas + sklearn contestant: fitted.json applied with pandas, the package's weights in MLPRegressor.
-const PANDAS = String.raw`import json, sys
+// Both Python contestants start alike: arguments, the package's fitted spec, target and ONNX weights.
+const PRELUDE = String.raw`import json, sys
 import numpy as np, pandas as pd, onnx
 from onnx import numpy_helper
-from sklearn.neural_network import MLPRegressor
 
 pkg, inp, out, chunk = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 fitted = json.load(open(pkg + "/fitted.json"))
@@ -96,6 +94,10 @@ target = json.load(open(pkg + "/target.json"))
 graph = onnx.load(pkg + "/model.onnx").graph
 init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
 gemms = [n for n in graph.node if n.op_type == "Gemm"]
+`;
+
+// The pandas + sklearn contestant: fitted.json applied with pandas, the package's weights in MLPRegressor.
+const PANDAS = String.raw`${PRELUDE}from sklearn.neural_network import MLPRegressor
 ops = {n.op_type for n in graph.node} - {"Gemm", "Relu", "Mul", "Add"}
 assert not ops, f"the pandas side models dense relu layers only, the graph has {ops}"
 model = MLPRegressor(hidden_layer_sizes=[init[g.input[1]].shape[1] for g in gemms[:-1]], activation="relu")
@@ -156,6 +158,47 @@ for df in chunks:
     first = False
 `;
 
+// The lean contestant, as a careful user writes it by hand: read_csv in chunks of --lean-chunk (default 250k)
+// rows with only the needed columns and the airports read as categoricals of the fitted categories (their
+// codes), features built into one float32 matrix (numeric: imputed and standardized; one-hot from the codes),
+// the package's weights applied with numpy matmul, to_csv.
+const LEAN = String.raw`${PRELUDE}layers = [(init[g.input[1]].astype(np.float32), init[g.input[2]].astype(np.float32)) for g in gemms]
+names = fitted["outputs"]
+kept = fitted.get("selection", {}).get("kept", names)
+assert kept == names and not fitted["derived"], "the lean side takes a spec without selection or derived features"
+col = {n: i for i, n in enumerate(names)}
+numeric, onehot, dtype = [], [], {}
+for c in fitted["columns"]:
+    if c["kind"] == "numeric" and set(c["numeric"]) <= {"scale"} and not c.get("impute", {}).get("indicator"):
+        s = c["numeric"].get("scale", {"center": 0, "scale": 1})
+        numeric.append((c["source"], col[c["source"]], c.get("impute", {}).get("fill", 0), s["center"], s["scale"]))
+        dtype[c["source"]] = "float64"
+    elif c["kind"] == "categorical" and c["encoding"]["op"] == "onehot" and not c.get("impute"):
+        cats = c["encoding"]["categories"]
+        onehot.append((c["source"], col[c["source"] + "=" + cats[0]], len(cats)))
+        dtype[c["source"]] = pd.CategoricalDtype(cats)
+    else:
+        raise SystemExit(f"column {c['source']} is not implemented on the lean side")
+
+row = 0
+with open(out, "w") as f:
+    for df in pd.read_csv(inp, chunksize=chunk, usecols=list(dtype), dtype=dtype):
+        n = len(df)
+        x = np.zeros((n, len(names)), dtype=np.float32)
+        for src, j, fill, center, scale in numeric:
+            x[:, j] = (np.nan_to_num(df[src].to_numpy(), nan=fill) - center) / scale
+        for src, j, k in onehot:
+            codes = df[src].cat.codes.to_numpy().astype(np.int64)
+            codes[codes < 0] = k
+            x[np.arange(n), j + codes] = 1
+        for w, b in layers[:-1]:
+            x = np.maximum(x @ w + b, 0)
+        w, b = layers[-1]
+        y = (x @ w + b)[:, 0].astype(np.float64) * target["std"] + target["mean"]
+        pd.DataFrame({"row": np.arange(row, row + n), "prediction": y}).to_csv(f, header=row == 0, index=False)
+        row += n
+`;
+
 try {
   console.log(
     `rows ${rows.toLocaleString('en-US')}, chunks of ${chunk.toLocaleString('en-US')}; work folder ${dir}`,
@@ -207,72 +250,76 @@ export async function write(workspaceDir: string, dir: string) {
   await write(ws, pkgDir);
   writeFileSync(join(dir, 'pandas_predict.py'), PANDAS);
 
-  const shared = pandasParquet ? inputParquet : inputCsv;
-  if (!pandasParquet)
-    console.log(
-      'pandas cannot read Parquet here (no pyarrow/fastparquet): both sides read the same rows as CSV, pandas writes CSV.',
-    );
+  writeFileSync(join(dir, 'lean_predict.py'), LEAN);
+
+  // The comparisons are CSV → CSV, each side reading the same CSV rows and writing a CSV.
   const latheOut = join(dir, 'lathe-out.csv');
   const pandasOut = join(dir, 'pandas-out.csv');
-  const l = timed([
+  const leanOut = join(dir, 'lean-out.csv');
+  const predict = (input, output) => [
     process.execPath,
     lathe,
     'predict',
     'delay@1',
     '--input',
-    shared,
+    input,
     '--output',
-    latheOut,
-    '--chunk-rows',
-    String(chunk),
+    output,
+    ...(latheChunk ? ['--chunk-rows', String(latheChunk)] : []),
     '--workspace',
     ws,
     '--json',
-  ]);
-  const lp = timed([
-    process.execPath,
-    lathe,
-    'predict',
-    'delay@1',
-    '--input',
-    inputParquet,
-    '--output',
-    join(dir, 'lathe-out.parquet'),
-    '--chunk-rows',
-    String(chunk),
-    '--workspace',
-    ws,
-    '--json',
-  ]);
+  ];
+  const l = timed(predict(inputCsv, latheOut));
+  const lp = timed(predict(inputParquet, join(dir, 'lathe-out.parquet')));
   const p = timed([
     python,
     join(dir, 'pandas_predict.py'),
     pkgDir,
-    shared,
+    inputCsv,
     pandasOut,
     String(chunk),
   ]);
+  const lean = timed([
+    python,
+    join(dir, 'lean_predict.py'),
+    pkgDir,
+    inputCsv,
+    leanOut,
+    String(leanChunk),
+  ]);
 
-  const cmp = (
-    await db.runAndReadAll(
-      `SELECT count(*) AS n, max(abs(a.prediction - b.prediction)) AS diff, bool_and(a.row = b.row) AS ids
-       FROM read_csv(${q(latheOut)}) a POSITIONAL JOIN read_csv(${q(pandasOut)}) b`,
-    )
-  ).getRowObjectsJS()[0];
+  const compare = async (other) =>
+    (
+      await db.runAndReadAll(
+        `SELECT count(*) AS n, max(abs(a.prediction - b.prediction)) AS diff, bool_and(a.row = b.row) AS ids
+         FROM read_csv(${q(latheOut)}) a POSITIONAL JOIN read_csv(${q(other)}) b`,
+      )
+    ).getRowObjectsJS()[0];
   const fmt = (name, r) =>
     `${name.padEnd(34)} ${r.seconds.toFixed(2).padStart(7)} s  ${Math.round(rows / r.seconds)
       .toLocaleString('en-US')
       .padStart(10)} rows/s  peak RSS ${r.rssMiB.toFixed(0).padStart(5)} MiB`;
-  const ext = pandasParquet ? 'parquet' : 'csv';
-  console.log(fmt(`lathe predict (${ext} → csv)`, l));
+  console.log(fmt('lathe predict (csv → csv)', l));
   console.log(fmt('lathe predict (parquet → parquet)', lp));
-  console.log(fmt(`pandas + sklearn (${ext} → csv)`, p));
+  console.log(fmt('pandas + sklearn (csv → csv)', p));
+  console.log(fmt('lean pandas + numpy (csv → csv)', lean));
   console.log(
-    `time ratio pandas / lathe (same input and output format): ${(p.seconds / l.seconds).toFixed(2)}×`,
+    `time ratio pandas + sklearn / lathe (csv → csv): ${(p.seconds / l.seconds).toFixed(2)}×`,
   );
+  const leanRatio = lean.seconds / l.seconds;
   console.log(
-    `outputs: ${Number(cmp.n).toLocaleString('en-US')} rows, ids equal: ${cmp.ids}, max |Δ prediction| ${Number(cmp.diff).toExponential(2)} minutes`,
+    `time ratio lean pandas + numpy / lathe (csv → csv): ${leanRatio.toFixed(2)}× (goal ≥ 3×: ${leanRatio >= 3 ? 'met' : 'not met'})`,
   );
+  for (const [name, file] of [
+    ['pandas + sklearn', pandasOut],
+    ['lean', leanOut],
+  ]) {
+    const cmp = await compare(file);
+    console.log(
+      `outputs against ${name}: ${Number(cmp.n).toLocaleString('en-US')} rows, ids equal: ${cmp.ids}, max |Δ prediction| ${Number(cmp.diff).toExponential(2)} minutes`,
+    );
+  }
   const repeat = arg('--memory', 0);
   if (repeat > 1) {
     const big = join(dir, `input-x${repeat}.parquet`);
