@@ -9,7 +9,6 @@ import {
   accessSync,
   constants,
   createReadStream,
-  createWriteStream,
   existsSync,
   readdirSync,
   renameSync,
@@ -20,7 +19,6 @@ import { basename, dirname, extname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LatheError } from '../../shared/contract';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
-import { compileFeatureSql } from '../features/sql';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { ident, literal, sqlInteger, text } from '../workspace/db';
 import { isProcessAlive } from '../workspace/lock';
@@ -33,9 +31,13 @@ import type { Predictor } from './types';
 import type { StoredTarget } from '../evaluate/predict';
 import type { GbdtModel } from '../train/gbdt/tree-model';
 import { threadedScorer } from '../train/gbdt/tree-scorer';
+import { batchFeatures } from './batch-features';
+import { SCORED_TABLE, createScoredSink, type ScoredSink } from './batch-scored';
 
 /** Rows scored and written per step. */
 export const BATCH_CHUNK_ROWS = 100_000;
+/** What DuckDB computes ahead of the rows JavaScript has taken (its streaming_buffer_size). */
+const STREAMING_BUFFER = '32MB';
 /** The id column's name when the input names none: the row's position in the input, from 0. */
 export const DEFAULT_ID_COLUMN = 'row';
 
@@ -131,23 +133,18 @@ export interface BatchResult {
 }
 
 /**
- * The SELECT of the captured rows: the input (`read`) and the predictions file (`predictions`, a CSV of
- * id, prediction, probabilities in input order) side by side by position.
+ * The SELECT of the captured rows: the input (`read`) and the scored rows (`scored`: `__id`, `__pred` as
+ * text, `__p<k>` DOUBLE, in input order) side by side by position.
  */
 function captureSelect(
   c: BatchCapture,
   read: string,
   have: Set<string>,
-  predictions: string,
+  scored: string,
   byId: boolean,
 ): string {
   const classes = c.columns.classes;
   const probs = (classes ?? []).map((_, k) => `p.__p${k}`);
-  const csvColumns = [
-    "'__id': 'VARCHAR'",
-    "'__pred': 'VARCHAR'",
-    ...probs.map((_, k) => `'__p${k}': 'DOUBLE'`),
-  ];
   const score =
     c.columns.task === 'regression'
       ? 'TRY_CAST(p.__pred AS DOUBLE)'
@@ -170,30 +167,13 @@ function captureSelect(
     `${score} AS _score`,
     `${classes ? `[${probs.join(', ')}]::DOUBLE[]` : 'NULL::DOUBLE[]'} AS _probabilities`,
   ];
-  const all = `SELECT ${select.join(', ')} FROM (SELECT * FROM ${read}) i POSITIONAL JOIN read_csv(${literal(predictions)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${csvColumns.join(', ')}}) p`;
+  const all = `SELECT ${select.join(', ')} FROM (SELECT * FROM ${read}) i POSITIONAL JOIN ${scored} p`;
   return c.rate >= 1
     ? all
     : `SELECT * FROM (${all}) WHERE md5_number_lower(_row_id) % 1000000 < ${sqlInteger(Math.round(c.rate * 1e6))}`;
 }
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
-
-/**
- * The Float64Array behind a DOUBLE vector of `n` items, when @duckdb/node-api exposes it (its `items`
- * field); else null, and the caller reads item by item.
- */
-function doubles(vector: unknown, n: number): Float64Array | null {
-  const items = (vector as { items?: unknown }).items;
-  return items instanceof Float64Array && items.length === n ? items : null;
-}
-
-/** CSV field: quoted when it holds a quote, separator or line break. */
-const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-/**
- * A float32 as 9 significant digits, which always read back to the same float32 (trailing zeros kept:
- * trimming them costs more than the rest of a row's formatting).
- */
-const f32 = (v: number) => (Number.isFinite(v) ? v.toPrecision(9) : '');
 
 function fail(
   code: 'INVALID_INPUT' | 'NOT_FOUND' | 'COLUMN_NOT_FOUND',
@@ -433,9 +413,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   const chunkRows = Math.max(1, options.chunkRows ?? BATCH_CHUNK_ROWS);
   removeDeadLeftovers(outDir, basename(output));
   const tag = `${leftoverPrefix(basename(output))}${process.pid}-${randomUUID().slice(0, 8)}`;
-  const tmpCsv = join(outDir, `${tag}.csv.tmp`);
-  const tmpOut =
-    format === '.csv' && !keep.length ? tmpCsv : join(outDir, `${tag}.out${format}.tmp`);
+  const tmpOut = join(outDir, `${tag}.out${format}.tmp`);
   const spill = join(outDir, `${tag}.spill`);
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: options.memoryLimit ?? BATCH_MEMORY_LIMIT,
@@ -450,6 +428,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
           options.threads,
         )
       : await loadPredictor(options.packageDir);
+  let sink: ScoredSink | undefined;
   try {
     const { files, reader } = await inputFiles(conn, options.input);
     const read = `${reader}([${files.map(literal).join(', ')}]${reader === 'read_parquet' ? '' : ', union_by_name = true'})`;
@@ -491,53 +470,43 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       ? described.find((d) => d.name === options.idColumn)!.type
       : 'BIGINT';
 
-    // row_number() OVER () streams and follows the scan, whose order DuckDB keeps (preserve_insertion_order).
-    // Without an id column the ids are the row positions, counted here rather than read back as text.
+    // row_number() OVER () streams and follows the scan, whose order DuckDB keeps (preserve_insertion_order);
+    // lags and rolling means break ties in time order with it.
     const idCol = options.idColumn;
-    const source = `(SELECT *, row_number() OVER () - 1 AS __row${idCol ? `, CAST(${ident(idCol)} AS VARCHAR) AS __id` : ''} FROM ${read})`;
     const windowed = spec.derived.some((d) => d.op === 'lag' || d.op === 'rolling_mean');
-    // Every feature as a DOUBLE with no nulls (a null, which the fitted spec imputes away, reads as 0):
-    // the vectors' Float64Arrays are then copied as they are.
-    const features = kept.map((k) => `coalesce(CAST(${ident(k)} AS DOUBLE), 0) AS ${ident(k)}`);
-    const sql = `SELECT ${features.join(', ')}${idCol ? ', __id' : ''} FROM (${compileFeatureSql(spec, source, { keep: idCol ? ['__row', '__id'] : ['__row'], rowOrder: '__row' })})${windowed ? ' ORDER BY __row' : ''}`;
+    const source = `(SELECT *${windowed ? ', row_number() OVER () - 1 AS __row' : ''}${idCol ? `, CAST(${ident(idCol)} AS VARCHAR) AS __id` : ''} FROM ${read})`;
+    const query = batchFeatures(spec, kept, source, {
+      keep: [...(windowed ? ['__row'] : []), ...(idCol ? ['__id'] : [])],
+      rowOrder: '__row',
+    });
+    const sql = windowed
+      ? `SELECT * EXCLUDE (__row) FROM (${query.sql}) ORDER BY __row`
+      : query.sql;
 
+    // Scored rows are appended to a table of this job's DuckDB (spilling past its memory limit), which
+    // then writes the output (and the capture) with COPY: no text goes through JavaScript.
+    const rowsOut = await createScoredSink(instance, { classes, ids: idCol !== undefined });
+    sink = rowsOut;
     const width = kept.length;
     const x = new Float32Array(chunkRows * width);
-    const ids: string[] | null = idCol ? new Array<string>(chunkRows) : null;
+    const ids: (string | null)[] | null = idCol ? new Array<string | null>(chunkRows) : null;
     let buffered = 0;
     let rows = 0;
-    const out = createWriteStream(tmpCsv);
-    const streamError = new Promise<never>((_, reject) => out.on('error', reject));
-    void streamError.catch(() => undefined);
-    const write = (text: string) =>
-      out.write(text)
-        ? Promise.resolve()
-        : Promise.race([new Promise<void>((r) => out.once('drain', () => r())), streamError]);
-    await write(columns.map(csvField).join(',') + '\n');
 
     const flush = async () => {
       if (!buffered) return;
-      const { predictions, probabilities } = await predictor.predictMatrix(
-        x.subarray(0, buffered * width),
-        buffered,
-      );
-      const k = classes?.length ?? 0;
-      const lines: string[] = new Array<string>(buffered);
-      for (let r = 0; r < buffered; r++) {
-        const id = ids ? csvField(ids[r] ?? '') : String(rows + r);
-        let line = `${id},${classes ? csvField(String(predictions[r])) : f32(predictions[r] as number)}`;
-        if (probabilities) for (let c = 0; c < k; c++) line += `,${f32(probabilities[r * k + c]!)}`;
-        lines[r] = line;
-      }
-      await write(lines.join('\n') + '\n');
+      const scoredChunk = await predictor.predictMatrix(x.subarray(0, buffered * width), buffered);
+      rowsOut.append(scoredChunk, ids, buffered);
       rows += buffered;
       buffered = 0;
       options.onProgress?.({ rows, total, elapsedMs: Date.now() - started });
     };
 
     try {
+      // DuckDB computes the next rows on its own threads, up to the streaming buffer, while JavaScript
+      // copies and scores these.
+      await conn.run(`SET streaming_buffer_size = '${STREAMING_BUFFER}'`);
       const result = await conn.stream(sql);
-      // DuckDB computes the next chunk on its own threads while this one is read and scored.
       let next = result.fetchChunk();
       for (;;) {
         const chunk = await next;
@@ -547,22 +516,12 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
         let offset = 0;
         while (offset < n) {
           const take = Math.min(n - offset, chunkRows - buffered);
-          for (let j = 0; j < width; j++) {
-            const values = chunk.getColumnVector(j);
-            const items = doubles(values, n);
-            if (items) {
-              for (let r = 0, at = buffered * width + j; r < take; r++, at += width)
-                x[at] = items[offset + r]!;
-            } else {
-              for (let r = 0; r < take; r++)
-                x[(buffered + r) * width + j] = Number(values.getItem(offset + r));
-            }
-          }
+          query.fill(chunk, offset, take, x, buffered);
           if (ids) {
-            const idValues = chunk.getColumnVector(width);
+            const idValues = chunk.getColumnVector(query.columns);
             for (let r = 0; r < take; r++) {
               const v = idValues.getItem(offset + r);
-              ids[buffered + r] = v === null || v === undefined ? '' : String(v);
+              ids[buffered + r] = v === null || v === undefined ? null : String(v);
             }
           }
           buffered += take;
@@ -570,19 +529,18 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
           if (buffered === chunkRows) await flush();
         }
       }
+      await flush();
+      rowsOut.close();
     } catch (err) {
-      out.destroy();
       if (err instanceof LatheError) throw err;
       throw readError(files, err);
     }
-    await flush();
-    await new Promise<void>((resolve, reject) => out.end(() => resolve()).once('error', reject));
 
     let captured = 0;
     if (options.capture) {
       const c = options.capture;
       await conn.run(
-        `COPY (${captureSelect(c, read, have, tmpCsv, idCol !== undefined)}) TO ${literal(c.file)} (FORMAT parquet)`,
+        `COPY (${captureSelect(c, read, have, rowsOut.captureSource, idCol !== undefined)}) TO ${literal(c.file)} (FORMAT parquet)`,
       );
       captured = Number(
         (
@@ -591,27 +549,21 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       );
     }
 
-    if (format === '.parquet' || keep.length) {
-      // CSV out keeps the scored text as written; Parquet gets typed columns (integer classes as BIGINT).
-      const parquet = format === '.parquet';
-      const integerClasses = classes && classValues(classes).every((c) => typeof c === 'number');
-      const types = [
-        `${literal(idName)}: ${literal(parquet ? idType : 'VARCHAR')}`,
-        `'prediction': ${literal(!parquet ? 'VARCHAR' : !classes ? 'DOUBLE' : integerClasses ? 'BIGINT' : 'VARCHAR')}`,
-        ...(classes ?? []).map(
-          (c) => `${literal(`probability_${c}`)}: ${parquet ? "'FLOAT'" : "'VARCHAR'"}`,
-        ),
-      ];
-      const scoredCsv = `read_csv(${literal(tmpCsv)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${types.join(', ')}})`;
-      // The kept columns are read again beside the scored rows, by position (the scan keeps file order).
-      const select = keep.length
-        ? `SELECT p.${ident(idName)}, ${keep.map((c) => `i.${ident(c)}`).join(', ')}, ${scored.map((c) => `p.${ident(c)}`).join(', ')} FROM ${scoredCsv} p POSITIONAL JOIN (SELECT ${keep.map(ident).join(', ')} FROM ${read}) i`
-        : `SELECT * FROM ${scoredCsv}`;
-      await conn.run(
-        `COPY (${select}) TO ${literal(tmpOut)} (FORMAT ${parquet ? 'parquet' : 'csv, HEADER true'})`,
-      );
-      rmSync(tmpCsv, { force: true });
-    }
+    // CSV keeps the id as text; Parquet gets the id column's own type.
+    const parquet = format === '.parquet';
+    const outputId = idCol ? (parquet ? `CAST(p.__id AS ${idType})` : 'p.__id') : 'p.rowid';
+    const scoredColumns = [
+      `${outputId} AS ${ident(idName)}`,
+      `${parquet && !classes ? 'CAST(p.prediction AS DOUBLE)' : 'p.prediction'} AS prediction`,
+      ...(classes ?? []).map((c, k) => `p.__p${k} AS ${ident(`probability_${c}`)}`),
+    ];
+    // The kept columns are read again beside the scored rows, by position (the scan keeps file order).
+    const select = keep.length
+      ? `SELECT ${[scoredColumns[0]!, ...keep.map((c) => `i.${ident(c)}`), ...scoredColumns.slice(1)].join(', ')} FROM ${SCORED_TABLE} p POSITIONAL JOIN (SELECT ${keep.map(ident).join(', ')} FROM ${read}) i`
+      : `SELECT ${scoredColumns.join(', ')} FROM ${SCORED_TABLE} p`;
+    await conn.run(
+      `COPY (${select}) TO ${literal(tmpOut)} (FORMAT ${parquet ? 'parquet' : 'csv, HEADER true'})`,
+    );
     renameSync(tmpOut, output);
     return {
       rows,
@@ -623,8 +575,8 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       captured,
     };
   } finally {
-    rmSync(tmpCsv, { force: true });
-    if (tmpOut !== tmpCsv) rmSync(tmpOut, { force: true });
+    rmSync(tmpOut, { force: true });
+    sink?.close();
     await predictor.close();
     conn.closeSync();
     instance.closeSync();

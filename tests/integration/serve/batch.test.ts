@@ -169,6 +169,51 @@ describe('predict:batch', () => {
     ]);
   });
 
+  it('one-hot columns: an unseen or missing category scores as the predictor scores it; Parquet holds what CSV holds', async () => {
+    // Every third island unseen in training, every fifth missing, every seventh sex missing.
+    const input = join(IO, 'penguins-odd.csv');
+    await engine.run(
+      `COPY (SELECT * EXCLUDE (n) REPLACE (
+           CASE WHEN n % 3 = 0 THEN 'Atlantis' WHEN n % 5 = 0 THEN NULL ELSE Island END AS Island,
+           CASE WHEN n % 7 = 0 THEN NULL ELSE Sex END AS Sex)
+         FROM (SELECT *, row_number() OVER () AS n FROM read_csv_auto(${literal(join(IO, 'penguins.csv'))})))
+       TO ${literal(input)} (HEADER)`,
+    );
+    const records = await rowsOf(input);
+    expect(records.filter((r) => r.Island === 'Atlantis').length).toBeGreaterThan(50);
+    expect(records.filter((r) => r.Island === null).length).toBeGreaterThan(10);
+    const csv = join(IO, 'penguins-odd.csv.out.csv');
+    const parquet = join(IO, 'penguins-odd.out.parquet');
+    for (const output of [csv, parquet])
+      await call('predict:batch', {
+        model: 'penguins@1',
+        input,
+        output,
+        idColumn: 'id',
+        chunkRows: 100,
+        capture: 'none',
+      });
+    const fromCsv = await expectMatches(
+      csv,
+      records,
+      models.penguins.predictor!,
+      (r) => r.id,
+      'id',
+    );
+    const fromParquet = await rowsOf(parquet);
+    expect(fromParquet).toHaveLength(fromCsv.length);
+    fromParquet.forEach((row, i) => {
+      const c = fromCsv[i]!;
+      expect(row.id).toBe(c.id);
+      expect(row.prediction).toBe(c.prediction);
+      for (const k of ['Adelie', 'Chinstrap', 'Gentoo'])
+        expect(Math.fround(row[`probability_${k}`] as number)).toBe(
+          Math.fround(c[`probability_${k}`] as number),
+        );
+    });
+    expect(readdirSync(IO).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('a model with lag features orders the whole input, spilling past its memory limit beside the output', async () => {
     await call('data:import', { path: vega('seattle-weather.csv'), name: 'weather' });
     const run = await call('train:run', {
