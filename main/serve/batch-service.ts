@@ -16,6 +16,12 @@ import { predictBatch } from './batch';
 import { addCaptureSource, ensureCaptureTable } from './capture';
 import { packageOf, type PackageDeps } from './packaged-model';
 
+/**
+ * 1234567 as '1,234,567' (rounded), as toLocaleString('en-US') writes it, without loading ICU's locale
+ * data into the job: that took a quarter of a second of a 3M-row job's main thread.
+ */
+const grouped = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
 export interface BatchService {
   /**
    * Scores `input` with the version `model` names into `output` (written whole or not at all), emitting
@@ -78,7 +84,7 @@ export function createBatchService(
               op: 'predict',
               name: output,
               fraction: total > 0 ? Math.min(1, rows / total) : 1,
-              message: `${rows.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows, ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s`,
+              message: `${grouped(rows)}/${grouped(total)} rows, ${grouped(rowsPerSecond)} rows/s`,
               ...(rowsPerSecond > 0 ? { etaMs: ((total - rows) / rowsPerSecond) * 1000 } : {}),
             });
           },

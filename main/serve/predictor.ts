@@ -21,7 +21,16 @@ const EXPLAIN_SLICE = 64;
  * Opens the package in `dir` (package.json checked with zod, model.onnx against its sha256) and starts an
  * onnxruntime session on it (an imported model's through onnx-import.ts). Errors name the file at fault.
  */
-export async function loadPredictor(dir: string): Promise<Predictor> {
+export async function loadPredictor(
+  dir: string,
+  options: {
+    /**
+     * onnxruntime's intra-op threads, which then wait without spinning: a batch job leaves the other cores
+     * to DuckDB. Default: onnxruntime's own (one per core, spinning between runs, for latency).
+     */
+    threads?: number;
+  } = {},
+): Promise<Predictor> {
   const pkg = readModelPackage(dir);
   if (pkg.meta.source?.kind === 'import') return loadImportedPredictor(dir, pkg);
   const { fitted, target, meta } = pkg;
@@ -47,7 +56,15 @@ export async function loadPredictor(dir: string): Promise<Predictor> {
   const { InferenceSession, Tensor } = await loadOrt();
   let session: InferenceSession;
   try {
-    session = await InferenceSession.create(pkg.onnx, { graphOptimizationLevel: 'all' });
+    session = await InferenceSession.create(pkg.onnx, {
+      graphOptimizationLevel: 'all',
+      ...(options.threads
+        ? {
+            intraOpNumThreads: options.threads,
+            extra: { session: { intra_op: { allow_spinning: '0' } } },
+          }
+        : {}),
+    });
   } catch (err) {
     throw new LatheError(
       'CORRUPT_FILE',
