@@ -104,8 +104,8 @@ describe('a run logged through MLflow in the app', () => {
     const mlflowRow = table.row(mlflowId);
     await mlflowRow.waitFor();
     await table.row(nativeId).waitFor();
-    expect(await mlflowRow.locator('[data-col="model"]').textContent()).toBe('MLflow');
-    expect(await mlflowRow.locator('[data-col="name"]').textContent()).toContain('from-notebook');
+    expect(await table.cell(mlflowId, 'model').textContent()).toBe('MLflow');
+    expect(await table.cell(mlflowId, 'name').textContent()).toContain('from-notebook');
     expect(await table.table().textContent()).not.toMatch(/undefined|null@|NaN/);
   });
 

@@ -126,7 +126,7 @@ describe('runs table', () => {
     expect(name!.x).toBeLessThan(box!.x + 80);
     const experiment = await table.header('experiment').boundingBox();
     expect(experiment!.x + experiment!.width).toBeLessThan(box!.x);
-    const cell = table.row(await table.idAt(0)).locator('[data-col="name"]');
+    const cell = table.cell(await table.idAt(0), 'name');
     expect((await cell.boundingBox())!.x).toBeCloseTo(name!.x, 0);
     await table.scrollTable(0);
   });
@@ -135,23 +135,23 @@ describe('runs table', () => {
     const headers = await table.headerIds();
     const last = headers[headers.length - 1]!;
     expect(last).toBe('params.training.learningRate');
-    const top = table.row(await table.idAt(0));
+    const id = await table.idAt(0);
     // Columns far to the right have no cells until the table scrolls to them.
-    expect(await top.locator(`[data-col="${last}"]`).count()).toBe(0);
-    expect(await top.locator('[role="cell"]').count()).toBeLessThan(headers.length);
+    expect(await table.cell(id, last).count()).toBe(0);
+    expect(await table.row(id).locator('[role="cell"]').count()).toBeLessThan(headers.length);
     await table.scrollTable('end');
-    const cell = top.locator(`[data-col="${last}"]`);
+    const cell = table.cell(id, last);
     await cell.waitFor();
     // Run 1999 (on top, newest first) was seeded with learning rate ['0.001', '0.01', '0.1'][1999 % 3].
     expect(await cell.textContent()).toBe(['0.001', '0.01', '0.1'][(RUNS - 1) % 3]);
     const box = (await cell.boundingBox())!;
     const view = (await table.table().boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(view.x + view.width + 1);
-    expect(await top.locator('[data-col="status"]').count()).toBe(0);
+    expect(await table.cell(id, 'status').count()).toBe(0);
     // The pinned name stays drawn.
-    expect(await top.locator('[data-col="name"]').textContent()).toBe('run-01999');
+    expect(await table.cell(id, 'name').textContent()).toBe('run-01999');
     await table.scrollTable(0);
-    await top.locator('[data-col="status"]').waitFor();
+    await table.cell(id, 'status').waitFor();
   });
 
   it('selects a range with shift-click, compares, deletes, restores and purges', async () => {

@@ -6,6 +6,7 @@ import {
   useRef,
   useState,
   type CSSProperties,
+  type MouseEvent,
   type ReactNode,
 } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -96,8 +97,8 @@ interface LineProps {
   line: number;
   depth: number;
   children: number;
-  pinned: CellSpot[];
-  pinnedWidth: number;
+  /** The checkbox and the pinned cells (the line's part in the pinned pane), or the other cells. */
+  part: 'pinned' | 'main';
   cells: CellSpot[];
   width: number;
   selected: boolean;
@@ -172,9 +173,9 @@ function Cell({
 }
 
 /**
- * One line of the table: a fixed-size box moved into place with a transform, so a line element is reused
- * for the next run scrolled in (its key is its slot, not its run) and nothing around it is laid out again.
- * Pinned columns and the checkbox sit in a sticky block at its left; the other cells are absolutely placed.
+ * One line of the table, or its part in the pinned pane: a fixed-size box moved into place with a
+ * transform, so its element is reused for the next run scrolled in (its key is its slot, not its run) and
+ * nothing around it is laid out again. Cells are absolutely placed.
  */
 const RunLine = memo(function RunLine({
   model,
@@ -182,8 +183,7 @@ const RunLine = memo(function RunLine({
   line,
   depth,
   children,
-  pinned,
-  pinnedWidth,
+  part,
   cells,
   width,
   selected,
@@ -193,7 +193,7 @@ const RunLine = memo(function RunLine({
 }: LineProps) {
   const id = model.ids[run]!;
   const deleted = isDeleted(model, run);
-  const classes = ['rt-row'];
+  const classes = [part === 'main' ? 'rt-row' : 'rt-row rt-pin-row'];
   if (line % 2) classes.push('odd');
   if (selected) classes.push('selected');
   if (deleted) classes.push('deleted');
@@ -210,35 +210,41 @@ const RunLine = memo(function RunLine({
       onExpand={onExpand}
     />
   );
+  const common = {
+    className: classes.join(' '),
+    style: { width, transform: `translateY(${line * ROW_HEIGHT}px)` },
+    onClick: (e: MouseEvent) => {
+      if ((e.target as HTMLElement).closest('a, button, input, label')) return;
+      navigate({ view: 'run', runId: id });
+    },
+  };
+  if (part === 'main')
+    return (
+      <div
+        role="row"
+        data-testid={`run-row-${id}`}
+        data-index={line}
+        data-selected={selected}
+        data-deleted={deleted}
+        {...common}
+      >
+        {cells.map(cell)}
+      </div>
+    );
   return (
-    <div
-      role="row"
-      className={classes.join(' ')}
-      data-testid={`run-row-${id}`}
-      data-index={line}
-      data-selected={selected}
-      data-deleted={deleted}
-      style={{ width, transform: `translateY(${line * ROW_HEIGHT}px)` }}
-      onClick={(e) => {
-        if ((e.target as HTMLElement).closest('a, button, input, label')) return;
-        navigate({ view: 'run', runId: id });
-      }}
-    >
-      <div className="rt-pinned" style={{ width: SELECT_WIDTH + pinnedWidth }}>
-        <div className="rt-cell rt-select" style={{ left: 0, width: SELECT_WIDTH }}>
-          <input
-            type="checkbox"
-            aria-label={`select ${model.names[run]}`}
-            data-testid={`run-select-${id}`}
-            checked={selected}
-            onClick={(e) => {
-              e.stopPropagation();
-              onSelect(id, e.shiftKey);
-            }}
-            onChange={() => undefined}
-          />
-        </div>
-        {pinned.map(cell)}
+    <div data-testid={`run-pinned-${id}`} {...common}>
+      <div className="rt-cell rt-select" style={{ left: 0, width: SELECT_WIDTH }}>
+        <input
+          type="checkbox"
+          aria-label={`select ${model.names[run]}`}
+          data-testid={`run-select-${id}`}
+          checked={selected}
+          onClick={(e) => {
+            e.stopPropagation();
+            onSelect(id, e.shiftKey);
+          }}
+          onChange={() => undefined}
+        />
       </div>
       {cells.map(cell)}
     </div>
@@ -415,6 +421,28 @@ export function RunsTable({
   const poolRef = useRef(2);
   if (items.length > poolRef.current) poolRef.current = items.length + (items.length % 2);
   const pool = poolRef.current;
+  const height = virtualizer.getTotalSize();
+  const line = (index: number, part: 'pinned' | 'main') => {
+    const run = rows[index]!;
+    const id = model.ids[run]!;
+    return (
+      <RunLine
+        key={index % pool}
+        model={model}
+        run={run}
+        line={index}
+        depth={nesting.depth[run]!}
+        children={nesting.children[run]!}
+        part={part}
+        cells={part === 'main' ? cells : pinned}
+        width={part === 'main' ? width : SELECT_WIDTH + pinnedWidth}
+        selected={selection.ids.has(id)}
+        expanded={expanded.has(id)}
+        onSelect={handlers.select}
+        onExpand={handlers.expand}
+      />
+    );
+  };
 
   return (
     <div
@@ -521,29 +549,13 @@ export function RunsTable({
           );
         })}
       </div>
-      <div className="rt-body" style={{ height: virtualizer.getTotalSize(), width }}>
-        {items.map((item) => {
-          const run = rows[item.index]!;
-          const id = model.ids[run]!;
-          return (
-            <RunLine
-              key={item.index % pool}
-              model={model}
-              run={run}
-              line={item.index}
-              depth={nesting.depth[run]!}
-              children={nesting.children[run]!}
-              pinned={pinned}
-              pinnedWidth={pinnedWidth}
-              cells={cells}
-              width={width}
-              selected={selection.ids.has(id)}
-              expanded={expanded.has(id)}
-              onSelect={handlers.select}
-              onExpand={handlers.expand}
-            />
-          );
-        })}
+      <div className="rt-body" style={{ height, width }}>
+        {/* One sticky pane for every line's pinned part: a sticky block per line made each its own
+            compositor layer, and layerizing them cost more than the rest of a scrolled frame. */}
+        <div className="rt-pins" style={{ height, width: SELECT_WIDTH + pinnedWidth }}>
+          {items.map((item) => line(item.index, 'pinned'))}
+        </div>
+        {items.map((item) => line(item.index, 'main'))}
       </div>
     </div>
   );

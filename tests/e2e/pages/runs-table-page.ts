@@ -46,6 +46,13 @@ export class RunsTablePage extends AppPage {
     return this.byTestId(`run-row-${id}`);
   }
 
+  /** The cell of a run's line in `column`, pinned (in the pinned pane) or not. */
+  cell(id: string, column: string): Locator {
+    return this.table().locator(
+      `:is([data-testid="run-row-${id}"], [data-testid="run-pinned-${id}"]) [data-col="${column}"]`,
+    );
+  }
+
   /** The run id of the line at `index` (it must be in the rendered window). */
   async idAt(index: number): Promise<string> {
     const testId = (await this.rowAt(index).getAttribute('data-testid')) ?? '';
