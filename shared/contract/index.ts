@@ -164,6 +164,7 @@ export * from './registry';
 export * from './serve';
 export * from './monitor';
 export * from '../config/alert-rules';
+export * from '../config/pipeline';
 export * from './workspace';
 export * from './mlflow-artifacts';
 export * from './mlflow-push';

@@ -9,6 +9,7 @@ import {
   featureSpecJsonSchema,
   gatePolicyJsonSchema,
   importSignatureJsonSchema,
+  pipelineJsonSchema,
   trainConfigJsonSchema,
   transformJsonSchema,
 } from '../../../shared/contract';
@@ -29,6 +30,7 @@ const SCHEMAS: Record<string, () => unknown> = {
   'feature-spec': featureSpecJsonSchema,
   'onnx-signature': importSignatureJsonSchema,
   'alert-rules': alertRulesJsonSchema,
+  pipeline: pipelineJsonSchema,
 };
 
 export const init: Command = {
