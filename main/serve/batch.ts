@@ -38,7 +38,7 @@ import { SCORED_TABLE, createScoredSink, type ScoredSink } from './batch-scored'
 /** Rows scored and written per step. */
 export const BATCH_CHUNK_ROWS = 100_000;
 /** What DuckDB computes ahead of the rows JavaScript has taken (its streaming_buffer_size). */
-const STREAMING_BUFFER = '32MB';
+const STREAMING_BUFFER = '8MB';
 /** The id column's name when the input names none: the row's position in the input, from 0. */
 export const DEFAULT_ID_COLUMN = 'row';
 
