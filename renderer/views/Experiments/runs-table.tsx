@@ -316,7 +316,7 @@ export function RunsTable({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
+    overscan: 4,
   });
 
   const [pinned, unpinned, pinnedWidth] = useMemo(() => {

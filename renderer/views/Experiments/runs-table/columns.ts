@@ -190,7 +190,7 @@ export function searchColumns(columns: readonly ColumnDef[], query: string): Col
 }
 
 /** Unpinned columns drawn beyond each side of the view, so a short scroll sideways shows drawn cells. */
-const COLUMN_OVERSCAN = 2;
+const COLUMN_OVERSCAN = 1;
 
 /**
  * The unpinned columns (first..last, inclusive) that cross the view of a table scrolled `scrollLeft` px

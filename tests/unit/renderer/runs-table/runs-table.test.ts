@@ -335,10 +335,10 @@ describe('runs table column window', () => {
   const xs = [0, 100, 200, 300, 400];
   const widths = [100, 100, 100, 100, 100];
 
-  it('draws the columns in view and two more on each side', () => {
-    expect(columnWindow(xs, widths, 0, 150)).toEqual({ first: 0, last: 3 });
-    expect(columnWindow(xs, widths, 250, 100)).toEqual({ first: 0, last: 4 });
-    expect(columnWindow(xs, widths, 400, 100)).toEqual({ first: 2, last: 4 });
+  it('draws the columns in view and one more on each side', () => {
+    expect(columnWindow(xs, widths, 0, 150)).toEqual({ first: 0, last: 2 });
+    expect(columnWindow(xs, widths, 250, 100)).toEqual({ first: 1, last: 4 });
+    expect(columnWindow(xs, widths, 400, 100)).toEqual({ first: 3, last: 4 });
     expect(columnWindow([], [], 0, 500)).toEqual({ first: 0, last: -1 });
   });
 });
