@@ -16,13 +16,26 @@ export function loadConfigFile<S extends z.ZodType>(
   prepare: (raw: Record<string, unknown>, file: string) => Record<string, unknown> = (raw) => raw,
   label: 'name' | 'path' = 'name',
 ): z.output<S> {
-  const file = resolve(path);
+  const { file, text } = readConfigText(path, what);
   const named = label === 'name' ? basename(file) : file;
+  const raw = parseConfigText(text, named, what, file);
+  const parsed = schema.safeParse(prepare(raw, file));
+  if (!parsed.success) {
+    throw new LatheError('INVALID_CONFIG', describeIssues(parsed.error, named), {
+      file,
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return parsed.data;
+}
+
+/** The text of a config file: FILE_NOT_FOUND when it is missing, INVALID_INPUT when it cannot be read. */
+export function readConfigText(path: string, what: string): { file: string; text: string } {
+  const file = resolve(path);
   if (!existsSync(file))
     throw new LatheError('FILE_NOT_FOUND', `${what} file not found: ${file}`, { file });
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return { file, text: readFileSync(file, 'utf8') };
   } catch (err) {
     throw new LatheError(
       'INVALID_INPUT',
@@ -30,6 +43,18 @@ export function loadConfigFile<S extends z.ZodType>(
       { file },
     );
   }
+}
+
+/**
+ * A config file's text read as YAML (or JSON) into a mapping; INVALID_CONFIG naming the file (`named`)
+ * when it is not YAML or not a mapping. `file` goes into the error's details.
+ */
+export function parseConfigText(
+  text: string,
+  named: string,
+  what: string,
+  file: string = named,
+): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -45,12 +70,5 @@ export function loadConfigFile<S extends z.ZodType>(
       file,
     });
   }
-  const parsed = schema.safeParse(prepare(raw as Record<string, unknown>, file));
-  if (!parsed.success) {
-    throw new LatheError('INVALID_CONFIG', describeIssues(parsed.error, named), {
-      file,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  return parsed.data;
+  return raw as Record<string, unknown>;
 }

@@ -199,8 +199,9 @@ const CHECK_DATASET = 'pipeline-input';
 
 /**
  * A pipeline file (YAML or JSON, `lathe pipeline run FILE`): steps from raw data to a served, monitored
- * model. Each step names its inputs by step ids (`from: train`); strings may use `${params.NAME}`, replaced
- * by the parameter's value before the file is checked (a whole-string reference keeps the value's type).
+ * model. Each step names its inputs by step ids (`from: train`). Strings in steps may use `${params.NAME}`,
+ * replaced by the parameter's value before the file is checked (a whole-string reference keeps the value's
+ * type; `$${...}` is a literal `${...}`). Paths are relative to the pipeline file.
  */
 export const Pipeline = z
   .object({
