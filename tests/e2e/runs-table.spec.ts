@@ -152,6 +152,12 @@ describe('runs table', () => {
     expect(await table.cell(id, 'name').textContent()).toBe('run-01999');
     await table.scrollTable(0);
     await table.cell(id, 'status').waitFor();
+    // Pointing at a line lights up its pinned part (another element) with it.
+    await table.cell(id, 'experiment').hover();
+    await expect
+      .poll(() => table.byTestId(`run-pinned-${id}`).getAttribute('class'))
+      .toContain('hover');
+    expect(await table.row(id).getAttribute('class')).toContain('hover');
   });
 
   it('selects a range with shift-click, compares, deletes, restores and purges', async () => {

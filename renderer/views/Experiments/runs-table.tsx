@@ -105,6 +105,9 @@ interface LineProps {
   expanded: boolean;
   onSelect: (id: string, shift: boolean) => void;
   onExpand: (id: string) => void;
+  /** Under the pointer: both parts of a line light up together. */
+  hovered: boolean;
+  onHover: (line: number | null) => void;
 }
 
 function Cell({
@@ -190,6 +193,8 @@ const RunLine = memo(function RunLine({
   expanded,
   onSelect,
   onExpand,
+  hovered,
+  onHover,
 }: LineProps) {
   const id = model.ids[run]!;
   const deleted = isDeleted(model, run);
@@ -198,6 +203,7 @@ const RunLine = memo(function RunLine({
   if (selected) classes.push('selected');
   if (deleted) classes.push('deleted');
   if (depth) classes.push('child');
+  if (hovered) classes.push('hover');
   const cell = (spot: CellSpot) => (
     <Cell
       key={spot.column.id}
@@ -211,6 +217,8 @@ const RunLine = memo(function RunLine({
     />
   );
   const common = {
+    onMouseEnter: () => onHover(line),
+    onMouseLeave: () => onHover(null),
     className: classes.join(' '),
     style: { width, transform: `translateY(${line * ROW_HEIGHT}px)` },
     onClick: (e: MouseEvent) => {
@@ -296,6 +304,7 @@ export function RunsTable({
   const scrollRef = useRef<HTMLDivElement>(null);
   const [resizing, setResizing] = useState<{ id: string; width: number } | null>(null);
   const [dragging, setDragging] = useState<string | null>(null);
+  const [hovered, setHovered] = useState<number | null>(null);
   const sortPending = useRef(false);
 
   const shown = useMemo(() => {
@@ -388,6 +397,7 @@ export function RunsTable({
   const [handlers] = useState(() => ({
     select: (id: string, shift: boolean) => onSelectRef.current(id, shift),
     expand: (id: string) => onExpandRef.current(id),
+    hover: (line: number | null) => setHovered(line),
   }));
 
   // The first paint of rows after new data, and a sort from a header click to its repaint.
@@ -440,6 +450,8 @@ export function RunsTable({
         expanded={expanded.has(id)}
         onSelect={handlers.select}
         onExpand={handlers.expand}
+        hovered={hovered === index}
+        onHover={handlers.hover}
       />
     );
   };
