@@ -64,6 +64,16 @@ describe('non-finite metric values in the views', () => {
     const nan = list.find((r) => r.id === ids[0])!;
     // The latest loss is finite (step 2); acc and gap have no finite value.
     expect(nan.metrics).toEqual({ loss: 0.5 });
+    // The runs table's columnar list: the same finite values, null where a run has none.
+    const columns = await call<{ ids: string[]; metrics: { key: string; values: unknown[] }[] }>(
+      'runs:listColumns',
+      {},
+    );
+    const at = columns.ids.indexOf(ids[0]!);
+    expect(columns.metrics.map((m) => [m.key, m.values[at]])).toEqual(
+      expect.arrayContaining([['loss', 0.5]]),
+    );
+    for (const m of columns.metrics) if (m.key !== 'loss') expect(m.values[at]).toBeNull();
     expect(
       (await call<{ metrics: Record<string, number> }>('runs:get', { id: ids[0] })).metrics,
     ).toEqual({ loss: 0.5 });
