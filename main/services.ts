@@ -10,6 +10,7 @@ import { createFeatureService, type FeatureService } from './features/feature-se
 import { createValidationService, type ValidationService } from './data/validation-service';
 import { createLineageService, type LineageService } from './tracking/lineage';
 import { compareRuns } from './tracking/compare';
+import { seriesColumns } from './tracking/metric-reads';
 import { createTrackingStore, type TrackingStore } from './tracking/tracking-store';
 import { BACKEND_PREFERENCE } from './train/backend-names';
 import { createTrainService, type TrainService } from './train/train-service';
@@ -215,6 +216,9 @@ function runsHandlers(s: {
     'runs:update': (input) => tracking.update(input),
     'runs:metricsMany': async ({ ids, keys, maxPoints }) => ({
       series: await tracking.metricHistoryMany(ids, keys, maxPoints),
+    }),
+    'runs:metricsManyColumns': async ({ ids, keys, maxPoints }) => ({
+      series: (await tracking.metricHistoryMany(ids, keys, maxPoints)).map(seriesColumns),
     }),
     'runs:delete': async ({ ids }) => ({ deleted: await guard.softDelete(ids) }),
     'runs:restore': async ({ ids }) => ({ restored: await tracking.restore(ids) }),

@@ -2,7 +2,7 @@
 // the histories in one ordered scan, streamed in column chunks, and downsample each series in JS as soon
 // as its last point has arrived (downsample.ts): no row becomes a JS object unless it is kept.
 import type { DuckDBDataChunk } from '@duckdb/node-api';
-import type { MetricSeries } from '../../shared/contract';
+import type { MetricSeries, MetricSeriesColumns } from '../../shared/contract';
 import { sqlInteger, type Database } from '../workspace/db';
 import { checkMaxPoints, downsampleIndices } from './downsample';
 import type { SeriesCache } from './series-cache';
@@ -228,4 +228,28 @@ export async function readMetricSeriesMany(
         return series ? [series] : [];
       }),
   );
+}
+
+/** A series as runs:metricsManyColumns sends it: its points' steps, values and timestamps as three arrays. */
+export function seriesColumns(series: MetricSeries): MetricSeriesColumns {
+  const { points } = series;
+  const n = points.length;
+  const steps = new Array<number>(n);
+  const values = new Array<number>(n);
+  const timestamps = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const p = points[i]!;
+    steps[i] = p.step;
+    values[i] = p.value;
+    timestamps[i] = p.timestamp;
+  }
+  return {
+    runId: series.runId,
+    key: series.key,
+    steps,
+    values,
+    timestamps,
+    downsampled: series.downsampled,
+    totalPoints: series.totalPoints,
+  };
 }

@@ -63,6 +63,7 @@ import {
   RunsUpdateIn,
   RunsMetricsManyIn,
   RunsMetricsManyOut,
+  RunsMetricsManyColumnsOut,
 } from './runs';
 import { ExperimentSummary, ExperimentsListIn } from './experiments';
 import { VerifyOut } from './workspace';
@@ -289,6 +290,11 @@ export const channels = {
    * `maxPoints` (first, last, LTTB picks and bucket extremes kept): the Compare view's curves.
    */
   'runs:metricsMany': channel(RunsMetricsManyIn, RunsMetricsManyOut),
+  /**
+   * The series of runs:metricsMany (same input, same order, same points) with each series' steps, values
+   * and timestamps as arrays: what the Compare view reads.
+   */
+  'runs:metricsManyColumns': channel(RunsMetricsManyIn, RunsMetricsManyColumnsOut),
   /** Renames a run, replaces its notes and sets or deletes tags, in one transaction; returns the run. */
   'runs:update': channel(RunsUpdateIn, RunDetails),
   /** Soft-deletes runs (by id or unique prefix): hidden from lists until restored or purged by gc. */

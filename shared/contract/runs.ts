@@ -414,6 +414,32 @@ export type MetricSeries = z.infer<typeof MetricSeries>;
 export const RunsMetricsManyOut = z.object({ series: z.array(MetricSeries) });
 export type RunsMetricsManyOut = z.infer<typeof RunsMetricsManyOut>;
 
+/**
+ * One series of runs:metricsManyColumns: MetricSeries' points as three arrays of the same length, index i
+ * of each being point i (steps, values and timestamps exactly as runs:metricsMany sends them).
+ */
+export const MetricSeriesColumns = z
+  .object({
+    runId: z.string(),
+    key: z.string(),
+    steps: z.array(z.number().int()),
+    values: z.array(z.number()),
+    timestamps: z.array(z.number()),
+    downsampled: z.boolean(),
+    totalPoints: z.number().int().nonnegative(),
+  })
+  .refine((s) => s.values.length === s.steps.length && s.timestamps.length === s.steps.length, {
+    message: 'steps, values and timestamps must have the same length',
+  });
+export type MetricSeriesColumns = z.infer<typeof MetricSeriesColumns>;
+
+/**
+ * runs:metricsManyColumns' answer: the series of runs:metricsMany, in its order, by column (no object per
+ * point: about half the JSON, parsed into arrays of numbers).
+ */
+export const RunsMetricsManyColumnsOut = z.object({ series: z.array(MetricSeriesColumns) });
+export type RunsMetricsManyColumnsOut = z.infer<typeof RunsMetricsManyColumnsOut>;
+
 /** A fold of a cross-validation or a trial of a search changed: started, ended or was pruned. */
 export const RunChildEvent = z.object({
   parentId: z.string(),

@@ -12,6 +12,7 @@ import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
 import { useAsync } from '../../lib/hooks';
 import {
+  decodeSeriesColumns,
   groupCurves,
   groupOf,
   MAX_SMOOTHING,
@@ -19,6 +20,7 @@ import {
   runColor,
   runCurves,
   stepLabel,
+  type RunSeries,
   type XMode,
 } from './curves';
 import { DiffTable } from './diff-table';
@@ -34,6 +36,45 @@ const MAX_AXES = 16;
 /** The metric a comparison opens on: validation loss, else loss, else the first one. */
 function defaultMetric(keys: readonly string[]): string {
   return keys.find((k) => k === 'val_loss') ?? keys.find((k) => k === 'loss') ?? keys[0] ?? '';
+}
+
+/** The series of `runIds` × `keys` at `maxPoints` per series (runs:metricsManyColumns, decoded). */
+function fetchSeries(runIds: string[], keys: string[], maxPoints: number): Promise<RunSeries[]> {
+  return getApi()
+    .invoke('runs:metricsManyColumns', { ids: runIds, keys, maxPoints })
+    .then((out) => {
+      performance.mark('compare:curves-loaded');
+      return decodeSeriesColumns(out);
+    });
+}
+
+const requestKey = (runIds: readonly string[], keys: readonly string[], maxPoints: number) =>
+  JSON.stringify([runIds, keys, maxPoints]);
+
+/** The curves asked for as soon as runs:compare answered, before the view is drawn; taken once. */
+let prefetched: { key: string; series: Promise<RunSeries[]> } | null = null;
+
+/**
+ * Asks for the curves the view opens on (its default metric, by step) the moment runs:compare answers,
+ * so the host reads and downsamples them while the page lays out the table, legend and plots.
+ */
+function prefetchCurves(compare: RunsCompareOut): void {
+  const metric = defaultMetric(compare.metrics.map((m) => m.key));
+  if (!metric) return;
+  const runIds = compare.runs.map((r) => r.id);
+  const maxPoints = maxPointsPerSeries(runIds.length);
+  const series = fetchSeries(runIds, [metric], maxPoints);
+  // Taken by the view, which reports a failure; unhandled until then.
+  series.catch(() => undefined);
+  prefetched = { key: requestKey(runIds, [metric], maxPoints), series };
+}
+
+/** The series asked for: the prefetched ones when they are these, else a new request. */
+function loadSeries(runIds: string[], keys: string[], maxPoints: number): Promise<RunSeries[]> {
+  const ready = prefetched;
+  prefetched = null;
+  if (ready && ready.key === requestKey(runIds, keys, maxPoints)) return ready.series;
+  return fetchSeries(runIds, keys, maxPoints);
 }
 
 /** A control of the compare panels: a SelectField laid out in the controls row. */
@@ -122,25 +163,14 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
     [x, metric, xMetric],
   );
   const maxPoints = maxPointsPerSeries(runIds.length * keys.length);
-  const series = useAsync(
-    () =>
-      getApi()
-        .invoke('runs:metricsMany', { ids: runIds, keys, maxPoints })
-        .then((out) => {
-          performance.mark('compare:curves-loaded');
-          return out;
-        }),
-    [runIds, keys, maxPoints],
-  );
+  const series = useAsync(() => loadSeries(runIds, keys, maxPoints), [runIds, keys, maxPoints]);
 
+  // No curves until the series are here: a chart of hundreds of empty datasets costs as much to set up.
   const curves = useMemo(
     () =>
-      runCurves(series.data?.series ?? [], runIds, {
-        metric,
-        x,
-        xMetric,
-        smoothing: drawnSmoothing,
-      }),
+      series.data
+        ? runCurves(series.data, runIds, { metric, x, xMetric, smoothing: drawnSmoothing })
+        : [],
     [series.data, runIds, metric, x, xMetric, drawnSmoothing],
   );
   const runs = useMemo<OverlaySeries>(
@@ -170,7 +200,7 @@ function Curves({ compare, colors }: { compare: RunsCompareOut; colors: string[]
 
   const steps = stepLabel(compare.runs.map((r) => r.modelType));
   const xLabel = x === 'step' ? steps : x === 'time' ? 'wall time (s)' : xMetric;
-  const downsampled = series.data?.series.filter((s) => s.downsampled).length ?? 0;
+  const downsampled = series.data?.filter((s) => s.downsampled).length ?? 0;
   return (
     <Panel
       title="Metric curves"
@@ -376,6 +406,7 @@ export function CompareView({ ids }: { ids: string[] }) {
             .invoke('runs:compare', { ids })
             .then((out) => {
               performance.mark('compare:runs-loaded');
+              prefetchCurves(out);
               return out;
             })
         : Promise.resolve<RunsCompareOut | null>(null),

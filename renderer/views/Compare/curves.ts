@@ -1,14 +1,50 @@
+import type { RunsMetricsManyColumnsOut } from '../../../shared/contract';
+
 /**
  * Pure transforms behind the Compare view's overlaid curves: smoothing, the x axis (step, relative wall
  * time, or another metric paired at the same step), per-group mean ± std and the per-series resolution
  * asked of the store. No React, no DOM: tested in tests/unit/renderer/compare-curves.test.ts.
  */
 
-/** One metric point as `runs:metricsMany` returns it. */
-export interface SeriesPoint {
-  step: number;
-  value: number;
-  timestamp: number;
+/**
+ * One metric series by column, ordered by step: index i of each array is point i. The Compare view reads
+ * runs:metricsManyColumns, so no point is ever an object before it becomes a chart's {x, y}.
+ */
+export interface SeriesColumns {
+  steps: ArrayLike<number>;
+  values: ArrayLike<number>;
+  timestamps: ArrayLike<number>;
+}
+
+/** A run's series of one metric key, by column (as decodeSeriesColumns makes them). */
+export interface RunSeries extends SeriesColumns {
+  runId: string;
+  key: string;
+  downsampled: boolean;
+  totalPoints: number;
+}
+
+/**
+ * The series of a runs:metricsManyColumns answer, in its order, each column a Float64Array. A series whose
+ * columns differ in length is refused (naming its run and key): the points would not line up.
+ */
+export function decodeSeriesColumns(out: RunsMetricsManyColumnsOut): RunSeries[] {
+  return out.series.map((s) => {
+    const n = s.steps.length;
+    if (s.values.length !== n || s.timestamps.length !== n)
+      throw new RangeError(
+        `series ${s.key} of run ${s.runId} has ${n} steps, ${s.values.length} values and ${s.timestamps.length} timestamps`,
+      );
+    return {
+      runId: s.runId,
+      key: s.key,
+      steps: Float64Array.from(s.steps),
+      values: Float64Array.from(s.values),
+      timestamps: Float64Array.from(s.timestamps),
+      downsampled: s.downsampled,
+      totalPoints: s.totalPoints,
+    };
+  });
 }
 
 export interface XY {
@@ -36,18 +72,21 @@ export const MAX_SMOOTHING = 0.99;
  * the first points are not pulled towards zero. Non-finite values pass through and do not advance it.
  * `weight` is 0 (no smoothing) … 0.99.
  */
-export function smoothEma(values: readonly number[], weight: number): number[] {
+export function smoothEma(values: ArrayLike<number>, weight: number): number[] {
   if (!Number.isFinite(weight) || weight < 0 || weight > MAX_SMOOTHING)
     throw new RangeError(`smoothing must be between 0 and ${MAX_SMOOTHING}, got ${weight}`);
-  if (weight === 0) return [...values];
+  const out = Array.from(values);
+  if (weight === 0) return out;
   let last = 0;
   let count = 0;
-  return values.map((y) => {
-    if (!Number.isFinite(y)) return y;
+  for (let i = 0; i < out.length; i++) {
+    const y = out[i]!;
+    if (!Number.isFinite(y)) continue;
     last = last * weight + (1 - weight) * y;
     count++;
-    return last / (1 - weight ** count);
-  });
+    out[i] = last / (1 - weight ** count);
+  }
+  return out;
 }
 
 /**
@@ -55,38 +94,39 @@ export function smoothEma(values: readonly number[], weight: number): number[] {
  * between the neighbouring logged steps otherwise (the store may have downsampled the two keys to
  * different steps); null outside the logged range.
  */
-export function valueAtStep(series: readonly SeriesPoint[], step: number): number | null {
+export function valueAtStep(series: SeriesColumns, step: number): number | null {
+  const { steps, values } = series;
   return interpolateAt(
-    series,
+    steps.length,
+    (i) => steps[i]!,
+    (i) => values[i]!,
     step,
-    (p) => p.step,
-    (p) => p.value,
   );
 }
 
 /**
- * Linear interpolation at `at` of points sorted by `xOf`: the point's `yOf` where one sits exactly
- * there, the line between its two neighbours otherwise; null outside their range.
+ * Linear interpolation at `at` of `n` points sorted by x (point i is (xAt(i), yAt(i))): the y of a point
+ * sitting exactly there, the line between its two neighbours otherwise; null outside their range.
  */
-function interpolateAt<P>(
-  sorted: readonly P[],
+function interpolateAt(
+  n: number,
+  xAt: (i: number) => number,
+  yAt: (i: number) => number,
   at: number,
-  xOf: (p: P) => number,
-  yOf: (p: P) => number,
 ): number | null {
   let lo = 0;
-  let hi = sorted.length - 1;
-  if (hi < 0 || at < xOf(sorted[0]!) || at > xOf(sorted[hi]!)) return null;
+  let hi = n - 1;
+  if (hi < 0 || at < xAt(0) || at > xAt(hi)) return null;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const v = xOf(sorted[mid]!);
-    if (v === at) return yOf(sorted[mid]!);
+    const v = xAt(mid);
+    if (v === at) return yAt(mid);
     if (v < at) lo = mid + 1;
     else hi = mid - 1;
   }
-  const a = sorted[hi]!;
-  const b = sorted[lo]!;
-  return yOf(a) + ((yOf(b) - yOf(a)) * (at - xOf(a))) / (xOf(b) - xOf(a));
+  const xa = xAt(hi);
+  const ya = yAt(hi);
+  return ya + ((yAt(lo) - ya) * (at - xa)) / (xAt(lo) - xa);
 }
 
 /**
@@ -95,22 +135,24 @@ function interpolateAt<P>(
  * `ys` replaces the y values (the smoothed ones), index for index.
  */
 export function toXY(
-  points: readonly SeriesPoint[],
+  series: SeriesColumns,
   mode: XMode,
-  xSeries?: readonly SeriesPoint[],
-  ys: readonly number[] = points.map((p) => p.value),
+  xSeries?: SeriesColumns,
+  ys: ArrayLike<number> = series.values,
 ): XY[] {
-  if (mode === 'step') return points.map((p, i) => ({ x: p.step, y: ys[i]! }));
+  const { steps, timestamps } = series;
+  const n = steps.length;
+  if (mode === 'step') return Array.from({ length: n }, (_, i) => ({ x: steps[i]!, y: ys[i]! }));
   if (mode === 'time') {
-    const t0 = points[0]?.timestamp ?? 0;
-    return points.map((p, i) => ({ x: (p.timestamp - t0) / 1000, y: ys[i]! }));
+    const t0 = n > 0 ? timestamps[0]! : 0;
+    return Array.from({ length: n }, (_, i) => ({ x: (timestamps[i]! - t0) / 1000, y: ys[i]! }));
   }
   if (!xSeries) throw new Error('an x metric is required when the x axis is a metric');
   const out: XY[] = [];
-  points.forEach((p, i) => {
-    const x = valueAtStep(xSeries, p.step);
+  for (let i = 0; i < n; i++) {
+    const x = valueAtStep(xSeries, steps[i]!);
     if (x !== null && Number.isFinite(x)) out.push({ x, y: ys[i]! });
-  });
+  }
   return out;
 }
 
@@ -132,34 +174,31 @@ export interface RunCurve {
  * without the metric (or without the x metric) get an empty curve, so indexes stay aligned with colors.
  */
 export function runCurves(
-  series: readonly { runId: string; key: string; points: readonly SeriesPoint[] }[],
+  series: readonly (SeriesColumns & { runId: string; key: string })[],
   runIds: readonly string[],
   options: CurveOptions,
 ): RunCurve[] {
   if (options.x === 'metric' && !options.xMetric)
     throw new Error('xMetric is required when the x axis is a metric');
-  const byKey = new Map<string, readonly SeriesPoint[]>();
-  for (const s of series) byKey.set(`${s.runId}\u0000${s.key}`, s.points);
+  const byKey = new Map<string, SeriesColumns>();
+  for (const s of series) byKey.set(`${s.runId}\u0000${s.key}`, s);
   return runIds.map((runId) => {
-    const pts = byKey.get(`${runId}\u0000${options.metric}`);
-    if (!pts || pts.length === 0) return { runId, points: [] };
+    const ys = byKey.get(`${runId}\u0000${options.metric}`);
+    if (!ys || ys.steps.length === 0) return { runId, points: [] };
     const xs = options.x === 'metric' ? byKey.get(`${runId}\u0000${options.xMetric}`) : undefined;
     if (options.x === 'metric' && !xs) return { runId, points: [] };
-    const ys = smoothEma(
-      pts.map((p) => p.value),
-      options.smoothing,
-    );
-    return { runId, points: toXY(pts, options.x, xs, ys) };
+    const smoothed = options.smoothing === 0 ? ys.values : smoothEma(ys.values, options.smoothing);
+    return { runId, points: toXY(ys, options.x, xs, smoothed) };
   });
 }
 
 /** Linear interpolation of a curve sorted by x at `x`; null outside its range. */
 function interpolate(sorted: readonly XY[], x: number): number | null {
   return interpolateAt(
-    sorted,
+    sorted.length,
+    (i) => sorted[i]!.x,
+    (i) => sorted[i]!.y,
     x,
-    (p) => p.x,
-    (p) => p.y,
   );
 }
 

@@ -1,11 +1,18 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { Filler, LogarithmicScale, type ChartConfiguration } from 'chart.js';
+import { Filler, LogarithmicScale, type ChartConfiguration, type ChartOptions } from 'chart.js';
 import { Chart, palette } from '../../charts/chart-setup';
 import type { XY } from './curves';
 import { checksum, overlayDatasets, type OverlayProps } from './chart-data';
 
 // The overlay needs filled bands (mean ± std) and a log y axis, which the other charts do not.
 Chart.register(Filler, LogarithmicScale);
+
+/**
+ * The legend plugin off for this chart (chart.js takes `false` for a plugin's options; its types do not
+ * say so): a legend with `display: false` still builds a label per dataset on every update, a third of
+ * an update with 500 curves. The view draws its own legend.
+ */
+const LEGEND_OFF = false as unknown as NonNullable<ChartOptions<'line'>['plugins']>['legend'];
 
 /**
  * Overlaid curves of up to 500 runs with chart.js, set up for speed: no animation, no parsing, points
@@ -35,7 +42,7 @@ export function OverlayChart(props: OverlayProps) {
         elements: { line: { tension: 0 } },
         interaction: { mode: 'nearest', intersect: false },
         plugins: {
-          legend: { display: false },
+          legend: LEGEND_OFF,
           tooltip: {
             enabled: datasets.length <= 150,
             filter: (item) => !String(item.dataset.label).endsWith('std'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  decodeSeriesColumns,
   groupCurves,
   groupOf,
   maxPointsPerSeries,
@@ -8,12 +9,23 @@ import {
   smoothEma,
   toXY,
   valueAtStep,
-  type SeriesPoint,
+  type SeriesColumns,
 } from '../../../renderer/views/Compare/curves';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
 
-const pts = (values: number[], t0 = 1_000_000, dt = 2000): SeriesPoint[] =>
-  values.map((value, step) => ({ step, value, timestamp: t0 + step * dt }));
+/** A series by column with these values at steps 0, 1, …, `dt` ms apart. */
+const pts = (values: number[], t0 = 1_000_000, dt = 2000): SeriesColumns => ({
+  steps: values.map((_, step) => step),
+  values,
+  timestamps: values.map((_, step) => t0 + step * dt),
+});
+
+/** A series by column at these steps, with `value(step)` and no time. */
+const atSteps = (steps: number[], value: (step: number) => number): SeriesColumns => ({
+  steps,
+  values: steps.map(value),
+  timestamps: steps.map(() => 0),
+});
 
 describe('compare route', () => {
   it('parses and writes #/compare?ids=…, trimming, dropping empties and repeats', () => {
@@ -77,8 +89,8 @@ describe('x axis', () => {
   });
 
   it('pairs another metric at the same step, interpolating where it was not logged', () => {
-    const y: SeriesPoint[] = [0, 2, 5, 9].map((step) => ({ step, value: step * 10, timestamp: 0 }));
-    const x: SeriesPoint[] = [0, 4, 8].map((step) => ({ step, value: step / 2, timestamp: 0 }));
+    const y = atSteps([0, 2, 5, 9], (step) => step * 10);
+    const x = atSteps([0, 4, 8], (step) => step / 2);
     expect(valueAtStep(x, 4)).toBe(2);
     expect(valueAtStep(x, 5)).toBeCloseTo(2.5);
     expect(valueAtStep(x, 9)).toBeNull();
@@ -91,9 +103,9 @@ describe('x axis', () => {
 
   it('builds one curve per run in order, empty for runs without the metric', () => {
     const series = [
-      { runId: 'b', key: 'loss', points: pts([4, 2, 1]) },
-      { runId: 'a', key: 'loss', points: pts([3, 3, 3]) },
-      { runId: 'a', key: 'acc', points: pts([0.1, 0.5, 0.9]) },
+      { runId: 'b', key: 'loss', ...pts([4, 2, 1]) },
+      { runId: 'a', key: 'loss', ...pts([3, 3, 3]) },
+      { runId: 'a', key: 'acc', ...pts([0.1, 0.5, 0.9]) },
     ];
     const curves = runCurves(series, ['a', 'b', 'c'], { metric: 'loss', x: 'step', smoothing: 0 });
     expect(curves.map((c) => c.runId)).toEqual(['a', 'b', 'c']);
@@ -111,6 +123,62 @@ describe('x axis', () => {
     expect(vsAcc[1]!.points).toEqual([]);
     expect(() => runCurves(series, ['a'], { metric: 'loss', x: 'metric', smoothing: 0 })).toThrow(
       /xMetric/,
+    );
+  });
+});
+
+describe('runs:metricsManyColumns decoded', () => {
+  const answer = {
+    series: [
+      {
+        runId: 'r1',
+        key: 'loss',
+        steps: [0, 5, 9],
+        values: [0.5, 0.25, 1e-300],
+        timestamps: [1_700_000_000_000.5, 1_700_000_001_000, 1_700_000_002_000],
+        downsampled: true,
+        totalPoints: 10,
+      },
+      {
+        runId: 'r2',
+        key: 'loss',
+        steps: [],
+        values: [],
+        timestamps: [],
+        downsampled: false,
+        totalPoints: 0,
+      },
+    ],
+  };
+
+  it('keeps every series in order, each column a Float64Array with the values exactly', () => {
+    const decoded = decodeSeriesColumns(answer);
+    expect(decoded.map((s) => [s.runId, s.key, s.downsampled, s.totalPoints])).toEqual([
+      ['r1', 'loss', true, 10],
+      ['r2', 'loss', false, 0],
+    ]);
+    const [first] = decoded;
+    for (const column of ['steps', 'values', 'timestamps'] as const) {
+      expect(first![column]).toBeInstanceOf(Float64Array);
+      expect(Array.from(first![column])).toEqual(answer.series[0]![column]);
+    }
+    expect(decoded[1]!.steps).toHaveLength(0);
+  });
+
+  it('gives the same curves as the points would', () => {
+    const decoded = decodeSeriesColumns(answer);
+    const [curve] = runCurves(decoded, ['r1'], { metric: 'loss', x: 'time', smoothing: 0 });
+    expect(curve!.points).toEqual([
+      { x: 0, y: 0.5 },
+      { x: 0.9995, y: 0.25 },
+      { x: 1.9995, y: 1e-300 },
+    ]);
+  });
+
+  it('refuses a series whose columns differ in length, naming its run and key', () => {
+    const broken = { series: [{ ...answer.series[0]!, values: [1, 2] }] };
+    expect(() => decodeSeriesColumns(broken)).toThrow(
+      /series loss of run r1 has 3 steps, 2 values and 3 timestamps/,
     );
   });
 });
