@@ -2,9 +2,12 @@
 // 5,000,000 points) through the tracking store and prints:
 //   - in process, the read alone (tracking.metricHistoryMany at the view's resolution): cold (every series
 //     read and downsampled; goal < 1.5 s) and warm (from the series cache);
+//   - the JSON of those series as runs:metricsMany (an object per point) and runs:metricsManyColumns (three
+//     arrays per series, what the view reads) send them;
 // then starts `lathe ui` on that workspace, opens `#/compare?ids=…` in headless Chromium and prints, from
 // the page's performance marks:
-//   - navigation → runs:compare loaded → runs:metricsMany loaded → first chart with every curve drawn,
+//   - navigation → runs:compare loaded → runs:metricsManyColumns loaded (the view asks for it as soon as
+//     runs:compare answers) → first chart with every curve drawn,
 //     cold (the first read of these histories since `lathe ui` started: every series is read and
 //     downsampled) and warm (the same page again: the host kept the downsampled series, which it drops for a run
 //     as soon as that run logs points, so only the reading and drawing remain);
@@ -57,7 +60,15 @@ async function main() {
     };
     const cold = await read();
     const warm = await read();
-    process.stdout.write(JSON.stringify({ ids, cold, warm }));
+    // What each form of the answer weighs as JSON (the series are cached by now).
+    const bytes = async (channel: 'runs:metricsMany' | 'runs:metricsManyColumns') => {
+      const out = await services.dispatch(channel, { ids, keys: ['loss'], maxPoints: ${maxPoints} });
+      if (!out.ok) throw new Error(out.error.message);
+      return Buffer.byteLength(JSON.stringify(out));
+    };
+    const rowBytes = await bytes('runs:metricsMany');
+    const columnBytes = await bytes('runs:metricsManyColumns');
+    process.stdout.write(JSON.stringify({ ids, cold, warm, rowBytes, columnBytes }));
   });
 }
 void main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
@@ -74,12 +85,16 @@ try {
     encoding: 'utf8',
   });
   if (seeded.status !== 0) throw new Error(`seeding failed:\n${seeded.stderr}`);
-  const { ids, cold, warm } = JSON.parse(seeded.stdout);
+  const { ids, cold, warm, rowBytes, columnBytes } = JSON.parse(seeded.stdout);
   console.log(
     `seeded ${runs} runs × ${steps.toLocaleString('en-US')} steps (${(runs * steps).toLocaleString('en-US')} points) in ${ms(performance.now() - t0)}`,
   );
   console.log(
     `in process: metricHistoryMany of ${runs} series at ${maxPoints} points each, cold ${ms(cold)} (goal < 1,500 ms: ${(1500 / cold).toFixed(2)}x), warm ${ms(warm)}`,
+  );
+  const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
+  console.log(
+    `JSON of those series: runs:metricsMany (a point per object) ${mb(rowBytes)}, runs:metricsManyColumns (what the view reads) ${mb(columnBytes)}`,
   );
 
   ui = await openLatheUi(workspace);
@@ -114,7 +129,7 @@ try {
     const runsLoaded = await mark('compare:runs-loaded');
     const curvesLoaded = await mark('compare:curves-loaded');
     console.log(
-      `${attempt}: navigation → runs:compare ${ms(runsLoaded)} → runs:metricsMany ${ms(curvesLoaded)} → ${ids.length} curves drawn ${ms(drawnAt)} (wall clock ${ms(wall)})`,
+      `${attempt}: navigation → runs:compare ${ms(runsLoaded)} → runs:metricsManyColumns ${ms(curvesLoaded)} → ${ids.length} curves drawn ${ms(drawnAt)} (wall clock ${ms(wall)})`,
     );
     if (attempt === 'warm') {
       for (const weight of ['0.6', '0.95', '0']) {
