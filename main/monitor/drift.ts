@@ -453,7 +453,7 @@ export function createDriftService(deps: {
     const windows: DriftWindow[] = [];
     if (win) {
       const spans = await current.sql.all(
-        `SELECT w::VARCHAR AS w, ${win.span}, count(*) AS n FROM (SELECT ${win.key} AS w, _at FROM ${current.from}) GROUP BY w ORDER BY min(_at)`,
+        `SELECT w::VARCHAR AS w, ${win.span}, count(*) AS n FROM (SELECT ${win.key} AS w, _at FROM ${current.from}) GROUP BY w ORDER BY min(_at), min(w)`,
       );
       for (const span of spans) {
         const key = String(span.w);
