@@ -26,7 +26,7 @@ interface Columns {
  * vector's `items`, which @duckdb/node-api keeps private in its types (checked here, so a release that
  * renames it fails loudly rather than reading garbage). The columns read are NOT NULL.
  */
-function columnOf<T extends Int32Array | Float64Array>(
+export function columnOf<T extends Int32Array | Float64Array>(
   chunk: DuckDBDataChunk,
   index: number,
   type: new (length: number) => T,

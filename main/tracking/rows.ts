@@ -18,6 +18,7 @@ import {
   type Row,
   type SqlParam,
 } from '../workspace/db';
+import { columnOf } from './metric-reads';
 import { filterToSql, orderByToSql } from './run-query';
 import { iso } from '../workspace/projects';
 
@@ -254,10 +255,8 @@ export async function listRuns(db: Database, filter: RunListFilter): Promise<Run
   return rows.map(summaryFromRow);
 }
 
-/** The text attributes of RunColumns and the SQL of each over the page. */
-const TEXT_COLUMNS = {
-  ids: 'id',
-  names: 'name',
+/** The text attributes of RunColumns sent as refs into `strings`, and the SQL of each over the page. */
+const REF_COLUMNS = {
   experiment: 'experiment',
   project: 'project',
   status: 'status',
@@ -274,102 +273,151 @@ const TIME_COLUMNS = {
   deletedAt: 'deleted_at',
 } as const;
 
+/** What a row of columnsSql holds (its `part`). */
+const PART = { json: 0, ref: 1, time: 2, metric: 3 } as const;
+/** The JSON texts of PART.json rows, by `col`. */
+const JSON_ROWS = ['strings', 'ids', 'names', 'metricKeys', 'paramKeys', 'tagKeys'] as const;
+
 /**
  * The list as columns, in one statement: the page of runs is chosen as runs:list chooses it (and kept,
- * MATERIALIZED, with each run's position), then every attribute and every metric, param and tag key comes
- * back as one row holding its values as one JSON array in the page's order: a few dozen rows however many
- * runs, pivoted by DuckDB, and read with JSON.parse (node-api makes a JS value of each list element one by
- * one, ten times slower). A key's row lists the positions it fills beside its values; the two lists are
- * built unordered by the same aggregation, so they pair up (ordering inside the aggregates tripled its
- * cost). DuckDB writes doubles in shortest round-trip form, so the numbers are the stored ones.
+ * MATERIALIZED, with each run's position), then every value of the page comes back as one long row of
+ * numbers (`part`, `col`: which column, `pos`: which run, and `ref` or `num`), which node reads straight
+ * out of DuckDB's vectors as typed arrays, with no JS value per row. Text is interned by DuckDB: every
+ * distinct text (attributes, param and tag values) gets a ref, and the dictionary, the ids, the names and
+ * the metric, param and tag keys come as six JSON arrays (PART.json). Metric, param and tag keys are
+ * numbered in key order. A run with no value has no row. DuckDB keeps doubles exact, so the numbers are
+ * the stored ones.
  */
 function columnsSql(where: string, order: string, limit: number): string {
-  const json = (list: string) => `to_json(${list})::VARCHAR`;
-  const attr = (part: string, key: string, value: string) =>
-    `SELECT '${part}' AS part, '${key}' AS key, NULL::VARCHAR AS pos, ${json(`list(${value} ORDER BY list_pos)`)} AS vals FROM page`;
-  const byKey = (part: string, table: string, extra = '') =>
-    `SELECT '${part}', t.key, ${json('list((page.list_pos - 1)::INTEGER)')}, ${json('list(t.value)')}
-     FROM ${table} t JOIN page ON t.run_id = page.id ${extra} GROUP BY t.key`;
+  const keysOf = (table: string, extra = '') => `
+    SELECT key, (row_number() OVER (ORDER BY key) - 1)::INTEGER AS i
+    FROM (SELECT DISTINCT key FROM ${table} WHERE run_id IN (SELECT id FROM page) ${extra})`;
+  const byKey = (table: string, keys: string, offset: string) => `
+    SELECT (${keys}.i + ${offset})::INTEGER AS col, page.pos, t.value
+    FROM ${table} t JOIN page ON t.run_id = page.id JOIN ${keys} ON t.key = ${keys}.key`;
+  const refs = Object.values(REF_COLUMNS);
+  // Param keys' columns follow the attributes', tag keys' follow the params': offsets known in SQL only.
+  const paramBase = refs.length;
   return `
-  WITH page AS MATERIALIZED (${pageSql(where, order, limit)}
+  WITH page AS MATERIALIZED (
+    SELECT *, (list_pos - 1)::INTEGER AS pos FROM (${pageSql(where, order, limit)})
+  ),
+  mk AS MATERIALIZED (${keysOf('latest_metrics', 'AND isfinite(value)')}),
+  pk AS MATERIALIZED (${keysOf('params')}),
+  tk AS MATERIALIZED (${keysOf('tags')}),
+  txt AS MATERIALIZED (
+    ${refs.map((sql, col) => `SELECT ${sqlInteger(col)} AS col, pos, ${sql} AS value FROM page WHERE ${sql} IS NOT NULL`).join('\n    UNION ALL ')}
+    UNION ALL ${byKey('params', 'pk', sqlInteger(paramBase))}
+    UNION ALL ${byKey('tags', 'tk', `${sqlInteger(paramBase)} + (SELECT count(*) FROM pk)`)}
+  ),
+  dict AS MATERIALIZED (
+    SELECT value, (row_number() OVER () - 1)::INTEGER AS ref FROM (SELECT DISTINCT value FROM txt)
   )
-  ${[
-    ...Object.entries(TEXT_COLUMNS).map(([key, sql]) => attr('text', key, sql)),
-    ...Object.entries(TIME_COLUMNS).map(([key, sql]) =>
-      attr('time', key, `epoch_ms(${sql})::DOUBLE`),
-    ),
-    byKey('metric', 'latest_metrics', 'WHERE isfinite(t.value)'),
-    byKey('param', 'params'),
-    byKey('tag', 'tags'),
-  ].join('\n  UNION ALL\n  ')}
-  ORDER BY part, key`;
+  SELECT ${sqlInteger(PART.json)}::INTEGER AS part, col::INTEGER AS col, 0::INTEGER AS pos, NULL::INTEGER AS ref,
+    NULL::DOUBLE AS num, doc::VARCHAR AS doc
+  FROM (
+    ${[
+      '(SELECT to_json(list(value ORDER BY ref)) FROM dict)',
+      '(SELECT to_json(list(id ORDER BY pos)) FROM page)',
+      '(SELECT to_json(list(name ORDER BY pos)) FROM page)',
+      ...['mk', 'pk', 'tk'].map((keys) => `(SELECT to_json(list(key ORDER BY i)) FROM ${keys})`),
+    ]
+      .map((sql, col) => `SELECT ${sqlInteger(col)} AS col, ${sql} AS doc`)
+      .join('\n    UNION ALL ')}
+  )
+  UNION ALL
+  SELECT ${sqlInteger(PART.ref)}, txt.col::INTEGER, txt.pos, dict.ref, NULL, NULL FROM txt JOIN dict ON txt.value = dict.value
+  UNION ALL
+  ${Object.values(TIME_COLUMNS)
+    .map(
+      (sql, col) =>
+        `SELECT ${sqlInteger(PART.time)}, ${sqlInteger(col)}, pos, NULL, epoch_ms(${sql})::DOUBLE, NULL FROM page WHERE ${sql} IS NOT NULL`,
+    )
+    .join('\n  UNION ALL ')}
+  UNION ALL
+  SELECT ${sqlInteger(PART.metric)}, mk.i, page.pos, NULL, t.value, NULL
+  FROM latest_metrics t JOIN page ON t.run_id = page.id JOIN mk ON t.key = mk.key
+  WHERE isfinite(t.value)`;
 }
 
-/** A row of columnsSql: JSON arrays of a column's values (and of the positions a key fills). */
-interface ColumnRow extends Row {
-  part: 'text' | 'time' | 'metric' | 'param' | 'tag';
-  key: string;
-  pos: string | null;
-  vals: string | null;
-}
+/** Bytes of a typed array as base64 (a Float64Column). */
+const base64 = (values: Float64Array) =>
+  Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 
 /** See TrackingStore.listColumns (after its metrics are flushed). */
 export async function listRunColumns(db: Database, filter: RunListFilter): Promise<RunColumns> {
   const { where, order, params } = listClauses(filter);
-  const rows = await db.all<ColumnRow>(columnsSql(where, order, filter.limit), params);
-  const strings: string[] = [];
-  const refs = new Map<string, number>();
-  const intern = (value: string | null): number => {
-    if (value === null) return -1;
-    let ref = refs.get(value);
-    if (ref === undefined) {
-      ref = strings.length;
-      strings.push(value);
-      refs.set(value, ref);
+  const json: Partial<Record<(typeof JSON_ROWS)[number], unknown[]>> = {};
+  // Long rows gathered per part before the run count is known (it comes in a JSON row, in any chunk).
+  const parts: { col: Int32Array; pos: Int32Array; ref: Int32Array; num: Float64Array }[] = [];
+  const kinds: Int32Array[] = [];
+  await db.chunks(columnsSql(where, order, filter.limit), params, (chunk) => {
+    const part = columnOf(chunk, 0, Int32Array);
+    const copy = <T extends Int32Array | Float64Array>(index: number, type: new (n: number) => T) =>
+      columnOf(chunk, index, type).slice(0, chunk.rowCount) as T;
+    const texts = chunk.getColumnVector(5);
+    for (let row = 0; row < chunk.rowCount; row++)
+      if (part[row] === PART.json) {
+        const col = columnOf(chunk, 1, Int32Array)[row]!;
+        json[JSON_ROWS[col]!] = JSON.parse(String(texts.getItem(row) ?? '[]')) as unknown[];
+      }
+    kinds.push(part.slice(0, chunk.rowCount));
+    parts.push({
+      col: copy(1, Int32Array),
+      pos: copy(2, Int32Array),
+      ref: copy(3, Int32Array),
+      num: copy(4, Float64Array),
+    });
+  });
+  const ids = (json.ids ?? []) as string[];
+  const count = ids.length;
+  const metricKeys = (json.metricKeys ?? []) as string[];
+  const paramKeys = (json.paramKeys ?? []) as string[];
+  const tagKeys = (json.tagKeys ?? []) as string[];
+  const refKeys = Object.keys(REF_COLUMNS) as (keyof typeof REF_COLUMNS)[];
+  const refCols = Array.from({ length: refKeys.length + paramKeys.length + tagKeys.length }, () =>
+    new Int32Array(count).fill(-1),
+  );
+  const timeCols = Object.keys(TIME_COLUMNS).map(() => new Float64Array(count).fill(NaN));
+  const metricCols = metricKeys.map(() => new Float64Array(count).fill(NaN));
+  for (let c = 0; c < parts.length; c++) {
+    const kind = kinds[c]!;
+    const { col, pos, ref, num } = parts[c]!;
+    for (let row = 0; row < kind.length; row++) {
+      const k = kind[row];
+      if (k === PART.ref) refCols[col[row]!]![pos[row]!] = ref[row]!;
+      else if (k === PART.metric) metricCols[col[row]!]![pos[row]!] = num[row]!;
+      else if (k === PART.time) timeCols[col[row]!]![pos[row]!] = num[row]!;
     }
-    return ref;
-  };
-  const parse = <T>(text: string | null): T[] => (text === null ? [] : (JSON.parse(text) as T[]));
-  const text = new Map<string, (string | null)[]>();
-  const times = new Map<string, (number | null)[]>();
-  for (const r of rows)
-    if (r.part === 'text') text.set(r.key, parse(r.vals));
-    else if (r.part === 'time') times.set(r.key, parse(r.vals));
-  const count = text.get('ids')?.length ?? 0;
-  const sparse = <T>(r: ColumnRow, values: readonly T[], missing: T): T[] => {
-    const out = new Array<T>(count).fill(missing);
-    const pos = parse<number>(r.pos);
-    for (let k = 0; k < pos.length; k++) out[pos[k]!] = values[k]!;
-    return out;
-  };
-  const refsOf = (key: keyof typeof TEXT_COLUMNS) => (text.get(key) ?? []).map(intern);
-  const byKey = (part: 'param' | 'tag') =>
-    rows
-      .filter((r) => r.part === part)
-      .map((r) => ({ key: r.key, values: sparse(r, parse<string>(r.vals).map(intern), -1) }));
+  }
+  const refsAt = (col: number) => Array.from(refCols[col]!);
+  const timesAt = (col: number) =>
+    Array.from(timeCols[col]!, (ms) => (Number.isNaN(ms) ? null : ms));
+  const ref = (key: keyof typeof REF_COLUMNS) => refsAt(refKeys.indexOf(key));
   return {
     count,
+    strings: (json.strings ?? []) as string[],
     // Never null: runs.id and runs.name are NOT NULL.
-    ids: (text.get('ids') ?? []) as string[],
-    names: (text.get('names') ?? []) as string[],
-    experiment: refsOf('experiment'),
-    project: refsOf('project'),
-    status: refsOf('status'),
-    task: refsOf('task'),
-    modelType: refsOf('modelType'),
-    dataset: refsOf('dataset'),
-    backend: refsOf('backend'),
-    kind: refsOf('kind'),
-    parentId: refsOf('parentId'),
-    startedAt: (times.get('startedAt') ?? []).map(Number),
-    endedAt: times.get('endedAt') ?? [],
-    deletedAt: times.get('deletedAt') ?? [],
-    metrics: rows
-      .filter((r) => r.part === 'metric')
-      .map((r) => ({ key: r.key, values: sparse(r, parse<number | null>(r.vals), null) })),
-    params: byKey('param'),
-    tags: byKey('tag'),
-    strings,
+    ids,
+    names: (json.names ?? []) as string[],
+    experiment: ref('experiment'),
+    project: ref('project'),
+    status: ref('status'),
+    task: ref('task'),
+    modelType: ref('modelType'),
+    dataset: ref('dataset'),
+    backend: ref('backend'),
+    kind: ref('kind'),
+    parentId: ref('parentId'),
+    startedAt: Array.from(timeCols[0]!),
+    endedAt: timesAt(1),
+    deletedAt: timesAt(2),
+    metrics: metricKeys.map((key, k) => ({ key, values: base64(metricCols[k]!) })),
+    params: paramKeys.map((key, k) => ({ key, values: refsAt(refKeys.length + k) })),
+    tags: tagKeys.map((key, k) => ({
+      key,
+      values: refsAt(refKeys.length + paramKeys.length + k),
+    })),
   };
 }
 

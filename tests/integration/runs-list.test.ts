@@ -92,6 +92,19 @@ describe('runs:list', () => {
       expect(new Set(columns.strings).size).toBe(columns.strings.length);
       expect(columns.strings.filter((s) => s === 'finished')).toHaveLength(1);
     }
+    // No run matches: every column is empty (no strings, no keys).
+    expect(
+      await call('runs:listColumns', { filter: 'metrics.val_auc > 2', limit: 10 }),
+    ).toMatchObject({
+      count: 0,
+      strings: [],
+      ids: [],
+      status: [],
+      startedAt: [],
+      metrics: [],
+      params: [],
+      tags: [],
+    });
     const bad = await failure('runs:listColumns', { filter: 'metrics.val_auc >' });
     expect(bad).toMatchObject({ code: 'INVALID_INPUT' });
     expect(bad.message).toContain('position 18');

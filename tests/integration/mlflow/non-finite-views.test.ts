@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
 import { tempDir } from '../../helpers/workspace';
+import type { RunColumns } from '../../../shared/contract';
+import { decodeRunColumns } from '../../../renderer/views/Experiments/runs-table/model';
 
 const t = tempDir('lathe-mlflow-non-finite-');
 let services: Services;
@@ -65,15 +67,12 @@ describe('non-finite metric values in the views', () => {
     // The latest loss is finite (step 2); acc and gap have no finite value.
     expect(nan.metrics).toEqual({ loss: 0.5 });
     // The runs table's columnar list: the same finite values, null where a run has none.
-    const columns = await call<{ ids: string[]; metrics: { key: string; values: unknown[] }[] }>(
-      'runs:listColumns',
-      {},
-    );
-    const at = columns.ids.indexOf(ids[0]!);
-    expect(columns.metrics.map((m) => [m.key, m.values[at]])).toEqual(
+    const columns = decodeRunColumns(await call<RunColumns>('runs:listColumns', {}));
+    const at = columns.indexOf.get(ids[0]!)!;
+    expect([...columns.metrics].map(([key, values]) => [key, values[at]])).toEqual(
       expect.arrayContaining([['loss', 0.5]]),
     );
-    for (const m of columns.metrics) if (m.key !== 'loss') expect(m.values[at]).toBeNull();
+    for (const [key, values] of columns.metrics) if (key !== 'loss') expect(values[at]).toBeNaN();
     expect(
       (await call<{ metrics: Record<string, number> }>('runs:get', { id: ids[0] })).metrics,
     ).toEqual({ loss: 0.5 });

@@ -45,14 +45,32 @@ function times(values: readonly (number | null)[]): Float64Array {
   return out;
 }
 
+/** A Float64Column (shared/contract/runs.ts) as the doubles it holds: a view of its decoded bytes. */
+export function decodeFloat64Column(base64: string): Float64Array {
+  const binary = atob(base64);
+  if (binary.length % 8)
+    throw new Error(`a Float64Column of ${binary.length} bytes (not 8 per run)`);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Float64Array(bytes.buffer);
+}
+
+/** Doubles as a Float64Column (what the main process sends, made here for tests and encodeRunColumns). */
+export function encodeFloat64Column(values: Float64Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let binary = '';
+  // In slices: String.fromCharCode takes its bytes as arguments.
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 /** The model of a runs:listColumns answer (its arrays become typed arrays; no per-run objects). */
 export function decodeRunColumns(c: RunColumns): RunsModel {
   const indexOf = new Map<string, number>();
   for (let i = 0; i < c.ids.length; i++) indexOf.set(c.ids[i]!, i);
-  const byKey = <T>(
-    list: { key: string; values: readonly (number | null)[] }[],
-    make: (v: never) => T,
-  ) => new Map(list.map((col) => [col.key, make(col.values as never)]));
+  const byKey = <V, T>(list: { key: string; values: V }[], make: (values: V) => T) =>
+    new Map(list.map((col) => [col.key, make(col.values)]));
   return {
     count: c.count,
     strings: c.strings,
@@ -71,7 +89,7 @@ export function decodeRunColumns(c: RunColumns): RunsModel {
     startedAt: times(c.startedAt),
     endedAt: times(c.endedAt),
     deletedAt: times(c.deletedAt),
-    metrics: byKey(c.metrics, times),
+    metrics: byKey(c.metrics, decodeFloat64Column),
     params: byKey(c.params, refs),
     tags: byKey(c.tags, refs),
   };
@@ -191,7 +209,7 @@ export function encodeRunColumns(runs: readonly RunSummary[]): RunColumns {
     deletedAt: runs.map((r) => ms(r.deletedAt)),
     metrics: keys((r) => r.metrics).map((key) => ({
       key,
-      values: runs.map((r) => r.metrics[key] ?? null),
+      values: encodeFloat64Column(Float64Array.from(runs, (r) => r.metrics[key] ?? NaN)),
     })),
     params: keys((r) => r.params).map((key) => ({ key, values: text((r) => r.params[key]) })),
     tags: keys((r) => r.tags).map((key) => ({ key, values: text((r) => r.tags?.[key]) })),

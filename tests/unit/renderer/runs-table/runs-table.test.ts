@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../../../shared/contract';
+import { RunColumns, type RunSummary } from '../../../../shared/contract';
 import {
   ATTRIBUTE_COLUMNS,
   columnWindow,
@@ -33,6 +33,7 @@ import {
 import { sortOrder } from '../../../../renderer/views/Experiments/runs-table/sort';
 import { formatStarted } from '../../../../renderer/views/Experiments/runs-table/format';
 import {
+  decodeFloat64Column,
   decodeRunColumns,
   encodeRunColumns,
   modelLabelAt,
@@ -295,11 +296,17 @@ describe('the columnar runs list (runs:listColumns) and its model', () => {
   const columns = encodeRunColumns(runs);
   const model = decodeRunColumns(columns);
 
-  it('sends every text value once and a value per run in every column, missing ones as null or -1', () => {
+  it('sends every text value once and a value per run in every column, missing ones as NaN or -1', () => {
     expect(columns.count).toBe(3);
     expect(columns.strings.filter((t) => t === 'exp')).toHaveLength(1);
     expect(columns.metrics.map((m) => m.key)).toEqual(['loss', 'val_auc']);
-    expect(columns.metrics[1]!.values).toEqual([0.5, null, null]);
+    // A metric column is the base64 of little-endian doubles, 8 bytes a run, NaN for none.
+    expect(
+      RunColumns.shape.metrics.element.shape.values.safeParse(columns.metrics[1]!.values).success,
+    ).toBe(true);
+    expect(Array.from(decodeFloat64Column(columns.metrics[1]!.values))).toEqual([0.5, NaN, NaN]);
+    const bytes = Uint8Array.from(atob(columns.metrics[1]!.values), (ch) => ch.charCodeAt(0));
+    expect(new DataView(bytes.buffer).getFloat64(0, true)).toBe(0.5);
     const type = columns.params.find((p) => p.key === 'model.type')!.values;
     expect(type.slice(2)).toEqual([-1]);
     expect(type.slice(0, 2).map((ref) => columns.strings[ref])).toEqual(['gbdt', 'mlp']);
