@@ -6,7 +6,6 @@ import { workspacePaths } from '../workspace/paths';
 
 export { loadConfigFile } from '../workspace/config-file';
 export { literal as sqlLiteral, sqlInteger } from '../workspace/db';
-export { resolveWorkspaceDir } from '../workspace/paths';
 
 /** The live process that owns the workspace in `workspaceDir` (other than this one), if any. */
 export function workspaceOwner(workspaceDir: string): LockInfo | null {

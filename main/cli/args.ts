@@ -28,6 +28,12 @@ export interface CommandSpec {
   /** `variadic` (last one only) takes every remaining argument, e.g. `ID...`. */
   positionals: { name: string; required: boolean; description: string; variadic?: boolean }[];
   flags: Record<string, FlagSpec>;
+  /**
+   * The command always opens its workspace first thing (it calls a channel in a session): the CLI's front
+   * then opens the workspace while it loads the commands' runtime (main/workspace/preopen.ts). Leave it
+   * out for a command that may not open its workspace, or opens another.
+   */
+  opensWorkspace?: true;
 }
 
 /** Flags every command takes. */

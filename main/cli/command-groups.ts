@@ -6,7 +6,6 @@ import type { CommandSpec } from './args';
 import type { Command } from './command';
 
 export { LatheError, toErrorShape } from '../../shared/contract';
-export { resolveWorkspaceDir } from '../api/workspace';
 
 export const commandGroups = {
   alerts: () => import('./commands/alerts'),
@@ -62,9 +61,16 @@ export async function commandManifest(): Promise<CommandEntry[]> {
     for (const c of commandsOf(mod)) groupOf.set(key(c.path), group);
   }
   const { commands } = await import('./commands');
-  return commands.map(({ path, summary, positionals, flags }) => {
+  return commands.map(({ path, summary, positionals, flags, opensWorkspace }) => {
     const group = groupOf.get(key(path));
     if (!group) throw new Error(`command '${key(path)}' is in no file of commandGroups`);
-    return { path, summary, positionals, flags, group };
+    return {
+      path,
+      summary,
+      positionals,
+      flags,
+      ...(opensWorkspace ? { opensWorkspace } : {}),
+      group,
+    };
   });
 }

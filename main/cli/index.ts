@@ -6,6 +6,7 @@
 // esbuild.config.mjs). Without the manifest (from source), it is built by loading every command file.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { preopenWorkspace, releaseUntaken, resolveWorkspaceDir } from '../api/preopen';
 import { latheVersion } from '../version';
 import { UsageError, helpOf, parseArgs, usageOf } from './args';
 import type { Ctx, Io } from './command';
@@ -117,14 +118,16 @@ export async function main(
       return 0;
     }
     const json = args.flags.json === true;
-    const { loadCommand, resolveWorkspaceDir } = await runtime();
+    const workspaceDir = resolveWorkspaceDir(args.flags.workspace as string | undefined);
+    if (command.opensWorkspace) preopenWorkspace(workspaceDir);
+    const { loadCommand } = await runtime();
     const run = await loadCommand(command);
     if (!run)
       throw new Error(`command '${command.path.join(' ')}' is missing; rebuild: npm run build`);
     const ctx: Ctx = {
       args,
       json,
-      workspaceDir: resolveWorkspaceDir(args.flags.workspace as string | undefined),
+      workspaceDir,
       io,
       result(value, human) {
         io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
@@ -137,6 +140,8 @@ export async function main(
   } catch (err) {
     await writeError(err);
     return exitCodeFor(err, runtime);
+  } finally {
+    releaseUntaken();
   }
 }
 

@@ -6,6 +6,7 @@ import {
   type DuckDBDataChunk,
   type DuckDBType,
 } from '@duckdb/node-api';
+import type { Database as NativeDatabase } from '@duckdb/node-bindings';
 
 export type SqlParam = string | number | boolean | null | bigint;
 export type Row = Record<string, unknown>;
@@ -151,12 +152,15 @@ function runner(conn: DuckDBConnection): Sql {
 
 export async function openDatabase(
   path: string,
-  options: { readOnly?: boolean } = {},
+  options: {
+    readOnly?: boolean;
+    /** `path` already being opened by DuckDB's binding (opened ahead, see preopen.ts). */
+    opening?: Promise<NativeDatabase>;
+  } = {},
 ): Promise<Database> {
-  const instance = await DuckDBInstance.create(
-    path,
-    options.readOnly ? { access_mode: 'READ_ONLY' } : {},
-  );
+  const instance = options.opening
+    ? new DuckDBInstance(await options.opening)
+    : await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
   const conn = await instance.connect();
   const inner = runner(conn);
   let queue: Promise<unknown> = Promise.resolve();

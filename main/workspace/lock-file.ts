@@ -1,3 +1,5 @@
+// The workspace's single-writer lock file, without the errors (lock.ts words them): small enough for the
+// CLI's front, which takes the lock ahead of the commands' runtime (see preopen.ts).
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -12,7 +14,6 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { LatheError } from '../../shared/contract';
 
 /** What the lock file says about the process that owns a workspace. */
 export interface LockInfo {
@@ -64,8 +65,13 @@ export interface HeldLock {
   release(): void;
 }
 
-/** Lock files this process holds: opening the same workspace twice in one process is refused too. */
-const heldHere = new Set<string>();
+/**
+ * Lock files this process holds: opening the same workspace twice in one process is refused too. One set
+ * per process, not per copy of this module: the CLI's front and the commands' runtime are separate bundles.
+ */
+const heldHere: Set<string> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('lathe.heldWorkspaceLocks')
+] ??= new Set<string>()) as Set<string>;
 
 /** A file beside `path` only this call uses. */
 const scratchBeside = (path: string, what: string) =>
@@ -131,30 +137,16 @@ function sweepScratch(path: string): void {
   }
 }
 
-/** The WORKSPACE_LOCKED error naming the live owner of a workspace. */
-export function lockedBy(owner: LockInfo, workspaceDir: string): LatheError {
-  return new LatheError(
-    'WORKSPACE_LOCKED',
-    `workspace ${workspaceDir} is in use by process ${owner.pid} on ${owner.hostname}` +
-      (owner.hostUrl ? ` (reachable at ${owner.hostUrl})` : '; close it or wait for it to finish'),
-    { pid: owner.pid, hostname: owner.hostname, hostUrl: owner.hostUrl ?? null },
-  );
-}
+/** What taking a lock came to: held, a live owner, this process already, or no way in after retries. */
+export type LockAttempt =
+  { held: HeldLock } | { owner: LockInfo } | { here: true } | { failed: true };
 
 /**
  * Takes the single-writer lock: creates the lock file exclusively; a stale lock (its pid is gone) is
- * replaced; a live one throws WORKSPACE_LOCKED naming the owner's pid.
+ * replaced; a live owner is answered, not thrown (acquireLock in lock.ts words it).
  */
-export function acquireLock(path: string, workspaceDir: string): HeldLock {
-  if (heldHere.has(path)) {
-    throw new LatheError(
-      'WORKSPACE_LOCKED',
-      `workspace ${workspaceDir} is already open in this process (${process.pid})`,
-      {
-        pid: process.pid,
-      },
-    );
-  }
+export function tryAcquireLock(path: string): LockAttempt {
+  if (heldHere.has(path)) return { here: true };
   const info: LockInfo = {
     pid: process.pid,
     hostname: hostname(),
@@ -165,7 +157,7 @@ export function acquireLock(path: string, workspaceDir: string): HeldLock {
       heldHere.add(path);
       sweepScratch(path);
       let released = false;
-      return {
+      const held: HeldLock = {
         info,
         update(patch) {
           Object.assign(info, patch);
@@ -182,11 +174,12 @@ export function acquireLock(path: string, workspaceDir: string): HeldLock {
           if (current?.pid === process.pid) rmSync(path, { force: true });
         },
       };
+      return { held };
     }
     const owner = readLock(path);
-    if (owner && owner.pid !== process.pid && isLive(owner)) throw lockedBy(owner, workspaceDir);
+    if (owner && owner.pid !== process.pid && isLive(owner)) return { owner };
     // Stale lock from a process that died (or unreadable): take it over.
     removeStaleLock(path);
   }
-  throw new LatheError('WORKSPACE_LOCKED', `could not take the lock ${path}`);
+  return { failed: true };
 }

@@ -6,6 +6,7 @@ import { createArtifactStore, type ArtifactStore } from './artifacts';
 import { openDatabase, type Database } from './db';
 import { migrate } from './migrations';
 import { workspacePaths, type WorkspacePaths } from './paths';
+import { takePreopened } from './preopen';
 
 /** An open workspace: the database, the artifact store and the single-writer lock. */
 export interface Workspace {
@@ -45,7 +46,9 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
       `cannot create workspace folder ${dir}: ${(err as Error).message}`,
     );
   }
-  const lock = acquireLock(paths.lock, dir);
+  // Opened ahead by the CLI's front (preopen.ts): its lock and database are taken over.
+  const preopened = takePreopened(dir);
+  const lock = preopened?.lock ?? acquireLock(paths.lock, dir);
   let db: Database | undefined;
   try {
     for (const d of [paths.datasets, paths.artifacts, paths.tmp, paths.uploads])
@@ -53,7 +56,7 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
     // Leftovers of a crashed write are never referenced by the database: clear them.
     for (const f of readdirSync(paths.tmp))
       rmSync(join(paths.tmp, f), { recursive: true, force: true });
-    db = await openDatabase(paths.database);
+    db = await openDatabase(paths.database, { opening: preopened?.database });
     await migrate(db);
   } catch (err) {
     db?.close();

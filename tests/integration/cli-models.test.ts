@@ -154,7 +154,7 @@ describe('lathe models', () => {
 
   it('compares two versions and refuses to delete a registered run', () => {
     const c = json('models', 'compare', 'pen@1', 'pen@champion');
-    expect(c.code).toBe(0);
+    expect(c.code, c.stderr).toBe(0);
     const out = ModelsCompareOut.parse(c.json);
     expect(out.b.version).toBe(2);
     expect(out.metrics.map((m) => m.key)).toContain('val_accuracy');

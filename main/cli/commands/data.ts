@@ -176,6 +176,7 @@ export const dataImport: Command = {
 
 export const dataList: Command = {
   path: ['data', 'list'],
+  opensWorkspace: true,
   summary: 'List datasets with their latest version.',
   positionals: [],
   flags: {
@@ -212,6 +213,7 @@ export const dataList: Command = {
 
 export const dataVersions: Command = {
   path: ['data', 'versions'],
+  opensWorkspace: true,
   summary: 'List the versions of a dataset, newest first.',
   positionals: [{ name: 'NAME', required: true, description: 'dataset name' }],
   flags: {},

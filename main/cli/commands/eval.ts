@@ -220,6 +220,7 @@ export const gatesSet: Command = {
 
 export const gatesShow: Command = {
   path: ['gates', 'show'],
+  opensWorkspace: true,
   summary: "Print a project's gate policy, or with --model the gates that apply to one model.",
   positionals: [],
   flags: {

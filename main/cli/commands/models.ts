@@ -183,6 +183,7 @@ export const modelCommands: Command[] = [
   },
   {
     path: ['models', 'list'],
+    opensWorkspace: true,
     summary: 'Registered models with their latest version, aliases and stages.',
     positionals: [],
     flags: { project: { type: 'string', value: 'P', description: 'only this project' } },
@@ -215,6 +216,7 @@ export const modelCommands: Command[] = [
   },
   {
     path: ['models', 'show'],
+    opensWorkspace: true,
     summary: 'Show a model with its versions (NAME), or one version (NAME@VERSION, NAME@ALIAS).',
     positionals: [REF('the model, or one of its versions')],
     flags: {},
@@ -297,6 +299,7 @@ export const modelCommands: Command[] = [
   },
   {
     path: ['models', 'history'],
+    opensWorkspace: true,
     summary:
       "A model's audit log (who, when, why); --at DATE: where each alias pointed and each stage then.",
     positionals: [{ name: 'NAME', required: true, description: 'the model' }],

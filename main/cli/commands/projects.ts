@@ -4,6 +4,7 @@ import { table } from '../output';
 
 export const projectsList: Command = {
   path: ['projects', 'list'],
+  opensWorkspace: true,
   summary: 'List projects with their dataset and run counts.',
   positionals: [],
   flags: {},

@@ -101,6 +101,7 @@ export const retrainCommands: Command[] = [
   },
   {
     path: ['retrain', 'list'],
+    opensWorkspace: true,
     summary: "A model's retrainings, newest first: trigger, status, versions and steps.",
     positionals: [{ name: 'NAME', required: true, description: 'the model' }],
     flags: {},

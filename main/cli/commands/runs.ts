@@ -206,6 +206,7 @@ export const tune: Command = {
 
 export const runsList: Command = {
   path: ['runs', 'list'],
+  opensWorkspace: true,
   summary: 'List runs, newest first.',
   positionals: [],
   flags: {
@@ -340,6 +341,7 @@ export const runsResume: Command = {
 
 export const runsShow: Command = {
   path: ['runs', 'show'],
+  opensWorkspace: true,
   summary: 'Show one run: params, metrics, lineage and artifacts.',
   positionals: [{ name: 'ID', required: true, description: 'run id (a unique prefix is enough)' }],
   flags: {},

@@ -196,6 +196,7 @@ export const serveCommands: Command[] = [
   },
   {
     path: ['keys', 'list'],
+    opensWorkspace: true,
     summary: 'API keys (never the secrets): name, models, rate limit, created, revoked.',
     positionals: [],
     flags: {},
@@ -351,6 +352,7 @@ export const serveCommands: Command[] = [
   },
   {
     path: ['predict', 'list'],
+    opensWorkspace: true,
     summary:
       'Batch predictions made with a model or one version: when, input, output, rows, duration, capture rate.',
     positionals: [
@@ -385,6 +387,7 @@ export const serveCommands: Command[] = [
   },
   {
     path: ['serve', 'list'],
+    opensWorkspace: true,
     summary:
       'Prediction servers the workspace owner runs (the app): reference, version, URL, requests; flags a moved alias.',
     positionals: [],

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Filler, LogarithmicScale, type ChartConfiguration, type ChartOptions } from 'chart.js';
 import { Chart, palette } from '../../charts/chart-setup';
 import type { XY } from './curves';
 import { checksum, overlayDatasets, type OverlayProps } from './chart-data';
+import { curveBounds, curveLayer, DIRECT_DRAW_ABOVE } from './curve-layer';
 
 // The overlay needs filled bands (mean ± std) and a log y axis, which the other charts do not.
 Chart.register(Filler, LogarithmicScale);
@@ -16,21 +17,28 @@ const LEGEND_OFF = false as unknown as NonNullable<ChartOptions<'line'>['plugins
 
 /**
  * Overlaid curves of up to 500 runs with chart.js, set up for speed: no animation, no parsing, points
- * not drawn, data already downsampled by the store and transformed in memoized pure functions. The
- * wrapper's data-* attributes say what was last drawn (for tests and the benchmark).
+ * not drawn, data already downsampled by the store and transformed in memoized pure functions. Above
+ * DIRECT_DRAW_ABOVE runs (no tooltips then) chart.js draws only the axes and the curves are stroked
+ * straight onto its canvas (curve-layer.ts). The wrapper's data-* attributes say what was last drawn
+ * (for tests and the benchmark).
  */
 export function OverlayChart(props: OverlayProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<Chart<'line', XY[]> | null>(null);
   const drawn = useRef(0);
+  const [layer] = useState(curveLayer);
 
   const { runs, groups, x, xLabel, yLabel, logY, smoothing } = props;
   const { datasets, bands } = useMemo(() => overlayDatasets(runs, groups), [runs, groups]);
-  const config = useMemo<ChartConfiguration<'line', XY[]>>(
-    () => ({
+  const config = useMemo<ChartConfiguration<'line', XY[]>>(() => {
+    const many = !groups && datasets.length > DIRECT_DRAW_ABOVE;
+    // Without datasets chart.js ranges the axes from these, as it would from the data.
+    const bounds = many ? curveBounds(datasets, logY) : null;
+    return {
       type: 'line',
-      data: { datasets },
+      data: { datasets: many ? [] : datasets },
+      plugins: [layer.plugin],
       options: {
         animation: false,
         parsing: false,
@@ -44,7 +52,7 @@ export function OverlayChart(props: OverlayProps) {
         plugins: {
           legend: LEGEND_OFF,
           tooltip: {
-            enabled: datasets.length <= 150,
+            enabled: !many,
             filter: (item) => !String(item.dataset.label).endsWith('std'),
           },
         },
@@ -53,22 +61,27 @@ export function OverlayChart(props: OverlayProps) {
             type: 'linear',
             title: { display: true, text: xLabel },
             grid: { color: palette.grid },
+            suggestedMin: bounds?.xMin,
+            suggestedMax: bounds?.xMax,
           },
           y: {
             type: logY ? 'logarithmic' : 'linear',
             title: { display: true, text: yLabel },
             grid: { color: palette.grid },
+            suggestedMin: bounds?.yMin,
+            suggestedMax: bounds?.yMax,
           },
         },
       },
-    }),
-    [datasets, x, xLabel, yLabel, logY],
-  );
+    };
+  }, [datasets, groups, layer, x, xLabel, yLabel, logY]);
 
   useEffect(() => {
     const canvas = canvasRef.current;
     const wrap = wrapRef.current;
     if (!canvas || !wrap) return;
+    // The curve layer draws what chart.js was not given.
+    layer.show(config.data.datasets.length < datasets.length ? { datasets, logY } : null);
     if (!chartRef.current) chartRef.current = new Chart(canvas, config);
     else {
       chartRef.current.data = config.data;
@@ -77,10 +90,10 @@ export function OverlayChart(props: OverlayProps) {
     }
     drawn.current += 1;
     performance.mark('compare:chart-drawn');
-    wrap.dataset.checksum = checksum(config.data.datasets);
+    wrap.dataset.checksum = checksum(datasets);
     wrap.dataset.drawnAt = String(performance.now());
     wrap.dataset.drawn = String(drawn.current);
-  }, [config]);
+  }, [config, datasets, layer, logY]);
 
   useEffect(
     () => () => {
