@@ -293,7 +293,7 @@ export function createDriftService(deps: {
       where.push(`_at >= ${literal(utcIso(input.range.from, 'range.from'))}::TIMESTAMP`);
     if (input.range?.to)
       where.push(`_at < ${literal(utcIso(input.range.to, 'range.to'))}::TIMESTAMP`);
-    const from = `(SELECT * FROM ${ident(table.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
+    const from = `(SELECT *, rowid AS __captured FROM ${ident(table.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
     return {
       kind: input.batch ? 'batch' : 'captured',
       source:
@@ -312,7 +312,9 @@ export function createDriftService(deps: {
   function windowOf(window: NonNullable<z.output<typeof DriftIn>['window']>) {
     if (typeof window === 'number') {
       return {
-        key: `((row_number() OVER (ORDER BY _at, _row_id) - 1) // ${sqlInteger(window)})`,
+        // Rows of one time in the order they were captured (a batch's rows share the job's time; its ids,
+        // or `<job>/<row>` as text, would sort 10 before 2).
+        key: `((row_number() OVER (ORDER BY _at, __captured) - 1) // ${sqlInteger(window)})`,
         span: `epoch_ms(min(_at)) AS start, epoch_ms(max(_at)) AS "end"`,
       };
     }

@@ -120,7 +120,9 @@ interface LabelledRow {
 function windowSql(window: WindowSpec | 'all'): string {
   if (window === 'all') return '0';
   if (typeof window === 'number')
-    return `(row_number() OVER (ORDER BY c._at, c._row_id) - 1) // ${sqlInteger(window)}`;
+    // Rows of one time in the order they were captured (a batch's rows share the job's time; its ids, or
+    // `<job>/<row>` as text, would sort 10 before 2).
+    return `(row_number() OVER (ORDER BY c._at, c.rowid) - 1) // ${sqlInteger(window)}`;
   return `epoch_ms(date_trunc('${window}', c._at))`;
 }
 

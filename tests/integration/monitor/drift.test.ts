@@ -151,6 +151,28 @@ describe('drift of captured rows', () => {
     expect(Date.parse(day!.end) - Date.parse(day!.start)).toBe(86_400_000);
     expect(d.windows[0]!.start).toMatch(/Z$/);
   });
+  it('cuts a batch into windows in its row order: the shifted half is the last window alone', async () => {
+    // Without an id column a row is `<job>/<row>`: as text, row 10 would sort before row 2 and mix halves.
+    const input = join(t.dir, 'halves.json');
+    const strip = ({ Species: _s, id: _id, ...r }: Penguin) => r;
+    writeFileSync(input, JSON.stringify([...penguins.map(strip), ...shifted.map(strip)]));
+    const b = await call('predict:batch', {
+      model: 'species@1',
+      input,
+      output: join(t.dir, 'halves.csv'),
+    });
+    const d = await call('monitor:drift', {
+      ref: 'species@1',
+      batch: b.id,
+      window: penguins.length,
+    });
+    expect(d.windows.map((w) => [w.rows, w.datasetDrift])).toEqual([
+      [penguins.length, false],
+      [shifted.length, true],
+    ]);
+    expect(d.windows[0]!.driftShare).toBe(0);
+    expect(d.windows[1]!.driftShare).toBe(1);
+  });
 });
 
 describe('a version without a reference', () => {
