@@ -6,6 +6,8 @@
 //     arrays per series, what the view reads) send them;
 // then starts `lathe ui` on that workspace, opens `#/compare?ids=…` in headless Chromium and prints, from
 // the page's performance marks:
+//   - renderer start-up: navigation → the first request to the host (until then the page's scripts are
+//     parsed and run), and how many scripts and how much JavaScript the page loaded;
 //   - navigation → runs:compare loaded → runs:metricsManyColumns loaded (the view asks for it as soon as
 //     runs:compare answers) → first chart with every curve drawn,
 //     cold (the first read of these histories since `lathe ui` started: every series is read and
@@ -128,6 +130,18 @@ try {
     const wall = performance.now() - t0;
     const runsLoaded = await mark('compare:runs-loaded');
     const curvesLoaded = await mark('compare:curves-loaded');
+    const startup = await page.evaluate(() => {
+      const loaded = performance.getEntriesByType('resource');
+      const scripts = loaded.filter((r) => new URL(r.name).pathname.endsWith('.js'));
+      return {
+        firstRequest: loaded.find((r) => r.name.includes('/api/invoke/'))?.startTime ?? NaN,
+        scripts: scripts.length,
+        bytes: scripts.reduce((sum, r) => sum + r.decodedBodySize, 0),
+      };
+    });
+    console.log(
+      `${attempt}: start-up: navigation → first request ${ms(startup.firstRequest)}, ${startup.scripts} scripts (${(startup.bytes / 1e6).toFixed(2)} MB of JavaScript)`,
+    );
     console.log(
       `${attempt}: navigation → runs:compare ${ms(runsLoaded)} → runs:metricsManyColumns ${ms(curvesLoaded)} → ${ids.length} curves drawn ${ms(drawnAt)} (wall clock ${ms(wall)})`,
     );
