@@ -28,10 +28,6 @@ export interface ScoredSink {
   ): void;
   /** Ends the appends (the table keeps the rows); called again, does nothing. */
   close(): void;
-  /**
-   * The scored rows as the capture reads them: `__id` (text), `__pred` (text), `__p<k>` (DOUBLE) per class.
-   */
-  captureSource: string;
 }
 
 /**
@@ -95,10 +91,5 @@ export async function createScoredSink(
       appender.closeSync();
       conn.closeSync();
     },
-    captureSource: `(SELECT ${[
-      ids ? '__id' : 'CAST(rowid AS VARCHAR) AS __id',
-      'CAST(prediction AS VARCHAR) AS __pred',
-      ...Array.from({ length: k }, (_, c) => `CAST(__p${c} AS DOUBLE) AS __p${c}`),
-    ].join(', ')} FROM ${SCORED_TABLE})`,
   };
 }

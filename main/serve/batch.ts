@@ -91,11 +91,14 @@ export interface BatchOptions {
 }
 
 /**
- * The rows of a batch job captured for monitoring, written by the job's own DuckDB to `file` (Parquet)
- * with exactly the columns of the version's capture table, so the workspace takes them with one
- * INSERT … SELECT: `_at` the job's time, `_row_id` the id column's value (else `<rowIdPrefix>/<row>`,
- * the row's position from 0), `_source`, `_role` 'batch', `_latency_ms` NULL, each input cast to its
- * capture type (NULL when the input has no such column), the prediction, its score and probabilities.
+ * The rows of a batch job captured for monitoring. The job's own DuckDB writes them to `file` (Parquet),
+ * narrow: `_row_id` the id column's value (else the row's position from 0, BIGINT), each input cast to its
+ * capture type (NULL when the input has no such column), `_prediction` as scored (FLOAT, BIGINT or text)
+ * and `_probabilities` (classifiers). The workspace then takes them with one INSERT … SELECT
+ * (captureInsertSql) that makes the capture table's columns: `_at` the job's time, `_row_id` the id or
+ * `<rowIdPrefix>/<row>`, `_source`, `_role` 'batch', `_latency_ms` NULL, the prediction as text, its score
+ * and probabilities. The constant and derived text columns are never written to nor read from Parquet:
+ * writing the wide rows took the job about three times as long.
  */
 export interface BatchCapture {
   file: string;
@@ -134,44 +137,60 @@ export interface BatchResult {
 }
 
 /**
- * The SELECT of the captured rows: the input (`read`) and the scored rows (`scored`: `__id`, `__pred` as
- * text, `__p<k>` DOUBLE, in input order) side by side by position.
+ * The SELECT of the job's capture file (see BatchCapture): the input (`read`) and the scored rows
+ * (SCORED_TABLE: `__id` with an id column, `prediction`, `__p<k>` per class, in input order) side by side
+ * by position. The fixed columns' names are the capture table's, which no input may take.
  */
-function captureSelect(
-  c: BatchCapture,
-  read: string,
-  have: Set<string>,
-  scored: string,
-  byId: boolean,
-): string {
+function captureSelect(c: BatchCapture, read: string, have: Set<string>, byId: boolean): string {
   const classes = c.columns.classes;
-  const probs = (classes ?? []).map((_, k) => `p.__p${k}`);
-  const score =
-    c.columns.task === 'regression'
-      ? 'TRY_CAST(p.__pred AS DOUBLE)'
-      : c.columns.task === 'binary'
-        ? (probs[1] ?? 'NULL::DOUBLE')
-        : probs.length
-          ? `greatest(${probs.join(', ')})`
-          : 'NULL::DOUBLE';
   const select = [
-    `epoch_ms(${sqlInteger(c.at.getTime())}::BIGINT) AS _at`,
-    `${byId ? 'p.__id' : `${literal(`${c.rowIdPrefix}/`)} || p.__id`} AS _row_id`,
-    `${literal(c.source)} AS _source`,
-    "'batch' AS _role",
-    'NULL::DOUBLE AS _latency_ms',
+    `${byId ? 'p.__id' : 'p.rowid'} AS _row_id`,
     ...c.columns.inputs.map(
       (i) =>
         `${have.has(i.name) ? `TRY_CAST(i.${ident(i.name)} AS ${i.type})` : `NULL::${i.type}`} AS ${ident(i.name)}`,
     ),
-    `${c.columns.task === 'regression' ? 'CAST(TRY_CAST(p.__pred AS DOUBLE) AS VARCHAR)' : 'p.__pred'} AS _prediction`,
-    `${score} AS _score`,
-    `${classes ? `[${probs.join(', ')}]::DOUBLE[]` : 'NULL::DOUBLE[]'} AS _probabilities`,
+    'p.prediction AS _prediction',
+    ...(classes
+      ? [`[${classes.map((_, k) => `p.__p${k}`).join(', ')}]::DOUBLE[] AS _probabilities`]
+      : []),
   ];
-  const all = `SELECT ${select.join(', ')} FROM (SELECT * FROM ${read}) i POSITIONAL JOIN ${scored} p`;
-  return c.rate >= 1
-    ? all
-    : `SELECT * FROM (${all}) WHERE md5_number_lower(_row_id) % 1000000 < ${sqlInteger(Math.round(c.rate * 1e6))}`;
+  const rowId = byId ? 'p.__id' : `${literal(`${c.rowIdPrefix}/`)} || p.rowid`;
+  return `SELECT ${select.join(', ')} FROM (SELECT * FROM ${read}) i POSITIONAL JOIN ${SCORED_TABLE} p${
+    c.rate >= 1
+      ? ''
+      : ` WHERE md5_number_lower(${rowId}) % 1000000 < ${sqlInteger(Math.round(c.rate * 1e6))}`
+  }`;
+}
+
+/**
+ * The workspace's INSERT of a job's capture file (written by predictBatch with `c`) into `table`, the
+ * version's capture table: the columns the file leaves out are made here, on DuckDB's threads. `byId`: the
+ * job had an id column.
+ */
+export function captureInsertSql(table: string, c: BatchCapture, byId: boolean): string {
+  const classes = c.columns.classes;
+  // The prediction as text: a regression's float32 as its shortest text, read back as DOUBLE.
+  const text = 'CAST(_prediction AS VARCHAR)';
+  const score =
+    c.columns.task === 'regression'
+      ? `TRY_CAST(${text} AS DOUBLE)`
+      : !classes?.length
+        ? 'NULL::DOUBLE'
+        : c.columns.task === 'binary'
+          ? '_probabilities[2]'
+          : 'list_max(_probabilities)';
+  const select = [
+    `epoch_ms(${sqlInteger(c.at.getTime())}::BIGINT) AS _at`,
+    `${byId ? '_row_id' : `${literal(`${c.rowIdPrefix}/`)} || _row_id`} AS _row_id`,
+    `${literal(c.source)} AS _source`,
+    "'batch' AS _role",
+    'NULL::DOUBLE AS _latency_ms',
+    ...c.columns.inputs.map((i) => ident(i.name)),
+    `${c.columns.task === 'regression' ? `CAST(TRY_CAST(${text} AS DOUBLE) AS VARCHAR)` : text} AS _prediction`,
+    `${score} AS _score`,
+    `${classes ? '_probabilities' : 'NULL::DOUBLE[]'} AS _probabilities`,
+  ];
+  return `INSERT INTO ${ident(table)} BY NAME SELECT ${select.join(', ')} FROM read_parquet(${literal(c.file)})`;
 }
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
@@ -548,7 +567,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     if (options.capture) {
       const c = options.capture;
       await conn.run(
-        `COPY (${captureSelect(c, read, have, rowsOut.captureSource, idCol !== undefined)}) TO ${literal(c.file)} (FORMAT parquet)`,
+        `COPY (${captureSelect(c, read, have, idCol !== undefined)}) TO ${literal(c.file)} (FORMAT parquet)`,
       );
       captured = Number(
         (

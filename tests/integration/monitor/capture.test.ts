@@ -170,7 +170,12 @@ describe('batch predictions', () => {
 
   it('--capture all (the default): every row with its id, inputs, prediction and probabilities', async () => {
     const output = join(IO, 'all.csv');
+    const limit = () =>
+      services.workspace.db.one<{ v: string }>("SELECT current_setting('memory_limit') AS v");
+    const before = await limit();
     const r = await call('predict:batch', { model: 'species@1', input, output, idColumn: 'id' });
+    // The insert ran under a lower memory limit, and the workspace has its own back.
+    expect(await limit()).toEqual(before);
     expect(r.capture).toEqual({ rate: 1, rows: penguins.length, source: r.id });
     const rows = await rowsOf(v1, `_source = ${literal(r.id)}`);
     expect(rows).toHaveLength(penguins.length);
@@ -184,6 +189,8 @@ describe('batch predictions', () => {
       expect(row[NUMERIC]).toBe(penguins[i]![NUMERIC]);
       expect(row.Island).toBe(penguins[i]!.Island);
       expect(row._probabilities!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      // Multiclass: the score is the top probability, as served rows have it.
+      expect(row._score).toBe(Math.max(...row._probabilities!));
     }
     const [batch] = await services.workspace.db.all<{ capture_rate: number }>(
       'SELECT capture_rate FROM prediction_batches WHERE id = ?',
