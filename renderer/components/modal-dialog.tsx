@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { escapeCloses } from '../lib/escape';
+import { BusyButton } from './busy-button';
 import { handleSubmit } from '../lib/forms';
 import './modal-dialog.css';
 
@@ -53,5 +54,43 @@ export function ModalDialog({
         {children}
       </form>
     </dialog>
+  );
+}
+
+/**
+ * A ModalDialog's footer: the button that closes it (not while `busy`) and the form's submit button, which
+ * reads `busyLabel` while its request is on its way.
+ */
+export function ModalActions({
+  busy,
+  onClose,
+  closeLabel,
+  busyLabel,
+  submitTestId,
+  children,
+}: {
+  busy: boolean;
+  onClose: () => void;
+  closeLabel: string;
+  busyLabel: ReactNode;
+  submitTestId: string;
+  /** The submit button's label. */
+  children: ReactNode;
+}) {
+  return (
+    <div className="form-actions">
+      <button type="button" className="btn" onClick={onClose} disabled={busy}>
+        {closeLabel}
+      </button>
+      <BusyButton
+        type="submit"
+        className="btn btn-primary"
+        busy={busy}
+        busyLabel={busyLabel}
+        testId={submitTestId}
+      >
+        {children}
+      </BusyButton>
+    </div>
   );
 }

@@ -3,7 +3,7 @@ import type { EvaluateIn, Run } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
 import { MultiSelectField, SelectField, TextField } from '../../components/form-field';
-import { ModalDialog } from '../../components/modal-dialog';
+import { ModalActions, ModalDialog } from '../../components/modal-dialog';
 import { plainOptions } from '../../components/options';
 import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
@@ -197,20 +197,15 @@ function EvaluateOptionsDialog({
           {action.message}
         </p>
       )}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onClose} disabled={busy}>
-          Cancel
-        </button>
-        <BusyButton
-          type="submit"
-          className="btn btn-primary"
-          busy={busy}
-          busyLabel="Evaluating…"
-          testId="evaluate-options-submit"
-        >
-          Evaluate
-        </BusyButton>
-      </div>
+      <ModalActions
+        busy={busy}
+        onClose={onClose}
+        closeLabel="Cancel"
+        busyLabel="Evaluating…"
+        submitTestId="evaluate-options-submit"
+      >
+        Evaluate
+      </ModalActions>
     </ModalDialog>
   );
 }

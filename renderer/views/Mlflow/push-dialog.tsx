@@ -3,7 +3,7 @@ import { MLFLOW_PUSH_OP, type DataProgress, type MlflowPushOut } from '../../../
 import { errorMessage, getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
 import { Checkbox, SelectField, TextField } from '../../components/form-field';
-import { ModalDialog } from '../../components/modal-dialog';
+import { ModalActions, ModalDialog } from '../../components/modal-dialog';
 import { ErrorBanner, NoticeBanner, ProgressBar } from '../../components/states';
 import { useAsync, useEvent } from '../../lib/hooks';
 import { toError, useAction } from '../../lib/use-action';
@@ -284,20 +284,15 @@ export function MlflowPushDialog({ source, onClose }: { source: string; onClose:
           message={result.rememberError}
         />
       )}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onClose} disabled={busy}>
-          Close
-        </button>
-        <BusyButton
-          type="submit"
-          className="btn btn-primary"
-          busy={busy}
-          busyLabel="Pushing…"
-          testId="mlflow-push-submit"
-        >
-          {result ? 'Push again' : 'Push'}
-        </BusyButton>
-      </div>
+      <ModalActions
+        busy={busy}
+        onClose={onClose}
+        closeLabel="Close"
+        busyLabel="Pushing…"
+        submitTestId="mlflow-push-submit"
+      >
+        {result ? 'Push again' : 'Push'}
+      </ModalActions>
     </ModalDialog>
   );
 }
