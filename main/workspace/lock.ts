@@ -2,15 +2,7 @@
 import { LatheError } from '../../shared/contract';
 import { tryAcquireLock, type HeldLock, type LockInfo } from './lock-file';
 
-export {
-  isProcessAlive,
-  liveOwner,
-  readLock,
-  tryAcquireLock,
-  type HeldLock,
-  type LockAttempt,
-  type LockInfo,
-} from './lock-file';
+export { isProcessAlive, liveOwner, readLock, type HeldLock, type LockInfo } from './lock-file';
 
 /** The WORKSPACE_LOCKED error naming the live owner of a workspace. */
 export function lockedBy(owner: LockInfo, workspaceDir: string): LatheError {
