@@ -101,6 +101,7 @@ const DOMAINS = [
   'serve',
   'monitor',
   'mlflow',
+  'pipeline',
 ];
 const DEPTHS = [1, 2, 3];
 const up = (depth) => `^(\\.\\./){${depth}}(?!\\.\\./)`;

@@ -47,6 +47,9 @@ import { createDriftService, type DriftService } from './monitor/drift';
 import { createPerformanceService, type PerformanceService } from './monitor/performance';
 import { createReferenceStore, type ReferenceStore } from './monitor/reference';
 import { createRetrainService, type RetrainService } from './monitor/retrain';
+import { createGateCheck } from './pipeline/gate-check';
+import { createPipelineService, type PipelineService } from './pipeline/pipeline-service';
+import type { Call } from './pipeline/steps';
 
 export interface ServicesOptions {
   /** The workspace folder (see resolveWorkspaceDir in main/workspace/paths.ts). */
@@ -100,6 +103,24 @@ export interface Services {
    */
   asUser<T>(user: string | undefined, fn: () => T): T;
   close(): Promise<void>;
+}
+
+function pipelineHandlers(pipelines: PipelineService): HandlersOf<'pipeline'> {
+  return {
+    'pipeline:check': (input) => pipelines.check(input),
+    'pipeline:plan': (input) => pipelines.plan(input),
+    'pipeline:run': async (input) => (await pipelines.start(input)).done,
+    'pipeline:start': async (input) => ({ id: (await pipelines.start(input)).id }),
+    'pipeline:wait': ({ id }) => pipelines.wait(id),
+    'pipeline:cancel': ({ id }) => pipelines.cancel(id),
+    'pipeline:resume': async ({ id }) => (await pipelines.resume(id)).done,
+    'pipeline:runs': ({ pipeline, limit }) => pipelines.runs(pipeline, limit),
+    'pipeline:get': ({ id }) => pipelines.get(id),
+    'pipeline:list': () => pipelines.list(),
+    'pipeline:add': ({ file }) => pipelines.add(file),
+    'pipeline:file:get': ({ file }) => pipelines.readFile(file),
+    'pipeline:file:save': ({ file, text }) => pipelines.saveFile(file, text),
+  };
 }
 
 /** The handlers of the channels named `<domain>:…` for each domain in `D`. */
@@ -470,7 +491,19 @@ export async function createServices(options: ServicesOptions): Promise<Services
     hostUrl: workspace.lock.info.hostUrl?.replace(/\/$/, '') ?? null,
   });
 
+  // Pipeline steps call the channels every face calls, validated the same way.
+  const call: Call = async (channel, input) =>
+    resultOf(await createDispatcher(handlers)(channel, input)) as never;
+  const pipelines = createPipelineService({
+    db,
+    call,
+    gateCheck: createGateCheck({ evaluation, getRun, targets, gatePolicies }),
+    emit: (run) => bus.emit('pipeline:status', run),
+    latheVersion: version,
+  });
+
   const handlers: Handlers = {
+    ...pipelineHandlers(pipelines),
     ...workspaceHandlers({
       info,
       projects,
@@ -538,10 +571,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
     info,
     startMonitoring: () => {
       alerts.startSchedule();
+      pipelines.startSchedule();
       retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []);
     },
-    startRetraining: () =>
-      retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []),
+    startRetraining: () => {
+      retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []);
+      pipelines.startSchedule();
+    },
     advertiseHost(url, command) {
       workspace.lock.update(command ? { hostUrl: url, command } : { hostUrl: url });
     },
@@ -554,6 +590,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     asUser: runAsMlflowUser,
     close() {
       closing ??= (async () => {
+        await pipelines.stop();
         await alerts.stop();
         await retrain.stop();
         // Servers first: their prediction logs flush into the database before it closes.

@@ -16,6 +16,7 @@ export const commandGroups = {
   'mlflow-files': () => import('./commands/mlflow-files'),
   mlflow: () => import('./commands/mlflow'),
   models: () => import('./commands/models'),
+  pipeline: () => import('./commands/pipeline'),
   projects: () => import('./commands/projects'),
   retrain: () => import('./commands/retrain'),
   'run-config': () => import('./commands/run-config'),

@@ -37,6 +37,7 @@ import { captureCommands } from './commands/capture';
 import { driftCommands } from './commands/drift';
 import { alertCommands } from './commands/alerts';
 import { retrainCommands } from './commands/retrain';
+import { pipelineCommands } from './commands/pipeline';
 import { demo, gc, init, schema, ui, verify } from './commands/workspace';
 import { server } from './commands/server';
 import { projectCommands } from './commands/projects';
@@ -88,6 +89,7 @@ export const commands: Command[] = [
   ...driftCommands,
   ...alertCommands,
   ...retrainCommands,
+  ...pipelineCommands,
   ...mlflowFileCommands,
   ...mlflowCommands,
   schema,

@@ -271,6 +271,30 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
       `ALTER TABLE model_versions ADD COLUMN run_link VARCHAR`,
     ],
   },
+  {
+    version: 15,
+    name: 'pipelines: the files a workspace knows, their runs and each run step with its cache key',
+    sql: [
+      // A pipeline file run here (or added in the app), by its name; `file` is its absolute path.
+      // previous_text: the text a save from the app replaced (one level of undo, nothing lost).
+      `CREATE TABLE pipelines (name VARCHAR PRIMARY KEY, file VARCHAR NOT NULL,
+        added_at TIMESTAMP NOT NULL, previous_text VARCHAR)`,
+      // One run of a pipeline file: the text it ran (file_text) and the parameters it resolved to.
+      `CREATE TABLE pipeline_runs (id VARCHAR PRIMARY KEY, pipeline VARCHAR NOT NULL,
+        file VARCHAR NOT NULL, file_hash VARCHAR NOT NULL, file_text VARCHAR NOT NULL,
+        params JSON NOT NULL, set_args JSON NOT NULL, trigger VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL, ended_at TIMESTAMP, error VARCHAR, failed_step VARCHAR,
+        resume_of VARCHAR, from_step VARCHAR, force JSON NOT NULL)`,
+      // Each step of a run. key: the step's cache key (main/pipeline/cache-key.ts), key_parts its
+      // ingredients (to explain a change); a succeeded step's outputs are what a later equal key reuses.
+      `CREATE TABLE pipeline_steps (run_id VARCHAR NOT NULL, step_id VARCHAR NOT NULL,
+        position INTEGER NOT NULL, type VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        started_at TIMESTAMP, ended_at TIMESTAMP, key VARCHAR, key_parts JSON, reasons JSON NOT NULL,
+        message VARCHAR, error VARCHAR, outputs JSON, cached_from VARCHAR,
+        PRIMARY KEY (run_id, step_id))`,
+      `CREATE INDEX pipeline_steps_key ON pipeline_steps (key)`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

@@ -143,6 +143,20 @@ import {
   RulesOut,
   RulesSetIn,
 } from './monitor';
+import {
+  PipelineAddIn,
+  PipelineCheckIn,
+  PipelineCheckOut,
+  PipelineFileIn,
+  PipelineFileOut,
+  PipelineFileSaveIn,
+  PipelinePlanOut,
+  PipelineRun,
+  PipelineRunIdIn,
+  PipelineRunIn,
+  PipelineRunsIn,
+  PipelineSummary,
+} from './pipelines';
 
 export * from './common';
 export * from './data';
@@ -166,6 +180,7 @@ export * from './serve';
 export * from './monitor';
 export * from '../config/alert-rules';
 export * from '../config/pipeline';
+export * from './pipelines';
 export * from './workspace';
 export * from './mlflow-artifacts';
 export * from './mlflow-push';
@@ -434,6 +449,39 @@ export const channels = {
   'retrain:judge': channel(RetrainJudgeIn, RetrainJudgeOut),
   /** Points `champion` back at the version it pointed to before. */
   'models:rollback': channel(RollbackIn, RollbackOut),
+  /** Checks a pipeline file (or its text): the graph of steps, or every problem with its step, field and line. */
+  'pipeline:check': channel(PipelineCheckIn, PipelineCheckOut),
+  /** What `pipeline:run` would run and why (which key changed), running nothing: `--dry-run`. */
+  'pipeline:plan': channel(PipelineRunIn, PipelinePlanOut),
+  /**
+   * Runs a pipeline file to its end and resolves with its record: steps in dependency order (independent
+   * ones at once), a step whose key matches a finished step skipped with its outputs. Progress:
+   * `pipeline:status`. A failing step fails the run (later steps skipped); resume it with pipeline:resume.
+   */
+  'pipeline:run': channel(PipelineRunIn, PipelineRun),
+  /** Starts a pipeline run and resolves once it is recorded (the view follows it by `pipeline:status`). */
+  'pipeline:start': channel(PipelineRunIn, z.object({ id: z.string() })),
+  /** Resolves with a pipeline run once it ends (at once when it is not running). */
+  'pipeline:wait': channel(PipelineRunIdIn, PipelineRun),
+  /** Cancels a running pipeline: its running steps are cancelled, the rest skipped; nothing half-written stays. */
+  'pipeline:cancel': channel(PipelineRunIdIn, z.object({ id: z.string(), cancelled: z.boolean() })),
+  /**
+   * Runs a failed, cancelled or interrupted pipeline run's file again with the same parameters: the steps
+   * that finished are cached, so it goes on from the step that stopped it. Resolves at its end.
+   */
+  'pipeline:resume': channel(PipelineRunIdIn, PipelineRun),
+  /** Pipeline runs, newest first (of one pipeline with `pipeline`). */
+  'pipeline:runs': channel(PipelineRunsIn, z.array(PipelineRun)),
+  /** One pipeline run with its steps' statuses, keys and outputs. */
+  'pipeline:get': channel(PipelineRunIdIn, PipelineRun),
+  /** The pipelines this workspace knows (files run here or added in the app), with their last run. */
+  'pipeline:list': channel(Empty, z.array(PipelineSummary)),
+  /** Adds a pipeline file to the workspace's list (checked; a file that does not parse is refused). */
+  'pipeline:add': channel(PipelineAddIn, PipelineSummary),
+  /** A pipeline file's text. */
+  'pipeline:file:get': channel(PipelineFileIn, PipelineFileOut),
+  /** Replaces a pipeline file's text (the previous text kept as FILE~) and answers its check. */
+  'pipeline:file:save': channel(PipelineFileSaveIn, PipelineCheckOut),
 } as const;
 
 export type Channels = typeof channels;
@@ -469,6 +517,8 @@ export const events = {
   'data:progress': DataProgress,
   /** An alert fired (desktop notification in the app). */
   'monitor:alert': Alert,
+  /** A pipeline run changed: a step started, ended or was cached, or the run ended (the whole record). */
+  'pipeline:status': PipelineRun,
 } as const;
 
 export type Events = typeof events;
