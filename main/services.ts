@@ -498,6 +498,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     db,
     call,
     gateCheck: createGateCheck({ evaluation, getRun, targets, gatePolicies }),
+    datasetFile: async (ref) => (await data.resolve(ref)).storagePath,
     emit: (run) => bus.emit('pipeline:status', run),
     latheVersion: version,
   });

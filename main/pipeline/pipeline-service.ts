@@ -178,6 +178,7 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
   const runner: RunnerDeps = {
     call: deps.call,
     gateCheck: deps.gateCheck,
+    datasetFile: deps.datasetFile,
     record,
     emit: deps.emit,
     latheVersion: deps.latheVersion,

@@ -41,6 +41,8 @@ export type GateCheck = (args: {
 export interface StepDeps {
   call: Call;
   gateCheck: GateCheck;
+  /** The Parquet file holding a dataset version's rows (`name@3`): what a batch reads a dataset step by. */
+  datasetFile(ref: string): Promise<string>;
 }
 
 /** A step's failure the pipeline reports as the step's error (no stack: the message says it all). */
