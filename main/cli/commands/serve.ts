@@ -1,6 +1,7 @@
 // `lathe serve`, `lathe keys …`, `lathe export docker`, `lathe predict`: serving from the command line.
 import { resolve } from 'node:path';
 import { ApiKeyScope, LatheError, type LatheApi } from '../../../shared/contract';
+import { UsageError } from '../args';
 import {
   bool,
   invoke,
@@ -236,19 +237,45 @@ export const serveCommands: Command[] = [
   {
     path: ['export', 'docker'],
     summary:
-      'Write a Docker build context for a model version: Dockerfile, the model package, a bundled server, onnxruntime and Kubernetes manifests.',
+      'Write a Docker build context for a model version (Dockerfile, the model package, a bundled server, onnxruntime and Kubernetes manifests), or with --cli for an image of the Lathe CLI that exported pipelines run.',
     positionals: [
-      { name: 'NAME@ALIAS', required: true, description: 'the model version to export' },
+      {
+        name: 'NAME@ALIAS',
+        required: false,
+        description: 'the model version to export (none with --cli)',
+      },
     ],
     flags: {
       out: { type: 'string', value: 'DIR', required: true, description: 'a new (or empty) folder' },
+      cli: {
+        type: 'boolean',
+        description:
+          'an image of the Lathe CLI instead of a model server (what lathe pipeline export runs)',
+      },
     },
     async run(ctx) {
-      const r = await invoke(ctx, 'export:docker', {
-        ref: ctx.args.positionals[0]!,
-        // Absolute before it leaves this process: the workspace owner may run in another folder.
-        out: resolve(str(ctx, 'out')!),
-      });
+      const ref = ctx.args.positionals[0];
+      // Absolute before it leaves this process: the workspace owner may run in another folder.
+      const out = resolve(str(ctx, 'out')!);
+      if (bool(ctx, 'cli')) {
+        if (ref !== undefined)
+          throw new UsageError(
+            `give either a model version (${ref}) or --cli: --cli exports the Lathe CLI, not a model`,
+          );
+        const r = await invoke(ctx, 'export:cli', { out });
+        ctx.result(
+          r,
+          () =>
+            `Docker context of the Lathe CLI in ${r.dir}: ${r.files.length} files, ${formatBytes(r.bytes)} (${r.bytes} bytes)\n` +
+            `  docker build -t ${r.image} ${r.dir}\n  docker run --rm ${r.image} --help`,
+        );
+        return 0;
+      }
+      if (ref === undefined)
+        throw new UsageError(
+          'give the model version to export (NAME@ALIAS), or --cli for the Lathe CLI',
+        );
+      const r = await invoke(ctx, 'export:docker', { ref, out });
       ctx.result(
         r,
         () =>
