@@ -3,6 +3,10 @@ import type { LineageGraph, LineageNode } from '../../shared/contract';
 const KIND_ORDER: Record<LineageNode['kind'], number> = { file: 0, query: 1, version: 2, run: 3 };
 
 function nodeText(n: LineageNode): string {
+  return `${kindText(n)}${n.pipeline ? `  ← pipeline ${n.pipeline.name} run ${n.pipeline.run.slice(0, 8)}, step ${n.pipeline.step}` : ''}`;
+}
+
+function kindText(n: LineageNode): string {
   const hash = n.hash ? `  ${n.kind === 'run' ? 'config ' : ''}${n.hash.slice(0, 12)}` : '';
   switch (n.kind) {
     case 'file':

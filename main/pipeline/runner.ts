@@ -167,6 +167,15 @@ export function startRun(
     }
   };
 
+  /** Ends a step: its status and fields, its end time and duration. */
+  const finish = (s: PipelineStepRun, fields: Partial<PipelineStepRun>) => {
+    const endedAt = iso(now());
+    Object.assign(s, fields, {
+      endedAt,
+      durationMs: s.startedAt ? Date.parse(endedAt) - Date.parse(s.startedAt) : null,
+    });
+  };
+
   const settle = async (id: string): Promise<void> => {
     const step = graph.steps.get(id)!;
     const s = stepRun(id);
@@ -184,9 +193,8 @@ export function startRun(
         for (const hit of await deps.record.cached(key.key)) {
           if (!(await outputsStand(deps, hit.outputs))) continue;
           outputs.set(id, hit.outputs);
-          Object.assign(s, {
+          finish(s, {
             status: 'cached',
-            endedAt: iso(now()),
             outputs: hit.outputs,
             cachedFrom: hit.runId,
             reasons: [`unchanged (key ${key.key.slice(0, 7)})`],
@@ -217,7 +225,11 @@ export function startRun(
           inputs: outputs,
           runId: run.id,
           signal: controller.signal,
-          onCancel: (cancel) => cancellers.set(id, cancel),
+          // A cancel asked before the step's call could be cancelled reaches it as soon as it can.
+          onCancel: (cancel) => {
+            if (controller.signal.aborted) void cancel().catch(() => undefined);
+            else cancellers.set(id, cancel);
+          },
           say,
           ownsFolder: async (folder) => deps.record.stepWrote(graph.pipeline.name, id, folder),
         },
@@ -225,9 +237,8 @@ export function startRun(
       );
       cancellers.delete(id);
       outputs.set(id, done.outputs);
-      Object.assign(s, {
+      finish(s, {
         status: 'succeeded',
-        endedAt: iso(now()),
         outputs: done.outputs,
         message: done.message,
       });
@@ -236,9 +247,8 @@ export function startRun(
       cancellers.delete(id);
       const message = (err as Error).message;
       const cancelled = controller.signal.aborted;
-      Object.assign(s, {
+      finish(s, {
         status: cancelled ? 'cancelled' : 'failed',
-        endedAt: iso(now()),
         error: cancelled ? `cancelled: ${message}` : message,
         message: null,
       });

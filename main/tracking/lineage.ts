@@ -129,6 +129,39 @@ export function buildLineage(
   return { focus: focus.runId ?? focus.versionId, nodes: [...nodes.values()], edges };
 }
 
+/**
+ * Marks each version and run of the graph with the pipeline run whose step made it (the first that did:
+ * a later run that found the step cached made nothing).
+ */
+async function withPipelineRuns(db: Database, graph: LineageGraph): Promise<LineageGraph> {
+  const datasets = graph.nodes.filter((n) => n.kind === 'version').map((n) => n.label);
+  const runs = graph.nodes.filter((n) => n.kind === 'run').map((n) => n.id);
+  if (datasets.length === 0 && runs.length === 0) return graph;
+  const rows = await db.all<{ run_id: string; step_id: string; pipeline: string; made: string }>(
+    `SELECT s.run_id, s.step_id, r.pipeline,
+       CASE WHEN s.type IN ('train', 'tune') THEN json_extract_string(s.outputs, '$.run')
+            ELSE json_extract_string(s.outputs, '$.dataset') END AS made
+     FROM pipeline_steps s JOIN pipeline_runs r ON r.id = s.run_id
+     WHERE s.status = 'succeeded' AND s.type IN ('import', 'validate', 'transform', 'train', 'tune')
+     ORDER BY s.ended_at`,
+  );
+  const madeBy = new Map<string, { run: string; name: string; step: string }>();
+  for (const r of rows)
+    if (r.made && !madeBy.has(String(r.made)))
+      madeBy.set(String(r.made), {
+        run: String(r.run_id),
+        name: String(r.pipeline),
+        step: String(r.step_id),
+      });
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) => {
+      const by = madeBy.get(n.kind === 'run' ? n.id : n.label);
+      return by && (n.kind === 'run' || n.kind === 'version') ? { ...n, pipeline: by } : n;
+    }),
+  };
+}
+
 function parseJson(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
@@ -192,7 +225,7 @@ export function createLineageService(deps: { db: Database; data: DataService }):
           focus = { versionId: run.versionId, runId: run.id };
         }
       }
-      return buildLineage(await loadVersions(), runs, focus);
+      return withPipelineRuns(db, buildLineage(await loadVersions(), runs, focus));
     },
   };
 }

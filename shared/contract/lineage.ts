@@ -31,6 +31,8 @@ export const LineageNode = z.object({
   dataset: z.string().optional(),
   version: z.number().int().optional(),
   status: z.string().optional(),
+  /** The pipeline run whose step made this version or run (`lathe pipeline show RUN`). */
+  pipeline: z.object({ run: z.string(), name: z.string(), step: z.string() }).optional(),
 });
 export type LineageNode = z.infer<typeof LineageNode>;
 
