@@ -436,6 +436,8 @@ ${
   Argo. Data files are not in the key: after new data under the same name, \`kubectl${ns} delete configmap ${p.memoCache}\`
   (and apply k8s/ again), or entries expire after ${MEMO_MAX_AGE}. Delete it too when the claim is made anew: a
   memoized step is skipped whatever the workspace holds.
+- Argo runs the pods as the namespace's default service account unless \`argo submit --serviceaccount NAME\`;
+  it needs the permissions of Argo's executor, and the controller those of the memo cache ConfigMap.
 `
     : ''
 }- The ConfigMap \`${p.configMap}\` holds the pipeline file${shipped.length ? ` and ${shipped.join(', ')}` : ''}, mounted read-only at ${PIPELINE_MOUNT}.
