@@ -1,5 +1,6 @@
 // Composition root: builds every service over one workspace and maps each contract channel to one of them.
 import { platform } from 'node:os';
+import { resolve } from 'node:path';
 import type { AppInfo, VerifyOut } from '../shared/contract';
 import { createDispatcher, resultOf, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
@@ -48,6 +49,7 @@ import { createPerformanceService, type PerformanceService } from './monitor/per
 import { createReferenceStore, type ReferenceStore } from './monitor/reference';
 import { createRetrainService, type RetrainService } from './monitor/retrain';
 import { createGateCheck } from './pipeline/gate-check';
+import { exportCliContext } from './serve/docker-cli';
 import { createPipelineService, type PipelineService } from './pipeline/pipeline-service';
 import type { Call } from './pipeline/steps';
 
@@ -120,6 +122,7 @@ function pipelineHandlers(pipelines: PipelineService): HandlersOf<'pipeline'> {
     'pipeline:add': ({ file }) => pipelines.add(file),
     'pipeline:file:get': ({ file }) => pipelines.readFile(file),
     'pipeline:file:save': ({ file, text }) => pipelines.saveFile(file, text),
+    'pipeline:export': (input) => pipelines.export(input),
   };
 }
 
@@ -298,6 +301,7 @@ function modelsHandlers(s: {
 function serveHandlers(s: {
   batch: BatchService;
   deploy: DeployService;
+  workspaceDir: string;
 }): HandlersOf<'predict' | 'serve' | 'export' | 'keys'> {
   const { batch, deploy } = s;
   return {
@@ -312,6 +316,7 @@ function serveHandlers(s: {
       return {};
     },
     'export:docker': (input) => deploy.exportDocker(input),
+    'export:cli': ({ out }) => exportCliContext(resolve(out), { workspaceDir: s.workspaceDir }),
     'keys:list': () => deploy.listKeys(),
     'keys:create': (input) => deploy.createKey(input),
     'keys:revoke': ({ name }) => deploy.revokeKey(name),
@@ -517,7 +522,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ...runsHandlers({ tracking, train, guard }),
     ...evaluateHandlers({ evaluation, targets, gatePolicies }),
     ...modelsHandlers({ registry, artifacts }),
-    ...serveHandlers({ batch, deploy }),
+    ...serveHandlers({ batch, deploy, workspaceDir: paths.dir }),
     ...monitorHandlers({ registry, capture, references, drift, performance, alerts, retrain }),
     ...mlflowArtifactHandlers({ db, artifacts, uploadsDir: paths.uploads }),
     ...createMlflowTrackingHandlers({

@@ -17,6 +17,7 @@ export const commandGroups = {
   mlflow: () => import('./commands/mlflow'),
   models: () => import('./commands/models'),
   pipeline: () => import('./commands/pipeline'),
+  'pipeline-export': () => import('./commands/pipeline-export'),
   projects: () => import('./commands/projects'),
   retrain: () => import('./commands/retrain'),
   'run-config': () => import('./commands/run-config'),

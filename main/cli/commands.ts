@@ -38,6 +38,7 @@ import { driftCommands } from './commands/drift';
 import { alertCommands } from './commands/alerts';
 import { retrainCommands } from './commands/retrain';
 import { pipelineCommands } from './commands/pipeline';
+import { pipelineExportCommand } from './commands/pipeline-export';
 import { demo, gc, init, schema, ui, verify } from './commands/workspace';
 import { server } from './commands/server';
 import { projectCommands } from './commands/projects';
@@ -90,6 +91,7 @@ export const commands: Command[] = [
   ...alertCommands,
   ...retrainCommands,
   ...pipelineCommands,
+  pipelineExportCommand,
   ...mlflowFileCommands,
   ...mlflowCommands,
   schema,

@@ -11,6 +11,8 @@ import {
   LatheError,
   type PipelineCheckIn,
   type PipelineCheckOut,
+  type PipelineExportIn,
+  type PipelineExportOut,
   type PipelineIssue,
   type PipelinePlanOut,
   type PipelineRun,
@@ -19,6 +21,7 @@ import {
 } from '../../shared/contract';
 import { text as textOf, type Database } from '../workspace/db';
 import { iso } from '../workspace/projects';
+import { exportPipeline } from './export-argo';
 import { parsePipeline, stepInputs, type PipelineGraph } from './graph';
 import { createPipelineRecord, type PipelineRecord } from './record';
 import { planRun, preflight, startRun, type RunnerDeps, type StartedRun } from './runner';
@@ -38,6 +41,8 @@ export interface PipelineService {
   add(file: string): Promise<PipelineSummary>;
   readFile(file: string): Promise<{ file: string; text: string }>;
   saveFile(file: string, text: string): Promise<PipelineCheckOut>;
+  /** Writes the pipeline as Argo Workflows or Kubernetes Job manifests (export-argo.ts). */
+  export(input: z.output<typeof PipelineExportIn>): Promise<PipelineExportOut>;
   /** Runs the known pipelines' schedules every minute until stop(). */
   startSchedule(): void;
   /** Stops the schedule, cancels runs in flight and waits for them to end. */
@@ -413,6 +418,12 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
       writeFileSync(tmp, text);
       renameSync(tmp, file);
       return this.check({ file, text, set: [] });
+    },
+
+    async export(input) {
+      const file = resolve(input.file);
+      const graph = load(file, readPipelineFile(file), input.set);
+      return exportPipeline(graph, { ...input, out: resolve(input.out) }, file);
     },
 
     startSchedule() {

@@ -87,6 +87,18 @@ function keyInputs(graph: PipelineGraph, id: string): string[] {
   return (graph.inputs[id] ?? []).filter((i) => !i.field.startsWith('after')).map((i) => i.id);
 }
 
+/** A step and every step it reads or waits for, transitively. */
+function upstreamOf(graph: PipelineGraph, id: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (step: string) => {
+    if (seen.has(step)) return;
+    seen.add(step);
+    for (const input of graph.inputs[step] ?? []) visit(input.id);
+  };
+  visit(id);
+  return seen;
+}
+
 /** Why a step runs, against the last key recorded for it in this pipeline. */
 function whyRun(previous: StepKey | null, current: StepKey): string[] {
   if (!previous) return ['new: never ran in this pipeline'];
@@ -265,13 +277,15 @@ export function startRun(
     const state = new Map<string, 'waiting' | 'running' | 'done' | 'failed'>(
       graph.order.map((id) => [id, 'waiting']),
     );
+    // --only STEP: that step and what it reads (found in the cache); nothing after it.
+    const needed = options.only !== undefined ? upstreamOf(graph, options.only) : null;
     const running = new Map<string, Promise<void>>();
     let stopped = false;
     for (;;) {
       if (!stopped && !controller.signal.aborted) {
         for (const id of graph.order) {
           if (running.size >= limit) break;
-          if (state.get(id) !== 'waiting') continue;
+          if (state.get(id) !== 'waiting' || (needed && !needed.has(id))) continue;
           const ready = (graph.inputs[id] ?? []).every((i) => state.get(i.id) === 'done');
           if (!ready) continue;
           state.set(id, 'running');
@@ -302,7 +316,9 @@ export function startRun(
             ? 'the run was cancelled'
             : run.failedStep
               ? `step '${run.failedStep}' failed`
-              : 'not reached',
+              : needed && !needed.has(s.id)
+                ? `not run: --only ${options.only}`
+                : 'not reached',
         ];
       }
     run.status = controller.signal.aborted
@@ -389,6 +405,17 @@ export async function planRun(
           break;
         }
     const skipByOnly = options.only !== undefined && id !== options.only;
+    if (options.only !== undefined && !upstreamOf(graph, options.only).has(id)) {
+      out.push({
+        id,
+        type: step.type,
+        run: false,
+        reasons: [`not run: --only ${options.only}`],
+        key: null,
+        cached: null,
+      });
+      continue;
+    }
     let reasons: string[];
     if (cached) reasons = [`unchanged (key ${key!.key.slice(0, 7)})`];
     else if (forced.has(id))

@@ -144,9 +144,13 @@ import {
   RulesSetIn,
 } from './monitor';
 import {
+  ExportCliIn,
+  ExportCliOut,
   PipelineAddIn,
   PipelineCheckIn,
   PipelineCheckOut,
+  PipelineExportIn,
+  PipelineExportOut,
   PipelineFileIn,
   PipelineFileOut,
   PipelineFileSaveIn,
@@ -482,6 +486,10 @@ export const channels = {
   'pipeline:file:get': channel(PipelineFileIn, PipelineFileOut),
   /** Replaces a pipeline file's text (the previous text kept as FILE~) and answers its check. */
   'pipeline:file:save': channel(PipelineFileSaveIn, PipelineCheckOut),
+  /** Writes a pipeline as an Argo Workflow (or Kubernetes Jobs) running the Lathe CLI image. */
+  'pipeline:export': channel(PipelineExportIn, PipelineExportOut),
+  /** Writes a Docker build context for an image holding the Lathe CLI, as `lathe export docker --cli` does. */
+  'export:cli': channel(ExportCliIn, ExportCliOut),
 } as const;
 
 export type Channels = typeof channels;
