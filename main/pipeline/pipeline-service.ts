@@ -183,7 +183,7 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
   const runner: RunnerDeps = {
     call: deps.call,
     gateCheck: deps.gateCheck,
-    datasetFile: deps.datasetFile,
+    datasetFile: (ref) => deps.datasetFile(ref),
     record,
     emit: deps.emit,
     latheVersion: deps.latheVersion,
