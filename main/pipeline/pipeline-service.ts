@@ -56,6 +56,12 @@ export interface PipelineServiceDeps extends StepDeps {
   now?: () => Date;
 }
 
+/** Whether a cron schedule fired at least once in (from, to]: a pipeline due at this minute's check. */
+export function scheduleFired(schedule: string, from: Date, to: Date): boolean {
+  const next = new Cron(schedule, { paused: true }).nextRun(from);
+  return next !== null && next.getTime() <= to.getTime();
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Reads a pipeline file: FILE_NOT_FOUND naming it when it is missing. */
@@ -290,9 +296,7 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
         console.error(`[Pipeline] ${file}: ${(err as Error).message}`);
         continue;
       }
-      if (!schedule) continue;
-      const next = new Cron(schedule, { paused: true }).nextRun(from);
-      if (!next || next.getTime() > to.getTime()) continue;
+      if (!schedule || !scheduleFired(schedule, from, to)) continue;
       try {
         await start({ file, set: [], force: [], trigger: 'schedule' });
       } catch (err) {
