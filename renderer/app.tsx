@@ -13,6 +13,7 @@ import { CompareView } from './views/Compare/compare-view';
 import { EvaluationView, EvaluationsView } from './views/Evaluation/evaluation-view';
 import { DeployView } from './views/Deploy/deploy-view';
 import { MonitorView } from './views/Monitor/monitor-view';
+import { PipelinesView } from './views/Pipelines/pipelines-view';
 
 const NAV: {
   id:
@@ -23,7 +24,8 @@ const NAV: {
     | 'evaluations'
     | 'models'
     | 'deploy'
-    | 'monitor';
+    | 'monitor'
+    | 'pipelines';
   label: string;
   href: string;
   icon: ReactNode;
@@ -84,6 +86,12 @@ const NAV: {
     label: 'Monitor',
     href: '#/monitor',
     icon: <path d="M1.5 8.5h3l1.5-4 3 8 2-5.5 1 1.5h2.5" />,
+  },
+  {
+    id: 'pipelines',
+    label: 'Pipelines',
+    href: '#/pipelines',
+    icon: <path d="M1.5 3h4v3h-4zM10.5 3h4v3h-4zM6 12h4v3H6zM5.5 4.5h5M3.5 6v2.5h9V6M8 8.5V12" />,
   },
 ];
 
@@ -165,6 +173,8 @@ function Content({ route }: { route: Route }) {
       return <DeployView />;
     case 'monitor':
       return <MonitorView model={route.model} />;
+    case 'pipelines':
+      return <PipelinesView pipeline={route.pipeline} />;
   }
 }
 

@@ -93,14 +93,15 @@ export function layoutDag<N extends DagNodeIn, E extends DagEdgeIn>(
     edges: live.map((edge) => {
       const a = placed.get(edge.from)!;
       const b = placed.get(edge.to)!;
-      const x1 = a.x + NODE_W;
-      const y1 = a.y + NODE_H / 2;
-      const x2 = b.x;
-      const y2 = b.y + NODE_H / 2;
-      const mid = (x1 + x2) / 2;
-      return { edge, path: `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}` };
+      return { edge, path: edgePath(a.x + NODE_W, a.y + NODE_H / 2, b.x, b.y + NODE_H / 2) };
     }),
     width: Math.max(width, 0),
     height,
   };
+}
+
+/** A horizontal S-curve from (x1, y1) on the right side of one node to (x2, y2) on the left of the next. */
+export function edgePath(x1: number, y1: number, x2: number, y2: number): string {
+  const mid = (x1 + x2) / 2;
+  return `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}`;
 }

@@ -1,7 +1,8 @@
 /**
  * Hash routes: `#/projects`, `#/data`, `#/data/<name>`, `#/features`, `#/features/<name>`, `#/experiments`,
  * `#/experiments/new[?clone=<run id>]`, `#/runs/<id>`, `#/compare?ids=<id1>,<id2>,…`, `#/evaluations[?target=<run or NAME@v>]`,
- * `#/evaluations/<id>`, `#/models`, `#/models/<name>`, `#/deploy`, `#/monitor`, `#/monitor/<name>`.
+ * `#/evaluations/<id>`, `#/models`, `#/models/<name>`, `#/deploy`, `#/monitor`, `#/monitor/<name>`,
+ * `#/pipelines`, `#/pipelines/<name>`.
  * A `?query` after the path is ignored, except `#/data?import=<URI-encoded path>` (File → Import dataset… in
  * Electron's menu), which prefills the Data view's import form, the run ids of `#/compare?ids=`, and the
  * run or model version whose evaluations `#/evaluations?target=` lists, and the run whose config
@@ -18,7 +19,8 @@ export type Route =
   | { view: 'evaluations'; target: string | null }
   | { view: 'evaluation'; id: string }
   | { view: 'deploy' }
-  | { view: 'monitor'; model: string | null };
+  | { view: 'monitor'; model: string | null }
+  | { view: 'pipelines'; pipeline: string | null };
 
 export function parseRoute(hash: string): Route {
   const rest = hash.replace(/^#\/?/, '');
@@ -67,6 +69,8 @@ export function parseRoute(hash: string): Route {
       return { view: 'deploy' };
     case 'monitor':
       return { view: 'monitor', model: arg ?? null };
+    case 'pipelines':
+      return { view: 'pipelines', pipeline: arg ?? null };
     default:
       return { view: 'data', dataset: null };
   }
@@ -102,6 +106,8 @@ export function routeHref(route: Route): string {
       return '#/deploy';
     case 'monitor':
       return route.model ? `#/monitor/${encodeURIComponent(route.model)}` : '#/monitor';
+    case 'pipelines':
+      return route.pipeline ? `#/pipelines/${encodeURIComponent(route.pipeline)}` : '#/pipelines';
   }
 }
 

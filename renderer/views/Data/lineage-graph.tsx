@@ -1,4 +1,5 @@
 import type { LineageGraph, LineageNode } from '../../../shared/contract';
+import { ArrowMarker } from '../../components/arrow-marker';
 import { getApi } from '../../api';
 import { ErrorBanner, Loading } from '../../components/states';
 import { NODE_H, NODE_W, layoutDag } from '../../lib/dag-layout';
@@ -40,19 +41,7 @@ export function LineageView({ graph }: { graph: LineageGraph }) {
         role="img"
         aria-label="Lineage graph"
       >
-        <defs>
-          <marker
-            id="lineage-arrow"
-            viewBox="0 0 10 10"
-            refX="10"
-            refY="5"
-            markerWidth="7"
-            markerHeight="7"
-            orient="auto-start-reverse"
-          >
-            <path d="M 0 0 L 10 5 L 0 10 z" className="lineage-arrowhead" />
-          </marker>
-        </defs>
+        <ArrowMarker id="lineage-arrow" className="lineage-arrowhead" />
         {layout.edges.map(({ edge, path }) => (
           <path
             key={`${edge.from}->${edge.to}`}
