@@ -2,6 +2,7 @@
 // each keyed by its resolved config, its inputs' identities and Lathe's version. A key a finished step
 // already has, with outputs that still stand, skips the step with those outputs; a changed key runs it.
 // The record is written as each step starts and ends, and `pipeline:status` carries it to every face.
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
   LatheError,
@@ -16,8 +17,10 @@ import { downstreamOf, type PipelineGraph } from './graph';
 import type { PipelineRecord } from './record';
 import {
   StepError,
+  expandGlob,
   fileInputs,
   outputsStand,
+  pathIn,
   resolvedConfig,
   runStep,
   type StepDeps,
@@ -60,11 +63,44 @@ const NEEDS_MODEL = new Set(['predict', 'serve', 'export']);
  * What must hold before anything runs: every file a step names loads (its content is part of the key),
  * and steps that need a registered model read one. Throws INVALID_CONFIG naming the step and field.
  */
-export function preflight(graph: PipelineGraph, dir: string): Map<string, Record<string, unknown>> {
+export function preflight(
+  graph: PipelineGraph,
+  dir: string,
+  /** The steps whose input files must exist now (default: every step). */
+  reading: ReadonlySet<string> | null = null,
+): Map<string, Record<string, unknown>> {
   const configs = new Map<string, Record<string, unknown>>();
+  // Files a step of the pipeline writes may be read by a later one.
+  const written = new Set<string>();
+  for (const s of graph.steps.values())
+    if (s.type === 'predict') for (const b of s.batches) written.add(pathIn(dir, b.output));
+  const missing = (id: string, field: string, path: string) =>
+    new LatheError(
+      'INVALID_CONFIG',
+      `${graph.file}: step '${id}' ${field}: no file ${path.includes('*') || path.includes('?') ? 'matches' : 'at'} ${path}`,
+      { file: graph.file, issues: [{ step: id, field, message: `no file at ${path}` }] },
+    );
   for (const id of graph.order) {
     const step = graph.steps.get(id)!;
     configs.set(id, resolvedConfig(step, dir));
+    if (!reading || reading.has(id)) {
+      if (step.type === 'import' && step.file !== undefined) {
+        const path = pathIn(dir, step.file);
+        if (!existsSync(path)) throw missing(id, 'file', path);
+      }
+      if (step.type === 'import' && step.glob !== undefined) {
+        const pattern = pathIn(dir, step.glob);
+        if (expandGlob(pattern).length === 0) throw missing(id, 'glob', pattern);
+      }
+      if (step.type === 'predict')
+        step.batches.forEach((b, i) => {
+          const input = (b as { input?: string }).input;
+          if (input === undefined) return;
+          const pattern = pathIn(dir, input);
+          if (!written.has(pattern) && expandGlob(pattern).length === 0)
+            throw missing(id, `batches[${i}].input`, pattern);
+        });
+    }
     if (NEEDS_MODEL.has(step.type)) {
       const from = (step as { from: string }).from;
       const source = graph.steps.get(from);
@@ -114,8 +150,12 @@ export function startRun(
   options: RunOptions,
 ): Promise<StartedRun> {
   const now = deps.now ?? (() => new Date());
-  const configs = preflight(graph, dir);
   if (options.only !== undefined) downstreamOf(graph, [options.only]);
+  const configs = preflight(
+    graph,
+    dir,
+    options.only !== undefined ? new Set([options.only]) : null,
+  );
   const forced = new Set<string>([
     ...(options.from !== undefined ? downstreamOf(graph, [options.from]) : []),
     ...(options.force.length ? (downstreamOf(graph, options.force), options.force) : []),
@@ -378,7 +418,11 @@ export async function planRun(
     cached: PipelineStepOutput | null;
   }[]
 > {
-  const configs = preflight(graph, dir);
+  const configs = preflight(
+    graph,
+    dir,
+    options.only !== undefined ? new Set([options.only]) : null,
+  );
   const forced = new Set<string>([
     ...(options.from !== undefined ? downstreamOf(graph, [options.from]) : []),
     ...(options.force.length ? (downstreamOf(graph, options.force), options.force) : []),

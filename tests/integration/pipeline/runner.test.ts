@@ -187,34 +187,57 @@ describe('a pipeline run', () => {
     expect(after.versions).toBe(before.versions + 1);
   });
 
-  it('stops at a failing step, skips what follows, and resumes from that step once fixed', async () => {
-    renameSync(join(t.dir, 'batch.csv'), join(t.dir, 'batch.moved'));
+  it('stops at a failing step, skips what follows, and resumes from that step once the file is fixed', async () => {
+    writeFileSync(file, PIPELINE.replace("min: '\${params.minAccuracy}'", 'min: 1.01'));
+    const before = await counts();
     const failed = await call('pipeline:run', { file, set: ['trees=13'] });
     expect(failed.status).toBe('failed');
-    expect(failed.failedStep).toBe('score');
-    expect(failed.error).toContain('score');
-    expect(statuses(failed).score).toBe('failed');
-    renameSync(join(t.dir, 'batch.moved'), join(t.dir, 'batch.csv'));
-    const before = await counts();
+    expect(failed.failedStep).toBe('gate');
+    expect(failed.error).toContain('accuracy ≥ 1.010');
+    expect(statuses(failed)).toMatchObject({
+      fit: 'succeeded',
+      gate: 'failed',
+      publish: 'skipped',
+      score: 'skipped',
+    });
+    expect((await counts()).versions).toBe(before.versions);
+    writeFileSync(file, PIPELINE);
     const resumed = await call('pipeline:resume', { id: failed.id });
     expect(resumed.resumeOf).toBe(failed.id);
     expect(resumed.set).toEqual(['trees=13']);
     expect(resumed.status).toBe('succeeded');
     expect(statuses(resumed)).toMatchObject({
       fit: 'cached',
-      publish: 'cached',
+      judge: 'cached',
+      gate: 'succeeded',
+      publish: 'succeeded',
       score: 'succeeded',
     });
-    // Nothing before the failed step ran again.
-    expect(await counts()).toEqual(before);
+    // Nothing before the failed step ran again: no new training, one new version.
+    const after = await counts();
+    expect(after.runs).toBe(before.runs + 1);
+    expect(after.versions).toBe(before.versions + 1);
     expect((await failure('pipeline:resume', { id: resumed.id })).message).toContain('succeeded');
+  });
+
+  it('refuses a missing input file before running anything, naming the step and field', async () => {
+    renameSync(join(t.dir, 'batch.csv'), join(t.dir, 'batch.moved'));
+    try {
+      const before = (await call('pipeline:runs', {})).length;
+      const err = await failure('pipeline:run', { file, set: ['trees=15'] });
+      expect(err.code).toBe('INVALID_CONFIG');
+      expect(err.message).toContain("step 'score' batches[0].input: no file at");
+      expect((await call('pipeline:runs', {})).length).toBe(before);
+    } finally {
+      renameSync(join(t.dir, 'batch.moved'), join(t.dir, 'batch.csv'));
+    }
   });
 
   it('refuses a failing gate (onFail: stop) before registering anything', async () => {
     const before = await counts();
     const r = await call('pipeline:run', { file, set: ['minAccuracy=1.01', 'trees=14'] });
     expect(r.status).toBe('failed');
-    expect(r.failedStep).toBe('gate');
+    expect(r.failedStep, r.error ?? '').toBe('gate');
     expect(statuses(r)).toMatchObject({ gate: 'failed', publish: 'skipped', score: 'skipped' });
     expect((await counts()).versions).toBe(before.versions);
   });
