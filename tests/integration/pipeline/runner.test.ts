@@ -188,7 +188,7 @@ describe('a pipeline run', () => {
   });
 
   it('stops at a failing step, skips what follows, and resumes from that step once the file is fixed', async () => {
-    writeFileSync(file, PIPELINE.replace("min: '\${params.minAccuracy}'", 'min: 1.01'));
+    writeFileSync(file, PIPELINE.replace("min: '${params.minAccuracy}'", 'min: 1.01'));
     const before = await counts();
     const failed = await call('pipeline:run', { file, set: ['trees=13'] });
     expect(failed.status).toBe('failed');
