@@ -207,6 +207,22 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
     );
   };
 
+  /**
+   * The file of a pipeline this workspace knows (run here or added): the only files the app reads and
+   * writes as pipeline text, so no face can read or overwrite any other file through these channels.
+   */
+  const known = async (path: string): Promise<string> => {
+    const file = resolve(path);
+    const row = await db.one('SELECT name FROM pipelines WHERE file = ?', [file]);
+    if (!row)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `${file} is not a pipeline file this workspace knows: add it first (Add pipeline file, or lathe pipeline run)`,
+        { file },
+      );
+    return file;
+  };
+
   const load = (file: string, text: string, set: readonly string[]) =>
     parsePipeline(text, { file, set });
 
@@ -409,12 +425,12 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
     },
 
     async readFile(path) {
-      const file = resolve(path);
+      const file = await known(path);
       return { file, text: readPipelineFile(file) };
     },
 
     async saveFile(path, text) {
-      const file = resolve(path);
+      const file = await known(path);
       const previous = readPipelineFile(file);
       // The text it replaces stays in the workspace (one level of undo), the new one is written whole.
       await db.run('UPDATE pipelines SET previous_text = ? WHERE file = ?', [previous, file]);

@@ -1,7 +1,7 @@
 // Pipelines end to end through the validating dispatcher, on penguins: a run records every step with its
 // key and outputs; a second run skips every step; a changed parameter reruns exactly the steps that read
 // it; a failed run resumes from the failed step; a cancelled run leaves the workspace consistent.
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -269,6 +269,26 @@ describe('a pipeline run', () => {
     const verify = await call('workspace:verify', {});
     expect(verify.ok).toBe(true);
     expect((await call('pipeline:get', { id: r.id })).status).toBe('cancelled');
+  });
+
+  it('reads and writes only the files of pipelines it knows, keeping the text a save replaced', async () => {
+    const other = join(t.dir, 'notes.txt');
+    writeFileSync(other, 'private');
+    expect((await failure('pipeline:file:get', { file: other })).message).toContain(
+      'not a pipeline file this workspace knows',
+    );
+    expect((await failure('pipeline:file:save', { file: other, text: 'x' })).code).toBe(
+      'INVALID_INPUT',
+    );
+    expect(readFileSync(other, 'utf8')).toBe('private');
+    const { text } = await call('pipeline:file:get', { file });
+    const saved = await call('pipeline:file:save', { file, text: `${text}\n# edited\n` });
+    expect(saved.ok).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(`${text}\n# edited\n`);
+    const bad = await call('pipeline:file:save', { file, text: 'name: [' });
+    expect(bad.ok).toBe(false);
+    expect(bad.issues[0]!.line).toBe(1);
+    writeFileSync(file, PIPELINE);
   });
 
   it('checks a file and names the step, field and line of each problem', async () => {
