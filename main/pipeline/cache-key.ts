@@ -42,7 +42,9 @@ export function stepKey({ config, inputs, latheVersion }: StepKeyInput): StepKey
 /**
  * What of a step belongs in its config hash: everything but its id, its description and the fields that
  * name other steps (`from`, `data`, `gate`, `after`), whose outputs enter the key as inputs instead — so
- * renaming a step or rewording a description reruns nothing.
+ * rewording a description reruns nothing. A list item's `from` (a batch's, a monitor's `actuals`) stays:
+ * the inputs say what each step made, not which item reads it, and two batches swapping their months must
+ * rerun the step.
  */
 export function keyConfig(step: PipelineStep): Record<string, unknown> {
   const {

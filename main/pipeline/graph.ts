@@ -16,9 +16,12 @@ import {
 } from '../../shared/contract';
 import { parseConfigText, readConfigText } from '../workspace/config-file';
 
-/** A step field that names another step, and the step types it accepts. */
+/**
+ * A step field that names another step, and the step types it accepts. `batches.from` is the `from` of
+ * each item of the step's `batches` list (an item without it names nothing).
+ */
 export interface InputRule {
-  field: 'from' | 'data' | 'gate';
+  field: 'from' | 'data' | 'gate' | 'batches.from' | 'actuals.from';
   accepts: readonly PipelineStepType[];
 }
 
@@ -27,8 +30,8 @@ const MODEL_STEPS = ['train', 'tune', 'register'] as const;
 
 /**
  * What each step type reads, by field. A dataset step (import, validate, transform) outputs a dataset
- * version; train and tune a run; register a model version; evaluate an evaluation. `after` (on every step)
- * accepts any step and only orders.
+ * version; train and tune a run; register a model version; evaluate an evaluation; predict the batches it
+ * scored (and their model). `after` (on every step) accepts any step and only orders.
  */
 export const STEP_INPUTS: { readonly [T in PipelineStepType]: readonly InputRule[] } = {
   import: [],
@@ -45,13 +48,36 @@ export const STEP_INPUTS: { readonly [T in PipelineStepType]: readonly InputRule
     { field: 'from', accepts: ['train', 'tune'] },
     { field: 'gate', accepts: ['gate'] },
   ],
-  predict: [{ field: 'from', accepts: MODEL_STEPS }],
+  predict: [
+    { field: 'from', accepts: MODEL_STEPS },
+    { field: 'batches.from', accepts: DATASET_STEPS },
+  ],
   serve: [{ field: 'from', accepts: MODEL_STEPS }],
   export: [{ field: 'from', accepts: MODEL_STEPS }],
-  monitor: [{ field: 'from', accepts: ['register', 'serve'] }],
+  monitor: [
+    { field: 'from', accepts: ['register', 'serve', 'predict'] },
+    { field: 'actuals.from', accepts: DATASET_STEPS },
+  ],
 };
 
-/** One edge of the graph: `field` of a step (`from`, `from[1]`, `data`, `gate`, `after[0]`) names `id`. */
+/** An edge per item of a list whose `field` names a step: `batches[1].from`. */
+function listInputs(
+  items: unknown,
+  list: string,
+  field: string,
+  accepts: readonly PipelineStepType[],
+): StepInput[] {
+  if (!Array.isArray(items)) return [];
+  return items.flatMap((item: unknown, i) => {
+    const id = isRecord(item) ? item[field] : undefined;
+    return typeof id === 'string' ? [{ field: `${list}[${i}].${field}`, id, accepts }] : [];
+  });
+}
+
+/**
+ * One edge of the graph: `field` of a step (`from`, `from[1]`, `data`, `gate`, `batches[0].from`,
+ * `actuals[2].from`, `after[0]`) names `id`.
+ */
 export interface StepInput {
   field: string;
   id: string;
@@ -64,6 +90,11 @@ export function stepInputs(step: PipelineStep): StepInput[] {
   const out: StepInput[] = [];
   const fields = step as unknown as Record<string, unknown>;
   for (const rule of STEP_INPUTS[step.type]) {
+    const [list, field] = rule.field.split('.');
+    if (field !== undefined) {
+      out.push(...listInputs(fields[list!], list!, field, rule.accepts));
+      continue;
+    }
     const value = fields[rule.field];
     if (typeof value === 'string')
       out.push({ field: rule.field, id: value, accepts: rule.accepts });
@@ -332,7 +363,7 @@ function buildGraph(
           problems.push({
             step: step.id,
             field: input.field,
-            message: `'${input.id}' is a ${target.type} step; ${step.type}.${input.field.replace(/\[\d+\]$/, '')} takes ${words(input.accepts)} step`,
+            message: `'${input.id}' is a ${target.type} step; ${step.type}.${input.field.replace(/\[\d+\]/g, '')} takes ${words(input.accepts)} step`,
           });
         if (!dependents[input.id]!.includes(step.id)) dependents[input.id]!.push(step.id);
       }

@@ -4,7 +4,15 @@
 // models:register, predict:batch, serve:start, export:docker, monitor:rules:set …). A step answers its
 // outputs: what its dependents read and what the Pipelines view links to.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import {
   AlertRules,
@@ -225,7 +233,8 @@ function filesInSql(sql: string, dir: string): string[] {
 /**
  * The files a step reads from disk, by content: an import's file, glob or the files its query names, a
  * predict step's batch inputs. They enter the step's key, so a changed file reruns the step (as DVC's
- * deps). A URL is named only: `--force` fetches it again.
+ * deps). A URL is named only: `--force` fetches it again. A batch read `from` a dataset step enters the
+ * key by that step's output (its dataset version's hash), not here.
  */
 export async function fileInputs(step: PipelineStep, dir: string): Promise<Record<string, string>> {
   const files: string[] = [];
@@ -235,7 +244,8 @@ export async function fileInputs(step: PipelineStep, dir: string): Promise<Recor
     if (step.sql !== undefined) files.push(...filesInSql(step.sql, dir));
   }
   if (step.type === 'predict')
-    for (const b of step.batches) files.push(...expandGlob(pathIn(dir, b.input)));
+    for (const b of step.batches)
+      if (b.input !== undefined) files.push(...expandGlob(pathIn(dir, b.input)));
   const out: Record<string, string> = {};
   for (const f of [...new Set(files)].sort())
     if (existsSync(f)) out[`file:${f}`] = await fileSha256(f);
@@ -275,6 +285,15 @@ function modelOf(run: StepRun, step: PipelineStep): string {
       `step '${step.id}' from: ${step.type} needs a registered model version — read a register step, not '${String((step as { from?: string }).from)}' (a ${out.kind})`,
     );
   return out.model;
+}
+
+/** The dataset version (`name@3`) a list item's `from` names (a batch's, a monitor's actuals'). */
+function datasetFrom(run: StepRun, step: PipelineStep, field: string, id: string): string {
+  const out = run.inputs.get(id);
+  if (!out) throw new StepError(`step '${step.id}' ${field}: step '${id}' has no recorded outputs`);
+  if (!out.dataset)
+    throw new StepError(`step '${step.id}' ${field}: step '${id}' made no dataset version`);
+  return out.dataset;
 }
 
 async function datasetOutput(
@@ -400,7 +419,8 @@ async function runTransform(
 function metricLine(metrics: Record<string, number | null>, keys = 3): string {
   const pick = Object.entries(metrics)
     .filter(
-      ([k, v]) => v !== null && /^(val_|test_)?(roc_auc|accuracy|f1|rmse|mae|r2|log_loss)$/.test(k),
+      ([k, v]) =>
+        v !== null && /^(val_|test_)?(roc_auc|auc|accuracy|f1|rmse|mae|r2|log_loss)$/.test(k),
     )
     .slice(0, keys);
   return pick.map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
@@ -479,7 +499,7 @@ async function runEvaluate(
       evaluation: report.id,
       run: report.runId,
       ...(source.model ? { model: source.model } : {}),
-      label: `evaluation ${report.id.slice(0, 8)} on ${report.rows} rows of ${report.dataset}${metrics ? `: ${metrics}` : ''}`,
+      label: `evaluation ${report.id.slice(0, 8)} on ${count(report.rows)} rows of ${report.dataset}${metrics ? `: ${metrics}` : ''}`,
     },
     message: `evaluated ${target.length > 30 ? target.slice(0, 8) : target} on ${count(report.rows)} ${report.split} rows: ${metrics}`,
   };
@@ -580,10 +600,17 @@ async function runPredict(
   for (const [i, b] of step.batches.entries()) {
     if (run.signal.aborted) throw new StepError('cancelled');
     const output = pathIn(run.dir, b.output);
-    run.say(`  batch ${i + 1} of ${step.batches.length}: ${b.input} → ${b.output}`);
+    // The step declares where its outputs go (as DVC's outs): their folder is made.
+    mkdirSync(dirname(output), { recursive: true });
+    // A dataset step's version is scored from its Parquet file in the workspace.
+    const dataset =
+      b.from !== undefined ? datasetFrom(run, step, `batches[${i}].from`, b.from) : undefined;
+    const file =
+      dataset !== undefined ? await deps.datasetFile(dataset) : pathIn(run.dir, b.input!);
+    run.say(`  batch ${i + 1} of ${step.batches.length}: ${dataset ?? b.input!} → ${b.output}`);
     const out = await deps.call('predict:batch', {
       model,
-      input: pathIn(run.dir, b.input),
+      input: file,
       output,
       overwrite: true,
       ...(step.idColumn !== undefined ? { idColumn: step.idColumn } : {}),
@@ -677,6 +704,21 @@ async function runMonitor(
         ).rules
       : step.rules;
   const rules = given.map((r) => ({ ...r, model: r.model ?? name }));
+  // Labels first, so the performance rules checked below judge labelled rows.
+  const labelled: string[] = [];
+  for (const [i, a] of (step.actuals ?? []).entries()) {
+    if (run.signal.aborted) throw new StepError('cancelled');
+    const dataset = datasetFrom(run, step, `actuals[${i}].from`, a.from);
+    const out = await deps.call('monitor:actuals', {
+      model: name,
+      dataset,
+      idColumn: a.idColumn,
+      targetColumn: a.targetColumn,
+    });
+    labelled.push(
+      `${dataset}: ${count(out.rows)} labels, ${count(out.matched)} matched, ${count(out.unmatched)} unmatched`,
+    );
+  }
   const current = await deps.call('monitor:rules:get', {});
   const names = new Set(rules.map((r) => r.name));
   const next = {
@@ -686,6 +728,7 @@ async function runMonitor(
   };
   await deps.call('monitor:rules:set', { rules: next });
   const checked = await deps.call('monitor:check', { only: [...names] });
+  const fired = checked.results.filter((r) => r.fired).map((r) => r.rule);
   const results = checked.results.map(
     (r) =>
       `${r.rule}: ${r.error ? r.error : `${r.signal} ${fmt(r.value)} (${r.fired ? 'FIRED' : 'ok'} against ${fmt(r.threshold)})`}`,
@@ -696,9 +739,9 @@ async function runMonitor(
       identity: canonicalHash(rules),
       model,
       rules: [...names],
-      label: `${rules.length} alert rule${rules.length === 1 ? '' : 's'} on ${name}`,
+      label: `${rules.length} alert rule${rules.length === 1 ? '' : 's'} on ${name}${fired.length ? ` (${fired.join(', ')} fired when installed)` : ''}`,
     },
-    message: `installed ${[...names].join(', ')} on ${name}; checked now: ${results.join('; ') || 'nothing to check yet'}`,
+    message: `${labelled.length ? `actuals ${labelled.join('; ')}; ` : ''}installed ${[...names].join(', ')} on ${name}; checked now: ${results.join('; ') || 'nothing to check yet'}`,
   };
 }
 

@@ -123,13 +123,22 @@ export const RegisterStep = step('register', {
   gate: StepId.optional(),
 });
 
-/** One batch: an input file (or glob) scored into an output file (.csv or .parquet). */
+/**
+ * One batch scored into an output file (.csv or .parquet): an input file (or glob), or `from` a dataset
+ * step (import, validate, transform), whose dataset version's rows are scored.
+ */
 const Batch = z
   .object({
-    input: FilePath,
+    input: FilePath.optional(),
+    /** A dataset step whose version is the batch's input. */
+    from: StepId.optional(),
     output: FilePath,
   })
-  .strict();
+  .strict()
+  .refine((b) => (b.input === undefined) !== (b.from === undefined), {
+    message: 'give exactly one of input (a file) or from (a dataset step)',
+    path: ['input'],
+  });
 
 /** Batch prediction with the `from` model: each batch in order (e.g. one per month). */
 export const PredictStep = step('predict', {
@@ -162,9 +171,26 @@ export const ExportStep = step('export', {
   out: FilePath,
 });
 
-/** Installs alert rules on the `from` model (a register or serve step), inline or from a rules file. */
+/** Labels for a monitored model's captured rows: a dataset step's column, matched by an id column. */
+const MonitorActuals = z
+  .object({
+    /** A dataset step (import, validate, transform) whose version holds the labels. */
+    from: StepId,
+    /** The column matching a captured row's id (the predict step's `idColumn`). */
+    idColumn: z.string().min(1, 'name the id column'),
+    /** The column holding the true label. */
+    targetColumn: z.string().min(1, 'name the target column'),
+  })
+  .strict();
+
+/**
+ * Watches the `from` model (a register, serve or predict step; reading the predict step reruns this one
+ * whenever its batches are scored again): late labels attached first (`actuals`), so performance rules have
+ * labelled rows, then alert rules installed, inline or from a rules file, and checked once.
+ */
 export const MonitorStep = step('monitor', {
   from: StepId,
+  actuals: z.array(MonitorActuals).min(1, 'give at least one source of labels').optional(),
   rules: z.union([FilePath, z.array(PipelineAlertRule).min(1, 'give at least one rule')]),
   /** When the rules are evaluated (cron); default: the workspace's alert schedule. */
   schedule: z.string().min(1).optional(),

@@ -178,29 +178,4 @@ describe('lathe CLI', () => {
     expect(after.code).toBe(0);
     expect(after.stderr).not.toMatch(/sending the command/);
   });
-
-  it('runs the demo end to end on the flights sample', () => {
-    const r = lathe([
-      'demo',
-      '--rows',
-      '3000',
-      '--epochs',
-      '2',
-      '--workspace',
-      join(t.dir, 'demo'),
-      '--json',
-    ]);
-    expect(r.code).toBe(0);
-    const out = r.json as {
-      flights: { version: { rows: number } };
-      profile: { rows: number };
-      run: unknown;
-    };
-    expect(out.flights.version.rows).toBe(3_000_000);
-    expect(out.profile.rows).toBe(3_000_000);
-    const run = Run.parse(out.run);
-    expect(run).toMatchObject({ status: 'finished', backend: 'wasm', task: 'binary' });
-    expect(run.metrics.val_auc).toBeGreaterThan(0.5);
-    expect(run.params.features).toBe('hour,day_of_week,month,distance,origin,destination');
-  });
 });

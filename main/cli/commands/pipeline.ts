@@ -76,7 +76,7 @@ function humanCheck(c: PipelineCheckOut): string {
 }
 
 /** Prints each step as it starts and ends (stderr), while `work` runs the pipeline. */
-async function followRun(
+export async function followRun(
   ctx: Ctx,
   s: Session,
   work: (onId: (id: string) => void) => Promise<PipelineRun>,

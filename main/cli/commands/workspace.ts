@@ -1,4 +1,5 @@
-// `lathe init`, `gc`, `ui`, `demo` and `schema`: the workspace itself, its browser UI and the tour.
+// `lathe init`, `gc`, `ui`, `demo` and `schema`: the workspace itself, its browser UI and the tour (the
+// pipeline shipped with Lathe, run as `lathe pipeline run` runs one).
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +16,10 @@ import {
 } from '../../../shared/contract';
 import { startHost } from '../../host/server';
 import { packageRoot } from '../../version';
-import { invoke, num, str, withSession, type Command } from '../command';
+import { demoNext, demoPipelineFile, demoSettings, DEMO_MIN_ROWS } from '../demo';
+import { invoke, num, strs, withSession, withStandingSession, type Command } from '../command';
 import { formatBytes } from '../output';
-import { exitFor } from '../runners';
-import { humanProfileSummary } from './data';
-import { humanRun } from './runs';
+import { followRun, humanPipelineRun } from './pipeline';
 
 /** JSON Schemas of the files users write, by the name `lathe schema` takes. */
 const SCHEMAS: Record<string, () => unknown> = {
@@ -129,43 +129,46 @@ export const ui: Command = {
 export const demo: Command = {
   path: ['demo'],
   summary:
-    'Import the flights sample (vega-datasets), profile it, train a delay model and print its metrics.',
+    'The tour: run the pipeline shipped with Lathe on the flights sample (vega-datasets, offline) — import January to March, validate, train, search, evaluate with slices, gate, register the champion, score April to June and monitor them — then say what each view shows. On a fresh temporary workspace unless --workspace; run again there, every step is cached.',
   positionals: [],
   flags: {
     rows: {
       type: 'number',
       value: 'N',
-      description: 'flights sampled for training (default 100000)',
+      description: `flights sampled from January to March for training (default 100000, at least ${DEMO_MIN_ROWS})`,
     },
-    epochs: {
-      type: 'number',
-      value: 'N',
-      description: 'training epochs of the mlp (default 8), or rounds of a gbdt (default 100)',
-    },
-    model: {
+    set: {
       type: 'string',
-      value: 'TYPE',
-      description: 'mlp (default) or gbdt: gradient-boosted trees, depth 6, learning rate 0.3',
+      value: 'NAME=VALUE',
+      multiple: true,
+      description:
+        'override a parameter of the demo pipeline (trees, searchTrees, trials, monthRows, minAuc…; repeat for more)',
     },
   },
   async run(ctx) {
-    const { runDemo } = await import('../demo');
+    // Bad flags are refused before a workspace (or a temporary folder) is made.
+    const settings = demoSettings({ rows: num(ctx, 'rows'), set: strs(ctx, 'set') });
+    const file = demoPipelineFile();
     const explicit = ctx.args.flags.workspace !== undefined || process.env.LATHE_HOME;
     const dir = explicit ? ctx.workspaceDir : mkdtempSync(join(tmpdir(), 'lathe-demo-'));
-    const result = await runDemo(
-      { ...ctx, workspaceDir: dir },
-      {
-        rows: num(ctx, 'rows') ?? 100_000,
-        epochs: num(ctx, 'epochs') ?? (str(ctx, 'model') === 'gbdt' ? 100 : 8),
-        model: str(ctx, 'model'),
-      },
-    );
-    ctx.result(
-      result,
-      () =>
-        `${humanProfileSummary(result.profile)}\n\n${humanRun(result.run)}\n\nWorkspace: ${dir}`,
-    );
-    return exitFor(result.run);
+    const demoCtx = { ...ctx, workspaceDir: dir };
+    const input = {
+      file,
+      set: settings(dir),
+      force: [],
+      trigger: 'demo' as const,
+    };
+    return withStandingSession(demoCtx, { command: 'lathe demo', quiet: true }, async (s) => {
+      ctx.say(`Workspace ${dir}`);
+      const r = await followRun(demoCtx, s, async (onId) => {
+        const { id } = await s.api.invoke('pipeline:start', input);
+        onId(id);
+        ctx.say(`pipeline run ${id.slice(0, 8)} of ${input.file}`);
+        return s.api.invoke('pipeline:wait', { id });
+      });
+      ctx.result({ workspace: dir, run: r }, () => `${humanPipelineRun(r)}\n\n${demoNext(r, dir)}`);
+      return r.status === 'succeeded' ? 0 : r.status === 'cancelled' ? 130 : 1;
+    });
   },
 };
 

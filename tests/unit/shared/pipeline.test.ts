@@ -86,6 +86,57 @@ describe('the pipeline contract', () => {
     ).toEqual(['steps.0.file: give exactly one of file, glob, url or sql']);
   });
 
+  it('reads a batch from a file or a dataset step, exactly one of them', () => {
+    const predict = (batches: unknown[]) => ({
+      ...base,
+      steps: [...base.steps, { id: 'score', type: 'predict', from: 'reg', batches }],
+    });
+    const p = Pipeline.parse(
+      predict([
+        { input: 'x.csv', output: 'a.csv' },
+        { from: 'raw', output: 'b.parquet' },
+      ]),
+    );
+    const score = p.steps[1]!;
+    expect(score.type === 'predict' && score.batches).toEqual([
+      { input: 'x.csv', output: 'a.csv' },
+      { from: 'raw', output: 'b.parquet' },
+    ]);
+    const one = 'give exactly one of input (a file) or from (a dataset step)';
+    expect(issues(predict([{ output: 'a.csv' }]))).toEqual([`steps.1.batches.0.input: ${one}`]);
+    expect(issues(predict([{ input: 'x.csv', from: 'raw', output: 'a.csv' }]))).toEqual([
+      `steps.1.batches.0.input: ${one}`,
+    ]);
+    expect(issues(predict([{ from: '2nd', output: 'a.csv' }]))[0]).toMatch(
+      /^steps\.1\.batches\.0\.from: a step id starts with a letter/,
+    );
+  });
+
+  it('reads the actuals of a monitor step, each with its id and target columns', () => {
+    const monitor = (actuals: unknown) => ({
+      ...base,
+      steps: [
+        ...base.steps,
+        {
+          id: 'w',
+          type: 'monitor',
+          from: 'reg',
+          actuals,
+          rules: [{ name: 'auc', signal: 'metric', metric: 'roc_auc', below: 0.6 }],
+        },
+      ],
+    });
+    const p = Pipeline.parse(monitor([{ from: 'raw', idColumn: 'id', targetColumn: 'y' }]));
+    const w = p.steps[1]!;
+    expect(w.type === 'monitor' && w.actuals).toEqual([
+      { from: 'raw', idColumn: 'id', targetColumn: 'y' },
+    ]);
+    expect(issues(monitor([{ from: 'raw', idColumn: 'id' }]))).toEqual([
+      'steps.1.actuals.0.targetColumn: Invalid input: expected string, received undefined',
+    ]);
+    expect(issues(monitor([]))).toEqual(['steps.1.actuals: give at least one source of labels']);
+  });
+
   it("checks an inline train config by the train config's own rules, without a dataset", () => {
     const bad = issues({
       ...base,

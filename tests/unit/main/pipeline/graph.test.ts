@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LatheError } from '../../../../shared/contract';
+import { keyConfig, stepKey } from '../../../../main/pipeline/cache-key';
 import {
   downstreamOf,
   loadPipeline,
@@ -196,6 +197,93 @@ describe('parsePipeline', () => {
       expect(err.code).toBe('INVALID_CONFIG');
       expect(err.message).toBe(`p.yaml: ${message}`);
     }
+  });
+
+  it('orders a batch after the dataset step it scores and checks its kind', () => {
+    const reg = `  - { id: reg, type: register, from: fit, name: m }\n`;
+    const months = `  - { id: april, type: import, file: april.csv }\n  - { id: may, type: import, file: may.csv }\n`;
+    const score =
+      `  - id: score\n    type: predict\n    from: reg\n    batches:\n` +
+      `      - { from: april, output: a.parquet }\n      - { input: x.csv, output: x.parquet }\n` +
+      `      - { from: may, output: m.parquet }\n`;
+    const g = parsePipeline(yaml(`${IMPORT}${TRAIN}${reg}${months}${score}`));
+    expect(g.inputs.score).toEqual([
+      { field: 'from', id: 'reg', accepts: ['train', 'tune', 'register'] },
+      { field: 'batches[0].from', id: 'april', accepts: ['import', 'validate', 'transform'] },
+      { field: 'batches[2].from', id: 'may', accepts: ['import', 'validate', 'transform'] },
+    ]);
+    expect(g.dependents.april).toEqual(['score']);
+    expect(g.levels).toEqual([['raw', 'april', 'may'], ['fit'], ['reg'], ['score']]);
+    expect(downstreamOf(g, ['may'])).toEqual(['may', 'score']);
+
+    const wrong = refusal(
+      yaml(
+        `${IMPORT}${TRAIN}${reg}  - { id: score, type: predict, from: reg, batches: [{ from: fit, output: a.csv }] }\n`,
+      ),
+    );
+    expect(wrong.message).toBe(
+      "p.yaml: step 'score' batches[0].from: 'fit' is a train step; predict.batches.from takes a import, validate or transform step",
+    );
+    expect(wrong.details).toMatchObject({ issues: [{ step: 'score', field: 'batches[0].from' }] });
+    expect(
+      refusal(
+        yaml(
+          `${IMPORT}${TRAIN}${reg}  - { id: score, type: predict, from: reg, batches: [{ from: aprl, output: a.csv }] }\n`,
+        ),
+      ).message,
+    ).toBe("p.yaml: step 'score' batches[0].from: no step 'aprl' (steps: raw, fit, reg, score)");
+    expect(
+      refusal(
+        yaml(
+          `${IMPORT}  - { id: t, type: transform, from: raw, after: [score], steps: [{ type: dedupe }] }\n${TRAIN}${reg}  - { id: score, type: predict, from: reg, batches: [{ from: t, output: a.csv }] }\n`,
+        ),
+      ).message,
+    ).toBe(
+      "p.yaml: step 't' after[0]: the steps form a cycle: t.after[0] → score, score.batches[0].from → t",
+    );
+  });
+
+  it("orders a monitor after its actuals' dataset steps and reads a predict step's model", () => {
+    const rest =
+      `  - { id: reg, type: register, from: fit, name: m }\n` +
+      `  - { id: april, type: import, file: april.csv }\n` +
+      `  - { id: score, type: predict, from: reg, idColumn: id, batches: [{ from: april, output: a.parquet }] }\n`;
+    const watch = (from: string, actualsFrom: string) =>
+      `  - id: w\n    type: monitor\n    from: ${from}\n    actuals: [{ from: ${actualsFrom}, idColumn: id, targetColumn: y }]\n    rules: [{ name: auc, signal: metric, metric: roc_auc, below: 0.6 }]\n`;
+    const g = parsePipeline(yaml(`${IMPORT}${TRAIN}${rest}${watch('score', 'april')}`));
+    expect(g.inputs.w).toEqual([
+      { field: 'from', id: 'score', accepts: ['register', 'serve', 'predict'] },
+      { field: 'actuals[0].from', id: 'april', accepts: ['import', 'validate', 'transform'] },
+    ]);
+    expect(g.order.at(-1)).toBe('w');
+    expect(refusal(yaml(`${IMPORT}${TRAIN}${rest}${watch('score', 'reg')}`)).message).toBe(
+      "p.yaml: step 'w' actuals[0].from: 'reg' is a register step; monitor.actuals.from takes a import, validate or transform step",
+    );
+    expect(refusal(yaml(`${IMPORT}${TRAIN}${rest}${watch('fit', 'april')}`)).message).toBe(
+      "p.yaml: step 'w' from: 'fit' is a train step; monitor.from takes a register, serve or predict step",
+    );
+  });
+
+  it("keeps which batch reads which step in a predict step's key config", () => {
+    const g = parsePipeline(
+      yaml(
+        `${IMPORT}  - { id: other, type: import, file: b.csv }\n${TRAIN}  - { id: reg, type: register, from: fit, name: m }\n` +
+          `  - { id: s1, type: predict, from: reg, batches: [{ from: raw, output: a.csv }, { from: other, output: b.csv }] }\n` +
+          `  - { id: s2, type: predict, from: reg, batches: [{ from: other, output: a.csv }, { from: raw, output: b.csv }] }\n`,
+      ),
+    );
+    const [s1, s2] = [keyConfig(g.steps.get('s1')!), keyConfig(g.steps.get('s2')!)];
+    expect(s1).toEqual({
+      type: 'predict',
+      batches: [
+        { from: 'raw', output: 'a.csv' },
+        { from: 'other', output: 'b.csv' },
+      ],
+    });
+    // Same inputs, same outputs, swapped months: a different key.
+    expect(stepKey({ config: s1, inputs: {}, latheVersion: '1' }).key).not.toBe(
+      stepKey({ config: s2, inputs: {}, latheVersion: '1' }).key,
+    );
   });
 
   it('names a cycle edge by edge', () => {
