@@ -3,7 +3,7 @@
 // schedules of those files while the app, `lathe ui` or `lathe monitor watch` runs.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -20,7 +20,9 @@ import {
   type PipelineSummary,
 } from '../../shared/contract';
 import { text as textOf, type Database } from '../workspace/db';
+import { isInside } from '../workspace/paths';
 import { iso } from '../workspace/projects';
+import { packageRoot } from '../version';
 import { exportPipeline } from './export-argo';
 import { parsePipeline, stepInputs, type PipelineGraph } from './graph';
 import { createPipelineRecord, type PipelineRecord } from './record';
@@ -431,6 +433,13 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
 
     async saveFile(path, text) {
       const file = await known(path);
+      const shipped = join(packageRoot(), 'resources', 'pipelines');
+      if (isInside(shipped, file))
+        throw new LatheError(
+          'INVALID_INPUT',
+          `${file} ships with Lathe (lathe demo runs it) and is read-only: copy it to your own folder, then add the copy`,
+          { file },
+        );
       const previous = readPipelineFile(file);
       // The text it replaces stays in the workspace (one level of undo), the new one is written whole.
       await db.run('UPDATE pipelines SET previous_text = ? WHERE file = ?', [previous, file]);

@@ -3,7 +3,7 @@
 // content afterwards (datasets with a quarantine, runs and a search, an evaluation with slices, a champion,
 // scored batches with captured and labelled rows, drift, performance and a fired alert); a second run skips
 // every step.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineRun } from '../../../shared/contract';
@@ -14,7 +14,7 @@ import { tempDir } from '../../helpers/workspace';
 
 const t = tempDir('lathe-demo-pipeline-');
 let services: Services;
-const { call } = contractClient(() => services);
+const { call, failure } = contractClient(() => services);
 
 const scores = join(t.dir, 'scores');
 const SET = [
@@ -146,4 +146,11 @@ describe('the demo pipeline', () => {
     const history = await call('pipeline:runs', { pipeline: 'flights-demo' });
     expect(history.map((r) => r.trigger)).toEqual(['demo', 'demo']);
   }, 60_000);
+
+  it('keeps the shipped pipeline read-only from the app', async () => {
+    const { text } = await call('pipeline:file:get', { file: demoPipelineFile() });
+    const err = await failure('pipeline:file:save', { file: demoPipelineFile(), text: `${text}#` });
+    expect(err.message).toContain('ships with Lathe');
+    expect(readFileSync(demoPipelineFile(), 'utf8')).toBe(text);
+  });
 });
