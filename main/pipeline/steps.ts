@@ -665,7 +665,8 @@ async function runExport(deps: StepDeps, run: StepRun, step: StepOf<'export'>): 
   const target = replace
     ? join(dirname(out), `.${basename(out)}.lathe-${run.runId.slice(0, 8)}`)
     : out;
-  rmSync(target === out ? join(out, '.nothing') : target, { recursive: true, force: true });
+  // A temporary folder a killed run left behind is this step's own.
+  if (replace) rmSync(target, { recursive: true, force: true });
   const files =
     step.format === 'docker'
       ? (await deps.call('export:docker', { ref: model, out: target })).files

@@ -1,7 +1,7 @@
 // Pipelines end to end through the validating dispatcher, on penguins: a run records every step with its
 // key and outputs; a second run skips every step; a changed parameter reruns exactly the steps that read
 // it; a failed run resumes from the failed step; a cancelled run leaves the workspace consistent.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,11 @@ steps:
     idColumn: id
     batches:
       - { input: batch.csv, output: '\${params.scored}' }
+  - id: package
+    type: export
+    from: publish
+    format: mlflow-model
+    out: model-out
 `;
 
 const file = join(t.dir, 'pipeline.yaml');
@@ -128,6 +133,7 @@ describe('a pipeline run', () => {
       'gate',
       'publish',
       'score',
+      'package',
     ]);
     expect(Object.values(statuses(first)).every((s) => s === 'succeeded')).toBe(true);
     for (const s of first.steps) expect(s.key).toMatch(/^[0-9a-f]{64}$/);
@@ -167,7 +173,7 @@ describe('a pipeline run', () => {
 
   it('reruns exactly the steps downstream of a changed parameter, as the dry run says', async () => {
     const plan = await call('pipeline:plan', { file, set: ['trees=12'] });
-    const rerun = ['fit', 'judge', 'gate', 'publish', 'score'];
+    const rerun = ['fit', 'judge', 'gate', 'publish', 'score', 'package'];
     expect(plan.steps.filter((s) => s.run).map((s) => s.id)).toEqual(rerun);
     expect(plan.steps.find((s) => s.id === 'fit')!.reasons[0]).toMatch(/^config changed/);
     const before = await counts();
@@ -180,8 +186,13 @@ describe('a pipeline run', () => {
       gate: 'succeeded',
       publish: 'succeeded',
       score: 'succeeded',
+      package: 'succeeded',
     });
     expect(r.params.trees).toBe(12);
+    // The export's folder, written by the first run, is replaced by the new version's whole.
+    const mlmodel = readFileSync(join(t.dir, 'model-out', 'MLmodel'), 'utf8');
+    expect(mlmodel).toContain(r.steps.find((s) => s.id === 'fit')!.outputs!.run!);
+    expect(readdirSync(t.dir).filter((f) => f.includes('.lathe-'))).toEqual([]);
     const after = await counts();
     expect(after.runs).toBe(before.runs + 1);
     expect(after.versions).toBe(before.versions + 1);
@@ -304,6 +315,6 @@ describe('a pipeline run', () => {
     expect(bad.split('\n')[issue.line! - 1]).toContain('from: fitt');
     const good = await call('pipeline:check', { file });
     expect(good.ok).toBe(true);
-    expect(good.steps.map((s) => s.level)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(good.steps.map((s) => s.level)).toEqual([0, 1, 2, 3, 4, 5, 6, 6]);
   });
 });
