@@ -145,6 +145,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY main/cli ./main/cli
 COPY out ./out
+COPY resources ./resources
 # The command on the PATH, and V8's code cache of the CLI's runtime (which also checks that it loads).
 RUN ln -s ${APP_DIR}/main/cli/lathe.cjs /usr/local/bin/lathe \\
   && node -e "require('./main/cli/code-cache.cjs').requireWithCodeCache('${APP_DIR}/out/main/cli-run.cjs', { rebuild: true }).save()" \\
@@ -225,6 +226,11 @@ export async function exportCliContext(
     mkdirSync(join(dir, 'main', 'cli'), { recursive: true });
     for (const f of ['lathe.cjs', 'code-cache.cjs'])
       cpSync(join(root, 'main', 'cli', f), join(dir, 'main', 'cli', f));
+    // The pipelines shipped with Lathe: `lathe demo` runs one.
+    const shipped = join(root, 'resources', 'pipelines');
+    mkdirSync(join(dir, 'resources', 'pipelines'), { recursive: true });
+    if (existsSync(shipped))
+      cpSync(shipped, join(dir, 'resources', 'pipelines'), { recursive: true });
     writeFileSync(
       join(dir, 'package.json'),
       `${JSON.stringify(

@@ -53,6 +53,8 @@ describe('exportCliContext', () => {
       'out/main/cli-run.cjs',
       'out/main/train-worker.cjs',
       'out/main/eval-worker.cjs',
+      // lathe demo runs the shipped pipeline in the image too.
+      'resources/pipelines/flights-demo.yaml',
     ])
       expect(r.files).toContain(f);
     expect(r.files.filter((f) => f.endsWith('.map') || f.endsWith('.v8cache'))).toEqual([]);
