@@ -2,9 +2,10 @@
 // The renderer is built by Vite (vite.config.mjs).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazySchemaPlugin } from './main/cli/lazy-schema-plugin.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const common = {
@@ -79,7 +80,8 @@ await Promise.all([
           ...common,
           entryPoints: ['main/cli/command-groups.ts'],
           outfile: CLI_RUNTIME,
-          plugins: [externalBut(CLI_INLINED)],
+          // The zod schemas of shared/ and main/ are built when first used, not at load (main/cli/lazy-schema.ts).
+          plugins: [externalBut(CLI_INLINED), lazySchemaPlugin({ root, dirs: ['shared', 'main'] })],
         }),
       ]
     : []),
@@ -110,6 +112,19 @@ await Promise.all([
     : []),
 ]);
 
+// The runtime bundle in ASCII, so the CLI reads it as Latin-1, several times faster than UTF-8
+// (main/cli/code-cache.cjs): esbuild escapes strings, templates and names itself (charset ascii), not the
+// comments it keeps, where a \uXXXX changes nothing.
+if (existsSync(join(root, CLI_RUNTIME))) {
+  const file = join(root, CLI_RUNTIME);
+  const text = readFileSync(file, 'utf8');
+  const ascii = text.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  if (ascii !== text) writeFileSync(file, ascii);
+}
+
 // The CLI's command manifest (every command's spec and file), so `lathe --help` and usage errors load no
 // command file, and V8's code cache of the runtime (see main/cli/code-cache.cjs): written by the runtime
 // just built, which loads every command file once here.
@@ -128,12 +143,22 @@ if (existsSync(join(root, CLI_RUNTIME))) {
        runtime.exports.commandManifest().then((m) => {
          require('node:fs').writeFileSync(resolve('out/main', MANIFEST_FILE), JSON.stringify(m));
          runtime.save();
+       }, (err) => { console.error(err); process.exit(1); }).then(() => {
+         // Every command file is loaded: build each lazy schema once; one that is not a schema fails.
+         try {
+           globalThis[Symbol.for('lathe.lazySchemas')]?.();
+         } catch (err) {
+           console.error(err.message);
+           process.exit(3);
+         }
          process.exit(0);
-       }, (err) => { console.error(err); process.exit(1); });`,
+       });`,
       ],
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
     );
   } catch (err) {
+    if (err.status === 3)
+      throw new Error('the CLI runtime has a lazy schema that is no schema (above)');
     console.warn(
       `warning: no CLI command manifest (lathe --help will load every command): ${err.message}`,
     );

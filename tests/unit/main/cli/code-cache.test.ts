@@ -1,0 +1,23 @@
+import { isAscii } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../../../..');
+const { sourceOf } = createRequire(__filename)(resolve(root, 'main/cli/code-cache.cjs')) as {
+  sourceOf: (bytes: Buffer) => string;
+};
+
+describe('sourceOf', () => {
+  it('reads ASCII as Latin-1 and anything else as UTF-8: the same text either way', () => {
+    expect(sourceOf(Buffer.from('const a = "x";\n'))).toBe('const a = "x";\n');
+    expect(sourceOf(Buffer.from('// p25 − 1.5·IQR, ±Infinity, 🙂\n'))).toBe(
+      '// p25 − 1.5·IQR, ±Infinity, 🙂\n',
+    );
+  });
+
+  it('gets an ASCII runtime bundle from the build (the tests global setup builds it)', () => {
+    expect(isAscii(readFileSync(resolve(root, 'out/main/cli-run.cjs')))).toBe(true);
+  });
+});
