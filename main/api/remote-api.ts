@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import {
   HTTP,
   LatheError,
@@ -34,21 +34,25 @@ export function createRemoteApi(baseUrl: string): LatheApi & { close(): void } {
   let answered = 0;
 
   const ensureSocket = () => {
-    opened ??= new Promise<void>((resolveOpen) => {
-      socket = new WebSocket(`${base.replace(/^http/, 'ws')}${HTTP.events}`);
-      socket.on('open', () => resolveOpen());
-      socket.on('error', () => resolveOpen());
-      socket.on('message', (data: WebSocket.RawData) => {
-        let text: string;
-        if (Array.isArray(data)) text = Buffer.concat(data).toString('utf8');
-        else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString('utf8');
-        else text = data.toString('utf8');
-        const frame = JSON.parse(text) as EventFrame;
-        const schema = eventSchemas[frame.event];
-        if (!schema?.safeParse(frame.payload).success) return;
-        for (const l of listeners) l(frame);
-      });
-    });
+    // ws is loaded when a command first listens for events, not when every command starts.
+    opened ??= import('ws').then(
+      ({ default: Socket }) =>
+        new Promise<void>((resolveOpen) => {
+          socket = new Socket(`${base.replace(/^http/, 'ws')}${HTTP.events}`);
+          socket.on('open', () => resolveOpen());
+          socket.on('error', () => resolveOpen());
+          socket.on('message', (data: WebSocket.RawData) => {
+            let text: string;
+            if (Array.isArray(data)) text = Buffer.concat(data).toString('utf8');
+            else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString('utf8');
+            else text = data.toString('utf8');
+            const frame = JSON.parse(text) as EventFrame;
+            const schema = eventSchemas[frame.event];
+            if (!schema?.safeParse(frame.payload).success) return;
+            for (const l of listeners) l(frame);
+          });
+        }),
+    );
     return opened;
   };
 

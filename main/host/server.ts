@@ -6,7 +6,7 @@ import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import {
   HTTP,
   LatheError,
@@ -421,6 +421,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     socket.once('close', () => connections.delete(socket));
   });
 
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
