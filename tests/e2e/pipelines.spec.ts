@@ -194,6 +194,9 @@ describe('the Pipelines view', () => {
     expect(await view.node('checked').getAttribute('data-status')).toBe('cached');
     await view.byTestId('pipeline-cancel').click();
     await expect.poll(() => view.shownStatus()).toBe('cancelled');
+    // Opened again, the Parameters box holds the newest run's --set, so Run repeats it.
+    await view.openPipelines(session.url, 'e2e-tiny');
+    await expect.poll(() => view.byTestId('pipeline-sets').inputValue()).toBe('epochs=10000');
     await view.byTestId('pipeline-sets').fill('');
   });
 

@@ -43,6 +43,13 @@ export function PipelineDetail({
   const [shownId, setShownId] = useState<string | null>(null);
   const [step, setStep] = useState<string | null>(null);
   const [sets, setSets] = useState('');
+  // The Parameters box starts with the newest run's --set, so Run repeats it (and finds it cached)
+  // until the user edits them.
+  const setsEdited = useRef(false);
+  const lastSets = history.data?.[0]?.set.join(' ');
+  useEffect(() => {
+    if (!setsEdited.current && lastSets !== undefined) setSets(lastSets);
+  }, [lastSets]);
   const action = useAction<Doing>();
   const [tried, setTried] = useState<'start' | 'cancel'>('start');
   const [resuming, setResuming] = useState<string | null>(null);
@@ -124,7 +131,10 @@ export function PipelineDetail({
                 label="Parameters"
                 hint="(NAME=VALUE …, as --set)"
                 value={sets}
-                onChange={setSets}
+                onChange={(value) => {
+                  setsEdited.current = true;
+                  setSets(value);
+                }}
                 placeholder={paramHint(graph)}
                 spellCheck={false}
                 testId="pipeline-sets"
