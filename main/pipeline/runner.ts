@@ -118,6 +118,29 @@ export function preflight(
   return configs;
 }
 
+/**
+ * What a run (or its plan) starts from: the step names of --only/--from/--force checked, the preflight's
+ * resolved configs (only the --only step's files need exist), and the steps forced to run.
+ */
+function prepare(
+  graph: PipelineGraph,
+  dir: string,
+  options: Pick<RunOptions, 'from' | 'force' | 'only'>,
+): { configs: Map<string, Record<string, unknown>>; forced: Set<string> } {
+  if (options.only !== undefined) downstreamOf(graph, [options.only]);
+  if (options.force.length) downstreamOf(graph, options.force);
+  const configs = preflight(
+    graph,
+    dir,
+    options.only !== undefined ? new Set([options.only]) : null,
+  );
+  const forced = new Set<string>([
+    ...(options.from !== undefined ? downstreamOf(graph, [options.from]) : []),
+    ...options.force,
+  ]);
+  return { configs, forced };
+}
+
 /** The inputs that enter a step's key: the steps it reads (not those it only waits for with `after`). */
 function keyInputs(graph: PipelineGraph, id: string): string[] {
   return (graph.inputs[id] ?? []).filter((i) => !i.field.startsWith('after')).map((i) => i.id);
@@ -150,16 +173,7 @@ export function startRun(
   options: RunOptions,
 ): Promise<StartedRun> {
   const now = deps.now ?? (() => new Date());
-  if (options.only !== undefined) downstreamOf(graph, [options.only]);
-  const configs = preflight(
-    graph,
-    dir,
-    options.only !== undefined ? new Set([options.only]) : null,
-  );
-  const forced = new Set<string>([
-    ...(options.from !== undefined ? downstreamOf(graph, [options.from]) : []),
-    ...(options.force.length ? (downstreamOf(graph, options.force), options.force) : []),
-  ]);
+  const { configs, forced } = prepare(graph, dir, options);
   const run: PipelineRun = {
     id: newId(),
     pipeline: graph.pipeline.name,
@@ -418,15 +432,7 @@ export async function planRun(
     cached: PipelineStepOutput | null;
   }[]
 > {
-  const configs = preflight(
-    graph,
-    dir,
-    options.only !== undefined ? new Set([options.only]) : null,
-  );
-  const forced = new Set<string>([
-    ...(options.from !== undefined ? downstreamOf(graph, [options.from]) : []),
-    ...(options.force.length ? (downstreamOf(graph, options.force), options.force) : []),
-  ]);
+  const { configs, forced } = prepare(graph, dir, options);
   const known = new Map<string, PipelineStepOutput>();
   const willRun = new Set<string>();
   const out = [];
