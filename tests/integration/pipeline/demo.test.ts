@@ -4,6 +4,7 @@
 // scored batches with captured and labelled rows, drift, performance and a fired alert); a second run skips
 // every step.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineRun } from '../../../shared/contract';
@@ -70,6 +71,17 @@ describe('the demo pipeline', () => {
   it('runs every step of the tour', () => {
     expect(statuses(first)).toEqual(Object.fromEntries(STEPS.map((id) => [id, 'succeeded'])));
     expect(first).toMatchObject({ status: 'succeeded', pipeline: 'flights-demo', trigger: 'demo' });
+  });
+
+  it('runs independent steps at once where cores allow (the four imports read nothing)', () => {
+    if (availableParallelism() < 2) return;
+    const imports = first.steps
+      .filter((s) => ['flights', 'april', 'may', 'june'].includes(s.id))
+      .map((s) => ({ from: Date.parse(s.startedAt!), to: Date.parse(s.endedAt!) }));
+    const overlapping = imports.some((a, i) =>
+      imports.some((b, j) => i !== j && a.from < b.to && b.from < a.to),
+    );
+    expect(overlapping).toBe(true);
   });
 
   it('leaves datasets, a quarantine, a baseline and a search in the Data and Experiments views', async () => {
