@@ -38,6 +38,27 @@ const file = (run: Run, path: string) =>
     'utf8',
   );
 
+/** Whether the running training (in `lathe train`, which owns the workspace) has recorded a checkpoint. */
+async function checkpointRecorded(): Promise<boolean> {
+  const { hostUrl } = JSON.parse(readFileSync(join(ws, 'lathe.lock'), 'utf8')) as {
+    hostUrl?: string;
+  };
+  if (!hostUrl) return false;
+  const invoke = async (channel: string, input: unknown) => {
+    const res = await fetch(`${hostUrl.replace(/\/$/, '')}/api/invoke/${channel}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    return ((await res.json()) as { result: unknown }).result;
+  };
+  const runs = (await invoke('runs:list', { experiment: 'gbdt-kill' })) as Run[];
+  const running = runs.find((r) => r.status === 'running');
+  if (!running) return false;
+  const run = (await invoke('runs:get', { id: running.id })) as Run;
+  return run.artifacts.some((a) => a.path === 'checkpoint/state.bin');
+}
+
 beforeAll(async () => {
   services = await createServices({ workspaceDir: ws, validateOutput: true });
   await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
@@ -58,6 +79,9 @@ describe('a killed gbdt run', () => {
     const child = latheBackground(['train', '--config', cfg, '--workspace', ws]);
     // Progress prints per 10% on a pipe: killed once round 150 (10%) shows, with checkpoints every 10.
     await child.waitFor('stderr', /round (1[5-9]\d|[2-4]\d\d)\/1500/, 80_000);
+    // A checkpoint is stored a moment after its round is trained (a write on the training process's main
+    // thread): asked through that process's host, the kill comes once one is recorded.
+    await expect.poll(checkpointRecorded, { timeout: 60_000, interval: 20 }).toBe(true);
     child.child.kill('SIGKILL');
     await child.exit;
 
