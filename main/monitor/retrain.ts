@@ -50,6 +50,15 @@ export interface RetrainService {
   stop(): Promise<void>;
 }
 
+/**
+ * Whether a cron schedule fired at least once in (from, to]: due at this minute's check (retraining
+ * schedules, and pipelines' schedules). Throws on a schedule that is not a cron expression.
+ */
+export function scheduleFired(schedule: string, from: Date, to: Date): boolean {
+  const next = new Cron(schedule, { paused: true }).nextRun(from);
+  return next !== null && next.getTime() <= to.getTime();
+}
+
 /** The retraining schedules due in (from, to]: their cron fired at least once in that span. */
 export function dueSchedules(
   entries: readonly RetrainSchedule[],
@@ -58,8 +67,7 @@ export function dueSchedules(
 ): RetrainSchedule[] {
   return entries.filter((e) => {
     try {
-      const next = new Cron(e.schedule, { paused: true }).nextRun(from);
-      return next !== null && next.getTime() <= to.getTime();
+      return scheduleFired(e.schedule, from, to);
     } catch (err) {
       console.error(
         `[Retrain] retraining schedule of ${e.model}: '${e.schedule}' is not a cron expression (${err instanceof Error ? err.message : String(err)})`,

@@ -325,6 +325,18 @@ export function downstreamOf(graph: PipelineGraph, ids: Iterable<string>): strin
   return graph.order.filter((id) => seen.has(id));
 }
 
+/** A step and every step it reads or waits for (transitively): what `--only STEP` needs. */
+export function upstreamOf(graph: PipelineGraph, id: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (step: string) => {
+    if (seen.has(step)) return;
+    seen.add(step);
+    for (const input of graph.inputs[step] ?? []) visit(input.id);
+  };
+  visit(id);
+  return seen;
+}
+
 // --- the graph ----------------------------------------------------------------------------------------------
 
 interface Problem {

@@ -1,7 +1,6 @@
 // The pipeline channels: check a file (every problem with its step, field and line), plan, run, wait,
 // cancel and resume runs, the history, the pipelines the workspace knows and their files, and the
 // schedules of those files while the app, `lathe ui` or `lathe monitor watch` runs.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Cron } from 'croner';
@@ -19,7 +18,9 @@ import {
   type PipelineRunIn,
   type PipelineSummary,
 } from '../../shared/contract';
+import { sha256Bytes } from '../workspace/artifacts';
 import { text as textOf, type Database } from '../workspace/db';
+import { scheduleFired } from '../monitor/retrain';
 import { isInside } from '../workspace/paths';
 import { iso } from '../workspace/projects';
 import { packageRoot } from '../version';
@@ -58,13 +59,7 @@ export interface PipelineServiceDeps extends StepDeps {
   now?: () => Date;
 }
 
-/** Whether a cron schedule fired at least once in (from, to]: a pipeline due at this minute's check. */
-export function scheduleFired(schedule: string, from: Date, to: Date): boolean {
-  const next = new Cron(schedule, { paused: true }).nextRun(from);
-  return next !== null && next.getTime() <= to.getTime();
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string) => sha256Bytes(Buffer.from(text, 'utf8'));
 
 /** Reads a pipeline file: FILE_NOT_FOUND naming it when it is missing. */
 function readPipelineFile(path: string): string {

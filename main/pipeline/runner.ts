@@ -13,8 +13,8 @@ import {
 } from '../../shared/contract';
 import { iso, newId } from '../workspace/projects';
 import { describeReason, keyChanges, stepKey, type StepKey } from './cache-key';
-import { downstreamOf, type PipelineGraph } from './graph';
-import type { PipelineRecord } from './record';
+import { downstreamOf, upstreamOf, type PipelineGraph } from './graph';
+import type { CachedStep, PipelineRecord } from './record';
 import {
   StepError,
   expandGlob,
@@ -146,16 +146,35 @@ function keyInputs(graph: PipelineGraph, id: string): string[] {
   return (graph.inputs[id] ?? []).filter((i) => !i.field.startsWith('after')).map((i) => i.id);
 }
 
-/** A step and every step it reads or waits for, transitively. */
-function upstreamOf(graph: PipelineGraph, id: string): Set<string> {
-  const seen = new Set<string>();
-  const visit = (step: string) => {
-    if (seen.has(step)) return;
-    seen.add(step);
-    for (const input of graph.inputs[step] ?? []) visit(input.id);
-  };
-  visit(id);
-  return seen;
+/** A step's key: its resolved config, what the steps it reads made, the files it reads, Lathe's version. */
+async function keyOf(
+  deps: Pick<RunnerDeps, 'latheVersion'>,
+  graph: PipelineGraph,
+  dir: string,
+  configs: ReadonlyMap<string, Record<string, unknown>>,
+  id: string,
+  outputs: ReadonlyMap<string, PipelineStepOutput>,
+): Promise<StepKey> {
+  const inputs: Record<string, string> = {};
+  for (const input of keyInputs(graph, id)) inputs[input] = outputs.get(input)!.identity;
+  Object.assign(inputs, await fileInputs(graph.steps.get(id)!, dir));
+  return stepKey({ config: configs.get(id), inputs, latheVersion: deps.latheVersion });
+}
+
+/** The newest finished step with this key whose outputs still stand, or null. */
+async function cacheHit(deps: RunnerDeps, key: StepKey): Promise<CachedStep | null> {
+  for (const hit of await deps.record.cached(key.key))
+    if (await outputsStand(deps, hit.outputs)) return hit;
+  return null;
+}
+
+const unchanged = (key: StepKey) => `unchanged (key ${key.key.slice(0, 7)})`;
+
+/** Which flag forces a step: --from when the step is downstream of it, else --force. */
+function forcedReason(graph: PipelineGraph, options: Pick<RunOptions, 'from'>, id: string): string {
+  return options.from !== undefined && downstreamOf(graph, [options.from]).includes(id)
+    ? `forced: --from ${options.from}`
+    : 'forced: --force';
 }
 
 /** Why a step runs, against the last key recorded for it in this pipeline. */
@@ -250,36 +269,27 @@ export function startRun(
     s.message = 'checking the cache';
     publish();
     try {
-      const inputs: Record<string, string> = {};
-      for (const input of keyInputs(graph, id)) inputs[input] = outputs.get(input)!.identity;
-      Object.assign(inputs, await fileInputs(step, dir));
-      const key = stepKey({ config: configs.get(id), inputs, latheVersion: deps.latheVersion });
+      const key = await keyOf(deps, graph, dir, configs, id, outputs);
       s.key = key.key;
-      if (!forced.has(id)) {
-        for (const hit of await deps.record.cached(key.key)) {
-          if (!(await outputsStand(deps, hit.outputs))) continue;
-          outputs.set(id, hit.outputs);
-          finish(s, {
-            status: 'cached',
-            outputs: hit.outputs,
-            cachedFrom: hit.runId,
-            reasons: [`unchanged (key ${key.key.slice(0, 7)})`],
-            message: hit.outputs.label,
-          });
-          await saveStep(s, key);
-          return;
-        }
+      const hit = forced.has(id) ? null : await cacheHit(deps, key);
+      if (hit) {
+        outputs.set(id, hit.outputs);
+        finish(s, {
+          status: 'cached',
+          outputs: hit.outputs,
+          cachedFrom: hit.runId,
+          reasons: [unchanged(key)],
+          message: hit.outputs.label,
+        });
+        await saveStep(s, key);
+        return;
       }
       if (options.only !== undefined && id !== options.only)
         throw new StepError(
           `step '${id}' has no finished outputs for these inputs: run it before '${options.only}' (lathe pipeline run ${options.file} --only ${id})`,
         );
       s.reasons = forced.has(id)
-        ? [
-            options.from !== undefined && downstreamOf(graph, [options.from]).includes(id)
-              ? `forced: --from ${options.from}`
-              : 'forced: --force',
-          ]
+        ? [forcedReason(graph, options, id)]
         : whyRun(await deps.record.lastKey(graph.pipeline.name, id), key);
       s.message = null;
       await saveStep(s, key);
@@ -433,29 +443,13 @@ export async function planRun(
   }[]
 > {
   const { configs, forced } = prepare(graph, dir, options);
+  const needed = options.only !== undefined ? upstreamOf(graph, options.only) : null;
   const known = new Map<string, PipelineStepOutput>();
   const willRun = new Set<string>();
   const out = [];
   for (const id of graph.order) {
     const step = graph.steps.get(id)!;
-    const reads = keyInputs(graph, id);
-    const rerunning = reads.filter((i) => willRun.has(i));
-    let key: StepKey | null = null;
-    if (rerunning.length === 0 && reads.every((i) => known.has(i))) {
-      const inputs: Record<string, string> = {};
-      for (const input of reads) inputs[input] = known.get(input)!.identity;
-      Object.assign(inputs, await fileInputs(step, dir));
-      key = stepKey({ config: configs.get(id), inputs, latheVersion: deps.latheVersion });
-    }
-    let cached: PipelineStepOutput | null = null;
-    if (key && !forced.has(id))
-      for (const hit of await deps.record.cached(key.key))
-        if (await outputsStand(deps, hit.outputs)) {
-          cached = hit.outputs;
-          break;
-        }
-    const skipByOnly = options.only !== undefined && id !== options.only;
-    if (options.only !== undefined && !upstreamOf(graph, options.only).has(id)) {
+    if (needed && !needed.has(id)) {
       out.push({
         id,
         type: step.type,
@@ -466,10 +460,17 @@ export async function planRun(
       });
       continue;
     }
+    const reads = keyInputs(graph, id);
+    const rerunning = reads.filter((i) => willRun.has(i));
+    const key =
+      rerunning.length === 0 && reads.every((i) => known.has(i))
+        ? await keyOf(deps, graph, dir, configs, id, known)
+        : null;
+    const cached = key && !forced.has(id) ? ((await cacheHit(deps, key))?.outputs ?? null) : null;
+    const skipByOnly = options.only !== undefined && id !== options.only;
     let reasons: string[];
-    if (cached) reasons = [`unchanged (key ${key!.key.slice(0, 7)})`];
-    else if (forced.has(id))
-      reasons = [options.from !== undefined ? `forced: --from ${options.from}` : 'forced: --force'];
+    if (cached) reasons = [unchanged(key!)];
+    else if (forced.has(id)) reasons = [forcedReason(graph, options, id)];
     else if (rerunning.length) reasons = rerunning.map((r) => `'${r}' reruns`);
     else if (key) reasons = whyRun(await deps.record.lastKey(graph.pipeline.name, id), key);
     else reasons = ['its inputs are not known yet'];

@@ -3,16 +3,7 @@
 // dispatcher to the channels every face uses (data:import, data:validate, train:start, eval:run,
 // models:register, predict:batch, serve:start, export:docker, monitor:rules:set …). A step answers its
 // outputs: what its dependents read and what the Pipelines view links to.
-import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import {
   AlertRules,
@@ -27,6 +18,7 @@ import {
   type PipelineStepOutput,
   type StepOf,
 } from '../../shared/contract';
+import { sha256File } from '../workspace/artifacts';
 import { canonicalHash } from '../workspace/canonical-json';
 import { parseConfigText, readConfigText } from '../workspace/config-file';
 import { keyConfig } from './cache-key';
@@ -153,14 +145,7 @@ export async function fileSha256(path: string): Promise<string> {
   const st = statSync(path);
   const known = hashes.get(path);
   if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha;
-  const hash = createHash('sha256');
-  await new Promise<void>((done, fail) => {
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', fail)
-      .on('end', () => done());
-  });
-  const sha = hash.digest('hex');
+  const sha = await sha256File(path);
   hashes.set(path, { size: st.size, mtimeMs: st.mtimeMs, sha });
   return sha;
 }
