@@ -370,30 +370,50 @@ function applyScript(p: Plan, list: { id: string; name: string }[], fileOf: (i: 
 # Runs the pipeline ${p.graph.pipeline.name} on Kubernetes (exported by Lathe ${latheVersion()} from ${p.graph.file}):
 # one Job per step, in dependency order, one at a time (the workspace has one writer). Each Job is made
 # anew; a step that does not complete stops the script with its last log lines. Run it again after a fix:
-# the steps that finished are cached in the workspace and skip. Each step may take LATHE_STEP_TIMEOUT (6h).
+# the steps that finished are cached in the workspace and skip. The script asks each Job's state every
+# LATHE_POLL seconds (10), for up to LATHE_STEP_TIMEOUT (6h; 90s, 30m and 6h are understood).
 set -euo pipefail
 cd "$(dirname "$0")"
 K=(${kubectl})
-TIMEOUT="\${LATHE_STEP_TIMEOUT:-6h}"
+STEP_TIMEOUT="\${LATHE_STEP_TIMEOUT:-6h}"
+POLL="\${LATHE_POLL:-10}"
+if ! [[ "$STEP_TIMEOUT" =~ ^([0-9]+)([smh]?)$ ]]; then
+  echo "[lathe] LATHE_STEP_TIMEOUT='$STEP_TIMEOUT' is not a duration such as 90s, 30m or 6h" >&2
+  exit 2
+fi
+case "\${BASH_REMATCH[2]}" in
+  h) LIMIT=$((10#\${BASH_REMATCH[1]} * 3600)) ;;
+  m) LIMIT=$((10#\${BASH_REMATCH[1]} * 60)) ;;
+  *) LIMIT=$((10#\${BASH_REMATCH[1]})) ;;
+esac
+if ! [[ "$POLL" =~ ^[0-9]+$ ]]; then
+  echo "[lathe] LATHE_POLL='$POLL' is not a whole number of seconds" >&2
+  exit 2
+fi
 
 run_step() {
-  local job="$1" file="$2" step="$3"
+  local job="$1" file="$2" step="$3" state waited=0
   echo "[lathe] step $step: job/$job" >&2
   "\${K[@]}" delete job "$job" --ignore-not-found --wait=true >/dev/null
   "\${K[@]}" create -f "$file" >/dev/null
-  # Whichever comes first: the Job completes or fails (a failed Job never completes).
-  "\${K[@]}" wait --for=condition=complete --timeout="$TIMEOUT" "job/$job" >/dev/null 2>&1 &
-  local complete=$!
-  "\${K[@]}" wait --for=condition=failed --timeout="$TIMEOUT" "job/$job" >/dev/null 2>&1 &
-  local failed=$!
-  wait -n || true
-  kill "$complete" "$failed" 2>/dev/null || true
-  wait || true
-  if [ "$("\${K[@]}" get job "$job" -o 'jsonpath={.status.succeeded}')" != "1" ]; then
-    "\${K[@]}" logs "job/$job" --tail=40 >&2 || true
-    echo "[lathe] step $step (job/$job) did not complete: stopping. Run ./apply.sh again once it is fixed." >&2
-    exit 1
-  fi
+  # A Job ends with the condition Complete or Failed; a failed Job never completes. A failed ask
+  # (the API server busy, say) is asked again at the next poll.
+  while :; do
+    state=$("\${K[@]}" get job "$job" -o 'jsonpath={.status.conditions[?(@.status=="True")].type}') || state=""
+    case " $state " in
+      *" Complete "*) return 0 ;;
+      *" Failed "*) break ;;
+    esac
+    if [ "$waited" -ge "$LIMIT" ]; then
+      echo "[lathe] step $step (job/$job) is still running after $STEP_TIMEOUT (LATHE_STEP_TIMEOUT)" >&2
+      break
+    fi
+    sleep "$POLL"
+    waited=$((waited + (POLL > 0 ? POLL : 1))) # with LATHE_POLL=0, each ask counts as a second
+  done
+  "\${K[@]}" logs "job/$job" --tail=40 >&2 || true
+  echo "[lathe] step $step (job/$job) did not complete: stopping. Run ./apply.sh again once it is fixed." >&2
+  exit 1
 }
 
 "\${K[@]}" apply -f k8s/ >/dev/null

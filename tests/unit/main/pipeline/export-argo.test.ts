@@ -270,10 +270,11 @@ describe('exportPipeline (k8s-jobs)', () => {
     expect([...levelOf.values()]).toEqual([...levelOf.values()].sort((a, b) => a - b));
   });
 
-  it('apply.sh applies the Jobs in order with kubectl, waiting on each, and stops at the first that fails', async () => {
+  it('apply.sh applies the Jobs in order with kubectl, polling each to its end, and stops at the first that fails', async () => {
     const out = join(tmp, 'jobs');
     const { graph } = await exportJobs(out);
-    // A stand-in kubectl: logs each call; the job named in FAIL fails, the others complete.
+    // A stand-in kubectl: logs each call. A Job is pending at its first ask; then the job named in
+    // FAIL has failed, the one named in HANG is still running, the others have completed.
     const bin = join(tmp, 'bin');
     mkdirSync(bin);
     const log = join(tmp, 'kubectl.log');
@@ -281,23 +282,27 @@ describe('exportPipeline (k8s-jobs)', () => {
       join(bin, 'kubectl'),
       `#!/usr/bin/env bash
 echo "$*" >> "${log}"
-case "$1 $2" in
-  "get job") [ "$3" = "$FAIL" ] && echo 0 || echo 1 ;;
-  # The condition the job reaches returns at once; the other blocks, as kubectl would until its timeout.
-  "wait --for=condition=complete") [ "\${@: -1}" = "job/$FAIL" ] && exec sleep 300 || exit 0 ;;
-  "wait --for=condition=failed") [ "\${@: -1}" = "job/$FAIL" ] && exit 0 || exec sleep 300 ;;
-esac
+if [ "$1 $2" = "get job" ]; then
+  seen="${tmp}/asked-$3"
+  if [ ! -e "$seen" ]; then touch "$seen"; exit 0; fi
+  [ "$3" = "$FAIL" ] && echo -n "FailureTarget Failed" && exit 0
+  [ "$3" = "$HANG" ] && exit 0
+  echo -n "SuccessCriteriaMet Complete"
+fi
 exit 0
 `,
     );
     chmodSync(join(bin, 'kubectl'), 0o755);
-    const run = (fail: string) => {
+    const run = (env: Record<string, string>) => {
       rmSync(log, { force: true });
+      for (const f of readdirSync(tmp)) if (f.startsWith('asked-')) rmSync(join(tmp, f));
       const r = spawnSync('bash', [join(out, 'apply.sh')], {
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAIL: fail },
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, LATHE_POLL: '0', ...env },
         encoding: 'utf8',
+        timeout: 60_000,
       });
-      const calls = readFileSync(log, 'utf8').trim().split('\n');
+      expect(r.error, 'apply.sh ran to its end').toBeUndefined();
+      const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
       const created = calls
         .filter((c) => c.startsWith('create -f '))
         .map(
@@ -306,25 +311,39 @@ exit 0
               join(out, c.slice('create -f '.length)),
             ).metadata.annotations['ai.lathe/step'],
         );
-      return { status: r.status, stderr: r.stderr, calls, created };
+      const asks = (job: string) => calls.filter((c) => c.startsWith(`get job ${job} `)).length;
+      return { status: r.status, stderr: r.stderr, calls, created, asks };
     };
 
-    const ok = run('none');
-    expect(ok.status).toBe(0);
+    const ok = run({});
+    expect(ok.status, ok.stderr).toBe(0);
     expect(ok.calls[0]).toBe('apply -f k8s/');
     expect(ok.created).toEqual(graph.levels.flat());
     expect(ok.calls).toContain(
-      'wait --for=condition=complete --timeout=6h job/lathe-flights-delay-train',
+      'get job lathe-flights-delay-train -o jsonpath={.status.conditions[?(@.status=="True")].type}',
     );
+    // Pending at the first ask, complete at the second.
+    expect(ok.asks('lathe-flights-delay-train')).toBe(2);
+    expect(ok.stderr).toContain('every step completed');
 
-    const failed = run('lathe-flights-delay-train');
+    const failed = run({ FAIL: 'lathe-flights-delay-train' });
     expect(failed.status).toBe(1);
     expect(failed.created).toEqual(['flights', 'checked', 'train']);
     expect(failed.stderr).toContain('step train (job/lathe-flights-delay-train) did not complete');
-    expect(failed.calls).toContain(
-      'wait --for=condition=failed --timeout=6h job/lathe-flights-delay-train',
-    );
     expect(failed.calls).toContain('logs job/lathe-flights-delay-train --tail=40');
+
+    const hung = run({ HANG: 'lathe-flights-delay-checked', LATHE_STEP_TIMEOUT: '3s' });
+    expect(hung.status).toBe(1);
+    expect(hung.created).toEqual(['flights', 'checked']);
+    expect(hung.asks('lathe-flights-delay-checked')).toBe(4);
+    expect(hung.stderr).toContain(
+      'step checked (job/lathe-flights-delay-checked) is still running after 3s',
+    );
+
+    const bad = run({ LATHE_STEP_TIMEOUT: 'six hours' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("LATHE_STEP_TIMEOUT='six hours' is not a duration");
+    expect(bad.calls).toEqual([]);
   });
 });
 
