@@ -1,5 +1,7 @@
 // Row mapping: the SQL that reads runs and the run records built from its rows.
 import {
+  REF_FIELDS,
+  TIME_FIELDS,
   TrainConfig,
   type Artifact,
   type ExperimentSummary,
@@ -266,12 +268,12 @@ const REF_COLUMNS = {
   backend: 'backend',
   kind: 'kind',
   parentId: 'parent_id',
-} as const;
+} as const satisfies Record<(typeof REF_FIELDS)[number], string>;
 const TIME_COLUMNS = {
   startedAt: 'started_at',
   endedAt: 'ended_at',
   deletedAt: 'deleted_at',
-} as const;
+} as const satisfies Record<(typeof TIME_FIELDS)[number], string>;
 
 /** What a row of columnsSql holds (its `part`). */
 const PART = { json: 0, ref: 1, time: 2, metric: 3 } as const;
@@ -295,7 +297,7 @@ function columnsSql(where: string, order: string, limit: number): string {
   const byKey = (table: string, keys: string, offset: string) => `
     SELECT (${keys}.i + ${offset})::INTEGER AS col, page.pos, t.value
     FROM ${table} t JOIN page ON t.run_id = page.id JOIN ${keys} ON t.key = ${keys}.key`;
-  const refs = Object.values(REF_COLUMNS);
+  const refs = REF_FIELDS.map((key) => REF_COLUMNS[key]);
   // Param keys' columns follow the attributes', tag keys' follow the params': offsets known in SQL only.
   const paramBase = refs.length;
   return `
@@ -328,7 +330,7 @@ function columnsSql(where: string, order: string, limit: number): string {
   UNION ALL
   SELECT ${sqlInteger(PART.ref)}, txt.col::INTEGER, txt.pos, dict.ref, NULL, NULL FROM txt JOIN dict ON txt.value = dict.value
   UNION ALL
-  ${Object.values(TIME_COLUMNS)
+  ${TIME_FIELDS.map((key) => TIME_COLUMNS[key])
     .map(
       (sql, col) =>
         `SELECT ${sqlInteger(PART.time)}, ${sqlInteger(col)}, pos, NULL, epoch_ms(${sql})::DOUBLE, NULL FROM page WHERE ${sql} IS NOT NULL`,
@@ -340,8 +342,8 @@ function columnsSql(where: string, order: string, limit: number): string {
   WHERE isfinite(t.value)`;
 }
 
-/** Bytes of a typed array as base64 (a Float64Column). */
-const base64 = (values: Float64Array) =>
+/** A typed array's bytes as base64 (a Float64Column or Int32Column). */
+const base64 = (values: Float64Array | Int32Array) =>
   Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 
 /** See TrackingStore.listColumns (after its metrics are flushed). */
@@ -349,40 +351,39 @@ export async function listRunColumns(db: Database, filter: RunListFilter): Promi
   const { where, order, params } = listClauses(filter);
   const json: Partial<Record<(typeof JSON_ROWS)[number], unknown[]>> = {};
   // Long rows gathered per part before the run count is known (it comes in a JSON row, in any chunk).
-  const parts: { col: Int32Array; pos: Int32Array; ref: Int32Array; num: Float64Array }[] = [];
-  const kinds: Int32Array[] = [];
+  const parts: {
+    kind: Int32Array;
+    col: Int32Array;
+    pos: Int32Array;
+    ref: Int32Array;
+    num: Float64Array;
+  }[] = [];
   await db.chunks(columnsSql(where, order, filter.limit), params, (chunk) => {
-    const part = columnOf(chunk, 0, Int32Array);
+    // rowCount is a native getter: read once, not per row.
+    const rows = chunk.rowCount;
     const copy = <T extends Int32Array | Float64Array>(index: number, type: new (n: number) => T) =>
-      columnOf(chunk, index, type).slice(0, chunk.rowCount) as T;
+      columnOf(chunk, index, type).slice(0, rows) as T;
+    const part = { kind: copy(0, Int32Array), col: copy(1, Int32Array), pos: copy(2, Int32Array) };
     const texts = chunk.getColumnVector(5);
-    for (let row = 0; row < chunk.rowCount; row++)
-      if (part[row] === PART.json) {
-        const col = columnOf(chunk, 1, Int32Array)[row]!;
-        json[JSON_ROWS[col]!] = JSON.parse(String(texts.getItem(row) ?? '[]')) as unknown[];
-      }
-    kinds.push(part.slice(0, chunk.rowCount));
-    parts.push({
-      col: copy(1, Int32Array),
-      pos: copy(2, Int32Array),
-      ref: copy(3, Int32Array),
-      num: copy(4, Float64Array),
-    });
+    for (let row = 0; row < rows; row++)
+      if (part.kind[row] === PART.json)
+        json[JSON_ROWS[part.col[row]!]!] = JSON.parse(
+          String(texts.getItem(row) ?? '[]'),
+        ) as unknown[];
+    parts.push({ ...part, ref: copy(3, Int32Array), num: copy(4, Float64Array) });
   });
   const ids = (json.ids ?? []) as string[];
   const count = ids.length;
   const metricKeys = (json.metricKeys ?? []) as string[];
   const paramKeys = (json.paramKeys ?? []) as string[];
   const tagKeys = (json.tagKeys ?? []) as string[];
-  const refKeys = Object.keys(REF_COLUMNS) as (keyof typeof REF_COLUMNS)[];
-  const refCols = Array.from({ length: refKeys.length + paramKeys.length + tagKeys.length }, () =>
-    new Int32Array(count).fill(-1),
+  const refCols = Array.from(
+    { length: REF_FIELDS.length + paramKeys.length + tagKeys.length },
+    () => new Int32Array(count).fill(-1),
   );
-  const timeCols = Object.keys(TIME_COLUMNS).map(() => new Float64Array(count).fill(NaN));
+  const timeCols = TIME_FIELDS.map(() => new Float64Array(count).fill(NaN));
   const metricCols = metricKeys.map(() => new Float64Array(count).fill(NaN));
-  for (let c = 0; c < parts.length; c++) {
-    const kind = kinds[c]!;
-    const { col, pos, ref, num } = parts[c]!;
+  for (const { kind, col, pos, ref, num } of parts) {
     for (let row = 0; row < kind.length; row++) {
       const k = kind[row];
       if (k === PART.ref) refCols[col[row]!]![pos[row]!] = ref[row]!;
@@ -390,33 +391,26 @@ export async function listRunColumns(db: Database, filter: RunListFilter): Promi
       else if (k === PART.time) timeCols[col[row]!]![pos[row]!] = num[row]!;
     }
   }
-  const refsAt = (col: number) => Array.from(refCols[col]!);
-  const timesAt = (col: number) =>
-    Array.from(timeCols[col]!, (ms) => (Number.isNaN(ms) ? null : ms));
-  const ref = (key: keyof typeof REF_COLUMNS) => refsAt(refKeys.indexOf(key));
+  const refs = Object.fromEntries(REF_FIELDS.map((key, i) => [key, base64(refCols[i]!)])) as Record<
+    (typeof REF_FIELDS)[number],
+    string
+  >;
+  const times = Object.fromEntries(
+    TIME_FIELDS.map((key, i) => [key, base64(timeCols[i]!)]),
+  ) as Record<(typeof TIME_FIELDS)[number], string>;
   return {
     count,
     strings: (json.strings ?? []) as string[],
     // Never null: runs.id and runs.name are NOT NULL.
     ids,
     names: (json.names ?? []) as string[],
-    experiment: ref('experiment'),
-    project: ref('project'),
-    status: ref('status'),
-    task: ref('task'),
-    modelType: ref('modelType'),
-    dataset: ref('dataset'),
-    backend: ref('backend'),
-    kind: ref('kind'),
-    parentId: ref('parentId'),
-    startedAt: Array.from(timeCols[0]!),
-    endedAt: timesAt(1),
-    deletedAt: timesAt(2),
+    ...refs,
+    ...times,
     metrics: metricKeys.map((key, k) => ({ key, values: base64(metricCols[k]!) })),
-    params: paramKeys.map((key, k) => ({ key, values: refsAt(refKeys.length + k) })),
+    params: paramKeys.map((key, k) => ({ key, values: base64(refCols[REF_FIELDS.length + k]!) })),
     tags: tagKeys.map((key, k) => ({
       key,
-      values: refsAt(refKeys.length + paramKeys.length + k),
+      values: base64(refCols[REF_FIELDS.length + paramKeys.length + k]!),
     })),
   };
 }

@@ -146,56 +146,106 @@ export const RunsListIn = z.object({
 });
 export type RunsListIn = z.input<typeof RunsListIn>;
 
-/** Indexes into RunColumns.strings, one per run: -1 where the run has no value. */
-const StringRefs = z.array(z.number().int().min(-1));
+/** Base64 text: whole groups of four, `=` padding only at the end (checked cheaply: columns run long). */
+const Base64 = z
+  .string()
+  .refine((s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s), 'not base64');
+/** The bytes a Base64 string holds. */
+const base64Bytes = (s: string) =>
+  (s.length / 4) * 3 - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);
 
 /**
  * A column of numbers, one per run, as the base64 of their IEEE 754 doubles, little-endian, 8 bytes each
  * (a Float64Array's bytes on every machine Lathe runs on): about half the size of the numbers as decimal
  * text, and decoded with no parsing. NaN marks a run with no value; a value sent is always finite.
  */
-export const Float64Column = z
-  .string()
-  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'not base64');
+export const Float64Column = Base64;
 
 /**
- * runs:listColumns' answer: the runs runs:list gives, in its order, one array per field instead of one
- * object per run (10,000 runs × 20 metrics is a third of runs:list's JSON, parsed with no object per run).
- * Text that repeats (statuses, experiments, param values) is sent once in `strings` and referenced by
- * index; a metric's or param's column has an entry for every run (null or -1 where the run lacks it).
+ * Indexes into RunColumns.strings, one per run, as the base64 of little-endian 32-bit integers (an
+ * Int32Array's bytes): -1 where the run has no value.
  */
-export const RunColumns = z.object({
-  count: z.number().int().nonnegative(),
-  /** Every distinct text value the columns below reference, each once. */
-  strings: z.array(z.string()),
-  ids: z.array(z.string()),
-  names: z.array(z.string()),
-  experiment: StringRefs,
-  project: StringRefs,
-  /** A RunStatus per run. */
-  status: StringRefs,
-  task: StringRefs,
-  modelType: StringRefs,
-  /** `name@version`; -1 for a run logged through MLflow. */
-  dataset: StringRefs,
-  backend: StringRefs,
-  /** A RunKind per run (-1: train). */
-  kind: StringRefs,
-  parentId: StringRefs,
-  /** Milliseconds since the epoch. */
-  startedAt: z.array(z.number()),
-  endedAt: z.array(z.number().nullable()),
-  deletedAt: z.array(z.number().nullable()),
-  /**
-   * Each metric key (sorted) and its latest finite value per run as a Float64Column (8 × count bytes):
-   * NaN where the run has none (a NaN or ±Infinity logged through MLflow is left out, as runs:list does).
-   */
-  metrics: z.array(z.object({ key: z.string(), values: Float64Column })),
-  /** Each param key (sorted): its value per run as an index into `strings`. */
-  params: z.array(z.object({ key: z.string(), values: StringRefs })),
-  /** Each tag key (sorted), like params (what the table's search looks at). */
-  tags: z.array(z.object({ key: z.string(), values: StringRefs })),
-});
+export const Int32Column = Base64;
+
+/** RunColumns' string-ref fields (Int32Column). */
+export const REF_FIELDS = [
+  'experiment',
+  'project',
+  'status',
+  'task',
+  'modelType',
+  'dataset',
+  'backend',
+  'kind',
+  'parentId',
+] as const;
+/** RunColumns' time fields (Float64Column). */
+export const TIME_FIELDS = ['startedAt', 'endedAt', 'deletedAt'] as const;
+
+/**
+ * runs:listColumns' answer: the runs runs:list gives, in its order, one column per field instead of one
+ * object per run (10,000 runs × 20 metrics is a third of runs:list's JSON, parsed with no object per run).
+ * Numbers and string refs travel as typed arrays' bytes (no number is parsed as text). Text that repeats
+ * (statuses, experiments, param values) is sent once in `strings` and referenced by index; a metric's or
+ * param's column has an entry for every run (NaN or -1 where the run lacks it).
+ */
+export const RunColumns = z
+  .object({
+    count: z.number().int().nonnegative(),
+    /** Every distinct text value the columns below reference, each once. */
+    strings: z.array(z.string()),
+    ids: z.array(z.string()),
+    names: z.array(z.string()),
+    experiment: Int32Column,
+    project: Int32Column,
+    /** A RunStatus per run. */
+    status: Int32Column,
+    task: Int32Column,
+    modelType: Int32Column,
+    /** `name@version`; -1 for a run logged through MLflow. */
+    dataset: Int32Column,
+    backend: Int32Column,
+    /** A RunKind per run (-1: train). */
+    kind: Int32Column,
+    parentId: Int32Column,
+    /** Milliseconds since the epoch. */
+    startedAt: Float64Column,
+    /** Milliseconds since the epoch; NaN for a run not ended. */
+    endedAt: Float64Column,
+    /** Milliseconds since the epoch; NaN for a run not deleted. */
+    deletedAt: Float64Column,
+    /**
+     * Each metric key (sorted) and its latest finite value per run (NaN where the run has none: a NaN or
+     * ±Infinity logged through MLflow is left out, as runs:list does).
+     */
+    metrics: z.array(z.object({ key: z.string(), values: Float64Column })),
+    /** Each param key (sorted): its value per run as an index into `strings`. */
+    params: z.array(z.object({ key: z.string(), values: Int32Column })),
+    /** Each tag key (sorted), like params (what the table's search looks at). */
+    tags: z.array(z.object({ key: z.string(), values: Int32Column })),
+  })
+  .superRefine((c, ctx) => {
+    const sized = (path: (string | number)[], s: string, width: number) => {
+      if (base64Bytes(s) !== c.count * width)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${base64Bytes(s)} bytes for ${c.count} runs (${width} per run)`,
+        });
+    };
+    for (const name of ['ids', 'names'] as const)
+      if (c[name].length !== c.count)
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${c[name].length} for ${c.count} runs`,
+        });
+    for (const name of REF_FIELDS) sized([name], c[name], 4);
+    for (const name of TIME_FIELDS) sized([name], c[name], 8);
+    c.metrics.forEach((m, i) => sized(['metrics', i, 'values'], m.values, 8));
+    c.params.forEach((m, i) => sized(['params', i, 'values'], m.values, 4));
+    c.tags.forEach((m, i) => sized(['tags', i, 'values'], m.values, 4));
+  });
 export type RunColumns = z.infer<typeof RunColumns>;
 
 export const RunIdsIn = z.object({

@@ -34,6 +34,8 @@ import { sortOrder } from '../../../../renderer/views/Experiments/runs-table/sor
 import { formatStarted } from '../../../../renderer/views/Experiments/runs-table/format';
 import {
   decodeFloat64Column,
+  decodeInt32Column,
+  encodeColumn,
   decodeRunColumns,
   encodeRunColumns,
   modelLabelAt,
@@ -307,9 +309,33 @@ describe('the columnar runs list (runs:listColumns) and its model', () => {
     expect(Array.from(decodeFloat64Column(columns.metrics[1]!.values))).toEqual([0.5, NaN, NaN]);
     const bytes = Uint8Array.from(atob(columns.metrics[1]!.values), (ch) => ch.charCodeAt(0));
     expect(new DataView(bytes.buffer).getFloat64(0, true)).toBe(0.5);
-    const type = columns.params.find((p) => p.key === 'model.type')!.values;
+    // A param column is the base64 of little-endian 32-bit refs into strings, -1 for none.
+    const type = Array.from(
+      decodeInt32Column(columns.params.find((p) => p.key === 'model.type')!.values),
+    );
     expect(type.slice(2)).toEqual([-1]);
     expect(type.slice(0, 2).map((ref) => columns.strings[ref])).toEqual(['gbdt', 'mlp']);
+    // Times are milliseconds, NaN for none.
+    expect(Array.from(decodeFloat64Column(columns.deletedAt))).toEqual(
+      runs.map((r) => (r.deletedAt ? Date.parse(r.deletedAt) : NaN)),
+    );
+    expect(RunColumns.safeParse(columns).success).toBe(true);
+  });
+
+  it('refuses a column that is not base64 or does not hold one value per run', () => {
+    const issues = (over: Partial<RunColumns>) =>
+      RunColumns.safeParse({ ...columns, ...over }).error?.issues.map(
+        (i) => `${i.path.join('.')}: ${i.message}`,
+      );
+    expect(issues({ status: 'AAAA*AAAAAAAAAAA' })).toEqual(['status: not base64']);
+    // Two runs' refs (8 bytes) where there are three runs.
+    expect(issues({ status: encodeColumn(Int32Array.of(0, 1)) })).toEqual([
+      'status: 8 bytes for 3 runs (4 per run)',
+    ]);
+    expect(
+      issues({ metrics: [{ key: 'loss', values: encodeColumn(Float64Array.of(1, 2, 3, 4)) }] }),
+    ).toEqual(['metrics.0.values: 32 bytes for 3 runs (8 per run)']);
+    expect(issues({ names: ['a'] })).toEqual(['names: 1 for 3 runs']);
   });
 
   it('decodes to typed arrays that give back each run as runs:list does', () => {
