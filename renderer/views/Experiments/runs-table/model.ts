@@ -37,7 +37,7 @@ export interface RunsModel {
 /** Base64 as its bytes (the native decoder where the engine has one). */
 function base64Bytes(base64: string): Uint8Array {
   const native = (Uint8Array as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
-  if (native) return native(base64);
+  if (native) return native.call(Uint8Array, base64);
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
