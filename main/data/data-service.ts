@@ -25,7 +25,7 @@ import {
 } from '../../shared/contract';
 import { redactUrl, redactUrlsIn } from '../../shared/redact';
 import type { EventBus } from '../api/event-bus';
-import { ident, literal, sqlInteger, toPlain, type Row } from '../workspace/db';
+import { ident, jsonOrNull, literal, sqlInteger, toPlain, type Row } from '../workspace/db';
 import { fsyncPath, sha256Bytes, sha256File } from '../workspace/artifacts';
 import { iso, newId, type ProjectStore } from '../workspace/projects';
 import { fromStoredPath, isInside, toStoredPath } from '../workspace/paths';
@@ -258,12 +258,6 @@ async function firstBadNdjsonLine(file: string): Promise<{ line: number; reason:
     lines.close();
   }
   return null;
-}
-
-/** A JSON column's value: DuckDB hands JSON back as text. */
-function jsonOrNull(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
 }
 
 /** A version row; its storage path, stored relative to the workspace (`dir`), made absolute. */

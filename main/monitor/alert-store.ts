@@ -8,7 +8,7 @@ import {
   type AlertsListIn,
 } from '../../shared/contract';
 import type { z } from 'zod';
-import { iso } from '../workspace/projects';
+import { iso, isoOrNull } from '../workspace/projects';
 import {
   plainNumber,
   sqlInteger,
@@ -47,7 +47,7 @@ function alertOf(r: Row): Alert {
     threshold: Number(r.threshold),
     message: text(r.message),
     deliveries: JSON.parse(text(r.deliveries)) as Alert['deliveries'],
-    acknowledgedAt: r.acknowledged_at ? iso(r.acknowledged_at) : null,
+    acknowledgedAt: isoOrNull(r.acknowledged_at),
     acknowledgedBy: textOrNull(r.acknowledged_by),
     note: textOrNull(r.note),
   };

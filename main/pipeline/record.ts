@@ -7,19 +7,9 @@ import {
   type PipelineRun,
   type PipelineStepRun,
 } from '../../shared/contract';
-import { sqlInteger, text, textOrNull, type Database } from '../workspace/db';
-import { iso } from '../workspace/projects';
+import { jsonOrNull, sqlInteger, text, textOrNull, type Database } from '../workspace/db';
+import { isoOrNull } from '../workspace/projects';
 import type { StepKey } from './cache-key';
-
-const json = (value: unknown): unknown =>
-  value === null || value === undefined
-    ? null
-    : typeof value === 'string'
-      ? JSON.parse(value)
-      : value;
-
-const isoOrNull = (value: unknown): string | null =>
-  value === null || value === undefined ? null : iso(value);
 
 const duration = (from: string | null, to: string | null): number | null =>
   from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : null;
@@ -89,7 +79,7 @@ interface StepRow extends Record<string, unknown> {
 function stepOf(row: StepRow): PipelineStepRun {
   const startedAt = isoOrNull(row.started_at);
   const endedAt = isoOrNull(row.ended_at);
-  const outputs = json(row.outputs);
+  const outputs = jsonOrNull(row.outputs);
   return {
     id: text(row.step_id),
     type: text(row.type),
@@ -98,7 +88,7 @@ function stepOf(row: StepRow): PipelineStepRun {
     endedAt,
     durationMs: duration(startedAt, endedAt),
     key: textOrNull(row.key),
-    reasons: (json(row.reasons) as string[] | null) ?? [],
+    reasons: (jsonOrNull(row.reasons) as string[] | null) ?? [],
     message: textOrNull(row.message),
     error: textOrNull(row.error),
     outputs: outputs === null ? null : PipelineStepOutput.parse(outputs),
@@ -114,8 +104,8 @@ function runOf(row: RunRow, steps: PipelineStepRun[]): PipelineRun {
     pipeline: text(row.pipeline),
     file: text(row.file),
     fileHash: text(row.file_hash),
-    params: json(row.params) as PipelineRun['params'],
-    set: json(row.set_args) as string[],
+    params: jsonOrNull(row.params) as PipelineRun['params'],
+    set: jsonOrNull(row.set_args) as string[],
     trigger: text(row.trigger) as PipelineRun['trigger'],
     status: text(row.status) as PipelineRun['status'],
     startedAt,
@@ -125,7 +115,7 @@ function runOf(row: RunRow, steps: PipelineStepRun[]): PipelineRun {
     failedStep: textOrNull(row.failed_step),
     resumeOf: textOrNull(row.resume_of),
     from: textOrNull(row.from_step),
-    force: (json(row.force) as string[] | null) ?? [],
+    force: (jsonOrNull(row.force) as string[] | null) ?? [],
     steps,
   };
 }
@@ -276,8 +266,8 @@ export function createPipelineRecord(db: Database): PipelineRecord {
       return rows.map((r) => ({
         runId: text(r.run_id),
         key: text(r.key),
-        parts: json(r.key_parts) as StepKey | null,
-        outputs: PipelineStepOutput.parse(json(r.outputs)),
+        parts: jsonOrNull(r.key_parts) as StepKey | null,
+        outputs: PipelineStepOutput.parse(jsonOrNull(r.outputs)),
       }));
     },
 
@@ -289,7 +279,7 @@ export function createPipelineRecord(db: Database): PipelineRecord {
          ORDER BY s.ended_at DESC NULLS LAST, r.started_at DESC LIMIT 1`,
         [pipeline, step],
       );
-      return row ? (json(row.key_parts) as StepKey) : null;
+      return row ? (jsonOrNull(row.key_parts) as StepKey) : null;
     },
 
     async stepWrote(pipeline, step, path) {
@@ -299,7 +289,7 @@ export function createPipelineRecord(db: Database): PipelineRecord {
         [pipeline, step],
       );
       return rows.some((r) => {
-        const out = json(r.outputs) as { files?: string[] } | null;
+        const out = jsonOrNull(r.outputs) as { files?: string[] } | null;
         return out?.files?.includes(path) ?? false;
       });
     },

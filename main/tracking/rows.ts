@@ -22,7 +22,7 @@ import {
 } from '../workspace/db';
 import { columnOf } from './metric-reads';
 import { filterToSql, orderByToSql } from './run-query';
-import { iso } from '../workspace/projects';
+import { iso, isoOrNull } from '../workspace/projects';
 
 /**
  * One run with its experiment, project, dataset version, params and latest metrics. The dataset joins are
@@ -110,7 +110,7 @@ function jsonRecord<T>(value: unknown): Record<string, T> {
 
 export function summaryFromRow(r: Row): RunSummary {
   const started = iso(r.started_at);
-  const ended = r.ended_at ? iso(r.ended_at) : null;
+  const ended = isoOrNull(r.ended_at);
   const dataset = textOrNull(r.dataset);
   return {
     id: String(r.id),
@@ -128,7 +128,7 @@ export function summaryFromRow(r: Row): RunSummary {
     // Finite DOUBLEs only (logMetrics skips the rest): JSON numbers.
     metrics: jsonRecord<number>(r.metrics_json),
     params: jsonRecord<string>(r.params_json),
-    deletedAt: r.deleted_at ? iso(r.deleted_at) : null,
+    deletedAt: isoOrNull(r.deleted_at),
     kind: (textOrNull(r.kind) ?? 'train') as RunKind,
     parentId: textOrNull(r.parent_id),
     ...(r.tags_json === undefined ? {} : { tags: jsonRecord<string>(r.tags_json) }),
@@ -438,6 +438,6 @@ export async function readExperiments(
     project: String(r.project),
     runs: Number(r.runs),
     deletedRuns: Number(r.deleted_runs),
-    lastRunAt: r.last_run_at ? iso(r.last_run_at) : null,
+    lastRunAt: isoOrNull(r.last_run_at),
   }));
 }

@@ -39,6 +39,12 @@ export function textOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : text(value);
 }
 
+/** A JSON column's value: DuckDB hands JSON back as text; null stays null. */
+export function jsonOrNull(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+}
+
 /** Quotes an identifier for DuckDB SQL. */
 export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

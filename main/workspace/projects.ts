@@ -13,6 +13,11 @@ export function iso(value: unknown): string {
   return new Date(Number(value)).toISOString();
 }
 
+/** Like iso() but keeps null. */
+export function isoOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : iso(value);
+}
+
 /** Projects: the top-level grouping of datasets and experiments. */
 export interface ProjectStore {
   list(): Promise<Project[]>;
