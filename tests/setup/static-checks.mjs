@@ -5,8 +5,10 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
+// fileURLToPath, not URL#pathname: a checkout under a path with spaces is percent-encoded there.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'package.json'));
 /** A package's bin script, run with this node (no shell, no npx). */
 const bin = (pkg, name) => join(dirname(require.resolve(`${pkg}/package.json`)), name);
