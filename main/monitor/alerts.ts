@@ -20,6 +20,7 @@ import { osActor } from '../registry/audit';
 import type { RegistryStore } from '../registry/registry-store';
 import type { Database } from '../workspace/db';
 import { createAlertStore } from './alert-store';
+import { cronProblem } from './cron';
 import { judge, measure, watchedVersion, windowStart, type Judgement } from './alert-signals';
 import type { CaptureService } from './captures';
 import type { DriftService } from './drift';
@@ -64,14 +65,8 @@ export interface AlertDeps {
 
 /** A cron expression checked: INVALID_INPUT names it when croner cannot read it. */
 export function checkSchedule(schedule: string): void {
-  try {
-    new Cron(schedule, { paused: true }).stop();
-  } catch (err) {
-    throw new LatheError(
-      'INVALID_INPUT',
-      `schedule: '${schedule}' is not a cron expression (${(err as Error).message})`,
-    );
-  }
+  const problem = cronProblem(schedule);
+  if (problem) throw new LatheError('INVALID_INPUT', `schedule: ${problem}`);
 }
 
 export function createAlertService(deps: AlertDeps): AlertService {

@@ -15,6 +15,7 @@ import {
 import type { RetrainSchedule } from '../../shared/config/alert-rules';
 import { createAuditLog, osActor } from '../registry/audit';
 import { modelRow } from '../registry/refs';
+import { scheduleFired } from './cron';
 import { runRetraining, type Champion, type RetrainDeps } from './retrain-job';
 import { canaryRetrainings, judgeCanary } from './retrain-judge';
 import { openJobLog, retrainingOfRow } from './retrain-record';
@@ -48,15 +49,6 @@ export interface RetrainService {
   startSchedule(read: () => Promise<RetrainSchedule[]>): void;
   /** Stops the schedule and waits for a scheduled retraining in flight. */
   stop(): Promise<void>;
-}
-
-/**
- * Whether a cron schedule fired at least once in (from, to]: due at this minute's check (retraining
- * schedules, and pipelines' schedules). Throws on a schedule that is not a cron expression.
- */
-export function scheduleFired(schedule: string, from: Date, to: Date): boolean {
-  const next = new Cron(schedule, { paused: true }).nextRun(from);
-  return next !== null && next.getTime() <= to.getTime();
 }
 
 /** The retraining schedules due in (from, to]: their cron fired at least once in that span. */

@@ -3,7 +3,6 @@
 // order the steps in levels. Nothing here runs a step: the runner, `--dry-run` and the Pipelines view all
 // start from the PipelineGraph this returns, and every refusal names the file, the step and the field.
 import { basename } from 'node:path';
-import { Cron } from 'croner';
 import type { z } from 'zod';
 import {
   LatheError,
@@ -14,6 +13,7 @@ import {
   type PipelineStepType,
   type StepOf,
 } from '../../shared/contract';
+import { cronProblem } from '../monitor/cron';
 import { parseConfigText, readConfigText } from '../workspace/config-file';
 
 /**
@@ -436,15 +436,6 @@ function findCycle(
     if (found) return found;
   }
   return null;
-}
-
-function cronProblem(schedule: string): string | null {
-  try {
-    new Cron(schedule, { paused: true }).stop();
-    return null;
-  } catch (err) {
-    return `'${schedule}' is not a cron expression (${(err as Error).message})`;
-  }
 }
 
 // --- messages -----------------------------------------------------------------------------------------------

@@ -20,9 +20,9 @@ import {
 } from '../../shared/contract';
 import { sha256Bytes } from '../workspace/artifacts';
 import { text as textOf, type Database } from '../workspace/db';
-import { scheduleFired } from '../monitor/retrain';
+import { scheduleFired } from '../monitor/cron';
 import { isInside } from '../workspace/paths';
-import { iso } from '../workspace/projects';
+import { isoOrNull } from '../workspace/projects';
 import { packageRoot } from '../version';
 import { exportPipeline } from './export-argo';
 import { parsePipeline, stepInputs, type PipelineGraph } from './graph';
@@ -278,7 +278,7 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
     let nextRunAt: string | null = null;
     if (schedule) {
       const next = new Cron(schedule, { paused: true }).nextRun(now());
-      nextRunAt = next ? iso(next) : null;
+      nextRunAt = isoOrNull(next);
     }
     return {
       name,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scheduleFired } from '../../../../main/monitor/retrain';
+import { scheduleFired } from '../../../../main/monitor/cron';
 
 describe('pipeline schedules', () => {
   it('fire once their cron time falls in the minute checked, not before or after', () => {
