@@ -255,10 +255,16 @@ export async function numericStats(
     points = `p AS (SELECT w, v AS a, v AS b, rc, rc * v AS rs, cc, cc * v AS cs, bin, hbin
       FROM ${binned(binned(withH, 'x', 'lo', 'hi', 'nb', 'bin'), 'x', 'lo', 'hi', 'nbh', 'hbin')})`;
   } else {
-    const unionDistinct = options.hellinger
-      ? `(SELECT count(*)::DOUBLE + ${sqlInteger(Math.max(0, ref.distinct - ref.values.length))} FROM (
+    // Hellinger's bins follow the distinct values of reference and current together, per window: one
+    // window's count is a constant; several windows' come from the ud CTE, joined to each row.
+    const unseen = sqlInteger(Math.max(0, ref.distinct - ref.values.length));
+    const perWindow = options.hellinger && !one;
+    const unionDistinct = !options.hellinger
+      ? '1'
+      : one
+        ? `(SELECT count(*)::DOUBLE + ${unseen} FROM (
           SELECT DISTINCT x FROM ${keyed(cur)} UNION SELECT v FROM ${refRel}))`
-      : '1';
+        : 'ud';
     const nbh = `(CASE WHEN ${hi} > ${lo} THEN ceil((${hi} - ${lo}) / ((${hi} - ${lo}) / (log2(${unionDistinct}) + 1.0)))::BIGINT ELSE 1 END)`;
     const cellsAll = `(${nb} * ${sqlInteger(CELLS_PER_BIN)})`;
     // The cell of x in one expression (its bin is cell // CELLS_PER_BIN): no edge comparisons per row, so
@@ -269,7 +275,7 @@ export async function numericStats(
         options.hellinger
           ? `least(${nbh} - 1, floor((x - ${lo}) / (${hi} - ${lo}) * ${nbh})::BIGINT)`
           : '0'
-      } AS hbin FROM ${src})`;
+      } AS hbin FROM ${perWindow ? `${src} JOIN ud USING (w)` : src})`;
     // One grouping key per cell (and Hellinger bin): a single integer hashes far faster than several.
     const key = options.hellinger ? `ci + hbin * ${sqlInteger(2 ** 32)}` : 'ci';
     const cells = (src: string, aggs: string, sums: string) =>
@@ -277,7 +283,8 @@ export async function numericStats(
         one
           ? `(SELECT ${literal(one.w)} AS w, k % ${sqlInteger(2 ** 32)} AS ci, k // ${sqlInteger(2 ** 32)} AS hbin, * EXCLUDE (k) FROM (
             SELECT ${key} AS k, ${aggs} FROM ${grid(src)} GROUP BY k))`
-          : `(SELECT w, ci, hbin, ${aggs} FROM ${grid(src)} GROUP BY w, ci, hbin)`
+          : // nb (one per window) is kept for the cell bound above.
+            `(SELECT w, ci, hbin, nb, ${aggs} FROM ${grid(src)} GROUP BY w, ci, hbin, nb)`
       } GROUP BY ALL)`;
     const curCells = cells(
       keyed(cur),
@@ -293,7 +300,12 @@ export async function numericStats(
       'sum(rc) AS rc, sum(rs) AS rs',
     );
     const width = `((g.hi - g.lo) / (g.nb * ${sqlInteger(CELLS_PER_BIN)}))`;
-    points = `p AS (SELECT w, ci // ${sqlInteger(CELLS_PER_BIN)} AS bin, hbin, g.lo + ci * ${width} AS a,
+    const udCte = perWindow
+      ? `ud AS (SELECT w, count(*)::DOUBLE + ${unseen} AS ud FROM (
+          SELECT DISTINCT w, x FROM ${keyed(cur)} UNION SELECT g.w, r.v FROM ${refRel} r CROSS JOIN g)
+        GROUP BY w), `
+      : '';
+    points = `${udCte}p AS (SELECT w, ci // ${sqlInteger(CELLS_PER_BIN)} AS bin, hbin, g.lo + ci * ${width} AS a,
       CASE WHEN ci + 1 >= g.nb * ${sqlInteger(CELLS_PER_BIN)} THEN g.hi ELSE g.lo + (ci + 1) * ${width} END AS b,
       coalesce(rc, 0) AS rc, coalesce(rs, 0) AS rs, coalesce(cc, 0) AS cc, coalesce(cs, 0) AS cs
     FROM ${curCells} c FULL JOIN ${refCells} r USING (w, ci, hbin) JOIN g USING (w))`;

@@ -117,6 +117,38 @@ describe('drift statistics against scipy', () => {
     );
     expect(r.windows[0]!.statistic).toBeCloseTo(half.windows[0]!.statistic, 12);
   });
+
+  it('windows on the grid path (large current data): each as its rows alone give', async () => {
+    const c = fixture.cases.find((x) => x.kind === 'numeric')!;
+    const ref = await referenceOf(c);
+    const xs = c.cur as number[];
+    const cur = `SELECT CASE WHEN i <= 125 THEN 'a' ELSE 'b' END AS w, x FROM (
+      SELECT unnest(${numberList(xs)}) AS x, generate_subscripts(${numberList(xs)}, 1) AS i)`;
+    for (const method of NUMERIC) {
+      const r = await columnDrift(engine, cur, ref, { method, currentRows: 1e9, windowed: true });
+      expect(r.windows.map((w) => [w.w, w.rows])).toEqual([
+        ['a', 125],
+        ['b', xs.length - 125],
+      ]);
+      for (const [w, part] of [
+        ['a', xs.slice(0, 125)],
+        ['b', xs.slice(125)],
+      ] as const) {
+        const alone = await columnDrift(
+          engine,
+          `SELECT '${w}' AS w, unnest(${numberList(part)}) AS x`,
+          ref,
+          { method, currentRows: 1e9 },
+        );
+        near(
+          r.windows.find((x) => x.w === w)!.statistic,
+          alone.windows[0]!.statistic,
+          1e-9,
+          `${method} window ${w}`,
+        );
+      }
+    }
+  });
 });
 
 describe('distribution functions against scipy', () => {
