@@ -456,7 +456,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
     workspace: { dir: paths.dir, ownedSinceMs: Date.parse(workspace.lock.info.startedAt) },
   });
 
-  const batch = createBatchService({ db, registry, tracking, artifacts, bus, tmpDir: paths.tmp });
+  const batch = createBatchService({
+    db,
+    registry,
+    tracking,
+    artifacts,
+    bus,
+    tmpDir: paths.tmp,
+    workspaceDir: paths.dir,
+  });
   const deploy = createDeployService({
     registry,
     tracking,
@@ -467,9 +475,22 @@ export async function createServices(options: ServicesOptions): Promise<Services
     workspaceDir: paths.dir,
   });
 
-  const capture = createCaptureService({ db, registry });
-  const drift = createDriftService({ db, engine, data, registry, references });
-  const performance = createPerformanceService({ db, engine, data, registry });
+  const capture = createCaptureService({ db, registry, workspaceDir: paths.dir });
+  const drift = createDriftService({
+    db,
+    engine,
+    data,
+    registry,
+    references,
+    workspaceDir: paths.dir,
+  });
+  const performance = createPerformanceService({
+    db,
+    engine,
+    data,
+    registry,
+    workspaceDir: paths.dir,
+  });
   const retrain = createRetrainService({
     db,
     engine,
@@ -483,8 +504,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
     gatePolicies,
     artifacts,
     tmpDir: paths.tmp,
+    workspaceDir: paths.dir,
   });
-  const alerts = createAlertService({ db, bus, registry, drift, capture, performance, retrain });
+  const alerts = createAlertService({
+    db,
+    workspaceDir: paths.dir,
+    bus,
+    registry,
+    drift,
+    capture,
+    performance,
+    retrain,
+  });
 
   const info = (): AppInfo => ({
     version,

@@ -1,14 +1,16 @@
 // What an alert rule measures, over the last `window` of the version it watches, and whether it fires.
 import { LatheError, durationMs, type AlertRule, type ModelVersion } from '../../shared/contract';
 import type { RegistryStore } from '../registry/registry-store';
-import { captureTableOf } from '../serve/capture';
-import { ident, type Sql } from '../workspace/db';
+import { captureRelation, captureTableOf } from '../serve/capture';
+import type { Sql } from '../workspace/db';
 import type { CaptureService } from './captures';
 import type { DriftService } from './drift';
 import { rangeSql, type PerformanceService } from './performance';
 
 export interface SignalDeps {
   db: Sql;
+  /** The workspace folder, where batch jobs' capture files are. */
+  workspaceDir: string;
   registry: Pick<RegistryStore, 'version'>;
   drift: Pick<DriftService, 'drift'>;
   capture: Pick<CaptureService, 'health'>;
@@ -128,7 +130,7 @@ export async function measure(
       if (!t) return { value: 0, rows: 0, detail: 'nothing captured' };
       const where = rangeSql(range);
       const row = await deps.db.one(
-        `SELECT count(*) AS n FROM ${ident(t.table)} WHERE ${where.sql}`,
+        `SELECT count(*) AS n FROM ${await captureRelation(deps.db, deps.workspaceDir, t)} c WHERE ${where.sql}`,
         where.params,
       );
       const n = Number(row?.n ?? 0);

@@ -50,6 +50,8 @@ export interface AlertService {
 
 export interface AlertDeps {
   db: Database;
+  /** The workspace folder, where batch jobs' capture files are. */
+  workspaceDir: string;
   bus: EventBus;
   registry: Pick<RegistryStore, 'version'>;
   drift: Pick<DriftService, 'drift'>;

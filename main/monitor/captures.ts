@@ -18,9 +18,11 @@ import {
 import type { RegistryStore } from '../registry/registry-store';
 import {
   addCaptureSource,
+  captureRelation,
   ensureCaptureTable,
   histogramQuantile,
   mergeHistogram,
+  type CaptureColumns,
   type CaptureTable,
   type LatencyHistogram,
   type SegmentKind,
@@ -149,6 +151,8 @@ export function healthWindows(
 export function createCaptureService(deps: {
   db: Database;
   registry: RegistryStore;
+  /** The workspace folder, where batch jobs' capture files are. */
+  workspaceDir: string;
 }): CaptureService {
   const { db, registry } = deps;
 
@@ -326,8 +330,13 @@ export function createCaptureService(deps: {
   return {
     async captures(model) {
       const detail = await registry.get(model);
-      const tables = await db.all<{ version_id: string; version: number; table_name: string }>(
-        'SELECT version_id, version, table_name FROM capture_tables WHERE model = ? ORDER BY version',
+      const tables = await db.all<{
+        version_id: string;
+        version: number;
+        table_name: string;
+        columns: string;
+      }>(
+        'SELECT version_id, version, table_name, columns::VARCHAR AS columns FROM capture_tables WHERE model = ? ORDER BY version',
         [detail.name],
       );
       const withReference = new Set(
@@ -345,7 +354,7 @@ export function createCaptureService(deps: {
         if (!mv) continue;
         const bySource = await db.all<{ source: string; n: number; from: string; to: string }>(
           `SELECT _source AS source, count(*)::BIGINT AS n, ${ISO('min(_at)')} AS "from", ${ISO('max(_at)')} AS "to"
-           FROM ${ident(text(t.table_name))} GROUP BY _source`,
+           FROM ${await captureRelation(db, deps.workspaceDir, { table: text(t.table_name), columns: JSON.parse(text(t.columns)) as CaptureColumns })} c GROUP BY _source`,
         );
         for (const s of bySource)
           spans.set(text(s.source), { from: s.from, to: s.to, rows: Number(s.n) });

@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import type { DataService } from '../data/data-service';
 import type { Engine } from '../data/engine';
 import type { RegistryStore } from '../registry/registry-store';
-import { captureTableOf } from '../serve/capture';
+import { captureRelation, captureTableOf } from '../serve/capture';
 import { ident, literal, sqlInteger, type Database } from '../workspace/db';
 import { renderDriftHtml } from './drift-html';
 import {
@@ -249,6 +249,8 @@ export function createDriftService(deps: {
   data: DataService;
   registry: RegistryStore;
   references: ReferenceStore;
+  /** The workspace folder, where batch jobs' capture files are. */
+  workspaceDir: string;
 }): DriftService {
   const { db, engine, data, registry, references } = deps;
 
@@ -293,7 +295,8 @@ export function createDriftService(deps: {
       where.push(`_at >= ${literal(utcIso(input.range.from, 'range.from'))}::TIMESTAMP`);
     if (input.range?.to)
       where.push(`_at < ${literal(utcIso(input.range.to, 'range.to'))}::TIMESTAMP`);
-    const from = `(SELECT *, rowid AS __captured FROM ${ident(table.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
+    const rows = await captureRelation(db, deps.workspaceDir, table, { order: true });
+    const from = `(SELECT * FROM ${rows} c${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
     return {
       kind: input.batch ? 'batch' : 'captured',
       source:

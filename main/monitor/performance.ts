@@ -22,7 +22,7 @@ import { detectFormat } from '../data/detect';
 import type { Engine } from '../data/engine';
 import { classificationSuite, regressionSuite } from '../evaluate/metrics';
 import type { RegistryStore } from '../registry/registry-store';
-import { captureTableOf } from '../serve/capture';
+import { captureRelation, captureTableOf } from '../serve/capture';
 import {
   ident,
   literal,
@@ -59,14 +59,19 @@ export interface PerformanceService {
 interface CaptureTable {
   versionId: string;
   version: number;
-  table: string;
+  /** Its captured rows, the table's and its batch jobs' files, with `__captured` (captureRelation). */
+  rows: string;
   task: Task;
   classes: string[] | null;
   inputs: number;
 }
 
 /** Every capture table of a model, oldest version first. */
-export async function captureTablesOf(db: Sql, model: string): Promise<CaptureTable[]> {
+export async function captureTablesOf(
+  db: Sql,
+  workspaceDir: string,
+  model: string,
+): Promise<CaptureTable[]> {
   const versions = await db.all(
     'SELECT version_id, version FROM capture_tables WHERE model = ? ORDER BY version',
     [model],
@@ -78,7 +83,7 @@ export async function captureTablesOf(db: Sql, model: string): Promise<CaptureTa
     tables.push({
       versionId: text(v.version_id),
       version: Number(v.version),
-      table: t.table,
+      rows: await captureRelation(db, workspaceDir, t, { order: true }),
       task: t.columns.task,
       classes: t.columns.classes,
       inputs: t.columns.inputs.length,
@@ -122,7 +127,7 @@ function windowSql(window: WindowSpec | 'all'): string {
   if (typeof window === 'number')
     // Rows of one time in the order they were captured (a batch's rows share the job's time; its ids, or
     // `<job>/<row>` as text, would sort 10 before 2).
-    return `(row_number() OVER (ORDER BY c._at, c.rowid) - 1) // ${sqlInteger(window)}`;
+    return `(row_number() OVER (ORDER BY c._at, c.__captured) - 1) // ${sqlInteger(window)}`;
   return `epoch_ms(date_trunc('${window}', c._at))`;
 }
 
@@ -288,7 +293,7 @@ async function versionWindows(
   // Every row of the range, keyed by its window (N-row windows count every row, labelled or not).
   const base = {
     sql: `WITH b AS (SELECT ${windowSql(window)} AS w, c._at, c._prediction, c._score, c._probabilities,
-             a.target FROM ${ident(t.table)} c LEFT JOIN actuals a ON a.model = ? AND a.row_id = c._row_id
+             a.target FROM ${t.rows} c LEFT JOIN actuals a ON a.model = ? AND a.row_id = c._row_id
            WHERE ${where.sql})`,
     params: [model, ...where.params],
   };
@@ -365,6 +370,8 @@ export function createPerformanceService(deps: {
   engine: Engine;
   data: DataService;
   registry: RegistryStore;
+  /** The workspace folder, where batch jobs' capture files are. */
+  workspaceDir: string;
 }): PerformanceService {
   const { db, data, registry } = deps;
 
@@ -374,7 +381,7 @@ export function createPerformanceService(deps: {
   ): Promise<{ model: string; task: Task; tables: CaptureTable[] }> {
     const parts = parseModelRef(ref);
     const detail = await registry.get(ref);
-    const all = await captureTablesOf(db, detail.name);
+    const all = await captureTablesOf(db, deps.workspaceDir, detail.name);
     if (parts.kind === 'latest') {
       const task = all.at(-1)?.task ?? detail.latest?.signature?.output.task ?? 'regression';
       return { model: detail.name, task, tables: all };
@@ -429,8 +436,8 @@ export function createPerformanceService(deps: {
       const detail = await registry.get(input.model);
       const model = detail.name;
       const { reader, what } = await labelsSource(input);
-      const captured = (await captureTablesOf(db, model)).map(
-        (t) => `SELECT _row_id FROM ${ident(t.table)}`,
+      const captured = (await captureTablesOf(db, deps.workspaceDir, model)).map(
+        (t) => `SELECT _row_id FROM ${t.rows} c`,
       );
       const staged = ident(`actuals_in_${randomUUID().replace(/-/g, '')}`);
       const last = ident(`actuals_last_${randomUUID().replace(/-/g, '')}`);

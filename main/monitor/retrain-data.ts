@@ -8,7 +8,8 @@ import { LatheError, type Run } from '../../shared/contract';
 import type { DataService, ResolvedVersion } from '../data/data-service';
 import type { Engine } from '../data/engine';
 import { applySplit, type SplitRule } from '../data/splits';
-import { ident, literal, text, type Database } from '../workspace/db';
+import { captureRelation, captureTableOf } from '../serve/capture';
+import { ident, literal, type Database } from '../workspace/db';
 
 const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
@@ -132,27 +133,24 @@ async function deriveVersion(
  * INVALID_INPUT when nothing is captured or no captured row has a label yet.
  */
 export async function capturedVersion(
-  deps: { db: Database; data: DataService; tmpDir: string },
+  deps: { db: Database; data: DataService; tmpDir: string; workspaceDir: string },
   args: { model: string; versionId: string; label: string; champion: Run; old: ResolvedVersion },
 ): Promise<ResolvedVersion> {
   const { db, data } = deps;
   const { model, champion, old } = args;
   const target = champion.config.target;
-  const capture = await db.one<{ table_name: string; columns: string }>(
-    'SELECT table_name, columns::VARCHAR AS columns FROM capture_tables WHERE version_id = ?',
-    [args.versionId],
-  );
+  const capture = await captureTableOf(db, args.versionId);
   if (!capture)
     throw new LatheError(
       'INVALID_INPUT',
       `${args.label} has no captured predictions: serve it or score a batch with lathe predict first`,
       { model },
     );
-  const inputs = (JSON.parse(text(capture.columns)) as { inputs: { name: string }[] }).inputs;
+  const inputs = capture.columns.inputs;
   const type = old.columns.find((c) => c.name === target)?.type ?? 'VARCHAR';
   const tmp = join(deps.tmpDir, `retrain-captured-${randomBytes(6).toString('hex')}.parquet`);
   const select = `SELECT ${inputs.map((i) => `c.${ident(i.name)}`).join(', ')}, TRY_CAST(a.target AS ${type}) AS ${ident(target)}
-    FROM ${ident(text(capture.table_name))} c JOIN actuals a ON a.model = ${literal(model)} AND a.row_id = c._row_id
+    FROM ${await captureRelation(db, deps.workspaceDir, capture)} c JOIN actuals a ON a.model = ${literal(model)} AND a.row_id = c._row_id
     ORDER BY c._at, c._row_id`;
   try {
     const [{ n = 0 } = {}] = await db.all(`SELECT count(*) AS n FROM (${select})`);

@@ -45,6 +45,8 @@ export interface RetrainDeps {
   artifacts: ArtifactStore;
   /** Where captured rows are written before their import. */
   tmpDir: string;
+  /** The workspace folder, where batch jobs' capture files are. */
+  workspaceDir: string;
   now?: () => Date;
 }
 

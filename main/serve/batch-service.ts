@@ -2,7 +2,7 @@
 // one packageOf keeps per model@version, shared with serving) off the main thread (batch.ts), reports
 // progress and records the batch.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   parseModelRef,
@@ -11,9 +11,10 @@ import {
   type PredictBatchRecord,
 } from '../../shared/contract';
 import type { EventBus } from '../api/event-bus';
-import { literal, type Database, type Sql } from '../workspace/db';
-import { BATCH_MEMORY_LIMIT, captureInsertSql, predictBatch } from './batch';
-import { addCaptureSource, ensureCaptureTable } from './capture';
+import type { Database } from '../workspace/db';
+import { workspacePaths } from '../workspace/paths';
+import { predictBatch } from './batch';
+import { addCaptureFile, addCaptureSource, ensureCaptureTable } from './capture';
 import { packageOf, type PackageDeps } from './packaged-model';
 
 /**
@@ -22,32 +23,13 @@ import { packageOf, type PackageDeps } from './packaged-model';
  */
 const grouped = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-/**
- * Runs `work` with the workspace's DuckDB held to `limit`, then puts its limit back. The workspace has
- * DuckDB's default (80 % of the RAM), and inserting a job's 30M captured rows kept about 1.1 GB resident
- * against about 0.6 GB under 512 MB, at the same speed. Statements on the workspace run one at a time, so
- * nothing else runs under the lower limit.
- */
-async function withMemoryLimit<T>(sql: Sql, limit: string, work: () => Promise<T>): Promise<T> {
-  const setting = async () =>
-    String((await sql.one<{ v: string }>("SELECT current_setting('memory_limit') AS v"))?.v);
-  const before = await setting();
-  await sql.run(`SET memory_limit = ${literal(limit)}`);
-  try {
-    return await work();
-  } finally {
-    // RESET gives back DuckDB's default exactly; a limit set otherwise is set again from its text.
-    await sql.run('RESET memory_limit');
-    if ((await setting()) !== before) await sql.run(`SET memory_limit = ${literal(before)}`);
-  }
-}
-
 export interface BatchService {
   /**
    * Scores `input` with the version `model` names into `output` (written whole or not at all), emitting
    * `data:progress` with the rows done, the rate and an ETA, and records the batch in prediction_batches.
-   * Captures its rows (all, none or a sampled share) into the version's capture table with a `batch`
-   * capture source stating the rate; the rows, the source and the batch record land in one transaction.
+   * Captures its rows (all, none or a sampled share) for the version's capture table with a `batch`
+   * capture source stating the rate: the job's capture file is kept in the workspace (capture_files), and
+   * its record, the source and the batch record land in one transaction.
    */
   predict(input: PredictBatchIn): Promise<PredictBatchOut>;
   /**
@@ -58,9 +40,10 @@ export interface BatchService {
 }
 
 export function createBatchService(
-  deps: PackageDeps & { db: Database; bus: EventBus },
+  deps: PackageDeps & { db: Database; bus: EventBus; workspaceDir: string },
 ): BatchService {
   const { db, bus } = deps;
+  const capturesDir = workspacePaths(deps.workspaceDir).captures;
   return {
     async predict(input) {
       const { dir, version: v } = await packageOf(deps, input.model);
@@ -74,7 +57,7 @@ export function createBatchService(
             ? 0
             : input.capture;
       // The job writes its captured rows to a Parquet file with its own DuckDB (narrow: no constant or
-      // derived text); the workspace takes them with one INSERT … SELECT making the capture table's columns.
+      // derived text), which the workspace keeps as it is (capture.ts CaptureFile).
       const table = rate > 0 ? await ensureCaptureTable(db, v) : null;
       const capture = table
         ? {
@@ -87,6 +70,8 @@ export function createBatchService(
             rate,
           }
         : undefined;
+      const kept = join(capturesDir, `${id}.parquet`);
+      let committed = false;
       if (capture) mkdirSync(dirname(capture.file), { recursive: true });
       try {
         const result = await predictBatch({
@@ -109,11 +94,19 @@ export function createBatchService(
             });
           },
         });
+        // A capture file of no rows (a sampled share of a small input) is not kept.
+        const keep = capture && table && result.captured > 0;
+        if (keep) renameSync(capture.file, kept);
         await db.tx(async (sql) => {
           if (capture && table) {
-            await withMemoryLimit(sql, BATCH_MEMORY_LIMIT, () =>
-              sql.run(captureInsertSql(table.table, capture, input.idColumn !== undefined)),
-            );
+            if (keep)
+              await addCaptureFile(
+                sql,
+                deps.workspaceDir,
+                table.table,
+                { ...capture, file: kept, byId: input.idColumn !== undefined },
+                result.captured,
+              );
             await addCaptureSource(sql, {
               id: capture.source,
               kind: 'batch',
@@ -141,6 +134,7 @@ export function createBatchService(
             ],
           );
         });
+        committed = true;
         return {
           id,
           model: v.model,
@@ -156,6 +150,8 @@ export function createBatchService(
         };
       } finally {
         if (capture) rmSync(capture.file, { force: true });
+        // A kept file whose record did not commit is nobody's.
+        if (!committed) rmSync(kept, { force: true });
       }
     },
 

@@ -94,11 +94,10 @@ export interface BatchOptions {
  * The rows of a batch job captured for monitoring. The job's own DuckDB writes them to `file` (Parquet),
  * narrow: `_row_id` the id column's value (else the row's position from 0, BIGINT), each input cast to its
  * capture type (NULL when the input has no such column), `_prediction` as scored (FLOAT, BIGINT or text)
- * and `_probabilities` (classifiers). The workspace then takes them with one INSERT … SELECT
- * (captureInsertSql) that makes the capture table's columns: `_at` the job's time, `_row_id` the id or
- * `<rowIdPrefix>/<row>`, `_source`, `_role` 'batch', `_latency_ms` NULL, the prediction as text, its score
- * and probabilities. The constant and derived text columns are never written to nor read from Parquet:
- * writing the wide rows took the job about three times as long.
+ * and `_probabilities` (classifiers). The workspace keeps the file as it is (capture.ts CaptureFile) and
+ * makes the capture table's other columns when reading it: `_at` the job's time, `_row_id` the id or
+ * `<rowIdPrefix>/<row>`, `_source`, `_role` 'batch', the prediction as text, its score. Writing the wide
+ * rows took the job about three times as long.
  */
 export interface BatchCapture {
   file: string;
@@ -160,37 +159,6 @@ function captureSelect(c: BatchCapture, read: string, have: Set<string>, byId: b
       ? ''
       : ` WHERE md5_number_lower(${rowId}) % 1000000 < ${sqlInteger(Math.round(c.rate * 1e6))}`
   }`;
-}
-
-/**
- * The workspace's INSERT of a job's capture file (written by predictBatch with `c`) into `table`, the
- * version's capture table: the columns the file leaves out are made here, on DuckDB's threads. `byId`: the
- * job had an id column.
- */
-export function captureInsertSql(table: string, c: BatchCapture, byId: boolean): string {
-  const classes = c.columns.classes;
-  // The prediction as text: a regression's float32 as its shortest text, read back as DOUBLE.
-  const text = 'CAST(_prediction AS VARCHAR)';
-  const score =
-    c.columns.task === 'regression'
-      ? `TRY_CAST(${text} AS DOUBLE)`
-      : !classes?.length
-        ? 'NULL::DOUBLE'
-        : c.columns.task === 'binary'
-          ? '_probabilities[2]'
-          : 'list_max(_probabilities)';
-  const select = [
-    `epoch_ms(${sqlInteger(c.at.getTime())}::BIGINT) AS _at`,
-    `${byId ? '_row_id' : `${literal(`${c.rowIdPrefix}/`)} || _row_id`} AS _row_id`,
-    `${literal(c.source)} AS _source`,
-    "'batch' AS _role",
-    'NULL::DOUBLE AS _latency_ms',
-    ...c.columns.inputs.map((i) => ident(i.name)),
-    `${c.columns.task === 'regression' ? `CAST(TRY_CAST(${text} AS DOUBLE) AS VARCHAR)` : text} AS _prediction`,
-    `${score} AS _score`,
-    `${classes ? '_probabilities' : 'NULL::DOUBLE[]'} AS _probabilities`,
-  ];
-  return `INSERT INTO ${ident(table)} BY NAME SELECT ${select.join(', ')} FROM read_parquet(${literal(c.file)})`;
 }
 
 const hasGlob = (s: string) => /[*?[]/.test(s);

@@ -9,7 +9,7 @@ import type { TrackingStore } from './tracking-store';
  * Purges soft-deleted runs (one transaction), then removes artifact files that no remaining run, no
  * imported model version and no dataset version references. Files written since the oldest run still training started are kept: that
  * run records its artifacts only when it ends. Then removes dataset files no dataset version names
- * that a killed import left: only those written before this process took the
+ * and capture files no batch names, which a killed import or batch job left: only those written before this process took the
  * workspace lock (`ownedSinceMs`), since only the lock's holder writes the workspace and an import in
  * progress here writes or claims its file after that (main/workspace/orphans.ts).
  */
@@ -53,7 +53,7 @@ export async function collectGarbage(deps: {
   const orphanFilesRemoved = orphans.map((o) => o.path);
   if (runsPurged || artifactsRemoved || orphans.length)
     console.error(
-      `[Gc] purged ${runsPurged} run(s), removed ${artifactsRemoved} artifact file(s) and ${orphans.length} unreferenced dataset file(s), freed ${bytesFreed} bytes`,
+      `[Gc] purged ${runsPurged} run(s), removed ${artifactsRemoved} artifact file(s) and ${orphans.length} unreferenced dataset or capture file(s), freed ${bytesFreed} bytes`,
     );
   return { runsPurged, artifactsRemoved, orphanFilesRemoved, bytesFreed };
 }

@@ -295,6 +295,18 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
       `CREATE INDEX pipeline_steps_key ON pipeline_steps (key)`,
     ],
   },
+  {
+    version: 16,
+    name: 'capture: batch jobs keep their captured rows as Parquet files',
+    sql: [
+      // A batch job's captured rows, as the Parquet file it wrote (main/serve/capture.ts CaptureFile) under
+      // captures/; `path` as toStoredPath keeps it. The rows' constant and derived columns are made when
+      // read: `at` the job's time, `_row_id` the id's text (by_id) or `<row_id_prefix>/<position>`.
+      `CREATE TABLE capture_files (source_id VARCHAR PRIMARY KEY, table_name VARCHAR NOT NULL,
+        path VARCHAR NOT NULL, "at" TIMESTAMP NOT NULL, by_id BOOLEAN NOT NULL,
+        row_id_prefix VARCHAR NOT NULL, "rows" BIGINT NOT NULL)`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

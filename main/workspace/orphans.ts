@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Database } from './db';
 import { fromStoredPath, toStoredPath, workspacePaths } from './paths';
 
-/** A dataset file no dataset version names. */
+/** A dataset file no dataset version names, or a capture file no capture_files row names. */
 export interface OrphanFile {
   /** Relative to the workspace folder, with `/`. */
   path: string;
@@ -11,31 +11,41 @@ export interface OrphanFile {
   mtimeMs: number;
 }
 
+/** The files of the workspace's Parquet folders that rows name, resolved. */
+async function namedFiles(dir: string, db: Database): Promise<Set<string>> {
+  const rows = await db.all<{ path: string }>(
+    'SELECT storage_path AS path FROM dataset_versions UNION ALL SELECT path FROM capture_files',
+  );
+  return new Set(rows.map((r) => resolve(fromStoredPath(dir, String(r.path)))));
+}
+
 /**
  * Imports write `tmp/import-<random>.parquet`, rename it to `datasets/<hash>.parquet`, then commit the
- * row naming it. A process killed between the rename and the commit leaves a whole file no row names
+ * row naming it; batch jobs likewise rename their capture file into `captures/` before committing its
+ * capture_files row. A process killed between the rename and the commit leaves a whole file no row names
  * (its scratch files in tmp/ are cleared when the workspace is next opened). Lists those; reads only.
  */
 export async function findOrphanFiles(dir: string, db: Database): Promise<OrphanFile[]> {
   const paths = workspacePaths(dir);
-  const rows = await db.all<{ storage_path: string }>('SELECT storage_path FROM dataset_versions');
-  const named = new Set(rows.map((r) => resolve(fromStoredPath(dir, String(r.storage_path)))));
+  const named = await namedFiles(dir, db);
   const found: OrphanFile[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(paths.datasets);
-  } catch {
-    return found;
-  }
-  for (const name of names.sort()) {
-    const file = join(paths.datasets, name);
-    if (!name.endsWith('.parquet') || named.has(resolve(file))) continue;
+  for (const folder of [paths.datasets, paths.captures]) {
+    let names: string[];
     try {
-      const st = statSync(file);
-      if (st.isFile())
-        found.push({ path: toStoredPath(dir, file), sizeBytes: st.size, mtimeMs: st.mtimeMs });
+      names = readdirSync(folder);
     } catch {
-      // Removed meanwhile.
+      continue;
+    }
+    for (const name of names.sort()) {
+      const file = join(folder, name);
+      if (!name.endsWith('.parquet') || named.has(resolve(file))) continue;
+      try {
+        const st = statSync(file);
+        if (st.isFile())
+          found.push({ path: toStoredPath(dir, file), sizeBytes: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // Removed meanwhile.
+      }
     }
   }
   return found;
@@ -61,11 +71,7 @@ export async function removeOrphanFiles(
   const before = ownedSinceMs - ORPHAN_MARGIN_MS;
   const candidates = await findOrphanFiles(dir, db);
   // Re-read after the await: a row committed or a file claimed meanwhile keeps its file.
-  const named = new Set(
-    (await db.all<{ storage_path: string }>('SELECT storage_path FROM dataset_versions')).map((r) =>
-      resolve(fromStoredPath(dir, String(r.storage_path))),
-    ),
-  );
+  const named = await namedFiles(dir, db);
   const removed: OrphanFile[] = [];
   for (const c of candidates) {
     const file = fromStoredPath(dir, c.path);

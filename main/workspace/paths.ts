@@ -17,6 +17,8 @@ export function workspacePaths(dir: string) {
     datasets: join(dir, 'datasets'),
     artifacts: join(dir, 'artifacts'),
     uploads: join(dir, 'uploads'),
+    /** Batch jobs' captured rows (capture_files). */
+    captures: join(dir, 'captures'),
     tmp: join(dir, 'tmp'),
   };
 }

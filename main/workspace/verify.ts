@@ -8,7 +8,7 @@ import { fromStoredPath } from './paths';
 /**
  * Checks that what the database says was committed is there and whole: every stored artifact hashes to
  * its address, every row naming a blob finds it, every dataset version's Parquet file exists with its
- * recorded size and row count, every alias points at an existing version, and every version and alias
+ * recorded size and row count, every batch job's capture file exists with its row count, every alias points at an existing version, and every version and alias
  * position has the audit entry that made it. Reads only; nothing is repaired.
  */
 export async function verifyWorkspace(deps: {
@@ -20,6 +20,28 @@ export async function verifyWorkspace(deps: {
   const problems: VerifyProblem[] = [];
   const problem = (kind: VerifyProblem['kind'], subject: string, message: string) =>
     problems.push({ kind, subject, message });
+  /** A Parquet file's rows against the count recorded: a problem when they differ or it is unreadable. */
+  const checkRows = async (
+    kind: 'dataset-file' | 'capture-file',
+    subject: string,
+    what: string,
+    file: string,
+    recorded: number,
+  ) => {
+    try {
+      const counted = await db.one<{ n: unknown }>(
+        `SELECT count(*) AS n FROM read_parquet(${literal(file)})`,
+      );
+      if (Number(counted?.n) !== recorded)
+        problem(
+          kind,
+          subject,
+          `${what}: its file holds ${Number(counted?.n)} rows, ${recorded} recorded`,
+        );
+    } catch (err) {
+      problem(kind, subject, `${what}: its file is unreadable: ${(err as Error).message}`);
+    }
+  };
 
   const blobs = artifacts.list();
   for (const blob of blobs) {
@@ -71,23 +93,22 @@ export async function verifyWorkspace(deps: {
       );
       continue;
     }
-    try {
-      const counted = await db.one<{ n: unknown }>(
-        `SELECT count(*) AS n FROM read_parquet(${literal(file)})`,
-      );
-      if (Number(counted?.n) !== Number(v.row_count))
-        problem(
-          'dataset-file',
-          subject,
-          `${subject}: its file holds ${Number(counted?.n)} rows, ${Number(v.row_count)} recorded`,
-        );
-    } catch (err) {
-      problem(
-        'dataset-file',
-        subject,
-        `${subject}: its file is unreadable: ${(err as Error).message}`,
-      );
+    await checkRows('dataset-file', subject, subject, file, Number(v.row_count));
+  }
+
+  // A batch job's captured rows: its file must be there with the rows recorded.
+  const captureFiles = await db.all<{ source_id: string; path: string; rows: unknown }>(
+    'SELECT source_id, path, "rows" FROM capture_files ORDER BY "at", source_id',
+  );
+  for (const c of captureFiles) {
+    const subject = text(c.source_id);
+    const file = fromStoredPath(dir, text(c.path));
+    const what = `the captured rows of batch ${subject}`;
+    if (!existsSync(file)) {
+      problem('capture-file', subject, `${what}: its file ${file} is missing`);
+      continue;
     }
+    await checkRows('capture-file', subject, what, file, Number(c.rows));
   }
 
   const modelVersions = await db.all<{
@@ -151,7 +172,9 @@ export async function verifyWorkspace(deps: {
   const warnings: VerifyWarning[] = (await findOrphanFiles(dir, db)).map((o) => ({
     kind: 'orphan-file',
     subject: o.path,
-    message: `${o.path} (${o.sizeBytes} bytes) is named by no dataset version: left by an import killed before its commit, or one in progress; \`lathe gc\` removes it`,
+    message: o.path.startsWith('captures/')
+      ? `${o.path} (${o.sizeBytes} bytes) is named by no batch job: left by a batch prediction killed before its commit, or one in progress; \`lathe gc\` removes it`
+      : `${o.path} (${o.sizeBytes} bytes) is named by no dataset version: left by an import killed before its commit, or one in progress; \`lathe gc\` removes it`,
   }));
 
   return {
@@ -160,6 +183,7 @@ export async function verifyWorkspace(deps: {
       blobs: blobs.length,
       references: refs.length,
       datasetVersions: versions.length,
+      captureFiles: captureFiles.length,
       modelVersions: modelVersions.length,
       aliases: aliases.length,
     },

@@ -51,7 +51,7 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
   const lock = preopened?.lock ?? acquireLock(paths.lock, dir);
   let db: Database | undefined;
   try {
-    for (const d of [paths.datasets, paths.artifacts, paths.tmp, paths.uploads])
+    for (const d of [paths.datasets, paths.artifacts, paths.tmp, paths.uploads, paths.captures])
       mkdirSync(d, { recursive: true });
     // Leftovers of a crashed write are never referenced by the database: clear them.
     for (const f of readdirSync(paths.tmp))

@@ -60,7 +60,10 @@ export const gc: Command = {
     ctx.result(r, () =>
       [
         `Purged ${r.runsPurged} run(s), removed ${r.artifactsRemoved} artifact file(s), freed ${formatBytes(r.bytesFreed)}`,
-        ...r.orphanFilesRemoved.map((p) => `Removed ${p}: no dataset version names it`),
+        ...r.orphanFilesRemoved.map(
+          (p) =>
+            `Removed ${p}: ${p.startsWith('captures/') ? 'no batch job' : 'no dataset version'} names it`,
+        ),
       ].join('\n'),
     );
     return 0;
@@ -78,7 +81,7 @@ export const verify: Command = {
     const c = r.checked;
     ctx.result(r, () =>
       [
-        `Checked ${c.blobs} artifact file(s), ${c.references} reference(s), ${c.datasetVersions} dataset version(s), ${c.modelVersions} model version(s), ${c.aliases} alias(es)`,
+        `Checked ${c.blobs} artifact file(s), ${c.references} reference(s), ${c.datasetVersions} dataset version(s), ${c.captureFiles} capture file(s), ${c.modelVersions} model version(s), ${c.aliases} alias(es)`,
         ...(r.ok ? ['Nothing is wrong.'] : r.problems.map((p) => `${p.kind}: ${p.message}`)),
         ...r.warnings.map((w) => `warning: ${w.kind}: ${w.message}`),
       ].join('\n'),

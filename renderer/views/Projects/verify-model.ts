@@ -20,6 +20,7 @@ const LABELS: Record<string, string> = {
   'blob-hash': 'Artifact changed',
   'blob-missing': 'Artifact missing',
   'dataset-file': 'Dataset file',
+  'capture-file': 'Capture file',
   'alias-target': 'Alias target',
   'version-run': 'Version run',
   'audit-missing': 'Audit trail',
@@ -33,6 +34,7 @@ export function checkedText(checked: VerifyOut['checked']): string {
   return [
     count(checked.blobs, 'artifact', 'artifacts'),
     count(checked.datasetVersions, 'dataset version', 'dataset versions'),
+    count(checked.captureFiles, 'capture file', 'capture files'),
     count(checked.modelVersions, 'model version', 'model versions'),
     count(checked.aliases, 'alias', 'aliases'),
   ].join(', ');

@@ -1,5 +1,6 @@
 // An import killed between renaming its Parquet into datasets/ and committing the row leaves a whole file
-// no dataset version names verify lists them as
+// no dataset version names (a batch job killed between keeping its capture file in captures/ and its
+// commit, one no batch names): verify lists them as
 // warnings, not problems; gc removes those written before this process took the workspace lock, and
 // keeps any an import in this process wrote or claimed since.
 import { copyFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
@@ -18,6 +19,7 @@ const { call } = contractClient(() => services!);
 /** The Parquet file an import of penguins publishes, as a killed import into `ws` would have left it. */
 let penguinsFile = '';
 const FAKE = 'f'.repeat(64);
+const BATCH = '0b0b0b0b-0000-4000-8000-000000000000';
 const hourAgo = () => new Date(Date.now() - 3_600_000);
 
 beforeAll(async () => {
@@ -33,6 +35,7 @@ beforeAll(async () => {
   for (const [from, to] of [
     [join(other, 'datasets', name!), join(ws, 'datasets', name!)],
     [join(other, 'datasets', name!), join(ws, 'datasets', `${FAKE}.parquet`)],
+    [join(other, 'datasets', name!), join(ws, 'captures', `${BATCH}.parquet`)],
   ] as const) {
     copyFileSync(from, to);
     utimesSync(to, hourAgo(), hourAgo());
@@ -52,6 +55,7 @@ describe('files no row names', () => {
     expect(r.warnings.map((w) => [w.kind, w.subject])).toEqual([
       ['orphan-file', `datasets/${penguinsFile}`],
       ['orphan-file', `datasets/${FAKE}.parquet`],
+      ['orphan-file', `captures/${BATCH}.parquet`],
     ]);
   });
 
@@ -67,6 +71,8 @@ describe('files no row names', () => {
     expect(gc.orphanFilesRemoved).toContain(`datasets/${FAKE}.parquet`);
     expect(gc.orphanFilesRemoved).not.toContain(`datasets/${penguinsFile}`);
     expect(existsSync(join(ws, 'datasets', `${FAKE}.parquet`))).toBe(false);
+    expect(gc.orphanFilesRemoved).toContain(`captures/${BATCH}.parquet`);
+    expect(existsSync(join(ws, 'captures', `${BATCH}.parquet`))).toBe(false);
     const r = await call('workspace:verify', {});
     expect(r).toMatchObject({ ok: true, problems: [], warnings: [] });
     expect(r.checked.datasetVersions).toBe(1);

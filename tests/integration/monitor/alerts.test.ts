@@ -89,6 +89,7 @@ describe('webhook delivery from monitor:check (in process)', () => {
     // The real service over the real workspace, with a short retry policy so the test stays quick.
     alerts = createAlertService({
       db: services.workspace.db,
+      workspaceDir: services.workspace.paths.dir,
       bus: services.bus,
       registry: services.registry,
       drift: { drift: none },

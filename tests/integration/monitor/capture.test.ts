@@ -3,16 +3,30 @@
 // segment files ingested into the workspace (twice counts once), service health per window with 4xx/5xx,
 // and `lathe monitor captures`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelVersion } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
-import { captureTableOf, createServeHealth, parseSegmentName } from '../../../main/serve/capture';
+import {
+  captureRelation,
+  captureTableOf,
+  createServeHealth,
+  parseSegmentName,
+} from '../../../main/serve/capture';
 import { packageOf } from '../../../main/serve/packaged-model';
 import { initBackend } from '../../../main/train/backend';
-import { ident, literal } from '../../../main/workspace/db';
+import { literal } from '../../../main/workspace/db';
 import { lathe } from '../../helpers/cli';
 import { trainRegistered } from '../../helpers/runs';
 import { contractClient, penguinsConfig } from '../../helpers/services';
@@ -51,10 +65,9 @@ interface Row {
   _probabilities: number[] | null;
 }
 const rowsOf = async (v: ModelVersion, where = 'true'): Promise<Row[]> => {
-  const table = (await captureTableOf(services.workspace.db, v.id))!.table;
-  return services.workspace.db.all<Row>(
-    `SELECT * FROM ${ident(table)} WHERE ${where} ORDER BY _row_id`,
-  );
+  const { db, paths } = services.workspace;
+  const rows = await captureRelation(db, paths.dir, (await captureTableOf(db, v.id))!);
+  return db.all<Row>(`SELECT * FROM ${rows} c WHERE ${where} ORDER BY _row_id`);
 };
 
 /** `lathe ARGS` (on a workspace of its own) exits non-zero with a message containing `named`. */
@@ -170,13 +183,17 @@ describe('batch predictions', () => {
 
   it('--capture all (the default): every row with its id, inputs, prediction and probabilities', async () => {
     const output = join(IO, 'all.csv');
-    const limit = () =>
-      services.workspace.db.one<{ v: string }>("SELECT current_setting('memory_limit') AS v");
-    const before = await limit();
     const r = await call('predict:batch', { model: 'species@1', input, output, idColumn: 'id' });
-    // The insert ran under a lower memory limit, and the workspace has its own back.
-    expect(await limit()).toEqual(before);
     expect(r.capture).toEqual({ rate: 1, rows: penguins.length, source: r.id });
+    // The job's capture file is kept in the workspace, named by a relative path; no scratch copy is left.
+    const { paths } = services.workspace;
+    expect(
+      await services.workspace.db.all(
+        'SELECT path, "rows" FROM capture_files WHERE source_id = ?',
+        [r.id],
+      ),
+    ).toEqual([{ path: `captures/${r.id}.parquet`, rows: BigInt(penguins.length) }]);
+    expect(readdirSync(join(paths.tmp, 'capture'))).toEqual([]);
     const rows = await rowsOf(v1, `_source = ${literal(r.id)}`);
     expect(rows).toHaveLength(penguins.length);
     const out = readFileSync(output, 'utf8').trim().split('\n').slice(1);
@@ -251,6 +268,59 @@ describe('batch predictions', () => {
     expect(ids).toHaveLength(penguins.length);
     expect(ids).toContain(`${r.id}/0`);
     expect(ids).toContain(`${r.id}/${penguins.length - 1}`);
+  });
+
+  it('a capture file is read wherever the workspace is; a missing one is named by monitoring and verify', async () => {
+    const r = await call('predict:batch', {
+      model: 'species@1',
+      input,
+      output: join(IO, 'kept.csv'),
+      idColumn: 'id',
+    });
+    const { db, paths } = services.workspace;
+    const table = (await captureTableOf(db, v1.id))!;
+    const count = async (dir: string) =>
+      Number(
+        (await db.one(
+          `SELECT count(*) AS n FROM ${await captureRelation(db, dir, table)} c WHERE _source = ${literal(r.id)}`,
+        ))!.n,
+      );
+    // The path is stored relative to the workspace: a copy of the folder elsewhere reads the same rows.
+    const copy = join(t.dir, 'copied-ws');
+    cpSync(paths.captures, join(copy, 'captures'), { recursive: true });
+    expect(await count(copy)).toBe(penguins.length);
+    expect(await count(paths.dir)).toBe(penguins.length);
+
+    const file = join(paths.captures, `${r.id}.parquet`);
+    renameSync(file, `${file}.away`);
+    try {
+      const err = await failure('monitor:captures', { model: 'species' });
+      expect(err.code).toBe('CORRUPT_FILE');
+      expect(err.message).toContain(file);
+      const v = await call('workspace:verify', {});
+      expect(v.ok).toBe(false);
+      expect(v.problems).toContainEqual(
+        expect.objectContaining({ kind: 'capture-file', subject: r.id }),
+      );
+    } finally {
+      renameSync(`${file}.away`, file);
+    }
+    // A file no batch names (a job killed between keeping its file and its commit) is only a warning.
+    const stray = join(paths.captures, 'stray.parquet');
+    copyFileSync(file, stray);
+    try {
+      const v = await call('workspace:verify', {});
+      expect(v.problems.filter((p) => p.kind === 'capture-file')).toEqual([]);
+      expect(v.checked.captureFiles).toBeGreaterThan(0);
+      expect(v.warnings).toContainEqual(
+        expect.objectContaining({ kind: 'orphan-file', subject: 'captures/stray.parquet' }),
+      );
+      expect(v.warnings.find((w) => w.subject === 'captures/stray.parquet')!.message).toContain(
+        'named by no batch job',
+      );
+    } finally {
+      rmSync(stray);
+    }
   });
 
   it('lathe predict --capture refuses a rate outside (0, 1], naming the flag', () => {

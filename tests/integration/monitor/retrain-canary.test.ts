@@ -161,6 +161,7 @@ describe("an alert's rollback", () => {
     });
     const alerts = createAlertService({
       db: services.workspace.db,
+      workspaceDir: services.workspace.paths.dir,
       bus: services.bus,
       registry: services.registry,
       drift: { drift: () => Promise.reject(new Error('not used')) },

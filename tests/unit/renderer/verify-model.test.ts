@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { VerifyOut } from '../../../shared/contract/workspace';
 import { summarizeVerify } from '../../../renderer/views/Projects/verify-model';
 
-const checked = { blobs: 12, references: 9, datasetVersions: 1, modelVersions: 0, aliases: 2 };
+const checked = {
+  blobs: 12,
+  references: 9,
+  datasetVersions: 1,
+  captureFiles: 3,
+  modelVersions: 0,
+  aliases: 2,
+};
 const base: VerifyOut = { ok: true, checked, problems: [], warnings: [] };
 
 describe('verify panel model', () => {
@@ -10,7 +17,7 @@ describe('verify panel model', () => {
     const s = summarizeVerify(base);
     expect(s.state).toBe('ok');
     expect(s.headline).toBe(
-      'Workspace verified: 12 artifacts, 1 dataset version, 0 model versions, 2 aliases checked, no problems',
+      'Workspace verified: 12 artifacts, 1 dataset version, 3 capture files, 0 model versions, 2 aliases checked, no problems',
     );
     expect(s.problems).toEqual([]);
   });

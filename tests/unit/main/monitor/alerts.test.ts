@@ -79,6 +79,8 @@ describe('alert service', () => {
           };
     return createAlertService({
       db,
+      // No batch job runs here: nothing is read from the folder.
+      workspaceDir: '/nonexistent-workspace',
       bus,
       registry: { version: async () => version },
       drift: {
