@@ -37,7 +37,7 @@ describe('Verify workspace in the app', () => {
     await result('ok').waitFor();
     const headline = (await app.byTestId('verify-headline').textContent()) ?? '';
     expect(headline).toMatch(
-      /^Workspace verified: \d+ artifacts, 1 dataset version, 0 model versions, 0 aliases checked, no problems$/,
+      /^Workspace verified: \d+ artifacts, 1 dataset version, 0 capture files, 0 model versions, 0 aliases checked, no problems$/,
     );
     expect(Number(/(\d+) artifacts/.exec(headline)![1])).toBeGreaterThan(0);
     expect(await app.byTestId('verify-problem').count()).toBe(0);
