@@ -268,20 +268,35 @@ describe('predict:batch', () => {
     expect(readdirSync(IO).filter((f) => f.includes('.spill') || f.endsWith('.tmp'))).toEqual([]);
   }, 120_000);
 
-  it('a glob reads the files in name order as one input', async () => {
+  it('a glob reads the files in name order as one input; progress counts its rows, the hash its bytes', async () => {
     const output = join(IO, 'parts-out.parquet');
+    const progress: { fraction: number; message?: string }[] = [];
+    const off = services!.bus.subscribe((f) => {
+      const p = f.payload as { op?: string; name?: string; fraction: number; message?: string };
+      if (f.event === 'data:progress' && p.op === 'predict' && p.name === output) progress.push(p);
+    });
     const r = await call('predict:batch', {
       model: 'penguins',
       input: join(IO, 'part-*.csv'),
       output,
       idColumn: 'id',
-    });
-    expect(r.files).toEqual([join(IO, 'part-1.csv'), join(IO, 'part-2.csv')]);
-    const records = [
-      ...(await rowsOf(join(IO, 'part-1.csv'))),
-      ...(await rowsOf(join(IO, 'part-2.csv'))),
-    ];
+      chunkRows: 50,
+    }).finally(off);
+    const parts = [join(IO, 'part-1.csv'), join(IO, 'part-2.csv')];
+    expect(r.files).toEqual(parts);
+    const records = [...(await rowsOf(parts[0]!)), ...(await rowsOf(parts[1]!))];
     expect(r.rows).toBe(records.length);
+    // The count runs beside the scoring: every report has the whole input's rows, the last all of them.
+    expect(progress.length).toBeGreaterThan(0);
+    for (const p of progress)
+      expect(p.message).toMatch(new RegExp(`^[\\d,]+/${records.length} rows`));
+    expect(progress.at(-1)).toMatchObject({ fraction: 1 });
+    expect(progress.at(-1)!.message).toMatch(
+      new RegExp(`^${records.length}/${records.length} rows`),
+    );
+    const hash = createHash('sha256');
+    for (const f of parts) hash.update(readFileSync(f));
+    expect(r.inputSha256).toBe(hash.digest('hex'));
     await expectMatches(output, records, models.penguins.predictor!, (rec) => rec.id, 'id');
   });
 
