@@ -19,10 +19,10 @@ import type { RegistryStore } from '../registry/registry-store';
 import {
   addCaptureSource,
   captureRelation,
+  captureTableOf,
   ensureCaptureTable,
   histogramQuantile,
   mergeHistogram,
-  type CaptureColumns,
   type CaptureTable,
   type LatencyHistogram,
   type SegmentKind,
@@ -330,13 +330,8 @@ export function createCaptureService(deps: {
   return {
     async captures(model) {
       const detail = await registry.get(model);
-      const tables = await db.all<{
-        version_id: string;
-        version: number;
-        table_name: string;
-        columns: string;
-      }>(
-        'SELECT version_id, version, table_name, columns::VARCHAR AS columns FROM capture_tables WHERE model = ? ORDER BY version',
+      const tables = await db.all<{ version_id: string; version: number; table_name: string }>(
+        'SELECT version_id, version, table_name FROM capture_tables WHERE model = ? ORDER BY version',
         [detail.name],
       );
       const withReference = new Set(
@@ -354,7 +349,7 @@ export function createCaptureService(deps: {
         if (!mv) continue;
         const bySource = await db.all<{ source: string; n: number; from: string; to: string }>(
           `SELECT _source AS source, count(*)::BIGINT AS n, ${ISO('min(_at)')} AS "from", ${ISO('max(_at)')} AS "to"
-           FROM ${await captureRelation(db, deps.workspaceDir, { table: text(t.table_name), columns: JSON.parse(text(t.columns)) as CaptureColumns })} c GROUP BY _source`,
+           FROM ${await captureRelation(db, deps.workspaceDir, (await captureTableOf(db, mv.id))!)} c GROUP BY _source`,
         );
         for (const s of bySource)
           spans.set(text(s.source), { from: s.from, to: s.to, rows: Number(s.n) });
