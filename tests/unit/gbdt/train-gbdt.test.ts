@@ -233,6 +233,57 @@ describe('trainGbdt: checkpoints, resume, early stop, cancel', () => {
     expect(resumed.rounds).toEqual(full.rounds.slice(4));
   });
 
+  // A killed run resumes from whichever checkpoint was stored last, so every round's must do. Resuming routes
+  // the training rows through the stored trees; trained on every row, an uninterrupted run adds each leaf's
+  // value to its rows instead (the absolute-error case), and sampled rows draw per round.
+  const anyRound: [string, Partial<GbdtParams>, 'logistic' | 'softmax' | 'regression'][] = [
+    [
+      'softmax with row sampling',
+      { objective: 'softmax', outputs: 3, subsample: 0.8, colsample: 1 },
+      'softmax',
+    ],
+    [
+      'logistic, leaf-wise, rows and features sampled',
+      { growth: 'leafwise', maxLeaves: 6, maxDepth: 0 },
+      'logistic',
+    ],
+    [
+      'absolute error on every row',
+      { objective: 'absolute_error', subsample: 1, colsample: 1 },
+      'regression',
+    ],
+  ];
+  it.each(anyRound)(
+    '%s (2 threads): resumed from the checkpoint of any round, ends with the uninterrupted model',
+    async (_, extra, task) => {
+      const q: GbdtParams = { ...p, trees: 16, ...extra };
+      const d = table(800, 71, task);
+      const valid = table(200, 72, task);
+      const v = { x: valid.x, rows: valid.rows };
+      // Stored as the checkpoint file stores them: JSON.
+      const checkpoints: GbdtCheckpoint[] = [];
+      const full = recorder();
+      const whole = JSON.stringify(
+        await trainGbdt(q, d, v, {
+          ...full.hooks,
+          checkpointEvery: 1,
+          onCheckpoint: (c) => checkpoints.push(JSON.parse(JSON.stringify(c)) as GbdtCheckpoint),
+        }),
+      );
+      expect(checkpoints.map((c) => c.round)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+      const differing: number[] = [];
+      for (const c of checkpoints) {
+        const resumed = recorder();
+        const model = JSON.stringify(await trainGbdt(q, d, v, resumed.hooks, c));
+        const same =
+          model === whole &&
+          JSON.stringify(resumed.rounds) === JSON.stringify(full.rounds.slice(c.round));
+        if (!same) differing.push(c.round);
+      }
+      expect(differing, 'checkpoint rounds whose resume differs').toEqual([]);
+    },
+  );
+
   it('stops when onRound says so, with every trained round’s trees', async () => {
     const d = table(1000, 41, 'softmax');
     const model = await trainGbdt({ ...p, objective: 'softmax', outputs: 3 }, d, d, {
