@@ -8,6 +8,7 @@ import { createServices, type Services } from '../../../main/services';
 import { latheBackground } from '../../helpers/cli';
 import { contractClient } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
+import { penguinsGbdt } from './penguins-gbdt';
 
 const t = tempDir('lathe-gbdt-kill-');
 const ws = join(t.dir, 'ws');
@@ -15,22 +16,7 @@ let services: Services | undefined;
 const { call } = contractClient(() => services!);
 
 const ROUNDS = 1500;
-const config = {
-  dataset: 'penguins',
-  target: 'Species',
-  task: 'multiclass' as const,
-  model: {
-    type: 'gbdt' as const,
-    trees: ROUNDS,
-    learningRate: 0.05,
-    maxDepth: 3,
-    subsample: 0.8,
-    checkpointEvery: 10,
-    threads: 2,
-  },
-  seed: 21,
-  experiment: 'gbdt-kill',
-};
+const config = { ...penguinsGbdt(ROUNDS), experiment: 'gbdt-kill' };
 
 const file = (run: Run, path: string) =>
   readFileSync(

@@ -10,6 +10,7 @@ import type { EpochReport } from '../../../main/train/fit';
 import { train, type TrainJob, type TrainResult } from '../../../main/train/trainer';
 import { contractClient } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
+import { penguinsGbdt } from './penguins-gbdt';
 
 const t = tempDir('lathe-gbdt-resume-any-');
 let services: Services;
@@ -34,21 +35,7 @@ describe('a gbdt run resumed from a checkpoint', () => {
   it('ends as the uninterrupted run, whichever round was checkpointed (row sampling, 2 threads)', async () => {
     const version = await services.data.resolve('penguins');
     // As kill-resume-gbdt.test.ts trains, with fewer rounds.
-    const config = TrainConfig.parse({
-      dataset: 'penguins',
-      target: 'Species',
-      task: 'multiclass',
-      model: {
-        type: 'gbdt',
-        trees: 300,
-        learningRate: 0.05,
-        maxDepth: 3,
-        subsample: 0.8,
-        checkpointEvery: 10,
-        threads: 2,
-      },
-      seed: 21,
-    });
+    const config = TrainConfig.parse(penguinsGbdt(300));
     const job: TrainJob = {
       runId: 'resume-any-round',
       config,
