@@ -21,15 +21,8 @@ export const IQR_K = 1.5;
 
 const num = plainNumber;
 
-/** Dates and timestamps as epoch milliseconds (the axis their histograms use). */
-const epochMs = (v: unknown): number | null => {
-  const p = toPlain(v);
-  return typeof p === 'string' && !Number.isNaN(Date.parse(p)) ? Date.parse(p) : null;
-};
-
-/** The numeric axis a column is binned on: the value itself, or epoch ms for dates and timestamps. */
-function axis(col: ColumnInfo): string | null {
-  const c = ident(col.name);
+/** The numeric axis a column (expression `c`) is binned on: the value itself, or epoch ms for dates and times. */
+function axis(col: ColumnInfo, c: string): string | null {
   if (col.kind === 'numeric') return `${c}::DOUBLE`;
   if (col.kind === 'datetime') return `epoch_ms(${c}::TIMESTAMP)::DOUBLE`;
   if (col.kind === 'boolean') return `${c}::INTEGER::DOUBLE`;
@@ -82,10 +75,187 @@ export interface ProfileResult {
   columns: ColumnProfile[];
 }
 
+/** The quantiles a profile reports (p5, p25, p50, p75, p95). */
+const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
+/** Columns whose value counts are held at once: each is a table of up to one row per distinct value. */
+const COLUMNS_AT_ONCE = 4;
+
 /**
- * Profiles a Parquet file in SQL: aggregate scans for the per-column statistics (plain, distinct and
- * quantiles side by side) and the duplicate rows, then — concurrently — a top-values and a histogram query
- * per column and one outlier scan over every numeric column, which needs the quartiles, mean and std.
+ * Runs `work` over `items`, at most `limit` at a time, and answers the results in the items' order.
+ */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const loop = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, loop));
+  return out;
+}
+
+/**
+ * A column's value at each sorted position k (0-based, nulls left out) read from its value counts: the
+ * smallest value whose running count passes k. `vx` maps a value to the number it is interpolated on.
+ */
+function orderStatisticsSql(counts: string, vx: string, positions: number[]): string {
+  return `WITH c AS (
+      SELECT v, sum(n) OVER (ORDER BY v ROWS UNBOUNDED PRECEDING) AS cum FROM ${counts} WHERE v IS NOT NULL
+    )
+    SELECT ${positions.map((k, j) => `min(${vx}) FILTER (WHERE cum > ${sqlInteger(k)}) AS k${j}`).join(', ')} FROM c`;
+}
+
+/**
+ * DuckDB's quantile_cont from the order statistics lo and hi around (n − 1)·p, d its fraction, with the
+ * same arithmetic, so the same bits: lo·(1 − d) + hi·d in doubles; lo + (hi − lo)·d in float32 for a
+ * FLOAT; for dates and times lo·(1 − d) + hi·d in whole microseconds (rounded half away from zero),
+ * answered as epoch ms cut toward zero as a JS Date of a TIMESTAMP is. Not finite answers 0.
+ */
+function interpolate(
+  lo: number | bigint,
+  hi: number | bigint,
+  d: number,
+  kind: 'double' | 'float' | 'micros',
+): number {
+  const f = Math.fround;
+  const [l, h] = [Number(lo), Number(hi)];
+  if (kind === 'micros') {
+    // Exact at a position: a microsecond count past 2^53 is not a double.
+    const x = l * (1 - d) + h * d;
+    const us = d === 0 ? BigInt(lo) : BigInt(Math.sign(x) * Math.round(Math.abs(x)));
+    return Number(us / 1000n);
+  }
+  const x = d === 0 ? l : kind === 'float' ? f(l + f(f(h - l) * d)) : l * (1 - d) + h * d;
+  return Number.isFinite(x) ? x : 0;
+}
+
+/**
+ * One column's profile from its value counts (table `counts`: v, n; nulls one group) and the plain
+ * statistics of every column (`s`, column `i`).
+ */
+async function columnProfile(
+  engine: Engine,
+  col: ColumnInfo,
+  i: number,
+  counts: string,
+  s: Record<string, unknown>,
+): Promise<ColumnProfile> {
+  const rows = num(s.rows) ?? 0;
+  const count = num(s[`n${i}`]) ?? 0;
+  const x = axis(col, 'v');
+  const xlo = num(s[`xlo${i}`]);
+  const xhi = num(s[`xhi${i}`]);
+  const mean = num(s[`m${i}`]);
+  const std = num(s[`s${i}`]);
+  const micros = col.kind === 'datetime';
+  const withQuantiles = count > 0 && (col.kind === 'numeric' || micros);
+  const arithmetic = micros ? 'micros' : /^(FLOAT|REAL)$/i.test(col.type) ? 'float' : 'double';
+  // Both order statistics around (count − 1)·p for each quantile.
+  const positions = withQuantiles
+    ? QUANTILES.flatMap((p) => [Math.floor((count - 1) * p), Math.ceil((count - 1) * p)])
+    : [];
+  // An instant (TIMESTAMPTZ) is counted from the epoch as it is; a date or local time as a TIMESTAMP.
+  const vx = !micros
+    ? 'v::DOUBLE'
+    : /^TIMESTAMP WITH TIME ZONE$/i.test(col.type)
+      ? 'epoch_us(v)'
+      : 'epoch_us(v::TIMESTAMP)';
+  const distinctQuery = engine.all(`SELECT count(v) AS d FROM ${counts}`);
+  const orderQuery = withQuantiles
+    ? engine.all(orderStatisticsSql(counts, vx, positions))
+    : Promise.resolve([]);
+  const topQuery =
+    col.type === 'BLOB'
+      ? Promise.resolve([])
+      : engine.all(
+          `SELECT v, n FROM ${counts} ORDER BY n DESC, v NULLS LAST LIMIT ${sqlInteger(TOP_VALUES)}`,
+        );
+  let histogram: Promise<HistogramBin[]> = Promise.resolve([]);
+  if (x && xlo !== null && xhi !== null && col.kind !== 'boolean') {
+    const integerRange = isIntegerType(col.type) ? xhi - xlo + 1 : Infinity;
+    const bins = xhi > xlo ? Math.max(1, Math.min(MAX_BINS, integerRange)) : 1;
+    // Values more than ~1.8e308 apart overflow xhi − xlo: bin them halved (exact but for subnormals).
+    const h = Number.isFinite(xhi - xlo) ? 1 : 0.5;
+    const width = xhi > xlo ? (xhi * h - xlo * h) / bins : 1;
+    const scaled = h === 1 ? x : `(${x} * ${sqlNumber(h)})`;
+    histogram = engine
+      .all(
+        `SELECT least(floor((${scaled} - ${sqlNumber(xlo * h)}) / ${sqlNumber(width)}), ${sqlInteger(bins - 1)})::INTEGER AS b, sum(n) AS n
+         FROM ${counts} WHERE v IS NOT NULL GROUP BY 1 ORDER BY 1`,
+      )
+      .then((rowsOut) => {
+        const binCounts = new Array<number>(bins).fill(0);
+        for (const r of rowsOut) binCounts[num(r.b) ?? 0] = num(r.n) ?? 0;
+        return binCounts.map((n, b) => ({
+          lo: (xlo * h + b * width) / h,
+          hi: (xlo * h + (b + 1) * width) / h,
+          count: n,
+        }));
+      });
+  }
+  const [[distinctRow], [order], top, hist] = await Promise.all([
+    distinctQuery,
+    orderQuery,
+    topQuery,
+    histogram,
+  ]);
+  // Every position is below the count, so each statistic is there (a bigint for microseconds).
+  const at = (j: number) => order![`k${j}`] as number | bigint;
+  const q = withQuantiles
+    ? QUANTILES.map((p, j) =>
+        interpolate(at(2 * j), at(2 * j + 1), (count - 1) * p - positions[2 * j]!, arithmetic),
+      )
+    : null;
+
+  // Outliers of a numeric column: the Tukey fences from its quartiles, and |z| from its mean and std.
+  let outliers: ColumnOutliers | null = null;
+  if (col.kind === 'numeric' && q && mean !== null) {
+    const iqr = q[3]! - q[1]!;
+    const lower = q[1]! - IQR_K * iqr;
+    const upper = q[3]! + IQR_K * iqr;
+    const sd = std ?? 0;
+    const [o = {}] = await engine.all(
+      `SELECT sum(n) FILTER (WHERE ${x} < ${sqlNumber(lower)}) AS below,
+         sum(n) FILTER (WHERE ${x} > ${sqlNumber(upper)}) AS above,
+         ${sd > 0 ? `sum(n) FILTER (WHERE abs(${x} - ${sqlNumber(mean)}) > ${sqlNumber(Z_THRESHOLD * sd)})` : '0'} AS z
+       FROM ${counts}`,
+    );
+    outliers = {
+      iqr: { lower, upper, below: num(o.below) ?? 0, above: num(o.above) ?? 0 },
+      zScore: { threshold: Z_THRESHOLD, count: num(o.z) ?? 0 },
+    };
+  }
+  return {
+    name: col.name,
+    type: col.type,
+    kind: col.kind,
+    count,
+    nullCount: rows - count,
+    nullRate: rows ? (rows - count) / rows : 0,
+    distinctCount: num(distinctRow?.d) ?? 0,
+    min: toPlain(s[`lo${i}`]),
+    max: toPlain(s[`hi${i}`]),
+    mean,
+    std,
+    quantiles: q ? { p5: q[0]!, p25: q[1]!, p50: q[2]!, p75: q[3]!, p95: q[4]! } : null,
+    topValues: top.map((r) => ({ value: toPlain(r.v), count: num(r.n) ?? 0 })),
+    histogram: hist,
+    outliers,
+  };
+}
+
+/**
+ * Profiles a Parquet file in SQL. One aggregate scan gives the plain statistics (counts, min, max, mean,
+ * std); each column is then grouped once into its value counts, and everything holistic is read from
+ * those — distinct count, exact quantiles, top values, histogram and outliers — instead of a scan of the
+ * file each. A column has far fewer distinct values than rows as a rule, so this is several times less
+ * work; a column of unique values costs about what the separate scans did. Duplicate rows run alongside.
  */
 export async function profileParquet(
   engine: Engine,
@@ -94,139 +264,35 @@ export async function profileParquet(
 ): Promise<ProfileResult> {
   const from = `read_parquet(${literal(parquetPath)})`;
   const basic: string[] = [];
-  const distinct: string[] = [];
-  const quantiles: string[] = [];
   columns.forEach((col, i) => {
     const c = ident(col.name);
-    const x = axis(col);
+    const x = axis(col, c);
     basic.push(`count(${c}) AS n${i}`);
     if (col.kind !== 'other') basic.push(`min(${c}) AS lo${i}`, `max(${c}) AS hi${i}`);
     if (x && col.kind !== 'datetime') basic.push(`avg(${x}) AS m${i}`, `${stddevSql(x)} AS s${i}`);
     if (x) basic.push(`min(${x}) AS xlo${i}`, `max(${x}) AS xhi${i}`);
-    distinct.push(`count(DISTINCT ${c}) AS d${i}`);
-    // On the column itself, not a cast: DuckDB's quantile is several times faster on native types.
-    if (col.kind === 'numeric' || col.kind === 'datetime')
-      quantiles.push(`quantile_cont(${c}, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q${i}`);
   });
-  // Separate scans run concurrently: DuckDB plans plain, DISTINCT and holistic aggregates very differently,
-  // and one query mixing them is several times slower than the three side by side.
   const duplicates = duplicateGroups(engine, from, columns);
-  // Awaited at the end; until then a failure must not count as an unhandled rejection.
+  const plain = engine
+    .all(`SELECT count(*) AS rows, ${basic.join(', ')} FROM ${from}`)
+    .then(([r]) => r ?? {});
+  // Each awaited below; until then a failure must not count as an unhandled rejection.
   duplicates.catch(() => undefined);
-  const [[basicRow], [distinctRow], [quantileRow]] = await Promise.all([
-    engine.all(`SELECT count(*) AS rows, ${basic.join(', ')} FROM ${from}`),
-    engine.all(`SELECT ${distinct.join(', ')} FROM ${from}`),
-    // One query per column: DuckDB runs several holistic aggregates in one query one after another.
-    Promise.all(quantiles.map((q) => engine.all(`SELECT ${q} FROM ${from}`))).then((parts) => [
-      Object.assign({}, ...parts.map(([r]) => r)) as Record<string, unknown>,
-    ]),
-  ]);
-  const s: Record<string, unknown> = { ...basicRow, ...distinctRow, ...quantileRow };
-  const rows = num(s.rows) ?? 0;
-  const quartiles = (i: number) =>
-    (s[`q${i}`] as unknown[] | null | undefined)?.map((v) => num(v) ?? epochMs(v) ?? 0);
-
-  // Outliers of every numeric column in one scan, from the quartiles (of the raw column), mean and std.
-  const fences = new Map<number, { lower: number; upper: number; mean: number; std: number }>();
-  columns.forEach((col, i) => {
-    const q = quartiles(i);
-    const mean = num(s[`m${i}`]);
-    if (col.kind !== 'numeric' || !q || q.length !== 5 || mean === null) return;
-    const iqr = q[3]! - q[1]!;
-    fences.set(i, {
-      lower: q[1]! - IQR_K * iqr,
-      upper: q[3]! + IQR_K * iqr,
-      mean,
-      std: num(s[`s${i}`]) ?? 0,
-    });
+  plain.catch(() => undefined);
+  const tag = randomBytes(8).toString('hex');
+  const profiles = await mapLimit(columns, COLUMNS_AT_ONCE, async (col, i) => {
+    const counts = `profile_counts_${tag}_${i}`;
+    await engine.run(
+      // Positional GROUP BY: the alias could collide with a column of the same name.
+      `CREATE TABLE ${counts} AS SELECT ${ident(col.name)} AS v, count(*) AS n FROM ${from} GROUP BY 1`,
+    );
+    try {
+      return await columnProfile(engine, col, i, counts, await plain);
+    } finally {
+      await engine.run(`DROP TABLE IF EXISTS ${counts}`);
+    }
   });
-  const outlierAggregates = [...fences].flatMap(([i, f]) => {
-    const x = axis(columns[i]!)!;
-    return [
-      `count(*) FILTER (WHERE ${x} < ${sqlNumber(f.lower)}) AS ob${i}`,
-      `count(*) FILTER (WHERE ${x} > ${sqlNumber(f.upper)}) AS oa${i}`,
-      f.std > 0
-        ? `count(*) FILTER (WHERE abs(${x} - ${sqlNumber(f.mean)}) > ${sqlNumber(Z_THRESHOLD * f.std)}) AS oz${i}`
-        : `0 AS oz${i}`,
-    ];
-  });
-  const outlierRow: Promise<Record<string, unknown>> = outlierAggregates.length
-    ? engine.all(`SELECT ${outlierAggregates.join(', ')} FROM ${from}`).then(([r]) => r ?? {})
-    : Promise.resolve({});
-
-  const profiles = await Promise.all(
-    columns.map(async (col, i): Promise<ColumnProfile> => {
-      const c = ident(col.name);
-      const count = num(s[`n${i}`]) ?? 0;
-      const x = axis(col);
-      const xlo = num(s[`xlo${i}`]);
-      const xhi = num(s[`xhi${i}`]);
-      const q = quartiles(i);
-      const topQuery =
-        col.type === 'BLOB'
-          ? Promise.resolve([])
-          : engine.all(
-              // Positional GROUP/ORDER BY: an alias could collide with a column of the same name.
-              `SELECT ${c} AS v, count(*) AS n FROM ${from} GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT ${sqlInteger(TOP_VALUES)}`,
-            );
-      let histogram: Promise<HistogramBin[]> = Promise.resolve([]);
-      if (x && xlo !== null && xhi !== null && col.kind !== 'boolean') {
-        const integerRange = isIntegerType(col.type) ? xhi - xlo + 1 : Infinity;
-        const bins = xhi > xlo ? Math.max(1, Math.min(MAX_BINS, integerRange)) : 1;
-        // Values more than ~1.8e308 apart overflow xhi − xlo: bin them halved (exact but for subnormals).
-        const s = Number.isFinite(xhi - xlo) ? 1 : 0.5;
-        const width = xhi > xlo ? (xhi * s - xlo * s) / bins : 1;
-        const scaled = s === 1 ? x : `(${x} * ${sqlNumber(s)})`;
-        histogram = engine
-          .all(
-            `SELECT least(floor((${scaled} - ${sqlNumber(xlo * s)}) / ${sqlNumber(width)}), ${sqlInteger(bins - 1)})::INTEGER AS b, count(*) AS n
-             FROM ${from} WHERE ${c} IS NOT NULL GROUP BY 1 ORDER BY 1`,
-          )
-          .then((rowsOut) => {
-            const counts = new Array<number>(bins).fill(0);
-            for (const r of rowsOut) counts[num(r.b) ?? 0] = num(r.n) ?? 0;
-            return counts.map((n, b) => ({
-              lo: (xlo * s + b * width) / s,
-              hi: (xlo * s + (b + 1) * width) / s,
-              count: n,
-            }));
-          });
-      }
-      const [top, hist, o] = await Promise.all([topQuery, histogram, outlierRow]);
-      const f = fences.get(i);
-      const outliers: ColumnOutliers | null = f
-        ? {
-            iqr: {
-              lower: f.lower,
-              upper: f.upper,
-              below: num(o[`ob${i}`]) ?? 0,
-              above: num(o[`oa${i}`]) ?? 0,
-            },
-            zScore: { threshold: Z_THRESHOLD, count: num(o[`oz${i}`]) ?? 0 },
-          }
-        : null;
-      return {
-        name: col.name,
-        type: col.type,
-        kind: col.kind,
-        count,
-        nullCount: rows - count,
-        nullRate: rows ? (rows - count) / rows : 0,
-        distinctCount: num(s[`d${i}`]) ?? 0,
-        min: toPlain(s[`lo${i}`]),
-        max: toPlain(s[`hi${i}`]),
-        mean: num(s[`m${i}`]),
-        std: num(s[`s${i}`]),
-        quantiles:
-          q && q.length === 5 && count > 0
-            ? { p5: q[0]!, p25: q[1]!, p50: q[2]!, p75: q[3]!, p95: q[4]! }
-            : null,
-        topValues: top.map((r) => ({ value: toPlain(r.v), count: num(r.n) ?? 0 })),
-        histogram: hist,
-        outliers,
-      };
-    }),
-  );
+  const rows = num((await plain).rows) ?? 0;
   const dupRows = await duplicates;
   return {
     rows,
