@@ -1,7 +1,8 @@
 // Property test (issue 13): on random tables with awkward values, a fitted feature spec's SQL executor
 // (the whole table in DuckDB, as training and batch prediction run it) and its TypeScript executor (row by
 // row, as serving runs it, from the fitted.json a model carries) agree on every cell to 1e-6, absolute for
-// values within ±1 and relative beyond: |sql − ts| ≤ 1e-6 · max(1, |sql|, |ts|).
+// values within ±1 and relative beyond: |sql − ts| ≤ 1e-6 · max(1, |sql|, |ts|). A batch job's matrix
+// (batch-features.ts) agrees with the SQL executor's rounded to float32 the same way.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +18,7 @@ import { columnInfo } from '../../../main/data/column-kind';
 import { defaultFeatureSpec } from '../../../main/features/default-spec';
 import { fitFeatureSpec } from '../../../main/features/fit';
 import { compileFeatureSql } from '../../../main/features/sql';
+import { batchFeatures } from '../../../main/serve/batch-features';
 import { createRowTransformer } from '../../../main/features/row';
 import { literal, sqlNumber, toPlain } from '../../../main/workspace/db';
 
@@ -253,6 +255,32 @@ async function check(name: string, spec: FeatureSpecInput, target: Target = 'y')
       Number(r.__row),
       fitted.outputs.map((o) => r[o] as number),
     );
+
+  // A batch job's features (batch-features.ts: one-hot columns as category codes, copied into a float32
+  // matrix) are the SQL executor's, rounded to float32.
+  const batch = batchFeatures(fitted, fitted.outputs, name, { keep: ['__row'], rowOrder: '__row' });
+  const batchRows = await engine.all(batch.sql);
+  const names = Object.keys(batchRows[0] ?? {});
+  const width = fitted.outputs.length;
+  const matrix = new Float32Array(batchRows.length * width);
+  batch.fill(
+    { getColumnVector: (j) => ({ getItem: (i) => batchRows[i]![names[j]!] }) },
+    0,
+    batchRows.length,
+    matrix,
+    0,
+  );
+  batchRows.forEach((r, i) => {
+    const expected = bySql.get(Number(r.__row))!;
+    for (let k = 0; k < width; k++) {
+      const want = Math.fround(expected[k]!);
+      if (!agree(want, matrix[i * width + k]!))
+        expect.fail(
+          `${fitted.outputs[k]} of row ${String(r.__row)} (batch): SQL ${want}, batch ${matrix[i * width + k]}\n` +
+            `spec: ${JSON.stringify(spec)}\nfitted: ${JSON.stringify(fitted)}`,
+        );
+    }
+  });
 
   const windowed = fitted.derived.find((d) => d.op === 'lag' || d.op === 'rolling_mean');
   const rows = await engine.all(`SELECT * FROM ${name} ORDER BY ts, __row`);
