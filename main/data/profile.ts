@@ -81,7 +81,8 @@ const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
 const COLUMNS_AT_ONCE = 4;
 
 /**
- * Runs `work` over `items`, at most `limit` at a time, and answers the results in the items' order.
+ * Runs `work` over `items`, at most `limit` at a time, and answers the results in the items' order. After
+ * a failure no more work starts.
  */
 async function mapLimit<T, R>(
   items: readonly T[],
@@ -90,10 +91,16 @@ async function mapLimit<T, R>(
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const loop = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const i = next++;
-      out[i] = await work(items[i]!, i);
+      try {
+        out[i] = await work(items[i]!, i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, loop));
