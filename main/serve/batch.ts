@@ -75,6 +75,7 @@ export interface BatchOptions {
   keep?: readonly string[];
   /** Replace an existing output file; without it an existing output is refused. */
   overwrite?: boolean;
+  /** Rows scored per step (default BATCH_CHUNK_ROWS); two steps' feature matrices are held at once. */
   chunkRows?: number;
   /**
    * DuckDB's memory limit for the job (a DuckDB size: '512MB', '2GB'); past it DuckDB spills to a folder

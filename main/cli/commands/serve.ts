@@ -313,7 +313,7 @@ export const serveCommands: Command[] = [
       'chunk-rows': {
         type: 'number',
         value: 'N',
-        description: 'rows scored per step (default 100000)',
+        description: 'rows scored per step (default 100000; two steps are held in memory at once)',
       },
       capture: {
         type: 'string',
