@@ -148,6 +148,7 @@ function interpolate(
  */
 async function columnProfile(
   engine: Engine,
+  from: string,
   col: ColumnInfo,
   i: number,
   counts: string,
@@ -174,9 +175,16 @@ async function columnProfile(
       ? 'epoch_us(v)'
       : 'epoch_us(v::TIMESTAMP)';
   const distinctQuery = engine.all(`SELECT count(v) AS d FROM ${counts}`);
-  const orderQuery = withQuantiles
-    ? engine.all(orderStatisticsSql(counts, vx, positions))
-    : Promise.resolve([]);
+  // A DECIMAL's quantile_cont interpolates its scaled integers and cuts the result to the column's scale:
+  // asked of DuckDB itself, from the column (one scan more).
+  const decimal = withQuantiles && /^DECIMAL/i.test(col.type);
+  const orderQuery = !withQuantiles
+    ? Promise.resolve([])
+    : decimal
+      ? engine.all(
+          `SELECT quantile_cont(${ident(col.name)}, [${QUANTILES.map(sqlNumber).join(', ')}]) AS q FROM ${from}`,
+        )
+      : engine.all(orderStatisticsSql(counts, vx, positions));
   const topQuery =
     col.type === 'BLOB'
       ? Promise.resolve([])
@@ -214,11 +222,13 @@ async function columnProfile(
   ]);
   // Every position is below the count, so each statistic is there (a bigint for microseconds).
   const at = (j: number) => order![`k${j}`] as number | bigint;
-  const q = withQuantiles
-    ? QUANTILES.map((p, j) =>
-        interpolate(at(2 * j), at(2 * j + 1), (count - 1) * p - positions[2 * j]!, arithmetic),
-      )
-    : null;
+  const q = !withQuantiles
+    ? null
+    : decimal
+      ? (order!.q as unknown[]).map((v) => num(v) ?? 0)
+      : QUANTILES.map((p, j) =>
+          interpolate(at(2 * j), at(2 * j + 1), (count - 1) * p - positions[2 * j]!, arithmetic),
+        );
 
   // Outliers of a numeric column: the Tukey fences from its quartiles, and |z| from its mean and std.
   let outliers: ColumnOutliers | null = null;
@@ -293,7 +303,7 @@ export async function profileParquet(
       `CREATE TABLE ${counts} AS SELECT ${ident(col.name)} AS v, count(*) AS n FROM ${from} GROUP BY 1`,
     );
     try {
-      return await columnProfile(engine, col, i, counts, await plain);
+      return await columnProfile(engine, from, col, i, counts, await plain);
     } finally {
       await engine.run(`DROP TABLE IF EXISTS ${counts}`);
     }

@@ -15,7 +15,9 @@ export type Type =
   | 'VARCHAR'
   | 'BOOLEAN'
   | 'DATE'
-  | 'TIMESTAMP';
+  | 'TIMESTAMP'
+  | 'DECIMAL(9,2)'
+  | 'DECIMAL(38,10)';
 export type Cell = number | bigint | string | boolean | Date | null;
 
 const doubles = fc.oneof(
@@ -73,6 +75,12 @@ export const VALUES: Record<Type, fc.Arbitrary<Cell>> = {
   VARCHAR: text,
   DATE: day,
   TIMESTAMP: day,
+  // Whole hundredths, and ten-billionths up to ±1e15: exact as a DOUBLE literal's cast.
+  'DECIMAL(9,2)': fc.integer({ min: -9_999_999, max: 9_999_999 }).map((k) => k / 100),
+  'DECIMAL(38,10)': fc.oneof(
+    fc.integer({ min: -1e6, max: 1e6 }).map((k) => k / 1e4),
+    fc.double({ min: -1e15, max: 1e15, noNaN: true }),
+  ),
 };
 
 /** A cell as a SQL literal of its column's type. */
@@ -87,27 +95,30 @@ export function cellSql(type: Type, v: Cell): string {
 }
 
 const NAMES = ['x', 'h', 'n', 'select', 'a"b', "it's", 'ünï', '__src', 'c0', 'Value', 'order by'];
-const column = fc.record({
-  type: fc.constantFrom<Type>(
-    'DOUBLE',
-    'FLOAT',
-    'INTEGER',
-    'BIGINT',
-    'UBIGINT',
-    'HUGEINT',
-    'VARCHAR',
-    'BOOLEAN',
-    'DATE',
-    'TIMESTAMP',
-  ),
-  nulls: fc.boolean(),
-  repeated: fc.boolean(),
-});
+/** The column types a table draws from unless told otherwise. */
+const TYPES: readonly Type[] = [
+  'DOUBLE',
+  'FLOAT',
+  'INTEGER',
+  'BIGINT',
+  'UBIGINT',
+  'HUGEINT',
+  'VARCHAR',
+  'BOOLEAN',
+  'DATE',
+  'TIMESTAMP',
+];
+const column = (types: readonly Type[]) =>
+  fc.record({
+    type: fc.constantFrom<Type>(...types),
+    nulls: fc.boolean(),
+    repeated: fc.boolean(),
+  });
 /**
- * A table of 1 to 4 awkward columns and 1 to `maxRows` rows. A column may draw its values from a few of
- * them (`repeated`), so values repeat, tie and group as real data's do.
+ * A table of 1 to 4 awkward columns (of `types`) and 1 to `maxRows` rows. A column may draw its values from
+ * a few of them (`repeated`), so values repeat, tie and group as real data's do.
  */
-export function awkwardTable(maxRows = 12) {
+export function awkwardTable(maxRows = 12, types: readonly Type[] = TYPES) {
   return fc
     .record({
       names: fc.uniqueArray(fc.constantFrom(...NAMES), {
@@ -115,7 +126,7 @@ export function awkwardTable(maxRows = 12) {
         maxLength: 4,
         selector: (n) => n.toLowerCase(),
       }),
-      columns: fc.array(column, { minLength: 4, maxLength: 4 }),
+      columns: fc.array(column(types), { minLength: 4, maxLength: 4 }),
       rows: fc.integer({ min: 1, max: maxRows }),
     })
     .chain(({ names, columns, rows }) => {
