@@ -96,7 +96,7 @@ export function cellSql(type: Type, v: Cell): string {
 
 const NAMES = ['x', 'h', 'n', 'select', 'a"b', "it's", 'ünï', '__src', 'c0', 'Value', 'order by'];
 /** The column types a table draws from unless told otherwise. */
-const TYPES: readonly Type[] = [
+export const TYPES: readonly Type[] = [
   'DOUBLE',
   'FLOAT',
   'INTEGER',

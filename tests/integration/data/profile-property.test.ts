@@ -7,7 +7,7 @@ import { createEngine, type Engine } from '../../../main/data/engine';
 import { profileParquet } from '../../../main/data/profile';
 import { ident, literal, sqlInteger, sqlNumber, toPlain } from '../../../main/workspace/db';
 import { tempDir } from '../../helpers/workspace';
-import { awkwardTable, tableSql, type Type } from './awkward-tables';
+import { TYPES, awkwardTable, tableSql, type Type } from './awkward-tables';
 
 // Property: a profile reads its holistic statistics (distinct count, quantiles, top values, histogram,
 // outliers) from each column's value counts, and skips the duplicate scan when a column's values are all
@@ -27,20 +27,7 @@ afterAll(() => {
 
 const P = [0.05, 0.25, 0.5, 0.75, 0.95];
 /** Every awkward type, DECIMALs too (whose quantiles DuckDB cuts to the column's scale). */
-const PROFILED: Type[] = [
-  'DOUBLE',
-  'FLOAT',
-  'INTEGER',
-  'BIGINT',
-  'UBIGINT',
-  'HUGEINT',
-  'VARCHAR',
-  'BOOLEAN',
-  'DATE',
-  'TIMESTAMP',
-  'DECIMAL(9,2)',
-  'DECIMAL(38,10)',
-];
+const PROFILED: Type[] = [...TYPES, 'DECIMAL(9,2)', 'DECIMAL(38,10)'];
 
 /** The raw column as the number it is binned and fenced on (as the profile's axis). */
 function axisOf(p: ColumnProfile): string | null {
