@@ -175,16 +175,23 @@ async function columnProfile(
       ? 'epoch_us(v)'
       : 'epoch_us(v::TIMESTAMP)';
   const distinctQuery = engine.all(`SELECT count(v) AS d FROM ${counts}`);
+  const quantileList = `[${QUANTILES.map(sqlNumber).join(', ')}]`;
   // A DECIMAL's quantile_cont interpolates its scaled integers and cuts the result to the column's scale:
-  // asked of DuckDB itself, from the column (one scan more).
+  // asked of DuckDB itself. When every value is distinct, the counts hold each value once, and DuckDB's
+  // own quantile_cont over them (a selection) beats sorting them for running counts (2x on 3M values).
+  const direct = distinctQuery.then(([r]) => (num(r?.d) ?? 0) === count);
   const decimal = withQuantiles && /^DECIMAL/i.test(col.type);
-  const orderQuery = !withQuantiles
+  const orderQuery: Promise<Record<string, unknown>[]> = !withQuantiles
     ? Promise.resolve([])
-    : decimal
-      ? engine.all(
-          `SELECT quantile_cont(${ident(col.name)}, [${QUANTILES.map(sqlNumber).join(', ')}]) AS q FROM ${from}`,
-        )
-      : engine.all(orderStatisticsSql(counts, vx, positions));
+    : direct.then((distinct) =>
+        distinct
+          ? engine.all(`SELECT quantile_cont(v, ${quantileList}) AS q FROM ${counts}`)
+          : decimal
+            ? engine.all(
+                `SELECT quantile_cont(${ident(col.name)}, ${quantileList}) AS q FROM ${from}`,
+              )
+            : engine.all(orderStatisticsSql(counts, vx, positions)),
+      );
   const topQuery =
     col.type === 'BLOB'
       ? Promise.resolve([])
@@ -222,10 +229,11 @@ async function columnProfile(
   ]);
   // Every position is below the count, so each statistic is there (a bigint for microseconds).
   const at = (j: number) => order![`k${j}`] as number | bigint;
+  // quantile_cont's own answer: a number, or a timestamp as a JS Date (epoch ms cut toward zero).
   const q = !withQuantiles
     ? null
-    : decimal
-      ? (order!.q as unknown[]).map((v) => num(v) ?? 0)
+    : order && 'q' in order
+      ? (order.q as unknown[]).map((v) => (v instanceof Date ? v.getTime() : (num(v) ?? 0)))
       : QUANTILES.map((p, j) =>
           interpolate(at(2 * j), at(2 * j + 1), (count - 1) * p - positions[2 * j]!, arithmetic),
         );
