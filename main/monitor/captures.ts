@@ -330,8 +330,8 @@ export function createCaptureService(deps: {
   return {
     async captures(model) {
       const detail = await registry.get(model);
-      const tables = await db.all<{ version_id: string; version: number; table_name: string }>(
-        'SELECT version_id, version, table_name FROM capture_tables WHERE model = ? ORDER BY version',
+      const tables = await db.all<{ version_id: string }>(
+        'SELECT version_id FROM capture_tables WHERE model = ? ORDER BY version',
         [detail.name],
       );
       const withReference = new Set(
