@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
+import { decodeGbdtCheckpoint } from '../../../main/train/checkpoint-state';
 import { latheBackground } from '../../helpers/cli';
 import { contractClient } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
@@ -81,20 +82,34 @@ describe('a killed gbdt run', () => {
     const logged = await call('runs:metrics', { id: killed!.id, key: 'val_loss' });
     expect(Math.max(...logged.points.map((p) => p.step))).toBeLessThan(ROUNDS);
 
+    // The killed process's last stored checkpoint (the resume replaces it): which round, and its trees.
+    const saved = decodeGbdtCheckpoint(
+      readFileSync(
+        services.workspace.artifacts.pathOf(
+          before.artifacts.find((a) => a.path === 'checkpoint/state.bin')!.sha256,
+        ),
+      ),
+    )!.gbdt;
+
     const resumed = await call('runs:resume', { id: killed!.id });
     expect(resumed.status).toBe('finished');
-    // On a difference, say where the trees part (3 per round): right after the checkpoint points at the
-    // resumed process, earlier at the killed one.
-    const [got, want] = [resumed, straight].map(
-      (r) => JSON.parse(file(r, 'model/gbdt.json')) as { trees: unknown[] },
-    );
-    const parted = got!.trees.findIndex(
-      (tree, i) => JSON.stringify(tree) !== JSON.stringify(want!.trees[i]),
-    );
-    expect(
-      file(resumed, 'model/gbdt.json'),
-      `trees part at index ${parted}; ${Math.max(...logged.points.map((p) => p.step))} rounds logged before the kill`,
-    ).toBe(file(straight, 'model/gbdt.json'));
+    const want = file(straight, 'model/gbdt.json');
+    const got = file(resumed, 'model/gbdt.json');
+    if (got !== want) {
+      // One line, so that CI's tail of the output holds it: the fields that differ, where the trees part (3
+      // per round), and whether the killed process's checkpoint already parts from the uninterrupted run
+      // (else the resumed process parted).
+      const [g, w] = [got, want].map((text) => JSON.parse(text) as Record<string, unknown>);
+      const fields = Object.keys(w!).filter((k) => JSON.stringify(g![k]) !== JSON.stringify(w![k]));
+      const wantTrees = (w!.trees as unknown[]).map((t) => JSON.stringify(t));
+      const parts = (trees: unknown[]) =>
+        `${trees.findIndex((t, i) => JSON.stringify(t) !== wantTrees[i])} of ${trees.length}`;
+      const rounds = Math.max(...logged.points.map((p) => p.step));
+      throw new Error(
+        `the resumed model differs in ${fields.join(', ')}: its trees part at ${parts(g!.trees as unknown[])}; ` +
+          `the checkpoint of round ${saved.round} (${rounds} rounds logged) parts at ${parts(saved.trees)}`,
+      );
+    }
     expect(resumed.metrics).toEqual(straight.metrics);
     const steps = (await call('runs:metrics', { id: resumed.id, key: 'val_loss' })).points.map(
       (p) => p.step,
