@@ -21,27 +21,42 @@ export interface Preopened {
   database: Promise<NativeDatabase>;
 }
 
+type Binding = typeof import('@duckdb/node-bindings');
+
+/** DuckDB's native binding, loaded when first wanted (`lathe --help` never loads it). */
+function binding(): Binding {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@duckdb/node-bindings') as Binding;
+}
+
 const KEY = Symbol.for('lathe.preopenedWorkspace');
 const slot = globalThis as Record<symbol, Preopened | undefined>;
 
 /**
  * Takes the lock of the workspace in `dir` and starts opening its database, when it has one and no other
  * process owns it; otherwise does nothing (the command then opens it, or reaches its owner, as always). A
- * handle nobody takes over is let go by releaseUntaken.
+ * handle nobody takes over is let go by releaseUntaken. `native` gives DuckDB's binding (a test's stand-in).
  */
-export function preopenWorkspace(dir: string): void {
+export function preopenWorkspace(dir: string, native: () => Binding = binding): void {
   if (slot[KEY]) return;
   const paths = workspacePaths(dir);
   if (!existsSync(paths.database)) return;
   const attempt = tryAcquireLock(paths.lock);
   if (!('held' in attempt)) return;
   const lock = attempt.held;
-  const database = import('@duckdb/node-bindings').then(({ default: duckdb }) => {
+  let database: Promise<NativeDatabase>;
+  try {
+    // Loaded and started here, not in a promise's callback: the front loads the commands' runtime right
+    // after this returns, synchronously, and a callback would run only after it, so the two would not
+    // overlap. DuckDB opens the file on its own threads while the runtime loads.
+    const duckdb = native();
     // As DuckDBInstance.create configures it.
     const config = duckdb.create_config();
     duckdb.set_config(config, 'duckdb_api', 'node-neo-api');
-    return duckdb.open(paths.database, config);
-  });
+    database = duckdb.open(paths.database, config);
+  } catch (err) {
+    database = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
   // Awaited by whoever takes it over; a failure (another program holds the file) is theirs to report.
   database.catch(() => undefined);
   slot[KEY] = { dir, lock, database };
@@ -59,8 +74,8 @@ export function releaseUntaken(): void {
   slot[KEY] = undefined;
   process.removeListener('exit', releaseUntaken);
   preopened.lock.release();
-  void Promise.all([import('@duckdb/node-bindings'), preopened.database]).then(
-    ([{ default: duckdb }, database]) => duckdb.close_sync(database),
+  preopened.database.then(
+    (database) => binding().close_sync(database),
     () => undefined,
   );
 }

@@ -57,6 +57,27 @@ describe('a workspace opened ahead', () => {
     again.close();
   });
 
+  it('starts opening the database before it returns, for the runtime to load meanwhile', async () => {
+    const dir = await made('early');
+    const opened: string[] = [];
+    // DuckDB's binding as far as preopenWorkspace uses it: an open that never ends, noted when started.
+    const native = () =>
+      ({
+        create_config: () => ({}),
+        set_config: () => undefined,
+        open: (path: string) => {
+          opened.push(path);
+          return new Promise(() => undefined);
+        },
+      }) as unknown as typeof import('@duckdb/node-bindings');
+    preopenWorkspace(dir, native);
+    // No await between: the front loads the runtime synchronously right after, and an open started from a
+    // promise's callback would wait for all of it.
+    expect(opened).toEqual([workspacePaths(dir).database]);
+    releaseUntaken();
+    expect(existsSync(workspacePaths(dir).lock)).toBe(false);
+  });
+
   it('never creates a workspace: a folder without a database is left as it is', () => {
     const dir = join(t.dir, 'empty');
     preopenWorkspace(dir);
