@@ -7,6 +7,7 @@ import type {
   HistogramBin,
 } from '../../shared/contract';
 import { ident, literal, plainNumber, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
+import { pool } from '../workspace/pool';
 import type { Engine } from './engine';
 import { isIntegerType } from './column-kind';
 import { stddevSql } from './sql-stats';
@@ -79,33 +80,6 @@ export interface ProfileResult {
 const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
 /** Columns whose value counts are held at once: each is a table of up to one row per distinct value. */
 const COLUMNS_AT_ONCE = 4;
-
-/**
- * Runs `work` over `items`, at most `limit` at a time, and answers the results in the items' order. After
- * a failure no more work starts.
- */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const loop = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await work(items[i]!, i);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, loop));
-  return out;
-}
 
 /**
  * A column's value at each sorted position k (0-based, nulls left out) read from its value counts: the
@@ -304,18 +278,32 @@ export async function profileParquet(
   // Each awaited below; until then a failure must not count as an unhandled rejection.
   plain.catch(() => undefined);
   const tag = randomBytes(8).toString('hex');
-  const profiles = await mapLimit(columns, COLUMNS_AT_ONCE, async (col, i) => {
-    const counts = `profile_counts_${tag}_${i}`;
-    await engine.run(
-      // Positional GROUP BY: the alias could collide with a column of the same name.
-      `CREATE TABLE ${counts} AS SELECT ${ident(col.name)} AS v, count(*) AS n FROM ${from} GROUP BY 1`,
-    );
-    try {
-      return await columnProfile(engine, from, col, i, counts, await plain);
-    } finally {
-      await engine.run(`DROP TABLE IF EXISTS ${counts}`);
-    }
-  });
+  const profiles = new Array<ColumnProfile>(columns.length);
+  let next = 0;
+  // After a column fails, no other starts.
+  let failed = false;
+  await pool(
+    Math.min(COLUMNS_AT_ONCE, columns.length),
+    () => (failed || next >= columns.length ? null : next++),
+    async (i) => {
+      const col = columns[i]!;
+      const counts = `profile_counts_${tag}_${i}`;
+      try {
+        await engine.run(
+          // Positional GROUP BY: the alias could collide with a column of the same name.
+          `CREATE TABLE ${counts} AS SELECT ${ident(col.name)} AS v, count(*) AS n FROM ${from} GROUP BY 1`,
+        );
+        try {
+          profiles[i] = await columnProfile(engine, from, col, i, counts, await plain);
+        } finally {
+          await engine.run(`DROP TABLE IF EXISTS ${counts}`);
+        }
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    },
+  );
   const rows = num((await plain).rows) ?? 0;
   // A column of as many distinct values as rows (so no null) sets every row apart: no row repeats another,
   // and the costliest query of a profile is left out.

@@ -14,6 +14,7 @@ import {
   type RunStatus,
   type SearchSpec,
 } from '../../shared/contract';
+import { pool } from '../workspace/pool';
 import { defaultMode } from './schedules';
 import { createRng } from './random';
 import {
@@ -109,18 +110,6 @@ export interface Family {
 }
 
 export const defaultParallel = () => Math.max(1, cpus().length);
-
-/** Runs up to `parallel` loops that each take the next index until `next()` says there are none. */
-async function pool(
-  parallel: number,
-  next: () => number | null,
-  work: (i: number) => Promise<void>,
-) {
-  const loop = async () => {
-    for (let i = next(); i !== null; i = next()) await work(i);
-  };
-  await Promise.all(Array.from({ length: parallel }, loop));
-}
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Population standard deviation (numpy's default), as cross_val_score users report it. */
