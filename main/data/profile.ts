@@ -77,9 +77,25 @@ export interface ProfileResult {
 }
 
 /** The quantiles a profile reports (p5, p25, p50, p75, p95). */
-const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
+export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
 /** Columns whose value counts are held at once: each is a table of up to one row per distinct value. */
 const COLUMNS_AT_ONCE = 4;
+
+/**
+ * How a column of `type` with values (on its axis) from xlo to xhi is binned: how many bins, the scale `h`
+ * its axis is binned at, their width on that scale, and the SQL of a value's bin (0 to bins − 1) from its
+ * axis expression `x`.
+ */
+export function histogramBinning(xlo: number, xhi: number, type: string) {
+  const integerRange = isIntegerType(type) ? xhi - xlo + 1 : Infinity;
+  const bins = xhi > xlo ? Math.max(1, Math.min(MAX_BINS, integerRange)) : 1;
+  // Values more than ~1.8e308 apart overflow xhi − xlo: bin them halved (exact but for subnormals).
+  const h = Number.isFinite(xhi - xlo) ? 1 : 0.5;
+  const width = xhi > xlo ? (xhi * h - xlo * h) / bins : 1;
+  const binSql = (x: string) =>
+    `least(floor((${h === 1 ? x : `(${x} * ${sqlNumber(h)})`} - ${sqlNumber(xlo * h)}) / ${sqlNumber(width)}), ${sqlInteger(bins - 1)})::INTEGER`;
+  return { bins, h, width, binSql };
+}
 
 /**
  * A column's value at each sorted position k (0-based, nulls left out) read from its value counts: the
@@ -174,16 +190,10 @@ async function columnProfile(
         );
   let histogram: Promise<HistogramBin[]> = Promise.resolve([]);
   if (x && xlo !== null && xhi !== null && col.kind !== 'boolean') {
-    const integerRange = isIntegerType(col.type) ? xhi - xlo + 1 : Infinity;
-    const bins = xhi > xlo ? Math.max(1, Math.min(MAX_BINS, integerRange)) : 1;
-    // Values more than ~1.8e308 apart overflow xhi − xlo: bin them halved (exact but for subnormals).
-    const h = Number.isFinite(xhi - xlo) ? 1 : 0.5;
-    const width = xhi > xlo ? (xhi * h - xlo * h) / bins : 1;
-    const scaled = h === 1 ? x : `(${x} * ${sqlNumber(h)})`;
+    const { bins, h, width, binSql } = histogramBinning(xlo, xhi, col.type);
     histogram = engine
       .all(
-        `SELECT least(floor((${scaled} - ${sqlNumber(xlo * h)}) / ${sqlNumber(width)}), ${sqlInteger(bins - 1)})::INTEGER AS b, sum(n) AS n
-         FROM ${counts} WHERE v IS NOT NULL GROUP BY 1 ORDER BY 1`,
+        `SELECT ${binSql(x)} AS b, sum(n) AS n FROM ${counts} WHERE v IS NOT NULL GROUP BY 1 ORDER BY 1`,
       )
       .then((rowsOut) => {
         const binCounts = new Array<number>(bins).fill(0);

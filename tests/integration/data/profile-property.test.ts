@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnProfile } from '../../../shared/contract';
-import { columnInfo, isIntegerType } from '../../../main/data/column-kind';
+import { columnInfo } from '../../../main/data/column-kind';
 import { createEngine, type Engine } from '../../../main/data/engine';
-import { profileParquet } from '../../../main/data/profile';
-import { ident, literal, sqlInteger, sqlNumber, toPlain } from '../../../main/workspace/db';
+import { QUANTILES, histogramBinning, profileParquet } from '../../../main/data/profile';
+import { ident, literal, sqlNumber, toPlain } from '../../../main/workspace/db';
 import { tempDir } from '../../helpers/workspace';
 import { TYPES, awkwardTable, tableSql, type Type } from './awkward-tables';
 
@@ -25,7 +25,6 @@ afterAll(() => {
   t.remove();
 });
 
-const P = [0.05, 0.25, 0.5, 0.75, 0.95];
 /** Every awkward type, DECIMALs too (whose quantiles DuckDB cuts to the column's scale). */
 const PROFILED: Type[] = [...TYPES, 'DECIMAL(9,2)', 'DECIMAL(38,10)'];
 
@@ -48,14 +47,10 @@ async function histogramOf(from: string, p: ColumnProfile): Promise<number[]> {
   const xhi = Number(hi);
   // No histogram when the range is not finite (an infinity in the column).
   if (!Number.isFinite(xlo) || !Number.isFinite(xhi)) return [];
-  const bins =
-    xhi > xlo ? Math.max(1, Math.min(20, isIntegerType(p.type) ? xhi - xlo + 1 : Infinity)) : 1;
-  const h = Number.isFinite(xhi - xlo) ? 1 : 0.5;
-  const width = xhi > xlo ? (xhi * h - xlo * h) / bins : 1;
+  const { bins, binSql } = histogramBinning(xlo, xhi, p.type);
   const counts = new Array<number>(bins).fill(0);
   for (const r of await engine.all(
-    `SELECT least(floor((${h === 1 ? x : `(${x} * ${sqlNumber(h)})`} - ${sqlNumber(xlo * h)}) / ${sqlNumber(width)}), ${sqlInteger(bins - 1)})::INTEGER AS b, count(*) AS n
-     FROM ${from} WHERE ${ident(p.name)} IS NOT NULL GROUP BY 1`,
+    `SELECT ${binSql(x)} AS b, count(*) AS n FROM ${from} WHERE ${ident(p.name)} IS NOT NULL GROUP BY 1`,
   ))
     counts[Number(r.b)] = Number(r.n);
   return counts;
@@ -67,7 +62,9 @@ async function scanned(from: string, p: ColumnProfile) {
   const { d } = await one(`SELECT count(DISTINCT ${c}) AS d FROM ${from}`);
   let quantiles: number[] | null = null;
   if ((p.kind === 'numeric' || p.kind === 'datetime') && p.count > 0) {
-    const { q } = await one(`SELECT quantile_cont(${c}, [${P.join(', ')}]) AS q FROM ${from}`);
+    const { q } = await one(
+      `SELECT quantile_cont(${c}, [${QUANTILES.join(', ')}]) AS q FROM ${from}`,
+    );
     // As a profile reported them before: a JS Date's ms, or the number (0 when not finite).
     quantiles = (q as unknown[]).map((v) =>
       v instanceof Date ? v.getTime() : Number.isFinite(Number(v)) ? Number(v) : 0,
