@@ -1,4 +1,5 @@
 // Row mapping: the SQL that reads runs and the run records built from its rows.
+import type { DuckDBDataChunk, DuckDBListVector, DuckDBStructVector } from '@duckdb/node-api';
 import {
   REF_FIELDS,
   TIME_FIELDS,
@@ -279,44 +280,58 @@ const TIME_COLUMNS = {
 const PART = { json: 0, ref: 1, time: 2, metric: 3 } as const;
 /** The JSON texts of PART.json rows, by `col`. */
 const JSON_ROWS = ['strings', 'ids', 'names', 'metricKeys', 'paramKeys', 'tagKeys'] as const;
+/** columnsSql's columns after `part` and `col`, by index. */
+const COLUMN = { refs: 2, nums: 3, doc: 4 } as const;
 
 /**
  * The list as columns, in one statement: the page of runs is chosen as runs:list chooses it (and kept,
- * MATERIALIZED, with each run's position), then every value of the page comes back as one long row of
- * numbers (`part`, `col`: which column, `pos`: which run, and `ref` or `num`), which node reads straight
- * out of DuckDB's vectors as typed arrays, with no JS value per row. Text is interned by DuckDB: every
- * distinct text (attributes, param and tag values) gets a ref, and the dictionary, the ids, the names and
- * the metric, param and tag keys come as six JSON arrays (PART.json). Metric, param and tag keys are
- * numbered in key order. A run with no value has no row. DuckDB keeps doubles exact, so the numbers are
- * the stored ones.
+ * MATERIALIZED, with each run's position), then each column of the page comes back as one row holding
+ * a list of (position, value) pairs: `part` says which kind of column, `col` which one, and the pairs are
+ * in `refs` (a text's ref) or `nums` (a number). Node reads a list's pairs straight out of DuckDB's flat
+ * child vectors as typed arrays, with no JS value per run, and the whole list is a few small chunks
+ * instead of one row per value (which cost a chunk per 2,048 values and the loop over them). Text is
+ * interned by DuckDB: every distinct text (attributes, param and tag values) gets a ref, and the
+ * dictionary, the ids, the names and the metric, param and tag keys come as six JSON arrays
+ * (PART.json, in `doc`). Metric, param and tag keys are numbered in key order. A run with no value has
+ * no pair. The pairs of a list come in no particular order: each carries its position. DuckDB keeps
+ * doubles exact, so the numbers are the stored ones.
  */
 function columnsSql(where: string, order: string, limit: number): string {
-  const keysOf = (table: string, extra = '') => `
-    SELECT key, (row_number() OVER (ORDER BY key) - 1)::INTEGER AS i
-    FROM (SELECT DISTINCT key FROM ${table} WHERE run_id IN (SELECT id FROM page) ${extra})`;
-  const byKey = (table: string, keys: string, offset: string) => `
-    SELECT (${keys}.i + ${offset})::INTEGER AS col, page.pos, t.value
-    FROM ${table} t JOIN page ON t.run_id = page.id JOIN ${keys} ON t.key = ${keys}.key`;
+  // The page's metric, param and tag rows, each joined to its run's position once.
+  const ofPage = (table: string, extra = '') => `
+    SELECT page.pos, t.key, t.value FROM ${table} t JOIN page ON t.run_id = page.id ${extra}`;
+  const keysOf = (rows: string) => `
+    SELECT key, (row_number() OVER (ORDER BY key) - 1)::INTEGER AS i FROM (SELECT DISTINCT key FROM ${rows})`;
+  const byKey = (rows: string, keys: string, offset: string) => `
+    SELECT (${keys}.i + ${offset})::INTEGER AS col, ${rows}.pos, ${rows}.value
+    FROM ${rows} JOIN ${keys} ON ${rows}.key = ${keys}.key`;
   const refs = REF_FIELDS.map((key) => REF_COLUMNS[key]);
   // Param keys' columns follow the attributes', tag keys' follow the params': offsets known in SQL only.
   const paramBase = refs.length;
+  const none = {
+    refs: 'NULL::STRUCT(p INTEGER, r INTEGER)[]',
+    nums: 'NULL::STRUCT(p INTEGER, v DOUBLE)[]',
+  };
   return `
   WITH page AS MATERIALIZED (
     SELECT *, (list_pos - 1)::INTEGER AS pos FROM (${pageSql(where, order, limit)})
   ),
-  mk AS MATERIALIZED (${keysOf('latest_metrics', 'AND isfinite(value)')}),
-  pk AS MATERIALIZED (${keysOf('params')}),
-  tk AS MATERIALIZED (${keysOf('tags')}),
+  lm AS MATERIALIZED (${ofPage('latest_metrics', 'WHERE isfinite(t.value)')}),
+  lp AS MATERIALIZED (${ofPage('params')}),
+  lt AS MATERIALIZED (${ofPage('tags')}),
+  mk AS MATERIALIZED (${keysOf('lm')}),
+  pk AS MATERIALIZED (${keysOf('lp')}),
+  tk AS MATERIALIZED (${keysOf('lt')}),
   txt AS MATERIALIZED (
     ${refs.map((sql, col) => `SELECT ${sqlInteger(col)} AS col, pos, ${sql} AS value FROM page WHERE ${sql} IS NOT NULL`).join('\n    UNION ALL ')}
-    UNION ALL ${byKey('params', 'pk', sqlInteger(paramBase))}
-    UNION ALL ${byKey('tags', 'tk', `${sqlInteger(paramBase)} + (SELECT count(*) FROM pk)`)}
+    UNION ALL ${byKey('lp', 'pk', sqlInteger(paramBase))}
+    UNION ALL ${byKey('lt', 'tk', `${sqlInteger(paramBase)} + (SELECT count(*) FROM pk)`)}
   ),
   dict AS MATERIALIZED (
     SELECT value, (row_number() OVER () - 1)::INTEGER AS ref FROM (SELECT DISTINCT value FROM txt)
   )
-  SELECT ${sqlInteger(PART.json)}::INTEGER AS part, col::INTEGER AS col, 0::INTEGER AS pos, NULL::INTEGER AS ref,
-    NULL::DOUBLE AS num, doc::VARCHAR AS doc
+  SELECT ${sqlInteger(PART.json)}::INTEGER AS part, col::INTEGER AS col, ${none.refs} AS refs,
+    ${none.nums} AS nums, doc::VARCHAR AS doc
   FROM (
     ${[
       '(SELECT to_json(list(value ORDER BY ref)) FROM dict)',
@@ -328,49 +343,90 @@ function columnsSql(where: string, order: string, limit: number): string {
       .join('\n    UNION ALL ')}
   )
   UNION ALL
-  SELECT ${sqlInteger(PART.ref)}, txt.col::INTEGER, txt.pos, dict.ref, NULL, NULL FROM txt JOIN dict ON txt.value = dict.value
+  SELECT ${sqlInteger(PART.ref)}, txt.col::INTEGER, list({'p': txt.pos, 'r': dict.ref}), ${none.nums}, NULL
+  FROM txt JOIN dict ON txt.value = dict.value GROUP BY txt.col
   UNION ALL
-  ${TIME_FIELDS.map((key) => TIME_COLUMNS[key])
-    .map(
-      (sql, col) =>
-        `SELECT ${sqlInteger(PART.time)}, ${sqlInteger(col)}, pos, NULL, epoch_ms(${sql})::DOUBLE, NULL FROM page WHERE ${sql} IS NOT NULL`,
-    )
-    .join('\n  UNION ALL ')}
+  SELECT ${sqlInteger(PART.time)}, col, ${none.refs}, list({'p': pos, 'v': v}), NULL
+  FROM (
+    ${TIME_FIELDS.map((key) => TIME_COLUMNS[key])
+      .map(
+        (sql, col) =>
+          `SELECT ${sqlInteger(col)} AS col, pos, epoch_ms(${sql})::DOUBLE AS v FROM page WHERE ${sql} IS NOT NULL`,
+      )
+      .join('\n    UNION ALL ')}
+  ) GROUP BY col
   UNION ALL
-  SELECT ${sqlInteger(PART.metric)}, mk.i, page.pos, NULL, t.value, NULL
-  FROM latest_metrics t JOIN page ON t.run_id = page.id JOIN mk ON t.key = mk.key
-  WHERE isfinite(t.value)`;
+  SELECT ${sqlInteger(PART.metric)}, mk.i, ${none.refs}, list({'p': lm.pos, 'v': lm.value}), NULL
+  FROM lm JOIN mk ON lm.key = mk.key GROUP BY mk.i`;
 }
 
 /** A typed array's bytes as base64 (a Float64Column or Int32Column). */
 const base64 = (values: Float64Array | Int32Array) =>
   Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 
+/**
+ * The (position, value) pairs of a columnsSql list column, one chunk's worth: `pairs(row)` gives where
+ * the row's pairs start and end in the flat `positions` and `values`.
+ */
+function pairLists<T extends Int32Array | Float64Array>(
+  chunk: DuckDBDataChunk,
+  index: number,
+  type: new (length: number) => T,
+) {
+  const lists = chunk.getColumnVector(index) as DuckDBListVector;
+  const pairs = lists.childVector as DuckDBStructVector;
+  const flat = <U extends Int32Array | Float64Array>(entry: number, of: new (n: number) => U) => {
+    const items = (pairs.entryVectorAt(entry) as unknown as { items?: unknown }).items;
+    if (!(items instanceof of))
+      throw new Error(`[listRunColumns] column ${index}'s pairs are not a ${of.name} vector`);
+    return items;
+  };
+  return {
+    positions: flat(0, Int32Array),
+    values: flat(1, type),
+    start: (row: number) => lists.getEntryOffset(row),
+    length: (row: number) => lists.getEntryLength(row),
+  };
+}
+
 /** See TrackingStore.listColumns (after its metrics are flushed). */
 export async function listRunColumns(db: Database, filter: RunListFilter): Promise<RunColumns> {
   const { where, order, params } = listClauses(filter);
   const json: Partial<Record<(typeof JSON_ROWS)[number], unknown[]>> = {};
-  // Long rows gathered per part before the run count is known (it comes in a JSON row, in any chunk).
-  const parts: {
-    kind: Int32Array;
-    col: Int32Array;
-    pos: Int32Array;
-    ref: Int32Array;
-    num: Float64Array;
+  // The lists are copied out of their chunks: the run count (for the dense columns) comes in a JSON row.
+  const lists: {
+    part: number;
+    col: number;
+    positions: Int32Array;
+    values: Int32Array | Float64Array;
   }[] = [];
   await db.chunks(columnsSql(where, order, filter.limit), params, (chunk) => {
     // rowCount is a native getter: read once, not per row.
     const rows = chunk.rowCount;
-    const copy = <T extends Int32Array | Float64Array>(index: number, type: new (n: number) => T) =>
-      columnOf(chunk, index, type).slice(0, rows) as T;
-    const part = { kind: copy(0, Int32Array), col: copy(1, Int32Array), pos: copy(2, Int32Array) };
-    const texts = chunk.getColumnVector(5);
-    for (let row = 0; row < rows; row++)
-      if (part.kind[row] === PART.json)
-        json[JSON_ROWS[part.col[row]!]!] = JSON.parse(
-          String(texts.getItem(row) ?? '[]'),
-        ) as unknown[];
-    parts.push({ ...part, ref: copy(3, Int32Array), num: copy(4, Float64Array) });
+    const part = columnOf(chunk, 0, Int32Array);
+    const col = columnOf(chunk, 1, Int32Array);
+    let refs: ReturnType<typeof pairLists<Int32Array>> | undefined;
+    let nums: ReturnType<typeof pairLists<Float64Array>> | undefined;
+    for (let row = 0; row < rows; row++) {
+      const kind = part[row]!;
+      if (kind === PART.json) {
+        const text = chunk.getColumnVector(COLUMN.doc).getItem(row);
+        json[JSON_ROWS[col[row]!]!] = JSON.parse(String(text ?? '[]')) as unknown[];
+        continue;
+      }
+      const from =
+        kind === PART.ref
+          ? (refs ??= pairLists(chunk, COLUMN.refs, Int32Array))
+          : (nums ??= pairLists(chunk, COLUMN.nums, Float64Array));
+      const start = from.start(row);
+      const end = start + from.length(row);
+      lists.push({
+        part: kind,
+        col: col[row]!,
+        positions: from.positions.slice(start, end),
+        values: from.values.slice(start, end),
+      });
+    }
   });
   const ids = (json.ids ?? []) as string[];
   const count = ids.length;
@@ -383,13 +439,11 @@ export async function listRunColumns(db: Database, filter: RunListFilter): Promi
   );
   const timeCols = TIME_FIELDS.map(() => new Float64Array(count).fill(NaN));
   const metricCols = metricKeys.map(() => new Float64Array(count).fill(NaN));
-  for (const { kind, col, pos, ref, num } of parts) {
-    for (let row = 0; row < kind.length; row++) {
-      const k = kind[row];
-      if (k === PART.ref) refCols[col[row]!]![pos[row]!] = ref[row]!;
-      else if (k === PART.metric) metricCols[col[row]!]![pos[row]!] = num[row]!;
-      else if (k === PART.time) timeCols[col[row]!]![pos[row]!] = num[row]!;
-    }
+  for (const { part, col, positions, values } of lists) {
+    const out =
+      part === PART.ref ? refCols[col] : part === PART.time ? timeCols[col] : metricCols[col];
+    if (!out) throw new Error(`[listRunColumns] no column ${col} of part ${part}`);
+    for (let i = 0; i < positions.length; i++) out[positions[i]!] = values[i]!;
   }
   const refs = Object.fromEntries(REF_FIELDS.map((key, i) => [key, base64(refCols[i]!)])) as Record<
     (typeof REF_FIELDS)[number],

@@ -213,3 +213,25 @@ describe('runs:list', () => {
     expect(newest).toEqual(all.slice(0, 100));
   });
 });
+
+describe('runs:listColumns past one chunk', () => {
+  // More runs than a DuckDB vector holds (2,048): each column's (position, value) list spans several
+  // vectors' worth, and the runs past the first 2,048 must land at their own positions.
+  const big = tempDir('lathe-runs-columns-');
+  let many: Services | undefined;
+  const client = contractClient(() => many!);
+  afterAll(async () => {
+    await many?.close();
+    big.remove();
+  });
+
+  it('gives every run of a long list the values runs:list gives it', async () => {
+    many = await createServices({ workspaceDir: join(big.dir, 'ws'), validateOutput: true });
+    await seedRuns(many, { runs: 4500, metrics: 3, extraParams: 1 });
+    const list = await client.call('runs:list', { limit: 100000 });
+    const model = decodeRunColumns(await client.call('runs:listColumns', { limit: 100000 }));
+    expect(list).toHaveLength(4500);
+    expect(model.count).toBe(4500);
+    expect(Array.from({ length: model.count }, (_, i) => summaryAt(model, i))).toEqual(list);
+  });
+});
