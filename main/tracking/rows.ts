@@ -389,6 +389,19 @@ function pairLists<T extends Int32Array | Float64Array>(
   };
 }
 
+/**
+ * Writes each value at its position. A function of its own, not a loop inside listRunColumns: V8
+ * compiles it after a few of the list's columns, where the loop inline ran interpreted on a process's
+ * first list (17-33 ms against 7 for 10,000 runs × 45 columns).
+ */
+function scatter(
+  out: Int32Array | Float64Array,
+  positions: Int32Array,
+  values: Int32Array | Float64Array,
+): void {
+  for (let i = 0; i < positions.length; i++) out[positions[i]!] = values[i]!;
+}
+
 /** See TrackingStore.listColumns (after its metrics are flushed). */
 export async function listRunColumns(db: Database, filter: RunListFilter): Promise<RunColumns> {
   const { where, order, params } = listClauses(filter);
@@ -443,7 +456,7 @@ export async function listRunColumns(db: Database, filter: RunListFilter): Promi
     const out =
       part === PART.ref ? refCols[col] : part === PART.time ? timeCols[col] : metricCols[col];
     if (!out) throw new Error(`[listRunColumns] no column ${col} of part ${part}`);
-    for (let i = 0; i < positions.length; i++) out[positions[i]!] = values[i]!;
+    scatter(out, positions, values);
   }
   const refs = Object.fromEntries(REF_FIELDS.map((key, i) => [key, base64(refCols[i]!)])) as Record<
     (typeof REF_FIELDS)[number],
