@@ -426,7 +426,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
           pkg.target,
           options.threads,
         )
-      : await loadPredictor(options.packageDir, { threads: ortThreads() });
+      : await loadPredictor(options.packageDir, { threads: ortThreads(), worker: true });
   let sink: ScoredSink | undefined;
   // The chunk being scored, if any (see flush).
   let scoring: Promise<void> = Promise.resolve();
@@ -498,7 +498,10 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     const width = kept.length;
     // Two matrices: JavaScript fills one from DuckDB's chunks while the model scores the other (onnxruntime
     // and the tree scorer run off the main thread). Chunks are scored and appended in order, one at a time.
-    const matrices = [new Float32Array(chunkRows * width), new Float32Array(chunkRows * width)];
+    const matrices: Float32Array[] = [
+      new Float32Array(chunkRows * width),
+      new Float32Array(chunkRows * width),
+    ];
     const idLists = idCol
       ? [new Array<string | null>(chunkRows), new Array<string | null>(chunkRows)]
       : null;
@@ -512,8 +515,10 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       if (!buffered) return;
       // The chunk before ends (scored and appended) before this one starts, and frees its matrix.
       await scoring;
-      const [n, m, chunkIds] = [buffered, x, ids];
-      scoring = predictor.predictMatrix(m.subarray(0, n * width), n).then((scoredChunk) => {
+      const [n, m, chunkIds, slot] = [buffered, x, ids, filling];
+      // The matrix is lent to the model's thread (no copy) and comes back before the next flush.
+      scoring = predictor.predictMatrix(m.subarray(0, n * width), n, true).then((scoredChunk) => {
+        if (scoredChunk.input) matrices[slot] = scoredChunk.input;
         rowsOut.append(scoredChunk, chunkIds, n);
         rows += n;
         report();

@@ -1,8 +1,13 @@
 // The predictor of a model package: onnxruntime-node runs model.onnx; records go through the TypeScript
 // executor of the fitted spec (features/row.ts), matrices come already transformed (batch jobs use the
 // DuckDB executor, features/sql.ts).
-import type { InferenceSession } from 'onnxruntime-node';
-import { loadOrt } from './ort';
+import {
+  inThreadSession,
+  SessionStartError,
+  workerSession,
+  type MatrixSession,
+  type SessionOptions,
+} from './ort-session';
 import { LatheError } from '../../shared/contract';
 import { classValues } from '../../shared/contract/serve';
 import { createRowTransformer } from '../features/row';
@@ -12,8 +17,6 @@ import { loadImportedPredictor } from './onnx-import';
 import { readModelPackage } from './package';
 import type { Prediction, Predictor } from './types';
 
-/** Rows per session run: large enough that per-call overhead vanishes, small enough to bound memory. */
-export const PREDICT_BATCH = 8192;
 /** Rows explained between two turns of the event loop. */
 const EXPLAIN_SLICE = 64;
 
@@ -29,6 +32,11 @@ export async function loadPredictor(
      * to DuckDB. Default: onnxruntime's own (one per core, spinning between runs, for latency).
      */
     threads?: number;
+    /**
+     * Runs the session on a worker thread, so predictMatrix leaves the event loop free (a batch job fills
+     * the next rows meanwhile). Where onnxruntime does not load on a worker, it runs here.
+     */
+    worker?: boolean;
   } = {},
 ): Promise<Predictor> {
   const pkg = readModelPackage(dir);
@@ -53,18 +61,24 @@ export async function loadPredictor(
   const k = classes ? classes.length : 1;
   const outputName = onnxOutputName(target);
 
-  const { InferenceSession, Tensor } = await loadOrt();
-  let session: InferenceSession;
+  const sessionOptions: SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(options.threads
+      ? {
+          intraOpNumThreads: options.threads,
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
+        }
+      : {}),
+  };
+  const io = { input: ONNX_INPUT, output: outputName, width };
+  let session: MatrixSession;
   try {
-    session = await InferenceSession.create(pkg.onnx, {
-      graphOptimizationLevel: 'all',
-      ...(options.threads
-        ? {
-            intraOpNumThreads: options.threads,
-            extra: { session: { intra_op: { allow_spinning: '0' } } },
-          }
-        : {}),
-    });
+    session = options.worker
+      ? await workerSession(pkg.onnx, sessionOptions, io).catch((err: unknown) => {
+          if (err instanceof SessionStartError && err.stage === 'session') throw err;
+          return inThreadSession(pkg.onnx, sessionOptions, io);
+        })
+      : await inThreadSession(pkg.onnx, sessionOptions, io);
   } catch (err) {
     throw new LatheError(
       'CORRUPT_FILE',
@@ -86,33 +100,25 @@ export async function loadPredictor(
     return x;
   };
 
-  const predictMatrix: Predictor['predictMatrix'] = async (x, rows) => {
+  const predictMatrix: Predictor['predictMatrix'] = async (x, rows, lend) => {
     if (x.length !== rows * width)
       throw new LatheError(
         'INVALID_INPUT',
         `predictMatrix: ${x.length} values for ${rows} rows of ${width} features (expected ${rows * width})`,
       );
     const predictions: (string | number)[] = new Array<string | number>(rows);
-    const probabilities = classes ? new Float32Array(rows * k) : null;
-    for (let start = 0; start < rows; start += PREDICT_BATCH) {
-      const n = Math.min(PREDICT_BATCH, rows - start);
-      const input = new Tensor('float32', x.subarray(start * width, (start + n) * width), [
-        n,
-        width,
-      ]);
-      const result = await session.run({ [ONNX_INPUT]: input });
-      const out = result[outputName]!.data as Float32Array;
-      if (probabilities && answers) {
-        probabilities.set(out, start * k);
-        for (let r = 0; r < n; r++) {
-          let best = 0;
-          for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c;
-          predictions[start + r] = answers[best]!;
-        }
-      } else for (let r = 0; r < n; r++) predictions[start + r] = out[r]!;
-      for (const t of Object.values(result)) t.dispose();
+    const { out, input } = await session.run(x, rows, lend);
+    const lent = input ? { input } : {};
+    if (!answers) {
+      for (let r = 0; r < rows; r++) predictions[r] = out[r]!;
+      return { predictions, probabilities: null, ...lent };
     }
-    return { predictions, probabilities };
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c;
+      predictions[r] = answers[best]!;
+    }
+    return { predictions, probabilities: out, ...lent };
   };
 
   const toPredictions = ({

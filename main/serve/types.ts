@@ -52,7 +52,17 @@ export interface Predictor {
   predictMatrix(
     x: Float32Array,
     rows: number,
-  ): Promise<{ predictions: (string | number)[]; probabilities: Float32Array | null }>;
+    /**
+     * Lend x's buffer instead of copying it, where the model runs on another thread: x is detached until
+     * the promise settles, and its buffer comes back, whole, as `input`. A predictor scoring where it is
+     * answers no `input`, and x stays the caller's.
+     */
+    lend?: boolean,
+  ): Promise<{
+    predictions: (string | number)[];
+    probabilities: Float32Array | null;
+    input?: Float32Array;
+  }>;
   /**
    * Predictions with TreeSHAP contributions and base values: present only for a tree model (a package with
    * gbdt.json). Explaining costs nothing until first asked.
