@@ -81,6 +81,9 @@ describe('monitor admin in the app', () => {
     expect(await monitor.byTestId('monitor-drift').count()).toBe(1);
     await monitor.show('health');
     await monitor.byTestId('monitor-ingest').waitFor();
+    // The health panel above has loaded (its answer moves the ingest form down): a click before then can
+    // land where the button was (CI, loaded, once clicked beside it and waited a minute for the error).
+    await monitor.byTestId('health-empty').or(monitor.byTestId('health-summary')).waitFor();
     expect(await monitor.byTestId('monitor-drift').count()).toBe(0);
     expect(await monitor.byTestId('monitor-reference').count()).toBe(0);
     await monitor.byTestId('ingest-run').click();
