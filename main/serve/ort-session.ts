@@ -220,3 +220,24 @@ export async function workerSession(
     },
   };
 }
+
+/**
+ * A session on a worker thread (`worker`) or on this one. Where onnxruntime does not start on a worker
+ * (it did not load there, or the worker failed), the session runs here instead; a model onnxruntime
+ * refuses fails either way.
+ */
+export async function matrixSession(
+  onnx: Uint8Array,
+  options: SessionOptions,
+  io: SessionIo,
+  worker: boolean,
+  startWorker: typeof workerSession = workerSession,
+): Promise<MatrixSession> {
+  if (!worker) return inThreadSession(onnx, options, io);
+  try {
+    return await startWorker(onnx, options, io);
+  } catch (err) {
+    if (err instanceof SessionStartError && err.stage === 'session') throw err;
+    return inThreadSession(onnx, options, io);
+  }
+}

@@ -1,13 +1,7 @@
 // The predictor of a model package: onnxruntime-node runs model.onnx; records go through the TypeScript
 // executor of the fitted spec (features/row.ts), matrices come already transformed (batch jobs use the
 // DuckDB executor, features/sql.ts).
-import {
-  inThreadSession,
-  SessionStartError,
-  workerSession,
-  type MatrixSession,
-  type SessionOptions,
-} from './ort-session';
+import { matrixSession, type MatrixSession, type SessionOptions } from './ort-session';
 import { LatheError } from '../../shared/contract';
 import { classValues } from '../../shared/contract/serve';
 import { createRowTransformer } from '../features/row';
@@ -73,12 +67,7 @@ export async function loadPredictor(
   const io = { input: ONNX_INPUT, output: outputName, width };
   let session: MatrixSession;
   try {
-    session = options.worker
-      ? await workerSession(pkg.onnx, sessionOptions, io).catch((err: unknown) => {
-          if (err instanceof SessionStartError && err.stage === 'session') throw err;
-          return inThreadSession(pkg.onnx, sessionOptions, io);
-        })
-      : await inThreadSession(pkg.onnx, sessionOptions, io);
+    session = await matrixSession(pkg.onnx, sessionOptions, io, options.worker ?? false);
   } catch (err) {
     throw new LatheError(
       'CORRUPT_FILE',

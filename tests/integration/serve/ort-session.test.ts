@@ -3,6 +3,7 @@ import {
   PREDICT_BATCH,
   SessionStartError,
   inThreadSession,
+  matrixSession,
   workerSession,
   type MatrixSession,
 } from '../../../main/serve/ort-session';
@@ -79,6 +80,26 @@ describe('onnxruntime sessions for matrices', () => {
     );
     expect(session).toBeInstanceOf(SessionStartError);
     expect(session).toMatchObject({ stage: 'session' });
+  });
+
+  it('runs on this thread where the worker does not start, but not a model onnxruntime refuses', async () => {
+    const x = matrix();
+    const { out: expected } = await opened(await inThreadSession(onnx, options, io)).run(x, ROWS);
+    const noOrt: typeof workerSession = (model, opts, shape) =>
+      workerSession(model, opts, shape, '/nonexistent/onnxruntime-node');
+    const here = opened(await matrixSession(onnx, options, io, true, noOrt));
+    const ran = await here.run(x, ROWS, true);
+    expect(ran.out).toEqual(expected);
+    // Scored where it is: nothing was lent.
+    expect(ran.input).toBeUndefined();
+    expect(x).toEqual(matrix());
+    await expect(
+      matrixSession(new Uint8Array([1, 2, 3]), options, io, true, noOrt),
+    ).rejects.toBeInstanceOf(Error);
+    const broken = await matrixSession(new Uint8Array([1, 2, 3]), options, io, true).catch(
+      (e: unknown) => e,
+    );
+    expect(broken).toMatchObject({ stage: 'session' });
   });
 
   it('refuses runs after release, and a failed run rejects without stopping the worker', async () => {
