@@ -365,8 +365,8 @@ const base64 = (values: Float64Array | Int32Array) =>
   Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 
 /**
- * The (position, value) pairs of a columnsSql list column, one chunk's worth: `pairs(row)` gives where
- * the row's pairs start and end in the flat `positions` and `values`.
+ * The (position, value) pairs of a columnsSql list column, one chunk's worth: a row's pairs are
+ * `length(row)` entries of the flat `positions` and `values` from `start(row)`.
  */
 function pairLists<T extends Int32Array | Float64Array>(
   chunk: DuckDBDataChunk,
