@@ -134,7 +134,9 @@ type WorkerReply =
 
 /**
  * A session on a worker thread of its own: a matrix goes there and back by transfer (see `lend`).
- * Rejects with SessionStartError when onnxruntime or the model does not load there.
+ * Rejects with SessionStartError when onnxruntime or the model does not load there. The worker keeps the
+ * process alive only while a run is in flight: a session its owner never released cannot hold a command
+ * open after its work.
  */
 export async function workerSession(
   onnx: Uint8Array,
@@ -166,6 +168,7 @@ export async function workerSession(
       else {
         const p = pending.get(reply.id);
         pending.delete(reply.id);
+        if (!pending.size) worker.unref();
         if (reply.type === 'done') p?.resolve(reply);
         else p?.reject(new Error(`onnxruntime: ${reply.message}`));
       }
@@ -186,6 +189,7 @@ export async function workerSession(
     await worker.terminate();
     throw err;
   }
+  worker.unref();
   let next = 0;
   let released = false;
   return {
@@ -203,6 +207,7 @@ export async function workerSession(
       const reply = await new Promise<{ out: Float32Array; buffer: ArrayBuffer }>(
         (resolve, reject) => {
           pending.set(id, { resolve, reject });
+          worker.ref();
           worker.postMessage(
             { id, buffer, offset: source.byteOffset, length: rows * io.width, rows },
             [buffer],

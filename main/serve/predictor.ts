@@ -64,6 +64,11 @@ export async function loadPredictor(
         }
       : {}),
   };
+  const transform = createRowTransformer(fitted);
+  // A tree model's trees, checked now (a broken file fails the load, as model.onnx does); its explainer is
+  // prepared on the first request that asks for explanations. Read before the session starts, so a
+  // broken file leaves no session (nor its worker) behind.
+  const gbdt = meta.gbdtSha256 ? readPackageGbdt(dir, meta, width) : null;
   const io = { input: ONNX_INPUT, output: outputName, width };
   let session: MatrixSession;
   try {
@@ -75,10 +80,6 @@ export async function loadPredictor(
       { file: `${dir}/model.onnx` },
     );
   }
-  const transform = createRowTransformer(fitted);
-  // A tree model's trees, checked now (a broken file fails the load, as model.onnx does); its explainer is
-  // prepared on the first request that asks for explanations.
-  const gbdt = meta.gbdtSha256 ? readPackageGbdt(dir, meta, width) : null;
   let explainRows: ReturnType<typeof createExplain> | null = null;
   const matrixOf = (records: readonly Record<string, unknown>[]) => {
     const x = new Float32Array(records.length * width);

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   PREDICT_BATCH,
@@ -8,6 +12,7 @@ import {
   type MatrixSession,
 } from '../../../main/serve/ort-session';
 import { buildOnnx } from './external-onnx';
+import { tempDir } from '../../helpers/workspace';
 
 // y = x · W + B: 3 features in, 2 values out per row.
 const W = [0.5, -1, 2, 0.25, -0.75, 1.5];
@@ -115,5 +120,43 @@ describe('onnxruntime sessions for matrices', () => {
     expect(out).toHaveLength(ROWS * 2);
     await there.release();
     await expect(there.run(matrix(), ROWS)).rejects.toThrow(/released/);
+  });
+
+  it('lets the process end after its runs when its owner never releases it', async () => {
+    const t = tempDir('lathe-ort-session-');
+    try {
+      const model = join(t.dir, 'model.onnx');
+      writeFileSync(model, onnx);
+      const entry = join(t.dir, 'leak.ts');
+      writeFileSync(
+        entry,
+        `import { readFileSync } from 'node:fs';
+import { workerSession } from ${JSON.stringify(join(__dirname, '../../../main/serve/ort-session'))};
+void (async () => {
+  const s = await workerSession(readFileSync(${JSON.stringify(model)}), { intraOpNumThreads: 1 }, ${JSON.stringify(io)}, ${JSON.stringify(require.resolve('onnxruntime-node'))});
+  const { out } = await s.run(new Float32Array(30), 10);
+  console.log(out.length);
+})();
+`,
+      );
+      const bundled = join(t.dir, 'leak.cjs');
+      await build({
+        entryPoints: [entry],
+        outfile: bundled,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        packages: 'external',
+        nodePaths: [join(__dirname, '../../../node_modules')],
+        logLevel: 'error',
+      });
+      // Bounded: a worker that held the process open would be killed here, and the test fail.
+      const r = spawnSync(process.execPath, [bundled], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.signal, r.stderr).toBeNull();
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe('20');
+    } finally {
+      t.remove();
+    }
   });
 });
