@@ -110,7 +110,7 @@ if (ort)
       parentPort.postMessage({ type: 'ready' });
       parentPort.on('message', (job) => {
         const failed = (err) =>
-          parentPort.postMessage({ type: 'error', id: job.id, message: String((err && err.message) || err), buffer: job.buffer }, [job.buffer]);
+          parentPort.postMessage({ type: 'error', id: job.id, message: String((err && err.message) || err) });
         try {
           const x = new Float32Array(job.buffer, job.offset, job.length);
           runBatches(ort, session, io, batch, x, job.rows).then(
@@ -130,7 +130,7 @@ type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; stage: 'load' | 'session'; message: string }
   | { type: 'done'; id: number; out: Float32Array; buffer: ArrayBuffer }
-  | { type: 'error'; id: number; message: string; buffer: ArrayBuffer };
+  | { type: 'error'; id: number; message: string };
 
 /**
  * A session on a worker thread of its own: a matrix goes there and back by transfer (see `lend`).
