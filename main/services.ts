@@ -463,6 +463,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     artifacts,
     bus,
     tmpDir: paths.tmp,
+    packagesDir: paths.packages,
     workspaceDir: paths.dir,
   });
   const deploy = createDeployService({
@@ -470,6 +471,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     tracking,
     artifacts,
     tmpDir: paths.tmp,
+    packagesDir: paths.packages,
     db,
     serverVersion: version,
     workspaceDir: paths.dir,
@@ -572,6 +574,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       registry,
       artifacts,
       tmpDir: paths.tmp,
+      packagesDir: paths.packages,
       bus,
       credentials: options.mlflowCredentials,
       latheVersion: version,
@@ -581,6 +584,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       artifacts,
       projects,
       tmpDir: paths.tmp,
+      packagesDir: paths.packages,
       latheVersion: version,
       bus,
       changed: (ids) => tracking.metricsWritten(ids),

@@ -71,6 +71,8 @@ export interface PushDeps {
   artifacts: ArtifactStore;
   /** The workspace's tmp folder: the MLflow model folder is written there, then removed. */
   tmpDir: string;
+  /** The workspace's packages folder (see PackageDeps). */
+  packagesDir: string;
   bus?: EventBus;
   /** The desktop app's kept credentials; absent elsewhere. */
   credentials?: MlflowCredentialStore;

@@ -47,6 +47,7 @@ export const PackageMetaSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  producer: z.string().optional(),
   createdAt: z.string(),
 }) satisfies z.ZodType<PackageMeta>;
 
@@ -234,6 +235,7 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
     onnxSha256: sha256(onnx),
     ...(run && source.kind !== 'import' ? { modelType: run.config.model.type } : {}),
     ...(gbdtBytes ? { gbdtSha256: sha256(gbdtBytes) } : {}),
+    producer: input.latheVersion,
     createdAt: new Date().toISOString(),
   };
   mkdirSync(input.dir, { recursive: true });

@@ -1,6 +1,6 @@
 // From a registry reference to a model package on disk: resolves `NAME@alias`, writes the version's
-// package into the workspace's tmp/serve/<model>@<version> folder (reused when already complete) and
-// loads a Predictor over it.
+// package into the workspace's packages/<model>@<version> folder (reused when complete, of the same run
+// or file and written by this Lathe) and loads a Predictor over it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { servableSignature, type ModelVersion } from '../../shared/contract';
@@ -16,8 +16,10 @@ export interface PackageDeps {
   registry: Pick<RegistryStore, 'version'>;
   tracking: Pick<TrackingStore, 'get'>;
   artifacts: ArtifactStore;
-  /** The workspace's tmp folder: packages are cached under tmp/serve. */
+  /** The workspace's tmp folder. */
   tmpDir: string;
+  /** The workspace's packages folder (WorkspacePaths.packages): packages are cached there. */
+  packagesDir: string;
 }
 
 /** Writes the package of `ref` into `dir` (or the workspace cache) and returns its folder and version. */
@@ -29,7 +31,7 @@ export async function packageOf(
   const version = await deps.registry.version(ref);
   // A version with no ONNX model (registered through MLflow from elsewhere) is refused, naming its source.
   servableSignature(version);
-  const target = dir ?? join(deps.tmpDir, 'serve', `${version.model}@${version.version}`);
+  const target = dir ?? join(deps.packagesDir, `${version.model}@${version.version}`);
   const metaFile = join(target, 'package.json');
   const cached =
     dir === undefined &&
@@ -41,7 +43,10 @@ export async function packageOf(
           version?: number;
           onnxSha256?: string;
           modelType?: string;
+          producer?: string;
         };
+        // The cache outlives the process, and so a Lathe upgrade: another Lathe's export is redone.
+        if (m.producer !== latheVersion()) return false;
         // An imported version is its file: the cache holds it when the sha256 matches.
         if (version.source.kind === 'import')
           return (

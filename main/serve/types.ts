@@ -29,6 +29,8 @@ export interface PackageMeta {
   modelType?: 'linear' | 'mlp' | 'gbdt';
   /** sha256 of gbdt.json, present when the package holds the trees of a gradient-boosted version. */
   gbdtSha256?: string;
+  /** The Lathe version that wrote the package (a cached package of another is written again). */
+  producer?: string;
   createdAt: string;
 }
 

@@ -19,6 +19,12 @@ export function workspacePaths(dir: string) {
     uploads: join(dir, 'uploads'),
     /** Batch jobs' captured rows (capture_files). */
     captures: join(dir, 'captures'),
+    /**
+     * Serving packages of registered versions (packaged-model.ts), one folder per NAME@VERSION: a cache,
+     * written again when missing, incomplete or written by another Lathe. Kept across commands (tmp is
+     * cleared at each open), so `lathe predict` and `lathe serve` do not export the model each time.
+     */
+    packages: join(dir, 'packages'),
     tmp: join(dir, 'tmp'),
   };
 }

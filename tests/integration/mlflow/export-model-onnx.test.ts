@@ -35,6 +35,7 @@ beforeAll(async () => {
     tracking: services.tracking,
     artifacts: services.workspace.artifacts,
     tmpDir: services.workspace.paths.tmp,
+    packagesDir: services.workspace.paths.packages,
     workspaceDir: ws,
   };
   await call('data:import', { path: vega('cars.json'), name: 'cars' });

@@ -339,6 +339,7 @@ describe('Docker capture log', () => {
         tracking: services.tracking,
         artifacts: services.workspace.artifacts,
         tmpDir: services.workspace.paths.tmp,
+        packagesDir: services.workspace.paths.packages,
       },
       'species@1',
     );

@@ -403,6 +403,7 @@ describe('explain on the prediction server', () => {
       tracking: services.tracking,
       artifacts: services.workspace.artifacts,
       tmpDir: services.workspace.paths.tmp,
+      packagesDir: services.workspace.paths.packages,
     };
     const first = await packageOf(deps, 'penguins@1');
     const metaFile = join(first.dir, 'package.json');

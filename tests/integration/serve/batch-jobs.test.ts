@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
 import { initBackend } from '../../../main/train/backend';
 import { literal } from '../../../main/workspace/db';
+import { latheVersion } from '../../../main/version';
 import { createEngine, type Engine } from '../../../main/data/engine';
 import { lathe } from '../../helpers/cli';
 import { rowsOf as readRows } from './rows';
@@ -245,5 +246,26 @@ describe('the CLI', () => {
     expect(readFileSync(output, 'utf8').split('\n')[0]).toBe(
       'row,customer,prediction,probability_0,probability_1',
     );
+  });
+
+  it('each lathe predict reuses the version’s package kept in the workspace; one another Lathe wrote is written again', async () => {
+    await services?.close();
+    services = undefined;
+    const metaFile = join(W, 'packages', 'churn@1', 'package.json');
+    const readMeta = () =>
+      JSON.parse(readFileSync(metaFile, 'utf8')) as { createdAt: string; producer?: string };
+    const args = ['predict', 'churn@1', '--input', CSV, '--output', join(t.dir, 'reuse.csv')];
+    const predict = () => lathe([...args, '--overwrite', '--json', '--workspace', W]);
+    expect(predict().code).toBe(0);
+    const written = readMeta();
+    expect(written.producer).toBe(latheVersion());
+    // Each command opens the workspace anew (its tmp/ cleared): the package is still there and used.
+    expect(predict().code).toBe(0);
+    expect(readMeta().createdAt).toBe(written.createdAt);
+    writeFileSync(metaFile, JSON.stringify({ ...written, producer: '0.0.1-elsewhere' }));
+    const again = predict();
+    expect(again.code, again.stderr).toBe(0);
+    expect(readMeta().producer).toBe(latheVersion());
+    expect(readMeta().createdAt).not.toBe(written.createdAt);
   });
 });

@@ -45,6 +45,7 @@ beforeAll(async () => {
     tracking: services.tracking,
     artifacts: services.workspace.artifacts,
     tmpDir: services.workspace.paths.tmp,
+    packagesDir: services.workspace.paths.packages,
   };
   await call('data:import', { path: vega('cars.json'), name: 'cars' });
   await call('data:import', { path: vega('penguins.json'), name: 'penguins' });
