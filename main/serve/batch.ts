@@ -422,14 +422,32 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     temp_directory: spill,
   });
   const conn = await instance.connect();
-  const predictor =
+  type Scorer = Pick<Predictor, 'predictMatrix' | 'close'>;
+  // onnxruntime's session loads on its worker thread while DuckDB reads the input's schema and fills its
+  // first buffer (a quarter of a second of a 3M-row CSV): the first chunk awaits it, and so does the end
+  // of a job of no rows, so a model that does not load fails the job either way.
+  const loading: Promise<Scorer> =
     pkg.meta.gbdtSha256 && pkg.meta.source?.kind !== 'import' && options.engine !== 'onnx'
-      ? nativeTreePredictor(
-          readPackageGbdt(options.packageDir, pkg.meta, kept.length),
-          pkg.target,
-          options.threads,
+      ? Promise.resolve(
+          nativeTreePredictor(
+            readPackageGbdt(options.packageDir, pkg.meta, kept.length),
+            pkg.target,
+            options.threads,
+          ),
         )
-      : await loadPredictor(options.packageDir, { threads: ortThreads(), worker: true });
+      : loadPredictor(options.packageDir, { threads: ortThreads(), worker: true }).catch(
+          (err: unknown) => {
+            // A LatheError, so the stream's handler below does not take it for the input's.
+            if (err instanceof LatheError) throw err;
+            throw new LatheError(
+              'CORRUPT_FILE',
+              `the model package ${options.packageDir} cannot be loaded: ${(err as Error).message}`,
+              { file: options.packageDir },
+            );
+          },
+        );
+  loading.catch(() => undefined);
+  let predictor: Scorer | undefined;
   let sink: ScoredSink | undefined;
   // The chunk being scored, if any (see flush).
   let scoring: Promise<void> = Promise.resolve();
@@ -544,6 +562,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       if (!buffered) return;
       // The chunk before ends (scored and appended) before this one starts, and frees its matrix.
       await scoring;
+      predictor ??= await loading;
       const [n, m, chunkIds, slot] = [buffered, x, ids, filling];
       // The matrix is lent to the model's thread (no copy) and comes back before the next flush.
       scoring = predictor.predictMatrix(m.subarray(0, n * width), n, true).then((scoredChunk) => {
@@ -595,6 +614,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       }
       await flush();
       await scoring;
+      predictor ??= await loading;
       rowsOut.close();
       await counting;
       // Every row done, also when the count came after the last chunk.
@@ -658,7 +678,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     await scoring.catch(() => undefined);
     rmSync(tmpOut, { force: true });
     sink?.close();
-    await predictor.close();
+    await (await loading.catch(() => undefined))?.close();
     side.closeSync();
     conn.closeSync();
     instance.closeSync();

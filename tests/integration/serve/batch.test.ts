@@ -1,7 +1,7 @@
 // Batch prediction (`predict:batch`, `lathe predict`): input rows in, one prediction per row out, in order,
 // equal to what the package predictor gives the same records; failures leave no output behind.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, ModelVersion } from '../../../shared/contract';
@@ -350,6 +350,36 @@ describe('predict:batch', () => {
     });
     expect(none.message).toMatch(/nothing-\*\.csv: no file matches/);
     expect(readdirSync(join(IO, 'fail'))).toEqual([]);
+  });
+
+  it('a model onnxruntime cannot load fails the job naming model.onnx, also on an input of no rows', async () => {
+    // The model loads while the input is read: its failure comes with the first chunk, or at the end.
+    const pkg = join(t.dir, 'pkg-broken');
+    cpSync(join(t.dir, 'pkg', 'cars'), pkg, { recursive: true });
+    // Not a model, with its sha256 in package.json: the files agree, onnxruntime refuses it.
+    const bytes = 'not an onnx model';
+    writeFileSync(join(pkg, 'model.onnx'), bytes);
+    const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as object;
+    const onnxSha256 = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ ...meta, onnxSha256 }));
+    const empty = join(IO, 'cars-empty.parquet');
+    await engine.run(
+      `COPY (SELECT * FROM read_parquet(${literal(join(IO, 'cars.parquet'))}) LIMIT 0) TO ${literal(empty)} (FORMAT parquet)`,
+    );
+    mkdirSync(join(IO, 'broken-model'), { recursive: true });
+    for (const input of [join(IO, 'cars.parquet'), empty]) {
+      const err = await predictBatch({
+        packageDir: pkg,
+        input,
+        output: join(IO, 'broken-model', 'out.csv'),
+      }).then(
+        () => null,
+        (e: unknown) => e as { code?: string; message: string },
+      );
+      expect(err?.code, input).toBe('CORRUPT_FILE');
+      expect(err?.message, input).toMatch(/model\.onnx cannot be loaded by onnxruntime/);
+      expect(readdirSync(join(IO, 'broken-model'))).toEqual([]);
+    }
   });
 });
 
