@@ -1,7 +1,7 @@
 import type { GcOut } from '../../shared/contract';
 import type { ArtifactStore } from '../workspace/artifacts';
 import type { Database } from '../workspace/db';
-import { removeOrphanFiles } from '../workspace/orphans';
+import { removeOrphanFiles, removeStalePackages } from '../workspace/orphans';
 import { iso } from '../workspace/projects';
 import type { TrackingStore } from './tracking-store';
 
@@ -11,7 +11,8 @@ import type { TrackingStore } from './tracking-store';
  * run records its artifacts only when it ends. Then removes dataset files no dataset version names
  * and capture files no batch names, which a killed import or batch job left: only those written before this process took the
  * workspace lock (`ownedSinceMs`), since only the lock's holder writes the workspace and an import in
- * progress here writes or claims its file after that (main/workspace/orphans.ts).
+ * progress here writes or claims its file after that (main/workspace/orphans.ts). Last, removes the serving
+ * packages of model versions that no longer exist.
  */
 export async function collectGarbage(deps: {
   db: Database;
@@ -48,12 +49,16 @@ export async function collectGarbage(deps: {
     bytesFreed += artifacts.remove(blob.sha256);
     artifactsRemoved++;
   }
-  const orphans = await removeOrphanFiles(deps.workspace.dir, db, deps.workspace.ownedSinceMs);
+  const orphans = [
+    ...(await removeOrphanFiles(deps.workspace.dir, db, deps.workspace.ownedSinceMs)),
+    // Serving packages of versions deleted since (a cache: nothing refers to them).
+    ...(await removeStalePackages(deps.workspace.dir, db)),
+  ];
   for (const o of orphans) bytesFreed += o.sizeBytes;
   const orphanFilesRemoved = orphans.map((o) => o.path);
   if (runsPurged || artifactsRemoved || orphans.length)
     console.error(
-      `[Gc] purged ${runsPurged} run(s), removed ${artifactsRemoved} artifact file(s) and ${orphans.length} unreferenced dataset or capture file(s), freed ${bytesFreed} bytes`,
+      `[Gc] purged ${runsPurged} run(s), removed ${artifactsRemoved} artifact file(s) and ${orphans.length} unreferenced dataset, capture or package file(s), freed ${bytesFreed} bytes`,
     );
   return { runsPurged, artifactsRemoved, orphanFilesRemoved, bytesFreed };
 }

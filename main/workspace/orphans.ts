@@ -88,3 +88,43 @@ export async function removeOrphanFiles(
   }
   return removed;
 }
+
+/**
+ * Removes the folders of packages/ (the serving packages kept per NAME@VERSION, packaged-model.ts) whose
+ * version no longer exists: one deleted through MLflow's registry API, with its model or alone. A package
+ * is a cache, written again when asked for, so one in use by a server in this process goes on serving
+ * from the files it loaded. Returns the folders removed (relative to the workspace) with their sizes.
+ */
+export async function removeStalePackages(dir: string, db: Database): Promise<OrphanFile[]> {
+  const folder = workspacePaths(dir).packages;
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const rows = await db.all<{ model: string; version: number }>(
+    'SELECT m.name AS model, mv.version FROM model_versions mv JOIN models m ON m.id = mv.model_id',
+  );
+  const live = new Set(rows.map((r) => `${String(r.model)}@${Number(r.version)}`));
+  const removed: OrphanFile[] = [];
+  for (const name of names.sort()) {
+    if (live.has(name)) continue;
+    const path = join(folder, name);
+    let sizeBytes = 0;
+    let mtimeMs = 0;
+    try {
+      for (const f of readdirSync(path, { withFileTypes: true })) {
+        if (!f.isFile()) continue;
+        const st = statSync(join(path, f.name));
+        sizeBytes += st.size;
+        mtimeMs = Math.max(mtimeMs, st.mtimeMs);
+      }
+    } catch {
+      continue;
+    }
+    rmSync(path, { recursive: true, force: true });
+    removed.push({ path: toStoredPath(dir, path), sizeBytes, mtimeMs });
+  }
+  return removed;
+}

@@ -256,13 +256,14 @@ export const RunsDeleteOut = z.object({ deleted: z.number().int().nonnegative() 
 export const RunsRestoreOut = z.object({ restored: z.number().int().nonnegative() });
 
 /**
- * What `workspace:gc` removed: purged soft-deleted runs, artifact files nothing references, and dataset
- * files no dataset version names that a killed import left behind.
+ * What `workspace:gc` removed: purged soft-deleted runs, artifact files nothing references, dataset and
+ * capture files nothing names that a killed import or batch left behind, and the serving packages (a
+ * cache) of model versions that no longer exist.
  */
 export const GcOut = z.object({
   runsPurged: z.number().int().nonnegative(),
   artifactsRemoved: z.number().int().nonnegative(),
-  /** Workspace-relative paths of the unreferenced dataset files removed. */
+  /** Workspace-relative paths of the unreferenced dataset and capture files and package folders removed. */
   orphanFilesRemoved: z.array(z.string()),
   bytesFreed: z.number().int().nonnegative(),
 });

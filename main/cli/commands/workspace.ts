@@ -52,7 +52,7 @@ export const init: Command = {
 export const gc: Command = {
   path: ['gc'],
   summary:
-    'Purge soft-deleted runs and remove artifact and dataset files no run or dataset version references.',
+    'Purge soft-deleted runs and remove artifact, dataset and capture files nothing references, and the packages of deleted model versions.',
   positionals: [],
   flags: {},
   async run(ctx) {
@@ -62,7 +62,7 @@ export const gc: Command = {
         `Purged ${r.runsPurged} run(s), removed ${r.artifactsRemoved} artifact file(s), freed ${formatBytes(r.bytesFreed)}`,
         ...r.orphanFilesRemoved.map(
           (p) =>
-            `Removed ${p}: ${p.startsWith('captures/') ? 'no batch job' : 'no dataset version'} names it`,
+            `Removed ${p}: ${p.startsWith('packages/') ? 'the package of a model version that no longer exists' : `${p.startsWith('captures/') ? 'no batch job' : 'no dataset version'} names it`}`,
         ),
       ].join('\n'),
     );

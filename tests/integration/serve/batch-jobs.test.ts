@@ -1,7 +1,7 @@
 // Issue 12: batch jobs listed per model/version (predict:batches, `lathe predict list`), input columns
 // passed through (--keep), an existing output refused unless overwriting, classes answered in the target's
 // own type (0/1 → numbers), and a server started on an alias that follows it on restart.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
@@ -248,7 +248,7 @@ describe('the CLI', () => {
     );
   });
 
-  it('each lathe predict reuses the version’s package kept in the workspace; one another Lathe wrote is written again', async () => {
+  it('each lathe predict reuses the version’s package kept in the workspace; one another Lathe wrote is written again; gc removes those of versions gone', async () => {
     await services?.close();
     services = undefined;
     const metaFile = join(W, 'packages', 'churn@1', 'package.json');
@@ -267,5 +267,22 @@ describe('the CLI', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(readMeta().producer).toBe(latheVersion());
     expect(readMeta().createdAt).not.toBe(written.createdAt);
+
+    // lathe gc removes the packages of versions that no longer exist (as after a deletion through
+    // MLflow's registry API), and keeps the others.
+    for (const gone of ['churn@9', 'deleted@1']) {
+      mkdirSync(join(W, 'packages', gone), { recursive: true });
+      writeFileSync(join(W, 'packages', gone, 'model.onnx'), 'x'.repeat(100));
+    }
+    const gc = lathe(['gc', '--json', '--workspace', W]);
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.json).toMatchObject({
+      orphanFilesRemoved: ['packages/churn@9', 'packages/deleted@1'],
+    });
+    expect((gc.json as { bytesFreed: number }).bytesFreed).toBeGreaterThanOrEqual(200);
+    const kept = readdirSync(join(W, 'packages'));
+    expect(kept).toContain('churn@1');
+    expect(kept.filter((k) => k === 'churn@9' || k === 'deleted@1')).toEqual([]);
+    expect(lathe(['gc', '--workspace', W]).stdout).not.toMatch(/packages\//);
   });
 });
