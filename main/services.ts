@@ -89,6 +89,11 @@ export interface Services {
    */
   advertiseHost(url: string, command?: string): void;
   /**
+   * Names the CLI command that holds the workspace in its lock before it runs a host (withStandingSession's
+   * hostAfterMs): the commands waiting for it say which.
+   */
+  nameCommand(command: string): void;
+  /**
    * Takes `url` back out of the workspace lock (its host is closing), so commands started from now on
    * wait for the lock instead of connecting to a host about to stop listening. False when the lock did
    * not name it.
@@ -621,6 +626,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     },
     advertiseHost(url, command) {
       workspace.lock.update(command ? { hostUrl: url, command } : { hostUrl: url });
+    },
+    nameCommand(command) {
+      workspace.lock.update({ command });
     },
     withdrawHost(url) {
       if (workspace.lock.info.hostUrl !== url) return false;

@@ -11,7 +11,7 @@ import {
   type ChannelName,
   type ChannelOutput,
 } from '../../shared/contract';
-import { startHost } from '../host/server';
+import { startHost, type Host } from '../host/server';
 import { packageRoot } from '../version';
 import type { CommandSpec, ParsedArgs } from './args';
 import { openSession, type Session } from './context';
@@ -103,14 +103,28 @@ export interface StandingOptions {
   command?: string;
   /** No note giving the host's URL. */
   quiet?: boolean;
+  /**
+   * Starts the host only once the command has run this long (ms; default 0, at once): for commands that
+   * are often over in a second or two (an import, a batch prediction), which then start none. Others
+   * wait for the lock that long at most (saying so), and go through the host once it is up.
+   */
+  hostAfterMs?: number;
 }
+
+/**
+ * How long an import or a batch prediction runs before it starts its host (StandingOptions.hostAfterMs).
+ * A host costs a command about 0.12 s: its start, and the tenth of a second its close keeps listening
+ * for commands that read its address just before (main/host/server.ts WITHDRAWN_QUIET_MS).
+ */
+export const SHORT_COMMAND_MS = 2_000;
 
 /**
  * withSession for a command that owns the workspace for long (`lathe serve` until Ctrl-C, a training, a
  * batch prediction, a big import): when it owns the workspace it also runs a local host, as `lathe ui`
  * does, so other commands go through it rather than wait for a lock it holds for minutes or hours. The
  * lock names `command` (e.g. `lathe train`): it will finish, so the app and `lathe ui` wait for it.
- * `quiet` leaves out the note giving the host's URL (a command whose output people read for its result).
+ * `quiet` leaves out the note giving the host's URL (a command whose output people read for its result);
+ * `hostAfterMs` starts the host only once the command has run that long.
  */
 export function withStandingSession<T>(ctx: Ctx, work: (s: Session) => Promise<T>): Promise<T>;
 export function withStandingSession<T>(
@@ -122,23 +136,42 @@ export function withStandingSession<T>(
   ctx: Ctx,
   ...args: [(s: Session) => Promise<T>] | [StandingOptions, (s: Session) => Promise<T>]
 ): Promise<T> {
-  const [{ command = 'a lathe command', quiet = false }, work] =
+  const [{ command = 'a lathe command', quiet = false, hostAfterMs = 0 }, work] =
     args.length === 1 ? [{}, args[0]] : args;
   return withSession(ctx, async (session) => {
-    if (!session.services) return work(session);
-    const host = await startHost({
-      services: session.services,
-      port: 0,
-      rendererDir: join(packageRoot(), 'out', 'renderer'),
-    });
-    session.services.advertiseHost(host.url, command);
-    if (!quiet) ctx.say(`this process owns the workspace; other commands reach it at ${host.url}`);
+    const services = session.services;
+    if (!services) return work(session);
+    let host: Host | undefined;
+    const serve = async () => {
+      host = await startHost({
+        services,
+        port: 0,
+        rendererDir: join(packageRoot(), 'out', 'renderer'),
+      });
+      services.advertiseHost(host.url, command);
+      if (!quiet)
+        ctx.say(`this process owns the workspace; other commands reach it at ${host.url}`);
+    };
+    let later: NodeJS.Timeout | undefined;
+    let starting: Promise<void> | undefined;
+    if (hostAfterMs <= 0) await serve();
+    else {
+      services.nameCommand(command);
+      later = setTimeout(() => {
+        // Started mid-way: one that cannot start leaves the others waiting for the lock, as before it.
+        starting = serve().catch((err: unknown) =>
+          ctx.say(`cannot start this process's host: ${(err as Error).message}`),
+        );
+      }, hostAfterMs);
+    }
     try {
       return await work(session);
     } finally {
+      clearTimeout(later);
+      await starting;
       // Commands sent here meanwhile (a training may outlast this one) finish and are answered before
       // the workspace closes; after a Ctrl-C, within the host's usual grace.
-      await host.close({
+      await host?.close({
         graceMs: Infinity,
         stopWaiting: ctx.io.interrupted.then(() =>
           delay(INTERRUPTED_GRACE_MS, undefined, { ref: false }),

@@ -19,11 +19,15 @@ import {
   str,
   withSession,
   withStandingSession,
+  SHORT_COMMAND_MS,
   type Command,
 } from '../command';
 
-/** A big import owns the workspace for minutes: others go through its host (see withStandingSession). */
-const IMPORT = { command: 'lathe data import', quiet: true };
+/**
+ * A big import owns the workspace for minutes: others go through its host (see withStandingSession),
+ * which one over within SHORT_COMMAND_MS never starts.
+ */
+const IMPORT = { command: 'lathe data import', quiet: true, hostAfterMs: SHORT_COMMAND_MS };
 import { loadConfigFile, loadSuite } from '../config-file';
 import { lineageTree } from '../lineage-tree';
 import { formatBytes, formatDuration, formatValue, table } from '../output';

@@ -9,6 +9,7 @@ import {
   str,
   strs,
   withStandingSession,
+  SHORT_COMMAND_MS,
   type Command,
   type Ctx,
 } from '../command';
@@ -336,8 +337,10 @@ export const serveCommands: Command[] = [
         ?.split(',')
         .map((c) => c.trim())
         .filter(Boolean);
-      // A batch owns the workspace for minutes: others go through its host meanwhile.
-      await withStandingSession(ctx, { command: 'lathe predict', quiet: true }, async ({ api }) => {
+      // A batch owns the workspace for minutes: others go through its host meanwhile (started once it
+      // has run SHORT_COMMAND_MS).
+      const standing = { command: 'lathe predict', quiet: true, hostAfterMs: SHORT_COMMAND_MS };
+      await withStandingSession(ctx, standing, async ({ api }) => {
         const bar = createProgress(ctx.io.stderr, !ctx.json);
         const off = api.on('data:progress', (p) => {
           if (p.op !== 'predict' || p.name !== output) return;

@@ -1,6 +1,6 @@
 // A long CLI command owning the workspace (a training here; a batch prediction and an import the same
-// way): commands started meanwhile go through the local host it runs, instead of waiting for its lock
-// and failing with the owner's pid. They read and write, all succeed, no lock text anywhere, and the
+// way once they have run 2 s, standing-host.test.ts): commands started meanwhile go through the local host
+// it runs, instead of waiting for its lock and failing with the owner's pid. They read and write, all succeed, no lock text anywhere, and the
 // training finishes.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';

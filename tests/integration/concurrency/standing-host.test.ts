@@ -1,0 +1,76 @@
+// A long command's host (withStandingSession): at once by default (a training, `lathe serve`); with
+// hostAfterMs (an import, a batch prediction), only once the command has run that long, so one over sooner
+// starts none and pays neither its start nor the tenth of a second its close keeps listening. Meanwhile the
+// lock names the command, and a command started beside it waits, saying for which; then goes through the
+// host once it is up.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ParsedArgs } from '../../../main/cli/args';
+import { withStandingSession, type Ctx } from '../../../main/cli/command';
+import { readLock } from '../../../main/workspace/lock';
+import { latheAsync } from '../../helpers/cli';
+import { waitFor } from '../../helpers/wait';
+import { tempDir } from '../../helpers/workspace';
+
+const t = tempDir('lathe-standing-host-');
+afterAll(() => t.remove());
+
+const W = join(t.dir, 'ws');
+const lockFile = join(W, 'lathe.lock');
+
+function context(notes: string[]): Ctx {
+  return {
+    args: { positionals: [], flags: {} } satisfies ParsedArgs,
+    json: false,
+    workspaceDir: W,
+    io: { stdout: process.stdout, stderr: process.stderr, interrupted: new Promise(() => {}) },
+    result: () => undefined,
+    say: (m) => notes.push(m),
+  };
+}
+
+describe('a standing command with hostAfterMs', () => {
+  it('over before hostAfterMs: it starts no host; the lock names the command, not an address', async () => {
+    const notes: string[] = [];
+    const seen = await withStandingSession(
+      context(notes),
+      { command: 'lathe data import', hostAfterMs: 60_000 },
+      async ({ services }) => {
+        expect(await services!.dispatch('app:info', {})).toMatchObject({ ok: true });
+        return readLock(lockFile);
+      },
+    );
+    expect(seen).toMatchObject({ pid: process.pid, command: 'lathe data import' });
+    expect(seen?.hostUrl).toBeUndefined();
+    expect(notes).toEqual([]);
+    // Released at the end.
+    expect(readLock(lockFile)).toBeNull();
+  });
+
+  it('a command beside it waits naming it; once it has run hostAfterMs its host is up and the command goes through it', async () => {
+    const notes: string[] = [];
+    const children: import('node:child_process').ChildProcess[] = [];
+    await withStandingSession(
+      context(notes),
+      // Long enough for the command beside it to start and read the lock well before, even on a loaded
+      // machine (a CLI process starts in a fraction of a second).
+      { command: 'lathe predict', hostAfterMs: 5_000 },
+      async () => {
+        // Started at once: the lock names no host yet, so it waits for it.
+        const beside = latheAsync(['data', 'list', '--workspace', W], { children });
+        await waitFor(() => readLock(lockFile)?.hostUrl !== undefined, { what: 'the host' });
+        const url = readLock(lockFile)!.hostUrl!;
+        const r = await beside;
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(
+          new RegExp(`workspace is in use by process ${process.pid} \\(lathe predict\\); waiting`),
+        );
+        expect(r.stderr).toContain(`sending the command to it at ${url}`);
+        expect(notes).toEqual([
+          `this process owns the workspace; other commands reach it at ${url}`,
+        ]);
+      },
+    );
+    expect(readLock(lockFile)).toBeNull();
+  });
+});
