@@ -3,6 +3,7 @@
 // starts none and pays neither its start nor the tenth of a second its close keeps listening. Meanwhile the
 // lock names the command, and a command started beside it waits, saying for which; then goes through the
 // host once it is up.
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ParsedArgs } from '../../../main/cli/args';
@@ -13,7 +14,11 @@ import { waitFor } from '../../helpers/wait';
 import { tempDir } from '../../helpers/workspace';
 
 const t = tempDir('lathe-standing-host-');
-afterAll(() => t.remove());
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  t.remove();
+});
 
 const W = join(t.dir, 'ws');
 const lockFile = join(W, 'lathe.lock');
@@ -49,7 +54,6 @@ describe('a standing command with hostAfterMs', () => {
 
   it('a command beside it waits naming it; once it has run hostAfterMs its host is up and the command goes through it', async () => {
     const notes: string[] = [];
-    const children: import('node:child_process').ChildProcess[] = [];
     await withStandingSession(
       context(notes),
       // Long enough for the command beside it to start and read the lock well before, even on a loaded
