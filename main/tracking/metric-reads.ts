@@ -1,7 +1,7 @@
 // Metric reads: a run's points, and the downsampled series of many runs (cached between reads). Both read
 // the histories in one ordered scan, streamed in column chunks, and downsample each series in JS as soon
 // as its last point has arrived (downsample.ts): no row becomes a JS object unless it is kept.
-import type { DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { MetricSeries, MetricSeriesColumns } from '../../shared/contract';
 import { sqlInteger, type Database } from '../workspace/db';
 import { checkMaxPoints, downsampleIndices } from './downsample';
@@ -22,19 +22,27 @@ interface Columns {
 }
 
 /**
- * A numeric column of a chunk as the typed array DuckDB filled, without a copy or a value per row: the
- * vector's `items`, which @duckdb/node-api keeps private in its types (checked here, so a release that
- * renames it fails loudly rather than reading garbage). The columns read are NOT NULL.
+ * A numeric vector as the typed array DuckDB filled, without a copy or a value per row: its `items`,
+ * which @duckdb/node-api keeps private in its types (checked here, so a release that renames it fails
+ * loudly rather than reading garbage). `what` names the vector in that error.
  */
+export function vectorItems<T extends Int32Array | Float64Array>(
+  vector: DuckDBVector,
+  type: new (length: number) => T,
+  what: string,
+): T {
+  const items = (vector as unknown as { items?: unknown }).items;
+  if (!(items instanceof type)) throw new Error(`${what} is not a ${type.name} vector`);
+  return items;
+}
+
+/** A numeric column of a chunk as the typed array DuckDB filled (vectorItems). The columns read are NOT NULL. */
 export function columnOf<T extends Int32Array | Float64Array>(
   chunk: DuckDBDataChunk,
   index: number,
   type: new (length: number) => T,
 ): T {
-  const items = (chunk.getColumnVector(index) as unknown as { items?: unknown }).items;
-  if (!(items instanceof type))
-    throw new Error(`[MetricReads] column ${index} is not a ${type.name} vector`);
-  return items;
+  return vectorItems(chunk.getColumnVector(index), type, `[MetricReads] column ${index}`);
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   type Row,
   type SqlParam,
 } from '../workspace/db';
-import { columnOf } from './metric-reads';
+import { columnOf, vectorItems } from './metric-reads';
 import { filterToSql, orderByToSql } from './run-query';
 import { iso, isoOrNull } from '../workspace/projects';
 
@@ -375,15 +375,10 @@ function pairLists<T extends Int32Array | Float64Array>(
 ) {
   const lists = chunk.getColumnVector(index) as DuckDBListVector;
   const pairs = lists.childVector as DuckDBStructVector;
-  const flat = <U extends Int32Array | Float64Array>(entry: number, of: new (n: number) => U) => {
-    const items = (pairs.entryVectorAt(entry) as unknown as { items?: unknown }).items;
-    if (!(items instanceof of))
-      throw new Error(`[listRunColumns] column ${index}'s pairs are not a ${of.name} vector`);
-    return items;
-  };
+  const what = `[listRunColumns] column ${index}'s pair list`;
   return {
-    positions: flat(0, Int32Array),
-    values: flat(1, type),
+    positions: vectorItems(pairs.entryVectorAt(0), Int32Array, what),
+    values: vectorItems(pairs.entryVectorAt(1), type, what),
     start: (row: number) => lists.getEntryOffset(row),
     length: (row: number) => lists.getEntryLength(row),
   };
