@@ -447,7 +447,6 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
           },
         );
   loading.catch(() => undefined);
-  let predictor: Scorer | undefined;
   let sink: ScoredSink | undefined;
   // The chunk being scored, if any (see flush).
   let scoring: Promise<void> = Promise.resolve();
@@ -562,7 +561,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       if (!buffered) return;
       // The chunk before ends (scored and appended) before this one starts, and frees its matrix.
       await scoring;
-      predictor ??= await loading;
+      const predictor = await loading;
       const [n, m, chunkIds, slot] = [buffered, x, ids, filling];
       // The matrix is lent to the model's thread (no copy) and comes back before the next flush.
       scoring = predictor.predictMatrix(m.subarray(0, n * width), n, true).then((scoredChunk) => {
@@ -614,7 +613,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       }
       await flush();
       await scoring;
-      predictor ??= await loading;
+      await loading;
       rowsOut.close();
       await counting;
       // Every row done, also when the count came after the last chunk.

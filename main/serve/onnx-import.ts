@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { loadOrt, ort } from './ort';
+import { PREDICT_BATCH } from './ort-session';
 import {
   ImportSignature,
   LatheError,
@@ -30,9 +31,6 @@ import type { ArtifactStore } from '../workspace/artifacts';
 import { loadConfigFile } from '../workspace/config-file';
 import { fieldText, ProtoWriter, readFields, writeValueInfo, type ProtoField } from './onnx-proto';
 import type { PackageMeta, Prediction, Predictor } from './types';
-
-/** Rows per session run, as for native packages. */
-const IMPORT_BATCH = 8192;
 
 const NUMERIC_TYPES = ['float32', 'float64', 'int64', 'int32'] as const;
 const OUTPUT_TYPES = {
@@ -493,7 +491,8 @@ async function createScorer(
       );
     const predictions = new Array<string | number>(rows);
     const probabilities = classes ? new Float32Array(rows * k) : null;
-    const step = plan.batch ?? IMPORT_BATCH;
+    // Rows per session run as for native packages, unless the model takes a fixed batch.
+    const step = plan.batch ?? PREDICT_BATCH;
     for (let start = 0; start < rows; start += step) {
       const n = Math.min(step, rows - start);
       let chunk = x.subarray(start * width, (start + n) * width);
