@@ -281,6 +281,7 @@ export default defineConfig(
       '.scratch/**',
       // AssemblyScript (compiled to wasm by main/train/kernel/build.mjs), not TypeScript.
       'main/train/kernel/assembly/**',
+      'main/data/assembly/**',
       'test-results/**',
       'coverage/**',
       '**/*.tsbuildinfo',

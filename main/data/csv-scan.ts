@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LatheError } from '../../shared/contract';
+import { CSV_WASM_BASE64 } from './csv-wasm';
 
 export interface CsvShape {
   delimiter: string;
@@ -100,20 +101,72 @@ export function sniffDelimiter(path: string, preferred?: string): string {
   }
 }
 
+/** The bytes a scan reads at once. */
+const CHUNK_BYTES = 1 << 20;
+
+/** The WebAssembly API of Node and Electron (its types live in lib.dom, which main/ does not load). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** The exports of assembly/csv-lines.ts (see there). */
+export interface LineKernelExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  heapBase(): number;
+  regularLines(from: number, to: number, delimiter: number, delimiters: number): number;
+  lines(): number;
+  crlfLines(): number;
+  longest(): number;
+}
+
+/** A scan's instance of the line kernel, and its read buffer: CHUNK_BYTES of the kernel's memory at `base`. */
+export interface LineKernel {
+  k: LineKernelExports;
+  base: number;
+  buf: Buffer;
+}
+
+let compiledKernel: object | undefined;
+
+/**
+ * A fresh instance of the line kernel (assembly/csv-lines.ts) whose memory holds the scan's read buffer, so
+ * the file is read straight into it; null where this engine has no WebAssembly SIMD.
+ */
+export function lineKernel(): LineKernel | null {
+  if (!wasm) return null;
+  try {
+    compiledKernel ??= new wasm.Module(Buffer.from(CSV_WASM_BASE64, 'base64'));
+    const k = new wasm.Instance(compiledKernel, {}).exports as LineKernelExports;
+    const base = k.heapBase();
+    // 16 bytes past the buffer: the kernel reads whole 16-byte blocks.
+    const missing = base + CHUNK_BYTES + 16 - k.memory.buffer.byteLength;
+    if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));
+    return { k, base, buf: Buffer.from(k.memory.buffer, base, CHUNK_BYTES) };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Reads a delimited file once, checking its structure the way a user would: every record has as many
- * fields as the header, and no column name appears twice. Errors name the file, line and column.
+ * fields as the header, and no column name appears twice. Errors name the file, line and column. Runs of
+ * regular lines go through a WebAssembly SIMD loop (assembly/csv-lines.ts), 16 bytes at a time; `jsOnly`
+ * reads every line in JavaScript, as an engine without WebAssembly does (the tests compare the two).
  */
 export async function scanCsv(
   path: string,
   preferredDelimiter?: string,
   onChunk?: (bytes: Buffer) => void,
+  { jsOnly = false }: { jsOnly?: boolean } = {},
 ): Promise<CsvShape> {
   const file = basename(path);
   // Chunked async reads: a large file never blocks the event loop (IPC, the host) while it is scanned.
   const handle = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(1 << 20);
+    const kernel = jsOnly ? null : lineKernel();
+    const buf = kernel?.buf ?? Buffer.alloc(CHUNK_BYTES);
     let headerBytes: number[] = [];
     let headerDone = false;
     let delimiter = 0;
@@ -158,6 +211,33 @@ export async function scanCsv(
       else lfEnds++;
       longest = Math.max(longest, offset + i + 1 - recordStart);
       recordStart = offset + i + 1;
+    };
+
+    /**
+     * Takes the regular lines of buf[i, stop) in the line kernel, i a line's first byte, and counts them;
+     * returns where it stopped.
+     */
+    const regularLines = (kernel: LineKernel, i: number, stop: number): number => {
+      // The kernel tells a delimiter from the quote and line ends only for a one-byte delimiter.
+      if (header.length < 2 || delimiter >= 0x80 || [QUOTE, NL, CR].includes(delimiter)) return i;
+      const k = kernel.k;
+      const next = k.regularLines(
+        kernel.base + i,
+        kernel.base + stop,
+        delimiter,
+        header.length - 1,
+      );
+      const taken = k.lines();
+      if (taken === 0) return i;
+      const crlf = k.crlfLines();
+      crlfEnds += crlf;
+      lfEnds += taken - crlf;
+      longest = Math.max(longest, k.longest());
+      records += taken;
+      line += taken;
+      recordStartLine = line;
+      recordStart = offset + next - kernel.base;
+      return next - kernel.base;
     };
 
     const endRecord = () => {
@@ -251,6 +331,9 @@ export async function scanCsv(
             f = fields;
             content = recordHasContent;
             i = nl + 1;
+            // The regular lines after this one, in WebAssembly: it stops at the first other line (or
+            // the stretch's end), which this loop then reads.
+            if (kernel && i < stop) i = regularLines(kernel, i, stop);
           }
           fields = f;
           recordHasContent = content;

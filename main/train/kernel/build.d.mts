@@ -1,4 +1,4 @@
-export type KernelName = 'dense' | 'gbdt';
+export type KernelName = 'dense' | 'gbdt' | 'csv';
 /** The kernels: source, generated module, the constant it exports, and compiler options of its own. */
 export const KERNELS: Record<
   KernelName,
