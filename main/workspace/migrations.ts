@@ -1,6 +1,6 @@
 import type { Database } from './db';
 
-/** Schema migrations, applied in order on open; each runs in its own transaction. Never edit a released one. */
+/** Schema migrations, applied in order on open, all pending ones in one transaction. Never edit a released one. */
 export const migrations: { version: number; name: string; sql: string[] }[] = [
   {
     version: 1,
@@ -312,7 +312,11 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
 /** The schema version this build of Lathe writes. */
 export const SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 
-export async function migrate(db: Database): Promise<number[]> {
+/**
+ * Applies the migrations of `list` (this build's by default) the database lacks, in one transaction;
+ * returns their versions. A failure names the migration and leaves the schema as it was.
+ */
+export async function migrate(db: Database, list = migrations): Promise<number[]> {
   await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`);
   const done = new Set(
@@ -321,19 +325,26 @@ export async function migrate(db: Database): Promise<number[]> {
     ),
   );
   const newest = Math.max(0, ...done);
-  if (newest > SCHEMA_VERSION) {
+  const known = Math.max(0, ...list.map((m) => m.version));
+  if (newest > known) {
     throw new Error(
-      `workspace schema v${newest} is newer than this Lathe (v${SCHEMA_VERSION}); upgrade Lathe`,
+      `workspace schema v${newest} is newer than this Lathe (v${known}); upgrade Lathe`,
     );
   }
-  const applied: number[] = [];
-  for (const m of migrations) {
-    if (done.has(m.version)) continue;
-    await db.tx(async (sql) => {
-      for (const statement of m.sql) await sql.run(statement);
+  const pending = list.filter((m) => !done.has(m.version));
+  if (!pending.length) return [];
+  // One transaction for every pending migration: a workspace moves to this schema whole or stays as it
+  // was, and a new workspace is made in one commit (a commit each took 16 to 40 ms more). Each migration's
+  // statements go to DuckDB as one text (each `;` on a line of its own, after any trailing comment).
+  await db.tx(async (sql) => {
+    for (const m of pending) {
+      try {
+        await sql.run(m.sql.join('\n;\n'));
+      } catch (err) {
+        throw new Error(`migration ${m.version} (${m.name}): ${(err as Error).message}`);
+      }
       await sql.run('INSERT INTO schema_migrations VALUES (?, ?, now())', [m.version, m.name]);
-    });
-    applied.push(m.version);
-  }
-  return applied;
+    }
+  });
+  return pending.map((m) => m.version);
 }

@@ -4,7 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '../../main/workspace/workspace';
-import { SCHEMA_VERSION, migrations } from '../../main/workspace/migrations';
+import { SCHEMA_VERSION, migrate, migrations } from '../../main/workspace/migrations';
+import { openDatabase } from '../../main/workspace/db';
 import { sha256Bytes } from '../../main/workspace/artifacts';
 import { resolveWorkspaceDir } from '../../main/workspace/paths';
 import { tempDir } from '../helpers/workspace';
@@ -52,6 +53,39 @@ describe('workspace', () => {
     const again = await openWorkspace(dir);
     expect((await again.db.all('SELECT * FROM schema_migrations')).length).toBe(migrations.length);
     again.close();
+  });
+
+  it('applies the pending migrations whole or not at all, naming the one that fails', async () => {
+    const db = await openDatabase(join(t.dir, 'migrate.duckdb'));
+    try {
+      const tables = async () =>
+        (
+          await db.all<{ name: string }>(
+            'SELECT table_name AS name FROM information_schema.tables ORDER BY 1',
+          )
+        ).map((r) => r.name);
+      const broken = {
+        version: SCHEMA_VERSION + 1,
+        name: 'broken',
+        // A trailing comment does not swallow the statement after it.
+        sql: ['CREATE TABLE made_first (x INTEGER) -- a comment', 'CREATE TABLE half ('],
+      };
+      await expect(migrate(db, [...migrations, broken])).rejects.toThrow(
+        `migration ${SCHEMA_VERSION + 1} (broken): `,
+      );
+      expect(await tables()).toEqual(['schema_migrations']);
+      expect(await db.all('SELECT * FROM schema_migrations')).toEqual([]);
+      // Mended, every migration applies, in one go.
+      const mended = { ...broken, sql: [broken.sql[0]!, 'CREATE TABLE half (y INTEGER)'] };
+      expect(await migrate(db, [...migrations, mended])).toEqual([
+        ...migrations.map((m) => m.version),
+        SCHEMA_VERSION + 1,
+      ]);
+      expect(await tables()).toEqual(expect.arrayContaining(['made_first', 'half', 'runs']));
+      expect(await migrate(db, [...migrations, mended])).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses a workspace written by a newer Lathe', async () => {
