@@ -15,7 +15,9 @@
 //   runs-table:all     from the request to the whole list painted
 //   runs-table:sort    from a header click to the re-sorted rows painted (metric asc, desc, a param, name)
 // with, for each runs:listColumns request of the first load, the host's time to its first byte and the body's
-// (Resource Timing),
+// (Resource Timing), the time from the page's start to the whole list painted (what a user waits for after
+// opening the view, including whatever the host read before it asked), and the whole list's load when the
+// view is opened again from the Data view (the workspace unchanged),
 // and scrolls the whole table in 600 px steps down, then 200 px steps across, one per frame, to report the
 // median frame (against the 16.7 ms of 60 fps) and the slowest.
 // Prints each time and its ratio to the 300 ms goal. The machine may be shared and noisy: compare within
@@ -179,6 +181,20 @@ try {
     console.log(
       `  runs:listColumns of ${(r.bytes / 1e6).toFixed(2)} MB: host ${r.host.toFixed(0)} ms to the first byte, body ${r.body.toFixed(0)} ms`,
     );
+  // The same load from the page's start: what a user waits for after opening the view, whatever the host
+  // read before the view asked (lathe ui reads the Default project's list ahead, when it starts).
+  const [opened] = await page.evaluate(() =>
+    performance.getEntriesByName('runs-table:all', 'measure').map((e) => e.startTime + e.duration),
+  );
+  console.log(
+    `page opened → whole list painted                  ${opened.toFixed(0).padStart(6)} ms`,
+  );
+  // The view opened again (from the Data view): its whole list asked for anew, the workspace unchanged.
+  await page.goto(`${url}#/data`);
+  await page.waitForSelector('[data-testid="runs-table"]', { state: 'detached' });
+  await page.goto(`${url}#/experiments`);
+  await waitForMeasures('runs-table:all', 2);
+  report('reopened (request → all runs painted)', (await measures('runs-table:all'))[1]);
 
   const sorts = [
     ['metrics.val_auc', 'sort by metrics.val_auc ascending'],

@@ -1,7 +1,7 @@
 // Composition root: builds every service over one workspace and maps each contract channel to one of them.
 import { platform } from 'node:os';
 import { resolve } from 'node:path';
-import type { AppInfo, VerifyOut } from '../shared/contract';
+import { DEFAULT_PROJECT, RUNS_LIST_MAX, type AppInfo, type VerifyOut } from '../shared/contract';
 import { createDispatcher, resultOf, type Dispatch, type Handlers } from './api/dispatch';
 import { createEventBus, type EventBus } from './api/event-bus';
 import { createDataService, type DataService } from './data/data-service';
@@ -83,6 +83,13 @@ export interface Services {
   startMonitoring(): void;
   /** Only the retraining schedules and canary judging of startMonitoring (lathe monitor watch). */
   startRetraining(): void;
+  /**
+   * Reads ahead, in the background, what the app shows first, so its first view opens at once: the
+   * Default project's whole runs list as the Experiments view asks for it, kept by the tracking store until
+   * the database changes (list-cache.ts). The app and `lathe ui` call it once they serve, and need not
+   * wait: it resolves once the list is read (a failure is the view's to report when it asks).
+   */
+  warmViews(): Promise<void>;
   /**
    * Records the URL of this process's local host in the workspace lock so other processes can reach it;
    * `command` names the CLI command that runs it (it will finish: the app waits for it rather than fail).
@@ -602,6 +609,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     }),
   };
   const keyStore = createKeyStore(db);
+  const dispatch = createDispatcher(handlers, { validateOutput: options.validateOutput });
 
   let closing: Promise<void> | undefined;
   return {
@@ -613,7 +621,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     train,
     registry,
     handlers,
-    dispatch: createDispatcher(handlers, { validateOutput: options.validateOutput }),
+    dispatch,
     info,
     startMonitoring: () => {
       alerts.startSchedule();
@@ -623,6 +631,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
     startRetraining: () => {
       retrain.startSchedule(async () => (await alerts.rules()).rules.retrain ?? []);
       pipelines.startSchedule();
+    },
+    async warmViews() {
+      // Through the dispatcher: the list is kept under the input as the view's request is parsed.
+      await dispatch('runs:listColumns', { project: DEFAULT_PROJECT, limit: RUNS_LIST_MAX });
     },
     advertiseHost(url, command) {
       workspace.lock.update(command ? { hostUrl: url, command } : { hostUrl: url });

@@ -250,6 +250,7 @@ async function start(): Promise<void> {
   });
   // Alert rules run on their schedule while the app is open.
   services.startMonitoring();
+  void services.warmViews();
 
   const workspace = services.workspaceDir;
   Menu.setApplicationMenu(

@@ -12,6 +12,7 @@ import {
 import type { RunRecorder } from '../train/train-service';
 import type { Database } from '../workspace/db';
 import { DEFAULT_MAX_POINTS } from './downsample';
+import { createListCache } from './list-cache';
 import { createSeriesCache } from './series-cache';
 import type { ProjectStore } from '../workspace/projects';
 import { createMetricBuffer, type BulkAppendOptions } from './metric-buffer';
@@ -35,7 +36,10 @@ export interface TrackingStore extends RunRecorder {
    * `orderBy` use the run query language of run-query.ts; a malformed one throws INVALID_INPUT.
    */
   list(filter: RunListFilter): Promise<RunSummary[]>;
-  /** The same runs as `list`, in its order, one array per field (runs:listColumns). */
+  /**
+   * The same runs as `list`, in its order, one array per field (runs:listColumns). Kept while the
+   * database has no write (list-cache.ts): the answer is shared, and must not be changed.
+   */
   listColumns(filter: RunListFilter): Promise<RunColumns>;
   /** Experiments (of one project) with their live and soft-deleted run counts, newest activity first. */
   experiments(project?: string): Promise<ExperimentSummary[]>;
@@ -134,6 +138,7 @@ function trained(run: RunDetails): Run {
 export function createTrackingStore(db: Database, projects: ProjectStore): TrackingStore {
   // Downsampled series of runs:metricsMany, dropped for a run whenever its history changes.
   const seriesCache = createSeriesCache();
+  const columnLists = createListCache<RunColumns>();
   const changed = (runIds: Iterable<string>) => {
     for (const id of new Set(runIds)) seriesCache.invalidate(id);
   };
@@ -209,7 +214,7 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
 
     async listColumns(filter) {
       await flushMetrics();
-      return listRunColumns(db, filter);
+      return columnLists.get(JSON.stringify(filter), db.writes, () => listRunColumns(db, filter));
     },
 
     experiments: (project) => readExperiments(db, project),

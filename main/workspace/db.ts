@@ -109,6 +109,11 @@ export interface Sql {
  * transaction's statements are exactly its own.
  */
 export interface Database extends Sql {
+  /**
+   * How many statements that may write have been queued so far (every run, tx and append; an all, one
+   * or chunks unless its SQL only reads). A result read while it is unchanged is still the answer.
+   */
+  readonly writes: number;
   /** Runs `work` inside BEGIN/COMMIT; any error rolls everything back. */
   tx<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   /**
@@ -156,6 +161,13 @@ function runner(conn: DuckDBConnection): Sql {
   };
 }
 
+/** Whether `sql` can only read: a SELECT, or a WITH query that writes nothing. */
+function onlyReads(sql: string): boolean {
+  const start = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase();
+  if (start === 'SELECT' || start === 'FROM' || start === 'DESCRIBE') return true;
+  return start === 'WITH' && !/\b(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|COPY)\b/i.test(sql);
+}
+
 export async function openDatabase(
   path: string,
   options: {
@@ -196,14 +208,23 @@ export async function openDatabase(
     queue = next.then(settled, settled);
     return next;
   };
+  let writes = 0;
+  /** Counts a statement that may write as it is queued: a read queued after it sees its effect. */
+  const queued = <T>(sql: string | undefined, work: () => Promise<T>): Promise<T> => {
+    if (sql === undefined || !onlyReads(sql)) writes++;
+    return serial(work);
+  };
   return {
-    run: (sql, params) => serial(() => inner.run(sql, params)),
+    get writes() {
+      return writes;
+    },
+    run: (sql, params) => queued(undefined, () => inner.run(sql, params)),
     all: <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
-      serial(() => inner.all<T>(sql, params)),
+      queued(sql, () => inner.all<T>(sql, params)),
     one: <T extends Row = Row>(sql: string, params?: SqlParam[]) =>
-      serial(() => inner.one<T>(sql, params)),
+      queued(sql, () => inner.one<T>(sql, params)),
     chunks: (sql, params, onChunk) =>
-      serial(async () => {
+      queued(sql, async () => {
         // Streamed: DuckDB hands over each chunk as it is produced instead of first collecting them all.
         const result = await conn.stream(sql, params, paramTypes(params));
         for (
@@ -214,7 +235,7 @@ export async function openDatabase(
           onChunk(chunk);
       }),
     tx: (work) =>
-      serial(async () => {
+      queued(undefined, async () => {
         await inner.run('BEGIN TRANSACTION');
         try {
           const result = await work(inner);
@@ -226,7 +247,7 @@ export async function openDatabase(
         }
       }),
     append: (table, fill, then) =>
-      serial(async () => {
+      queued(undefined, async () => {
         await inner.run('BEGIN TRANSACTION');
         try {
           const appender = await conn.createAppender(table);

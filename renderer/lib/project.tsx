@@ -1,7 +1,9 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { DEFAULT_PROJECT } from '../../shared/contract';
+
+export { DEFAULT_PROJECT };
 
 const STORAGE_KEY = 'lathe.project';
-export const DEFAULT_PROJECT = 'Default';
 
 interface ProjectContextValue {
   project: string;

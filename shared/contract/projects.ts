@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { IsoTime } from './common';
 
+/** The project a new workspace's work goes to, and the one the app shows first. */
+export const DEFAULT_PROJECT = 'Default';
+
 /** A project groups datasets, experiments and models. */
 export const Project = z.object({
   id: z.string(),

@@ -131,10 +131,13 @@ export function isTrainedRun(run: RunDetails): run is Run {
   );
 }
 
+/** The most runs one list gives: the Experiments view asks for this many (its whole list). */
+export const RUNS_LIST_MAX = 100_000;
+
 export const RunsListIn = z.object({
   experiment: z.string().optional(),
   project: z.string().optional(),
-  limit: z.number().int().positive().max(100000).default(1000),
+  limit: z.number().int().positive().max(RUNS_LIST_MAX).default(1000),
   /** A run query, e.g. `metrics.val_auc > 0.8 and params.model.type = 'mlp'` (main/tracking/run-query.ts). */
   filter: z.string().optional(),
   /** `FIELD [asc|desc]`: an attribute, `metrics.<key>` or `params.<key>`; newest first by default. */

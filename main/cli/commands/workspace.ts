@@ -112,6 +112,7 @@ export const ui: Command = {
         services!.advertiseHost(host.url);
         // Alert rules run on their schedule while the UI is served.
         services!.startMonitoring();
+        void services!.warmViews();
         if (ctx.json)
           ctx.io.stdout.write(
             `${JSON.stringify({ url: host.url, workspace: ctx.workspaceDir, pid: process.pid })}\n`,

@@ -1,12 +1,13 @@
 import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { ApiError, getApi } from '../../api';
+import { RUNS_LIST_MAX } from '../../../shared/contract';
 import { toError } from '../../lib/use-action';
 import { MARKS, afterPaint } from './runs-table';
 import { decodeRunColumns, type RunsModel } from './runs-table/model';
 import { NO_RUNS, createReloadGate, runsReducer, type RunsState } from './runs-list-state';
 
 /** runs:listColumns' ceiling: the table holds every run of an experiment in memory (as columns). */
-const LIST_LIMIT = 100_000;
+const LIST_LIMIT = RUNS_LIST_MAX;
 const FIRST_PAGE = 100;
 
 export interface RunsListQuery {

@@ -235,6 +235,7 @@ vi.mock('../../../../main/services', () => ({
       dispatch: () => Promise.resolve({ ok: true, result: null }),
       advertiseHost: () => undefined,
       startMonitoring: () => undefined,
+      warmViews: () => Promise.resolve(),
       close: () => Promise.resolve(),
     }),
 }));
