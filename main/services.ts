@@ -409,7 +409,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const projects = createProjectStore(db);
   const uiPrefs = createUiPrefsStore(db);
   const tracking = createTrackingStore(db, projects);
-  await db.tx((sql) => projects.ensure(sql, 'Default'));
+  // The Default project always exists (a deleted one comes back): a read, and a transaction only when it
+  // is missing, so a command's start commits nothing.
+  if (!(await db.one('SELECT id FROM projects WHERE name = ?', [DEFAULT_PROJECT])))
+    await db.tx((sql) => projects.ensure(sql, DEFAULT_PROJECT));
   const interrupted = await tracking.markInterrupted();
   if (interrupted.length)
     console.error(`[Services] marked ${interrupted.length} run(s) left running as interrupted`);

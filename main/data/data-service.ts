@@ -928,13 +928,25 @@ export function createDataService(deps: {
     },
 
     async list(project, deleted = false) {
+      const where = `d.deleted_at IS ${deleted ? 'NOT NULL' : 'NULL'} ${project ? 'AND d.project_id IN (SELECT id FROM projects WHERE name = ?)' : ''}`;
+      const params = project ? [project] : [];
       const rows = await db.all(
         `SELECT d.id, d.name, d.created_at, d.deleted_at, p.name AS project,
            (SELECT count(*) FROM dataset_versions v WHERE v.dataset_id = d.id) AS versions
          FROM datasets d JOIN projects p ON d.project_id = p.id
-         WHERE d.deleted_at IS ${deleted ? 'NOT NULL' : 'NULL'} ${project ? 'AND p.name = ?' : ''}
+         WHERE ${where}
          ORDER BY d.name`,
-        project ? [project] : [],
+        params,
+      );
+      // Every listed dataset's latest version in one query, not a query of all its versions each.
+      const latest = new Map(
+        (
+          await db.all(
+            `${VERSION_SELECT} WHERE ${where}
+             QUALIFY row_number() OVER (PARTITION BY v.dataset_id ORDER BY v.version DESC) = 1`,
+            params,
+          )
+        ).map((r) => [String(r.dataset_id), versionFromRow(r)]),
       );
       return Promise.all(
         rows.map(async (r) => ({
@@ -943,7 +955,8 @@ export function createDataService(deps: {
           project: String(r.project),
           createdAt: iso(r.created_at),
           versionCount: Number(r.versions),
-          latest: toPublic(await resolveRef(String(r.name), true)),
+          // A dataset with no version answers as resolving its name does.
+          latest: toPublic(latest.get(String(r.id)) ?? (await resolveRef(String(r.name), true))),
           deletedAt: r.deleted_at === null || r.deleted_at === undefined ? null : iso(r.deleted_at),
         })),
       );

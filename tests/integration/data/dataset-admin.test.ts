@@ -154,6 +154,52 @@ describe('projects', () => {
   });
 });
 
+describe('the Default project', () => {
+  it('comes back when the workspace opens after it was deleted', async () => {
+    const dir = join(t.dir, 'default-ws');
+    let opened = await createServices({ workspaceDir: dir });
+    const { call: on } = contractClient(() => opened);
+    try {
+      await on('projects:delete', { name: 'Default' });
+      expect(await on('projects:list', {})).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+    opened = await createServices({ workspaceDir: dir });
+    try {
+      expect((await on('projects:list', {})).map((p) => p.name)).toEqual(['Default']);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe('the dataset list', () => {
+  it("gives each dataset's latest version, as data:versions does, by project and deleted alike", async () => {
+    const lists = {
+      all: await call('data:list', {}),
+      deleted: await call('data:list', { deleted: true }),
+      sandbox: await call('data:list', { project: 'Sandbox' }),
+      birds: await call('data:list', { project: 'Birds', deleted: true }),
+    };
+    expect(lists.all.map((d) => d.name)).toEqual(['beta', 'gamma', 'people', 'sand']);
+    expect(lists.sandbox.map((d) => d.name)).toEqual(['sand']);
+    expect(lists.birds.map((d) => d.name)).toEqual(['penguins']);
+    for (const d of [...lists.all, ...lists.sandbox]) {
+      const versions = await call('data:versions', { name: d.name });
+      expect(d.latest).toEqual(versions[0]);
+      expect(d.versionCount).toBe(versions.length);
+    }
+    expect(lists.all.find((d) => d.name === 'people')!.latest.version).toBe(3);
+    // A deleted dataset's versions are read once it is restored.
+    for (const d of lists.deleted) {
+      await call('data:restore', { name: d.name });
+      expect(d.latest).toEqual((await call('data:versions', { name: d.name }))[0]);
+      await call('data:delete', { name: d.name });
+    }
+  });
+});
+
 describe('the suite saved with a dataset', () => {
   const suite = ExpectationSuite.parse({
     name: 'people-checks',
