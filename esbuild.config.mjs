@@ -30,6 +30,12 @@ const common = {
  */
 const CLI_FRONT = 'out/main/cli.cjs';
 const CLI_RUNTIME = 'out/main/cli-run.cjs';
+/** The commands the build runs before it writes the runtime's code cache (see below). */
+const CACHE_WARM_COMMANDS = [
+  ['data', 'list'],
+  ['runs', 'list', '--json'],
+  ['models', 'list'],
+];
 const CLI_INLINED = new Set(['zod', 'yaml', 'ws', 'croner', '@duckdb/node-api']);
 
 /** Every package external but `inlined` (esbuild's packages: 'external', with exceptions). */
@@ -127,7 +133,10 @@ if (existsSync(join(root, CLI_RUNTIME))) {
 
 // The CLI's command manifest (every command's spec and file), so `lathe --help` and usage errors load no
 // command file, and V8's code cache of the runtime (see main/cli/code-cache.cjs): written by the runtime
-// just built, which loads every command file once here.
+// just built, which loads every command file once here, then runs the read-only commands below on a new
+// workspace, so the functions every command runs (opening the workspace, the services, the dispatcher)
+// are in the cache, compiled, instead of compiled again by each command (lathe data list, runs list and
+// models list: 10 to 20 ms less each).
 if (existsSync(join(root, CLI_RUNTIME))) {
   // Without it (the runtime cannot load here: no native DuckDB), the CLI builds the manifest each run.
   rmSync(join(root, 'out/main/cli-commands.json'), { force: true });
@@ -140,8 +149,26 @@ if (existsSync(join(root, CLI_RUNTIME))) {
        const { requireWithCodeCache } = require('./main/cli/code-cache.cjs');
        const runtime = requireWithCodeCache(resolve(${JSON.stringify(CLI_RUNTIME)}), { rebuild: true });
        const { MANIFEST_FILE } = require(resolve(${JSON.stringify(CLI_FRONT)}));
-       runtime.exports.commandManifest().then((m) => {
+       const warm = async () => {
+         const { mkdtempSync, rmSync } = require('node:fs');
+         const workspace = mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'lathe-cache-'));
+         const quiet = { write: () => true };
+         const io = { stdout: quiet, stderr: quiet, interrupted: new Promise(() => undefined) };
+         const { main } = require(resolve(${JSON.stringify(CLI_FRONT)}));
+         try {
+           for (const argv of ${JSON.stringify(CACHE_WARM_COMMANDS)}) {
+             const code = await main([...argv, '--workspace', workspace], io, async () => runtime.exports);
+             if (code !== 0) throw new Error('lathe ' + argv.join(' ') + ' exited with ' + code);
+           }
+         } catch (err) {
+           console.warn('warning: the code cache holds fewer functions: ' + err.message);
+         } finally {
+           rmSync(workspace, { recursive: true, force: true });
+         }
+       };
+       runtime.exports.commandManifest().then(async (m) => {
          require('node:fs').writeFileSync(resolve('out/main', MANIFEST_FILE), JSON.stringify(m));
+         await warm();
          runtime.save();
        }, (err) => { console.error(err); process.exit(1); }).then(() => {
          // Every command file is loaded: build each lazy schema once; one that is not a schema fails.

@@ -1,7 +1,8 @@
 import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../../../..');
@@ -19,5 +20,18 @@ describe('sourceOf', () => {
 
   it('gets an ASCII runtime bundle from the build (the tests global setup builds it)', () => {
     expect(isAscii(readFileSync(resolve(root, 'out/main/cli-run.cjs')))).toBe(true);
+  });
+
+  it("gets the build's code cache of the runtime accepted by V8, holding more than its first compile", () => {
+    const file = resolve(root, 'out/main/cli-run.cjs');
+    const source = (Module as unknown as { wrap(s: string): string }).wrap(
+      sourceOf(readFileSync(file)),
+    );
+    const cachedData = readFileSync(`${file}.v8cache`);
+    expect(new Script(source, { filename: file, cachedData }).cachedDataRejected).toBe(false);
+    // The build loads every command file and runs read-only commands before it writes the cache.
+    expect(cachedData.length).toBeGreaterThan(
+      new Script(source, { filename: file }).createCachedData().length * 2,
+    );
   });
 });
