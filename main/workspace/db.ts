@@ -161,8 +161,12 @@ function runner(conn: DuckDBConnection): Sql {
   };
 }
 
-/** Whether `sql` can only read: a SELECT, or a WITH query that writes nothing. */
+/**
+ * Whether `sql` can only read: one SELECT, or a WITH query that writes nothing. A `;` before more text
+ * (a second statement, or one inside a literal) counts as a write.
+ */
 function onlyReads(sql: string): boolean {
+  if (/;\s*\S/.test(sql)) return false;
   const start = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase();
   if (start === 'SELECT' || start === 'FROM' || start === 'DESCRIBE') return true;
   return start === 'WITH' && !/\b(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|COPY)\b/i.test(sql);

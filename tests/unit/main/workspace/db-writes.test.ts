@@ -24,6 +24,7 @@ describe('Database.writes', () => {
       () => db.all('WITH s AS (SELECT 3 AS x) INSERT INTO t SELECT x FROM s'),
       () => db.all('UPDATE t SET x = x + 1'),
       () => db.tx((sql) => sql.run('DELETE FROM t WHERE x = 2')),
+      () => db.all('SELECT 1; INSERT INTO t VALUES (5); DELETE FROM t WHERE x = 5'),
       () =>
         db.append('t', (a) => {
           a.appendInteger(9);
