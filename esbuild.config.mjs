@@ -151,11 +151,12 @@ if (existsSync(join(root, CLI_RUNTIME))) {
        const { MANIFEST_FILE } = require(resolve(${JSON.stringify(CLI_FRONT)}));
        const warm = async () => {
          const { mkdtempSync, rmSync } = require('node:fs');
-         const workspace = mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'lathe-cache-'));
          const quiet = { write: () => true };
          const io = { stdout: quiet, stderr: quiet, interrupted: new Promise(() => undefined) };
          const { main } = require(resolve(${JSON.stringify(CLI_FRONT)}));
+         let workspace;
          try {
+           workspace = mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'lathe-cache-'));
            for (const argv of ${JSON.stringify(CACHE_WARM_COMMANDS)}) {
              const code = await main([...argv, '--workspace', workspace], io, async () => runtime.exports);
              if (code !== 0) throw new Error('lathe ' + argv.join(' ') + ' exited with ' + code);
@@ -163,7 +164,7 @@ if (existsSync(join(root, CLI_RUNTIME))) {
          } catch (err) {
            console.warn('warning: the code cache holds fewer functions: ' + err.message);
          } finally {
-           rmSync(workspace, { recursive: true, force: true });
+           if (workspace) rmSync(workspace, { recursive: true, force: true });
          }
        };
        runtime.exports.commandManifest().then(async (m) => {
