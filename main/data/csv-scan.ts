@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LatheError } from '../../shared/contract';
+import { wasm, type WasmMemory } from '../workspace/wasm';
 import { CSV_WASM_BASE64 } from './csv-wasm';
 
 export interface CsvShape {
@@ -104,16 +105,9 @@ export function sniffDelimiter(path: string, preferred?: string): string {
 /** The bytes a scan reads at once. */
 const CHUNK_BYTES = 1 << 20;
 
-/** The WebAssembly API of Node and Electron (its types live in lib.dom, which main/ does not load). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 /** The exports of assembly/csv-lines.ts (see there). */
 export interface LineKernelExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: WasmMemory;
   heapBase(): number;
   regularLines(from: number, to: number, delimiter: number, delimiters: number): number;
   lines(): number;
@@ -135,7 +129,6 @@ let compiledKernel: object | undefined;
  * the file is read straight into it; null where this engine has no WebAssembly SIMD.
  */
 export function lineKernel(): LineKernel | null {
-  if (!wasm) return null;
   try {
     compiledKernel ??= new wasm.Module(Buffer.from(CSV_WASM_BASE64, 'base64'));
     const k = new wasm.Instance(compiledKernel, {}).exports as LineKernelExports;

@@ -7,6 +7,7 @@
 // training and terminated by close().
 import { Worker } from 'node:worker_threads';
 import { LatheError } from '../../../shared/contract/errors';
+import { wasm } from '../../workspace/wasm';
 import { GBDT_WASM_BASE64 } from '../kernel/gbdt-wasm';
 import type { BinSpec } from './binning';
 import {
@@ -17,18 +18,6 @@ import {
   type HistTask,
   type PartitionJob,
 } from './hist-engine';
-
-/** The WebAssembly API of Node and Electron (its types live in lib.dom, which main/ does not load). */
-interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface Kernels {
   heapBase(): number;

@@ -8,6 +8,7 @@
 // The tfjs model stays the model of record: weights come from it (its seeded initializers), go back into
 // it after every epoch (validation, checkpoints, early stopping and saving all use it), and checkpoints keep
 // Adam's state in the layout of tfjs's Adam, the same file format for both engines.
+import { wasm, type WasmMemory } from '../../workspace/wasm';
 import { DENSE_WASM_BASE64 } from './dense-wasm';
 import type { Activation } from '../../../shared/config/train-config';
 
@@ -59,17 +60,6 @@ const ACTIVATION_CODE: Record<Activation | 'linear', number> = {
   selu: 4,
   gelu: 5,
 };
-
-/** The WebAssembly API of Node and Electron (its types live in lib.dom, which main/ does not load). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface Kernels {
   memory: WasmMemory;
