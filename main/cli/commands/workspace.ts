@@ -49,6 +49,13 @@ export const init: Command = {
   },
 };
 
+/** Why gc removed a workspace-relative path, by the folder it was in. */
+function whyRemoved(path: string): string {
+  if (path.startsWith('packages/')) return 'the package of a model version that no longer exists';
+  if (path.startsWith('captures/')) return 'no batch job names it';
+  return 'no dataset version names it';
+}
+
 export const gc: Command = {
   path: ['gc'],
   summary:
@@ -60,10 +67,7 @@ export const gc: Command = {
     ctx.result(r, () =>
       [
         `Purged ${r.runsPurged} run(s), removed ${r.artifactsRemoved} artifact file(s), freed ${formatBytes(r.bytesFreed)}`,
-        ...r.orphanFilesRemoved.map(
-          (p) =>
-            `Removed ${p}: ${p.startsWith('packages/') ? 'the package of a model version that no longer exists' : `${p.startsWith('captures/') ? 'no batch job' : 'no dataset version'} names it`}`,
-        ),
+        ...r.orphanFilesRemoved.map((p) => `Removed ${p}: ${whyRemoved(p)}`),
       ].join('\n'),
     );
     return 0;
