@@ -27,6 +27,7 @@ import { createEvalTargets, type EvalTargets } from './registry/eval-target';
 import { pairEvaluation } from './registry/compare';
 import { createRunGuard, type RunGuard } from './registry/run-guard';
 import { createUiPrefsStore, type UiPrefsStore } from './workspace/ui-prefs';
+import type { PackageDeps } from './serve/packaged-model';
 import { createBatchService, type BatchService } from './serve/batch-service';
 import { createDeployService, type DeployService } from './serve/deploy-service';
 import { createKeyStore, type KeyIdentity } from './serve/keys';
@@ -471,22 +472,22 @@ export async function createServices(options: ServicesOptions): Promise<Services
     workspace: { dir: paths.dir, ownedSinceMs: Date.parse(workspace.lock.info.startedAt) },
   });
 
-  const batch = createBatchService({
-    db,
+  // What each service that writes a version's serving package needs: one place says where packages go.
+  const packageDeps = {
     registry,
     tracking,
     artifacts,
-    bus,
     tmpDir: paths.tmp,
     packagesDir: paths.packages,
+  } satisfies PackageDeps;
+  const batch = createBatchService({
+    ...packageDeps,
+    db,
+    bus,
     workspaceDir: paths.dir,
   });
   const deploy = createDeployService({
-    registry,
-    tracking,
-    artifacts,
-    tmpDir: paths.tmp,
-    packagesDir: paths.packages,
+    ...packageDeps,
     db,
     serverVersion: version,
     workspaceDir: paths.dir,
@@ -584,30 +585,22 @@ export async function createServices(options: ServicesOptions): Promise<Services
       artifacts,
     }),
     ...mlflowPushHandlers({
-      tracking,
+      ...packageDeps,
       readRun: (id) => tracking.read(id),
-      registry,
-      artifacts,
-      tmpDir: paths.tmp,
-      packagesDir: paths.packages,
       bus,
       credentials: options.mlflowCredentials,
       latheVersion: version,
     }),
     ...createMlflowFileHandlers({
+      ...packageDeps,
       db,
-      artifacts,
       projects,
-      tmpDir: paths.tmp,
-      packagesDir: paths.packages,
       latheVersion: version,
       bus,
       changed: (ids) => tracking.metricsWritten(ids),
       // The folder's registered models go through MLflow's registry channels, validated as any call.
       registryCall: async (channel, input) =>
         resultOf(await createDispatcher(handlers)(channel, input)),
-      registry,
-      tracking,
       workspaceDir: paths.dir,
     }),
   };
