@@ -75,6 +75,50 @@ describe('runs table', () => {
     await expect.poll(() => table.rowCount()).toBe(topLevel().length);
   });
 
+  it('scrolls by handing each line element the run scrolled into its place, never moving one', async () => {
+    const newestFirst = [...topLevel()].reverse();
+    const seen = await table.table().evaluate(async (el) => {
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r(null)));
+      const scrollTo = async (top: number) => {
+        el.scrollTop = top;
+        await frame();
+        await frame();
+      };
+      // Into the middle first, where the most lines are in view: the pool of line elements is full.
+      await scrollTo(437);
+      await scrollTo(1311);
+      let changed = 0;
+      const watch = new MutationObserver((records) => {
+        for (const r of records) changed += r.addedNodes.length + r.removedNodes.length;
+      });
+      // Line elements only (childList without subtree): a cell's own content may change.
+      watch.observe(el.querySelector('.rt-body')!, { childList: true });
+      watch.observe(el.querySelector('.rt-pins')!, { childList: true });
+      for (let k = 1; k <= 40; k++) await scrollTo(1311 + k * 437);
+      watch.disconnect();
+      const lines = [...el.querySelectorAll('[role="row"][data-index]')].map((row) => ({
+        index: Number(row.getAttribute('data-index')),
+        rowIndex: Number(row.getAttribute('aria-rowindex')),
+        id: row.getAttribute('data-testid')!.replace(/^run-row-/, ''),
+        transform: (row as HTMLElement).style.transform,
+        top: row.getBoundingClientRect().top - el.getBoundingClientRect().top,
+      }));
+      return { changed, scrollTop: el.scrollTop, lines };
+    });
+    // 40 scrolled frames, each showing other runs: no line element was added, removed or moved.
+    expect(seen.changed).toBe(0);
+    expect(seen.scrollTop).toBe(1311 + 40 * 437);
+    const shown = seen.lines.filter((l) => l.top > 0 && l.top < 300);
+    expect(shown.length).toBeGreaterThan(5);
+    // Each line shows the run of its place, where that place is, with its place in the table's order.
+    for (const line of seen.lines) {
+      expect(line.id).toBe(seededRunId(newestFirst[line.index]!));
+      expect(line.transform).toBe(`translateY(${line.index * 32}px)`);
+      expect(line.rowIndex).toBe(line.index + 2);
+    }
+    expect(Math.min(...shown.map((l) => l.index))).toBe(Math.floor(seen.scrollTop / 32));
+  });
+
   it('sorts by a metric column up, down and back to newest first', async () => {
     const ascending = [...topLevel()].sort((a, b) => valAuc(a) - valAuc(b) || b - a);
     await table.sortBy('metrics.val_auc', 'metrics.val_auc asc');

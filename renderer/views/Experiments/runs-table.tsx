@@ -1,5 +1,6 @@
 import {
   memo,
+  useCallback,
   useEffect,
   useLayoutEffect,
   useMemo,
@@ -28,6 +29,7 @@ import type { RowIndex } from './runs-table/rows';
 import { durationOf, isDeleted, kindOf, textOf, type RunsModel } from './runs-table/model';
 import { extendTo, toggle, toggleAll, type Selection } from './runs-table/selection';
 import { columnValue } from './runs-table/sort';
+import { growPool, slotLines } from './runs-table/slots';
 import { HashText, isHash } from '../../components/hash-text';
 import './runs-table.css';
 
@@ -232,6 +234,7 @@ const RunLine = memo(function RunLine({
         role="row"
         data-testid={`run-row-${id}`}
         data-index={line}
+        aria-rowindex={line + 2}
         data-selected={selected}
         data-deleted={deleted}
         {...common}
@@ -262,6 +265,141 @@ const RunLine = memo(function RunLine({
 function cellStyle(column: PlacedColumn): CSSProperties | undefined {
   return column.pinned ? { position: 'sticky', left: SELECT_WIDTH + column.left } : undefined;
 }
+
+interface HeaderProps {
+  shown: PlacedColumn[];
+  allColumns: ColumnDef[];
+  sort: RunsTableLayout['sort'];
+  template: string;
+  width: number;
+  allSelected: boolean;
+  someSelected: boolean;
+  onSelectAll: () => void;
+  onLayout: RunsTableProps['onLayout'];
+  /** A column's width while its edge is dragged; null when the drag ends. */
+  onResizing: (resizing: { id: string; width: number } | null) => void;
+  /** A header was clicked to sort (before the layout changes). */
+  onSortStart: () => void;
+}
+
+/**
+ * The header line: every shown column (a CSS grid), to sort, resize and reorder. Its props do not change
+ * as the table scrolls, so a scrolled frame does not render it again.
+ */
+const Header = memo(function Header({
+  shown,
+  allColumns,
+  sort,
+  template,
+  width,
+  allSelected,
+  someSelected,
+  onSelectAll,
+  onLayout,
+  onResizing,
+  onSortStart,
+}: HeaderProps) {
+  const [dragging, setDragging] = useState<string | null>(null);
+  return (
+    <div
+      className="rt-header"
+      role="row"
+      aria-rowindex={1}
+      style={{ gridTemplateColumns: template, width }}
+    >
+      <div className="rt-th rt-select" style={{ position: 'sticky', left: 0 }}>
+        <input
+          type="checkbox"
+          aria-label="select every run shown"
+          data-testid="runs-select-all"
+          checked={allSelected}
+          ref={(el) => {
+            if (el) el.indeterminate = someSelected;
+          }}
+          onChange={onSelectAll}
+        />
+      </div>
+      {shown.map((c) => {
+        const dir = sort?.column === c.id ? sort.direction : null;
+        return (
+          <div
+            key={c.id}
+            role="columnheader"
+            aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'}
+            className={`rt-th${c.numeric ? ' num' : ''}${c.pinned ? ' pinned' : ''}${
+              dragging && dragging !== c.id ? ' drop-target' : ''
+            }`}
+            data-testid={`col-header-${c.id}`}
+            data-col={c.id}
+            data-sort={dir ?? 'none'}
+            style={cellStyle(c)}
+            onDragOver={(e) => {
+              if (dragging) e.preventDefault();
+            }}
+            onDrop={(e) => {
+              e.preventDefault();
+              const from = e.dataTransfer.getData('text/x-lathe-column') || dragging;
+              setDragging(null);
+              if (from) onLayout((l) => moveColumnTo(allColumns, l, from, c.id));
+            }}
+          >
+            <button
+              type="button"
+              className="rt-sort"
+              data-testid={`col-sort-${c.id}`}
+              draggable
+              onDragStart={(e) => {
+                e.dataTransfer.setData('text/x-lathe-column', c.id);
+                e.dataTransfer.effectAllowed = 'move';
+                setDragging(c.id);
+              }}
+              onDragEnd={() => setDragging(null)}
+              title={`${c.kind === 'attribute' ? c.label : c.id}: sort`}
+              onClick={() => {
+                onSortStart();
+                onLayout((l) => cycleSort(l, c.id));
+              }}
+            >
+              <span className="rt-label">{c.label}</span>
+              {c.kind !== 'attribute' && <span className="rt-kind">{c.kind}</span>}
+              <span className="rt-arrow" aria-hidden="true">
+                {dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : ''}
+              </span>
+            </button>
+            <span
+              className="rt-resize"
+              data-testid={`col-resize-${c.id}`}
+              role="separator"
+              aria-orientation="vertical"
+              aria-label={`resize ${c.label}`}
+              onClick={(e) => e.stopPropagation()}
+              onPointerDown={(e) => {
+                e.preventDefault();
+                e.stopPropagation();
+                const startX = e.clientX;
+                const start = c.width;
+                const target = e.currentTarget;
+                target.setPointerCapture(e.pointerId);
+                const clamp = (x: number) =>
+                  Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, start + x - startX)));
+                const move = (ev: PointerEvent) =>
+                  onResizing({ id: c.id, width: clamp(ev.clientX) });
+                const up = (ev: PointerEvent) => {
+                  target.removeEventListener('pointermove', move);
+                  target.removeEventListener('pointerup', up);
+                  onResizing(null);
+                  onLayout((l) => setWidth(l, c.id, clamp(ev.clientX)));
+                };
+                target.addEventListener('pointermove', move);
+                target.addEventListener('pointerup', up);
+              }}
+            />
+          </div>
+        );
+      })}
+    </div>
+  );
+});
 
 export interface RunsTableProps {
   model: RunsModel;
@@ -303,7 +441,6 @@ export function RunsTable({
 }: RunsTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [resizing, setResizing] = useState<{ id: string; width: number } | null>(null);
-  const [dragging, setDragging] = useState<string | null>(null);
   const [hovered, setHovered] = useState<number | null>(null);
   const sortPending = useRef(false);
 
@@ -425,12 +562,22 @@ export function RunsTable({
     const all = rowIds.length > 0 && rowIds.every((id) => selection.ids.has(id));
     return [all, !all && rowIds.some((id) => selection.ids.has(id))];
   }, [rowIds, selection]);
+  const onSelectAll = useCallback(
+    () => onSelection(toggleAll(selection, rowIds)),
+    [onSelection, selection, rowIds],
+  );
+  const [onSortStart] = useState(() => () => {
+    performance.mark(MARKS.sortStart);
+    sortPending.current = true;
+  });
   const items = virtualizer.getVirtualItems();
-  // Line elements are keyed by slot (line index modulo the most lines ever in view, kept even so a slot's
-  // stripe never changes): the line scrolled out hands its element to the one scrolled in.
+  // Line elements are keyed by slot (slots.ts): the line scrolled out hands its element to the one
+  // scrolled in, and they stay in slot order in the DOM (each line's place is its transform; its
+  // aria-rowindex gives assistive technology the table's order).
   const poolRef = useRef(2);
-  if (items.length > poolRef.current) poolRef.current = items.length + (items.length % 2);
+  poolRef.current = growPool(poolRef.current, items.length);
   const pool = poolRef.current;
+  const slots = slotLines(items[0]?.index ?? 0, rows.length, pool);
   const height = virtualizer.getTotalSize();
   const line = (index: number, part: 'pinned' | 'main') => {
     const run = rows[index]!;
@@ -466,108 +613,28 @@ export function RunsTable({
       data-layout-saved={saved}
       data-sort={layout.sort ? `${layout.sort.column} ${layout.sort.direction}` : ''}
       role="table"
-      aria-rowcount={rows.length}
+      aria-rowcount={rows.length + 1}
     >
-      <div className="rt-header" role="row" style={{ gridTemplateColumns: template, width }}>
-        <div className="rt-th rt-select" style={{ position: 'sticky', left: 0 }}>
-          <input
-            type="checkbox"
-            aria-label="select every run shown"
-            data-testid="runs-select-all"
-            checked={allSelected}
-            ref={(el) => {
-              if (el) el.indeterminate = someSelected;
-            }}
-            onChange={() => onSelection(toggleAll(selection, rowIds))}
-          />
-        </div>
-        {shown.map((c) => {
-          const dir = layout.sort?.column === c.id ? layout.sort.direction : null;
-          return (
-            <div
-              key={c.id}
-              role="columnheader"
-              aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'}
-              className={`rt-th${c.numeric ? ' num' : ''}${c.pinned ? ' pinned' : ''}${
-                dragging && dragging !== c.id ? ' drop-target' : ''
-              }`}
-              data-testid={`col-header-${c.id}`}
-              data-col={c.id}
-              data-sort={dir ?? 'none'}
-              style={cellStyle(c)}
-              onDragOver={(e) => {
-                if (dragging) e.preventDefault();
-              }}
-              onDrop={(e) => {
-                e.preventDefault();
-                const from = e.dataTransfer.getData('text/x-lathe-column') || dragging;
-                setDragging(null);
-                if (from) onLayout((l) => moveColumnTo(allColumns, l, from, c.id));
-              }}
-            >
-              <button
-                type="button"
-                className="rt-sort"
-                data-testid={`col-sort-${c.id}`}
-                draggable
-                onDragStart={(e) => {
-                  e.dataTransfer.setData('text/x-lathe-column', c.id);
-                  e.dataTransfer.effectAllowed = 'move';
-                  setDragging(c.id);
-                }}
-                onDragEnd={() => setDragging(null)}
-                title={`${c.kind === 'attribute' ? c.label : c.id}: sort`}
-                onClick={() => {
-                  performance.mark(MARKS.sortStart);
-                  sortPending.current = true;
-                  onLayout((l) => cycleSort(l, c.id));
-                }}
-              >
-                <span className="rt-label">{c.label}</span>
-                {c.kind !== 'attribute' && <span className="rt-kind">{c.kind}</span>}
-                <span className="rt-arrow" aria-hidden="true">
-                  {dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : ''}
-                </span>
-              </button>
-              <span
-                className="rt-resize"
-                data-testid={`col-resize-${c.id}`}
-                role="separator"
-                aria-orientation="vertical"
-                aria-label={`resize ${c.label}`}
-                onClick={(e) => e.stopPropagation()}
-                onPointerDown={(e) => {
-                  e.preventDefault();
-                  e.stopPropagation();
-                  const startX = e.clientX;
-                  const start = c.width;
-                  const target = e.currentTarget;
-                  target.setPointerCapture(e.pointerId);
-                  const clamp = (x: number) =>
-                    Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, start + x - startX)));
-                  const move = (ev: PointerEvent) =>
-                    setResizing({ id: c.id, width: clamp(ev.clientX) });
-                  const up = (ev: PointerEvent) => {
-                    target.removeEventListener('pointermove', move);
-                    target.removeEventListener('pointerup', up);
-                    setResizing(null);
-                    onLayout((l) => setWidth(l, c.id, clamp(ev.clientX)));
-                  };
-                  target.addEventListener('pointermove', move);
-                  target.addEventListener('pointerup', up);
-                }}
-              />
-            </div>
-          );
-        })}
-      </div>
+      <Header
+        shown={shown}
+        allColumns={allColumns}
+        sort={layout.sort}
+        template={template}
+        width={width}
+        allSelected={allSelected}
+        someSelected={someSelected}
+        onSelectAll={onSelectAll}
+        onLayout={onLayout}
+        onResizing={setResizing}
+        onSortStart={onSortStart}
+      />
       <div className="rt-body" style={{ height, width }}>
         {/* One sticky pane for every line's pinned part: a sticky block per line made each its own
             compositor layer, and layerizing them cost more than the rest of a scrolled frame. */}
         <div className="rt-pins" style={{ height, width: SELECT_WIDTH + pinnedWidth }}>
-          {items.map((item) => line(item.index, 'pinned'))}
+          {slots.map((index) => line(index, 'pinned'))}
         </div>
-        {items.map((item) => line(item.index, 'main'))}
+        {slots.map((index) => line(index, 'main'))}
       </div>
     </div>
   );
