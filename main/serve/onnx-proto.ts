@@ -156,7 +156,7 @@ export const fieldText = (f: ProtoField): string =>
   f.payload ? new TextDecoder().decode(f.payload) : '';
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
 
 /** AttributeProto.AttributeType values used here. */
 const AttributeType = {
@@ -191,8 +191,11 @@ export interface OnnxNode {
 export interface OnnxTensor {
   name: string;
   dims: number[];
-  /** Values, row-major; stored as raw_data (little-endian): float32, or float64 for a Float64Array. */
-  data: Float32Array | Float64Array;
+  /**
+   * Values, row-major; stored as raw_data (little-endian): float32, float64 for a Float64Array, int32 for
+   * an Int32Array, int64 for a BigInt64Array.
+   */
+  data: Float32Array | Float64Array | Int32Array | BigInt64Array;
 }
 
 export interface OnnxValueInfo {
@@ -244,7 +247,8 @@ function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): vo
   }
 }
 
-function writeNode(w: ProtoWriter, node: OnnxNode): void {
+/** Writes a NodeProto into `w`. */
+export function writeNode(w: ProtoWriter, node: OnnxNode): void {
   // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5, domain = 7.
   for (const i of node.inputs) w.string(1, i);
   for (const o of node.outputs) w.string(2, o);
@@ -255,21 +259,32 @@ function writeNode(w: ProtoWriter, node: OnnxNode): void {
   if (node.domain) w.string(7, node.domain);
 }
 
-function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
+/** Writes a TensorProto into `w`. */
+export function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
   const size = t.dims.reduce((a, b) => a * b, 1);
   if (size !== t.data.length)
     throw new Error(
       `[onnx] tensor ${t.name}: ${t.data.length} values for shape [${t.dims.join(', ')}]`,
     );
   // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian, as the spec requires).
-  const double = t.data instanceof Float64Array;
+  const data = t.data;
   for (const d of t.dims) w.int(1, d);
-  w.int(2, double ? DataType.DOUBLE : DataType.FLOAT);
   w.string(8, t.name);
-  const raw = new Uint8Array(size * (double ? 8 : 4));
+  const raw = new Uint8Array(size * data.BYTES_PER_ELEMENT);
   const view = new DataView(raw.buffer);
-  if (double) for (let i = 0; i < size; i++) view.setFloat64(i * 8, t.data[i]!, true);
-  else for (let i = 0; i < size; i++) view.setFloat32(i * 4, t.data[i]!, true);
+  if (data instanceof Float64Array) {
+    w.int(2, DataType.DOUBLE);
+    for (let i = 0; i < size; i++) view.setFloat64(i * 8, data[i]!, true);
+  } else if (data instanceof BigInt64Array) {
+    w.int(2, DataType.INT64);
+    for (let i = 0; i < size; i++) view.setBigInt64(i * 8, data[i]!, true);
+  } else if (data instanceof Int32Array) {
+    w.int(2, DataType.INT32);
+    for (let i = 0; i < size; i++) view.setInt32(i * 4, data[i]!, true);
+  } else {
+    w.int(2, DataType.FLOAT);
+    for (let i = 0; i < size; i++) view.setFloat32(i * 4, data[i]!, true);
+  }
   w.bytes(9, raw);
 }
 

@@ -8,11 +8,89 @@ import { createRowTransformer } from '../features/row';
 import { createExplain, readPackageGbdt } from './explain';
 import { ONNX_INPUT, onnxOutputName } from './onnx-export';
 import { loadImportedPredictor } from './onnx-import';
-import { readModelPackage } from './package';
+import { readModelPackage, type LoadedPackage } from './package';
 import type { Prediction, Predictor } from './types';
 
 /** Rows explained between two turns of the event loop. */
 const EXPLAIN_SLICE = 64;
+
+/** onnxruntime's options: with `threads`, that many intra-op threads, waiting without spinning. */
+function sessionOptionsOf(threads: number | undefined): SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    ...(threads
+      ? { intraOpNumThreads: threads, extra: { session: { intra_op: { allow_spinning: '0' } } } }
+      : {}),
+  };
+}
+
+/**
+ * What a session's output `out` (rows × k) predicts: the values (regression, `answers` null), or each
+ * row's most probable answer (the first of ties) with the probabilities.
+ */
+function predictionsOf(
+  out: Float32Array,
+  rows: number,
+  answers: readonly (string | number)[] | null,
+): { predictions: (string | number)[]; probabilities: Float32Array | null } {
+  const predictions: (string | number)[] = new Array<string | number>(rows);
+  if (!answers) {
+    for (let r = 0; r < rows; r++) predictions[r] = out[r]!;
+    return { predictions, probabilities: null };
+  }
+  const k = answers.length;
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c;
+    predictions[r] = answers[best]!;
+  }
+  return { predictions, probabilities: out };
+}
+
+/** predictMatrix over `session`, whose rows hold `width` values. */
+function matrixScorer(
+  session: MatrixSession,
+  width: number,
+  answers: readonly (string | number)[] | null,
+): Predictor['predictMatrix'] {
+  return async (x, rows, lend) => {
+    if (x.length !== rows * width)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `predictMatrix: ${x.length} values for ${rows} rows of ${width} features (expected ${rows * width})`,
+      );
+    const { out, input } = await session.run(x, rows, lend);
+    return { ...predictionsOf(out, rows, answers), ...(input ? { input } : {}) };
+  };
+}
+
+/**
+ * A batch job's scorer of the package in `dir` (already read: `pkg`) running `onnx`, its model.onnx in
+ * another form (onnx-gather.ts) whose rows hold `width` values, on a worker thread with `threads`
+ * intra-op threads.
+ */
+export async function loadMatrixScorer(
+  dir: string,
+  pkg: LoadedPackage,
+  { onnx, width, threads }: { onnx: Uint8Array; width: number; threads: number },
+): Promise<Pick<Predictor, 'predictMatrix' | 'close'>> {
+  const answers = pkg.target.kind === 'classes' ? classValues(pkg.target.classes) : null;
+  const io = { input: ONNX_INPUT, output: onnxOutputName(pkg.target), width };
+  let session: MatrixSession;
+  try {
+    session = await matrixSession(onnx, sessionOptionsOf(threads), io, true);
+  } catch (err) {
+    throw new LatheError(
+      'CORRUPT_FILE',
+      `${dir}/model.onnx, rewritten for a batch job, cannot be loaded by onnxruntime: ${(err as Error).message}`,
+      { file: `${dir}/model.onnx` },
+    );
+  }
+  return {
+    predictMatrix: matrixScorer(session, width, answers),
+    close: () => session.release(),
+  };
+}
 
 /**
  * Opens the package in `dir` (package.json checked with zod, model.onnx against its sha256) and starts an
@@ -55,15 +133,7 @@ export async function loadPredictor(
   const k = classes ? classes.length : 1;
   const outputName = onnxOutputName(target);
 
-  const sessionOptions: SessionOptions = {
-    graphOptimizationLevel: 'all',
-    ...(options.threads
-      ? {
-          intraOpNumThreads: options.threads,
-          extra: { session: { intra_op: { allow_spinning: '0' } } },
-        }
-      : {}),
-  };
+  const sessionOptions = sessionOptionsOf(options.threads);
   const transform = createRowTransformer(fitted);
   // A tree model's trees, checked now (a broken file fails the load, as model.onnx does); its explainer is
   // prepared on the first request that asks for explanations. Read before the session starts, so a
@@ -90,26 +160,7 @@ export async function loadPredictor(
     return x;
   };
 
-  const predictMatrix: Predictor['predictMatrix'] = async (x, rows, lend) => {
-    if (x.length !== rows * width)
-      throw new LatheError(
-        'INVALID_INPUT',
-        `predictMatrix: ${x.length} values for ${rows} rows of ${width} features (expected ${rows * width})`,
-      );
-    const predictions: (string | number)[] = new Array<string | number>(rows);
-    const { out, input } = await session.run(x, rows, lend);
-    const lent = input ? { input } : {};
-    if (!answers) {
-      for (let r = 0; r < rows; r++) predictions[r] = out[r]!;
-      return { predictions, probabilities: null, ...lent };
-    }
-    for (let r = 0; r < rows; r++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c;
-      predictions[r] = answers[best]!;
-    }
-    return { predictions, probabilities: out, ...lent };
-  };
+  const predictMatrix = matrixScorer(session, width, answers);
 
   const toPredictions = ({
     predictions,

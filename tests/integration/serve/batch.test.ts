@@ -8,7 +8,9 @@ import type { ChannelInput, ModelVersion } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { createEngine, type Engine } from '../../../main/data/engine';
 import { predictBatch } from '../../../main/serve/batch';
-import { writeModelPackage } from '../../../main/serve/package';
+import { readModelPackage, writeModelPackage } from '../../../main/serve/package';
+import { featurePlan } from '../../../main/serve/batch-features';
+import { gatherFirstLayer } from '../../../main/serve/onnx-gather';
 import { loadPredictor } from '../../../main/serve/predictor';
 import type { Predictor } from '../../../main/serve/types';
 import { literal } from '../../../main/workspace/db';
@@ -108,6 +110,18 @@ afterAll(async () => {
 });
 
 describe('predict:batch', () => {
+  it("scores the networks' one-hot columns by lookup (onnx-gather): what the tests below compare", () => {
+    for (const name of ['penguins', 'cars']) {
+      const pkg = readModelPackage(join(t.dir, 'pkg', name));
+      const kept = pkg.fitted.selection?.kept ?? pkg.fitted.outputs;
+      const plan = featurePlan(pkg.fitted, kept);
+      expect(plan.codes.length, name).toBeGreaterThan(0);
+      const gathered = gatherFirstLayer(pkg.onnx, plan);
+      expect(gathered?.width, name).toBe(plan.dense.length + plan.codes.length);
+      expect(gathered!.width, name).toBeLessThan(kept.length);
+    }
+  });
+
   it('csv → csv: one row per input row, ids in input order, predictions equal the predictor on the records', async () => {
     const input = join(IO, 'penguins.csv');
     const output = join(IO, 'penguins-out.csv');

@@ -1,0 +1,209 @@
+// A batch job's form of a Lathe model's graph: its first dense layer reads one-hot columns by lookup.
+//
+// model.onnx takes `features` [N, width], where a one-hot column of c categories fills c columns with one 1,
+// and its first node is Gemm(features, kernel [width, units], bias) (onnx-export.ts). In the batch form
+// `features` is compact, [N, d + m]: the d other features, then one column per one-hot column holding the
+// row's code (its category's position, see batch-features.ts) plus that column's offset into one table.
+// The first layer is then
+//   Gemm(features, kernel′, bias) + Σ Gather(table, Cast(Gather(features, code column i)))
+// where kernel′ holds the kernel's rows of the d features (zeros for the code columns) and the table the
+// kernel's row of each code (zeros for a category the model does not take and for "none of them"): the
+// same sums without the multiplications by 0. The rest of the graph is kept byte for byte.
+import {
+  ProtoWriter,
+  fieldText,
+  readFields,
+  writeNode,
+  writeTensor,
+  writeValueInfo,
+  type OnnxNode,
+  type ProtoField,
+} from './onnx-proto';
+import { ONNX_INPUT } from './onnx-export';
+
+/** Where the model's feature columns come from in the compact matrix. */
+export interface GatherPlan {
+  /** The model's column of each of the first d compact columns. */
+  dense: ArrayLike<number>;
+  /**
+   * Per one-hot column (compact columns d, d + 1, …): the model's column of each code (-1 where the code
+   * sets no column the model takes).
+   */
+  codes: ArrayLike<number>[];
+}
+
+export interface GatheredModel {
+  onnx: Uint8Array<ArrayBuffer>;
+  /** Columns of the compact matrix: d + m. */
+  width: number;
+  /** What to add to each one-hot column's code in its compact column (its codes' first row in the table). */
+  offsets: number[];
+}
+
+/** TensorProto.DataType INT64, Cast's `to` for the table's indexes. */
+const INT64 = 7;
+// ModelProto.graph; GraphProto node, initializer, input; NodeProto input, output, op_type, attribute;
+// TensorProto dims, data_type, name, raw_data.
+const MODEL_GRAPH = 7;
+const [GRAPH_NODE, GRAPH_INITIALIZER, GRAPH_INPUT] = [1, 5, 11];
+const [NODE_INPUT, NODE_OUTPUT, NODE_OP, NODE_ATTRIBUTE] = [1, 2, 4, 5];
+const [TENSOR_DIMS, TENSOR_TYPE, TENSOR_NAME, TENSOR_RAW] = [1, 2, 8, 9];
+
+function nodeOf(f: ProtoField) {
+  const fields = readFields(f.payload!);
+  return {
+    inputs: fields.filter((x) => x.field === NODE_INPUT).map(fieldText),
+    outputs: fields.filter((x) => x.field === NODE_OUTPUT).map(fieldText),
+    op: fields.filter((x) => x.field === NODE_OP).map(fieldText)[0] ?? '',
+    attributes: fields.some((x) => x.field === NODE_ATTRIBUTE),
+  };
+}
+
+/**
+ * A float32 initializer as onnx-export.ts writes it (dims one varint each, raw_data); null for any other
+ * form.
+ */
+function floatTensorOf(f: ProtoField): { name: string; dims: number[]; data: Float32Array } | null {
+  const fields = readFields(f.payload!);
+  const dimFields = fields.filter((x) => x.field === TENSOR_DIMS);
+  if (dimFields.some((x) => x.varint === null)) return null;
+  const type = fields.find((x) => x.field === TENSOR_TYPE)?.varint;
+  const raw = fields.find((x) => x.field === TENSOR_RAW)?.payload;
+  const dims = dimFields.map((x) => Number(x.varint));
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (type !== 1n || !raw || raw.length !== size * 4) return null;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const data = new Float32Array(size);
+  for (let i = 0; i < size; i++) data[i] = view.getFloat32(i * 4, true);
+  const name = fields.filter((x) => x.field === TENSOR_NAME).map(fieldText)[0] ?? '';
+  return { name, dims, data };
+}
+
+/**
+ * The batch form of `onnx` for `plan` (see the top of this file), or null when the graph is not one this
+ * rewrites: `features` read by one node, a Gemm without attributes whose kernel is an initializer of
+ * [width, units] floats (or when the bytes do not parse).
+ */
+export function gatherFirstLayer(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
+  try {
+    return gathered(onnx, plan);
+  } catch {
+    // Bytes that are no model: loading the model as it is names the fault.
+    return null;
+  }
+}
+
+function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
+  const d = plan.dense.length;
+  const m = plan.codes.length;
+  if (!m) return null;
+  const model = readFields(onnx);
+  const graphField = model.find((f) => f.field === MODEL_GRAPH && f.payload);
+  if (!graphField) return null;
+  const graph = readFields(graphField.payload!);
+  const readers = graph
+    .filter((f) => f.field === GRAPH_NODE)
+    .map((f) => ({ f, node: nodeOf(f) }))
+    .filter(({ node }) => node.inputs.includes(ONNX_INPUT));
+  const first = readers[0];
+  if (readers.length !== 1 || !first) return null;
+  const gemm = first.node;
+  if (gemm.op !== 'Gemm' || gemm.attributes || gemm.inputs[0] !== ONNX_INPUT) return null;
+  if (gemm.inputs.length < 2 || gemm.outputs.length !== 1) return null;
+  const kernelName = gemm.inputs[1]!;
+  const kernelField = graph.find(
+    (f) => f.field === GRAPH_INITIALIZER && floatTensorName(f) === kernelName,
+  );
+  const kernel = kernelField ? floatTensorOf(kernelField) : null;
+  if (!kernel || kernel.dims.length !== 2) return null;
+  const [width, units] = kernel.dims as [number, number];
+  const columns = [...Array.from(plan.dense), ...plan.codes.flatMap((c) => Array.from(c))];
+  if (columns.some((c) => c >= width)) return null;
+  // The kernel is read by the first node alone (else it stays, beside the new initializers).
+  const kernelShared = graph.some(
+    (f) => f.field === GRAPH_NODE && f !== first.f && nodeOf(f).inputs.includes(kernelName),
+  );
+
+  const rowOf = (column: number, into: Float32Array, at: number) => {
+    if (column >= 0)
+      into.set(kernel.data.subarray(column * units, (column + 1) * units), at * units);
+  };
+  const compactKernel = new Float32Array((d + m) * units);
+  for (let j = 0; j < d; j++) rowOf(plan.dense[j]!, compactKernel, j);
+  const offsets: number[] = [];
+  let rows = 0;
+  for (const codes of plan.codes) {
+    offsets.push(rows);
+    rows += codes.length;
+  }
+  const table = new Float32Array(rows * units);
+  plan.codes.forEach((codes, i) => {
+    for (let c = 0; c < codes.length; c++) rowOf(codes[c]!, table, offsets[i]! + c);
+  });
+
+  const name = (hint: string) => `lathe_gather/${hint}`;
+  const out = gemm.outputs[0]!;
+  // Per one-hot column: its code column (a scalar index drops the axis: [N]), as row numbers, their rows of
+  // the table ([N, units]), added to the dense part. (One Gather of all code columns and a ReduceSum over
+  // them ran slower than the plain Gemm.)
+  const nodes: OnnxNode[] = [];
+  const node = (
+    op: string,
+    inputs: string[],
+    output: string,
+    attributes?: OnnxNode['attributes'],
+  ) =>
+    nodes.push({ op, inputs, outputs: [output], name: name(`${op}_${nodes.length}`), attributes });
+  node('Gemm', [ONNX_INPUT, name('kernel'), ...gemm.inputs.slice(2)], name('sum_0'));
+  for (let i = 0; i < m; i++) {
+    node('Gather', [ONNX_INPUT, name(`column_${i}`)], name(`code_${i}`), { axis: { int: 1 } });
+    node('Cast', [name(`code_${i}`)], name(`row_${i}`), { to: { int: INT64 } });
+    node('Gather', [name('table'), name(`row_${i}`)], name(`rows_${i}`), { axis: { int: 0 } });
+    node('Add', [name(`sum_${i}`), name(`rows_${i}`)], i === m - 1 ? out : name(`sum_${i + 1}`));
+  }
+  const initializers = [
+    { name: name('kernel'), dims: [d + m, units], data: compactKernel },
+    { name: name('table'), dims: [rows, units], data: table },
+    ...plan.codes.map((_, i) => ({
+      name: name(`column_${i}`),
+      dims: [],
+      data: BigInt64Array.from([BigInt(d + i)]),
+    })),
+  ];
+
+  const g = new ProtoWriter();
+  const lastInitializer = graph.filter((f) => f.field === GRAPH_INITIALIZER).at(-1);
+  for (const f of graph) {
+    if (f === first.f) for (const n of nodes) g.message(GRAPH_NODE, (w) => writeNode(w, n));
+    else if (f === kernelField && !kernelShared) {
+      // Replaced by the compact kernel and the table.
+    } else if (f.field === GRAPH_INPUT && valueInfoName(f) === ONNX_INPUT)
+      g.message(GRAPH_INPUT, (w) =>
+        writeValueInfo(w, {
+          name: ONNX_INPUT,
+          shape: ['N', d + m],
+          doc: `batch form: ${d} features, then ${m} one-hot codes (plus offsets ${offsets.join(', ')})`,
+        }),
+      );
+    else g.raw(f.bytes);
+    // The new initializers follow the graph's own.
+    if (f === lastInitializer)
+      for (const t of initializers) g.message(GRAPH_INITIALIZER, (w) => writeTensor(w, t));
+  }
+  const w = new ProtoWriter();
+  for (const f of model) {
+    if (f === graphField) w.bytes(MODEL_GRAPH, g.finish());
+    else w.raw(f.bytes);
+  }
+  return { onnx: w.finish(), width: d + m, offsets };
+}
+
+const floatTensorName = (f: ProtoField) =>
+  readFields(f.payload!)
+    .filter((x) => x.field === TENSOR_NAME)
+    .map(fieldText)[0];
+
+const valueInfoName = (f: ProtoField) =>
+  readFields(f.payload!)
+    .filter((x) => x.field === 1)
+    .map(fieldText)[0];
