@@ -242,16 +242,42 @@ function requiredColumns(fitted: FittedFeatureSpec): string[] {
   return [...out];
 }
 
-async function sha256Files(files: string[]): Promise<string> {
+/**
+ * sha256 of the files' bytes, concatenated in order; with `count`, also the records of CSV files: line ends
+ * outside double quotes (and a last line without one), less a header line per file. That is DuckDB's
+ * count of a CSV file with a header, in the same read as the hash (the count is only for progress: a
+ * DuckDB count(*) parsed the whole file again, on the cores the job's own scan was using).
+ */
+async function readInputs(
+  files: string[],
+  count: boolean,
+): Promise<{ sha256: string; records: number }> {
   const hash = createHash('sha256');
-  for (const f of files)
+  let records = 0;
+  for (const f of files) {
+    let lines = 0;
+    let quoted = false;
+    let last = -1;
     await new Promise<void>((resolve, reject) =>
-      createReadStream(f)
-        .on('data', (b) => hash.update(b))
+      createReadStream(f, { highWaterMark: 1 << 20 })
+        .on('data', (chunk) => {
+          const b = chunk as Buffer;
+          hash.update(b);
+          if (!count || !b.length) return;
+          for (let i = 0; i < b.length; i++) {
+            const c = b[i]!;
+            if (c === 34) quoted = !quoted;
+            else if (c === 10 && !quoted) lines++;
+          }
+          last = b[b.length - 1]!;
+        })
         .on('end', resolve)
         .on('error', reject),
     );
-  return hash.digest('hex');
+    if (last !== -1 && last !== 10) lines++;
+    records += Math.max(0, lines - 1);
+  }
+  return { sha256: hash.digest('hex'), records };
 }
 
 /** DuckDB's error, prefixed with the input it was reading. */
@@ -525,13 +551,18 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       from = INPUT_TABLE;
     }
     // The row count is only for progress: a Parquet file's comes from its metadata and a staged input's
-    // from its table, but a text file's takes a whole scan (0.2-0.4 s of 3M rows), which runs beside the
-    // scoring instead of before it. Progress is reported once the count is known.
+    // from its table; a CSV file streamed as it is parsed is counted as it is hashed (readInputs), beside
+    // the scoring; a JSON file's takes DuckDB's scan. Progress is reported once the count is known.
+    const csvRead = from === read && reader === 'read_csv_auto';
+    const reading = readInputs(files, csvRead);
+    reading.catch(() => undefined);
     let total: number | undefined;
-    const counting = side
-      .runAndReadAll(`SELECT count(*) AS n FROM ${from}`)
-      .then((r) => void (total = Number(r.getRowObjectsJS()[0]!.n)));
-    sideWork = counting.catch(() => undefined);
+    const counting = csvRead
+      ? reading.then((r) => void (total = r.records))
+      : side
+          .runAndReadAll(`SELECT count(*) AS n FROM ${from}`)
+          .then((r) => void (total = Number(r.getRowObjectsJS()[0]!.n)));
+    sideWork = Promise.allSettled([counting, reading]);
 
     // row_number() OVER () streams and follows the scan, whose order DuckDB keeps (preserve_insertion_order);
     // lags and rolling means break ties in time order with it.
@@ -591,7 +622,8 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     const report = () => {
       if (total === undefined || reported === rows) return;
       reported = rows;
-      options.onProgress?.({ rows, total, elapsedMs: Date.now() - started });
+      // A CSV file's count may be off (a file without a header, blank lines): never under the rows done.
+      options.onProgress?.({ rows, total: Math.max(total, rows), elapsedMs: Date.now() - started });
     };
 
     try {
@@ -626,7 +658,11 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       await loading;
       rowsOut.close();
       await counting;
-      // Every row done, also when the count came after the last chunk.
+      // Every row done, also when the count came after the last chunk: the rows scored are the count.
+      if (total !== rows) {
+        total = rows;
+        reported = -1;
+      }
       report();
     } catch (err) {
       if (err instanceof LatheError) throw err;
@@ -640,7 +676,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
           `COPY (${captureSelect(c, from, have, idCol !== undefined)}) TO ${literal(c.file)} (FORMAT parquet)`,
         )
       : Promise.resolve();
-    const hashing = sha256Files(files);
+    const hashing = reading.then((r) => r.sha256);
     sideWork = Promise.allSettled([capturing, hashing]);
 
     // CSV keeps the id as text; Parquet gets the id column's own type.

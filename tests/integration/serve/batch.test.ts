@@ -314,6 +314,31 @@ describe('predict:batch', () => {
     await expectMatches(output, records, models.penguins.predictor!, (rec) => rec.id, 'id');
   });
 
+  it('without a capture, a CSV is counted as it is hashed: quoted line ends inside values are no records', async () => {
+    // Every record's note spans two lines, and the file ends without a line end.
+    const input = join(IO, 'penguins-notes.csv');
+    await engine.run(
+      `COPY (SELECT *, 'line one' || chr(10) || 'line "two"' AS note FROM read_csv_auto(${literal(join(IO, 'penguins.csv'))})) TO ${literal(input)} (HEADER)`,
+    );
+    const text = readFileSync(input, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    writeFileSync(input, text.slice(0, -1));
+    const records = await rowsOf(join(IO, 'penguins.csv'));
+    const reports: { rows: number; total: number }[] = [];
+    const r = await predictBatch({
+      packageDir: join(t.dir, 'pkg', 'penguins'),
+      input,
+      output: join(IO, 'notes-out.csv'),
+      chunkRows: 40,
+      onProgress: ({ rows, total }) => reports.push({ rows, total }),
+    });
+    expect(r.rows).toBe(records.length);
+    expect(r.inputSha256).toBe(createHash('sha256').update(readFileSync(input)).digest('hex'));
+    expect(reports.length).toBeGreaterThan(0);
+    for (const p of reports) expect(p.total).toBe(records.length);
+    expect(reports.at(-1)).toEqual({ rows: records.length, total: records.length });
+  });
+
   it('a missing input column fails naming it, and leaves no output', async () => {
     const output = join(IO, 'fail', 'out.parquet');
     mkdirSync(join(IO, 'fail'), { recursive: true });
