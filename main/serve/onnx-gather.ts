@@ -10,6 +10,7 @@
 // kernel's row of each code (zeros for a category the model does not take and for "none of them"): the
 // same sums without the multiplications by 0. The rest of the graph is kept byte for byte.
 import {
+  DataType,
   ProtoWriter,
   fieldText,
   readFields,
@@ -40,14 +41,13 @@ export interface GatheredModel {
   offsets: number[];
 }
 
-/** TensorProto.DataType INT64, Cast's `to` for the table's indexes. */
-const INT64 = 7;
 // ModelProto.graph; GraphProto node, initializer, input; NodeProto input, output, op_type, attribute;
-// TensorProto dims, data_type, name, raw_data.
+// TensorProto dims, data_type, name, raw_data; ValueInfoProto name.
 const MODEL_GRAPH = 7;
 const [GRAPH_NODE, GRAPH_INITIALIZER, GRAPH_INPUT] = [1, 5, 11];
 const [NODE_INPUT, NODE_OUTPUT, NODE_OP, NODE_ATTRIBUTE] = [1, 2, 4, 5];
 const [TENSOR_DIMS, TENSOR_TYPE, TENSOR_NAME, TENSOR_RAW] = [1, 2, 8, 9];
+const VALUE_INFO_NAME = 1;
 
 function nodeOf(f: ProtoField) {
   const fields = readFields(f.payload!);
@@ -63,7 +63,7 @@ function nodeOf(f: ProtoField) {
  * A float32 initializer as onnx-export.ts writes it (dims one varint each, raw_data); null for any other
  * form.
  */
-function floatTensorOf(f: ProtoField): { name: string; dims: number[]; data: Float32Array } | null {
+function floatTensorOf(f: ProtoField): { dims: number[]; data: Float32Array } | null {
   const fields = readFields(f.payload!);
   const dimFields = fields.filter((x) => x.field === TENSOR_DIMS);
   if (dimFields.some((x) => x.varint === null)) return null;
@@ -71,12 +71,11 @@ function floatTensorOf(f: ProtoField): { name: string; dims: number[]; data: Flo
   const raw = fields.find((x) => x.field === TENSOR_RAW)?.payload;
   const dims = dimFields.map((x) => Number(x.varint));
   const size = dims.reduce((a, b) => a * b, 1);
-  if (type !== 1n || !raw || raw.length !== size * 4) return null;
+  if (type !== BigInt(DataType.FLOAT) || !raw || raw.length !== size * 4) return null;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const data = new Float32Array(size);
   for (let i = 0; i < size; i++) data[i] = view.getFloat32(i * 4, true);
-  const name = fields.filter((x) => x.field === TENSOR_NAME).map(fieldText)[0] ?? '';
-  return { name, dims, data };
+  return { dims, data };
 }
 
 /**
@@ -101,10 +100,10 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   const graphField = model.find((f) => f.field === MODEL_GRAPH && f.payload);
   if (!graphField) return null;
   const graph = readFields(graphField.payload!);
-  const readers = graph
+  const graphNodes = graph
     .filter((f) => f.field === GRAPH_NODE)
-    .map((f) => ({ f, node: nodeOf(f) }))
-    .filter(({ node }) => node.inputs.includes(ONNX_INPUT));
+    .map((f) => ({ f, node: nodeOf(f) }));
+  const readers = graphNodes.filter(({ node }) => node.inputs.includes(ONNX_INPUT));
   const first = readers[0];
   if (readers.length !== 1 || !first) return null;
   const gemm = first.node;
@@ -120,8 +119,8 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   const columns = [...Array.from(plan.dense), ...plan.codes.flatMap((c) => Array.from(c))];
   if (columns.some((c) => c >= width)) return null;
   // The kernel is read by the first node alone (else it stays, beside the new initializers).
-  const kernelShared = graph.some(
-    (f) => f.field === GRAPH_NODE && f !== first.f && nodeOf(f).inputs.includes(kernelName),
+  const kernelShared = graphNodes.some(
+    ({ f, node }) => f !== first.f && node.inputs.includes(kernelName),
   );
 
   const rowOf = (column: number, into: Float32Array, at: number) => {
@@ -157,7 +156,7 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   node('Gemm', [ONNX_INPUT, name('kernel'), ...gemm.inputs.slice(2)], name('sum_0'));
   for (let i = 0; i < m; i++) {
     node('Gather', [ONNX_INPUT, name(`column_${i}`)], name(`code_${i}`), { axis: { int: 1 } });
-    node('Cast', [name(`code_${i}`)], name(`row_${i}`), { to: { int: INT64 } });
+    node('Cast', [name(`code_${i}`)], name(`row_${i}`), { to: { int: DataType.INT64 } });
     node('Gather', [name('table'), name(`row_${i}`)], name(`rows_${i}`), { axis: { int: 0 } });
     node('Add', [name(`sum_${i}`), name(`rows_${i}`)], i === m - 1 ? out : name(`sum_${i + 1}`));
   }
@@ -205,5 +204,5 @@ const floatTensorName = (f: ProtoField) =>
 
 const valueInfoName = (f: ProtoField) =>
   readFields(f.payload!)
-    .filter((x) => x.field === 1)
+    .filter((x) => x.field === VALUE_INFO_NAME)
     .map(fieldText)[0];

@@ -156,7 +156,7 @@ export const fieldText = (f: ProtoField): string =>
   f.payload ? new TextDecoder().decode(f.payload) : '';
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
 
 /** AttributeProto.AttributeType values used here. */
 const AttributeType = {
@@ -192,10 +192,10 @@ export interface OnnxTensor {
   name: string;
   dims: number[];
   /**
-   * Values, row-major; stored as raw_data (little-endian): float32, float64 for a Float64Array, int32 for
-   * an Int32Array, int64 for a BigInt64Array.
+   * Values, row-major; stored as raw_data (little-endian): float32, float64 for a Float64Array, int64 for a
+   * BigInt64Array.
    */
-  data: Float32Array | Float64Array | Int32Array | BigInt64Array;
+  data: Float32Array | Float64Array | BigInt64Array;
 }
 
 export interface OnnxValueInfo {
@@ -278,9 +278,6 @@ export function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
   } else if (data instanceof BigInt64Array) {
     w.int(2, DataType.INT64);
     for (let i = 0; i < size; i++) view.setBigInt64(i * 8, data[i]!, true);
-  } else if (data instanceof Int32Array) {
-    w.int(2, DataType.INT32);
-    for (let i = 0; i < size; i++) view.setInt32(i * 4, data[i]!, true);
   } else {
     w.int(2, DataType.FLOAT);
     for (let i = 0; i < size; i++) view.setFloat32(i * 4, data[i]!, true);
