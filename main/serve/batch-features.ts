@@ -29,13 +29,8 @@ export interface BatchFeatures {
    */
   fill: Fill;
   /**
-   * The model's columns behind the query's: its dense features' and each one-hot column's codes'
-   * (onnx-gather.ts rewrites the model to read the compact matrix).
-   */
-  plan: GatherPlan;
-  /**
-   * The copy into the compact matrix of `plan` instead: the dense features, then each one-hot column's
-   * code plus its offset, d + m values per row.
+   * The copy into the compact matrix of featurePlan instead (onnx-gather.ts rewrites the model to read it):
+   * the dense features, then each one-hot column's code plus its offset, d + m values per row.
    */
   compactFill(offsets: readonly number[]): Fill;
 }
@@ -153,7 +148,6 @@ export function batchFeatures(
         }
       }
     },
-    plan,
     compactFill(offsets) {
       const d = dense.length;
       const compact = d + onehot.length;

@@ -1,7 +1,12 @@
 // The predictor of a model package: onnxruntime-node runs model.onnx; records go through the TypeScript
 // executor of the fitted spec (features/row.ts), matrices come already transformed (batch jobs use the
 // DuckDB executor, features/sql.ts).
-import { matrixSession, type MatrixSession, type SessionOptions } from './ort-session';
+import {
+  matrixSession,
+  type MatrixSession,
+  type SessionIo,
+  type SessionOptions,
+} from './ort-session';
 import { LatheError } from '../../shared/contract';
 import { classValues } from '../../shared/contract/serve';
 import { createRowTransformer } from '../features/row';
@@ -47,6 +52,29 @@ function predictionsOf(
   return { predictions, probabilities: out };
 }
 
+/**
+ * A session on `onnx`, the package in `dir`'s model.onnx (`form` says in what form, when not its own); a
+ * model onnxruntime refuses fails naming model.onnx.
+ */
+async function startSession(
+  dir: string,
+  onnx: Uint8Array,
+  options: SessionOptions,
+  io: SessionIo,
+  worker: boolean,
+  form = '',
+): Promise<MatrixSession> {
+  try {
+    return await matrixSession(onnx, options, io, worker);
+  } catch (err) {
+    throw new LatheError(
+      'CORRUPT_FILE',
+      `${dir}/model.onnx${form} cannot be loaded by onnxruntime: ${(err as Error).message}`,
+      { file: `${dir}/model.onnx` },
+    );
+  }
+}
+
 /** predictMatrix over `session`, whose rows hold `width` values. */
 function matrixScorer(
   session: MatrixSession,
@@ -76,16 +104,14 @@ export async function loadMatrixScorer(
 ): Promise<Pick<Predictor, 'predictMatrix' | 'close'>> {
   const answers = pkg.target.kind === 'classes' ? classValues(pkg.target.classes) : null;
   const io = { input: ONNX_INPUT, output: onnxOutputName(pkg.target), width };
-  let session: MatrixSession;
-  try {
-    session = await matrixSession(onnx, sessionOptionsOf(threads), io, true);
-  } catch (err) {
-    throw new LatheError(
-      'CORRUPT_FILE',
-      `${dir}/model.onnx, rewritten for a batch job, cannot be loaded by onnxruntime: ${(err as Error).message}`,
-      { file: `${dir}/model.onnx` },
-    );
-  }
+  const session = await startSession(
+    dir,
+    onnx,
+    sessionOptionsOf(threads),
+    io,
+    true,
+    ', rewritten for a batch job,',
+  );
   return {
     predictMatrix: matrixScorer(session, width, answers),
     close: () => session.release(),
@@ -140,16 +166,7 @@ export async function loadPredictor(
   // broken file leaves no session (nor its worker) behind.
   const gbdt = meta.gbdtSha256 ? readPackageGbdt(dir, meta, width) : null;
   const io = { input: ONNX_INPUT, output: outputName, width };
-  let session: MatrixSession;
-  try {
-    session = await matrixSession(pkg.onnx, sessionOptions, io, options.worker ?? false);
-  } catch (err) {
-    throw new LatheError(
-      'CORRUPT_FILE',
-      `${dir}/model.onnx cannot be loaded by onnxruntime: ${(err as Error).message}`,
-      { file: `${dir}/model.onnx` },
-    );
-  }
+  const session = await startSession(dir, pkg.onnx, sessionOptions, io, options.worker ?? false);
   let explainRows: ReturnType<typeof createExplain> | null = null;
   const matrixOf = (records: readonly Record<string, unknown>[]) => {
     const x = new Float32Array(records.length * width);
