@@ -41,9 +41,30 @@ describe('Compare versions on the Models page', () => {
     expect(await panel.getByTestId('compare-run').isDisabled()).toBe(true);
 
     await panel.getByTestId('compare-a').selectOption('1');
+    // Whether the call left the page and was answered, for a failure to say where it stopped.
+    const call = { sent: false, answered: false };
+    const isCompare = (u: string) => u.endsWith('/api/invoke/models:compare');
+    page.on('request', (r) => void (isCompare(r.url()) && (call.sent = true)));
+    page.on('response', (r) => void (isCompare(r.url()) && (call.answered = true)));
     await panel.getByTestId('compare-run').click();
     // The result, or the error the panel shows instead: a failure then names it rather than timing out.
-    await panel.getByTestId('compare-result').or(panel.getByTestId('error-banner')).waitFor();
+    await panel
+      .getByTestId('compare-result')
+      .or(panel.getByTestId('error-banner'))
+      .waitFor()
+      .catch(async (err: Error) => {
+        const health = await fetch(`${url}/api/health`, {
+          signal: AbortSignal.timeout(5_000),
+        }).then(
+          (r) => `HTTP ${r.status}`,
+          (e: Error) => e.message,
+        );
+        throw new Error(
+          `${err.message}\nmodels:compare ${call.sent ? 'was sent' : 'was never sent'}, ` +
+            `${call.answered ? 'answered' : 'not answered'}; /api/health: ${health}; ` +
+            `the panel shows: ${await panel.innerText()}\nhost log:\n${session.log()}`,
+        );
+      });
     expect(await panel.getByTestId('error-banner').count(), await panel.innerText()).toBe(0);
     const expected = await models.invoke('models:compare', {
       a: 'penguin-cmp@1',
