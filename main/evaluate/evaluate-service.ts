@@ -402,8 +402,14 @@ export function createEvaluateService(deps: {
     },
 
     async comparePair(a, b, dataOverride) {
-      const sa = await score(a, { data: dataOverride });
-      const sb = await score(b, { data: dataOverride, rowsOf: a });
+      // Both at once, each in its own worker (one core each); a's failure is named first when both fail.
+      const [pa, pb] = await Promise.allSettled([
+        score(a, { data: dataOverride }),
+        score(b, { data: dataOverride, rowsOf: a }),
+      ]);
+      if (pa.status === 'rejected') throw pa.reason;
+      if (pb.status === 'rejected') throw pb.reason;
+      const [sa, sb] = [pa.value, pb.value];
       if (sa.classes.join('\u0000') !== sb.classes.join('\u0000')) {
         throw new LatheError(
           'INVALID_INPUT',
