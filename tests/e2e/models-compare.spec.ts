@@ -29,9 +29,23 @@ describe('Compare versions on the Models page', () => {
     await models.openList(url);
     for (const runId of runs)
       await models.invoke('models:register', { runId, name: 'penguin-cmp' });
+    // The panels that load on their own (evaluation, card, batch jobs) are answered only once the page
+    // stands: none of them may then move the Compare panel. (A click that straddled such a move went to
+    // the element below the pointer, and the compare was never asked for.)
+    const late = /\/api\/invoke\/(eval:list|models:card:get|models:card:markdown|predict:batches)$/;
+    const held: (() => Promise<void>)[] = [];
+    await page.route(late, (route) => void held.push(() => route.continue()));
     await models.openModel(url, 'penguin-cmp');
-
     const panel = models.byTestId('model-compare');
+    await expect.poll(() => held.length).toBe(4);
+    const placed = await panel.boundingBox();
+    await Promise.all(held.map((answer) => answer()));
+    await page.unroute(late);
+    await models.byTestId('card-rendered').waitFor();
+    await models.byTestId('version-evaluation-none').waitFor();
+    await models.byTestId('model-batches-empty').waitFor();
+    expect(await panel.boundingBox()).toEqual(placed);
+
     // The same version on both sides is refused beside the field, before any call.
     await panel.getByTestId('compare-a').selectOption('2');
     await panel.getByTestId('compare-b').selectOption('2');

@@ -85,6 +85,8 @@ export function ModelPage({ name }: { name: string }) {
             onSelect={setSelected}
             onChanged={changed}
           />
+          {/* Beside the versions and above every panel that loads on its own, so none of them moves it. */}
+          <CompareVersionsPanel key={m.name} model={m} />
           {version && (
             <div className="grid-2">
               <ControlsPanel
@@ -110,7 +112,6 @@ export function ModelPage({ name }: { name: string }) {
               version={version}
             />
           )}
-          <CompareVersionsPanel key={m.name} model={m} />
           <AuditPanel name={m.name} revision={revision} />
         </>
       )}
