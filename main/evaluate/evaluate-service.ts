@@ -288,9 +288,33 @@ export function createEvaluateService(deps: {
         ? gatesFor(projectPolicy, model?.name ?? target.gatesOf ?? null)
         : null;
       const policy = applied?.gates ?? null;
+      /** The champion's scores on the candidate's rows, or why there are none to compare. */
+      const scoreChampion = async (): Promise<ChampionScore> => {
+        if (!model)
+          return {
+            skip: 'not a registered version: evaluate it as NAME@version to compare with the champion',
+          };
+        const champ = await deps.championOf(model.name);
+        if (!champ)
+          return { skip: `no champion yet: passes, nothing to compare (model '${model.name}')` };
+        if (champ.versionId === model.versionId)
+          return { skip: `${model.name}@${model.version} is the champion` };
+        return score(champ.run, { data: input.data, rowsOf: run }).then(
+          (scored): ChampionScore => ({ label: champ.label, scored }),
+          // A champion that cannot score these rows (other columns, other classes) fails the gate.
+          (err: Error): ChampionScore => ({
+            label: champ.label,
+            error: `the champion (${champ.label}) cannot score these rows: ${err.message}`,
+          }),
+        );
+      };
       const sensitive = [
         ...new Set([...input.sensitive, ...(policy?.fairness.map((f) => f.column) ?? [])]),
       ];
+      // The champion reads the candidate's rows, not its scores: it is scored at once, in its own worker.
+      const championScoring = policy?.champion ? scoreChampion() : null;
+      // Awaited below; a candidate that fails first leaves it unread.
+      championScoring?.catch(() => undefined);
       const scored = await score(run, {
         ...input,
         sensitive,
@@ -317,31 +341,11 @@ export function createEvaluateService(deps: {
       });
       report.learningCurve = scored.learningCurve;
       if (policy) {
-        let champion: ChampionScore | null = null;
-        if (policy.champion) {
-          const champ = model ? await deps.championOf(model.name) : null;
-          champion = !model
-            ? {
-                skip: 'not a registered version: evaluate it as NAME@version to compare with the champion',
-              }
-            : !champ
-              ? { skip: `no champion yet: passes, nothing to compare (model '${model.name}')` }
-              : champ.versionId === model.versionId
-                ? { skip: `${model.name}@${model.version} is the champion` }
-                : await score(champ.run, { data: input.data, rowsOf: run }).then(
-                    (scored): ChampionScore => ({ label: champ.label, scored }),
-                    // A champion that cannot score these rows (other columns, other classes) fails the gate.
-                    (err: Error): ChampionScore => ({
-                      label: champ.label,
-                      error: `the champion (${champ.label}) cannot score these rows: ${err.message}`,
-                    }),
-                  );
-        }
         report.gates = checkGates({
           policy,
           report,
           scored,
-          champion,
+          champion: await championScoring,
           seed: run.config.seed,
           projectDefault: applied?.section === null,
         });
