@@ -26,15 +26,22 @@ export function Panel({
   children,
   className,
   testId,
+  busy = false,
 }: {
   title?: ReactNode;
   actions?: ReactNode;
   children: ReactNode;
   className?: string;
   testId?: string;
+  /** Its content is still loading (aria-busy): assistive technology waits, and so can a test. */
+  busy?: boolean;
 }) {
   return (
-    <section className={className ? `panel ${className}` : 'panel'} data-testid={testId}>
+    <section
+      className={className ? `panel ${className}` : 'panel'}
+      data-testid={testId}
+      aria-busy={busy || undefined}
+    >
       {(title || actions) && (
         <header className="panel-header">
           {title && <h2>{title}</h2>}

@@ -35,15 +35,23 @@ describe('Compare versions on the Models page', () => {
     const late = /\/api\/invoke\/(eval:list|models:card:get|models:card:markdown|predict:batches)$/;
     const held: (() => Promise<void>)[] = [];
     await page.route(late, (route) => void held.push(() => route.continue()));
-    await models.openModel(url, 'penguin-cmp');
+    await models.openModel(url, 'penguin-cmp', { settled: false });
     const panel = models.byTestId('model-compare');
     await expect.poll(() => held.length).toBe(4);
     const placed = await panel.boundingBox();
+    // Each panel still waiting says so (aria-busy): the evaluation, the card and the batch jobs.
+    const busy = models.byTestId('model-page').locator('[aria-busy="true"]');
+    expect(await busy.evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))).toEqual([
+      'version-evaluation',
+      'model-card',
+      'model-batches',
+    ]);
     await Promise.all(held.map((answer) => answer()));
     await page.unroute(late);
     await models.byTestId('card-rendered').waitFor();
     await models.byTestId('version-evaluation-none').waitFor();
     await models.byTestId('model-batches-empty').waitFor();
+    expect(await busy.count()).toBe(0);
     expect(await panel.boundingBox()).toEqual(placed);
 
     // The same version on both sides is refused beside the field, before any call.

@@ -10,7 +10,11 @@ export function BatchJobsPanel({ model, version }: { model: string; version: num
   const ref = `${model}@${version}`;
   const batches = useAsync(() => getApi().invoke('predict:batches', { ref }), [ref]);
   return (
-    <Panel title={`Batch jobs of v${version}`} testId="model-batches">
+    <Panel
+      title={`Batch jobs of v${version}`}
+      testId="model-batches"
+      busy={batches.status === 'loading'}
+    >
       <AsyncStatus of={batches} error="Could not list batch jobs" testId="model-batches-loading" />
       {batches.data && batches.data.length === 0 && (
         <p className="muted" data-testid="model-batches-empty">

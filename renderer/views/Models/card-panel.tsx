@@ -62,6 +62,7 @@ export function CardPanel({
     <Panel
       title={`Model card · v${version.version}`}
       testId="model-card"
+      busy={card.status === 'loading'}
       actions={
         data &&
         !draft && (

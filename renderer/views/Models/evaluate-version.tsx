@@ -38,6 +38,7 @@ export function EvaluateVersionPanel({
     <Panel
       title={`Evaluation of v${version.version}`}
       testId="version-evaluation"
+      busy={latest.status === 'loading'}
       actions={
         version.lineage ? (
           <BusyButton

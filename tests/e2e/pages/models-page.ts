@@ -1,4 +1,5 @@
 import type { Locator } from 'playwright-core';
+import { expect } from 'vitest';
 import { AppPage } from './app-page';
 
 /** The Models view: `#/models` (the list) and `#/models/<name>` (versions, controls, card, audit). */
@@ -8,9 +9,17 @@ export class ModelsPage extends AppPage {
     await this.byTestId('models-view').waitFor();
   }
 
-  async openModel(url: string, name: string): Promise<void> {
+  /**
+   * Opens a model and waits until its panels have loaded (none aria-busy), so nothing moves under a
+   * click; `settled: false` returns once the versions show.
+   */
+  async openModel(url: string, name: string, { settled = true } = {}): Promise<void> {
     await this.page.goto(`${url}#/models/${encodeURIComponent(name)}`);
     await this.byTestId('model-versions').waitFor();
+    if (!settled) return;
+    await expect
+      .poll(() => this.byTestId('model-page').locator('[aria-busy="true"]').count())
+      .toBe(0);
   }
 
   row(name: string): Locator {
