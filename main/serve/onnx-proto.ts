@@ -266,22 +266,25 @@ export function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
     throw new Error(
       `[onnx] tensor ${t.name}: ${t.data.length} values for shape [${t.dims.join(', ')}]`,
     );
-  // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian, as the spec requires).
+  // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian, as the spec requires),
+  // written in field order.
   const data = t.data;
-  for (const d of t.dims) w.int(1, d);
-  w.string(8, t.name);
   const raw = new Uint8Array(size * data.BYTES_PER_ELEMENT);
   const view = new DataView(raw.buffer);
+  let type: number;
   if (data instanceof Float64Array) {
-    w.int(2, DataType.DOUBLE);
+    type = DataType.DOUBLE;
     for (let i = 0; i < size; i++) view.setFloat64(i * 8, data[i]!, true);
   } else if (data instanceof BigInt64Array) {
-    w.int(2, DataType.INT64);
+    type = DataType.INT64;
     for (let i = 0; i < size; i++) view.setBigInt64(i * 8, data[i]!, true);
   } else {
-    w.int(2, DataType.FLOAT);
+    type = DataType.FLOAT;
     for (let i = 0; i < size; i++) view.setFloat32(i * 4, data[i]!, true);
   }
+  for (const d of t.dims) w.int(1, d);
+  w.int(2, type);
+  w.string(8, t.name);
   w.bytes(9, raw);
 }
 
