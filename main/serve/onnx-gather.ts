@@ -12,7 +12,7 @@
 import {
   DataType,
   ProtoWriter,
-  fieldText,
+  fieldTexts,
   readFields,
   writeNode,
   writeTensor,
@@ -52,12 +52,15 @@ const VALUE_INFO_NAME = 1;
 function nodeOf(f: ProtoField) {
   const fields = readFields(f.payload!);
   return {
-    inputs: fields.filter((x) => x.field === NODE_INPUT).map(fieldText),
-    outputs: fields.filter((x) => x.field === NODE_OUTPUT).map(fieldText),
-    op: fields.filter((x) => x.field === NODE_OP).map(fieldText)[0] ?? '',
+    inputs: fieldTexts(fields, NODE_INPUT),
+    outputs: fieldTexts(fields, NODE_OUTPUT),
+    op: fieldTexts(fields, NODE_OP)[0] ?? '',
     attributes: fields.some((x) => x.field === NODE_ATTRIBUTE),
   };
 }
+
+/** The name of an initializer (TensorProto) or graph input (ValueInfoProto): `field` of its message. */
+const nameOf = (f: ProtoField, field: number) => fieldTexts(readFields(f.payload!), field)[0];
 
 /**
  * A float32 initializer as onnx-export.ts writes it (dims one varint each, raw_data); null for any other
@@ -111,7 +114,7 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   if (gemm.inputs.length < 2 || gemm.outputs.length !== 1) return null;
   const kernelName = gemm.inputs[1]!;
   const kernelField = graph.find(
-    (f) => f.field === GRAPH_INITIALIZER && floatTensorName(f) === kernelName,
+    (f) => f.field === GRAPH_INITIALIZER && nameOf(f, TENSOR_NAME) === kernelName,
   );
   const kernel = kernelField ? floatTensorOf(kernelField) : null;
   if (!kernel || kernel.dims.length !== 2) return null;
@@ -176,7 +179,7 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
     if (f === first.f) for (const n of nodes) g.message(GRAPH_NODE, (w) => writeNode(w, n));
     else if (f === kernelField && !kernelShared) {
       // Replaced by the compact kernel and the table.
-    } else if (f.field === GRAPH_INPUT && valueInfoName(f) === ONNX_INPUT)
+    } else if (f.field === GRAPH_INPUT && nameOf(f, VALUE_INFO_NAME) === ONNX_INPUT)
       g.message(GRAPH_INPUT, (w) =>
         writeValueInfo(w, {
           name: ONNX_INPUT,
@@ -196,13 +199,3 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   }
   return { onnx: w.finish(), width: d + m, offsets };
 }
-
-const floatTensorName = (f: ProtoField) =>
-  readFields(f.payload!)
-    .filter((x) => x.field === TENSOR_NAME)
-    .map(fieldText)[0];
-
-const valueInfoName = (f: ProtoField) =>
-  readFields(f.payload!)
-    .filter((x) => x.field === VALUE_INFO_NAME)
-    .map(fieldText)[0];

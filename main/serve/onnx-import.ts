@@ -29,7 +29,14 @@ import { createRowTransformer } from '../features/row';
 import type { RegistryStore } from '../registry/registry-store';
 import type { ArtifactStore } from '../workspace/artifacts';
 import { loadConfigFile } from '../workspace/config-file';
-import { fieldText, ProtoWriter, readFields, writeValueInfo, type ProtoField } from './onnx-proto';
+import {
+  fieldText,
+  fieldTexts,
+  ProtoWriter,
+  readFields,
+  writeValueInfo,
+  type ProtoField,
+} from './onnx-proto';
 import type { PackageMeta, Prediction, Predictor } from './types';
 
 const NUMERIC_TYPES = ['float32', 'float64', 'int64', 'int32'] as const;
@@ -164,7 +171,7 @@ export function unzipMaps(bytes: Uint8Array): {
     for (const f of graph) {
       if (f.field !== 1 || !f.payload) continue;
       const node = readFields(f.payload);
-      const text = (field: number) => node.filter((x) => x.field === field).map(fieldText);
+      const text = (field: number) => fieldTexts(node, field);
       if (text(4)[0] !== 'ZipMap' || text(7)[0] !== 'ai.onnx.ml') continue;
       const [input] = text(1);
       const [output] = text(2);
@@ -173,8 +180,7 @@ export function unzipMaps(bytes: Uint8Array): {
       for (const a of node.filter((x) => x.field === 5 && x.payload)) {
         const attr = readFields(a.payload!);
         const name = fieldText(attr.find((x) => x.field === 1)!);
-        if (name === 'classlabels_strings')
-          labels = attr.filter((x) => x.field === 9).map(fieldText);
+        if (name === 'classlabels_strings') labels = fieldTexts(attr, 9);
         else if (name === 'classlabels_int64s') labels = integers(attr, 8).map(String);
       }
       zipped.set(output, { tensor: input, labels });

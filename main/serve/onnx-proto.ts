@@ -155,6 +155,10 @@ export function readFields(buf: Uint8Array): ProtoField[] {
 export const fieldText = (f: ProtoField): string =>
   f.payload ? new TextDecoder().decode(f.payload) : '';
 
+/** The texts of every `field` among `fields` (a repeated string, or one string as its first). */
+export const fieldTexts = (fields: readonly ProtoField[], field: number): string[] =>
+  fields.filter((x) => x.field === field).map(fieldText);
+
 /** TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
 
