@@ -566,10 +566,10 @@ export function RunsTable({
     () => onSelection(toggleAll(selection, rowIds)),
     [onSelection, selection, rowIds],
   );
-  const [onSortStart] = useState(() => () => {
+  const onSortStart = useCallback(() => {
     performance.mark(MARKS.sortStart);
     sortPending.current = true;
-  });
+  }, []);
   const items = virtualizer.getVirtualItems();
   // Line elements are keyed by slot (slots.ts): the line scrolled out hands its element to the one
   // scrolled in, and they stay in slot order in the DOM (each line's place is its transform; its
