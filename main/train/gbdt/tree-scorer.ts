@@ -10,6 +10,8 @@
 // worker_threads over SharedArrayBuffers, the calling thread taking chunks too.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { wasm, type WasmMemory } from '../../workspace/wasm';
+import { GBDT_WASM_BASE64 } from '../kernel/gbdt-wasm';
 import type { GbdtModel } from './tree-model';
 
 /** Categorical splits whose codes are all integers in [0, BITSET_CODES) test a bitset. */
@@ -178,8 +180,245 @@ export function scoreChunks(
   }
 }
 
+// --- The WebAssembly scorer ---------------------------------------------------------------------------
+// The same walk in the GBDT kernel (kernel/assembly/gbdt.ts, scoreTrees), with no branch on the data: each
+// tree is walked a fixed number of steps (its depth; leaves step to themselves) and every node computes
+// both tests (threshold and bitset) and selects. Eight rows walk side by side, so their loads overlap. It
+// compares float32 features with float32 thresholds (deciding as the double comparison above does, both
+// being float32 values) and adds the leaves in tree order in float64: the outputs are the same bit for
+// bit. Ensembles with a sorted code list (codes past the bitset range) or a threshold that is not a float32
+// value, and inputs that are not all float32 values, are scored by scoreChunks instead.
+
+/** Bytes of a node in the kernel's table (see scoreTrees in kernel/assembly/gbdt.ts). */
+const NODE_BYTES = 32;
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+
+/** Where the tables of an ensemble lie in the kernel's memory (byte offsets), and its shape. */
+export interface TreeTables {
+  nodes: number;
+  roots: number;
+  depths: number;
+  trees: number;
+  k: number;
+  base: number;
+  bits: number;
+  /** The shared chunk counter (an i32). */
+  counter: number;
+  rowBytes: number;
+  /** Where a call's rows begin. */
+  data: number;
+}
+
+/** One call's rows: float32 features at `x`, the float64 sums at `out`. */
+export interface TreeJob {
+  rows: number;
+  x: number;
+  out: number;
+  chunk: number;
+}
+
+interface TreeKernels {
+  heapBase(): number;
+  scoreTrees(
+    nodes: number,
+    roots: number,
+    depths: number,
+    trees: number,
+    k: number,
+    base: number,
+    bits: number,
+    x: number,
+    rowBytes: number,
+    begin: number,
+    end: number,
+    out: number,
+  ): void;
+}
+
+/**
+ * Scores chunks of `job` as the shared `counter` hands them out, until none is left. Self-contained (its
+ * source runs in the workers).
+ */
+export function scoreTreeChunks(
+  kernels: TreeKernels,
+  t: TreeTables,
+  job: TreeJob,
+  counter: Int32Array,
+): void {
+  for (;;) {
+    const start = Atomics.add(counter, 0, job.chunk);
+    if (start >= job.rows) return;
+    const end = Math.min(job.rows, start + job.chunk);
+    kernels.scoreTrees(
+      t.nodes,
+      t.roots,
+      t.depths,
+      t.trees,
+      t.k,
+      t.base,
+      t.bits,
+      job.x,
+      t.rowBytes,
+      start,
+      end,
+      job.out,
+    );
+  }
+}
+
+/**
+ * The ensemble's nodes in the kernel's layout and each tree's depth; null when a split keeps a code list or
+ * a threshold is not a float32 value (the kernel compares in float32).
+ */
+export function packTrees(m: CompiledEnsemble): { nodes: ArrayBuffer; depths: Int32Array } | null {
+  const count = m.feature.length;
+  for (let g = 0; g < count; g++) {
+    if ((m.flags[g]! & (BY_CATEGORIES | BITSET)) === BY_CATEGORIES) return null;
+    if (m.feature[g]! >= 0 && Math.fround(m.threshold[g]!) !== m.threshold[g]) return null;
+  }
+  const nodes = new ArrayBuffer(count * NODE_BYTES);
+  const f64 = new Float64Array(nodes);
+  const f32 = new Float32Array(nodes);
+  const i32 = new Int32Array(nodes);
+  for (let g = 0; g < count; g++) {
+    const leaf = m.feature[g]! < 0;
+    const bitset = (m.flags[g]! & BITSET) !== 0;
+    if (leaf) f64[g * 4] = m.value[g]!;
+    else f32[g * 8] = m.threshold[g]!;
+    i32[g * 8 + 2] = (leaf ? g : m.left[g]!) * NODE_BYTES;
+    i32[g * 8 + 3] = (leaf ? g : m.right[g]!) * NODE_BYTES;
+    i32[g * 8 + 4] = leaf ? 0 : m.feature[g]! * 4;
+    i32[g * 8 + 5] = leaf ? 0 : m.flags[g]! & (DEFAULT_LEFT | MISSING_NEGATIVE | BITSET);
+    i32[g * 8 + 6] = bitset ? m.catAt[g]! : 0;
+    i32[g * 8 + 7] = bitset ? m.catLen[g]! * 32 : 0;
+  }
+  const depths = new Int32Array(m.roots.length);
+  const depthOf = (n: number): number =>
+    m.feature[n]! < 0 ? 0 : 1 + Math.max(depthOf(m.left[n]!), depthOf(m.right[n]!));
+  m.roots.forEach((root, t) => (depths[t] = depthOf(root)));
+  return { nodes, depths };
+}
+
+let kernelModule: object | null = null;
+
+/** The ensemble's tables in a kernel memory of their own, and the rows of one call after them. */
+class TreeMemory {
+  readonly module: object;
+  readonly memory: WasmMemory<SharedArrayBuffer>;
+  readonly kernels: TreeKernels;
+  readonly tables: TreeTables;
+
+  constructor(m: CompiledEnsemble, packed: { nodes: ArrayBuffer; depths: Int32Array }) {
+    kernelModule ??= new wasm.Module(Buffer.from(GBDT_WASM_BASE64, 'base64'));
+    this.module = kernelModule;
+    this.memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    this.kernels = instantiate(this.module, this.memory);
+    let top = this.kernels.heapBase();
+    const take = (bytes: number) => {
+      const at = top;
+      top += Math.ceil(Math.max(bytes, 8) / 64) * 64;
+      return at;
+    };
+    const trees = m.roots.length;
+    this.tables = {
+      nodes: take(packed.nodes.byteLength),
+      roots: take(trees * 4),
+      depths: take(trees * 4),
+      trees,
+      k: m.outputs,
+      base: take(m.outputs * 8),
+      // At least one word: nodes that are not bitset splits read the first (and ignore it).
+      bits: take(Math.max(1, m.bits.length) * 4),
+      counter: take(4),
+      rowBytes: m.width * 4,
+      data: 0,
+    };
+    this.tables.data = top;
+    this.ensure(top);
+    const buf = this.memory.buffer;
+    const t = this.tables;
+    new Uint8Array(buf, t.nodes, packed.nodes.byteLength).set(new Uint8Array(packed.nodes));
+    new Int32Array(buf, t.roots, trees).set(m.roots.map((r) => r * NODE_BYTES));
+    new Int32Array(buf, t.depths, trees).set(packed.depths);
+    new Float64Array(buf, t.base, m.outputs).set(m.base);
+    new Uint32Array(buf, t.bits, m.bits.length).set(m.bits);
+  }
+
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    const pages = Math.ceil((end - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES)
+      throw new Error(`tree scorer: ${end} bytes of rows and outputs exceed 4 GiB`);
+    this.memory.grow(pages);
+  }
+
+  /**
+   * Copies `rows` rows of `x` into the memory and resets the counter; null when a value is not a float32
+   * (such an input is scored by scoreChunks, which compares the value itself).
+   */
+  load(x: ArrayLike<number>, rows: number, chunk: number): TreeJob | null {
+    const t = this.tables;
+    const values = rows * (t.rowBytes / 4);
+    const xAt = t.data;
+    const outAt = xAt + Math.ceil((values * 4) / 64) * 64;
+    this.ensure(outAt + rows * t.k * 8);
+    const into = new Float32Array(this.memory.buffer, xAt, values);
+    if (x instanceof Float32Array) into.set(x.subarray(0, values));
+    else
+      for (let i = 0; i < values; i++) {
+        const v = x[i]!;
+        into[i] = v;
+        if (into[i] !== v && v === v) return null;
+      }
+    Atomics.store(this.counter(), 0, 0);
+    return { rows, x: xAt, out: outAt, chunk };
+  }
+
+  counter(): Int32Array {
+    return new Int32Array(this.memory.buffer, this.tables.counter, 1);
+  }
+
+  /** The sums of `job`, copied out of the memory. */
+  sums(job: TreeJob): Float64Array {
+    return new Float64Array(this.memory.buffer, job.out, job.rows * this.tables.k).slice();
+  }
+
+  /** Scores `job` on this thread (taking chunks until none is left). */
+  run(job: TreeJob): void {
+    scoreTreeChunks(this.kernels, this.tables, job, this.counter());
+  }
+}
+
+function instantiate(module: object, memory: WasmMemory<SharedArrayBuffer>): TreeKernels {
+  const abort = () => {
+    throw new Error('wasm abort');
+  };
+  return new wasm.Instance(module, { env: { memory, abort } }).exports as TreeKernels;
+}
+
+/** Each compiled ensemble's kernel memory (undefined until first used; null when it cannot be packed). */
+const memories = new WeakMap<CompiledEnsemble, TreeMemory | null>();
+
+function treeMemory(m: CompiledEnsemble): TreeMemory | null {
+  let mem = memories.get(m);
+  if (mem === undefined) {
+    const packed = packTrees(m);
+    mem = packed ? new TreeMemory(m, packed) : null;
+    memories.set(m, mem);
+  }
+  return mem;
+}
+
 /** Raw outputs [rows, outputs] on the calling thread. */
 export function scoreRows(m: CompiledEnsemble, x: ArrayLike<number>, rows: number): Float64Array {
+  const mem = treeMemory(m);
+  const job = mem?.load(x, rows, SCORE_CHUNK_ROWS);
+  if (mem && job) {
+    mem.run(job);
+    return mem.sums(job);
+  }
   const out = new Float64Array(rows * m.outputs);
   scoreChunks(m, x, rows, out, new Int32Array(1), SCORE_CHUNK_ROWS);
   return out;
@@ -188,10 +427,14 @@ export function scoreRows(m: CompiledEnsemble, x: ArrayLike<number>, rows: numbe
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const scoreChunks = ${scoreChunks.toString()};
-const m = workerData;
+const scoreTreeChunks = ${scoreTreeChunks.toString()};
+const { m, kernel } = workerData;
+const abort = () => { throw new Error('wasm abort'); };
+const kernels = kernel && new WebAssembly.Instance(kernel.module, { env: { memory: kernel.memory, abort } }).exports;
 parentPort.on('message', (job) => {
   try {
-    scoreChunks(m, new Float32Array(job.x), job.rows, new Float64Array(job.out), new Int32Array(job.counter), job.chunk);
+    if (kernel) scoreTreeChunks(kernels, kernel.tables, job, new Int32Array(kernel.memory.buffer, kernel.tables.counter, 1));
+    else scoreChunks(m, new Float32Array(job.x), job.rows, new Float64Array(job.out), new Int32Array(job.counter), job.chunk);
     parentPort.postMessage({ ok: true });
   } catch (err) {
     parentPort.postMessage({ ok: false, message: String(err && err.message || err) });
@@ -209,55 +452,78 @@ export interface ThreadedScorer {
 
 export function threadedScorer(model: GbdtModel, threads = availableParallelism()): ThreadedScorer {
   const m = compileEnsemble(model);
+  const packed = packTrees(m);
+  // The scorer's own memory (not treeMemory's): its workers write into it.
+  const mem = packed ? new TreeMemory(m, packed) : null;
   const n = Math.max(1, Math.floor(threads));
+  const workerData = mem
+    ? { m: null, kernel: { module: mem.module, memory: mem.memory, tables: mem.tables } }
+    : { m, kernel: null };
   const workers: Worker[] = [];
-  for (let i = 1; i < n; i++)
-    workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: m }));
+  for (let i = 1; i < n; i++) workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData }));
   let closed = false;
   let failure: Error | null = null;
   for (const w of workers) {
     w.on('error', (err) => (failure ??= err));
     w.once('exit', (code) => (failure ??= new Error(`tree scorer worker exited (${code})`)));
   }
+  /** Runs `job` on every worker and `mine` here; returns once all have stopped. */
+  const together = async (job: object, mine: () => void) => {
+    const done = workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const onExit = (code: number) => reject(new Error(`tree scorer worker exited (${code})`));
+          w.once('exit', onExit);
+          w.once('message', (msg: { ok: boolean; message?: string }) => {
+            w.off('exit', onExit);
+            if (msg.ok) resolve();
+            else reject(new Error(`tree scorer worker: ${msg.message}`));
+          });
+          w.postMessage(job);
+        }),
+    );
+    let own: Error | null = null;
+    try {
+      mine();
+    } catch (err) {
+      own = err instanceof Error ? err : new Error(String(err));
+    }
+    // Every worker is waited for before returning, so none still writes into the outputs afterwards.
+    const settled = await Promise.allSettled(done);
+    if (own) throw own;
+    for (const s of settled) if (s.status === 'rejected') throw s.reason as Error;
+  };
+  const scoreOnce = async (x: Float32Array, rows: number): Promise<Float64Array> => {
+    if (closed) throw new Error('tree scorer: closed');
+    if (failure) throw failure;
+    if (x.length < rows * m.width)
+      throw new Error(`tree scorer: ${x.length} values for ${rows} rows of ${m.width} features`);
+    if (mem) {
+      const job = mem.load(x, rows, SCORE_CHUNK_ROWS)!;
+      if (workers.length && rows > SCORE_CHUNK_ROWS) await together(job, () => mem.run(job));
+      else mem.run(job);
+      return mem.sums(job);
+    }
+    if (!workers.length || rows <= SCORE_CHUNK_ROWS) return scoreRows(m, x, rows);
+    const xs = new SharedArrayBuffer(rows * m.width * 4);
+    new Float32Array(xs).set(x.subarray(0, rows * m.width));
+    const outs = new SharedArrayBuffer(rows * m.outputs * 8);
+    const counters = new SharedArrayBuffer(4);
+    const job = { x: xs, out: outs, counter: counters, rows, chunk: SCORE_CHUNK_ROWS };
+    const out = new Float64Array(outs);
+    await together(job, () =>
+      scoreChunks(m, new Float32Array(xs), rows, out, new Int32Array(counters), SCORE_CHUNK_ROWS),
+    );
+    return out;
+  };
+  // One call at a time: a call's rows and outputs live in the scorer's memory until it returns.
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     threads: n,
-    async score(x, rows) {
-      if (closed) throw new Error('tree scorer: closed');
-      if (failure) throw failure;
-      if (x.length < rows * m.width)
-        throw new Error(`tree scorer: ${x.length} values for ${rows} rows of ${m.width} features`);
-      if (!workers.length || rows <= SCORE_CHUNK_ROWS) return scoreRows(m, x, rows);
-      const xs = new SharedArrayBuffer(rows * m.width * 4);
-      new Float32Array(xs).set(x.subarray(0, rows * m.width));
-      const outs = new SharedArrayBuffer(rows * m.outputs * 8);
-      const counters = new SharedArrayBuffer(4);
-      const job = { x: xs, out: outs, counter: counters, rows, chunk: SCORE_CHUNK_ROWS };
-      const done = workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const onExit = (code: number) =>
-              reject(new Error(`tree scorer worker exited (${code})`));
-            w.once('exit', onExit);
-            w.once('message', (msg: { ok: boolean; message?: string }) => {
-              w.off('exit', onExit);
-              if (msg.ok) resolve();
-              else reject(new Error(`tree scorer worker: ${msg.message}`));
-            });
-            w.postMessage(job);
-          }),
-      );
-      const out = new Float64Array(outs);
-      let mine: Error | null = null;
-      try {
-        scoreChunks(m, new Float32Array(xs), rows, out, new Int32Array(counters), SCORE_CHUNK_ROWS);
-      } catch (err) {
-        mine = err instanceof Error ? err : new Error(String(err));
-      }
-      // Every worker is waited for before returning, so none still writes into `out` afterwards.
-      const settled = await Promise.allSettled(done);
-      if (mine) throw mine;
-      for (const s of settled) if (s.status === 'rejected') throw s.reason as Error;
-      return out;
+    score(x, rows) {
+      const result = queue.then(() => scoreOnce(x, rows));
+      queue = result.catch(() => undefined);
+      return result;
     },
     async close() {
       closed = true;

@@ -8,6 +8,7 @@ import {
   BITSET_CODES,
   SCORE_CHUNK_ROWS,
   compileEnsemble,
+  packTrees,
   scoreRows,
   threadedScorer,
 } from '../../../main/train/gbdt/tree-scorer';
@@ -92,6 +93,50 @@ describe('tree scorer', () => {
     expect(compiled.codes.length).toBeGreaterThan(0);
     expect(compileEnsemble(base).codes.length).toBe(0);
     same(scoreRows(compiled, x, 2000), predictRaw(model, x, 2000));
+    // The WebAssembly kernel has bitsets only: this ensemble is scored by the loop in JavaScript.
+    expect(packTrees(compiled)).toBeNull();
+    expect(packTrees(compileEnsemble(base))).not.toBeNull();
+  });
+
+  it('packs each tree with its depth and leaves that step to themselves', () => {
+    const o = options[0]!;
+    const model = randomModel(21, o);
+    const compiled = compileEnsemble(model);
+    const packed = packTrees(compiled)!;
+    const depth = (tree: GbdtModel['trees'][number], n: number): number =>
+      tree.feature[n]! < 0
+        ? 0
+        : 1 + Math.max(depth(tree, tree.left[n]!), depth(tree, tree.right[n]!));
+    expect([...packed.depths]).toEqual(model.trees.map((t) => depth(t, 0)));
+    const words = new Int32Array(packed.nodes);
+    for (let g = 0; g < compiled.feature.length; g++)
+      if (compiled.feature[g]! < 0)
+        expect([words[g * 8 + 2], words[g * 8 + 3]]).toEqual([g * 32, g * 32]);
+    // A threshold that is not a float32 value: the kernel (comparing in float32) is not used, and the
+    // JavaScript loop still equals predictRaw.
+    const odd = structuredClone(model);
+    const tree = odd.trees.find((t) => t.feature[0]! >= 0 && !t.categories[0])!;
+    tree.threshold[0] = tree.threshold[0]! + 1e-9;
+    expect(Math.fround(tree.threshold[0])).not.toBe(tree.threshold[0]);
+    expect(packTrees(compileEnsemble(odd))).toBeNull();
+    const x = randomRows(22, o, 1000);
+    same(scoreRows(compileEnsemble(odd), x, 1000), predictRaw(odd, x, 1000));
+  });
+
+  it('doubles that are not float32 values are compared as they are (predictRaw), not rounded', () => {
+    const o = options[2]!;
+    const model = randomModel(31, o);
+    const rows = 500;
+    const x = Float64Array.from(randomRows(32, o, rows));
+    // Just above a threshold: rounded to float32 the value would equal it and go left.
+    const t = model.trees[0]!;
+    const root = t.threshold[0]!;
+    for (let r = 0; r < rows; r += 2)
+      x[r * o.features + t.feature[0]!] = root + Math.max(Math.abs(root) * 1e-12, 1e-300);
+    const want = predictRaw(model, x, rows);
+    same(ensemblePredictor(model)(x, rows), want);
+    const rounded = Float32Array.from(x);
+    expect(predictRaw(model, rounded, rows)).not.toEqual(want);
   });
 
   it('1 and 2 threads give the same outputs as predictRaw', async () => {
@@ -112,6 +157,34 @@ describe('tree scorer', () => {
         await scorer.close();
       }
       await expect(scorer.score(x, rows)).rejects.toThrow(/closed/);
+    }
+  });
+
+  it('calls made before the last one returns are scored one after another, each right', async () => {
+    const o = options[0]!;
+    const model = randomModel(41, o);
+    const rows = SCORE_CHUNK_ROWS * 3 + 5;
+    const a = randomRows(42, o, rows);
+    const b = randomRows(43, o, rows);
+    const scorer = threadedScorer(model, 2);
+    try {
+      const [sa, sb] = await Promise.all([scorer.score(a, rows), scorer.score(b, rows)]);
+      same(sa, predictRaw(model, a, rows));
+      same(sb, predictRaw(model, b, rows));
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it('an ensemble with codes past the bitsets scores on 2 threads in JavaScript, the same', async () => {
+    const o = options[0]!;
+    const rows = SCORE_CHUNK_ROWS * 2 + 7;
+    const [model, x] = shiftCodes(randomModel(51, o), randomRows(52, o, rows), BITSET_CODES + 1);
+    const scorer = threadedScorer(model, 2);
+    try {
+      same(await scorer.score(x, rows), predictRaw(model, x, rows));
+    } finally {
+      await scorer.close();
     }
   });
 });

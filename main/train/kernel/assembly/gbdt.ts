@@ -277,3 +277,106 @@ export function addLeaf(index: usize, begin: i32, end: i32, raw: usize, k: i32, 
     store<f64>(at, load<f64>(at) + v);
   }
 }
+
+// --- Scoring a stored ensemble (main/train/gbdt/tree-scorer.ts lays out its tables) -----------------------
+
+// A node is 32 bytes: its threshold @0 (f32; at a leaf, its value as f64); the byte offsets of the left and
+// right children in the node table @8, @12 (a leaf: its own offset, both); the feature's byte offset in a
+// row @16; flags @20 (1 default left, 2 a negative value is missing, 8 a bitset split); a bitset split's
+// first word in `bits` @24 and its number of codes (words · 32) @28. Thresholds are float32 values, so
+// comparing in float32 decides as comparing in float64 would.
+
+/** The offset in the node table of the child a row with value v at node `a` goes to. */
+@inline
+function childOffset(a: usize, v: f32, bits: usize): i32 {
+  const flags = load<i32>(a, 20);
+  // A bitset split tests word (code >>> 5) of its set; other nodes read bits[0], which they ignore.
+  const inSet = (v >= 0) & (v < <f32>load<i32>(a, 28));
+  const code = <i32>v;
+  const word = load<u32>(bits + ((<usize>select<i32>(load<i32>(a, 24) + (code >>> 5), 0, inSet)) << 2));
+  const hit = inSet & (<f32>code == v) & (((word >>> (code & 31)) & 1) != 0);
+  const goes = select<bool>(hit, v <= load<f32>(a), (flags & 8) != 0);
+  const missing = (v != v) | (((flags & 2) != 0) & (v < 0));
+  return select<i32>(load<i32>(a, 8), load<i32>(a, 12), select<bool>((flags & 1) != 0, goes, missing));
+}
+
+/**
+ * Scores rows begin..end of x (f32, row-major, rowBytes per row) into out (f64 [rows, k]): each row's k
+ * sums start at base (f64 [k]) and add, tree by tree in order, the value of the leaf the row reaches in
+ * tree t (to output t % k). Tree t starts at node offset roots[t] and takes depths[t] steps (leaves step to
+ * themselves), so no branch depends on the data; eight rows walk side by side.
+ */
+export function scoreTrees(
+  nodes: usize,
+  roots: usize,
+  depths: usize,
+  trees: i32,
+  k: i32,
+  base: usize,
+  bits: usize,
+  x: usize,
+  rowBytes: i32,
+  begin: i32,
+  end: i32,
+  out: usize,
+): void {
+  const rb = <usize>rowBytes;
+  const ks = (<usize>k) << 3;
+  for (let r = begin; r < end; r++) {
+    memory.copy(out + <usize>r * ks, base, ks);
+  }
+  for (let t = 0; t < trees; t++) {
+    const root = load<i32>(roots + ((<usize>t) << 2));
+    const depth = load<i32>(depths + ((<usize>t) << 2));
+    const to = <usize>(t % k) << 3;
+    let r = begin;
+    for (; r + 8 <= end; r += 8) {
+      const x0 = x + <usize>r * rb;
+      let a0 = root;
+      let a1 = root;
+      let a2 = root;
+      let a3 = root;
+      let a4 = root;
+      let a5 = root;
+      let a6 = root;
+      let a7 = root;
+      for (let d = 0; d < depth; d++) {
+        const n0 = nodes + <usize>a0;
+        a0 = childOffset(n0, load<f32>(x0 + <usize>load<i32>(n0, 16)), bits);
+        const n1 = nodes + <usize>a1;
+        a1 = childOffset(n1, load<f32>(x0 + rb + <usize>load<i32>(n1, 16)), bits);
+        const n2 = nodes + <usize>a2;
+        a2 = childOffset(n2, load<f32>(x0 + 2 * rb + <usize>load<i32>(n2, 16)), bits);
+        const n3 = nodes + <usize>a3;
+        a3 = childOffset(n3, load<f32>(x0 + 3 * rb + <usize>load<i32>(n3, 16)), bits);
+        const n4 = nodes + <usize>a4;
+        a4 = childOffset(n4, load<f32>(x0 + 4 * rb + <usize>load<i32>(n4, 16)), bits);
+        const n5 = nodes + <usize>a5;
+        a5 = childOffset(n5, load<f32>(x0 + 5 * rb + <usize>load<i32>(n5, 16)), bits);
+        const n6 = nodes + <usize>a6;
+        a6 = childOffset(n6, load<f32>(x0 + 6 * rb + <usize>load<i32>(n6, 16)), bits);
+        const n7 = nodes + <usize>a7;
+        a7 = childOffset(n7, load<f32>(x0 + 7 * rb + <usize>load<i32>(n7, 16)), bits);
+      }
+      const o = out + <usize>r * ks + to;
+      store<f64>(o, load<f64>(o) + load<f64>(nodes + <usize>a0));
+      store<f64>(o + ks, load<f64>(o + ks) + load<f64>(nodes + <usize>a1));
+      store<f64>(o + 2 * ks, load<f64>(o + 2 * ks) + load<f64>(nodes + <usize>a2));
+      store<f64>(o + 3 * ks, load<f64>(o + 3 * ks) + load<f64>(nodes + <usize>a3));
+      store<f64>(o + 4 * ks, load<f64>(o + 4 * ks) + load<f64>(nodes + <usize>a4));
+      store<f64>(o + 5 * ks, load<f64>(o + 5 * ks) + load<f64>(nodes + <usize>a5));
+      store<f64>(o + 6 * ks, load<f64>(o + 6 * ks) + load<f64>(nodes + <usize>a6));
+      store<f64>(o + 7 * ks, load<f64>(o + 7 * ks) + load<f64>(nodes + <usize>a7));
+    }
+    for (; r < end; r++) {
+      const row = x + <usize>r * rb;
+      let a = root;
+      for (let d = 0; d < depth; d++) {
+        const n = nodes + <usize>a;
+        a = childOffset(n, load<f32>(row + <usize>load<i32>(n, 16)), bits);
+      }
+      const o = out + <usize>r * ks + to;
+      store<f64>(o, load<f64>(o) + load<f64>(nodes + <usize>a));
+    }
+  }
+}
