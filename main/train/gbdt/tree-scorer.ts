@@ -291,7 +291,7 @@ export function packTrees(m: CompiledEnsemble): { nodes: ArrayBuffer; depths: In
     i32[g * 8 + 4] = leaf ? 0 : m.feature[g]! * 4;
     i32[g * 8 + 5] = leaf ? 0 : m.flags[g]! & (DEFAULT_LEFT | MISSING_NEGATIVE | BITSET);
     i32[g * 8 + 6] = bitset ? m.catAt[g]! : 0;
-    i32[g * 8 + 7] = bitset ? m.catLen[g]! * 32 : 0;
+    f32[g * 8 + 7] = bitset ? m.catLen[g]! * 32 : 0;
   }
   const depths = new Int32Array(m.roots.length);
   const depthOf = (n: number): number =>

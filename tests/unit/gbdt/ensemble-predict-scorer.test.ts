@@ -84,6 +84,27 @@ describe('tree scorer', () => {
     });
   });
 
+  it('odd values on a categorical feature go where predictRaw sends them', () => {
+    const o = options[0]!;
+    const model = randomModel(61, o);
+    const odd = [
+      -0,
+      0.5,
+      1 - 2 ** -24,
+      2 ** 23,
+      2 ** 23 + 2,
+      2 ** 24 + 4,
+      1e30,
+      Infinity,
+      -Infinity,
+      -0.5,
+    ];
+    const rows = odd.length * 40;
+    const x = randomRows(62, o, rows);
+    for (let r = 0; r < rows; r++) x[r * o.features + 1] = odd[r % odd.length]!;
+    same(scoreRows(compileEnsemble(model), x, rows), predictRaw(model, x, rows));
+  });
+
   it('codes beyond the bitset range take the sorted-list path, with the same outputs', () => {
     const o = options[0]!;
     const base = randomModel(7, o);

@@ -283,20 +283,23 @@ export function addLeaf(index: usize, begin: i32, end: i32, raw: usize, k: i32, 
 // A node is 32 bytes: its threshold @0 (f32; at a leaf, its value as f64); the byte offsets of the left and
 // right children in the node table @8, @12 (a leaf: its own offset, both); the feature's byte offset in a
 // row @16; flags @20 (1 default left, 2 a negative value is missing, 8 a bitset split); a bitset split's
-// first word in `bits` @24 and its number of codes (words · 32) @28. Thresholds are float32 values, so
-// comparing in float32 decides as comparing in float64 would.
+// first word in `bits` @24 and its number of codes (words · 32, as f32) @28. Thresholds are float32
+// values, so comparing in float32 decides as comparing in float64 would.
 
 /** The offset in the node table of the child a row with value v at node `a` goes to. */
 @inline
 function childOffset(a: usize, v: f32, bits: usize): i32 {
   const flags = load<i32>(a, 20);
+  const nonNegative = v >= 0;
   // A bitset split tests word (code >>> 5) of its set; other nodes read bits[0], which they ignore.
-  const inSet = (v >= 0) & (v < <f32>load<i32>(a, 28));
-  const code = <i32>v;
+  const inSet = nonNegative & (v < load<f32>(a, 28));
+  // Below 2^23, v + 2^23 holds the integer nearest v in its low mantissa bits (a fraction then fails the
+  // equality below).
+  const code = i32.reinterpret_f32(v + 8388608.0) - 0x4b000000;
   const word = load<u32>(bits + ((<usize>select<i32>(load<i32>(a, 24) + (code >>> 5), 0, inSet)) << 2));
   const hit = inSet & (<f32>code == v) & (((word >>> (code & 31)) & 1) != 0);
   const goes = select<bool>(hit, v <= load<f32>(a), (flags & 8) != 0);
-  const missing = (v != v) | (((flags & 2) != 0) & (v < 0));
+  const missing = select<bool>(!nonNegative, v != v, (flags & 2) != 0);
   return select<i32>(load<i32>(a, 8), load<i32>(a, 12), select<bool>((flags & 1) != 0, goes, missing));
 }
 
