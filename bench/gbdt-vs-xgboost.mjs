@@ -33,12 +33,12 @@
 // Fits show wall time and the process's CPU time (all threads): on a loaded machine the CPU time is the
 // steadier measure, though OpenMP threads that spin while waiting inflate XGBoost's.
 // Test AUC: each side's probabilities on the test rows; Lathe's from predictRaw of the model/gbdt.json the
-// end-to-end run trained, and from `lathe predict` (its ONNX export; a failure there is printed, the
-// other numbers still are).
+// end-to-end run trained, and from `lathe predict` (a failure there is printed, the other numbers still
+// are).
 // Batch scoring of --score-rows (3,000,000: every flight) rows: `lathe predict` Parquet → Parquet (the
-// whole command, and the batch job's own duration), predictRaw on the feature matrix in memory (sigmoid
-// included), XGBoost's predict_proba on a pandas frame in memory (sklearn) and inplace_predict on the
-// float32 matrix (codes). Goals of issue 14: Lathe's fit within 1.5× XGBoost's, test AUC within 0.005,
+// whole command, and the batch job's own duration), the tree scorer that command runs (WebAssembly, on
+// --threads threads) on the feature matrix in memory (sigmoid included), XGBoost's predict_proba on a
+// pandas frame in memory (sklearn) and inplace_predict on the float32 matrix (codes). Goals of issue 14: Lathe's fit within 1.5× XGBoost's, test AUC within 0.005,
 // batch scoring at least as fast as predict_proba. The machine may be shared: compare within one run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -141,6 +141,7 @@ await build({
 export { train } from './main/train/trainer';
 export { TrainConfig } from './shared/contract';
 export { predictRaw } from './main/train/gbdt/tree-model';
+export { threadedScorer } from './main/train/gbdt/tree-scorer';
 export { compileFeatureSql } from './main/features/sql';
 export { rocAuc } from './main/train/metrics';`,
     resolveDir: root,
@@ -154,7 +155,14 @@ export { rocAuc } from './main/train/metrics';`,
   outfile: bundlePath,
   logLevel: 'warning',
 });
-const { createServices, TrainConfig, predictRaw, compileFeatureSql, rocAuc } = require(bundlePath);
+const {
+  createServices,
+  TrainConfig,
+  predictRaw,
+  threadedScorer,
+  compileFeatureSql,
+  rocAuc,
+} = require(bundlePath);
 
 // train() in its own process (as in the worker): its fit from onFitStart to the last round (wall and the
 // process's CPU time, all threads), the phases after it (permutation importance, saving), and the call.
@@ -185,14 +193,6 @@ train(JSON.parse(job), {
   }));
 });
 `;
-/** Seconds of wall and CPU time (this process, all threads) that `fn` takes. */
-function timedHere(fn) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = fn();
-  const c = process.cpuUsage(c0);
-  return { value, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
-}
 
 let db;
 try {
@@ -400,7 +400,20 @@ try {
   }
 
   const scoreMatrix = await matrix(paths['score.parquet']);
-  const raw = timedHere(() => sigmoid(predictRaw(gbdt, scoreMatrix.x, scoreMatrix.rows)));
+  // The scorer `lathe predict` runs (tree-scorer.ts: the WebAssembly kernel on --threads threads), on the
+  // matrix in memory as inplace_predict gets it; its workers started outside the timing, as XGBoost's are.
+  const scorer = threadedScorer(gbdt, model.threads);
+  let raw;
+  try {
+    await scorer.score(scoreMatrix.x.subarray(0, gbdt.features.length * 10_000), 10_000);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    sigmoid(await scorer.score(scoreMatrix.x, scoreMatrix.rows));
+    const c = process.cpuUsage(c0);
+    raw = { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+  } finally {
+    await scorer.close();
+  }
   const xScore = Object.fromEntries(['sklearn', 'codes'].map((v) => [v, xgboost(v, true)]));
 
   const ratio = (a, b) => (a / b).toFixed(2);
@@ -459,7 +472,7 @@ try {
     row('lathe predict, parquet → parquet (command)', batch.seconds);
     row('lathe predict, the batch job (durationMs)', batch.out.durationMs / 1000);
   } else row('lathe predict (ONNX): failed, see above', NaN);
-  row('lathe predictRaw + sigmoid, matrix in memory', raw.seconds, raw.cpuSeconds);
+  row('lathe tree scorer + sigmoid, matrix in memory', raw.seconds, raw.cpuSeconds);
   row('xgboost sklearn predict_proba, pandas in memory', xScore.sklearn.scoreSeconds);
   row('xgboost booster inplace_predict, numpy in memory', xScore.codes.scoreSeconds);
   const proba = xScore.sklearn.scoreSeconds;
@@ -468,7 +481,7 @@ try {
       (batch
         ? `predict command ${ratio(batch.seconds, proba)}, batch job ${ratio(batch.out.durationMs / 1000, proba)}, `
         : '') +
-      `predictRaw ${ratio(raw.seconds, proba)}; predictRaw / inplace_predict ${ratio(raw.seconds, xScore.codes.scoreSeconds)}`,
+      `tree scorer ${ratio(raw.seconds, proba)}; tree scorer / inplace_predict ${ratio(raw.seconds, xScore.codes.scoreSeconds)}`,
   );
 } finally {
   await db?.closeSync?.();

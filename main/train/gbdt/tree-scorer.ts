@@ -192,7 +192,12 @@ export function scoreChunks(
 /** Bytes of a node in the kernel's table (see scoreTrees in kernel/assembly/gbdt.ts). */
 const NODE_BYTES = 32;
 const PAGE = 65536;
-const MAX_PAGES = 65536;
+/** The kernel memory's maximum (1 GiB): a shared memory reserves its maximum up front. */
+const MAX_PAGES = 16384;
+/** Rows and outputs of one call go through the memory in slices of about this many bytes. */
+const SLICE_BYTES = 256 << 20;
+/** Node tables larger than this are scored by scoreChunks (they would crowd out the rows). */
+const MAX_TABLE_BYTES = 256 << 20;
 
 /** Where the tables of an ensemble lie in the kernel's memory (byte offsets), and its shape. */
 export interface TreeTables {
@@ -277,6 +282,7 @@ export function packTrees(m: CompiledEnsemble): { nodes: ArrayBuffer; depths: In
     if ((m.flags[g]! & (BY_CATEGORIES | BITSET)) === BY_CATEGORIES) return null;
     if (m.feature[g]! >= 0 && Math.fround(m.threshold[g]!) !== m.threshold[g]) return null;
   }
+  if (count * NODE_BYTES + m.bits.length * 4 > MAX_TABLE_BYTES) return null;
   const nodes = new ArrayBuffer(count * NODE_BYTES);
   const f64 = new Float64Array(nodes);
   const f32 = new Float32Array(nodes);
@@ -308,8 +314,14 @@ class TreeMemory {
   readonly memory: WasmMemory<SharedArrayBuffer>;
   readonly kernels: TreeKernels;
   readonly tables: TreeTables;
+  /** Rows per slice (see SLICE_BYTES). */
+  readonly sliceRows: number;
 
-  constructor(m: CompiledEnsemble, packed: { nodes: ArrayBuffer; depths: Int32Array }) {
+  constructor(
+    m: CompiledEnsemble,
+    packed: { nodes: ArrayBuffer; depths: Int32Array },
+    sliceBytes = SLICE_BYTES,
+  ) {
     kernelModule ??= new wasm.Module(Buffer.from(GBDT_WASM_BASE64, 'base64'));
     this.module = kernelModule;
     this.memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
@@ -335,6 +347,10 @@ class TreeMemory {
       data: 0,
     };
     this.tables.data = top;
+    this.sliceRows = Math.max(
+      SCORE_CHUNK_ROWS,
+      Math.floor(sliceBytes / (this.tables.rowBytes + this.tables.k * 8)),
+    );
     this.ensure(top);
     const buf = this.memory.buffer;
     const t = this.tables;
@@ -350,39 +366,42 @@ class TreeMemory {
     if (end <= have) return;
     const pages = Math.ceil((end - have) / PAGE);
     if (have / PAGE + pages > MAX_PAGES)
-      throw new Error(`tree scorer: ${end} bytes of rows and outputs exceed 4 GiB`);
+      throw new Error(`tree scorer: ${end} bytes of tables, rows and outputs exceed 1 GiB`);
     this.memory.grow(pages);
   }
 
   /**
-   * Copies `rows` rows of `x` into the memory and resets the counter; null when a value is not a float32
-   * (such an input is scored by scoreChunks, which compares the value itself).
+   * Copies rows begin..end of `x` (at most sliceRows) into the memory and resets the counter; null when
+   * a value is not a float32 (such an input is scored by scoreChunks, which compares the value itself).
    */
-  load(x: ArrayLike<number>, rows: number, chunk: number): TreeJob | null {
+  load(x: ArrayLike<number>, begin: number, end: number, chunk: number): TreeJob | null {
     const t = this.tables;
-    const values = rows * (t.rowBytes / 4);
+    const width = t.rowBytes / 4;
+    const values = (end - begin) * width;
     const xAt = t.data;
     const outAt = xAt + Math.ceil((values * 4) / 64) * 64;
-    this.ensure(outAt + rows * t.k * 8);
+    this.ensure(outAt + (end - begin) * t.k * 8);
     const into = new Float32Array(this.memory.buffer, xAt, values);
-    if (x instanceof Float32Array) into.set(x.subarray(0, values));
+    const from = begin * width;
+    if (x instanceof Float32Array) into.set(x.subarray(from, from + values));
     else
       for (let i = 0; i < values; i++) {
-        const v = x[i]!;
+        const v = x[from + i]!;
         into[i] = v;
         if (into[i] !== v && v === v) return null;
       }
     Atomics.store(this.counter(), 0, 0);
-    return { rows, x: xAt, out: outAt, chunk };
+    return { rows: end - begin, x: xAt, out: outAt, chunk };
   }
 
   counter(): Int32Array {
     return new Int32Array(this.memory.buffer, this.tables.counter, 1);
   }
 
-  /** The sums of `job`, copied out of the memory. */
-  sums(job: TreeJob): Float64Array {
-    return new Float64Array(this.memory.buffer, job.out, job.rows * this.tables.k).slice();
+  /** Copies the sums of `job` into `out` from row `begin`. */
+  copyOut(job: TreeJob, out: Float64Array, begin: number): void {
+    const k = this.tables.k;
+    out.set(new Float64Array(this.memory.buffer, job.out, job.rows * k), begin * k);
   }
 
   /** Scores `job` on this thread (taking chunks until none is left). */
@@ -413,13 +432,18 @@ function treeMemory(m: CompiledEnsemble): TreeMemory | null {
 
 /** Raw outputs [rows, outputs] on the calling thread. */
 export function scoreRows(m: CompiledEnsemble, x: ArrayLike<number>, rows: number): Float64Array {
-  const mem = treeMemory(m);
-  const job = mem?.load(x, rows, SCORE_CHUNK_ROWS);
-  if (mem && job) {
-    mem.run(job);
-    return mem.sums(job);
-  }
   const out = new Float64Array(rows * m.outputs);
+  const mem = treeMemory(m);
+  if (mem) {
+    let begin = 0;
+    for (; begin < rows; begin += mem.sliceRows) {
+      const job = mem.load(x, begin, Math.min(rows, begin + mem.sliceRows), SCORE_CHUNK_ROWS);
+      if (!job) break;
+      mem.run(job);
+      mem.copyOut(job, out, begin);
+    }
+    if (begin >= rows) return out;
+  }
   scoreChunks(m, x, rows, out, new Int32Array(1), SCORE_CHUNK_ROWS);
   return out;
 }
@@ -450,11 +474,16 @@ export interface ThreadedScorer {
   close(): Promise<void>;
 }
 
-export function threadedScorer(model: GbdtModel, threads = availableParallelism()): ThreadedScorer {
+/** `sliceBytes`: how much of the matrix goes through the kernel's memory at a time (tests make it small). */
+export function threadedScorer(
+  model: GbdtModel,
+  threads = availableParallelism(),
+  sliceBytes = SLICE_BYTES,
+): ThreadedScorer {
   const m = compileEnsemble(model);
   const packed = packTrees(m);
   // The scorer's own memory (not treeMemory's): its workers write into it.
-  const mem = packed ? new TreeMemory(m, packed) : null;
+  const mem = packed ? new TreeMemory(m, packed, sliceBytes) : null;
   const n = Math.max(1, Math.floor(threads));
   const workerData = mem
     ? { m: null, kernel: { module: mem.module, memory: mem.memory, tables: mem.tables } }
@@ -499,10 +528,15 @@ export function threadedScorer(model: GbdtModel, threads = availableParallelism(
     if (x.length < rows * m.width)
       throw new Error(`tree scorer: ${x.length} values for ${rows} rows of ${m.width} features`);
     if (mem) {
-      const job = mem.load(x, rows, SCORE_CHUNK_ROWS)!;
-      if (workers.length && rows > SCORE_CHUNK_ROWS) await together(job, () => mem.run(job));
-      else mem.run(job);
-      return mem.sums(job);
+      const out = new Float64Array(rows * m.outputs);
+      for (let begin = 0; begin < rows; begin += mem.sliceRows) {
+        // A Float32Array's values are all float32: load always copies them.
+        const job = mem.load(x, begin, Math.min(rows, begin + mem.sliceRows), SCORE_CHUNK_ROWS)!;
+        if (workers.length && job.rows > SCORE_CHUNK_ROWS) await together(job, () => mem.run(job));
+        else mem.run(job);
+        mem.copyOut(job, out, begin);
+      }
+      return out;
     }
     if (!workers.length || rows <= SCORE_CHUNK_ROWS) return scoreRows(m, x, rows);
     const xs = new SharedArrayBuffer(rows * m.width * 4);

@@ -181,6 +181,20 @@ describe('tree scorer', () => {
     }
   });
 
+  it('a matrix larger than a slice of the kernel memory is scored slice by slice, the same', async () => {
+    const o = options[1]!;
+    const model = randomModel(71, o);
+    const rows = SCORE_CHUNK_ROWS * 5 + 3;
+    const x = randomRows(72, o, rows);
+    // Slices of SCORE_CHUNK_ROWS rows (the least): six of them, the last of 3 rows.
+    const scorer = threadedScorer(model, 2, 1);
+    try {
+      same(await scorer.score(x, rows), predictRaw(model, x, rows));
+    } finally {
+      await scorer.close();
+    }
+  });
+
   it('calls made before the last one returns are scored one after another, each right', async () => {
     const o = options[0]!;
     const model = randomModel(41, o);
