@@ -66,6 +66,7 @@ const runtimeExternal = {
 const nodeEntries = [
   ['main/train/worker.ts', 'out/main/train-worker.cjs'],
   ['main/evaluate/worker.ts', 'out/main/eval-worker.cjs'],
+  ['main/train/validation-worker.ts', 'out/main/validation-worker.cjs'],
   ['main/electron/main.ts', 'out/main/electron.cjs'],
 ].filter(([entry]) => existsSync(join(root, entry)));
 

@@ -26,6 +26,7 @@ const BUNDLES: { file: string; optional?: true }[] = [
   { file: 'cli-run.cjs' },
   { file: 'train-worker.cjs' },
   { file: 'eval-worker.cjs' },
+  { file: 'validation-worker.cjs' },
   { file: 'cli-commands.json', optional: true },
   { file: 'serve-standalone.cjs', optional: true },
 ];

@@ -17,7 +17,8 @@ import { buildModel } from './model';
 import { createRng, permutation } from './random';
 import { createLrScheduler, EarlyStopper, metricValue } from './schedules';
 import type { SelectionResult } from './selection';
-import { predict, type Scorer } from './validation';
+import { predict } from './validation';
+import type { Scorer } from './validation-score';
 
 export interface EpochReport {
   epoch: number;

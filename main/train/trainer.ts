@@ -24,13 +24,8 @@ import {
   subsetColumns,
   type SelectionResult,
 } from './selection';
-import {
-  createScorer,
-  permutationImportance,
-  tfjsTrainedModel,
-  type Scorer,
-  type TrainedModel,
-} from './validation';
+import { permutationImportance, tfjsTrainedModel, type TrainedModel } from './validation';
+import { createScorer, scorerThread, type Scorer } from './validation-score';
 
 /** The artifact of a run's validation predictions: monitoring's reference of the prediction. */
 export const VALID_PREDICTIONS = 'monitor/valid-predictions.json';
@@ -278,7 +273,19 @@ async function trainPass(
   let result: Omit<PassResult, 'importance'>;
   if (t.engine === 'gbdt') {
     const r = await fitGbdt(
-      { ...common, names, categorical: categoricalOutputs(data.fitted), resume: plan.resume },
+      {
+        ...common,
+        names,
+        categorical: categoricalOutputs(data.fitted),
+        resume: plan.resume,
+        scorerThread: () =>
+          scorerThread({
+            task: job.config.task,
+            target: data.target,
+            valid: data.valid,
+            outputDim: t.outputDim,
+          }),
+      },
       t.hooks,
     );
     result = {

@@ -57,12 +57,25 @@ export interface GbdtCheckpoint {
   baseScore: number[];
 }
 
-export interface GbdtHooks {
+export interface GbdtHooks<M = never> {
   /**
    * After each round (`round` = rounds done, from 1): raw validation scores [validRows, outputs] after it
-   * and the training loss (weighted mean: log loss, cross-entropy, squared / absolute error, Huber loss).
+   * and the training loss (weighted mean: log loss, cross-entropy, squared / absolute error, Huber loss);
+   * with `measure`, its measurement of those scores.
    */
-  onRound(r: { round: number; trainLoss: number; validRaw: Float32Array }): 'continue' | 'stop';
+  onRound(r: {
+    round: number;
+    trainLoss: number;
+    validRaw: Float32Array;
+    measured?: M;
+  }): 'continue' | 'stop';
+  /**
+   * Measures a round's validation scores elsewhere (another thread): the next round grows meanwhile, and
+   * onRound gets the round once the measurement is in. Rounds still reach onRound in order, and when one
+   * says stop, the round grown beyond it is dropped: the model, the rounds reported and the checkpoints
+   * are those of training without it.
+   */
+  measure?(validRaw: Float32Array): Promise<M>;
   /** Polled between trees; true → throw LatheError('CANCELLED', …). */
   isCancelled?(): boolean;
   checkpointEvery?: number;
@@ -174,11 +187,11 @@ function checkInputs(p: GbdtParams, d: GbdtData, valid: { x: Float32Array; rows:
  * Trains `params.trees` rounds (fewer when onRound says stop) and returns the model with every trained
  * round's trees. With `resume`, continues from its trees: the result equals an uninterrupted run's.
  */
-export async function trainGbdt(
+export async function trainGbdt<M = never>(
   params: GbdtParams,
   data: GbdtData,
   valid: { x: Float32Array; rows: number },
-  hooks: GbdtHooks,
+  hooks: GbdtHooks<M>,
   resume?: GbdtCheckpoint,
   createEngine: EngineFactory = createWasmEngine,
 ): Promise<GbdtModel> {
@@ -240,18 +253,60 @@ export async function trainGbdt(
           : 0
         : gradients(params.objective, k, raw, y, weights, params.huberDelta, grad ?? engine.gpair);
 
-    const report = (round: number, trainLoss: number): 'continue' | 'stop' =>
-      hooks.onRound({ round, trainLoss, validRaw: Float32Array.from(validRaw) });
+    /** A round whose report waits for its measurement (with `measure`: while the next round grows). */
+    interface Reported {
+      round: number;
+      trainLoss: number;
+      validRaw: Float32Array;
+      measured: Promise<M> | null;
+    }
+    let pending: Reported | null = null;
+    const reported = (round: number, trainLoss: number): Reported => {
+      const copy = Float32Array.from(validRaw);
+      const measured = hooks.measure ? hooks.measure(copy) : null;
+      // A round dropped after a stop is never awaited.
+      measured?.catch(() => undefined);
+      return { round, trainLoss, validRaw: copy, measured };
+    };
+    /**
+     * Reports the pending round; true when it says stop (the trees grown after it are dropped). The last
+     * round (`last`) takes no checkpoint.
+     */
+    const deliver = async (last = false): Promise<boolean> => {
+      const p = pending;
+      pending = null;
+      if (!p) return false;
+      const measured = p.measured ? await p.measured : undefined;
+      const r = { round: p.round, trainLoss: p.trainLoss, validRaw: p.validRaw };
+      if (hooks.onRound(measured === undefined ? r : { ...r, measured }) === 'stop') {
+        trees.length = p.round * k;
+        return true;
+      }
+      const every = hooks.checkpointEvery ?? 0;
+      if (!last && every > 0 && hooks.onCheckpoint && p.round % every === 0)
+        hooks.onCheckpoint({
+          round: p.round,
+          trees: trees.slice(0, p.round * k),
+          baseScore: base.slice(),
+        });
+      return false;
+    };
 
     let identity: Uint32Array | null = null;
     let round = startRound;
+    let stopped = false;
     for (; round < params.trees; round++) {
       const loss = lossAndGradients();
       if (round > startRound) {
-        if (report(round, loss) === 'stop') break;
-        const every = hooks.checkpointEvery ?? 0;
-        if (every > 0 && hooks.onCheckpoint && round % every === 0)
-          hooks.onCheckpoint({ round, trees: trees.slice(), baseScore: base.slice() });
+        const next = reported(round, loss);
+        // Measured elsewhere: the round before is reported now, this one after the next tree grows.
+        if (!hooks.measure) pending = next;
+        stopped = await deliver();
+        if (stopped) {
+          round = trees.length / k;
+          break;
+        }
+        if (hooks.measure) pending = next;
       }
       await new Promise<void>((resolve) => setImmediate(resolve));
       for (let c = 0; c < k; c++) {
@@ -300,9 +355,14 @@ export async function trainGbdt(
         trees.push(tree);
       }
     }
-    if (round === params.trees && round > startRound) {
-      const loss = lossAndGradients();
-      report(round, loss);
+    if (!stopped && round > startRound) {
+      // The last round grown: the one before it is reported first, and it may still say stop.
+      const next = reported(round, lossAndGradients());
+      if (await deliver()) round = trees.length / k;
+      else {
+        pending = next;
+        await deliver(true);
+      }
     }
     return {
       format: GBDT_FORMAT,

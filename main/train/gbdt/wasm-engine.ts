@@ -237,6 +237,11 @@ for (;;) {
 }
 `;
 
+/** The threads the engine runs of `threads` asked for: histograms are shared out by feature. */
+export function histogramThreads(threads: number, width: number): number {
+  return Math.max(1, Math.min(MAX_THREADS, Math.floor(threads), width));
+}
+
 let compiled: object | null = null;
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
@@ -251,7 +256,7 @@ export async function createWasmEngine(
 ): Promise<HistEngine> {
   compiled ??= new wasm.Module(Buffer.from(GBDT_WASM_BASE64, 'base64'));
   const module = compiled;
-  threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(threads), width));
+  threads = histogramThreads(threads, width);
   const stride = spec.stride;
   const binBytes = spec.narrow ? 1 : 2;
   const slotPairs = width * stride;

@@ -284,6 +284,61 @@ describe('trainGbdt: checkpoints, resume, early stop, cancel', () => {
     },
   );
 
+  // With `measure`, a round is reported once the next has grown: a stop then drops that round's trees.
+  it.each([
+    ['never stopped', 0],
+    ['stopped at round 1', 1],
+    ['stopped at round 5', 5],
+    ['stopped at round 11 (the one before the last)', 11],
+    ['stopped at the last round', 12],
+  ])(
+    'rounds measured elsewhere (%s): the same rounds, trees, checkpoints and stop as in place',
+    async (_, stopAt) => {
+      const q: GbdtParams = { ...p, objective: 'softmax', outputs: 3 };
+      const d = table(900, 81, 'softmax');
+      const valid = table(300, 82, 'softmax');
+      const v = { x: valid.x, rows: valid.rows };
+      const sum = (raw: Float32Array) => raw.reduce((a, b) => a + b, 0);
+      const run = async (measured: boolean) => {
+        const rounds: { round: number; trainLoss: number; validRaw: Float32Array }[] = [];
+        const checkpoints: string[] = [];
+        const model = await trainGbdt<number>(q, d, v, {
+          ...(measured
+            ? {
+                // Answers after the training thread has moved on (a worker's message would too).
+                measure: (raw: Float32Array) =>
+                  new Promise<number>((resolve) => setTimeout(() => resolve(sum(raw)), 1)),
+              }
+            : {}),
+          onRound: (r) => {
+            if (measured) expect(r.measured).toBe(sum(r.validRaw));
+            else expect(r.measured).toBeUndefined();
+            rounds.push({ round: r.round, trainLoss: r.trainLoss, validRaw: r.validRaw });
+            return r.round === stopAt ? 'stop' : 'continue';
+          },
+          checkpointEvery: 2,
+          onCheckpoint: (c) => checkpoints.push(JSON.stringify(c)),
+        });
+        return { model: JSON.stringify(model), rounds, checkpoints, trained: model.roundsTrained };
+      };
+      const inPlace = await run(false);
+      const elsewhere = await run(true);
+      expect(inPlace.trained).toBe(stopAt || 12);
+      expect(elsewhere.trained).toBe(inPlace.trained);
+      expect(elsewhere.rounds).toEqual(inPlace.rounds);
+      expect(elsewhere.rounds.map((r) => r.round)).toEqual(
+        Array.from({ length: stopAt || 12 }, (_, i) => i + 1),
+      );
+      // Every second round that went on, never the last.
+      const last = stopAt ? stopAt - 1 : 11;
+      expect(inPlace.checkpoints.map((c) => (JSON.parse(c) as GbdtCheckpoint).round)).toEqual(
+        [2, 4, 6, 8, 10].filter((r) => r <= last),
+      );
+      expect(elsewhere.checkpoints).toEqual(inPlace.checkpoints);
+      expect(elsewhere.model).toBe(inPlace.model);
+    },
+  );
+
   it('stops when onRound says so, with every trained round’s trees', async () => {
     const d = table(1000, 41, 'softmax');
     const model = await trainGbdt({ ...p, objective: 'softmax', outputs: 3 }, d, d, {

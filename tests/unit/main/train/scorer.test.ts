@@ -1,9 +1,17 @@
 // The validation scorer a training calls every epoch (a GBDT every round): its loss and metrics equal
-// their definitions, computed here the plain way.
+// their definitions, computed here the plain way; on its worker thread it answers the same.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rocAuc } from '../../../../main/train/metrics';
-import { createScorer } from '../../../../main/train/validation';
+import {
+  createScorer,
+  scorerThread,
+  validationWorkerPath,
+  type ScorerSpec,
+} from '../../../../main/train/validation-score';
 
 const valid = (labels: number[], values: number[] = []) => ({
   rows: labels.length,
@@ -103,5 +111,78 @@ describe('createScorer', () => {
     const se = actual.reduce((s, a) => s + (a - 11) ** 2, 0) / 4;
     expect(off.valLoss).toBeCloseTo(se / 4, 12);
     expect(off.metrics.val_rmse).toBeCloseTo(Math.sqrt(se), 12);
+  });
+});
+
+describe('scorerThread', () => {
+  const rows = 5000;
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const cases: [string, ScorerSpec][] = [
+    [
+      'binary',
+      {
+        task: 'binary',
+        target: { kind: 'classes', classes: ['no', 'yes'] },
+        valid: valid(Array.from({ length: rows }, () => (rnd() < 0.3 ? 1 : 0))),
+        outputDim: 1,
+      },
+    ],
+    [
+      'multiclass',
+      {
+        task: 'multiclass',
+        target: { kind: 'classes', classes: ['a', 'b', 'c'] },
+        valid: valid(Array.from({ length: rows }, () => Math.floor(rnd() * 3))),
+        outputDim: 3,
+      },
+    ],
+    [
+      'regression',
+      {
+        task: 'regression',
+        target: { kind: 'regression', mean: 3, std: 2 },
+        valid: valid(
+          new Array<number>(rows).fill(0),
+          Array.from({ length: rows }, () => rnd() * 10),
+        ),
+        outputDim: 1,
+      },
+    ],
+  ];
+
+  it.each(cases)('%s: the worker answers, in order, what createScorer says', async (_, spec) => {
+    const thread = scorerThread(spec);
+    expect(thread, `${validationWorkerPath()} is built`).not.toBeNull();
+    const local = createScorer(spec.task, spec.target, spec.valid, spec.outputDim);
+    const outs = [0, 1, 2].map(() =>
+      Float32Array.from({ length: rows * spec.outputDim }, () => rnd() * 6 - 3),
+    );
+    try {
+      const answers = await Promise.all(outs.map((o) => thread!.score(o)));
+      expect(answers).toEqual(outs.map((o) => local(o)));
+    } finally {
+      await thread!.close();
+    }
+    await expect(thread!.score(outs[0]!)).rejects.toThrow(/closed/);
+  });
+
+  it('is null when the worker is not built, and a worker that fails fails what was asked', async () => {
+    const spec = cases[0]![1];
+    expect(scorerThread(spec, join(tmpdir(), 'lathe-no-such-worker.cjs'))).toBeNull();
+    const dir = mkdtempSync(join(tmpdir(), 'lathe-scorer-'));
+    const broken = join(dir, 'worker.cjs');
+    writeFileSync(
+      broken,
+      "require('node:worker_threads').parentPort.on('message', () => process.exit(3));",
+    );
+    const thread = scorerThread(spec, broken)!;
+    try {
+      await expect(thread.score(new Float32Array(rows))).rejects.toThrow(/exited \(3\)/);
+      await expect(thread.score(new Float32Array(rows))).rejects.toThrow(/exited \(3\)/);
+    } finally {
+      await thread.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
