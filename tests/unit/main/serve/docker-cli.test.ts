@@ -53,6 +53,7 @@ describe('exportCliContext', () => {
       'out/main/cli-run.cjs',
       'out/main/train-worker.cjs',
       'out/main/eval-worker.cjs',
+      'out/main/validation-worker.cjs',
       // lathe demo runs the shipped pipeline in the image too.
       'resources/pipelines/flights-demo.yaml',
     ])
