@@ -37,6 +37,8 @@ export interface CompiledEnsemble {
   left: Int32Array;
   right: Int32Array;
   value: Float64Array;
+  /** Each node's cover (training rows' hessian sum; 0 when the model has none). */
+  cover: Float64Array;
   flags: Uint8Array;
   /** Categorical split: offset of its bitset words in `bits` or of its codes in `codes`. */
   catAt: Int32Array;
@@ -63,6 +65,7 @@ export function compileEnsemble(model: GbdtModel): CompiledEnsemble {
     left: new Int32Array(nodes),
     right: new Int32Array(nodes),
     value: new Float64Array(nodes),
+    cover: new Float64Array(nodes),
     flags: new Uint8Array(nodes),
     catAt: new Int32Array(nodes),
     catLen: new Int32Array(nodes),
@@ -82,6 +85,7 @@ export function compileEnsemble(model: GbdtModel): CompiledEnsemble {
       c.left[g] = f >= 0 ? at + tree.left[n]! : -1;
       c.right[g] = f >= 0 ? at + tree.right[n]! : -1;
       c.value[g] = tree.value[n]!;
+      c.cover[g] = tree.cover?.[n] ?? 0;
       let flags = tree.defaultLeft[n] ? DEFAULT_LEFT : 0;
       if (f >= 0 && isCategorical[f] === 1) flags |= MISSING_NEGATIVE;
       const cats = f >= 0 ? tree.categories[n] : null;
@@ -273,8 +277,9 @@ export function scoreTreeChunks(
 }
 
 /**
- * The ensemble's nodes in the kernel's layout and each tree's depth; null when a split keeps a code list or
- * a threshold is not a float32 value (the kernel compares in float32).
+ * The ensemble's nodes in the kernel's layout and each tree's depth; null when a split keeps a code list, a
+ * threshold is not a float32 value (the kernel compares in float32) or the trees are so unbalanced that
+ * walking each the whole depth takes more than twice the steps the rows take.
  */
 export function packTrees(m: CompiledEnsemble): { nodes: ArrayBuffer; depths: Int32Array } | null {
   const count = m.feature.length;
@@ -299,10 +304,35 @@ export function packTrees(m: CompiledEnsemble): { nodes: ArrayBuffer; depths: In
     i32[g * 8 + 6] = bitset ? m.catAt[g]! : 0;
     f32[g * 8 + 7] = bitset ? m.catLen[g]! * 32 : 0;
   }
+  // Each tree's depth, and the steps a row takes in it on average (its leaves' depths weighed by cover).
   const depths = new Int32Array(m.roots.length);
-  const depthOf = (n: number): number =>
-    m.feature[n]! < 0 ? 0 : 1 + Math.max(depthOf(m.left[n]!), depthOf(m.right[n]!));
-  m.roots.forEach((root, t) => (depths[t] = depthOf(root)));
+  let fixed = 0;
+  let expected = 0;
+  m.roots.forEach((root, t) => {
+    let weighed = 0;
+    let weight = 0;
+    let leaves = 0;
+    let plain = 0;
+    const stack = [root, 0];
+    while (stack.length) {
+      const depth = stack.pop()!;
+      const n = stack.pop()!;
+      if (m.feature[n]! >= 0) {
+        stack.push(m.left[n]!, depth + 1, m.right[n]!, depth + 1);
+        continue;
+      }
+      depths[t] = Math.max(depths[t]!, depth);
+      weighed += m.cover[n]! * depth;
+      weight += m.cover[n]!;
+      plain += depth;
+      leaves++;
+    }
+    fixed += depths[t]!;
+    expected += weight > 0 ? weighed / weight : plain / leaves;
+  });
+  // The kernel walks every row the whole depth at about half the cost of a step of scoreChunks: an
+  // unbalanced ensemble (leaf-wise growth) whose rows stop far sooner is walked faster there.
+  if (fixed > 2 * expected) return null;
   return { nodes, depths };
 }
 

@@ -3,7 +3,7 @@
 // large for a bitset (the sorted-list path); on 1 and 2 threads.
 import { describe, expect, it } from 'vitest';
 import { ensemblePredictor } from '../../../main/train/gbdt/ensemble-predict';
-import { predictRaw, type GbdtModel } from '../../../main/train/gbdt/tree-model';
+import { emptyTree, predictRaw, type GbdtModel } from '../../../main/train/gbdt/tree-model';
 import {
   BITSET_CODES,
   SCORE_CHUNK_ROWS,
@@ -75,6 +75,8 @@ describe('tree scorer', () => {
       const rows = 3000;
       const x = randomRows(200 + i, o, rows);
       const want = predictRaw(model, x, rows);
+      // The WebAssembly kernel scores this one.
+      expect(packTrees(compileEnsemble(model))).not.toBeNull();
       same(scoreRows(compileEnsemble(model), x, rows), want);
       same(ensemblePredictor(model)(x, rows), want);
       same(ensemblePredictor(model)(Float64Array.from(x), rows), want);
@@ -142,6 +144,47 @@ describe('tree scorer', () => {
     expect(packTrees(compileEnsemble(odd))).toBeNull();
     const x = randomRows(22, o, 1000);
     same(scoreRows(compileEnsemble(odd), x, 1000), predictRaw(odd, x, 1000));
+  });
+
+  it('trees whose rows stop far above their depth are walked in JavaScript, the same', () => {
+    // A chain: each split sends most rows (by cover) to a leaf on the left; the rest go on down.
+    const depth = 12;
+    const tree = emptyTree();
+    for (let d = 0; d < depth; d++) {
+      const split = tree.feature.length;
+      tree.feature.push(0, -1);
+      tree.threshold.push(d, 0);
+      tree.categories.push(null, null);
+      tree.defaultLeft.push(false, false);
+      tree.left.push(split + 1, -1);
+      tree.right.push(split + 2, -1);
+      tree.value.push(0, d + 1);
+      tree.cover.push(0, 2 ** (depth - d));
+      tree.gain.push(1, 0);
+    }
+    tree.feature.push(-1);
+    tree.threshold.push(0);
+    tree.categories.push(null);
+    tree.defaultLeft.push(false);
+    tree.left.push(-1);
+    tree.right.push(-1);
+    tree.value.push(-1);
+    tree.cover.push(1);
+    tree.gain.push(0);
+    const chain: GbdtModel = {
+      ...randomModel(91, options[2]!),
+      features: ['x0'],
+      categorical: [],
+      trees: [tree, tree],
+    };
+    expect(packTrees(compileEnsemble(chain))).toBeNull();
+    // Rows spread evenly over the leaves instead: the kernel walks it.
+    const even = structuredClone(chain);
+    for (const t of even.trees) t.cover = t.cover.map((c) => (c > 0 ? 1 : 0));
+    expect(packTrees(compileEnsemble(even))).not.toBeNull();
+    const x = Float32Array.from({ length: 40 }, (_, i) => i / 2 - 3);
+    same(scoreRows(compileEnsemble(chain), x, 40), predictRaw(chain, x, 40));
+    same(scoreRows(compileEnsemble(even), x, 40), predictRaw(even, x, 40));
   });
 
   it('doubles that are not float32 values are compared as they are (predictRaw), not rounded', () => {
