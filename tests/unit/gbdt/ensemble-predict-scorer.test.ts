@@ -150,27 +150,23 @@ describe('tree scorer', () => {
     // A chain: each split sends most rows (by cover) to a leaf on the left; the rest go on down.
     const depth = 12;
     const tree = emptyTree();
+    const node = (split: boolean, threshold: number, value: number, cover: number) => {
+      const n = tree.feature.length;
+      tree.feature.push(split ? 0 : -1);
+      tree.threshold.push(threshold);
+      tree.categories.push(null);
+      tree.defaultLeft.push(false);
+      tree.left.push(split ? n + 1 : -1);
+      tree.right.push(split ? n + 2 : -1);
+      tree.value.push(value);
+      tree.cover.push(cover);
+      tree.gain.push(split ? 1 : 0);
+    };
     for (let d = 0; d < depth; d++) {
-      const split = tree.feature.length;
-      tree.feature.push(0, -1);
-      tree.threshold.push(d, 0);
-      tree.categories.push(null, null);
-      tree.defaultLeft.push(false, false);
-      tree.left.push(split + 1, -1);
-      tree.right.push(split + 2, -1);
-      tree.value.push(0, d + 1);
-      tree.cover.push(0, 2 ** (depth - d));
-      tree.gain.push(1, 0);
+      node(true, d, 0, 0);
+      node(false, 0, d + 1, 2 ** (depth - d));
     }
-    tree.feature.push(-1);
-    tree.threshold.push(0);
-    tree.categories.push(null);
-    tree.defaultLeft.push(false);
-    tree.left.push(-1);
-    tree.right.push(-1);
-    tree.value.push(-1);
-    tree.cover.push(1);
-    tree.gain.push(0);
+    node(false, 0, -1, 1);
     const chain: GbdtModel = {
       ...randomModel(91, options[2]!),
       features: ['x0'],
