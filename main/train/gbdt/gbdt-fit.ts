@@ -96,7 +96,7 @@ export interface GbdtFitInput {
   categorical: Set<string>;
   valid: { x: Float32Array; rows: number };
   score: Scorer;
-  /** `score` on a worker thread (validation-score.ts), or null; a GBDT with large validation sets uses it. */
+  /** `score` on a worker thread (validation-score.ts), or null; used when a thread is idle (scoresOnThread). */
   scorerThread?: () => ScorerThread | null;
   outputDim: number;
   /** As in fit.ts's FitInput: the epochs (rounds) of an earlier pass, all passes', this pass. */
@@ -167,8 +167,19 @@ export async function fitGbdt(input: GbdtFitInput, hooks: TrainHooks): Promise<G
     selection: input.pass === 2 ? input.selection : null,
   });
   const features = input.names;
-  const fitTrees = (thread: ScorerThread | null) =>
-    trainGbdt(
+  hooks.onFitStart?.();
+  // Each round's validation scoring on a worker thread of its own, beside the next round's growing, when
+  // the training has a thread the histograms leave idle (they are shared out by feature: threads beyond
+  // the features wait) and rows enough to pay for it. 200,000 flights rows validating take about 19 ms of
+  // each round on the training thread. 800,000 rows of one feature on two threads: rounds 1 to 100 in
+  // 4.08-4.29 s instead of 4.39-5.50 s (three runs each). Taking a histogram thread for the worker when
+  // none is idle gained nothing on two cores (six features: 4.07-4.48 s against 4.23-4.62 s).
+  const thread = scoresOnThread(params.threads, rows.width, input.valid.rows * input.outputDim)
+    ? (input.scorerThread?.() ?? null)
+    : null;
+  let model: GbdtModel;
+  try {
+    model = await trainGbdt(
       params,
       {
         x: rows.x,
@@ -226,19 +237,6 @@ export async function fitGbdt(input: GbdtFitInput, hooks: TrainHooks): Promise<G
       },
       resume,
     );
-  // Each round's validation scoring on a worker thread of its own, beside the next round's growing, when
-  // the training has a thread the histograms leave idle (they are shared out by feature: threads beyond
-  // the features wait) and rows enough to pay for it. 200,000 flights rows validating take about 19 ms of
-  // each round on the training thread. 800,000 rows of one feature on two threads: rounds 1 to 100 in
-  // 4.08-4.29 s instead of 4.39-5.50 s (three runs each). Taking a histogram thread for the worker when
-  // none is idle gained nothing on two cores (six features: 4.07-4.48 s against 4.23-4.62 s).
-  const thread = scoresOnThread(params.threads, rows.width, input.valid.rows * input.outputDim)
-    ? (input.scorerThread?.() ?? null)
-    : null;
-  hooks.onFitStart?.();
-  let model: GbdtModel;
-  try {
-    model = await fitTrees(thread);
   } finally {
     await thread?.close();
   }
