@@ -13,7 +13,14 @@ import { checkpointState } from './checkpoint-state';
 import { prepareTrainingData, type TrainingData } from './dataset';
 import { fit, type EngineName, type FitResult, type TrainHooks } from './fit';
 import { GBDT_IMPORTANCE_ROWS } from './gbdt/ensemble-predict';
-import { categoricalOutputs, fitGbdt, gbdtArtifacts, gbdtTrainedModel } from './gbdt/gbdt-fit';
+import {
+  categoricalOutputs,
+  fitGbdt,
+  gbdtArtifacts,
+  gbdtParams,
+  gbdtTrainedModel,
+} from './gbdt/gbdt-fit';
+import { threadedScorer, type ThreadedScorer } from './gbdt/tree-scorer';
 import { chooseEngine } from './kernel/engine-choice';
 import { saveModel, type TrainedArtifact } from './model';
 import { createRng, permutation } from './random';
@@ -271,6 +278,8 @@ async function trainPass(
     started: t.started,
   };
   let result: Omit<PassResult, 'importance'>;
+  // A GBDT's importance passes score on all its threads (tree-scorer.ts), the same outputs as predict's.
+  let passes: ThreadedScorer | null = null;
   if (t.engine === 'gbdt') {
     const r = await fitGbdt(
       {
@@ -294,6 +303,7 @@ async function trainPass(
       metrics: r.metrics,
       earlyStop: r.earlyStop,
     };
+    passes = threadedScorer(r.model, gbdtParams(job.config, t.outputDim).threads);
   } else {
     const r = await fit(
       {
@@ -315,8 +325,11 @@ async function trainPass(
     enter(t.hooks, job.runId, 'importance');
     const check = () => stopIfCancelled(t.hooks, job.runId);
     const on = t.engine === 'gbdt' ? importanceSample(t, xVal, names.length) : null;
-    const importance = permutationImportance(
-      result.model,
+    const model = result.model;
+    const importance = await permutationImportance(
+      passes
+        ? async (x, rows) => Float32Array.from(await passes.score(x, rows))
+        : (x, rows) => model.predict(x, rows),
       on?.x ?? xVal,
       on?.rows ?? validRows,
       names,
@@ -328,6 +341,8 @@ async function trainPass(
   } catch (err) {
     result.model.dispose();
     throw err;
+  } finally {
+    await passes?.close();
   }
 }
 

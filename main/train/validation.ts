@@ -45,8 +45,9 @@ export function predict(
 }
 
 /** Rise in validation loss when one feature's values are shuffled among the validation rows. */
-export function permutationImportance(
-  model: TrainedModel,
+export async function permutationImportance(
+  /** The model's raw outputs on `rows` rows (TrainedModel's predict, or a threaded scorer's). */
+  predict: (x: Float32Array, rows: number) => Float32Array | Promise<Float32Array>,
   xVal: Float32Array,
   rows: number,
   featureNames: string[],
@@ -54,18 +55,18 @@ export function permutationImportance(
   seed: number,
   /** Called before each feature is shuffled: it throws to stop (a cancelled run). */
   check: () => void = () => {},
-): Record<string, number> {
+): Promise<Record<string, number>> {
   const width = featureNames.length;
-  const base = score(model.predict(xVal, rows)).valLoss;
+  const base = score(await predict(xVal, rows)).valLoss;
   const rng = createRng(seed ^ 0x2545f491);
   const out: Record<string, number> = {};
   const shuffled = Float32Array.from(xVal);
-  featureNames.forEach((name, k) => {
+  for (const [k, name] of featureNames.entries()) {
     check();
     const order = permutation(rows, rng);
     for (let r = 0; r < rows; r++) shuffled[r * width + k] = xVal[order[r]! * width + k]!;
-    out[name] = score(model.predict(shuffled, rows)).valLoss - base;
+    out[name] = score(await predict(shuffled, rows)).valLoss - base;
     for (let r = 0; r < rows; r++) shuffled[r * width + k] = xVal[r * width + k]!;
-  });
+  }
   return out;
 }

@@ -1,6 +1,6 @@
 // A GBDT whose histograms leave a thread idle (fewer features than threads) scores each round's validation
 // rows on a worker thread while the next round grows: the run equals one trained on a single thread, round
-// for round (metrics, early stop, model), also when it stops early.
+// for round (metrics, early stop, model, importance), also when it stops early.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../main/services';
@@ -66,9 +66,13 @@ describe('GBDT validation scoring on a worker thread', () => {
       else expect(steps).toBe(30);
       expect(await history(threaded.id)).toEqual(await history(single.id));
       expect(threaded.metrics).toEqual(single.metrics);
-      const model = (r: typeof threaded) =>
-        r.artifacts.find((a) => a.path === 'model/gbdt.json')!.sha256;
-      expect(model(threaded)).toBe(model(single));
+      const file = (r: typeof threaded, path: string) =>
+        r.artifacts.find((a) => a.path === path)!.sha256;
+      expect(file(threaded, 'model/gbdt.json')).toBe(file(single, 'model/gbdt.json'));
+      // Permutation importance scored on two threads and on one.
+      expect(file(threaded, 'features/importance.json')).toBe(
+        file(single, 'features/importance.json'),
+      );
     },
     120_000,
   );
