@@ -4,6 +4,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import { Task } from '../../shared/config/train-config';
 import type { TrainConfig } from '../../shared/contract';
 import { packageRoot } from '../version';
 import type { SplitMatrix, TargetSpec } from './dataset';
@@ -97,13 +99,40 @@ export function createScorer(
   };
 }
 
-/** What the validation worker needs: createScorer's arguments. */
+/** Main → validation worker (its workerData): createScorer's arguments. */
+export const ScorerWorkerData = z.object({
+  task: Task,
+  target: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('classes'), classes: z.array(z.string()) }),
+    z.object({ kind: z.literal('regression'), mean: z.number(), std: z.number() }),
+  ]),
+  valid: z.object({
+    rows: z.number().int().nonnegative(),
+    labels: z.instanceof(Int32Array),
+    values: z.instanceof(Float64Array),
+  }),
+  outputDim: z.number().int().positive(),
+});
+/** createScorer's arguments, as a caller has them. */
 export interface ScorerSpec {
   task: TrainConfig['task'];
   target: TargetSpec;
   valid: ValidationRows;
   outputDim: number;
 }
+
+/** Main → validation worker: one raw output matrix to score. */
+export const ScorerAsk = z.instanceof(Float32Array);
+
+/** Validation worker → main, in the order asked. */
+export const ScorerAnswer = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    // NaN fails z.number(): a diverged model's score is computed again on the training thread.
+    score: z.object({ valLoss: z.number(), metrics: z.record(z.string(), z.number()) }),
+  }),
+  z.object({ ok: z.literal(false), message: z.string() }),
+]);
 
 /** A scorer on a worker thread: answers in the order asked. */
 export interface ScorerThread {
@@ -123,29 +152,27 @@ export function validationWorkerPath(): string {
  */
 export function scorerThread(spec: ScorerSpec, path = validationWorkerPath()): ScorerThread | null {
   if (!existsSync(path)) return null;
-  const worker = new Worker(path, {
-    workerData: {
-      task: spec.task,
-      target: spec.target,
-      valid: { rows: spec.valid.rows, labels: spec.valid.labels, values: spec.valid.values },
-      outputDim: spec.outputDim,
-    },
-  });
+  const workerData = {
+    task: spec.task,
+    target: spec.target,
+    valid: { rows: spec.valid.rows, labels: spec.valid.labels, values: spec.valid.values },
+    outputDim: spec.outputDim,
+  };
+  const worker = new Worker(path, { workerData });
   const waiting: { resolve: (s: ValidationScore) => void; reject: (e: Error) => void }[] = [];
   let failure: Error | null = null;
   const fail = (err: Error) => {
     failure ??= err;
     for (const w of waiting.splice(0)) w.reject(failure);
   };
-  worker.on(
-    'message',
-    (msg: { ok: true; score: ValidationScore } | { ok: false; message: string }) => {
-      const w = waiting.shift();
-      if (!w) return;
-      if (msg.ok) w.resolve(msg.score);
-      else w.reject(new Error(`validation worker: ${msg.message}`));
-    },
-  );
+  worker.on('message', (raw: unknown) => {
+    const w = waiting.shift();
+    if (!w) return;
+    const msg = ScorerAnswer.safeParse(raw);
+    if (!msg.success) w.reject(new Error(`validation worker: ${msg.error.message}`));
+    else if (msg.data.ok) w.resolve(msg.data.score);
+    else w.reject(new Error(`validation worker: ${msg.data.message}`));
+  });
   worker.on('error', (err) => fail(err));
   worker.on('exit', (code) => fail(new Error(`validation worker exited (${code})`)));
   return {

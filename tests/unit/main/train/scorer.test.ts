@@ -167,6 +167,15 @@ describe('scorerThread', () => {
     await expect(thread!.score(outs[0]!)).rejects.toThrow(/closed/);
   });
 
+  it('a worker given arguments its schema refuses fails what is asked of it, naming the field', async () => {
+    const thread = scorerThread({ ...cases[0]![1], outputDim: 0 })!;
+    try {
+      await expect(thread.score(new Float32Array(rows))).rejects.toThrow(/outputDim/);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('is null when the worker is not built, and a worker that fails fails what was asked', async () => {
     const spec = cases[0]![1];
     expect(scorerThread(spec, join(tmpdir(), 'lathe-no-such-worker.cjs'))).toBeNull();
