@@ -1,5 +1,6 @@
-// Scoring a model on the validation rows: the loss and metrics reported every epoch, and permutation
-// importance (the rise in that loss when one feature's values are shuffled).
+// A trained model on the validation rows: its raw outputs (a tfjs network's predictions in batches), and
+// permutation importance (the rise in the validation loss when one feature's values are shuffled). The
+// loss and metrics themselves are validation-score.ts's.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, permutation } from './random';
