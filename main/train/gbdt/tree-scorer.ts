@@ -11,8 +11,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { wasm, type WasmMemory } from '../../workspace/wasm';
-import { GBDT_WASM_BASE64 } from '../kernel/gbdt-wasm';
 import type { GbdtModel } from './tree-model';
+import { gbdtKernelModule, gbdtKernels } from './wasm-engine';
 
 /** Categorical splits whose codes are all integers in [0, BITSET_CODES) test a bitset. */
 export const BITSET_CODES = 4096;
@@ -336,8 +336,6 @@ export function packTrees(m: CompiledEnsemble): { nodes: ArrayBuffer; depths: In
   return { nodes, depths };
 }
 
-let kernelModule: object | null = null;
-
 /** The ensemble's tables in a kernel memory of their own, and the rows of one call after them. */
 class TreeMemory {
   readonly module: object;
@@ -352,10 +350,9 @@ class TreeMemory {
     packed: { nodes: ArrayBuffer; depths: Int32Array },
     sliceBytes = SLICE_BYTES,
   ) {
-    kernelModule ??= new wasm.Module(Buffer.from(GBDT_WASM_BASE64, 'base64'));
-    this.module = kernelModule;
+    this.module = gbdtKernelModule();
     this.memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    this.kernels = instantiate(this.module, this.memory);
+    this.kernels = gbdtKernels<TreeKernels>(this.module, this.memory);
     let top = this.kernels.heapBase();
     const take = (bytes: number) => {
       const at = top;
@@ -404,7 +401,7 @@ class TreeMemory {
    * Copies rows begin..end of `x` (at most sliceRows) into the memory and resets the counter; null when
    * a value is not a float32 (such an input is scored by scoreChunks, which compares the value itself).
    */
-  load(x: ArrayLike<number>, begin: number, end: number, chunk: number): TreeJob | null {
+  load(x: ArrayLike<number>, begin: number, end: number): TreeJob | null {
     const t = this.tables;
     const width = t.rowBytes / 4;
     const values = (end - begin) * width;
@@ -421,7 +418,7 @@ class TreeMemory {
         if (into[i] !== v && v === v) return null;
       }
     Atomics.store(this.counter(), 0, 0);
-    return { rows: end - begin, x: xAt, out: outAt, chunk };
+    return { rows: end - begin, x: xAt, out: outAt, chunk: SCORE_CHUNK_ROWS };
   }
 
   counter(): Int32Array {
@@ -438,13 +435,6 @@ class TreeMemory {
   run(job: TreeJob): void {
     scoreTreeChunks(this.kernels, this.tables, job, this.counter());
   }
-}
-
-function instantiate(module: object, memory: WasmMemory<SharedArrayBuffer>): TreeKernels {
-  const abort = () => {
-    throw new Error('wasm abort');
-  };
-  return new wasm.Instance(module, { env: { memory, abort } }).exports as TreeKernels;
 }
 
 /** Each compiled ensemble's kernel memory (undefined until first used; null when it cannot be packed). */
@@ -467,7 +457,7 @@ export function scoreRows(m: CompiledEnsemble, x: ArrayLike<number>, rows: numbe
   if (mem) {
     let begin = 0;
     for (; begin < rows; begin += mem.sliceRows) {
-      const job = mem.load(x, begin, Math.min(rows, begin + mem.sliceRows), SCORE_CHUNK_ROWS);
+      const job = mem.load(x, begin, Math.min(rows, begin + mem.sliceRows));
       if (!job) break;
       mem.run(job);
       mem.copyOut(job, out, begin);
@@ -561,7 +551,7 @@ export function threadedScorer(
       const out = new Float64Array(rows * m.outputs);
       for (let begin = 0; begin < rows; begin += mem.sliceRows) {
         // A Float32Array's values are all float32: load always copies them.
-        const job = mem.load(x, begin, Math.min(rows, begin + mem.sliceRows), SCORE_CHUNK_ROWS)!;
+        const job = mem.load(x, begin, Math.min(rows, begin + mem.sliceRows))!;
         if (workers.length && job.rows > SCORE_CHUNK_ROWS) await together(job, () => mem.run(job));
         else mem.run(job);
         mem.copyOut(job, out, begin);

@@ -7,7 +7,7 @@
 // training and terminated by close().
 import { Worker } from 'node:worker_threads';
 import { LatheError } from '../../../shared/contract/errors';
-import { wasm } from '../../workspace/wasm';
+import { wasm, type WasmMemory } from '../../workspace/wasm';
 import { GBDT_WASM_BASE64 } from '../kernel/gbdt-wasm';
 import type { BinSpec } from './binning';
 import {
@@ -244,6 +244,19 @@ export function histogramThreads(threads: number, width: number): number {
 
 let compiled: object | null = null;
 
+/** The GBDT kernels' module, compiled once per thread: the training engine and the tree scorer share it. */
+export function gbdtKernelModule(): object {
+  return (compiled ??= new wasm.Module(Buffer.from(GBDT_WASM_BASE64, 'base64')));
+}
+
+/** An instance of the GBDT kernels over a shared `memory`. */
+export function gbdtKernels<K>(module: object, memory: WasmMemory<SharedArrayBuffer>): K {
+  const abort = () => {
+    throw new Error('wasm abort');
+  };
+  return new wasm.Instance(module, { env: { memory, abort } }).exports as K;
+}
+
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
 /** The engine for `rows` × `width` binned by `spec`, with `threads` threads (this one included). */
@@ -254,8 +267,7 @@ export async function createWasmEngine(
   threads: number,
   scores: EngineScores,
 ): Promise<HistEngine> {
-  compiled ??= new wasm.Module(Buffer.from(GBDT_WASM_BASE64, 'base64'));
-  const module = compiled;
+  const module = gbdtKernelModule();
   threads = histogramThreads(threads, width);
   const stride = spec.stride;
   const binBytes = spec.narrow ? 1 : 2;
@@ -267,14 +279,7 @@ export async function createWasmEngine(
   const validRows = scores.validRows;
 
   const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-  const kernels = new wasm.Instance(module, {
-    env: {
-      memory,
-      abort() {
-        throw new Error('wasm abort');
-      },
-    },
-  }).exports as Kernels;
+  const kernels = gbdtKernels<Kernels>(module, memory);
   let top = align(kernels.heapBase());
   const take = (bytes: number) => {
     const at = top;
