@@ -52,6 +52,28 @@ describe('datasets and projects in the app', () => {
     await shot('1-import-named-by-file');
   });
 
+  it('marks the dataset list and the profile busy (aria-busy) while they load', async () => {
+    const loading = /\/api\/invoke\/(data:list|data:profile)$/;
+    // Held until released; what is asked after that goes through at once.
+    const held: (() => Promise<void>)[] = [];
+    let released = false;
+    await page.route(loading, (route) =>
+      released ? route.continue() : void held.push(() => route.continue()),
+    );
+    await page.reload();
+    const list = data.byTestId('datasets-panel');
+    const detail = data.byTestId('dataset-detail');
+    // The live list and the deleted one, and the open dataset's profile.
+    await expect.poll(() => held.length).toBe(3);
+    expect(await list.getAttribute('aria-busy')).toBe('true');
+    expect(await detail.getAttribute('aria-busy')).toBe('true');
+    released = true;
+    await Promise.all(held.map((answer) => answer()));
+    await page.unroute(loading);
+    expect(await data.profileRows()).toBe('2');
+    await expect.poll(() => page.locator('[aria-busy="true"]').count()).toBe(0);
+  });
+
   it('asks before adding a version with other columns, shows the difference, and profiles it at once', async () => {
     const cars = file(
       'cars.csv',

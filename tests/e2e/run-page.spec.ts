@@ -109,8 +109,23 @@ describe('the run page', () => {
 
   it('lists the folds of a cross-validation with their metrics, and links a fold to it', async () => {
     const run = new RunPage(page);
+    // While the folds are being listed their panel says so (aria-busy), and stops saying so once listed.
+    const listing = '**/api/invoke/runs:list';
+    // Held until released; what is asked after that goes through at once.
+    const held: (() => Promise<void>)[] = [];
+    let released = false;
+    await page.route(listing, (route) =>
+      released ? route.continue() : void held.push(() => route.continue()),
+    );
     await run.openRun(url, ids.cv);
+    const panel = run.byTestId('run-children-panel');
+    await expect.poll(() => held.length).toBeGreaterThan(0);
+    expect(await panel.getAttribute('aria-busy')).toBe('true');
+    released = true;
+    await Promise.all(held.map((answer) => answer()));
+    await page.unroute(listing);
     await expect.poll(() => run.children().count()).toBe(2);
+    expect(await panel.getAttribute('aria-busy')).toBeNull();
     expect(await run.byTestId('run-children').locator('th').allTextContents()).toEqual([
       'fold',
       'status',

@@ -155,6 +155,7 @@ function DatasetDetail({
     <Panel
       className="dataset-detail"
       testId="dataset-detail"
+      busy={profile.status === 'loading'}
       title={
         <>
           {name}
@@ -258,6 +259,8 @@ export function DataView({ selected }: { selected: string | null }) {
       <Panel
         title="Datasets"
         actions={datasets.data && <span className="muted">{datasets.data.length}</span>}
+        busy={datasets.status === 'loading'}
+        testId="datasets-panel"
       >
         <AsyncStatus of={datasets} error="Could not list datasets" loading="Loading datasets…" />
         {datasets.data && datasets.data.length === 0 && (

@@ -24,7 +24,7 @@ import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
 import { colorFor, MetricPicker, MetricsChart } from './run/metrics-chart';
 import { NotesEditor, RunName, TagsEditor } from './run/run-editors';
-import { Artifacts, ChildRuns, KeyValues, LineageFacts, SystemFacts } from './run/run-facts';
+import { Artifacts, ChildRunsPanel, KeyValues, LineageFacts, SystemFacts } from './run/run-facts';
 import {
   chartSeries,
   defaultSelection,
@@ -337,11 +337,7 @@ function RunBody({
             latestEpoch={latestEpoch}
           />
         )}
-        {hasChildren(run.kind) && (
-          <Panel title={run.kind === 'cv' ? 'Folds' : 'Trials'} className="span-2">
-            <ChildRuns run={run} />
-          </Panel>
-        )}
+        {hasChildren(run.kind) && <ChildRunsPanel run={run} />}
         {trained && hasTreeImportance(trained) && (
           <TreeImportancePanel key={run.id} run={trained} />
         )}

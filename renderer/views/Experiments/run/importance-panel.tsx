@@ -96,6 +96,7 @@ export function TreeImportancePanel({ run }: { run: Run }) {
       title="Feature importance"
       className="span-2"
       testId="run-importance"
+      busy={data.status === 'loading'}
       actions={
         <div className="run-importance-toggle" role="group" aria-label="Importance measure">
           {KINDS.map((k) => (

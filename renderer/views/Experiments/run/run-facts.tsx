@@ -1,13 +1,13 @@
 import { useState } from 'react';
-import { HTTP, type RunDetails as Run } from '../../../../shared/contract';
+import { HTTP, type RunDetails as Run, type RunSummary } from '../../../../shared/contract';
 import { BusyButton } from '../../../components/busy-button';
 import { saveFile } from '../../../lib/save-file';
 import { useAction } from '../../../lib/use-action';
 import { getApi } from '../../../api';
-import { Facts } from '../../../components/page';
+import { Facts, Panel } from '../../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../../components/states';
 import { formatBytes, formatNumber } from '../../../lib/format';
-import { useAsync, useEvent } from '../../../lib/hooks';
+import { useAsync, useEvent, type AsyncState } from '../../../lib/hooks';
 import { routeHref } from '../../../lib/routes';
 import { LineageView } from '../../Data/lineage-graph';
 import { aggregate, childColumns, orderChildren, systemFacts } from './run-model';
@@ -193,8 +193,11 @@ export function Artifacts({ run, active }: { run: Run; active: boolean }) {
   );
 }
 
-/** The folds of a cross-validation or the trials of a search, with their key metrics and a mean ± std row. */
-export function ChildRuns({ run }: { run: Run }) {
+/**
+ * The panel of a cross-validation's folds or a search's trials, with their key metrics and a mean ± std
+ * row; busy (aria-busy) while they load.
+ */
+export function ChildRunsPanel({ run }: { run: Run }) {
   const children = useAsync(
     () => getApi().invoke('runs:list', { parentId: run.id, limit: 10000 }),
     [run.id, run.status],
@@ -203,16 +206,35 @@ export function ChildRuns({ run }: { run: Run }) {
   useEvent('run:child', (e) => {
     if (e.parentId === run.id) children.reload();
   });
-  if (children.status === 'error')
+  return (
+    <Panel
+      title={run.kind === 'cv' ? 'Folds' : 'Trials'}
+      className="span-2"
+      testId="run-children-panel"
+      busy={children.status === 'loading'}
+    >
+      <ChildRuns run={run} loaded={children} />
+    </Panel>
+  );
+}
+
+function ChildRuns({
+  run,
+  loaded,
+}: {
+  run: Run;
+  loaded: AsyncState<RunSummary[]> & { reload: () => void };
+}) {
+  if (loaded.status === 'error')
     return (
       <ErrorBanner
-        error={children.error}
+        error={loaded.error}
         title="Could not load the child runs"
-        onRetry={children.reload}
+        onRetry={loaded.reload}
       />
     );
-  if (!children.data) return <Loading label="Loading child runs…" />;
-  const list = orderChildren(children.data);
+  if (!loaded.data) return <Loading label="Loading child runs…" />;
+  const list = orderChildren(loaded.data);
   /** The values a search set, shown per trial. */
   const searched = Object.keys(run.config?.search?.space ?? {});
   const bestId = run.params['best.runId'];
