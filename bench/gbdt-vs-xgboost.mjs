@@ -35,6 +35,7 @@
 // Test AUC: each side's probabilities on the test rows; Lathe's from predictRaw of the model/gbdt.json the
 // end-to-end run trained, and from `lathe predict` (a failure there is printed, the other numbers still
 // are).
+// Evaluation: `lathe eval` of the run on its test rows, the whole command.
 // Batch scoring of --score-rows (3,000,000: every flight) rows: `lathe predict` Parquet → Parquet (the
 // whole command, and the batch job's own duration), the tree scorer that command runs (WebAssembly, on
 // --threads threads) on the feature matrix in memory (sigmoid included), XGBoost's predict_proba on a
@@ -400,6 +401,10 @@ try {
     predictError = err.message.split('\n').find((l) => l.includes('"message"')) ?? err.message;
   }
 
+  // `lathe eval` of the run on its held-out rows: metrics, curves, slices, permutation importance (5
+  // repeats of each input on a 50,000-row sample) and SHAP, each pass through the tree scorer.
+  const evaluation = cli('eval', e2eRun.id);
+
   const scoreMatrix = await matrix(paths['score.parquet']);
   // The scorer `lathe predict` runs (tree-scorer.ts: the WebAssembly kernel on --threads threads), on the
   // matrix in memory as inplace_predict gets it; its workers started outside the timing, as XGBoost's are.
@@ -467,6 +472,10 @@ try {
       `− the best ${(auc.latheRaw - bestAuc).toFixed(4)} (goal ≥ −0.005); lathe val_auc ${loop.metrics.val_auc?.toFixed(4)}`,
   );
   if (predictError) console.log(`  lathe predict failed: ${predictError.trim()}`);
+  console.log(
+    `\nevaluation: lathe eval of the run on its ${fmtN(evaluation.out.rows)} held-out rows ` +
+      `(metrics, slices, importance, SHAP) ${secs(evaluation.seconds)}`,
+  );
   const rows = fmtN(scoreMatrix.rows);
   console.log(`\nbatch scoring of ${rows} rows (wall seconds; CPU in brackets where measured):`);
   if (batch) {
