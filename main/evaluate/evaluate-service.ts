@@ -1,5 +1,6 @@
-// The evaluation service: scores a run's model on rows it did not train on (in a worker thread), builds the
-// full report (report.ts), checks it against the project's gate policy (gates.ts) and stores it.
+// The evaluation service: scores a run's model on rows it did not train on and builds the full report
+// (report.ts), both in a worker thread; then checks it against the project's gate policy (gates.ts) and
+// stores it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -17,12 +18,12 @@ import type { DataService, ResolvedVersion } from '../data/data-service';
 import type { SplitRule } from '../data/splits';
 import type { ArtifactStore } from '../workspace/artifacts';
 import type { Database } from '../workspace/db';
-import { iso, newId } from '../workspace/projects';
+import { newId } from '../workspace/projects';
 import { packageRoot } from '../version';
 import { GBDT_MODEL_PATH } from '../train/gbdt/tree-model';
 import type { ScoreJob, ScoredRows, StoredModel, StoredTarget } from './predict';
 import type { EvalWorkerJob, EvalWorkerMessage } from './worker';
-import { buildReport, scoredMetrics } from './report';
+import { scoredMetrics, type ReportContext } from './report';
 import { checkGates, type ChampionScore } from './gates';
 
 /** What an evaluation is of: a run, and the registered version it was named by (if any). */
@@ -169,6 +170,8 @@ export function createEvaluateService(deps: {
       learningCurve?: number[];
       /** TreeSHAP explanations of a tree model (the report's; not for comparisons). */
       explain?: boolean;
+      /** Also build the report of these rows, in the worker: its context but the rows' own part. */
+      report?: Omit<ReportContext, 'run' | 'numericColumns' | 'dataset' | 'split'>;
     },
   ): Promise<
     ScoredRows & {
@@ -178,6 +181,8 @@ export function createEvaluateService(deps: {
       split: 'test' | 'validation' | 'all';
       backend: string;
       learningCurve: EvaluationReport['learningCurve'];
+      /** The report, when `options.report` asked for one. */
+      report: EvaluationReport | null;
     }
   > {
     checkRun(run);
@@ -242,10 +247,21 @@ export function createEvaluateService(deps: {
           }
         : {}),
     };
+    const split = which === 'valid' ? 'validation' : which;
+    const dataset = `${version.dataset}@${version.version}`;
+    if (options.report)
+      job.report = {
+        ...options.report,
+        run,
+        numericColumns: version.columns.filter((c) => c.kind === 'numeric').map((c) => c.name),
+        dataset,
+        split,
+      };
     const result = await new Promise<{
       backend: string;
       result: ScoredRows;
       learningCurve: EvaluationReport['learningCurve'];
+      report: EvaluationReport | null;
     }>((resolve, reject) => {
       const worker = new Worker(workerPath, { stdout: true, stderr: true });
       worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
@@ -255,7 +271,12 @@ export function createEvaluateService(deps: {
         settled = true;
         void worker.terminate();
         if (m.type === 'done')
-          resolve({ backend: m.backend, result: m.result, learningCurve: m.learningCurve });
+          resolve({
+            backend: m.backend,
+            result: m.result,
+            learningCurve: m.learningCurve,
+            report: m.report,
+          });
         else reject(new LatheError(m.code as LatheError['code'], m.message));
       });
       worker.on('error', (err) => {
@@ -270,10 +291,11 @@ export function createEvaluateService(deps: {
     return {
       ...result.result,
       learningCurve: result.learningCurve,
-      dataset: `${version.dataset}@${version.version}`,
+      dataset,
       version,
-      split: which === 'valid' ? 'validation' : which,
+      split,
       backend: result.backend,
+      report: result.report,
     };
   }
 
@@ -315,31 +337,27 @@ export function createEvaluateService(deps: {
       const championScoring = policy?.champion ? scoreChampion() : null;
       // Awaited below; a candidate that fails first leaves it unread.
       championScoring?.catch(() => undefined);
+      const parent = run.kind === 'fold' && run.parentId ? await deps.getRun(run.parentId) : null;
+      const cvReport = parent ? await deps.familyReport(parent) : null;
+      // The worker builds the report beside the scores (the metrics, curves and slices of many rows are
+      // seconds of work, which would stall this thread: the app's main process).
       const scored = await score(run, {
         ...input,
         sensitive,
         extraSegments: policy?.segments.map((s) => s.column) ?? [],
         explain: true,
+        report: {
+          id: newId(),
+          model: model && { name: model.name, version: model.version },
+          sensitive,
+          cv:
+            parent && cvReport
+              ? { runId: parent.id, folds: cvReport.children.length, summary: cvReport.summary }
+              : null,
+        },
       });
-      const parent = run.kind === 'fold' && run.parentId ? await deps.getRun(run.parentId) : null;
-      const cvReport = parent ? await deps.familyReport(parent) : null;
-      const report = buildReport({
-        id: newId(),
-        createdAt: iso(new Date()),
-        run,
-        model: model && { name: model.name, version: model.version },
-        scored,
-        sensitive,
-        numericColumns: new Set(
-          scored.version.columns.filter((c) => c.kind === 'numeric').map((c) => c.name),
-        ),
-        cv:
-          parent && cvReport
-            ? { runId: parent.id, folds: cvReport.children.length, summary: cvReport.summary }
-            : null,
-        explanations: scored.explanations ?? null,
-      });
-      report.learningCurve = scored.learningCurve;
+      const report = scored.report;
+      if (!report) throw new LatheError('INTERNAL', 'the evaluation worker built no report');
       if (policy) {
         report.gates = checkGates({
           policy,

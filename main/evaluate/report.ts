@@ -57,6 +57,41 @@ function sliceColumns(
   });
 }
 
+/**
+ * What a report is built from besides the scored rows, known before they are scored: the evaluation worker
+ * builds the report beside them (the slices, curves and metrics of a large evaluation took the calling
+ * thread, the app's main process, for a second and more).
+ */
+export interface ReportContext {
+  id: string;
+  run: Run;
+  model: { name: string; version: number } | null;
+  sensitive: string[];
+  /** The evaluated data's numeric columns (their slices are quantile bins). */
+  numericColumns: string[];
+  cv: EvaluationReport['cv'];
+  /** The scored rows' dataset version (`name@v`) and split. */
+  dataset: string;
+  split: 'test' | 'validation' | 'all';
+}
+
+/** buildReport of a worker's scored rows in their context, made now. */
+export function reportOf(
+  context: ReportContext,
+  scored: ScoredRows,
+  learningCurve: EvaluationReport['learningCurve'],
+): EvaluationReport {
+  const report = buildReport({
+    ...context,
+    createdAt: new Date().toISOString(),
+    numericColumns: new Set(context.numericColumns),
+    scored: { ...scored, dataset: context.dataset, split: context.split },
+    explanations: scored.explanations ?? null,
+  });
+  report.learningCurve = learningCurve;
+  return report;
+}
+
 export function buildReport(args: {
   id: string;
   createdAt: string;
