@@ -318,11 +318,15 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
           const rises: number[] = [];
           for (let rep = 0; rep < job.importanceRepeats; rep++) {
             const order = permutation(n, rng);
-            for (const j of cols)
-              for (let r = 0; r < n; r++) shuffled[r * width + j] = xs[order[r]! * width + j]!;
+            // Row by row, the column's outputs side by side (a one-hot column's are adjacent): a column
+            // at a time strode the whole matrix once per output.
+            for (let r = 0, o = 0; r < n; r++, o += width) {
+              const from = order[r]! * width;
+              for (const j of cols) shuffled[o + j] = xs[from + j]!;
+            }
             rises.push((await scoreOn(shuffled, n, ys, as)).loss - baseLoss);
-            for (const j of cols)
-              for (let r = 0; r < n; r++) shuffled[r * width + j] = xs[r * width + j]!;
+            for (let o = 0; o < n * width; o += width)
+              for (const j of cols) shuffled[o + j] = xs[o + j]!;
           }
           const mean = rises.reduce((a, b) => a + b, 0) / rises.length;
           const std = Math.sqrt(rises.reduce((a, b) => a + (b - mean) ** 2, 0) / rises.length);

@@ -111,8 +111,6 @@ export async function fit(input: FitInput, hooks: TrainHooks): Promise<FitResult
     best: null,
     selection: input.selection,
   };
-  // Kept as a tensor between epochs: validation every epoch copies nothing.
-  const xVal = tf.tensor2d(input.valid.x, [input.valid.rows, rows.width]);
   const cancelled = () => {
     if (hooks.isCancelled?.())
       throw new LatheError('CANCELLED', `run ${input.runId} was cancelled`);
@@ -125,7 +123,7 @@ export async function fit(input: FitInput, hooks: TrainHooks): Promise<FitResult
       const loss = trainEpoch(engine, progress, rows.rows, lr, batchSize, cancelled);
       engine.syncModel();
       const { valLoss, metrics: m } = input.score(
-        predict(model, xVal, input.valid.rows, rows.width),
+        predict(model, input.valid.x, input.valid.rows, rows.width),
       );
       if (lrSchedule) m.lr = lr;
       progress.metrics = { loss, val_loss: valLoss, ...m };
@@ -156,7 +154,6 @@ export async function fit(input: FitInput, hooks: TrainHooks): Promise<FitResult
     model.dispose();
     throw err;
   } finally {
-    xVal.dispose();
     engine.dispose();
     progress.best?.weights.forEach((w) => w.dispose());
   }
