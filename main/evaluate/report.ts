@@ -59,8 +59,8 @@ function sliceColumns(
 
 /**
  * What a report is built from besides the scored rows, known before they are scored: the evaluation worker
- * builds the report beside them (the slices, curves and metrics of a large evaluation took the calling
- * thread, the app's main process, for a second and more).
+ * builds the report beside them (the slices, curves and metrics of 200,000 rows held the calling thread,
+ * the app's main process, for about 0.6 s, and grow with the rows).
  */
 export interface ReportContext {
   id: string;
