@@ -215,12 +215,13 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
       rowOrder: '__row',
     });
     const which = job.which === 'all' ? 'all' : job.which;
-    const result = await engine.columns(
-      `SELECT * FROM (${sql}) WHERE __split = ${literal(which)} ORDER BY __row`,
-    );
     const outputs = job.fitted.outputs;
     const width0 = outputs.length;
-    const rows = result.values[0]?.length ?? 0;
+    const result = await engine.matrix(
+      `SELECT * FROM (${sql}) WHERE __split = ${literal(which)} ORDER BY __row`,
+      width0,
+    );
+    const rows = (result.numeric[0] ?? result.values[0])?.length ?? 0;
     if (rows === 0) {
       throw new LatheError(
         'INVALID_INPUT',
@@ -231,16 +232,16 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
     }
     let x: Float32Array = new Float32Array(rows * width0);
     for (let k = 0; k < width0; k++) {
-      const col = result.values[k]!;
-      for (let r = 0; r < rows; r++) x[r * width0 + k] = Number(col[r]);
+      const col = result.numeric[k]!;
+      for (let r = 0; r < rows; r++) x[r * width0 + k] = col[r]!;
     }
     const kept = job.fitted.selection?.kept ?? outputs;
     if (job.fitted.selection) x = subsetColumns(x, rows, outputs, kept);
     const width = kept.length;
-    const targetCol = result.values[width0 + 2]!;
+    const targetCol = result.values[2]!;
     const segments: ScoredRows['segments'] = {};
     job.segmentColumns.forEach((c, i) => {
-      segments[c] = result.values[width0 + 3 + i]!.map((v) => {
+      segments[c] = result.values[3 + i]!.map((v) => {
         const p = toPlain(v);
         return p === null || p === undefined ? null : typeof p === 'number' ? p : String(p);
       });

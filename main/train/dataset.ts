@@ -192,12 +192,13 @@ export async function prepareTrainingData(
       oof: { split: '__split', row: '__row' },
       rowOrder: '__row',
     });
-    const result = await engine.columns(
-      `SELECT * FROM (${sql}) WHERE __split IN ('train', 'valid') ORDER BY __row`,
-    );
     const width = fitted.outputs.length;
-    const splitCol = result.values[width + 1]!;
-    const targetCol = result.values[width + 2]!;
+    const result = await engine.matrix(
+      `SELECT * FROM (${sql}) WHERE __split IN ('train', 'valid') ORDER BY __row`,
+      width,
+    );
+    const splitCol = result.values[1]!;
+    const targetCol = result.values[2]!;
     const classIndex = new Map(classes.map((c, i) => [c, i]));
     const build = (which: string): SplitMatrix => {
       const idx: number[] = [];
@@ -206,8 +207,8 @@ export async function prepareTrainingData(
       });
       const x = new Float32Array(idx.length * width);
       for (let k = 0; k < width; k++) {
-        const col = result.values[k]!;
-        for (let r = 0; r < idx.length; r++) x[r * width + k] = Number(col[idx[r]!]);
+        const col = result.numeric[k]!;
+        for (let r = 0; r < idx.length; r++) x[r * width + k] = col[idx[r]!]!;
       }
       const labels = new Int32Array(idx.length);
       const values = new Float64Array(idx.length);
