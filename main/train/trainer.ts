@@ -138,19 +138,13 @@ async function runArtifacts(
   return artifacts;
 }
 
-/** The final model's predictions on the validation rows (its `names` feature columns). */
+/** The final model's predictions on the validation rows, from its raw outputs `out` on them. */
 function validPredictions(
-  model: TrainedModel,
+  out: Float32Array,
   data: TrainingData,
   config: TrainConfig,
-  names: string[],
 ): TrainedArtifact {
   const rows = data.valid.rows;
-  const x =
-    names.length === data.width
-      ? data.valid.x
-      : subsetColumns(data.valid.x, rows, data.fitted.outputs, names);
-  const out = rows ? model.predict(x, rows) : new Float32Array(0);
   const round = (v: number) => Number(v.toPrecision(7));
   const body: ValidPredictions = { task: config.task, classes: null, scores: [], predicted: null };
   if (data.target.kind === 'regression') {
@@ -201,6 +195,8 @@ interface PassPlan {
   /** The encoded checkpoint (checkpoint.ts, or a GBDT's) this pass continues from. */
   resume: Uint8Array | null;
   selection: SelectionResult | null;
+  /** The run's model comes from this pass (a first pass of two only chooses the second's features). */
+  last: boolean;
 }
 
 /** A trained pass: its model whatever the kind, the model's files, and what the pass measured. */
@@ -210,6 +206,8 @@ interface PassResult {
   metrics: Record<string, number>;
   earlyStop: FitResult['earlyStop'];
   importance: Record<string, number>;
+  /** The model's raw outputs on the validation rows (the run's valid-predictions artifact); the last pass's. */
+  validOutputs: Float32Array;
 }
 
 /** Throws CANCELLED when the run was asked to stop: checked between and within the phases after fit. */
@@ -277,7 +275,7 @@ async function trainPass(
     selection: plan.pass === 2 ? plan.selection : null,
     started: t.started,
   };
-  let result: Omit<PassResult, 'importance'>;
+  let result: Omit<PassResult, 'importance' | 'validOutputs'>;
   // A GBDT's importance passes score on all its threads (tree-scorer.ts), the same outputs as predict's.
   let passes: ThreadedScorer | null = null;
   if (t.engine === 'gbdt') {
@@ -337,7 +335,14 @@ async function trainPass(
       job.config.seed,
       check,
     );
-    return { ...result, importance };
+    // A GBDT's on all its threads too.
+    const validOutputs =
+      !validRows || !plan.last
+        ? new Float32Array(0)
+        : passes
+          ? Float32Array.from(await passes.score(xVal, validRows))
+          : model.predict(xVal, validRows);
+    return { ...result, importance, validOutputs };
   } catch (err) {
     result.model.dispose();
     throw err;
@@ -413,7 +418,14 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     // Resuming the second training: the first one's selection is in the checkpoint.
     selection = resumed.selection;
     names = selection.kept;
-    const plan = { offset: epochs, totalEpochs: 2 * epochs, pass: 2 as const, resume, selection };
+    const plan = {
+      offset: epochs,
+      totalEpochs: 2 * epochs,
+      pass: 2 as const,
+      resume,
+      selection,
+      last: true,
+    };
     trained = await trainPass(t, columns(names), names, plan);
   } else {
     const totalEpochs = twoPasses ? 2 * epochs : epochs;
@@ -423,12 +435,20 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
       pass: 1,
       resume,
       selection,
+      last: !twoPasses,
     });
     if (twoPasses && sel) {
       selection = selectByImportance(sel, trained.importance, names);
       names = selection.kept;
       trained.model.dispose();
-      const plan = { offset: epochs, totalEpochs, pass: 2 as const, resume: null, selection };
+      const plan = {
+        offset: epochs,
+        totalEpochs,
+        pass: 2 as const,
+        resume: null,
+        selection,
+        last: true,
+      };
       trained = await trainPass(t, columns(names), names, plan);
     }
   }
@@ -437,7 +457,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
     const spec = selection
       ? { ...data.fitted, selection: { method: selection.method, kept: selection.kept } }
       : data.fitted;
-    const { model, earlyStop } = trained;
+    const { earlyStop } = trained;
     const artifacts = [
       ...(await runArtifacts(
         await trained.save(),
@@ -447,7 +467,7 @@ export async function train(job: TrainJob, hooks: TrainHooks = {}): Promise<Trai
         trained.importance,
         selection,
       )),
-      validPredictions(model, data, config, names),
+      validPredictions(trained.validOutputs, data, config),
     ];
     stopIfCancelled(hooks, job.runId);
     return {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../../shared/contract';
 import type { FittedFeatureSpec } from '../../../shared/contract/features';
 import { createServices, type Services } from '../../../main/services';
-import type { GbdtModel } from '../../../main/train/gbdt/tree-model';
+import { predictRaw, type GbdtModel } from '../../../main/train/gbdt/tree-model';
+import { prepareTrainingData } from '../../../main/train/dataset';
 import { contractClient, importPenguins } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
 
@@ -110,12 +111,24 @@ describe('gbdt training through the service', () => {
     expect(run.metrics.val_accuracy).toBeGreaterThan(0.9);
     expect(run.metrics.val_f1_macro).toBeDefined();
 
-    // The validation predictions are the stored model's.
+    // The validation predictions are the stored model's: its softmax on the run's validation rows.
     const valid = json<{ scores: number[]; predicted: number[] }>(
       run,
       'monitor/valid-predictions.json',
     );
     expect(valid.predicted.length).toBeGreaterThan(50);
+    const version = await services!.data.resolve('penguins@1');
+    const rows = await prepareTrainingData(run.config, version.storagePath, version.columns);
+    const raw = predictRaw(model, rows.valid.x, rows.valid.rows);
+    const k = 3;
+    expect(valid.predicted).toHaveLength(rows.valid.rows);
+    for (let r = 0; r < rows.valid.rows; r++) {
+      const z = Array.from(raw.subarray(r * k, (r + 1) * k), (v) => Math.fround(v));
+      const max = Math.max(...z);
+      const sum = z.reduce((a, v) => a + Math.exp(v - max), 0);
+      expect(valid.predicted[r]).toBe(z.indexOf(max));
+      expect(valid.scores[r]).toBe(Number((1 / sum).toPrecision(7)));
+    }
   }, 90_000);
 
   it('binary, and multiclass with a date and a many-valued string; regression with each loss', async () => {
