@@ -193,17 +193,20 @@ export async function prepareTrainingData(
       rowOrder: '__row',
     });
     const width = fitted.outputs.length;
+    // The features and whether a row validates, as typed columns; the target as its values.
     const result = await engine.matrix(
-      `SELECT * FROM (${sql}) WHERE __split IN ('train', 'valid') ORDER BY __row`,
-      width,
+      `SELECT ${fitted.outputs.map(ident).join(', ')}, (__split = 'valid')::UTINYINT AS __valid,
+         ${t} FROM (${sql}) WHERE __split IN ('train', 'valid') ORDER BY __row`,
+      width + 1,
     );
-    const splitCol = result.values[1]!;
-    const targetCol = result.values[2]!;
+    const validates = result.numeric[width]!;
+    const targetCol = result.values[0]!;
     const classIndex = new Map(classes.map((c, i) => [c, i]));
-    const build = (which: string): SplitMatrix => {
+    const build = (which: 'train' | 'valid'): SplitMatrix => {
+      const flag = which === 'valid' ? 1 : 0;
       const idx: number[] = [];
-      splitCol.forEach((s, i) => {
-        if (s === which) idx.push(i);
+      validates.forEach((v, i) => {
+        if (v === flag) idx.push(i);
       });
       const x = new Float32Array(idx.length * width);
       for (let k = 0; k < width; k++) {
