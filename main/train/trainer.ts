@@ -335,7 +335,7 @@ async function trainPass(
       job.config.seed,
       check,
     );
-    // A GBDT's on all its threads too.
+    // The outputs the run stores as its validation predictions: a GBDT's on all its threads too.
     const validOutputs =
       !validRows || !plan.last
         ? new Float32Array(0)
