@@ -34,6 +34,8 @@ export interface Engine {
    * interrupts it, and `done` then rejects with CANCELLED.
    */
   runLong(sql: string, onProgress: (fraction: number) => void, intervalMs?: number): LongStatement;
+  /** Interrupts every statement running now: each rejects with DuckDB's INTERRUPT error. */
+  interrupt(): void;
   close(): void;
 }
 
@@ -60,15 +62,18 @@ export async function createEngine(
   const release = () => {
     if (--active === 0 && closeRequested) instance.closeSync();
   };
-  const withConnection = async <T>(
-    work: (c: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>,
-  ) => {
+  type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
+  /** The connections running a statement now (what `interrupt` reaches). */
+  const live = new Set<Connection>();
+  const withConnection = async <T>(work: (c: Connection) => Promise<T>) => {
     acquire();
     try {
       const conn = await instance.connect();
+      live.add(conn);
       try {
         return await work(conn);
       } finally {
+        live.delete(conn);
         conn.closeSync();
       }
     } finally {
@@ -130,6 +135,7 @@ export async function createEngine(
       const runOn = async () => {
         conn = await instance.connect();
         const c = conn;
+        live.add(c);
         // Progress tracking is off by default in embedded DuckDB; its terminal bar stays off.
         await c.run('SET enable_progress_bar = true');
         await c.run('SET enable_progress_bar_print = false');
@@ -145,6 +151,7 @@ export async function createEngine(
           throw err;
         } finally {
           clearInterval(timer);
+          live.delete(c);
           c.closeSync();
         }
       };
@@ -163,6 +170,9 @@ export async function createEngine(
           conn?.interrupt();
         },
       };
+    },
+    interrupt() {
+      for (const c of live) c.interrupt();
     },
     close() {
       if (closeRequested) return;
@@ -231,6 +241,12 @@ export function lazyEngine(open: () => Promise<Engine>): Engine {
           statement?.cancel();
         },
       };
+    },
+    interrupt() {
+      void opened?.then(
+        (e) => e.interrupt(),
+        () => undefined,
+      );
     },
     close() {
       closed = true;
