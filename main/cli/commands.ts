@@ -16,7 +16,7 @@ import {
   dataVersions,
   lineage,
 } from './commands/data';
-import { evaluate, gatesClear, gatesSet, gatesShow } from './commands/eval';
+import { evalList, evalShow, evaluate, gatesClear, gatesSet, gatesShow } from './commands/eval';
 import { modelCommands } from './commands/models';
 import {
   runsCompare,
@@ -69,6 +69,8 @@ export const commands: Command[] = [
   runsDelete,
   runsRestore,
   evaluate,
+  evalList,
+  evalShow,
   gatesSet,
   gatesShow,
   gatesClear,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { channels, Run, RunSummary } from '../../shared/contract';
+import { channels, EvaluationReport, Run, RunSummary } from '../../shared/contract';
 import { lathe, latheBackground } from '../helpers/cli';
 import { tempDir, vega } from '../helpers/workspace';
 
@@ -124,6 +124,66 @@ describe('lathe CLI', () => {
     expect(await bg.exit).toBe(130);
     const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
     expect(runs[0]!.status).toBe('cancelled');
+  });
+
+  it('evaluates a run, then lists and shows the stored evaluation, and writes its HTML again', () => {
+    const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
+    const finished = runs.find((r) => r.status === 'finished')!;
+    const done = lathe([
+      'eval',
+      finished.id.slice(0, 8),
+      '--repeats',
+      '0',
+      '--workspace',
+      W,
+      '--json',
+    ]);
+    expect(done.code).toBe(0);
+    const report = EvaluationReport.parse(done.json);
+    const listed = lathe(['eval', 'list', '--target', finished.id, '--workspace', W, '--json']);
+    expect(listed.code).toBe(0);
+    const list = EvaluationReport.array().parse(listed.json);
+    expect(list[0]).toEqual(report);
+    // Every stored evaluation without --target, newest first.
+    const all = EvaluationReport.array().parse(
+      lathe(['eval', 'list', '--workspace', W, '--json']).json,
+    );
+    expect(all.map((e) => e.id)).toContain(report.id);
+    const human = lathe(['eval', 'list', '--target', finished.id.slice(0, 8), '--workspace', W]);
+    expect(human.stdout).toMatch(/^id\s+at\s+of\s+rows\s+metric\s+gates/);
+    expect(human.stdout).toContain(report.id.slice(0, 8));
+    expect(human.stdout).toContain(
+      `run ${finished.id.slice(0, 8)} on ${report.dataset} (${report.split})`,
+    );
+    expect(human.stdout).toMatch(/accuracy 0\.\d+/);
+
+    const html = join(t.dir, 'again.html');
+    const shown = lathe([
+      'eval',
+      'show',
+      report.id.slice(0, 8),
+      '--html',
+      html,
+      '--workspace',
+      W,
+      '--json',
+    ]);
+    expect(shown.code).toBe(0);
+    expect(EvaluationReport.parse(shown.json)).toEqual(report);
+    const page = readFileSync(html, 'utf8');
+    expect(page.startsWith('<!doctype html>')).toBe(true);
+    expect(page).toContain(report.id);
+    const text = lathe(['eval', 'show', report.id, '--workspace', W]);
+    expect(text.stdout).toContain(
+      `Evaluation ${report.id.slice(0, 8)} of run ${finished.id.slice(0, 8)}`,
+    );
+
+    const missing = lathe(['eval', 'show', 'ffffffff', '--workspace', W]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no evaluation 'ffffffff'/);
+    const none = lathe(['eval', 'list', '--target', 'nosuchmodel@1', '--workspace', W]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/nosuchmodel/);
   });
 
   it('compares runs side by side, marking the params that differ', () => {

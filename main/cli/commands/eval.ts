@@ -6,6 +6,7 @@ import {
   gatesFor,
   type EvaluationReport,
   type GateResult,
+  type LatheApi,
 } from '../../../shared/contract';
 import { invoke, num, str, strs, withSession, type Command, type Ctx } from '../command';
 import { loadConfigFile } from '../config-file';
@@ -116,6 +117,20 @@ function humanEvaluation(e: EvaluationReport): string {
   return lines.join('\n');
 }
 
+/** Writes evaluation `id`'s self-contained HTML report to `file` (--html, already checked). */
+async function writeHtml(api: LatheApi, ctx: Ctx, id: string, file: string): Promise<void> {
+  const { html } = await api.invoke('eval:html', { id });
+  writeOutputFile(file, html, '--html');
+  ctx.say(`wrote ${file}`);
+}
+
+/** The --html flag of a command that shows an evaluation. */
+const HTML_FLAG = {
+  type: 'string',
+  value: 'FILE',
+  description: 'also write the self-contained HTML report to FILE',
+} as const;
+
 export const evaluate: Command = {
   path: ['eval'],
   summary:
@@ -150,11 +165,7 @@ export const evaluate: Command = {
       value: 'N',
       description: 'permutation importance repeats per column (default 5; 0 skips it)',
     },
-    html: {
-      type: 'string',
-      value: 'FILE',
-      description: 'also write the self-contained HTML report to FILE',
-    },
+    html: HTML_FLAG,
     'learning-curve': {
       type: 'string',
       value: 'FRACTIONS',
@@ -182,15 +193,76 @@ export const evaluate: Command = {
           : {}),
         ...(num(ctx, 'repeats') !== undefined ? { importanceRepeats: num(ctx, 'repeats') } : {}),
       });
-      if (html) {
-        const { html: page } = await s.api.invoke('eval:html', { id: r.id });
-        writeOutputFile(html, page, '--html');
-        ctx.say(`wrote ${html}`);
-      }
+      if (html) await writeHtml(s.api, ctx, r.id, html);
       return r;
     });
     ctx.result(report, () => humanEvaluation(report));
     return report.passed === false ? 1 : 0;
+  },
+};
+
+/** The metric a list shows per evaluation: its task's headline (as the learning curve follows). */
+const HEADLINE = { binary: 'roc_auc', multiclass: 'accuracy', regression: 'rmse' } as const;
+
+export const evalList: Command = {
+  path: ['eval', 'list'],
+  opensWorkspace: true,
+  summary:
+    'Stored evaluations, newest first (all, or of one run or model version): when, of what, on which rows, the headline metric, the gates.',
+  positionals: [],
+  flags: {
+    target: {
+      type: 'string',
+      value: 'RUN|NAME@VERSION',
+      description:
+        "only those of a run (id prefix), or of a model version (its own and its run's on the same rows)",
+    },
+  },
+  async run(ctx) {
+    const target = str(ctx, 'target');
+    const list = await invoke(ctx, 'eval:list', target ? { target } : {});
+    ctx.result(list, () => {
+      if (!list.length) return target ? `No evaluations of ${target} yet.` : 'No evaluations yet.';
+      return table(
+        ['id', 'at', 'of', 'rows', 'metric', 'gates'],
+        list.map((e) => {
+          const headline = HEADLINE[e.task];
+          return [
+            e.id.slice(0, 8),
+            e.createdAt.slice(0, 19).replace('T', ' '),
+            `${e.model ? `${e.model.name}@${e.model.version}` : `run ${e.runId.slice(0, 8)}`} on ${e.dataset} (${e.split})`,
+            e.rows,
+            `${headline} ${formatValue(e.metrics[headline] ?? null)}`,
+            e.passed === null ? '' : e.passed ? 'pass' : 'FAIL',
+          ];
+        }),
+        60,
+      );
+    });
+    return 0;
+  },
+};
+
+export const evalShow: Command = {
+  path: ['eval', 'show'],
+  opensWorkspace: true,
+  summary:
+    'One stored evaluation (id or prefix): its metrics beside the baseline, slices, fairness, importance and gates; --html writes its offline report.',
+  positionals: [{ name: 'ID', required: true, description: 'an evaluation id or unique prefix' }],
+  flags: {
+    html: HTML_FLAG,
+  },
+  async run(ctx) {
+    const givenHtml = str(ctx, 'html');
+    const html =
+      givenHtml === undefined ? undefined : checkOutputPath(givenHtml, { flag: '--html' });
+    const report = await withSession(ctx, async (s) => {
+      const r = await s.api.invoke('eval:get', { id: ctx.args.positionals[0]! });
+      if (html) await writeHtml(s.api, ctx, r.id, html);
+      return r;
+    });
+    ctx.result(report, () => humanEvaluation(report));
+    return 0;
   },
 };
 
