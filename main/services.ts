@@ -271,6 +271,10 @@ function evaluateHandlers(s: {
   const { evaluation, targets, gatePolicies } = s;
   return {
     'eval:run': async (input) => evaluation.evaluate(await targets.target(input.target), input),
+    'eval:cancel': async ({ target }) => {
+      const { run } = await targets.target(target);
+      return { runId: run.id, cancelled: evaluation.cancel(run.id) };
+    },
     'eval:get': ({ id }) => evaluation.get(id),
     'gates:get': async ({ project }) => ({ project, policy: await gatePolicies.get(project) }),
     'gates:set': async ({ project, policy, reason }) => ({
@@ -446,6 +450,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     latheVersion: version,
     policyOf: (project) => gatePolicies.get(project),
     championOf: (model) => targets.championOf(model),
+    onProgress: (progress) => bus.emit('eval:progress', progress),
   });
 
   // Built before the registry, which stores each new version's reference through it.

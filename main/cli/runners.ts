@@ -6,6 +6,8 @@ import {
   ImportQueryIn,
   defaultSearchMetric,
   trainPhaseLabel,
+  type EvaluateIn,
+  type EvaluationReport,
   type FamilyReport,
   type ImportOut,
   type LatheApi,
@@ -77,6 +79,46 @@ export async function importWith(
       'data import',
     );
     return await api.invoke('data:import', parsed);
+  } finally {
+    off();
+    bar.done();
+  }
+}
+
+/** The run an `eval:run` target names (a run id or prefix, or `NAME@version|alias`), or null. */
+async function evaluatedRun(api: LatheApi, target: string): Promise<string | null> {
+  try {
+    // As eval:run reads it: a run first, else a model version.
+    const run = /^[0-9a-f]{4,}$/i.test(target)
+      ? await api.invoke('runs:get', { id: target }).catch(() => null)
+      : null;
+    if (run) return run.id;
+    return (await api.invoke('models:version', { ref: target })).runId;
+  } catch {
+    // eval:run names what is wrong with the target.
+    return null;
+  }
+}
+
+/** Evaluates with a progress bar; Ctrl-C cancels the evaluation, which then stores nothing. */
+export async function evaluateWith(
+  api: LatheApi,
+  ctx: Ctx,
+  input: EvaluateIn,
+): Promise<EvaluationReport> {
+  const bar = createProgress(ctx.io.stderr, !ctx.json);
+  // Through a host, other processes' evaluations report here too: only this run's are shown.
+  const runId = ctx.json ? null : await evaluatedRun(api, input.target);
+  const off = api.on('eval:progress', (p) => {
+    if (p.runId === runId) bar.update(p.fraction, p.message);
+  });
+  void ctx.io.interrupted.then(() => {
+    bar.done();
+    ctx.say(`cancelling the evaluation of ${input.target}…`);
+    void api.invoke('eval:cancel', { target: input.target }).catch(() => undefined);
+  });
+  try {
+    return await api.invoke('eval:run', input);
   } finally {
     off();
     bar.done();

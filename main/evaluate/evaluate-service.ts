@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   EvaluationReport,
+  type EvalProgress,
   FamilyReport,
   LatheError,
   gatesFor,
@@ -22,7 +23,7 @@ import { newId } from '../workspace/projects';
 import { packageRoot } from '../version';
 import { GBDT_MODEL_PATH } from '../train/gbdt/tree-model';
 import type { ScoreJob, ScoredRows, StoredModel, StoredTarget } from './predict';
-import type { EvalWorkerJob, EvalWorkerMessage } from './worker';
+import type { EvalWorkerCancel, EvalWorkerJob, EvalWorkerMessage } from './worker';
 import { scoredMetrics, type ReportContext } from './report';
 import { checkGates, type ChampionScore } from './gates';
 
@@ -38,8 +39,13 @@ export interface EvalTarget {
 }
 
 export interface EvaluateService {
-  /** Evaluates, stores and returns the report. */
+  /**
+   * Evaluates, stores and returns the report. Reports its progress through `onProgress`; `cancel` of its
+   * run stops it (it then fails as CANCELLED and stores nothing).
+   */
   evaluate(target: EvalTarget, input: EvaluateOptions): Promise<EvaluationReport>;
+  /** Stops the running evaluations of a run; false when none is running. */
+  cancel(runId: string): boolean;
   get(id: string): Promise<EvaluationReport>;
   /** Reports, newest first; of one run when `runId` is given. */
   list(runId?: string): Promise<EvaluationReport[]>;
@@ -114,9 +120,13 @@ export function createEvaluateService(deps: {
   /** The version a model's `champion` alias points to, or null. */
   championOf(model: string): Promise<{ label: string; versionId: string; run: Run } | null>;
   workerPath?: string;
+  /** Hears how far each running evaluation has come (the `eval:progress` event). */
+  onProgress?: (progress: EvalProgress) => void;
 }): EvaluateService {
   const { db, data, artifacts } = deps;
   const workerPath = deps.workerPath ?? defaultEvalWorkerPath();
+  /** The running evaluations of each run: `cancel` aborts them. */
+  const running = new Map<string, Set<AbortController>>();
 
   const read = async (run: Run, path: string): Promise<Buffer> => {
     const a = run.artifacts.find((x) => x.path === path);
@@ -172,6 +182,10 @@ export function createEvaluateService(deps: {
       explain?: boolean;
       /** Also build the report of these rows, in the worker: its context but the rows' own part. */
       report?: Omit<ReportContext, 'run' | 'numericColumns' | 'dataset' | 'split'>;
+      /** Aborting it asks the worker to stop: the scoring fails as cancelled once it has. */
+      signal?: AbortSignal;
+      /** Hears the worker's progress: the share of this scoring done, and what it does now. */
+      onProgress?: (fraction: number, message: string) => void;
     },
   ): Promise<
     ScoredRows & {
@@ -186,6 +200,11 @@ export function createEvaluateService(deps: {
     }
   > {
     checkRun(run);
+    const cancelled = () =>
+      new LatheError('CANCELLED', `the evaluation of run ${run.id.slice(0, 8)} was cancelled`, {
+        id: run.id,
+      });
+    if (options.signal?.aborted) throw cancelled();
     if (!existsSync(workerPath)) {
       throw new LatheError(
         'INTERNAL',
@@ -216,7 +235,9 @@ export function createEvaluateService(deps: {
     const trainingData = options.learningCurve?.length
       ? await data.resolve(`${run.lineage.dataset}@${run.lineage.datasetVersion}`)
       : null;
+    const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
     const job: EvalWorkerJob = {
+      cancelled: cancelFlag.buffer,
       config: run.config,
       parquetPath: version.storagePath,
       columns: version.columns,
@@ -263,14 +284,33 @@ export function createEvaluateService(deps: {
       learningCurve: EvaluationReport['learningCurve'];
       report: EvaluationReport | null;
     }>((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(cancelled());
+        return;
+      }
       const worker = new Worker(workerPath, { stdout: true, stderr: true });
       worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
       worker.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
       let settled = false;
+      // A cancel asks the worker to stop and waits for it to say it has: ending it from here while its
+      // DuckDB runs a statement would take this process down. It stops between its stages and passes, and
+      // its statements are interrupted.
+      const abort = () => {
+        Atomics.store(cancelFlag, 0, 1);
+        worker.postMessage('cancel' satisfies EvalWorkerCancel);
+      };
+      options.signal?.addEventListener('abort', abort, { once: true });
+      worker.once('exit', () => options.signal?.removeEventListener('abort', abort));
       worker.on('message', (m: EvalWorkerMessage) => {
+        if (m.type === 'progress') {
+          if (!options.signal?.aborted) options.onProgress?.(m.fraction, m.message);
+          return;
+        }
+        if (settled) return;
         settled = true;
         void worker.terminate();
-        if (m.type === 'done')
+        if (options.signal?.aborted) reject(cancelled());
+        else if (m.type === 'done')
           resolve({
             backend: m.backend,
             result: m.result,
@@ -280,6 +320,7 @@ export function createEvaluateService(deps: {
         else reject(new LatheError(m.code as LatheError['code'], m.message));
       });
       worker.on('error', (err) => {
+        if (settled) return;
         settled = true;
         reject(new LatheError('INTERNAL', `evaluation crashed: ${err.message}`));
       });
@@ -299,93 +340,129 @@ export function createEvaluateService(deps: {
     };
   }
 
+  /** Evaluates a run's model (see `evaluate`); `signal` cancels it. */
+  async function evaluateRun(
+    target: EvalTarget,
+    input: EvaluateOptions,
+    signal: AbortSignal,
+  ): Promise<EvaluationReport> {
+    const { run, model } = target;
+    const projectPolicy = await deps.policyOf(run.project);
+    const applied = projectPolicy
+      ? gatesFor(projectPolicy, model?.name ?? target.gatesOf ?? null)
+      : null;
+    const policy = applied?.gates ?? null;
+    /** The champion's scores on the candidate's rows, or why there are none to compare. */
+    const scoreChampion = async (): Promise<ChampionScore> => {
+      if (!model)
+        return {
+          skip: 'not a registered version: evaluate it as NAME@version to compare with the champion',
+        };
+      const champ = await deps.championOf(model.name);
+      if (!champ)
+        return { skip: `no champion yet: passes, nothing to compare (model '${model.name}')` };
+      if (champ.versionId === model.versionId)
+        return { skip: `${model.name}@${model.version} is the champion` };
+      return score(champ.run, { data: input.data, rowsOf: run, signal }).then(
+        (scored): ChampionScore => ({ label: champ.label, scored }),
+        // A champion that cannot score these rows (other columns, other classes) fails the gate.
+        (err: Error): ChampionScore => ({
+          label: champ.label,
+          error: `the champion (${champ.label}) cannot score these rows: ${err.message}`,
+        }),
+      );
+    };
+    const sensitive = [
+      ...new Set([...input.sensitive, ...(policy?.fairness.map((f) => f.column) ?? [])]),
+    ];
+    // The champion reads the candidate's rows, not its scores: it is scored at once, in its own worker.
+    const championScoring = policy?.champion ? scoreChampion() : null;
+    // Awaited below; a candidate that fails first leaves it unread.
+    championScoring?.catch(() => undefined);
+    const parent = run.kind === 'fold' && run.parentId ? await deps.getRun(run.parentId) : null;
+    const cvReport = parent ? await deps.familyReport(parent) : null;
+    // The worker builds the report beside the scores (the metrics, curves and slices of many rows are
+    // seconds of work, which would stall this thread: the app's main process).
+    const scored = await score(run, {
+      ...input,
+      sensitive,
+      extraSegments: policy?.segments.map((s) => s.column) ?? [],
+      explain: true,
+      signal,
+      onProgress: (fraction, message) => deps.onProgress?.({ runId: run.id, fraction, message }),
+      report: {
+        id: newId(),
+        model: model && { name: model.name, version: model.version },
+        sensitive,
+        cv:
+          parent && cvReport
+            ? { runId: parent.id, folds: cvReport.children.length, summary: cvReport.summary }
+            : null,
+      },
+    });
+    const report = scored.report;
+    if (!report) throw new LatheError('INTERNAL', 'the evaluation worker built no report');
+    if (policy) {
+      report.gates = checkGates({
+        policy,
+        report,
+        scored,
+        champion: await championScoring,
+        seed: run.config.seed,
+        projectDefault: applied?.section === null,
+      });
+      report.gateSection = applied?.section ?? null;
+      report.passed = report.gates.every((g) => g.passed);
+    }
+    // Cancelled while the champion still scored (its failure fails no gate then): nothing is stored.
+    if (signal.aborted)
+      throw new LatheError(
+        'CANCELLED',
+        `the evaluation of run ${run.id.slice(0, 8)} was cancelled`,
+        {
+          id: run.id,
+        },
+      );
+    const versionId = scored.version.id;
+    await db.run(
+      `INSERT INTO evaluations (id, run_id, model_version_id, dataset_version_id, split, report, gates, passed, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())`,
+      [
+        report.id,
+        run.id,
+        model?.versionId ?? null,
+        versionId,
+        report.split,
+        JSON.stringify(report),
+        JSON.stringify(report.gates),
+        report.passed,
+      ],
+    );
+    return report;
+  }
+
   const fromRow = (r: { report: unknown }) =>
     EvaluationReport.parse(typeof r.report === 'string' ? JSON.parse(r.report) : r.report);
 
   return {
     async evaluate(target, input) {
-      const { run, model } = target;
-      const projectPolicy = await deps.policyOf(run.project);
-      const applied = projectPolicy
-        ? gatesFor(projectPolicy, model?.name ?? target.gatesOf ?? null)
-        : null;
-      const policy = applied?.gates ?? null;
-      /** The champion's scores on the candidate's rows, or why there are none to compare. */
-      const scoreChampion = async (): Promise<ChampionScore> => {
-        if (!model)
-          return {
-            skip: 'not a registered version: evaluate it as NAME@version to compare with the champion',
-          };
-        const champ = await deps.championOf(model.name);
-        if (!champ)
-          return { skip: `no champion yet: passes, nothing to compare (model '${model.name}')` };
-        if (champ.versionId === model.versionId)
-          return { skip: `${model.name}@${model.version} is the champion` };
-        return score(champ.run, { data: input.data, rowsOf: run }).then(
-          (scored): ChampionScore => ({ label: champ.label, scored }),
-          // A champion that cannot score these rows (other columns, other classes) fails the gate.
-          (err: Error): ChampionScore => ({
-            label: champ.label,
-            error: `the champion (${champ.label}) cannot score these rows: ${err.message}`,
-          }),
-        );
-      };
-      const sensitive = [
-        ...new Set([...input.sensitive, ...(policy?.fairness.map((f) => f.column) ?? [])]),
-      ];
-      // The champion reads the candidate's rows, not its scores: it is scored at once, in its own worker.
-      const championScoring = policy?.champion ? scoreChampion() : null;
-      // Awaited below; a candidate that fails first leaves it unread.
-      championScoring?.catch(() => undefined);
-      const parent = run.kind === 'fold' && run.parentId ? await deps.getRun(run.parentId) : null;
-      const cvReport = parent ? await deps.familyReport(parent) : null;
-      // The worker builds the report beside the scores (the metrics, curves and slices of many rows are
-      // seconds of work, which would stall this thread: the app's main process).
-      const scored = await score(run, {
-        ...input,
-        sensitive,
-        extraSegments: policy?.segments.map((s) => s.column) ?? [],
-        explain: true,
-        report: {
-          id: newId(),
-          model: model && { name: model.name, version: model.version },
-          sensitive,
-          cv:
-            parent && cvReport
-              ? { runId: parent.id, folds: cvReport.children.length, summary: cvReport.summary }
-              : null,
-        },
-      });
-      const report = scored.report;
-      if (!report) throw new LatheError('INTERNAL', 'the evaluation worker built no report');
-      if (policy) {
-        report.gates = checkGates({
-          policy,
-          report,
-          scored,
-          champion: await championScoring,
-          seed: run.config.seed,
-          projectDefault: applied?.section === null,
-        });
-        report.gateSection = applied?.section ?? null;
-        report.passed = report.gates.every((g) => g.passed);
+      const { run } = target;
+      const controller = new AbortController();
+      const mine = running.get(run.id) ?? new Set<AbortController>();
+      running.set(run.id, mine.add(controller));
+      try {
+        return await evaluateRun(target, input, controller.signal);
+      } finally {
+        mine.delete(controller);
+        if (!mine.size && running.get(run.id) === mine) running.delete(run.id);
       }
-      const versionId = scored.version.id;
-      await db.run(
-        `INSERT INTO evaluations (id, run_id, model_version_id, dataset_version_id, split, report, gates, passed, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())`,
-        [
-          report.id,
-          run.id,
-          model?.versionId ?? null,
-          versionId,
-          report.split,
-          JSON.stringify(report),
-          JSON.stringify(report.gates),
-          report.passed,
-        ],
-      );
-      return report;
+    },
+
+    cancel(runId) {
+      const controllers = running.get(runId);
+      if (!controllers?.size) return false;
+      for (const c of controllers) c.abort();
+      return true;
     },
 
     async get(id) {

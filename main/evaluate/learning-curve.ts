@@ -4,7 +4,14 @@ import type { ColumnInfo, EvaluationReport, TrainConfig } from '../../shared/con
 import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { train } from '../train/trainer';
 import { classificationSuite, regressionSuite } from './metrics';
-import { scoreRows, type ScoreJob, type StoredTarget } from './predict';
+import {
+  scoreRows,
+  throwIfCancelled,
+  type ScoreCancel,
+  type ScoreJob,
+  type ScoreProgress,
+  type StoredTarget,
+} from './predict';
 
 export interface LearningCurveJob {
   fractions: number[];
@@ -22,12 +29,20 @@ export function curveMetric(task: TrainConfig['task']): string {
 export async function learningCurve(
   job: ScoreJob,
   curve: LearningCurveJob,
-  isCancelled: () => boolean = () => false,
+  cancel?: ScoreCancel,
+  progress: ScoreProgress = () => undefined,
 ): Promise<NonNullable<EvaluationReport['learningCurve']>> {
   const metric = curveMetric(job.config.task);
   const out: NonNullable<EvaluationReport['learningCurve']> = [];
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  for (const fraction of [...curve.fractions].sort((a, b) => a - b)) {
+  const fractions = [...curve.fractions].sort((a, b) => a - b);
+  const isCancelled = () => cancel?.isCancelled() ?? false;
+  for (const [i, fraction] of fractions.entries()) {
+    throwIfCancelled(cancel);
+    progress(
+      i / fractions.length,
+      `learning curve: training on ${+(fraction * 100).toFixed(2)}% of the training rows (${i + 1} of ${fractions.length})`,
+    );
     const trained = await train(
       {
         runId: `learning-curve-${fraction}`,
@@ -40,22 +55,26 @@ export async function learningCurve(
       { isCancelled },
     );
     const file = (path: string) => trained.artifacts.find((a) => a.path === path)!.bytes;
-    const scored = await scoreRows({
-      ...job,
-      fitted: JSON.parse(text(file('features/fitted.json'))) as FittedFeatureSpec,
-      target: JSON.parse(text(file('target.json'))) as StoredTarget,
-      model: trained.artifacts.some((a) => a.path === 'model/gbdt.json')
-        ? { kind: 'gbdt', json: text(file('model/gbdt.json')) }
-        : {
-            kind: 'tfjs',
-            modelJson: text(file('model/model.json')),
-            weights: file('model/weights.bin'),
-          },
-      segmentColumns: [],
-      importanceRepeats: 0,
-      // The curve needs one metric per share: no TreeSHAP of each retrained model.
-      explain: false,
-    });
+    const scored = await scoreRows(
+      {
+        ...job,
+        fitted: JSON.parse(text(file('features/fitted.json'))) as FittedFeatureSpec,
+        target: JSON.parse(text(file('target.json'))) as StoredTarget,
+        model: trained.artifacts.some((a) => a.path === 'model/gbdt.json')
+          ? { kind: 'gbdt', json: text(file('model/gbdt.json')) }
+          : {
+              kind: 'tfjs',
+              modelJson: text(file('model/model.json')),
+              weights: file('model/weights.bin'),
+            },
+        segmentColumns: [],
+        importanceRepeats: 0,
+        // The curve needs one metric per share: no TreeSHAP of each retrained model.
+        explain: false,
+      },
+      undefined,
+      cancel,
+    );
     const value =
       scored.classes.length > 0
         ? (

@@ -195,8 +195,33 @@ async function evalTable(engine: Engine, job: ScoreJob): Promise<string> {
   return 'data';
 }
 
-/** Scores the rows of a job with its model: labels or values, probabilities or predictions, importance. */
-export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
+/** How far a job has come: `fraction` of its work done, and what it does now. */
+export type ScoreProgress = (fraction: number, message: string) => void;
+
+/** How a job hears that it was cancelled (the evaluation worker's cancel; see worker.ts). */
+export interface ScoreCancel {
+  isCancelled(): boolean;
+  /** Runs `hook` once the job is cancelled (e.g. to interrupt DuckDB); returns its removal. */
+  onCancel(hook: () => void): () => void;
+}
+
+/** Throws CANCELLED once `cancel` says so: between the stages and passes of a job. */
+export function throwIfCancelled(cancel: ScoreCancel | undefined): void {
+  if (cancel?.isCancelled()) throw new LatheError('CANCELLED', 'the evaluation was cancelled');
+}
+
+/** The share of a job's progress its reading takes (the feature query); the scoring passes share the rest. */
+const READ_SHARE = 0.15;
+
+/**
+ * Scores the rows of a job with its model: labels or values, probabilities or predictions, importance.
+ * `progress` hears of each stage: reading, scoring, explaining, and each importance pass.
+ */
+export async function scoreRows(
+  job: ScoreJob,
+  progress: ScoreProgress = () => undefined,
+  cancel?: ScoreCancel,
+): Promise<ScoredRows> {
   const missing = [job.config.target, ...job.segmentColumns].filter(
     (c) => !job.columns.some((x) => x.name === c),
   );
@@ -207,8 +232,12 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
       { columns: missing },
     );
   }
+  progress(0, 'reading the rows');
   const engine = await createEngine();
+  // A cancel interrupts the reading where it is.
+  const offCancel = cancel?.onCancel(() => engine.interrupt());
   try {
+    throwIfCancelled(cancel);
     const table = await evalTable(engine, job);
     const sql = compileFeatureSql(job.fitted, table, {
       keep: ['__row', '__split', job.config.target, ...job.segmentColumns],
@@ -270,6 +299,19 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
 
     const model = await loadStoredModel(job.model, width);
     try {
+      // The passes after reading: the scoring, TreeSHAP (about two passes' work), and each importance
+      // pass (one more for a sampled ensemble's baseline).
+      const explaining = job.explain === true && job.model.kind === 'gbdt';
+      const sources = new Set(kept.map((name) => sourceOf(job.fitted, name))).size;
+      const sampled =
+        job.importanceRepeats > 0 && job.model.kind === 'gbdt' && rows > GBDT_IMPORTANCE_ROWS;
+      const passes = 1 + (explaining ? 2 : 0) + (sampled ? 1 : 0) + sources * job.importanceRepeats;
+      let passesDone = 0;
+      const passed = (message: string, weight = 1) => {
+        throwIfCancelled(cancel);
+        progress(READ_SHARE + ((1 - READ_SHARE) * passesDone) / passes, message);
+        passesDone += weight;
+      };
       const k = classes.length;
       const scoreOn = async (
         features: Float32Array,
@@ -284,9 +326,11 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
         for (let r = 0; r < n; r++) se += (predicted[r]! - yActual[r]!) ** 2;
         return { predicted, loss: se / n };
       };
+      passed(`scoring ${rows.toLocaleString('en-US')} rows`);
       const base = await scoreOn(x, rows, labels, actual);
+      if (explaining) passed('explaining the predictions (TreeSHAP)', 2);
       const explanations =
-        job.explain && job.model.kind === 'gbdt'
+        explaining && job.model.kind === 'gbdt'
           ? explainForReport(parseGbdtModel(job.model.json, width), x, rows, target, job.seed)
           : undefined;
 
@@ -307,6 +351,7 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
           sample.forEach((r, i) => xs.set(x.subarray(r * width, (r + 1) * width), i * width));
         const ys = sample ? Int32Array.from(sample, (r) => labels[r]!) : labels;
         const as = sample ? Float64Array.from(sample, (r) => actual[r]!) : actual;
+        if (sample) passed(`importance: scoring a sample of ${n.toLocaleString('en-US')} rows`);
         const baseLoss = sample ? (await scoreOn(xs, n, ys, as)).loss : base.loss;
         const bySource = new Map<string, number[]>();
         kept.forEach((name, j) => {
@@ -315,9 +360,12 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
         });
         const rng = createRng(job.seed ^ 0x51ced);
         const shuffled = Float32Array.from(xs);
+        let column = 0;
         for (const [src, cols] of bySource) {
+          column++;
           const rises: number[] = [];
           for (let rep = 0; rep < job.importanceRepeats; rep++) {
+            passed(`importance: ${src} (${column} of ${bySource.size})`);
             const order = permutation(n, rng);
             // Row by row, the column's outputs side by side (a one-hot column's are adjacent): a column
             // at a time strode the whole matrix once per output.
@@ -351,6 +399,7 @@ export async function scoreRows(job: ScoreJob): Promise<ScoredRows> {
       await model.dispose();
     }
   } finally {
+    offCancel?.();
     engine.close();
   }
 }

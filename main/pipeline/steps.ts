@@ -469,6 +469,7 @@ async function runEvaluate(
   const target = source.model ?? source.run;
   if (!target)
     throw new StepError(`step '${step.id}' from: '${source.label}' is not a run or model`);
+  run.onCancel(() => deps.call('eval:cancel', { target }));
   const report = await deps.call('eval:run', {
     target,
     ...(step.data !== undefined ? { data: datasetOf(run, step, 'data') } : {}),

@@ -220,6 +220,23 @@ export const EvaluateIn = z.object({
 });
 export type EvaluateIn = z.input<typeof EvaluateIn>;
 
+/** Names the evaluations to stop: those of a run (id or prefix), or of a registered `NAME@version|alias`. */
+export const EvalCancelIn = z.object({
+  target: z.string().min(1, 'name the run or model version being evaluated'),
+});
+/** The run whose evaluations were asked to stop, and whether any was running. */
+export const EvalCancelOut = z.object({ runId: z.string(), cancelled: z.boolean() });
+
+/** How far a running evaluation of a run has come (pushed while `eval:run` works). */
+export const EvalProgress = z.object({
+  /** The run whose model is evaluated. */
+  runId: z.string(),
+  fraction: z.number().min(0).max(1),
+  /** What it is doing, e.g. "importance: dep_hour (3 of 12)". */
+  message: z.string(),
+});
+export type EvalProgress = z.infer<typeof EvalProgress>;
+
 export const EvaluationsListIn = z.object({ target: z.string().min(1).optional() });
 
 export const EvalIdIn = z.object({ id: z.string().min(1, 'an evaluation id is required') });

@@ -70,6 +70,9 @@ import { VerifyOut } from './workspace';
 import {
   EvalIdIn,
   EvaluateIn,
+  EvalCancelIn,
+  EvalCancelOut,
+  EvalProgress,
   EvaluationReport,
   EvaluationsListIn,
   GatesGetIn,
@@ -334,6 +337,11 @@ export const channels = {
    * project's gate policy and stored.
    */
   'eval:run': channel(EvaluateIn, EvaluationReport),
+  /**
+   * Stops the running evaluations of a run or model version (its `eval:run` then fails as cancelled and
+   * stores nothing); `cancelled` is false when none was running.
+   */
+  'eval:cancel': channel(EvalCancelIn, EvalCancelOut),
   /** One stored evaluation by id (or unique prefix). */
   'eval:get': channel(EvalIdIn, EvaluationReport),
   /** Stored evaluations, newest first; of one run or model version when `target` names it. */
@@ -523,6 +531,8 @@ export const events = {
   'train:phase': TrainPhaseEvent,
   /** Progress of a long data operation (import, profile). */
   'data:progress': DataProgress,
+  /** How far a running evaluation has come (reading, scoring, importance, learning curve, report). */
+  'eval:progress': EvalProgress,
   /** An alert fired (desktop notification in the app). */
   'monitor:alert': Alert,
   /** A pipeline run changed: a step started, ended or was cached, or the run ended (the whole record). */

@@ -147,6 +147,37 @@ describe('the Evaluation view', () => {
     expect(await runEvaluations.getAttribute('href')).toBe(`#/evaluations?target=${report.runId}`);
   });
 
+  it("shows a running evaluation's progress, and Stop ends it storing nothing", async () => {
+    const ev = new EvaluationPage(page);
+    const before = (await ev.invoke('eval:list', { target: report.runId })).length;
+    await page.goto(`${url}#/runs/${report.runId}`);
+    await ev.byTestId('evaluate-options').click();
+    const dialog = ev.byTestId('evaluate-options-dialog');
+    await dialog.waitFor();
+    // Six trainings after the scoring: Stop arrives long before they end.
+    await ev.byTestId('evaluate-learning-curve').fill('0.5, 0.6, 0.7, 0.8, 0.9, 1');
+    await ev.byTestId('evaluate-options-submit').click();
+    const progress = dialog.getByTestId('evaluation-progress');
+    await expect
+      .poll(() => progress.locator('.progress-label').textContent(), { timeout: 60_000 })
+      .toMatch(/^learning curve: training on 50% of the training rows \(1 of 6\)$/);
+    expect(
+      Number(await progress.getByRole('progressbar').getAttribute('aria-valuenow')),
+    ).toBeGreaterThanOrEqual(30);
+    await progress.getByTestId('evaluation-stop').click();
+    await dialog.getByTestId('evaluate-stopped').waitFor({ timeout: 60_000 });
+    expect(await dialog.getByTestId('evaluate-stopped').textContent()).toBe(
+      'Evaluation stopped: nothing was stored.',
+    );
+    expect(await dialog.getByTestId('evaluate-error').count()).toBe(0);
+    expect(await progress.count()).toBe(0);
+    // Still on the run's page, with nothing stored; the dialog closes again.
+    expect(page.url()).toContain(`#/runs/${report.runId}`);
+    expect(await ev.invoke('eval:list', { target: report.runId })).toHaveLength(before);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('filters by run, and names a target that matches no run or model', async () => {
     const ev = new EvaluationPage(page);
     await ev.openList(url);

@@ -126,6 +126,37 @@ describe('lathe CLI', () => {
     expect(runs[0]!.status).toBe('cancelled');
   });
 
+  it("shows an evaluation's progress, and cancels it on Ctrl-C storing nothing", async () => {
+    const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
+    const finished = runs.find((r) => r.status === 'finished')!;
+    const evaluations = () => {
+      const listed = lathe(['eval', 'list', '--target', finished.id, '--workspace', W, '--json']);
+      expect(listed.code).toBe(0);
+      return (listed.json as unknown[]).length;
+    };
+    const before = evaluations();
+    const bg = latheBackground([
+      'eval',
+      finished.id.slice(0, 8),
+      // Six trainings after the scoring: the Ctrl-C comes long before they end.
+      '--learning-curve',
+      '0.5,0.6,0.7,0.8,0.9,1',
+      '--workspace',
+      W,
+    ]);
+    // Without a terminal, a line per tenth of the way: the scoring's stages, then the curve's.
+    await bg.waitFor('stderr', /^\s*0% reading the rows$/m);
+    await bg.waitFor(
+      'stderr',
+      /^\s*30% learning curve: training on 50% of the training rows \(1 of 6\)$/m,
+    );
+    bg.child.kill('SIGINT');
+    expect(await bg.exit).toBe(130);
+    await bg.waitFor('stderr', /cancelling the evaluation of [0-9a-f]{8}…/);
+    await bg.waitFor('stderr', /the evaluation of run [0-9a-f]{8} was cancelled/);
+    expect(evaluations()).toBe(before);
+  });
+
   it('evaluates a run, then lists and shows the stored evaluation, and writes its HTML again', () => {
     const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
     const finished = runs.find((r) => r.status === 'finished')!;

@@ -11,6 +11,7 @@ import {
 import { invoke, num, str, strs, withSession, type Command, type Ctx } from '../command';
 import { loadConfigFile } from '../config-file';
 import { formatValue, table } from '../output';
+import { evaluateWith } from '../runners';
 import { checkOutputPath, writeOutputFile } from '../output-file';
 
 const EMPTY: GatePolicy = { metrics: [], fairness: [], segments: [] };
@@ -179,7 +180,7 @@ export const evaluate: Command = {
     const html =
       givenHtml === undefined ? undefined : checkOutputPath(givenHtml, { flag: '--html' });
     const report = await withSession(ctx, async (s) => {
-      const r = await s.api.invoke('eval:run', {
+      const r = await evaluateWith(s.api, ctx, {
         target: ctx.args.positionals[0]!,
         ...(str(ctx, 'data') ? { data: str(ctx, 'data') } : {}),
         sensitive: strs(ctx, 'sensitive'),

@@ -7,7 +7,8 @@ import { ModalActions, ModalDialog } from '../../components/modal-dialog';
 import { plainOptions } from '../../components/options';
 import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
-import { useAction, type Action } from '../../lib/use-action';
+import { toError, useAction, type Action } from '../../lib/use-action';
+import { EvaluationProgress, STOPPED_NOTE, isCancelled } from './evaluation-progress';
 import {
   DEFAULT_EVALUATE_OPTIONS,
   buildEvaluateInput,
@@ -28,11 +29,19 @@ export function EvaluateButton({ run }: { run: Run }) {
   // Held on success: the button stays disabled while the new report's page opens.
   const action = useAction({ hold: true });
   const [options, setOptions] = useState(false);
+  const [stopped, setStopped] = useState(false);
   if (run.status !== 'finished' || !run.artifacts.some((a) => MODEL_FILES.has(a.path))) return null;
-  const evaluate = (input: EvaluateIn) =>
-    action.run(() => getApi().invoke('eval:run', input), {
+  const evaluate = (input: EvaluateIn) => {
+    setStopped(false);
+    return action.run(() => getApi().invoke('eval:run', input), {
       done: (report) => navigate({ view: 'evaluation', id: report.id }),
+      describe: (err) => {
+        if (!isCancelled(err)) return toError(err);
+        setStopped(true);
+        return null;
+      },
     });
+  };
   return (
     <>
       <BusyButton
@@ -68,9 +77,16 @@ export function EvaluateButton({ run }: { run: Run }) {
         <EvaluateOptionsDialog
           run={run}
           action={action}
+          stopped={stopped}
           onEvaluate={(input) => void evaluate(input)}
           onClose={() => setOptions(false)}
         />
+      )}
+      {action.busy && !options && <EvaluationProgress runId={run.id} inActions />}
+      {stopped && !action.busy && !options && (
+        <span className="muted" role="status" data-testid="evaluate-stopped">
+          {STOPPED_NOTE}
+        </span>
       )}
       {action.message && !options && (
         <span className="form-error" role="alert" data-testid="evaluate-error">
@@ -85,11 +101,14 @@ export function EvaluateButton({ run }: { run: Run }) {
 function EvaluateOptionsDialog({
   run,
   action,
+  stopped,
   onEvaluate,
   onClose,
 }: {
   run: Run;
   action: Action<'run'>;
+  /** The last evaluation was stopped (Stop): it stored nothing. */
+  stopped: boolean;
   onEvaluate: (input: EvaluateIn) => void;
   onClose: () => void;
 }) {
@@ -192,6 +211,12 @@ function EvaluateOptionsDialog({
           />
         </div>
       </fieldset>
+      {busy && <EvaluationProgress runId={run.id} />}
+      {stopped && !busy && (
+        <p className="muted" role="status" data-testid="evaluate-stopped">
+          {STOPPED_NOTE}
+        </p>
+      )}
       {action.message && (
         <p className="form-error" role="alert" data-testid="evaluate-error">
           {action.message}

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { EvaluationReport, GateResult, ModelVersion } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
@@ -6,7 +7,8 @@ import { ErrorBanner } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
-import { useAction } from '../../lib/use-action';
+import { toError, useAction } from '../../lib/use-action';
+import { EvaluationProgress, STOPPED_NOTE, isCancelled } from '../Evaluation/evaluation-progress';
 
 /**
  * Evaluate on the model page: scores the selected version on its run's held-out rows (eval:run on
@@ -26,13 +28,21 @@ export function EvaluateVersionPanel({
     [ref],
   );
   const action = useAction();
-  const evaluate = () =>
-    action.run(() => getApi().invoke('eval:run', { target: ref }), {
+  const [stopped, setStopped] = useState(false);
+  const evaluate = () => {
+    setStopped(false);
+    return action.run(() => getApi().invoke('eval:run', { target: ref }), {
       done: () => {
         latest.reload();
         onChanged();
       },
+      describe: (err) => {
+        if (!isCancelled(err)) return toError(err);
+        setStopped(true);
+        return null;
+      },
     });
+  };
   const report = latest.data ?? null;
   return (
     <Panel
@@ -56,6 +66,12 @@ export function EvaluateVersionPanel({
       {!version.lineage && (
         <p className="muted">
           An imported ONNX model has no run to evaluate: promote it with an override reason.
+        </p>
+      )}
+      {action.busy && version.runId && <EvaluationProgress runId={version.runId} />}
+      {stopped && !action.busy && (
+        <p className="muted" role="status" data-testid="evaluate-stopped">
+          {STOPPED_NOTE}
         </p>
       )}
       {action.message && <ErrorBanner error={action.message} title={`Could not evaluate ${ref}`} />}
