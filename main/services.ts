@@ -323,6 +323,10 @@ function serveHandlers(s: {
   const { batch, deploy } = s;
   return {
     'predict:batch': (input) => batch.predict(input),
+    'predict:cancel': async ({ output }) => ({
+      output: resolve(output),
+      cancelled: batch.cancel(output),
+    }),
     'predict:batches': ({ ref }) => batch.list(ref),
     'serve:start': (input) => deploy.start(input),
     'serve:list': () => deploy.listWithRefs(),

@@ -594,6 +594,7 @@ async function runPredict(
     const file =
       dataset !== undefined ? await deps.datasetFile(dataset) : pathIn(run.dir, b.input!);
     run.say(`  batch ${i + 1} of ${step.batches.length}: ${dataset ?? b.input!} → ${b.output}`);
+    run.onCancel(() => deps.call('predict:cancel', { output }));
     const out = await deps.call('predict:batch', {
       model,
       input: file,

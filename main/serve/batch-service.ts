@@ -33,6 +33,11 @@ export interface BatchService {
    */
   predict(input: PredictBatchIn): Promise<PredictBatchOut>;
   /**
+   * Stops the running batch predictions into `output` (resolved as `predict` resolves it): each fails as
+   * CANCELLED having written and recorded nothing. False when none is running.
+   */
+  cancel(output: string): boolean;
+  /**
    * The batches recorded for a model (`NAME`) or one version (`NAME@3`, `NAME@alias`: the version it
    * resolves to now), newest first.
    */
@@ -44,115 +49,142 @@ export function createBatchService(
 ): BatchService {
   const { db, bus } = deps;
   const capturesDir = workspacePaths(deps.workspaceDir).captures;
+  /** The running jobs by output file: `cancel` aborts them. */
+  const running = new Map<string, Set<AbortController>>();
+  /** One batch job (see `predict`); `signal` cancels it. */
+  async function predictInto(
+    input: PredictBatchIn,
+    output: string,
+    signal: AbortSignal,
+  ): Promise<PredictBatchOut> {
+    const { dir, version: v } = await packageOf(deps, input.model);
+    const id = randomUUID();
+    const at = new Date();
+    const rate =
+      input.capture === undefined || input.capture === 'all'
+        ? 1
+        : input.capture === 'none'
+          ? 0
+          : input.capture;
+    // The job writes its captured rows to a Parquet file with its own DuckDB (narrow: no constant or
+    // derived text), which the workspace keeps as it is (capture.ts CaptureFile).
+    const table = rate > 0 ? await ensureCaptureTable(db, v) : null;
+    const capture = table
+      ? {
+          file: join(deps.tmpDir, 'capture', `${id}.parquet`),
+          columns: table.columns,
+          // The batch's capture source has the batch's id: its rows are `_source = <batch id>`.
+          source: id,
+          at,
+          rowIdPrefix: id,
+          rate,
+        }
+      : undefined;
+    const kept = join(capturesDir, `${id}.parquet`);
+    let committed = false;
+    if (capture) mkdirSync(dirname(capture.file), { recursive: true });
+    try {
+      const result = await predictBatch({
+        signal,
+        packageDir: dir,
+        input: resolve(input.input),
+        output,
+        idColumn: input.idColumn,
+        ...(input.passthrough ? { keep: input.passthrough } : {}),
+        overwrite: input.overwrite ?? false,
+        chunkRows: input.chunkRows,
+        ...(capture ? { capture } : {}),
+        onProgress: ({ rows, total, elapsedMs }) => {
+          const rowsPerSecond = elapsedMs > 0 ? (rows * 1000) / elapsedMs : 0;
+          bus.emit('data:progress', {
+            op: 'predict',
+            name: output,
+            fraction: total > 0 ? Math.min(1, rows / total) : 1,
+            message: `${grouped(rows)}/${grouped(total)} rows, ${grouped(rowsPerSecond)} rows/s`,
+            ...(rowsPerSecond > 0 ? { etaMs: ((total - rows) / rowsPerSecond) * 1000 } : {}),
+          });
+        },
+      });
+      // A capture file of no rows (a sampled share of a small input) is not kept.
+      const keep = capture && table && result.captured > 0;
+      if (keep) renameSync(capture.file, kept);
+      await db.tx(async (sql) => {
+        if (capture && table) {
+          if (keep)
+            await addCaptureFile(
+              sql,
+              deps.workspaceDir,
+              table.table,
+              { ...capture, file: kept, byId: input.idColumn !== undefined },
+              result.captured,
+            );
+          await addCaptureSource(sql, {
+            id: capture.source,
+            kind: 'batch',
+            model: v.model,
+            version: v.version,
+            rows: result.captured,
+            rate,
+            detail: input.input,
+          });
+        }
+        await sql.run(
+          `INSERT INTO prediction_batches (id, "at", model, version, input, input_sha256, output, "rows", duration_ms, capture_rate)
+           VALUES (?, epoch_ms(?::BIGINT), ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            id,
+            at.getTime(),
+            v.model,
+            v.version,
+            input.input,
+            result.inputSha256,
+            result.output,
+            result.rows,
+            result.durationMs,
+            rate,
+          ],
+        );
+      });
+      committed = true;
+      return {
+        id,
+        model: v.model,
+        version: v.version,
+        input: input.input,
+        files: result.files,
+        inputSha256: result.inputSha256,
+        output: result.output,
+        columns: result.columns,
+        rows: result.rows,
+        durationMs: result.durationMs,
+        capture: { rate, rows: result.captured, source: capture?.source ?? null },
+      };
+    } finally {
+      if (capture) rmSync(capture.file, { force: true });
+      // A kept file whose record did not commit is nobody's.
+      if (!committed) rmSync(kept, { force: true });
+    }
+  }
+
   return {
     async predict(input) {
-      const { dir, version: v } = await packageOf(deps, input.model);
       const output = resolve(input.output);
-      const id = randomUUID();
-      const at = new Date();
-      const rate =
-        input.capture === undefined || input.capture === 'all'
-          ? 1
-          : input.capture === 'none'
-            ? 0
-            : input.capture;
-      // The job writes its captured rows to a Parquet file with its own DuckDB (narrow: no constant or
-      // derived text), which the workspace keeps as it is (capture.ts CaptureFile).
-      const table = rate > 0 ? await ensureCaptureTable(db, v) : null;
-      const capture = table
-        ? {
-            file: join(deps.tmpDir, 'capture', `${id}.parquet`),
-            columns: table.columns,
-            // The batch's capture source has the batch's id: its rows are `_source = <batch id>`.
-            source: id,
-            at,
-            rowIdPrefix: id,
-            rate,
-          }
-        : undefined;
-      const kept = join(capturesDir, `${id}.parquet`);
-      let committed = false;
-      if (capture) mkdirSync(dirname(capture.file), { recursive: true });
+      const controller = new AbortController();
+      const jobs = running.get(output) ?? new Set<AbortController>();
+      running.set(output, jobs.add(controller));
       try {
-        const result = await predictBatch({
-          packageDir: dir,
-          input: resolve(input.input),
-          output,
-          idColumn: input.idColumn,
-          ...(input.passthrough ? { keep: input.passthrough } : {}),
-          overwrite: input.overwrite ?? false,
-          chunkRows: input.chunkRows,
-          ...(capture ? { capture } : {}),
-          onProgress: ({ rows, total, elapsedMs }) => {
-            const rowsPerSecond = elapsedMs > 0 ? (rows * 1000) / elapsedMs : 0;
-            bus.emit('data:progress', {
-              op: 'predict',
-              name: output,
-              fraction: total > 0 ? Math.min(1, rows / total) : 1,
-              message: `${grouped(rows)}/${grouped(total)} rows, ${grouped(rowsPerSecond)} rows/s`,
-              ...(rowsPerSecond > 0 ? { etaMs: ((total - rows) / rowsPerSecond) * 1000 } : {}),
-            });
-          },
-        });
-        // A capture file of no rows (a sampled share of a small input) is not kept.
-        const keep = capture && table && result.captured > 0;
-        if (keep) renameSync(capture.file, kept);
-        await db.tx(async (sql) => {
-          if (capture && table) {
-            if (keep)
-              await addCaptureFile(
-                sql,
-                deps.workspaceDir,
-                table.table,
-                { ...capture, file: kept, byId: input.idColumn !== undefined },
-                result.captured,
-              );
-            await addCaptureSource(sql, {
-              id: capture.source,
-              kind: 'batch',
-              model: v.model,
-              version: v.version,
-              rows: result.captured,
-              rate,
-              detail: input.input,
-            });
-          }
-          await sql.run(
-            `INSERT INTO prediction_batches (id, "at", model, version, input, input_sha256, output, "rows", duration_ms, capture_rate)
-             VALUES (?, epoch_ms(?::BIGINT), ?, ?, ?, ?, ?, ?, ?, ?)`,
-            [
-              id,
-              at.getTime(),
-              v.model,
-              v.version,
-              input.input,
-              result.inputSha256,
-              result.output,
-              result.rows,
-              result.durationMs,
-              rate,
-            ],
-          );
-        });
-        committed = true;
-        return {
-          id,
-          model: v.model,
-          version: v.version,
-          input: input.input,
-          files: result.files,
-          inputSha256: result.inputSha256,
-          output: result.output,
-          columns: result.columns,
-          rows: result.rows,
-          durationMs: result.durationMs,
-          capture: { rate, rows: result.captured, source: capture?.source ?? null },
-        };
+        return await predictInto(input, output, controller.signal);
       } finally {
-        if (capture) rmSync(capture.file, { force: true });
-        // A kept file whose record did not commit is nobody's.
-        if (!committed) rmSync(kept, { force: true });
+        jobs.delete(controller);
+        if (!jobs.size && running.get(output) === jobs) running.delete(output);
       }
+    },
+
+    cancel(output) {
+      const jobs = running.get(resolve(output));
+      if (!jobs?.size) return false;
+      for (const c of jobs) c.abort();
+      return true;
     },
 
     async list(ref) {

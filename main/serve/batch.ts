@@ -93,6 +93,11 @@ export interface BatchOptions {
   engine?: 'native' | 'onnx';
   /** Threads of the native tree scorer; default: the machine's cores. */
   threads?: number;
+  /**
+   * Aborting it stops the job: its DuckDB statements are interrupted, no further chunk is scored, and it
+   * fails as CANCELLED having written nothing (no output, no capture file, no leftovers).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -251,6 +256,7 @@ function requiredColumns(fitted: FittedFeatureSpec): string[] {
 async function readInputs(
   files: string[],
   count: boolean,
+  signal?: AbortSignal,
 ): Promise<{ sha256: string; records: number }> {
   const hash = createHash('sha256');
   let records = 0;
@@ -259,7 +265,7 @@ async function readInputs(
     let quoted = false;
     let last = -1;
     await new Promise<void>((resolve, reject) =>
-      createReadStream(f, { highWaterMark: 1 << 20 })
+      createReadStream(f, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) })
         .on('data', (chunk) => {
           const b = chunk as Buffer;
           hash.update(b);
@@ -489,7 +495,17 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   // while the first writes the output. Work on it is awaited before the instance closes.
   const side = await instance.connect();
   let sideWork: Promise<unknown> = Promise.resolve();
+  const signal = options.signal;
+  const cancelled = () =>
+    new LatheError('CANCELLED', `the batch prediction into ${output} was cancelled`, { output });
+  // A cancel interrupts what DuckDB runs now; the job then stops at its next check.
+  const interrupt = () => {
+    conn.interrupt();
+    side.interrupt();
+  };
+  signal?.addEventListener('abort', interrupt, { once: true });
   try {
+    if (signal?.aborted) throw cancelled();
     const { files, reader } = await inputFiles(conn, options.input);
     const read = `${reader}([${files.map(literal).join(', ')}]${reader === 'read_parquet' ? '' : ', union_by_name = true'})`;
     let described: { name: string; type: string }[];
@@ -554,7 +570,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     // from its table; a CSV file streamed as it is parsed is counted as it is hashed (readInputs), beside
     // the scoring; a JSON file's takes DuckDB's scan. Progress is reported once the count is known.
     const csvRead = from === read && reader === 'read_csv_auto';
-    const reading = readInputs(files, csvRead);
+    const reading = readInputs(files, csvRead, signal);
     reading.catch(() => undefined);
     let total: number | undefined;
     const counting = csvRead
@@ -634,6 +650,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       let next = result.fetchChunk();
       for (;;) {
         const chunk = await next;
+        if (signal?.aborted) throw cancelled();
         if (!chunk || chunk.rowCount === 0) break;
         next = result.fetchChunk();
         const n = chunk.rowCount;
@@ -706,6 +723,8 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
         )
       : 0;
     const inputSha256 = await hashing;
+    // Cancelled while the output was written: it is not published.
+    if (signal?.aborted) throw cancelled();
     renameSync(tmpOut, output);
     return {
       rows,
@@ -716,7 +735,12 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       durationMs: Date.now() - started,
       captured,
     };
+  } catch (err) {
+    // An interrupted statement fails with DuckDB's own error (read as the input's): a cancel says so.
+    if (signal?.aborted) throw cancelled();
+    throw err;
   } finally {
+    signal?.removeEventListener('abort', interrupt);
     // Nothing may still run on the instance when it closes.
     await sideWork;
     // Nor may the model still score into the sink when both close.

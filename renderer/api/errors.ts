@@ -16,3 +16,8 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Whether a call failed because what it ran was stopped (a cancel channel: eval:cancel, predict:cancel). */
+export function isCancelled(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 'CANCELLED';
+}

@@ -107,6 +107,8 @@ import {
   KeysRevokeIn,
   PredictBatchIn,
   PredictBatchOut,
+  PredictCancelIn,
+  PredictCancelOut,
   ServeStartIn,
   ServeStartOut,
   ServeStopIn,
@@ -400,6 +402,11 @@ export const channels = {
    * all). Progress: `data:progress` with op `predict` and name the output. Recorded in prediction_batches.
    */
   'predict:batch': channel(PredictBatchIn, PredictBatchOut),
+  /**
+   * Stops the running batch predictions into an output file: each fails as cancelled, having written and
+   * recorded nothing (no output, capture or batch record); `cancelled` is false when none was running.
+   */
+  'predict:cancel': channel(PredictCancelIn, PredictCancelOut),
   /** The batch predictions made with a model (`NAME`) or one version (`NAME@3`, `NAME@alias`), newest first. */
   'predict:batches': channel(PredictBatchesIn, z.array(PredictBatchRecord)),
   /**

@@ -66,6 +66,13 @@ export const PredictBatchIn = z.object({
 });
 export type PredictBatchIn = z.input<typeof PredictBatchIn>;
 
+/** Names the batch prediction to stop by its output file (as `predict:batch` was given it). */
+export const PredictCancelIn = z.object({
+  output: z.string().min(1, 'name the output file of the batch prediction to stop'),
+});
+/** The output file (absolute), and whether a batch prediction into it was running. */
+export const PredictCancelOut = z.object({ output: z.string(), cancelled: z.boolean() });
+
 /** A finished batch prediction, as recorded in the workspace (prediction_batches). */
 export const PredictBatchOut = z.object({
   id: z.string(),

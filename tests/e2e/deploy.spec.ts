@@ -1,8 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractClient, importPenguins, penguinsConfig, trainRun } from '../helpers/services';
 import { vega } from '../helpers/workspace';
+import { createEngine } from '../../main/data/engine';
+import { literal } from '../../main/workspace/db';
 import { routeHref } from '../../renderer/lib/routes';
 import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { DeployPage } from './pages/deploy-page';
@@ -120,5 +122,39 @@ describe('the Deploy view', () => {
     await deploy.byTestId('model-batch').first().waitFor();
     expect(await deploy.byTestId('model-batch-output').first().textContent()).toBe(output);
     expect(await deploy.byTestId('model-batch-rows').first().textContent()).toBe('20');
+  });
+
+  it('shows a batch job running with Stop, which ends it writing and recording nothing', async () => {
+    const deploy = new DeployPage(session.page);
+    // A million penguins (the 344 of vega, again and again): a job of seconds.
+    const folder = join(session.workspace, '..', 'stop');
+    const input = join(folder, 'many.csv');
+    const engine = await createEngine();
+    try {
+      mkdirSync(folder, { recursive: true });
+      await engine.run(
+        `COPY (SELECT p.* FROM read_json(${literal(vega('penguins.json'))}) p, range(2907)) TO ${literal(input)} (HEADER)`,
+      );
+    } finally {
+      engine.close();
+    }
+    const output = join(folder, 'scores.csv');
+    const before = (await deploy.invoke('predict:batches', { ref: 'species' })).length;
+    await deploy.openDeploy(session.url);
+    await deploy.chooseVersion('species@1');
+    await deploy.runBatch(input, output);
+    const busy = deploy.byTestId('deploy-batch-busy');
+    await busy.waitFor();
+    expect(await busy.getByRole('progressbar').count()).toBe(1);
+    await deploy.byTestId('deploy-batch-stop').click();
+    await deploy.byTestId('deploy-batch-stopped').waitFor({ timeout: 60_000 });
+    expect(await deploy.byTestId('deploy-batch-stopped').textContent()).toBe(
+      'Batch prediction stopped: nothing was written or recorded.',
+    );
+    expect(await busy.count()).toBe(0);
+    expect(await deploy.byTestId('error-banner').count()).toBe(0);
+    expect(existsSync(output)).toBe(false);
+    expect(readdirSync(folder)).toEqual(['many.csv']);
+    expect(await deploy.invoke('predict:batches', { ref: 'species' })).toHaveLength(before);
   });
 });

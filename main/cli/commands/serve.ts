@@ -349,6 +349,12 @@ export const serveCommands: Command[] = [
             `${p.message}${p.etaMs !== undefined ? ` ETA ${formatDuration(p.etaMs)}` : ''}`,
           );
         });
+        // Ctrl-C stops the job: it writes and records nothing (a second Ctrl-C leaves at once).
+        void ctx.io.interrupted.then(() => {
+          bar.done();
+          ctx.say(`cancelling the batch prediction into ${output}…`);
+          void api.invoke('predict:cancel', { output }).catch(() => undefined);
+        });
         try {
           const r = await api.invoke('predict:batch', {
             model: ctx.args.positionals[0]!,

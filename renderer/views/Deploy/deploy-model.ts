@@ -87,6 +87,17 @@ export function batchProblem(f: {
   return null;
 }
 
+/**
+ * Whether a batch job's progress (named by its output as the host resolved it: absolute) is of the output
+ * typed in the form, which may be relative to the host's folder (`scores.csv`, `./out/scores.csv`).
+ */
+export function isBatchOutput(progressName: string, typed: string): boolean {
+  const want = typed.trim().replace(/^\.[/\\]/, '');
+  if (!want) return false;
+  if (progressName === want) return true;
+  return progressName.endsWith(`/${want}`) || progressName.endsWith(`\\${want}`);
+}
+
 /** What a server row says about its reference: the alias it was started on, and whether it moved. */
 export function refNote(s: Pick<ServerStatus, 'ref' | 'refNow' | 'model' | 'version'>): string {
   const alias = s.ref && s.ref !== `${s.model}@${s.version}` ? s.ref : null;

@@ -1,19 +1,21 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ServerStatus } from '../../../shared/contract';
+import type { DataProgress, ServerStatus } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { SelectField, TextField } from '../../components/form-field';
 import { plainOptions } from '../../components/options';
 import { PageHeader, Panel } from '../../components/page';
 import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
+import { StoppableProgress } from '../../components/stoppable-progress';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '../../lib/format';
-import { ApiError } from '../../api/errors';
-import { useAsync } from '../../lib/hooks';
+import { ApiError, isCancelled } from '../../api/errors';
+import { useAsync, useEvent } from '../../lib/hooks';
 import { useProject } from '../../lib/project';
 import { toError, useAction, useResult } from '../../lib/use-action';
 import {
   batchProblem,
   defaultRef,
   formatLatency,
+  isBatchOutput,
   formatRate,
   parsePort,
   predictUrl,
@@ -322,6 +324,7 @@ function BatchPanel({ selected }: { selected: string }) {
     .split(',')
     .map((c) => c.trim())
     .filter(Boolean);
+  const [progress, setProgress] = useState<DataProgress | null>(null);
   const { busy, error, result, run } = useResult(() =>
     getApi().invoke('predict:batch', {
       model: selected,
@@ -332,11 +335,20 @@ function BatchPanel({ selected }: { selected: string }) {
       ...(overwrite.current ? { overwrite: true } : {}),
     }),
   );
+  // The job's progress: rows done, rate and time left, as `lathe predict` draws them.
+  useEvent('data:progress', (p) => {
+    if (busy && p.op === 'predict' && isBatchOutput(p.name, output)) setProgress(p);
+  });
+  const start = () => {
+    setProgress(null);
+    return run();
+  };
+  const stopped = isCancelled(error);
   // An existing output is refused first; the form then asks before replacing it.
   const exists = error instanceof ApiError && error.details?.exists === true;
   return (
     <Panel title="Batch prediction" testId="deploy-batch">
-      <form className="form" onSubmit={handleSubmit(run)}>
+      <form className="form" onSubmit={handleSubmit(start)}>
         {(
           [
             [
@@ -388,7 +400,7 @@ function BatchPanel({ selected }: { selected: string }) {
             className="btn btn-small btn-danger"
             onClick={() => {
               overwrite.current = true;
-              void run().finally(() => (overwrite.current = false));
+              void start().finally(() => (overwrite.current = false));
             }}
             data-testid="deploy-batch-overwrite"
           >
@@ -398,8 +410,27 @@ function BatchPanel({ selected }: { selected: string }) {
             Choose another file
           </button>
         </div>
+      ) : stopped ? (
+        <p className="muted" role="status" data-testid="deploy-batch-stopped">
+          Batch prediction stopped: nothing was written or recorded.
+        </p>
       ) : (
         error && <ErrorBanner error={error} title="Batch prediction failed" />
+      )}
+      {busy && (
+        <StoppableProgress
+          fraction={progress ? progress.fraction : null}
+          label={
+            progress
+              ? `${progress.message}${progress.etaMs !== undefined ? ` · ${formatDuration(progress.etaMs)} left` : ''}`
+              : 'Reading the input…'
+          }
+          onStop={() => getApi().invoke('predict:cancel', { output: output.trim() })}
+          stopTitle="Stop the job: nothing is written or recorded"
+          className="import-status"
+          testId="deploy-batch-busy"
+          stopTestId="deploy-batch-stop"
+        />
       )}
       {result && (
         <div className="deploy-result" data-testid="deploy-batch-result">

@@ -8,7 +8,8 @@ import { plainOptions } from '../../components/options';
 import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
 import { toError, useAction, type Action } from '../../lib/use-action';
-import { EvaluationProgress, STOPPED_NOTE, isCancelled } from './evaluation-progress';
+import { isCancelled } from '../../api/errors';
+import { EvaluationProgress, STOPPED_NOTE } from './evaluation-progress';
 import {
   DEFAULT_EVALUATE_OPTIONS,
   buildEvaluateInput,

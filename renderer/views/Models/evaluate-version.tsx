@@ -8,7 +8,8 @@ import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
 import { toError, useAction } from '../../lib/use-action';
-import { EvaluationProgress, STOPPED_NOTE, isCancelled } from '../Evaluation/evaluation-progress';
+import { isCancelled } from '../../api/errors';
+import { EvaluationProgress, STOPPED_NOTE } from '../Evaluation/evaluation-progress';
 
 /**
  * Evaluate on the model page: scores the selected version on its run's held-out rows (eval:run on

@@ -4,6 +4,7 @@ import { parseRoute, routeHref } from '../../../renderer/lib/routes';
 import {
   batchProblem,
   defaultRef,
+  isBatchOutput,
   formatLatency,
   formatRate,
   parsePort,
@@ -70,6 +71,18 @@ describe('Deploy view logic', () => {
     expect(batchProblem({ ...ok, output: 'out.json' })).toBe(
       'output out.json must end in .csv or .parquet',
     );
+  });
+
+  it("matches a batch job's progress to the output typed, absolute or relative to the host", () => {
+    expect(isBatchOutput('/data/scores.csv', '/data/scores.csv')).toBe(true);
+    expect(isBatchOutput('/data/scores.csv', ' /data/scores.csv ')).toBe(true);
+    expect(isBatchOutput('/home/me/scores.csv', 'scores.csv')).toBe(true);
+    expect(isBatchOutput('/home/me/out/scores.csv', './out/scores.csv')).toBe(true);
+    expect(isBatchOutput('C:\\work\\scores.csv', 'scores.csv')).toBe(true);
+    // Another file whose name ends the same, another folder, nothing typed.
+    expect(isBatchOutput('/data/myscores.csv', 'scores.csv')).toBe(false);
+    expect(isBatchOutput('/data/scores.csv', '/other/scores.csv')).toBe(false);
+    expect(isBatchOutput('/data/scores.csv', '')).toBe(false);
   });
 
   it('says which alias a server follows and when it moved', () => {
