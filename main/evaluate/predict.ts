@@ -12,6 +12,7 @@ import {
   type TrainConfig,
 } from '../../shared/contract';
 import type { FittedFeatureSpec } from '../../shared/contract/features';
+import { groupDigits } from '../../shared/format';
 import { createEngine, type Engine } from '../data/engine';
 import { applySplit, type SplitRule } from '../data/splits';
 import { compileFeatureSql } from '../features/sql';
@@ -326,7 +327,7 @@ export async function scoreRows(
         for (let r = 0; r < n; r++) se += (predicted[r]! - yActual[r]!) ** 2;
         return { predicted, loss: se / n };
       };
-      passed(`scoring ${rows.toLocaleString('en-US')} rows`);
+      passed(`scoring ${groupDigits(rows)} rows`);
       const base = await scoreOn(x, rows, labels, actual);
       if (explaining) passed('explaining the predictions (TreeSHAP)', 2);
       const explanations =
@@ -351,7 +352,7 @@ export async function scoreRows(
           sample.forEach((r, i) => xs.set(x.subarray(r * width, (r + 1) * width), i * width));
         const ys = sample ? Int32Array.from(sample, (r) => labels[r]!) : labels;
         const as = sample ? Float64Array.from(sample, (r) => actual[r]!) : actual;
-        if (sample) passed(`importance: scoring a sample of ${n.toLocaleString('en-US')} rows`);
+        if (sample) passed(`importance: scoring a sample of ${groupDigits(n)} rows`);
         const baseLoss = sample ? (await scoreOn(xs, n, ys, as)).loss : base.loss;
         const bySource = new Map<string, number[]>();
         kept.forEach((name, j) => {

@@ -13,15 +13,10 @@ import {
 import type { EventBus } from '../api/event-bus';
 import type { Database } from '../workspace/db';
 import { workspacePaths } from '../workspace/paths';
+import { groupDigits } from '../../shared/format';
 import { predictBatch } from './batch';
 import { addCaptureFile, addCaptureSource, ensureCaptureTable } from './capture';
 import { packageOf, type PackageDeps } from './packaged-model';
-
-/**
- * 1234567 as '1,234,567' (rounded), as toLocaleString('en-US') writes it, without loading ICU's locale
- * data into the job: that took a quarter of a second of a 3M-row job's main thread.
- */
-const grouped = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 export interface BatchService {
   /**
@@ -100,7 +95,7 @@ export function createBatchService(
             op: 'predict',
             name: output,
             fraction: total > 0 ? Math.min(1, rows / total) : 1,
-            message: `${grouped(rows)}/${grouped(total)} rows, ${grouped(rowsPerSecond)} rows/s`,
+            message: `${groupDigits(rows)}/${groupDigits(total)} rows, ${groupDigits(rowsPerSecond)} rows/s`,
             ...(rowsPerSecond > 0 ? { etaMs: ((total - rows) / rowsPerSecond) * 1000 } : {}),
           });
         },

@@ -7,6 +7,7 @@ import {
   formatNumber,
   formatPercent,
   formatSigned,
+  groupDigits,
 } from '../../../shared/format';
 
 describe('formatNumber (the window and the HTML report)', () => {
@@ -56,6 +57,13 @@ describe('formatDecimal (CLI tables, stored baseline labels)', () => {
     expect(formatDecimal(12345.5, 1e4)).toBe('1.235e+4');
     expect(formatDecimal(2.5e7, 1e7)).toBe('2.500e+7');
     expect(formatDecimal(-2.5e7, 1e7)).toBe('-2.500e+7');
+  });
+});
+
+describe('groupDigits (progress messages)', () => {
+  it('groups as toLocaleString does, rounding first', () => {
+    for (const n of [0, 7, 999, 1000, 1234567, 1e9, 12345678.6, 999.5])
+      expect(groupDigits(n)).toBe(Math.round(n).toLocaleString('en-US'));
   });
 });
 
