@@ -85,6 +85,32 @@ export async function importWith(
   }
 }
 
+/**
+ * Asks `cancel` to stop a job until it reaches it: a job whose request has not started it yet answers
+ * `cancelled: false`, and is asked again a quarter of a second later, until `done` (the job's call)
+ * settles.
+ */
+export function cancelUntilStopped(
+  cancel: () => Promise<{ cancelled: boolean }>,
+  done: Promise<unknown>,
+): void {
+  let settled = false;
+  done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const ask = () => {
+    if (settled) return;
+    cancel().then(
+      ({ cancelled }) => {
+        if (!cancelled) setTimeout(ask, 250).unref();
+      },
+      () => undefined,
+    );
+  };
+  ask();
+}
+
 /** The run an `eval:run` target names (a run id or prefix, or `NAME@version|alias`), or null. */
 async function evaluatedRun(api: LatheApi, target: string): Promise<string | null> {
   try {
@@ -112,13 +138,14 @@ export async function evaluateWith(
   const off = api.on('eval:progress', (p) => {
     if (p.runId === runId) bar.update(p.fraction, p.message);
   });
+  const running = api.invoke('eval:run', input);
   void ctx.io.interrupted.then(() => {
     bar.done();
     ctx.say(`cancelling the evaluation of ${input.target}…`);
-    void api.invoke('eval:cancel', { target: input.target }).catch(() => undefined);
+    cancelUntilStopped(() => api.invoke('eval:cancel', { target: input.target }), running);
   });
   try {
-    return await api.invoke('eval:run', input);
+    return await running;
   } finally {
     off();
     bar.done();

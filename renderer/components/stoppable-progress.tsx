@@ -1,10 +1,14 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import { ProgressBar } from './states';
 
+/** How long Stop waits before asking again when the job was not running yet (its request on its way). */
+const ASK_AGAIN_MS = 250;
+
 /**
  * A running job's progress bar and Stop: Stop calls `onStop` (the channel that cancels the job) and the
- * label says "Stopping…" until the job ends and the caller removes this; a refused stop is shown beside it.
+ * label says "Stopping…" until the job ends and the caller removes this. A job the host does not know yet
+ * (Stop came before the request that starts it) is asked again until it stops; a refused stop is shown.
  */
 export function StoppableProgress({
   fraction,
@@ -17,7 +21,7 @@ export function StoppableProgress({
 }: {
   fraction: number | null;
   label: string;
-  onStop: () => Promise<unknown>;
+  onStop: () => Promise<{ cancelled: boolean }>;
   stopTitle: string;
   className: string;
   testId: string;
@@ -25,13 +29,31 @@ export function StoppableProgress({
 }) {
   const [stopping, setStopping] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const mounted = useRef(true);
+  const again = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+      clearTimeout(again.current);
+    },
+    [],
+  );
+  const ask = () => {
+    onStop().then(
+      ({ cancelled }) => {
+        if (!cancelled && mounted.current) again.current = setTimeout(ask, ASK_AGAIN_MS);
+      },
+      (err: unknown) => {
+        if (!mounted.current) return;
+        setStopping(false);
+        setError(errorMessage(err));
+      },
+    );
+  };
   const stop = () => {
     setStopping(true);
     setError(null);
-    onStop().catch((err: unknown) => {
-      setStopping(false);
-      setError(errorMessage(err));
-    });
+    ask();
   };
   return (
     <div className={className} data-testid={testId}>

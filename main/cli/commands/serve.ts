@@ -14,6 +14,7 @@ import {
   type Ctx,
 } from '../command';
 import { createProgress, formatBytes, formatDuration, table } from '../output';
+import { cancelUntilStopped } from '../runners';
 
 /** `NAME@alias:PERCENT` → ref and percent. */
 function parseCanary(spec: string): { ref: string; percent: number } {
@@ -349,24 +350,25 @@ export const serveCommands: Command[] = [
             `${p.message}${p.etaMs !== undefined ? ` ETA ${formatDuration(p.etaMs)}` : ''}`,
           );
         });
+        const predicting = api.invoke('predict:batch', {
+          model: ctx.args.positionals[0]!,
+          // Absolute before it leaves this process: the workspace owner may run in another folder.
+          input: resolve(str(ctx, 'input')!),
+          output,
+          ...(str(ctx, 'id-column') !== undefined ? { idColumn: str(ctx, 'id-column') } : {}),
+          ...(chunkRows !== undefined ? { chunkRows } : {}),
+          ...(capture !== undefined ? { capture } : {}),
+          ...(keep?.length ? { passthrough: keep } : {}),
+          ...(bool(ctx, 'overwrite') ? { overwrite: true } : {}),
+        });
         // Ctrl-C stops the job: it writes and records nothing (a second Ctrl-C leaves at once).
         void ctx.io.interrupted.then(() => {
           bar.done();
           ctx.say(`cancelling the batch prediction into ${output}…`);
-          void api.invoke('predict:cancel', { output }).catch(() => undefined);
+          cancelUntilStopped(() => api.invoke('predict:cancel', { output }), predicting);
         });
         try {
-          const r = await api.invoke('predict:batch', {
-            model: ctx.args.positionals[0]!,
-            // Absolute before it leaves this process: the workspace owner may run in another folder.
-            input: resolve(str(ctx, 'input')!),
-            output,
-            ...(str(ctx, 'id-column') !== undefined ? { idColumn: str(ctx, 'id-column') } : {}),
-            ...(chunkRows !== undefined ? { chunkRows } : {}),
-            ...(capture !== undefined ? { capture } : {}),
-            ...(keep?.length ? { passthrough: keep } : {}),
-            ...(bool(ctx, 'overwrite') ? { overwrite: true } : {}),
-          });
+          const r = await predicting;
           bar.done();
           const rate = r.durationMs > 0 ? Math.round((r.rows * 1000) / r.durationMs) : r.rows;
           ctx.result(
