@@ -399,6 +399,7 @@ function monitorHandlers(s: {
     'monitor:alerts': (input) => alerts.list(input),
     'monitor:ack': (input) => alerts.ack(input),
     'retrain:run': (input) => retrain.run(input),
+    'retrain:cancel': async ({ model }) => ({ model, cancelled: retrain.cancel(model) }),
     'retrain:list': ({ model }) => retrain.list(model),
     'retrain:judge': (input) => retrain.judge(input),
     'models:rollback': (input) => retrain.rollback(input),
@@ -519,6 +520,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     workspaceDir: paths.dir,
   });
   const retrain = createRetrainService({
+    bus,
     db,
     engine,
     data,

@@ -9,9 +9,13 @@ import {
   type EvaluationReport,
   type GateResult,
   type ModelVersion,
+  type EvalProgress,
   type RetrainIn,
+  type RetrainProgress,
   type Run,
+  type TrainProgress,
 } from '../../shared/contract';
+import type { EventBus } from '../api/event-bus';
 import type { DataService, ResolvedVersion } from '../data/data-service';
 import type { Engine } from '../data/engine';
 import type { SplitRule } from '../data/splits';
@@ -48,7 +52,18 @@ export interface RetrainDeps {
   /** The workspace folder, where batch jobs' capture files are. */
   workspaceDir: string;
   now?: () => Date;
+  /**
+   * The services' events: a job follows its training's and its evaluation's progress there and reports
+   * its own (`retrain:progress`).
+   */
+  bus?: EventBus;
 }
+
+/** Where each step starts in a job's progress: the training takes most of it, then the evaluation. */
+const STEP_AT = { data: 0, train: 0.05, register: 0.7, evaluate: 0.72, canary: 0.95 } as const;
+
+/** What a cancel says of the step it stopped the job before. */
+export const RETRAIN_CANCELLED = 'the retraining was cancelled';
 
 /** The champion a retraining starts from: its version and run. */
 export interface Champion {
@@ -79,13 +94,65 @@ export async function runRetraining(
   input: z.output<typeof RetrainIn>,
   champion: Champion,
   serialize: Serialize,
+  signal?: AbortSignal,
 ): Promise<void> {
   const { record } = log;
+  const report = (step: RetrainProgress['step'], fraction: number, message: string) =>
+    deps.bus?.emit('retrain:progress', {
+      model: record.model,
+      retrainId: record.id,
+      step,
+      fraction: Math.min(1, Math.max(0, fraction)),
+      message,
+    });
+  // The training's epochs and the evaluation's stages, as steps of this job.
+  const unit = champion.run.config.model.type === 'gbdt' ? 'round' : 'epoch';
+  const off = deps.bus?.subscribe(({ event, payload }) => {
+    if (!record.runId) return;
+    if (event === 'train:progress') {
+      const p = payload as TrainProgress;
+      if (p.runId === record.runId)
+        report(
+          'train',
+          STEP_AT.train + (STEP_AT.register - STEP_AT.train) * p.fraction,
+          `training: ${unit} ${p.epoch} of ${p.epochs}`,
+        );
+    } else if (event === 'eval:progress') {
+      const p = payload as EvalProgress;
+      if (p.runId === record.runId)
+        report(
+          'evaluate',
+          STEP_AT.evaluate + (STEP_AT.canary - STEP_AT.evaluate) * p.fraction,
+          `evaluating: ${p.message}`,
+        );
+    }
+  });
+  // A cancel stops the step running (the training run, its evaluation); the next step then fails.
+  const stop = () => {
+    if (!record.runId) return;
+    deps.train.cancel(record.runId);
+    deps.evaluation.cancel(record.runId);
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  /** Starts `step`, unless the job was cancelled: that fails it. */
+  const next = async (step: keyof typeof STEP_AT, message: string) => {
+    if (signal?.aborted) await log.fail(step, RETRAIN_CANCELLED);
+    report(step, STEP_AT[step], message);
+  };
   try {
+    await next('data', 'reading the new data');
     const rows = await takeData(deps, log, input, champion);
+    await next('train', "training with the champion's config");
     const trained = await trainChallenger(deps, log, champion.run, rows.training);
+    await next('register', 'registering the challenger');
     const challenger = await registerChallenger(deps, log, input.model, trained);
+    await next('evaluate', "evaluating on the champion's held-out rows");
     const gates = await evaluateAndGate(deps, log, { champion, trained, challenger, rows });
+    // Nothing is served or promoted after a cancel, even one that came too late to stop a step.
+    await next(
+      'canary',
+      `${gates.passed ? 'the gates pass' : 'a gate failed'}: the canary and the promotion`,
+    );
     const canaryUrl = await canary(deps, log, input, champion, challenger, gates.passed);
     await promote(deps, log, input, { champion, challenger, gates, canaryUrl, serialize });
     if (record.status === 'running') record.status = 'registered';
@@ -93,6 +160,8 @@ export async function runRetraining(
     record.status = 'failed';
     record.error = err instanceof Error ? err.message : String(err);
   } finally {
+    signal?.removeEventListener('abort', stop);
+    off?.();
     record.finishedAt = iso(deps.now?.() ?? new Date());
     await log.save();
   }

@@ -31,6 +31,11 @@ export interface RetrainService {
    * already running) throws INVALID_INPUT or NOT_FOUND and records nothing.
    */
   run(input: z.output<typeof RetrainIn>): Promise<Retraining>;
+  /**
+   * Stops a model's running retraining: the step it is in is cancelled (its training run, its
+   * evaluation) and the job ends `failed`; nothing is served or promoted. False when none is running.
+   */
+  cancel(model: string): boolean;
   /** A model's retrainings, newest first. */
   list(model: string): Promise<Retraining[]>;
   /** Points `champion` back at its previous version (see rollbackChampion). */
@@ -73,8 +78,8 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
   const { db, registry } = deps;
   const now = deps.now ?? (() => new Date());
   const audit = createAuditLog(osActor);
-  /** Models with a retraining in flight in this process (the workspace has one writer). */
-  const running = new Set<string>();
+  /** Models with a retraining in flight in this process (the workspace has one writer): `cancel` aborts it. */
+  const running = new Map<string, AbortController>();
   /** Alias moves of one model (promotion, rollback) run one at a time. */
   const moves = new Map<string, Promise<unknown>>();
   const serialize = <T>(model: string, work: () => Promise<T>): Promise<T> => {
@@ -128,33 +133,36 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
 
   const service: RetrainService = {
     async run(input) {
-      await ready();
-      const sources = [input.data, input.file, input.captured || undefined].filter(
-        (x) => x !== undefined,
-      );
-      if (sources.length > 1)
-        throw new LatheError(
-          'INVALID_INPUT',
-          'give one source of new data: --data, --file or --captured',
-          { field: 'data' },
-        );
-      if (input.file && !existsSync(input.file))
-        throw new LatheError('NOT_FOUND', `file: ${input.file} does not exist`, {
-          field: 'file',
-          file: input.file,
-        });
-      const model = await modelRow(db, input.model);
-      const champion = await championOf(input.model);
-      // A version that does not exist is refused before anything is recorded.
-      if (input.data) await deps.data.resolve(input.data);
       if (running.has(input.model))
         throw new LatheError(
           'INVALID_INPUT',
           `a retraining of '${input.model}' is already running`,
           { model: input.model },
         );
-      running.add(input.model);
+      // Known as running from the call's start: a cancel that comes while the input is checked stops the
+      // job before its first step.
+      const controller = new AbortController();
+      running.set(input.model, controller);
       try {
+        await ready();
+        const sources = [input.data, input.file, input.captured || undefined].filter(
+          (x) => x !== undefined,
+        );
+        if (sources.length > 1)
+          throw new LatheError(
+            'INVALID_INPUT',
+            'give one source of new data: --data, --file or --captured',
+            { field: 'data' },
+          );
+        if (input.file && !existsSync(input.file))
+          throw new LatheError('NOT_FOUND', `file: ${input.file} does not exist`, {
+            field: 'file',
+            file: input.file,
+          });
+        const model = await modelRow(db, input.model);
+        const champion = await championOf(input.model);
+        // A version that does not exist is refused before anything is recorded.
+        if (input.data) await deps.data.resolve(input.data);
         const log = await openJobLog(
           { db, audit, now },
           {
@@ -165,11 +173,18 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
             championVersion: champion.version.version,
           },
         );
-        await runRetraining(deps, log, input, champion, serialize);
+        await runRetraining(deps, log, input, champion, serialize, controller.signal);
         return log.record;
       } finally {
         running.delete(input.model);
       }
+    },
+
+    cancel(model) {
+      const controller = running.get(model);
+      if (!controller) return false;
+      controller.abort();
+      return true;
     },
 
     async list(model) {

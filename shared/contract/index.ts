@@ -141,6 +141,9 @@ import {
   ReferenceOut,
   Retraining,
   RetrainIn,
+  RetrainCancelIn,
+  RetrainCancelOut,
+  RetrainProgress,
   RetrainJudgeIn,
   RetrainJudgeOut,
   RollbackIn,
@@ -462,6 +465,11 @@ export const channels = {
   'monitor:ack': channel(AlertAckIn, Alert),
   /** Retrains a model's champion on new data and registers the result as `challenger` (promoting it if asked). */
   'retrain:run': channel(RetrainIn, Retraining),
+  /**
+   * Stops a model's running retraining: the step it is in (its training run, its evaluation) is cancelled,
+   * and the job ends `failed` with that step's message; `cancelled` is false when none was running.
+   */
+  'retrain:cancel': channel(RetrainCancelIn, RetrainCancelOut),
   /** A model's retrainings, newest first. */
   'retrain:list': channel(MonitorModelIn, z.array(Retraining)),
   /** Judges a retraining's canary against the champion over the same period: promote or abandon. */
@@ -540,6 +548,8 @@ export const events = {
   'data:progress': DataProgress,
   /** How far a running evaluation has come (reading, scoring, importance, learning curve, report). */
   'eval:progress': EvalProgress,
+  /** How far a running retraining has come: its step, and the training's epochs or the evaluation's stage. */
+  'retrain:progress': RetrainProgress,
   /** An alert fired (desktop notification in the app). */
   'monitor:alert': Alert,
   /** A pipeline run changed: a step started, ended or was cached, or the run ended (the whole record). */

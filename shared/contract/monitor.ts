@@ -435,6 +435,23 @@ export const Retraining = z.object({
 });
 export type Retraining = z.infer<typeof Retraining>;
 
+/** How far a running retraining has come (pushed while `retrain:run` works). */
+export const RetrainProgress = z.object({
+  model: z.string(),
+  retrainId: z.string(),
+  /** The step it is in. */
+  step: RetrainStep.shape.step,
+  /** Of the whole job: the training takes most of it, then the evaluation. */
+  fraction: z.number().min(0).max(1),
+  /** What it does now, e.g. "training: epoch 3 of 25". */
+  message: z.string(),
+});
+export type RetrainProgress = z.infer<typeof RetrainProgress>;
+
+/** The model whose running retraining to stop. */
+export const RetrainCancelIn = z.object({ model: z.string().min(1, 'name the model') });
+export const RetrainCancelOut = z.object({ model: z.string(), cancelled: z.boolean() });
+
 export const RetrainJudgeIn = z.object({
   /** A retraining id (or 8+ leading characters), or a model name: its latest retraining in canary. */
   ref: z.string().min(1),

@@ -276,4 +276,25 @@ describe('the Monitor view', () => {
     const champion = await monitor.invoke('models:version', { ref: 'species@champion' });
     expect(champion.version).toBe(1);
   });
+
+  it("shows a running retraining's progress, and Stop ends it failed with nothing promoted", async () => {
+    const monitor = await openAt('retraining');
+    const before = (await monitor.invoke('retrain:list', { model: 'species' })).length;
+    await monitor.byTestId('retrain-data').fill('penguins');
+    await monitor.byTestId('retrain-promote').check();
+    await monitor.byTestId('retrain-run').click();
+    const progress = monitor.byTestId('retrain-progress');
+    await progress.waitFor();
+    expect(await progress.getByRole('progressbar').count()).toBe(1);
+    await monitor.byTestId('retrain-stop').click();
+    const done = monitor.byTestId('retrain-done');
+    await done.waitFor({ timeout: 180_000 });
+    expect(await done.textContent()).toMatch(/^Retraining failed — .*cancel/);
+    expect(await progress.count()).toBe(0);
+    const list = await monitor.invoke('retrain:list', { model: 'species' });
+    expect(list).toHaveLength(before + 1);
+    expect(list[0]!.status).toBe('failed');
+    const champion = await monitor.invoke('models:version', { ref: 'species@champion' });
+    expect(champion.version).toBe(1);
+  });
 });

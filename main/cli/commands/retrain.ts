@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { LatheError, type Retraining } from '../../../shared/contract';
 import { bool, givenStrs, invoke, num, str, withSession, type Command } from '../command';
-import { table } from '../output';
+import { createProgress, table } from '../output';
+import { cancelUntilStopped } from '../runners';
 
 function humanRetraining(r: Retraining): string {
   const head = `Retraining ${r.id.slice(0, 8)} of ${r.model} (${r.trigger}${r.reason ? `: ${r.reason}` : ''}): ${r.status}${
@@ -69,7 +70,32 @@ export const retrainCommands: Command[] = [
         trigger: 'manual' as const,
       };
       return withSession(ctx, async (s) => {
-        const r = await s.api.invoke('retrain:run', input);
+        // The job's steps on a progress bar; Ctrl-C stops it (the record ends failed, nothing promoted).
+        const bar = createProgress(ctx.io.stderr, !ctx.json);
+        const off = s.api.on('retrain:progress', (p) => {
+          if (p.model === input.model) bar.update(p.fraction, p.message);
+        });
+        let running = true;
+        let cancelled = false;
+        const retraining = s.api.invoke('retrain:run', input);
+        void ctx.io.interrupted.then(() => {
+          if (!running) return;
+          cancelled = true;
+          bar.done();
+          ctx.say(`cancelling the retraining of ${input.model}…`);
+          cancelUntilStopped(
+            () => s.api.invoke('retrain:cancel', { model: input.model }),
+            retraining,
+          );
+        });
+        let r: Retraining;
+        try {
+          r = await retraining;
+        } finally {
+          running = false;
+          off();
+          bar.done();
+        }
         ctx.result(r, () => humanRetraining(r));
         if (r.status === 'canary' && s.mode === 'owner') {
           // The canary's server lives in this process: it serves until Ctrl-C, as lathe serve does, and is
@@ -94,7 +120,7 @@ export const retrainCommands: Command[] = [
           clearInterval(timer);
           return verdict === 'abandoned' ? 1 : 0;
         }
-        if (r.status === 'failed') return 1;
+        if (r.status === 'failed') return cancelled ? 130 : 1;
         return input.promote && r.status !== 'promoted' && r.status !== 'canary' ? 1 : 0;
       });
     },

@@ -1,14 +1,15 @@
 import { useMemo, useState } from 'react';
-import type { Retraining, RetrainJudgeOut } from '../../../shared/contract';
+import type { Retraining, RetrainJudgeOut, RetrainProgress } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
 import { Checkbox, FormField, TextField } from '../../components/form-field';
 import { Panel } from '../../components/page';
 import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
+import { StoppableProgress } from '../../components/stoppable-progress';
 import { num, TableHead } from '../../components/table';
 import { formatTime } from '../../lib/format';
 import { handleSubmit } from '../../lib/forms';
-import { useAsync } from '../../lib/hooks';
+import { useAsync, useEvent } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
 import {
@@ -145,8 +146,15 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
   const [promote, setPromote] = useState(false);
   const run = useAction();
   const [last, setLast] = useState<Retraining | null>(null);
-  const submit = () =>
-    run.run(
+  const [progress, setProgress] = useState<RetrainProgress | null>(null);
+  // The job's steps: the training's epochs, then the evaluation's stages.
+  useEvent('retrain:progress', (p) => {
+    if (run.busy && p.model === model) setProgress(p);
+  });
+  const submit = () => {
+    setProgress(null);
+    setLast(null);
+    return run.run(
       () =>
         getApi().invoke('retrain:run', {
           model,
@@ -161,6 +169,7 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
         },
       },
     );
+  };
   return (
     <>
       <form className="form-row" onSubmit={handleSubmit(submit)} data-testid="retrain-form">
@@ -196,6 +205,17 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
           </BusyButton>
         </FormField>
       </form>
+      {run.busy && (
+        <StoppableProgress
+          fraction={progress?.fraction ?? null}
+          label={progress?.message ?? 'Starting the retraining…'}
+          onStop={() => getApi().invoke('retrain:cancel', { model })}
+          stopTitle="Stop the retraining: nothing is served or promoted"
+          className="import-status"
+          testId="retrain-progress"
+          stopTestId="retrain-stop"
+        />
+      )}
       {run.error && <ErrorBanner error={run.error} title="Retraining failed" />}
       {last && (
         <div
