@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelOutput, RetrainProgress } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
+import { latheBackground } from '../../helpers/cli';
 import { contractClient, importPenguins } from '../../helpers/services';
 import { tempDir } from '../../helpers/workspace';
 import { championOf } from './retrain-fixtures';
@@ -106,4 +107,20 @@ describe('a running retraining', () => {
     },
     120_000,
   );
+
+  it('stops on Ctrl-C in lathe retrain (exit 130), the record failed and the champion kept', async () => {
+    await championOf(call, 'cli');
+    await services.close();
+    const bg = latheBackground(['retrain', 'cli', '--promote', '--workspace', join(t.dir, 'ws')]);
+    // Without a terminal, a line per tenth of the way: the training's epochs come first.
+    await bg.waitFor('stderr', /training: epoch \d+ of 25/);
+    bg.child.kill('SIGINT');
+    expect(await bg.exit).toBe(130);
+    await bg.waitFor('stderr', /cancelling the retraining of cli…/);
+    services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
+    const [record] = await call('retrain:list', { model: 'cli' });
+    expect(record!.status).toBe('failed');
+    expect(record!.error).toMatch(/cancel/);
+    expect(await champion('cli')).toBe(1);
+  }, 120_000);
 });
