@@ -139,15 +139,30 @@ export async function runRetraining(
     if (signal?.aborted) await log.fail(step, RETRAIN_CANCELLED);
     report(step, STEP_AT[step], message);
   };
+  // A step the cancel stopped says so before what failed in it ("run … cancelled").
+  const steps: JobLog = {
+    ...log,
+    attempt: (name, work) =>
+      log.attempt(name, async () => {
+        try {
+          return await work();
+        } catch (err) {
+          if (!signal?.aborted) throw err;
+          throw new Error(
+            `${RETRAIN_CANCELLED} (${err instanceof Error ? err.message : String(err)})`,
+          );
+        }
+      }),
+  };
   try {
     await next('data', 'reading the new data');
-    const rows = await takeData(deps, log, input, champion);
+    const rows = await takeData(deps, steps, input, champion);
     await next('train', "training with the champion's config");
-    const trained = await trainChallenger(deps, log, champion.run, rows.training);
+    const trained = await trainChallenger(deps, steps, champion.run, rows.training);
     await next('register', 'registering the challenger');
-    const challenger = await registerChallenger(deps, log, input.model, trained);
+    const challenger = await registerChallenger(deps, steps, input.model, trained);
     await next('evaluate', "evaluating on the champion's held-out rows");
-    const gates = await evaluateAndGate(deps, log, { champion, trained, challenger, rows });
+    const gates = await evaluateAndGate(deps, steps, { champion, trained, challenger, rows });
     // Nothing is served or promoted after a cancel, even one that came too late to stop a step.
     await next(
       'canary',

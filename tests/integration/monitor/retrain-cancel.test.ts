@@ -70,13 +70,13 @@ describe('a running retraining', () => {
       'its training',
       (p: RetrainProgress) => /^training: epoch \d+ of 25$/.test(p.message),
       'train',
-      /^run [0-9a-f]+ cancelled/,
+      /^the retraining was cancelled \(run [0-9a-f]+ cancelled/,
     ],
     [
       'its evaluation',
       (p: RetrainProgress) => p.message === 'evaluating: reading the rows',
       'evaluate',
-      /^the evaluation of run [0-9a-f]{8} was cancelled$/,
+      /^the retraining was cancelled \(the evaluation of run [0-9a-f]{8} was cancelled\)$/,
     ],
   ])(
     'stops when cancelled during %s: that step fails, nothing is promoted',
