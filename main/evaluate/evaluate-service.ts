@@ -21,6 +21,7 @@ import type { ArtifactStore } from '../workspace/artifacts';
 import type { Database } from '../workspace/db';
 import { newId } from '../workspace/projects';
 import { packageRoot } from '../version';
+import { runningJobs } from '../workspace/running-jobs';
 import { GBDT_MODEL_PATH } from '../train/gbdt/tree-model';
 import type { ScoreJob, ScoredRows, StoredModel, StoredTarget } from './predict';
 import type { EvalWorkerCancel, EvalWorkerJob, EvalWorkerMessage } from './worker';
@@ -125,8 +126,8 @@ export function createEvaluateService(deps: {
 }): EvaluateService {
   const { db, data, artifacts } = deps;
   const workerPath = deps.workerPath ?? defaultEvalWorkerPath();
-  /** The running evaluations of each run: `cancel` aborts them. */
-  const running = new Map<string, Set<AbortController>>();
+  /** The running evaluations, by run: `cancel` aborts them. */
+  const running = runningJobs();
 
   const read = async (run: Run, path: string): Promise<Buffer> => {
     const a = run.artifacts.find((x) => x.path === path);
@@ -445,25 +446,10 @@ export function createEvaluateService(deps: {
     EvaluationReport.parse(typeof r.report === 'string' ? JSON.parse(r.report) : r.report);
 
   return {
-    async evaluate(target, input) {
-      const { run } = target;
-      const controller = new AbortController();
-      const mine = running.get(run.id) ?? new Set<AbortController>();
-      running.set(run.id, mine.add(controller));
-      try {
-        return await evaluateRun(target, input, controller.signal);
-      } finally {
-        mine.delete(controller);
-        if (!mine.size && running.get(run.id) === mine) running.delete(run.id);
-      }
-    },
+    evaluate: (target, input) =>
+      running.run(target.run.id, (signal) => evaluateRun(target, input, signal)),
 
-    cancel(runId) {
-      const controllers = running.get(runId);
-      if (!controllers?.size) return false;
-      for (const c of controllers) c.abort();
-      return true;
-    },
+    cancel: (runId) => running.cancel(runId),
 
     async get(id) {
       const rows = await db.all<{ report: unknown }>(

@@ -20,6 +20,7 @@ import { runRetraining, type Champion, type RetrainDeps } from './retrain-job';
 import { canaryRetrainings, judgeCanary } from './retrain-judge';
 import { openJobLog, retrainingOfRow } from './retrain-record';
 import { rollbackChampion } from './rollback';
+import { runningJobs } from '../workspace/running-jobs';
 
 export { CHALLENGER, type RetrainDeps } from './retrain-job';
 
@@ -79,7 +80,7 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
   const now = deps.now ?? (() => new Date());
   const audit = createAuditLog(osActor);
   /** Models with a retraining in flight in this process (the workspace has one writer): `cancel` aborts it. */
-  const running = new Map<string, AbortController>();
+  const running = runningJobs();
   /** Alias moves of one model (promotion, rollback) run one at a time. */
   const moves = new Map<string, Promise<unknown>>();
   const serialize = <T>(model: string, work: () => Promise<T>): Promise<T> => {
@@ -141,9 +142,7 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
         );
       // Known as running from the call's start: a cancel that comes while the input is checked stops the
       // job before its first step.
-      const controller = new AbortController();
-      running.set(input.model, controller);
-      try {
+      return running.run(input.model, async (signal) => {
         await ready();
         const sources = [input.data, input.file, input.captured || undefined].filter(
           (x) => x !== undefined,
@@ -173,19 +172,12 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
             championVersion: champion.version.version,
           },
         );
-        await runRetraining(deps, log, input, champion, serialize, controller.signal);
+        await runRetraining(deps, log, input, champion, serialize, signal);
         return log.record;
-      } finally {
-        running.delete(input.model);
-      }
+      });
     },
 
-    cancel(model) {
-      const controller = running.get(model);
-      if (!controller) return false;
-      controller.abort();
-      return true;
-    },
+    cancel: (model) => running.cancel(model),
 
     async list(model) {
       await ready();

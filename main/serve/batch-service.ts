@@ -13,6 +13,7 @@ import {
 import type { EventBus } from '../api/event-bus';
 import type { Database } from '../workspace/db';
 import { workspacePaths } from '../workspace/paths';
+import { runningJobs } from '../workspace/running-jobs';
 import { groupDigits } from '../../shared/format';
 import { predictBatch } from './batch';
 import { addCaptureFile, addCaptureSource, ensureCaptureTable } from './capture';
@@ -44,8 +45,8 @@ export function createBatchService(
 ): BatchService {
   const { db, bus } = deps;
   const capturesDir = workspacePaths(deps.workspaceDir).captures;
-  /** The running jobs by output file: `cancel` aborts them. */
-  const running = new Map<string, Set<AbortController>>();
+  /** The running jobs, by output file: `cancel` aborts them. */
+  const running = runningJobs();
   /** One batch job (see `predict`); `signal` cancels it. */
   async function predictInto(
     input: PredictBatchIn,
@@ -162,25 +163,12 @@ export function createBatchService(
   }
 
   return {
-    async predict(input) {
+    predict(input) {
       const output = resolve(input.output);
-      const controller = new AbortController();
-      const jobs = running.get(output) ?? new Set<AbortController>();
-      running.set(output, jobs.add(controller));
-      try {
-        return await predictInto(input, output, controller.signal);
-      } finally {
-        jobs.delete(controller);
-        if (!jobs.size && running.get(output) === jobs) running.delete(output);
-      }
+      return running.run(output, (signal) => predictInto(input, output, signal));
     },
 
-    cancel(output) {
-      const jobs = running.get(resolve(output));
-      if (!jobs?.size) return false;
-      for (const c of jobs) c.abort();
-      return true;
-    },
+    cancel: (output) => running.cancel(resolve(output)),
 
     async list(ref) {
       const parts = parseModelRef(ref);
