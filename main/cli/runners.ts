@@ -111,6 +111,34 @@ export function cancelUntilStopped(
   ask();
 }
 
+/**
+ * Ctrl-C during `done` (a job's call) cancels the job: the progress bar ends, the command says it is
+ * cancelling `what`, and `cancel` is asked until it reaches the job (cancelUntilStopped). Nothing happens
+ * once `done` has settled. `asked` tells whether it was cancelled.
+ */
+export function cancelOnInterrupt(
+  ctx: Ctx,
+  bar: { done(): void },
+  what: string,
+  cancel: () => Promise<{ cancelled: boolean }>,
+  done: Promise<unknown>,
+): { readonly asked: boolean } {
+  let settled = false;
+  done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const state = { asked: false };
+  void ctx.io.interrupted.then(() => {
+    if (settled) return;
+    state.asked = true;
+    bar.done();
+    ctx.say(`cancelling ${what}…`);
+    cancelUntilStopped(cancel, done);
+  });
+  return state;
+}
+
 /** The run an `eval:run` target names (a run id or prefix, or `NAME@version|alias`), or null. */
 async function evaluatedRun(api: LatheApi, target: string): Promise<string | null> {
   try {
@@ -139,11 +167,13 @@ export async function evaluateWith(
     if (p.runId === runId) bar.update(p.fraction, p.message);
   });
   const running = api.invoke('eval:run', input);
-  void ctx.io.interrupted.then(() => {
-    bar.done();
-    ctx.say(`cancelling the evaluation of ${input.target}…`);
-    cancelUntilStopped(() => api.invoke('eval:cancel', { target: input.target }), running);
-  });
+  cancelOnInterrupt(
+    ctx,
+    bar,
+    `the evaluation of ${input.target}`,
+    () => api.invoke('eval:cancel', { target: input.target }),
+    running,
+  );
   try {
     return await running;
   } finally {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { LatheError, type Retraining } from '../../../shared/contract';
 import { bool, givenStrs, invoke, num, str, withSession, type Command } from '../command';
 import { createProgress, table } from '../output';
-import { cancelUntilStopped } from '../runners';
+import { cancelOnInterrupt } from '../runners';
 
 function humanRetraining(r: Retraining): string {
   const head = `Retraining ${r.id.slice(0, 8)} of ${r.model} (${r.trigger}${r.reason ? `: ${r.reason}` : ''}): ${r.status}${
@@ -75,24 +75,18 @@ export const retrainCommands: Command[] = [
         const off = s.api.on('retrain:progress', (p) => {
           if (p.model === input.model) bar.update(p.fraction, p.message);
         });
-        let running = true;
-        let cancelled = false;
         const retraining = s.api.invoke('retrain:run', input);
-        void ctx.io.interrupted.then(() => {
-          if (!running) return;
-          cancelled = true;
-          bar.done();
-          ctx.say(`cancelling the retraining of ${input.model}…`);
-          cancelUntilStopped(
-            () => s.api.invoke('retrain:cancel', { model: input.model }),
-            retraining,
-          );
-        });
+        const cancel = cancelOnInterrupt(
+          ctx,
+          bar,
+          `the retraining of ${input.model}`,
+          () => s.api.invoke('retrain:cancel', { model: input.model }),
+          retraining,
+        );
         let r: Retraining;
         try {
           r = await retraining;
         } finally {
-          running = false;
           off();
           bar.done();
         }
@@ -120,7 +114,7 @@ export const retrainCommands: Command[] = [
           clearInterval(timer);
           return verdict === 'abandoned' ? 1 : 0;
         }
-        if (r.status === 'failed') return cancelled ? 130 : 1;
+        if (r.status === 'failed') return cancel.asked ? 130 : 1;
         return input.promote && r.status !== 'promoted' && r.status !== 'canary' ? 1 : 0;
       });
     },

@@ -14,7 +14,7 @@ import {
   type Ctx,
 } from '../command';
 import { createProgress, formatBytes, formatDuration, table } from '../output';
-import { cancelUntilStopped } from '../runners';
+import { cancelOnInterrupt } from '../runners';
 
 /** `NAME@alias:PERCENT` → ref and percent. */
 function parseCanary(spec: string): { ref: string; percent: number } {
@@ -362,11 +362,13 @@ export const serveCommands: Command[] = [
           ...(bool(ctx, 'overwrite') ? { overwrite: true } : {}),
         });
         // Ctrl-C stops the job: it writes and records nothing (a second Ctrl-C leaves at once).
-        void ctx.io.interrupted.then(() => {
-          bar.done();
-          ctx.say(`cancelling the batch prediction into ${output}…`);
-          cancelUntilStopped(() => api.invoke('predict:cancel', { output }), predicting);
-        });
+        cancelOnInterrupt(
+          ctx,
+          bar,
+          `the batch prediction into ${output}`,
+          () => api.invoke('predict:cancel', { output }),
+          predicting,
+        );
         try {
           const r = await predicting;
           bar.done();
