@@ -206,9 +206,13 @@ export interface ScoreCancel {
   onCancel(hook: () => void): () => void;
 }
 
+/** The error a cancelled evaluation job ends with. */
+export const evaluationCancelled = () =>
+  new LatheError('CANCELLED', 'the evaluation was cancelled');
+
 /** Throws CANCELLED once `cancel` says so: between the stages and passes of a job. */
 export function throwIfCancelled(cancel: ScoreCancel | undefined): void {
-  if (cancel?.isCancelled()) throw new LatheError('CANCELLED', 'the evaluation was cancelled');
+  if (cancel?.isCancelled()) throw evaluationCancelled();
 }
 
 /** The share of a job's progress its reading takes (the feature query); the scoring passes share the rest. */

@@ -1,9 +1,16 @@
 // Evaluation worker entry: scores a run's model on rows (predict.ts) and builds their report (report.ts)
 // off the main thread.
 import { parentPort } from 'node:worker_threads';
-import { LatheError, toErrorShape } from '../../shared/contract';
+import { toErrorShape } from '../../shared/contract';
 import { initBackend } from '../train/backend';
-import { scoreRows, type ScoreCancel, type ScoreJob, type ScoredRows } from './predict';
+import {
+  evaluationCancelled,
+  scoreRows,
+  throwIfCancelled,
+  type ScoreCancel,
+  type ScoreJob,
+  type ScoredRows,
+} from './predict';
 import { learningCurve, type LearningCurveJob } from './learning-curve';
 import { reportOf, type ReportContext } from './report';
 import type { EvaluationReport } from '../../shared/contract';
@@ -78,7 +85,7 @@ async function run(job: EvalWorkerJob): Promise<void> {
           progress(scoring + f * (0.95 - scoring), m),
         )
       : null;
-    if (cancel.isCancelled()) throw new LatheError('CANCELLED', 'the evaluation was cancelled');
+    throwIfCancelled(cancel);
     if (job.report) progress(0.95, 'building the report');
     const report = job.report ? reportOf(job.report, result, curve) : null;
     const message: EvalWorkerMessage = {
@@ -96,9 +103,7 @@ async function run(job: EvalWorkerJob): Promise<void> {
     ] as ArrayBuffer[]);
   } catch (err) {
     // An interrupted statement fails with DuckDB's own error: a cancel says so.
-    const shape = cancel.isCancelled()
-      ? { code: 'CANCELLED', message: 'the evaluation was cancelled' }
-      : toErrorShape(err);
+    const shape = toErrorShape(cancel.isCancelled() ? evaluationCancelled() : err);
     const message: EvalWorkerMessage = {
       type: 'error',
       code: shape.code,
