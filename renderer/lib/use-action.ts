@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { errorMessage } from '../api/errors';
+import { errorMessage, isCancelled } from '../api/errors';
 
 /** How one call of an action reports back; every field is optional. */
 export interface ActionOptions<R, K extends string> {
@@ -25,6 +25,18 @@ export interface ActionSink<K extends string> {
 /** Anything thrown, as an Error whose message is what the views show (`errorMessage`). */
 export function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(errorMessage(err));
+}
+
+/**
+ * An action's `describe` for a job with Stop: its failure because it was stopped (CANCELLED) shows no
+ * error and calls `onStopped` instead; any other failure is shown as it is.
+ */
+export function unlessStopped(onStopped: () => void): (err: unknown) => Error | null {
+  return (err) => {
+    if (!isCancelled(err)) return toError(err);
+    onStopped();
+    return null;
+  };
 }
 
 /**

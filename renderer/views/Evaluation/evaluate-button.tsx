@@ -7,8 +7,7 @@ import { ModalActions, ModalDialog } from '../../components/modal-dialog';
 import { plainOptions } from '../../components/options';
 import { useAsync } from '../../lib/hooks';
 import { navigate, routeHref } from '../../lib/routes';
-import { toError, useAction, type Action } from '../../lib/use-action';
-import { isCancelled } from '../../api/errors';
+import { unlessStopped, useAction, type Action } from '../../lib/use-action';
 import { EvaluationProgress, STOPPED_NOTE } from './evaluation-progress';
 import {
   DEFAULT_EVALUATE_OPTIONS,
@@ -36,11 +35,7 @@ export function EvaluateButton({ run }: { run: Run }) {
     setStopped(false);
     return action.run(() => getApi().invoke('eval:run', input), {
       done: (report) => navigate({ view: 'evaluation', id: report.id }),
-      describe: (err) => {
-        if (!isCancelled(err)) return toError(err);
-        setStopped(true);
-        return null;
-      },
+      describe: unlessStopped(() => setStopped(true)),
     });
   };
   return (

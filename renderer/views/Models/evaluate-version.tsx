@@ -7,8 +7,7 @@ import { ErrorBanner } from '../../components/states';
 import { formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
-import { toError, useAction } from '../../lib/use-action';
-import { isCancelled } from '../../api/errors';
+import { unlessStopped, useAction } from '../../lib/use-action';
 import { EvaluationProgress, STOPPED_NOTE } from '../Evaluation/evaluation-progress';
 
 /**
@@ -37,11 +36,7 @@ export function EvaluateVersionPanel({
         latest.reload();
         onChanged();
       },
-      describe: (err) => {
-        if (!isCancelled(err)) return toError(err);
-        setStopped(true);
-        return null;
-      },
+      describe: unlessStopped(() => setStopped(true)),
     });
   };
   const report = latest.data ?? null;

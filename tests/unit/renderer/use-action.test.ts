@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../renderer/api/errors';
-import { perform, toError, type ActionSink } from '../../../renderer/lib/use-action';
+import { perform, toError, unlessStopped, type ActionSink } from '../../../renderer/lib/use-action';
 
 /** A sink that records what an action reports, as the hook's state would hold it. */
 function recorder(alive = () => true) {
@@ -119,5 +119,18 @@ describe('perform (useAction)', () => {
     const failing = recorder(() => false);
     await perform(() => Promise.reject(new Error('late')), failing.sink, { as: 'run' });
     expect(failing.seen.log).toEqual(['running:run', 'failed:none']);
+  });
+});
+
+describe('unlessStopped (a job with Stop)', () => {
+  it('shows no error for a stopped job and says it stopped; shows any other failure', () => {
+    let stopped = 0;
+    const shown = unlessStopped(() => stopped++);
+    expect(shown(new ApiError('CANCELLED', 'the evaluation was cancelled'))).toBeNull();
+    expect(stopped).toBe(1);
+    const other = new ApiError('NOT_FOUND', 'no run');
+    expect(shown(other)).toBe(other);
+    expect(shown('plain text')?.message).toBe('plain text');
+    expect(stopped).toBe(1);
   });
 });
