@@ -15,6 +15,12 @@ const weatherConfig = (extra = '') =>
     `dataset: weather\ntarget: weather\ntask: multiclass\nmodel:\n  type: mlp\n  hidden: [16]\ntraining:\n  epochs: 4\n  learningRate: 0.01\nseed: 5\n${extra}`,
   );
 
+/** The newest finished run of the workspace, as `lathe runs list` lists it. */
+const finishedRun = () =>
+  RunSummary.array()
+    .parse(lathe(['runs', 'list', '--workspace', W, '--json']).json)
+    .find((r) => r.status === 'finished')!;
+
 describe('lathe CLI', () => {
   it('prints help, and refuses unknown commands and flags with exit code 2', () => {
     const help = lathe(['--help']);
@@ -127,8 +133,7 @@ describe('lathe CLI', () => {
   });
 
   it("shows an evaluation's progress, and cancels it on Ctrl-C storing nothing", async () => {
-    const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
-    const finished = runs.find((r) => r.status === 'finished')!;
+    const finished = finishedRun();
     const evaluations = () => {
       const listed = lathe(['eval', 'list', '--target', finished.id, '--workspace', W, '--json']);
       expect(listed.code).toBe(0);
@@ -158,8 +163,7 @@ describe('lathe CLI', () => {
   });
 
   it('evaluates a run, then lists and shows the stored evaluation, and writes its HTML again', () => {
-    const runs = RunSummary.array().parse(lathe(['runs', 'list', '--workspace', W, '--json']).json);
-    const finished = runs.find((r) => r.status === 'finished')!;
+    const finished = finishedRun();
     const done = lathe([
       'eval',
       finished.id.slice(0, 8),
