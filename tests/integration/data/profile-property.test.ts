@@ -5,12 +5,13 @@ import type { ColumnProfile } from '../../../shared/contract';
 import { columnInfo } from '../../../main/data/column-kind';
 import { createEngine, type Engine } from '../../../main/data/engine';
 import { QUANTILES, histogramBinning, profileParquet } from '../../../main/data/profile';
+import { stddevSql } from '../../../main/data/sql-stats';
 import { ident, literal, sqlNumber, toPlain } from '../../../main/workspace/db';
 import { tempDir } from '../../helpers/workspace';
 import { TYPES, awkwardTable, tableSql, type Type } from './awkward-tables';
 
-// Property: a profile reads its holistic statistics (distinct count, quantiles, top values, histogram,
-// outliers) from each column's value counts, and skips the duplicate scan when a column's values are all
+// Property: a profile reads all its statistics (count, min, max, mean, std, distinct count, quantiles, top
+// values, histogram, outliers) from each column's value counts, and skips the duplicate scan when a column's values are all
 // distinct. Each must equal what a scan of the raw column answers with
 // DuckDB's own aggregates — quantile_cont, count(DISTINCT), a GROUP BY of the column — on awkward tables
 // whose values repeat, tie, overflow and are not numbers.
@@ -88,13 +89,45 @@ async function scanned(from: string, p: ColumnProfile) {
     );
     outliers = [Number(o.b), Number(o.a), Number(o.z)];
   }
-  return { distinct: Number(d), quantiles, top, histogram: await histogramOf(from, p), outliers };
+  // The plain statistics as scans of the rows give them (the profile reads them from value counts).
+  const mx = p.kind === 'boolean' ? `${c}::INTEGER::DOUBLE` : x;
+  const moments = mx !== null && (p.kind === 'numeric' || p.kind === 'boolean');
+  const plain = await one(
+    `SELECT count(${c}) AS n${p.kind === 'other' ? '' : `, min(${c}) AS lo, max(${c}) AS hi`}
+       ${moments ? `, avg(${mx}) AS m, ${stddevSql(mx)} AS s, avg(abs(${mx})) AS am, sqrt(avg(${mx} * ${mx})) AS rms` : ''} FROM ${from}`,
+  );
+  return {
+    distinct: Number(d),
+    quantiles,
+    top,
+    histogram: await histogramOf(from, p),
+    outliers,
+    count: Number(plain.n),
+    min: toPlain(plain.lo),
+    max: toPlain(plain.hi),
+    mean: moments ? toPlain(plain.m) : null,
+    std: moments ? toPlain(plain.s) : null,
+    // The scales of the rounding error of the mean's and the deviation's sums (null past the largest double).
+    meanScale: moments ? toPlain(plain.am) : null,
+    stdScale: moments ? toPlain(plain.rms) : null,
+  };
+}
+
+/**
+ * Whether a statistic summed in another order agrees with the scan's within the rounding error of a sum,
+ * which grows with the magnitude of the terms (`scale`, e.g. the mean of |x|), not of the result: values
+ * that cancel leave both sums far from the exact answer. Past the largest double neither holds.
+ */
+function near(got: number | null, want: unknown, scale: unknown): boolean {
+  if (typeof scale !== 'number') return true;
+  if (got === null || typeof want !== 'number') return got === null && want === null;
+  return Math.abs(got - want) <= 1e-12 * Math.max(scale, Number.MIN_VALUE);
 }
 
 let n = 0;
 
 describe('a profile from value counts', () => {
-  it('equals the raw scans: distinct count, quantiles, top values, histogram and outliers', async () => {
+  it('equals the raw scans: count, min, max, mean, std, distinct count, quantiles, top values, histogram and outliers', async () => {
     await fc.assert(
       fc.asyncProperty(awkwardTable(40, PROFILED), async (tbl) => {
         const file = join(t.dir, `p${++n}.parquet`);
@@ -115,6 +148,18 @@ describe('a profile from value counts', () => {
           const want = await scanned(from, p);
           const where = `column ${p.name} (${p.type})`;
           expect(p.distinctCount, where).toBe(want.distinct);
+          expect([p.count, p.nullCount], where).toEqual([want.count, tbl.rows.length - want.count]);
+          // -0 and 0 are one value to a GROUP BY, so either may stand for both.
+          const unsigned = (v: unknown) => (typeof v === 'number' ? v + 0 : v);
+          expect([p.min, p.max].map(unsigned), where).toEqual([want.min, want.max].map(unsigned));
+          expect(
+            near(p.mean, want.mean, want.meanScale),
+            `${where}: mean ${p.mean} against ${want.mean}`,
+          ).toBe(true);
+          expect(
+            near(p.std, want.std, want.stdScale),
+            `${where}: std ${p.std} against ${want.std}`,
+          ).toBe(true);
           const q = p.quantiles;
           // -0 and 0 are one value to a GROUP BY, so either may stand for both.
           const signless = (xs: number[] | null) => xs && xs.map((x) => x + 0);
