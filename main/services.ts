@@ -360,11 +360,16 @@ function mlflowPushHandlers(
   deps: PushDeps,
 ): Pick<
   Handlers,
-  'mlflow:push' | 'mlflow:credentials:list' | 'mlflow:credentials:set' | 'mlflow:credentials:delete'
+  | 'mlflow:push'
+  | 'mlflow:push:cancel'
+  | 'mlflow:credentials:list'
+  | 'mlflow:credentials:set'
+  | 'mlflow:credentials:delete'
 > {
   const push = createMlflowPushService(deps);
   return {
     'mlflow:push': (input) => push.push(input),
+    'mlflow:push:cancel': async (input) => push.cancel(input),
     'mlflow:credentials:list': async () => push.credentialsList(),
     'mlflow:credentials:set': async ({ url, auth }) => push.credentialsSet(url, auth),
     'mlflow:credentials:delete': async ({ url }) => push.credentialsDelete(url),

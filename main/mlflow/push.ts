@@ -5,7 +5,8 @@
 // (runs/search), the remote version carries `lathe.version_id` and is found among the versions of that run;
 // then only what the remote lacks is sent (params, tags, metric points, artifacts, status). A push that
 // stopped half-way (a dropped connection) is completed by the next one; a push of something complete sends
-// nothing and says so.
+// nothing and says so. A push stopped on purpose (`mlflow:push:cancel`) is such a push: what reached the
+// server stays, the run is not marked finished there, and the next push sends the rest.
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -14,6 +15,7 @@ import {
   type MlflowCredentialStore,
   type MlflowCredentialsOut,
   type MlflowPushAuth,
+  type MlflowPushCancelIn,
   type MlflowPushIn,
   type MlflowPushOut,
   type MlflowPushStatus,
@@ -27,6 +29,7 @@ import type { RegistryStore } from '../registry/registry-store';
 import { packageOf } from '../serve/packaged-model';
 import type { TrackingStore } from '../tracking/tracking-store';
 import type { ArtifactStore } from '../workspace/artifacts';
+import { runningJobs } from '../workspace/running-jobs';
 import { createMlflowClient, trackingBase, type MlflowClientOptions } from './client';
 import { writeMlflowModel } from './mlflow-model';
 import { createMlflowRemote, type MlflowRemote, type RemoteRun } from './remote';
@@ -83,6 +86,8 @@ export interface PushDeps {
 
 export interface MlflowPushService {
   push(input: MlflowPushIn): Promise<MlflowPushOut>;
+  /** Stops the running push of the same source to the same server; false when none runs. */
+  cancel(input: MlflowPushCancelIn): { cancelled: boolean };
   credentialsList(): MlflowCredentialsOut;
   credentialsSet(url: string, auth: MlflowPushAuth): MlflowCredentialsOut;
   credentialsDelete(url: string): MlflowCredentialsOut;
@@ -127,10 +132,17 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
+/** A push's key among the running ones: its server and its source, as pushed. */
+const pushKey = (to: string, source: string) => `${trackingBase(to)} ${source.trim()}`;
+
 export function createMlflowPushService(deps: PushDeps): MlflowPushService {
   const authFor = (url: string, given?: MlflowPushAuth) => given ?? deps.credentials?.get(url);
+  const running = runningJobs();
 
   return {
+    push: async (input) =>
+      running.run(pushKey(input.to, input.source), (signal) => pushOnce(input, signal)),
+    cancel: ({ source, to }) => ({ cancelled: running.cancel(pushKey(to, source)) }),
     credentialsList: () => deps.credentials?.list() ?? NO_STORE,
     credentialsSet(url, auth) {
       if (!deps.credentials)
@@ -143,88 +155,108 @@ export function createMlflowPushService(deps: PushDeps): MlflowPushService {
     credentialsDelete(url) {
       return deps.credentials ? deps.credentials.remove(trackingBase(url)) : NO_STORE;
     },
+  };
 
-    async push(input) {
-      const base = trackingBase(input.to);
-      const source = input.source.trim();
-      let at = 0;
-      const progress = (fraction: number, message: string) => {
-        at = Math.min(1, Math.max(0, fraction));
-        deps.bus?.emit('data:progress', {
-          op: MLFLOW_PUSH_OP,
-          name: source,
-          fraction: at,
-          message,
-        });
-      };
-      const client = createMlflowClient({
-        ...deps.clientOptions,
-        url: base,
-        auth: authFor(base, input.auth),
-        onRetry: (n) => {
-          deps.clientOptions?.onRetry?.(n);
-          progress(
-            at,
-            `${n.what}: ${n.reason}; retrying in ${(n.delayMs / 1000).toFixed(1)} s (retry ${n.attempt})`,
-          );
-        },
+  async function pushOnce(input: MlflowPushIn, signal: AbortSignal): Promise<MlflowPushOut> {
+    const base = trackingBase(input.to);
+    const source = input.source.trim();
+    let at = 0;
+    const progress = (fraction: number, message: string) => {
+      at = Math.min(1, Math.max(0, fraction));
+      deps.bus?.emit('data:progress', {
+        op: MLFLOW_PUSH_OP,
+        name: source,
+        fraction: at,
+        message,
       });
-      const remote = createMlflowRemote(client);
-
-      const version = source.includes('@') ? await deps.registry.version(source) : null;
-      if (version && version.runId === null)
-        throw new LatheError(
-          'INVALID_INPUT',
-          `${version.model}@${version.version} was imported from an ONNX file and has no Lathe run to push; push a version registered from a run`,
-          { source },
+    };
+    const client = createMlflowClient({
+      ...deps.clientOptions,
+      signal,
+      url: base,
+      auth: authFor(base, input.auth),
+      onRetry: (n) => {
+        deps.clientOptions?.onRetry?.(n);
+        progress(
+          at,
+          `${n.what}: ${n.reason}; retrying in ${(n.delayMs / 1000).toFixed(1)} s (retry ${n.attempt})`,
         );
-      const run = await deps.readRun(version ? version.runId! : source);
-      if (run.status === 'running' || run.status === 'queued')
-        throw new LatheError(
-          'INVALID_INPUT',
-          `run ${run.id} is ${run.status}: push it once it has ended`,
-          { source, status: run.status },
-        );
+      },
+    });
+    const remote = createMlflowRemote(client);
 
-      progress(0, `pushing run ${run.id.slice(0, 8)} to ${base}`);
-      const pushed = await pushRun(remote, run, deps, version !== null, (f, m) =>
-        progress(version ? f * 0.85 : f, m),
+    const version = source.includes('@') ? await deps.registry.version(source) : null;
+    if (version && version.runId === null)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `${version.model}@${version.version} was imported from an ONNX file and has no Lathe run to push; push a version registered from a run`,
+        { source },
       );
-      let model: MlflowPushOut['model'] = null;
+    const run = await deps.readRun(version ? version.runId! : source);
+    if (run.status === 'running' || run.status === 'queued')
+      throw new LatheError(
+        'INVALID_INPUT',
+        `run ${run.id} is ${run.status}: push it once it has ended`,
+        { source, status: run.status },
+      );
+
+    progress(0, `pushing run ${run.id.slice(0, 8)} to ${base}`);
+    // The remote run, once found or made: a stopped push names it.
+    const reached: { remoteRun?: string } = {};
+    let pushed: PushedRun;
+    let model: MlflowPushOut['model'] = null;
+    try {
+      pushed = await pushRun(
+        remote,
+        run,
+        deps,
+        version !== null,
+        (f, m) => progress(version ? f * 0.85 : f, m),
+        (id) => (reached.remoteRun = id),
+      );
       if (version) {
         progress(0.85, `registering ${version.model}@${version.version}`);
-        model = await pushVersion(remote, client, version, pushed.remoteRun, deps);
+        model = await pushVersion(remote, client, version, pushed.remoteRun, deps, signal);
       }
-      progress(1, 'pushed');
-      const changed =
-        pushed.experimentStatus !== 'exists' ||
-        pushed.runStatus !== 'exists' ||
-        Object.values(pushed.sent).some((n) => n > 0) ||
-        (model !== null &&
-          (model.registeredModel !== 'exists' ||
-            model.status !== 'exists' ||
-            model.aliases.some((a) => a.status !== 'exists')));
-      return {
-        to: base,
-        source,
-        experiment: {
-          id: pushed.remoteRun.experimentId,
-          name: run.experiment,
-          status: pushed.experimentStatus,
-        },
-        run: {
-          latheRunId: run.id,
-          id: pushed.remoteRun.id,
-          status: pushed.runStatus,
-          url: `${base}/#/experiments/${pushed.remoteRun.experimentId}/runs/${pushed.remoteRun.id}`,
-        },
-        sent: pushed.sent,
-        found: pushed.found,
-        model,
-        changed,
-      };
-    },
-  };
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      throw new LatheError(
+        'CANCELLED',
+        reached.remoteRun
+          ? `the push of ${source} to ${base} was stopped: the MLflow run ${reached.remoteRun} keeps what was sent and is not marked finished; push again to send the rest`
+          : `the push of ${source} to ${base} was stopped before its run reached the server`,
+        { source, to: base, ...reached },
+      );
+    }
+    progress(1, 'pushed');
+    const changed =
+      pushed.experimentStatus !== 'exists' ||
+      pushed.runStatus !== 'exists' ||
+      Object.values(pushed.sent).some((n) => n > 0) ||
+      (model !== null &&
+        (model.registeredModel !== 'exists' ||
+          model.status !== 'exists' ||
+          model.aliases.some((a) => a.status !== 'exists')));
+    return {
+      to: base,
+      source,
+      experiment: {
+        id: pushed.remoteRun.experimentId,
+        name: run.experiment,
+        status: pushed.experimentStatus,
+      },
+      run: {
+        latheRunId: run.id,
+        id: pushed.remoteRun.id,
+        status: pushed.runStatus,
+        url: `${base}/#/experiments/${pushed.remoteRun.experimentId}/runs/${pushed.remoteRun.id}`,
+      },
+      sent: pushed.sent,
+      found: pushed.found,
+      model,
+      changed,
+    };
+  }
 }
 
 interface PushedRun {
@@ -267,6 +299,7 @@ async function pushRun(
   deps: PushDeps,
   withModel: boolean,
   progress: (fraction: number, message: string) => void,
+  onRemoteRun: (id: string) => void,
 ): Promise<PushedRun> {
   const experiment = await ensureExperiment(remote, run.experiment);
   const existing = await remote.runsTagged(experiment.id, TAG_RUN_ID, run.id);
@@ -291,6 +324,7 @@ async function pushRun(
     });
     runStatus = 'created';
   }
+  onRemoteRun(remoteRun.id);
   // A server that keeps artifacts where only it can reach them (no proxy) is refused before anything
   // else is sent, rather than after the metrics.
   const artifacts = run.artifacts.filter((a) => a.path !== '');
@@ -431,6 +465,7 @@ async function pushVersion(
   version: ModelVersion,
   run: RemoteRun,
   deps: PushDeps,
+  signal: AbortSignal,
 ): Promise<NonNullable<MlflowPushOut['model']>> {
   const name = version.model;
   const detail = await deps.registry.get(name);
@@ -462,6 +497,8 @@ async function pushVersion(
           `${name}@${version.version}`,
           join(scratch, 'package'),
         );
+        // Writing the package may take a while: a stop meanwhile sends nothing more.
+        signal.throwIfAborted();
         const out = join(scratch, 'model');
         writeMlflowModel(dir, out, {
           fields: { run_id: run.id, artifact_path: MODEL_ARTIFACT_PATH },

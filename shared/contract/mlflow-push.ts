@@ -117,6 +117,12 @@ export const MlflowCredentialsOut = z.object({
 });
 export type MlflowCredentialsOut = z.infer<typeof MlflowCredentialsOut>;
 
+/** A running push, as it was asked for: the same source and server. */
+export const MlflowPushCancelIn = MlflowPushIn.pick({ source: true, to: true });
+export type MlflowPushCancelIn = z.input<typeof MlflowPushCancelIn>;
+/** `cancelled`: false when no such push was running (not started yet, or already over). */
+export const MlflowPushCancelOut = z.object({ cancelled: z.boolean() });
+
 export const MlflowCredentialsSetIn = z.object({ url: TrackingUrl, auth: MlflowPushAuth });
 export const MlflowCredentialsDeleteIn = z.object({ url: TrackingUrl });
 
@@ -141,9 +147,13 @@ export const mlflowPushChannels = {
    * or a model version (its run, the ONNX package as an MLflow model with the `onnx` flavor, the
    * registered version and its aliases) to a remote MLflow server. Idempotent: a second push finds the
    * remote run by its `lathe.run_id` tag and the version by its `lathe.version_id` tag, and sends only
-   * what is missing. Progress: `data:progress` with op `mlflow:push`.
+   * what is missing. Progress: `data:progress` with op `mlflow:push`. A push stopped by
+   * `mlflow:push:cancel` fails with CANCELLED: what reached the server stays there, the remote run is not
+   * marked finished, and pushing again sends the rest.
    */
   'mlflow:push': { input: MlflowPushIn, output: MlflowPushOut },
+  /** Stops a running push of `source` to `to` (its request in flight is aborted, no further one sent). */
+  'mlflow:push:cancel': { input: MlflowPushCancelIn, output: MlflowPushCancelOut },
   /** The servers whose credentials the app keeps (never the secrets), and whether it can keep any. */
   'mlflow:credentials:list': { input: z.object({}), output: MlflowCredentialsOut },
   /** Keeps a server's credentials, encrypted (desktop app only; refused elsewhere, naming why). */

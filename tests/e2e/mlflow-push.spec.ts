@@ -20,6 +20,7 @@ import { RunPage } from './pages/run-page';
  * that holds the first artifact upload until the dialog has shown the push's progress. A trained run is
  * pushed from its page and read back through MLflow's REST API; a second push changes nothing; the model
  * version is pushed from the model page with its alias; and it is exported as an MLflow model folder.
+ * Another run's push is stopped while its upload is held, and the next push sends the rest.
  */
 const MODEL = 'penguin-push';
 
@@ -32,11 +33,15 @@ let remoteUrl: string;
 let teamUrl: string;
 let proxy: Server;
 let releaseUpload: () => void = () => undefined;
+/** The next artifact upload waits for `until`, then goes on to the remote, or is dropped (`drop`). */
+let holdUpload: { until: Promise<void>; drop: boolean } | null = null;
 let token: string;
 let session: BrowserSession;
 let page: Page;
 let url: string;
 let run: Run;
+/** A run pushed only by the test that stops its push. */
+let stoppedRun: Run;
 
 /** One MLflow REST call to the remote with the token; the parsed answer, or the test fails naming it. */
 async function mlflowGet(path: string, query: Record<string, string>) {
@@ -71,8 +76,7 @@ describe('pushing to a team MLflow server from the app', () => {
     ).key;
     remoteHost = await startHost({ services: remote, port: 0, rendererDir, auth: 'token' });
     remoteUrl = `http://127.0.0.1:${remoteHost.port}`;
-    const uploadReleased = new Promise<void>((resolve) => (releaseUpload = resolve));
-    let held = false;
+    holdUpload = { until: new Promise<void>((resolve) => (releaseUpload = resolve)), drop: false };
     proxy = createServer((req, res) => {
       const forward = () => {
         const upstream = request(
@@ -92,9 +96,10 @@ describe('pushing to a team MLflow server from the app', () => {
         req.pipe(upstream);
       };
       const upload = req.method === 'PUT' && req.url?.includes('/mlflow-artifacts/') === true;
-      if (upload && !held) {
-        held = true;
-        void uploadReleased.then(forward);
+      const hold = upload ? holdUpload : null;
+      if (hold) {
+        holdUpload = null;
+        void hold.until.then(() => (hold.drop ? res.destroy() : forward()));
       } else forward();
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -103,6 +108,7 @@ describe('pushing to a team MLflow server from the app', () => {
     session = await openSeededSession('lathe-e2e-mlflow-push-', async (services) => {
       await importPenguins(services);
       run = await trainRun(services, penguinsConfig({ seed: 3 }));
+      stoppedRun = await trainRun(services, penguinsConfig({ seed: 4 }));
       const api = contractClient(() => services);
       await api.call('models:register', { runId: run.id, name: MODEL });
       await api.call('models:alias', { ref: `${MODEL}@1`, alias: 'champion' });
@@ -211,6 +217,40 @@ describe('pushing to a team MLflow server from the app', () => {
     expect(again.changed).toBe(false);
     expect(again.text).toContain(`registered model ${MODEL}: already there`);
     expect(again.text).toContain('alias @champion: already there');
+    await push.close();
+  });
+
+  it('stops a push from the dialog, saying what it left; the next push sends the rest', async () => {
+    let release!: () => void;
+    holdUpload = { until: new Promise<void>((resolve) => (release = resolve)), drop: true };
+    const runPage = new RunPage(page);
+    const push = new MlflowPushPage(page);
+    await runPage.openRun(url, stoppedRun.id);
+    await push.openDialog();
+    await push.fill({ url: teamUrl, token });
+    await push.byTestId('mlflow-push-submit').click();
+    // Stopped while its first upload is held: params, tags and metrics have reached the server.
+    await expect.poll(() => holdUpload).toBeNull();
+    await push.byTestId('mlflow-push-stop').click();
+    const note = push.byTestId('mlflow-push-stopped');
+    await note.waitFor();
+    const text = (await note.textContent()) ?? '';
+    expect(text).toContain('Push stopped');
+    expect(text).toContain('push again to send the rest');
+    expect(await push.byTestId('mlflow-push-error').count()).toBe(0);
+    const remoteId = /the MLflow run (\w+)/.exec(text)?.[1] ?? '';
+    const left = (await mlflowGet('runs/get', { run_id: remoteId })).run as RemoteRun;
+    expect(left.info.status).toBe('RUNNING');
+    expect(left.data.tags).toContainEqual({ key: 'lathe.run_id', value: stoppedRun.id });
+    release();
+
+    const again = await push.push();
+    expect(again.changed).toBe(true);
+    expect(again.remoteRunId).toBe(remoteId);
+    expect(again.text).toContain(`run ${remoteId}: updated`);
+    expect(await note.count()).toBe(0);
+    const done = (await mlflowGet('runs/get', { run_id: remoteId })).run as RemoteRun;
+    expect(done.info.status).toBe('FINISHED');
     await push.close();
   });
 

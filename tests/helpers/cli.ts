@@ -70,13 +70,16 @@ export function latheAsync(
  * Starts `lathe` in the background; `waitFor` resolves with the first output matching a pattern, and
  * fails naming the pattern when lathe exits first or `timeoutMs` (default 90 s) passes.
  */
-export function latheBackground(args: string[]): {
+export function latheBackground(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): {
   child: ChildProcess;
   waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<string>;
   exit: Promise<number | null>;
 } {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const buffers = { stdout: '', stderr: '' };

@@ -7,6 +7,7 @@ import {
 } from '../../../shared/contract';
 import { str, withSession, type Command } from '../command';
 import { createProgress, formatBytes } from '../output';
+import { cancelOnInterrupt } from '../runners';
 
 /**
  * Credentials from MLflow's own variables, as its Python client reads them: MLFLOW_TRACKING_TOKEN, or
@@ -83,12 +84,18 @@ export const mlflowPush: Command = {
         if (p.op !== MLFLOW_PUSH_OP || p.name !== source) return;
         bar.update(p.fraction, p.message);
       });
+      const to = str(ctx, 'to')!;
+      const pushing = api.invoke('mlflow:push', { source, to, ...(auth ? { auth } : {}) });
+      // Ctrl-C stops the push: what reached the server stays, and pushing again sends the rest.
+      cancelOnInterrupt(
+        ctx,
+        bar,
+        `the push of ${source} to ${to}`,
+        () => api.invoke('mlflow:push:cancel', { source, to }),
+        pushing,
+      );
       try {
-        return await api.invoke('mlflow:push', {
-          source,
-          to: str(ctx, 'to')!,
-          ...(auth ? { auth } : {}),
-        });
+        return await pushing;
       } finally {
         off();
         bar.done();

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
 import { MLFLOW_PUSH_OP, type DataProgress, type MlflowPushOut } from '../../../shared/contract';
 import { errorMessage, getApi } from '../../api';
+import { isCancelled } from '../../api/errors';
 import { BusyButton } from '../../components/busy-button';
 import { Checkbox, SelectField, TextField } from '../../components/form-field';
 import { ModalActions, ModalDialog } from '../../components/modal-dialog';
-import { ErrorBanner, NoticeBanner, ProgressBar } from '../../components/states';
+import { ErrorBanner, NoticeBanner } from '../../components/states';
+import { StoppableProgress } from '../../components/stoppable-progress';
 import { useAsync, useEvent } from '../../lib/hooks';
 import { toError, useAction } from '../../lib/use-action';
 import {
@@ -70,6 +72,9 @@ export function MlflowPushDialog({ source, onClose }: { source: string; onClose:
   const [errors, setErrors] = useState<PushFieldErrors>({});
   const [progress, setProgress] = useState<DataProgress | null>(null);
   const [result, setResult] = useState<Pushed | null>(null);
+  /** The push running now (what Stop names), and what a stopped one left on the server. */
+  const [pushing, setPushing] = useState<{ source: string; to: string } | null>(null);
+  const [stopped, setStopped] = useState<string | null>(null);
   const push = useAction();
   const forget = useAction();
   const busy = push.busy;
@@ -112,6 +117,8 @@ export function MlflowPushDialog({ source, onClose }: { source: string; onClose:
     setErrors({});
     setResult(null);
     setProgress(null);
+    setStopped(null);
+    setPushing({ source: built.input.source, to: built.input.to });
     void push.run(
       async (): Promise<Pushed> => {
         const out = await getApi().invoke('mlflow:push', built.input);
@@ -129,8 +136,13 @@ export function MlflowPushDialog({ source, onClose }: { source: string; onClose:
       },
       {
         done: setResult,
-        // A refused URL or credentials show under their field; anything else in the banner.
+        // A refused URL or credentials show under their field; a stop as a note of what it left; anything
+        // else in the banner.
         describe: (err) => {
+          if (isCancelled(err)) {
+            setStopped(errorMessage(err));
+            return null;
+          }
           const field = fieldOfError(err);
           if (field === 'url' || field === 'auth') {
             setErrors({ [field]: errorMessage(err) });
@@ -240,12 +252,20 @@ export function MlflowPushDialog({ source, onClose }: { source: string; onClose:
       {forget.message && (
         <ErrorBanner error={forget.message} title="Could not forget the credentials" />
       )}
-      {busy && (
-        <div data-testid="mlflow-push-progress">
-          <ProgressBar
-            fraction={progress?.fraction ?? null}
-            label={progress?.message ?? 'Connecting…'}
-          />
+      {busy && pushing && (
+        <StoppableProgress
+          fraction={progress?.fraction ?? null}
+          label={progress?.message ?? 'Connecting…'}
+          onStop={() => getApi().invoke('mlflow:push:cancel', pushing)}
+          stopTitle="Stop the push: what reached the server stays there, and pushing again sends the rest"
+          className="import-status"
+          testId="mlflow-push-progress"
+          stopTestId="mlflow-push-stop"
+        />
+      )}
+      {stopped && (
+        <div data-testid="mlflow-push-stopped">
+          <NoticeBanner title="Push stopped" message={stopped} />
         </div>
       )}
       {push.message && (

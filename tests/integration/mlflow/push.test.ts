@@ -12,11 +12,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { MlflowPushOut, ModelVersion } from '../../../shared/contract';
+import type { ErrorShape, MlflowPushOut, ModelVersion } from '../../../shared/contract';
 import { startHost, type Host } from '../../../main/host/server';
 import { createServices, type Services } from '../../../main/services';
 import { initBackend } from '../../../main/train/backend';
-import { latheAsync } from '../../helpers/cli';
+import { latheAsync, latheBackground } from '../../helpers/cli';
 import { startLatheServer, stopLatheServer } from '../../helpers/lathe-server';
 import { trainRegistered } from '../../helpers/runs';
 import { contractClient, penguinsConfig } from '../../helpers/services';
@@ -617,6 +617,92 @@ describe('mlflow push to a second Lathe process', () => {
     } finally {
       off();
       await proxy.close();
+    }
+  });
+
+  /**
+   * The run's remote copy deleted (so the next push makes it anew), and a proxy that holds the push's
+   * second metrics log-batch, never forwarded, until `release`; `inFlight` once it holds it.
+   */
+  async function holdingSecondBatch() {
+    const auth = { kind: 'token' as const, token: writeKey };
+    const current = await call('mlflow:push', { source: version.runId!, to: remote.uri, auth });
+    expect((await rest('POST', 'mlflow/runs/delete', { run_id: current.run.id })).status).toBe(200);
+    const state = { batches: 0 };
+    let reached!: () => void;
+    const inFlight = new Promise<void>((r) => (reached = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const proxy = await startProxy(async (path, body, forward) => {
+      if (
+        path.endsWith('runs/log-batch') &&
+        body.includes('"metrics":[{') &&
+        ++state.batches === 2
+      ) {
+        reached();
+        await released;
+        return null;
+      }
+      return forward();
+    });
+    const close = async () => {
+      release();
+      await proxy.close();
+    };
+    return { auth, proxy, state, inFlight, close };
+  }
+
+  it('a push stopped by mlflow:push:cancel leaves its run unfinished there, and the next push completes it', async () => {
+    const { auth, proxy, state, inFlight, close } = await holdingSecondBatch();
+    try {
+      const pushing = failure('mlflow:push', { source: version.runId!, to: proxy.url, auth });
+      await inFlight;
+      expect(await call('mlflow:push:cancel', { source: version.runId!, to: proxy.url })).toEqual({
+        cancelled: true,
+      });
+      const stopped = await pushing;
+      expect(stopped.code).toBe('CANCELLED');
+      const remoteId = String((stopped as ErrorShape).details?.remoteRun);
+      expect(stopped.message).toContain(`the MLflow run ${remoteId} keeps what was sent`);
+      expect(stopped.message).toContain('push again');
+      // What was sent is there; the run is not marked finished, and nothing after the stop was sent.
+      const there = await remoteRun(remoteId);
+      expect(there.info.status).toBe('RUNNING');
+      expect((there.data.params ?? []).length).toBeGreaterThan(0);
+      expect(state.batches).toBe(2);
+      // Nothing runs any more: a second cancel finds nothing to stop.
+      expect(await call('mlflow:push:cancel', { source: version.runId!, to: proxy.url })).toEqual({
+        cancelled: false,
+      });
+
+      const done = await call('mlflow:push', { source: version.runId!, to: remote.uri, auth });
+      expect(done.run).toMatchObject({ id: remoteId, status: 'updated' });
+      expect(done.found.metricPoints).toBeGreaterThanOrEqual(1000);
+      expect(done.found.metricPoints + done.sent.metricPoints).toBe(first.sent.metricPoints);
+      expect((await remoteRun(remoteId)).info.status).toBe('FINISHED');
+    } finally {
+      await close();
+    }
+  });
+
+  it('Ctrl-C in lathe mlflow push stops the push (exit 130) and says what it left', async () => {
+    const { proxy, inFlight, close } = await holdingSecondBatch();
+    try {
+      const bg = latheBackground(
+        ['mlflow', 'push', version.runId!, '--to', proxy.url, '--workspace', LOCAL],
+        { MLFLOW_TRACKING_TOKEN: writeKey },
+      );
+      children.push(bg.child);
+      await inFlight;
+      bg.child.kill('SIGINT');
+      expect(await bg.exit).toBe(130);
+      await bg.waitFor('stderr', /cancelling the push of \w+ to http:\/\/127\.0\.0\.1:\d+…/);
+      const said = await bg.waitFor('stderr', /the MLflow run \w+ keeps what was sent.*/);
+      expect(said).toContain('push again to send the rest');
+      const remoteId = /the MLflow run (\w+)/.exec(said)![1]!;
+      expect((await remoteRun(remoteId)).info.status).toBe('RUNNING');
+    } finally {
+      await close();
     }
   });
 
