@@ -1,10 +1,11 @@
-// A running batch prediction stops when cancelled (predict:cancel, Ctrl-C in `lathe predict`): it fails as
-// CANCELLED having written and recorded nothing (no output, no temporary or spill file beside it, no
-// capture file, no batch record), and the next job into the same output runs whole.
+// A running batch prediction stops when cancelled (predict:cancel, Ctrl-C in `lathe predict`, a cancel of
+// the pipeline whose predict step runs it): it fails as CANCELLED having written and recorded nothing (no
+// output, no temporary or spill file beside it, no capture file, no batch record), and the next job into
+// the same output runs whole.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DataProgress } from '../../../shared/contract';
+import type { DataProgress, PipelineRun } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { createEngine } from '../../../main/data/engine';
 import { literal } from '../../../main/workspace/db';
@@ -105,6 +106,67 @@ describe('a running batch prediction', () => {
     expect(whole.rows).toBe(ROWS);
     expect(existsSync(output)).toBe(true);
     expect((await state()).batches).toBe(before.batches + 1);
+  });
+
+  it('stops when the pipeline running it is cancelled: the predict step ends cancelled, nothing written', async () => {
+    const output = join(OUT, 'piped.csv');
+    const file = join(t.dir, 'scoring.yaml');
+    writeFileSync(
+      file,
+      `name: scoring
+steps:
+  - id: raw
+    type: import
+    name: churn
+    file: ${JSON.stringify(TRAIN)}
+  - id: fit
+    type: train
+    from: raw
+    config:
+      target: churned
+      task: binary
+      features: [usage, plan]
+      model: { type: linear }
+      training: { epochs: 2, batchSize: 32, learningRate: 0.05, validationFraction: 0.25 }
+      seed: 2
+  - id: publish
+    type: register
+    from: fit
+    name: churn-piped
+  - id: score
+    type: predict
+    from: publish
+    batches:
+      - { input: ${JSON.stringify(BIG)}, output: ${JSON.stringify(output)} }
+`,
+    );
+    const before = await state();
+    // The pipeline's run id comes with its first status event; its batch job's first progress cancels it.
+    let pipelineRun: string | null = null;
+    const asked: { cancel?: Promise<unknown> } = {};
+    const off = services!.bus.subscribe((f) => {
+      if (f.event === 'pipeline:status') pipelineRun ??= (f.payload as PipelineRun).id;
+      if (f.event !== 'data:progress' || asked.cancel || !pipelineRun) return;
+      const p = f.payload as DataProgress;
+      if (p.op === 'predict' && p.name === output)
+        asked.cancel = call('pipeline:cancel', { id: pipelineRun });
+    });
+    let r: PipelineRun;
+    try {
+      r = await call('pipeline:run', { file });
+    } finally {
+      off();
+    }
+    expect(await asked.cancel).toMatchObject({ cancelled: true });
+    expect(r.status).toBe('cancelled');
+    const score = r.steps.find((s) => s.id === 'score')!;
+    expect(score.status).toBe('cancelled');
+    expect(r.steps.find((s) => s.id === 'publish')!.status).toBe('succeeded');
+    // The job stopped, not only the pipeline: no output, no leftover beside it, no capture, no record.
+    expect(existsSync(output)).toBe(false);
+    expect(await state()).toEqual(before);
+    expect(await call('predict:batches', { ref: 'churn-piped' })).toEqual([]);
+    expect(await call('predict:cancel', { output })).toEqual({ output, cancelled: false });
   });
 
   it('stops on Ctrl-C in lathe predict (exit 130), leaving no output', async () => {
