@@ -502,8 +502,10 @@ export function threadedScorer(
 ): ThreadedScorer {
   const m = compileEnsemble(model);
   const packed = packTrees(m);
-  // The scorer's own memory (not treeMemory's): its workers write into it.
+  // The scorer's own memory (not treeMemory's): its workers write into it. An ensemble the kernel cannot
+  // take is known as such to scoreRows (the small calls' path), which then does not pack it again.
   const mem = packed ? new TreeMemory(m, packed, sliceBytes) : null;
+  if (!packed) memories.set(m, null);
   const n = Math.max(1, Math.floor(threads));
   const workerData = mem
     ? { m: null, kernel: { module: mem.module, memory: mem.memory, tables: mem.tables } }
