@@ -243,12 +243,11 @@ export function ValidationPanel({ datasetRef }: { datasetRef: string }) {
           Suggest
         </BusyButton>
         <Checkbox
-          className="checkbox"
+          className="check"
           checked={quarantine}
           onChange={setQuarantine}
           testId="validation-quarantine-toggle"
         >
-          {' '}
           quarantine failing rows
         </Checkbox>
         <BusyButton
