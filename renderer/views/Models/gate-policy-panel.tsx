@@ -82,8 +82,8 @@ export function GatePolicyPanel({ project }: { project: string }) {
         gates instead of the project default; a default gate on a metric another task computes (
         <code>roc_auc</code> for a regression) is skipped for that model.
       </p>
-      <label className="form-row">
-        Gates for{' '}
+      <label className="form-row gate-policy-scope">
+        Gates for
         <select
           value={scope ?? ''}
           onChange={(e) => {

@@ -86,7 +86,7 @@ export function ImportModel({ project, onImported }: { project: string; onImport
     return (
       <button
         type="button"
-        className="btn"
+        className="btn import-model-open"
         onClick={() => setOpen(true)}
         data-testid="import-model-open"
       >
