@@ -117,135 +117,129 @@ export function PipelineDetail({
 
   return (
     <div className="pl-detail" data-testid="pipeline-detail" data-pipeline={name}>
-      <div className="pl-detail-main">
-        <Panel
-          title={
-            <>
-              {name}{' '}
-              {shown && <PipelineBadge status={shown.status} testId="pipeline-shown-status" />}
-            </>
-          }
-          actions={
-            <div className="pl-actions">
-              <TextField
-                label="Parameters"
-                hint="(NAME=VALUE …, as --set)"
-                value={sets}
-                onChange={(value) => {
-                  setsEdited.current = true;
-                  setSets(value);
-                }}
-                placeholder={paramHint(graph)}
-                spellCheck={false}
-                testId="pipeline-sets"
-              />
+      <Panel
+        className="pl-graph-panel"
+        title={
+          <>
+            {name} {shown && <PipelineBadge status={shown.status} testId="pipeline-shown-status" />}
+          </>
+        }
+        actions={
+          <div className="pl-actions">
+            <TextField
+              label="Parameters"
+              hint="(NAME=VALUE …, as --set)"
+              value={sets}
+              onChange={(value) => {
+                setsEdited.current = true;
+                setSets(value);
+              }}
+              placeholder={paramHint(graph)}
+              spellCheck={false}
+              testId="pipeline-sets"
+            />
+            <BusyButton
+              className="btn btn-primary"
+              busy={action.doing === 'start'}
+              busyLabel="Starting…"
+              disabled={action.busy || running !== null || steps.length === 0}
+              title={running ? `Run ${running.id.slice(0, 8)} is running` : undefined}
+              onClick={() => start()}
+              testId="pipeline-run"
+            >
+              Run
+            </BusyButton>
+            {running && (
               <BusyButton
-                className="btn btn-primary"
-                busy={action.doing === 'start'}
-                busyLabel="Starting…"
-                disabled={action.busy || running !== null || steps.length === 0}
-                title={running ? `Run ${running.id.slice(0, 8)} is running` : undefined}
-                onClick={() => start()}
-                testId="pipeline-run"
+                className="btn btn-danger"
+                busy={action.doing === 'cancel'}
+                busyLabel="Cancelling…"
+                disabled={action.busy}
+                onClick={() => cancel(running.id)}
+                testId="pipeline-cancel"
               >
-                Run
+                Cancel run
               </BusyButton>
-              {running && (
-                <BusyButton
-                  className="btn btn-danger"
-                  busy={action.doing === 'cancel'}
-                  busyLabel="Cancelling…"
-                  disabled={action.busy}
-                  onClick={() => cancel(running.id)}
-                  testId="pipeline-cancel"
-                >
-                  Cancel run
-                </BusyButton>
-              )}
-              {!running && canResume(shown) && shown && (
-                <BusyButton
-                  busy={resuming === shown.id}
-                  busyLabel="Resuming…"
-                  disabled={resuming !== null || action.busy}
-                  onClick={() => resume(shown.id)}
-                  title={`Run ${shown.id.slice(0, 8)} again: its finished steps are cached`}
-                  testId="pipeline-resume"
-                >
-                  Resume
-                </BusyButton>
-              )}
-            </div>
-          }
-          testId="pipeline-graph-panel"
-        >
-          <div className="muted small pl-file-line">
-            <bdi dir="ltr" className="mono">
-              {file}
-            </bdi>
-            {graph?.schedule && (
-              <>
-                {' · schedule '}
-                <code>{graph.schedule}</code>
-              </>
             )}
-            {shown && (
-              <>
-                {' · showing run '}
-                <span className="mono" data-testid="pipeline-shown-run">
-                  {shown.id.slice(0, 8)}
-                </span>
-                {shown.trigger !== 'manual' && ` (${shown.trigger})`}
-              </>
+            {!running && canResume(shown) && shown && (
+              <BusyButton
+                busy={resuming === shown.id}
+                busyLabel="Resuming…"
+                disabled={resuming !== null || action.busy}
+                onClick={() => resume(shown.id)}
+                title={`Run ${shown.id.slice(0, 8)} again: its finished steps are cached`}
+                testId="pipeline-resume"
+              >
+                Resume
+              </BusyButton>
             )}
           </div>
-          {action.error && (
-            <ErrorBanner
-              error={action.error}
-              title={
-                tried === 'cancel'
-                  ? `Could not cancel the run of ${name}`
-                  : `Could not start ${name}`
-              }
-            />
+        }
+        testId="pipeline-graph-panel"
+      >
+        <div className="muted small pl-file-line">
+          <bdi dir="ltr" className="mono">
+            {file}
+          </bdi>
+          {graph?.schedule && (
+            <>
+              {' · schedule '}
+              <code>{graph.schedule}</code>
+            </>
           )}
-          {resumeError && (
-            <ErrorBanner error={resumeError} title={`Could not resume the run of ${name}`} />
+          {shown && (
+            <>
+              {' · showing run '}
+              <span className="mono" data-testid="pipeline-shown-run">
+                {shown.id.slice(0, 8)}
+              </span>
+              {shown.trigger !== 'manual' && ` (${shown.trigger})`}
+            </>
           )}
-          {shown?.error && shown.status !== 'running' && shown.error !== shown.status && (
-            <NoticeBanner
-              title={`Run ${shown.id.slice(0, 8)} ${shown.status}${shown.failedStep ? ` at ${shown.failedStep}` : ''}`}
-              message={shown.error}
-            />
-          )}
-          <AsyncStatus of={check} error={`Could not check ${file}`} loading="Checking the file…" />
-          {graph && steps.length === 0 && (
-            <NoticeBanner
-              title="No graph: the file does not check"
-              message={`${graph.issues.length} problem${graph.issues.length === 1 ? '' : 's'}, listed under the YAML.`}
-            />
-          )}
-          {steps.length > 0 && (
-            <PipelineGraph steps={steps} run={shown} selected={step} onSelect={setStep} />
-          )}
-          {selectedStep && (
-            <StepDetail
-              step={selectedStep}
-              run={shown}
-              busy={action.busy}
-              rerunning={action.doing === 'rerun'}
-              blocked={running !== null}
-              onRerun={() => start(selectedStep.id)}
-              onClose={() => setStep(null)}
-            />
-          )}
-        </Panel>
-        <Panel title="Runs" testId="pipeline-history">
-          <AsyncStatus of={history} error={`Could not list the runs of ${name}`} />
-          {history.data && (
-            <PipelineRuns runs={runs} shown={shown?.id ?? null} onShow={setShownId} />
-          )}
-        </Panel>
-      </div>
+        </div>
+        {action.error && (
+          <ErrorBanner
+            error={action.error}
+            title={
+              tried === 'cancel' ? `Could not cancel the run of ${name}` : `Could not start ${name}`
+            }
+          />
+        )}
+        {resumeError && (
+          <ErrorBanner error={resumeError} title={`Could not resume the run of ${name}`} />
+        )}
+        {shown?.error && shown.status !== 'running' && shown.error !== shown.status && (
+          <NoticeBanner
+            title={`Run ${shown.id.slice(0, 8)} ${shown.status}${shown.failedStep ? ` at ${shown.failedStep}` : ''}`}
+            message={shown.error}
+          />
+        )}
+        <AsyncStatus of={check} error={`Could not check ${file}`} loading="Checking the file…" />
+        {graph && steps.length === 0 && (
+          <NoticeBanner
+            title="No graph: the file does not check"
+            message={`${graph.issues.length} problem${graph.issues.length === 1 ? '' : 's'}, listed under the YAML.`}
+          />
+        )}
+        {steps.length > 0 && (
+          <PipelineGraph steps={steps} run={shown} selected={step} onSelect={setStep} />
+        )}
+        {selectedStep && (
+          <StepDetail
+            step={selectedStep}
+            run={shown}
+            busy={action.busy}
+            rerunning={action.doing === 'rerun'}
+            blocked={running !== null}
+            onRerun={() => start(selectedStep.id)}
+            onClose={() => setStep(null)}
+          />
+        )}
+      </Panel>
+      <Panel title="Runs" testId="pipeline-history">
+        <AsyncStatus of={history} error={`Could not list the runs of ${name}`} />
+        {history.data && <PipelineRuns runs={runs} shown={shown?.id ?? null} onShow={setShownId} />}
+      </Panel>
       <YamlPanel
         file={file}
         initialIssues={check.data?.issues ?? []}
