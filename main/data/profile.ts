@@ -36,21 +36,26 @@ const NARROW_HASH_ROWS = 2 ** 26;
  * The most frequent groups of identical rows (columns c0…, count n), each carrying d: how many rows repeat
  * an earlier one over every group. Grouping 3M rows by every column is the most expensive query of a
  * profile, so it runs in two exact steps: sort a hash of each row to find the few hashes that occur more
- * than once, then group by the columns only the rows with those hashes. Up to NARROW_HASH_ROWS rows the
- * hash is the upper 32 bits of DuckDB's 64: half the bytes to sort (3M rows: 170 -> 115 ms). Its chance
- * collisions only add candidates — about rows² / 2^33, a thousand at 3M rows, 500k at the limit — which
- * the exact second step then sets apart.
+ * than once, then group by the columns only the rows with those hashes. The hash is the upper `bits` of
+ * DuckDB's 64-bit row hash: 32 up to NARROW_HASH_ROWS rows, half the bytes to sort (3M rows: 170 -> 115
+ * ms). Chance collisions only add candidates — about rows² / 2^33 at 32 bits, a thousand at 3M rows, 500k
+ * at the limit — which the exact second step then sets apart.
  */
 async function duplicateGroups(
   engine: Engine,
   from: string,
   columns: ColumnInfo[],
-  rows: number,
+  bits: number,
 ): Promise<Record<string, unknown>[]> {
   if (!columns.length) return [];
   // Columns qualified by the source's alias: the candidates' hash column may share a data column's name.
   const wide = `hash(${columns.map((c) => `__src.${ident(c.name)}`).join(', ')})`;
-  const rowHash = rows <= NARROW_HASH_ROWS ? `(${wide} >> 32)::UINTEGER` : wide;
+  const rowHash =
+    bits >= 64
+      ? wide
+      : bits === 32
+        ? `(${wide} >> 32)::UINTEGER`
+        : `(${wide} >> ${sqlInteger(64 - bits)})`;
   const candidates = `profile_dup_${randomBytes(8).toString('hex')}`;
   // Sorting the hashes and comparing neighbours takes about 40% less time (and CPU) than grouping by
   // them: nearly every row is its own group, and a hash table of millions of groups is the slow part.
@@ -73,6 +78,15 @@ async function duplicateGroups(
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${candidates}`);
   }
+}
+
+export interface ProfileOptions {
+  /**
+   * The bits of the row hash duplicate candidates are found on (1 to 64): 32 up to NARROW_HASH_ROWS
+   * rows, else 64. Any width gives the same answer, a narrow one after more exact work; tests take a few
+   * bits to make every row a candidate.
+   */
+  rowHashBits?: number;
 }
 
 /** A profile's statistics, before they are tied to a dataset version. */
@@ -298,6 +312,7 @@ export async function profileParquet(
   engine: Engine,
   parquetPath: string,
   columns: ColumnInfo[],
+  options: ProfileOptions = {},
 ): Promise<ProfileResult> {
   const from = `read_parquet(${literal(parquetPath)})`;
   // From the file's metadata: no scan.
@@ -333,7 +348,8 @@ export async function profileParquet(
   // A column of as many distinct values as rows (so no null) sets every row apart: no row repeats another,
   // and the costliest query of a profile is left out.
   const unique = profiles.some((p) => p.distinctCount === rows && p.nullCount === 0);
-  const dupRows = unique ? [] : await duplicateGroups(engine, from, columns, rows);
+  const bits = options.rowHashBits ?? (rows <= NARROW_HASH_ROWS ? 32 : 64);
+  const dupRows = unique ? [] : await duplicateGroups(engine, from, columns, bits);
   return {
     rows,
     duplicateRows: num(dupRows[0]?.d) ?? 0,
