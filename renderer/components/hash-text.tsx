@@ -15,7 +15,8 @@ export function shortHash(value: string): string {
 
 /**
  * A long hash shown short, the full value on hover (title) and a button that copies it, so it never
- * widens a table but stays at hand.
+ * widens a table but stays at hand. Its icon is drawn, not a symbol character: common Linux fonts lack
+ * '⧉', which showed as an empty box.
  */
 export function HashText({ value, testId }: { value: string; testId?: string }) {
   const [copied, setCopied] = useState(false);
@@ -38,7 +39,24 @@ export function HashText({ value, testId }: { value: string; testId?: string }) 
         title={copied ? 'Copied' : `Copy ${value}`}
         aria-label={`Copy ${value}`}
       >
-        {copied ? '✓' : '⧉'}
+        <svg
+          viewBox="0 0 12 12"
+          width="11"
+          height="11"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.2"
+          aria-hidden="true"
+        >
+          {copied ? (
+            <path d="M2 6.5l2.5 2.5L10 3" />
+          ) : (
+            <>
+              <rect x="4" y="4" width="6.5" height="6.5" rx="1" />
+              <path d="M8 2.5V2a.5.5 0 0 0-.5-.5h-5.5a.5.5 0 0 0-.5.5v5.5a.5.5 0 0 0 .5.5H2.5" />
+            </>
+          )}
+        </svg>
       </button>
     </span>
   );
