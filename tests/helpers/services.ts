@@ -5,6 +5,8 @@ import {
   type ChannelInput,
   type ChannelName,
   type ChannelOutput,
+  type EventFrame,
+  type PipelineRun,
 } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
 import { vega } from './workspace';
@@ -121,4 +123,29 @@ export async function runRecorder(
       system: {},
       ...run,
     });
+}
+
+/**
+ * Runs the pipeline file `file` and cancels it (pipeline:cancel) at the first event `stopAt` picks once
+ * the run's id is known (it comes with the run's first pipeline:status); returns the ended run and the
+ * cancel's answer (undefined when no event was picked).
+ */
+export async function runPipelineCancelledAt(
+  services: Services,
+  file: string,
+  stopAt: (frame: EventFrame) => boolean,
+): Promise<{ run: PipelineRun; cancel: unknown }> {
+  const { call } = contractClient(() => services);
+  let pipelineRun: string | null = null;
+  let cancel: Promise<unknown> | undefined;
+  const off = services.bus.subscribe((f) => {
+    if (f.event === 'pipeline:status') pipelineRun ??= (f.payload as PipelineRun).id;
+    if (pipelineRun && !cancel && stopAt(f)) cancel = call('pipeline:cancel', { id: pipelineRun });
+  });
+  try {
+    const run = await call('pipeline:run', { file });
+    return { run, cancel: await cancel };
+  } finally {
+    off();
+  }
 }

@@ -4,9 +4,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvalProgress, PipelineRun } from '../../shared/contract';
+import type { EvalProgress } from '../../shared/contract';
 import { createServices, type Services } from '../../main/services';
-import { contractClient, importPenguins, penguinsConfig, trainRun } from '../helpers/services';
+import {
+  contractClient,
+  importPenguins,
+  penguinsConfig,
+  runPipelineCancelledAt,
+  trainRun,
+} from '../helpers/services';
 import { tempDir, vega } from '../helpers/workspace';
 
 const t = tempDir('lathe-eval-cancel-');
@@ -154,22 +160,13 @@ steps:
 `,
     );
     const before = (await call('eval:list', {})).length;
-    const asked: { cancel?: Promise<unknown> } = {};
-    // The pipeline's own run id arrives with its first status event; the first progress of its
-    // evaluation then cancels it.
-    let pipelineRun: string | null = null;
-    const offStatus = services.bus.subscribe((f) => {
-      if (f.event === 'pipeline:status') pipelineRun ??= (f.payload as PipelineRun).id;
-      if (f.event === 'eval:progress' && pipelineRun && !asked.cancel)
-        asked.cancel = call('pipeline:cancel', { id: pipelineRun });
-    });
-    let r: PipelineRun;
-    try {
-      r = await call('pipeline:run', { file });
-    } finally {
-      offStatus();
-    }
-    expect(await asked.cancel).toMatchObject({ cancelled: true });
+    // The first progress of its evaluation cancels the pipeline.
+    const { run: r, cancel } = await runPipelineCancelledAt(
+      services,
+      file,
+      (f) => f.event === 'eval:progress',
+    );
+    expect(cancel).toMatchObject({ cancelled: true });
     expect(r.status).toBe('cancelled');
     const judge = r.steps.find((s) => s.id === 'judge')!;
     expect(judge.status).toBe('cancelled');

@@ -5,13 +5,13 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DataProgress, PipelineRun } from '../../../shared/contract';
+import type { DataProgress } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { createEngine } from '../../../main/data/engine';
 import { literal } from '../../../main/workspace/db';
 import { latheBackground } from '../../helpers/cli';
 import { trainRegistered } from '../../helpers/runs';
-import { contractClient } from '../../helpers/services';
+import { contractClient, runPipelineCancelledAt } from '../../helpers/services';
 import { tempDir } from '../../helpers/workspace';
 
 const t = tempDir('lathe-batch-cancel-');
@@ -141,23 +141,12 @@ steps:
 `,
     );
     const before = await state();
-    // The pipeline's run id comes with its first status event; its batch job's first progress cancels it.
-    let pipelineRun: string | null = null;
-    const asked: { cancel?: Promise<unknown> } = {};
-    const off = services!.bus.subscribe((f) => {
-      if (f.event === 'pipeline:status') pipelineRun ??= (f.payload as PipelineRun).id;
-      if (f.event !== 'data:progress' || asked.cancel || !pipelineRun) return;
+    // Its batch job's first progress cancels the pipeline.
+    const { run: r, cancel } = await runPipelineCancelledAt(services!, file, (f) => {
       const p = f.payload as DataProgress;
-      if (p.op === 'predict' && p.name === output)
-        asked.cancel = call('pipeline:cancel', { id: pipelineRun });
+      return f.event === 'data:progress' && p.op === 'predict' && p.name === output;
     });
-    let r: PipelineRun;
-    try {
-      r = await call('pipeline:run', { file });
-    } finally {
-      off();
-    }
-    expect(await asked.cancel).toMatchObject({ cancelled: true });
+    expect(cancel).toMatchObject({ cancelled: true });
     expect(r.status).toBe('cancelled');
     const score = r.steps.find((s) => s.id === 'score')!;
     expect(score.status).toBe('cancelled');
