@@ -367,6 +367,24 @@ export default defineConfig(
     plugins: { lathe },
     rules: { 'lathe/sql-number': 'error' },
   },
+  {
+    // Node's recursive mkdir never returns on a file system that refuses new entries with ENOENT (/proc):
+    // a host froze on an export folder typed there. makeDirs makes each level once and names what failed.
+    name: 'lathe/make-dirs',
+    files: ['main/**/*.ts'],
+    // main/electron/ makes only folders under the app's own data folder, and cannot import main/workspace/.
+    ignores: ['main/workspace/make-dirs.ts', 'main/electron/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['callee.name', 'callee.property.name'].map((callee) => ({
+          selector: `CallExpression[${callee}=/^mkdir(Sync)?$/] Property[key.name='recursive'][value.value=true]`,
+          message:
+            'Use makeDirs / makeUserDirs (main/workspace/make-dirs.ts): a recursive mkdir spins forever under /proc.',
+        })),
+      ],
+    },
+  },
   ...layers,
   ...faceLayers,
   ...domainLayers,

@@ -1,11 +1,12 @@
 // Downloads a dataset URL into the workspace's tmp folder so it can be imported like a local file.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LatheError } from '../../shared/contract';
 import { redactUrl, redactUrlsIn } from '../../shared/redact';
+import { makeDirs } from '../workspace/make-dirs';
 
 export const isUrl = (path: string): boolean => /^https?:\/\//i.test(path.trim());
 
@@ -129,7 +130,7 @@ export async function downloadToFile(
         { url: shown, status: res.status },
       );
     }
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     const file = join(dir, downloadName(url, res.headers.get('content-type')));
     const total = Number(res.headers.get('content-length')) || null;
     let bytes = 0;

@@ -25,6 +25,7 @@ import { packageOf, type PackageDeps } from '../serve/packaged-model';
 import { isInside } from '../workspace/paths';
 import { fieldText, readFields } from '../serve/onnx-proto';
 import type { PackageMeta } from '../serve/types';
+import { makeUserDirs } from '../workspace/make-dirs';
 
 /** The MLflow release whose model format this folder follows (written as mlflow_version). */
 export const MLFLOW_FORMAT_VERSION = '2.17.2';
@@ -231,7 +232,7 @@ export function writeMlflowModel(
     );
   const info = onnxGraphInfo(pkg.onnx, join(packageDir, 'model.onnx'));
   const existed = existsSync(out);
-  mkdirSync(out, { recursive: true });
+  makeUserDirs(out, 'the MLflow model', { field: 'out' });
   try {
     const modelUuid = randomUUID().replace(/-/g, '');
     const onnxVersion =

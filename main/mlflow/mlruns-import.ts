@@ -12,7 +12,7 @@
 // artifact whose content changed takes the folder's, and a run that ended since takes its status and end.
 // Nothing is removed, and a param whose value differs keeps the workspace's (MLflow params are immutable),
 // with a warning. So a second import of the same folder writes nothing.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { LatheError, type ChannelHandlers } from '../../shared/contract';
@@ -31,6 +31,7 @@ import {
   type MlrunsRun,
 } from './mlruns-reader';
 import { importRegisteredModels, type MlflowRegistryCall } from './mlruns-models';
+import { makeDirs } from '../workspace/make-dirs';
 
 /** The tag naming a run's MLflow id when another run already had it as its Lathe id. */
 export const IMPORTED_RUN_ID_TAG = 'lathe.import.mlflow_run_id';
@@ -297,7 +298,7 @@ export async function importMlruns(
     }
 
   // -- blobs: into the store before the rows that name them --
-  mkdirSync(deps.tmpDir, { recursive: true });
+  makeDirs(deps.tmpDir);
   let artifactBytes = 0;
   for (const p of plans)
     for (const a of p.artifacts) {

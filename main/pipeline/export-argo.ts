@@ -7,7 +7,7 @@
 //              runs the Jobs in dependency order and stops at the first that fails
 // Steps run one at a time: the workspace has one writer (DuckDB), and pods of one level would contend for it.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
@@ -21,6 +21,7 @@ import { writeFolderWhole } from '../workspace/out-folder';
 import { latheVersion } from '../version';
 import { keyConfig, stepKey } from './cache-key';
 import type { PipelineGraph } from './graph';
+import { makeDirs } from '../workspace/make-dirs';
 
 export type PipelineExportInput = z.output<typeof PipelineExportIn>;
 
@@ -503,7 +504,7 @@ export async function exportPipeline(
   const what = input.format === 'argo' ? 'the Argo manifests' : 'the Kubernetes Job manifests';
   const written = await writeFolderWhole(input.out, what, (dir) => {
     const write = (rel: string, content: string) => {
-      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      makeDirs(dirname(join(dir, rel)));
       writeFileSync(join(dir, rel), content);
     };
     const yaml = (rel: string, doc: unknown) =>

@@ -3,7 +3,7 @@
 // dispatcher to the channels every face uses (data:import, data:validate, train:start, eval:run,
 // models:register, predict:batch, serve:start, export:docker, monitor:rules:set …). A step answers its
 // outputs: what its dependents read and what the Pipelines view links to.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import {
   AlertRules,
@@ -23,6 +23,7 @@ import { canonicalHash } from '../workspace/canonical-json';
 import { parseConfigText, readConfigText } from '../workspace/config-file';
 import { keyConfig } from './cache-key';
 import { trainConfigFor, type PipelineGraph } from './graph';
+import { makeUserDirs } from '../workspace/make-dirs';
 
 /** A channel called through the validating dispatcher: what the step's work is made of. */
 export type Call = <C extends ChannelName>(
@@ -587,7 +588,7 @@ async function runPredict(
     if (run.signal.aborted) throw new StepError('cancelled');
     const output = pathIn(run.dir, b.output);
     // The step declares where its outputs go (as DVC's outs): their folder is made.
-    mkdirSync(dirname(output), { recursive: true });
+    makeUserDirs(dirname(output), `the output ${b.output}`, { field: `batches[${i}].output` });
     // A dataset step's version is scored from its Parquet file in the workspace.
     const dataset =
       b.from !== undefined ? datasetFrom(run, step, `batches[${i}].from`, b.from) : undefined;

@@ -2,7 +2,7 @@
 // one packageOf keeps per model@version, shared with serving) off the main thread (batch.ts), reports
 // progress and records the batch.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   parseModelRef,
@@ -18,6 +18,7 @@ import { groupDigits } from '../../shared/format';
 import { predictBatch } from './batch';
 import { addCaptureFile, addCaptureSource, ensureCaptureTable } from './capture';
 import { packageOf, type PackageDeps } from './packaged-model';
+import { makeDirs } from '../workspace/make-dirs';
 
 export interface BatchService {
   /**
@@ -78,7 +79,7 @@ export function createBatchService(
       : undefined;
     const kept = join(capturesDir, `${id}.parquet`);
     let committed = false;
-    if (capture) mkdirSync(dirname(capture.file), { recursive: true });
+    if (capture) makeDirs(dirname(capture.file));
     try {
       const result = await predictBatch({
         signal,

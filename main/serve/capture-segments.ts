@@ -3,7 +3,6 @@
 // renamed to its final name (model@version_<opened>_<pid>-<seq>.ndjson) once it is full — by rows, bytes
 // or age — or the server stops, so `lathe monitor ingest DIR` only ever reads finished files.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -14,6 +13,7 @@ import {
   type HealthRow,
 } from './capture-format';
 import type { PredictionSink } from './prediction-log';
+import { makeDirs } from '../workspace/make-dirs';
 
 export interface SegmentOptions {
   dir: string;
@@ -52,7 +52,7 @@ export function segmentSink(options: SegmentOptions): SegmentSink {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const finished: string[] = [];
   const instance = randomBytes(4).toString('hex');
   let seq = 0;

@@ -7,12 +7,13 @@
 //   main/cli/lathe.cjs, code-cache.cjs the `lathe` executable
 //   out/main/*.cjs                    the built CLI (front and runtime), the training and evaluation
 //                                     workers, the prediction server of `lathe export docker`
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatheError, type ExportCliOut } from '../../shared/contract';
 import { writeFolderWhole } from '../workspace/out-folder';
 import { packageRoot } from '../version';
 import { BASE_IMAGE, checkExportFolder } from './docker-export';
+import { makeDirs } from '../workspace/make-dirs';
 
 /** The image's name; its tag is Lathe's version. */
 export const CLI_IMAGE = 'lathe-cli';
@@ -222,14 +223,14 @@ export async function exportCliContext(
   const lock = prunedLock(JSON.parse(readFileSync(lockFile, 'utf8')) as Lock, pkg, deps);
 
   const written = await writeFolderWhole(out, 'the Docker context', (dir) => {
-    mkdirSync(join(dir, 'out', 'main'), { recursive: true });
+    makeDirs(join(dir, 'out', 'main'));
     for (const b of present) cpSync(join(built, b.file), join(dir, 'out', 'main', b.file));
-    mkdirSync(join(dir, 'main', 'cli'), { recursive: true });
+    makeDirs(join(dir, 'main', 'cli'));
     for (const f of ['lathe.cjs', 'code-cache.cjs'])
       cpSync(join(root, 'main', 'cli', f), join(dir, 'main', 'cli', f));
     // The pipelines shipped with Lathe: `lathe demo` runs one.
     const shipped = join(root, 'resources', 'pipelines');
-    mkdirSync(join(dir, 'resources', 'pipelines'), { recursive: true });
+    makeDirs(join(dir, 'resources', 'pipelines'));
     if (existsSync(shipped))
       cpSync(shipped, join(dir, 'resources', 'pipelines'), { recursive: true });
     writeFileSync(

@@ -21,6 +21,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { isInside } from '../workspace/paths';
 import { LatheError, servableSignature, type ModelVersion } from '../../shared/contract';
 import { packageRoot } from '../version';
+import { makeUserDirs } from '../workspace/make-dirs';
 
 /** The base image, pinned to the exact Node release Lathe is tested on. */
 export const BASE_IMAGE = 'node:20.20.2-bookworm-slim';
@@ -355,7 +356,7 @@ export async function exportDocker(input: {
   const { version: v, out } = input;
   checkExportFolder(out, input.workspaceDir);
   const existed = existsSync(out);
-  mkdirSync(out, { recursive: true });
+  makeUserDirs(out, 'the Docker context', { field: 'out' });
   try {
     const image = imageName(v.model);
     await input.writePackage(join(out, 'model'));

@@ -2,7 +2,7 @@
 // workspace — model.onnx (onnx-export.ts; onnx-trees.ts for a gradient-boosted run), fitted.json,
 // target.json and package.json.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -23,6 +23,7 @@ import { exportTreesOnnx, GbdtModelFile } from './onnx-trees';
 import { importedFittedSpec, importedTarget, learnsMissing } from './onnx-import';
 import { PACKAGE_GBDT } from './explain';
 import type { PackageMeta } from './types';
+import { makeDirs } from '../workspace/make-dirs';
 
 export const PACKAGE_FILES = {
   onnx: 'model.onnx',
@@ -238,7 +239,7 @@ export async function writeModelPackage(input: ModelPackageInput): Promise<Model
     producer: input.latheVersion,
     createdAt: new Date().toISOString(),
   };
-  mkdirSync(input.dir, { recursive: true });
+  makeDirs(input.dir);
   // An earlier package.json goes first: a crash mid-write must not leave it vouching for new files.
   rmSync(join(input.dir, PACKAGE_FILES.meta), { force: true });
   writeAtomic(join(input.dir, PACKAGE_FILES.onnx), onnx);

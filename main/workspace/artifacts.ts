@@ -4,7 +4,6 @@ import {
   createReadStream,
   existsSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readdirSync,
   renameSync,
@@ -15,6 +14,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatheError } from '../../shared/contract';
+import { makeDirs } from './make-dirs';
 
 export interface StoredBlob {
   sha256: string;
@@ -95,7 +95,7 @@ export function createArtifactStore(root: string, tmpDir: string): ArtifactStore
       return;
     }
     const folder = join(root, 'sha256', sha.slice(0, 2));
-    mkdirSync(folder, { recursive: true });
+    makeDirs(folder);
     renameSync(tmp, dest);
     fsyncPath(folder, true);
   };
@@ -103,7 +103,7 @@ export function createArtifactStore(root: string, tmpDir: string): ArtifactStore
     put(bytes) {
       const sha = sha256Bytes(bytes);
       if (!existsSync(pathOf(sha))) {
-        mkdirSync(tmpDir, { recursive: true });
+        makeDirs(tmpDir);
         const tmp = join(tmpDir, `blob-${randomBytes(8).toString('hex')}`);
         const fd = openSync(tmp, 'w');
         try {

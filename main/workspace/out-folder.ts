@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LatheError } from '../../shared/contract';
+import { makeUserDirs } from './make-dirs';
 
 /**
  * Refuses `out` unless it is missing or an empty folder; `what` names what goes in it (`the Argo
@@ -54,7 +55,7 @@ export async function writeFolderWhole(
 ): Promise<{ dir: string; files: string[]; bytes: number }> {
   const dir = resolve(out);
   checkNewFolder(dir, what);
-  mkdirSync(dirname(dir), { recursive: true });
+  makeUserDirs(dirname(dir), what, { field: 'out' });
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${randomBytes(4).toString('hex')}`);
   mkdirSync(tmp);
   try {

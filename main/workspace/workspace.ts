@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatheError } from '../../shared/contract';
 import { acquireLock, type HeldLock } from './lock';
@@ -7,6 +7,7 @@ import { openDatabase, type Database } from './db';
 import { migrate } from './migrations';
 import { workspacePaths, type WorkspacePaths } from './paths';
 import { takePreopened } from './preopen';
+import { makeDirs, makeUserDirs } from './make-dirs';
 
 /** An open workspace: the database, the artifact store and the single-writer lock. */
 export interface Workspace {
@@ -38,21 +39,14 @@ function databaseLocked(err: unknown, dir: string): LatheError | null {
  */
 export async function openWorkspace(dir: string): Promise<Workspace> {
   const paths = workspacePaths(dir);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new LatheError(
-      'INVALID_INPUT',
-      `cannot create workspace folder ${dir}: ${(err as Error).message}`,
-    );
-  }
+  makeUserDirs(dir, 'the workspace', { field: 'workspace' });
   // Opened ahead by the CLI's front (preopen.ts): its lock and database are taken over.
   const preopened = takePreopened(dir);
   const lock = preopened?.lock ?? acquireLock(paths.lock, dir);
   let db: Database | undefined;
   try {
     for (const d of [paths.datasets, paths.artifacts, paths.tmp, paths.uploads, paths.captures])
-      mkdirSync(d, { recursive: true });
+      makeDirs(d);
     // Leftovers of a crashed write are never referenced by the database: clear them.
     for (const f of readdirSync(paths.tmp))
       rmSync(join(paths.tmp, f), { recursive: true, force: true });
