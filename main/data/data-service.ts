@@ -40,6 +40,7 @@ import { downloadToFile, isUrl } from './download';
 import {
   explainTransformError,
   planTransform,
+  queryError,
   toParent,
   transformHash,
   transformSource,
@@ -815,30 +816,25 @@ export function createDataService(deps: {
     importQuery: ({ sql, name, project, allowSchemaChange }) =>
       withImport(name, async (op) => {
         const started = Date.now();
+        // One SELECT, checked by DuckDB's parser before any of it runs: the text is then wrapped in
+        // DESCRIBE, COPY and the hash below, where a query ending its statement and starting another
+        // (`SELECT 1); ATTACH …; SELECT (1`) would otherwise run the others. The line break keeps a
+        // trailing `-- comment` from swallowing the closing parenthesis.
         const trimmed = sql.trim().replace(/;+\s*$/, '');
-        if (!/^(select|with|from)\b/i.test(trimmed)) {
-          throw new LatheError(
-            'INVALID_INPUT',
-            'the query must be a SELECT (or WITH/FROM) statement',
-            { sql: redactUrlsIn(sql) },
-          );
-        }
+        const inner = `${trimmed}\n`;
         let described: { name: string; type: string }[];
         try {
-          described = await engine.describe(`(${trimmed})`);
+          await engine.checkSelect(inner);
+          described = await engine.describe(`(${inner})`);
         } catch (err) {
-          throw new LatheError(
-            'INVALID_INPUT',
-            `query failed: ${redactUrlsIn((err as Error).message.split('\n')[0] ?? '')}`,
-            { sql: redactUrlsIn(sql) },
-          );
+          throw queryError(err, 'the query', { sql: redactUrlsIn(sql) }, redactUrlsIn);
         }
         // The content of a query is its text and the hash of every file it reads is unknown: hash the result.
         const [h] = await engine
           .all(
-            `SELECT count(*) AS n, coalesce(bit_xor(hash(COLUMNS(*))), 0)::VARCHAR AS h FROM (${trimmed})`,
+            `SELECT count(*) AS n, coalesce(bit_xor(hash(COLUMNS(*))), 0)::VARCHAR AS h FROM (${inner})`,
           )
-          .catch(async () => engine.all(`SELECT count(*) AS n, '0' AS h FROM (${trimmed})`));
+          .catch(async () => engine.all(`SELECT count(*) AS n, '0' AS h FROM (${inner})`));
         const hash = sha256Bytes(
           Buffer.from(
             JSON.stringify({
@@ -856,7 +852,7 @@ export function createDataService(deps: {
           format: 'sql',
           // Recorded without URL credentials (the result is materialized; the query is not run again).
           source: redactUrlsIn(trimmed),
-          select: `(${trimmed})`,
+          select: `(${inner})`,
           displayName: `query for '${name}'`,
           started,
           op,

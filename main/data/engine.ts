@@ -1,8 +1,11 @@
 import {
   DuckDBInstance,
   DuckDBTypeId,
+  StatementType,
   JSDuckDBValueConverter,
   type DuckDBDataChunk,
+  type DuckDBExtractedStatements,
+  type DuckDBPreparedStatement,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { LatheError } from '../../shared/contract';
@@ -27,8 +30,16 @@ export interface Engine {
     sql: string,
     numeric: number,
   ): Promise<{ names: string[]; numeric: Float64Array[]; values: unknown[][] }>;
-  /** Column names and DuckDB types of a query's result. */
+  /**
+   * Column names and DuckDB types of a query's result. `DESCRIBE <sql>` must be one statement: text that
+   * holds more (user SQL closing its statement and starting others) is refused before any of it runs.
+   */
   describe(sql: string): Promise<{ name: string; type: string }[]>;
+  /**
+   * Refuses `sql` unless it is exactly one SELECT (WITH, FROM and VALUES are SELECTs), binding it without
+   * running it: INVALID_INPUT saying what it holds instead. Syntax and binding errors are DuckDB's own.
+   */
+  checkSelect(sql: string): Promise<void>;
   /**
    * Runs a long statement, reporting DuckDB's own progress (0..1) every `intervalMs`; `cancel()`
    * interrupts it, and `done` then rejects with CANCELLED.
@@ -126,8 +137,24 @@ export async function createEngine(
       }),
     describe: (sql) =>
       withConnection(async (c) => {
-        const rows = (await c.runAndReadAll(`DESCRIBE ${sql}`)).getRowObjectsJS();
-        return rows.map((r) => ({ name: text(r.column_name), type: text(r.column_type) }));
+        const prepared = await prepareOne(c, `DESCRIBE ${sql}`);
+        try {
+          const rows = (await prepared.runAndReadAll()).getRowObjectsJS();
+          return rows.map((r) => ({ name: text(r.column_name), type: text(r.column_type) }));
+        } finally {
+          prepared.destroySync();
+        }
+      }),
+    checkSelect: (sql) =>
+      withConnection(async (c) => {
+        const prepared = await prepareOne(c, sql);
+        const type = prepared.statementType;
+        prepared.destroySync();
+        if (type !== StatementType.SELECT)
+          throw new LatheError(
+            'INVALID_INPUT',
+            `the query must be a SELECT (or WITH/FROM), not ${StatementType[type] ?? 'another statement'}`,
+          );
       }),
     runLong(sql, onProgress, intervalMs = 250) {
       let cancelled = false;
@@ -211,6 +238,29 @@ function copyNumbers(chunk: DuckDBDataChunk, j: number, n: number, out: Float64A
 }
 
 /**
+ * The one statement `sql` holds, prepared (bound, not run). Text of several statements is refused whole,
+ * naming how many: `DESCRIBE (SELECT 1); ATTACH …` must not run its second part. A syntax error reads as
+ * DuckDB's own ("Parser Error: …"), without the extraction's prefix.
+ */
+async function prepareOne(
+  c: Awaited<ReturnType<DuckDBInstance['connect']>>,
+  sql: string,
+): Promise<DuckDBPreparedStatement> {
+  let statements: DuckDBExtractedStatements;
+  try {
+    statements = await c.extractStatements(sql);
+  } catch (err) {
+    throw new Error((err as Error).message.replace(/^Failed to extract statements: /, ''));
+  }
+  if (statements.count !== 1)
+    throw new LatheError(
+      'INVALID_INPUT',
+      `the query must be one statement; this text holds ${statements.count} (separated by ';')`,
+    );
+  return statements.prepare(0);
+}
+
+/**
  * The in-memory data engine, opened by the first call that needs it: a command that only reads the
  * workspace's records (`lathe data list`, `lathe runs list`) starts no second DuckDB.
  */
@@ -226,6 +276,7 @@ export function lazyEngine(open: () => Promise<Engine>): Engine {
     columns: async (sql, params) => (await engine()).columns(sql, params),
     matrix: async (sql, numeric) => (await engine()).matrix(sql, numeric),
     describe: async (sql) => (await engine()).describe(sql),
+    checkSelect: async (sql) => (await engine()).checkSelect(sql),
     runLong(sql, onProgress, intervalMs) {
       let statement: LongStatement | undefined;
       let cancelled = false;

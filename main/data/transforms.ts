@@ -58,6 +58,44 @@ function firstLine(err: unknown): string {
   return raw.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
 }
 
+/**
+ * The error of a query the user wrote, coded, in DuckDB's words without its class prefix, after `where`
+ * (`the query`): a file no path matches (FILE_NOT_FOUND, `file`), a column (COLUMN_NOT_FOUND, `column`) or
+ * a table (NOT_FOUND, `table`) it names that does not exist, else INVALID_INPUT. `redact` cleans the text
+ * (URL credentials).
+ */
+export function queryError(
+  err: unknown,
+  where: string,
+  details: Record<string, unknown>,
+  redact: (text: string) => string = (t) => t,
+): LatheError {
+  // The engine's own refusals say "the query …" already.
+  if (err instanceof LatheError)
+    return new LatheError(err.code, redact(err.message), { ...details, ...err.details });
+  const message = redact(firstLine(err).replace(/!$/, ''));
+  const file = /No files found that match the pattern "([^"]+)"/.exec(message);
+  if (file)
+    return new LatheError('FILE_NOT_FOUND', `${where}: no file matches ${file[1]}`, {
+      ...details,
+      file: file[1],
+    });
+  const column = /Referenced column "([^"]+)" not found/.exec(message);
+  if (column)
+    return new LatheError('COLUMN_NOT_FOUND', `${where}: ${message}`, {
+      ...details,
+      column: column[1],
+    });
+  const table = /Table with name (\S+) does not exist/.exec(message);
+  if (table)
+    return new LatheError(
+      'NOT_FOUND',
+      `${where}: no table named ${table[1]} (read a file with FROM 'file.csv' or read_csv('file.csv'))`,
+      { ...details, table: table[1] },
+    );
+  return new LatheError('INVALID_INPUT', `${where}: ${message}`, details);
+}
+
 /** A SELECT the user wrote, without trailing semicolons; anything else is rejected naming the step. */
 export function cleanQuery(query: string, where: string): string {
   const trimmed = query.trim().replace(/;+\s*$/, '');
@@ -193,7 +231,13 @@ export async function planTransform(
       const described = await describe(`(${withCtes()} SELECT * FROM ${stage(i + 1)})`);
       columns = described.filter((c) => c.name !== ORDER_COLUMN);
     } catch (err) {
-      if (err instanceof LatheError) throw err;
+      // The composed query is one statement unless a step's text ended it (see Engine.describe).
+      if (err instanceof LatheError)
+        throw new LatheError(err.code, `${stepName(i, step)}: ${err.message}`, {
+          ...err.details,
+          step: i,
+          type: step.type,
+        });
       const message = firstLine(err);
       const col = /Referenced column "([^"]+)" not found/.exec(message);
       if (col && cols && step.type !== 'sql') throw missing(i, step, col[1]!, cols);
