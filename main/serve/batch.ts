@@ -11,6 +11,7 @@ import {
   createReadStream,
   existsSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -507,6 +508,18 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   try {
     if (signal?.aborted) throw cancelled();
     const { files, reader } = await inputFiles(conn, options.input);
+    // The output replaces its file only at the end, by a rename: over an input, the job would end by
+    // destroying what it read (`--overwrite` allows replacing an old output, not the input).
+    if (existsSync(output)) {
+      const target = realpathSync(output);
+      const same = files.find((f) => realpathSync(f) === target);
+      if (same)
+        fail(
+          'INVALID_INPUT',
+          `output ${output} is the job's input ${same}; write the predictions to another file`,
+          { output, file: same },
+        );
+    }
     const read = `${reader}([${files.map(literal).join(', ')}]${reader === 'read_parquet' ? '' : ', union_by_name = true'})`;
     let described: { name: string; type: string }[];
     try {

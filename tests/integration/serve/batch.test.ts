@@ -1,7 +1,7 @@
 // Batch prediction (`predict:batch`, `lathe predict`): input rows in, one prediction per row out, in order,
 // equal to what the package predictor gives the same records; failures leave no output behind.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, ModelVersion } from '../../../shared/contract';
@@ -389,6 +389,31 @@ describe('predict:batch', () => {
     });
     expect(none.message).toMatch(/nothing-\*\.csv: no file matches/);
     expect(readdirSync(join(IO, 'fail'))).toEqual([]);
+  });
+
+  it('refuses to write over its own input, also with overwrite, by any path to it', async () => {
+    const input = join(IO, 'own', 'cars.parquet');
+    mkdirSync(join(IO, 'own'), { recursive: true });
+    cpSync(join(IO, 'cars.parquet'), input);
+    symlinkSync(input, join(IO, 'own', 'link.parquet'));
+    const before = readFileSync(input);
+    for (const [given, output] of [
+      [input, input],
+      [join(IO, 'own', 'c*.parquet'), join(IO, 'own', 'link.parquet')],
+    ]) {
+      const err = await failure('predict:batch', {
+        model: 'cars@1',
+        input: given,
+        output,
+        overwrite: true,
+      });
+      expect(err).toMatchObject({ code: 'INVALID_INPUT', details: { output, file: input } });
+      expect(err.message).toBe(
+        `output ${output} is the job's input ${input}; write the predictions to another file`,
+      );
+    }
+    expect(readFileSync(input).equals(before)).toBe(true);
+    expect(readdirSync(join(IO, 'own')).sort()).toEqual(['cars.parquet', 'link.parquet']);
   });
 
   it('a model onnxruntime cannot load fails the job naming model.onnx, also on an input of no rows', async () => {
