@@ -155,6 +155,7 @@ export function createBatchService(
         rows: result.rows,
         durationMs: result.durationMs,
         capture: { rate, rows: result.captured, source: capture?.source ?? null },
+        unreadable: result.unreadable,
       };
     } finally {
       if (capture) rmSync(capture.file, { force: true });

@@ -147,6 +147,61 @@ export interface BatchResult {
   durationMs: number;
   /** Rows written to the capture file (0 without capture). */
   captured: number;
+  /** See UnreadableNumbers. */
+  unreadable: UnreadableNumbers[];
+}
+
+/**
+ * A numeric input of the model that arrived as text (a CSV column DuckDB read as VARCHAR) with values that
+ * are no finite number: each scored as missing (imputed, as in training), and counted so the job says so.
+ */
+export interface UnreadableNumbers {
+  column: string;
+  /** Values that are not empty and not a finite number. */
+  values: number;
+  /** The smallest of them, as text. */
+  example: string;
+}
+
+/** DuckDB types a numeric feature reads as they are (booleans as 0/1). */
+const NUMERIC_TYPE =
+  /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL(\(\d+,\s*\d+\))?|BOOLEAN)$/;
+
+/**
+ * The numeric inputs of `spec` that `described` gives as another type, and how many of their values are no
+ * finite number, in one scan of `from` (none when every numeric input has a numeric type: the usual case).
+ */
+async function unreadableNumbers(
+  conn: DuckDBConnection,
+  spec: FittedFeatureSpec,
+  described: { name: string; type: string }[],
+  from: string,
+): Promise<UnreadableNumbers[]> {
+  const typeOf = new Map(described.map((d) => [d.name, d.type]));
+  const columns = [
+    ...new Set(
+      spec.columns
+        .filter((c) => c.kind === 'numeric')
+        .map((c) => c.source)
+        .filter((c) => typeOf.has(c) && !NUMERIC_TYPE.test(typeOf.get(c)!)),
+    ),
+  ];
+  if (!columns.length) return [];
+  const bad = (c: string) =>
+    `${ident(c)} IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST(${ident(c)} AS DOUBLE)), false)`;
+  const row = (
+    await conn.runAndReadAll(
+      `SELECT ${columns
+        .map(
+          (c, k) =>
+            `count(*) FILTER (WHERE ${bad(c)}) AS n${k}, min(${ident(c)}::VARCHAR) FILTER (WHERE ${bad(c)}) AS e${k}`,
+        )
+        .join(', ')} FROM ${from}`,
+    )
+  ).getRowObjectsJS()[0]!;
+  return columns
+    .map((column, k) => ({ column, values: Number(row[`n${k}`]), example: text(row[`e${k}`]) }))
+    .filter((u) => u.values > 0);
 }
 
 /**
@@ -579,6 +634,12 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       }
       from = INPUT_TABLE;
     }
+    let unreadable: UnreadableNumbers[];
+    try {
+      unreadable = await unreadableNumbers(conn, spec, described, from);
+    } catch (err) {
+      throw readError(files, err);
+    }
     // The row count is only for progress: a Parquet file's comes from its metadata and a staged input's
     // from its table; a CSV file streamed as it is parsed is counted as it is hashed (readInputs), beside
     // the scoring; a JSON file's takes DuckDB's scan. Progress is reported once the count is known.
@@ -747,6 +808,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       columns,
       durationMs: Date.now() - started,
       captured,
+      unreadable,
     };
   } catch (err) {
     // An interrupted statement fails with DuckDB's own error (read as the input's): a cancel says so.

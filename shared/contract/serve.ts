@@ -102,6 +102,20 @@ export const PredictBatchOut = z.object({
       source: z.string().nullable(),
     })
     .optional(),
+  /**
+   * Numeric inputs that arrived as text holding values that are no finite number ('ten', 'n/a'): each such
+   * value was scored as missing (imputed, as in training). `example` is the smallest of them. Empty when
+   * every value read as a number.
+   */
+  unreadable: z
+    .array(
+      z.object({
+        column: z.string(),
+        values: z.number().int().positive(),
+        example: z.string(),
+      }),
+    )
+    .optional(),
 });
 export type PredictBatchOut = z.infer<typeof PredictBatchOut>;
 

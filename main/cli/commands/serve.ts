@@ -1,6 +1,7 @@
 // `lathe serve`, `lathe keys …`, `lathe export docker`, `lathe predict`: serving from the command line.
 import { resolve } from 'node:path';
 import { ApiKeyScope, LatheError, type LatheApi } from '../../../shared/contract';
+import { unreadableText } from '../../../shared/unreadable';
 import { UsageError } from '../args';
 import {
   bool,
@@ -380,7 +381,8 @@ export const serveCommands: Command[] = [
               `  columns ${r.columns.join(', ')}\n  input ${r.files.length} file(s), sha256 ${r.inputSha256.slice(0, 16)}…` +
               (r.capture
                 ? `\n  captured ${r.capture.rows} rows for monitoring (rate ${r.capture.rate})`
-                : ''),
+                : '') +
+              (r.unreadable ?? []).map((u) => `\n  warning: ${unreadableText(u)}`).join(''),
           );
         } finally {
           off();

@@ -140,6 +140,7 @@ describe('predict:batch', () => {
       rows: records.length,
       output,
       files: [input],
+      unreadable: [],
     });
     expect(r.columns).toEqual([
       'id',
@@ -389,6 +390,21 @@ describe('predict:batch', () => {
     });
     expect(none.message).toMatch(/nothing-\*\.csv: no file matches/);
     expect(readdirSync(join(IO, 'fail'))).toEqual([]);
+  });
+
+  it('counts the values of a numeric input that are no number, which score as missing', async () => {
+    const input = join(IO, 'penguins-text.csv');
+    await engine.run(
+      `COPY (SELECT * REPLACE (CASE row_number() OVER () WHEN 3 THEN 'heavy' WHEN 5 THEN 'n/a' ELSE "Body Mass (g)"::VARCHAR END AS "Body Mass (g)") FROM read_csv_auto(${literal(join(IO, 'penguins.csv'))})) TO ${literal(input)} (HEADER)`,
+    );
+    const r = await call('predict:batch', {
+      model: 'penguins@staging',
+      input,
+      output: join(IO, 'penguins-text-out.csv'),
+      idColumn: 'id',
+    });
+    expect(r.unreadable).toEqual([{ column: 'Body Mass (g)', values: 2, example: 'heavy' }]);
+    expect(r.rows).toBe((await rowsOf(input)).length);
   });
 
   it('refuses to write over its own input, also with overwrite, by any path to it', async () => {
