@@ -7,13 +7,17 @@
 
 export type FormatStyle = 'ui' | 'cli';
 
-/** Integers whole (grouped), others to 4 significant digits, very large or small in exponent form. */
+/**
+ * Integers whole and grouped; others from 1,000 up rounded to a whole number and grouped (a mean of
+ * 735,612.3 reads as the counts beside it, `735,612`), below that to 4 significant digits. Exponent form
+ * only from 1e15 up and below 1e-3.
+ */
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
-  if (Number.isInteger(value) && Math.abs(value) < 1e15) return value.toLocaleString('en-US');
   const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(2);
+  if (abs >= 1e15 || (abs !== 0 && abs < 1e-3)) return value.toExponential(2);
+  if (Number.isInteger(value) || abs >= 999.95) return groupDigits(value);
   return Number(value.toPrecision(4)).toString();
 }
 

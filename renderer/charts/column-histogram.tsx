@@ -12,13 +12,65 @@ function boundText(column: ColumnProfile, value: number): string {
     : formatNumber(value);
 }
 
-function binLabel(column: ColumnProfile, lo: number, hi: number): string {
-  return `${boundText(column, lo)} – ${boundText(column, hi)}`;
+// The whole-number DuckDB types, as main/data/column-kind.ts lists them (the renderer cannot import main).
+const INTEGER_TYPE =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/i;
+
+/** One bar of a column's chart: its tooltip label, the text under it on the axis, its count. */
+export interface HistogramBar {
+  label: string;
+  tick: string;
+  count: number;
+}
+
+/** The first whole number at or above `x`, tolerant of the rounding in bin edges (2.9999999999 → 3). */
+function firstInteger(x: number): number {
+  return Math.ceil(x - 1e-9 * Math.max(1, Math.abs(x)));
 }
 
 /**
- * The value axis under a histogram's bars: each tick is its bin's lower bound (a few ticks, unrotated),
- * so the reader sees where the mass lies without hovering.
+ * The bars of a numeric or datetime histogram. An integer column's bins are named by the whole numbers
+ * they hold, never by fractional edges: when no bin holds more than one value (day_of_week 0–6 in 7
+ * bins of width 6/7), each bar is one value and bins holding none (always empty) are dropped; otherwise
+ * a bar reads `first – last` value and ticks at its first.
+ */
+export function histogramBars(column: ColumnProfile): HistogramBar[] {
+  const bins = column.histogram;
+  if (column.kind !== 'numeric' || !INTEGER_TYPE.test(column.type)) {
+    return bins.map((b) => ({
+      label: `${boundText(column, b.lo)} – ${boundText(column, b.hi)}`,
+      tick: boundText(column, b.lo),
+      count: b.count,
+    }));
+  }
+  const spans = bins.map((b, i) => {
+    const first = firstInteger(b.lo);
+    // Every bin but the last excludes its upper edge; the last holds the maximum (a column of one value
+    // has one bin of width 1 past it).
+    const last =
+      i === bins.length - 1
+        ? Math.min(
+            Math.floor(b.hi + 1e-9 * Math.max(1, Math.abs(b.hi))),
+            typeof column.max === 'number' ? column.max : Infinity,
+          )
+        : firstInteger(b.hi) - 1;
+    return { first, last, count: b.count };
+  });
+  return spans
+    .filter((s) => s.last >= s.first || s.count > 0)
+    .map((s) => ({
+      label:
+        s.last <= s.first
+          ? formatNumber(s.first)
+          : `${formatNumber(s.first)} – ${formatNumber(s.last)}`,
+      tick: formatNumber(s.first),
+      count: s.count,
+    }));
+}
+
+/**
+ * The value axis under a histogram's bars: each tick is its bar's lower bound (a whole number for integer
+ * columns; a few ticks, unrotated), so the reader sees where the mass lies without hovering.
  */
 export function binAxisTicks(column: ColumnProfile): {
   display: true;
@@ -30,19 +82,33 @@ export function binAxisTicks(column: ColumnProfile): {
     callback: (value: number | string, index: number) => string;
   };
 } {
+  const bars = histogramBars(column);
   return {
     display: true,
     grid: { display: false },
     ticks: {
-      maxTicksLimit: 5,
+      // One whole number per bar: tick each (autoSkip still thins them when they would touch).
+      maxTicksLimit: bars.length <= 12 && bars.every((b) => b.tick === b.label) ? bars.length : 5,
       maxRotation: 0,
       autoSkip: true,
-      callback: (_value, index) => {
-        const bin = column.histogram[index];
-        return bin ? boundText(column, bin.lo) : '';
-      },
+      callback: (_value, index) => bars[index]?.tick ?? '',
     },
   };
+}
+
+/** The histogram box's height (px) for a distribution, as the stylesheet's `.histogram-canvas` sets it. */
+export const HISTOGRAM_HEIGHT = 110;
+/** Pixels per bar of a top-values chart: an 11px label with room above and below. */
+const TOP_VALUE_ROW = 17;
+/** The value axis under a top-values chart: its ticks and padding. */
+const TOP_VALUE_AXIS = 28;
+
+/**
+ * How tall a top-values chart is: a row per bar that fits its label (every label is drawn, none is
+ * skipped), and never less than a histogram.
+ */
+export function topValuesHeight(bars: number): number {
+  return Math.max(HISTOGRAM_HEIGHT, bars * TOP_VALUE_ROW + TOP_VALUE_AXIS);
 }
 
 /** Bars of a column's distribution: equal-width bins for numbers and dates, top values otherwise. */
@@ -52,7 +118,7 @@ export function ColumnHistogram({ column }: { column: ColumnProfile }) {
   const bars = useMemo(
     () =>
       useBins
-        ? column.histogram.map((b) => ({ label: binLabel(column, b.lo, b.hi), count: b.count }))
+        ? histogramBars(column)
         : column.topValues.map((t) => ({ label: formatCell(t.value), count: t.count })),
     [column, useBins],
   );
@@ -101,7 +167,10 @@ export function ColumnHistogram({ column }: { column: ColumnProfile }) {
       {bars.length === 0 ? (
         <div className="histogram-empty">no values</div>
       ) : (
-        <div className="histogram-canvas">
+        <div
+          className="histogram-canvas"
+          style={useBins ? undefined : { height: topValuesHeight(bars.length) }}
+        >
           <canvas ref={canvasRef} aria-label={`Distribution of ${column.name}`} role="img" />
         </div>
       )}

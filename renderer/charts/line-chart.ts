@@ -1,6 +1,9 @@
 import type { ChartOptions } from 'chart.js';
 
-/** One line of a line chart: colour, 2px stroke, dashed when asked, dots only while there are few points. */
+/**
+ * One line of a line chart: colour, 2px stroke, dashed when asked, dots only while there are few points
+ * (a larger one when there is one point, which draws no line to see).
+ */
 export function lineDataset<T>(line: {
   label: string;
   data: T[];
@@ -18,7 +21,7 @@ export function lineDataset<T>(line: {
     backgroundColor: line.color,
     borderWidth: 2,
     borderDash: line.dashed ? [5, 4] : [],
-    pointRadius: line.points > 40 ? 0 : 2.5,
+    pointRadius: line.points > 40 ? 0 : line.points === 1 ? 4 : 2.5,
     spanGaps: true,
   };
 }

@@ -242,6 +242,104 @@ export function RocChart({ report }: { report: EvaluationReport }) {
   );
 }
 
+/** The box a label takes, in data units. */
+interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/** Whether the segment a–b passes through the box (Liang–Barsky clipping). */
+function segmentHitsBox(a: Pt, b: Pt, box: Box): boolean {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const edges: [number, number][] = [
+    [-dx, a.x - box.x0],
+    [dx, box.x1 - a.x],
+    [-dy, a.y - box.y0],
+    [dy, box.y1 - a.y],
+  ];
+  for (const [p, q] of edges) {
+    if (p === 0) {
+      if (q < 0) return false;
+    } else {
+      const r = q / p;
+      if (p < 0) t0 = Math.max(t0, r);
+      else t1 = Math.min(t1, r);
+      if (t0 > t1) return false;
+    }
+  }
+  return true;
+}
+
+export interface LabelPlacement {
+  /** The text's anchor point (data units): its end or its start, on its baseline. */
+  x: number;
+  y: number;
+  anchor: 'start' | 'end';
+}
+
+/**
+ * Where the precision–recall chart names its prevalence line: at the right or the left end of the line,
+ * below it or above, the first of those spots the curve does not pass through (a PR curve ends on the
+ * line at recall 1, mostly from above, so below at the right is tried first). `size` is the label's
+ * width and height in data units.
+ */
+export function prevalenceLabelPlacement(
+  curve: readonly Pt[],
+  prevalence: number,
+  size: { w: number; h: number },
+): LabelPlacement {
+  const gap = 0.015;
+  const spots: (LabelPlacement & { box: Box })[] = [];
+  for (const below of [true, false]) {
+    const y0 = below ? prevalence - gap - size.h : prevalence + gap;
+    if (y0 < 0 || y0 + size.h > 1) continue;
+    for (const right of [true, false]) {
+      const x0 = right ? 1 - gap - size.w : gap;
+      spots.push({
+        x: right ? 1 - gap : gap,
+        y: y0 + 0.2 * size.h,
+        anchor: right ? 'end' : 'start',
+        box: { x0, x1: x0 + size.w, y0, y1: y0 + size.h },
+      });
+    }
+  }
+  const clear = spots.find(
+    (s) => !curve.some((p, i) => segmentHitsBox(p, curve[i + 1] ?? p, s.box)),
+  );
+  const { x, y, anchor } = clear ?? spots[0] ?? { x: 1 - gap, y: prevalence + gap, anchor: 'end' };
+  return { x, y, anchor };
+}
+
+function PrevalenceLabel({
+  points,
+  prevalence,
+  px,
+  py,
+}: {
+  points: readonly Pt[];
+  prevalence: number;
+  px: Scale;
+  py: Scale;
+}) {
+  const text = `prevalence ${formatNumber(prevalence)}`;
+  // 10.5px text: about 6px a character and 11px high, in the chart's data units.
+  const size = {
+    w: (text.length * 6) / Math.abs(px(1) - px(0)),
+    h: 11 / Math.abs(py(0) - py(1)),
+  };
+  const at = prevalenceLabelPlacement(points, prevalence, size);
+  return (
+    <text className="ref-label" x={px(at.x)} y={py(at.y)} textAnchor={at.anchor}>
+      {text}
+    </text>
+  );
+}
+
 export function PrChart({ report }: { report: EvaluationReport }) {
   const pr = report.curves.pr ?? [];
   const prevalence = positivePrevalence(report);
@@ -265,9 +363,7 @@ export function PrChart({ report }: { report: EvaluationReport }) {
                 px={px}
                 py={py}
               />
-              <text className="ref-label" x={px(1) - 4} y={py(prevalence) - 4} textAnchor="end">
-                prevalence {formatNumber(prevalence)}
-              </text>
+              <PrevalenceLabel points={pr} prevalence={prevalence} px={px} py={py} />
             </>
           )}
           <Series name="pr" points={pr} color={SERIES_COLORS[1]!} px={px} py={py} />
@@ -476,6 +572,20 @@ export function PredictedActualChart({
 /** The columns drawn in the importance chart (the table lists them all). */
 export const IMPORTANCE_CHART_MAX = 20;
 
+/** The importance chart's value axis: what the bars measure, as the caption names it. */
+export function importanceAxisLabel(metric: string): string {
+  return `${metric} (± std over repeats)`;
+}
+
+/**
+ * The importance chart spans its box's width (no viewBox, x in percent): scaled down from a fixed
+ * width, its text shrank to 6px in half of a 1100px window. The labels take the left `IMP_LABELS`%,
+ * the bars the rest but `IMP_RIGHT`%.
+ */
+const IMP_LABELS = 32;
+const IMP_RIGHT = 3;
+const pct = (v: number) => `${Math.round(v * 100) / 100}%`;
+
 export function ImportanceChart({
   importance,
   metric,
@@ -486,12 +596,11 @@ export function ImportanceChart({
 }) {
   const items = importance.slice(0, IMPORTANCE_CHART_MAX);
   const row = 20;
-  const left = 150;
-  const w = 560;
   const axisY = PAD.top + items.length * row;
   const h = axisY + 34;
   const domain = extent([0, ...items.flatMap((i) => [i.mean - i.std, i.mean + i.std])], 0.02);
-  const px = pixels(domain, [left, w - PAD.right]);
+  const at = linearScale(domain, [IMP_LABELS, 100 - IMP_RIGHT]);
+  const px = (v: number) => pct(at(v));
   return (
     <Figure
       title=""
@@ -505,9 +614,9 @@ export function ImportanceChart({
         className="eval-chart"
         data-chart="importance"
         data-testid="eval-chart-importance"
-        viewBox={`0 0 ${w} ${h}`}
-        width={w}
+        width="100%"
         height={h}
+        style={{ width: '100%', height: h }}
         role="img"
         aria-label={`Permutation importance: ${metric}`}
       >
@@ -527,15 +636,15 @@ export function ImportanceChart({
           const hi = px(it.mean + it.std);
           return (
             <g key={it.column}>
-              <text className="tick" x={left - 6} y={cy + 4} textAnchor="end">
-                {truncate(it.column, 22)}
+              <text className="tick" x={pct(IMP_LABELS - 1.5)} y={cy + 4} textAnchor="end">
+                {truncate(it.column, 18)}
                 <title>{it.column}</title>
               </text>
               <rect
                 className="bar"
-                x={Math.min(px(0), px(it.mean))}
+                x={pct(Math.min(at(0), at(it.mean)))}
                 y={y + 4}
-                width={Math.max(0.5, Math.abs(px(it.mean) - px(0)))}
+                width={pct(Math.max(0.15, Math.abs(at(it.mean) - at(0))))}
                 height={row - 8}
                 fill={SERIES_COLORS[3]}
               >
@@ -547,8 +656,8 @@ export function ImportanceChart({
             </g>
           );
         })}
-        <text className="axis-label" x={(left + w) / 2} y={h - 4} textAnchor="middle">
-          drop in score when the column is shuffled (± std over repeats)
+        <text className="axis-label" x="50%" y={h - 4} textAnchor="middle">
+          {importanceAxisLabel(metric)}
         </text>
       </svg>
     </Figure>

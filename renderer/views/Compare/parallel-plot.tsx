@@ -24,18 +24,64 @@ function y(t: number): number {
   return PAD.top + (1 - t) * (H - PAD.top - PAD.bottom);
 }
 
-function AxisView({ axis, at, isMetric }: { axis: Axis; at: number; isMetric: boolean }) {
+/** Width of a character of an axis title (11px, the metric's bold), in the plot's units: an upper bound. */
+const TITLE_CHAR = 7;
+
+/**
+ * An axis title centred over its axis but kept inside the plot (the first axis sits 40 units from the
+ * left edge: a centred `model.learningRate` lost its first letter), cut with an ellipsis when wider
+ * than the space between two axes.
+ */
+export function axisTitle(text: string, i: number, n: number): { x: number; text: string } {
+  const room = n <= 1 ? W : (W - PAD.left - PAD.right) / (n - 1) - 8;
+  const chars = Math.max(4, Math.floor(room / TITLE_CHAR));
+  const shown = text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
+  const half = (shown.length * TITLE_CHAR) / 2;
+  return { x: Math.min(W - half, Math.max(half, axisX(i, n))), text: shown };
+}
+
+/**
+ * A white outline under a label's glyphs, so the run lines crossing the axis (every run at an axis's
+ * minimum runs through its bottom tick label) do not strike it through.
+ */
+export const HALO = {
+  stroke: '#fff',
+  strokeWidth: 3,
+  strokeLinejoin: 'round',
+  paintOrder: 'stroke',
+} as const;
+
+function AxisView({
+  axis,
+  index,
+  count,
+  isMetric,
+}: {
+  axis: Axis;
+  index: number;
+  count: number;
+  isMetric: boolean;
+}) {
+  const at = axisX(index, count);
+  const name = `${axis.key}${axis.kind === 'log' ? ' (log)' : ''}`;
+  const title = axisTitle(name, index, count);
   return (
     <g className="pc-axis" data-testid="pc-axis" data-kind={axis.kind}>
       <line x1={at} x2={at} y1={y(0)} y2={y(1)} stroke="#5b6472" />
-      <text x={at} y={PAD.top - 14} textAnchor="middle" className={isMetric ? 'pc-metric' : ''}>
-        {axis.key}
-        {axis.kind === 'log' ? ' (log)' : ''}
+      <text
+        x={title.x}
+        y={PAD.top - 14}
+        textAnchor="middle"
+        className={isMetric ? 'pc-metric' : ''}
+        {...HALO}
+      >
+        {title.text}
+        {title.text !== name && <title>{name}</title>}
       </text>
       {axisTicks(axis).map((t) => (
         <g key={`${t.label}-${t.at}`}>
           <line x1={at - 3} x2={at} y1={y(t.at)} y2={y(t.at)} stroke="#5b6472" />
-          <text x={at - 5} y={y(t.at) + 3} textAnchor="end" className="pc-tick">
+          <text x={at - 5} y={y(t.at) + 3} textAnchor="end" className="pc-tick" {...HALO}>
             {t.label}
           </text>
         </g>
@@ -46,7 +92,7 @@ function AxisView({ axis, at, isMetric }: { axis: Axis; at: number; isMetric: bo
 
 /**
  * Parallel coordinates drawn in SVG: one axis per param (numeric, log or categorical) and the metric
- * last; one polyline per run, colored by the metric (dark low, yellow high). Dragging along an axis
+ * last; one polyline per run, colored by the metric (dark low, amber high). Dragging along an axis
  * keeps only the runs inside that range (on every brushed axis); a click on an axis clears its brush.
  * Hovering a line names the run; clicking opens it.
  */
@@ -133,7 +179,7 @@ export const ParallelPlot = memo(function ParallelPlot({ data }: { data: Paralle
             ))}
         </g>
         {data.axes.map((a, i) => (
-          <AxisView key={a.key} axis={a} at={axisX(i, n)} isMetric={i === n - 1} />
+          <AxisView key={a.key} axis={a} index={i} count={n} isMetric={i === n - 1} />
         ))}
         {data.axes.map((a, i) => {
           const b = live.get(i);

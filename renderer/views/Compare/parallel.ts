@@ -3,6 +3,7 @@
  * numbers, axis scaling (linear, log for params spanning decades, categories evenly spaced), and colors
  * by metric. Tested in tests/unit/renderer/compare-parallel.test.ts.
  */
+import { sequentialColor } from '../../charts/color-scale';
 
 /** The fields of a run these plots read. */
 export interface RunValues {
@@ -159,20 +160,17 @@ export function parallelData(
   return { axes, lines };
 }
 
-/** A color from dark blue (t = 0) through teal to yellow (t = 1), like viridis. */
+/** A run's color by its metric's position on the axis (t = 0 … 1): the app's sequential scale. */
 export function metricColor(t: number): string {
-  const stops = [
-    [68, 1, 84],
-    [59, 82, 139],
-    [33, 145, 140],
-    [94, 201, 98],
-    [253, 231, 37],
-  ];
-  const c = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
-  const i = Math.min(stops.length - 2, Math.floor(c));
-  const f = c - i;
-  const mix = (k: number) => Math.round(stops[i]![k]! + (stops[i + 1]![k]! - stops[i]![k]!) * f);
-  return `rgb(${mix(0)}, ${mix(1)}, ${mix(2)})`;
+  return sequentialColor(t);
+}
+
+/**
+ * A position on a scatter axis (0 … 1) moved in from the plot's edges by `by` at each end, so the lowest
+ * and the highest run are dots beside the axes, not halves of dots on them.
+ */
+export function inset(t: number, by = 0.05): number {
+  return by + t * (1 - 2 * by);
 }
 
 export interface ScatterPoint {

@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { routeHref } from '../../lib/routes';
-import { axisPosition, axisTicks, metricAxis, type ScatterData } from './parallel';
+import { axisPosition, axisTicks, inset, metricAxis, type ScatterData } from './parallel';
 
 const W = 1000;
 const H = 320;
@@ -25,15 +25,16 @@ export const ScatterPlot = memo(function ScatterPlot({
     const t =
       data.axis.kind === 'categorical'
         ? (x + 0.5) / Math.max(1, data.axis.categories.length)
-        : axisPosition(xAxis, x);
+        : inset(axisPosition(xAxis, x));
     return PAD.left + t * (W - PAD.left - PAD.right);
   };
-  const py = (v: number) => PAD.top + (1 - axisPosition(yAxis, v)) * (H - PAD.top - PAD.bottom);
+  const yAt = (t: number) => PAD.top + (1 - inset(t)) * (H - PAD.top - PAD.bottom);
+  const py = (v: number) => yAt(axisPosition(yAxis, v));
   const xTicks =
     data.axis.kind === 'categorical'
       ? data.axis.categories.map((c, i) => ({ x: px(i), label: c }))
       : axisTicks(xAxis).map((t) => ({
-          x: PAD.left + t.at * (W - PAD.left - PAD.right),
+          x: PAD.left + inset(t.at) * (W - PAD.left - PAD.right),
           label: t.label,
         }));
   return (
@@ -68,7 +69,7 @@ export const ScatterPlot = memo(function ScatterPlot({
           <text
             key={`${t.label}-${t.at}`}
             x={PAD.left - 6}
-            y={PAD.top + (1 - t.at) * (H - PAD.top - PAD.bottom) + 3}
+            y={yAt(t.at) + 3}
             textAnchor="end"
             className="pc-tick"
           >

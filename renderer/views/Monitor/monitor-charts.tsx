@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { ChartConfiguration } from 'chart.js';
 import { palette } from '../../charts/chart-setup';
+import { sequentialColors } from '../../charts/color-scale';
 import { lineChartOptions, lineDataset } from '../../charts/line-chart';
 import { useChart } from '../../charts/use-chart';
 import { colorFor } from '../Experiments/run/metrics-chart';
@@ -15,6 +16,45 @@ export interface Line {
   dashed?: boolean;
   color?: string;
 }
+
+/**
+ * The x axis of windows. A single window sits in the middle of the plot (`offset`), not on the y axis
+ * with the rest of the plot empty.
+ */
+export function windowAxis(count: number) {
+  return { grid: { display: false }, ticks: { maxTicksLimit: 12 }, offset: count === 1 };
+}
+
+/** A bin label as monitor-model writes them (`0.03406 – 0.07769`, `1,200 – 1,800`): its bounds. */
+function binBounds(key: string): [number, number] | null {
+  const m = /^(\S+) – (\S+)$/.exec(key);
+  if (!m) return null;
+  const [lo, hi] = [m[1]!, m[2]!].map((x) => Number(x.replace(/,/g, '').replace('−', '-')));
+  return Number.isNaN(lo) || Number.isNaN(hi) ? null : [lo!, hi!];
+}
+
+/**
+ * Colors of stacked series. Numeric bins are ordered, so they take a sequential scale in their order
+ * (19 probability bins on a categorical cycle of 8 repeated its colors, and two far-apart bins looked
+ * alike); classes take the categorical palette, and distinct hues past its end.
+ */
+export function stackColors(keys: readonly string[]): string[] {
+  const bounds = keys.map(binBounds);
+  if (keys.length > 1 && bounds.every((b) => b !== null)) {
+    const order = keys.map((_, i) => i).sort((a, b) => bounds[a]![0] - bounds[b]![0]);
+    const colors = sequentialColors(keys.length);
+    const out = new Array<string>(keys.length);
+    order.forEach((k, rank) => (out[k] = colors[rank]!));
+    return out;
+  }
+  const colorOf = colorFor(keys.slice(0, CATEGORICAL));
+  return keys.map((k, i) =>
+    i < CATEGORICAL ? colorOf(k) : `hsl(${Math.round((i * 137.508) % 360)}, 55%, 45%)`,
+  );
+}
+
+/** How many colors the categorical palette (colorFor's) has before it repeats. */
+const CATEGORICAL = 8;
 
 /** Lines over windows (labels on x): volume, latency, error rate, metrics. */
 export function SeriesChart({
@@ -52,7 +92,7 @@ export function SeriesChart({
         ),
       },
       options: lineChartOptions({
-        x: { grid: { display: false }, ticks: { maxTicksLimit: 12 } },
+        x: windowAxis(labels.length),
         y: {
           beginAtZero: true,
           title: { display: true, text: left },
@@ -130,16 +170,19 @@ export function DistributionChart({ bars, feature }: { bars: DistributionBars; f
 
 /** Shares per window, stacked (the prediction distribution over time). */
 export function StackedChart({ data, testId }: { data: StackedSeries; testId: string }) {
-  const colorOf = useMemo(() => colorFor(data.series.map((s) => s.key)), [data]);
+  const colors = useMemo(() => stackColors(data.series.map((s) => s.key)), [data]);
   const config = useMemo<ChartConfiguration<'bar', number[], string>>(
     () => ({
       type: 'bar',
       data: {
         labels: data.labels,
-        datasets: data.series.map((s) => ({
+        datasets: data.series.map((s, i) => ({
           label: s.key,
           data: s.values,
-          backgroundColor: colorOf(s.key),
+          backgroundColor: colors[i],
+          // A hairline between stacked bands, so neighbours on the scale stay apart.
+          borderColor: '#fff',
+          borderWidth: { top: 1 },
         })),
       },
       options: {
@@ -158,7 +201,7 @@ export function StackedChart({ data, testId }: { data: StackedSeries; testId: st
         },
       },
     }),
-    [data, colorOf],
+    [data, colors],
   );
   const canvasRef = useChart(config);
   return (

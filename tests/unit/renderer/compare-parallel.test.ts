@@ -19,6 +19,15 @@ const run = (
   metrics: Record<string, number>,
 ): RunValues => ({ id, name: `run-${id}`, params, metrics });
 
+/** WCAG contrast ratio of an `rgb(r, g, b)` color against white. */
+function contrastOnWhite(color: string): number {
+  const [r, g, b] = color.match(/\d+/g)!.map((c) => {
+    const v = Number(c) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 1.05 / (0.2126 * r! + 0.7152 * g! + 0.0722 * b! + 0.05);
+}
+
 const RUNS = [
   run('a', { lr: '0.001', opt: 'adam', layers: '2' }, { val_loss: 0.5 }),
   run('b', { lr: '0.1', opt: 'sgd', layers: '4' }, { val_loss: 0.9 }),
@@ -74,10 +83,13 @@ describe('parallelData', () => {
     expect(data.lines[1]!.positions[3]).toBe(1);
   });
 
-  it('colors from dark (low) to yellow (high)', () => {
+  it('colors from dark (low) to amber (high), every line visible on white', () => {
     expect(metricColor(0)).toBe('rgb(68, 1, 84)');
-    expect(metricColor(1)).toBe('rgb(253, 231, 37)');
+    expect(metricColor(1)).toBe('rgb(205, 125, 0)');
     expect(metricColor(2)).toBe(metricColor(1));
+    // WCAG's 3:1 for graphics against the white plot: viridis's yellow end (253, 231, 37) has 1.3:1.
+    for (let k = 0; k <= 100; k++)
+      expect(contrastOnWhite(metricColor(k / 100))).toBeGreaterThanOrEqual(3);
   });
 });
 

@@ -17,9 +17,23 @@ describe('formatNumber (the window and the HTML report)', () => {
     expect(formatNumber(3.0289869)).toBe('3.029');
     expect(formatNumber(0.5)).toBe('0.5');
     expect(formatNumber(0.00001)).toBe('1.00e-5');
-    expect(formatNumber(1234567.8)).toBe('1.23e+6');
     expect(formatNumber(-0.19)).toBe('-0.19');
     expect(formatNumber(1e15)).toBe('1.00e+15');
+    expect(formatNumber(2.5e16 + 0.5)).toBe('2.50e+16');
+    expect(formatNumber(-0.00042)).toBe('-4.20e-4');
+  });
+
+  it('groups large non-integers like the integers beside them, without an exponent below 1e15', () => {
+    // A profile's Max (an integer) and its Mean and p50 (doubles) sit in one table.
+    expect(formatNumber(1477846)).toBe('1,477,846');
+    expect(formatNumber(735612.3)).toBe('735,612');
+    expect(formatNumber(1234567.8)).toBe('1,234,568');
+    expect(formatNumber(1110000.5)).toBe('1,110,001');
+    expect(formatNumber(-98765.4)).toBe('-98,765');
+    expect(formatNumber(999.96)).toBe('1,000');
+    expect(formatNumber(1234.5678)).toBe('1,235');
+    expect(formatNumber(999.94)).toBe('999.9');
+    expect(formatNumber(123456789012.3)).toBe('123,456,789,012');
   });
 
   it('shows a dash when there is no value and ∞ for infinities', () => {
