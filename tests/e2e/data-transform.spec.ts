@@ -35,7 +35,24 @@ describe('transforms and query imports in the Data view', () => {
     await data.importByPath(csv, 'people');
     // The open dataset is the parent by default.
     expect(await data.byTestId('transform-from').inputValue()).toBe('people');
+    // Nothing written: the form asks for a step, and a field's error goes once it is filled in.
+    await data.byTestId('transform-from').fill('');
+    await data.byTestId('transform-submit').click();
+    expect(await data.byTestId('transform-text-error').textContent()).toContain(
+      'add at least one step',
+    );
+    expect(await data.byTestId('transform-steps-errors').count()).toBe(0);
+    expect(await data.byTestId('transform-from-error').textContent()).toContain(
+      'name at least one parent dataset',
+    );
+    expect(await data.byTestId('transform-name-error').textContent()).toBe(
+      'name the output dataset',
+    );
+    await data.byTestId('transform-from').fill('people');
+    expect(await data.byTestId('transform-from-error').count()).toBe(0);
+    expect(await data.byTestId('transform-name-error').count()).toBe(1);
     await data.byTestId('transform-name').fill('adults');
+    expect(await data.byTestId('transform-name-error').count()).toBe(0);
     await data.byTestId('transform-text').fill('steps:\n  - type: drop\n    columns: []\n');
     await data.byTestId('transform-submit').click();
     expect(await data.byTestId('transform-steps-errors').textContent()).toContain(

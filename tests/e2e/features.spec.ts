@@ -107,11 +107,18 @@ describe('Features view', () => {
     expect(await features.errorBanner().count()).toBe(0);
     expect(await features.editor().inputValue()).toBe(defaultSpec);
 
-    // Picking a target redrafts the unedited default without it (weather's one-hot columns go).
+    // Picking a target redrafts the unedited default without it (weather's one-hot columns go); the
+    // old default, which has the target as a feature, is never previewed with it.
+    const refused: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/api/invoke/features:preview') && r.status() >= 400)
+        refused.push(`${r.status()}`);
+    });
     await features.byTestId('features-target').selectOption('weather');
     expect(await features.byTestId('features-task').inputValue()).toBe('multiclass');
     expect(await features.waitForPreview({ not: defaultColumns })).toBeLessThan(defaultColumns);
     expect(await features.editor().inputValue()).not.toContain('weather');
     expect(await features.errorBanner().count()).toBe(0);
+    expect(refused).toEqual([]);
   });
 });

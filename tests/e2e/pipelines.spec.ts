@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowserSession, type BrowserSession } from './pages/lathe-host';
+import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { PipelinesPage } from './pages/pipelines-page';
 
 // import → validate → train (a tiny MLP, 3 epochs) → evaluate → register, on a CSV the test writes.
@@ -221,5 +221,17 @@ describe('the Pipelines view', () => {
     await view.byTestId('pipeline-yaml-save').click();
     await view.byTestId('pipeline-yaml-dirty').waitFor({ state: 'detached' });
     expect(readFileSync(file, 'utf8')).toBe(PIPELINE.replace('epochs: 3', 'epochs: 2'));
+  });
+
+  it("draws the demo pipeline's edges beside the steps they skip, never behind them", async () => {
+    const demo = join(folder, 'flights-demo.yaml');
+    copyFileSync(join(repo, 'resources/pipelines/flights-demo.yaml'), demo);
+    await view.openPipelines(session.url);
+    await view.add(demo);
+    await view.node('watch').waitFor();
+    // April is read by score and watch, five and six columns on.
+    await view.byTestId('pipeline-edge-april-score').waitFor({ state: 'attached' });
+    await view.byTestId('pipeline-edge-april-watch').waitFor({ state: 'attached' });
+    expect(await view.edgesBehindNodes()).toEqual([]);
   });
 });

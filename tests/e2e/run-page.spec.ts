@@ -76,6 +76,10 @@ describe('the run page', () => {
     await run.byTestId('lineage-graph-toggle').click();
     await run.byTestId('lineage-graph').waitFor();
     expect(await run.byTestId('lineage-node-run').count()).toBe(1);
+    // The run node shows the run's id, as the rest of the app does, not its config hash.
+    const runNode = await run.byTestId('lineage-node-run').locator('.lineage-kind').textContent();
+    expect(runNode).toContain(ids.trained.slice(0, 8));
+    expect(runNode).not.toContain(stored.lineage.configHash.slice(0, 8));
     mkdirSync(join(repo, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(repo, 'test-results/run-page.png'), fullPage: true });
   });

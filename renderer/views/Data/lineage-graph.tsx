@@ -5,22 +5,7 @@ import { ErrorBanner, Loading } from '../../components/states';
 import { NODE_H, NODE_W, layoutDag } from '../../lib/dag-layout';
 import { useAsync } from '../../lib/hooks';
 import { navigate } from '../../lib/routes';
-
-const KIND_LABEL: Record<LineageNode['kind'], string> = {
-  file: 'file',
-  query: 'query',
-  version: 'version',
-  run: 'run',
-};
-
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-
-/** The last path segment of a file or URL: what fits in a node. */
-function shortLabel(n: LineageNode): string {
-  if (n.kind === 'file') return cut(n.label.split(/[\\/]/).filter(Boolean).pop() ?? n.label, 26);
-  if (n.kind === 'query') return cut(n.label.replace(/\s+/g, ' '), 26);
-  return cut(n.label, 26);
-}
+import { kindLine, nodeTitle, shortLabel } from './lineage-labels';
 
 function open(n: LineageNode): void {
   if (n.kind === 'run') navigate({ view: 'run', runId: n.id });
@@ -72,12 +57,10 @@ export function LineageView({ graph }: { graph: LineageGraph }) {
                   : undefined
               }
             >
-              <title>{`${node.label}${node.hash ? `\n${node.hash}` : ''}`}</title>
+              <title>{nodeTitle(node)}</title>
               <rect width={NODE_W} height={NODE_H} rx={6} />
               <text x={10} y={17} className="lineage-kind">
-                {KIND_LABEL[node.kind]}
-                {node.status ? ` · ${node.status}` : ''}
-                {node.hash ? ` · ${node.hash.slice(0, 8)}` : ''}
+                {kindLine(node)}
               </text>
               <text x={10} y={34} className="lineage-label">
                 {shortLabel(node)}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ImportOut } from '../../../shared/contract';
+import type { ImportOut, TransformIn } from '../../../shared/contract';
 import { getApi } from '../../api';
 import { BusyButton } from '../../components/busy-button';
 import { FormField, SelectField, TextAreaField, TextField } from '../../components/form-field';
@@ -8,7 +8,13 @@ import { formatCount, formatDuration } from '../../lib/format';
 import { handleSubmit } from '../../lib/forms';
 import { useProject } from '../../lib/project';
 import { useAction } from '../../lib/use-action';
-import { checkTransform, type TransformErrors, type TransformMode } from './transform-model';
+import { readYamlText } from '../../lib/yaml-text';
+import {
+  checkTransform,
+  type TransformDraft,
+  type TransformErrors,
+  type TransformMode,
+} from './transform-model';
 
 const MODES = [
   { value: 'steps', label: 'Steps (YAML)' },
@@ -20,6 +26,69 @@ const PLACEHOLDER: Record<TransformMode, string> = {
     'steps:\n  - type: drop\n    columns: [notes]\n  - type: filter\n    where: price > 0\n# also: rename, cast, dedupe, sql (lathe schema transform)',
   sql: 'SELECT * FROM flights WHERE price > 0',
 };
+
+/** What the form shows as wrong, by field: `text` is the Steps or Query box's own message. */
+export interface TransformFormErrors {
+  name?: string;
+  from?: string;
+  text?: string;
+  steps?: TransformErrors['steps'];
+}
+
+export const NO_STEPS = 'add at least one step, e.g. "- type: drop" with its columns';
+
+/** Steps text that lists no step: blank or comments only, an empty list, or `steps:` with nothing under it. */
+function listsNoSteps(text: string): boolean {
+  const read = readYamlText(text);
+  if (!read.ok) return false;
+  const raw = read.raw;
+  if (raw === null || raw === undefined) return true;
+  if (Array.isArray(raw)) return raw.length === 0;
+  if (typeof raw !== 'object') return false;
+  const steps = (raw as { steps?: unknown }).steps;
+  return steps === null || steps === undefined || (Array.isArray(steps) && steps.length === 0);
+}
+
+/**
+ * The draft checked before it is sent, its problems in the form's words: a draft without steps asks
+ * for one instead of showing the schema's "expected array, received undefined".
+ */
+export function checkTransformForm(
+  draft: TransformDraft,
+): { ok: true; input: TransformIn } | { ok: false; errors: TransformFormErrors } {
+  const checked = checkTransform(draft);
+  if (checked.ok) return checked;
+  const { sql, steps, ...rest } = checked.errors;
+  const errors: TransformFormErrors = { ...rest };
+  if (draft.mode === 'sql') {
+    if (sql) errors.text = sql;
+  } else if (listsNoSteps(draft.text)) errors.text = NO_STEPS;
+  else if (steps) {
+    errors.text = 'the steps are not valid, see below';
+    errors.steps = steps;
+  }
+  return { ok: false, errors };
+}
+
+/**
+ * The errors still true of what is typed: a field's error goes once its value differs from the one
+ * checked (the From box also changes when another dataset is opened).
+ */
+export function currentErrors(
+  errors: TransformFormErrors,
+  checked: TransformDraft | null,
+  now: TransformDraft,
+): TransformFormErrors {
+  if (!checked) return {};
+  const out: TransformFormErrors = {};
+  if (errors.name && checked.name === now.name) out.name = errors.name;
+  if (errors.from && checked.from === now.from) out.from = errors.from;
+  if (checked.text === now.text && checked.mode === now.mode) {
+    if (errors.text) out.text = errors.text;
+    if (errors.steps) out.steps = errors.steps;
+  }
+  return out;
+}
 
 /**
  * Makes a new dataset version from parent versions (`lathe data transform`): cleaning steps in YAML,
@@ -37,16 +106,20 @@ export function TransformForm({
   const [from, setFrom] = useState<string | null>(null);
   const [mode, setMode] = useState<TransformMode>('steps');
   const [text, setText] = useState('');
-  const [errors, setErrors] = useState<TransformErrors>({});
+  const [check, setCheck] = useState<{ errors: TransformFormErrors; draft: TransformDraft } | null>(
+    null,
+  );
   const [done, setDone] = useState<ImportOut | null>(null);
   const action = useAction();
   const fromText = from ?? parent ?? '';
+  const draft: TransformDraft = { name, from: fromText, mode, text, project };
+  const errors = check ? currentErrors(check.errors, check.draft, draft) : {};
 
   function submit() {
     setDone(null);
     action.fail(null);
-    const checked = checkTransform({ name, from: fromText, mode, text, project });
-    setErrors(checked.ok ? {} : checked.errors);
+    const checked = checkTransformForm(draft);
+    setCheck(checked.ok ? null : { errors: checked.errors, draft });
     if (!checked.ok) return;
     void action.run(() => getApi().invoke('data:transform', checked.input), {
       done: (out) => {
@@ -101,7 +174,7 @@ export function TransformForm({
         value={text}
         onChange={setText}
         placeholder={PLACEHOLDER[mode]}
-        error={errors.sql ?? (errors.steps ? 'the steps are not valid, see below' : null)}
+        error={errors.text}
         testId="transform-text"
       />
       {errors.steps && (

@@ -81,6 +81,14 @@ export function formatFitted(fitted: Record<string, unknown>, prefix = ''): stri
   });
 }
 
+/**
+ * The default spec if it was drafted for `target`, else null: a draft for the previous target may use
+ * this one as a feature, so it is neither shown nor previewed with it (the host refuses that pair).
+ */
+export function draftFor<T>(draft: { out: T; target: string } | null, target: string): T | null {
+  return draft && draft.target === target ? draft.out : null;
+}
+
 /** The spec field a host error names (`groups.0.columns.0: column 'x' …`), or null. */
 export function errorField(message: string): string | null {
   const m = /^((?:groups|derived)(?:\.[\w]+)*):\s/.exec(message);

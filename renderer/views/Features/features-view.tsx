@@ -15,6 +15,7 @@ import { guessTask } from '../Experiments/train-form-model';
 import { FeatureDocsTable, FeaturePreviewTable } from './feature-tables';
 import { errorField, parseSpecText, specToYaml, yamlForCopy } from './feature-spec-text';
 import { useDebounced } from './use-debounced';
+import { useDefaultSpec } from './use-default-spec';
 
 const PREVIEW_ROWS = 20;
 const DEBOUNCE_MS = 400;
@@ -52,10 +53,7 @@ function FeatureWorkbench({
   const targetInfo = columns.find((c) => c.name === target);
   const task = target ? (taskChoice ?? guessTask(targetInfo)) : undefined;
 
-  const defaults = useAsync(
-    () => getApi().invoke('features:default', { ref: dataset, ...(target ? { target } : {}) }),
-    [dataset, target],
-  );
+  const defaults = useDefaultSpec(dataset, target);
   const defaultYaml = defaults.data ? specToYaml(defaults.data.spec) : null;
   // null: unedited, so the editor follows the default (which changes with the target).
   const [edits, setEdits] = useState<string | null>(null);

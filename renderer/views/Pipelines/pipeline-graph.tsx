@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import type { PipelineRun, PipelineStepInfo, PipelineStepStatus } from '../../../shared/contract';
 import { ArrowMarker } from '../../components/arrow-marker';
 import { formatDuration } from '../../lib/format';
@@ -34,7 +35,7 @@ export function PipelineGraph({
   selected: string | null;
   onSelect: (id: string) => void;
 }) {
-  const layout = layoutSteps(steps);
+  const layout = useMemo(() => layoutSteps(steps), [steps]);
   const byId = stepRuns(run);
   return (
     <div className="pl-graph-scroll">
@@ -61,6 +62,8 @@ export function PipelineGraph({
               className={e.field.startsWith('after') ? 'pl-edge pl-edge-after' : 'pl-edge'}
               markerEnd="url(#pl-arrow)"
               data-testid={`pipeline-edge-${e.from}-${e.to}`}
+              data-from={e.from}
+              data-to={e.to}
             />
           ))}
         </svg>

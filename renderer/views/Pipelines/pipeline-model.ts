@@ -6,7 +6,7 @@ import type {
   PipelineStepOutput,
   PipelineStepRun,
 } from '../../../shared/contract';
-import { edgePath } from '../../lib/dag-layout';
+import { layoutLayered } from '../../lib/dag-layout';
 import { routeHref, type Route } from '../../lib/routes';
 
 export const CARD_W = 184;
@@ -38,44 +38,32 @@ export interface StepLayout {
 }
 
 /**
- * The steps in columns by level, left to right (a level's steps may run at once), each column in file
- * order and centred; an edge from each input's card to its reader's. Inputs naming no step are dropped
- * (the check reports them).
+ * The steps in columns by level, left to right (a level's steps may run at once), ordered in each column
+ * to cut crossings; an edge from each input's card to its reader's, passing the columns between them
+ * beside the cards, never behind one. Inputs naming no step are dropped (the check reports them).
  */
 export function layoutSteps(steps: readonly PipelineStepInfo[]): StepLayout {
-  const columns: PipelineStepInfo[][] = [];
-  for (const s of steps) (columns[s.level] ??= []).push(s);
-  const filled = columns.map((c) => c ?? []);
-  const tallest = Math.max(0, ...filled.map((c) => c.length));
-  const height = PAD * 2 + tallest * CARD_H + Math.max(0, tallest - 1) * GAP_Y;
-  const placed = new Map<string, PlacedStep>();
-  filled.forEach((column, level) => {
-    const columnHeight = column.length * CARD_H + Math.max(0, column.length - 1) * GAP_Y;
-    const top = PAD + (height - PAD * 2 - columnHeight) / 2;
-    column.forEach((step, i) => {
-      placed.set(step.id, {
-        step,
-        x: PAD + level * (CARD_W + GAP_X),
-        y: top + i * (CARD_H + GAP_Y),
-      });
-    });
-  });
-  const edges: StepEdge[] = [];
-  for (const s of steps) {
-    const to = placed.get(s.id)!;
-    for (const input of s.inputs) {
-      const from = placed.get(input.id);
-      if (!from) continue;
-      edges.push({
-        from: input.id,
-        to: s.id,
-        field: input.field,
-        path: edgePath(from.x + CARD_W, from.y + CARD_H / 2, to.x, to.y + CARD_H / 2),
-      });
-    }
-  }
-  const width = PAD * 2 + filled.length * CARD_W + Math.max(0, filled.length - 1) * GAP_X;
-  return { steps: steps.map((s) => placed.get(s.id)!), edges, width, height };
+  const ids = new Set(steps.map((s) => s.id));
+  const links = steps.flatMap((s) =>
+    s.inputs
+      .filter((input) => ids.has(input.id))
+      .map((input) => ({ from: input.id, to: s.id, field: input.field })),
+  );
+  const laid = layoutLayered(
+    steps.map((s) => s.id),
+    new Map(steps.map((s) => [s.id, s.level])),
+    links,
+    { nodeW: CARD_W, nodeH: CARD_H, gapX: GAP_X, gapY: GAP_Y, pad: PAD },
+  );
+  return {
+    steps: steps.map((step) => {
+      const { x, y } = laid.at.get(step.id)!;
+      return { step, x, y };
+    }),
+    edges: links.map((l, i) => ({ ...l, path: laid.paths[i]! })),
+    width: laid.width,
+    height: laid.height,
+  };
 }
 
 /** The shown run's record of each step, by id; empty without a run. */

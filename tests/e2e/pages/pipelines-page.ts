@@ -18,6 +18,39 @@ export class PipelinesPage extends AppPage {
     return this.byTestId(`pipeline-node-${step}`);
   }
 
+  /**
+   * Each drawn edge that passes behind a step it neither starts nor ends at, as `from->to passes id`:
+   * the edge's path sampled every few pixels against the cards' boxes on screen.
+   */
+  async edgesBehindNodes(): Promise<string[]> {
+    return this.page.evaluate(() => {
+      const cards = [...document.querySelectorAll<HTMLElement>('.pl-node[data-testid]')].map(
+        (el) => ({
+          id: el.dataset.testid!.slice('pipeline-node-'.length),
+          box: el.getBoundingClientRect(),
+        }),
+      );
+      const hits: string[] = [];
+      for (const path of document.querySelectorAll<SVGPathElement>('path.pl-edge')) {
+        const { from, to } = path.dataset;
+        const origin = path.ownerSVGElement!.getBoundingClientRect();
+        const length = path.getTotalLength();
+        for (const { id, box } of cards) {
+          if (id === from || id === to) continue;
+          for (let at = 0; at <= length; at += 3) {
+            const p = path.getPointAtLength(at);
+            const [x, y] = [origin.left + p.x, origin.top + p.y];
+            if (x > box.left + 2 && x < box.right - 2 && y > box.top + 2 && y < box.bottom - 2) {
+              hits.push(`${from}->${to} passes ${id}`);
+              break;
+            }
+          }
+        }
+      }
+      return hits;
+    });
+  }
+
   /** Each step's status on the graph, by id. */
   async statuses(): Promise<Record<string, string>> {
     return this.page.evaluate(() =>

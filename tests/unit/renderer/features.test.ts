@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
 import {
+  draftFor,
   errorField,
   formatFitted,
   parseSpecText,
@@ -120,5 +121,16 @@ describe('features routes', () => {
     expect(parseRoute('#/features/my%20data')).toEqual({ view: 'features', dataset: 'my data' });
     expect(routeHref({ view: 'features', dataset: 'my data' })).toBe('#/features/my%20data');
     expect(routeHref({ view: 'features', dataset: null })).toBe('#/features');
+  });
+});
+
+describe('draftFor', () => {
+  it('gives the default spec only for the target it was drafted for', () => {
+    const spec = { groups: [{ columns: ['delayed', 'hour'] }] };
+    // Drafted with no target, the spec uses `delayed`: with `delayed` picked it is not the default.
+    expect(draftFor({ out: spec, target: '' }, 'delayed')).toBeNull();
+    expect(draftFor({ out: spec, target: '' }, '')).toBe(spec);
+    expect(draftFor({ out: spec, target: 'delayed' }, 'delayed')).toBe(spec);
+    expect(draftFor(null, '')).toBeNull();
   });
 });
