@@ -96,7 +96,7 @@ export function createKeyStore(sql: Sql): KeyStore {
       if (!NAME.test(name))
         throw new LatheError(
           'INVALID_INPUT',
-          `key name ${JSON.stringify(name)}: use letters, digits, _ . - (up to 64)`,
+          `key name ${JSON.stringify(name)}: use letters A-Z, digits, _ . - (up to 64; no accents)`,
         );
       if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit > 0))
         throw new LatheError(

@@ -19,7 +19,7 @@ export const ProjectName = z
   .string()
   .min(1, 'must not be empty')
   .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'use letters, digits, space, _ . -');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'use letters A-Z, digits, space, _ . - (no accents)');
 
 export const ProjectCreateIn = z.object({
   name: ProjectName,
