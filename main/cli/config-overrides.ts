@@ -26,6 +26,8 @@ export interface ConfigOverrides {
   model?: string;
   /** `--set PATH=VALUE`, in the order given. */
   set: readonly string[];
+  /** A command's own flags that set a config path (`lathe tune --trials 0` sets search.trials). */
+  flags?: readonly { given: string; path: string }[];
 }
 
 /** One `--set`: where, and the value read as YAML (`0.1` a number, `[64, 32]` a list, `huber` text). */
@@ -135,6 +137,10 @@ export function blameOverrides(err: unknown, overrides: ConfigOverrides): unknow
     const path = s.slice(0, s.indexOf('=')).trim();
     const field = paths.find((p) => related(p, path));
     if (field) blamed.push({ given: `--set ${s}`, field });
+  }
+  for (const f of overrides.flags ?? []) {
+    const field = paths.find((p) => related(p, f.path));
+    if (field) blamed.push({ given: f.given, field });
   }
   if (!blamed.length) return err;
   return new LatheError(

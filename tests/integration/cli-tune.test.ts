@@ -89,6 +89,10 @@ describe('lathe tune and cross-validation from the CLI', () => {
       'search.yaml',
       `${base}search:\n  space:\n    training.learningRate: {type: loguniform, low: 0.001, high: 0.1}\n`,
     );
+    // A bad value given by a flag is blamed on the flag, not on the file that holds another.
+    const zero = lathe(['tune', '--config', search, '--trials', '0', '--workspace', W]);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toMatch(/search\.trials.*\(given on the command line: --trials 0\)/);
     const train = lathe(['train', '--config', search, '--workspace', W]);
     expect(train.code).toBe(1);
     expect(train.stderr).toMatch(/run it with lathe tune --config/);

@@ -172,7 +172,13 @@ export const tune: Command = {
       parallel: num(ctx, 'parallel'),
       strategy: str(ctx, 'strategy'),
     };
-    const changes = { model: str(ctx, 'model'), set: strs(ctx, 'set') };
+    const changes = {
+      model: str(ctx, 'model'),
+      set: strs(ctx, 'set'),
+      flags: Object.entries(overrides).flatMap(([k, v]) =>
+        v === undefined ? [] : [{ given: `--${k} ${v}`, path: `search.${k}` }],
+      ),
+    };
     let note = '';
     const load = () =>
       loadTrainConfig(file, (raw) => {
