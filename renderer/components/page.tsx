@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 
 export function PageHeader({
   title,
@@ -64,5 +64,28 @@ export function Facts({ items }: { items: [string, ReactNode][] }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/**
+ * Items such as a page subtitle's facts, joined by " · ". A line breaks only after a separator, never
+ * inside an item or before its "·", so no line starts with one. Falsy items are left out.
+ */
+export function DotList({ items }: { items: ReactNode[] }) {
+  const shown = items.filter(
+    (item) => item !== null && item !== undefined && item !== false && item !== '',
+  );
+  return (
+    <>
+      {shown.map((item, i) => (
+        <Fragment key={i}>
+          {i > 0 && ' '}
+          <span className="nowrap">
+            {item}
+            {i < shown.length - 1 && '\u00a0·'}
+          </span>
+        </Fragment>
+      ))}
+    </>
   );
 }

@@ -1,5 +1,5 @@
 /** Pure formatting helpers shared by the views (unit-tested in tests/unit/renderer). */
-import { formatNumber } from '../../shared/format';
+import { formatCount, formatNumber } from '../../shared/format';
 
 // Numbers, sizes and durations are formatted once for every face (the HTML report, the CLI) in shared/.
 export {
@@ -54,4 +54,9 @@ export function formatTemporal(iso: string, type: string): string {
     return date ?? iso;
   const frac = fraction && /[1-9]/.test(fraction) ? fraction.replace(/0+$/, '') : '';
   return `${date} ${time}${frac}${zone && zone !== 'Z' ? zone : ''}`;
+}
+
+/** A count with its noun, singular for one: "1 version", "2 versions", "1,200 rows". */
+export function formatCountOf(n: number, noun: string, many = `${noun}s`): string {
+  return `${formatCount(n)} ${n === 1 ? noun : many}`;
 }

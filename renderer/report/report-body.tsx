@@ -151,20 +151,22 @@ function PerClassTable({ report }: { report: Report }) {
 
 function ThresholdsTable({ report }: { report: Report }) {
   return (
-    <ReportTable
-      testId="eval-thresholds"
-      columns={['choice', num('threshold'), num('precision'), num('recall'), num('f1')]}
-    >
-      {thresholdRows(report).map((t) => (
-        <tr key={t.key}>
-          <td>{t.label}</td>
-          <Num value={t.threshold} />
-          <Num value={t.precision} />
-          <Num value={t.recall} />
-          <Num value={t.f1} />
-        </tr>
-      ))}
-    </ReportTable>
+    <div className="table-scroll">
+      <ReportTable
+        testId="eval-thresholds"
+        columns={['choice', num('threshold'), num('precision'), num('recall'), num('f1')]}
+      >
+        {thresholdRows(report).map((t) => (
+          <tr key={t.key}>
+            <td>{t.label}</td>
+            <Num value={t.threshold} />
+            <Num value={t.precision} />
+            <Num value={t.recall} />
+            <Num value={t.f1} />
+          </tr>
+        ))}
+      </ReportTable>
+    </div>
   );
 }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openBrowserSession, repo, type BrowserSession } from './pages/lathe-host';
 import { DataPage } from './pages/data-page';
+import { centreY } from './pages/layout';
 
 // Issue 12, defect 1 and the data items of 10: the import form's name follows the file, a schema change
 // is confirmed with its difference shown, datasets and projects are renamed and deleted, a suite is
@@ -50,6 +51,32 @@ describe('datasets and projects in the app', () => {
     expect(await data.datasetRow('exist').count()).toBe(0);
     expect(await data.profileRows()).toBe('2');
     await shot('1-import-named-by-file');
+
+    // The SQL box looks like the other fields, and its form stands apart from the file's.
+    const sql = await data.byTestId('query-import-sql').evaluate((el) => {
+      const s = getComputedStyle(el);
+      return {
+        padding: parseFloat(s.paddingLeft),
+        radius: parseFloat(s.borderTopLeftRadius),
+        border: s.borderTopColor,
+      };
+    });
+    const path = await data.byTestId('import-path').evaluate((el) => {
+      const s = getComputedStyle(el);
+      return {
+        padding: parseFloat(s.paddingLeft),
+        radius: parseFloat(s.borderTopLeftRadius),
+        border: s.borderTopColor,
+      };
+    });
+    expect(sql.padding).toBeGreaterThanOrEqual(path.padding - 3);
+    expect(sql.radius).toBe(path.radius);
+    expect(sql.border).toBe(path.border);
+    const fileForm = await page
+      .locator('form', { has: data.byTestId('import-path') })
+      .boundingBox();
+    const queryForm = await data.byTestId('query-import-form').boundingBox();
+    expect(queryForm!.y - (fileForm!.y + fileForm!.height)).toBeGreaterThanOrEqual(12);
   });
 
   it('marks the dataset list and the profile busy (aria-busy) while they load', async () => {
@@ -150,14 +177,39 @@ describe('datasets and projects in the app', () => {
     await data.byTestId('project-name').fill('Scratch');
     await data.byTestId('project-submit').click();
     await data.byTestId('project-row-Scratch').waitFor();
-    await data.rename('project-Scratch', 'Sandbox');
+    // Creating it again fails; the banner goes once a later action succeeds.
+    await data.byTestId('project-name').fill('Scratch');
+    await data.byTestId('project-submit').click();
+    const createError = data.byTestId('project-form').getByTestId('error-banner');
+    await createError.waitFor();
+
+    // The inline rename: its buttons on the line of its input.
+    await data.byTestId('project-Scratch-rename').click();
+    const input = data.byTestId('project-Scratch-rename-input');
+    await input.waitFor();
+    for (const button of [
+      data.byTestId('project-Scratch-rename-save'),
+      data.page.getByText('Cancel'),
+    ])
+      expect(Math.abs((await centreY(button)) - (await centreY(input)))).toBeLessThanOrEqual(2);
+    await input.fill('Sandbox');
+    await data.byTestId('project-Scratch-rename-save').click();
     await data.byTestId('project-row-Sandbox').waitFor();
-    await data.byTestId('project-Default-delete').click();
+    await createError.waitFor({ state: 'detached' });
+
+    await data.deleteProject('Default');
     const refused = data.byTestId('project-Default-actions').getByTestId('error-banner');
     await refused.waitFor();
     expect(await refused.textContent()).toContain('it holds datasets staff');
     await shot('6-project-delete-refused');
+    // Delete asks first (a deleted project cannot be restored); Cancel keeps it.
     await data.byTestId('project-Sandbox-delete').click();
+    await data.byTestId('project-Sandbox-delete-confirm').waitFor();
+    expect(await data.byTestId('project-row-Sandbox').count()).toBe(1);
+    await data.byTestId('project-Sandbox-delete-cancel').click();
+    await data.byTestId('project-Sandbox-delete-confirm').waitFor({ state: 'detached' });
+    expect(await data.byTestId('project-row-Sandbox').count()).toBe(1);
+    await data.deleteProject('Sandbox');
     await data.byTestId('project-row-Sandbox').waitFor({ state: 'detached' });
   });
 });

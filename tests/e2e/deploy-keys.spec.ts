@@ -23,6 +23,10 @@ describe('the Deploy view API keys panel', () => {
     await deploy.openDeploy(session.url);
     const panel = deploy.byTestId('deploy-keys');
     await panel.getByTestId('deploy-no-keys').waitFor();
+    // The model list box shows rows, not one clipped row at a text field's height.
+    expect(
+      await deploy.listRows(panel.getByTestId('deploy-key-models-pick')),
+    ).toBeGreaterThanOrEqual(3);
 
     await panel.getByTestId('deploy-key-name').fill('partner');
     await panel.getByTestId('deploy-key-models-pick').selectOption(['species']);

@@ -8,6 +8,7 @@ import { literal } from '../../main/workspace/db';
 import { routeHref } from '../../renderer/lib/routes';
 import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { DeployPage } from './pages/deploy-page';
+import { fieldFit, overhang, sidewaysScroll } from './pages/layout';
 
 let session: BrowserSession;
 
@@ -73,6 +74,21 @@ describe('the Deploy view', () => {
     await expect.poll(() => deploy.serverRef()).toBe('via species@champion');
     expect(await deploy.serverModel()).toBe('species@1');
 
+    // The servers table fits its card, Restart and Stop whole; in a narrow window it scrolls inside
+    // the card, not the page, and each request field is as wide as its caption and its placeholder.
+    expect(await overhang(deploy.servers().first().getByTestId('deploy-server-stop'))).toBe(0);
+    await session.page.setViewportSize({ width: 1100, height: 720 });
+    try {
+      expect(await sidewaysScroll(session.page)).toBe(0);
+      for (const name of ['Beak Length (mm)', 'Body Mass (g)']) {
+        const fit = await fieldFit(deploy.byTestId(`deploy-request-field-${name}`));
+        expect(fit.placeholder).toBeLessThanOrEqual(fit.room);
+        expect(fit.caption).toBeLessThanOrEqual(fit.width);
+      }
+    } finally {
+      await session.page.setViewportSize({ width: 1400, height: 1000 });
+    }
+
     // The request panel: one field per signature input; the answer is the server's own JSON.
     await deploy.fillRequest({
       'Beak Length (mm)': 39.1,
@@ -106,7 +122,15 @@ describe('the Deploy view', () => {
     const deploy = new DeployPage(session.page);
     await deploy.openDeploy(session.url);
     await deploy.chooseVersion('species@1');
-    const input = join(session.workspace, '..', 'penguins-in.json');
+    // A long path, as batch inputs often have: its cell on the Models page wraps (checked below).
+    const inputs = join(
+      session.workspace,
+      '..',
+      'batch-inputs',
+      'penguins-sampled-for-a-batch-job',
+    );
+    mkdirSync(inputs, { recursive: true });
+    const input = join(inputs, 'penguins-in.json');
     writeFileSync(input, JSON.stringify(penguins.slice(0, 20)));
     const output = join(session.workspace, '..', 'scores.csv');
     writeFileSync(output, 'keep me\n');
@@ -122,6 +146,20 @@ describe('the Deploy view', () => {
     await deploy.byTestId('model-batch').first().waitFor();
     expect(await deploy.byTestId('model-batch-output').first().textContent()).toBe(output);
     expect(await deploy.byTestId('model-batch-rows').first().textContent()).toBe('20');
+
+    // The model page in a narrow window: long paths and metrics wrap inside their cards, and the
+    // header counts the versions in words.
+    expect(await deploy.byTestId('model-page').locator('.page-subtitle').textContent()).toContain(
+      '· 2 versions ·',
+    );
+    await session.page.setViewportSize({ width: 1100, height: 720 });
+    try {
+      expect(await sidewaysScroll(session.page)).toBe(0);
+      expect(await overhang(deploy.byTestId('model-batches-table'))).toBe(0);
+      expect(await overhang(deploy.byTestId('model-versions').locator('table'))).toBe(0);
+    } finally {
+      await session.page.setViewportSize({ width: 1400, height: 1000 });
+    }
   });
 
   it('shows a batch job running with Stop, which ends it writing and recording nothing', async () => {

@@ -9,6 +9,7 @@ import { contractClient } from '../helpers/services';
 import { vega } from '../helpers/workspace';
 import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { EvaluationPage } from './pages/evaluation-page';
+import { overhang, sidewaysScroll } from './pages/layout';
 
 /** A segment value that is markup: the view and the downloaded file must show it as text. */
 const HOSTILE = `<b id="injected">winter</b> & "cold"`;
@@ -84,6 +85,20 @@ describe('the Evaluation view', () => {
     expect(await fairness.textContent()).toContain(HOSTILE);
     expect(await fairness.locator('li[data-measure]').count()).toBe(4);
     expect(await page.locator('#injected').count()).toBe(0);
+  });
+
+  it('shows the per-class and thresholds tables whole in a narrow window, the page not scrolling sideways', async () => {
+    const ev = new EvaluationPage(page);
+    await page.setViewportSize({ width: 1100, height: 720 });
+    try {
+      await ev.openReport(url, report.id);
+      await ev.byTestId('eval-thresholds').waitFor();
+      expect(await sidewaysScroll(page)).toBe(0);
+      expect(await overhang(ev.byTestId('eval-per-class'))).toBe(0);
+      expect(await overhang(ev.byTestId('eval-thresholds'))).toBe(0);
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    }
   });
 
   it('downloads the offline HTML report of the evaluation', async () => {

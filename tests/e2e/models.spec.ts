@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { contractClient, importPenguins, penguinsConfig, trainRun } from '../helpers/services';
 import { openSeededSession, repo, type BrowserSession } from './pages/lathe-host';
+import { overhang, sidewaysScroll } from './pages/layout';
 import { ModelsPage } from './pages/models-page';
 
 let session: BrowserSession;
@@ -33,7 +34,7 @@ describe('the Models view', () => {
       }
       await contractClient(() => services).call('gates:set', {
         project: 'Default',
-        policy: { metrics: [{ metric: 'val_accuracy', min: 0.999 }] },
+        policy: { metrics: [{ metric: 'accuracy', min: 0.999 }] },
       });
     });
     ({ page, url } = session);
@@ -56,6 +57,24 @@ describe('the Models view', () => {
     await models.byTestId('model-versions').waitFor();
     expect(await models.version(2).textContent()).toContain('penguins@1');
     expect(await models.version(1).count()).toBe(1);
+
+    // A long description wraps in its column; the list stays inside a narrow window.
+    await models.invoke('models:register', {
+      runId: runs[0]!,
+      name: 'penguin-described',
+      description:
+        'Predicts the species of a penguin from its beak, flipper and body mass measurements, ' +
+        'trained on the Palmer Archipelago sample; for the field team, not for new islands.',
+    });
+    await page.setViewportSize({ width: 1100, height: 720 });
+    try {
+      await models.openList(url);
+      await models.row('penguin-described').waitFor();
+      expect(await sidewaysScroll(page)).toBe(0);
+      expect(await overhang(models.byTestId('models-table'))).toBe(0);
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    }
 
     await models.openList(url);
     const row = models.row('penguin-registered');

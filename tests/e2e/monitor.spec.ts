@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractClient, importPenguins, penguinsConfig, trainRun } from '../helpers/services';
 import { vega } from '../helpers/workspace';
 import { openSeededSession, type BrowserSession } from './pages/lathe-host';
+import { centreY, checkboxLayout } from './pages/layout';
 import { MonitorPage } from './pages/monitor-page';
 
 type Penguin = Record<string, string | number | null>;
@@ -210,6 +211,9 @@ describe('the Monitor view', () => {
     const monitor = await openAt('alerts');
     const row = monitor.alertRows().filter({ hasText: 'species-inputs-moved' });
     await row.waitFor();
+    const openOnly = await checkboxLayout(monitor.byTestId('alerts-open-only'));
+    expect(openOnly.height).toBeLessThan(20);
+    expect(openOnly.offset).toBeLessThanOrEqual(2);
     expect(await row.getAttribute('data-acknowledged')).toBe('false');
     await monitor.acknowledge(row, 'shift expected: new colony');
     await expect.poll(() => row.getAttribute('data-acknowledged')).toBe('true');
@@ -243,6 +247,14 @@ describe('the Monitor view', () => {
   it('retrains on new data, shows the champion timeline and rolls the champion back with a reason', async () => {
     const monitor = await openAt('retraining');
     await monitor.byTestId('retrain-empty').waitFor();
+    // "promote when the gates hold": a box of its own size beside its text, on the line of the field.
+    const promote = monitor.byTestId('retrain-promote');
+    const box = await checkboxLayout(promote);
+    expect(box.height).toBeLessThan(20);
+    expect(box.offset).toBeLessThanOrEqual(2);
+    expect(
+      Math.abs((await centreY(promote)) - (await centreY(monitor.byTestId('retrain-data')))),
+    ).toBeLessThanOrEqual(2);
     await monitor.byTestId('retrain-data').fill('penguins');
     await monitor.byTestId('retrain-promote').check();
     await monitor.byTestId('retrain-run').click();

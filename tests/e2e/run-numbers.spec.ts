@@ -2,14 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { TrainConfig } from '../../shared/contract';
 import { importPenguins, penguinsConfig, trainRun } from '../helpers/services';
+import { vega } from '../helpers/workspace';
 import { ComparePage } from './pages/compare-page';
 import { openSeededSession, type BrowserSession } from './pages/lathe-host';
+import { dotStartsLine, overhang, showsWholeValue, sidewaysScroll } from './pages/layout';
 import { RunPage } from './pages/run-page';
 
 let session: BrowserSession;
 let page: Page;
 let url: string;
-const ids = { trained: '', hashed: '', search: '' };
+const ids = { trained: '', hashed: '', search: '', longName: '' };
 const HASH = 'ab'.repeat(32);
 
 const config = penguinsConfig({
@@ -22,6 +24,13 @@ describe('the numbers users look for, on screen', () => {
     session = await openSeededSession('lathe-e2e-numbers-', async (services) => {
       const { version } = await importPenguins(services);
       ids.trained = (await trainRun(services, config)).id;
+      // A dataset named as users name theirs, for a suggested model name as long as theirs.
+      await services.data.importFile({
+        path: vega('penguins.json'),
+        name: 'penguins_q1_clean',
+        project: 'Default',
+      });
+      ids.longName = (await trainRun(services, { ...config, dataset: 'penguins_q1_clean' })).id;
       // A run with many long params, one of them a 64-digit hash, as trackers record them.
       const params: Record<string, string> = { 'dataset.hash': HASH };
       for (let i = 0; i < 30; i++)
@@ -49,7 +58,11 @@ describe('the numbers users look for, on screen', () => {
             trials: 3,
             parallel: 1,
             metric: 'val_accuracy',
-            space: { 'training.learningRate': { type: 'choice', values: [0.001, 0.05, 0.1] } },
+            // A second, fixed dimension: one more column in the trials table, as real searches have.
+            space: {
+              'training.learningRate': { type: 'choice', values: [0.001, 0.05, 0.1] },
+              'training.batchSize': { type: 'choice', values: [64] },
+            },
           },
         }),
       );
@@ -108,13 +121,17 @@ describe('the numbers users look for, on screen', () => {
       `${HASH.slice(0, 12)}…`,
     );
 
-    await run.openRun(url, ids.trained);
+    await run.openRun(url, ids.longName);
     const header = page.locator('.page-header');
     const before = await header.boundingBox();
     await run.byTestId('register-model').click();
     await run.byTestId('register-model-form').waitFor();
     const after = await header.boundingBox();
     expect(after!.height).toBe(before!.height);
+    // The suggested name (dataset and target) shows whole in its box.
+    const name = run.byTestId('register-model-name');
+    expect(await name.inputValue()).toBe('penguins_q1_clean_1-Species');
+    expect(await showsWholeValue(name)).toBe(true);
     await run.byTestId('register-model-name').press('Escape');
     await run.byTestId('register-model-form').waitFor({ state: 'detached' });
   });
@@ -150,6 +167,27 @@ describe('the numbers users look for, on screen', () => {
     const models = await run.invoke('models:list', {});
     const version = await run.invoke('models:version', { ref: `${models[0]!.name}@1` });
     expect(version.runId).toBe(report.report!.best!.runId);
+  });
+
+  it("a search parent lists its trials inside the page at 1100 px, and a trial's header wraps between its facts", async () => {
+    const run = new RunPage(page);
+    await page.setViewportSize({ width: 1100, height: 720 });
+    try {
+      await run.openRun(url, ids.search);
+      await run.byTestId('run-child').first().waitFor();
+      expect(await sidewaysScroll(page)).toBe(0);
+      expect(await overhang(run.byTestId('run-children'))).toBe(0);
+
+      const [trial] = await run.invoke('runs:list', { parentId: ids.search, limit: 1 });
+      await run.openRun(url, trial!.id);
+      // At whatever width the header wraps, a line breaks after a "·", never before one.
+      for (let width = 900; width <= 1400; width += 4) {
+        await page.setViewportSize({ width, height: 720 });
+        expect(await dotStartsLine(page.locator('.page-subtitle')), `at ${width}px`).toBe(false);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    }
   });
 
   it('follows the OS dark-mode preference', async () => {

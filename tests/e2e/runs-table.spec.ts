@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
 import { openSeededSession, repo, type BrowserSession } from './pages/lathe-host';
+import { checkboxLayout, fieldFit } from './pages/layout';
 import { RunsTablePage } from './pages/runs-table-page';
 
 const RUNS = 2000;
@@ -202,6 +203,14 @@ describe('runs table', () => {
       .poll(() => table.byTestId(`run-pinned-${id}`).getAttribute('class'))
       .toContain('hover');
     expect(await table.row(id).getAttribute('class')).toContain('hover');
+  });
+
+  it('lines the Deleted box up with its "show", and Search shows its whole placeholder', async () => {
+    const box = await checkboxLayout(table.byTestId('runs-show-deleted'));
+    expect(box.height).toBeLessThan(20);
+    expect(box.offset).toBeLessThanOrEqual(2);
+    const search = await fieldFit(table.byTestId('runs-search'));
+    expect(search.placeholder).toBeLessThanOrEqual(search.room);
   });
 
   it('selects a range with shift-click, compares, deletes, restores and purges', async () => {

@@ -252,9 +252,11 @@ export function DataView({ selected }: { selected: string | null }) {
         title="Data"
         subtitle={`Datasets in ${project}. Every import is an immutable, hashed version.`}
       />
-      <Panel title="Import a file">
-        <ImportForm prefillPath={importPath} onImported={showMade} />
-        <QueryImportForm onImported={showMade} />
+      <Panel title="Import a file" testId="import-panel">
+        <div className="stack">
+          <ImportForm prefillPath={importPath} onImported={showMade} />
+          <QueryImportForm onImported={showMade} />
+        </div>
       </Panel>
       <Panel
         title="Datasets"

@@ -16,6 +16,7 @@ export function NameActions({
   onRename,
   onDelete,
   deleteHint,
+  confirmDelete,
   testId,
 }: {
   /** `dataset` or `project`, for labels and messages. */
@@ -25,9 +26,15 @@ export function NameActions({
   onDelete: () => Promise<void>;
   /** The Delete button's tooltip, e.g. that a dataset can be restored. */
   deleteHint: string;
+  /**
+   * For a delete that cannot be undone: the question Delete asks first, answered in place
+   * (`<testId>-delete-confirm`, `<testId>-delete-yes`). None: Delete acts at once (a restorable one).
+   */
+  confirmDelete?: string;
   testId: string;
 }) {
   const [renaming, setRenaming] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [to, setTo] = useState(name);
   const action = useAction<'rename' | 'delete'>();
 
@@ -37,11 +44,13 @@ export function NameActions({
       done: () => setRenaming(false),
       describe: (err) => `Could not rename the ${what}: ${errorMessage(err)}`,
     });
-  const remove = () =>
-    action.run(onDelete, {
+  const remove = () => {
+    setConfirming(false);
+    return action.run(onDelete, {
       as: 'delete',
       describe: (err) => `Could not delete the ${what}: ${errorMessage(err)}`,
     });
+  };
 
   return (
     <div className="name-actions" data-testid={`${testId}-actions`}>
@@ -60,20 +69,45 @@ export function NameActions({
             spellCheck={false}
             testId={`${testId}-rename-input`}
           />
+          {/* Full-size buttons: as tall as the input, so the row lines up. */}
           <BusyButton
             busy={action.doing === 'rename'}
             busyLabel="Renaming…"
             disabled={!to.trim() || to.trim() === name}
             type="submit"
-            className="btn btn-primary btn-small"
+            className="btn btn-primary"
             testId={`${testId}-rename-save`}
           >
             Rename
           </BusyButton>
-          <button type="button" className="btn btn-small" onClick={() => setRenaming(false)}>
+          <button type="button" className="btn" onClick={() => setRenaming(false)}>
             Cancel
           </button>
         </form>
+      ) : confirming ? (
+        <span
+          className="name-actions-confirm"
+          role="alertdialog"
+          data-testid={`${testId}-delete-confirm`}
+        >
+          {confirmDelete}{' '}
+          <button
+            type="button"
+            className="btn btn-small btn-danger"
+            onClick={() => void remove()}
+            data-testid={`${testId}-delete-yes`}
+          >
+            Delete {name}
+          </button>{' '}
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => setConfirming(false)}
+            data-testid={`${testId}-delete-cancel`}
+          >
+            Cancel
+          </button>
+        </span>
       ) : (
         <div className="form-row">
           <button
@@ -93,11 +127,17 @@ export function NameActions({
             busyLabel="Deleting…"
             disabled={action.busy}
             className="btn btn-small btn-danger"
-            onClick={() => void remove()}
+            onClick={() => {
+              if (confirmDelete === undefined) void remove();
+              else {
+                action.fail(null);
+                setConfirming(true);
+              }
+            }}
             title={deleteHint}
             testId={`${testId}-delete`}
           >
-            Delete
+            {confirmDelete === undefined ? 'Delete' : 'Delete…'}
           </BusyButton>
         </div>
       )}

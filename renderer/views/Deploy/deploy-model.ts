@@ -24,7 +24,8 @@ export function versionOptions(detail: Pick<ModelDetail, 'name' | 'versions'>): 
   const versions = [...detail.versions]
     .sort((a, b) => b.version - a.version)
     .map((v) => {
-      const tags = [...v.aliases, ...(v.stage !== 'none' ? [v.stage] : [])];
+      // An alias may be named like the stage (`staging`): it shows once.
+      const tags = [...new Set([...v.aliases, ...(v.stage !== 'none' ? [v.stage] : [])])];
       return {
         ref: `${detail.name}@${v.version}`,
         label: `v${v.version}${tags.length ? ` (${tags.join(', ')})` : ''}`,

@@ -198,69 +198,71 @@ function ServersPanel({
         </p>
       )}
       {servers && servers.length > 0 && (
-        <table className="table" data-testid="deploy-servers-table">
-          <TableHead
-            columns={[
-              'model',
-              'follows',
-              'URL',
-              'status',
-              'requests',
-              'errors',
-              'rate (10 s)',
-              'latency',
-              'started',
-              '',
-            ]}
-          />
-          <tbody>
-            {servers.map((s) => (
-              <tr key={s.id} data-testid="deploy-server" data-server-id={s.id}>
-                <td>
-                  {s.model}@{s.version}
-                </td>
-                <td
-                  className={s.refNow !== undefined ? 'form-error' : 'muted'}
-                  data-testid="deploy-server-ref"
-                >
-                  {refNote(s)}
-                </td>
-                <td className="mono" data-testid="deploy-server-url" title={predictUrl(s)}>
-                  {s.url}
-                </td>
-                <td>
-                  <span className="badge badge-running" data-testid="deploy-server-status">
-                    running
-                  </span>
-                </td>
-                <td data-testid="deploy-server-requests">{formatNumber(s.requests)}</td>
-                <td data-testid="deploy-server-errors">{formatNumber(s.errors)}</td>
-                <td data-testid="deploy-server-rate">{formatRate(s.requestRate)}</td>
-                <td className="muted">{formatLatency(s)}</td>
-                <td>{formatTime(s.startedAt)}</td>
-                <td>
-                  <button
-                    type="button"
-                    className="btn btn-small"
-                    title="Stop and start again on the same address, loading where the reference points now"
-                    onClick={() => void act('serve:restart', s.id)}
-                    data-testid="deploy-server-restart"
+        <div className="table-scroll deploy-servers-scroll">
+          <table className="table" data-testid="deploy-servers-table">
+            <TableHead
+              columns={[
+                'model',
+                'follows',
+                'URL',
+                'status',
+                'requests',
+                'errors',
+                'rate (10 s)',
+                'latency',
+                'started',
+                '',
+              ]}
+            />
+            <tbody>
+              {servers.map((s) => (
+                <tr key={s.id} data-testid="deploy-server" data-server-id={s.id}>
+                  <td>
+                    {s.model}@{s.version}
+                  </td>
+                  <td
+                    className={s.refNow !== undefined ? 'form-error cell-wrap' : 'muted cell-wrap'}
+                    data-testid="deploy-server-ref"
                   >
-                    Restart
-                  </button>{' '}
-                  <button
-                    type="button"
-                    className="btn btn-small btn-danger"
-                    onClick={() => void act('serve:stop', s.id)}
-                    data-testid="deploy-server-stop"
-                  >
-                    Stop
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                    {refNote(s)}
+                  </td>
+                  <td className="mono" data-testid="deploy-server-url" title={predictUrl(s)}>
+                    {s.url}
+                  </td>
+                  <td>
+                    <span className="badge badge-running" data-testid="deploy-server-status">
+                      running
+                    </span>
+                  </td>
+                  <td data-testid="deploy-server-requests">{formatNumber(s.requests)}</td>
+                  <td data-testid="deploy-server-errors">{formatNumber(s.errors)}</td>
+                  <td data-testid="deploy-server-rate">{formatRate(s.requestRate)}</td>
+                  <td className="muted cell-wrap">{formatLatency(s)}</td>
+                  <td>{formatTime(s.startedAt)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      title="Stop and start again on the same address, loading where the reference points now"
+                      onClick={() => void act('serve:restart', s.id)}
+                      data-testid="deploy-server-restart"
+                    >
+                      Restart
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="btn btn-small btn-danger"
+                      onClick={() => void act('serve:stop', s.id)}
+                      data-testid="deploy-server-stop"
+                    >
+                      Stop
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </Panel>
   );

@@ -22,7 +22,7 @@ export function RequestPanel({ servers }: { servers: ServerStatus[] }) {
   const version = useAsync(() => getApi().invoke('models:version', { ref: served }), [served]);
   return (
     <Panel title="Try a request" testId="deploy-request">
-      <div className="form-row">
+      <div className="form-row request-server">
         <SelectField
           label="Server"
           value={server.id}
@@ -79,7 +79,7 @@ function RequestForm({
   return (
     <>
       <form className="form" onSubmit={handleSubmit(run)}>
-        <div className="form-row">
+        <div className="request-fields" data-testid="deploy-request-fields">
           {fields.map((f) =>
             f.control === 'select' || f.control === 'boolean' ? (
               <SelectField

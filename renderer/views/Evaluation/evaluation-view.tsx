@@ -43,9 +43,9 @@ function DownloadButton({ report }: { report: EvaluationReport }) {
 }
 
 /** A report section as a panel of the view's two-column grid. */
-function PanelSection({ title, wide, testId, children }: ReportSectionProps) {
+function PanelSection({ id, title, wide, testId, children }: ReportSectionProps) {
   return (
-    <Panel title={title} className={wide ? 'span-2' : undefined} testId={testId}>
+    <Panel title={title} className={wide ? 'span-2' : `eval-section-${id}`} testId={testId}>
       {children}
     </Panel>
   );

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ExperimentSummary } from '../../../shared/contract';
 import { getApi } from '../../api';
-import { FormField, SelectField, TextField } from '../../components/form-field';
+import { Checkbox, FormField, SelectField, TextField } from '../../components/form-field';
 import type { Option } from '../../components/options';
 import { PageHeader, Panel } from '../../components/page';
 import { EmptyState, ErrorBanner, Loading } from '../../components/states';
@@ -343,20 +343,18 @@ export function ExperimentsView({ newRun, clone }: { newRun: boolean; clone?: st
                   onChange={(search) => update((l) => ({ ...l, search }))}
                   testId="runs-search"
                 />
-                <FormField label="Deleted">
-                  <span>
-                    <input
-                      type="checkbox"
-                      data-testid="runs-show-deleted"
-                      checked={layout.showDeleted}
-                      onChange={(e) => {
-                        const on = e.target.checked;
-                        setSelection(EMPTY_SELECTION);
-                        update((l) => ({ ...l, showDeleted: on }));
-                      }}
-                    />{' '}
+                <FormField label="Deleted" as="div">
+                  <Checkbox
+                    className="check"
+                    checked={layout.showDeleted}
+                    onChange={(on) => {
+                      setSelection(EMPTY_SELECTION);
+                      update((l) => ({ ...l, showDeleted: on }));
+                    }}
+                    testId="runs-show-deleted"
+                  >
                     show
-                  </span>
+                  </Checkbox>
                 </FormField>
                 <FormField as="div" className="rt-picker-anchor">
                   <button

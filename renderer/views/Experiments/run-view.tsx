@@ -6,7 +6,7 @@ import {
   type TrainProgress,
 } from '../../../shared/contract';
 import { getApi, errorMessage } from '../../api';
-import { PageHeader, Panel } from '../../components/page';
+import { DotList, PageHeader, Panel } from '../../components/page';
 import {
   EmptyState,
   ErrorBanner,
@@ -207,33 +207,31 @@ function RunBody({
           </>
         }
         subtitle={
-          <>
-            {run.kind === 'mlflow' ? (
-              <span data-testid="run-logged-by-mlflow">Logged through MLflow</span>
-            ) : (
-              <>
-                {run.task} {run.modelType} on {run.dataset}
-              </>
-            )}{' '}
-            · experiment {run.experiment} · started {formatTime(run.startedAt)}
-            {run.durationMs !== null && <> · {formatDuration(run.durationMs)}</>}
-            {run.parentId && (
-              <>
-                {' '}
-                · {run.kind === 'fold'
-                  ? 'fold of'
-                  : run.kind === 'trial'
-                    ? 'trial of'
-                    : 'part of'}{' '}
-                <a
-                  href={routeHref({ view: 'run', runId: run.parentId })}
-                  data-testid="run-parent-link"
-                >
-                  {run.parentId.slice(0, 8)}
-                </a>
-              </>
-            )}
-          </>
+          <DotList
+            items={[
+              run.kind === 'mlflow' ? (
+                <span data-testid="run-logged-by-mlflow">Logged through MLflow</span>
+              ) : (
+                <>
+                  {run.task} {run.modelType} on {run.dataset}
+                </>
+              ),
+              `experiment ${run.experiment}`,
+              `started ${formatTime(run.startedAt)}`,
+              run.durationMs !== null && formatDuration(run.durationMs),
+              run.parentId && (
+                <>
+                  {run.kind === 'fold' ? 'fold of' : run.kind === 'trial' ? 'trial of' : 'part of'}{' '}
+                  <a
+                    href={routeHref({ view: 'run', runId: run.parentId })}
+                    data-testid="run-parent-link"
+                  >
+                    {run.parentId.slice(0, 8)}
+                  </a>
+                </>
+              ),
+            ]}
+          />
         }
         actions={
           <>

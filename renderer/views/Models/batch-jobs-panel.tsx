@@ -23,25 +23,27 @@ export function BatchJobsPanel({ model, version }: { model: string; version: num
         </p>
       )}
       {batches.data && batches.data.length > 0 && (
-        <table className="table" data-testid="model-batches-table">
-          <TableHead columns={['when', 'input', 'output', 'rows', 'duration', 'captured']} />
-          <tbody>
-            {batches.data.map((b) => (
-              <tr key={b.id} data-testid="model-batch">
-                <td>{formatTime(b.at)}</td>
-                <td className="mono" title={`sha256 ${b.inputSha256}`}>
-                  {b.input}
-                </td>
-                <td className="mono" data-testid="model-batch-output">
-                  {b.output}
-                </td>
-                <td data-testid="model-batch-rows">{formatNumber(b.rows)}</td>
-                <td>{formatDuration(b.durationMs)}</td>
-                <td>{b.captureRate === null ? '' : `${Math.round(b.captureRate * 100)}%`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="table" data-testid="model-batches-table">
+            <TableHead columns={['when', 'input', 'output', 'rows', 'duration', 'captured']} />
+            <tbody>
+              {batches.data.map((b) => (
+                <tr key={b.id} data-testid="model-batch">
+                  <td>{formatTime(b.at)}</td>
+                  <td className="mono cell-wrap" title={`sha256 ${b.inputSha256}`}>
+                    {b.input}
+                  </td>
+                  <td className="mono cell-wrap" data-testid="model-batch-output">
+                    {b.output}
+                  </td>
+                  <td data-testid="model-batch-rows">{formatNumber(b.rows)}</td>
+                  <td>{formatDuration(b.durationMs)}</td>
+                  <td>{b.captureRate === null ? '' : `${Math.round(b.captureRate * 100)}%`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </Panel>
   );

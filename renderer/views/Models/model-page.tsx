@@ -8,9 +8,9 @@ import {
 import { getApi } from '../../api';
 import { ApiError } from '../../api/errors';
 import { Checkbox, FormField, TextField } from '../../components/form-field';
-import { Facts, PageHeader, Panel } from '../../components/page';
+import { DotList, Facts, PageHeader, Panel } from '../../components/page';
 import { AsyncStatus, ErrorBanner } from '../../components/states';
-import { formatNumber, formatTime } from '../../lib/format';
+import { formatCountOf, formatNumber, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { routeHref } from '../../lib/routes';
 import { toError, useAction } from '../../lib/use-action';
@@ -65,8 +65,8 @@ export function ModelPage({ name }: { name: string }) {
         subtitle={
           m ? (
             <>
-              {m.description && <>{m.description} · </>}project {m.project} · {m.versionCount}{' '}
-              version(s) · created {formatTime(m.createdAt)}
+              {m.description && <>{m.description} · </>}project {m.project} ·{' '}
+              {formatCountOf(m.versionCount, 'version')} · created {formatTime(m.createdAt)}
             </>
           ) : undefined
         }
@@ -140,82 +140,86 @@ function VersionsPanel({
       {unaliasing.message !== null && (
         <ErrorBanner error={unaliasing.message} title="Could not remove alias" />
       )}
-      <table className="table table-hover">
-        <TableHead
-          columns={['version', 'stage', 'aliases', 'metrics', 'run', 'data', 'registered']}
-        />
-        <tbody>
-          {model.versions.map((v) => (
-            <tr
-              key={v.version}
-              className={v.version === selected ? 'model-version-selected' : undefined}
-              onClick={() => onSelect(v.version)}
-              data-testid={`model-version-${v.version}`}
-              aria-selected={v.version === selected}
-            >
-              <td>
-                <button type="button" className="btn btn-ghost btn-small">
-                  v{v.version}
-                </button>
-              </td>
-              <td>
-                <span className={`chip stage-${v.stage}`} data-testid="version-stage">
-                  {v.stage}
-                </span>
-              </td>
-              <td data-testid="version-aliases">
-                {v.aliases.map((a) => (
-                  <span key={a} className="chip alias-chip">
-                    {a}
-                    <button
-                      type="button"
-                      className="tag-remove"
-                      title={`Remove alias ${a}`}
-                      aria-label={`Remove alias ${a}`}
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        void unalias(a);
-                      }}
-                    >
-                      ×
-                    </button>
-                  </span>
-                ))}
-              </td>
-              <td className="small">
-                {valMetrics(v)
-                  .map(([k, x]) => `${k} ${formatNumber(x)}`)
-                  .join(' · ')}
-              </td>
-              {v.lineage ? (
-                <>
-                  <td>
-                    <a
-                      href={routeHref({ view: 'run', runId: v.lineage.runId })}
-                      onClick={(e) => e.stopPropagation()}
-                      className="mono"
-                    >
-                      {v.lineage.runName}
-                    </a>
-                  </td>
-                  <td className="mono small">
-                    {v.lineage.dataset}@{v.lineage.datasetVersion}
-                  </td>
-                </>
-              ) : (
-                <td colSpan={2}>
-                  <span className="tag" data-testid="version-imported" title="Imported ONNX model">
-                    imported
+      <div className="table-scroll">
+        <table className="table table-hover">
+          <TableHead
+            columns={['version', 'stage', 'aliases', 'metrics', 'run', 'data', 'registered']}
+          />
+          <tbody>
+            {model.versions.map((v) => (
+              <tr
+                key={v.version}
+                className={v.version === selected ? 'model-version-selected' : undefined}
+                onClick={() => onSelect(v.version)}
+                data-testid={`model-version-${v.version}`}
+                aria-selected={v.version === selected}
+              >
+                <td>
+                  <button type="button" className="btn btn-ghost btn-small">
+                    v{v.version}
+                  </button>
+                </td>
+                <td>
+                  <span className={`chip stage-${v.stage}`} data-testid="version-stage">
+                    {v.stage}
                   </span>
                 </td>
-              )}
-              <td className="small">
-                {formatTime(v.createdAt)} by {v.createdBy}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                <td data-testid="version-aliases">
+                  {v.aliases.map((a) => (
+                    <span key={a} className="chip alias-chip">
+                      {a}
+                      <button
+                        type="button"
+                        className="tag-remove"
+                        title={`Remove alias ${a}`}
+                        aria-label={`Remove alias ${a}`}
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          void unalias(a);
+                        }}
+                      >
+                        ×
+                      </button>
+                    </span>
+                  ))}
+                </td>
+                <td className="small cell-wrap">
+                  <DotList items={valMetrics(v).map(([k, x]) => `${k} ${formatNumber(x)}`)} />
+                </td>
+                {v.lineage ? (
+                  <>
+                    <td className="cell-wrap">
+                      <a
+                        href={routeHref({ view: 'run', runId: v.lineage.runId })}
+                        onClick={(e) => e.stopPropagation()}
+                        className="mono"
+                      >
+                        {v.lineage.runName}
+                      </a>
+                    </td>
+                    <td className="mono small cell-wrap">
+                      {v.lineage.dataset}@{v.lineage.datasetVersion}
+                    </td>
+                  </>
+                ) : (
+                  <td colSpan={2}>
+                    <span
+                      className="tag"
+                      data-testid="version-imported"
+                      title="Imported ONNX model"
+                    >
+                      imported
+                    </span>
+                  </td>
+                )}
+                <td className="small cell-wrap">
+                  <span className="nowrap">{formatTime(v.createdAt)}</span> by {v.createdBy}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </Panel>
   );
 }

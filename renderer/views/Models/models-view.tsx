@@ -36,48 +36,50 @@ function ModelList() {
       <GatePolicyPanel key={project} project={project} />
       {models.data && models.data.length > 0 && (
         <Panel>
-          <table className="table table-hover" data-testid="models-table">
-            <TableHead
-              columns={[
-                'model',
-                'versions',
-                'latest',
-                'aliases',
-                'stages',
-                'updated',
-                'description',
-              ]}
-            />
-            <tbody>
-              {models.data.map((m) => (
-                <tr key={m.id} data-testid={`model-row-${m.name}`}>
-                  <td>
-                    <a href={routeHref({ view: 'models', model: m.name })}>{m.name}</a>
-                  </td>
-                  <td>{formatNumber(m.versionCount)}</td>
-                  <td>{m.latest ? `v${m.latest.version}` : '—'}</td>
-                  <td>
-                    {Object.entries(m.aliases).map(([a, v]) => (
-                      <span key={a} className="chip">
-                        {a} → v{v}
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    {Object.entries(m.stageCounts)
-                      .filter(([s]) => s !== 'none')
-                      .map(([s, n]) => (
-                        <span key={s} className={`chip stage-${s}`}>
-                          {n} {s}
+          <div className="table-scroll">
+            <table className="table table-hover" data-testid="models-table">
+              <TableHead
+                columns={[
+                  'model',
+                  'versions',
+                  'latest',
+                  'aliases',
+                  'stages',
+                  'updated',
+                  'description',
+                ]}
+              />
+              <tbody>
+                {models.data.map((m) => (
+                  <tr key={m.id} data-testid={`model-row-${m.name}`}>
+                    <td>
+                      <a href={routeHref({ view: 'models', model: m.name })}>{m.name}</a>
+                    </td>
+                    <td>{formatNumber(m.versionCount)}</td>
+                    <td>{m.latest ? `v${m.latest.version}` : '—'}</td>
+                    <td>
+                      {Object.entries(m.aliases).map(([a, v]) => (
+                        <span key={a} className="chip">
+                          {a} → v{v}
                         </span>
                       ))}
-                  </td>
-                  <td>{m.latest ? formatTime(m.latest.createdAt) : ''}</td>
-                  <td className="muted">{m.description}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                    </td>
+                    <td>
+                      {Object.entries(m.stageCounts)
+                        .filter(([s]) => s !== 'none')
+                        .map(([s, n]) => (
+                          <span key={s} className={`chip stage-${s}`}>
+                            {n} {s}
+                          </span>
+                        ))}
+                    </td>
+                    <td>{m.latest ? formatTime(m.latest.createdAt) : ''}</td>
+                    <td className="muted cell-wrap">{m.description}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </Panel>
       )}
     </div>

@@ -5,6 +5,7 @@ import { routeHref } from '../../lib/routes';
 import { useAction } from '../../lib/use-action';
 import { BusyButton } from '../../components/busy-button';
 import { handleSubmit } from '../../lib/forms';
+import './models.css';
 
 /** A suggested model name from the run: its dataset and target, in the characters names allow. */
 export const suggestName = (run: Pick<Run, 'dataset' | 'config'>) =>
@@ -70,6 +71,7 @@ export function RegisterModel({ run }: { run: Run }) {
         data-testid="register-model-form"
       >
         <input
+          className="register-model-name"
           value={name}
           onChange={(e) => setName(e.target.value)}
           aria-label="Model name"

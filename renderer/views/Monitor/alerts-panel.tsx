@@ -56,7 +56,6 @@ export function AlertsPanel({ target }: { target: MonitorTarget }) {
             onChange={setOpenOnly}
             testId="alerts-open-only"
           >
-            {' '}
             open only
           </Checkbox>
           <BusyButton

@@ -189,7 +189,6 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
             onChange={setPromote}
             testId="retrain-promote"
           >
-            {' '}
             promote when the gates hold
           </Checkbox>
         </FormField>

@@ -8,16 +8,25 @@ import { formatCount, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/hooks';
 import { DEFAULT_PROJECT, useProject } from '../../lib/project';
 import { NameActions } from '../Data/name-actions';
-import { useAction } from '../../lib/use-action';
+import { useAction, type Action } from '../../lib/use-action';
 import { TableHead, num } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
 import { handleSubmit } from '../../lib/forms';
 import { VerifyPanel } from './verify-panel';
 
-function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void }) {
+/**
+ * The New project form. Its action belongs to the view, which clears a failure once anything else on
+ * the page succeeds: an old "Could not create" must not sit over a later rename or delete.
+ */
+function CreateProjectForm({
+  create,
+  onCreated,
+}: {
+  create: Action<'run'>;
+  onCreated: (name: string) => void;
+}) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const create = useAction();
 
   async function submit() {
     const input = { name: name.trim(), description };
@@ -73,12 +82,19 @@ function CreateProjectForm({ onCreated }: { onCreated: (name: string) => void })
 export function ProjectsView() {
   const projects = useAsync(() => getApi().invoke('projects:list', {}), []);
   const { project: active, setProject } = useProject();
+  const create = useAction();
+  /** After a successful action: the list again, and no stale creation error. */
+  const succeeded = () => {
+    create.fail(null);
+    projects.reload();
+  };
 
   return (
     <div className="page">
       <PageHeader title="Projects" subtitle="A project groups datasets, experiments and models." />
       <Panel title="New project">
         <CreateProjectForm
+          create={create}
           onCreated={(name) => {
             setProject(name);
             projects.reload();
@@ -116,7 +132,10 @@ export function ProjectsView() {
                       <button
                         type="button"
                         className="btn btn-small"
-                        onClick={() => setProject(p.name)}
+                        onClick={() => {
+                          create.fail(null);
+                          setProject(p.name);
+                        }}
                       >
                         Open
                       </button>
@@ -128,15 +147,16 @@ export function ProjectsView() {
                       name={p.name}
                       testId={`project-${p.name}`}
                       deleteHint="Delete this project; refused while it holds datasets, runs or models"
+                      confirmDelete={`Delete project ${p.name}? This cannot be undone.`}
                       onRename={async (to) => {
                         await getApi().invoke('projects:rename', { name: p.name, to });
                         if (p.name === active) setProject(to);
-                        projects.reload();
+                        succeeded();
                       }}
                       onDelete={async () => {
                         await getApi().invoke('projects:delete', { name: p.name });
                         if (p.name === active) setProject(DEFAULT_PROJECT);
-                        projects.reload();
+                        succeeded();
                       }}
                     />
                   </td>

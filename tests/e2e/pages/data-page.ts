@@ -125,6 +125,12 @@ export class DataPage extends AppPage {
     await this.byTestId(`${prefix}-rename-save`).click();
   }
 
+  /** Deletes a project from its row, answering the question Delete asks first. */
+  async deleteProject(name: string): Promise<void> {
+    await this.byTestId(`project-${name}-delete`).click();
+    await this.byTestId(`project-${name}-delete-yes`).click();
+  }
+
   deletedDataset(name: string): Locator {
     return this.byTestId(`deleted-dataset-${name}`);
   }

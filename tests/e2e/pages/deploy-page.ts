@@ -81,6 +81,16 @@ export class DeployPage extends AppPage {
     return { status, answer };
   }
 
+  /** How many option rows a multiple select has room for (its `size`, unless CSS squeezes it). */
+  async listRows(select: Locator): Promise<number> {
+    return select.evaluate((el) => {
+      const s = el as HTMLSelectElement;
+      const style = getComputedStyle(s);
+      const room = s.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+      return Math.round((room / s.options[0]!.getBoundingClientRect().height) * 10) / 10;
+    });
+  }
+
   async curl(): Promise<string> {
     return (await this.byTestId('deploy-request-curl').textContent()) ?? '';
   }

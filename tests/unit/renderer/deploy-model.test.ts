@@ -34,6 +34,15 @@ describe('Deploy view logic', () => {
     ]);
   });
 
+  it('names a version once per tag: an alias named like its stage is not listed twice', () => {
+    const detail = { name: 'm', versions: [v(1, ['champion', 'staging'], 'staging')] };
+    expect(versionOptions(detail).map((o) => o.label)).toEqual([
+      '@champion (now v1)',
+      '@staging (now v1)',
+      'v1 (champion, staging)',
+    ]);
+  });
+
   it('preselects the champion alias (not its number), else the production version, else the newest', () => {
     expect(defaultRef({ name: 'm', versions: [v(1, ['champion']), v(2, [], 'production')] })).toBe(
       'm@champion',

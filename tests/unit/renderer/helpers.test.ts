@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { importDatasetHash } from '../../../main/electron/menu';
 import { fromHistory, mergeTables, withProgress } from '../../../renderer/lib/epochs';
-import { datasetNameFromFile, formatPercent, formatTemporal } from '../../../renderer/lib/format';
+import {
+  datasetNameFromFile,
+  formatCountOf,
+  formatPercent,
+  formatTemporal,
+} from '../../../renderer/lib/format';
 import { chartMetric, keyParams, presentMetrics } from '../../../renderer/lib/metrics';
 import { pagesForRange } from '../../../renderer/lib/paging';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
@@ -24,6 +29,13 @@ describe('datasetNameFromFile', () => {
 describe('formatting', () => {
   // The cases shared/format also covers (sizes, durations, numbers, other percents) live in
   // tests/unit/shared/format.test.ts; renderer/lib/format only re-exports those.
+  it('counts a noun in the singular for one and the plural otherwise', () => {
+    expect(formatCountOf(1, 'version')).toBe('1 version');
+    expect(formatCountOf(2, 'version')).toBe('2 versions');
+    expect(formatCountOf(0, 'version')).toBe('0 versions');
+    expect(formatCountOf(1200, 'entry', 'entries')).toBe('1,200 entries');
+  });
+
   it('formats percents and DATE/TIMESTAMP values', () => {
     expect(formatPercent(0.25)).toBe('25%');
     expect(formatTemporal('2024-01-05T00:00:00.000Z', 'DATE')).toBe('2024-01-05');

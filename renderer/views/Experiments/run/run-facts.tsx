@@ -173,23 +173,25 @@ export function Artifacts({ run, active }: { run: Run; active: boolean }) {
       </div>
     );
   return (
-    <table className="table table-dense" data-testid="run-artifacts">
-      <TableHead columns={['path', num('size'), 'sha256', '']} />
-      <tbody>
-        {run.artifacts.map((a) => (
-          <tr key={a.path}>
-            <td className="mono">{a.path}</td>
-            <td className="num">{formatBytes(a.sizeBytes)}</td>
-            <td className="mono muted sha" title={a.sha256}>
-              {a.sha256.slice(0, 12)}…
-            </td>
-            <td>
-              <ArtifactDownload runId={run.id} path={a.path} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div className="table-scroll">
+      <table className="table table-dense" data-testid="run-artifacts">
+        <TableHead columns={['path', num('size'), 'sha256', '']} />
+        <tbody>
+          {run.artifacts.map((a) => (
+            <tr key={a.path}>
+              <td className="mono cell-wrap">{a.path}</td>
+              <td className="num">{formatBytes(a.sizeBytes)}</td>
+              <td className="mono muted sha" title={a.sha256}>
+                {a.sha256.slice(0, 12)}…
+              </td>
+              <td>
+                <ArtifactDownload runId={run.id} path={a.path} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -258,71 +260,73 @@ function ChildRuns({
           </a>
         </div>
       )}
-      <table className="table table-dense" data-testid="run-children">
-        <thead>
-          <tr>
-            <th>{run.kind === 'cv' ? 'fold' : 'trial'}</th>
-            <th>status</th>
-            {searched.map((p) => (
-              <th key={p} className="mono">
-                {p}
-              </th>
-            ))}
-            {columns.map((c) => (
-              <th key={c} className="num">
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((c) => (
-            <tr
-              key={c.id}
-              data-testid="run-child"
-              data-best={c.id === bestId ? 'true' : undefined}
-              className={c.id === bestId ? 'row-best' : undefined}
-            >
-              <td>
-                <a href={routeHref({ view: 'run', runId: c.id })}>{c.name}</a>
-                {c.id === bestId && <span className="badge badge-finished"> best</span>}
-              </td>
-              <td>
-                <StatusBadge status={c.status} testId="run-child-status" />
-              </td>
+      <div className="table-scroll">
+        <table className="table table-dense" data-testid="run-children">
+          <thead>
+            <tr>
+              <th>{run.kind === 'cv' ? 'fold' : 'trial'}</th>
+              <th>status</th>
               {searched.map((p) => (
-                <td key={p} className="mono">
-                  {c.params[p] ?? '—'}
-                </td>
+                <th key={p} className="mono">
+                  {p}
+                </th>
               ))}
-              {columns.map((k) => (
-                <td key={k} className="num">
-                  {formatNumber(c.metrics[k])}
-                </td>
+              {columns.map((c) => (
+                <th key={c} className="num">
+                  {c}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-        {list.length > 1 && (
-          <tfoot>
-            <tr data-testid="run-children-mean">
-              <td>mean ± std</td>
-              <td />
-              {searched.map((p) => (
-                <td key={p} />
-              ))}
-              {columns.map((k) => {
-                const a = aggregate(list, k);
-                return (
-                  <td key={k} className="num">
-                    {a ? `${formatNumber(a.mean)} ± ${formatNumber(a.std)}` : '—'}
+          </thead>
+          <tbody>
+            {list.map((c) => (
+              <tr
+                key={c.id}
+                data-testid="run-child"
+                data-best={c.id === bestId ? 'true' : undefined}
+                className={c.id === bestId ? 'row-best' : undefined}
+              >
+                <td className="cell-wrap">
+                  <a href={routeHref({ view: 'run', runId: c.id })}>{c.name}</a>
+                  {c.id === bestId && <span className="badge badge-finished"> best</span>}
+                </td>
+                <td>
+                  <StatusBadge status={c.status} testId="run-child-status" />
+                </td>
+                {searched.map((p) => (
+                  <td key={p} className="mono">
+                    {c.params[p] ?? '—'}
                   </td>
-                );
-              })}
-            </tr>
-          </tfoot>
-        )}
-      </table>
+                ))}
+                {columns.map((k) => (
+                  <td key={k} className="num">
+                    {formatNumber(c.metrics[k])}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+          {list.length > 1 && (
+            <tfoot>
+              <tr data-testid="run-children-mean">
+                <td>mean ± std</td>
+                <td />
+                {searched.map((p) => (
+                  <td key={p} />
+                ))}
+                {columns.map((k) => {
+                  const a = aggregate(list, k);
+                  return (
+                    <td key={k} className="num">
+                      {a ? `${formatNumber(a.mean)} ± ${formatNumber(a.std)}` : '—'}
+                    </td>
+                  );
+                })}
+              </tr>
+            </tfoot>
+          )}
+        </table>
+      </div>
     </>
   );
 }
