@@ -150,7 +150,7 @@ function runFromRow(
     ...summary,
     config: trained ? TrainConfig.parse(JSON.parse(String(r.config))) : null,
     tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
-    lineage: trained ? lineageFromRow(r) : null,
+    lineage: trained ? lineageFromRow(r, summary.params) : null,
     artifacts: artifacts.map((a): Artifact => ({
       path: String(a.path),
       sha256: String(a.sha256),
@@ -164,7 +164,12 @@ function runFromRow(
   };
 }
 
-function lineageFromRow(r: Row): Lineage {
+/**
+ * A run's lineage. Its feature spec hash is the fitted spec's (the `featureSpec.hash` param the training
+ * logs), which the model was trained with: a run trained on the default spec has no spec in its config,
+ * and its lineage showed none beside that param; the config's spec hash stands until the spec is fitted.
+ */
+function lineageFromRow(r: Row, params: Record<string, string>): Lineage {
   return {
     dataset: String(r.dataset),
     datasetVersion: Number(r.dataset_version),
@@ -174,7 +179,7 @@ function lineageFromRow(r: Row): Lineage {
     seed: Number(r.seed),
     backend: textOrNull(r.backend),
     latheVersion: String(r.lathe_version),
-    featureSpecHash: textOrNull(r.feature_spec_hash),
+    featureSpecHash: params['featureSpec.hash'] ?? textOrNull(r.feature_spec_hash),
     gitCommit: textOrNull(r.git_commit),
   };
 }

@@ -116,6 +116,9 @@ describe('a training run', () => {
     });
     const fitted = artifact<{ specHash: string; outputs: string[] }>('features/fitted.json');
     expect(fitted.specHash).toBe(run.params['featureSpec.hash']);
+    // The default spec (none in the config): the lineage names the fitted spec, as the params do.
+    expect(run.params['featureSpec.source']).toBe('default');
+    expect(run.lineage.featureSpecHash).toBe(fitted.specHash);
     expect(fitted.outputs).toContain('Island=Biscoe');
     expect(run.warnings).toEqual([]);
     const importance = artifact<Record<string, number>>('features/importance.json');
