@@ -162,6 +162,27 @@ describe('the Deploy view', () => {
     }
   });
 
+  it('warns, per column, when a numeric input held values that are no number', async () => {
+    const deploy = new DeployPage(session.page);
+    await deploy.openDeploy(session.url);
+    await deploy.chooseVersion('species@1');
+    const columns = Object.keys(penguins[0]!).filter((c) => c !== 'Species');
+    const rows = penguins
+      .slice(0, 6)
+      .map((p, i) =>
+        columns
+          .map((c) => (c === 'Body Mass (g)' && i % 2 === 1 ? 'unknown' : String(p[c] ?? '')))
+          .join(','),
+      );
+    const input = join(session.workspace, '..', 'penguins-text.csv');
+    writeFileSync(input, [columns.map((c) => `"${c}"`).join(','), ...rows].join('\n'));
+    await deploy.runBatch(input, join(session.workspace, '..', 'text-scores.csv'), '');
+    await deploy.byTestId('deploy-batch-result').waitFor();
+    expect(await deploy.byTestId('deploy-batch-unreadable').allTextContents()).toEqual([
+      "Body Mass (g): 3 values are not a number (e.g. 'unknown'); scored as missing, imputed as in training",
+    ]);
+  });
+
   it('shows a batch job running with Stop, which ends it writing and recording nothing', async () => {
     const deploy = new DeployPage(session.page);
     // A million penguins (the 344 of vega, again and again): a job of seconds.

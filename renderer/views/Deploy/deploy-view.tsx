@@ -28,6 +28,7 @@ import './deploy.css';
 import { TableHead } from '../../components/table';
 import { BusyButton } from '../../components/busy-button';
 import { handleSubmit } from '../../lib/forms';
+import { unreadableText } from '../../../shared/unreadable';
 
 /** `#/deploy`: serve a model version, export a Docker context, run a batch prediction. */
 export function DeployView() {
@@ -440,6 +441,16 @@ function BatchPanel({ selected }: { selected: string }) {
           {formatDuration(result.durationMs)} → <span className="mono">{result.output}</span>
         </div>
       )}
+      {result?.unreadable?.map((u) => (
+        <div
+          key={u.column}
+          className="banner banner-warn"
+          role="status"
+          data-testid="deploy-batch-unreadable"
+        >
+          {unreadableText(u)}
+        </div>
+      ))}
     </Panel>
   );
 }
