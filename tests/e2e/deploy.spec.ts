@@ -171,7 +171,11 @@ describe('the Deploy view', () => {
       .slice(0, 6)
       .map((p, i) =>
         columns
-          .map((c) => (c === 'Body Mass (g)' && i % 2 === 1 ? 'unknown' : String(p[c] ?? '')))
+          .map((c) =>
+            c === 'Body Mass (g)' && i % 2 === 1
+              ? 'unknown'
+              : String((p[c] as string | number | null) ?? ''),
+          )
           .join(','),
       );
     const input = join(session.workspace, '..', 'penguins-text.csv');
