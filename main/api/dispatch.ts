@@ -74,7 +74,8 @@ async function invokeHandler(
     throw new LatheError('UNKNOWN_CHANNEL', `unknown channel '${channel}'`);
   }
   const spec = channels[channel];
-  const parsed = spec.input.safeParse(input ?? {});
+  // With the input in its issues, a refusal can name the value given (an unknown option, say).
+  const parsed = spec.input.safeParse(input ?? {}, { reportInput: true });
   if (!parsed.success) {
     throw new LatheError('INVALID_INPUT', describeIssues(parsed.error, channel));
   }
