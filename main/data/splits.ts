@@ -46,6 +46,20 @@ export function splitRule(
 }
 
 /**
+ * The rule leaves rows to train on: INVALID_CONFIG naming split.testFraction and both fractions when the
+ * validation and test fractions take every row (a fold's validation fraction is 0: its fold validates).
+ */
+export function checkFractions(rule: Pick<SplitRule, 'validationFraction' | 'testFraction'>): void {
+  const { validationFraction, testFraction } = rule;
+  if (validationFraction + testFraction < 1) return;
+  throw new LatheError(
+    'INVALID_CONFIG',
+    `split.testFraction: ${testFraction} with training.validationFraction ${validationFraction} leaves no rows to train on (together they must stay below 1)`,
+    { field: 'split.testFraction' },
+  );
+}
+
+/**
  * Writes `table` as `from` plus a `__split` column ('train' | 'valid' | 'test') computed by the rule, then
  * checks what the rule promises: time order across splits, no group in two splits.
  */
@@ -54,12 +68,7 @@ export async function applySplit(
   args: { table: string; from: string; rule: SplitRule; target: string; row: string },
 ): Promise<{ train: number; valid: number; test: number }> {
   const { rule, row } = args;
-  if (rule.validationFraction + rule.testFraction >= 1) {
-    throw new LatheError(
-      'INVALID_CONFIG',
-      'split: validationFraction + testFraction must leave rows to train on',
-    );
-  }
+  checkFractions(rule);
   const hashOf = (v: string) => `md5_number_lower('${sqlInteger(rule.seed)}:' || (${v})::VARCHAR)`;
   const [{ n: total = 0 } = {}] = await engine.all(`SELECT count(*) AS n FROM ${args.from}`);
   const n = Number(total);

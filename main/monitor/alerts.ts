@@ -39,6 +39,10 @@ type RuleResult = CheckOut['results'][number];
 
 export interface AlertService {
   rules(): Promise<{ rules: AlertRules; updatedAt: string | null }>;
+  /**
+   * Replaces the workspace's rules and retraining schedules; INVALID_INPUT for a schedule that is not a
+   * cron expression, NOT_FOUND naming a model that does not exist (the rules stay as they were).
+   */
   setRules(rules: AlertRules): Promise<{ rules: AlertRules; updatedAt: string | null }>;
   check(input: z.output<typeof CheckIn>): Promise<CheckOut>;
   list(input: z.output<typeof AlertsListIn>): Promise<Alert[]>;
@@ -53,7 +57,7 @@ export interface AlertDeps {
   /** The workspace folder, where batch jobs' capture files are. */
   workspaceDir: string;
   bus: EventBus;
-  registry: Pick<RegistryStore, 'version'>;
+  registry: Pick<RegistryStore, 'version' | 'list'>;
   drift: Pick<DriftService, 'drift'>;
   capture: Pick<CaptureService, 'health'>;
   performance: Pick<PerformanceService, 'overall'>;
@@ -91,7 +95,7 @@ export function createAlertService(deps: AlertDeps): AlertService {
         value: null,
         threshold: rule.above ?? rule.below!,
         fired: false,
-        message: `${rule.name}: could not be judged: ${reason}`,
+        message: `could not be judged: ${reason}`,
         error: reason,
       };
     }
@@ -194,6 +198,31 @@ export function createAlertService(deps: AlertDeps): AlertService {
     return { checkedAt: at.toISOString(), results, fired: await Promise.all(deliveries) };
   }
 
+  /** Every model the rules and retraining schedules name exists: one that does not is never judged. */
+  async function checkModels(rules: AlertRules): Promise<void> {
+    const named = [
+      ...rules.rules.map((r, i) => ({
+        model: r.model,
+        field: `rules.${i}.model`,
+        of: `rule '${r.name}'`,
+      })),
+      ...(rules.retrain ?? []).map((r, i) => ({
+        model: r.model,
+        field: `retrain.${i}.model`,
+        of: 'a retraining schedule',
+      })),
+    ];
+    if (!named.length) return;
+    const models = new Set((await deps.registry.list()).map((m) => m.name));
+    const missing = named.filter((n) => !models.has(n.model));
+    if (!missing.length) return;
+    throw new LatheError(
+      'NOT_FOUND',
+      missing.map((n) => `${n.field}: no model '${n.model}' (${n.of})`).join('; '),
+      { model: missing[0]!.model, field: missing[0]!.field },
+    );
+  }
+
   async function schedule(): Promise<void> {
     const { rules } = await store.rules();
     if (!scheduled) return;
@@ -211,6 +240,7 @@ export function createAlertService(deps: AlertDeps): AlertService {
     rules: () => store.rules(),
     async setRules(rules) {
       checkSchedule(rules.schedule);
+      await checkModels(rules);
       const out = await store.setRules(rules, now());
       if (scheduled) await schedule();
       return out;

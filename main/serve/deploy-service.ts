@@ -106,6 +106,44 @@ export function quantile(values: readonly number[], q: number): number | undefin
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
+/**
+ * A server that could not bind for a reason the caller can fix, the host or the port given, as
+ * INVALID_INPUT naming it and its value (`details.field`); null for any other failure.
+ */
+export function bindError(err: unknown, host: string, port: number): LatheError | null {
+  const anyAddress = '0.0.0.0 for every interface, 127.0.0.1 for this machine only';
+  switch ((err as NodeJS.ErrnoException | null)?.code) {
+    case 'EADDRINUSE':
+      return new LatheError(
+        'INVALID_INPUT',
+        `port ${port} on ${host} is already in use by another program: choose another port (or 0 for a free one)`,
+        { field: 'port', port },
+      );
+    case 'EACCES':
+      return new LatheError(
+        'INVALID_INPUT',
+        `port ${port} on ${host} needs privileges this process does not have (ports below 1024 do on most systems): choose a port from 1024 up (or 0 for a free one)`,
+        { field: 'port', port },
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return new LatheError(
+        'INVALID_INPUT',
+        `host '${host}' is neither an IP address nor a name this machine resolves: give one of its addresses (${anyAddress})`,
+        { field: 'host', host },
+      );
+    case 'EADDRNOTAVAIL':
+      return new LatheError(
+        'INVALID_INPUT',
+        `host '${host}' is not an address of this machine: give one of its addresses (${anyAddress})`,
+        { field: 'host', host },
+      );
+    default:
+      return null;
+  }
+}
+
 export function createDeployService(deps: DeployDeps): DeployService {
   const now = deps.now ?? Date.now;
   const servers = new Map<string, Running>();
@@ -218,13 +256,7 @@ export function createDeployService(deps: DeployDeps): DeployService {
           await health.close();
           for (const t of targets)
             await deps.db.run('DELETE FROM capture_sources WHERE id = ?', [t.source]);
-          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
-            throw new LatheError(
-              'INVALID_INPUT',
-              `port ${port} on ${host} is already in use by another program: choose another port (or 0 for a free one)`,
-              { port },
-            );
-          throw err;
+          throw bindError(err, host, port) ?? err;
         }
         // The server owns the predictors now: it closes them when it stops.
         loaded.length = 0;

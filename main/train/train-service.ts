@@ -29,7 +29,7 @@ import { checkFeatureSpec } from '../features/check';
 import { selectFeatures } from './select-features';
 import { checkClassCount } from './target-classes';
 import { chooseEngine } from './kernel/engine-choice';
-import { applySplit, splitRule } from '../data/splits';
+import { applySplit, checkFractions, splitRule } from '../data/splits';
 import { WorkerMessage, type WorkerStart } from './protocol';
 import { CHECKPOINT_PATH, checkpointState } from './checkpoint-state';
 import { canonicalHash } from '../workspace/canonical-json';
@@ -383,6 +383,15 @@ async function precheck(
   columns: ColumnInfo[],
 ): Promise<void> {
   chooseEngine(config);
+  checkFractions(
+    splitRule(
+      config.split,
+      config.task,
+      config.seed,
+      config.training.validationFraction,
+      config.crossValidation,
+    ),
+  );
   if (config.featureSpec) {
     if (!columns.some((c) => c.name === config.target)) selectFeatures(config, columns);
     try {

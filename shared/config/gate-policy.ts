@@ -3,7 +3,11 @@ import { z } from 'zod';
 /** A metric floor or ceiling: at least `min`, at most `max` (one or both). */
 const Bound = z
   .object({ min: z.number().optional(), max: z.number().optional() })
-  .refine((b) => b.min !== undefined || b.max !== undefined, 'give min, max or both');
+  .refine((b) => b.min !== undefined || b.max !== undefined, 'give min, max or both')
+  .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, {
+    message: 'min is above max: no value meets both',
+    path: ['min'],
+  });
 
 export const FairnessGateMetric = z.enum([
   'demographic_parity_difference',
@@ -12,17 +16,59 @@ export const FairnessGateMetric = z.enum([
   'equalized_odds_difference',
 ]);
 
+/** A metric an evaluation reports, by its report name; an unknown name says which names exist. */
+const GateMetricName = z
+  .string()
+  .min(1)
+  .superRefine((metric, ctx) => {
+    if (!EVALUATION_METRICS.has(metric))
+      ctx.addIssue({ code: 'custom', message: unknownMetric(metric) });
+  });
+
+/**
+ * A bound no value of the metric can meet (a `min` above its largest value, a `max` below its smallest),
+ * as an issue on that bound: `{ metric: roc_auc, min: 2 }` would fail every evaluation.
+ */
+function impossibleBound(
+  gate: { metric: string; min?: number | undefined; max?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const range = rangeOf(gate.metric);
+  if (!range) return;
+  const [low, high] = range;
+  const within = `${gate.metric} lies in ${low === -Infinity ? '(-∞' : `[${low}`}, ${high === Infinity ? '∞)' : `${high}]`}`;
+  if (typeof gate.min === 'number' && gate.min > high)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['min'],
+      message: `${within}: a min of ${gate.min} can never be met`,
+    });
+  if (typeof gate.max === 'number' && gate.max < low)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['max'],
+      message: `${within}: a max of ${gate.max} can never be met`,
+    });
+}
+
 /** One set of gates: what an evaluation must show before a version can be promoted. */
 const gateSetShape = {
   /** Metric thresholds, e.g. `{ metric: roc_auc, min: 0.85 }`, `{ metric: log_loss, max: 0.4 }`. */
-  metrics: z.array(z.object({ metric: z.string().min(1) }).and(Bound)).default([]),
+  metrics: z
+    .array(z.object({ metric: GateMetricName }).and(Bound).superRefine(impossibleBound))
+    .default([]),
   /** Largest fairness gaps by sensitive column (the column joins every evaluation's fairness report). */
   fairness: z
-    .array(z.object({ column: z.string().min(1), metric: FairnessGateMetric }).and(Bound))
+    .array(
+      z
+        .object({ column: z.string().min(1), metric: FairnessGateMetric })
+        .and(Bound)
+        .superRefine(impossibleBound),
+    )
     .default([]),
   /** Beat the majority-class (or mean) baseline by a margin on a metric. */
   baseline: z
-    .object({ metric: z.string().min(1), margin: z.number().min(0).default(0) })
+    .object({ metric: GateMetricName, margin: z.number().min(0).default(0) })
     .strict()
     .optional(),
   /**
@@ -119,6 +165,66 @@ const CLASSIFICATION_METRICS = [
   'brier',
   'mcc',
 ];
+
+/** The metrics an evaluation reports, which a metric or baseline gate may name. */
+const EVALUATION_METRICS = new Set([
+  ...CLASSIFICATION_METRICS,
+  ...BINARY_METRICS,
+  ...REGRESSION_METRICS,
+]);
+
+/** The values a metric can take: [0, 1] unless listed here. brier sums over classes for k > 2. */
+const RANGES: Record<string, readonly [number, number]> = {
+  mse: [0, Infinity],
+  rmse: [0, Infinity],
+  mae: [0, Infinity],
+  mape: [0, Infinity],
+  median_absolute_error: [0, Infinity],
+  max_error: [0, Infinity],
+  log_loss: [0, Infinity],
+  r2: [-Infinity, 1],
+  adjusted_r2: [-Infinity, 1],
+  explained_variance: [-Infinity, 1],
+  brier: [0, 2],
+  mcc: [-1, 1],
+};
+
+/** The range of a metric of an evaluation or a fairness report; undefined for an unknown name. */
+function rangeOf(metric: string): readonly [number, number] | undefined {
+  if (!EVALUATION_METRICS.has(metric) && !FairnessGateMetric.safeParse(metric).success)
+    return undefined;
+  return RANGES[metric] ?? [0, 1];
+}
+
+/** The metric names a gate may use, as a message lists them. */
+const KNOWN = `classification: ${CLASSIFICATION_METRICS.join(', ')}; binary: ${BINARY_METRICS.join(', ')}; regression: ${REGRESSION_METRICS.join(', ')}`;
+
+/** Why a metric name is refused: a training metric's evaluation twin, the closest name, or every name. */
+function unknownMetric(metric: string): string {
+  const trained = /^(val|train)_(.+)$/.exec(metric)?.[2];
+  if (trained && EVALUATION_METRICS.has(trained))
+    return `'${metric}' is a training metric; gates check an evaluation's metrics: use '${trained}'`;
+  const near = [...EVALUATION_METRICS]
+    .map((name) => ({ name, d: editDistance(metric.toLowerCase(), name) }))
+    .sort((a, b) => a.d - b.d)[0];
+  if (near && near.d <= Math.max(1, Math.floor(metric.length / 4)))
+    return `unknown metric '${metric}': did you mean '${near.name}'?`;
+  return `unknown metric '${metric}'; metrics an evaluation reports are ${KNOWN}`;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions turning `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row.push(
+        Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)),
+      );
+    prev = row;
+  }
+  return prev[b.length]!;
+}
 
 export function gatePolicyJsonSchema(): unknown {
   return z.toJSONSchema(GatePolicy, { io: 'input' });

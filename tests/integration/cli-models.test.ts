@@ -170,7 +170,7 @@ describe('lathe models', () => {
     try {
       await contractClient(() => services).call('gates:set', {
         project: 'Default',
-        policy: { metrics: [{ metric: 'val_accuracy', min: 0.999 }] },
+        policy: { metrics: [{ metric: 'accuracy', min: 0.999 }] },
       });
     } finally {
       await services.close();

@@ -84,6 +84,25 @@ describe('lathe train --model and --set', () => {
     expect(runsIn()).toHaveLength(before);
   });
 
+  it('refuses validation and test fractions that leave no rows to train on, recording no run', () => {
+    const file = t.file(
+      'fractions.yaml',
+      base.replace('  epochs: 2\n', '  epochs: 2\n  validationFraction: 0.2\n'),
+    );
+    const before = runsIn().length;
+    for (const set of ['split.testFraction=0.9', 'split.testFraction=0.8']) {
+      const r = lathe(['train', '--config', file, '--set', set, '--workspace', W, '--json']);
+      expect(r.code, set).toBe(1);
+      expect(r.json).toMatchObject({
+        error: { code: 'INVALID_CONFIG', details: { field: 'split.testFraction' } },
+      });
+      expect(r.stderr).toMatch(
+        /split\.testFraction: 0\.[89] with training\.validationFraction 0\.2 leaves no rows to train on/,
+      );
+    }
+    expect(runsIn()).toHaveLength(before);
+  });
+
   it('lathe schema train-config shows the gbdt and its options', () => {
     const out = lathe(['schema', 'train-config']);
     expect(out.code).toBe(0);

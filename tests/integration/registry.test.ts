@@ -350,7 +350,7 @@ describe('model registry', () => {
     // The evaluator is handed the policy as stored: the one set, with the schema's defaults filled in.
     const { policy } = await call('gates:set', {
       project: 'Default',
-      policy: { metrics: [{ metric: 'val_accuracy', min: 0.99 }] },
+      policy: { metrics: [{ metric: 'accuracy', min: 0.99 }] },
     });
     try {
       expect(await noEvaluator(v1)).toEqual({
@@ -362,11 +362,11 @@ describe('model registry', () => {
       const seen: unknown[] = [];
       const withEvaluator = createPromotionCheck(db, async (version, p) => {
         seen.push([version.model, version.version, p]);
-        return { passed: false, failures: ['val_accuracy below 0.99'] };
+        return { passed: false, failures: ['accuracy below 0.99'] };
       });
       expect(await withEvaluator(v1)).toEqual({
         passed: false,
-        failures: ['val_accuracy below 0.99'],
+        failures: ['accuracy below 0.99'],
       });
       expect(seen).toEqual([['policy', 1, policy]]);
       // Wired into services: the promotion is refused whatever the evaluator says about this policy.

@@ -176,7 +176,7 @@ const performance: Command = {
 const check: Command = {
   path: ['monitor', 'check'],
   summary:
-    'Evaluate alert rules once; fired alerts are logged, notified and sent to their webhooks. Exit 1 when any rule fires.',
+    'Evaluate alert rules once; fired alerts are logged, notified and sent to their webhooks. Exit 1 when any rule fires or cannot be judged.',
   positionals: [],
   flags: {
     rules: RULES_FLAG,
@@ -190,7 +190,8 @@ const check: Command = {
       ...(only.length ? { only } : {}),
     });
     ctx.result(out, () => humanCheck(out));
-    return out.results.some((r) => r.fired) ? 1 : 0;
+    // A rule that could not be judged fails the check too: a CI gate must not pass on nothing judged.
+    return out.results.some((r) => r.fired || r.error !== undefined) ? 1 : 0;
   },
 };
 

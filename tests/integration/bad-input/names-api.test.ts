@@ -367,7 +367,7 @@ describe('every error code has a considered HTTP status', () => {
   it('a promotion refused by a gate answers 409 GATE_FAILED, and the alias does not move', async () => {
     const set = await host.invoke('gates:set', {
       project: 'Default',
-      policy: { metrics: [{ metric: 'accuracy', min: 1.01 }] },
+      policy: { metrics: [{ metric: 'accuracy', min: 1 }] },
     });
     expect(set.status, set.body).toBe(200);
     await host.rebase();

@@ -306,6 +306,45 @@ describe('lathe monitor check / alerts / ack / rules', () => {
     expect(bad.stderr).toMatch(/--window/);
   });
 
+  it('refuses workspace rules naming a model that does not exist; a rule not judged fails the check', async () => {
+    const before = (await L(['monitor', 'rules'])).json;
+    const typo = tmp.file(
+      'typo-rules.yaml',
+      'rules:\n  - {name: ok, model: am, signal: volume, above: 1000}\n  - {name: r3, model: nosuch, signal: error_rate, above: 0.5}\n',
+    );
+    const set = await L(['monitor', 'rules', '--set', typo]);
+    expect(set.code).toBe(1);
+    expect(set.json).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(set.stderr).toMatch(/rules\.1\.model: no model 'nosuch' \(rule 'r3'\)/);
+    expect((await L(['monitor', 'rules'])).json).toEqual(before);
+
+    // A rules file checked once is not stored: its unknown model is a rule that cannot be judged.
+    const r = await latheAsync(['monitor', 'check', '--rules', typo, '--workspace', ws]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ok {2}ok: /m);
+    expect(r.stdout).toMatch(/^ERROR {2}r3: could not be judged: no model 'nosuch'$/m);
+    const json = await L(['monitor', 'check', '--rules', typo]);
+    expect(json.code).toBe(1);
+    expect((json.json as CheckOut).results.map((x) => [x.rule, x.fired, x.error])).toEqual([
+      ['ok', false, undefined],
+      ['r3', false, "no model 'nosuch'"],
+    ]);
+  });
+
+  it("a window of 0 is refused in Lathe's words, not zod's", async () => {
+    const r = await latheAsync([
+      'monitor',
+      'performance',
+      'am',
+      '--window',
+      '0',
+      '--workspace',
+      ws,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: --window: must be greater than 0$/m);
+  });
+
   it('a bad rules file is refused naming the file and the field', async () => {
     const bad = tmp.file(
       'bad-rules.yaml',

@@ -82,21 +82,11 @@ describe('gates of a version passed by an evaluation of its run', () => {
 
 describe('gates per model', () => {
   it("skips a project-wide gate on another task's metric, and a model's own gates replace the default", async () => {
-    await call('gates:set', {
-      project: 'Default',
-      policy: {
-        metrics: [{ metric: 'roc_auc', min: 0.8 }],
-        champion: { test: 'bootstrap' },
-        models: {
-          mpg: {
-            metrics: [
-              { metric: 'rmse', max: 1e9 },
-              { metric: 'roc_auc', min: 0.5 },
-            ],
-          },
-        },
-      },
-    });
+    const projectDefault = {
+      metrics: [{ metric: 'roc_auc', min: 0.8 }],
+      champion: { test: 'bootstrap' as const },
+    };
+    await call('gates:set', { project: 'Default', policy: projectDefault });
     try {
       const run = await call('train:run', { config: carsConfig({ seed: 2 }) });
       expect(run.status, run.error ?? '').toBe('finished');
@@ -109,7 +99,22 @@ describe('gates per model', () => {
       );
       expect(byRun.passed).toBe(true);
 
+      // A model's own gates name a model that exists: set once mpg is registered.
       await call('models:register', { runId: run.id, name: 'mpg' });
+      await call('gates:set', {
+        project: 'Default',
+        policy: {
+          ...projectDefault,
+          models: {
+            mpg: {
+              metrics: [
+                { metric: 'rmse', max: 1e9 },
+                { metric: 'roc_auc', min: 0.5 },
+              ],
+            },
+          },
+        },
+      });
       // The run was checked against the project default, but mpg has its own gates.
       const refused = await failure('models:alias', { ref: 'mpg@1', alias: 'champion' });
       expect(refused.message).toMatch(/'mpg' has its own gates/);

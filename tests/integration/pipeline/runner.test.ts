@@ -199,12 +199,12 @@ describe('a pipeline run', () => {
   });
 
   it('stops at a failing step, skips what follows, and resumes from that step once the file is fixed', async () => {
-    writeFileSync(file, PIPELINE.replace("min: '${params.minAccuracy}'", 'min: 1.01'));
+    writeFileSync(file, PIPELINE.replace("min: '${params.minAccuracy}'", 'max: 0.01'));
     const before = await counts();
     const failed = await call('pipeline:run', { file, set: ['trees=13'] });
     expect(failed.status).toBe('failed');
     expect(failed.failedStep).toBe('gate');
-    expect(failed.error).toContain('accuracy ≥ 1.010');
+    expect(failed.error).toContain('accuracy ≤ 0.01000');
     expect(statuses(failed)).toMatchObject({
       fit: 'succeeded',
       gate: 'failed',
@@ -246,7 +246,7 @@ describe('a pipeline run', () => {
 
   it('refuses a failing gate (onFail: stop) before registering anything', async () => {
     const before = await counts();
-    const r = await call('pipeline:run', { file, set: ['minAccuracy=1.01', 'trees=14'] });
+    const r = await call('pipeline:run', { file, set: ['minAccuracy=1', 'trees=14'] });
     expect(r.status).toBe('failed');
     expect(r.failedStep, r.error ?? '').toBe('gate');
     expect(statuses(r)).toMatchObject({ gate: 'failed', publish: 'skipped', score: 'skipped' });

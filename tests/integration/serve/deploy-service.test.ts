@@ -140,6 +140,27 @@ describe('serve channels', () => {
     }
   });
 
+  it('refuses a host that is not an address of this machine, naming it and its value', async () => {
+    // 999.1.1.1 is no IP address, so it is looked up as a name; 192.0.2.1 (TEST-NET-1) is no one's.
+    for (const [host, why] of [
+      ['999.1.1.1', /neither an IP address nor a name this machine resolves/],
+      ['192.0.2.1', /is not an address of this machine/],
+    ] as const) {
+      const r = await services.dispatch('serve:start', {
+        ref: 'species@champion',
+        host,
+        network: true,
+      });
+      expect(r.ok, host).toBe(false);
+      if (r.ok) continue;
+      expect(r.error).toMatchObject({ code: 'INVALID_INPUT', details: { field: 'host', host } });
+      expect(r.error.message).toMatch(new RegExp(`^host '${host.replace(/\./g, '\\.')}' `));
+      expect(r.error.message).toMatch(why);
+      expect(r.error.message).not.toMatch(/--|getaddrinfo|listen/);
+    }
+    expect(await call('serve:list', {})).toEqual([]);
+  });
+
   it('names an unknown server id and an unknown model', async () => {
     const stop = await failure('serve:stop', { id: 'no-such-id' });
     expect(stop).toMatchObject({ code: 'NOT_FOUND' });

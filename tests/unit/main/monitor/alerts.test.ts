@@ -82,7 +82,10 @@ describe('alert service', () => {
       // No batch job runs here: nothing is read from the folder.
       workspaceDir: '/nonexistent-workspace',
       bus,
-      registry: { version: async () => version },
+      registry: {
+        version: async () => version,
+        list: async () => [{ name: 'm' }] as Awaited<ReturnType<AlertDeps['registry']['list']>>,
+      },
       drift: {
         drift: async () => {
           throw new Error('no drift here');
@@ -189,7 +192,7 @@ describe('alert service', () => {
       ]),
     });
     expect(out.results.map((r) => r.fired)).toEqual([false, false, false]);
-    expect(out.results[1]!.message).toMatch(/could not be judged: no drift here/);
+    expect(out.results[1]!.message).toBe('could not be judged: no drift here');
     expect(out.results[1]!.error).toBe('no drift here');
     expect(out.results[0]!.error).toBeUndefined();
     expect(out.results[2]!.message).toMatch(/no estimated roc_auc \(accuracy available\)/);
@@ -225,6 +228,26 @@ describe('alert service', () => {
     await expect(alerts.setRules(AlertRules.parse({ schedule: 'every tuesday' }))).rejects.toThrow(
       /schedule: 'every tuesday' is not a cron expression/,
     );
+  });
+
+  it('refuses rules and retraining schedules naming a model that does not exist; the rules stay', async () => {
+    const alerts = make();
+    const kept = rules([
+      { name: 'acc', model: 'm', signal: 'metric', metric: 'accuracy', below: 0.8 },
+    ]);
+    await alerts.setRules(kept);
+    const typo = alerts.setRules(
+      AlertRules.parse({
+        rules: [...kept.rules, { name: 'r3', model: 'nosuch', signal: 'error_rate', above: 0.5 }],
+        retrain: [{ model: 'gone', schedule: '0 3 * * 1' }],
+      }),
+    );
+    await expect(typo).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message:
+        "rules.1.model: no model 'nosuch' (rule 'r3'); retrain.0.model: no model 'gone' (a retraining schedule)",
+    });
+    expect((await alerts.rules()).rules).toEqual(kept);
   });
 
   it('startSchedule runs the workspace rules on their cron schedule until stop()', async () => {
