@@ -19,7 +19,7 @@ export function loadConfigFile<S extends z.ZodType>(
   const { file, text } = readConfigText(path, what);
   const named = label === 'name' ? basename(file) : file;
   const raw = parseConfigText(text, named, what, file);
-  const parsed = schema.safeParse(prepare(raw, file));
+  const parsed = schema.safeParse(prepare(raw, file), { reportInput: true });
   if (!parsed.success) {
     throw new LatheError('INVALID_CONFIG', describeIssues(parsed.error, named), {
       file,

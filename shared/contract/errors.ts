@@ -68,6 +68,9 @@ export function describeIssues(error: z.ZodError, source?: string): string {
   const lines = error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     if (isMissing(issue)) return `${path || 'a value'} is required`;
+    // A choice left out, when the parse reported its input: required, and which values it takes.
+    if (issue.code === 'invalid_value' && 'input' in issue && issue.input === undefined && path)
+      return `${path} is required: one of ${issue.values.map(String).join(', ')}`;
     const reason = reasonOf(issue);
     return path ? `${path}: ${reason}` : reason;
   });
@@ -101,6 +104,9 @@ const isMissing = (issue: z.core.$ZodIssue) =>
 
 /** An issue's reason in Lathe's words where zod would word it as a library ("Too small: …"). */
 function reasonOf(issue: z.core.$ZodIssue): string {
+  // "Invalid input: expected number, received string" → "expected number, received string".
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input: '))
+    return issue.message.slice('Invalid input: '.length);
   const union = discriminatorOf(issue);
   if (union) {
     // The value is known when the parse reported its input (zod leaves inputs out by default).

@@ -92,7 +92,9 @@ describe('lathe CLI', () => {
       '--json',
     ]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/bad\.yaml: task: expected one of binary, multiclass, regression/);
+    expect(bad.stderr).toMatch(
+      /bad\.yaml: task: unknown value 'sideways'; expected one of binary, multiclass, regression/,
+    );
     expect((bad.json as { error: { code: string } }).error.code).toBe('INVALID_CONFIG');
     const noFile = lathe(['train', '--config', join(t.dir, 'nope.yaml'), '--workspace', W]);
     expect(noFile.code).toBe(1);

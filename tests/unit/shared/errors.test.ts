@@ -28,7 +28,7 @@ describe('describeIssues', () => {
     const { target: _t, ...rest } = { ...valid, rate: 0.5 };
     expect(described(Config, rest, false, 'c.yaml')).toBe('c.yaml: target is required');
     expect(described(Config, { ...valid, rate: 0.5, steps: [{ op: 'impute', value: 'x' }] })).toBe(
-      'steps.0.value: Invalid input: expected number, received string',
+      'steps.0.value: expected number, received string',
     );
   });
 
@@ -76,6 +76,11 @@ describe('describeIssues', () => {
     );
     expect(described(Config, { ...valid, rate: 0.5, task: 'sideways' }, true)).toBe(
       "task: unknown value 'sideways'; expected one of binary, multiclass, regression",
+    );
+    // Left out, when the parse reports its input: required, and its choices.
+    const { task: _task, ...noTask } = { ...valid, rate: 0.5 };
+    expect(described(Config, noTask, true)).toBe(
+      'task is required: one of binary, multiclass, regression',
     );
   });
 });
