@@ -22,7 +22,10 @@ export const DatasetName = z
   .string()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'use letters A-Z, digits, _ . - (no spaces, accents or @)');
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+    'use letters A-Z, digits, _ . - (no spaces, accents or @)',
+  );
 
 /** `name`, `name@3` (version number) or `name@1a2b3c` (hash prefix). */
 export const DatasetRef = z

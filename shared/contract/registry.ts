@@ -10,7 +10,10 @@ export const ModelName = z
   .string()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'use letters A-Z, digits, _ . - (no spaces, accents or @)');
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+    'use letters A-Z, digits, _ . - (no spaces, accents or @)',
+  );
 
 /** Alias names: lower-case, starting with a letter (so never all digits, which would read as a version). */
 export const AliasName = z
