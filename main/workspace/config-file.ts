@@ -61,7 +61,8 @@ export function parseConfigText(
   } catch (err) {
     throw new LatheError(
       'INVALID_CONFIG',
-      `${named}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`,
+      // The parser's first line ends with ':' before the excerpt it quotes on the next lines.
+      `${named}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`,
       { file },
     );
   }

@@ -145,6 +145,8 @@ describe('parsePipeline', () => {
     );
     expect(refusal('- a\n').message).toBe('p.yaml: expected a mapping (a pipeline)');
     expect(refusal('name: [\n').message).toMatch(/^p\.yaml: not valid YAML or JSON: /);
+    // The parser's first line, without the ':' that introduced its excerpt.
+    expect(refusal('a: [1, 2\nb: 3\n').message).toMatch(/at line 2, column 1$/);
     expect(refusal(`name: p\nparams: { trees: [1] }\n${'steps:\n'}${IMPORT}`).message).toMatch(
       /^p\.yaml: params\.trees: /,
     );
