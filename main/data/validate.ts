@@ -230,7 +230,8 @@ function planOf(e: Expectation, columns: Map<string, ColumnInfo>): Plan {
     case 'sql':
       return {
         kind: 'rows',
-        failing: `NOT coalesce((${e.predicate}), false)`,
+        // The line break keeps a trailing `-- comment` from swallowing the closing parentheses.
+        failing: `NOT coalesce((${e.predicate}\n), false)`,
         describe: (n, rows) => `${n} of ${rows} rows break ${e.predicate}`,
       };
   }
@@ -254,22 +255,21 @@ export async function evaluateSuite(
   const columns = new Map(columnList.map((c) => [c.name, c]));
   const plans = suite.expectations.map((e) => planOf(e, columns));
 
-  // SQL written by the user is checked before anything runs, so a typo is an error naming the field.
+  // SQL written by the user is checked before anything runs, so a typo is an error naming the field. It
+  // is described, not run: text that ends the statement and starts others (`true), false)); COPY …`) is
+  // refused whole by Engine.describe, and one predicate that is one expression stays one in the scan.
   for (const [i, p] of plans.entries()) {
     if (p.kind !== 'rows') continue;
     try {
-      await engine.all(
-        `SELECT count(*) FILTER (WHERE ${p.failing}) FROM (SELECT * FROM ${from} LIMIT 0)`,
+      await engine.describe(
+        `(SELECT count(*) FILTER (WHERE ${p.failing}) FROM (SELECT * FROM ${from} LIMIT 0))`,
       );
     } catch (err) {
       const field = suite.expectations[i]!.type === 'sql' ? 'predicate' : 'pattern';
-      throw new LatheError(
-        'INVALID_CONFIG',
-        `expectations.${i}.${field}: ${(err as Error).message.split('\n')[0]}`,
-        {
-          field: `expectations.${i}.${field}`,
-        },
-      );
+      const message = (err as Error).message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
+      throw new LatheError('INVALID_CONFIG', `expectations.${i}.${field}: ${message}`, {
+        field: `expectations.${i}.${field}`,
+      });
     }
   }
 

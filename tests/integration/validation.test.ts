@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExpectationSuite, type ExpectationSuiteInput } from '../../shared/contract';
@@ -152,6 +153,36 @@ describe('validation', () => {
     expect(reports.every((r) => r.dataset === 'people' && r.version === 1)).toBe(true);
     const times = reports.map((r) => Date.parse(r.createdAt));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
+  });
+
+  it('runs a predicate as one expression: text that ends the statement and starts others runs none of them', async () => {
+    await call('data:import', { path: t.file('people-sql.csv', PEOPLE), name: 'people_sql' });
+    const before = (await call('data:reports', { ref: 'people_sql' })).length;
+    const written = join(t.dir, 'from-a-predicate.csv');
+    const err = await failure('data:validate', {
+      ref: 'people_sql',
+      suite: {
+        expectations: [
+          {
+            type: 'sql',
+            predicate: `true), false)); COPY (SELECT 42) TO '${written}'; SELECT (coalesce((true`,
+          },
+        ],
+      },
+    });
+    expect(err).toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { field: 'expectations.0.predicate' },
+    });
+    expect(err.message).toMatch(/^expectations\.0\.predicate: /);
+    expect(existsSync(written)).toBe(false);
+    expect((await call('data:reports', { ref: 'people_sql' })).length).toBe(before);
+    // A predicate ending in a comment is one expression too.
+    const commented = await call('data:validate', {
+      ref: 'people_sql',
+      suite: { expectations: [{ type: 'sql', predicate: '1 = 1 -- always' }] },
+    });
+    expect(commented.results[0]).toMatchObject({ passed: true });
   });
 });
 
