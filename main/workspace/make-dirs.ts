@@ -2,7 +2,7 @@
 // (and its promise form) never returns on a file system that refuses a new entry with ENOENT, as /proc does:
 // `mkdir /proc/x/y` spins at full CPU forever, and in a host that froze every view. Here each level is made
 // once, and a level that cannot be made fails naming it.
-import { mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LatheError } from '../../shared/contract';
 
@@ -43,6 +43,23 @@ function reasonFor(at: string, code: string): string {
   }
 }
 
+/** Where `at` links to, when it is a symbolic link (else null). */
+function brokenLink(at: string): string | null {
+  try {
+    return lstatSync(at).isSymbolicLink() ? readlinkSync(at) : null;
+  } catch {
+    return null;
+  }
+}
+
+const isFolder = (at: string) => {
+  try {
+    return statSync(at).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Makes `dir` and its missing parents (nothing when it is a folder already). Throws MakeDirsError naming
  * the level that failed: a file in the way, no permission, a read-only or a virtual file system.
@@ -59,6 +76,15 @@ export function makeDirs(dir: string): void {
       // Missing, or under a file (ENOTDIR): the level above says which.
       if (code !== 'ENOENT' && code !== 'ENOTDIR')
         throw new MakeDirsError(target, at, code, reasonFor(at, code));
+      // A link to nothing (an unmounted drive, a moved folder) is in the way, not missing.
+      const link = brokenLink(at);
+      if (link !== null)
+        throw new MakeDirsError(
+          target,
+          at,
+          'ENOENT',
+          `${at} is a link to ${link}, which is missing`,
+        );
       missing.push(at);
       const up = dirname(at);
       if (up === at) break;
@@ -74,7 +100,7 @@ export function makeDirs(dir: string): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
       // Made meanwhile by another process: fine when it is a folder.
-      if (code === 'EEXIST' && statSync(at).isDirectory()) continue;
+      if (code === 'EEXIST' && isFolder(at)) continue;
       throw new MakeDirsError(target, at, code, reasonFor(at, code));
     }
   }

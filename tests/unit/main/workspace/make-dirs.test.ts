@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,19 @@ describe('makeDirs', () => {
       expect((err as Error).message).toBe(`cannot create the folder ${target}: ${file} is a file`);
     }
     expect(statSync(file).isFile()).toBe(true);
+  });
+
+  it('names a link to a missing folder in the way, itself or a parent', () => {
+    const link = join(dir, 'drive');
+    symlinkSync(join(dir, 'unmounted'), link);
+    for (const target of [link, join(link, 'ws')]) {
+      const err = thrown(() => makeDirs(target));
+      expect(err).toBeInstanceOf(MakeDirsError);
+      expect((err as Error).message).toBe(
+        `cannot create the folder ${target}: ${link} is a link to ${join(dir, 'unmounted')}, which is missing`,
+      );
+    }
+    expect(existsSync(join(dir, 'unmounted'))).toBe(false);
   });
 
   // Node's recursive mkdir never returns here (it spins at full CPU): the test would time out.
