@@ -198,8 +198,18 @@ export function createAlertService(deps: AlertDeps): AlertService {
     return { checkedAt: at.toISOString(), results, fired: await Promise.all(deliveries) };
   }
 
-  /** Every model the rules and retraining schedules name exists: one that does not is never judged. */
+  /**
+   * Every model the rules and retraining schedules name exists: one that does not is never judged. A model
+   * the stored rules already name is not checked again: one renamed or deleted since must not block an
+   * unrelated edit (the Monitor view and pipelines' monitor steps send the whole document back); its rules
+   * say so when checked.
+   */
   async function checkModels(rules: AlertRules): Promise<void> {
+    const { rules: stored } = await store.rules();
+    const before = new Set([
+      ...stored.rules.map((r) => r.model),
+      ...(stored.retrain ?? []).map((r) => r.model),
+    ]);
     const named = [
       ...rules.rules.map((r, i) => ({
         model: r.model,
@@ -212,9 +222,10 @@ export function createAlertService(deps: AlertDeps): AlertService {
         of: 'a retraining schedule',
       })),
     ];
-    if (!named.length) return;
+    const fresh = named.filter((n) => !before.has(n.model));
+    if (!fresh.length) return;
     const models = new Set((await deps.registry.list()).map((m) => m.name));
-    const missing = named.filter((n) => !models.has(n.model));
+    const missing = fresh.filter((n) => !models.has(n.model));
     if (!missing.length) return;
     throw new LatheError(
       'NOT_FOUND',

@@ -250,6 +250,27 @@ describe('alert service', () => {
     expect((await alerts.rules()).rules).toEqual(kept);
   });
 
+  it("a stored rule's model deleted since does not block an unrelated edit", async () => {
+    let models = [{ name: 'm' }, { name: 'old' }];
+    const registry = {
+      version: async () => {
+        throw new Error('not read here');
+      },
+      list: async () => models as Awaited<ReturnType<AlertDeps['registry']['list']>>,
+    };
+    const alerts = make({ registry });
+    const acc = { name: 'acc', model: 'old', signal: 'metric', metric: 'accuracy', below: 0.8 };
+    await alerts.setRules(rules([acc]));
+    models = [{ name: 'm' }];
+    const more = rules([acc, { name: 'err', model: 'm', signal: 'error_rate', above: 0.5 }]);
+    await alerts.setRules(more);
+    expect((await alerts.rules()).rules).toEqual(more);
+    // A rule newly naming the deleted model is still refused.
+    await expect(
+      alerts.setRules(rules([{ ...acc, name: 'acc2', model: 'gone' }])),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('startSchedule runs the workspace rules on their cron schedule until stop()', async () => {
     const alerts = make();
     await alerts.setRules(AlertRules.parse({ schedule: '* * * * * *', rules: accRules().rules }));
