@@ -259,7 +259,13 @@ describe('alert service', () => {
       list: async () => models as Awaited<ReturnType<AlertDeps['registry']['list']>>,
     };
     const alerts = make({ registry });
-    const acc = { name: 'acc', model: 'old', signal: 'metric', metric: 'accuracy', below: 0.8 };
+    const acc = {
+      name: 'acc',
+      model: 'old',
+      signal: 'metric' as const,
+      metric: 'accuracy',
+      below: 0.8,
+    };
     await alerts.setRules(rules([acc]));
     models = [{ name: 'm' }];
     const more = rules([acc, { name: 'err', model: 'm', signal: 'error_rate', above: 0.5 }]);
