@@ -210,7 +210,7 @@ function rawCardMarkdown(version: ModelVersion, card: ModelCard): string {
             `- run: ${l.runId} (${l.runName}, experiment ${l.experiment})`,
             `- data: ${l.dataset}@${l.datasetVersion} (${l.datasetHash})`,
             `- config hash: ${l.configHash}`,
-            `- feature spec hash: ${l.featureSpecHash ?? 'default spec'}`,
+            `- feature spec hash: ${l.featureSpecHash ?? 'none recorded'}`,
             `- git commit: ${l.gitCommit ?? 'none recorded'}`,
           ].join('\n'),
         )

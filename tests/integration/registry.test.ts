@@ -402,6 +402,9 @@ describe('model registry', () => {
     expect(md).toMatch(/## Contacts\n\npenguins@example\.org/);
     expect(md).toMatch(/\| Island \| VARCHAR \| categorical \|/);
     expect(md).toContain(`- run: ${runA}`);
+    // The fitted spec's hash, also for a run on the default spec (the card said 'default spec').
+    const trained = await call('runs:get', { id: runA });
+    expect(md).toContain(`- feature spec hash: ${trained.params['featureSpec.hash']}`);
     const audit = (await call('models:history', { name: 'penguin' })).entries.at(-1)!;
     expect(audit).toMatchObject({ action: 'card', version: 1 });
     const bad = await failure('models:card:set', {

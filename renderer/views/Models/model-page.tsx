@@ -409,7 +409,7 @@ function LineagePanel({ version }: { version: ModelVersion }) {
             {l.configHash.slice(0, 16)}
           </span>,
         ],
-        ['feature spec', l.featureSpecHash ? l.featureSpecHash.slice(0, 16) : 'default'],
+        ['feature spec hash', l.featureSpecHash ? l.featureSpecHash.slice(0, 16) : '—'],
         ['git commit', l.gitCommit ?? '—'],
       ]
     : source.kind === 'import'
