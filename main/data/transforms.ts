@@ -222,7 +222,8 @@ export async function planTransform(
         const input = cols
           ? `WITH input AS (SELECT * EXCLUDE (${ORD}) FROM ${prev} ORDER BY ${ORD}) `
           : '';
-        body = `SELECT *, row_number() OVER () - 1 AS ${ORD} FROM (${input}SELECT * FROM (${query}))`;
+        // The line break keeps a trailing `-- comment` from swallowing the closing parentheses.
+        body = `SELECT *, row_number() OVER () - 1 AS ${ORD} FROM (${input}SELECT * FROM (${query}\n))`;
         break;
       }
     }

@@ -107,4 +107,13 @@ describe('a transform runs its SQL step as part of one statement', () => {
     expect(existsSync(written)).toBe(false);
     expect(await snapshot()).toEqual(before);
   });
+
+  it('takes a SQL step ending in a comment, as the query import does', async () => {
+    const r = await call('data:transform', {
+      name: 'people_c',
+      from: ['people'],
+      steps: [{ type: 'sql', query: 'SELECT * FROM input WHERE age > 40 -- the older ones' }],
+    });
+    expect(r.version.rows).toBe(1);
+  });
 });
