@@ -205,12 +205,15 @@ export function invoke<C extends ChannelName>(
 /** Parses CLI input with a contract schema; its issues become an INVALID_INPUT naming `what`. */
 export function parseOrThrow<T>(
   schema: {
-    safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError };
+    safeParse(
+      v: unknown,
+      params?: { reportInput?: boolean },
+    ): { success: true; data: T } | { success: false; error: ZodError };
   },
   value: unknown,
   what: string,
 ): T {
-  const r = schema.safeParse(value);
+  const r = schema.safeParse(value, { reportInput: true });
   if (!r.success) throw new LatheError('INVALID_INPUT', describeIssues(r.error, what));
   return r.data;
 }

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import {
+  describeIssue,
   LatheError,
   Pipeline,
   TrainConfig,
@@ -159,7 +160,7 @@ export function parsePipeline(text: string, options: ParseOptions = {}): Pipelin
       ? { steps: raw.steps.map((s, i) => substituteParams(s, params, file, stepLabel(raw, i))) }
       : {}),
   };
-  const parsed = Pipeline.safeParse(substituted);
+  const parsed = Pipeline.safeParse(substituted, { reportInput: true });
   if (!parsed.success) throw contractError(file, parsed.error, raw);
   const pipeline = parsed.data;
 
@@ -489,14 +490,22 @@ function contractError(
     if (path[0] === 'steps' && typeof path[1] === 'number') {
       const label = stepLabel(raw, path[1]);
       const step = label.startsWith('step ') ? label.slice(6, -1) : undefined;
-      return { step, field: fieldPath(path.slice(2)), message: issue.message, label };
+      const field = fieldPath(path.slice(2));
+      return { step, field, message: issue.message, label, text: describeIssue(issue, field) };
     }
-    return { step: undefined, field: fieldPath(path), message: issue.message, label: '' };
+    const field = fieldPath(path);
+    return {
+      step: undefined,
+      field,
+      message: issue.message,
+      label: '',
+      text: describeIssue(issue, field),
+    };
   });
   return new LatheError(
     'INVALID_CONFIG',
-    `${file}: ${issues.map((i) => `${i.label ? `${i.label} ` : ''}${i.field}: ${i.message}`).join('; ')}`,
-    { file, issues: issues.map(({ label: _label, ...rest }) => rest) },
+    `${file}: ${issues.map((i) => `${i.label ? `${i.label} ` : ''}${i.text}`).join('; ')}`,
+    { file, issues: issues.map(({ label: _label, text: _text, ...rest }) => rest) },
   );
 }
 

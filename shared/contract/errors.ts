@@ -65,16 +65,18 @@ export function toErrorShape(err: unknown): ErrorShape {
 
 /** Formats zod issues as `field.path: reason` lines so a user sees which field is wrong. */
 export function describeIssues(error: z.ZodError, source?: string): string {
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    if (isMissing(issue)) return `${path || 'a value'} is required`;
-    // A choice left out, when the parse reported its input: required, and which values it takes.
-    if (issue.code === 'invalid_value' && 'input' in issue && issue.input === undefined && path)
-      return `${path} is required: one of ${issue.values.map(String).join(', ')}`;
-    const reason = reasonOf(issue);
-    return path ? `${path}: ${reason}` : reason;
-  });
+  const lines = error.issues.map((issue) => describeIssue(issue, issue.path.map(String).join('.')));
   return `${source ? `${source}: ` : ''}${lines.join('; ')}`;
+}
+
+/** One issue as `path: reason` (`path is required` for a field left out), `path` as the caller names it. */
+export function describeIssue(issue: z.core.$ZodIssue, path: string): string {
+  if (isMissing(issue)) return `${path || 'a value'} is required`;
+  // A choice left out, when the parse reported its input: required, and which values it takes.
+  if (issue.code === 'invalid_value' && 'input' in issue && issue.input === undefined && path)
+    return `${path} is required: one of ${issue.values.map(String).join(', ')}`;
+  const reason = reasonOf(issue);
+  return path ? `${path}: ${reason}` : reason;
 }
 
 /** A value as a message quotes it, cut short: a message names the value, it does not echo a payload. */

@@ -135,7 +135,7 @@ describe('parsePipeline', () => {
       yaml(`${IMPORT}  - { id: fit, type: train, from: raw, config: { task: binary } }\n`),
     );
     expect(err.code).toBe('INVALID_CONFIG');
-    expect(err.message).toMatch(/^p\.yaml: step 'fit' config\.target: /);
+    expect(err.message).toBe("p.yaml: step 'fit' config.target is required");
     expect(err.details).toMatchObject({
       file: 'p.yaml',
       issues: [{ step: 'fit', field: 'config.target' }],
