@@ -12,7 +12,7 @@ export const StepId = z
   .string()
   .regex(
     /^[A-Za-z][A-Za-z0-9_-]{0,63}$/,
-    'a step id starts with a letter and uses letters, digits, _ and - (at most 64)',
+    'a step id starts with a letter A-Z and uses letters A-Z, digits, _ and - (at most 64; no accents)',
   );
 
 /** A path to another file, relative to the pipeline file. */

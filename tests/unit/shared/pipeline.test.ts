@@ -184,7 +184,7 @@ describe('the pipeline contract', () => {
       /^steps\.0\.type: /,
     );
     expect(issues({ ...base, steps: [{ id: '1st', type: 'import', file: 'a' }] })).toEqual([
-      'steps.0.id: a step id starts with a letter and uses letters, digits, _ and - (at most 64)',
+      'steps.0.id: a step id starts with a letter A-Z and uses letters A-Z, digits, _ and - (at most 64; no accents)',
     ]);
   });
 
