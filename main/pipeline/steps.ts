@@ -24,6 +24,7 @@ import { parseConfigText, readConfigText } from '../workspace/config-file';
 import { keyConfig } from './cache-key';
 import { trainConfigFor, type PipelineGraph } from './graph';
 import { makeUserDirs } from '../workspace/make-dirs';
+import { unreadableText } from '../../shared/unreadable';
 
 /** A channel called through the validating dispatcher: what the step's work is made of. */
 export type Call = <C extends ChannelName>(
@@ -584,6 +585,7 @@ async function runPredict(
 ): Promise<StepDone> {
   const model = modelOf(run, step);
   const done: { id: string; output: string; rows: number }[] = [];
+  const warnings: string[] = [];
   for (const [i, b] of step.batches.entries()) {
     if (run.signal.aborted) throw new StepError('cancelled');
     const output = pathIn(run.dir, b.output);
@@ -606,6 +608,10 @@ async function runPredict(
       ...(step.capture !== undefined ? { capture: step.capture } : {}),
     });
     done.push({ id: out.id, output: out.output, rows: out.rows });
+    for (const u of out.unreadable ?? []) {
+      run.say(`  warning: ${unreadableText(u)}`);
+      warnings.push(`${b.output}: ${unreadableText(u)}`);
+    }
   }
   const rows = done.reduce((n, d) => n + d.rows, 0);
   return {
@@ -616,7 +622,9 @@ async function runPredict(
       files: done.map((d) => d.output),
       label: `${done.length} batch${done.length === 1 ? '' : 'es'}, ${count(rows)} rows scored with ${model}`,
     },
-    message: `scored ${count(rows)} rows in ${done.length} batch${done.length === 1 ? '' : 'es'} with ${model}`,
+    message:
+      `scored ${count(rows)} rows in ${done.length} batch${done.length === 1 ? '' : 'es'} with ${model}` +
+      warnings.map((w) => `; warning: ${w}`).join(''),
   };
 }
 

@@ -101,6 +101,10 @@ beforeAll(async () => {
   writeFileSync(file, PIPELINE);
   await writeCsv(join(t.dir, 'penguins.csv'));
   await writeCsv(join(t.dir, 'batch.csv'), '"Island" = \'Biscoe\'');
+  // Two masses that are no number: the predict step says so (the column is read as text).
+  const [header, ...lines] = readFileSync(join(t.dir, 'batch.csv'), 'utf8').trimEnd().split('\n');
+  for (const k of [1, 3]) lines[k] = lines[k]!.replace(/,[^,]*$/, ',n/a');
+  writeFileSync(join(t.dir, 'batch.csv'), `${[header, ...lines].join('\n')}\n`);
   services = await createServices({ workspaceDir: join(t.dir, 'ws'), validateOutput: true });
   const events: PipelineRun[] = [];
   const off = services.bus.subscribe((f) => {
@@ -143,6 +147,9 @@ describe('a pipeline run', () => {
     expect(byId.publish!.outputs!.model).toBe(`penguin-species@${champion.version}`);
     expect(champion.runId).toBe(byId.fit!.outputs!.run);
     expect(existsSync(join(t.dir, 'scored.parquet'))).toBe(true);
+    expect(byId.score!.message).toContain(
+      "; warning: scored.parquet: mass: 2 values are not a number (e.g. 'n/a'); scored as missing",
+    );
     const batches = await call('predict:batches', { ref: 'penguin-species' });
     expect(batches).toHaveLength(1);
     // The run and the versions it read carry the pipeline run that made them in their lineage.
