@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latheAsync, type CliResult } from '../../helpers/cli';
+import { buildOnnx } from '../serve/external-onnx';
 import { snapshotWorkspace } from '../../helpers/workspace-snapshot';
 import { tempDir } from '../../helpers/workspace';
 
@@ -139,6 +140,24 @@ describe('credentials in URLs and keys are never written in plain text', () => {
   });
 
   it('keeps an alert webhook with credentials but shows it redacted', async () => {
+    // Rules name a model that exists: a small imported one.
+    const onnx = join(t.dir, 'churn.onnx');
+    writeFileSync(
+      onnx,
+      buildOnnx({
+        inputs: [{ name: 'float_input', elem: 'float', shape: ['N', 1] }],
+        outputs: [{ name: 'variable', elem: 'float', shape: ['N', 1] }],
+        initializers: [{ name: 'coef', dims: [1, 1], data: [2] }],
+        nodes: [{ op: 'MatMul', inputs: ['float_input', 'coef'], outputs: ['variable'] }],
+      }),
+    );
+    const sig = join(t.dir, 'churn.yaml');
+    writeFileSync(
+      sig,
+      'task: regression\ntarget: y\nfeatures:\n  - {name: a, type: number}\ninputs:\n  - {name: float_input, features: [a]}\noutput: {name: variable, kind: value}\n',
+    );
+    const imported = await cli('models', 'import', 'churn', '--onnx', onnx, '--signature', sig);
+    expect(imported.code, imported.stderr).toBe(0);
     const rules = join(t.dir, 'rules.yaml');
     writeFileSync(
       rules,
