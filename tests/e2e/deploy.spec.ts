@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractClient, importPenguins, penguinsConfig, trainRun } from '../helpers/services';
@@ -178,13 +187,16 @@ describe('the Deploy view', () => {
           )
           .join(','),
       );
-    const input = join(session.workspace, '..', 'penguins-text.csv');
+    // A folder of its own: /tmp is shared, and an output left there would be asked about first.
+    const dir = mkdtempSync(join(tmpdir(), 'lathe-deploy-text-'));
+    const input = join(dir, 'penguins-text.csv');
     writeFileSync(input, [columns.map((c) => `"${c}"`).join(','), ...rows].join('\n'));
-    await deploy.runBatch(input, join(session.workspace, '..', 'text-scores.csv'), '');
+    await deploy.runBatch(input, join(dir, 'scores.csv'), '');
     await deploy.byTestId('deploy-batch-result').waitFor();
     expect(await deploy.byTestId('deploy-batch-unreadable').allTextContents()).toEqual([
       "Body Mass (g): 3 values are not a number (e.g. 'unknown'); scored as missing, imputed as in training",
     ]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('shows a batch job running with Stop, which ends it writing and recording nothing', async () => {
