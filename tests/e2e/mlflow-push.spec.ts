@@ -230,7 +230,7 @@ describe('pushing to a team MLflow server from the app', () => {
     await push.fill({ url: teamUrl, token });
     await push.byTestId('mlflow-push-submit').click();
     // Stopped while its first upload is held: params, tags and metrics have reached the server.
-    await expect.poll(() => holdUpload).toBeNull();
+    await expect.poll(() => holdUpload, { timeout: 60_000 }).toBeNull();
     await push.byTestId('mlflow-push-stop').click();
     const note = push.byTestId('mlflow-push-stopped');
     await note.waitFor();
