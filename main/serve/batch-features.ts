@@ -1,8 +1,10 @@
 // The feature query of a batch job, and the copy of its rows into the model's input matrix. One-hot columns
 // are the costly part of the spec's SQL (features/sql.ts): a CASE per category, each a DOUBLE the JS side
-// then copies, so a 50-airport column makes 51 of them per row. Here DuckDB gives each such column one
-// INTEGER, the position of the value among the fitted categories, and the matrix gets its 1 from that
-// (the rest of the row's slots are 0, as the CASEs give them): the same values, for a small share of the work.
+// then copies, so a 50-airport column makes 51 of them per row. Here each such column comes as one code, the
+// position of the value among the fitted categories, and the matrix gets its 1 from that (the rest of the
+// row's slots are 0, as the CASEs give them): the same values, for a small share of the work. When every
+// category is short enough to sit in DuckDB's string header, JavaScript reads the code from the header the
+// query streams (inlineCoder); else DuckDB computes it.
 import type { FittedColumn, FittedFeatureSpec } from '../../shared/contract/features';
 import { compileFeatureSql, categorySource } from '../features/sql';
 import { columnOutputs } from '../features/names';
@@ -14,11 +16,80 @@ interface Vector {
   getItem(i: number): unknown;
 }
 
+/**
+ * Bytes of a string DuckDB keeps inside its 16-byte header (string_t: a uint32 length, then the bytes,
+ * zero-padded); a longer string keeps a prefix and a pointer there instead.
+ */
+const INLINE_BYTES = 12;
+/** A value that stands for a missing one where categories are read from string headers: never inline. */
+const MISSING = '<lathe:missing value>';
+const utf8 = new TextEncoder();
+
+/**
+ * The codes of strings (0-based position among `categories`, their count when not among them) read from
+ * their 16-byte headers, four native int32 words each: exact, since every category is inline (at most
+ * INLINE_BYTES bytes) and so is any string equal to one. An open-addressing table of the categories'
+ * headers, so a row costs a hash and one or two compares instead of DuckDB's list_position, a scan of the
+ * list per row (3M rows, two 50-airport columns: about a quarter of a second of DuckDB's CPU).
+ * `codes(w, first, count, out)` writes the codes of the `count` headers from header `first` into `out`.
+ */
+export function inlineCoder(
+  categories: readonly string[],
+): (w: Int32Array, first: number, count: number, out: Int32Array) => void {
+  const n = categories.length;
+  let size = 8;
+  while (size < n * 4) size *= 2;
+  const mask = size - 1;
+  const keys = new Int32Array(size * 4);
+  const codes = new Int32Array(size).fill(-1);
+  // Fibonacci hashing of the words mixed: the top bits of the product.
+  const shift = 32 - Math.log2(size);
+  const slot = (a: number, b: number, c: number, d: number) =>
+    Math.imul(b ^ Math.imul(c ^ d, 31) ^ a, 0x9e3779b1) >>> shift;
+  categories.forEach((category, code) => {
+    const header = new Int32Array(4);
+    const bytes = utf8.encode(category);
+    new Uint8Array(header.buffer).set(bytes, 4);
+    header[0] = bytes.length;
+    let h = slot(header[0], header[1]!, header[2]!, header[3]!);
+    while (codes[h] !== -1) h = (h + 1) & mask;
+    keys.set(header, h * 4);
+    codes[h] = code;
+  });
+  return (w, first, count, out) => {
+    for (let r = 0, o = first * 4; r < count; r++, o += 4) {
+      const a = w[o]!;
+      let code = n;
+      if (a >= 0 && a <= INLINE_BYTES) {
+        const b = w[o + 1]!;
+        const c = w[o + 2]!;
+        const d = w[o + 3]!;
+        for (let h = slot(a, b, c, d); codes[h] !== -1; h = (h + 1) & mask) {
+          const k = h * 4;
+          if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) {
+            code = codes[h]!;
+            break;
+          }
+        }
+      }
+      out[r] = code;
+    }
+  };
+}
+
+/** The string headers of a VARCHAR vector as int32 words, when the vector exposes them aligned. */
+function headerWords(values: Vector, rows: number): Int32Array | null {
+  const view = (values as unknown as { dataView?: unknown }).dataView;
+  if (!(view instanceof DataView) || view.byteOffset % 4 !== 0 || view.byteLength < rows * 16)
+    return null;
+  return new Int32Array(view.buffer, view.byteOffset, view.byteLength / 4);
+}
+
 export interface BatchFeatures {
   /**
-   * The query: the dense features (DOUBLE, no nulls), then one INTEGER code per one-hot column (0-based
-   * position among the fitted categories, the category count for any other value or a missing one), then
-   * the `keep` columns.
+   * The query: the dense features (DOUBLE, no nulls), then per one-hot column its code (0-based position
+   * among the fitted categories, the category count for any other value or a missing one) as an INTEGER,
+   * or the value (VARCHAR, never NULL) the copy codes itself, then the `keep` columns.
    */
   sql: string;
   /** Columns before the `keep` ones. */
@@ -113,13 +184,45 @@ export function batchFeatures(
   const { dense: denseSlots, codes: slots } = plan;
   const rest: FittedFeatureSpec = { ...spec, columns: spec.columns.filter((c) => !codable(c)) };
   const codeNames = onehot.map((_, i) => `__lathe_code${i}`);
+  // Per coded column: its code in JS from the string's header (inlineCoder) when every category is inline,
+  // else null and DuckDB gives the code.
+  const coders = onehot.map((c) => {
+    const categories = codable(c)!;
+    return categories.every((k) => utf8.encode(k).length <= INLINE_BYTES)
+      ? { code: inlineCoder(categories), index: new Map(categories.map((k, j) => [k, j])) }
+      : null;
+  });
   const codes = onehot.map((c, i) => {
     const categories = codable(c)!;
     let s = categorySource(c.source);
     if (c.kind === 'categorical' && c.impute) s = `coalesce(${s}, ${literal(c.impute.fill)})`;
+    // The string itself, a missing one as a value no category is (not inline: the other slot).
+    if (coders[i]) return `coalesce(${s}, ${literal(MISSING)}) AS ${codeNames[i]}`;
     // list_position is 1-based and NULL when the value is not listed (or missing): the other slot.
     return `coalesce(list_position([${categories.map(literal).join(', ')}], ${s}) - 1, ${sqlInteger(categories.length)})::INTEGER AS ${codeNames[i]}`;
   });
+  /** The codes of rows from … from + take of coded column i (in a buffer the next call reuses). */
+  let codeBuffer = new Int32Array(0);
+  const readCodes = (values: Vector, i: number, from: number, take: number): Int32Array => {
+    if (codeBuffer.length < take) codeBuffer = new Int32Array(Math.max(take, 2048));
+    const out = codeBuffer;
+    const coder = coders[i];
+    if (!coder) {
+      const items = (values as { items?: unknown }).items;
+      if (items instanceof Int32Array) return items.subarray(from, from + take);
+      for (let r = 0; r < take; r++) out[r] = Number(values.getItem(from + r));
+      return out;
+    }
+    const words = headerWords(values, from + take);
+    if (words) coder.code(words, from, take, out);
+    else {
+      // A vector without its headers exposed: the same codes from its strings.
+      const n = coder.index.size;
+      for (let r = 0; r < take; r++)
+        out[r] = coder.index.get(values.getItem(from + r) as string) ?? n;
+    }
+    return out;
+  };
   const staged = codes.length ? `(SELECT *, ${codes.join(', ')} FROM ${source})` : source;
   const inner = compileFeatureSql(rest, staged, {
     keep: [...options.keep, ...codeNames],
@@ -137,13 +240,10 @@ export function batchFeatures(
       if (onehot.length) x.fill(0, at * width, (at + take) * width);
       copyDense(chunk, denseSlots, from, take, x, at, width);
       for (let i = 0; i < onehot.length; i++) {
-        const values = chunk.getColumnVector(dense.length + i);
-        const items = (values as { items?: unknown }).items;
         const map = slots[i]!;
+        const codes = readCodes(chunk.getColumnVector(dense.length + i), i, from, take);
         for (let r = 0; r < take; r++) {
-          const code =
-            items instanceof Int32Array ? items[from + r]! : Number(values.getItem(from + r));
-          const col = map[code]!;
+          const col = map[codes[r]!]!;
           if (col >= 0) x[(at + r) * width + col] = 1;
         }
       }
@@ -155,13 +255,10 @@ export function batchFeatures(
       return (chunk, from, take, x, at) => {
         copyDense(chunk, denseColumns, from, take, x, at, compact);
         for (let i = 0; i < onehot.length; i++) {
-          const values = chunk.getColumnVector(d + i);
-          const items = (values as { items?: unknown }).items;
           const offset = offsets[i]!;
+          const codes = readCodes(chunk.getColumnVector(d + i), i, from, take);
           for (let r = 0, o = at * compact + d + i; r < take; r++, o += compact)
-            x[o] =
-              offset +
-              (items instanceof Int32Array ? items[from + r]! : Number(values.getItem(from + r)));
+            x[o] = offset + codes[r]!;
         }
       };
     },
