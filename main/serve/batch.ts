@@ -232,6 +232,22 @@ function captureSelect(c: BatchCapture, read: string, have: Set<string>, byId: b
 
 const hasGlob = (s: string) => /[*?[]/.test(s);
 
+/**
+ * Refuses an existing `output` that is one of the input `files` (the same file under any name). The output
+ * replaces its file only at the end, by a rename: over an input, the job would end by destroying what it
+ * read (`--overwrite` allows replacing an old output, not the input).
+ */
+function refuseOwnInput(output: string, files: string[]): void {
+  const target = realpathSync(output);
+  const same = files.find((f) => realpathSync(f) === target);
+  if (same)
+    fail(
+      'INVALID_INPUT',
+      `output ${output} is the job's input ${same}; write the predictions to another file`,
+      { output, file: same },
+    );
+}
+
 function fail(
   code: 'INVALID_INPUT' | 'NOT_FOUND' | 'COLUMN_NOT_FOUND',
   message: string,
@@ -477,6 +493,10 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   }
   if (existsSync(output) && statSync(output).isDirectory())
     fail('INVALID_INPUT', `output ${output} is a folder`, { output });
+  // Named as the input, the output is refused as such first: --overwrite would not allow it either. (A
+  // glob's files are known once it is expanded, below.)
+  if (!hasGlob(options.input) && existsSync(output) && existsSync(options.input))
+    refuseOwnInput(output, [options.input]);
   // An empty file holds nothing to lose (e.g. one made by mktemp to name the output): it is written over.
   if (existsSync(output) && statSync(output).size > 0 && !options.overwrite)
     fail(
@@ -563,18 +583,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   try {
     if (signal?.aborted) throw cancelled();
     const { files, reader } = await inputFiles(conn, options.input);
-    // The output replaces its file only at the end, by a rename: over an input, the job would end by
-    // destroying what it read (`--overwrite` allows replacing an old output, not the input).
-    if (existsSync(output)) {
-      const target = realpathSync(output);
-      const same = files.find((f) => realpathSync(f) === target);
-      if (same)
-        fail(
-          'INVALID_INPUT',
-          `output ${output} is the job's input ${same}; write the predictions to another file`,
-          { output, file: same },
-        );
-    }
+    if (existsSync(output)) refuseOwnInput(output, files);
     const read = `${reader}([${files.map(literal).join(', ')}]${reader === 'read_parquet' ? '' : ', union_by_name = true'})`;
     let described: { name: string; type: string }[];
     try {

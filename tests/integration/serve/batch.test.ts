@@ -411,17 +411,21 @@ describe('predict:batch', () => {
     const input = join(IO, 'own', 'cars.parquet');
     mkdirSync(join(IO, 'own'), { recursive: true });
     cpSync(join(IO, 'cars.parquet'), input);
-    symlinkSync(input, join(IO, 'own', 'link.parquet'));
+    const link = join(IO, 'own', 'link.parquet');
+    symlinkSync(input, link);
     const before = readFileSync(input);
-    for (const [given, output] of [
-      [input, input],
-      [join(IO, 'own', 'c*.parquet'), join(IO, 'own', 'link.parquet')],
-    ]) {
+    // Without overwrite too: the answer is not to allow overwriting (which would be refused as well).
+    for (const [given, output, overwrite] of [
+      [input, input, true],
+      [input, input, false],
+      [input, link, false],
+      [join(IO, 'own', 'c*.parquet'), link, true],
+    ] as const) {
       const err = await failure('predict:batch', {
         model: 'cars@1',
         input: given,
         output,
-        overwrite: true,
+        overwrite,
       });
       expect(err).toMatchObject({ code: 'INVALID_INPUT', details: { output, file: input } });
       expect(err.message).toBe(
