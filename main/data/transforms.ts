@@ -53,7 +53,8 @@ export function transformSource(parents: TransformParent[], steps: TransformStep
 
 const stepName = (i: number, step: TransformStep) => `steps[${i}] (${step.type})`;
 
-function firstLine(err: unknown): string {
+/** The first line of a DuckDB error's message, without its class prefix (`Binder Error: `). */
+export function firstLine(err: unknown): string {
   const raw = err instanceof Error ? err.message : String(err);
   return raw.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
 }
@@ -239,19 +240,10 @@ export async function planTransform(
           step: i,
           type: step.type,
         });
-      const message = firstLine(err);
-      const col = /Referenced column "([^"]+)" not found/.exec(message);
+      // A column a step's form names: the columns it could have meant.
+      const col = /Referenced column "([^"]+)" not found/.exec(firstLine(err));
       if (col && cols && step.type !== 'sql') throw missing(i, step, col[1]!, cols);
-      if (col)
-        throw new LatheError('COLUMN_NOT_FOUND', `${stepName(i, step)}: ${message}`, {
-          step: i,
-          type: step.type,
-          column: col[1],
-        });
-      throw new LatheError('INVALID_INPUT', `${stepName(i, step)}: ${message}`, {
-        step: i,
-        type: step.type,
-      });
+      throw queryError(err, stepName(i, step), { step: i, type: step.type });
     }
     if (!columns.length)
       throw new LatheError('INVALID_INPUT', `${stepName(i, step)}: leaves no columns`, { step: i });

@@ -10,6 +10,7 @@ import {
 import { ident, literal, plainNumber, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
 import type { Engine } from './engine';
 import { stddevSql } from './sql-stats';
+import { firstLine } from './transforms';
 
 const SAMPLE_ROWS = 10;
 const KINDS = new Set(['numeric', 'categorical', 'boolean', 'datetime', 'other']);
@@ -266,7 +267,7 @@ export async function evaluateSuite(
       );
     } catch (err) {
       const field = suite.expectations[i]!.type === 'sql' ? 'predicate' : 'pattern';
-      const message = (err as Error).message.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
+      const message = firstLine(err);
       throw new LatheError('INVALID_CONFIG', `expectations.${i}.${field}: ${message}`, {
         field: `expectations.${i}.${field}`,
       });

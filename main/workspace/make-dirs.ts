@@ -44,7 +44,7 @@ function reasonFor(at: string, code: string): string {
 }
 
 /** Where `at` links to, when it is a symbolic link (else null). */
-function brokenLink(at: string): string | null {
+function linkTarget(at: string): string | null {
   try {
     return lstatSync(at).isSymbolicLink() ? readlinkSync(at) : null;
   } catch {
@@ -77,7 +77,7 @@ export function makeDirs(dir: string): void {
       if (code !== 'ENOENT' && code !== 'ENOTDIR')
         throw new MakeDirsError(target, at, code, reasonFor(at, code));
       // A link to nothing (an unmounted drive, a moved folder) is in the way, not missing.
-      const link = brokenLink(at);
+      const link = linkTarget(at);
       if (link !== null)
         throw new MakeDirsError(
           target,

@@ -278,6 +278,26 @@ describe('bad transforms leave the workspace exactly as it was', () => {
       /^from\[1\]: no dataset named 'nope'/,
     ],
     [
+      'a sql step reading a table that does not exist',
+      () => ({
+        name: 'p',
+        from: ['people'],
+        steps: [{ type: 'sql', query: 'SELECT * FROM nosuch_table' }],
+      }),
+      'NOT_FOUND',
+      /^steps\[0\] \(sql\): no table named nosuch_table \(read a file with FROM 'file\.csv'/,
+    ],
+    [
+      'a sql step naming a missing column',
+      () => ({
+        name: 'p',
+        from: ['people'],
+        steps: [{ type: 'sql', query: 'SELECT nosuch FROM input' }],
+      }),
+      'COLUMN_NOT_FOUND',
+      /^steps\[0\] \(sql\): Referenced column "nosuch" not found/,
+    ],
+    [
       'a sql step that is not a SELECT',
       () => ({ name: 'p', from: ['people'], steps: [{ type: 'sql', query: 'DROP TABLE x' }] }),
       'INVALID_INPUT',
