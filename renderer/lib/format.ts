@@ -1,4 +1,5 @@
 /** Pure formatting helpers shared by the views (unit-tested in tests/unit/renderer). */
+import type { ColumnInfo } from '../../shared/contract';
 import { formatCount, formatNumber } from '../../shared/format';
 
 // Numbers, sizes and durations are formatted once for every face (the HTML report, the CLI) in shared/.
@@ -31,6 +32,36 @@ export function formatTime(iso: string | null | undefined): string {
 export function formatCell(value: string | number | boolean | null): string {
   if (value === null) return 'null';
   if (typeof value === 'number') return formatNumber(value);
+  return String(value);
+}
+
+/**
+ * A number of a data column at the precision the Rows tab keeps (integers whole, others to 8 significant
+ * digits), grouped as formatNumber groups every number in the app: `3,000,000`, `1,234,567.5`, and an
+ * INTEGER year too (`2,001`, as the profile's min and max show it). Exponent form only where JavaScript
+ * writes one (from 1e21 up, below 1e-6), as grouping it would garble it.
+ */
+export function formatExactNumber(value: number): string {
+  const text = Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
+  if (text.includes('e')) return text;
+  const [whole = '', fraction] = text.split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+$)/g, ',');
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
+/**
+ * The text of a value of the Rows tab: a number of a numeric column by formatExactNumber; a DATE or
+ * TIMESTAMP by formatTemporal; anything else as stored, so an id or a year kept as text reads as typed.
+ */
+export function formatRowValue(
+  value: string | number | boolean,
+  column: Pick<ColumnInfo, 'kind' | 'type'>,
+): string {
+  if (typeof value === 'number' && column.kind === 'numeric') return formatExactNumber(value);
+  if (typeof value === 'number' && !Number.isInteger(value))
+    return String(Number(value.toPrecision(8)));
+  if (typeof value === 'string' && column.kind === 'datetime')
+    return formatTemporal(value, column.type);
   return String(value);
 }
 

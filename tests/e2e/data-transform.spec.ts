@@ -114,4 +114,21 @@ describe('transforms and query imports in the Data view', () => {
     expect(await data.profileRows()).toBe('2');
     expect(await data.hasProfiledColumn('name')).toBe(true);
   });
+
+  it('groups the numbers of numeric columns in the Rows tab, and shows numbers kept as text as typed', async () => {
+    await data
+      .byTestId('query-import-sql')
+      .fill(
+        "SELECT '3000000' AS code, '2001' AS founded, 2001::INTEGER AS year, 3000000::BIGINT AS population, 1234567.25::DOUBLE AS area",
+      );
+    await data.byTestId('query-import-name').fill('towns');
+    await data.byTestId('query-import-submit').click();
+    await data.datasetRow('towns').waitFor();
+    await data.byTestId('profile-column-population').waitFor();
+    const grid = await data.showRows();
+    const row = grid.locator('[data-row="0"]');
+    await expect
+      .poll(() => row.locator(':scope > div').allTextContents())
+      .toEqual(['1', '3000000', '2001', '2,001', '3,000,000', '1,234,567.3']);
+  });
 });

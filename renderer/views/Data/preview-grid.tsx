@@ -3,7 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Cell, ColumnInfo } from '../../../shared/contract';
 import { getApi, errorMessage } from '../../api';
 import { ErrorBanner, Loading } from '../../components/states';
-import { formatCount, formatTemporal } from '../../lib/format';
+import { formatCount, formatRowValue } from '../../lib/format';
 import { pagesForRange } from '../../lib/paging';
 
 export const PAGE_SIZE = 200;
@@ -21,13 +21,11 @@ function CellView({ value, column }: { value: Cell | undefined; column: ColumnIn
   const { kind } = column;
   if (value === undefined) return <span className="cell-pending" />;
   if (value === null) return <span className="cell-null">null</span>;
-  const text =
-    typeof value === 'number' && !Number.isInteger(value)
-      ? String(Number(value.toPrecision(8)))
-      : kind === 'datetime' && typeof value === 'string'
-        ? formatTemporal(value, column.type)
-        : String(value);
-  return <span className={kind === 'numeric' ? 'cell-num' : undefined}>{text}</span>;
+  return (
+    <span className={kind === 'numeric' ? 'cell-num' : undefined}>
+      {formatRowValue(value, column)}
+    </span>
+  );
 }
 
 /**

@@ -4,9 +4,12 @@ import { fromHistory, mergeTables, withProgress } from '../../../renderer/lib/ep
 import {
   datasetNameFromFile,
   formatCountOf,
+  formatExactNumber,
   formatPercent,
+  formatRowValue,
   formatTemporal,
 } from '../../../renderer/lib/format';
+import { formatNumber } from '../../../shared/format';
 import { chartMetric, keyParams, presentMetrics } from '../../../renderer/lib/metrics';
 import { pagesForRange } from '../../../renderer/lib/paging';
 import { parseRoute, routeHref } from '../../../renderer/lib/routes';
@@ -42,6 +45,49 @@ describe('formatting', () => {
     expect(formatTemporal('2024-01-05T13:04:05.000Z', 'TIMESTAMP')).toBe('2024-01-05 13:04:05');
     expect(formatTemporal('2024-01-05T13:04:05.250Z', 'TIMESTAMP')).toBe('2024-01-05 13:04:05.25');
     expect(formatTemporal('not a date', 'DATE')).toBe('not a date');
+  });
+});
+
+describe('values of the Rows tab', () => {
+  const bigint = { kind: 'numeric', type: 'BIGINT' } as const;
+  const integer = { kind: 'numeric', type: 'INTEGER' } as const;
+  const double = { kind: 'numeric', type: 'DOUBLE' } as const;
+  const text = { kind: 'categorical', type: 'VARCHAR' } as const;
+
+  it('groups the integers of a numeric column as the rest of the app does, whole', () => {
+    expect(formatRowValue(3000000, bigint)).toBe('3,000,000');
+    expect(formatRowValue(3000000, bigint)).toBe(formatNumber(3000000));
+    expect(formatRowValue(-1234567, bigint)).toBe('-1,234,567');
+    expect(formatRowValue(999, bigint)).toBe('999');
+    expect(formatRowValue(0, bigint)).toBe('0');
+    // A year in an INTEGER column is a number like any other: the profile's min and max group it too.
+    expect(formatRowValue(2001, integer)).toBe('2,001');
+    expect(formatRowValue(2001, integer)).toBe(formatNumber(2001));
+    // Past 1e15 formatNumber writes an exponent; a row keeps every digit a BIGINT id has.
+    expect(formatRowValue(1234567890123456, bigint)).toBe('1,234,567,890,123,456');
+  });
+
+  it('keeps 8 significant digits of other numbers and groups their whole part', () => {
+    expect(formatRowValue(1234567.25, double)).toBe('1,234,567.3');
+    expect(formatRowValue(-1234.5, double)).toBe('-1,234.5');
+    expect(formatRowValue(-0.5, double)).toBe('-0.5');
+    expect(formatRowValue(0.1 + 0.2, double)).toBe('0.3');
+    expect(formatRowValue(3000000.5, double)).toBe('3,000,000.5');
+  });
+
+  it('leaves the exponent forms JavaScript writes ungrouped', () => {
+    expect(formatExactNumber(1.2345e21)).toBe('1.2345e+21');
+    expect(formatExactNumber(1e21)).toBe('1e+21');
+    expect(formatExactNumber(1.5e-7)).toBe('1.5e-7');
+  });
+
+  it('shows an id or a year stored as text as typed, and dates as formatTemporal does', () => {
+    expect(formatRowValue('3000000', text)).toBe('3000000');
+    expect(formatRowValue('2001', text)).toBe('2001');
+    expect(formatRowValue(true, { kind: 'boolean', type: 'BOOLEAN' })).toBe('true');
+    expect(formatRowValue('2024-01-05T00:00:00.000Z', { kind: 'datetime', type: 'DATE' })).toBe(
+      '2024-01-05',
+    );
   });
 });
 
