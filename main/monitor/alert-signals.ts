@@ -1,7 +1,7 @@
 // What an alert rule measures, over the last `window` of the version it watches, and whether it fires.
 import { LatheError, durationMs, type AlertRule, type ModelVersion } from '../../shared/contract';
 import type { RegistryStore } from '../registry/registry-store';
-import { captureRelation, captureTableOf } from '../serve/capture';
+import { captureRelation, captureTableOf, readingCaptures } from '../serve/capture';
 import type { Sql } from '../workspace/db';
 import type { CaptureService } from './captures';
 import type { DriftService } from './drift';
@@ -129,9 +129,9 @@ export async function measure(
       const t = await captureTableOf(deps.db, version.id);
       if (!t) return { value: 0, rows: 0, detail: 'nothing captured' };
       const where = rangeSql(range);
-      const row = await deps.db.one(
-        `SELECT count(*) AS n FROM ${await captureRelation(deps.db, deps.workspaceDir, t)} c WHERE ${where.sql}`,
-        where.params,
+      const relation = await captureRelation(deps.db, deps.workspaceDir, t);
+      const row = await readingCaptures(deps.db, deps.workspaceDir, [t], () =>
+        deps.db.one(`SELECT count(*) AS n FROM ${relation} c WHERE ${where.sql}`, where.params),
       );
       const n = Number(row?.n ?? 0);
       return { value: n, rows: n, detail: `${n} rows` };

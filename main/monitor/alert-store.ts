@@ -30,6 +30,8 @@ export interface AlertStore {
   /** Records what delivery did (webhook outcome, action) after the alert was logged. */
   update(id: string, deliveries: z.infer<typeof AlertDelivery>[], message: string): Promise<void>;
   list(input: z.output<typeof AlertsListIn>): Promise<Alert[]>;
+  /** Whether the log holds any alert of `model`, acknowledged or not. */
+  logs(model: string): Promise<boolean>;
   /** Acknowledges an alert by id (or a unique prefix of it, 8 characters or more). */
   ack(id: string, by: string, note: string | undefined, at: Date): Promise<Alert>;
 }
@@ -138,6 +140,11 @@ export function createAlertStore(db: Database): AlertStore {
         params,
       );
       return rows.map(alertOf);
+    },
+    async logs(model) {
+      return (
+        (await db.one('SELECT 1 AS one FROM alerts WHERE model = ? LIMIT 1', [model])) !== undefined
+      );
     },
     async ack(id, by, note, at) {
       const alert = await byId(id);

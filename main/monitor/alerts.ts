@@ -45,6 +45,10 @@ export interface AlertService {
    */
   setRules(rules: AlertRules): Promise<{ rules: AlertRules; updatedAt: string | null }>;
   check(input: z.output<typeof CheckIn>): Promise<CheckOut>;
+  /**
+   * The alert log, newest first; NOT_FOUND for a model that neither the registry nor the log knows (an
+   * unknown name is a mistake, not a model without alerts).
+   */
   list(input: z.output<typeof AlertsListIn>): Promise<Alert[]>;
   ack(input: z.output<typeof AlertAckIn>): Promise<Alert>;
   /** Evaluates the workspace's rules on their cron schedule until stop(). */
@@ -257,7 +261,21 @@ export function createAlertService(deps: AlertDeps): AlertService {
       return out;
     },
     check,
-    list: (input) => store.list(input),
+    async list(input) {
+      const alerts = await store.list(input);
+      // A model's alerts outlive it (renamed or deleted through the MLflow API), so only a name neither
+      // the registry nor the log knows is refused: a typo must not read as "no alerts".
+      if (input.model !== undefined && !alerts.length) {
+        const models = (await deps.registry.list()).map((m) => m.name);
+        if (!models.includes(input.model) && !(await store.logs(input.model)))
+          throw new LatheError(
+            'NOT_FOUND',
+            `no model '${input.model}'${input.model.includes('@') ? ' (give a model name: its alerts of every version are listed)' : ''}`,
+            { model: input.model },
+          );
+      }
+      return alerts;
+    },
     ack: ({ id, note }) => store.ack(id, (deps.actor ?? osActor)(), note, now()),
     startSchedule() {
       if (scheduled) return;

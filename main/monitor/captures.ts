@@ -23,12 +23,13 @@ import {
   ensureCaptureTable,
   histogramQuantile,
   mergeHistogram,
+  readingCaptures,
   type CaptureTable,
   type LatencyHistogram,
   type SegmentKind,
 } from '../serve/capture';
 import { ident, literal, text, textOrNull, type Database } from '../workspace/db';
-import { utcMs } from './time-bound';
+import { checkRange, utcMs } from './time-bound';
 
 export interface CaptureService {
   /** Versions of `model` with captured rows (count, time span, whether a reference is stored) and every source. */
@@ -347,9 +348,13 @@ export function createCaptureService(deps: {
       for (const t of tables) {
         const mv = detail.versions.find((x) => x.id === t.version_id);
         if (!mv) continue;
-        const bySource = await db.all<{ source: string; n: number; from: string; to: string }>(
-          `SELECT _source AS source, count(*)::BIGINT AS n, ${ISO('min(_at)')} AS "from", ${ISO('max(_at)')} AS "to"
-           FROM ${await captureRelation(db, deps.workspaceDir, (await captureTableOf(db, mv.id))!)} c GROUP BY _source`,
+        const table = (await captureTableOf(db, mv.id))!;
+        const relation = await captureRelation(db, deps.workspaceDir, table);
+        const bySource = await readingCaptures(db, deps.workspaceDir, [table], () =>
+          db.all<{ source: string; n: number; from: string; to: string }>(
+            `SELECT _source AS source, count(*)::BIGINT AS n, ${ISO('min(_at)')} AS "from", ${ISO('max(_at)')} AS "to"
+             FROM ${relation} c GROUP BY _source`,
+          ),
         );
         for (const s of bySource)
           spans.set(text(s.source), { from: s.from, to: s.to, rows: Number(s.n) });
@@ -428,6 +433,7 @@ export function createCaptureService(deps: {
       const parts = parseModelRef(ref);
       const detail = await registry.get(parts.name);
       const version = parts.kind === 'latest' ? null : (await registry.version(ref)).version;
+      checkRange(range);
       const where = ['model = ?'];
       const params: (string | number)[] = [detail.name];
       if (version !== null) {

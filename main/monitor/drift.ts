@@ -14,7 +14,12 @@ import type { z } from 'zod';
 import type { DataService } from '../data/data-service';
 import type { Engine } from '../data/engine';
 import type { RegistryStore } from '../registry/registry-store';
-import { captureRelation, captureTableOf } from '../serve/capture';
+import {
+  captureRelation,
+  captureTableOf,
+  readingCaptures,
+  type CaptureTable,
+} from '../serve/capture';
 import { ident, literal, sqlInteger, type Database } from '../workspace/db';
 import { renderDriftHtml } from './drift-html';
 import {
@@ -28,8 +33,13 @@ import {
   type SqlRunner,
 } from './drift-sql';
 import { chi2Sf, ksPValue, normSf } from './drift-stats';
-import { EXACT_ROWS, type ReferenceStore, type StoredFeature } from './reference';
-import { utcIso } from './time-bound';
+import {
+  EXACT_ROWS,
+  type ReferenceStore,
+  type StoredFeature,
+  type StoredReference,
+} from './reference';
+import { checkRange, utcIso } from './time-bound';
 
 export interface DriftService {
   drift(input: z.output<typeof DriftIn>): Promise<DriftOut>;
@@ -241,6 +251,8 @@ interface Current {
   from: string;
   columns: string[];
   captured: boolean;
+  /** The capture table the rows are read from (absent for a dataset version). */
+  table?: CaptureTable;
 }
 
 export function createDriftService(deps: {
@@ -281,6 +293,8 @@ export function createDriftService(deps: {
         captured: false,
       };
     }
+    const batch = input.batch === undefined ? undefined : await batchOf(v, input.batch);
+    checkRange(input.range);
     const table = await captureTableOf(db, v.id);
     if (!table) {
       throw new LatheError(
@@ -290,7 +304,7 @@ export function createDriftService(deps: {
       );
     }
     const where: string[] = [];
-    if (input.batch) where.push(`_source = ${literal(input.batch)}`);
+    if (batch) where.push(`_source = ${literal(batch)}`);
     if (input.range?.from)
       where.push(`_at >= ${literal(utcIso(input.range.from, 'range.from'))}::TIMESTAMP`);
     if (input.range?.to)
@@ -298,9 +312,9 @@ export function createDriftService(deps: {
     const rows = await captureRelation(db, deps.workspaceDir, table, { order: true });
     const from = `(SELECT * FROM ${rows} c${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
     return {
-      kind: input.batch ? 'batch' : 'captured',
+      kind: batch ? 'batch' : 'captured',
       source:
-        input.batch ??
+        batch ??
         (input.range
           ? `${input.range.from ?? 'start'} – ${input.range.to ?? 'now'}`
           : 'all captured rows'),
@@ -308,7 +322,54 @@ export function createDriftService(deps: {
       from,
       columns: table.columns.inputs.map((i) => i.name),
       captured: true,
+      table,
     };
+  }
+
+  /**
+   * The id of the batch job `id` names (the whole id, or 8+ leading characters of one), which must have
+   * scored `v`: NOT_FOUND says how to list the model's batch jobs, INVALID_INPUT which version a batch of
+   * another one scored.
+   */
+  async function batchOf(v: ModelVersion, id: string): Promise<string> {
+    const label = `${v.model}@${v.version}`;
+    // A job run with --capture none has no capture source, only its prediction_batches row.
+    const found = await db.all<{ id: string; model: string; version: number; captured: boolean }>(
+      `SELECT id, model, version, true AS captured FROM capture_sources
+       WHERE kind = 'batch' AND (id = $1 OR (length($1) >= 8 AND starts_with(id, $1)))
+       UNION ALL
+       SELECT id, model, version, false FROM prediction_batches
+       WHERE (id = $1 OR (length($1) >= 8 AND starts_with(id, $1)))
+         AND id NOT IN (SELECT id FROM capture_sources)`,
+      [id],
+    );
+    const exact = found.find((b) => b.id === id);
+    if (!exact && found.length > 1)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `batch '${id}' is ambiguous: ${found.length} batch jobs have ids starting with it (give more of the id)`,
+        { field: 'batch', batch: id },
+      );
+    const b = exact ?? found[0];
+    if (!b)
+      throw new LatheError(
+        'NOT_FOUND',
+        `no batch job '${id}': lathe predict list ${v.model} --json lists the batch jobs of ${v.model} with their ids`,
+        { field: 'batch', batch: id },
+      );
+    if (b.model !== v.model || Number(b.version) !== v.version)
+      throw new LatheError(
+        'INVALID_INPUT',
+        `batch ${b.id} scored ${b.model}@${Number(b.version)}, not ${label}: compare it with lathe monitor drift ${b.model}@${Number(b.version)} --batch ${b.id}`,
+        { field: 'batch', batch: b.id },
+      );
+    if (!b.captured)
+      throw new LatheError(
+        'NOT_FOUND',
+        `batch ${b.id} of ${label} captured no rows (it ran with --capture none): nothing to compare`,
+        { field: 'batch', batch: b.id },
+      );
+    return b.id;
   }
 
   /** The window key of each row, and how a window's start and end read. */
@@ -332,6 +393,21 @@ export function createDriftService(deps: {
     const v = await registry.version(input.ref);
     const ref = await references.stored(v);
     const current = await currentOf(v, input);
+    const compared = () => compare(v, ref, current, input, started);
+    // A damaged capture file of a batch job fails a statement in DuckDB's words; only then is it found.
+    return current.table
+      ? readingCaptures(db, deps.workspaceDir, [current.table], compared)
+      : compared();
+  }
+
+  /** The drift of `current` against `ref`, the stored reference of `v`. */
+  async function compare(
+    v: ModelVersion,
+    ref: StoredReference,
+    current: Current,
+    input: z.output<typeof DriftIn>,
+    started: number,
+  ): Promise<DriftOut> {
     const missing = ref.features.filter((f) => !current.columns.includes(f.feature));
     if (missing.length) {
       throw new LatheError(
@@ -350,14 +426,27 @@ export function createDriftService(deps: {
         { field: 'methods' },
       );
     }
+    const columns = new Set(['*', 'prediction', ...ref.features.map((f) => f.feature)]);
+    const strange = Object.keys(input.thresholds ?? {}).filter((k) => !columns.has(k));
+    if (strange.length) {
+      throw new LatheError(
+        'INVALID_INPUT',
+        `thresholds: ${strange.map((k) => `'${k}'`).join(', ')} ${strange.length > 1 ? 'are not inputs' : 'is not an input'} of ${v.model}@${v.version} (inputs: ${ref.features.map((f) => f.feature).join(', ')}; or prediction)`,
+        { field: 'thresholds' },
+      );
+    }
     const [{ n: total = 0 } = {}] = await current.sql.all(
       `SELECT count(*) AS n FROM ${current.from}`,
     );
     const currentRows = Number(total);
     if (currentRows === 0) {
-      throw new LatheError('NOT_FOUND', `no current rows to compare in ${current.source}`, {
-        source: current.source,
-      });
+      throw new LatheError(
+        'NOT_FOUND',
+        current.kind === 'batch'
+          ? `no current rows to compare: batch ${current.source} captured none of ${v.model}@${v.version}${input.range ? ' in the range' : ''}`
+          : `no current rows to compare in ${current.source}`,
+        { source: current.source },
+      );
     }
     const win = input.window !== undefined && current.captured ? windowOf(input.window) : null;
     const relation = (x: string, keyed: boolean) =>

@@ -22,7 +22,13 @@ import { detectFormat } from '../data/detect';
 import type { Engine } from '../data/engine';
 import { classificationSuite, regressionSuite } from '../evaluate/metrics';
 import type { RegistryStore } from '../registry/registry-store';
-import { captureRelation, captureTableOf } from '../serve/capture';
+import {
+  captureReadFailure,
+  captureRelation,
+  captureTableOf,
+  readingCaptures,
+  type CaptureTable as StoredCaptureTable,
+} from '../serve/capture';
 import {
   ident,
   literal,
@@ -34,7 +40,7 @@ import {
   type SqlParam,
 } from '../workspace/db';
 import { CBPE_ASSUMPTION, estimatesFromCounts, type ClassEstimate } from './cbpe';
-import { utcIso } from './time-bound';
+import { checkRange, utcIso } from './time-bound';
 
 type Task = PerformanceOut['task'];
 type Range = z.infer<typeof TimeRange>;
@@ -64,6 +70,8 @@ interface CaptureTable {
   task: Task;
   classes: string[] | null;
   inputs: number;
+  /** The table as main/serve/capture.ts has it, to name a capture file a read fails on. */
+  stored: StoredCaptureTable;
 }
 
 /** Every capture table of a model, oldest version first. */
@@ -87,6 +95,7 @@ export async function captureTablesOf(
       task: t.columns.task,
       classes: t.columns.classes,
       inputs: t.columns.inputs.length,
+      stored: t,
     });
   }
   return tables;
@@ -436,9 +445,8 @@ export function createPerformanceService(deps: {
       const detail = await registry.get(input.model);
       const model = detail.name;
       const { reader, what } = await labelsSource(input);
-      const captured = (await captureTablesOf(db, deps.workspaceDir, model)).map(
-        (t) => `SELECT _row_id FROM ${t.rows} c`,
-      );
+      const tables = await captureTablesOf(db, deps.workspaceDir, model);
+      const captured = tables.map((t) => `SELECT _row_id FROM ${t.rows} c`);
       const staged = ident(`actuals_in_${randomUUID().replace(/-/g, '')}`);
       const last = ident(`actuals_last_${randomUUID().replace(/-/g, '')}`);
       const stored = db.tx(async (sql) => {
@@ -490,17 +498,33 @@ export function createPerformanceService(deps: {
           unmatched: n - matched,
         };
       });
-      // A value DuckDB cannot read part-way through the file rolls everything back; say which file.
-      return stored.catch((err: unknown) => {
-        throw err instanceof LatheError ? err : unreadable(what, err);
+      // A value DuckDB cannot read part-way through the file rolls everything back; say which file: a
+      // batch job's capture file at fault (asked of the database, the transaction being over), else the
+      // labels.
+      return stored.catch(async (err: unknown) => {
+        const failure = await captureReadFailure(
+          db,
+          deps.workspaceDir,
+          tables.map((t) => t.stored),
+          err,
+        );
+        throw failure instanceof LatheError ? failure : unreadable(what, err);
       });
     },
 
     async performance(input) {
       const { model, task, tables } = await tablesOf(input.ref);
+      checkRange(input.range);
       const windows: PerformanceWindow[] = [];
-      for (const t of tables)
-        windows.push(...(await versionWindows(db, model, t, input.window, input.range)));
+      await readingCaptures(
+        db,
+        deps.workspaceDir,
+        tables.map((t) => t.stored),
+        async () => {
+          for (const t of tables)
+            windows.push(...(await versionWindows(db, model, t, input.window, input.range)));
+        },
+      );
       windows.sort((a, b) => a.start.localeCompare(b.start) || a.version - b.version);
       const estimated = windows.some((w) => Object.keys(w.estimated).length > 0);
       return {
@@ -515,7 +539,9 @@ export function createPerformanceService(deps: {
       const { model, task, tables } = await tablesOf(ref);
       const t = tables.at(-1);
       if (!t) return null;
-      const [w] = await versionWindows(db, model, t, 'all', range);
+      const [w] = await readingCaptures(db, deps.workspaceDir, [t.stored], () =>
+        versionWindows(db, model, t, 'all', range),
+      );
       return w ? { ...w, task } : null;
     },
   };

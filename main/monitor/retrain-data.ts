@@ -8,7 +8,7 @@ import { LatheError, type Run } from '../../shared/contract';
 import type { DataService, ResolvedVersion } from '../data/data-service';
 import type { Engine } from '../data/engine';
 import { applySplit, type SplitRule } from '../data/splits';
-import { captureRelation, captureTableOf } from '../serve/capture';
+import { captureRelation, captureTableOf, readingCaptures } from '../serve/capture';
 import { ident, literal, type Database } from '../workspace/db';
 
 const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -153,14 +153,16 @@ export async function capturedVersion(
     FROM ${await captureRelation(db, deps.workspaceDir, capture)} c JOIN actuals a ON a.model = ${literal(model)} AND a.row_id = c._row_id
     ORDER BY c._at, c._row_id`;
   try {
-    const [{ n = 0 } = {}] = await db.all(`SELECT count(*) AS n FROM (${select})`);
-    if (Number(n) === 0)
-      throw new LatheError(
-        'INVALID_INPUT',
-        `no captured prediction of ${args.label} has an actual yet: join labels with lathe monitor actuals ${model} first`,
-        { model },
-      );
-    await db.run(`COPY (${select}) TO ${literal(tmp)} (FORMAT parquet)`);
+    await readingCaptures(db, deps.workspaceDir, [capture], async () => {
+      const [{ n = 0 } = {}] = await db.all(`SELECT count(*) AS n FROM (${select})`);
+      if (Number(n) === 0)
+        throw new LatheError(
+          'INVALID_INPUT',
+          `no captured prediction of ${args.label} has an actual yet: join labels with lathe monitor actuals ${model} first`,
+          { model },
+        );
+      await db.run(`COPY (${select}) TO ${literal(tmp)} (FORMAT parquet)`);
+    });
     const out = await data.importFile({
       path: tmp,
       name: `${old.dataset}_captured`,

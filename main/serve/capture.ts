@@ -238,6 +238,107 @@ export async function captureRelation(
   return `(${parts.join(' UNION ALL ')})`;
 }
 
+/**
+ * Runs `read`, whose statements read captureRelation of `tables`, and names a capture file that fails
+ * them. A batch job's file that is damaged, or lacks a column its table needs, fails the statement in
+ * DuckDB's words (a Binder Error, "No magic bytes found"), naming neither the batch nor, often, the file.
+ * Only then is each file of `tables` looked at (captureReadFailure), so reads that succeed (millions of
+ * rows) cost no query more than they did.
+ */
+export async function readingCaptures<T>(
+  sql: Sql,
+  workspaceDir: string,
+  tables: CaptureTable[],
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw await captureReadFailure(sql, workspaceDir, tables, err);
+  }
+}
+
+/**
+ * What to throw for `err`, the failure of a statement reading captureRelation of `tables`: CORRUPT_FILE
+ * naming the capture file at fault and its batch (the file DuckDB's message names, else the first that
+ * cannot be described with the columns its table needs), or `err` itself when no file is at fault (a
+ * Lathe error, or one of the statement's other inputs). `sql` must still run statements: after a failed
+ * transaction, the database rather than the transaction.
+ */
+export async function captureReadFailure(
+  sql: Sql,
+  workspaceDir: string,
+  tables: CaptureTable[],
+  err: unknown,
+): Promise<unknown> {
+  if (err instanceof LatheError) return err;
+  const said = err instanceof Error ? err.message : String(err);
+  try {
+    // A database that runs no statement at all (closing, interrupted) says nothing about the files, and
+    // would make every one of them look unreadable.
+    await sql.all('SELECT 1');
+    const files = (
+      await Promise.all(tables.map((t) => captureFilesOf(sql, workspaceDir, t)))
+    ).flat();
+    // The file DuckDB names first: a file it cannot open fails before any other is read.
+    const named = files.filter((f) => said.includes(f.file));
+    for (const f of [...named, ...files.filter((f) => !named.includes(f))]) {
+      const problem =
+        (await captureFileProblem(sql, f)) ??
+        (named.includes(f) ? `cannot be read (${why(err, f)})` : null);
+      if (problem)
+        return new LatheError(
+          'CORRUPT_FILE',
+          `the captured rows of batch ${f.source} (${f.rows} rows) cannot be read: ${f.file} ${problem}`,
+          { file: f.file, source: f.source },
+        );
+    }
+  } catch {
+    // Looking for the file failed too: the first failure is the one to report.
+  }
+  return err;
+}
+
+/** DuckDB's first line of why `f` fails, without its error class or the path the message already has. */
+function why(err: unknown, f: CaptureFile): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message
+    .split('\n')[0]!
+    .replace(/^[A-Za-z ]*Error: /, '')
+    .replaceAll(` '${f.file}'`, '')
+    .replaceAll(f.file, 'the file')
+    .trim();
+}
+
+/**
+ * Why a capture file cannot be read as its table's rows (not Parquet, a column missing, a column of a
+ * type that does not cast), or null when DuckDB can bind captureFileSelect over it.
+ */
+async function captureFileProblem(sql: Sql, f: CaptureFile): Promise<string | null> {
+  let have: Set<string>;
+  try {
+    const described = await sql.all(`DESCRIBE SELECT * FROM read_parquet(${literal(f.file)})`);
+    have = new Set(described.map((c) => text(c.column_name)));
+  } catch (err) {
+    return `is not a readable Parquet file (${why(err, f)})`;
+  }
+  const needed = [
+    '_row_id',
+    ...f.columns.inputs.map((i) => i.name),
+    '_prediction',
+    ...(f.columns.classes ? ['_probabilities'] : []),
+  ];
+  const missing = needed.filter((n) => !have.has(n));
+  if (missing.length)
+    return `lacks the column${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}`;
+  try {
+    await sql.all(`DESCRIBE ${captureFileSelect(f, true)}`);
+  } catch (err) {
+    return `does not read as its version's rows (${why(err, f)})`;
+  }
+  return null;
+}
+
 export interface CaptureSourceIn {
   kind: 'serve' | 'batch' | 'segment';
   model: string;

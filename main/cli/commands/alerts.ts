@@ -15,7 +15,6 @@ import {
   givenStrs,
   invoke,
   num,
-  parseOrThrow,
   str,
   strs,
   withStandingSession,
@@ -34,11 +33,17 @@ const RULES_FLAG = {
 
 const loadRules = (file: string): AlertRules => loadConfigFile(file, AlertRules, 'alert rules');
 
-/** `--window hour|day|week|N` as the contract's window. */
+/** `--window hour|day|week|N` as the contract's window; INVALID_INPUT names what was given. */
 function windowOf(ctx: Ctx, fallback: WindowSpec): WindowSpec {
   const raw = str(ctx, 'window');
   if (raw === undefined) return fallback;
-  return parseOrThrow(WindowSpec, /^\d+$/.test(raw) ? Number(raw) : raw, '--window');
+  const parsed = WindowSpec.safeParse(/^\d+$/.test(raw) ? Number(raw) : raw);
+  if (parsed.success) return parsed.data;
+  throw new LatheError(
+    'INVALID_INPUT',
+    `--window: '${raw}' is not hour, day, week or a number of rows greater than 0`,
+    { field: 'window', value: raw },
+  );
 }
 
 const fmtMetrics = (m: Record<string, number>, keys?: string[]) =>
@@ -252,6 +257,12 @@ const alertsList: Command = {
   async run(ctx) {
     const model = ctx.args.positionals[0];
     const limit = num(ctx, 'limit');
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 10_000))
+      throw new LatheError(
+        'INVALID_INPUT',
+        `--limit ${limit}: expected a whole number from 1 to 10000`,
+        { field: 'limit', value: limit },
+      );
     const out = await invoke(ctx, 'monitor:alerts', {
       ...(model !== undefined ? { model } : {}),
       ...(bool(ctx, 'open') ? { open: true } : {}),

@@ -56,7 +56,7 @@ function perColumn(ctx: Ctx) {
   for (const t of strs(ctx, 'threshold')) {
     const [col, value] = t.includes('=') ? t.split('=') : ['*', t];
     const x = Number(value);
-    if (!col || !(x > 0)) {
+    if (!col || !(x > 0 && Number.isFinite(x))) {
       throw new LatheError('INVALID_INPUT', `--threshold: '${t}' is not [COLUMN=]POSITIVE_NUMBER`, {
         field: 'threshold',
       });
@@ -117,7 +117,12 @@ export const driftCommands: Command[] = [
     positionals: [REF],
     flags: {
       data: { type: 'string', value: 'DATASET[@V]', description: 'compare a dataset version' },
-      batch: { type: 'string', value: 'ID', description: "compare one batch job's captured rows" },
+      batch: {
+        type: 'string',
+        value: 'ID',
+        description:
+          "compare one batch job's captured rows (its id or 8+ leading characters: lathe predict list NAME --json)",
+      },
       from: { type: 'string', value: 'TIME', description: 'captured rows from this time (ISO)' },
       to: { type: 'string', value: 'TIME', description: 'captured rows before this time (ISO)' },
       window: {
@@ -148,6 +153,11 @@ export const driftCommands: Command[] = [
       const from = str(ctx, 'from');
       const to = str(ctx, 'to');
       const share = num(ctx, 'share');
+      if (share !== undefined && !(share > 0 && share <= 1))
+        throw new LatheError('INVALID_INPUT', `--share ${share}: expected 0 < S <= 1`, {
+          field: 'share',
+          value: share,
+        });
       const input = parseOrThrow(
         DriftIn,
         {

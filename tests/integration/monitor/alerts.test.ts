@@ -342,7 +342,9 @@ describe('lathe monitor check / alerts / ack / rules', () => {
       ws,
     ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: --window: must be greater than 0$/m);
+    expect(r.stderr).toMatch(
+      /^error: --window: '0' is not hour, day, week or a number of rows greater than 0$/m,
+    );
   });
 
   it('a bad rules file is refused naming the file and the field', async () => {

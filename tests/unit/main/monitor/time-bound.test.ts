@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { rangeSql } from '../../../../main/monitor/performance';
-import { utcIso, utcMs } from '../../../../main/monitor/time-bound';
+import { checkRange, utcIso, utcMs } from '../../../../main/monitor/time-bound';
 
 describe('time bounds of monitoring ranges', () => {
   const tz = process.env.TZ;
@@ -25,5 +25,30 @@ describe('time bounds of monitoring ranges', () => {
     expect(() => utcMs('yesterday', 'range.from')).toThrow(
       /range\.from: 'yesterday' is not a time/,
     );
+  });
+
+  it('refuses what Date.parse would read as some other time', () => {
+    // Date.parse reads '1' as 2001, 'March 7' as a day of 2001 and 30 February as 1 March.
+    for (const value of [
+      '1',
+      'March 7',
+      '2026-02-30',
+      '2026-02-29',
+      '2026-01-01T24:00',
+      '2026-1-5',
+    ])
+      expect(() => utcMs(value, 'range.to'), value).toThrow(`range.to: '${value}' is not a time`);
+    expect(utcIso('2024-02-29', 'range.to')).toBe('2024-02-29T00:00:00.000Z');
+    expect(utcIso('2026-01-01T10:00:00.250+0200', 'range.to')).toBe('2026-01-01T08:00:00.250Z');
+  });
+
+  it('refuses a range that does not end after it starts, naming both bounds', () => {
+    expect(() => checkRange({ from: '2026-01-02', to: '2026-01-01T23:00' })).toThrow(
+      "range: from '2026-01-02' is not before to '2026-01-01T23:00'",
+    );
+    expect(() => checkRange({ from: '2026-01-02', to: '2026-01-02T00:00Z' })).toThrow(/not before/);
+    expect(() => checkRange({ from: '2026-01-01', to: '2026-01-02' })).not.toThrow();
+    expect(() => checkRange({ to: '2026-01-02' })).not.toThrow();
+    expect(() => checkRange(undefined)).not.toThrow();
   });
 });
