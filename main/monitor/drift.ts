@@ -354,7 +354,7 @@ export function createDriftService(deps: {
     if (!b)
       throw new LatheError(
         'NOT_FOUND',
-        `no batch job '${id}': lathe predict list ${v.model} --json lists the batch jobs of ${v.model} with their ids`,
+        `no batch job '${id}': lathe predict list ${v.model} lists the batch jobs of ${v.model} with their ids`,
         { field: 'batch', batch: id },
       );
     if (b.model !== v.model || Number(b.version) !== v.version)

@@ -396,7 +396,7 @@ export const serveCommands: Command[] = [
     path: ['predict', 'list'],
     opensWorkspace: true,
     summary:
-      'Batch predictions made with a model or one version: when, input, output, rows, duration, capture rate.',
+      'Batch predictions made with a model or one version: id (for monitor drift --batch), when, input, output, rows, duration, capture rate.',
     positionals: [
       {
         name: 'NAME[@VERSION]',
@@ -411,8 +411,10 @@ export const serveCommands: Command[] = [
         batches.length === 0
           ? `No batch predictions with ${ctx.args.positionals[0]!} yet.`
           : table(
-              ['at', 'version', 'input', 'output', 'rows', 'duration', 'capture'],
+              ['id', 'at', 'version', 'input', 'output', 'rows', 'duration', 'capture'],
               batches.map((b) => [
+                // Enough of the id for --batch (eight characters or more name a batch).
+                b.id.slice(0, 8),
                 b.at.slice(0, 19).replace('T', ' '),
                 `v${b.version}`,
                 b.input,

@@ -115,7 +115,7 @@ describe('lathe monitor drift --batch', () => {
     const r = await refused(['monitor', 'drift', 'species@1', '--batch', 'nosuch']);
     expect(r.error.code).toBe('NOT_FOUND');
     expect(r.error.message).toContain("no batch job 'nosuch'");
-    expect(r.error.message).toContain('lathe predict list species');
+    expect(r.error.message).toContain('lathe predict list species lists');
   });
 
   it("of another version's batch names the version that scored it", async () => {

@@ -234,6 +234,11 @@ describe('the CLI', () => {
     const json = lathe(['predict', 'list', 'churn', '--json', '--workspace', W]);
     expect(json.code, json.stderr).toBe(0);
     expect((json.json as { version: number }[]).length).toBeGreaterThanOrEqual(3);
+    // Each line starts with enough of the batch's id for monitor drift --batch.
+    const ids = lathe(['predict', 'list', 'churn@2', '--json', '--workspace', W]).json as {
+      id: string;
+    }[];
+    for (const { id } of ids) expect(human.stdout).toMatch(new RegExp(`^${id.slice(0, 8)} `, 'm'));
 
     const output = join(t.dir, 'scores.csv');
     const args = ['predict', 'churn@1', '--input', CSV, '--output', output, '--workspace', W];
