@@ -121,7 +121,7 @@ export const driftCommands: Command[] = [
         type: 'string',
         value: 'ID',
         description:
-          "compare one batch job's captured rows (its id or 8+ leading characters: lathe predict list NAME --json)",
+          "compare one batch job's captured rows (its id or 8+ leading characters, as lathe predict list NAME shows it)",
       },
       from: { type: 'string', value: 'TIME', description: 'captured rows from this time (ISO)' },
       to: { type: 'string', value: 'TIME', description: 'captured rows before this time (ISO)' },
