@@ -6,7 +6,7 @@ import {
   type TransformStep,
   type VersionParent,
 } from '../../shared/contract';
-import { ident, literal } from '../workspace/db';
+import { duckdbMessage, ident, literal } from '../workspace/db';
 import { canonicalHash } from '../workspace/canonical-json';
 
 /** A parent version as a transform reads it. */
@@ -53,12 +53,6 @@ export function transformSource(parents: TransformParent[], steps: TransformStep
 
 const stepName = (i: number, step: TransformStep) => `steps[${i}] (${step.type})`;
 
-/** The first line of a DuckDB error's message, without its class prefix (`Binder Error: `). */
-export function firstLine(err: unknown): string {
-  const raw = err instanceof Error ? err.message : String(err);
-  return raw.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
-}
-
 /**
  * The error of a query the user wrote, coded, in DuckDB's words without its class prefix, after `where`
  * (`the query`): a file no path matches (FILE_NOT_FOUND, `file`), a column (COLUMN_NOT_FOUND, `column`) or
@@ -74,7 +68,7 @@ export function queryError(
   // The engine's own refusals say "the query …" already.
   if (err instanceof LatheError)
     return new LatheError(err.code, redact(err.message), { ...details, ...err.details });
-  const message = redact(firstLine(err).replace(/!$/, ''));
+  const message = redact(duckdbMessage(err).replace(/!$/, ''));
   const file = /No files found that match the pattern "([^"]+)"/.exec(message);
   if (file)
     return new LatheError('FILE_NOT_FOUND', `${where}: no file matches ${file[1]}`, {
@@ -241,7 +235,7 @@ export async function planTransform(
           type: step.type,
         });
       // A column a step's form names: the columns it could have meant.
-      const col = /Referenced column "([^"]+)" not found/.exec(firstLine(err));
+      const col = /Referenced column "([^"]+)" not found/.exec(duckdbMessage(err));
       if (col && cols && step.type !== 'sql') throw missing(i, step, col[1]!, cols);
       throw queryError(err, stepName(i, step), { step: i, type: step.type });
     }
@@ -268,7 +262,7 @@ export async function explainTransformError(
   err: unknown,
 ): Promise<unknown> {
   if (err instanceof LatheError) return err;
-  const message = firstLine(err);
+  const message = duckdbMessage(err);
   if (/conver|cast/i.test(message)) {
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;

@@ -7,10 +7,17 @@ import {
   type ExpectationResult,
   type ExpectationSuite,
 } from '../../shared/contract';
-import { ident, literal, plainNumber, sqlInteger, sqlNumber, toPlain } from '../workspace/db';
+import {
+  duckdbMessage,
+  ident,
+  literal,
+  plainNumber,
+  sqlInteger,
+  sqlNumber,
+  toPlain,
+} from '../workspace/db';
 import type { Engine } from './engine';
 import { stddevSql } from './sql-stats';
-import { firstLine } from './transforms';
 
 const SAMPLE_ROWS = 10;
 const KINDS = new Set(['numeric', 'categorical', 'boolean', 'datetime', 'other']);
@@ -267,7 +274,7 @@ export async function evaluateSuite(
       );
     } catch (err) {
       const field = suite.expectations[i]!.type === 'sql' ? 'predicate' : 'pattern';
-      const message = firstLine(err);
+      const message = duckdbMessage(err);
       throw new LatheError('INVALID_CONFIG', `expectations.${i}.${field}: ${message}`, {
         field: `expectations.${i}.${field}`,
       });

@@ -20,7 +20,9 @@ function realTime(m: RegExpExecArray): boolean {
   const [y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0] = m
     .slice(1, 7)
     .map((x) => (x === undefined ? 0 : Number(x)));
-  const day = new Date(Date.UTC(y, mo - 1, d));
+  // setUTCFullYear: Date.UTC reads the years 0 to 99 as 1900 to 1999.
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo - 1, d);
   return (
     day.getUTCFullYear() === y &&
     day.getUTCMonth() === mo - 1 &&

@@ -277,3 +277,9 @@ export async function openDatabase(
     },
   };
 }
+
+/** The first line of a DuckDB error's message, without its class prefix (`Binder Error: `). */
+export function duckdbMessage(err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  return raw.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '');
+}

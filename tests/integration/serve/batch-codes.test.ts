@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FittedFeatureSpec, type FittedColumn } from '../../../shared/contract/features';
-import { batchFeatures, inlineCoder } from '../../../main/serve/batch-features';
+import { batchFeatures, headerWords, inlineCoder } from '../../../main/serve/batch-features';
 import { columnOutputs } from '../../../main/features/names';
 import { literal } from '../../../main/workspace/db';
 
@@ -150,6 +150,32 @@ describe('one-hot codes of a batch job', () => {
       all[(r * 13) % all.length]!,
     ]);
     await check(values);
+  });
+
+  it('reads the codes from the string headers of the chunks DuckDB streams (not a slower fallback)', async () => {
+    const result = await conn.stream(
+      `SELECT (CASE WHEN range % 3 = 0 THEN 'ORD' ELSE 'é' END)::VARCHAR AS s FROM range(5000)`,
+    );
+    const chunk = (await result.fetchChunk())!;
+    const words = headerWords(chunk.getColumnVector(0), chunk.rowCount);
+    expect(words).not.toBeNull();
+    const out = new Int32Array(chunk.rowCount);
+    inlineCoder(['é', 'ORD'])(words!, 0, chunk.rowCount, out);
+    expect(Array.from(out.subarray(0, 4))).toEqual([1, 0, 0, 1]);
+  });
+
+  it('a spec with a lag codes in DuckDB: its sort carries 4-byte codes, not strings', () => {
+    const spec = FittedFeatureSpec.parse({
+      ...specOf([onehot('a', INLINE)]),
+      derived: [{ op: 'lag', column: 'i', time: 'i', lags: [1] }],
+    });
+    expect(batchFeatures(spec, spec.outputs, 'v', { keep: [], rowOrder: 'i' }).sql).toContain(
+      'list_position',
+    );
+    const plain = specOf([onehot('a', INLINE)]);
+    expect(batchFeatures(plain, plain.outputs, 'v', { keep: [], rowOrder: 'i' }).sql).not.toContain(
+      'list_position',
+    );
   });
 
   it('agrees on random strings, categories among them', async () => {

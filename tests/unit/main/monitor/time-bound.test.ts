@@ -39,6 +39,8 @@ describe('time bounds of monitoring ranges', () => {
     ])
       expect(() => utcMs(value, 'range.to'), value).toThrow(`range.to: '${value}' is not a time`);
     expect(utcIso('2024-02-29', 'range.to')).toBe('2024-02-29T00:00:00.000Z');
+    // Years 0 to 99 are years of the first century (Date.UTC would read 1900 to 1999).
+    expect(utcIso('0050-02-28', 'range.to')).toBe('0050-02-28T00:00:00.000Z');
     expect(utcIso('2026-01-01T10:00:00.250+0200', 'range.to')).toBe('2026-01-01T08:00:00.250Z');
   });
 
