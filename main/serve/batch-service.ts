@@ -17,6 +17,7 @@ import { runningJobs } from '../workspace/running-jobs';
 import { groupDigits } from '../../shared/format';
 import { predictBatch } from './batch';
 import { addCaptureFile, addCaptureSource, ensureCaptureTable } from './capture';
+import { capturesRowNumbers } from './capture-format';
 import { packageOf, type PackageDeps } from './packaged-model';
 import { makeDirs } from '../workspace/make-dirs';
 
@@ -112,7 +113,12 @@ export function createBatchService(
               sql,
               deps.workspaceDir,
               table.table,
-              { ...capture, file: kept, byId: input.idColumn !== undefined },
+              {
+                ...capture,
+                file: kept,
+                byId: input.idColumn !== undefined,
+                rowNumbers: capturesRowNumbers(input.idColumn !== undefined, rate),
+              },
               result.captured,
             );
           await addCaptureSource(sql, {

@@ -24,7 +24,7 @@ import type { FittedFeatureSpec } from '../../shared/contract/features';
 import { columnOutputs, derivedOutputs } from '../features/names';
 import { ident, literal, sqlInteger, text } from '../workspace/db';
 import { isProcessAlive } from '../workspace/lock';
-import type { CaptureColumns } from './capture-format';
+import { capturesRowNumbers, type CaptureColumns } from './capture-format';
 import { classValues } from '../../shared/contract/serve';
 import { readModelPackage } from './package';
 import { loadMatrixScorer, loadPredictor } from './predictor';
@@ -103,7 +103,8 @@ export interface BatchOptions {
 
 /**
  * The rows of a batch job captured for monitoring. The job's own DuckDB writes them to `file` (Parquet),
- * narrow: `_row_id` the id column's value (else the row's position from 0, BIGINT), each input cast to its
+ * narrow: `_row_id` the id column's value (else the row's position from 0, BIGINT, only when the job
+ * samples its rows: capture-format.ts capturesRowNumbers), each input cast to its
  * capture type (NULL when the input has no such column), `_prediction` as scored (FLOAT, BIGINT or text)
  * and `_probabilities` (classifiers). The workspace keeps the file as it is (capture.ts CaptureFile) and
  * makes the capture table's other columns when reading it: `_at` the job's time, `_row_id` the id or
@@ -212,7 +213,7 @@ async function unreadableNumbers(
 function captureSelect(c: BatchCapture, read: string, have: Set<string>, byId: boolean): string {
   const classes = c.columns.classes;
   const select = [
-    `${byId ? 'p.__id' : 'p.rowid'} AS _row_id`,
+    ...(capturesRowNumbers(byId, c.rate) ? [] : [`${byId ? 'p.__id' : 'p.rowid'} AS _row_id`]),
     ...c.columns.inputs.map(
       (i) =>
         `${have.has(i.name) ? `TRY_CAST(i.${ident(i.name)} AS ${i.type})` : `NULL::${i.type}`} AS ${ident(i.name)}`,

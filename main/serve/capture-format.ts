@@ -24,6 +24,15 @@ export interface CaptureColumns {
   inputs: CaptureInput[];
 }
 
+/**
+ * Whether a batch job's capture file numbers its rows by position instead of storing `_row_id`: when the
+ * job has no id column and keeps every row, a row's id is `<batch>/<its position>`, which the reader takes
+ * from the file's own row numbers. A column of 3M distinct integers was a third of a 3M-row file (34.5 →
+ * 22.4 MB) and 60 ms of the job's Parquet encoding. A sampled job keeps `_row_id`: its rows' positions in
+ * the file are not their positions in the input.
+ */
+export const capturesRowNumbers = (byId: boolean, rate: number): boolean => !byId && rate >= 1;
+
 /** The fixed columns of every capture table, in order, before the inputs (prediction columns follow). */
 export const CAPTURE_HEAD = ['_at', '_row_id', '_source', '_role', '_latency_ms'] as const;
 export const CAPTURE_TAIL = ['_prediction', '_score', '_probabilities'] as const;

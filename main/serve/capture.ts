@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { LatheError, servableSignature, type ModelVersion } from '../../shared/contract';
 import type { Database, Sql } from '../workspace/db';
-import { ident, literal, sqlInteger, text } from '../workspace/db';
+import { duckdbMessage, ident, literal, sqlInteger, text } from '../workspace/db';
 import { fromStoredPath, toStoredPath } from '../workspace/paths';
 import {
   CAPTURE_HEAD,
@@ -124,6 +124,8 @@ export interface CaptureFile {
   /** With the job's id column: `_row_id` is that id's text; else `<rowIdPrefix>/<position>`. */
   byId: boolean;
   rowIdPrefix: string;
+  /** No `_row_id` column: the position is the row's in the file (capture-format.ts capturesRowNumbers). */
+  rowNumbers: boolean;
 }
 
 /**
@@ -145,7 +147,7 @@ export function captureFileSelect(c: CaptureFile, order = false): string {
           : 'list_max(_probabilities)';
   const select = [
     `epoch_ms(${sqlInteger(c.at.getTime())}::BIGINT) AS _at`,
-    `${c.byId ? 'CAST(_row_id AS VARCHAR)' : `${literal(`${c.rowIdPrefix}/`)} || _row_id`} AS _row_id`,
+    `${c.byId ? 'CAST(_row_id AS VARCHAR)' : `${literal(`${c.rowIdPrefix}/`)} || ${c.rowNumbers ? 'file_row_number' : '_row_id'}`} AS _row_id`,
     `${literal(c.source)} AS _source`,
     "'batch' AS _role",
     'NULL::DOUBLE AS _latency_ms',
@@ -155,7 +157,7 @@ export function captureFileSelect(c: CaptureFile, order = false): string {
     `${classes ? 'CAST(_probabilities AS DOUBLE[])' : 'NULL::DOUBLE[]'} AS _probabilities`,
     ...(order ? ['file_row_number AS __captured'] : []),
   ];
-  return `SELECT ${select.join(', ')} FROM read_parquet(${literal(c.file)}${order ? ', file_row_number = true' : ''})`;
+  return `SELECT ${select.join(', ')} FROM read_parquet(${literal(c.file)}${order || c.rowNumbers ? ', file_row_number = true' : ''})`;
 }
 
 /**
@@ -169,7 +171,7 @@ export async function addCaptureFile(
   c: CaptureFile,
   rows: number,
 ): Promise<void> {
-  await sql.run('INSERT INTO capture_files VALUES (?, ?, ?, epoch_ms(?::BIGINT), ?, ?, ?)', [
+  await sql.run('INSERT INTO capture_files VALUES (?, ?, ?, epoch_ms(?::BIGINT), ?, ?, ?, ?)', [
     c.source,
     table,
     toStoredPath(workspaceDir, c.file),
@@ -177,6 +179,7 @@ export async function addCaptureFile(
     c.byId,
     c.rowIdPrefix,
     rows,
+    c.rowNumbers,
   ]);
 }
 
@@ -193,8 +196,9 @@ export async function captureFilesOf(
     by_id: boolean;
     row_id_prefix: string;
     rows: number | bigint;
+    row_numbers: boolean | null;
   }>(
-    `SELECT source_id, path, epoch_ms("at") AS at_ms, by_id, row_id_prefix, "rows"
+    `SELECT source_id, path, epoch_ms("at") AS at_ms, by_id, row_id_prefix, "rows", row_numbers
      FROM capture_files WHERE table_name = ? ORDER BY "at", source_id`,
     [t.table],
   );
@@ -205,6 +209,7 @@ export async function captureFilesOf(
     at: new Date(Number(r.at_ms)),
     byId: Boolean(r.by_id),
     rowIdPrefix: text(r.row_id_prefix),
+    rowNumbers: r.row_numbers === true,
     rows: Number(r.rows),
   }));
 }
@@ -283,9 +288,9 @@ export async function captureReadFailure(
     // The file DuckDB names first: a file it cannot open fails before any other is read.
     const named = files.filter((f) => said.includes(f.file));
     for (const f of [...named, ...files.filter((f) => !named.includes(f))]) {
-      const problem =
-        (await captureFileProblem(sql, f)) ??
-        (named.includes(f) ? `cannot be read (${why(err, f)})` : null);
+      // Only a file that fails on its own is at fault (a message may name a file for another reason: too
+      // many open files).
+      const problem = await captureFileProblem(sql, f);
       if (problem)
         return new LatheError(
           'CORRUPT_FILE',
@@ -301,13 +306,7 @@ export async function captureReadFailure(
 
 /** DuckDB's first line of why `f` fails, without its error class or the path the message already has. */
 function why(err: unknown, f: CaptureFile): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message
-    .split('\n')[0]!
-    .replace(/^[A-Za-z ]*Error: /, '')
-    .replaceAll(` '${f.file}'`, '')
-    .replaceAll(f.file, 'the file')
-    .trim();
+  return duckdbMessage(err).replaceAll(` '${f.file}'`, '').replaceAll(f.file, 'the file').trim();
 }
 
 /**
@@ -323,7 +322,7 @@ async function captureFileProblem(sql: Sql, f: CaptureFile): Promise<string | nu
     return `is not a readable Parquet file (${why(err, f)})`;
   }
   const needed = [
-    '_row_id',
+    ...(f.rowNumbers ? [] : ['_row_id']),
     ...f.columns.inputs.map((i) => i.name),
     '_prediction',
     ...(f.columns.classes ? ['_probabilities'] : []),

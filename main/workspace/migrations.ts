@@ -307,6 +307,15 @@ export const migrations: { version: number; name: string; sql: string[] }[] = [
         row_id_prefix VARCHAR NOT NULL, "rows" BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 17,
+    name: 'capture: a batch file may number its rows instead of storing _row_id',
+    sql: [
+      // True when the file has no _row_id column: a row's id is `<row_id_prefix>/<its position in the
+      // file>` (capture-format.ts capturesRowNumbers). Files written before have the column.
+      `ALTER TABLE capture_files ADD COLUMN row_numbers BOOLEAN DEFAULT false`,
+    ],
+  },
 ];
 
 /** The schema version this build of Lathe writes. */

@@ -258,16 +258,36 @@ describe('batch predictions', () => {
     expect(a.capture!.rate).toBe(0.5);
   });
 
-  it('without --id-column the row ids are <batchId>/<row>', async () => {
-    const r = await call('predict:batch', {
-      model: 'species@1',
-      input,
-      output: join(IO, 'noid.parquet'),
-    });
-    const ids = (await rowsOf(v1, `_source = ${literal(r.id)}`)).map((x) => x._row_id);
-    expect(ids).toHaveLength(penguins.length);
-    expect(ids).toContain(`${r.id}/0`);
-    expect(ids).toContain(`${r.id}/${penguins.length - 1}`);
+  it('without --id-column the row ids are <batchId>/<row>: numbered by the file when every row is kept, stored when sampled', async () => {
+    const { db, paths } = services.workspace;
+    for (const capture of ['all', 0.5] as const) {
+      const output = join(IO, `noid-${capture}.csv`);
+      const r = await call('predict:batch', { model: 'species@1', input, output, capture });
+      const rows = await rowsOf(v1, `_source = ${literal(r.id)}`);
+      expect(rows).toHaveLength(r.capture!.rows);
+      if (capture === 'all') expect(rows).toHaveLength(penguins.length);
+      // Each captured row is the output's row of that position: its prediction and its inputs.
+      const out = readFileSync(output, 'utf8').trim().split('\n').slice(1);
+      for (const row of rows) {
+        const [prefix, position] = row._row_id.split('/');
+        expect(prefix).toBe(r.id);
+        const i = Number(position);
+        expect(row._prediction).toBe(out[i]!.split(',')[1]);
+        expect(row[NUMERIC]).toBe(penguins[i]![NUMERIC]);
+      }
+      // A file of every row keeps no id column (the reader numbers its rows); a sample stores the ids.
+      const [{ row_numbers: numbered } = {}] = await db.all<{ row_numbers: boolean }>(
+        'SELECT row_numbers FROM capture_files WHERE source_id = ?',
+        [r.id],
+      );
+      expect(numbered).toBe(capture === 'all');
+      const columns = (
+        await db.all<{ column_name: string }>(
+          `DESCRIBE SELECT * FROM read_parquet(${literal(join(paths.captures, `${r.id}.parquet`))})`,
+        )
+      ).map((c) => c.column_name);
+      expect(columns.includes('_row_id')).toBe(capture !== 'all');
+    }
   });
 
   it('a capture file is read wherever the workspace is; a missing one is named by monitoring and verify', async () => {
