@@ -13,16 +13,19 @@ import {
   type RetrainIn,
   type RetrainProgress,
   type Run,
+  SchemaChange,
   type TrainProgress,
 } from '../../shared/contract';
 import type { EventBus } from '../api/event-bus';
 import type { DataService, ResolvedVersion } from '../data/data-service';
 import type { Engine } from '../data/engine';
+import { describeSchemaChange } from '../data/schema-diff';
 import type { SplitRule } from '../data/splits';
 import type { ValidationService } from '../data/validation-service';
 import type { EvaluateService } from '../evaluate/evaluate-service';
 import type { GatePolicyStore } from '../evaluate/gate-policies';
 import { checkGates } from '../evaluate/gates';
+import { specColumns } from '../features/check';
 import type { RegistryStore } from '../registry/registry-store';
 import type { DeployService } from '../serve/deploy-service';
 import type { TrackingStore } from '../tracking/tracking-store';
@@ -158,7 +161,7 @@ export async function runRetraining(
     await next('data', 'reading the new data');
     const rows = await takeData(deps, steps, input, champion);
     await next('train', "training with the champion's config");
-    const trained = await trainChallenger(deps, steps, champion.run, rows.training);
+    const trained = await trainChallenger(deps, steps, champion, rows.training);
     await next('register', 'registering the challenger');
     const challenger = await registerChallenger(deps, steps, input.model, trained);
     await next('evaluate', "evaluating on the champion's held-out rows");
@@ -199,6 +202,13 @@ async function takeData(
       fresh.id === run.lineage.datasetVersionId ? ': the version the champion trained on' : ''
     }`,
   );
+  const needed = (await log.attempt('data', () => championInputs(deps, champion))).needed;
+  const missing = needed.filter((n) => !fresh.columns.some((c) => c.name === n));
+  if (missing.length)
+    await log.fail(
+      'data',
+      `${dataRef(fresh)} (the new data) has no column ${missing.map((m) => `'${m}'`).join(', ')}: the champion ${champion.version.model}@${champion.version.version} takes ${missing.length > 1 ? 'them' : 'it'} as input, and the challenger is trained on the same inputs. Retrain on data that has ${missing.length > 1 ? 'these columns' : 'it'}, or train a new model without ${missing.length > 1 ? 'them' : 'it'} (lathe train).`,
+    );
   await validate(deps, log, fresh, run.lineage.dataset);
   const rows = await log.attempt('data', async () =>
     retrainRows(deps, {
@@ -231,11 +241,19 @@ async function newData(
   const run = champion.run;
   if (input.data) return data.resolve(input.data);
   if (input.file) {
-    const out = await data.importFile({
-      path: input.file,
-      name: run.lineage.dataset,
-      project: run.project,
-    });
+    const out = await data
+      .importFile({
+        path: input.file,
+        name: run.lineage.dataset,
+        project: run.project,
+        allowSchemaChange: input.allowSchemaChange === true,
+      })
+      .catch((err: unknown) => {
+        const change =
+          err instanceof LatheError ? SchemaChange.safeParse(err.details?.schemaChange) : null;
+        if (!change?.success) throw err;
+        throw schemaChangeRefused(input.file!, change.data);
+      });
     return data.resolve(dataRef({ dataset: out.dataset, version: out.version.version }));
   }
   if (input.captured)
@@ -247,6 +265,42 @@ async function newData(
       old: await data.resolve(`${run.lineage.dataset}@${run.lineage.datasetVersion}`),
     });
   return data.resolve(run.lineage.dataset);
+}
+
+/**
+ * The refusal of a `file` whose columns differ from the latest version of the champion's dataset: what
+ * differs, and how to retrain on it anyway (the CLI's flag, the app's option) or keep it apart.
+ */
+function schemaChangeRefused(file: string, change: SchemaChange): LatheError {
+  const { dataset, fromVersion } = change;
+  // Not the file's name: a file uploaded from the browser has a staging name the user never gave.
+  return new LatheError(
+    'INVALID_INPUT',
+    `the file was not imported: its columns differ from ${dataset}@${fromVersion}, the latest version of the champion's dataset: it ${describeSchemaChange(change)}. ` +
+      `To add it as a version of '${dataset}' and retrain on it, confirm the schema change: lathe retrain --allow-schema-change, or tick "accept a schema change" in the app's Retrain form. ` +
+      `Or import it under another name (lathe data import) and retrain with --data NAME.`,
+    { schemaChange: change, file },
+  );
+}
+
+/**
+ * The columns a champion reads: `needed`, the inputs of its signature (what its model reads, after the
+ * feature spec dropped or selection left out columns), and `candidates`, the columns its config selected
+ * features from (its feature spec's, its `features`, else every column of its data but the target).
+ */
+async function championInputs(
+  deps: RetrainDeps,
+  champion: Champion,
+): Promise<{ needed: string[]; candidates: string[] }> {
+  const { config, lineage } = champion.run;
+  const candidates = config.featureSpec
+    ? [...new Set(specColumns(config.featureSpec))]
+    : (config.features ??
+      (await deps.data.resolve(`${lineage.dataset}@${lineage.datasetVersion}`)).columns
+        .map((c) => c.name)
+        .filter((n) => n !== config.target));
+  const needed = champion.version.signature?.inputs.map((i) => i.name) ?? candidates;
+  return { needed, candidates };
 }
 
 /** Checks the new version against the suite saved with its dataset (else with the champion's). */
@@ -296,18 +350,26 @@ async function splitRuleOf(deps: RetrainDeps, run: Run): Promise<SplitRule> {
   return JSON.parse((await deps.artifacts.read(a.sha256)).toString('utf8')) as SplitRule;
 }
 
-/** Trains the champion's config (one model: no search or cross-validation) on the training rows. */
+/**
+ * Trains the champion's config (one model: no search or cross-validation) on the training rows. A config
+ * that takes every column but the target as a feature is held to the columns the champion chose from:
+ * a column the new data adds is not taken up, so the challenger reads what the champion reads (and is
+ * evaluated on the champion's held-out rows, which do not have it).
+ */
 async function trainChallenger(
   deps: RetrainDeps,
   log: JobLog,
-  championRun: Run,
+  champion: Champion,
   training: ResolvedVersion,
 ): Promise<Run> {
   const { record } = log;
+  const championRun = champion.run;
   const trained = await log.attempt('train', async () => {
     const { search: _search, crossValidation: _cv, name: _name, ...config } = championRun.config;
+    const features = await heldFeatures(deps, champion, training);
     const { runId, done } = await deps.train.start({
       ...config,
+      ...(features ? { features } : {}),
       dataset: dataRef(training),
       experiment: championRun.experiment,
       name: `${record.model}-retrain-${record.id.slice(0, 8)}`,
@@ -330,6 +392,24 @@ async function trainChallenger(
     `run ${trained.id} finished with the champion's config (run ${championRun.id}): ${metrics}`,
   );
   return trained;
+}
+
+/**
+ * The features a challenger trained on `training` is held to, in its column order, when its champion's
+ * config selects every column but the target and `training` has columns the champion did not choose
+ * from; undefined when the champion's config applies as it is.
+ */
+async function heldFeatures(
+  deps: RetrainDeps,
+  champion: Champion,
+  training: ResolvedVersion,
+): Promise<string[] | undefined> {
+  const { config } = champion.run;
+  if (config.featureSpec || config.features) return undefined;
+  const chosen = new Set((await championInputs(deps, champion)).candidates);
+  const others = training.columns.map((c) => c.name).filter((n) => n !== config.target);
+  const features = others.filter((n) => chosen.has(n));
+  return features.length === others.length ? undefined : features;
 }
 
 /** Registers the trained run as the model's next version and points `challenger` at it. */

@@ -153,6 +153,12 @@ export function createRetrainService(deps: RetrainDeps): RetrainService {
             'give one source of new data: --data, --file or --captured',
             { field: 'data' },
           );
+        if (input.allowSchemaChange && !input.file)
+          throw new LatheError(
+            'INVALID_INPUT',
+            '--allow-schema-change concerns the import of --file only: without a file nothing is imported',
+            { field: 'allowSchemaChange' },
+          );
         if (input.file && !existsSync(input.file))
           throw new LatheError('NOT_FOUND', `file: ${input.file} does not exist`, {
             field: 'file',

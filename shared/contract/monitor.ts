@@ -379,6 +379,13 @@ export const RetrainIn = z.object({
   data: z.string().min(1).optional(),
   /** New data from a file, imported as a new version of the champion's dataset. */
   file: z.string().min(1).optional(),
+  /**
+   * With `file`: import it even when its columns differ from the latest version of the champion's
+   * dataset (as `data:import`'s `allowSchemaChange`). Without it such a file fails the retraining at its
+   * data step, naming the difference. Refused (INVALID_INPUT) without `file`: nothing else is imported.
+   * Default false.
+   */
+  allowSchemaChange: z.boolean().optional(),
   /** New data from captured predictions joined with their actuals. */
   captured: z.boolean().optional(),
   /** Train on the champion's rows and the new ones together. */

@@ -33,6 +33,11 @@ export const retrainCommands: Command[] = [
         value: 'FILE',
         description: "new data from a file, imported as a new version of the champion's dataset",
       },
+      'allow-schema-change': {
+        type: 'boolean',
+        description:
+          "with --file: add it as a version even when its columns differ from the latest version of the champion's dataset (refused without --file: nothing else is imported)",
+      },
       captured: {
         type: 'boolean',
         description: "new data: the champion's captured predictions joined with their actuals",
@@ -63,6 +68,7 @@ export const retrainCommands: Command[] = [
         model: ctx.args.positionals[0]!,
         ...givenStrs(ctx, 'data', 'reason'),
         ...(file !== undefined ? { file: resolve(file) } : {}),
+        ...(bool(ctx, 'allow-schema-change') ? { allowSchemaChange: true } : {}),
         ...(bool(ctx, 'captured') ? { captured: true } : {}),
         ...(bool(ctx, 'combine') ? { combine: true } : {}),
         ...(percent !== undefined ? { canaryPercent: percent } : {}),

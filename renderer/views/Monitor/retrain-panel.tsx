@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
 import type { Retraining, RetrainJudgeOut, RetrainProgress } from '../../../shared/contract';
-import { getApi } from '../../api';
+import { getApi, resolveFile } from '../../api';
 import { BusyButton } from '../../components/busy-button';
+import { FilePicker } from '../../components/file-picker';
 import { Checkbox, FormField, TextField } from '../../components/form-field';
 import { Panel } from '../../components/page';
 import { AsyncStatus, EmptyState, ErrorBanner } from '../../components/states';
@@ -141,10 +142,21 @@ export function RetrainPanel({ target }: { target: MonitorTarget }) {
   );
 }
 
+/**
+ * New data from a file: a typed path, or a chosen file. A chosen file is uploaded to the host when the
+ * retraining starts (in the browser; Electron passes its path): the host removes an upload once imported
+ * or refused, so a retry uploads it again.
+ */
+type NewFile = { path: string } | { picked: File };
+
 function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
   const [data, setData] = useState('');
+  const [file, setFile] = useState<NewFile>({ path: '' });
+  const [allowSchemaChange, setAllowSchemaChange] = useState(false);
   const [promote, setPromote] = useState(false);
   const run = useAction();
+  const hasFile = 'picked' in file || file.path.trim() !== '';
+  const problem = hasFile && data.trim() ? 'give a dataset or a file, not both' : null;
   const [last, setLast] = useState<Retraining | null>(null);
   const [progress, setProgress] = useState<RetrainProgress | null>(null);
   // The job's steps: the training's epochs, then the evaluation's stages.
@@ -155,13 +167,19 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
     setProgress(null);
     setLast(null);
     return run.run(
-      () =>
-        getApi().invoke('retrain:run', {
+      async () => {
+        const path = 'picked' in file ? await resolveFile(file.picked) : file.path.trim();
+        return getApi().invoke('retrain:run', {
           model,
           trigger: 'manual',
           ...(data.trim() ? { data: data.trim() } : {}),
+          // Only a file is imported: the option goes with it, never with a dataset.
+          ...(path
+            ? { file: path, ...(allowSchemaChange ? { allowSchemaChange: true } : {}) }
+            : {}),
           ...(promote ? { promote: true } : {}),
-        }),
+        });
+      },
       {
         done: (r) => {
           setLast(r);
@@ -182,6 +200,34 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
           spellCheck={false}
           testId="retrain-data"
         />
+        <TextField
+          label="or a file"
+          hint="imported as a new version of the champion's dataset"
+          grow
+          value={'picked' in file ? file.picked.name : file.path}
+          onChange={(path) => setFile({ path })}
+          placeholder="/path/to/new.csv"
+          spellCheck={false}
+          error={problem}
+          testId="retrain-file"
+        />
+        <FilePicker
+          disabled={run.busy}
+          onPick={(picked) => setFile({ picked })}
+          testId="retrain-file-input"
+        />
+        {hasFile && (
+          <FormField as="div" hint="if its columns differ">
+            <Checkbox
+              className="check"
+              checked={allowSchemaChange}
+              onChange={setAllowSchemaChange}
+              testId="retrain-allow-schema-change"
+            >
+              accept a schema change
+            </Checkbox>
+          </FormField>
+        )}
         <FormField as="div">
           <Checkbox
             className="check"
@@ -196,8 +242,10 @@ function RetrainForm({ model, onDone }: { model: string; onDone: () => void }) {
           <BusyButton
             busy={run.busy}
             busyLabel="Retraining…"
+            disabled={problem !== null}
             type="submit"
             className="btn btn-primary"
+            title={problem ?? undefined}
             testId="retrain-run"
           >
             Retrain
