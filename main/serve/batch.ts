@@ -494,17 +494,6 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   }
   if (existsSync(output) && statSync(output).isDirectory())
     fail('INVALID_INPUT', `output ${output} is a folder`, { output });
-  // Named as the input, the output is refused as such first: --overwrite would not allow it either. (A
-  // glob's files are known once it is expanded, below.)
-  if (!hasGlob(options.input) && existsSync(output) && existsSync(options.input))
-    refuseOwnInput(output, [options.input]);
-  // An empty file holds nothing to lose (e.g. one made by mktemp to name the output): it is written over.
-  if (existsSync(output) && statSync(output).size > 0 && !options.overwrite)
-    fail(
-      'INVALID_INPUT',
-      `output ${output} already exists; choose another file or allow overwriting it (--overwrite)`,
-      { output, exists: true },
-    );
 
   const pkg = readModelPackage(options.packageDir);
   const kept = pkg.fitted.selection?.kept ?? pkg.fitted.outputs;
@@ -584,7 +573,18 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   try {
     if (signal?.aborted) throw cancelled();
     const { files, reader } = await inputFiles(conn, options.input);
-    if (existsSync(output)) refuseOwnInput(output, files);
+    if (existsSync(output)) {
+      // Named as the input (a glob's files included), the output is refused as such before the
+      // overwrite hint: --overwrite would not allow it either.
+      refuseOwnInput(output, files);
+      // An empty file holds nothing to lose (e.g. one made by mktemp to name the output): written over.
+      if (statSync(output).size > 0 && !options.overwrite)
+        fail(
+          'INVALID_INPUT',
+          `output ${output} already exists; choose another file or allow overwriting it (--overwrite)`,
+          { output, exists: true },
+        );
+    }
     const read = `${reader}([${files.map(literal).join(', ')}]${reader === 'read_parquet' ? '' : ', union_by_name = true'})`;
     let described: { name: string; type: string }[];
     try {

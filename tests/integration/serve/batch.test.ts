@@ -420,6 +420,7 @@ describe('predict:batch', () => {
       [input, input, false],
       [input, link, false],
       [join(IO, 'own', 'c*.parquet'), link, true],
+      [join(IO, 'own', 'c*.parquet'), link, false],
     ] as const) {
       const err = await failure('predict:batch', {
         model: 'cars@1',
