@@ -41,7 +41,7 @@ export function formatCell(value: string | number | boolean | null): string {
  * INTEGER year too (`2,001`, as the profile's min and max show it). Exponent form only where JavaScript
  * writes one (from 1e21 up, below 1e-6), as grouping it would garble it.
  */
-export function formatExactNumber(value: number): string {
+export function formatRowNumber(value: number): string {
   const text = Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
   if (text.includes('e')) return text;
   const [whole = '', fraction] = text.split('.');
@@ -50,14 +50,14 @@ export function formatExactNumber(value: number): string {
 }
 
 /**
- * The text of a value of the Rows tab: a number of a numeric column by formatExactNumber; a DATE or
+ * The text of a value of the Rows tab: a number of a numeric column by formatRowNumber; a DATE or
  * TIMESTAMP by formatTemporal; anything else as stored, so an id or a year kept as text reads as typed.
  */
 export function formatRowValue(
   value: string | number | boolean,
   column: Pick<ColumnInfo, 'kind' | 'type'>,
 ): string {
-  if (typeof value === 'number' && column.kind === 'numeric') return formatExactNumber(value);
+  if (typeof value === 'number' && column.kind === 'numeric') return formatRowNumber(value);
   if (typeof value === 'number' && !Number.isInteger(value))
     return String(Number(value.toPrecision(8)));
   if (typeof value === 'string' && column.kind === 'datetime')

@@ -4,7 +4,7 @@ import { fromHistory, mergeTables, withProgress } from '../../../renderer/lib/ep
 import {
   datasetNameFromFile,
   formatCountOf,
-  formatExactNumber,
+  formatRowNumber,
   formatPercent,
   formatRowValue,
   formatTemporal,
@@ -76,9 +76,9 @@ describe('values of the Rows tab', () => {
   });
 
   it('leaves the exponent forms JavaScript writes ungrouped', () => {
-    expect(formatExactNumber(1.2345e21)).toBe('1.2345e+21');
-    expect(formatExactNumber(1e21)).toBe('1e+21');
-    expect(formatExactNumber(1.5e-7)).toBe('1.5e-7');
+    expect(formatRowNumber(1.2345e21)).toBe('1.2345e+21');
+    expect(formatRowNumber(1e21)).toBe('1e+21');
+    expect(formatRowNumber(1.5e-7)).toBe('1.5e-7');
   });
 
   it('shows an id or a year stored as text as typed, and dates as formatTemporal does', () => {
