@@ -50,6 +50,19 @@ function generalHelp(commands: CommandEntry[]): string {
   ].join('\n');
 }
 
+/** The help of a group of commands (`lathe data --help`): each command of the group with its summary. */
+function groupHelp(group: string, commands: CommandEntry[]): string {
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length + 6));
+  return [
+    `Usage: lathe ${group} <command> [arguments] [--workspace DIR] [--json]`,
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${`lathe ${c.path.join(' ')}`.padEnd(width)}  ${c.summary}`),
+    '',
+    `Run 'lathe ${group} <command> --help' for a command's options.`,
+  ].join('\n');
+}
+
 function findCommand(
   commands: CommandEntry[],
   argv: string[],
@@ -103,9 +116,16 @@ export async function main(
   const found = findCommand(commands, argv);
   if (!found) {
     const groups = commands.filter((c) => c.path[0] === argv[0]);
-    const message = groups.length
-      ? `unknown command 'lathe ${argv.slice(0, 2).join(' ')}'; try: ${groups.map((c) => c.path.join(' ')).join(', ')}`
-      : `unknown command '${argv[0]}'; run 'lathe --help'`;
+    // A group asked for its help (`lathe data --help`, `lathe data help`) lists its commands.
+    if (groups.length && argv.length === 2 && ['--help', '-h', 'help'].includes(argv[1]!)) {
+      io.stdout.write(`${groupHelp(argv[0]!, groups)}\n`);
+      return 0;
+    }
+    const message = !groups.length
+      ? `unknown command '${argv[0]}'; run 'lathe --help'`
+      : argv.length === 1 || argv[1]!.startsWith('-')
+        ? `'lathe ${argv[0]}' needs a command: ${groups.map((c) => c.path.join(' ')).join(', ')} (lathe ${argv[0]} --help says what each does)`
+        : `unknown command 'lathe ${argv.slice(0, 2).join(' ')}'; try: ${groups.map((c) => c.path.join(' ')).join(', ')}`;
     await writeError(new UsageError(message));
     return 2;
   }

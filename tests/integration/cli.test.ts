@@ -39,6 +39,17 @@ describe('lathe CLI', () => {
     expect(lathe(['data', 'import', '--help']).stdout).toMatch(
       /Usage: lathe data import \[FILE\] --name NAME/,
     );
+    // A group's help lists its commands; the group alone asks for one of them.
+    for (const ask of ['--help', '-h', 'help']) {
+      const group = lathe(['monitor', ask]);
+      expect(group.code, ask).toBe(0);
+      expect(group.stdout).toMatch(/^Usage: lathe monitor <command>/);
+      expect(group.stdout).toMatch(/^ {2}lathe monitor drift +Drift of current data/m);
+    }
+    const bare = lathe(['data']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/'lathe data' needs a command: data import, data list/);
+    expect(lathe(['data', 'frobnicate']).stderr).toMatch(/unknown command 'lathe data frobnicate'/);
   });
 
   it('imports, profiles and lists with --json and nothing else on stdout', () => {
