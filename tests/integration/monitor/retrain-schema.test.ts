@@ -10,7 +10,7 @@ import { createServices, type Services } from '../../../main/services';
 import { lathe } from '../../helpers/cli';
 import { contractClient } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
-import { championOf } from './retrain-fixtures';
+import { championOf, cliChampionOf } from './retrain-fixtures';
 
 const t = tempDir('lathe-retrain-schema-');
 let services: Services;
@@ -122,18 +122,8 @@ describe('retraining on a file whose columns differ', () => {
 describe('lathe retrain --file … --allow-schema-change', () => {
   it('exits 1 naming the flag without it, and retrains with it', () => {
     const W = join(t.dir, 'cli-ws');
-    const json = (...args: string[]) => lathe([...args, '--workspace', W, '--json']);
+    const json = cliChampionOf(t, W);
     const text = (...args: string[]) => lathe([...args, '--workspace', W]);
-    expect(json('data', 'import', vega('penguins.json'), '--name', 'penguins').code).toBe(0);
-    const config = t.file(
-      'cli-train.yaml',
-      'dataset: penguins\ntarget: Species\ntask: multiclass\nmodel: {type: mlp, hidden: [16]}\n' +
-        'training: {epochs: 25, batchSize: 16, learningRate: 0.02}\nsplit: {testFraction: 0.25}\nseed: 3\n',
-    );
-    const trained = json('train', '--config', config);
-    expect(trained.code, trained.stderr).toBe(0);
-    expect(json('models', 'register', Run.parse(trained.json).id, '--name', 'm').code).toBe(0);
-    expect(json('models', 'alias', 'm@1', 'champion').code).toBe(0);
 
     const refused = text('retrain', 'm', '--file', extra);
     expect(refused.code, refused.stderr).toBe(1);

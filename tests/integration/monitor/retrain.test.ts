@@ -3,12 +3,11 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Retraining as RetrainingOut, Run, type ChannelOutput } from '../../../shared/contract';
+import { Retraining as RetrainingOut, type ChannelOutput } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
-import { lathe } from '../../helpers/cli';
 import { contractClient, importPenguins } from '../../helpers/services';
 import { tempDir, vega } from '../../helpers/workspace';
-import { championOf as fixture } from './retrain-fixtures';
+import { championOf as fixture, cliChampionOf } from './retrain-fixtures';
 
 const t = tempDir('lathe-retrain-');
 let services: Services;
@@ -343,21 +342,11 @@ describe('retraining', () => {
 describe('lathe retrain and lathe models rollback', () => {
   it('print the record with --json and exit 1 when --promote does not promote', () => {
     const W = join(t.dir, 'cli-ws');
-    const json = (...args: string[]) => lathe([...args, '--workspace', W, '--json']);
-    expect(json('data', 'import', vega('penguins.json'), '--name', 'penguins').code).toBe(0);
+    const json = cliChampionOf(t, W);
     const swapped = `SELECT * REPLACE (CASE "Species" WHEN 'Adelie' THEN 'Gentoo' WHEN 'Gentoo' THEN
       'Chinstrap' ELSE 'Adelie' END AS "Species") FROM read_json('${vega('penguins.json')}')
       WHERE "Species" IS NOT NULL`;
     expect(json('data', 'import', '--sql', swapped, '--name', 'swapped').code).toBe(0);
-    const config = t.file(
-      'cli-train.yaml',
-      'dataset: penguins\ntarget: Species\ntask: multiclass\nmodel: {type: mlp, hidden: [16]}\n' +
-        'training: {epochs: 25, batchSize: 16, learningRate: 0.02}\nsplit: {testFraction: 0.25}\nseed: 3\n',
-    );
-    const trained = json('train', '--config', config);
-    expect(trained.code, trained.stderr).toBe(0);
-    expect(json('models', 'register', Run.parse(trained.json).id, '--name', 'm').code).toBe(0);
-    expect(json('models', 'alias', 'm@1', 'champion').code).toBe(0);
 
     const refused = json('retrain', 'm', '--data', 'swapped', '--promote', '--reason', 'cli');
     expect(refused.code, refused.stderr).toBe(1);
