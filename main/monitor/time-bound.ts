@@ -4,16 +4,14 @@
 // (DuckDB's cast of '…+02:00' to TIMESTAMP keeps the wall-clock time and ignores the offset).
 import { LatheError } from '../../shared/contract';
 
-/** A time of day without a zone designator (`…T10:00`, `… 10:00:00.5`). */
-const LOCAL_TIME = /[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
-
 /**
  * The ISO 8601 shapes a bound may take: a date, or a date and time with an optional offset. Date.parse
  * alone takes far more ('1' is 2001, 'March 7' a day of 2001, '2024-02-30' the 1st of March), and a typo
- * read as some other time gives a wrong answer where an error was due.
+ * read as some other time gives a wrong answer where an error was due. Group 7 is the zone: a time of day
+ * without one (`…T10:00`, `… 10:00:00.5`) is UTC.
  */
 const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Whether the calendar has the date and the clock the time a bound names (no 30 February, no 25:00). */
 function realTime(m: RegExpExecArray): boolean {
@@ -36,9 +34,10 @@ function realTime(m: RegExpExecArray): boolean {
 /** Epoch milliseconds of an ISO time bound (UTC unless it has an offset); INVALID_INPUT names `field`. */
 export function utcMs(value: string, field: string): number {
   const shape = ISO.exec(value);
+  const local = shape?.[4] !== undefined && shape[7] === undefined;
   const ms =
     shape && realTime(shape)
-      ? Date.parse(LOCAL_TIME.test(value) ? `${value.replace(' ', 'T')}Z` : value.replace(' ', 'T'))
+      ? Date.parse(`${value.replace(' ', 'T')}${local ? 'Z' : ''}`)
       : Number.NaN;
   if (Number.isNaN(ms))
     throw new LatheError(
