@@ -106,15 +106,22 @@ export interface StandingOptions {
   /**
    * Starts the host only once the command has run this long (ms; default 0, at once): for commands that
    * are often over in a second or two (an import, a batch prediction), which then start none. Others
-   * wait for the lock that long at most (saying so), and go through the host once it is up.
+   * wait for the lock that long at most (saying so), and go through the host once it is up. When the
+   * command's own progress (`data:progress` with an ETA) then says it ends within NEARLY_DONE_MS, the
+   * host waits that much longer, once: the few commands waiting meanwhile would wait about as long for
+   * its start as for the lock.
    */
   hostAfterMs?: number;
 }
 
+/** See StandingOptions.hostAfterMs. */
+export const NEARLY_DONE_MS = 1_000;
+
 /**
  * How long an import or a batch prediction runs before it starts its host (StandingOptions.hostAfterMs).
  * A host costs a command about 0.12 s: its start, and the tenth of a second its close keeps listening
- * for commands that read its address just before (main/host/server.ts WITHDRAWN_QUIET_MS).
+ * for commands that read its address just before (main/host/server.ts WITHDRAWN_QUIET_MS). That is why
+ * one nearly done by then (NEARLY_DONE_MS) waits a little longer.
  */
 export const SHORT_COMMAND_MS = 2_000;
 
@@ -154,20 +161,35 @@ export function withStandingSession<T>(
     };
     let later: NodeJS.Timeout | undefined;
     let starting: Promise<void> | undefined;
+    let offProgress: (() => void) | undefined;
     if (hostAfterMs <= 0) await serve();
     else {
       services.nameCommand(command);
-      later = setTimeout(() => {
-        // Started mid-way: one that cannot start leaves the others waiting for the lock, as before it.
-        starting = serve().catch((err: unknown) =>
-          ctx.say(`cannot start this process's host: ${(err as Error).message}`),
-        );
-      }, hostAfterMs);
+      // When the command's latest ETA ends, as this process's clock reads it (its own progress: no
+      // other process reaches this one before its host starts).
+      let endsAt: number | undefined;
+      offProgress = session.api.on('data:progress', (p) => {
+        if (p.etaMs !== undefined) endsAt = performance.now() + p.etaMs;
+      });
+      const arm = (ms: number, postponed: boolean) => {
+        later = setTimeout(() => {
+          if (!postponed && endsAt !== undefined && endsAt - performance.now() < NEARLY_DONE_MS) {
+            arm(NEARLY_DONE_MS, true);
+            return;
+          }
+          // Started mid-way: one that cannot start leaves the others waiting for the lock, as before it.
+          starting = serve().catch((err: unknown) =>
+            ctx.say(`cannot start this process's host: ${(err as Error).message}`),
+          );
+        }, ms);
+      };
+      arm(hostAfterMs, false);
     }
     try {
       return await work(session);
     } finally {
       clearTimeout(later);
+      offProgress?.();
       await starting;
       // Commands sent here meanwhile (a training may outlast this one) finish and are answered before
       // the workspace closes; after a Ctrl-C, within the host's usual grace.

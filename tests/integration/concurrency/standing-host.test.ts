@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ParsedArgs } from '../../../main/cli/args';
-import { withStandingSession, type Ctx } from '../../../main/cli/command';
+import { NEARLY_DONE_MS, withStandingSession, type Ctx } from '../../../main/cli/command';
 import { readLock } from '../../../main/workspace/lock';
 import { latheAsync } from '../../helpers/cli';
 import { waitFor } from '../../helpers/wait';
@@ -32,6 +32,32 @@ function context(notes: string[]): Ctx {
     result: () => undefined,
     say: (m) => notes.push(m),
   };
+}
+
+/**
+ * Runs a standing command (hostAfterMs) whose own progress gives `etaMs` at once: how long after that its
+ * host was up (in the lock), and the notes it said.
+ */
+async function hostUpAfter(hostAfterMs: number, etaMs: number) {
+  const notes: string[] = [];
+  const ms = await withStandingSession(
+    context(notes),
+    { command: 'lathe predict', hostAfterMs },
+    async ({ services }) => {
+      const started = performance.now();
+      services!.bus.emit('data:progress', {
+        op: 'predict',
+        name: 'out.csv',
+        fraction: 0.5,
+        message: 'rows',
+        etaMs,
+      });
+      await waitFor(() => readLock(lockFile)?.hostUrl !== undefined, { what: 'the host' });
+      return performance.now() - started;
+    },
+  );
+  expect(readLock(lockFile)).toBeNull();
+  return { ms, notes };
 }
 
 describe('a standing command with hostAfterMs', () => {
@@ -76,5 +102,17 @@ describe('a standing command with hostAfterMs', () => {
       },
     );
     expect(readLock(lockFile)).toBeNull();
+  });
+
+  it('one whose own progress says it ends within NEARLY_DONE_MS starts its host that much later, once', async () => {
+    const { ms, notes } = await hostUpAfter(50, 100);
+    // Timers never fire early: a host started at hostAfterMs would have been up before this.
+    expect(ms).toBeGreaterThanOrEqual(50 + NEARLY_DONE_MS);
+    expect(notes).toHaveLength(1);
+  });
+
+  it('one whose ETA is further off starts its host at hostAfterMs', async () => {
+    const { ms } = await hostUpAfter(50, 600_000);
+    expect(ms).toBeGreaterThanOrEqual(50);
   });
 });
