@@ -8,7 +8,8 @@
 //   Gemm(features, kernel′, bias) + Σ Gather(table, Cast(Gather(features, code column i)))
 // where kernel′ holds the kernel's rows of the d features (zeros for the code columns) and the table the
 // kernel's row of each code (zeros for a category the model does not take and for "none of them"): the
-// same sums without the multiplications by 0. The rest of the graph is kept byte for byte.
+// same sums without the multiplications by 0. A regression's scaling of its output (· std + mean) is folded
+// into its last Gemm (foldedTail). The rest of the graph is kept byte for byte.
 import {
   DataType,
   ProtoWriter,
@@ -18,6 +19,7 @@ import {
   writeTensor,
   writeValueInfo,
   type OnnxNode,
+  type OnnxTensor,
   type ProtoField,
 } from './onnx-proto';
 import { ONNX_INPUT } from './onnx-export';
@@ -163,7 +165,7 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
     node('Gather', [name('table'), name(`row_${i}`)], name(`rows_${i}`), { axis: { int: 0 } });
     node('Add', [name(`sum_${i}`), name(`rows_${i}`)], i === m - 1 ? out : name(`sum_${i + 1}`));
   }
-  const initializers = [
+  const initializers: OnnxTensor[] = [
     { name: name('kernel'), dims: [d + m, units], data: compactKernel },
     { name: name('table'), dims: [rows, units], data: table },
     ...plan.codes.map((_, i) => ({
@@ -173,12 +175,16 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
     })),
   ];
 
+  const tail = foldedTail(graph, graphNodes, first.f);
+  if (tail) initializers.push(...tail.initializers);
+
   const g = new ProtoWriter();
   const lastInitializer = graph.filter((f) => f.field === GRAPH_INITIALIZER).at(-1);
   for (const f of graph) {
     if (f === first.f) for (const n of nodes) g.message(GRAPH_NODE, (w) => writeNode(w, n));
-    else if (f === kernelField && !kernelShared) {
-      // Replaced by the compact kernel and the table.
+    else if (f === tail?.gemm) g.message(GRAPH_NODE, (w) => writeNode(w, tail.node));
+    else if ((f === kernelField && !kernelShared) || tail?.dropped.has(f)) {
+      // Replaced by the compact kernel and the table; the tail's by its folded Gemm.
     } else if (f.field === GRAPH_INPUT && nameOf(f, VALUE_INFO_NAME) === ONNX_INPUT)
       g.message(GRAPH_INPUT, (w) =>
         writeValueInfo(w, {
@@ -198,4 +204,72 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
     else w.raw(f.bytes);
   }
   return { onnx: w.finish(), width: d + m, offsets };
+}
+
+/**
+ * A regression graph's tail, Gemm(h, kernel [units, 1], bias [1]) → Mul(target_std) → Add(target_mean)
+ * (onnx-export.ts), as one Gemm of kernel · std and bias · std + mean: the same value up to float32
+ * rounding, without two passes over the output (a tenth of onnxruntime's time on a small network). Null
+ * for any other tail, for a Gemm that is the graph's first node (rewritten above), or when a tensor of it
+ * is read elsewhere.
+ */
+function foldedTail(
+  graph: ProtoField[],
+  graphNodes: { f: ProtoField; node: ReturnType<typeof nodeOf> }[],
+  first: ProtoField,
+): {
+  gemm: ProtoField;
+  node: OnnxNode;
+  dropped: Set<ProtoField>;
+  initializers: OnnxTensor[];
+} | null {
+  const initializerField = (name: string) =>
+    graph.find((f) => f.field === GRAPH_INITIALIZER && nameOf(f, TENSOR_NAME) === name);
+  const scalar = (name: string | undefined) => {
+    const f = name === undefined ? undefined : initializerField(name);
+    const t = f ? floatTensorOf(f) : null;
+    return f && t?.data.length === 1 ? { f, value: t.data[0]! } : null;
+  };
+  const readersOf = (name: string) => graphNodes.filter(({ node }) => node.inputs.includes(name));
+  const add = graphNodes.find(({ node }) => node.op === 'Add' && node.outputs.length === 1);
+  if (!add) return null;
+  const [scaled, meanName] = add.node.inputs;
+  const mul = graphNodes.find(({ node }) => node.op === 'Mul' && node.outputs[0] === scaled);
+  const [raw, stdName] = mul?.node.inputs ?? [];
+  const last = graphNodes.find(({ node }) => node.op === 'Gemm' && node.outputs[0] === raw);
+  const std = scalar(stdName);
+  const mean = scalar(meanName);
+  if (!mul || !last || !std || !mean || last.f === first) return null;
+  if (mul.node.attributes || add.node.attributes || last.node.attributes) return null;
+  if (readersOf(raw!).length !== 1 || readersOf(scaled!).length !== 1) return null;
+  const [h, kernelName, biasName] = last.node.inputs;
+  const kernelField = initializerField(kernelName!);
+  const kernel = kernelField ? floatTensorOf(kernelField) : null;
+  const bias = scalar(biasName);
+  if (!kernel || kernel.dims.length !== 2 || kernel.dims[1] !== 1 || !bias) return null;
+  const tensors = [kernelName!, biasName!, stdName!, meanName!];
+  if (new Set(tensors).size !== 4 || tensors.some((t) => readersOf(t).length !== 1)) return null;
+  const name = (hint: string) => `lathe_gather/${hint}`;
+  return {
+    gemm: last.f,
+    node: {
+      op: 'Gemm',
+      inputs: [h!, name('tail_kernel'), name('tail_bias')],
+      outputs: add.node.outputs,
+      name: name('tail_gemm'),
+    },
+    dropped: new Set([mul.f, add.f, kernelField!, bias.f, std.f, mean.f]),
+    initializers: [
+      {
+        name: name('tail_kernel'),
+        dims: kernel.dims,
+        data: kernel.data.map((w) => w * std.value),
+      },
+      {
+        name: name('tail_bias'),
+        dims: [1],
+        data: Float32Array.of(bias.value * std.value + mean.value),
+      },
+    ],
+  };
 }

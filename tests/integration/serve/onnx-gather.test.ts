@@ -159,21 +159,63 @@ describe('the batch form of a network (onnx-gather)', () => {
       expect(new Set(Array.from(want, (v) => v.toFixed(4))).size).toBeGreaterThan(ROWS / 10);
     });
 
-  it("keeps the rest of the graph, and drops the first layer's wide kernel", () => {
-    const onnx = regressionNet(4, 'tanh', 3);
-    const names = (bytes: Uint8Array) => {
-      const graph = readFields(readFields(bytes).find((f) => f.field === 7)!.payload!);
-      const inits = graph
-        .filter((f) => f.field === 5)
-        .map((f) => fieldText(readFields(f.payload!).find((x) => x.field === 8)!));
-      return inits;
+  /** A model's initializers' names and its nodes' operators, in order. */
+  const parts = (bytes: Uint8Array) => {
+    const graph = readFields(readFields(bytes).find((f) => f.field === 7)!.payload!);
+    const field = (f: (typeof graph)[number], k: number) =>
+      fieldText(readFields(f.payload!).find((x) => x.field === k)!);
+    return {
+      inits: graph.filter((f) => f.field === 5).map((f) => field(f, 8)),
+      ops: graph.filter((f) => f.field === 1).map((f) => field(f, 4)),
     };
-    const after = names(gatherFirstLayer(onnx, PLAN)!.onnx);
-    expect(names(onnx)).toContain('dense_0/kernel');
-    expect(after).not.toContain('dense_0/kernel');
-    expect(after).toEqual(
-      expect.arrayContaining(['dense_0/bias', 'dense_1/kernel', 'dense_1/bias']),
+  };
+
+  it("keeps the rest of the graph, drops the first layer's wide kernel, and folds a regression's scaling into its last Gemm", () => {
+    const onnx = regressionNet(4, 'tanh', 3);
+    const before = parts(onnx);
+    const after = parts(gatherFirstLayer(onnx, PLAN)!.onnx);
+    expect(before.inits).toContain('dense_0/kernel');
+    expect(before.ops.slice(-2)).toEqual(['Mul', 'Add']);
+    expect(after.inits).not.toContain('dense_0/kernel');
+    expect(after.inits).toContain('dense_0/bias');
+    // target · std + mean is in the last Gemm's kernel and bias.
+    expect(after.inits).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(target_|dense_1\/)/)]),
     );
+    expect(after.inits).toEqual(
+      expect.arrayContaining(['lathe_gather/tail_kernel', 'lathe_gather/tail_bias']),
+    );
+    expect(after.ops.slice(-2)).toEqual(['Tanh', 'Gemm']);
+    // Classifiers keep their tails as they are.
+    const binary = exportOnnx({
+      ...network(
+        WIDTH,
+        [
+          { units: 4, activation: 'relu' },
+          { units: 1, activation: 'linear' },
+        ],
+        4,
+      ),
+      target: targets[1]![1],
+      producerVersion: 'test',
+    });
+    expect(parts(gatherFirstLayer(binary, PLAN)!.onnx).ops.slice(-3)).toEqual(
+      parts(binary).ops.slice(-3),
+    );
+  });
+
+  it('a regression of one layer (its first Gemm is its last) keeps its scaling, and scores as the model', async () => {
+    const onnx = exportOnnx({
+      ...network(WIDTH, [{ units: 1, activation: 'linear' }], 11),
+      target: targets[0]![1],
+      producerVersion: 'test',
+    });
+    const gathered = gatherFirstLayer(onnx, PLAN)!;
+    expect(parts(gathered.onnx).ops.slice(-2)).toEqual(['Mul', 'Add']);
+    const { wide, compact, compactWidth } = rowsOf(PLAN, WIDTH, gathered.offsets, ROWS);
+    const want = await score(onnx, wide, ROWS, WIDTH, 'value');
+    const got = await score(gathered.onnx, compact, ROWS, compactWidth, 'value');
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
   });
 
   it('leaves alone what it does not rewrite: no one-hot column, a plan past the model, a first node other than Gemm, bytes that are no model', () => {
