@@ -5,10 +5,10 @@
 // `features` is compact, [N, d + m]: the d other features, then one column per one-hot column holding the
 // row's code (its category's position, see batch-features.ts) plus that column's offset into one table.
 // The first layer is then
-//   Gemm(features, kernel′, bias) + Σ Gather(table, Cast(Gather(features, code column i)))
+//   Gemm(features, kernel′, Σ Gather(table, Cast(Gather(features, code column i))))
 // where kernel′ holds the kernel's rows of the d features (zeros for the code columns) and the table the
-// kernel's row of each code (zeros for a category the model does not take and for "none of them"): the
-// same sums without the multiplications by 0. A regression's scaling of its output (· std + mean) is folded
+// kernel's row of each code (zeros for a category the model does not take and for "none of them"), plus
+// the bias in the rows of the first one-hot column: the same sums without the multiplications by 0. A regression's scaling of its output (· std + mean) is folded
 // into its last Gemm (foldedTail). The rest of the graph is kept byte for byte.
 import {
   DataType,
@@ -144,27 +144,46 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   plan.codes.forEach((codes, i) => {
     for (let c = 0; c < codes.length; c++) rowOf(codes[c]!, table, offsets[i]! + c);
   });
+  // The bias (an initializer of [units] floats, as onnx-export.ts writes it) goes into the table's rows of
+  // the first one-hot column, one of which every row takes.
+  const biasName = gemm.inputs[2];
+  const biasField = graph.find(
+    (f) => f.field === GRAPH_INITIALIZER && nameOf(f, TENSOR_NAME) === biasName,
+  );
+  const bias = biasField ? floatTensorOf(biasField) : null;
+  if (biasName !== undefined && (bias?.dims.length !== 1 || bias.dims[0] !== units)) return null;
+  if (bias)
+    for (let r = 0; r < plan.codes[0]!.length; r++)
+      for (let u = 0; u < units; u++) table[r * units + u]! += bias.data[u]!;
+  const biasShared = graphNodes.some(
+    ({ f, node }) => f !== first.f && biasName !== undefined && node.inputs.includes(biasName),
+  );
 
   const name = (hint: string) => `lathe_gather/${hint}`;
-  const out = gemm.outputs[0]!;
   // Per one-hot column: its code column (a scalar index drops the axis: [N]), as row numbers, their rows of
-  // the table ([N, units]), added to the dense part. (One Gather of all code columns and a ReduceSum over
-  // them ran slower than the plain Gemm.)
+  // the table ([N, units]); their sum is the Gemm's C, so onnxruntime fuses the Gemm with the activation
+  // that follows (an Add after the Gemm and the activation on its own took 15% more of its time; one
+  // Gather of all code columns and a ReduceSum over them, twice as much).
   const nodes: OnnxNode[] = [];
   const node = (
     op: string,
     inputs: string[],
     output: string,
     attributes?: OnnxNode['attributes'],
-  ) =>
+  ) => {
     nodes.push({ op, inputs, outputs: [output], name: name(`${op}_${nodes.length}`), attributes });
-  node('Gemm', [ONNX_INPUT, name('kernel'), ...gemm.inputs.slice(2)], name('sum_0'));
+    return output;
+  };
+  let sum = '';
   for (let i = 0; i < m; i++) {
     node('Gather', [ONNX_INPUT, name(`column_${i}`)], name(`code_${i}`), { axis: { int: 1 } });
     node('Cast', [name(`code_${i}`)], name(`row_${i}`), { to: { int: DataType.INT64 } });
-    node('Gather', [name('table'), name(`row_${i}`)], name(`rows_${i}`), { axis: { int: 0 } });
-    node('Add', [name(`sum_${i}`), name(`rows_${i}`)], i === m - 1 ? out : name(`sum_${i + 1}`));
+    const rowsOf = node('Gather', [name('table'), name(`row_${i}`)], name(`rows_${i}`), {
+      axis: { int: 0 },
+    });
+    sum = i === 0 ? rowsOf : node('Add', [sum, rowsOf], name(`sum_${i}`));
   }
+  node('Gemm', [ONNX_INPUT, name('kernel'), sum], gemm.outputs[0]!);
   const initializers: OnnxTensor[] = [
     { name: name('kernel'), dims: [d + m, units], data: compactKernel },
     { name: name('table'), dims: [rows, units], data: table },
@@ -183,7 +202,11 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   for (const f of graph) {
     if (f === first.f) for (const n of nodes) g.message(GRAPH_NODE, (w) => writeNode(w, n));
     else if (f === tail?.gemm) g.message(GRAPH_NODE, (w) => writeNode(w, tail.node));
-    else if ((f === kernelField && !kernelShared) || tail?.dropped.has(f)) {
+    else if (
+      (f === kernelField && !kernelShared) ||
+      (f === biasField && !biasShared) ||
+      tail?.dropped.has(f)
+    ) {
       // Replaced by the compact kernel and the table; the tail's by its folded Gemm.
     } else if (f.field === GRAPH_INPUT && nameOf(f, VALUE_INFO_NAME) === ONNX_INPUT)
       g.message(GRAPH_INPUT, (w) =>

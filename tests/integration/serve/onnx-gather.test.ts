@@ -176,8 +176,9 @@ describe('the batch form of a network (onnx-gather)', () => {
     const after = parts(gatherFirstLayer(onnx, PLAN)!.onnx);
     expect(before.inits).toContain('dense_0/kernel');
     expect(before.ops.slice(-2)).toEqual(['Mul', 'Add']);
+    // The first layer's kernel and bias are in the compact kernel and the table.
     expect(after.inits).not.toContain('dense_0/kernel');
-    expect(after.inits).toContain('dense_0/bias');
+    expect(after.inits).not.toContain('dense_0/bias');
     // target · std + mean is in the last Gemm's kernel and bias.
     expect(after.inits).not.toEqual(
       expect.arrayContaining([expect.stringMatching(/^(target_|dense_1\/)/)]),
@@ -185,7 +186,12 @@ describe('the batch form of a network (onnx-gather)', () => {
     expect(after.inits).toEqual(
       expect.arrayContaining(['lathe_gather/tail_kernel', 'lathe_gather/tail_bias']),
     );
-    expect(after.ops.slice(-2)).toEqual(['Tanh', 'Gemm']);
+    // Per one-hot column its codes' rows, summed into the first Gemm's C; then the activation, and the
+    // last Gemm.
+    expect(after.ops).toEqual([
+      ...['Gather', 'Cast', 'Gather', 'Gather', 'Cast', 'Gather', 'Add'],
+      ...['Gemm', 'Tanh', 'Gemm'],
+    ]);
     // Classifiers keep their tails as they are.
     const binary = exportOnnx({
       ...network(
