@@ -4,7 +4,9 @@
 // position of the value among the fitted categories, and the matrix gets its 1 from that (the rest of the
 // row's slots are 0, as the CASEs give them): the same values, for a small share of the work. When every
 // category is short enough to sit in DuckDB's string header, JavaScript reads the code from the header the
-// query streams (inlineCoder); else DuckDB computes it.
+// query streams (inlineCoder); else DuckDB computes it. A numeric column read from a numeric DuckDB type
+// streams as its DOUBLE value, and JavaScript imputes, clips, scales and bucketizes it (numericStep) with the
+// same double arithmetic as the SQL, so the same bits.
 import type { FittedColumn, FittedFeatureSpec } from '../../shared/contract/features';
 import { compileFeatureSql, categorySource } from '../features/sql';
 import { columnOutputs } from '../features/names';
@@ -89,6 +91,74 @@ export function headerWords(values: Vector, rows: number): Int32Array | null {
   return new Int32Array(view.buffer, view.byteOffset, view.byteLength / 4);
 }
 
+/**
+ * A numeric column's post-processing in JavaScript, as compileFeatureSql computes it (numericSource, then
+ * the imputation, postNumericSql and the final check), as plain numbers for stepInto's loop: no clip is
+ * [-∞, ∞], no scale is (v − 0) / 1, which leave every finite value as it is.
+ */
+export interface NumericStep {
+  /** The imputed value; NaN: none, a missing value stays missing. */
+  fill: number;
+  lo: number;
+  hi: number;
+  center: number;
+  scale: number;
+  cuts: Float64Array | null;
+  /** What a missing or non-finite feature becomes: 0, or NaN for trees. */
+  missing: number;
+}
+
+/** The JavaScript step of a numeric column; null for a column with an indicator (or not numeric). */
+export function numericStep(c: FittedColumn, missing: number): NumericStep | null {
+  if (c.kind !== 'numeric' || c.impute?.indicator) return null;
+  const { clip, scale, bucketize } = c.numeric;
+  return {
+    fill: c.impute ? c.impute.fill : NaN,
+    lo: clip ? clip.lo : -Infinity,
+    hi: clip ? clip.hi : Infinity,
+    center: scale ? scale.center : 0,
+    scale: scale ? scale.scale : 1,
+    cuts: bucketize ? Float64Array.from(bucketize.cuts) : null,
+    missing,
+  };
+}
+
+/**
+ * Writes the features of `take` DOUBLEs (NaN when missing) from `values[from]` into every `width`-th slot
+ * of `x` from `o`: the same double arithmetic as the SQL, so the same bits.
+ */
+function stepInto(
+  values: Float64Array,
+  from: number,
+  take: number,
+  x: Float32Array,
+  o: number,
+  width: number,
+  step: NumericStep,
+): void {
+  const { fill, lo, hi, center, scale, cuts, missing } = step;
+  for (let r = 0; r < take; r++, o += width) {
+    let v = values[from + r]!;
+    // A non-finite value is a missing one (numericSource), imputed, or missing to the end.
+    if (v - v !== 0) v = fill;
+    if (v !== v) {
+      x[o] = missing;
+      continue;
+    }
+    // DuckDB's greatest and least keep the first of equal values (-0 and 0).
+    v = v >= lo ? v : lo;
+    v = v <= hi ? v : hi;
+    v = (v - center) / scale;
+    if (cuts) {
+      // DuckDB orders NaN (0 / 0 of a zero scale) above every number.
+      let bin = 0;
+      for (let k = 0; k < cuts.length; k++) if (v >= cuts[k]! || v !== v) bin++;
+      v = bin;
+    }
+    x[o] = v - v === 0 ? v : missing;
+  }
+}
+
 export interface BatchFeatures {
   /**
    * The query: the dense features (DOUBLE, no nulls), then per one-hot column its code (0-based position
@@ -118,10 +188,14 @@ type Fill = (
   at: number,
 ) => void;
 
-/** Copies the query's dense columns (its first ones) into the columns `slots` of a matrix of `width`. */
+/**
+ * Copies the query's dense columns (its first ones) into the columns `slots` of a matrix of `width`; a
+ * column with a step (numericStep) through it.
+ */
 function copyDense(
   chunk: { getColumnVector(j: number): Vector },
   slots: Int32Array,
+  steps: readonly (NumericStep | null)[],
   from: number,
   take: number,
   x: Float32Array,
@@ -130,13 +204,17 @@ function copyDense(
 ): void {
   for (let j = 0; j < slots.length; j++) {
     const values = chunk.getColumnVector(j);
-    const items = (values as { items?: unknown }).items;
+    let items = (values as { items?: unknown }).items;
     const col = slots[j]!;
-    if (items instanceof Float64Array)
-      for (let r = 0, o = at * width + col; r < take; r++, o += width) x[o] = items[from + r]!;
-    else
-      for (let r = 0, o = at * width + col; r < take; r++, o += width)
-        x[o] = Number(values.getItem(from + r));
+    const step = steps[j];
+    if (!(items instanceof Float64Array)) {
+      const read = new Float64Array(from + take);
+      for (let r = from; r < from + take; r++) read[r] = Number(values.getItem(r));
+      items = read;
+    }
+    const doubles = items as Float64Array;
+    if (step) stepInto(doubles, from, take, x, at * width + col, width, step);
+    else for (let r = 0, o = at * width + col; r < take; r++, o += width) x[o] = doubles[from + r]!;
   }
 }
 
@@ -181,12 +259,28 @@ export function batchFeatures(
   spec: FittedFeatureSpec,
   kept: readonly string[],
   source: string,
-  options: { keep: string[]; rowOrder: string },
+  options: {
+    keep: string[];
+    rowOrder: string;
+    /** Source columns of a numeric DuckDB type: their numeric features are computed in JavaScript. */
+    numeric?: ReadonlySet<string>;
+  },
 ): BatchFeatures {
   const width = kept.length;
   const { onehot, dense, plan } = layoutOf(spec, kept);
   const { dense: denseSlots, codes: slots } = plan;
-  const rest: FittedFeatureSpec = { ...spec, columns: spec.columns.filter((c) => !codable(c)) };
+  // Per numeric column computed in JavaScript: its feature, its step, and the column its DOUBLE streams as
+  // (NaN when missing: numericStep takes every non-finite value for a missing one, as numericSource does).
+  const missing = spec.missing === 'nan' ? NaN : 0;
+  const stepped = spec.columns.flatMap((c) => {
+    const step = options.numeric?.has(c.source) ? numericStep(c, missing) : null;
+    return step ? [{ c, feature: columnOutputs(c)[0]!, step }] : [];
+  });
+  const numberNames = stepped.map((_, i) => `__lathe_number${i}`);
+  const steppedIndex = new Map(stepped.map((n, i) => [n.feature, i]));
+  const steps = dense.map((k) => stepped[steppedIndex.get(k) ?? -1]?.step ?? null);
+  const inSql = (c: FittedColumn) => !codable(c) && !stepped.some((n) => n.c === c);
+  const rest: FittedFeatureSpec = { ...spec, columns: spec.columns.filter(inSql) };
   const codeNames = onehot.map((_, i) => `__lathe_code${i}`);
   // Per coded column: its code in JS from the string's header (inlineCoder) when every category is inline,
   // else null and DuckDB gives the code. Not under a lag or a rolling mean: the whole input is sorted
@@ -229,13 +323,23 @@ export function batchFeatures(
     }
     return out;
   };
-  const staged = codes.length ? `(SELECT *, ${codes.join(', ')} FROM ${source})` : source;
+  const numbers = stepped.map(
+    ({ c }, i) =>
+      `coalesce(TRY_CAST(${ident(c.source)} AS DOUBLE), 'NaN'::DOUBLE) AS ${numberNames[i]}`,
+  );
+  const added = [...codes, ...numbers];
+  const staged = added.length ? `(SELECT *, ${added.join(', ')} FROM ${source})` : source;
   const inner = compileFeatureSql(rest, staged, {
-    keep: [...options.keep, ...codeNames],
+    keep: [...options.keep, ...codeNames, ...numberNames],
     rowOrder: options.rowOrder,
   });
   const select = [
-    ...dense.map((k) => `coalesce(CAST(${ident(k)} AS DOUBLE), 0) AS ${ident(k)}`),
+    ...dense.map((k) => {
+      const i = steppedIndex.get(k);
+      return i === undefined
+        ? `coalesce(CAST(${ident(k)} AS DOUBLE), 0) AS ${ident(k)}`
+        : `${numberNames[i]} AS ${ident(k)}`;
+    }),
     ...codeNames,
     ...options.keep.map(ident),
   ];
@@ -244,7 +348,7 @@ export function batchFeatures(
     columns: dense.length + codeNames.length,
     fill(chunk, from, take, x, at) {
       if (onehot.length) x.fill(0, at * width, (at + take) * width);
-      copyDense(chunk, denseSlots, from, take, x, at, width);
+      copyDense(chunk, denseSlots, steps, from, take, x, at, width);
       for (let i = 0; i < onehot.length; i++) {
         const map = slots[i]!;
         const codes = readCodes(chunk.getColumnVector(dense.length + i), i, from, take);
@@ -259,7 +363,7 @@ export function batchFeatures(
       const compact = d + onehot.length;
       const denseColumns = Int32Array.from(dense, (_, j) => j);
       return (chunk, from, take, x, at) => {
-        copyDense(chunk, denseColumns, from, take, x, at, compact);
+        copyDense(chunk, denseColumns, steps, from, take, x, at, compact);
         for (let i = 0; i < onehot.length; i++) {
           const offset = offsets[i]!;
           const codes = readCodes(chunk.getColumnVector(d + i), i, from, take);

@@ -672,6 +672,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     const query = batchFeatures(spec, kept, source, {
       keep: [...(windowed ? ['__row'] : []), ...(idCol ? ['__id'] : [])],
       rowOrder: '__row',
+      numeric: new Set(described.filter((d) => NUMERIC_TYPE.test(d.type)).map((d) => d.name)),
     });
     const sql = windowed
       ? `SELECT * EXCLUDE (__row) FROM (${query.sql}) ORDER BY __row`

@@ -18,7 +18,8 @@ import { columnInfo } from '../../../main/data/column-kind';
 import { defaultFeatureSpec } from '../../../main/features/default-spec';
 import { fitFeatureSpec } from '../../../main/features/fit';
 import { compileFeatureSql } from '../../../main/features/sql';
-import { batchFeatures } from '../../../main/serve/batch-features';
+import { batchFeatures, numericStep } from '../../../main/serve/batch-features';
+import { columnOutputs } from '../../../main/features/names';
 import { createRowTransformer } from '../../../main/features/row';
 import { literal, sqlNumber, toPlain } from '../../../main/workspace/db';
 
@@ -256,31 +257,49 @@ async function check(name: string, spec: FeatureSpecInput, target: Target = 'y')
       fitted.outputs.map((o) => r[o] as number),
     );
 
-  // A batch job's features (batch-features.ts: one-hot columns as category codes, copied into a float32
-  // matrix) are the SQL executor's, rounded to float32.
-  const batch = batchFeatures(fitted, fitted.outputs, name, { keep: ['__row'], rowOrder: '__row' });
-  const batchRows = await engine.all(batch.sql);
-  const names = Object.keys(batchRows[0] ?? {});
+  // A batch job's features (batch-features.ts: one-hot columns as category codes, numeric columns of a
+  // numeric type post-processed in JavaScript, copied into a float32 matrix) are the SQL executor's,
+  // rounded to float32; those in JavaScript, bit for bit.
   const width = fitted.outputs.length;
-  const matrix = new Float32Array(batchRows.length * width);
-  batch.fill(
-    { getColumnVector: (j) => ({ getItem: (i) => batchRows[i]![names[j]!] }) },
-    0,
-    batchRows.length,
-    matrix,
-    0,
-  );
-  batchRows.forEach((r, i) => {
-    const expected = bySql.get(Number(r.__row))!;
-    for (let k = 0; k < width; k++) {
-      const want = Math.fround(expected[k]!);
-      if (!agree(want, matrix[i * width + k]!))
-        expect.fail(
-          `${fitted.outputs[k]} of row ${String(r.__row)} (batch): SQL ${want}, batch ${matrix[i * width + k]}\n` +
-            `spec: ${JSON.stringify(spec)}\nfitted: ${JSON.stringify(fitted)}`,
-        );
-    }
-  });
+  const numericTyped = new Set(['x', 'w', 'big', 'flag']);
+  for (const numeric of [undefined, numericTyped]) {
+    const batch = batchFeatures(fitted, fitted.outputs, name, {
+      keep: ['__row'],
+      rowOrder: '__row',
+      ...(numeric ? { numeric } : {}),
+    });
+    const batchRows = await engine.all(batch.sql);
+    const names = Object.keys(batchRows[0] ?? {});
+    const matrix = new Float32Array(batchRows.length * width);
+    batch.fill(
+      { getColumnVector: (j) => ({ getItem: (i) => batchRows[i]![names[j]!] }) },
+      0,
+      batchRows.length,
+      matrix,
+      0,
+    );
+    const stepped = new Set(
+      fitted.columns
+        .filter((c) => numeric?.has(c.source) && numericStep(c, 0))
+        .flatMap(columnOutputs),
+    );
+    batchRows.forEach((r, i) => {
+      const expected = bySql.get(Number(r.__row))!;
+      for (let k = 0; k < width; k++) {
+        const want = Math.fround(expected[k]!);
+        const got = matrix[i * width + k]!;
+        if (
+          stepped.has(fitted.outputs[k]!)
+            ? !Object.is(want, got) && want !== got
+            : !agree(want, got)
+        )
+          expect.fail(
+            `${fitted.outputs[k]} of row ${String(r.__row)} (batch${numeric ? ', numeric in JavaScript' : ''}): SQL ${want}, batch ${got}\n` +
+              `spec: ${JSON.stringify(spec)}\nfitted: ${JSON.stringify(fitted)}`,
+          );
+      }
+    });
+  }
 
   const windowed = fitted.derived.find((d) => d.op === 'lag' || d.op === 'rolling_mean');
   const rows = await engine.all(`SELECT * FROM ${name} ORDER BY ts, __row`);
