@@ -26,6 +26,8 @@ export interface ScoredSink {
     ids: readonly (string | null)[] | null,
     rows: number,
   ): void;
+  /** Makes the rows appended so far visible to the instance's other connections. */
+  flush(): void;
   /** Ends the appends (the table keeps the rows); called again, does nothing. */
   close(): void;
 }
@@ -84,6 +86,9 @@ export async function createScoredSink(
         }
         appender.appendDataChunk(chunk);
       }
+    },
+    flush() {
+      if (!closed) appender.flushSync();
     },
     close() {
       if (closed) return;

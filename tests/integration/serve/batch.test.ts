@@ -8,6 +8,7 @@ import type { ChannelInput, ModelVersion } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { createEngine, type Engine } from '../../../main/data/engine';
 import { predictBatch } from '../../../main/serve/batch';
+import { captureColumnsOf } from '../../../main/serve/capture-format';
 import { readModelPackage, writeModelPackage } from '../../../main/serve/package';
 import { featurePlan } from '../../../main/serve/batch-features';
 import { gatherFirstLayer } from '../../../main/serve/onnx-gather';
@@ -313,6 +314,66 @@ describe('predict:batch', () => {
     for (const f of parts) hash.update(readFileSync(f));
     expect(r.inputSha256).toBe(hash.digest('hex'));
     await expectMatches(output, records, models.penguins.predictor!, (rec) => rec.id, 'id');
+  });
+
+  it("a captured CSV's capture written in parts beside the scoring, then joined, is the file written at the end", async () => {
+    // 1,000 rows (the penguins 3 times over) in chunks of 50, parts of 120 rows or more.
+    const input = join(IO, 'penguins-x3.csv');
+    await engine.run(
+      `COPY (SELECT * FROM read_csv_auto(${literal(join(IO, 'penguins.csv'))}), range(3) LIMIT 1000) TO ${literal(input)} (HEADER)`,
+    );
+    const dir = join(t.dir, 'pkg', 'penguins');
+    const columns = captureColumnsOf(models.penguins.version!.signature!);
+    const capturedBy = async (
+      name: string,
+      options: { rate: number; partRows: number; idColumn?: string },
+    ) => {
+      const file = join(IO, `capture-${name}.parquet`);
+      const r = await predictBatch({
+        packageDir: dir,
+        input,
+        output: join(IO, `captured-${name}.csv`),
+        chunkRows: 50,
+        ...(options.idColumn ? { idColumn: options.idColumn } : {}),
+        capture: {
+          file,
+          columns,
+          source: 'job',
+          at: new Date(0),
+          rowIdPrefix: 'job',
+          rate: options.rate,
+          partRows: options.partRows,
+        },
+      });
+      return { file, captured: r.captured };
+    };
+    for (const [label, options] of [
+      ['every row', { rate: 1 }],
+      ['by id', { rate: 1, idColumn: 'id' }],
+      ['a share', { rate: 0.5 }],
+    ] as const) {
+      const whole = await capturedBy(`${label}-whole`, { ...options, partRows: Infinity });
+      const parts = await capturedBy(`${label}-parts`, { ...options, partRows: 120 });
+      expect(parts.captured, label).toBe(whole.captured);
+      expect(whole.captured, label).toBeGreaterThan(options.rate < 1 ? 300 : 999);
+      // Row for row, in order (the positions number the rows of a capture without _row_id).
+      const [same] = await engine.all(
+        `SELECT count(*) AS n, count(*) FILTER (WHERE a IS NOT DISTINCT FROM b) AS equal, max(a.file_row_number) AS last
+         FROM read_parquet(${literal(whole.file)}, file_row_number = true) a
+         POSITIONAL JOIN read_parquet(${literal(parts.file)}, file_row_number = true) b`,
+      );
+      expect(same, label).toEqual({
+        n: BigInt(whole.captured),
+        equal: BigInt(whole.captured),
+        last: BigInt(whole.captured - 1),
+      });
+      const [groups] = await engine.all(
+        `SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata(${literal(parts.file)})`,
+      );
+      // A part at least while scoring (after the first 150 rows), and the rows left after it.
+      expect(Number(groups!.n), label).toBeGreaterThanOrEqual(2);
+    }
+    expect(readdirSync(IO).filter((f) => f.includes('.part'))).toEqual([]);
   });
 
   it('without a capture, a CSV is counted as it is hashed: quoted line ends inside values are no records', async () => {
