@@ -1,6 +1,7 @@
 // Batch prediction: `lathe predict` against two pandas baselines on the same model, 3M rows, CSV → CSV.
 // Run from the project root after `npm ci` (or `node esbuild.config.mjs`):
-//   node bench/batch-vs-pandas.mjs [--rows N] [--chunk N] [--lean-chunk N] [--lathe-chunk N] [--keep]
+//   node bench/batch-vs-pandas.mjs [--rows N] [--chunk N] [--lean-chunk N] [--lathe-chunk N] [--rounds N] [--keep]
+// --rounds N (default 1): the runs the ratios compare alternate N times, each side timed by its median.
 // --keep leaves the work folder (workspace, inputs, package) for profiling `lathe predict` by hand.
 // --memory N (e.g. 10): afterwards, Lathe alone predicts the input repeated N times (30M rows for the
 // default 3M) Parquet → Parquet, and the peak RSS of that process is printed: the goal is under 1 GB.
@@ -47,6 +48,7 @@ const rows = arg('--rows', 3_000_000);
 const chunk = arg('--chunk', 100_000);
 const latheChunk = arg('--lathe-chunk', 0);
 const leanChunk = arg('--lean-chunk', 250_000);
+const rounds = Math.max(1, arg('--rounds', 1));
 const dir = mkdtempSync(join(tmpdir(), 'lathe-bench-batch-'));
 const ws = join(dir, 'ws');
 const q = (s) => `'${s.replaceAll("'", "''")}'`;
@@ -279,8 +281,29 @@ export async function write(workspaceDir: string, dir: string) {
   const warm = join(dir, 'warm.csv');
   await db.run(`COPY (SELECT * FROM read_csv(${q(inputCsv)}) LIMIT 1000) TO ${q(warm)} (HEADER)`);
   timed(predict(warm, join(dir, 'warm-out.csv'), '--capture', 'none'));
-  const l = timed(predict(inputCsv, latheOut));
-  const ln = timed(predict(inputCsv, join(dir, 'lathe-out-nocapture.csv'), '--capture', 'none'));
+  // The runs the ratios compare (Lathe, with and without a capture, and the lean loop) alternate over
+  // --rounds rounds, each timed as the median of its runs: the machine may be shared.
+  const runs = { l: [], ln: [], lean: [] };
+  for (let r = 0; r < rounds; r++) {
+    runs.l.push(timed(predict(inputCsv, latheOut, '--overwrite')));
+    runs.ln.push(
+      timed(
+        predict(inputCsv, join(dir, 'lathe-out-nocapture.csv'), '--capture', 'none', '--overwrite'),
+      ),
+    );
+    runs.lean.push(
+      timed([python, join(dir, 'lean_predict.py'), pkgDir, inputCsv, leanOut, String(leanChunk)]),
+    );
+  }
+  const median = (list) => {
+    const s = list.map((r) => r.seconds).sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return {
+      seconds: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2,
+      rssMiB: Math.max(...list.map((r) => r.rssMiB)),
+    };
+  };
+  const [l, ln, lean] = [median(runs.l), median(runs.ln), median(runs.lean)];
   const lp = timed(predict(inputParquet, join(dir, 'lathe-out.parquet')));
   const p = timed([
     python,
@@ -289,14 +312,6 @@ export async function write(workspaceDir: string, dir: string) {
     inputCsv,
     pandasOut,
     String(chunk),
-  ]);
-  const lean = timed([
-    python,
-    join(dir, 'lean_predict.py'),
-    pkgDir,
-    inputCsv,
-    leanOut,
-    String(leanChunk),
   ]);
 
   const compare = async (other) =>
@@ -310,6 +325,10 @@ export async function write(workspaceDir: string, dir: string) {
     `${name.padEnd(34)} ${r.seconds.toFixed(2).padStart(7)} s  ${Math.round(rows / r.seconds)
       .toLocaleString('en-US')
       .padStart(10)} rows/s  peak RSS ${r.rssMiB.toFixed(0).padStart(5)} MiB`;
+  if (rounds > 1)
+    console.log(
+      `(the first two and the lean loop: median of ${rounds} alternating rounds, each ${runs.l.map((r) => r.seconds.toFixed(2)).join('/')} s, ${runs.ln.map((r) => r.seconds.toFixed(2)).join('/')} s, ${runs.lean.map((r) => r.seconds.toFixed(2)).join('/')} s)`,
+    );
   console.log(fmt('lathe predict (csv → csv)', l));
   console.log(fmt('lathe predict --capture none', ln));
   console.log(fmt('lathe predict (parquet → parquet)', lp));
