@@ -112,6 +112,8 @@ export interface StandingOptions {
    * its start as for the lock.
    */
   hostAfterMs?: number;
+  /** What counts as nearly done (see hostAfterMs); default NEARLY_DONE_MS. */
+  nearlyDoneMs?: number;
 }
 
 /** See StandingOptions.hostAfterMs. */
@@ -143,8 +145,10 @@ export function withStandingSession<T>(
   ctx: Ctx,
   ...args: [(s: Session) => Promise<T>] | [StandingOptions, (s: Session) => Promise<T>]
 ): Promise<T> {
-  const [{ command = 'a lathe command', quiet = false, hostAfterMs = 0 }, work] =
-    args.length === 1 ? [{}, args[0]] : args;
+  const [
+    { command = 'a lathe command', quiet = false, hostAfterMs = 0, nearlyDoneMs = NEARLY_DONE_MS },
+    work,
+  ] = args.length === 1 ? [{}, args[0]] : args;
   return withSession(ctx, async (session) => {
     const services = session.services;
     if (!services) return work(session);
@@ -173,8 +177,8 @@ export function withStandingSession<T>(
       });
       const arm = (ms: number, postponed: boolean) => {
         later = setTimeout(() => {
-          if (!postponed && endsAt !== undefined && endsAt - performance.now() < NEARLY_DONE_MS) {
-            arm(NEARLY_DONE_MS, true);
+          if (!postponed && endsAt !== undefined && endsAt - performance.now() < nearlyDoneMs) {
+            arm(nearlyDoneMs, true);
             return;
           }
           // Started mid-way: one that cannot start leaves the others waiting for the lock, as before it.

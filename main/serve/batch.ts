@@ -584,6 +584,11 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
   // A staged input's capture parts (CAPTURE_PART_ROWS), written on a connection of their own.
   let parter: DuckDBConnection | undefined;
   const captureParts: string[] = [];
+  // The part being written; none starts once the scoring is over or the job has failed (closed).
+  const parts: { running: Promise<void> | null; closed: boolean } = {
+    running: null,
+    closed: false,
+  };
   let partWork: Promise<unknown> = Promise.resolve();
   const signal = options.signal;
   const cancelled = () =>
@@ -726,10 +731,6 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     let rows = 0;
     // The capture's next part starts at partFrom; none starts once the scoring is over (closed).
     let partFrom = 0;
-    const parts: { running: Promise<void> | null; closed: boolean } = {
-      running: null,
-      closed: false,
-    };
     const cutPart = () => {
       const partRows = c?.partRows ?? CAPTURE_PART_ROWS;
       if (!c || !parter || parts.closed || parts.running || rows - partFrom < partRows) return;
@@ -812,7 +813,6 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       await scoring;
       await loading;
       parts.closed = true;
-      await parts.running;
       rowsOut.close();
       await counting;
       // Every row done, also when the count came after the last chunk: the rows scored are the count.
@@ -825,6 +825,8 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       if (err instanceof LatheError) throw err;
       throw readError(files, err);
     }
+    // A part that failed fails the job with its own error (a full disk, say), not as the input's.
+    await parts.running;
     // The capture file (on the side connection), the output and the input's hash are written and read
     // at once: the capture reads the input again (a text input's staged table; after the parts written
     // meanwhile, the rows left, then all joined into the file), the output only the scored rows.
@@ -893,12 +895,18 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     throw err;
   } finally {
     signal?.removeEventListener('abort', interrupt);
+    // No capture part starts from here (a chunk still scored below would cut one), and one being written
+    // for a job that failed is stopped.
+    if (!parts.closed) {
+      parts.closed = true;
+      parter?.interrupt();
+    }
     // Nothing may still run on the instance when it closes.
     await sideWork;
-    await partWork;
-    for (const part of captureParts) rmSync(part, { force: true });
     // Nor may the model still score into the sink when both close.
     await scoring.catch(() => undefined);
+    await partWork;
+    for (const part of captureParts) rmSync(part, { force: true });
     rmSync(tmpOut, { force: true });
     sink?.close();
     await (await loading.catch(() => undefined))?.close();

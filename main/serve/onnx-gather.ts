@@ -46,7 +46,7 @@ export interface GatheredModel {
 // ModelProto.graph; GraphProto node, initializer, input; NodeProto input, output, op_type, attribute;
 // TensorProto dims, data_type, name, raw_data; ValueInfoProto name.
 const MODEL_GRAPH = 7;
-const [GRAPH_NODE, GRAPH_INITIALIZER, GRAPH_INPUT] = [1, 5, 11];
+const [GRAPH_NODE, GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_OUTPUT] = [1, 5, 11, 12];
 const [NODE_INPUT, NODE_OUTPUT, NODE_OP, NODE_ATTRIBUTE] = [1, 2, 4, 5];
 const [TENSOR_DIMS, TENSOR_TYPE, TENSOR_NAME, TENSOR_RAW] = [1, 2, 8, 9];
 const VALUE_INFO_NAME = 1;
@@ -151,7 +151,9 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
     (f) => f.field === GRAPH_INITIALIZER && nameOf(f, TENSOR_NAME) === biasName,
   );
   const bias = biasField ? floatTensorOf(biasField) : null;
-  if (biasName !== undefined && (bias?.dims.length !== 1 || bias.dims[0] !== units)) return null;
+  // [units] or [1, units]: one value per unit.
+  if (biasName !== undefined && (bias?.data.length !== units || bias.dims.at(-1) !== units))
+    return null;
   if (bias)
     for (let r = 0; r < plan.codes[0]!.length; r++)
       for (let u = 0; u < units; u++) table[r * units + u]! += bias.data[u]!;
@@ -234,7 +236,7 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
  * (onnx-export.ts), as one Gemm of kernel · std and bias · std + mean: the same value up to float32
  * rounding, without two passes over the output (a tenth of onnxruntime's time on a small network). Null
  * for any other tail, for a Gemm that is the graph's first node (rewritten above), or when a tensor of it
- * is read elsewhere.
+ * is read elsewhere or is an output of the graph.
  */
 function foldedTail(
   graph: ProtoField[],
@@ -264,7 +266,12 @@ function foldedTail(
   const mean = scalar(meanName);
   if (!mul || !last || !std || !mean || last.f === first) return null;
   if (mul.node.attributes || add.node.attributes || last.node.attributes) return null;
+  // Read by the next node alone, and no output of the graph.
   if (readersOf(raw!).length !== 1 || readersOf(scaled!).length !== 1) return null;
+  const outputs = graph
+    .filter((f) => f.field === GRAPH_OUTPUT)
+    .map((f) => nameOf(f, VALUE_INFO_NAME));
+  if (outputs.includes(raw) || outputs.includes(scaled)) return null;
   const [h, kernelName, biasName] = last.node.inputs;
   const kernelField = initializerField(kernelName!);
   const kernel = kernelField ? floatTensorOf(kernelField) : null;

@@ -216,15 +216,22 @@ class Writer {
 }
 
 // FileMetaData: num_rows 3, row_groups 4. RowGroup: columns 1, file_offset 5, ordinal 7.
-// ColumnChunk: file_offset 2, meta_data 3, offset_index_offset 4, column_index_offset 6. ColumnMetaData:
-// data_page_offset 9, index_page_offset 10, dictionary_page_offset 11, bloom_filter_offset 14.
+// ColumnChunk: file_offset 2, meta_data 3, column_index_offset 6 (a column index holds no offsets).
+// ColumnMetaData: data_page_offset 9, index_page_offset 10, dictionary_page_offset 11, bloom_filter_offset 14.
+// A part is refused with an offset index (ColumnChunk 4: its page locations are absolute offsets this does
+// not move) or encrypted metadata (8, 9): DuckDB writes neither.
 const FILE_ROWS = 3;
 const FILE_ROW_GROUPS = 4;
 const GROUP_COLUMNS = 1;
 const GROUP_OFFSETS = [5];
 const GROUP_ORDINAL = 7;
 const CHUNK_META = 3;
-const CHUNK_OFFSETS = [2, 4, 6];
+const CHUNK_OFFSETS = [2, 6];
+const CHUNK_UNMOVABLE: Record<number, string> = {
+  4: 'an offset index',
+  8: 'encryption',
+  9: 'encrypted column metadata',
+};
 const META_OFFSETS = [9, 10, 11, 14];
 
 const field = (fields: Field[], id: number) => fields.find((f) => f.id === id);
@@ -283,6 +290,11 @@ export function mergeParquet(parts: readonly string[], into: string): void {
           moveOffsets(group, GROUP_OFFSETS, by);
           for (const column of ((field(group, GROUP_COLUMNS)?.value as List | undefined)?.items ??
             []) as Field[][]) {
+            const unmovable = column.find((f) => CHUNK_UNMOVABLE[f.id]);
+            if (unmovable)
+              throw new Error(
+                `${part} has ${CHUNK_UNMOVABLE[unmovable.id]}, which a join cannot move`,
+              );
             moveOffsets(column, CHUNK_OFFSETS, by);
             const meta = field(column, CHUNK_META)?.value as Field[] | undefined;
             if (meta) moveOffsets(meta, META_OFFSETS, by);

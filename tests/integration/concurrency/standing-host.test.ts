@@ -38,11 +38,11 @@ function context(notes: string[]): Ctx {
  * Runs a standing command (hostAfterMs) whose own progress gives `etaMs` at once: how long after that its
  * host was up (in the lock), and the notes it said.
  */
-async function hostUpAfter(hostAfterMs: number, etaMs: number) {
+async function hostUpAfter(hostAfterMs: number, nearlyDoneMs: number, etaMs: number) {
   const notes: string[] = [];
   const ms = await withStandingSession(
     context(notes),
-    { command: 'lathe predict', hostAfterMs },
+    { command: 'lathe predict', hostAfterMs, nearlyDoneMs },
     async ({ services }) => {
       const started = performance.now();
       services!.bus.emit('data:progress', {
@@ -104,15 +104,18 @@ describe('a standing command with hostAfterMs', () => {
     expect(readLock(lockFile)).toBeNull();
   });
 
-  it('one whose own progress says it ends within NEARLY_DONE_MS starts its host that much later, once', async () => {
-    const { ms, notes } = await hostUpAfter(50, 100);
+  it('one whose own progress says it is nearly done (NEARLY_DONE_MS by default) starts its host that much later, once', async () => {
+    expect(NEARLY_DONE_MS).toBe(1_000);
+    // Ends in 0.1 s by its ETA, and still runs 0.3 s later: the host starts then.
+    const { ms, notes } = await hostUpAfter(50, 300, 100);
     // Timers never fire early: a host started at hostAfterMs would have been up before this.
-    expect(ms).toBeGreaterThanOrEqual(50 + NEARLY_DONE_MS);
+    expect(ms).toBeGreaterThanOrEqual(50 + 300);
     expect(notes).toHaveLength(1);
   });
 
   it('one whose ETA is further off starts its host at hostAfterMs', async () => {
-    const { ms } = await hostUpAfter(50, 600_000);
+    // Postponed, it would start only after ten minutes: waitFor would time out.
+    const { ms } = await hostUpAfter(50, 600_000, 6_000_000);
     expect(ms).toBeGreaterThanOrEqual(50);
   });
 });

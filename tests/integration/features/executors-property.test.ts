@@ -288,11 +288,7 @@ async function check(name: string, spec: FeatureSpecInput, target: Target = 'y')
       for (let k = 0; k < width; k++) {
         const want = Math.fround(expected[k]!);
         const got = matrix[i * width + k]!;
-        if (
-          stepped.has(fitted.outputs[k]!)
-            ? !Object.is(want, got) && want !== got
-            : !agree(want, got)
-        )
+        if (stepped.has(fitted.outputs[k]!) ? !Object.is(want, got) : !agree(want, got))
           expect.fail(
             `${fitted.outputs[k]} of row ${String(r.__row)} (batch${numeric ? ', numeric in JavaScript' : ''}): SQL ${want}, batch ${got}\n` +
               `spec: ${JSON.stringify(spec)}\nfitted: ${JSON.stringify(fitted)}`,

@@ -93,6 +93,10 @@ beforeAll(async () => {
   await engine.run(
     `COPY (SELECT * FROM ${penguins} LIMIT 100) TO ${literal(join(IO, 'part-1.csv'))} (HEADER)`,
   );
+  // 1,000 rows: the penguins three times over.
+  await engine.run(
+    `COPY (SELECT * FROM ${penguins}, range(3) LIMIT 1000) TO ${literal(join(IO, 'penguins-x3.csv'))} (HEADER)`,
+  );
   await engine.run(
     `COPY (SELECT * FROM ${penguins} OFFSET 100) TO ${literal(join(IO, 'part-2.csv'))} (HEADER)`,
   );
@@ -317,11 +321,8 @@ describe('predict:batch', () => {
   });
 
   it("a captured CSV's capture written in parts beside the scoring, then joined, is the file written at the end", async () => {
-    // 1,000 rows (the penguins 3 times over) in chunks of 50, parts of 120 rows or more.
+    // 1,000 rows in chunks of 50, parts of 120 rows or more.
     const input = join(IO, 'penguins-x3.csv');
-    await engine.run(
-      `COPY (SELECT * FROM read_csv_auto(${literal(join(IO, 'penguins.csv'))}), range(3) LIMIT 1000) TO ${literal(input)} (HEADER)`,
-    );
     const dir = join(t.dir, 'pkg', 'penguins');
     const columns = captureColumnsOf(models.penguins.version!.signature!);
     const capturedBy = async (
@@ -374,6 +375,40 @@ describe('predict:batch', () => {
       expect(Number(groups!.n), label).toBeGreaterThanOrEqual(2);
     }
     expect(readdirSync(IO).filter((f) => f.includes('.part'))).toEqual([]);
+  });
+
+  it('a job cancelled while its capture parts are written stops them and leaves none of them', async () => {
+    const input = join(IO, 'penguins-x3.csv');
+    const dir = join(IO, 'cancelled-capture');
+    mkdirSync(dir, { recursive: true });
+    const controller = new AbortController();
+    let scoredWhenCancelled = 0;
+    const err = await predictBatch({
+      packageDir: join(t.dir, 'pkg', 'penguins'),
+      input,
+      output: join(dir, 'out.csv'),
+      chunkRows: 50,
+      signal: controller.signal,
+      // Halfway: parts have been cut from 120 rows on.
+      onProgress: ({ rows }) => {
+        if (rows >= 500 && !controller.signal.aborted) {
+          scoredWhenCancelled = rows;
+          controller.abort();
+        }
+      },
+      capture: {
+        file: join(dir, 'capture.parquet'),
+        columns: captureColumnsOf(models.penguins.version!.signature!),
+        source: 'job',
+        at: new Date(0),
+        rowIdPrefix: 'job',
+        rate: 1,
+        partRows: 120,
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CANCELLED' });
+    expect(scoredWhenCancelled).toBeGreaterThanOrEqual(500);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('without a capture, a CSV is counted as it is hashed: quoted line ends inside values are no records', async () => {

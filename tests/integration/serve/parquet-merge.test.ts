@@ -82,6 +82,42 @@ describe('mergeParquet', () => {
     );
   });
 
+  it('joins footers whose lists are long (Thrift writes a list of 15 or more with its size apart)', async () => {
+    // 20 columns (a schema of 21 elements) and row groups of 2,048 rows: 30 of them per part of 61,440.
+    const columns = Array.from({ length: 20 }, (_, k) => `(id * ${k + 1}) % 97 AS c${k}`).join(
+      ', ',
+    );
+    const wide = async (name: string, where: string) => {
+      await conn.run(
+        `COPY (SELECT ${columns} FROM v WHERE ${where} ORDER BY id) TO ${literal(file(name))} (FORMAT parquet, ROW_GROUP_SIZE 2048)`,
+      );
+      return file(name);
+    };
+    const parts = [
+      await wide('w0.parquet', 'id < 61440'),
+      await wide('w1.parquet', 'id >= 61440 AND id < 122880'),
+    ];
+    mergeParquet(parts, file('wide.parquet'));
+    const [merged, whole] = [
+      `read_parquet(${literal(file('wide.parquet'))}, file_row_number = true)`,
+      `(SELECT ${columns}, id FROM v WHERE id < 122880)`,
+    ];
+    expect(
+      await one(
+        `SELECT count(*) AS n, count(*) FILTER (WHERE m.c19 IS DISTINCT FROM w.c19 OR m.c0 IS DISTINCT FROM w.c0) AS differ
+         FROM ${merged} m JOIN ${whole} w ON w.id = m.file_row_number`,
+      ),
+    ).toEqual({ n: 122880n, differ: 0n });
+    expect(
+      await one(
+        `SELECT count(DISTINCT row_group_id) AS groups, count(DISTINCT path_in_schema) AS columns FROM parquet_metadata(${literal(file('wide.parquet'))})`,
+      ),
+    ).toEqual({ groups: 60n, columns: 20n });
+    // And read and written again, the footer is the same bytes.
+    mergeParquet([parts[0]!], file('wide-one.parquet'));
+    expect(readFileSync(file('wide-one.parquet')).equals(readFileSync(parts[0]!))).toBe(true);
+  });
+
   it('one part joins into the same bytes (the footer read and written again)', async () => {
     const part = await write('single.parquet', 'id % 5 = 0');
     mergeParquet([part], file('single-merged.parquet'));
