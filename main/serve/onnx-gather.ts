@@ -8,8 +8,9 @@
 //   Gemm(features, kernel′, Σ Gather(table, Cast(Gather(features, code column i))))
 // where kernel′ holds the kernel's rows of the d features (zeros for the code columns) and the table the
 // kernel's row of each code (zeros for a category the model does not take and for "none of them"), plus
-// the bias in the rows of the first one-hot column: the same sums without the multiplications by 0. A regression's scaling of its output (· std + mean) is folded
-// into its last Gemm (foldedTail). The rest of the graph is kept byte for byte.
+// the bias in the rows of the first one-hot column: the same sums without the multiplications by 0. A
+// regression's scaling of its output (· std + mean) is folded into its last Gemm (foldedTail). The rest of
+// the graph is kept byte for byte.
 import {
   DataType,
   ProtoWriter,
@@ -64,6 +65,13 @@ function nodeOf(f: ProtoField) {
 /** The name of an initializer (TensorProto) or graph input (ValueInfoProto): `field` of its message. */
 const nameOf = (f: ProtoField, field: number) => fieldTexts(readFields(f.payload!), field)[0];
 
+/** The initializer of the graph named `name`, if any. */
+const initializerOf = (graph: ProtoField[], name: string | undefined) =>
+  graph.find((f) => f.field === GRAPH_INITIALIZER && nameOf(f, TENSOR_NAME) === name);
+
+/** The name of a node or tensor the rewrite adds. */
+const gatherName = (hint: string) => `lathe_gather/${hint}`;
+
 /**
  * A float32 initializer as onnx-export.ts writes it (dims one varint each, raw_data); null for any other
  * form.
@@ -115,9 +123,7 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   if (gemm.op !== 'Gemm' || gemm.attributes || gemm.inputs[0] !== ONNX_INPUT) return null;
   if (gemm.inputs.length < 2 || gemm.outputs.length !== 1) return null;
   const kernelName = gemm.inputs[1]!;
-  const kernelField = graph.find(
-    (f) => f.field === GRAPH_INITIALIZER && nameOf(f, TENSOR_NAME) === kernelName,
-  );
+  const kernelField = initializerOf(graph, kernelName);
   const kernel = kernelField ? floatTensorOf(kernelField) : null;
   if (!kernel || kernel.dims.length !== 2) return null;
   const [width, units] = kernel.dims as [number, number];
@@ -147,9 +153,7 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
   // The bias (an initializer of [units] floats, as onnx-export.ts writes it) goes into the table's rows of
   // the first one-hot column, one of which every row takes.
   const biasName = gemm.inputs[2];
-  const biasField = graph.find(
-    (f) => f.field === GRAPH_INITIALIZER && nameOf(f, TENSOR_NAME) === biasName,
-  );
+  const biasField = initializerOf(graph, biasName);
   const bias = biasField ? floatTensorOf(biasField) : null;
   // [units] or [1, units]: one value per unit.
   if (biasName !== undefined && (bias?.data.length !== units || bias.dims.at(-1) !== units))
@@ -161,7 +165,6 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
     ({ f, node }) => f !== first.f && biasName !== undefined && node.inputs.includes(biasName),
   );
 
-  const name = (hint: string) => `lathe_gather/${hint}`;
   // Per one-hot column: its code column (a scalar index drops the axis: [N]), as row numbers, their rows of
   // the table ([N, units]); their sum is the Gemm's C, so onnxruntime fuses the Gemm with the activation
   // that follows (an Add after the Gemm and the activation on its own took 15% more of its time; one
@@ -173,24 +176,39 @@ function gathered(onnx: Uint8Array, plan: GatherPlan): GatheredModel | null {
     output: string,
     attributes?: OnnxNode['attributes'],
   ) => {
-    nodes.push({ op, inputs, outputs: [output], name: name(`${op}_${nodes.length}`), attributes });
+    nodes.push({
+      op,
+      inputs,
+      outputs: [output],
+      name: gatherName(`${op}_${nodes.length}`),
+      attributes,
+    });
     return output;
   };
   let sum = '';
   for (let i = 0; i < m; i++) {
-    node('Gather', [ONNX_INPUT, name(`column_${i}`)], name(`code_${i}`), { axis: { int: 1 } });
-    node('Cast', [name(`code_${i}`)], name(`row_${i}`), { to: { int: DataType.INT64 } });
-    const rowsOf = node('Gather', [name('table'), name(`row_${i}`)], name(`rows_${i}`), {
-      axis: { int: 0 },
+    node('Gather', [ONNX_INPUT, gatherName(`column_${i}`)], gatherName(`code_${i}`), {
+      axis: { int: 1 },
     });
-    sum = i === 0 ? rowsOf : node('Add', [sum, rowsOf], name(`sum_${i}`));
+    node('Cast', [gatherName(`code_${i}`)], gatherName(`row_${i}`), {
+      to: { int: DataType.INT64 },
+    });
+    const rowsOf = node(
+      'Gather',
+      [gatherName('table'), gatherName(`row_${i}`)],
+      gatherName(`rows_${i}`),
+      {
+        axis: { int: 0 },
+      },
+    );
+    sum = i === 0 ? rowsOf : node('Add', [sum, rowsOf], gatherName(`sum_${i}`));
   }
-  node('Gemm', [ONNX_INPUT, name('kernel'), sum], gemm.outputs[0]!);
+  node('Gemm', [ONNX_INPUT, gatherName('kernel'), sum], gemm.outputs[0]!);
   const initializers: OnnxTensor[] = [
-    { name: name('kernel'), dims: [d + m, units], data: compactKernel },
-    { name: name('table'), dims: [rows, units], data: table },
+    { name: gatherName('kernel'), dims: [d + m, units], data: compactKernel },
+    { name: gatherName('table'), dims: [rows, units], data: table },
     ...plan.codes.map((_, i) => ({
-      name: name(`column_${i}`),
+      name: gatherName(`column_${i}`),
       dims: [],
       data: BigInt64Array.from([BigInt(d + i)]),
     })),
@@ -248,15 +266,20 @@ function foldedTail(
   dropped: Set<ProtoField>;
   initializers: OnnxTensor[];
 } | null {
-  const initializerField = (name: string) =>
-    graph.find((f) => f.field === GRAPH_INITIALIZER && nameOf(f, TENSOR_NAME) === name);
   const scalar = (name: string | undefined) => {
-    const f = name === undefined ? undefined : initializerField(name);
+    const f = initializerOf(graph, name);
     const t = f ? floatTensorOf(f) : null;
     return f && t?.data.length === 1 ? { f, value: t.data[0]! } : null;
   };
   const readersOf = (name: string) => graphNodes.filter(({ node }) => node.inputs.includes(name));
-  const add = graphNodes.find(({ node }) => node.op === 'Add' && node.outputs.length === 1);
+  const outputs = graph
+    .filter((f) => f.field === GRAPH_OUTPUT)
+    .map((f) => nameOf(f, VALUE_INFO_NAME));
+  // The Add that writes the graph's output (a hidden layer's activation may add too: GELU).
+  const add = graphNodes.find(
+    ({ node }) =>
+      node.op === 'Add' && node.outputs.length === 1 && outputs.includes(node.outputs[0]),
+  );
   if (!add) return null;
   const [scaled, meanName] = add.node.inputs;
   const mul = graphNodes.find(({ node }) => node.op === 'Mul' && node.outputs[0] === scaled);
@@ -268,35 +291,31 @@ function foldedTail(
   if (mul.node.attributes || add.node.attributes || last.node.attributes) return null;
   // Read by the next node alone, and no output of the graph.
   if (readersOf(raw!).length !== 1 || readersOf(scaled!).length !== 1) return null;
-  const outputs = graph
-    .filter((f) => f.field === GRAPH_OUTPUT)
-    .map((f) => nameOf(f, VALUE_INFO_NAME));
   if (outputs.includes(raw) || outputs.includes(scaled)) return null;
   const [h, kernelName, biasName] = last.node.inputs;
-  const kernelField = initializerField(kernelName!);
+  const kernelField = initializerOf(graph, kernelName);
   const kernel = kernelField ? floatTensorOf(kernelField) : null;
   const bias = scalar(biasName);
   if (!kernel || kernel.dims.length !== 2 || kernel.dims[1] !== 1 || !bias) return null;
   const tensors = [kernelName!, biasName!, stdName!, meanName!];
   if (new Set(tensors).size !== 4 || tensors.some((t) => readersOf(t).length !== 1)) return null;
-  const name = (hint: string) => `lathe_gather/${hint}`;
   return {
     gemm: last.f,
     node: {
       op: 'Gemm',
-      inputs: [h!, name('tail_kernel'), name('tail_bias')],
+      inputs: [h!, gatherName('tail_kernel'), gatherName('tail_bias')],
       outputs: add.node.outputs,
-      name: name('tail_gemm'),
+      name: gatherName('tail_gemm'),
     },
     dropped: new Set([mul.f, add.f, kernelField!, bias.f, std.f, mean.f]),
     initializers: [
       {
-        name: name('tail_kernel'),
+        name: gatherName('tail_kernel'),
         dims: kernel.dims,
         data: kernel.data.map((w) => w * std.value),
       },
       {
-        name: name('tail_bias'),
+        name: gatherName('tail_bias'),
         dims: [1],
         data: Float32Array.of(bias.value * std.value + mean.value),
       },

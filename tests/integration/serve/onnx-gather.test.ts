@@ -210,6 +210,17 @@ describe('the batch form of a network (onnx-gather)', () => {
     );
   });
 
+  it("folds a regression's scaling when a hidden layer has Adds of its own (GELU), and scores as the model", async () => {
+    const onnx = regressionNet(4, 'gelu', 7);
+    expect(parts(onnx).ops).toContain('Erf');
+    const gathered = gatherFirstLayer(onnx, PLAN)!;
+    expect(parts(gathered.onnx).ops.slice(-3)).toEqual(['Mul', 'Mul', 'Gemm']);
+    const { wide, compact, compactWidth } = rowsOf(PLAN, WIDTH, gathered.offsets, ROWS);
+    const want = await score(onnx, wide, ROWS, WIDTH, 'value');
+    const got = await score(gathered.onnx, compact, ROWS, compactWidth, 'value');
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
+  });
+
   it('a regression of one layer (its first Gemm is its last) keeps its scaling, and scores as the model', async () => {
     const onnx = exportOnnx({
       ...network(WIDTH, [{ units: 1, activation: 'linear' }], 11),
