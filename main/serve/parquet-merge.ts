@@ -215,11 +215,12 @@ class Writer {
   }
 }
 
-// FileMetaData: num_rows 3, row_groups 4. RowGroup: columns 1, file_offset 5, ordinal 7.
+// FileMetaData: schema 2, num_rows 3, row_groups 4. RowGroup: columns 1, file_offset 5, ordinal 7.
 // ColumnChunk: file_offset 2, meta_data 3, column_index_offset 6 (a column index holds no offsets).
-// ColumnMetaData: data_page_offset 9, index_page_offset 10, dictionary_page_offset 11, bloom_filter_offset 14.
-// A part is refused with an offset index (ColumnChunk 4: its page locations are absolute offsets this does
-// not move) or encrypted metadata (8, 9): DuckDB writes neither.
+// ColumnMetaData: data_page_offset 9, index_page_offset 10, dictionary_page_offset 11,
+// bloom_filter_offset 14. A part is refused with an offset index (ColumnChunk 4: its page locations are
+// absolute offsets this does not move) or encrypted metadata (8, 9): DuckDB writes neither.
+const FILE_SCHEMA = 2;
 const FILE_ROWS = 3;
 const FILE_ROW_GROUPS = 4;
 const GROUP_COLUMNS = 1;
@@ -235,6 +236,9 @@ const CHUNK_UNMOVABLE: Record<number, string> = {
 const META_OFFSETS = [9, 10, 11, 14];
 
 const field = (fields: Field[], id: number) => fields.find((f) => f.id === id);
+/** The structs of a struct's list field (none when it is absent). */
+const structsOf = (fields: Field[], id: number) =>
+  ((field(fields, id)?.value as List | undefined)?.items ?? []) as Field[][];
 
 /** Moves the i64 fields `ids` of a struct by `by` bytes. */
 function moveOffsets(fields: Field[], ids: number[], by: bigint): void {
@@ -278,26 +282,24 @@ export function mergeParquet(parts: readonly string[], into: string): void {
       try {
         const { meta, bodyEnd } = footerOf(fd, part);
         const w = new Writer();
-        w.value(LIST, field(meta, 2)?.value ?? { elementType: STRUCT, items: [] });
+        w.value(LIST, { elementType: STRUCT, items: structsOf(meta, FILE_SCHEMA) });
         const partSchema = Buffer.from(w.bytes()).toString('base64');
         if (schema !== undefined && partSchema !== schema)
           throw new Error(`${part} has another schema than ${parts[0]}`);
         schema = partSchema;
         first ??= meta;
         const by = BigInt(at - 4);
-        for (const group of ((field(meta, FILE_ROW_GROUPS)?.value as List | undefined)?.items ??
-          []) as Field[][]) {
+        for (const group of structsOf(meta, FILE_ROW_GROUPS)) {
           moveOffsets(group, GROUP_OFFSETS, by);
-          for (const column of ((field(group, GROUP_COLUMNS)?.value as List | undefined)?.items ??
-            []) as Field[][]) {
+          for (const column of structsOf(group, GROUP_COLUMNS)) {
             const unmovable = column.find((f) => CHUNK_UNMOVABLE[f.id]);
             if (unmovable)
               throw new Error(
                 `${part} has ${CHUNK_UNMOVABLE[unmovable.id]}, which a join cannot move`,
               );
             moveOffsets(column, CHUNK_OFFSETS, by);
-            const meta = field(column, CHUNK_META)?.value as Field[] | undefined;
-            if (meta) moveOffsets(meta, META_OFFSETS, by);
+            const columnMeta = field(column, CHUNK_META)?.value as Field[] | undefined;
+            if (columnMeta) moveOffsets(columnMeta, META_OFFSETS, by);
           }
           const ordinal = field(group, GROUP_ORDINAL);
           if (ordinal) ordinal.value = groups.length;
