@@ -272,14 +272,13 @@ export function batchFeatures(
   // Per numeric column computed in JavaScript: its feature, its step, and the column its DOUBLE streams as
   // (NaN when missing: numericStep takes every non-finite value for a missing one, as numericSource does).
   const missing = spec.missing === 'nan' ? NaN : 0;
-  const stepped = spec.columns.flatMap((c) => {
+  const stepped = new Map<string, { c: FittedColumn; step: NumericStep; name: string }>();
+  for (const c of spec.columns) {
     const step = options.numeric?.has(c.source) ? numericStep(c, missing) : null;
-    return step ? [{ c, feature: columnOutputs(c)[0]!, step }] : [];
-  });
-  const numberNames = stepped.map((_, i) => `__lathe_number${i}`);
-  const steppedIndex = new Map(stepped.map((n, i) => [n.feature, i]));
-  const steps = dense.map((k) => stepped[steppedIndex.get(k) ?? -1]?.step ?? null);
-  const inSql = (c: FittedColumn) => !codable(c) && !stepped.some((n) => n.c === c);
+    if (step) stepped.set(columnOutputs(c)[0]!, { c, step, name: `__lathe_number${stepped.size}` });
+  }
+  const steps = dense.map((k) => stepped.get(k)?.step ?? null);
+  const inSql = (c: FittedColumn) => !codable(c) && stepped.get(columnOutputs(c)[0]!)?.c !== c;
   const rest: FittedFeatureSpec = { ...spec, columns: spec.columns.filter(inSql) };
   const codeNames = onehot.map((_, i) => `__lathe_code${i}`);
   // Per coded column: its code in JS from the string's header (inlineCoder) when every category is inline,
@@ -323,22 +322,21 @@ export function batchFeatures(
     }
     return out;
   };
-  const numbers = stepped.map(
-    ({ c }, i) =>
-      `coalesce(TRY_CAST(${ident(c.source)} AS DOUBLE), 'NaN'::DOUBLE) AS ${numberNames[i]}`,
+  const numbers = [...stepped.values()].map(
+    ({ c, name }) => `coalesce(TRY_CAST(${ident(c.source)} AS DOUBLE), 'NaN'::DOUBLE) AS ${name}`,
   );
   const added = [...codes, ...numbers];
   const staged = added.length ? `(SELECT *, ${added.join(', ')} FROM ${source})` : source;
   const inner = compileFeatureSql(rest, staged, {
-    keep: [...options.keep, ...codeNames, ...numberNames],
+    keep: [...options.keep, ...codeNames, ...[...stepped.values()].map((n) => n.name)],
     rowOrder: options.rowOrder,
   });
   const select = [
     ...dense.map((k) => {
-      const i = steppedIndex.get(k);
-      return i === undefined
-        ? `coalesce(CAST(${ident(k)} AS DOUBLE), 0) AS ${ident(k)}`
-        : `${numberNames[i]} AS ${ident(k)}`;
+      const n = stepped.get(k);
+      return n
+        ? `${n.name} AS ${ident(k)}`
+        : `coalesce(CAST(${ident(k)} AS DOUBLE), 0) AS ${ident(k)}`;
     }),
     ...codeNames,
     ...options.keep.map(ident),
