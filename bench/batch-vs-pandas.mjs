@@ -38,6 +38,7 @@ import {
   bundle,
   flights3m as source,
   latheCli as lathe,
+  median,
   numberArg as arg,
   python,
   root,
@@ -295,15 +296,11 @@ export async function write(workspaceDir: string, dir: string) {
       timed([python, join(dir, 'lean_predict.py'), pkgDir, inputCsv, leanOut, String(leanChunk)]),
     );
   }
-  const median = (list) => {
-    const s = list.map((r) => r.seconds).sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return {
-      seconds: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2,
-      rssMiB: Math.max(...list.map((r) => r.rssMiB)),
-    };
-  };
-  const [l, ln, lean] = [median(runs.l), median(runs.ln), median(runs.lean)];
+  const typical = (list) => ({
+    seconds: median(list.map((r) => r.seconds)),
+    rssMiB: Math.max(...list.map((r) => r.rssMiB)),
+  });
+  const [l, ln, lean] = [typical(runs.l), typical(runs.ln), typical(runs.lean)];
   const lp = timed(predict(inputParquet, join(dir, 'lathe-out.parquet')));
   const p = timed([
     python,

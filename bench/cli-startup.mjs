@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { latheCli, numberArg } from './lib.mjs';
+import { latheCli, median, numberArg } from './lib.mjs';
 
 const runs = numberArg('--runs', 15);
 const bins = process.argv.flatMap((a, i) =>
@@ -88,12 +88,6 @@ function time(argv) {
   const after = childrenCpuMs();
   return { ms, cpu: cpu === null || after === null ? null : after - cpu };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 try {
   // One run of each first, not counted: the workspace is created and the OS's file cache is warm.
