@@ -67,6 +67,11 @@ const READERS: Record<string, string> = {
 };
 
 export interface BatchProgress {
+  /**
+   * 'scoring' while rows are read and scored (rows of total done); 'writing' once every row is scored,
+   * while the output (and the capture) are written.
+   */
+  stage: 'scoring' | 'writing';
   rows: number;
   total: number;
   elapsedMs: number;
@@ -778,7 +783,12 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
       if (total === undefined || reported === rows) return;
       reported = rows;
       // A CSV file's count may be off (a file without a header, blank lines): never under the rows done.
-      options.onProgress?.({ rows, total: Math.max(total, rows), elapsedMs: Date.now() - started });
+      options.onProgress?.({
+        stage: 'scoring',
+        rows,
+        total: Math.max(total, rows),
+        elapsedMs: Date.now() - started,
+      });
     };
 
     try {
@@ -827,6 +837,7 @@ export async function predictBatch(options: BatchOptions): Promise<BatchResult> 
     }
     // A part that failed fails the job with its own error (a full disk, say), not as the input's.
     await parts.running;
+    options.onProgress?.({ stage: 'writing', rows, total: rows, elapsedMs: Date.now() - started });
     // The capture file (on the side connection), the output and the input's hash are written and read
     // at once: the capture reads the input again (a text input's staged table; after the parts written
     // meanwhile, the rows left, then all joined into the file), the output only the scored rows.

@@ -8,6 +8,7 @@ import type { ChannelInput, ModelVersion } from '../../../shared/contract';
 import { createServices, type Services } from '../../../main/services';
 import { createEngine, type Engine } from '../../../main/data/engine';
 import { predictBatch } from '../../../main/serve/batch';
+import { SCORING_SHARE } from '../../../main/serve/batch-service';
 import { captureColumnsOf } from '../../../main/serve/capture-format';
 import { readModelPackage, writeModelPackage } from '../../../main/serve/package';
 import { featurePlan } from '../../../main/serve/batch-features';
@@ -310,10 +311,22 @@ describe('predict:batch', () => {
     expect(progress.length).toBeGreaterThan(0);
     for (const p of progress)
       expect(p.message).toMatch(new RegExp(`^[\\d,]+/${records.length} rows`));
-    expect(progress.at(-1)).toMatchObject({ fraction: 1 });
-    expect(progress.at(-1)!.message).toMatch(
-      new RegExp(`^${records.length}/${records.length} rows`),
+    // Scoring takes the bar to SCORING_SHARE; writing the output stays there (the bar does not say 100%
+    // while the file is still being written); the record committed ends it.
+    const fractions = progress.map((p) => p.fraction);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    const writing = progress.findIndex((p) =>
+      /writing the output and the capture$/.test(p.message!),
     );
+    expect(writing).toBe(progress.length - 2);
+    expect(progress[writing]!.fraction).toBe(SCORING_SHARE);
+    expect(Math.max(...fractions.slice(0, writing))).toBeLessThanOrEqual(SCORING_SHARE);
+    expect(progress.at(-1)).toEqual({
+      op: 'predict',
+      name: output,
+      fraction: 1,
+      message: `${records.length}/${records.length} rows, done`,
+    });
     const hash = createHash('sha256');
     for (const f of parts) hash.update(readFileSync(f));
     expect(r.inputSha256).toBe(hash.digest('hex'));
@@ -421,19 +434,30 @@ describe('predict:batch', () => {
     expect(text.endsWith('\n')).toBe(true);
     writeFileSync(input, text.slice(0, -1));
     const records = await rowsOf(join(IO, 'penguins.csv'));
-    const reports: { rows: number; total: number }[] = [];
+    const reports: { stage: string; rows: number; total: number }[] = [];
     const r = await predictBatch({
       packageDir: join(t.dir, 'pkg', 'penguins'),
       input,
       output: join(IO, 'notes-out.csv'),
       chunkRows: 40,
-      onProgress: ({ rows, total }) => reports.push({ rows, total }),
+      onProgress: ({ stage, rows, total }) => reports.push({ stage, rows, total }),
     });
     expect(r.rows).toBe(records.length);
     expect(r.inputSha256).toBe(createHash('sha256').update(readFileSync(input)).digest('hex'));
     expect(reports.length).toBeGreaterThan(0);
     for (const p of reports) expect(p.total).toBe(records.length);
-    expect(reports.at(-1)).toEqual({ rows: records.length, total: records.length });
+    // Every row scored, then the output written.
+    expect(reports.at(-2)).toEqual({
+      stage: 'scoring',
+      rows: records.length,
+      total: records.length,
+    });
+    expect(reports.at(-1)).toEqual({
+      stage: 'writing',
+      rows: records.length,
+      total: records.length,
+    });
+    expect(reports.slice(0, -1).every((p) => p.stage === 'scoring')).toBe(true);
   });
 
   it('a missing input column fails naming it, and leaves no output', async () => {
