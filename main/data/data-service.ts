@@ -76,6 +76,11 @@ export interface DataService {
      * the import finishes; stored as `profile` stores it (a reused version answers its stored profile).
      */
     profile?: boolean;
+    /**
+     * Checks the new version's columns before it is recorded: what it throws fails the import, and no
+     * version is added (a reused version is not checked: it is there already).
+     */
+    checkColumns?: (columns: ColumnInfo[]) => void;
   }): Promise<ImportOut>;
   /** Asks a running import into `name` to stop; false when none is running. */
   cancelImport(name: string): boolean;
@@ -421,6 +426,8 @@ export function createDataService(deps: {
     schema?: { allow: boolean };
     /** Also profile the new version (see `importFile`). */
     profile?: boolean;
+    /** See `importFile`. */
+    checkColumns?: (columns: ColumnInfo[]) => void;
   }): Promise<ImportOut> {
     const { name } = args;
     const [latest] = await db.all(
@@ -512,6 +519,7 @@ export function createDataService(deps: {
         const change = schemaChange(name, previous.version, previous.columns, columns);
         if (change) throw schemaChangeError(change);
       }
+      args.checkColumns?.(columns);
       const [countRow] = await engine.all(
         `SELECT count(*) AS n FROM read_parquet(${literal(stored)})`,
       );
@@ -596,6 +604,7 @@ export function createDataService(deps: {
       source?: string;
       allowSchemaChange?: boolean;
       profile?: boolean;
+      checkColumns?: (columns: ColumnInfo[]) => void;
     },
   ): Promise<ImportOut> {
     const started = Date.now();
@@ -646,6 +655,7 @@ export function createDataService(deps: {
         op,
         schema: { allow: input.allowSchemaChange === true },
         profile: input.profile,
+        checkColumns: input.checkColumns,
       });
     try {
       return await attempt({});
@@ -761,17 +771,9 @@ export function createDataService(deps: {
     return match;
   }
 
-  const importAny: DataService['importFile'] = ({
-    path,
-    name,
-    project,
-    format,
-    allowSchemaChange,
-    profile,
-  }) =>
+  const importAny: DataService['importFile'] = ({ path, name, ...options }) =>
     withImport(name, async (op) => {
-      if (!isUrl(path))
-        return importLocalFile(op, { path, name, project, format, allowSchemaChange, profile });
+      if (!isUrl(path)) return importLocalFile(op, { path, name, ...options });
       // A URL is downloaded to the workspace's tmp folder, imported as a file, and recorded by its URL.
       const controller = new AbortController();
       op.abort = () => controller.abort();
@@ -787,12 +789,9 @@ export function createDataService(deps: {
         return await importLocalFile(op, {
           path: download.file,
           name,
-          project,
-          format,
+          ...options,
           // Recorded without credentials: re-importing needs them given again.
           source: redactUrl(path),
-          allowSchemaChange,
-          profile,
         });
       } catch (err) {
         throw download.rename(err);

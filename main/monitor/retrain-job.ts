@@ -6,6 +6,7 @@ import {
   CHAMPION,
   GatePolicy,
   LatheError,
+  type ColumnInfo,
   type EvaluationReport,
   type GateResult,
   type ModelVersion,
@@ -193,7 +194,8 @@ async function takeData(
   champion: Champion,
 ): Promise<RetrainRows> {
   const run = champion.run;
-  const fresh = await log.attempt('data', () => newData(deps, input, champion));
+  const needed = (await log.attempt('data', () => championInputs(deps, champion))).needed;
+  const fresh = await log.attempt('data', () => newData(deps, input, champion, needed));
   log.record.dataset = dataRef(fresh);
   await log.step(
     'data',
@@ -202,13 +204,13 @@ async function takeData(
       fresh.id === run.lineage.datasetVersionId ? ': the version the champion trained on' : ''
     }`,
   );
-  const needed = (await log.attempt('data', () => championInputs(deps, champion))).needed;
-  const missing = needed.filter((n) => !fresh.columns.some((c) => c.name === n));
-  if (missing.length)
-    await log.fail(
-      'data',
-      `${dataRef(fresh)} (the new data) has no column ${missing.map((m) => `'${m}'`).join(', ')}: the champion ${champion.version.model}@${champion.version.version} takes ${missing.length > 1 ? 'them' : 'it'} as input, and the challenger is trained on the same inputs. Retrain on data that has ${missing.length > 1 ? 'these columns' : 'it'}, or train a new model without ${missing.length > 1 ? 'them' : 'it'} (lathe train).`,
-    );
+  const missing = missingInputs(
+    needed,
+    fresh.columns,
+    `${dataRef(fresh)} (the new data)`,
+    champion,
+  );
+  if (missing) await log.fail('data', missing);
   await validate(deps, log, fresh, run.lineage.dataset);
   const rows = await log.attempt('data', async () =>
     retrainRows(deps, {
@@ -231,11 +233,31 @@ async function takeData(
   return rows;
 }
 
-/** The version named, a file imported into the champion's dataset, or captured rows with actuals. */
+/**
+ * What the new data (`subject`, of `columns`) lacks of the champion's inputs (`needed`); null when it has
+ * them all.
+ */
+function missingInputs(
+  needed: string[],
+  columns: ColumnInfo[],
+  subject: string,
+  champion: Champion,
+): string | null {
+  const missing = needed.filter((n) => !columns.some((c) => c.name === n));
+  if (!missing.length) return null;
+  const [them, these] = missing.length > 1 ? ['them', 'these columns'] : ['it', 'it'];
+  return `${subject} has no column ${missing.map((m) => `'${m}'`).join(', ')}: the champion ${champion.version.model}@${champion.version.version} takes ${them} as input, and the challenger is trained on the same inputs. Retrain on data that has ${these}, or train a new model without ${them} (lathe train).`;
+}
+
+/**
+ * The version named, a file imported into the champion's dataset, or captured rows with actuals. A file
+ * without every input the champion reads (`needed`) is refused before it becomes a version.
+ */
 async function newData(
   deps: RetrainDeps,
   input: z.output<typeof RetrainIn>,
   champion: Champion,
+  needed: string[],
 ): Promise<ResolvedVersion> {
   const { data } = deps;
   const run = champion.run;
@@ -247,6 +269,10 @@ async function newData(
         name: run.lineage.dataset,
         project: run.project,
         allowSchemaChange: input.allowSchemaChange === true,
+        checkColumns: (columns) => {
+          const missing = missingInputs(needed, columns, 'the file (not imported)', champion);
+          if (missing) throw new LatheError('COLUMN_NOT_FOUND', missing, { file: input.file });
+        },
       })
       .catch((err: unknown) => {
         const change =

@@ -1,7 +1,7 @@
 // Retraining on a file whose columns differ from the champion's dataset (retrain:run with `file`): refused
 // without allowSchemaChange, saying how to go on; with it, the challenger reads the champion's inputs
 // (a column the file adds is not taken up) and a column the champion reads that the file lacks fails
-// the job naming it. Through the validating dispatcher and the real `lathe` on vega's penguins.
+// the job naming it before the file is imported. Through the validating dispatcher and the real `lathe` on vega's penguins.
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +86,7 @@ describe('retraining on a file whose columns differ', () => {
     expect(run.config.features).not.toContain('Tag');
   });
 
-  it('fails naming a column the champion reads that the file lacks, before training', async () => {
+  it('fails naming a column the champion reads that the file lacks, before importing it', async () => {
     await champion('narrow', 'narrow_data');
     expect(await inputsOf('narrow@1')).toContain('Island');
     const r = await call('retrain:run', {
@@ -96,10 +96,23 @@ describe('retraining on a file whose columns differ', () => {
     });
     expect(r).toMatchObject({ status: 'failed', challengerVersion: null, runId: null });
     expect(r.error).toBe(
-      "narrow_data@2 (the new data) has no column 'Island': the champion narrow@1 takes it as input, and the challenger is trained on the same inputs. Retrain on data that has it, or train a new model without it (lathe train).",
+      "the file (not imported) has no column 'Island': the champion narrow@1 takes it as input, and the challenger is trained on the same inputs. Retrain on data that has it, or train a new model without it (lathe train).",
+    );
+    expect(r.steps).toEqual([{ step: 'data', status: 'failed', message: r.error }]);
+    expect((await failure('models:version', { ref: 'narrow@challenger' })).code).toBe('NOT_FOUND');
+    // The failed job added nothing to the champion's dataset.
+    expect(await versionsOf('narrow_data')).toEqual([1]);
+  });
+
+  it('fails naming a column the champion reads that a version given with data lacks', async () => {
+    await champion('thin', 'thin_data');
+    await call('data:import', { path: missing, name: 'thin_new' });
+    const r = await call('retrain:run', { model: 'thin', data: 'thin_new' });
+    expect(r).toMatchObject({ status: 'failed', challengerVersion: null, runId: null });
+    expect(r.error).toBe(
+      "thin_new@1 (the new data) has no column 'Island': the champion thin@1 takes it as input, and the challenger is trained on the same inputs. Retrain on data that has it, or train a new model without it (lathe train).",
     );
     expect(r.steps.at(-1)).toEqual({ step: 'data', status: 'failed', message: r.error });
-    expect((await failure('models:version', { ref: 'narrow@challenger' })).code).toBe('NOT_FOUND');
   });
 
   it('refuses allowSchemaChange without a file, recording nothing', async () => {
