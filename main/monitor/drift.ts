@@ -277,11 +277,11 @@ export function createDriftService(deps: {
             field: 'batch',
           },
         );
-      if (input.window !== undefined || input.range)
+      if (input.window !== undefined || input.range || input.rows)
         throw new LatheError(
           'INVALID_INPUT',
-          'windows and time ranges cut captured rows; a dataset version (--data) is compared whole',
-          { field: 'window' },
+          'windows, time ranges and row ranges cut captured rows; a dataset version (--data) is compared whole',
+          { field: input.window !== undefined ? 'window' : input.range ? 'range' : 'rows' },
         );
       const d = await data.resolve(input.data);
       return {
@@ -310,14 +310,19 @@ export function createDriftService(deps: {
     if (input.range?.to)
       where.push(`_at < ${literal(utcIso(input.range.to, 'range.to'))}::TIMESTAMP`);
     const rows = await captureRelation(db, deps.workspaceDir, table, { order: true });
-    const from = `(SELECT * FROM ${rows} c${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`;
+    // Positions as the windows of N rows count them (windowOf).
+    const slice = input.rows
+      ? ` QUALIFY row_number() OVER (ORDER BY _at, __captured) - 1 BETWEEN ${sqlInteger(input.rows.from)} AND ${sqlInteger(input.rows.to - 1)}`
+      : '';
+    const from = `(SELECT * FROM ${rows} c${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${slice})`;
+    const span =
+      batch ??
+      (input.range
+        ? `${input.range.from ?? 'start'} – ${input.range.to ?? 'now'}`
+        : 'all captured rows');
     return {
       kind: batch ? 'batch' : 'captured',
-      source:
-        batch ??
-        (input.range
-          ? `${input.range.from ?? 'start'} – ${input.range.to ?? 'now'}`
-          : 'all captured rows'),
+      source: input.rows ? `${span}, rows ${input.rows.from}–${input.rows.to - 1}` : span,
       sql: db,
       from,
       columns: table.columns.inputs.map((i) => i.name),

@@ -14,6 +14,14 @@ export type WindowSpec = z.infer<typeof WindowSpec>;
 /** A time range of captured rows (ISO timestamps, `from` inclusive, `to` exclusive); absent: unbounded. */
 export const TimeRange = z.object({ from: z.string().optional(), to: z.string().optional() });
 
+/** Rows by position (0-based), `from` inclusive, `to` exclusive. */
+export const RowRange = z
+  .object({ from: z.number().int().nonnegative(), to: z.number().int().positive() })
+  .refine((r) => r.to > r.from, {
+    message: 'rows: `to` must be greater than `from`',
+    path: ['to'],
+  });
+
 // ---------------------------------------------------------------------------------------------------
 // Capture (serve, batch jobs, Docker log segments)
 // ---------------------------------------------------------------------------------------------------
@@ -168,6 +176,12 @@ export const DriftIn = z.object({
   /** Current data: one batch job's captured rows (its id). */
   batch: z.string().min(1).optional(),
   range: TimeRange.optional(),
+  /**
+   * Captured rows by position in the order they were captured (after `batch` and `range`), `from`
+   * inclusive, `to` exclusive: the rows of a window of N rows (window k is k·N to (k+1)·N). A window's
+   * times do not say which rows it holds: a batch job's rows share one time.
+   */
+  rows: RowRange.optional(),
   /** Cut the captured rows into windows (a drift result per window besides the whole). */
   window: WindowSpec.optional(),
   /** Method per column, overriding the defaults. */

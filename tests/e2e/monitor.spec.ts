@@ -173,6 +173,13 @@ describe('the Monitor view', () => {
       .poll(() => monitor.byTestId('drift-summary').getAttribute('data-drift'), { timeout: 30_000 })
       .toBe('true');
     expect(await monitor.byTestId('drift-summary').textContent()).toMatch(/batch rows/);
+    // In windows of rows: the job's rows share one time, and a window's cell opens that window's rows.
+    await monitor.byTestId('drift-batch-window').selectOption('1000');
+    const windowCell = monitor.heatCell('Flipper Length (mm)', 0);
+    await windowCell.click();
+    const windowDetail = await monitor.detail();
+    expect(windowDetail.drifted).toBe('true');
+    expect(Number(windowDetail.statistic.replace(/,/g, ''))).toBeGreaterThan(0);
 
     // The same drift as a standalone HTML report.
     const [download] = await Promise.all([

@@ -37,6 +37,20 @@ function windowOf(ctx: Ctx): DriftIn['window'] {
   });
 }
 
+/** `--rows FROM:TO`: captured rows by position, TO exclusive. */
+function rowsOf(ctx: Ctx): DriftIn['rows'] {
+  const r = str(ctx, 'rows');
+  if (r === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(r);
+  if (!m || Number(m[2]) <= Number(m[1]))
+    throw new LatheError(
+      'INVALID_INPUT',
+      `--rows: '${r}' is not FROM:TO (row positions from 0, TO past the last row read and above FROM)`,
+      { field: 'rows' },
+    );
+  return { from: Number(m[1]), to: Number(m[2]) };
+}
+
 /** `--method col=psi` (repeatable) and `--threshold col=0.2` / `--threshold 0.2` (every column). */
 function perColumn(ctx: Ctx) {
   const methods: Record<string, DriftMethod> = {};
@@ -125,6 +139,12 @@ export const driftCommands: Command[] = [
       },
       from: { type: 'string', value: 'TIME', description: 'captured rows from this time (ISO)' },
       to: { type: 'string', value: 'TIME', description: 'captured rows before this time (ISO)' },
+      rows: {
+        type: 'string',
+        value: 'FROM:TO',
+        description:
+          'captured rows FROM to TO (excluded) in the order they were captured: the window of N rows k is k·N:(k+1)·N',
+      },
       window: {
         type: 'string',
         value: 'hour|day|week|N',
@@ -164,6 +184,7 @@ export const driftCommands: Command[] = [
           ref: ctx.args.positionals[0]!,
           ...givenStrs(ctx, 'data', 'batch'),
           ...(from || to ? { range: { ...(from ? { from } : {}), ...(to ? { to } : {}) } } : {}),
+          ...(rowsOf(ctx) ? { rows: rowsOf(ctx) } : {}),
           ...(windowOf(ctx) !== undefined ? { window: windowOf(ctx) } : {}),
           ...perColumn(ctx),
           ...(share !== undefined ? { shareThreshold: share } : {}),

@@ -18,6 +18,7 @@ import { useAction } from '../../lib/use-action';
 import { WindowField } from './health-panel';
 import { DistributionChart, StackedChart } from './monitor-charts';
 import {
+  BATCH_WINDOW_CHOICES,
   compareDistributions,
   driftInput,
   heatmapModel,
@@ -55,7 +56,7 @@ export function DriftPanel({ target }: { target: MonitorTarget }) {
   const [open, setOpen] = useState<{ feature: string; window: number } | null>(null);
   const captured = capturedVersion(target);
   const noRows = current.kind === 'captured' && target.captures !== null && !captured?.rows;
-  const window = current.kind === 'captured' ? parseWindow(current.window) : undefined;
+  const window = 'problem' in input ? undefined : input.window;
   const heatmap = useMemo(
     () => (drift.data ? heatmapModel(drift.data, window) : null),
     [drift.data, window],
@@ -134,7 +135,7 @@ function CurrentDataPicker({
       onChange={(kind) =>
         onChange(
           kind === 'batch'
-            ? { kind, batch: batches[0]?.id ?? '' }
+            ? { kind, batch: batches[0]?.id ?? '', window: '' }
             : kind === 'dataset'
               ? { kind, dataset: datasets.data?.[0]?.name ?? '', version: '' }
               : { kind: 'captured', from: '', to: '', window: 'day' },
@@ -167,16 +168,25 @@ function CurrentDataPicker({
       )}
       {value.kind === 'batch' &&
         (batches.length ? (
-          <SelectField
-            label="Batch job"
-            value={value.batch}
-            options={batches.map((b) => ({
-              value: b.id,
-              label: `${b.detail.split(/[\\/]/).pop() ?? b.id} · ${formatCount(b.rows)} rows · ${formatTime(b.from)}`,
-            }))}
-            onChange={(batch) => onChange({ kind: 'batch', batch })}
-            testId="drift-batch"
-          />
+          <>
+            <SelectField
+              label="Batch job"
+              value={value.batch}
+              options={batches.map((b) => ({
+                value: b.id,
+                label: `${b.detail.split(/[\\/]/).pop() ?? b.id} · ${formatCount(b.rows)} rows · ${formatTime(b.from)}`,
+              }))}
+              onChange={(batch) => onChange({ ...value, batch })}
+              testId="drift-batch"
+            />
+            <SelectField
+              label="Window"
+              value={value.window}
+              options={BATCH_WINDOW_CHOICES}
+              onChange={(window) => onChange({ ...value, window })}
+              testId="drift-batch-window"
+            />
+          </>
         ) : (
           <p className="muted" data-testid="drift-no-batches">
             No batch job of {target.ref} captured rows yet: run{' '}
@@ -375,18 +385,23 @@ function CellDetail({
   onClose: () => void;
 }) {
   const column = heatmap.columns.find((c) => c.index === open.window);
-  // A window's distributions come from drift over that window's rows alone (windows keep statistics only).
-  const windowed = open.window >= 0 && column?.start && column.end;
+  // A window's distributions come from drift over that window's rows alone (windows keep statistics
+  // only): a window of N rows by their positions (its rows may share one time, as a batch job's do), a
+  // window of time by its span.
+  const size = typeof base.window === 'number' ? base.window : null;
+  const windowed = open.window >= 0 && (size !== null || (column?.start && column.end));
   const detail = useAsync(async (): Promise<FeatureDrift | null> => {
     const result = windowed
       ? await getApi().invoke('monitor:drift', {
           ...base,
           window: undefined,
-          range: { from: column.start!, to: column.end! },
+          ...(size !== null
+            ? { rows: { from: open.window * size, to: (open.window + 1) * size } }
+            : { range: { from: column!.start!, to: column!.end! } }),
         })
       : drift;
     return result.features.find((f) => f.feature === open.feature) ?? null;
-  }, [open, windowed ? column.start : null]);
+  }, [open, windowed ? (column?.start ?? null) : null, size]);
   const f = detail.data;
   const bars = useMemo(() => (f ? compareDistributions(f.reference, f.current) : null), [f]);
   return (

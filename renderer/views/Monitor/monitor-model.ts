@@ -45,6 +45,12 @@ export const WINDOW_CHOICES: { value: string; label: string }[] = [
   { value: '10000', label: 'every 10,000 rows' },
 ];
 
+/** The windows a batch job is cut into: its rows share the job's time, so by row count only. */
+export const BATCH_WINDOW_CHOICES: { value: string; label: string }[] = [
+  { value: '', label: 'the whole job' },
+  ...WINDOW_CHOICES.filter((c) => !Number.isNaN(Number(c.value))),
+];
+
 /** A picker's value as the contract's WindowSpec. */
 export function parseWindow(value: string): WindowSpec {
   if (value === 'hour' || value === 'day' || value === 'week') return value;
@@ -481,7 +487,8 @@ export function performanceSeries(
 /** What the drift panel compares with the reference. */
 export type CurrentData =
   | { kind: 'captured'; from: string; to: string; window: string }
-  | { kind: 'batch'; batch: string }
+  /** `window`: '' for the job whole, or a row count (a job's rows share one time). */
+  | { kind: 'batch'; batch: string; window: string }
   | { kind: 'dataset'; dataset: string; version: string };
 
 /**
@@ -489,8 +496,15 @@ export type CurrentData =
  * `<input type="datetime-local">` are read as UTC.
  */
 export function driftInput(ref: string, current: CurrentData): DriftIn | { problem: string } {
-  if (current.kind === 'batch')
-    return current.batch ? { ref, batch: current.batch } : { problem: 'choose a batch job' };
+  if (current.kind === 'batch') {
+    if (!current.batch) return { problem: 'choose a batch job' };
+    const rows = Number(current.window);
+    return {
+      ref,
+      batch: current.batch,
+      ...(rows > 0 && Number.isInteger(rows) ? { window: rows } : {}),
+    };
+  }
   if (current.kind === 'dataset') {
     const version = current.version.trim();
     if (!current.dataset) return { problem: 'choose a dataset' };

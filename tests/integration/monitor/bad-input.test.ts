@@ -190,6 +190,21 @@ describe('times, windows, methods and thresholds', () => {
       /^--window: 'fortnight' is not hour, day, week/,
     ],
     [
+      'a --rows range that is no FROM:TO',
+      ['monitor', 'drift', 'species@1', '--rows', '100'],
+      /^--rows: '100' is not FROM:TO \(row positions from 0, TO past the last row read and above FROM\)$/,
+    ],
+    [
+      'an empty --rows range',
+      ['monitor', 'drift', 'species@1', '--rows', '7:7'],
+      /^--rows: '7:7' is not FROM:TO/,
+    ],
+    [
+      'a --rows range of a dataset version',
+      ['monitor', 'drift', 'species@1', '--data', 'penguins', '--rows', '0:10'],
+      /^windows, time ranges and row ranges cut captured rows; a dataset version \(--data\) is compared whole$/,
+    ],
+    [
       'a --threshold of a column that is no input',
       ['monitor', 'drift', 'species@1', '--threshold', 'nosuch=0.1'],
       /^thresholds: 'nosuch' is not an input of species@1 \(inputs: Island, /,
@@ -239,6 +254,10 @@ describe('a damaged capture file of a batch job', () => {
   const readers = (): [string, string[]][] => [
     ['drift', ['monitor', 'drift', 'species@1']],
     ['drift per window', ['monitor', 'drift', 'species@1', '--batch', batch1, '--window', '50']],
+    [
+      'drift of a row range',
+      ['monitor', 'drift', 'species@1', '--batch', batch1, '--rows', '0:50'],
+    ],
     ['performance', ['monitor', 'performance', 'species']],
     ['captures', ['monitor', 'captures', 'species']],
     [

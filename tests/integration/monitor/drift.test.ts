@@ -172,6 +172,45 @@ describe('drift of captured rows', () => {
     ]);
     expect(d.windows[0]!.driftShare).toBe(0);
     expect(d.windows[1]!.driftShare).toBe(1);
+    // Every row shares the job's time, so no time range tells the windows apart: their rows by position
+    // do (what the app's heatmap opens for a cell), with the statistics the windowed drift gave.
+    expect(new Set(d.windows.map((w) => `${w.start} ${w.end}`)).size).toBe(1);
+    for (const [k, w] of d.windows.entries()) {
+      const rows = { from: k * penguins.length, to: (k + 1) * penguins.length };
+      const one = await call('monitor:drift', { ref: 'species@1', batch: b.id, rows });
+      expect(one.current).toEqual({
+        kind: 'batch',
+        source: `${b.id}, rows ${rows.from}–${rows.to - 1}`,
+        rows: w.rows,
+      });
+      expect([one.datasetDrift, one.driftShare]).toEqual([w.datasetDrift, w.driftShare]);
+      for (const f of w.features) {
+        const whole = one.features.find((x) => x.feature === f.feature)!;
+        expect(whole.statistic, f.feature).toBeCloseTo(f.statistic, 9);
+        expect(whole.drifted, f.feature).toBe(f.drifted);
+      }
+    }
+    const past = await failure('monitor:drift', {
+      ref: 'species@1',
+      batch: b.id,
+      rows: { from: penguins.length + shifted.length, to: 10_000 },
+    });
+    expect(past.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses a row range of a dataset version, or one that ends where it starts', async () => {
+    const dataset = await failure('monitor:drift', {
+      ref: 'species@1',
+      data: 'penguins',
+      rows: { from: 0, to: 10 },
+    });
+    expect([dataset.code, dataset.message]).toEqual([
+      'INVALID_INPUT',
+      'windows, time ranges and row ranges cut captured rows; a dataset version (--data) is compared whole',
+    ]);
+    const empty = await failure('monitor:drift', { ref: 'species@1', rows: { from: 5, to: 5 } });
+    expect(empty.code).toBe('INVALID_INPUT');
+    expect(empty.message).toMatch(/`to` must be greater than `from`/);
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DriftOut, type FeatureDrift } from '../../../shared/contract';
 import {
   compareDistributions,
+  BATCH_WINDOW_CHOICES,
   driftInput,
   driftLevel,
   driftScore,
@@ -219,7 +220,7 @@ describe('current data of a drift run', () => {
         window: 'day',
       }),
     ).toEqual({ problem: 'the range must end after it starts' });
-    expect(driftInput('m@2', { kind: 'batch', batch: '' })).toEqual({
+    expect(driftInput('m@2', { kind: 'batch', batch: '', window: '' })).toEqual({
       problem: 'choose a batch job',
     });
     expect(driftInput('m@2', { kind: 'dataset', dataset: 'p', version: 'x' })).toEqual({
@@ -227,8 +228,17 @@ describe('current data of a drift run', () => {
     });
   });
 
-  it('names one batch job or a dataset version', () => {
-    expect(driftInput('m@2', { kind: 'batch', batch: 'b1' })).toEqual({ ref: 'm@2', batch: 'b1' });
+  it('names one batch job (whole, or in windows of rows) or a dataset version', () => {
+    expect(driftInput('m@2', { kind: 'batch', batch: 'b1', window: '' })).toEqual({
+      ref: 'm@2',
+      batch: 'b1',
+    });
+    expect(driftInput('m@2', { kind: 'batch', batch: 'b1', window: '1000' })).toEqual({
+      ref: 'm@2',
+      batch: 'b1',
+      window: 1000,
+    });
+    expect(BATCH_WINDOW_CHOICES.map((c) => c.value)).toEqual(['', '1000', '10000']);
     expect(driftInput('m@2', { kind: 'dataset', dataset: 'penguins', version: ' 3 ' })).toEqual({
       ref: 'm@2',
       data: 'penguins@3',
