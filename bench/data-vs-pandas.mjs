@@ -9,7 +9,15 @@
 // and the ratio pandas / Lathe (above 1: Lathe is faster). Both sides run the same expectation suite and
 // must agree on every pass/fail. Compare within one run: the machine may be shared and noisy.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -76,12 +84,19 @@ const suite = {
 const suiteFile = join(dir, 'suite.json');
 // A few rows of the same file: what a workspace in use holds before the timed import.
 const tiny = join(dir, 'tiny.csv');
-writeFileSync(
-  tiny,
-  readFileSync(csv, 'utf8')
-    .slice(0, 4096)
-    .replace(/\n[^\n]*$/, '\n'),
-);
+{
+  const head = Buffer.alloc(4096);
+  const fd = openSync(csv, 'r');
+  const n = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  writeFileSync(
+    tiny,
+    head
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/\n[^\n]*$/, '\n'),
+  );
+}
 writeFileSync(suiteFile, JSON.stringify(suite, null, 2));
 
 // pandas: read, profile (describe plus what Lathe's profile holds: distinct counts, top values,
@@ -293,6 +308,12 @@ for (let round = 1; round <= rounds; round++) {
     process.exit(1);
   }
   const inUse = latheImportProfile(csv, join(dir, `inuse${round}`), true);
+  if (inUse.rows !== leanPandas.rows) {
+    console.error(
+      `rows: Lathe profiled ${inUse.rows} in a workspace in use, pandas read ${leanPandas.rows}`,
+    );
+    process.exit(1);
+  }
   rec.lean.push({ lathe: leanLathe.ms, inUse: inUse.ms, pandas: leanPandas.ms });
   const lp = latheRun(parquet, join(dir, `parquet${round}`));
   agree(lp, pc);

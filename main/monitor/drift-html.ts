@@ -56,11 +56,12 @@ export const DRIFT_CSP =
 export function renderDriftHtml(d: DriftOut): string {
   const title = `Drift of ${d.model}@${d.version}`;
   const features = [...d.features, ...(d.prediction ? [d.prediction] : [])];
+  const byRows = d.windows.some((w) => w.firstRow !== undefined);
   const windows = d.windows.length
-    ? `<h2>Windows</h2><table><tr><th>start</th><th>end</th><th>rows</th><th>drift share</th><th>dataset drift</th></tr>${d.windows
+    ? `<h2>Windows</h2><table><tr>${byRows ? '<th>rows (from 0)</th>' : ''}<th>start</th><th>end</th><th>rows</th><th>drift share</th><th>dataset drift</th></tr>${d.windows
         .map(
           (w) =>
-            `<tr><td>${esc(w.start)}</td><td>${esc(w.end)}</td><td class="n">${esc(formatCount(w.rows))}</td><td class="n">${esc(formatPercent(w.driftShare))}</td><td>${w.datasetDrift ? 'yes' : 'no'}</td></tr>`,
+            `<tr>${byRows ? `<td class="n">${w.firstRow === undefined ? '' : esc(`${formatCount(w.firstRow)}–${formatCount(w.firstRow + w.rows - 1)}`)}</td>` : ''}<td>${esc(w.start)}</td><td>${esc(w.end)}</td><td class="n">${esc(formatCount(w.rows))}</td><td class="n">${esc(formatPercent(w.driftShare))}</td><td>${w.datasetDrift ? 'yes' : 'no'}</td></tr>`,
         )
         .join('')}</table>`
     : '';

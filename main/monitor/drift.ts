@@ -253,6 +253,8 @@ interface Current {
   captured: boolean;
   /** The capture table the rows are read from (absent for a dataset version). */
   table?: CaptureTable;
+  /** With a row range: the rows it is cut from, and what they are (the batch, the time range). */
+  sliced?: { from: string; of: string };
 }
 
 export function createDriftService(deps: {
@@ -314,7 +316,8 @@ export function createDriftService(deps: {
     const slice = input.rows
       ? ` QUALIFY row_number() OVER (ORDER BY _at, __captured) - 1 BETWEEN ${sqlInteger(input.rows.from)} AND ${sqlInteger(input.rows.to - 1)}`
       : '';
-    const from = `(SELECT * FROM ${rows} c${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${slice})`;
+    const whole = `(SELECT * FROM ${rows} c${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const from = `${whole}${slice})`;
     const span =
       batch ??
       (input.range
@@ -323,6 +326,7 @@ export function createDriftService(deps: {
     return {
       kind: batch ? 'batch' : 'captured',
       source: input.rows ? `${span}, rows ${input.rows.from}–${input.rows.to - 1}` : span,
+      ...(input.rows ? { sliced: { from: `${whole})`, of: batch ? `batch ${batch}` : span } } : {}),
       sql: db,
       from,
       columns: table.columns.inputs.map((i) => i.name),
@@ -444,6 +448,18 @@ export function createDriftService(deps: {
       `SELECT count(*) AS n FROM ${current.from}`,
     );
     const currentRows = Number(total);
+    // A row range past the rows it cuts says how many there are (none at all: said as without one).
+    const [{ n: sliceOf = 0 } = {}] =
+      currentRows === 0 && current.sliced
+        ? await current.sql.all(`SELECT count(*) AS n FROM ${current.sliced.from}`)
+        : [];
+    if (Number(sliceOf) > 0 && input.rows) {
+      throw new LatheError(
+        'NOT_FOUND',
+        `no current rows to compare: rows ${input.rows.from}–${input.rows.to - 1} are past the ${Number(sliceOf)} rows of ${current.sliced!.of} (positions 0 to ${Number(sliceOf) - 1})`,
+        { source: current.source, field: 'rows' },
+      );
+    }
     if (currentRows === 0) {
       throw new LatheError(
         'NOT_FOUND',
@@ -572,6 +588,7 @@ export function createDriftService(deps: {
           start: new Date(Number(span.start)).toISOString(),
           end: new Date(Number(span.end)).toISOString(),
           rows: Number(span.n),
+          ...(typeof input.window === 'number' ? { firstRow: Number(key) * input.window } : {}),
           datasetDrift: share >= shareThreshold,
           driftShare: share,
           features: fs,

@@ -116,7 +116,10 @@ export function createBatchService(
             name: output,
             fraction: SCORING_SHARE * (total > 0 ? Math.min(1, rows / total) : 1),
             message: `${groupDigits(rows)}/${groupDigits(total)} rows, ${groupDigits(rowsPerSecond)} rows/s`,
-            ...(rowsPerSecond > 0 ? { etaMs: ((total - rows) / rowsPerSecond) * 1000 } : {}),
+            // The output written after the last row takes about the rest of the job (SCORING_SHARE).
+            ...(rowsPerSecond > 0
+              ? { etaMs: ((total / SCORING_SHARE - rows) / rowsPerSecond) * 1000 }
+              : {}),
           });
         },
       });

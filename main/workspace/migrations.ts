@@ -345,16 +345,18 @@ export async function migrate(db: Database, list = migrations): Promise<number[]
   // One transaction for every pending migration: a workspace moves to this schema whole or stays as it
   // was, and a new workspace is made in one commit (a commit each took 16 to 40 ms more). Every statement
   // goes to DuckDB as one text (each `;` on a line of its own, after any trailing comment), their records
-  // in one INSERT: a new workspace's 17 migrations took 75 ms as two calls each, 47 ms as one. When that
-  // fails, nothing of it stays, and the migrations run again one at a time, so the error names the one
-  // that fails.
+  // in one INSERT: a new workspace's 17 migrations took 54-75 ms as two calls each, 30-38 ms as one. When
+  // that fails, nothing of it stays, and the migrations run again one at a time, so the error names the
+  // one that fails.
   const recorded = `INSERT INTO schema_migrations VALUES ${pending
     .map((m) => `(${sqlInteger(m.version)}, ${literal(m.name)}, now())`)
     .join(', ')}`;
   const whole = [...pending.flatMap((m) => m.sql), recorded].join('\n;\n');
   try {
     await db.tx((sql) => sql.run(whole));
-  } catch {
+  } catch (err) {
+    // Said in case the migrations then apply one at a time: why the one text did not.
+    console.error(`[Migrations] applying them one at a time: ${(err as Error).message}`);
     await db.tx(async (sql) => {
       for (const m of pending) {
         try {

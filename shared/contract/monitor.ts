@@ -216,6 +216,12 @@ export const DriftWindow = z.object({
   start: z.string(),
   end: z.string(),
   rows: z.number().int().nonnegative(),
+  /**
+   * A window of N rows: the position of its first row in capture order (its rows are `firstRow` to
+   * `firstRow + rows`, what DriftIn.rows reads). Its times do not set it apart: a batch job's rows share
+   * one time.
+   */
+  firstRow: z.number().int().nonnegative().optional(),
   datasetDrift: z.boolean(),
   driftShare: z.number().min(0).max(1),
   features: z.array(

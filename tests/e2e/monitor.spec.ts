@@ -176,6 +176,10 @@ describe('the Monitor view', () => {
     // In windows of rows: the job's rows share one time, and a window's cell opens that window's rows.
     await monitor.byTestId('drift-batch-window').selectOption('1000');
     const windowCell = monitor.heatCell('Flipper Length (mm)', 0);
+    await windowCell.waitFor();
+    expect(await monitor.byTestId('drift-heatmap').locator('thead th').allTextContents()).toContain(
+      `rows 0–${(total - 1).toLocaleString('en-US')}`,
+    );
     await windowCell.click();
     const windowDetail = await monitor.detail();
     expect(windowDetail.drifted).toBe('true');

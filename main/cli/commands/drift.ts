@@ -94,10 +94,13 @@ function humanDrift(d: DriftOut): string {
   ]);
   const head = `${d.model}@${d.version} against its reference (${d.reference.rows} rows${d.reference.exact ? ', exact tests' : ''}); current: ${d.current.kind} ${d.current.source}, ${d.current.rows} rows`;
   const verdict = `${d.datasetDrift ? 'Dataset drift' : 'No dataset drift'}: ${formatPercent(d.driftShare)} of features drifted (threshold ${formatPercent(d.shareThreshold)})`;
+  // Windows of N rows say which rows (--rows A:B reads one again): their times may all be one.
+  const byRows = d.windows.some((w) => w.firstRow !== undefined);
   const windows = d.windows.length
     ? `\n\n${table(
-        ['start', 'end', 'rows', 'drift share', 'dataset drift'],
+        [...(byRows ? ['rows A:B'] : []), 'start', 'end', 'rows', 'drift share', 'dataset drift'],
         d.windows.map((w) => [
+          ...(byRows ? [`${w.firstRow ?? ''}:${(w.firstRow ?? 0) + w.rows}`] : []),
           w.start,
           w.end,
           w.rows,

@@ -388,20 +388,20 @@ function CellDetail({
   // A window's distributions come from drift over that window's rows alone (windows keep statistics
   // only): a window of N rows by their positions (its rows may share one time, as a batch job's do), a
   // window of time by its span.
-  const size = typeof base.window === 'number' ? base.window : null;
-  const windowed = open.window >= 0 && (size !== null || (column?.start && column.end));
+  const first = column?.firstRow;
+  const windowed = open.window >= 0 && (first !== undefined || (column?.start && column.end));
   const detail = useAsync(async (): Promise<FeatureDrift | null> => {
     const result = windowed
       ? await getApi().invoke('monitor:drift', {
           ...base,
           window: undefined,
-          ...(size !== null
-            ? { rows: { from: open.window * size, to: (open.window + 1) * size } }
+          ...(first !== undefined
+            ? { rows: { from: first, to: first + column!.rows } }
             : { range: { from: column!.start!, to: column!.end! } }),
         })
       : drift;
     return result.features.find((f) => f.feature === open.feature) ?? null;
-  }, [open, windowed ? (column?.start ?? null) : null, size]);
+  }, [open, windowed ? (column?.start ?? null) : null, first]);
   const f = detail.data;
   const bars = useMemo(() => (f ? compareDistributions(f.reference, f.current) : null), [f]);
   return (

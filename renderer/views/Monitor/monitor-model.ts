@@ -36,6 +36,16 @@ export function windowLabel(start: string, window: WindowSpec | undefined): stri
   return `${day} ${iso.slice(11, 16)}`;
 }
 
+/** A drift window's label: its rows by position for a window of N rows (they may share one time). */
+export function driftWindowLabel(
+  w: Pick<DriftWindow, 'start'> & Partial<Pick<DriftWindow, 'rows' | 'firstRow'>>,
+  window: WindowSpec | undefined,
+): string {
+  return w.firstRow !== undefined && w.rows !== undefined
+    ? `rows ${formatCount(w.firstRow)}–${formatCount(w.firstRow + w.rows - 1)}`
+    : windowLabel(w.start, window);
+}
+
 /** The window choices of the pickers: by time, or every N rows. */
 export const WINDOW_CHOICES: { value: string; label: string }[] = [
   { value: 'hour', label: 'hour' },
@@ -107,6 +117,8 @@ export interface HeatmapColumn {
   start: string | null;
   end: string | null;
   rows: number;
+  /** A window of N rows: its first row's position (DriftWindow.firstRow). */
+  firstRow?: number;
   driftShare: number;
   datasetDrift: boolean;
 }
@@ -154,10 +166,11 @@ export function heatmapModel(
   const columns: HeatmapColumn[] = windowed
     ? windows.map((w, index) => ({
         index,
-        label: windowLabel(w.start, window),
+        label: driftWindowLabel(w, window),
         start: w.start,
         end: w.end,
         rows: w.rows,
+        ...(w.firstRow !== undefined ? { firstRow: w.firstRow } : {}),
         driftShare: w.driftShare,
         datasetDrift: w.datasetDrift,
       }))
@@ -355,12 +368,13 @@ export interface StackedSeries {
  * first window's edges). Windows without a prediction distribution are left out.
  */
 export function predictionSeries(
-  windows: readonly Pick<DriftWindow, 'start' | 'prediction'>[],
+  windows: readonly (Pick<DriftWindow, 'start' | 'prediction'> &
+    Partial<Pick<DriftWindow, 'rows' | 'firstRow'>>)[],
   window?: WindowSpec,
 ): StackedSeries {
   const dists = [...windows]
     .sort((a, b) => a.start.localeCompare(b.start))
-    .map((w) => ({ label: windowLabel(w.start, window), d: w.prediction?.current ?? null }))
+    .map((w) => ({ label: driftWindowLabel(w, window), d: w.prediction?.current ?? null }))
     .filter((x): x is { label: string; d: Distribution } => x.d !== null);
   const first = dists[0]?.d;
   if (!first) return { labels: [], series: [] };

@@ -175,8 +175,9 @@ describe('drift of captured rows', () => {
     // Every row shares the job's time, so no time range tells the windows apart: their rows by position
     // do (what the app's heatmap opens for a cell), with the statistics the windowed drift gave.
     expect(new Set(d.windows.map((w) => `${w.start} ${w.end}`)).size).toBe(1);
-    for (const [k, w] of d.windows.entries()) {
-      const rows = { from: k * penguins.length, to: (k + 1) * penguins.length };
+    expect(d.windows.map((w) => w.firstRow)).toEqual([0, penguins.length]);
+    for (const w of d.windows) {
+      const rows = { from: w.firstRow!, to: w.firstRow! + w.rows };
       const one = await call('monitor:drift', { ref: 'species@1', batch: b.id, rows });
       expect(one.current).toEqual({
         kind: 'batch',
@@ -195,7 +196,13 @@ describe('drift of captured rows', () => {
       batch: b.id,
       rows: { from: penguins.length + shifted.length, to: 10_000 },
     });
-    expect(past.code).toBe('NOT_FOUND');
+    expect(past).toMatchObject({
+      code: 'NOT_FOUND',
+      message: `no current rows to compare: rows ${penguins.length + shifted.length}–9999 are past the ${penguins.length + shifted.length} rows of batch ${b.id} (positions 0 to ${penguins.length + shifted.length - 1})`,
+    });
+    // Windows of time carry no row positions.
+    const daily = await call('monitor:drift', { ref: 'species@1', batch: b.id, window: 'day' });
+    expect(daily.windows.map((w) => w.firstRow)).toEqual([undefined]);
   });
 
   it('refuses a row range of a dataset version, or one that ends where it starts', async () => {

@@ -291,9 +291,16 @@ describe('predict:batch', () => {
 
   it('a glob reads the files in name order as one input; progress counts its rows, the hash its bytes', async () => {
     const output = join(IO, 'parts-out.parquet');
-    const progress: { fraction: number; message?: string }[] = [];
+    type Progress = {
+      op?: string;
+      name?: string;
+      fraction: number;
+      message?: string;
+      etaMs?: number;
+    };
+    const progress: Progress[] = [];
     const off = services!.bus.subscribe((f) => {
-      const p = f.payload as { op?: string; name?: string; fraction: number; message?: string };
+      const p = f.payload as Progress;
       if (f.event === 'data:progress' && p.op === 'predict' && p.name === output) progress.push(p);
     });
     const r = await call('predict:batch', {
@@ -320,6 +327,8 @@ describe('predict:batch', () => {
     );
     expect(writing).toBe(progress.length - 2);
     expect(progress[writing]!.fraction).toBe(SCORING_SHARE);
+    // Every row scored, the ETA still counts the writing after it.
+    expect(progress[writing - 1]!.etaMs).toBeGreaterThan(0);
     expect(Math.max(...fractions.slice(0, writing))).toBeLessThanOrEqual(SCORING_SHARE);
     expect(progress.at(-1)).toEqual({
       op: 'predict',

@@ -4,6 +4,7 @@ import {
   compareDistributions,
   BATCH_WINDOW_CHOICES,
   driftInput,
+  driftWindowLabel,
   driftLevel,
   driftScore,
   heatmapModel,
@@ -142,6 +143,25 @@ describe('drift heatmap model', () => {
     expect(windowLabel('2026-12-04T13:00:00.000Z', 'hour')).toBe('12-04 13:00');
     expect(windowLabel('2026-11-30T00:00:00.000Z', 'week')).toBe('wk 11-30');
     expect(windowLabel('not a date', 'day')).toBe('not a date');
+  });
+
+  it('labels windows of N rows by their rows, which their times (one for a batch job) do not tell', () => {
+    const at = '2026-12-04T13:00:00.000Z';
+    const windows = [0, 1000].map((firstRow) => ({
+      start: at,
+      end: at,
+      rows: firstRow ? 250 : 1000,
+      firstRow,
+      datasetDrift: false,
+      driftShare: 0,
+      features: [],
+    }));
+    const h = heatmapModel({ features: [], windows }, 1000);
+    expect(h.columns.map((c) => [c.label, c.firstRow, c.rows])).toEqual([
+      ['rows 0–999', 0, 1000],
+      ['rows 1,000–1,249', 1000, 250],
+    ]);
+    expect(driftWindowLabel({ start: at }, 1000)).toBe('12-04 13:00');
   });
 });
 

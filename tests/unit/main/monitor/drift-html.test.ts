@@ -75,6 +75,19 @@ describe('renderDriftHtml', () => {
     expect(html.match(/<svg /g)?.length).toBe(101);
     expect(html).toContain('Dataset drift');
     expect(html).toContain('2026-11-30 00:00:00');
+    // Windows of time carry no row positions: no column for them.
+    expect(html).not.toContain('rows (from 0)');
+  });
+
+  it("says the rows of windows of N rows, whose times (a batch job's) may all be one", () => {
+    const byRows = renderDriftHtml(
+      DriftOutSchema.parse({
+        ...result,
+        windows: result.windows.slice(0, 2).map((w, k) => ({ ...w, firstRow: k * 100_000 })),
+      }),
+    );
+    expect(byRows).toContain('<th>rows (from 0)</th>');
+    expect(byRows).toContain('<td class="n">100,000–199,999</td>');
   });
 
   it('escapes names and categories', () => {
