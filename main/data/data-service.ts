@@ -77,8 +77,8 @@ export interface DataService {
      */
     profile?: boolean;
     /**
-     * Checks the new version's columns before it is recorded: what it throws fails the import, and no
-     * version is added (a reused version is not checked: it is there already).
+     * Checks the columns of the file as it reads before converting it, and the new version's before it
+     * is recorded: what it throws fails the import, and no version is added.
      */
     checkColumns?: (columns: ColumnInfo[]) => void;
   }): Promise<ImportOut>;
@@ -454,6 +454,12 @@ export function createDataService(deps: {
     if (hash) {
       const reused = await reuse(hash);
       if (reused) return reused;
+    }
+    // The columns checked as the file reads before it is converted: a file refused is not read whole
+    // first. The version's own columns are checked again below.
+    if (args.checkColumns) {
+      const early = await engine.describe(`SELECT * FROM ${args.select}`);
+      args.checkColumns(early.map((c) => columnInfo(c.name, c.type)));
     }
     const tmp = join(paths.tmp, `import-${randomBytes(8).toString('hex')}.parquet`);
     try {

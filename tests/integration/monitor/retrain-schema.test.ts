@@ -89,11 +89,18 @@ describe('retraining on a file whose columns differ', () => {
   it('fails naming a column the champion reads that the file lacks, before importing it', async () => {
     await champion('narrow', 'narrow_data');
     expect(await inputsOf('narrow@1')).toContain('Island');
+    const said: string[] = [];
+    const off = services.bus.subscribe((f) => {
+      const p = f.payload as { op?: string; message?: string };
+      if (f.event === 'data:progress' && p.op === 'import') said.push(p.message ?? '');
+    });
     const r = await call('retrain:run', {
       model: 'narrow',
       file: missing,
       allowSchemaChange: true,
-    });
+    }).finally(off);
+    // Refused as the file reads, before it is converted.
+    expect(said).not.toContain('converting to Parquet');
     expect(r).toMatchObject({ status: 'failed', challengerVersion: null, runId: null });
     expect(r.error).toBe(
       "the file (not imported) has no column 'Island': the champion narrow@1 takes it as input, and the challenger is trained on the same inputs. Retrain on data that has it, or train a new model without it (lathe train).",
