@@ -51,6 +51,11 @@ export function formatCount(n: number): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US') : '—';
 }
 
+/** The positions of `rows` rows from `first` (0-based): `1,000–1,999`. */
+export function formatRowRange(first: number, rows: number): string {
+  return `${formatCount(first)}–${formatCount(first + rows - 1)}`;
+}
+
 export function formatPercent(fraction: number): string {
   if (!Number.isFinite(fraction)) return '—';
   if (fraction === 0) return '0%';

@@ -1,7 +1,7 @@
 // The drift result as one standalone HTML page: no scripts, fonts or requests, no raw rows — per
 // feature its method, statistic, verdict and the reference and current distributions as inline SVG.
 import type { Distribution, DriftOut, FeatureDrift } from '../../shared/contract';
-import { formatCount, formatNumber, formatPercent } from '../../shared/format';
+import { formatCount, formatNumber, formatPercent, formatRowRange } from '../../shared/format';
 
 const esc = (s: string) =>
   s.replace(
@@ -61,7 +61,7 @@ export function renderDriftHtml(d: DriftOut): string {
     ? `<h2>Windows</h2><table><tr>${byRows ? '<th>rows (from 0)</th>' : ''}<th>start</th><th>end</th><th>rows</th><th>drift share</th><th>dataset drift</th></tr>${d.windows
         .map(
           (w) =>
-            `<tr>${byRows ? `<td class="n">${w.firstRow === undefined ? '' : esc(`${formatCount(w.firstRow)}–${formatCount(w.firstRow + w.rows - 1)}`)}</td>` : ''}<td>${esc(w.start)}</td><td>${esc(w.end)}</td><td class="n">${esc(formatCount(w.rows))}</td><td class="n">${esc(formatPercent(w.driftShare))}</td><td>${w.datasetDrift ? 'yes' : 'no'}</td></tr>`,
+            `<tr>${byRows ? `<td class="n">${w.firstRow === undefined ? '' : esc(formatRowRange(w.firstRow, w.rows))}</td>` : ''}<td>${esc(w.start)}</td><td>${esc(w.end)}</td><td class="n">${esc(formatCount(w.rows))}</td><td class="n">${esc(formatPercent(w.driftShare))}</td><td>${w.datasetDrift ? 'yes' : 'no'}</td></tr>`,
         )
         .join('')}</table>`
     : '';

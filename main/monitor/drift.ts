@@ -316,8 +316,8 @@ export function createDriftService(deps: {
     const slice = input.rows
       ? ` QUALIFY row_number() OVER (ORDER BY _at, __captured) - 1 BETWEEN ${sqlInteger(input.rows.from)} AND ${sqlInteger(input.rows.to - 1)}`
       : '';
-    const whole = `(SELECT * FROM ${rows} c${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-    const from = `${whole}${slice})`;
+    const filtered = `SELECT * FROM ${rows} c${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const from = `(${filtered}${slice})`;
     const span =
       batch ??
       (input.range
@@ -326,7 +326,9 @@ export function createDriftService(deps: {
     return {
       kind: batch ? 'batch' : 'captured',
       source: input.rows ? `${span}, rows ${input.rows.from}–${input.rows.to - 1}` : span,
-      ...(input.rows ? { sliced: { from: `${whole})`, of: batch ? `batch ${batch}` : span } } : {}),
+      ...(input.rows
+        ? { sliced: { from: `(${filtered})`, of: batch ? `batch ${batch}` : span } }
+        : {}),
       sql: db,
       from,
       columns: table.columns.inputs.map((i) => i.name),
@@ -449,16 +451,16 @@ export function createDriftService(deps: {
     );
     const currentRows = Number(total);
     // A row range past the rows it cuts says how many there are (none at all: said as without one).
-    const [{ n: sliceOf = 0 } = {}] =
-      currentRows === 0 && current.sliced
-        ? await current.sql.all(`SELECT count(*) AS n FROM ${current.sliced.from}`)
-        : [];
-    if (Number(sliceOf) > 0 && input.rows) {
-      throw new LatheError(
-        'NOT_FOUND',
-        `no current rows to compare: rows ${input.rows.from}–${input.rows.to - 1} are past the ${Number(sliceOf)} rows of ${current.sliced!.of} (positions 0 to ${Number(sliceOf) - 1})`,
-        { source: current.source, field: 'rows' },
+    if (currentRows === 0 && current.sliced && input.rows) {
+      const [{ n = 0 } = {}] = await current.sql.all(
+        `SELECT count(*) AS n FROM ${current.sliced.from}`,
       );
+      if (Number(n) > 0)
+        throw new LatheError(
+          'NOT_FOUND',
+          `no current rows to compare: rows ${input.rows.from}–${input.rows.to - 1} are past the ${Number(n)} rows of ${current.sliced.of} (positions 0 to ${Number(n) - 1})`,
+          { source: current.source, field: 'rows' },
+        );
     }
     if (currentRows === 0) {
       throw new LatheError(

@@ -9,6 +9,7 @@ export {
   formatDuration,
   formatNumber,
   formatPercent,
+  formatRowRange,
 } from '../../shared/format';
 
 /** How formatTime shows a moment (en-US, 24-hour); the runs table builds its one formatter from it. */

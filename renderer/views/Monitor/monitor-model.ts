@@ -19,7 +19,7 @@ import {
   type RetrainJudgeOut,
   type WindowSpec,
 } from '../../../shared/contract';
-import { formatCount, formatNumber } from '../../lib/format';
+import { formatCount, formatNumber, formatRowRange } from '../../lib/format';
 import { readYamlText, textProblems, type TextProblem } from '../../lib/yaml-text';
 
 // ---------------------------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ export function driftWindowLabel(
   window: WindowSpec | undefined,
 ): string {
   return w.firstRow !== undefined && w.rows !== undefined
-    ? `rows ${formatCount(w.firstRow)}–${formatCount(w.firstRow + w.rows - 1)}`
+    ? `rows ${formatRowRange(w.firstRow, w.rows)}`
     : windowLabel(w.start, window);
 }
 
