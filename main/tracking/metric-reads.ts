@@ -1,5 +1,5 @@
 // Metric reads: a run's points, and the downsampled series of many runs (cached between reads). Both read
-// the histories in one ordered scan, streamed in column chunks, and downsample each series in JS as soon
+// the histories in one ordered scan, taken in column chunks, and downsample each series in JS as soon
 // as its last point has arrived (downsample.ts): no row becomes a JS object unless it is kept.
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { MetricSeries, MetricSeriesColumns } from '../../shared/contract';

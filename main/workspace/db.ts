@@ -119,7 +119,10 @@ export interface Database extends Sql {
   /**
    * Runs a query and hands its result to `onChunk` one DuckDB data chunk (up to 2,048 rows) at a time, in
    * order: for results of millions of rows read column by column (a numeric vector's `items` is a typed
-   * array over the chunk, valid only during the call), which `all` would turn into as many objects.
+   * array over the chunk, valid only during the call), which `all` would turn into as many objects. DuckDB
+   * collects the whole result on its threads first and the chunks are then taken synchronously: a
+   * streamed result hands each chunk over through libuv's threadpool, which took twice as long for the
+   * 2,442 chunks of 500 metric histories of 10,000 points (0.9-1.0 s against 0.45-0.6 s).
    */
   chunks(
     sql: string,
@@ -229,14 +232,12 @@ export async function openDatabase(
       queued(sql, () => inner.one<T>(sql, params)),
     chunks: (sql, params, onChunk) =>
       queued(sql, async () => {
-        // Streamed: DuckDB hands over each chunk as it is produced instead of first collecting them all.
-        const result = await conn.stream(sql, params, paramTypes(params));
-        for (
-          let chunk = await result.fetchChunk();
-          chunk?.rowCount;
-          chunk = await result.fetchChunk()
-        )
-          onChunk(chunk);
+        // Collected by DuckDB on its threads, then handed over chunk by chunk synchronously.
+        const result = await conn.run(sql, params, paramTypes(params));
+        for (let i = 0; i < result.chunkCount; i++) {
+          const chunk = result.getChunk(i);
+          if (chunk.rowCount) onChunk(chunk);
+        }
       }),
     tx: (work) =>
       queued(undefined, async () => {
