@@ -66,6 +66,8 @@ export type TextFieldProps = Omit<FormFieldProps, 'children' | 'as'> & {
   numeric?: 'numeric' | 'decimal';
   placeholder?: string;
   disabled?: boolean;
+  /** Shown as usual but not editable (a value still on its way). */
+  readOnly?: boolean;
   required?: boolean;
   /** False for paths, names and code, which the spell checker would only underline. */
   spellCheck?: boolean;
@@ -84,6 +86,7 @@ export function TextField({
   numeric,
   placeholder,
   disabled,
+  readOnly,
   required,
   spellCheck,
   type,
@@ -100,6 +103,7 @@ export function TextField({
         onChange={(e) => onChange(e.target.value)}
         placeholder={placeholder}
         disabled={disabled}
+        readOnly={readOnly}
         required={required}
         spellCheck={spellCheck}
         data-testid={testId}

@@ -13,6 +13,7 @@ import { openSeededSession, type BrowserSession } from './pages/lathe-host';
 import { MlflowPushPage } from './pages/mlflow-push-page';
 import { ModelsPage } from './pages/models-page';
 import { RunPage } from './pages/run-page';
+import { LAST_URL_PREF } from '../../renderer/views/Mlflow/push-model';
 
 /**
  * The push buttons against a team MLflow server: a second Lathe (services and host in this process, on
@@ -226,8 +227,32 @@ describe('pushing to a team MLflow server from the app', () => {
     const runPage = new RunPage(page);
     const push = new MlflowPushPage(page);
     await runPage.openRun(url, stoppedRun.id);
+    // The last server pushed to, held on its way: until it comes, the URL field takes no text (typed
+    // into the empty field just before it came, the text was joined to it, and the push refused).
+    let sendLastUrl!: () => void;
+    const lastUrlSent = new Promise<void>((resolve) => (sendLastUrl = resolve));
+    let asked!: () => void;
+    const lastUrlAsked = new Promise<void>((resolve) => (asked = resolve));
+    await page.route('**/api/invoke/ui:prefs:get', async (route) => {
+      if (route.request().postData()?.includes(LAST_URL_PREF)) {
+        asked();
+        await lastUrlSent;
+      }
+      await route.continue();
+    });
     await push.openDialog();
-    await push.fill({ url: teamUrl, token });
+    await lastUrlAsked;
+    const urlField = push.byTestId('mlflow-push-url');
+    try {
+      expect(await urlField.isEditable()).toBe(false);
+      const filling = push.fill({ url: teamUrl, token });
+      sendLastUrl();
+      await filling;
+    } finally {
+      sendLastUrl();
+      await page.unroute('**/api/invoke/ui:prefs:get');
+    }
+    expect(await urlField.inputValue()).toBe(teamUrl);
     await push.byTestId('mlflow-push-submit').click();
     // Stopped while its first upload is held: params, tags and metrics have reached the server.
     await expect.poll(() => holdUpload, { timeout: 60_000 }).toBeNull();

@@ -68,6 +68,9 @@ describe('the New run form', () => {
   it('keeps the form and the YAML in step, names a bad value beside its field, and closes on Escape', async () => {
     await openForm();
     await field('dataset').selectOption('rain01');
+    // The task is guessed until the dataset's profile comes, which then rewrites the generated YAML: an
+    // edit of the YAML must not straddle that rewrite (Playwright's fill selects, then inserts).
+    await expect.poll(() => field('task').inputValue()).toBe('binary');
     await field('epochs').fill('7');
     await expect.poll(() => field('yaml').inputValue()).toContain('epochs: 7');
     const yaml = await field('yaml').inputValue();

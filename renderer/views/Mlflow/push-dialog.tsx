@@ -79,7 +79,10 @@ export function MlflowPushDialog({ source, onClose }: { source: string; onClose:
   const forget = useAction();
   const busy = push.busy;
 
-  // The last server pushed to, unless the user typed one meanwhile.
+  // The last server pushed to. The URL field is read-only until it has come: text typed or pasted into
+  // the empty field just before it came was joined to it (the field's new value, the caret at its end,
+  // then the text), and the push was refused as no URL.
+  const [lastUrlRead, setLastUrlRead] = useState(false);
   useEffect(() => {
     let alive = true;
     getApi()
@@ -88,7 +91,10 @@ export function MlflowPushDialog({ source, onClose }: { source: string; onClose:
         if (alive && typeof value === 'string')
           setForm((f) => (f.url === '' ? { ...f, url: value } : f));
       })
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => {
+        if (alive) setLastUrlRead(true);
+      });
     return () => {
       alive = false;
     };
@@ -183,6 +189,7 @@ export function MlflowPushDialog({ source, onClose }: { source: string; onClose:
             grow
             value={form.url}
             onChange={(v) => set('url', v)}
+            readOnly={!lastUrlRead}
             placeholder="http://mlflow.example.com:5000"
             spellCheck={false}
             error={errors.url}
