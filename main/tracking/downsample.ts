@@ -17,7 +17,7 @@
  *
  * Why not SQL: LTTB's pick in bucket k depends on the pick in bucket k−1, which SQL can only express as a
  * list_reduce over every series' buckets held as lists, after numbering, bucketing and grouping every
- * point (about 5 s for 500 runs × 10,000 steps). One ordered scan streamed in column chunks and this
+ * point (about 5 s for 500 runs × 10,000 steps). One ordered scan read in column chunks and this
  * single pass cost a sort and a copy (see metric-reads.ts).
  */
 
