@@ -88,6 +88,7 @@ export function humanProfileSummary(p: Profile): string {
 
 export const dataImport: Command = {
   path: ['data', 'import'],
+  opensWorkspace: true,
   summary:
     'Import a CSV/TSV, Parquet, JSON or NDJSON file (or a DuckDB query over files) as a dataset version.',
   positionals: [

@@ -290,6 +290,7 @@ export const serveCommands: Command[] = [
   },
   {
     path: ['predict'],
+    opensWorkspace: true,
     summary:
       'Predict every row of a file (or glob) with a model version: writes the id, the prediction and per-class probabilities to .csv or .parquet.',
     positionals: [
