@@ -248,6 +248,7 @@ const watch: Command = {
 
 const alertsList: Command = {
   path: ['monitor', 'alerts'],
+  opensWorkspace: true,
   summary: 'The alert log, newest first.',
   positionals: [{ name: 'NAME', required: false, description: 'only this model’s alerts' }],
   flags: {

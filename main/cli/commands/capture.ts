@@ -22,6 +22,7 @@ const ms = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`;
 export const captureCommands: Command[] = [
   {
     path: ['monitor', 'captures'],
+    opensWorkspace: true,
     summary:
       'What is captured for a model: per version its rows, time span and whether a reference is stored; every source (server session, batch job, segment).',
     positionals: [{ name: 'NAME', required: true, description: 'the model' }],
@@ -95,6 +96,7 @@ export const captureCommands: Command[] = [
   },
   {
     path: ['monitor', 'health'],
+    opensWorkspace: true,
     summary:
       'Service health of a served model per window: requests, rows, 4xx/5xx error rate, latency p50/p95/p99 (from each minute’s histogram).',
     positionals: [

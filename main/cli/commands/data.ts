@@ -313,6 +313,7 @@ export const dataTransform: Command = {
 
 export const lineage: Command = {
   path: ['lineage'],
+  opensWorkspace: true,
   summary:
     'Show where a run or dataset version comes from: source files, versions and their parents, runs.',
   positionals: [
@@ -332,6 +333,7 @@ export const lineage: Command = {
 
 export const dataProfile: Command = {
   path: ['data', 'profile'],
+  opensWorkspace: true,
   summary:
     'Profile a dataset version: per-column statistics, quantiles, top values, histograms, duplicates.',
   positionals: [
@@ -351,6 +353,7 @@ export const dataProfile: Command = {
 
 export const dataPreview: Command = {
   path: ['data', 'preview'],
+  opensWorkspace: true,
   summary: 'Print rows of a dataset version.',
   positionals: [{ name: 'NAME[@VERSION]', required: true, description: 'dataset' }],
   flags: {
@@ -409,6 +412,7 @@ export const dataSuggest: Command = {
 
 export const dataValidate: Command = {
   path: ['data', 'validate'],
+  opensWorkspace: true,
   summary:
     'Check a version against an expectation suite; exit code 1 when an error-severity expectation fails.',
   positionals: [{ name: 'NAME[@VERSION]', required: true, description: 'dataset' }],

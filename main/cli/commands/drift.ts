@@ -129,6 +129,7 @@ function humanReference(r: ReferenceOut): string {
 export const driftCommands: Command[] = [
   {
     path: ['monitor', 'drift'],
+    opensWorkspace: true,
     summary:
       "Drift of current data (captured predictions, one batch job, or a dataset version) against a version's stored reference, per feature and for the prediction.",
     positionals: [REF],

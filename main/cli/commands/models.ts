@@ -359,6 +359,7 @@ export const modelCommands: Command[] = [
   },
   {
     path: ['models', 'compare'],
+    opensWorkspace: true,
     summary: "Two versions' metrics side by side (better one marked).",
     positionals: [
       REF('the first version'),

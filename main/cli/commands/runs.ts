@@ -270,6 +270,7 @@ export const runsList: Command = {
 
 export const runsCompare: Command = {
   path: ['runs', 'compare'],
+  opensWorkspace: true,
   summary:
     'Compare runs side by side: params (differences marked) and final metrics (best marked).',
   positionals: [
