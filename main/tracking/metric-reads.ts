@@ -1,11 +1,17 @@
 // Metric reads: a run's points, and the downsampled series of many runs (cached between reads). Both read
-// the histories in one ordered scan, taken in column chunks, and downsample each series in JS as soon
-// as its last point has arrived (downsample.ts): no row becomes a JS object unless it is kept.
+// the histories in one ordered scan, taken in column chunks, and downsample each series in JS as the pass
+// reaches its last point (downsample.ts): no row becomes a JS object unless it is kept.
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { MetricSeries, MetricSeriesColumns } from '../../shared/contract';
 import { sqlInteger, type Database } from '../workspace/db';
 import { checkMaxPoints, downsampleIndices } from './downsample';
 import type { SeriesCache } from './series-cache';
+
+/**
+ * Points of a metric scan collected whole before they are taken (about 24 bytes each in DuckDB); a scan
+ * estimated larger is streamed, so its memory stays that of DuckDB's sort.
+ */
+export const COLLECTED_POINTS = 10_000_000;
 
 /** A run's metric points and, per key, whether they were downsampled and how many there are in all. */
 export interface MetricHistory {
@@ -60,6 +66,14 @@ async function scanSeries(
   if (!runIds.length || !keys.length) return;
   const values = (count: number) =>
     Array.from({ length: count }, (_, i) => `(?, ${sqlInteger(i)})`).join(', ');
+  // How many points the scan reads, about: a series' last step (latest_metrics) plus one. Up to
+  // COLLECTED_POINTS the result is collected whole (twice as fast to take), past it streamed.
+  const [estimate] = await db.all<{ points: number | bigint | null }>(
+    `SELECT sum(greatest(step, 0) + 1) AS points FROM latest_metrics
+     WHERE run_id IN (${runIds.map(() => '?').join(', ')}) AND key IN (${keys.map(() => '?').join(', ')})`,
+    [...runIds, ...keys],
+  );
+  const stream = Number(estimate?.points ?? 0) > COLLECTED_POINTS;
   const sql = `SELECT (r.i * ${sqlInteger(keys.length)} + k.i)::INTEGER AS sid, m.step, m.ts, m.value
     FROM metrics m
       JOIN (VALUES ${values(runIds.length)}) r(run_id, i) ON m.run_id = r.run_id
@@ -106,25 +120,30 @@ async function scanSeries(
     columns.values.set(value.subarray(from, to), columns.n);
     columns.n += count;
   };
-  await db.chunks(sql, [...runIds, ...keys], (chunk) => {
-    const sid = columnOf(chunk, 0, Int32Array);
-    const step = columnOf(chunk, 1, Int32Array);
-    const ts = columnOf(chunk, 2, Float64Array);
-    const value = columnOf(chunk, 3, Float64Array);
-    const rows = chunk.rowCount;
-    let from = 0;
-    while (from < rows) {
-      const s = sid[from]!;
-      let to = from + 1;
-      while (to < rows && sid[to] === s) to++;
-      if (s !== current) {
-        flush();
-        current = s;
+  await db.chunks(
+    sql,
+    [...runIds, ...keys],
+    (chunk) => {
+      const sid = columnOf(chunk, 0, Int32Array);
+      const step = columnOf(chunk, 1, Int32Array);
+      const ts = columnOf(chunk, 2, Float64Array);
+      const value = columnOf(chunk, 3, Float64Array);
+      const rows = chunk.rowCount;
+      let from = 0;
+      while (from < rows) {
+        const s = sid[from]!;
+        let to = from + 1;
+        while (to < rows && sid[to] === s) to++;
+        if (s !== current) {
+          flush();
+          current = s;
+        }
+        append(step, ts, value, from, to);
+        from = to;
       }
-      append(step, ts, value, from, to);
-      from = to;
-    }
-  });
+    },
+    { stream },
+  );
   flush();
 }
 

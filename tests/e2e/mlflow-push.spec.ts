@@ -240,10 +240,10 @@ describe('pushing to a team MLflow server from the app', () => {
       }
       await route.continue();
     });
-    await push.openDialog();
-    await lastUrlAsked;
     const urlField = push.byTestId('mlflow-push-url');
     try {
+      await push.openDialog();
+      await lastUrlAsked;
       expect(await urlField.isEditable()).toBe(false);
       const filling = push.fill({ url: teamUrl, token });
       sendLastUrl();

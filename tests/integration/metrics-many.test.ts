@@ -4,6 +4,7 @@ import { createServices, type Services } from '../../main/services';
 import { referenceKept, seededRandom } from '../helpers/lttb';
 import { contractClient, runRecorder } from '../helpers/services';
 import { tempDir } from '../helpers/workspace';
+import { COLLECTED_POINTS } from '../../main/tracking/metric-reads';
 
 const t = tempDir('lathe-metrics-many-');
 let services: Services;
@@ -240,6 +241,36 @@ describe('runs:metricsManyColumns', () => {
       expect(rows.series.length).toBeGreaterThan(0);
       expect(columns).toEqual({ series: rows.series.map(byColumn) });
       expect(await call('runs:metricsManyColumns', input)).toEqual(columns);
+    }
+  });
+
+  it('streams a scan estimated past COLLECTED_POINTS, with the same points as one collected', async () => {
+    // Sparse steps: a last step past the limit estimates the series at more points than it has.
+    const id = await record({ name: 'sparse', experiment: 'exp-b' });
+    const steps = [0, 1, 2, COLLECTED_POINTS, COLLECTED_POINTS + 5];
+    await services.tracking.logMetricsBulk(
+      id,
+      steps.map((step, i) => ({ key: 'sparse', step, value: i * 1.5, timestamp: 1000 + i })),
+    );
+    const db = services.workspace.db;
+    const chunks = db.chunks.bind(db);
+    const streamed: boolean[] = [];
+    db.chunks = (sql, params, onChunk, options) => {
+      streamed.push(options?.stream === true);
+      return chunks(sql, params, onChunk, options);
+    };
+    try {
+      const big = await call('runs:metricsMany', { ids: [id, runs[0]!], keys: ['sparse'] });
+      expect(streamed).toEqual([true]);
+      expect(big.series).toHaveLength(1);
+      expect(big.series[0]!.points).toEqual(
+        steps.map((step, i) => ({ step, value: i * 1.5, timestamp: 1000 + i })),
+      );
+      // Dense steps, far under the limit: collected.
+      await call('runs:metricsMany', { ids: [runs[0]!, runs[1]!], keys: ['loss'] });
+      expect(streamed).toEqual([true, false]);
+    } finally {
+      db.chunks = chunks;
     }
   });
 

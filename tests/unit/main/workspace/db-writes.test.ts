@@ -40,3 +40,40 @@ describe('Database.writes', () => {
     expect((await db.all('SELECT x FROM t ORDER BY x')).map((r) => Number(r.x))).toEqual([3, 4, 9]);
   });
 });
+
+describe('Database.chunks', () => {
+  const read = async (stream: boolean) => {
+    const chunks: number[] = [];
+    const values: number[] = [];
+    await db.chunks(
+      'SELECT range::INTEGER AS i FROM range(5000) ORDER BY i DESC',
+      undefined,
+      (chunk) => {
+        chunks.push(chunk.rowCount);
+        const v = chunk.getColumnVector(0);
+        for (let r = 0; r < chunk.rowCount; r++) values.push(Number(v.getItem(r)));
+      },
+      { stream },
+    );
+    return { chunks, values };
+  };
+
+  it('hands over the same chunks, in order, collected (the default) or streamed', async () => {
+    for (const stream of [false, true]) {
+      const { chunks, values } = await read(stream);
+      expect(chunks.every((n) => n > 0 && n <= 2048)).toBe(true);
+      expect(values).toEqual(Array.from({ length: 5000 }, (_, i) => 4999 - i));
+    }
+  });
+
+  it('hands over nothing for an empty result, and rejects with the error of a failing query', async () => {
+    let called = 0;
+    for (const stream of [false, true]) {
+      await db.chunks('SELECT * FROM range(0)', undefined, () => called++, { stream });
+      await expect(
+        db.chunks('SELECT * FROM no_such_table', undefined, () => called++, { stream }),
+      ).rejects.toThrow(/no_such_table/);
+    }
+    expect(called).toBe(0);
+  });
+});
