@@ -14,11 +14,23 @@ export interface ListCache<T> {
    * otherwise `read()`'s, which is then kept. Answers are shared: callers must not change them.
    */
   get(key: string, writes: number, read: () => Promise<T>): Promise<T>;
+  /**
+   * The answer kept for `key` if it was read at `writes` writes and has arrived (a read still under way
+   * or failed gives undefined); it counts as used, as `get` does.
+   */
+  arrived(key: string, writes: number): T | undefined;
+}
+
+interface Entry<T> {
+  writes: number;
+  answer: Promise<T>;
+  /** Set once the answer has arrived. */
+  arrived?: { value: T };
 }
 
 export function createListCache<T>(size = LIST_CACHE_SIZE): ListCache<T> {
   /** Least recently used first (a Map keeps insertion order). */
-  const entries = new Map<string, { writes: number; answer: Promise<T> }>();
+  const entries = new Map<string, Entry<T>>();
   return {
     get(key, writes, read) {
       const kept = entries.get(key);
@@ -28,17 +40,29 @@ export function createListCache<T>(size = LIST_CACHE_SIZE): ListCache<T> {
         return kept.answer;
       }
       const answer = read();
-      const entry = { writes, answer };
+      const entry: Entry<T> = { writes, answer };
       entries.set(key, entry);
-      // A failed read is not kept.
-      answer.catch(() => {
-        if (entries.get(key) === entry) entries.delete(key);
-      });
+      answer.then(
+        (value) => {
+          entry.arrived = { value };
+        },
+        // A failed read is not kept.
+        () => {
+          if (entries.get(key) === entry) entries.delete(key);
+        },
+      );
       for (const oldest of entries.keys()) {
         if (entries.size <= size) break;
         entries.delete(oldest);
       }
       return answer;
+    },
+    arrived(key, writes) {
+      const kept = entries.get(key);
+      if (kept?.writes !== writes || !kept.arrived) return undefined;
+      entries.delete(key);
+      entries.set(key, kept);
+      return kept.arrived.value;
     },
   };
 }

@@ -366,7 +366,7 @@ function columnsSql(where: string, order: string, limit: number): string {
 }
 
 /** A typed array's bytes as base64 (a Float64Column or Int32Column). */
-const base64 = (values: Float64Array | Int32Array) =>
+export const base64 = (values: Float64Array | Int32Array) =>
   Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 
 /**

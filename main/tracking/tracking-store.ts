@@ -1,5 +1,6 @@
 import {
   LatheError,
+  RUNS_LIST_MAX,
   tagKeyProblem,
   type ExperimentSummary,
   type MetricSeries,
@@ -12,6 +13,7 @@ import {
 import type { RunRecorder } from '../train/train-service';
 import type { Database } from '../workspace/db';
 import { DEFAULT_MAX_POINTS } from './downsample';
+import { firstRuns } from './first-runs';
 import { createListCache } from './list-cache';
 import { createSeriesCache } from './series-cache';
 import type { ProjectStore } from '../workspace/projects';
@@ -214,6 +216,16 @@ export function createTrackingStore(db: Database, projects: ProjectStore): Track
 
     async listColumns(filter) {
       await flushMetrics();
+      const { orderBy, ...ordered } = filter;
+      if (!orderBy?.trim()) {
+        // A first page in the list's own order (the Experiments view asks for one beside the whole
+        // list) of a list held whole: cut from it, not read again beside the whole list's answer.
+        const whole = columnLists.arrived(
+          JSON.stringify({ ...ordered, limit: RUNS_LIST_MAX }),
+          db.writes,
+        );
+        if (whole) return firstRuns(whole, filter.limit);
+      }
       return columnLists.get(JSON.stringify(filter), db.writes, () => listRunColumns(db, filter));
     },
 

@@ -3,7 +3,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServices, type Services } from '../../main/services';
-import { DEFAULT_PROJECT, RUNS_LIST_MAX } from '../../shared/contract';
+import { listRunColumns } from '../../main/tracking/rows';
+import {
+  DEFAULT_PROJECT,
+  REF_FIELDS,
+  RUNS_LIST_MAX,
+  TIME_FIELDS,
+  type RunColumns,
+} from '../../shared/contract';
 import { decodeRunColumns } from '../../renderer/views/Experiments/runs-table/model';
 import { contractClient } from '../helpers/services';
 import { seedRuns, seededRunId } from '../helpers/seed-runs';
@@ -46,8 +53,8 @@ describe('runs:listColumns between writes', () => {
     ).toBe(0);
     expect(decodeRunColumns(listed as never).count).toBe(6);
     expect(await readsOf(() => call('runs:listColumns', whole))).toBe(0);
-    // Another list is read.
-    expect(await readsOf(() => call('runs:listColumns', { ...whole, limit: 3 }))).toBe(1);
+    // Another list is read (a first page in the list's own order is not: see below).
+    expect(await readsOf(() => call('runs:listColumns', { ...whole, experiment: 'beta' }))).toBe(1);
   });
 
   it('reads again after any write: a rename, a metric point, a tag, a deletion', async () => {
@@ -73,5 +80,75 @@ describe('runs:listColumns between writes', () => {
     const after = decodeRunColumns(await call('runs:listColumns', whole));
     expect(after.count).toBe(5);
     expect(after.ids).not.toContain(id);
+  });
+});
+
+/** A list as runs with their texts resolved, its keys in order and its texts: what a page must equal. */
+function plain(columns: RunColumns) {
+  const m = decodeRunColumns(columns);
+  const text = (ref: number) => (ref < 0 ? null : m.strings[ref]);
+  return {
+    runs: m.ids.map((id, i) => ({
+      id,
+      name: m.names[i],
+      ...Object.fromEntries(REF_FIELDS.map((field) => [field, text(m[field][i]!)])),
+      ...Object.fromEntries(TIME_FIELDS.map((field) => [field, m[field][i]])),
+      metrics: Object.fromEntries([...m.metrics].map(([key, values]) => [key, values[i]])),
+      params: Object.fromEntries([...m.params].map(([key, refs]) => [key, text(refs[i]!)])),
+      tags: Object.fromEntries([...m.tags].map(([key, refs]) => [key, text(refs[i]!)])),
+    })),
+    metricKeys: [...m.metrics.keys()],
+    paramKeys: [...m.params.keys()],
+    tagKeys: [...m.tags.keys()],
+    strings: [...m.strings].sort(),
+  };
+}
+
+describe('a first page of a list held whole', () => {
+  it('is cut from it without SQL: the runs, texts and keys a read of the page gives', async () => {
+    // Only the oldest run has this metric, tag and text: pages without it leave them out.
+    const oldest = seededRunId(0);
+    await services!.tracking.logMetrics(oldest, 1, { only_oldest: 2 });
+    await call('runs:update', { id: oldest, tags: { set: { era: 'first' } } });
+    const { count } = decodeRunColumns(await call('runs:listColumns', whole));
+    expect(count).toBeGreaterThan(2);
+    for (let limit = 1; limit <= count + 1; limit++) {
+      let page: RunColumns | undefined;
+      expect(
+        await readsOf(async () => {
+          page = await call('runs:listColumns', { project: DEFAULT_PROJECT, limit });
+        }),
+      ).toBe(0);
+      const read = await listRunColumns(services!.workspace.db, {
+        project: DEFAULT_PROJECT,
+        limit,
+      });
+      expect(plain(page!)).toEqual(plain(read));
+    }
+    const withoutOldest = plain(
+      await call('runs:listColumns', { project: DEFAULT_PROJECT, limit: count - 1 }),
+    );
+    expect(withoutOldest.runs.map((r) => r.id)).not.toContain(oldest);
+    expect(withoutOldest.metricKeys).not.toContain('only_oldest');
+    expect(withoutOldest.tagKeys).not.toContain('era');
+    expect(withoutOldest.strings).not.toContain('first');
+    expect(plain(await call('runs:listColumns', whole)).tagKeys).toContain('era');
+  });
+
+  it('is read when it has its own order, when the whole list is not held, or after a write', async () => {
+    await call('runs:listColumns', whole);
+    const page = { project: DEFAULT_PROJECT, limit: 2 };
+    expect(await readsOf(() => call('runs:listColumns', { ...page, orderBy: 'started asc' }))).toBe(
+      1,
+    );
+    expect(await readsOf(() => call('runs:listColumns', { ...page, experiment: 'alpha' }))).toBe(1);
+    await call('runs:update', { id: seededRunId(3), name: 'renamed again' });
+    let after: RunColumns | undefined;
+    expect(
+      await readsOf(async () => {
+        after = await call('runs:listColumns', { ...page, limit: RUNS_LIST_MAX - 1 });
+      }),
+    ).toBe(1);
+    expect(decodeRunColumns(after!).names).toContain('renamed again');
   });
 });

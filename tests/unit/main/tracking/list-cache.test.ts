@@ -40,4 +40,25 @@ describe('list cache', () => {
     expect(await cache.get('a', 0, again('read'))).toBe('list');
     expect(await cache.get('bad', 0, again('read'))).toBe('read');
   });
+
+  it('gives an answer that has arrived at the same write count, and nothing for one under way or failed', async () => {
+    const cache = createListCache<string>(2);
+    let release!: (v: string) => void;
+    const pending = cache.get('a', 1, () => new Promise<string>((r) => (release = r)));
+    expect(cache.arrived('a', 1)).toBeUndefined();
+    release('list');
+    await pending;
+    expect(cache.arrived('a', 1)).toBe('list');
+    expect(cache.arrived('a', 2)).toBeUndefined();
+    expect(cache.arrived('other', 1)).toBeUndefined();
+    await expect(cache.get('bad', 1, () => Promise.reject(new Error('no')))).rejects.toThrow('no');
+    expect(cache.arrived('bad', 1)).toBeUndefined();
+
+    // Asked for, 'a' is the most recently used: 'b' goes when 'c' comes.
+    await cache.get('b', 1, () => Promise.resolve('b'));
+    expect(cache.arrived('a', 1)).toBe('list');
+    await cache.get('c', 1, () => Promise.resolve('c'));
+    expect(cache.arrived('a', 1)).toBe('list');
+    expect(cache.arrived('b', 1)).toBeUndefined();
+  });
 });
