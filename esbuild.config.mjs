@@ -87,7 +87,7 @@ await Promise.all([
           ...common,
           entryPoints: ['main/cli/command-groups.ts'],
           outfile: CLI_RUNTIME,
-          // The zod schemas of shared/ and main/ are built when first used, not at load (main/cli/lazy-schema.ts).
+          // The zod schemas of shared/ and main/ are built when first used, not at load (shared/lazy-schema.ts).
           plugins: [externalBut(CLI_INLINED), lazySchemaPlugin({ root, dirs: ['shared', 'main'] })],
         }),
       ]

@@ -4,6 +4,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { viteLazySchemas } from './main/cli/lazy-schema-plugin.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
@@ -13,7 +14,8 @@ const apiTarget = process.env.LATHE_HOST ?? 'http://127.0.0.1:7070';
 export default defineConfig({
   root: resolve(root, 'renderer'),
   base: './',
-  plugins: [react()],
+  // The contract's zod schemas are built when first used, not as the page loads (shared/lazy-schema.ts).
+  plugins: [viteLazySchemas({ root }), react()],
   build: {
     outDir: resolve(root, 'out/renderer'),
     emptyOutDir: true,

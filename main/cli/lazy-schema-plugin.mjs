@@ -1,14 +1,21 @@
-// The esbuild plugin of the CLI's runtime bundle that makes shared/'s zod schemas lazy (see
-// main/cli/lazy-schema.ts): each schema expression evaluated at a module's top level, `z.…(…)` or a
+// The build plugins that make zod schemas lazy (see shared/lazy-schema.ts): esbuild's for the CLI's runtime
+// bundle, Vite's for the renderer. Each schema expression evaluated at a module's top level, `z.…(…)` or a
 // schema method on a name (`Base.extend(…)`, `Name.optional()`), becomes
-// `__lazySchema(() => expr, 'FILE:LINE')`. Function bodies are left alone (they run later anyway). The
-// build then builds every stand-in once, so a wrapped expression that is no schema fails the build.
+// `__lazySchema(() => expr, 'FILE:LINE')`. Function bodies are left alone (they run later anyway). The CLI
+// build then builds every stand-in once, so a wrapped expression that is no schema fails the build; the
+// renderer's are built in the page by an e2e test (tests/e2e/lazy-schemas.spec.ts).
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const HELPER = join(dirname(fileURLToPath(import.meta.url)), 'lazy-schema.ts');
+const HELPER = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'shared',
+  'lazy-schema.ts',
+);
 
 /** zod's functions that do not make a schema (z.infer and the like are types: never values here). */
 const Z_NOT_SCHEMA = new Set([
@@ -243,11 +250,14 @@ export function transformLazySchemas(source, label) {
   return `import { lazySchema as __lazySchema, realSchema as __realSchema } from ${JSON.stringify(HELPER)}; ${out}`;
 }
 
-/** The plugin: the transform on every TypeScript file under `dirs` (relative to `root`). */
+/** Matches the TypeScript files under `dirs` (relative to `root`). */
+function filesUnder(root, dirs) {
+  return new RegExp(`^${escape(root)}[\\\\/](${dirs.map(escape).join('|')})[\\\\/].*\\.ts$`);
+}
+
+/** esbuild's plugin: the transform on every TypeScript file under `dirs` (relative to `root`). */
 export function lazySchemaPlugin({ root, dirs = ['shared'] }) {
-  const filter = new RegExp(
-    `^${escape(root)}[\\\\/](${dirs.map(escape).join('|')})[\\\\/].*\\.ts$`,
-  );
+  const filter = filesUnder(root, dirs);
   return {
     name: 'lazy-schemas',
     setup(b) {
@@ -259,6 +269,34 @@ export function lazySchemaPlugin({ root, dirs = ['shared'] }) {
           resolveDir: dirname(path),
         };
       });
+    },
+  };
+}
+
+/**
+ * Vite's plugin (before its TypeScript transform), as lazySchemaPlugin. The transform keeps every line where
+ * it was (the helpers' import goes on the first), so its source map maps each line to itself.
+ */
+export function viteLazySchemas({ root, dirs = ['shared'] }) {
+  const filter = filesUnder(root, dirs);
+  return {
+    name: 'lazy-schemas',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!filter.test(id)) return null;
+      const out = transformLazySchemas(code, relative(root, id));
+      if (out === code) return null;
+      const lines = out.split('\n').length;
+      return {
+        code: out,
+        map: {
+          version: 3,
+          sources: [id],
+          sourcesContent: [code],
+          names: [],
+          mappings: Array.from({ length: lines }, (_, i) => (i === 0 ? 'AAAA' : 'AACA')).join(';'),
+        },
+      };
     },
   };
 }

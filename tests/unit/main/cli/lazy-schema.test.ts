@@ -6,10 +6,11 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as eager from '../../../../shared/contract';
-import { buildAllLazySchemas, lazySchema, realSchema } from '../../../../main/cli/lazy-schema';
+import { buildAllLazySchemas, lazySchema, realSchema } from '../../../../shared/lazy-schema';
 import {
   lazySchemaPlugin,
   transformLazySchemas,
+  viteLazySchemas,
 } from '../../../../main/cli/lazy-schema-plugin.mjs';
 
 const root = resolve(__dirname, '../../../..');
@@ -136,9 +137,32 @@ describe('lazySchema', () => {
   it('names the expression when what it built is no schema, and the build check finds it', () => {
     const NotSchema = lazySchema(() => [1, 2] as unknown as z.ZodString, 'shared/x.ts:7');
     expect(() => NotSchema.parse('a')).toThrow(
-      '[lazySchema] shared/x.ts:7 is not a zod schema: the CLI build wrapped it by mistake',
+      '[lazySchema] shared/x.ts:7 is not a zod schema: the build wrapped it by mistake',
     );
     expect(() => buildAllLazySchemas()).toThrow('shared/x.ts:7');
+  });
+});
+
+describe("Vite's plugin", () => {
+  const plugin = viteLazySchemas({ root });
+  const transform = (code: string, id: string) =>
+    plugin.transform(code, id) as { code: string; map: { mappings: string } } | null;
+  const source = [
+    "import { z } from 'zod';",
+    '',
+    'export const A = z.object({ a: z.string() });',
+  ].join('\n');
+
+  it('wraps the schemas of files under shared/ only, and maps each line to itself', () => {
+    expect(transform(source, join(root, 'renderer/views/x.ts'))).toBeNull();
+    expect(transform('export const n = 1;\n', join(root, 'shared/x.ts'))).toBeNull();
+    const out = transform(source, join(root, 'shared/contract/x.ts'))!;
+    expect(out.code).toBe(transformLazySchemas(source, 'shared/contract/x.ts'));
+    expect(out.code).toContain(
+      '__lazySchema(() => z.object({ a: z.string() }), "shared/contract/x.ts:3")',
+    );
+    // One segment a line: column 0 of the same line of the source.
+    expect(out.map.mappings).toBe('AAAA;AACA;AACA');
   });
 });
 
@@ -152,7 +176,7 @@ describe('the contract built with the plugin', () => {
     writeFileSync(
       entry,
       `export * from ${JSON.stringify(join(root, 'shared/contract'))};\n` +
-        `export { buildAllLazySchemas, lazySchemaCounts } from ${JSON.stringify(join(root, 'main/cli/lazy-schema'))};\n`,
+        `export { buildAllLazySchemas, lazySchemaCounts } from ${JSON.stringify(join(root, 'shared/lazy-schema'))};\n`,
     );
     await build({
       entryPoints: [entry],

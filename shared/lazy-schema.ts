@@ -1,13 +1,18 @@
-// Lazy zod schemas for the CLI's runtime bundle. Building every schema of the contract at load took most of
-// a read-only command's start-up (each z.object(...) constructs its instance and its members), while a
-// command uses a handful. The build (main/cli/lazy-schema-plugin.mjs) wraps each schema expression of
-// shared/ and main/ in lazySchema(() => expr): a stand-in that builds the schema on first use and is the
-// schema from then on (every property, `instanceof`, `in`, keys and prototype are the built schema's). It
-// is not `===` the schema it built: a registry keyed by schema (zod's .meta/.describe) would tell them
-// apart; Lathe's schemas use none. The sources, their types and the other bundles (Electron, workers)
-// are unchanged.
+// Lazy zod schemas for the CLI's runtime bundle and the renderer. Building every schema of the contract at
+// load took most of a read-only command's start-up (each z.object(...) constructs its instance and its
+// members), while a command uses a handful; in the renderer, about 55 ms of the page's start before its
+// first paint, where a view uses a few dozen. The builds (main/cli/lazy-schema-plugin.mjs: esbuild's for the
+// CLI, Vite's for the renderer) wrap each schema expression evaluated at a module's top level (of shared/
+// and main/ for the CLI, of shared/ for the renderer) in lazySchema(() => expr): a stand-in that builds the
+// schema on first use and is the schema from then on (every property, `instanceof`, `in`, keys and
+// prototype are the built schema's). It is not `===` the schema it built: a registry keyed by schema
+// (zod's .meta/.describe) would tell them apart; Lathe's schemas use none. The sources, their types and
+// the other bundles (Electron's main and preload, workers) are unchanged.
 
-/** Where the build finds buildAllLazySchemas of the runtime bundle it just built (esbuild.config.mjs). */
+/**
+ * Where buildAllLazySchemas of a bundle is found: by the CLI build, of the runtime bundle it just built
+ * (esbuild.config.mjs), and by the renderer's e2e check, in the page.
+ */
 export const LAZY_SCHEMAS = Symbol.for('lathe.lazySchemas');
 
 const forces: Array<() => object> = [];
@@ -34,9 +39,7 @@ export function lazySchema<T extends object>(build: () => T, where: string): T {
     if (real !== undefined) return real;
     const value = build();
     if (!isSchema(value)) {
-      throw new Error(
-        `[lazySchema] ${where} is not a zod schema: the CLI build wrapped it by mistake`,
-      );
+      throw new Error(`[lazySchema] ${where} is not a zod schema: the build wrapped it by mistake`);
     }
     for (const key of Reflect.ownKeys(value)) {
       const desc = Reflect.getOwnPropertyDescriptor(value, key);
@@ -101,4 +104,12 @@ export function lazySchemaCounts(): { made: number; built: number } {
   return { made: forces.length, built };
 }
 
-(globalThis as { [LAZY_SCHEMAS]?: () => number })[LAZY_SCHEMAS] = buildAllLazySchemas;
+/** Where lazySchemaCounts of a bundle is found (the renderer's e2e check). */
+export const LAZY_SCHEMA_COUNTS = Symbol.for('lathe.lazySchemaCounts');
+
+const scope = globalThis as {
+  [LAZY_SCHEMAS]?: () => number;
+  [LAZY_SCHEMA_COUNTS]?: () => { made: number; built: number };
+};
+scope[LAZY_SCHEMAS] = buildAllLazySchemas;
+scope[LAZY_SCHEMA_COUNTS] = lazySchemaCounts;
