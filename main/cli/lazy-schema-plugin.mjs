@@ -252,7 +252,9 @@ export function transformLazySchemas(source, label) {
 
 /** Matches the TypeScript files under `dirs` (relative to `root`). */
 function filesUnder(root, dirs) {
-  return new RegExp(`^${escape(root)}[\\\\/](${dirs.map(escape).join('|')})[\\\\/].*\\.ts$`);
+  // Either separator anywhere: esbuild keeps Windows' backslashes, Vite writes every id with slashes.
+  const under = root.split(/[\\/]/).map(escape).join('[\\\\/]');
+  return new RegExp(`^${under}[\\\\/]((?:${dirs.map(escape).join('|')})[\\\\/].*\\.ts)$`);
 }
 
 /** esbuild's plugin: the transform on every TypeScript file under `dirs` (relative to `root`). */
@@ -283,8 +285,9 @@ export function viteLazySchemas({ root, dirs = ['shared'] }) {
     name: 'lazy-schemas',
     enforce: 'pre',
     transform(code, id) {
-      if (!filter.test(id)) return null;
-      const out = transformLazySchemas(code, relative(root, id));
+      const under = filter.exec(id);
+      if (!under) return null;
+      const out = transformLazySchemas(code, under[1].replaceAll('\\', '/'));
       if (out === code) return null;
       const lines = out.split('\n').length;
       return {

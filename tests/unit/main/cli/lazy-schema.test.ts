@@ -164,6 +164,16 @@ describe("Vite's plugin", () => {
     // One segment a line: column 0 of the same line of the source.
     expect(out.map.mappings).toBe('AAAA;AACA;AACA');
   });
+
+  it("matches Vite's ids, written with slashes, under a Windows root written with backslashes", () => {
+    const windows = viteLazySchemas({ root: 'C:\\repo' });
+    const at = (id: string) =>
+      (windows.transform(source, id)?.code ?? '').match(/"([^"]+)"\)/)?.[1] ?? null;
+    expect(at('C:/repo/shared/contract/x.ts')).toBe('shared/contract/x.ts:3');
+    expect(at('C:\\repo\\shared\\x.ts')).toBe('shared/x.ts:3');
+    expect(at('C:/repo/renderer/x.ts')).toBeNull();
+    expect(at('C:/repo/shared/x.ts?raw')).toBeNull();
+  });
 });
 
 describe('the contract built with the plugin', () => {
