@@ -87,3 +87,18 @@ export function createReloadGate(go: () => void) {
     },
   };
 }
+
+/**
+ * Asks for a first page (`ask`) once `afterMs` have passed, unless the whole list has come by then
+ * (`whole()`); the answer cancels it (an effect's cleanup).
+ */
+export function firstPageUnlessWhole(
+  afterMs: number,
+  whole: () => boolean,
+  ask: () => void,
+): () => void {
+  const timer = setTimeout(() => {
+    if (!whole()) ask();
+  }, afterMs);
+  return () => clearTimeout(timer);
+}

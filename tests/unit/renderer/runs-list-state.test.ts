@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunsModel } from '../../../renderer/views/Experiments/runs-table/model';
 import {
   NO_RUNS,
   createReloadGate,
+  firstPageUnlessWhole,
   runsReducer,
   type RunsEvent,
   type RunsState,
@@ -110,5 +111,44 @@ describe('the reload gate (useRunsList)', () => {
     gate.started();
     gate.arrived();
     expect(reloads).toBe(1);
+  });
+});
+
+describe('the first page of a long list (useRunsList)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('is asked for once the wait has passed without the whole list', () => {
+    let asked = 0;
+    firstPageUnlessWhole(
+      100,
+      () => false,
+      () => asked++,
+    );
+    vi.advanceTimersByTime(99);
+    expect(asked).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(asked).toBe(1);
+    vi.advanceTimersByTime(1000);
+    expect(asked).toBe(1);
+  });
+
+  it('is not asked for when the whole list came first, or the request was dropped', () => {
+    let asked = 0;
+    let whole = false;
+    firstPageUnlessWhole(
+      100,
+      () => whole,
+      () => asked++,
+    );
+    whole = true;
+    const stop = firstPageUnlessWhole(
+      100,
+      () => false,
+      () => asked++,
+    );
+    stop();
+    vi.advanceTimersByTime(1000);
+    expect(asked).toBe(0);
   });
 });
